@@ -1,0 +1,45 @@
+/**
+ * @file config.h
+ * @brief Compile-time configuration of libomnipower.
+ *
+ * Sizes and feature switches are fixed at compile time (the library allocates nothing). To change
+ * them, write your own header and build with `-DOMP_CONFIG_FILE="my_omp_config.h"` (or the CMake
+ * option of the same name); it is included first and every option it does not define keeps the
+ * default below. Switches are 0/1 and are tested with `#if`; the build uses `-Wundef`, so a
+ * misspelled switch fails the build. Ready-made profiles are in `configs/`.
+ */
+#ifndef OMNIPOWER_CONFIG_H
+#define OMNIPOWER_CONFIG_H
+
+#if defined(OMP_CONFIG_FILE)
+#include OMP_CONFIG_FILE
+#endif
+
+/** Sample rate of the ADC stream in Hz (per channel) that omp_meter_on_samples() receives. */
+#ifndef OMP_CONFIG_SAMPLE_RATE_HZ
+#define OMP_CONFIG_SAMPLE_RATE_HZ 8000
+#endif
+
+/** Nominal mains frequency in Hz (50 or 60). */
+#ifndef OMP_CONFIG_MAINS_HZ
+#define OMP_CONFIG_MAINS_HZ 50
+#endif
+
+/** Number of entries in the display's automatic scroll list. */
+#ifndef OMP_CONFIG_DISPLAY_LIST_MAX
+#define OMP_CONFIG_DISPLAY_LIST_MAX 16
+#endif
+
+/** Seconds each reading of the automatic display list stays on the LCD. */
+#ifndef OMP_CONFIG_DISPLAY_SCROLL_S
+#define OMP_CONFIG_DISPLAY_SCROLL_S 10
+#endif
+
+/** 1: keep run-time statistics (sample, tick and save counters) in the meter context. */
+#ifndef OMP_CONFIG_STATS
+#define OMP_CONFIG_STATS 1
+#endif
+
+#include "omnipower/config_check.h"
+
+#endif /* OMNIPOWER_CONFIG_H */

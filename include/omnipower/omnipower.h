@@ -1,0 +1,14 @@
+/**
+ * @file omnipower.h
+ * @brief libomnipower: everything in one include.
+ */
+#ifndef OMNIPOWER_OMNIPOWER_H
+#define OMNIPOWER_OMNIPOWER_H
+
+#include "omnipower/config.h"
+#include "omnipower/core.h"
+#include "omnipower/hal.h"
+#include "omnipower/meter.h"
+#include "omnipower/version.h"
+
+#endif /* OMNIPOWER_OMNIPOWER_H */
