@@ -1,0 +1,8 @@
+/* Configuration profile "full": every feature on, generous sizes (head-end simulation, tests).
+ * Build with -DOMP_CONFIG_FILE=<path to this file>. */
+#ifndef OMP_CONFIG_PROFILE_FULL_H
+#define OMP_CONFIG_PROFILE_FULL_H
+#define OMP_CONFIG_SAMPLE_RATE_HZ 8000
+#define OMP_CONFIG_DISPLAY_LIST_MAX 64
+#define OMP_CONFIG_STATS 1
+#endif

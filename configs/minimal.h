@@ -1,0 +1,8 @@
+/* Configuration profile "minimal": smallest RAM and flash that still meters and bills
+ * (a cost-down meter). Build with -DOMP_CONFIG_FILE=<path to this file>. */
+#ifndef OMP_CONFIG_PROFILE_MINIMAL_H
+#define OMP_CONFIG_PROFILE_MINIMAL_H
+#define OMP_CONFIG_SAMPLE_RATE_HZ 4000
+#define OMP_CONFIG_DISPLAY_LIST_MAX 8
+#define OMP_CONFIG_STATS 0
+#endif
