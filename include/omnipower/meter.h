@@ -43,7 +43,8 @@ struct omp_meter_cfg {
     float volts_per_code;        /**< front-end scale of the voltage channel, V per ADC code */
     float amps_per_code;         /**< front-end scale of the current channel, A per ADC code */
     uint32_t nvm_base;           /**< first NVM byte the meter may use */
-    uint32_t nvm_sectors;        /**< sectors the meter may use from nvm_base (>= 2) */
+    uint32_t nvm_sectors;        /**< sectors the meter may use from nvm_base (>= 2, each >= 64
+                                      bytes); 0 = every sector from nvm_base to the end */
 };
 
 /** @brief Readable state of a meter: registers and the last second's measurements. */
@@ -92,10 +93,11 @@ struct omp_meter {
     uint64_t scroll_ms;      /**< mono_ms of the last display change */
     uint8_t scroll_index;
     bool power_fail;
+    uint32_t inputs;         /**< last level of each enum omp_input, bit (1u << input) */
     bool save_due;
     bool display_due;
     uint32_t seq;            /**< sequence number of the last state record written */
-    uint32_t slot;           /**< slot index (sector-relative) of the last record */
+    uint32_t slot;           /**< slot index (within the NVM region) of the last record */
     uint64_t nvm_saves;
     char disp_id[OMP_DISPLAY_ID_LEN];
     char disp_value[OMP_DISPLAY_VALUE_LEN];

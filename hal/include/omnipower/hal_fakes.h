@@ -27,7 +27,9 @@ struct omp_ram_nvm {
     struct omp_nvm_geometry geo;
     uint32_t *erase_counts;       /**< geo.size / geo.sector_size counters, or NULL */
     uint64_t programmed_bytes;    /**< bytes programmed since init (counts toward the cut) */
-    uint64_t cut_at;              /**< cut power when programmed_bytes would exceed this; 0 = off */
+    uint64_t cut_at;              /**< number (1-based, counted like programmed_bytes) of the byte
+                                       that tears: power is cut when programmed_bytes would reach
+                                       it; 0 = off. Set by omp_ram_nvm_cut_after(). */
     bool powered;                 /**< false after a cut, until omp_ram_nvm_power_on() */
     uint64_t program_calls, erase_calls, read_calls;
 };
