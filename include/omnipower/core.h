@@ -161,9 +161,9 @@ OMP_MUST_CHECK omp_err omp_rd_sub(struct omp_rd *rd, size_t n, struct omp_rd *su
  * or 0x81..0x84 followed by 1..4 big-endian length bytes.
  *
  * Does not check that the length is available; callers follow with omp_rd_need/omp_rd_sub.
- * @return OMP_OK, OMP_ERR_TRUNCATED, OMP_ERR_MALFORMED (0x80 indefinite form, 0x85.., or a long
- *         form that is not minimal is accepted: A-XDR decoders must accept redundant forms),
- *         OMP_ERR_RANGE (value above SIZE_MAX).
+ * Non-minimal long forms (0x81 0x05) are accepted, as A-XDR decoders must.
+ * @return OMP_OK, OMP_ERR_TRUNCATED, OMP_ERR_MALFORMED (0x80 indefinite form, 0x85..0xFF),
+ *         OMP_ERR_RANGE (only where size_t is narrower than 32 bits: value above SIZE_MAX).
  */
 OMP_MUST_CHECK omp_err omp_rd_berlen(struct omp_rd *rd, size_t *len);
 
@@ -175,7 +175,9 @@ OMP_MUST_CHECK omp_err omp_rd_berlen(struct omp_rd *rd, size_t *len);
  * @brief Cursor over a caller buffer. Each put writes all of its bytes or none.
  *
  * A put that does not fit returns OMP_ERR_NOSPACE, writes nothing and makes the error sticky in
- * @c err, so a sequence of puts can be checked once with omp_wr_status(). Composite encoders
+ * @c err: every later put fails with that error and writes nothing until omp_wr_truncate(), so a
+ * sequence of puts can be checked once with omp_wr_status() and the output never has holes.
+ * Composite encoders
  * remember omp_wr_len() and call omp_wr_truncate() on failure ("an encoder that runs out of room
  * writes nothing").
  */
@@ -207,7 +209,10 @@ omp_err omp_wr_u64le(struct omp_wr *w, uint64_t v);
 omp_err omp_wr_bytes(struct omp_wr *w, const void *src, size_t n);
 /** @brief Write @p n copies of @p v. */
 omp_err omp_wr_fill(struct omp_wr *w, uint8_t v, size_t n);
-/** @brief Write a BER/A-XDR length in its minimal form (0..0x7F in one byte, else 0x81..0x84). */
+/**
+ * @brief Write a BER/A-XDR length in its minimal form (0..0x7F in one byte, else 0x81..0x84).
+ * @return OMP_OK, OMP_ERR_NOSPACE, OMP_ERR_RANGE (len > 0xFFFFFFFF); both errors are sticky.
+ */
 omp_err omp_wr_berlen(struct omp_wr *w, size_t len);
 /**
  * @brief Overwrite two bytes at offset @p at (already written) with @p v big-endian; used to fill
@@ -331,6 +336,7 @@ enum omp_dst_rule {
 
 /**
  * @brief The EU summer-time interval of @p year as UTC instants: [start, end).
+ * The last-Sunday rule is applied to every year of the range, although the EU adopted it in 1996.
  * @return OMP_OK, OMP_ERR_ARG (NULL), OMP_ERR_RANGE (year outside the library's range).
  */
 OMP_MUST_CHECK omp_err omp_eu_dst_bounds(uint32_t year, omp_time_s *start, omp_time_s *end);
@@ -341,17 +347,21 @@ bool omp_dst_active(enum omp_dst_rule rule, omp_time_s utc);
  * @brief Local civil time at UTC instant @p utc for a zone @p offset_min from UTC (standard time)
  * that follows @p rule.
  * @param[out] dst_active true if the result includes the DST hour. May be NULL.
- * @return OMP_OK, OMP_ERR_ARG (NULL @p local, invalid offset), OMP_ERR_RANGE (out of range).
+ * @return OMP_OK, OMP_ERR_ARG (NULL @p local, invalid offset, unknown rule), OMP_ERR_RANGE (UTC
+ *         or resulting local time outside years 1970..2199).
  */
 OMP_MUST_CHECK omp_err omp_local_time(omp_time_s utc, int32_t offset_min, enum omp_dst_rule rule,
                                       struct omp_datetime *local, bool *dst_active);
 
 /**
  * @brief Parse an ISO 8601 date-time: `YYYY-MM-DDThh:mm[:ss]` followed by `Z`, `+hh:mm`, `-hh:mm`,
- * `+hhmm`, `+hh` or nothing (taken as UTC); a space may stand for `T`. Exactly @p len bytes are read
- * and all must belong to the date-time (no NUL terminator needed).
+ * `+hhmm`, `+hh` (or the same with `-`) or nothing (taken as UTC); a space may stand for `T`; `T`
+ * and `Z` are upper case. Exactly @p len bytes are read and all must belong to the date-time (no
+ * NUL terminator needed). Syntax is checked before values, so a string that is both malformed and
+ * out of range gives OMP_ERR_MALFORMED.
  * @return OMP_OK, OMP_ERR_ARG (NULL), OMP_ERR_MALFORMED (grammar), OMP_ERR_RANGE (invalid
- *         date, time or offset). @p t is untouched on error.
+ *         date, time or offset, or the written date or the UTC instant outside 1970..2199).
+ *         @p t is untouched on error.
  */
 OMP_MUST_CHECK omp_err omp_iso8601_parse(const char *s, size_t len, omp_time_s *t);
 /**

@@ -206,9 +206,11 @@ omp_err omp_rd_berlen(struct omp_rd *rd, size_t *len)
         return OMP_ERR_TRUNCATED;
     }
     uint64_t v = get_be(rd->buf + rd->pos + 1u, n);
-    if (v > (uint64_t)SIZE_MAX) {
+#if SIZE_MAX < 0xFFFFFFFFu
+    if (v > (uint64_t)SIZE_MAX) { /* only where size_t is narrower than 32 bits */
         return OMP_ERR_RANGE;
     }
+#endif
     rd->pos += 1u + n;
     *len = (size_t)v;
     return OMP_OK;
@@ -245,25 +247,32 @@ void omp_wr_truncate(struct omp_wr *w, size_t mark)
     w->err = OMP_OK;
 }
 
-/* Reserve n bytes: pointer to them, or NULL (sticky NOSPACE) if they do not fit. */
-static uint8_t *reserve(struct omp_wr *w, size_t n)
+/* Reserve n bytes and point *p at them (NULL when n is 0, so that a zero-length put into a NULL
+ * buffer works and no pointer arithmetic is done on NULL). NOSPACE (sticky) if they do not fit.
+ * Once a put has failed, every later put fails with the same error until omp_wr_truncate(), so
+ * the output never has a hole where a failed field should be. */
+static omp_err reserve(struct omp_wr *w, size_t n, uint8_t **p)
 {
+    if (w->err != OMP_OK) {
+        return w->err;
+    }
     if (omp_wr_room(w) < n) {
         if (w->err == OMP_OK) {
             w->err = OMP_ERR_NOSPACE;
         }
-        return NULL;
+        return OMP_ERR_NOSPACE;
     }
-    uint8_t *p = w->buf + w->len;
+    *p = (n > 0u) ? w->buf + w->len : NULL;
     w->len += n;
-    return p;
+    return OMP_OK;
 }
 
 static omp_err put_be(struct omp_wr *w, uint64_t v, size_t n)
 {
-    uint8_t *p = reserve(w, n);
-    if (p == NULL) {
-        return OMP_ERR_NOSPACE;
+    uint8_t *p = NULL;
+    omp_err err = reserve(w, n, &p);
+    if (err != OMP_OK) {
+        return err;
     }
     for (size_t i = n; i > 0u; i--) {
         p[i - 1u] = (uint8_t)(v & 0xFFu);
@@ -274,9 +283,10 @@ static omp_err put_be(struct omp_wr *w, uint64_t v, size_t n)
 
 static omp_err put_le(struct omp_wr *w, uint64_t v, size_t n)
 {
-    uint8_t *p = reserve(w, n);
-    if (p == NULL) {
-        return OMP_ERR_NOSPACE;
+    uint8_t *p = NULL;
+    omp_err err = reserve(w, n, &p);
+    if (err != OMP_OK) {
+        return err;
     }
     for (size_t i = 0; i < n; i++) {
         p[i] = (uint8_t)(v & 0xFFu);
@@ -296,26 +306,22 @@ omp_err omp_wr_u64le(struct omp_wr *w, uint64_t v) { return put_le(w, v, 8u); }
 
 omp_err omp_wr_bytes(struct omp_wr *w, const void *src, size_t n)
 {
-    uint8_t *p = reserve(w, n);
-    if (p == NULL) {
-        return OMP_ERR_NOSPACE;
-    }
-    if (n > 0u) {
+    uint8_t *p = NULL;
+    omp_err err = reserve(w, n, &p);
+    if (err == OMP_OK && n > 0u) {
         memcpy(p, src, n);
     }
-    return OMP_OK;
+    return err;
 }
 
 omp_err omp_wr_fill(struct omp_wr *w, uint8_t v, size_t n)
 {
-    uint8_t *p = reserve(w, n);
-    if (p == NULL) {
-        return OMP_ERR_NOSPACE;
-    }
-    if (n > 0u) {
+    uint8_t *p = NULL;
+    omp_err err = reserve(w, n, &p);
+    if (err == OMP_OK && n > 0u) {
         memset(p, v, n);
     }
-    return OMP_OK;
+    return err;
 }
 
 omp_err omp_wr_berlen(struct omp_wr *w, size_t len)
@@ -328,11 +334,16 @@ omp_err omp_wr_berlen(struct omp_wr *w, size_t len)
         n++;
     }
     if (n > 4u) {
-        return OMP_ERR_RANGE;
+        /* not encodable in A-XDR; sticky like any other failed put (nothing written) */
+        if (w->err == OMP_OK) {
+            w->err = OMP_ERR_RANGE;
+        }
+        return w->err;
     }
-    uint8_t *p = reserve(w, 1u + n);
-    if (p == NULL) {
-        return OMP_ERR_NOSPACE;
+    uint8_t *p = NULL;
+    omp_err err = reserve(w, 1u + n, &p);
+    if (err != OMP_OK) {
+        return err;
     }
     p[0] = (uint8_t)(0x80u | n);
     for (size_t i = n; i > 0u; i--) {
