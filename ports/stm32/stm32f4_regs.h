@@ -39,6 +39,7 @@
 #define OMP_USART2_BRR OMP_REG32(OMP_USART2_BASE + 0x08u)
 #define OMP_USART2_CR1 OMP_REG32(OMP_USART2_BASE + 0x0Cu)
 #define OMP_USART2_IRQN 38u
+#define OMP_USART_SR_PE (1u << 0)
 #define OMP_USART_SR_ORE (1u << 3)
 #define OMP_USART_SR_RXNE (1u << 5)
 #define OMP_USART_SR_TC (1u << 6)
