@@ -1,0 +1,513 @@
+/* omnipower-sim: one meter with the factory default configuration on a synthetic household load.
+ * See docs/simulator.md (and --help) for the command line and the JSON it prints. */
+#include "omnipower/meter.h"
+#include "omnipower/port_posix.h"
+#include "omnipower/posix_sim.h"
+#include "omnipower/version.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define PROG "omnipower-sim"
+#define EXIT_USAGE 2
+#define TICK_MS 100u /* one block of samples, one omp_meter_tick, one omp_meter_poll */
+
+/* The only mutable global: set by the SIGINT/SIGTERM handler, read by the main loop. */
+static volatile sig_atomic_t g_stop_signal = 0;
+
+static void on_signal(int sig)
+{
+    g_stop_signal = sig;
+}
+
+struct sim_opts {
+    const char *nvm_path; /* NULL: RAM NVM */
+    double speed;         /* simulated s per wall s; 0 = as fast as possible */
+    bool has_duration;
+    uint64_t duration_ms;
+    bool has_start;
+    omp_time_s start;
+    bool json;
+    bool quiet;
+    bool stats;
+};
+
+static void usage(FILE *f)
+{
+    (void)fprintf(
+        f,
+        "Usage: " PROG " [OPTION]...\n"
+        "Run one OMNIPOWER meter (factory default configuration) on a synthetic household load.\n"
+        "\n"
+        "  --nvm FILE      keep the meter's NVM in FILE (64 KiB; created if missing). A second run\n"
+        "                  with the same FILE continues where the first stopped: registers,\n"
+        "                  counters and the simulated clock. Default: RAM, lost at exit.\n"
+        "  --speed X       simulated time runs X times real time (X > 0, e.g. 1, 60, 0.5);\n"
+        "                  'max': as fast as possible. Default: 1.\n"
+        "  --duration S    stop after S simulated seconds (S >= 0, fractions allowed).\n"
+        "                  Default: run until SIGINT/SIGTERM.\n"
+        "  --start UTC     start the simulated clock at UTC, ISO 8601, e.g. 2026-01-01T00:00:00Z\n"
+        "                  or 2026-06-01T08:00+02:00. Default: the time stored in the --nvm\n"
+        "                  FILE by the previous run, else the current wall-clock time.\n"
+        "  --json          at exit print the meter's state as one JSON object (last stdout line).\n"
+        "  --quiet         do not print the display (one line per screen change).\n"
+        "  --stats         at exit print simulated and wall time on stderr.\n"
+        "  -h, --help      print this help and exit.\n"
+        "  -V, --version   print the version and exit.\n"
+        "\n"
+        "On SIGINT/SIGTERM (or at the end of --duration) the meter gets its power-fail warning,\n"
+        "saves its state, the NVM file is synced, and the program exits 0.\n"
+        "Exit status: 0 success, 1 runtime error (NVM file, meter), 2 usage error.\n"
+        "Documentation: docs/simulator.md\n");
+}
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    (void)fprintf(stderr, PROG ": ");
+    (void)vfprintf(stderr, fmt, ap);
+    (void)fprintf(stderr, "\nTry '" PROG " --help' for more information.\n");
+    va_end(ap);
+    return EXIT_USAGE;
+}
+
+/* A finite number filling all of @p s. */
+static bool parse_double(const char *s, double *out)
+{
+    if (s == NULL || *s == '\0') {
+        return false;
+    }
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno != 0 || end == s || *end != '\0' || !isfinite(v)) {
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+/* Returns -1 to go on, else the exit status (0 after --help/--version). */
+static int parse_args(int argc, char **argv, struct sim_opts *o)
+{
+    enum { OPT_NVM = 256, OPT_SPEED, OPT_DURATION, OPT_START, OPT_JSON, OPT_QUIET, OPT_STATS };
+    static const struct option k_long[] = {
+        { "nvm", required_argument, NULL, OPT_NVM },
+        { "speed", required_argument, NULL, OPT_SPEED },
+        { "duration", required_argument, NULL, OPT_DURATION },
+        { "start", required_argument, NULL, OPT_START },
+        { "json", no_argument, NULL, OPT_JSON },
+        { "quiet", no_argument, NULL, OPT_QUIET },
+        { "stats", no_argument, NULL, OPT_STATS },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { NULL, 0, NULL, 0 },
+    };
+    memset(o, 0, sizeof *o);
+    o->speed = 1.0;
+    int c;
+    while ((c = getopt_long(argc, argv, "hV", k_long, NULL)) != -1) {
+        double v = 0.0;
+        switch (c) {
+        case OPT_NVM:
+            if (optarg[0] == '\0') {
+                return usage_error("--nvm needs a file name");
+            }
+            o->nvm_path = optarg;
+            break;
+        case OPT_SPEED:
+            if (strcmp(optarg, "max") == 0) {
+                o->speed = 0.0;
+            } else if (parse_double(optarg, &v) && v > 0.0 && v <= 1e9) {
+                o->speed = v;
+            } else {
+                return usage_error("invalid --speed '%s' (a number > 0, or 'max')", optarg);
+            }
+            break;
+        case OPT_DURATION:
+            if (!parse_double(optarg, &v) || v < 0.0 || v > 1e10) {
+                return usage_error("invalid --duration '%s' (seconds, >= 0)", optarg);
+            }
+            o->has_duration = true;
+            o->duration_ms = (uint64_t)llround(v * 1000.0);
+            break;
+        case OPT_START: {
+            omp_time_s t = 0;
+            if (omp_iso8601_parse(optarg, strlen(optarg), &t) != OMP_OK) {
+                return usage_error("invalid --start '%s' (ISO 8601, e.g. 2026-01-01T00:00:00Z)",
+                                   optarg);
+            }
+            o->has_start = true;
+            o->start = t;
+            break;
+        }
+        case OPT_JSON:
+            o->json = true;
+            break;
+        case OPT_QUIET:
+            o->quiet = true;
+            break;
+        case OPT_STATS:
+            o->stats = true;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        case 'V':
+            (void)printf(PROG " (libomnipower) " OMP_VERSION_STRING "\n");
+            return 0;
+        default: /* getopt_long has printed what was wrong */
+            (void)fprintf(stderr, "Try '" PROG " --help' for more information.\n");
+            return EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        return usage_error("unexpected argument '%s'", argv[optind]);
+    }
+    return -1;
+}
+
+/* ---- JSON ----------------------------------------------------------------------------------- */
+
+static void json_string(FILE *f, const char *s)
+{
+    (void)fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)(s != NULL ? s : ""); *p != '\0'; p++) {
+        if (*p == '"' || *p == '\\') {
+            (void)fprintf(f, "\\%c", *p);
+        } else if (*p < 0x20u) {
+            (void)fprintf(f, "\\u%04x", (unsigned)*p);
+        } else {
+            (void)fputc(*p, f);
+        }
+    }
+    (void)fputc('"', f);
+}
+
+static void json_number(FILE *f, double v, int decimals)
+{
+    if (isfinite(v)) {
+        (void)fprintf(f, "%.*f", decimals, v);
+    } else {
+        (void)fputs("null", f);
+    }
+}
+
+static void json_mwh_as_wh(FILE *f, uint64_t mwh)
+{
+    (void)fprintf(f, "%llu.%03llu", (unsigned long long)(mwh / 1000u),
+                  (unsigned long long)(mwh % 1000u));
+}
+
+struct sim_report {
+    struct omp_meter_snapshot snap;
+    struct omp_display_frame disp;
+    int32_t local_offset_min; /* of snap.local from UTC */
+    omp_time_s start_utc;
+    uint64_t run_ms;
+    double load_w;
+    uint64_t led_pulses;
+};
+
+static void print_json(FILE *f, const struct sim_report *r)
+{
+    char utc[24] = "";
+    char start[24] = "";
+    if (omp_iso8601_format(r->snap.utc_s, utc, sizeof utc) != OMP_OK) {
+        utc[0] = '\0';
+    }
+    if (omp_iso8601_format(r->start_utc, start, sizeof start) != OMP_OK) {
+        start[0] = '\0';
+    }
+    const struct omp_datetime *lt = &r->snap.local;
+    int32_t off = r->local_offset_min;
+    char local[40];
+    (void)snprintf(local, sizeof local, "%04u-%02u-%02uT%02u:%02u:%02u%c%02d:%02d",
+                   (unsigned)lt->year, (unsigned)lt->month, (unsigned)lt->day,
+                   (unsigned)lt->hour, (unsigned)lt->minute, (unsigned)lt->second,
+                   off < 0 ? '-' : '+', (int)(abs(off) / 60), (int)(abs(off) % 60));
+    char text[128] = "";
+    if (omp_posix_display_format(&r->disp, text, sizeof text) != OMP_OK) {
+        text[0] = '\0';
+    }
+
+    (void)fputs("{\"utc\":", f);
+    json_string(f, utc);
+    (void)fprintf(f, ",\"utc_s\":%lld,\"local\":", (long long)r->snap.utc_s);
+    json_string(f, local);
+    (void)fprintf(f, ",\"dst_active\":%s,\"a_plus_wh\":", r->snap.dst_active ? "true" : "false");
+    json_mwh_as_wh(f, r->snap.a_plus_mwh);
+    (void)fputs(",\"a_minus_wh\":", f);
+    json_mwh_as_wh(f, r->snap.a_minus_mwh);
+    (void)fprintf(f, ",\"hours_with_supply\":%lu,\"power_ups\":%lu,\"urms_v\":",
+                  (unsigned long)r->snap.hours_with_supply, (unsigned long)r->snap.power_ups);
+    json_number(f, (double)r->snap.urms_v, 2);
+    (void)fputs(",\"irms_a\":", f);
+    json_number(f, (double)r->snap.irms_a, 3);
+    (void)fputs(",\"p_w\":", f);
+    json_number(f, (double)r->snap.p_w, 1);
+    (void)fprintf(f, ",\"nvm_saves\":%llu,\"display\":{\"id\":",
+                  (unsigned long long)r->snap.nvm_saves);
+    json_string(f, r->disp.id);
+    (void)fputs(",\"value\":", f);
+    json_string(f, r->disp.value);
+    (void)fputs(",\"unit\":", f);
+    json_string(f, r->disp.unit);
+    (void)fprintf(f, ",\"symbols\":%lu,\"text\":", (unsigned long)r->disp.symbols);
+    json_string(f, text);
+    (void)fputs("},\"sim\":{\"start_utc\":", f);
+    json_string(f, start);
+    (void)fprintf(f, ",\"run_s\":%llu.%03llu,\"load_w\":", (unsigned long long)(r->run_ms / 1000u),
+                  (unsigned long long)(r->run_ms % 1000u));
+    json_number(f, r->load_w, 1);
+    (void)fprintf(f, ",\"led_active_pulses\":%llu}}\n", (unsigned long long)r->led_pulses);
+}
+
+/* ---- the run -------------------------------------------------------------------------------- */
+
+static int32_t local_offset_min(const struct omp_meter_cfg *cfg, omp_time_s utc)
+{
+    return cfg->utc_offset_min + (omp_dst_active(cfg->dst_rule, utc) ? 60 : 0);
+}
+
+/* Sleep until CLOCK_MONOTONIC reaches @p target_ns, or a signal arrives. */
+static void sleep_until(uint64_t target_ns)
+{
+    uint64_t now = omp_posix_mono_ns();
+    if (target_ns <= now) {
+        return;
+    }
+    uint64_t d = target_ns - now;
+    struct timespec ts = { .tv_sec = (time_t)(d / 1000000000u), .tv_nsec = (long)(d % 1000000000u) };
+    (void)nanosleep(&ts, NULL); /* EINTR: the main loop looks at the stop flag */
+}
+
+static int install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    (void)sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0; /* no SA_RESTART: a signal ends the pacing sleep at once */
+    if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0) {
+        return -1;
+    }
+    return 0;
+}
+
+struct sim {
+    struct sim_opts opt;
+    struct omp_posix_port port;
+    struct omp_hal hal;
+    struct omp_meter_cfg cfg;
+    struct omp_meter *meter;
+    struct omp_sim_load load;
+    int32_t *vi;
+    size_t vi_pairs;
+    uint32_t clock_sector_addr;
+    omp_err last_poll_err;
+    uint64_t poll_errors;
+};
+
+static void poll_meter(struct sim *s)
+{
+    omp_err err = omp_meter_poll(s->meter);
+    if (err != OMP_OK) {
+        s->poll_errors++;
+        if (err != s->last_poll_err) {
+            (void)fprintf(stderr, PROG ": warning: meter poll failed: %s (%s)\n",
+                          omp_strerror(err), omp_err_name(err));
+        }
+    }
+    s->last_poll_err = err;
+}
+
+static int run(struct sim *s)
+{
+    struct omp_posix_port *port = &s->port;
+    const struct sim_opts *o = &s->opt;
+    char errbuf[256] = "";
+    struct omp_nvm_geometry geo;
+    omp_posix_nvm_default_geometry(&geo);
+    omp_err err = o->nvm_path != NULL
+                      ? omp_posix_port_use_file_nvm(port, o->nvm_path, &geo, errbuf, sizeof errbuf)
+                      : omp_posix_port_use_ram_nvm(port, &geo);
+    if (err != OMP_OK) {
+        (void)fprintf(stderr, PROG ": %s\n", errbuf[0] != '\0' ? errbuf : omp_strerror(err));
+        return 1;
+    }
+    s->hal = omp_posix_port_hal(port);
+    /* the meter gets every sector but the last; the simulator keeps its clock there */
+    s->clock_sector_addr = geo.size - geo.sector_size;
+
+    omp_time_s start = 0;
+    if (o->has_start) {
+        start = o->start;
+    } else if (o->nvm_path == NULL ||
+               omp_sim_clock_load(&s->hal, s->clock_sector_addr, &start) != OMP_OK) {
+        if (omp_posix_wall_utc(&start, NULL) != OMP_OK) {
+            (void)fprintf(stderr, PROG ": cannot read the wall clock\n");
+            return 1;
+        }
+    }
+    omp_posix_clock_init_sim(&port->clock, start);
+    port->display_out = o->quiet ? NULL : stdout;
+    port->display_utc_prefix = true;
+
+    omp_meter_cfg_default(&s->cfg);
+    s->cfg.nvm_base = 0;
+    s->cfg.nvm_sectors = geo.size / geo.sector_size - 1u;
+
+    err = omp_sim_load_init(&s->load, s->cfg.sample_rate_hz, OMP_CONFIG_MAINS_HZ,
+                            (double)s->cfg.volts_per_code, (double)s->cfg.amps_per_code);
+    if (err != OMP_OK) {
+        (void)fprintf(stderr, PROG ": load model: %s (sample rate %lu Hz, scales %g V, %g A)\n",
+                      omp_strerror(err), (unsigned long)s->cfg.sample_rate_hz,
+                      (double)s->cfg.volts_per_code, (double)s->cfg.amps_per_code);
+        return 1;
+    }
+    s->vi_pairs = (size_t)s->cfg.sample_rate_hz * TICK_MS / 1000u + 1u;
+    s->vi = calloc(2u * s->vi_pairs, sizeof *s->vi);
+    s->meter = calloc(1, sizeof *s->meter);
+    if (s->vi == NULL || s->meter == NULL) {
+        (void)fprintf(stderr, PROG ": out of memory\n");
+        return 1;
+    }
+
+    struct omp_now now;
+    if (omp_posix_clock_now(&port->clock, &now) != OMP_OK) {
+        return 1;
+    }
+    err = omp_meter_init(s->meter, &s->hal, &s->cfg, &now);
+    if (err != OMP_OK) {
+        (void)fprintf(stderr, PROG ": meter init failed: %s (%s)\n", omp_strerror(err),
+                      omp_err_name(err));
+        return 1;
+    }
+    if (install_signals() != 0) {
+        (void)fprintf(stderr, PROG ": cannot install signal handlers\n");
+        return 1;
+    }
+
+    const uint64_t wall0 = omp_posix_mono_ns();
+    const uint64_t rate = s->cfg.sample_rate_hz;
+    uint64_t run_ms = 0;
+    uint64_t samples = 0;
+    omp_time_s last_hour = now.utc_s / 3600;
+    poll_meter(s); /* first screen */
+
+    while (g_stop_signal == 0 && !(o->has_duration && run_ms >= o->duration_ms)) {
+        uint64_t step_ms = TICK_MS;
+        if (o->has_duration && o->duration_ms - run_ms < step_ms) {
+            step_ms = o->duration_ms - run_ms;
+        }
+        /* the load at the start of the block, from local civil time */
+        omp_sim_load_set_time(&s->load, now.utc_s + 60 * (int64_t)local_offset_min(&s->cfg,
+                                                                                     now.utc_s));
+        uint64_t end = (run_ms + step_ms) * rate / 1000u;
+        size_t n = (size_t)(end - samples);
+        omp_sim_load_fill(&s->load, samples, s->vi, n);
+        omp_meter_on_samples(s->meter, s->vi, n);
+        samples = end;
+        run_ms += step_ms;
+        omp_posix_clock_advance_ms(&port->clock, step_ms);
+        if (omp_posix_clock_now(&port->clock, &now) != OMP_OK) {
+            return 1;
+        }
+        omp_meter_tick(s->meter, &now);
+        poll_meter(s);
+
+        if (o->nvm_path != NULL && now.utc_s / 3600 != last_hour) {
+            last_hour = now.utc_s / 3600;
+            /* an hourly clock record, so even a killed run resumes close to where it was */
+            if (omp_sim_clock_store(&s->hal, s->clock_sector_addr, now.utc_s) != OMP_OK) {
+                (void)fprintf(stderr, PROG ": warning: cannot store the clock in the NVM\n");
+            }
+        }
+        if (o->speed > 0.0) {
+            sleep_until(wall0 + (uint64_t)((double)run_ms * 1e6 / o->speed));
+        }
+    }
+    const uint64_t wall_ns = omp_posix_mono_ns() - wall0;
+
+    /* orderly power-down: warning, save, clock record, fsync */
+    omp_meter_on_input(s->meter, OMP_INPUT_POWER_FAIL, true);
+    poll_meter(s);
+    int status = 0;
+    err = omp_meter_flush(s->meter);
+    if (err != OMP_OK) {
+        (void)fprintf(stderr, PROG ": saving the meter state failed: %s\n", omp_strerror(err));
+        status = 1;
+    }
+    if (o->nvm_path != NULL) {
+        if (omp_sim_clock_store(&s->hal, s->clock_sector_addr, now.utc_s) != OMP_OK) {
+            (void)fprintf(stderr, PROG ": storing the clock failed\n");
+            status = 1;
+        }
+        if (omp_posix_port_flush(port) != OMP_OK) {
+            (void)fprintf(stderr, PROG ": %s: fsync failed: %s\n", o->nvm_path, strerror(errno));
+            status = 1;
+        }
+    }
+
+    if (o->json) {
+        struct sim_report r;
+        memset(&r, 0, sizeof r);
+        if (omp_meter_snapshot(s->meter, &r.snap) != OMP_OK ||
+            omp_meter_display(s->meter, &r.disp) != OMP_OK) {
+            (void)fprintf(stderr, PROG ": cannot read the meter state\n");
+            return 1;
+        }
+        r.local_offset_min = local_offset_min(&s->cfg, r.snap.utc_s);
+        r.start_utc = start;
+        r.run_ms = run_ms;
+        r.load_w = s->load.p_w;
+        r.led_pulses = port->pulses[OMP_PULSE_LED_ACTIVE];
+        print_json(stdout, &r);
+    }
+    if (o->stats) {
+        double wall_s = (double)wall_ns / 1e9;
+        (void)fprintf(stderr,
+                      PROG ": simulated %.1f s in %.3f s wall (%.0f x real time), "
+                      "%llu samples, %llu poll errors%s\n",
+                      (double)run_ms / 1000.0, wall_s,
+                      wall_s > 0.0 ? (double)run_ms / 1000.0 / wall_s : 0.0,
+                      (unsigned long long)samples, (unsigned long long)s->poll_errors,
+                      g_stop_signal != 0 ? ", stopped by signal" : "");
+    }
+    if (fflush(stdout) != 0) {
+        status = 1;
+    }
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    struct sim *s = calloc(1, sizeof *s);
+    if (s == NULL) {
+        (void)fprintf(stderr, PROG ": out of memory\n");
+        return 1;
+    }
+    int status = parse_args(argc, argv, &s->opt);
+    if (status < 0) {
+        (void)setvbuf(stdout, NULL, _IOLBF, 0); /* display lines appear as they happen */
+        omp_posix_port_init(&s->port);
+        status = run(s);
+        omp_posix_port_close(&s->port);
+        omp_sim_load_free(&s->load);
+    }
+    free(s->vi);
+    free(s->meter);
+    free(s);
+    return status;
+}
