@@ -419,8 +419,8 @@ static uint32_t symbols(const struct omp_meter *m)
 /* Compose the current screen into the meter's buffers. @return true if anything changed. */
 static bool compose_screen(struct omp_meter *m)
 {
-    char id[OMP_DISPLAY_ID_LEN];
-    char value[OMP_DISPLAY_VALUE_LEN];
+    char id[OMP_DISPLAY_ID_LEN] = { 0 };
+    char value[OMP_DISPLAY_VALUE_LEN] = { 0 };
     const char *unit = "";
     struct omp_datetime dt;
     bool dst = false;
