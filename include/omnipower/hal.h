@@ -254,7 +254,10 @@ struct omp_hal_ops {
     /**
      * Change @p port's speed to @p baud with @p framing, after the bytes already queued have
      * been sent (IEC 62056-21 switches baud rate after the acknowledgement). Called from poll.
-     * On a port without a baud rate (TCP) it acknowledges and does nothing.
+     * On a port without a baud rate (TCP) it acknowledges and does nothing. Framing is the
+     * port's job: a UART sets 7E1 in hardware; where the device cannot (a Linux pty is always 8
+     * bits, no parity) the port emulates it, at least by masking received bytes to 7 bits
+     * (ports/posix does), so the library always sees 7-bit characters.
      */
     omp_err (*port_set_baud)(void *user, enum omp_port port, uint32_t baud,
                              enum omp_port_framing framing);
