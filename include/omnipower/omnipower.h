@@ -9,6 +9,7 @@
 #include "omnipower/core.h"
 #include "omnipower/hal.h"
 #include "omnipower/meter.h"
+#include "omnipower/metrology.h"
 #include "omnipower/version.h"
 
 #endif /* OMNIPOWER_OMNIPOWER_H */

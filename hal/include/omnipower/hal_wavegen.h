@@ -1,0 +1,135 @@
+/**
+ * @file hal_wavegen.h
+ * @brief Test-bench signal sources (library `omnipower_hal`): an analytic waveform generator and
+ * the ADC front-end model of the metrology spec (shared/spec/metrology-and-power-quality.md §4).
+ *
+ * The generator describes each channel by analytic parameters, so a test computes the true rms,
+ * P and Q1 from the same parameters (omp_wave_true()) and never from a run of the engine.
+ * Deterministic: the same parameters and seed give the same codes on every host.
+ *
+ * Signal model (time t in s, fundamental phase theta(t) = 2*pi*integral(f) with f = f0 + ramp*t):
+ *   x(t) = env(t) * shape( sum_k sqrt(2)*rms_k*sin(order_k*theta(t) + phase_k) ) + dc
+ * The fundamental is component 0 (order 1). Orders may be fractional (interharmonics). The
+ * current channel's phases are absolute like the voltage's: a load with current lagging by phi has
+ * i.phase_deg = v.phase_deg - phi.
+ *
+ * Front-end model: code = clamp(round((x(t - delay) * (1 + gain_err) / full_scale + offset_fs
+ *   + crosstalk * other_channel_normalised + noise) * 2^23)), 24-bit signed; the current channel's
+ *   lag is a constant time delay of lag_deg / (360 * f_nominal) (as an ADC group-delay mismatch is),
+ *   noise is Gaussian with rms noise_dbfs relative to full scale.
+ */
+#ifndef OMNIPOWER_HAL_WAVEGEN_H
+#define OMNIPOWER_HAL_WAVEGEN_H
+
+#include "omnipower/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Components per channel (fundamental included). */
+#define OMP_WAVE_MAX_COMPONENTS 32u
+/** Envelope steps per channel. */
+#define OMP_WAVE_MAX_STEPS 8u
+
+/** Shapes applied to a channel's periodic part (for the IEC 62053-21 waveform tests). */
+enum omp_wave_shape {
+    OMP_WAVE_SHAPE_NONE = 0,
+    OMP_WAVE_SHAPE_HALF_WAVE = 1,   /**< keep positive half-waves only (half-wave rectified) */
+    OMP_WAVE_SHAPE_PHASE_FIRED = 2, /**< zero until param deg after each zero crossing of the
+                                         channel's fundamental, then the signal (both halves) */
+    OMP_WAVE_SHAPE_BURST = 3,       /**< param = on cycles, param2 = off cycles (of theta) */
+};
+
+struct omp_wave_component {
+    float order;     /**< multiple of the fundamental frequency (1 = fundamental, 5 = h5, 3.5 ...) */
+    float rms;       /**< rms in volts or amperes (before shape and envelope) */
+    float phase_deg; /**< phase at theta = 0, degrees */
+};
+
+/** A step of the envelope: from t_start_s (inclusive) to t_end_s (exclusive) the channel is
+ *  multiplied by scale (dips, swells, interruptions, current steps). */
+struct omp_wave_step {
+    double t_start_s;
+    double t_end_s;
+    float scale;
+};
+
+struct omp_wave_channel {
+    struct omp_wave_component comp[OMP_WAVE_MAX_COMPONENTS];
+    uint32_t n_comp;           /**< components used; comp[0] is the fundamental by convention */
+    float dc;                  /**< DC added after the shape (V or A) */
+    enum omp_wave_shape shape;
+    float shape_param;
+    float shape_param2;
+    struct omp_wave_step steps[OMP_WAVE_MAX_STEPS];
+    uint32_t n_steps;
+};
+
+/** @brief Front-end (ADC) model parameters. */
+struct omp_adc_model {
+    float v_full_scale_v;   /**< peak volts at code 2^23 (spec: 400) */
+    float i_full_scale_a;   /**< peak amperes at code 2^23 (spec: 170) */
+    float v_offset_fs;      /**< DC offset as a fraction of full scale (spec: +0.001) */
+    float i_offset_fs;
+    float v_gain_err;       /**< relative gain error (spec: +0.005) */
+    float i_gain_err;
+    float i_lag_deg;        /**< current lags voltage by this at f_nominal_hz (spec: 0.30) */
+    float f_nominal_hz;     /**< 50 */
+    float noise_dbfs;       /**< Gaussian noise rms per channel, dB re full scale (spec: -90);
+                                 below -200 means none */
+    float crosstalk_v_to_i_db; /**< voltage into current channel, dB (M4: -80); below -200 none */
+    uint32_t seed;          /**< noise generator seed */
+};
+
+/** @brief A generator: parameters plus running state. Caller storage; no allocation. */
+struct omp_wave {
+    double fs_hz;
+    double f0_hz;           /**< fundamental frequency at t = 0 */
+    double ramp_hz_per_s;   /**< df/dt */
+    struct omp_wave_channel v, i;
+    struct omp_adc_model adc;
+    bool adc_on;            /**< false: ideal codes (no offset, gain error, lag, noise, crosstalk)
+                                 with the same full scales */
+    /* running state (private) */
+    uint64_t n;             /**< next sample index */
+    uint64_t rng;           /**< noise generator state */
+};
+
+/** @brief Front end exactly as the spec's acceptance bench: 400 V / 170 A, +0.1 % offsets, +0.5 %
+ *  gains, 0.30 deg lag, -90 dBFS noise, no crosstalk, seed 1. */
+void omp_adc_model_spec(struct omp_adc_model *m);
+
+/**
+ * @brief Set up a sinusoidal pair: voltage @p urms at phase 0, current @p irms lagging by
+ * @p phi_deg (0 = PF 1, 60 = 0.5L, -36.87 = 0.8C, 180 = export), at @p f_hz, sampled at
+ * @p fs_hz, front end @p adc (NULL = ideal codes with the spec's full scales).
+ */
+void omp_wave_init_sine(struct omp_wave *w, double fs_hz, double f_hz, float urms, float irms,
+                        float phi_deg, const struct omp_adc_model *adc);
+
+/**
+ * @brief Produce the next @p n_pairs interleaved (voltage, current) 24-bit codes.
+ * Speed: at least 20 M pairs/s for a sine pair with noise in an optimised build.
+ */
+void omp_wave_fill(struct omp_wave *w, int32_t *vi, size_t n_pairs);
+
+/** @brief Physical values (before the front end) at sample index @p n: u in V, i in A. */
+void omp_wave_eval(const struct omp_wave *w, uint64_t n, double *u_v, double *i_a);
+
+/** @brief True values over whole fundamental cycles, from the parameters (no envelope steps;
+ *  shapes HALF_WAVE, PHASE_FIRED and BURST on the current with a sinusoidal current, analytic). */
+struct omp_wave_truth {
+    double urms_v, irms_a;
+    double p_w;        /**< mean active power (all components, shapes included) */
+    double q1_var;     /**< fundamental reactive power U1*I1*sin(phi1), lagging positive */
+    double u1_v, i1_a; /**< fundamental rms */
+    double phi1_deg;   /**< angle by which I1 lags U1 */
+};
+OMP_MUST_CHECK omp_err omp_wave_true(const struct omp_wave *w, struct omp_wave_truth *t);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* OMNIPOWER_HAL_WAVEGEN_H */

@@ -1,0 +1,3 @@
+/* being written */
+#include "omnipower/core.h"
+typedef int omp_placeholder_t;
