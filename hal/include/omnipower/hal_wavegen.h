@@ -17,6 +17,24 @@
  *   + crosstalk * other_channel_normalised + noise) * 2^23)), 24-bit signed; the current channel's
  *   lag is a constant time delay of lag_deg / (360 * f_nominal) (as an ADC group-delay mismatch is),
  *   noise is Gaussian with rms noise_dbfs relative to full scale.
+ *
+ * Conventions (hal/wavegen.c):
+ * - Sample n is at t = n / fs_hz; theta(t) = 2*pi*(f0*t + ramp*t^2/2). The phase is computed
+ *   from n exactly (no accumulation), so it stays exact to ~1e-16 cycles for any n < 2^53.
+ *   Parameters are re-read on every omp_wave_fill() call: amplitudes, dc, shapes and steps may be
+ *   changed between calls (a step in the signal at that sample); changing f0 or fs mid-run jumps
+ *   the phase (theta is f0*t from t = 0), so use the ramp for frequency changes.
+ * - "Full scale" is the peak at code 2^23; codes are rounded half away from zero and clamped to
+ *   +-(2^23 - 1). Ideal codes: round(x / full_scale * 2^23), nothing else.
+ * - The whole current channel (shape and envelope included) is evaluated at t - delay; the
+ *   voltage channel has no delay. omp_wave_eval() returns both at t (no delay, no front end).
+ * - Crosstalk adds 10^(db/20) * v_norm to the current's normalised value, v_norm = u(t) *
+ *   (1 + v_gain_err) / v_full_scale (the voltage signal without offset or noise).
+ * - Noise: splitmix64 + ziggurat, one stream in w->rng, drawn voltage then current per pair and
+ *   only when noise is on. The codes do not depend on how fill calls split the run.
+ * - Overlapping envelope steps multiply. Shape parameters count whole cycles / degrees as floats.
+ * - Parameters are floats: compute expected values with omp_wave_true() (or from the float
+ *   values), not from the decimal literals (e.g. 36.87f is not 36.87).
  */
 #ifndef OMNIPOWER_HAL_WAVEGEN_H
 #define OMNIPOWER_HAL_WAVEGEN_H
@@ -109,6 +127,13 @@ void omp_wave_init_sine(struct omp_wave *w, double fs_hz, double f_hz, float urm
                         float phi_deg, const struct omp_adc_model *adc);
 
 /**
+ * @brief Restart at sample 0 with the noise generator reseeded from w->adc.seed (parameters are
+ * kept). Not needed after editing parameters (each fill re-reads them); needed to make a new
+ * adc.seed take effect or to replay a run from the start.
+ */
+void omp_wave_reset(struct omp_wave *w);
+
+/**
  * @brief Produce the next @p n_pairs interleaved (voltage, current) 24-bit codes.
  * Speed: at least 20 M pairs/s for a sine pair with noise in an optimised build.
  */
@@ -117,14 +142,25 @@ void omp_wave_fill(struct omp_wave *w, int32_t *vi, size_t n_pairs);
 /** @brief Physical values (before the front end) at sample index @p n: u in V, i in A. */
 void omp_wave_eval(const struct omp_wave *w, uint64_t n, double *u_v, double *i_a);
 
-/** @brief True values over whole fundamental cycles, from the parameters (no envelope steps;
- *  shapes HALF_WAVE, PHASE_FIRED and BURST on the current with a sinusoidal current, analytic). */
+/**
+ * @brief True values over whole fundamental cycles, from the parameters (no envelope steps;
+ * shapes HALF_WAVE, PHASE_FIRED and BURST on the current with a sinusoidal current, analytic).
+ *
+ * Physical values before the front end (no lag, gain, offset, noise). Envelope steps are ignored
+ * (the steady state with scale 1). Unshaped channels: any components; power and rms pair
+ * components of equal order. Shaped current: closed-form integrals over the conduction windows
+ * (burst: over its on+off period); the voltage may have any integer-order components and dc.
+ *
+ * @return OMP_OK; OMP_ERR_ARG (NULL, n_comp > OMP_WAVE_MAX_COMPONENTS, order <= 0, non-finite
+ *         values); OMP_ERR_UNSUPPORTED (a shaped voltage; a shaped current that is not a single
+ *         order-1 component with rms >= 0; a shaped current with a non-integer voltage order).
+ */
 struct omp_wave_truth {
     double urms_v, irms_a;
     double p_w;        /**< mean active power (all components, shapes included) */
     double q1_var;     /**< fundamental reactive power U1*I1*sin(phi1), lagging positive */
     double u1_v, i1_a; /**< fundamental rms */
-    double phi1_deg;   /**< angle by which I1 lags U1 */
+    double phi1_deg;   /**< angle by which I1 lags U1, in (-180, 180]; 0 if U1 or I1 is 0 */
 };
 OMP_MUST_CHECK omp_err omp_wave_true(const struct omp_wave *w, struct omp_wave_truth *t);
 
