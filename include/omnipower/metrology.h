@@ -4,16 +4,23 @@
  * energy and pulse requests out. Pure: no HAL, no storage; the meter routes samples and pulses.
  *
  * Signal chain (per sample pair, O(1), called from the sample ISR through the meter):
- *   1. DC offset removal on both channels (first-order tracker; initial value from calibration).
- *   2. Phase compensation: the voltage is delayed by the calibrated current-channel lag
- *      (integer delay line + linear fractional interpolation; a constant *time* skew, exact at
- *      every frequency).
- *   3. Integer accumulation of v*v, i*i, v*i (int64) over each mains cycle, half-cycle sums of v*v
- *      for the half-cycle-refreshed one-cycle rms, and fundamental (single-bin) accumulations for
- *      U1, I1 and Q1.
- *   4. Voltage zero-crossing detection (rising, interpolated to a fraction of a sample, guarded
- *      against harmonics by a minimum period); with no voltage the engine closes pseudo-cycles of
- *      nominal length so currents and energy keep flowing.
+ *   1. DC offset removal on both channels: one constant per cycle and channel, the smoothed mean
+ *      of the previous cycles over their exact (zero-crossing to zero-crossing) windows, start
+ *      value from calibration; the cycle's sums are corrected algebraically to the estimate that
+ *      includes the cycle itself. No filter, so no phase or gain error at any frequency.
+ *   2. Phase compensation: the current is delayed one sample and the voltage 1 + lag samples
+ *      (integer delay line + linear fractional interpolation, the interpolator's gain at the
+ *      measured frequency divided out per cycle): a constant *time* skew, exact at every frequency.
+ *   3. Integer accumulation of v, i, v*v, i*i, v*i (int64) over each mains cycle and single-bin
+ *      DFT accumulations of v and i (float, against a unit oscillator at the last measured
+ *      frequency) for U1, I1 and Q1. Per-cycle values integrate over the exact window between
+ *      the interpolated crossings (trapezoid with fractional end pieces); energy uses the plain
+ *      sample sums, which tile time without gaps.
+ *   4. Voltage zero-crossing detection (rising, interpolated to a fraction of a sample, armed by a
+ *      negative excursion below 5 V and guarded against harmonics by a minimum period of
+ *      1/(1.4 fn)); without crossings for 1/(0.8 fn) the engine closes pseudo-cycles of nominal
+ *      length so currents and energy keep flowing. Samples before the first crossing after
+ *      omp_metro_init form no record; their energy is registered with the first cycle's powers.
  * Per mains cycle (at each rising zero crossing): a `struct omp_cycle` record with gains applied,
  * the cycle's energies added to the four-quadrant registers (after the starting/no-load gate),
  * and pulse requests at the meter constant.
@@ -120,44 +127,55 @@ struct omp_metro_events {
     bool led_steady_on;                    /**< Z2: active LED should be steadily on (no load) */
 };
 
+/** @brief A queued cycle record, packed (private: read through omp_metro_cycle_pop). */
+struct omp_metro_rec {
+    uint32_t end_lo;         /**< low 32 bits of end_sample */
+    float end_frac, period_s, urms_v, irms_a, urms_half_v[2], u1_v, i1_a, p_w, q_var, phi_deg;
+    uint8_t flags;           /**< quadrant (bits 0..2), no_voltage, registering_p, registering_q */
+};
+
 /** @brief The engine's state for one phase. Fixed size, caller storage; see bench for its size. */
 struct omp_metro {
     struct omp_metro_cfg cfg;
     struct omp_metro_cal cal;
     /* private from here on: read through the functions below */
-    int64_t v_dc_q16, i_dc_q16;            /**< DC trackers, codes in Q16 */
-    int32_t v_hist[OMP_METRO_DELAY_MAX];   /**< delay line of offset-free voltage codes */
-    uint32_t v_hist_pos;
-    uint32_t delay_int;                    /**< integer part of the voltage delay, samples */
-    int32_t delay_frac_q15;                /**< fractional part, Q15 */
+    int32_t v_hist[16];                    /**< delay line of raw voltage codes */
+    uint32_t hist_pos;
+    uint32_t delay_int;                    /**< integer part of the voltage delay (1 + lag), samples */
+    int32_t delay_frac_q16;                /**< fractional part, Q16 */
+    float delay_frac;                      /**< same as a float (interpolator gain correction) */
+    int32_t i_last;                        /**< raw current code of the previous sample */
+    int32_t dc_v, dc_i;                    /**< DC removed in the sample path, codes */
+    float dc_v_est, dc_i_est;              /**< per-cycle DC estimates (smoothed), codes */
+    int32_t vd_prev, id_prev, id_prev2;    /**< previous compensated samples (voltage Q3) */
+    int32_t zc_thr_q3;                     /**< arming threshold of the zero-crossing detector */
+    uint32_t min_period, max_period, nom_period; /**< samples */
     uint64_t sample_index;
-    /* cycle accumulators (integer) */
-    int64_t acc_vv, acc_ii, acc_vi;
-    int64_t acc_half_vv[2];
+    /* cycle accumulators: integer sums of the compensated samples, float single-bin DFT */
+    int64_t acc_v, acc_i, acc_vv, acc_ii, acc_vi;
+    int64_t acc_d2;                        /**< sum of squared second differences of the current */
+    float i_noise2;                        /**< current-channel white-noise power estimate, codes^2 */
+    float acc_vc, acc_vs, acc_ic, acc_is;
+    float nco_c, nco_s, nco_cw, nco_sw, w_ref;
     uint32_t acc_n;
-    /* fundamental accumulators and oscillator */
-    float nco_c, nco_s, nco_dc, nco_ds;
-    float acc_v1c, acc_v1s, acc_i1c, acc_i1s;
-    /* zero-crossing detector */
-    int32_t v_prev;
-    float last_zc_frac;
-    uint64_t last_zc_index;
-    uint32_t samples_since_zc;
-    uint32_t min_period_samples, max_period_samples;
-    float period_samples;                  /**< last measured period, samples */
-    bool half_seen;
+    int32_t b_vd[2], b_i[2];               /**< samples a-1, a around the opening crossing */
+    float frac0;                           /**< opening crossing lies frac0 samples before sample a */
+    int64_t half_vv;                       /**< acc_vv at the half-way (falling) crossing */
+    float half_len;                        /**< duration from the opening to the half-way crossing */
+    float prev2_vv, prev2_len;             /**< second half of the previous cycle */
+    float pend_len;                        /**< samples before the first crossing (start-up) */
+    uint8_t state, dc_cycles, nf_cycles;
+    bool armed, half_seen, start_zc, reg_p, reg_q;
     /* energy */
     struct omp_metro_energy energy;
-    double residue[8];                     /**< sub-micro-unit remainders of each register */
-    double pulse_acc[OMP_METRO_PULSE_COUNT];
+    float residue[8];                      /**< sub-micro-unit remainders, register order */
+    uint64_t pulse_acc[OMP_METRO_PULSE_COUNT]; /**< micro-units times imp_per_kwh since last pulse */
     float p_avg_w, q_avg_var;              /**< smoothed powers for the starting gate */
     /* output queue */
-    struct omp_cycle queue[OMP_METRO_CYCLE_QUEUE];
-    uint32_t q_head, q_tail;
-    uint32_t cycle_seq;
+    struct omp_metro_rec queue[OMP_METRO_CYCLE_QUEUE];
+    uint32_t q_head, q_tail;               /**< records produced / consumed since init */
     /* raw accumulation for calibration (unity gains, codes) */
-    double raw_vv, raw_ii, raw_vi, raw_q;
-    uint64_t raw_n;
+    double raw_vv, raw_ii, raw_vi, raw_q, raw_len;
     uint32_t raw_cycles;
 };
 
