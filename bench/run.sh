@@ -1,21 +1,63 @@
 #!/usr/bin/env bash
 # Print the project's benchmark numbers (never pass/fail on them):
 #  - host instructions per unit of work, counted by valgrind's callgrind (deterministic);
-#  - static RAM of the contexts.
-# Usage: bench/run.sh BUILD_DIR  (a host build with benchmarks, e.g. build/release)
+#  - the metrology engine per sample pair and per cycle end (by difference), against C1;
+#  - static RAM of the contexts, against C3;
+#  - with an arm build dir: the Cortex-M4 instruction counts from qemu -icount (target qemu-bench).
+# Usage: bench/run.sh BUILD_DIR [ARM_BUILD_DIR]
+#   BUILD_DIR      a host build with benchmarks, e.g. build/release (optimised numbers)
+#   ARM_BUILD_DIR  a build of the "arm" preset, e.g. build/arm (needs qemu-system-arm)
 # The arm size report is `cmake --build --preset arm --target size-report`.
 set -euo pipefail
 build=$1
+arm=${2:-}
 bin=$build/bench/bench_core
 n=200
 command -v valgrind >/dev/null || { echo "valgrind not installed (apt-get install valgrind)"; exit 1; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+
+# callgrind NAME N -> prints the instruction count; leaves the program's stdout in $tmp/NAME.stdout
+callgrind() {
+    valgrind --tool=callgrind --toggle-collect='bench_measured*' \
+        --callgrind-out-file="$tmp/$1.out" "$bin" "$1" "$2" >"$tmp/$1.stdout" 2>/dev/null
+    grep -E '^(summary|totals):' "$tmp/$1.out" | head -1 | awk '{print $2}'
+}
+
+echo "host ($build), instructions counted by callgrind:"
 printf '%-24s %14s  %s\n' "case" "instructions" "per"
+plain_rate=
 "$bin" list | while read -r name per unit; do
-    valgrind --tool=callgrind --toggle-collect=bench_measured --callgrind-out-file="$tmp/$name.out" \
-        "$bin" "$name" "$n" >/dev/null 2>&1
-    ir=$(grep -E '^(summary|totals):' "$tmp/$name.out" | head -1 | awk '{print $2}')
+    if [ "$per" -eq 0 ]; then
+        continue # the split metrology cases: below
+    fi
+    ir=$(callgrind "$name" "$n")
     awk -v ir="$ir" -v n="$n" -v per="$per" -v name="$name" -v unit="$unit" \
         'BEGIN { printf "%-24s %14.2f  %s\n", name, ir / (n * per), unit }'
 done
-"$bin" sizes | awk '{ printf "%-24s %14d  bytes of RAM\n", $1 " " $2, $3 }'
+
+# metrology per sample pair (blocks without a cycle end) and per cycle end (by difference)
+passes=4
+ir_plain=$(callgrind metro_samples_plain "$passes")
+units_plain=$(awk '$1 == "units" { print $2 }' "$tmp/metro_samples_plain.stdout")
+ir_cyc=$(callgrind metro_cycle_blocks "$passes")
+units_cyc=$(awk '$1 == "units" { print $2 }' "$tmp/metro_cycle_blocks.stdout")
+pairs_cyc=$(awk '$1 == "pairs" { print $2 }' "$tmp/metro_cycle_blocks.stdout")
+awk -v ip="$ir_plain" -v up="$units_plain" -v ic="$ir_cyc" -v uc="$units_cyc" -v pc="$pairs_cyc" '
+BEGIN {
+    per_pair = ip / up
+    per_cycle = (ic - pc * per_pair) / uc
+    printf "%-24s %14.2f  sample pair (blocks of 32 without a cycle end; C1: <= 300 cycles on M4F)\n", "metro_samples_plain", per_pair
+    printf "%-24s %14.2f  cycle end (by difference, %d cycles)\n", "metro_cycle_end", per_cycle, uc
+    printf "%-24s %14.2f  sample pair at 8000 Hz, 50 Hz (per_pair + per_cycle / 160)\n", "metro_mean_8k", per_pair + per_cycle / 160
+}'
+
+"$bin" sizes | awk '{
+    note = ($2 == "omp_metro)") ? "  (C3: metrology <= 1024 bytes per phase)" : ""
+    printf "%-24s %14d  bytes of RAM%s\n", $1 " " $2, $3, note }'
+
+if [ -n "$arm" ]; then
+    echo
+    echo "Cortex-M4F ($arm), qemu netduinoplus2 -icount shift=0 (instructions, the C1 proxy):"
+    cmake --build "$arm" --target qemu-bench 2>&1 | grep -E '^omnipower-stm32-bench:' || {
+        echo "qemu-bench failed (cmake --build $arm --target qemu-bench)"; exit 1; }
+fi

@@ -39,8 +39,8 @@ int main(void)
     const double u_peak = 230.0 * sqrt(2.0), i_peak = (1000.0 / 230.0) * sqrt(2.0);
     for (size_t k = 0; k < pairs; k++) {
         double ph = 2.0 * PI * (double)k / (double)pairs;
-        vi[2 * k] = (int32_t)lround(u_peak * sin(ph) / (double)cfg.volts_per_code);
-        vi[2 * k + 1] = (int32_t)lround(i_peak * sin(ph) / (double)cfg.amps_per_code);
+        vi[2 * k] = (int32_t)lround(u_peak * sin(ph) / (double)cfg.cal.v_gain);
+        vi[2 * k + 1] = (int32_t)lround(i_peak * sin(ph) / (double)cfg.cal.i_gain);
     }
 
     for (uint32_t period = 0; period < 86400u * 50u; period++) { /* one day of 20 ms periods */

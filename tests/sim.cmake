@@ -1,5 +1,6 @@
 # End-to-end tests of omnipower-sim (ports/posix): the command line, a persistent two-run session,
-# reproducibility, and an orderly exit on SIGTERM/SIGINT. The scripts use POSIX sh and python3.
+# reproducibility, an orderly exit on SIGTERM/SIGINT, and the replay of recorded samples
+# (--samples). The scripts use POSIX sh and python3.
 if(TARGET omnipower-sim)
   find_program(OMP_PYTHON3 python3)
   set(_sim $<TARGET_FILE:omnipower-sim>)
@@ -10,9 +11,10 @@ if(TARGET omnipower-sim)
   if(OMP_PYTHON3)
     add_test(NAME sim_e2e COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/sim_e2e.sh ${_sim})
     add_test(NAME sim_signal COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/sim_signal.sh ${_sim})
-    set_tests_properties(sim_e2e sim_signal PROPERTIES LABELS "e2e" TIMEOUT 300
+    add_test(NAME sim_replay COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/sim_replay.sh ${_sim})
+    set_tests_properties(sim_e2e sim_signal sim_replay PROPERTIES LABELS "e2e" TIMEOUT 300
                          ENVIRONMENT "PYTHON3=${OMP_PYTHON3}")
   else()
-    message(STATUS "python3 not found: sim_e2e and sim_signal tests skipped")
+    message(STATUS "python3 not found: sim_e2e, sim_signal and sim_replay tests skipped")
   endif()
 endif()

@@ -281,8 +281,8 @@ static void feed_second(struct omp_meter *m, const struct omp_meter_cfg *cfg, st
             /* 50 Hz at 8000 Hz: a square-ish 3-level wave is enough to integrate energy */
             size_t ph = k % 160u;
             int sign = ph < 80u ? 1 : -1;
-            vi[2u * k] = (int32_t)(sign * (int32_t)(230.0f / cfg->volts_per_code));
-            vi[2u * k + 1u] = (int32_t)(sign * (int32_t)(10.0f / cfg->amps_per_code));
+            vi[2u * k] = (int32_t)(sign * (int32_t)(230.0f / cfg->cal.v_gain));
+            vi[2u * k + 1u] = (int32_t)(sign * (int32_t)(10.0f / cfg->cal.i_gain));
         }
         omp_meter_on_samples(m, vi, n);
         now->mono_ms += 100u;

@@ -1,8 +1,7 @@
 /*
- * Tests of omnipower-sim's building blocks (ports/posix/sim_load.c, sim_clock.c): the synthetic
- * load's samples carry the power the model claims (independent sum of v*i over one second), the
- * daily profile is plausible and deterministic, a meter fed by the model registers the model's
- * energy, and the clock record survives reopen and sector wrap.
+ * Tests of omnipower-sim's building block (ports/posix/sim_load.c): the synthetic load's samples
+ * carry the power the model claims (independent sum of v*i over one second), the daily profile is
+ * plausible and deterministic, and a meter fed by the model registers the model's energy.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -34,8 +33,8 @@ static int setup(void **state)
         return -1;
     }
     omp_meter_cfg_default(&f->cfg);
-    if (omp_sim_load_init(&f->load, f->cfg.sample_rate_hz, 50u, (double)f->cfg.volts_per_code,
-                          (double)f->cfg.amps_per_code) != OMP_OK) {
+    if (omp_sim_load_init(&f->load, f->cfg.sample_rate_hz, 50u, (double)f->cfg.cal.v_gain,
+                          (double)f->cfg.cal.i_gain) != OMP_OK) {
         free(f);
         return -1;
     }
@@ -60,8 +59,8 @@ static void measure(const struct fx *f, double *p_w, double *u_v, double *i_a)
     size_t n = f->cfg.sample_rate_hz;
     double svi = 0.0, svv = 0.0, sii = 0.0;
     for (size_t k = 0; k < n; k++) {
-        double v = (double)f->vi[2u * k] * (double)f->cfg.volts_per_code;
-        double i = (double)f->vi[2u * k + 1u] * (double)f->cfg.amps_per_code;
+        double v = (double)f->vi[2u * k] * (double)f->cfg.cal.v_gain;
+        double i = (double)f->vi[2u * k + 1u] * (double)f->cfg.cal.i_gain;
         svi += v * i;
         svv += v * v;
         sii += i * i;
@@ -182,53 +181,6 @@ static void test_meter_registers_model_energy(void **state)
     omp_posix_port_close(&p);
 }
 
-static void test_clock_record(void **state)
-{
-    (void)state;
-    struct omp_posix_port p;
-    omp_posix_port_init(&p);
-    struct omp_nvm_geometry geo;
-    omp_posix_nvm_default_geometry(&geo);
-    assert_int_equal(omp_posix_port_use_ram_nvm(&p, &geo), OMP_OK);
-    struct omp_hal hal = omp_posix_port_hal(&p);
-    const uint32_t sector = geo.size - geo.sector_size;
-    omp_time_s t = 0;
-    assert_int_equal(omp_sim_clock_load(&hal, sector, &t), OMP_ERR_NOT_FOUND);
-    assert_int_equal(omp_sim_clock_store(&hal, sector, 1767225600), OMP_OK);
-    assert_int_equal(omp_sim_clock_load(&hal, sector, &t), OMP_OK);
-    assert_int_equal(t, 1767225600);
-    /* beyond 2038 and a whole sector's worth of records: the sector wraps */
-    const uint32_t slots = geo.sector_size / OMP_SIM_CLOCK_RECORD_SIZE;
-    for (uint32_t i = 0; i < slots + 5u; i++) {
-        assert_int_equal(omp_sim_clock_store(&hal, sector, (omp_time_s)4102444800 + i), OMP_OK);
-    }
-    assert_int_equal(omp_sim_clock_load(&hal, sector, &t), OMP_OK);
-    assert_int_equal(t, (omp_time_s)4102444800 + slots + 4);
-    assert_int_equal(p.ram_nvm.erase_calls, 1u);
-
-    /* a torn record (bits of the CRC still erased) is skipped, the previous one stays valid */
-    uint8_t rec[OMP_SIM_CLOCK_RECORD_SIZE];
-    uint32_t last = 0;
-    for (uint32_t i = 0; i < slots; i++) {
-        assert_int_equal(hal.ops->nvm_read(hal.user, sector + i * 16u, rec, sizeof rec), OMP_OK);
-        if (rec[0] != 0xFFu) {
-            last = i;
-        }
-    }
-    const uint8_t torn[OMP_SIM_CLOCK_RECORD_SIZE] = { 0x53, 0x43, 0x4C, 0x4B, 1, 2, 3, 4,
-                                                      0,    0,    0,    0,    0xFF, 0xFF, 0xFF, 0x7F };
-    assert_int_equal(hal.ops->nvm_program(hal.user, sector + (last + 1u) * 16u, torn, sizeof torn),
-                     OMP_OK);
-    assert_int_equal(omp_sim_clock_load(&hal, sector, &t), OMP_OK);
-    assert_int_equal(t, (omp_time_s)4102444800 + slots + 4);
-    /* the next store goes after the torn one */
-    assert_int_equal(omp_sim_clock_store(&hal, sector, 1800000000), OMP_OK);
-    assert_int_equal(omp_sim_clock_load(&hal, sector, &t), OMP_OK);
-    assert_int_equal(t, 1800000000);
-    assert_int_equal(omp_sim_clock_load(&hal, sector + 1u, &t), OMP_ERR_ARG); /* not a sector */
-    omp_posix_port_close(&p);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -236,7 +188,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_samples_match_model, setup, teardown),
         cmocka_unit_test_setup_teardown(test_daily_profile, setup, teardown),
         cmocka_unit_test_setup_teardown(test_meter_registers_model_energy, setup, teardown),
-        cmocka_unit_test(test_clock_record),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,52 +1,56 @@
 /*
- * The composition root (foundation version): a built-in energy integrator, a minimal persistent
- * state record, the hour counter, pulse output and the automatic display list.
+ * The composition root: the metrology engine (lib/metrology) behind the sample path, a minimal
+ * persistent state record, the hour counter, pulse outputs and the automatic display list.
  *
  * Persistent state (to be replaced by the journaled, wear-levelled `storage` module):
  * - The meter's NVM region (cfg.nvm_base, cfg.nvm_sectors; 0 sectors = to the end of the device)
- *   is a ring of fixed 64-byte slots (64 is a multiple of every program unit hal.h allows); each
- *   sector holds sector_size / 64 slots, so sectors must be >= 64 bytes and the ring >= 2 sectors.
+ *   is a ring of fixed 128-byte slots (128 is a multiple of every program unit hal.h allows);
+ *   each sector holds sector_size / 128 slots, so sectors must be >= 128 bytes and the ring
+ *   >= 2 sectors.
  * - A record is written with one nvm_program call into the next blank slot after the newest
  *   record. Entering a sector (its slot 0) erases that sector first; the ring has >= 2 sectors,
  *   so the sector holding the newest record is never the one erased. A slot that is not blank
- *   (left torn by a power cut) is skipped.
+ *   (left torn by a power cut, or holding data of another layout) is skipped.
  * - The record's CRC-32 covers every other byte, so a torn write is rejected and the previous
  *   record stays the newest. Startup reads every slot and takes the valid record with the highest
  *   sequence number (a 32-bit count: at one save per 10 Wh it does not wrap in a meter's life).
+ *   Records of another version (the foundation's 64-byte version 1) fail the version/length
+ *   check and are ignored: such a meter starts from zero registers.
  *
- * Record layout, little-endian, 64 bytes:
- *   0 magic "OMPS" (u32 0x53504D4F)   4 version u16 (1)   6 length u16 (64)   8 seq u32
- *  12 A+ mWh u64   20 A- mWh u64   28 hours u32   32 supply seconds u32   36 power-ups u32
- *  40 last UTC i64   48..59 zero   60 CRC-32 of bytes 0..59 (omp_crc32)
+ * Record layout, little-endian, 128 bytes (version 2):
+ *   0 magic "OMPS" (u32 0x53504D4F)   4 version u16 (2)   6 length u16 (128)   8 seq u32
+ *  12 hours u32   16 supply seconds u32   20 power-ups u32   24 flags u32 (bit 0: UTC valid)
+ *  28 reserved u32 (0)   32 UTC i64
+ *  40 energy registers, u64 micro-units each (struct omp_metro_energy order): A+ uWh, A- uWh,
+ *     R+ uvarh, R- uvarh, R1..R4 uvarh, E+ uVAh, E- uVAh   (40..119)
+ * 120 reserved u32 (0)   124 CRC-32 of bytes 0..123 (omp_crc32)
+ * Micro-units are what the engine counts, so a save and restore loses nothing but the engine's
+ * sub-micro-unit remainders (< 1 uWh per register per restart).
  *
- * Energy: the sample ISR sums v*i, v*v and i*i of the ADC codes (which must fit 24 bits signed so
- * a second of sums fits 64 bits); tick takes the sums under the critical section once per whole
- * elapsed second of mono_ms and converts them with the configured scales (double, once a second)
- * to micro-watt-seconds rounded to the nearest integer. A signed residue below 1 mWh carries to
- * the next second, so integer truncation loses nothing; only the rounding to whole uWs (at most
- * 0.5 uWs per second, unbiased) is not carried. The residue is shared by both directions: energy
- * below 1 mWh that flows one way and then back within it nets out (at most 1 mWh per reversal).
+ * Energy: omp_meter_on_samples() runs omp_metro_on_samples() (sample ISR) and starts the pulses
+ * the engine requests on OMP_PULSE_LED_ACTIVE / OMP_PULSE_LED_REACTIVE with the Z8 width. Tick
+ * takes the cycle records (omp_metro_cycle_pop) and a copy of the registers, each under the
+ * critical section, and closes whole elapsed seconds of mono_ms: the hour counter counts a second
+ * with supply when the newest cycle record shows more than 160 V, and a state record is due when
+ * A+, A-, R+ or R- changed at the display's resolution (Z1), the hour counter moved, or the
+ * power-fail warning came. Z2 (LED steadily on at no load) is kept in led_steady_on: the HAL has
+ * no steady-LED output yet.
  *
- * Pulses: 1000 imp/kWh, one pulse per whole Wh added to A+ or A-, on OMP_PULSE_LED_ACTIVE with the
- * Z8 width. In this foundation version they are issued from tick (once per second), not from the
- * sample ISR; several pulses due in one second are issued back to back and the port's timer
- * decides how they look. Z2 (LED at no load) is stored but not acted on yet.
+ * Display symbols (from the newest cycle record): SUPPLY above 160 V; LOAD when |P| > 2.3 W, with
+ * IMPORT (P > 0) or EXPORT (P < 0); Q_INDUCTIVE (Q > 0) or Q_CAPACITIVE (Q < 0) when |Q| > 2.3 var
+ * (thresholds from the engine's cfg: supply_min_v, load_min_w).
  */
-#include <float.h>
 #include <string.h>
 
 #include "omnipower/meter.h"
 
-#define REC_SIZE 64u
+#define REC_SIZE 128u
 #define REC_MAGIC 0x53504D4Fu /* "OMPS" little-endian */
-#define REC_VERSION 1u
-#define REC_CRC_AT 60u
-
-#define UWS_PER_MWH 3600000          /* 1 mWh = 3.6 Ws */
-#define SUPPLY_MIN_V 160.0f          /* data sheet: supply indicator above 160 V */
-#define LOAD_MIN_W 2.3f              /* data sheet: load indicator above 2.3 W */
-#define SAMPLE_RATE_MIN_HZ 100u
-#define SAMPLE_RATE_MAX_HZ 65536u    /* keeps a second of 24-bit sums inside 64 bits */
+#define REC_VERSION 2u
+#define REC_ENERGY_AT 40u
+#define REC_CRC_AT 124u
+#define REC_FLAG_UTC_VALID 1u
+#define ENERGY_REGS 10u
 
 enum screen { SCR_A_PLUS, SCR_A_MINUS, SCR_TIME, SCR_DATE, SCR_POWER, SCR_COUNT };
 
@@ -93,23 +97,6 @@ static uint64_t get_u64le(const uint8_t *p)
         v |= (uint64_t)p[k] << (8u * k);
     }
     return v;
-}
-
-/* Square root of x >= 0 by Newton's method from above (no libm needed on the target). */
-static double sqrt_pos(double x)
-{
-    if (!(x > 0.0)) {
-        return 0.0;
-    }
-    double r = (x > 1.0) ? x : 1.0;
-    for (unsigned k = 0; k < 200u; k++) {
-        double nr = 0.5 * (r + x / r);
-        if (!(nr < r)) {
-            break;
-        }
-        r = nr;
-    }
-    return r;
 }
 
 static uint64_t pow10_u64(unsigned n)
@@ -166,8 +153,13 @@ void omp_meter_cfg_default(struct omp_meter_cfg *cfg)
     c.led_on_no_load = false;      /* Z2 = 1: LED off at no consumption */
     c.pulse_width_ms = 30u;        /* Z8 = 1: 30 ms */
     c.sample_rate_hz = OMP_CONFIG_SAMPLE_RATE_HZ;
-    c.volts_per_code = 600.0f / 8388608.0f; /* 24-bit codes, +-600 V full scale (exact in float) */
-    c.amps_per_code = 120.0f / 8388608.0f;  /* 24-bit codes, +-120 A full scale */
+    c.mains_hz = OMP_CONFIG_MAINS_HZ;
+    /* the nominal calibration of the default front end, as omp_metro_cal_nominal(cal, 600, 120) */
+    c.cal.v_gain = 600.0f / 8388608.0f; /* 24-bit codes, +-600 V full scale (exact in float) */
+    c.cal.i_gain = 120.0f / 8388608.0f; /* 24-bit codes, +-120 A full scale */
+    c.cal.phase_deg = 0.0f;
+    c.cal.v_offset = 0;
+    c.cal.i_offset = 0;
     c.nvm_base = 0u;               /* the whole NVM of the port */
     c.nvm_sectors = 0u;
     *cfg = c;
@@ -180,20 +172,24 @@ static bool z1_valid(uint8_t digits, uint8_t decimals)
            (digits == 7u && decimals == 2u) || (digits == 6u && decimals == 3u);
 }
 
-static bool scale_valid(float s)
-{
-    return s > 0.0f && s <= FLT_MAX; /* rejects NaN, 0, negatives and infinity */
-}
-
 static bool cfg_valid(const struct omp_meter_cfg *c)
 {
     return c->meter_number >= 1u && c->meter_number <= 99999999u &&
            omp_utc_offset_valid(c->utc_offset_min) &&
            (c->dst_rule == OMP_DST_NONE || c->dst_rule == OMP_DST_EU) &&
            z1_valid(c->energy_digits, c->energy_decimals) &&
-           (c->pulse_width_ms == 30u || c->pulse_width_ms == 80u) &&
-           c->sample_rate_hz >= SAMPLE_RATE_MIN_HZ && c->sample_rate_hz <= SAMPLE_RATE_MAX_HZ &&
-           scale_valid(c->volts_per_code) && scale_valid(c->amps_per_code);
+           (c->pulse_width_ms == 30u || c->pulse_width_ms == 80u);
+    /* sample rate, mains and calibration: omp_metro_init decides (see metro_setup) */
+}
+
+/* The engine's configuration from the meter's. */
+static void metro_cfg(const struct omp_meter_cfg *c, struct omp_metro_cfg *mc)
+{
+    omp_metro_cfg_default(mc);
+    mc->fs_hz = c->sample_rate_hz;
+    mc->mains_hz = c->mains_hz;
+    mc->pulse_width_ms = c->pulse_width_ms;
+    mc->led_on_no_load = c->led_on_no_load;
 }
 
 /* ---- NVM region and records -------------------------------------------------------------------- */
@@ -236,10 +232,38 @@ static omp_err region_check(const struct omp_meter_cfg *cfg, const struct omp_nv
 
 struct rec {
     uint32_t seq;
-    uint64_t a_plus_mwh, a_minus_mwh;
     uint32_t hours, supply_s, power_ups;
+    bool utc_valid;
     omp_time_s utc_s;
+    struct omp_metro_energy e;
 };
+
+/* The registers in record order (struct omp_metro_energy order). */
+static void energy_to_array(const struct omp_metro_energy *e, uint64_t a[ENERGY_REGS])
+{
+    a[0] = e->a_plus_uwh;
+    a[1] = e->a_minus_uwh;
+    a[2] = e->r_plus_uvarh;
+    a[3] = e->r_minus_uvarh;
+    for (unsigned k = 0; k < 4u; k++) {
+        a[4u + k] = e->r_quadrant_uvarh[k];
+    }
+    a[8] = e->e_plus_uvah;
+    a[9] = e->e_minus_uvah;
+}
+
+static void energy_from_array(const uint64_t a[ENERGY_REGS], struct omp_metro_energy *e)
+{
+    e->a_plus_uwh = a[0];
+    e->a_minus_uwh = a[1];
+    e->r_plus_uvarh = a[2];
+    e->r_minus_uvarh = a[3];
+    for (unsigned k = 0; k < 4u; k++) {
+        e->r_quadrant_uvarh[k] = a[4u + k];
+    }
+    e->e_plus_uvah = a[8];
+    e->e_minus_uvah = a[9];
+}
 
 static void rec_encode(const struct rec *r, uint8_t out[REC_SIZE])
 {
@@ -248,12 +272,16 @@ static void rec_encode(const struct rec *r, uint8_t out[REC_SIZE])
     put_u16le(out + 4, REC_VERSION);
     put_u16le(out + 6, REC_SIZE);
     put_u32le(out + 8, r->seq);
-    put_u64le(out + 12, r->a_plus_mwh);
-    put_u64le(out + 20, r->a_minus_mwh);
-    put_u32le(out + 28, r->hours);
-    put_u32le(out + 32, r->supply_s);
-    put_u32le(out + 36, r->power_ups);
-    put_u64le(out + 40, (uint64_t)r->utc_s);
+    put_u32le(out + 12, r->hours);
+    put_u32le(out + 16, r->supply_s);
+    put_u32le(out + 20, r->power_ups);
+    put_u32le(out + 24, r->utc_valid ? REC_FLAG_UTC_VALID : 0u);
+    put_u64le(out + 32, (uint64_t)r->utc_s);
+    uint64_t a[ENERGY_REGS];
+    energy_to_array(&r->e, a);
+    for (unsigned k = 0; k < ENERGY_REGS; k++) {
+        put_u64le(out + REC_ENERGY_AT + 8u * k, a[k]);
+    }
     put_u32le(out + REC_CRC_AT, omp_crc32(out, REC_CRC_AT));
 }
 
@@ -264,12 +292,16 @@ static bool rec_decode(const uint8_t in[REC_SIZE], struct rec *r)
         return false;
     }
     r->seq = get_u32le(in + 8);
-    r->a_plus_mwh = get_u64le(in + 12);
-    r->a_minus_mwh = get_u64le(in + 20);
-    r->hours = get_u32le(in + 28);
-    r->supply_s = get_u32le(in + 32);
-    r->power_ups = get_u32le(in + 36);
-    r->utc_s = (omp_time_s)get_u64le(in + 40);
+    r->hours = get_u32le(in + 12);
+    r->supply_s = get_u32le(in + 16);
+    r->power_ups = get_u32le(in + 20);
+    r->utc_valid = (get_u32le(in + 24) & REC_FLAG_UTC_VALID) != 0u;
+    r->utc_s = (omp_time_s)get_u64le(in + 32);
+    uint64_t a[ENERGY_REGS];
+    for (unsigned k = 0; k < ENERGY_REGS; k++) {
+        a[k] = get_u64le(in + REC_ENERGY_AT + 8u * k);
+    }
+    energy_from_array(a, &r->e);
     return r->seq != 0u && r->supply_s < OMP_SECONDS_PER_HOUR;
 }
 
@@ -283,10 +315,21 @@ static bool blank(const uint8_t *p, size_t len, uint8_t erase_value)
     return true;
 }
 
-/* Write the current state as the next record. On error nothing the caller sees changes. */
+/* Copy the engine's registers (written by the sample ISR) under the critical section. */
+static void energy_take(struct omp_meter *m)
+{
+    const struct omp_hal *h = &m->hal;
+    uint32_t state = h->ops->crit_enter(h->user);
+    omp_metro_energy_get(&m->metro, &m->energy);
+    h->ops->crit_exit(h->user, state);
+}
+
+/* Write the current state as the next record. On error nothing the caller sees changes but the
+ * copy of the registers, refreshed from the engine first. */
 static omp_err save(struct omp_meter *m)
 {
     const struct omp_hal *h = &m->hal;
+    energy_take(m);
     uint32_t n = slot_count(m);
     uint32_t sps = slots_per_sector(m);
     uint32_t next = (m->seq == 0u) ? 0u : (m->slot + 1u) % n;
@@ -316,12 +359,12 @@ static omp_err save(struct omp_meter *m)
     }
     struct rec r = {
         .seq = m->seq + 1u,
-        .a_plus_mwh = m->a_plus_mwh,
-        .a_minus_mwh = m->a_minus_mwh,
         .hours = m->hours_with_supply,
         .supply_s = m->supply_s,
         .power_ups = m->power_ups,
-        .utc_s = m->now.utc_s,
+        .utc_valid = m->utc_keep_valid,
+        .utc_s = m->utc_keep_valid ? m->utc_keep_s : 0,
+        .e = m->energy,
     };
     rec_encode(&r, buf);
     omp_err err = h->ops->nvm_program(h->user, slot_addr(m, next), buf, REC_SIZE);
@@ -330,8 +373,7 @@ static omp_err save(struct omp_meter *m)
     }
     m->seq = r.seq;
     m->slot = next;
-    m->saved_a_plus_mwh = r.a_plus_mwh;
-    m->saved_a_minus_mwh = r.a_minus_mwh;
+    m->saved_energy = r.e;
     m->nvm_saves++;
     m->save_due = false;
     return OMP_OK;
@@ -402,16 +444,27 @@ static bool local_now(const struct omp_meter *m, struct omp_datetime *dt, bool *
     return omp_local_time(m->now.utc_s, m->cfg.utc_offset_min, m->cfg.dst_rule, dt, dst) == OMP_OK;
 }
 
+static bool supply_present(const struct omp_meter *m)
+{
+    return m->last.urms_v > m->metro.cfg.supply_min_v;
+}
+
 static uint32_t symbols(const struct omp_meter *m)
 {
     uint32_t s = 0;
-    if (m->urms_v > SUPPLY_MIN_V) {
+    const float load = m->metro.cfg.load_min_w;
+    if (supply_present(m)) {
         s |= OMP_SYM_SUPPLY;
     }
-    if (m->p_w > LOAD_MIN_W) {
+    if (m->last.p_w > load) {
         s |= OMP_SYM_LOAD | OMP_SYM_IMPORT;
-    } else if (m->p_w < -LOAD_MIN_W) {
+    } else if (m->last.p_w < -load) {
         s |= OMP_SYM_LOAD | OMP_SYM_EXPORT;
+    }
+    if (m->last.q_var > load) {
+        s |= OMP_SYM_Q_INDUCTIVE;
+    } else if (m->last.q_var < -load) {
+        s |= OMP_SYM_Q_CAPACITIVE;
     }
     return s;
 }
@@ -427,12 +480,12 @@ static bool compose_screen(struct omp_meter *m)
     switch ((enum screen)m->scroll_index) {
     case SCR_A_PLUS:
         copy_str(id, sizeof id, "1.8.0");
-        format_energy(m, m->a_plus_mwh, value);
+        format_energy(m, m->energy.a_plus_uwh / 1000u, value);
         unit = "kWh";
         break;
     case SCR_A_MINUS:
         copy_str(id, sizeof id, "2.8.0");
-        format_energy(m, m->a_minus_mwh, value);
+        format_energy(m, m->energy.a_minus_uwh / 1000u, value);
         unit = "kWh";
         break;
     case SCR_TIME:
@@ -465,7 +518,7 @@ static bool compose_screen(struct omp_meter *m)
     case SCR_COUNT:
     default:
         copy_str(id, sizeof id, "1.7.0");
-        format_power(m->p_w, value);
+        format_power(m->last.p_w, value);
         unit = "kW";
         break;
     }
@@ -516,18 +569,32 @@ omp_err omp_meter_init(struct omp_meter *m, const struct omp_hal *hal,
     struct rec r = { 0 };
     uint32_t slot = 0;
     err = restore(m, &r, &slot);
-    if (err == OMP_OK) {
+    if (err != OMP_OK && err != OMP_ERR_NOT_FOUND) {
+        return err;
+    }
+    bool restored = err == OMP_OK;
+    struct omp_metro_cfg mc;
+    metro_cfg(cfg, &mc);
+    /* before anything is written: a sample rate or calibration the engine rejects is OMP_ERR_ARG */
+    if (omp_metro_init(&m->metro, &mc, &cfg->cal, restored ? &r.e : NULL) != OMP_OK) {
+        return OMP_ERR_ARG;
+    }
+    if (restored) {
         m->seq = r.seq;
         m->slot = slot;
-        m->a_plus_mwh = r.a_plus_mwh;
-        m->a_minus_mwh = r.a_minus_mwh;
-        m->saved_a_plus_mwh = r.a_plus_mwh;
-        m->saved_a_minus_mwh = r.a_minus_mwh;
+        m->energy = r.e;
+        m->saved_energy = r.e;
         m->hours_with_supply = r.hours;
         m->supply_s = r.supply_s;
         m->power_ups = r.power_ups;
-    } else if (err != OMP_ERR_NOT_FOUND) {
-        return err;
+        m->restored_utc_s = r.utc_s;
+        m->restored_utc_valid = r.utc_valid;
+        m->utc_keep_s = r.utc_s;
+        m->utc_keep_valid = r.utc_valid;
+    }
+    if (now->rtc_valid) {
+        m->utc_keep_s = now->utc_s;
+        m->utc_keep_valid = true;
     }
     m->power_ups++;
     err = save(m);
@@ -546,20 +613,19 @@ void omp_meter_on_samples(struct omp_meter *m, const int32_t *vi, size_t n_pairs
     if (m == NULL || vi == NULL) {
         return;
     }
-    int64_t svi = m->acc.sum_vi;
-    uint64_t svv = m->acc.sum_vv;
-    uint64_t sii = m->acc.sum_ii;
-    for (size_t k = 0; k < n_pairs; k++) {
-        int64_t v = vi[2u * k];
-        int64_t i = vi[2u * k + 1u];
-        svi += v * i;
-        svv += (uint64_t)(v * v);
-        sii += (uint64_t)(i * i);
+    struct omp_metro_events ev;
+    omp_metro_on_samples(&m->metro, vi, n_pairs, &ev);
+    m->led_steady_on = ev.led_steady_on;
+    void (*pulse)(void *, enum omp_pulse_channel, uint32_t) = m->hal.ops->pulse_start;
+    if (pulse == NULL) {
+        return;
     }
-    m->acc.sum_vi = svi;
-    m->acc.sum_vv = svv;
-    m->acc.sum_ii = sii;
-    m->acc.n += (uint32_t)n_pairs;
+    for (uint8_t k = 0; k < ev.pulses[OMP_METRO_PULSE_ACTIVE]; k++) {
+        pulse(m->hal.user, OMP_PULSE_LED_ACTIVE, m->cfg.pulse_width_ms);
+    }
+    for (uint8_t k = 0; k < ev.pulses[OMP_METRO_PULSE_REACTIVE]; k++) {
+        pulse(m->hal.user, OMP_PULSE_LED_REACTIVE, m->cfg.pulse_width_ms);
+    }
 }
 
 omp_err omp_meter_on_rx(struct omp_meter *m, enum omp_port port, const uint8_t *data, size_t len)
@@ -585,54 +651,40 @@ void omp_meter_on_input(struct omp_meter *m, enum omp_input input, bool level)
     }
 }
 
-/* Close a measurement block of @p seconds whole seconds. */
-static void close_block(struct omp_meter *m, uint64_t seconds)
+/* Take every queued cycle record (each under the critical section); keep the newest. */
+static void cycles_take(struct omp_meter *m)
 {
     const struct omp_hal *h = &m->hal;
-    uint32_t state = h->ops->crit_enter(h->user);
-    int64_t svi = m->acc.sum_vi;
-    uint64_t svv = m->acc.sum_vv;
-    uint64_t sii = m->acc.sum_ii;
-    uint32_t n = m->acc.n;
-    m->acc.sum_vi = 0;
-    m->acc.sum_vv = 0u;
-    m->acc.sum_ii = 0u;
-    m->acc.n = 0u;
-    h->ops->crit_exit(h->user, state);
-
-    double vs = (double)m->cfg.volts_per_code;
-    double is = (double)m->cfg.amps_per_code;
-    /* energy = sum(v*i) * scales * (1 / fs) seconds, in uWs */
-    double e = (double)svi * vs * is * 1e6 / (double)m->cfg.sample_rate_hz;
-    int64_t e_uws = (int64_t)(e >= 0.0 ? e + 0.5 : e - 0.5);
-
-    uint64_t wh_before = m->a_plus_mwh / 1000u + m->a_minus_mwh / 1000u;
-    m->residue_uws += e_uws;
-    int64_t whole = m->residue_uws / UWS_PER_MWH; /* truncates toward zero */
-    m->residue_uws -= whole * UWS_PER_MWH;
-    if (whole > 0) {
-        m->a_plus_mwh += (uint64_t)whole;
-    } else if (whole < 0) {
-        m->a_minus_mwh += (uint64_t)(-whole);
-    }
-    uint64_t wh_after = m->a_plus_mwh / 1000u + m->a_minus_mwh / 1000u;
-    if (h->ops->pulse_start != NULL) {
-        for (uint64_t k = wh_before; k < wh_after; k++) {
-            h->ops->pulse_start(h->user, OMP_PULSE_LED_ACTIVE, m->cfg.pulse_width_ms);
+    for (unsigned k = 0; k < OMP_METRO_CYCLE_QUEUE; k++) {
+        struct omp_cycle c;
+        uint32_t state = h->ops->crit_enter(h->user);
+        omp_err err = omp_metro_cycle_pop(&m->metro, &c);
+        h->ops->crit_exit(h->user, state);
+        if (err != OMP_OK) {
+            break;
         }
+        m->last = c;
+        m->cycles++;
+        m->cycle_in_block = true;
     }
+}
 
-    if (n != 0u) {
-        m->urms_v = (float)(sqrt_pos((double)svv / (double)n) * vs);
-        m->irms_a = (float)(sqrt_pos((double)sii / (double)n) * is);
-        m->p_w = (float)((double)svi / (double)n * vs * is);
-    } else {
-        m->urms_v = 0.0f;
-        m->irms_a = 0.0f;
-        m->p_w = 0.0f;
-    }
+static bool resolution_changed(const struct omp_meter *m)
+{
+    uint64_t res = resolution_mwh(m) * 1000u; /* micro-units */
+    const struct omp_metro_energy *a = &m->energy;
+    const struct omp_metro_energy *b = &m->saved_energy;
+    return a->a_plus_uwh / res != b->a_plus_uwh / res ||
+           a->a_minus_uwh / res != b->a_minus_uwh / res ||
+           a->r_plus_uvarh / res != b->r_plus_uvarh / res ||
+           a->r_minus_uvarh / res != b->r_minus_uvarh / res;
+}
 
-    if (m->urms_v > SUPPLY_MIN_V) {
+/* Close @p seconds whole seconds: hour counter (supply = the newest cycle above 160 V, and a
+ * cycle arrived in the block: no samples, no supply). */
+static void close_block(struct omp_meter *m, uint64_t seconds)
+{
+    if (m->cycle_in_block && supply_present(m)) {
         uint64_t s = (uint64_t)m->supply_s + seconds;
         if (s >= OMP_SECONDS_PER_HOUR) {
             m->hours_with_supply += (uint32_t)(s / OMP_SECONDS_PER_HOUR);
@@ -640,12 +692,7 @@ static void close_block(struct omp_meter *m, uint64_t seconds)
         }
         m->supply_s = (uint32_t)(s % OMP_SECONDS_PER_HOUR);
     }
-
-    uint64_t res = resolution_mwh(m);
-    if (m->a_plus_mwh / res != m->saved_a_plus_mwh / res ||
-        m->a_minus_mwh / res != m->saved_a_minus_mwh / res) {
-        m->save_due = true;
-    }
+    m->cycle_in_block = false;
 }
 
 void omp_meter_tick(struct omp_meter *m, const struct omp_now *now)
@@ -654,6 +701,15 @@ void omp_meter_tick(struct omp_meter *m, const struct omp_now *now)
         return;
     }
     m->now = *now;
+    if (now->rtc_valid) {
+        m->utc_keep_s = now->utc_s;
+        m->utc_keep_valid = true;
+    }
+    cycles_take(m);
+    energy_take(m);
+    if (resolution_changed(m)) {
+        m->save_due = true;
+    }
     if (now->mono_ms >= m->last_second_ms + 1000u) {
         uint64_t seconds = (now->mono_ms - m->last_second_ms) / 1000u;
         m->last_second_ms += seconds * 1000u;
@@ -673,6 +729,7 @@ omp_err omp_meter_poll(struct omp_meter *m)
         return OMP_ERR_ARG;
     }
     omp_err err = OMP_OK;
+    cycles_take(m);
     if (m->save_due) {
         err = save(m); /* on failure save_due stays set: retried on the next poll */
     }
@@ -709,13 +766,22 @@ omp_err omp_meter_snapshot(const struct omp_meter *m, struct omp_meter_snapshot 
         memset(&t.local, 0, sizeof t.local);
         t.dst_active = false;
     }
-    t.a_plus_mwh = m->a_plus_mwh;
-    t.a_minus_mwh = m->a_minus_mwh;
+    t.a_plus_mwh = m->energy.a_plus_uwh / 1000u;
+    t.a_minus_mwh = m->energy.a_minus_uwh / 1000u;
+    t.energy = m->energy;
     t.hours_with_supply = m->hours_with_supply;
     t.power_ups = m->power_ups;
-    t.urms_v = m->urms_v;
-    t.irms_a = m->irms_a;
-    t.p_w = m->p_w;
+    t.saved_utc_s = m->restored_utc_s;
+    t.saved_utc_valid = m->restored_utc_valid;
+    t.urms_v = m->last.urms_v;
+    t.irms_a = m->last.irms_a;
+    t.p_w = m->last.p_w;
+    t.q_var = m->last.q_var;
+    t.s_va = m->last.s_va;
+    t.pf = m->last.pf;
+    t.f_hz = m->last.f_hz;
+    t.quadrant = m->last.quadrant;
+    t.cycles = m->cycles;
     t.nvm_saves = m->nvm_saves;
     *s = t;
     return OMP_OK;

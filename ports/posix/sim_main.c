@@ -1,5 +1,6 @@
-/* omnipower-sim: one meter with the factory default configuration on a synthetic household load.
- * See docs/simulator.md (and --help) for the command line and the JSON it prints. */
+/* omnipower-sim: one meter with the factory default configuration on a synthetic household load,
+ * or on recorded samples (--samples). See docs/simulator.md (and --help) for the command line and
+ * the JSON it prints. */
 #include "omnipower/meter.h"
 #include "omnipower/port_posix.h"
 #include "omnipower/posix_sim.h"
@@ -29,7 +30,13 @@ static void on_signal(int sig)
 
 struct sim_opts {
     const char *nvm_path; /* NULL: RAM NVM */
+    const char *samples_path; /* NULL: synthetic load */
     double speed;         /* simulated s per wall s; 0 = as fast as possible */
+    bool has_speed;
+    bool has_fs;
+    uint32_t fs_hz;
+    bool has_vpc, has_apc;
+    double volts_per_code, amps_per_code;
     bool has_duration;
     uint64_t duration_ms;
     bool has_start;
@@ -44,18 +51,26 @@ static void usage(FILE *f)
     (void)fprintf(
         f,
         "Usage: " PROG " [OPTION]...\n"
-        "Run one OMNIPOWER meter (factory default configuration) on a synthetic household load.\n"
+        "Run one OMNIPOWER meter (factory default configuration) on a synthetic household load,\n"
+        "or on recorded samples (--samples).\n"
         "\n"
         "  --nvm FILE      keep the meter's NVM in FILE (64 KiB; created if missing). A second run\n"
         "                  with the same FILE continues where the first stopped: registers,\n"
         "                  counters and the simulated clock. Default: RAM, lost at exit.\n"
         "  --speed X       simulated time runs X times real time (X > 0, e.g. 1, 60, 0.5);\n"
-        "                  'max': as fast as possible. Default: 1.\n"
+        "                  'max': as fast as possible. Default: 1 (with --samples: max).\n"
         "  --duration S    stop after S simulated seconds (S >= 0, fractions allowed).\n"
         "                  Default: run until SIGINT/SIGTERM.\n"
         "  --start UTC     start the simulated clock at UTC, ISO 8601, e.g. 2026-01-01T00:00:00Z\n"
         "                  or 2026-06-01T08:00+02:00. Default: the time stored in the --nvm\n"
         "                  FILE by the previous run, else the current wall-clock time.\n"
+        "  --samples FILE  replay recorded samples instead of the synthetic load: raw\n"
+        "                  little-endian int32 pairs (voltage code, current code) at --fs Hz;\n"
+        "                  the run ends when the samples end (or at --duration).\n"
+        "  --fs HZ         sample rate per channel, 2000..32000. Default: 8000.\n"
+        "  --volts-per-code X  voltage gain of the calibration, V per code (X > 0).\n"
+        "                  Default: 600/2^23 (24-bit codes, +-600 V full scale).\n"
+        "  --amps-per-code X   current gain, A per code (X > 0). Default: 120/2^23.\n"
         "  --json          at exit print the meter's state as one JSON object (last stdout line).\n"
         "  --quiet         do not print the display (one line per screen change).\n"
         "  --stats         at exit print simulated and wall time on stderr.\n"
@@ -100,7 +115,10 @@ static bool parse_double(const char *s, double *out)
 /* Returns -1 to go on, else the exit status (0 after --help/--version). */
 static int parse_args(int argc, char **argv, struct sim_opts *o)
 {
-    enum { OPT_NVM = 256, OPT_SPEED, OPT_DURATION, OPT_START, OPT_JSON, OPT_QUIET, OPT_STATS };
+    enum {
+        OPT_NVM = 256, OPT_SPEED, OPT_DURATION, OPT_START, OPT_JSON, OPT_QUIET, OPT_STATS,
+        OPT_SAMPLES, OPT_FS, OPT_VPC, OPT_APC
+    };
     static const struct option k_long[] = {
         { "nvm", required_argument, NULL, OPT_NVM },
         { "speed", required_argument, NULL, OPT_SPEED },
@@ -109,6 +127,10 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
         { "json", no_argument, NULL, OPT_JSON },
         { "quiet", no_argument, NULL, OPT_QUIET },
         { "stats", no_argument, NULL, OPT_STATS },
+        { "samples", required_argument, NULL, OPT_SAMPLES },
+        { "fs", required_argument, NULL, OPT_FS },
+        { "volts-per-code", required_argument, NULL, OPT_VPC },
+        { "amps-per-code", required_argument, NULL, OPT_APC },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -132,6 +154,35 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
                 o->speed = v;
             } else {
                 return usage_error("invalid --speed '%s' (a number > 0, or 'max')", optarg);
+            }
+            o->has_speed = true;
+            break;
+        case OPT_SAMPLES:
+            if (optarg[0] == '\0') {
+                return usage_error("--samples needs a file name");
+            }
+            o->samples_path = optarg;
+            break;
+        case OPT_FS:
+            if (!parse_double(optarg, &v) || v < 2000.0 || v > 32000.0 || v != floor(v)) {
+                return usage_error("invalid --fs '%s' (a whole number of Hz, 2000..32000)", optarg);
+            }
+            o->has_fs = true;
+            o->fs_hz = (uint32_t)v;
+            break;
+        case OPT_VPC:
+        case OPT_APC:
+            if (!parse_double(optarg, &v) || !(v > 0.0) || v > 1e6 || !isfinite((float)v) ||
+                (float)v <= 0.0f) {
+                return usage_error("invalid --%s '%s' (a number > 0)",
+                                   c == OPT_VPC ? "volts-per-code" : "amps-per-code", optarg);
+            }
+            if (c == OPT_VPC) {
+                o->has_vpc = true;
+                o->volts_per_code = v;
+            } else {
+                o->has_apc = true;
+                o->amps_per_code = v;
             }
             break;
         case OPT_DURATION:
@@ -174,6 +225,9 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
     if (optind < argc) {
         return usage_error("unexpected argument '%s'", argv[optind]);
     }
+    if (o->samples_path != NULL && !o->has_speed) {
+        o->speed = 0.0; /* replay: as fast as possible unless asked otherwise */
+    }
     return -1;
 }
 
@@ -209,14 +263,26 @@ static void json_mwh_as_wh(FILE *f, uint64_t mwh)
                   (unsigned long long)(mwh % 1000u));
 }
 
+/* Micro-units (uWh, uvarh, uVAh) as the unit with six decimals: exact. */
+static void json_micro(FILE *f, uint64_t micro)
+{
+    (void)fprintf(f, "%llu.%06llu", (unsigned long long)(micro / 1000000u),
+                  (unsigned long long)(micro % 1000000u));
+}
+
 struct sim_report {
     struct omp_meter_snapshot snap;
     struct omp_display_frame disp;
     int32_t local_offset_min; /* of snap.local from UTC */
     omp_time_s start_utc;
     uint64_t run_ms;
-    double load_w;
+    double load_w;            /* NAN when replaying samples */
     uint64_t led_pulses;
+    uint64_t led_reactive_pulses;
+    const char *source;       /* "load" or "samples" */
+    uint64_t samples;         /* sample pairs fed */
+    uint32_t fs_hz;
+    uint64_t clipped;         /* replayed codes clipped to 24 bits */
 };
 
 static void print_json(FILE *f, const struct sim_report *r)
@@ -256,8 +322,46 @@ static void print_json(FILE *f, const struct sim_report *r)
     json_number(f, (double)r->snap.irms_a, 3);
     (void)fputs(",\"p_w\":", f);
     json_number(f, (double)r->snap.p_w, 1);
-    (void)fprintf(f, ",\"nvm_saves\":%llu,\"display\":{\"id\":",
-                  (unsigned long long)r->snap.nvm_saves);
+    (void)fprintf(f, ",\"nvm_saves\":%llu", (unsigned long long)r->snap.nvm_saves);
+
+    const struct omp_metro_energy *e = &r->snap.energy;
+    static const char *const k_quadrant_names[4] = { "r1_varh", "r2_varh", "r3_varh", "r4_varh" };
+    (void)fputs(",\"energy\":{\"a_plus_wh\":", f);
+    json_micro(f, e->a_plus_uwh);
+    (void)fputs(",\"a_minus_wh\":", f);
+    json_micro(f, e->a_minus_uwh);
+    (void)fputs(",\"r_plus_varh\":", f);
+    json_micro(f, e->r_plus_uvarh);
+    (void)fputs(",\"r_minus_varh\":", f);
+    json_micro(f, e->r_minus_uvarh);
+    (void)fputs(",\"e_plus_vah\":", f);
+    json_micro(f, e->e_plus_uvah);
+    (void)fputs(",\"e_minus_vah\":", f);
+    json_micro(f, e->e_minus_uvah);
+    for (unsigned k = 0; k < 4u; k++) {
+        (void)fprintf(f, ",\"%s\":", k_quadrant_names[k]);
+        json_micro(f, e->r_quadrant_uvarh[k]);
+    }
+    (void)fprintf(f, "},\"pulses\":{\"active\":%llu,\"reactive\":%llu}",
+                  (unsigned long long)r->led_pulses, (unsigned long long)r->led_reactive_pulses);
+    (void)fputs(",\"instant\":{\"urms_v\":", f);
+    json_number(f, (double)r->snap.urms_v, 3);
+    (void)fputs(",\"irms_a\":", f);
+    json_number(f, (double)r->snap.irms_a, 4);
+    (void)fputs(",\"p_w\":", f);
+    json_number(f, (double)r->snap.p_w, 3);
+    (void)fputs(",\"q_var\":", f);
+    json_number(f, (double)r->snap.q_var, 3);
+    (void)fputs(",\"s_va\":", f);
+    json_number(f, (double)r->snap.s_va, 3);
+    (void)fputs(",\"pf\":", f);
+    json_number(f, (double)r->snap.pf, 5);
+    (void)fputs(",\"f_hz\":", f);
+    json_number(f, (double)r->snap.f_hz, 4);
+    (void)fprintf(f, ",\"quadrant\":%u,\"cycles\":%lu}", (unsigned)r->snap.quadrant,
+                  (unsigned long)r->snap.cycles);
+
+    (void)fputs(",\"display\":{\"id\":", f);
     json_string(f, r->disp.id);
     (void)fputs(",\"value\":", f);
     json_string(f, r->disp.value);
@@ -270,7 +374,11 @@ static void print_json(FILE *f, const struct sim_report *r)
     (void)fprintf(f, ",\"run_s\":%llu.%03llu,\"load_w\":", (unsigned long long)(r->run_ms / 1000u),
                   (unsigned long long)(r->run_ms % 1000u));
     json_number(f, r->load_w, 1);
-    (void)fprintf(f, ",\"led_active_pulses\":%llu}}\n", (unsigned long long)r->led_pulses);
+    (void)fprintf(f, ",\"led_active_pulses\":%llu,\"source\":", (unsigned long long)r->led_pulses);
+    json_string(f, r->source);
+    (void)fprintf(f, ",\"samples\":%llu,\"fs_hz\":%lu,\"clipped_codes\":%llu}}\n",
+                  (unsigned long long)r->samples, (unsigned long)r->fs_hz,
+                  (unsigned long long)r->clipped);
 }
 
 /* ---- the run -------------------------------------------------------------------------------- */
@@ -312,9 +420,11 @@ struct sim {
     struct omp_meter_cfg cfg;
     struct omp_meter *meter;
     struct omp_sim_load load;
+    FILE *samples;        /* --samples file, or NULL */
+    uint8_t *raw;         /* read buffer for --samples */
+    uint64_t clipped;     /* replayed codes outside 24 bits, clipped */
     int32_t *vi;
     size_t vi_pairs;
-    uint32_t clock_sector_addr;
     omp_err last_poll_err;
     uint64_t poll_errors;
 };
@@ -332,6 +442,29 @@ static void poll_meter(struct sim *s)
     s->last_poll_err = err;
 }
 
+#define CODE_MAX 8388607 /* codes must fit 24 bits signed (omp_metro_on_samples) */
+
+/* Read up to @p n pairs from the --samples file into s->vi. @return pairs read; -1 on an error. */
+static long read_samples(struct sim *s, size_t n)
+{
+    size_t got = fread(s->raw, 8u, n, s->samples);
+    if (got < n && ferror(s->samples)) {
+        return -1;
+    }
+    for (size_t k = 0; k < 2u * got; k++) {
+        const uint8_t *p = s->raw + 4u * k;
+        uint32_t u = (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
+                     ((uint32_t)p[3] << 24);
+        int64_t v = u >= 0x80000000u ? (int64_t)u - 0x100000000 : (int64_t)u;
+        if (v > CODE_MAX || v < -CODE_MAX) {
+            v = v > 0 ? CODE_MAX : -CODE_MAX;
+            s->clipped++;
+        }
+        s->vi[k] = (int32_t)v;
+    }
+    return (long)got;
+}
+
 static int run(struct sim *s)
 {
     struct omp_posix_port *port = &s->port;
@@ -339,6 +472,13 @@ static int run(struct sim *s)
     char errbuf[256] = "";
     struct omp_nvm_geometry geo;
     omp_posix_nvm_default_geometry(&geo);
+    if (o->samples_path != NULL) {
+        s->samples = fopen(o->samples_path, "rb");
+        if (s->samples == NULL) {
+            (void)fprintf(stderr, PROG ": %s: %s\n", o->samples_path, strerror(errno));
+            return 1;
+        }
+    }
     omp_err err = o->nvm_path != NULL
                       ? omp_posix_port_use_file_nvm(port, o->nvm_path, &geo, errbuf, sizeof errbuf)
                       : omp_posix_port_use_ram_nvm(port, &geo);
@@ -347,15 +487,66 @@ static int run(struct sim *s)
         return 1;
     }
     s->hal = omp_posix_port_hal(port);
-    /* the meter gets every sector but the last; the simulator keeps its clock there */
-    s->clock_sector_addr = geo.size - geo.sector_size;
 
+    omp_meter_cfg_default(&s->cfg);
+    if (o->has_fs) {
+        s->cfg.sample_rate_hz = o->fs_hz;
+    }
+    if (o->has_vpc) {
+        s->cfg.cal.v_gain = (float)o->volts_per_code;
+    }
+    if (o->has_apc) {
+        s->cfg.cal.i_gain = (float)o->amps_per_code;
+    }
+    if (o->samples_path != NULL) { /* recorded codes: gains as given, no offset, no phase */
+        s->cfg.cal.v_offset = 0;
+        s->cfg.cal.i_offset = 0;
+        s->cfg.cal.phase_deg = 0.0f;
+    } else {
+        err = omp_sim_load_init(&s->load, s->cfg.sample_rate_hz, s->cfg.mains_hz,
+                                (double)s->cfg.cal.v_gain, (double)s->cfg.cal.i_gain);
+        if (err != OMP_OK) {
+            (void)fprintf(stderr, PROG ": load model: %s (sample rate %lu Hz, scales %g V, %g A)\n",
+                          omp_strerror(err), (unsigned long)s->cfg.sample_rate_hz,
+                          (double)s->cfg.cal.v_gain, (double)s->cfg.cal.i_gain);
+            return 1;
+        }
+    }
+    s->vi_pairs = (size_t)s->cfg.sample_rate_hz * TICK_MS / 1000u + 1u;
+    s->vi = calloc(2u * s->vi_pairs, sizeof *s->vi);
+    s->raw = calloc(s->vi_pairs, 8u);
+    s->meter = calloc(1, sizeof *s->meter);
+    if (s->vi == NULL || s->raw == NULL || s->meter == NULL) {
+        (void)fprintf(stderr, PROG ": out of memory\n");
+        return 1;
+    }
+
+    /* The start time: --start, else (with --nvm) the UTC of the meter's newest state record,
+     * which the meter reports after init, else the wall clock. The meter starts with the clock
+     * marked invalid when it is not known yet, so its power-up record keeps the restored UTC. */
     omp_time_s start = 0;
+    bool start_known = true;
     if (o->has_start) {
         start = o->start;
-    } else if (o->nvm_path == NULL ||
-               omp_sim_clock_load(&s->hal, s->clock_sector_addr, &start) != OMP_OK) {
-        if (omp_posix_wall_utc(&start, NULL) != OMP_OK) {
+    } else if (o->nvm_path != NULL) {
+        start_known = false;
+    } else if (omp_posix_wall_utc(&start, NULL) != OMP_OK) {
+        (void)fprintf(stderr, PROG ": cannot read the wall clock\n");
+        return 1;
+    }
+    struct omp_now now = { .mono_ms = 0, .utc_s = start, .utc_ms = 0, .rtc_valid = start_known };
+    err = omp_meter_init(s->meter, &s->hal, &s->cfg, &now);
+    if (err != OMP_OK) {
+        (void)fprintf(stderr, PROG ": meter init failed: %s (%s)%s\n", omp_strerror(err),
+                      omp_err_name(err),
+                      err == OMP_ERR_ARG ? ": sample rate or calibration rejected" : "");
+        return 1;
+    }
+    if (!start_known) {
+        struct omp_meter_snapshot snap;
+        if (omp_meter_snapshot(s->meter, &snap) == OMP_OK && snap.saved_utc_valid) {
+            start = snap.saved_utc_s;
+        } else if (omp_posix_wall_utc(&start, NULL) != OMP_OK) {
             (void)fprintf(stderr, PROG ": cannot read the wall clock\n");
             return 1;
         }
@@ -363,37 +554,10 @@ static int run(struct sim *s)
     omp_posix_clock_init_sim(&port->clock, start);
     port->display_out = o->quiet ? NULL : stdout;
     port->display_utc_prefix = true;
-
-    omp_meter_cfg_default(&s->cfg);
-    s->cfg.nvm_base = 0;
-    s->cfg.nvm_sectors = geo.size / geo.sector_size - 1u;
-
-    err = omp_sim_load_init(&s->load, s->cfg.sample_rate_hz, OMP_CONFIG_MAINS_HZ,
-                            (double)s->cfg.volts_per_code, (double)s->cfg.amps_per_code);
-    if (err != OMP_OK) {
-        (void)fprintf(stderr, PROG ": load model: %s (sample rate %lu Hz, scales %g V, %g A)\n",
-                      omp_strerror(err), (unsigned long)s->cfg.sample_rate_hz,
-                      (double)s->cfg.volts_per_code, (double)s->cfg.amps_per_code);
-        return 1;
-    }
-    s->vi_pairs = (size_t)s->cfg.sample_rate_hz * TICK_MS / 1000u + 1u;
-    s->vi = calloc(2u * s->vi_pairs, sizeof *s->vi);
-    s->meter = calloc(1, sizeof *s->meter);
-    if (s->vi == NULL || s->meter == NULL) {
-        (void)fprintf(stderr, PROG ": out of memory\n");
-        return 1;
-    }
-
-    struct omp_now now;
     if (omp_posix_clock_now(&port->clock, &now) != OMP_OK) {
         return 1;
     }
-    err = omp_meter_init(s->meter, &s->hal, &s->cfg, &now);
-    if (err != OMP_OK) {
-        (void)fprintf(stderr, PROG ": meter init failed: %s (%s)\n", omp_strerror(err),
-                      omp_err_name(err));
-        return 1;
-    }
+    omp_meter_tick(s->meter, &now);
     if (install_signals() != 0) {
         (void)fprintf(stderr, PROG ": cannot install signal handlers\n");
         return 1;
@@ -403,20 +567,37 @@ static int run(struct sim *s)
     const uint64_t rate = s->cfg.sample_rate_hz;
     uint64_t run_ms = 0;
     uint64_t samples = 0;
-    omp_time_s last_hour = now.utc_s / 3600;
+    bool samples_end = false;
+    int status = 0;
     poll_meter(s); /* first screen */
 
-    while (g_stop_signal == 0 && !(o->has_duration && run_ms >= o->duration_ms)) {
+    while (g_stop_signal == 0 && !samples_end && !(o->has_duration && run_ms >= o->duration_ms)) {
         uint64_t step_ms = TICK_MS;
         if (o->has_duration && o->duration_ms - run_ms < step_ms) {
             step_ms = o->duration_ms - run_ms;
         }
-        /* the load at the start of the block, from local civil time */
-        omp_sim_load_set_time(&s->load, now.utc_s + 60 * (int64_t)local_offset_min(&s->cfg,
-                                                                                     now.utc_s));
         uint64_t end = (run_ms + step_ms) * rate / 1000u;
         size_t n = (size_t)(end - samples);
-        omp_sim_load_fill(&s->load, samples, s->vi, n);
+        if (s->samples != NULL) {
+            long got = read_samples(s, n);
+            if (got < 0) {
+                (void)fprintf(stderr, PROG ": %s: read error: %s\n", o->samples_path,
+                              strerror(errno));
+                status = 1;
+                break;
+            }
+            if ((size_t)got < n) { /* the recording ends inside this block */
+                samples_end = true;
+                n = (size_t)got;
+                end = samples + n;
+                step_ms = end * 1000u / rate - run_ms;
+            }
+        } else {
+            /* the load at the start of the block, from local civil time */
+            omp_sim_load_set_time(&s->load,
+                                  now.utc_s + 60 * (int64_t)local_offset_min(&s->cfg, now.utc_s));
+            omp_sim_load_fill(&s->load, samples, s->vi, n);
+        }
         omp_meter_on_samples(s->meter, s->vi, n);
         samples = end;
         run_ms += step_ms;
@@ -426,38 +607,34 @@ static int run(struct sim *s)
         }
         omp_meter_tick(s->meter, &now);
         poll_meter(s);
-
-        if (o->nvm_path != NULL && now.utc_s / 3600 != last_hour) {
-            last_hour = now.utc_s / 3600;
-            /* an hourly clock record, so even a killed run resumes close to where it was */
-            if (omp_sim_clock_store(&s->hal, s->clock_sector_addr, now.utc_s) != OMP_OK) {
-                (void)fprintf(stderr, PROG ": warning: cannot store the clock in the NVM\n");
-            }
-        }
         if (o->speed > 0.0) {
             sleep_until(wall0 + (uint64_t)((double)run_ms * 1e6 / o->speed));
         }
     }
     const uint64_t wall_ns = omp_posix_mono_ns() - wall0;
+    if (s->samples != NULL) {
+        long pos = ftell(s->samples);
+        if (samples_end && pos >= 0 && fgetc(s->samples) == EOF && pos % 8 != 0) {
+            (void)fprintf(stderr, PROG ": warning: %s: %ld trailing bytes (not a whole pair) ignored\n",
+                          o->samples_path, pos % 8);
+        }
+        if (s->clipped != 0u) {
+            (void)fprintf(stderr, PROG ": warning: %s: %llu codes outside 24 bits were clipped\n",
+                          o->samples_path, (unsigned long long)s->clipped);
+        }
+    }
 
-    /* orderly power-down: warning, save, clock record, fsync */
+    /* orderly power-down: warning, save (the record carries the clock), fsync */
     omp_meter_on_input(s->meter, OMP_INPUT_POWER_FAIL, true);
     poll_meter(s);
-    int status = 0;
     err = omp_meter_flush(s->meter);
     if (err != OMP_OK) {
         (void)fprintf(stderr, PROG ": saving the meter state failed: %s\n", omp_strerror(err));
         status = 1;
     }
-    if (o->nvm_path != NULL) {
-        if (omp_sim_clock_store(&s->hal, s->clock_sector_addr, now.utc_s) != OMP_OK) {
-            (void)fprintf(stderr, PROG ": storing the clock failed\n");
-            status = 1;
-        }
-        if (omp_posix_port_flush(port) != OMP_OK) {
-            (void)fprintf(stderr, PROG ": %s: fsync failed: %s\n", o->nvm_path, strerror(errno));
-            status = 1;
-        }
+    if (o->nvm_path != NULL && omp_posix_port_flush(port) != OMP_OK) {
+        (void)fprintf(stderr, PROG ": %s: fsync failed: %s\n", o->nvm_path, strerror(errno));
+        status = 1;
     }
 
     if (o->json) {
@@ -471,8 +648,13 @@ static int run(struct sim *s)
         r.local_offset_min = local_offset_min(&s->cfg, r.snap.utc_s);
         r.start_utc = start;
         r.run_ms = run_ms;
-        r.load_w = s->load.p_w;
+        r.load_w = s->samples != NULL ? NAN : s->load.p_w;
         r.led_pulses = port->pulses[OMP_PULSE_LED_ACTIVE];
+        r.led_reactive_pulses = port->pulses[OMP_PULSE_LED_REACTIVE];
+        r.source = s->samples != NULL ? "samples" : "load";
+        r.samples = samples;
+        r.fs_hz = s->cfg.sample_rate_hz;
+        r.clipped = s->clipped;
         print_json(stdout, &r);
     }
     if (o->stats) {
@@ -506,6 +688,10 @@ int main(int argc, char **argv)
         omp_posix_port_close(&s->port);
         omp_sim_load_free(&s->load);
     }
+    if (s->samples != NULL) {
+        (void)fclose(s->samples);
+    }
+    free(s->raw);
     free(s->vi);
     free(s->meter);
     free(s);

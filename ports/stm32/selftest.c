@@ -5,8 +5,10 @@
  * `omnipower-stm32-selftest: FAIL <check> ...`, then exits through SYS_EXIT (status 0 on PASS).
  *
  * Checks: FPU on and used; CRC-16/X.25 and CRC-32 check values; calendar round trips; byte
- * reader/writer; the stm32 HAL ops (critical-section nesting, USART2 port ops); a meter on the
- * stm32 ops with the RAM NVM backend fed three seconds of 230 V / 10 A, then restored from NVM.
+ * reader/writer; the stm32 HAL ops (critical-section nesting, USART2 port ops); a meter (on the
+ * metrology engine) on the stm32 ops with the RAM NVM backend fed three seconds of 230 V / 10 A:
+ * A+ and E+ registered, no export, no reactive energy, the last cycle's Urms, Irms, P and f;
+ * then restored from NVM with every register.
  * No heap, no printf: the output line is built by hand.
  */
 #include <stdbool.h>
@@ -294,7 +296,7 @@ static int32_t cycle_vi[2u * MAX_PAIRS_PER_CYCLE];
 static size_t make_cycle(const struct omp_meter_cfg *cfg)
 {
     if (cfg->sample_rate_hz % MAINS_HZ != 0u || cfg->sample_rate_hz / MAINS_HZ > MAX_PAIRS_PER_CYCLE ||
-        !(cfg->volts_per_code > 0.0f) || !(cfg->amps_per_code > 0.0f)) {
+        !(cfg->cal.v_gain > 0.0f) || !(cfg->cal.i_gain > 0.0f)) {
         fail("meter cfg: sample rate Hz", (int64_t)cfg->sample_rate_hz, 8000);
     }
     size_t n = cfg->sample_rate_hz / MAINS_HZ;
@@ -303,8 +305,8 @@ static size_t make_cycle(const struct omp_meter_cfg *cfg)
     const float s2 = step * step;
     const float c1 = 1.0f - s2 / 2.0f + s2 * s2 / 24.0f;
     const float s1 = step * (1.0f - s2 / 6.0f + s2 * s2 / 120.0f);
-    const float v_pk = 230.0f * 1.41421356f / cfg->volts_per_code;
-    const float i_pk = 10.0f * 1.41421356f / cfg->amps_per_code;
+    const float v_pk = 230.0f * 1.41421356f / cfg->cal.v_gain;
+    const float i_pk = 10.0f * 1.41421356f / cfg->cal.i_gain;
     float c = 1.0f;
     float s = 0.0f;
     for (size_t k = 0; k < n; k++) {
@@ -354,6 +356,18 @@ static void check_meter(const struct omp_hal *hal)
         fail("meter A+ mWh after 3 s of 2300 W", (int64_t)snap.a_plus_mwh, (int64_t)want_mwh);
     }
     expect_eq("meter A- mWh", (int64_t)snap.a_minus_mwh, 0);
+    if (snap.energy.e_plus_uvah < snap.energy.a_plus_uwh ||
+        snap.energy.e_plus_uvah > snap.energy.a_plus_uwh + snap.energy.a_plus_uwh / 50u) {
+        fail("meter E+ uVAh ~ A+ at PF 1", (int64_t)snap.energy.e_plus_uvah,
+             (int64_t)snap.energy.a_plus_uwh);
+    }
+    /* PF 1: Q is ~0, below the starting threshold: no reactive energy */
+    expect_eq("meter R+ uvarh", (int64_t)snap.energy.r_plus_uvarh, 0);
+    expect_eq("meter R- uvarh", (int64_t)snap.energy.r_minus_uvarh, 0);
+    expect_near("meter f mHz", snap.f_hz, 50.0f, 0.001f);
+    if (snap.cycles == 0u) {
+        fail("meter cycles consumed", 0, (int64_t)seconds * MAINS_HZ);
+    }
     expect_near("meter Urms mV", snap.urms_v, 230.0f, 0.02f);
     expect_near("meter Irms mA", snap.irms_a, 10.0f, 0.02f);
     expect_near("meter P mW", snap.p_w, 2300.0f, 0.03f);
@@ -366,6 +380,8 @@ static void check_meter(const struct omp_hal *hal)
     struct omp_meter_snapshot again;
     expect_ok("meter snapshot after restart", omp_meter_snapshot(&meter, &again));
     expect_eq("meter A+ restored from NVM", (int64_t)again.a_plus_mwh, (int64_t)saved);
+    expect_eq("meter registers restored from NVM",
+              memcmp(&again.energy, &snap.energy, sizeof snap.energy), 0);
     if (again.power_ups <= snap.power_ups) {
         fail("meter power-ups after restart", again.power_ups, (int64_t)snap.power_ups + 1);
     }

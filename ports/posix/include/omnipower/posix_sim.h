@@ -1,7 +1,8 @@
 /**
  * @file posix_sim.h
- * @brief Building blocks of omnipower-sim (library `omnipower_posix`): the synthetic household load
- * and the simulated clock kept in the NVM. See docs/simulator.md for the model.
+ * @brief Building block of omnipower-sim (library `omnipower_posix`): the synthetic household load.
+ * See docs/simulator.md for the model. (The simulated clock lives in the meter's own state
+ * record: omp_meter_snapshot().saved_utc_s.)
  */
 #ifndef OMNIPOWER_POSIX_SIM_H
 #define OMNIPOWER_POSIX_SIM_H
@@ -74,24 +75,6 @@ void omp_sim_load_set_time(struct omp_sim_load *l, int64_t local_s);
 void omp_sim_load_fill(const struct omp_sim_load *l, uint64_t first, int32_t *vi, size_t n_pairs);
 /** @brief Name of appliance @p a ("fridge"...), "?" if out of range. */
 const char *omp_sim_appliance_name(enum omp_sim_appliance a);
-
-/* ---- simulated clock in NVM ---------------------------------------------------------------- */
-
-/**
- * Size of one clock record: magic "SCLK", UTC (int64) and CRC-32, little-endian. Records are
- * appended in one sector reserved for the simulator; the sector is erased when full.
- */
-#define OMP_SIM_CLOCK_RECORD_SIZE 16u
-
-/**
- * @brief Newest clock record in the sector at @p sector_addr.
- * @return OMP_OK, OMP_ERR_NOT_FOUND (no valid record), OMP_ERR_ARG, or the NVM error.
- */
-OMP_MUST_CHECK omp_err omp_sim_clock_load(const struct omp_hal *hal, uint32_t sector_addr,
-                                          omp_time_s *utc_s);
-/** @brief Append a clock record (erasing the sector first when it is full). */
-OMP_MUST_CHECK omp_err omp_sim_clock_store(const struct omp_hal *hal, uint32_t sector_addr,
-                                           omp_time_s utc_s);
 
 #ifdef __cplusplus
 }
