@@ -13,6 +13,44 @@
  * current channel's phases are absolute like the voltage's: a load with current lagging by phi has
  * i.phase_deg = v.phase_deg - phi.
  *
+ * Shaped channels are sampled by an integrating ADC model (hal/wavegen.c): a shape that switches
+ * (phase-fired firing, burst edges, half-wave zero crossings) is not bandlimited, and sampling it
+ * at points makes a jump that falls on a sample count in full (at 50 Hz with fs 4000 / 8000 the
+ * 90 deg firing instants do: the sampled P of M10 was +5 % / +2.5 % off the continuous truth).
+ * A shaped channel's sample at t is instead the weighted mean of the continuous shaped signal
+ * over [t - Ts, t + Ts], weight (Ts - |tau|) / Ts^2 (two cascaded integrate-over-one-sample-period
+ * stages: a sinc^2 decimation filter, Ts = 1/fs), with the filter's passband droop equalised at
+ * each component's own frequency (each component scaled by 1/sinc^2(pi f_k / fs) below Nyquist;
+ * above, none). Integrals are closed form (the conducting parts of the window: firing instants
+ * and burst edges exact, half-wave crossings bisected) at the current channel's delayed time;
+ * envelope steps and dc are applied to the result at the sample instant (point-evaluated).
+ * Consequences, for test writers (the continuous-time truth of omp_wave_true() stays the
+ * reference; it is not adjusted for any of this):
+ * - A sample whose window [t - Ts, t + Ts] holds no switching is exactly the point value (it is
+ *   computed on the point path); only the 1-2 samples around each switching instant change.
+ *   Unshaped channels (no shape) are point-sampled as before, on the fast paths.
+ * - Droop: one integrate-over-Ts stage alone (a box over [t - Ts/2, t + Ts/2]) attenuates 50 Hz
+ *   by sinc(pi f / fs): 1 - 2.57e-4 at 4 kHz, 1 - 6.4e-5 at 8 kHz (sinc^2: 1 - 5.14e-4 and
+ *   1 - 1.29e-4). That is too much for 0.003 % P tests, hence the equalisation: the source
+ *   components (the fundamental and any configured harmonics) come through at unity gain.
+ * - Why two stages: a box attenuates the harmonics near fs/f0 -/+ 1, which alias onto the
+ *   fundamental, only by ~1/h: P of a phase-fired current at a firing angle off the sample grid
+ *   was off by up to 1e-4 of U*I. With sinc^2: P against a sinusoidal voltage equals the truth
+ *   within 1e-5 at 4 kHz, 2e-6 at 8 kHz (measured: phase-fired 73/90/135 deg at several
+ *   current phases, burst with jumps, half-wave; tests/test_hal_wavegen.c).
+ * - Harmonics that the shape creates (not source components) see the droop relative to the
+ *   fundamental, sinc^2(pi h f / fs) / sinc^2(pi f / fs): at 50 Hz and 4 kHz -0.41 % at h3,
+ *   -1.23 % at h5, -2.44 % at h7 (about a quarter of that at 8 kHz). This matters only for the
+ *   harmonic power terms, with a distorted voltage and a shaped current.
+ * - Mean square: smoothing a jump J over two samples takes about J^2 * Ts / 4 (0.22..0.25 by
+ *   where the jump falls between samples) off the integral of x^2: M10's 90 deg phase-fired
+ *   5 A current has -2.5 % mean square (-1.25 % rms) at 4 kHz, -1.25 % (-0.63 %) at 8 kHz, as
+ *   any band-limited ADC would show. Continuous shapes (half-wave) change it by < 2e-5.
+ * - With a frequency ramp, the phase is taken linear over the window (at the instantaneous
+ *   frequency): the curvature dropped is < 1e-6 rad for any sensible ramp.
+ * - A component near Nyquist is boosted by the equalisation (up to (pi/2)^2 = 2.47) in the
+ *   samples around a switching instant; keep shaped channels' components well below fs/2.
+ *
  * Front-end model: code = clamp(round((x(t - delay) * (1 + gain_err) / full_scale + offset_fs
  *   + crosstalk * other_channel_normalised + noise) * 2^23)), 24-bit signed; the current channel's
  *   lag is a constant time delay of lag_deg / (360 * f_nominal) (as an ADC group-delay mismatch is),
@@ -25,9 +63,11 @@
  *   changed between calls (a step in the signal at that sample); changing f0 or fs mid-run jumps
  *   the phase (theta is f0*t from t = 0), so use the ramp for frequency changes.
  * - "Full scale" is the peak at code 2^23; codes are rounded half away from zero and clamped to
- *   +-(2^23 - 1). Ideal codes: round(x / full_scale * 2^23), nothing else.
- * - The whole current channel (shape and envelope included) is evaluated at t - delay; the
- *   voltage channel has no delay. omp_wave_eval() returns both at t (no delay, no front end).
+ *   +-(2^23 - 1). Ideal codes: round(x / full_scale * 2^23), nothing else, where x is the sample
+ *   value (point value; for a shaped channel, the integrating ADC model's value).
+ * - The whole current channel (shape, its integration window and envelope included) is evaluated
+ *   at t - delay; the voltage channel has no delay. omp_wave_eval() returns both at t (no delay,
+ *   no front end), shaped channels as the integrating ADC model's sample value.
  * - Crosstalk adds 10^(db/20) * v_norm to the current's normalised value, v_norm = u(t) *
  *   (1 + v_gain_err) / v_full_scale (the voltage signal without offset or noise).
  * - Noise: splitmix64 + ziggurat, one stream in w->rng, drawn voltage then current per pair and
@@ -50,7 +90,8 @@ extern "C" {
 /** Envelope steps per channel. */
 #define OMP_WAVE_MAX_STEPS 8u
 
-/** Shapes applied to a channel's periodic part (for the IEC 62053-21 waveform tests). */
+/** Shapes applied to a channel's periodic part (for the IEC 62053-21 waveform tests). A shaped
+ *  channel is sampled by the integrating ADC model (file comment). */
 enum omp_wave_shape {
     OMP_WAVE_SHAPE_NONE = 0,
     OMP_WAVE_SHAPE_HALF_WAVE = 1,   /**< keep positive half-waves only (half-wave rectified) */
@@ -139,14 +180,18 @@ void omp_wave_reset(struct omp_wave *w);
  */
 void omp_wave_fill(struct omp_wave *w, int32_t *vi, size_t n_pairs);
 
-/** @brief Physical values (before the front end) at sample index @p n: u in V, i in A. */
+/** @brief Physical values (before the front end) at sample index @p n: u in V, i in A. Shaped
+ *  channels: the integrating ADC model's sample value (the point value unless a switching
+ *  instant lies within one sample period of the sample); the ideal codes are these, rounded. */
 void omp_wave_eval(const struct omp_wave *w, uint64_t n, double *u_v, double *i_a);
 
 /**
  * @brief True values over whole fundamental cycles, from the parameters (no envelope steps;
  * shapes HALF_WAVE, PHASE_FIRED and BURST on the current with a sinusoidal current, analytic).
  *
- * Physical values before the front end (no lag, gain, offset, noise). Envelope steps are ignored
+ * Physical values before the front end (no lag, gain, offset, noise), in continuous time: the
+ * reference for the codes, not adjusted for the integrating ADC model of shaped channels (see the
+ * file comment for the residuals that model leaves). Envelope steps are ignored
  * (the steady state with scale 1). Unshaped channels: any components; power and rms pair
  * components of equal order. Shaped current: closed-form integrals over the conduction windows
  * (burst: over its on+off period); the voltage may have any integer-order components and dc.
