@@ -435,6 +435,69 @@ static void test_pulses_vs_energy(void **state)
     assert_true(pa >= 31u && pa <= 32u); /* 11.5 kW for 10 s = 31.9 Wh */
 }
 
+/*
+ * Energy registered between two cycle ends against the exact P, Q, S times the time between the
+ * two crossings (the plain sample sums tile time; the end pieces telescope): the per-cycle
+ * arithmetic is single precision, the register increments must still add up without bias over
+ * thousands of cycles. Near full scale at 32 kHz the v*i sums pass 2^56 (beyond the exact range of
+ * a float of the high word); 4 kHz PF 0.5L and 0.5 A at 8 kHz cover ordinary sums.
+ */
+static void check_energy_long(uint32_t fs, double f, double u, double i, double phi_deg)
+{
+    static struct omp_metro m;
+    engine(&m, fs);
+    struct src s;
+    src_init(&s, fs, f, u, i, phi_deg);
+    const unsigned first = 20u, count = 2000u;
+    unsigned n = 0;
+    double t0 = 0.0, t1 = 0.0;
+    struct omp_metro_energy e0, e1;
+    memset(&e0, 0, sizeof e0);
+    memset(&e1, 0, sizeof e1);
+    int32_t vi[2];
+    while (n <= first + count) {
+        double th = 2.0 * PI * s.f * (double)s.n / s.fs + s.th0;
+        vi[0] = (int32_t)lrint(s.u * sqrt(2.0) * sin(th) / V_FS * CODES);
+        vi[1] = (int32_t)lrint(s.i * sqrt(2.0) * sin(th - s.phi_rad) / I_FS * CODES);
+        s.n++;
+        struct omp_metro_events ev;
+        omp_metro_on_samples(&m, vi, 1, &ev);
+        struct omp_cycle c;
+        while (omp_metro_cycle_pop(&m, &c) == OMP_OK) {
+            n++;
+            double t = ((double)c.end_sample - (double)c.end_frac) / (double)fs;
+            if (n == first) {
+                t0 = t;
+                omp_metro_energy_get(&m, &e0);
+            } else if (n == first + count) {
+                t1 = t;
+                omp_metro_energy_get(&m, &e1);
+            }
+        }
+    }
+    double h = (t1 - t0) / 3600.0 * 1e6; /* micro-hours */
+    double p = u * i * cos(phi_deg * PI / 180.0), q = u * i * sin(phi_deg * PI / 180.0);
+    double ea = (double)(e1.a_plus_uwh - e0.a_plus_uwh);
+    double er = (double)(e1.r_plus_uvarh - e0.r_plus_uvarh);
+    double es = (double)(e1.e_plus_uvah - e0.e_plus_uvah);
+    print_message("fs %u f %.1f %.0f V %.3g A phi %.0f: A %+.2e R %+.2e E %+.2e relative\n", fs, f,
+                  u, i, phi_deg, ea / (p * h) - 1.0, q > 1.0 ? er / (q * h) - 1.0 : 0.0,
+                  es / (u * i * h) - 1.0);
+    assert_near(ea, p * h, 2e-6 * p * h);
+    if (q > 1.0) {
+        assert_near(er, q * h, 1e-5 * q * h);
+    }
+    assert_near(es, u * i * h, 1e-5 * u * i * h);
+}
+
+static void test_energy_long_precision(void **state)
+{
+    (void)state;
+    check_energy_long(32000, 45.1, 280.0, 118.0, 0.0);
+    check_energy_long(4000, 49.7, 230.0, 10.0, 60.0);
+    check_energy_long(8000, 50.3, 230.0, 0.5, 30.0);
+}
+
 static void test_starting_gate(void **state)
 {
     (void)state;
@@ -631,6 +694,7 @@ int main(void)
         cmocka_unit_test(test_four_quadrants),
         cmocka_unit_test(test_export_and_restore),
         cmocka_unit_test(test_pulses_vs_energy),
+        cmocka_unit_test(test_energy_long_precision),
         cmocka_unit_test(test_starting_gate),
         cmocka_unit_test(test_no_voltage_pseudo_cycles),
         cmocka_unit_test(test_queue_overflow),

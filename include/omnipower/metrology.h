@@ -168,7 +168,9 @@ struct omp_metro {
     bool armed, half_seen, start_zc, reg_p, reg_q;
     /* energy */
     struct omp_metro_energy energy;
-    float residue[8];                      /**< sub-micro-unit remainders, register order */
+    float k_e, k_e_lo;                     /**< micro-units of energy per sample of vd*id (Q3
+                                                codes x codes), as float hi + lo */
+    uint32_t residue_q32[8];               /**< sub-micro-unit remainders (Q32), register order */
     uint64_t pulse_acc[OMP_METRO_PULSE_COUNT]; /**< micro-units times imp_per_kwh since last pulse */
     float p_avg_w, q_avg_var;              /**< smoothed powers for the starting gate */
     /* output queue */

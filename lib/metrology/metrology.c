@@ -9,9 +9,11 @@
  *   acc_vc += vd*c, acc_vs += vd*s, acc_ic += id*c, acc_is += id*s               (float)
  *   (c, s) rotated by the last measured angular frequency, renormalised every sample
  *   zero-crossing test on vd
- * Per cycle (close_cycle), in double: the sums are turned into integrals over the exact window
- * [t0, t1] between the interpolated crossings (trapezoid over the samples inside plus linear end
- * pieces), corrected for the DC estimate, scaled by the gains and the interpolator's gain.
+ * Per cycle (close_cycle), in single precision (the Cortex-M4F FPU has no double; see close_cycle
+ * for the error budget): the sums are turned into integrals over the exact window [t0, t1]
+ * between the interpolated crossings (trapezoid over the samples inside plus linear end pieces),
+ * corrected for the DC estimate, scaled by the gains and the interpolator's gain. Only the
+ * calibration averages (raw_*) stay double: they add up many cycles.
  */
 #include <math.h>
 #include <string.h>
@@ -20,10 +22,13 @@
 #include "omnipower/metrology.h"
 
 #define HIST_MASK 15u
-#define Q3 8.0
-#define TWO_PI 6.283185307179586
-#define RAD_TO_DEG 57.29577951308232
-#define UWH_PER_WS (1.0e6 / 3600.0)
+#define Q3 8.0   /* voltage codes are carried in Q3 (init, double) */
+#define Q3F 8.0f /* same, per-cycle path (float) */
+#define TWO_PI_F 6.28318531f
+#define RAD_TO_DEG_F 57.2957795f
+/* reg_add clamps a cycle's increment to this (far above any real cycle; keeps uint32 exact) */
+#define REG_ADD_MAX 4.0e9f
+#define REG_ADD_LO_MAX 1.0e9f /* and its low part (fits int32) */
 
 /* engine states */
 #define ST_START 0u  /* before the first crossing */
@@ -43,18 +48,18 @@ enum { QV, QI, QVV, QII, QVI, QVC, QVS, QIC, QIS, QN };
 enum { R_AP, R_AM, R_Q1, R_Q2, R_Q3, R_Q4, R_EP, R_EM };
 
 /* Gate hysteresis: off below this fraction of the on threshold. */
-#define GATE_OFF_FRACTION 0.9
+#define GATE_OFF_FRACTION 0.9f
 /* Time constant of the smoothed powers of the starting gate, seconds. */
-#define GATE_TAU_S 1.0
+#define GATE_TAU_S 1.0f
 /* Arming level of the zero-crossing detector, volts (negative peak must go below -this). */
 #define ZC_ARM_V 5.0
 /* Fundamental considered absent below these (phi = 0). */
-#define ABSENT_U1_V 1.0
-#define ABSENT_I1_A 0.001
+#define ABSENT_U1_V 1.0f
+#define ABSENT_I1_A 0.001f
 /* The current-channel noise floor is learnt on cycles below this rms current, amperes. */
-#define NOISE_LEARN_A 0.5
+#define NOISE_LEARN_A 0.5f
 /* Pseudo-cycles update the current's DC estimate only below this rms current, amperes. */
-#define DC_QUIET_I_A 0.1
+#define DC_QUIET_I_A 0.1f
 
 double omp_metro_priv_lag_samples(double phase_deg, uint32_t fs_hz, uint32_t mains_hz)
 {
@@ -128,8 +133,29 @@ static bool cfg_ok(const struct omp_metro_cfg *c)
     return true;
 }
 
-/* Start a new cycle at sample index `a` (the next sample to be accumulated). */
-static void cycle_begin(struct omp_metro *m, float frac0, bool start_zc, double w)
+/* 1 - cos x for the small angles of the reference (|x| <= 0.3 rad: w is at most 2 pi 1.4 fn / fs),
+ * Taylor series to x^8 (truncation below 1e-9 relative), without the cancellation of
+ * 1 - cosf(x). */
+static float one_minus_cos_small(float x)
+{
+    float x2 = x * x;
+    return x2 * 0.5f *
+           (1.0f - x2 * (1.0f / 12.0f) *
+                       (1.0f - x2 * (1.0f / 30.0f) * (1.0f - x2 * (1.0f / 56.0f))));
+}
+
+/* cos x and sin x for the same small angles (series to x^9: float rounding only). */
+static void sincos_small(float x, float *c, float *s)
+{
+    float x2 = x * x;
+    *s = x * (1.0f - x2 * (1.0f / 6.0f) *
+                         (1.0f - x2 * (1.0f / 20.0f) *
+                                     (1.0f - x2 * (1.0f / 42.0f) * (1.0f - x2 * (1.0f / 72.0f)))));
+    *c = 1.0f - one_minus_cos_small(x);
+}
+
+/* Start a new cycle at sample index `a` (the next sample to be accumulated); w rad per sample. */
+static void cycle_begin(struct omp_metro *m, float frac0, bool start_zc, float w)
 {
     m->acc_v = 0;
     m->acc_i = 0;
@@ -145,12 +171,16 @@ static void cycle_begin(struct omp_metro *m, float frac0, bool start_zc, double 
     m->frac0 = frac0;
     m->start_zc = start_zc;
     m->half_seen = false;
-    m->w_ref = (float)w;
+    m->w_ref = w;
     /* reference phase at sample a: the crossing t0 = a - frac0 has phase 0 */
-    m->nco_c = (float)cos(w * (double)frac0);
-    m->nco_s = (float)sin(w * (double)frac0);
-    m->nco_cw = (float)cos(w);
-    m->nco_sw = (float)sin(w);
+    sincos_small(w * frac0, &m->nco_c, &m->nco_s);
+    sincos_small(w, &m->nco_cw, &m->nco_sw);
+}
+
+/* Nominal angular frequency of the reference, rad per sample. */
+static float w_nominal(const struct omp_metro_cfg *c)
+{
+    return TWO_PI_F * (float)c->mains_hz / (float)c->fs_hz;
 }
 
 omp_err omp_metro_init(struct omp_metro *m, const struct omp_metro_cfg *cfg,
@@ -183,6 +213,9 @@ omp_err omp_metro_init(struct omp_metro *m, const struct omp_metro_cfg *cfg,
         m->delay_frac_q16 = 0;
     }
     m->delay_frac = (float)m->delay_frac_q16 / 65536.0f;
+    double k_e = (double)k.v_gain * (double)k.i_gain / Q3 * 1.0e6 / (3600.0 * (double)c.fs_hz);
+    m->k_e = (float)k_e;
+    m->k_e_lo = (float)(k_e - (double)m->k_e);
     m->dc_v = k.v_offset;
     m->dc_i = k.i_offset;
     m->dc_v_est = (float)k.v_offset;
@@ -197,12 +230,29 @@ omp_err omp_metro_init(struct omp_metro *m, const struct omp_metro_cfg *cfg,
     m->max_period = (uint32_t)((double)c.fs_hz / (0.8 * (double)c.mains_hz));
     m->nom_period = (uint32_t)lround((double)c.fs_hz / (double)c.mains_hz);
     m->state = ST_START;
-    cycle_begin(m, 0.0f, false, TWO_PI * (double)c.mains_hz / (double)c.fs_hz);
+    cycle_begin(m, 0.0f, false, w_nominal(&c));
     return OMP_OK;
 }
 
+/*
+ * x as hi + lo without the cost of a float-to-int64 conversion (a double-precision libgcc call
+ * on the M4): x = xh 2^32 + xl with |xl| <= 2^31; hi = xh rounded to float, times 2^32; lo = the
+ * rounding remainder of xh (exact, as an int32) times 2^32 plus xl. hi + lo = x to within
+ * ~2^-24 of lo, i.e. exact for any practical purpose; valid for |x| < 2^62.
+ */
+static float i64_split(int64_t x, float *lo)
+{
+    uint32_t ul = (uint32_t)((uint64_t)x & 0xFFFFFFFFu);
+    int64_t xl = ul >= 0x80000000u ? (int64_t)ul - 4294967296 : (int64_t)ul;
+    int32_t xh = (int32_t)((x - xl) / 4294967296); /* exact division */
+    float fh = (float)xh;
+    int32_t rh = xh - (int32_t)fh; /* fh is an integer below 2^31: exact */
+    *lo = (float)rh * 4294967296.0f + (float)(int32_t)xl;
+    return fh * 4294967296.0f;
+}
+
 /* Values of the nine quantities at one sample. */
-static void quantities(double vd, double id, double c, double s, double q[QN])
+static void quantities(float vd, float id, float c, float s, float q[QN])
 {
     q[QV] = vd;
     q[QI] = id;
@@ -215,28 +265,55 @@ static void quantities(double vd, double id, double c, double s, double q[QN])
     q[QIS] = id * s;
 }
 
-/* Add |de| micro-units to register r with its residue; returns the whole micro-units added. */
-static uint64_t reg_add(struct omp_metro *m, uint64_t *reg, unsigned r, double de)
+/*
+ * Add |hi + lo| micro-units to register r; returns the whole micro-units added. hi + lo is the
+ * cycle's increment as an unevaluated sum (lo holds what a float hi cannot), so the increment is
+ * not rounded to float; the sub-micro-unit remainder is carried exactly as a Q32 residue.
+ */
+static uint64_t reg_add(struct omp_metro *m, uint64_t *reg, unsigned r, float hi, float lo)
 {
-    double t = fabs(de) + (double)m->residue[r];
-    double whole = floor(t);
-    m->residue[r] = (float)(t - whole);
-    uint64_t w = (uint64_t)whole;
-    *reg += w;
-    return w;
+    if (hi < 0.0f) {
+        hi = -hi;
+        lo = -lo;
+    }
+    if (!(hi < REG_ADD_MAX) || !(fabsf(lo) < REG_ADD_LO_MAX)) { /* also NaN */
+        hi = hi >= REG_ADD_MAX ? REG_ADD_MAX : 0.0f;
+        lo = 0.0f;
+    }
+    uint32_t w_hi = (uint32_t)hi;           /* truncation: floor for hi >= 0 */
+    float frac = (hi - (float)w_hi) + lo;   /* hi - w_hi exact; one rounding at the scale of lo */
+    int32_t w_lo = (int32_t)frac;
+    if ((float)w_lo > frac) {
+        w_lo--; /* floor */
+    }
+    frac -= (float)w_lo; /* exact: 0 <= frac < 1 */
+    int64_t whole = (int64_t)w_hi + w_lo;
+    if (whole < 0) { /* hi + lo below zero (cannot happen for |lo| << hi) */
+        whole = 0;
+        frac = 0.0f;
+    }
+    /* frac < 1 is exact in float, so times 2^32 it is exact and below 2^32 */
+    uint32_t frac_q32 = (uint32_t)(frac * 4294967296.0f);
+    uint32_t res = m->residue_q32[r] + frac_q32;
+    if (res < frac_q32) { /* carry out of the fraction: one more micro-unit */
+        whole++;
+    }
+    m->residue_q32[r] = res;
+    *reg += (uint64_t)whole;
+    return (uint64_t)whole;
 }
 
-static void gate_update(float *avg, bool *reg, double x, double alpha, float thr)
+static void gate_update(float *avg, bool *reg, float x, float alpha, float thr)
 {
-    if (fabs(x) >= 2.0 * (double)thr) {
-        *avg = (float)x; /* fast attack: far above any no-load power */
+    if (fabsf(x) >= 2.0f * thr) {
+        *avg = x; /* fast attack: far above any no-load power */
     } else {
-        *avg = (float)((double)*avg + alpha * (x - (double)*avg));
+        *avg += alpha * (x - *avg);
     }
-    double a = fabs((double)*avg);
-    if (!*reg && a >= (double)thr) {
+    float a = fabsf(*avg);
+    if (!*reg && a >= thr) {
         *reg = true;
-    } else if (*reg && a < GATE_OFF_FRACTION * (double)thr) {
+    } else if (*reg && a < GATE_OFF_FRACTION * thr) {
         *reg = false;
     }
 }
@@ -256,142 +333,165 @@ static void add_pulses(struct omp_metro *m, unsigned ch, uint64_t inc, struct om
 /*
  * Close the cycle whose samples a..n-1 are in the accumulators. vd_n/id_n are sample n (not yet
  * accumulated), frac1 places the closing boundary t1 = n - frac1, end_zc says it is a crossing.
+ *
+ * Single precision throughout (the Cortex-M4F FPU has no double; a double op is a libgcc call of
+ * ~50..250 instructions). Error budget: the integer sums are exact and each is rounded once
+ * (6e-8 relative); the DC corrections and trapezoid end pieces are arranged as small terms added
+ * to the sums, so the only steps that subtract nearly equal values are the linear sums of v and i
+ * with their end pieces (absolute error ~1e-7 of a peak, < 1e-3 codes in a cycle mean, feeding
+ * only the smoothed DC estimate) and Q at PF 1 (~1e-7 of S): the record values carry a few
+ * roundings (~1e-7..3e-7 relative, far below the 1e-3 of the accuracy limits).
+ * Active energy is carried as hi + lo throughout (sum split, constant k_e + k_e_lo, the product's
+ * rounding error recovered by an fma), so its increment is as exact as in double; reactive and
+ * apparent energy round their products a few times (~1e-7). The sub-micro-unit remainders are
+ * carried exactly (reg_add).
  */
-static void close_cycle(struct omp_metro *m, int32_t vd_n, int32_t id_n, double frac1, bool end_zc,
+static void close_cycle(struct omp_metro *m, int32_t vd_n, int32_t id_n, float frac1, bool end_zc,
                         struct omp_metro_events *ev)
 {
-    const double fs = (double)m->cfg.fs_hz;
-    const double n_acc = (double)m->acc_n;
-    const double frac0 = (double)m->frac0;
-    const double w = (double)m->w_ref;
-    double len = n_acc + frac0 - frac1; /* exact window length, samples */
-    if (len < 1.0e-3) {
-        len = 1.0e-3;
+    const float n_acc = (float)m->acc_n;
+    const float frac0 = m->frac0;
+    const float w = m->w_ref;
+    float len = n_acc + (frac0 - frac1); /* exact window length, samples */
+    if (len < 1.0e-3f) {
+        len = 1.0e-3f;
     }
+    const float inv_len = 1.0f / len;
 
-    /* reference at the four boundary samples */
-    double c_n = (double)m->nco_c, s_n = (double)m->nco_s;
-    double cw = (double)m->nco_cw, sw = (double)m->nco_sw;
-    double c_n1 = c_n * cw + s_n * sw, s_n1 = s_n * cw - c_n * sw;
-    double c_a = cos(w * frac0), s_a = sin(w * frac0);
-    double c_a1 = cos(w * (frac0 - 1.0)), s_a1 = sin(w * (frac0 - 1.0));
+    /* reference at the four boundary samples: n and n-1 from the oscillator, a and a-1 anew */
+    float c_n = m->nco_c, s_n = m->nco_s;
+    float cw = m->nco_cw, sw = m->nco_sw;
+    float c_n1 = c_n * cw + s_n * sw, s_n1 = s_n * cw - c_n * sw;
+    float c_a, s_a, c_a1, s_a1;
+    sincos_small(w * frac0, &c_a, &s_a);
+    sincos_small(w * (frac0 - 1.0f), &c_a1, &s_a1);
 
-    double fa1[QN], fa[QN], fn1[QN], fn[QN];
-    quantities(m->b_vd[0], m->b_i[0], c_a1, s_a1, fa1);
-    quantities(m->b_vd[1], m->b_i[1], c_a, s_a, fa);
-    quantities(m->vd_prev, m->id_prev, c_n1, s_n1, fn1);
-    quantities(vd_n, id_n, c_n, s_n, fn);
-    double sums[QN] = {(double)m->acc_v,  (double)m->acc_i,  (double)m->acc_vv,
-                       (double)m->acc_ii, (double)m->acc_vi, (double)m->acc_vc,
-                       (double)m->acc_vs, (double)m->acc_ic, (double)m->acc_is};
-    double in[QN];
+    float fa1[QN], fa[QN], fn1[QN], fn[QN];
+    quantities((float)m->b_vd[0], (float)m->b_i[0], c_a1, s_a1, fa1);
+    quantities((float)m->b_vd[1], (float)m->b_i[1], c_a, s_a, fa);
+    quantities((float)m->vd_prev, (float)m->id_prev, c_n1, s_n1, fn1);
+    quantities((float)vd_n, (float)id_n, c_n, s_n, fn);
+    float sums[QN] = {(float)m->acc_v,  (float)m->acc_i,  (float)m->acc_vv,
+                      (float)m->acc_ii, (float)m->acc_vi, m->acc_vc,
+                      m->acc_vs,        m->acc_ic,        m->acc_is};
+    /* trapezoid over the samples a..n-1 plus linear end pieces [t0, a] and [n-1, t1]:
+     *   sum - (fa + fn1)/2 + frac0 (fa + f(t0))/2 + (1 - frac1) (fn1 + f(t1))/2
+     * with f(t0) = fa - frac0 (fa - fa1), f(t1) = fn1 + (1 - frac1) (fn - fn1), rearranged */
+    const float e0 = frac0 - 0.5f, e1 = 0.5f - frac1;
+    const float h0 = 0.5f * frac0 * frac0, h1 = 0.5f * (1.0f - frac1) * (1.0f - frac1);
+    float in[QN];
     for (unsigned q = 0; q < QN; q++) {
-        double f_t0 = fa[q] - frac0 * (fa[q] - fa1[q]);
-        double f_t1 = fn1[q] + (1.0 - frac1) * (fn[q] - fn1[q]);
-        in[q] = sums[q] - 0.5 * (fa[q] + fn1[q]) + 0.5 * frac0 * (fa[q] + f_t0) +
-                0.5 * (1.0 - frac1) * (fn1[q] + f_t1);
+        in[q] = sums[q] + e0 * fa[q] + e1 * fn1[q] - h0 * (fa[q] - fa1[q]) +
+                h1 * (fn[q] - fn1[q]);
     }
 
     bool valid = m->start_zc && end_zc && m->state == ST_RUN; /* a true mains cycle */
     bool startup = m->state == ST_START;
 
     /* DC: estimate from this cycle's exact-window mean, then correct the sums to it */
-    double dv = 0.0, di = 0.0; /* correction, Q3 codes and codes */
+    float dv = 0.0f, di = 0.0f; /* correction, Q3 codes and codes */
     if (!startup) {
         /* a window that is not a whole mains cycle leaks signal into its mean: such windows
          * update a channel's estimate only while that channel carries (almost) no signal */
-        double thr_v = (double)m->zc_thr_q3;
-        double thr_i = DC_QUIET_I_A / (double)m->cal.i_gain;
-        bool upd_v = valid || in[QVV] / len < thr_v * thr_v;
-        bool upd_i = valid || in[QII] / len < thr_i * thr_i;
-        double alpha = m->dc_cycles < 16u ? 1.0 / (double)(m->dc_cycles + 1u) : 1.0 / 16.0;
+        float thr_v = (float)m->zc_thr_q3;
+        float thr_i = DC_QUIET_I_A / m->cal.i_gain;
+        bool upd_v = valid || in[QVV] * inv_len < thr_v * thr_v;
+        bool upd_i = valid || in[QII] * inv_len < thr_i * thr_i;
+        float alpha = m->dc_cycles < 16u ? 1.0f / (float)(m->dc_cycles + 1u) : 1.0f / 16.0f;
         if ((upd_v || upd_i) && m->dc_cycles < 16u) {
             m->dc_cycles++;
         }
+        /* (float)dc - dc_est is exact (both within 2^24 and close): the update is one rounding */
         if (upd_v) {
-            double mv = (double)m->dc_v + in[QV] / len / Q3;
-            m->dc_v_est = (float)((double)m->dc_v_est + alpha * (mv - (double)m->dc_v_est));
+            float mv = ((float)m->dc_v - m->dc_v_est) + in[QV] * inv_len * (1.0f / Q3F);
+            m->dc_v_est += alpha * mv;
         }
         if (upd_i) {
-            double mi = (double)m->dc_i + in[QI] / len;
-            m->dc_i_est = (float)((double)m->dc_i_est + alpha * (mi - (double)m->dc_i_est));
+            float mi = ((float)m->dc_i - m->dc_i_est) + in[QI] * inv_len;
+            m->dc_i_est += alpha * mi;
         }
-        dv = ((double)m->dc_v_est - (double)m->dc_v) * Q3;
-        di = (double)m->dc_i_est - (double)m->dc_i;
+        dv = (m->dc_v_est - (float)m->dc_v) * Q3F;
+        di = m->dc_i_est - (float)m->dc_i;
     }
-    double ivv = in[QVV] - 2.0 * dv * in[QV] + len * dv * dv;
-    double iii = in[QII] - 2.0 * di * in[QI] + len * di * di;
+    float ivv = in[QVV] - 2.0f * dv * in[QV] + len * dv * dv;
+    float iii = in[QII] - 2.0f * di * in[QI] + len * di * di;
     /* white noise of the current channel (dominant below ~0.1 A): estimated from the second
      * difference, E[(d2 i)^2] = 6 sigma^2 + k^2 P_signal with k = 2 - 2 cos w for a sinusoid;
      * learnt on small currents only, subtracted from the mean square */
     if (!startup && m->acc_n > 2u) {
-        double k = 2.0 - 2.0 * cos(w);
-        double ptot = iii / len;
-        double sig2 = ((double)m->acc_d2 / (double)m->acc_n - k * k * ptot) / (6.0 - k * k);
-        if (sig2 < 0.0) {
-            sig2 = 0.0;
+        float k = 2.0f * one_minus_cos_small(w);
+        float k2 = k * k;
+        float ptot = iii * inv_len;
+        float sig2 = ((float)m->acc_d2 / n_acc - k2 * ptot) / (6.0f - k2);
+        if (sig2 < 0.0f) {
+            sig2 = 0.0f;
         }
-        if ((double)m->cal.i_gain * sqrt(ptot > 0.0 ? ptot : 0.0) < NOISE_LEARN_A) {
-            double a = m->nf_cycles < 32u ? 1.0 / (double)(m->nf_cycles + 1u) : 1.0 / 32.0;
+        if (m->cal.i_gain * sqrtf(ptot > 0.0f ? ptot : 0.0f) < NOISE_LEARN_A) {
+            float a = m->nf_cycles < 32u ? 1.0f / (float)(m->nf_cycles + 1u) : 1.0f / 32.0f;
             if (m->nf_cycles < 32u) {
                 m->nf_cycles++;
             }
-            m->i_noise2 = (float)((double)m->i_noise2 + a * (sig2 - (double)m->i_noise2));
+            m->i_noise2 += a * (sig2 - m->i_noise2);
         }
     }
-    double iii_sig = iii - (double)m->i_noise2 * len;
-    double ivi = in[QVI] - di * in[QV] - dv * in[QI] + len * dv * di;
-    double svi = (double)m->acc_vi - di * (double)m->acc_v - dv * (double)m->acc_i +
-                 n_acc * dv * di;
-    if (ivv < 0.0) {
-        ivv = 0.0;
+    float iii_sig = iii - m->i_noise2 * len;
+    if (iii_sig < 0.0f) {
+        iii_sig = 0.0f;
     }
-    if (iii < 0.0) {
-        iii = 0.0;
+    float ivi = in[QVI] - di * in[QV] - dv * in[QI] + len * dv * di;
+    /* plain-sum v*i (energy), DC-corrected, as hi + lo: the integer sum split (i64_split), the
+     * (small) DC corrections added to lo */
+    float svi_lo;
+    float svi_hi = i64_split(m->acc_vi, &svi_lo);
+    svi_lo += -di * sums[QV] - dv * sums[QI] + n_acc * dv * di;
+    if (ivv < 0.0f) {
+        ivv = 0.0f;
     }
 
     /* interpolator gain at the fundamental (linear interpolation between two samples) */
-    double d = (double)m->delay_frac;
-    double w_meas = valid ? TWO_PI / len : w;
-    double hg = sqrt(1.0 - 2.0 * d * (1.0 - d) * (1.0 - cos(w_meas)));
-    double kv_codes = 1.0 / (Q3 * hg); /* codes per Q3 unit, interpolator gain removed */
-    double kv = (double)m->cal.v_gain * kv_codes;
-    double ki = (double)m->cal.i_gain;
+    float d = m->delay_frac;
+    float w_meas = valid ? TWO_PI_F * inv_len : w;
+    /* 1/hg = (1 - t)^(-1/2) = 1 + hg_corr, t <= 2 d (1 - d) (1 - cos 0.3) < 0.023: series to t^4
+     * (truncation < 2e-9); kept as 1 + small so applying it rounds once */
+    float t = 2.0f * d * (1.0f - d) * one_minus_cos_small(w_meas);
+    float hg_corr = t * (0.5f + t * (0.375f + t * (0.3125f + t * 0.2734375f)));
+    float kv_codes = (1.0f / Q3F) + (1.0f / Q3F) * hg_corr; /* codes per Q3 unit, hg removed */
+    float kv = m->cal.v_gain * kv_codes;
+    float ki = m->cal.i_gain;
+    float kvki = kv * ki;
 
-    double vc = in[QVC], vs = in[QVS], ic = in[QIC], is = in[QIS];
-    double urms = kv * sqrt(ivv / len);
-    double irms = ki * sqrt((iii_sig > 0.0 ? iii_sig : 0.0) / len);
-    double p = kv * ki * ivi / len;
-    double u1 = kv * sqrt(2.0 * (vc * vc + vs * vs)) / len;
-    double i1 = ki * sqrt(2.0 * (ic * ic + is * is)) / len;
-    double q_codes = 2.0 * (vc * is - vs * ic) / (len * len) * kv_codes;
-    double p1_codes = 2.0 * (vc * ic + vs * is) / (len * len) * kv_codes;
-    double q = q_codes * (double)m->cal.v_gain * ki;
-    double s = urms * irms;
-    double pf = s > 0.0 ? p / s : 0.0;
-    double phi = 0.0;
+    float vc = in[QVC], vs = in[QVS], ic = in[QIC], is = in[QIS];
+    float urms = kv * sqrtf(ivv * inv_len);
+    float irms = ki * sqrtf(iii_sig * inv_len);
+    float p = kvki * ivi * inv_len;
+    float u1 = kv * sqrtf(2.0f * (vc * vc + vs * vs)) * inv_len;
+    float i1 = ki * sqrtf(2.0f * (ic * ic + is * is)) * inv_len;
+    float q_x = vc * is - vs * ic; /* U1 I1 sin, len^2 / 2 codes^2 (Q3 on v) */
+    float p_x = vc * ic + vs * is; /* U1 I1 cos, same scale */
+    float q_codes = 2.0f * q_x * inv_len * inv_len * kv_codes;
+    float q = q_codes * m->cal.v_gain * ki;
+    float phi = 0.0f;
     if (u1 >= ABSENT_U1_V && i1 >= ABSENT_I1_A) {
-        phi = atan2(q_codes, p1_codes) * RAD_TO_DEG;
-        if (phi < 0.0) {
-            phi += 360.0;
+        phi = atan2f(q_x, p_x) * RAD_TO_DEG_F;
+        if (phi < 0.0f) {
+            phi += 360.0f;
         }
-        if (phi >= 360.0) {
-            phi -= 360.0;
+        if (phi >= 360.0f) {
+            phi -= 360.0f;
         }
     }
 
     /* half-cycle-refreshed one-cycle rms */
-    double uh0 = urms;
+    float uh0 = urms;
     if (m->half_seen) {
-        double first_vv = (double)m->half_vv;
-        double second_vv = (double)m->acc_vv - first_vv;
-        double first_len = (double)m->half_len;
+        float first_vv = (float)m->half_vv;
+        float second_vv = (float)(m->acc_vv - m->half_vv);
+        float first_len = m->half_len;
         if (m->prev2_len > 0.0f) {
-            double l0 = (double)m->prev2_len + first_len;
-            uh0 = kv * sqrt(((double)m->prev2_vv + first_vv) / l0);
+            uh0 = kv * sqrtf((m->prev2_vv + first_vv) / (m->prev2_len + first_len));
         }
-        m->prev2_vv = (float)second_vv;
-        m->prev2_len = (float)(len - first_len);
+        m->prev2_vv = second_vv;
+        m->prev2_len = len - first_len;
     } else {
         m->prev2_len = 0.0f;
     }
@@ -399,34 +499,46 @@ static void close_cycle(struct omp_metro *m, int32_t vd_n, int32_t id_n, double 
     if (startup) {
         /* no record: remember the duration, registered with the first cycle's powers */
         /* the first 1 + lag samples of vd precede the input (empty delay line) */
-        double pl = len - (double)m->delay_int - (double)m->delay_frac;
-        m->pend_len = (float)(pl > 0.0 ? pl : 0.0);
+        float pl = len - (float)m->delay_int - d;
+        m->pend_len = pl > 0.0f ? pl : 0.0f;
     } else {
         /* energy of this cycle, micro-units */
-        double t_s = len / fs;
-        double span_s = ((double)m->pend_len + len) / fs;
-        double e_p = kv * ki * svi / fs * UWH_PER_WS + p * (double)m->pend_len / fs * UWH_PER_WS;
-        double e_q = q * span_s * UWH_PER_WS;
-        double e_s = s * span_s * UWH_PER_WS;
+        /* k_e (gains and units, rounded once at init) times the cycle's sums, times 1/hg and
+         * for Q and S the start-up samples at this cycle's powers, (pend_len + len) / len: the
+         * factors as 1 + corr, applied with one rounding; ~2 roundings for A, ~4 for R and E */
+        float t_s = len / (float)m->cfg.fs_hz;
+        /* active, as e_p + e_p_lo: (k_e + k_e_lo) (svi_hi + svi_lo + pend) (1 + hg_corr) with
+         * the rounding error of the main product k_e svi_hi recovered exactly by an fma */
+        float pend_vi = ivi * inv_len * m->pend_len;
+        float e_p = m->k_e * svi_hi;
+        float e_p_lo = fmaf(m->k_e, svi_hi, -e_p) + m->k_e * (svi_lo + pend_vi) +
+                       m->k_e_lo * svi_hi;
+        e_p_lo += (e_p + e_p_lo) * hg_corr;
+        float pend_rel = m->pend_len * inv_len;
+        float corr = hg_corr + pend_rel + hg_corr * pend_rel;
+        float e_q = (2.0f * m->k_e) * q_x * inv_len;
+        float e_q_lo = e_q * corr;
+        float e_s = m->k_e * sqrtf(ivv * iii_sig);
+        float e_s_lo = e_s * corr;
         m->pend_len = 0.0f;
 
-        double alpha = t_s / GATE_TAU_S;
-        if (alpha > 1.0) {
-            alpha = 1.0;
+        float alpha = t_s * (1.0f / GATE_TAU_S);
+        if (alpha > 1.0f) {
+            alpha = 1.0f;
         }
         gate_update(&m->p_avg_w, &m->reg_p, p, alpha, m->cfg.start_w);
         gate_update(&m->q_avg_var, &m->reg_q, q, alpha, m->cfg.start_var);
 
-        uint8_t quad = p >= 0.0 ? (q >= 0.0 ? 1u : 4u) : (q >= 0.0 ? 2u : 3u);
+        uint8_t quad = p >= 0.0f ? (q >= 0.0f ? 1u : 4u) : (q >= 0.0f ? 2u : 3u);
         struct omp_metro_energy *en = &m->energy;
         if (m->reg_p) {
-            uint64_t inc = e_p >= 0.0 ? reg_add(m, &en->a_plus_uwh, R_AP, e_p)
-                                      : reg_add(m, &en->a_minus_uwh, R_AM, e_p);
+            uint64_t inc = e_p >= 0.0f ? reg_add(m, &en->a_plus_uwh, R_AP, e_p, e_p_lo)
+                                       : reg_add(m, &en->a_minus_uwh, R_AM, e_p, e_p_lo);
             add_pulses(m, OMP_METRO_PULSE_ACTIVE, inc, ev);
         }
         if (m->reg_q) {
             unsigned qi = (unsigned)quad - 1u;
-            uint64_t inc = reg_add(m, &en->r_quadrant_uvarh[qi], R_Q1 + qi, e_q);
+            uint64_t inc = reg_add(m, &en->r_quadrant_uvarh[qi], R_Q1 + qi, e_q, e_q_lo);
             if (quad <= 2u) {
                 en->r_plus_uvarh += inc;
             } else {
@@ -435,30 +547,31 @@ static void close_cycle(struct omp_metro *m, int32_t vd_n, int32_t id_n, double 
             add_pulses(m, OMP_METRO_PULSE_REACTIVE, inc, ev);
         }
         if (m->reg_p || m->reg_q) {
-            if (p >= 0.0) {
-                (void)reg_add(m, &en->e_plus_uvah, R_EP, e_s);
+            if (p >= 0.0f) {
+                (void)reg_add(m, &en->e_plus_uvah, R_EP, e_s, e_s_lo);
             } else {
-                (void)reg_add(m, &en->e_minus_uvah, R_EM, e_s);
+                (void)reg_add(m, &en->e_minus_uvah, R_EM, e_s, e_s_lo);
             }
         }
 
         /* record */
         struct omp_metro_rec *r = &m->queue[m->q_head & (OMP_METRO_CYCLE_QUEUE - 1u)];
-        /* the closing boundary on the input's time line: vd lags the input by 1 + lag samples */
-        double t_in = (double)m->sample_index - frac1 - (double)m->delay_int - d;
-        double t_ceil = ceil(t_in);
-        r->end_lo = (uint32_t)(m->sample_index - (uint64_t)((double)m->sample_index - t_ceil));
-        r->end_frac = (float)(t_ceil - t_in);
-        r->period_s = (float)t_s;
-        r->urms_v = (float)urms;
-        r->irms_a = (float)irms;
-        r->urms_half_v[0] = (float)uh0;
-        r->urms_half_v[1] = (float)urms;
-        r->u1_v = (float)u1;
-        r->i1_a = (float)i1;
-        r->p_w = (float)p;
-        r->q_var = (float)q;
-        r->phi_deg = (float)phi;
+        /* the closing boundary on the input's time line: vd lags the input by 1 + lag samples,
+         * t_in = sample_index - x; end_lo = ceil(t_in) = sample_index - floor(x) */
+        float x = frac1 + (float)m->delay_int + d; /* 0 .. OMP_METRO_DELAY_MAX + 2 */
+        uint32_t x_int = (uint32_t)x;
+        r->end_lo = (uint32_t)m->sample_index - x_int;
+        r->end_frac = x - (float)x_int;
+        r->period_s = t_s;
+        r->urms_v = urms;
+        r->irms_a = irms;
+        r->urms_half_v[0] = uh0;
+        r->urms_half_v[1] = urms;
+        r->u1_v = u1;
+        r->i1_a = i1;
+        r->p_w = p;
+        r->q_var = q;
+        r->phi_deg = phi;
         uint8_t flags = (m->reg_p || m->reg_q) ? quad : 0u;
         if (!valid) {
             flags |= REC_NO_VOLTAGE;
@@ -477,14 +590,13 @@ static void close_cycle(struct omp_metro *m, int32_t vd_n, int32_t id_n, double 
         if (ev->cycles < UINT8_MAX) {
             ev->cycles++;
         }
-        (void)pf;
 
         if (valid) {
-            m->raw_vv += ivv * kv_codes * kv_codes;
-            m->raw_ii += iii_sig > 0.0 ? iii_sig : 0.0;
-            m->raw_vi += ivi * kv_codes;
-            m->raw_q += q_codes * len;
-            m->raw_len += len;
+            m->raw_vv += (double)(ivv * kv_codes * kv_codes);
+            m->raw_ii += (double)iii_sig;
+            m->raw_vi += (double)(ivi * kv_codes);
+            m->raw_q += (double)(q_codes * len);
+            m->raw_len += (double)len;
             m->raw_cycles++;
         }
     }
@@ -500,10 +612,9 @@ static void close_cycle(struct omp_metro *m, int32_t vd_n, int32_t id_n, double 
     m->b_vd[1] = vd_n - step_v;
     m->b_i[0] = m->id_prev - step_i;
     m->b_i[1] = id_n - step_i;
-    double w_next = TWO_PI * (double)m->cfg.mains_hz / fs;
-    if (end_zc && valid && len >= (double)m->min_period &&
-        len <= (double)m->max_period) {
-        w_next = TWO_PI / len;
+    float w_next = w_nominal(&m->cfg);
+    if (end_zc && valid && len >= (float)m->min_period && len <= (float)m->max_period) {
+        w_next = TWO_PI_F * inv_len;
     }
     if (end_zc) {
         m->state = ST_RUN;
@@ -511,7 +622,7 @@ static void close_cycle(struct omp_metro *m, int32_t vd_n, int32_t id_n, double 
     } else {
         m->state = ST_NOVOLT;
     }
-    cycle_begin(m, (float)frac1, end_zc, w_next);
+    cycle_begin(m, frac1, end_zc, w_next);
 }
 
 void omp_metro_on_samples(struct omp_metro *m, const int32_t *vi, size_t n_pairs,
@@ -550,21 +661,21 @@ void omp_metro_on_samples(struct omp_metro *m, const int32_t *vi, size_t n_pairs
         if (m->vd_prev < 0 && vd >= 0) {
             uint32_t need = m->state == ST_RUN ? m->min_period : 2u;
             if (m->armed && m->acc_n >= need) {
-                double frac1 = (double)vd / ((double)vd - (double)m->vd_prev);
+                float frac1 = (float)vd / (float)(vd - m->vd_prev);
                 close_cycle(m, vd, id, frac1, true, &e);
                 closed = true;
             }
         } else if (m->vd_prev >= 0 && vd < 0 && !m->half_seen &&
                    2u * m->acc_n >= m->min_period) {
-            double frac_h = -(double)vd / ((double)m->vd_prev - (double)vd);
+            float frac_h = (float)(-vd) / (float)(m->vd_prev - vd);
             m->half_seen = true;
             m->half_vv = m->acc_vv;
-            m->half_len = (float)((double)m->acc_n + (double)m->frac0 - frac_h);
+            m->half_len = (float)m->acc_n + (m->frac0 - frac_h);
         }
         if (!closed) {
             uint32_t limit = m->state == ST_NOVOLT ? m->nom_period : m->max_period;
             if (m->acc_n >= limit) {
-                close_cycle(m, vd, id, 0.0, false, &e);
+                close_cycle(m, vd, id, 0.0f, false, &e);
                 closed = true;
             }
         }
