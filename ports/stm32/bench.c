@@ -48,30 +48,10 @@ static struct omp_metro scratch;
 
 /* ---- output ----------------------------------------------------------------------------------- */
 
-static char line[160];
-static size_t line_len;
+static struct omp_sh_line out;
 
-static void out_str(const char *s)
-{
-    while (*s != '\0' && line_len + 2u < sizeof line) {
-        line[line_len++] = *s++;
-    }
-    line[line_len] = '\0';
-}
-
-static void out_u64(uint64_t v)
-{
-    char tmp[21];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)('0' + (int)(v % 10u));
-        v /= 10u;
-    } while (v != 0u);
-    while (n > 0u) {
-        char c[2] = { tmp[--n], '\0' };
-        out_str(c);
-    }
-}
+static void out_str(const char *s) { omp_sh_line_str(&out, s); }
+static void out_u64(uint64_t v) { omp_sh_line_u64(&out, v); }
 
 /* @p num / @p den with two decimals. */
 static void out_ratio(uint64_t num, uint64_t den)
@@ -89,10 +69,7 @@ static void out_ratio(uint64_t num, uint64_t den)
 
 static void emit(void)
 {
-    out_str("\n");
-    omp_semihost_write0(line);
-    line_len = 0;
-    line[0] = '\0';
+    omp_sh_line_emit(&out);
 }
 
 void omp_stm32_fault(uint32_t ipsr);

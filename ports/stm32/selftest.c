@@ -24,56 +24,24 @@
 #include "stm32_hal.h"
 #include "stm32f4_regs.h"
 
-/* ---- output: one line, built without printf ------------------------------------------------ */
+/* ---- output: one line, built without printf (semihost.h) --------------------------------- */
 
-static char line_buf[192];
-static size_t line_len;
+static struct omp_sh_line out;
 
-static void out_str(const char *s)
-{
-    while (*s != '\0' && line_len + 2u < sizeof line_buf) {
-        line_buf[line_len++] = *s++;
-    }
-    line_buf[line_len] = '\0';
-}
-
-static void out_u64(uint64_t v)
-{
-    char tmp[21];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)('0' + (int)(v % 10u));
-        v /= 10u;
-    } while (v != 0u);
-    char rev[22];
-    for (size_t i = 0; i < n; i++) {
-        rev[i] = tmp[n - 1u - i];
-    }
-    rev[n] = '\0';
-    out_str(rev);
-}
-
-static void out_i64(int64_t v)
-{
-    if (v < 0) {
-        out_str("-");
-        out_u64((uint64_t)0 - (uint64_t)v);
-    } else {
-        out_u64((uint64_t)v);
-    }
-}
+static void out_str(const char *s) { omp_sh_line_str(&out, s); }
+static void out_u64(uint64_t v) { omp_sh_line_u64(&out, v); }
+static void out_i64(int64_t v) { omp_sh_line_i64(&out, v); }
 
 __attribute__((noreturn)) static void finish(bool pass)
 {
-    out_str("\n");
-    omp_semihost_write0(line_buf);
+    omp_sh_line_emit(&out);
     omp_semihost_exit(pass);
 }
 
 /** Report FAIL for @p check with the value seen and the value wanted. */
 __attribute__((noreturn)) static void fail(const char *check, int64_t got, int64_t want)
 {
-    line_len = 0;
+    omp_sh_line_reset(&out);
     out_str("omnipower-stm32-selftest: FAIL ");
     out_str(check);
     out_str(" (got ");
@@ -99,7 +67,7 @@ static void expect_ok(const char *check, omp_err err)
 /** Faults (HardFault, UsageFault with the FPU off, ...) end the test with FAIL. */
 void omp_stm32_fault(uint32_t ipsr)
 {
-    line_len = 0;
+    omp_sh_line_reset(&out);
     out_str("omnipower-stm32-selftest: FAIL unexpected exception ");
     out_u64(ipsr);
     out_str(" (3 = HardFault, 16+n = IRQ n)");
@@ -415,7 +383,7 @@ int main(void)
     check_hal(&hal);
     check_meter(&hal);
 
-    line_len = 0;
+    omp_sh_line_reset(&out);
     out_str("omnipower-stm32-selftest: PASS");
     finish(true);
 }

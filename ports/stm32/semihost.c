@@ -34,3 +34,50 @@ void omp_semihost_exit(bool ok)
     for (;;) {
     }
 }
+
+void omp_sh_line_reset(struct omp_sh_line *l)
+{
+    l->len = 0;
+    l->buf[0] = '\0';
+}
+
+void omp_sh_line_str(struct omp_sh_line *l, const char *s)
+{
+    while (*s != '\0' && l->len + 2u < sizeof l->buf) {
+        l->buf[l->len++] = *s++;
+    }
+    l->buf[l->len] = '\0';
+}
+
+void omp_sh_line_u64(struct omp_sh_line *l, uint64_t v)
+{
+    char tmp[21];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + (int)(v % 10u));
+        v /= 10u;
+    } while (v != 0u);
+    char rev[22];
+    for (size_t i = 0; i < n; i++) {
+        rev[i] = tmp[n - 1u - i];
+    }
+    rev[n] = '\0';
+    omp_sh_line_str(l, rev);
+}
+
+void omp_sh_line_i64(struct omp_sh_line *l, int64_t v)
+{
+    if (v < 0) {
+        omp_sh_line_str(l, "-");
+        omp_sh_line_u64(l, (uint64_t)0 - (uint64_t)v);
+    } else {
+        omp_sh_line_u64(l, (uint64_t)v);
+    }
+}
+
+void omp_sh_line_emit(struct omp_sh_line *l)
+{
+    omp_sh_line_str(l, "\n");
+    omp_semihost_write0(l->buf);
+    omp_sh_line_reset(l);
+}
