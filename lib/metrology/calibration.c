@@ -24,20 +24,6 @@
 
 static const uint8_t k_magic[4] = {'O', 'M', 'P', 'C'};
 
-static void put_u32le(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
-static uint32_t get_u32le(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-           ((uint32_t)p[3] << 24);
-}
-
 static uint32_t f2u(float f)
 {
     uint32_t u;
@@ -81,15 +67,19 @@ omp_err omp_metro_cal_encode(const struct omp_metro_cal *cal, uint8_t *out, size
         return OMP_ERR_NOSPACE;
     }
     uint8_t b[OMP_METRO_CAL_RECORD_LEN];
-    memset(b, 0, sizeof b);
-    memcpy(b, k_magic, sizeof k_magic);
-    b[4] = CAL_VERSION;
-    put_u32le(&b[8], f2u(cal->v_gain));
-    put_u32le(&b[12], f2u(cal->i_gain));
-    put_u32le(&b[16], f2u(cal->phase_deg));
-    put_u32le(&b[20], i2u(cal->v_offset));
-    put_u32le(&b[24], i2u(cal->i_offset));
-    put_u32le(&b[CAL_CRC_AT], omp_crc32(b, CAL_CRC_AT));
+    struct omp_wr w = omp_wr_init(b, sizeof b);
+    (void)omp_wr_bytes(&w, k_magic, sizeof k_magic);
+    (void)omp_wr_u8(&w, CAL_VERSION);
+    (void)omp_wr_fill(&w, 0u, 3u);
+    (void)omp_wr_u32le(&w, f2u(cal->v_gain));
+    (void)omp_wr_u32le(&w, f2u(cal->i_gain));
+    (void)omp_wr_u32le(&w, f2u(cal->phase_deg));
+    (void)omp_wr_u32le(&w, i2u(cal->v_offset));
+    (void)omp_wr_u32le(&w, i2u(cal->i_offset));
+    (void)omp_wr_u32le(&w, omp_crc32(b, CAL_CRC_AT));
+    if (omp_wr_status(&w) != OMP_OK || omp_wr_len(&w) != sizeof b) {
+        return OMP_ERR_INTERNAL; /* the layout above is exactly OMP_METRO_CAL_RECORD_LEN bytes */
+    }
     memcpy(out, b, sizeof b);
     return OMP_OK;
 }
@@ -106,15 +96,26 @@ omp_err omp_metro_cal_decode(const uint8_t *in, size_t len, struct omp_metro_cal
         in[6] != 0u || in[7] != 0u) {
         return OMP_ERR_MALFORMED;
     }
-    if (omp_crc32(in, CAL_CRC_AT) != get_u32le(&in[CAL_CRC_AT])) {
+    struct omp_rd rd = omp_rd_init(in + 8, OMP_METRO_CAL_RECORD_LEN - 8u);
+    uint32_t v_gain = 0, i_gain = 0, phase = 0, v_off = 0, i_off = 0, crc = 0;
+    omp_err err = omp_rd_u32le(&rd, &v_gain);
+    if (err == OMP_OK) { err = omp_rd_u32le(&rd, &i_gain); }
+    if (err == OMP_OK) { err = omp_rd_u32le(&rd, &phase); }
+    if (err == OMP_OK) { err = omp_rd_u32le(&rd, &v_off); }
+    if (err == OMP_OK) { err = omp_rd_u32le(&rd, &i_off); }
+    if (err == OMP_OK) { err = omp_rd_u32le(&rd, &crc); }
+    if (err != OMP_OK) {
+        return OMP_ERR_INTERNAL; /* length was checked above */
+    }
+    if (omp_crc32(in, CAL_CRC_AT) != crc) {
         return OMP_ERR_CRC;
     }
     struct omp_metro_cal c;
-    c.v_gain = u2f(get_u32le(&in[8]));
-    c.i_gain = u2f(get_u32le(&in[12]));
-    c.phase_deg = u2f(get_u32le(&in[16]));
-    c.v_offset = u2i(get_u32le(&in[20]));
-    c.i_offset = u2i(get_u32le(&in[24]));
+    c.v_gain = u2f(v_gain);
+    c.i_gain = u2f(i_gain);
+    c.phase_deg = u2f(phase);
+    c.v_offset = u2i(v_off);
+    c.i_offset = u2i(i_off);
     if (!record_values_ok(&c)) {
         return OMP_ERR_RANGE;
     }
