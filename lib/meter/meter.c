@@ -47,7 +47,6 @@
 #define REC_SIZE 128u
 #define REC_MAGIC 0x53504D4Fu /* "OMPS" little-endian */
 #define REC_VERSION 2u
-#define REC_ENERGY_AT 40u
 #define REC_CRC_AT 124u
 #define REC_FLAG_UTC_VALID 1u
 #define ENERGY_REGS 10u
@@ -55,49 +54,6 @@
 enum screen { SCR_A_PLUS, SCR_A_MINUS, SCR_TIME, SCR_DATE, SCR_POWER, SCR_COUNT };
 
 /* ---- small helpers --------------------------------------------------------------------------- */
-
-static void put_u16le(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void put_u32le(uint8_t *p, uint32_t v)
-{
-    for (unsigned k = 0; k < 4u; k++) {
-        p[k] = (uint8_t)(v >> (8u * k));
-    }
-}
-
-static void put_u64le(uint8_t *p, uint64_t v)
-{
-    for (unsigned k = 0; k < 8u; k++) {
-        p[k] = (uint8_t)(v >> (8u * k));
-    }
-}
-
-static uint16_t get_u16le(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | (p[1] << 8));
-}
-
-static uint32_t get_u32le(const uint8_t *p)
-{
-    uint32_t v = 0;
-    for (unsigned k = 0; k < 4u; k++) {
-        v |= (uint32_t)p[k] << (8u * k);
-    }
-    return v;
-}
-
-static uint64_t get_u64le(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (unsigned k = 0; k < 8u; k++) {
-        v |= (uint64_t)p[k] << (8u * k);
-    }
-    return v;
-}
 
 static uint64_t pow10_u64(unsigned n)
 {
@@ -265,44 +221,61 @@ static void energy_from_array(const uint64_t a[ENERGY_REGS], struct omp_metro_en
     e->e_minus_uvah = a[9];
 }
 
+/* Layout in the file comment; every put fits (the record is exactly REC_SIZE bytes). */
 static void rec_encode(const struct rec *r, uint8_t out[REC_SIZE])
 {
-    memset(out, 0, REC_SIZE);
-    put_u32le(out + 0, REC_MAGIC);
-    put_u16le(out + 4, REC_VERSION);
-    put_u16le(out + 6, REC_SIZE);
-    put_u32le(out + 8, r->seq);
-    put_u32le(out + 12, r->hours);
-    put_u32le(out + 16, r->supply_s);
-    put_u32le(out + 20, r->power_ups);
-    put_u32le(out + 24, r->utc_valid ? REC_FLAG_UTC_VALID : 0u);
-    put_u64le(out + 32, (uint64_t)r->utc_s);
+    struct omp_wr w = omp_wr_init(out, REC_SIZE);
+    (void)omp_wr_u32le(&w, REC_MAGIC);
+    (void)omp_wr_u16le(&w, REC_VERSION);
+    (void)omp_wr_u16le(&w, REC_SIZE);
+    (void)omp_wr_u32le(&w, r->seq);
+    (void)omp_wr_u32le(&w, r->hours);
+    (void)omp_wr_u32le(&w, r->supply_s);
+    (void)omp_wr_u32le(&w, r->power_ups);
+    (void)omp_wr_u32le(&w, r->utc_valid ? REC_FLAG_UTC_VALID : 0u);
+    (void)omp_wr_fill(&w, 0u, 32u - omp_wr_len(&w));
+    (void)omp_wr_u64le(&w, (uint64_t)r->utc_s);
     uint64_t a[ENERGY_REGS];
     energy_to_array(&r->e, a);
     for (unsigned k = 0; k < ENERGY_REGS; k++) {
-        put_u64le(out + REC_ENERGY_AT + 8u * k, a[k]);
+        (void)omp_wr_u64le(&w, a[k]);
     }
-    put_u32le(out + REC_CRC_AT, omp_crc32(out, REC_CRC_AT));
+    (void)omp_wr_fill(&w, 0u, REC_CRC_AT - omp_wr_len(&w));
+    (void)omp_wr_u32le(&w, omp_crc32(out, REC_CRC_AT));
 }
 
 static bool rec_decode(const uint8_t in[REC_SIZE], struct rec *r)
 {
-    if (get_u32le(in + 0) != REC_MAGIC || get_u16le(in + 4) != REC_VERSION ||
-        get_u16le(in + 6) != REC_SIZE || get_u32le(in + REC_CRC_AT) != omp_crc32(in, REC_CRC_AT)) {
+    struct omp_rd rd = omp_rd_init(in, REC_SIZE);
+    uint32_t magic = 0, flags = 0, crc = 0;
+    uint16_t version = 0, size = 0;
+    uint64_t utc = 0;
+    uint64_t a[ENERGY_REGS];
+    struct rec t = { 0 };
+    omp_err err = omp_rd_u32le(&rd, &magic);
+    if (err == OMP_OK) { err = omp_rd_u16le(&rd, &version); }
+    if (err == OMP_OK) { err = omp_rd_u16le(&rd, &size); }
+    if (err == OMP_OK) { err = omp_rd_u32le(&rd, &t.seq); }
+    if (err == OMP_OK) { err = omp_rd_u32le(&rd, &t.hours); }
+    if (err == OMP_OK) { err = omp_rd_u32le(&rd, &t.supply_s); }
+    if (err == OMP_OK) { err = omp_rd_u32le(&rd, &t.power_ups); }
+    if (err == OMP_OK) { err = omp_rd_u32le(&rd, &flags); }
+    if (err == OMP_OK) { err = omp_rd_skip(&rd, 32u - omp_rd_pos(&rd)); }
+    if (err == OMP_OK) { err = omp_rd_u64le(&rd, &utc); }
+    for (unsigned k = 0; k < ENERGY_REGS && err == OMP_OK; k++) {
+        err = omp_rd_u64le(&rd, &a[k]);
+    }
+    if (err == OMP_OK) { err = omp_rd_skip(&rd, REC_CRC_AT - omp_rd_pos(&rd)); }
+    if (err == OMP_OK) { err = omp_rd_u32le(&rd, &crc); }
+    if (err != OMP_OK || magic != REC_MAGIC || version != REC_VERSION || size != REC_SIZE ||
+        crc != omp_crc32(in, REC_CRC_AT) || t.seq == 0u || t.supply_s >= OMP_SECONDS_PER_HOUR) {
         return false;
     }
-    r->seq = get_u32le(in + 8);
-    r->hours = get_u32le(in + 12);
-    r->supply_s = get_u32le(in + 16);
-    r->power_ups = get_u32le(in + 20);
-    r->utc_valid = (get_u32le(in + 24) & REC_FLAG_UTC_VALID) != 0u;
-    r->utc_s = (omp_time_s)get_u64le(in + 32);
-    uint64_t a[ENERGY_REGS];
-    for (unsigned k = 0; k < ENERGY_REGS; k++) {
-        a[k] = get_u64le(in + REC_ENERGY_AT + 8u * k);
-    }
-    energy_from_array(a, &r->e);
-    return r->seq != 0u && r->supply_s < OMP_SECONDS_PER_HOUR;
+    t.utc_valid = (flags & REC_FLAG_UTC_VALID) != 0u;
+    t.utc_s = (omp_time_s)utc;
+    energy_from_array(a, &t.e);
+    *r = t;
+    return true;
 }
 
 static bool blank(const uint8_t *p, size_t len, uint8_t erase_value)
