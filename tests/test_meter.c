@@ -882,6 +882,28 @@ static void test_pulse_width_80(void **state)
     assert_int_equal(g_fx.b.pulses[OMP_PULSE_LED_ACTIVE], 6u);
 }
 
+/* Z2: with "LED on at no consumption" the active LED is held on while nothing registers, and
+ * released when a load registers; with the factory setting (LED off) it is never driven. */
+static void test_led_steady_z2(void **state)
+{
+    (void)state;
+    fx_board(&g_fx, &k_geo, T_2024_01_15_12Z);
+    g_fx.cfg.led_on_no_load = true;
+    fx_start(&g_fx);
+    make_sine(&g_fx.cfg, 230.0, 0.0, 0.0); /* voltage only: no load */
+    run_sine(&g_fx, 3u);
+    assert_true(g_fx.b.outputs[OMP_OUTPUT_LED_ACTIVE]);
+    make_sine(&g_fx.cfg, 230.0, 10.0, 0.0); /* 2.3 kW: registers */
+    run_sine(&g_fx, 3u);
+    assert_false(g_fx.b.outputs[OMP_OUTPUT_LED_ACTIVE]);
+
+    fx_board(&g_fx, &k_geo, T_2024_01_15_12Z);
+    fx_start(&g_fx); /* factory default: Z2 = LED off at no consumption */
+    make_sine(&g_fx.cfg, 230.0, 0.0, 0.0);
+    run_sine(&g_fx, 3u);
+    assert_false(g_fx.b.outputs[OMP_OUTPUT_LED_ACTIVE]);
+}
+
 /* ---- display ----------------------------------------------------------------------------------- */
 
 static void test_display_energy_format(void **state)
@@ -1030,6 +1052,7 @@ int main(void)
         cmocka_unit_test(test_supply_threshold_160v),
         cmocka_unit_test(test_load_threshold_2w3),
         cmocka_unit_test(test_pulse_width_80),
+        cmocka_unit_test(test_led_steady_z2),
         cmocka_unit_test(test_display_energy_format),
         cmocka_unit_test(test_display_scroll),
         cmocka_unit_test(test_display_summer_time_and_snapshot),

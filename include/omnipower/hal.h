@@ -97,6 +97,8 @@ enum omp_output {
     OMP_OUTPUT_IO1 = 0,      /**< module I/O 1 as level output (load control, tariff sync) */
     OMP_OUTPUT_IO2 = 1,      /**< module I/O 2 as level output */
     OMP_OUTPUT_LED_ALARM = 2,/**< alarm/status LED or symbol driver */
+    OMP_OUTPUT_LED_ACTIVE = 3, /**< active-energy LED held steadily on (Z2 "LED on at no
+                                    consumption"); pulses on the same LED come from pulse_start */
     OMP_OUTPUT_COUNT
 };
 

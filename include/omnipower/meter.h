@@ -97,6 +97,7 @@ struct omp_meter {
     uint32_t cycles;                      /**< cycle records consumed */
     bool cycle_in_block;                  /**< a cycle arrived since the last second closed */
     bool led_steady_on;                   /**< Z2: the engine asks for the LED steadily on */
+    bool led_output_on;                   /**< what poll last drove on OMP_OUTPUT_LED_ACTIVE */
     uint32_t hours_with_supply;
     uint32_t supply_s;       /**< seconds with supply towards the next hour */
     uint32_t power_ups;

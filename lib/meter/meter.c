@@ -33,8 +33,8 @@
  * critical section, and closes whole elapsed seconds of mono_ms: the hour counter counts a second
  * with supply when the newest cycle record shows more than 160 V, and a state record is due when
  * A+, A-, R+ or R- changed at the display's resolution (Z1), the hour counter moved, or the
- * power-fail warning came. Z2 (LED steadily on at no load) is kept in led_steady_on: the HAL has
- * no steady-LED output yet.
+ * power-fail warning came. Z2 (LED steadily on at no load): the engine's request, kept in
+ * led_steady_on by the sample path, is driven on OMP_OUTPUT_LED_ACTIVE by poll when it changes.
  *
  * Display symbols (from the newest cycle record): SUPPLY above 160 V; LOAD when |P| > 2.3 W, with
  * IMPORT (P > 0) or EXPORT (P < 0); Q_INDUCTIVE (Q > 0) or Q_CAPACITIVE (Q < 0) when |Q| > 2.3 var
@@ -703,6 +703,11 @@ omp_err omp_meter_poll(struct omp_meter *m)
     }
     omp_err err = OMP_OK;
     cycles_take(m);
+    bool led = m->led_steady_on; /* written by the sample path; a bool is read atomically */
+    if (led != m->led_output_on && m->hal.ops->output_set != NULL &&
+        m->hal.ops->output_set(m->hal.user, OMP_OUTPUT_LED_ACTIVE, led) == OMP_OK) {
+        m->led_output_on = led;
+    }
     if (m->save_due) {
         err = save(m); /* on failure save_due stays set: retried on the next poll */
     }
