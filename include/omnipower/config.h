@@ -40,6 +40,56 @@
 #define OMP_CONFIG_STATS 1
 #endif
 
+/** Distinct keys one storage store (omp_store) can index (RAM: 12 bytes each). */
+#ifndef OMP_CONFIG_STORE_KEYS
+#define OMP_CONFIG_STORE_KEYS 8
+#endif
+
+/** Largest payload in bytes of one store record. */
+#ifndef OMP_CONFIG_STORE_RECORD_MAX
+#define OMP_CONFIG_STORE_RECORD_MAX 1024
+#endif
+
+/** Tariff registers kept per energy type (data sheet: A+ and R+ in tariffs 1-4). */
+#ifndef OMP_CONFIG_TARIFFS
+#define OMP_CONFIG_TARIFFS 4
+#endif
+
+/** Time-of-use calendar sizes (DLMS activity calendar): season profiles. */
+#ifndef OMP_CONFIG_TOU_SEASONS
+#define OMP_CONFIG_TOU_SEASONS 8
+#endif
+
+/** Week profiles of a time-of-use calendar. */
+#ifndef OMP_CONFIG_TOU_WEEKS
+#define OMP_CONFIG_TOU_WEEKS 4
+#endif
+
+/** Day profiles of a time-of-use calendar. */
+#ifndef OMP_CONFIG_TOU_DAYS
+#define OMP_CONFIG_TOU_DAYS 8
+#endif
+
+/** Switch points per day profile (data sheet: up to 10, 1-minute resolution). */
+#ifndef OMP_CONFIG_TOU_SWITCHES
+#define OMP_CONFIG_TOU_SWITCHES 10
+#endif
+
+/** Special days (exception days) of a calendar (data sheet: up to 200). */
+#ifndef OMP_CONFIG_TOU_SPECIAL_DAYS
+#define OMP_CONFIG_TOU_SPECIAL_DAYS 64
+#endif
+
+/** Past debiting (billing) periods kept in NVM (technical facts: billing logger 1 depth 36). */
+#ifndef OMP_CONFIG_BILLING_DEPTH
+#define OMP_CONFIG_BILLING_DEPTH 36
+#endif
+
+/** Years the NVM must last at Imax: the energy save policy's endurance budget. */
+#ifndef OMP_CONFIG_NVM_LIFE_YEARS
+#define OMP_CONFIG_NVM_LIFE_YEARS 20
+#endif
+
 #include "omnipower/config_check.h"
 
 #endif /* OMNIPOWER_CONFIG_H */

@@ -354,6 +354,17 @@ OMP_MUST_CHECK omp_err omp_local_time(omp_time_s utc, int32_t offset_min, enum o
                                       struct omp_datetime *local, bool *dst_active);
 
 /**
+ * @brief The UTC instant at which local wall time @p local (zone @p offset_min, rule @p rule) is
+ * shown; the inverse of omp_local_time. A wall time that occurs twice (the hour repeated when DST
+ * ends) gives its first occurrence; one that does not occur (the hour skipped when DST starts)
+ * gives the instant DST starts, the end of the gap.
+ * @return OMP_OK, OMP_ERR_ARG (NULL, invalid date-time, offset or rule), OMP_ERR_RANGE (outside
+ *         1970..2199).
+ */
+OMP_MUST_CHECK omp_err omp_local_to_utc(const struct omp_datetime *local, int32_t offset_min,
+                                        enum omp_dst_rule rule, omp_time_s *utc);
+
+/**
  * @brief Parse an ISO 8601 date-time: `YYYY-MM-DDThh:mm[:ss]` followed by `Z`, `+hh:mm`, `-hh:mm`,
  * `+hhmm`, `+hh` (or the same with `-`) or nothing (taken as UTC); a space may stand for `T`; `T`
  * and `Z` are upper case. Exactly @p len bytes are read and all must belong to the date-time (no

@@ -10,6 +10,9 @@
 #include "omnipower/hal.h"
 #include "omnipower/meter.h"
 #include "omnipower/metrology.h"
+#include "omnipower/tariff.h"
+#include "omnipower/storage.h"
+#include "omnipower/registers.h"
 #include "omnipower/version.h"
 
 #endif /* OMNIPOWER_OMNIPOWER_H */

@@ -206,6 +206,44 @@ omp_err omp_local_time(omp_time_s utc, int32_t offset_min, enum omp_dst_rule rul
     return OMP_OK;
 }
 
+omp_err omp_local_to_utc(const struct omp_datetime *local, int32_t offset_min,
+                         enum omp_dst_rule rule, omp_time_s *utc)
+{
+    if (local == NULL || utc == NULL || !omp_utc_offset_valid(offset_min) ||
+        (rule != OMP_DST_NONE && rule != OMP_DST_EU)) {
+        return OMP_ERR_ARG;
+    }
+    omp_time_s lt = 0;
+    omp_err err = omp_datetime_to_time(local, &lt);
+    if (err != OMP_OK) {
+        return err;
+    }
+    omp_time_s u_std = lt - (omp_time_s)offset_min * 60;
+    if (u_std < 0 || u_std >= CAL_TIME_END) {
+        return OMP_ERR_RANGE;
+    }
+    if (rule == OMP_DST_NONE) {
+        *utc = u_std;
+        return OMP_OK;
+    }
+    omp_time_s u_dst = u_std - OMP_SECONDS_PER_HOUR;
+    bool dst_ok = u_dst >= 0 && omp_dst_active(rule, u_dst);
+    bool std_ok = !omp_dst_active(rule, u_std);
+    if (dst_ok) {
+        *utc = u_dst; /* the only occurrence, or the first of two (the repeated hour) */
+    } else if (std_ok) {
+        *utc = u_std;
+    } else {
+        /* the skipped hour: u_dst is before the DST start and u_std after it; answer the start */
+        uint16_t year = 0;
+        uint8_t month = 0;
+        uint8_t day = 0;
+        omp_civil_from_days((int32_t)(u_std / OMP_SECONDS_PER_DAY), &year, &month, &day);
+        *utc = last_sunday_0100z(year, 3u);
+    }
+    return OMP_OK;
+}
+
 /* ---- ISO 8601 ------------------------------------------------------------------------------- */
 
 /* Reads exactly @p n decimal digits at s[*pos]; false (pos unchanged) if any is not a digit or the

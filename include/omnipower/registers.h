@@ -1,0 +1,294 @@
+/**
+ * @file registers.h
+ * @brief The meter's legal memory: energy and tariff registers, counters, demand, debiting.
+ *
+ * `struct omp_registers` holds, in RAM, everything a utility bills from:
+ * - energy registers A+, A-, R+, R-, R1..R4, E+, E- and A+, R+ per tariff 1..OMP_CONFIG_TARIFFS,
+ *   in micro-units (uWh, uvarh, uVAh) so nothing is lost to rounding while the meter runs;
+ * - counters: hour counter (hours with supply), debiting stop counter (billing periods), power
+ *   threshold counter, pulse input register (milli-units of the Z12 unit);
+ * - demand (block demand over the Z4 integration period, aligned to the local standard-time clock):
+ *   the running period, the last closed one, P+max (total, T1, T2), Q+max, S+max, S-max with
+ *   their UTC time stamps, and the accumulated maxima (P+ total, T1, T2 and Q+);
+ * - debiting (billing): the Z6 stop day and Z7 interval schedule, the snapshot of every value the
+ *   data sheet lists, and the quality bits of the running period.
+ *
+ * It is a pure state machine: the meter feeds energy deltas and whole seconds, asks what must be
+ * saved, stores the bytes this module encodes (storage.h) and confirms. Records:
+ * - **cold** checkpoint: every register exactly (u64), demand and billing state. Due when a demand
+ *   period closes, at a debiting stop, a clock set, a power-up, or before a hot delta could overflow.
+ * - **hot** record: the energy registers as u32 deltas from the newest cold checkpoint (tied to it
+ *   by checkpoint id), the hour counter, pulse input and the clock. Due whenever an energy
+ *   register's displayed value (cfg.save_step_u) changes or the hour counter moves; the meter
+ *   rate-limits hot saves to its NVM endurance budget.
+ * - **snapshot**: one debiting period's values, fixed size, appended to the billing log before the
+ *   cold checkpoint that resets the peaks. omp_registers_restore() rolls a snapshot whose cold
+ *   checkpoint a power cut prevented forward, so a stop is neither lost nor taken twice.
+ *
+ * Registers never decrease: restore takes the newest checkpoint and hot record, and a power cut
+ * loses only the energy since the last hot save that completed.
+ */
+#ifndef OMNIPOWER_REGISTERS_H
+#define OMNIPOWER_REGISTERS_H
+
+#include "omnipower/config.h"
+#include "omnipower/core.h"
+#include "omnipower/metrology.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Bytes of an encoded debiting snapshot (the billing log's entry size). */
+#define OMP_REGS_SNAPSHOT_LEN (120u + 16u * OMP_CONFIG_TARIFFS + 120u)
+/** Upper bound of an encoded cold checkpoint. */
+#define OMP_REGS_COLD_MAX 512u
+/** Upper bound of an encoded hot record. */
+#define OMP_REGS_HOT_MAX 160u
+
+/** Z7 debiting interval codes (data sheet): 0 external only, 1 monthly, 2..24 see omp_regs_cfg. */
+#define OMP_REGS_Z7_MAX 24u
+
+/** @brief Configuration (the Z codes and settings that drive the registers). */
+struct omp_regs_cfg {
+    int32_t utc_offset_min;      /**< Z11: standard-time offset from UTC in minutes */
+    enum omp_dst_rule dst_rule;  /**< Z15 */
+    uint16_t demand_period_min;  /**< Z4: 5, 15, 30 or 60 */
+    uint8_t billing_day;         /**< Z6: 1..28, stop at 00:00 local time of this day */
+    uint8_t billing_interval;    /**< Z7: 0 none (external only); 1 monthly; 2/3 every 2nd month
+                                      from Jan/Feb; 4..6 every 3rd month from Jan..Mar; 7..12
+                                      every 6th month from Jan..Jun; 13..24 yearly in Jan..Dec */
+    uint32_t power_threshold_w;  /**< PowerThresholdValue 1.1.96.51.1.255; 0 = counter off */
+    uint32_t pulse_milli;        /**< pulse input: milli-units per pulse, 100..1000000 (0.1..1000) */
+    uint8_t pulse_unit;          /**< Z12: 0 none, 1 kWh, 2 m3, 3 L */
+    uint64_t save_step_u;        /**< displayed resolution of the energy registers in micro-units
+                                      (Z1: 7.0 -> 1000000, 6.1 -> 100000, 7.2 -> 10000, 6.3 -> 1000) */
+    bool count_flagged_periods;  /**< true: demand periods cut short (power cut, clock set) also
+                                      update maxima and the threshold counter; false: they are
+                                      flagged and only reported */
+};
+
+/** @brief Every energy register, micro-units. */
+struct omp_regs_energy {
+    struct omp_metro_energy total;                /**< A+, A-, R+, R-, R1..R4, E+, E- */
+    uint64_t a_plus_t[OMP_CONFIG_TARIFFS];        /**< A+ tariff 1..n (1.8.t) */
+    uint64_t r_plus_t[OMP_CONFIG_TARIFFS];        /**< R+ tariff 1..n (3.8.t) */
+};
+
+/** @brief A maximum demand value with its time stamp (end of the period, UTC). */
+struct omp_regs_peak {
+    uint32_t value;   /**< W, var or VA */
+    omp_time_s utc;   /**< 0 when no period has set it since the last reset */
+};
+
+/** @brief Maximum demand registers of the running debiting period. */
+struct omp_regs_peaks {
+    struct omp_regs_peak p_plus;      /**< P+max 1.6.0 */
+    struct omp_regs_peak p_plus_t[2]; /**< P+max tariff 1 and 2, 1.6.1 / 1.6.2 */
+    struct omp_regs_peak q_plus;      /**< Q+max 3.6.0 */
+    struct omp_regs_peak s_plus;      /**< S+max 9.6.0 */
+    struct omp_regs_peak s_minus;     /**< S-max 10.6.0 */
+};
+
+/** @brief Accumulated maxima: sum of the maxima at every debiting stop. */
+struct omp_regs_acc {
+    uint64_t p_plus;      /**< 1.2.0, W */
+    uint64_t p_plus_t[2]; /**< 1.2.1, 1.2.2 */
+    uint64_t q_plus;      /**< 3.2.0, var */
+};
+
+/** Demand period flags. */
+#define OMP_REGS_PF_POWER_CUT  0x01u /**< the supply failed during the period (or it began at power-up) */
+#define OMP_REGS_PF_CLOCK_SET  0x02u /**< the clock was set during the period */
+#define OMP_REGS_PF_SHORT      0x04u /**< the period ran shorter than its nominal length */
+#define OMP_REGS_PF_CLOCK_BAD  0x08u /**< the RTC was invalid during the period */
+
+/** @brief A closed demand period (for maxima, the threshold counter and the load profile). */
+struct omp_regs_period {
+    omp_time_s end_utc;   /**< aligned end of the period (or the clock-set instant) */
+    uint32_t duration_s;  /**< seconds the meter measured in the period */
+    uint32_t p_plus_w;    /**< mean A+ power over the nominal period: dA+ / T */
+    uint32_t q_plus_var;  /**< mean R+ power */
+    uint32_t s_plus_va;   /**< mean E+ power */
+    uint32_t s_minus_va;  /**< mean E- power */
+    uint8_t tariff;       /**< tariff in force at the period start */
+    uint8_t flags;        /**< OMP_REGS_PF_* */
+};
+
+/** Debiting snapshot quality bits ("quality info"). */
+#define OMP_REGS_Q_POWER_CUT   0x01u /**< a power cut happened in the period */
+#define OMP_REGS_Q_CLOCK_SET   0x02u /**< the clock was set in the period */
+#define OMP_REGS_Q_CLOCK_BAD   0x04u /**< the RTC was invalid at some time in the period */
+#define OMP_REGS_Q_LATE        0x08u /**< taken after its scheduled time (power off, clock jump) */
+#define OMP_REGS_Q_COMMANDED   0x10u /**< external debiting stop (command, input, push button) */
+#define OMP_REGS_Q_DST         0x20u /**< local time at the stop included the DST hour */
+#define OMP_REGS_Q_SKIPPED     0x40u /**< more than one scheduled stop passed; one snapshot taken */
+
+/** @brief The values stored at the end of a debiting period (data sheet list). */
+struct omp_regs_snapshot {
+    omp_time_s utc;             /**< the stop: scheduled boundary (UTC) or the command time */
+    omp_time_s capture_utc;     /**< when the snapshot was actually taken */
+    uint8_t quality;            /**< OMP_REGS_Q_* */
+    uint32_t billing_count;     /**< debiting stop counter, this stop included */
+    uint32_t hours;             /**< hour counter */
+    uint32_t threshold_count;   /**< power threshold counter */
+    uint64_t pulse_milli;       /**< pulse input register */
+    struct omp_regs_energy energy;
+    struct omp_regs_peaks peaks;/**< the maxima of the period that ends (before the reset) */
+    struct omp_regs_acc acc;    /**< accumulated maxima, this stop's maxima included */
+};
+
+/** @brief The running demand period. */
+struct omp_regs_demand {
+    omp_time_s start_utc;       /**< aligned start (0 before the first valid clock) */
+    omp_time_s end_utc;         /**< aligned end */
+    uint64_t start_a_plus, start_r_plus, start_e_plus, start_e_minus; /**< totals at the start */
+    uint32_t elapsed_s;         /**< seconds counted in this period */
+    uint8_t tariff;             /**< tariff at the start */
+    uint8_t flags;              /**< OMP_REGS_PF_* gathered so far */
+    bool have_last;             /**< `last` is valid */
+    struct omp_regs_period last;/**< the newest closed period */
+};
+
+/** @brief The registers context. Members are public for static allocation; read, do not write. */
+struct omp_registers {
+    struct omp_regs_cfg cfg;
+    struct omp_regs_energy e;
+    uint32_t hours;               /**< hour counter */
+    uint32_t supply_s;            /**< seconds with supply towards the next hour */
+    uint32_t billing_count;       /**< debiting stop counter */
+    uint32_t threshold_count;     /**< power threshold counter */
+    uint64_t pulse_milli;         /**< pulse input register */
+    struct omp_regs_peaks peaks;
+    struct omp_regs_acc acc;
+    struct omp_regs_demand demand;
+    omp_time_s last_stop_utc;     /**< the newest debiting stop taken (0 none) */
+    omp_time_s next_stop_utc;     /**< the next scheduled stop (0 none / not yet known) */
+    uint8_t period_quality;       /**< OMP_REGS_Q_* gathered in the running debiting period */
+    omp_time_s utc;               /**< the newest second seen */
+    bool utc_valid;
+    /* persistence */
+    uint32_t checkpoint_id;       /**< id of the newest cold checkpoint (confirmed saved) */
+    struct omp_regs_energy cold_e;/**< energy registers in that checkpoint (hot deltas' base) */
+    uint64_t saved_steps;         /**< hash of displayed values at the last confirmed save */
+    uint32_t saved_hours;
+    bool cold_due;
+    bool snapshot_pending;        /**< `snapshot` must be appended to the billing log */
+    struct omp_regs_snapshot snapshot;
+};
+
+/**
+ * @brief Defaults: Z11 +1 h, EU DST, 15 min demand, stop on the 1st, monthly, threshold off,
+ * 1 unit per pulse, unit none, save step 10 Wh (Z1 7.2), flagged periods not counted.
+ */
+void omp_regs_cfg_default(struct omp_regs_cfg *cfg);
+
+/**
+ * @brief Zero every register and take @p cfg.
+ * @return OMP_OK, OMP_ERR_ARG (NULL or a cfg field out of range; nothing changes).
+ */
+OMP_MUST_CHECK omp_err omp_registers_init(struct omp_registers *r, const struct omp_regs_cfg *cfg);
+
+/**
+ * @brief Add one interval's energy (micro-units, from the metrology registers' growth) to the
+ * totals and to tariff @p tariff (1..OMP_CONFIG_TARIFFS; out of range counts as tariff 1).
+ * Saturates instead of wrapping. O(1), no I/O.
+ */
+void omp_registers_add_energy(struct omp_registers *r, const struct omp_metro_energy *delta,
+                              uint8_t tariff);
+
+/** @brief Count @p pulses on the pulse input (adds pulses * cfg.pulse_milli). */
+void omp_registers_add_pulses(struct omp_registers *r, uint32_t pulses);
+
+/**
+ * @brief One second of time has passed, ending at @p utc. Call once per second of monotonic time
+ * with supply, after adding that second's energy. Runs the hour counter (when @p supply), closes
+ * the demand period when @p utc reaches its end (maxima, threshold counter, cold checkpoint due),
+ * and takes a debiting snapshot when @p utc reaches the next scheduled stop (snapshot_pending).
+ * @p tariff is the tariff in force (for the next period's tariff). With @p utc_valid false no
+ * period or stop is closed on the clock; the running period and debiting period get CLOCK_BAD.
+ * @return OMP_OK or OMP_ERR_ARG.
+ */
+OMP_MUST_CHECK omp_err omp_registers_second(struct omp_registers *r, omp_time_s utc,
+                                            bool utc_valid, bool supply, uint8_t tariff);
+
+/**
+ * @brief The clock was set from @p old_utc to @p new_utc. Closes the running demand period
+ * (flagged CLOCK_SET, not counted unless cfg says so) and starts a new, aligned one; marks the
+ * debiting period CLOCK_SET; recomputes the next stop so that a stop already taken is not taken
+ * again when the clock goes back, and a stop the clock jumped over is taken (late) at the next
+ * second. Makes a cold checkpoint due.
+ */
+void omp_registers_clock_set(struct omp_registers *r, omp_time_s old_utc, omp_time_s new_utc);
+
+/**
+ * @brief The meter started (after omp_registers_restore or with fresh registers) at @p utc: the
+ * running demand period and debiting period are flagged POWER_CUT; a stop scheduled during the
+ * outage is taken (late) at the next second. Makes a cold checkpoint due.
+ */
+void omp_registers_power_up(struct omp_registers *r, omp_time_s utc, bool utc_valid);
+
+/**
+ * @brief External debiting stop (Z3 15 input, DLMS ForceBillingStop, push button) at @p utc.
+ * @return OMP_OK, OMP_ERR_ARG, OMP_ERR_BUSY if a snapshot is still pending (not yet saved).
+ */
+OMP_MUST_CHECK omp_err omp_registers_billing_stop(struct omp_registers *r, omp_time_s utc);
+
+/* ---- persistence --------------------------------------------------------------------------- */
+
+/** @brief true if an energy register's displayed value or the hour counter changed since the
+ * last confirmed save (hot or cold). */
+bool omp_registers_hot_due(const struct omp_registers *r);
+/** @brief true if a cold checkpoint is due. */
+bool omp_registers_cold_due(const struct omp_registers *r);
+
+/** @brief Encode the hot record (at most OMP_REGS_HOT_MAX bytes). @return OMP_OK or the writer's error. */
+OMP_MUST_CHECK omp_err omp_registers_encode_hot(const struct omp_registers *r, struct omp_wr *w);
+/** @brief Encode a cold checkpoint with id checkpoint_id + 1 (at most OMP_REGS_COLD_MAX bytes). */
+OMP_MUST_CHECK omp_err omp_registers_encode_cold(const struct omp_registers *r, struct omp_wr *w);
+/** @brief The hot record encoded last is durable. */
+void omp_registers_hot_saved(struct omp_registers *r);
+/** @brief The cold checkpoint encoded last is durable: it becomes the base of hot deltas. */
+void omp_registers_cold_saved(struct omp_registers *r);
+
+/**
+ * @brief The pending snapshot (NULL if none). Append its encoding to the billing log, then call
+ * omp_registers_snapshot_saved(), then save the cold checkpoint.
+ */
+const struct omp_regs_snapshot *omp_registers_pending_snapshot(const struct omp_registers *r);
+/** @brief The pending snapshot is in the billing log. */
+void omp_registers_snapshot_saved(struct omp_registers *r);
+
+/** @brief Encode @p s in exactly OMP_REGS_SNAPSHOT_LEN bytes. @return OMP_OK or the writer's error. */
+OMP_MUST_CHECK omp_err omp_regs_snapshot_encode(const struct omp_regs_snapshot *s, struct omp_wr *w);
+/** @brief Decode a snapshot. @return OMP_OK, OMP_ERR_TRUNCATED, OMP_ERR_MALFORMED (version,
+ * impossible values); @p s is written only on success. */
+OMP_MUST_CHECK omp_err omp_regs_snapshot_decode(struct omp_rd *rd, struct omp_regs_snapshot *s);
+
+/**
+ * @brief Rebuild the registers (already initialised with their cfg) from the newest cold
+ * checkpoint @p cold, the newest hot record @p hot and the newest billing log entry @p snap (each
+ * may be NULL / 0 bytes when absent). A hot record of another checkpoint is ignored; a snapshot
+ * newer than the checkpoint (billing_count = checkpoint's + 1) is rolled forward (peaks reset,
+ * accumulated maxima and counter taken from it).
+ * @return OMP_OK; OMP_ERR_MALFORMED / OMP_ERR_TRUNCATED (a record that does not decode: the
+ *         registers are left as initialised); OMP_ERR_ARG.
+ */
+OMP_MUST_CHECK omp_err omp_registers_restore(struct omp_registers *r, const uint8_t *cold,
+                                             size_t cold_len, const uint8_t *hot, size_t hot_len,
+                                             const uint8_t *snap, size_t snap_len);
+
+/**
+ * @brief The first scheduled debiting stop strictly after @p after_utc for stop day @p day and
+ * Z7 interval @p interval, at 00:00 local time (@p offset_min, @p dst).
+ * @return OMP_OK, OMP_ERR_NOT_FOUND (interval 0: external only), OMP_ERR_ARG, OMP_ERR_RANGE.
+ */
+OMP_MUST_CHECK omp_err omp_regs_next_stop(omp_time_s after_utc, uint8_t day, uint8_t interval,
+                                          int32_t offset_min, enum omp_dst_rule dst,
+                                          omp_time_s *stop);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* OMNIPOWER_REGISTERS_H */

@@ -1,0 +1,166 @@
+/**
+ * @file storage.h
+ * @brief Power-fail-safe records over the HAL NVM: a journaled key/value store and a ring log.
+ *
+ * Two containers share one on-NVM record format (docs/storage.md has the layout and a diagram):
+ *
+ * - **Store** (`omp_store`): small keyed records (register state, configuration, calibration)
+ *   written as a journal across a ring of sectors. Writing a key appends a new version; the newest
+ *   version whose CRC-32 checks is the value. A power cut at any programmed byte leaves either the
+ *   old or the new version readable, never a mix. Sectors are used in turn (wear levelling: every
+ *   sector of the ring is erased equally often); when the ring wraps, the live records of the oldest
+ *   sector are copied forward before it is erased, so one erased sector is always ahead of the head.
+ * - **Log** (`omp_nvm_log`): a ring of equal-sized entries (billing snapshots, later load profile
+ *   and event logs). Appending never rewrites an entry; when the ring is full the oldest sector's
+ *   entries are dropped by erasing it. Entries carry a sequence number and a CRC-32.
+ *
+ * Both are opened by a recovery scan that reads each sector of the region once (bounded: the time
+ * of reading the region plus at most one sector copy and one erase to finish an interrupted
+ * compaction), and rejects every record whose CRC fails. Nothing here allocates; the context holds
+ * a small RAM index (OMP_CONFIG_STORE_KEYS keys). Only the HAL's NVM ops are used.
+ *
+ * Contexts are not thread-safe: call them from one thread (the meter's poll).
+ */
+#ifndef OMNIPOWER_STORAGE_H
+#define OMNIPOWER_STORAGE_H
+
+#include "omnipower/config.h"
+#include "omnipower/core.h"
+#include "omnipower/hal.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Bytes of the header in front of every sector (magic, format, sector sequence, erase count). */
+#define OMP_STORE_SECTOR_HDR 16u
+/** Bytes of the header in front of every record (magic, key, length, sequence, header check). */
+#define OMP_STORE_REC_HDR 12u
+/** Bytes of the trailer behind every record payload (CRC-32 over header and payload). */
+#define OMP_STORE_REC_TRL 4u
+
+/** Largest key a store accepts; 0 and 0xFFFF are reserved. */
+#define OMP_STORE_KEY_MAX 0xFFFEu
+
+/** @brief Counters a store or log keeps since open (for tests, benchmarks and the simulator). */
+struct omp_storage_stats {
+    uint64_t records_written; /**< records appended (including compaction copies) */
+    uint64_t bytes_programmed;/**< bytes passed to nvm_program */
+    uint64_t erases;          /**< sectors erased */
+    uint64_t copies;          /**< records copied forward by compaction */
+    uint32_t scan_reads;      /**< nvm_read calls of the last open (the recovery scan) */
+    uint32_t scan_bad;        /**< records or sector headers the last open rejected (bad CRC,
+                                   torn header, impossible length) */
+    uint32_t max_sector_erases; /**< the largest erase count found in a sector header */
+};
+
+/** @brief Index entry of a store: where the newest valid version of a key lives. */
+struct omp_store_slot {
+    uint16_t key;   /**< 0 = unused slot */
+    uint16_t len;   /**< payload bytes */
+    uint32_t addr;  /**< NVM address of the record header */
+    uint32_t seq;   /**< record sequence number */
+};
+
+/** @brief A journaled key/value store over sectors [base, base + sectors * sector_size). */
+struct omp_store {
+    struct omp_hal hal;              /**< only nvm_* ops are used */
+    struct omp_nvm_geometry geo;
+    uint32_t base;                   /**< first byte of the region (sector aligned) */
+    uint32_t sectors;                /**< sectors in the ring (>= 2) */
+    uint32_t head;                   /**< sector index (0..sectors-1) being written */
+    uint32_t head_off;               /**< next free byte within the head sector */
+    uint32_t sector_seq;             /**< sequence number of the head sector */
+    uint32_t rec_seq;                /**< sequence number of the newest record */
+    struct omp_store_slot index[OMP_CONFIG_STORE_KEYS];
+    struct omp_storage_stats stats;
+};
+
+/**
+ * @brief Open (and if needed repair) the store in @p sectors sectors from @p base.
+ *
+ * Scans the region, builds the RAM index of the newest valid version of each key, finishes a
+ * compaction a power cut interrupted, and formats sectors that hold no valid header (a blank or
+ * foreign region becomes an empty store). Records with a bad CRC are never indexed.
+ *
+ * @return OMP_OK; OMP_ERR_ARG (NULL, base not sector aligned, fewer than 2 sectors, region beyond
+ *         the NVM, sector smaller than 256 bytes); OMP_ERR_NVM_FULL (more distinct keys on the NVM
+ *         than OMP_CONFIG_STORE_KEYS); or the HAL's error (OMP_ERR_POWER_LOST, OMP_ERR_HAL_IO).
+ */
+OMP_MUST_CHECK omp_err omp_store_open(struct omp_store *s, const struct omp_hal *hal,
+                                      uint32_t base, uint32_t sectors);
+
+/**
+ * @brief Write a new version of @p key. When this returns OMP_OK the version is durable; after a
+ * power cut inside the call, a later open finds either this version or the previous one.
+ *
+ * @return OMP_OK; OMP_ERR_ARG (key 0 or 0xFFFF, NULL data with len > 0, len > OMP_CONFIG_STORE_RECORD_MAX);
+ *         OMP_ERR_NVM_FULL (no free index slot, or the live records no longer fit the ring);
+ *         or the HAL's error (then reopen the store before using it again).
+ */
+OMP_MUST_CHECK omp_err omp_store_write(struct omp_store *s, uint16_t key, const void *data,
+                                       size_t len);
+
+/**
+ * @brief Read the newest version of @p key into @p dst (capacity @p cap); @p len gets its size.
+ * The record's CRC is checked again on every read.
+ * @return OMP_OK; OMP_ERR_NOT_FOUND (never written); OMP_ERR_NOSPACE (cap too small, nothing
+ *         copied); OMP_ERR_NVM_CORRUPT (the record changed since open: CRC fails); HAL error.
+ */
+OMP_MUST_CHECK omp_err omp_store_read(const struct omp_store *s, uint16_t key, void *dst,
+                                      size_t cap, size_t *len);
+
+/** @brief Bytes a record of @p payload bytes takes on the NVM of @p geo (header, CRC, padding). */
+uint32_t omp_store_record_size(const struct omp_nvm_geometry *geo, size_t payload);
+
+/** @brief A ring log of entries of one fixed payload size in [base, base + sectors * sector_size). */
+struct omp_nvm_log {
+    struct omp_hal hal;
+    struct omp_nvm_geometry geo;
+    uint32_t base;
+    uint32_t sectors;             /**< >= 2 */
+    uint16_t entry_len;           /**< payload bytes per entry */
+    uint16_t tag;                 /**< identifies this log's records (a log refuses another's) */
+    uint32_t per_sector;          /**< entries that fit one sector */
+    uint32_t head;                /**< sector being appended to */
+    uint32_t head_off;            /**< next free byte within it */
+    uint32_t sector_seq;          /**< sequence number of the head sector */
+    uint32_t first_seq;           /**< sequence number of the oldest entry held (if count > 0) */
+    uint32_t next_seq;            /**< sequence number the next append gets */
+    uint32_t count;               /**< entries held */
+    struct omp_storage_stats stats;
+};
+
+/**
+ * @brief Open the log; recovery scan as for the store. Entries with a bad CRC are skipped (they
+ * count in stats.scan_bad and are not readable); a torn entry at the head ends the log there.
+ * @return OMP_OK, OMP_ERR_ARG (as omp_store_open, entry_len 0 or an entry that does not fit a
+ *         sector), or the HAL's error.
+ */
+OMP_MUST_CHECK omp_err omp_nvm_log_open(struct omp_nvm_log *l, const struct omp_hal *hal,
+                                        uint32_t base, uint32_t sectors, uint16_t tag,
+                                        uint16_t entry_len);
+
+/**
+ * @brief Append an entry of exactly entry_len bytes; gets sequence number next_seq.
+ * @return OMP_OK, OMP_ERR_ARG, or the HAL's error (then reopen the log).
+ */
+OMP_MUST_CHECK omp_err omp_nvm_log_append(struct omp_nvm_log *l, const void *entry);
+
+/**
+ * @brief Read the entry @p age places back from the newest (0 = newest) into @p dst (entry_len
+ * bytes); @p seq (may be NULL) gets its sequence number.
+ * @return OMP_OK, OMP_ERR_NOT_FOUND (age >= count, or that entry was rejected by its CRC),
+ *         OMP_ERR_ARG, or the HAL's error.
+ */
+OMP_MUST_CHECK omp_err omp_nvm_log_read(const struct omp_nvm_log *l, uint32_t age, void *dst,
+                                        uint32_t *seq);
+
+/** @brief Entries the log can always hold: (sectors - 1) * per_sector. */
+uint32_t omp_nvm_log_capacity(const struct omp_nvm_log *l);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* OMNIPOWER_STORAGE_H */
