@@ -372,6 +372,80 @@ static void test_local_time(void **state)
     }
 }
 
+/* omp_local_to_utc: hand-made cases; the expected UTC is built with timegm (tm_to_t). */
+static void test_local_to_utc(void **state)
+{
+    (void)state;
+    struct l2u_case {
+        const char *what;
+        uint16_t y;
+        uint8_t mo, d, h, mi;
+        int32_t offset_min;
+        enum omp_dst_rule rule;
+        int ey, emo, ed, eh, emi; /* expected UTC */
+    };
+    static const struct l2u_case k_cases[] = {
+        {"CET winter noon", 2026, 1, 15, 12, 0, 60, OMP_DST_EU, 2026, 1, 15, 11, 0},
+        {"CEST summer noon", 2026, 7, 15, 12, 0, 60, OMP_DST_EU, 2026, 7, 15, 10, 0},
+        {"before the spring gap", 2026, 3, 29, 1, 59, 60, OMP_DST_EU, 2026, 3, 29, 0, 59},
+        {"gap start 02:00 -> DST start", 2026, 3, 29, 2, 0, 60, OMP_DST_EU, 2026, 3, 29, 1, 0},
+        {"inside the gap 02:30 -> DST start", 2026, 3, 29, 2, 30, 60, OMP_DST_EU, 2026, 3, 29, 1,
+         0},
+        {"after the gap 03:00 CEST", 2026, 3, 29, 3, 0, 60, OMP_DST_EU, 2026, 3, 29, 1, 0},
+        {"before the fold 01:59 CEST", 2026, 10, 25, 1, 59, 60, OMP_DST_EU, 2026, 10, 24, 23,
+         59},
+        {"fold 02:30: first occurrence (CEST)", 2026, 10, 25, 2, 30, 60, OMP_DST_EU, 2026, 10, 25,
+         0, 30},
+        {"after the fold 03:00 CET", 2026, 10, 25, 3, 0, 60, OMP_DST_EU, 2026, 10, 25, 2, 0},
+        {"UK gap 01:30 -> 01:00Z", 2026, 3, 29, 1, 30, 0, OMP_DST_EU, 2026, 3, 29, 1, 0},
+        {"India +5:30, no DST", 2024, 1, 1, 5, 30, 330, OMP_DST_NONE, 2024, 1, 1, 0, 0},
+        {"Newfoundland -3:30", 2023, 12, 31, 20, 30, -210, OMP_DST_NONE, 2024, 1, 1, 0, 0},
+        {"no rule in summer", 2024, 7, 1, 13, 0, 60, OMP_DST_NONE, 2024, 7, 1, 12, 0},
+        {"leap day midnight", 2028, 2, 29, 0, 0, 60, OMP_DST_EU, 2028, 2, 28, 23, 0},
+    };
+    for (size_t i = 0; i < OMP_ARRAY_LEN(k_cases); i++) {
+        const struct l2u_case *c = &k_cases[i];
+        struct omp_datetime lt = {.year = c->y, .month = c->mo, .day = c->d, .hour = c->h,
+                                  .minute = c->mi, .second = 0, .wday = 0};
+        omp_time_s utc = -1;
+        assert_int_equal(omp_local_to_utc(&lt, c->offset_min, c->rule, &utc), OMP_OK);
+        if (utc != (omp_time_s)tm_to_t(c->ey, c->emo, c->ed, c->eh, c->emi, 0)) {
+            fail_msg("%s: got %lld", c->what, (long long)utc);
+        }
+    }
+    /* round trip over every quarter hour of two years around the switches: UTC -> local -> UTC is
+     * the identity except in the second pass of the repeated hour, which maps to the first */
+    for (int year = 2024; year <= 2026; year += 2) {
+        omp_time_s t0 = (omp_time_s)tm_to_t(year, 1, 1, 0, 0, 0);
+        omp_time_s t1 = (omp_time_s)tm_to_t(year + 1, 1, 1, 0, 0, 0);
+        for (omp_time_s t = t0; t < t1; t += 900) {
+            struct omp_datetime lt;
+            bool dst = false;
+            assert_int_equal(omp_local_time(t, 60, OMP_DST_EU, &lt, &dst), OMP_OK);
+            omp_time_s back = 0;
+            assert_int_equal(omp_local_to_utc(&lt, 60, OMP_DST_EU, &back), OMP_OK);
+            bool second_pass = !dst && omp_dst_active(OMP_DST_EU, t - 3600);
+            assert_true(back == (second_pass ? t - 3600 : t));
+        }
+    }
+    /* errors */
+    struct omp_datetime ok = {.year = 2026, .month = 1, .day = 1, .hour = 0, .minute = 0,
+                              .second = 0, .wday = 0};
+    omp_time_s out = 77;
+    assert_int_equal(omp_local_to_utc(NULL, 60, OMP_DST_EU, &out), OMP_ERR_ARG);
+    assert_int_equal(omp_local_to_utc(&ok, 60, OMP_DST_EU, NULL), OMP_ERR_ARG);
+    assert_int_equal(omp_local_to_utc(&ok, 45, OMP_DST_EU, &out), OMP_ERR_ARG);
+    assert_int_equal(omp_local_to_utc(&ok, 60, (enum omp_dst_rule)2, &out), OMP_ERR_ARG);
+    struct omp_datetime bad = ok;
+    bad.month = 2;
+    bad.day = 30;
+    assert_int_not_equal(omp_local_to_utc(&bad, 60, OMP_DST_EU, &out), OMP_OK);
+    struct omp_datetime early = {.year = 1970, .month = 1, .day = 1, .hour = 0, .minute = 30,
+                                 .second = 0, .wday = 0};
+    assert_int_equal(omp_local_to_utc(&early, 60, OMP_DST_NONE, &out), OMP_ERR_RANGE);
+    assert_int_equal(out, 77);
+}
+
 static void test_local_time_errors(void **state)
 {
     (void)state;
@@ -665,6 +739,7 @@ int main(void)
         cmocka_unit_test(test_dst_active),
         cmocka_unit_test(test_local_time),
         cmocka_unit_test(test_local_time_errors),
+        cmocka_unit_test(test_local_to_utc),
         cmocka_unit_test(test_iso8601_parse_ok),
         cmocka_unit_test(test_iso8601_parse_rejected),
         cmocka_unit_test(test_iso8601_format),
