@@ -212,7 +212,9 @@ OMP_MUST_CHECK omp_err omp_tariff_set_passive(struct omp_tariff *t,
 
 /**
  * @brief The active tariff at @p utc (local time from @p offset_min / @p dst). Activates a due
- * passive calendar first. Falls back to the default tariff when the source cannot answer (no
+ * passive calendar first. In the hour repeated when DST ends, the calendar source keeps, during
+ * the second pass, the tariff reached at the end of the first pass (switches happen on their
+ * first occurrence, as omp_tou_next_switch gives them; wall time alone would go back). Falls back to the default tariff when the source cannot answer (no
  * calendar, a Z3 mode without tariff inputs). @return 1..OMP_CONFIG_TARIFFS.
  */
 uint8_t omp_tariff_now(struct omp_tariff *t, omp_time_s utc, int32_t offset_min,
