@@ -94,7 +94,9 @@ OMP_MUST_CHECK omp_err omp_store_open(struct omp_store *s, const struct omp_hal 
  * @brief Write a new version of @p key. When this returns OMP_OK the version is durable; after a
  * power cut inside the call, a later open finds either this version or the previous one.
  *
- * @return OMP_OK; OMP_ERR_ARG (key 0 or 0xFFFF, NULL data with len > 0, len > OMP_CONFIG_STORE_RECORD_MAX);
+ * @return OMP_OK; OMP_ERR_ARG (key 0 or 0xFFFF, NULL data with len > 0, len > OMP_CONFIG_STORE_RECORD_MAX,
+ *         or a record larger than a sector minus its header and marker: sector_size - 32 bytes
+ *         with omp_store_record_size(), i.e. payload <= sector_size - 48 for units up to 16);
  *         OMP_ERR_NVM_FULL (no free index slot, or the live records no longer fit the ring);
  *         or the HAL's error (then reopen the store before using it again).
  */
@@ -103,9 +105,11 @@ OMP_MUST_CHECK omp_err omp_store_write(struct omp_store *s, uint16_t key, const 
 
 /**
  * @brief Read the newest version of @p key into @p dst (capacity @p cap); @p len gets its size.
- * The record's CRC is checked again on every read.
- * @return OMP_OK; OMP_ERR_NOT_FOUND (never written); OMP_ERR_NOSPACE (cap too small, nothing
- *         copied); OMP_ERR_NVM_CORRUPT (the record changed since open: CRC fails); HAL error.
+ * The record's CRC is checked again on every read. @p len may be NULL; it is also set when the
+ * result is OMP_ERR_NOSPACE (so the caller learns the size). @p dst may be NULL if @p cap is 0.
+ * @return OMP_OK; OMP_ERR_ARG (NULL s, NULL dst with cap > 0, key 0 or 0xFFFF);
+ *         OMP_ERR_NOT_FOUND (never written); OMP_ERR_NOSPACE (cap too small, nothing copied);
+ *         OMP_ERR_NVM_CORRUPT (the record changed since open: CRC fails; dst is zeroed); HAL error.
  */
 OMP_MUST_CHECK omp_err omp_store_read(const struct omp_store *s, uint16_t key, void *dst,
                                       size_t cap, size_t *len);
