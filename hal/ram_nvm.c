@@ -1,12 +1,13 @@
 /*
  * RAM-backed NVM with NOR-flash semantics and power-cut injection (see hal_fakes.h).
  *
- * - program: new = old & data, byte by byte; addr and len must be multiples of program_unit and
- *   inside the device (else OMP_ERR_ARG, nothing programmed).
+ * - program: bits can only move away from the erased value: new = old & data for erase value
+ *   0xFF (NOR), old | data for 0x00, per bit in general; byte by byte; addr and len must be
+ *   multiples of program_unit and inside the device (else OMP_ERR_ARG, nothing programmed).
  * - erase: the whole sector containing addr becomes erase_value; erase_counts[sector]++.
  * - power cut: omp_ram_nvm_cut_after(n) makes the n-th byte programmed from then on the first one
- *   that does not reach the memory. That byte is left torn, old & (data | 0x0F) (its high nibble
- *   programmed, its low nibble not), every byte before it in the same call is programmed, every
+ *   that does not reach the memory. That byte is left torn (its high nibble programmed, its low
+ *   nibble not: old & (data | 0x0F) for erase value 0xFF), every byte before it in the same call is programmed, every
  *   byte after it untouched, the call returns OMP_ERR_POWER_LOST and every NVM op (geometry,
  *   read, program, erase) fails with OMP_ERR_POWER_LOST until omp_ram_nvm_power_on().
  *
@@ -110,6 +111,13 @@ omp_err omp_ram_nvm_read(void *user, uint32_t addr, void *dst, size_t len)
     return OMP_OK;
 }
 
+/* Program @p data over @p old: bits set in the erase value @p e can only clear, the others only
+ * set (NOR with e = 0xFF: old & data). */
+static uint8_t nor_program(uint8_t old, uint8_t data, uint8_t e)
+{
+    return (uint8_t)((old & data & e) | ((old | data) & (uint8_t)~e));
+}
+
 omp_err omp_ram_nvm_program(void *user, uint32_t addr, const void *src, size_t len)
 {
     struct omp_ram_nvm *nvm = (struct omp_ram_nvm *)user;
@@ -129,12 +137,14 @@ omp_err omp_ram_nvm_program(void *user, uint32_t addr, const void *src, size_t l
     for (size_t k = 0; k < len; k++) {
         uint8_t *cell = &nvm->mem[addr + k];
         if (nvm->cut_at != 0u && nvm->programmed_bytes + 1u == nvm->cut_at) {
-            *cell = (uint8_t)(*cell & (s[k] | 0x0Fu));
+            /* torn: the high nibble takes the data, the low nibble keeps the old value */
+            uint8_t half = (uint8_t)((s[k] & 0xF0u) | (*cell & 0x0Fu));
+            *cell = nor_program(*cell, half, nvm->geo.erase_value);
             nvm->cut_at = 0u;
             nvm->powered = false;
             return OMP_ERR_POWER_LOST;
         }
-        *cell = (uint8_t)(*cell & s[k]);
+        *cell = nor_program(*cell, s[k], nvm->geo.erase_value);
         nvm->programmed_bytes++;
     }
     return OMP_OK;

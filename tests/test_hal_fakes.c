@@ -155,6 +155,21 @@ static void test_nvm_erase_value_zero(void **state)
     assert_int_equal(omp_ram_nvm_erase(&f.nvm, 0u), OMP_OK);
     assert_int_equal(f.mem[0], 0x00);
     assert_int_equal(f.mem[SECTOR - 1u], 0x00);
+    /* programming sets bits (the mirror of NOR): 0x00 | 0xA5 = 0xA5, then | 0x0F = 0xAF */
+    const uint8_t a[4] = { 0xA5, 0x00, 0xFF, 0x10 };
+    assert_int_equal(omp_ram_nvm_program(&f.nvm, 0u, a, 4u), OMP_OK);
+    assert_memory_equal(f.mem, a, 4u);
+    const uint8_t b[4] = { 0x0F, 0x00, 0x00, 0x01 };
+    assert_int_equal(omp_ram_nvm_program(&f.nvm, 0u, b, 4u), OMP_OK);
+    const uint8_t want[4] = { 0xAF, 0x00, 0xFF, 0x11 };
+    assert_memory_equal(f.mem, want, 4u);
+    /* a torn byte gets the data's high nibble only: 0x00 | 0xC0 */
+    const uint8_t c[4] = { 0xCC, 0xCC, 0xCC, 0xCC };
+    omp_ram_nvm_cut_after(&f.nvm, 2u);
+    assert_int_equal(omp_ram_nvm_program(&f.nvm, 4u, c, 4u), OMP_ERR_POWER_LOST);
+    assert_int_equal(f.mem[4], 0xCC);
+    assert_int_equal(f.mem[5], 0xC0);
+    assert_int_equal(f.mem[6], 0x00);
 }
 
 static void test_nvm_alignment_and_bounds(void **state)

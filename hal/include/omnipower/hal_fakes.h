@@ -2,8 +2,8 @@
  * @file hal_fakes.h
  * @brief Reusable HAL pieces for tests, simulators and ports (library `omnipower_hal`).
  *
- * - RAM NVM with NOR/EEPROM semantics: program can only clear bits (new = old & data), erase sets a
- *   whole sector to the erase value; a power cut can be armed at the Nth programmed byte, after
+ * - RAM NVM with NOR/EEPROM semantics: program only moves bits away from the erase value
+ *   (new = old & data for 0xFF, old | data for 0x00), erase sets a whole sector to it; a power cut can be armed at the Nth programmed byte, after
  *   which every NVM op fails with OMP_ERR_POWER_LOST until omp_ram_nvm_power_on().
  * - Fake clock: monotonic ms and UTC that a test advances by hand.
  * - Null display: remembers the last screen and counts screens.
@@ -45,8 +45,8 @@ OMP_MUST_CHECK omp_err omp_ram_nvm_init(struct omp_ram_nvm *nvm, uint8_t *mem,
 void omp_ram_nvm_format(struct omp_ram_nvm *nvm);
 /**
  * @brief Arm a power cut: the @p nth byte programmed from now on (1-based) is the first that does
- * not reach the memory; it is left "torn" (old & (data | 0x0F): some of its bits cleared, others
- * not), the op returns OMP_ERR_POWER_LOST and the device stays off. 0 disarms.
+ * not reach the memory; it is left "torn" (its high nibble programmed, its low nibble not: for
+ * erase value 0xFF old & (data | 0x0F)), the op returns OMP_ERR_POWER_LOST and the device stays off. 0 disarms.
  */
 void omp_ram_nvm_cut_after(struct omp_ram_nvm *nvm, uint64_t nth);
 /** @brief Restore power after a cut (the content stays as the cut left it). */
