@@ -62,7 +62,8 @@ struct omp_regs_cfg {
     uint32_t pulse_milli;        /**< pulse input: milli-units per pulse, 100..1000000 (0.1..1000) */
     uint8_t pulse_unit;          /**< Z12: 0 none, 1 kWh, 2 m3, 3 L */
     uint64_t save_step_u;        /**< displayed resolution of the energy registers in micro-units
-                                      (Z1: 7.0 -> 1000000, 6.1 -> 100000, 7.2 -> 10000, 6.3 -> 1000) */
+                                      (Z1: 7.0 -> 1e9 = 1 kWh, 6.1 -> 1e8, 7.2 -> 1e7 = 10 Wh,
+                                      6.3 -> 1e6 = 1 Wh) */
     bool count_flagged_periods;  /**< true: demand periods cut short (power cut, clock set) also
                                       update maxima and the threshold counter; false: they are
                                       flagged and only reported */
@@ -165,8 +166,9 @@ struct omp_registers {
     omp_time_s last_stop_utc;     /**< the newest debiting stop taken (0 none) */
     omp_time_s next_stop_utc;     /**< the next scheduled stop (0 none / not yet known) */
     uint8_t period_quality;       /**< OMP_REGS_Q_* gathered in the running debiting period */
-    omp_time_s utc;               /**< the newest second seen */
-    bool utc_valid;
+    omp_time_s utc;               /**< the newest valid UTC second seen (kept across restarts
+                                       and seconds without a valid clock) */
+    bool utc_valid;               /**< utc holds such a second */
     /* persistence */
     uint32_t checkpoint_id;       /**< id of the newest cold checkpoint (confirmed saved) */
     struct omp_regs_energy cold_e;/**< energy registers in that checkpoint (hot deltas' base) */
