@@ -55,7 +55,8 @@ struct omp_now {
 
 /** Inputs a port reports with omp_meter_on_input(). Values are stable (append-only). */
 enum omp_input {
-    OMP_INPUT_TARIFF1 = 0,     /**< module I/O 1 used as tariff input (Z3); level: true = active */
+    OMP_INPUT_TARIFF1 = 0,     /**< module I/O 1 input (Z3): a tariff input (level: true = 230 V),
+                                    or with Z3 = 15 the debiting stop pulse (rising edge) */
     OMP_INPUT_TARIFF2 = 1,     /**< module I/O 2 used as tariff input (Z3) */
     OMP_INPUT_PULSE = 2,       /**< pulse input (Z3, Z12): each rising edge counts one unit */
     OMP_INPUT_ALARM = 3,       /**< alarm input (Z8) */

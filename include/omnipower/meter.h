@@ -27,6 +27,9 @@
 #include "omnipower/core.h"
 #include "omnipower/hal.h"
 #include "omnipower/metrology.h"
+#include "omnipower/registers.h"
+#include "omnipower/storage.h"
+#include "omnipower/tariff.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -47,9 +50,23 @@ struct omp_meter_cfg {
     struct omp_metro_cal cal;    /**< calibration (legal data): cal.v_gain / cal.i_gain are the
                                       front end's volts and amperes per ADC code (the former
                                       volts_per_code / amps_per_code), phase and offsets */
-    uint32_t nvm_base;           /**< first NVM byte the meter may use */
-    uint32_t nvm_sectors;        /**< sectors the meter may use from nvm_base (>= 2, each >= 64
-                                      bytes); 0 = every sector from nvm_base to the end */
+    uint32_t nvm_base;           /**< first NVM byte the meter may use (sector aligned) */
+    uint32_t nvm_sectors;        /**< sectors the meter may use from nvm_base; 0 = every sector
+                                      from nvm_base to the end. The billing log takes what
+                                      OMP_CONFIG_BILLING_DEPTH needs, the register journal the rest
+                                      (>= 3 sectors); sectors >= 1 KiB (docs/storage.md) */
+    /* registers and tariffs (data sheet Z codes) */
+    uint8_t z3;                  /**< Z3 module configuration: tariff inputs (omp_z3_*), 15 =
+                                      debiting stop pulse on I/O 1 */
+    uint8_t demand_period_min;   /**< Z4 integration period: 5, 15, 30 or 60 */
+    uint8_t billing_day;         /**< Z6 debiting stop day 1..28 */
+    uint8_t billing_interval;    /**< Z7 debiting interval 0..24 (0: external stops only) */
+    uint8_t pulse_unit;          /**< Z12 pulse input unit: 0 none, 1 kWh, 2 m3, 3 L */
+    uint32_t pulse_milli;        /**< pulse input division: milli-units per pulse (100..1000000) */
+    uint32_t power_threshold_w;  /**< power threshold for the threshold counter; 0 = off */
+    bool count_flagged_periods;  /**< demand periods cut short still update the maxima */
+    enum omp_tariff_source tariff_source; /**< where the active tariff comes from */
+    uint8_t default_tariff;      /**< 1..OMP_CONFIG_TARIFFS */
 };
 
 /** @brief Readable state of a meter: registers and the last mains cycle's measurements. */
@@ -61,7 +78,18 @@ struct omp_meter_snapshot {
     uint64_t a_minus_mwh;       /**< A- total, 2.8.0, mWh (energy.a_minus_uwh / 1000) */
     struct omp_metro_energy energy; /**< every energy register, micro-units (uWh, uvarh, uVAh):
                                      A+, A-, R+, R-, R1..R4, E+, E-, as of the last tick */
-    uint32_t hours_with_supply; /**< hour counter */
+    uint32_t hours_with_supply; /**< hour counter (0.1.96.8.0.255) */
+    uint8_t tariff;             /**< active tariff 1..OMP_CONFIG_TARIFFS */
+    struct omp_regs_energy registers; /**< every energy register with the tariff registers */
+    uint32_t billing_count;     /**< debiting stop counter (1.1.0.1.0.255) */
+    uint32_t threshold_count;   /**< power threshold counter (1.1.96.51.2.255) */
+    uint64_t pulse_milli;       /**< pulse input register, milli-units (1.1.0.128.1.255) */
+    struct omp_regs_peaks peaks;/**< maxima of the running debiting period */
+    struct omp_regs_acc acc;    /**< accumulated maxima */
+    bool have_period;           /**< last_period is valid */
+    struct omp_regs_period last_period; /**< the newest closed demand period */
+    omp_time_s next_stop_utc;   /**< next scheduled debiting stop (0: none) */
+    uint32_t billing_entries;   /**< debiting snapshots in the billing log */
     uint32_t power_ups;         /**< times the meter started from NVM */
     omp_time_s saved_utc_s;     /**< UTC stored in the state record restored by omp_meter_init
                                      (the clock when the previous run last saved); 0 if none */
@@ -76,13 +104,38 @@ struct omp_meter_snapshot {
     float f_hz;                 /**< frequency, Hz (0 without voltage) */
     uint8_t quadrant;           /**< 1..4, 0 below the starting thresholds */
     uint32_t cycles;            /**< cycle records consumed since init */
-    uint64_t nvm_saves;         /**< state records written since init */
+    uint64_t nvm_saves;         /**< records written since init (registers, billing, state) */
+};
+
+/** @brief How the meter uses its NVM and what that means for endurance and loss at a power cut. */
+struct omp_meter_nvm_info {
+    uint32_t sector_size;
+    uint32_t journal_sectors;    /**< register journal (omp_store) */
+    uint32_t log_sectors;        /**< billing log (omp_nvm_log) */
+    uint32_t billing_capacity;   /**< snapshots the billing log always holds (>= BILLING_DEPTH) */
+    uint32_t hot_record_bytes;   /**< NVM bytes of one hot register record */
+    uint32_t hot_min_interval_s; /**< the endurance budget's least time between hot saves */
+    uint32_t loss_bound_mwh;     /**< most energy a power cut without warning can lose at Imax
+                                      (230 V, 100 A): Imax power over hot_min_interval_s + 1 s,
+                                      plus one display step; 0 lost after a power-fail warning */
+    uint64_t hot_saves;          /**< hot register records written since init */
+    uint64_t cold_saves;         /**< cold checkpoints written since init */
+    uint64_t snapshots;          /**< debiting snapshots appended since init */
+    struct omp_storage_stats store; /**< journal counters since init */
+    struct omp_storage_stats log;   /**< billing log counters since init */
 };
 
 /** Number of characters (including NUL) of the display strings kept in the meter. */
 #define OMP_DISPLAY_ID_LEN 12
 #define OMP_DISPLAY_VALUE_LEN 12
 #define OMP_DISPLAY_UNIT_LEN 6
+
+/** Bytes of the meter's record buffer: a cold, a hot and a snapshot record side by side, or an
+ * encoded calendar with its 9-byte passive header. */
+#define OMP_METER_IO_LEN_REGS (OMP_REGS_COLD_MAX + OMP_REGS_HOT_MAX + OMP_REGS_SNAPSHOT_LEN)
+#define OMP_METER_IO_LEN_CAL (OMP_TOU_ENCODED_MAX + 9u)
+#define OMP_METER_IO_LEN \
+    (OMP_METER_IO_LEN_REGS > OMP_METER_IO_LEN_CAL ? OMP_METER_IO_LEN_REGS : OMP_METER_IO_LEN_CAL)
 
 /** @brief The meter context. Allocate it (statically or on the stack) and call omp_meter_init. */
 struct omp_meter {
@@ -91,35 +144,53 @@ struct omp_meter {
     struct omp_nvm_geometry geo;
     /* the engine: written by the sample ISR, read by tick/poll under the critical section */
     struct omp_metro metro;
-    struct omp_metro_energy energy;       /**< copy of metro's registers as of the last tick */
-    struct omp_metro_energy saved_energy; /**< registers in the newest state record */
+    struct omp_metro_energy energy;       /**< copy of the engine's registers (counted from
+                                               init) as of the last tick */
     struct omp_cycle last;                /**< the newest cycle record consumed */
     uint32_t cycles;                      /**< cycle records consumed */
     bool cycle_in_block;                  /**< a cycle arrived since the last second closed */
     bool led_steady_on;                   /**< Z2: the engine asks for the LED steadily on */
     bool led_output_on;                   /**< what poll last drove on OMP_OUTPUT_LED_ACTIVE */
-    uint32_t hours_with_supply;
-    uint32_t supply_s;       /**< seconds with supply towards the next hour */
+    struct omp_store store;               /**< register journal */
+    struct omp_nvm_log billing;           /**< billing (debiting) log */
+    struct omp_registers regs;
+    struct omp_tariff tariff;
+    struct omp_metro_energy fed;          /**< engine registers already fed to regs */
+    uint8_t tariff_now;                   /**< tariff in force */
+    bool tariff_dirty;                    /**< re-evaluate the tariff at the next tick */
+    omp_time_s tariff_next_utc;           /**< next UTC second the tariff may change */
+    uint32_t inputs_applied;              /**< input levels the tariff was evaluated with */
+    uint32_t pulse_edges;                 /**< pulse input edges from on_input, not yet counted */
+    uint32_t debit_edges;                 /**< debiting stop edges, not yet handled */
+    uint64_t prev_tick_ms_utc;            /**< UTC in ms at the previous tick (tariff split) */
+    omp_time_s sec_utc;                   /**< UTC second the registers last saw */
+    uint64_t sec_mono_ms;                 /**< mono_ms matching sec_utc */
+    uint32_t journal_sectors, log_sectors;
+    uint32_t hot_record_bytes;            /**< NVM bytes of one hot record */
+    uint64_t hot_min_ms;                  /**< endurance budget: least time between hot saves */
+    uint64_t last_hot_ms;                 /**< mono_ms of the last hot save */
+    bool hot_saved_once;
+    bool pf_save;                         /**< the power-fail warning asks for a save now */
+    bool nvm_reopen;                      /**< a HAL error left store/log to be reopened */
+    omp_err restore_err;                  /**< omp_registers_restore's result at init */
+    uint64_t hot_saves, cold_saves, snapshots; /**< records written since init, by kind */
     uint32_t power_ups;
     omp_time_s restored_utc_s; /**< UTC in the record restored at init (snapshot.saved_utc_s) */
     bool restored_utc_valid;
     omp_time_s utc_keep_s;   /**< the last valid RTC time seen (restored, or from tick): saved */
     bool utc_keep_valid;
     struct omp_now now;
-    uint64_t last_second_ms; /**< mono_ms at which the last one-second block was closed */
     uint64_t scroll_ms;      /**< mono_ms of the last display change */
     uint8_t scroll_index;
     bool power_fail;
     uint32_t inputs;         /**< last level of each enum omp_input, bit (1u << input) */
-    bool save_due;
     bool display_due;
-    uint32_t seq;            /**< sequence number of the last state record written */
-    uint32_t slot;           /**< slot index (within the NVM region) of the last record */
     uint64_t nvm_saves;
     char disp_id[OMP_DISPLAY_ID_LEN];
     char disp_value[OMP_DISPLAY_VALUE_LEN];
     char disp_unit[OMP_DISPLAY_UNIT_LEN];
     uint32_t disp_symbols;
+    uint8_t io[OMP_METER_IO_LEN];         /**< record buffer of init, poll and the readers */
 };
 
 /**
@@ -181,8 +252,40 @@ void omp_meter_tick(struct omp_meter *m, const struct omp_now *now);
  */
 omp_err omp_meter_poll(struct omp_meter *m);
 
-/** @brief Save the state record now (orderly shutdown). @return OMP_OK or the NVM error. */
+/** @brief Save every register now (orderly shutdown). @return OMP_OK or the NVM error. */
 OMP_MUST_CHECK omp_err omp_meter_flush(struct omp_meter *m);
+
+/**
+ * @brief Set the clock to @p utc_s (rtc_set when the port has it). Demand and billing treat it as
+ * a clock change (registers.h omp_registers_clock_set): the running demand period closes flagged,
+ * a debiting stop already taken is not taken again when the clock goes back, one jumped over is
+ * taken late. @return OMP_OK, OMP_ERR_ARG, OMP_ERR_RANGE, or the rtc_set error.
+ */
+OMP_MUST_CHECK omp_err omp_meter_set_clock(struct omp_meter *m, omp_time_s utc_s);
+
+/** @brief External debiting stop (DLMS ForceBillingStop, push button) now.
+ * @return OMP_OK, OMP_ERR_ARG, OMP_ERR_BUSY (the previous snapshot is not yet stored). */
+OMP_MUST_CHECK omp_err omp_meter_billing_stop(struct omp_meter *m);
+
+/**
+ * @brief Read the debiting snapshot @p age periods back (0 = newest) from the billing log.
+ * @return OMP_OK, OMP_ERR_NOT_FOUND, OMP_ERR_NVM_CORRUPT, OMP_ERR_ARG, or a HAL error.
+ */
+OMP_MUST_CHECK omp_err omp_meter_billing_read(struct omp_meter *m, uint32_t age,
+                                              struct omp_regs_snapshot *out);
+
+/**
+ * @brief Load a time-of-use calendar as the passive one, active from @p at_utc (now or earlier:
+ * at the next tick). Stored in NVM first. @return OMP_OK, OMP_ERR_ARG, OMP_ERR_RANGE (the
+ * calendar fails omp_tou_check), or the NVM error.
+ */
+OMP_MUST_CHECK omp_err omp_meter_set_calendar(struct omp_meter *m,
+                                              const struct omp_tou_calendar *cal,
+                                              omp_time_s at_utc);
+
+/** @brief The NVM layout, endurance budget and storage counters. @return OMP_OK or OMP_ERR_ARG. */
+OMP_MUST_CHECK omp_err omp_meter_nvm_info(const struct omp_meter *m,
+                                          struct omp_meter_nvm_info *info);
 
 /** @brief Copy the readable state. @return OMP_OK or OMP_ERR_ARG. */
 OMP_MUST_CHECK omp_err omp_meter_snapshot(const struct omp_meter *m, struct omp_meter_snapshot *s);

@@ -1,40 +1,28 @@
 /*
- * The composition root: the metrology engine (lib/metrology) behind the sample path, a minimal
- * persistent state record, the hour counter, pulse outputs and the automatic display list.
+ * The composition root: the metrology engine (lib/metrology) behind the sample path, the
+ * registers (lib/registers) and the tariff engine (lib/tariff) behind tick, their records in the
+ * power-fail-safe storage (lib/storage), pulse outputs and the automatic display list.
  *
- * Persistent state (to be replaced by the journaled, wear-levelled `storage` module):
- * - The meter's NVM region (cfg.nvm_base, cfg.nvm_sectors; 0 sectors = to the end of the device)
- *   is a ring of fixed 128-byte slots (128 is a multiple of every program unit hal.h allows);
- *   each sector holds sector_size / 128 slots, so sectors must be >= 128 bytes and the ring
- *   >= 2 sectors.
- * - A record is written with one nvm_program call into the next blank slot after the newest
- *   record. Entering a sector (its slot 0) erases that sector first; the ring has >= 2 sectors,
- *   so the sector holding the newest record is never the one erased. A slot that is not blank
- *   (left torn by a power cut, or holding data of another layout) is skipped.
- * - The record's CRC-32 covers every other byte, so a torn write is rejected and the previous
- *   record stays the newest. Startup reads every slot and takes the valid record with the highest
- *   sequence number (a 32-bit count: at one save per 10 Wh it does not wrap in a meter's life).
- *   Records of another version (the foundation's 64-byte version 1) fail the version/length
- *   check and are ignored: such a meter starts from zero registers.
- *
- * Record layout, little-endian, 128 bytes (version 2):
- *   0 magic "OMPS" (u32 0x53504D4F)   4 version u16 (2)   6 length u16 (128)   8 seq u32
- *  12 hours u32   16 supply seconds u32   20 power-ups u32   24 flags u32 (bit 0: UTC valid)
- *  28 reserved u32 (0)   32 UTC i64
- *  40 energy registers, u64 micro-units each (struct omp_metro_energy order): A+ uWh, A- uWh,
- *     R+ uvarh, R- uvarh, R1..R4 uvarh, E+ uVAh, E- uVAh   (40..119)
- * 120 reserved u32 (0)   124 CRC-32 of bytes 0..123 (omp_crc32)
- * Micro-units are what the engine counts, so a save and restore loses nothing but the engine's
- * sub-micro-unit remainders (< 1 uWh per register per restart).
+ * NVM (cfg.nvm_base, cfg.nvm_sectors; docs/storage.md): the last log_sectors sectors hold the
+ * billing log (omp_nvm_log, one entry per debiting snapshot, enough sectors for
+ * OMP_CONFIG_BILLING_DEPTH); the sectors before them hold the register journal (omp_store) with
+ * the keys below. The meter's own state record (KEY_STATE) counts power-ups.
  *
  * Energy: omp_meter_on_samples() runs omp_metro_on_samples() (sample ISR) and starts the pulses
- * the engine requests on OMP_PULSE_LED_ACTIVE / OMP_PULSE_LED_REACTIVE with the Z8 width. Tick
- * takes the cycle records (omp_metro_cycle_pop) and a copy of the registers, each under the
- * critical section, and closes whole elapsed seconds of mono_ms: the hour counter counts a second
- * with supply when the newest cycle record shows more than 160 V, and a state record is due when
- * A+, A-, R+ or R- changed at the display's resolution (Z1), the hour counter moved, or the
- * power-fail warning came. Z2 (LED steadily on at no load): the engine's request, kept in
- * led_steady_on by the sample path, is driven on OMP_OUTPUT_LED_ACTIVE by poll when it changes.
+ * the engine requests. The engine counts its registers from zero at every start; tick copies them
+ * under the critical section and feeds their growth since the previous tick to the registers, in
+ * the tariff in force. When a tariff switch falls between two ticks, the interval's energy is
+ * split in proportion to the time on each side of the switch, so a switch lands on its second.
+ *
+ * Seconds: while the RTC is valid the registers see every UTC second once (demand periods and
+ * debiting stops are on the clock); a jump of the RTC by more than 2 s against the monotonic time
+ * is a clock change (omp_registers_clock_set). Without a valid RTC, monotonic seconds drive the
+ * hour counter and the periods are flagged.
+ *
+ * Saving (poll): a pending debiting snapshot goes to the billing log first, then a due cold
+ * checkpoint, then the hot record when a displayed register value changed — at most once per
+ * hot_min_ms, the interval the NVM endurance budget allows (OMP_CONFIG_NVM_LIFE_YEARS at Imax),
+ * except after the power-fail warning, which saves at once.
  *
  * Display symbols (from the newest cycle record): SUPPLY above 160 V; LOAD when |P| > 2.3 W, with
  * IMPORT (P > 0) or EXPORT (P < 0); Q_INDUCTIVE (Q > 0) or Q_CAPACITIVE (Q < 0) when |Q| > 2.3 var
@@ -44,12 +32,24 @@
 
 #include "omnipower/meter.h"
 
-#define REC_SIZE 128u
-#define REC_MAGIC 0x53504D4Fu /* "OMPS" little-endian */
-#define REC_VERSION 2u
-#define REC_CRC_AT 124u
-#define REC_FLAG_UTC_VALID 1u
-#define ENERGY_REGS 10u
+/* Keys of the register journal. */
+#define KEY_REGS_COLD 1u
+#define KEY_REGS_HOT 2u
+#define KEY_STATE 3u
+#define KEY_CAL_ACTIVE 4u
+#define KEY_CAL_PASSIVE 5u
+#define BILLING_TAG 0x4231u /* "1B": billing log 1 */
+#define STATE_VERSION 1u
+#define STATE_LEN 8u
+
+#define IMAX_MW 23000000u             /* 230 V * 100 A, in mW */
+#define SECONDS_PER_YEAR 31556952u    /* mean Gregorian year */
+#define TOU_HORIZON_S (400u * 86400u) /* look-ahead for the next tariff switch */
+#define CLOCK_JUMP_S 2                /* RTC vs monotonic difference taken as a clock change */
+#define MAX_SECONDS_PER_TICK 86400u   /* bound on the catch-up work of one tick */
+
+#define INPUT_BIT(i) (1u << (unsigned)(i))
+#define TARIFF_INPUTS (INPUT_BIT(OMP_INPUT_TARIFF1) | INPUT_BIT(OMP_INPUT_TARIFF2))
 
 enum screen { SCR_A_PLUS, SCR_A_MINUS, SCR_TIME, SCR_DATE, SCR_POWER, SCR_COUNT };
 
@@ -118,6 +118,16 @@ void omp_meter_cfg_default(struct omp_meter_cfg *cfg)
     c.cal.i_offset = 0;
     c.nvm_base = 0u;               /* the whole NVM of the port */
     c.nvm_sectors = 0u;
+    c.z3 = OMP_Z3_NONE;            /* Z3 = 00: no module function */
+    c.demand_period_min = 15u;     /* Z4 = 2: 15 min */
+    c.billing_day = 1u;            /* Z6 = 01 */
+    c.billing_interval = 1u;       /* Z7 = 01: monthly */
+    c.pulse_unit = 0u;             /* Z12 = 00: none */
+    c.pulse_milli = 1000u;         /* 1 unit per pulse */
+    c.power_threshold_w = 0u;      /* threshold counter off */
+    c.count_flagged_periods = false;
+    c.tariff_source = OMP_TARIFF_SRC_DEFAULT;
+    c.default_tariff = 1u;
     *cfg = c;
 }
 
@@ -134,7 +144,11 @@ static bool cfg_valid(const struct omp_meter_cfg *c)
            omp_utc_offset_valid(c->utc_offset_min) &&
            (c->dst_rule == OMP_DST_NONE || c->dst_rule == OMP_DST_EU) &&
            z1_valid(c->energy_digits, c->energy_decimals) &&
-           (c->pulse_width_ms == 30u || c->pulse_width_ms == 80u);
+           (c->pulse_width_ms == 30u || c->pulse_width_ms == 80u) && omp_z3_valid(c->z3) &&
+           (c->tariff_source == OMP_TARIFF_SRC_DEFAULT || c->tariff_source == OMP_TARIFF_SRC_INPUTS ||
+            c->tariff_source == OMP_TARIFF_SRC_REGISTER ||
+            c->tariff_source == OMP_TARIFF_SRC_CALENDAR) &&
+           c->default_tariff >= 1u && c->default_tariff <= OMP_CONFIG_TARIFFS;
     /* sample rate, mains and calibration: omp_metro_init decides (see metro_setup) */
 }
 
@@ -148,230 +162,20 @@ static void metro_cfg(const struct omp_meter_cfg *c, struct omp_metro_cfg *mc)
     mc->led_on_no_load = c->led_on_no_load;
 }
 
-/* ---- NVM region and records -------------------------------------------------------------------- */
-
-static uint32_t region_sectors(const struct omp_meter *m)
+/* The registers' configuration from the meter's (the rest is checked by omp_registers_init). */
+static void regs_cfg(const struct omp_meter_cfg *c, struct omp_regs_cfg *rc)
 {
-    return m->cfg.nvm_sectors != 0u ? m->cfg.nvm_sectors
-                                    : (m->geo.size - m->cfg.nvm_base) / m->geo.sector_size;
-}
-
-static uint32_t slots_per_sector(const struct omp_meter *m)
-{
-    return m->geo.sector_size / REC_SIZE;
-}
-
-static uint32_t slot_count(const struct omp_meter *m)
-{
-    return region_sectors(m) * slots_per_sector(m);
-}
-
-static uint32_t slot_addr(const struct omp_meter *m, uint32_t slot)
-{
-    uint32_t sps = slots_per_sector(m);
-    return m->cfg.nvm_base + (slot / sps) * m->geo.sector_size + (slot % sps) * REC_SIZE;
-}
-
-static omp_err region_check(const struct omp_meter_cfg *cfg, const struct omp_nvm_geometry *geo)
-{
-    if (geo->sector_size < REC_SIZE || (cfg->nvm_base % geo->sector_size) != 0u ||
-        cfg->nvm_base >= geo->size) {
-        return OMP_ERR_RANGE;
-    }
-    uint32_t avail = (geo->size - cfg->nvm_base) / geo->sector_size;
-    uint32_t want = cfg->nvm_sectors != 0u ? cfg->nvm_sectors : avail;
-    if (want < 2u || want > avail) {
-        return OMP_ERR_RANGE;
-    }
-    return OMP_OK;
-}
-
-struct rec {
-    uint32_t seq;
-    uint32_t hours, supply_s, power_ups;
-    bool utc_valid;
-    omp_time_s utc_s;
-    struct omp_metro_energy e;
-};
-
-/* The registers in record order (struct omp_metro_energy order). */
-static void energy_to_array(const struct omp_metro_energy *e, uint64_t a[ENERGY_REGS])
-{
-    a[0] = e->a_plus_uwh;
-    a[1] = e->a_minus_uwh;
-    a[2] = e->r_plus_uvarh;
-    a[3] = e->r_minus_uvarh;
-    for (unsigned k = 0; k < 4u; k++) {
-        a[4u + k] = e->r_quadrant_uvarh[k];
-    }
-    a[8] = e->e_plus_uvah;
-    a[9] = e->e_minus_uvah;
-}
-
-static void energy_from_array(const uint64_t a[ENERGY_REGS], struct omp_metro_energy *e)
-{
-    e->a_plus_uwh = a[0];
-    e->a_minus_uwh = a[1];
-    e->r_plus_uvarh = a[2];
-    e->r_minus_uvarh = a[3];
-    for (unsigned k = 0; k < 4u; k++) {
-        e->r_quadrant_uvarh[k] = a[4u + k];
-    }
-    e->e_plus_uvah = a[8];
-    e->e_minus_uvah = a[9];
-}
-
-/* Layout in the file comment; every put fits (the record is exactly REC_SIZE bytes). */
-static void rec_encode(const struct rec *r, uint8_t out[REC_SIZE])
-{
-    struct omp_wr w = omp_wr_init(out, REC_SIZE);
-    (void)omp_wr_u32le(&w, REC_MAGIC);
-    (void)omp_wr_u16le(&w, REC_VERSION);
-    (void)omp_wr_u16le(&w, REC_SIZE);
-    (void)omp_wr_u32le(&w, r->seq);
-    (void)omp_wr_u32le(&w, r->hours);
-    (void)omp_wr_u32le(&w, r->supply_s);
-    (void)omp_wr_u32le(&w, r->power_ups);
-    (void)omp_wr_u32le(&w, r->utc_valid ? REC_FLAG_UTC_VALID : 0u);
-    (void)omp_wr_fill(&w, 0u, 32u - omp_wr_len(&w));
-    (void)omp_wr_u64le(&w, (uint64_t)r->utc_s);
-    uint64_t a[ENERGY_REGS];
-    energy_to_array(&r->e, a);
-    for (unsigned k = 0; k < ENERGY_REGS; k++) {
-        (void)omp_wr_u64le(&w, a[k]);
-    }
-    (void)omp_wr_fill(&w, 0u, REC_CRC_AT - omp_wr_len(&w));
-    (void)omp_wr_u32le(&w, omp_crc32(out, REC_CRC_AT));
-}
-
-static bool rec_decode(const uint8_t in[REC_SIZE], struct rec *r)
-{
-    struct omp_rd rd = omp_rd_init(in, REC_SIZE);
-    uint32_t magic = 0, flags = 0, crc = 0;
-    uint16_t version = 0, size = 0;
-    uint64_t utc = 0;
-    uint64_t a[ENERGY_REGS];
-    struct rec t = { 0 };
-    omp_err err = omp_rd_u32le(&rd, &magic);
-    if (err == OMP_OK) { err = omp_rd_u16le(&rd, &version); }
-    if (err == OMP_OK) { err = omp_rd_u16le(&rd, &size); }
-    if (err == OMP_OK) { err = omp_rd_u32le(&rd, &t.seq); }
-    if (err == OMP_OK) { err = omp_rd_u32le(&rd, &t.hours); }
-    if (err == OMP_OK) { err = omp_rd_u32le(&rd, &t.supply_s); }
-    if (err == OMP_OK) { err = omp_rd_u32le(&rd, &t.power_ups); }
-    if (err == OMP_OK) { err = omp_rd_u32le(&rd, &flags); }
-    if (err == OMP_OK) { err = omp_rd_skip(&rd, 32u - omp_rd_pos(&rd)); }
-    if (err == OMP_OK) { err = omp_rd_u64le(&rd, &utc); }
-    for (unsigned k = 0; k < ENERGY_REGS && err == OMP_OK; k++) {
-        err = omp_rd_u64le(&rd, &a[k]);
-    }
-    if (err == OMP_OK) { err = omp_rd_skip(&rd, REC_CRC_AT - omp_rd_pos(&rd)); }
-    if (err == OMP_OK) { err = omp_rd_u32le(&rd, &crc); }
-    if (err != OMP_OK || magic != REC_MAGIC || version != REC_VERSION || size != REC_SIZE ||
-        crc != omp_crc32(in, REC_CRC_AT) || t.seq == 0u || t.supply_s >= OMP_SECONDS_PER_HOUR) {
-        return false;
-    }
-    t.utc_valid = (flags & REC_FLAG_UTC_VALID) != 0u;
-    t.utc_s = (omp_time_s)utc;
-    energy_from_array(a, &t.e);
-    *r = t;
-    return true;
-}
-
-static bool blank(const uint8_t *p, size_t len, uint8_t erase_value)
-{
-    for (size_t k = 0; k < len; k++) {
-        if (p[k] != erase_value) {
-            return false;
-        }
-    }
-    return true;
-}
-
-/* Copy the engine's registers (written by the sample ISR) under the critical section. */
-static void energy_take(struct omp_meter *m)
-{
-    const struct omp_hal *h = &m->hal;
-    uint32_t state = h->ops->crit_enter(h->user);
-    omp_metro_energy_get(&m->metro, &m->energy);
-    h->ops->crit_exit(h->user, state);
-}
-
-/* Write the current state as the next record. On error nothing the caller sees changes but the
- * copy of the registers, refreshed from the engine first. */
-static omp_err save(struct omp_meter *m)
-{
-    const struct omp_hal *h = &m->hal;
-    energy_take(m);
-    uint32_t n = slot_count(m);
-    uint32_t sps = slots_per_sector(m);
-    uint32_t next = (m->seq == 0u) ? 0u : (m->slot + 1u) % n;
-    uint8_t buf[REC_SIZE];
-    bool found = false;
-    /* At most sps-1 torn slots are skipped before a sector start, which is erased: bounded. */
-    for (uint32_t tries = 0; tries <= n && !found; tries++) {
-        omp_err err;
-        if (next % sps == 0u) {
-            err = h->ops->nvm_erase(h->user, slot_addr(m, next));
-            if (err != OMP_OK) {
-                return err;
-            }
-        }
-        err = h->ops->nvm_read(h->user, slot_addr(m, next), buf, REC_SIZE);
-        if (err != OMP_OK) {
-            return err;
-        }
-        if (blank(buf, REC_SIZE, m->geo.erase_value)) {
-            found = true;
-        } else {
-            next = (next + 1u) % n;
-        }
-    }
-    if (!found) {
-        return OMP_ERR_NVM_FULL;
-    }
-    struct rec r = {
-        .seq = m->seq + 1u,
-        .hours = m->hours_with_supply,
-        .supply_s = m->supply_s,
-        .power_ups = m->power_ups,
-        .utc_valid = m->utc_keep_valid,
-        .utc_s = m->utc_keep_valid ? m->utc_keep_s : 0,
-        .e = m->energy,
-    };
-    rec_encode(&r, buf);
-    omp_err err = h->ops->nvm_program(h->user, slot_addr(m, next), buf, REC_SIZE);
-    if (err != OMP_OK) {
-        return err;
-    }
-    m->seq = r.seq;
-    m->slot = next;
-    m->saved_energy = r.e;
-    m->nvm_saves++;
-    m->save_due = false;
-    return OMP_OK;
-}
-
-/* Find the newest valid record. @return OMP_OK (found), OMP_ERR_NOT_FOUND, or a HAL error. */
-static omp_err restore(const struct omp_meter *m, struct rec *best, uint32_t *best_slot)
-{
-    const struct omp_hal *h = &m->hal;
-    uint32_t n = slot_count(m);
-    bool found = false;
-    for (uint32_t s = 0; s < n; s++) {
-        uint8_t buf[REC_SIZE];
-        omp_err err = h->ops->nvm_read(h->user, slot_addr(m, s), buf, REC_SIZE);
-        if (err != OMP_OK) {
-            return err;
-        }
-        struct rec r = { 0 };
-        if (rec_decode(buf, &r) && (!found || r.seq > best->seq)) {
-            *best = r;
-            *best_slot = s;
-            found = true;
-        }
-    }
-    return found ? OMP_OK : OMP_ERR_NOT_FOUND;
+    omp_regs_cfg_default(rc);
+    rc->utc_offset_min = c->utc_offset_min;
+    rc->dst_rule = c->dst_rule;
+    rc->demand_period_min = c->demand_period_min;
+    rc->billing_day = c->billing_day;
+    rc->billing_interval = c->billing_interval;
+    rc->power_threshold_w = c->power_threshold_w;
+    rc->pulse_milli = c->pulse_milli;
+    rc->pulse_unit = c->pulse_unit;
+    rc->save_step_u = 1000000000u / pow10_u64(c->energy_decimals); /* 1 kWh = 1e9 uWh */
+    rc->count_flagged_periods = c->count_flagged_periods;
 }
 
 /* ---- display ----------------------------------------------------------------------------------- */
@@ -453,12 +257,12 @@ static bool compose_screen(struct omp_meter *m)
     switch ((enum screen)m->scroll_index) {
     case SCR_A_PLUS:
         copy_str(id, sizeof id, "1.8.0");
-        format_energy(m, m->energy.a_plus_uwh / 1000u, value);
+        format_energy(m, m->regs.e.total.a_plus_uwh / 1000u, value);
         unit = "kWh";
         break;
     case SCR_A_MINUS:
         copy_str(id, sizeof id, "2.8.0");
-        format_energy(m, m->energy.a_minus_uwh / 1000u, value);
+        format_energy(m, m->regs.e.total.a_minus_uwh / 1000u, value);
         unit = "kWh";
         break;
     case SCR_TIME:
@@ -507,6 +311,357 @@ static bool compose_screen(struct omp_meter *m)
     return changed;
 }
 
+/* ---- NVM layout and records ---------------------------------------------------------------------- */
+
+/* Split the region: the billing log gets what OMP_CONFIG_BILLING_DEPTH needs (plus the sector a
+ * ring log keeps free), the journal the rest, at least 3 sectors. */
+static omp_err layout(const struct omp_meter_cfg *cfg, const struct omp_nvm_geometry *geo,
+                      uint32_t *journal, uint32_t *log)
+{
+    if (geo->sector_size < 1024u || (cfg->nvm_base % geo->sector_size) != 0u ||
+        cfg->nvm_base >= geo->size) {
+        return OMP_ERR_RANGE;
+    }
+    uint32_t avail = (geo->size - cfg->nvm_base) / geo->sector_size;
+    uint32_t want = cfg->nvm_sectors != 0u ? cfg->nvm_sectors : avail;
+    uint32_t entry = omp_store_record_size(geo, OMP_REGS_SNAPSHOT_LEN);
+    uint32_t per = entry == 0u ? 0u : (geo->sector_size - OMP_STORE_SECTOR_HDR) / entry;
+    if (want > avail || per == 0u) {
+        return OMP_ERR_RANGE;
+    }
+    uint32_t l = (OMP_CONFIG_BILLING_DEPTH + per - 1u) / per + 1u;
+    if (want < l + 3u) {
+        return OMP_ERR_RANGE;
+    }
+    *journal = want - l;
+    *log = l;
+    return OMP_OK;
+}
+
+/* The endurance budget: the least time between hot saves so that the journal's sectors reach
+ * their rated erase cycles only after OMP_CONFIG_NVM_LIFE_YEARS of saving at that rate. One sector
+ * of the ring is always spare; three quarters of the rest's bytes go to hot records, one quarter
+ * to cold checkpoints, state, calendars and the copies compaction makes. */
+static uint64_t hot_interval_ms(const struct omp_nvm_geometry *geo, uint32_t journal,
+                                uint32_t hot_bytes)
+{
+    uint64_t cycles = geo->erase_cycles != 0u ? geo->erase_cycles : 10000u;
+    uint64_t budget = (uint64_t)(journal - 1u) * (geo->sector_size - OMP_STORE_SECTOR_HDR) *
+                      cycles / 4u * 3u; /* bytes of hot records over the life */
+    uint64_t life_ms = (uint64_t)OMP_CONFIG_NVM_LIFE_YEARS * SECONDS_PER_YEAR * 1000u;
+    if (budget == 0u) {
+        return life_ms;
+    }
+    /* hot_bytes * life_ms < 2^8 * 2^41: no overflow */
+    return ((uint64_t)hot_bytes * life_ms + budget - 1u) / budget;
+}
+
+static omp_err nvm_open(struct omp_meter *m)
+{
+    uint32_t sector = m->geo.sector_size;
+    omp_err err = omp_store_open(&m->store, &m->hal, m->cfg.nvm_base, m->journal_sectors);
+    if (err == OMP_OK) {
+        err = omp_nvm_log_open(&m->billing, &m->hal, m->cfg.nvm_base + m->journal_sectors * sector,
+                               m->log_sectors, BILLING_TAG, (uint16_t)OMP_REGS_SNAPSHOT_LEN);
+    }
+    m->nvm_reopen = err != OMP_OK;
+    return err;
+}
+
+/* Read @p key into m->io at @p at (capacity @p cap); absent or corrupt records give length 0. */
+static omp_err read_key(struct omp_meter *m, uint16_t key, size_t at, size_t cap, size_t *len)
+{
+    *len = 0;
+    omp_err err = omp_store_read(&m->store, key, m->io + at, cap, len);
+    if (err == OMP_ERR_NOT_FOUND || err == OMP_ERR_NVM_CORRUPT || err == OMP_ERR_NOSPACE) {
+        *len = 0; /* a record of another layout or one gone bad is as good as none */
+        return OMP_OK;
+    }
+    return err;
+}
+
+static omp_err write_key(struct omp_meter *m, uint16_t key, size_t len)
+{
+    omp_err err = omp_store_write(&m->store, key, m->io, len);
+    if (err == OMP_OK) {
+        m->nvm_saves++;
+    } else if (err != OMP_ERR_ARG && err != OMP_ERR_NVM_FULL) {
+        m->nvm_reopen = true; /* a HAL error: the store must scan again */
+    }
+    return err;
+}
+
+static omp_err save_state(struct omp_meter *m)
+{
+    struct omp_wr w = omp_wr_init(m->io, STATE_LEN);
+    (void)omp_wr_u8(&w, STATE_VERSION);
+    (void)omp_wr_u32le(&w, m->power_ups);
+    (void)omp_wr_u8(&w, m->tariff.register_tariff);
+    (void)omp_wr_u16le(&w, 0u);
+    return write_key(m, KEY_STATE, omp_wr_len(&w));
+}
+
+static void load_state(struct omp_meter *m, size_t len)
+{
+    struct omp_rd rd = omp_rd_init(m->io, len);
+    uint8_t version = 0, tariff = 0;
+    uint32_t ups = 0;
+    if (len == STATE_LEN && omp_rd_u8(&rd, &version) == OMP_OK && version == STATE_VERSION &&
+        omp_rd_u32le(&rd, &ups) == OMP_OK && omp_rd_u8(&rd, &tariff) == OMP_OK) {
+        m->power_ups = ups;
+        if (tariff >= 1u && tariff <= OMP_CONFIG_TARIFFS) {
+            m->tariff.register_tariff = tariff;
+        }
+    }
+}
+
+/* Passive calendar record: u8 present, i64 activation UTC, the encoded calendar. */
+static omp_err save_calendar(struct omp_meter *m, bool passive)
+{
+    struct omp_wr w = omp_wr_init(m->io, sizeof m->io);
+    omp_err err = OMP_OK;
+    if (passive) {
+        (void)omp_wr_u8(&w, m->tariff.has_passive ? 1u : 0u);
+        (void)omp_wr_u64le(&w, (uint64_t)m->tariff.passive_at_utc);
+        if (m->tariff.has_passive) {
+            err = omp_tou_encode(&m->tariff.passive, &w);
+        }
+    } else {
+        err = omp_tou_encode(&m->tariff.active, &w);
+    }
+    if (err == OMP_OK) {
+        err = omp_wr_status(&w);
+    }
+    if (err != OMP_OK) {
+        return err;
+    }
+    return write_key(m, passive ? KEY_CAL_PASSIVE : KEY_CAL_ACTIVE, omp_wr_len(&w));
+}
+
+static omp_err load_calendars(struct omp_meter *m)
+{
+    size_t len = 0;
+    omp_err err = read_key(m, KEY_CAL_ACTIVE, 0, sizeof m->io, &len);
+    if (err != OMP_OK) {
+        return err;
+    }
+    if (len > 0u) {
+        struct omp_rd rd = omp_rd_init(m->io, len);
+        if (omp_tou_decode(&rd, &m->tariff.active) == OMP_OK) {
+            m->tariff.has_active = true;
+        }
+    }
+    err = read_key(m, KEY_CAL_PASSIVE, 0, sizeof m->io, &len);
+    if (err != OMP_OK) {
+        return err;
+    }
+    struct omp_rd rd = omp_rd_init(m->io, len);
+    uint8_t present = 0;
+    uint64_t at = 0;
+    if (len > 9u && omp_rd_u8(&rd, &present) == OMP_OK && present == 1u &&
+        omp_rd_u64le(&rd, &at) == OMP_OK && omp_tou_decode(&rd, &m->tariff.passive) == OMP_OK) {
+        m->tariff.has_passive = true;
+        m->tariff.passive_at_utc = (omp_time_s)at;
+    }
+    return OMP_OK;
+}
+
+/* Rebuild the registers from the newest cold checkpoint, hot record and billing snapshot. */
+static omp_err restore_registers(struct omp_meter *m)
+{
+    size_t cold_len = 0, hot_len = 0;
+    omp_err err = read_key(m, KEY_REGS_COLD, 0, OMP_REGS_COLD_MAX, &cold_len);
+    if (err == OMP_OK) {
+        err = read_key(m, KEY_REGS_HOT, OMP_REGS_COLD_MAX, OMP_REGS_HOT_MAX, &hot_len);
+    }
+    if (err != OMP_OK) {
+        return err;
+    }
+    uint8_t *snap = m->io + OMP_REGS_COLD_MAX + OMP_REGS_HOT_MAX;
+    size_t snap_len = OMP_REGS_SNAPSHOT_LEN;
+    err = omp_nvm_log_read(&m->billing, 0, snap, NULL);
+    if (err == OMP_ERR_NOT_FOUND) {
+        snap_len = 0;
+    } else if (err != OMP_OK) {
+        return err;
+    }
+    /* a record that does not decode leaves the registers as initialised (counted in stats) */
+    omp_err rerr = omp_registers_restore(&m->regs, cold_len > 0u ? m->io : NULL, cold_len,
+                                hot_len > 0u ? m->io + OMP_REGS_COLD_MAX : NULL, hot_len,
+                                snap_len > 0u ? snap : NULL, snap_len);
+    m->restore_err = rerr;
+    return OMP_OK;
+}
+
+static omp_err save_cold(struct omp_meter *m)
+{
+    struct omp_wr w = omp_wr_init(m->io, OMP_REGS_COLD_MAX);
+    omp_err err = omp_registers_encode_cold(&m->regs, &w);
+    if (err == OMP_OK) {
+        err = write_key(m, KEY_REGS_COLD, omp_wr_len(&w));
+    }
+    if (err == OMP_OK) {
+        omp_registers_cold_saved(&m->regs);
+        m->cold_saves++;
+        m->last_hot_ms = m->now.mono_ms; /* a checkpoint holds the hot values too */
+    }
+    return err;
+}
+
+/* Write what the registers have due: the pending snapshot, then a cold checkpoint, then the hot
+ * record (at most once per hot_min_ms unless @p force). */
+static omp_err save_registers(struct omp_meter *m, bool force)
+{
+    omp_err err = OMP_OK;
+    if (m->nvm_reopen) {
+        err = nvm_open(m);
+        if (err != OMP_OK) {
+            return err;
+        }
+    }
+    const struct omp_regs_snapshot *snap = omp_registers_pending_snapshot(&m->regs);
+    if (snap != NULL) {
+        struct omp_wr w = omp_wr_init(m->io, OMP_REGS_SNAPSHOT_LEN);
+        err = omp_regs_snapshot_encode(snap, &w);
+        if (err == OMP_OK) {
+            err = omp_nvm_log_append(&m->billing, m->io);
+            if (err != OMP_OK && err != OMP_ERR_ARG) {
+                m->nvm_reopen = true;
+            }
+        }
+        if (err != OMP_OK) {
+            return err;
+        }
+        m->nvm_saves++;
+        m->snapshots++;
+        omp_registers_snapshot_saved(&m->regs);
+    }
+    if (omp_registers_cold_due(&m->regs)) {
+        err = save_cold(m);
+        if (err != OMP_OK) {
+            return err;
+        }
+    }
+    bool allowed = force || !m->hot_saved_once || m->now.mono_ms >= m->last_hot_ms + m->hot_min_ms;
+    /* forced (power-fail warning, flush): the exact registers, even below a display step */
+    if ((omp_registers_hot_due(&m->regs) || force) && allowed) {
+        struct omp_wr w = omp_wr_init(m->io, OMP_REGS_HOT_MAX);
+        err = omp_registers_encode_hot(&m->regs, &w);
+        if (err == OMP_ERR_OVERFLOW) {
+            return save_cold(m); /* a delta outgrew the hot record: a checkpoint holds it all */
+        }
+        if (err == OMP_OK) {
+            err = write_key(m, KEY_REGS_HOT, omp_wr_len(&w));
+        }
+        if (err != OMP_OK) {
+            return err;
+        }
+        omp_registers_hot_saved(&m->regs);
+        m->hot_saves++;
+        m->hot_saved_once = true;
+        m->last_hot_ms = m->now.mono_ms;
+    }
+    return OMP_OK;
+}
+
+/* ---- tariff -------------------------------------------------------------------------------------- */
+
+/* Evaluate the tariff at @p utc and when it may change next. A passive calendar that became
+ * active is stored (active first, then the passive record cleared: a cut in between activates
+ * the same calendar again at the next start). */
+static void tariff_update(struct omp_meter *m, omp_time_s utc)
+{
+    uint32_t in = m->inputs;
+    m->tariff.io1 = (in & INPUT_BIT(OMP_INPUT_TARIFF1)) != 0u;
+    m->tariff.io2 = (in & INPUT_BIT(OMP_INPUT_TARIFF2)) != 0u;
+    bool had_passive = m->tariff.has_passive;
+    m->tariff_now = omp_tariff_now(&m->tariff, utc, m->cfg.utc_offset_min, m->cfg.dst_rule);
+    if (had_passive && !m->tariff.has_passive) {
+        if (save_calendar(m, false) == OMP_OK) {
+            (void)save_calendar(m, true); /* a failure re-activates the same calendar later */
+        }
+    }
+    omp_time_s next = INT64_MAX;
+    if (m->tariff.source == OMP_TARIFF_SRC_CALENDAR && m->tariff.has_active) {
+        omp_time_s sw = 0;
+        uint8_t t = 0;
+        if (omp_tou_next_switch(&m->tariff.active, utc, m->cfg.utc_offset_min, m->cfg.dst_rule,
+                                TOU_HORIZON_S, &sw, &t) == OMP_OK) {
+            next = sw;
+        } else {
+            next = utc + (omp_time_s)TOU_HORIZON_S;
+        }
+    }
+    if (m->tariff.has_passive && m->tariff.passive_at_utc < next) {
+        next = m->tariff.passive_at_utc > utc ? m->tariff.passive_at_utc : utc + 1;
+    }
+    m->tariff_next_utc = next;
+    m->inputs_applied = in & TARIFF_INPUTS;
+    m->tariff_dirty = false;
+}
+
+static void energy_sub(const struct omp_metro_energy *a, const struct omp_metro_energy *b,
+                       struct omp_metro_energy *d)
+{
+    d->a_plus_uwh = a->a_plus_uwh - b->a_plus_uwh;
+    d->a_minus_uwh = a->a_minus_uwh - b->a_minus_uwh;
+    d->r_plus_uvarh = a->r_plus_uvarh - b->r_plus_uvarh;
+    d->r_minus_uvarh = a->r_minus_uvarh - b->r_minus_uvarh;
+    for (unsigned k = 0; k < 4u; k++) {
+        d->r_quadrant_uvarh[k] = a->r_quadrant_uvarh[k] - b->r_quadrant_uvarh[k];
+    }
+    d->e_plus_uvah = a->e_plus_uvah - b->e_plus_uvah;
+    d->e_minus_uvah = a->e_minus_uvah - b->e_minus_uvah;
+}
+
+/* part = d * num / den (num <= den), each register; d is one tick's energy (small). */
+static void energy_part(const struct omp_metro_energy *d, uint64_t num, uint64_t den,
+                        struct omp_metro_energy *part)
+{
+    part->a_plus_uwh = d->a_plus_uwh * num / den;
+    part->a_minus_uwh = d->a_minus_uwh * num / den;
+    part->r_plus_uvarh = d->r_plus_uvarh * num / den;
+    part->r_minus_uvarh = d->r_minus_uvarh * num / den;
+    for (unsigned k = 0; k < 4u; k++) {
+        part->r_quadrant_uvarh[k] = d->r_quadrant_uvarh[k] * num / den;
+    }
+    part->e_plus_uvah = d->e_plus_uvah * num / den;
+    part->e_minus_uvah = d->e_minus_uvah * num / den;
+}
+
+/* Feed the engine's growth since the last tick to the registers, split at a tariff switch. */
+static void feed_energy(struct omp_meter *m, const struct omp_now *now)
+{
+    struct omp_metro_energy d;
+    energy_sub(&m->energy, &m->fed, &d);
+    m->fed = m->energy;
+    uint64_t t1 = (uint64_t)now->utc_s * 1000u + now->utc_ms;
+    uint64_t t0 = m->prev_tick_ms_utc;
+    if ((m->inputs & TARIFF_INPUTS) != m->inputs_applied) {
+        m->tariff_dirty = true;
+    }
+    if (now->rtc_valid && !m->tariff_dirty && now->utc_s >= m->tariff_next_utc) {
+        uint64_t b = (uint64_t)m->tariff_next_utc * 1000u;
+        /* the ms before the switch go to the old tariff; ticks are <= 100 ms apart, so the
+         * products stay far below 2^64 (a tick's energy is < 2^32 micro-units) */
+        if (t0 < b && b <= t1 && t1 - t0 <= 60000u && d.e_plus_uvah < (1ull << 40) &&
+            d.e_minus_uvah < (1ull << 40)) {
+            struct omp_metro_energy before;
+            energy_part(&d, b - t0, t1 - t0, &before);
+            omp_registers_add_energy(&m->regs, &before, m->tariff_now);
+            struct omp_metro_energy after;
+            energy_sub(&d, &before, &after);
+            d = after;
+        }
+        m->tariff_dirty = true;
+    }
+    if (m->tariff_dirty) {
+        tariff_update(m, now->rtc_valid ? now->utc_s : m->sec_utc);
+    }
+    omp_registers_add_energy(&m->regs, &d, m->tariff_now);
+    m->prev_tick_ms_utc = t1;
+}
+
 /* ---- life cycle -------------------------------------------------------------------------------- */
 
 omp_err omp_meter_init(struct omp_meter *m, const struct omp_hal *hal,
@@ -527,7 +682,8 @@ omp_err omp_meter_init(struct omp_meter *m, const struct omp_hal *hal,
     if (err != OMP_OK) {
         return err;
     }
-    err = region_check(cfg, &geo);
+    uint32_t journal = 0, log = 0;
+    err = layout(cfg, &geo, &journal, &log);
     if (err != OMP_OK) {
         return err;
     }
@@ -536,44 +692,68 @@ omp_err omp_meter_init(struct omp_meter *m, const struct omp_hal *hal,
     m->cfg = *cfg;
     m->geo = geo;
     m->now = *now;
-    m->last_second_ms = now->mono_ms;
+    m->journal_sectors = journal;
+    m->log_sectors = log;
     m->scroll_ms = now->mono_ms;
 
-    struct rec r = { 0 };
-    uint32_t slot = 0;
-    err = restore(m, &r, &slot);
-    if (err != OMP_OK && err != OMP_ERR_NOT_FOUND) {
-        return err;
-    }
-    bool restored = err == OMP_OK;
+    struct omp_regs_cfg rc;
+    regs_cfg(cfg, &rc);
     struct omp_metro_cfg mc;
     metro_cfg(cfg, &mc);
-    /* before anything is written: a sample rate or calibration the engine rejects is OMP_ERR_ARG */
-    if (omp_metro_init(&m->metro, &mc, &cfg->cal, restored ? &r.e : NULL) != OMP_OK) {
+    /* before anything is written: a configuration the engines reject is OMP_ERR_ARG */
+    if (omp_registers_init(&m->regs, &rc) != OMP_OK ||
+        omp_metro_init(&m->metro, &mc, &cfg->cal, NULL) != OMP_OK) {
         return OMP_ERR_ARG;
     }
-    if (restored) {
-        m->seq = r.seq;
-        m->slot = slot;
-        m->energy = r.e;
-        m->saved_energy = r.e;
-        m->hours_with_supply = r.hours;
-        m->supply_s = r.supply_s;
-        m->power_ups = r.power_ups;
-        m->restored_utc_s = r.utc_s;
-        m->restored_utc_valid = r.utc_valid;
-        m->utc_keep_s = r.utc_s;
-        m->utc_keep_valid = r.utc_valid;
+    omp_tariff_init(&m->tariff);
+    m->tariff.source = cfg->tariff_source;
+    m->tariff.z3 = cfg->z3;
+    m->tariff.default_tariff = cfg->default_tariff;
+    m->tariff.register_tariff = cfg->default_tariff;
+
+    err = nvm_open(m);
+    if (err == OMP_OK) {
+        err = restore_registers(m);
     }
+    size_t len = 0;
+    if (err == OMP_OK) {
+        err = read_key(m, KEY_STATE, 0, sizeof m->io, &len);
+    }
+    if (err == OMP_OK) {
+        load_state(m, len);
+        err = load_calendars(m);
+    }
+    if (err != OMP_OK) {
+        return err;
+    }
+    m->restored_utc_s = m->regs.utc;
+    m->restored_utc_valid = m->regs.utc_valid;
+    m->utc_keep_s = m->regs.utc;
+    m->utc_keep_valid = m->regs.utc_valid;
     if (now->rtc_valid) {
         m->utc_keep_s = now->utc_s;
         m->utc_keep_valid = true;
     }
+    m->sec_utc = m->utc_keep_s;
+    m->sec_mono_ms = now->mono_ms;
+    m->prev_tick_ms_utc = (uint64_t)now->utc_s * 1000u + now->utc_ms;
+    omp_registers_power_up(&m->regs, m->utc_keep_s, now->rtc_valid);
+
+    /* the power-up is recorded before the meter runs: an NVM that cannot take it fails init */
     m->power_ups++;
-    err = save(m);
+    err = save_state(m);
+    if (err == OMP_OK) {
+        err = save_registers(m, false);
+    }
     if (err != OMP_OK) {
         return err;
     }
+    struct omp_wr w = omp_wr_init(m->io, OMP_REGS_HOT_MAX);
+    uint32_t hot_len = omp_registers_encode_hot(&m->regs, &w) == OMP_OK ? (uint32_t)omp_wr_len(&w)
+                                                                        : OMP_REGS_HOT_MAX;
+    m->hot_record_bytes = omp_store_record_size(&geo, hot_len);
+    m->hot_min_ms = hot_interval_ms(&geo, journal, m->hot_record_bytes);
+    tariff_update(m, m->sec_utc);
     (void)compose_screen(m);
     m->display_due = true;
     return OMP_OK;
@@ -614,14 +794,17 @@ void omp_meter_on_input(struct omp_meter *m, enum omp_input input, bool level)
     if (m == NULL || (unsigned)input >= (unsigned)OMP_INPUT_COUNT) {
         return;
     }
-    uint32_t bit = 1u << (unsigned)input;
+    uint32_t bit = INPUT_BIT(input);
+    bool rising = level && (m->inputs & bit) == 0u;
     m->inputs = level ? (m->inputs | bit) : (m->inputs & ~bit);
-    if (input == OMP_INPUT_POWER_FAIL) {
-        if (level && !m->power_fail) {
-            m->save_due = true; /* rising edge: save on the next poll */
-        }
-        m->power_fail = level;
+    if (input == OMP_INPUT_POWER_FAIL && rising) {
+        m->pf_save = true; /* save everything on the next poll, whatever the budget says */
+    } else if (input == OMP_INPUT_PULSE && rising) {
+        m->pulse_edges++;
+    } else if (input == OMP_INPUT_TARIFF1 && rising && m->cfg.z3 == OMP_Z3_DEBIT_STOP) {
+        m->debit_edges++;
     }
+    m->power_fail = (m->inputs & INPUT_BIT(OMP_INPUT_POWER_FAIL)) != 0u;
 }
 
 /* Take every queued cycle record (each under the critical section); keep the newest. */
@@ -642,30 +825,59 @@ static void cycles_take(struct omp_meter *m)
     }
 }
 
-static bool resolution_changed(const struct omp_meter *m)
+/* Copy the engine's registers (written by the sample ISR) under the critical section. */
+static void energy_take(struct omp_meter *m)
 {
-    uint64_t res = resolution_mwh(m) * 1000u; /* micro-units */
-    const struct omp_metro_energy *a = &m->energy;
-    const struct omp_metro_energy *b = &m->saved_energy;
-    return a->a_plus_uwh / res != b->a_plus_uwh / res ||
-           a->a_minus_uwh / res != b->a_minus_uwh / res ||
-           a->r_plus_uvarh / res != b->r_plus_uvarh / res ||
-           a->r_minus_uvarh / res != b->r_minus_uvarh / res;
+    const struct omp_hal *h = &m->hal;
+    uint32_t state = h->ops->crit_enter(h->user);
+    omp_metro_energy_get(&m->metro, &m->energy);
+    h->ops->crit_exit(h->user, state);
 }
 
-/* Close @p seconds whole seconds: hour counter (supply = the newest cycle above 160 V, and a
- * cycle arrived in the block: no samples, no supply). */
-static void close_block(struct omp_meter *m, uint64_t seconds)
+/* Counters the ISR-side on_input bumped: take and clear them under the critical section. */
+static uint32_t take_counter(struct omp_meter *m, uint32_t *counter)
 {
-    if (m->cycle_in_block && supply_present(m)) {
-        uint64_t s = (uint64_t)m->supply_s + seconds;
-        if (s >= OMP_SECONDS_PER_HOUR) {
-            m->hours_with_supply += (uint32_t)(s / OMP_SECONDS_PER_HOUR);
-            m->save_due = true;
+    const struct omp_hal *h = &m->hal;
+    uint32_t state = h->ops->crit_enter(h->user);
+    uint32_t v = *counter;
+    *counter = 0;
+    h->ops->crit_exit(h->user, state);
+    return v;
+}
+
+static void clock_changed(struct omp_meter *m, omp_time_s old_utc, omp_time_s new_utc)
+{
+    omp_registers_clock_set(&m->regs, old_utc, new_utc);
+    m->sec_utc = new_utc;
+    m->prev_tick_ms_utc = (uint64_t)new_utc * 1000u;
+    m->tariff_dirty = true;
+}
+
+/* Give the registers their seconds: every UTC second while the RTC is valid, monotonic seconds
+ * without it. A second has supply when a cycle arrived in it above the supply threshold. */
+static void run_seconds(struct omp_meter *m, const struct omp_now *now)
+{
+    bool supply = m->cycle_in_block && supply_present(m);
+    uint32_t n = 0;
+    if (now->rtc_valid) {
+        while (m->sec_utc < now->utc_s && n < MAX_SECONDS_PER_TICK) {
+            m->sec_utc++;
+            n++;
+            omp_err err = omp_registers_second(&m->regs, m->sec_utc, true, supply, m->tariff_now);
+            (void)err; /* OMP_ERR_ARG only for arguments this loop never passes */
         }
-        m->supply_s = (uint32_t)(s % OMP_SECONDS_PER_HOUR);
+        m->sec_mono_ms = now->mono_ms;
+    } else {
+        while (now->mono_ms >= m->sec_mono_ms + 1000u && n < MAX_SECONDS_PER_TICK) {
+            m->sec_mono_ms += 1000u;
+            n++;
+            omp_err err = omp_registers_second(&m->regs, m->utc_keep_s, false, supply, m->tariff_now);
+            (void)err;
+        }
     }
-    m->cycle_in_block = false;
+    if (n > 0u) {
+        m->cycle_in_block = false;
+    }
 }
 
 void omp_meter_tick(struct omp_meter *m, const struct omp_now *now)
@@ -673,21 +885,35 @@ void omp_meter_tick(struct omp_meter *m, const struct omp_now *now)
     if (m == NULL || now == NULL) {
         return;
     }
+    bool was_valid = m->now.rtc_valid;
     m->now = *now;
     if (now->rtc_valid) {
+        /* an RTC that moved more than CLOCK_JUMP_S against the monotonic clock was set */
+        omp_time_s expected = m->sec_utc + (omp_time_s)((now->mono_ms - m->sec_mono_ms) / 1000u);
+        omp_time_s diff = now->utc_s - expected;
+        if (!was_valid) {
+            /* the clock became valid: nothing to compare with; the registers see this second */
+            m->sec_utc = now->utc_s - 1;
+            m->prev_tick_ms_utc = (uint64_t)now->utc_s * 1000u + now->utc_ms;
+            m->tariff_dirty = true;
+        } else if (diff > CLOCK_JUMP_S || diff < -CLOCK_JUMP_S - 1) {
+            clock_changed(m, expected, now->utc_s);
+        }
         m->utc_keep_s = now->utc_s;
         m->utc_keep_valid = true;
     }
     cycles_take(m);
     energy_take(m);
-    if (resolution_changed(m)) {
-        m->save_due = true;
+    feed_energy(m, now);
+    uint32_t edges = take_counter(m, &m->pulse_edges);
+    if (edges > 0u) {
+        omp_registers_add_pulses(&m->regs, edges);
     }
-    if (now->mono_ms >= m->last_second_ms + 1000u) {
-        uint64_t seconds = (now->mono_ms - m->last_second_ms) / 1000u;
-        m->last_second_ms += seconds * 1000u;
-        close_block(m, seconds);
+    if (take_counter(m, &m->debit_edges) > 0u) {
+        omp_err err = omp_registers_billing_stop(&m->regs, m->utc_keep_s);
+        (void)err; /* OMP_ERR_BUSY: a stop is still pending, this edge adds nothing */
     }
+    run_seconds(m, now);
     const uint64_t scroll_period_ms = (uint64_t)OMP_CONFIG_DISPLAY_SCROLL_S * 1000u;
     if (now->mono_ms >= m->scroll_ms + scroll_period_ms) {
         uint64_t steps = (now->mono_ms - m->scroll_ms) / scroll_period_ms;
@@ -701,15 +927,16 @@ omp_err omp_meter_poll(struct omp_meter *m)
     if (m == NULL) {
         return OMP_ERR_ARG;
     }
-    omp_err err = OMP_OK;
     cycles_take(m);
     bool led = m->led_steady_on; /* written by the sample path; a bool is read atomically */
     if (led != m->led_output_on && m->hal.ops->output_set != NULL &&
         m->hal.ops->output_set(m->hal.user, OMP_OUTPUT_LED_ACTIVE, led) == OMP_OK) {
         m->led_output_on = led;
     }
-    if (m->save_due) {
-        err = save(m); /* on failure save_due stays set: retried on the next poll */
+    bool force = m->pf_save;
+    omp_err err = save_registers(m, force); /* on failure the due flags stay: retried next poll */
+    if (err == OMP_OK && force) {
+        m->pf_save = false;
     }
     if (compose_screen(m) || m->display_due) {
         m->display_due = false;
@@ -727,7 +954,82 @@ omp_err omp_meter_flush(struct omp_meter *m)
     if (m == NULL) {
         return OMP_ERR_ARG;
     }
-    return save(m);
+    return save_registers(m, true);
+}
+
+omp_err omp_meter_set_clock(struct omp_meter *m, omp_time_s utc_s)
+{
+    struct omp_datetime dt;
+    if (m == NULL) {
+        return OMP_ERR_ARG;
+    }
+    if (omp_time_to_datetime(utc_s, &dt) != OMP_OK) {
+        return OMP_ERR_RANGE;
+    }
+    if (m->hal.ops->rtc_set != NULL) {
+        omp_err err = m->hal.ops->rtc_set(m->hal.user, utc_s);
+        if (err != OMP_OK) {
+            return err;
+        }
+    }
+    omp_time_s old = m->now.rtc_valid ? m->now.utc_s : m->utc_keep_s;
+    clock_changed(m, old, utc_s);
+    m->sec_mono_ms = m->now.mono_ms;
+    m->now.utc_s = utc_s;
+    m->now.utc_ms = 0;
+    m->now.rtc_valid = true;
+    m->utc_keep_s = utc_s;
+    m->utc_keep_valid = true;
+    return OMP_OK;
+}
+
+omp_err omp_meter_billing_stop(struct omp_meter *m)
+{
+    if (m == NULL) {
+        return OMP_ERR_ARG;
+    }
+    return omp_registers_billing_stop(&m->regs, m->utc_keep_s);
+}
+
+omp_err omp_meter_billing_read(struct omp_meter *m, uint32_t age, struct omp_regs_snapshot *out)
+{
+    if (m == NULL || out == NULL) {
+        return OMP_ERR_ARG;
+    }
+    if (m->nvm_reopen) {
+        omp_err err = nvm_open(m);
+        if (err != OMP_OK) {
+            return err;
+        }
+    }
+    omp_err err = omp_nvm_log_read(&m->billing, age, m->io, NULL);
+    if (err != OMP_OK) {
+        return err;
+    }
+    struct omp_rd rd = omp_rd_init(m->io, OMP_REGS_SNAPSHOT_LEN);
+    return omp_regs_snapshot_decode(&rd, out) == OMP_OK ? OMP_OK : OMP_ERR_NVM_CORRUPT;
+}
+
+omp_err omp_meter_set_calendar(struct omp_meter *m, const struct omp_tou_calendar *cal,
+                               omp_time_s at_utc)
+{
+    if (m == NULL || cal == NULL) {
+        return OMP_ERR_ARG;
+    }
+    if (omp_tou_check(cal) != OMP_OK) {
+        return OMP_ERR_RANGE;
+    }
+    struct omp_tariff keep = m->tariff;
+    omp_err err = omp_tariff_set_passive(&m->tariff, cal, at_utc);
+    if (err == OMP_OK) {
+        err = save_calendar(m, true);
+    }
+    if (err != OMP_OK) {
+        m->tariff = keep; /* not stored: not taken */
+        return err;
+    }
+    m->tariff_dirty = true;
+    return OMP_OK;
 }
 
 /* ---- readers ----------------------------------------------------------------------------------- */
@@ -744,10 +1046,22 @@ omp_err omp_meter_snapshot(const struct omp_meter *m, struct omp_meter_snapshot 
         memset(&t.local, 0, sizeof t.local);
         t.dst_active = false;
     }
-    t.a_plus_mwh = m->energy.a_plus_uwh / 1000u;
-    t.a_minus_mwh = m->energy.a_minus_uwh / 1000u;
-    t.energy = m->energy;
-    t.hours_with_supply = m->hours_with_supply;
+    const struct omp_registers *r = &m->regs;
+    t.a_plus_mwh = r->e.total.a_plus_uwh / 1000u;
+    t.a_minus_mwh = r->e.total.a_minus_uwh / 1000u;
+    t.energy = r->e.total;
+    t.hours_with_supply = r->hours;
+    t.tariff = m->tariff_now;
+    t.registers = r->e;
+    t.billing_count = r->billing_count;
+    t.threshold_count = r->threshold_count;
+    t.pulse_milli = r->pulse_milli;
+    t.peaks = r->peaks;
+    t.acc = r->acc;
+    t.have_period = r->demand.have_last;
+    t.last_period = r->demand.last;
+    t.next_stop_utc = r->next_stop_utc;
+    t.billing_entries = m->billing.count;
     t.power_ups = m->power_ups;
     t.saved_utc_s = m->restored_utc_s;
     t.saved_utc_valid = m->restored_utc_valid;
@@ -762,6 +1076,33 @@ omp_err omp_meter_snapshot(const struct omp_meter *m, struct omp_meter_snapshot 
     t.cycles = m->cycles;
     t.nvm_saves = m->nvm_saves;
     *s = t;
+    return OMP_OK;
+}
+
+omp_err omp_meter_nvm_info(const struct omp_meter *m, struct omp_meter_nvm_info *info)
+{
+    if (m == NULL || info == NULL) {
+        return OMP_ERR_ARG;
+    }
+    struct omp_meter_nvm_info t;
+    memset(&t, 0, sizeof t);
+    t.sector_size = m->geo.sector_size;
+    t.journal_sectors = m->journal_sectors;
+    t.log_sectors = m->log_sectors;
+    t.billing_capacity = omp_nvm_log_capacity(&m->billing);
+    t.hot_min_interval_s = (uint32_t)((m->hot_min_ms + 999u) / 1000u);
+    /* Imax power (W) over the interval plus the second before a save can start (ms): W * ms =
+     * mJ, / 3600 = mWh; plus one display step */
+    uint64_t lost = (uint64_t)(IMAX_MW / 1000u) * (m->hot_min_ms + 1000u) / 3600u +
+                    m->regs.cfg.save_step_u / 1000u;
+    t.loss_bound_mwh = lost > UINT32_MAX ? UINT32_MAX : (uint32_t)lost;
+    t.hot_record_bytes = m->hot_record_bytes;
+    t.hot_saves = m->hot_saves;
+    t.cold_saves = m->cold_saves;
+    t.snapshots = m->snapshots;
+    t.store = m->store.stats;
+    t.log = m->billing.stats;
+    *info = t;
     return OMP_OK;
 }
 

@@ -52,6 +52,10 @@ static void stm32_crit_exit(void *user, uint32_t state)
  * 128 KiB (RM0090 table 5). The library wants a uniform erase unit, so the port exposes sectors 2
  * and 3 (0x08008000..0x0800FFFF) as NVM addresses 0..32767 with 16 KiB sectors. The linker
  * script keeps code out of them (region NVM). Sectors 0..1 hold the vector table only.
+ * Two sectors are enough for an omp_store of the port's own, but not for omp_meter, whose region
+ * needs at least 7 sectors of >= 1 KiB (register journal and billing log, docs/storage.md), and
+ * the F405's flash is rated for 10k erase cycles only: a meter on this part keeps its NVM in an
+ * external SPI NOR or EEPROM (the self-test uses the RAM NVM with 4 KiB sectors for that).
  *
  * Caveats for a real meter:
  * - While an erase or program runs, every read of the flash stalls the bus, including
