@@ -3,6 +3,7 @@
 #  - host instructions per unit of work, counted by valgrind's callgrind (deterministic);
 #  - the metrology engine per sample pair and per cycle end (by difference), against C1;
 #  - static RAM of the contexts, against C3;
+#  - NVM endurance of the register journal at Imax (years until the most-erased sector wears out);
 #  - with an arm build dir: the Cortex-M4 instruction counts from qemu -icount (target qemu-bench).
 # Usage: bench/run.sh BUILD_DIR [ARM_BUILD_DIR]
 #   BUILD_DIR      a host build with benchmarks, e.g. build/release (optimised numbers)
@@ -54,6 +55,9 @@ BEGIN {
 "$bin" sizes | awk '{
     note = ($2 == "omp_metro)") ? "  (C3: metrology <= 1024 bytes per phase)" : ""
     printf "%-24s %14d  bytes of RAM%s\n", $1 " " $2, $3, note }'
+
+echo
+"$build/bench/bench_endurance" 2
 
 if [ -n "$arm" ]; then
     echo
