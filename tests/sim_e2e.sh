@@ -17,6 +17,13 @@ test "$(wc -c <"$nvm")" -eq 65536
 # the display: one line per screen change, "UTC  [id]  value unit  symbols"
 "$sim" --speed max --duration 60 --start 2026-07-01T17:00:00Z >"$tmp/display.txt"
 
+# registers across a debiting stop (2026-02-01 00:00 local = 2026-01-31T23:00:00Z), then a
+# restart from the same NVM: the stop is neither lost nor taken again
+nvm2=$tmp/billing.nvm
+"$sim" --speed max --duration 7200 --start 2026-01-31T22:00:00Z --json --quiet --nvm "$nvm2" \
+    >"$tmp/bill1.json"
+"$sim" --speed max --duration 1800 --json --quiet --nvm "$nvm2" >"$tmp/bill2.json"
+
 # reproducible: the same arguments give the same JSON
 "$sim" --speed max --duration 900 --start 2026-06-13T17:30:00+02:00 --json --quiet >"$tmp/a.json"
 "$sim" --speed max --duration 900 --start 2026-06-13T17:30:00+02:00 --json --quiet >"$tmp/b.json"
@@ -75,6 +82,24 @@ check(len(lines) >= 6, f"{len(lines)} display lines in 60 s")
 pat = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ  \[[0-9A-Z.:]*\]  \S")
 bad = [l for l in lines if not pat.match(l)]
 check(not bad, f"display line format {bad[:2]}")
+
+b1, b2 = load("bill1.json"), load("bill2.json")
+g1, g2 = b1["registers"], b2["registers"]
+check(g1["billing_count"] == 1 and g1["billing_entries"] == 1, f"one stop at 2026-02-01 ({g1['billing_count']})")
+check(g1["next_stop_utc"] == "2026-02-28T23:00:00Z", f"next stop {g1['next_stop_utc']}")
+check(g2["billing_count"] == 1 and g2["billing_entries"] == 1, "the restart takes no second stop")
+check(abs(sum(g1["a_plus_t_wh"]) - b1["energy"]["a_plus_wh"]) < 1e-5, "tariff registers sum to A+")
+check(g1["peaks"]["p_plus_w"]["value"] > 0 and g1["peaks"]["p_plus_w"]["utc"] > "2026-01-31T23:00:00Z",
+      f"P+max of the new period {g1['peaks']['p_plus_w']}")
+check(g1["acc"]["p_plus_w"] > 0, "the stop accumulated the old period's P+max")
+check(g2["acc"] == g1["acc"], "accumulated maxima survive the restart")
+check(g2["peaks"]["p_plus_w"]["value"] >= g1["peaks"]["p_plus_w"]["value"], "P+max kept")
+for k in ("a_plus_wh", "r_plus_varh", "e_plus_vah"):
+    check(b2["energy"][k] >= b1["energy"][k], f"{k} continues after the restart")
+check(g2["hours"] >= g1["hours"], "hour counter continues")
+n1 = b1["nvm"]
+check(n1["journal_sectors"] == 12 and n1["log_sectors"] == 4, f"NVM layout {n1}")
+check(n1["snapshots"] == 1 and n1["hot_saves"] > 0 and n1["cold_saves"] > 0, "records written")
 
 a = load("a.json")
 check(a["dst_active"] is True and a["local"].endswith("+02:00"), "summer: DST, +02:00")

@@ -272,6 +272,7 @@ static void json_micro(FILE *f, uint64_t micro)
 
 struct sim_report {
     struct omp_meter_snapshot snap;
+    struct omp_meter_nvm_info nvm;
     struct omp_display_frame disp;
     int32_t local_offset_min; /* of snap.local from UTC */
     omp_time_s start_utc;
@@ -284,6 +285,80 @@ struct sim_report {
     uint32_t fs_hz;
     uint64_t clipped;         /* replayed codes clipped to 24 bits */
 };
+
+static void json_time(FILE *f, omp_time_s t)
+{
+    char text[24] = "";
+    if (t == 0 || omp_iso8601_format(t, text, sizeof text) != OMP_OK) {
+        (void)fputs("null", f);
+        return;
+    }
+    json_string(f, text);
+}
+
+static void json_peak(FILE *f, const char *name, const struct omp_regs_peak *p)
+{
+    (void)fprintf(f, "\"%s\":{\"value\":%lu,\"utc\":", name, (unsigned long)p->value);
+    json_time(f, p->utc);
+    (void)fputc('}', f);
+}
+
+/* The registers (tariffs, counters, demand, debiting) and how the NVM is used. */
+static void print_registers(FILE *f, const struct omp_meter_snapshot *s,
+                            const struct omp_meter_nvm_info *n)
+{
+    (void)fprintf(f, ",\"registers\":{\"tariff\":%u,\"a_plus_t_wh\":[", (unsigned)s->tariff);
+    for (unsigned k = 0; k < OMP_CONFIG_TARIFFS; k++) {
+        (void)fputs(k > 0u ? "," : "", f);
+        json_micro(f, s->registers.a_plus_t[k]);
+    }
+    (void)fputs("],\"r_plus_t_varh\":[", f);
+    for (unsigned k = 0; k < OMP_CONFIG_TARIFFS; k++) {
+        (void)fputs(k > 0u ? "," : "", f);
+        json_micro(f, s->registers.r_plus_t[k]);
+    }
+    (void)fprintf(f, "],\"hours\":%lu,\"billing_count\":%lu,\"billing_entries\":%lu,"
+                  "\"threshold_count\":%lu,\"pulse_input\":%llu.%03llu,\"next_stop_utc\":",
+                  (unsigned long)s->hours_with_supply, (unsigned long)s->billing_count,
+                  (unsigned long)s->billing_entries, (unsigned long)s->threshold_count,
+                  (unsigned long long)(s->pulse_milli / 1000u),
+                  (unsigned long long)(s->pulse_milli % 1000u));
+    json_time(f, s->next_stop_utc);
+    (void)fputs(",\"peaks\":{", f);
+    json_peak(f, "p_plus_w", &s->peaks.p_plus);
+    (void)fputc(',', f);
+    json_peak(f, "p_plus_t1_w", &s->peaks.p_plus_t[0]);
+    (void)fputc(',', f);
+    json_peak(f, "p_plus_t2_w", &s->peaks.p_plus_t[1]);
+    (void)fputc(',', f);
+    json_peak(f, "q_plus_var", &s->peaks.q_plus);
+    (void)fputc(',', f);
+    json_peak(f, "s_plus_va", &s->peaks.s_plus);
+    (void)fputc(',', f);
+    json_peak(f, "s_minus_va", &s->peaks.s_minus);
+    (void)fprintf(f, "},\"acc\":{\"p_plus_w\":%llu,\"p_plus_t1_w\":%llu,\"p_plus_t2_w\":%llu,"
+                  "\"q_plus_var\":%llu}",
+                  (unsigned long long)s->acc.p_plus, (unsigned long long)s->acc.p_plus_t[0],
+                  (unsigned long long)s->acc.p_plus_t[1], (unsigned long long)s->acc.q_plus);
+    if (s->have_period) {
+        (void)fprintf(f, ",\"last_period\":{\"end_utc\":");
+        json_time(f, s->last_period.end_utc);
+        (void)fprintf(f, ",\"p_plus_w\":%lu,\"s_plus_va\":%lu,\"tariff\":%u,\"flags\":%u}",
+                      (unsigned long)s->last_period.p_plus_w,
+                      (unsigned long)s->last_period.s_plus_va, (unsigned)s->last_period.tariff,
+                      (unsigned)s->last_period.flags);
+    }
+    (void)fprintf(f, "},\"nvm\":{\"journal_sectors\":%lu,\"log_sectors\":%lu,"
+                  "\"billing_capacity\":%lu,\"hot_min_interval_s\":%lu,\"loss_bound_wh\":%lu.%03lu,"
+                  "\"hot_saves\":%llu,\"cold_saves\":%llu,\"snapshots\":%llu,"
+                  "\"journal_erases\":%llu,\"max_sector_erases\":%lu}",
+                  (unsigned long)n->journal_sectors, (unsigned long)n->log_sectors,
+                  (unsigned long)n->billing_capacity, (unsigned long)n->hot_min_interval_s,
+                  (unsigned long)(n->loss_bound_mwh / 1000u), (unsigned long)(n->loss_bound_mwh % 1000u),
+                  (unsigned long long)n->hot_saves, (unsigned long long)n->cold_saves,
+                  (unsigned long long)n->snapshots, (unsigned long long)n->store.erases,
+                  (unsigned long)n->store.max_sector_erases);
+}
 
 static void print_json(FILE *f, const struct sim_report *r)
 {
@@ -361,6 +436,7 @@ static void print_json(FILE *f, const struct sim_report *r)
     (void)fprintf(f, ",\"quadrant\":%u,\"cycles\":%lu}", (unsigned)r->snap.quadrant,
                   (unsigned long)r->snap.cycles);
 
+    print_registers(f, &r->snap, &r->nvm);
     (void)fputs(",\"display\":{\"id\":", f);
     json_string(f, r->disp.id);
     (void)fputs(",\"value\":", f);
@@ -641,6 +717,7 @@ static int run(struct sim *s)
         struct sim_report r;
         memset(&r, 0, sizeof r);
         if (omp_meter_snapshot(s->meter, &r.snap) != OMP_OK ||
+            omp_meter_nvm_info(s->meter, &r.nvm) != OMP_OK ||
             omp_meter_display(s->meter, &r.disp) != OMP_OK) {
             (void)fprintf(stderr, PROG ": cannot read the meter state\n");
             return 1;
