@@ -191,6 +191,10 @@ int main(int argc, char **argv)
     if (argc == 2 && strcmp(argv[1], "sizes") == 0) {
         printf("sizeof(struct omp_metro) %zu\n", sizeof(struct omp_metro));
         printf("sizeof(struct omp_meter) %zu\n", sizeof(struct omp_meter));
+        printf("sizeof(struct omp_registers) %zu\n", sizeof(struct omp_registers));
+        printf("sizeof(struct omp_tariff) %zu\n", sizeof(struct omp_tariff));
+        printf("sizeof(struct omp_store) %zu\n", sizeof(struct omp_store));
+        printf("sizeof(struct omp_nvm_log) %zu\n", sizeof(struct omp_nvm_log));
         printf("sizeof(struct omp_cycle) %zu\n", sizeof(struct omp_cycle));
         printf("sizeof(struct omp_rd) %zu\n", sizeof(struct omp_rd));
         printf("sizeof(struct omp_wr) %zu\n", sizeof(struct omp_wr));
