@@ -3,7 +3,7 @@
 #   omp_need_packages PKG...   installs what is missing when run as root (apt-get), otherwise prints
 #                              the apt-get command to run and exits 1.
 # Package sets used by the scripts:
-OMP_PKGS_BUILD=(cmake ninja-build gcc libc6-dev pkg-config python3)
+OMP_PKGS_BUILD=(cmake ninja-build gcc libc6-dev pkg-config python3 libmbedtls-dev)
 OMP_PKGS_TEST=(libcmocka-dev)
 OMP_PKGS_CI=(clang libclang-rt-14-dev gcovr gcc-arm-none-eabi libnewlib-arm-none-eabi
              binutils-arm-none-eabi qemu-system-arm valgrind)

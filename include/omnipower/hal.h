@@ -167,7 +167,7 @@ enum omp_key_slot {
     OMP_KEY_SLOT_COUNT
 };
 
-/** Sentinel for omp_gcm_op.aad_key_slot: no key bytes prefixed to the AAD. */
+/** Sentinel for omp_gcm_op.aad_key_slot: no key bytes in the AAD. */
 #define OMP_KEY_NONE 0xFFu
 
 /**
@@ -179,8 +179,9 @@ enum omp_key_slot {
 struct omp_gcm_op {
     bool encrypt;          /**< true: encrypt and produce tag; false: verify tag and decrypt */
     uint8_t key_slot;      /**< enum omp_key_slot holding the AES key */
-    uint8_t aad_key_slot;  /**< enum omp_key_slot whose bytes the port puts before aad (DLMS
-                                suite 0: SC || AK || ...), or OMP_KEY_NONE */
+    uint8_t aad_key_slot;  /**< enum omp_key_slot whose key the port inserts into the AAD after
+                                its first byte: AAD = aad[0] || key || aad[1..] (DLMS suite 0:
+                                SC || AK || ...; aad_len >= 1), or OMP_KEY_NONE: AAD = aad */
     const uint8_t *iv;     /**< IV (DLMS: system title || invocation counter) */
     size_t iv_len;         /**< 12 for DLMS */
     const uint8_t *aad;    /**< additional authenticated data after the key prefix; may be NULL */

@@ -237,12 +237,12 @@ static const struct omp_hal_ops k_posix_ops = {
     .display_show = port_display_show,
     .tamper_read = port_tamper_read,
     .entropy = port_entropy,
-    .aead_gcm = NULL,      /* mbed TLS arrives with the DLMS security issue */
-    .sha256_start = NULL,
-    .sha256_update = NULL,
-    .sha256_finish = NULL,
-    .sig_verify = NULL,
-    .key_store = NULL,
+    .aead_gcm = omp_posix_aead_gcm, /* posix_crypto.c, mbed TLS */
+    .sha256_start = omp_posix_sha256_start,
+    .sha256_update = omp_posix_sha256_update,
+    .sha256_finish = omp_posix_sha256_finish,
+    .sig_verify = omp_posix_sig_verify,
+    .key_store = omp_posix_key_store,
     .crit_enter = port_crit_enter,
     .crit_exit = port_crit_exit,
 };
@@ -335,6 +335,7 @@ void omp_posix_port_close(struct omp_posix_port *p)
         omp_posix_byteport_close(&p->ports[i]);
     }
     release_nvm(p);
+    omp_posix_crypto_wipe(p);
 }
 
 struct omp_hal omp_posix_port_hal(struct omp_posix_port *p)

@@ -12,7 +12,8 @@
  *   with omp_posix_port_pump() moving received bytes into the meter.
  * - crit_enter/crit_exit (a depth counter: the simulator delivers samples on the main thread),
  *   entropy from getrandom() or /dev/urandom, pulse/output/relay state kept for inspection.
- *   Crypto ops are NULL for now.
+ * - Crypto with mbed TLS (posix_crypto.c): a RAM key store, AES-128-GCM (DLMS security suite 0),
+ *   SHA-256 and ECDSA P-256 verification.
  *
  * Unlike lib/, this port uses the heap and the OS. Not thread-safe: one thread drives a port.
  * Functions that fail on an OS call return OMP_ERR_HAL_IO and leave errno as the call set it.
@@ -135,6 +136,54 @@ struct omp_posix_byteport {
 /** Called by omp_posix_port_pump() with bytes received on @p port. */
 typedef void (*omp_posix_rx_fn)(void *user, enum omp_port port, const uint8_t *data, size_t len);
 
+/* ---- crypto (posix_crypto.c, mbed TLS) ----------------------------------------------------- */
+
+/** Largest key a slot holds: the 65-byte SEC1 uncompressed P-256 public key. */
+#define OMP_POSIX_KEY_MAX 65u
+/** Room for an mbedtls_sha256_context (checked with a static assertion in posix_crypto.c). */
+#define OMP_POSIX_SHA256_CTX_SIZE 256u
+
+/** Opaque, aligned storage of the port's one SHA-256 context. */
+union omp_posix_sha256_storage {
+    unsigned char bytes[OMP_POSIX_SHA256_CTX_SIZE];
+    uint64_t align_u64;
+    void *align_ptr;
+};
+
+/**
+ * Key store and hash engine of the port. Keys live in RAM only (not persisted: provision them at
+ * start-up with key_store or omp_posix_crypto_load_keys_hex()); nothing reads them back through
+ * the HAL. Slot lengths: GUEK, GBEK, GAK, DEDICATED 16 bytes (AES-128); HLS 1..32 bytes (used as an
+ * AES key only if 16); FW_PUBLIC 65 bytes, SEC1 uncompressed P-256 point on the curve.
+ */
+struct omp_posix_crypto {
+    uint8_t key[OMP_KEY_SLOT_COUNT][OMP_POSIX_KEY_MAX];
+    uint8_t key_len[OMP_KEY_SLOT_COUNT]; /**< 0: slot empty */
+    bool sha256_active;                  /**< between sha256_start and sha256_finish */
+    union omp_posix_sha256_storage sha256;
+    uint64_t key_stores, gcm_calls, auth_failures; /**< counters for inspection */
+};
+
+/* The crypto ops, usable on their own (user = struct omp_posix_port *); see hal.h for each.
+ * key_store: OMP_ERR_ARG for a slot >= OMP_KEY_SLOT_COUNT, a NULL key, a wrong length or a
+ *   FW_PUBLIC key that is not a P-256 point. A stored key replaces the slot's old one.
+ * aead_gcm: iv_len 12, tag_len 12 or 16, in == out or no overlap, else OMP_ERR_ARG. key_slot and
+ *   aad_key_slot (unless OMP_KEY_NONE) must not be FW_PUBLIC (OMP_ERR_ARG); an EMPTY slot gives
+ *   OMP_ERR_UNSUPPORTED (no key provisioned); a key_slot whose key is not 16 bytes OMP_ERR_ARG.
+ *   With aad_key_slot set, aad must start with the security control byte (aad_len >= 1, else
+ *   OMP_ERR_ARG) and the GCM AAD is aad[0] || key || aad[1..]: SC || AK || ... as DLMS suite 0
+ *   wants; without it the AAD is aad. Decrypt: bad tag -> OMP_ERR_AUTH, out zeroed.
+ * sha256_*: update/finish without start -> OMP_ERR_STATE; start restarts a running hash.
+ * sig_verify: key_slot must be OMP_KEY_FW_PUBLIC and sig_len 64 (else OMP_ERR_ARG), empty slot
+ *   OMP_ERR_UNSUPPORTED; OMP_OK or OMP_ERR_AUTH. */
+omp_err omp_posix_key_store(void *user, uint8_t key_slot, const uint8_t *key, size_t len);
+omp_err omp_posix_aead_gcm(void *user, const struct omp_gcm_op *op);
+omp_err omp_posix_sha256_start(void *user);
+omp_err omp_posix_sha256_update(void *user, const uint8_t *data, size_t len);
+omp_err omp_posix_sha256_finish(void *user, uint8_t digest[32]);
+omp_err omp_posix_sig_verify(void *user, uint8_t key_slot, const uint8_t digest[32],
+                             const uint8_t *sig, size_t sig_len);
+
 /* ---- the port ----------------------------------------------------------------------------- */
 
 struct omp_posix_port {
@@ -153,6 +202,7 @@ struct omp_posix_port {
     bool relay_closed;
     uint64_t rtc_set_calls;
     struct omp_posix_byteport ports[OMP_PORT_COUNT];
+    struct omp_posix_crypto crypto;    /**< key store and SHA-256 engine (posix_crypto.c) */
 };
 
 /**
@@ -173,6 +223,28 @@ OMP_MUST_CHECK omp_err omp_posix_port_flush(struct omp_posix_port *p);
 void omp_posix_port_close(struct omp_posix_port *p);
 /** @brief The port as a struct omp_hal (its ops table is static const). */
 struct omp_hal omp_posix_port_hal(struct omp_posix_port *p);
+
+/**
+ * @brief Store one key given as hex (either case, no separators), e.g. for a tool.
+ * @return OMP_OK, OMP_ERR_ARG (NULL, odd length, non-hex digit, or what key_store rejects).
+ */
+OMP_MUST_CHECK omp_err omp_posix_crypto_load_key_hex(struct omp_posix_port *p,
+                                                     enum omp_key_slot slot, const char *hex);
+/**
+ * @brief Provision keys from text, e.g. the simulator's command line:
+ * `"guek=5AD84121D9D20B364B7A11F3C1B5827F,gak=AFB3F93E3E7204EDB3C27F96DBD51AE0"`.
+ *
+ * @p spec is `NAME=HEX` items separated by ',' (no spaces); NAME is guek, gbek, gak, dedicated,
+ * hls or fw_public (any case); HEX as for omp_posix_crypto_load_key_hex(). All or nothing: every
+ * item is checked before any key is stored. "" stores nothing and succeeds.
+ * @param[out] errbuf  On failure, a one-line message naming the item and slot (never key digits).
+ *                     May be NULL.
+ * @return OMP_OK, OMP_ERR_ARG.
+ */
+OMP_MUST_CHECK omp_err omp_posix_crypto_load_keys_hex(struct omp_posix_port *p, const char *spec,
+                                                      char *errbuf, size_t errcap);
+/** @brief Zeroise every key and the hash state (omp_posix_port_close() calls it). */
+void omp_posix_crypto_wipe(struct omp_posix_port *p);
 
 /**
  * @brief Listen on 127.0.0.1:@p tcp_port (0: an ephemeral port) for @p port; the first client
