@@ -90,6 +90,11 @@
 #define OMP_CONFIG_NVM_LIFE_YEARS 20
 #endif
 
+/** Most A-XDR containers (array/structure) the axdr walker keeps open at once (RAM: 2 words each). */
+#ifndef OMP_CONFIG_AXDR_DEPTH
+#define OMP_CONFIG_AXDR_DEPTH 16
+#endif
+
 #include "omnipower/config_check.h"
 
 #endif /* OMNIPOWER_CONFIG_H */

@@ -57,4 +57,8 @@
 #error "OMP_CONFIG_NVM_LIFE_YEARS must be 1..50"
 #endif
 
+#if (OMP_CONFIG_AXDR_DEPTH < 1) || (OMP_CONFIG_AXDR_DEPTH > 255)
+#error "OMP_CONFIG_AXDR_DEPTH must be 1..255"
+#endif
+
 #endif /* OMNIPOWER_CONFIG_CHECK_H */

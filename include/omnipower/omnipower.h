@@ -11,6 +11,7 @@
 #include "omnipower/meter.h"
 #include "omnipower/metrology.h"
 #include "omnipower/tariff.h"
+#include "omnipower/axdr.h"
 #include "omnipower/storage.h"
 #include "omnipower/registers.h"
 #include "omnipower/version.h"
