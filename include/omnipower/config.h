@@ -95,6 +95,12 @@
 #define OMP_CONFIG_AXDR_DEPTH 16
 #endif
 
+/** Largest HDLC frame length field (format..FCS, flags excluded) the stream decoder accepts:
+ * 2048 takes every type-3 frame (11-bit length); the stream struct holds this many bytes + 2. */
+#ifndef OMP_CONFIG_HDLC_MAX_FRAME
+#define OMP_CONFIG_HDLC_MAX_FRAME 2048
+#endif
+
 #include "omnipower/config_check.h"
 
 #endif /* OMNIPOWER_CONFIG_H */

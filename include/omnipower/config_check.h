@@ -61,4 +61,8 @@
 #error "OMP_CONFIG_AXDR_DEPTH must be 1..255"
 #endif
 
+#if (OMP_CONFIG_HDLC_MAX_FRAME < 7) || (OMP_CONFIG_HDLC_MAX_FRAME > 2048)
+#error "OMP_CONFIG_HDLC_MAX_FRAME must be 7..2048"
+#endif
+
 #endif /* OMNIPOWER_CONFIG_CHECK_H */

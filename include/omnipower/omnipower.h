@@ -12,6 +12,7 @@
 #include "omnipower/metrology.h"
 #include "omnipower/tariff.h"
 #include "omnipower/axdr.h"
+#include "omnipower/hdlc.h"
 #include "omnipower/storage.h"
 #include "omnipower/registers.h"
 #include "omnipower/version.h"
