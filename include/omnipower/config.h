@@ -101,6 +101,11 @@
 #define OMP_CONFIG_HDLC_MAX_FRAME 2048
 #endif
 
+/** Largest APDU (TCP wrapper length field) the wrapper stream splitter accepts, in bytes. */
+#ifndef OMP_CONFIG_WRAPPER_MAX
+#define OMP_CONFIG_WRAPPER_MAX 2048
+#endif
+
 #include "omnipower/config_check.h"
 
 #endif /* OMNIPOWER_CONFIG_H */

@@ -65,4 +65,8 @@
 #error "OMP_CONFIG_HDLC_MAX_FRAME must be 7..2048"
 #endif
 
+#if (OMP_CONFIG_WRAPPER_MAX < 1) || (OMP_CONFIG_WRAPPER_MAX > 65535)
+#error "OMP_CONFIG_WRAPPER_MAX must be 1..65535 (the wrapper length field is 16 bits)"
+#endif
+
 #endif /* OMNIPOWER_CONFIG_CHECK_H */

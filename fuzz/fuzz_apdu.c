@@ -1,0 +1,110 @@
+/*
+ * xDLMS / ACSE APDU decoder (bytes from the network: untrusted). Checks:
+ * - a rejected input fails only with TRUNCATED/MALFORMED/UNSUPPORTED/DEPTH and leaves the output
+ *   and the reader untouched;
+ * - an accepted one re-encodes (canonical form) into a buffer of exactly the bytes consumed or
+ *   fewer; if the decoder did not flag the input noncanonical, the re-encoding is byte-identical to
+ *   the input (the documented exceptions - non-minimal lengths, non-0/1 booleans, explicit
+ *   response-allowed TRUE, ACSE components out of order or unused - set noncanonical);
+ * - the re-encoding decodes again, canonically, to an APDU that encodes to the same bytes;
+ * - one byte less of room gives OMP_ERR_NOSPACE and leaves the buffer untouched;
+ * - the lists of the with-list services walk with omp_apdu_list_next_* to exactly their end.
+ */
+#include <string.h>
+
+#include "fuzz.h"
+#include "omnipower/apdu.h"
+
+static void walk(const struct omp_apdu_list *l, int kind)
+{
+    struct omp_rd it = omp_rd_init(l->items.ptr, l->items.len);
+    for (size_t i = 0; i < l->count; i++) {
+        struct omp_apdu_desc d;
+        struct omp_apdu_access a;
+        struct omp_apdu_result r;
+        struct omp_apdu_span s;
+        uint8_t dar = 0;
+        omp_err err = OMP_OK;
+        switch (kind) {
+        case 0:
+            err = omp_apdu_list_next_desc(&it, &d, &a);
+            break;
+        case 1:
+            err = omp_apdu_list_next_result(&it, &r);
+            break;
+        case 2:
+            err = omp_apdu_list_next_data(&it, &s);
+            break;
+        default:
+            err = omp_apdu_list_next_dar(&it, &dar);
+            break;
+        }
+        OMP_FUZZ_CHECK(err == OMP_OK);
+    }
+    OMP_FUZZ_CHECK(omp_rd_remaining(&it) == 0u);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static struct omp_apdu a, sentinel, b;
+    memset(&sentinel, 0x5A, sizeof sentinel);
+    memcpy(&a, &sentinel, sizeof a);
+    struct omp_rd rd = omp_rd_init(data, size);
+    omp_err err = omp_apdu_decode(&rd, &a);
+    if (err != OMP_OK) {
+        OMP_FUZZ_CHECK(err == OMP_ERR_TRUNCATED || err == OMP_ERR_MALFORMED ||
+                       err == OMP_ERR_UNSUPPORTED || err == OMP_ERR_DEPTH);
+        OMP_FUZZ_CHECK(memcmp(&a, &sentinel, sizeof a) == 0);
+        OMP_FUZZ_CHECK(omp_rd_pos(&rd) == 0u);
+        return 0;
+    }
+    const size_t used = omp_rd_pos(&rd);
+    OMP_FUZZ_CHECK(used >= 1u && used <= size);
+
+    switch (a.kind) {
+    case OMP_APDU_GET_REQ_LIST:
+        walk(&a.u.get_req.list, 0);
+        break;
+    case OMP_APDU_GET_RSP_LIST:
+        walk(&a.u.get_rsp.list, 1);
+        break;
+    case OMP_APDU_SET_REQ_LIST:
+        walk(&a.u.set_req.list, 0);
+        walk(&a.u.set_req.values, 2);
+        break;
+    case OMP_APDU_SET_RSP_LIST:
+        walk(&a.u.set_rsp.list, 3);
+        break;
+    default:
+        break;
+    }
+
+    static uint8_t out[1u << 16], out2[1u << 16];
+    if (used > sizeof out) {
+        return 0;
+    }
+    struct omp_wr w = omp_wr_init(out, used);
+    OMP_FUZZ_CHECK(omp_apdu_encode(&a, &w) == OMP_OK);
+    const size_t n = omp_wr_len(&w);
+    OMP_FUZZ_CHECK(n >= 1u && n <= used);
+    if (!a.noncanonical) {
+        OMP_FUZZ_CHECK(n == used && memcmp(out, data, used) == 0);
+    }
+
+    struct omp_rd rd2 = omp_rd_init(out, n);
+    OMP_FUZZ_CHECK(omp_apdu_decode(&rd2, &b) == OMP_OK);
+    OMP_FUZZ_CHECK(omp_rd_pos(&rd2) == n && !b.noncanonical && b.kind == a.kind);
+    OMP_FUZZ_CHECK(b.invoke == a.invoke);
+    struct omp_wr w2 = omp_wr_init(out2, n);
+    OMP_FUZZ_CHECK(omp_apdu_encode(&b, &w2) == OMP_OK);
+    OMP_FUZZ_CHECK(omp_wr_len(&w2) == n && memcmp(out2, out, n) == 0);
+
+    /* one byte short: NOSPACE, nothing written */
+    memset(out2, 0xA5, n);
+    w2 = omp_wr_init(out2, n - 1u);
+    OMP_FUZZ_CHECK(omp_apdu_encode(&a, &w2) == OMP_ERR_NOSPACE && omp_wr_len(&w2) == 0u);
+    for (size_t i = 0; i < n; i++) {
+        OMP_FUZZ_CHECK(out2[i] == 0xA5u);
+    }
+    return 0;
+}

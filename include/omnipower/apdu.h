@@ -1,0 +1,542 @@
+/**
+ * @file apdu.h
+ * @brief xDLMS APDUs with logical-name referencing (DLMS UA Green Book, IEC 62056-5-3), and the
+ * ACSE APDUs AARQ/AARE/RLRQ/RLRE (ISO/IEC 8650, BER) that carry the xDLMS InitiateRequest/Response.
+ *
+ * Decoding is bounded, zero-copy and allocation-free: COSEM Data values (A-XDR) are not decoded
+ * here but returned as spans (`struct omp_apdu_span`) that point into the caller's buffer, each
+ * holding exactly one complete A-XDR Data value. Lists (…-with-list services) are returned as a
+ * count plus a span of the encoded items; walk them with the omp_apdu_list_* functions.
+ *
+ * No ciphering yet: ciphered APDUs (glo-/ded-/general-ciphering) are rejected with
+ * OMP_ERR_UNSUPPORTED; a ciphered xDLMS InitiateRequest inside an AARQ is kept as an opaque span.
+ *
+ * Canonical form: the encoder writes minimal A-XDR/BER lengths, fields in the standard's order,
+ * booleans as 0x00/0x01, and omits DEFAULT values. The decoder also accepts non-minimal lengths,
+ * other non-zero booleans, an explicit response-allowed TRUE, ACSE fields out of order and ACSE
+ * fields it does not use (skipped); it then sets omp_apdu::noncanonical, and re-encoding gives the
+ * canonical bytes instead of the input bytes. Otherwise decode -> encode reproduces the input.
+ *
+ * Configuration (local defaults, as config.h does not carry them yet; set in OMP_CONFIG_FILE or
+ * -D):
+ * - OMP_CONFIG_AXDR_DEPTH: deepest nesting of arrays/structures (and compact-array type
+ *   descriptions) accepted inside one Data value, default 16, 1..255.
+ */
+#ifndef OMNIPOWER_APDU_H
+#define OMNIPOWER_APDU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "omnipower/config.h"
+#include "omnipower/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+
+/* ------------------------------------------------------------------------------------------ */
+/* Tags, kinds                                                                                 */
+/* ------------------------------------------------------------------------------------------ */
+
+/** APDU tags (first byte), Green Book xDLMS APDU ASN.1 and ISO/IEC 8650 ACSE. */
+enum omp_apdu_tag {
+    OMP_APDU_TAG_AARQ = 0x60,
+    OMP_APDU_TAG_AARE = 0x61,
+    OMP_APDU_TAG_RLRQ = 0x62,
+    OMP_APDU_TAG_RLRE = 0x63,
+    OMP_APDU_TAG_INITIATE_REQUEST = 0x01,  /**< inside AARQ user-information */
+    OMP_APDU_TAG_INITIATE_RESPONSE = 0x08, /**< inside AARE user-information */
+    OMP_APDU_TAG_CONFIRMED_SERVICE_ERROR = 0x0E,
+    OMP_APDU_TAG_DATA_NOTIFICATION = 0x0F,
+    OMP_APDU_TAG_GET_REQUEST = 0xC0,
+    OMP_APDU_TAG_SET_REQUEST = 0xC1,
+    OMP_APDU_TAG_ACTION_REQUEST = 0xC3,
+    OMP_APDU_TAG_GET_RESPONSE = 0xC4,
+    OMP_APDU_TAG_SET_RESPONSE = 0xC5,
+    OMP_APDU_TAG_ACTION_RESPONSE = 0xC7,
+    OMP_APDU_TAG_EXCEPTION_RESPONSE = 0xD8,
+};
+
+/** What a decoded APDU is: (tag << 8) | CHOICE index of the service (0 if it has none). */
+enum omp_apdu_kind {
+    OMP_APDU_NONE = 0,
+    OMP_APDU_GET_REQ_NORMAL = 0xC001,
+    OMP_APDU_GET_REQ_NEXT = 0xC002,
+    OMP_APDU_GET_REQ_LIST = 0xC003,
+    OMP_APDU_SET_REQ_NORMAL = 0xC101,
+    OMP_APDU_SET_REQ_FIRST_BLOCK = 0xC102,
+    OMP_APDU_SET_REQ_BLOCK = 0xC103,
+    OMP_APDU_SET_REQ_LIST = 0xC104,
+    OMP_APDU_ACTION_REQ_NORMAL = 0xC301,
+    OMP_APDU_ACTION_REQ_NEXT = 0xC302, /**< next-pblock */
+    OMP_APDU_GET_RSP_NORMAL = 0xC401,
+    OMP_APDU_GET_RSP_BLOCK = 0xC402,
+    OMP_APDU_GET_RSP_LIST = 0xC403,
+    OMP_APDU_SET_RSP_NORMAL = 0xC501,
+    OMP_APDU_SET_RSP_BLOCK = 0xC502,
+    OMP_APDU_SET_RSP_LAST_BLOCK = 0xC503,
+    OMP_APDU_SET_RSP_LIST = 0xC505,
+    OMP_APDU_ACTION_RSP_NORMAL = 0xC701,
+    OMP_APDU_EXCEPTION = 0xD800,
+    OMP_APDU_CONFIRMED_SERVICE_ERROR = 0x0E00,
+    OMP_APDU_DATA_NOTIFICATION = 0x0F00,
+    OMP_APDU_AARQ = 0x6000,
+    OMP_APDU_AARE = 0x6100,
+    OMP_APDU_RLRQ = 0x6200,
+    OMP_APDU_RLRE = 0x6300,
+};
+
+/* ------------------------------------------------------------------------------------------ */
+/* Protocol result codes (their own enums, Green Book)                                         */
+/* ------------------------------------------------------------------------------------------ */
+
+/** Data-Access-Result. */
+enum omp_dlms_dar {
+    OMP_DAR_SUCCESS = 0,
+    OMP_DAR_HARDWARE_FAULT = 1,
+    OMP_DAR_TEMPORARY_FAILURE = 2,
+    OMP_DAR_READ_WRITE_DENIED = 3,
+    OMP_DAR_OBJECT_UNDEFINED = 4,
+    OMP_DAR_OBJECT_CLASS_INCONSISTENT = 9,
+    OMP_DAR_OBJECT_UNAVAILABLE = 11,
+    OMP_DAR_TYPE_UNMATCHED = 12,
+    OMP_DAR_SCOPE_OF_ACCESS_VIOLATED = 13,
+    OMP_DAR_DATA_BLOCK_UNAVAILABLE = 14,
+    OMP_DAR_LONG_GET_ABORTED = 15,
+    OMP_DAR_NO_LONG_GET_IN_PROGRESS = 16,
+    OMP_DAR_LONG_SET_ABORTED = 17,
+    OMP_DAR_NO_LONG_SET_IN_PROGRESS = 18,
+    OMP_DAR_DATA_BLOCK_NUMBER_INVALID = 19,
+    OMP_DAR_OTHER_REASON = 250,
+};
+
+/** Action-Result. */
+enum omp_dlms_action_result {
+    OMP_ACTION_SUCCESS = 0,
+    OMP_ACTION_HARDWARE_FAULT = 1,
+    OMP_ACTION_TEMPORARY_FAILURE = 2,
+    OMP_ACTION_READ_WRITE_DENIED = 3,
+    OMP_ACTION_OBJECT_UNDEFINED = 4,
+    OMP_ACTION_OBJECT_CLASS_INCONSISTENT = 9,
+    OMP_ACTION_OBJECT_UNAVAILABLE = 11,
+    OMP_ACTION_TYPE_UNMATCHED = 12,
+    OMP_ACTION_SCOPE_OF_ACCESS_VIOLATED = 13,
+    OMP_ACTION_DATA_BLOCK_UNAVAILABLE = 14,
+    OMP_ACTION_LONG_ACTION_ABORTED = 15,
+    OMP_ACTION_NO_LONG_ACTION_IN_PROGRESS = 16,
+    OMP_ACTION_OTHER_REASON = 250,
+};
+
+/** EXCEPTION-Response state-error. */
+enum omp_dlms_state_error {
+    OMP_STATE_ERROR_SERVICE_NOT_ALLOWED = 1,
+    OMP_STATE_ERROR_SERVICE_UNKNOWN = 2,
+};
+
+/** EXCEPTION-Response service-error (CHOICE index; 6 carries an invocation counter). */
+enum omp_dlms_service_error {
+    OMP_SERVICE_ERROR_OPERATION_NOT_POSSIBLE = 1,
+    OMP_SERVICE_ERROR_SERVICE_NOT_SUPPORTED = 2,
+    OMP_SERVICE_ERROR_OTHER_REASON = 3,
+    OMP_SERVICE_ERROR_PDU_TOO_LONG = 4,
+    OMP_SERVICE_ERROR_DECIPHERING_ERROR = 5,
+    OMP_SERVICE_ERROR_INVOCATION_COUNTER_ERROR = 6,
+};
+
+/** ConfirmedServiceError: which service failed (CHOICE index; the ones LN servers use). */
+enum omp_dlms_cse_service {
+    OMP_CSE_INITIATE_ERROR = 1,
+    OMP_CSE_GET_STATUS = 2,
+    OMP_CSE_GET_NAME_LIST = 3,
+    OMP_CSE_GET_VARIABLE_ATTRIBUTE = 4,
+    OMP_CSE_READ = 5,
+    OMP_CSE_WRITE = 6,
+};
+
+/** ServiceError CHOICE index (kind of error) of a ConfirmedServiceError. */
+enum omp_dlms_cse_error {
+    OMP_CSE_ERR_APPLICATION_REFERENCE = 0,
+    OMP_CSE_ERR_HARDWARE_RESOURCE = 1,
+    OMP_CSE_ERR_VDE_STATE_ERROR = 2,
+    OMP_CSE_ERR_SERVICE = 3,
+    OMP_CSE_ERR_DEFINITION = 4,
+    OMP_CSE_ERR_ACCESS = 5,
+    OMP_CSE_ERR_INITIATE = 6,
+    OMP_CSE_ERR_LOAD_DATA_SET = 7,
+    OMP_CSE_ERR_CHANGE_SCOPE = 8,
+    OMP_CSE_ERR_TASK = 9,
+    OMP_CSE_ERR_OTHER = 10,
+};
+
+/** ServiceError initiate values (OMP_CSE_ERR_INITIATE). */
+enum omp_dlms_initiate_error {
+    OMP_INITIATE_ERR_OTHER = 0,
+    OMP_INITIATE_ERR_DLMS_VERSION_TOO_LOW = 1,
+    OMP_INITIATE_ERR_INCOMPATIBLE_CONFORMANCE = 2,
+    OMP_INITIATE_ERR_PDU_SIZE_TOO_SHORT = 3,
+    OMP_INITIATE_ERR_REFUSED_BY_VDE_HANDLER = 4,
+};
+
+/** AARE result (Association-result). */
+enum omp_assoc_result {
+    OMP_ASSOC_ACCEPTED = 0,
+    OMP_ASSOC_REJECTED_PERMANENT = 1,
+    OMP_ASSOC_REJECTED_TRANSIENT = 2,
+};
+
+/** Which ACSE entity gave the result-source-diagnostic (its CHOICE tag). */
+enum omp_assoc_diag_source {
+    OMP_ASSOC_DIAG_SERVICE_USER = 1,     /**< acse-service-user [1] */
+    OMP_ASSOC_DIAG_SERVICE_PROVIDER = 2, /**< acse-service-provider [2] */
+};
+
+/** acse-service-user diagnostic values. */
+enum omp_assoc_user_diag {
+    OMP_ASSOC_DIAG_NULL = 0,
+    OMP_ASSOC_DIAG_NO_REASON_GIVEN = 1,
+    OMP_ASSOC_DIAG_APP_CONTEXT_NOT_SUPPORTED = 2,
+    OMP_ASSOC_DIAG_CALLING_AP_TITLE_NOT_RECOGNIZED = 3,
+    OMP_ASSOC_DIAG_CALLING_AP_INVOCATION_ID_NOT_RECOGNIZED = 4,
+    OMP_ASSOC_DIAG_CALLING_AE_QUALIFIER_NOT_RECOGNIZED = 5,
+    OMP_ASSOC_DIAG_CALLING_AE_INVOCATION_ID_NOT_RECOGNIZED = 6,
+    OMP_ASSOC_DIAG_CALLED_AP_TITLE_NOT_RECOGNIZED = 7,
+    OMP_ASSOC_DIAG_CALLED_AP_INVOCATION_ID_NOT_RECOGNIZED = 8,
+    OMP_ASSOC_DIAG_CALLED_AE_QUALIFIER_NOT_RECOGNIZED = 9,
+    OMP_ASSOC_DIAG_CALLED_AE_INVOCATION_ID_NOT_RECOGNIZED = 10,
+    OMP_ASSOC_DIAG_MECHANISM_NAME_NOT_RECOGNISED = 11,
+    OMP_ASSOC_DIAG_MECHANISM_NAME_REQUIRED = 12,
+    OMP_ASSOC_DIAG_AUTHENTICATION_FAILURE = 13,
+    OMP_ASSOC_DIAG_AUTHENTICATION_REQUIRED = 14,
+};
+
+/** acse-service-provider diagnostic values. */
+enum omp_assoc_provider_diag {
+    OMP_ASSOC_PDIAG_NULL = 0,
+    OMP_ASSOC_PDIAG_NO_REASON_GIVEN = 1,
+    OMP_ASSOC_PDIAG_NO_COMMON_ACSE_VERSION = 2,
+};
+
+/** Application context names: last arc of 2.16.756.5.8.1.x (DLMS UA). */
+enum omp_app_context {
+    OMP_APP_CONTEXT_LN = 1,        /**< Logical_Name_Referencing_No_Ciphering */
+    OMP_APP_CONTEXT_SN = 2,        /**< Short_Name_Referencing_No_Ciphering */
+    OMP_APP_CONTEXT_LN_CIPHER = 3, /**< Logical_Name_Referencing_With_Ciphering */
+    OMP_APP_CONTEXT_SN_CIPHER = 4, /**< Short_Name_Referencing_With_Ciphering */
+};
+
+/** Authentication mechanism names: last arc of 2.16.756.5.8.2.x (DLMS UA). */
+enum omp_auth_mechanism {
+    OMP_AUTH_LOWEST = 0, /**< no authentication */
+    OMP_AUTH_LLS = 1,    /**< low level security (password) */
+    OMP_AUTH_HLS = 2,    /**< HLS, manufacturer specific */
+    OMP_AUTH_HLS_MD5 = 3,
+    OMP_AUTH_HLS_SHA1 = 4,
+    OMP_AUTH_HLS_GMAC = 5,
+    OMP_AUTH_HLS_SHA256 = 6,
+    OMP_AUTH_HLS_ECDSA = 7,
+};
+
+/**
+ * Conformance block bits (Green Book): bit n of the 24-bit BER BIT STRING, bit 0 = most significant
+ * bit of the first byte. As a uint32_t value 0x00XXXXXX: OMP_CONF_BIT(n) = 1 << (23 - n).
+ */
+#define OMP_CONF_BIT(n)                     ((uint32_t)1u << (23u - (unsigned)(n)))
+#define OMP_CONF_GENERAL_PROTECTION         OMP_CONF_BIT(1)
+#define OMP_CONF_GENERAL_BLOCK_TRANSFER     OMP_CONF_BIT(2)
+#define OMP_CONF_READ                       OMP_CONF_BIT(3)
+#define OMP_CONF_WRITE                      OMP_CONF_BIT(4)
+#define OMP_CONF_UNCONFIRMED_WRITE          OMP_CONF_BIT(5)
+#define OMP_CONF_ATTRIBUTE0_WITH_SET        OMP_CONF_BIT(8)
+#define OMP_CONF_PRIORITY_MGMT              OMP_CONF_BIT(9)
+#define OMP_CONF_ATTRIBUTE0_WITH_GET        OMP_CONF_BIT(10)
+#define OMP_CONF_BLOCK_TRANSFER_WITH_GET    OMP_CONF_BIT(11)
+#define OMP_CONF_BLOCK_TRANSFER_WITH_SET    OMP_CONF_BIT(12)
+#define OMP_CONF_BLOCK_TRANSFER_WITH_ACTION OMP_CONF_BIT(13)
+#define OMP_CONF_MULTIPLE_REFERENCES        OMP_CONF_BIT(14)
+#define OMP_CONF_INFORMATION_REPORT         OMP_CONF_BIT(15)
+#define OMP_CONF_DATA_NOTIFICATION          OMP_CONF_BIT(16)
+#define OMP_CONF_ACCESS                     OMP_CONF_BIT(17)
+#define OMP_CONF_PARAMETERIZED_ACCESS       OMP_CONF_BIT(18)
+#define OMP_CONF_GET                        OMP_CONF_BIT(19)
+#define OMP_CONF_SET                        OMP_CONF_BIT(20)
+#define OMP_CONF_SELECTIVE_ACCESS           OMP_CONF_BIT(21)
+#define OMP_CONF_EVENT_NOTIFICATION         OMP_CONF_BIT(22)
+#define OMP_CONF_ACTION                     OMP_CONF_BIT(23)
+
+/** invoke-id-and-priority bits: invoke id 0..15, service class (1 = confirmed), priority (1 =
+ * high). */
+#define OMP_APDU_INVOKE_ID_MASK       0x0Fu
+#define OMP_APDU_INVOKE_CONFIRMED     0x40u
+#define OMP_APDU_INVOKE_PRIORITY_HIGH 0x80u
+
+/* ------------------------------------------------------------------------------------------ */
+/* Decoded APDU                                                                                */
+/* ------------------------------------------------------------------------------------------ */
+
+/** Bytes inside the caller's buffer (zero-copy); ptr may be NULL only when len is 0. */
+struct omp_apdu_span {
+    const uint8_t *ptr;
+    size_t len;
+};
+
+/** cosem-attribute-descriptor / cosem-method-descriptor. */
+struct omp_apdu_desc {
+    uint16_t class_id;
+    uint8_t obis[6]; /**< instance-id: A.B.C.D.E.F */
+    int8_t id;       /**< attribute-id or method-id */
+};
+
+/** Selective-Access-Descriptor (OPTIONAL). */
+struct omp_apdu_access {
+    bool present;
+    uint8_t selector;            /**< access-selector */
+    struct omp_apdu_span params; /**< access-parameters: one A-XDR Data value */
+};
+
+/** Get-Data-Result: CHOICE { data [0] Data, data-access-result [1] }. */
+struct omp_apdu_result {
+    bool is_data;              /**< true: data; false: dar */
+    uint8_t dar;               /**< enum omp_dlms_dar when !is_data */
+    struct omp_apdu_span data; /**< one A-XDR Data value when is_data */
+};
+
+/**
+ * DataBlock-G (GET-response-with-datablock) and DataBlock-SA (SET-request with datablock).
+ * DataBlock-SA has no CHOICE: for it is_raw is always true.
+ */
+struct omp_apdu_block {
+    bool last; /**< last-block */
+    uint32_t block_number;
+    bool is_raw;              /**< true: raw-data; false: data-access-result (DataBlock-G only) */
+    uint8_t dar;              /**< when !is_raw */
+    struct omp_apdu_span raw; /**< raw-data octet-string contents (a slice of the encoded Data) */
+};
+
+/** SEQUENCE OF …: the number of items and their encodings (without the count). */
+struct omp_apdu_list {
+    size_t count;
+    struct omp_apdu_span items;
+};
+
+/** xDLMS InitiateRequest (tag 0x01), unciphered. */
+struct omp_apdu_initiate_req {
+    bool has_dedicated_key;
+    struct omp_apdu_span dedicated_key;
+    bool response_allowed; /**< DEFAULT TRUE */
+    bool has_qos;
+    int8_t qos;           /**< proposed-quality-of-service */
+    uint8_t dlms_version; /**< proposed-dlms-version-number, 6 */
+    uint32_t conformance; /**< 24 bits, OMP_CONF_* */
+    uint16_t max_pdu;     /**< client-max-receive-pdu-size */
+};
+
+/** xDLMS InitiateResponse (tag 0x08). */
+struct omp_apdu_initiate_rsp {
+    bool has_qos;
+    int8_t qos;           /**< negotiated-quality-of-service */
+    uint8_t dlms_version; /**< negotiated-dlms-version-number, 6 */
+    uint32_t conformance; /**< 24 bits */
+    uint16_t max_pdu;     /**< server-max-receive-pdu-size */
+    uint16_t vaa_name;    /**< 0x0007 for LN referencing */
+};
+
+/** ConfirmedServiceError (tag 0x0E): three bytes. */
+struct omp_apdu_cse {
+    uint8_t service; /**< enum omp_dlms_cse_service */
+    uint8_t error;   /**< enum omp_dlms_cse_error */
+    uint8_t value;   /**< e.g. enum omp_dlms_initiate_error */
+};
+
+/** What the ACSE user-information ([30] EXPLICIT OCTET STRING) holds. */
+enum omp_apdu_uinfo_kind {
+    OMP_APDU_UINFO_NONE = 0,         /**< user-information absent */
+    OMP_APDU_UINFO_INITIATE_REQ = 1, /**< u.init_req */
+    OMP_APDU_UINFO_INITIATE_RSP = 2, /**< u.init_rsp */
+    OMP_APDU_UINFO_CSE = 3,          /**< u.cse: ConfirmedServiceError (AARE rejection) */
+    OMP_APDU_UINFO_OTHER = 4,        /**< raw: any other xDLMS APDU (e.g. glo-InitiateRequest) */
+};
+
+struct omp_apdu_uinfo {
+    enum omp_apdu_uinfo_kind kind;
+    union {
+        struct omp_apdu_initiate_req init_req;
+        struct omp_apdu_initiate_rsp init_rsp;
+        struct omp_apdu_cse cse;
+    } u;
+    struct omp_apdu_span raw; /**< the OCTET STRING contents (set by decode for every kind but NONE;
+                                   read by encode only for OTHER) */
+};
+
+/** AARQ (ACSE [APPLICATION 0]). */
+struct omp_apdu_aarq {
+    bool has_protocol_version; /**< protocol-version 80 02 07 80 (version1) present */
+    uint8_t app_context;       /**< enum omp_app_context */
+    bool has_called_ap_title;
+    struct omp_apdu_span called_ap_title; /**< octets of [2] (system title) */
+    bool has_calling_ap_title;
+    struct omp_apdu_span calling_ap_title; /**< octets of [6] (client system title) */
+    bool acse_auth; /**< sender-acse-requirements present with authentication bit */
+    bool has_mechanism;
+    uint8_t mechanism; /**< enum omp_auth_mechanism */
+    bool has_auth_value;
+    struct omp_apdu_span auth_value; /**< calling-authentication-value charstring [0] */
+    struct omp_apdu_uinfo user_info;
+};
+
+/** AARE (ACSE [APPLICATION 1]). */
+struct omp_apdu_aare {
+    bool has_protocol_version;
+    uint8_t app_context; /**< enum omp_app_context */
+    uint8_t result;      /**< enum omp_assoc_result */
+    uint8_t diag_source; /**< enum omp_assoc_diag_source */
+    uint8_t diag;        /**< enum omp_assoc_user_diag or omp_assoc_provider_diag */
+    bool has_responding_ap_title;
+    struct omp_apdu_span responding_ap_title; /**< server system title */
+    bool acse_auth; /**< responder-acse-requirements with authentication bit */
+    bool has_mechanism;
+    uint8_t mechanism;
+    bool has_auth_value;
+    struct omp_apdu_span auth_value; /**< responding-authentication-value charstring (challenge) */
+    struct omp_apdu_uinfo user_info;
+};
+
+/** RLRQ / RLRE (ACSE [APPLICATION 2] / [APPLICATION 3]). */
+struct omp_apdu_release {
+    bool has_reason;
+    uint8_t
+        reason; /**< RLRQ: 0 normal, 1 urgent, 30 user-defined; RLRE: 0 normal, 1 not-finished */
+    struct omp_apdu_uinfo user_info;
+};
+
+/** One decoded APDU. Which member of @c u is valid depends on @c kind (see each member). */
+struct omp_apdu {
+    enum omp_apdu_kind kind;
+    /** invoke-id-and-priority of the confirmed xDLMS services (GET/SET/ACTION). */
+    uint8_t invoke;
+    /** Set by decode: the input was not in canonical form (see file comment). Ignored by encode. */
+    bool noncanonical;
+    union {
+        /** GET-request: NORMAL desc+access, NEXT block_number, LIST list (desc-with-selection). */
+        struct {
+            struct omp_apdu_desc desc;
+            struct omp_apdu_access access;
+            uint32_t block_number;
+            struct omp_apdu_list list;
+        } get_req;
+        /** GET-response: NORMAL result, BLOCK block, LIST list (Get-Data-Result items). */
+        struct {
+            struct omp_apdu_result result;
+            struct omp_apdu_block block;
+            struct omp_apdu_list list;
+        } get_rsp;
+        /**
+         * SET-request: NORMAL desc+access+value, FIRST_BLOCK desc+access+block, BLOCK block,
+         * LIST list (desc-with-selection) + values (Data items, same count).
+         */
+        struct {
+            struct omp_apdu_desc desc;
+            struct omp_apdu_access access;
+            struct omp_apdu_span value;
+            struct omp_apdu_block block;
+            struct omp_apdu_list list;
+            struct omp_apdu_list values;
+        } set_req;
+        /** SET-response: NORMAL dar, BLOCK block_number, LAST_BLOCK dar+block_number, LIST list
+         *  (Data-Access-Result bytes). */
+        struct {
+            uint8_t dar;
+            uint32_t block_number;
+            struct omp_apdu_list list;
+        } set_rsp;
+        /** ACTION-request: NORMAL desc (method) + optional params, NEXT block_number. */
+        struct {
+            struct omp_apdu_desc desc;
+            bool has_params;
+            struct omp_apdu_span params; /**< one Data */
+            uint32_t block_number;
+        } action_req;
+        /** ACTION-response normal: result and optional return-parameters. */
+        struct {
+            uint8_t result; /**< enum omp_dlms_action_result */
+            bool has_return;
+            struct omp_apdu_result ret;
+        } action_rsp;
+        /** EXCEPTION-response. */
+        struct {
+            uint8_t state_error;   /**< enum omp_dlms_state_error */
+            uint8_t service_error; /**< enum omp_dlms_service_error */
+            uint32_t
+                invocation_counter; /**< only with OMP_SERVICE_ERROR_INVOCATION_COUNTER_ERROR */
+        } exception;
+        struct omp_apdu_cse cse;
+        /** DATA-NOTIFICATION. */
+        struct {
+            uint32_t long_invoke; /**< long-invoke-id-and-priority */
+            bool has_time;
+            struct omp_apdu_span time; /**< the 12 octets of date-time when has_time */
+            struct omp_apdu_span body; /**< notification-body: one Data */
+        } notify;
+        struct omp_apdu_aarq aarq;
+        struct omp_apdu_aare aare;
+        struct omp_apdu_release rlrq;
+        struct omp_apdu_release rlre;
+    } u;
+};
+
+/* ------------------------------------------------------------------------------------------ */
+/* Codec                                                                                       */
+/* ------------------------------------------------------------------------------------------ */
+
+/**
+ * @brief Decode one APDU at the reader's position and consume it. Trailing bytes are left in the
+ * reader (the caller decides whether they are an error).
+ * @param[out] apdu  Filled on success; its spans point into the reader's buffer.
+ * @return OMP_OK, OMP_ERR_ARG (NULL), OMP_ERR_TRUNCATED (input ends inside the APDU or a BER length
+ *         exceeds its container), OMP_ERR_MALFORMED (grammar: unknown CHOICE, bad Data tag, bad
+ *         BER structure, missing mandatory ACSE field, date-time length not 0/12),
+ *         OMP_ERR_UNSUPPORTED (ciphered APDUs, unsupported services, non-DLMS OIDs),
+ *         OMP_ERR_DEPTH (Data nested deeper than OMP_CONFIG_AXDR_DEPTH).
+ *         A count larger than the bytes that follow could hold is OMP_ERR_TRUNCATED.
+ *         On error @p apdu and the reader are untouched.
+ * @par Context: any; reentrant; stack use bounded by OMP_CONFIG_AXDR_DEPTH.
+ */
+OMP_MUST_CHECK omp_err omp_apdu_decode(struct omp_rd *rd, struct omp_apdu *apdu);
+
+/**
+ * @brief Encode @p apdu in canonical form. Spans that must hold Data values are checked.
+ * @return OMP_OK, OMP_ERR_ARG (NULL, unknown kind, a span that is not exactly one Data value, a
+ *         list whose items do not match its count, date-time not 12 bytes, a value out of its
+ *         field's range), OMP_ERR_NOSPACE. On any error nothing is written: the size is
+ *         measured first, so not even the buffer's spare room is touched.
+ * @par Context: any; reentrant.
+ */
+OMP_MUST_CHECK omp_err omp_apdu_encode(const struct omp_apdu *apdu, struct omp_wr *w);
+
+/* ---- walking lists (decoded spans are already validated; these still check) ---------------- */
+
+/** @brief Next cosem-attribute-descriptor-with-selection of a GET/SET-request list. */
+OMP_MUST_CHECK omp_err omp_apdu_list_next_desc(struct omp_rd *it, struct omp_apdu_desc *desc,
+                                               struct omp_apdu_access *access);
+/** @brief Next Get-Data-Result of a GET-response list. */
+OMP_MUST_CHECK omp_err omp_apdu_list_next_result(struct omp_rd *it, struct omp_apdu_result *r);
+/** @brief Next Data of a SET-request list of values. */
+OMP_MUST_CHECK omp_err omp_apdu_list_next_data(struct omp_rd *it, struct omp_apdu_span *data);
+/** @brief Next Data-Access-Result of a SET-response list. */
+OMP_MUST_CHECK omp_err omp_apdu_list_next_dar(struct omp_rd *it, uint8_t *dar);
+
+/* ---- building list items (for the encoder's list spans) ------------------------------------ */
+
+/** @brief Write one cosem-attribute-descriptor-with-selection. @return OK, ARG, NOSPACE. */
+OMP_MUST_CHECK omp_err omp_apdu_put_desc(struct omp_wr *w, const struct omp_apdu_desc *desc,
+                                         const struct omp_apdu_access *access);
+/** @brief Write one Get-Data-Result. @return OK, ARG (data not one Data value), NOSPACE. */
+OMP_MUST_CHECK omp_err omp_apdu_put_result(struct omp_wr *w, const struct omp_apdu_result *r);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* OMNIPOWER_APDU_H */

@@ -1,0 +1,826 @@
+/*
+ * xDLMS APDUs, logical-name referencing, no ciphering (DLMS UA Green Book, IEC 62056-5-3 §8,
+ * xDLMS APDU ASN.1 encoded with A-XDR, IEC 61334-6). The ACSE APDUs live in apdu_aa.c.
+ *
+ * A-XDR rules used here: INTEGER/Unsigned fields are fixed-size big-endian; OPTIONAL components
+ * are preceded by 0x00 (absent) or 0x01 (present); CHOICE is one byte with the index; SEQUENCE OF
+ * is a BER-style length count followed by the items; OCTET STRING is a length + bytes; BOOLEAN is
+ * one byte (0x00 FALSE, anything else TRUE).
+ */
+#include <string.h>
+
+#include "apdu_priv.h"
+#include "omnipower/apdu.h"
+#include "omnipower/axdr.h"
+#include "omnipower/core.h"
+
+/* ---- A-XDR Data values -------------------------------------------------------------------------- */
+
+/* One A-XDR Data value: the axdr module's iterative skip (bounded by the input, no recursion). */
+omp_err omp_apdu_priv_skip_data(struct omp_rd *rd)
+{
+    return omp_axdr_skip(rd);
+}
+
+bool omp_apdu_priv_is_data(const struct omp_apdu_span *s)
+{
+    if (s->ptr == NULL || s->len == 0u) {
+        return false;
+    }
+    struct omp_rd r = omp_rd_init(s->ptr, s->len);
+    return omp_apdu_priv_skip_data(&r) == OMP_OK && omp_rd_remaining(&r) == 0u;
+}
+
+size_t omp_apdu_priv_len_size(size_t n)
+{
+    if (n < 0x80u) {
+        return 1u;
+    }
+    if (n <= 0xFFu) {
+        return 2u;
+    }
+    if (n <= 0xFFFFu) {
+        return 3u;
+    }
+    if (n <= 0xFFFFFFu) {
+        return 4u;
+    }
+    return 5u;
+}
+
+omp_err omp_apdu_priv_read_len(struct omp_rd *rd, size_t *len, bool *nc)
+{
+    const size_t start = omp_rd_pos(rd);
+    size_t n = 0;
+    omp_err err = omp_rd_berlen(rd, &n);
+    if (err != OMP_OK) {
+        return err;
+    }
+    if (omp_rd_pos(rd) - start != omp_apdu_priv_len_size(n)) {
+        *nc = true;
+    }
+    *len = n;
+    return OMP_OK;
+}
+
+/* ---- decoding helpers (each leaves the reader where it failed; the caller drops it) ---------- */
+
+static omp_err rd_data(struct omp_rd *r, struct omp_apdu_span *s)
+{
+    const size_t start = omp_rd_pos(r);
+    omp_err err = omp_apdu_priv_skip_data(r);
+    if (err == OMP_OK) {
+        s->ptr = r->buf + start;
+        s->len = omp_rd_pos(r) - start;
+    }
+    return err;
+}
+
+static omp_err rd_bool(struct omp_rd *r, bool *v, bool *nc)
+{
+    uint8_t b = 0;
+    omp_err err = omp_rd_u8(r, &b);
+    if (err == OMP_OK) {
+        if (b > 1u) {
+            *nc = true;
+        }
+        *v = (b != 0u);
+    }
+    return err;
+}
+
+/* OPTIONAL / CHOICE flag that must be 0 or 1. */
+static omp_err rd_flag(struct omp_rd *r, bool *v)
+{
+    uint8_t b = 0;
+    omp_err err = omp_rd_u8(r, &b);
+    if (err == OMP_OK) {
+        if (b > 1u) {
+            return OMP_ERR_MALFORMED;
+        }
+        *v = (b != 0u);
+    }
+    return err;
+}
+
+static omp_err rd_desc(struct omp_rd *r, struct omp_apdu_desc *d)
+{
+    omp_err err = omp_rd_u16be(r, &d->class_id);
+    if (err == OMP_OK) {
+        err = omp_rd_copy(r, d->obis, sizeof d->obis);
+    }
+    if (err == OMP_OK) {
+        err = omp_rd_i8(r, &d->id);
+    }
+    return err;
+}
+
+static omp_err rd_access(struct omp_rd *r, struct omp_apdu_access *a)
+{
+    omp_err err = rd_flag(r, &a->present);
+    if (err == OMP_OK && a->present) {
+        err = omp_rd_u8(r, &a->selector);
+        if (err == OMP_OK) {
+            err = rd_data(r, &a->params);
+        }
+    }
+    return err;
+}
+
+static omp_err rd_result(struct omp_rd *r, struct omp_apdu_result *res)
+{
+    bool is_dar = false;
+    omp_err err = rd_flag(r, &is_dar);
+    if (err != OMP_OK) {
+        return err;
+    }
+    res->is_data = !is_dar;
+    return is_dar ? omp_rd_u8(r, &res->dar) : rd_data(r, &res->data);
+}
+
+static omp_err rd_octets(struct omp_rd *r, struct omp_apdu_span *s, bool *nc)
+{
+    size_t n = 0;
+    const uint8_t *p = NULL;
+    omp_err err = omp_apdu_priv_read_len(r, &n, nc);
+    if (err == OMP_OK) {
+        err = omp_rd_bytes(r, n, &p);
+    }
+    if (err == OMP_OK) {
+        s->ptr = (n != 0u) ? p : NULL;
+        s->len = n;
+    }
+    return err;
+}
+
+/* DataBlock-G (with_choice) or DataBlock-SA. */
+static omp_err rd_block(struct omp_rd *r, struct omp_apdu_block *b, bool with_choice, bool *nc)
+{
+    omp_err err = rd_bool(r, &b->last, nc);
+    if (err == OMP_OK) {
+        err = omp_rd_u32be(r, &b->block_number);
+    }
+    b->is_raw = true;
+    if (err == OMP_OK && with_choice) {
+        bool is_dar = false;
+        err = rd_flag(r, &is_dar);
+        b->is_raw = !is_dar;
+    }
+    if (err != OMP_OK) {
+        return err;
+    }
+    return b->is_raw ? rd_octets(r, &b->raw, nc) : omp_rd_u8(r, &b->dar);
+}
+
+enum item_kind { ITEM_DESC, ITEM_RESULT, ITEM_DATA, ITEM_DAR };
+
+static omp_err rd_item(struct omp_rd *r, enum item_kind kind)
+{
+    struct omp_apdu_desc d;
+    struct omp_apdu_access a;
+    struct omp_apdu_result res;
+    struct omp_apdu_span s;
+    uint8_t dar = 0;
+    switch (kind) {
+    case ITEM_DESC: {
+        omp_err err = rd_desc(r, &d);
+        return (err == OMP_OK) ? rd_access(r, &a) : err;
+    }
+    case ITEM_RESULT:
+        return rd_result(r, &res);
+    case ITEM_DATA:
+        return rd_data(r, &s);
+    default:
+        return omp_rd_u8(r, &dar);
+    }
+}
+
+/* @p count items of @p kind from @p r; the items' span (without the count) into @p items. */
+static omp_err rd_items(struct omp_rd *r, size_t count, enum item_kind kind,
+                        struct omp_apdu_span *items)
+{
+    const size_t start = omp_rd_pos(r);
+    for (size_t i = 0; i < count; i++) {
+        omp_err err = rd_item(r, kind);
+        if (err != OMP_OK) {
+            return err;
+        }
+    }
+    items->len = omp_rd_pos(r) - start;
+    items->ptr = (items->len != 0u) ? r->buf + start : NULL;
+    return OMP_OK;
+}
+
+static omp_err rd_list(struct omp_rd *r, struct omp_apdu_list *l, enum item_kind kind, bool *nc)
+{
+    omp_err err = omp_apdu_priv_read_len(r, &l->count, nc);
+    if (err != OMP_OK) {
+        return err;
+    }
+    if (l->count > omp_rd_remaining(r)) { /* every item is at least one byte */
+        return OMP_ERR_TRUNCATED;
+    }
+    return rd_items(r, l->count, kind, &l->items);
+}
+
+/* ---- service decoders: r is after the tag byte ----------------------------------------------- */
+
+static omp_err dec_get_req(struct omp_rd *r, uint8_t choice, struct omp_apdu *a)
+{
+    switch (choice) {
+    case 1: {
+        omp_err err = rd_desc(r, &a->u.get_req.desc);
+        return (err == OMP_OK) ? rd_access(r, &a->u.get_req.access) : err;
+    }
+    case 2:
+        return omp_rd_u32be(r, &a->u.get_req.block_number);
+    case 3:
+        return rd_list(r, &a->u.get_req.list, ITEM_DESC, &a->noncanonical);
+    default:
+        return OMP_ERR_MALFORMED;
+    }
+}
+
+static omp_err dec_get_rsp(struct omp_rd *r, uint8_t choice, struct omp_apdu *a)
+{
+    switch (choice) {
+    case 1:
+        return rd_result(r, &a->u.get_rsp.result);
+    case 2:
+        return rd_block(r, &a->u.get_rsp.block, true, &a->noncanonical);
+    case 3:
+        return rd_list(r, &a->u.get_rsp.list, ITEM_RESULT, &a->noncanonical);
+    default:
+        return OMP_ERR_MALFORMED;
+    }
+}
+
+static omp_err dec_set_req(struct omp_rd *r, uint8_t choice, struct omp_apdu *a)
+{
+    omp_err err = OMP_OK;
+    switch (choice) {
+    case 1:
+    case 2:
+        err = rd_desc(r, &a->u.set_req.desc);
+        if (err == OMP_OK) {
+            err = rd_access(r, &a->u.set_req.access);
+        }
+        if (err != OMP_OK) {
+            return err;
+        }
+        return (choice == 1u) ? rd_data(r, &a->u.set_req.value)
+                              : rd_block(r, &a->u.set_req.block, false, &a->noncanonical);
+    case 3:
+        return rd_block(r, &a->u.set_req.block, false, &a->noncanonical);
+    case 4:
+        err = rd_list(r, &a->u.set_req.list, ITEM_DESC, &a->noncanonical);
+        return (err == OMP_OK) ? rd_list(r, &a->u.set_req.values, ITEM_DATA, &a->noncanonical)
+                               : err;
+    case 5: /* with-list-and-first-datablock */
+        return OMP_ERR_UNSUPPORTED;
+    default:
+        return OMP_ERR_MALFORMED;
+    }
+}
+
+static omp_err dec_set_rsp(struct omp_rd *r, uint8_t choice, struct omp_apdu *a)
+{
+    omp_err err = OMP_OK;
+    switch (choice) {
+    case 1:
+        return omp_rd_u8(r, &a->u.set_rsp.dar);
+    case 2:
+        return omp_rd_u32be(r, &a->u.set_rsp.block_number);
+    case 3:
+        err = omp_rd_u8(r, &a->u.set_rsp.dar);
+        return (err == OMP_OK) ? omp_rd_u32be(r, &a->u.set_rsp.block_number) : err;
+    case 4: /* last-datablock-with-list */
+        return OMP_ERR_UNSUPPORTED;
+    case 5:
+        return rd_list(r, &a->u.set_rsp.list, ITEM_DAR, &a->noncanonical);
+    default:
+        return OMP_ERR_MALFORMED;
+    }
+}
+
+static omp_err dec_action_req(struct omp_rd *r, uint8_t choice, struct omp_apdu *a)
+{
+    omp_err err = OMP_OK;
+    switch (choice) {
+    case 1:
+        err = rd_desc(r, &a->u.action_req.desc);
+        if (err == OMP_OK) {
+            err = rd_flag(r, &a->u.action_req.has_params);
+        }
+        if (err == OMP_OK && a->u.action_req.has_params) {
+            err = rd_data(r, &a->u.action_req.params);
+        }
+        return err;
+    case 2:
+        return omp_rd_u32be(r, &a->u.action_req.block_number);
+    case 3: /* with-list */
+    case 4: /* with-first-pblock */
+    case 5: /* with-list-and-first-pblock */
+    case 6: /* with-pblock */
+        return OMP_ERR_UNSUPPORTED;
+    default:
+        return OMP_ERR_MALFORMED;
+    }
+}
+
+static omp_err dec_action_rsp(struct omp_rd *r, uint8_t choice, struct omp_apdu *a)
+{
+    if (choice >= 2u && choice <= 4u) { /* with-pblock, with-list, next-pblock */
+        return OMP_ERR_UNSUPPORTED;
+    }
+    if (choice != 1u) {
+        return OMP_ERR_MALFORMED;
+    }
+    omp_err err = omp_rd_u8(r, &a->u.action_rsp.result);
+    if (err == OMP_OK) {
+        err = rd_flag(r, &a->u.action_rsp.has_return);
+    }
+    if (err == OMP_OK && a->u.action_rsp.has_return) {
+        err = rd_result(r, &a->u.action_rsp.ret);
+    }
+    return err;
+}
+
+static omp_err dec_exception(struct omp_rd *r, struct omp_apdu *a)
+{
+    omp_err err = omp_rd_u8(r, &a->u.exception.state_error);
+    if (err == OMP_OK) {
+        err = omp_rd_u8(r, &a->u.exception.service_error);
+    }
+    if (err != OMP_OK) {
+        return err;
+    }
+    const uint8_t se = a->u.exception.service_error;
+    if (se < OMP_SERVICE_ERROR_OPERATION_NOT_POSSIBLE ||
+        se > OMP_SERVICE_ERROR_INVOCATION_COUNTER_ERROR) {
+        return OMP_ERR_MALFORMED;
+    }
+    if (se == OMP_SERVICE_ERROR_INVOCATION_COUNTER_ERROR) {
+        return omp_rd_u32be(r, &a->u.exception.invocation_counter);
+    }
+    return OMP_OK;
+}
+
+static omp_err dec_notification(struct omp_rd *r, struct omp_apdu *a)
+{
+    size_t n = 0;
+    omp_err err = omp_rd_u32be(r, &a->u.notify.long_invoke);
+    if (err == OMP_OK) {
+        err = omp_apdu_priv_read_len(r, &n, &a->noncanonical);
+    }
+    if (err == OMP_OK && n != 0u && n != 12u) {
+        err = OMP_ERR_MALFORMED;
+    }
+    if (err == OMP_OK && n == 12u) {
+        a->u.notify.has_time = true;
+        a->u.notify.time.len = 12u;
+        err = omp_rd_bytes(r, 12u, &a->u.notify.time.ptr);
+    }
+    if (err == OMP_OK) {
+        err = rd_data(r, &a->u.notify.body);
+    }
+    return err;
+}
+
+omp_err omp_apdu_decode(struct omp_rd *rd, struct omp_apdu *apdu)
+{
+    if (rd == NULL || apdu == NULL) {
+        return OMP_ERR_ARG;
+    }
+    struct omp_rd r = *rd;
+    struct omp_apdu a;
+    memset(&a, 0, sizeof a);
+    uint8_t tag = 0, choice = 0;
+    omp_err err = omp_rd_u8(&r, &tag);
+    if (err != OMP_OK) {
+        return err;
+    }
+    switch (tag) {
+    case OMP_APDU_TAG_AARQ:
+    case OMP_APDU_TAG_AARE:
+    case OMP_APDU_TAG_RLRQ:
+    case OMP_APDU_TAG_RLRE:
+        err = omp_apdu_priv_decode_aa(&r, tag, &a);
+        break;
+    case OMP_APDU_TAG_EXCEPTION_RESPONSE:
+        a.kind = OMP_APDU_EXCEPTION;
+        err = dec_exception(&r, &a);
+        break;
+    case OMP_APDU_TAG_CONFIRMED_SERVICE_ERROR:
+        a.kind = OMP_APDU_CONFIRMED_SERVICE_ERROR;
+        err = omp_rd_u8(&r, &a.u.cse.service);
+        if (err == OMP_OK) {
+            err = omp_rd_u8(&r, &a.u.cse.error);
+        }
+        if (err == OMP_OK) {
+            err = omp_rd_u8(&r, &a.u.cse.value);
+        }
+        break;
+    case OMP_APDU_TAG_DATA_NOTIFICATION:
+        a.kind = OMP_APDU_DATA_NOTIFICATION;
+        err = dec_notification(&r, &a);
+        break;
+    case OMP_APDU_TAG_GET_REQUEST:
+    case OMP_APDU_TAG_SET_REQUEST:
+    case OMP_APDU_TAG_ACTION_REQUEST:
+    case OMP_APDU_TAG_GET_RESPONSE:
+    case OMP_APDU_TAG_SET_RESPONSE:
+    case OMP_APDU_TAG_ACTION_RESPONSE:
+        err = omp_rd_u8(&r, &choice);
+        if (err == OMP_OK) {
+            err = omp_rd_u8(&r, &a.invoke);
+        }
+        if (err != OMP_OK) {
+            break;
+        }
+        a.kind = (enum omp_apdu_kind)(((unsigned)tag << 8) | choice);
+        if (tag == OMP_APDU_TAG_GET_REQUEST) {
+            err = dec_get_req(&r, choice, &a);
+        } else if (tag == OMP_APDU_TAG_GET_RESPONSE) {
+            err = dec_get_rsp(&r, choice, &a);
+        } else if (tag == OMP_APDU_TAG_SET_REQUEST) {
+            err = dec_set_req(&r, choice, &a);
+        } else if (tag == OMP_APDU_TAG_SET_RESPONSE) {
+            err = dec_set_rsp(&r, choice, &a);
+        } else if (tag == OMP_APDU_TAG_ACTION_REQUEST) {
+            err = dec_action_req(&r, choice, &a);
+        } else {
+            err = dec_action_rsp(&r, choice, &a);
+        }
+        break;
+    default: /* ciphered APDUs, SN services, event-notification, access, general-block-transfer */
+        err = OMP_ERR_UNSUPPORTED;
+        break;
+    }
+    if (err != OMP_OK) {
+        return err;
+    }
+    *apdu = a;
+    *rd = r;
+    return OMP_OK;
+}
+
+/* ---- list walking ---------------------------------------------------------------------------- */
+
+omp_err omp_apdu_list_next_desc(struct omp_rd *it, struct omp_apdu_desc *desc,
+                                struct omp_apdu_access *access)
+{
+    if (it == NULL || desc == NULL || access == NULL) {
+        return OMP_ERR_ARG;
+    }
+    struct omp_rd r = *it;
+    struct omp_apdu_desc d;
+    struct omp_apdu_access a;
+    memset(&a, 0, sizeof a);
+    omp_err err = rd_desc(&r, &d);
+    if (err == OMP_OK) {
+        err = rd_access(&r, &a);
+    }
+    if (err == OMP_OK) {
+        *desc = d;
+        *access = a;
+        *it = r;
+    }
+    return err;
+}
+
+omp_err omp_apdu_list_next_result(struct omp_rd *it, struct omp_apdu_result *res)
+{
+    if (it == NULL || res == NULL) {
+        return OMP_ERR_ARG;
+    }
+    struct omp_rd r = *it;
+    struct omp_apdu_result x;
+    memset(&x, 0, sizeof x);
+    omp_err err = rd_result(&r, &x);
+    if (err == OMP_OK) {
+        *res = x;
+        *it = r;
+    }
+    return err;
+}
+
+omp_err omp_apdu_list_next_data(struct omp_rd *it, struct omp_apdu_span *data)
+{
+    if (it == NULL || data == NULL) {
+        return OMP_ERR_ARG;
+    }
+    struct omp_rd r = *it;
+    struct omp_apdu_span s = {NULL, 0u};
+    omp_err err = rd_data(&r, &s);
+    if (err == OMP_OK) {
+        *data = s;
+        *it = r;
+    }
+    return err;
+}
+
+omp_err omp_apdu_list_next_dar(struct omp_rd *it, uint8_t *dar)
+{
+    if (it == NULL || dar == NULL) {
+        return OMP_ERR_ARG;
+    }
+    return omp_rd_u8(it, dar);
+}
+
+/* ---- encoding -------------------------------------------------------------------------------- */
+
+static void put_desc(struct omp_apdu_out *w, const struct omp_apdu_desc *d)
+{
+    (void)omp_apdu_o_u16be(w, d->class_id); /* sticky errors: checked once by the caller */
+    (void)omp_apdu_o_bytes(w, d->obis, sizeof d->obis);
+    (void)omp_apdu_o_u8(w, (uint8_t)d->id);
+}
+
+static omp_err put_access(struct omp_apdu_out *w, const struct omp_apdu_access *a)
+{
+    if (!a->present) {
+        return omp_apdu_o_u8(w, 0u);
+    }
+    if (!omp_apdu_priv_is_data(&a->params)) {
+        return OMP_ERR_ARG;
+    }
+    (void)omp_apdu_o_u8(w, 1u);
+    (void)omp_apdu_o_u8(w, a->selector);
+    return omp_apdu_o_bytes(w, a->params.ptr, a->params.len);
+}
+
+static omp_err put_data(struct omp_apdu_out *w, const struct omp_apdu_span *s)
+{
+    if (!omp_apdu_priv_is_data(s)) {
+        return OMP_ERR_ARG;
+    }
+    return omp_apdu_o_bytes(w, s->ptr, s->len);
+}
+
+static omp_err put_result(struct omp_apdu_out *w, const struct omp_apdu_result *r)
+{
+    if (!r->is_data) {
+        (void)omp_apdu_o_u8(w, 1u);
+        return omp_apdu_o_u8(w, r->dar);
+    }
+    if (!omp_apdu_priv_is_data(&r->data)) {
+        return OMP_ERR_ARG;
+    }
+    (void)omp_apdu_o_u8(w, 0u);
+    return omp_apdu_o_bytes(w, r->data.ptr, r->data.len);
+}
+
+static omp_err put_octets(struct omp_apdu_out *w, const struct omp_apdu_span *s)
+{
+    if (s->ptr == NULL && s->len != 0u) {
+        return OMP_ERR_ARG;
+    }
+    (void)omp_apdu_o_berlen(w, s->len);
+    return (s->len != 0u) ? omp_apdu_o_bytes(w, s->ptr, s->len) : omp_apdu_o_status(w);
+}
+
+static omp_err put_block(struct omp_apdu_out *w, const struct omp_apdu_block *b, bool with_choice)
+{
+    (void)omp_apdu_o_u8(w, (uint8_t)(b->last ? 1u : 0u));
+    (void)omp_apdu_o_u32be(w, b->block_number);
+    if (with_choice) {
+        (void)omp_apdu_o_u8(w, (uint8_t)(b->is_raw ? 0u : 1u));
+        if (!b->is_raw) {
+            return omp_apdu_o_u8(w, b->dar);
+        }
+    } else if (!b->is_raw) {
+        return OMP_ERR_ARG;
+    }
+    return put_octets(w, &b->raw);
+}
+
+static omp_err put_list(struct omp_apdu_out *w, const struct omp_apdu_list *l, enum item_kind kind)
+{
+    if (l->items.ptr == NULL && l->items.len != 0u) {
+        return OMP_ERR_ARG;
+    }
+    struct omp_rd r = omp_rd_init(l->items.ptr, l->items.len);
+    struct omp_apdu_span items;
+    if (l->count > l->items.len || rd_items(&r, l->count, kind, &items) != OMP_OK ||
+        omp_rd_remaining(&r) != 0u) {
+        return OMP_ERR_ARG;
+    }
+    (void)omp_apdu_o_berlen(w, l->count);
+    return (l->items.len != 0u) ? omp_apdu_o_bytes(w, l->items.ptr, l->items.len)
+                                : omp_apdu_o_status(w);
+}
+
+static omp_err enc_xdlms(const struct omp_apdu *a, struct omp_apdu_out *w)
+{
+    const unsigned tag = ((unsigned)a->kind >> 8) & 0xFFu;
+    const unsigned choice = (unsigned)a->kind & 0xFFu;
+    omp_err err = OMP_OK;
+    (void)omp_apdu_o_u8(w, (uint8_t)tag);
+    if (tag == OMP_APDU_TAG_GET_REQUEST || tag == OMP_APDU_TAG_SET_REQUEST ||
+        tag == OMP_APDU_TAG_ACTION_REQUEST || tag == OMP_APDU_TAG_GET_RESPONSE ||
+        tag == OMP_APDU_TAG_SET_RESPONSE || tag == OMP_APDU_TAG_ACTION_RESPONSE) {
+        (void)omp_apdu_o_u8(w, (uint8_t)choice);
+        (void)omp_apdu_o_u8(w, a->invoke);
+    }
+    switch (a->kind) {
+    case OMP_APDU_GET_REQ_NORMAL:
+        put_desc(w, &a->u.get_req.desc);
+        err = put_access(w, &a->u.get_req.access);
+        break;
+    case OMP_APDU_GET_REQ_NEXT:
+        err = omp_apdu_o_u32be(w, a->u.get_req.block_number);
+        break;
+    case OMP_APDU_GET_REQ_LIST:
+        err = put_list(w, &a->u.get_req.list, ITEM_DESC);
+        break;
+    case OMP_APDU_GET_RSP_NORMAL:
+        err = put_result(w, &a->u.get_rsp.result);
+        break;
+    case OMP_APDU_GET_RSP_BLOCK:
+        err = put_block(w, &a->u.get_rsp.block, true);
+        break;
+    case OMP_APDU_GET_RSP_LIST:
+        err = put_list(w, &a->u.get_rsp.list, ITEM_RESULT);
+        break;
+    case OMP_APDU_SET_REQ_NORMAL:
+    case OMP_APDU_SET_REQ_FIRST_BLOCK:
+        put_desc(w, &a->u.set_req.desc);
+        err = put_access(w, &a->u.set_req.access);
+        if (err == OMP_OK) {
+            err = (a->kind == OMP_APDU_SET_REQ_NORMAL) ? put_data(w, &a->u.set_req.value)
+                                                       : put_block(w, &a->u.set_req.block, false);
+        }
+        break;
+    case OMP_APDU_SET_REQ_BLOCK:
+        err = put_block(w, &a->u.set_req.block, false);
+        break;
+    case OMP_APDU_SET_REQ_LIST:
+        err = put_list(w, &a->u.set_req.list, ITEM_DESC);
+        if (err == OMP_OK) {
+            err = put_list(w, &a->u.set_req.values, ITEM_DATA);
+        }
+        break;
+    case OMP_APDU_SET_RSP_NORMAL:
+        err = omp_apdu_o_u8(w, a->u.set_rsp.dar);
+        break;
+    case OMP_APDU_SET_RSP_BLOCK:
+        err = omp_apdu_o_u32be(w, a->u.set_rsp.block_number);
+        break;
+    case OMP_APDU_SET_RSP_LAST_BLOCK:
+        (void)omp_apdu_o_u8(w, a->u.set_rsp.dar);
+        err = omp_apdu_o_u32be(w, a->u.set_rsp.block_number);
+        break;
+    case OMP_APDU_SET_RSP_LIST:
+        err = put_list(w, &a->u.set_rsp.list, ITEM_DAR);
+        break;
+    case OMP_APDU_ACTION_REQ_NORMAL:
+        put_desc(w, &a->u.action_req.desc);
+        err = omp_apdu_o_u8(w, (uint8_t)(a->u.action_req.has_params ? 1u : 0u));
+        if (err == OMP_OK && a->u.action_req.has_params) {
+            err = put_data(w, &a->u.action_req.params);
+        }
+        break;
+    case OMP_APDU_ACTION_REQ_NEXT:
+        err = omp_apdu_o_u32be(w, a->u.action_req.block_number);
+        break;
+    case OMP_APDU_ACTION_RSP_NORMAL:
+        (void)omp_apdu_o_u8(w, a->u.action_rsp.result);
+        err = omp_apdu_o_u8(w, (uint8_t)(a->u.action_rsp.has_return ? 1u : 0u));
+        if (err == OMP_OK && a->u.action_rsp.has_return) {
+            err = put_result(w, &a->u.action_rsp.ret);
+        }
+        break;
+    case OMP_APDU_EXCEPTION: {
+        const uint8_t se = a->u.exception.service_error;
+        if (se < OMP_SERVICE_ERROR_OPERATION_NOT_POSSIBLE ||
+            se > OMP_SERVICE_ERROR_INVOCATION_COUNTER_ERROR) {
+            err = OMP_ERR_ARG;
+            break;
+        }
+        (void)omp_apdu_o_u8(w, a->u.exception.state_error);
+        err = omp_apdu_o_u8(w, se);
+        if (se == OMP_SERVICE_ERROR_INVOCATION_COUNTER_ERROR) {
+            err = omp_apdu_o_u32be(w, a->u.exception.invocation_counter);
+        }
+        break;
+    }
+    case OMP_APDU_CONFIRMED_SERVICE_ERROR:
+        (void)omp_apdu_o_u8(w, a->u.cse.service);
+        (void)omp_apdu_o_u8(w, a->u.cse.error);
+        err = omp_apdu_o_u8(w, a->u.cse.value);
+        break;
+    case OMP_APDU_DATA_NOTIFICATION:
+        (void)omp_apdu_o_u32be(w, a->u.notify.long_invoke);
+        if (a->u.notify.has_time) {
+            if (a->u.notify.time.ptr == NULL || a->u.notify.time.len != 12u) {
+                err = OMP_ERR_ARG;
+                break;
+            }
+            (void)omp_apdu_o_u8(w, 12u);
+            (void)omp_apdu_o_bytes(w, a->u.notify.time.ptr, 12u);
+        } else {
+            (void)omp_apdu_o_u8(w, 0u);
+        }
+        err = put_data(w, &a->u.notify.body);
+        break;
+    default:
+        err = OMP_ERR_ARG;
+        break;
+    }
+    return (err != OMP_OK) ? err : omp_apdu_o_status(w);
+}
+
+omp_err omp_apdu_priv_emit(struct omp_wr *w, omp_err (*fn)(const void *arg, struct omp_apdu_out *o),
+                           const void *arg)
+{
+    if (omp_wr_status(w) != OMP_OK) {
+        return OMP_ERR_NOSPACE;
+    }
+    struct omp_apdu_out m = {NULL, 0u, 0u};
+    omp_err err = fn(arg, &m);
+    if (err != OMP_OK) {
+        return err;
+    }
+    if (omp_wr_room(w) < m.n) {
+        return OMP_ERR_NOSPACE; /* nothing written */
+    }
+    const size_t mark = omp_wr_len(w);
+    struct omp_apdu_out o = {w, 0u, mark};
+    err = fn(arg, &o);
+    if (err == OMP_OK) {
+        err = omp_wr_status(w);
+    }
+    if (err == OMP_OK && o.n != m.n) {
+        err = OMP_ERR_INTERNAL;
+    }
+    if (err != OMP_OK) {
+        omp_wr_truncate(w, mark);
+    }
+    return err;
+}
+
+static omp_err emit_apdu(const void *arg, struct omp_apdu_out *o)
+{
+    const struct omp_apdu *apdu = arg;
+    omp_err err = OMP_OK;
+    switch (apdu->kind) {
+    case OMP_APDU_AARQ:
+    case OMP_APDU_AARE:
+    case OMP_APDU_RLRQ:
+    case OMP_APDU_RLRE:
+        err = omp_apdu_priv_encode_aa(apdu, o);
+        break;
+    default:
+        err = enc_xdlms(apdu, o);
+        break;
+    }
+    return (err == OMP_OK) ? omp_apdu_o_status(o) : err;
+}
+
+omp_err omp_apdu_encode(const struct omp_apdu *apdu, struct omp_wr *w)
+{
+    if (apdu == NULL || w == NULL) {
+        return OMP_ERR_ARG;
+    }
+    return omp_apdu_priv_emit(w, emit_apdu, apdu);
+}
+
+/* ---- list item builders ---------------------------------------------------------------------- */
+
+struct desc_arg {
+    const struct omp_apdu_desc *desc;
+    const struct omp_apdu_access *access;
+};
+
+static omp_err emit_desc(const void *arg, struct omp_apdu_out *o)
+{
+    const struct desc_arg *d = arg;
+    put_desc(o, d->desc);
+    omp_err err = put_access(o, d->access);
+    return (err == OMP_OK) ? omp_apdu_o_status(o) : err;
+}
+
+omp_err omp_apdu_put_desc(struct omp_wr *w, const struct omp_apdu_desc *desc,
+                          const struct omp_apdu_access *access)
+{
+    if (w == NULL || desc == NULL || access == NULL) {
+        return OMP_ERR_ARG;
+    }
+    const struct desc_arg d = {desc, access};
+    return omp_apdu_priv_emit(w, emit_desc, &d);
+}
+
+static omp_err emit_result(const void *arg, struct omp_apdu_out *o)
+{
+    omp_err err = put_result(o, arg);
+    return (err == OMP_OK) ? omp_apdu_o_status(o) : err;
+}
+
+omp_err omp_apdu_put_result(struct omp_wr *w, const struct omp_apdu_result *r)
+{
+    if (w == NULL || r == NULL) {
+        return OMP_ERR_ARG;
+    }
+    return omp_apdu_priv_emit(w, emit_result, r);
+}

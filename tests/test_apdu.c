@@ -1,0 +1,834 @@
+/*
+ * xDLMS and ACSE APDUs (module apdu).
+ *
+ * Real vectors: the APDUs of ../shared/vectors/kamstrup_dlms_doc_hdlc_sessions.txt (Kamstrup DLMS
+ * doc 55121424 section 4), cut by hand out of each I-frame's information field after the LLC header
+ * E6 E6 00 (client) / E6 E7 00 (meter) and before the FCS; and the Norwegian HAN push
+ * LLC_SE_LIST_3PH_ANONYMISED of ../shared/vectors/kamstrup_no_han_amshan.txt after E6 E7 00.
+ * Expected field values are decoded by hand from those bytes with the Green Book xDLMS ASN.1
+ * (A-XDR) and the ACSE ASN.1 (BER); the reasoning is next to each vector.
+ *
+ * Synthetic vectors ("hand") are written byte by byte from the same ASN.1 for the APDU kinds the
+ * sessions do not contain; their lengths are counted by hand in the comments.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "omnipower/apdu.h"
+
+/* ---- real vectors ------------------------------------------------------------------------ */
+
+/* S1 AARQ: 60 1D (29 bytes) | A1 09 06 07 60857405080101 = LN no ciphering | BE 10 04 0E
+ * InitiateRequest: 01, dedicated-key absent 00, response-allowed default 00, qos absent 00,
+ * version 06, conformance 5F1F 04 00 00181D, max receive PDU FFFF. */
+static const uint8_t k_s1_aarq[] = {
+    0x60, 0x1D, 0xA1, 0x09, 0x06, 0x07, 0x60, 0x85, 0x74, 0x05, 0x08, 0x01, 0x01, 0xBE, 0x10, 0x04,
+    0x0E, 0x01, 0x00, 0x00, 0x00, 0x06, 0x5F, 0x1F, 0x04, 0x00, 0x00, 0x18, 0x1D, 0xFF, 0xFF};
+/* S1 AARE: A1 LN | A2 03 02 01 00 result accepted | A3 05 A1 03 02 01 00 acse-service-user null |
+ * BE 10 04 0E InitiateResponse: 08, qos absent 00, version 06, conformance 001010, server max PDU
+ * 007D (125), VAA name 0007. */
+static const uint8_t k_s1_aare[] = {
+    0x61, 0x29, 0xA1, 0x09, 0x06, 0x07, 0x60, 0x85, 0x74, 0x05, 0x08, 0x01, 0x01, 0xA2, 0x03,
+    0x02, 0x01, 0x00, 0xA3, 0x05, 0xA1, 0x03, 0x02, 0x01, 0x00, 0xBE, 0x10, 0x04, 0x0E, 0x08,
+    0x00, 0x06, 0x5F, 0x1F, 0x04, 0x00, 0x00, 0x10, 0x10, 0x00, 0x7D, 0x00, 0x07};
+/* S1 GET-request-normal: C0 01, invoke 81, class 0001, OBIS 01 01 00 00 01 FF, attr 02, no access
+ */
+static const uint8_t k_s1_get[] = {0xC0, 0x01, 0x81, 0x00, 0x01, 0x01, 0x01,
+                                   0x00, 0x00, 0x01, 0xFF, 0x02, 0x00};
+/* S1 GET-response-normal: C4 01, invoke 81, result data (00), double-long-unsigned 06 00BC614F */
+static const uint8_t k_s1_rsp[] = {0xC4, 0x01, 0x81, 0x00, 0x06, 0x00, 0xBC, 0x61, 0x4F};
+/* S2 AARQ: A1 LN | 8A 02 07 80 authentication required | 8B 07 60857405080201 LLS |
+ * AC 07 80 05 "12345" | BE: InitiateRequest, conformance 00FE1F, max PDU FFFF */
+static const uint8_t k_s2_aarq[] = {
+    0x60, 0x33, 0xA1, 0x09, 0x06, 0x07, 0x60, 0x85, 0x74, 0x05, 0x08, 0x01, 0x01, 0x8A,
+    0x02, 0x07, 0x80, 0x8B, 0x07, 0x60, 0x85, 0x74, 0x05, 0x08, 0x02, 0x01, 0xAC, 0x07,
+    0x80, 0x05, 0x31, 0x32, 0x33, 0x34, 0x35, 0xBE, 0x10, 0x04, 0x0E, 0x01, 0x00, 0x00,
+    0x00, 0x06, 0x5F, 0x1F, 0x04, 0x00, 0x00, 0xFE, 0x1F, 0xFF, 0xFF};
+/* S2 AARE: as S1 but conformance 00101C */
+static const uint8_t k_s2_aare[] = {
+    0x61, 0x29, 0xA1, 0x09, 0x06, 0x07, 0x60, 0x85, 0x74, 0x05, 0x08, 0x01, 0x01, 0xA2, 0x03,
+    0x02, 0x01, 0x00, 0xA3, 0x05, 0xA1, 0x03, 0x02, 0x01, 0x00, 0xBE, 0x10, 0x04, 0x0E, 0x08,
+    0x00, 0x06, 0x5F, 0x1F, 0x04, 0x00, 0x00, 0x10, 0x1C, 0x00, 0x7D, 0x00, 0x07};
+/* S2 GET-request-normal with selective access: class 0007 (profile generic), OBIS 1.1.99.1.0.255,
+ * attr 02, access present 01, selector 01 (range descriptor), access-parameters = the structure
+ * 02 04 { 02 04 {12 0008, 09 06 0001010000FF, 0F 02, 12 0000} restricting object = clock attr 2,
+ * 09 0C 2013-10-25 00:00, 09 0C 2013-10-26 00:00, 01 00 (all columns) } - 50 bytes from offset 14
+ */
+static const uint8_t k_s2_get[] = {
+    0xC0, 0x01, 0x81, 0x00, 0x07, 0x01, 0x01, 0x63, 0x01, 0x00, 0xFF, 0x02, 0x01, 0x01, 0x02, 0x04,
+    0x02, 0x04, 0x12, 0x00, 0x08, 0x09, 0x06, 0x00, 0x01, 0x01, 0x00, 0x00, 0xFF, 0x0F, 0x02, 0x12,
+    0x00, 0x00, 0x09, 0x0C, 0x07, 0xDD, 0x0A, 0x19, 0xFF, 0x00, 0x00, 0x00, 0x00, 0x80, 0x00, 0x80,
+    0x09, 0x0C, 0x07, 0xDD, 0x0A, 0x1A, 0xFF, 0x00, 0x00, 0x00, 0x00, 0x80, 0x00, 0x80, 0x01, 0x00};
+/* S2 GET-request-next: C0 02, invoke 81, block-number 00000006 */
+static const uint8_t k_s2_next[] = {0xC0, 0x02, 0x81, 0x00, 0x00, 0x00, 0x06};
+/* S2 GET-response-with-datablock: C4 02, invoke 81, last-block 01, block-number 00000007, raw-data
+ * choice 00, octet string length 82 005C (92, long form with 2 bytes: not minimal) + 92 bytes
+ * (two rows: structure of 8 starting 02 08 09 0C 07DD0A19...). Total 12 + 92 = 104 bytes. */
+static const uint8_t k_s2_block[] = {
+    0xC4, 0x02, 0x81, 0x01, 0x00, 0x00, 0x00, 0x07, 0x00, 0x82, 0x00, 0x5C, 0x02, 0x08, 0x09,
+    0x0C, 0x07, 0xDD, 0x0A, 0x19, 0x05, 0x0F, 0x00, 0x00, 0xFF, 0x80, 0x00, 0x80, 0x12, 0x00,
+    0x00, 0x06, 0x00, 0x00, 0x00, 0x00, 0x0F, 0x01, 0x06, 0x00, 0x02, 0xE3, 0x0D, 0x06, 0x00,
+    0x00, 0x00, 0x00, 0x06, 0x00, 0x00, 0x0D, 0x2F, 0x06, 0x00, 0x00, 0x00, 0x01, 0x02, 0x08,
+    0x09, 0x0C, 0x07, 0xDD, 0x0A, 0x19, 0x05, 0x0F, 0x0F, 0x00, 0xFF, 0x80, 0x00, 0x80, 0x12,
+    0x00, 0x00, 0x06, 0x00, 0x00, 0x00, 0x00, 0x0F, 0x01, 0x06, 0x00, 0x03, 0x43, 0xF8, 0x06,
+    0x00, 0x00, 0x00, 0x00, 0x06, 0x00, 0x00, 0x0E, 0xE9, 0x06, 0x00, 0x00, 0x00, 0x01};
+/* HAN data-notification LLC_SE_LIST_3PH_ANONYMISED (214 bytes): 0F, long-invoke-id 00000000,
+ * date-time 0C + 07E6 01 18 01 12 3A 32 FF 8000 00 = 2022-01-24 (Monday) 18:58:50, hundredths not
+ * specified, deviation 0x8000 (not specified), status 00; body from offset 18: structure 02 19
+ * (25 elements) up to the end (196 bytes). */
+static const uint8_t k_han[] = {
+    0x0F, 0x00, 0x00, 0x00, 0x00, 0x0C, 0x07, 0xE6, 0x01, 0x18, 0x01, 0x12, 0x3A, 0x32, 0xFF, 0x80,
+    0x00, 0x00, 0x02, 0x19, 0x0A, 0x0E, 0x4B, 0x61, 0x6D, 0x73, 0x74, 0x72, 0x75, 0x70, 0x5F, 0x56,
+    0x30, 0x30, 0x30, 0x31, 0x09, 0x06, 0x01, 0x01, 0x00, 0x00, 0x05, 0xFF, 0x0A, 0x10, 0x35, 0x37,
+    0x30, 0x35, 0x37, 0x30, 0x35, 0x37, 0x30, 0x35, 0x37, 0x30, 0x35, 0x37, 0x30, 0x37, 0x09, 0x06,
+    0x01, 0x01, 0x60, 0x01, 0x01, 0xFF, 0x0A, 0x12, 0x36, 0x38, 0x34, 0x31, 0x31, 0x33, 0x38, 0x42,
+    0x4E, 0x32, 0x34, 0x35, 0x31, 0x30, 0x31, 0x30, 0x39, 0x30, 0x09, 0x06, 0x01, 0x01, 0x01, 0x07,
+    0x00, 0xFF, 0x06, 0x00, 0x00, 0x03, 0x3A, 0x09, 0x06, 0x01, 0x01, 0x02, 0x07, 0x00, 0xFF, 0x06,
+    0x00, 0x00, 0x00, 0x00, 0x09, 0x06, 0x01, 0x01, 0x03, 0x07, 0x00, 0xFF, 0x06, 0x00, 0x00, 0x00,
+    0x68, 0x09, 0x06, 0x01, 0x01, 0x04, 0x07, 0x00, 0xFF, 0x06, 0x00, 0x00, 0x00, 0xB0, 0x09, 0x06,
+    0x01, 0x01, 0x1F, 0x07, 0x00, 0xFF, 0x06, 0x00, 0x00, 0x00, 0xED, 0x09, 0x06, 0x01, 0x01, 0x33,
+    0x07, 0x00, 0xFF, 0x06, 0x00, 0x00, 0x00, 0x59, 0x09, 0x06, 0x01, 0x01, 0x47, 0x07, 0x00, 0xFF,
+    0x06, 0x00, 0x00, 0x00, 0x4B, 0x09, 0x06, 0x01, 0x01, 0x20, 0x07, 0x00, 0xFF, 0x12, 0x00, 0xE8,
+    0x09, 0x06, 0x01, 0x01, 0x34, 0x07, 0x00, 0xFF, 0x12, 0x00, 0xE9, 0x09, 0x06, 0x01, 0x01, 0x48,
+    0x07, 0x00, 0xFF, 0x12, 0x00, 0xEC};
+
+/* ---- hand vectors (Green Book xDLMS ASN.1 / ACSE, A-XDR and BER written out by hand) ------ */
+
+/* GET-request-with-list, invoke 81, 2 items: {0003, 1.0.1.8.0.255, attr 2, no access},
+ * {0008, 0.0.1.0.0.255, attr 2, no access} */
+static const uint8_t k_get_list[] = {0xC0, 0x03, 0x81, 0x02, 0x00, 0x03, 0x01, 0x00,
+                                     0x01, 0x08, 0x00, 0xFF, 0x02, 0x00, 0x00, 0x08,
+                                     0x00, 0x00, 0x01, 0x00, 0x00, 0xFF, 0x02, 0x00};
+/* GET-response-with-list: 2 results: data 06 00000001, dar 04 (object-undefined) */
+static const uint8_t k_get_rsp_list[] = {0xC4, 0x03, 0x81, 0x02, 0x00, 0x06,
+                                         0x00, 0x00, 0x00, 0x01, 0x01, 0x04};
+/* GET-response-with-datablock carrying a dar: last 01, block 2, choice 01, dar 0F (15) */
+static const uint8_t k_get_rsp_block_dar[] = {0xC4, 0x02, 0x81, 0x01, 0x00,
+                                              0x00, 0x00, 0x02, 0x01, 0x0F};
+/* SET-request-normal (invoke 41): clock 0008 0.0.1.0.0.255 attr 2, no access, value 09 0C
+ * <2022-01-24 18:58:50 as in the HAN push> */
+static const uint8_t k_set_normal[] = {0xC1, 0x01, 0x41, 0x00, 0x08, 0x00, 0x00, 0x01, 0x00,
+                                       0x00, 0xFF, 0x02, 0x00, 0x09, 0x0C, 0x07, 0xE6, 0x01,
+                                       0x18, 0x01, 0x12, 0x3A, 0x32, 0xFF, 0x80, 0x00, 0x00};
+/* SET-request-with-first-datablock: 0001 0.0.96.1.0.255 attr 2, no access, DataBlock-SA
+ * {last 00, block 00000001, raw 03 AABBCC} */
+static const uint8_t k_set_first[] = {0xC1, 0x02, 0x41, 0x00, 0x01, 0x00, 0x00, 0x60,
+                                      0x01, 0x00, 0xFF, 0x02, 0x00, 0x00, 0x00, 0x00,
+                                      0x00, 0x01, 0x03, 0xAA, 0xBB, 0xCC};
+/* SET-request-with-datablock: {last 01, block 00000002, raw 02 DDEE} */
+static const uint8_t k_set_block[] = {0xC1, 0x03, 0x41, 0x01, 0x00, 0x00,
+                                      0x00, 0x02, 0x02, 0xDD, 0xEE};
+/* SET-request-with-list: 2 descriptors (0001 0.0.96.1.0.255 / 0.0.96.1.1.255 attr 2), 2 values
+ * 11 05 (unsigned 5), 12 0102 (long-unsigned 258) */
+static const uint8_t k_set_list[] = {0xC1, 0x04, 0x41, 0x02, 0x00, 0x01, 0x00, 0x00, 0x60, 0x01,
+                                     0x00, 0xFF, 0x02, 0x00, 0x00, 0x01, 0x00, 0x00, 0x60, 0x01,
+                                     0x01, 0xFF, 0x02, 0x00, 0x02, 0x11, 0x05, 0x12, 0x01, 0x02};
+static const uint8_t k_set_rsp_normal[] = {0xC5, 0x01, 0x41, 0x00}; /* success */
+static const uint8_t k_set_rsp_block[] = {0xC5, 0x02, 0x41, 0x00, 0x00, 0x00, 0x01};
+static const uint8_t k_set_rsp_last[] = {0xC5, 0x03, 0x41, 0x00, 0x00, 0x00, 0x00, 0x02};
+static const uint8_t k_set_rsp_list[] = {0xC5, 0x05, 0x41, 0x02, 0x00, 0x03}; /* success, denied */
+/* ACTION-request-normal: disconnect control 0046 0.0.96.3.10.255 method 01, params 01 + 0F 00 */
+static const uint8_t k_act_params[] = {0xC3, 0x01, 0x41, 0x00, 0x46, 0x00, 0x00, 0x60,
+                                       0x03, 0x0A, 0xFF, 0x01, 0x01, 0x0F, 0x00};
+/* same, method 02, no parameters (00) */
+static const uint8_t k_act_noparams[] = {0xC3, 0x01, 0x41, 0x00, 0x46, 0x00, 0x00,
+                                         0x60, 0x03, 0x0A, 0xFF, 0x02, 0x00};
+static const uint8_t k_act_next[] = {0xC3, 0x02, 0x41, 0x00, 0x00, 0x00, 0x03};
+static const uint8_t k_act_rsp[] = {0xC7, 0x01, 0x41, 0x00, 0x00}; /* success, no data */
+/* success, return-parameters present 01, data 00, octet-string 09 02 1234 */
+static const uint8_t k_act_rsp_data[] = {0xC7, 0x01, 0x41, 0x00, 0x01,
+                                         0x00, 0x09, 0x02, 0x12, 0x34};
+/* read-write-denied 03, return present 01, dar choice 01, dar 03 */
+static const uint8_t k_act_rsp_dar[] = {0xC7, 0x01, 0x41, 0x03, 0x01, 0x01, 0x03};
+static const uint8_t k_exception[] = {0xD8, 0x01, 0x02}; /* service-not-allowed, not-supported */
+/* service-unknown, invocation-counter-error with counter 5 */
+static const uint8_t k_exception_ic[] = {0xD8, 0x02, 0x06, 0x00, 0x00, 0x00, 0x05};
+static const uint8_t k_cse[] = {0x0E, 0x01, 0x06, 0x01}; /* initiateError, initiate, version low */
+/* data-notification, long invoke 00000001, no date-time (00), body unsigned 11 05 */
+static const uint8_t k_notify_notime[] = {0x0F, 0x00, 0x00, 0x00, 0x01, 0x00, 0x11, 0x05};
+static const uint8_t k_rlrq[] = {0x62, 0x03, 0x80, 0x01, 0x00}; /* reason normal */
+static const uint8_t k_rlre[] = {0x63, 0x03, 0x80, 0x01, 0x00};
+static const uint8_t k_rlrq_empty[] = {0x62, 0x00};
+/* RLRQ with reason and the S1 InitiateRequest: 3 + (2 + 16) = 21 = 0x15 */
+static const uint8_t k_rlrq_ui[] = {0x62, 0x15, 0x80, 0x01, 0x00, 0xBE, 0x10, 0x04,
+                                    0x0E, 0x01, 0x00, 0x00, 0x00, 0x06, 0x5F, 0x1F,
+                                    0x04, 0x00, 0x00, 0x18, 0x1D, 0xFF, 0xFF};
+/* AARE rejected-permanent, acse-service-user authentication-failure (13), user-information
+ * ConfirmedServiceError 0E 01 06 01: 11 + 5 + 7 + 8 = 31 = 0x1F */
+static const uint8_t k_aare_reject[] = {0x61, 0x1F, 0xA1, 0x09, 0x06, 0x07, 0x60, 0x85, 0x74,
+                                        0x05, 0x08, 0x01, 0x01, 0xA2, 0x03, 0x02, 0x01, 0x01,
+                                        0xA3, 0x05, 0xA1, 0x03, 0x02, 0x01, 0x0D, 0xBE, 0x06,
+                                        0x04, 0x04, 0x0E, 0x01, 0x06, 0x01};
+/* AARQ HLS-GMAC, LN with ciphering (…0103): A1 (11) | A6 0A 04 08 "KAM" 00 01A4DC52 (12) |
+ * 8A 02 07 80 (4) | 8B 07 …0205 (9) | AC 0A 80 08 01..08 (12) | BE 0B 04 09 <9 opaque bytes:
+ * 21 07 30 00000001 AABB, a glo-InitiateRequest shape> (13): 61 = 0x3D */
+static const uint8_t k_aarq_hls[] = {
+    0x60, 0x3D, 0xA1, 0x09, 0x06, 0x07, 0x60, 0x85, 0x74, 0x05, 0x08, 0x01, 0x03, 0xA6, 0x0A, 0x04,
+    0x08, 0x4B, 0x41, 0x4D, 0x00, 0x01, 0xA4, 0xDC, 0x52, 0x8A, 0x02, 0x07, 0x80, 0x8B, 0x07, 0x60,
+    0x85, 0x74, 0x05, 0x08, 0x02, 0x05, 0xAC, 0x0A, 0x80, 0x08, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06,
+    0x07, 0x08, 0xBE, 0x0B, 0x04, 0x09, 0x21, 0x07, 0x30, 0x00, 0x00, 0x00, 0x01, 0xAA, 0xBB};
+/* AARE for HLS: accepted, diag 0E (authentication-required), responding-AP-title (12), 88 02 07 80
+ * (4), 89 07 …0205 (9), AA 0A 80 08 challenge (12), BE 10 InitiateResponse qos absent, 06,
+ * conformance 00101D, max 0400, vaa 0007 (18): 11 + 5 + 7 + 12 + 4 + 9 + 12 + 18 = 78 = 0x4E.
+ * Also has protocol-version 80 02 07 80 first: + 4 = 82 = 0x52 */
+static const uint8_t k_aare_hls[] = {
+    0x61, 0x52, 0x80, 0x02, 0x07, 0x80, 0xA1, 0x09, 0x06, 0x07, 0x60, 0x85, 0x74, 0x05,
+    0x08, 0x01, 0x03, 0xA2, 0x03, 0x02, 0x01, 0x00, 0xA3, 0x05, 0xA1, 0x03, 0x02, 0x01,
+    0x0E, 0xA4, 0x0A, 0x04, 0x08, 0x4B, 0x41, 0x4D, 0x00, 0x00, 0x00, 0x00, 0x01, 0x88,
+    0x02, 0x07, 0x80, 0x89, 0x07, 0x60, 0x85, 0x74, 0x05, 0x08, 0x02, 0x05, 0xAA, 0x0A,
+    0x80, 0x08, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0xBE, 0x10, 0x04, 0x0E,
+    0x08, 0x00, 0x06, 0x5F, 0x1F, 0x04, 0x00, 0x00, 0x10, 0x1D, 0x04, 0x00, 0x00, 0x07};
+/* AARE with acse-service-provider diagnostic (A3 05 A2 03 02 01 01 no-reason-given),
+ * rejected-transient 02, no user-information: 11 + 5 + 7 = 23 = 0x17 */
+static const uint8_t k_aare_provider[] = {0x61, 0x17, 0xA1, 0x09, 0x06, 0x07, 0x60, 0x85, 0x74,
+                                          0x05, 0x08, 0x01, 0x01, 0xA2, 0x03, 0x02, 0x01, 0x02,
+                                          0xA3, 0x05, 0xA2, 0x03, 0x02, 0x01, 0x01};
+/* AARQ with InitiateRequest carrying dedicated-key (01 10 + 16 bytes), response-allowed FALSE
+ * (01 00) and qos present (01 05): 01 | 01 10 k*16 | 01 00 | 01 05 | 06 | 5F1F0400 00181D | 0400
+ * = 1 + 18 + 2 + 2 + 1 + 7 + 2 = 33 = 0x21; BE 23 04 21 …; AARQ body 11 + 37 = 48 = 0x30 */
+static const uint8_t k_aarq_key[] = {0x60, 0x30, 0xA1, 0x09, 0x06, 0x07, 0x60, 0x85, 0x74, 0x05,
+                                     0x08, 0x01, 0x03, 0xBE, 0x23, 0x04, 0x21, 0x01, 0x01, 0x10,
+                                     0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99,
+                                     0xAA, 0xBB, 0xCC, 0xDD, 0xEE, 0xFF, 0x01, 0x00, 0x01, 0x05,
+                                     0x06, 0x5F, 0x1F, 0x04, 0x00, 0x00, 0x18, 0x1D, 0x04, 0x00};
+/* Data skipper: GET-response-normal with a compact-array 13 | structure{long-unsigned,
+ * unsigned} 02 02 12 11 | contents 06 000A01 000B02 */
+static const uint8_t k_rsp_compact[] = {0xC4, 0x01, 0x81, 0x00, 0x13, 0x02, 0x02, 0x12,
+                                        0x11, 0x06, 0x00, 0x0A, 0x01, 0x00, 0x0B, 0x02};
+/* compact-array of array-type (01, 2 elements 0002, long-unsigned 12), contents 04 00010002 */
+static const uint8_t k_rsp_compact2[] = {0xC4, 0x01, 0x81, 0x00, 0x13, 0x01, 0x00,
+                                         0x02, 0x12, 0x04, 0x00, 0x01, 0x00, 0x02};
+/* bit-string of 12 bits (04 0C) = 2 bytes AB C0 */
+static const uint8_t k_rsp_bits[] = {0xC4, 0x01, 0x81, 0x00, 0x04, 0x0C, 0xAB, 0xC0};
+/* array of 2 (01 02): null-data 00, don't-care FF... no: structure {date 1A 5 bytes, time 1B 4
+ * bytes}, float64 18 8 bytes */
+static const uint8_t k_rsp_mixed[] = {0xC4, 0x01, 0x81, 0x00, 0x01, 0x02, 0x02, 0x02, 0x1A, 0x07,
+                                      0xE6, 0x01, 0x18, 0x01, 0x1B, 0x12, 0x3A, 0x32, 0xFF, 0x18,
+                                      0x3F, 0xF0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+
+struct vec {
+    const char *name;
+    const uint8_t *in;
+    size_t len;
+    enum omp_apdu_kind kind;
+};
+
+#define V(name, arr, kind)                                                                         \
+    {                                                                                              \
+        name, arr, sizeof arr, kind                                                                \
+    }
+
+/* Canonical inputs: decode -> encode reproduces the bytes exactly. */
+static const struct vec k_vecs[] = {
+    V("S1 AARQ (Kamstrup doc)", k_s1_aarq, OMP_APDU_AARQ),
+    V("S1 AARE (Kamstrup doc)", k_s1_aare, OMP_APDU_AARE),
+    V("S1 GET (Kamstrup doc)", k_s1_get, OMP_APDU_GET_REQ_NORMAL),
+    V("S1 GET-response (Kamstrup doc)", k_s1_rsp, OMP_APDU_GET_RSP_NORMAL),
+    V("S2 AARQ LLS (Kamstrup doc)", k_s2_aarq, OMP_APDU_AARQ),
+    V("S2 AARE (Kamstrup doc)", k_s2_aare, OMP_APDU_AARE),
+    V("S2 GET selective access (Kamstrup doc)", k_s2_get, OMP_APDU_GET_REQ_NORMAL),
+    V("S2 GET-next (Kamstrup doc)", k_s2_next, OMP_APDU_GET_REQ_NEXT),
+    V("HAN data-notification (amshan)", k_han, OMP_APDU_DATA_NOTIFICATION),
+    V("GET-request-with-list (hand)", k_get_list, OMP_APDU_GET_REQ_LIST),
+    V("GET-response-with-list (hand)", k_get_rsp_list, OMP_APDU_GET_RSP_LIST),
+    V("GET-response-with-datablock dar (hand)", k_get_rsp_block_dar, OMP_APDU_GET_RSP_BLOCK),
+    V("SET-request-normal (hand)", k_set_normal, OMP_APDU_SET_REQ_NORMAL),
+    V("SET-request-first-datablock (hand)", k_set_first, OMP_APDU_SET_REQ_FIRST_BLOCK),
+    V("SET-request-datablock (hand)", k_set_block, OMP_APDU_SET_REQ_BLOCK),
+    V("SET-request-with-list (hand)", k_set_list, OMP_APDU_SET_REQ_LIST),
+    V("SET-response-normal (hand)", k_set_rsp_normal, OMP_APDU_SET_RSP_NORMAL),
+    V("SET-response-datablock (hand)", k_set_rsp_block, OMP_APDU_SET_RSP_BLOCK),
+    V("SET-response-last-datablock (hand)", k_set_rsp_last, OMP_APDU_SET_RSP_LAST_BLOCK),
+    V("SET-response-with-list (hand)", k_set_rsp_list, OMP_APDU_SET_RSP_LIST),
+    V("ACTION-request params (hand)", k_act_params, OMP_APDU_ACTION_REQ_NORMAL),
+    V("ACTION-request no params (hand)", k_act_noparams, OMP_APDU_ACTION_REQ_NORMAL),
+    V("ACTION-request-next-pblock (hand)", k_act_next, OMP_APDU_ACTION_REQ_NEXT),
+    V("ACTION-response (hand)", k_act_rsp, OMP_APDU_ACTION_RSP_NORMAL),
+    V("ACTION-response data (hand)", k_act_rsp_data, OMP_APDU_ACTION_RSP_NORMAL),
+    V("ACTION-response dar (hand)", k_act_rsp_dar, OMP_APDU_ACTION_RSP_NORMAL),
+    V("exception-response (hand)", k_exception, OMP_APDU_EXCEPTION),
+    V("exception-response IC (hand)", k_exception_ic, OMP_APDU_EXCEPTION),
+    V("confirmed-service-error (hand)", k_cse, OMP_APDU_CONFIRMED_SERVICE_ERROR),
+    V("data-notification no time (hand)", k_notify_notime, OMP_APDU_DATA_NOTIFICATION),
+    V("RLRQ (hand)", k_rlrq, OMP_APDU_RLRQ),
+    V("RLRE (hand)", k_rlre, OMP_APDU_RLRE),
+    V("RLRQ empty (hand)", k_rlrq_empty, OMP_APDU_RLRQ),
+    V("RLRQ user-info (hand)", k_rlrq_ui, OMP_APDU_RLRQ),
+    V("AARE reject + CSE (hand)", k_aare_reject, OMP_APDU_AARE),
+    V("AARQ HLS-GMAC (hand)", k_aarq_hls, OMP_APDU_AARQ),
+    V("AARE HLS (hand)", k_aare_hls, OMP_APDU_AARE),
+    V("AARE provider diag (hand)", k_aare_provider, OMP_APDU_AARE),
+    V("AARQ dedicated key (hand)", k_aarq_key, OMP_APDU_AARQ),
+    V("compact-array struct (hand)", k_rsp_compact, OMP_APDU_GET_RSP_NORMAL),
+    V("compact-array array (hand)", k_rsp_compact2, OMP_APDU_GET_RSP_NORMAL),
+    V("bit-string (hand)", k_rsp_bits, OMP_APDU_GET_RSP_NORMAL),
+    V("date/time/float64 (hand)", k_rsp_mixed, OMP_APDU_GET_RSP_NORMAL),
+};
+
+/* ---- helpers ----------------------------------------------------------------------------- */
+
+static void decode_ok(const uint8_t *in, size_t len, struct omp_apdu *a)
+{
+    struct omp_rd rd = omp_rd_init(in, len);
+    assert_int_equal(omp_apdu_decode(&rd, a), OMP_OK);
+    assert_int_equal(omp_rd_pos(&rd), len);
+}
+
+/* Encode with guard bytes around an exactly-sized buffer; also every shorter buffer. */
+static void encode_expect(const struct omp_apdu *a, const uint8_t *want, size_t want_len)
+{
+    uint8_t buf[512 + 4];
+    assert_true(want_len <= 512);
+    memset(buf, 0xA5, sizeof buf);
+    struct omp_wr w = omp_wr_init(buf + 2, want_len);
+    assert_int_equal(omp_apdu_encode(a, &w), OMP_OK);
+    assert_int_equal(omp_wr_len(&w), want_len);
+    assert_memory_equal(buf + 2, want, want_len);
+    assert_int_equal(buf[0], 0xA5);
+    assert_int_equal(buf[1], 0xA5);
+    assert_int_equal(buf[want_len + 2], 0xA5);
+    assert_int_equal(buf[want_len + 3], 0xA5);
+    for (size_t cap = 0; cap < want_len; cap++) {
+        memset(buf, 0xA5, sizeof buf);
+        w = omp_wr_init(buf + 2, cap);
+        assert_int_equal(omp_apdu_encode(a, &w), OMP_ERR_NOSPACE);
+        assert_int_equal(omp_wr_len(&w), 0);
+        assert_int_equal(omp_wr_status(&w), OMP_OK);
+        for (size_t i = 0; i < cap + 4; i++) {
+            assert_int_equal(buf[i], 0xA5);
+        }
+    }
+}
+
+static bool obis_is(const uint8_t *o, uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint8_t e,
+                    uint8_t f)
+{
+    const uint8_t want[6] = {a, b, c, d, e, f};
+    return memcmp(o, want, 6) == 0;
+}
+
+/* ---- tests ------------------------------------------------------------------------------- */
+
+static void test_table_round_trip(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof k_vecs / sizeof k_vecs[0]; i++) {
+        const struct vec *v = &k_vecs[i];
+        struct omp_apdu a;
+        print_message("%s\n", v->name);
+        decode_ok(v->in, v->len, &a);
+        assert_int_equal(a.kind, v->kind);
+        assert_false(a.noncanonical);
+        encode_expect(&a, v->in, v->len);
+        /* every truncation fails and changes nothing */
+        for (size_t cut = 0; cut < v->len; cut++) {
+            struct omp_apdu out, sentinel;
+            memset(&sentinel, 0x5A, sizeof sentinel);
+            memcpy(&out, &sentinel, sizeof out);
+            struct omp_rd rd = omp_rd_init(v->in, cut);
+            assert_int_not_equal(omp_apdu_decode(&rd, &out), OMP_OK);
+            assert_int_equal(omp_rd_pos(&rd), 0);
+            assert_memory_equal(&out, &sentinel, sizeof out);
+        }
+    }
+}
+
+static void test_s1(void **state)
+{
+    (void)state;
+    struct omp_apdu a;
+    decode_ok(k_s1_aarq, sizeof k_s1_aarq, &a);
+    assert_int_equal(a.u.aarq.app_context, OMP_APP_CONTEXT_LN);
+    assert_false(a.u.aarq.has_protocol_version);
+    assert_false(a.u.aarq.acse_auth);
+    assert_false(a.u.aarq.has_mechanism);
+    assert_false(a.u.aarq.has_auth_value);
+    assert_false(a.u.aarq.has_calling_ap_title);
+    assert_int_equal(a.u.aarq.user_info.kind, OMP_APDU_UINFO_INITIATE_REQ);
+    const struct omp_apdu_initiate_req *q = &a.u.aarq.user_info.u.init_req;
+    assert_false(q->has_dedicated_key);
+    assert_true(q->response_allowed);
+    assert_false(q->has_qos);
+    assert_int_equal(q->dlms_version, 6);
+    /* 0x00181D = bits 11, 12, 19, 20, 21, 23 (bit 0 = MSB of the 24 bits) */
+    assert_int_equal(q->conformance, 0x00181D);
+    assert_int_equal(q->conformance,
+                     OMP_CONF_BLOCK_TRANSFER_WITH_GET | OMP_CONF_BLOCK_TRANSFER_WITH_SET |
+                         OMP_CONF_GET | OMP_CONF_SET | OMP_CONF_SELECTIVE_ACCESS | OMP_CONF_ACTION);
+    assert_int_equal(q->max_pdu, 0xFFFF);
+
+    decode_ok(k_s1_aare, sizeof k_s1_aare, &a);
+    assert_int_equal(a.u.aare.app_context, OMP_APP_CONTEXT_LN);
+    assert_int_equal(a.u.aare.result, OMP_ASSOC_ACCEPTED);
+    assert_int_equal(a.u.aare.diag_source, OMP_ASSOC_DIAG_SERVICE_USER);
+    assert_int_equal(a.u.aare.diag, OMP_ASSOC_DIAG_NULL);
+    assert_false(a.u.aare.has_responding_ap_title);
+    assert_int_equal(a.u.aare.user_info.kind, OMP_APDU_UINFO_INITIATE_RSP);
+    const struct omp_apdu_initiate_rsp *p = &a.u.aare.user_info.u.init_rsp;
+    assert_false(p->has_qos);
+    assert_int_equal(p->dlms_version, 6);
+    assert_int_equal(p->conformance, 0x001010); /* block-transfer-with-get (11) + get (19) */
+    assert_int_equal(p->conformance, OMP_CONF_BLOCK_TRANSFER_WITH_GET | OMP_CONF_GET);
+    assert_int_equal(p->max_pdu, 0x007D); /* 125 bytes */
+    assert_int_equal(p->vaa_name, 0x0007);
+
+    decode_ok(k_s1_get, sizeof k_s1_get, &a);
+    assert_int_equal(a.invoke, 0x81); /* priority high, invoke id 1 */
+    assert_int_equal(a.invoke & OMP_APDU_INVOKE_ID_MASK, 1);
+    assert_int_equal(a.u.get_req.desc.class_id, 1);
+    assert_true(obis_is(a.u.get_req.desc.obis, 1, 1, 0, 0, 1, 255));
+    assert_int_equal(a.u.get_req.desc.id, 2);
+    assert_false(a.u.get_req.access.present);
+
+    decode_ok(k_s1_rsp, sizeof k_s1_rsp, &a);
+    assert_int_equal(a.invoke, 0x81);
+    assert_true(a.u.get_rsp.result.is_data);
+    assert_ptr_equal(a.u.get_rsp.result.data.ptr, k_s1_rsp + 4); /* zero-copy */
+    assert_int_equal(a.u.get_rsp.result.data.len, 5);
+    const uint8_t *d = a.u.get_rsp.result.data.ptr;
+    assert_int_equal(d[0], 0x06); /* double-long-unsigned */
+    const uint32_t v =
+        ((uint32_t)d[1] << 24) | ((uint32_t)d[2] << 16) | ((uint32_t)d[3] << 8) | d[4];
+    assert_int_equal(v, 12345679u); /* "meter number 12345679" (Kamstrup doc) */
+}
+
+static void test_s2(void **state)
+{
+    (void)state;
+    struct omp_apdu a;
+    decode_ok(k_s2_aarq, sizeof k_s2_aarq, &a);
+    assert_true(a.u.aarq.acse_auth);
+    assert_true(a.u.aarq.has_mechanism);
+    assert_int_equal(a.u.aarq.mechanism, OMP_AUTH_LLS);
+    assert_true(a.u.aarq.has_auth_value);
+    assert_int_equal(a.u.aarq.auth_value.len, 5);
+    assert_memory_equal(a.u.aarq.auth_value.ptr, "12345", 5);
+    assert_int_equal(a.u.aarq.user_info.u.init_req.conformance, 0x00FE1F); /* bits 8..14, 19..23 */
+    assert_int_equal(a.u.aarq.user_info.u.init_req.max_pdu, 0xFFFF);
+
+    decode_ok(k_s2_aare, sizeof k_s2_aare, &a);
+    /* 0x00101C: block-transfer-with-get, get, set, selective-access */
+    assert_int_equal(a.u.aare.user_info.u.init_rsp.conformance, OMP_CONF_BLOCK_TRANSFER_WITH_GET |
+                                                                    OMP_CONF_GET | OMP_CONF_SET |
+                                                                    OMP_CONF_SELECTIVE_ACCESS);
+    assert_int_equal(a.u.aare.user_info.u.init_rsp.max_pdu, 125);
+
+    decode_ok(k_s2_get, sizeof k_s2_get, &a);
+    assert_int_equal(a.u.get_req.desc.class_id, 7);
+    assert_true(obis_is(a.u.get_req.desc.obis, 1, 1, 99, 1, 0, 255));
+    assert_int_equal(a.u.get_req.desc.id, 2);
+    assert_true(a.u.get_req.access.present);
+    assert_int_equal(a.u.get_req.access.selector, 1);
+    assert_ptr_equal(a.u.get_req.access.params.ptr, k_s2_get + 14);
+    assert_int_equal(a.u.get_req.access.params.len, 50);
+    assert_int_equal(a.u.get_req.access.params.ptr[0], 0x02);
+    assert_int_equal(a.u.get_req.access.params.ptr[1], 0x04);
+
+    decode_ok(k_s2_next, sizeof k_s2_next, &a);
+    assert_int_equal(a.invoke, 0x81);
+    assert_int_equal(a.u.get_req.block_number, 6);
+
+    /* last block: non-minimal length 82 005C, so noncanonical; re-encoding writes the minimal
+     * form 5C (92 < 128: short form, X.690 8.1.3.4) */
+    decode_ok(k_s2_block, sizeof k_s2_block, &a);
+    assert_int_equal(a.kind, OMP_APDU_GET_RSP_BLOCK);
+    assert_true(a.noncanonical);
+    assert_true(a.u.get_rsp.block.last);
+    assert_int_equal(a.u.get_rsp.block.block_number, 7);
+    assert_true(a.u.get_rsp.block.is_raw);
+    assert_int_equal(a.u.get_rsp.block.raw.len, 92);
+    assert_ptr_equal(a.u.get_rsp.block.raw.ptr, k_s2_block + 12);
+    uint8_t canon[sizeof k_s2_block - 2];
+    memcpy(canon, k_s2_block, 9);
+    canon[9] = 0x5C;
+    memcpy(canon + 10, k_s2_block + 12, 92);
+    encode_expect(&a, canon, sizeof canon);
+    struct omp_apdu b;
+    decode_ok(canon, sizeof canon, &b);
+    assert_false(b.noncanonical);
+    assert_int_equal(b.u.get_rsp.block.raw.len, 92);
+    assert_memory_equal(b.u.get_rsp.block.raw.ptr, a.u.get_rsp.block.raw.ptr, 92);
+    for (size_t cut = 0; cut < sizeof k_s2_block; cut++) {
+        struct omp_rd rd = omp_rd_init(k_s2_block, cut);
+        assert_int_not_equal(omp_apdu_decode(&rd, &b), OMP_OK);
+    }
+}
+
+static void test_han_notification(void **state)
+{
+    (void)state;
+    struct omp_apdu a;
+    decode_ok(k_han, sizeof k_han, &a);
+    assert_int_equal(a.u.notify.long_invoke, 0);
+    assert_true(a.u.notify.has_time);
+    assert_int_equal(a.u.notify.time.len, 12);
+    const uint8_t *t = a.u.notify.time.ptr;
+    assert_ptr_equal(t, k_han + 6);
+    assert_int_equal(((unsigned)t[0] << 8) | t[1], 2022);
+    assert_int_equal(t[2], 1);  /* January */
+    assert_int_equal(t[3], 24); /* day */
+    assert_int_equal(t[4], 1);  /* Monday */
+    assert_int_equal(t[5], 18);
+    assert_int_equal(t[6], 58);
+    assert_int_equal(t[7], 50);
+    assert_ptr_equal(a.u.notify.body.ptr, k_han + 18);
+    assert_int_equal(a.u.notify.body.ptr[0], 0x02); /* structure */
+    assert_int_equal(a.u.notify.body.ptr[1], 0x19); /* 25 elements */
+    assert_int_equal(a.u.notify.body.len, sizeof k_han - 18);
+}
+
+static void test_lists(void **state)
+{
+    (void)state;
+    struct omp_apdu a;
+    decode_ok(k_get_list, sizeof k_get_list, &a);
+    assert_int_equal(a.u.get_req.list.count, 2);
+    assert_ptr_equal(a.u.get_req.list.items.ptr, k_get_list + 4);
+    struct omp_rd it = omp_rd_init(a.u.get_req.list.items.ptr, a.u.get_req.list.items.len);
+    struct omp_apdu_desc d;
+    struct omp_apdu_access acc;
+    assert_int_equal(omp_apdu_list_next_desc(&it, &d, &acc), OMP_OK);
+    assert_int_equal(d.class_id, 3);
+    assert_true(obis_is(d.obis, 1, 0, 1, 8, 0, 255));
+    assert_int_equal(omp_apdu_list_next_desc(&it, &d, &acc), OMP_OK);
+    assert_int_equal(d.class_id, 8);
+    assert_false(acc.present);
+    assert_int_equal(omp_rd_remaining(&it), 0);
+    assert_int_equal(omp_apdu_list_next_desc(&it, &d, &acc), OMP_ERR_TRUNCATED);
+
+    decode_ok(k_get_rsp_list, sizeof k_get_rsp_list, &a);
+    it = omp_rd_init(a.u.get_rsp.list.items.ptr, a.u.get_rsp.list.items.len);
+    struct omp_apdu_result r;
+    assert_int_equal(omp_apdu_list_next_result(&it, &r), OMP_OK);
+    assert_true(r.is_data);
+    assert_int_equal(r.data.len, 5);
+    assert_int_equal(omp_apdu_list_next_result(&it, &r), OMP_OK);
+    assert_false(r.is_data);
+    assert_int_equal(r.dar, OMP_DAR_OBJECT_UNDEFINED);
+
+    decode_ok(k_set_list, sizeof k_set_list, &a);
+    assert_int_equal(a.u.set_req.list.count, 2);
+    assert_int_equal(a.u.set_req.values.count, 2);
+    it = omp_rd_init(a.u.set_req.values.items.ptr, a.u.set_req.values.items.len);
+    struct omp_apdu_span s;
+    assert_int_equal(omp_apdu_list_next_data(&it, &s), OMP_OK);
+    assert_int_equal(s.len, 2);
+    assert_int_equal(omp_apdu_list_next_data(&it, &s), OMP_OK);
+    assert_int_equal(s.len, 3);
+
+    decode_ok(k_set_rsp_list, sizeof k_set_rsp_list, &a);
+    it = omp_rd_init(a.u.set_rsp.list.items.ptr, a.u.set_rsp.list.items.len);
+    uint8_t dar = 0xFF;
+    assert_int_equal(omp_apdu_list_next_dar(&it, &dar), OMP_OK);
+    assert_int_equal(dar, OMP_DAR_SUCCESS);
+    assert_int_equal(omp_apdu_list_next_dar(&it, &dar), OMP_OK);
+    assert_int_equal(dar, OMP_DAR_READ_WRITE_DENIED);
+
+    /* building a list with the item writers gives the hand vector's items */
+    uint8_t items[32];
+    struct omp_wr w = omp_wr_init(items, sizeof items);
+    const struct omp_apdu_desc d1 = {.class_id = 3, .obis = {1, 0, 1, 8, 0, 255}, .id = 2};
+    const struct omp_apdu_desc d2 = {.class_id = 8, .obis = {0, 0, 1, 0, 0, 255}, .id = 2};
+    const struct omp_apdu_access none = {.present = false};
+    assert_int_equal(omp_apdu_put_desc(&w, &d1, &none), OMP_OK);
+    assert_int_equal(omp_apdu_put_desc(&w, &d2, &none), OMP_OK);
+    struct omp_apdu b;
+    memset(&b, 0, sizeof b);
+    b.kind = OMP_APDU_GET_REQ_LIST;
+    b.invoke = 0x81;
+    b.u.get_req.list.count = 2;
+    b.u.get_req.list.items.ptr = items;
+    b.u.get_req.list.items.len = omp_wr_len(&w);
+    encode_expect(&b, k_get_list, sizeof k_get_list);
+    b.u.get_req.list.count = 3; /* count does not match the items */
+    uint8_t out[64];
+    w = omp_wr_init(out, sizeof out);
+    assert_int_equal(omp_apdu_encode(&b, &w), OMP_ERR_ARG);
+    assert_int_equal(omp_wr_len(&w), 0);
+
+    w = omp_wr_init(items, sizeof items);
+    const uint8_t k_data[] = {0x06, 0x00, 0x00, 0x00, 0x01};
+    const struct omp_apdu_result r1 = {.is_data = true, .data = {k_data, sizeof k_data}};
+    const struct omp_apdu_result r2 = {.is_data = false, .dar = OMP_DAR_OBJECT_UNDEFINED};
+    assert_int_equal(omp_apdu_put_result(&w, &r1), OMP_OK);
+    assert_int_equal(omp_apdu_put_result(&w, &r2), OMP_OK);
+    assert_int_equal(omp_wr_len(&w), sizeof k_get_rsp_list - 4);
+    assert_memory_equal(items, k_get_rsp_list + 4, sizeof k_get_rsp_list - 4);
+}
+
+static void test_acse_fields(void **state)
+{
+    (void)state;
+    struct omp_apdu a;
+    decode_ok(k_aarq_hls, sizeof k_aarq_hls, &a);
+    assert_int_equal(a.u.aarq.app_context, OMP_APP_CONTEXT_LN_CIPHER);
+    assert_true(a.u.aarq.has_calling_ap_title);
+    assert_int_equal(a.u.aarq.calling_ap_title.len, 8);
+    assert_memory_equal(a.u.aarq.calling_ap_title.ptr, "KAM", 3);
+    assert_int_equal(a.u.aarq.mechanism, OMP_AUTH_HLS_GMAC);
+    assert_int_equal(a.u.aarq.auth_value.len, 8);
+    assert_int_equal(a.u.aarq.user_info.kind, OMP_APDU_UINFO_OTHER);
+    assert_int_equal(a.u.aarq.user_info.raw.len, 9);
+    assert_int_equal(a.u.aarq.user_info.raw.ptr[0], 0x21);
+
+    decode_ok(k_aare_hls, sizeof k_aare_hls, &a);
+    assert_true(a.u.aare.has_protocol_version);
+    assert_int_equal(a.u.aare.diag, OMP_ASSOC_DIAG_AUTHENTICATION_REQUIRED);
+    assert_true(a.u.aare.acse_auth);
+    assert_int_equal(a.u.aare.mechanism, OMP_AUTH_HLS_GMAC);
+    assert_int_equal(a.u.aare.auth_value.len, 8);
+    assert_int_equal(a.u.aare.auth_value.ptr[0], 0x11);
+    assert_int_equal(a.u.aare.user_info.u.init_rsp.max_pdu, 0x0400);
+
+    decode_ok(k_aare_reject, sizeof k_aare_reject, &a);
+    assert_int_equal(a.u.aare.result, OMP_ASSOC_REJECTED_PERMANENT);
+    assert_int_equal(a.u.aare.diag, OMP_ASSOC_DIAG_AUTHENTICATION_FAILURE);
+    assert_int_equal(a.u.aare.user_info.kind, OMP_APDU_UINFO_CSE);
+    assert_int_equal(a.u.aare.user_info.u.cse.service, OMP_CSE_INITIATE_ERROR);
+    assert_int_equal(a.u.aare.user_info.u.cse.error, OMP_CSE_ERR_INITIATE);
+    assert_int_equal(a.u.aare.user_info.u.cse.value, OMP_INITIATE_ERR_DLMS_VERSION_TOO_LOW);
+
+    decode_ok(k_aare_provider, sizeof k_aare_provider, &a);
+    assert_int_equal(a.u.aare.result, OMP_ASSOC_REJECTED_TRANSIENT);
+    assert_int_equal(a.u.aare.diag_source, OMP_ASSOC_DIAG_SERVICE_PROVIDER);
+    assert_int_equal(a.u.aare.diag, OMP_ASSOC_PDIAG_NO_REASON_GIVEN);
+    assert_int_equal(a.u.aare.user_info.kind, OMP_APDU_UINFO_NONE);
+
+    decode_ok(k_aarq_key, sizeof k_aarq_key, &a);
+    const struct omp_apdu_initiate_req *q = &a.u.aarq.user_info.u.init_req;
+    assert_true(q->has_dedicated_key);
+    assert_int_equal(q->dedicated_key.len, 16);
+    assert_false(q->response_allowed);
+    assert_true(q->has_qos);
+    assert_int_equal(q->qos, 5);
+    assert_int_equal(q->max_pdu, 0x0400);
+
+    decode_ok(k_exception_ic, sizeof k_exception_ic, &a);
+    assert_int_equal(a.u.exception.state_error, OMP_STATE_ERROR_SERVICE_UNKNOWN);
+    assert_int_equal(a.u.exception.service_error, OMP_SERVICE_ERROR_INVOCATION_COUNTER_ERROR);
+    assert_int_equal(a.u.exception.invocation_counter, 5);
+}
+
+/* A 200-byte password makes the AARQ need long-form lengths: AC 81 CB 80 81 C8 <200>, body
+ * 11 + 206 = 217 -> 60 81 D9 (hand). */
+static void test_long_lengths(void **state)
+{
+    (void)state;
+    static uint8_t pw[200];
+    for (size_t i = 0; i < sizeof pw; i++) {
+        pw[i] = (uint8_t)('a' + i % 26u);
+    }
+    struct omp_apdu a;
+    memset(&a, 0, sizeof a);
+    a.kind = OMP_APDU_AARQ;
+    a.u.aarq.app_context = OMP_APP_CONTEXT_LN;
+    a.u.aarq.has_auth_value = true;
+    a.u.aarq.auth_value.ptr = pw;
+    a.u.aarq.auth_value.len = sizeof pw;
+    static uint8_t want[220];
+    static const uint8_t k_head[] = {0x60, 0x81, 0xD9, 0xA1, 0x09, 0x06, 0x07, 0x60, 0x85, 0x74,
+                                     0x05, 0x08, 0x01, 0x01, 0xAC, 0x81, 0xCB, 0x80, 0x81, 0xC8};
+    memcpy(want, k_head, sizeof k_head);
+    memcpy(want + sizeof k_head, pw, sizeof pw);
+    encode_expect(&a, want, sizeof want);
+    struct omp_apdu b;
+    decode_ok(want, sizeof want, &b);
+    assert_false(b.noncanonical);
+    assert_int_equal(b.u.aarq.auth_value.len, 200);
+    assert_memory_equal(b.u.aarq.auth_value.ptr, pw, 200);
+}
+
+static void test_noncanonical(void **state)
+{
+    (void)state;
+    /* hand: each accepted, flagged noncanonical, re-encoded to the canonical bytes */
+    static const uint8_t k_bool2[] = {0xC1, 0x03, 0x41, 0x02, 0x00, 0x00, 0x00, 0x02, 0x00};
+    static const uint8_t k_bool2_c[] = {0xC1, 0x03, 0x41, 0x01, 0x00, 0x00, 0x00, 0x02, 0x00};
+    /* list count in long form 81 02 */
+    static const uint8_t k_cnt[] = {0xC5, 0x05, 0x41, 0x81, 0x02, 0x00, 0x03};
+    /* RLRQ with an unknown component [5] 85 01 00 (skipped) */
+    static const uint8_t k_skip[] = {0x62, 0x06, 0x80, 0x01, 0x00, 0x85, 0x01, 0x00};
+    /* explicit response-allowed TRUE (01 01) in an InitiateRequest: 15 bytes, BE 11 04 0F */
+    static const uint8_t k_ra[] = {0x62, 0x13, 0xBE, 0x11, 0x04, 0x0F, 0x01, 0x00, 0x01, 0x01, 0x00,
+                                   0x06, 0x5F, 0x1F, 0x04, 0x00, 0x00, 0x18, 0x1D, 0xFF, 0xFF};
+    static const uint8_t k_ra_c[] = {0x62, 0x12, 0xBE, 0x10, 0x04, 0x0E, 0x01, 0x00, 0x00, 0x00,
+                                     0x06, 0x5F, 0x1F, 0x04, 0x00, 0x00, 0x18, 0x1D, 0xFF, 0xFF};
+    /* components out of order: BE before 80 in RLRE */
+    static const uint8_t k_order[] = {0x63, 0x09, 0xBE, 0x04, 0x04, 0x02,
+                                      0x21, 0x00, 0x80, 0x01, 0x01};
+    static const uint8_t k_order_c[] = {0x63, 0x09, 0x80, 0x01, 0x01, 0xBE,
+                                        0x04, 0x04, 0x02, 0x21, 0x00};
+    static const uint8_t k_cnt_c[] = {0xC5, 0x05, 0x41, 0x02, 0x00, 0x03};
+    static const uint8_t k_skip_c[] = {0x62, 0x03, 0x80, 0x01, 0x00};
+    const struct {
+        const uint8_t *in;
+        size_t len;
+        const uint8_t *canon;
+        size_t clen;
+    } cases[] = {
+        {k_bool2, sizeof k_bool2, k_bool2_c, sizeof k_bool2_c},
+        {k_cnt, sizeof k_cnt, k_cnt_c, sizeof k_cnt_c},
+        {k_skip, sizeof k_skip, k_skip_c, sizeof k_skip_c},
+        {k_ra, sizeof k_ra, k_ra_c, sizeof k_ra_c},
+        {k_order, sizeof k_order, k_order_c, sizeof k_order_c},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct omp_apdu a;
+        decode_ok(cases[i].in, cases[i].len, &a);
+        assert_true(a.noncanonical);
+        encode_expect(&a, cases[i].canon, cases[i].clen);
+    }
+}
+
+static void test_rejects(void **state)
+{
+    (void)state;
+    /* hand-edited inputs and the error each must give */
+    static const uint8_t k_ciphered[] = {0xDB, 0x08, 0x4B, 0x41, 0x4D}; /* general-glo-ciphering */
+    static const uint8_t k_bad_choice[] = {0xC0, 0x04, 0x81, 0x00};     /* GET choice 4 */
+    static const uint8_t k_bad_tag[] = {0xC4, 0x01, 0x81, 0x00, 0x07, 0x00}; /* Data tag 7 */
+    static const uint8_t k_bad_time[] = {0x0F, 0x00, 0x00, 0x00, 0x00, 0x05, 1, 2, 3, 4, 5, 0x00};
+    static const uint8_t k_bad_flag[] = {0xC0, 0x01, 0x81, 0x00, 0x01, 0x01, 0x01,
+                                         0x00, 0x00, 0x01, 0xFF, 0x02, 0x02};
+    static const uint8_t k_no_ctx[] = {0x60, 0x03, 0x80, 0x02, 0x07}; /* length/contents mismatch */
+    static const uint8_t k_aarq_noctx[] = {0x60, 0x04, 0x8A, 0x02, 0x07, 0x80}; /* no A1 */
+    static const uint8_t k_other_oid[] = {
+        0x60, 0x0B, 0xA1, 0x09, 0x06, 0x07, 0x60,
+        0x85, 0x74, 0x05, 0x08, 0x03, 0x01}; /* 2.16.756.5.8.3.1 */
+    static const uint8_t k_dup[] = {0x62, 0x06, 0x80, 0x01, 0x00, 0x80, 0x01, 0x00};
+    static const uint8_t k_huge_count[] = {0xC4, 0x01, 0x81, 0x00, 0x01, 0x84,
+                                           0xFF, 0xFF, 0xFF, 0xFF, 0x00};
+    static const uint8_t k_set_with_list_first[] = {0xC1, 0x05, 0x41, 0x00};
+    const struct {
+        const char *name;
+        const uint8_t *in;
+        size_t len;
+        omp_err want;
+    } cases[] = {
+        {"ciphered", k_ciphered, sizeof k_ciphered, OMP_ERR_UNSUPPORTED},
+        {"GET choice 4", k_bad_choice, sizeof k_bad_choice, OMP_ERR_MALFORMED},
+        {"Data tag 7", k_bad_tag, sizeof k_bad_tag, OMP_ERR_MALFORMED},
+        {"date-time length 5", k_bad_time, sizeof k_bad_time, OMP_ERR_MALFORMED},
+        {"OPTIONAL flag 2", k_bad_flag, sizeof k_bad_flag, OMP_ERR_MALFORMED},
+        {"protocol-version overruns", k_no_ctx, sizeof k_no_ctx, OMP_ERR_MALFORMED},
+        {"AARQ without context", k_aarq_noctx, sizeof k_aarq_noctx, OMP_ERR_MALFORMED},
+        {"non-DLMS context OID", k_other_oid, sizeof k_other_oid, OMP_ERR_UNSUPPORTED},
+        {"duplicate component", k_dup, sizeof k_dup, OMP_ERR_MALFORMED},
+        {"array count 2^32-1", k_huge_count, sizeof k_huge_count, OMP_ERR_TRUNCATED},
+        {"SET with-list-and-first-datablock", k_set_with_list_first, sizeof k_set_with_list_first,
+         OMP_ERR_UNSUPPORTED},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct omp_apdu out, sentinel;
+        memset(&sentinel, 0x5A, sizeof sentinel);
+        memcpy(&out, &sentinel, sizeof out);
+        struct omp_rd rd = omp_rd_init(cases[i].in, cases[i].len);
+        print_message("%s\n", cases[i].name);
+        assert_int_equal(omp_apdu_decode(&rd, &out), cases[i].want);
+        assert_int_equal(omp_rd_pos(&rd), 0);
+        assert_memory_equal(&out, &sentinel, sizeof out);
+    }
+    struct omp_rd rd = omp_rd_init(k_s1_get, sizeof k_s1_get);
+    struct omp_apdu a;
+    assert_int_equal(omp_apdu_decode(NULL, &a), OMP_ERR_ARG);
+    assert_int_equal(omp_apdu_decode(&rd, NULL), OMP_ERR_ARG);
+}
+
+/* Nesting: Data values are skipped by omp_axdr_skip, which counts instead of keeping a stack, so
+ * nesting deeper than the walker's OMP_CONFIG_AXDR_DEPTH is still accepted (with constant stack);
+ * a consumer that walks the value with omp_axdr_walk gets OMP_ERR_DEPTH there. */
+static void test_depth(void **state)
+{
+    (void)state;
+    uint8_t buf[4 + 2 * (OMP_CONFIG_AXDR_DEPTH + 1) + 1];
+    for (int depth = OMP_CONFIG_AXDR_DEPTH; depth <= OMP_CONFIG_AXDR_DEPTH + 1; depth++) {
+        size_t n = 0;
+        buf[n++] = 0xC4;
+        buf[n++] = 0x01;
+        buf[n++] = 0x81;
+        buf[n++] = 0x00;
+        for (int i = 0; i < depth; i++) {
+            buf[n++] = 0x02; /* structure of one element */
+            buf[n++] = 0x01;
+        }
+        buf[n++] = 0x00; /* null-data */
+        struct omp_rd rd = omp_rd_init(buf, n);
+        struct omp_apdu a;
+        assert_int_equal(omp_apdu_decode(&rd, &a), OMP_OK);
+        assert_int_equal(a.u.get_rsp.result.data.len, (size_t)(2 * depth + 1));
+    }
+}
+
+static void test_encode_args(void **state)
+{
+    (void)state;
+    uint8_t out[64];
+    struct omp_wr w = omp_wr_init(out, sizeof out);
+    struct omp_apdu a;
+    memset(&a, 0, sizeof a);
+    static const uint8_t k_two[] = {0x11, 0x05, 0x11, 0x06}; /* two Data values, not one */
+    static const uint8_t k_time11[11] = {0};
+
+    a.kind = OMP_APDU_GET_RSP_NORMAL;
+    a.u.get_rsp.result.is_data = true;
+    a.u.get_rsp.result.data.ptr = k_two;
+    a.u.get_rsp.result.data.len = sizeof k_two;
+    assert_int_equal(omp_apdu_encode(&a, &w), OMP_ERR_ARG);
+    a.u.get_rsp.result.data.len = 0;
+    assert_int_equal(omp_apdu_encode(&a, &w), OMP_ERR_ARG);
+
+    memset(&a, 0, sizeof a);
+    a.kind = OMP_APDU_DATA_NOTIFICATION;
+    a.u.notify.has_time = true;
+    a.u.notify.time.ptr = k_time11;
+    a.u.notify.time.len = sizeof k_time11;
+    a.u.notify.body.ptr = k_two;
+    a.u.notify.body.len = 2;
+    assert_int_equal(omp_apdu_encode(&a, &w), OMP_ERR_ARG);
+
+    memset(&a, 0, sizeof a);
+    a.kind = (enum omp_apdu_kind)0xC009;
+    assert_int_equal(omp_apdu_encode(&a, &w), OMP_ERR_ARG);
+    a.kind = OMP_APDU_NONE;
+    assert_int_equal(omp_apdu_encode(&a, &w), OMP_ERR_ARG);
+
+    memset(&a, 0, sizeof a);
+    a.kind = OMP_APDU_AARE;
+    a.u.aare.app_context = 1;
+    a.u.aare.diag_source = 3; /* not user (1) or provider (2) */
+    assert_int_equal(omp_apdu_encode(&a, &w), OMP_ERR_ARG);
+
+    memset(&a, 0, sizeof a);
+    a.kind = OMP_APDU_AARQ;
+    a.u.aarq.app_context = 1;
+    a.u.aarq.user_info.kind = OMP_APDU_UINFO_INITIATE_REQ;
+    a.u.aarq.user_info.u.init_req.conformance = 0x01000000; /* more than 24 bits */
+    assert_int_equal(omp_apdu_encode(&a, &w), OMP_ERR_ARG);
+
+    assert_int_equal(omp_wr_len(&w), 0);
+    assert_int_equal(omp_apdu_encode(NULL, &w), OMP_ERR_ARG);
+    assert_int_equal(omp_apdu_encode(&a, NULL), OMP_ERR_ARG);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_table_round_trip),
+        cmocka_unit_test(test_s1),
+        cmocka_unit_test(test_s2),
+        cmocka_unit_test(test_han_notification),
+        cmocka_unit_test(test_lists),
+        cmocka_unit_test(test_acse_fields),
+        cmocka_unit_test(test_long_lengths),
+        cmocka_unit_test(test_noncanonical),
+        cmocka_unit_test(test_rejects),
+        cmocka_unit_test(test_depth),
+        cmocka_unit_test(test_encode_args),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
