@@ -4,6 +4,7 @@
 #  - the metrology engine per sample pair and per cycle end (by difference), against C1;
 #  - static RAM of the contexts, against C3;
 #  - NVM endurance of the register journal at Imax (years until the most-erased sector wears out);
+#  - DLMS codec throughput (MB/s, APDUs/s; wall clock, so only indicative);
 #  - with an arm build dir: the Cortex-M4 instruction counts from qemu -icount (target qemu-bench).
 # Usage: bench/run.sh BUILD_DIR [ARM_BUILD_DIR]
 #   BUILD_DIR      a host build with benchmarks, e.g. build/release (optimised numbers)
@@ -58,6 +59,9 @@ BEGIN {
 
 echo
 "$build/bench/bench_endurance" 2
+
+echo
+"$build/bench/bench_dlms" 0.5
 
 if [ -n "$arm" ]; then
     echo

@@ -1,0 +1,232 @@
+/*
+ * Throughput of the DLMS codecs on the host (wall clock; numbers only, never pass/fail):
+ *
+ *   bench_dlms [SECONDS]     run each case for about SECONDS (default 0.5) and print MB/s and
+ *                            APDUs (frames) per second
+ *
+ * Cases:
+ *  - lp_decode / lp_encode: a GET-response (normal) carrying one day of a 15-minute load profile
+ *    (96 rows of 8 columns as OMNIPOWER sends them: date-time octet-string, status, 4 energies,
+ *    2 more registers), decoded with omp_apdu_decode + a full omp_axdr_walk of the data, and built
+ *    with the axdr builder + omp_apdu_encode;
+ *  - push_decode: the Norwegian three-phase HAN push (../shared/vectors FULL_HDLC_3PH_2022_01_24):
+ *    HDLC decode, LLC strip, APDU decode, walk of the body;
+ *  - wrapper_decode: the S1 GET-response APDU of the Kamstrup DLMS document in a TCP wrapper.
+ * The ciphered push (AES-GCM through the port) is measured by bench_dlms_cipher when the POSIX
+ * crypto is built (see bench/CMakeLists.txt).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <omnipower/omnipower.h>
+
+#define LP_ROWS 96u
+#define LP_COLS 8u
+
+static double now_s(void)
+{
+    struct timespec ts;
+    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static volatile size_t g_sink;
+
+/* Walk every element of one Data value; returns the element count (0 on error). */
+static size_t walk_all(const uint8_t *p, size_t n)
+{
+    struct omp_rd rd = omp_rd_init(p, n);
+    struct omp_axdr_walker wk;
+    omp_axdr_walk_init(&wk);
+    size_t elems = 0;
+    for (;;) {
+        struct omp_axdr_event ev;
+        if (omp_axdr_walk(&wk, &rd, &ev) != OMP_OK) {
+            return 0;
+        }
+        if (ev.kind == OMP_AXDR_EV_DONE) {
+            return elems;
+        }
+        if (ev.kind == OMP_AXDR_EV_ELEM) {
+            elems++;
+        }
+    }
+}
+
+/* One day of 15-minute rows into @p w (Data only). */
+static omp_err build_profile(struct omp_wr *w)
+{
+    omp_err err = omp_axdr_put_array(w, LP_ROWS);
+    for (uint32_t r = 0; r < LP_ROWS && err == OMP_OK; r++) {
+        uint8_t dt[12] = { 0x07, 0xEA, 11, 24, 2, (uint8_t)(r / 4u), (uint8_t)(r % 4u * 15u), 0,
+                           0xFF, 0xFF, 0xC4, 0x00 }; /* 2026-11-24, deviation -60 */
+        err = omp_axdr_put_structure(w, LP_COLS);
+        if (err == OMP_OK) { err = omp_axdr_put_octets(w, dt, sizeof dt); }
+        if (err == OMP_OK) { err = omp_axdr_put_u8(w, 0); }
+        for (uint32_t c = 0; c < 4u && err == OMP_OK; c++) {
+            err = omp_axdr_put_u32(w, 190000u + r * 7u + c);
+        }
+        if (err == OMP_OK) { err = omp_axdr_put_u32(w, 0); }
+        if (err == OMP_OK) { err = omp_axdr_put_u32(w, 1); }
+    }
+    return err;
+}
+
+static omp_err build_lp_apdu(uint8_t *data_buf, size_t data_cap, uint8_t *out, size_t cap,
+                             size_t *len)
+{
+    struct omp_wr dw = omp_wr_init(data_buf, data_cap);
+    omp_err err = build_profile(&dw);
+    if (err != OMP_OK) {
+        return err;
+    }
+    struct omp_apdu a;
+    memset(&a, 0, sizeof a);
+    a.kind = OMP_APDU_GET_RSP_NORMAL;
+    a.invoke = 0x81;
+    a.u.get_rsp.result.is_data = true;
+    a.u.get_rsp.result.data.ptr = data_buf;
+    a.u.get_rsp.result.data.len = omp_wr_len(&dw);
+    struct omp_wr w = omp_wr_init(out, cap);
+    err = omp_apdu_encode(&a, &w);
+    *len = omp_wr_len(&w);
+    return err;
+}
+
+/* The three-phase HAN push (amshan, MIT; ../shared/vectors/README.md). */
+static const char k_push_hex[] = /* kamstrup_no_han_amshan.txt FULL_HDLC_3PH_2022_01_24 */
+    "7EA0E22B2113239AE6E7000F000000000C07E6011801123A32FF80000002190A0E4B616D73747275705F56303030"
+    "3109060101000005FF0A103537303635363733323635393034303709060101600101FF0A1236383431313338424E"
+    "32343531303130393009060101010700FF060000033A09060101020700FF060000000009060101030700FF060000"
+    "006809060101040700FF06000000B0090601011F0700FF06000000ED09060101330700FF06000000590906010147"
+    "0700FF060000004B09060101200700FF1200E809060101340700FF1200E909060101480700FF1200EC84467E";
+
+static size_t hex_to_bin(const char *hex, uint8_t *out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; hex[i] != '\0' && hex[i + 1] != '\0' && n < cap; i += 2) {
+        char b[3] = { hex[i], hex[i + 1], 0 };
+        out[n++] = (uint8_t)strtoul(b, NULL, 16);
+    }
+    return n;
+}
+
+typedef size_t (*case_fn)(void *ctx); /* one unit of work; returns bytes processed */
+
+static void run(const char *name, const char *unit, case_fn fn, void *ctx, double seconds)
+{
+    size_t bytes = fn(ctx); /* warm up, and check that it works */
+    if (bytes == 0u) {
+        printf("%-16s failed\n", name);
+        return;
+    }
+    uint64_t n = 0;
+    double t0 = now_s();
+    double t = t0;
+    do {
+        for (int k = 0; k < 64; k++) {
+            g_sink += fn(ctx);
+        }
+        n += 64u;
+        t = now_s();
+    } while (t - t0 < seconds);
+    double per_s = (double)n / (t - t0);
+    printf("%-16s %10.1f MB/s %12.0f %s/s  (%zu bytes each)\n", name,
+           per_s * (double)bytes / 1e6, per_s, unit, bytes);
+}
+
+struct lp_ctx {
+    uint8_t data[8192];
+    uint8_t apdu[8192];
+    size_t apdu_len;
+};
+
+static size_t lp_decode(void *p)
+{
+    struct lp_ctx *c = p;
+    struct omp_rd rd = omp_rd_init(c->apdu, c->apdu_len);
+    struct omp_apdu a;
+    if (omp_apdu_decode(&rd, &a) != OMP_OK ||
+        walk_all(a.u.get_rsp.result.data.ptr, a.u.get_rsp.result.data.len) == 0u) {
+        return 0;
+    }
+    return c->apdu_len;
+}
+
+static size_t lp_encode(void *p)
+{
+    struct lp_ctx *c = p;
+    size_t len = 0;
+    return build_lp_apdu(c->data, sizeof c->data, c->apdu, sizeof c->apdu, &len) == OMP_OK ? len
+                                                                                           : 0u;
+}
+
+struct frame_ctx {
+    uint8_t frame[2048];
+    size_t len;
+};
+
+static size_t push_decode(void *p)
+{
+    struct frame_ctx *c = p;
+    struct omp_hdlc_frame f;
+    size_t used = 0;
+    bool response = false;
+    const uint8_t *apdu = NULL;
+    size_t apdu_len = 0;
+    if (omp_hdlc_decode(c->frame, c->len, &f, &used) != OMP_OK ||
+        omp_hdlc_llc_strip(f.info, f.info_len, &response, &apdu, &apdu_len) != OMP_OK) {
+        return 0;
+    }
+    struct omp_rd rd = omp_rd_init(apdu, apdu_len);
+    struct omp_apdu a;
+    if (omp_apdu_decode(&rd, &a) != OMP_OK ||
+        walk_all(a.u.notify.body.ptr, a.u.notify.body.len) == 0u) {
+        return 0;
+    }
+    return c->len;
+}
+
+static size_t wrapper_decode(void *p)
+{
+    struct frame_ctx *c = p;
+    struct omp_rd rd = omp_rd_init(c->frame, c->len);
+    struct omp_wrapper_pdu pdu;
+    if (omp_wrapper_decode(&rd, &pdu) != OMP_OK) {
+        return 0;
+    }
+    struct omp_rd ard = omp_rd_init(pdu.apdu, pdu.apdu_len);
+    struct omp_apdu a;
+    return omp_apdu_decode(&ard, &a) == OMP_OK ? c->len : 0u;
+}
+
+int main(int argc, char **argv)
+{
+    double seconds = argc > 1 ? atof(argv[1]) : 0.5;
+    if (!(seconds > 0.0 && seconds < 60.0)) {
+        fprintf(stderr, "usage: bench_dlms [SECONDS]\n");
+        return 2;
+    }
+    static struct lp_ctx lp;
+    if (build_lp_apdu(lp.data, sizeof lp.data, lp.apdu, sizeof lp.apdu, &lp.apdu_len) != OMP_OK) {
+        fprintf(stderr, "bench_dlms: building the load profile failed\n");
+        return 1;
+    }
+    static struct frame_ctx push, wrap;
+    push.len = hex_to_bin(k_push_hex, push.frame, sizeof push.frame);
+    static const uint8_t k_s1_get_rsp[] = { 0xC4, 0x01, 0x81, 0x00, 0x06, 0x00, 0xBC, 0x61, 0x4F };
+    struct omp_wr w = omp_wr_init(wrap.frame, sizeof wrap.frame);
+    if (omp_wrapper_encode(1, 16, k_s1_get_rsp, sizeof k_s1_get_rsp, &w) != OMP_OK) {
+        return 1;
+    }
+    wrap.len = omp_wr_len(&w);
+    printf("DLMS codecs on the host, wall clock, %.2f s per case:\n", seconds);
+    run("lp_decode", "APDUs", lp_decode, &lp, seconds);
+    run("lp_encode", "APDUs", lp_encode, &lp, seconds);
+    run("push_decode", "frames", push_decode, &push, seconds);
+    run("wrapper_decode", "PDUs", wrapper_decode, &wrap, seconds);
+    return 0;
+}
