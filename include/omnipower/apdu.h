@@ -8,8 +8,10 @@
  * holding exactly one complete A-XDR Data value. Lists (…-with-list services) are returned as a
  * count plus a span of the encoded items; walk them with the omp_apdu_list_* functions.
  *
- * No ciphering yet: ciphered APDUs (glo-/ded-/general-ciphering) are rejected with
- * OMP_ERR_UNSUPPORTED; a ciphered xDLMS InitiateRequest inside an AARQ is kept as an opaque span.
+ * Ciphered APDUs (glo-/ded-/general-ciphering, security suite 0) are not decoded by
+ * omp_apdu_decode (OMP_ERR_UNSUPPORTED): open them with omp_apdu_cipher_decode and
+ * omp_apdu_cipher_open (end of this header) and decode the plaintext; a ciphered xDLMS
+ * InitiateRequest inside an AARQ is kept as an opaque span.
  *
  * Canonical form: the encoder writes minimal A-XDR/BER lengths, fields in the standard's order,
  * booleans as 0x00/0x01, and omits DEFAULT values. The decoder also accepts non-minimal lengths,
@@ -31,6 +33,7 @@
 
 #include "omnipower/config.h"
 #include "omnipower/core.h"
+#include "omnipower/hal.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -534,6 +537,144 @@ OMP_MUST_CHECK omp_err omp_apdu_put_desc(struct omp_wr *w, const struct omp_apdu
                                          const struct omp_apdu_access *access);
 /** @brief Write one Get-Data-Result. @return OK, ARG (data not one Data value), NOSPACE. */
 OMP_MUST_CHECK omp_err omp_apdu_put_result(struct omp_wr *w, const struct omp_apdu_result *r);
+
+/* ---- security suite 0: ciphered APDUs (Green Book 9.2.7, AES-128-GCM through the HAL) ------- */
+
+/*
+ * Wire format (lib/apdu/apdu_cipher.c; docs/dlms-apdu.md "Ciphered APDUs (security suite 0)"):
+ *   general-glo-ciphering DB / general-ded-ciphering DC:
+ *       tag, 08 <system title, 8 bytes>, <BER length> SC || IC || payload || T
+ *   glo-/ded- service forms (C8..CF, D0..D7):
+ *       tag, <BER length> SC || IC || payload || T            (no system title)
+ * SC security control byte, IC invocation counter (4 bytes big-endian), T the 12-byte GCM tag
+ * when SC has OMP_SC_AUTH. IV = system title || IC. AAD = SC || AK (AUTH+ENC), SC || AK || payload
+ * (AUTH only), none (ENC only). The AK stays in the port: the codec passes aad = SC [|| payload]
+ * with aad_key_slot = the AK's slot, and the op puts the key after the first byte (hal.h).
+ * omp_apdu_decode() still rejects these tags with OMP_ERR_UNSUPPORTED; decode the envelope here,
+ * open it, and pass the plaintext to omp_apdu_decode().
+ */
+
+/** Tags of ciphered APDUs: general forms carry the system title; glo-/ded- service forms do not. */
+enum omp_apdu_cipher_tag {
+    OMP_APDU_TAG_GLO_GET_REQUEST = 0xC8,
+    OMP_APDU_TAG_GLO_SET_REQUEST = 0xC9,
+    OMP_APDU_TAG_GLO_ACTION_REQUEST = 0xCB,
+    OMP_APDU_TAG_GLO_GET_RESPONSE = 0xCC,
+    OMP_APDU_TAG_GLO_SET_RESPONSE = 0xCD,
+    OMP_APDU_TAG_GLO_ACTION_RESPONSE = 0xCF,
+    OMP_APDU_TAG_DED_GET_REQUEST = 0xD0,
+    OMP_APDU_TAG_DED_SET_REQUEST = 0xD1,
+    OMP_APDU_TAG_DED_ACTION_REQUEST = 0xD3,
+    OMP_APDU_TAG_DED_GET_RESPONSE = 0xD4,
+    OMP_APDU_TAG_DED_SET_RESPONSE = 0xD5,
+    OMP_APDU_TAG_DED_ACTION_RESPONSE = 0xD7,
+    OMP_APDU_TAG_GENERAL_GLO_CIPHERING = 0xDB,
+    OMP_APDU_TAG_GENERAL_DED_CIPHERING = 0xDC,
+};
+
+/** Security control byte (SC) fields. */
+#define OMP_SC_SUITE_MASK 0x0Fu /**< security suite id (0 = AES-GCM-128; others unsupported) */
+#define OMP_SC_AUTH 0x10u       /**< authenticated: a 12-byte tag follows the payload */
+#define OMP_SC_ENC 0x20u        /**< encrypted */
+#define OMP_SC_BROADCAST 0x40u  /**< key set: broadcast key (the caller picks the key slot) */
+#define OMP_SC_COMPRESS 0x80u   /**< compressed (not supported: OMP_ERR_UNSUPPORTED) */
+/** Authentication tag length of suite 0 (bytes). */
+#define OMP_APDU_GCM_TAG_LEN 12u
+
+/** @brief A ciphered APDU's envelope, zero-copy into the input. */
+struct omp_apdu_ciphered {
+    uint8_t tag;                 /**< enum omp_apdu_cipher_tag */
+    bool has_system_title;       /**< general-glo/ded-ciphering carry one */
+    uint8_t system_title[8];     /**< sender's system title when has_system_title, else zeros */
+    uint8_t sc;                  /**< security control byte */
+    uint32_t ic;                 /**< invocation counter */
+    const uint8_t *payload;      /**< ciphertext (ENC) or plaintext (AUTH only); points into the
+                                      input even when payload_len is 0 */
+    size_t payload_len;
+    const uint8_t *auth_tag;     /**< OMP_APDU_GCM_TAG_LEN bytes when SC has AUTH, else NULL */
+};
+
+/**
+ * @brief Decode the envelope of a ciphered APDU (any tag of enum omp_apdu_cipher_tag) at the
+ * reader's position and consume it: lengths, SC, invocation counter, payload and tag spans.
+ * Nothing is decrypted or verified. Trailing bytes after the envelope stay in the reader.
+ * Non-minimal BER lengths are accepted (re-sealing then writes the minimal form).
+ * @param[out] c  Filled on success; spans point into the reader's buffer.
+ * @return OMP_OK, OMP_ERR_ARG (NULL), OMP_ERR_UNEXPECTED (first byte is not a ciphered-APDU tag),
+ *         OMP_ERR_TRUNCATED (input ends inside the envelope), OMP_ERR_MALFORMED (system-title
+ *         length not 8, indefinite/over-long BER length, content shorter than SC + IC [+ tag]),
+ *         OMP_ERR_UNSUPPORTED (suite id not 0, compression, or neither AUTH nor ENC).
+ *         On error @p c and @p rd are untouched.
+ * @par Context: any; reentrant.
+ */
+OMP_MUST_CHECK omp_err omp_apdu_cipher_decode(struct omp_rd *rd, struct omp_apdu_ciphered *c);
+
+/** The HAL's AES-GCM op (hal.h aead_gcm): codecs take it as a function, never the whole HAL. */
+typedef omp_err (*omp_apdu_gcm_fn)(void *user, const struct omp_gcm_op *op);
+
+/**
+ * @brief Verify and decrypt @p c through @p gcm (one call): IV = system title || IC; AUTH+ENC:
+ * GCM decrypt with AAD = SC || AK; AUTH only: tag over AAD = SC || AK || payload, out = payload
+ * after verification; ENC only: GCM keystream (an encrypt op; its tag is ignored) - no integrity.
+ *
+ * @param c             From omp_apdu_cipher_decode() (or filled by hand).
+ * @param system_title  The sender's system title; used only when @p c has none (glo-/ded- service
+ *                      forms), may be NULL otherwise.
+ * @param key_slot      Slot of the encryption key (GUEK, GBEK or DEDICATED); used for AUTH only
+ *                      too, as GCM needs it for the tag.
+ * @param ak_slot       Slot of the authentication key (GAK); ignored for ENC only.
+ * @param[out] out      The plaintext APDU. May be exactly c->payload (in place); no other overlap.
+ * @param cap           Capacity of @p out: at least payload_len, payload_len + 1 for AUTH only
+ *                      (out holds SC || payload as the AAD while the tag is checked).
+ * @param[out] len      Plaintext length (= payload_len); untouched on error.
+ * @return OMP_OK, OMP_ERR_AUTH (tag mismatch), OMP_ERR_NOSPACE (cap too small; out untouched),
+ *         OMP_ERR_ARG (NULL, no system title, AUTH without auth_tag), OMP_ERR_UNSUPPORTED (SC
+ *         not suite 0 / compressed / neither AUTH nor ENC), or the op's error. After the op ran
+ *         and failed, the first payload_len (+1 for AUTH only) bytes of @p out are zeroed: never
+ *         any unverified plaintext. Check the invocation counter afterwards
+ *         (omp_apdu_replay_check()).
+ * @par Context: any; reentrant if @p gcm is.
+ */
+OMP_MUST_CHECK omp_err omp_apdu_cipher_open(const struct omp_apdu_ciphered *c,
+                                            const uint8_t system_title[8], omp_apdu_gcm_fn gcm,
+                                            void *user, uint8_t key_slot, uint8_t ak_slot,
+                                            uint8_t *out, size_t cap, size_t *len);
+
+/**
+ * @brief Build a ciphered APDU of tag @p tag around the plaintext APDU @p apdu with SC @p sc and
+ * invocation counter @p ic, through @p gcm (one call), with minimal BER lengths.
+ *
+ * @param system_title  Own system title: the IV's first 8 bytes for every tag, and written into
+ *                      the envelope for the general forms (DB, DC).
+ * @param apdu          Plaintext; must not overlap the writer's buffer.
+ * @param key_slot      Encryption key slot; @p ak_slot the authentication key (ignored for ENC
+ *                      only).
+ * @return OMP_OK, OMP_ERR_ARG (NULL, tag not in enum omp_apdu_cipher_tag, apdu_len beyond
+ *         2^32 - 64), OMP_ERR_UNSUPPORTED (SC as for open), OMP_ERR_NOSPACE (nothing written), the
+ *         writer's sticky error, or the op's error. On any error the writer's length is unchanged;
+ *         after an op error the bytes the encoder had used beyond it are zeroed.
+ * @par Context: any; reentrant if @p gcm is. The caller increments its IC for every seal.
+ */
+OMP_MUST_CHECK omp_err omp_apdu_cipher_seal(struct omp_wr *w, uint8_t tag,
+                                            const uint8_t system_title[8], uint8_t sc, uint32_t ic,
+                                            const uint8_t *apdu, size_t apdu_len,
+                                            omp_apdu_gcm_fn gcm, void *user, uint8_t key_slot,
+                                            uint8_t ak_slot);
+
+/** @brief Replay guard of one sender and key: the newest accepted invocation counter.
+ *  Zero-initialise it (seen = false): the first counter is then accepted, whatever its value. */
+struct omp_apdu_replay {
+    bool seen;
+    uint32_t last_ic;
+};
+
+/**
+ * @brief Accept @p ic only if it is newer (strictly greater) than every counter accepted before
+ * (call after a successful omp_apdu_cipher_open()). Persisting the state across resets is the
+ * caller's job.
+ * @return OMP_OK (remembered), OMP_ERR_REPLAY (equal or lower; @p r unchanged), OMP_ERR_ARG (NULL).
+ */
+OMP_MUST_CHECK omp_err omp_apdu_replay_check(struct omp_apdu_replay *r, uint32_t ic);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,751 @@
+/*
+ * Ciphered APDUs, security suite 0 (module apdu, apdu_cipher.c), with the POSIX port's mbed TLS
+ * AES-GCM (omp_posix_aead_gcm) as the gcm op.
+ *
+ * Real vector: ../shared/vectors/kamstrup_dk_han_encrypted.txt (see ../shared/vectors/README.md):
+ * a Danish Kamstrup OMNIPOWER HAN push in general-glo-ciphering; keys from
+ * Asbjoern/Kamstrup-Radius-Interface "Kamstrup reader.py", frame and plaintext from a public
+ * Radius-derived decryption example. Copied verbatim (FULL_HDLC_FRAME, PLAINTEXT_APDU, the keys).
+ *
+ * Synthetic vectors ("hand"): a GET-request-normal written byte by byte from the Green Book xDLMS
+ * ASN.1, wrapped as glo-get-request (C8) and general-ded-ciphering (DC). Their expected ciphertext
+ * and tags come from an independent computation: the same port op called directly, with the full
+ * AAD (SC || AK || ...) built by the test and aad_key_slot = OMP_KEY_NONE, so the codec's layout
+ * (IV, AAD, key insertion, tag position) is checked against the Green Book's definition.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "omnipower/apdu.h"
+#include "omnipower/port_posix.h"
+
+/* ---- helpers --------------------------------------------------------------------------------- */
+
+static int nib(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+static size_t unhex(const char *hex, uint8_t *out, size_t cap)
+{
+    size_t n = strlen(hex);
+    assert_int_equal(n % 2u, 0u);
+    assert_true(n / 2u <= cap);
+    for (size_t i = 0; i < n / 2u; i++) {
+        int hi = nib(hex[2u * i]);
+        int lo = nib(hex[2u * i + 1u]);
+        assert_true(hi >= 0 && lo >= 0);
+        out[i] = (uint8_t)((unsigned)hi << 4 | (unsigned)lo);
+    }
+    return n / 2u;
+}
+
+static bool all_byte(const uint8_t *p, size_t n, uint8_t v)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] != v) {
+            return false;
+        }
+    }
+    return true;
+}
+
+#define GUARD 8u
+#define MAXLEN 600u
+
+/* ---- the Danish HAN frame -------------------------------------------------------------------- */
+
+static const char k_kam_ek_hex[] = "5AD84121D9D20B364B7A11F3C1B5827F"; /* ENCRYPTION_KEY_GPK60 */
+/* AUTHENTICATION_KEY_GPK61 */
+static const char k_kam_ak_hex[] = "AFB3F93E3E7204EDB3C27F96DBD51AE0";
+static const char k_kam_frame_hex[] =
+    "7EA1E9410313C637E6E700DB084B414D4501A4DC528201D030000788E1A039B2D14C712DD4D8C8440D5368E433BD"
+    "70B73681E9A9EFFE38F175A37DE9CDE64E8F780D8F18B43FC059D87902F3D747B814BCD06A4700687801BD5D0661"
+    "2054507D44E76698CC3E35CC9DE62C284C0DEEA635B9BFC56CE1FE5A3A1E5E270B0C181ACF02151FCC592134D04F"
+    "0292B5A35338D7B781BB1F2A7E4071815CEED5D4BAC6EFAAAFF979EF969D0DB46F51E5E0FC00F5AD105FBEF95FC5"
+    "F885460B5632554AC05D9EB4F65FF223972A47CFD434B5F5E2D853EA4C14727586F0E21C6EE125268CB4DC7EC5B1"
+    "0F8483C010C8E688DF86584D7C29D81731A4E0969141B6ADD942E40A96E3E2DC2F9020BF9D5802A18DC985BB5422"
+    "F470C0629D22DB6F16B6647DB3C9F727C170C2DB4C9A230F828346E86F56D347B62BFE28A507AE2A219ACC63AD5E"
+    "E06ECB949DC4FDC2D2F808027A4A4C677C93C4C8909D7336D8B8B3791836C5555E74E25482A44A5F6D358DCE8450"
+    "478F8B2C5D5666C2CF8BD190D4874E707F5D4BCDE94E91355A8139C3E41CD5F08899B65EE9B59FC60372E4F92BC9"
+    "9826B8C147F2095FB38A891409AA81E227076C21CB7CAF73B3E8A4E256C70D9547A914F39C169376BF922B08064E"
+    "C4FB31D44ECD721D1A151E4E684F0B2685C4B69D96F5FB52D0B8127936247E";
+static const char k_kam_plain_hex[] =
+    "0F000000000C07E40107020E2F14FF80000002410A0E4B616D73747275705F563030303109060101010800FF0600"
+    "0D394C09060101020800FF060000000009060101030800FF060000452C09060101040800FF060000000009060101"
+    "000001FF0601A4DC5209060101010700FF060000000009060101020700FF060000000009060101030700FF060000"
+    "000009060101040700FF060000000009060001010000FF090C07E40107020E2F14FF80000009060101200700FF12"
+    "00E009060101340700FF1200DF09060101480700FF1200DF090601011F0700FF060000000009060101330700FF06"
+    "0000000009060101470700FF060000000009060101150700FF060000000009060101290700FF0600000000090601"
+    "013D0700FF060000000009060101210700FF12006409060101350700FF12006409060101490700FF120064090601"
+    "010D0700FF12006409060101160700FF0600000000090601012A0700FF0600000000090601013E0700FF06000000"
+    "0009060101160800FF0600000000090601012A0800FF0600000000090601013E0800FF0600000000090601011508"
+    "00FF06000468A409060101290800FF060004678C090601013D0800FF060004691B";
+
+/*
+ * Byte offsets in FULL_HDLC_FRAME (491 bytes), as the README and tests/test_posix_crypto.c give:
+ *   0 7E | 1-2 A1E9 format | 3 41 dest | 4 03 src | 5 13 UI | 6-7 HCS | 8-10 E6E700 LLC |
+ *   11 .. 487 the APDU (477 bytes) | 488-489 FCS | 490 7E.
+ * Inside the APDU (offsets relative to its start, byte 11 of the frame):
+ *   0 DB general-glo-ciphering | 1 08 | 2-9 system title 4B414D45 01A4DC52 ("KAM" + 'E', then
+ *   0x01A4DC52 = 27581522, the meter number) | 10-12 82 01D0 = 464 | 13 SC 30 | 14-17 IC 000788E1 |
+ *   18-464 ciphertext (464 - 1 - 4 - 12 = 447) | 465-476 tag.
+ */
+#define KAM_FRAME_LEN 491u
+#define KAM_APDU_OFF 11u
+#define KAM_APDU_LEN 477u
+#define KAM_PT_LEN 447u
+#define KAM_CT_OFF 18u
+#define KAM_TAG_OFF (KAM_CT_OFF + KAM_PT_LEN)
+
+struct kam {
+    uint8_t frame[KAM_FRAME_LEN];
+    uint8_t apdu[KAM_APDU_LEN];
+    uint8_t plain[KAM_PT_LEN];
+};
+
+static void kam_load(struct kam *k)
+{
+    assert_int_equal(unhex(k_kam_frame_hex, k->frame, sizeof k->frame), KAM_FRAME_LEN);
+    assert_int_equal(unhex(k_kam_plain_hex, k->plain, sizeof k->plain), KAM_PT_LEN);
+    assert_int_equal(k->frame[KAM_APDU_OFF - 3u], 0xE6); /* LLC E6 E7 00 right before */
+    assert_int_equal(k->frame[KAM_APDU_OFF - 2u], 0xE7);
+    assert_int_equal(k->frame[KAM_APDU_OFF - 1u], 0x00);
+    assert_int_equal(k->frame[KAM_APDU_OFF + KAM_APDU_LEN + 2u], 0x7E); /* FCS, then flag */
+    memcpy(k->apdu, k->frame + KAM_APDU_OFF, KAM_APDU_LEN);
+}
+
+static struct omp_posix_port *new_port(const char *ek_hex, const char *ak_hex)
+{
+    struct omp_posix_port *p = malloc(sizeof *p);
+    assert_non_null(p);
+    omp_posix_port_init(p);
+    if (ek_hex != NULL) {
+        assert_int_equal(omp_posix_crypto_load_key_hex(p, OMP_KEY_GUEK, ek_hex), OMP_OK);
+        assert_int_equal(omp_posix_crypto_load_key_hex(p, OMP_KEY_DEDICATED, ek_hex), OMP_OK);
+    }
+    if (ak_hex != NULL) {
+        assert_int_equal(omp_posix_crypto_load_key_hex(p, OMP_KEY_GAK, ak_hex), OMP_OK);
+    }
+    return p;
+}
+
+static void free_port(struct omp_posix_port *p)
+{
+    omp_posix_port_close(p);
+    free(p);
+}
+
+static const uint8_t k_kam_st[8] = {0x4B, 0x41, 0x4D, 0x45, 0x01, 0xA4, 0xDC, 0x52};
+
+static void test_kamstrup_decode(void **state)
+{
+    (void)state;
+    static struct kam k;
+    kam_load(&k);
+    struct omp_rd rd = omp_rd_init(k.apdu, KAM_APDU_LEN);
+    struct omp_apdu_ciphered c;
+    assert_int_equal(omp_apdu_cipher_decode(&rd, &c), OMP_OK);
+    assert_int_equal(omp_rd_pos(&rd), KAM_APDU_LEN);
+    assert_int_equal(c.tag, OMP_APDU_TAG_GENERAL_GLO_CIPHERING);
+    assert_true(c.has_system_title);
+    assert_memory_equal(c.system_title, "KAM", 3u); /* Kamstrup's FLAG id */
+    assert_memory_equal(c.system_title, k_kam_st, 8u);
+    assert_int_equal(c.sc, 0x30); /* AUTH | ENC, suite 0 */
+    assert_int_equal(c.ic, 0x000788E1u);
+    assert_int_equal(c.payload_len, 0x01D0u - 5u - 12u);
+    assert_ptr_equal(c.payload, k.apdu + KAM_CT_OFF);
+    assert_ptr_equal(c.auth_tag, k.apdu + KAM_TAG_OFF);
+
+    /* trailing bytes stay in the reader: decode from the frame up to the closing flag */
+    rd = omp_rd_init(k.frame + KAM_APDU_OFF, KAM_FRAME_LEN - KAM_APDU_OFF);
+    assert_int_equal(omp_apdu_cipher_decode(&rd, &c), OMP_OK);
+    assert_int_equal(omp_rd_pos(&rd), KAM_APDU_LEN);
+
+    /* truncation at every length: TRUNCATED, output and reader untouched */
+    struct omp_apdu_ciphered s;
+    memset(&s, 0x5A, sizeof s);
+    for (size_t cut = 0; cut < KAM_APDU_LEN; cut++) {
+        uint8_t *copy = malloc(cut > 0u ? cut : 1u); /* exact size: ASan sees any overread */
+        assert_non_null(copy);
+        memcpy(copy, k.apdu, cut);
+        struct omp_rd r = omp_rd_init(copy, cut);
+        memcpy(&c, &s, sizeof c);
+        assert_int_equal(omp_apdu_cipher_decode(&r, &c), OMP_ERR_TRUNCATED);
+        assert_memory_equal(&c, &s, sizeof c);
+        assert_int_equal(omp_rd_pos(&r), 0u);
+        free(copy);
+    }
+}
+
+static void test_kamstrup_open_seal(void **state)
+{
+    (void)state;
+    static struct kam k;
+    kam_load(&k);
+    struct omp_posix_port *p = new_port(k_kam_ek_hex, k_kam_ak_hex);
+    struct omp_rd rd = omp_rd_init(k.apdu, KAM_APDU_LEN);
+    struct omp_apdu_ciphered c;
+    assert_int_equal(omp_apdu_cipher_decode(&rd, &c), OMP_OK);
+
+    uint8_t area[MAXLEN + 2u * GUARD];
+    uint8_t *out = area + GUARD;
+    memset(area, 0xA5, sizeof area);
+    size_t len = 0;
+    assert_int_equal(omp_apdu_cipher_open(&c, NULL, omp_posix_aead_gcm, p, OMP_KEY_GUEK,
+                                          OMP_KEY_GAK, out, KAM_PT_LEN, &len),
+                     OMP_OK);
+    assert_int_equal(len, KAM_PT_LEN);
+    assert_memory_equal(out, k.plain, KAM_PT_LEN); /* exactly PLAINTEXT_APDU */
+    assert_true(all_byte(area, GUARD, 0xA5));
+    assert_true(all_byte(out + KAM_PT_LEN, sizeof area - GUARD - KAM_PT_LEN, 0xA5));
+
+    /* the system-title argument is ignored when the envelope has one */
+    static const uint8_t other_st[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    assert_int_equal(omp_apdu_cipher_open(&c, other_st, omp_posix_aead_gcm, p, OMP_KEY_GUEK,
+                                          OMP_KEY_GAK, out, KAM_PT_LEN, &len),
+                     OMP_OK);
+    assert_memory_equal(out, k.plain, KAM_PT_LEN);
+
+    /* in place: out == payload */
+    static struct kam k2;
+    kam_load(&k2);
+    rd = omp_rd_init(k2.apdu, KAM_APDU_LEN);
+    assert_int_equal(omp_apdu_cipher_decode(&rd, &c), OMP_OK);
+    assert_int_equal(omp_apdu_cipher_open(&c, NULL, omp_posix_aead_gcm, p, OMP_KEY_GUEK,
+                                          OMP_KEY_GAK, k2.apdu + KAM_CT_OFF, KAM_PT_LEN, &len),
+                     OMP_OK);
+    assert_memory_equal(k2.apdu + KAM_CT_OFF, k.plain, KAM_PT_LEN);
+
+    /* NOSPACE: one byte short, out untouched, len untouched */
+    rd = omp_rd_init(k.apdu, KAM_APDU_LEN);
+    assert_int_equal(omp_apdu_cipher_decode(&rd, &c), OMP_OK);
+    memset(area, 0xA5, sizeof area);
+    len = 777u;
+    assert_int_equal(omp_apdu_cipher_open(&c, NULL, omp_posix_aead_gcm, p, OMP_KEY_GUEK,
+                                          OMP_KEY_GAK, out, KAM_PT_LEN - 1u, &len),
+                     OMP_ERR_NOSPACE);
+    assert_true(all_byte(area, sizeof area, 0xA5));
+    assert_int_equal(len, 777u);
+
+    /* seal the plaintext again with the same SC / IC / system title: the same bytes */
+    for (size_t cap = 0; cap <= KAM_APDU_LEN; cap++) {
+        memset(area, 0xA5, sizeof area);
+        struct omp_wr w = omp_wr_init(out, cap);
+        omp_err err = omp_apdu_cipher_seal(&w, OMP_APDU_TAG_GENERAL_GLO_CIPHERING, k_kam_st,
+                                           0x30, 0x000788E1u, k.plain, KAM_PT_LEN,
+                                           omp_posix_aead_gcm, p, OMP_KEY_GUEK, OMP_KEY_GAK);
+        if (cap < KAM_APDU_LEN) {
+            assert_int_equal(err, OMP_ERR_NOSPACE);
+            assert_int_equal(omp_wr_len(&w), 0u);
+            assert_int_equal(omp_wr_status(&w), OMP_OK);
+            assert_true(all_byte(area, sizeof area, 0xA5)); /* nothing written */
+        } else {
+            assert_int_equal(err, OMP_OK);
+            assert_int_equal(omp_wr_len(&w), KAM_APDU_LEN);
+            assert_memory_equal(out, k.apdu, KAM_APDU_LEN);
+            assert_true(all_byte(area, GUARD, 0xA5));
+            assert_true(all_byte(out + KAM_APDU_LEN, sizeof area - GUARD - KAM_APDU_LEN, 0xA5));
+        }
+    }
+    /* appending after existing bytes; a writer already in error writes nothing */
+    memset(area, 0xA5, sizeof area);
+    struct omp_wr w = omp_wr_init(out, MAXLEN);
+    assert_int_equal(omp_wr_u8(&w, 0x7E), OMP_OK);
+    assert_int_equal(omp_apdu_cipher_seal(&w, OMP_APDU_TAG_GENERAL_GLO_CIPHERING, k_kam_st, 0x30,
+                                          0x000788E1u, k.plain, KAM_PT_LEN, omp_posix_aead_gcm, p,
+                                          OMP_KEY_GUEK, OMP_KEY_GAK),
+                     OMP_OK);
+    assert_int_equal(omp_wr_len(&w), 1u + KAM_APDU_LEN);
+    assert_memory_equal(out + 1, k.apdu, KAM_APDU_LEN);
+    w = omp_wr_init(out, 1u);
+    assert_int_equal(omp_wr_u16be(&w, 0x1234), OMP_ERR_NOSPACE);
+    assert_int_equal(omp_apdu_cipher_seal(&w, OMP_APDU_TAG_GLO_GET_REQUEST, k_kam_st, 0x30, 1u,
+                                          k.plain, 1u, omp_posix_aead_gcm, p, OMP_KEY_GUEK,
+                                          OMP_KEY_GAK),
+                     OMP_ERR_NOSPACE);
+    assert_int_equal(omp_wr_len(&w), 0u);
+    free_port(p);
+}
+
+static void test_kamstrup_tamper(void **state)
+{
+    (void)state;
+    static struct kam k;
+    kam_load(&k);
+    uint8_t area[MAXLEN + 2u * GUARD];
+    uint8_t *out = area + GUARD;
+    size_t len = 777u;
+    struct omp_apdu_ciphered c;
+
+    /* wrong encryption key, wrong authentication key: AUTH, nothing in out */
+    static const char *const keys[][2] = {
+        {"5AD84121D9D20B364B7A11F3C1B5827E", k_kam_ak_hex},
+        {k_kam_ek_hex, "AFB3F93E3E7204EDB3C27F96DBD51AE1"},
+    };
+    for (size_t i = 0; i < OMP_ARRAY_LEN(keys); i++) {
+        struct omp_posix_port *p = new_port(keys[i][0], keys[i][1]);
+        struct omp_rd rd = omp_rd_init(k.apdu, KAM_APDU_LEN);
+        assert_int_equal(omp_apdu_cipher_decode(&rd, &c), OMP_OK);
+        memset(area, 0xA5, sizeof area);
+        assert_int_equal(omp_apdu_cipher_open(&c, NULL, omp_posix_aead_gcm, p, OMP_KEY_GUEK,
+                                              OMP_KEY_GAK, out, KAM_PT_LEN, &len),
+                         OMP_ERR_AUTH);
+        assert_true(all_byte(out, KAM_PT_LEN, 0x00));
+        assert_true(all_byte(area, GUARD, 0xA5));
+        assert_true(all_byte(out + KAM_PT_LEN, GUARD, 0xA5));
+        assert_int_equal(len, 777u);
+        free_port(p);
+    }
+
+    /* one flipped bit in every byte of the APDU: never OK. Bytes of the envelope's structure fail
+     * decode (or are refused as another suite); everything else fails the tag. */
+    struct omp_posix_port *p = new_port(k_kam_ek_hex, k_kam_ak_hex);
+    for (size_t i = 0; i < KAM_APDU_LEN; i++) {
+        for (unsigned bit = 0; bit < 8u; bit += 7u) { /* lowest and highest bit */
+            uint8_t copy[KAM_APDU_LEN];
+            memcpy(copy, k.apdu, sizeof copy);
+            copy[i] ^= (uint8_t)(1u << bit);
+            struct omp_rd rd = omp_rd_init(copy, sizeof copy);
+            omp_err err = omp_apdu_cipher_decode(&rd, &c);
+            if (err != OMP_OK) {
+                assert_true(i <= 13u); /* tag, title length, content length, SC */
+                continue;
+            }
+            memset(area, 0xA5, sizeof area);
+            err = omp_apdu_cipher_open(&c, NULL, omp_posix_aead_gcm, p, OMP_KEY_GUEK, OMP_KEY_GAK,
+                                       out, MAXLEN, &len);
+            if (i == 13u) {
+                /* SC 30 -> 31 (suite 1) is refused; 30 -> B0 (compression) too */
+                assert_int_equal(err, OMP_ERR_UNSUPPORTED);
+                continue;
+            }
+            assert_int_equal(err, OMP_ERR_AUTH);
+            assert_true(all_byte(out, c.payload_len, 0x00));
+            assert_int_equal(len, 777u);
+        }
+    }
+    free_port(p);
+}
+
+/* ---- synthetic: glo-get-request, general-ded-ciphering --------------------------------------- */
+
+/* GET-request-normal (hand): C0 01, invoke-id-and-priority C1 (id 1, confirmed, high), class 0003,
+ * OBIS 1.1.1.8.0.255, attribute 02, no selective access 00. 13 bytes. */
+static const uint8_t k_get_req[] = {0xC0, 0x01, 0xC1, 0x00, 0x03, 0x01, 0x01,
+                                    0x01, 0x08, 0x00, 0xFF, 0x02, 0x00};
+static const uint8_t k_client_st[8] = {'O', 'M', 'P', 0x00, 0x00, 0x00, 0x00, 0x2A};
+
+/* Independent computation: GCM with the full AAD built here (SC || AK [|| payload]). */
+static void reference(struct omp_posix_port *p, uint8_t key_slot, uint8_t sc, uint32_t ic,
+                      uint8_t *ct, uint8_t tag[12])
+{
+    uint8_t ak[16], aad[1 + 16 + sizeof k_get_req], iv[12];
+    assert_int_equal(unhex(k_kam_ak_hex, ak, sizeof ak), 16u);
+    memcpy(iv, k_client_st, 8u);
+    iv[8] = (uint8_t)(ic >> 24);
+    iv[9] = (uint8_t)(ic >> 16);
+    iv[10] = (uint8_t)(ic >> 8);
+    iv[11] = (uint8_t)ic;
+    aad[0] = sc;
+    memcpy(aad + 1, ak, 16u);
+    memcpy(aad + 17, k_get_req, sizeof k_get_req);
+    const bool enc = (sc & OMP_SC_ENC) != 0u;
+    const bool auth = (sc & OMP_SC_AUTH) != 0u;
+    struct omp_gcm_op op = {.encrypt = true, .key_slot = key_slot, .aad_key_slot = OMP_KEY_NONE,
+                            .iv = iv, .iv_len = 12u, .aad = aad,
+                            .aad_len = !auth ? 0u : (enc ? 17u : sizeof aad),
+                            .in = enc ? k_get_req : NULL, .out = enc ? ct : NULL,
+                            .len = enc ? sizeof k_get_req : 0u, .tag = tag, .tag_len = 12u};
+    assert_int_equal(omp_posix_aead_gcm(p, &op), OMP_OK);
+}
+
+static void test_glo_get_request_round_trips(void **state)
+{
+    (void)state;
+    struct omp_posix_port *p = new_port(k_kam_ek_hex, k_kam_ak_hex);
+    static const uint8_t scs[] = {0x30, 0x10, 0x20, 0x30 | OMP_SC_BROADCAST};
+    uint8_t ct_ae[sizeof k_get_req]; /* ciphertext of SC 30, for the E-only comparison */
+    for (size_t i = 0; i < sizeof scs; i++) {
+        const uint8_t sc = scs[i];
+        const bool auth = (sc & OMP_SC_AUTH) != 0u;
+        const bool enc = (sc & OMP_SC_ENC) != 0u;
+        const uint32_t ic = 0x01020304u;
+        uint8_t area[64 + 2u * GUARD];
+        uint8_t *out = area + GUARD;
+        memset(area, 0xA5, sizeof area);
+        struct omp_wr w = omp_wr_init(out, 64u);
+        assert_int_equal(omp_apdu_cipher_seal(&w, OMP_APDU_TAG_GLO_GET_REQUEST, k_client_st, sc,
+                                              ic, k_get_req, sizeof k_get_req, omp_posix_aead_gcm,
+                                              p, OMP_KEY_GUEK, OMP_KEY_GAK),
+                         OMP_OK);
+        /* by hand: C8, length 5 + 13 (+ 12), SC, IC 01020304, payload, tag */
+        const size_t content = 5u + sizeof k_get_req + (auth ? 12u : 0u);
+        assert_int_equal(omp_wr_len(&w), 2u + content);
+        assert_true(all_byte(out + 2u + content, 64u - 2u - content + GUARD, 0xA5));
+        assert_int_equal(out[0], 0xC8);
+        assert_int_equal(out[1], content);
+        assert_int_equal(out[2], sc);
+        static const uint8_t ic_be[4] = {0x01, 0x02, 0x03, 0x04};
+        assert_memory_equal(out + 3, ic_be, 4u);
+        uint8_t ct[sizeof k_get_req], tag[12];
+        reference(p, OMP_KEY_GUEK, sc, ic, ct, tag);
+        if (enc) {
+            assert_memory_equal(out + 7, ct, sizeof ct);
+            assert_memory_not_equal(out + 7, k_get_req, sizeof k_get_req);
+        } else {
+            assert_memory_equal(out + 7, k_get_req, sizeof k_get_req); /* A only: in clear */
+        }
+        if (auth) {
+            assert_memory_equal(out + 7 + sizeof k_get_req, tag, 12u);
+        }
+        if (sc == 0x30) {
+            memcpy(ct_ae, ct, sizeof ct);
+        }
+        if (sc == 0x20) {
+            /* E only is the same CTR keystream as A+E with the same IV */
+            assert_memory_equal(out + 7, ct_ae, sizeof ct_ae);
+        }
+
+        /* decode and open (service form: the caller supplies the sender's system title) */
+        struct omp_rd rd = omp_rd_init(out, omp_wr_len(&w));
+        struct omp_apdu_ciphered c;
+        assert_int_equal(omp_apdu_cipher_decode(&rd, &c), OMP_OK);
+        assert_int_equal(c.tag, 0xC8);
+        assert_false(c.has_system_title);
+        assert_true(all_byte(c.system_title, 8u, 0u));
+        assert_int_equal(c.sc, sc);
+        assert_int_equal(c.ic, ic);
+        assert_int_equal(c.payload_len, sizeof k_get_req);
+        assert_ptr_equal(c.payload, out + 7);
+        if (auth) {
+            assert_ptr_equal(c.auth_tag, out + 7 + sizeof k_get_req);
+        } else {
+            assert_null(c.auth_tag);
+        }
+        uint8_t plain[32];
+        size_t len = 0;
+        assert_int_equal(omp_apdu_cipher_open(&c, NULL, omp_posix_aead_gcm, p, OMP_KEY_GUEK,
+                                              OMP_KEY_GAK, plain, sizeof plain, &len),
+                         OMP_ERR_ARG); /* no system title anywhere */
+        assert_int_equal(omp_apdu_cipher_open(&c, k_client_st, omp_posix_aead_gcm, p,
+                                              OMP_KEY_GUEK, OMP_KEY_GAK, plain, sizeof plain,
+                                              &len),
+                         OMP_OK);
+        assert_int_equal(len, sizeof k_get_req);
+        assert_memory_equal(plain, k_get_req, sizeof k_get_req);
+        /* the decoded plaintext is an ordinary APDU */
+        struct omp_rd prd = omp_rd_init(plain, len);
+        struct omp_apdu a;
+        assert_int_equal(omp_apdu_decode(&prd, &a), OMP_OK);
+        assert_int_equal(a.kind, OMP_APDU_GET_REQ_NORMAL);
+        assert_int_equal(a.u.get_req.desc.class_id, 3u);
+
+        /* the wrong system title: AUTH (A), or garbage for E only (no integrity) */
+        static const uint8_t bad_st[8] = {'O', 'M', 'P', 0, 0, 0, 0, 0x2B};
+        omp_err err = omp_apdu_cipher_open(&c, bad_st, omp_posix_aead_gcm, p, OMP_KEY_GUEK,
+                                           OMP_KEY_GAK, plain, sizeof plain, &len);
+        if (auth) {
+            assert_int_equal(err, OMP_ERR_AUTH);
+            assert_true(all_byte(plain, sizeof k_get_req + (enc ? 0u : 1u), 0u));
+        } else {
+            assert_int_equal(err, OMP_OK);
+            assert_memory_not_equal(plain, k_get_req, sizeof k_get_req);
+        }
+        /* capacity: payload_len (+1 for A only) */
+        const size_t need = sizeof k_get_req + ((auth && !enc) ? 1u : 0u);
+        memset(plain, 0xA5, sizeof plain);
+        len = 777u;
+        assert_int_equal(omp_apdu_cipher_open(&c, k_client_st, omp_posix_aead_gcm, p,
+                                              OMP_KEY_GUEK, OMP_KEY_GAK, plain, need - 1u, &len),
+                         OMP_ERR_NOSPACE);
+        assert_true(all_byte(plain, sizeof plain, 0xA5));
+        assert_int_equal(len, 777u);
+        assert_int_equal(omp_apdu_cipher_open(&c, k_client_st, omp_posix_aead_gcm, p,
+                                              OMP_KEY_GUEK, OMP_KEY_GAK, plain, need, &len),
+                         OMP_OK);
+        assert_memory_equal(plain, k_get_req, sizeof k_get_req);
+
+        /* seal: every smaller capacity is NOSPACE and writes nothing */
+        for (size_t cap = 0; cap < 2u + content; cap++) {
+            memset(area, 0xA5, sizeof area);
+            w = omp_wr_init(out, cap);
+            assert_int_equal(omp_apdu_cipher_seal(&w, OMP_APDU_TAG_GLO_GET_REQUEST, k_client_st,
+                                                  sc, ic, k_get_req, sizeof k_get_req,
+                                                  omp_posix_aead_gcm, p, OMP_KEY_GUEK,
+                                                  OMP_KEY_GAK),
+                             OMP_ERR_NOSPACE);
+            assert_int_equal(omp_wr_len(&w), 0u);
+            assert_true(all_byte(area, sizeof area, 0xA5));
+        }
+    }
+    free_port(p);
+}
+
+static void test_general_ded_round_trip(void **state)
+{
+    (void)state;
+    struct omp_posix_port *p = new_port(k_kam_ek_hex, k_kam_ak_hex);
+    uint8_t buf[64];
+    struct omp_wr w = omp_wr_init(buf, sizeof buf);
+    assert_int_equal(omp_apdu_cipher_seal(&w, OMP_APDU_TAG_GENERAL_DED_CIPHERING, k_client_st,
+                                          0x30, 7u, k_get_req, sizeof k_get_req,
+                                          omp_posix_aead_gcm, p, OMP_KEY_DEDICATED, OMP_KEY_GAK),
+                     OMP_OK);
+    /* by hand: DC 08 <title> 1E (5 + 13 + 12 = 30) 30 00000007 ... */
+    assert_int_equal(omp_wr_len(&w), 1u + 1u + 8u + 1u + 30u);
+    assert_int_equal(buf[0], 0xDC);
+    assert_int_equal(buf[1], 0x08);
+    assert_memory_equal(buf + 2, k_client_st, 8u);
+    assert_int_equal(buf[10], 30);
+    assert_int_equal(buf[11], 0x30);
+    assert_int_equal(buf[15], 0x07);
+    uint8_t ct[sizeof k_get_req], tag[12];
+    reference(p, OMP_KEY_DEDICATED, 0x30, 7u, ct, tag);
+    assert_memory_equal(buf + 16, ct, sizeof ct);
+    assert_memory_equal(buf + 16 + sizeof ct, tag, 12u);
+
+    struct omp_rd rd = omp_rd_init(buf, omp_wr_len(&w));
+    struct omp_apdu_ciphered c;
+    assert_int_equal(omp_apdu_cipher_decode(&rd, &c), OMP_OK);
+    assert_true(c.has_system_title);
+    uint8_t plain[16];
+    size_t len = 0;
+    assert_int_equal(omp_apdu_cipher_open(&c, NULL, omp_posix_aead_gcm, p, OMP_KEY_DEDICATED,
+                                          OMP_KEY_GAK, plain, sizeof plain, &len),
+                     OMP_OK);
+    assert_memory_equal(plain, k_get_req, sizeof k_get_req);
+    /* the same bytes under the global key do not verify */
+    assert_int_equal(omp_apdu_cipher_open(&c, NULL, omp_posix_aead_gcm, p, OMP_KEY_GUEK,
+                                          OMP_KEY_GBEK, plain, sizeof plain, &len),
+                     OMP_ERR_UNSUPPORTED); /* GBEK slot empty: the port's error passes through */
+    /* empty payload round trip (A+E and A only) */
+    for (unsigned sc = 0x10; sc <= 0x30; sc += 0x20) {
+        w = omp_wr_init(buf, sizeof buf);
+        assert_int_equal(omp_apdu_cipher_seal(&w, OMP_APDU_TAG_DED_GET_RESPONSE, k_client_st,
+                                              (uint8_t)sc, 8u, NULL, 0u, omp_posix_aead_gcm, p,
+                                              OMP_KEY_DEDICATED, OMP_KEY_GAK),
+                         OMP_OK);
+        assert_int_equal(omp_wr_len(&w), 2u + 5u + 12u);
+        rd = omp_rd_init(buf, omp_wr_len(&w));
+        assert_int_equal(omp_apdu_cipher_decode(&rd, &c), OMP_OK);
+        assert_int_equal(c.payload_len, 0u);
+        assert_ptr_equal(c.payload, buf + 7);
+        len = 777u;
+        assert_int_equal(omp_apdu_cipher_open(&c, k_client_st, omp_posix_aead_gcm, p,
+                                              OMP_KEY_DEDICATED, OMP_KEY_GAK, plain,
+                                              sc == 0x10 ? 1u : 0u, &len),
+                         OMP_OK);
+        assert_int_equal(len, 0u);
+    }
+    free_port(p);
+}
+
+/* ---- envelope errors (hand) ------------------------------------------------------------------ */
+
+static const uint8_t k_bad_title_len[] = {0xDB, 0x07, 1, 2, 3, 4, 5, 6, 7, 0x05, 0x30, 0, 0, 0, 1};
+static const uint8_t k_short_content[] = {0xC8, 0x04, 0x30, 0x00, 0x00, 0x00};
+static const uint8_t k_short_for_tag[] = {0xC8, 0x10, 0x30, 0, 0, 0, 1, 1,
+                                         2,    3,    4,    5, 6, 7, 8, 9, 10, 11};
+static const uint8_t k_suite1[] = {0xC8, 0x05, 0x21, 0, 0, 0, 1};
+static const uint8_t k_compressed[] = {0xC8, 0x05, 0xA0, 0, 0, 0, 1};
+static const uint8_t k_no_protection[] = {0xC8, 0x05, 0x00, 0, 0, 0, 1};
+static const uint8_t k_indefinite[] = {0xC8, 0x80, 0x20, 0, 0, 0, 1};
+static const uint8_t k_not_ciphered[] = {0xC0, 0x01, 0xC1, 0x00, 0x03};
+static const uint8_t k_enc_only_nonmin[] = {0xCC, 0x81, 0x06, 0x20, 0, 0, 0, 9, 0xAB};
+
+static const struct {
+    const char *name;
+    const uint8_t *in;
+    size_t len;
+    omp_err want;
+} k_env_cases[] = {
+    {"system-title length 7 (hand)", k_bad_title_len, sizeof k_bad_title_len, OMP_ERR_MALFORMED},
+    {"content shorter than SC+IC (hand)", k_short_content, sizeof k_short_content,
+     OMP_ERR_MALFORMED},
+    {"A set, 11 bytes after IC (hand)", k_short_for_tag, sizeof k_short_for_tag, OMP_ERR_MALFORMED},
+    {"suite 1 (hand)", k_suite1, sizeof k_suite1, OMP_ERR_UNSUPPORTED},
+    {"compression bit (hand)", k_compressed, sizeof k_compressed, OMP_ERR_UNSUPPORTED},
+    {"SC 00, no protection (hand)", k_no_protection, sizeof k_no_protection, OMP_ERR_UNSUPPORTED},
+    {"indefinite length (hand)", k_indefinite, sizeof k_indefinite, OMP_ERR_MALFORMED},
+    {"GET-request, not ciphered", k_not_ciphered, sizeof k_not_ciphered, OMP_ERR_UNEXPECTED},
+    {"E only, length 81 06 (hand)", k_enc_only_nonmin, sizeof k_enc_only_nonmin, OMP_OK},
+};
+
+static void test_envelope_errors(void **state)
+{
+    (void)state;
+    struct omp_apdu_ciphered c, s;
+    memset(&s, 0x5A, sizeof s);
+    for (size_t i = 0; i < OMP_ARRAY_LEN(k_env_cases); i++) {
+        struct omp_rd rd = omp_rd_init(k_env_cases[i].in, k_env_cases[i].len);
+        memcpy(&c, &s, sizeof c);
+        omp_err err = omp_apdu_cipher_decode(&rd, &c);
+        if (err != k_env_cases[i].want) {
+            fail_msg("%s: got %s", k_env_cases[i].name, omp_err_name(err));
+        }
+        if (err != OMP_OK) {
+            assert_memory_equal(&c, &s, sizeof c);
+            assert_int_equal(omp_rd_pos(&rd), 0u);
+        } else {
+            assert_int_equal(omp_rd_pos(&rd), k_env_cases[i].len);
+        }
+    }
+    struct omp_rd rd = omp_rd_init(k_enc_only_nonmin, sizeof k_enc_only_nonmin);
+    assert_int_equal(omp_apdu_cipher_decode(&rd, &c), OMP_OK);
+    assert_int_equal(c.sc, 0x20);
+    assert_int_equal(c.ic, 9u);
+    assert_int_equal(c.payload_len, 1u);
+    assert_null(c.auth_tag);
+    assert_int_equal(omp_apdu_cipher_decode(NULL, &c), OMP_ERR_ARG);
+    assert_int_equal(omp_apdu_cipher_decode(&rd, NULL), OMP_ERR_ARG);
+}
+
+/* ---- argument checks and op failures (fake ops) ---------------------------------------------- */
+
+static omp_err fake_fail(void *user, const struct omp_gcm_op *op)
+{
+    (void)user;
+    if (op->out != NULL && op->len > 0u) {
+        memset(op->out, 0xEE, op->len); /* a port that leaves garbage behind */
+    }
+    return OMP_ERR_HAL;
+}
+
+static void test_args_and_op_errors(void **state)
+{
+    (void)state;
+    uint8_t buf[64];
+    uint8_t area[64 + 2u * GUARD];
+    uint8_t *out = area + GUARD;
+    struct omp_wr w = omp_wr_init(buf, sizeof buf);
+    /* seal argument checks: nothing written */
+    assert_int_equal(omp_apdu_cipher_seal(NULL, 0xC8, k_client_st, 0x30, 1u, k_get_req, 13u,
+                                          fake_fail, NULL, 0u, 2u),
+                     OMP_ERR_ARG);
+    assert_int_equal(omp_apdu_cipher_seal(&w, 0xC0, k_client_st, 0x30, 1u, k_get_req, 13u,
+                                          fake_fail, NULL, 0u, 2u),
+                     OMP_ERR_ARG);
+    assert_int_equal(omp_apdu_cipher_seal(&w, 0xC8, NULL, 0x30, 1u, k_get_req, 13u, fake_fail,
+                                          NULL, 0u, 2u),
+                     OMP_ERR_ARG);
+    assert_int_equal(omp_apdu_cipher_seal(&w, 0xC8, k_client_st, 0x30, 1u, NULL, 13u, fake_fail,
+                                          NULL, 0u, 2u),
+                     OMP_ERR_ARG);
+    assert_int_equal(omp_apdu_cipher_seal(&w, 0xC8, k_client_st, 0x30, 1u, k_get_req, 13u, NULL,
+                                          NULL, 0u, 2u),
+                     OMP_ERR_ARG);
+    static const uint8_t bad_sc[] = {0x00, 0x40, 0x31, 0xB0};
+    for (size_t i = 0; i < sizeof bad_sc; i++) {
+        assert_int_equal(omp_apdu_cipher_seal(&w, 0xC8, k_client_st, bad_sc[i], 1u, k_get_req,
+                                              13u, fake_fail, NULL, 0u, 2u),
+                         OMP_ERR_UNSUPPORTED);
+    }
+    assert_int_equal(omp_wr_len(&w), 0u);
+
+    /* op failure in seal: error passed through, length unchanged, no plaintext left behind */
+    static const uint8_t scs[] = {0x30, 0x10, 0x20};
+    for (size_t i = 0; i < sizeof scs; i++) {
+        memset(area, 0xA5, sizeof area);
+        w = omp_wr_init(out, 64u);
+        assert_int_equal(omp_wr_u8(&w, 0x42), OMP_OK);
+        assert_int_equal(omp_apdu_cipher_seal(&w, 0xDB, k_client_st, scs[i], 1u, k_get_req, 13u,
+                                              fake_fail, NULL, 0u, 2u),
+                         OMP_ERR_HAL);
+        assert_int_equal(omp_wr_len(&w), 1u);
+        assert_int_equal(out[0], 0x42);
+        for (size_t j = 0; j + sizeof k_get_req <= 64u; j++) {
+            assert_memory_not_equal(out + j, k_get_req, sizeof k_get_req);
+        }
+        assert_true(all_byte(area, GUARD, 0xA5));
+        assert_true(all_byte(out + 64, GUARD, 0xA5));
+    }
+
+    /* open argument checks and op failure */
+    struct omp_apdu_ciphered c = {.tag = 0xC8, .sc = 0x30, .ic = 1u, .payload = k_get_req,
+                                  .payload_len = 13u, .auth_tag = k_get_req};
+    size_t len = 777u;
+    assert_int_equal(omp_apdu_cipher_open(NULL, k_client_st, fake_fail, NULL, 0u, 2u, out, 64u,
+                                          &len),
+                     OMP_ERR_ARG);
+    assert_int_equal(omp_apdu_cipher_open(&c, k_client_st, NULL, NULL, 0u, 2u, out, 64u, &len),
+                     OMP_ERR_ARG);
+    assert_int_equal(omp_apdu_cipher_open(&c, k_client_st, fake_fail, NULL, 0u, 2u, out, 64u,
+                                          NULL),
+                     OMP_ERR_ARG);
+    assert_int_equal(omp_apdu_cipher_open(&c, k_client_st, fake_fail, NULL, 0u, 2u, NULL, 64u,
+                                          &len),
+                     OMP_ERR_ARG);
+    c.auth_tag = NULL;
+    assert_int_equal(omp_apdu_cipher_open(&c, k_client_st, fake_fail, NULL, 0u, 2u, out, 64u,
+                                          &len),
+                     OMP_ERR_ARG);
+    c.auth_tag = k_get_req;
+    c.sc = 0x31;
+    assert_int_equal(omp_apdu_cipher_open(&c, k_client_st, fake_fail, NULL, 0u, 2u, out, 64u,
+                                          &len),
+                     OMP_ERR_UNSUPPORTED);
+    for (size_t i = 0; i < sizeof scs; i++) {
+        c.sc = scs[i];
+        memset(area, 0xA5, sizeof area);
+        assert_int_equal(omp_apdu_cipher_open(&c, k_client_st, fake_fail, NULL, 0u, 2u, out, 64u,
+                                              &len),
+                         OMP_ERR_HAL);
+        assert_true(all_byte(out, 13u, 0x00)); /* zeroed even though the op left 0xEE */
+        assert_int_equal(len, 777u);
+        assert_true(all_byte(out + 14, 64u - 14u + GUARD, 0xA5));
+    }
+}
+
+/* ---- replay guard ---------------------------------------------------------------------------- */
+
+static void test_replay(void **state)
+{
+    (void)state;
+    struct omp_apdu_replay r = {0};
+    assert_int_equal(omp_apdu_replay_check(&r, 0u), OMP_OK); /* first one accepted, even 0 */
+    assert_int_equal(omp_apdu_replay_check(&r, 0u), OMP_ERR_REPLAY);
+    assert_int_equal(omp_apdu_replay_check(&r, 5u), OMP_OK);
+    assert_int_equal(omp_apdu_replay_check(&r, 5u), OMP_ERR_REPLAY); /* equal */
+    assert_int_equal(omp_apdu_replay_check(&r, 4u), OMP_ERR_REPLAY); /* lower */
+    assert_true(r.seen);
+    assert_int_equal(r.last_ic, 5u);                                  /* unchanged */
+    assert_int_equal(omp_apdu_replay_check(&r, 0x000788E1u), OMP_OK); /* gaps are fine */
+    assert_int_equal(omp_apdu_replay_check(&r, 0xFFFFFFFFu), OMP_OK);
+    assert_int_equal(omp_apdu_replay_check(&r, 0xFFFFFFFFu), OMP_ERR_REPLAY);
+    assert_int_equal(omp_apdu_replay_check(&r, 0u), OMP_ERR_REPLAY); /* no wrap-around */
+    struct omp_apdu_replay r2 = {0};
+    assert_int_equal(omp_apdu_replay_check(&r2, 0x000788E1u), OMP_OK); /* first: any value */
+    assert_int_equal(omp_apdu_replay_check(NULL, 1u), OMP_ERR_ARG);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_kamstrup_decode),
+        cmocka_unit_test(test_kamstrup_open_seal),
+        cmocka_unit_test(test_kamstrup_tamper),
+        cmocka_unit_test(test_glo_get_request_round_trips),
+        cmocka_unit_test(test_general_ded_round_trip),
+        cmocka_unit_test(test_envelope_errors),
+        cmocka_unit_test(test_args_and_op_errors),
+        cmocka_unit_test(test_replay),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
