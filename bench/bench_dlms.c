@@ -12,8 +12,9 @@
  *  - push_decode: the Norwegian three-phase HAN push (../shared/vectors FULL_HDLC_3PH_2022_01_24):
  *    HDLC decode, LLC strip, APDU decode, walk of the body;
  *  - wrapper_decode: the S1 GET-response APDU of the Kamstrup DLMS document in a TCP wrapper.
- * The ciphered push (AES-GCM through the port) is measured by bench_dlms_cipher when the POSIX
- * crypto is built (see bench/CMakeLists.txt).
+ *  - cipher_push_decode: the Danish ciphered HAN push (general-glo-ciphering, suite 0): HDLC
+ *    decode, LLC strip, envelope decode, AES-GCM open through the POSIX port (mbed TLS), APDU
+ *    decode and walk of the body.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include <time.h>
 
 #include <omnipower/omnipower.h>
+#include <omnipower/port_posix.h>
 
 #define LP_ROWS 96u
 #define LP_COLS 8u
@@ -103,6 +105,22 @@ static const char k_push_hex[] = /* kamstrup_no_han_amshan.txt FULL_HDLC_3PH_202
     "32343531303130393009060101010700FF060000033A09060101020700FF060000000009060101030700FF060000"
     "006809060101040700FF06000000B0090601011F0700FF06000000ED09060101330700FF06000000590906010147"
     "0700FF060000004B09060101200700FF1200E809060101340700FF1200E909060101480700FF1200EC84467E";
+
+/* ../shared/vectors/kamstrup_dk_han_encrypted.txt FULL_HDLC_FRAME and its keys */
+static const char k_dk_hex[] =
+    "7EA1E9410313C637E6E700DB084B414D4501A4DC528201D030000788E1A039B2D14C712DD4D8C8440D5368E433BD"
+    "70B73681E9A9EFFE38F175A37DE9CDE64E8F780D8F18B43FC059D87902F3D747B814BCD06A4700687801BD5D0661"
+    "2054507D44E76698CC3E35CC9DE62C284C0DEEA635B9BFC56CE1FE5A3A1E5E270B0C181ACF02151FCC592134D04F"
+    "0292B5A35338D7B781BB1F2A7E4071815CEED5D4BAC6EFAAAFF979EF969D0DB46F51E5E0FC00F5AD105FBEF95FC5"
+    "F885460B5632554AC05D9EB4F65FF223972A47CFD434B5F5E2D853EA4C14727586F0E21C6EE125268CB4DC7EC5B1"
+    "0F8483C010C8E688DF86584D7C29D81731A4E0969141B6ADD942E40A96E3E2DC2F9020BF9D5802A18DC985BB5422"
+    "F470C0629D22DB6F16B6647DB3C9F727C170C2DB4C9A230F828346E86F56D347B62BFE28A507AE2A219ACC63AD5E"
+    "E06ECB949DC4FDC2D2F808027A4A4C677C93C4C8909D7336D8B8B3791836C5555E74E25482A44A5F6D358DCE8450"
+    "478F8B2C5D5666C2CF8BD190D4874E707F5D4BCDE94E91355A8139C3E41CD5F08899B65EE9B59FC60372E4F92BC9"
+    "9826B8C147F2095FB38A891409AA81E227076C21CB7CAF73B3E8A4E256C70D9547A914F39C169376BF922B08064E"
+    "C4FB31D44ECD721D1A151E4E684F0B2685C4B69D96F5FB52D0B8127936247E";
+static const char k_dk_ek[] = "5AD84121D9D20B364B7A11F3C1B5827F";
+static const char k_dk_ak[] = "AFB3F93E3E7204EDB3C27F96DBD51AE0";
 
 static size_t hex_to_bin(const char *hex, uint8_t *out, size_t cap)
 {
@@ -203,6 +221,40 @@ static size_t wrapper_decode(void *p)
     return omp_apdu_decode(&ard, &a) == OMP_OK ? c->len : 0u;
 }
 
+struct cipher_ctx {
+    struct frame_ctx f;
+    struct omp_posix_port port;
+    uint8_t plain[2048];
+};
+
+static size_t cipher_push_decode(void *p)
+{
+    struct cipher_ctx *c = p;
+    struct omp_hdlc_frame f;
+    size_t used = 0, plen = 0;
+    bool response = false;
+    const uint8_t *apdu = NULL;
+    size_t apdu_len = 0;
+    if (omp_hdlc_decode(c->f.frame, c->f.len, &f, &used) != OMP_OK ||
+        omp_hdlc_llc_strip(f.info, f.info_len, &response, &apdu, &apdu_len) != OMP_OK) {
+        return 0;
+    }
+    struct omp_rd rd = omp_rd_init(apdu, apdu_len);
+    struct omp_apdu_ciphered env;
+    if (omp_apdu_cipher_decode(&rd, &env) != OMP_OK ||
+        omp_apdu_cipher_open(&env, NULL, omp_posix_aead_gcm, &c->port, OMP_KEY_GUEK, OMP_KEY_GAK,
+                             c->plain, sizeof c->plain, &plen) != OMP_OK) {
+        return 0;
+    }
+    struct omp_rd prd = omp_rd_init(c->plain, plen);
+    struct omp_apdu a;
+    if (omp_apdu_decode(&prd, &a) != OMP_OK ||
+        walk_all(a.u.notify.body.ptr, a.u.notify.body.len) == 0u) {
+        return 0;
+    }
+    return c->f.len;
+}
+
 int main(int argc, char **argv)
 {
     double seconds = argc > 1 ? atof(argv[1]) : 0.5;
@@ -228,5 +280,14 @@ int main(int argc, char **argv)
     run("lp_encode", "APDUs", lp_encode, &lp, seconds);
     run("push_decode", "frames", push_decode, &push, seconds);
     run("wrapper_decode", "PDUs", wrapper_decode, &wrap, seconds);
+    static struct cipher_ctx cip;
+    omp_posix_port_init(&cip.port);
+    cip.f.len = hex_to_bin(k_dk_hex, cip.f.frame, sizeof cip.f.frame);
+    if (omp_posix_crypto_load_key_hex(&cip.port, OMP_KEY_GUEK, k_dk_ek) != OMP_OK ||
+        omp_posix_crypto_load_key_hex(&cip.port, OMP_KEY_GAK, k_dk_ak) != OMP_OK) {
+        return 1;
+    }
+    run("cipher_push", "frames", cipher_push_decode, &cip, seconds);
+    omp_posix_port_close(&cip.port);
     return 0;
 }
