@@ -715,6 +715,145 @@ static void test_args_and_op_errors(void **state)
 
 /* ---- replay guard ---------------------------------------------------------------------------- */
 
+/*
+ * HLS mechanism 5 (GMAC): the example of the DLMS UA Green Book (Ed. 8, Table 43 "HLS example
+ * using authentication-mechanism5 with GMAC"; the same values appear in IEC 62056-5-3 and in the
+ * test suites of jDLMS and dlms-cosem): EK 000102..0F, AK D0..DF, SC 10;
+ * client system title 4D4D4D0000000001, IC 00000001; server 4D4D4D0000BC614E, IC 01234567;
+ * CtoS "K56iVagY" 4B35366956616759, StoC "P6wRJ21F" 503677524A323146;
+ * f(StoC) = 10 00000001 1A52FE7DD3E72748973C1E28 (by the client), f(CtoS) = 10 01234567
+ * FE1466AFB3DBCD4F9389E2B7 (by the server). The AARQ/AARE of that exchange (HLS-GMAC mechanism,
+ * the two challenges) are the ones the same sources use.
+ */
+static const uint8_t k_gb_client_st[8] = {0x4D, 0x4D, 0x4D, 0x00, 0x00, 0x00, 0x00, 0x01};
+static const uint8_t k_gb_server_st[8] = {0x4D, 0x4D, 0x4D, 0x00, 0x00, 0xBC, 0x61, 0x4E};
+static const uint8_t k_gb_ctos[8] = {0x4B, 0x35, 0x36, 0x69, 0x56, 0x61, 0x67, 0x59};
+static const uint8_t k_gb_stoc[8] = {0x50, 0x36, 0x77, 0x52, 0x4A, 0x32, 0x31, 0x46};
+static const uint8_t k_gb_f_stoc[17] = {0x10, 0x00, 0x00, 0x00, 0x01, 0x1A, 0x52, 0xFE, 0x7D,
+                                        0xD3, 0xE7, 0x27, 0x48, 0x97, 0x3C, 0x1E, 0x28};
+static const uint8_t k_gb_f_ctos[17] = {0x10, 0x01, 0x23, 0x45, 0x67, 0xFE, 0x14, 0x66, 0xAF,
+                                        0xB3, 0xDB, 0xCD, 0x4F, 0x93, 0x89, 0xE2, 0xB7};
+
+static void test_hls_gmac_green_book(void **state)
+{
+    (void)state;
+    struct omp_posix_port *p = new_port("000102030405060708090A0B0C0D0E0F",
+                                        "D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF");
+    uint8_t f[OMP_APDU_HLS_GMAC_LEN];
+    /* pass 3: the client answers the server's challenge */
+    assert_int_equal(omp_apdu_hls_gmac(k_gb_client_st, 1u, k_gb_stoc, sizeof k_gb_stoc,
+                                       omp_posix_aead_gcm, p, OMP_KEY_GUEK, OMP_KEY_GAK, f),
+                     OMP_OK);
+    assert_memory_equal(f, k_gb_f_stoc, sizeof f);
+    /* pass 4: the server answers the client's challenge */
+    assert_int_equal(omp_apdu_hls_gmac(k_gb_server_st, 0x01234567u, k_gb_ctos, sizeof k_gb_ctos,
+                                       omp_posix_aead_gcm, p, OMP_KEY_GUEK, OMP_KEY_GAK, f),
+                     OMP_OK);
+    assert_memory_equal(f, k_gb_f_ctos, sizeof f);
+    /* each side checks the other's answer to its own challenge */
+    uint32_t ic = 0;
+    assert_int_equal(omp_apdu_hls_gmac_check(k_gb_client_st, k_gb_stoc, sizeof k_gb_stoc,
+                                             k_gb_f_stoc, sizeof k_gb_f_stoc, omp_posix_aead_gcm,
+                                             p, OMP_KEY_GUEK, OMP_KEY_GAK, &ic),
+                     OMP_OK);
+    assert_int_equal(ic, 1u);
+    assert_int_equal(omp_apdu_hls_gmac_check(k_gb_server_st, k_gb_ctos, sizeof k_gb_ctos,
+                                             k_gb_f_ctos, sizeof k_gb_f_ctos, omp_posix_aead_gcm,
+                                             p, OMP_KEY_GUEK, OMP_KEY_GAK, &ic),
+                     OMP_OK);
+    assert_int_equal(ic, 0x01234567u);
+    /* a wrong tag, a wrong challenge, the wrong system title: refused, ic untouched */
+    uint8_t bad[17];
+    memcpy(bad, k_gb_f_stoc, sizeof bad);
+    bad[16] ^= 0x01u;
+    ic = 77u;
+    assert_int_equal(omp_apdu_hls_gmac_check(k_gb_client_st, k_gb_stoc, sizeof k_gb_stoc, bad,
+                                             sizeof bad, omp_posix_aead_gcm, p, OMP_KEY_GUEK,
+                                             OMP_KEY_GAK, &ic),
+                     OMP_ERR_AUTH);
+    assert_int_equal(omp_apdu_hls_gmac_check(k_gb_client_st, k_gb_ctos, sizeof k_gb_ctos,
+                                             k_gb_f_stoc, sizeof k_gb_f_stoc, omp_posix_aead_gcm,
+                                             p, OMP_KEY_GUEK, OMP_KEY_GAK, &ic),
+                     OMP_ERR_AUTH);
+    assert_int_equal(omp_apdu_hls_gmac_check(k_gb_server_st, k_gb_stoc, sizeof k_gb_stoc,
+                                             k_gb_f_stoc, sizeof k_gb_f_stoc, omp_posix_aead_gcm,
+                                             p, OMP_KEY_GUEK, OMP_KEY_GAK, &ic),
+                     OMP_ERR_AUTH);
+    assert_int_equal(ic, 77u);
+    /* malformed answers and arguments */
+    bad[0] = 0x30u;
+    assert_int_equal(omp_apdu_hls_gmac_check(k_gb_client_st, k_gb_stoc, sizeof k_gb_stoc, bad,
+                                             sizeof bad, omp_posix_aead_gcm, p, OMP_KEY_GUEK,
+                                             OMP_KEY_GAK, NULL),
+                     OMP_ERR_MALFORMED);
+    assert_int_equal(omp_apdu_hls_gmac_check(k_gb_client_st, k_gb_stoc, sizeof k_gb_stoc,
+                                             k_gb_f_stoc, 16u, omp_posix_aead_gcm, p,
+                                             OMP_KEY_GUEK, OMP_KEY_GAK, NULL),
+                     OMP_ERR_MALFORMED);
+    assert_int_equal(omp_apdu_hls_gmac(k_gb_client_st, 1u, k_gb_stoc, 7u, omp_posix_aead_gcm, p,
+                                       OMP_KEY_GUEK, OMP_KEY_GAK, f),
+                     OMP_ERR_ARG); /* challenges are 8..64 bytes */
+    assert_int_equal(omp_apdu_hls_gmac(NULL, 1u, k_gb_stoc, 8u, omp_posix_aead_gcm, p,
+                                       OMP_KEY_GUEK, OMP_KEY_GAK, f),
+                     OMP_ERR_ARG);
+    assert_int_equal(omp_apdu_hls_gmac(k_gb_client_st, 1u, k_gb_stoc, 8u, NULL, p, OMP_KEY_GUEK,
+                                       OMP_KEY_GAK, f),
+                     OMP_ERR_ARG);
+    assert_int_equal(omp_apdu_hls_gmac(k_gb_client_st, 1u, k_gb_stoc, 8u, omp_posix_aead_gcm, p,
+                                       OMP_KEY_GUEK, OMP_KEY_NONE, f),
+                     OMP_ERR_ARG);
+    free_port(p);
+}
+
+/* The association of that example: AARQ with mechanism 5 and CtoS, AARE accepted with
+ * "authentication required" and StoC (Green Book example, as jDLMS and dlms-cosem test it). */
+static void test_hls_gmac_association(void **state)
+{
+    (void)state;
+    static const uint8_t k_aarq[] = {
+        0x60, 0x36, 0xA1, 0x09, 0x06, 0x07, 0x60, 0x85, 0x74, 0x05, 0x08, 0x01, 0x01, 0x8A, 0x02,
+        0x07, 0x80, 0x8B, 0x07, 0x60, 0x85, 0x74, 0x05, 0x08, 0x02, 0x05, 0xAC, 0x0A, 0x80, 0x08,
+        0x4B, 0x35, 0x36, 0x69, 0x56, 0x61, 0x67, 0x59, 0xBE, 0x10, 0x04, 0x0E, 0x01, 0x00, 0x00,
+        0x00, 0x06, 0x5F, 0x1F, 0x04, 0x00, 0x00, 0x7E, 0x1F, 0x04, 0xB0};
+    static const uint8_t k_aare[] = {
+        0x61, 0x42, 0xA1, 0x09, 0x06, 0x07, 0x60, 0x85, 0x74, 0x05, 0x08, 0x01, 0x01, 0xA2, 0x03,
+        0x02, 0x01, 0x00, 0xA3, 0x05, 0xA1, 0x03, 0x02, 0x01, 0x0E, 0x88, 0x02, 0x07, 0x80, 0x89,
+        0x07, 0x60, 0x85, 0x74, 0x05, 0x08, 0x02, 0x05, 0xAA, 0x0A, 0x80, 0x08, 0x50, 0x36, 0x77,
+        0x52, 0x4A, 0x32, 0x31, 0x46, 0xBE, 0x10, 0x04, 0x0E, 0x08, 0x00, 0x06, 0x5F, 0x1F, 0x04,
+        0x00, 0x00, 0x50, 0x1F, 0x01, 0xF4, 0x00, 0x07};
+    struct omp_rd rd = omp_rd_init(k_aarq, sizeof k_aarq);
+    struct omp_apdu a;
+    assert_int_equal(omp_apdu_decode(&rd, &a), OMP_OK);
+    assert_int_equal(a.kind, OMP_APDU_AARQ);
+    assert_true(a.u.aarq.acse_auth);
+    assert_true(a.u.aarq.has_mechanism);
+    assert_int_equal(a.u.aarq.mechanism, OMP_AUTH_HLS_GMAC);
+    assert_int_equal(a.u.aarq.auth_value.len, 8u);
+    assert_memory_equal(a.u.aarq.auth_value.ptr, k_gb_ctos, 8u);
+    assert_int_equal(a.u.aarq.user_info.u.init_req.conformance, 0x007E1Fu);
+    assert_int_equal(a.u.aarq.user_info.u.init_req.max_pdu, 0x04B0u);
+    uint8_t out[128];
+    struct omp_wr w = omp_wr_init(out, sizeof out);
+    assert_int_equal(omp_apdu_encode(&a, &w), OMP_OK);
+    assert_int_equal(omp_wr_len(&w), sizeof k_aarq);
+    assert_memory_equal(out, k_aarq, sizeof k_aarq);
+
+    rd = omp_rd_init(k_aare, sizeof k_aare);
+    assert_int_equal(omp_apdu_decode(&rd, &a), OMP_OK);
+    assert_int_equal(a.kind, OMP_APDU_AARE);
+    assert_int_equal(a.u.aare.result, 0u); /* accepted */
+    assert_int_equal(a.u.aare.diag, OMP_ASSOC_DIAG_AUTHENTICATION_REQUIRED);
+    assert_int_equal(a.u.aare.mechanism, OMP_AUTH_HLS_GMAC);
+    assert_int_equal(a.u.aare.auth_value.len, 8u);
+    assert_memory_equal(a.u.aare.auth_value.ptr, k_gb_stoc, 8u);
+    assert_int_equal(a.u.aare.user_info.u.init_rsp.conformance, 0x00501Fu);
+    assert_int_equal(a.u.aare.user_info.u.init_rsp.max_pdu, 0x01F4u);
+    w = omp_wr_init(out, sizeof out);
+    assert_int_equal(omp_apdu_encode(&a, &w), OMP_OK);
+    assert_int_equal(omp_wr_len(&w), sizeof k_aare);
+    assert_memory_equal(out, k_aare, sizeof k_aare);
+}
+
 static void test_replay(void **state)
 {
     (void)state;
@@ -746,6 +885,8 @@ int main(void)
         cmocka_unit_test(test_envelope_errors),
         cmocka_unit_test(test_args_and_op_errors),
         cmocka_unit_test(test_replay),
+        cmocka_unit_test(test_hls_gmac_green_book),
+        cmocka_unit_test(test_hls_gmac_association),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -661,6 +661,34 @@ OMP_MUST_CHECK omp_err omp_apdu_cipher_seal(struct omp_wr *w, uint8_t tag,
                                             omp_apdu_gcm_fn gcm, void *user, uint8_t key_slot,
                                             uint8_t ak_slot);
 
+/** Bytes of an HLS mechanism 5 (GMAC) response f(challenge) = SC || IC || tag. */
+#define OMP_APDU_HLS_GMAC_LEN 17u
+
+/**
+ * @brief HLS authentication mechanism 5 (HLS-GMAC, Green Book 9.2.7.4): f(challenge) = SC || IC ||
+ * GMAC(SC || AK || challenge) with IV = @p system_title (the sender's: whoever computes f) || @p ic,
+ * the key in @p key_slot, AK in @p ak_slot and SC = 0x10 (authentication only, suite 0), written
+ * to @p out (OMP_APDU_HLS_GMAC_LEN bytes). @p challenge is 8..64 bytes (the peer's).
+ * @return OMP_OK, OMP_ERR_ARG, or the op's error.
+ */
+OMP_MUST_CHECK omp_err omp_apdu_hls_gmac(const uint8_t system_title[8], uint32_t ic,
+                                         const uint8_t *challenge, size_t challenge_len,
+                                         omp_apdu_gcm_fn gcm, void *user, uint8_t key_slot,
+                                         uint8_t ak_slot, uint8_t out[OMP_APDU_HLS_GMAC_LEN]);
+
+/**
+ * @brief Check the peer's f(challenge) @p f (OMP_APDU_HLS_GMAC_LEN bytes: SC 0x10, its IC, tag)
+ * against our @p challenge, with the peer's @p system_title. @p ic (may be NULL) gets the peer's
+ * invocation counter (feed it to the replay guard).
+ * @return OMP_OK, OMP_ERR_AUTH (wrong tag), OMP_ERR_MALFORMED (length, SC), OMP_ERR_ARG, or the
+ *         op's error.
+ */
+OMP_MUST_CHECK omp_err omp_apdu_hls_gmac_check(const uint8_t system_title[8],
+                                               const uint8_t *challenge, size_t challenge_len,
+                                               const uint8_t *f, size_t f_len,
+                                               omp_apdu_gcm_fn gcm, void *user, uint8_t key_slot,
+                                               uint8_t ak_slot, uint32_t *ic);
+
 /** @brief Replay guard of one sender and key: the newest accepted invocation counter.
  *  Zero-initialise it (seen = false): the first counter is then accepted, whatever its value. */
 struct omp_apdu_replay {

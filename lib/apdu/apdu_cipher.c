@@ -376,3 +376,94 @@ omp_err omp_apdu_replay_check(struct omp_apdu_replay *r, uint32_t ic)
     r->last_ic = ic;
     return OMP_OK;
 }
+
+/* ---- HLS mechanism 5 (GMAC) -------------------------------------------------------------------- */
+
+#define HLS_SC 0x10u /* authentication only, suite 0 */
+#define HLS_CHALLENGE_MIN 8u
+#define HLS_CHALLENGE_MAX 64u
+
+/* One GMAC over SC || AK || challenge (the op inserts AK after aad[0]) with IV = st || ic;
+ * encrypt: tag written to @p tag; verify: @p tag checked (OMP_ERR_AUTH). */
+static omp_err hls_gmac_op(const uint8_t system_title[8], uint32_t ic, const uint8_t *challenge,
+                           size_t challenge_len, omp_apdu_gcm_fn gcm, void *user,
+                           uint8_t key_slot, uint8_t ak_slot, bool encrypt, uint8_t *tag)
+{
+    uint8_t iv[12];
+    uint8_t aad[1u + HLS_CHALLENGE_MAX];
+    memcpy(iv, system_title, 8u);
+    iv[8] = (uint8_t)(ic >> 24);
+    iv[9] = (uint8_t)(ic >> 16);
+    iv[10] = (uint8_t)(ic >> 8);
+    iv[11] = (uint8_t)ic;
+    aad[0] = HLS_SC;
+    memcpy(aad + 1, challenge, challenge_len);
+    struct omp_gcm_op op;
+    memset(&op, 0, sizeof op);
+    op.encrypt = encrypt;
+    op.key_slot = key_slot;
+    op.aad_key_slot = ak_slot;
+    op.iv = iv;
+    op.iv_len = sizeof iv;
+    op.aad = aad;
+    op.aad_len = 1u + challenge_len;
+    op.in = NULL;
+    op.out = NULL;
+    op.len = 0;
+    op.tag = tag;
+    op.tag_len = OMP_APDU_GCM_TAG_LEN;
+    return gcm(user, &op);
+}
+
+static bool hls_args_ok(const uint8_t *system_title, const uint8_t *challenge,
+                        size_t challenge_len, omp_apdu_gcm_fn gcm, uint8_t ak_slot)
+{
+    return system_title != NULL && challenge != NULL && gcm != NULL && ak_slot != OMP_KEY_NONE &&
+           challenge_len >= HLS_CHALLENGE_MIN && challenge_len <= HLS_CHALLENGE_MAX;
+}
+
+omp_err omp_apdu_hls_gmac(const uint8_t system_title[8], uint32_t ic, const uint8_t *challenge,
+                          size_t challenge_len, omp_apdu_gcm_fn gcm, void *user, uint8_t key_slot,
+                          uint8_t ak_slot, uint8_t out[OMP_APDU_HLS_GMAC_LEN])
+{
+    if (out == NULL || !hls_args_ok(system_title, challenge, challenge_len, gcm, ak_slot)) {
+        return OMP_ERR_ARG;
+    }
+    uint8_t tag[OMP_APDU_GCM_TAG_LEN];
+    omp_err err = hls_gmac_op(system_title, ic, challenge, challenge_len, gcm, user, key_slot,
+                              ak_slot, true, tag);
+    if (err != OMP_OK) {
+        memset(tag, 0, sizeof tag);
+        return err;
+    }
+    out[0] = HLS_SC;
+    out[1] = (uint8_t)(ic >> 24);
+    out[2] = (uint8_t)(ic >> 16);
+    out[3] = (uint8_t)(ic >> 8);
+    out[4] = (uint8_t)ic;
+    memcpy(out + 5, tag, sizeof tag);
+    return OMP_OK;
+}
+
+omp_err omp_apdu_hls_gmac_check(const uint8_t system_title[8], const uint8_t *challenge,
+                                size_t challenge_len, const uint8_t *f, size_t f_len,
+                                omp_apdu_gcm_fn gcm, void *user, uint8_t key_slot,
+                                uint8_t ak_slot, uint32_t *ic)
+{
+    if (f == NULL || !hls_args_ok(system_title, challenge, challenge_len, gcm, ak_slot)) {
+        return OMP_ERR_ARG;
+    }
+    if (f_len != OMP_APDU_HLS_GMAC_LEN || f[0] != HLS_SC) {
+        return OMP_ERR_MALFORMED;
+    }
+    uint32_t peer_ic = ((uint32_t)f[1] << 24) | ((uint32_t)f[2] << 16) | ((uint32_t)f[3] << 8) |
+                       (uint32_t)f[4];
+    uint8_t tag[OMP_APDU_GCM_TAG_LEN];
+    memcpy(tag, f + 5, sizeof tag);
+    omp_err err = hls_gmac_op(system_title, peer_ic, challenge, challenge_len, gcm, user, key_slot,
+                              ak_slot, false, tag);
+    if (err == OMP_OK && ic != NULL) {
+        *ic = peer_ic;
+    }
+    return err;
+}
