@@ -32,6 +32,7 @@
 #include <stdint.h>
 
 #include "omnipower/config.h"
+#include "omnipower/axdr.h"
 #include "omnipower/core.h"
 #include "omnipower/hal.h"
 
@@ -703,6 +704,168 @@ struct omp_apdu_replay {
  * @return OMP_OK (remembered), OMP_ERR_REPLAY (equal or lower; @p r unchanged), OMP_ERR_ARG (NULL).
  */
 OMP_MUST_CHECK omp_err omp_apdu_replay_check(struct omp_apdu_replay *r, uint32_t ic);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Client helpers (host tools, issue #5 item 6; lib/apdu/apdu_client.c, docs/dlms-apdu.md)      */
+/* ------------------------------------------------------------------------------------------ */
+
+/*
+ * Thin client-side helpers on top of omp_apdu_encode/decode: building the AARQ, GET-request-normal
+ * and -next, range selective access, checking the AARE, reassembling GET-response-with-datablock
+ * and iterating the (OBIS, value) pairs of a HAN push body. Every builder writes all of its bytes or
+ * none (OMP_ERR_NOSPACE leaves the writer's length unchanged).
+ */
+
+/** Authentication of the AARQ built by omp_dlms_client_aarq() (values = enum omp_auth_mechanism). */
+enum omp_dlms_mech {
+    OMP_DLMS_MECH_NONE = 0,     /**< lowest level: no mechanism, no authentication value */
+    OMP_DLMS_MECH_LLS = 1,      /**< low level security: the secret is the password */
+    OMP_DLMS_MECH_HLS_GMAC = 5, /**< HLS-GMAC: the secret is the client challenge CtoS */
+};
+
+/** Parameters of omp_dlms_client_aarq(). */
+struct omp_dlms_aarq_opts {
+    enum omp_dlms_mech mechanism;
+    const uint8_t *secret; /**< LLS password / HLS-GMAC CtoS (8..64 bytes); NULL for NONE */
+    size_t secret_len;     /**< 1..127 bytes for LLS */
+    const uint8_t *system_title; /**< HLS-GMAC: client system title (8 bytes, calling-AP-title);
+                                      must be NULL otherwise */
+    uint32_t conformance;  /**< proposed conformance, 24 bits (OMP_CONF_*) */
+    uint16_t max_pdu;      /**< client-max-receive-pdu-size */
+};
+
+/**
+ * @brief Build an AARQ: application context LN (NONE, LLS) or LN-with-ciphering (HLS-GMAC, with
+ * the calling-AP-title), sender-acse-requirements + mechanism-name + calling-authentication-value
+ * when authenticated, and a plain xDLMS InitiateRequest (no dedicated key, response-allowed
+ * default, no QoS, DLMS version 6) with @p o's conformance and max PDU.
+ * @return OMP_OK, OMP_ERR_ARG (NULL, unknown mechanism, secret missing/too long/present for NONE,
+ *         system title missing for HLS-GMAC or given otherwise, conformance above 24 bits),
+ *         OMP_ERR_NOSPACE (nothing written).
+ * @par Context: any; reentrant.
+ */
+OMP_MUST_CHECK omp_err omp_dlms_client_aarq(struct omp_wr *w, const struct omp_dlms_aarq_opts *o);
+
+/** What the server answered in its AARE (omp_dlms_client_check_aare()). */
+struct omp_dlms_assoc {
+    bool accepted;        /**< result accepted and an InitiateResponse present */
+    bool auth_pending;    /**< accepted with diagnostic authentication-required (HLS pass 3/4) */
+    uint8_t result;       /**< enum omp_assoc_result */
+    uint8_t diag_source;  /**< enum omp_assoc_diag_source */
+    uint8_t diag;         /**< enum omp_assoc_user_diag / omp_assoc_provider_diag */
+    uint32_t conformance; /**< negotiated conformance (0 unless accepted) */
+    uint16_t max_pdu;     /**< server-max-receive-pdu-size (0 unless accepted) */
+    bool has_initiate_error;  /**< user-information is a ConfirmedServiceError */
+    struct omp_apdu_cse initiate_error;
+    bool has_challenge;       /**< responding-authentication-value (HLS StoC) present */
+    struct omp_apdu_span challenge; /**< points into the caller's AARE bytes */
+};
+
+/**
+ * @brief Decode the AARE in @p apdu (exactly @p len bytes) and summarise it. A rejection is
+ * reported in @p out (accepted = false) with OMP_OK.
+ * @return OMP_OK, OMP_ERR_ARG (NULL), OMP_ERR_UNEXPECTED (a valid APDU that is not an AARE),
+ *         OMP_ERR_MALFORMED (trailing bytes), OMP_ERR_PROTOCOL (result accepted without an
+ *         InitiateResponse), or omp_apdu_decode()'s errors. @p out untouched on error.
+ * @par Context: any; reentrant.
+ */
+OMP_MUST_CHECK omp_err omp_dlms_client_check_aare(const uint8_t *apdu, size_t len,
+                                                  struct omp_dlms_assoc *out);
+
+/**
+ * @brief Build a GET-request-normal for attribute @p attr of object (@p class_id, @p obis).
+ * @param invoke         invoke-id-and-priority byte, written as given (the Kamstrup sessions
+ *                       use 0x81).
+ * @param access_params  NULL: no selective access. Otherwise exactly one A-XDR Data value
+ *                       (@p access_len bytes), sent with access-selector @p selector.
+ * @return OMP_OK, OMP_ERR_ARG (NULL, params not exactly one Data), OMP_ERR_NOSPACE (nothing
+ *         written).
+ * @par Context: any; reentrant.
+ */
+OMP_MUST_CHECK omp_err omp_dlms_client_get(struct omp_wr *w, uint8_t invoke, uint16_t class_id,
+                                           const struct omp_obis *obis, int8_t attr,
+                                           uint8_t selector, const uint8_t *access_params,
+                                           size_t access_len);
+
+/** @brief Build a GET-request-next acknowledging block @p block_number (the last one received).
+ *  @return OMP_OK, OMP_ERR_ARG (NULL), OMP_ERR_NOSPACE (nothing written). */
+OMP_MUST_CHECK omp_err omp_dlms_client_get_next(struct omp_wr *w, uint8_t invoke,
+                                                uint32_t block_number);
+
+/**
+ * @brief Write the access-parameters of a profile-generic range-descriptor (access-selector 1)
+ * as one Data value: structure { restricting-object structure { long-unsigned 8 (clock),
+ * octet-string @p clock_ln, integer 2, long-unsigned 0 }, octet-string(12) @p from,
+ * octet-string(12) @p to, selected-values array 0 (all columns) }. Date-times are validated
+ * (omp_axdr_datetime_check()); to start from a UTC instant use omp_axdr_datetime_from_time().
+ * @return OMP_OK, OMP_ERR_ARG (NULL), OMP_ERR_RANGE (invalid date-time), OMP_ERR_NOSPACE
+ *         (nothing written).
+ * @par Context: any; reentrant.
+ */
+OMP_MUST_CHECK omp_err omp_dlms_client_range(struct omp_wr *w, const struct omp_obis *clock_ln,
+                                             const struct omp_axdr_datetime *from,
+                                             const struct omp_axdr_datetime *to);
+
+/**
+ * Reassembly of a GET-response-with-datablock into a caller buffer. Initialise with
+ * omp_dlms_blocks_init(); feed every decoded GET-response; after each block send GET-next with
+ * @c ack_block until @c done. The joined bytes buf[0..len) are then one A-XDR Data value.
+ */
+struct omp_dlms_blocks {
+    uint8_t *buf;        /**< caller buffer */
+    size_t cap;          /**< its capacity */
+    size_t len;          /**< bytes joined so far */
+    uint32_t ack_block;  /**< block number to put in the next GET-next (last one received) */
+    uint32_t expected;   /**< block number the next response must carry (1 at start) */
+    bool done;           /**< the last block (or a normal response / a dar) arrived */
+    uint8_t dar;         /**< OMP_DAR_SUCCESS, or the server's data-access-result */
+};
+
+/** @brief Start an empty reassembly into @p buf (@p cap bytes). NULL @p b is ignored. */
+void omp_dlms_blocks_init(struct omp_dlms_blocks *b, uint8_t *buf, size_t cap);
+
+/**
+ * @brief Take one decoded GET-response. With-datablock: its block number must be @c expected;
+ * raw-data is appended, @c ack_block/@c expected advance, @c done is set on the last block.
+ * A GET-response-normal before any block is accepted as the whole answer (data copied, done).
+ * @return OMP_OK, OMP_ERR_DENIED (the server sent a data-access-result: stored in @c dar, done),
+ *         OMP_ERR_PROTOCOL (wrong block number, other APDU kind, normal response after blocks),
+ *         OMP_ERR_STATE (already done), OMP_ERR_NOSPACE (does not fit), OMP_ERR_ARG (NULL).
+ *         On PROTOCOL, STATE, NOSPACE and ARG @p b is unchanged.
+ * @par Context: any; reentrant per @p b.
+ */
+OMP_MUST_CHECK omp_err omp_dlms_blocks_feed(struct omp_dlms_blocks *b, const struct omp_apdu *rsp);
+
+/** Iterator over the (OBIS, value) pairs of a data-notification body (omp_dlms_push_init()). */
+struct omp_dlms_push_iter {
+    struct omp_rd rd;                /**< inside the body, after what was consumed */
+    size_t left;                     /**< elements of the body structure not consumed yet */
+    bool has_list_id;                /**< the structure starts with a visible-string */
+    struct omp_apdu_span list_id;    /**< e.g. "Kamstrup_V0001" */
+    struct omp_apdu_span value_raw;  /**< the whole encoding of the last value returned */
+};
+
+/**
+ * @brief Start iterating @p body (one Data value: a structure or array [visible-string list id,
+ * OBIS octet-string(6), value, ...], e.g. omp_apdu::u.notify.body). A leading visible-string is
+ * taken as the list id.
+ * @return OMP_OK, OMP_ERR_ARG (NULL), OMP_ERR_MALFORMED (not a structure/array), or
+ *         omp_axdr_next()'s errors. @p it untouched on error.
+ */
+OMP_MUST_CHECK omp_err omp_dlms_push_init(struct omp_dlms_push_iter *it, const uint8_t *body,
+                                          size_t len);
+
+/**
+ * @brief Next (OBIS, value) pair; null-data placeholders (null-data in the OBIS position followed
+ * by a null-data value) are skipped. @p value is the value's element (containers: the header;
+ * their whole encoding is in it->value_raw for omp_axdr_walk()).
+ * @return OMP_OK, OMP_ERR_NOT_FOUND (no more pairs), OMP_ERR_ARG (NULL), OMP_ERR_MALFORMED (the
+ *         OBIS position is not an octet-string of 6 bytes or a placeholder, an OBIS without a
+ *         value), or omp_axdr_next()/omp_axdr_skip() errors. @p it and outputs untouched on error;
+ *         on NOT_FOUND trailing placeholders are consumed (it->left becomes 0).
+ */
+OMP_MUST_CHECK omp_err omp_dlms_push_next(struct omp_dlms_push_iter *it, struct omp_obis *obis,
+                                          struct omp_axdr_elem *value);
 
 #ifdef __cplusplus
 }
