@@ -426,7 +426,7 @@ omp_err omp_axdr_put_elem(struct omp_wr *w, const struct omp_axdr_elem *e)
     }
 }
 
-/* ---- COSEM date, time, date-time (Blue Book 4.1.6.1) --------------------------------------- */
+/* ---- COSEM date, time and date-time: Blue Book 4.1.6.1 ------------------------------------ */
 
 static bool field_ok(uint8_t v, uint8_t lo, uint8_t hi)
 {
