@@ -15,52 +15,13 @@
 #define NMAX 5u
 
 struct fz {
-    struct omp_ram_nvm nvm;
-    bool invert;
+    struct omp_ram_nvm nvm; /* programs towards its erase value, 0xFF or 0x00 */
     uint8_t mem[NMAX * SS];
 };
 
-static void inv(uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        p[i] = (uint8_t)~p[i];
-    }
-}
-
-static omp_err f_geo(void *u, struct omp_nvm_geometry *g)
-{
-    omp_err err = omp_ram_nvm_geometry(&((struct fz *)u)->nvm, g);
-    g->erase_value = ((struct fz *)u)->invert ? 0x00u : 0xFFu;
-    return err;
-}
-
-static omp_err f_read(void *u, uint32_t addr, void *dst, size_t len)
-{
-    omp_err err = omp_ram_nvm_read(&((struct fz *)u)->nvm, addr, dst, len);
-    if (err == OMP_OK && ((struct fz *)u)->invert) {
-        inv(dst, len);
-    }
-    return err;
-}
-
-static omp_err f_program(void *u, uint32_t addr, const void *src, size_t len)
-{
-    uint8_t tmp[64];
-    OMP_FUZZ_CHECK(len <= sizeof tmp);
-    memcpy(tmp, src, len);
-    if (((struct fz *)u)->invert) {
-        inv(tmp, len);
-    }
-    return omp_ram_nvm_program(&((struct fz *)u)->nvm, addr, tmp, len);
-}
-
-static omp_err f_erase(void *u, uint32_t addr)
-{
-    return omp_ram_nvm_erase(&((struct fz *)u)->nvm, addr);
-}
-
 static const struct omp_hal_ops k_ops = {
-    .nvm_geometry = f_geo, .nvm_read = f_read, .nvm_program = f_program, .nvm_erase = f_erase,
+    .nvm_geometry = omp_ram_nvm_geometry, .nvm_read = omp_ram_nvm_read,
+    .nvm_program = omp_ram_nvm_program, .nvm_erase = omp_ram_nvm_erase,
 };
 
 #define EMAX 48u
@@ -107,19 +68,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     uint8_t g0 = data[0];
     uint32_t n = 2u + (uint32_t)(g0 >> 4) % 4u;
-    struct omp_nvm_geometry geo = { n * SS, SS, 1u << (g0 % 5u), 0xFFu, 100000u };
+    struct omp_nvm_geometry geo = { n * SS, SS, 1u << (g0 % 5u),
+                                    (g0 & 0x08u) != 0u ? 0x00u : 0xFFu, 100000u };
     uint16_t elen = (uint16_t)(1u + data[1] % EMAX);
     uint16_t tag = (uint16_t)(data[2] % 4u);
     memset(&f, 0, sizeof f);
-    f.invert = (g0 & 0x08u) != 0u;
     OMP_FUZZ_CHECK(omp_ram_nvm_init(&f.nvm, f.mem, &geo, NULL) == OMP_OK);
     size_t img = size - 3u < geo.size ? size - 3u : geo.size;
-    memset(f.mem, f.invert ? 0x00 : 0xFF, geo.size);
+    memset(f.mem, geo.erase_value, geo.size); /* erased */
     memcpy(f.mem, data + 3, img);
-    if (f.invert) {
-        inv(f.mem, geo.size);
-    }
-    struct omp_hal hal = { &k_ops, &f };
+    struct omp_hal hal = { &k_ops, &f.nvm };
 
     struct omp_nvm_log l;
     OMP_FUZZ_CHECK(omp_nvm_log_open(&l, &hal, 0, n, tag, elen) == OMP_OK);

@@ -2,10 +2,8 @@
  * Tests of lib/storage: the journaled key/value store and the ring log over the RAM NVM fake.
  *
  * Geometries: A = 4 x 256 B, program unit 1, erase 0xFF; B = 8 x 4096 B, unit 8, erase 0xFF;
- * C = 3 x 512 B, unit 16, erase 0x00. The RAM fake programs with new = old & data, which only
- * suits erase value 0xFF, so C runs through an inverting wrapper: the library sees erase 0x00 and
- * programming that sets bits (new = old | data), the fake underneath stores the complement.
- * The same wrapper tears erases by hand (an erase interrupted by a power cut leaves part of the
+ * C = 3 x 512 B, unit 16, erase 0x00 (the RAM fake then programs by setting bits). A thin wrapper
+ * over the fake tears erases by hand (an erase interrupted by a power cut leaves part of the
  * sector erased and part as it was).
  *
  * Expected sizes, worked out from docs/storage.md: a record is 12 header + payload + 4 CRC bytes
@@ -31,8 +29,7 @@
 
 struct rig {
     struct omp_nvm_geometry geo; /* what the library sees */
-    struct omp_ram_nvm nvm;      /* underneath: erase value 0xFF */
-    bool invert;
+    struct omp_ram_nvm nvm;
     uint32_t erase_cut;     /* tear the erase with this number (1-based since armed); 0 = off */
     uint32_t erase_pattern; /* which part of the sector a torn erase reaches */
     uint32_t erases_seen;
@@ -48,36 +45,17 @@ static struct rig *rig_of(void *u)
 
 static omp_err r_geometry(void *u, struct omp_nvm_geometry *g)
 {
-    omp_err err = omp_ram_nvm_geometry(&rig_of(u)->nvm, g);
-    if (err == OMP_OK) {
-        g->erase_value = rig_of(u)->geo.erase_value;
-    }
-    return err;
+    return omp_ram_nvm_geometry(&rig_of(u)->nvm, g);
 }
 
 static omp_err r_read(void *u, uint32_t addr, void *dst, size_t len)
 {
-    omp_err err = omp_ram_nvm_read(&rig_of(u)->nvm, addr, dst, len);
-    if (err == OMP_OK && rig_of(u)->invert) {
-        for (size_t i = 0; i < len; i++) {
-            ((uint8_t *)dst)[i] = (uint8_t)~((uint8_t *)dst)[i];
-        }
-    }
-    return err;
+    return omp_ram_nvm_read(&rig_of(u)->nvm, addr, dst, len);
 }
 
 static omp_err r_program(void *u, uint32_t addr, const void *src, size_t len)
 {
-    struct rig *r = rig_of(u);
-    if (!r->invert) {
-        return omp_ram_nvm_program(&r->nvm, addr, src, len);
-    }
-    uint8_t tmp[64];
-    assert_true(len <= sizeof tmp);
-    for (size_t i = 0; i < len; i++) {
-        tmp[i] = (uint8_t)~((const uint8_t *)src)[i];
-    }
-    return omp_ram_nvm_program(&r->nvm, addr, tmp, len);
+    return omp_ram_nvm_program(&rig_of(u)->nvm, addr, src, len);
 }
 
 static omp_err r_erase(void *u, uint32_t addr)
@@ -96,7 +74,7 @@ static omp_err r_erase(void *u, uint32_t addr)
             default: hit = (i / 8u) % 2u == 0u; break; /* stripes */
             }
             if (hit) {
-                p[i] = 0xFFu;
+                p[i] = r->geo.erase_value;
             }
         }
         r->erase_cut = 0;
@@ -114,13 +92,11 @@ static const struct omp_hal_ops k_rig_ops = {
 static void rig_init(struct rig *r, uint32_t nsec, uint32_t ss, uint32_t pu, uint8_t ev)
 {
     memset(r, 0, sizeof *r);
-    struct omp_nvm_geometry g = { nsec * ss, ss, pu, 0xFFu, 100000u };
+    struct omp_nvm_geometry g = { nsec * ss, ss, pu, ev, 100000u };
     assert_true(g.size <= MEM_MAX);
     assert_int_equal(omp_ram_nvm_init(&r->nvm, r->mem, &g, r->ec), OMP_OK);
     omp_ram_nvm_format(&r->nvm);
     r->geo = g;
-    r->geo.erase_value = ev;
-    r->invert = ev == 0x00u;
     r->hal.ops = &k_rig_ops;
     r->hal.user = r;
 }
