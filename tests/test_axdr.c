@@ -23,21 +23,7 @@
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
-static size_t hex(const char *s, uint8_t *out, size_t cap)
-{
-    size_t n = 0;
-    for (; s[0] != '\0' && s[1] != '\0'; s += 2) {
-        unsigned v = 0;
-        for (int k = 0; k < 2; k++) {
-            char c = s[k];
-            v <<= 4;
-            v |= (c >= '0' && c <= '9') ? (unsigned)(c - '0') : (unsigned)(c - 'A' + 10);
-        }
-        assert_true(n < cap);
-        out[n++] = (uint8_t)v;
-    }
-    return n;
-}
+#include "test_hex.h"
 
 static omp_time_s utc(int year, int month, int day, int hour, int minute, int second)
 {
@@ -436,7 +422,7 @@ static void test_walk_han_list1_1ph(void **state)
 {
     (void)state;
     static uint8_t pdu[512];
-    const size_t len = hex(llc_list1_1ph, pdu, sizeof pdu);
+    const size_t len = unhex(llc_list1_1ph, pdu, sizeof pdu);
     static struct walk_result r;
     walk_struct(pdu + 21, len - 21, &r);
     assert_int_equal(r.top_count, 25); /* README: structure count 0x19 */
@@ -478,7 +464,7 @@ static void test_walk_han_3ph(void **state)
 {
     (void)state;
     static uint8_t pdu[512];
-    const size_t len = hex(llc_3ph, pdu, sizeof pdu);
+    const size_t len = unhex(llc_3ph, pdu, sizeof pdu);
     static struct walk_result r;
     walk_struct(pdu + 21, len - 21, &r);
     assert_int_equal(r.n, 25);
@@ -515,7 +501,7 @@ static void test_walk_han_list2_1ph(void **state)
 {
     (void)state;
     static uint8_t pdu[512];
-    const size_t len = hex(llc_list2_1ph, pdu, sizeof pdu);
+    const size_t len = unhex(llc_list2_1ph, pdu, sizeof pdu);
     static struct walk_result r;
     walk_struct(pdu + 21, len - 21, &r);
     assert_int_equal(r.top_count, 35); /* README: 0x23 */
@@ -545,7 +531,7 @@ static void test_walk_dk_plaintext(void **state)
 {
     (void)state;
     static uint8_t pdu[512];
-    const size_t len = hex(dk_plain, pdu, sizeof pdu);
+    const size_t len = unhex(dk_plain, pdu, sizeof pdu);
     static struct walk_result r;
     walk_struct(pdu + 18, len - 18, &r);
     assert_int_equal(r.n, 65); /* README: 0x41 */
@@ -585,7 +571,7 @@ static void test_dlms_doc_sessions(void **state)
     uint8_t f[256];
     /* S1: 7E | A015 | 21 | 03 | 52 | HCS 5D8A | E6E700 (8..10) | C4 (11) 01 (12) 81 (13) |
      * 00 (14, Get-Data-Result: data) | data from 15: 06 00BC614F | FCS | 7E */
-    size_t len = hex(s1_get_response, f, sizeof f);
+    size_t len = unhex(s1_get_response, f, sizeof f);
     struct omp_rd rd = omp_rd_init(f + 15, len - 15 - 3);
     struct omp_axdr_elem e;
     assert_int_equal(omp_axdr_next(&rd, &e), OMP_OK);
@@ -596,7 +582,7 @@ static void test_dlms_doc_sessions(void **state)
      * 01 last-block (14) | block 00000007 (15..18) | 00 raw-data (19) | 82 005C (20..22) |
      * 92 bytes (23..114) | FCS (115,116) | 7E (117). The raw data continues the array of rows
      * started in earlier blocks: here 2 structures of 8 elements. */
-    len = hex(s2_last_block, f, sizeof f);
+    len = unhex(s2_last_block, f, sizeof f);
     assert_int_equal(len, 118);
     rd = omp_rd_init(f + 23, 92);
     static const uint64_t energy[2] = {0x0002E30D, 0x000343F8};
@@ -674,9 +660,9 @@ static void test_truncation_every_cut(void **state)
 {
     (void)state;
     static uint8_t pdu[512];
-    size_t len = hex(llc_list2_1ph, pdu, sizeof pdu);
+    size_t len = unhex(llc_list2_1ph, pdu, sizeof pdu);
     check_all_cuts(pdu + 21, len - 21);
-    len = hex(dk_plain, pdu, sizeof pdu);
+    len = unhex(dk_plain, pdu, sizeof pdu);
     check_all_cuts(pdu + 18, len - 18);
     /* nested: array of 2 structures {long-unsigned, octet-string 0x81 form, bit-string} */
     static uint8_t nested[2 + 2 * (2 + 3 + 3 + 128 + 4)];

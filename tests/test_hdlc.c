@@ -30,24 +30,7 @@
 /* ---- helpers -----------------------------------------------------------------------------------
  */
 
-static size_t hex(const char *s, uint8_t *out, size_t cap)
-{
-    size_t n = 0;
-    while (s[0] != '\0' && s[1] != '\0') {
-        unsigned v = 0;
-        for (int k = 0; k < 2; k++) {
-            char c = s[k];
-            unsigned d = (c >= '0' && c <= '9')   ? (unsigned)(c - '0')
-                         : (c >= 'A' && c <= 'F') ? (unsigned)(c - 'A' + 10)
-                                                  : (unsigned)(c - 'a' + 10);
-            v = (v << 4) | d;
-        }
-        assert_true(n < cap);
-        out[n++] = (uint8_t)v;
-        s += 2;
-    }
-    return n;
-}
+#include "test_hex.h"
 
 /* [KDOC] frames with their hand decoding. ctrl: I = RRR P SSS 0; U frames 0x93 SNRM+P, 0x73 UA+F,
  * 0x53 DISC+P. Info length = frame length - 9 (format 2, addresses 1+1, control 1, HCS 2, FCS 2).
@@ -178,7 +161,7 @@ static void test_decode_sessions(void **state)
     for (size_t i = 0; i < N_SESSION; i++) {
         const struct kframe *k = &k_session[i];
         uint8_t b[256];
-        size_t n = hex(k->hex, b, sizeof b);
+        size_t n = unhex(k->hex, b, sizeof b);
         struct omp_hdlc_frame f;
         size_t used = 0;
         print_message("%s\n", k->name);
@@ -233,7 +216,7 @@ static void test_decode_dk_han(void **state)
 {
     (void)state;
     static uint8_t b[600];
-    size_t n = hex(k_dk_hex, b, sizeof b);
+    size_t n = unhex(k_dk_hex, b, sizeof b);
     assert_int_equal(n, 491); /* [DK] README: 491 bytes with flags */
     struct omp_hdlc_frame f;
     size_t used = 0;
@@ -263,8 +246,8 @@ static void test_decode_no_han(void **state)
 {
     (void)state;
     static uint8_t b[300], llc[300];
-    size_t n = hex(k_no_hex, b, sizeof b);
-    size_t ln = hex(k_no_llc_hex, llc, sizeof llc);
+    size_t n = unhex(k_no_hex, b, sizeof b);
+    size_t ln = unhex(k_no_llc_hex, llc, sizeof llc);
     /* [NO] README: the frame's GS1 number is 5706567326590407 instead of 5705705705705707 */
     static const char anon[] = "5705705705705707", real[] = "5706567326590407";
     uint8_t *p = NULL;
@@ -297,7 +280,7 @@ static void test_encode_sessions(void **state)
     (void)state;
     for (size_t i = 0; i < N_SESSION; i++) {
         uint8_t b[256], out[260];
-        size_t n = hex(k_session[i].hex, b, sizeof b);
+        size_t n = unhex(k_session[i].hex, b, sizeof b);
         struct omp_hdlc_frame f;
         size_t used = 0;
         assert_int_equal(omp_hdlc_decode(b, n, &f, &used), OMP_OK);
@@ -531,7 +514,7 @@ static void test_decode_errors(void **state)
 
     /* [KDOC] S1 GET with single bits flipped: in the HCS -> CRC; in the info -> CRC (FCS) */
     uint8_t g[64];
-    size_t gn = hex(k_session[4].hex, g, sizeof g);
+    size_t gn = unhex(k_session[4].hex, g, sizeof g);
     g[7] ^= 0x01; /* HCS byte 2 */
     assert_int_equal(omp_hdlc_decode(g, gn, &f, &used), OMP_ERR_CRC);
     g[7] ^= 0x01;
@@ -590,8 +573,8 @@ static void test_params(void **state)
 {
     (void)state;
     uint8_t snrm[256], ua[256];
-    size_t sn = hex(k_session[0].hex, snrm, sizeof snrm);
-    size_t un = hex(k_session[1].hex, ua, sizeof ua);
+    size_t sn = unhex(k_session[0].hex, snrm, sizeof snrm);
+    size_t un = unhex(k_session[1].hex, ua, sizeof ua);
     struct omp_hdlc_frame fs, fu;
     size_t used = 0;
     assert_int_equal(omp_hdlc_decode(snrm, sn, &fs, &used), OMP_OK);
@@ -727,7 +710,7 @@ static void test_stream_sessions(void **state)
     static const uint8_t garbage[] = {0x00, 0xA0, 0x11, 0xFF, 0x55};
     size_t n = 0, wn = 0;
     for (size_t i = 0; i < N_SESSION; i++) {
-        size_t k = hex(k_session[i].hex, in + n, sizeof in - n);
+        size_t k = unhex(k_session[i].hex, in + n, sizeof in - n);
         memcpy(want + wn, in + n, k);
         wn += k;
         n += k;
@@ -771,8 +754,8 @@ static void test_stream_shared_flags(void **state)
     (void)state;
     /* [KDOC] S1 DISC and UA sharing one flag: 7E <DISC> 7E <UA> 7E, with idle flags before */
     uint8_t a[16], b[16], in[64];
-    size_t an = hex(k_session[6].hex, a, sizeof a);
-    size_t bn = hex(k_session[7].hex, b, sizeof b);
+    size_t an = unhex(k_session[6].hex, a, sizeof a);
+    size_t bn = unhex(k_session[7].hex, b, sizeof b);
     size_t n = 0;
     in[n++] = 0x7E;
     in[n++] = 0x7E;
@@ -798,10 +781,10 @@ static void test_stream_errors(void **state)
     (void)state;
     static uint8_t in[1024], got[1024];
     uint8_t get[64], rsp[64], snrm[64], ua[64];
-    size_t gn = hex(k_session[4].hex, get, sizeof get);
-    size_t rn = hex(k_session[5].hex, rsp, sizeof rsp);
-    size_t sn = hex(k_session[0].hex, snrm, sizeof snrm);
-    size_t un = hex(k_session[1].hex, ua, sizeof ua);
+    size_t gn = unhex(k_session[4].hex, get, sizeof get);
+    size_t rn = unhex(k_session[5].hex, rsp, sizeof rsp);
+    size_t sn = unhex(k_session[0].hex, snrm, sizeof snrm);
+    size_t un = unhex(k_session[1].hex, ua, sizeof ua);
     struct omp_hdlc_stream *s = test_malloc(sizeof *s);
 
     /* good GET, GET with a flipped bit in the middle, good GET-RESPONSE */
@@ -948,7 +931,7 @@ static void test_segmentation(void **state)
 
     /* an unsegmented frame passes through without a copy */
     uint8_t g[64];
-    size_t gn = hex(k_session[4].hex, g, sizeof g);
+    size_t gn = unhex(k_session[4].hex, g, sizeof g);
     assert_int_equal(omp_hdlc_decode(g, gn, &f, &used), OMP_OK);
     assert_int_equal(omp_hdlc_reasm_add(&r, &f, &done, &msg, &ml), OMP_OK);
     assert_true(done);
@@ -984,7 +967,7 @@ static void link_step(struct omp_hdlc_link *l, size_t i, enum omp_hdlc_link_even
                       size_t want_reply)
 {
     uint8_t b[256], out[256], want[256];
-    size_t n = hex(k_session[i].hex, b, sizeof b);
+    size_t n = unhex(k_session[i].hex, b, sizeof b);
     struct omp_hdlc_frame f;
     size_t used = 0;
     assert_int_equal(omp_hdlc_decode(b, n, &f, &used), OMP_OK);
@@ -1002,7 +985,7 @@ static void link_step(struct omp_hdlc_link *l, size_t i, enum omp_hdlc_link_even
     if (want_reply == SIZE_MAX) {
         assert_int_equal(omp_wr_len(&w), 0);
     } else {
-        size_t wn = hex(k_session[want_reply].hex, want, sizeof want);
+        size_t wn = unhex(k_session[want_reply].hex, want, sizeof want);
         assert_int_equal(omp_wr_len(&w), wn);
         assert_memory_equal(out, want, wn);
     }
@@ -1012,7 +995,7 @@ static void link_step(struct omp_hdlc_link *l, size_t i, enum omp_hdlc_link_even
 static void link_answer(struct omp_hdlc_link *l, size_t i)
 {
     uint8_t b[256], out[256];
-    size_t n = hex(k_session[i].hex, b, sizeof b);
+    size_t n = unhex(k_session[i].hex, b, sizeof b);
     struct omp_hdlc_frame f;
     size_t used = 0;
     assert_int_equal(omp_hdlc_decode(b, n, &f, &used), OMP_OK);
@@ -1066,7 +1049,7 @@ static void test_link_rules(void **state)
     size_t il = 0;
     /* DISC in NDM -> DM: [HAND] 7E A0 07 21 03 1F FCS 7E (client 16, server 1, DM + F = 0x1F) */
     uint8_t b[64];
-    size_t n = hex(k_session[6].hex, b, sizeof b);
+    size_t n = unhex(k_session[6].hex, b, sizeof b);
     struct omp_hdlc_frame disc;
     size_t used = 0;
     assert_int_equal(omp_hdlc_decode(b, n, &disc, &used), OMP_OK);
