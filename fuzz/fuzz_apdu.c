@@ -9,11 +9,15 @@
  * - the re-encoding decodes again, canonically, to an APDU that encodes to the same bytes;
  * - one byte less of room gives OMP_ERR_NOSPACE and leaves the buffer untouched;
  * - the lists of the with-list services walk with omp_apdu_list_next_* to exactly their end.
+ * The same input also goes to the general-block-transfer codec (omp_apdu_gbt_decode/encode), with
+ * the same properties (errors: UNEXPECTED for a first byte other than E0, TRUNCATED, MALFORMED).
  */
 #include <string.h>
 
 #include "fuzz.h"
 #include "omnipower/apdu.h"
+
+enum { W_DESC, W_RESULT, W_DATA, W_DAR, W_METHOD, W_ACTION };
 
 static void walk(const struct omp_apdu_list *l, int kind)
 {
@@ -22,18 +26,25 @@ static void walk(const struct omp_apdu_list *l, int kind)
         struct omp_apdu_desc d;
         struct omp_apdu_access a;
         struct omp_apdu_result r;
+        struct omp_apdu_action_result ar;
         struct omp_apdu_span s;
         uint8_t dar = 0;
         omp_err err = OMP_OK;
         switch (kind) {
-        case 0:
+        case W_DESC:
             err = omp_apdu_list_next_desc(&it, &d, &a);
             break;
-        case 1:
+        case W_RESULT:
             err = omp_apdu_list_next_result(&it, &r);
             break;
-        case 2:
+        case W_DATA:
             err = omp_apdu_list_next_data(&it, &s);
+            break;
+        case W_METHOD:
+            err = omp_apdu_list_next_method(&it, &d);
+            break;
+        case W_ACTION:
+            err = omp_apdu_list_next_action(&it, &ar);
             break;
         default:
             err = omp_apdu_list_next_dar(&it, &dar);
@@ -44,8 +55,51 @@ static void walk(const struct omp_apdu_list *l, int kind)
     OMP_FUZZ_CHECK(omp_rd_remaining(&it) == 0u);
 }
 
+/* general-block-transfer: decode, re-encode, decode again, NOSPACE one byte short. */
+static void gbt(const uint8_t *data, size_t size)
+{
+    struct omp_apdu_gbt g, sentinel, h;
+    memset(&sentinel, 0x5A, sizeof sentinel);
+    memcpy(&g, &sentinel, sizeof g);
+    struct omp_rd rd = omp_rd_init(data, size);
+    omp_err err = omp_apdu_gbt_decode(&rd, &g);
+    if (err != OMP_OK) {
+        OMP_FUZZ_CHECK(err == OMP_ERR_UNEXPECTED || err == OMP_ERR_TRUNCATED ||
+                       err == OMP_ERR_MALFORMED);
+        OMP_FUZZ_CHECK(memcmp(&g, &sentinel, sizeof g) == 0);
+        OMP_FUZZ_CHECK(omp_rd_pos(&rd) == 0u);
+        return;
+    }
+    const size_t used = omp_rd_pos(&rd);
+    OMP_FUZZ_CHECK(used >= 7u && used <= size && g.window <= OMP_APDU_GBT_WINDOW_MASK);
+    static uint8_t out[1u << 16], out2[1u << 16];
+    if (used > sizeof out) {
+        return;
+    }
+    struct omp_wr w = omp_wr_init(out, used);
+    OMP_FUZZ_CHECK(omp_apdu_gbt_encode(&g, &w) == OMP_OK);
+    const size_t n = omp_wr_len(&w);
+    OMP_FUZZ_CHECK(n <= used);
+    if (!g.noncanonical) {
+        OMP_FUZZ_CHECK(n == used && memcmp(out, data, used) == 0);
+    }
+    struct omp_rd rd2 = omp_rd_init(out, n);
+    OMP_FUZZ_CHECK(omp_apdu_gbt_decode(&rd2, &h) == OMP_OK && omp_rd_pos(&rd2) == n);
+    OMP_FUZZ_CHECK(!h.noncanonical && h.last == g.last && h.streaming == g.streaming &&
+                   h.window == g.window && h.block_number == g.block_number &&
+                   h.block_number_ack == g.block_number_ack && h.data.len == g.data.len);
+    OMP_FUZZ_CHECK(g.data.len == 0u || memcmp(h.data.ptr, g.data.ptr, g.data.len) == 0);
+    memset(out2, 0xA5, n);
+    w = omp_wr_init(out2, n - 1u);
+    OMP_FUZZ_CHECK(omp_apdu_gbt_encode(&g, &w) == OMP_ERR_NOSPACE && omp_wr_len(&w) == 0u);
+    for (size_t i = 0; i < n; i++) {
+        OMP_FUZZ_CHECK(out2[i] == 0xA5u);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    gbt(data, size);
     static struct omp_apdu a, sentinel, b;
     memset(&sentinel, 0x5A, sizeof sentinel);
     memcpy(&a, &sentinel, sizeof a);
@@ -63,17 +117,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     switch (a.kind) {
     case OMP_APDU_GET_REQ_LIST:
-        walk(&a.u.get_req.list, 0);
+        walk(&a.u.get_req.list, W_DESC);
         break;
     case OMP_APDU_GET_RSP_LIST:
-        walk(&a.u.get_rsp.list, 1);
+        walk(&a.u.get_rsp.list, W_RESULT);
         break;
     case OMP_APDU_SET_REQ_LIST:
-        walk(&a.u.set_req.list, 0);
-        walk(&a.u.set_req.values, 2);
+        walk(&a.u.set_req.list, W_DESC);
+        walk(&a.u.set_req.values, W_DATA);
+        break;
+    case OMP_APDU_SET_REQ_LIST_FIRST_BLOCK:
+        walk(&a.u.set_req.list, W_DESC);
         break;
     case OMP_APDU_SET_RSP_LIST:
-        walk(&a.u.set_rsp.list, 3);
+    case OMP_APDU_SET_RSP_LAST_BLOCK_LIST:
+        walk(&a.u.set_rsp.list, W_DAR);
+        break;
+    case OMP_APDU_ACTION_REQ_LIST:
+        walk(&a.u.action_req.list, W_METHOD);
+        walk(&a.u.action_req.params_list, W_DATA);
+        break;
+    case OMP_APDU_ACTION_REQ_LIST_FIRST_PBLOCK:
+        walk(&a.u.action_req.list, W_METHOD);
+        break;
+    case OMP_APDU_ACTION_RSP_LIST:
+        walk(&a.u.action_rsp.list, W_ACTION);
         break;
     default:
         break;

@@ -145,6 +145,51 @@ static const uint8_t k_act_rsp_data[] = {0xC7, 0x01, 0x41, 0x00, 0x01,
                                          0x00, 0x09, 0x02, 0x12, 0x34};
 /* read-write-denied 03, return present 01, dar choice 01, dar 03 */
 static const uint8_t k_act_rsp_dar[] = {0xC7, 0x01, 0x41, 0x03, 0x01, 0x01, 0x03};
+/* ACTION-request-with-list (Action-Request-With-List: invoke, SEQUENCE OF
+ * Cosem-Method-Descriptor, SEQUENCE OF Data): C3 03 41 | count 02 | {0046 0.0.96.3.10.255 method
+ * 01} | {0046 0.0.96.3.10.255 method 02} | count 02 | integer 0F 00 | null-data 00.
+ * 4 + 9 + 9 + 1 + 3 = 26 bytes */
+static const uint8_t k_act_list[] = {0xC3, 0x03, 0x41, 0x02, 0x00, 0x46, 0x00, 0x00, 0x60,
+                                     0x03, 0x0A, 0xFF, 0x01, 0x00, 0x46, 0x00, 0x00, 0x60,
+                                     0x03, 0x0A, 0xFF, 0x02, 0x02, 0x0F, 0x00, 0x00};
+/* ACTION-request-with-first-pblock (method descriptor, DataBlock-SA {last-block BOOLEAN,
+ * block-number Unsigned32, raw-data OCTET STRING}): C3 04 41 | image transfer 0012 0.0.44.0.0.255
+ * method 01 | last 00 | block 00000001 | raw 04 02 02 09 10 (the start of a structure{octet-string
+ * ...} cut after 4 bytes). 3 + 9 + 1 + 4 + 1 + 4 = 22 bytes */
+static const uint8_t k_act_first_pblock[] = {0xC3, 0x04, 0x41, 0x00, 0x12, 0x00, 0x00, 0x2C,
+                                             0x00, 0x00, 0xFF, 0x01, 0x00, 0x00, 0x00, 0x00,
+                                             0x01, 0x04, 0x02, 0x02, 0x09, 0x10};
+/* ACTION-request-with-list-and-first-pblock: C3 05 41 | count 01 | {0046 0.0.96.3.10.255 01} |
+ * last 01 | block 00000001 | raw 02 0F 00. 4 + 9 + 1 + 4 + 1 + 2 = 21 bytes */
+static const uint8_t k_act_list_first_pblock[] = {0xC3, 0x05, 0x41, 0x01, 0x00, 0x46, 0x00,
+                                                  0x00, 0x60, 0x03, 0x0A, 0xFF, 0x01, 0x01,
+                                                  0x00, 0x00, 0x00, 0x01, 0x02, 0x0F, 0x00};
+/* ACTION-request-with-pblock: C3 06 41 | last 01 | block 00000002 | raw 02 AABB (11 bytes) */
+static const uint8_t k_act_pblock[] = {0xC3, 0x06, 0x41, 0x01, 0x00, 0x00,
+                                       0x00, 0x02, 0x02, 0xAA, 0xBB};
+/* ACTION-response-with-pblock: C7 02 41 | last 00 | block 00000001 | raw 03 010203 (12 bytes) */
+static const uint8_t k_act_rsp_pblock[] = {0xC7, 0x02, 0x41, 0x00, 0x00, 0x00,
+                                           0x00, 0x01, 0x03, 0x01, 0x02, 0x03};
+/* ACTION-response-with-list (SEQUENCE OF Action-Response-With-Optional-Data {result,
+ * return-parameters Get-Data-Result OPTIONAL}): C7 03 41 | count 03 | {00 success, 00 absent} |
+ * {00, 01 present, 00 data, unsigned 11 07} | {03 read-write-denied, 01, 01 dar, 03}. 15 bytes */
+static const uint8_t k_act_rsp_list[] = {0xC7, 0x03, 0x41, 0x03, 0x00, 0x00, 0x00, 0x01,
+                                         0x00, 0x11, 0x07, 0x03, 0x01, 0x01, 0x03};
+/* ACTION-response-next-pblock: C7 04 41 | block-number 00000001 */
+static const uint8_t k_act_rsp_next[] = {0xC7, 0x04, 0x41, 0x00, 0x00, 0x00, 0x01};
+/* SET-request-with-list-and-first-datablock (SEQUENCE OF
+ * Cosem-Attribute-Descriptor-With-Selection, DataBlock-SA): C1 05 41 | count 02 |
+ * {0001 0.0.96.1.0.255 attr 02, no access 00} | {0001 0.0.96.1.1.255 02 00} | last 00 | block
+ * 00000001 | raw 03 11 05 12 (the values 11 05, 12 0102 of k_set_list cut after 3 bytes).
+ * 4 + 10 + 10 + 1 + 4 + 1 + 3 = 33 bytes */
+static const uint8_t k_set_list_first[] = {0xC1, 0x05, 0x41, 0x02, 0x00, 0x01, 0x00, 0x00, 0x60,
+                                           0x01, 0x00, 0xFF, 0x02, 0x00, 0x00, 0x01, 0x00, 0x00,
+                                           0x60, 0x01, 0x01, 0xFF, 0x02, 0x00, 0x00, 0x00, 0x00,
+                                           0x00, 0x01, 0x03, 0x11, 0x05, 0x12};
+/* SET-response-last-datablock-with-list (SEQUENCE OF Data-Access-Result, block-number):
+ * C5 04 41 | count 02 | success 00, read-write-denied 03 | block 00000002 (10 bytes) */
+static const uint8_t k_set_rsp_last_list[] = {0xC5, 0x04, 0x41, 0x02, 0x00,
+                                              0x03, 0x00, 0x00, 0x00, 0x02};
 static const uint8_t k_exception[] = {0xD8, 0x01, 0x02}; /* service-not-allowed, not-supported */
 /* service-unknown, invocation-counter-error with counter 5 */
 static const uint8_t k_exception_ic[] = {0xD8, 0x02, 0x06, 0x00, 0x00, 0x00, 0x05};
@@ -251,6 +296,19 @@ static const struct vec k_vecs[] = {
     V("ACTION-response (hand)", k_act_rsp, OMP_APDU_ACTION_RSP_NORMAL),
     V("ACTION-response data (hand)", k_act_rsp_data, OMP_APDU_ACTION_RSP_NORMAL),
     V("ACTION-response dar (hand)", k_act_rsp_dar, OMP_APDU_ACTION_RSP_NORMAL),
+    V("ACTION-request-with-list (hand)", k_act_list, OMP_APDU_ACTION_REQ_LIST),
+    V("ACTION-request-with-first-pblock (hand)", k_act_first_pblock,
+      OMP_APDU_ACTION_REQ_FIRST_PBLOCK),
+    V("ACTION-request-with-list-and-first-pblock (hand)", k_act_list_first_pblock,
+      OMP_APDU_ACTION_REQ_LIST_FIRST_PBLOCK),
+    V("ACTION-request-with-pblock (hand)", k_act_pblock, OMP_APDU_ACTION_REQ_PBLOCK),
+    V("ACTION-response-with-pblock (hand)", k_act_rsp_pblock, OMP_APDU_ACTION_RSP_PBLOCK),
+    V("ACTION-response-with-list (hand)", k_act_rsp_list, OMP_APDU_ACTION_RSP_LIST),
+    V("ACTION-response-next-pblock (hand)", k_act_rsp_next, OMP_APDU_ACTION_RSP_NEXT),
+    V("SET-request-with-list-and-first-datablock (hand)", k_set_list_first,
+      OMP_APDU_SET_REQ_LIST_FIRST_BLOCK),
+    V("SET-response-last-datablock-with-list (hand)", k_set_rsp_last_list,
+      OMP_APDU_SET_RSP_LAST_BLOCK_LIST),
     V("exception-response (hand)", k_exception, OMP_APDU_EXCEPTION),
     V("exception-response IC (hand)", k_exception_ic, OMP_APDU_EXCEPTION),
     V("confirmed-service-error (hand)", k_cse, OMP_APDU_CONFIRMED_SERVICE_ERROR),
@@ -614,6 +672,324 @@ static void test_acse_fields(void **state)
     assert_int_equal(a.u.exception.invocation_counter, 5);
 }
 
+/* The ACTION list/pblock services and the SET list+block services: fields as the hand vectors
+ * were written, list walking and list building. */
+static void test_action_set_blocks(void **state)
+{
+    (void)state;
+    struct omp_apdu a;
+    decode_ok(k_act_list, sizeof k_act_list, &a);
+    assert_int_equal(a.invoke, 0x41);
+    assert_int_equal(a.u.action_req.list.count, 2);
+    assert_ptr_equal(a.u.action_req.list.items.ptr, k_act_list + 4);
+    assert_int_equal(a.u.action_req.list.items.len, 18);
+    assert_int_equal(a.u.action_req.params_list.count, 2);
+    assert_ptr_equal(a.u.action_req.params_list.items.ptr, k_act_list + 23);
+    assert_int_equal(a.u.action_req.params_list.items.len, 3);
+    struct omp_rd it = omp_rd_init(a.u.action_req.list.items.ptr, a.u.action_req.list.items.len);
+    struct omp_apdu_desc d;
+    assert_int_equal(omp_apdu_list_next_method(&it, &d), OMP_OK);
+    assert_int_equal(d.class_id, 0x46); /* disconnect control */
+    assert_true(obis_is(d.obis, 0, 0, 96, 3, 10, 255));
+    assert_int_equal(d.id, 1);
+    assert_int_equal(omp_apdu_list_next_method(&it, &d), OMP_OK);
+    assert_int_equal(d.id, 2);
+    assert_int_equal(omp_rd_remaining(&it), 0);
+    struct omp_apdu_desc before = d;
+    assert_int_equal(omp_apdu_list_next_method(&it, &d), OMP_ERR_TRUNCATED);
+    assert_memory_equal(&d, &before, sizeof d);
+    it = omp_rd_init(a.u.action_req.params_list.items.ptr, a.u.action_req.params_list.items.len);
+    struct omp_apdu_span sp;
+    assert_int_equal(omp_apdu_list_next_data(&it, &sp), OMP_OK);
+    assert_int_equal(sp.len, 2); /* 0F 00 */
+    assert_int_equal(omp_apdu_list_next_data(&it, &sp), OMP_OK);
+    assert_int_equal(sp.len, 1); /* 00 */
+
+    decode_ok(k_act_first_pblock, sizeof k_act_first_pblock, &a);
+    assert_int_equal(a.u.action_req.desc.class_id, 18);
+    assert_true(obis_is(a.u.action_req.desc.obis, 0, 0, 44, 0, 0, 255));
+    assert_int_equal(a.u.action_req.desc.id, 1);
+    assert_false(a.u.action_req.pblock.last);
+    assert_int_equal(a.u.action_req.pblock.block_number, 1);
+    assert_true(a.u.action_req.pblock.is_raw);
+    assert_ptr_equal(a.u.action_req.pblock.raw.ptr, k_act_first_pblock + 18);
+    assert_int_equal(a.u.action_req.pblock.raw.len, 4);
+
+    decode_ok(k_act_list_first_pblock, sizeof k_act_list_first_pblock, &a);
+    assert_int_equal(a.u.action_req.list.count, 1);
+    assert_int_equal(a.u.action_req.list.items.len, 9);
+    assert_true(a.u.action_req.pblock.last);
+    assert_int_equal(a.u.action_req.pblock.raw.len, 2);
+
+    decode_ok(k_act_pblock, sizeof k_act_pblock, &a);
+    assert_true(a.u.action_req.pblock.last);
+    assert_int_equal(a.u.action_req.pblock.block_number, 2);
+    assert_int_equal(a.u.action_req.pblock.raw.ptr[0], 0xAA);
+
+    decode_ok(k_act_rsp_pblock, sizeof k_act_rsp_pblock, &a);
+    assert_false(a.u.action_rsp.pblock.last);
+    assert_int_equal(a.u.action_rsp.pblock.block_number, 1);
+    assert_int_equal(a.u.action_rsp.pblock.raw.len, 3);
+
+    decode_ok(k_act_rsp_next, sizeof k_act_rsp_next, &a);
+    assert_int_equal(a.u.action_rsp.block_number, 1);
+
+    decode_ok(k_act_rsp_list, sizeof k_act_rsp_list, &a);
+    assert_int_equal(a.u.action_rsp.list.count, 3);
+    it = omp_rd_init(a.u.action_rsp.list.items.ptr, a.u.action_rsp.list.items.len);
+    struct omp_apdu_action_result ar;
+    assert_int_equal(omp_apdu_list_next_action(&it, &ar), OMP_OK);
+    assert_int_equal(ar.result, OMP_ACTION_SUCCESS);
+    assert_false(ar.has_return);
+    assert_int_equal(omp_apdu_list_next_action(&it, &ar), OMP_OK);
+    assert_true(ar.has_return);
+    assert_true(ar.ret.is_data);
+    assert_ptr_equal(ar.ret.data.ptr, k_act_rsp_list + 9);
+    assert_int_equal(ar.ret.data.len, 2);
+    assert_int_equal(omp_apdu_list_next_action(&it, &ar), OMP_OK);
+    assert_int_equal(ar.result, OMP_ACTION_READ_WRITE_DENIED);
+    assert_false(ar.ret.is_data);
+    assert_int_equal(ar.ret.dar, OMP_DAR_READ_WRITE_DENIED);
+    assert_int_equal(omp_rd_remaining(&it), 0);
+    assert_int_equal(omp_apdu_list_next_action(&it, &ar), OMP_ERR_TRUNCATED);
+
+    decode_ok(k_set_list_first, sizeof k_set_list_first, &a);
+    assert_int_equal(a.u.set_req.list.count, 2);
+    assert_int_equal(a.u.set_req.list.items.len, 20);
+    assert_false(a.u.set_req.block.last);
+    assert_int_equal(a.u.set_req.block.block_number, 1);
+    assert_ptr_equal(a.u.set_req.block.raw.ptr, k_set_list_first + 30);
+    assert_int_equal(a.u.set_req.block.raw.len, 3);
+
+    decode_ok(k_set_rsp_last_list, sizeof k_set_rsp_last_list, &a);
+    assert_int_equal(a.u.set_rsp.list.count, 2);
+    assert_int_equal(a.u.set_rsp.block_number, 2);
+    it = omp_rd_init(a.u.set_rsp.list.items.ptr, a.u.set_rsp.list.items.len);
+    uint8_t dar = 0xFF;
+    assert_int_equal(omp_apdu_list_next_dar(&it, &dar), OMP_OK);
+    assert_int_equal(dar, OMP_DAR_SUCCESS);
+    assert_int_equal(omp_apdu_list_next_dar(&it, &dar), OMP_OK);
+    assert_int_equal(dar, OMP_DAR_READ_WRITE_DENIED);
+
+    /* building the lists with the item writers gives the hand vectors */
+    uint8_t items[32];
+    struct omp_wr w = omp_wr_init(items, sizeof items);
+    const struct omp_apdu_desc m1 = {.class_id = 0x46, .obis = {0, 0, 96, 3, 10, 255}, .id = 1};
+    const struct omp_apdu_desc m2 = {.class_id = 0x46, .obis = {0, 0, 96, 3, 10, 255}, .id = 2};
+    assert_int_equal(omp_apdu_put_method(&w, &m1), OMP_OK);
+    assert_int_equal(omp_apdu_put_method(&w, &m2), OMP_OK);
+    static const uint8_t k_params[] = {0x0F, 0x00, 0x00};
+    struct omp_apdu b;
+    memset(&b, 0, sizeof b);
+    b.kind = OMP_APDU_ACTION_REQ_LIST;
+    b.invoke = 0x41;
+    b.u.action_req.list.count = 2;
+    b.u.action_req.list.items.ptr = items;
+    b.u.action_req.list.items.len = omp_wr_len(&w);
+    b.u.action_req.params_list.count = 2;
+    b.u.action_req.params_list.items.ptr = k_params;
+    b.u.action_req.params_list.items.len = sizeof k_params;
+    encode_expect(&b, k_act_list, sizeof k_act_list);
+
+    uint8_t ritems[32];
+    w = omp_wr_init(ritems, sizeof ritems);
+    static const uint8_t k_u7[] = {0x11, 0x07};
+    const struct omp_apdu_action_result r1 = {.result = 0, .has_return = false};
+    const struct omp_apdu_action_result r2 = {
+        .result = 0, .has_return = true, .ret = {.is_data = true, .data = {k_u7, sizeof k_u7}}};
+    const struct omp_apdu_action_result r3 = {
+        .result = 3, .has_return = true, .ret = {.is_data = false, .dar = 3}};
+    assert_int_equal(omp_apdu_put_action_result(&w, &r1), OMP_OK);
+    assert_int_equal(omp_apdu_put_action_result(&w, &r2), OMP_OK);
+    assert_int_equal(omp_apdu_put_action_result(&w, &r3), OMP_OK);
+    assert_int_equal(omp_wr_len(&w), sizeof k_act_rsp_list - 4);
+    assert_memory_equal(ritems, k_act_rsp_list + 4, sizeof k_act_rsp_list - 4);
+    /* item writers: all or nothing, arguments */
+    uint8_t small[8];
+    memset(small, 0xA5, sizeof small);
+    w = omp_wr_init(small, 8);
+    assert_int_equal(omp_apdu_put_method(&w, &m1), OMP_ERR_NOSPACE);
+    assert_int_equal(omp_wr_len(&w), 0);
+    w = omp_wr_init(small, 3);
+    assert_int_equal(omp_apdu_put_action_result(&w, &r2), OMP_ERR_NOSPACE);
+    for (size_t i = 0; i < sizeof small; i++) {
+        assert_int_equal(small[i], 0xA5);
+    }
+    static const uint8_t k_two[] = {0x11, 0x05, 0x11, 0x06};
+    const struct omp_apdu_action_result bad = {
+        .result = 0, .has_return = true, .ret = {.is_data = true, .data = {k_two, sizeof k_two}}};
+    w = omp_wr_init(ritems, sizeof ritems);
+    assert_int_equal(omp_apdu_put_action_result(&w, &bad), OMP_ERR_ARG);
+    assert_int_equal(omp_apdu_put_action_result(NULL, &r1), OMP_ERR_ARG);
+    assert_int_equal(omp_apdu_put_action_result(&w, NULL), OMP_ERR_ARG);
+    assert_int_equal(omp_apdu_put_method(NULL, &m1), OMP_ERR_ARG);
+    assert_int_equal(omp_apdu_put_method(&w, NULL), OMP_ERR_ARG);
+    assert_int_equal(omp_apdu_list_next_method(NULL, &d), OMP_ERR_ARG);
+    assert_int_equal(omp_apdu_list_next_action(&it, NULL), OMP_ERR_ARG);
+    assert_int_equal(omp_wr_len(&w), 0);
+
+    /* encoder checks: DataBlock-SA has no data-access-result; list count must match its items */
+    uint8_t out[64];
+    w = omp_wr_init(out, sizeof out);
+    decode_ok(k_act_pblock, sizeof k_act_pblock, &b);
+    b.u.action_req.pblock.is_raw = false;
+    assert_int_equal(omp_apdu_encode(&b, &w), OMP_ERR_ARG);
+    decode_ok(k_act_rsp_list, sizeof k_act_rsp_list, &b);
+    b.u.action_rsp.list.count = 2;
+    assert_int_equal(omp_apdu_encode(&b, &w), OMP_ERR_ARG);
+    decode_ok(k_act_list, sizeof k_act_list, &b);
+    b.u.action_req.params_list.count = 3;
+    assert_int_equal(omp_apdu_encode(&b, &w), OMP_ERR_ARG);
+    decode_ok(k_set_rsp_last_list, sizeof k_set_rsp_last_list, &b);
+    b.u.set_rsp.list.items.ptr = NULL;
+    assert_int_equal(omp_apdu_encode(&b, &w), OMP_ERR_ARG);
+    assert_int_equal(omp_wr_len(&w), 0);
+}
+
+/* general-block-transfer (Green Book GBT, tag E0): block-control, block-number u16,
+ * block-number-ack u16, block-data octet-string. Hand vectors:
+ * G1: E0 | 81 = last-block (bit 7) + window 1 | 0001 | 0000 | 0D + the 13 bytes of k_s1_get
+ *     (the whole GET-request in one last block): 7 + 13 = 20 bytes.
+ * G2: E0 | 7F = streaming (bit 6) + window 63 | 0102 | 00FF | 00 (empty block-data): 7 bytes. */
+static void test_gbt(void **state)
+{
+    (void)state;
+    uint8_t g1[20] = {0xE0, 0x81, 0x00, 0x01, 0x00, 0x00, 0x0D};
+    memcpy(g1 + 7, k_s1_get, sizeof k_s1_get);
+    static const uint8_t g2[] = {0xE0, 0x7F, 0x01, 0x02, 0x00, 0xFF, 0x00};
+    struct omp_apdu_gbt g;
+    struct omp_rd rd = omp_rd_init(g1, sizeof g1);
+    assert_int_equal(omp_apdu_gbt_decode(&rd, &g), OMP_OK);
+    assert_int_equal(omp_rd_pos(&rd), sizeof g1);
+    assert_true(g.last);
+    assert_false(g.streaming);
+    assert_int_equal(g.window, 1);
+    assert_int_equal(g.block_number, 1);
+    assert_int_equal(g.block_number_ack, 0);
+    assert_ptr_equal(g.data.ptr, g1 + 7);
+    assert_int_equal(g.data.len, 13);
+    assert_false(g.noncanonical);
+    /* the block-data is the APDU it carries */
+    struct omp_apdu a;
+    decode_ok(g.data.ptr, g.data.len, &a);
+    assert_int_equal(a.kind, OMP_APDU_GET_REQ_NORMAL);
+
+    const struct {
+        const uint8_t *in;
+        size_t len;
+    } ok[] = {{g1, sizeof g1}, {g2, sizeof g2}};
+    for (size_t i = 0; i < 2; i++) {
+        rd = omp_rd_init(ok[i].in, ok[i].len);
+        assert_int_equal(omp_apdu_gbt_decode(&rd, &g), OMP_OK);
+        uint8_t buf[32 + 4];
+        for (size_t cap = 0; cap <= ok[i].len; cap++) {
+            memset(buf, 0xA5, sizeof buf);
+            struct omp_wr w = omp_wr_init(buf + 2, cap);
+            if (cap < ok[i].len) {
+                assert_int_equal(omp_apdu_gbt_encode(&g, &w), OMP_ERR_NOSPACE);
+                assert_int_equal(omp_wr_len(&w), 0);
+                for (size_t k = 0; k < sizeof buf; k++) {
+                    assert_int_equal(buf[k], 0xA5);
+                }
+            } else {
+                assert_int_equal(omp_apdu_gbt_encode(&g, &w), OMP_OK);
+                assert_int_equal(omp_wr_len(&w), ok[i].len);
+                assert_memory_equal(buf + 2, ok[i].in, ok[i].len);
+                assert_int_equal(buf[1], 0xA5);
+                assert_int_equal(buf[ok[i].len + 2], 0xA5);
+            }
+        }
+        /* every truncation: TRUNCATED, reader and output untouched */
+        for (size_t cut = 0; cut < ok[i].len; cut++) {
+            struct omp_apdu_gbt o, sentinel;
+            memset(&sentinel, 0x5A, sizeof sentinel);
+            memcpy(&o, &sentinel, sizeof o);
+            rd = omp_rd_init(ok[i].in, cut);
+            assert_int_equal(omp_apdu_gbt_decode(&rd, &o), OMP_ERR_TRUNCATED);
+            assert_int_equal(omp_rd_pos(&rd), 0);
+            assert_memory_equal(&o, &sentinel, sizeof o);
+        }
+    }
+    rd = omp_rd_init(g2, sizeof g2);
+    assert_int_equal(omp_apdu_gbt_decode(&rd, &g), OMP_OK);
+    assert_false(g.last);
+    assert_true(g.streaming);
+    assert_int_equal(g.window, 63);
+    assert_int_equal(g.block_number, 0x0102);
+    assert_int_equal(g.block_number_ack, 0x00FF);
+    assert_int_equal(g.data.len, 0);
+
+    /* 200 bytes of block-data: length 81 C8 (X.690 long form, one length byte) */
+    static uint8_t g3[6 + 2 + 200] = {0xE0, 0x00, 0x00, 0x05, 0x00, 0x04, 0x81, 0xC8};
+    for (size_t i = 0; i < 200; i++) {
+        g3[8 + i] = (uint8_t)i;
+    }
+    rd = omp_rd_init(g3, sizeof g3);
+    assert_int_equal(omp_apdu_gbt_decode(&rd, &g), OMP_OK);
+    assert_int_equal(g.data.len, 200);
+    assert_false(g.noncanonical);
+    static uint8_t out3[sizeof g3];
+    struct omp_wr w = omp_wr_init(out3, sizeof out3);
+    assert_int_equal(omp_apdu_gbt_encode(&g, &w), OMP_OK);
+    assert_memory_equal(out3, g3, sizeof g3);
+
+    /* non-minimal length 81 02: accepted, flagged, re-encoded as 02 */
+    static const uint8_t nc[] = {0xE0, 0x80, 0x00, 0x01, 0x00, 0x00, 0x81, 0x02, 0xAA, 0xBB};
+    static const uint8_t nc_c[] = {0xE0, 0x80, 0x00, 0x01, 0x00, 0x00, 0x02, 0xAA, 0xBB};
+    rd = omp_rd_init(nc, sizeof nc);
+    assert_int_equal(omp_apdu_gbt_decode(&rd, &g), OMP_OK);
+    assert_true(g.noncanonical);
+    uint8_t out[16];
+    w = omp_wr_init(out, sizeof out);
+    assert_int_equal(omp_apdu_gbt_encode(&g, &w), OMP_OK);
+    assert_int_equal(omp_wr_len(&w), sizeof nc_c);
+    assert_memory_equal(out, nc_c, sizeof nc_c);
+
+    /* rejects: trailing bytes stay in the reader; wrong tag; bad length forms */
+    static const uint8_t trailing[] = {0xE0, 0x80, 0x00, 0x01, 0x00, 0x00, 0x00, 0x99};
+    rd = omp_rd_init(trailing, sizeof trailing);
+    assert_int_equal(omp_apdu_gbt_decode(&rd, &g), OMP_OK);
+    assert_int_equal(omp_rd_remaining(&rd), 1);
+    static const uint8_t notgbt[] = {0xC0, 0x80, 0x00, 0x01, 0x00, 0x00, 0x00};
+    static const uint8_t indef[] = {0xE0, 0x80, 0x00, 0x01, 0x00, 0x00, 0x80, 0x00};
+    static const uint8_t toolong[] = {0xE0, 0x80, 0x00, 0x01, 0x00, 0x00, 0x85, 0, 0, 0, 0, 1};
+    const struct {
+        const uint8_t *in;
+        size_t len;
+        omp_err want;
+    } bad[] = {{notgbt, sizeof notgbt, OMP_ERR_UNEXPECTED},
+               {indef, sizeof indef, OMP_ERR_MALFORMED},
+               {toolong, sizeof toolong, OMP_ERR_MALFORMED}};
+    for (size_t i = 0; i < 3; i++) {
+        struct omp_apdu_gbt o, sentinel;
+        memset(&sentinel, 0x5A, sizeof sentinel);
+        memcpy(&o, &sentinel, sizeof o);
+        rd = omp_rd_init(bad[i].in, bad[i].len);
+        assert_int_equal(omp_apdu_gbt_decode(&rd, &o), bad[i].want);
+        assert_int_equal(omp_rd_pos(&rd), 0);
+        assert_memory_equal(&o, &sentinel, sizeof o);
+    }
+    assert_int_equal(omp_apdu_gbt_decode(NULL, &g), OMP_ERR_ARG);
+    assert_int_equal(omp_apdu_gbt_decode(&rd, NULL), OMP_ERR_ARG);
+
+    /* encoder arguments: window above 63, data length without pointer */
+    w = omp_wr_init(out, sizeof out);
+    struct omp_apdu_gbt e = {.window = 64};
+    assert_int_equal(omp_apdu_gbt_encode(&e, &w), OMP_ERR_ARG);
+    e.window = 0;
+    e.data.len = 1;
+    assert_int_equal(omp_apdu_gbt_encode(&e, &w), OMP_ERR_ARG);
+    assert_int_equal(omp_apdu_gbt_encode(NULL, &w), OMP_ERR_ARG);
+    assert_int_equal(omp_apdu_gbt_encode(&g, NULL), OMP_ERR_ARG);
+    assert_int_equal(omp_wr_len(&w), 0);
+    /* a zero struct is a valid, empty, non-last block: E0 00 0000 0000 00 */
+    e.data.len = 0;
+    assert_int_equal(omp_apdu_gbt_encode(&e, &w), OMP_OK);
+    static const uint8_t k_zero[] = {0xE0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+    assert_int_equal(omp_wr_len(&w), sizeof k_zero);
+    assert_memory_equal(out, k_zero, sizeof k_zero);
+}
+
 /* A 200-byte password makes the AARQ need long-form lengths: AC 81 CB 80 81 C8 <200>, body
  * 11 + 206 = 217 -> 60 81 D9 (hand). */
 static void test_long_lengths(void **state)
@@ -665,6 +1041,15 @@ static void test_noncanonical(void **state)
                                         0x04, 0x04, 0x02, 0x21, 0x00};
     static const uint8_t k_cnt_c[] = {0xC5, 0x05, 0x41, 0x02, 0x00, 0x03};
     static const uint8_t k_skip_c[] = {0x62, 0x03, 0x80, 0x01, 0x00};
+    /* k_act_pblock with last-block 02 (TRUE, not 01) and raw-data length 81 02 (not minimal) */
+    static const uint8_t k_pblock_nc[] = {0xC3, 0x06, 0x41, 0x02, 0x00, 0x00,
+                                          0x00, 0x02, 0x81, 0x02, 0xAA, 0xBB};
+    /* k_act_rsp_list with the count as 81 03 */
+    static const uint8_t k_act_rsp_list_nc[] = {0xC7, 0x03, 0x41, 0x81, 0x03, 0x00, 0x00, 0x00,
+                                                0x01, 0x00, 0x11, 0x07, 0x03, 0x01, 0x01, 0x03};
+    /* k_set_rsp_last_list with the count as 82 0002 */
+    static const uint8_t k_set_rsp_ll_nc[] = {0xC5, 0x04, 0x41, 0x82, 0x00, 0x02,
+                                              0x00, 0x03, 0x00, 0x00, 0x00, 0x02};
     const struct {
         const uint8_t *in;
         size_t len;
@@ -676,6 +1061,9 @@ static void test_noncanonical(void **state)
         {k_skip, sizeof k_skip, k_skip_c, sizeof k_skip_c},
         {k_ra, sizeof k_ra, k_ra_c, sizeof k_ra_c},
         {k_order, sizeof k_order, k_order_c, sizeof k_order_c},
+        {k_pblock_nc, sizeof k_pblock_nc, k_act_pblock, sizeof k_act_pblock},
+        {k_act_rsp_list_nc, sizeof k_act_rsp_list_nc, k_act_rsp_list, sizeof k_act_rsp_list},
+        {k_set_rsp_ll_nc, sizeof k_set_rsp_ll_nc, k_set_rsp_last_list, sizeof k_set_rsp_last_list},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct omp_apdu a;
@@ -703,7 +1091,19 @@ static void test_rejects(void **state)
     static const uint8_t k_dup[] = {0x62, 0x06, 0x80, 0x01, 0x00, 0x80, 0x01, 0x00};
     static const uint8_t k_huge_count[] = {0xC4, 0x01, 0x81, 0x00, 0x01, 0x84,
                                            0xFF, 0xFF, 0xFF, 0xFF, 0x00};
-    static const uint8_t k_set_with_list_first[] = {0xC1, 0x05, 0x41, 0x00};
+    static const uint8_t k_act_choice7[] = {0xC3, 0x07, 0x41, 0x00};     /* ACTION-request 7 */
+    static const uint8_t k_act_rsp_choice5[] = {0xC7, 0x05, 0x41, 0x00}; /* ACTION-response 5 */
+    static const uint8_t k_set_rsp_choice6[] = {0xC5, 0x06, 0x41, 0x00}; /* SET-response 6 */
+    /* ACTION-response-with-list, one item whose return-parameters flag is 02 */
+    static const uint8_t k_act_rsp_flag2[] = {0xC7, 0x03, 0x41, 0x01, 0x00, 0x02, 0x00, 0x11, 0x07};
+    /* ACTION-request-with-list: 2 method descriptors announced, one present */
+    static const uint8_t k_act_list_short[] = {0xC3, 0x03, 0x41, 0x02, 0x00, 0x46, 0x00,
+                                               0x00, 0x60, 0x03, 0x0A, 0xFF, 0x01, 0x00};
+    /* SET-request-with-list-and-first-datablock: raw-data length 05, 3 bytes follow */
+    static const uint8_t k_set_lf_raw_short[] = {0xC1, 0x05, 0x41, 0x00, 0x00, 0x00, 0x00,
+                                                 0x00, 0x01, 0x05, 0x11, 0x05, 0x12};
+    /* general-block-transfer is not for omp_apdu_decode (omp_apdu_gbt_decode) */
+    static const uint8_t k_gbt[] = {0xE0, 0x80, 0x00, 0x01, 0x00, 0x00, 0x00};
     const struct {
         const char *name;
         const uint8_t *in;
@@ -720,8 +1120,15 @@ static void test_rejects(void **state)
         {"non-DLMS context OID", k_other_oid, sizeof k_other_oid, OMP_ERR_UNSUPPORTED},
         {"duplicate component", k_dup, sizeof k_dup, OMP_ERR_MALFORMED},
         {"array count 2^32-1", k_huge_count, sizeof k_huge_count, OMP_ERR_TRUNCATED},
-        {"SET with-list-and-first-datablock", k_set_with_list_first, sizeof k_set_with_list_first,
-         OMP_ERR_UNSUPPORTED},
+        {"ACTION-request choice 7", k_act_choice7, sizeof k_act_choice7, OMP_ERR_MALFORMED},
+        {"ACTION-response choice 5", k_act_rsp_choice5, sizeof k_act_rsp_choice5,
+         OMP_ERR_MALFORMED},
+        {"SET-response choice 6", k_set_rsp_choice6, sizeof k_set_rsp_choice6, OMP_ERR_MALFORMED},
+        {"ACTION-response list flag 2", k_act_rsp_flag2, sizeof k_act_rsp_flag2, OMP_ERR_MALFORMED},
+        {"ACTION-request list short", k_act_list_short, sizeof k_act_list_short, OMP_ERR_TRUNCATED},
+        {"SET list+first block raw short", k_set_lf_raw_short, sizeof k_set_lf_raw_short,
+         OMP_ERR_TRUNCATED},
+        {"general-block-transfer", k_gbt, sizeof k_gbt, OMP_ERR_UNSUPPORTED},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct omp_apdu out, sentinel;
@@ -824,6 +1231,8 @@ int main(void)
         cmocka_unit_test(test_han_notification),
         cmocka_unit_test(test_lists),
         cmocka_unit_test(test_acse_fields),
+        cmocka_unit_test(test_action_set_blocks),
+        cmocka_unit_test(test_gbt),
         cmocka_unit_test(test_long_lengths),
         cmocka_unit_test(test_noncanonical),
         cmocka_unit_test(test_rejects),

@@ -829,6 +829,132 @@ static void test_hls_gmac_association(void **state)
     assert_memory_equal(out, k_aare, sizeof k_aare);
 }
 
+/* HLS pass 3/4 with the client helpers, on the Green Book example: the client's f(StoC) goes into
+ * the reply_to_HLS_authentication ACTION (bytes by hand, as in tests/test_apdu_client.c); the
+ * server's pass 4 ACTION-response carries f(CtoS), which checks against CtoS. */
+static void test_hls_client_pass3_pass4(void **state)
+{
+    (void)state;
+    struct omp_posix_port *p = new_port("000102030405060708090A0B0C0D0E0F",
+                                        "D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF");
+    uint8_t f[OMP_APDU_HLS_GMAC_LEN];
+    assert_int_equal(omp_apdu_hls_gmac(k_gb_client_st, 1u, k_gb_stoc, sizeof k_gb_stoc,
+                                       omp_posix_aead_gcm, p, OMP_KEY_GUEK, OMP_KEY_GAK, f),
+                     OMP_OK);
+    /* C3 01 C1 | class 000F | 0.0.40.0.0.255 | method 01 | params present 01 | 09 11 f(StoC) */
+    uint8_t want[32] = {0xC3, 0x01, 0xC1, 0x00, 0x0F, 0x00, 0x00, 0x28,
+                        0x00, 0x00, 0xFF, 0x01, 0x01, 0x09, 0x11};
+    memcpy(want + 15, k_gb_f_stoc, sizeof k_gb_f_stoc);
+    uint8_t out[40];
+    struct omp_wr w = omp_wr_init(out, sizeof out);
+    assert_int_equal(omp_dlms_client_hls_reply(&w, 0xC1u, f), OMP_OK);
+    assert_int_equal(omp_wr_len(&w), sizeof want);
+    assert_memory_equal(out, want, sizeof want);
+
+    /* pass 4: C7 01 C1 | success 00 | present 01 | data 00 | 09 11 f(CtoS) */
+    uint8_t pass4[25] = {0xC7, 0x01, 0xC1, 0x00, 0x01, 0x00, 0x09, 0x11};
+    memcpy(pass4 + 8, k_gb_f_ctos, sizeof k_gb_f_ctos);
+    struct omp_rd rd = omp_rd_init(pass4, sizeof pass4);
+    struct omp_apdu a;
+    assert_int_equal(omp_apdu_decode(&rd, &a), OMP_OK);
+    struct omp_apdu_span fc;
+    assert_int_equal(omp_dlms_client_hls_result(&a, &fc), OMP_OK);
+    uint32_t ic = 0;
+    assert_int_equal(omp_apdu_hls_gmac_check(k_gb_server_st, k_gb_ctos, sizeof k_gb_ctos, fc.ptr,
+                                             fc.len, omp_posix_aead_gcm, p, OMP_KEY_GUEK,
+                                             OMP_KEY_GAK, &ic),
+                     OMP_OK);
+    assert_int_equal(ic, 0x01234567u);
+    pass4[24] ^= 0x01u; /* a flipped tag bit is caught by the check, not by the extraction */
+    rd = omp_rd_init(pass4, sizeof pass4);
+    assert_int_equal(omp_apdu_decode(&rd, &a), OMP_OK);
+    assert_int_equal(omp_dlms_client_hls_result(&a, &fc), OMP_OK);
+    assert_int_equal(omp_apdu_hls_gmac_check(k_gb_server_st, k_gb_ctos, sizeof k_gb_ctos, fc.ptr,
+                                             fc.len, omp_posix_aead_gcm, p, OMP_KEY_GUEK,
+                                             OMP_KEY_GAK, &ic),
+                     OMP_ERR_AUTH);
+    free_port(p);
+}
+
+/* An AARQ whose user-information is a glo-initiateRequest (tag 0x21): the plain InitiateRequest
+ * from omp_dlms_client_initiate_req() sealed with SC 30, then put in the AARQ as opaque bytes.
+ * Ciphertext and tag are checked against the port op called directly with the full AAD
+ * (SC || AK) and IV = client system title || IC, as reference() does for the GET-request. */
+static void test_glo_initiate_aarq(void **state)
+{
+    (void)state;
+    struct omp_posix_port *p = new_port(k_kam_ek_hex, k_kam_ak_hex);
+    /* InitiateRequest: 01 | 00 no dedicated key | 00 response-allowed default | 00 no QoS | 06 |
+     * 5F1F 04 00 007E1F | 04B0 (the Green Book HLS example's conformance and max PDU) */
+    static const uint8_t k_init[14] = {0x01, 0x00, 0x00, 0x00, 0x06, 0x5F, 0x1F,
+                                       0x04, 0x00, 0x00, 0x7E, 0x1F, 0x04, 0xB0};
+    uint8_t init[14];
+    struct omp_wr w = omp_wr_init(init, sizeof init);
+    assert_int_equal(omp_dlms_client_initiate_req(&w, 0x007E1Fu, 0x04B0u), OMP_OK);
+    assert_memory_equal(init, k_init, sizeof k_init);
+
+    const uint32_t ic = 0x00000001u;
+    uint8_t glo[2 + 5 + 14 + 12];
+    w = omp_wr_init(glo, sizeof glo);
+    assert_int_equal(omp_apdu_cipher_seal(&w, 0x21u, k_client_st, 0x30u, ic, init, sizeof init,
+                                          omp_posix_aead_gcm, p, OMP_KEY_GUEK, OMP_KEY_GAK),
+                     OMP_OK);
+    /* 21 | length 1F (SC + IC + 14 + tag 12 = 31) | 30 | 00000001 | ciphertext | tag */
+    assert_int_equal(omp_wr_len(&w), sizeof glo);
+    static const uint8_t head[7] = {0x21, 0x1F, 0x30, 0x00, 0x00, 0x00, 0x01};
+    assert_memory_equal(glo, head, sizeof head);
+    uint8_t ak[16], aad[17], iv[12], ct[14], tag[12];
+    assert_int_equal(unhex(k_kam_ak_hex, ak, sizeof ak), 16u);
+    memcpy(iv, k_client_st, 8u);
+    memset(iv + 8, 0, 3u);
+    iv[11] = 0x01u;
+    aad[0] = 0x30u;
+    memcpy(aad + 1, ak, 16u);
+    struct omp_gcm_op op = {.encrypt = true, .key_slot = OMP_KEY_GUEK,
+                            .aad_key_slot = OMP_KEY_NONE, .iv = iv, .iv_len = 12u, .aad = aad,
+                            .aad_len = 17u, .in = k_init, .out = ct, .len = sizeof ct,
+                            .tag = tag, .tag_len = 12u};
+    assert_int_equal(omp_posix_aead_gcm(p, &op), OMP_OK);
+    assert_memory_equal(glo + 7, ct, sizeof ct);
+    assert_memory_equal(glo + 7 + sizeof ct, tag, sizeof tag);
+
+    /* the AARQ: A1 LN-with-ciphering | A6 0A 04 08 <client title> | BE 23 04 21 <glo, 33 bytes> */
+    const struct omp_dlms_aarq_opts o = {.mechanism = OMP_DLMS_MECH_NONE,
+                                         .system_title = k_client_st,
+                                         .user_info = glo,
+                                         .user_info_len = sizeof glo};
+    uint8_t aarq[80];
+    w = omp_wr_init(aarq, sizeof aarq);
+    assert_int_equal(omp_dlms_client_aarq(&w, &o), OMP_OK);
+    /* 11 + 12 + (4 + 33) = 60 = 0x3C body, 62 bytes */
+    assert_int_equal(omp_wr_len(&w), 62u);
+    static const uint8_t k_aarq_head[] = {0x60, 0x3C, 0xA1, 0x09, 0x06, 0x07, 0x60, 0x85,
+                                          0x74, 0x05, 0x08, 0x01, 0x03, 0xA6, 0x0A, 0x04,
+                                          0x08, 'O',  'M',  'P',  0x00, 0x00, 0x00, 0x00,
+                                          0x2A, 0xBE, 0x23, 0x04, 0x21};
+    assert_memory_equal(aarq, k_aarq_head, sizeof k_aarq_head);
+    assert_memory_equal(aarq + sizeof k_aarq_head, glo, sizeof glo);
+
+    /* the server's side: decode the AARQ, open the user-information, decode the InitiateRequest */
+    struct omp_rd rd = omp_rd_init(aarq, omp_wr_len(&w));
+    struct omp_apdu a;
+    assert_int_equal(omp_apdu_decode(&rd, &a), OMP_OK);
+    assert_int_equal(a.u.aarq.app_context, OMP_APP_CONTEXT_LN_CIPHER);
+    assert_int_equal(a.u.aarq.user_info.kind, OMP_APDU_UINFO_OTHER);
+    struct omp_rd ui = omp_rd_init(a.u.aarq.user_info.raw.ptr, a.u.aarq.user_info.raw.len);
+    struct omp_apdu_ciphered c;
+    assert_int_equal(omp_apdu_cipher_decode(&ui, &c), OMP_OK);
+    assert_int_equal(c.tag, 0x21);
+    uint8_t plain[32];
+    size_t len = 0;
+    assert_int_equal(omp_apdu_cipher_open(&c, a.u.aarq.calling_ap_title.ptr, omp_posix_aead_gcm, p,
+                                          OMP_KEY_GUEK, OMP_KEY_GAK, plain, sizeof plain, &len),
+                     OMP_OK);
+    assert_int_equal(len, sizeof k_init);
+    assert_memory_equal(plain, k_init, sizeof k_init);
+    free_port(p);
+}
+
 static void test_replay(void **state)
 {
     (void)state;
@@ -862,6 +988,8 @@ int main(void)
         cmocka_unit_test(test_replay),
         cmocka_unit_test(test_hls_gmac_green_book),
         cmocka_unit_test(test_hls_gmac_association),
+        cmocka_unit_test(test_hls_client_pass3_pass4),
+        cmocka_unit_test(test_glo_initiate_aarq),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

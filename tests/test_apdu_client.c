@@ -358,6 +358,320 @@ static void test_range_s2(void **state)
     assert_memory_equal(params + 20, want_from, sizeof want_from);
 }
 
+/* ---- new builders: all-or-nothing checker ---------------------------------------------------- */
+
+typedef omp_err (*build_fn)(struct omp_wr *w, const void *arg);
+
+/* Build into buffers of every size up to @p want_len (+ guard): shorter ones give NOSPACE and
+ * leave every byte untouched, the exact one gives @p want and no byte beyond it. */
+static void check_build(build_fn fn, const void *arg, const uint8_t *want, size_t want_len)
+{
+    uint8_t buf[96];
+    assert_true(want_len + 4u <= sizeof buf);
+    for (size_t cap = 0; cap <= want_len; cap++) {
+        memset(buf, GUARD, sizeof buf);
+        struct omp_wr w = omp_wr_init(buf, cap);
+        omp_err err = fn(&w, arg);
+        if (cap < want_len) {
+            assert_int_equal(err, OMP_ERR_NOSPACE);
+            assert_int_equal(omp_wr_len(&w), 0);
+            assert_guard(buf, sizeof buf);
+        } else {
+            assert_int_equal(err, OMP_OK);
+            assert_int_equal(omp_wr_len(&w), want_len);
+            assert_memory_equal(buf, want, want_len);
+            assert_guard(buf + want_len, sizeof buf - want_len);
+        }
+    }
+}
+
+/* ---- GET-request-with-list ------------------------------------------------------------------ */
+
+struct get_list_case {
+    uint8_t invoke;
+    const struct omp_dlms_attr_ref *refs;
+    size_t n;
+};
+
+static omp_err build_get_list(struct omp_wr *w, const void *arg)
+{
+    const struct get_list_case *c = arg;
+    return omp_dlms_client_get_list(w, c->invoke, c->refs, c->n);
+}
+
+static void test_get_list(void **state)
+{
+    (void)state;
+    /* 1. The GET-request-with-list hand vector of tests/test_apdu.c: C0 03 (GET-Request
+     * CHOICE 3), invoke 81, count 02, then each Cosem-Attribute-Descriptor-With-Selection:
+     * class 0003 (register) 1.0.1.8.0.255 attr 02 access absent 00; class 0008 (clock)
+     * 0.0.1.0.0.255 attr 02 00. 4 + 10 + 10 = 24 bytes. */
+    static const uint8_t k_get_list[] = {0xC0, 0x03, 0x81, 0x02, 0x00, 0x03, 0x01, 0x00,
+                                         0x01, 0x08, 0x00, 0xFF, 0x02, 0x00, 0x00, 0x08,
+                                         0x00, 0x00, 0x01, 0x00, 0x00, 0xFF, 0x02, 0x00};
+    const struct omp_dlms_attr_ref two[] = {
+        {.class_id = 3u, .obis = {{1, 0, 1, 8, 0, 255}}, .attr = 2},
+        {.class_id = 8u, .obis = {{0, 0, 1, 0, 0, 255}}, .attr = 2},
+    };
+    const struct get_list_case c1 = {0x81u, two, 2u};
+    check_build(build_get_list, &c1, k_get_list, sizeof k_get_list);
+
+    /* 2. With selective access on the second item: profile generic class 0007 1.0.99.1.0.255
+     * attr 02, access present 01, selector 02 (entry-descriptor), then the 18-byte Data of
+     * test_entry() for entries 1..10, all columns: 02 04 | 06 00000001 | 06 0000000A |
+     * 12 0001 | 12 0000. 4 + 10 + (9 + 2 + 18) = 43 bytes. */
+    static const uint8_t k_entry[] = {0x02, 0x04, 0x06, 0x00, 0x00, 0x00, 0x01, 0x06, 0x00,
+                                      0x00, 0x00, 0x0A, 0x12, 0x00, 0x01, 0x12, 0x00, 0x00};
+    static const uint8_t k_get_list_sel[] = {
+        0xC0, 0x03, 0x81, 0x02, 0x00, 0x03, 0x01, 0x00, 0x01, 0x08, 0x00, 0xFF, 0x02, 0x00, 0x00,
+        0x07, 0x01, 0x00, 0x63, 0x01, 0x00, 0xFF, 0x02, 0x01, 0x02, 0x02, 0x04, 0x06, 0x00, 0x00,
+        0x00, 0x01, 0x06, 0x00, 0x00, 0x00, 0x0A, 0x12, 0x00, 0x01, 0x12, 0x00, 0x00};
+    const struct omp_dlms_attr_ref sel[] = {
+        {.class_id = 3u, .obis = {{1, 0, 1, 8, 0, 255}}, .attr = 2},
+        {.class_id = 7u,
+         .obis = {{1, 0, 99, 1, 0, 255}},
+         .attr = 2,
+         .selector = 2u,
+         .access_params = k_entry,
+         .access_len = sizeof k_entry},
+    };
+    const struct get_list_case c2 = {0x81u, sel, 2u};
+    check_build(build_get_list, &c2, k_get_list_sel, sizeof k_get_list_sel);
+    /* and it decodes as the list it is */
+    struct omp_rd rd = omp_rd_init(k_get_list_sel, sizeof k_get_list_sel);
+    struct omp_apdu a;
+    assert_int_equal(omp_apdu_decode(&rd, &a), OMP_OK);
+    assert_int_equal(a.kind, OMP_APDU_GET_REQ_LIST);
+    assert_int_equal(a.u.get_req.list.count, 2);
+
+    /* rejected arguments write nothing */
+    static const uint8_t k_two_data[] = {0x11, 0x01, 0x11, 0x02};
+    struct omp_dlms_attr_ref bad[2] = {two[0], two[1]};
+    uint8_t buf[64];
+    memset(buf, GUARD, sizeof buf);
+    struct omp_wr w = omp_wr_init(buf, sizeof buf);
+    bad[1].access_params = k_two_data; /* two Data values */
+    bad[1].access_len = sizeof k_two_data;
+    assert_int_equal(omp_dlms_client_get_list(&w, 0x81u, bad, 2u), OMP_ERR_ARG);
+    bad[1].access_len = 1u; /* a truncated Data value */
+    assert_int_equal(omp_dlms_client_get_list(&w, 0x81u, bad, 2u), OMP_ERR_ARG);
+    bad[1].access_params = NULL; /* a length without bytes */
+    assert_int_equal(omp_dlms_client_get_list(&w, 0x81u, bad, 2u), OMP_ERR_ARG);
+    assert_int_equal(omp_dlms_client_get_list(&w, 0x81u, two, 0u), OMP_ERR_ARG);
+    assert_int_equal(omp_dlms_client_get_list(&w, 0x81u, two, 65536u), OMP_ERR_ARG);
+    assert_int_equal(omp_dlms_client_get_list(&w, 0x81u, NULL, 1u), OMP_ERR_ARG);
+    assert_int_equal(omp_dlms_client_get_list(NULL, 0x81u, two, 2u), OMP_ERR_ARG);
+    assert_int_equal(omp_wr_len(&w), 0);
+    assert_guard(buf, sizeof buf);
+}
+
+/* ---- entry descriptor ----------------------------------------------------------------------- */
+
+struct entry_case {
+    uint32_t from_entry, to_entry;
+    uint16_t from_col, to_col;
+};
+
+static omp_err build_entry(struct omp_wr *w, const void *arg)
+{
+    const struct entry_case *c = arg;
+    return omp_dlms_client_entry(w, c->from_entry, c->to_entry, c->from_col, c->to_col);
+}
+
+static void test_entry(void **state)
+{
+    (void)state;
+    /* Blue Book IC 7 entry_descriptor ::= structure { from_entry double-long-unsigned, to_entry
+     * double-long-unsigned, from_selected_value long-unsigned, to_selected_value long-unsigned }:
+     * structure tag 02, 4 elements 04; double-long-unsigned tag 06 + 4 bytes big-endian;
+     * long-unsigned tag 12 + 2 bytes. 2 + 5 + 5 + 3 + 3 = 18 bytes. */
+    const struct entry_case c1 = {1u, 10u, 1u, 0u}; /* entries 1..10, all columns */
+    static const uint8_t want1[] = {0x02, 0x04, 0x06, 0x00, 0x00, 0x00, 0x01, 0x06, 0x00,
+                                    0x00, 0x00, 0x0A, 0x12, 0x00, 0x01, 0x12, 0x00, 0x00};
+    check_build(build_entry, &c1, want1, sizeof want1);
+    const struct entry_case c2 = {0x01020304u, 0u, 2u, 5u}; /* to the last entry, columns 2..5 */
+    static const uint8_t want2[] = {0x02, 0x04, 0x06, 0x01, 0x02, 0x03, 0x04, 0x06, 0x00,
+                                    0x00, 0x00, 0x00, 0x12, 0x00, 0x02, 0x12, 0x00, 0x05};
+    check_build(build_entry, &c2, want2, sizeof want2);
+    assert_int_equal(sizeof want1, OMP_DLMS_ENTRY_PARAMS_LEN);
+
+    const struct entry_case bad[] = {
+        {0u, 10u, 1u, 0u}, /* entries count from 1 */
+        {1u, 10u, 0u, 0u}, /* columns count from 1 */
+        {5u, 4u, 1u, 0u},  /* to below from */
+        {1u, 0u, 3u, 2u},  /* to_col below from_col */
+    };
+    uint8_t buf[32];
+    memset(buf, GUARD, sizeof buf);
+    struct omp_wr w = omp_wr_init(buf, sizeof buf);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(build_entry(&w, &bad[i]), OMP_ERR_ARG);
+    }
+    assert_int_equal(omp_dlms_client_entry(NULL, 1u, 0u, 1u, 0u), OMP_ERR_ARG);
+    assert_int_equal(omp_wr_len(&w), 0);
+    assert_guard(buf, sizeof buf);
+}
+
+/* ---- HLS pass 3 / pass 4 -------------------------------------------------------------------- */
+
+/* Green Book HLS-GMAC example (Table 43, see tests/test_apdu_cipher.c): f(StoC) computed by the
+ * client, f(CtoS) by the server. */
+static const uint8_t k_gb_f_stoc[17] = {0x10, 0x00, 0x00, 0x00, 0x01, 0x1A, 0x52, 0xFE, 0x7D,
+                                        0xD3, 0xE7, 0x27, 0x48, 0x97, 0x3C, 0x1E, 0x28};
+static const uint8_t k_gb_f_ctos[17] = {0x10, 0x01, 0x23, 0x45, 0x67, 0xFE, 0x14, 0x66, 0xAF,
+                                        0xB3, 0xDB, 0xCD, 0x4F, 0x93, 0x89, 0xE2, 0xB7};
+
+/* Pass 3 with invoke-id-and-priority C1 (priority high, confirmed, id 1), written by hand from the
+ * ASN.1: C3 ACTION-Request, 01 action-request-normal, C1 invoke | Cosem-Method-Descriptor: class
+ * 000F (Association LN, 15), instance 00 00 28 00 00 FF (0.0.40.0.0.255), method 01
+ * (reply_to_HLS_authentication) | method-invocation-parameters present 01 | Data octet-string
+ * 09, length 11 (17), f(StoC). 3 + 2 + 6 + 1 + 1 + 2 + 17 = 32 bytes. */
+static const uint8_t k_hls_pass3[] = {
+    0xC3, 0x01, 0xC1, 0x00, 0x0F, 0x00, 0x00, 0x28, 0x00, 0x00, 0xFF, 0x01, 0x01, 0x09, 0x11, 0x10,
+    0x00, 0x00, 0x00, 0x01, 0x1A, 0x52, 0xFE, 0x7D, 0xD3, 0xE7, 0x27, 0x48, 0x97, 0x3C, 0x1E, 0x28};
+/* Pass 4: C7 ACTION-Response, 01 action-response-normal, C1 invoke | Action-Result success 00 |
+ * return-parameters present 01 | Get-Data-Result CHOICE data 00 | octet-string 09 11 f(CtoS).
+ * 8 + 17 = 25 bytes; f(CtoS) starts at offset 8. */
+static const uint8_t k_hls_pass4[] = {0xC7, 0x01, 0xC1, 0x00, 0x01, 0x00, 0x09, 0x11, 0x10,
+                                      0x01, 0x23, 0x45, 0x67, 0xFE, 0x14, 0x66, 0xAF, 0xB3,
+                                      0xDB, 0xCD, 0x4F, 0x93, 0x89, 0xE2, 0xB7};
+
+static omp_err build_hls_reply(struct omp_wr *w, const void *arg)
+{
+    return omp_dlms_client_hls_reply(w, 0xC1u, arg);
+}
+
+static void test_hls_pass3_pass4(void **state)
+{
+    (void)state;
+    assert_int_equal(sizeof k_hls_pass3, OMP_DLMS_HLS_REPLY_LEN);
+    check_build(build_hls_reply, k_gb_f_stoc, k_hls_pass3, sizeof k_hls_pass3);
+    uint8_t buf[40];
+    struct omp_wr w = omp_wr_init(buf, sizeof buf);
+    assert_int_equal(omp_dlms_client_hls_reply(&w, 0xC1u, NULL), OMP_ERR_ARG);
+    assert_int_equal(omp_dlms_client_hls_reply(NULL, 0xC1u, k_gb_f_stoc), OMP_ERR_ARG);
+
+    struct omp_rd rd = omp_rd_init(k_hls_pass4, sizeof k_hls_pass4);
+    struct omp_apdu a;
+    assert_int_equal(omp_apdu_decode(&rd, &a), OMP_OK);
+    struct omp_apdu_span f = {NULL, 0u};
+    assert_int_equal(omp_dlms_client_hls_result(&a, &f), OMP_OK);
+    assert_ptr_equal(f.ptr, k_hls_pass4 + 8);
+    assert_int_equal(f.len, 17);
+    assert_memory_equal(f.ptr, k_gb_f_ctos, 17);
+
+    /* hand-edited answers: refused (result 03 read-write-denied, no data), success without
+     * return-parameters, a data-access-result 03 instead of data, data that is unsigned 05 */
+    static const uint8_t denied[] = {0xC7, 0x01, 0xC1, 0x03, 0x00};
+    static const uint8_t no_ret[] = {0xC7, 0x01, 0xC1, 0x00, 0x00};
+    static const uint8_t dar[] = {0xC7, 0x01, 0xC1, 0x00, 0x01, 0x01, 0x03};
+    static const uint8_t not_os[] = {0xC7, 0x01, 0xC1, 0x00, 0x01, 0x00, 0x11, 0x05};
+    static const uint8_t get_rsp[] = {0xC4, 0x01, 0xC1, 0x00, 0x11, 0x05};
+    const struct {
+        const uint8_t *in;
+        size_t len;
+        omp_err want;
+    } cases[] = {
+        {denied, sizeof denied, OMP_ERR_DENIED},
+        {no_ret, sizeof no_ret, OMP_ERR_PROTOCOL},
+        {dar, sizeof dar, OMP_ERR_PROTOCOL},
+        {not_os, sizeof not_os, OMP_ERR_PROTOCOL},
+        {get_rsp, sizeof get_rsp, OMP_ERR_UNEXPECTED},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        rd = omp_rd_init(cases[i].in, cases[i].len);
+        assert_int_equal(omp_apdu_decode(&rd, &a), OMP_OK);
+        struct omp_apdu_span g = {k_gb_f_ctos, 3u};
+        assert_int_equal(omp_dlms_client_hls_result(&a, &g), cases[i].want);
+        assert_ptr_equal(g.ptr, k_gb_f_ctos); /* untouched */
+        assert_int_equal(g.len, 3u);
+    }
+    assert_int_equal(omp_dlms_client_hls_result(NULL, &f), OMP_ERR_ARG);
+    assert_int_equal(omp_dlms_client_hls_result(&a, NULL), OMP_ERR_ARG);
+}
+
+/* ---- ciphered user-information, plain InitiateRequest --------------------------------------- */
+
+static omp_err build_aarq(struct omp_wr *w, const void *arg)
+{
+    return omp_dlms_client_aarq(w, arg);
+}
+
+struct init_case {
+    uint32_t conformance;
+    uint16_t max_pdu;
+};
+
+static omp_err build_init(struct omp_wr *w, const void *arg)
+{
+    const struct init_case *c = arg;
+    return omp_dlms_client_initiate_req(w, c->conformance, c->max_pdu);
+}
+
+static void test_aarq_user_info(void **state)
+{
+    (void)state;
+    /* The plain InitiateRequest is the user-information contents of the S1 AARQ (offsets 17..30:
+     * 01 00 00 00 06 5F1F 04 00 00181D FFFF). */
+    const struct init_case i1 = {0x00181Du, 0xFFFFu};
+    check_build(build_init, &i1, k_s1_aarq + 17, OMP_DLMS_INITIATE_REQ_LEN);
+    uint8_t buf[16];
+    struct omp_wr w = omp_wr_init(buf, sizeof buf);
+    assert_int_equal(omp_dlms_client_initiate_req(&w, 0x01000000u, 0u), OMP_ERR_ARG);
+    assert_int_equal(omp_dlms_client_initiate_req(NULL, 0u, 0u), OMP_ERR_ARG);
+    assert_int_equal(omp_wr_len(&w), 0);
+
+    /* HLS-GMAC with opaque user-information: the "AARQ HLS-GMAC" hand vector of tests/test_apdu.c
+     * (LN with ciphering …0103 | A6 calling-AP-title "KAM" 00 01A4DC52 | 8A 02 07 80 | 8B …0205 |
+     * AC 0A 80 08 01..08 | BE 0B 04 09 <21 07 30 00000001 AABB>): 63 bytes. */
+    static const uint8_t k_aarq_hls[] = {
+        0x60, 0x3D, 0xA1, 0x09, 0x06, 0x07, 0x60, 0x85, 0x74, 0x05, 0x08, 0x01, 0x03,
+        0xA6, 0x0A, 0x04, 0x08, 0x4B, 0x41, 0x4D, 0x00, 0x01, 0xA4, 0xDC, 0x52, 0x8A,
+        0x02, 0x07, 0x80, 0x8B, 0x07, 0x60, 0x85, 0x74, 0x05, 0x08, 0x02, 0x05, 0xAC,
+        0x0A, 0x80, 0x08, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0xBE, 0x0B,
+        0x04, 0x09, 0x21, 0x07, 0x30, 0x00, 0x00, 0x00, 0x01, 0xAA, 0xBB};
+    static const uint8_t ctos[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    static const uint8_t st[8] = {0x4B, 0x41, 0x4D, 0x00, 0x01, 0xA4, 0xDC, 0x52};
+    static const uint8_t glo[9] = {0x21, 0x07, 0x30, 0x00, 0x00, 0x00, 0x01, 0xAA, 0xBB};
+    struct omp_dlms_aarq_opts o = {.mechanism = OMP_DLMS_MECH_HLS_GMAC,
+                                   .secret = ctos,
+                                   .secret_len = sizeof ctos,
+                                   .system_title = st,
+                                   .conformance = 0x00181Du, /* not used with user_info */
+                                   .max_pdu = 0x0400u,
+                                   .user_info = glo,
+                                   .user_info_len = sizeof glo};
+    check_build(build_aarq, &o, k_aarq_hls, sizeof k_aarq_hls);
+
+    /* lowest level with a ciphered InitiateRequest: A1 09 06 07 60857405080103 (11) | A6 0A 04 08
+     * <title> (12) | BE 0B 04 09 <glo> (13): body 36 = 0x24, 38 bytes */
+    static const uint8_t k_aarq_none[] = {
+        0x60, 0x24, 0xA1, 0x09, 0x06, 0x07, 0x60, 0x85, 0x74, 0x05, 0x08, 0x01, 0x03,
+        0xA6, 0x0A, 0x04, 0x08, 0x4B, 0x41, 0x4D, 0x00, 0x01, 0xA4, 0xDC, 0x52, 0xBE,
+        0x0B, 0x04, 0x09, 0x21, 0x07, 0x30, 0x00, 0x00, 0x00, 0x01, 0xAA, 0xBB};
+    struct omp_dlms_aarq_opts n = {.mechanism = OMP_DLMS_MECH_NONE,
+                                   .system_title = st,
+                                   .user_info = glo,
+                                   .user_info_len = sizeof glo};
+    check_build(build_aarq, &n, k_aarq_none, sizeof k_aarq_none);
+
+    /* rejected: user_info without system title, empty user_info, a length without bytes */
+    uint8_t big[96];
+    memset(big, GUARD, sizeof big);
+    w = omp_wr_init(big, sizeof big);
+    struct omp_dlms_aarq_opts b = n;
+    b.system_title = NULL;
+    assert_int_equal(omp_dlms_client_aarq(&w, &b), OMP_ERR_ARG);
+    b = n;
+    b.user_info_len = 0u;
+    assert_int_equal(omp_dlms_client_aarq(&w, &b), OMP_ERR_ARG);
+    b = n;
+    b.user_info = NULL;
+    assert_int_equal(omp_dlms_client_aarq(&w, &b), OMP_ERR_ARG);
+    assert_int_equal(omp_wr_len(&w), 0);
+    assert_guard(big, sizeof big);
+}
+
 /* ---- block reassembly ---------------------------------------------------------------------- */
 
 /* Encode a GET-response-with-datablock and decode it again (spans then point into @p buf). */
@@ -673,6 +987,10 @@ int main(void)
         cmocka_unit_test(test_aare),
         cmocka_unit_test(test_get_s1_next_s2),
         cmocka_unit_test(test_range_s2),
+        cmocka_unit_test(test_get_list),
+        cmocka_unit_test(test_entry),
+        cmocka_unit_test(test_hls_pass3_pass4),
+        cmocka_unit_test(test_aarq_user_info),
         cmocka_unit_test(test_blocks_s2),
         cmocka_unit_test(test_blocks_real_data),
         cmocka_unit_test(test_blocks_dar_and_normal),

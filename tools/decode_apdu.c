@@ -72,8 +72,13 @@ static const char *kind_name(enum omp_apdu_kind k)
     case OMP_APDU_SET_REQ_FIRST_BLOCK: return "set-request-with-first-datablock";
     case OMP_APDU_SET_REQ_BLOCK: return "set-request-with-datablock";
     case OMP_APDU_SET_REQ_LIST: return "set-request-with-list";
+    case OMP_APDU_SET_REQ_LIST_FIRST_BLOCK: return "set-request-with-list-and-first-datablock";
     case OMP_APDU_ACTION_REQ_NORMAL: return "action-request-normal";
     case OMP_APDU_ACTION_REQ_NEXT: return "action-request-next-pblock";
+    case OMP_APDU_ACTION_REQ_LIST: return "action-request-with-list";
+    case OMP_APDU_ACTION_REQ_FIRST_PBLOCK: return "action-request-with-first-pblock";
+    case OMP_APDU_ACTION_REQ_LIST_FIRST_PBLOCK: return "action-request-with-list-and-first-pblock";
+    case OMP_APDU_ACTION_REQ_PBLOCK: return "action-request-with-pblock";
     case OMP_APDU_GET_RSP_NORMAL: return "get-response-normal";
     case OMP_APDU_GET_RSP_BLOCK: return "get-response-with-datablock";
     case OMP_APDU_GET_RSP_LIST: return "get-response-with-list";
@@ -81,7 +86,11 @@ static const char *kind_name(enum omp_apdu_kind k)
     case OMP_APDU_SET_RSP_BLOCK: return "set-response-datablock";
     case OMP_APDU_SET_RSP_LAST_BLOCK: return "set-response-last-datablock";
     case OMP_APDU_SET_RSP_LIST: return "set-response-with-list";
+    case OMP_APDU_SET_RSP_LAST_BLOCK_LIST: return "set-response-last-datablock-with-list";
     case OMP_APDU_ACTION_RSP_NORMAL: return "action-response-normal";
+    case OMP_APDU_ACTION_RSP_PBLOCK: return "action-response-with-pblock";
+    case OMP_APDU_ACTION_RSP_LIST: return "action-response-with-list";
+    case OMP_APDU_ACTION_RSP_NEXT: return "action-response-next-pblock";
     case OMP_APDU_EXCEPTION: return "exception-response";
     case OMP_APDU_CONFIRMED_SERVICE_ERROR: return "confirmed-service-error";
     case OMP_APDU_DATA_NOTIFICATION: return "data-notification";
@@ -120,6 +129,8 @@ static const char *dar_name(uint8_t dar)
 static const char *cipher_tag_name(uint8_t tag)
 {
     switch (tag) {
+    case OMP_APDU_TAG_GLO_INITIATE_REQUEST: return "glo-initiate-request";
+    case OMP_APDU_TAG_GLO_INITIATE_RESPONSE: return "glo-initiate-response";
     case OMP_APDU_TAG_GLO_GET_REQUEST: return "glo-get-request";
     case OMP_APDU_TAG_GLO_SET_REQUEST: return "glo-set-request";
     case OMP_APDU_TAG_GLO_ACTION_REQUEST: return "glo-action-request";

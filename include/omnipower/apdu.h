@@ -11,7 +11,8 @@
  * Ciphered APDUs (glo-/ded-/general-ciphering, security suite 0) are not decoded by
  * omp_apdu_decode (OMP_ERR_UNSUPPORTED): open them with omp_apdu_cipher_decode and
  * omp_apdu_cipher_open (end of this header) and decode the plaintext; a ciphered xDLMS
- * InitiateRequest inside an AARQ is kept as an opaque span.
+ * InitiateRequest inside an AARQ is kept as an opaque span. general-block-transfer (0xE0) has its
+ * own codec, omp_apdu_gbt_decode/omp_apdu_gbt_encode: its block-data is a slice of another APDU.
  *
  * Canonical form: the encoder writes minimal A-XDR/BER lengths, fields in the standard's order,
  * booleans as 0x00/0x01, and omits DEFAULT values. The decoder also accepts non-minimal lengths,
@@ -62,6 +63,7 @@ enum omp_apdu_tag {
     OMP_APDU_TAG_SET_RESPONSE = 0xC5,
     OMP_APDU_TAG_ACTION_RESPONSE = 0xC7,
     OMP_APDU_TAG_EXCEPTION_RESPONSE = 0xD8,
+    OMP_APDU_TAG_GENERAL_BLOCK_TRANSFER = 0xE0, /**< omp_apdu_gbt_decode(), not omp_apdu_decode() */
 };
 
 /** What a decoded APDU is: (tag << 8) | CHOICE index of the service (0 if it has none). */
@@ -74,16 +76,25 @@ enum omp_apdu_kind {
     OMP_APDU_SET_REQ_FIRST_BLOCK = 0xC102,
     OMP_APDU_SET_REQ_BLOCK = 0xC103,
     OMP_APDU_SET_REQ_LIST = 0xC104,
+    OMP_APDU_SET_REQ_LIST_FIRST_BLOCK = 0xC105, /**< with-list-and-first-datablock */
     OMP_APDU_ACTION_REQ_NORMAL = 0xC301,
     OMP_APDU_ACTION_REQ_NEXT = 0xC302, /**< next-pblock */
+    OMP_APDU_ACTION_REQ_LIST = 0xC303,
+    OMP_APDU_ACTION_REQ_FIRST_PBLOCK = 0xC304,
+    OMP_APDU_ACTION_REQ_LIST_FIRST_PBLOCK = 0xC305,
+    OMP_APDU_ACTION_REQ_PBLOCK = 0xC306,
     OMP_APDU_GET_RSP_NORMAL = 0xC401,
     OMP_APDU_GET_RSP_BLOCK = 0xC402,
     OMP_APDU_GET_RSP_LIST = 0xC403,
     OMP_APDU_SET_RSP_NORMAL = 0xC501,
     OMP_APDU_SET_RSP_BLOCK = 0xC502,
     OMP_APDU_SET_RSP_LAST_BLOCK = 0xC503,
+    OMP_APDU_SET_RSP_LAST_BLOCK_LIST = 0xC504, /**< last-datablock-with-list */
     OMP_APDU_SET_RSP_LIST = 0xC505,
     OMP_APDU_ACTION_RSP_NORMAL = 0xC701,
+    OMP_APDU_ACTION_RSP_PBLOCK = 0xC702, /**< with-pblock */
+    OMP_APDU_ACTION_RSP_LIST = 0xC703,
+    OMP_APDU_ACTION_RSP_NEXT = 0xC704, /**< next-pblock */
     OMP_APDU_EXCEPTION = 0xD800,
     OMP_APDU_CONFIRMED_SERVICE_ERROR = 0x0E00,
     OMP_APDU_DATA_NOTIFICATION = 0x0F00,
@@ -308,8 +319,8 @@ struct omp_apdu_result {
 };
 
 /**
- * DataBlock-G (GET-response-with-datablock) and DataBlock-SA (SET-request with datablock).
- * DataBlock-SA has no CHOICE: for it is_raw is always true.
+ * DataBlock-G (GET-response-with-datablock) and DataBlock-SA (SET-request with datablock, the
+ * pblock of ACTION-request/-response). DataBlock-SA has no CHOICE: for it is_raw is always true.
  */
 struct omp_apdu_block {
     bool last; /**< last-block */
@@ -323,6 +334,13 @@ struct omp_apdu_block {
 struct omp_apdu_list {
     size_t count;
     struct omp_apdu_span items;
+};
+
+/** Action-Response-With-Optional-Data: one item of ACTION-response-with-list. */
+struct omp_apdu_action_result {
+    uint8_t result; /**< enum omp_dlms_action_result */
+    bool has_return;
+    struct omp_apdu_result ret; /**< return-parameters (Get-Data-Result) when has_return */
 };
 
 /** xDLMS InitiateRequest (tag 0x01), unciphered. */
@@ -438,7 +456,8 @@ struct omp_apdu {
         } get_rsp;
         /**
          * SET-request: NORMAL desc+access+value, FIRST_BLOCK desc+access+block, BLOCK block,
-         * LIST list (desc-with-selection) + values (Data items, same count).
+         * LIST list (desc-with-selection) + values (Data items; the codec does not compare the
+         * two counts), LIST_FIRST_BLOCK list (desc-with-selection) + block (DataBlock-SA).
          */
         struct {
             struct omp_apdu_desc desc;
@@ -449,24 +468,40 @@ struct omp_apdu {
             struct omp_apdu_list values;
         } set_req;
         /** SET-response: NORMAL dar, BLOCK block_number, LAST_BLOCK dar+block_number, LIST list
-         *  (Data-Access-Result bytes). */
+         *  (Data-Access-Result bytes), LAST_BLOCK_LIST list (Data-Access-Result bytes) +
+         *  block_number. */
         struct {
             uint8_t dar;
             uint32_t block_number;
             struct omp_apdu_list list;
         } set_rsp;
-        /** ACTION-request: NORMAL desc (method) + optional params, NEXT block_number. */
+        /**
+         * ACTION-request: NORMAL desc (method) + optional params, NEXT block_number, LIST list
+         * (Cosem-Method-Descriptor items) + params_list (Data items, method-invocation-parameters;
+         * the codec does not compare the two counts), FIRST_PBLOCK desc + pblock,
+         * LIST_FIRST_PBLOCK list + pblock, PBLOCK pblock. pblock is a DataBlock-SA.
+         */
         struct {
             struct omp_apdu_desc desc;
             bool has_params;
             struct omp_apdu_span params; /**< one Data */
             uint32_t block_number;
+            struct omp_apdu_block pblock;
+            struct omp_apdu_list list;
+            struct omp_apdu_list params_list;
         } action_req;
-        /** ACTION-response normal: result and optional return-parameters. */
+        /**
+         * ACTION-response: NORMAL result + optional return-parameters (Get-Data-Result), PBLOCK
+         * pblock (DataBlock-SA), LIST list (Action-Response-With-Optional-Data items, walk with
+         * omp_apdu_list_next_action), NEXT block_number.
+         */
         struct {
             uint8_t result; /**< enum omp_dlms_action_result */
             bool has_return;
             struct omp_apdu_result ret;
+            struct omp_apdu_block pblock;
+            struct omp_apdu_list list;
+            uint32_t block_number;
         } action_rsp;
         /** EXCEPTION-response. */
         struct {
@@ -501,7 +536,8 @@ struct omp_apdu {
  * @return OMP_OK, OMP_ERR_ARG (NULL), OMP_ERR_TRUNCATED (input ends inside the APDU or a BER length
  *         exceeds its container), OMP_ERR_MALFORMED (grammar: unknown CHOICE, bad Data tag, bad
  *         BER structure, missing mandatory ACSE field, date-time length not 0/12),
- *         OMP_ERR_UNSUPPORTED (ciphered APDUs, unsupported services, non-DLMS OIDs),
+ *         OMP_ERR_UNSUPPORTED (ciphered APDUs, general-block-transfer, a bare
+ *         InitiateRequest/Response, SN services, other unknown first bytes, non-DLMS OIDs),
  *         OMP_ERR_DEPTH (Data nested deeper than OMP_CONFIG_AXDR_DEPTH).
  *         A count larger than the bytes that follow could hold is OMP_ERR_TRUNCATED.
  *         On error @p apdu and the reader are untouched.
@@ -530,6 +566,13 @@ OMP_MUST_CHECK omp_err omp_apdu_list_next_result(struct omp_rd *it, struct omp_a
 OMP_MUST_CHECK omp_err omp_apdu_list_next_data(struct omp_rd *it, struct omp_apdu_span *data);
 /** @brief Next Data-Access-Result of a SET-response list. */
 OMP_MUST_CHECK omp_err omp_apdu_list_next_dar(struct omp_rd *it, uint8_t *dar);
+/** @brief Next Cosem-Method-Descriptor of an ACTION-request list. @p it and @p desc untouched on
+ *  error. @return OK, ARG (NULL), TRUNCATED. */
+OMP_MUST_CHECK omp_err omp_apdu_list_next_method(struct omp_rd *it, struct omp_apdu_desc *desc);
+/** @brief Next Action-Response-With-Optional-Data of an ACTION-response list. @p it and @p r
+ *  untouched on error. @return OK, ARG (NULL), TRUNCATED, MALFORMED (flag not 0/1, bad Data). */
+OMP_MUST_CHECK omp_err omp_apdu_list_next_action(struct omp_rd *it,
+                                                 struct omp_apdu_action_result *r);
 
 /* ---- building list items (for the encoder's list spans) ------------------------------------ */
 
@@ -538,6 +581,55 @@ OMP_MUST_CHECK omp_err omp_apdu_put_desc(struct omp_wr *w, const struct omp_apdu
                                          const struct omp_apdu_access *access);
 /** @brief Write one Get-Data-Result. @return OK, ARG (data not one Data value), NOSPACE. */
 OMP_MUST_CHECK omp_err omp_apdu_put_result(struct omp_wr *w, const struct omp_apdu_result *r);
+/** @brief Write one Cosem-Method-Descriptor (class, instance, method id: 9 bytes).
+ *  @return OK, ARG (NULL), NOSPACE (nothing written). */
+OMP_MUST_CHECK omp_err omp_apdu_put_method(struct omp_wr *w, const struct omp_apdu_desc *desc);
+/** @brief Write one Action-Response-With-Optional-Data.
+ *  @return OK, ARG (NULL, return data not one Data value), NOSPACE (nothing written). */
+OMP_MUST_CHECK omp_err omp_apdu_put_action_result(struct omp_wr *w,
+                                                  const struct omp_apdu_action_result *r);
+
+/* ---- general-block-transfer (Green Book 9.3.x, GBT; tag 0xE0) ------------------------------- */
+
+/*
+ * General-Block-Transfer ::= SEQUENCE { block-control Unsigned8, block-number Unsigned16,
+ * block-number-ack Unsigned16, block-data OCTET STRING }, A-XDR: E0 BC BN(2) BNA(2) len data.
+ * block-control: bit 7 last-block, bit 6 streaming, bits 5..0 window (0..63). The block-data of
+ * the blocks joined in order is the long APDU (decode it with omp_apdu_decode or the cipher codec).
+ */
+#define OMP_APDU_GBT_LAST        0x80u /**< block-control: last-block */
+#define OMP_APDU_GBT_STREAMING   0x40u /**< block-control: streaming */
+#define OMP_APDU_GBT_WINDOW_MASK 0x3Fu /**< block-control: window */
+
+/** One general-block-transfer APDU. */
+struct omp_apdu_gbt {
+    bool last;      /**< block-control bit 7 */
+    bool streaming; /**< block-control bit 6 */
+    uint8_t window; /**< block-control bits 5..0: 0..63 */
+    uint16_t block_number;
+    uint16_t block_number_ack;
+    struct omp_apdu_span data; /**< block-data contents, zero-copy (ptr NULL when len is 0) */
+    bool noncanonical;         /**< set by decode: block-data length not minimal; encode ignores */
+};
+
+/**
+ * @brief Decode one general-block-transfer APDU at the reader's position and consume it. Trailing
+ * bytes stay in the reader. A non-minimal block-data length is accepted and flags noncanonical.
+ * @param[out] g  Filled on success; g->data points into the reader's buffer.
+ * @return OMP_OK, OMP_ERR_ARG (NULL), OMP_ERR_UNEXPECTED (first byte is not 0xE0),
+ *         OMP_ERR_TRUNCATED (input ends inside the APDU), OMP_ERR_MALFORMED (indefinite or
+ *         over-long length form). On error @p g and @p rd are untouched.
+ * @par Context: any; reentrant.
+ */
+OMP_MUST_CHECK omp_err omp_apdu_gbt_decode(struct omp_rd *rd, struct omp_apdu_gbt *g);
+
+/**
+ * @brief Encode @p g (minimal block-data length).
+ * @return OMP_OK, OMP_ERR_ARG (NULL, window above 63, data.ptr NULL with data.len != 0, data.len
+ *         above 2^32 - 1), OMP_ERR_NOSPACE (nothing written, not even the spare room).
+ * @par Context: any; reentrant.
+ */
+OMP_MUST_CHECK omp_err omp_apdu_gbt_encode(const struct omp_apdu_gbt *g, struct omp_wr *w);
 
 /* ---- security suite 0: ciphered APDUs (Green Book 9.2.7, AES-128-GCM through the HAL) ------- */
 
@@ -557,6 +649,8 @@ OMP_MUST_CHECK omp_err omp_apdu_put_result(struct omp_wr *w, const struct omp_ap
 
 /** Tags of ciphered APDUs: general forms carry the system title; glo-/ded- service forms do not. */
 enum omp_apdu_cipher_tag {
+    OMP_APDU_TAG_GLO_INITIATE_REQUEST = 0x21,  /**< [33]: AARQ user-information, ciphered */
+    OMP_APDU_TAG_GLO_INITIATE_RESPONSE = 0x28, /**< [40]: AARE user-information, ciphered */
     OMP_APDU_TAG_GLO_GET_REQUEST = 0xC8,
     OMP_APDU_TAG_GLO_SET_REQUEST = 0xC9,
     OMP_APDU_TAG_GLO_ACTION_REQUEST = 0xCB,
@@ -710,10 +804,12 @@ OMP_MUST_CHECK omp_err omp_apdu_replay_check(struct omp_apdu_replay *r, uint32_t
 /* ------------------------------------------------------------------------------------------ */
 
 /*
- * Thin client-side helpers on top of omp_apdu_encode/decode: building the AARQ, GET-request-normal
- * and -next, range selective access, checking the AARE, reassembling GET-response-with-datablock
- * and iterating the (OBIS, value) pairs of a HAN push body. Every builder writes all of its bytes or
- * none (OMP_ERR_NOSPACE leaves the writer's length unchanged).
+ * Thin client-side helpers on top of omp_apdu_encode/decode: building the AARQ (and the plain
+ * InitiateRequest to seal for a ciphered one), GET-request-normal, -next and -with-list, range and
+ * entry selective access, the HLS pass 3 ACTION and reading the pass 4 answer, checking the AARE,
+ * reassembling GET-response-with-datablock and iterating the (OBIS, value) pairs of a HAN push
+ * body. Every builder writes all of its bytes or none (OMP_ERR_NOSPACE leaves the writer's length
+ * unchanged and the buffer untouched).
  */
 
 /** Authentication of the AARQ built by omp_dlms_client_aarq() (values = enum omp_auth_mechanism). */
@@ -723,28 +819,54 @@ enum omp_dlms_mech {
     OMP_DLMS_MECH_HLS_GMAC = 5, /**< HLS-GMAC: the secret is the client challenge CtoS */
 };
 
-/** Parameters of omp_dlms_client_aarq(). */
+/** Parameters of omp_dlms_client_aarq(). Zero-initialise, then set what is used. */
 struct omp_dlms_aarq_opts {
     enum omp_dlms_mech mechanism;
     const uint8_t *secret; /**< LLS password / HLS-GMAC CtoS (8..64 bytes); NULL for NONE */
     size_t secret_len;     /**< 1..127 bytes for LLS */
-    const uint8_t *system_title; /**< HLS-GMAC: client system title (8 bytes, calling-AP-title);
-                                      must be NULL otherwise */
+    const uint8_t *system_title; /**< client system title (8 bytes, calling-AP-title): required
+                                      for HLS-GMAC and with @c user_info, NULL otherwise */
     uint32_t conformance;  /**< proposed conformance, 24 bits (OMP_CONF_*) */
     uint16_t max_pdu;      /**< client-max-receive-pdu-size */
+    /**
+     * NULL: the user-information is a plain InitiateRequest built from @c conformance and
+     * @c max_pdu. Otherwise these @c user_info_len (>= 1) bytes are put in the user-information
+     * verbatim (OMP_APDU_UINFO_OTHER): an already ciphered InitiateRequest, e.g.
+     * omp_dlms_client_initiate_req() sealed by omp_apdu_cipher_seal() with tag 0x21
+     * (glo-initiateRequest). @c conformance and @c max_pdu are then not used.
+     */
+    const uint8_t *user_info;
+    size_t user_info_len;
 };
 
 /**
- * @brief Build an AARQ: application context LN (NONE, LLS) or LN-with-ciphering (HLS-GMAC, with
- * the calling-AP-title), sender-acse-requirements + mechanism-name + calling-authentication-value
- * when authenticated, and a plain xDLMS InitiateRequest (no dedicated key, response-allowed
- * default, no QoS, DLMS version 6) with @p o's conformance and max PDU.
+ * @brief Build an AARQ: application context LN (NONE, LLS) or LN-with-ciphering (HLS-GMAC, or any
+ * mechanism with @c user_info; with the calling-AP-title), sender-acse-requirements +
+ * mechanism-name + calling-authentication-value when authenticated, and as user-information a
+ * plain xDLMS InitiateRequest (no dedicated key, response-allowed default, no QoS, DLMS version 6)
+ * with @p o's conformance and max PDU, or @p o's opaque @c user_info bytes.
  * @return OMP_OK, OMP_ERR_ARG (NULL, unknown mechanism, secret missing/too long/present for NONE,
- *         system title missing for HLS-GMAC or given otherwise, conformance above 24 bits),
+ *         system title missing for HLS-GMAC or with user_info, or given otherwise, conformance
+ *         above 24 bits, user_info empty or a user_info_len without user_info),
  *         OMP_ERR_NOSPACE (nothing written).
  * @par Context: any; reentrant.
  */
 OMP_MUST_CHECK omp_err omp_dlms_client_aarq(struct omp_wr *w, const struct omp_dlms_aarq_opts *o);
+
+/** Bytes of the InitiateRequest written by omp_dlms_client_initiate_req(). */
+#define OMP_DLMS_INITIATE_REQ_LEN 14u
+
+/**
+ * @brief Write a plain xDLMS InitiateRequest (the APDU only, no ACSE wrapping):
+ * 01 00 00 00 06 5F 1F 04 00 <conformance, 3 bytes> <max PDU, 2 bytes> = tag, no dedicated key,
+ * response-allowed default, no QoS, DLMS version 6. This is the plaintext to seal with
+ * omp_apdu_cipher_seal(tag 0x21) for omp_dlms_aarq_opts::user_info.
+ * @return OMP_OK, OMP_ERR_ARG (NULL, conformance above 24 bits), OMP_ERR_NOSPACE (nothing
+ *         written).
+ * @par Context: any; reentrant.
+ */
+OMP_MUST_CHECK omp_err omp_dlms_client_initiate_req(struct omp_wr *w, uint32_t conformance,
+                                                    uint16_t max_pdu);
 
 /** What the server answered in its AARE (omp_dlms_client_check_aare()). */
 struct omp_dlms_assoc {
@@ -792,6 +914,28 @@ OMP_MUST_CHECK omp_err omp_dlms_client_get(struct omp_wr *w, uint8_t invoke, uin
 OMP_MUST_CHECK omp_err omp_dlms_client_get_next(struct omp_wr *w, uint8_t invoke,
                                                 uint32_t block_number);
 
+/** One attribute of omp_dlms_client_get_list(). */
+struct omp_dlms_attr_ref {
+    uint16_t class_id;
+    struct omp_obis obis;
+    int8_t attr;
+    uint8_t selector;             /**< access-selector, used when access_params is not NULL */
+    const uint8_t *access_params; /**< NULL: no selective access; else exactly one Data value */
+    size_t access_len;
+};
+
+/**
+ * @brief Build a GET-request-with-list of the @p n attributes @p refs (in order; the server answers
+ * with a GET-response-with-list of n Get-Data-Results in the same order).
+ * @param invoke  invoke-id-and-priority byte, written as given.
+ * @param n       1 .. 65535 (the list count is written in minimal A-XDR length form).
+ * @return OMP_OK, OMP_ERR_ARG (NULL, n out of range, access_len without access_params, access
+ *         params not exactly one Data value), OMP_ERR_NOSPACE (nothing written).
+ * @par Context: any; reentrant.
+ */
+OMP_MUST_CHECK omp_err omp_dlms_client_get_list(struct omp_wr *w, uint8_t invoke,
+                                                const struct omp_dlms_attr_ref *refs, size_t n);
+
 /**
  * @brief Write the access-parameters of a profile-generic range-descriptor (access-selector 1)
  * as one Data value: structure { restricting-object structure { long-unsigned 8 (clock),
@@ -805,6 +949,54 @@ OMP_MUST_CHECK omp_err omp_dlms_client_get_next(struct omp_wr *w, uint8_t invoke
 OMP_MUST_CHECK omp_err omp_dlms_client_range(struct omp_wr *w, const struct omp_obis *clock_ln,
                                              const struct omp_axdr_datetime *from,
                                              const struct omp_axdr_datetime *to);
+
+/** Bytes written by omp_dlms_client_entry(). */
+#define OMP_DLMS_ENTRY_PARAMS_LEN 18u
+
+/**
+ * @brief Write the access-parameters of a profile-generic entry-descriptor (access-selector 2,
+ * Blue Book IC 7) as one Data value (OMP_DLMS_ENTRY_PARAMS_LEN bytes): structure {
+ * double-long-unsigned @p from_entry, double-long-unsigned @p to_entry, long-unsigned
+ * @p from_col (from_selected_value), long-unsigned @p to_col (to_selected_value) }. Entries and
+ * columns count from 1; 0 for @p to_entry / @p to_col means "the last one".
+ * @return OMP_OK, OMP_ERR_ARG (NULL, from_entry or from_col 0, a non-zero upper bound below its
+ *         lower bound), OMP_ERR_NOSPACE (nothing written).
+ * @par Context: any; reentrant.
+ */
+OMP_MUST_CHECK omp_err omp_dlms_client_entry(struct omp_wr *w, uint32_t from_entry,
+                                             uint32_t to_entry, uint16_t from_col, uint16_t to_col);
+
+/** Association LN (class 15) method reply_to_HLS_authentication, and its logical name. */
+#define OMP_DLMS_ASSOC_LN_CLASS   15u
+#define OMP_DLMS_HLS_REPLY_METHOD 1
+/** Bytes written by omp_dlms_client_hls_reply(). */
+#define OMP_DLMS_HLS_REPLY_LEN 32u
+
+/**
+ * @brief Build HLS pass 3: ACTION-request-normal of method 1 (reply_to_HLS_authentication) of the
+ * current Association LN object (class 15, OBIS 0.0.40.0.0.255) with parameter octet-string @p f,
+ * the client's f(StoC) from omp_apdu_hls_gmac() (OMP_APDU_HLS_GMAC_LEN bytes).
+ * Bytes: C3 01 @p invoke 000F 0000280000FF 01 01 09 11 <f> (OMP_DLMS_HLS_REPLY_LEN).
+ * @return OMP_OK, OMP_ERR_ARG (NULL), OMP_ERR_NOSPACE (nothing written).
+ * @par Context: any; reentrant.
+ */
+OMP_MUST_CHECK omp_err omp_dlms_client_hls_reply(struct omp_wr *w, uint8_t invoke,
+                                                 const uint8_t f[OMP_APDU_HLS_GMAC_LEN]);
+
+/**
+ * @brief Read HLS pass 4: the server's f(CtoS) from the decoded ACTION-response-normal @p rsp to
+ * omp_dlms_client_hls_reply() (result success, return-parameters data = octet-string). Pass
+ * f_ctos->ptr/len to omp_apdu_hls_gmac_check() with the client's challenge and the server's system
+ * title; its length is checked there.
+ * @param[out] f_ctos  The octet-string contents; points into the bytes @p rsp was decoded from.
+ * @return OMP_OK, OMP_ERR_ARG (NULL), OMP_ERR_UNEXPECTED (not an ACTION-response-normal),
+ *         OMP_ERR_DENIED (action result not success: the server refused our f(StoC)),
+ *         OMP_ERR_PROTOCOL (success without return-parameters, a data-access-result instead of
+ *         data, or data that is not an octet-string). @p f_ctos untouched on error.
+ * @par Context: any; reentrant.
+ */
+OMP_MUST_CHECK omp_err omp_dlms_client_hls_result(const struct omp_apdu *rsp,
+                                                  struct omp_apdu_span *f_ctos);
 
 /**
  * Reassembly of a GET-response-with-datablock into a caller buffer. Initialise with

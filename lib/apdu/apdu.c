@@ -7,6 +7,7 @@
  * is a BER-style length count followed by the items; OCTET STRING is a length + bytes; BOOLEAN is
  * one byte (0x00 FALSE, anything else TRUE).
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "apdu_priv.h"
@@ -172,13 +173,29 @@ static omp_err rd_block(struct omp_rd *r, struct omp_apdu_block *b, bool with_ch
     return b->is_raw ? rd_octets(r, &b->raw, nc) : omp_rd_u8(r, &b->dar);
 }
 
-enum item_kind { ITEM_DESC, ITEM_RESULT, ITEM_DATA, ITEM_DAR };
+/* Action-Response-With-Optional-Data: result, return-parameters Get-Data-Result OPTIONAL. */
+static omp_err rd_action_result(struct omp_rd *r, struct omp_apdu_action_result *ar)
+{
+    omp_err err = omp_rd_u8(r, &ar->result);
+    if (err == OMP_OK) {
+        err = rd_flag(r, &ar->has_return);
+    }
+    if (err == OMP_OK && ar->has_return) {
+        err = rd_result(r, &ar->ret);
+    }
+    return err;
+}
+
+/* List items: descriptor-with-selection, Get-Data-Result, Data, Data-Access-Result,
+ * Cosem-Method-Descriptor, Action-Response-With-Optional-Data. */
+enum item_kind { ITEM_DESC, ITEM_RESULT, ITEM_DATA, ITEM_DAR, ITEM_METHOD, ITEM_ACTION };
 
 static omp_err rd_item(struct omp_rd *r, enum item_kind kind)
 {
     struct omp_apdu_desc d;
     struct omp_apdu_access a;
     struct omp_apdu_result res;
+    struct omp_apdu_action_result ar;
     struct omp_apdu_span s;
     uint8_t dar = 0;
     switch (kind) {
@@ -190,6 +207,10 @@ static omp_err rd_item(struct omp_rd *r, enum item_kind kind)
         return rd_result(r, &res);
     case ITEM_DATA:
         return rd_data(r, &s);
+    case ITEM_METHOD:
+        return rd_desc(r, &d);
+    case ITEM_ACTION:
+        return rd_action_result(r, &ar);
     default:
         return omp_rd_u8(r, &dar);
     }
@@ -276,8 +297,9 @@ static omp_err dec_set_req(struct omp_rd *r, uint8_t choice, struct omp_apdu *a)
         err = rd_list(r, &a->u.set_req.list, ITEM_DESC, &a->noncanonical);
         return (err == OMP_OK) ? rd_list(r, &a->u.set_req.values, ITEM_DATA, &a->noncanonical)
                                : err;
-    case 5: /* with-list-and-first-datablock */
-        return OMP_ERR_UNSUPPORTED;
+    case 5: /* with-list-and-first-datablock: descriptor list, DataBlock-SA */
+        err = rd_list(r, &a->u.set_req.list, ITEM_DESC, &a->noncanonical);
+        return (err == OMP_OK) ? rd_block(r, &a->u.set_req.block, false, &a->noncanonical) : err;
     default:
         return OMP_ERR_MALFORMED;
     }
@@ -294,8 +316,9 @@ static omp_err dec_set_rsp(struct omp_rd *r, uint8_t choice, struct omp_apdu *a)
     case 3:
         err = omp_rd_u8(r, &a->u.set_rsp.dar);
         return (err == OMP_OK) ? omp_rd_u32be(r, &a->u.set_rsp.block_number) : err;
-    case 4: /* last-datablock-with-list */
-        return OMP_ERR_UNSUPPORTED;
+    case 4: /* last-datablock-with-list: SEQUENCE OF Data-Access-Result, block-number */
+        err = rd_list(r, &a->u.set_rsp.list, ITEM_DAR, &a->noncanonical);
+        return (err == OMP_OK) ? omp_rd_u32be(r, &a->u.set_rsp.block_number) : err;
     case 5:
         return rd_list(r, &a->u.set_rsp.list, ITEM_DAR, &a->noncanonical);
     default:
@@ -318,11 +341,21 @@ static omp_err dec_action_req(struct omp_rd *r, uint8_t choice, struct omp_apdu 
         return err;
     case 2:
         return omp_rd_u32be(r, &a->u.action_req.block_number);
-    case 3: /* with-list */
-    case 4: /* with-first-pblock */
-    case 5: /* with-list-and-first-pblock */
+    case 3: /* with-list: method descriptors, then SEQUENCE OF Data (invocation parameters) */
+        err = rd_list(r, &a->u.action_req.list, ITEM_METHOD, &a->noncanonical);
+        return (err == OMP_OK)
+                   ? rd_list(r, &a->u.action_req.params_list, ITEM_DATA, &a->noncanonical)
+                   : err;
+    case 4: /* with-first-pblock: method descriptor, DataBlock-SA */
+        err = rd_desc(r, &a->u.action_req.desc);
+        return (err == OMP_OK) ? rd_block(r, &a->u.action_req.pblock, false, &a->noncanonical)
+                               : err;
+    case 5: /* with-list-and-first-pblock: method descriptors, DataBlock-SA */
+        err = rd_list(r, &a->u.action_req.list, ITEM_METHOD, &a->noncanonical);
+        return (err == OMP_OK) ? rd_block(r, &a->u.action_req.pblock, false, &a->noncanonical)
+                               : err;
     case 6: /* with-pblock */
-        return OMP_ERR_UNSUPPORTED;
+        return rd_block(r, &a->u.action_req.pblock, false, &a->noncanonical);
     default:
         return OMP_ERR_MALFORMED;
     }
@@ -330,20 +363,27 @@ static omp_err dec_action_req(struct omp_rd *r, uint8_t choice, struct omp_apdu 
 
 static omp_err dec_action_rsp(struct omp_rd *r, uint8_t choice, struct omp_apdu *a)
 {
-    if (choice >= 2u && choice <= 4u) { /* with-pblock, with-list, next-pblock */
-        return OMP_ERR_UNSUPPORTED;
+    switch (choice) {
+    case 1: { /* normal: Action-Response-With-Optional-Data */
+        struct omp_apdu_action_result ar;
+        memset(&ar, 0, sizeof ar);
+        omp_err err = rd_action_result(r, &ar);
+        if (err == OMP_OK) {
+            a->u.action_rsp.result = ar.result;
+            a->u.action_rsp.has_return = ar.has_return;
+            a->u.action_rsp.ret = ar.ret;
+        }
+        return err;
     }
-    if (choice != 1u) {
+    case 2: /* with-pblock: DataBlock-SA */
+        return rd_block(r, &a->u.action_rsp.pblock, false, &a->noncanonical);
+    case 3: /* with-list: SEQUENCE OF Action-Response-With-Optional-Data */
+        return rd_list(r, &a->u.action_rsp.list, ITEM_ACTION, &a->noncanonical);
+    case 4: /* next-pblock */
+        return omp_rd_u32be(r, &a->u.action_rsp.block_number);
+    default:
         return OMP_ERR_MALFORMED;
     }
-    omp_err err = omp_rd_u8(r, &a->u.action_rsp.result);
-    if (err == OMP_OK) {
-        err = rd_flag(r, &a->u.action_rsp.has_return);
-    }
-    if (err == OMP_OK && a->u.action_rsp.has_return) {
-        err = rd_result(r, &a->u.action_rsp.ret);
-    }
-    return err;
 }
 
 static omp_err dec_exception(struct omp_rd *r, struct omp_apdu *a)
@@ -453,7 +493,8 @@ omp_err omp_apdu_decode(struct omp_rd *rd, struct omp_apdu *apdu)
             err = dec_action_rsp(&r, choice, &a);
         }
         break;
-    default: /* ciphered APDUs, SN services, event-notification, access, general-block-transfer */
+    default: /* ciphered APDUs, SN services, event-notification, access, general-block-transfer
+              * (omp_apdu_gbt_decode) */
         err = OMP_ERR_UNSUPPORTED;
         break;
     }
@@ -528,6 +569,37 @@ omp_err omp_apdu_list_next_dar(struct omp_rd *it, uint8_t *dar)
     return omp_rd_u8(it, dar);
 }
 
+omp_err omp_apdu_list_next_method(struct omp_rd *it, struct omp_apdu_desc *desc)
+{
+    if (it == NULL || desc == NULL) {
+        return OMP_ERR_ARG;
+    }
+    struct omp_rd r = *it;
+    struct omp_apdu_desc d;
+    omp_err err = rd_desc(&r, &d);
+    if (err == OMP_OK) {
+        *desc = d;
+        *it = r;
+    }
+    return err;
+}
+
+omp_err omp_apdu_list_next_action(struct omp_rd *it, struct omp_apdu_action_result *res)
+{
+    if (it == NULL || res == NULL) {
+        return OMP_ERR_ARG;
+    }
+    struct omp_rd r = *it;
+    struct omp_apdu_action_result x;
+    memset(&x, 0, sizeof x);
+    omp_err err = rd_action_result(&r, &x);
+    if (err == OMP_OK) {
+        *res = x;
+        *it = r;
+    }
+    return err;
+}
+
 /* ---- encoding -------------------------------------------------------------------------------- */
 
 static void put_desc(struct omp_apdu_out *w, const struct omp_apdu_desc *d)
@@ -569,6 +641,14 @@ static omp_err put_result(struct omp_apdu_out *w, const struct omp_apdu_result *
     }
     (void)omp_apdu_o_u8(w, 0u);
     return omp_apdu_o_bytes(w, r->data.ptr, r->data.len);
+}
+
+static omp_err put_action_result(struct omp_apdu_out *w, uint8_t result, bool has_return,
+                                 const struct omp_apdu_result *ret)
+{
+    (void)omp_apdu_o_u8(w, result);
+    omp_err err = omp_apdu_o_u8(w, (uint8_t)(has_return ? 1u : 0u));
+    return has_return ? put_result(w, ret) : err;
 }
 
 static omp_err put_octets(struct omp_apdu_out *w, const struct omp_apdu_span *s)
@@ -661,6 +741,12 @@ static omp_err enc_xdlms(const struct omp_apdu *a, struct omp_apdu_out *w)
             err = put_list(w, &a->u.set_req.values, ITEM_DATA);
         }
         break;
+    case OMP_APDU_SET_REQ_LIST_FIRST_BLOCK:
+        err = put_list(w, &a->u.set_req.list, ITEM_DESC);
+        if (err == OMP_OK) {
+            err = put_block(w, &a->u.set_req.block, false);
+        }
+        break;
     case OMP_APDU_SET_RSP_NORMAL:
         err = omp_apdu_o_u8(w, a->u.set_rsp.dar);
         break;
@@ -674,6 +760,12 @@ static omp_err enc_xdlms(const struct omp_apdu *a, struct omp_apdu_out *w)
     case OMP_APDU_SET_RSP_LIST:
         err = put_list(w, &a->u.set_rsp.list, ITEM_DAR);
         break;
+    case OMP_APDU_SET_RSP_LAST_BLOCK_LIST:
+        err = put_list(w, &a->u.set_rsp.list, ITEM_DAR);
+        if (err == OMP_OK) {
+            err = omp_apdu_o_u32be(w, a->u.set_rsp.block_number);
+        }
+        break;
     case OMP_APDU_ACTION_REQ_NORMAL:
         put_desc(w, &a->u.action_req.desc);
         err = omp_apdu_o_u8(w, (uint8_t)(a->u.action_req.has_params ? 1u : 0u));
@@ -684,12 +776,37 @@ static omp_err enc_xdlms(const struct omp_apdu *a, struct omp_apdu_out *w)
     case OMP_APDU_ACTION_REQ_NEXT:
         err = omp_apdu_o_u32be(w, a->u.action_req.block_number);
         break;
-    case OMP_APDU_ACTION_RSP_NORMAL:
-        (void)omp_apdu_o_u8(w, a->u.action_rsp.result);
-        err = omp_apdu_o_u8(w, (uint8_t)(a->u.action_rsp.has_return ? 1u : 0u));
-        if (err == OMP_OK && a->u.action_rsp.has_return) {
-            err = put_result(w, &a->u.action_rsp.ret);
+    case OMP_APDU_ACTION_REQ_LIST:
+        err = put_list(w, &a->u.action_req.list, ITEM_METHOD);
+        if (err == OMP_OK) {
+            err = put_list(w, &a->u.action_req.params_list, ITEM_DATA);
         }
+        break;
+    case OMP_APDU_ACTION_REQ_FIRST_PBLOCK:
+        put_desc(w, &a->u.action_req.desc);
+        err = put_block(w, &a->u.action_req.pblock, false);
+        break;
+    case OMP_APDU_ACTION_REQ_LIST_FIRST_PBLOCK:
+        err = put_list(w, &a->u.action_req.list, ITEM_METHOD);
+        if (err == OMP_OK) {
+            err = put_block(w, &a->u.action_req.pblock, false);
+        }
+        break;
+    case OMP_APDU_ACTION_REQ_PBLOCK:
+        err = put_block(w, &a->u.action_req.pblock, false);
+        break;
+    case OMP_APDU_ACTION_RSP_NORMAL:
+        err = put_action_result(w, a->u.action_rsp.result, a->u.action_rsp.has_return,
+                                &a->u.action_rsp.ret);
+        break;
+    case OMP_APDU_ACTION_RSP_PBLOCK:
+        err = put_block(w, &a->u.action_rsp.pblock, false);
+        break;
+    case OMP_APDU_ACTION_RSP_LIST:
+        err = put_list(w, &a->u.action_rsp.list, ITEM_ACTION);
+        break;
+    case OMP_APDU_ACTION_RSP_NEXT:
+        err = omp_apdu_o_u32be(w, a->u.action_rsp.block_number);
         break;
     case OMP_APDU_EXCEPTION: {
         const uint8_t se = a->u.exception.service_error;
@@ -823,4 +940,104 @@ omp_err omp_apdu_put_result(struct omp_wr *w, const struct omp_apdu_result *r)
         return OMP_ERR_ARG;
     }
     return omp_apdu_priv_emit(w, emit_result, r);
+}
+
+struct method_arg {
+    const struct omp_apdu_desc *desc;
+};
+
+static omp_err emit_method(const void *arg, struct omp_apdu_out *o)
+{
+    const struct method_arg *m = arg;
+    put_desc(o, m->desc);
+    return omp_apdu_o_status(o);
+}
+
+omp_err omp_apdu_put_method(struct omp_wr *w, const struct omp_apdu_desc *desc)
+{
+    if (w == NULL || desc == NULL) {
+        return OMP_ERR_ARG;
+    }
+    const struct method_arg m = {desc};
+    return omp_apdu_priv_emit(w, emit_method, &m);
+}
+
+static omp_err emit_action_result(const void *arg, struct omp_apdu_out *o)
+{
+    const struct omp_apdu_action_result *r = arg;
+    omp_err err = put_action_result(o, r->result, r->has_return, &r->ret);
+    return (err == OMP_OK) ? omp_apdu_o_status(o) : err;
+}
+
+omp_err omp_apdu_put_action_result(struct omp_wr *w, const struct omp_apdu_action_result *r)
+{
+    if (w == NULL || r == NULL) {
+        return OMP_ERR_ARG;
+    }
+    return omp_apdu_priv_emit(w, emit_action_result, r);
+}
+
+/* ---- general-block-transfer ------------------------------------------------------------------ */
+
+omp_err omp_apdu_gbt_decode(struct omp_rd *rd, struct omp_apdu_gbt *g)
+{
+    if (rd == NULL || g == NULL) {
+        return OMP_ERR_ARG;
+    }
+    struct omp_rd r = *rd;
+    struct omp_apdu_gbt x;
+    memset(&x, 0, sizeof x);
+    uint8_t tag = 0, bc = 0;
+    omp_err err = omp_rd_u8(&r, &tag);
+    if (err == OMP_OK && tag != OMP_APDU_TAG_GENERAL_BLOCK_TRANSFER) {
+        err = OMP_ERR_UNEXPECTED;
+    }
+    if (err == OMP_OK) {
+        err = omp_rd_u8(&r, &bc);
+    }
+    if (err == OMP_OK) {
+        err = omp_rd_u16be(&r, &x.block_number);
+    }
+    if (err == OMP_OK) {
+        err = omp_rd_u16be(&r, &x.block_number_ack);
+    }
+    if (err == OMP_OK) {
+        err = rd_octets(&r, &x.data, &x.noncanonical);
+    }
+    if (err != OMP_OK) {
+        return err;
+    }
+    x.last = (bc & OMP_APDU_GBT_LAST) != 0u;
+    x.streaming = (bc & OMP_APDU_GBT_STREAMING) != 0u;
+    x.window = (uint8_t)(bc & OMP_APDU_GBT_WINDOW_MASK);
+    *g = x;
+    *rd = r;
+    return OMP_OK;
+}
+
+static omp_err emit_gbt(const void *arg, struct omp_apdu_out *o)
+{
+    const struct omp_apdu_gbt *g = arg;
+    const uint8_t bc = (uint8_t)((g->last ? OMP_APDU_GBT_LAST : 0u) |
+                                 (g->streaming ? OMP_APDU_GBT_STREAMING : 0u) | g->window);
+    (void)omp_apdu_o_u8(o, OMP_APDU_TAG_GENERAL_BLOCK_TRANSFER);
+    (void)omp_apdu_o_u8(o, bc);
+    (void)omp_apdu_o_u16be(o, g->block_number);
+    (void)omp_apdu_o_u16be(o, g->block_number_ack);
+    omp_err err = put_octets(o, &g->data);
+    return (err == OMP_OK) ? omp_apdu_o_status(o) : err;
+}
+
+omp_err omp_apdu_gbt_encode(const struct omp_apdu_gbt *g, struct omp_wr *w)
+{
+    if (g == NULL || w == NULL || g->window > OMP_APDU_GBT_WINDOW_MASK ||
+        (g->data.ptr == NULL && g->data.len != 0u)) {
+        return OMP_ERR_ARG;
+    }
+#if SIZE_MAX > 0xFFFFFFFFu
+    if (g->data.len > 0xFFFFFFFFu) { /* A-XDR lengths have at most 4 bytes */
+        return OMP_ERR_ARG;
+    }
+#endif
+    return omp_apdu_priv_emit(w, emit_gbt, g);
 }

@@ -31,6 +31,8 @@
 static bool is_cipher_tag(uint8_t tag)
 {
     switch (tag) {
+    case OMP_APDU_TAG_GLO_INITIATE_REQUEST:
+    case OMP_APDU_TAG_GLO_INITIATE_RESPONSE:
     case OMP_APDU_TAG_GLO_GET_REQUEST:
     case OMP_APDU_TAG_GLO_SET_REQUEST:
     case OMP_APDU_TAG_GLO_ACTION_REQUEST:

@@ -1,10 +1,12 @@
 /*
- * Client helpers (module apdu): AARQ/GET builders, AARE check, GET block reassembly and the HAN
- * push (OBIS, value) iterator. Everything goes through omp_apdu_encode/decode and the axdr
- * module; see docs/dlms-apdu.md "Client helpers".
+ * Client helpers (module apdu): AARQ/GET/ACTION builders, access parameters, AARE and HLS pass 4
+ * checks, GET block reassembly and the HAN push (OBIS, value) iterator. Everything goes through
+ * omp_apdu_encode/decode, the module's two-pass emitter and the axdr module; see
+ * docs/dlms-apdu.md "Client helpers".
  */
 #include <string.h>
 
+#include "apdu_priv.h"
 #include "omnipower/apdu.h"
 #include "omnipower/axdr.h"
 #include "omnipower/core.h"
@@ -17,27 +19,34 @@
 #define DLMS_VERSION 6u
 #define CLOCK_CLASS_ID 8u
 #define CLOCK_TIME_ATTR 2
+#define GET_LIST_MAX 65535u /* items of omp_dlms_client_get_list() */
+/* Current association's logical name (Blue Book IC 15, Association LN: 0.0.40.0.0.255). */
+static const uint8_t k_assoc_ln[6] = {0, 0, 40, 0, 0, 255};
 
 /* ---- AARQ -------------------------------------------------------------------------------- */
 
 static omp_err check_aarq_opts(const struct omp_dlms_aarq_opts *o)
 {
-    if (o->conformance > 0xFFFFFFu) {
+    const bool ciphered_ui = (o->user_info != NULL);
+    if (o->conformance > 0xFFFFFFu || (ciphered_ui && o->user_info_len == 0u) ||
+        (!ciphered_ui && o->user_info_len != 0u)) {
+        return OMP_ERR_ARG;
+    }
+    /* a system title goes with a ciphered context: HLS-GMAC, or a ciphered InitiateRequest */
+    const bool need_title = (o->mechanism == OMP_DLMS_MECH_HLS_GMAC) || ciphered_ui;
+    if ((o->system_title != NULL) != need_title) {
         return OMP_ERR_ARG;
     }
     switch (o->mechanism) {
     case OMP_DLMS_MECH_NONE:
-        return (o->secret == NULL && o->secret_len == 0u && o->system_title == NULL)
-                   ? OMP_OK
-                   : OMP_ERR_ARG;
+        return (o->secret == NULL && o->secret_len == 0u) ? OMP_OK : OMP_ERR_ARG;
     case OMP_DLMS_MECH_LLS:
-        return (o->secret != NULL && o->secret_len >= 1u && o->secret_len <= CLIENT_SECRET_MAX &&
-                o->system_title == NULL)
+        return (o->secret != NULL && o->secret_len >= 1u && o->secret_len <= CLIENT_SECRET_MAX)
                    ? OMP_OK
                    : OMP_ERR_ARG;
     case OMP_DLMS_MECH_HLS_GMAC:
         return (o->secret != NULL && o->secret_len >= HLS_CHALLENGE_MIN &&
-                o->secret_len <= HLS_CHALLENGE_MAX && o->system_title != NULL)
+                o->secret_len <= HLS_CHALLENGE_MAX)
                    ? OMP_OK
                    : OMP_ERR_ARG;
     default:
@@ -67,11 +76,17 @@ omp_err omp_dlms_client_aarq(struct omp_wr *w, const struct omp_dlms_aarq_opts *
         q->auth_value.ptr = o->secret;
         q->auth_value.len = o->secret_len;
     }
-    if (o->mechanism == OMP_DLMS_MECH_HLS_GMAC) {
+    if (o->system_title != NULL) { /* HLS-GMAC or ciphered user-information (checked above) */
         q->app_context = OMP_APP_CONTEXT_LN_CIPHER;
         q->has_calling_ap_title = true;
         q->calling_ap_title.ptr = o->system_title;
         q->calling_ap_title.len = SYSTEM_TITLE_LEN;
+    }
+    if (o->user_info != NULL) {
+        q->user_info.kind = OMP_APDU_UINFO_OTHER; /* written verbatim */
+        q->user_info.raw.ptr = o->user_info;
+        q->user_info.raw.len = o->user_info_len;
+        return omp_apdu_encode(&a, w);
     }
     q->user_info.kind = OMP_APDU_UINFO_INITIATE_REQ;
     struct omp_apdu_initiate_req *ir = &q->user_info.u.init_req;
@@ -80,6 +95,25 @@ omp_err omp_dlms_client_aarq(struct omp_wr *w, const struct omp_dlms_aarq_opts *
     ir->conformance = o->conformance;
     ir->max_pdu = o->max_pdu;
     return omp_apdu_encode(&a, w);
+}
+
+omp_err omp_dlms_client_initiate_req(struct omp_wr *w, uint32_t conformance, uint16_t max_pdu)
+{
+    if (w == NULL || conformance > 0xFFFFFFu) {
+        return OMP_ERR_ARG;
+    }
+    /* InitiateRequest (Green Book xDLMS ASN.1, A-XDR): tag 01, dedicated-key absent 00,
+     * response-allowed DEFAULT TRUE 00, proposed-quality-of-service absent 00, version 06,
+     * conformance [APPLICATION 31] BIT STRING 5F 1F 04 00 + 3 bytes, client-max-receive-pdu-size.
+     */
+    static const uint8_t k_head[9] = {0x01u, 0x00u, 0x00u, 0x00u, 0x06u,
+                                      0x5Fu, 0x1Fu, 0x04u, 0x00u};
+    if (omp_wr_status(w) != OMP_OK || omp_wr_room(w) < OMP_DLMS_INITIATE_REQ_LEN) {
+        return OMP_ERR_NOSPACE; /* nothing written */
+    }
+    (void)omp_wr_bytes(w, k_head, sizeof k_head); /* room checked: these cannot fail */
+    (void)omp_wr_u24be(w, conformance);
+    return omp_wr_u16be(w, max_pdu);
 }
 
 /* ---- AARE -------------------------------------------------------------------------------- */
@@ -167,6 +201,52 @@ omp_err omp_dlms_client_get_next(struct omp_wr *w, uint8_t invoke, uint32_t bloc
     return omp_apdu_encode(&a, w);
 }
 
+/* GET-request-with-list: C0 03 invoke, count, count x cosem-attribute-descriptor-with-selection */
+struct get_list_arg {
+    uint8_t invoke;
+    const struct omp_dlms_attr_ref *refs;
+    size_t n;
+};
+
+static omp_err emit_get_list(const void *arg, struct omp_apdu_out *o)
+{
+    const struct get_list_arg *g = arg;
+    (void)omp_apdu_o_u8(o, OMP_APDU_TAG_GET_REQUEST);
+    (void)omp_apdu_o_u8(o, (uint8_t)(OMP_APDU_GET_REQ_LIST & 0xFF));
+    (void)omp_apdu_o_u8(o, g->invoke);
+    (void)omp_apdu_o_berlen(o, g->n);
+    for (size_t i = 0; i < g->n; i++) {
+        const struct omp_dlms_attr_ref *r = &g->refs[i];
+        (void)omp_apdu_o_u16be(o, r->class_id);
+        (void)omp_apdu_o_bytes(o, r->obis.v, sizeof r->obis.v);
+        (void)omp_apdu_o_u8(o, (uint8_t)r->attr);
+        if (r->access_params == NULL) {
+            (void)omp_apdu_o_u8(o, 0u); /* no selective access */
+            continue;
+        }
+        (void)omp_apdu_o_u8(o, 1u);
+        (void)omp_apdu_o_u8(o, r->selector);
+        (void)omp_apdu_o_bytes(o, r->access_params, r->access_len);
+    }
+    return omp_apdu_o_status(o);
+}
+
+omp_err omp_dlms_client_get_list(struct omp_wr *w, uint8_t invoke,
+                                 const struct omp_dlms_attr_ref *refs, size_t n)
+{
+    if (w == NULL || refs == NULL || n == 0u || n > GET_LIST_MAX) {
+        return OMP_ERR_ARG;
+    }
+    for (size_t i = 0; i < n; i++) { /* validate everything before measuring */
+        const struct omp_apdu_span p = {refs[i].access_params, refs[i].access_len};
+        if (p.ptr == NULL ? p.len != 0u : !omp_apdu_priv_is_data(&p)) {
+            return OMP_ERR_ARG;
+        }
+    }
+    const struct get_list_arg g = {invoke, refs, n};
+    return omp_apdu_priv_emit(w, emit_get_list, &g);
+}
+
 omp_err omp_dlms_client_range(struct omp_wr *w, const struct omp_obis *clock_ln,
                               const struct omp_axdr_datetime *from,
                               const struct omp_axdr_datetime *to)
@@ -221,6 +301,82 @@ omp_err omp_dlms_client_range(struct omp_wr *w, const struct omp_obis *clock_ln,
         omp_wr_truncate(w, mark);
     }
     return err;
+}
+
+omp_err omp_dlms_client_entry(struct omp_wr *w, uint32_t from_entry, uint32_t to_entry,
+                              uint16_t from_col, uint16_t to_col)
+{
+    if (w == NULL || from_entry == 0u || from_col == 0u ||
+        (to_entry != 0u && to_entry < from_entry) || (to_col != 0u && to_col < from_col)) {
+        return OMP_ERR_ARG;
+    }
+    if (omp_wr_status(w) != OMP_OK || omp_wr_room(w) < OMP_DLMS_ENTRY_PARAMS_LEN) {
+        return OMP_ERR_NOSPACE; /* nothing written */
+    }
+    /* structure(4) { double-long-unsigned, double-long-unsigned, long-unsigned, long-unsigned };
+     * the room is checked, so none of these fails */
+    omp_err err = omp_axdr_put_structure(w, 4u);
+    if (err == OMP_OK) {
+        err = omp_axdr_put_u32(w, from_entry);
+    }
+    if (err == OMP_OK) {
+        err = omp_axdr_put_u32(w, to_entry);
+    }
+    if (err == OMP_OK) {
+        err = omp_axdr_put_u16(w, from_col);
+    }
+    return (err == OMP_OK) ? omp_axdr_put_u16(w, to_col) : err;
+}
+
+/* ---- HLS pass 3 / pass 4 -------------------------------------------------------------------- */
+
+omp_err omp_dlms_client_hls_reply(struct omp_wr *w, uint8_t invoke,
+                                  const uint8_t f[OMP_APDU_HLS_GMAC_LEN])
+{
+    if (w == NULL || f == NULL) {
+        return OMP_ERR_ARG;
+    }
+    uint8_t param[2u + OMP_APDU_HLS_GMAC_LEN]; /* octet-string 09 11 <f> */
+    param[0] = OMP_AXDR_TAG_OCTET_STRING;
+    param[1] = (uint8_t)OMP_APDU_HLS_GMAC_LEN;
+    memcpy(param + 2, f, OMP_APDU_HLS_GMAC_LEN);
+    struct omp_apdu a;
+    memset(&a, 0, sizeof a);
+    a.kind = OMP_APDU_ACTION_REQ_NORMAL;
+    a.invoke = invoke;
+    a.u.action_req.desc.class_id = OMP_DLMS_ASSOC_LN_CLASS;
+    memcpy(a.u.action_req.desc.obis, k_assoc_ln, sizeof k_assoc_ln);
+    a.u.action_req.desc.id = OMP_DLMS_HLS_REPLY_METHOD;
+    a.u.action_req.has_params = true;
+    a.u.action_req.params.ptr = param;
+    a.u.action_req.params.len = sizeof param;
+    return omp_apdu_encode(&a, w);
+}
+
+omp_err omp_dlms_client_hls_result(const struct omp_apdu *rsp, struct omp_apdu_span *f_ctos)
+{
+    if (rsp == NULL || f_ctos == NULL) {
+        return OMP_ERR_ARG;
+    }
+    if (rsp->kind != OMP_APDU_ACTION_RSP_NORMAL) {
+        return OMP_ERR_UNEXPECTED;
+    }
+    if (rsp->u.action_rsp.result != OMP_ACTION_SUCCESS) {
+        return OMP_ERR_DENIED;
+    }
+    const struct omp_apdu_result *ret = &rsp->u.action_rsp.ret;
+    if (!rsp->u.action_rsp.has_return || !ret->is_data || ret->data.ptr == NULL) {
+        return OMP_ERR_PROTOCOL;
+    }
+    struct omp_rd rd = omp_rd_init(ret->data.ptr, ret->data.len);
+    struct omp_axdr_elem e;
+    if (omp_axdr_next(&rd, &e) != OMP_OK || e.tag != OMP_AXDR_TAG_OCTET_STRING ||
+        omp_rd_remaining(&rd) != 0u) {
+        return OMP_ERR_PROTOCOL;
+    }
+    f_ctos->ptr = e.data;
+    f_ctos->len = e.len;
+    return OMP_OK;
 }
 
 /* ---- GET-response-with-datablock reassembly ----------------------------------------------- */
