@@ -106,6 +106,18 @@
 #define OMP_CONFIG_WRAPPER_MAX 2048
 #endif
 
+/** Largest IEC 62056-21 message the optical-port server receives and the client sends (a W5 of a
+ * 40-object User Data 2 list fits in 512), in bytes; the server keeps two buffers of this size. */
+#ifndef OMP_CONFIG_IEC21_RX_MAX
+#define OMP_CONFIG_IEC21_RX_MAX 512
+#endif
+
+/** Transmit buffer of the IEC 62056-21 server: one readout line or one reply block (a 6-record
+ * load-profile partial block with its header fits in 512), in bytes. */
+#ifndef OMP_CONFIG_IEC21_TX_MAX
+#define OMP_CONFIG_IEC21_TX_MAX 512
+#endif
+
 #include "omnipower/config_check.h"
 
 #endif /* OMNIPOWER_CONFIG_H */

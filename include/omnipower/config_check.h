@@ -69,4 +69,12 @@
 #error "OMP_CONFIG_WRAPPER_MAX must be 1..65535 (the wrapper length field is 16 bits)"
 #endif
 
+#if (OMP_CONFIG_IEC21_RX_MAX < 64) || (OMP_CONFIG_IEC21_RX_MAX > 65535)
+#error "OMP_CONFIG_IEC21_RX_MAX must be 64..65535"
+#endif
+
+#if (OMP_CONFIG_IEC21_TX_MAX < 64) || (OMP_CONFIG_IEC21_TX_MAX > 65535)
+#error "OMP_CONFIG_IEC21_TX_MAX must be 64..65535"
+#endif
+
 #endif /* OMNIPOWER_CONFIG_CHECK_H */

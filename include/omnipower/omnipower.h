@@ -15,6 +15,7 @@
 #include "omnipower/apdu.h"
 #include "omnipower/hdlc.h"
 #include "omnipower/wrapper.h"
+#include "omnipower/iec62056_21.h"
 #include "omnipower/storage.h"
 #include "omnipower/registers.h"
 #include "omnipower/version.h"
