@@ -1309,7 +1309,7 @@ static void test_on_rx_unsupported(void **state)
     (void)state;
     struct fx *f = fx_new();
     const uint8_t b[3] = { '/', '?', '!' };
-    assert_int_equal(omp_meter_on_rx(&f->m, OMP_PORT_OPTICAL, b, sizeof b), OMP_ERR_UNSUPPORTED);
+    assert_int_equal(omp_meter_on_rx(&f->m, OMP_PORT_MODULE, b, sizeof b), OMP_ERR_UNSUPPORTED);
     assert_int_equal(omp_meter_on_rx(NULL, OMP_PORT_OPTICAL, b, sizeof b), OMP_ERR_ARG);
     assert_int_equal(omp_meter_on_rx(&f->m, OMP_PORT_COUNT, b, sizeof b), OMP_ERR_ARG);
     assert_int_equal(omp_meter_poll(NULL), OMP_ERR_ARG);

@@ -20,12 +20,20 @@
  * Measurement is the metrology engine's (metrology.h): omp_meter_on_samples() runs its per-sample
  * chain and starts the pulses it requests; tick and poll consume its cycle records (instantaneous
  * values, display symbols) and copy its energy registers, which the meter keeps in NVM.
+ *
+ * The optical port (OMP_PORT_OPTICAL) runs an IEC 62056-21 server (iec62056_21.h) behaving as an
+ * OMNIPOWER: sign-on `/KAM5` + optical_ident, mode A/C readout of User Data 1 or 2, programming
+ * mode (R1, R5, R6 98.1.0, W1 settings, W5 clock) and mode D0. Bytes go in with omp_meter_on_rx();
+ * answers, baud-rate changes and mode D0 readouts go out from omp_meter_poll() through the HAL's
+ * port_set_baud (7E1) and port_write. Legal data is never written through it. See
+ * docs/iec62056-21.md "Meter side (omp_meter)".
  */
 #ifndef OMNIPOWER_METER_H
 #define OMNIPOWER_METER_H
 
 #include "omnipower/core.h"
 #include "omnipower/hal.h"
+#include "omnipower/iec62056_21.h"
 #include "omnipower/metrology.h"
 #include "omnipower/registers.h"
 #include "omnipower/storage.h"
@@ -34,6 +42,84 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/** Most objects in the optical port's User Data 2 list (Kamstrup: 40). */
+#define OMP_METER_UD2_MAX 40u
+
+/**
+ * @brief Objects the optical port can read out (IEC 62056-21 reduced ids C.D.E). The codes are
+ * stable (append-only): they are what omp_meter_cfg.optical_ud2 stores. Objects the registers do
+ * not keep in this release (A- and R- per tariff, P- and Q- maxima and their accumulated values,
+ * tariffs above OMP_CONFIG_TARIFFS) read out with an empty value, e.g. `2.8.1()`.
+ */
+enum omp_meter_obj {
+    OMP_OBJ_NONE = 0,
+    OMP_OBJ_METER_NUMBER = 1, /**< 0.0.1 meter number `(xxxxxxxx)` */
+    OMP_OBJ_STATUS = 2,       /**< 97.97.0 meter status (bits of 1.1.97.97.0.255) */
+    OMP_OBJ_A_PLUS = 3,       /**< 1.8.0 A+ kWh; 1.8.1..1.8.4 follow */
+    OMP_OBJ_A_PLUS_T1 = 4,
+    OMP_OBJ_A_PLUS_T2 = 5,
+    OMP_OBJ_A_PLUS_T3 = 6,
+    OMP_OBJ_A_PLUS_T4 = 7,
+    OMP_OBJ_A_MINUS = 8,      /**< 2.8.0 A- kWh; 2.8.1, 2.8.2 follow */
+    OMP_OBJ_A_MINUS_T1 = 9,
+    OMP_OBJ_A_MINUS_T2 = 10,
+    OMP_OBJ_R_PLUS = 11,      /**< 3.8.0 R+ kvarh; 3.8.1..3.8.4 follow */
+    OMP_OBJ_R_PLUS_T1 = 12,
+    OMP_OBJ_R_PLUS_T2 = 13,
+    OMP_OBJ_R_PLUS_T3 = 14,
+    OMP_OBJ_R_PLUS_T4 = 15,
+    OMP_OBJ_R_MINUS = 16,     /**< 4.8.0 R- kvarh; 4.8.1, 4.8.2 follow */
+    OMP_OBJ_R_MINUS_T1 = 17,
+    OMP_OBJ_R_MINUS_T2 = 18,
+    OMP_OBJ_E_PLUS = 19,      /**< 9.8.0 E+ kVAh */
+    OMP_OBJ_E_MINUS = 20,     /**< 10.8.0 E- kVAh */
+    OMP_OBJ_P_PLUS_MAX = 21,  /**< 1.6.0 P+max kW with its time; 1.6.1, 1.6.2 follow */
+    OMP_OBJ_P_PLUS_MAX_T1 = 22,
+    OMP_OBJ_P_PLUS_MAX_T2 = 23,
+    OMP_OBJ_P_MINUS_MAX = 24, /**< 2.6.0 */
+    OMP_OBJ_Q_PLUS_MAX = 25,  /**< 3.6.0 kvar */
+    OMP_OBJ_Q_MINUS_MAX = 26, /**< 4.6.0 */
+    OMP_OBJ_S_PLUS_MAX = 27,  /**< 9.6.0 kVA */
+    OMP_OBJ_S_MINUS_MAX = 28, /**< 10.6.0 */
+    OMP_OBJ_P_PLUS_ACC = 29,  /**< 1.2.0 accumulated P+max kW; 1.2.1, 1.2.2 follow */
+    OMP_OBJ_P_PLUS_ACC_T1 = 30,
+    OMP_OBJ_P_PLUS_ACC_T2 = 31,
+    OMP_OBJ_P_MINUS_ACC = 32, /**< 2.2.0 */
+    OMP_OBJ_Q_PLUS_ACC = 33,  /**< 3.2.0 kvar */
+    OMP_OBJ_Q_MINUS_ACC = 34, /**< 4.2.0 */
+    OMP_OBJ_BILLING_COUNT = 35, /**< 0.1.0 debiting periods */
+    OMP_OBJ_HOURS = 36,       /**< 96.8.0 hour counter */
+    OMP_OBJ_CLOCK = 37,       /**< 1.0.0 clock `NVYYMMDDhhmmss` */
+    OMP_OBJ_PULSE = 38,       /**< 0.128.1 pulse input register */
+    OMP_OBJ_TARIFF = 39,      /**< 129.0.0 tariff in force */
+    OMP_OBJ_U = 40,           /**< 32.7.0 voltage V */
+    OMP_OBJ_I = 41,           /**< 31.7.0 current A */
+    OMP_OBJ_P_PLUS = 42,      /**< 1.7.0 P+ kW */
+    OMP_OBJ_P_MINUS = 43,     /**< 2.7.0 P- kW */
+    OMP_OBJ_Q_PLUS = 44,      /**< 3.7.0 Q+ kvar */
+    OMP_OBJ_Q_MINUS = 45,     /**< 4.7.0 Q- kvar */
+    OMP_OBJ_FREQ = 46,        /**< 14.7.0 frequency Hz */
+    OMP_OBJ_PF = 47,          /**< 13.7.0 power factor */
+    OMP_OBJ_COUNT
+};
+
+/**
+ * @brief The optical port's settings, Kamstrup objects 131.0.x of the IR port (technical facts
+ * 10.2). The configuration holds the factory values; programming mode (W1) changes the copy the
+ * meter runs with, in RAM (a restart brings back the configuration's values).
+ */
+struct omp_meter_optical {
+    uint8_t user_data;      /**< 131.0.3: 0 User Data 1, 1 User Data 2 (factory) */
+    uint16_t d0_interval;   /**< 131.0.6: 0 mode D0 off (factory), n: every n x 5 s (1..17280) */
+    uint8_t d0_baud;        /**< 131.0.9: 0 300, 1 600, 2 1200, 3 2400 (factory), 4 4800, 5 9600 */
+    uint8_t comm_mode;      /**< 131.0.12: 0 no IEC 62056-21, 1 A+C (factory), 2 A+C+D0 */
+    uint16_t ta_ms;         /**< 131.0.13: inter-character timeout, 1000..65000, 1500 */
+    uint16_t tr_ms;         /**< 131.0.14: reply time P0 -> P1, 1000..65000, 1500 (kept, see
+                                 docs: the server's ti bounds that wait) */
+    uint16_t tt_ms;         /**< 131.0.15: ident not acknowledged -> readout, 1000..65000, 1700 */
+    uint8_t ti_s;           /**< 131.0.16: programming-mode inactivity, 5..240 s, 90 */
+};
 
 /** @brief Meter configuration (type number and Z-codes subset known to this release). */
 struct omp_meter_cfg {
@@ -67,6 +153,20 @@ struct omp_meter_cfg {
     bool count_flagged_periods;  /**< demand periods cut short still update the maxima */
     enum omp_tariff_source tariff_source; /**< where the active tariff comes from */
     uint8_t default_tariff;      /**< 1..OMP_CONFIG_TARIFFS */
+    /* optical port (IEC 62056-21); the request address is meter_number in decimal */
+    char optical_ident[OMP_IEC21_IDENT_MAX + 1]; /**< identification after `/KAM5`: 1..16
+                                      printable characters without '/' and '!', NUL-terminated;
+                                      Kamstrup sends a space and 15 characters of the type number,
+                                      default " 6841138BN143002" (the IEC 1107 doc's example) */
+    char optical_password[OMP_IEC21_PASSWORD_MAX + 1]; /**< P1 password, 0..16 printable
+                                      characters without space ( ) * / !, NUL-terminated;
+                                      default "12345" (the IEC doc names none; DLMS LLS default) */
+    bool optical_programming;    /**< programming mode (option Y = 1) allowed; default true */
+    struct omp_meter_optical optical; /**< 131.0.x factory values */
+    uint8_t optical_ud2_len;     /**< objects in optical_ud2: 0..OMP_METER_UD2_MAX */
+    uint8_t optical_ud2[OMP_METER_UD2_MAX]; /**< User Data 2 list, enum omp_meter_obj codes in
+                                      order; default: Kamstrup's 27 objects (0.0.1, 97.97.0,
+                                      1.8.0 .. 1.0.0) */
 };
 
 /** @brief Readable state of a meter: registers and the last mains cycle's measurements. */
@@ -191,6 +291,17 @@ struct omp_meter {
     char disp_unit[OMP_DISPLAY_UNIT_LEN];
     uint32_t disp_symbols;
     uint8_t io[OMP_METER_IO_LEN];         /**< record buffer of init, poll and the readers */
+    /* optical port */
+    struct omp_iec21_server iec21;        /**< IEC 62056-21 server on OMP_PORT_OPTICAL */
+    struct omp_meter_optical optical;     /**< 131.0.x settings in force (RAM) */
+    bool iec21_on;                        /**< the server runs (port ops present, comm mode) */
+    bool iec21_restart;                   /**< settings changed: restart the server when idle */
+    uint32_t iec21_baud;                  /**< rate the optical port was last set to */
+    /* R6 98.1.0 being answered in blocks */
+    omp_time_s r6_from_utc, r6_to_utc;    /**< records whose stop time is in [from, to] */
+    uint32_t r6_age;                      /**< age of the next record to look at */
+    uint64_t r6_snapshots;                /**< m->snapshots when r6_age was taken */
+    uint8_t r6_block;                     /**< records per block */
 };
 
 /**
@@ -198,7 +309,10 @@ struct omp_meter {
  * Z2 LED off at no load, Z8 30 ms, Z11 +1 h, Z15 EU DST), OMP_CONFIG_SAMPLE_RATE_HZ and
  * OMP_CONFIG_MAINS_HZ, the nominal calibration of the default front end (24-bit codes for +-600 V
  * and +-120 A full scale: omp_metro_cal_nominal(&cal, 600, 120), i.e. v_gain = 600 / 2^23 V and
- * i_gain = 120 / 2^23 A per code, no phase, no offset), and the whole NVM of the port.
+ * i_gain = 120 / 2^23 A per code, no phase, no offset), and the whole NVM of the port. Optical
+ * port: ident " 6841138BN143002", password "12345", programming on, the 131.0.x factory values
+ * (User Data 2, D0 off at 2400 Bd, mode A+C, Ta 1500 ms, Tr 1500 ms, Tt 1700 ms, Ti 90 s) and
+ * Kamstrup's 27-object User Data 2 list.
  */
 void omp_meter_cfg_default(struct omp_meter_cfg *cfg);
 
@@ -229,8 +343,14 @@ OMP_MUST_CHECK omp_err omp_meter_init(struct omp_meter *m, const struct omp_hal 
 void omp_meter_on_samples(struct omp_meter *m, const int32_t *vi, size_t n_pairs);
 
 /**
- * @brief Bytes received on @p port.
- * @return OMP_ERR_UNSUPPORTED until a protocol is bound to the port (protocol issues), OMP_ERR_ARG.
+ * @brief Bytes received on @p port. OMP_PORT_OPTICAL: 7-bit IEC 62056-21 characters for the
+ * optical port's server, time-stamped with the monotonic time of the last omp_meter_tick(); the
+ * answers go out from omp_meter_poll().
+ * @return OMP_OK (optical port), OMP_ERR_UNSUPPORTED (no protocol bound to the port: the module
+ *         and HAN ports in this release; the optical port when the HAL has no port_write or
+ *         port_set_baud or its comm mode 131.0.12 is 0), OMP_ERR_ARG.
+ * @par Context: main loop (not an ISR: the server runs here); bytes from a UART ISR are queued by
+ *      the port and handed over from the main loop.
  */
 omp_err omp_meter_on_rx(struct omp_meter *m, enum omp_port port, const uint8_t *data, size_t len);
 
@@ -248,7 +368,10 @@ void omp_meter_tick(struct omp_meter *m, const struct omp_now *now);
 /**
  * @brief Background work: write the state record when due (an energy register changed its
  * displayed resolution, the power-fail warning came, or the hour counter moved), refresh the
- * display. @return OMP_OK or the HAL/NVM error of a failed save (retried on the next poll).
+ * display, run the optical port's server (baud-rate changes with port_set_baud 7E1, then
+ * port_write of what it has to send, as much as the port takes).
+ * @return OMP_OK or the HAL/NVM error of a failed save (retried on the next poll). Optical port
+ *         errors are not reported here: the bytes the port did not take are offered again.
  */
 omp_err omp_meter_poll(struct omp_meter *m);
 

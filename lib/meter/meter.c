@@ -27,10 +27,16 @@
  * Display symbols (from the newest cycle record): SUPPLY above 160 V; LOAD when |P| > 2.3 W, with
  * IMPORT (P > 0) or EXPORT (P < 0); Q_INDUCTIVE (Q > 0) or Q_CAPACITIVE (Q < 0) when |Q| > 2.3 var
  * (thresholds from the engine's cfg: supply_min_v, load_min_w).
+ *
+ * Optical port: meter_iec21.c runs the IEC 62056-21 server; on_rx feeds it, poll sends what it
+ * answers. Value formatting (energies, powers, digits) is here, shared by the display and the
+ * optical port's readout (meter_priv.h).
  */
 #include <string.h>
 
 #include "omnipower/meter.h"
+
+#include "meter_priv.h"
 
 /* Keys of the register journal. */
 #define KEY_REGS_COLD 1u
@@ -64,8 +70,7 @@ static uint64_t pow10_u64(unsigned n)
     return v;
 }
 
-/* Write @p v as exactly @p width decimal digits (leading zeros, higher digits dropped). */
-static char *put_digits(char *out, uint64_t v, unsigned width)
+char *omp_meter_priv_put_digits(char *out, uint64_t v, unsigned width)
 {
     for (unsigned k = width; k > 0u; k--) {
         out[k - 1u] = (char)('0' + (int)(v % 10u));
@@ -74,17 +79,16 @@ static char *put_digits(char *out, uint64_t v, unsigned width)
     return out + width;
 }
 
-/* Write @p v in decimal without padding. */
-static char *put_uint(char *out, uint64_t v)
+char *omp_meter_priv_put_uint(char *out, uint64_t v, unsigned min_width)
 {
     unsigned width = 1;
     for (uint64_t t = v; t >= 10u; t /= 10u) {
         width++;
     }
-    return put_digits(out, v, width);
+    return omp_meter_priv_put_digits(out, v, width > min_width ? width : min_width);
 }
 
-static void copy_str(char *dst, size_t cap, const char *src)
+void omp_meter_priv_copy_str(char *dst, size_t cap, const char *src)
 {
     size_t k = 0;
     for (; k + 1u < cap && src[k] != '\0'; k++) {
@@ -128,6 +132,7 @@ void omp_meter_cfg_default(struct omp_meter_cfg *cfg)
     c.count_flagged_periods = false;
     c.tariff_source = OMP_TARIFF_SRC_DEFAULT;
     c.default_tariff = 1u;
+    omp_meter_priv_iec21_cfg_default(&c); /* optical port: Kamstrup factory values */
     *cfg = c;
 }
 
@@ -148,7 +153,8 @@ static bool cfg_valid(const struct omp_meter_cfg *c)
            (c->tariff_source == OMP_TARIFF_SRC_DEFAULT || c->tariff_source == OMP_TARIFF_SRC_INPUTS ||
             c->tariff_source == OMP_TARIFF_SRC_REGISTER ||
             c->tariff_source == OMP_TARIFF_SRC_CALENDAR) &&
-           c->default_tariff >= 1u && c->default_tariff <= OMP_CONFIG_TARIFFS;
+           c->default_tariff >= 1u && c->default_tariff <= OMP_CONFIG_TARIFFS &&
+           omp_meter_priv_iec21_cfg_valid(c);
     /* sample rate, mains and calibration: omp_metro_init decides (see metro_setup) */
 }
 
@@ -185,40 +191,49 @@ static uint64_t resolution_mwh(const struct omp_meter *m)
     return 1000000u / pow10_u64(m->cfg.energy_decimals); /* 1 kWh = 1e6 mWh */
 }
 
-/* kWh with the Z1 digits and decimals, truncated like a register display: "0000012.34". */
-static void format_energy(const struct omp_meter *m, uint64_t mwh, char *out)
+/* kWh with the Z1 digits and decimals, truncated like a register display: "0000012.34" (also
+ * kvarh, kVAh from milli-units; the optical port's readout uses it too). */
+void omp_meter_priv_format_energy(const struct omp_meter *m, uint64_t mwh, char *out)
 {
     unsigned dec = m->cfg.energy_decimals;
     uint64_t q = mwh / resolution_mwh(m);
     uint64_t scale = pow10_u64(dec);
-    char *p = put_digits(out, q / scale, m->cfg.energy_digits);
+    char *p = omp_meter_priv_put_digits(out, q / scale, m->cfg.energy_digits);
     if (dec != 0u) {
         *p++ = '.';
-        p = put_digits(p, q % scale, dec);
+        p = omp_meter_priv_put_digits(p, q % scale, dec);
     }
     *p = '\0';
 }
 
-/* |P| in kW with 3 decimals, unpadded: "2.300" (direction is shown by IMPORT/EXPORT). */
-static void format_power(float p_w, char *out)
+/* |scaled| rounded half up with @p decimals decimals, unpadded: (2300.4f, 3) -> "2.300". The
+ * display's power (W as kW: direction is shown by IMPORT/EXPORT) and the optical port's
+ * instantaneous values. */
+void omp_meter_priv_format_scaled(float scaled, unsigned decimals, char *out)
 {
-    float a = p_w < 0.0f ? -p_w : p_w;
+    float a = scaled < 0.0f ? -scaled : scaled;
     if (!(a < 1e9f)) {
         a = 0.0f;
     }
     uint64_t w = (uint64_t)(a + 0.5f);
-    char *p = put_uint(out, w / 1000u);
-    *p++ = '.';
-    p = put_digits(p, w % 1000u, 3u);
+    uint64_t scale = pow10_u64(decimals);
+    char *p = omp_meter_priv_put_uint(out, w / scale, 1u);
+    if (decimals != 0u) {
+        *p++ = '.';
+        p = omp_meter_priv_put_digits(p, w % scale, decimals);
+    }
     *p = '\0';
+}
+
+bool omp_meter_priv_local(const struct omp_meter *m, omp_time_s utc, struct omp_datetime *dt,
+                          bool *dst)
+{
+    return omp_local_time(utc, m->cfg.utc_offset_min, m->cfg.dst_rule, dt, dst) == OMP_OK;
 }
 
 static bool local_now(const struct omp_meter *m, struct omp_datetime *dt, bool *dst)
 {
-    if (!m->now.rtc_valid) {
-        return false;
-    }
-    return omp_local_time(m->now.utc_s, m->cfg.utc_offset_min, m->cfg.dst_rule, dt, dst) == OMP_OK;
+    return m->now.rtc_valid && omp_meter_priv_local(m, m->now.utc_s, dt, dst);
 }
 
 static bool supply_present(const struct omp_meter *m)
@@ -256,46 +271,46 @@ static bool compose_screen(struct omp_meter *m)
     bool dst = false;
     switch ((enum screen)m->scroll_index) {
     case SCR_A_PLUS:
-        copy_str(id, sizeof id, "1.8.0");
-        format_energy(m, m->regs.e.total.a_plus_uwh / 1000u, value);
+        omp_meter_priv_copy_str(id, sizeof id, "1.8.0");
+        omp_meter_priv_format_energy(m, m->regs.e.total.a_plus_uwh / 1000u, value);
         unit = "kWh";
         break;
     case SCR_A_MINUS:
-        copy_str(id, sizeof id, "2.8.0");
-        format_energy(m, m->regs.e.total.a_minus_uwh / 1000u, value);
+        omp_meter_priv_copy_str(id, sizeof id, "2.8.0");
+        omp_meter_priv_format_energy(m, m->regs.e.total.a_minus_uwh / 1000u, value);
         unit = "kWh";
         break;
     case SCR_TIME:
-        copy_str(id, sizeof id, "0.9.1");
+        omp_meter_priv_copy_str(id, sizeof id, "0.9.1");
         if (local_now(m, &dt, &dst)) {
-            char *p = put_digits(value, dt.hour, 2u);
+            char *p = omp_meter_priv_put_digits(value, dt.hour, 2u);
             *p++ = ':';
-            p = put_digits(p, dt.minute, 2u);
+            p = omp_meter_priv_put_digits(p, dt.minute, 2u);
             *p++ = ':';
-            p = put_digits(p, dt.second, 2u);
+            p = omp_meter_priv_put_digits(p, dt.second, 2u);
             *p = '\0';
         } else {
-            copy_str(value, sizeof value, "--:--:--");
+            omp_meter_priv_copy_str(value, sizeof value, "--:--:--");
         }
         break;
     case SCR_DATE:
-        copy_str(id, sizeof id, "0.9.2");
+        omp_meter_priv_copy_str(id, sizeof id, "0.9.2");
         if (local_now(m, &dt, &dst)) {
-            char *p = put_digits(value, dt.year % 100u, 2u);
+            char *p = omp_meter_priv_put_digits(value, dt.year % 100u, 2u);
             *p++ = '.';
-            p = put_digits(p, dt.month, 2u);
+            p = omp_meter_priv_put_digits(p, dt.month, 2u);
             *p++ = '.';
-            p = put_digits(p, dt.day, 2u);
+            p = omp_meter_priv_put_digits(p, dt.day, 2u);
             *p = '\0';
         } else {
-            copy_str(value, sizeof value, "--.--.--");
+            omp_meter_priv_copy_str(value, sizeof value, "--.--.--");
         }
         break;
     case SCR_POWER:
     case SCR_COUNT:
     default:
-        copy_str(id, sizeof id, "1.7.0");
-        format_power(m->last.p_w, value);
+        omp_meter_priv_copy_str(id, sizeof id, "1.7.0");
+        omp_meter_priv_format_scaled(m->last.p_w, 3u, value);
         unit = "kW";
         break;
     }
@@ -303,9 +318,9 @@ static bool compose_screen(struct omp_meter *m)
     bool changed = strcmp(id, m->disp_id) != 0 || strcmp(value, m->disp_value) != 0 ||
                    strcmp(unit, m->disp_unit) != 0 || sym != m->disp_symbols;
     if (changed) {
-        copy_str(m->disp_id, sizeof m->disp_id, id);
-        copy_str(m->disp_value, sizeof m->disp_value, value);
-        copy_str(m->disp_unit, sizeof m->disp_unit, unit);
+        omp_meter_priv_copy_str(m->disp_id, sizeof m->disp_id, id);
+        omp_meter_priv_copy_str(m->disp_value, sizeof m->disp_value, value);
+        omp_meter_priv_copy_str(m->disp_unit, sizeof m->disp_unit, unit);
         m->disp_symbols = sym;
     }
     return changed;
@@ -756,7 +771,7 @@ omp_err omp_meter_init(struct omp_meter *m, const struct omp_hal *hal,
     tariff_update(m, m->sec_utc);
     (void)compose_screen(m);
     m->display_due = true;
-    return OMP_OK;
+    return omp_meter_priv_iec21_start(m);
 }
 
 /* ---- inward calls ------------------------------------------------------------------------------ */
@@ -786,7 +801,10 @@ omp_err omp_meter_on_rx(struct omp_meter *m, enum omp_port port, const uint8_t *
     if (m == NULL || (unsigned)port >= (unsigned)OMP_PORT_COUNT || (data == NULL && len != 0u)) {
         return OMP_ERR_ARG;
     }
-    return OMP_ERR_UNSUPPORTED; /* no protocol bound to any port yet */
+    if (port == OMP_PORT_OPTICAL) {
+        return omp_meter_priv_iec21_rx(m, data, len);
+    }
+    return OMP_ERR_UNSUPPORTED; /* no protocol bound to the module and HAN ports yet */
 }
 
 void omp_meter_on_input(struct omp_meter *m, enum omp_input input, bool level)
@@ -946,6 +964,7 @@ omp_err omp_meter_poll(struct omp_meter *m)
             m->hal.ops->display_show(m->hal.user, &f);
         }
     }
+    omp_meter_priv_iec21_poll(m);
     return err;
 }
 
@@ -1026,6 +1045,25 @@ omp_err omp_meter_set_calendar(struct omp_meter *m, const struct omp_tou_calenda
     }
     if (err != OMP_OK) {
         m->tariff = keep; /* not stored: not taken */
+        return err;
+    }
+    m->tariff_dirty = true;
+    return OMP_OK;
+}
+
+omp_err omp_meter_priv_force_tariff(struct omp_meter *m, uint8_t tariff)
+{
+    if (m->tariff.source != OMP_TARIFF_SRC_REGISTER) {
+        return OMP_ERR_UNSUPPORTED;
+    }
+    if (tariff < 1u || tariff > OMP_CONFIG_TARIFFS) {
+        return OMP_ERR_RANGE;
+    }
+    uint8_t keep = m->tariff.register_tariff;
+    m->tariff.register_tariff = tariff;
+    omp_err err = save_state(m); /* the state record keeps ActualTariff across restarts */
+    if (err != OMP_OK) {
+        m->tariff.register_tariff = keep; /* not stored: not taken */
         return err;
     }
     m->tariff_dirty = true;
