@@ -1,8 +1,10 @@
 /* omnipower: host tool. `omnipower decode` finds HDLC frames, TCP-wrapper PDUs and bare DLMS
  * APDUs in hex text or binary input and prints each as one JSON object per line.
- * See docs/tool-decode.md (and --help) for the command line and the JSON. */
+ * See docs/tool-decode.md (and --help) for the command line and the JSON.
+ * `omnipower read` (read.c, docs/tool-read.md) reads a meter over IEC 62056-21. */
 #include "decode.h"
 #include "json.h"
+#include "read.h"
 
 #include "omnipower/apdu.h"
 #include "omnipower/core.h"
@@ -28,6 +30,7 @@ static void usage(FILE *f)
     (void)fprintf(
         f,
         "Usage: " PROG " decode [OPTION]... [FILE|-]\n"
+        "       " PROG " read [OPTION]...   (IEC 62056-21 reader: '" PROG " read --help')\n"
         "       " PROG " --help | --version\n"
         "\n"
         "Decode DLMS/COSEM traffic of a Kamstrup OMNIPOWER meter: HDLC frames (7E ... 7E), TCP\n"
@@ -742,7 +745,7 @@ static int cmd_decode(int argc, char **argv)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        return usage_error("missing command (decode)");
+        return usage_error("missing command (decode or read)");
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         usage(stdout);
@@ -755,5 +758,8 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "decode") == 0) {
         return cmd_decode(argc - 1, argv + 1);
     }
-    return usage_error("unknown command '%s' (decode)", argv[1]);
+    if (strcmp(argv[1], "read") == 0) {
+        return cmd_read(argc - 1, argv + 1);
+    }
+    return usage_error("unknown command '%s' (decode or read)", argv[1]);
 }

@@ -281,13 +281,16 @@ omp_err omp_posix_port_set_baud_op(void *user, enum omp_port port, uint32_t baud
     if (bp->kind == OMP_POSIX_PORT_PTY) {
         /* a pty has no line: the speed only tells the peer what a real port would use, and
          * Linux forces CS8 without parity on ptys (7E1 is emulated: received bytes are masked
-         * to 7 bits). TCSANOW: a pty "sends" instantly, there is nothing queued to wait for. */
+         * to 7 bits). So ask for CS8 in both framings: asking for CS7|PARENB, which the pty
+         * ignores, makes tcsetattr fail with EINVAL (glibc: none of the requested changes was
+         * made) whenever the speed is already the one asked for, e.g. after the peer set it on
+         * the shared termios. TCSANOW: a pty "sends" instantly, there is nothing queued. */
         struct termios t;
         if (tcgetattr(bp->hold_fd, &t) != 0) {
             return OMP_ERR_HAL_IO;
         }
         t.c_cflag &= (tcflag_t) ~(CSIZE | PARENB | PARODD);
-        t.c_cflag |= framing == OMP_FRAMING_7E1 ? (tcflag_t)(CS7 | PARENB) : (tcflag_t)CS8;
+        t.c_cflag |= (tcflag_t)CS8;
         if (cfsetspeed(&t, sp) != 0 || tcsetattr(bp->hold_fd, TCSANOW, &t) != 0) {
             return OMP_ERR_HAL_IO;
         }
@@ -311,16 +314,19 @@ omp_err omp_posix_port_pump(struct omp_posix_port *p, int timeout_ms, omp_posix_
     nfds_t n = 0;
     for (size_t i = 0; i < OMP_PORT_COUNT; i++) {
         struct omp_posix_byteport *bp = &p->ports[i];
-        if (bp->listen_fd >= 0) {
-            pfd[n] = (struct pollfd){ .fd = bp->listen_fd, .events = POLLIN };
-            what[n].port = (enum omp_port)i;
-            what[n].listener = true;
-            n++;
-        }
+        /* the client before the listener: when a client leaves and the next one connects at
+         * once, the old one's end of stream is read (and its fd closed) before the new one is
+         * accepted, instead of the new one being turned away as a second client */
         if (bp->fd >= 0) {
             pfd[n] = (struct pollfd){ .fd = bp->fd, .events = POLLIN };
             what[n].port = (enum omp_port)i;
             what[n].listener = false;
+            n++;
+        }
+        if (bp->listen_fd >= 0) {
+            pfd[n] = (struct pollfd){ .fd = bp->listen_fd, .events = POLLIN };
+            what[n].port = (enum omp_port)i;
+            what[n].listener = true;
             n++;
         }
     }

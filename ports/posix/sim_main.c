@@ -1,6 +1,7 @@
 /* omnipower-sim: one meter with the factory default configuration on a synthetic household load,
- * or on recorded samples (--samples). See docs/simulator.md (and --help) for the command line and
- * the JSON it prints. */
+ * or on recorded samples (--samples), optionally with its optical port (IEC 62056-21) on a
+ * pseudo-terminal or a TCP socket (--optical). See docs/simulator.md (and --help) for the command
+ * line and the JSON it prints. */
 #include "omnipower/meter.h"
 #include "omnipower/port_posix.h"
 #include "omnipower/posix_sim.h"
@@ -19,6 +20,9 @@
 #define PROG "omnipower-sim"
 #define EXIT_USAGE 2
 #define TICK_MS 100u /* one block of samples, one omp_meter_tick, one omp_meter_poll */
+#define DRAIN_POLLS 256u /* polls in a row while the meter keeps sending on a byte port */
+
+enum sim_optical { SIM_OPTICAL_NONE = 0, SIM_OPTICAL_PTY, SIM_OPTICAL_TCP };
 
 /* The only mutable global: set by the SIGINT/SIGTERM handler, read by the main loop. */
 static volatile sig_atomic_t g_stop_signal = 0;
@@ -44,6 +48,10 @@ struct sim_opts {
     bool json;
     bool quiet;
     bool stats;
+    enum sim_optical optical;
+    uint16_t optical_tcp_port; /* 0: ephemeral */
+    bool has_meter_number;
+    uint32_t meter_number;
 };
 
 static void usage(FILE *f)
@@ -58,7 +66,9 @@ static void usage(FILE *f)
         "                  with the same FILE continues where the first stopped: registers,\n"
         "                  counters and the simulated clock. Default: RAM, lost at exit.\n"
         "  --speed X       simulated time runs X times real time (X > 0, e.g. 1, 60, 0.5);\n"
-        "                  'max': as fast as possible. Default: 1 (with --samples: max).\n"
+        "                  'max': as fast as possible. Default: 1 (with --samples and no\n"
+        "                  --optical: max). The meter's protocol timeouts run on simulated\n"
+        "                  time: a reader on --optical keeps up only at --speed 1 or less.\n"
         "  --duration S    stop after S simulated seconds (S >= 0, fractions allowed).\n"
         "                  Default: run until SIGINT/SIGTERM.\n"
         "  --start UTC     start the simulated clock at UTC, ISO 8601, e.g. 2026-01-01T00:00:00Z\n"
@@ -71,6 +81,12 @@ static void usage(FILE *f)
         "  --volts-per-code X  voltage gain of the calibration, V per code (X > 0).\n"
         "                  Default: 600/2^23 (24-bit codes, +-600 V full scale).\n"
         "  --amps-per-code X   current gain, A per code (X > 0). Default: 120/2^23.\n"
+        "  --optical pty   open the optical port (IEC 62056-21) on a pseudo-terminal; prints\n"
+        "                  'optical: /dev/pts/N' on stderr: the device a reader opens.\n"
+        "  --optical tcp:PORT  the optical port as a TCP server on 127.0.0.1:PORT (0: any free\n"
+        "                  port); prints 'optical: tcp 127.0.0.1:PORT' on stderr. One client\n"
+        "                  at a time; baud rate changes are acknowledged and ignored.\n"
+        "  --meter-number N  the meter number (0.0.1 in a readout), 1..99999999. Default: 1.\n"
         "  --json          at exit print the meter's state as one JSON object (last stdout line).\n"
         "  --quiet         do not print the display (one line per screen change).\n"
         "  --stats         at exit print simulated and wall time on stderr.\n"
@@ -112,12 +128,32 @@ static bool parse_double(const char *s, double *out)
     return true;
 }
 
+/* A whole number 0..@p max written with digits only. */
+static bool parse_uint(const char *s, uint32_t max, uint32_t *out)
+{
+    if (s == NULL || *s == '\0' || strlen(s) > 10u) {
+        return false;
+    }
+    uint64_t v = 0;
+    for (const char *p = s; *p != '\0'; p++) {
+        if (*p < '0' || *p > '9') {
+            return false;
+        }
+        v = v * 10u + (uint64_t)(*p - '0');
+    }
+    if (v > max) {
+        return false;
+    }
+    *out = (uint32_t)v;
+    return true;
+}
+
 /* Returns -1 to go on, else the exit status (0 after --help/--version). */
 static int parse_args(int argc, char **argv, struct sim_opts *o)
 {
     enum {
         OPT_NVM = 256, OPT_SPEED, OPT_DURATION, OPT_START, OPT_JSON, OPT_QUIET, OPT_STATS,
-        OPT_SAMPLES, OPT_FS, OPT_VPC, OPT_APC
+        OPT_SAMPLES, OPT_FS, OPT_VPC, OPT_APC, OPT_OPTICAL, OPT_METER_NUMBER
     };
     static const struct option k_long[] = {
         { "nvm", required_argument, NULL, OPT_NVM },
@@ -131,6 +167,8 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
         { "fs", required_argument, NULL, OPT_FS },
         { "volts-per-code", required_argument, NULL, OPT_VPC },
         { "amps-per-code", required_argument, NULL, OPT_APC },
+        { "optical", required_argument, NULL, OPT_OPTICAL },
+        { "meter-number", required_argument, NULL, OPT_METER_NUMBER },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -202,6 +240,26 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
             o->start = t;
             break;
         }
+        case OPT_OPTICAL: {
+            uint32_t tcp_port = 0;
+            if (strcmp(optarg, "pty") == 0) {
+                o->optical = SIM_OPTICAL_PTY;
+            } else if (strncmp(optarg, "tcp:", 4u) == 0 &&
+                       parse_uint(optarg + 4, 65535u, &tcp_port)) {
+                o->optical = SIM_OPTICAL_TCP;
+                o->optical_tcp_port = (uint16_t)tcp_port;
+            } else {
+                return usage_error("invalid --optical '%s' (pty, or tcp:PORT with PORT 0..65535)",
+                                   optarg);
+            }
+            break;
+        }
+        case OPT_METER_NUMBER:
+            if (!parse_uint(optarg, 99999999u, &o->meter_number) || o->meter_number == 0u) {
+                return usage_error("invalid --meter-number '%s' (1..99999999)", optarg);
+            }
+            o->has_meter_number = true;
+            break;
         case OPT_JSON:
             o->json = true;
             break;
@@ -225,8 +283,8 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
     if (optind < argc) {
         return usage_error("unexpected argument '%s'", argv[optind]);
     }
-    if (o->samples_path != NULL && !o->has_speed) {
-        o->speed = 0.0; /* replay: as fast as possible unless asked otherwise */
+    if (o->samples_path != NULL && !o->has_speed && o->optical == SIM_OPTICAL_NONE) {
+        o->speed = 0.0; /* replay: as fast as possible unless asked otherwise or read by a peer */
     }
     return -1;
 }
@@ -284,6 +342,8 @@ struct sim_report {
     uint64_t samples;         /* sample pairs fed */
     uint32_t fs_hz;
     uint64_t clipped;         /* replayed codes clipped to 24 bits */
+    uint32_t meter_number;
+    const struct omp_posix_byteport *optical; /* NULL: not opened */
 };
 
 static void json_time(FILE *f, omp_time_s t)
@@ -397,7 +457,8 @@ static void print_json(FILE *f, const struct sim_report *r)
     json_number(f, (double)r->snap.irms_a, 3);
     (void)fputs(",\"p_w\":", f);
     json_number(f, (double)r->snap.p_w, 1);
-    (void)fprintf(f, ",\"nvm_saves\":%llu", (unsigned long long)r->snap.nvm_saves);
+    (void)fprintf(f, ",\"nvm_saves\":%llu,\"meter_number\":%lu",
+                  (unsigned long long)r->snap.nvm_saves, (unsigned long)r->meter_number);
 
     const struct omp_metro_energy *e = &r->snap.energy;
     static const char *const k_quadrant_names[4] = { "r1_varh", "r2_varh", "r3_varh", "r4_varh" };
@@ -452,9 +513,23 @@ static void print_json(FILE *f, const struct sim_report *r)
     json_number(f, r->load_w, 1);
     (void)fprintf(f, ",\"led_active_pulses\":%llu,\"source\":", (unsigned long long)r->led_pulses);
     json_string(f, r->source);
-    (void)fprintf(f, ",\"samples\":%llu,\"fs_hz\":%lu,\"clipped_codes\":%llu}}\n",
+    (void)fprintf(f, ",\"samples\":%llu,\"fs_hz\":%lu,\"clipped_codes\":%llu",
                   (unsigned long long)r->samples, (unsigned long)r->fs_hz,
                   (unsigned long long)r->clipped);
+    if (r->optical != NULL) {
+        const struct omp_posix_byteport *bp = r->optical;
+        if (bp->kind == OMP_POSIX_PORT_TCP) {
+            (void)fprintf(f, ",\"optical\":{\"kind\":\"tcp\",\"tcp_port\":%u",
+                          (unsigned)bp->tcp_port);
+        } else {
+            (void)fputs(",\"optical\":{\"kind\":\"pty\",\"path\":", f);
+            json_string(f, bp->pty_path);
+        }
+        (void)fprintf(f, ",\"baud\":%lu,\"rx_bytes\":%llu,\"tx_bytes\":%llu,\"tx_dropped\":%llu}",
+                      (unsigned long)bp->baud, (unsigned long long)bp->rx_bytes,
+                      (unsigned long long)bp->tx_bytes, (unsigned long long)bp->tx_dropped);
+    }
+    (void)fputs("}}\n", f);
 }
 
 /* ---- the run -------------------------------------------------------------------------------- */
@@ -503,6 +578,8 @@ struct sim {
     size_t vi_pairs;
     omp_err last_poll_err;
     uint64_t poll_errors;
+    bool optical_open;
+    omp_err last_rx_err;
 };
 
 static void poll_meter(struct sim *s)
@@ -516,6 +593,112 @@ static void poll_meter(struct sim *s)
         }
     }
     s->last_poll_err = err;
+}
+
+/* Bytes from a byte port into the meter. */
+static void sim_rx(void *user, enum omp_port port, const uint8_t *data, size_t len)
+{
+    struct sim *s = user;
+    omp_err err = omp_meter_on_rx(s->meter, port, data, len);
+    if (err != OMP_OK && err != s->last_rx_err) {
+        (void)fprintf(stderr, PROG ": warning: the meter did not take %zu received bytes: %s (%s)\n",
+                      len, omp_strerror(err), omp_err_name(err));
+    }
+    s->last_rx_err = err;
+}
+
+/* Poll the meter again while it keeps handing bytes to the optical port, so a reply (a readout
+ * line after line) goes out at once rather than one piece per 100 ms step. */
+static void poll_and_drain(struct sim *s)
+{
+    const struct omp_posix_byteport *bp = &s->port.ports[OMP_PORT_OPTICAL];
+    for (unsigned i = 0; i < DRAIN_POLLS; i++) {
+        uint64_t before = bp->tx_bytes + bp->tx_dropped;
+        poll_meter(s);
+        if (!s->optical_open || bp->tx_bytes + bp->tx_dropped == before) {
+            break;
+        }
+    }
+}
+
+/* Serve the byte ports until CLOCK_MONOTONIC reaches @p target_ns (@p wait false: just look once),
+ * or a signal arrives: the port's poll(2) is the pacing sleep, received bytes go to the meter at
+ * once and its replies out. */
+static void serve_ports(struct sim *s, uint64_t target_ns, bool wait)
+{
+    for (;;) {
+        int timeout_ms = 0;
+        if (wait) {
+            uint64_t now = omp_posix_mono_ns();
+            if (now < target_ns) {
+                uint64_t d = (target_ns - now + 999999u) / 1000000u;
+                timeout_ms = d < 1000u ? (int)d : 1000;
+            }
+        }
+        size_t got = 0;
+        omp_err err = omp_posix_port_pump(&s->port, timeout_ms, sim_rx, s, &got);
+        if (err != OMP_OK && err != s->last_rx_err) {
+            (void)fprintf(stderr, PROG ": warning: optical port: %s (%s)\n", strerror(errno),
+                          omp_err_name(err));
+            s->last_rx_err = err;
+        }
+        if (got > 0u) {
+            poll_and_drain(s);
+        }
+        if (!wait || g_stop_signal != 0 || omp_posix_mono_ns() >= target_ns) {
+            return;
+        }
+    }
+}
+
+/* Open the optical port as --optical says. @return 0, or 1 after a message. */
+static int open_optical(struct sim *s)
+{
+    const struct sim_opts *o = &s->opt;
+    if (o->optical == SIM_OPTICAL_PTY) {
+        char path[64] = "";
+        omp_err err = omp_posix_port_open_pty(&s->port, OMP_PORT_OPTICAL, path, sizeof path);
+        if (err != OMP_OK) {
+            (void)fprintf(stderr, PROG ": --optical pty: cannot open a pseudo-terminal: %s\n",
+                          err == OMP_ERR_HAL_IO ? strerror(errno) : omp_strerror(err));
+            return 1;
+        }
+    } else if (o->optical == SIM_OPTICAL_TCP) {
+        uint16_t bound = 0;
+        omp_err err = omp_posix_port_listen_tcp(&s->port, OMP_PORT_OPTICAL, o->optical_tcp_port,
+                                                &bound);
+        if (err != OMP_OK) {
+            (void)fprintf(stderr, PROG ": --optical tcp:%u: cannot listen on 127.0.0.1: %s\n",
+                          (unsigned)o->optical_tcp_port,
+                          err == OMP_ERR_HAL_IO ? strerror(errno) : omp_strerror(err));
+            return 1;
+        }
+    }
+    s->optical_open = o->optical != SIM_OPTICAL_NONE;
+    if (s->optical_open) {
+        /* IEC 62056-21: the port idles at 300 Bd 7E1, so a peer's parity bits are dropped from
+         * the first request on (the meter sets the rate again when its server asks) */
+        omp_err err = s->hal.ops->port_set_baud(s->hal.user, OMP_PORT_OPTICAL, 300u,
+                                                OMP_FRAMING_7E1);
+        if (err != OMP_OK) {
+            (void)fprintf(stderr, PROG ": --optical: cannot set 300 Bd 7E1: %s\n",
+                          err == OMP_ERR_HAL_IO ? strerror(errno) : omp_strerror(err));
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The line a reader waits for: where to find the optical port. */
+static void announce_optical(const struct sim *s)
+{
+    const struct omp_posix_byteport *bp = &s->port.ports[OMP_PORT_OPTICAL];
+    if (bp->kind == OMP_POSIX_PORT_PTY) {
+        (void)fprintf(stderr, "optical: %s\n", bp->pty_path);
+    } else if (bp->kind == OMP_POSIX_PORT_TCP) {
+        (void)fprintf(stderr, "optical: tcp 127.0.0.1:%u\n", (unsigned)bp->tcp_port);
+    }
+    (void)fflush(stderr);
 }
 
 #define CODE_MAX 8388607 /* codes must fit 24 bits signed (omp_metro_on_samples) */
@@ -574,6 +757,9 @@ static int run(struct sim *s)
     if (o->has_apc) {
         s->cfg.cal.i_gain = (float)o->amps_per_code;
     }
+    if (o->has_meter_number) {
+        s->cfg.meter_number = o->meter_number;
+    }
     if (o->samples_path != NULL) { /* recorded codes: gains as given, no offset, no phase */
         s->cfg.cal.v_offset = 0;
         s->cfg.cal.i_offset = 0;
@@ -608,6 +794,10 @@ static int run(struct sim *s)
         start_known = false;
     } else if (omp_posix_wall_utc(&start, NULL) != OMP_OK) {
         (void)fprintf(stderr, PROG ": cannot read the wall clock\n");
+        return 1;
+    }
+    /* the port first, so the meter's first port_set_baud reaches the device */
+    if (open_optical(s) != 0) {
         return 1;
     }
     struct omp_now now = { .mono_ms = 0, .utc_s = start, .utc_ms = 0, .rtc_valid = start_known };
@@ -646,6 +836,7 @@ static int run(struct sim *s)
     bool samples_end = false;
     int status = 0;
     poll_meter(s); /* first screen */
+    announce_optical(s);
 
     while (g_stop_signal == 0 && !samples_end && !(o->has_duration && run_ms >= o->duration_ms)) {
         uint64_t step_ms = TICK_MS;
@@ -682,9 +873,15 @@ static int run(struct sim *s)
             return 1;
         }
         omp_meter_tick(s->meter, &now);
-        poll_meter(s);
-        if (o->speed > 0.0) {
-            sleep_until(wall0 + (uint64_t)((double)run_ms * 1e6 / o->speed));
+        if (s->optical_open) {
+            poll_and_drain(s);
+            serve_ports(s, o->speed > 0.0 ? wall0 + (uint64_t)((double)run_ms * 1e6 / o->speed) : 0u,
+                        o->speed > 0.0);
+        } else {
+            poll_meter(s);
+            if (o->speed > 0.0) {
+                sleep_until(wall0 + (uint64_t)((double)run_ms * 1e6 / o->speed));
+            }
         }
     }
     const uint64_t wall_ns = omp_posix_mono_ns() - wall0;
@@ -732,6 +929,8 @@ static int run(struct sim *s)
         r.samples = samples;
         r.fs_hz = s->cfg.sample_rate_hz;
         r.clipped = s->clipped;
+        r.meter_number = s->cfg.meter_number;
+        r.optical = s->optical_open ? &port->ports[OMP_PORT_OPTICAL] : NULL;
         print_json(stdout, &r);
     }
     if (o->stats) {

@@ -1,0 +1,321 @@
+#!/bin/sh
+# `omnipower read` against `omnipower-sim --optical` end to end (IEC 62056-21 modes A and C).
+#
+# Usage: tool_read.sh PATH/TO/omnipower PATH/TO/omnipower-sim CASE    (needs python3 or $PYTHON3)
+#   CASE tcp     the simulator's optical port on TCP: mode C (JSON, CSV, raw, with the right
+#                address), mode A, programming mode (R1, R5, a wrong password), a wrong address
+#   CASE pty     the same readouts through a pseudo-terminal (7E1, baud switch to 9600)
+#   CASE errors  connection refused, usage errors, devices that are not terminals
+#
+# How the expected values are known: a first run of the simulator (no port, --speed max) meters
+# two hours of the synthetic household's evening load into an NVM file and prints every register
+# as JSON. The second run continues from that NVM with recorded samples that are all zero
+# (--samples /dev/zero: no voltage, no current), so no register can move while the reader reads;
+# its JSON at exit must equal the first run's registers, and the readout must show exactly those
+# registers in the formats of the Kamstrup IEC 1107 description (55121458, section 7.4: energies
+# 7.2 digits in kWh/kvarh truncated, P+max xxxxx.xxx kW and the period's end as NVYYMMDDhhmmss
+# local time, debiting periods (xx), the clock 1.0.0 NVYYMMDDhhmmss; technical facts 10.4). The expected strings are made
+# below in python from the JSON numbers, not by the code under test.
+set -eu
+tool=$1
+sim=$2
+case_=$3
+py=${PYTHON3:-python3}
+tmp=$(mktemp -d)
+simpid=
+cleanup() {
+    if [ -n "$simpid" ]; then
+        kill -TERM "$simpid" 2>/dev/null || true
+        wait "$simpid" 2>/dev/null || true
+    fi
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+fail() { echo "FAIL: $*"; exit 1; }
+ok() { echo "ok: $*"; }
+
+METER=12345678
+START=2026-01-15T16:00:00Z   # 17:00 local: the evening's cooking peak lands in the two hours
+
+# start_sim OPTICAL: the second run, in the background; waits for its 'optical:' line
+start_sim() {
+    "$sim" --optical "$1" --nvm "$tmp/meter.nvm" --samples /dev/zero --meter-number $METER \
+        --json --quiet >"$tmp/sim.out" 2>"$tmp/sim.err" &
+    simpid=$!
+    waited=0
+    while ! grep -q '^optical: ' "$tmp/sim.err"; do
+        kill -0 "$simpid" 2>/dev/null || { cat "$tmp/sim.err"; fail "omnipower-sim exited early"; }
+        waited=$((waited + 1))
+        [ "$waited" -lt 1200 ] || fail "no 'optical:' line from omnipower-sim in 120 s"
+        sleep 0.1
+    done
+    optical=$(sed -n 's/^optical: //p' "$tmp/sim.err" | head -n 1)
+    ok "omnipower-sim --optical $1: $optical"
+}
+
+# stop_sim: SIGTERM, exit 0, its JSON in $tmp/run2.json
+stop_sim() {
+    kill -TERM "$simpid"
+    rc=0
+    wait "$simpid" || rc=$?
+    simpid=
+    [ "$rc" -eq 0 ] || { cat "$tmp/sim.err"; fail "omnipower-sim exit $rc after SIGTERM"; }
+    tail -n 1 "$tmp/sim.out" >"$tmp/run2.json"
+}
+
+# read_ok NAME ARGS...: omnipower read must succeed; stdout in $tmp/NAME.out
+read_ok() {
+    name=$1
+    shift
+    rc=0
+    "$tool" read "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" </dev/null || rc=$?
+    if [ "$rc" -ne 0 ]; then
+        cat "$tmp/$name.err"
+        fail "omnipower read $* -> exit $rc"
+    fi
+    ok "omnipower read $*"
+}
+
+# read_fails NAME STATUS PATTERN ARGS...: exit STATUS, PATTERN on stderr, nothing on stdout
+read_fails() {
+    name=$1 want=$2 pattern=$3
+    shift 3
+    rc=0
+    "$tool" read "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" </dev/null || rc=$?
+    [ "$rc" -eq "$want" ] || { cat "$tmp/$name.err"; fail "omnipower read $* -> exit $rc, want $want"; }
+    grep -q -- "$pattern" "$tmp/$name.err" || { cat "$tmp/$name.err"; fail "omnipower read $*: no '$pattern' on stderr"; }
+    ok "omnipower read $* -> $rc: $(head -n 1 "$tmp/$name.err")"
+}
+
+first_run() {
+    "$sim" --speed max --duration 7200 --start $START --nvm "$tmp/meter.nvm" \
+        --meter-number $METER --json --quiet >"$tmp/run1.json"
+}
+
+# check READOUT.json...: compare readouts with run1.json and run2.json
+check() {
+    "$py" - "$tmp" "$@" <<'PYEOF'
+import json, sys, datetime
+from decimal import Decimal
+tmp, names = sys.argv[1], sys.argv[2:]
+
+def load(path):
+    """one JSON object: the whole file (--pretty) or its last line (the simulator's --json)"""
+    with open(path) as f:
+        text = f.read()
+    try:
+        return json.loads(text, parse_float=Decimal)
+    except ValueError:
+        return json.loads(text.splitlines()[-1], parse_float=Decimal)
+
+def check(cond, msg):
+    if not cond:
+        print("FAIL:", msg)
+        sys.exit(1)
+    print("ok:", msg)
+
+r1, r2 = load(f"{tmp}/run1.json"), load(f"{tmp}/run2.json")
+# the second run moved no register (zero samples), so both runs show the same values
+for key in ("a_plus_wh", "r_plus_varh", "r_minus_varh", "a_minus_wh"):
+    check(r1["energy"][key] == r2["energy"][key], f"energy.{key} unchanged: {r2['energy'][key]}")
+check(r1["registers"]["a_plus_t_wh"] == r2["registers"]["a_plus_t_wh"], "A+ tariffs unchanged")
+check(r1["registers"]["peaks"] == r2["registers"]["peaks"], "peaks unchanged")
+check(r2["meter_number"] == 12345678, "meter number in the JSON")
+check(r2["sim"]["optical"]["rx_bytes"] > 0 and r2["sim"]["optical"]["tx_bytes"] > 0,
+      f"the optical port carried bytes: {r2['sim']['optical']}")
+check(r1["energy"]["a_plus_wh"] > 1000, f"the first run metered A+ {r1['energy']['a_plus_wh']} Wh")
+check(r1["energy"]["r_minus_varh"] > 0, "and R-")
+check(r1["registers"]["peaks"]["p_plus_w"]["utc"] is not None, "and a P+ maximum")
+
+def kilo(micro):
+    """micro-units (uWh) as the meter's 7.2 register in kilo-units, truncated (Z1 = 3)."""
+    q = int(micro * 1000000) // 10**7          # hundredths of a kWh
+    return "%07d.%02d" % (q // 100 % 10**7, q % 100)
+
+def local_stamp(utc_text):
+    """UTC (ISO 8601) as NVYYMMDDhhmmss: CET (+1 h) or CEST (+2 h, EU rule), valid."""
+    t = datetime.datetime.strptime(utc_text, "%Y-%m-%dT%H:%M:%SZ")
+    y = t.year
+    def last_sunday(month):
+        d = datetime.datetime(y, month, 31 if month in (3, 10) else 30)
+        return d - datetime.timedelta(days=(d.weekday() + 1) % 7)
+    dst = last_sunday(3).replace(hour=1) <= t < last_sunday(10).replace(hour=1)
+    lt = t + datetime.timedelta(hours=2 if dst else 1)
+    return ("1" if dst else "0") + "1" + lt.strftime("%y%m%d%H%M%S")
+
+e, reg = r2["energy"], r2["registers"]
+peak = reg["peaks"]["p_plus_w"]
+want = {
+    "0.0.1": ("12345678", None),
+    "1.8.0": (kilo(e["a_plus_wh"]), "kWh"),
+    "1.8.1": (kilo(reg["a_plus_t_wh"][0]), "kWh"),
+    "1.8.2": (kilo(reg["a_plus_t_wh"][1]), "kWh"),
+    "2.8.0": (kilo(e["a_minus_wh"]), "kWh"),
+    "3.8.0": (kilo(e["r_plus_varh"]), "kvarh"),
+    "4.8.0": (kilo(e["r_minus_varh"]), "kvarh"),
+    "1.6.0": ("%05d.%03d" % (peak["value"] // 1000, peak["value"] % 1000), "kW"),  # xxxxx.xxx
+    "96.8.0": ("%07d" % reg["hours"], None),          # hour counter, 7 digits as on the display
+    "0.1.0": ("%02d" % reg["billing_count"], None),   # debiting periods (xx)
+}
+start = datetime.datetime.strptime(r2["sim"]["start_utc"], "%Y-%m-%dT%H:%M:%SZ")
+end = datetime.datetime.strptime(r2["utc"], "%Y-%m-%dT%H:%M:%SZ")
+
+def by_id(readout):
+    out = {}
+    for d in readout["data"]:
+        check(d["id"] not in out, f"{d['id']} appears once")
+        out[d["id"]] = d
+    return out
+
+seen = {}
+for arg in names:  # FILE or FILE:BAUD (the rate the readout must have come at; default 300 in
+    name, _, baud = arg.partition(":")  # mode A, 9600 in mode C)
+    ro = load(f"{tmp}/{name}")
+    mode = ro["mode"]
+    want_baud = int(baud) if baud else (300 if mode == "A" else 9600)
+    check(ro["manufacturer"] == "KAM" and ro["max_baud"] == 9600,
+          f"{name}: identification /KAM5 ({ro['manufacturer']}, {ro['max_baud']} Bd)")
+    check(ro["baud"] == want_baud, f"{name}: mode {mode} read at {ro['baud']} Bd")
+    ids = by_id(ro)
+    for k, (v, unit) in want.items():
+        got = ids.get(k)
+        check(got is not None and got["value"] == v, f"{name}: {k} = {v} ({got and got['value']})")
+        if unit is not None:
+            check(got["unit"].lower() == unit.lower(), f"{name}: {k} unit {got['unit']}")
+    p = ids["1.6.0"]
+    check(p.get("values", [None, None])[1] == local_stamp(peak["utc"]),
+          f"{name}: 1.6.0 time stamp {p.get('values')} = {local_stamp(peak['utc'])} ({peak['utc']})")
+    clock = ids["1.0.0"]["value"]
+    check(len(clock) == 14 and clock[0] == "0" and clock[1] == "1", f"{name}: clock {clock} N=0 V=1")
+    ct = datetime.datetime.strptime(clock[2:], "%y%m%d%H%M%S") - datetime.timedelta(hours=1)
+    slack = datetime.timedelta(seconds=2)
+    check(start - slack <= ct <= end + slack,
+          f"{name}: clock {ct}Z between the run's start {start}Z and end {end}Z")
+    seen[name] = {k: v for k, v in ids.items() if k != "1.0.0"}
+vals = list(seen.values())
+check(all(v == vals[0] for v in vals), "every readout shows the same data sets (clock aside)")
+PYEOF
+}
+
+case $case_ in
+tcp)
+    first_run
+    start_sim tcp:0
+    port=tcp:$(echo "$optical" | sed -n 's/^tcp //p')
+    [ "$port" != tcp: ] || fail "cannot parse '$optical'"
+    read_ok c --port "$port" --mode C --timeout 10000
+    read_ok a --port "$port" --mode A --timeout 10000
+    read_ok c_addr --port "$port" --address $METER --timeout 10000 --pretty
+    read_ok c_csv --port "$port" --format csv --timeout 10000
+    read_ok c_raw --port "$port" --format raw --baud 4800 --timeout 10000 --trace
+    grep -q '^omnipower: rx  4800 Bd: <STX>0.0.1(' "$tmp/c_raw.err" || fail "--baud 4800: readout not at 4800 Bd"
+    read_ok prog --port "$port" --password 12345 --prog 'R1:1.8.0()' --prog 'R5:1.0.0()' \
+        --timeout 10000
+    # a wrong address: the meter stays silent
+    read_fails wrong_addr 1 "no answer to the sign-on request" --port "$port" --address 87654321 \
+        --timeout 3000
+    # a wrong password: the meter breaks off
+    read_fails wrong_pw 1 "refused the password" --port "$port" --password 99999 \
+        --prog 'R1:1.8.0()' --timeout 10000
+    # and the meter still answers afterwards
+    read_ok c2 --port "$port" --timeout 10000
+    # a second simulator cannot take the same TCP port: exit 1 with a message
+    rc=0
+    "$sim" --optical "tcp:${port#tcp:127.0.0.1:}" --speed max --duration 1 --quiet \
+        >/dev/null 2>"$tmp/busy.err" || rc=$?
+    if [ "$rc" -ne 1 ] || ! grep -q "cannot listen on 127.0.0.1" "$tmp/busy.err"; then
+        cat "$tmp/busy.err"
+        fail "second simulator on the same port -> exit $rc"
+    fi
+    ok "a second omnipower-sim on the same port: $(cat "$tmp/busy.err")"
+    stop_sim
+    check c.out a.out c_addr.out c2.out
+    "$py" - "$tmp" <<'PYEOF'
+import csv, json, sys
+tmp = sys.argv[1]
+def check(cond, msg):
+    if not cond:
+        print("FAIL:", msg); sys.exit(1)
+    print("ok:", msg)
+c = json.loads(open(f"{tmp}/c.out").read())
+rows = list(csv.reader(open(f"{tmp}/c_csv.out", newline="")))
+check(rows[0] == ["id", "value", "unit"], f"CSV header {rows[0]}")
+check(len(rows) == 1 + len(c["data"]), "one CSV line per data set")
+for row, d in zip(rows[1:], c["data"]):
+    if d["id"] == "1.0.0":
+        continue
+    want = [d["id"], d["value"], d["unit"] or ""] + [
+        v + ("*" + u if u is not None else "") for v, u in zip(d.get("values", [])[1:], d.get("units", [])[1:])]
+    check(row == want, f"CSV {row}")
+raw = open(f"{tmp}/c_raw.out", newline="").read()
+check(raw.endswith("!\r\n") and "\r\n1.8.0(" in raw, "raw: the data lines as received, '!' last")
+for d in c["data"]:
+    if d["id"] not in ("1.0.0",):
+        check(f"{d['id']}({d['value']}" in raw, f"raw has {d['id']}({d['value']}")
+p = json.loads(open(f"{tmp}/prog.out").read())
+check(p["programming"] is True and len(p["replies"]) == 2, "programming: two replies")
+r1, r5 = p["replies"]
+a = [d for d in c["data"] if d["id"] == "1.8.0"][0]
+check(r1["command"] == "R1" and r1["reply"] == "data" and r1["data_sets"][0]["id"] == "1.8.0" and
+      r1["data_sets"][0]["value"] == a["value"], f"R1 1.8.0() -> {r1.get('text')}")
+check(r5["command"] == "R5" and r5["reply"] == "data" and r5["data_sets"][0]["id"] == "1.0.0" and
+      len(r5["data_sets"][0]["value"]) == 14, f"R5 1.0.0() -> {r5.get('text')}")
+PYEOF
+    ;;
+pty)
+    first_run
+    start_sim pty
+    [ -c "$optical" ] || fail "'$optical' is not a character device"
+    read_ok c --port "$optical" --mode C --timeout 10000
+    read_ok a --port "$optical" --mode A --timeout 10000
+    read_ok c2 --port "$optical" --mode C --baud 2400 --timeout 10000
+    stop_sim
+    check c.out a.out c2.out:2400
+    ;;
+errors)
+    # a port nobody listens on: bind a free one, close it, connect to it
+    free=$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+    read_fails refused 1 "connection refused" --port "tcp:127.0.0.1:$free" --timeout 2000
+    read_fails nodev 1 "cannot open" --port "$tmp/no-such-device"
+    read_fails notty 1 "not a serial device" --port /dev/null
+    read_fails badhost 1 "tcp:" --port "tcp:127.0.0.1:notaport"
+    for args in "--mode B" "--mode" "--baud 1234" "--baud 38400" "--format xml" \
+                "--timeout 0" "--timeout x" "--port" "--address ab!" "extra" \
+                "--prog R1:1.8.0()" "--password 1 --prog X1:1" "--password 12345" \
+                "--mode A --password 1 --prog R1:1.8.0()" "--bogus"; do
+        rc=0
+        # shellcheck disable=SC2086
+        "$tool" read $args </dev/null >"$tmp/u.out" 2>"$tmp/u.err" || rc=$?
+        [ "$rc" -eq 2 ] || { cat "$tmp/u.err"; fail "omnipower read $args -> exit $rc, want 2"; }
+        [ ! -s "$tmp/u.out" ] || fail "omnipower read $args wrote to stdout"
+        grep -q "^omnipower: read: " "$tmp/u.err" || fail "omnipower read $args: no message"
+        ok "omnipower read $args -> 2: $(head -n 1 "$tmp/u.err")"
+    done
+    rc=0; "$tool" read --mode B >/dev/null 2>"$tmp/mode.err" || rc=$?
+    if [ "$rc" -ne 2 ] || ! grep -q "invalid --mode 'B' (A or C)" "$tmp/mode.err"; then
+        fail "--mode B: exit $rc, $(cat "$tmp/mode.err")"
+    fi
+    # the simulator's new options
+    for args in "--optical" "--optical bogus" "--optical tcp:" "--optical tcp:65536" \
+                "--optical tcp:-1" "--optical tcp:1x" "--optical pty:1" "--meter-number 0" \
+                "--meter-number 100000000" "--meter-number 1.5"; do
+        rc=0
+        # shellcheck disable=SC2086
+        "$sim" $args --speed max --duration 0 </dev/null >"$tmp/u.out" 2>"$tmp/u.err" || rc=$?
+        [ "$rc" -eq 2 ] || { cat "$tmp/u.err"; fail "omnipower-sim $args -> exit $rc, want 2"; }
+        [ -s "$tmp/u.err" ] || fail "omnipower-sim $args: no message"
+        ok "omnipower-sim $args -> 2: $(head -n 1 "$tmp/u.err")"
+    done
+    "$sim" --help | grep -q -- "--optical tcp:PORT" || fail "omnipower-sim --help lacks --optical"
+    "$tool" read --help | grep -q -- "--mode A|C" || fail "read --help"
+    "$tool" --help | grep -q "omnipower read" || fail "--help names read"
+    ok "help texts"
+    ;;
+*)
+    echo "unknown case $case_"
+    exit 2
+    ;;
+esac
+echo "PASS: tool_read $case_"
