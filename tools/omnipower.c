@@ -2,6 +2,7 @@
  * APDUs in hex text or binary input and prints each as one JSON object per line.
  * See docs/tool-decode.md (and --help) for the command line and the JSON.
  * `omnipower read` (read.c, docs/tool-read.md) reads a meter over IEC 62056-21. */
+#include "cli.h"
 #include "decode.h"
 #include "json.h"
 #include "read.h"
@@ -16,13 +17,12 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define PROG "omnipower"
-#define EXIT_USAGE 2
+#define EXIT_USAGE CLI_EXIT_USAGE
 #define REASM_MAX 65536u /* largest reassembled HDLC message */
 
 static void usage(FILE *f)
@@ -60,18 +60,6 @@ static void usage(FILE *f)
         "Documentation: docs/tool-decode.md\n");
 }
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    (void)fprintf(stderr, PROG ": ");
-    (void)vfprintf(stderr, fmt, ap);
-    (void)fprintf(stderr, "\nTry '" PROG " --help' for more information.\n");
-    va_end(ap);
-    return EXIT_USAGE;
-}
 
 /* ---- input ----------------------------------------------------------------------------------- */
 
@@ -619,7 +607,7 @@ static int parse_decode_args(int argc, char **argv, struct opts *o)
         case OPT_KEY:
         case OPT_AK:
             if (!parse_hex_exact(optarg, tmp, 16u)) {
-                return usage_error("invalid --%s (32 hex digits, AES-128)",
+                return cli_usage_error(NULL, "invalid --%s (32 hex digits, AES-128)",
                                    ch == OPT_KEY ? "key" : "auth-key");
             }
             if (ch == OPT_KEY) {
@@ -630,7 +618,7 @@ static int parse_decode_args(int argc, char **argv, struct opts *o)
             break;
         case OPT_ST:
             if (!parse_hex_exact(optarg, tmp, 8u)) {
-                return usage_error("invalid --system-title '%s' (16 hex digits)", optarg);
+                return cli_usage_error(NULL, "invalid --system-title '%s' (16 hex digits)", optarg);
             }
             o->system_title = optarg;
             break;
@@ -647,15 +635,15 @@ static int parse_decode_args(int argc, char **argv, struct opts *o)
             (void)printf(PROG " " OMP_VERSION_STRING "\n");
             return 0;
         default:
-            return usage_error("invalid option or missing argument: '%s'", argv[optind - 1]);
+            return cli_usage_error(NULL, "invalid option or missing argument: '%s'", argv[optind - 1]);
         }
     }
     if (argc - optind > 1) {
-        return usage_error("too many arguments (one FILE at most)");
+        return cli_usage_error(NULL, "too many arguments (one FILE at most)");
     }
     o->file = optind < argc ? argv[optind] : "-";
     if (o->auth_key != NULL && o->key == NULL) {
-        return usage_error("--auth-key needs --key");
+        return cli_usage_error(NULL, "--auth-key needs --key");
     }
     return -1;
 }
@@ -683,7 +671,7 @@ static int cmd_decode(int argc, char **argv)
              omp_posix_crypto_load_key_hex(port, OMP_KEY_GAK, op.auth_key) != OMP_OK)) {
             omp_posix_port_close(port);
             free(port);
-            return usage_error("cannot load the keys");
+            return cli_usage_error(NULL, "cannot load the keys");
         }
         c.port = port;
         c.have_ak = op.auth_key != NULL;
@@ -745,7 +733,7 @@ static int cmd_decode(int argc, char **argv)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        return usage_error("missing command (decode or read)");
+        return cli_usage_error(NULL, "missing command (decode or read)");
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         usage(stdout);
@@ -761,5 +749,5 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "read") == 0) {
         return cmd_read(argc - 1, argv + 1);
     }
-    return usage_error("unknown command '%s' (decode or read)", argv[1]);
+    return cli_usage_error(NULL, "unknown command '%s' (decode or read)", argv[1]);
 }

@@ -2,6 +2,7 @@
  * programming-mode commands) through a serial device or TCP, with the library's reader state
  * machine (omp_iec21_client), and print the data sets as JSON or CSV.
  * See docs/tool-read.md (and `omnipower read --help`). */
+#include "cli.h"
 #include "read.h"
 
 #include "json.h"
@@ -13,14 +14,13 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define PROG "omnipower"
-#define EXIT_USAGE 2
+#define EXIT_USAGE CLI_EXIT_USAGE
 #define DEFAULT_PORT "/dev/ttyUSB0"
 #define READ_BUF_MAX 65536u  /* the client's receive buffer: holds a whole readout */
 #define GUARD_MS 600000u     /* give up after 10 minutes whatever the protocol says */
@@ -86,18 +86,6 @@ void read_usage(FILE *f)
         "Documentation: docs/tool-read.md\n");
 }
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    (void)fprintf(stderr, PROG ": read: ");
-    (void)vfprintf(stderr, fmt, ap);
-    (void)fprintf(stderr, "\nTry '" PROG " read --help' for more information.\n");
-    va_end(ap);
-    return EXIT_USAGE;
-}
 
 static uint64_t now_ms(void)
 {
@@ -201,7 +189,7 @@ static int parse_read_args(int argc, char **argv, struct read_opts *o)
         switch (ch) {
         case OPT_PORT:
             if (optarg[0] == '\0') {
-                return usage_error("--port needs a device or tcp:HOST:PORT");
+                return cli_usage_error("read", "--port needs a device or tcp:HOST:PORT");
             }
             o->port = optarg;
             break;
@@ -211,36 +199,36 @@ static int parse_read_args(int argc, char **argv, struct read_opts *o)
             } else if (strcmp(optarg, "C") == 0 || strcmp(optarg, "c") == 0) {
                 o->mode = 'C';
             } else {
-                return usage_error("invalid --mode '%s' (A or C)", optarg);
+                return cli_usage_error("read", "invalid --mode '%s' (A or C)", optarg);
             }
             break;
         case OPT_ADDRESS:
             if (!address_ok(optarg)) {
-                return usage_error("invalid --address '%s' (0..32 of 0-9, A-Z, a-z, space)",
+                return cli_usage_error("read", "invalid --address '%s' (0..32 of 0-9, A-Z, a-z, space)",
                                    optarg);
             }
             o->address = optarg;
             break;
         case OPT_BAUD:
             if (!parse_u32(optarg, 300u, 19200u, &o->max_baud) || !link_baud_ok(o->max_baud)) {
-                return usage_error("invalid --baud '%s' (300, 600, 1200, 2400, 4800, 9600 or "
+                return cli_usage_error("read", "invalid --baud '%s' (300, 600, 1200, 2400, 4800, 9600 or "
                                    "19200)", optarg);
             }
             break;
         case OPT_PASSWORD:
             if (strlen(optarg) > OMP_IEC21_PASSWORD_MAX ||
                 !text_ok(optarg, strlen(optarg), false)) {
-                return usage_error("invalid --password (up to %u printable characters, no "
+                return cli_usage_error("read", "invalid --password (up to %u printable characters, no "
                                    "parentheses)", (unsigned)OMP_IEC21_PASSWORD_MAX);
             }
             o->password = optarg;
             break;
         case OPT_PROG:
             if (o->n_prog == PROG_MAX) {
-                return usage_error("too many --prog commands (%u at most)", (unsigned)PROG_MAX);
+                return cli_usage_error("read", "too many --prog commands (%u at most)", (unsigned)PROG_MAX);
             }
             if (!parse_prog(optarg, &o->prog[o->n_prog])) {
-                return usage_error("invalid --prog '%s' (R, W or E, a digit, ':', data; e.g. "
+                return cli_usage_error("read", "invalid --prog '%s' (R, W or E, a digit, ':', data; e.g. "
                                    "R1:1.8.0())", optarg);
             }
             o->n_prog++;
@@ -253,7 +241,7 @@ static int parse_read_args(int argc, char **argv, struct read_opts *o)
             } else if (strcmp(optarg, "raw") == 0) {
                 o->format = FMT_RAW;
             } else {
-                return usage_error("invalid --format '%s' (json, csv or raw)", optarg);
+                return cli_usage_error("read", "invalid --format '%s' (json, csv or raw)", optarg);
             }
             break;
         case OPT_PRETTY:
@@ -261,7 +249,7 @@ static int parse_read_args(int argc, char **argv, struct read_opts *o)
             break;
         case OPT_TIMEOUT:
             if (!parse_u32(optarg, 1u, 600000u, &o->timeout_ms)) {
-                return usage_error("invalid --timeout '%s' (milliseconds, 1..600000)", optarg);
+                return cli_usage_error("read", "invalid --timeout '%s' (milliseconds, 1..600000)", optarg);
             }
             break;
         case OPT_TRACE:
@@ -271,23 +259,23 @@ static int parse_read_args(int argc, char **argv, struct read_opts *o)
             read_usage(stdout);
             return 0;
         default:
-            return usage_error("invalid option or missing argument: '%s'", argv[optind - 1]);
+            return cli_usage_error("read", "invalid option or missing argument: '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc) {
-        return usage_error("unexpected argument '%s'", argv[optind]);
+        return cli_usage_error("read", "unexpected argument '%s'", argv[optind]);
     }
     if (o->n_prog > 0u && o->mode != 'C') {
-        return usage_error("--prog needs mode C (programming mode is entered by option select)");
+        return cli_usage_error("read", "--prog needs mode C (programming mode is entered by option select)");
     }
     if (o->n_prog > 0u && o->password == NULL) {
-        return usage_error("--prog needs --password");
+        return cli_usage_error("read", "--prog needs --password");
     }
     if (o->password != NULL && o->n_prog == 0u) {
-        return usage_error("--password is for programming mode: give --prog commands");
+        return cli_usage_error("read", "--password is for programming mode: give --prog commands");
     }
     if (o->n_prog > 0u && o->format == FMT_RAW) {
-        return usage_error("--format raw is for a readout, not for --prog");
+        return cli_usage_error("read", "--format raw is for a readout, not for --prog");
     }
     return -1;
 }

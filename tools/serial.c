@@ -41,18 +41,10 @@ static uint64_t mono_ms(void)
     return omp_posix_mono_ns() / 1000000u;
 }
 
+/* IEC 62056-21 rates only (300..19200 Bd); the POSIX port knows the termios constants. */
 static speed_t baud_speed(uint32_t baud)
 {
-    switch (baud) {
-    case 300u: return B300;
-    case 600u: return B600;
-    case 1200u: return B1200;
-    case 2400u: return B2400;
-    case 4800u: return B4800;
-    case 9600u: return B9600;
-    case 19200u: return B19200;
-    default: return B0;
-    }
+    return baud <= 19200u ? (speed_t)omp_posix_baud_speed(baud) : B0;
 }
 
 bool link_baud_ok(uint32_t baud)

@@ -248,7 +248,7 @@ omp_err omp_posix_port_write_op(void *user, enum omp_port port, const uint8_t *d
     return OMP_ERR_HAL_IO;
 }
 
-static speed_t baud_to_speed(uint32_t baud)
+unsigned long omp_posix_baud_speed(uint32_t baud)
 {
     switch (baud) {
     case 300u: return B300;
@@ -274,7 +274,7 @@ omp_err omp_posix_port_set_baud_op(void *user, enum omp_port port, uint32_t baud
         return OMP_ERR_ARG;
     }
     struct omp_posix_byteport *bp = &p->ports[port];
-    speed_t sp = baud_to_speed(baud);
+    speed_t sp = (speed_t)omp_posix_baud_speed(baud);
     if (sp == B0) {
         return OMP_ERR_ARG;
     }

@@ -263,6 +263,9 @@ OMP_MUST_CHECK omp_err omp_posix_port_listen_tcp(struct omp_posix_port *p, enum 
  */
 OMP_MUST_CHECK omp_err omp_posix_port_open_pty(struct omp_posix_port *p, enum omp_port port,
                                                char *slave_path, size_t cap);
+/** @brief The termios speed constant (B300 ... B115200, as an unsigned long: cast to speed_t) of
+ *  @p baud bits per second, or B0 (0) for a rate the port does not set. */
+unsigned long omp_posix_baud_speed(uint32_t baud);
 /** @brief true if a peer can receive: a TCP client is connected, or the port is a pty. */
 bool omp_posix_port_connected(const struct omp_posix_port *p, enum omp_port port);
 /**
