@@ -10,7 +10,9 @@
  *   send (identification, ACK, NAK, P0, B0, data, partial block) with correct BCCs;
  * - programming mode needs the password: the command callback runs, and a data message or
  *   partial block is sent after the P0 prompt, only if the correct P1/P2 message was received
- *   since the last identification or break was sent; so does the ACK that accepts it.
+ *   since the last identification or break was sent; so does the ACK that accepts it;
+ * - an error reply is the server's own `ER06` (unknown command) or `ER07` (device error: the
+ *   application failed or broke its contract), or the application's `ER10` (its R2 reply).
  */
 #include <string.h>
 
@@ -70,6 +72,10 @@ static const char *const k_tokens[] = {
     "\x02"
     "1(2)\x03?",
     "garbage\r\n",
+    /* appended (the seeds' indices above stay): leading zeros of an all-digit address do not
+     * count; R0 is not passed on (ER06) */
+    "/?0012345678!\r\n",
+    "\x01R0\x02\x03?",
 };
 #define NTOK (sizeof k_tokens / sizeof k_tokens[0])
 
@@ -206,6 +212,12 @@ static void on_sent_msg(struct harness *h, const struct omp_iec21_msg *m)
     case OMP_IEC21_MSG_DATA:
     case OMP_IEC21_MSG_PARTIAL:
         OMP_FUZZ_CHECK(!h->prompted || password_seen(h));
+        if (m->data.len >= 2u && memcmp(m->data.ptr, "ER", 2) == 0) {
+            OMP_FUZZ_CHECK(m->kind == OMP_IEC21_MSG_DATA && m->data.len == 4u &&
+                           (memcmp(m->data.ptr, "ER06", 4) == 0 ||
+                            memcmp(m->data.ptr, "ER07", 4) == 0 ||
+                            memcmp(m->data.ptr, "ER10", 4) == 0));
+        }
         break;
     default:
         OMP_FUZZ_CHECK(false); /* a meter never sends a request or an option select */

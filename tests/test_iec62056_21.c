@@ -9,7 +9,8 @@
  *   functools.reduce(operator.xor, body, 0)
  * and the short ones re-checked by hand (B0: 'B' 0x42 ^ '0' 0x30 ^ ETX 0x03 = 0x71;
  * P0: 0x50 ^ 0x30 ^ 0x02 ^ 0x28 ^ 0x29 ^ 0x03 = 0x60). Where the document writes "(password)" the
- * literal text `password` is used.
+ * literal text `password` is used. The messages themselves are in iec21_test.h, shared with the
+ * server and client tests.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,57 +23,13 @@
 
 #include "omnipower/iec62056_21.h"
 
-#define B(s) ((const uint8_t *)(s)), (sizeof(s) - 1u)
+#include "iec21_test.h"
 
-/* E1 sign-on (section 7.3) */
-static const char k_req[] = "/?!\r\n";
-/* 16 characters after Z, then a 17th trailing space (not part of the identification) */
-static const char k_ident_e1[] = "/KAM5 6841138AN141001 \r\n";
-/* E2 (section 7.4 example 2) */
-static const char k_ident_e2[] = "/KAM5 68535CC453010 \r\n";
-static const char k_opt_050[] = "\x06"
-                                "050\r\n";
-/* E2 readout, User data 2: 597 data bytes; BCC over data + ETX = 0x26 (Python) */
-#define E2_DATA                                                                                    \
-    "0.0.1(12345678)\r\n97.97.0(210)\r\n1.8.0(0000010*kwh)\r\n1.8.1(0000010*kwh)\r\n"              \
-    "1.8.2(0000000*kwh)\r\n2.8.0(0000010*kwh)\r\n2.8.1(0000010*kwh)\r\n2.8.2(0000000*kwh)\r\n"     \
-    "3.8.0(0000000*kvarh)\r\n3.8.1(0000000*kwh)\r\n3.8.2(0000000*kwh)\r\n"                         \
-    "4.8.0(0000000*kvarh)\r\n4.8.1(0000000*kwh)\r\n4.8.2(0000000*kwh)\r\n"                         \
-    "1.6.0(0.000*kW)(00000101000000)\r\n1.6.1(0.000*kW)(00000101000000)\r\n"                       \
-    "1.6.2(0.000*kW)(00000101000000)\r\n2.6.0(0.000*kW)(00000101000000)\r\n"                       \
-    "1.2.0(0.000*kW)\r\n2.2.0(0.000*kW)\r\n3.6.0(0.000*kvar)(00000101000000)\r\n"                  \
-    "3.2.0(0.000*kvar)\r\n4.6.0(0.000*kvar)(00000101000000)\r\n4.2.0(0.000*kvar)\r\n"              \
-    "0.1.0(0)\r\n96.8.0(49)\r\n1.0.0(01131212114656)\r\n!\r\n"
-static const char k_e2_data[] = E2_DATA;
-static const char k_readout_e2[] = "\x02" E2_DATA "\x03\x26";
-/* E3 programming mode (section 8.1.1) */
-static const char k_opt_051[] = "\x06"
-                                "051\r\n";
-static const char k_p0[] = "\x01P0\x02()\x03\x60";
-static const char k_p1[] = "\x01P1\x02(password)\x03\x7E";
+/* E3 (section 8.1.1) `RX <ACK>` and a NAK */
 static const char k_ack[] = "\x06";
 static const char k_nak[] = "\x15";
-static const char k_r5[] = "\x01R5\x02"
-                           "1.0.0()\x03\x56";
-static const char k_r5_reply[] = "\x02"
-                                 "1.0.0(01050201075012)\x03\x35";
-static const char k_b0[] = "\x01"
-                           "B0\x03\x71";
-/* E4 load profile with partial blocks (section 8.1.5) */
-static const char k_r6[] = "\x01R6\x02"
-                           "99.1.0(0050101000000;0050101080033;6)\x03\x5B";
-#define E4_HDR "99.1.0(4)(1.0.0)()(96.56.2)()(96.56.3)()(1.8.0)(kWh)\r\n"
-#define E4_B1                                                                                      \
-    E4_HDR "(01050101000000)(0)(0)(0000586.12)\r\n(01050101010000)(0)(0)(0000587.23)\r\n"          \
-           "(01050101020000)(0)(0)(0000588.34)\r\n(01050101030000)(0)(0)(0000589.11)\r\n"          \
-           "(01050101040000)(0)(0)(0000589.11)\r\n(01050101050000)(0)(0)(0000590.25)\r\n"
-#define E4_B2                                                                                      \
-    E4_HDR "(01050101060000)(0)(0)(0000590.78)\r\n(01050101070000)(0)(0)(0000592.89)\r\n"          \
-           "(01050101080000)(0)(0)(0000592.95)\r\n"
+/* E4 block 1 without STX, EOT and BCC */
 static const char k_e4_b1_data[] = E4_B1;
-/* BCC over data + EOT = 0x61; block 2 over data + ETX = 0x77 (Python) */
-static const char k_block1[] = "\x02" E4_B1 "\x04\x61";
-static const char k_block2[] = "\x02" E4_B2 "\x03\x77";
 
 /* ------------------------------------------------------------------------------------------ */
 
@@ -121,35 +78,27 @@ static omp_err parse_exact(const uint8_t *in, size_t len, struct omp_iec21_msg *
     return err;
 }
 
-static void assert_span(struct omp_iec21_span s, const char *want)
-{
-    assert_int_equal(s.len, strlen(want));
-    if (s.len) {
-        assert_memory_equal(s.ptr, want, s.len);
-    }
-}
-
 static const struct {
     const char *name;
     const char *in;
     size_t len;
     enum omp_iec21_kind kind;
 } k_msgs[] = {
-    {"E1 request", k_req, sizeof k_req - 1, OMP_IEC21_MSG_REQUEST},
-    {"E1 ident", k_ident_e1, sizeof k_ident_e1 - 1, OMP_IEC21_MSG_IDENT},
-    {"E2 ident", k_ident_e2, sizeof k_ident_e2 - 1, OMP_IEC21_MSG_IDENT},
-    {"E2 option 050", k_opt_050, sizeof k_opt_050 - 1, OMP_IEC21_MSG_OPTION},
-    {"E2 readout", k_readout_e2, sizeof k_readout_e2 - 1, OMP_IEC21_MSG_DATA},
-    {"E3 option 051", k_opt_051, sizeof k_opt_051 - 1, OMP_IEC21_MSG_OPTION},
+    {"E1 request", k_request, sizeof k_request - 1, OMP_IEC21_MSG_REQUEST},
+    {"E1 ident", k_e1_ident, sizeof k_e1_ident - 1, OMP_IEC21_MSG_IDENT},
+    {"E2 ident", k_e2_ident, sizeof k_e2_ident - 1, OMP_IEC21_MSG_IDENT},
+    {"E2 option 050", k_e2_option, sizeof k_e2_option - 1, OMP_IEC21_MSG_OPTION},
+    {"E2 readout", k_e2_readout, sizeof k_e2_readout - 1, OMP_IEC21_MSG_DATA},
+    {"E3 option 051", k_e3_option, sizeof k_e3_option - 1, OMP_IEC21_MSG_OPTION},
     {"E3 P0", k_p0, sizeof k_p0 - 1, OMP_IEC21_MSG_COMMAND},
     {"E3 P1", k_p1, sizeof k_p1 - 1, OMP_IEC21_MSG_COMMAND},
     {"E3 ACK", k_ack, sizeof k_ack - 1, OMP_IEC21_MSG_ACK},
     {"E3 R5", k_r5, sizeof k_r5 - 1, OMP_IEC21_MSG_COMMAND},
     {"E3 R5 reply", k_r5_reply, sizeof k_r5_reply - 1, OMP_IEC21_MSG_DATA},
     {"E4 R6", k_r6, sizeof k_r6 - 1, OMP_IEC21_MSG_COMMAND},
-    {"E4 block 1", k_block1, sizeof k_block1 - 1, OMP_IEC21_MSG_PARTIAL},
-    {"E4 block 2", k_block2, sizeof k_block2 - 1, OMP_IEC21_MSG_DATA},
-    {"B0", k_b0, sizeof k_b0 - 1, OMP_IEC21_MSG_COMMAND},
+    {"E4 block 1", k_e4_block1, sizeof k_e4_block1 - 1, OMP_IEC21_MSG_PARTIAL},
+    {"E4 block 2", k_e4_block2, sizeof k_e4_block2 - 1, OMP_IEC21_MSG_DATA},
+    {"B0", k_break, sizeof k_break - 1, OMP_IEC21_MSG_COMMAND},
     {"NAK", k_nak, sizeof k_nak - 1, OMP_IEC21_MSG_NAK},
 };
 
@@ -197,11 +146,11 @@ static void test_parse_fields(void **state)
     struct omp_iec21_msg m;
     size_t used = 0;
 
-    assert_int_equal(omp_iec21_parse(B(k_req), &m, &used), OMP_OK);
+    assert_int_equal(omp_iec21_parse(B(k_request), &m, &used), OMP_OK);
     assert_int_equal(m.address.len, 0);
 
     /* E1: 17 characters after Z, the last a space: the identification is the first 16 */
-    assert_int_equal(omp_iec21_parse(B(k_ident_e1), &m, &used), OMP_OK);
+    assert_int_equal(omp_iec21_parse(B(k_e1_ident), &m, &used), OMP_OK);
     assert_string_equal(m.mfr, "KAM");
     assert_false(m.min_tr_20ms);
     assert_int_equal(m.baud_char, '5');
@@ -209,10 +158,10 @@ static void test_parse_fields(void **state)
     assert_span(m.ident, " 6841138AN141001");
     assert_int_equal(used, 24);
     /* E2: trailing space dropped too */
-    assert_int_equal(omp_iec21_parse(B(k_ident_e2), &m, &used), OMP_OK);
+    assert_int_equal(omp_iec21_parse(B(k_e2_ident), &m, &used), OMP_OK);
     assert_span(m.ident, " 68535CC453010");
 
-    assert_int_equal(omp_iec21_parse(B(k_opt_051), &m, &used), OMP_OK);
+    assert_int_equal(omp_iec21_parse(B(k_e3_option), &m, &used), OMP_OK);
     assert_int_equal(m.v, '0');
     assert_int_equal(m.z, '5');
     assert_int_equal(m.y, '1');
@@ -223,7 +172,7 @@ static void test_parse_fields(void **state)
     assert_true(m.has_data);
     assert_span(m.data, "(password)");
 
-    assert_int_equal(omp_iec21_parse(B(k_b0), &m, &used), OMP_OK);
+    assert_int_equal(omp_iec21_parse(B(k_break), &m, &used), OMP_OK);
     assert_int_equal(m.cmd, 'B');
     assert_int_equal(m.cmd_type, '0');
     assert_false(m.has_data);
@@ -233,11 +182,11 @@ static void test_parse_fields(void **state)
     assert_span(m.data, "1.0.0(01050201075012)");
     assert_false(m.is_error);
 
-    assert_int_equal(omp_iec21_parse(B(k_readout_e2), &m, &used), OMP_OK);
+    assert_int_equal(omp_iec21_parse(B(k_e2_readout), &m, &used), OMP_OK);
     assert_int_equal(m.data.len, 597);
     assert_memory_equal(m.data.ptr, k_e2_data, 597);
 
-    assert_int_equal(omp_iec21_parse(B(k_block1), &m, &used), OMP_OK);
+    assert_int_equal(omp_iec21_parse(B(k_e4_block1), &m, &used), OMP_OK);
     assert_int_equal(m.kind, OMP_IEC21_MSG_PARTIAL);
     assert_int_equal(m.data.len, 270);
 
@@ -372,8 +321,8 @@ static void test_parse_errors(void **state)
     struct omp_iec21_msg m;
     size_t used;
     assert_int_equal(omp_iec21_parse(NULL, 3, &m, &used), OMP_ERR_ARG);
-    assert_int_equal(omp_iec21_parse(B(k_req), NULL, &used), OMP_ERR_ARG);
-    assert_int_equal(omp_iec21_parse(B(k_req), &m, NULL), OMP_ERR_ARG);
+    assert_int_equal(omp_iec21_parse(B(k_request), NULL, &used), OMP_ERR_ARG);
+    assert_int_equal(omp_iec21_parse(B(k_request), &m, NULL), OMP_ERR_ARG);
     assert_int_equal(omp_iec21_parse(NULL, 0, &m, &used), OMP_ERR_TRUNCATED);
     /* 16 characters plus up to 16 trailing spaces are fine */
     assert_int_equal(omp_iec21_parse(B("/KAM50123456789abcdef                \r\n"), &m, &used),
@@ -456,13 +405,13 @@ static omp_err w_b0(struct omp_wr *w, const void *a)
 static omp_err w_r6(struct omp_wr *w, const void *a)
 {
     (void)a;
-    static const char d[] = "99.1.0(0050101000000;0050101080033;6)";
+    static const char d[] = E4_R6_DATA;
     return omp_iec21_put_command(w, 'R', '6', true, (const uint8_t *)d, sizeof d - 1);
 }
 static omp_err w_r5_reply(struct omp_wr *w, const void *a)
 {
     (void)a;
-    static const char d[] = "1.0.0(01050201075012)";
+    static const char d[] = E3_CLOCK;
     return omp_iec21_put_data(w, (const uint8_t *)d, sizeof d - 1, false);
 }
 static omp_err w_partial(struct omp_wr *w, const void *a)
@@ -480,13 +429,13 @@ static omp_err w_empty_data(struct omp_wr *w, const void *a)
 static void test_writers(void **state)
 {
     (void)state;
-    check_writer(w_req_any, NULL, B(k_req));
+    check_writer(w_req_any, NULL, B(k_request));
     check_writer(w_req_addr, NULL, B("/?12345678!\r\n"));
     check_writer(w_ident, NULL, B("/KAM5 6841138BN143002\r\n"));
-    check_writer(w_opt, NULL, B(k_opt_051));
+    check_writer(w_opt, NULL, B(k_e3_option));
     check_writer(w_p0, NULL, B(k_p0));
     check_writer(w_p1, NULL, B(k_p1));
-    check_writer(w_b0, NULL, B(k_b0));
+    check_writer(w_b0, NULL, B(k_break));
     check_writer(w_r6, NULL, B(k_r6));
     check_writer(w_r5_reply, NULL, B(k_r5_reply));
     check_writer(w_partial, NULL,
@@ -579,10 +528,10 @@ static void test_framer_session(void **state)
     /* the whole E3 exchange as one stream, then with every chunk size 1..20 */
     uint8_t stream[512];
     size_t len = 0;
-    const char *parts[] = {k_req, k_ident_e1, k_p0, k_p1, k_ack, k_r5, k_r5_reply, k_b0};
-    const size_t plen[] = {sizeof k_req - 1,      sizeof k_ident_e1 - 1, sizeof k_p0 - 1,
+    const char *parts[] = {k_request, k_e1_ident, k_p0, k_p1, k_ack, k_r5, k_r5_reply, k_break};
+    const size_t plen[] = {sizeof k_request - 1,  sizeof k_e1_ident - 1, sizeof k_p0 - 1,
                            sizeof k_p1 - 1,       sizeof k_ack - 1,      sizeof k_r5 - 1,
-                           sizeof k_r5_reply - 1, sizeof k_b0 - 1};
+                           sizeof k_r5_reply - 1, sizeof k_break - 1};
     const enum omp_iec21_kind want[] = {
         OMP_IEC21_MSG_REQUEST, OMP_IEC21_MSG_IDENT,   OMP_IEC21_MSG_COMMAND, OMP_IEC21_MSG_COMMAND,
         OMP_IEC21_MSG_ACK,     OMP_IEC21_MSG_COMMAND, OMP_IEC21_MSG_DATA,    OMP_IEC21_MSG_COMMAND};
@@ -660,7 +609,7 @@ static void test_framer_resync(void **state)
 
     /* ACK then digit in one chunk: option select; ACK ending a chunk: single ACK */
     omp_iec21_rx_init(&rx, buf, sizeof buf, 1500);
-    n = feed_all(&rx, 0, B(k_opt_050), 64, kinds, errs, 16);
+    n = feed_all(&rx, 0, B(k_e2_option), 64, kinds, errs, 16);
     assert_int_equal(n, 1);
     assert_int_equal(kinds[0], OMP_IEC21_MSG_OPTION);
     n = feed_all(&rx, 0, B("\x06\x15\x06"), 64, kinds, errs, 16);
@@ -699,7 +648,7 @@ static void test_framer_ta(void **state)
     assert_int_equal(used, 3);
     assert_int_equal(rx.bad, 1);
     assert_int_equal(rx.skipped, 3);
-    assert_int_equal(omp_iec21_rx_feed(&rx, 2502, B(k_req), &used, &m), OMP_OK);
+    assert_int_equal(omp_iec21_rx_feed(&rx, 2502, B(k_request), &used, &m), OMP_OK);
 
     /* ta 0: no timeout */
     omp_iec21_rx_init(&rx, buf, sizeof buf, 0);
@@ -724,12 +673,12 @@ static void test_framer_readout(void **state)
         omp_iec21_rx_init(&rx, buf, sizeof buf, 1500);
         enum omp_iec21_kind kinds[4];
         omp_err errs[4];
-        size_t n = feed_all(&rx, 0, B(k_readout_e2), chunk, kinds, errs, 4);
+        size_t n = feed_all(&rx, 0, B(k_e2_readout), chunk, kinds, errs, 4);
         assert_int_equal(n, 1);
         assert_int_equal(kinds[0], OMP_IEC21_MSG_DATA);
-        n = feed_all(&rx, 0, B(k_block1), chunk, kinds, errs, 4);
+        n = feed_all(&rx, 0, B(k_e4_block1), chunk, kinds, errs, 4);
         assert_int_equal(kinds[0], OMP_IEC21_MSG_PARTIAL);
-        n = feed_all(&rx, 0, B(k_block2), chunk, kinds, errs, 4);
+        n = feed_all(&rx, 0, B(k_e4_block2), chunk, kinds, errs, 4);
         assert_int_equal(kinds[0], OMP_IEC21_MSG_DATA);
         (void)n;
     }
@@ -739,7 +688,7 @@ static void test_framer_readout(void **state)
     omp_iec21_rx_init(&rx, buf, sizeof buf, 1500);
     enum omp_iec21_kind kinds[4];
     omp_err errs[4];
-    size_t n = feed_all(&rx, 0, B(k_readout_e2), 64, kinds, errs, 4);
+    size_t n = feed_all(&rx, 0, B(k_e2_readout), 64, kinds, errs, 4);
     assert_int_equal(n, 1);
     assert_int_equal(errs[0], OMP_ERR_NOSPACE);
 }
@@ -747,22 +696,6 @@ static void test_framer_readout(void **state)
 /* ------------------------------------------------------------------------------------------ */
 /* Data sets                                                                                   */
 /* ------------------------------------------------------------------------------------------ */
-
-static void assert_ds(const struct omp_iec21_dataset *d, const char *addr, const char *value,
-                      const char *unit, uint16_t group, uint16_t line)
-{
-    assert_span(d->address, addr);
-    assert_span(d->value, value);
-    if (unit != NULL) {
-        assert_true(d->has_unit);
-        assert_span(d->unit, unit);
-    } else {
-        assert_false(d->has_unit);
-        assert_int_equal(d->unit.len, 0);
-    }
-    assert_int_equal(d->group, group);
-    assert_int_equal(d->line, line);
-}
 
 static void test_ds_readout_e2(void **state)
 {

@@ -159,6 +159,23 @@ static void fx_start(struct fx *f)
     g_cap.nbaud = 0u;
 }
 
+/* fx_board() with the User Data 2 list @p list (@p n objects); fx_start() is the caller's. */
+static void fx_board_list(struct fx *f, omp_time_s utc, const uint8_t *list, size_t n)
+{
+    fx_board(f, utc);
+    assert_true(n <= sizeof f->cfg.optical_ud2);
+    f->cfg.optical_ud2_len = (uint8_t)n;
+    memcpy(f->cfg.optical_ud2, list, n);
+}
+
+/* A started meter with the User Data 2 list @p list (@p n objects). */
+static struct fx *fx_new_list(omp_time_s utc, const uint8_t *list, size_t n)
+{
+    fx_board_list(&g_fx, utc, list, n);
+    fx_start(&g_fx);
+    return &g_fx;
+}
+
 static struct fx *fx_new_at(omp_time_s utc)
 {
     fx_board(&g_fx, utc);
@@ -251,7 +268,7 @@ static void sign_on(struct fx *f)
 {
     size_t at = g_cap.len;
     send_str(f, "/?!\r\n");
-    run_ms(f, 300); /* tr_min 200 ms */
+    run_ms(f, 300); /* tr_min 300 ms (200 + one tick period) */
     expect_tx_str(at, IDENT);
 }
 
@@ -262,30 +279,47 @@ static void option(struct fx *f, char z, char y)
     send(f, m, sizeof m);
 }
 
-/* Programming mode at 9600 Bd with the default password "12345". */
-static void login_with(struct fx *f, const char *p1)
+/* The option select ACK 0 @p z @p y CR LF, then @p ms of polling; returns where the answer
+ * starts. */
+static size_t select_option(struct fx *f, char z, char y, unsigned ms)
+{
+    size_t at = g_cap.len;
+    option(f, z, y);
+    run_ms(f, ms);
+    return at;
+}
+
+/* Send a command and check that the reply is exactly @p want. */
+static void expect_cmd_tx(struct fx *f, char c, char t, const char *data, const char *want)
+{
+    size_t at = g_cap.len;
+    send_cmd(f, c, t, data);
+    run_ms(f, 300);
+    expect_tx_str(at, want);
+}
+
+/* Sign on and select programming mode: P0 at 9600 Bd (the rate set before P0). */
+static void prog_p0(struct fx *f)
 {
     sign_on(f);
-    size_t at = g_cap.len;
-    option(f, '5', '1');
-    run_ms(f, 300);
+    size_t at = select_option(f, '5', '1', 300);
     expect_tx_str(at, P0_MSG);
     assert_int_equal(g_cap.baud[g_cap.nbaud - 1u].baud, 9600u);
     assert_int_equal(g_cap.baud[g_cap.nbaud - 1u].at, at); /* switched before P0 */
-    at = g_cap.len;
-    send_cmd(f, 'P', '1', p1);
-    run_ms(f, 300);
-    expect_tx_str(at, ACK);
+}
+
+/* Programming mode at 9600 Bd with the password @p p1 (the default is "12345"). */
+static void login_with(struct fx *f, const char *p1)
+{
+    prog_p0(f);
+    expect_cmd_tx(f, 'P', '1', p1, ACK);
 }
 
 static void login(struct fx *f) { login_with(f, "(12345)"); }
 
 static void sign_off(struct fx *f)
 {
-    size_t at = g_cap.len;
-    send_cmd(f, 'B', '0', "");
-    run_ms(f, 300);
-    expect_tx_str(at, ""); /* B0: no reply */
+    expect_cmd_tx(f, 'B', '0', "", ""); /* B0: no reply */
 }
 
 /* Send a command and check its reply `STX body end BCC`. */
@@ -300,10 +334,16 @@ static void expect_cmd_data(struct fx *f, char c, char t, const char *data, cons
 
 static void expect_cmd_ack(struct fx *f, char c, char t, const char *data)
 {
+    expect_cmd_tx(f, c, t, data, ACK);
+}
+
+/* The reader's ACK or NAK (@p ctl), answered by `STX body end BCC`. */
+static void expect_ctl_data(struct fx *f, const char *ctl, const char *body, char end)
+{
     size_t at = g_cap.len;
-    send_cmd(f, c, t, data);
+    send(f, ctl, 1u);
     run_ms(f, 300);
-    expect_tx_str(at, ACK);
+    expect_data(at, body, end);
 }
 
 static void expect_cmd_error(struct fx *f, char c, char t, const char *data, const char *er)
@@ -365,7 +405,7 @@ static void test_cfg_invalid_optical(void **state)
 {
     (void)state;
     struct fx *f = &g_fx;
-    for (int k = 0; k < 24; k++) {
+    for (int k = 0; k < 25; k++) {
         fx_board(f, T_WINTER);
         struct omp_meter_cfg *c = &f->cfg;
         switch (k) {
@@ -392,12 +432,15 @@ static void test_cfg_invalid_optical(void **state)
         case 20: c->optical.ti_s = 241u; break;
         case 21: c->optical_password[1] = ' '; break;
         case 22: c->optical_password[1] = (char)0x7F; break;
+        case 23: c->optical_password[0] = '\0'; break;             /* empty, programming on */
         default: c->optical.ta_ms = 65001u; break;
         }
         assert_int_equal(omp_meter_init(&f->m, &f->hal, c, &f->b.clock.now), OMP_ERR_ARG);
     }
-    /* the limits themselves are valid; an empty User Data 2 list and password too */
+    /* the limits themselves are valid; an empty User Data 2 list too, and an empty password
+     * with programming mode off (nobody is asked for it) */
     fx_board(f, T_WINTER);
+    f->cfg.optical_programming = false;
     f->cfg.optical.d0_interval = 17280u;
     f->cfg.optical.ta_ms = 65000u;
     f->cfg.optical.tt_ms = 1000u;
@@ -409,6 +452,31 @@ static void test_cfg_invalid_optical(void **state)
 }
 
 /* ---- sign-on and readouts ------------------------------------------------------------------------ */
+
+/* The meter answers 300 ms after a message, not the 200 ms of IEC 62056-21 (tr): received bytes
+ * carry the time of the last tick, which may be up to one tick period (100 ms) earlier than
+ * their arrival, so 200 + 100 keeps the real gap at 200 ms or more. */
+static void test_answer_delay(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new();
+    /* what the server was given: tr_min 300, Tr = 131.0.14 (1500); white-box, read only */
+    assert_int_equal(f->m.iec21.cfg.tr_min_ms, 300u);
+    assert_int_equal(f->m.iec21.cfg.tr_pw_ms, 1500u);
+    size_t at = g_cap.len;
+    send_str(f, "/?!\r\n"); /* stamped 0 ms */
+    run_ms(f, 200);          /* 200 ms: not yet */
+    expect_tx_str(at, "");
+    run_ms(f, 100); /* 300 ms */
+    expect_tx_str(at, IDENT);
+    at = g_cap.len;
+    option(f, '5', '0'); /* stamped 300 ms: the readout at 600 ms */
+    run_ms(f, 200);       /* 500 ms */
+    expect_tx_str(at, "");
+    run_ms(f, 100); /* 600 ms */
+    assert_true(g_cap.len > at);
+    assert_int_equal(g_cap.tx[at], 0x02u);
+}
 
 static void test_signon_and_address(void **state)
 {
@@ -424,6 +492,18 @@ static void test_signon_and_address(void **state)
     run_ms(f, 300);
     expect_tx_str(at, IDENT);
     assert_int_equal(f->m.iec21.signons, 2u);
+    /* leading zeros do not count in an all-digit address: 0012345678 is meter 12345678 */
+    run_ms(f, 3000); /* the mode A readout; let it end */
+    at = g_cap.len;
+    send_str(f, "/?0012345678!\r\n");
+    run_ms(f, 300);
+    expect_tx_str(at, IDENT);
+    assert_int_equal(f->m.iec21.signons, 3u);
+    run_ms(f, 3000);
+    at = g_cap.len;
+    send_str(f, "/?123456780!\r\n"); /* a trailing zero does: another meter */
+    run_ms(f, 3000);
+    expect_tx_str(at, "");
     /* bytes of other ports are not taken; the optical port takes an empty call */
     const uint8_t b[1] = { '/' };
     assert_int_equal(omp_meter_on_rx(&f->m, OMP_PORT_MODULE, b, 1u), OMP_ERR_UNSUPPORTED);
@@ -478,9 +558,7 @@ static void test_readout_mode_c_ud2(void **state)
     set_registers(f);
     sign_on(f);
     assert_int_equal(g_cap.nbaud, 0u); /* the sign-on runs at the initial 300 Bd */
-    size_t at = g_cap.len;
-    option(f, '5', '0'); /* ACK 0 5 0: readout at 9600 Bd */
-    run_ms(f, 500);
+    size_t at = select_option(f, '5', '0', 500); /* ACK 0 5 0: readout at 9600 Bd */
     assert_true(f->b.clock.now.mono_ms < 1000u); /* the clock line's second: 13:00:00 */
     expect_data(at, UD2_BODY, 0x03);
     /* 9600 Bd 7E1 before the readout's STX, back to 300 Bd after its BCC */
@@ -509,12 +587,15 @@ static void test_readout_slow_port(void **state)
     g_cap.accept = 7u;
     size_t at = g_cap.len;
     g_cap.fail_baud = 1u;
-    option(f, '5', '0');
+    option(f, '5', '0'); /* at 300 ms: the readout is due at 300 + tr_min 300 = 600 ms */
     run_ms(f, 100); /* 400 ms: the baud change (asked for at once) fails; nothing is due yet */
     assert_int_equal(g_cap.len, at);
     assert_int_equal(g_cap.nbaud, 0u);
+    run_ms(f, 100); /* 500 ms: the baud change again, now taken; still nothing due */
+    assert_int_equal(g_cap.len, at);
+    assert_int_equal(g_cap.nbaud, 1u);
     unsigned writes = g_cap.writes;
-    run_ms(f, 100); /* 500 ms (tr): 9600 Bd, then one write of 7 bytes: the port is full */
+    run_ms(f, 100); /* 600 ms (tr): one write of 7 bytes: the port is full */
     assert_int_equal(g_cap.len, at + 7u);
     assert_int_equal(g_cap.writes, writes + 1u);
     g_cap.fail_write = 1u;
@@ -529,18 +610,17 @@ static void test_readout_slow_port(void **state)
 static void test_readout_mode_a_after_tt(void **state)
 {
     (void)state;
-    struct fx *f = &g_fx;
-    fx_board(f, T_WINTER);
-    f->cfg.optical_ud2_len = 2u;
-    f->cfg.optical_ud2[0] = OMP_OBJ_METER_NUMBER;
-    f->cfg.optical_ud2[1] = OMP_OBJ_CLOCK;
-    fx_start(f);
-    sign_on(f); /* identification at 200 ms; tt 1700 ms -> readout from 1900 ms */
+    static const uint8_t list[] = {OMP_OBJ_METER_NUMBER, OMP_OBJ_CLOCK};
+    struct fx *f = fx_new_list(T_WINTER, list, sizeof list);
+    /* identification handed out at 300 ms (request at 0 + tr_min 300); it is on the line until
+     * 300 + 767 ms (23 characters at 300 Bd: ceil(230000 / 300) = 767); tt 1700 ms from then:
+     * 300 + 767 + 1700 = 2767 ms -> the readout at the 2800 ms tick */
+    sign_on(f);
     size_t at = g_cap.len;
-    run_ms(f, 1500); /* 1800 ms: still waiting for an option select */
+    run_ms(f, 2400); /* 2700 ms: still waiting for an option select */
     expect_tx_str(at, "");
-    run_ms(f, 200); /* 2000 ms: the readout at 300 Bd, clock 13:00:01 (UTC 12:00:01) */
-    expect_data(at, "0.0.1(12345678)" CRLF "1.0.0(01240115130001)" CRLF "!" CRLF, 0x03);
+    run_ms(f, 100); /* 2800 ms: the readout at 300 Bd, clock 13:00:02 (UTC 12:00:02.8) */
+    expect_data(at, "0.0.1(12345678)" CRLF "1.0.0(01240115130002)" CRLF "!" CRLF, 0x03);
     assert_int_equal(g_cap.nbaud, 0u); /* never left 300 Bd */
     assert_int_equal(f->m.iec21.readouts, 1u);
 }
@@ -548,15 +628,10 @@ static void test_readout_mode_a_after_tt(void **state)
 static void test_readout_summer_clock(void **state)
 {
     (void)state;
-    struct fx *f = &g_fx;
-    fx_board(f, T_SUMMER);
-    f->cfg.optical_ud2_len = 1u;
-    f->cfg.optical_ud2[0] = OMP_OBJ_CLOCK;
-    fx_start(f);
+    static const uint8_t list[] = {OMP_OBJ_CLOCK};
+    struct fx *f = fx_new_list(T_SUMMER, list, sizeof list);
     sign_on(f);
-    size_t at = g_cap.len;
-    option(f, '5', '0');
-    run_ms(f, 500);
+    size_t at = select_option(f, '5', '0', 500);
     /* 2024-07-01T12:00:00Z = 14:00:00 CEST: N 1 (summer time), V 1 */
     expect_data(at, "1.0.0(11240701140000)" CRLF "!" CRLF, 0x03);
 }
@@ -565,17 +640,11 @@ static void test_readout_summer_clock(void **state)
 static void test_readout_clock_invalid(void **state)
 {
     (void)state;
-    struct fx *f = &g_fx;
-    fx_board(f, T_WINTER);
-    f->cfg.optical_ud2_len = 1u;
-    f->cfg.optical_ud2[0] = OMP_OBJ_CLOCK;
-    fx_start(f);
+    static const uint8_t list[] = {OMP_OBJ_CLOCK};
+    struct fx *f = fx_new_list(T_WINTER, list, sizeof list);
     f->b.clock.now.rtc_valid = false;
     sign_on(f);
-    size_t at = g_cap.len;
-    option(f, '5', '0');
-    run_ms(f, 500);
-    expect_data(at, "1.0.0(00240115130000)" CRLF "!" CRLF, 0x03);
+    expect_data(select_option(f, '5', '0', 500), "1.0.0(00240115130000)" CRLF "!" CRLF, 0x03);
 }
 
 /* Z1 7.0 (the IEC doc's example prints `0000010*kwh`) and 6.3, and the values not in UD2. */
@@ -617,11 +686,9 @@ static void test_readout_formats(void **state)
     };
     for (size_t k = 0; k < OMP_ARRAY_LEN(cases); k++) {
         struct fx *f = &g_fx;
-        fx_board(f, T_WINTER);
+        fx_board_list(f, T_WINTER, list, sizeof list);
         f->cfg.energy_digits = cases[k].digits;
         f->cfg.energy_decimals = cases[k].decimals;
-        f->cfg.optical_ud2_len = (uint8_t)sizeof list;
-        memcpy(f->cfg.optical_ud2, list, sizeof list);
         fx_start(f);
         struct omp_registers *r = &f->m.regs;
         r->e.total.a_plus_uwh = 1234567891234ull;
@@ -639,10 +706,7 @@ static void test_readout_formats(void **state)
         f->m.last.f_hz = 49.987f;
         f->m.last.pf = 0.9876f;
         sign_on(f);
-        size_t at = g_cap.len;
-        option(f, '5', '0');
-        run_ms(f, 500);
-        expect_data(at, cases[k].body, 0x03);
+        expect_data(select_option(f, '5', '0', 500), cases[k].body, 0x03);
     }
 }
 
@@ -675,9 +739,7 @@ static void test_programming_read_and_ud_select(void **state)
     sign_off(f);
     run_ms(f, 1000);
     sign_on(f);
-    size_t at = g_cap.len;
-    option(f, '5', '0');
-    run_ms(f, 500);
+    size_t at = select_option(f, '5', '0', 500);
     /* User Data 1 (technical facts 10.4): 0.0.1, 1.8.0, 1.8.1-1.8.4, 96.8.0, 0.128.1, 1.6.0 */
     expect_data(at,
                 "0.0.1(12345678)" CRLF "1.8.0(0001234.56*kWh)" CRLF "1.8.1(0001000.00*kWh)" CRLF
@@ -704,6 +766,10 @@ static void test_programming_errors(void **state)
     expect_cmd_error(f, 'R', '1', "12345678901234567()", "ER02 BAD FORMAT");
     expect_cmd_error(f, 'R', '2', "1.8.0()", "ER06 UNKNOWN COMMAND");
     expect_cmd_error(f, 'E', '2', "1.8.0()", "ER06 UNKNOWN COMMAND");
+    /* commands the server itself does not pass on: its own ER06, without a text */
+    expect_cmd_error(f, 'R', '7', "1.8.0()", "ER06");
+    expect_cmd_error(f, 'W', '6', "1.8.0(1)", "ER06");
+    expect_cmd_error(f, 'E', '1', "", "ER06");
     expect_cmd_error(f, 'R', '5', "1.8.0()", "ER01 UNKNOWN OBJECT");
     expect_cmd_error(f, 'W', '1', "131.0.3", "ER02 BAD FORMAT");
     expect_cmd_error(f, 'W', '1', "131.0.3()", "ER02 BAD FORMAT");
@@ -869,46 +935,28 @@ static void test_r6_billing_blocks(void **state)
     struct fx *f = fx_new();
     debiting_stops(f);
     login(f);
-    size_t at = g_cap.len;
-    send_cmd(f, 'R', '6', "98.1.0(;;2)");
-    run_ms(f, 300);
-    expect_data(at, R6_HEADER R6_ROW1 R6_ROW2, 0x04);
+    expect_cmd_data(f, 'R', '6', "98.1.0(;;2)", R6_HEADER R6_ROW1 R6_ROW2, 0x04);
     /* a NAK: the same block again */
-    at = g_cap.len;
-    send(f, NAK, 1u);
-    run_ms(f, 300);
-    expect_data(at, R6_HEADER R6_ROW1 R6_ROW2, 0x04);
-    at = g_cap.len;
-    send(f, ACK, 1u);
-    run_ms(f, 300);
-    expect_data(at, R6_HEADER R6_ROW3, 0x03);
+    expect_ctl_data(f, NAK, R6_HEADER R6_ROW1 R6_ROW2, 0x04);
+    expect_ctl_data(f, ACK, R6_HEADER R6_ROW3, 0x03);
     /* default block size 6: one block */
     expect_cmd_data(f, 'R', '6', "98.1.0()", R6_HEADER R6_ROW1 R6_ROW2 R6_ROW3, 0x03);
     /* start and end (NYYMMDDhhmmss, local normal time): the middle record only */
     expect_cmd_data(f, 'R', '6', "98.1.0(0240115130005;0240115130015;6)", R6_HEADER R6_ROW2,
                     0x03);
     /* start only: from the second on, one record per block */
-    at = g_cap.len;
-    send_cmd(f, 'R', '6', "98.1.0(0240115130011;;1)");
-    run_ms(f, 300);
-    expect_data(at, R6_HEADER R6_ROW2, 0x04);
+    expect_cmd_data(f, 'R', '6', "98.1.0(0240115130011;;1)", R6_HEADER R6_ROW2, 0x04);
     /* a debiting stop between two blocks: the records keep their order */
     f->m.regs.e.total.a_plus_uwh = 400000000000ull;
     assert_int_equal(omp_meter_billing_stop(&f->m), OMP_OK);
     run_ms(f, 100); /* saved at the next poll: 12:00:33Z -> 13:00:33, count 04 */
-    at = g_cap.len;
-    send(f, ACK, 1u);
-    run_ms(f, 300);
-    expect_data(at, R6_HEADER R6_ROW3, 0x04);
-    at = g_cap.len;
-    send(f, ACK, 1u);
-    run_ms(f, 300);
-    expect_data(at,
-                R6_HEADER
-                "(01240115130033)(04)(0000400.00)(0000001.50)(0000000.01)(0000007.00)\r\n",
-                0x03);
+    expect_ctl_data(f, ACK, R6_HEADER R6_ROW3, 0x04);
+    expect_ctl_data(f, ACK,
+                    R6_HEADER
+                    "(01240115130033)(04)(0000400.00)(0000001.50)(0000000.01)(0000007.00)\r\n",
+                    0x03);
     /* an ACK after the last block asks for nothing */
-    at = g_cap.len;
+    size_t at = g_cap.len;
     send(f, ACK, 1u);
     run_ms(f, 300);
     expect_tx_str(at, "");
@@ -918,15 +966,8 @@ static void test_r6_billing_blocks(void **state)
 
 static void bad_password(struct fx *f)
 {
-    sign_on(f);
-    size_t at = g_cap.len;
-    option(f, '5', '1');
-    run_ms(f, 300);
-    expect_tx_str(at, P0_MSG);
-    at = g_cap.len;
-    send_cmd(f, 'P', '1', "(54321)");
-    run_ms(f, 300);
-    expect_tx_str(at, BREAK_MSG); /* Kamstrup: a wrong password -> break */
+    prog_p0(f);
+    expect_cmd_tx(f, 'P', '1', "(54321)", BREAK_MSG); /* Kamstrup: a wrong password -> break */
     assert_int_equal(g_cap.baud[g_cap.nbaud - 1u].baud, 300u); /* back to 300 Bd for a sign-on */
 }
 
@@ -940,15 +981,10 @@ static void test_bad_password_and_lockout(void **state)
     assert_int_equal(f->m.iec21.bad_passwords, 3u);
     assert_int_equal(f->m.iec21.lockouts, 1u);
     sign_on(f);
-    size_t at = g_cap.len;
-    option(f, '5', '1');
-    run_ms(f, 300);
-    expect_tx_str(at, BREAK_MSG); /* locked: break instead of P0 */
+    expect_tx_str(select_option(f, '5', '1', 300), BREAK_MSG); /* locked: break instead of P0 */
     /* a readout is still served */
     sign_on(f);
-    at = g_cap.len;
-    option(f, '5', '0');
-    run_ms(f, 1000);
+    size_t at = select_option(f, '5', '0', 1000);
     assert_true(g_cap.len - at > 100u);
     assert_int_equal(g_cap.tx[at], 0x02u);
     /* after 5 minutes the right password works */
@@ -957,16 +993,116 @@ static void test_bad_password_and_lockout(void **state)
     sign_off(f);
 }
 
+/* The password must follow P0 within Tr (131.0.14) of P0's end on the line. prog_p0() from 0 ms:
+ * identification at 300, option select at 300, P0 at 600 ms at 9600 Bd; its 8 characters take
+ * ceil(8 * 10 * 1000 / 9600) = ceil(8.33) = 9 ms: with Tr 1500 the wait ends at 600 + 9 + 1500 =
+ * 2109 ms, so a P1 stamped at the 2100 ms tick is in time and the 2200 ms tick ends the session. */
+static void test_password_tr(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new();
+    prog_p0(f);
+    assert_int_equal(f->b.clock.now.mono_ms, 600u);
+    run_ms(f, 1500); /* 2100 ms */
+    expect_cmd_tx(f, 'P', '1', "(12345)", ACK);
+    assert_int_equal(f->m.iec21.prog_sessions, 1u);
+    assert_int_equal(f->m.iec21.timeouts, 0u);
+    sign_off(f);
+
+    f = fx_new();
+    prog_p0(f);
+    size_t nb = g_cap.nbaud;
+    run_ms(f, 1600); /* 2200 ms: Tr over (2109): silently back to 300 Bd */
+    assert_int_equal(f->m.iec21.timeouts, 1u);
+    assert_int_equal(g_cap.nbaud, nb + 1u);
+    assert_int_equal(g_cap.baud[nb].baud, 300u);
+    expect_cmd_tx(f, 'P', '1', "(12345)", ""); /* too late: no answer */
+    assert_int_equal(f->m.iec21.prog_sessions, 0u);
+
+    /* Tr 3000 (W1 131.0.14, taken by the server when the reader has signed off): P0 at x, the
+     * wait ends at x + 9 + 3000 = x + 3009: the x + 3000 tick is in time, x + 3100 is not */
+    login(f);
+    expect_cmd_ack(f, 'W', '1', "131.0.14(3000)");
+    sign_off(f);
+    assert_int_equal(f->m.iec21.cfg.tr_pw_ms, 3000u); /* restarted (white-box, read only) */
+    prog_p0(f);
+    run_ms(f, 3000);
+    expect_cmd_tx(f, 'P', '1', "(12345)", ACK);
+    assert_int_equal(f->m.iec21.prog_sessions, 2u);
+    sign_off(f);
+    prog_p0(f);
+    run_ms(f, 3100);
+    assert_int_equal(f->m.iec21.timeouts, 2u);
+    expect_cmd_tx(f, 'P', '1', "(12345)", "");
+    assert_int_equal(f->m.iec21.prog_sessions, 2u);
+}
+
+/* A server restart after a W1 of a 131.0.x setting keeps the count of bad passwords in a row and
+ * the lock-out (and the counters). */
+static void test_restart_keeps_failures_and_lockout(void **state)
+{
+    (void)state;
+    /* 1. the count: login, W1 (restart pending), a wrong password in programming mode: break,
+     * one failure; the server restarts once idle at 300 Bd; two more wrong passwords make three
+     * in a row: the lock-out (a count started again by the restart would need three) */
+    struct fx *f = fx_new();
+    login(f);
+    expect_cmd_ack(f, 'W', '1', "131.0.15(1000)"); /* tt 1000 */
+    expect_cmd_tx(f, 'P', '1', "(54321)", BREAK_MSG);
+    assert_false(f->m.iec21_restart); /* restarted: the new tt is the server's */
+    assert_int_equal(f->m.iec21.cfg.tt_ms, 1000u);
+    assert_int_equal(f->m.iec21.bad_passwords, 1u);
+    assert_int_equal(f->m.iec21.lockouts, 0u);
+    bad_password(f);
+    assert_int_equal(f->m.iec21.lockouts, 0u);
+    bad_password(f);
+    assert_int_equal(f->m.iec21.bad_passwords, 3u);
+    assert_int_equal(f->m.iec21.lockouts, 1u);
+    sign_on(f);
+    expect_tx_str(select_option(f, '5', '1', 300), BREAK_MSG); /* locked */
+    assert_int_equal(f->m.iec21.prog_sessions, 1u);
+
+    /* 2. the lock-out: the restart is held back while the reader stays signed on. After each
+     * wrong password the port's change back to 300 Bd fails once (so the server cannot restart
+     * at that poll) and the reader signs on again at once (busy: no restart either); the third
+     * wrong password locks programming mode and the server restarts after its break */
+    f = fx_new();
+    login(f);
+    expect_cmd_ack(f, 'W', '1', "131.0.15(1000)");
+    for (int k = 0; k < 3; k++) {
+        if (k > 0) {
+            expect_tx_str(select_option(f, '5', '1', 300), P0_MSG);
+        }
+        g_cap.fail_baud = (k < 2) ? 1u : 0u;
+        expect_cmd_tx(f, 'P', '1', "(54321)", BREAK_MSG);
+        if (k < 2) {
+            assert_true(f->m.iec21_restart); /* still the old server */
+            sign_on(f);
+            assert_true(f->m.iec21_restart);
+        }
+    }
+    assert_int_equal(f->m.iec21.lockouts, 1u);
+    assert_false(f->m.iec21_restart); /* restarted after the lock-out */
+    assert_int_equal(f->m.iec21.cfg.tt_ms, 1000u);
+    /* the restarted server keeps the lock-out: a break instead of P0 */
+    sign_on(f);
+    expect_tx_str(select_option(f, '5', '1', 300), BREAK_MSG);
+    assert_int_equal(f->m.iec21.bad_passwords, 3u);
+    assert_int_equal(f->m.iec21.prog_sessions, 1u);
+    /* 5 minutes after the third wrong password: the right one works */
+    run_ms(f, 300000);
+    login(f);
+    assert_int_equal(f->m.iec21.prog_sessions, 2u);
+    sign_off(f);
+}
+
 /* ---- settings applied to the running port ----------------------------------------------------------- */
 
 static void test_settings_d0_and_tt(void **state)
 {
     (void)state;
-    struct fx *f = &g_fx;
-    fx_board(f, T_WINTER);
-    f->cfg.optical_ud2_len = 1u;
-    f->cfg.optical_ud2[0] = OMP_OBJ_METER_NUMBER;
-    fx_start(f);
+    static const uint8_t list[] = {OMP_OBJ_METER_NUMBER};
+    struct fx *f = fx_new_list(T_WINTER, list, sizeof list);
     login(f);
     expect_cmd_ack(f, 'W', '1', "131.0.6(12)");  /* D0 every 12 x 5 s = 60 s */
     expect_cmd_ack(f, 'W', '1', "131.0.9(5)");   /* at 9600 Bd */
@@ -981,12 +1117,14 @@ static void test_settings_d0_and_tt(void **state)
     expect_cmd_data(f, 'R', '1', "131.0.16()", "131.0.16(240)", 0x03);
     sign_off(f);
     assert_int_equal(f->m.iec21.prog_sessions, 1u); /* kept over the restart */
-    /* tt 1000 ms: the mode A readout follows the identification (at 200 ms) at 1200 ms */
+    /* tt 1000 ms: the identification goes out 300 ms after the request, its 23 characters take
+     * 767 ms at 300 Bd; the mode A readout 300 + 767 + 1000 = 2067 ms after the request, at the
+     * 2100 ms tick */
     sign_on(f);
     size_t at = g_cap.len;
-    run_ms(f, 800); /* 1100 ms */
+    run_ms(f, 1700); /* 2000 ms */
     expect_tx_str(at, "");
-    run_ms(f, 200);
+    run_ms(f, 100); /* 2100 ms */
     expect_data(at, "0.0.1(12345678)" CRLF "!" CRLF, 0x03);
     /* mode D0 60 s after the restart: identification with Z = '5' at 9600 Bd, then the list */
     at = g_cap.len;
@@ -1074,10 +1212,7 @@ static void test_programming_off(void **state)
     f->cfg.optical_programming = false;
     fx_start(f);
     sign_on(f);
-    size_t at = g_cap.len;
-    option(f, '5', '1');
-    run_ms(f, 3000);
-    expect_tx_str(at, "");
+    expect_tx_str(select_option(f, '5', '1', 3000), "");
 }
 
 int main(void)
@@ -1087,6 +1222,7 @@ int main(void)
         cmocka_unit_test(test_cfg_default_optical),
         cmocka_unit_test(test_cfg_invalid_optical),
         cmocka_unit_test(test_signon_and_address),
+        cmocka_unit_test(test_answer_delay),
         cmocka_unit_test(test_readout_mode_c_ud2),
         cmocka_unit_test(test_readout_slow_port),
         cmocka_unit_test(test_readout_mode_a_after_tt),
@@ -1099,6 +1235,8 @@ int main(void)
         cmocka_unit_test(test_clock_w5_r5),
         cmocka_unit_test(test_r6_billing_blocks),
         cmocka_unit_test(test_bad_password_and_lockout),
+        cmocka_unit_test(test_password_tr),
+        cmocka_unit_test(test_restart_keeps_failures_and_lockout),
         cmocka_unit_test(test_settings_d0_and_tt),
         cmocka_unit_test(test_actual_tariff_write),
         cmocka_unit_test(test_no_optical_port),

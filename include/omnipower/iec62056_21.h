@@ -38,6 +38,9 @@
  * - tt: in a mode A+C meter (Kamstrup), an identification not followed by an option select within
  *   tt (1700 ms) is followed by the readout at the initial 300 Bd: that is mode A as the reader sees
  *   it (sign-on, then wait);
+ * - tt and the Tr of the password run from the end of the message's transmission: the server
+ *   adds the airtime of what it handed out (10 bits a character at the current rate);
+ * - Tr (Kamstrup, 1500 ms): the P1/P2 answer to P0 must come within it, else the session ends;
  * - ti: programming mode ends, without a message, after ti (90 s) without a received message.
  *
  * See docs/iec62056-21.md for the supported subset with byte sequences.
@@ -314,7 +317,9 @@ struct omp_iec21_app {
      * Execute programming command @p cmd (kind COMMAND: R1..R6, W1..W5, E2; never P or B, the
      * server handles those) and write the reply's data into @p w (room: OMP_CONFIG_IEC21_TX_MAX
      * - 8). @p block is 0 for a new command and n for the n-th block after a PARTIAL reply.
-     * Set *reply. An error return makes the server answer `ER` + code (no data written).
+     * Set *reply. An error return, or a reply that breaks this contract, makes the server
+     * answer `STX ER07 ETX BCC` (device error); a command the server does not know (only R1..R6,
+     * W1..W5, E2 reach the application) is answered `STX ER06 ETX BCC` (unknown command).
      * Required for programming mode (NULL: option Y = '1' is refused like an unknown option).
      */
     omp_err (*command)(void *user, const struct omp_iec21_msg *cmd, uint32_t block,
@@ -338,6 +343,8 @@ struct omp_iec21_server_cfg {
     uint32_t ta_ms;                           /**< inter-character timeout (1500) */
     uint32_t tt_ms;                           /**< ident not acknowledged -> readout (1700) */
     uint32_t ti_ms;                           /**< programming-mode inactivity (90000) */
+    uint32_t tr_pw_ms;                        /**< P0 sent -> P1/P2 must arrive (Kamstrup Tr,
+                                                   131.0.14: 1500) */
     uint32_t d0_interval_ms;                  /**< mode D period; 0: off */
     uint32_t d0_baud;                         /**< mode D rate (2400) */
 };
@@ -372,14 +379,16 @@ struct omp_iec21_server {
 
 /** @brief Kamstrup factory values: "KAM", '5', ident " OMNIPOWER", mode C, programming on,
  *  password "12345" (the DLMS LLS default; the IEC doc names none), 3 failures -> 5 min lock-out,
- *  tr_min 200 ms, ta 1500 ms, tt 1700 ms, ti 90 s, D0 off at 2400 Bd. */
+ *  tr_min 200 ms, ta 1500 ms, tt 1700 ms, ti 90 s, Tr 1500 ms, D0 off at 2400 Bd. */
 void omp_iec21_server_cfg_default(struct omp_iec21_server_cfg *cfg);
 
 /**
  * @brief Start a server at 300 Bd waiting for a request (the caller sets its port to 300 Bd first;
  * out.baud reports changes only).
  * @return OMP_OK, OMP_ERR_ARG (NULL, no readout_line, cfg fields out of range: empty or too long
- *         ident, bad baud_char, password longer than 16, timeouts of 0 except tr_min and d0).
+ *         ident, bad baud_char, password longer than 16 or empty with programming on (an
+ *         empty password would open programming mode to anyone), timeouts of 0 except tr_min
+ *         and d0).
  * @par Context: any; @p app and @p user must outlive the server.
  */
 OMP_MUST_CHECK omp_err omp_iec21_server_init(struct omp_iec21_server *s,

@@ -158,8 +158,9 @@ struct omp_meter_cfg {
                                       printable characters without '/' and '!', NUL-terminated;
                                       Kamstrup sends a space and 15 characters of the type number,
                                       default " 6841138BN143002" (the IEC 1107 doc's example) */
-    char optical_password[OMP_IEC21_PASSWORD_MAX + 1]; /**< P1 password, 0..16 printable
-                                      characters without space ( ) * / !, NUL-terminated;
+    char optical_password[OMP_IEC21_PASSWORD_MAX + 1]; /**< P1 password, 1..16 printable
+                                      characters without space ( ) * / !, NUL-terminated (empty
+                                      only with optical_programming off);
                                       default "12345" (the IEC doc names none; DLMS LLS default) */
     bool optical_programming;    /**< programming mode (option Y = 1) allowed; default true */
     struct omp_meter_optical optical; /**< 131.0.x factory values */

@@ -55,6 +55,7 @@ void omp_iec21_server_cfg_default(struct omp_iec21_server_cfg *cfg)
     cfg->ta_ms = 1500u;
     cfg->tt_ms = 1700u;
     cfg->ti_ms = 90000u;
+    cfg->tr_pw_ms = 1500u;
     cfg->d0_interval_ms = 0u;
     cfg->d0_baud = 2400u;
 }
@@ -90,10 +91,11 @@ static bool cfg_valid(const struct omp_iec21_server_cfg *c)
     if (alen == SIZE_MAX || omp_iec21_put_request(&w, c->address, alen) != OMP_OK) {
         return false;
     }
-    if (str_len(c->password, sizeof c->password) == SIZE_MAX) {
-        return false;
+    const size_t plen = str_len(c->password, sizeof c->password);
+    if (plen == SIZE_MAX || (c->programming && plen == 0u)) {
+        return false; /* an empty password would let anyone in */
     }
-    if (c->ta_ms == 0u || c->tt_ms == 0u || c->ti_ms == 0u ||
+    if (c->ta_ms == 0u || c->tt_ms == 0u || c->ti_ms == 0u || c->tr_pw_ms == 0u ||
         (c->max_failures != 0u && c->lockout_ms == 0u)) {
         return false;
     }
@@ -152,6 +154,43 @@ static uint32_t change_to(const struct omp_iec21_server *s, uint32_t baud)
     return (baud == s->baud) ? 0u : baud;
 }
 
+/* Milliseconds @p n characters take on the line at @p baud (7E1: 10 bits a character). */
+static uint32_t airtime_ms(size_t n, uint32_t baud)
+{
+    if (baud == 0u) {
+        return 0u;
+    }
+    const uint64_t bits_ms = (uint64_t)n * 10u * 1000u;
+    const uint64_t t = (bits_ms + baud - 1u) / baud;
+    return (t > UINT32_MAX) ? UINT32_MAX : (uint32_t)t;
+}
+
+/* Both all digits: the same number whatever leading zeros (`/?00123456!` for meter 123456). */
+static bool digits(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] < (uint8_t)'0' || p[i] > (uint8_t)'9') {
+            return false;
+        }
+    }
+    return n != 0u;
+}
+
+static bool address_match(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
+{
+    if (digits(a, an) && digits(b, bn)) {
+        while (an > 0u && a[0] == (uint8_t)'0') {
+            a++;
+            an--;
+        }
+        while (bn > 0u && b[0] == (uint8_t)'0') {
+            b++;
+            bn--;
+        }
+    }
+    return an == bn && (an == 0u || memcmp(a, b, an) == 0);
+}
+
 /* Back to idle at the initial rate (after the pending tx, if any, has gone). */
 static void go_idle(struct omp_iec21_server *s)
 {
@@ -204,13 +243,13 @@ static void put_single(struct omp_iec21_server *s, uint8_t c, uint64_t due)
     s->nak_count = 0u;
 }
 
-/* `STX ER<nn> ETX BCC` for @p err (nn = -err, two digits). */
-static void put_error(struct omp_iec21_server *s, omp_err err, uint64_t due)
+/* The server's own error replies (the meter's table in docs/iec62056-21.md uses the same). */
+#define ER_UNKNOWN_COMMAND 6 /* a command letter/type the server does not pass on */
+#define ER_DEVICE          7 /* the application failed or broke its contract */
+
+/* `STX ER<nn> ETX BCC`, nn = @p code (two digits). */
+static void put_error(struct omp_iec21_server *s, int code, uint64_t due)
 {
-    int code = -(int)err;
-    if (code < 0 || code > 99) {
-        code = 99;
-    }
     const uint8_t text[4] = {(uint8_t)'E', (uint8_t)'R', (uint8_t)('0' + code / 10),
                              (uint8_t)('0' + code % 10)};
     struct omp_wr w = omp_wr_init(s->txbuf, sizeof s->txbuf);
@@ -266,6 +305,7 @@ static void handle_password(struct omp_iec21_server *s, uint64_t now, const stru
         }
         s->failures = 0u;
         s->state = ST_PROG;
+        s->deadline_ms = add_ms(now, s->cfg.ti_ms);
         put_single(s, OMP_IEC21_ACK, due);
         return;
     }
@@ -292,7 +332,7 @@ static void run_command(struct omp_iec21_server *s, uint64_t now)
     enum omp_iec21_reply reply = OMP_IEC21_REPLY_NAK;
     omp_err err = s->app->command(s->user, &s->cmd, s->block, &w, &reply);
     if (err != OMP_OK) {
-        put_error(s, err, due);
+        put_error(s, ER_DEVICE, due);
         return;
     }
     const size_t n = omp_wr_len(&w);
@@ -308,11 +348,11 @@ static void run_command(struct omp_iec21_server *s, uint64_t now)
     case OMP_IEC21_REPLY_ERROR:
         break;
     default:
-        put_error(s, OMP_ERR_INTERNAL, due);
+        put_error(s, ER_DEVICE, due);
         return;
     }
     if (omp_wr_status(&w) != OMP_OK || !data_clean(s->txbuf + 1, n)) {
-        put_error(s, OMP_ERR_INTERNAL, due); /* the application broke its contract */
+        put_error(s, ER_DEVICE, due); /* the application broke its contract */
         return;
     }
     const bool partial = reply == OMP_IEC21_REPLY_PARTIAL;
@@ -358,9 +398,14 @@ static void resend(struct omp_iec21_server *s, uint64_t now)
 static void handle_session(struct omp_iec21_server *s, uint64_t now, const struct omp_iec21_msg *m)
 {
     const uint64_t due = add_ms(now, s->cfg.tr_min_ms);
-    s->deadline_ms = add_ms(now, s->cfg.ti_ms);
+    if (s->state == ST_PROG) {
+        s->deadline_ms = add_ms(now, s->cfg.ti_ms); /* ti: any message keeps the session */
+    }
     if (m->kind == OMP_IEC21_MSG_NAK) {
         resend(s, now);
+        if (s->state != ST_PROG && s->tx_sent < s->tx_len) {
+            s->deadline_ms = UINT64_MAX; /* P0 again: Tr runs from its end (poll arms it) */
+        }
         return;
     }
     if (m->kind == OMP_IEC21_MSG_ACK) {
@@ -388,14 +433,14 @@ static void handle_session(struct omp_iec21_server *s, uint64_t now, const struc
         return;
     }
     if (!command_supported(m->cmd, m->cmd_type)) {
-        put_error(s, OMP_ERR_UNSUPPORTED, due);
+        put_error(s, ER_UNKNOWN_COMMAND, due);
         return;
     }
     /* keep the command (its spans point into the framer's buffer) for the later blocks */
     memcpy(s->cmd_buf, m->raw.ptr, m->raw.len);
     size_t used = 0u;
     if (omp_iec21_parse(s->cmd_buf, m->raw.len, &s->cmd, &used) != OMP_OK) {
-        put_error(s, OMP_ERR_INTERNAL, due);
+        put_error(s, ER_DEVICE, due);
         return;
     }
     s->block = 0u;
@@ -409,8 +454,8 @@ static void handle_session(struct omp_iec21_server *s, uint64_t now, const struc
 static void handle_request(struct omp_iec21_server *s, uint64_t now, const struct omp_iec21_msg *m)
 {
     const size_t alen = str_len(s->cfg.address, sizeof s->cfg.address);
-    if (m->address.len != 0u &&
-        (m->address.len != alen || memcmp(m->address.ptr, s->cfg.address, alen) != 0)) {
+    if (m->address.len != 0u && !address_match(m->address.ptr, m->address.len,
+                                               (const uint8_t *)s->cfg.address, alen)) {
         return; /* another meter's address: silence */
     }
     s->signons++;
@@ -449,7 +494,7 @@ static void handle_option(struct omp_iec21_server *s, uint64_t now, const struct
     if (m->v == (uint8_t)'0' && m->y == (uint8_t)'1' && s->cfg.programming &&
         s->app->command != NULL) {
         s->want_baud = change_to(s, baud);
-        s->deadline_ms = add_ms(now, s->cfg.ti_ms);
+        s->deadline_ms = UINT64_MAX; /* Tr runs from the end of P0 (armed by poll) */
         if (locked(s, now)) {
             put_break(s, due); /* programming mode locked out after bad passwords */
             return;
@@ -523,7 +568,10 @@ void omp_iec21_server_rx(struct omp_iec21_server *s, uint64_t now_ms, const uint
         } else if (err == OMP_ERR_CRC) {
             s->bcc_errors++;
             if (s->state == ST_P0 || s->state == ST_WAIT_PW || s->state == ST_PROG) {
-                s->deadline_ms = add_ms(now_ms, s->cfg.ti_ms);
+                /* ti in programming mode; before the password the reader gets one more Tr */
+                s->deadline_ms = add_ms(now_ms, (s->state == ST_PROG)
+                                                    ? s->cfg.ti_ms
+                                                    : s->cfg.tr_min_ms + s->cfg.tr_pw_ms);
                 put_single(s, OMP_IEC21_NAK, add_ms(now_ms, s->cfg.tr_min_ms));
             }
         } else if (err == OMP_ERR_TRUNCATED || err == OMP_ERR_ARG) {
@@ -679,9 +727,16 @@ void omp_iec21_server_poll(struct omp_iec21_server *s, uint64_t now_ms, struct o
             out->tx = s->txbuf + s->tx_sent;
             out->tx_len = s->tx_len - s->tx_sent;
             wake = now_ms; /* once the port has taken them, there is more to do */
+            /* tt (after the identification) and Tr (after P0) run from the end of the
+             * message on the line: now + its airtime at the rate it goes out with */
+            const uint32_t air =
+                airtime_ms(s->tx_len, (s->want_baud != 0u) ? s->want_baud : s->baud);
             if (s->state == ST_IDENT && s->deadline_ms == UINT64_MAX) {
-                s->deadline_ms =
-                    s->cfg.mode_c ? add_ms(now_ms, s->cfg.tt_ms) : add_ms(now_ms, s->cfg.tr_min_ms);
+                s->deadline_ms = add_ms(add_ms(now_ms, air),
+                                        s->cfg.mode_c ? s->cfg.tt_ms : s->cfg.tr_min_ms);
+            } else if ((s->state == ST_P0 || s->state == ST_WAIT_PW) &&
+                       s->deadline_ms == UINT64_MAX) {
+                s->deadline_ms = add_ms(add_ms(now_ms, air), s->cfg.tr_pw_ms);
             }
         } else {
             wake = s->due_ms;

@@ -38,6 +38,7 @@
 #define POLL_ROUNDS      64u        /* server rounds per omp_meter_poll (one readout line each) */
 #define CLOCK_LEN        14u        /* NVYYMMDDhhmmss */
 #define INITIAL_BAUD     300u       /* the rate of every sign-on */
+#define TICK_PERIOD_MS   100u       /* omp_meter_tick() comes at least this often (meter.h) */
 #define OP(c, t)         (((unsigned)(c) << 8) | (unsigned)(t)) /* command letter and type */
 
 /* ---- object table -------------------------------------------------------------------------- */
@@ -241,9 +242,10 @@ bool omp_meter_priv_iec21_cfg_valid(const struct omp_meter_cfg *c)
         }
         non_space = non_space || ch != ' ';
     }
-    /* password: 0..16 characters that a data set's value may hold */
+    /* password: 1..16 characters that a data set's value may hold (0 only with programming
+     * off: an empty password would open programming mode to anyone) */
     n = bounded_len(c->optical_password, sizeof c->optical_password);
-    if (n == SIZE_MAX) {
+    if (n == SIZE_MAX || (n == 0u && c->optical_programming)) {
         return false;
     }
     for (size_t k = 0; k < n; k++) {
@@ -1025,6 +1027,10 @@ static void server_cfg(const struct omp_meter *m, struct omp_iec21_server_cfg *c
     c->ta_ms = m->optical.ta_ms;
     c->tt_ms = m->optical.tt_ms;
     c->ti_ms = (uint32_t)m->optical.ti_s * 1000u;
+    c->tr_pw_ms = m->optical.tr_ms;
+    /* received bytes carry the time of the last tick, up to one tick period (100 ms) before
+     * they arrived: answer no sooner than 200 ms (IEC 62056-21 tr) + that period */
+    c->tr_min_ms = 200u + TICK_PERIOD_MS;
     c->d0_interval_ms = m->optical.comm_mode == 2u ? (uint32_t)m->optical.d0_interval * 5000u : 0u;
     c->d0_baud = d0_baud[m->optical.d0_baud];
 }
@@ -1033,7 +1039,13 @@ static void server_cfg(const struct omp_meter *m, struct omp_iec21_server_cfg *c
 static omp_err server_start(struct omp_meter *m)
 {
     const struct omp_hal_ops *o = m->hal.ops;
-    struct omp_iec21_server keep = m->iec21;
+    const struct omp_iec21_server *old = &m->iec21;
+    /* what survives a restart: the counters and the lock-out after bad passwords */
+    const uint32_t keep[8] = {old->signons,       old->readouts,  old->d0_sent,
+                              old->prog_sessions, old->bad_passwords, old->lockouts,
+                              old->bcc_errors,    old->timeouts};
+    const uint8_t keep_failures = old->failures;
+    const uint64_t keep_locked = old->locked_until_ms;
     bool was_on = m->iec21_on;
     m->iec21_on = false;
     m->iec21_restart = false;
@@ -1047,14 +1059,17 @@ static omp_err server_start(struct omp_meter *m)
         return err;
     }
     if (was_on) {
-        m->iec21.signons = keep.signons;
-        m->iec21.readouts = keep.readouts;
-        m->iec21.d0_sent = keep.d0_sent;
-        m->iec21.prog_sessions = keep.prog_sessions;
-        m->iec21.bad_passwords = keep.bad_passwords;
-        m->iec21.lockouts = keep.lockouts;
-        m->iec21.bcc_errors = keep.bcc_errors;
-        m->iec21.timeouts = keep.timeouts;
+        struct omp_iec21_server *n = &m->iec21;
+        n->signons = keep[0];
+        n->readouts = keep[1];
+        n->d0_sent = keep[2];
+        n->prog_sessions = keep[3];
+        n->bad_passwords = keep[4];
+        n->lockouts = keep[5];
+        n->bcc_errors = keep[6];
+        n->timeouts = keep[7];
+        n->failures = keep_failures;
+        n->locked_until_ms = keep_locked;
     }
     m->iec21_on = true;
     return OMP_OK;
