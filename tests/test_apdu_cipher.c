@@ -23,6 +23,7 @@
 
 #include <cmocka.h>
 
+#include "dlms_vectors.h"
 #include "test_hex.h"
 
 #include "omnipower/apdu.h"
@@ -690,51 +691,51 @@ static void test_args_and_op_errors(void **state)
 
 /* ---- replay guard ---------------------------------------------------------------------------- */
 
-/*
- * HLS mechanism 5 (GMAC): the example of the DLMS UA Green Book (Ed. 8, Table 43 "HLS example
- * using authentication-mechanism5 with GMAC"; the same values appear in IEC 62056-5-3 and in the
- * test suites of jDLMS and dlms-cosem): EK 000102..0F, AK D0..DF, SC 10;
- * client system title 4D4D4D0000000001, IC 00000001; server 4D4D4D0000BC614E, IC 01234567;
- * CtoS "K56iVagY" 4B35366956616759, StoC "P6wRJ21F" 503677524A323146;
- * f(StoC) = 10 00000001 1A52FE7DD3E72748973C1E28 (by the client), f(CtoS) = 10 01234567
- * FE1466AFB3DBCD4F9389E2B7 (by the server). The AARQ/AARE of that exchange (HLS-GMAC mechanism,
- * the two challenges) are the ones the same sources use.
- */
-static const uint8_t k_gb_client_st[8] = {0x4D, 0x4D, 0x4D, 0x00, 0x00, 0x00, 0x00, 0x01};
-static const uint8_t k_gb_server_st[8] = {0x4D, 0x4D, 0x4D, 0x00, 0x00, 0xBC, 0x61, 0x4E};
-static const uint8_t k_gb_ctos[8] = {0x4B, 0x35, 0x36, 0x69, 0x56, 0x61, 0x67, 0x59};
-static const uint8_t k_gb_stoc[8] = {0x50, 0x36, 0x77, 0x52, 0x4A, 0x32, 0x31, 0x46};
-static const uint8_t k_gb_f_stoc[17] = {0x10, 0x00, 0x00, 0x00, 0x01, 0x1A, 0x52, 0xFE, 0x7D,
-                                        0xD3, 0xE7, 0x27, 0x48, 0x97, 0x3C, 0x1E, 0x28};
-static const uint8_t k_gb_f_ctos[17] = {0x10, 0x01, 0x23, 0x45, 0x67, 0xFE, 0x14, 0x66, 0xAF,
-                                        0xB3, 0xDB, 0xCD, 0x4F, 0x93, 0x89, 0xE2, 0xB7};
+/* HLS mechanism 5 (GMAC): the DLMS UA Green Book example (Ed. 8, Table 43), k_gb_* in
+ * dlms_vectors.h with its values and sources. */
+
+/* A port with the example's keys: EK 000102..0F (GUEK), AK D0..DF (GAK). */
+static struct omp_posix_port *gb_port(void)
+{
+    return new_port("000102030405060708090A0B0C0D0E0F", "D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF");
+}
+
+/* omp_apdu_hls_gmac() by @p st with @p ic over @p challenge, the port's GUEK and GAK. */
+static omp_err gb_gmac(struct omp_posix_port *p, const uint8_t *st, uint32_t ic,
+                       const uint8_t *challenge, size_t n, uint8_t *f)
+{
+    return omp_apdu_hls_gmac(st, ic, challenge, n, omp_posix_aead_gcm, p, OMP_KEY_GUEK, OMP_KEY_GAK,
+                             f);
+}
+
+/* omp_apdu_hls_gmac_check() of @p f against @p challenge by @p st, the port's GUEK and GAK. */
+static omp_err gb_check(struct omp_posix_port *p, const uint8_t *st, const uint8_t *challenge,
+                        size_t n, const uint8_t *f, size_t f_len, uint32_t *ic)
+{
+    return omp_apdu_hls_gmac_check(st, challenge, n, f, f_len, omp_posix_aead_gcm, p, OMP_KEY_GUEK,
+                                   OMP_KEY_GAK, ic);
+}
 
 static void test_hls_gmac_green_book(void **state)
 {
     (void)state;
-    struct omp_posix_port *p = new_port("000102030405060708090A0B0C0D0E0F",
-                                        "D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF");
+    struct omp_posix_port *p = gb_port();
     uint8_t f[OMP_APDU_HLS_GMAC_LEN];
     /* pass 3: the client answers the server's challenge */
-    assert_int_equal(omp_apdu_hls_gmac(k_gb_client_st, 1u, k_gb_stoc, sizeof k_gb_stoc,
-                                       omp_posix_aead_gcm, p, OMP_KEY_GUEK, OMP_KEY_GAK, f),
-                     OMP_OK);
+    assert_int_equal(gb_gmac(p, k_gb_client_st, 1u, k_gb_stoc, sizeof k_gb_stoc, f), OMP_OK);
     assert_memory_equal(f, k_gb_f_stoc, sizeof f);
     /* pass 4: the server answers the client's challenge */
-    assert_int_equal(omp_apdu_hls_gmac(k_gb_server_st, 0x01234567u, k_gb_ctos, sizeof k_gb_ctos,
-                                       omp_posix_aead_gcm, p, OMP_KEY_GUEK, OMP_KEY_GAK, f),
+    assert_int_equal(gb_gmac(p, k_gb_server_st, 0x01234567u, k_gb_ctos, sizeof k_gb_ctos, f),
                      OMP_OK);
     assert_memory_equal(f, k_gb_f_ctos, sizeof f);
     /* each side checks the other's answer to its own challenge */
     uint32_t ic = 0;
-    assert_int_equal(omp_apdu_hls_gmac_check(k_gb_client_st, k_gb_stoc, sizeof k_gb_stoc,
-                                             k_gb_f_stoc, sizeof k_gb_f_stoc, omp_posix_aead_gcm,
-                                             p, OMP_KEY_GUEK, OMP_KEY_GAK, &ic),
+    assert_int_equal(gb_check(p, k_gb_client_st, k_gb_stoc, sizeof k_gb_stoc, k_gb_f_stoc,
+                              sizeof k_gb_f_stoc, &ic),
                      OMP_OK);
     assert_int_equal(ic, 1u);
-    assert_int_equal(omp_apdu_hls_gmac_check(k_gb_server_st, k_gb_ctos, sizeof k_gb_ctos,
-                                             k_gb_f_ctos, sizeof k_gb_f_ctos, omp_posix_aead_gcm,
-                                             p, OMP_KEY_GUEK, OMP_KEY_GAK, &ic),
+    assert_int_equal(gb_check(p, k_gb_server_st, k_gb_ctos, sizeof k_gb_ctos, k_gb_f_ctos,
+                              sizeof k_gb_f_ctos, &ic),
                      OMP_OK);
     assert_int_equal(ic, 0x01234567u);
     /* a wrong tag, a wrong challenge, the wrong system title: refused, ic untouched */
@@ -742,35 +743,26 @@ static void test_hls_gmac_green_book(void **state)
     memcpy(bad, k_gb_f_stoc, sizeof bad);
     bad[16] ^= 0x01u;
     ic = 77u;
-    assert_int_equal(omp_apdu_hls_gmac_check(k_gb_client_st, k_gb_stoc, sizeof k_gb_stoc, bad,
-                                             sizeof bad, omp_posix_aead_gcm, p, OMP_KEY_GUEK,
-                                             OMP_KEY_GAK, &ic),
+    assert_int_equal(gb_check(p, k_gb_client_st, k_gb_stoc, sizeof k_gb_stoc, bad, sizeof bad, &ic),
                      OMP_ERR_AUTH);
-    assert_int_equal(omp_apdu_hls_gmac_check(k_gb_client_st, k_gb_ctos, sizeof k_gb_ctos,
-                                             k_gb_f_stoc, sizeof k_gb_f_stoc, omp_posix_aead_gcm,
-                                             p, OMP_KEY_GUEK, OMP_KEY_GAK, &ic),
+    assert_int_equal(gb_check(p, k_gb_client_st, k_gb_ctos, sizeof k_gb_ctos, k_gb_f_stoc,
+                              sizeof k_gb_f_stoc, &ic),
                      OMP_ERR_AUTH);
-    assert_int_equal(omp_apdu_hls_gmac_check(k_gb_server_st, k_gb_stoc, sizeof k_gb_stoc,
-                                             k_gb_f_stoc, sizeof k_gb_f_stoc, omp_posix_aead_gcm,
-                                             p, OMP_KEY_GUEK, OMP_KEY_GAK, &ic),
+    assert_int_equal(gb_check(p, k_gb_server_st, k_gb_stoc, sizeof k_gb_stoc, k_gb_f_stoc,
+                              sizeof k_gb_f_stoc, &ic),
                      OMP_ERR_AUTH);
     assert_int_equal(ic, 77u);
     /* malformed answers and arguments */
     bad[0] = 0x30u;
-    assert_int_equal(omp_apdu_hls_gmac_check(k_gb_client_st, k_gb_stoc, sizeof k_gb_stoc, bad,
-                                             sizeof bad, omp_posix_aead_gcm, p, OMP_KEY_GUEK,
-                                             OMP_KEY_GAK, NULL),
-                     OMP_ERR_MALFORMED);
-    assert_int_equal(omp_apdu_hls_gmac_check(k_gb_client_st, k_gb_stoc, sizeof k_gb_stoc,
-                                             k_gb_f_stoc, 16u, omp_posix_aead_gcm, p,
-                                             OMP_KEY_GUEK, OMP_KEY_GAK, NULL),
-                     OMP_ERR_MALFORMED);
-    assert_int_equal(omp_apdu_hls_gmac(k_gb_client_st, 1u, k_gb_stoc, 7u, omp_posix_aead_gcm, p,
-                                       OMP_KEY_GUEK, OMP_KEY_GAK, f),
+    assert_int_equal(
+        gb_check(p, k_gb_client_st, k_gb_stoc, sizeof k_gb_stoc, bad, sizeof bad, NULL),
+        OMP_ERR_MALFORMED);
+    assert_int_equal(
+        gb_check(p, k_gb_client_st, k_gb_stoc, sizeof k_gb_stoc, k_gb_f_stoc, 16u, NULL),
+        OMP_ERR_MALFORMED);
+    assert_int_equal(gb_gmac(p, k_gb_client_st, 1u, k_gb_stoc, 7u, f),
                      OMP_ERR_ARG); /* challenges are 8..64 bytes */
-    assert_int_equal(omp_apdu_hls_gmac(NULL, 1u, k_gb_stoc, 8u, omp_posix_aead_gcm, p,
-                                       OMP_KEY_GUEK, OMP_KEY_GAK, f),
-                     OMP_ERR_ARG);
+    assert_int_equal(gb_gmac(p, NULL, 1u, k_gb_stoc, 8u, f), OMP_ERR_ARG);
     assert_int_equal(omp_apdu_hls_gmac(k_gb_client_st, 1u, k_gb_stoc, 8u, NULL, p, OMP_KEY_GUEK,
                                        OMP_KEY_GAK, f),
                      OMP_ERR_ARG);
@@ -835,12 +827,9 @@ static void test_hls_gmac_association(void **state)
 static void test_hls_client_pass3_pass4(void **state)
 {
     (void)state;
-    struct omp_posix_port *p = new_port("000102030405060708090A0B0C0D0E0F",
-                                        "D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF");
+    struct omp_posix_port *p = gb_port();
     uint8_t f[OMP_APDU_HLS_GMAC_LEN];
-    assert_int_equal(omp_apdu_hls_gmac(k_gb_client_st, 1u, k_gb_stoc, sizeof k_gb_stoc,
-                                       omp_posix_aead_gcm, p, OMP_KEY_GUEK, OMP_KEY_GAK, f),
-                     OMP_OK);
+    assert_int_equal(gb_gmac(p, k_gb_client_st, 1u, k_gb_stoc, sizeof k_gb_stoc, f), OMP_OK);
     /* C3 01 C1 | class 000F | 0.0.40.0.0.255 | method 01 | params present 01 | 09 11 f(StoC) */
     uint8_t want[32] = {0xC3, 0x01, 0xC1, 0x00, 0x0F, 0x00, 0x00, 0x28,
                         0x00, 0x00, 0xFF, 0x01, 0x01, 0x09, 0x11};
@@ -860,18 +849,14 @@ static void test_hls_client_pass3_pass4(void **state)
     struct omp_apdu_span fc;
     assert_int_equal(omp_dlms_client_hls_result(&a, &fc), OMP_OK);
     uint32_t ic = 0;
-    assert_int_equal(omp_apdu_hls_gmac_check(k_gb_server_st, k_gb_ctos, sizeof k_gb_ctos, fc.ptr,
-                                             fc.len, omp_posix_aead_gcm, p, OMP_KEY_GUEK,
-                                             OMP_KEY_GAK, &ic),
+    assert_int_equal(gb_check(p, k_gb_server_st, k_gb_ctos, sizeof k_gb_ctos, fc.ptr, fc.len, &ic),
                      OMP_OK);
     assert_int_equal(ic, 0x01234567u);
     pass4[24] ^= 0x01u; /* a flipped tag bit is caught by the check, not by the extraction */
     rd = omp_rd_init(pass4, sizeof pass4);
     assert_int_equal(omp_apdu_decode(&rd, &a), OMP_OK);
     assert_int_equal(omp_dlms_client_hls_result(&a, &fc), OMP_OK);
-    assert_int_equal(omp_apdu_hls_gmac_check(k_gb_server_st, k_gb_ctos, sizeof k_gb_ctos, fc.ptr,
-                                             fc.len, omp_posix_aead_gcm, p, OMP_KEY_GUEK,
-                                             OMP_KEY_GAK, &ic),
+    assert_int_equal(gb_check(p, k_gb_server_st, k_gb_ctos, sizeof k_gb_ctos, fc.ptr, fc.len, &ic),
                      OMP_ERR_AUTH);
     free_port(p);
 }

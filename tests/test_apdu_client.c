@@ -2,11 +2,12 @@
  * Client helpers of the apdu module (issue #5 item 6): AARQ/GET builders, AARE check, GET
  * block reassembly, push (OBIS, value) iterator.
  *
- * Real vectors, copied from tests/test_apdu.c (same byte literals and hand decoding): the APDUs of
- * ../shared/vectors/kamstrup_dlms_doc_hdlc_sessions.txt (Kamstrup DLMS doc 55121424 section 4,
- * sessions S1 and S2), cut out of the I-frames after the LLC header. The push body is
- * LLC_NO_LIST1_1PH_2022_01_17 of ../shared/vectors/kamstrup_no_han_amshan.txt (amshan, MIT), with
- * the expected values that ../shared/vectors/README.md quotes from the amshan test assertions.
+ * Real vectors, shared with tests/test_apdu.c in dlms_vectors.h (byte literals and hand decoding
+ * there): the APDUs of ../shared/vectors/kamstrup_dlms_doc_hdlc_sessions.txt (Kamstrup DLMS doc
+ * 55121424 section 4, sessions S1 and S2), cut out of the I-frames after the LLC header. The push
+ * body is LLC_NO_LIST1_1PH_2022_01_17 of ../shared/vectors/kamstrup_no_han_amshan.txt (amshan,
+ * MIT), with the expected values that ../shared/vectors/README.md quotes from the amshan test
+ * assertions.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,44 +21,7 @@
 #include "omnipower/apdu.h"
 #include "omnipower/axdr.h"
 
-/* ---- Kamstrup DLMS doc vectors (copied from tests/test_apdu.c, comments there) ------------- */
-
-static const uint8_t k_s1_aarq[] = {
-    0x60, 0x1D, 0xA1, 0x09, 0x06, 0x07, 0x60, 0x85, 0x74, 0x05, 0x08, 0x01, 0x01, 0xBE, 0x10, 0x04,
-    0x0E, 0x01, 0x00, 0x00, 0x00, 0x06, 0x5F, 0x1F, 0x04, 0x00, 0x00, 0x18, 0x1D, 0xFF, 0xFF};
-static const uint8_t k_s1_aare[] = {
-    0x61, 0x29, 0xA1, 0x09, 0x06, 0x07, 0x60, 0x85, 0x74, 0x05, 0x08, 0x01, 0x01, 0xA2, 0x03,
-    0x02, 0x01, 0x00, 0xA3, 0x05, 0xA1, 0x03, 0x02, 0x01, 0x00, 0xBE, 0x10, 0x04, 0x0E, 0x08,
-    0x00, 0x06, 0x5F, 0x1F, 0x04, 0x00, 0x00, 0x10, 0x10, 0x00, 0x7D, 0x00, 0x07};
-static const uint8_t k_s1_get[] = {0xC0, 0x01, 0x81, 0x00, 0x01, 0x01, 0x01,
-                                   0x00, 0x00, 0x01, 0xFF, 0x02, 0x00};
-static const uint8_t k_s2_aarq[] = {
-    0x60, 0x33, 0xA1, 0x09, 0x06, 0x07, 0x60, 0x85, 0x74, 0x05, 0x08, 0x01, 0x01, 0x8A,
-    0x02, 0x07, 0x80, 0x8B, 0x07, 0x60, 0x85, 0x74, 0x05, 0x08, 0x02, 0x01, 0xAC, 0x07,
-    0x80, 0x05, 0x31, 0x32, 0x33, 0x34, 0x35, 0xBE, 0x10, 0x04, 0x0E, 0x01, 0x00, 0x00,
-    0x00, 0x06, 0x5F, 0x1F, 0x04, 0x00, 0x00, 0xFE, 0x1F, 0xFF, 0xFF};
-static const uint8_t k_s2_aare[] = {
-    0x61, 0x29, 0xA1, 0x09, 0x06, 0x07, 0x60, 0x85, 0x74, 0x05, 0x08, 0x01, 0x01, 0xA2, 0x03,
-    0x02, 0x01, 0x00, 0xA3, 0x05, 0xA1, 0x03, 0x02, 0x01, 0x00, 0xBE, 0x10, 0x04, 0x0E, 0x08,
-    0x00, 0x06, 0x5F, 0x1F, 0x04, 0x00, 0x00, 0x10, 0x1C, 0x00, 0x7D, 0x00, 0x07};
-static const uint8_t k_s2_get[] = {
-    0xC0, 0x01, 0x81, 0x00, 0x07, 0x01, 0x01, 0x63, 0x01, 0x00, 0xFF, 0x02, 0x01, 0x01, 0x02, 0x04,
-    0x02, 0x04, 0x12, 0x00, 0x08, 0x09, 0x06, 0x00, 0x01, 0x01, 0x00, 0x00, 0xFF, 0x0F, 0x02, 0x12,
-    0x00, 0x00, 0x09, 0x0C, 0x07, 0xDD, 0x0A, 0x19, 0xFF, 0x00, 0x00, 0x00, 0x00, 0x80, 0x00, 0x80,
-    0x09, 0x0C, 0x07, 0xDD, 0x0A, 0x1A, 0xFF, 0x00, 0x00, 0x00, 0x00, 0x80, 0x00, 0x80, 0x01, 0x00};
-static const uint8_t k_s2_next[] = {0xC0, 0x02, 0x81, 0x00, 0x00, 0x00, 0x06};
-static const uint8_t k_s2_block[] = {
-    0xC4, 0x02, 0x81, 0x01, 0x00, 0x00, 0x00, 0x07, 0x00, 0x82, 0x00, 0x5C, 0x02, 0x08, 0x09,
-    0x0C, 0x07, 0xDD, 0x0A, 0x19, 0x05, 0x0F, 0x00, 0x00, 0xFF, 0x80, 0x00, 0x80, 0x12, 0x00,
-    0x00, 0x06, 0x00, 0x00, 0x00, 0x00, 0x0F, 0x01, 0x06, 0x00, 0x02, 0xE3, 0x0D, 0x06, 0x00,
-    0x00, 0x00, 0x00, 0x06, 0x00, 0x00, 0x0D, 0x2F, 0x06, 0x00, 0x00, 0x00, 0x01, 0x02, 0x08,
-    0x09, 0x0C, 0x07, 0xDD, 0x0A, 0x19, 0x05, 0x0F, 0x0F, 0x00, 0xFF, 0x80, 0x00, 0x80, 0x12,
-    0x00, 0x00, 0x06, 0x00, 0x00, 0x00, 0x00, 0x0F, 0x01, 0x06, 0x00, 0x03, 0x43, 0xF8, 0x06,
-    0x00, 0x00, 0x00, 0x00, 0x06, 0x00, 0x00, 0x0E, 0xE9, 0x06, 0x00, 0x00, 0x00, 0x01};
-static const uint8_t k_aare_reject[] = {0x61, 0x1F, 0xA1, 0x09, 0x06, 0x07, 0x60, 0x85, 0x74,
-                                        0x05, 0x08, 0x01, 0x01, 0xA2, 0x03, 0x02, 0x01, 0x01,
-                                        0xA3, 0x05, 0xA1, 0x03, 0x02, 0x01, 0x0D, 0xBE, 0x06,
-                                        0x04, 0x04, 0x0E, 0x01, 0x06, 0x01};
+#include "dlms_vectors.h"
 
 /* LLC_NO_LIST1_1PH_2022_01_17, the whole LLC PDU as in the vector file: E6 E7 00, then the APDU:
  * 0F | long-invoke 00000000 | 0C + 12-byte date-time 2022-01-17 12:44:40 | body. The body starts
@@ -89,16 +53,20 @@ static void assert_guard(const uint8_t *p, size_t n)
     }
 }
 
-/* ---- AARQ ---------------------------------------------------------------------------------- */
+/* ---- builders: all-or-nothing checker ------------------------------------------------------- */
 
-/* Build with @p o into buffers of every size up to the vector's: shorter ones write nothing. */
-static void check_aarq(const struct omp_dlms_aarq_opts *o, const uint8_t *want, size_t want_len)
+typedef omp_err (*build_fn)(struct omp_wr *w, const void *arg);
+
+/* Build into buffers of every size up to @p want_len (+ guard): shorter ones give NOSPACE and
+ * leave every byte untouched, the exact one gives @p want and no byte beyond it. */
+static void check_build(build_fn fn, const void *arg, const uint8_t *want, size_t want_len)
 {
     uint8_t buf[128];
+    assert_true(want_len + 4u <= sizeof buf);
     for (size_t cap = 0; cap <= want_len; cap++) {
         memset(buf, GUARD, sizeof buf);
         struct omp_wr w = omp_wr_init(buf, cap);
-        omp_err err = omp_dlms_client_aarq(&w, o);
+        omp_err err = fn(&w, arg);
         if (cap < want_len) {
             assert_int_equal(err, OMP_ERR_NOSPACE);
             assert_int_equal(omp_wr_len(&w), 0);
@@ -112,6 +80,13 @@ static void check_aarq(const struct omp_dlms_aarq_opts *o, const uint8_t *want, 
     }
 }
 
+/* ---- AARQ ---------------------------------------------------------------------------------- */
+
+static omp_err build_aarq(struct omp_wr *w, const void *arg)
+{
+    return omp_dlms_client_aarq(w, arg);
+}
+
 static void test_aarq_s1_s2(void **state)
 {
     (void)state;
@@ -119,7 +94,7 @@ static void test_aarq_s1_s2(void **state)
     struct omp_dlms_aarq_opts s1 = {.mechanism = OMP_DLMS_MECH_NONE,
                                     .conformance = 0x00181Du,
                                     .max_pdu = 0xFFFFu};
-    check_aarq(&s1, k_s1_aarq, sizeof k_s1_aarq);
+    check_build(build_aarq, &s1, k_s1_aarq, sizeof k_s1_aarq);
     /* S2: LLS with password "12345", conformance 0x00FE1F, max PDU 0xFFFF */
     static const uint8_t pw[] = {'1', '2', '3', '4', '5'};
     struct omp_dlms_aarq_opts s2 = {.mechanism = OMP_DLMS_MECH_LLS,
@@ -127,7 +102,7 @@ static void test_aarq_s1_s2(void **state)
                                     .secret_len = sizeof pw,
                                     .conformance = 0x00FE1Fu,
                                     .max_pdu = 0xFFFFu};
-    check_aarq(&s2, k_s2_aarq, sizeof k_s2_aarq);
+    check_build(build_aarq, &s2, k_s2_aarq, sizeof k_s2_aarq);
 }
 
 static void test_aarq_hls_and_args(void **state)
@@ -358,33 +333,6 @@ static void test_range_s2(void **state)
     assert_memory_equal(params + 20, want_from, sizeof want_from);
 }
 
-/* ---- new builders: all-or-nothing checker ---------------------------------------------------- */
-
-typedef omp_err (*build_fn)(struct omp_wr *w, const void *arg);
-
-/* Build into buffers of every size up to @p want_len (+ guard): shorter ones give NOSPACE and
- * leave every byte untouched, the exact one gives @p want and no byte beyond it. */
-static void check_build(build_fn fn, const void *arg, const uint8_t *want, size_t want_len)
-{
-    uint8_t buf[96];
-    assert_true(want_len + 4u <= sizeof buf);
-    for (size_t cap = 0; cap <= want_len; cap++) {
-        memset(buf, GUARD, sizeof buf);
-        struct omp_wr w = omp_wr_init(buf, cap);
-        omp_err err = fn(&w, arg);
-        if (cap < want_len) {
-            assert_int_equal(err, OMP_ERR_NOSPACE);
-            assert_int_equal(omp_wr_len(&w), 0);
-            assert_guard(buf, sizeof buf);
-        } else {
-            assert_int_equal(err, OMP_OK);
-            assert_int_equal(omp_wr_len(&w), want_len);
-            assert_memory_equal(buf, want, want_len);
-            assert_guard(buf + want_len, sizeof buf - want_len);
-        }
-    }
-}
-
 /* ---- GET-request-with-list ------------------------------------------------------------------ */
 
 struct get_list_case {
@@ -405,10 +353,7 @@ static void test_get_list(void **state)
     /* 1. The GET-request-with-list hand vector of tests/test_apdu.c: C0 03 (GET-Request
      * CHOICE 3), invoke 81, count 02, then each Cosem-Attribute-Descriptor-With-Selection:
      * class 0003 (register) 1.0.1.8.0.255 attr 02 access absent 00; class 0008 (clock)
-     * 0.0.1.0.0.255 attr 02 00. 4 + 10 + 10 = 24 bytes. */
-    static const uint8_t k_get_list[] = {0xC0, 0x03, 0x81, 0x02, 0x00, 0x03, 0x01, 0x00,
-                                         0x01, 0x08, 0x00, 0xFF, 0x02, 0x00, 0x00, 0x08,
-                                         0x00, 0x00, 0x01, 0x00, 0x00, 0xFF, 0x02, 0x00};
+     * 0.0.1.0.0.255 attr 02 00. 4 + 10 + 10 = 24 bytes (k_get_list, dlms_vectors.h). */
     const struct omp_dlms_attr_ref two[] = {
         {.class_id = 3u, .obis = {{1, 0, 1, 8, 0, 255}}, .attr = 2},
         {.class_id = 8u, .obis = {{0, 0, 1, 0, 0, 255}}, .attr = 2},
@@ -514,12 +459,8 @@ static void test_entry(void **state)
 
 /* ---- HLS pass 3 / pass 4 -------------------------------------------------------------------- */
 
-/* Green Book HLS-GMAC example (Table 43, see tests/test_apdu_cipher.c): f(StoC) computed by the
+/* Green Book HLS-GMAC example (Table 43, k_gb_* in dlms_vectors.h): f(StoC) computed by the
  * client, f(CtoS) by the server. */
-static const uint8_t k_gb_f_stoc[17] = {0x10, 0x00, 0x00, 0x00, 0x01, 0x1A, 0x52, 0xFE, 0x7D,
-                                        0xD3, 0xE7, 0x27, 0x48, 0x97, 0x3C, 0x1E, 0x28};
-static const uint8_t k_gb_f_ctos[17] = {0x10, 0x01, 0x23, 0x45, 0x67, 0xFE, 0x14, 0x66, 0xAF,
-                                        0xB3, 0xDB, 0xCD, 0x4F, 0x93, 0x89, 0xE2, 0xB7};
 
 /* Pass 3 with invoke-id-and-priority C1 (priority high, confirmed, id 1), written by hand from the
  * ASN.1: C3 ACTION-Request, 01 action-request-normal, C1 invoke | Cosem-Method-Descriptor: class
@@ -592,11 +533,6 @@ static void test_hls_pass3_pass4(void **state)
 
 /* ---- ciphered user-information, plain InitiateRequest --------------------------------------- */
 
-static omp_err build_aarq(struct omp_wr *w, const void *arg)
-{
-    return omp_dlms_client_aarq(w, arg);
-}
-
 struct init_case {
     uint32_t conformance;
     uint16_t max_pdu;
@@ -623,13 +559,8 @@ static void test_aarq_user_info(void **state)
 
     /* HLS-GMAC with opaque user-information: the "AARQ HLS-GMAC" hand vector of tests/test_apdu.c
      * (LN with ciphering …0103 | A6 calling-AP-title "KAM" 00 01A4DC52 | 8A 02 07 80 | 8B …0205 |
-     * AC 0A 80 08 01..08 | BE 0B 04 09 <21 07 30 00000001 AABB>): 63 bytes. */
-    static const uint8_t k_aarq_hls[] = {
-        0x60, 0x3D, 0xA1, 0x09, 0x06, 0x07, 0x60, 0x85, 0x74, 0x05, 0x08, 0x01, 0x03,
-        0xA6, 0x0A, 0x04, 0x08, 0x4B, 0x41, 0x4D, 0x00, 0x01, 0xA4, 0xDC, 0x52, 0x8A,
-        0x02, 0x07, 0x80, 0x8B, 0x07, 0x60, 0x85, 0x74, 0x05, 0x08, 0x02, 0x05, 0xAC,
-        0x0A, 0x80, 0x08, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0xBE, 0x0B,
-        0x04, 0x09, 0x21, 0x07, 0x30, 0x00, 0x00, 0x00, 0x01, 0xAA, 0xBB};
+     * AC 0A 80 08 01..08 | BE 0B 04 09 <21 07 30 00000001 AABB>): 63 bytes, k_aarq_hls of
+     * dlms_vectors.h. */
     static const uint8_t ctos[8] = {1, 2, 3, 4, 5, 6, 7, 8};
     static const uint8_t st[8] = {0x4B, 0x41, 0x4D, 0x00, 0x01, 0xA4, 0xDC, 0x52};
     static const uint8_t glo[9] = {0x21, 0x07, 0x30, 0x00, 0x00, 0x00, 0x01, 0xAA, 0xBB};
@@ -864,14 +795,13 @@ static void test_blocks_dar_and_normal(void **state)
     assert_int_equal(b.len, 0);
 
     /* a normal response (S1 meter number) is the whole answer */
-    static const uint8_t s1_rsp[] = {0xC4, 0x01, 0x81, 0x00, 0x06, 0x00, 0xBC, 0x61, 0x4F};
-    rd = omp_rd_init(s1_rsp, sizeof s1_rsp);
+    rd = omp_rd_init(k_s1_rsp, sizeof k_s1_rsp);
     assert_int_equal(omp_apdu_decode(&rd, &a), OMP_OK);
     omp_dlms_blocks_init(&b, out, sizeof out);
     assert_int_equal(omp_dlms_blocks_feed(&b, &a), OMP_OK);
     assert_true(b.done);
     assert_int_equal(b.len, 5);
-    assert_memory_equal(out, s1_rsp + 4, 5);
+    assert_memory_equal(out, k_s1_rsp + 4, 5);
 }
 
 /* ---- push iterator ------------------------------------------------------------------------- */
