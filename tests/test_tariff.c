@@ -57,8 +57,13 @@ static void add_sw(struct omp_tou_day *d, uint8_t hour, uint8_t minute, uint8_t 
 static void add_special(struct omp_tou_calendar *c, uint16_t year, uint8_t month, uint8_t day,
                         uint8_t profile)
 {
-    c->special[c->n_special] =
-        (struct omp_tou_special){.year = year, .month = month, .day = day, .day_profile = profile};
+    /* field by field: assigning a compound literal may copy its padding byte, which is not
+     * zero, and the tests compare calendars with memcmp */
+    struct omp_tou_special *sp = &c->special[c->n_special];
+    sp->year = year;
+    sp->month = month;
+    sp->day = day;
+    sp->day_profile = profile;
     c->n_special++;
 }
 
