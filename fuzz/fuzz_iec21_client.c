@@ -1,10 +1,11 @@
 /*
  * The IEC 62056-21 reader (client) state machine fed by a hostile meter. Input format:
  *
- *   byte 0   configuration: bit 0 mode C (else A), bit 1 programming option '1' (else '0'),
- *            bits 2..4 max_baud 300 << n (n 0..6, 7 -> 9600), bit 5 a 64-byte receive buffer
+ *   byte 0   configuration: bit 0 mode C (else A), bit 1 programming option '1' (else '0'), or,
+ *            with bit 0 clear, mode D (listen only) instead of A; bits 2..4 max_baud 300 << n
+ *            (n 0..6, 7 -> 9600; mode D: the rate listened at), bit 5 a 64-byte receive buffer
  *            (else 1024), bit 6 the port takes one byte per poll (else all), bit 7 retries 1
- *            (else 3)
+ *            (else 3; mode D: readout_ms 0, no time limit, else 5000)
  *   records  h = 0xFF: omp_iec21_client_break() now
  *            otherwise: time advances by {0, 20, 300, 1800} ms [h >> 5 & 3], the port runs, then
  *            the next (h & 0x1F) bytes (0..31) are received and the port runs again
@@ -14,7 +15,10 @@
  * inside the client's buffer and parses as exactly one well-formed IEC 62056-21 message, a rate
  * is one of 300..19200, wake_ms lies in the future, nothing is sent unless BUSY, internal counts
  * stay within their buffers; failures carry one of the documented errors; a readout or reply lies
- * inside the receive buffer. At the end, with every timer run out, the client is not BUSY.
+ * inside the receive buffer. Mode D: nothing is ever sent, the only rate asked for is max_baud,
+ * a readout's identification (if any) is a KAM-style one, and break closes without sending.
+ * At the end, with every timer run out, the client is not BUSY (mode D without a time limit:
+ * until a break).
  */
 #include <string.h>
 
@@ -57,6 +61,14 @@ static void check_state(struct fz *f)
                    c->err == OMP_ERR_PROTOCOL || c->err == OMP_ERR_DENIED ||
                    c->err == OMP_ERR_NOSPACE ||
                    (c->err == OMP_OK && c->st != OMP_IEC21_CLIENT_FAILED));
+    if (c->cfg.mode == 'D') {
+        OMP_FUZZ_CHECK(c->tx_len == 0u && c->naks == 0u);
+        OMP_FUZZ_CHECK(c->err == OMP_OK || c->err == OMP_ERR_TIMEOUT ||
+                       c->err == OMP_ERR_NOSPACE);
+        OMP_FUZZ_CHECK(c->baud == 0u || c->baud == c->cfg.max_baud);
+        /* a forgotten identification is forgotten whole */
+        OMP_FUZZ_CHECK(c->mfr[0] != '\0' || (c->ident[0] == '\0' && c->baud_char == 0u));
+    }
     if (c->st == OMP_IEC21_CLIENT_READOUT) {
         struct omp_iec21_span d;
         OMP_FUZZ_CHECK(omp_iec21_client_readout(c, &d) == OMP_OK);
@@ -81,6 +93,9 @@ static void run_port(struct fz *f)
         check_state(f);
         OMP_FUZZ_CHECK(legal_baud(o.baud));
         OMP_FUZZ_CHECK(o.wake_ms > f->now);
+        if (f->c.cfg.mode == 'D') { /* a listener never sends; one rate, the one asked for */
+            OMP_FUZZ_CHECK(o.tx == NULL && (o.baud == 0u || o.baud == f->c.cfg.max_baud));
+        }
         if (o.tx == NULL) {
             OMP_FUZZ_CHECK(o.tx_len == 0u);
             if (o.baud == 0u) {
@@ -145,12 +160,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const uint8_t b0 = data[0];
     struct omp_iec21_client_cfg cfg;
     omp_iec21_client_cfg_default(&cfg);
-    cfg.mode = (b0 & 1u) ? 'C' : 'A';
+    cfg.mode = (b0 & 1u) ? 'C' : ((b0 & 2u) ? 'D' : 'A');
     cfg.option = (b0 & 2u) ? '1' : '0';
     const unsigned n = (b0 >> 2) & 7u;
     cfg.max_baud = (n == 7u) ? 9600u : (300u << n);
     strcpy(cfg.password, "password");
     cfg.retries = (b0 & 0x80u) ? 1u : 3u;
+    if (cfg.mode == 'D' && (b0 & 0x80u)) {
+        cfg.readout_ms = 0u; /* no time limit */
+    }
     f.cap = (b0 & 0x20u) ? 64u : sizeof f.buf;
     f.one_byte = (b0 & 0x40u) != 0u;
     f.now = 0;
@@ -165,6 +183,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             const omp_err err = omp_iec21_client_break(&f.c, f.now);
             if (st == OMP_IEC21_CLIENT_READOUT || st == OMP_IEC21_CLIENT_CLOSED) {
                 OMP_FUZZ_CHECK(err == OMP_ERR_STATE && f.c.st == st);
+            } else if (cfg.mode == 'D') {
+                OMP_FUZZ_CHECK(err == OMP_OK && f.c.st == OMP_IEC21_CLIENT_CLOSED);
             } else {
                 OMP_FUZZ_CHECK(err == OMP_OK && f.c.st == OMP_IEC21_CLIENT_BUSY);
             }
@@ -190,6 +210,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         f.now += 1000000u;
         run_port(&f);
         act(&f);
+    }
+    if (cfg.mode == 'D' && cfg.readout_ms == 0u && f.c.st == OMP_IEC21_CLIENT_BUSY) {
+        OMP_FUZZ_CHECK(omp_iec21_client_break(&f.c, f.now) == OMP_OK); /* listens for ever */
+        run_port(&f);
     }
     OMP_FUZZ_CHECK(f.c.st != OMP_IEC21_CLIENT_BUSY);
     return 0;

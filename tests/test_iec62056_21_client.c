@@ -54,6 +54,20 @@ static const char k_ident_2400[] = "/KAM3OMNIPOWER\r\n";
 /* an identification offering 300 Bd only (Z = '0') */
 static const char k_ident_300[] = "/KAM0OMNIPOWER\r\n";
 
+/* Mode D, as the server sends it (docs/iec62056-21.md, Kamstrup D0): the identification with
+ * Z = '3', the rate it goes out at (2400 Bd), the meter's ident, then a made-up three-line D0
+ * list. BCC 0x4A computed with Python, functools.reduce(operator.xor, body, 0) over the 81 bytes
+ * after STX, ETX included; not by the code under test. */
+#define D0_DATA                                                                                    \
+    "0.0.1(12345678)\r\n1.8.0(0000123.45*kWh)\r\n1.6.0(00002.081*kW)(01260115181500)\r\n!\r\n"
+static const char k_d0_ident[] = "/KAM3 6841138BN143002\r\n";
+static const char k_d0_data[] = "\x02" D0_DATA "\x03\x4A";
+/* the same with BCC 0x4B (hand-edited) */
+static const char k_d0_data_bad[] = "\x02" D0_DATA "\x03\x4B";
+/* one whole D0 transmission: identification and data message back to back */
+static const char k_d0_message[] = "/KAM3 6841138BN143002\r\n"
+                                   "\x02" D0_DATA "\x03\x4A";
+
 /* ---- a port ---------------------------------------------------------------------------------- */
 
 struct port {
@@ -1060,6 +1074,264 @@ static void test_break_while_busy(void **state)
     assert_true(p.wake == UINT64_MAX);
 }
 
+/* ---- mode D: listen only ---------------------------------------------------------------------- */
+
+static struct omp_iec21_client_cfg cfg_d(uint32_t baud, uint32_t readout_ms)
+{
+    struct omp_iec21_client_cfg cfg = cfg_default();
+    cfg.mode = 'D';
+    cfg.max_baud = baud;
+    cfg.readout_ms = readout_ms;
+    return cfg;
+}
+
+/* Start listening at @p baud for @p readout_ms with a receive buffer of @p cap bytes: one rate
+ * change, nothing sent. */
+static void start_d(struct port *p, uint32_t baud, uint32_t readout_ms, size_t cap)
+{
+    memset(p, 0, sizeof *p);
+    p->now = 1000;
+    struct omp_iec21_client_cfg cfg = cfg_d(baud, readout_ms);
+    assert_int_equal(omp_iec21_client_start(&p->c, &cfg, p->buf, cap, p->now), OMP_OK);
+    assert_int_equal(p->c.st, OMP_IEC21_CLIENT_BUSY);
+    run(p);
+    assert_int_equal(p->nbauds, 1);
+    assert_int_equal(p->bauds[0], baud);
+    assert_int_equal(p->c.baud, baud);
+    expect_nothing_sent(p);
+    run(p);
+    assert_int_equal(p->nbauds, 1); /* asked for once */
+}
+
+/* READOUT holding D0_DATA; the identification as in k_d0_ident, or none when @p ident is false. */
+static void check_d0_readout(const struct port *p, bool ident)
+{
+    assert_int_equal(p->c.st, OMP_IEC21_CLIENT_READOUT);
+    struct omp_iec21_span d;
+    assert_int_equal(omp_iec21_client_readout(&p->c, &d), OMP_OK);
+    assert_span(d, D0_DATA);
+    assert_true(p->wake == UINT64_MAX);
+    assert_int_equal(p->sent_len, 0); /* a listener never sends */
+    if (ident) {
+        assert_string_equal(p->c.mfr, "KAM");
+        assert_int_equal(p->c.baud_char, '3');
+        assert_string_equal(p->c.ident, " 6841138BN143002");
+    } else {
+        assert_string_equal(p->c.mfr, "");
+        assert_int_equal(p->c.baud_char, 0);
+        assert_string_equal(p->c.ident, "");
+    }
+    struct omp_iec21_ds_iter it;
+    struct omp_iec21_dataset ds;
+    omp_iec21_ds_init(&it, d.ptr, d.len);
+    assert_int_equal(omp_iec21_ds_next(&it, &ds), OMP_OK);
+    assert_ds(&ds, "0.0.1", "12345678", NULL, 0, 0);
+    assert_int_equal(omp_iec21_ds_next(&it, &ds), OMP_OK);
+    assert_ds(&ds, "1.8.0", "0000123.45", "kWh", 0, 1);
+    assert_int_equal(omp_iec21_ds_next(&it, &ds), OMP_OK);
+    assert_ds(&ds, "1.6.0", "00002.081", "kW", 0, 2);
+    assert_int_equal(omp_iec21_ds_next(&it, &ds), OMP_OK);
+    assert_ds(&ds, "1.6.0", "01260115181500", NULL, 1, 2);
+    assert_int_equal(omp_iec21_ds_next(&it, &ds), OMP_ERR_NOT_FOUND);
+}
+
+static void test_d0_start_args(void **state)
+{
+    (void)state;
+    static struct omp_iec21_client c;
+    uint8_t buf[64];
+    struct omp_iec21_client_cfg cfg = cfg_d(2400, 60000);
+    cfg.max_baud = 115200; /* no baud-rate character */
+    assert_int_equal(omp_iec21_client_start(&c, &cfg, buf, sizeof buf, 0), OMP_ERR_ARG);
+    cfg.max_baud = 0;
+    assert_int_equal(omp_iec21_client_start(&c, &cfg, buf, sizeof buf, 0), OMP_ERR_ARG);
+    cfg = cfg_d(2400, 60000);
+    assert_int_equal(omp_iec21_client_start(&c, &cfg, buf, 63, 0), OMP_ERR_ARG);
+    /* not used in mode D, so not checked: address, option, password, reply_ms */
+    memset(cfg.address, '!', sizeof cfg.address);
+    cfg.option = '7';
+    memset(cfg.password, ')', sizeof cfg.password);
+    cfg.reply_ms = 0;
+    assert_int_equal(omp_iec21_client_start(&c, &cfg, buf, sizeof buf, 0), OMP_OK);
+    /* every rate of the D0 setting 131.0.9 (0..5) and 19200 */
+    static const uint32_t rates[] = {300, 600, 1200, 2400, 4800, 9600, 19200};
+    for (size_t i = 0; i < sizeof rates / sizeof rates[0]; i++) {
+        struct port p;
+        start_d(&p, rates[i], 60000, sizeof p.buf);
+    }
+}
+
+/* Listen: identification and data message as one D0 transmission; nothing is ever sent. */
+static void test_d0_listen(void **state)
+{
+    (void)state;
+    struct port p;
+    start_d(&p, 2400, 60000, sizeof p.buf);
+    assert_int_equal(p.wake, 1000 + 60000); /* readout_ms from start */
+    for (int i = 0; i < 50; i++) {
+        wait_run(&p, 1000);
+        expect_nothing_sent(&p);
+        assert_int_equal(p.c.st, OMP_IEC21_CLIENT_BUSY);
+    }
+    rx_after(&p, 100, B(k_d0_ident));
+    assert_int_equal(p.c.st, OMP_IEC21_CLIENT_BUSY);
+    assert_string_equal(p.c.ident, " 6841138BN143002");
+    rx_after(&p, 10, B(k_d0_data));
+    check_d0_readout(&p, true);
+    assert_int_equal(p.c.bcc_errors, 0);
+    assert_int_equal(p.nbauds, 1);
+    /* in READOUT: later bytes are ignored and the readout stays; break is refused */
+    deliver(&p, B(k_short_readout));
+    check_d0_readout(&p, true);
+    assert_int_equal(omp_iec21_client_break(&p.c, p.now), OMP_ERR_STATE);
+
+    /* both in one chunk */
+    start_d(&p, 2400, 60000, sizeof p.buf);
+    rx_after(&p, 5000, B(k_d0_message));
+    check_d0_readout(&p, true);
+}
+
+/* Garbage is skipped; a data message without an identification right before it (the listener
+ * joined during the identification, or another message came in between) is a readout with an
+ * empty ident. */
+static void test_d0_garbage_and_bare_data(void **state)
+{
+    (void)state;
+    struct port p;
+    start_d(&p, 2400, 60000, sizeof p.buf);
+    static const char noise_d0[] = "\x00\x7F\x20xyz\r\n"
+                                   "/KAM3 6841138BN143002\r\n"
+                                   "\x11\x7E noise "
+                                   "\x02" D0_DATA "\x03\x4A";
+    rx_after(&p, 700, B(noise_d0));
+    check_d0_readout(&p, true);
+    assert_true(p.c.rx.skipped >= 7u + 8u);
+
+    /* the second half of an identification, then the data message */
+    start_d(&p, 2400, 60000, sizeof p.buf);
+    rx_after(&p, 700, B("41138BN143002\r\n"));
+    rx_after(&p, 10, B(k_d0_data));
+    check_d0_readout(&p, false);
+
+    /* another reader's request between identification and data: the ident is forgotten */
+    start_d(&p, 2400, 60000, sizeof p.buf);
+    rx_after(&p, 700, B(k_d0_ident));
+    rx_after(&p, 10, B(k_request));
+    assert_int_equal(p.c.st, OMP_IEC21_CLIENT_BUSY);
+    rx_after(&p, 10, B(k_d0_data));
+    check_d0_readout(&p, false);
+
+    /* other messages alone (a partial block, an ACK) do not end the wait */
+    start_d(&p, 2400, 60000, sizeof p.buf);
+    rx_after(&p, 700, B(k_partial_short));
+    rx_after(&p, 10, B("\x06"));
+    assert_int_equal(p.c.st, OMP_IEC21_CLIENT_BUSY);
+    rx_after(&p, 5000, B(k_d0_message));
+    check_d0_readout(&p, true);
+}
+
+/* A bad BCC is counted and the next transmission is taken: no NAK, no failure. */
+static void test_d0_bad_bcc_then_good(void **state)
+{
+    (void)state;
+    struct port p;
+    start_d(&p, 2400, 60000, sizeof p.buf);
+    rx_after(&p, 500, B(k_d0_ident));
+    rx_after(&p, 10, B(k_d0_data_bad));
+    assert_int_equal(p.c.st, OMP_IEC21_CLIENT_BUSY);
+    assert_int_equal(p.c.bcc_errors, 1);
+    assert_string_equal(p.c.ident, ""); /* it belonged to the dropped message */
+    expect_nothing_sent(&p);
+    assert_int_equal(p.wake, 1000 + 60000); /* the wait is not restarted */
+    /* twice more, the second time without its identification */
+    rx_after(&p, 5000, B(k_d0_ident));
+    rx_after(&p, 10, B(k_d0_data_bad));
+    rx_after(&p, 5000, B(k_d0_data_bad));
+    assert_int_equal(p.c.bcc_errors, 3);
+    assert_int_equal(p.c.st, OMP_IEC21_CLIENT_BUSY);
+    /* the next interval's transmission is good */
+    rx_after(&p, 5000, B(k_d0_message));
+    check_d0_readout(&p, true);
+    assert_int_equal(p.c.bcc_errors, 3);
+}
+
+static void test_d0_timeout(void **state)
+{
+    (void)state;
+    struct port p;
+    start_d(&p, 2400, 30000, sizeof p.buf); /* from t = 1000 */
+    p.now = 1000 + 29999;
+    run(&p);
+    assert_int_equal(p.c.st, OMP_IEC21_CLIENT_BUSY);
+    p.now = 1000 + 30000;
+    run(&p);
+    expect_failed(&p, OMP_ERR_TIMEOUT);
+    assert_true(p.wake == UINT64_MAX);
+    deliver(&p, B(k_d0_message)); /* too late: ignored */
+    assert_int_equal(p.c.st, OMP_IEC21_CLIENT_FAILED);
+    expect_nothing_sent(&p);
+    /* break after a failure: nothing sent either, the error stays */
+    assert_int_equal(omp_iec21_client_break(&p.c, p.now), OMP_OK);
+    assert_int_equal(p.c.st, OMP_IEC21_CLIENT_CLOSED);
+    assert_int_equal(p.c.err, OMP_ERR_TIMEOUT);
+    run(&p);
+    expect_nothing_sent(&p);
+
+    /* a message that starts before the deadline may finish within ta of its last character */
+    start_d(&p, 2400, 30000, sizeof p.buf);
+    rx_after(&p, 29000, (const uint8_t *)k_d0_message, 40);
+    wait_run(&p, 1499); /* ta (1500 ms) after the last character, past readout_ms */
+    assert_int_equal(p.c.st, OMP_IEC21_CLIENT_BUSY);
+    deliver(&p, (const uint8_t *)&k_d0_message[40], sizeof k_d0_message - 1u - 40u);
+    check_d0_readout(&p, true);
+
+    /* readout_ms 0: no limit; break stops listening without sending anything */
+    start_d(&p, 9600, 0, sizeof p.buf);
+    assert_true(p.wake == UINT64_MAX);
+    wait_run(&p, 86400000u);
+    assert_int_equal(p.c.st, OMP_IEC21_CLIENT_BUSY);
+    assert_true(p.wake == UINT64_MAX);
+    assert_int_equal(omp_iec21_client_break(&p.c, p.now), OMP_OK);
+    assert_int_equal(p.c.st, OMP_IEC21_CLIENT_CLOSED);
+    assert_int_equal(p.c.err, OMP_OK);
+    run(&p);
+    expect_nothing_sent(&p);
+    assert_int_equal(omp_iec21_client_break(&p.c, p.now), OMP_ERR_STATE);
+}
+
+/* Split delivery: byte by byte, and in two chunks cut at every position. */
+static void test_d0_split(void **state)
+{
+    (void)state;
+    struct port p;
+    start_d(&p, 2400, 60000, sizeof p.buf);
+    p.now += 3000;
+    for (size_t i = 0; i + 1u < sizeof k_d0_message; i++) {
+        assert_int_equal(p.c.st, OMP_IEC21_CLIENT_BUSY);
+        rx_after(&p, 4, (const uint8_t *)&k_d0_message[i], 1); /* 2400 Bd: 4 ms a character */
+    }
+    check_d0_readout(&p, true);
+
+    const size_t n = sizeof k_d0_message - 1u;
+    for (size_t cut = 1; cut < n; cut++) {
+        start_d(&p, 2400, 60000, sizeof p.buf);
+        rx_after(&p, 100, (const uint8_t *)k_d0_message, cut);
+        assert_int_equal(p.c.st, OMP_IEC21_CLIENT_BUSY);
+        rx_after(&p, 100, (const uint8_t *)&k_d0_message[cut], n - cut);
+        check_d0_readout(&p, true);
+    }
+}
+
+static void test_d0_too_big(void **state)
+{
+    (void)state;
+    struct port p;
+    start_d(&p, 2400, 60000, 64); /* the 83-byte data message does not fit */
+    rx_after(&p, 100, B(k_d0_message));
+    expect_failed(&p, OMP_ERR_NOSPACE);
+    expect_nothing_sent(&p);
+}
+
 /* ---- against the library's own server (lib/iec62056_21/iec21_server.c) ----------------------- */
 
 /* The meter's application: a three-line readout, R5 answered with the E3 clock, R6 in three
@@ -1224,6 +1496,48 @@ static void test_loopback_library_server(void **state)
     assert_int_equal(l.s.bad_passwords, 1);
 }
 
+/* Mode D against the server's D0 (every 5 s at 2400 Bd): a listener at 2400 Bd gets the readout
+ * list with the identification /KAM3; one at 9600 Bd hears nothing it can read and times out. */
+static void test_loopback_d0(void **state)
+{
+    (void)state;
+    static const char want_readout[] = "0.0.1(12345678)\r\n1.8.0(0000010*kwh)\r\n"
+                                       "1.6.0(0.000*kW)(00000101000000)\r\n!\r\n";
+    static const struct omp_iec21_app app = {lb_readout_line, NULL};
+    static const uint32_t rates[2] = {2400, 9600};
+    static struct loop l;
+    for (size_t i = 0; i < 2u; i++) {
+        memset(&l, 0, sizeof l);
+        l.now = 10000;
+        struct omp_iec21_server_cfg scfg;
+        omp_iec21_server_cfg_default(&scfg);
+        scfg.programming = false;
+        scfg.d0_interval_ms = 5000;
+        scfg.d0_baud = 2400;
+        assert_int_equal(omp_iec21_server_init(&l.s, &scfg, &app, NULL, l.now), OMP_OK);
+        l.sbaud = 300;
+        struct omp_iec21_client_cfg cfg = cfg_d(rates[i], 8000);
+        assert_int_equal(omp_iec21_client_start(&l.c, &cfg, l.buf, sizeof l.buf, l.now), OMP_OK);
+        loop_until_settled(&l, 10000);
+        assert_int_equal(l.s.d0_sent, 1);
+        assert_int_equal(l.s.signons, 0); /* the listener sent nothing */
+        if (rates[i] == 2400) {
+            struct omp_iec21_span d;
+            assert_int_equal(l.c.st, OMP_IEC21_CLIENT_READOUT);
+            assert_int_equal(omp_iec21_client_readout(&l.c, &d), OMP_OK);
+            assert_span(d, want_readout);
+            assert_string_equal(l.c.mfr, "KAM");
+            assert_int_equal(l.c.baud_char, '3');
+            assert_string_equal(l.c.ident, " OMNIPOWER");
+            assert_int_equal(l.dropped, 0);
+        } else {
+            assert_int_equal(l.c.st, OMP_IEC21_CLIENT_FAILED);
+            assert_int_equal(l.c.err, OMP_ERR_TIMEOUT);
+            assert_true(l.dropped > 0u);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1254,7 +1568,15 @@ int main(void)
         cmocka_unit_test(test_ident_not_mode_c),
         cmocka_unit_test(test_e4_load_profile_blocks),
         cmocka_unit_test(test_break_while_busy),
+        cmocka_unit_test(test_d0_start_args),
+        cmocka_unit_test(test_d0_listen),
+        cmocka_unit_test(test_d0_garbage_and_bare_data),
+        cmocka_unit_test(test_d0_bad_bcc_then_good),
+        cmocka_unit_test(test_d0_timeout),
+        cmocka_unit_test(test_d0_split),
+        cmocka_unit_test(test_d0_too_big),
         cmocka_unit_test(test_loopback_library_server),
+        cmocka_unit_test(test_loopback_d0),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

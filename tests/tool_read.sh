@@ -1,10 +1,13 @@
 #!/bin/sh
-# `omnipower read` against `omnipower-sim --optical` end to end (IEC 62056-21 modes A and C).
+# `omnipower read` against `omnipower-sim --optical` end to end (IEC 62056-21 modes A, C and D).
 #
 # Usage: tool_read.sh PATH/TO/omnipower PATH/TO/omnipower-sim CASE    (needs python3 or $PYTHON3)
 #   CASE tcp     the simulator's optical port on TCP: mode C (JSON, CSV, raw, with the right
-#                address), mode A, programming mode (R1, R5, a wrong password), a wrong address
-#   CASE pty     the same readouts through a pseudo-terminal (7E1, baud switch to 9600)
+#                address), mode A, programming mode (R1, R5, a wrong password), a wrong address,
+#                mode D without D0 (timeout); then a simulator with D0 every 5 s (--optical-d0 5)
+#                and mode D listening (JSON, CSV) at the factory D0 rate 2400 Bd
+#   CASE pty     the same readouts through a pseudo-terminal (7E1, baud switch to 9600), and
+#                mode D with D0 at 9600 Bd (--optical-d0-baud 9600)
 #   CASE errors  connection refused, usage errors, devices that are not terminals
 #
 # How the expected values are known: a first run of the simulator (no port, --speed max) meters
@@ -39,20 +42,24 @@ ok() { echo "ok: $*"; }
 METER=12345678
 START=2026-01-15T16:00:00Z   # 17:00 local: the evening's cooking peak lands in the two hours
 
-# start_sim OPTICAL: the second run, in the background; waits for its 'optical:' line
+# start_sim OPTICAL [ARGS...]: the second run, in the background; waits for its 'optical:' line
 start_sim() {
-    "$sim" --optical "$1" --nvm "$tmp/meter.nvm" --samples /dev/zero --meter-number $METER \
+    what="$*"
+    where=$1
+    shift
+    rm -f "$tmp/sim.err" # a previous run's 'optical:' line must not be taken for this one's
+    "$sim" --optical "$where" "$@" --nvm "$tmp/meter.nvm" --samples /dev/zero --meter-number $METER \
         --json --quiet >"$tmp/sim.out" 2>"$tmp/sim.err" &
     simpid=$!
     waited=0
-    while ! grep -q '^optical: ' "$tmp/sim.err"; do
+    while ! grep -q '^optical: ' "$tmp/sim.err" 2>/dev/null; do
         kill -0 "$simpid" 2>/dev/null || { cat "$tmp/sim.err"; fail "omnipower-sim exited early"; }
         waited=$((waited + 1))
         [ "$waited" -lt 1200 ] || fail "no 'optical:' line from omnipower-sim in 120 s"
         sleep 0.1
     done
     optical=$(sed -n 's/^optical: //p' "$tmp/sim.err" | head -n 1)
-    ok "omnipower-sim --optical $1: $optical"
+    ok "omnipower-sim --optical $what: $optical"
 }
 
 # stop_sim: SIGTERM, exit 0, its JSON in $tmp/run2.json
@@ -117,14 +124,19 @@ def check(cond, msg):
     print("ok:", msg)
 
 r1, r2 = load(f"{tmp}/run1.json"), load(f"{tmp}/run2.json")
+listen_only = all(load(f"{tmp}/{a.partition(':')[0]}")["mode"] == "D" for a in names)
 # the second run moved no register (zero samples), so both runs show the same values
 for key in ("a_plus_wh", "r_plus_varh", "r_minus_varh", "a_minus_wh"):
     check(r1["energy"][key] == r2["energy"][key], f"energy.{key} unchanged: {r2['energy'][key]}")
 check(r1["registers"]["a_plus_t_wh"] == r2["registers"]["a_plus_t_wh"], "A+ tariffs unchanged")
 check(r1["registers"]["peaks"] == r2["registers"]["peaks"], "peaks unchanged")
 check(r2["meter_number"] == 12345678, "meter number in the JSON")
-check(r2["sim"]["optical"]["rx_bytes"] > 0 and r2["sim"]["optical"]["tx_bytes"] > 0,
-      f"the optical port carried bytes: {r2['sim']['optical']}")
+if listen_only:  # mode D: the reader never sends
+    check(r2["sim"]["optical"]["rx_bytes"] == 0 and r2["sim"]["optical"]["tx_bytes"] > 0,
+          f"the optical port sent D0 and received nothing: {r2['sim']['optical']}")
+else:
+    check(r2["sim"]["optical"]["rx_bytes"] > 0 and r2["sim"]["optical"]["tx_bytes"] > 0,
+          f"the optical port carried bytes: {r2['sim']['optical']}")
 check(r1["energy"]["a_plus_wh"] > 1000, f"the first run metered A+ {r1['energy']['a_plus_wh']} Wh")
 check(r1["energy"]["r_minus_varh"] > 0, "and R-")
 check(r1["registers"]["peaks"]["p_plus_w"]["utc"] is not None, "and a P+ maximum")
@@ -171,12 +183,15 @@ def by_id(readout):
 
 seen = {}
 for arg in names:  # FILE or FILE:BAUD (the rate the readout must have come at; default 300 in
-    name, _, baud = arg.partition(":")  # mode A, 9600 in mode C)
+    name, _, baud = arg.partition(":")  # mode A, 9600 in mode C, 2400 in mode D)
     ro = load(f"{tmp}/{name}")
     mode = ro["mode"]
-    want_baud = int(baud) if baud else (300 if mode == "A" else 9600)
-    check(ro["manufacturer"] == "KAM" and ro["max_baud"] == 9600,
-          f"{name}: identification /KAM5 ({ro['manufacturer']}, {ro['max_baud']} Bd)")
+    want_baud = int(baud) if baud else {"A": 300, "C": 9600, "D": 2400}[mode]
+    # modes A, C: /KAM5 offers 9600 Bd; mode D: /KAM<Z> with Z the rate D0 is sent at
+    want_max = want_baud if mode == "D" else 9600
+    check(ro["manufacturer"] == "KAM" and ro["max_baud"] == want_max and
+          ro["ident"] == " 6841138BN143002",
+          f"{name}: identification /KAM ({ro['manufacturer']}, {ro['max_baud']} Bd, '{ro['ident']}')")
     check(ro["baud"] == want_baud, f"{name}: mode {mode} read at {ro['baud']} Bd")
     ids = by_id(ro)
     for k, (v, unit) in want.items():
@@ -221,6 +236,9 @@ tcp)
         --prog 'R1:1.8.0()' --timeout 10000
     # and the meter still answers afterwards
     read_ok c2 --port "$port" --timeout 10000
+    # mode D while the meter's D0 is off (factory): nothing comes, nothing is sent
+    read_fails d_off 1 "no D0 message (nothing received): timeout" --port "$port" --mode D \
+        --timeout 3000
     # a second simulator cannot take the same TCP port: exit 1 with a message
     rc=0
     "$sim" --optical "tcp:${port#tcp:127.0.0.1:}" --speed max --duration 1 --quiet \
@@ -232,6 +250,20 @@ tcp)
     ok "a second omnipower-sim on the same port: $(cat "$tmp/busy.err")"
     stop_sim
     check c.out a.out c_addr.out c2.out
+    # mode D: the meter sends its readout unasked every 5 s at 2400 Bd; the reader listens
+    start_sim tcp:0 --optical-d0 5
+    port=tcp:$(echo "$optical" | sed -n 's/^tcp //p')
+    read_ok d --port "$port" --mode D --timeout 30000
+    read_ok d_csv --port "$port" --mode D --format csv --timeout 30000
+    read_ok d_raw --port "$port" --mode D --format raw --timeout 30000 --trace
+    grep -q '^omnipower: rx  2400 Bd: /KAM3 6841138BN143002<CR><LF>' "$tmp/d_raw.err" ||
+        { cat "$tmp/d_raw.err"; fail "mode D: no /KAM3 identification at 2400 Bd"; }
+    if grep -q '^omnipower: tx' "$tmp/d_raw.err"; then
+        fail "mode D: the reader sent something"
+    fi
+    ok "mode D: /KAM3 at 2400 Bd, nothing sent"
+    stop_sim
+    check d.out
     "$py" - "$tmp" <<'PYEOF'
 import csv, json, sys
 tmp = sys.argv[1]
@@ -254,6 +286,15 @@ check(raw.endswith("!\r\n") and "\r\n1.8.0(" in raw, "raw: the data lines as rec
 for d in c["data"]:
     if d["id"] not in ("1.0.0",):
         check(f"{d['id']}({d['value']}" in raw, f"raw has {d['id']}({d['value']}")
+# mode D (D0 carries the readout's list): the same data sets as mode C, CSV and raw alike
+dj = json.loads(open(f"{tmp}/d.out").read())
+strip = lambda data: [x for x in data if x["id"] != "1.0.0"]
+check(strip(dj["data"]) == strip(c["data"]), "mode D: the D0 data sets equal the mode C readout's")
+rows = list(csv.reader(open(f"{tmp}/d_csv.out", newline="")))
+check(rows[0] == ["id", "value", "unit"] and len(rows) == 1 + len(dj["data"]),
+      "mode D CSV: header and one line per data set")
+draw = open(f"{tmp}/d_raw.out", newline="").read()
+check(draw.startswith("0.0.1(12345678)\r\n") and draw.endswith("!\r\n"), "mode D raw: the D0 data")
 p = json.loads(open(f"{tmp}/prog.out").read())
 check(p["programming"] is True and len(p["replies"]) == 2, "programming: two replies")
 r1, r5 = p["replies"]
@@ -273,6 +314,12 @@ pty)
     read_ok c2 --port "$optical" --mode C --baud 2400 --timeout 10000
     stop_sim
     check c.out a.out c2.out:2400
+    # mode D through the pty: D0 every 5 s at 9600 Bd
+    start_sim pty --optical-d0 5 --optical-d0-baud 9600
+    [ -c "$optical" ] || fail "'$optical' is not a character device"
+    read_ok d --port "$optical" --mode D --baud 9600 --timeout 30000
+    stop_sim
+    check d.out:9600
     ;;
 errors)
     # a port nobody listens on: bind a free one, close it, connect to it
@@ -284,7 +331,10 @@ errors)
     for args in "--mode B" "--mode" "--baud 1234" "--baud 38400" "--format xml" \
                 "--timeout 0" "--timeout x" "--port" "--address ab!" "extra" \
                 "--prog R1:1.8.0()" "--password 1 --prog X1:1" "--password 12345" \
-                "--mode A --password 1 --prog R1:1.8.0()" "--bogus"; do
+                "--mode A --password 1 --prog R1:1.8.0()" "--bogus" \
+                "--mode D --address 12345678" "--timeout 600001" "--mode C --timeout 90000000" \
+                "--mode D --timeout 90000001" "--mode D --timeout 0" "--mode D --baud 115200" \
+                "--mode D --password 1 --prog R1:1.8.0()" "--mode E"; do
         rc=0
         # shellcheck disable=SC2086
         "$tool" read $args </dev/null >"$tmp/u.out" 2>"$tmp/u.err" || rc=$?
@@ -294,13 +344,18 @@ errors)
         ok "omnipower read $args -> 2: $(head -n 1 "$tmp/u.err")"
     done
     rc=0; "$tool" read --mode B >/dev/null 2>"$tmp/mode.err" || rc=$?
-    if [ "$rc" -ne 2 ] || ! grep -q "invalid --mode 'B' (A or C)" "$tmp/mode.err"; then
+    if [ "$rc" -ne 2 ] || ! grep -q "invalid --mode 'B' (A, C or D)" "$tmp/mode.err"; then
         fail "--mode B: exit $rc, $(cat "$tmp/mode.err")"
     fi
     # the simulator's new options
     for args in "--optical" "--optical bogus" "--optical tcp:" "--optical tcp:65536" \
                 "--optical tcp:-1" "--optical tcp:1x" "--optical pty:1" "--meter-number 0" \
-                "--meter-number 100000000" "--meter-number 1.5"; do
+                "--meter-number 100000000" "--meter-number 1.5" \
+                "--optical-d0 5" "--optical tcp:0 --optical-d0 4" "--optical tcp:0 --optical-d0 0" \
+                "--optical tcp:0 --optical-d0 86405" "--optical tcp:0 --optical-d0 x" \
+                "--optical tcp:0 --optical-d0-baud 2400" \
+                "--optical tcp:0 --optical-d0 5 --optical-d0-baud 19200" \
+                "--optical tcp:0 --optical-d0 5 --optical-d0-baud 2401"; do
         rc=0
         # shellcheck disable=SC2086
         "$sim" $args --speed max --duration 0 </dev/null >"$tmp/u.out" 2>"$tmp/u.err" || rc=$?
@@ -309,7 +364,8 @@ errors)
         ok "omnipower-sim $args -> 2: $(head -n 1 "$tmp/u.err")"
     done
     "$sim" --help | grep -q -- "--optical tcp:PORT" || fail "omnipower-sim --help lacks --optical"
-    "$tool" read --help | grep -q -- "--mode A|C" || fail "read --help"
+    "$sim" --help | grep -q -- "--optical-d0 S" || fail "omnipower-sim --help lacks --optical-d0"
+    "$tool" read --help | grep -q -- "--mode A|C|D" || fail "read --help"
     "$tool" --help | grep -q "omnipower read" || fail "--help names read"
     ok "help texts"
     ;;

@@ -1,6 +1,7 @@
 /* omnipower read: read a meter over its IEC 62056-21 optical port (modes A and C, readout and
- * programming-mode commands) through a serial device or TCP, with the library's reader state
- * machine (omp_iec21_client), and print the data sets as JSON or CSV.
+ * programming-mode commands; mode D: listen for the meter's unsolicited D0 readout) through a
+ * serial device or TCP, with the library's reader state machine (omp_iec21_client), and print
+ * the data sets as JSON or CSV.
  * See docs/tool-read.md (and `omnipower read --help`). */
 #include "cli.h"
 #include "read.h"
@@ -27,6 +28,11 @@
 #define PROG_MAX 64u         /* --prog commands per run */
 #define PROG_DATA_MAX 256u   /* characters of a command's data */
 #define TA_MIN_MS 1500u      /* IEC 62056-21 ta: silence inside a message */
+#define TIMEOUT_MAX_MS 600000u      /* --timeout, modes A and C */
+#define TIMEOUT_D_MAX_MS 90000000u  /* --timeout, mode D: 25 h (the longest D0 interval is 24 h) */
+#define TIMEOUT_D_DEFAULT_MS 60000u /* mode D: wait a minute for a D0 message */
+#define BAUD_D_DEFAULT 2400u        /* mode D: the OMNIPOWER's factory D0 rate (131.0.9 = 3) */
+#define GUARD_D_EXTRA_MS 60000u     /* mode D: a message still arriving at the deadline */
 
 enum out_format { FMT_JSON = 0, FMT_CSV, FMT_RAW };
 
@@ -42,13 +48,16 @@ struct read_opts {
     const char *port;
     char mode;
     const char *address;
+    bool has_address;
     uint32_t max_baud;
+    bool has_baud;
     const char *password;
     struct prog_cmd prog[PROG_MAX];
     size_t n_prog;
     enum out_format format;
     bool pretty;
     uint32_t timeout_ms;
+    bool has_timeout;
     bool trace;
 };
 
@@ -58,17 +67,20 @@ void read_usage(FILE *f)
         f,
         "Usage: " PROG " read [OPTION]...\n"
         "Read a meter over its IEC 62056-21 (IEC 1107) optical port: sign on, take the data\n"
-        "readout (mode A or C) or run programming-mode commands (mode C), print the data sets.\n"
+        "readout (mode A or C) or run programming-mode commands (mode C), or listen for the\n"
+        "meter's unsolicited D0 readout (mode D); print the data sets.\n"
         "\n"
         "  --port DEV|tcp:HOST:PORT  serial device of the optical head (7E1, sign-on at 300 Bd),\n"
         "                      or a TCP connection (e.g. to omnipower-sim --optical tcp:PORT).\n"
         "                      Default: " DEFAULT_PORT "\n"
-        "  --mode A|C          A: sign on and wait for the readout at 300 Bd; C: acknowledge the\n"
-        "                      identification and read at the agreed rate. Default: C\n"
+        "  --mode A|C|D        A: sign on and wait for the readout at 300 Bd; C: acknowledge the\n"
+        "                      identification and read at the agreed rate; D: send nothing,\n"
+        "                      wait for one D0 message (meter setting 131.0.12 = 2). Default: C\n"
         "  --address ADDR      device address of the request (0..32 of [0-9A-Za-z ]; the serial\n"
-        "                      number). Default: empty (any meter)\n"
+        "                      number; not in mode D). Default: empty (any meter)\n"
         "  --baud MAX          mode C: highest rate to use, 300..19200; the meter's\n"
         "                      identification may offer less. Default: 9600\n"
+        "                      mode D: the rate the meter sends D0 at. Default: 2400\n"
         "  --password PW       programming mode: the P1 password (up to 16 characters)\n"
         "  --prog CMD          programming mode (mode C, needs --password): send CMD, e.g.\n"
         "                      R1:1.8.0() or R5:1.0.0() (command letter and digit, ':', data);\n"
@@ -77,12 +89,14 @@ void read_usage(FILE *f)
         "                      or the readout's data as received\n"
         "  --pretty            indented JSON\n"
         "  --timeout MS        wait up to MS for each answer of the meter (and for silence\n"
-        "                      inside a message, at least 1500). Default: 2000\n"
+        "                      inside a message, at least 1500), 1..600000. Default: 2000\n"
+        "                      mode D: wait up to MS for the D0 message, 1..90000000 (at\n"
+        "                      least the meter's D0 interval). Default: 60000\n"
         "  --trace             print every message sent and received on standard error\n"
         "  -h, --help          print this help and exit\n"
         "\n"
         "Exit status: 0 success, 1 I/O or protocol error (no connection, timeout, BCC errors,\n"
-        "password refused, an ER or NAK reply), 2 usage error.\n"
+        "password refused, an ER or NAK reply, no D0 message), 2 usage error.\n"
         "Documentation: docs/tool-read.md\n");
 }
 
@@ -198,8 +212,10 @@ static int parse_read_args(int argc, char **argv, struct read_opts *o)
                 o->mode = 'A';
             } else if (strcmp(optarg, "C") == 0 || strcmp(optarg, "c") == 0) {
                 o->mode = 'C';
+            } else if (strcmp(optarg, "D") == 0 || strcmp(optarg, "d") == 0) {
+                o->mode = 'D';
             } else {
-                return cli_usage_error("read", "invalid --mode '%s' (A or C)", optarg);
+                return cli_usage_error("read", "invalid --mode '%s' (A, C or D)", optarg);
             }
             break;
         case OPT_ADDRESS:
@@ -208,12 +224,14 @@ static int parse_read_args(int argc, char **argv, struct read_opts *o)
                                    optarg);
             }
             o->address = optarg;
+            o->has_address = true;
             break;
         case OPT_BAUD:
             if (!parse_u32(optarg, 300u, 19200u, &o->max_baud) || !link_baud_ok(o->max_baud)) {
                 return cli_usage_error("read", "invalid --baud '%s' (300, 600, 1200, 2400, 4800, 9600 or "
                                    "19200)", optarg);
             }
+            o->has_baud = true;
             break;
         case OPT_PASSWORD:
             if (strlen(optarg) > OMP_IEC21_PASSWORD_MAX ||
@@ -248,9 +266,11 @@ static int parse_read_args(int argc, char **argv, struct read_opts *o)
             o->pretty = true;
             break;
         case OPT_TIMEOUT:
-            if (!parse_u32(optarg, 1u, 600000u, &o->timeout_ms)) {
-                return cli_usage_error("read", "invalid --timeout '%s' (milliseconds, 1..600000)", optarg);
+            if (!parse_u32(optarg, 1u, TIMEOUT_D_MAX_MS, &o->timeout_ms)) {
+                return cli_usage_error("read", "invalid --timeout '%s' (milliseconds, 1..600000; "
+                                   "mode D: 1..90000000)", optarg);
             }
+            o->has_timeout = true;
             break;
         case OPT_TRACE:
             o->trace = true;
@@ -276,6 +296,21 @@ static int parse_read_args(int argc, char **argv, struct read_opts *o)
     }
     if (o->n_prog > 0u && o->format == FMT_RAW) {
         return cli_usage_error("read", "--format raw is for a readout, not for --prog");
+    }
+    if (o->mode != 'D' && o->timeout_ms > TIMEOUT_MAX_MS) {
+        return cli_usage_error("read", "invalid --timeout '%lu' (milliseconds, 1..600000; mode D: "
+                           "1..90000000)", (unsigned long)o->timeout_ms);
+    }
+    if (o->mode == 'D') {
+        if (o->has_address) {
+            return cli_usage_error("read", "--address is not used in mode D (nothing is sent)");
+        }
+        if (!o->has_baud) {
+            o->max_baud = BAUD_D_DEFAULT;
+        }
+        if (!o->has_timeout) {
+            o->timeout_ms = TIMEOUT_D_DEFAULT_MS;
+        }
     }
     return -1;
 }
@@ -516,6 +551,12 @@ static const char *state_name(enum omp_iec21_client_state st)
 /* What the exchange was doing when it failed, from what the tool saw. */
 static const char *fail_stage(const struct session *s)
 {
+    if (s->o->mode == 'D') {
+        if (s->link.rx_bytes == 0u) {
+            return "no D0 message (nothing received)";
+        }
+        return s->c.bcc_errors > 0u ? "no D0 message with a valid BCC" : "no valid D0 message";
+    }
     if (s->link.rx_bytes == 0u) {
         return "no answer to the sign-on request";
     }
@@ -554,12 +595,21 @@ static int fail_exchange(const struct session *s)
 static void header_json(struct sb *s, const struct session *ss)
 {
     sb_putc(s, '{');
-    sb_key(s, "manufacturer");
-    sb_json_str(s, ss->c.mfr, strlen(ss->c.mfr));
-    sb_key(s, "ident");
-    sb_json_str(s, ss->c.ident, strlen(ss->c.ident));
-    sb_key(s, "max_baud");
-    sb_printf(s, "%lu", (unsigned long)omp_iec21_baud(ss->c.baud_char));
+    if (ss->c.mfr[0] == '\0') { /* mode D: the data message came without its identification */
+        sb_key(s, "manufacturer");
+        sb_puts(s, "null");
+        sb_key(s, "ident");
+        sb_puts(s, "null");
+        sb_key(s, "max_baud");
+        sb_puts(s, "null");
+    } else {
+        sb_key(s, "manufacturer");
+        sb_json_str(s, ss->c.mfr, strlen(ss->c.mfr));
+        sb_key(s, "ident");
+        sb_json_str(s, ss->c.ident, strlen(ss->c.ident));
+        sb_key(s, "max_baud");
+        sb_printf(s, "%lu", (unsigned long)omp_iec21_baud(ss->c.baud_char));
+    }
     sb_key(s, "mode");
     sb_printf(s, "\"%c\"", ss->o->mode);
     sb_key(s, "baud");
@@ -758,6 +808,12 @@ static int exchange(struct session *s)
     cfg.reply_ms = o->timeout_ms;
     cfg.ta_ms = o->timeout_ms > TA_MIN_MS ? o->timeout_ms : TA_MIN_MS;
     cfg.readout_ms = o->timeout_ms + 3000u; /* mode A: tt (1700 ms) and the reply */
+    uint64_t guard_ms = GUARD_MS;
+    if (o->mode == 'D') {
+        cfg.readout_ms = o->timeout_ms; /* from now: the whole wait for the D0 message */
+        cfg.ta_ms = TA_MIN_MS;          /* the meter sends a D0 message in one go */
+        guard_ms = (uint64_t)o->timeout_ms + GUARD_D_EXTRA_MS;
+    }
 
     const uint64_t t0 = now_ms();
     omp_err e = omp_iec21_client_start(&s->c, &cfg, s->buf, READ_BUF_MAX, t0);
@@ -769,9 +825,9 @@ static int exchange(struct session *s)
     s->last_st = s->c.st;
     for (;;) {
         uint64_t now = now_ms();
-        if (now - t0 > GUARD_MS) {
-            (void)fprintf(stderr, PROG ": read: %s: gave up after %u s (state %s)\n", o->port,
-                          (unsigned)(GUARD_MS / 1000u), state_name(s->c.st));
+        if (now - t0 > guard_ms) {
+            (void)fprintf(stderr, PROG ": read: %s: gave up after %lu s (state %s)\n", o->port,
+                          (unsigned long)(guard_ms / 1000u), state_name(s->c.st));
             return 1;
         }
         struct omp_iec21_out out;
@@ -889,8 +945,9 @@ int cmd_read(int argc, char **argv)
         sb_init(&s->replies);
         sb_init(&s->csv);
         sb_init(&s->text);
-        if (!link_open(&s->link, o->port, 300u, o->timeout_ms > 5000u ? o->timeout_ms : 5000u,
-                       err, sizeof err)) {
+        uint32_t connect_ms = o->timeout_ms > 5000u ? o->timeout_ms : 5000u;
+        connect_ms = connect_ms < TIMEOUT_MAX_MS ? connect_ms : TIMEOUT_MAX_MS;
+        if (!link_open(&s->link, o->port, 300u, connect_ms, err, sizeof err)) {
             (void)fprintf(stderr, PROG ": read: %s\n", err);
             rc = 1;
         } else {

@@ -17,9 +17,10 @@
  *    omp_iec21_ds_next(), write with omp_iec21_put_dataset().
  * 3. State machines. The server is the meter's side of modes A, C (readout, programming mode
  *    with password P1, R1..R6, W1..W5, E2, B0) and D (unsolicited readout at an interval). The
- *    client is the reader's side of modes A and C. Each takes received bytes with a time stamp
- *    (`now_ms`, a monotonic millisecond count from the caller) and hands out what to do next with
- *    struct omp_iec21_out: switch the port's baud rate, send bytes, and call again by a deadline.
+ *    client is the reader's side of modes A and C, and the listener of mode D (it never sends).
+ *    Each takes received bytes with a time stamp (`now_ms`, a monotonic millisecond count from
+ *    the caller) and hands out what to do next with struct omp_iec21_out: switch the port's baud
+ *    rate, send bytes, and call again by a deadline.
  *    Timeouts are deadlines reported to the caller, never slept.
  *
  * Character framing 7E1 (7 data bits, even parity, 1 stop bit) is the port's job (hal.h,
@@ -426,15 +427,20 @@ enum omp_iec21_client_state {
 
 /** Client configuration. */
 struct omp_iec21_client_cfg {
-    char mode;                             /**< 'A' (wait for the readout) or 'C' */
-    char address[OMP_IEC21_ADDRESS_MAX + 1]; /**< "" for any meter */
+    char mode;                             /**< 'A' (wait for the readout), 'C', or 'D' (listen
+                                                for the meter's unsolicited mode D readout; the
+                                                client sends nothing) */
+    char address[OMP_IEC21_ADDRESS_MAX + 1]; /**< "" for any meter (not used in mode D) */
     uint8_t option;                        /**< mode C: '0' readout, '1' programming */
-    uint32_t max_baud;                     /**< highest rate wanted (mode C; 300..19200) */
+    uint32_t max_baud;                     /**< mode C: highest rate wanted; mode D: the rate
+                                                the meter sends at (Kamstrup D0: 2400 unless
+                                                131.0.9 says otherwise); 300..19200 */
     char password[OMP_IEC21_PASSWORD_MAX + 1]; /**< P1 password (programming) */
     uint32_t reply_ms;                     /**< wait for a reply's first character (2000) */
     uint32_t ta_ms;                        /**< inter-character timeout (1500) */
     uint32_t readout_ms;                   /**< mode A: wait for the readout after the ident
-                                                (tt + reply, 5000) */
+                                                (tt + reply, 5000); mode D: wait for the
+                                                message from start (0: no limit) */
     uint8_t retries;                       /**< NAKs sent for a bad BCC before failing (3) */
 };
 
@@ -452,24 +458,36 @@ struct omp_iec21_client {
     uint8_t naks;
     char mfr[4];
     uint8_t baud_char;             /**< the meter's Z */
-    char ident[OMP_IEC21_IDENT_MAX + 1];
+    char ident[OMP_IEC21_IDENT_MAX + 1]; /**< mode D: empty when no identification came
+                                              right before the data message */
     struct omp_iec21_msg reply;    /**< last data message / reply (spans into the rx buffer) */
+    uint32_t bcc_errors;           /**< mode D: data messages dropped for a bad BCC */
 };
 
 /** @brief Defaults: mode C, any meter, readout, 9600 Bd, no password, timeouts as documented. */
 void omp_iec21_client_cfg_default(struct omp_iec21_client_cfg *cfg);
 
 /**
- * @brief Start an exchange: queue the request at 300 Bd. @p buf (>= 64 bytes) receives the
- * messages; it must hold the largest one (a whole readout).
+ * @brief Start an exchange: queue the request at 300 Bd (modes A, C), or start listening (D).
+ * @p buf (>= 64 bytes) receives the messages; it must hold the largest one (a whole readout).
  *
  * Mode C: after the identification, and tr (200 ms, clause 6.3.14) after it, the client sends
  * `ACK 0 Z Y CRLF` with Z the lower of the meter's Z and max_baud, then changes rate (in a later
  * poll). Mode A: no option select; the readout is awaited at 300 Bd for readout_ms.
- * @return OMP_OK, OMP_ERR_ARG (NULL, @p cap < 64, mode not 'A'/'C', mode C option not '0'/'1'
- *         or max_baud without a baud-rate character, reply_ms 0, mode A readout_ms 0, address or
- *         password not NUL-terminated within its limit or with characters the messages forbid).
- *         @p c untouched on error.
+ * Mode D (listen only; Kamstrup D0 sends `/KAM3 ident CRLF STX data ETX BCC` at an interval):
+ * nothing is ever sent. The first poll asks for out.baud = max_baud (once); the client waits up
+ * to readout_ms from @p now_ms (0: no limit, wake_ms UINT64_MAX) for a data message, skipping
+ * garbage, -> READOUT. An identification right before it fills mfr, baud_char and ident (Z is
+ * the rate the meter sends at); a data message without one (the listener joined after the
+ * identification) is accepted with an empty ident. A data message with a bad BCC is counted in
+ * bcc_errors and the client keeps listening for the next one (a listener cannot ask for a
+ * repeat; the meter sends again at its next interval); other messages are ignored. Failures:
+ * OMP_ERR_TIMEOUT, OMP_ERR_NOSPACE (the message does not fit @p buf). address, option,
+ * password, reply_ms and retries are not used.
+ * @return OMP_OK, OMP_ERR_ARG (NULL, @p cap < 64, mode not 'A'/'C'/'D', mode C option not
+ *         '0'/'1', mode C or D max_baud without a baud-rate character, modes A, C reply_ms 0,
+ *         mode A readout_ms 0, address or password not NUL-terminated within its limit or with
+ *         characters the messages forbid). @p c untouched on error.
  * @par Context: any; @p buf must outlive the exchange.
  */
 OMP_MUST_CHECK omp_err omp_iec21_client_start(struct omp_iec21_client *c,
@@ -523,7 +541,8 @@ OMP_MUST_CHECK omp_err omp_iec21_client_next_block(struct omp_iec21_client *c, u
 
 /** @brief End programming mode (B0) or abandon the exchange: `SOH B0 ETX BCC` is sent (in
  *  READY/REPLY no sooner than tr), then CLOSED. Allowed when BUSY, READY, REPLY or FAILED (the
- *  error stays in c->err). @return OMP_OK, OMP_ERR_STATE (IDLE, READOUT, CLOSED), OMP_ERR_ARG. */
+ *  error stays in c->err). Mode D sends nothing: the client stops listening, CLOSED at once.
+ *  @return OMP_OK, OMP_ERR_STATE (IDLE, READOUT, CLOSED), OMP_ERR_ARG. */
 OMP_MUST_CHECK omp_err omp_iec21_client_break(struct omp_iec21_client *c, uint64_t now_ms);
 
 #ifdef __cplusplus

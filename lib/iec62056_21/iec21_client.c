@@ -1,6 +1,7 @@
 /*
- * IEC 62056-21 reader side (client): modes A and C, data readout and programming mode
- * (IEC 62056-21:2002 clauses 6.3 and 6.4.5; Kamstrup IEC 1107 doc 55121458 sections 7 and 8).
+ * IEC 62056-21 reader side (client): modes A and C, data readout and programming mode, and the
+ * listener of mode D (IEC 62056-21:2002 clauses 6.3, 6.4.4 and 6.4.5; Kamstrup IEC 1107 doc
+ * 55121458 sections 7 and 8, D0).
  *
  * The exchange, as the client drives it (all times are the caller's now_ms):
  *
@@ -18,6 +19,16 @@
  *              REPLY; a reply with bad BCC -> NAK (up to retries, then FAILED OMP_ERR_CRC);
  *              after PARTIAL, omp_iec21_client_next_block() sends ACK for the next block
  *   break      `SOH B0 ETX BCC` -> CLOSED once the port has taken it
+ *
+ * Mode D (listen only, the consumer side of Kamstrup's D0): nothing is ever sent. start asks
+ * once for out.baud = max_baud (the rate the meter sends at), then the client waits readout_ms
+ * from start (0: no limit) for `/XXXZ ident CRLF` followed by `STX data ETX BCC` -> READOUT, the
+ * ident filled from the identification right before the data message. A data message without
+ * one (a listener that joined during the identification) is a readout too, with an empty ident;
+ * anything else between the two (another message, a dropped one) forgets the identification.
+ * A data message with a bad BCC is counted (bcc_errors) and the client listens for the next
+ * one: the meter sends again at its next interval, and a listener cannot ask for a repeat.
+ * Other messages (requests, option selects, partial blocks of other readers) are ignored.
  *
  * Timing: IEC 62056-21 clause 6.3.14 states the reaction time tr (200 ms .. 1500 ms) as the time
  * between the reception of a message and the transmission of the answer, for either station; the
@@ -52,6 +63,7 @@ enum {
     PH_WAIT_PACK,    /* ACK (or break) after P1 */
     PH_WAIT_REPLY,   /* reply to a command or to the ACK of a partial block */
     PH_BREAK,        /* B0 queued: CLOSED once taken */
+    PH_LISTEN,       /* mode D: identification and data message; nothing is sent */
 };
 
 static uint64_t after_ms(uint64_t t, uint32_t ms)
@@ -167,7 +179,8 @@ static bool is_break(const struct omp_iec21_msg *m)
     return m->kind == OMP_IEC21_MSG_COMMAND && m->cmd == 'B';
 }
 
-static void on_ident(struct omp_iec21_client *c, uint64_t now_ms, const struct omp_iec21_msg *m)
+/* Keep the identification's manufacturer, Z and ident. */
+static void take_ident(struct omp_iec21_client *c, const struct omp_iec21_msg *m)
 {
     memcpy(c->mfr, m->mfr, sizeof c->mfr);
     c->mfr[3] = '\0';
@@ -180,6 +193,19 @@ static void on_ident(struct omp_iec21_client *c, uint64_t now_ms, const struct o
         memcpy(c->ident, m->ident.ptr, n);
     }
     c->ident[n] = '\0';
+}
+
+/* Mode D: the identification kept does not belong to the next data message. */
+static void forget_ident(struct omp_iec21_client *c)
+{
+    memset(c->mfr, 0, sizeof c->mfr);
+    c->baud_char = 0;
+    memset(c->ident, 0, sizeof c->ident);
+}
+
+static void on_ident(struct omp_iec21_client *c, uint64_t now_ms, const struct omp_iec21_msg *m)
+{
+    take_ident(c, m);
     if (c->cfg.mode == 'A') {
         c->phase = PH_WAIT_READOUT;
         c->deadline_ms = after_ms(now_ms, c->cfg.readout_ms);
@@ -202,10 +228,39 @@ static void settle(struct omp_iec21_client *c, enum omp_iec21_client_state st, u
     c->deadline_ms = after_ms(now_ms, CLIENT_TR_MIN_MS);
 }
 
+/* Mode D: one framer result. An identification is kept for the data message right after it;
+ * a data message ends the wait (bad BCC: counted, wait for the next one). */
+static void on_listen(struct omp_iec21_client *c, omp_err e, const struct omp_iec21_msg *m)
+{
+    if (e == OMP_OK && m->kind == OMP_IEC21_MSG_IDENT) {
+        take_ident(c, m);
+        return;
+    }
+    if (e == OMP_OK && m->kind == OMP_IEC21_MSG_DATA) {
+        c->reply = *m;
+        c->st = OMP_IEC21_CLIENT_READOUT;
+        c->phase = PH_NONE;
+        c->deadline_ms = UINT64_MAX;
+        return;
+    }
+    if (e == OMP_ERR_NOSPACE) {
+        fail(c, OMP_ERR_NOSPACE); /* the meter's message does not fit the caller's buffer */
+        return;
+    }
+    if (e == OMP_ERR_CRC && c->bcc_errors < UINT32_MAX) {
+        c->bcc_errors++;
+    }
+    forget_ident(c); /* a dropped message or another one came between ident and data */
+}
+
 /* One framer result while waiting (no message of the client pending). */
 static void on_result(struct omp_iec21_client *c, uint64_t now_ms, omp_err e,
                       const struct omp_iec21_msg *m)
 {
+    if (c->phase == PH_LISTEN) {
+        on_listen(c, e, m);
+        return;
+    }
     if (e == OMP_ERR_CRC) {
         if (c->phase == PH_WAIT_READOUT) {
             fail(c, OMP_ERR_CRC);
@@ -312,11 +367,32 @@ void omp_iec21_client_cfg_default(struct omp_iec21_client_cfg *cfg)
     cfg->retries = 3u;
 }
 
+/* Mode D: nothing to send; ask for the rate once, listen from now on. */
+static omp_err start_listen(struct omp_iec21_client *c, const struct omp_iec21_client_cfg *cfg,
+                            uint8_t *buf, size_t cap, uint64_t now_ms)
+{
+    if (omp_iec21_baud_char(cfg->max_baud) == 0u) {
+        return OMP_ERR_ARG;
+    }
+    memset(c, 0, sizeof *c);
+    c->cfg = *cfg;
+    c->st = OMP_IEC21_CLIENT_BUSY;
+    c->err = OMP_OK;
+    c->phase = PH_LISTEN;
+    c->want_baud = cfg->max_baud;
+    omp_iec21_rx_init(&c->rx, buf, cap, cfg->ta_ms);
+    c->deadline_ms = (cfg->readout_ms == 0u) ? UINT64_MAX : after_ms(now_ms, cfg->readout_ms);
+    return OMP_OK;
+}
+
 omp_err omp_iec21_client_start(struct omp_iec21_client *c, const struct omp_iec21_client_cfg *cfg,
                                uint8_t *buf, size_t cap, uint64_t now_ms)
 {
     if (c == NULL || cfg == NULL || buf == NULL || cap < CLIENT_BUF_MIN) {
         return OMP_ERR_ARG;
+    }
+    if (cfg->mode == 'D') {
+        return start_listen(c, cfg, buf, cap, now_ms);
     }
     if (cfg->mode != 'A' && cfg->mode != 'C') {
         return OMP_ERR_ARG;
@@ -546,6 +622,15 @@ omp_err omp_iec21_client_break(struct omp_iec21_client *c, uint64_t now_ms)
     }
     if (c->phase == PH_BREAK) {
         return OMP_OK; /* already on its way */
+    }
+    if (c->cfg.mode == 'D') { /* a listener never sends: it just stops listening */
+        c->st = OMP_IEC21_CLIENT_CLOSED;
+        c->phase = PH_NONE;
+        c->tx_len = 0;
+        c->tx_sent = 0;
+        c->want_baud = 0;
+        c->deadline_ms = UINT64_MAX;
+        return OMP_OK;
     }
     struct omp_wr w = omp_wr_init(c->txbuf, sizeof c->txbuf);
     if (omp_iec21_put_command(&w, 'B', '0', false, NULL, 0) != OMP_OK) {

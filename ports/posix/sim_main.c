@@ -50,6 +50,9 @@ struct sim_opts {
     bool stats;
     enum sim_optical optical;
     uint16_t optical_tcp_port; /* 0: ephemeral */
+    uint32_t optical_d0_s;     /* mode D0 interval in s (multiple of 5); 0: D0 off */
+    bool has_optical_d0_baud;
+    uint8_t optical_d0_baud;   /* 131.0.9 code 0..5 (300..9600 Bd) */
     bool has_meter_number;
     uint32_t meter_number;
 };
@@ -86,6 +89,11 @@ static void usage(FILE *f)
         "  --optical tcp:PORT  the optical port as a TCP server on 127.0.0.1:PORT (0: any free\n"
         "                  port); prints 'optical: tcp 127.0.0.1:PORT' on stderr. One client\n"
         "                  at a time; baud rate changes are acknowledged and ignored.\n"
+        "  --optical-d0 S  with --optical: mode D0 on (131.0.12 = 2): the meter sends its\n"
+        "                  readout unasked every S simulated seconds, 5..86400, a multiple of 5\n"
+        "                  (131.0.6 = S/5), e.g. for omnipower read --mode D. Default: off.\n"
+        "  --optical-d0-baud BAUD  the D0 rate (131.0.9): 300, 600, 1200, 2400, 4800 or 9600.\n"
+        "                  Default: 2400.\n"
         "  --meter-number N  the meter number (0.0.1 in a readout), 1..99999999. Default: 1.\n"
         "  --json          at exit print the meter's state as one JSON object (last stdout line).\n"
         "  --quiet         do not print the display (one line per screen change).\n"
@@ -153,7 +161,8 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
 {
     enum {
         OPT_NVM = 256, OPT_SPEED, OPT_DURATION, OPT_START, OPT_JSON, OPT_QUIET, OPT_STATS,
-        OPT_SAMPLES, OPT_FS, OPT_VPC, OPT_APC, OPT_OPTICAL, OPT_METER_NUMBER
+        OPT_SAMPLES, OPT_FS, OPT_VPC, OPT_APC, OPT_OPTICAL, OPT_OPTICAL_D0, OPT_OPTICAL_D0_BAUD,
+        OPT_METER_NUMBER
     };
     static const struct option k_long[] = {
         { "nvm", required_argument, NULL, OPT_NVM },
@@ -168,6 +177,8 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
         { "volts-per-code", required_argument, NULL, OPT_VPC },
         { "amps-per-code", required_argument, NULL, OPT_APC },
         { "optical", required_argument, NULL, OPT_OPTICAL },
+        { "optical-d0", required_argument, NULL, OPT_OPTICAL_D0 },
+        { "optical-d0-baud", required_argument, NULL, OPT_OPTICAL_D0_BAUD },
         { "meter-number", required_argument, NULL, OPT_METER_NUMBER },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -254,6 +265,29 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
             }
             break;
         }
+        case OPT_OPTICAL_D0:
+            if (!parse_uint(optarg, 86400u, &o->optical_d0_s) || o->optical_d0_s < 5u ||
+                o->optical_d0_s % 5u != 0u) {
+                return usage_error("invalid --optical-d0 '%s' (seconds, 5..86400, a multiple of 5)",
+                                   optarg);
+            }
+            break;
+        case OPT_OPTICAL_D0_BAUD: {
+            static const uint32_t k_d0_rates[6] = { 300u, 600u, 1200u, 2400u, 4800u, 9600u };
+            uint32_t baud = 0;
+            uint8_t code = 0;
+            const bool num = parse_uint(optarg, 9600u, &baud);
+            while (num && code < 6u && k_d0_rates[code] != baud) {
+                code++;
+            }
+            if (!num || code == 6u) {
+                return usage_error("invalid --optical-d0-baud '%s' (300, 600, 1200, 2400, 4800 or "
+                                   "9600)", optarg);
+            }
+            o->optical_d0_baud = code;
+            o->has_optical_d0_baud = true;
+            break;
+        }
         case OPT_METER_NUMBER:
             if (!parse_uint(optarg, 99999999u, &o->meter_number) || o->meter_number == 0u) {
                 return usage_error("invalid --meter-number '%s' (1..99999999)", optarg);
@@ -282,6 +316,12 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
     }
     if (optind < argc) {
         return usage_error("unexpected argument '%s'", argv[optind]);
+    }
+    if (o->optical_d0_s != 0u && o->optical == SIM_OPTICAL_NONE) {
+        return usage_error("--optical-d0 needs --optical");
+    }
+    if (o->has_optical_d0_baud && o->optical_d0_s == 0u) {
+        return usage_error("--optical-d0-baud needs --optical-d0");
     }
     if (o->samples_path != NULL && !o->has_speed && o->optical == SIM_OPTICAL_NONE) {
         o->speed = 0.0; /* replay: as fast as possible unless asked otherwise or read by a peer */
@@ -759,6 +799,11 @@ static int run(struct sim *s)
     }
     if (o->has_meter_number) {
         s->cfg.meter_number = o->meter_number;
+    }
+    if (o->optical_d0_s != 0u) { /* 131.0.12 = 2 (A+C+D0), 131.0.6 = S/5, 131.0.9 */
+        s->cfg.optical.comm_mode = 2u;
+        s->cfg.optical.d0_interval = (uint16_t)(o->optical_d0_s / 5u);
+        s->cfg.optical.d0_baud = o->has_optical_d0_baud ? o->optical_d0_baud : 3u; /* 2400 Bd */
     }
     if (o->samples_path != NULL) { /* recorded codes: gains as given, no offset, no phase */
         s->cfg.cal.v_offset = 0;
