@@ -171,6 +171,21 @@ want = {
     "96.8.0": ("%07d" % reg["hours"], None),          # hour counter, 7 digits as on the display
     "0.1.0": ("%02d" % reg["billing_count"], None),   # debiting periods (xx)
 }
+# the simulator's list ends with the instantaneous values of the last mains cycle (no signal:
+# all zero), rounded to V .1, A .2, kW/kvar .3, Hz .2, PF .3
+ins = {k: float(v) for k, v in r2["instant"].items() if v is not None}
+def fixed(x, dec):
+    return "%.*f" % (dec, int(abs(x) * 10**dec + 0.5) / 10**dec)
+want.update({
+    "32.7.0": (fixed(ins["urms_v"], 1), "V"),
+    "31.7.0": (fixed(ins["irms_a"], 2), "A"),
+    "1.7.0": (fixed(max(ins["p_w"], 0.0) / 1000.0, 3), "kW"),
+    "2.7.0": (fixed(min(ins["p_w"], 0.0) / 1000.0, 3), "kW"),
+    "3.7.0": (fixed(max(ins["q_var"], 0.0) / 1000.0, 3), "kvar"),
+    "4.7.0": (fixed(min(ins["q_var"], 0.0) / 1000.0, 3), "kvar"),
+    "14.7.0": (fixed(ins["f_hz"], 2), "Hz"),
+    "13.7.0": (fixed(ins["pf"], 3), None),
+})
 start = datetime.datetime.strptime(r2["sim"]["start_utc"], "%Y-%m-%dT%H:%M:%SZ")
 end = datetime.datetime.strptime(r2["utc"], "%Y-%m-%dT%H:%M:%SZ")
 

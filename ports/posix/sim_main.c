@@ -800,6 +800,14 @@ static int run(struct sim *s)
     if (o->has_meter_number) {
         s->cfg.meter_number = o->meter_number;
     }
+    /* the optical readout: Kamstrup's 27 User Data 2 objects, then the instantaneous values */
+    static const uint8_t k_instant[] = {OMP_OBJ_U,      OMP_OBJ_I,       OMP_OBJ_P_PLUS,
+                                        OMP_OBJ_P_MINUS, OMP_OBJ_Q_PLUS, OMP_OBJ_Q_MINUS,
+                                        OMP_OBJ_FREQ,   OMP_OBJ_PF};
+    if ((size_t)s->cfg.optical_ud2_len + sizeof k_instant <= OMP_METER_UD2_MAX) {
+        memcpy(&s->cfg.optical_ud2[s->cfg.optical_ud2_len], k_instant, sizeof k_instant);
+        s->cfg.optical_ud2_len = (uint8_t)(s->cfg.optical_ud2_len + sizeof k_instant);
+    }
     if (o->optical_d0_s != 0u) { /* 131.0.12 = 2 (A+C+D0), 131.0.6 = S/5, 131.0.9 */
         s->cfg.optical.comm_mode = 2u;
         s->cfg.optical.d0_interval = (uint16_t)(o->optical_d0_s / 5u);
