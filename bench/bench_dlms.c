@@ -25,6 +25,8 @@
 #include <omnipower/omnipower.h>
 #include <omnipower/port_posix.h>
 
+#include "../tests/han_vectors.h" /* the real HAN frames the tests use */
+
 #define LP_ROWS 96u
 #define LP_COLS 8u
 
@@ -97,30 +99,6 @@ static omp_err build_lp_apdu(uint8_t *data_buf, size_t data_cap, uint8_t *out, s
     *len = omp_wr_len(&w);
     return err;
 }
-
-/* The three-phase HAN push (amshan, MIT; ../shared/vectors/README.md). */
-static const char k_push_hex[] = /* kamstrup_no_han_amshan.txt FULL_HDLC_3PH_2022_01_24 */
-    "7EA0E22B2113239AE6E7000F000000000C07E6011801123A32FF80000002190A0E4B616D73747275705F56303030"
-    "3109060101000005FF0A103537303635363733323635393034303709060101600101FF0A1236383431313338424E"
-    "32343531303130393009060101010700FF060000033A09060101020700FF060000000009060101030700FF060000"
-    "006809060101040700FF06000000B0090601011F0700FF06000000ED09060101330700FF06000000590906010147"
-    "0700FF060000004B09060101200700FF1200E809060101340700FF1200E909060101480700FF1200EC84467E";
-
-/* ../shared/vectors/kamstrup_dk_han_encrypted.txt FULL_HDLC_FRAME and its keys */
-static const char k_dk_hex[] =
-    "7EA1E9410313C637E6E700DB084B414D4501A4DC528201D030000788E1A039B2D14C712DD4D8C8440D5368E433BD"
-    "70B73681E9A9EFFE38F175A37DE9CDE64E8F780D8F18B43FC059D87902F3D747B814BCD06A4700687801BD5D0661"
-    "2054507D44E76698CC3E35CC9DE62C284C0DEEA635B9BFC56CE1FE5A3A1E5E270B0C181ACF02151FCC592134D04F"
-    "0292B5A35338D7B781BB1F2A7E4071815CEED5D4BAC6EFAAAFF979EF969D0DB46F51E5E0FC00F5AD105FBEF95FC5"
-    "F885460B5632554AC05D9EB4F65FF223972A47CFD434B5F5E2D853EA4C14727586F0E21C6EE125268CB4DC7EC5B1"
-    "0F8483C010C8E688DF86584D7C29D81731A4E0969141B6ADD942E40A96E3E2DC2F9020BF9D5802A18DC985BB5422"
-    "F470C0629D22DB6F16B6647DB3C9F727C170C2DB4C9A230F828346E86F56D347B62BFE28A507AE2A219ACC63AD5E"
-    "E06ECB949DC4FDC2D2F808027A4A4C677C93C4C8909D7336D8B8B3791836C5555E74E25482A44A5F6D358DCE8450"
-    "478F8B2C5D5666C2CF8BD190D4874E707F5D4BCDE94E91355A8139C3E41CD5F08899B65EE9B59FC60372E4F92BC9"
-    "9826B8C147F2095FB38A891409AA81E227076C21CB7CAF73B3E8A4E256C70D9547A914F39C169376BF922B08064E"
-    "C4FB31D44ECD721D1A151E4E684F0B2685C4B69D96F5FB52D0B8127936247E";
-static const char k_dk_ek[] = "5AD84121D9D20B364B7A11F3C1B5827F";
-static const char k_dk_ak[] = "AFB3F93E3E7204EDB3C27F96DBD51AE0";
 
 static size_t hex_to_bin(const char *hex, uint8_t *out, size_t cap)
 {
@@ -268,7 +246,7 @@ int main(int argc, char **argv)
         return 1;
     }
     static struct frame_ctx push, wrap;
-    push.len = hex_to_bin(k_push_hex, push.frame, sizeof push.frame);
+    push.len = hex_to_bin(k_no_3ph_frame_hex, push.frame, sizeof push.frame);
     static const uint8_t k_s1_get_rsp[] = { 0xC4, 0x01, 0x81, 0x00, 0x06, 0x00, 0xBC, 0x61, 0x4F };
     struct omp_wr w = omp_wr_init(wrap.frame, sizeof wrap.frame);
     if (omp_wrapper_encode(1, 16, k_s1_get_rsp, sizeof k_s1_get_rsp, &w) != OMP_OK) {
@@ -282,9 +260,9 @@ int main(int argc, char **argv)
     run("wrapper_decode", "PDUs", wrapper_decode, &wrap, seconds);
     static struct cipher_ctx cip;
     omp_posix_port_init(&cip.port);
-    cip.f.len = hex_to_bin(k_dk_hex, cip.f.frame, sizeof cip.f.frame);
-    if (omp_posix_crypto_load_key_hex(&cip.port, OMP_KEY_GUEK, k_dk_ek) != OMP_OK ||
-        omp_posix_crypto_load_key_hex(&cip.port, OMP_KEY_GAK, k_dk_ak) != OMP_OK) {
+    cip.f.len = hex_to_bin(k_dk_frame_hex, cip.f.frame, sizeof cip.f.frame);
+    if (omp_posix_crypto_load_key_hex(&cip.port, OMP_KEY_GUEK, k_dk_ek_hex) != OMP_OK ||
+        omp_posix_crypto_load_key_hex(&cip.port, OMP_KEY_GAK, k_dk_ak_hex) != OMP_OK) {
         return 1;
     }
     run("cipher_push", "frames", cipher_push_decode, &cip, seconds);

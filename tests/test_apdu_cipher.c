@@ -24,13 +24,13 @@
 #include <cmocka.h>
 
 #include "dlms_vectors.h"
+#include "han_vectors.h"
 #include "test_hex.h"
 
 #include "omnipower/apdu.h"
 #include "omnipower/port_posix.h"
 
 /* ---- helpers --------------------------------------------------------------------------------- */
-
 
 static bool all_byte(const uint8_t *p, size_t n, uint8_t v)
 {
@@ -46,33 +46,6 @@ static bool all_byte(const uint8_t *p, size_t n, uint8_t v)
 #define MAXLEN 600u
 
 /* ---- the Danish HAN frame -------------------------------------------------------------------- */
-
-static const char k_kam_ek_hex[] = "5AD84121D9D20B364B7A11F3C1B5827F"; /* ENCRYPTION_KEY_GPK60 */
-/* AUTHENTICATION_KEY_GPK61 */
-static const char k_kam_ak_hex[] = "AFB3F93E3E7204EDB3C27F96DBD51AE0";
-static const char k_kam_frame_hex[] =
-    "7EA1E9410313C637E6E700DB084B414D4501A4DC528201D030000788E1A039B2D14C712DD4D8C8440D5368E433BD"
-    "70B73681E9A9EFFE38F175A37DE9CDE64E8F780D8F18B43FC059D87902F3D747B814BCD06A4700687801BD5D0661"
-    "2054507D44E76698CC3E35CC9DE62C284C0DEEA635B9BFC56CE1FE5A3A1E5E270B0C181ACF02151FCC592134D04F"
-    "0292B5A35338D7B781BB1F2A7E4071815CEED5D4BAC6EFAAAFF979EF969D0DB46F51E5E0FC00F5AD105FBEF95FC5"
-    "F885460B5632554AC05D9EB4F65FF223972A47CFD434B5F5E2D853EA4C14727586F0E21C6EE125268CB4DC7EC5B1"
-    "0F8483C010C8E688DF86584D7C29D81731A4E0969141B6ADD942E40A96E3E2DC2F9020BF9D5802A18DC985BB5422"
-    "F470C0629D22DB6F16B6647DB3C9F727C170C2DB4C9A230F828346E86F56D347B62BFE28A507AE2A219ACC63AD5E"
-    "E06ECB949DC4FDC2D2F808027A4A4C677C93C4C8909D7336D8B8B3791836C5555E74E25482A44A5F6D358DCE8450"
-    "478F8B2C5D5666C2CF8BD190D4874E707F5D4BCDE94E91355A8139C3E41CD5F08899B65EE9B59FC60372E4F92BC9"
-    "9826B8C147F2095FB38A891409AA81E227076C21CB7CAF73B3E8A4E256C70D9547A914F39C169376BF922B08064E"
-    "C4FB31D44ECD721D1A151E4E684F0B2685C4B69D96F5FB52D0B8127936247E";
-static const char k_kam_plain_hex[] =
-    "0F000000000C07E40107020E2F14FF80000002410A0E4B616D73747275705F563030303109060101010800FF0600"
-    "0D394C09060101020800FF060000000009060101030800FF060000452C09060101040800FF060000000009060101"
-    "000001FF0601A4DC5209060101010700FF060000000009060101020700FF060000000009060101030700FF060000"
-    "000009060101040700FF060000000009060001010000FF090C07E40107020E2F14FF80000009060101200700FF12"
-    "00E009060101340700FF1200DF09060101480700FF1200DF090601011F0700FF060000000009060101330700FF06"
-    "0000000009060101470700FF060000000009060101150700FF060000000009060101290700FF0600000000090601"
-    "013D0700FF060000000009060101210700FF12006409060101350700FF12006409060101490700FF120064090601"
-    "010D0700FF12006409060101160700FF0600000000090601012A0700FF0600000000090601013E0700FF06000000"
-    "0009060101160800FF0600000000090601012A0800FF0600000000090601013E0800FF0600000000090601011508"
-    "00FF06000468A409060101290800FF060004678C090601013D0800FF060004691B";
 
 /*
  * Byte offsets in FULL_HDLC_FRAME (491 bytes), as the README and tests/test_posix_crypto.c give:
@@ -98,8 +71,8 @@ struct kam {
 
 static void kam_load(struct kam *k)
 {
-    assert_int_equal(unhex(k_kam_frame_hex, k->frame, sizeof k->frame), KAM_FRAME_LEN);
-    assert_int_equal(unhex(k_kam_plain_hex, k->plain, sizeof k->plain), KAM_PT_LEN);
+    assert_int_equal(unhex(k_dk_frame_hex, k->frame, sizeof k->frame), KAM_FRAME_LEN);
+    assert_int_equal(unhex(k_dk_plain_hex, k->plain, sizeof k->plain), KAM_PT_LEN);
     assert_int_equal(k->frame[KAM_APDU_OFF - 3u], 0xE6); /* LLC E6 E7 00 right before */
     assert_int_equal(k->frame[KAM_APDU_OFF - 2u], 0xE7);
     assert_int_equal(k->frame[KAM_APDU_OFF - 1u], 0x00);
@@ -175,7 +148,7 @@ static void test_kamstrup_open_seal(void **state)
     (void)state;
     static struct kam k;
     kam_load(&k);
-    struct omp_posix_port *p = new_port(k_kam_ek_hex, k_kam_ak_hex);
+    struct omp_posix_port *p = new_port(k_dk_ek_hex, k_dk_ak_hex);
     struct omp_rd rd = omp_rd_init(k.apdu, KAM_APDU_LEN);
     struct omp_apdu_ciphered c;
     assert_int_equal(omp_apdu_cipher_decode(&rd, &c), OMP_OK);
@@ -272,8 +245,8 @@ static void test_kamstrup_tamper(void **state)
 
     /* wrong encryption key, wrong authentication key: AUTH, nothing in out */
     static const char *const keys[][2] = {
-        {"5AD84121D9D20B364B7A11F3C1B5827E", k_kam_ak_hex},
-        {k_kam_ek_hex, "AFB3F93E3E7204EDB3C27F96DBD51AE1"},
+        {"5AD84121D9D20B364B7A11F3C1B5827E", k_dk_ak_hex},
+        {k_dk_ek_hex, "AFB3F93E3E7204EDB3C27F96DBD51AE1"},
     };
     for (size_t i = 0; i < OMP_ARRAY_LEN(keys); i++) {
         struct omp_posix_port *p = new_port(keys[i][0], keys[i][1]);
@@ -292,7 +265,7 @@ static void test_kamstrup_tamper(void **state)
 
     /* one flipped bit in every byte of the APDU: never OK. Bytes of the envelope's structure fail
      * decode (or are refused as another suite); everything else fails the tag. */
-    struct omp_posix_port *p = new_port(k_kam_ek_hex, k_kam_ak_hex);
+    struct omp_posix_port *p = new_port(k_dk_ek_hex, k_dk_ak_hex);
     for (size_t i = 0; i < KAM_APDU_LEN; i++) {
         for (unsigned bit = 0; bit < 8u; bit += 7u) { /* lowest and highest bit */
             uint8_t copy[KAM_APDU_LEN];
@@ -333,7 +306,7 @@ static void reference(struct omp_posix_port *p, uint8_t key_slot, uint8_t sc, ui
                       uint8_t *ct, uint8_t tag[12])
 {
     uint8_t ak[16], aad[1 + 16 + sizeof k_get_req], iv[12];
-    assert_int_equal(unhex(k_kam_ak_hex, ak, sizeof ak), 16u);
+    assert_int_equal(unhex(k_dk_ak_hex, ak, sizeof ak), 16u);
     memcpy(iv, k_client_st, 8u);
     iv[8] = (uint8_t)(ic >> 24);
     iv[9] = (uint8_t)(ic >> 16);
@@ -355,7 +328,7 @@ static void reference(struct omp_posix_port *p, uint8_t key_slot, uint8_t sc, ui
 static void test_glo_get_request_round_trips(void **state)
 {
     (void)state;
-    struct omp_posix_port *p = new_port(k_kam_ek_hex, k_kam_ak_hex);
+    struct omp_posix_port *p = new_port(k_dk_ek_hex, k_dk_ak_hex);
     static const uint8_t scs[] = {0x30, 0x10, 0x20, 0x30 | OMP_SC_BROADCAST};
     uint8_t ct_ae[sizeof k_get_req]; /* ciphertext of SC 30, for the E-only comparison */
     for (size_t i = 0; i < sizeof scs; i++) {
@@ -477,7 +450,7 @@ static void test_glo_get_request_round_trips(void **state)
 static void test_general_ded_round_trip(void **state)
 {
     (void)state;
-    struct omp_posix_port *p = new_port(k_kam_ek_hex, k_kam_ak_hex);
+    struct omp_posix_port *p = new_port(k_dk_ek_hex, k_dk_ak_hex);
     uint8_t buf[64];
     struct omp_wr w = omp_wr_init(buf, sizeof buf);
     assert_int_equal(omp_apdu_cipher_seal(&w, OMP_APDU_TAG_GENERAL_DED_CIPHERING, k_client_st,
@@ -868,7 +841,7 @@ static void test_hls_client_pass3_pass4(void **state)
 static void test_glo_initiate_aarq(void **state)
 {
     (void)state;
-    struct omp_posix_port *p = new_port(k_kam_ek_hex, k_kam_ak_hex);
+    struct omp_posix_port *p = new_port(k_dk_ek_hex, k_dk_ak_hex);
     /* InitiateRequest: 01 | 00 no dedicated key | 00 response-allowed default | 00 no QoS | 06 |
      * 5F1F 04 00 007E1F | 04B0 (the Green Book HLS example's conformance and max PDU) */
     static const uint8_t k_init[14] = {0x01, 0x00, 0x00, 0x00, 0x06, 0x5F, 0x1F,
@@ -889,7 +862,7 @@ static void test_glo_initiate_aarq(void **state)
     static const uint8_t head[7] = {0x21, 0x1F, 0x30, 0x00, 0x00, 0x00, 0x01};
     assert_memory_equal(glo, head, sizeof head);
     uint8_t ak[16], aad[17], iv[12], ct[14], tag[12];
-    assert_int_equal(unhex(k_kam_ak_hex, ak, sizeof ak), 16u);
+    assert_int_equal(unhex(k_dk_ak_hex, ak, sizeof ak), 16u);
     memcpy(iv, k_client_st, 8u);
     memset(iv + 8, 0, 3u);
     iv[11] = 0x01u;

@@ -15,12 +15,12 @@
 
 #include <cmocka.h>
 
+#include "han_vectors.h"
 #include "test_hex.h"
 
 #include "omnipower/port_posix.h"
 
 /* ---- helpers ---------------------------------------------------------------------------------- */
-
 
 static bool all_zero(const uint8_t *p, size_t n)
 {
@@ -267,31 +267,6 @@ static void test_gcm_aad_key_prefix(void **state)
  * Asbjoern/Kamstrup-Radius-Interface "Kamstrup reader.py", frame and plaintext from a public
  * Radius-derived decryption example. Copied verbatim (FULL_HDLC_FRAME, PLAINTEXT_APDU, the keys).
  */
-static const char k_kam_ek_hex[] = "5AD84121D9D20B364B7A11F3C1B5827F"; /* ENCRYPTION_KEY_GPK60 */
-static const char k_kam_ak_hex[] = "AFB3F93E3E7204EDB3C27F96DBD51AE0"; /* AUTHENTICATION_KEY_GPK61 */
-static const char k_kam_frame_hex[] =
-    "7EA1E9410313C637E6E700DB084B414D4501A4DC528201D030000788E1A039B2D14C712DD4D8C8440D5368E433BD70B7"
-    "3681E9A9EFFE38F175A37DE9CDE64E8F780D8F18B43FC059D87902F3D747B814BCD06A4700687801BD5D06612054507D"
-    "44E76698CC3E35CC9DE62C284C0DEEA635B9BFC56CE1FE5A3A1E5E270B0C181ACF02151FCC592134D04F0292B5A35338"
-    "D7B781BB1F2A7E4071815CEED5D4BAC6EFAAAFF979EF969D0DB46F51E5E0FC00F5AD105FBEF95FC5F885460B5632554A"
-    "C05D9EB4F65FF223972A47CFD434B5F5E2D853EA4C14727586F0E21C6EE125268CB4DC7EC5B10F8483C010C8E688DF86"
-    "584D7C29D81731A4E0969141B6ADD942E40A96E3E2DC2F9020BF9D5802A18DC985BB5422F470C0629D22DB6F16B6647D"
-    "B3C9F727C170C2DB4C9A230F828346E86F56D347B62BFE28A507AE2A219ACC63AD5EE06ECB949DC4FDC2D2F808027A4A"
-    "4C677C93C4C8909D7336D8B8B3791836C5555E74E25482A44A5F6D358DCE8450478F8B2C5D5666C2CF8BD190D4874E70"
-    "7F5D4BCDE94E91355A8139C3E41CD5F08899B65EE9B59FC60372E4F92BC99826B8C147F2095FB38A891409AA81E22707"
-    "6C21CB7CAF73B3E8A4E256C70D9547A914F39C169376BF922B08064EC4FB31D44ECD721D1A151E4E684F0B2685C4B69D"
-    "96F5FB52D0B8127936247E";
-static const char k_kam_plain_hex[] =
-    "0F000000000C07E40107020E2F14FF80000002410A0E4B616D73747275705F563030303109060101010800FF06000D39"
-    "4C09060101020800FF060000000009060101030800FF060000452C09060101040800FF060000000009060101000001FF"
-    "0601A4DC5209060101010700FF060000000009060101020700FF060000000009060101030700FF060000000009060101"
-    "040700FF060000000009060001010000FF090C07E40107020E2F14FF80000009060101200700FF1200E0090601013407"
-    "00FF1200DF09060101480700FF1200DF090601011F0700FF060000000009060101330700FF0600000000090601014707"
-    "00FF060000000009060101150700FF060000000009060101290700FF0600000000090601013D0700FF06000000000906"
-    "0101210700FF12006409060101350700FF12006409060101490700FF120064090601010D0700FF120064090601011607"
-    "00FF0600000000090601012A0700FF0600000000090601013E0700FF060000000009060101160800FF06000000000906"
-    "01012A0800FF0600000000090601013E0800FF060000000009060101150800FF06000468A409060101290800FF060004"
-    "678C090601013D0800FF060004691B";
 
 /*
  * Byte offsets in FULL_HDLC_FRAME (491 bytes):
@@ -315,8 +290,8 @@ static void test_dlms_suite0_kamstrup(void **state)
 {
     (void)state;
     uint8_t frame[KAM_FRAME_LEN], plain[KAM_CT_LEN];
-    assert_int_equal(unhex(k_kam_frame_hex, frame, sizeof frame), KAM_FRAME_LEN);
-    assert_int_equal(unhex(k_kam_plain_hex, plain, sizeof plain), KAM_CT_LEN);
+    assert_int_equal(unhex(k_dk_frame_hex, frame, sizeof frame), KAM_FRAME_LEN);
+    assert_int_equal(unhex(k_dk_plain_hex, plain, sizeof plain), KAM_CT_LEN);
     /* the offsets above, checked against the frame's own fields */
     assert_int_equal(frame[11], 0xDB);
     assert_int_equal(frame[12], 8);
@@ -337,8 +312,8 @@ static void test_dlms_suite0_kamstrup(void **state)
     struct omp_posix_port *p = new_port();
     struct omp_hal hal = omp_posix_port_hal(p);
     uint8_t ek[16], ak[16];
-    assert_int_equal(unhex(k_kam_ek_hex, ek, sizeof ek), 16u);
-    assert_int_equal(unhex(k_kam_ak_hex, ak, sizeof ak), 16u);
+    assert_int_equal(unhex(k_dk_ek_hex, ek, sizeof ek), 16u);
+    assert_int_equal(unhex(k_dk_ak_hex, ak, sizeof ak), 16u);
     assert_int_equal(hal.ops->key_store(hal.user, OMP_KEY_GUEK, ek, sizeof ek), OMP_OK);
     assert_int_equal(hal.ops->key_store(hal.user, OMP_KEY_GAK, ak, sizeof ak), OMP_OK);
 
@@ -380,7 +355,7 @@ static void test_dlms_suite0_kamstrup(void **state)
     p = new_port();
     hal = omp_posix_port_hal(p);
     char spec[128];
-    (void)snprintf(spec, sizeof spec, "guek=%s,GAK=%s", k_kam_ek_hex, k_kam_ak_hex);
+    (void)snprintf(spec, sizeof spec, "guek=%s,GAK=%s", k_dk_ek_hex, k_dk_ak_hex);
     assert_int_equal(omp_posix_crypto_load_keys_hex(p, spec, NULL, 0), OMP_OK);
     iv[11] ^= 1u;
     assert_int_equal(run_gcm(&hal, op, area), OMP_OK);
