@@ -715,17 +715,6 @@ static int open_optical(struct sim *s)
         }
     }
     s->optical_open = o->optical != SIM_OPTICAL_NONE;
-    if (s->optical_open) {
-        /* IEC 62056-21: the port idles at 300 Bd 7E1, so a peer's parity bits are dropped from
-         * the first request on (the meter sets the rate again when its server asks) */
-        omp_err err = s->hal.ops->port_set_baud(s->hal.user, OMP_PORT_OPTICAL, 300u,
-                                                OMP_FRAMING_7E1);
-        if (err != OMP_OK) {
-            (void)fprintf(stderr, PROG ": --optical: cannot set 300 Bd 7E1: %s\n",
-                          err == OMP_ERR_HAL_IO ? strerror(errno) : omp_strerror(err));
-            return 1;
-        }
-    }
     return 0;
 }
 
@@ -849,7 +838,7 @@ static int run(struct sim *s)
         (void)fprintf(stderr, PROG ": cannot read the wall clock\n");
         return 1;
     }
-    /* the port first, so the meter's first port_set_baud reaches the device */
+    /* the port first, so the meter's first poll sets it to 300 Bd 7E1 (IEC 62056-21) */
     if (open_optical(s) != 0) {
         return 1;
     }
