@@ -1,0 +1,217 @@
+/**
+ * @file cosem.h
+ * @brief The object model: the meter's single data dictionary of OBIS-addressed COSEM objects.
+ *
+ * One `static const` table (lib/cosem/cosem_table.c) lists every object the meter has: OBIS code,
+ * interface class and version, who may read it, who may write which attribute, whether it is legal
+ * data, and a typed getter (and optional setter) bound to the services' state. Every reader of
+ * meter values goes through it: the display, the optical port's readout and programming mode,
+ * and later DLMS GET/SET/ACTION, HAN push and the loggers' capture objects. Lists that name values
+ * store OBIS code + attribute (struct omp_cosem_ref), never an index of a private enum.
+ *
+ * The table reads the services through a `struct omp_cosem_src` that the composition root (meter)
+ * fills with pointers to their state; writes that need more than one service (setting the clock,
+ * forcing the tariff, an optical-port setting) go back through the source's ops, which the meter
+ * implements. The table is fixed at compile time; later issues add rows, not mechanisms.
+ *
+ * Objects and their OBIS codes follow the OMNIPOWER object list (technical facts 11.3: group B = 1,
+ * Kamstrup codes) and the standard codes where it gives none; docs/cosem-objects.md lists them.
+ */
+#ifndef OMNIPOWER_COSEM_H
+#define OMNIPOWER_COSEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "omnipower/core.h"
+#include "omnipower/metrology.h"
+#include "omnipower/registers.h"
+#include "omnipower/value.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** @brief Associations (bit masks of an object's access rights; technical facts 11.1). */
+enum omp_cosem_assoc {
+    OMP_ASSOC_PUBLIC = 1u << 0,      /**< public client 16 -> SAP 1, no security */
+    OMP_ASSOC_LLS_MODULE = 1u << 1,  /**< LLS client 18, primary module port ("R(W)" writes) */
+    OMP_ASSOC_LLS_OPTICAL = 1u << 2, /**< LLS client 19, optical port; also the optical port's
+                                          IEC 62056-21 programming mode (password P1) */
+    OMP_ASSOC_LLS_CCC = 1u << 3,     /**< LLS client 20, CCC/HAN port */
+    OMP_ASSOC_HLS_MGMT = 1u << 4,    /**< management client 1, HLS-GMAC, security suite 0 */
+    OMP_ASSOC_PUSH = 1u << 5,        /**< may be sent in a push (HAN) list */
+    OMP_ASSOC_LOCAL = 1u << 6,       /**< the meter itself: display, optical readout, loggers */
+};
+
+/** Every LLS association. */
+#define OMP_ASSOC_LLS (OMP_ASSOC_LLS_MODULE | OMP_ASSOC_LLS_OPTICAL | OMP_ASSOC_LLS_CCC)
+/** Every association that reads the full object list. */
+#define OMP_ASSOC_FULL (OMP_ASSOC_LLS | OMP_ASSOC_HLS_MGMT | OMP_ASSOC_LOCAL)
+
+/** Object flags. */
+#define OMP_COSEM_LEGAL 0x01u /**< legal (metrological) data: no attribute is ever written */
+
+/** Interface classes used so far (Blue Book). */
+#define OMP_CLASS_DATA 1u
+#define OMP_CLASS_REGISTER 3u
+#define OMP_CLASS_EXT_REGISTER 4u
+#define OMP_CLASS_CLOCK 8u
+
+/** @brief What a list names: an object's OBIS code and one of its attributes. */
+struct omp_cosem_ref {
+    uint8_t obis[6];
+    uint8_t attr;
+};
+
+struct omp_cosem_src;
+struct omp_cosem_obj;
+
+/** @brief Read attribute @p attr (2.., not 1 or 3: the table answers those) into @p out. */
+typedef omp_err (*omp_cosem_get_fn)(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
+                                    uint8_t attr, struct omp_value *out);
+/** @brief Write attribute @p attr from @p v (access already checked). */
+typedef omp_err (*omp_cosem_set_fn)(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
+                                    uint8_t attr, const struct omp_value *v);
+
+/** @brief One row of the table. */
+struct omp_cosem_obj {
+    uint8_t obis[6];
+    uint8_t class_id;      /**< interface class (all of ours are below 256) */
+    uint8_t version;       /**< class version */
+    uint8_t read;          /**< associations (OMP_ASSOC_*) that may read every attribute */
+    uint8_t write;         /**< associations that may write the attributes of wattrs */
+    uint16_t wattrs;       /**< bit n: attribute n is writable (0 for legal objects) */
+    uint8_t flags;         /**< OMP_COSEM_LEGAL */
+    uint8_t arg;           /**< the getter's argument (which register, tariff, setting) */
+    omp_cosem_get_fn get;
+    omp_cosem_set_fn set;  /**< NULL: read-only */
+};
+
+/**
+ * @brief Writes that the composition root carries out (they touch more than one service or the
+ * NVM). Each returns OMP_OK, OMP_ERR_RANGE (value refused), OMP_ERR_UNSUPPORTED (not in this
+ * configuration) or a device error (NVM, RTC); nothing changes on an error.
+ */
+struct omp_cosem_ops {
+    omp_err (*set_clock)(void *user, omp_time_s utc_s);
+    omp_err (*set_tariff)(void *user, uint8_t tariff);
+    omp_err (*set_optical)(void *user, uint8_t setting, uint32_t value); /**< 131.0.x index */
+};
+
+/** @brief The optical port's settings, Kamstrup objects 131.0.x of the IR port (technical facts
+ * 10.2); the optical port service owns them. */
+struct omp_optical_settings {
+    uint8_t user_data;      /**< 131.0.3: 0 User Data 1, 1 User Data 2 (factory) */
+    uint16_t d0_interval;   /**< 131.0.6: 0 mode D0 off (factory), n: every n x 5 s (1..17280) */
+    uint8_t d0_baud;        /**< 131.0.9: 0 300, 1 600, 2 1200, 3 2400 (factory), 4 4800, 5 9600 */
+    uint8_t comm_mode;      /**< 131.0.12: 0 no IEC 62056-21, 1 A+C (factory), 2 A+C+D0 */
+    uint16_t ta_ms;         /**< 131.0.13: inter-character timeout, 1000..65000, 1500 */
+    uint16_t tr_ms;         /**< 131.0.14: reply time P0 -> P1, 1000..65000, 1500 */
+    uint16_t tt_ms;         /**< 131.0.15: ident not acknowledged -> readout, 1000..65000, 1700 */
+    uint8_t ti_s;           /**< 131.0.16: programming-mode inactivity, 5..240 s, 90 */
+};
+
+/** The 131.0.x settings in the order of their OBIS E (3, 6, 9, 12, 13, 14, 15, 16). */
+enum omp_optical_setting {
+    OMP_OPT_USER_DATA,
+    OMP_OPT_D0_INTERVAL,
+    OMP_OPT_D0_BAUD,
+    OMP_OPT_COMM_MODE,
+    OMP_OPT_TA,
+    OMP_OPT_TR,
+    OMP_OPT_TT,
+    OMP_OPT_TI,
+    OMP_OPT_COUNT
+};
+
+/** @brief The value of setting @p k of @p o. */
+uint32_t omp_optical_setting_get(const struct omp_optical_settings *o, enum omp_optical_setting k);
+/** @brief true if @p v is in the range of setting @p k (technical facts 10.2). */
+bool omp_optical_setting_valid(enum omp_optical_setting k, uint32_t v);
+/** @brief Store @p v (checked with omp_optical_setting_valid) as setting @p k.
+ * @return OMP_OK, OMP_ERR_RANGE (nothing changed), OMP_ERR_ARG. */
+OMP_MUST_CHECK omp_err omp_optical_setting_put(struct omp_optical_settings *o,
+                                               enum omp_optical_setting k, uint32_t v);
+/** @brief true if every setting of @p o is in range. */
+bool omp_optical_settings_valid(const struct omp_optical_settings *o);
+
+/** Longest type number (technical facts 0: 18 characters) kept for CompleteMeterTypeNo. */
+#define OMP_COSEM_TYPENO_LEN 18u
+
+/**
+ * @brief What the table reads: the services' state, as the meter holds it. Pointers must stay
+ * valid while the source is used; the meter builds one per request.
+ */
+struct omp_cosem_src {
+    const struct omp_registers *regs;        /**< energy, maxima, counters */
+    const struct omp_cycle *cycle;           /**< the newest mains cycle (instantaneous values) */
+    const struct omp_optical_settings *optical; /**< 131.0.x in force */
+    const char *type_number;                 /**< CompleteMeterTypeNo, NUL-terminated (<= 18) */
+    uint32_t meter_number;                   /**< serial number 1..99999999 */
+    uint8_t tariff;                          /**< tariff in force 1..8 */
+    uint8_t tariffs;                         /**< tariff registers kept (OMP_CONFIG_TARIFFS) */
+    uint8_t status;                          /**< meter status 1.1.97.97.0.255 */
+    omp_time_s clock_utc_s;                  /**< the meter's clock (the last valid time when
+                                                  clock_valid is false) */
+    bool clock_valid;                        /**< the RTC holds a valid time */
+    bool clock_known;                        /**< clock_utc_s is a time the meter once had */
+    int32_t utc_offset_min;                  /**< Z11 standard-time offset */
+    enum omp_dst_rule dst_rule;              /**< Z15 */
+    const struct omp_cosem_ops *ops;         /**< writes; NULL: every setter answers DENIED */
+    void *user;                              /**< first argument of the ops */
+};
+
+/** @brief Number of objects in the table. */
+size_t omp_cosem_count(void);
+/** @brief The object at @p index (0..count-1, table order), or NULL. */
+const struct omp_cosem_obj *omp_cosem_at(size_t index);
+/** @brief The object with OBIS code @p obis, or NULL. */
+const struct omp_cosem_obj *omp_cosem_find(const uint8_t obis[6]);
+/**
+ * @brief The object whose reduced id `C.D.E` (the display's and IEC 62056-21's) is @p c.@p d.@p e,
+ * or NULL. Reduced ids are unique in the table (a test checks it).
+ */
+const struct omp_cosem_obj *omp_cosem_find_cde(uint8_t c, uint8_t d, uint8_t e);
+/**
+ * @brief Parse a reduced id `C.D.E` (decimal 0..255 each, no leading '+' or spaces) of @p len
+ * characters. @return OMP_OK, OMP_ERR_MALFORMED, OMP_ERR_ARG.
+ */
+OMP_MUST_CHECK omp_err omp_cosem_parse_cde(const char *id, size_t len, uint8_t cde[3]);
+/** @brief Write the reduced id `C.D.E` of @p obis, NUL-terminated (12 bytes always suffice).
+ * @return OMP_OK, OMP_ERR_NOSPACE (nothing useful written), OMP_ERR_ARG. */
+OMP_MUST_CHECK omp_err omp_cosem_cde_text(const uint8_t obis[6], char *out, size_t cap);
+
+/** @brief Highest attribute of the object's class (2 for Data, 3 Register, 5 Extended register,
+ * 9 Clock). */
+uint8_t omp_cosem_attr_count(const struct omp_cosem_obj *o);
+/** @brief true if @p assoc (one OMP_ASSOC_* bit) may write attribute @p attr: never for legal
+ * objects, attribute 1 (logical name) or an attribute outside the class. This is the one place
+ * that decides writability. */
+bool omp_cosem_writable(const struct omp_cosem_obj *o, uint8_t attr, unsigned assoc);
+
+/**
+ * @brief Read attribute @p attr of @p o as association @p assoc.
+ * Attribute 1 is the logical name (octet-string of 6); attribute 3 of Register and Extended
+ * register is scaler_unit (a structure {integer scaler, enum unit}, A-XDR encoded).
+ * @return OMP_OK, OMP_ERR_DENIED (@p assoc may not read it), OMP_ERR_NOT_FOUND (no such
+ *         attribute), OMP_ERR_ARG.
+ */
+OMP_MUST_CHECK omp_err omp_cosem_get(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
+                                     uint8_t attr, unsigned assoc, struct omp_value *out);
+
+/**
+ * @brief Write attribute @p attr of @p o as association @p assoc.
+ * @return OMP_OK, OMP_ERR_DENIED (legal data, or @p assoc may not write it), OMP_ERR_NOT_FOUND
+ *         (no such attribute), OMP_ERR_MALFORMED (wrong value type), OMP_ERR_RANGE, or what the
+ *         source's op returned (OMP_ERR_UNSUPPORTED, a device error); nothing changes on error.
+ */
+OMP_MUST_CHECK omp_err omp_cosem_set(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
+                                     uint8_t attr, unsigned assoc, const struct omp_value *v);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* OMNIPOWER_COSEM_H */

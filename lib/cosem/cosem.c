@@ -1,0 +1,273 @@
+/*
+ * The object model's generic part: lookups, the attributes every class has (logical name,
+ * scaler_unit), access rights, and the 131.0.x optical settings. The table and its getters are
+ * in cosem_table.c.
+ */
+#include <string.h>
+
+#include "omnipower/cosem.h"
+
+#include "cosem_priv.h"
+
+/* ---- lookups ----------------------------------------------------------------------------------- */
+
+size_t omp_cosem_count(void)
+{
+    return omp_cosem_priv_table_len;
+}
+
+const struct omp_cosem_obj *omp_cosem_at(size_t index)
+{
+    return index < omp_cosem_priv_table_len ? &omp_cosem_priv_table[index] : NULL;
+}
+
+const struct omp_cosem_obj *omp_cosem_find(const uint8_t obis[6])
+{
+    if (obis == NULL) {
+        return NULL;
+    }
+    for (size_t k = 0; k < omp_cosem_priv_table_len; k++) {
+        if (memcmp(omp_cosem_priv_table[k].obis, obis, 6u) == 0) {
+            return &omp_cosem_priv_table[k];
+        }
+    }
+    return NULL;
+}
+
+const struct omp_cosem_obj *omp_cosem_find_cde(uint8_t c, uint8_t d, uint8_t e)
+{
+    for (size_t k = 0; k < omp_cosem_priv_table_len; k++) {
+        const uint8_t *o = omp_cosem_priv_table[k].obis;
+        if (o[2] == c && o[3] == d && o[4] == e) {
+            return &omp_cosem_priv_table[k];
+        }
+    }
+    return NULL;
+}
+
+omp_err omp_cosem_parse_cde(const char *id, size_t len, uint8_t cde[3])
+{
+    if (id == NULL || cde == NULL) {
+        return OMP_ERR_ARG;
+    }
+    uint8_t out[3] = {0, 0, 0};
+    size_t k = 0;
+    for (unsigned part = 0; part < 3u; part++) {
+        unsigned v = 0, digits = 0;
+        for (; k < len && id[k] >= '0' && id[k] <= '9'; k++) {
+            v = v * 10u + (unsigned)(id[k] - '0');
+            if (++digits > 3u || v > 255u) {
+                return OMP_ERR_MALFORMED;
+            }
+        }
+        if (digits == 0u || (part < 2u && (k >= len || id[k] != '.'))) {
+            return OMP_ERR_MALFORMED;
+        }
+        out[part] = (uint8_t)v;
+        k += part < 2u ? 1u : 0u;
+    }
+    if (k != len) {
+        return OMP_ERR_MALFORMED;
+    }
+    memcpy(cde, out, sizeof out);
+    return OMP_OK;
+}
+
+static char *put_u8(char *p, uint8_t v)
+{
+    if (v >= 100u) {
+        *p++ = (char)('0' + v / 100u);
+    }
+    if (v >= 10u) {
+        *p++ = (char)('0' + (v / 10u) % 10u);
+    }
+    *p++ = (char)('0' + v % 10u);
+    return p;
+}
+
+omp_err omp_cosem_cde_text(const uint8_t obis[6], char *out, size_t cap)
+{
+    if (obis == NULL || out == NULL) {
+        return OMP_ERR_ARG;
+    }
+    if (cap < 12u) { /* "255.255.255" and the NUL */
+        return OMP_ERR_NOSPACE;
+    }
+    char *p = put_u8(out, obis[2]);
+    *p++ = '.';
+    p = put_u8(p, obis[3]);
+    *p++ = '.';
+    p = put_u8(p, obis[4]);
+    *p = '\0';
+    return OMP_OK;
+}
+
+/* ---- attributes and access ---------------------------------------------------------------------- */
+
+uint8_t omp_cosem_attr_count(const struct omp_cosem_obj *o)
+{
+    if (o == NULL) {
+        return 0u;
+    }
+    switch (o->class_id) {
+    case OMP_CLASS_REGISTER:
+        return 3u;
+    case OMP_CLASS_EXT_REGISTER:
+        return 5u;
+    case OMP_CLASS_CLOCK:
+        return 9u;
+    default:
+        return 2u;
+    }
+}
+
+bool omp_cosem_writable(const struct omp_cosem_obj *o, uint8_t attr, unsigned assoc)
+{
+    if (o == NULL || attr < 2u || attr > omp_cosem_attr_count(o) ||
+        (o->flags & OMP_COSEM_LEGAL) != 0u || o->set == NULL) {
+        return false; /* logical names, legal data and objects without a setter: never */
+    }
+    return (o->write & assoc) != 0u && (o->wattrs & (1u << attr)) != 0u;
+}
+
+/* scaler_unit: structure { integer scaler, enum unit }, A-XDR (Blue Book 4.3.2). */
+static omp_err scaler_unit(const struct omp_value *v, struct omp_value *out)
+{
+    const uint8_t su[6] = {0x02u, 0x02u, 0x0Fu, (uint8_t)v->scaler, 0x16u, v->unit};
+    return omp_value_bytes(OMP_VT_ENCODED, su, sizeof su, out);
+}
+
+omp_err omp_cosem_get(const struct omp_cosem_src *s, const struct omp_cosem_obj *o, uint8_t attr,
+                      unsigned assoc, struct omp_value *out)
+{
+    if (s == NULL || o == NULL || out == NULL) {
+        return OMP_ERR_ARG;
+    }
+    if ((o->read & assoc) == 0u) {
+        return OMP_ERR_DENIED;
+    }
+    if (attr < 1u || attr > omp_cosem_attr_count(o)) {
+        return OMP_ERR_NOT_FOUND;
+    }
+    if (attr == 1u) {
+        return omp_value_bytes(OMP_VT_OCTETS, o->obis, 6u, out);
+    }
+    bool su = attr == 3u && (o->class_id == OMP_CLASS_REGISTER ||
+                             o->class_id == OMP_CLASS_EXT_REGISTER);
+    struct omp_value v;
+    omp_err err = o->get(s, o, su ? 2u : attr, &v);
+    if (err != OMP_OK) {
+        return err;
+    }
+    if (su) {
+        return scaler_unit(&v, out);
+    }
+    *out = v;
+    return OMP_OK;
+}
+
+omp_err omp_cosem_set(const struct omp_cosem_src *s, const struct omp_cosem_obj *o, uint8_t attr,
+                      unsigned assoc, const struct omp_value *v)
+{
+    if (s == NULL || o == NULL || v == NULL) {
+        return OMP_ERR_ARG;
+    }
+    if (attr < 1u || attr > omp_cosem_attr_count(o)) {
+        return OMP_ERR_NOT_FOUND;
+    }
+    if (!omp_cosem_writable(o, attr, assoc) || s->ops == NULL) {
+        return OMP_ERR_DENIED;
+    }
+    return o->set(s, o, attr, v);
+}
+
+/* ---- the optical port's settings 131.0.x ---------------------------------------------------------- */
+
+static const struct {
+    uint32_t lo, hi;
+} k_opt_range[OMP_OPT_COUNT] = {
+    [OMP_OPT_USER_DATA] = {0u, 1u},   [OMP_OPT_D0_INTERVAL] = {0u, 17280u},
+    [OMP_OPT_D0_BAUD] = {0u, 5u},     [OMP_OPT_COMM_MODE] = {0u, 2u},
+    [OMP_OPT_TA] = {1000u, 65000u},   [OMP_OPT_TR] = {1000u, 65000u},
+    [OMP_OPT_TT] = {1000u, 65000u},   [OMP_OPT_TI] = {5u, 240u},
+};
+
+uint32_t omp_optical_setting_get(const struct omp_optical_settings *o, enum omp_optical_setting k)
+{
+    switch (k) {
+    case OMP_OPT_USER_DATA:
+        return o->user_data;
+    case OMP_OPT_D0_INTERVAL:
+        return o->d0_interval;
+    case OMP_OPT_D0_BAUD:
+        return o->d0_baud;
+    case OMP_OPT_COMM_MODE:
+        return o->comm_mode;
+    case OMP_OPT_TA:
+        return o->ta_ms;
+    case OMP_OPT_TR:
+        return o->tr_ms;
+    case OMP_OPT_TT:
+        return o->tt_ms;
+    default:
+        return o->ti_s;
+    }
+}
+
+bool omp_optical_setting_valid(enum omp_optical_setting k, uint32_t v)
+{
+    return (unsigned)k < (unsigned)OMP_OPT_COUNT && v >= k_opt_range[k].lo &&
+           v <= k_opt_range[k].hi;
+}
+
+omp_err omp_optical_setting_put(struct omp_optical_settings *o, enum omp_optical_setting k,
+                                uint32_t v)
+{
+    if (o == NULL || (unsigned)k >= (unsigned)OMP_OPT_COUNT) {
+        return OMP_ERR_ARG;
+    }
+    if (!omp_optical_setting_valid(k, v)) {
+        return OMP_ERR_RANGE;
+    }
+    switch (k) { /* the ranges above make every narrowing exact */
+    case OMP_OPT_USER_DATA:
+        o->user_data = (uint8_t)v;
+        break;
+    case OMP_OPT_D0_INTERVAL:
+        o->d0_interval = (uint16_t)v;
+        break;
+    case OMP_OPT_D0_BAUD:
+        o->d0_baud = (uint8_t)v;
+        break;
+    case OMP_OPT_COMM_MODE:
+        o->comm_mode = (uint8_t)v;
+        break;
+    case OMP_OPT_TA:
+        o->ta_ms = (uint16_t)v;
+        break;
+    case OMP_OPT_TR:
+        o->tr_ms = (uint16_t)v;
+        break;
+    case OMP_OPT_TT:
+        o->tt_ms = (uint16_t)v;
+        break;
+    default:
+        o->ti_s = (uint8_t)v;
+        break;
+    }
+    return OMP_OK;
+}
+
+bool omp_optical_settings_valid(const struct omp_optical_settings *o)
+{
+    if (o == NULL) {
+        return false;
+    }
+    for (unsigned k = 0; k < (unsigned)OMP_OPT_COUNT; k++) {
+        enum omp_optical_setting s = (enum omp_optical_setting)k;
+        if (!omp_optical_setting_valid(s, omp_optical_setting_get(o, s))) {
+            return false;
+        }
+    }
+    return true;
+}

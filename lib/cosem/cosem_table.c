@@ -1,0 +1,420 @@
+/*
+ * The data dictionary: every object the meter has, with its getter bound to the services' state.
+ *
+ * OBIS codes: technical facts 11.3 (OMNIPOWER direct meters, group B = 1, Kamstrup codes); the
+ * 131.0.x optical settings (technical facts 10.2, IEC 62056-21 only) are given 1.1.131.0.x.255 in
+ * Kamstrup's manufacturer range. Types as 11.3 lists them; scalers and units (11.3 lists none)
+ * chosen so that the display and the optical port show the data sheet's resolutions: energies Wh,
+ * powers W/var/VA (kW with 3 decimals), voltage 0.1 V, current 0.01 A, frequency 0.01 Hz, power
+ * factor 0.001. An integer value's v.u/v.i holds the whole register; a DLMS encoder of a narrower
+ * type sends it modulo the type's range, as the register rolls over.
+ *
+ * Objects the registers do not keep in this release (A- and R- per tariff, P- and Q- maxima and
+ * their accumulated values, tariffs above OMP_CONFIG_TARIFFS) answer null-data.
+ */
+#include <string.h>
+
+#include "omnipower/cosem.h"
+
+#include "cosem_priv.h"
+
+/* ---- energies ------------------------------------------------------------------------------------ */
+
+enum { EN_TOTAL = 0x00, EN_A_PLUS_T = 0x10, EN_R_PLUS_T = 0x20, EN_NONE = 0xF0 };
+
+static omp_err get_energy(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
+                          uint8_t attr, struct omp_value *out)
+{
+    (void)attr;
+    const struct omp_metro_energy *t = &s->regs->e.total;
+    const uint64_t totals[10] = {t->a_plus_uwh,          t->a_minus_uwh,
+                                 t->r_plus_uvarh,        t->r_minus_uvarh,
+                                 t->r_quadrant_uvarh[0], t->r_quadrant_uvarh[1],
+                                 t->r_quadrant_uvarh[2], t->r_quadrant_uvarh[3],
+                                 t->e_plus_uvah,         t->e_minus_uvah};
+    const uint8_t group = (uint8_t)(o->arg & 0xF0u), idx = (uint8_t)(o->arg & 0x0Fu);
+    const uint8_t c = o->obis[2];
+    enum omp_unit unit = c <= 2u ? OMP_UNIT_WH : c <= 8u ? OMP_UNIT_VARH : OMP_UNIT_VAH;
+    uint64_t micro = 0;
+    if (group == EN_TOTAL && idx < 10u) {
+        micro = totals[idx];
+    } else if (group == EN_A_PLUS_T && idx < s->tariffs && idx < OMP_CONFIG_TARIFFS) {
+        micro = s->regs->e.a_plus_t[idx];
+    } else if (group == EN_R_PLUS_T && idx < s->tariffs && idx < OMP_CONFIG_TARIFFS) {
+        micro = s->regs->e.r_plus_t[idx];
+    } else {
+        *out = omp_value_null();
+        return OMP_OK;
+    }
+    *out = omp_value_uint(OMP_VT_U32, micro / 1000000u, 0, unit); /* micro-units -> Wh */
+    return OMP_OK;
+}
+
+/* ---- maxima (class 4: attr 2 value, 4 status, 5 capture time) and accumulated maxima -------------- */
+
+enum { PK_P_PLUS, PK_P_PLUS_T1, PK_P_PLUS_T2, PK_P_MINUS, PK_Q_PLUS, PK_Q_MINUS, PK_S_PLUS,
+       PK_S_MINUS };
+
+static const struct omp_regs_peak *peak_of(const struct omp_registers *r, uint8_t which)
+{
+    switch (which) {
+    case PK_P_PLUS:
+        return &r->peaks.p_plus;
+    case PK_P_PLUS_T1:
+        return &r->peaks.p_plus_t[0];
+    case PK_P_PLUS_T2:
+        return &r->peaks.p_plus_t[1];
+    case PK_Q_PLUS:
+        return &r->peaks.q_plus;
+    case PK_S_PLUS:
+        return &r->peaks.s_plus;
+    case PK_S_MINUS:
+        return &r->peaks.s_minus;
+    default:
+        return NULL; /* P- and Q- maxima: not kept */
+    }
+}
+
+static enum omp_unit power_unit(uint8_t c)
+{
+    return c <= 2u ? OMP_UNIT_W : c <= 4u ? OMP_UNIT_VAR : OMP_UNIT_VA;
+}
+
+/* Local offset in force at @p utc (standard offset + 60 min in DST) and the DST status bit. */
+static void local_offset(const struct omp_cosem_src *s, omp_time_s utc, int16_t *off, uint8_t *st)
+{
+    bool dst = omp_dst_active(s->dst_rule, utc);
+    *off = (int16_t)(s->utc_offset_min + (dst ? 60 : 0));
+    *st = dst ? OMP_CLOCK_STATUS_DST : 0u;
+}
+
+static omp_err get_peak(const struct omp_cosem_src *s, const struct omp_cosem_obj *o, uint8_t attr,
+                        struct omp_value *out)
+{
+    const struct omp_regs_peak *p = peak_of(s->regs, o->arg);
+    if (p == NULL || attr == 4u) {
+        *out = omp_value_null(); /* not kept; status (attr 4): not supported (DL p.29) */
+    } else if (attr == 5u) {
+        int16_t off = 0;
+        uint8_t st = 0;
+        local_offset(s, p->utc, &off, &st);
+        *out = omp_value_datetime(p->utc, off, st, p->utc == 0);
+    } else {
+        *out = omp_value_uint(OMP_VT_U32, p->value, 0, power_unit(o->obis[2]));
+    }
+    return OMP_OK;
+}
+
+static omp_err get_acc(const struct omp_cosem_src *s, const struct omp_cosem_obj *o, uint8_t attr,
+                       struct omp_value *out)
+{
+    (void)attr;
+    const struct omp_regs_acc *a = &s->regs->acc;
+    const uint64_t *v = o->arg == PK_P_PLUS      ? &a->p_plus
+                        : o->arg == PK_P_PLUS_T1 ? &a->p_plus_t[0]
+                        : o->arg == PK_P_PLUS_T2 ? &a->p_plus_t[1]
+                        : o->arg == PK_Q_PLUS    ? &a->q_plus
+                                                 : NULL;
+    *out = v == NULL ? omp_value_null()
+                     : omp_value_uint(OMP_VT_U32, *v, 0, power_unit(o->obis[2]));
+    return OMP_OK;
+}
+
+/* ---- instantaneous values from the newest mains cycle --------------------------------------------- */
+
+enum { IN_U, IN_I, IN_P_PLUS, IN_P_MINUS, IN_Q_PLUS, IN_Q_MINUS, IN_S, IN_PF, IN_F };
+
+/* |x| rounded half up to an integer; not finite or from 1e9 up: 0. */
+static uint64_t round_abs(float x)
+{
+    float a = x < 0.0f ? -x : x;
+    return a < 1e9f ? (uint64_t)(a + 0.5f) : 0u;
+}
+
+static omp_err get_instant(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
+                           uint8_t attr, struct omp_value *out)
+{
+    (void)attr;
+    const struct omp_cycle *c = s->cycle;
+    switch (o->arg) {
+    case IN_U:
+        *out = omp_value_uint(OMP_VT_U16, round_abs(c->urms_v * 10.0f), -1, OMP_UNIT_V);
+        break;
+    case IN_I:
+        *out = omp_value_uint(OMP_VT_U32, round_abs(c->irms_a * 100.0f), -2, OMP_UNIT_A);
+        break;
+    case IN_P_PLUS:
+    case IN_P_MINUS: {
+        bool plus = o->arg == IN_P_PLUS;
+        float p = (plus ? c->p_w > 0.0f : c->p_w < 0.0f) ? c->p_w : 0.0f;
+        *out = omp_value_uint(OMP_VT_U32, round_abs(p), 0, OMP_UNIT_W);
+        break;
+    }
+    case IN_Q_PLUS:
+    case IN_Q_MINUS: {
+        bool plus = o->arg == IN_Q_PLUS;
+        float q = (plus ? c->q_var > 0.0f : c->q_var < 0.0f) ? c->q_var : 0.0f;
+        *out = omp_value_uint(OMP_VT_U32, round_abs(q), 0, OMP_UNIT_VAR);
+        break;
+    }
+    case IN_S:
+        *out = omp_value_uint(OMP_VT_U32, round_abs(c->s_va), 0, OMP_UNIT_VA);
+        break;
+    case IN_PF:
+        *out = omp_value_uint(OMP_VT_U16, round_abs(c->pf * 1000.0f), -3, OMP_UNIT_NONE);
+        break;
+    default:
+        *out = omp_value_uint(OMP_VT_U16, round_abs(c->f_hz * 100.0f), -2, OMP_UNIT_HZ);
+        break;
+    }
+    return OMP_OK;
+}
+
+/* ---- counters, identity, status, tariff ----------------------------------------------------------- */
+
+enum { CT_HOURS, CT_BILLING, CT_THRESHOLD, CT_THRESHOLD_W, CT_PULSE, CT_STATUS, CT_TARIFF,
+       CT_METER_NO };
+
+static omp_err get_count(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
+                         uint8_t attr, struct omp_value *out)
+{
+    (void)attr;
+    const struct omp_registers *r = s->regs;
+    switch (o->arg) {
+    case CT_HOURS:
+        *out = omp_value_uint(OMP_VT_U32, r->hours, 0, OMP_UNIT_HOUR);
+        break;
+    case CT_BILLING:
+        *out = omp_value_uint(OMP_VT_U8, r->billing_count, 0, OMP_UNIT_NONE);
+        break;
+    case CT_THRESHOLD:
+        *out = omp_value_uint(OMP_VT_U8, r->threshold_count, 0, OMP_UNIT_NONE);
+        break;
+    case CT_THRESHOLD_W:
+        *out = omp_value_uint(OMP_VT_U32, r->cfg.power_threshold_w, 0, OMP_UNIT_W);
+        break;
+    case CT_PULSE:
+        *out = omp_value_uint(OMP_VT_U32, r->pulse_milli / 1000u, 0, OMP_UNIT_NONE);
+        break;
+    case CT_STATUS:
+        *out = omp_value_uint(OMP_VT_U8, s->status, 0, OMP_UNIT_NONE);
+        break;
+    case CT_TARIFF:
+        *out = omp_value_uint(OMP_VT_U8, s->tariff, 0, OMP_UNIT_NONE);
+        break;
+    default:
+        *out = omp_value_uint(OMP_VT_U32, s->meter_number, 0, OMP_UNIT_NONE);
+        break;
+    }
+    return OMP_OK;
+}
+
+static omp_err set_tariff(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
+                          uint8_t attr, const struct omp_value *v)
+{
+    (void)o;
+    (void)attr;
+    uint64_t t = 0;
+    bool neg = false;
+    if (omp_value_scaled(v, 0, &t, &neg) != OMP_OK) {
+        return OMP_ERR_MALFORMED;
+    }
+    if (neg || t > 255u) {
+        return OMP_ERR_RANGE; /* the tariffs that exist are the service's to say (op) */
+    }
+    return s->ops->set_tariff == NULL ? OMP_ERR_UNSUPPORTED
+                                      : s->ops->set_tariff(s->user, (uint8_t)t);
+}
+
+enum { ID_IDENT, ID_TYPE_NO };
+
+static omp_err get_id(const struct omp_cosem_src *s, const struct omp_cosem_obj *o, uint8_t attr,
+                      struct omp_value *out)
+{
+    (void)attr;
+    if (o->arg == ID_TYPE_NO) {
+        const char *t = s->type_number != NULL ? s->type_number : "";
+        size_t n = 0;
+        while (n < OMP_COSEM_TYPENO_LEN && t[n] != '\0') {
+            n++;
+        }
+        return omp_value_bytes(OMP_VT_VISIBLE, t, n, out);
+    }
+    /* IdentificationNumber: "1KAS" + the serial number in 10 digits (technical facts 11.1) */
+    char id[14] = {'1', 'K', 'A', 'S'};
+    uint32_t n = s->meter_number;
+    for (unsigned k = 13u; k >= 4u; k--) {
+        id[k] = (char)('0' + n % 10u);
+        n /= 10u;
+    }
+    return omp_value_bytes(OMP_VT_VISIBLE, id, sizeof id, out);
+}
+
+/* ---- clock (class 8) ------------------------------------------------------------------------------ */
+
+static omp_err get_dst_bound(const struct omp_cosem_src *s, bool end, struct omp_value *out)
+{
+    omp_time_s a = 0, b = 0;
+    struct omp_datetime dt;
+    if (s->dst_rule != OMP_DST_EU || omp_time_to_datetime(s->clock_utc_s, &dt) != OMP_OK ||
+        omp_eu_dst_bounds(dt.year, &a, &b) != OMP_OK) {
+        *out = omp_value_null();
+        return OMP_OK;
+    }
+    int16_t off = 0;
+    uint8_t st = 0;
+    local_offset(s, end ? b - 1 : a, &off, &st); /* the end is shown in DST (K351C: 0x80) */
+    *out = omp_value_datetime(end ? b : a, off, st, false);
+    return OMP_OK;
+}
+
+static omp_err get_clock(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
+                         uint8_t attr, struct omp_value *out)
+{
+    (void)o;
+    int16_t off = 0;
+    uint8_t st = 0;
+    local_offset(s, s->clock_utc_s, &off, &st);
+    st = (uint8_t)(st | (s->clock_valid ? 0u : OMP_CLOCK_STATUS_INVALID));
+    bool eu = s->dst_rule == OMP_DST_EU;
+    switch (attr) {
+    case 2u: /* time: the last valid time, flagged invalid, when the RTC lost it */
+        *out = omp_value_datetime(s->clock_utc_s, off, st, !s->clock_known);
+        return OMP_OK;
+    case 4u:
+        *out = omp_value_uint(OMP_VT_U8, st, 0, OMP_UNIT_NONE);
+        return OMP_OK;
+    case 5u:
+    case 6u:
+        return get_dst_bound(s, attr == 6u, out);
+    case 7u:
+        *out = omp_value_int(OMP_VT_I8, eu ? 60 : 0, 0, OMP_UNIT_NONE);
+        return OMP_OK;
+    case 8u:
+        *out = omp_value_uint(OMP_VT_BOOL, eu ? 1u : 0u, 0, OMP_UNIT_NONE);
+        return OMP_OK;
+    case 9u:
+        *out = omp_value_uint(OMP_VT_ENUM, 1u, 0, OMP_UNIT_NONE); /* internal crystal */
+        return OMP_OK;
+    default:
+        *out = omp_value_null(); /* 3 time_zone: not used (technical facts 11.6) */
+        return OMP_OK;
+    }
+}
+
+static omp_err set_clock(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
+                         uint8_t attr, const struct omp_value *v)
+{
+    (void)o;
+    (void)attr;
+    if (v->type != OMP_VT_DATETIME || v->v.dt.unset) {
+        return OMP_ERR_MALFORMED;
+    }
+    return s->ops->set_clock == NULL ? OMP_ERR_UNSUPPORTED
+                                     : s->ops->set_clock(s->user, v->v.dt.utc_s);
+}
+
+/* ---- the optical port's settings 131.0.x ---------------------------------------------------------- */
+
+static omp_err get_optical(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
+                           uint8_t attr, struct omp_value *out)
+{
+    (void)attr;
+    enum omp_optical_setting k = (enum omp_optical_setting)o->arg;
+    bool wide = k == OMP_OPT_D0_INTERVAL || k == OMP_OPT_TA || k == OMP_OPT_TR || k == OMP_OPT_TT;
+    *out = omp_value_uint(wide ? OMP_VT_U16 : OMP_VT_U8, omp_optical_setting_get(s->optical, k), 0,
+                          OMP_UNIT_NONE);
+    return OMP_OK;
+}
+
+static omp_err set_optical(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
+                           uint8_t attr, const struct omp_value *v)
+{
+    (void)attr;
+    uint64_t x = 0;
+    bool neg = false;
+    if (omp_value_scaled(v, 0, &x, &neg) != OMP_OK) {
+        return OMP_ERR_MALFORMED;
+    }
+    enum omp_optical_setting k = (enum omp_optical_setting)o->arg;
+    if (neg || x > UINT32_MAX || !omp_optical_setting_valid(k, (uint32_t)x)) {
+        return OMP_ERR_RANGE;
+    }
+    return s->ops->set_optical == NULL ? OMP_ERR_UNSUPPORTED
+                                       : s->ops->set_optical(s->user, o->arg, (uint32_t)x);
+}
+
+/* ---- the table ------------------------------------------------------------------------------------ */
+
+#define W2 (1u << 2) /* attribute 2 writable */
+/* read rights */
+#define R_ALL (OMP_ASSOC_FULL)
+#define R_PUSH (OMP_ASSOC_FULL | OMP_ASSOC_PUSH)
+#define R_PUB (OMP_ASSOC_FULL | OMP_ASSOC_PUBLIC | OMP_ASSOC_PUSH)
+#define W_LLS (OMP_ASSOC_LLS | OMP_ASSOC_HLS_MGMT)
+#define W_OPT (OMP_ASSOC_LLS_OPTICAL | OMP_ASSOC_HLS_MGMT)
+#define LEGAL OMP_COSEM_LEGAL
+
+/* Legal, read-only objects (energies, maxima, counters, identity). */
+#define REG(a, b, c, d, e, f, cls, rd, arg, fn) \
+    {{a, b, c, d, e, f}, cls, 0u, rd, 0u, 0u, LEGAL, arg, fn, NULL}
+/* Measured, read-only objects that are not legal data (instantaneous values, status). */
+#define MEAS(a, b, c, d, e, f, cls, rd, arg, fn) \
+    {{a, b, c, d, e, f}, cls, 0u, rd, 0u, 0u, 0u, arg, fn, NULL}
+/* Settings: attribute 2 written through the associations @p wr. */
+#define SETTING(a, b, c, d, e, f, cls, ver, wr, arg, get, set) \
+    {{a, b, c, d, e, f}, cls, ver, R_ALL, wr, W2, 0u, arg, get, set}
+
+#define ENERGY(c, e, arg, rd) REG(1, 1, c, 8, e, 255, OMP_CLASS_REGISTER, rd, arg, get_energy)
+#define PEAK(c, e, arg) REG(1, 1, c, 6, e, 255, OMP_CLASS_EXT_REGISTER, R_ALL, arg, get_peak)
+#define ACC(c, e, arg) REG(1, 1, c, 2, e, 255, OMP_CLASS_REGISTER, R_ALL, arg, get_acc)
+#define INSTANT(c, arg) MEAS(1, 1, c, 7, 0, 255, OMP_CLASS_REGISTER, R_PUSH, arg, get_instant)
+#define OPTICAL(e, k) SETTING(1, 1, 131, 0, e, 255, OMP_CLASS_DATA, 0u, W_OPT, k, get_optical, \
+                              set_optical)
+
+const struct omp_cosem_obj omp_cosem_priv_table[] = {
+    /* identity (public association: technical facts 11.1) */
+    REG(1, 1, 0, 0, 1, 255, OMP_CLASS_DATA, R_PUB, CT_METER_NO, get_count),   /* MeterNo1 0.0.1 */
+    REG(1, 1, 0, 0, 4, 255, OMP_CLASS_DATA, R_PUB, ID_IDENT, get_id),         /* Identification */
+    REG(1, 1, 96, 1, 0, 255, OMP_CLASS_DATA, R_PUB, CT_METER_NO, get_count),  /* SerialNo */
+    REG(1, 1, 96, 1, 1, 255, OMP_CLASS_DATA, R_PUB, ID_TYPE_NO, get_id),      /* CompleteMeterTypeNo */
+    MEAS(1, 1, 97, 97, 0, 255, OMP_CLASS_DATA, R_ALL, CT_STATUS, get_count),  /* MeterStatus */
+    /* clock: attr 2 written by the LLS and management associations (DST enable 8: later) */
+    SETTING(0, 1, 1, 0, 0, 255, OMP_CLASS_CLOCK, 0u, W_LLS, 0u, get_clock, set_clock),
+    /* energies (class 3, u32, Wh / varh / VAh) */
+    ENERGY(1, 0, EN_TOTAL + 0u, R_PUSH),     ENERGY(1, 1, EN_A_PLUS_T + 0u, R_ALL),
+    ENERGY(1, 2, EN_A_PLUS_T + 1u, R_ALL),   ENERGY(1, 3, EN_A_PLUS_T + 2u, R_ALL),
+    ENERGY(1, 4, EN_A_PLUS_T + 3u, R_ALL),   ENERGY(2, 0, EN_TOTAL + 1u, R_PUSH),
+    ENERGY(2, 1, EN_NONE, R_ALL),            ENERGY(2, 2, EN_NONE, R_ALL),
+    ENERGY(3, 0, EN_TOTAL + 2u, R_PUSH),     ENERGY(3, 1, EN_R_PLUS_T + 0u, R_ALL),
+    ENERGY(3, 2, EN_R_PLUS_T + 1u, R_ALL),   ENERGY(3, 3, EN_R_PLUS_T + 2u, R_ALL),
+    ENERGY(3, 4, EN_R_PLUS_T + 3u, R_ALL),   ENERGY(4, 0, EN_TOTAL + 3u, R_PUSH),
+    ENERGY(4, 1, EN_NONE, R_ALL),            ENERGY(4, 2, EN_NONE, R_ALL),
+    ENERGY(5, 0, EN_TOTAL + 4u, R_ALL),      ENERGY(6, 0, EN_TOTAL + 5u, R_ALL),
+    ENERGY(7, 0, EN_TOTAL + 6u, R_ALL),      ENERGY(8, 0, EN_TOTAL + 7u, R_ALL),
+    ENERGY(9, 0, EN_TOTAL + 8u, R_ALL),      ENERGY(10, 0, EN_TOTAL + 9u, R_ALL),
+    /* maxima of the running debiting period (class 4) and accumulated maxima (class 3) */
+    PEAK(1, 0, PK_P_PLUS),  PEAK(1, 1, PK_P_PLUS_T1), PEAK(1, 2, PK_P_PLUS_T2),
+    PEAK(2, 0, PK_P_MINUS), PEAK(3, 0, PK_Q_PLUS),    PEAK(4, 0, PK_Q_MINUS),
+    PEAK(9, 0, PK_S_PLUS),  PEAK(10, 0, PK_S_MINUS),
+    ACC(1, 0, PK_P_PLUS),   ACC(1, 1, PK_P_PLUS_T1),  ACC(1, 2, PK_P_PLUS_T2),
+    ACC(2, 0, PK_P_MINUS),  ACC(3, 0, PK_Q_PLUS),     ACC(4, 0, PK_Q_MINUS),
+    /* counters */
+    REG(0, 1, 96, 8, 0, 255, OMP_CLASS_REGISTER, R_ALL, CT_HOURS, get_count),  /* HourCounter */
+    REG(1, 1, 0, 1, 0, 255, OMP_CLASS_DATA, R_ALL, CT_BILLING, get_count),     /* BillingPeriodCnt */
+    REG(1, 1, 96, 51, 2, 255, OMP_CLASS_DATA, R_ALL, CT_THRESHOLD, get_count), /* PowerThresholdCnt */
+    MEAS(1, 1, 96, 51, 1, 255, OMP_CLASS_REGISTER, R_ALL, CT_THRESHOLD_W, get_count),
+    MEAS(1, 1, 0, 128, 1, 255, OMP_CLASS_DATA, R_ALL, CT_PULSE, get_count),    /* PulseInput1 */
+    /* tariff in force: ActualTariff, written when the tariff source is this register */
+    SETTING(1, 1, 129, 0, 0, 255, OMP_CLASS_DATA, 0u, W_LLS, CT_TARIFF, get_count, set_tariff),
+    /* instantaneous values of the newest mains cycle (class 3) */
+    INSTANT(32, IN_U),      INSTANT(31, IN_I),       INSTANT(1, IN_P_PLUS),
+    INSTANT(2, IN_P_MINUS), INSTANT(3, IN_Q_PLUS),   INSTANT(4, IN_Q_MINUS),
+    INSTANT(9, IN_S),       INSTANT(13, IN_PF),      INSTANT(14, IN_F),
+    /* the optical port's settings (IEC 62056-21 W1/R1; technical facts 10.2) */
+    OPTICAL(3, OMP_OPT_USER_DATA), OPTICAL(6, OMP_OPT_D0_INTERVAL), OPTICAL(9, OMP_OPT_D0_BAUD),
+    OPTICAL(12, OMP_OPT_COMM_MODE), OPTICAL(13, OMP_OPT_TA),        OPTICAL(14, OMP_OPT_TR),
+    OPTICAL(15, OMP_OPT_TT),        OPTICAL(16, OMP_OPT_TI),
+};
+
+const size_t omp_cosem_priv_table_len = OMP_ARRAY_LEN(omp_cosem_priv_table);
