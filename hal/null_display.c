@@ -22,6 +22,7 @@ void omp_null_display_show(void *user, const struct omp_display_frame *frame)
     copy_trunc(d->id, sizeof d->id, frame->id);
     copy_trunc(d->value, sizeof d->value, frame->value);
     copy_trunc(d->unit, sizeof d->unit, frame->unit);
+    copy_trunc(d->text, sizeof d->text, frame->text);
     d->symbols = frame->symbols;
     d->shown++;
 }

@@ -306,24 +306,28 @@ static void test_display_truncates_and_counts(void **state)
     (void)state;
     struct omp_null_display d;
     memset(&d, 0, sizeof d);
-    struct omp_display_frame f = { "1.8.0", "0000012.34", "kWh", OMP_SYM_SUPPLY };
+    struct omp_display_frame f = { "1.8.0", "0000012.34", "kWh", OMP_SYM_SUPPLY, "A+" };
     omp_null_display_show(&d, &f);
+    assert_string_equal(d.text, "A+");
     assert_string_equal(d.id, "1.8.0");
     assert_string_equal(d.value, "0000012.34");
     assert_string_equal(d.unit, "kWh");
     assert_int_equal(d.symbols, OMP_SYM_SUPPLY);
     assert_int_equal(d.shown, 1u);
-    struct omp_display_frame g = { "0123456789abcdefXYZ", "0123456789abcdefXYZ", "abcdefghij", 0u };
+    struct omp_display_frame g = { "0123456789abcdefXYZ", "0123456789abcdefXYZ", "abcdefghij", 0u,
+                                   "0123456789abcdefXYZ" };
     omp_null_display_show(&d, &g);
     assert_string_equal(d.id, "0123456789abcde");  /* 15 chars + NUL */
     assert_string_equal(d.value, "0123456789abcde");
     assert_string_equal(d.unit, "abcdefg");        /* 7 chars + NUL */
+    assert_string_equal(d.text, "0123456789abcde"); /* 15 chars + NUL */
     assert_int_equal(d.shown, 2u);
-    struct omp_display_frame h = { NULL, "", NULL, 3u };
+    struct omp_display_frame h = { NULL, "", NULL, 3u, NULL };
     omp_null_display_show(&d, &h);
     assert_string_equal(d.id, "");
     assert_string_equal(d.value, "");
     assert_string_equal(d.unit, "");
+    assert_string_equal(d.text, "");
     omp_null_display_show(&d, NULL); /* ignored */
     assert_int_equal(d.shown, 3u);
 }
@@ -463,7 +467,7 @@ static void test_board_outputs_and_ports(void **state)
     assert_int_equal(o->port_set_baud(hal.user, OMP_PORT_OPTICAL, 9600u, OMP_FRAMING_7E1), OMP_OK);
     assert_int_equal(f.b.port_baud[OMP_PORT_OPTICAL], 9600u);
 
-    struct omp_display_frame fr = { "1.8.0", "0000000.00", "kWh", 0u };
+    struct omp_display_frame fr = { "1.8.0", "0000000.00", "kWh", 0u, "A+" };
     o->display_show(hal.user, &fr);
     assert_string_equal(f.b.display.id, "1.8.0");
     assert_int_equal(f.b.display.shown, 1u);

@@ -1031,16 +1031,36 @@ static void test_display_energy_format(void **state)
     }
 }
 
-static void expect_screen(struct fx *f, const char *id, const char *value, const char *unit)
+/* The screen: identification field, value, unit (data sheet formats, technical facts 9.2) and
+ * the text label (9.5). */
+static void expect_screen4(struct fx *f, const char *id, const char *value, const char *unit,
+                           const char *text)
 {
     struct omp_display_frame fr;
     assert_int_equal(omp_meter_display(&f->m, &fr), OMP_OK);
+    assert_string_equal(fr.text, text);
+    assert_string_equal(f->b.display.text, text);
     assert_string_equal(fr.id, id);
     assert_string_equal(fr.value, value);
     assert_string_equal(fr.unit, unit);
     assert_string_equal(f->b.display.id, id);
     assert_string_equal(f->b.display.value, value);
     assert_string_equal(f->b.display.unit, unit);
+}
+
+/* The labels of the automatic list's readings. */
+static const char *label_of(const char *id, const char *value)
+{
+    return strcmp(id, "1.8.0") == 0   ? "A+"
+           : strcmp(id, "2.8.0") == 0 ? "A-"
+           : strcmp(id, "1.7.0") == 0 ? "P+"
+           : strchr(value, ':') != NULL && strlen(value) == 8u ? "TIME"
+                                                               : "DATE";
+}
+
+static void expect_screen(struct fx *f, const char *id, const char *value, const char *unit)
+{
+    expect_screen4(f, id, value, unit, label_of(id, value));
 }
 
 static void test_display_scroll(void **state)
@@ -1058,14 +1078,16 @@ static void test_display_scroll(void **state)
     run_sine(f, 1u); /* 10 s: next screen */
     expect_screen(f, "2.8.0", "0000000.00", "kWh");
     run_sine(f, 10u);
-    expect_screen(f, "0.9.1", "13:00:20", ""); /* UTC+1, winter */
+    expect_screen(f, "1.0.0", "13:00:20", ""); /* UTC+1, winter; HH:MM:SS */
     run_sine(f, 1u);
-    expect_screen(f, "0.9.1", "13:00:21", ""); /* the clock screen follows the clock */
+    expect_screen(f, "1.0.0", "13:00:21", ""); /* the clock screen follows the clock */
     run_sine(f, 9u);
-    expect_screen(f, "0.9.2", "24.01.15", "");
+    expect_screen(f, "1.0.0", "2024:01:15", ""); /* YYYY:MM:DD */
     run_sine(f, 10u);
-    expect_screen(f, "1.7.0", "2.300", "kW");
-    assert_int_equal(f->b.display.symbols, OMP_SYM_SUPPLY | OMP_SYM_LOAD | OMP_SYM_IMPORT);
+    expect_screen(f, "1.7.0", "02.300", "kW"); /* power in the 2.3 format */
+    /* L1 (230 V >= 160 V), load and import (2300 W > 2.3 W, 10 A >= 10 mA), tariff T1 */
+    assert_int_equal(f->b.display.symbols, OMP_SYM_SUPPLY | OMP_SYM_LOAD | OMP_SYM_IMPORT |
+                                               (1u << OMP_SYM_TARIFF_SHIFT));
     run_sine(f, 10u);
     expect_screen(f, "1.8.0", "0000000.03", "kWh"); /* 60 s at 2.3 kW = 38.3 Wh */
 }
@@ -1077,7 +1099,7 @@ static void test_display_summer_time_and_snapshot(void **state)
     fx_start(&g_fx);
     make_sine(&g_fx.cfg, 230.0, 10.0, 60.0);
     run_sine(&g_fx, 25u);
-    expect_screen(&g_fx, "0.9.1", "14:00:25", ""); /* UTC+1 + DST */
+    expect_screen(&g_fx, "1.0.0", "14:00:25", ""); /* UTC+1 + DST */
     struct omp_meter_snapshot s = snap(&g_fx.m);
     assert_int_equal(s.utc_s, T_2024_07_01_12Z + 25);
     assert_true(s.dst_active);
@@ -1097,7 +1119,7 @@ static void test_display_summer_time_and_snapshot(void **state)
     /* no valid RTC: placeholders */
     g_fx.b.clock.now.rtc_valid = false;
     run_sine(&g_fx, 1u);
-    expect_screen(&g_fx, "0.9.1", "--:--:--", "");
+    expect_screen(&g_fx, "1.0.0", "--:--:--", "");
     assert_int_equal(omp_meter_snapshot(NULL, &s), OMP_ERR_ARG);
     assert_int_equal(omp_meter_snapshot(&g_fx.m, NULL), OMP_ERR_ARG);
 }

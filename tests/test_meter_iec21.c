@@ -42,9 +42,59 @@
 #define NAK "\x15"
 #define CRLF "\r\n"
 
-/* The sign-on answer with the default cfg: "/KAM5" + " 6841138BN143002" (technical facts 10.3,
- * the IEC 1107 doc's example identification) + CR LF. */
-#define IDENT "/KAM5 6841138BN143002\r\n"
+/* Objects of the data dictionary by OBIS code (technical facts 11.3), attribute 2. */
+#define REF(a, b, c, d, e) {{a, b, c, d, e, 255}, 2u}
+#define OBJ_METER_NUMBER REF(1, 1, 0, 0, 1)
+#define OBJ_STATUS REF(1, 1, 97, 97, 0)
+#define OBJ_A_PLUS REF(1, 1, 1, 8, 0)
+#define OBJ_A_PLUS_T1 REF(1, 1, 1, 8, 1)
+#define OBJ_A_PLUS_T2 REF(1, 1, 1, 8, 2)
+#define OBJ_A_PLUS_T3 REF(1, 1, 1, 8, 3)
+#define OBJ_A_PLUS_T4 REF(1, 1, 1, 8, 4)
+#define OBJ_A_MINUS REF(1, 1, 2, 8, 0)
+#define OBJ_A_MINUS_T1 REF(1, 1, 2, 8, 1)
+#define OBJ_A_MINUS_T2 REF(1, 1, 2, 8, 2)
+#define OBJ_R_PLUS REF(1, 1, 3, 8, 0)
+#define OBJ_R_PLUS_T1 REF(1, 1, 3, 8, 1)
+#define OBJ_R_PLUS_T2 REF(1, 1, 3, 8, 2)
+#define OBJ_R_PLUS_T3 REF(1, 1, 3, 8, 3)
+#define OBJ_R_PLUS_T4 REF(1, 1, 3, 8, 4)
+#define OBJ_R_MINUS REF(1, 1, 4, 8, 0)
+#define OBJ_R_MINUS_T1 REF(1, 1, 4, 8, 1)
+#define OBJ_R_MINUS_T2 REF(1, 1, 4, 8, 2)
+#define OBJ_E_PLUS REF(1, 1, 9, 8, 0)
+#define OBJ_E_MINUS REF(1, 1, 10, 8, 0)
+#define OBJ_P_PLUS_MAX REF(1, 1, 1, 6, 0)
+#define OBJ_P_PLUS_MAX_T1 REF(1, 1, 1, 6, 1)
+#define OBJ_P_PLUS_MAX_T2 REF(1, 1, 1, 6, 2)
+#define OBJ_P_MINUS_MAX REF(1, 1, 2, 6, 0)
+#define OBJ_Q_PLUS_MAX REF(1, 1, 3, 6, 0)
+#define OBJ_Q_MINUS_MAX REF(1, 1, 4, 6, 0)
+#define OBJ_S_PLUS_MAX REF(1, 1, 9, 6, 0)
+#define OBJ_S_MINUS_MAX REF(1, 1, 10, 6, 0)
+#define OBJ_P_PLUS_ACC REF(1, 1, 1, 2, 0)
+#define OBJ_P_PLUS_ACC_T1 REF(1, 1, 1, 2, 1)
+#define OBJ_P_PLUS_ACC_T2 REF(1, 1, 1, 2, 2)
+#define OBJ_P_MINUS_ACC REF(1, 1, 2, 2, 0)
+#define OBJ_Q_PLUS_ACC REF(1, 1, 3, 2, 0)
+#define OBJ_Q_MINUS_ACC REF(1, 1, 4, 2, 0)
+#define OBJ_BILLING_COUNT REF(1, 1, 0, 1, 0)
+#define OBJ_HOURS REF(0, 1, 96, 8, 0)
+#define OBJ_CLOCK REF(0, 1, 1, 0, 0)
+#define OBJ_PULSE REF(1, 1, 0, 128, 1)
+#define OBJ_TARIFF REF(1, 1, 129, 0, 0)
+#define OBJ_U REF(1, 1, 32, 7, 0)
+#define OBJ_I REF(1, 1, 31, 7, 0)
+#define OBJ_P_PLUS REF(1, 1, 1, 7, 0)
+#define OBJ_P_MINUS REF(1, 1, 2, 7, 0)
+#define OBJ_Q_PLUS REF(1, 1, 3, 7, 0)
+#define OBJ_Q_MINUS REF(1, 1, 4, 7, 0)
+#define OBJ_FREQ REF(1, 1, 14, 7, 0)
+#define OBJ_PF REF(1, 1, 13, 7, 0)
+
+/* The sign-on answer with the default cfg: "/KAM5" + " 6861111BN142101" (technical facts 10.3,
+ * a space and the default type number's first 15 characters) + CR LF. */
+#define IDENT "/KAM5 6861111BN142101\r\n"
 /* P0 password prompt: SOH P 0 STX ( ) ETX BCC; BCC by hand: 'P' 0x50 ^ '0' 0x30 = 0x60, ^ STX
  * 0x02 = 0x62, ^ '(' 0x28 = 0x4A, ^ ')' 0x29 = 0x63, ^ ETX 0x03 = 0x60. */
 #define P0_MSG SOH "P0" STX "()" ETX "\x60"
@@ -160,16 +210,16 @@ static void fx_start(struct fx *f)
 }
 
 /* fx_board() with the User Data 2 list @p list (@p n objects); fx_start() is the caller's. */
-static void fx_board_list(struct fx *f, omp_time_s utc, const uint8_t *list, size_t n)
+static void fx_board_list(struct fx *f, omp_time_s utc, const struct omp_cosem_ref *list, size_t n)
 {
     fx_board(f, utc);
-    assert_true(n <= sizeof f->cfg.optical_ud2);
+    assert_true(n <= OMP_METER_UD2_MAX);
     f->cfg.optical_ud2_len = (uint8_t)n;
-    memcpy(f->cfg.optical_ud2, list, n);
+    memcpy(f->cfg.optical_ud2, list, n * sizeof *list);
 }
 
 /* A started meter with the User Data 2 list @p list (@p n objects). */
-static struct fx *fx_new_list(omp_time_s utc, const uint8_t *list, size_t n)
+static struct fx *fx_new_list(omp_time_s utc, const struct omp_cosem_ref *list, size_t n)
 {
     fx_board_list(&g_fx, utc, list, n);
     fx_start(&g_fx);
@@ -373,7 +423,7 @@ static void test_cfg_default_optical(void **state)
     (void)state;
     struct omp_meter_cfg c;
     omp_meter_cfg_default(&c);
-    assert_string_equal(c.optical_ident, " 6841138BN143002");
+    assert_string_equal(c.optical_ident, " 6861111BN142101");
     assert_string_equal(c.optical_password, "12345");
     assert_true(c.optical_programming);
     /* technical facts 10.2: UD2, D0 off, 2400 Bd, A+C, Ta 1500, Tr 1500, Tt 1700, Ti 90 s */
@@ -386,14 +436,14 @@ static void test_cfg_default_optical(void **state)
     assert_int_equal(c.optical.tt_ms, 1700u);
     assert_int_equal(c.optical.ti_s, 90u);
     /* technical facts 10.4: the 27 objects of the default User Data 2 list, in order */
-    static const uint8_t ud2[27] = {
-        OMP_OBJ_METER_NUMBER, OMP_OBJ_STATUS,       OMP_OBJ_A_PLUS,        OMP_OBJ_A_PLUS_T1,
-        OMP_OBJ_A_PLUS_T2,    OMP_OBJ_A_MINUS,      OMP_OBJ_A_MINUS_T1,    OMP_OBJ_A_MINUS_T2,
-        OMP_OBJ_R_PLUS,       OMP_OBJ_R_PLUS_T1,    OMP_OBJ_R_PLUS_T2,     OMP_OBJ_R_MINUS,
-        OMP_OBJ_R_MINUS_T1,   OMP_OBJ_R_MINUS_T2,   OMP_OBJ_P_PLUS_MAX,    OMP_OBJ_P_PLUS_MAX_T1,
-        OMP_OBJ_P_PLUS_MAX_T2, OMP_OBJ_P_MINUS_MAX, OMP_OBJ_P_PLUS_ACC,    OMP_OBJ_P_MINUS_ACC,
-        OMP_OBJ_Q_PLUS_MAX,   OMP_OBJ_Q_PLUS_ACC,   OMP_OBJ_Q_MINUS_MAX,   OMP_OBJ_Q_MINUS_ACC,
-        OMP_OBJ_BILLING_COUNT, OMP_OBJ_HOURS,       OMP_OBJ_CLOCK,
+    static const struct omp_cosem_ref ud2[27] = {
+        OBJ_METER_NUMBER, OBJ_STATUS,       OBJ_A_PLUS,        OBJ_A_PLUS_T1,
+        OBJ_A_PLUS_T2,    OBJ_A_MINUS,      OBJ_A_MINUS_T1,    OBJ_A_MINUS_T2,
+        OBJ_R_PLUS,       OBJ_R_PLUS_T1,    OBJ_R_PLUS_T2,     OBJ_R_MINUS,
+        OBJ_R_MINUS_T1,   OBJ_R_MINUS_T2,   OBJ_P_PLUS_MAX,    OBJ_P_PLUS_MAX_T1,
+        OBJ_P_PLUS_MAX_T2, OBJ_P_MINUS_MAX, OBJ_P_PLUS_ACC,    OBJ_P_MINUS_ACC,
+        OBJ_Q_PLUS_MAX,   OBJ_Q_PLUS_ACC,   OBJ_Q_MINUS_MAX,   OBJ_Q_MINUS_ACC,
+        OBJ_BILLING_COUNT, OBJ_HOURS,       OBJ_CLOCK,
     };
     assert_int_equal(c.optical_ud2_len, 27u);
     assert_memory_equal(c.optical_ud2, ud2, sizeof ud2);
@@ -419,8 +469,8 @@ static void test_cfg_invalid_optical(void **state)
         case 7: memcpy(c->optical_password, "ab(c", 5); break;      /* '(' */
         case 8: memset(c->optical_password, '1', sizeof c->optical_password); break; /* 17 */
         case 9: c->optical_ud2_len = OMP_METER_UD2_MAX + 1u; break;
-        case 10: c->optical_ud2[3] = OMP_OBJ_NONE; break;
-        case 11: c->optical_ud2[0] = (uint8_t)OMP_OBJ_COUNT; break;
+        case 10: c->optical_ud2[3].obis[2] = 250u; break;           /* no such object */
+        case 11: c->optical_ud2[0].attr = 6u; break;                /* no such attribute */
         case 12: c->optical.user_data = 2u; break;
         case 13: c->optical.d0_interval = 17281u; break;
         case 14: c->optical.d0_baud = 6u; break;
@@ -610,8 +660,8 @@ static void test_readout_slow_port(void **state)
 static void test_readout_mode_a_after_tt(void **state)
 {
     (void)state;
-    static const uint8_t list[] = {OMP_OBJ_METER_NUMBER, OMP_OBJ_CLOCK};
-    struct fx *f = fx_new_list(T_WINTER, list, sizeof list);
+    static const struct omp_cosem_ref list[] = {OBJ_METER_NUMBER, OBJ_CLOCK};
+    struct fx *f = fx_new_list(T_WINTER, list, OMP_ARRAY_LEN(list));
     /* identification handed out at 300 ms (request at 0 + tr_min 300); it is on the line until
      * 300 + 767 ms (23 characters at 300 Bd: ceil(230000 / 300) = 767); tt 1700 ms from then:
      * 300 + 767 + 1700 = 2767 ms -> the readout at the 2800 ms tick */
@@ -628,8 +678,8 @@ static void test_readout_mode_a_after_tt(void **state)
 static void test_readout_summer_clock(void **state)
 {
     (void)state;
-    static const uint8_t list[] = {OMP_OBJ_CLOCK};
-    struct fx *f = fx_new_list(T_SUMMER, list, sizeof list);
+    static const struct omp_cosem_ref list[] = {OBJ_CLOCK};
+    struct fx *f = fx_new_list(T_SUMMER, list, OMP_ARRAY_LEN(list));
     sign_on(f);
     size_t at = select_option(f, '5', '0', 500);
     /* 2024-07-01T12:00:00Z = 14:00:00 CEST: N 1 (summer time), V 1 */
@@ -640,8 +690,8 @@ static void test_readout_summer_clock(void **state)
 static void test_readout_clock_invalid(void **state)
 {
     (void)state;
-    static const uint8_t list[] = {OMP_OBJ_CLOCK};
-    struct fx *f = fx_new_list(T_WINTER, list, sizeof list);
+    static const struct omp_cosem_ref list[] = {OBJ_CLOCK};
+    struct fx *f = fx_new_list(T_WINTER, list, OMP_ARRAY_LEN(list));
     f->b.clock.now.rtc_valid = false;
     sign_on(f);
     expect_data(select_option(f, '5', '0', 500), "1.0.0(00240115130000)" CRLF "!" CRLF, 0x03);
@@ -651,12 +701,12 @@ static void test_readout_clock_invalid(void **state)
 static void test_readout_formats(void **state)
 {
     (void)state;
-    static const uint8_t list[] = {
-        OMP_OBJ_A_PLUS, OMP_OBJ_E_PLUS, OMP_OBJ_E_MINUS, OMP_OBJ_S_PLUS_MAX, OMP_OBJ_S_MINUS_MAX,
-        OMP_OBJ_A_PLUS_T3, OMP_OBJ_A_PLUS_T4, OMP_OBJ_R_PLUS_T3, OMP_OBJ_R_PLUS_T4,
-        OMP_OBJ_P_PLUS_ACC_T1, OMP_OBJ_P_PLUS_ACC_T2, OMP_OBJ_TARIFF, OMP_OBJ_PULSE,
-        OMP_OBJ_U, OMP_OBJ_I, OMP_OBJ_P_PLUS, OMP_OBJ_P_MINUS, OMP_OBJ_Q_PLUS, OMP_OBJ_Q_MINUS,
-        OMP_OBJ_FREQ, OMP_OBJ_PF,
+    static const struct omp_cosem_ref list[] = {
+        OBJ_A_PLUS, OBJ_E_PLUS, OBJ_E_MINUS, OBJ_S_PLUS_MAX, OBJ_S_MINUS_MAX,
+        OBJ_A_PLUS_T3, OBJ_A_PLUS_T4, OBJ_R_PLUS_T3, OBJ_R_PLUS_T4,
+        OBJ_P_PLUS_ACC_T1, OBJ_P_PLUS_ACC_T2, OBJ_TARIFF, OBJ_PULSE,
+        OBJ_U, OBJ_I, OBJ_P_PLUS, OBJ_P_MINUS, OBJ_Q_PLUS, OBJ_Q_MINUS,
+        OBJ_FREQ, OBJ_PF,
     };
     static const struct {
         uint8_t digits, decimals;
@@ -686,7 +736,7 @@ static void test_readout_formats(void **state)
     };
     for (size_t k = 0; k < OMP_ARRAY_LEN(cases); k++) {
         struct fx *f = &g_fx;
-        fx_board_list(f, T_WINTER, list, sizeof list);
+        fx_board_list(f, T_WINTER, list, OMP_ARRAY_LEN(list));
         f->cfg.energy_digits = cases[k].digits;
         f->cfg.energy_decimals = cases[k].decimals;
         fx_start(f);
@@ -1101,8 +1151,8 @@ static void test_restart_keeps_failures_and_lockout(void **state)
 static void test_settings_d0_and_tt(void **state)
 {
     (void)state;
-    static const uint8_t list[] = {OMP_OBJ_METER_NUMBER};
-    struct fx *f = fx_new_list(T_WINTER, list, sizeof list);
+    static const struct omp_cosem_ref list[] = {OBJ_METER_NUMBER};
+    struct fx *f = fx_new_list(T_WINTER, list, OMP_ARRAY_LEN(list));
     login(f);
     expect_cmd_ack(f, 'W', '1', "131.0.6(12)");  /* D0 every 12 x 5 s = 60 s */
     expect_cmd_ack(f, 'W', '1', "131.0.9(5)");   /* at 9600 Bd */
@@ -1133,7 +1183,7 @@ static void test_settings_d0_and_tt(void **state)
     char want[128];
     uint8_t msg[64];
     size_t n = data_msg(msg, sizeof msg, "0.0.1(12345678)" CRLF "!" CRLF, 0x03);
-    int w = snprintf(want, sizeof want, "/KAM5 6841138BN143002\r\n");
+    int w = snprintf(want, sizeof want, "/KAM5 6861111BN142101\r\n");
     memcpy(want + w, msg, n);
     expect_tx(at, want, (size_t)w + n);
     assert_int_equal(g_cap.baud[nb].baud, 9600u);

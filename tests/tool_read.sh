@@ -205,7 +205,7 @@ for arg in names:  # FILE or FILE:BAUD (the rate the readout must have come at; 
     # modes A, C: /KAM5 offers 9600 Bd; mode D: /KAM<Z> with Z the rate D0 is sent at
     want_max = want_baud if mode == "D" else 9600
     check(ro["manufacturer"] == "KAM" and ro["max_baud"] == want_max and
-          ro["ident"] == " 6841138BN143002",
+          ro["ident"] == " 6861111BN142101",
           f"{name}: identification /KAM ({ro['manufacturer']}, {ro['max_baud']} Bd, '{ro['ident']}')")
     check(ro["baud"] == want_baud, f"{name}: mode {mode} read at {ro['baud']} Bd")
     ids = by_id(ro)
@@ -271,7 +271,7 @@ tcp)
     read_ok d --port "$port" --mode D --timeout 30000
     read_ok d_csv --port "$port" --mode D --format csv --timeout 30000
     read_ok d_raw --port "$port" --mode D --format raw --timeout 30000 --trace
-    grep -q '^omnipower: rx  2400 Bd: /KAM3 6841138BN143002<CR><LF>' "$tmp/d_raw.err" ||
+    grep -q '^omnipower: rx  2400 Bd: /KAM3 6861111BN142101<CR><LF>' "$tmp/d_raw.err" ||
         { cat "$tmp/d_raw.err"; fail "mode D: no /KAM3 identification at 2400 Bd"; }
     if grep -q '^omnipower: tx' "$tmp/d_raw.err"; then
         fail "mode D: the reader sent something"

@@ -144,9 +144,12 @@ enum omp_display_symbol {
  */
 struct omp_display_frame {
     const char *id;    /**< OBIS-style identification, e.g. "1.8.0"; "" if none */
-    const char *value; /**< value field as shown, at most 9 digits plus '.', e.g. "0012345.67" */
+    const char *value; /**< value field as shown, at most 9 digits plus '.', e.g. "0012345.67",
+                            or a date `2026:12:06` or time `13:00:20` */
     const char *unit;  /**< unit field, e.g. "kWh", "kW", "V"; "" if none */
     uint32_t symbols;  /**< OR of enum omp_display_symbol */
+    const char *text;  /**< text field label (technical facts 9.5), e.g. "A+", "TIME"; "" if
+                            none; NULL from a library before 0.2 */
 };
 
 /** Tamper sensors a port can report on request (bits of the value tamper_read returns). */

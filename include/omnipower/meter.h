@@ -32,6 +32,8 @@
 #define OMNIPOWER_METER_H
 
 #include "omnipower/core.h"
+#include "omnipower/cosem.h"
+#include "omnipower/display.h"
 #include "omnipower/hal.h"
 #include "omnipower/iec62056_21.h"
 #include "omnipower/metrology.h"
@@ -46,84 +48,13 @@ extern "C" {
 /** Most objects in the optical port's User Data 2 list (Kamstrup: 40). */
 #define OMP_METER_UD2_MAX 40u
 
-/**
- * @brief Objects the optical port can read out (IEC 62056-21 reduced ids C.D.E). The codes are
- * stable (append-only): they are what omp_meter_cfg.optical_ud2 stores. Objects the registers do
- * not keep in this release (A- and R- per tariff, P- and Q- maxima and their accumulated values,
- * tariffs above OMP_CONFIG_TARIFFS) read out with an empty value, e.g. `2.8.1()`.
- */
-enum omp_meter_obj {
-    OMP_OBJ_NONE = 0,
-    OMP_OBJ_METER_NUMBER = 1, /**< 0.0.1 meter number `(xxxxxxxx)` */
-    OMP_OBJ_STATUS = 2,       /**< 97.97.0 meter status (bits of 1.1.97.97.0.255) */
-    OMP_OBJ_A_PLUS = 3,       /**< 1.8.0 A+ kWh; 1.8.1..1.8.4 follow */
-    OMP_OBJ_A_PLUS_T1 = 4,
-    OMP_OBJ_A_PLUS_T2 = 5,
-    OMP_OBJ_A_PLUS_T3 = 6,
-    OMP_OBJ_A_PLUS_T4 = 7,
-    OMP_OBJ_A_MINUS = 8,      /**< 2.8.0 A- kWh; 2.8.1, 2.8.2 follow */
-    OMP_OBJ_A_MINUS_T1 = 9,
-    OMP_OBJ_A_MINUS_T2 = 10,
-    OMP_OBJ_R_PLUS = 11,      /**< 3.8.0 R+ kvarh; 3.8.1..3.8.4 follow */
-    OMP_OBJ_R_PLUS_T1 = 12,
-    OMP_OBJ_R_PLUS_T2 = 13,
-    OMP_OBJ_R_PLUS_T3 = 14,
-    OMP_OBJ_R_PLUS_T4 = 15,
-    OMP_OBJ_R_MINUS = 16,     /**< 4.8.0 R- kvarh; 4.8.1, 4.8.2 follow */
-    OMP_OBJ_R_MINUS_T1 = 17,
-    OMP_OBJ_R_MINUS_T2 = 18,
-    OMP_OBJ_E_PLUS = 19,      /**< 9.8.0 E+ kVAh */
-    OMP_OBJ_E_MINUS = 20,     /**< 10.8.0 E- kVAh */
-    OMP_OBJ_P_PLUS_MAX = 21,  /**< 1.6.0 P+max kW with its time; 1.6.1, 1.6.2 follow */
-    OMP_OBJ_P_PLUS_MAX_T1 = 22,
-    OMP_OBJ_P_PLUS_MAX_T2 = 23,
-    OMP_OBJ_P_MINUS_MAX = 24, /**< 2.6.0 */
-    OMP_OBJ_Q_PLUS_MAX = 25,  /**< 3.6.0 kvar */
-    OMP_OBJ_Q_MINUS_MAX = 26, /**< 4.6.0 */
-    OMP_OBJ_S_PLUS_MAX = 27,  /**< 9.6.0 kVA */
-    OMP_OBJ_S_MINUS_MAX = 28, /**< 10.6.0 */
-    OMP_OBJ_P_PLUS_ACC = 29,  /**< 1.2.0 accumulated P+max kW; 1.2.1, 1.2.2 follow */
-    OMP_OBJ_P_PLUS_ACC_T1 = 30,
-    OMP_OBJ_P_PLUS_ACC_T2 = 31,
-    OMP_OBJ_P_MINUS_ACC = 32, /**< 2.2.0 */
-    OMP_OBJ_Q_PLUS_ACC = 33,  /**< 3.2.0 kvar */
-    OMP_OBJ_Q_MINUS_ACC = 34, /**< 4.2.0 */
-    OMP_OBJ_BILLING_COUNT = 35, /**< 0.1.0 debiting periods */
-    OMP_OBJ_HOURS = 36,       /**< 96.8.0 hour counter */
-    OMP_OBJ_CLOCK = 37,       /**< 1.0.0 clock `NVYYMMDDhhmmss` */
-    OMP_OBJ_PULSE = 38,       /**< 0.128.1 pulse input register */
-    OMP_OBJ_TARIFF = 39,      /**< 129.0.0 tariff in force */
-    OMP_OBJ_U = 40,           /**< 32.7.0 voltage V */
-    OMP_OBJ_I = 41,           /**< 31.7.0 current A */
-    OMP_OBJ_P_PLUS = 42,      /**< 1.7.0 P+ kW */
-    OMP_OBJ_P_MINUS = 43,     /**< 2.7.0 P- kW */
-    OMP_OBJ_Q_PLUS = 44,      /**< 3.7.0 Q+ kvar */
-    OMP_OBJ_Q_MINUS = 45,     /**< 4.7.0 Q- kvar */
-    OMP_OBJ_FREQ = 46,        /**< 14.7.0 frequency Hz */
-    OMP_OBJ_PF = 47,          /**< 13.7.0 power factor */
-    OMP_OBJ_COUNT
-};
-
-/**
- * @brief The optical port's settings, Kamstrup objects 131.0.x of the IR port (technical facts
- * 10.2). The configuration holds the factory values; programming mode (W1) changes the copy the
- * meter runs with, in RAM (a restart brings back the configuration's values).
- */
-struct omp_meter_optical {
-    uint8_t user_data;      /**< 131.0.3: 0 User Data 1, 1 User Data 2 (factory) */
-    uint16_t d0_interval;   /**< 131.0.6: 0 mode D0 off (factory), n: every n x 5 s (1..17280) */
-    uint8_t d0_baud;        /**< 131.0.9: 0 300, 1 600, 2 1200, 3 2400 (factory), 4 4800, 5 9600 */
-    uint8_t comm_mode;      /**< 131.0.12: 0 no IEC 62056-21, 1 A+C (factory), 2 A+C+D0 */
-    uint16_t ta_ms;         /**< 131.0.13: inter-character timeout, 1000..65000, 1500 */
-    uint16_t tr_ms;         /**< 131.0.14: reply time P0 -> P1, 1000..65000, 1500 (kept, see
-                                 docs: the server's ti bounds that wait) */
-    uint16_t tt_ms;         /**< 131.0.15: ident not acknowledged -> readout, 1000..65000, 1700 */
-    uint8_t ti_s;           /**< 131.0.16: programming-mode inactivity, 5..240 s, 90 */
-};
-
 /** @brief Meter configuration (type number and Z-codes subset known to this release). */
 struct omp_meter_cfg {
-    uint32_t meter_number;       /**< serial number shown as 0.0.0 / C.1.0; 1..99999999 */
+    uint32_t meter_number;       /**< serial number shown as 0.0.1 / 96.1.0; 1..99999999 */
+    char type_number[OMP_COSEM_TYPENO_LEN + 1u]; /**< CompleteMeterTypeNo 1.1.96.1.1.255, 18
+                                      characters (technical facts 0), NUL-terminated; default
+                                      "6861111BN142101010" (single-phase, 5(100) A, class B, A+/A-/
+                                      R+/R-, dual breaker, radio, S0, Denmark) */
     int32_t utc_offset_min;      /**< Z11: standard-time offset from UTC in minutes */
     enum omp_dst_rule dst_rule;  /**< Z15: daylight-saving rule */
     uint8_t energy_decimals;     /**< Z1: decimals of the energy display in kWh (0..3; 7.0/6.1/7.2/6.3) */
@@ -157,17 +88,19 @@ struct omp_meter_cfg {
     char optical_ident[OMP_IEC21_IDENT_MAX + 1]; /**< identification after `/KAM5`: 1..16
                                       printable characters without '/' and '!', NUL-terminated;
                                       Kamstrup sends a space and 15 characters of the type number,
-                                      default " 6841138BN143002" (the IEC 1107 doc's example) */
+                                      default " 6861111BN142101" (from the default type_number) */
     char optical_password[OMP_IEC21_PASSWORD_MAX + 1]; /**< P1 password, 1..16 printable
                                       characters without space ( ) * / !, NUL-terminated (empty
                                       only with optical_programming off);
                                       default "12345" (the IEC doc names none; DLMS LLS default) */
     bool optical_programming;    /**< programming mode (option Y = 1) allowed; default true */
-    struct omp_meter_optical optical; /**< 131.0.x factory values */
+    struct omp_optical_settings optical; /**< 131.0.x factory values */
     uint8_t optical_ud2_len;     /**< objects in optical_ud2: 0..OMP_METER_UD2_MAX */
-    uint8_t optical_ud2[OMP_METER_UD2_MAX]; /**< User Data 2 list, enum omp_meter_obj codes in
-                                      order; default: Kamstrup's 27 objects (0.0.1, 97.97.0,
-                                      1.8.0 .. 1.0.0) */
+    struct omp_cosem_ref optical_ud2[OMP_METER_UD2_MAX]; /**< User Data 2 list: objects of the
+                                      data dictionary (cosem.h) by OBIS code and attribute (2),
+                                      in order; default: Kamstrup's 27 objects (0.0.1, 97.97.0,
+                                      1.8.0 .. 1.0.0). Every entry must be an object of the table
+                                      (omp_cosem_find) readable by OMP_ASSOC_LOCAL */
 };
 
 /** @brief Readable state of a meter: registers and the last mains cycle's measurements. */
@@ -290,11 +223,12 @@ struct omp_meter {
     char disp_id[OMP_DISPLAY_ID_LEN];
     char disp_value[OMP_DISPLAY_VALUE_LEN];
     char disp_unit[OMP_DISPLAY_UNIT_LEN];
+    char disp_text[OMP_DISPLAY_UNIT_LEN + 4u]; /**< text label, e.g. "P+M/ACC" */
     uint32_t disp_symbols;
     uint8_t io[OMP_METER_IO_LEN];         /**< record buffer of init, poll and the readers */
     /* optical port */
     struct omp_iec21_server iec21;        /**< IEC 62056-21 server on OMP_PORT_OPTICAL */
-    struct omp_meter_optical optical;     /**< 131.0.x settings in force (RAM) */
+    struct omp_optical_settings optical;  /**< 131.0.x settings in force (RAM) */
     bool iec21_on;                        /**< the server runs (port ops present, comm mode) */
     bool iec21_restart;                   /**< settings changed: restart the server when idle */
     uint32_t iec21_baud;                  /**< rate the optical port was last set to */
@@ -306,12 +240,13 @@ struct omp_meter {
 };
 
 /**
- * @brief The factory default configuration (data sheet: type 6841xxx, Denmark: Z1 7.2 decimals,
- * Z2 LED off at no load, Z8 30 ms, Z11 +1 h, Z15 EU DST), OMP_CONFIG_SAMPLE_RATE_HZ and
+ * @brief The factory default configuration (data sheet: type 6861111BN142101010, Denmark: Z1 7.2
+ * decimals, Z2 LED off at no load, Z8 30 ms, Z11 +1 h, Z15 EU DST), OMP_CONFIG_SAMPLE_RATE_HZ and
  * OMP_CONFIG_MAINS_HZ, the nominal calibration of the default front end (24-bit codes for +-600 V
  * and +-120 A full scale: omp_metro_cal_nominal(&cal, 600, 120), i.e. v_gain = 600 / 2^23 V and
  * i_gain = 120 / 2^23 A per code, no phase, no offset), and the whole NVM of the port. Optical
- * port: ident " 6841138BN143002", password "12345", programming on, the 131.0.x factory values
+ * port: ident " 6861111BN142101" (a space and the type number's first 15 characters), password
+ * "12345", programming on, the 131.0.x factory values
  * (User Data 2, D0 off at 2400 Bd, mode A+C, Ta 1500 ms, Tr 1500 ms, Tt 1700 ms, Ti 90 s) and
  * Kamstrup's 27-object User Data 2 list.
  */

@@ -24,16 +24,20 @@
  * hot_min_ms, the interval the NVM endurance budget allows (OMP_CONFIG_NVM_LIFE_YEARS at Imax),
  * except after the power-fail warning, which saves at once.
  *
- * Display symbols (from the newest cycle record): SUPPLY above 160 V; LOAD when |P| > 2.3 W, with
- * IMPORT (P > 0) or EXPORT (P < 0); Q_INDUCTIVE (Q > 0) or Q_CAPACITIVE (Q < 0) when |Q| > 2.3 var
- * (thresholds from the engine's cfg: supply_min_v, load_min_w).
+ * Values: every reader (the display here, the optical port in meter_iec21.c) reads them through
+ * the data dictionary (cosem.h) with the source omp_meter_priv_src() builds, and formats them with
+ * the display module (display.h): one table, one formatter.
+ *
+ * Display: the automatic list (OBIS code + attribute + view items) steps every
+ * OMP_CONFIG_DISPLAY_SCROLL_S; symbols per technical facts 9.3 (omp_display_symbols).
  *
  * Optical port: meter_iec21.c runs the IEC 62056-21 server; on_rx feeds it, poll sends what it
- * answers. Value formatting (energies, powers, digits) is here, shared by the display and the
- * optical port's readout (meter_priv.h).
+ * answers.
  */
 #include <string.h>
 
+#include "omnipower/cosem.h"
+#include "omnipower/display.h"
 #include "omnipower/meter.h"
 
 #include "meter_priv.h"
@@ -57,7 +61,17 @@
 #define INPUT_BIT(i) (1u << (unsigned)(i))
 #define TARIFF_INPUTS (INPUT_BIT(OMP_INPUT_TARIFF1) | INPUT_BIT(OMP_INPUT_TARIFF2))
 
-enum screen { SCR_A_PLUS, SCR_A_MINUS, SCR_TIME, SCR_DATE, SCR_POWER, SCR_COUNT };
+/* The automatic display list: A+, A-, time, date, P+ (the data sheet's factory list is set per
+ * order, Z5; these are the readings the meter shows without one). */
+#define ITEM(a, b, c, d, e, f, view) {{{a, b, c, d, e, f}, 2u}, view}
+static const struct {
+    struct omp_cosem_ref ref;
+    enum omp_display_view view;
+} k_auto[] = {
+    ITEM(1, 1, 1, 8, 0, 255, OMP_DISPLAY_VIEW_VALUE), ITEM(1, 1, 2, 8, 0, 255, OMP_DISPLAY_VIEW_VALUE),
+    ITEM(0, 1, 1, 0, 0, 255, OMP_DISPLAY_VIEW_TIME),  ITEM(0, 1, 1, 0, 0, 255, OMP_DISPLAY_VIEW_DATE),
+    ITEM(1, 1, 1, 7, 0, 255, OMP_DISPLAY_VIEW_VALUE),
+};
 
 /* ---- small helpers --------------------------------------------------------------------------- */
 
@@ -70,22 +84,18 @@ static uint64_t pow10_u64(unsigned n)
     return v;
 }
 
-char *omp_meter_priv_put_digits(char *out, uint64_t v, unsigned width)
+void omp_meter_priv_uint_text(char *out, uint64_t v)
 {
-    for (unsigned k = width; k > 0u; k--) {
-        out[k - 1u] = (char)('0' + (int)(v % 10u));
+    char tmp[21];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + (int)(v % 10u));
         v /= 10u;
+    } while (v != 0u);
+    for (size_t k = 0; k < n; k++) {
+        out[k] = tmp[n - 1u - k];
     }
-    return out + width;
-}
-
-char *omp_meter_priv_put_uint(char *out, uint64_t v, unsigned min_width)
-{
-    unsigned width = 1;
-    for (uint64_t t = v; t >= 10u; t /= 10u) {
-        width++;
-    }
-    return omp_meter_priv_put_digits(out, v, width > min_width ? width : min_width);
+    out[n] = '\0';
 }
 
 void omp_meter_priv_copy_str(char *dst, size_t cap, const char *src)
@@ -106,6 +116,7 @@ void omp_meter_cfg_default(struct omp_meter_cfg *cfg)
     }
     struct omp_meter_cfg c = { 0 };
     c.meter_number = 1u;           /* placeholder: production writes the real serial number */
+    omp_meter_priv_copy_str(c.type_number, sizeof c.type_number, "6861111BN142101010");
     c.utc_offset_min = 60;         /* Z11 = 01: +1 h (DK/NO/SE/DE/FR/ES) */
     c.dst_rule = OMP_DST_EU;       /* Z15 = 001 */
     c.energy_digits = 7u;          /* Z1 = 3: 7.2 */
@@ -143,9 +154,21 @@ static bool z1_valid(uint8_t digits, uint8_t decimals)
            (digits == 7u && decimals == 2u) || (digits == 6u && decimals == 3u);
 }
 
+/* 18 digits and capital letters, NUL-terminated (the config module checks each position). */
+static bool type_number_valid(const char *t)
+{
+    for (size_t k = 0; k < OMP_COSEM_TYPENO_LEN; k++) {
+        if (!((t[k] >= '0' && t[k] <= '9') || (t[k] >= 'A' && t[k] <= 'Z'))) {
+            return false;
+        }
+    }
+    return t[OMP_COSEM_TYPENO_LEN] == '\0';
+}
+
 static bool cfg_valid(const struct omp_meter_cfg *c)
 {
     return c->meter_number >= 1u && c->meter_number <= 99999999u &&
+           type_number_valid(c->type_number) &&
            omp_utc_offset_valid(c->utc_offset_min) &&
            (c->dst_rule == OMP_DST_NONE || c->dst_rule == OMP_DST_EU) &&
            z1_valid(c->energy_digits, c->energy_decimals) &&
@@ -184,56 +207,82 @@ static void regs_cfg(const struct omp_meter_cfg *c, struct omp_regs_cfg *rc)
     rc->count_flagged_periods = c->count_flagged_periods;
 }
 
+/* ---- the data dictionary's view of the meter ---------------------------------------------------- */
+
+static omp_err force_tariff(struct omp_meter *m, uint8_t tariff);
+
+static omp_err op_set_clock(void *user, omp_time_s utc_s)
+{
+    return omp_meter_set_clock(user, utc_s);
+}
+
+static omp_err op_set_tariff(void *user, uint8_t tariff)
+{
+    return force_tariff(user, tariff);
+}
+
+static omp_err op_set_optical(void *user, uint8_t setting, uint32_t value)
+{
+    return omp_meter_priv_iec21_set(user, setting, value);
+}
+
+static const struct omp_cosem_ops k_ops = {
+    .set_clock = op_set_clock,
+    .set_tariff = op_set_tariff,
+    .set_optical = op_set_optical,
+};
+
+/* Meter status 1.1.97.97.0.255 (technical facts 3.1): bit 1 "EEPROM or data backup/restore
+ * error" when the registers did not restore cleanly or the NVM needs reopening; the other bits
+ * have no source in this meter yet (0). */
+static uint8_t meter_status(const struct omp_meter *m)
+{
+    return (m->restore_err != OMP_OK || m->nvm_reopen) ? 0x02u : 0x00u;
+}
+
+void omp_meter_priv_src(struct omp_meter *m, struct omp_cosem_src *s)
+{
+    memset(s, 0, sizeof *s);
+    s->regs = &m->regs;
+    s->cycle = &m->last;
+    s->optical = &m->optical;
+    s->type_number = m->cfg.type_number;
+    s->meter_number = m->cfg.meter_number;
+    s->tariff = m->tariff_now;
+    s->tariffs = (uint8_t)OMP_CONFIG_TARIFFS;
+    s->status = meter_status(m);
+    /* the RTC; without it the last valid time the meter saw, flagged invalid */
+    s->clock_valid = m->now.rtc_valid;
+    s->clock_known = m->now.rtc_valid || m->utc_keep_valid;
+    s->clock_utc_s = m->now.rtc_valid ? m->now.utc_s : m->utc_keep_valid ? m->utc_keep_s : 0;
+    s->utc_offset_min = m->cfg.utc_offset_min;
+    s->dst_rule = m->cfg.dst_rule;
+    s->ops = &k_ops;
+    s->user = m;
+}
+
+struct omp_display_z1 omp_meter_priv_z1(const struct omp_meter *m)
+{
+    struct omp_display_z1 z = {m->cfg.energy_digits, m->cfg.energy_decimals};
+    return z;
+}
+
+struct omp_value omp_meter_priv_time(const struct omp_meter *m, omp_time_s utc, bool valid,
+                                     bool unset_zero)
+{
+    bool dst = omp_dst_active(m->cfg.dst_rule, utc);
+    uint8_t status = (uint8_t)((dst ? OMP_CLOCK_STATUS_DST : 0u) |
+                               (valid ? 0u : OMP_CLOCK_STATUS_INVALID));
+    return omp_value_datetime(utc, (int16_t)(m->cfg.utc_offset_min + (dst ? 60 : 0)), status,
+                              unset_zero && utc == 0);
+}
+
 /* ---- display ----------------------------------------------------------------------------------- */
-
-static uint64_t resolution_mwh(const struct omp_meter *m)
-{
-    return 1000000u / pow10_u64(m->cfg.energy_decimals); /* 1 kWh = 1e6 mWh */
-}
-
-/* kWh with the Z1 digits and decimals, truncated like a register display: "0000012.34" (also
- * kvarh, kVAh from milli-units; the optical port's readout uses it too). */
-void omp_meter_priv_format_energy(const struct omp_meter *m, uint64_t mwh, char *out)
-{
-    unsigned dec = m->cfg.energy_decimals;
-    uint64_t q = mwh / resolution_mwh(m);
-    uint64_t scale = pow10_u64(dec);
-    char *p = omp_meter_priv_put_digits(out, q / scale, m->cfg.energy_digits);
-    if (dec != 0u) {
-        *p++ = '.';
-        p = omp_meter_priv_put_digits(p, q % scale, dec);
-    }
-    *p = '\0';
-}
-
-/* |scaled| rounded half up with @p decimals decimals, unpadded: (2300.4f, 3) -> "2.300". The
- * display's power (W as kW: direction is shown by IMPORT/EXPORT) and the optical port's
- * instantaneous values. */
-void omp_meter_priv_format_scaled(float scaled, unsigned decimals, char *out)
-{
-    float a = scaled < 0.0f ? -scaled : scaled;
-    if (!(a < 1e9f)) {
-        a = 0.0f;
-    }
-    uint64_t w = (uint64_t)(a + 0.5f);
-    uint64_t scale = pow10_u64(decimals);
-    char *p = omp_meter_priv_put_uint(out, w / scale, 1u);
-    if (decimals != 0u) {
-        *p++ = '.';
-        p = omp_meter_priv_put_digits(p, w % scale, decimals);
-    }
-    *p = '\0';
-}
-
-bool omp_meter_priv_local(const struct omp_meter *m, omp_time_s utc, struct omp_datetime *dt,
-                          bool *dst)
-{
-    return omp_local_time(utc, m->cfg.utc_offset_min, m->cfg.dst_rule, dt, dst) == OMP_OK;
-}
 
 static bool local_now(const struct omp_meter *m, struct omp_datetime *dt, bool *dst)
 {
-    return m->now.rtc_valid && omp_meter_priv_local(m, m->now.utc_s, dt, dst);
+    return m->now.rtc_valid &&
+           omp_local_time(m->now.utc_s, m->cfg.utc_offset_min, m->cfg.dst_rule, dt, dst) == OMP_OK;
 }
 
 static bool supply_present(const struct omp_meter *m)
@@ -241,86 +290,41 @@ static bool supply_present(const struct omp_meter *m)
     return m->last.urms_v > m->metro.cfg.supply_min_v;
 }
 
-static uint32_t symbols(const struct omp_meter *m)
-{
-    uint32_t s = 0;
-    const float load = m->metro.cfg.load_min_w;
-    if (supply_present(m)) {
-        s |= OMP_SYM_SUPPLY;
-    }
-    if (m->last.p_w > load) {
-        s |= OMP_SYM_LOAD | OMP_SYM_IMPORT;
-    } else if (m->last.p_w < -load) {
-        s |= OMP_SYM_LOAD | OMP_SYM_EXPORT;
-    }
-    if (m->last.q_var > load) {
-        s |= OMP_SYM_Q_INDUCTIVE;
-    } else if (m->last.q_var < -load) {
-        s |= OMP_SYM_Q_CAPACITIVE;
-    }
-    return s;
-}
-
-/* Compose the current screen into the meter's buffers. @return true if anything changed. */
+/* Compose the current screen of the automatic list into the meter's buffers: the item's value
+ * read through the dictionary, formatted by the display module. @return true if anything
+ * changed. */
 static bool compose_screen(struct omp_meter *m)
 {
-    char id[OMP_DISPLAY_ID_LEN] = { 0 };
-    char value[OMP_DISPLAY_VALUE_LEN] = { 0 };
+    char id[OMP_DISPLAY_ID_LEN] = {0};
+    char value[OMP_DISPLAY_TEXT_MAX] = {0};
     const char *unit = "";
-    struct omp_datetime dt;
-    bool dst = false;
-    switch ((enum screen)m->scroll_index) {
-    case SCR_A_PLUS:
-        omp_meter_priv_copy_str(id, sizeof id, "1.8.0");
-        omp_meter_priv_format_energy(m, m->regs.e.total.a_plus_uwh / 1000u, value);
-        unit = "kWh";
-        break;
-    case SCR_A_MINUS:
-        omp_meter_priv_copy_str(id, sizeof id, "2.8.0");
-        omp_meter_priv_format_energy(m, m->regs.e.total.a_minus_uwh / 1000u, value);
-        unit = "kWh";
-        break;
-    case SCR_TIME:
-        omp_meter_priv_copy_str(id, sizeof id, "0.9.1");
-        if (local_now(m, &dt, &dst)) {
-            char *p = omp_meter_priv_put_digits(value, dt.hour, 2u);
-            *p++ = ':';
-            p = omp_meter_priv_put_digits(p, dt.minute, 2u);
-            *p++ = ':';
-            p = omp_meter_priv_put_digits(p, dt.second, 2u);
-            *p = '\0';
-        } else {
-            omp_meter_priv_copy_str(value, sizeof value, "--:--:--");
-        }
-        break;
-    case SCR_DATE:
-        omp_meter_priv_copy_str(id, sizeof id, "0.9.2");
-        if (local_now(m, &dt, &dst)) {
-            char *p = omp_meter_priv_put_digits(value, dt.year % 100u, 2u);
-            *p++ = '.';
-            p = omp_meter_priv_put_digits(p, dt.month, 2u);
-            *p++ = '.';
-            p = omp_meter_priv_put_digits(p, dt.day, 2u);
-            *p = '\0';
-        } else {
-            omp_meter_priv_copy_str(value, sizeof value, "--.--.--");
-        }
-        break;
-    case SCR_POWER:
-    case SCR_COUNT:
-    default:
-        omp_meter_priv_copy_str(id, sizeof id, "1.7.0");
-        omp_meter_priv_format_scaled(m->last.p_w, 3u, value);
-        unit = "kW";
-        break;
+    const struct omp_cosem_ref *ref = &k_auto[m->scroll_index % OMP_ARRAY_LEN(k_auto)].ref;
+    enum omp_display_view view = k_auto[m->scroll_index % OMP_ARRAY_LEN(k_auto)].view;
+    const struct omp_cosem_obj *o = omp_cosem_find(ref->obis);
+    struct omp_cosem_src src;
+    omp_meter_priv_src(m, &src);
+    struct omp_value v = omp_value_null();
+    struct omp_display_z1 z1 = omp_meter_priv_z1(m);
+    if (o == NULL || omp_cosem_get(&src, o, ref->attr, OMP_ASSOC_LOCAL, &v) != OMP_OK ||
+        omp_display_format(ref->obis, ref->attr, &v, OMP_DISPLAY_LCD, view, &z1, value,
+                           sizeof value, &unit) != OMP_OK) {
+        value[0] = '\0'; /* a time outside the calendar: an empty field */
     }
-    uint32_t sym = symbols(m);
+    if (omp_cosem_cde_text(ref->obis, id, sizeof id) != OMP_OK) {
+        id[0] = '\0'; /* cannot happen: id holds any C.D.E */
+    }
+    const char *label = omp_display_label(ref->obis, view);
+    const struct omp_display_inputs in = {m->last.urms_v, m->last.irms_a, m->last.p_w,
+                                          m->last.q_var, m->tariff_now};
+    uint32_t sym = omp_display_symbols(&in);
     bool changed = strcmp(id, m->disp_id) != 0 || strcmp(value, m->disp_value) != 0 ||
-                   strcmp(unit, m->disp_unit) != 0 || sym != m->disp_symbols;
+                   strcmp(unit, m->disp_unit) != 0 || strcmp(label, m->disp_text) != 0 ||
+                   sym != m->disp_symbols;
     if (changed) {
         omp_meter_priv_copy_str(m->disp_id, sizeof m->disp_id, id);
         omp_meter_priv_copy_str(m->disp_value, sizeof m->disp_value, value);
         omp_meter_priv_copy_str(m->disp_unit, sizeof m->disp_unit, unit);
+        omp_meter_priv_copy_str(m->disp_text, sizeof m->disp_text, label);
         m->disp_symbols = sym;
     }
     return changed;
@@ -936,7 +940,7 @@ void omp_meter_tick(struct omp_meter *m, const struct omp_now *now)
     if (now->mono_ms >= m->scroll_ms + scroll_period_ms) {
         uint64_t steps = (now->mono_ms - m->scroll_ms) / scroll_period_ms;
         m->scroll_ms += steps * scroll_period_ms;
-        m->scroll_index = (uint8_t)((m->scroll_index + steps) % (uint64_t)SCR_COUNT);
+        m->scroll_index = (uint8_t)((m->scroll_index + steps) % OMP_ARRAY_LEN(k_auto));
     }
 }
 
@@ -959,8 +963,8 @@ omp_err omp_meter_poll(struct omp_meter *m)
     if (compose_screen(m) || m->display_due) {
         m->display_due = false;
         if (m->hal.ops->display_show != NULL) {
-            struct omp_display_frame f = { m->disp_id, m->disp_value, m->disp_unit,
-                                           m->disp_symbols };
+            struct omp_display_frame f = {m->disp_id, m->disp_value, m->disp_unit,
+                                          m->disp_symbols, m->disp_text};
             m->hal.ops->display_show(m->hal.user, &f);
         }
     }
@@ -1051,7 +1055,10 @@ omp_err omp_meter_set_calendar(struct omp_meter *m, const struct omp_tou_calenda
     return OMP_OK;
 }
 
-omp_err omp_meter_priv_force_tariff(struct omp_meter *m, uint8_t tariff)
+/* Force the tariff (ActualTariff 129.0.0) when the tariff source is OMP_TARIFF_SRC_REGISTER;
+ * stored in the state record. @return OMP_OK, OMP_ERR_UNSUPPORTED (another source),
+ * OMP_ERR_RANGE (not 1..OMP_CONFIG_TARIFFS), or the NVM error (nothing changed). */
+static omp_err force_tariff(struct omp_meter *m, uint8_t tariff)
 {
     if (m->tariff.source != OMP_TARIFF_SRC_REGISTER) {
         return OMP_ERR_UNSUPPORTED;
@@ -1153,5 +1160,6 @@ omp_err omp_meter_display(const struct omp_meter *m, struct omp_display_frame *f
     f->value = m->disp_value;
     f->unit = m->disp_unit;
     f->symbols = m->disp_symbols;
+    f->text = m->disp_text;
     return OMP_OK;
 }

@@ -5,8 +5,8 @@
  *
  * - Sign-on: `/KAM5` + cfg.optical_ident; the request address is the meter number in decimal.
  * - Readout (mode A/C, and mode D0): User Data 1 (fixed) or User Data 2 (cfg.optical_ud2, by
- *   default Kamstrup's 27 objects), one object per line `C.D.E(value*unit)`. Energies use the
- *   display's Z1 format, truncated (omp_meter_priv_format_energy, the display's formatter).
+ *   default Kamstrup's 27 objects), one object per line `C.D.E(value*unit)`, each read through the
+ *   data dictionary (cosem.h) and formatted by the display module (display.h), the LCD's formats.
  * - Programming mode: R1 (any object, the 131.0.x settings), R5/W5 clock, R6 98.1.0 billing log
  *   in blocks, W1 of 1.0.0, 129.0.0, the 131.0.x settings. Everything else answers `ERnn text`;
  *   legal data (energies, maxima, counters, calibration) is never written from here.
@@ -17,6 +17,8 @@
  */
 #include <string.h>
 
+#include "omnipower/cosem.h"
+#include "omnipower/display.h"
 #include "omnipower/iec62056_21.h"
 #include "omnipower/meter.h"
 
@@ -36,102 +38,52 @@
 #define AGE_NONE         UINT32_MAX /* R6: no record left */
 #define R6_BLOCK_DEFAULT 6u         /* R6: records per block when the command names none */
 #define POLL_ROUNDS      64u        /* server rounds per omp_meter_poll (one readout line each) */
-#define CLOCK_LEN        14u        /* NVYYMMDDhhmmss */
 #define INITIAL_BAUD     300u       /* the rate of every sign-on */
 #define TICK_PERIOD_MS   100u       /* omp_meter_tick() comes at least this often (meter.h) */
 #define OP(c, t)         (((unsigned)(c) << 8) | (unsigned)(t)) /* command letter and type */
 
-/* ---- object table -------------------------------------------------------------------------- */
+/* ---- object lists ------------------------------------------------------------------------------ */
 
-static const char *const k_ids[OMP_OBJ_COUNT] = {
-    [OMP_OBJ_NONE] = "",
-    [OMP_OBJ_METER_NUMBER] = "0.0.1",
-    [OMP_OBJ_STATUS] = "97.97.0",
-    [OMP_OBJ_A_PLUS] = "1.8.0",
-    [OMP_OBJ_A_PLUS_T1] = "1.8.1",
-    [OMP_OBJ_A_PLUS_T2] = "1.8.2",
-    [OMP_OBJ_A_PLUS_T3] = "1.8.3",
-    [OMP_OBJ_A_PLUS_T4] = "1.8.4",
-    [OMP_OBJ_A_MINUS] = "2.8.0",
-    [OMP_OBJ_A_MINUS_T1] = "2.8.1",
-    [OMP_OBJ_A_MINUS_T2] = "2.8.2",
-    [OMP_OBJ_R_PLUS] = "3.8.0",
-    [OMP_OBJ_R_PLUS_T1] = "3.8.1",
-    [OMP_OBJ_R_PLUS_T2] = "3.8.2",
-    [OMP_OBJ_R_PLUS_T3] = "3.8.3",
-    [OMP_OBJ_R_PLUS_T4] = "3.8.4",
-    [OMP_OBJ_R_MINUS] = "4.8.0",
-    [OMP_OBJ_R_MINUS_T1] = "4.8.1",
-    [OMP_OBJ_R_MINUS_T2] = "4.8.2",
-    [OMP_OBJ_E_PLUS] = "9.8.0",
-    [OMP_OBJ_E_MINUS] = "10.8.0",
-    [OMP_OBJ_P_PLUS_MAX] = "1.6.0",
-    [OMP_OBJ_P_PLUS_MAX_T1] = "1.6.1",
-    [OMP_OBJ_P_PLUS_MAX_T2] = "1.6.2",
-    [OMP_OBJ_P_MINUS_MAX] = "2.6.0",
-    [OMP_OBJ_Q_PLUS_MAX] = "3.6.0",
-    [OMP_OBJ_Q_MINUS_MAX] = "4.6.0",
-    [OMP_OBJ_S_PLUS_MAX] = "9.6.0",
-    [OMP_OBJ_S_MINUS_MAX] = "10.6.0",
-    [OMP_OBJ_P_PLUS_ACC] = "1.2.0",
-    [OMP_OBJ_P_PLUS_ACC_T1] = "1.2.1",
-    [OMP_OBJ_P_PLUS_ACC_T2] = "1.2.2",
-    [OMP_OBJ_P_MINUS_ACC] = "2.2.0",
-    [OMP_OBJ_Q_PLUS_ACC] = "3.2.0",
-    [OMP_OBJ_Q_MINUS_ACC] = "4.2.0",
-    [OMP_OBJ_BILLING_COUNT] = "0.1.0",
-    [OMP_OBJ_HOURS] = "96.8.0",
-    [OMP_OBJ_CLOCK] = "1.0.0",
-    [OMP_OBJ_PULSE] = "0.128.1",
-    [OMP_OBJ_TARIFF] = "129.0.0",
-    [OMP_OBJ_U] = "32.7.0",
-    [OMP_OBJ_I] = "31.7.0",
-    [OMP_OBJ_P_PLUS] = "1.7.0",
-    [OMP_OBJ_P_MINUS] = "2.7.0",
-    [OMP_OBJ_Q_PLUS] = "3.7.0",
-    [OMP_OBJ_Q_MINUS] = "4.7.0",
-    [OMP_OBJ_FREQ] = "14.7.0",
-    [OMP_OBJ_PF] = "13.7.0",
-};
+/* The associations of the optical port: a readout (no password) reads as the meter itself,
+ * programming mode (password P1) as the optical port's LLS client. */
+#define ASSOC_READOUT OMP_ASSOC_LOCAL
+#define ASSOC_PROG OMP_ASSOC_LLS_OPTICAL
+
+#define REF(a, b, c, d, e) {{a, b, c, d, e, 255}, 2u}
+#define MNO REF(1, 1, 0, 0, 1)    /* MeterNo1 0.0.1 */
+#define HRS REF(0, 1, 96, 8, 0)   /* HourCounter 96.8.0 */
+#define CLOCK REF(0, 1, 1, 0, 0)  /* clock 1.0.0 */
+#define E(c, e) REF(1, 1, c, 8, e)
+#define PK(c, e) REF(1, 1, c, 6, e)
+#define ACC(c, e) REF(1, 1, c, 2, e)
 
 /* User Data 1 (fixed; technical facts 10.4). */
-static const uint8_t k_ud1[] = {
-    OMP_OBJ_METER_NUMBER, OMP_OBJ_A_PLUS, OMP_OBJ_A_PLUS_T1, OMP_OBJ_A_PLUS_T2,  OMP_OBJ_A_PLUS_T3,
-    OMP_OBJ_A_PLUS_T4,    OMP_OBJ_HOURS,  OMP_OBJ_PULSE,     OMP_OBJ_P_PLUS_MAX,
+static const struct omp_cosem_ref k_ud1[] = {
+    MNO, E(1, 0), E(1, 1), E(1, 2), E(1, 3), E(1, 4), HRS, REF(1, 1, 0, 128, 1), PK(1, 0),
 };
 
 /* User Data 2 factory list (technical facts 10.4, the 27 objects in order). */
-static const uint8_t k_ud2_default[] = {
-    OMP_OBJ_METER_NUMBER,  OMP_OBJ_STATUS,      OMP_OBJ_A_PLUS,      OMP_OBJ_A_PLUS_T1,
-    OMP_OBJ_A_PLUS_T2,     OMP_OBJ_A_MINUS,     OMP_OBJ_A_MINUS_T1,  OMP_OBJ_A_MINUS_T2,
-    OMP_OBJ_R_PLUS,        OMP_OBJ_R_PLUS_T1,   OMP_OBJ_R_PLUS_T2,   OMP_OBJ_R_MINUS,
-    OMP_OBJ_R_MINUS_T1,    OMP_OBJ_R_MINUS_T2,  OMP_OBJ_P_PLUS_MAX,  OMP_OBJ_P_PLUS_MAX_T1,
-    OMP_OBJ_P_PLUS_MAX_T2, OMP_OBJ_P_MINUS_MAX, OMP_OBJ_P_PLUS_ACC,  OMP_OBJ_P_MINUS_ACC,
-    OMP_OBJ_Q_PLUS_MAX,    OMP_OBJ_Q_PLUS_ACC,  OMP_OBJ_Q_MINUS_MAX, OMP_OBJ_Q_MINUS_ACC,
-    OMP_OBJ_BILLING_COUNT, OMP_OBJ_HOURS,       OMP_OBJ_CLOCK,
+static const struct omp_cosem_ref k_ud2_default[] = {
+    MNO,      REF(1, 1, 97, 97, 0), E(1, 0),  E(1, 1),   E(1, 2),   E(2, 0),   E(2, 1),
+    E(2, 2),  E(3, 0),              E(3, 1),  E(3, 2),   E(4, 0),   E(4, 1),   E(4, 2),
+    PK(1, 0), PK(1, 1),             PK(1, 2), PK(2, 0),  ACC(1, 0), ACC(2, 0), PK(3, 0),
+    ACC(3, 0), PK(4, 0),            ACC(4, 0), REF(1, 1, 0, 1, 0), HRS,     CLOCK,
 };
 
-/* The 131.0.x settings of the IR port (technical facts 10.2), in this order. */
-enum setting {
-    SET_UD,
-    SET_D0_INTERVAL,
-    SET_D0_BAUD,
-    SET_MODE,
-    SET_TA,
-    SET_TR,
-    SET_TT,
-    SET_TI,
-    SET_COUNT
-};
-static const struct {
-    const char *id;
-    uint32_t lo, hi;
-} k_settings[SET_COUNT] = {
-    [SET_UD] = {"131.0.3", 0u, 1u},         [SET_D0_INTERVAL] = {"131.0.6", 0u, 17280u},
-    [SET_D0_BAUD] = {"131.0.9", 0u, 5u},    [SET_MODE] = {"131.0.12", 0u, 2u},
-    [SET_TA] = {"131.0.13", 1000u, 65000u}, [SET_TR] = {"131.0.14", 1000u, 65000u},
-    [SET_TT] = {"131.0.15", 1000u, 65000u}, [SET_TI] = {"131.0.16", 5u, 240u},
-};
+/* The object of reduced id @p id, or NULL. */
+static const struct omp_cosem_obj *find_obj(const char *id)
+{
+    uint8_t cde[3];
+    if (omp_cosem_parse_cde(id, strlen(id), cde) != OMP_OK) {
+        return NULL;
+    }
+    return omp_cosem_find_cde(cde[0], cde[1], cde[2]);
+}
+
+static bool is_clock(const struct omp_cosem_obj *o)
+{
+    return o != NULL && o->class_id == OMP_CLASS_CLOCK;
+}
 
 /* Objects a Kamstrup meter has that this one does not offer (answer ER05, not ER01). */
 static const char *const k_not_supported[] = {
@@ -145,26 +97,6 @@ static const char *const k_not_supported[] = {
 static bool str_eq(const char *a, const char *b)
 {
     return strcmp(a, b) == 0;
-}
-
-static uint8_t find_obj(const char *id)
-{
-    for (uint8_t c = 1u; c < (uint8_t)OMP_OBJ_COUNT; c++) {
-        if (str_eq(k_ids[c], id)) {
-            return c;
-        }
-    }
-    return OMP_OBJ_NONE;
-}
-
-static int find_setting(const char *id)
-{
-    for (int k = 0; k < (int)SET_COUNT; k++) {
-        if (str_eq(k_settings[k].id, id)) {
-            return k;
-        }
-    }
-    return -1;
 }
 
 static bool not_supported(const char *id)
@@ -182,7 +114,8 @@ static bool not_supported(const char *id)
 
 void omp_meter_priv_iec21_cfg_default(struct omp_meter_cfg *cfg)
 {
-    omp_meter_priv_copy_str(cfg->optical_ident, sizeof cfg->optical_ident, " 6841138BN143002");
+    /* a space and the default type number's first 15 characters (technical facts 10.3) */
+    omp_meter_priv_copy_str(cfg->optical_ident, sizeof cfg->optical_ident, " 6861111BN142101");
     omp_meter_priv_copy_str(cfg->optical_password, sizeof cfg->optical_password, "12345");
     cfg->optical_programming = true;
     cfg->optical.user_data = 1u;   /* UD2 */
@@ -195,12 +128,7 @@ void omp_meter_priv_iec21_cfg_default(struct omp_meter_cfg *cfg)
     cfg->optical.ti_s = 90u;
     memset(cfg->optical_ud2, 0, sizeof cfg->optical_ud2);
     memcpy(cfg->optical_ud2, k_ud2_default, sizeof k_ud2_default);
-    cfg->optical_ud2_len = (uint8_t)sizeof k_ud2_default;
-}
-
-static bool in_range(uint32_t v, enum setting s)
-{
-    return v >= k_settings[s].lo && v <= k_settings[s].hi;
+    cfg->optical_ud2_len = (uint8_t)OMP_ARRAY_LEN(k_ud2_default);
 }
 
 /* Length of the NUL-terminated @p s within @p cap bytes, or SIZE_MAX without a NUL. */
@@ -221,11 +149,7 @@ static bool is_print(char c)
 
 bool omp_meter_priv_iec21_cfg_valid(const struct omp_meter_cfg *c)
 {
-    const struct omp_meter_optical *o = &c->optical;
-    if (!in_range(o->user_data, SET_UD) || !in_range(o->d0_interval, SET_D0_INTERVAL) ||
-        !in_range(o->d0_baud, SET_D0_BAUD) || !in_range(o->comm_mode, SET_MODE) ||
-        !in_range(o->ta_ms, SET_TA) || !in_range(o->tr_ms, SET_TR) || !in_range(o->tt_ms, SET_TT) ||
-        !in_range(o->ti_s, SET_TI)) {
+    if (!omp_optical_settings_valid(&c->optical)) {
         return false;
     }
     /* identification: 1..16 printable characters without '/' and '!', not all spaces, not
@@ -259,285 +183,58 @@ bool omp_meter_priv_iec21_cfg_valid(const struct omp_meter_cfg *c)
         return false;
     }
     for (size_t k = 0; k < c->optical_ud2_len; k++) {
-        if (c->optical_ud2[k] == OMP_OBJ_NONE || c->optical_ud2[k] >= (uint8_t)OMP_OBJ_COUNT) {
+        /* an object of the dictionary, readable in a readout, by an attribute it has */
+        const struct omp_cosem_obj *o = omp_cosem_find(c->optical_ud2[k].obis);
+        if (o == NULL || (o->read & ASSOC_READOUT) == 0u || c->optical_ud2[k].attr < 2u ||
+            c->optical_ud2[k].attr > omp_cosem_attr_count(o)) {
             return false;
         }
     }
     return non_space;
 }
 
-/* ---- values ---------------------------------------------------------------------------------- */
+/* ---- values ------------------------------------------------------------------------------------ */
 
-/* `NVYYMMDDhhmmss` of UTC @p utc as local wall clock: N = 1 with the DST hour included, V = 1
- * when @p valid; all zero but MMDD 0101 when @p utc cannot be shown (as a never-set stamp). */
-static void fmt_clock(const struct omp_meter *m, omp_time_s utc, bool valid, char *out)
+/* `id(value*unit)` of the value @p v of @p obis (an empty unit: `id(value)`), all or nothing. */
+static omp_err put_value(struct omp_wr *w, const struct omp_meter *m, const char *id,
+                         const uint8_t obis[6], uint8_t attr, const struct omp_value *v)
 {
-    struct omp_datetime dt;
-    bool dst = false;
-    if (!omp_meter_priv_local(m, utc, &dt, &dst)) {
-        omp_meter_priv_copy_str(out, CLOCK_LEN + 1u, "00000101000000");
-        return;
+    char text[OMP_DISPLAY_TEXT_MAX];
+    const char *unit = "";
+    struct omp_display_z1 z1 = omp_meter_priv_z1(m);
+    if (omp_display_format(obis, attr, v, OMP_DISPLAY_IEC, OMP_DISPLAY_VIEW_VALUE, &z1, text,
+                           sizeof text, &unit) != OMP_OK) {
+        return OMP_ERR_RANGE; /* only a date the calendar cannot show: never from the meter */
     }
-    char *p = out;
-    *p++ = dst ? '1' : '0';
-    *p++ = valid ? '1' : '0';
-    p = omp_meter_priv_put_digits(p, dt.year % 100u, 2u);
-    p = omp_meter_priv_put_digits(p, dt.month, 2u);
-    p = omp_meter_priv_put_digits(p, dt.day, 2u);
-    p = omp_meter_priv_put_digits(p, dt.hour, 2u);
-    p = omp_meter_priv_put_digits(p, dt.minute, 2u);
-    p = omp_meter_priv_put_digits(p, dt.second, 2u);
-    *p = '\0';
+    return omp_iec21_put_dataset(w, id, text, unit[0] != '\0' ? unit : NULL);
 }
 
-/* The meter's clock: the RTC (V = 1), else the last valid time it saw (V = 0). */
-static void fmt_now(const struct omp_meter *m, char *out)
+/* Object @p ref read through the dictionary as @p assoc: `C.D.E(value*unit)`, and for an
+ * extended register with a value its capture time `(NVYYMMDDhhmmss)`; all or nothing. */
+static omp_err put_ref(struct omp_wr *w, struct omp_meter *m, const struct omp_cosem_ref *ref,
+                       unsigned assoc)
 {
-    if (m->now.rtc_valid) {
-        fmt_clock(m, m->now.utc_s, true, out);
-    } else if (m->utc_keep_valid) {
-        fmt_clock(m, m->utc_keep_s, false, out);
-    } else {
-        omp_meter_priv_copy_str(out, CLOCK_LEN + 1u, "00000101000000");
+    const struct omp_cosem_obj *o = omp_cosem_find(ref->obis);
+    struct omp_cosem_src src;
+    omp_meter_priv_src(m, &src);
+    struct omp_value v;
+    omp_err err = o == NULL ? OMP_ERR_NOT_FOUND : omp_cosem_get(&src, o, ref->attr, assoc, &v);
+    if (err != OMP_OK) {
+        return err;
     }
-}
-
-/* A maximum's capture time; never set (utc 0): `00000101000000` as the IEC doc's example. */
-static void fmt_capture(const struct omp_meter *m, omp_time_s utc, char *out)
-{
-    if (utc == 0) {
-        omp_meter_priv_copy_str(out, CLOCK_LEN + 1u, "00000101000000");
-    } else {
-        fmt_clock(m, utc, true, out);
+    char id[12];
+    if (omp_cosem_cde_text(ref->obis, id, sizeof id) != OMP_OK) {
+        id[0] = '\0'; /* cannot happen: id holds any C.D.E */
     }
-}
-
-/* Power in W (or var, VA) as kW with @p int_digits integer digits and 3 decimals. */
-static void fmt_kw(uint64_t w, unsigned int_digits, char *out)
-{
-    char *p = omp_meter_priv_put_digits(out, w / 1000u, int_digits);
-    *p++ = '.';
-    p = omp_meter_priv_put_digits(p, w % 1000u, 3u);
-    *p = '\0';
-}
-
-/* A counter: at least @p width digits, more if it needs them. */
-static void fmt_count(uint64_t v, unsigned width, char *out)
-{
-    *omp_meter_priv_put_uint(out, v, width) = '\0';
-}
-
-/* Meter status 97.97.0 (bits of 1.1.97.97.0.255, technical facts 3.1): bit 1 "EEPROM or data
- * backup/restore error" when the registers did not restore cleanly or the NVM needs reopening;
- * the other bits have no source in this meter (0). */
-static uint8_t meter_status(const struct omp_meter *m)
-{
-    return (m->restore_err != OMP_OK || m->nvm_reopen) ? 0x02u : 0x00u;
-}
-
-struct value {
-    char v[OMP_METER_PRIV_VALUE_MAX];
-    const char *unit;        /* NULL: none */
-    char ts[CLOCK_LEN + 1u]; /* second group (capture time) when has_ts */
-    bool has_ts;
-};
-
-/* Energy register (micro-units) of @p code, or NULL if the registers keep none. */
-static const uint64_t *energy_of(const struct omp_meter *m, uint8_t code, const char **unit)
-{
-    const struct omp_regs_energy *e = &m->regs.e;
-    unsigned t = 0u;
-    *unit = "kWh";
-    switch (code) {
-    case OMP_OBJ_A_PLUS:
-        return &e->total.a_plus_uwh;
-    case OMP_OBJ_A_MINUS:
-        return &e->total.a_minus_uwh;
-    case OMP_OBJ_A_PLUS_T1:
-    case OMP_OBJ_A_PLUS_T2:
-    case OMP_OBJ_A_PLUS_T3:
-    case OMP_OBJ_A_PLUS_T4:
-        t = (unsigned)(code - OMP_OBJ_A_PLUS_T1);
-        return t < OMP_CONFIG_TARIFFS ? &e->a_plus_t[t] : NULL;
-    case OMP_OBJ_E_PLUS:
-        *unit = "kVAh";
-        return &e->total.e_plus_uvah;
-    case OMP_OBJ_E_MINUS:
-        *unit = "kVAh";
-        return &e->total.e_minus_uvah;
-    default:
-        break;
-    }
-    *unit = "kvarh";
-    switch (code) {
-    case OMP_OBJ_R_PLUS:
-        return &e->total.r_plus_uvarh;
-    case OMP_OBJ_R_MINUS:
-        return &e->total.r_minus_uvarh;
-    case OMP_OBJ_R_PLUS_T1:
-    case OMP_OBJ_R_PLUS_T2:
-    case OMP_OBJ_R_PLUS_T3:
-    case OMP_OBJ_R_PLUS_T4:
-        t = (unsigned)(code - OMP_OBJ_R_PLUS_T1);
-        return t < OMP_CONFIG_TARIFFS ? &e->r_plus_t[t] : NULL;
-    default:
-        return NULL;
-    }
-}
-
-/* Maximum of @p code, or NULL if the registers keep none. */
-static const struct omp_regs_peak *peak_of(const struct omp_meter *m, uint8_t code,
-                                           const char **unit)
-{
-    const struct omp_regs_peaks *p = &m->regs.peaks;
-    *unit = "kW";
-    switch (code) {
-    case OMP_OBJ_P_PLUS_MAX:
-        return &p->p_plus;
-    case OMP_OBJ_P_PLUS_MAX_T1:
-        return &p->p_plus_t[0];
-    case OMP_OBJ_P_PLUS_MAX_T2:
-        return &p->p_plus_t[1];
-    case OMP_OBJ_Q_PLUS_MAX:
-        *unit = "kvar";
-        return &p->q_plus;
-    case OMP_OBJ_S_PLUS_MAX:
-        *unit = "kVA";
-        return &p->s_plus;
-    case OMP_OBJ_S_MINUS_MAX:
-        *unit = "kVA";
-        return &p->s_minus;
-    default:
-        return NULL;
-    }
-}
-
-/* Accumulated maximum of @p code (W, var), or NULL if the registers keep none. */
-static const uint64_t *acc_of(const struct omp_meter *m, uint8_t code, const char **unit)
-{
-    const struct omp_regs_acc *a = &m->regs.acc;
-    *unit = "kW";
-    switch (code) {
-    case OMP_OBJ_P_PLUS_ACC:
-        return &a->p_plus;
-    case OMP_OBJ_P_PLUS_ACC_T1:
-        return &a->p_plus_t[0];
-    case OMP_OBJ_P_PLUS_ACC_T2:
-        return &a->p_plus_t[1];
-    case OMP_OBJ_Q_PLUS_ACC:
-        *unit = "kvar";
-        return &a->q_plus;
-    default:
-        return NULL;
-    }
-}
-
-/* Instantaneous values from the last mains cycle: rounded, unpadded (docs: formats). */
-static bool instant_of(const struct omp_meter *m, uint8_t code, struct value *out)
-{
-    const struct omp_cycle *c = &m->last;
-    float v = 0.0f;
-    unsigned dec = 3u;
-    switch (code) {
-    case OMP_OBJ_U:
-        v = c->urms_v * 10.0f;
-        dec = 1u;
-        out->unit = "V";
-        break;
-    case OMP_OBJ_I:
-        v = c->irms_a * 100.0f;
-        dec = 2u;
-        out->unit = "A";
-        break;
-    case OMP_OBJ_P_PLUS:
-        v = c->p_w > 0.0f ? c->p_w : 0.0f;
-        out->unit = "kW";
-        break;
-    case OMP_OBJ_P_MINUS:
-        v = c->p_w < 0.0f ? c->p_w : 0.0f;
-        out->unit = "kW";
-        break;
-    case OMP_OBJ_Q_PLUS:
-        v = c->q_var > 0.0f ? c->q_var : 0.0f;
-        out->unit = "kvar";
-        break;
-    case OMP_OBJ_Q_MINUS:
-        v = c->q_var < 0.0f ? c->q_var : 0.0f;
-        out->unit = "kvar";
-        break;
-    case OMP_OBJ_FREQ:
-        v = c->f_hz * 100.0f;
-        dec = 2u;
-        out->unit = "Hz";
-        break;
-    case OMP_OBJ_PF:
-        v = c->pf * 1000.0f;
-        break;
-    default:
-        return false;
-    }
-    omp_meter_priv_format_scaled(v, dec, out->v);
-    return true;
-}
-
-/* The value of object @p code as the readout shows it; an object the registers do not keep
- * gets an empty value and no unit. */
-static void value_of(const struct omp_meter *m, uint8_t code, struct value *out)
-{
-    memset(out, 0, sizeof *out);
-    const char *unit = NULL;
-    const uint64_t *e = energy_of(m, code, &unit);
-    const struct omp_regs_peak *pk = NULL;
-    const uint64_t *acc = NULL;
-    if (e != NULL) {
-        omp_meter_priv_format_energy(m, *e / 1000u, out->v); /* micro -> milli units */
-        out->unit = unit;
-    } else if ((pk = peak_of(m, code, &unit)) != NULL) {
-        fmt_kw(pk->value, 5u, out->v); /* xxxxx.xxx */
-        out->unit = unit;
-        fmt_capture(m, pk->utc, out->ts);
-        out->has_ts = true;
-    } else if ((acc = acc_of(m, code, &unit)) != NULL) {
-        fmt_kw(*acc, 6u, out->v); /* xxxxxx.xxx */
-        out->unit = unit;
-    } else if (!instant_of(m, code, out)) {
-        switch (code) {
-        case OMP_OBJ_METER_NUMBER:
-            fmt_count(m->cfg.meter_number, 8u, out->v);
-            break;
-        case OMP_OBJ_STATUS:
-            fmt_count(meter_status(m), 1u, out->v);
-            break;
-        case OMP_OBJ_BILLING_COUNT:
-            fmt_count(m->regs.billing_count, 2u, out->v);
-            break;
-        case OMP_OBJ_HOURS:
-            fmt_count(m->regs.hours, 7u, out->v);
-            break;
-        case OMP_OBJ_PULSE:
-            fmt_count(m->regs.pulse_milli / 1000u, 7u, out->v);
-            break;
-        case OMP_OBJ_TARIFF:
-            fmt_count(m->tariff_now, 1u, out->v);
-            break;
-        case OMP_OBJ_CLOCK:
-            fmt_now(m, out->v);
-            break;
-        default:
-            break; /* not kept: `id()` */
-        }
-    }
-}
-
-/* `id(value*unit)` [`(capture time)`], all or nothing. */
-static omp_err put_obj(struct omp_wr *w, const struct omp_meter *m, uint8_t code)
-{
-    struct value v;
-    value_of(m, code, &v);
     size_t mark = omp_wr_len(w);
-    omp_err err = omp_iec21_put_dataset(w, k_ids[code], v.v, v.unit);
-    if (err == OMP_OK && v.has_ts) {
-        err = omp_iec21_put_dataset(w, NULL, v.ts, NULL);
+    err = put_value(w, m, id, ref->obis, ref->attr, &v);
+    if (err == OMP_OK && ref->attr == 2u && o->class_id == OMP_CLASS_EXT_REGISTER &&
+        v.type != OMP_VT_NULL) {
+        struct omp_value t;
+        err = omp_cosem_get(&src, o, 5u, assoc, &t);
+        if (err == OMP_OK) {
+            err = put_value(w, m, NULL, ref->obis, 5u, &t);
+        }
     }
     if (err != OMP_OK) {
         omp_wr_truncate(w, mark);
@@ -556,22 +253,22 @@ static omp_err put_crlf(struct omp_wr *w)
 static omp_err app_readout_line(void *user, enum omp_iec21_list list, size_t index,
                                 struct omp_wr *w)
 {
-    const struct omp_meter *m = user;
+    struct omp_meter *m = user;
     (void)list; /* mode D0 sends the list a readout sends (131.0.3) */
-    uint8_t code = OMP_OBJ_NONE;
+    const struct omp_cosem_ref *ref = NULL;
     if (m->optical.user_data == 0u) {
-        if (index >= sizeof k_ud1) {
+        if (index >= OMP_ARRAY_LEN(k_ud1)) {
             return OMP_ERR_NOT_FOUND;
         }
-        code = k_ud1[index];
+        ref = &k_ud1[index];
     } else {
         if (index >= m->cfg.optical_ud2_len) {
             return OMP_ERR_NOT_FOUND;
         }
-        code = m->cfg.optical_ud2[index];
+        ref = &m->cfg.optical_ud2[index];
     }
     size_t mark = omp_wr_len(w);
-    omp_err err = put_obj(w, m, code);
+    omp_err err = put_ref(w, m, ref, ASSOC_READOUT);
     if (err == OMP_OK) {
         err = put_crlf(w);
     }
@@ -678,77 +375,61 @@ static omp_err parse_clock(const struct omp_meter *m, const uint8_t *s, size_t n
     return OMP_OK;
 }
 
-static uint32_t setting_get(const struct omp_meter *m, int k)
+omp_err omp_meter_priv_iec21_set(struct omp_meter *m, uint8_t k, uint32_t v)
 {
-    const struct omp_meter_optical *o = &m->optical;
-    switch (k) {
-    case SET_UD:
-        return o->user_data;
-    case SET_D0_INTERVAL:
-        return o->d0_interval;
-    case SET_D0_BAUD:
-        return o->d0_baud;
-    case SET_MODE:
-        return o->comm_mode;
-    case SET_TA:
-        return o->ta_ms;
-    case SET_TR:
-        return o->tr_ms;
-    case SET_TT:
-        return o->tt_ms;
-    default:
-        return o->ti_s;
+    omp_err err = omp_optical_setting_put(&m->optical, (enum omp_optical_setting)k, v);
+    if (err == OMP_OK && k != (uint8_t)OMP_OPT_USER_DATA) {
+        m->iec21_restart = true; /* the server takes it when the reader has signed off */
     }
+    return err; /* the user-data select: the next readout uses it */
 }
 
-static void setting_set(struct omp_meter *m, int k, uint32_t v)
+/* The value of a W1/W5 data set for object @p o: the clock `NYYMMDDhhmmss`, else 1..9 digits. */
+static omp_err parse_value(const struct omp_meter *m, const struct omp_cosem_obj *o,
+                           const struct request *r, struct omp_value *v)
 {
-    struct omp_meter_optical *o = &m->optical;
-    switch (k) {
-    case SET_UD:
-        o->user_data = (uint8_t)v;
-        return; /* the next readout uses it */
-    case SET_D0_INTERVAL:
-        o->d0_interval = (uint16_t)v;
-        break;
-    case SET_D0_BAUD:
-        o->d0_baud = (uint8_t)v;
-        break;
-    case SET_MODE:
-        o->comm_mode = (uint8_t)v;
-        break;
-    case SET_TA:
-        o->ta_ms = (uint16_t)v;
-        break;
-    case SET_TR:
-        o->tr_ms = (uint16_t)v;
-        break;
-    case SET_TT:
-        o->tt_ms = (uint16_t)v;
-        break;
-    default:
-        o->ti_s = (uint8_t)v;
-        break;
+    if (is_clock(o)) {
+        omp_time_s utc = 0;
+        omp_err err = parse_clock(m, r->value, r->value_len, &utc);
+        if (err == OMP_OK) {
+            *v = omp_value_datetime(utc, 0, 0u, false);
+        }
+        return err;
     }
-    m->iec21_restart = true; /* the server takes it when the reader has signed off */
+    uint32_t x = 0;
+    if (!parse_uint(r->value, r->value_len, &x)) {
+        return OMP_ERR_MALFORMED;
+    }
+    *v = omp_value_uint(OMP_VT_U32, x, 0, OMP_UNIT_NONE);
+    return OMP_OK;
 }
 
-static omp_err write_clock(struct omp_meter *m, const struct request *r, struct omp_wr *w,
-                           enum omp_iec21_reply *reply)
+/* W1 (and W5 of the clock): written through the dictionary as the optical port's programming
+ * association; legal data and measurements are never writable there (ER04). */
+static omp_err cmd_write(struct omp_meter *m, const struct request *r, struct omp_wr *w,
+                         enum omp_iec21_reply *reply)
 {
-    omp_time_s utc = 0;
-    omp_err err = parse_clock(m, r->value, r->value_len, &utc);
-    if (err == OMP_ERR_MALFORMED) {
-        return reply_error(w, reply, ER_FORMAT);
+    const struct omp_cosem_obj *o = find_obj(r->id);
+    if (o == NULL) {
+        return reply_error(w, reply, not_supported(r->id) ? ER_NOT_SUPPORTED : ER_UNKNOWN_OBJECT);
     }
+    if (!omp_cosem_writable(o, 2u, ASSOC_PROG)) {
+        return reply_error(w, reply, ER_READ_ONLY);
+    }
+    struct omp_value v;
+    omp_err err = parse_value(m, o, r, &v);
     if (err == OMP_OK) {
-        err = omp_meter_set_clock(m, utc);
-    }
-    if (err == OMP_ERR_RANGE) {
-        return reply_error(w, reply, ER_RANGE);
+        struct omp_cosem_src src;
+        omp_meter_priv_src(m, &src);
+        err = omp_cosem_set(&src, o, 2u, ASSOC_PROG, &v);
     }
     if (err != OMP_OK) {
-        return reply_error(w, reply, ER_DEVICE);
+        return reply_error(w, reply,
+                           err == OMP_ERR_MALFORMED     ? ER_FORMAT
+                           : err == OMP_ERR_RANGE       ? ER_RANGE
+                           : err == OMP_ERR_UNSUPPORTED ? ER_NOT_SUPPORTED
+                           : err == OMP_ERR_DENIED      ? ER_READ_ONLY
+                                                        : ER_DEVICE);
     }
     *reply = OMP_IEC21_REPLY_ACK;
     return OMP_OK;
@@ -757,59 +438,13 @@ static omp_err write_clock(struct omp_meter *m, const struct request *r, struct 
 static omp_err cmd_read(struct omp_meter *m, const struct request *r, struct omp_wr *w,
                         enum omp_iec21_reply *reply)
 {
-    uint8_t code = find_obj(r->id);
-    int k = find_setting(r->id);
-    if (code != OMP_OBJ_NONE) {
-        omp_err err = put_obj(w, m, code);
+    const struct omp_cosem_obj *o = find_obj(r->id);
+    if (o != NULL) {
+        struct omp_cosem_ref ref;
+        memcpy(ref.obis, o->obis, sizeof ref.obis);
+        ref.attr = 2u;
         *reply = OMP_IEC21_REPLY_DATA;
-        return err;
-    }
-    if (k >= 0) {
-        char v[12];
-        fmt_count(setting_get(m, k), 1u, v);
-        *reply = OMP_IEC21_REPLY_DATA;
-        return omp_iec21_put_dataset(w, r->id, v, NULL);
-    }
-    return reply_error(w, reply, not_supported(r->id) ? ER_NOT_SUPPORTED : ER_UNKNOWN_OBJECT);
-}
-
-static omp_err cmd_write(struct omp_meter *m, const struct request *r, struct omp_wr *w,
-                         enum omp_iec21_reply *reply)
-{
-    uint8_t code = find_obj(r->id);
-    int k = find_setting(r->id);
-    uint32_t v = 0;
-    if (code == OMP_OBJ_CLOCK) {
-        return write_clock(m, r, w, reply);
-    }
-    if (code == OMP_OBJ_TARIFF) {
-        /* ActualTariff: only when the tariff comes from this register (tariff source 2) */
-        if (!parse_uint(r->value, r->value_len, &v)) {
-            return reply_error(w, reply, ER_FORMAT);
-        }
-        omp_err err = omp_meter_priv_force_tariff(m, v > 255u ? 0u : (uint8_t)v);
-        if (err != OMP_OK) {
-            return reply_error(w, reply,
-                               err == OMP_ERR_UNSUPPORTED ? ER_NOT_SUPPORTED
-                               : err == OMP_ERR_RANGE     ? ER_RANGE
-                                                          : ER_DEVICE);
-        }
-        *reply = OMP_IEC21_REPLY_ACK;
-        return OMP_OK;
-    }
-    if (code != OMP_OBJ_NONE) {
-        return reply_error(w, reply, ER_READ_ONLY); /* legal data and measurements */
-    }
-    if (k >= 0) {
-        if (!parse_uint(r->value, r->value_len, &v)) {
-            return reply_error(w, reply, ER_FORMAT);
-        }
-        if (!in_range(v, (enum setting)k)) {
-            return reply_error(w, reply, ER_RANGE);
-        }
-        setting_set(m, k, v);
-        *reply = OMP_IEC21_REPLY_ACK;
-        return OMP_OK;
+        return put_ref(w, m, &ref, ASSOC_PROG);
     }
     return reply_error(w, reply, not_supported(r->id) ? ER_NOT_SUPPORTED : ER_UNKNOWN_OBJECT);
 }
@@ -852,19 +487,28 @@ static omp_err r6_seek(struct omp_meter *m, struct omp_regs_snapshot *s)
 static omp_err r6_row(struct omp_wr *w, const struct omp_meter *m,
                       const struct omp_regs_snapshot *s)
 {
-    char t[CLOCK_LEN + 1u];
-    char v[OMP_METER_PRIV_VALUE_MAX];
-    fmt_clock(m, s->utc, (s->quality & OMP_REGS_Q_CLOCK_BAD) == 0u, t);
-    omp_err err = omp_iec21_put_dataset(w, NULL, t, NULL);
-    fmt_count(s->billing_count, 2u, v);
-    if (err == OMP_OK) {
-        err = omp_iec21_put_dataset(w, NULL, v, NULL);
-    }
+    /* the columns of k_r6_header, formatted as the objects they name */
+    static const uint8_t k_cols[6][6] = {{0, 1, 1, 0, 0, 255}, {1, 1, 0, 1, 0, 255},
+                                         {1, 1, 1, 8, 0, 255}, {1, 1, 2, 8, 0, 255},
+                                         {1, 1, 3, 8, 0, 255}, {1, 1, 4, 8, 0, 255}};
     const uint64_t e[4] = {s->energy.total.a_plus_uwh, s->energy.total.a_minus_uwh,
                            s->energy.total.r_plus_uvarh, s->energy.total.r_minus_uvarh};
-    for (size_t k = 0; k < 4u && err == OMP_OK; k++) {
-        omp_meter_priv_format_energy(m, e[k] / 1000u, v);
-        err = omp_iec21_put_dataset(w, NULL, v, NULL);
+    const enum omp_unit u[4] = {OMP_UNIT_WH, OMP_UNIT_WH, OMP_UNIT_VARH, OMP_UNIT_VARH};
+    omp_err err = OMP_OK;
+    for (size_t k = 0; k < 6u && err == OMP_OK; k++) {
+        struct omp_value v =
+            k == 0u ? omp_meter_priv_time(m, s->utc, (s->quality & OMP_REGS_Q_CLOCK_BAD) == 0u,
+                                          false)
+            : k == 1u ? omp_value_uint(OMP_VT_U8, s->billing_count, 0, OMP_UNIT_NONE)
+                      : omp_value_uint(OMP_VT_U32, e[k - 2u] / 1000000u, 0, u[k - 2u]);
+        char text[OMP_DISPLAY_TEXT_MAX];
+        const char *unit = "";
+        struct omp_display_z1 z1 = omp_meter_priv_z1(m);
+        err = omp_display_format(k_cols[k], 2u, &v, OMP_DISPLAY_IEC, OMP_DISPLAY_VIEW_VALUE, &z1,
+                                 text, sizeof text, &unit);
+        if (err == OMP_OK) {
+            err = omp_iec21_put_dataset(w, NULL, text, NULL); /* units are in the header */
+        }
     }
     if (err == OMP_OK) {
         err = put_crlf(w);
@@ -994,15 +638,14 @@ static omp_err app_command(void *user, const struct omp_iec21_msg *cmd, uint32_t
     if (op == OP('R', '6')) {
         return r6_start(m, &r, w, reply);
     }
-    uint8_t code = find_obj(r.id);
-    if (code == OMP_OBJ_CLOCK) { /* R5 / W5: the clock only */
+    const struct omp_cosem_obj *o = find_obj(r.id);
+    if (is_clock(o)) { /* R5 / W5: the clock only */
         if (op == OP('W', '5')) {
-            return write_clock(m, &r, w, reply);
+            return cmd_write(m, &r, w, reply);
         }
-        *reply = OMP_IEC21_REPLY_DATA;
-        return put_obj(w, m, code);
+        return cmd_read(m, &r, w, reply);
     }
-    if (code != OMP_OBJ_NONE && op == OP('W', '5')) {
+    if (o != NULL && op == OP('W', '5')) {
         return reply_error(w, reply, ER_READ_ONLY);
     }
     return reply_error(w, reply, not_supported(r.id) ? ER_NOT_SUPPORTED : ER_UNKNOWN_OBJECT);
@@ -1020,7 +663,7 @@ static void server_cfg(const struct omp_meter *m, struct omp_iec21_server_cfg *c
     static const uint32_t d0_baud[6] = {300u, 600u, 1200u, 2400u, 4800u, 9600u};
     omp_iec21_server_cfg_default(c); /* "KAM", '5', lock-out, tr_min */
     omp_meter_priv_copy_str(c->ident, sizeof c->ident, m->cfg.optical_ident);
-    *omp_meter_priv_put_uint(c->address, m->cfg.meter_number, 1u) = '\0';
+    omp_meter_priv_uint_text(c->address, m->cfg.meter_number);
     c->mode_c = true;
     c->programming = m->cfg.optical_programming;
     omp_meter_priv_copy_str(c->password, sizeof c->password, m->cfg.optical_password);

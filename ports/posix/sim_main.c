@@ -790,12 +790,13 @@ static int run(struct sim *s)
         s->cfg.meter_number = o->meter_number;
     }
     /* the optical readout: Kamstrup's 27 User Data 2 objects, then the instantaneous values */
-    static const uint8_t k_instant[] = {OMP_OBJ_U,      OMP_OBJ_I,       OMP_OBJ_P_PLUS,
-                                        OMP_OBJ_P_MINUS, OMP_OBJ_Q_PLUS, OMP_OBJ_Q_MINUS,
-                                        OMP_OBJ_FREQ,   OMP_OBJ_PF};
-    if ((size_t)s->cfg.optical_ud2_len + sizeof k_instant <= OMP_METER_UD2_MAX) {
-        memcpy(&s->cfg.optical_ud2[s->cfg.optical_ud2_len], k_instant, sizeof k_instant);
-        s->cfg.optical_ud2_len = (uint8_t)(s->cfg.optical_ud2_len + sizeof k_instant);
+    /* U 32.7.0, I 31.7.0, P+ 1.7.0, P- 2.7.0, Q+ 3.7.0, Q- 4.7.0, f 14.7.0, PF 13.7.0 */
+    static const uint8_t k_instant_c[] = {32, 31, 1, 2, 3, 4, 14, 13};
+    if ((size_t)s->cfg.optical_ud2_len + sizeof k_instant_c <= OMP_METER_UD2_MAX) {
+        for (size_t k = 0; k < sizeof k_instant_c; k++) {
+            struct omp_cosem_ref r = {{1, 1, k_instant_c[k], 7, 0, 255}, 2u};
+            s->cfg.optical_ud2[s->cfg.optical_ud2_len++] = r;
+        }
     }
     if (o->optical_d0_s != 0u) { /* 131.0.12 = 2 (A+C+D0), 131.0.6 = S/5, 131.0.9 */
         s->cfg.optical.comm_mode = 2u;

@@ -76,6 +76,7 @@ struct omp_null_display {
     char id[16];
     char value[16];
     char unit[8];
+    char text[16];  /**< text label ("" when the frame has none) */
     uint32_t symbols;
     uint64_t shown; /**< screens shown so far */
 };
