@@ -16,14 +16,21 @@
 #include "omnipower/mcfg.h"
 
 static const struct omp_mcfg_zcodes k_start = {
-    .z1_decimals = 3, .z2_led = 1, .z4_period = 2, .z6_billing_day = 1,
-    .z7_billing_interval = 1, .z8_pulse_alarm = 1, .z11_gmt = 1, .z15_dst = 1, .z18_iec1107 = 2,
+    .z1_decimals = 3,
+    .z2_led = 1,
+    .z4_period = 2,
+    .z6_billing_day = 1,
+    .z7_billing_interval = 1,
+    .z8_pulse_alarm = 1,
+    .z11_gmt = 1,
+    .z15_dst = 1,
+    .z18_iec1107 = 2,
 };
 
 static void check_why(omp_err err, const struct omp_mcfg_error *why)
 {
-    OMP_FUZZ_CHECK(err == OMP_ERR_MALFORMED || err == OMP_ERR_RANGE ||
-                   err == OMP_ERR_UNSUPPORTED || err == OMP_ERR_NOT_FOUND);
+    OMP_FUZZ_CHECK(err == OMP_ERR_MALFORMED || err == OMP_ERR_RANGE || err == OMP_ERR_UNSUPPORTED ||
+                   err == OMP_ERR_NOT_FOUND);
     OMP_FUZZ_CHECK(why->field != NULL && why->allowed != NULL);
     OMP_FUZZ_CHECK(memchr(why->value, '\0', sizeof why->value) != NULL);
 }
@@ -101,7 +108,7 @@ static void compact(const char *s, size_t n)
 
 static void pair(const struct omp_mcfg_typeno *t, const struct omp_mcfg_zcodes *z)
 {
-    struct omp_mcfg cfg = { .type = *t, .z = *z };
+    struct omp_mcfg cfg = {.type = *t, .z = *z};
     struct omp_mcfg_services sv;
     struct omp_mcfg_error why;
     OMP_FUZZ_CHECK(omp_mcfg_defaults(t, &cfg.z) == OMP_OK);

@@ -57,6 +57,10 @@ static void test_typeno_example(void **state)
     assert_true(omp_mcfg_has_breaker(&t));
     assert_false(omp_mcfg_has_battery(&t));
     assert_string_equal(omp_mcfg_country(t.country)->name, "Norway");
+    struct omp_mcfg_typeno v = decode_ok(k_no);
+    assert_true(omp_mcfg_typeno_equal(&t, &v));
+    v.variant = 1;
+    assert_false(omp_mcfg_typeno_equal(&t, &v));
 
     char out[OMP_MCFG_TYPENO_SIZE + 2];
     memset(out, 0xA5, sizeof out);
@@ -115,10 +119,9 @@ static const struct {
     size_t off;
     const char *valid;
 } k_xcases[] = {
-    { "X1", 2, "6" },       { "X2", 3, "1" },    { "X3", 4, "12" },  { "X4", 5, "1" },
-    { "X5", 6, "14678" },   { "X6", 7, "AB21" }, { "X7", 8, "ND" },  { "X8", 9, "12" },
-    { "X9", 10, "124" },    { "X10", 11, "023" }, { "X11", 12, "01" }, { "X12", 13, "01" },
-    { "X13", 14, "012" },
+    {"X1", 2, "6"},    {"X2", 3, "1"},    {"X3", 4, "12"},    {"X4", 5, "1"},    {"X5", 6, "14678"},
+    {"X6", 7, "AB21"}, {"X7", 8, "ND"},   {"X8", 9, "12"},    {"X9", 10, "124"}, {"X10", 11, "023"},
+    {"X11", 12, "01"}, {"X12", 13, "01"}, {"X13", 14, "012"},
 };
 
 static void test_typeno_every_x(void **state)
@@ -131,7 +134,7 @@ static void test_typeno_every_x(void **state)
             memcpy(s, k_no, sizeof s);
             s[k_xcases[i].off] = *c;
             struct omp_mcfg_typeno t;
-            struct omp_mcfg_error why = { 0 };
+            struct omp_mcfg_error why = {0};
             const omp_err err = omp_mcfg_typeno_decode(s, 18, &t, &why);
             if (strchr(k_xcases[i].valid, *c) != NULL) {
                 assert_int_equal(err, OMP_OK);
@@ -171,8 +174,11 @@ static void test_typeno_current_ranges(void **state)
 {
     (void)state;
     /* data sheet X5: 1 = 5-100 A, 4 = 5-65 A, 6 = 10-60 A, 7 = 10-80 A, 8 = 5-80 A */
-    static const struct { char c; uint8_t ib, im; } r[] = {
-        { '1', 5, 100 }, { '4', 5, 65 }, { '6', 10, 60 }, { '7', 10, 80 }, { '8', 5, 80 },
+    static const struct {
+        char c;
+        uint8_t ib, im;
+    } r[] = {
+        {'1', 5, 100}, {'4', 5, 65}, {'6', 10, 60}, {'7', 10, 80}, {'8', 5, 80},
     };
     for (size_t i = 0; i < sizeof r / sizeof r[0]; i++) {
         char s[19];
@@ -188,20 +194,23 @@ static void test_typeno_every_country(void **state)
 {
     (void)state;
     /* data sheet X14X15X16 */
-    static const struct { uint16_t code; const char *name; } c[] = {
-        { 10, "Denmark" },
-        { 40, "Norway" },
-        { 59, "Switzerland (Italian part)" },
-        { 63, "Switzerland (German part)" },
-        { 64, "Poland" },
-        { 65, "Switzerland (French part)" },
-        { 67, "Iceland" },
-        { 70, "Germany" },
-        { 80, "The Netherlands" },
-        { 84, "Finland" },
-        { 90, "Sweden" },
-        { 110, "Saudi Arabia" },
-        { 120, "South Africa" },
+    static const struct {
+        uint16_t code;
+        const char *name;
+    } c[] = {
+        {10, "Denmark"},
+        {40, "Norway"},
+        {59, "Switzerland (Italian part)"},
+        {63, "Switzerland (German part)"},
+        {64, "Poland"},
+        {65, "Switzerland (French part)"},
+        {67, "Iceland"},
+        {70, "Germany"},
+        {80, "The Netherlands"},
+        {84, "Finland"},
+        {90, "Sweden"},
+        {110, "Saudi Arabia"},
+        {120, "South Africa"},
     };
     for (unsigned code = 0; code <= 999u; code++) {
         char s[19];
@@ -248,33 +257,36 @@ static void test_typeno_malformed(void **state)
         omp_err want;
         const char *field;
     } cases[] = {
-        { "", 0, OMP_ERR_MALFORMED, "length" },
-        { "6861111BN24210104", 17, OMP_ERR_MALFORMED, "length" },
-        { "6861111BN2421010400", 19, OMP_ERR_MALFORMED, "length" },
-        { "6861111bN242101040", 18, OMP_ERR_MALFORMED, "X6" },
-        { "6861111Bn242101040", 18, OMP_ERR_MALFORMED, "X7" },
-        { "6861111B\xC3\x91" "242101040", 18, OMP_ERR_MALFORMED, "X7" }, /* UTF-8 N tilde */
-        { "686-111BN242101040", 18, OMP_ERR_MALFORMED, "X2" },
-        { "6861111BN242101 40", 18, OMP_ERR_MALFORMED, "X14-X16" },
-        { "6861111BN24210104\0", 18, OMP_ERR_MALFORMED, "X14-X16" },
-        { "\0" "861111BN242101040", 18, OMP_ERR_MALFORMED, "prefix" },
-        { "6961111BN242101040", 18, OMP_ERR_RANGE, "prefix" },
-        { "AB61111BN242101040", 18, OMP_ERR_RANGE, "prefix" },
+        {"", 0, OMP_ERR_MALFORMED, "length"},
+        {"6861111BN24210104", 17, OMP_ERR_MALFORMED, "length"},
+        {"6861111BN2421010400", 19, OMP_ERR_MALFORMED, "length"},
+        {"6861111bN242101040", 18, OMP_ERR_MALFORMED, "X6"},
+        {"6861111Bn242101040", 18, OMP_ERR_MALFORMED, "X7"},
+        {"6861111B\xC3\x91"
+         "242101040",
+         18, OMP_ERR_MALFORMED, "X7"}, /* UTF-8 N tilde */
+        {"686-111BN242101040", 18, OMP_ERR_MALFORMED, "X2"},
+        {"6861111BN242101 40", 18, OMP_ERR_MALFORMED, "X14-X16"},
+        {"6861111BN24210104\0", 18, OMP_ERR_MALFORMED, "X14-X16"},
+        {"\0"
+         "861111BN242101040",
+         18, OMP_ERR_MALFORMED, "prefix"},
+        {"6961111BN242101040", 18, OMP_ERR_RANGE, "prefix"},
+        {"AB61111BN242101040", 18, OMP_ERR_RANGE, "prefix"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         why.field = NULL;
-        assert_int_equal(omp_mcfg_typeno_decode(cases[i].s, cases[i].len, &t, &why),
-                         cases[i].want);
+        assert_int_equal(omp_mcfg_typeno_decode(cases[i].s, cases[i].len, &t, &why), cases[i].want);
         assert_string_equal(why.field, cases[i].field);
         assert_memory_equal(&t, &sentinel, sizeof t);
-        assert_int_equal(omp_mcfg_typeno_decode(cases[i].s, cases[i].len, &t, NULL),
-                         cases[i].want);
+        assert_int_equal(omp_mcfg_typeno_decode(cases[i].s, cases[i].len, &t, NULL), cases[i].want);
     }
-    assert_int_equal(omp_mcfg_typeno_decode("6861111BN24210104", 17, &t, &why),
-                     OMP_ERR_MALFORMED);
+    assert_int_equal(omp_mcfg_typeno_decode("6861111BN24210104", 17, &t, &why), OMP_ERR_MALFORMED);
     assert_string_equal(why.value, "17");
     assert_string_equal(why.allowed, "18 characters");
-    assert_int_equal(omp_mcfg_typeno_decode("6861111B\xC3\x91" "242101040", 18, &t, &why),
+    assert_int_equal(omp_mcfg_typeno_decode("6861111B\xC3\x91"
+                                            "242101040",
+                                            18, &t, &why),
                      OMP_ERR_MALFORMED);
     assert_string_equal(why.value, "?"); /* non-printable shown as '?' */
     assert_int_equal(omp_mcfg_typeno_decode(NULL, 18, &t, &why), OMP_ERR_ARG);
@@ -312,26 +324,27 @@ static const struct {
     unsigned width;
     const char *allowed;
 } k_zcases[21] = {
-    [1] = { 1, "1 2 3 4" },
-    [2] = { 1, "1 2" },
-    [3] = { 2, "00 01 02 03 04 05 06 07 08 09 10 11 12 13 14 15 16 17 18 19 20 21 22 23 26 27 28" },
-    [4] = { 1, "1 2 3 4" },
-    [5] = { 3, "*" }, /* opaque: 000..999 */
-    [6] = { 2, "01 02 03 04 05 06 07 08 09 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28" },
-    [7] = { 2, "00 01 02 03 04 05 06 07 08 09 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24" },
-    [8] = { 1, "1 2 3 4" },
-    [9] = { 3, "*" },
-    [10] = { 1, "0" },
-    [11] = { 2, "00 01 02 03 04 05 06 07 08 09 10 11 12 13 14 15 16 17 18 19 20 21 22 23" },
-    [12] = { 2, "00 01 02 03" },
-    [13] = { 3, "*" },
-    [14] = { 3, "000 001" },
-    [15] = { 3, "000 001" },
-    [16] = { 3, "000 318 319 328 339 348 349 359 379" },
-    [17] = { 3, "*" },
-    [18] = { 3, "000 001 002" },
-    [19] = { 1, "0 1 2" },
-    [20] = { 3, "*" },
+    [1] = {1, "1 2 3 4"},
+    [2] = {1, "1 2"},
+    [3] = {2, "00 01 02 03 04 05 06 07 08 09 10 11 12 13 14 15 16 17 18 19 20 21 22 23 26 27 28"},
+    [4] = {1, "1 2 3 4"},
+    [5] = {3, "*"}, /* opaque: 000..999 */
+    [6] = {2,
+           "01 02 03 04 05 06 07 08 09 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28"},
+    [7] = {2, "00 01 02 03 04 05 06 07 08 09 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24"},
+    [8] = {1, "1 2 3 4"},
+    [9] = {3, "*"},
+    [10] = {1, "0"},
+    [11] = {2, "00 01 02 03 04 05 06 07 08 09 10 11 12 13 14 15 16 17 18 19 20 21 22 23"},
+    [12] = {2, "00 01 02 03"},
+    [13] = {3, "*"},
+    [14] = {3, "000 001"},
+    [15] = {3, "000 001"},
+    [16] = {3, "000 318 319 328 339 348 349 359 379"},
+    [17] = {3, "*"},
+    [18] = {3, "000 001 002"},
+    [19] = {1, "0 1 2"},
+    [20] = {3, "*"},
 };
 
 static bool z_expected_valid(unsigned n, unsigned v)
@@ -354,10 +367,25 @@ static bool z_expected_valid(unsigned n, unsigned v)
 
 /* Danish reference defaults (task brief), written out: a meter without radio and breaker. */
 static const struct omp_mcfg_zcodes k_dk = {
-    .z1_decimals = 3, .z2_led = 1,     .z3_module = 0,   .z4_period = 2,  .z5_display = 0,
-    .z6_billing_day = 1, .z7_billing_interval = 1, .z8_pulse_alarm = 1, .z9_disconnect = 0,
-    .z10_max_power = 0, .z11_gmt = 1,  .z12_pulse_unit = 0, .z13_tariff = 0, .z14_load = 0,
-    .z15_dst = 1,    .z16_frequency = 0, .z17_button2 = 0, .z18_iec1107 = 2, .z19_breaker = 0,
+    .z1_decimals = 3,
+    .z2_led = 1,
+    .z3_module = 0,
+    .z4_period = 2,
+    .z5_display = 0,
+    .z6_billing_day = 1,
+    .z7_billing_interval = 1,
+    .z8_pulse_alarm = 1,
+    .z9_disconnect = 0,
+    .z10_max_power = 0,
+    .z11_gmt = 1,
+    .z12_pulse_unit = 0,
+    .z13_tariff = 0,
+    .z14_load = 0,
+    .z15_dst = 1,
+    .z16_frequency = 0,
+    .z17_button2 = 0,
+    .z18_iec1107 = 2,
+    .z19_breaker = 0,
     .z20_calendar = 0,
 };
 
@@ -373,7 +401,7 @@ static void test_z_every_value(void **state)
             char text[16];
             snprintf(text, sizeof text, "Z%u=%0*u", n, (int)k_zcases[n].width, v);
             struct omp_mcfg_zcodes z = k_dk;
-            struct omp_mcfg_error why = { 0 };
+            struct omp_mcfg_error why = {0};
             uint32_t seen = 0;
             const omp_err err = omp_mcfg_z_parse(text, strlen(text), &z, &seen, &why);
             struct omp_mcfg_zcodes y = k_dk;
@@ -424,8 +452,8 @@ static void test_z_text(void **state)
     assert_int_equal(z.z1_decimals, 1);
     assert_int_equal(z.z16_frequency, 319);
     assert_int_equal(z.z3_module, 5);
-    assert_int_equal(seen, OMP_MCFG_ZBIT(1) | OMP_MCFG_ZBIT(3) | OMP_MCFG_ZBIT(4) |
-                               OMP_MCFG_ZBIT(16));
+    assert_int_equal(seen,
+                     OMP_MCFG_ZBIT(1) | OMP_MCFG_ZBIT(3) | OMP_MCFG_ZBIT(4) | OMP_MCFG_ZBIT(16));
     char out[OMP_MCFG_Z_TEXT_SIZE];
     assert_int_equal(omp_mcfg_z_format(&z, seen, out, sizeof out, NULL), OMP_OK);
     assert_string_equal(out, "Z1=1,Z3=05,Z4=4,Z16=319");
@@ -473,36 +501,36 @@ static void test_z_text_errors(void **state)
         const char *field;
         const char *value;
     } cases[] = {
-        { "Z21=1", OMP_ERR_NOT_FOUND, "code", "Z21" },
-        { "Z0=1", OMP_ERR_NOT_FOUND, "code", "Z0" },
-        { "Z4=2,Z99999999=1", OMP_ERR_NOT_FOUND, "code", "Z999999" },
-        { "Y1=3", OMP_ERR_MALFORMED, "code", "Y1" },
-        { "z1=3", OMP_ERR_MALFORMED, "code", "z1" },
-        { "Z=3", OMP_ERR_MALFORMED, "code", "Z" },
-        { "=3", OMP_ERR_MALFORMED, "code", "" },
-        { "Z 4=2", OMP_ERR_MALFORMED, "code", "Z" },
-        { "Z4=x", OMP_ERR_MALFORMED, "Z4", "x" },
-        { "Z4=-1", OMP_ERR_MALFORMED, "Z4", "-1" },
-        { "Z4=", OMP_ERR_MALFORMED, "Z4", "" },
-        { "Z4", OMP_ERR_MALFORMED, "Z4", "" },
-        { "Z4 2", OMP_ERR_MALFORMED, "Z4", "2" },
-        { "Z4=2;Z1=3", OMP_ERR_MALFORMED, "Z4", "2;Z1" },
-        { "Z4=2 Z1=3", OMP_ERR_MALFORMED, "syntax", "Z" },
-        { "Z4=2,,Z1=3", OMP_ERR_MALFORMED, "code", "" },
-        { "Z4=2,", OMP_ERR_MALFORMED, "syntax", "" },
-        { "Z4=2 , ", OMP_ERR_MALFORMED, "syntax", "" },
-        { "Z4=5", OMP_ERR_RANGE, "Z4", "5" },
-        { "Z3=24", OMP_ERR_RANGE, "Z3", "24" },
-        { "Z3=25", OMP_ERR_RANGE, "Z3", "25" },
-        { "Z6=00", OMP_ERR_RANGE, "Z6", "00" },
-        { "Z16=320", OMP_ERR_RANGE, "Z16", "320" },
-        { "Z5=99999999999", OMP_ERR_RANGE, "Z5", "9999999" },
-        { "Z1=3,Z2=3", OMP_ERR_RANGE, "Z2", "3" },
+        {"Z21=1", OMP_ERR_NOT_FOUND, "code", "Z21"},
+        {"Z0=1", OMP_ERR_NOT_FOUND, "code", "Z0"},
+        {"Z4=2,Z99999999=1", OMP_ERR_NOT_FOUND, "code", "Z999999"},
+        {"Y1=3", OMP_ERR_MALFORMED, "code", "Y1"},
+        {"z1=3", OMP_ERR_MALFORMED, "code", "z1"},
+        {"Z=3", OMP_ERR_MALFORMED, "code", "Z"},
+        {"=3", OMP_ERR_MALFORMED, "code", ""},
+        {"Z 4=2", OMP_ERR_MALFORMED, "code", "Z"},
+        {"Z4=x", OMP_ERR_MALFORMED, "Z4", "x"},
+        {"Z4=-1", OMP_ERR_MALFORMED, "Z4", "-1"},
+        {"Z4=", OMP_ERR_MALFORMED, "Z4", ""},
+        {"Z4", OMP_ERR_MALFORMED, "Z4", ""},
+        {"Z4 2", OMP_ERR_MALFORMED, "Z4", "2"},
+        {"Z4=2;Z1=3", OMP_ERR_MALFORMED, "Z4", "2;Z1"},
+        {"Z4=2 Z1=3", OMP_ERR_MALFORMED, "syntax", "Z"},
+        {"Z4=2,,Z1=3", OMP_ERR_MALFORMED, "code", ""},
+        {"Z4=2,", OMP_ERR_MALFORMED, "syntax", ""},
+        {"Z4=2 , ", OMP_ERR_MALFORMED, "syntax", ""},
+        {"Z4=5", OMP_ERR_RANGE, "Z4", "5"},
+        {"Z3=24", OMP_ERR_RANGE, "Z3", "24"},
+        {"Z3=25", OMP_ERR_RANGE, "Z3", "25"},
+        {"Z6=00", OMP_ERR_RANGE, "Z6", "00"},
+        {"Z16=320", OMP_ERR_RANGE, "Z16", "320"},
+        {"Z5=99999999999", OMP_ERR_RANGE, "Z5", "9999999"},
+        {"Z1=3,Z2=3", OMP_ERR_RANGE, "Z2", "3"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct omp_mcfg_zcodes z = k_dk;
         uint32_t seen = 0xDEAD;
-        struct omp_mcfg_error why = { 0 };
+        struct omp_mcfg_error why = {0};
         assert_int_equal(omp_mcfg_z_parse(cases[i].s, strlen(cases[i].s), &z, &seen, &why),
                          cases[i].want);
         assert_string_equal(why.field, cases[i].field);
@@ -536,8 +564,7 @@ static void test_z_text_errors(void **state)
     assert_int_equal(omp_mcfg_z_set(&z, 21, 0, NULL), OMP_ERR_ARG);
     assert_int_equal(omp_mcfg_z_validate(NULL, NULL), OMP_ERR_ARG);
     char out[OMP_MCFG_Z_TEXT_SIZE];
-    assert_int_equal(omp_mcfg_z_format(&z, OMP_MCFG_Z_ALL, out, sizeof out, NULL),
-                     OMP_ERR_RANGE);
+    assert_int_equal(omp_mcfg_z_format(&z, OMP_MCFG_Z_ALL, out, sizeof out, NULL), OMP_ERR_RANGE);
 }
 
 static void test_z_compact(void **state)
@@ -553,6 +580,7 @@ static void test_z_compact(void **state)
     want.z16_frequency = 339;
     want.z19_breaker = 1;
     assert_true(omp_mcfg_z_equal(&z, &want));
+    assert_false(omp_mcfg_z_equal(&z, &k_dk)); /* Z16, Z19 differ */
     char out[OMP_MCFG_Z_COMPACT_SIZE + 1];
     memset(out, 0xA5, sizeof out);
     assert_int_equal(omp_mcfg_z_compact_encode(&z, out, OMP_MCFG_Z_COMPACT_SIZE), OMP_OK);
@@ -571,21 +599,20 @@ static void test_z_compact(void **state)
         omp_err want;
         const char *field;
     } cases[] = {
-        { "3-1-00-2-000-01-01-1-000-0-01-00-000-000-001-339-000-002-1-00", OMP_ERR_MALFORMED,
-          "length" },
-        { "3-1-00-2-000-01-01-1-000-0-01-00-000-000-001-339-000-002-1-0000", OMP_ERR_MALFORMED,
-          "length" },
-        { "3-1-00-2-000-01-01-1-000-0-01-00-000-000-001-339-000-002-1 000", OMP_ERR_MALFORMED,
-          "separator" },
-        { "3-1-0A-2-000-01-01-1-000-0-01-00-000-000-001-339-000-002-1-000", OMP_ERR_MALFORMED,
-          "Z3" },
-        { "3-1-00-2-000-01-01-1-000-0-01-00-000-000-001-339-000-002-1--00", OMP_ERR_MALFORMED,
-          "Z20" },
-        { "3-1-00-2-000-31-01-1-000-0-01-00-000-000-001-339-000-002-1-000", OMP_ERR_RANGE, "Z6" },
-        { "3-1-00-2-000-01-01-1-000-0-01-00-000-000-001-340-000-002-1-000", OMP_ERR_RANGE, "Z16" },
-        { "3-1-00-2-000-01-01-1-000-0-01-00-000-000-001-339-000-002-3-000", OMP_ERR_RANGE, "Z19" },
-        { "31-00-2-000-01-01-1-000-0-01-00-000-000-001-339-000-002-1-0000", OMP_ERR_MALFORMED,
-          "separator" },
+        {"3-1-00-2-000-01-01-1-000-0-01-00-000-000-001-339-000-002-1-00", OMP_ERR_MALFORMED,
+         "length"},
+        {"3-1-00-2-000-01-01-1-000-0-01-00-000-000-001-339-000-002-1-0000", OMP_ERR_MALFORMED,
+         "length"},
+        {"3-1-00-2-000-01-01-1-000-0-01-00-000-000-001-339-000-002-1 000", OMP_ERR_MALFORMED,
+         "separator"},
+        {"3-1-0A-2-000-01-01-1-000-0-01-00-000-000-001-339-000-002-1-000", OMP_ERR_MALFORMED, "Z3"},
+        {"3-1-00-2-000-01-01-1-000-0-01-00-000-000-001-339-000-002-1--00", OMP_ERR_MALFORMED,
+         "Z20"},
+        {"3-1-00-2-000-31-01-1-000-0-01-00-000-000-001-339-000-002-1-000", OMP_ERR_RANGE, "Z6"},
+        {"3-1-00-2-000-01-01-1-000-0-01-00-000-000-001-340-000-002-1-000", OMP_ERR_RANGE, "Z16"},
+        {"3-1-00-2-000-01-01-1-000-0-01-00-000-000-001-339-000-002-3-000", OMP_ERR_RANGE, "Z19"},
+        {"31-00-2-000-01-01-1-000-0-01-00-000-000-001-339-000-002-1-0000", OMP_ERR_MALFORMED,
+         "separator"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct omp_mcfg_zcodes y = k_dk;
@@ -597,7 +624,8 @@ static void test_z_compact(void **state)
     assert_int_equal(omp_mcfg_z_compact_decode(NULL, 62, &z, &why), OMP_ERR_ARG);
 }
 
-/* ---- defaults, locked codes, derived settings ------------------------------------------------- */
+/* ---- defaults, locked codes, derived settings -------------------------------------------------
+ */
 
 static void test_defaults_per_country(void **state)
 {
@@ -609,10 +637,10 @@ static void test_defaults_per_country(void **state)
         const char *country;
         uint16_t z11, z15, z16;
     } c[] = {
-        { "010", 1, 1, 348 }, { "040", 1, 1, 339 }, { "059", 1, 1, 318 }, { "063", 1, 1, 318 },
-        { "064", 1, 1, 319 }, { "065", 1, 1, 318 }, { "067", 0, 0, 319 }, { "070", 1, 1, 319 },
-        { "080", 1, 1, 319 }, { "084", 2, 1, 359 }, { "090", 1, 1, 328 }, { "110", 3, 0, 319 },
-        { "120", 2, 0, 319 },
+        {"010", 1, 1, 348}, {"040", 1, 1, 339}, {"059", 1, 1, 318}, {"063", 1, 1, 318},
+        {"064", 1, 1, 319}, {"065", 1, 1, 318}, {"067", 0, 0, 319}, {"070", 1, 1, 319},
+        {"080", 1, 1, 319}, {"084", 2, 1, 359}, {"090", 1, 1, 328}, {"110", 3, 0, 319},
+        {"120", 2, 0, 319},
     };
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
         for (int variant = 0; variant < 2; variant++) {
@@ -629,7 +657,7 @@ static void test_defaults_per_country(void **state)
             struct omp_mcfg_zcodes z;
             assert_int_equal(omp_mcfg_defaults(&t, &z), OMP_OK);
             assert_true(omp_mcfg_z_equal(&z, &want));
-            const struct omp_mcfg cfg = { t, z };
+            const struct omp_mcfg cfg = {t, z};
             assert_int_equal(omp_mcfg_validate(&cfg, NULL), OMP_OK);
         }
     }
@@ -644,7 +672,7 @@ static void test_defaults_per_country(void **state)
 static void test_locked(void **state)
 {
     (void)state;
-    struct omp_mcfg from = { decode_ok(k_no), k_dk };
+    struct omp_mcfg from = {decode_ok(k_no), k_dk};
     from.z.z19_breaker = 1;
     struct omp_mcfg_error why;
     struct omp_mcfg to = from;
@@ -676,7 +704,7 @@ static void test_locked(void **state)
     assert_string_equal(why.value, "010");
 
     /* invalid targets: Z19 on a meter without breaker, a bad code */
-    struct omp_mcfg nb = { decode_ok("6861111BN240101040"), k_dk };
+    struct omp_mcfg nb = {decode_ok("6861111BN240101040"), k_dk};
     assert_int_equal(omp_mcfg_validate(&nb, &why), OMP_OK);
     to = nb;
     to.z.z19_breaker = 1;
@@ -721,9 +749,10 @@ static void test_derive(void **state)
     assert_true(s.breaker.dual);
     assert_int_equal(s.breaker.position, OMP_MCFG_BREAKER_POS_CONNECTED);
 
-    /* Z1: 1 = 7.0, 2 = 6.1, 3 = 7.2, 4 = 6.3; Z4: 5/15/30/60 min; Z8: 30/30/80/80 ms, alarm on 2/4 */
-    static const uint8_t dig[5] = { 0, 7, 6, 7, 6 }, dec[5] = { 0, 0, 1, 2, 3 };
-    static const uint16_t per[5] = { 0, 5, 15, 30, 60 }, pw[5] = { 0, 30, 30, 80, 80 };
+    /* Z1: 1 = 7.0, 2 = 6.1, 3 = 7.2, 4 = 6.3; Z4: 5/15/30/60 min; Z8: 30/30/80/80 ms, alarm on 2/4
+     */
+    static const uint8_t dig[5] = {0, 7, 6, 7, 6}, dec[5] = {0, 0, 1, 2, 3};
+    static const uint16_t per[5] = {0, 5, 15, 30, 60}, pw[5] = {0, 30, 30, 80, 80};
     for (uint16_t v = 1; v <= 4u; v++) {
         struct omp_mcfg_zcodes y = z;
         y.z1_decimals = v;
@@ -739,8 +768,8 @@ static void test_derive(void **state)
         assert_int_equal(s.metrology.led_on_no_load, y.z2_led == 2u);
     }
     /* Z11 (data sheet table): 00 London, 01..12 = +1..+12 h, 13 = -11 h ... 23 = -1 h */
-    static const int32_t hours[24] = { 0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11,
-                                       12, -11, -10, -9, -8, -7, -6, -5, -4, -3, -2, -1 };
+    static const int32_t hours[24] = {0,  1,   2,   3,  4,  5,  6,  7,  8,  9,  10, 11,
+                                      12, -11, -10, -9, -8, -7, -6, -5, -4, -3, -2, -1};
     for (uint16_t v = 0; v < 24u; v++) {
         struct omp_mcfg_zcodes y = z;
         y.z11_gmt = v;
@@ -775,7 +804,7 @@ static void test_derive(void **state)
     memset(&before, 0x5A, sizeof before);
     s = before;
     const struct omp_mcfg_typeno nb = decode_ok("6861111BN240101040"); /* no breaker */
-    assert_int_equal(omp_mcfg_derive(&nb, &z, &s), OMP_ERR_RANGE);   /* Z19 1 */
+    assert_int_equal(omp_mcfg_derive(&nb, &z, &s), OMP_ERR_RANGE);     /* Z19 1 */
     assert_memory_equal(&s, &before, sizeof s);
     assert_int_equal(omp_mcfg_derive(&t, NULL, &s), OMP_ERR_ARG);
 }

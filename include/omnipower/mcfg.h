@@ -2,7 +2,8 @@
  * @file mcfg.h
  * @brief Meter configuration (module `config`): the type number (hardware, X1..X16) and the
  * software configuration codes Z1..Z20 of the OMNIPOWER single-phase data sheet: decode, validate,
- * encode, factory defaults per country, locked codes, and the per-service settings derived from them.
+ * encode, factory defaults per country, locked codes, and the per-service settings derived from
+ * them.
  *
  * Named `mcfg.h` because `config.h` is the compile-time configuration. A pure module (core only):
  * every function is reentrant, allocates nothing and writes its outputs only on success. On failure
@@ -43,7 +44,7 @@ extern "C" {
 /** Number of Z codes (Z1..Z20). */
 #define OMP_MCFG_Z_COUNT 20u
 /** Bit of Zn (n = 1..20) in a code mask. */
-#define OMP_MCFG_ZBIT(n) (UINT32_C(1) << ((n) - 1u))
+#define OMP_MCFG_ZBIT(n) (UINT32_C(1) << ((n)-1u))
 /** Mask of every Z code. */
 #define OMP_MCFG_Z_ALL UINT32_C(0xFFFFF)
 /** Bytes for the text form of all 20 codes (`Z1=3,Z2=1,...,Z20=000`, 133 characters) and a NUL. */
@@ -95,7 +96,7 @@ enum omp_mcfg_energy {
 /** X10 breaker. */
 enum omp_mcfg_breaker_type {
     OMP_MCFG_BREAKER_NONE = 0,
-    OMP_MCFG_BREAKER_DUAL = 2,     /**< dual breaker (single-phase) */
+    OMP_MCFG_BREAKER_DUAL = 2, /**< dual breaker (single-phase) */
     OMP_MCFG_BREAKER_STANDARD = 3,
 };
 
@@ -185,11 +186,11 @@ bool omp_mcfg_has_battery(const struct omp_mcfg_typeno *t);
 
 /** @brief A country code of the data sheet (X14-X16) and the defaults this library gives it. */
 struct omp_mcfg_country {
-    uint16_t code;         /**< e.g. 10 for "010" */
-    const char *name;      /**< data sheet name, e.g. "Denmark" */
-    uint8_t z11_gmt;       /**< default Z11 (standard-time offset code) */
-    uint16_t z15_dst;      /**< default Z15: 0 none, 1 EU */
-    uint16_t z16_freq_rf;  /**< default Z16 for meters with radio (X11 = 1); 0 without radio */
+    uint16_t code;        /**< e.g. 10 for "010" */
+    const char *name;     /**< data sheet name, e.g. "Denmark" */
+    uint8_t z11_gmt;      /**< default Z11 (standard-time offset code) */
+    uint16_t z15_dst;     /**< default Z15: 0 none, 1 EU */
+    uint16_t z16_freq_rf; /**< default Z16 for meters with radio (X11 = 1); 0 without radio */
 };
 
 /** @brief The row of country code @p code, or NULL if the data sheet does not list it. */
@@ -202,26 +203,26 @@ const struct omp_mcfg_country *omp_mcfg_country(uint16_t code);
  * Z20) point to separate order forms and are kept as numbers 0..999.
  */
 struct omp_mcfg_zcodes {
-    uint16_t z1_decimals;     /**< 1 = 7.0, 2 = 6.1, 3 = 7.2, 4 = 6.3 (locked) */
-    uint16_t z2_led;          /**< 1 LED off at no consumption, 2 on (locked) */
-    uint16_t z3_module;       /**< primary module I/O: 0..23, 26..28 (enum omp_z3 of tariff.h) */
-    uint16_t z4_period;       /**< integration/load profile period: 1 = 5, 2 = 15, 3 = 30, 4 = 60 min */
-    uint16_t z5_display;      /**< display configuration (order form), 0..999 */
-    uint16_t z6_billing_day;  /**< debiting stop date 1..28 */
+    uint16_t z1_decimals; /**< 1 = 7.0, 2 = 6.1, 3 = 7.2, 4 = 6.3 (locked) */
+    uint16_t z2_led;      /**< 1 LED off at no consumption, 2 on (locked) */
+    uint16_t z3_module;   /**< primary module I/O: 0..23, 26..28 (enum omp_z3 of tariff.h) */
+    uint16_t z4_period;   /**< integration/load profile period: 1 = 5, 2 = 15, 3 = 30, 4 = 60 min */
+    uint16_t z5_display;  /**< display configuration (order form), 0..999 */
+    uint16_t z6_billing_day;      /**< debiting stop date 1..28 */
     uint16_t z7_billing_interval; /**< debiting interval 0..24 (0 external, 1 monthly, ...) */
-    uint16_t z8_pulse_alarm;  /**< 1/2 = 30 ms, 3/4 = 80 ms pulses; 2/4 alarm input active */
-    uint16_t z9_disconnect;   /**< disconnect setup (order form), 0..999 */
-    uint16_t z10_max_power;   /**< maximum power: 0 standard */
-    uint16_t z11_gmt;         /**< 0..12 = UTC+0..+12 h, 13..23 = UTC-11..-1 h */
-    uint16_t z12_pulse_unit;  /**< pulse input unit: 0 none, 1 kWh, 2 m3, 3 L */
-    uint16_t z13_tariff;      /**< tariff control tables (order form), 0..999 */
-    uint16_t z14_load;        /**< load control tables: 0 no tariff plan, 1 module port control */
-    uint16_t z15_dst;         /**< daylight saving table: 0 none, 1 EU */
-    uint16_t z16_frequency;   /**< RF frequency code: 0, 318, 319, 328, 339, 348, 349, 359, 379 */
-    uint16_t z17_button2;     /**< push button 2 setup (order form), 0..999 */
-    uint16_t z18_iec1107;     /**< IEC 62056-21: 0 disabled, 1 modes A+C with UD1, 2 with UD2 */
-    uint16_t z19_breaker;     /**< breaker position at delivery: 0 none, 1 connected, 2 disconnected */
-    uint16_t z20_calendar;    /**< calendar setup (order form), 0..999 */
+    uint16_t z8_pulse_alarm;      /**< 1/2 = 30 ms, 3/4 = 80 ms pulses; 2/4 alarm input active */
+    uint16_t z9_disconnect;       /**< disconnect setup (order form), 0..999 */
+    uint16_t z10_max_power;       /**< maximum power: 0 standard */
+    uint16_t z11_gmt;             /**< 0..12 = UTC+0..+12 h, 13..23 = UTC-11..-1 h */
+    uint16_t z12_pulse_unit;      /**< pulse input unit: 0 none, 1 kWh, 2 m3, 3 L */
+    uint16_t z13_tariff;          /**< tariff control tables (order form), 0..999 */
+    uint16_t z14_load;      /**< load control tables: 0 no tariff plan, 1 module port control */
+    uint16_t z15_dst;       /**< daylight saving table: 0 none, 1 EU */
+    uint16_t z16_frequency; /**< RF frequency code: 0, 318, 319, 328, 339, 348, 349, 359, 379 */
+    uint16_t z17_button2;   /**< push button 2 setup (order form), 0..999 */
+    uint16_t z18_iec1107;   /**< IEC 62056-21: 0 disabled, 1 modes A+C with UD1, 2 with UD2 */
+    uint16_t z19_breaker;  /**< breaker position at delivery: 0 none, 1 connected, 2 disconnected */
+    uint16_t z20_calendar; /**< calendar setup (order form), 0..999 */
 };
 
 /** @brief "Z1".."Z20" for @p n = 1..20, NULL otherwise. */
@@ -266,8 +267,8 @@ OMP_MUST_CHECK omp_err omp_mcfg_z_parse(const char *s, size_t len, struct omp_mc
  * @return OMP_OK, OMP_ERR_ARG (NULL, mask bits above Z20), OMP_ERR_RANGE (invalid @p z),
  *         OMP_ERR_NOSPACE (nothing written; OMP_MCFG_Z_TEXT_SIZE is always enough).
  */
-OMP_MUST_CHECK omp_err omp_mcfg_z_format(const struct omp_mcfg_zcodes *z, uint32_t mask,
-                                         char *out, size_t cap, size_t *len);
+OMP_MUST_CHECK omp_err omp_mcfg_z_format(const struct omp_mcfg_zcodes *z, uint32_t mask, char *out,
+                                         size_t cap, size_t *len);
 
 /**
  * @brief Decode the compact form: all 20 codes in order Z1..Z20 at their canonical widths
@@ -323,8 +324,7 @@ OMP_MUST_CHECK omp_err omp_mcfg_validate(const struct omp_mcfg *c, struct omp_mc
  *         OMP_ERR_DENIED (a locked field differs: why->field is the first differing type-number
  *         position "X1".."X14-X16", or "Z1"/"Z2", why->allowed "locked", why->value the new value).
  */
-OMP_MUST_CHECK omp_err omp_mcfg_check_change(const struct omp_mcfg *from,
-                                             const struct omp_mcfg *to,
+OMP_MUST_CHECK omp_err omp_mcfg_check_change(const struct omp_mcfg *from, const struct omp_mcfg *to,
                                              struct omp_mcfg_error *why);
 
 /* ---- per-service settings, derived in one place ---------------------------------------------- */
@@ -361,9 +361,9 @@ struct omp_mcfg_svc_tariff {
 
 /** @brief Optical port, IEC 62056-21 (Z18 and the type number). */
 struct omp_mcfg_svc_optical {
-    bool enabled;                      /**< Z18 != 0 */
-    uint8_t user_data;                 /**< readout list: 0 UD1, 1 UD2 (0 when disabled) */
-    char ident[OMP_MCFG_IDENT_SIZE];   /**< identification after "/KAM5", NUL-terminated */
+    bool enabled;                    /**< Z18 != 0 */
+    uint8_t user_data;               /**< readout list: 0 UD1, 1 UD2 (0 when disabled) */
+    char ident[OMP_MCFG_IDENT_SIZE]; /**< identification after "/KAM5", NUL-terminated */
 };
 
 /** Breaker position at delivery (Z19). */
@@ -375,9 +375,9 @@ enum omp_mcfg_breaker_pos {
 
 /** @brief Breaker (X10, Z19). */
 struct omp_mcfg_svc_breaker {
-    bool present;                           /**< X10 != 0 */
-    bool dual;                              /**< X10 = 2 */
-    enum omp_mcfg_breaker_pos position;     /**< Z19: at delivery */
+    bool present;                       /**< X10 != 0 */
+    bool dual;                          /**< X10 = 2 */
+    enum omp_mcfg_breaker_pos position; /**< Z19: at delivery */
 };
 
 /** @brief Everything the services take, derived from one configuration. */

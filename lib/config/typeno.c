@@ -7,8 +7,8 @@
 #include "config_priv.h"
 
 /* Offset of X1 in the type number; Xn (n = 1..13) is at X_OFF + n - 1, X14-X16 at COUNTRY_OFF. */
-#define X_OFF 2u
-#define X_COUNT 13u
+#define X_OFF       2u
+#define X_COUNT     13u
 #define COUNTRY_OFF 15u
 
 /* One single-character position: name, allowed values as text and as a set of characters. */
@@ -19,19 +19,19 @@ struct xpos {
 };
 
 static const struct xpos k_xpos[X_COUNT] = {
-    { "X1", "6", "6" }, /* 4 (three-phase) is recognised and refused as unsupported */
-    { "X2", "1", "1" },
-    { "X3", "1, 2", "12" },
-    { "X4", "1", "1" }, /* 2 and 3 systems are three-phase only */
-    { "X5", "1, 4, 6, 7, 8", "14678" },
-    { "X6", "A, B, 2, 1", "AB21" },
-    { "X7", "N, D", "ND" },
-    { "X8", "1, 2", "12" },
-    { "X9", "1, 2, 4", "124" },
-    { "X10", "0, 2, 3", "023" },
-    { "X11", "0, 1", "01" },
-    { "X12", "0, 1", "01" },
-    { "X13", "0, 1, 2", "012" },
+    {"X1", "6", "6"}, /* 4 (three-phase) is recognised and refused as unsupported */
+    {"X2", "1", "1"},
+    {"X3", "1, 2", "12"},
+    {"X4", "1", "1"}, /* 2 and 3 systems are three-phase only */
+    {"X5", "1, 4, 6, 7, 8", "14678"},
+    {"X6", "A, B, 2, 1", "AB21"},
+    {"X7", "N, D", "ND"},
+    {"X8", "1, 2", "12"},
+    {"X9", "1, 2, 4", "124"},
+    {"X10", "0, 2, 3", "023"},
+    {"X11", "0, 1", "01"},
+    {"X12", "0, 1", "01"},
+    {"X13", "0, 1, 2", "012"},
 };
 
 static const char k_country_field[] = "X14-X16";
@@ -40,19 +40,19 @@ static const char k_country_allowed[] =
 
 /* Data sheet country codes. Z11/Z15/Z16 defaults: docs/config.md, "Factory defaults". */
 static const struct omp_mcfg_country k_countries[] = {
-    { 10, "Denmark", 1, 1, 348 },
-    { 40, "Norway", 1, 1, 339 },
-    { 59, "Switzerland (Italian part)", 1, 1, 318 },
-    { 63, "Switzerland (German part)", 1, 1, 318 },
-    { 64, "Poland", 1, 1, 319 },
-    { 65, "Switzerland (French part)", 1, 1, 318 },
-    { 67, "Iceland", 0, 0, 319 },
-    { 70, "Germany", 1, 1, 319 },
-    { 80, "The Netherlands", 1, 1, 319 },
-    { 84, "Finland", 2, 1, 359 },
-    { 90, "Sweden", 1, 1, 328 },
-    { 110, "Saudi Arabia", 3, 0, 319 },
-    { 120, "South Africa", 2, 0, 319 },
+    {10, "Denmark", 1, 1, 348},
+    {40, "Norway", 1, 1, 339},
+    {59, "Switzerland (Italian part)", 1, 1, 318},
+    {63, "Switzerland (German part)", 1, 1, 318},
+    {64, "Poland", 1, 1, 319},
+    {65, "Switzerland (French part)", 1, 1, 318},
+    {67, "Iceland", 0, 0, 319},
+    {70, "Germany", 1, 1, 319},
+    {80, "The Netherlands", 1, 1, 319},
+    {84, "Finland", 2, 1, 359},
+    {90, "Sweden", 1, 1, 328},
+    {110, "Saudi Arabia", 3, 0, 319},
+    {120, "South Africa", 2, 0, 319},
 };
 
 /* X5 current ranges: character, base and maximum current in A. */
@@ -61,7 +61,7 @@ static const struct {
     uint8_t ibase_a;
     uint8_t imax_a;
 } k_ranges[] = {
-    { '1', 5, 100 }, { '4', 5, 65 }, { '6', 10, 60 }, { '7', 10, 80 }, { '8', 5, 80 },
+    {'1', 5, 100}, {'4', 5, 65}, {'6', 10, 60}, {'7', 10, 80}, {'8', 5, 80},
 };
 
 void omp_mcfg_why(struct omp_mcfg_error *why, const char *field, const char *allowed,
@@ -70,7 +70,7 @@ void omp_mcfg_why(struct omp_mcfg_error *why, const char *field, const char *all
     if (why == NULL) {
         return;
     }
-    struct omp_mcfg_error e = { .field = field, .allowed = allowed, .pos = pos };
+    struct omp_mcfg_error e = {.field = field, .allowed = allowed, .pos = pos};
     size_t k = 0;
     for (; text != NULL && k < n && k + 1u < sizeof e.value; k++) {
         const unsigned char c = (unsigned char)text[k];
@@ -126,10 +126,18 @@ void omp_mcfg_typeno_chars(const struct omp_mcfg_typeno *t, char out[OMP_MCFG_TY
         }
     }
     const char x[X_COUNT] = {
-        digit(t->meter_type),        digit(t->version),        digit((unsigned)t->housing),
-        digit(t->systems),           range,                    printable((int)t->accuracy),
-        printable((int)t->generation), digit(t->variant),      digit((unsigned)t->energy),
-        digit((unsigned)t->breaker), digit(t->radio ? 1u : 0u), digit(t->battery ? 1u : 0u),
+        digit(t->meter_type),
+        digit(t->version),
+        digit((unsigned)t->housing),
+        digit(t->systems),
+        range,
+        printable((int)t->accuracy),
+        printable((int)t->generation),
+        digit(t->variant),
+        digit((unsigned)t->energy),
+        digit((unsigned)t->breaker),
+        digit(t->radio ? 1u : 0u),
+        digit(t->battery ? 1u : 0u),
         digit((unsigned)t->interface),
     };
     out[0] = '6';
@@ -159,10 +167,10 @@ static omp_err check_chars(const char *s, struct omp_mcfg_error *why)
         }
     }
     const char *c = s + COUNTRY_OFF;
-    const bool digits = c[0] >= '0' && c[0] <= '9' && c[1] >= '0' && c[1] <= '9' &&
-                        c[2] >= '0' && c[2] <= '9';
-    const unsigned code = digits ? (unsigned)(c[0] - '0') * 100u +
-                                       (unsigned)(c[1] - '0') * 10u + (unsigned)(c[2] - '0')
+    const bool digits =
+        c[0] >= '0' && c[0] <= '9' && c[1] >= '0' && c[1] <= '9' && c[2] >= '0' && c[2] <= '9';
+    const unsigned code = digits ? (unsigned)(c[0] - '0') * 100u + (unsigned)(c[1] - '0') * 10u +
+                                       (unsigned)(c[2] - '0')
                                  : 1000u;
     if (omp_mcfg_country((uint16_t)code) == NULL) {
         omp_mcfg_why(why, k_country_field, k_country_allowed, c, 3, COUNTRY_OFF);
@@ -223,7 +231,7 @@ omp_err omp_mcfg_typeno_decode(const char *s, size_t len, struct omp_mcfg_typeno
         const char c = s[i];
         if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z'))) {
             const char *f = omp_mcfg_typeno_field(i);
-            const char *allowed = (i < X_OFF)        ? "68"
+            const char *allowed = (i < X_OFF)         ? "68"
                                   : (i < COUNTRY_OFF) ? k_xpos[i - X_OFF].allowed
                                                       : k_country_allowed;
             omp_mcfg_why(why, f, allowed, s + i, 1, i);
@@ -294,12 +302,12 @@ omp_err omp_mcfg_typeno_ident(const struct omp_mcfg_typeno *t, char *out, size_t
 
 bool omp_mcfg_typeno_equal(const struct omp_mcfg_typeno *a, const struct omp_mcfg_typeno *b)
 {
-    return a->meter_type == b->meter_type && a->version == b->version &&
-           a->housing == b->housing && a->systems == b->systems && a->ibase_a == b->ibase_a &&
-           a->imax_a == b->imax_a && a->accuracy == b->accuracy &&
-           a->generation == b->generation && a->variant == b->variant &&
-           a->energy == b->energy && a->breaker == b->breaker && a->radio == b->radio &&
-           a->battery == b->battery && a->interface == b->interface && a->country == b->country;
+    return a->meter_type == b->meter_type && a->version == b->version && a->housing == b->housing &&
+           a->systems == b->systems && a->ibase_a == b->ibase_a && a->imax_a == b->imax_a &&
+           a->accuracy == b->accuracy && a->generation == b->generation &&
+           a->variant == b->variant && a->energy == b->energy && a->breaker == b->breaker &&
+           a->radio == b->radio && a->battery == b->battery && a->interface == b->interface &&
+           a->country == b->country;
 }
 
 bool omp_mcfg_has_a_minus(const struct omp_mcfg_typeno *t)

@@ -10,9 +10,9 @@
 /* Values above this are refused while reading digits (no code allows more than 999). */
 #define VALUE_CAP 9999u
 
-static const uint16_t k_z3_set[] = { 0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13,
-                                     14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 26, 27, 28 };
-static const uint16_t k_z16_set[] = { 0, 318, 319, 328, 339, 348, 349, 359, 379 };
+static const uint16_t k_z3_set[] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13,
+                                    14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 26, 27, 28};
+static const uint16_t k_z16_set[] = {0, 318, 319, 328, 339, 348, 349, 359, 379};
 
 /* One Z code: allowed values (lo..hi, or one of set[] if set is not NULL), canonical width. */
 struct zspec {
@@ -26,9 +26,14 @@ struct zspec {
     size_t off;
 };
 
-#define ZR(n, txt, lo, hi, w, m) { n, txt, lo, hi, NULL, 0, w, offsetof(struct omp_mcfg_zcodes, m) }
+#define ZR(n, txt, lo, hi, w, m)                                                                   \
+    {                                                                                              \
+        n, txt, lo, hi, NULL, 0, w, offsetof(struct omp_mcfg_zcodes, m)                            \
+    }
 #define ZS(n, txt, s, w, m)                                                                        \
-    { n, txt, 0, 0, s, (uint8_t)OMP_ARRAY_LEN(s), w, offsetof(struct omp_mcfg_zcodes, m) }
+    {                                                                                              \
+        n, txt, 0, 0, s, (uint8_t)OMP_ARRAY_LEN(s), w, offsetof(struct omp_mcfg_zcodes, m)         \
+    }
 
 static const struct zspec k_z[OMP_MCFG_Z_COUNT] = {
     ZR("Z1", "1, 2, 3, 4", 1, 4, 1, z1_decimals),
@@ -392,10 +397,10 @@ omp_err omp_mcfg_defaults(const struct omp_mcfg_typeno *t, struct omp_mcfg_zcode
     const struct omp_mcfg_country *c = omp_mcfg_country(t->country); /* valid: not NULL */
     /* Denmark (010) is the reference; docs/config.md lists which values are assumptions */
     const struct omp_mcfg_zcodes z = {
-        .z1_decimals = 3,         /* 7.2 */
-        .z2_led = 1,              /* off at no consumption */
-        .z3_module = 0,           /* no function */
-        .z4_period = 2,           /* 15 min */
+        .z1_decimals = 3, /* 7.2 */
+        .z2_led = 1,      /* off at no consumption */
+        .z3_module = 0,   /* no function */
+        .z4_period = 2,   /* 15 min */
         .z5_display = 0,
         .z6_billing_day = 1,
         .z7_billing_interval = 1, /* monthly */
@@ -409,7 +414,7 @@ omp_err omp_mcfg_defaults(const struct omp_mcfg_typeno *t, struct omp_mcfg_zcode
         .z15_dst = c->z15_dst,
         .z16_frequency = t->radio ? c->z16_freq_rf : 0u,
         .z17_button2 = 0,
-        .z18_iec1107 = 2,         /* modes A and C, UD2 */
+        .z18_iec1107 = 2, /* modes A and C, UD2 */
         .z19_breaker = omp_mcfg_has_breaker(t) ? 1u : 0u,
         .z20_calendar = 0,
     };
@@ -481,15 +486,18 @@ omp_err omp_mcfg_derive(const struct omp_mcfg_typeno *t, const struct omp_mcfg_z
     if (t == NULL || z == NULL || out == NULL) {
         return OMP_ERR_ARG;
     }
-    const struct omp_mcfg c = { .type = *t, .z = *z };
+    const struct omp_mcfg c = {.type = *t, .z = *z};
+    struct omp_mcfg_services s;
+    memset(&s, 0, sizeof s);
     omp_err err = omp_mcfg_validate(&c, NULL);
+    if (err == OMP_OK) {
+        err = omp_mcfg_typeno_ident(t, s.optical.ident, sizeof s.optical.ident);
+    }
     if (err != OMP_OK) {
         return err;
     }
-    static const uint8_t digits[4] = { 7, 6, 7, 6 };   /* Z1 1..4: 7.0, 6.1, 7.2, 6.3 */
-    static const uint16_t period[4] = { 5, 15, 30, 60 }; /* Z4 1..4, minutes */
-    struct omp_mcfg_services s;
-    memset(&s, 0, sizeof s);
+    static const uint8_t digits[4] = {7, 6, 7, 6};     /* Z1 1..4: 7.0, 6.1, 7.2, 6.3 */
+    static const uint16_t period[4] = {5, 15, 30, 60}; /* Z4 1..4, minutes */
     s.display.energy_digits = digits[z->z1_decimals - 1u];
     s.display.energy_decimals = (uint8_t)(z->z1_decimals - 1u);
     s.metrology.led_on_no_load = z->z2_led == 2u;
@@ -501,16 +509,12 @@ omp_err omp_mcfg_derive(const struct omp_mcfg_typeno *t, const struct omp_mcfg_z
     s.registers.billing_day = (uint8_t)z->z6_billing_day;
     s.registers.billing_interval = (uint8_t)z->z7_billing_interval;
     s.registers.pulse_unit = (uint8_t)z->z12_pulse_unit;
-    s.registers.utc_offset_min = (z->z11_gmt <= 12u) ? (int32_t)z->z11_gmt * 60
-                                                     : ((int32_t)z->z11_gmt - 24) * 60;
+    s.registers.utc_offset_min =
+        (z->z11_gmt <= 12u) ? (int32_t)z->z11_gmt * 60 : ((int32_t)z->z11_gmt - 24) * 60;
     s.registers.dst_rule = (z->z15_dst == 1u) ? OMP_DST_EU : OMP_DST_NONE;
     s.tariff.z3 = (uint8_t)z->z3_module;
     s.optical.enabled = z->z18_iec1107 != 0u;
     s.optical.user_data = (z->z18_iec1107 == 2u) ? 1u : 0u;
-    err = omp_mcfg_typeno_ident(t, s.optical.ident, sizeof s.optical.ident);
-    if (err != OMP_OK) {
-        return err;
-    }
     s.breaker.present = omp_mcfg_has_breaker(t);
     s.breaker.dual = t->breaker == OMP_MCFG_BREAKER_DUAL;
     s.breaker.position = (enum omp_mcfg_breaker_pos)z->z19_breaker;
