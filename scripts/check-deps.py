@@ -21,6 +21,8 @@ MODULES = [
 ]
 # Public headers that belong to the core module.
 CORE_HEADERS = {"core", "config", "config_check", "hal", "version", "omnipower", "value"}
+# Public headers named otherwise than their module ("config.h" is the compile-time configuration).
+HEADER_MODULE = {"mcfg": "config"}
 ALLOWED_SYSTEM = {"stdint.h", "stdbool.h", "stddef.h", "string.h", "limits.h", "math.h",
                   "float.h", "stdalign.h", "assert.h"}
 
@@ -33,7 +35,7 @@ def module_of_header(name):
     stem = pathlib.PurePosixPath(name).stem
     if stem in CORE_HEADERS:
         return "core"
-    return stem
+    return HEADER_MODULE.get(stem, stem)
 
 
 def check_file(path, module):

@@ -19,6 +19,7 @@
 #include "omnipower/hdlc.h"
 #include "omnipower/wrapper.h"
 #include "omnipower/iec62056_21.h"
+#include "omnipower/mcfg.h"
 #include "omnipower/storage.h"
 #include "omnipower/registers.h"
 #include "omnipower/version.h"
