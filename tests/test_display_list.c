@@ -408,8 +408,16 @@ static void test_manual_list_and_timeout(void **state)
     assert_shows(&d, OMP_DISPLAY_MODE_MANUAL, 1, &a_minus);
     (void)omp_display_press(&d, OMP_DISPLAY_BUTTON_LEFT, 100, T0 + 201000 + 120000);
     assert_shows(&d, OMP_DISPLAY_MODE_MANUAL, 0, &a_plus);
+    /* every press restarts the timeout, a long PB2 press too (it neither steps nor asks) */
+    assert_int_equal(omp_display_press(&d, OMP_DISPLAY_BUTTON_PB2, 6000, T0 + 321000 + 100000),
+                     OMP_DISPLAY_REQ_NONE);
+    omp_display_tick(&d, T0 + 421000 + 119999, true);
+    assert_shows(&d, OMP_DISPLAY_MODE_MANUAL, 0, &a_plus);
+    omp_display_tick(&d, T0 + 421000 + 120000, true);
+    assert_shows(&d, OMP_DISPLAY_MODE_AUTO, 0, &trip_a14);
     /* replacing the shown list restarts it at its first item */
-    (void)omp_display_press(&d, OMP_DISPLAY_BUTTON_LEFT, 100, T0 + 330000);
+    (void)omp_display_press(&d, OMP_DISPLAY_BUTTON_LEFT, 100, T0 + 600000);
+    (void)omp_display_press(&d, OMP_DISPLAY_BUTTON_LEFT, 100, T0 + 601000);
     assert_shows(&d, OMP_DISPLAY_MODE_MANUAL, 1, &a_minus);
     set(&d, OMP_DISPLAY_LIST_MANUAL, manual, 3);
     assert_shows(&d, OMP_DISPLAY_MODE_MANUAL, 0, &a_plus);
@@ -565,7 +573,7 @@ static void test_long_presses(void **state)
         assert_int_equal(omp_display_press(&d, OMP_DISPLAY_BUTTON_PB2, hold[k].held_ms,
                                            t + 2u * hold[k].held_ms),
                          OMP_DISPLAY_REQ_NONE);
-        t += 200000; /* back to the automatic list */
+        t += 300000; /* back to the automatic list (the last press was at most 120 s in) */
         omp_display_tick(&d, t, true);
     }
     /* a long press restarts the 2 min timeout */

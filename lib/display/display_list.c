@@ -341,10 +341,6 @@ static enum omp_display_req long_press(struct omp_display *d, uint32_t held_ms, 
     if (begun_ms < d->start_ms + POWER_UP_MS) {
         return OMP_DISPLAY_REQ_RADIO_DELAY;
     }
-    if (d->mode == (uint8_t)OMP_DISPLAY_MODE_MANUAL ||
-        d->mode == (uint8_t)OMP_DISPLAY_MODE_UTILITY) {
-        d->mark_ms = now_ms;
-    }
     struct omp_display_shown s;
     if (held_ms < OMP_DISPLAY_ACTION_PRESS_MS || omp_display_current(d, &s) != OMP_OK || s.blank) {
         return OMP_DISPLAY_REQ_NONE;
@@ -375,6 +371,10 @@ enum omp_display_req omp_display_press(struct omp_display *d, enum omp_display_b
         return OMP_DISPLAY_REQ_NONE; /* nothing is requested without mains */
     }
     advance(d, mono_ms);
+    if (d->mode == (uint8_t)OMP_DISPLAY_MODE_MANUAL ||
+        d->mode == (uint8_t)OMP_DISPLAY_MODE_UTILITY) {
+        d->mark_ms = mono_ms; /* every press restarts the 2 min timeout */
+    }
     if (held_ms >= OMP_DISPLAY_LONG_PRESS_MS) {
         return b == OMP_DISPLAY_BUTTON_LEFT ? long_press(d, held_ms, mono_ms)
                                             : OMP_DISPLAY_REQ_NONE;
