@@ -17,8 +17,8 @@
 
 #define T0 1000000u
 
-static const struct omp_display_cfg cfg = {
-    .legal = OMP_DISPLAY_LEGAL(1) | OMP_DISPLAY_LEGAL(2), .pb2_utility = true};
+static const struct omp_display_cfg cfg = {.legal = OMP_DISPLAY_LEGAL(1) | OMP_DISPLAY_LEGAL(2),
+                                           .pb2_utility = true};
 
 static void check_shown(const struct omp_display *d, bool mains)
 {
@@ -56,9 +56,9 @@ static void run(struct omp_display *d, const uint8_t *ops, size_t n)
         case 1: /* left press, 0..15.75 s */
         case 2: /* PB2 press */
             now += (uint64_t)arg * 250u;
-            req = omp_display_press(d, (ops[i] & 3u) == 1u ? OMP_DISPLAY_BUTTON_LEFT
-                                                         : OMP_DISPLAY_BUTTON_PB2,
-                                    arg * 250u, now);
+            req = omp_display_press(
+                d, (ops[i] & 3u) == 1u ? OMP_DISPLAY_BUTTON_LEFT : OMP_DISPLAY_BUTTON_PB2,
+                arg * 250u, now);
             OMP_FUZZ_CHECK(req <= OMP_DISPLAY_REQ_RADIO_DELAY);
             OMP_FUZZ_CHECK(req == OMP_DISPLAY_REQ_NONE ||
                            ((ops[i] & 3u) == 1u && mains && arg * 250u >= 5000u));

@@ -294,18 +294,23 @@ static void test_list_legal_readings(void **state)
 
 /* ---- time ------------------------------------------------------------------------------------ */
 
-/* Technical facts 9.4: 0-5 s CSUM, 5-10 s software number, 10-15 s more, then the automatic list. */
+/* Technical facts 9.4: 0-5 s CSUM, 5-10 s software number, 10-15 s more, then automatic. */
 static const struct {
     uint32_t at_ms;
     enum omp_display_mode mode;
     uint8_t index;
     const struct omp_display_item *it;
 } power_up[] = {
-    {0, OMP_DISPLAY_MODE_POWER_UP, 0, &csum},          {4999, OMP_DISPLAY_MODE_POWER_UP, 0, &csum},
-    {5000, OMP_DISPLAY_MODE_POWER_UP, 1, &software},   {9999, OMP_DISPLAY_MODE_POWER_UP, 1, &software},
-    {10000, OMP_DISPLAY_MODE_POWER_UP, 2, &software},  {14999, OMP_DISPLAY_MODE_POWER_UP, 2, &software},
-    {15000, OMP_DISPLAY_MODE_AUTO, 0, &a_plus},        {24999, OMP_DISPLAY_MODE_AUTO, 0, &a_plus},
-    {25000, OMP_DISPLAY_MODE_AUTO, 1, &a_minus},       {34999, OMP_DISPLAY_MODE_AUTO, 1, &a_minus},
+    {0, OMP_DISPLAY_MODE_POWER_UP, 0, &csum},
+    {4999, OMP_DISPLAY_MODE_POWER_UP, 0, &csum},
+    {5000, OMP_DISPLAY_MODE_POWER_UP, 1, &software},
+    {9999, OMP_DISPLAY_MODE_POWER_UP, 1, &software},
+    {10000, OMP_DISPLAY_MODE_POWER_UP, 2, &software},
+    {14999, OMP_DISPLAY_MODE_POWER_UP, 2, &software},
+    {15000, OMP_DISPLAY_MODE_AUTO, 0, &a_plus},
+    {24999, OMP_DISPLAY_MODE_AUTO, 0, &a_plus},
+    {25000, OMP_DISPLAY_MODE_AUTO, 1, &a_minus},
+    {34999, OMP_DISPLAY_MODE_AUTO, 1, &a_minus},
     {35000, OMP_DISPLAY_MODE_AUTO, 0, &a_plus},
 };
 
@@ -462,7 +467,8 @@ static void test_utility_list(void **state)
     /* an unknown button does nothing */
     assert_int_equal(omp_display_press(&d, (enum omp_display_button)7, 100, T0 + 16000),
                      OMP_DISPLAY_REQ_NONE);
-    assert_int_equal(omp_display_press(NULL, OMP_DISPLAY_BUTTON_LEFT, 100, T0), OMP_DISPLAY_REQ_NONE);
+    assert_int_equal(omp_display_press(NULL, OMP_DISPLAY_BUTTON_LEFT, 100, T0),
+                     OMP_DISPLAY_REQ_NONE);
     assert_shows(&d, OMP_DISPLAY_MODE_AUTO, 0, &a_plus);
 }
 

@@ -95,9 +95,9 @@ uint32_t omp_display_symbols(const struct omp_display_inputs *in);
 /**
  * @brief One display item: attribute @c attr of the object @c obis, shown as @c view.
  *
- * E.g. A+ = {1,1,1,8,0,255} attr 2; the time of P+ max = {1,1,1,6,0,255} attr 5 view TIME; the clock
- * = {0,1,1,0,0,255} attr 2 view DATE or TIME. Items that are not data objects use the pseudo codes
- * below. Valid items have attr >= 1 and view <= OMP_DISPLAY_VIEW_TIME.
+ * E.g. A+ = {1,1,1,8,0,255} attr 2; the time of P+ max = {1,1,1,6,0,255} attr 5 view TIME; the
+ * clock = {0,1,1,0,0,255} attr 2 view DATE or TIME. Items that are not data objects use the pseudo
+ * codes below. Valid items have attr >= 1 and view <= OMP_DISPLAY_VIEW_TIME.
  */
 struct omp_display_item {
     uint8_t obis[6]; /**< A..F */
@@ -131,8 +131,8 @@ enum omp_display_list {
 enum omp_display_mode {
     OMP_DISPLAY_MODE_POWER_UP = 0, /**< the 15 s power-up sequence (technical facts 9.4) */
     OMP_DISPLAY_MODE_AUTO = 1,     /**< automatic list */
-    OMP_DISPLAY_MODE_MANUAL = 2,   /**< manual list; back to automatic 2 min after the last press */
-    OMP_DISPLAY_MODE_UTILITY = 3,  /**< utility list; back to automatic 2 min after the last press */
+    OMP_DISPLAY_MODE_MANUAL = 2,   /**< manual list; automatic again 2 min after the last press */
+    OMP_DISPLAY_MODE_UTILITY = 3,  /**< utility list; automatic again 2 min after the last press */
     OMP_DISPLAY_MODE_BATTERY = 4,  /**< battery list (mains off) */
 };
 
@@ -206,12 +206,13 @@ struct omp_display_shown {
 };
 
 /**
- * @brief Start the display at power-up (@p mono_ms): the power-up sequence, then the automatic list.
+ * @brief Start the power-up sequence at @p mono_ms; the automatic list follows it.
  *
  * The automatic and manual lists start as the legal readings in C order (1.8.0 first), the utility
  * and battery lists empty; the meter then sets its lists (omp_display_set_list) or restores them
  * (omp_display_lists_decode). Mains is taken as on.
- * @return OMP_OK, OMP_ERR_ARG (NULL), OMP_ERR_RANGE (more legal readings than the manual list holds).
+ * @return OMP_OK, OMP_ERR_ARG (NULL), OMP_ERR_RANGE (more legal readings than the manual list
+ *         holds).
  */
 OMP_MUST_CHECK omp_err omp_display_init(struct omp_display *d, const struct omp_display_cfg *cfg,
                                         uint64_t mono_ms);
@@ -221,13 +222,15 @@ size_t omp_display_list_max(enum omp_display_list which);
 
 /**
  * @brief Replace list @p which with @p n items (copied), after checking the rules of technical
- * facts 9.1: the size; automatic: no historical data C.D.E = 98.1.0, no load profile 99.1.0, no CALL,
- * no manual disconnect; battery: only 1.1.C.8.0.255 for C = 1..10 and 16, the display test, meter
- * numbers 1.1.0.0.1-3.255, serial number 1.1.96.1.0.255 and special data 1.1.0.130.1.255, each attr
- * 2; manual: every legal reading (attr 2) present. Showing that list restarts it at its first item.
+ * facts 9.1: the size; automatic: no historical data C.D.E = 98.1.0, no load profile 99.1.0, no
+ * CALL, no manual disconnect; battery: only 1.1.C.8.0.255 for C = 1..10 and 16, the display test,
+ * meter numbers 1.1.0.0.1-3.255, serial number 1.1.96.1.0.255 and special data 1.1.0.130.1.255,
+ * each attr 2; manual: every legal reading (attr 2) present. Showing that list restarts it at its
+ * first item.
  *
  * @param[out] bad  On OMP_ERR_RANGE or OMP_ERR_DENIED: the offending item's index (the first one
- *                  past the limit for too many items; @p n for a missing legal reading). May be NULL.
+ *                  past the limit for too many items; @p n for a missing legal reading). May be
+ *                  NULL.
  * @return OMP_OK, OMP_ERR_ARG (NULL, unknown list), OMP_ERR_RANGE (too many items, attr 0, unknown
  *         view), OMP_ERR_DENIED (item not allowed in this list, or a legal reading missing). On
  *         error nothing changes.
@@ -260,6 +263,7 @@ void omp_display_tick(struct omp_display *d, uint64_t mono_ms, bool mains);
  * (if cfg.pb2_utility and the utility list is not empty) enters or steps the utility list. Presses
  * during the power-up sequence do not step. Longer presses do not step; a left one returns what it
  * asks for (enum omp_display_req), judged on the item shown. Without mains nothing is requested.
+ * Every press in the manual or utility list restarts the 2 min timeout.
  * @return The request, OMP_DISPLAY_REQ_NONE for a step, an ignored press or NULL.
  */
 enum omp_display_req omp_display_press(struct omp_display *d, enum omp_display_button b,

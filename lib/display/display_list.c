@@ -225,8 +225,7 @@ static void advance(struct omp_display *d, uint64_t now_ms)
     }
 }
 
-omp_err omp_display_init(struct omp_display *d, const struct omp_display_cfg *cfg,
-                         uint64_t mono_ms)
+omp_err omp_display_init(struct omp_display *d, const struct omp_display_cfg *cfg, uint64_t mono_ms)
 {
     if (d == NULL || cfg == NULL) {
         return OMP_ERR_ARG;
