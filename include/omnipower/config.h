@@ -25,9 +25,28 @@
 #define OMP_CONFIG_MAINS_HZ 50
 #endif
 
-/** Number of entries in the display's automatic scroll list. */
-#ifndef OMP_CONFIG_DISPLAY_LIST_MAX
-#define OMP_CONFIG_DISPLAY_LIST_MAX 16
+/* Display lists (technical facts 9.1): most items each list holds. The defaults are the OMNIPOWER's
+ * own limits, which are also the largest values allowed; a smaller meter may lower them (RAM: 8 bytes
+ * per item). */
+
+/** Items of the automatic display list (steps every OMP_CONFIG_DISPLAY_SCROLL_S; OMNIPOWER: 16). */
+#ifndef OMP_CONFIG_DISPLAY_AUTO_MAX
+#define OMP_CONFIG_DISPLAY_AUTO_MAX 16
+#endif
+
+/** Items of the manual (consumer, left button) display list (OMNIPOWER: 30). */
+#ifndef OMP_CONFIG_DISPLAY_MANUAL_MAX
+#define OMP_CONFIG_DISPLAY_MANUAL_MAX 30
+#endif
+
+/** Items of the utility display list (sealable right button PB2) (OMNIPOWER: 16). */
+#ifndef OMP_CONFIG_DISPLAY_UTILITY_MAX
+#define OMP_CONFIG_DISPLAY_UTILITY_MAX 16
+#endif
+
+/** Items of the supply backup (battery) display list, shown without mains (OMNIPOWER: 8). */
+#ifndef OMP_CONFIG_DISPLAY_BATTERY_MAX
+#define OMP_CONFIG_DISPLAY_BATTERY_MAX 8
 #endif
 
 /** Seconds each reading of the automatic display list stays on the LCD. */

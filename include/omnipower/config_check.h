@@ -14,8 +14,25 @@
 #error "OMP_CONFIG_MAINS_HZ must be 50 or 60"
 #endif
 
-#if (OMP_CONFIG_DISPLAY_LIST_MAX < 1) || (OMP_CONFIG_DISPLAY_LIST_MAX > 64)
-#error "OMP_CONFIG_DISPLAY_LIST_MAX must be 1..64"
+#if defined(OMP_CONFIG_DISPLAY_LIST_MAX)
+/* replaced by the four list sizes below */
+#error "OMP_CONFIG_DISPLAY_LIST_MAX is gone: set OMP_CONFIG_DISPLAY_AUTO_MAX, _MANUAL_MAX, ..."
+#endif
+
+#if (OMP_CONFIG_DISPLAY_AUTO_MAX < 1) || (OMP_CONFIG_DISPLAY_AUTO_MAX > 16)
+#error "OMP_CONFIG_DISPLAY_AUTO_MAX must be 1..16 (the OMNIPOWER's automatic list holds 16)"
+#endif
+
+#if (OMP_CONFIG_DISPLAY_MANUAL_MAX < 1) || (OMP_CONFIG_DISPLAY_MANUAL_MAX > 30)
+#error "OMP_CONFIG_DISPLAY_MANUAL_MAX must be 1..30 (the OMNIPOWER's manual list holds 30)"
+#endif
+
+#if (OMP_CONFIG_DISPLAY_UTILITY_MAX < 1) || (OMP_CONFIG_DISPLAY_UTILITY_MAX > 16)
+#error "OMP_CONFIG_DISPLAY_UTILITY_MAX must be 1..16 (the OMNIPOWER's utility list holds 16)"
+#endif
+
+#if (OMP_CONFIG_DISPLAY_BATTERY_MAX < 1) || (OMP_CONFIG_DISPLAY_BATTERY_MAX > 8)
+#error "OMP_CONFIG_DISPLAY_BATTERY_MAX must be 1..8 (the OMNIPOWER's battery list holds 8)"
 #endif
 
 #if (OMP_CONFIG_DISPLAY_SCROLL_S < 1) || (OMP_CONFIG_DISPLAY_SCROLL_S > 60)
