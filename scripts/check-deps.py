@@ -20,7 +20,7 @@ MODULES = [
     "meter",
 ]
 # Public headers that belong to the core module.
-CORE_HEADERS = {"core", "config", "config_check", "hal", "version", "omnipower"}
+CORE_HEADERS = {"core", "config", "config_check", "evq", "hal", "version", "omnipower"}
 ALLOWED_SYSTEM = {"stdint.h", "stdbool.h", "stddef.h", "string.h", "limits.h", "math.h",
                   "float.h", "stdalign.h", "assert.h"}
 
