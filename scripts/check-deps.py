@@ -20,7 +20,7 @@ MODULES = [
     "meter",
 ]
 # Public headers that belong to the core module.
-CORE_HEADERS = {"core", "config", "config_check", "hal", "version", "omnipower", "value"}
+CORE_HEADERS = {"core", "config", "config_check", "hal", "version", "omnipower", "value", "evq"}
 # Public headers named otherwise than their module ("config.h" is the compile-time configuration).
 HEADER_MODULE = {"mcfg": "config"}
 ALLOWED_SYSTEM = {"stdint.h", "stdbool.h", "stddef.h", "string.h", "limits.h", "math.h",

@@ -137,6 +137,12 @@
 #define OMP_CONFIG_IEC21_TX_MAX 512
 #endif
 
+/** Events the core event queue (omp_evq) holds before it overwrites the oldest; a power of two,
+ * 16 bytes each. Size it for the most events pushed between two polls of the slowest reader. */
+#ifndef OMP_CONFIG_EVQ_DEPTH
+#define OMP_CONFIG_EVQ_DEPTH 32
+#endif
+
 #include "omnipower/config_check.h"
 
 #endif /* OMNIPOWER_CONFIG_H */

@@ -94,4 +94,9 @@
 #error "OMP_CONFIG_IEC21_TX_MAX must be 64..65535"
 #endif
 
+#if (OMP_CONFIG_EVQ_DEPTH < 4) || (OMP_CONFIG_EVQ_DEPTH > 1024) || \
+    ((OMP_CONFIG_EVQ_DEPTH & (OMP_CONFIG_EVQ_DEPTH - 1)) != 0)
+#error "OMP_CONFIG_EVQ_DEPTH must be a power of two, 4..1024"
+#endif
+
 #endif /* OMNIPOWER_CONFIG_CHECK_H */

@@ -7,6 +7,7 @@
 
 #include "omnipower/config.h"
 #include "omnipower/core.h"
+#include "omnipower/evq.h"
 #include "omnipower/hal.h"
 #include "omnipower/value.h"
 #include "omnipower/display.h"

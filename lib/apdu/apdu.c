@@ -691,18 +691,10 @@ static omp_err put_list(struct omp_apdu_out *w, const struct omp_apdu_list *l, e
                                 : omp_apdu_o_status(w);
 }
 
-static omp_err enc_xdlms(const struct omp_apdu *a, struct omp_apdu_out *w)
+/* The body of a GET request or response (after tag, choice and invoke-id). */
+static omp_err enc_get(const struct omp_apdu *a, struct omp_apdu_out *w)
 {
-    const unsigned tag = ((unsigned)a->kind >> 8) & 0xFFu;
-    const unsigned choice = (unsigned)a->kind & 0xFFu;
     omp_err err = OMP_OK;
-    (void)omp_apdu_o_u8(w, (uint8_t)tag);
-    if (tag == OMP_APDU_TAG_GET_REQUEST || tag == OMP_APDU_TAG_SET_REQUEST ||
-        tag == OMP_APDU_TAG_ACTION_REQUEST || tag == OMP_APDU_TAG_GET_RESPONSE ||
-        tag == OMP_APDU_TAG_SET_RESPONSE || tag == OMP_APDU_TAG_ACTION_RESPONSE) {
-        (void)omp_apdu_o_u8(w, (uint8_t)choice);
-        (void)omp_apdu_o_u8(w, a->invoke);
-    }
     switch (a->kind) {
     case OMP_APDU_GET_REQ_NORMAL:
         put_desc(w, &a->u.get_req.desc);
@@ -723,6 +715,18 @@ static omp_err enc_xdlms(const struct omp_apdu *a, struct omp_apdu_out *w)
     case OMP_APDU_GET_RSP_LIST:
         err = put_list(w, &a->u.get_rsp.list, ITEM_RESULT);
         break;
+    default:
+        err = OMP_ERR_ARG;
+        break;
+    }
+    return err;
+}
+
+/* The body of a SET request or response (after tag, choice and invoke-id). */
+static omp_err enc_set(const struct omp_apdu *a, struct omp_apdu_out *w)
+{
+    omp_err err = OMP_OK;
+    switch (a->kind) {
     case OMP_APDU_SET_REQ_NORMAL:
     case OMP_APDU_SET_REQ_FIRST_BLOCK:
         put_desc(w, &a->u.set_req.desc);
@@ -766,6 +770,18 @@ static omp_err enc_xdlms(const struct omp_apdu *a, struct omp_apdu_out *w)
             err = omp_apdu_o_u32be(w, a->u.set_rsp.block_number);
         }
         break;
+    default:
+        err = OMP_ERR_ARG;
+        break;
+    }
+    return err;
+}
+
+/* The body of an ACTION request or response (after tag, choice and invoke-id). */
+static omp_err enc_action(const struct omp_apdu *a, struct omp_apdu_out *w)
+{
+    omp_err err = OMP_OK;
+    switch (a->kind) {
     case OMP_APDU_ACTION_REQ_NORMAL:
         put_desc(w, &a->u.action_req.desc);
         err = omp_apdu_o_u8(w, (uint8_t)(a->u.action_req.has_params ? 1u : 0u));
@@ -808,6 +824,18 @@ static omp_err enc_xdlms(const struct omp_apdu *a, struct omp_apdu_out *w)
     case OMP_APDU_ACTION_RSP_NEXT:
         err = omp_apdu_o_u32be(w, a->u.action_rsp.block_number);
         break;
+    default:
+        err = OMP_ERR_ARG;
+        break;
+    }
+    return err;
+}
+
+/* The body of an exception-response, confirmed-service-error or data-notification (after the tag). */
+static omp_err enc_other(const struct omp_apdu *a, struct omp_apdu_out *w)
+{
+    omp_err err = OMP_OK;
+    switch (a->kind) {
     case OMP_APDU_EXCEPTION: {
         const uint8_t se = a->u.exception.service_error;
         if (se < OMP_SERVICE_ERROR_OPERATION_NOT_POSSIBLE ||
@@ -843,6 +871,38 @@ static omp_err enc_xdlms(const struct omp_apdu *a, struct omp_apdu_out *w)
         break;
     default:
         err = OMP_ERR_ARG;
+        break;
+    }
+    return err;
+}
+
+static omp_err enc_xdlms(const struct omp_apdu *a, struct omp_apdu_out *w)
+{
+    const unsigned tag = ((unsigned)a->kind >> 8) & 0xFFu;
+    const unsigned choice = (unsigned)a->kind & 0xFFu;
+    omp_err err = OMP_OK;
+    (void)omp_apdu_o_u8(w, (uint8_t)tag);
+    if (tag == OMP_APDU_TAG_GET_REQUEST || tag == OMP_APDU_TAG_SET_REQUEST ||
+        tag == OMP_APDU_TAG_ACTION_REQUEST || tag == OMP_APDU_TAG_GET_RESPONSE ||
+        tag == OMP_APDU_TAG_SET_RESPONSE || tag == OMP_APDU_TAG_ACTION_RESPONSE) {
+        (void)omp_apdu_o_u8(w, (uint8_t)choice);
+        (void)omp_apdu_o_u8(w, a->invoke);
+    }
+    switch (tag) {
+    case OMP_APDU_TAG_GET_REQUEST:
+    case OMP_APDU_TAG_GET_RESPONSE:
+        err = enc_get(a, w);
+        break;
+    case OMP_APDU_TAG_SET_REQUEST:
+    case OMP_APDU_TAG_SET_RESPONSE:
+        err = enc_set(a, w);
+        break;
+    case OMP_APDU_TAG_ACTION_REQUEST:
+    case OMP_APDU_TAG_ACTION_RESPONSE:
+        err = enc_action(a, w);
+        break;
+    default:
+        err = enc_other(a, w);
         break;
     }
     return (err != OMP_OK) ? err : omp_apdu_o_status(w);

@@ -156,39 +156,14 @@ omp_err omp_apdu_cipher_decode(struct omp_rd *rd, struct omp_apdu_ciphered *c)
 
 /* ---- open ------------------------------------------------------------------------------------ */
 
-omp_err omp_apdu_cipher_open(const struct omp_apdu_ciphered *c, const uint8_t system_title[8],
-                             omp_apdu_gcm_fn gcm, void *user, uint8_t key_slot, uint8_t ak_slot,
-                             uint8_t *out, size_t cap, size_t *len)
+/* The GCM op of omp_apdu_cipher_open: deciphers and/or checks c's payload into @p out (checked
+ * by the caller to hold payload_len bytes, one more for A only). */
+static omp_err open_gcm(const struct omp_apdu_ciphered *c, const uint8_t *st, omp_apdu_gcm_fn gcm,
+                        void *user, uint8_t key_slot, uint8_t ak_slot, uint8_t *out)
 {
-    if (c == NULL || gcm == NULL || len == NULL || (c->payload == NULL && c->payload_len > 0u)) {
-        return OMP_ERR_ARG;
-    }
-    const uint8_t *st = c->has_system_title ? c->system_title : system_title;
-    if (st == NULL) {
-        return OMP_ERR_ARG;
-    }
-    omp_err err = check_sc(c->sc);
-    if (err != OMP_OK) {
-        return err;
-    }
     const bool auth = (c->sc & OMP_SC_AUTH) != 0u;
     const bool enc = (c->sc & OMP_SC_ENC) != 0u;
-    if (auth && c->auth_tag == NULL) {
-        return OMP_ERR_ARG;
-    }
     const size_t n = c->payload_len;
-    /* A only: out doubles as the AAD buffer SC || payload, so it needs one byte more. */
-    const size_t need = (auth && !enc) ? n + 1u : n;
-    if (need < n) {
-        return OMP_ERR_ARG;
-    }
-    if (cap < need) {
-        return OMP_ERR_NOSPACE;
-    }
-    if (out == NULL && need > 0u) {
-        return OMP_ERR_ARG;
-    }
-
     uint8_t iv[IV_LEN];
     uint8_t tag[OMP_APDU_GCM_TAG_LEN] = {0};
     make_iv(iv, st, c->ic);
@@ -229,12 +204,49 @@ omp_err omp_apdu_cipher_open(const struct omp_apdu_ciphered *c, const uint8_t sy
         op.aad = NULL;
         op.aad_len = 0u;
     }
-    err = gcm(user, &op);
+    omp_err err = gcm(user, &op);
     if (err == OMP_OK && auth && !enc) {
         if (n > 0u) {
             memmove(out, out + 1, n);
         }
     }
+    return err;
+}
+
+omp_err omp_apdu_cipher_open(const struct omp_apdu_ciphered *c, const uint8_t system_title[8],
+                             omp_apdu_gcm_fn gcm, void *user, uint8_t key_slot, uint8_t ak_slot,
+                             uint8_t *out, size_t cap, size_t *len)
+{
+    if (c == NULL || gcm == NULL || len == NULL || (c->payload == NULL && c->payload_len > 0u)) {
+        return OMP_ERR_ARG;
+    }
+    const uint8_t *st = c->has_system_title ? c->system_title : system_title;
+    if (st == NULL) {
+        return OMP_ERR_ARG;
+    }
+    omp_err err = check_sc(c->sc);
+    if (err != OMP_OK) {
+        return err;
+    }
+    const bool auth = (c->sc & OMP_SC_AUTH) != 0u;
+    const bool enc = (c->sc & OMP_SC_ENC) != 0u;
+    if (auth && c->auth_tag == NULL) {
+        return OMP_ERR_ARG;
+    }
+    const size_t n = c->payload_len;
+    /* A only: out doubles as the AAD buffer SC || payload, so it needs one byte more. */
+    const size_t need = (auth && !enc) ? n + 1u : n;
+    if (need < n) {
+        return OMP_ERR_ARG;
+    }
+    if (cap < need) {
+        return OMP_ERR_NOSPACE;
+    }
+    if (out == NULL && need > 0u) {
+        return OMP_ERR_ARG;
+    }
+
+    err = open_gcm(c, st, gcm, user, key_slot, ak_slot, out);
     if (err != OMP_OK) {
         if (need > 0u) {
             memset(out, 0, need); /* no partial plaintext, whatever the port did */
@@ -246,6 +258,57 @@ omp_err omp_apdu_cipher_open(const struct omp_apdu_ciphered *c, const uint8_t sy
 }
 
 /* ---- seal ------------------------------------------------------------------------------------ */
+
+/* Seal, A only, after SC was written at @p sc_at: AAD = SC || AK || payload. The payload is put
+ * right after SC for the op, then moved behind the IC; the caller checked the room for IC and
+ * tag, so the shift stays inside the buffer. */
+static omp_err seal_auth_only(struct omp_wr *w, struct omp_gcm_op *op, size_t sc_at, uint32_t ic,
+                              const uint8_t *apdu, size_t apdu_len, omp_apdu_gcm_fn gcm,
+                              void *user)
+{
+    (void)omp_wr_bytes(w, apdu, apdu_len);
+    op->aad = w->buf + sc_at;
+    op->aad_len = 1u + apdu_len;
+    omp_err err = omp_wr_status(w);
+    if (err == OMP_OK) {
+        err = gcm(user, op);
+    }
+    if (err == OMP_OK) {
+        (void)omp_wr_fill(w, 0u, IC_LEN);
+        uint8_t *p = w->buf + sc_at + 1u;
+        if (apdu_len > 0u) {
+            memmove(p + IC_LEN, p, apdu_len);
+        }
+        p[0] = (uint8_t)(ic >> 24);
+        p[1] = (uint8_t)(ic >> 16);
+        p[2] = (uint8_t)(ic >> 8);
+        p[3] = (uint8_t)ic;
+    }
+    return err;
+}
+
+/* Seal, E or AE, after SC: write IC and the plaintext where the ciphertext goes, then encrypt in
+ * place (in == out). */
+static omp_err seal_encrypt(struct omp_wr *w, struct omp_gcm_op *op, bool auth, uint32_t ic,
+                            const uint8_t *apdu, size_t apdu_len, omp_apdu_gcm_fn gcm, void *user)
+{
+    (void)omp_wr_u32be(w, ic);
+    const size_t at = omp_wr_len(w);
+    (void)omp_wr_bytes(w, apdu, apdu_len);
+    omp_err err = omp_wr_status(w);
+    if (err == OMP_OK) {
+        op->in = apdu_len > 0u ? w->buf + at : NULL;
+        op->out = apdu_len > 0u ? w->buf + at : NULL;
+        op->len = apdu_len;
+        if (!auth) { /* E only: no AAD, the tag is dropped */
+            op->aad_key_slot = OMP_KEY_NONE;
+            op->aad = NULL;
+            op->aad_len = 0u;
+        }
+        err = gcm(user, op);
+    }
+    return err;
+}
 
 omp_err omp_apdu_cipher_seal(struct omp_wr *w, uint8_t tag, const uint8_t system_title[8],
                              uint8_t sc, uint32_t ic, const uint8_t *apdu, size_t apdu_len,
@@ -304,43 +367,9 @@ omp_err omp_apdu_cipher_seal(struct omp_wr *w, uint8_t tag, const uint8_t system
         .tag_len = OMP_APDU_GCM_TAG_LEN,
     };
     if (auth && !enc) {
-        /* AAD = SC || AK || payload: put the payload right after SC for the op, then move it
-         * behind the IC. The room for IC and tag was checked, so the shift stays inside. */
-        (void)omp_wr_bytes(w, apdu, apdu_len);
-        op.aad = w->buf + sc_at;
-        op.aad_len = 1u + apdu_len;
-        err = omp_wr_status(w);
-        if (err == OMP_OK) {
-            err = gcm(user, &op);
-        }
-        if (err == OMP_OK) {
-            (void)omp_wr_fill(w, 0u, IC_LEN);
-            uint8_t *p = w->buf + sc_at + 1u;
-            if (apdu_len > 0u) {
-                memmove(p + IC_LEN, p, apdu_len);
-            }
-            p[0] = (uint8_t)(ic >> 24);
-            p[1] = (uint8_t)(ic >> 16);
-            p[2] = (uint8_t)(ic >> 8);
-            p[3] = (uint8_t)ic;
-        }
+        err = seal_auth_only(w, &op, sc_at, ic, apdu, apdu_len, gcm, user);
     } else {
-        /* Encrypt in place: copy the plaintext where the ciphertext goes (in == out). */
-        (void)omp_wr_u32be(w, ic);
-        const size_t at = omp_wr_len(w);
-        (void)omp_wr_bytes(w, apdu, apdu_len);
-        err = omp_wr_status(w);
-        if (err == OMP_OK) {
-            op.in = apdu_len > 0u ? w->buf + at : NULL;
-            op.out = apdu_len > 0u ? w->buf + at : NULL;
-            op.len = apdu_len;
-            if (!auth) { /* E only: no AAD, the tag is dropped */
-                op.aad_key_slot = OMP_KEY_NONE;
-                op.aad = NULL;
-                op.aad_len = 0u;
-            }
-            err = gcm(user, &op);
-        }
+        err = seal_encrypt(w, &op, auth, ic, apdu, apdu_len, gcm, user);
     }
     if (err == OMP_OK && tag_len > 0u) {
         (void)omp_wr_bytes(w, t, tag_len);

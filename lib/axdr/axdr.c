@@ -79,6 +79,39 @@ static int64_t be_signed(const uint8_t *p, size_t n)
     return (int64_t)(x - sign) - (int64_t)(sign - 1u) - 1;
 }
 
+/* The value of a fixed-length element (t->data, t->len bytes) in t->v: integers, floats,
+ * booleans, enums; nothing for date/time (read from t->data). */
+static void fixed_value(struct omp_axdr_elem *t)
+{
+    switch (t->tag) {
+    case OMP_AXDR_TAG_INTEGER:
+    case OMP_AXDR_TAG_LONG:
+    case OMP_AXDR_TAG_DOUBLE_LONG:
+    case OMP_AXDR_TAG_LONG64:
+        t->v.i = be_signed(t->data, t->len);
+        break;
+    case OMP_AXDR_TAG_FLOAT32: {
+        uint32_t bits = (uint32_t)be_value(t->data, 4u);
+        float f;
+        memcpy(&f, &bits, sizeof f);
+        t->v.f = (double)f;
+        break;
+    }
+    case OMP_AXDR_TAG_FLOAT64: {
+        uint64_t bits = be_value(t->data, 8u);
+        memcpy(&t->v.f, &bits, sizeof t->v.f);
+        break;
+    }
+    case OMP_AXDR_TAG_DATE_TIME:
+    case OMP_AXDR_TAG_DATE:
+    case OMP_AXDR_TAG_TIME:
+        break;
+    default: /* boolean, unsigned types, enum, bcd; 0 for null-data/don't-care */
+        t->v.u = be_value(t->data, t->len);
+        break;
+    }
+}
+
 omp_err omp_axdr_next(struct omp_rd *rd, struct omp_axdr_elem *e)
 {
     if (rd == NULL || e == NULL) {
@@ -105,33 +138,7 @@ omp_err omp_axdr_next(struct omp_rd *rd, struct omp_axdr_elem *e)
         if (n == 0u) {
             t.data = NULL;
         }
-        switch (t.tag) {
-        case OMP_AXDR_TAG_INTEGER:
-        case OMP_AXDR_TAG_LONG:
-        case OMP_AXDR_TAG_DOUBLE_LONG:
-        case OMP_AXDR_TAG_LONG64:
-            t.v.i = be_signed(t.data, n);
-            break;
-        case OMP_AXDR_TAG_FLOAT32: {
-            uint32_t bits = (uint32_t)be_value(t.data, 4u);
-            float f;
-            memcpy(&f, &bits, sizeof f);
-            t.v.f = (double)f;
-            break;
-        }
-        case OMP_AXDR_TAG_FLOAT64: {
-            uint64_t bits = be_value(t.data, 8u);
-            memcpy(&t.v.f, &bits, sizeof t.v.f);
-            break;
-        }
-        case OMP_AXDR_TAG_DATE_TIME:
-        case OMP_AXDR_TAG_DATE:
-        case OMP_AXDR_TAG_TIME:
-            break;
-        default: /* boolean, unsigned types, enum, bcd; 0 for null-data/don't-care */
-            t.v.u = be_value(t.data, n);
-            break;
-        }
+        fixed_value(&t);
     } else if (t.tag == OMP_AXDR_TAG_COMPACT_ARRAY) {
         const size_t at = omp_rd_pos(&r);
         err = skip_type_desc(&r);

@@ -47,6 +47,40 @@ static omp_err put_simple(const struct omp_hdlc_link *l, const struct omp_hdlc_a
     return omp_hdlc_encode(w, &f, flags);
 }
 
+/* SNRM to us: negotiate the parameters into @p n (the link as it will be) and reply UA with
+ * them. Writes nothing to @p reply on error. */
+static omp_err on_snrm(const struct omp_hdlc_link *l, const struct omp_hdlc_frame *rx, bool flags,
+                       struct omp_wr *reply, struct omp_hdlc_link *n)
+{
+    struct omp_hdlc_params prop;
+    omp_err err = omp_hdlc_params_decode(rx->info, rx->info_len, &prop);
+    if (err == OMP_OK) {
+        err = omp_hdlc_negotiate(&prop, &l->limits, &n->params);
+    }
+    if (err != OMP_OK) {
+        return err;
+    }
+    n->state = OMP_HDLC_LINK_NRM;
+    n->client = rx->src;
+    n->vs = 0;
+    n->vr = 0;
+    uint8_t p[32];
+    struct omp_wr pw = omp_wr_init(p, sizeof p);
+    err = omp_hdlc_params_encode(&pw, &n->params);
+    if (err == OMP_OK) {
+        struct omp_hdlc_frame ua;
+        memset(&ua, 0, sizeof ua);
+        ua.dst = rx->src;
+        ua.src = l->server;
+        ua.type = OMP_HDLC_UA;
+        ua.pf = rx->pf;
+        ua.info = p;
+        ua.info_len = omp_wr_len(&pw);
+        err = omp_hdlc_encode(reply, &ua, flags);
+    }
+    return err;
+}
+
 omp_err omp_hdlc_link_on_frame(struct omp_hdlc_link *l, const struct omp_hdlc_frame *rx, bool flags,
                                struct omp_wr *reply, enum omp_hdlc_link_event *ev,
                                const uint8_t **info, size_t *info_len)
@@ -66,32 +100,7 @@ omp_err omp_hdlc_link_on_frame(struct omp_hdlc_link *l, const struct omp_hdlc_fr
     if (!ours || (l->state == OMP_HDLC_LINK_NRM && !peer)) {
         /* not for us, or another client while connected (its SNRM too): no reply */
     } else if (rx->type == OMP_HDLC_SNRM) {
-        struct omp_hdlc_params prop;
-        err = omp_hdlc_params_decode(rx->info, rx->info_len, &prop);
-        if (err == OMP_OK) {
-            err = omp_hdlc_negotiate(&prop, &l->limits, &n.params);
-        }
-        if (err != OMP_OK) {
-            return err;
-        }
-        n.state = OMP_HDLC_LINK_NRM;
-        n.client = rx->src;
-        n.vs = 0;
-        n.vr = 0;
-        uint8_t p[32];
-        struct omp_wr pw = omp_wr_init(p, sizeof p);
-        err = omp_hdlc_params_encode(&pw, &n.params);
-        if (err == OMP_OK) {
-            struct omp_hdlc_frame ua;
-            memset(&ua, 0, sizeof ua);
-            ua.dst = rx->src;
-            ua.src = l->server;
-            ua.type = OMP_HDLC_UA;
-            ua.pf = rx->pf;
-            ua.info = p;
-            ua.info_len = omp_wr_len(&pw);
-            err = omp_hdlc_encode(reply, &ua, flags);
-        }
+        err = on_snrm(l, rx, flags, reply, &n);
         e = OMP_HDLC_EV_CONNECTED;
     } else if (l->state == OMP_HDLC_LINK_NDM) {
         if (rx->pf) { /* DISC included: already disconnected */

@@ -253,6 +253,48 @@ static void on_listen(struct omp_iec21_client *c, omp_err e, const struct omp_ie
     forget_ident(c); /* a dropped message or another one came between ident and data */
 }
 
+/* A message while waiting for the meter's P0 (password request): answer it with P1. */
+static void on_p0(struct omp_iec21_client *c, uint64_t now_ms, const struct omp_iec21_msg *m)
+{
+    if (m->kind == OMP_IEC21_MSG_COMMAND && m->cmd == 'P' && m->cmd_type == '0') {
+        struct omp_wr w;
+        if (build_p1(c, &w) != OMP_OK) {
+            fail(c, OMP_ERR_INTERNAL); /* checked by omp_iec21_client_start */
+            return;
+        }
+        c->phase = PH_WAIT_PACK;
+        c->naks = 0;
+        queue(c, &w, after_ms(now_ms, CLIENT_TR_MIN_MS));
+    } else if (is_break(m)) {
+        fail(c, OMP_ERR_DENIED);
+    } else if (m->kind == OMP_IEC21_MSG_DATA || m->kind == OMP_IEC21_MSG_PARTIAL ||
+               m->kind == OMP_IEC21_MSG_ACK || m->kind == OMP_IEC21_MSG_NAK) {
+        fail(c, OMP_ERR_PROTOCOL);
+    }
+}
+
+/* A message while waiting for the meter's answer to P1 (the password). */
+static void on_p1_answer(struct omp_iec21_client *c, uint64_t now_ms,
+                         const struct omp_iec21_msg *m)
+{
+    if (m->kind == OMP_IEC21_MSG_ACK) {
+        c->naks = 0;
+        settle(c, OMP_IEC21_CLIENT_READY, now_ms);
+    } else if (m->kind == OMP_IEC21_MSG_NAK) {
+        if (c->naks < c->cfg.retries) { /* the meter got a bad P1: send it again */
+            c->naks++;
+            c->tx_sent = 0;
+            c->deadline_ms = after_ms(now_ms, CLIENT_TR_MIN_MS);
+        } else {
+            fail(c, OMP_ERR_CRC);
+        }
+    } else if (is_break(m)) {
+        fail(c, OMP_ERR_DENIED);
+    } else if (m->kind == OMP_IEC21_MSG_DATA || m->kind == OMP_IEC21_MSG_PARTIAL) {
+        fail(c, OMP_ERR_PROTOCOL);
+    }
+}
+
 /* One framer result while waiting (no message of the client pending). */
 static void on_result(struct omp_iec21_client *c, uint64_t now_ms, omp_err e,
                       const struct omp_iec21_msg *m)
@@ -295,39 +337,10 @@ static void on_result(struct omp_iec21_client *c, uint64_t now_ms, omp_err e,
         }
         break;
     case PH_WAIT_P0:
-        if (m->kind == OMP_IEC21_MSG_COMMAND && m->cmd == 'P' && m->cmd_type == '0') {
-            struct omp_wr w;
-            if (build_p1(c, &w) != OMP_OK) {
-                fail(c, OMP_ERR_INTERNAL); /* checked by omp_iec21_client_start */
-                return;
-            }
-            c->phase = PH_WAIT_PACK;
-            c->naks = 0;
-            queue(c, &w, after_ms(now_ms, CLIENT_TR_MIN_MS));
-        } else if (is_break(m)) {
-            fail(c, OMP_ERR_DENIED);
-        } else if (m->kind == OMP_IEC21_MSG_DATA || m->kind == OMP_IEC21_MSG_PARTIAL ||
-                   m->kind == OMP_IEC21_MSG_ACK || m->kind == OMP_IEC21_MSG_NAK) {
-            fail(c, OMP_ERR_PROTOCOL);
-        }
+        on_p0(c, now_ms, m);
         break;
     case PH_WAIT_PACK:
-        if (m->kind == OMP_IEC21_MSG_ACK) {
-            c->naks = 0;
-            settle(c, OMP_IEC21_CLIENT_READY, now_ms);
-        } else if (m->kind == OMP_IEC21_MSG_NAK) {
-            if (c->naks < c->cfg.retries) { /* the meter got a bad P1: send it again */
-                c->naks++;
-                c->tx_sent = 0;
-                c->deadline_ms = after_ms(now_ms, CLIENT_TR_MIN_MS);
-            } else {
-                fail(c, OMP_ERR_CRC);
-            }
-        } else if (is_break(m)) {
-            fail(c, OMP_ERR_DENIED);
-        } else if (m->kind == OMP_IEC21_MSG_DATA || m->kind == OMP_IEC21_MSG_PARTIAL) {
-            fail(c, OMP_ERR_PROTOCOL);
-        }
+        on_p1_answer(c, now_ms, m);
         break;
     case PH_WAIT_REPLY:
         if (m->kind == OMP_IEC21_MSG_ACK || m->kind == OMP_IEC21_MSG_NAK ||

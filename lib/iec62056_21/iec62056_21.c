@@ -702,18 +702,16 @@ static omp_err ds_field(struct omp_iec21_ds_iter *it, bool (*ok)(uint8_t), size_
     return OMP_OK;
 }
 
-omp_err omp_iec21_ds_next(struct omp_iec21_ds_iter *it, struct omp_iec21_dataset *ds)
+/* Steps @p it over line ends (CR LF, each starting a new line) up to the next data set.
+ * @return OMP_OK (a data set starts at it->pos), OMP_ERR_NOT_FOUND (the end: `!` or the end of
+ * the data; it->end is set), OMP_ERR_MALFORMED (CR without LF; it->pos is the CR). */
+static omp_err ds_skip_line_ends(struct omp_iec21_ds_iter *it)
 {
-    if (it == NULL || ds == NULL || (it->data.ptr == NULL && it->data.len != 0u) ||
-        it->pos > it->data.len) {
-        return OMP_ERR_ARG;
-    }
     const uint8_t *d = it->data.ptr;
     const size_t n = it->data.len;
     if (it->end) {
         return OMP_ERR_NOT_FOUND;
     }
-    /* line ends */
     while (it->pos < n && d[it->pos] == OMP_IEC21_CR) {
         if (it->pos + 1u >= n || d[it->pos + 1u] != OMP_IEC21_LF) {
             return OMP_ERR_MALFORMED; /* CR without LF: it->pos is the CR */
@@ -735,9 +733,24 @@ omp_err omp_iec21_ds_next(struct omp_iec21_ds_iter *it, struct omp_iec21_dataset
         it->end = true;
         return OMP_ERR_NOT_FOUND;
     }
+    return OMP_OK;
+}
+
+omp_err omp_iec21_ds_next(struct omp_iec21_ds_iter *it, struct omp_iec21_dataset *ds)
+{
+    if (it == NULL || ds == NULL || (it->data.ptr == NULL && it->data.len != 0u) ||
+        it->pos > it->data.len) {
+        return OMP_ERR_ARG;
+    }
+    const uint8_t *d = it->data.ptr;
+    const size_t n = it->data.len;
+    omp_err err = ds_skip_line_ends(it);
+    if (err != OMP_OK) {
+        return err;
+    }
     struct omp_iec21_ds_iter t = *it;
     struct omp_iec21_span addr, value, unit;
-    omp_err err = ds_field(&t, is_ds_addr_char, OMP_IEC21_DS_ADDRESS_MAX, &addr);
+    err = ds_field(&t, is_ds_addr_char, OMP_IEC21_DS_ADDRESS_MAX, &addr);
     if (err != OMP_OK) {
         it->pos = t.pos;
         return err;

@@ -408,20 +408,14 @@ static omp_err scan_sector(struct omp_store *s, uint32_t i, uint32_t *end, bool 
 
 enum scan_result { SCAN_DONE, SCAN_AGAIN };
 
-static omp_err scan(struct omp_store *s, enum scan_result *res)
+/* Scan pass 1, sector headers: *any says whether one is valid; the head is the one with the
+ * highest sequence (lowest index on a tie). */
+static omp_err scan_headers(struct omp_store *s, const struct omp_stg_io *io, bool *any)
 {
-    struct omp_stg_io io = store_io(s, &s->stats.scan_reads);
-    uint32_t ss = s->geo.sector_size;
-    memset(s->index, 0, sizeof s->index);
-    s->rec_seq = 0;
-    *res = SCAN_DONE;
-
-    /* pass 1: sector headers; the head has the highest sequence (lowest index on a tie) */
-    bool any = false;
     struct omp_stg_sector h;
     for (uint32_t i = 0; i < s->sectors; i++) {
         bool valid, blank;
-        omp_err err = omp_stg_sector_read(&io, sector_addr(s, i), OMP_STG_KIND_STORE, 0u, 0u, &h,
+        omp_err err = omp_stg_sector_read(io, sector_addr(s, i), OMP_STG_KIND_STORE, 0u, 0u, &h,
                                           &valid, &blank);
         if (err != OMP_OK) {
             return err;
@@ -432,36 +426,61 @@ static omp_err scan(struct omp_store *s, enum scan_result *res)
         if (valid) {
             s->stats.max_sector_erases =
                 h.erases > s->stats.max_sector_erases ? h.erases : s->stats.max_sector_erases;
-            if (!any || h.seq > s->sector_seq) {
+            if (!*any || h.seq > s->sector_seq) {
                 s->sector_seq = h.seq;
                 s->head = i;
             }
-            any = true;
+            *any = true;
         }
+    }
+    return OMP_OK;
+}
+
+/* No valid sector header (blank or foreign data): sector 0 becomes the head, sector 1 the
+ * spare. */
+static omp_err format_blank(struct omp_store *s, const struct omp_stg_io *io)
+{
+    uint32_t ss = s->geo.sector_size;
+    for (uint32_t i = 0; i < 2u; i++) {
+        uint32_t used;
+        omp_err err = omp_stg_used_end(io, sector_addr(s, i), ss, &used);
+        if (err == OMP_OK && used != 0u) {
+            err = omp_stg_erase(io, sector_addr(s, i));
+        }
+        if (err != OMP_OK) {
+            return err;
+        }
+    }
+    struct omp_stg_sector fmt = { OMP_STG_KIND_STORE, 0u, 0u, 1u, s->stats.max_sector_erases };
+    s->head = 0;
+    s->head_off = OMP_STORE_SECTOR_HDR + marker_size(s);
+    s->sector_seq = 1u;
+    omp_err err = omp_stg_sector_write(io, sector_addr(s, 0), &fmt);
+    if (err == OMP_OK) { /* every head has a marker: see the file comment */
+        err = omp_stg_rec_write(io, sector_addr(s, 0) + OMP_STORE_SECTOR_HDR, MARKER_KEY, 0u,
+                                NULL, 0u);
+    }
+    return err;
+}
+
+static omp_err scan(struct omp_store *s, enum scan_result *res)
+{
+    struct omp_stg_io io = store_io(s, &s->stats.scan_reads);
+    uint32_t ss = s->geo.sector_size;
+    memset(s->index, 0, sizeof s->index);
+    s->rec_seq = 0;
+    *res = SCAN_DONE;
+
+    /* pass 1: sector headers */
+    bool any = false;
+    omp_err err_hdr = scan_headers(s, &io, &any);
+    if (err_hdr != OMP_OK) {
+        return err_hdr;
     }
     if (!any) {
-        /* blank or foreign: sector 0 becomes the head, sector 1 the spare */
-        for (uint32_t i = 0; i < 2u; i++) {
-            uint32_t used;
-            omp_err err = omp_stg_used_end(&io, sector_addr(s, i), ss, &used);
-            if (err == OMP_OK && used != 0u) {
-                err = omp_stg_erase(&io, sector_addr(s, i));
-            }
-            if (err != OMP_OK) {
-                return err;
-            }
-        }
-        struct omp_stg_sector fmt = { OMP_STG_KIND_STORE, 0u, 0u, 1u, s->stats.max_sector_erases };
-        s->head = 0;
-        s->head_off = OMP_STORE_SECTOR_HDR + marker_size(s);
-        s->sector_seq = 1u;
-        omp_err err = omp_stg_sector_write(&io, sector_addr(s, 0), &fmt);
-        if (err == OMP_OK) { /* every head has a marker: see the file comment */
-            err = omp_stg_rec_write(&io, sector_addr(s, 0) + OMP_STORE_SECTOR_HDR, MARKER_KEY, 0u,
-                                    NULL, 0u);
-        }
-        return err;
+        return format_blank(s, &io);
     }
+    struct omp_stg_sector h;
 
     /* pass 2: records in ring order, oldest sector first, the head last */
     uint32_t nx = (s->head + 1u) % s->sectors;
