@@ -263,7 +263,9 @@ static omp_err get_dst_bound(const struct omp_cosem_src *s, bool end, struct omp
     }
     int16_t off = 0;
     uint8_t st = 0;
-    local_offset(s, end ? b - 1 : a, &off, &st); /* the end is shown in DST (K351C: 0x80) */
+    /* each in the time in force just before it: the begin at 02:00 standard time, the end at
+     * 03:00 DST with the DST bit (technical facts 11.6, the K351C example) */
+    local_offset(s, (end ? b : a) - 1, &off, &st);
     *out = omp_value_datetime(end ? b : a, off, st, false);
     return OMP_OK;
 }
@@ -361,16 +363,16 @@ static omp_err set_optical(const struct omp_cosem_src *s, const struct omp_cosem
 /* Measured, read-only objects that are not legal data (instantaneous values, status). */
 #define MEAS(a, b, c, d, e, f, cls, rd, arg, fn) \
     {{a, b, c, d, e, f}, cls, 0u, rd, 0u, 0u, 0u, arg, fn, NULL}
-/* Settings: attribute 2 written through the associations @p wr. */
-#define SETTING(a, b, c, d, e, f, cls, ver, wr, arg, get, set) \
-    {{a, b, c, d, e, f}, cls, ver, R_ALL, wr, W2, 0u, arg, get, set}
+/* Settings: read by @p rd, attribute 2 written through the associations @p wr. */
+#define SETTING(a, b, c, d, e, f, cls, ver, rd, wr, arg, get, set) \
+    {{a, b, c, d, e, f}, cls, ver, rd, wr, W2, 0u, arg, get, set}
 
 #define ENERGY(c, e, arg, rd) REG(1, 1, c, 8, e, 255, OMP_CLASS_REGISTER, rd, arg, get_energy)
 #define PEAK(c, e, arg) REG(1, 1, c, 6, e, 255, OMP_CLASS_EXT_REGISTER, R_ALL, arg, get_peak)
 #define ACC(c, e, arg) REG(1, 1, c, 2, e, 255, OMP_CLASS_REGISTER, R_ALL, arg, get_acc)
 #define INSTANT(c, arg) MEAS(1, 1, c, 7, 0, 255, OMP_CLASS_REGISTER, R_PUSH, arg, get_instant)
-#define OPTICAL(e, k) SETTING(1, 1, 131, 0, e, 255, OMP_CLASS_DATA, 0u, W_OPT, k, get_optical, \
-                              set_optical)
+#define OPTICAL(e, k) SETTING(1, 1, 131, 0, e, 255, OMP_CLASS_DATA, 0u, R_ALL, W_OPT, k, \
+                              get_optical, set_optical)
 
 const struct omp_cosem_obj omp_cosem_priv_table[] = {
     /* identity (public association: technical facts 11.1) */
@@ -380,7 +382,7 @@ const struct omp_cosem_obj omp_cosem_priv_table[] = {
     REG(1, 1, 96, 1, 1, 255, OMP_CLASS_DATA, R_PUB, ID_TYPE_NO, get_id),      /* CompleteMeterTypeNo */
     MEAS(1, 1, 97, 97, 0, 255, OMP_CLASS_DATA, R_ALL, CT_STATUS, get_count),  /* MeterStatus */
     /* clock: attr 2 written by the LLS and management associations (DST enable 8: later) */
-    SETTING(0, 1, 1, 0, 0, 255, OMP_CLASS_CLOCK, 0u, W_LLS, 0u, get_clock, set_clock),
+    SETTING(0, 1, 1, 0, 0, 255, OMP_CLASS_CLOCK, 0u, R_PUB, W_LLS, 0u, get_clock, set_clock),
     /* energies (class 3, u32, Wh / varh / VAh) */
     ENERGY(1, 0, EN_TOTAL + 0u, R_PUSH),     ENERGY(1, 1, EN_A_PLUS_T + 0u, R_ALL),
     ENERGY(1, 2, EN_A_PLUS_T + 1u, R_ALL),   ENERGY(1, 3, EN_A_PLUS_T + 2u, R_ALL),
@@ -406,7 +408,8 @@ const struct omp_cosem_obj omp_cosem_priv_table[] = {
     MEAS(1, 1, 96, 51, 1, 255, OMP_CLASS_REGISTER, R_ALL, CT_THRESHOLD_W, get_count),
     MEAS(1, 1, 0, 128, 1, 255, OMP_CLASS_DATA, R_ALL, CT_PULSE, get_count),    /* PulseInput1 */
     /* tariff in force: ActualTariff, written when the tariff source is this register */
-    SETTING(1, 1, 129, 0, 0, 255, OMP_CLASS_DATA, 0u, W_LLS, CT_TARIFF, get_count, set_tariff),
+    SETTING(1, 1, 129, 0, 0, 255, OMP_CLASS_DATA, 0u, R_ALL, W_LLS, CT_TARIFF, get_count,
+            set_tariff),
     /* instantaneous values of the newest mains cycle (class 3) */
     INSTANT(32, IN_U),      INSTANT(31, IN_I),       INSTANT(1, IN_P_PLUS),
     INSTANT(2, IN_P_MINUS), INSTANT(3, IN_Q_PLUS),   INSTANT(4, IN_Q_MINUS),
