@@ -138,6 +138,8 @@ static void fill_state(struct omp_cosem_src *s)
     s->cycle = &g_cycle;
     s->optical = &g_opt;
     s->type_number = "6861111BN142101010";
+    s->software_id = "5098736-Q1"; /* technical facts 11.1 example */
+    s->rom_checksum = 0x72526998u; /* technical facts 9.4: shown as CSUM 27032 (0x6998) */
     s->meter_number = 12345678u;
     s->tariff = 2u;
     s->tariffs = 4u;
@@ -164,6 +166,9 @@ static const struct expect k_expect[] = {
     {O(1, 1, 0, 0, 4), "1KAS0012345678", "", "1KAS0012345678", ""}, /* "1KAS" + 10 digits */
     {O(1, 1, 96, 1, 0), "12345678", "", "12345678", ""},
     {O(1, 1, 96, 1, 1), "6861111BN142101010", "", "6861111BN142101010", ""},
+    {O(1, 1, 0, 2, 0), "5098736", "", "5098736-Q1", ""}, /* the LCD: number; text field: Q1 */
+    {{1, 1, 0, 2, 2, 128}, "Q1", "", "Q1", ""},
+    {O(1, 1, 96, 54, 1), "27032", "", "1918003608", ""}, /* CSUM: low 16 bits on the LCD */
     {O(1, 1, 97, 97, 0), "2", "", "2", ""},
     {O(0, 1, 1, 0, 0), "2024:01:15", "", "01240115130000", ""}, /* N 0, V 1, 13:00 local */
     {O(1, 1, 1, 8, 0), "0001234.56", "kWh", "0001234.56", "kWh"},
@@ -393,6 +398,15 @@ static void test_times(void **state)
     assert_int_equal(omp_cosem_get(&s, c, 2u, OMP_ASSOC_PUBLIC, &v), OMP_OK);
     text_of(clk, 2u, &v, OMP_DISPLAY_IEC, OMP_DISPLAY_VIEW_VALUE, t, &unit);
     assert_string_equal(t, "00000101000000");
+    /* the text fields: a label, or the software revision (technical facts 9.4, 9.5) */
+    const uint8_t sw[6] = O(1, 1, 0, 2, 0), hrs[6] = O(0, 1, 96, 8, 0);
+    assert_int_equal(omp_cosem_get(&s, omp_cosem_find(sw), 2u, OMP_ASSOC_LOCAL, &v), OMP_OK);
+    omp_display_text_field(sw, OMP_DISPLAY_VIEW_VALUE, &v, t, sizeof t);
+    assert_string_equal(t, "Q1");
+    omp_display_text_field(hrs, OMP_DISPLAY_VIEW_VALUE, &v, t, sizeof t);
+    assert_string_equal(t, "HRS");
+    omp_display_text_field(clk, OMP_DISPLAY_VIEW_DATE, &v, t, 3u);
+    assert_string_equal(t, "DA"); /* truncated to the buffer */
 }
 
 /* Who may read: the public association reads the identity and the clock only. */
@@ -402,8 +416,9 @@ static void test_read_rights(void **state)
     struct omp_cosem_src s;
     fill_state(&s);
     struct omp_value v;
-    static const uint8_t pub[][6] = {O(0, 1, 1, 0, 0), O(1, 1, 0, 0, 1), O(1, 1, 0, 0, 4),
-                                     O(1, 1, 96, 1, 0), O(1, 1, 96, 1, 1)};
+    static const uint8_t pub[][6] = {O(0, 1, 1, 0, 0),  O(1, 1, 0, 0, 1),  O(1, 1, 0, 0, 4),
+                                     O(1, 1, 96, 1, 0), O(1, 1, 96, 1, 1), O(1, 1, 0, 2, 0),
+                                     {1, 1, 0, 2, 2, 128}};
     size_t public_count = 0;
     for (size_t k = 0; k < omp_cosem_count(); k++) {
         const struct omp_cosem_obj *o = omp_cosem_at(k);
@@ -448,10 +463,11 @@ static void test_write_rights(void **state)
             assert_int_equal(omp_cosem_set(&s, o, 2u, OMP_ASSOC_HLS_MGMT, &v), OMP_ERR_DENIED);
         }
     }
-    /* legal: 4 identity + 22 energies (A+ 5, A- 3, R+ 5, R- 3, R1..R4, E+, E-) + 8 maxima +
-     * 6 accumulated + hours, periods, threshold count = 43; writable by the optical port: clock,
+    /* legal: 7 identity (meter number, identification, serial, type, software number and
+     * revision, ROM checksum) + 22 energies (A+ 5, A- 3, R+ 5, R- 3, R1..R4, E+, E-) + 8 maxima +
+     * 6 accumulated + hours, periods, threshold count = 46; writable by the optical port: clock,
      * ActualTariff, 8 settings = 10 */
-    assert_int_equal(legal, 43u);
+    assert_int_equal(legal, 46u);
     assert_int_equal(writable, 10u);
     assert_int_equal(g_ops.clock_calls + g_ops.tariff_calls + g_ops.optical_calls, 0);
 }

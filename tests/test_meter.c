@@ -998,6 +998,15 @@ static void test_led_steady_z2(void **state)
 
 /* ---- display ----------------------------------------------------------------------------------- */
 
+/* The power-up sequence (technical facts 9.4) lasts 15 s; then the automatic list starts. */
+static void skip_power_up(struct fx *f)
+{
+    for (int t = 0; t < 150; t++) {
+        omp_fake_clock_advance_ms(&f->b.clock, 100u);
+        omp_meter_tick(&f->m, &f->b.clock.now);
+    }
+}
+
 static void test_display_energy_format(void **state)
 {
     (void)state;
@@ -1020,6 +1029,7 @@ static void test_display_energy_format(void **state)
         g_fx.cfg.energy_digits = cases[k].digits;
         g_fx.cfg.energy_decimals = cases[k].decimals;
         fx_start(&g_fx);
+        skip_power_up(&g_fx);
         g_fx.m.regs.e.total.a_plus_uwh = cases[k].mwh * 1000u; /* white box: set the register */
         assert_int_equal(omp_meter_poll(&g_fx.m), OMP_OK);
         assert_string_equal(g_fx.b.display.id, "1.8.0");
@@ -1066,21 +1076,34 @@ static void expect_screen(struct fx *f, const char *id, const char *value, const
 static void test_display_scroll(void **state)
 {
     (void)state;
-    struct fx *f = fx_new();
+    fx_board(&g_fx, &k_geo, T_2024_01_15_12Z);
+    g_fx.cfg.rom_checksum = 0x72526998u; /* technical facts 9.4: shown as 27032 */
+    fx_start(&g_fx);
+    struct fx *f = &g_fx;
+    /* power-up (technical facts 9.4): 5 s CSUM (the low 16 bits of RomChecksum in decimal,
+     * 0x6998 = 27032), 5 s the software number with its revision in the text field, 5 s more */
     assert_int_equal(omp_meter_poll(&f->m), OMP_OK);
-    expect_screen(f, "1.8.0", "0000000.00", "kWh");
+    expect_screen4(f, "96.54.1", "27032", "", "CSUM");
     assert_int_equal(f->b.display.shown, 1u);
     assert_int_equal(omp_meter_poll(&f->m), OMP_OK);
     assert_int_equal(f->b.display.shown, 1u); /* unchanged screen is not sent again */
     make_sine(&f->cfg, 230.0, 10.0, 0.0);
-    run_sine(f, 9u); /* 5.75 Wh: the 7.2 display does not change */
+    run_sine(f, 5u);
+    expect_screen4(f, "0.2.0", "0000100", "", "01"); /* library 0.1.0: 0000100-01 */
+    run_sine(f, 5u);
+    expect_screen4(f, "0.2.0", "0000100", "", "01");
+    run_sine(f, 4u);
+    expect_screen4(f, "0.2.0", "0000100", "", "01");
+    run_sine(f, 1u); /* 15 s: the automatic list; 9.6 Wh: the 7.2 display shows 0.00 */
     expect_screen(f, "1.8.0", "0000000.00", "kWh");
-    run_sine(f, 1u); /* 10 s: next screen */
+    run_sine(f, 9u);
+    expect_screen(f, "1.8.0", "0000000.01", "kWh"); /* 24 s at 2.3 kW = 15.3 Wh */
+    run_sine(f, 1u); /* 10 s on: the next reading */
     expect_screen(f, "2.8.0", "0000000.00", "kWh");
     run_sine(f, 10u);
-    expect_screen(f, "1.0.0", "13:00:20", ""); /* UTC+1, winter; HH:MM:SS */
+    expect_screen(f, "1.0.0", "13:00:35", ""); /* UTC+1, winter; HH:MM:SS */
     run_sine(f, 1u);
-    expect_screen(f, "1.0.0", "13:00:21", ""); /* the clock screen follows the clock */
+    expect_screen(f, "1.0.0", "13:00:36", ""); /* the clock screen follows the clock */
     run_sine(f, 9u);
     expect_screen(f, "1.0.0", "2024:01:15", ""); /* YYYY:MM:DD */
     run_sine(f, 10u);
@@ -1089,7 +1112,7 @@ static void test_display_scroll(void **state)
     assert_int_equal(f->b.display.symbols, OMP_SYM_SUPPLY | OMP_SYM_LOAD | OMP_SYM_IMPORT |
                                                (1u << OMP_SYM_TARIFF_SHIFT));
     run_sine(f, 10u);
-    expect_screen(f, "1.8.0", "0000000.03", "kWh"); /* 60 s at 2.3 kW = 38.3 Wh */
+    expect_screen(f, "1.8.0", "0000000.04", "kWh"); /* 65 s at 2.3 kW = 41.5 Wh */
 }
 
 static void test_display_summer_time_and_snapshot(void **state)
@@ -1099,7 +1122,6 @@ static void test_display_summer_time_and_snapshot(void **state)
     fx_start(&g_fx);
     make_sine(&g_fx.cfg, 230.0, 10.0, 60.0);
     run_sine(&g_fx, 25u);
-    expect_screen(&g_fx, "1.0.0", "14:00:25", ""); /* UTC+1 + DST */
     struct omp_meter_snapshot s = snap(&g_fx.m);
     assert_int_equal(s.utc_s, T_2024_07_01_12Z + 25);
     assert_true(s.dst_active);
@@ -1116,12 +1138,153 @@ static void test_display_summer_time_and_snapshot(void **state)
      * passed 10 varh, the 7.2 display's step (the first hot save needs no wait) */
     assert_int_equal(g_fx.m.hot_saves, 1u);
     assert_int_equal(s.nvm_saves, 3u);
+    run_sine(&g_fx, 15u); /* 15 s power-up + 20 s: the time screen */
+    expect_screen(&g_fx, "1.0.0", "14:00:40", ""); /* UTC+1 + DST */
     /* no valid RTC: placeholders */
     g_fx.b.clock.now.rtc_valid = false;
     run_sine(&g_fx, 1u);
     expect_screen(&g_fx, "1.0.0", "--:--:--", "");
     assert_int_equal(omp_meter_snapshot(NULL, &s), OMP_ERR_ARG);
     assert_int_equal(omp_meter_snapshot(&g_fx.m, NULL), OMP_ERR_ARG);
+}
+
+
+/* ---- display lists, push buttons and events --------------------------------------------------- */
+
+#define DITEM(a, b, c, d, e, f) {{a, b, c, d, e, f}, 2u, OMP_DISPLAY_VIEW_VALUE}
+
+/* Hold @p input for @p held_ms (ticks every 100 ms), then release it and tick once more. */
+static void press_input(struct fx *f, enum omp_input input, unsigned held_ms)
+{
+    omp_meter_on_input(&f->m, input, true);
+    omp_meter_tick(&f->m, &f->b.clock.now);
+    for (unsigned t = 0; t < held_ms; t += 100u) {
+        omp_fake_clock_advance_ms(&f->b.clock, 100u);
+        omp_meter_tick(&f->m, &f->b.clock.now);
+    }
+    omp_meter_on_input(&f->m, input, false);
+    omp_meter_tick(&f->m, &f->b.clock.now);
+    assert_int_equal(omp_meter_poll(&f->m), OMP_OK);
+}
+
+static void idle_ms(struct fx *f, unsigned ms)
+{
+    for (unsigned t = 0; t < ms; t += 100u) {
+        omp_fake_clock_advance_ms(&f->b.clock, 100u);
+        omp_meter_tick(&f->m, &f->b.clock.now);
+    }
+    assert_int_equal(omp_meter_poll(&f->m), OMP_OK);
+}
+
+/* The next event of @p r must be @p code with @p arg. */
+static void expect_event(struct fx *f, struct omp_evq_reader *r, uint16_t code, uint32_t arg,
+                         uint16_t flags)
+{
+    struct omp_event ev;
+    assert_int_equal(omp_evq_read(omp_meter_events(&f->m), r, &ev, NULL), OMP_OK);
+    assert_int_equal(ev.code, code);
+    assert_int_equal(ev.arg, arg);
+    assert_int_equal(ev.flags, flags);
+}
+
+static void test_display_lists_buttons_events(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new();
+    struct omp_evq_reader r;
+    assert_int_equal(omp_evq_reader_init(omp_meter_events(&f->m), &r), OMP_OK);
+    expect_event(f, &r, OMP_EV_POWER_UP, 0u, 0u); /* a fresh meter: no time saved before */
+    skip_power_up(f);
+    /* the manual list must keep the legal readings: the default type 6861111BN142101010 has
+     * X9 = 4, so A+, A-, R+ and R- (technical facts 0, 9.1) */
+    static const struct omp_display_item manual[] = {
+        DITEM(1, 1, 1, 8, 0, 255), DITEM(1, 1, 2, 8, 0, 255), DITEM(1, 1, 3, 8, 0, 255),
+        DITEM(1, 1, 4, 8, 0, 255), DITEM(0, 1, 96, 8, 0, 255),
+    };
+    size_t bad = 99u;
+    assert_int_equal(omp_meter_display_set_list(&f->m, OMP_DISPLAY_LIST_MANUAL, manual, 3u, &bad),
+                     OMP_ERR_DENIED); /* R- missing */
+    assert_int_equal(bad, 3u);
+    static const struct omp_display_item lp[] = {DITEM(1, 1, 1, 8, 0, 255),
+                                                 DITEM(1, 1, 99, 1, 0, 255)};
+    assert_int_equal(omp_meter_display_set_list(&f->m, OMP_DISPLAY_LIST_AUTO, lp, 2u, &bad),
+                     OMP_ERR_DENIED); /* no load profile in the automatic list */
+    assert_int_equal(bad, 1u);
+    assert_int_equal(omp_meter_display_set_list(&f->m, OMP_DISPLAY_LIST_MANUAL, manual,
+                                                OMP_ARRAY_LEN(manual), &bad), OMP_OK);
+    expect_event(f, &r, OMP_EV_CONFIG_CHANGED, 0u, 0u);
+    /* left button, short: the manual list's first item, then the next */
+    press_input(f, OMP_INPUT_BUTTON, 300u);
+    expect_screen4(f, "1.8.0", "0000000.00", "kWh", "A+");
+    expect_event(f, &r, OMP_EV_PB1_SHORT, 300u, 0u);
+    press_input(f, OMP_INPUT_BUTTON, 200u);
+    expect_screen4(f, "2.8.0", "0000000.00", "kWh", "A-");
+    expect_event(f, &r, OMP_EV_PB1_SHORT, 200u, 0u);
+    /* back to the automatic list 2 minutes after the last press (technical facts 9.1) */
+    idle_ms(f, 119800u);
+    expect_screen4(f, "2.8.0", "0000000.00", "kWh", "A-");
+    idle_ms(f, 200u);
+    expect_screen4(f, "1.8.0", "0000000.00", "kWh", "A+");
+    /* 6 s on the manual list's first item: close the breaker (an event for its service) */
+    press_input(f, OMP_INPUT_BUTTON, 200u);
+    press_input(f, OMP_INPUT_BUTTON, 6000u);
+    expect_event(f, &r, OMP_EV_PB1_SHORT, 200u, 0u);
+    expect_event(f, &r, OMP_EV_PB1_LONG_6S, (uint32_t)OMP_DISPLAY_REQ_BREAKER_CLOSE, 0u);
+    /* PB2 with an empty utility list: the press is reported, the display stays */
+    press_input(f, OMP_INPUT_BUTTON2, 300u);
+    expect_event(f, &r, OMP_EV_PB2, 300u, 0u);
+    expect_screen4(f, "1.8.0", "0000000.00", "kWh", "A+");
+    /* clock set back an hour, then the power-fail warning */
+    omp_time_s now = f->b.clock.now.utc_s;
+    assert_int_equal(omp_meter_set_clock(&f->m, now - 3600), OMP_OK);
+    expect_event(f, &r, OMP_EV_CLOCK_SET, 3600u, OMP_EVF_CLOCK_BACKWARD);
+    omp_meter_on_input(&f->m, OMP_INPUT_POWER_FAIL, true);
+    idle_ms(f, 100u);
+    expect_event(f, &r, OMP_EV_POWER_DOWN, 0u, 0u);
+    struct omp_event ev;
+    assert_int_equal(omp_evq_read(omp_meter_events(&f->m), &r, &ev, NULL), OMP_ERR_NOT_FOUND);
+    /* without mains the battery list (empty here: nothing shown) */
+    assert_string_equal(f->b.display.id, "");
+    /* a restart keeps the lists (NVM) and reports how long the meter was off */
+    assert_int_equal(omp_meter_flush(&f->m), OMP_OK);
+    omp_fake_clock_advance_ms(&f->b.clock, 60000u);
+    fx_start(f);
+    const struct omp_display_item *items = NULL;
+    size_t n = 0;
+    assert_int_equal(omp_display_get_list(&f->m.disp, OMP_DISPLAY_LIST_MANUAL, &items, &n), OMP_OK);
+    assert_int_equal(n, OMP_ARRAY_LEN(manual));
+    assert_memory_equal(items, manual, sizeof manual);
+    assert_int_equal(omp_evq_reader_init(omp_meter_events(&f->m), &r), OMP_OK);
+    struct omp_event up;
+    assert_int_equal(omp_evq_read(omp_meter_events(&f->m), &r, &up, NULL), OMP_OK);
+    assert_int_equal(up.code, OMP_EV_POWER_UP);
+    assert_int_equal(up.arg, 60u); /* off for 60 s (the fake RTC took the clock set) */
+}
+
+/* Without mains the battery list, stepped by the left button; only its allowed items. */
+static void test_display_battery_list(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new();
+    skip_power_up(f);
+    static const struct omp_display_item bat[] = {DITEM(1, 1, 1, 8, 0, 255),
+                                                  DITEM(1, 1, 0, 0, 1, 255)};
+    static const struct omp_display_item clock[] = {{{0, 1, 1, 0, 0, 255}, 2u,
+                                                     OMP_DISPLAY_VIEW_TIME}};
+    size_t bad = 9u;
+    assert_int_equal(omp_meter_display_set_list(&f->m, OMP_DISPLAY_LIST_BATTERY, clock, 1u, &bad),
+                     OMP_ERR_DENIED); /* the clock is not readable without mains (9.1) */
+    assert_int_equal(bad, 0u);
+    assert_int_equal(omp_meter_display_set_list(&f->m, OMP_DISPLAY_LIST_BATTERY, bat, 2u, &bad),
+                     OMP_OK);
+    omp_meter_on_input(&f->m, OMP_INPUT_POWER_FAIL, true);
+    idle_ms(f, 100u);
+    expect_screen4(f, "1.8.0", "0000000.00", "kWh", "A+");
+    press_input(f, OMP_INPUT_BUTTON, 300u);
+    expect_screen4(f, "0.0.1", "12345678", "", "NUM/1");
+    omp_meter_on_input(&f->m, OMP_INPUT_POWER_FAIL, false); /* the mains is back */
+    idle_ms(f, 100u);
+    expect_screen4(f, "1.8.0", "0000000.00", "kWh", "A+"); /* the automatic list */
 }
 
 /* ---- tariffs, debiting, inputs, NVM budget ------------------------------------------------------ */
@@ -1373,6 +1536,8 @@ int main(void)
         cmocka_unit_test(test_display_energy_format),
         cmocka_unit_test(test_display_scroll),
         cmocka_unit_test(test_display_summer_time_and_snapshot),
+        cmocka_unit_test(test_display_lists_buttons_events),
+        cmocka_unit_test(test_display_battery_list),
         cmocka_unit_test(test_tariff_calendar_split),
         cmocka_unit_test(test_tariff_module_inputs),
         cmocka_unit_test(test_billing_through_meter),

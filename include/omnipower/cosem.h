@@ -149,6 +149,9 @@ struct omp_cosem_src {
     const struct omp_cycle *cycle;           /**< the newest mains cycle (instantaneous values) */
     const struct omp_optical_settings *optical; /**< 131.0.x in force */
     const char *type_number;                 /**< CompleteMeterTypeNo, NUL-terminated (<= 18) */
+    const char *software_id;                 /**< SoftwareNumberRevisionAscii `number-revision`,
+                                                  NUL-terminated (<= 16) */
+    uint32_t rom_checksum;                   /**< RomChecksum of the firmware image */
     uint32_t meter_number;                   /**< serial number 1..99999999 */
     uint8_t tariff;                          /**< tariff in force 1..8 */
     uint8_t tariffs;                         /**< tariff registers kept (OMP_CONFIG_TARIFFS) */

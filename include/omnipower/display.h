@@ -76,6 +76,14 @@ OMP_MUST_CHECK omp_err omp_display_format(const uint8_t obis[6], uint8_t attr,
 /** @brief The text label of an item (technical facts 9.5: `A+`, `P+M/T1`, `HRS`, ...), or "". */
 const char *omp_display_label(const uint8_t obis[6], enum omp_display_view view);
 
+/**
+ * @brief The text field of an item whose value is @p v: its label, except for the software number
+ * 0.2.0, whose revision (after the '-' of `5098736-A1`) goes to the text field while the value
+ * field shows the number (technical facts 9.4). NUL-terminated, truncated to @p cap.
+ */
+void omp_display_text_field(const uint8_t obis[6], enum omp_display_view view,
+                            const struct omp_value *v, char *out, size_t cap);
+
 /* ---- symbols ---------------------------------------------------------------------------------- */
 
 /** @brief What the symbols are computed from (instantaneous values and states). */

@@ -60,12 +60,13 @@ enum omp_input {
     OMP_INPUT_TARIFF2 = 1,     /**< module I/O 2 used as tariff input (Z3) */
     OMP_INPUT_PULSE = 2,       /**< pulse input (Z3, Z12): each rising edge counts one unit */
     OMP_INPUT_ALARM = 3,       /**< alarm input (Z8) */
-    OMP_INPUT_BUTTON = 4,      /**< front push button: true = pressed */
+    OMP_INPUT_BUTTON = 4,      /**< left (consumer) push button PB1: true = pressed */
     OMP_INPUT_COVER = 5,       /**< meter cover switch: true = open (tamper) */
     OMP_INPUT_TERMINAL = 6,    /**< terminal cover switch: true = open (tamper) */
     OMP_INPUT_MAGNET = 7,      /**< magnetic field sensor: true = field detected (tamper) */
     OMP_INPUT_POWER_FAIL = 8,  /**< supply-fail warning: true = supply is going; the library
                                     saves its volatile state on the next omp_meter_poll() */
+    OMP_INPUT_BUTTON2 = 9,     /**< right, sealable push button PB2: true = pressed */
     OMP_INPUT_COUNT
 };
 

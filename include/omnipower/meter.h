@@ -34,6 +34,7 @@
 #include "omnipower/core.h"
 #include "omnipower/cosem.h"
 #include "omnipower/display.h"
+#include "omnipower/evq.h"
 #include "omnipower/hal.h"
 #include "omnipower/iec62056_21.h"
 #include "omnipower/metrology.h"
@@ -51,6 +52,12 @@ extern "C" {
 /** @brief Meter configuration (type number and Z-codes subset known to this release). */
 struct omp_meter_cfg {
     uint32_t meter_number;       /**< serial number shown as 0.0.1 / 96.1.0; 1..99999999 */
+    char software_id[17];        /**< SoftwareNumberRevisionAscii 1.1.0.2.0.255, `number-revision`
+                                      (the power-up screen shows the number and the revision);
+                                      default from the library version, "0000100-01" for 0.1.0 */
+    uint32_t rom_checksum;       /**< RomChecksum 1.1.96.54.1.255 of the firmware image, as the
+                                      port computed it (the power-up screen shows its low 16 bits
+                                      as CSUM); default 0 */
     char type_number[OMP_COSEM_TYPENO_LEN + 1u]; /**< CompleteMeterTypeNo 1.1.96.1.1.255, 18
                                       characters (technical facts 0), NUL-terminated; default
                                       "6861111BN142101010" (single-phase, 5(100) A, class B, A+/A-/
@@ -168,8 +175,11 @@ struct omp_meter_nvm_info {
  * encoded calendar with its 9-byte passive header. */
 #define OMP_METER_IO_LEN_REGS (OMP_REGS_COLD_MAX + OMP_REGS_HOT_MAX + OMP_REGS_SNAPSHOT_LEN)
 #define OMP_METER_IO_LEN_CAL (OMP_TOU_ENCODED_MAX + 9u)
-#define OMP_METER_IO_LEN \
+#define OMP_METER_IO_LEN_2 \
     (OMP_METER_IO_LEN_REGS > OMP_METER_IO_LEN_CAL ? OMP_METER_IO_LEN_REGS : OMP_METER_IO_LEN_CAL)
+#define OMP_METER_IO_LEN \
+    (OMP_METER_IO_LEN_2 > OMP_DISPLAY_LISTS_ENCODED_MAX ? OMP_METER_IO_LEN_2 \
+                                                        : OMP_DISPLAY_LISTS_ENCODED_MAX)
 
 /** @brief The meter context. Allocate it (statically or on the stack) and call omp_meter_init. */
 struct omp_meter {
@@ -214,8 +224,12 @@ struct omp_meter {
     omp_time_s utc_keep_s;   /**< the last valid RTC time seen (restored, or from tick): saved */
     bool utc_keep_valid;
     struct omp_now now;
-    uint64_t scroll_ms;      /**< mono_ms of the last display change */
-    uint8_t scroll_index;
+    struct omp_display disp; /**< the display's lists and where it is in them */
+    uint32_t buttons;        /**< button edges from on_input not yet handled (ISR -> tick) */
+    uint64_t button_down_ms[2]; /**< mono_ms each button went down (PB1, PB2) */
+    uint32_t pf_events;      /**< power-fail warnings from on_input not yet pushed as events */
+    struct omp_evq events;   /**< notifications for the loggers and other readers */
+    uint32_t iec21_bad_seen, iec21_lockouts_seen; /**< optical counters already reported */
     bool power_fail;
     uint32_t inputs;         /**< last level of each enum omp_input, bit (1u << input) */
     bool display_due;
@@ -351,6 +365,27 @@ OMP_MUST_CHECK omp_err omp_meter_snapshot(const struct omp_meter *m, struct omp_
 
 /** @brief The screen currently shown (valid until the next poll). @return OMP_OK or OMP_ERR_ARG. */
 OMP_MUST_CHECK omp_err omp_meter_display(const struct omp_meter *m, struct omp_display_frame *f);
+
+/**
+ * @brief Replace display list @p which with @p n items (display.h omp_display_set_list: sizes,
+ * forbidden items, the legal readings of the manual list), stored in NVM first; pushes
+ * OMP_EV_CONFIG_CHANGED (arg 0). The factory lists: automatic A+, A-, time, date, P+; manual the
+ * legal readings (the totals of the type number's energy types); utility and battery empty.
+ * @param[out] bad  As omp_display_set_list. May be NULL.
+ * @return OMP_OK, OMP_ERR_ARG, OMP_ERR_RANGE, OMP_ERR_DENIED (nothing changed), or the NVM error
+ *         (nothing changed).
+ */
+OMP_MUST_CHECK omp_err omp_meter_display_set_list(struct omp_meter *m, enum omp_display_list which,
+                                                  const struct omp_display_item *items, size_t n,
+                                                  size_t *bad);
+
+/**
+ * @brief The meter's event queue (evq.h): power down/up, clock set, push buttons, configuration
+ * changes, optical password failures and lock-outs. Attach a reader with omp_evq_reader_init and
+ * drain it from the main loop; the queue keeps the last OMP_CONFIG_EVQ_DEPTH events.
+ * @return The queue, or NULL for NULL @p m.
+ */
+const struct omp_evq *omp_meter_events(const struct omp_meter *m);
 
 #ifdef __cplusplus
 }

@@ -226,7 +226,31 @@ static omp_err set_tariff(const struct omp_cosem_src *s, const struct omp_cosem_
                                       : s->ops->set_tariff(s->user, (uint8_t)t);
 }
 
-enum { ID_IDENT, ID_TYPE_NO };
+enum { ID_IDENT, ID_TYPE_NO, ID_SOFTWARE, ID_REVISION, ID_ROM_CHECKSUM };
+
+/* Length of @p t up to @p max characters (no NUL needed within them). */
+static size_t bounded_len(const char *t, size_t max)
+{
+    size_t n = 0;
+    while (t != NULL && n < max && t[n] != '\0') {
+        n++;
+    }
+    return n;
+}
+
+/* SoftwareNumberRevisionAscii `5098736-Q1` and SoftwareRevision `Q1` (technical facts 11.1). */
+static omp_err get_software(const struct omp_cosem_src *s, bool revision, struct omp_value *out)
+{
+    const char *t = s->software_id != NULL ? s->software_id : "";
+    size_t n = bounded_len(t, 16u), from = 0;
+    if (revision) {
+        while (from < n && t[from] != '-') {
+            from++;
+        }
+        from = from < n ? from + 1u : n;
+    }
+    return omp_value_bytes(OMP_VT_VISIBLE, t + from, n - from, out);
+}
 
 static omp_err get_id(const struct omp_cosem_src *s, const struct omp_cosem_obj *o, uint8_t attr,
                       struct omp_value *out)
@@ -234,11 +258,14 @@ static omp_err get_id(const struct omp_cosem_src *s, const struct omp_cosem_obj 
     (void)attr;
     if (o->arg == ID_TYPE_NO) {
         const char *t = s->type_number != NULL ? s->type_number : "";
-        size_t n = 0;
-        while (n < OMP_COSEM_TYPENO_LEN && t[n] != '\0') {
-            n++;
-        }
-        return omp_value_bytes(OMP_VT_VISIBLE, t, n, out);
+        return omp_value_bytes(OMP_VT_VISIBLE, t, bounded_len(t, OMP_COSEM_TYPENO_LEN), out);
+    }
+    if (o->arg == ID_SOFTWARE || o->arg == ID_REVISION) {
+        return get_software(s, o->arg == ID_REVISION, out);
+    }
+    if (o->arg == ID_ROM_CHECKSUM) {
+        *out = omp_value_uint(OMP_VT_U32, s->rom_checksum, 0, OMP_UNIT_NONE);
+        return OMP_OK;
     }
     /* IdentificationNumber: "1KAS" + the serial number in 10 digits (technical facts 11.1) */
     char id[14] = {'1', 'K', 'A', 'S'};
@@ -380,6 +407,9 @@ const struct omp_cosem_obj omp_cosem_priv_table[] = {
     REG(1, 1, 0, 0, 4, 255, OMP_CLASS_DATA, R_PUB, ID_IDENT, get_id),         /* Identification */
     REG(1, 1, 96, 1, 0, 255, OMP_CLASS_DATA, R_PUB, CT_METER_NO, get_count),  /* SerialNo */
     REG(1, 1, 96, 1, 1, 255, OMP_CLASS_DATA, R_PUB, ID_TYPE_NO, get_id),      /* CompleteMeterTypeNo */
+    REG(1, 1, 0, 2, 0, 255, OMP_CLASS_DATA, R_PUB, ID_SOFTWARE, get_id),      /* SW number-rev. */
+    REG(1, 1, 0, 2, 2, 128, OMP_CLASS_DATA, R_PUB, ID_REVISION, get_id),      /* SoftwareRevision */
+    REG(1, 1, 96, 54, 1, 255, OMP_CLASS_DATA, R_ALL, ID_ROM_CHECKSUM, get_id), /* RomChecksum */
     MEAS(1, 1, 97, 97, 0, 255, OMP_CLASS_DATA, R_ALL, CT_STATUS, get_count),  /* MeterStatus */
     /* clock: attr 2 written by the LLS and management associations (DST enable 8: later) */
     SETTING(0, 1, 1, 0, 0, 255, OMP_CLASS_CLOCK, 0u, R_PUB, W_LLS, 0u, get_clock, set_clock),

@@ -136,6 +136,29 @@ static omp_err fmt_dt_lcd(const struct omp_value_dt *dt, bool time, char *out)
     return OMP_OK;
 }
 
+/* ---- identification -------------------------------------------------------------------------- */
+
+static bool is_cde(const uint8_t o[6], uint8_t c, uint8_t d, uint8_t e)
+{
+    return o[2] == c && o[3] == d && o[4] == e;
+}
+
+/* SoftwareNumberRevisionAscii 1.1.0.2.0.255, `5098736-Q1` (technical facts 11.1). */
+static bool is_software_number(const uint8_t o[6])
+{
+    return is_cde(o, 0u, 2u, 0u);
+}
+
+/* Index of the '-' before the revision, or the length when there is none. */
+static size_t revision_at(const struct omp_value *v)
+{
+    size_t k = 0;
+    while (k < v->len && v->v.bytes[k] != (uint8_t)'-') {
+        k++;
+    }
+    return k;
+}
+
 /* ---- numbers ------------------------------------------------------------------------------------ */
 
 /* Minimum digits of a counter's reduced id C.D.E (Kamstrup readout, technical facts 10.4). */
@@ -196,6 +219,9 @@ static const char *fmt_number(const uint8_t o[6], const struct omp_value *v,
     if (omp_value_scaled(v, 0, &mag, &neg) != OMP_OK) {
         mag = 0;
     }
+    if (t == OMP_DISPLAY_LCD && is_cde(o, 96u, 54u, 1u)) {
+        mag &= 0xFFFFu; /* CSUM: the low 16 bits of RomChecksum (technical facts 9.4) */
+    }
     char *p = out;
     if (neg) {
         *p++ = '-';
@@ -227,6 +253,9 @@ omp_err omp_display_format(const uint8_t obis[6], uint8_t attr, const struct omp
     case OMP_VT_OCTETS:
     case OMP_VT_VISIBLE: {
         size_t n = v->len < cap - 1u ? v->len : cap - 1u;
+        if (target == OMP_DISPLAY_LCD && is_software_number(obis)) {
+            n = revision_at(v) < n ? revision_at(v) : n; /* the number; the revision is text */
+        }
         for (size_t k = 0; k < n; k++) {
             uint8_t ch = v->v.bytes[k];
             text[k] = ch >= 0x20u && ch <= 0x7Eu ? (char)ch : '?';
@@ -276,6 +305,27 @@ const char *omp_display_label(const uint8_t obis[6], enum omp_display_view view)
         }
     }
     return "";
+}
+
+void omp_display_text_field(const uint8_t obis[6], enum omp_display_view view,
+                            const struct omp_value *v, char *out, size_t cap)
+{
+    if (out == NULL || cap == 0u) {
+        return;
+    }
+    const char *src = omp_display_label(obis, view);
+    size_t n = strlen(src), from = 0;
+    if (obis != NULL && v != NULL && is_software_number(obis) &&
+        (v->type == OMP_VT_VISIBLE || v->type == OMP_VT_OCTETS)) {
+        from = revision_at(v) + 1u; /* after the '-' */
+        src = (const char *)v->v.bytes;
+        n = from < v->len ? v->len : from;
+    }
+    size_t k = 0;
+    for (; from + k < n && k + 1u < cap; k++) {
+        out[k] = src[from + k];
+    }
+    out[k] = '\0';
 }
 
 /* ---- symbols (technical facts 9.3) --------------------------------------------------------------- */

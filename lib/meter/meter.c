@@ -38,7 +38,9 @@
 
 #include "omnipower/cosem.h"
 #include "omnipower/display.h"
+#include "omnipower/mcfg.h"
 #include "omnipower/meter.h"
+#include "omnipower/version.h"
 
 #include "meter_priv.h"
 
@@ -60,18 +62,6 @@
 
 #define INPUT_BIT(i) (1u << (unsigned)(i))
 #define TARIFF_INPUTS (INPUT_BIT(OMP_INPUT_TARIFF1) | INPUT_BIT(OMP_INPUT_TARIFF2))
-
-/* The automatic display list: A+, A-, time, date, P+ (the data sheet's factory list is set per
- * order, Z5; these are the readings the meter shows without one). */
-#define ITEM(a, b, c, d, e, f, view) {{{a, b, c, d, e, f}, 2u}, view}
-static const struct {
-    struct omp_cosem_ref ref;
-    enum omp_display_view view;
-} k_auto[] = {
-    ITEM(1, 1, 1, 8, 0, 255, OMP_DISPLAY_VIEW_VALUE), ITEM(1, 1, 2, 8, 0, 255, OMP_DISPLAY_VIEW_VALUE),
-    ITEM(0, 1, 1, 0, 0, 255, OMP_DISPLAY_VIEW_TIME),  ITEM(0, 1, 1, 0, 0, 255, OMP_DISPLAY_VIEW_DATE),
-    ITEM(1, 1, 1, 7, 0, 255, OMP_DISPLAY_VIEW_VALUE),
-};
 
 /* ---- small helpers --------------------------------------------------------------------------- */
 
@@ -117,6 +107,13 @@ void omp_meter_cfg_default(struct omp_meter_cfg *cfg)
     struct omp_meter_cfg c = { 0 };
     c.meter_number = 1u;           /* placeholder: production writes the real serial number */
     omp_meter_priv_copy_str(c.type_number, sizeof c.type_number, "6861111BN142101010");
+    /* software number: the library version as 7 digits (0.1.0 -> 0000100), revision 01 */
+    uint32_t sw = OMP_VERSION_MAJOR * 10000u + OMP_VERSION_MINOR * 100u + OMP_VERSION_PATCH;
+    for (unsigned k = 7u; k > 0u; k--) {
+        c.software_id[k - 1u] = (char)('0' + (int)(sw % 10u));
+        sw /= 10u;
+    }
+    omp_meter_priv_copy_str(c.software_id + 7, sizeof c.software_id - 7u, "-01");
     c.utc_offset_min = 60;         /* Z11 = 01: +1 h (DK/NO/SE/DE/FR/ES) */
     c.dst_rule = OMP_DST_EU;       /* Z15 = 001 */
     c.energy_digits = 7u;          /* Z1 = 3: 7.2 */
@@ -154,21 +151,35 @@ static bool z1_valid(uint8_t digits, uint8_t decimals)
            (digits == 7u && decimals == 2u) || (digits == 6u && decimals == 3u);
 }
 
-/* 18 digits and capital letters, NUL-terminated (the config module checks each position). */
+/* A single-phase type number whose every position the config module accepts, NUL-terminated. */
 static bool type_number_valid(const char *t)
 {
-    for (size_t k = 0; k < OMP_COSEM_TYPENO_LEN; k++) {
-        if (!((t[k] >= '0' && t[k] <= '9') || (t[k] >= 'A' && t[k] <= 'Z'))) {
+    struct omp_mcfg_typeno tn;
+    struct omp_mcfg_error why;
+    size_t n = 0;
+    while (n <= OMP_COSEM_TYPENO_LEN && t[n] != '\0') {
+        n++;
+    }
+    return n == OMP_COSEM_TYPENO_LEN && omp_mcfg_typeno_decode(t, n, &tn, &why) == OMP_OK;
+}
+
+/* 1..16 printable characters, NUL-terminated. */
+static bool text_valid(const char *t, size_t cap)
+{
+    size_t n = 0;
+    while (n < cap && t[n] != '\0') {
+        if (t[n] < ' ' || t[n] > '~') {
             return false;
         }
+        n++;
     }
-    return t[OMP_COSEM_TYPENO_LEN] == '\0';
+    return n > 0u && n < cap;
 }
 
 static bool cfg_valid(const struct omp_meter_cfg *c)
 {
     return c->meter_number >= 1u && c->meter_number <= 99999999u &&
-           type_number_valid(c->type_number) &&
+           type_number_valid(c->type_number) && text_valid(c->software_id, sizeof c->software_id) &&
            omp_utc_offset_valid(c->utc_offset_min) &&
            (c->dst_rule == OMP_DST_NONE || c->dst_rule == OMP_DST_EU) &&
            z1_valid(c->energy_digits, c->energy_decimals) &&
@@ -247,6 +258,8 @@ void omp_meter_priv_src(struct omp_meter *m, struct omp_cosem_src *s)
     s->cycle = &m->last;
     s->optical = &m->optical;
     s->type_number = m->cfg.type_number;
+    s->software_id = m->cfg.software_id;
+    s->rom_checksum = m->cfg.rom_checksum;
     s->meter_number = m->cfg.meter_number;
     s->tariff = m->tariff_now;
     s->tariffs = (uint8_t)OMP_CONFIG_TARIFFS;
@@ -288,46 +301,6 @@ static bool local_now(const struct omp_meter *m, struct omp_datetime *dt, bool *
 static bool supply_present(const struct omp_meter *m)
 {
     return m->last.urms_v > m->metro.cfg.supply_min_v;
-}
-
-/* Compose the current screen of the automatic list into the meter's buffers: the item's value
- * read through the dictionary, formatted by the display module. @return true if anything
- * changed. */
-static bool compose_screen(struct omp_meter *m)
-{
-    char id[OMP_DISPLAY_ID_LEN] = {0};
-    char value[OMP_DISPLAY_TEXT_MAX] = {0};
-    const char *unit = "";
-    const struct omp_cosem_ref *ref = &k_auto[m->scroll_index % OMP_ARRAY_LEN(k_auto)].ref;
-    enum omp_display_view view = k_auto[m->scroll_index % OMP_ARRAY_LEN(k_auto)].view;
-    const struct omp_cosem_obj *o = omp_cosem_find(ref->obis);
-    struct omp_cosem_src src;
-    omp_meter_priv_src(m, &src);
-    struct omp_value v = omp_value_null();
-    struct omp_display_z1 z1 = omp_meter_priv_z1(m);
-    if (o == NULL || omp_cosem_get(&src, o, ref->attr, OMP_ASSOC_LOCAL, &v) != OMP_OK ||
-        omp_display_format(ref->obis, ref->attr, &v, OMP_DISPLAY_LCD, view, &z1, value,
-                           sizeof value, &unit) != OMP_OK) {
-        value[0] = '\0'; /* a time outside the calendar: an empty field */
-    }
-    if (omp_cosem_cde_text(ref->obis, id, sizeof id) != OMP_OK) {
-        id[0] = '\0'; /* cannot happen: id holds any C.D.E */
-    }
-    const char *label = omp_display_label(ref->obis, view);
-    const struct omp_display_inputs in = {m->last.urms_v, m->last.irms_a, m->last.p_w,
-                                          m->last.q_var, m->tariff_now};
-    uint32_t sym = omp_display_symbols(&in);
-    bool changed = strcmp(id, m->disp_id) != 0 || strcmp(value, m->disp_value) != 0 ||
-                   strcmp(unit, m->disp_unit) != 0 || strcmp(label, m->disp_text) != 0 ||
-                   sym != m->disp_symbols;
-    if (changed) {
-        omp_meter_priv_copy_str(m->disp_id, sizeof m->disp_id, id);
-        omp_meter_priv_copy_str(m->disp_value, sizeof m->disp_value, value);
-        omp_meter_priv_copy_str(m->disp_unit, sizeof m->disp_unit, unit);
-        omp_meter_priv_copy_str(m->disp_text, sizeof m->disp_text, label);
-        m->disp_symbols = sym;
-    }
-    return changed;
 }
 
 /* ---- NVM layout and records ---------------------------------------------------------------------- */
@@ -388,7 +361,8 @@ static omp_err nvm_open(struct omp_meter *m)
 }
 
 /* Read @p key into m->io at @p at (capacity @p cap); absent or corrupt records give length 0. */
-static omp_err read_key(struct omp_meter *m, uint16_t key, size_t at, size_t cap, size_t *len)
+omp_err omp_meter_priv_read_key(struct omp_meter *m, uint16_t key, size_t at, size_t cap,
+                                size_t *len)
 {
     *len = 0;
     omp_err err = omp_store_read(&m->store, key, m->io + at, cap, len);
@@ -399,7 +373,7 @@ static omp_err read_key(struct omp_meter *m, uint16_t key, size_t at, size_t cap
     return err;
 }
 
-static omp_err write_key(struct omp_meter *m, uint16_t key, size_t len)
+omp_err omp_meter_priv_write_key(struct omp_meter *m, uint16_t key, size_t len)
 {
     omp_err err = omp_store_write(&m->store, key, m->io, len);
     if (err == OMP_OK) {
@@ -417,7 +391,7 @@ static omp_err save_state(struct omp_meter *m)
     (void)omp_wr_u32le(&w, m->power_ups);
     (void)omp_wr_u8(&w, m->tariff.register_tariff);
     (void)omp_wr_u16le(&w, 0u);
-    return write_key(m, KEY_STATE, omp_wr_len(&w));
+    return omp_meter_priv_write_key(m, KEY_STATE, omp_wr_len(&w));
 }
 
 static void load_state(struct omp_meter *m, size_t len)
@@ -454,13 +428,13 @@ static omp_err save_calendar(struct omp_meter *m, bool passive)
     if (err != OMP_OK) {
         return err;
     }
-    return write_key(m, passive ? KEY_CAL_PASSIVE : KEY_CAL_ACTIVE, omp_wr_len(&w));
+    return omp_meter_priv_write_key(m, passive ? KEY_CAL_PASSIVE : KEY_CAL_ACTIVE, omp_wr_len(&w));
 }
 
 static omp_err load_calendars(struct omp_meter *m)
 {
     size_t len = 0;
-    omp_err err = read_key(m, KEY_CAL_ACTIVE, 0, sizeof m->io, &len);
+    omp_err err = omp_meter_priv_read_key(m, KEY_CAL_ACTIVE, 0, sizeof m->io, &len);
     if (err != OMP_OK) {
         return err;
     }
@@ -470,7 +444,7 @@ static omp_err load_calendars(struct omp_meter *m)
             m->tariff.has_active = true;
         }
     }
-    err = read_key(m, KEY_CAL_PASSIVE, 0, sizeof m->io, &len);
+    err = omp_meter_priv_read_key(m, KEY_CAL_PASSIVE, 0, sizeof m->io, &len);
     if (err != OMP_OK) {
         return err;
     }
@@ -489,9 +463,9 @@ static omp_err load_calendars(struct omp_meter *m)
 static omp_err restore_registers(struct omp_meter *m)
 {
     size_t cold_len = 0, hot_len = 0;
-    omp_err err = read_key(m, KEY_REGS_COLD, 0, OMP_REGS_COLD_MAX, &cold_len);
+    omp_err err = omp_meter_priv_read_key(m, KEY_REGS_COLD, 0, OMP_REGS_COLD_MAX, &cold_len);
     if (err == OMP_OK) {
-        err = read_key(m, KEY_REGS_HOT, OMP_REGS_COLD_MAX, OMP_REGS_HOT_MAX, &hot_len);
+        err = omp_meter_priv_read_key(m, KEY_REGS_HOT, OMP_REGS_COLD_MAX, OMP_REGS_HOT_MAX, &hot_len);
     }
     if (err != OMP_OK) {
         return err;
@@ -517,7 +491,7 @@ static omp_err save_cold(struct omp_meter *m)
     struct omp_wr w = omp_wr_init(m->io, OMP_REGS_COLD_MAX);
     omp_err err = omp_registers_encode_cold(&m->regs, &w);
     if (err == OMP_OK) {
-        err = write_key(m, KEY_REGS_COLD, omp_wr_len(&w));
+        err = omp_meter_priv_write_key(m, KEY_REGS_COLD, omp_wr_len(&w));
     }
     if (err == OMP_OK) {
         omp_registers_cold_saved(&m->regs);
@@ -570,7 +544,7 @@ static omp_err save_registers(struct omp_meter *m, bool force)
             return save_cold(m); /* a delta outgrew the hot record: a checkpoint holds it all */
         }
         if (err == OMP_OK) {
-            err = write_key(m, KEY_REGS_HOT, omp_wr_len(&w));
+            err = omp_meter_priv_write_key(m, KEY_REGS_HOT, omp_wr_len(&w));
         }
         if (err != OMP_OK) {
             return err;
@@ -683,6 +657,90 @@ static void feed_energy(struct omp_meter *m, const struct omp_now *now)
 
 /* ---- life cycle -------------------------------------------------------------------------------- */
 
+/* The engines and services from the configuration; nothing is written yet, so a configuration
+ * they reject is OMP_ERR_ARG. */
+static omp_err init_engines(struct omp_meter *m, const struct omp_meter_cfg *cfg)
+{
+    struct omp_regs_cfg rc;
+    regs_cfg(cfg, &rc);
+    struct omp_metro_cfg mc;
+    metro_cfg(cfg, &mc);
+    if (omp_registers_init(&m->regs, &rc) != OMP_OK ||
+        omp_metro_init(&m->metro, &mc, &cfg->cal, NULL) != OMP_OK ||
+        omp_evq_init(&m->events) != OMP_OK) {
+        return OMP_ERR_ARG;
+    }
+    omp_tariff_init(&m->tariff);
+    m->tariff.source = cfg->tariff_source;
+    m->tariff.z3 = cfg->z3;
+    m->tariff.default_tariff = cfg->default_tariff;
+    m->tariff.register_tariff = cfg->default_tariff;
+    return OMP_OK;
+}
+
+/* Everything the NVM holds: registers, the state record, calendars, display lists; the clock
+ * the meter resumes from. */
+static omp_err init_restore(struct omp_meter *m, const struct omp_now *now)
+{
+    omp_err err = nvm_open(m);
+    if (err == OMP_OK) {
+        err = restore_registers(m);
+    }
+    size_t len = 0;
+    if (err == OMP_OK) {
+        err = omp_meter_priv_read_key(m, KEY_STATE, 0, sizeof m->io, &len);
+    }
+    if (err == OMP_OK) {
+        load_state(m, len);
+        err = load_calendars(m);
+    }
+    if (err == OMP_OK) {
+        err = omp_meter_priv_display_init(m, now->mono_ms);
+    }
+    if (err != OMP_OK) {
+        return err;
+    }
+    m->restored_utc_s = m->regs.utc;
+    m->restored_utc_valid = m->regs.utc_valid;
+    m->utc_keep_s = m->regs.utc;
+    m->utc_keep_valid = m->regs.utc_valid;
+    if (now->rtc_valid) {
+        m->utc_keep_s = now->utc_s;
+        m->utc_keep_valid = true;
+    }
+    m->sec_utc = m->utc_keep_s;
+    m->sec_mono_ms = now->mono_ms;
+    m->prev_tick_ms_utc = (uint64_t)now->utc_s * 1000u + now->utc_ms;
+    return OMP_OK;
+}
+
+/* The power-up is recorded before the meter runs: an NVM that cannot take it fails init. */
+static omp_err init_power_up(struct omp_meter *m, const struct omp_now *now)
+{
+    omp_registers_power_up(&m->regs, m->utc_keep_s, now->rtc_valid);
+    m->power_ups++;
+    omp_err err = save_state(m);
+    if (err == OMP_OK) {
+        err = save_registers(m, false);
+    }
+    if (err != OMP_OK) {
+        return err;
+    }
+    struct omp_wr w = omp_wr_init(m->io, OMP_REGS_HOT_MAX);
+    uint32_t hot_len = omp_registers_encode_hot(&m->regs, &w) == OMP_OK ? (uint32_t)omp_wr_len(&w)
+                                                                        : OMP_REGS_HOT_MAX;
+    m->hot_record_bytes = omp_store_record_size(&m->geo, hot_len);
+    m->hot_min_ms = hot_interval_ms(&m->geo, m->journal_sectors, m->hot_record_bytes);
+    tariff_update(m, m->sec_utc);
+    /* arg: seconds off, when both the time saved and the clock now are known */
+    bool known = m->restored_utc_valid && now->rtc_valid && now->utc_s >= m->restored_utc_s;
+    omp_time_s off = known ? now->utc_s - m->restored_utc_s : 0;
+    omp_meter_priv_event(m, OMP_EV_POWER_UP, off > UINT32_MAX ? UINT32_MAX : (uint32_t)off, 0u);
+    (void)omp_meter_priv_display_compose(m);
+    m->display_due = true;
+    return OMP_OK;
+}
+
 omp_err omp_meter_init(struct omp_meter *m, const struct omp_hal *hal,
                        const struct omp_meter_cfg *cfg, const struct omp_now *now)
 {
@@ -713,69 +771,14 @@ omp_err omp_meter_init(struct omp_meter *m, const struct omp_hal *hal,
     m->now = *now;
     m->journal_sectors = journal;
     m->log_sectors = log;
-    m->scroll_ms = now->mono_ms;
-
-    struct omp_regs_cfg rc;
-    regs_cfg(cfg, &rc);
-    struct omp_metro_cfg mc;
-    metro_cfg(cfg, &mc);
-    /* before anything is written: a configuration the engines reject is OMP_ERR_ARG */
-    if (omp_registers_init(&m->regs, &rc) != OMP_OK ||
-        omp_metro_init(&m->metro, &mc, &cfg->cal, NULL) != OMP_OK) {
-        return OMP_ERR_ARG;
-    }
-    omp_tariff_init(&m->tariff);
-    m->tariff.source = cfg->tariff_source;
-    m->tariff.z3 = cfg->z3;
-    m->tariff.default_tariff = cfg->default_tariff;
-    m->tariff.register_tariff = cfg->default_tariff;
-
-    err = nvm_open(m);
+    err = init_engines(m, cfg);
     if (err == OMP_OK) {
-        err = restore_registers(m);
-    }
-    size_t len = 0;
-    if (err == OMP_OK) {
-        err = read_key(m, KEY_STATE, 0, sizeof m->io, &len);
+        err = init_restore(m, now);
     }
     if (err == OMP_OK) {
-        load_state(m, len);
-        err = load_calendars(m);
+        err = init_power_up(m, now);
     }
-    if (err != OMP_OK) {
-        return err;
-    }
-    m->restored_utc_s = m->regs.utc;
-    m->restored_utc_valid = m->regs.utc_valid;
-    m->utc_keep_s = m->regs.utc;
-    m->utc_keep_valid = m->regs.utc_valid;
-    if (now->rtc_valid) {
-        m->utc_keep_s = now->utc_s;
-        m->utc_keep_valid = true;
-    }
-    m->sec_utc = m->utc_keep_s;
-    m->sec_mono_ms = now->mono_ms;
-    m->prev_tick_ms_utc = (uint64_t)now->utc_s * 1000u + now->utc_ms;
-    omp_registers_power_up(&m->regs, m->utc_keep_s, now->rtc_valid);
-
-    /* the power-up is recorded before the meter runs: an NVM that cannot take it fails init */
-    m->power_ups++;
-    err = save_state(m);
-    if (err == OMP_OK) {
-        err = save_registers(m, false);
-    }
-    if (err != OMP_OK) {
-        return err;
-    }
-    struct omp_wr w = omp_wr_init(m->io, OMP_REGS_HOT_MAX);
-    uint32_t hot_len = omp_registers_encode_hot(&m->regs, &w) == OMP_OK ? (uint32_t)omp_wr_len(&w)
-                                                                        : OMP_REGS_HOT_MAX;
-    m->hot_record_bytes = omp_store_record_size(&geo, hot_len);
-    m->hot_min_ms = hot_interval_ms(&geo, journal, m->hot_record_bytes);
-    tariff_update(m, m->sec_utc);
-    (void)compose_screen(m);
-    m->display_due = true;
-    return omp_meter_priv_iec21_start(m);
+    return err == OMP_OK ? omp_meter_priv_iec21_start(m) : err;
 }
 
 /* ---- inward calls ------------------------------------------------------------------------------ */
@@ -817,10 +820,17 @@ void omp_meter_on_input(struct omp_meter *m, enum omp_input input, bool level)
         return;
     }
     uint32_t bit = INPUT_BIT(input);
-    bool rising = level && (m->inputs & bit) == 0u;
+    bool was = (m->inputs & bit) != 0u;
+    bool rising = level && !was;
     m->inputs = level ? (m->inputs | bit) : (m->inputs & ~bit);
     if (input == OMP_INPUT_POWER_FAIL && rising) {
         m->pf_save = true; /* save everything on the next poll, whatever the budget says */
+        m->pf_events++;
+    } else if (input == OMP_INPUT_BUTTON || input == OMP_INPUT_BUTTON2) {
+        unsigned b = input == OMP_INPUT_BUTTON ? 0u : 1u; /* edges for the tick (meter_display.c) */
+        if (level != was) {
+            m->buttons |= (level ? 1u : 2u) << (2u * b);
+        }
     } else if (input == OMP_INPUT_PULSE && rising) {
         m->pulse_edges++;
     } else if (input == OMP_INPUT_TARIFF1 && rising && m->cfg.z3 == OMP_Z3_DEBIT_STOP) {
@@ -869,6 +879,12 @@ static uint32_t take_counter(struct omp_meter *m, uint32_t *counter)
 
 static void clock_changed(struct omp_meter *m, omp_time_s old_utc, omp_time_s new_utc)
 {
+    /* arg: |new - old| in seconds (saturated), flags: backward, saturated (evq.h) */
+    uint64_t d = new_utc >= old_utc ? (uint64_t)(new_utc - old_utc) : (uint64_t)(old_utc - new_utc);
+    uint16_t flags = (uint16_t)((new_utc < old_utc ? OMP_EVF_CLOCK_BACKWARD : 0u) |
+                                (d > UINT32_MAX ? OMP_EVF_CLOCK_SATURATED : 0u));
+    m->utc_keep_s = new_utc; /* the event carries the new time */
+    omp_meter_priv_event(m, OMP_EV_CLOCK_SET, d > UINT32_MAX ? UINT32_MAX : (uint32_t)d, flags);
     omp_registers_clock_set(&m->regs, old_utc, new_utc);
     m->sec_utc = new_utc;
     m->prev_tick_ms_utc = (uint64_t)new_utc * 1000u;
@@ -936,12 +952,10 @@ void omp_meter_tick(struct omp_meter *m, const struct omp_now *now)
         (void)err; /* OMP_ERR_BUSY: a stop is still pending, this edge adds nothing */
     }
     run_seconds(m, now);
-    const uint64_t scroll_period_ms = (uint64_t)OMP_CONFIG_DISPLAY_SCROLL_S * 1000u;
-    if (now->mono_ms >= m->scroll_ms + scroll_period_ms) {
-        uint64_t steps = (now->mono_ms - m->scroll_ms) / scroll_period_ms;
-        m->scroll_ms += steps * scroll_period_ms;
-        m->scroll_index = (uint8_t)((m->scroll_index + steps) % OMP_ARRAY_LEN(k_auto));
+    if (take_counter(m, &m->pf_events) > 0u) {
+        omp_meter_priv_event(m, OMP_EV_POWER_DOWN, 0u, 0u);
     }
+    omp_meter_priv_display_tick(m, now);
 }
 
 omp_err omp_meter_poll(struct omp_meter *m)
@@ -960,7 +974,7 @@ omp_err omp_meter_poll(struct omp_meter *m)
     if (err == OMP_OK && force) {
         m->pf_save = false;
     }
-    if (compose_screen(m) || m->display_due) {
+    if (omp_meter_priv_display_compose(m) || m->display_due) {
         m->display_due = false;
         if (m->hal.ops->display_show != NULL) {
             struct omp_display_frame f = {m->disp_id, m->disp_value, m->disp_unit,
@@ -1074,6 +1088,7 @@ static omp_err force_tariff(struct omp_meter *m, uint8_t tariff)
         return err;
     }
     m->tariff_dirty = true;
+    omp_meter_priv_event(m, OMP_EV_CONFIG_CHANGED, 0x810000u, 0u); /* ActualTariff 129.0.0 */
     return OMP_OK;
 }
 

@@ -377,11 +377,16 @@ static omp_err parse_clock(const struct omp_meter *m, const uint8_t *s, size_t n
 
 omp_err omp_meter_priv_iec21_set(struct omp_meter *m, uint8_t k, uint32_t v)
 {
+    static const uint8_t k_e[OMP_OPT_COUNT] = {3u, 6u, 9u, 12u, 13u, 14u, 15u, 16u}; /* 131.0.E */
     omp_err err = omp_optical_setting_put(&m->optical, (enum omp_optical_setting)k, v);
-    if (err == OMP_OK && k != (uint8_t)OMP_OPT_USER_DATA) {
-        m->iec21_restart = true; /* the server takes it when the reader has signed off */
+    if (err != OMP_OK) {
+        return err;
     }
-    return err; /* the user-data select: the next readout uses it */
+    if (k != (uint8_t)OMP_OPT_USER_DATA) {
+        m->iec21_restart = true; /* the server takes it when the reader has signed off */
+    } /* the user-data select: the next readout uses it */
+    omp_meter_priv_event(m, OMP_EV_CONFIG_CHANGED, 0x830000u | k_e[k], 0u); /* C.D.E packed */
+    return OMP_OK;
 }
 
 /* The value of a W1/W5 data set for object @p o: the clock `NYYMMDDhhmmss`, else 1..9 digits. */
@@ -749,6 +754,23 @@ static void restart_when_idle(struct omp_meter *m)
     }
 }
 
+/* Wrong passwords and lock-outs of the server become events for the communication log. */
+static void report_access(struct omp_meter *m)
+{
+    const struct omp_iec21_server *sv = &m->iec21;
+    /* one event per failure (a poll can see more than one); arg: failures in a row, as the
+     * server counts them now */
+    for (unsigned k = 0; k < 8u && m->iec21_bad_seen != sv->bad_passwords; k++) {
+        m->iec21_bad_seen++;
+        omp_meter_priv_event(m, OMP_EV_OPTICAL_PASSWORD_FAIL, sv->failures, 0u);
+    }
+    m->iec21_bad_seen = sv->bad_passwords;
+    if (sv->lockouts != m->iec21_lockouts_seen) {
+        m->iec21_lockouts_seen = sv->lockouts;
+        omp_meter_priv_event(m, OMP_EV_OPTICAL_LOCKOUT, sv->cfg.lockout_ms / 1000u, 0u);
+    }
+}
+
 void omp_meter_priv_iec21_poll(struct omp_meter *m)
 {
     if (!m->iec21_on) {
@@ -789,5 +811,6 @@ void omp_meter_priv_iec21_poll(struct omp_meter *m)
             break; /* the port is full */
         }
     }
+    report_access(m);
     restart_when_idle(m);
 }

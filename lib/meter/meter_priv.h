@@ -31,6 +31,26 @@ struct omp_display_z1 omp_meter_priv_z1(const struct omp_meter *m);
 struct omp_value omp_meter_priv_time(const struct omp_meter *m, omp_time_s utc, bool valid,
                                      bool unset_zero);
 
+/* ---- NVM and events (meter.c, meter_display.c) ------------------------------------------- */
+
+/** Read register-journal record @p key into m->io at @p at (capacity @p cap); absent or corrupt
+ *  records give length 0. */
+omp_err omp_meter_priv_read_key(struct omp_meter *m, uint16_t key, size_t at, size_t cap,
+                                size_t *len);
+/** Write m->io[0..len) as record @p key of the register journal. */
+omp_err omp_meter_priv_write_key(struct omp_meter *m, uint16_t key, size_t len);
+/** Push an event (evq.h) stamped with the meter's clock. */
+void omp_meter_priv_event(struct omp_meter *m, uint16_t code, uint32_t arg, uint16_t flags);
+
+/* ---- display (meter_display.c) -------------------------------------------------------------- */
+
+/** Start the display engine (power-up sequence), the factory lists, the lists stored in NVM. */
+omp_err omp_meter_priv_display_init(struct omp_meter *m, uint64_t mono_ms);
+/** Buttons and time for the display engine. */
+void omp_meter_priv_display_tick(struct omp_meter *m, const struct omp_now *now);
+/** Compose the shown item into the meter's display buffers. @return true if anything changed. */
+bool omp_meter_priv_display_compose(struct omp_meter *m);
+
 /* ---- optical port (meter_iec21.c) ---------------------------------------------------------- */
 
 /** Factory values of the optical port's configuration fields. */
