@@ -118,6 +118,53 @@ check(c["energy_format"] == "7.2" and c["optical_user_data"] == 1, "default 7.2,
 sys.exit(bad)
 PYEOF
 
+# ---- the optical port: identification from the type number, Z18 readout list ----------------
+
+# Z18 = 001 (User Data 1) on a Norwegian meter, 6.3 decimals; a mode A sign-on over TCP, then
+# Z18 = 000: the port stays silent
+for z18 in 001 000; do
+    "$sim" --type-number 6861111BN242101040 --config Z1=4,Z18=$z18 --optical tcp:0 --quiet \
+        --duration 15 --speed 1 --start 2026-01-01T00:00:00Z >/dev/null 2>"$tmp/opt.err" &
+    pid=$!
+    "$py" - "$tmp/opt.err" "$z18" <<'PYEOF' || fail=1
+import re, socket, sys, time
+err, z18 = sys.argv[1], sys.argv[2]
+port = None
+for _ in range(100):
+    m = re.search(r"optical: tcp 127\.0\.0\.1:(\d+)", open(err).read())
+    if m:
+        port = int(m.group(1))
+        break
+    time.sleep(0.05)
+if port is None:
+    print("FAIL: no optical port announced"); sys.exit(1)
+s = socket.create_connection(("127.0.0.1", port))
+s.sendall(b"/?!\r\n")
+s.settimeout(0.5)
+data, t0 = b"", time.time()
+while time.time() - t0 < 4 and b"\x03" not in data:
+    try:
+        d = s.recv(4096)
+    except socket.timeout:
+        continue
+    if not d:
+        break
+    data += d
+text = data.decode("ascii", "replace")
+if z18 == "000":
+    ok = data == b""
+    print(("ok: " if ok else "FAIL: ") + f"Z18 = 000: no answer ({len(data)} bytes)")
+    sys.exit(0 if ok else 1)
+lines = text.split("\r\n")
+ok = lines[0] == "/KAM5 6861111BN242101"
+print(("ok: " if ok else "FAIL: ") + f"identification from the type number: {lines[0]!r}")
+ud1 = re.search(r"1\.8\.0\(\d{6}\.\d{3}\*kWh\)", text) is not None and "97.97.0" not in text
+print(("ok: " if ud1 else "FAIL: ") + "Z18 = 001: User Data 1 (no 97.97.0), 1.8.0 in 6.3")
+sys.exit(0 if ok and ud1 else 1)
+PYEOF
+    kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+done
+
 # ---- usage errors: exit 2, nothing on stdout, exactly the one line ---------------------------
 
 expect() { # expect 'MESSAGE' ARGS...
