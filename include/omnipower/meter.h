@@ -387,6 +387,32 @@ OMP_MUST_CHECK omp_err omp_meter_display_set_list(struct omp_meter *m, enum omp_
  */
 const struct omp_evq *omp_meter_events(const struct omp_meter *m);
 
+/* ---- configuration from the type number and the Z codes (module config, mcfg.h) ----------- */
+
+struct omp_mcfg;       /* mcfg.h: type number and Z codes */
+struct omp_mcfg_error; /* mcfg.h: why a configuration was refused */
+
+/**
+ * @brief Write what a type number and its Z codes imply into the fields of @p cfg (start from
+ * omp_meter_cfg_default(), then call this, then set what the codes do not decide: meter_number,
+ * calibration, NVM region, passwords...). Validates @p codes (omp_mcfg_validate) and derives the
+ * services' settings (omp_mcfg_derive): type_number (encoded) and optical_ident (" " + its first
+ * 15 characters), Z1 energy_digits/energy_decimals, Z2 led_on_no_load, Z3 z3, Z4
+ * demand_period_min, Z6 billing_day, Z7 billing_interval, Z8 pulse_width_ms, Z11 utc_offset_min,
+ * Z12 pulse_unit, Z15 dst_rule, Z18 optical.comm_mode (000: 0, 001/002: 1, modes A+C) and
+ * optical.user_data (001: 0 UD1, 002: 1 UD2; 0 when disabled). Every other field is left as it
+ * is. Include omnipower/mcfg.h to call it.
+ * @param[in,out] cfg   Changed on success only.
+ * @param[out]    why   On failure (if not NULL): the refused field ("X9", "Z4", ...) and its
+ *                      allowed values.
+ * @return OMP_OK; OMP_ERR_ARG (NULL @p cfg or @p codes); the error of omp_mcfg_validate()
+ *         (OMP_ERR_RANGE, OMP_ERR_UNSUPPORTED), with nothing in @p cfg changed.
+ * @par Context: any; reentrant, no HAL.
+ */
+OMP_MUST_CHECK omp_err omp_meter_cfg_from_codes(struct omp_meter_cfg *cfg,
+                                                const struct omp_mcfg *codes,
+                                                struct omp_mcfg_error *why);
+
 #ifdef __cplusplus
 }
 #endif

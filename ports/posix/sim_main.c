@@ -1,7 +1,9 @@
-/* omnipower-sim: one meter with the factory default configuration on a synthetic household load,
+/* omnipower-sim: one meter (the factory default configuration, or the type number and Z codes of
+ * --type-number, --config and --config-file) on a synthetic household load,
  * or on recorded samples (--samples), optionally with its optical port (IEC 62056-21) on a
  * pseudo-terminal or a TCP socket (--optical). See docs/simulator.md (and --help) for the command
  * line and the JSON it prints. */
+#include "omnipower/mcfg.h"
 #include "omnipower/meter.h"
 #include "omnipower/port_posix.h"
 #include "omnipower/posix_sim.h"
@@ -16,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "sim_config.h"
 
 #define PROG "omnipower-sim"
 #define EXIT_USAGE 2
@@ -55,6 +59,7 @@ struct sim_opts {
     uint8_t optical_d0_baud;   /* 131.0.9 code 0..5 (300..9600 Bd) */
     bool has_meter_number;
     uint32_t meter_number;
+    struct sim_config config; /* type number and Z codes (--type-number, --config, --config-file) */
 };
 
 static void usage(FILE *f)
@@ -62,8 +67,8 @@ static void usage(FILE *f)
     (void)fprintf(
         f,
         "Usage: " PROG " [OPTION]...\n"
-        "Run one OMNIPOWER meter (factory default configuration) on a synthetic household load,\n"
-        "or on recorded samples (--samples).\n"
+        "Run one OMNIPOWER meter (factory default configuration, or the type number and Z codes\n"
+        "given) on a synthetic household load, or on recorded samples (--samples).\n"
         "\n"
         "  --nvm FILE      keep the meter's NVM in FILE (64 KiB; created if missing). A second run\n"
         "                  with the same FILE continues where the first stopped: registers,\n"
@@ -95,6 +100,15 @@ static void usage(FILE *f)
         "  --optical-d0-baud BAUD  the D0 rate (131.0.9): 300, 600, 1200, 2400, 4800 or 9600.\n"
         "                  Default: 2400.\n"
         "  --meter-number N  the meter number (0.0.1 in a readout), 1..99999999. Default: 1.\n"
+        "  --type-number T the meter's 18-character type number, e.g. 6861111BN242101040;\n"
+        "                  the Z codes start from its country's factory defaults.\n"
+        "                  Default: 6861111BN142101010 (Denmark).\n"
+        "  --config Z      Z codes, e.g. Z1=4,Z4=4,Z18=001 (docs/config.md); repeatable, later\n"
+        "                  ones win. Applied after the --config-file codes.\n"
+        "  --config-file FILE  the type number and Z codes from FILE: lines 'type-number = T'\n"
+        "                  and 'Z4 = 2' (or 'Z1=4, Z4=4'), '#' starts a comment; --type-number\n"
+        "                  and --config win over it. --meter-number, --fs, --optical-d0 and the\n"
+        "                  gains are applied after the codes.\n"
         "  --json          at exit print the meter's state as one JSON object (last stdout line).\n"
         "  --quiet         do not print the display (one line per screen change).\n"
         "  --stats         at exit print simulated and wall time on stderr.\n"
@@ -162,7 +176,7 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
     enum {
         OPT_NVM = 256, OPT_SPEED, OPT_DURATION, OPT_START, OPT_JSON, OPT_QUIET, OPT_STATS,
         OPT_SAMPLES, OPT_FS, OPT_VPC, OPT_APC, OPT_OPTICAL, OPT_OPTICAL_D0, OPT_OPTICAL_D0_BAUD,
-        OPT_METER_NUMBER
+        OPT_METER_NUMBER, OPT_TYPE_NUMBER, OPT_CONFIG, OPT_CONFIG_FILE
     };
     static const struct option k_long[] = {
         { "nvm", required_argument, NULL, OPT_NVM },
@@ -180,12 +194,21 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
         { "optical-d0", required_argument, NULL, OPT_OPTICAL_D0 },
         { "optical-d0-baud", required_argument, NULL, OPT_OPTICAL_D0_BAUD },
         { "meter-number", required_argument, NULL, OPT_METER_NUMBER },
+        { "type-number", required_argument, NULL, OPT_TYPE_NUMBER },
+        { "config", required_argument, NULL, OPT_CONFIG },
+        { "config-file", required_argument, NULL, OPT_CONFIG_FILE },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
     };
     memset(o, 0, sizeof *o);
     o->speed = 1.0;
+    struct omp_meter_cfg def;
+    omp_meter_cfg_default(&def);
+    int st = sim_config_init(&o->config, def.type_number);
+    if (st >= 0) {
+        return st;
+    }
     int c;
     while ((c = getopt_long(argc, argv, "hV", k_long, NULL)) != -1) {
         double v = 0.0;
@@ -294,6 +317,16 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
             }
             o->has_meter_number = true;
             break;
+        case OPT_TYPE_NUMBER:
+        case OPT_CONFIG:
+        case OPT_CONFIG_FILE:
+            st = c == OPT_TYPE_NUMBER ? sim_config_type_number(&o->config, optarg)
+                 : c == OPT_CONFIG    ? sim_config_text(&o->config, optarg)
+                                      : sim_config_file(&o->config, optarg);
+            if (st >= 0) {
+                return st;
+            }
+            break;
         case OPT_JSON:
             o->json = true;
             break;
@@ -322,6 +355,14 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
     }
     if (o->has_optical_d0_baud && o->optical_d0_s == 0u) {
         return usage_error("--optical-d0-baud needs --optical-d0");
+    }
+    st = sim_config_finish(&o->config);
+    if (st >= 0) {
+        return st;
+    }
+    if (o->optical_d0_s != 0u && o->config.codes.z.z18_iec1107 == 0u) {
+        return usage_error("--optical-d0 needs IEC 62056-21 on the optical port (Z18 is 000: "
+                           "disabled)");
     }
     if (o->samples_path != NULL && !o->has_speed && o->optical == SIM_OPTICAL_NONE) {
         o->speed = 0.0; /* replay: as fast as possible unless asked otherwise or read by a peer */
@@ -384,6 +425,8 @@ struct sim_report {
     uint64_t clipped;         /* replayed codes clipped to 24 bits */
     uint32_t meter_number;
     const struct omp_posix_byteport *optical; /* NULL: not opened */
+    const struct sim_config *config;          /* the type number and Z codes */
+    const struct omp_meter_cfg *cfg;          /* the configuration the meter was started with */
 };
 
 static void json_time(FILE *f, omp_time_s t)
@@ -460,6 +503,39 @@ static void print_registers(FILE *f, const struct omp_meter_snapshot *s,
                   (unsigned long)n->store.max_sector_erases);
 }
 
+/* The configuration: type number, Z codes (compact form, and the text of those given) and what
+ * the meter took from them. */
+static void print_config(FILE *f, const struct sim_config *c, const struct omp_meter_cfg *m)
+{
+    char compact[OMP_MCFG_Z_COMPACT_SIZE] = "";
+    char given[OMP_MCFG_Z_TEXT_SIZE] = "";
+    if (omp_mcfg_z_compact_encode(&c->codes.z, compact, sizeof compact) != OMP_OK) {
+        compact[0] = '\0';
+    }
+    if (omp_mcfg_z_format(&c->codes.z, c->given, given, sizeof given, NULL) != OMP_OK) {
+        given[0] = '\0';
+    }
+    (void)fputs(",\"config\":{\"type_number\":", f);
+    json_string(f, m->type_number);
+    (void)fputs(",\"z\":", f);
+    json_string(f, compact);
+    (void)fputs(",\"z_given\":", f);
+    json_string(f, given);
+    (void)fputs(",\"optical_ident\":", f);
+    json_string(f, m->optical_ident);
+    (void)fprintf(f, ",\"energy_format\":\"%u.%u\",\"led_on_no_load\":%s,\"z3\":%u,"
+                  "\"demand_period_min\":%u,\"billing_day\":%u,\"billing_interval\":%u,"
+                  "\"pulse_width_ms\":%u,\"utc_offset_min\":%ld,\"pulse_unit\":%u,\"dst\":\"%s\","
+                  "\"optical_comm_mode\":%u,\"optical_user_data\":%u}",
+                  (unsigned)m->energy_digits, (unsigned)m->energy_decimals,
+                  m->led_on_no_load ? "true" : "false", (unsigned)m->z3,
+                  (unsigned)m->demand_period_min, (unsigned)m->billing_day,
+                  (unsigned)m->billing_interval, (unsigned)m->pulse_width_ms,
+                  (long)m->utc_offset_min, (unsigned)m->pulse_unit,
+                  m->dst_rule == OMP_DST_EU ? "EU" : "none", (unsigned)m->optical.comm_mode,
+                  (unsigned)m->optical.user_data);
+}
+
 static void print_json(FILE *f, const struct sim_report *r)
 {
     char utc[24] = "";
@@ -499,6 +575,7 @@ static void print_json(FILE *f, const struct sim_report *r)
     json_number(f, (double)r->snap.p_w, 1);
     (void)fprintf(f, ",\"nvm_saves\":%llu,\"meter_number\":%lu",
                   (unsigned long long)r->snap.nvm_saves, (unsigned long)r->meter_number);
+    print_config(f, r->config, r->cfg);
 
     const struct omp_metro_energy *e = &r->snap.energy;
     static const char *const k_quadrant_names[4] = { "r1_varh", "r2_varh", "r3_varh", "r4_varh" };
@@ -777,6 +854,15 @@ static int run(struct sim *s)
     s->hal = omp_posix_port_hal(port);
 
     omp_meter_cfg_default(&s->cfg);
+    struct omp_mcfg_error why;
+    memset(&why, 0, sizeof why);
+    err = omp_meter_cfg_from_codes(&s->cfg, &o->config.codes, &why);
+    if (err != OMP_OK) { /* sim_config_finish checked them: not expected */
+        (void)fprintf(stderr, PROG ": the meter refused its configuration: %s: %s\n",
+                      why.field != NULL ? why.field : "?", omp_strerror(err));
+        return 1;
+    }
+    /* what the codes do not decide: the options that set a field come after them */
     if (o->has_fs) {
         s->cfg.sample_rate_hz = o->fs_hz;
     }
@@ -973,6 +1059,8 @@ static int run(struct sim *s)
         r.fs_hz = s->cfg.sample_rate_hz;
         r.clipped = s->clipped;
         r.meter_number = s->cfg.meter_number;
+        r.config = &o->config;
+        r.cfg = &s->cfg;
         r.optical = s->optical_open ? &port->ports[OMP_PORT_OPTICAL] : NULL;
         print_json(stdout, &r);
     }
