@@ -1,10 +1,12 @@
 /* omnipower: host tool. `omnipower decode` finds HDLC frames, TCP-wrapper PDUs and bare DLMS
  * APDUs in hex text or binary input and prints each as one JSON object per line.
  * See docs/tool-decode.md (and --help) for the command line and the JSON.
- * `omnipower read` (read.c, docs/tool-read.md) reads a meter over IEC 62056-21. */
+ * `omnipower read` (read.c, docs/tool-read.md) reads a meter over IEC 62056-21.
+ * `omnipower objects` (objects.c) prints the object list, docs/cosem-objects.md. */
 #include "cli.h"
 #include "decode.h"
 #include "json.h"
+#include "objects.h"
 #include "read.h"
 
 #include "omnipower/apdu.h"
@@ -31,6 +33,7 @@ static void usage(FILE *f)
         f,
         "Usage: " PROG " decode [OPTION]... [FILE|-]\n"
         "       " PROG " read [OPTION]...   (IEC 62056-21 reader: '" PROG " read --help')\n"
+        "       " PROG " objects            (the meter's object list as a Markdown table)\n"
         "       " PROG " --help | --version\n"
         "\n"
         "Decode DLMS/COSEM traffic of a Kamstrup OMNIPOWER meter: HDLC frames (7E ... 7E), TCP\n"
@@ -749,5 +752,8 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "read") == 0) {
         return cmd_read(argc - 1, argv + 1);
     }
-    return cli_usage_error(NULL, "unknown command '%s' (decode or read)", argv[1]);
+    if (strcmp(argv[1], "objects") == 0) {
+        return cmd_objects(argc - 1, argv + 1);
+    }
+    return cli_usage_error(NULL, "unknown command '%s' (decode, read or objects)", argv[1]);
 }
