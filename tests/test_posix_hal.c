@@ -33,6 +33,10 @@ static void test_display_format(void **state)
                                       .symbols = 0 };
     assert_int_equal(omp_posix_display_format(&bare, out, sizeof out), OMP_OK);
     assert_string_equal(out, "[0.9.1]  12:00:00");
+    struct omp_display_frame labelled = { .id = "1.6.0", .value = "05.123", .unit = "kW",
+                                          .symbols = 0, .text = "P+M" };
+    assert_int_equal(omp_posix_display_format(&labelled, out, sizeof out), OMP_OK);
+    assert_string_equal(out, "[1.6.0]  P+M  05.123 kW");
     struct omp_display_frame nulls = { .id = NULL, .value = NULL, .unit = NULL, .symbols = 0 };
     assert_int_equal(omp_posix_display_format(&nulls, out, sizeof out), OMP_OK);
     assert_string_equal(out, "[]  ");

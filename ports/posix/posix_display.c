@@ -37,8 +37,9 @@ omp_err omp_posix_display_format(const struct omp_display_frame *f, char *out, s
     const char *id = f->id != NULL ? f->id : "";
     const char *value = f->value != NULL ? f->value : "";
     const char *unit = f->unit != NULL ? f->unit : "";
-    int w = snprintf(out, cap, "[%s]  %s%s%s%s%s", id, value, unit[0] != '\0' ? " " : "", unit,
-                     sym[0] != '\0' ? "  " : "", sym);
+    const char *text = f->text != NULL ? f->text : ""; /* the text field, e.g. "A+" */
+    int w = snprintf(out, cap, "[%s]  %s%s%s%s%s%s%s", id, text, text[0] != '\0' ? "  " : "",
+                     value, unit[0] != '\0' ? " " : "", unit, sym[0] != '\0' ? "  " : "", sym);
     if (w < 0 || (size_t)w >= cap) {
         out[0] = '\0';
         return OMP_ERR_NOSPACE;

@@ -621,6 +621,8 @@ static void print_json(FILE *f, const struct sim_report *r)
     json_string(f, r->disp.value);
     (void)fputs(",\"unit\":", f);
     json_string(f, r->disp.unit);
+    (void)fputs(",\"label\":", f);
+    json_string(f, r->disp.text != NULL ? r->disp.text : "");
     (void)fprintf(f, ",\"symbols\":%lu,\"text\":", (unsigned long)r->disp.symbols);
     json_string(f, text);
     (void)fputs("},\"sim\":{\"start_utc\":", f);
