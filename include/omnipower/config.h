@@ -54,11 +54,6 @@
 #define OMP_CONFIG_DISPLAY_SCROLL_S 10
 #endif
 
-/** 1: keep run-time statistics (sample, tick and save counters) in the meter context. */
-#ifndef OMP_CONFIG_STATS
-#define OMP_CONFIG_STATS 1
-#endif
-
 /** Distinct keys one storage store (omp_store) can index (RAM: 12 bytes each). */
 #ifndef OMP_CONFIG_STORE_KEYS
 #define OMP_CONFIG_STORE_KEYS 8

@@ -39,8 +39,9 @@
 #error "OMP_CONFIG_DISPLAY_SCROLL_S must be 1..60"
 #endif
 
-#if (OMP_CONFIG_STATS != 0) && (OMP_CONFIG_STATS != 1)
-#error "OMP_CONFIG_STATS must be 0 or 1"
+#if defined(OMP_CONFIG_STATS)
+/* never had an effect: the meter always keeps its counters (omp_meter_stats, omp_meter_nvm_info) */
+#error "OMP_CONFIG_STATS is gone (it switched nothing): remove it from your configuration"
 #endif
 
 #if (OMP_CONFIG_STORE_KEYS < 4) || (OMP_CONFIG_STORE_KEYS > 256)
