@@ -20,10 +20,12 @@
  * fields it does not use (skipped); it then sets omp_apdu::noncanonical, and re-encoding gives the
  * canonical bytes instead of the input bytes. Otherwise decode -> encode reproduces the input.
  *
- * Configuration (local defaults, as config.h does not carry them yet; set in OMP_CONFIG_FILE or
- * -D):
- * - OMP_CONFIG_AXDR_DEPTH: deepest nesting of arrays/structures (and compact-array type
- *   descriptions) accepted inside one Data value, default 16, 1..255.
+ * Configuration (config.h): OMP_CONFIG_AXDR_DEPTH, the deepest nesting of arrays/structures
+ * (and compact-array type descriptions) accepted inside one Data value (default 16, 1..255).
+ *
+ * Module switch: OMP_CONFIG_DLMS (config.h, default 1). With 0 the DLMS codecs (lib/axdr,
+ * lib/apdu, lib/hdlc, lib/wrapper) are not compiled; the declarations stay, calls fail to link.
+ * The client helpers at the end (lib/apdu/apdu_client.c) also need OMP_CONFIG_DLMS_CLIENT.
  */
 #ifndef OMNIPOWER_APDU_H
 #define OMNIPOWER_APDU_H
@@ -801,6 +803,7 @@ OMP_MUST_CHECK omp_err omp_apdu_replay_check(struct omp_apdu_replay *r, uint32_t
 
 /* ------------------------------------------------------------------------------------------ */
 /* Client helpers (host tools, issue #5 item 6; lib/apdu/apdu_client.c, docs/dlms-apdu.md)      */
+/* Built only with OMP_CONFIG_DLMS_CLIENT 1 (config.h); a meter needs none of them.              */
 /* ------------------------------------------------------------------------------------------ */
 
 /*

@@ -7,6 +7,9 @@
  * Decoders are bounded and zero-copy: string and raw pointers point into the caller's buffer and
  * are valid while it is. A rejected input changes neither the outputs nor the reader position.
  * Encoders write all of their bytes or none (OMP_ERR_NOSPACE). See docs/dlms-axdr.md.
+ *
+ * Module switch: OMP_CONFIG_DLMS (config.h, default 1). With 0 the DLMS codecs (lib/axdr,
+ * lib/apdu, lib/hdlc, lib/wrapper) are not compiled; the declarations stay, calls fail to link.
  */
 #ifndef OMNIPOWER_AXDR_H
 #define OMNIPOWER_AXDR_H

@@ -15,6 +15,38 @@
 #include OMP_CONFIG_FILE
 #endif
 
+/* ---- module switches (lwIP style): 0 leaves the module out of the build -------------------------
+ * A switched-off module's sources compile to nothing, so a firmware team pays only for what it
+ * uses; its header still declares the functions (calling one then fails to link). The sizes each
+ * switch saves are in docs/user-guide.md ("Module switches"). */
+
+/** 1: IEC 62056-21 (lib/iec62056_21): the optical port's message codec and the server and client
+ * state machines (modes A, C, D, programming mode). The meter's optical port needs it. */
+#ifndef OMP_CONFIG_IEC21
+#define OMP_CONFIG_IEC21 1
+#endif
+
+/** 1: the DLMS/COSEM codecs: A-XDR (lib/axdr), xDLMS and ACSE APDUs with ciphering (lib/apdu),
+ * HDLC frames and link (lib/hdlc), the TCP wrapper (lib/wrapper). */
+#ifndef OMP_CONFIG_DLMS
+#define OMP_CONFIG_DLMS 1
+#endif
+
+/** 1: the DLMS client helpers (lib/apdu/apdu_client.c: AARQ/AARE, GET requests, block
+ * reassembly, push lists) that head-end tools use; a meter needs none. Needs OMP_CONFIG_DLMS, and
+ * follows it by default (1 with the default OMP_CONFIG_DLMS 1, 0 when a configuration sets that 0). */
+#ifndef OMP_CONFIG_DLMS_CLIENT
+#define OMP_CONFIG_DLMS_CLIENT OMP_CONFIG_DLMS
+#endif
+
+/** 1: the display list engine (lib/display/display_list.c: the four lists, stepping, buttons,
+ * NVM encoding). The value formatter (display_fmt.c) is always built: the optical readout uses it. */
+#ifndef OMP_CONFIG_DISPLAY
+#define OMP_CONFIG_DISPLAY 1
+#endif
+
+/* ---- sizes and settings ----------------------------------------------------------------------- */
+
 /** Sample rate of the ADC stream in Hz (per channel) that omp_meter_on_samples() receives. */
 #ifndef OMP_CONFIG_SAMPLE_RATE_HZ
 #define OMP_CONFIG_SAMPLE_RATE_HZ 8000
@@ -52,11 +84,6 @@
 /** Seconds each reading of the automatic display list stays on the LCD. */
 #ifndef OMP_CONFIG_DISPLAY_SCROLL_S
 #define OMP_CONFIG_DISPLAY_SCROLL_S 10
-#endif
-
-/** 1: keep run-time statistics (sample, tick and save counters) in the meter context. */
-#ifndef OMP_CONFIG_STATS
-#define OMP_CONFIG_STATS 1
 #endif
 
 /** Distinct keys one storage store (omp_store) can index (RAM: 12 bytes each). */

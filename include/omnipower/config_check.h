@@ -6,6 +6,28 @@
 #ifndef OMNIPOWER_CONFIG_CHECK_H
 #define OMNIPOWER_CONFIG_CHECK_H
 
+/* ---- module switches: 0 or 1, and their dependencies ----------------------------------------- */
+#if (OMP_CONFIG_IEC21 != 0) && (OMP_CONFIG_IEC21 != 1)
+#error "OMP_CONFIG_IEC21 must be 0 or 1"
+#endif
+
+#if (OMP_CONFIG_DLMS != 0) && (OMP_CONFIG_DLMS != 1)
+#error "OMP_CONFIG_DLMS must be 0 or 1"
+#endif
+
+#if (OMP_CONFIG_DLMS_CLIENT != 0) && (OMP_CONFIG_DLMS_CLIENT != 1)
+#error "OMP_CONFIG_DLMS_CLIENT must be 0 or 1"
+#endif
+
+#if (OMP_CONFIG_DISPLAY != 0) && (OMP_CONFIG_DISPLAY != 1)
+#error "OMP_CONFIG_DISPLAY must be 0 or 1"
+#endif
+
+#if OMP_CONFIG_DLMS_CLIENT && !OMP_CONFIG_DLMS
+#error "OMP_CONFIG_DLMS_CLIENT needs OMP_CONFIG_DLMS: set OMP_CONFIG_DLMS 1 or OMP_CONFIG_DLMS_CLIENT 0"
+#endif
+
+/* ---- sizes and settings ----------------------------------------------------------------------- */
 #if (OMP_CONFIG_SAMPLE_RATE_HZ < 2000) || (OMP_CONFIG_SAMPLE_RATE_HZ > 32000)
 #error "OMP_CONFIG_SAMPLE_RATE_HZ must be 2000..32000"
 #endif
@@ -39,8 +61,9 @@
 #error "OMP_CONFIG_DISPLAY_SCROLL_S must be 1..60"
 #endif
 
-#if (OMP_CONFIG_STATS != 0) && (OMP_CONFIG_STATS != 1)
-#error "OMP_CONFIG_STATS must be 0 or 1"
+#if defined(OMP_CONFIG_STATS)
+/* never had an effect: the meter always keeps its counters (omp_meter_stats, omp_meter_nvm_info) */
+#error "OMP_CONFIG_STATS is gone (it switched nothing): remove it from your configuration"
 #endif
 
 #if (OMP_CONFIG_STORE_KEYS < 4) || (OMP_CONFIG_STORE_KEYS > 256)

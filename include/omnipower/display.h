@@ -12,6 +12,9 @@
  * on time and button presses; the meter reads the current item's value through the dictionary and
  * formats it here. Part of the `display` module: below storage and the services, it includes core
  * only.
+ *
+ * Module switch: OMP_CONFIG_DISPLAY (config.h, default 1) covers the list engine only (the
+ * "lists" part below, lib/display/display_list.c); formatting and symbols are always built.
  */
 #ifndef OMNIPOWER_DISPLAY_H
 #define OMNIPOWER_DISPLAY_H
@@ -99,6 +102,7 @@ struct omp_display_inputs {
 uint32_t omp_display_symbols(const struct omp_display_inputs *in);
 
 /* ---- lists (lib/display/display_list.c) -------------------------------------------------------- */
+/* Built only with OMP_CONFIG_DISPLAY 1 (config.h). */
 
 /**
  * @brief One display item: attribute @c attr of the object @c obis, shown as @c view.

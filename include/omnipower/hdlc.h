@@ -12,6 +12,9 @@
  *
  * IEC 62056-46 uses no byte stuffing: a frame is delimited by the 11-bit length in its format
  * field, and 0x7E may occur inside a frame. Byte layouts and limits are in docs/dlms-hdlc.md.
+ *
+ * Module switch: OMP_CONFIG_DLMS (config.h, default 1). With 0 the DLMS codecs (lib/axdr,
+ * lib/apdu, lib/hdlc, lib/wrapper) are not compiled; the declarations stay, calls fail to link.
  */
 #ifndef OMNIPOWER_HDLC_H
 #define OMNIPOWER_HDLC_H

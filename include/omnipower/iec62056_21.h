@@ -45,6 +45,9 @@
  * - ti: programming mode ends, without a message, after ti (90 s) without a received message.
  *
  * See docs/iec62056-21.md for the supported subset with byte sequences.
+ *
+ * Module switch: OMP_CONFIG_IEC21 (config.h, default 1). With 0 lib/iec62056_21 is not compiled;
+ * the declarations stay, calls fail to link.
  */
 #ifndef OMNIPOWER_IEC62056_21_H
 #define OMNIPOWER_IEC62056_21_H

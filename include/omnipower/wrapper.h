@@ -10,9 +10,11 @@
  * byte stream into complete PDUs with a caller-owned, fixed-size reassembly buffer. No heap, no
  * global state; everything is reentrant.
  *
- * Configuration: OMP_CONFIG_WRAPPER_MAX (largest APDU the stream splitter accepts, default 2048,
- * 1..65535) is defined here with `#ifndef` because config.h does not carry it yet; set it in your
- * OMP_CONFIG_FILE or with -D.
+ * Configuration (config.h): OMP_CONFIG_WRAPPER_MAX, the largest APDU the stream splitter accepts
+ * (default 2048, 1..65535).
+ *
+ * Module switch: OMP_CONFIG_DLMS (config.h, default 1). With 0 the DLMS codecs (lib/axdr,
+ * lib/apdu, lib/hdlc, lib/wrapper) are not compiled; the declarations stay, calls fail to link.
  */
 #ifndef OMNIPOWER_WRAPPER_H
 #define OMNIPOWER_WRAPPER_H

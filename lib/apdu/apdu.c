@@ -7,6 +7,10 @@
  * is a BER-style length count followed by the items; OCTET STRING is a length + bytes; BOOLEAN is
  * one byte (0x00 FALSE, anything else TRUE).
  */
+#include "omnipower/config.h"
+
+#if OMP_CONFIG_DLMS /* the whole file: module switch, config.h */
+
 #include <stdint.h>
 #include <string.h>
 
@@ -1101,3 +1105,7 @@ omp_err omp_apdu_gbt_encode(const struct omp_apdu_gbt *g, struct omp_wr *w)
 #endif
     return omp_apdu_priv_emit(w, emit_gbt, g);
 }
+
+#else
+typedef int omp_apdu_unused; /* ISO C forbids an empty translation unit */
+#endif /* OMP_CONFIG_DLMS */

@@ -17,6 +17,10 @@
  * Other components (AE qualifiers, invocation identifiers, implementation-information, …) are
  * skipped on decode (noncanonical is set) and never encoded.
  */
+#include "omnipower/config.h"
+
+#if OMP_CONFIG_DLMS /* the whole file: module switch, config.h */
+
 #include <string.h>
 
 #include "apdu_priv.h"
@@ -736,3 +740,7 @@ omp_err omp_apdu_priv_encode_aa(const struct omp_apdu *a, struct omp_apdu_out *w
         return OMP_ERR_ARG;
     }
 }
+
+#else
+typedef int omp_apdu_aa_unused; /* ISO C forbids an empty translation unit */
+#endif /* OMP_CONFIG_DLMS */

@@ -4,6 +4,10 @@
  * omp_apdu_encode/decode, the module's two-pass emitter and the axdr module; see
  * docs/dlms-apdu.md "Client helpers".
  */
+#include "omnipower/config.h"
+
+#if OMP_CONFIG_DLMS_CLIENT /* the whole file: module switch, config.h */
+
 #include <string.h>
 
 #include "apdu_priv.h"
@@ -545,3 +549,7 @@ omp_err omp_dlms_push_next(struct omp_dlms_push_iter *it, struct omp_obis *obis,
         return OMP_OK;
     }
 }
+
+#else
+typedef int omp_apdu_client_unused; /* ISO C forbids an empty translation unit */
+#endif /* OMP_CONFIG_DLMS_CLIENT */

@@ -1,5 +1,9 @@
 /* A-XDR data codec (IEC 62056-6-2 Data CHOICE, IEC 61334-6 A-XDR): one-element decoder,
  * encoders, COSEM date-time/date/time, OBIS codes. Walker and skip are in axdr_walk.c. */
+#include "omnipower/config.h"
+
+#if OMP_CONFIG_DLMS /* the whole file: module switch, config.h */
+
 #include <string.h>
 
 #include "omnipower/axdr.h"
@@ -781,3 +785,7 @@ int omp_obis_cmp(const struct omp_obis *a, const struct omp_obis *b)
 {
     return memcmp(a->v, b->v, sizeof a->v);
 }
+
+#else
+typedef int omp_axdr_unused; /* ISO C forbids an empty translation unit */
+#endif /* OMP_CONFIG_DLMS */

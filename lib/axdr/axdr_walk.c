@@ -1,4 +1,8 @@
 /* A-XDR walker and skip: nested data in document order without recursion. */
+#include "omnipower/config.h"
+
+#if OMP_CONFIG_DLMS /* the whole file: module switch, config.h */
+
 #include <string.h>
 
 #include "omnipower/axdr.h"
@@ -91,3 +95,7 @@ omp_err omp_axdr_walk(struct omp_axdr_walker *wk, struct omp_rd *rd, struct omp_
     *ev = out;
     return OMP_OK;
 }
+
+#else
+typedef int omp_axdr_walk_unused; /* ISO C forbids an empty translation unit */
+#endif /* OMP_CONFIG_DLMS */

@@ -3,6 +3,10 @@
  * view items, their rules, the power-up sequence, stepping on time and buttons, and the lists' NVM
  * encoding. Time is an input (monotonic ms); nothing here reads a clock or a value.
  */
+#include "omnipower/config.h"
+
+#if OMP_CONFIG_DISPLAY /* the whole file: module switch, config.h */
+
 #include <string.h>
 
 #include "omnipower/display.h"
@@ -532,3 +536,7 @@ omp_err omp_display_lists_decode(struct omp_rd *rd, struct omp_display *d)
     *rd = r;
     return OMP_OK;
 }
+
+#else
+typedef int omp_display_list_unused; /* ISO C forbids an empty translation unit */
+#endif /* OMP_CONFIG_DISPLAY */

@@ -7,6 +7,10 @@
  *   format = 1010 S LLL LLLL LLLL: type 3, segmentation bit, 11-bit length from format to FCS.
  *   HCS covers format..control, FCS covers format..info; both CRC-16/X.25, LSB first.
  */
+#include "omnipower/config.h"
+
+#if OMP_CONFIG_DLMS /* the whole file: module switch, config.h */
+
 #include <string.h>
 
 #include "omnipower/core.h"
@@ -667,3 +671,7 @@ omp_err omp_hdlc_encode_segment(struct omp_wr *w, const struct omp_hdlc_frame *h
     }
     return err;
 }
+
+#else
+typedef int omp_hdlc_unused; /* ISO C forbids an empty translation unit */
+#endif /* OMP_CONFIG_DLMS */

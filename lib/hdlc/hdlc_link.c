@@ -4,6 +4,10 @@
  * Not done here: retransmission (the client repeats; we answer the repeat with RR), FRMR on bad
  * frames, timers (inactivity and inter-octet timeouts belong to the caller, which has the clock).
  */
+#include "omnipower/config.h"
+
+#if OMP_CONFIG_DLMS /* the whole file: module switch, config.h */
+
 #include <string.h>
 
 #include "omnipower/core.h"
@@ -181,3 +185,7 @@ omp_err omp_hdlc_link_put_rr(struct omp_hdlc_link *l, struct omp_wr *w, bool fla
     }
     return put_simple(l, &l->client, w, OMP_HDLC_RR, l->vr, flags);
 }
+
+#else
+typedef int omp_hdlc_link_unused; /* ISO C forbids an empty translation unit */
+#endif /* OMP_CONFIG_DLMS */

@@ -40,6 +40,10 @@
  * Not handled: echoing lines (the client's own bytes read back), mode B, mode E (HDLC, Y = '2'),
  * manufacturer modes (Y = '6'..'9').
  */
+#include "omnipower/config.h"
+
+#if OMP_CONFIG_IEC21 /* the whole file: module switch, config.h */
+
 #include <string.h>
 
 #include "omnipower/core.h"
@@ -654,3 +658,7 @@ omp_err omp_iec21_client_break(struct omp_iec21_client *c, uint64_t now_ms)
     queue(c, &w, due);
     return OMP_OK;
 }
+
+#else
+typedef int omp_iec21_client_unused; /* ISO C forbids an empty translation unit */
+#endif /* OMP_CONFIG_IEC21 */

@@ -2,6 +2,10 @@
  * IEC 62056-21 server: the meter's side of modes A, C (readout and programming mode) and D0.
  * Behaviour, and where it follows Kamstrup rather than the standard, is in docs/iec62056-21.md.
  */
+#include "omnipower/config.h"
+
+#if OMP_CONFIG_IEC21 /* the whole file: module switch, config.h */
+
 #include <string.h>
 
 #include "omnipower/core.h"
@@ -793,3 +797,7 @@ bool omp_iec21_server_busy(const struct omp_iec21_server *s)
 {
     return s != NULL && (s->state != ST_IDLE || s->tx_sent < s->tx_len);
 }
+
+#else
+typedef int omp_iec21_server_unused; /* ISO C forbids an empty translation unit */
+#endif /* OMP_CONFIG_IEC21 */

@@ -3,6 +3,10 @@
  * message writers, data-set iterator and writer. See include/omnipower/iec62056_21.h and
  * docs/iec62056-21.md for the grammar accepted here.
  */
+#include "omnipower/config.h"
+
+#if OMP_CONFIG_IEC21 /* the whole file: module switch, config.h */
+
 #include <string.h>
 
 #include "omnipower/core.h"
@@ -847,3 +851,7 @@ omp_err omp_iec21_put_dataset(struct omp_wr *w, const char *address, const char 
     put1(w, (uint8_t)')');
     return OMP_OK;
 }
+
+#else
+typedef int omp_iec62056_21_unused; /* ISO C forbids an empty translation unit */
+#endif /* OMP_CONFIG_IEC21 */

@@ -1,6 +1,10 @@
 /*
  * DLMS/COSEM TCP-UDP wrapper (IEC 62056-47, Green Book): 8-byte header codec and stream splitter.
  */
+#include "omnipower/config.h"
+
+#if OMP_CONFIG_DLMS /* the whole file: module switch, config.h */
+
 #include <string.h>
 
 #include "omnipower/core.h"
@@ -148,3 +152,7 @@ omp_err omp_wrapper_rx_feed(struct omp_wrapper_rx *rx, const uint8_t *data, size
     pdu->apdu_len = apdu_len;
     return OMP_OK;
 }
+
+#else
+typedef int omp_wrapper_unused; /* ISO C forbids an empty translation unit */
+#endif /* OMP_CONFIG_DLMS */
