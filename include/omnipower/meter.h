@@ -224,7 +224,9 @@ struct omp_meter {
     omp_time_s utc_keep_s;   /**< the last valid RTC time seen (restored, or from tick): saved */
     bool utc_keep_valid;
     struct omp_now now;
+#if OMP_CONFIG_DISPLAY
     struct omp_display disp; /**< the display's lists and where it is in them */
+#endif
     uint32_t buttons;        /**< button edges from on_input not yet handled (ISR -> tick) */
     uint64_t button_down_ms[2]; /**< mono_ms each button went down (PB1, PB2) */
     uint32_t pf_events;      /**< power-fail warnings from on_input not yet pushed as events */
@@ -241,7 +243,9 @@ struct omp_meter {
     uint32_t disp_symbols;
     uint8_t io[OMP_METER_IO_LEN];         /**< record buffer of init, poll and the readers */
     /* optical port */
+#if OMP_CONFIG_IEC21
     struct omp_iec21_server iec21;        /**< IEC 62056-21 server on OMP_PORT_OPTICAL */
+#endif
     struct omp_optical_settings optical;  /**< 131.0.x settings in force (RAM) */
     bool iec21_on;                        /**< the server runs (port ops present, comm mode) */
     bool iec21_restart;                   /**< settings changed: restart the server when idle */

@@ -15,14 +15,6 @@
 
 #define KEY_DISPLAY 6u /* register journal key of the display lists */
 
-#define ITEM(a, b, c, d, e, f, view) {{a, b, c, d, e, f}, 2u, (uint8_t)(view)}
-/* The factory automatic list: A+, A-, time, date, P+ (the data sheet sets it per order, Z5). */
-static const struct omp_display_item k_auto[] = {
-    ITEM(1, 1, 1, 8, 0, 255, OMP_DISPLAY_VIEW_VALUE), ITEM(1, 1, 2, 8, 0, 255, OMP_DISPLAY_VIEW_VALUE),
-    ITEM(0, 1, 1, 0, 0, 255, OMP_DISPLAY_VIEW_TIME),  ITEM(0, 1, 1, 0, 0, 255, OMP_DISPLAY_VIEW_DATE),
-    ITEM(1, 1, 1, 7, 0, 255, OMP_DISPLAY_VIEW_VALUE),
-};
-
 void omp_meter_priv_event(struct omp_meter *m, uint16_t code, uint32_t arg, uint16_t flags)
 {
     struct omp_event ev = {code, flags, arg, m->utc_keep_s};
@@ -30,6 +22,22 @@ void omp_meter_priv_event(struct omp_meter *m, uint16_t code, uint32_t arg, uint
         return; /* only OMP_EV_NONE is refused, which no caller pushes */
     }
 }
+
+const struct omp_evq *omp_meter_events(const struct omp_meter *m)
+{
+    return m == NULL ? NULL : &m->events;
+}
+
+
+#if OMP_CONFIG_DISPLAY
+
+#define ITEM(a, b, c, d, e, f, view) {{a, b, c, d, e, f}, 2u, (uint8_t)(view)}
+/* The factory automatic list: A+, A-, time, date, P+ (the data sheet sets it per order, Z5). */
+static const struct omp_display_item k_auto[] = {
+    ITEM(1, 1, 1, 8, 0, 255, OMP_DISPLAY_VIEW_VALUE), ITEM(1, 1, 2, 8, 0, 255, OMP_DISPLAY_VIEW_VALUE),
+    ITEM(0, 1, 1, 0, 0, 255, OMP_DISPLAY_VIEW_TIME),  ITEM(0, 1, 1, 0, 0, 255, OMP_DISPLAY_VIEW_DATE),
+    ITEM(1, 1, 1, 7, 0, 255, OMP_DISPLAY_VIEW_VALUE),
+};
 
 /* The mains is there: no power-fail warning, and the newest cycle (if any) has voltage. */
 static bool mains_on(const struct omp_meter *m)
@@ -180,7 +188,37 @@ bool omp_meter_priv_display_compose(struct omp_meter *m)
     return changed;
 }
 
-const struct omp_evq *omp_meter_events(const struct omp_meter *m)
+#else /* OMP_CONFIG_DISPLAY */
+
+/* Without the list engine the meter drives no LCD (a meter read only through its ports). */
+omp_err omp_meter_priv_display_init(struct omp_meter *m, uint64_t mono_ms)
 {
-    return m == NULL ? NULL : &m->events;
+    (void)m;
+    (void)mono_ms;
+    return OMP_OK;
 }
+
+void omp_meter_priv_display_tick(struct omp_meter *m, const struct omp_now *now)
+{
+    m->buttons = 0; /* no lists to step: the presses are dropped */
+    (void)now;
+}
+
+bool omp_meter_priv_display_compose(struct omp_meter *m)
+{
+    (void)m;
+    return false;
+}
+
+omp_err omp_meter_display_set_list(struct omp_meter *m, enum omp_display_list which,
+                                   const struct omp_display_item *items, size_t n, size_t *bad)
+{
+    (void)m;
+    (void)which;
+    (void)items;
+    (void)n;
+    (void)bad;
+    return OMP_ERR_UNSUPPORTED;
+}
+
+#endif /* OMP_CONFIG_DISPLAY */

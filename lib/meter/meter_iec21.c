@@ -15,6 +15,10 @@
  * setting other than the user-data select restarts the server with it once no reader is signed
  * on.
  */
+#include "omnipower/config.h"
+
+#if OMP_CONFIG_IEC21
+
 #include <string.h>
 
 #include "omnipower/cosem.h"
@@ -814,3 +818,52 @@ void omp_meter_priv_iec21_poll(struct omp_meter *m)
     report_access(m);
     restart_when_idle(m);
 }
+
+#else /* OMP_CONFIG_IEC21 */
+
+/* Without the IEC 62056-21 module the optical port answers nothing; its settings stay at the
+ * configuration's values and cannot be written. */
+#include "omnipower/meter.h"
+
+#include "meter_priv.h"
+
+void omp_meter_priv_iec21_cfg_default(struct omp_meter_cfg *cfg)
+{
+    /* the 131.0.x factory values (technical facts 10.2), so the objects read sensibly */
+    const struct omp_optical_settings o = {1u, 0u, 3u, 1u, 1500u, 1500u, 1700u, 90u};
+    cfg->optical = o;
+}
+
+bool omp_meter_priv_iec21_cfg_valid(const struct omp_meter_cfg *cfg)
+{
+    return omp_optical_settings_valid(&cfg->optical);
+}
+
+omp_err omp_meter_priv_iec21_start(struct omp_meter *m)
+{
+    m->optical = m->cfg.optical;
+    return OMP_OK;
+}
+
+omp_err omp_meter_priv_iec21_rx(struct omp_meter *m, const uint8_t *data, size_t len)
+{
+    (void)m;
+    (void)data;
+    (void)len;
+    return OMP_ERR_UNSUPPORTED;
+}
+
+void omp_meter_priv_iec21_poll(struct omp_meter *m)
+{
+    (void)m;
+}
+
+omp_err omp_meter_priv_iec21_set(struct omp_meter *m, uint8_t k, uint32_t v)
+{
+    (void)m;
+    (void)k;
+    (void)v;
+    return OMP_ERR_UNSUPPORTED;
+}
+
+#endif /* OMP_CONFIG_IEC21 */
