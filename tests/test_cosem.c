@@ -22,18 +22,8 @@
 #include "omnipower/cosem.h"
 #include "omnipower/display.h"
 
-static omp_time_s T(int year, int month, int day, int hour, int minute, int second)
-{
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    tm.tm_year = year - 1900;
-    tm.tm_mon = month - 1;
-    tm.tm_mday = day;
-    tm.tm_hour = hour;
-    tm.tm_min = minute;
-    tm.tm_sec = second;
-    return (omp_time_s)timegm(&tm);
-}
+#include "test_time.h"
+
 
 static struct omp_registers g_regs;
 static struct omp_cycle g_cycle;
@@ -106,7 +96,7 @@ static void fill_state(struct omp_cosem_src *s)
     g_regs.e.a_plus_t[3] = 5000000u;
     g_regs.e.r_plus_t[0] = 3000000000u;
     g_regs.e.r_plus_t[1] = 500000000u;
-    omp_time_s stamp = T(2024, 1, 15, 11, 15, 0);
+    omp_time_s stamp = utc_of(2024, 1, 15, 11, 15, 0);
     g_regs.peaks.p_plus.value = 5123u;
     g_regs.peaks.p_plus.utc = stamp;
     g_regs.peaks.p_plus_t[0].value = 4000u;
@@ -144,7 +134,7 @@ static void fill_state(struct omp_cosem_src *s)
     s->tariff = 2u;
     s->tariffs = 4u;
     s->status = 2u;
-    s->clock_utc_s = T(2024, 1, 15, 12, 0, 0);
+    s->clock_utc_s = utc_of(2024, 1, 15, 12, 0, 0);
     s->clock_valid = true;
     s->clock_known = true;
     s->utc_offset_min = 60;
@@ -364,7 +354,7 @@ static void test_times(void **state)
     text_of(pk1, 5u, &v, OMP_DISPLAY_LCD, OMP_DISPLAY_VIEW_DATE, t, &unit);
     assert_string_equal(t, "----:--:--");
     /* the clock in summer: 2024-07-01 12:00 UTC = 14:00 CEST, N = 1 */
-    s.clock_utc_s = T(2024, 7, 1, 12, 0, 0);
+    s.clock_utc_s = utc_of(2024, 7, 1, 12, 0, 0);
     const struct omp_cosem_obj *c = omp_cosem_find(clk);
     assert_int_equal(omp_cosem_get(&s, c, 2u, OMP_ASSOC_PUBLIC, &v), OMP_OK);
     text_of(clk, 2u, &v, OMP_DISPLAY_IEC, OMP_DISPLAY_VIEW_VALUE, t, &unit);
@@ -507,9 +497,9 @@ static void test_setters(void **state)
     assert_int_equal(omp_cosem_set(&s, tar, 2u, OMP_ASSOC_LLS_MODULE, &v), OMP_ERR_RANGE);
     g_ops.answer = OMP_OK;
     /* clock: a date-time; a number or an unset time is malformed */
-    v = omp_value_datetime(T(2025, 3, 1, 8, 0, 0), 60, 0u, false);
+    v = omp_value_datetime(utc_of(2025, 3, 1, 8, 0, 0), 60, 0u, false);
     assert_int_equal(omp_cosem_set(&s, clk, 2u, OMP_ASSOC_LLS_OPTICAL, &v), OMP_OK);
-    assert_int_equal(g_ops.clock, T(2025, 3, 1, 8, 0, 0));
+    assert_int_equal(g_ops.clock, utc_of(2025, 3, 1, 8, 0, 0));
     v = omp_value_datetime(0, 0, 0u, true);
     assert_int_equal(omp_cosem_set(&s, clk, 2u, OMP_ASSOC_LLS_OPTICAL, &v), OMP_ERR_MALFORMED);
     assert_int_equal(omp_cosem_set(&s, clk, 2u, OMP_ASSOC_PUBLIC, &v), OMP_ERR_DENIED);

@@ -17,18 +17,8 @@
 
 #include "omnipower/registers.h"
 
-static omp_time_s T(int year, int month, int day, int hour, int minute, int second)
-{
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    tm.tm_year = year - 1900;
-    tm.tm_mon = month - 1;
-    tm.tm_mday = day;
-    tm.tm_hour = hour;
-    tm.tm_min = minute;
-    tm.tm_sec = second;
-    return (omp_time_s)timegm(&tm);
-}
+#include "test_time.h"
+
 
 /* UTC, no DST, 15 min, monthly on the 1st, flagged periods not counted, 10 Wh step. */
 static void cfg_utc(struct omp_regs_cfg *c)
@@ -175,7 +165,7 @@ static void test_hour_counter(void **state)
     (void)state;
     struct omp_registers r;
     init_utc(&r);
-    omp_time_s t = T(2027, 1, 10, 10, 0, 0);
+    omp_time_s t = utc_of(2027, 1, 10, 10, 0, 0);
     for (int i = 1; i <= 3599; i++) {
         assert_int_equal(omp_registers_second(&r, t + i, true, true, 1), OMP_OK);
     }
@@ -189,7 +179,7 @@ static void test_hour_counter(void **state)
     assert_int_equal(omp_registers_second(&r, t + 3602, false, true, 1), OMP_OK); /* no clock */
     assert_int_equal(r.supply_s, 1);
     assert_int_equal(omp_registers_second(NULL, t, true, true, 1), OMP_ERR_ARG);
-    assert_int_equal(omp_registers_second(&r, T(2200, 1, 1, 0, 0, 0), true, true, 1), OMP_ERR_ARG);
+    assert_int_equal(omp_registers_second(&r, utc_of(2200, 1, 1, 0, 0, 0), true, true, 1), OMP_ERR_ARG);
 }
 
 /* ---- demand ---------------------------------------------------------------------------------- */
@@ -204,11 +194,11 @@ static void test_demand_15min_offset60(void **state)
     assert_int_equal(omp_registers_init(&r, &c), OMP_OK);
 
     /* first valid second 10:07:00 UTC: period 10:00..10:15 (11:00..11:15 CET), SHORT */
-    omp_time_s t0 = T(2027, 1, 10, 10, 7, 0);
+    omp_time_s t0 = utc_of(2027, 1, 10, 10, 7, 0);
     struct feed f = {t0, 2000, 1000, 2500, 400};
-    run(&r, &f, t0, T(2027, 1, 10, 10, 15, 0), 1);
+    run(&r, &f, t0, utc_of(2027, 1, 10, 10, 15, 0), 1);
     assert_true(r.demand.have_last);
-    assert_int_equal(r.demand.last.end_utc, T(2027, 1, 10, 10, 15, 0));
+    assert_int_equal(r.demand.last.end_utc, utc_of(2027, 1, 10, 10, 15, 0));
     assert_int_equal(r.demand.last.flags, OMP_REGS_PF_SHORT);
     assert_int_equal(r.demand.last.duration_s, 480); /* 10:07:01..10:15:00 */
     /* 8 min of 2 kW = 2000e6 * 480 / 3600 = 266666666 uWh; * 3600 / 900e6 = 1066 W */
@@ -218,8 +208,8 @@ static void test_demand_15min_offset60(void **state)
     assert_true(omp_registers_cold_due(&r));
 
     /* a whole period at 2 kW, tariff 1: 2000e6 * 900 / 3600 = 500e6 uWh -> 500e6*3600/900e6 */
-    struct feed f2 = {T(2027, 1, 10, 10, 15, 0), 2000, 1000, 2500, 400};
-    run2(&r, &f2, T(2027, 1, 10, 10, 15, 1), T(2027, 1, 10, 10, 30, 0), 1, 2); /* T2 next */
+    struct feed f2 = {utc_of(2027, 1, 10, 10, 15, 0), 2000, 1000, 2500, 400};
+    run2(&r, &f2, utc_of(2027, 1, 10, 10, 15, 1), utc_of(2027, 1, 10, 10, 30, 0), 1, 2); /* T2 next */
     assert_int_equal(r.demand.last.flags, 0);
     assert_int_equal(r.demand.last.duration_s, 900);
     assert_int_equal(r.demand.last.tariff, 1);
@@ -228,7 +218,7 @@ static void test_demand_15min_offset60(void **state)
     assert_int_equal(r.demand.last.s_plus_va, 2500);
     assert_int_equal(r.demand.last.s_minus_va, 400);
     assert_int_equal(r.peaks.p_plus.value, 2000);
-    assert_int_equal(r.peaks.p_plus.utc, T(2027, 1, 10, 10, 30, 0));
+    assert_int_equal(r.peaks.p_plus.utc, utc_of(2027, 1, 10, 10, 30, 0));
     assert_int_equal(r.peaks.p_plus_t[0].value, 2000);
     assert_int_equal(r.peaks.p_plus_t[1].value, 0);
     assert_int_equal(r.peaks.q_plus.value, 1000);
@@ -237,19 +227,19 @@ static void test_demand_15min_offset60(void **state)
     assert_int_equal(r.threshold_count, 1); /* 2000 > 1500 */
 
     /* tariff 2 at 3 kW: P+max 3000 and T2 3000, T1 stays */
-    struct feed f3 = {T(2027, 1, 10, 10, 30, 0), 3000, 0, 0, 0};
-    run(&r, &f3, T(2027, 1, 10, 10, 30, 1), T(2027, 1, 10, 10, 45, 0), 2);
+    struct feed f3 = {utc_of(2027, 1, 10, 10, 30, 0), 3000, 0, 0, 0};
+    run(&r, &f3, utc_of(2027, 1, 10, 10, 30, 1), utc_of(2027, 1, 10, 10, 45, 0), 2);
     assert_int_equal(r.peaks.p_plus.value, 3000);
-    assert_int_equal(r.peaks.p_plus.utc, T(2027, 1, 10, 10, 45, 0));
+    assert_int_equal(r.peaks.p_plus.utc, utc_of(2027, 1, 10, 10, 45, 0));
     assert_int_equal(r.peaks.p_plus_t[0].value, 2000);
-    assert_int_equal(r.peaks.p_plus_t[0].utc, T(2027, 1, 10, 10, 30, 0));
+    assert_int_equal(r.peaks.p_plus_t[0].utc, utc_of(2027, 1, 10, 10, 30, 0));
     assert_int_equal(r.peaks.p_plus_t[1].value, 3000);
     assert_int_equal(r.peaks.q_plus.value, 1000); /* 0 var is not greater */
     assert_int_equal(r.threshold_count, 2);
 
     /* exactly 1500 W (1500e6*900/3600 = 375e6 uWh) is not above the threshold; tariff 1 */
-    struct feed f4 = {T(2027, 1, 10, 10, 45, 0), 1500, 0, 0, 0};
-    run(&r, &f4, T(2027, 1, 10, 10, 45, 1), T(2027, 1, 10, 11, 0, 0), 1);
+    struct feed f4 = {utc_of(2027, 1, 10, 10, 45, 0), 1500, 0, 0, 0};
+    run(&r, &f4, utc_of(2027, 1, 10, 10, 45, 1), utc_of(2027, 1, 10, 11, 0, 0), 1);
     assert_int_equal(r.demand.last.p_plus_w, 1500);
     assert_int_equal(r.threshold_count, 2);
     assert_int_equal(r.peaks.p_plus_t[0].value, 2000);
@@ -259,7 +249,7 @@ static void test_demand_15min_offset60(void **state)
     memset(&d, 0, sizeof d);
     d.a_plus_uwh = 500000000u - 1u;
     omp_registers_add_energy(&r, &d, 1);
-    run(&r, NULL, T(2027, 1, 10, 11, 0, 1), T(2027, 1, 10, 11, 15, 0), 1);
+    run(&r, NULL, utc_of(2027, 1, 10, 11, 0, 1), utc_of(2027, 1, 10, 11, 15, 0), 1);
     assert_int_equal(r.demand.last.p_plus_w, 1999);
 }
 
@@ -272,26 +262,26 @@ static void test_demand_half_hour_zone_60min(void **state)
     c.utc_offset_min = 330; /* +05:30: local hours start at UTC hh:30 */
     c.demand_period_min = 60;
     assert_int_equal(omp_registers_init(&r, &c), OMP_OK);
-    omp_time_s t0 = T(2027, 1, 10, 10, 40, 0);
+    omp_time_s t0 = utc_of(2027, 1, 10, 10, 40, 0);
     struct feed f = {t0, 2000, 0, 0, 0};
-    run(&r, &f, t0, T(2027, 1, 10, 11, 30, 0), 1);
+    run(&r, &f, t0, utc_of(2027, 1, 10, 11, 30, 0), 1);
     /* first period 10:30..11:30 UTC (16:00..17:00 IST), SHORT */
-    assert_int_equal(r.demand.last.end_utc, T(2027, 1, 10, 11, 30, 0));
+    assert_int_equal(r.demand.last.end_utc, utc_of(2027, 1, 10, 11, 30, 0));
     assert_int_equal(r.demand.last.flags, OMP_REGS_PF_SHORT);
-    assert_int_equal(r.demand.start_utc, T(2027, 1, 10, 11, 30, 0));
-    assert_int_equal(r.demand.end_utc, T(2027, 1, 10, 12, 30, 0));
-    struct feed f2 = {T(2027, 1, 10, 11, 30, 0), 2000, 0, 0, 0};
-    run(&r, &f2, T(2027, 1, 10, 11, 30, 1), T(2027, 1, 10, 12, 30, 0), 1);
+    assert_int_equal(r.demand.start_utc, utc_of(2027, 1, 10, 11, 30, 0));
+    assert_int_equal(r.demand.end_utc, utc_of(2027, 1, 10, 12, 30, 0));
+    struct feed f2 = {utc_of(2027, 1, 10, 11, 30, 0), 2000, 0, 0, 0};
+    run(&r, &f2, utc_of(2027, 1, 10, 11, 30, 1), utc_of(2027, 1, 10, 12, 30, 0), 1);
     /* 2000e6 * 3600 / 3600 = 2000e6 uWh; * 3600 / 3600e6 = 2000 W */
     assert_int_equal(r.peaks.p_plus.value, 2000);
-    assert_int_equal(r.peaks.p_plus.utc, T(2027, 1, 10, 12, 30, 0));
+    assert_int_equal(r.peaks.p_plus.utc, utc_of(2027, 1, 10, 12, 30, 0));
 
     /* 15 min in +05:30: 19800 s is a multiple of 900, so periods sit on UTC quarters */
     c.demand_period_min = 15;
     assert_int_equal(omp_registers_init(&r, &c), OMP_OK);
-    assert_int_equal(omp_registers_second(&r, T(2027, 1, 10, 10, 40, 0), true, true, 1), OMP_OK);
-    assert_int_equal(r.demand.start_utc, T(2027, 1, 10, 10, 30, 0));
-    assert_int_equal(r.demand.end_utc, T(2027, 1, 10, 10, 45, 0));
+    assert_int_equal(omp_registers_second(&r, utc_of(2027, 1, 10, 10, 40, 0), true, true, 1), OMP_OK);
+    assert_int_equal(r.demand.start_utc, utc_of(2027, 1, 10, 10, 30, 0));
+    assert_int_equal(r.demand.end_utc, utc_of(2027, 1, 10, 10, 45, 0));
 }
 
 static void test_demand_5_and_30min(void **state)
@@ -302,23 +292,23 @@ static void test_demand_5_and_30min(void **state)
     cfg_utc(&c);
     c.demand_period_min = 5;
     assert_int_equal(omp_registers_init(&r, &c), OMP_OK);
-    omp_time_s t0 = T(2027, 1, 10, 10, 2, 0);
-    run(&r, NULL, t0, T(2027, 1, 10, 10, 5, 0), 1); /* first, short */
-    struct feed f = {T(2027, 1, 10, 10, 5, 0), 2400, 0, 0, 0};
-    run(&r, &f, T(2027, 1, 10, 10, 5, 1), T(2027, 1, 10, 10, 10, 0), 1);
+    omp_time_s t0 = utc_of(2027, 1, 10, 10, 2, 0);
+    run(&r, NULL, t0, utc_of(2027, 1, 10, 10, 5, 0), 1); /* first, short */
+    struct feed f = {utc_of(2027, 1, 10, 10, 5, 0), 2400, 0, 0, 0};
+    run(&r, &f, utc_of(2027, 1, 10, 10, 5, 1), utc_of(2027, 1, 10, 10, 10, 0), 1);
     /* 2400e6 * 300 / 3600 = 200e6 uWh; 200e6 * 3600 / 300e6 = 2400 W */
     assert_int_equal(r.demand.last.duration_s, 300);
     assert_int_equal(r.peaks.p_plus.value, 2400);
-    assert_int_equal(r.peaks.p_plus.utc, T(2027, 1, 10, 10, 10, 0));
+    assert_int_equal(r.peaks.p_plus.utc, utc_of(2027, 1, 10, 10, 10, 0));
 
     c.demand_period_min = 30;
     assert_int_equal(omp_registers_init(&r, &c), OMP_OK);
-    run(&r, NULL, t0, T(2027, 1, 10, 10, 30, 0), 1);
-    struct feed f2 = {T(2027, 1, 10, 10, 30, 0), 4000, 0, 0, 0};
-    run(&r, &f2, T(2027, 1, 10, 10, 30, 1), T(2027, 1, 10, 11, 0, 0), 1);
+    run(&r, NULL, t0, utc_of(2027, 1, 10, 10, 30, 0), 1);
+    struct feed f2 = {utc_of(2027, 1, 10, 10, 30, 0), 4000, 0, 0, 0};
+    run(&r, &f2, utc_of(2027, 1, 10, 10, 30, 1), utc_of(2027, 1, 10, 11, 0, 0), 1);
     /* 4000e6 * 1800 / 3600 = 2000e6 uWh; 2000e6 * 3600 / 1800e6 = 4000 W */
     assert_int_equal(r.peaks.p_plus.value, 4000);
-    assert_int_equal(r.peaks.p_plus.utc, T(2027, 1, 10, 11, 0, 0));
+    assert_int_equal(r.peaks.p_plus.utc, utc_of(2027, 1, 10, 11, 0, 0));
 }
 
 static void test_demand_flagged_and_skipped(void **state)
@@ -329,25 +319,25 @@ static void test_demand_flagged_and_skipped(void **state)
     cfg_utc(&c);
     c.count_flagged_periods = true;
     assert_int_equal(omp_registers_init(&r, &c), OMP_OK);
-    omp_time_s t0 = T(2027, 1, 10, 10, 10, 0);
+    omp_time_s t0 = utc_of(2027, 1, 10, 10, 10, 0);
     struct feed f = {t0, 1800, 0, 0, 0};
-    run(&r, &f, t0, T(2027, 1, 10, 10, 15, 0), 1);
+    run(&r, &f, t0, utc_of(2027, 1, 10, 10, 15, 0), 1);
     /* counted although SHORT: 1800e6 * 300 / 3600 = 150e6 uWh -> 150e6 * 3600 / 900e6 = 600 W */
     assert_int_equal(r.demand.last.flags, OMP_REGS_PF_SHORT);
     assert_int_equal(r.peaks.p_plus.value, 600);
 
     /* invalid clock for a few seconds: CLOCK_BAD on the period and the debiting period */
     assert_int_equal(omp_registers_second(&r, 0, false, true, 1), OMP_OK);
-    run(&r, NULL, T(2027, 1, 10, 10, 15, 2), T(2027, 1, 10, 10, 30, 0), 1);
+    run(&r, NULL, utc_of(2027, 1, 10, 10, 15, 2), utc_of(2027, 1, 10, 10, 30, 0), 1);
     assert_int_equal(r.demand.last.flags, OMP_REGS_PF_CLOCK_BAD);
     assert_true((r.period_quality & OMP_REGS_Q_CLOCK_BAD) != 0u);
 
     /* a jump of 40 min without a clock set: the period closes, the new one (10:45..11:00
      * does not follow 10:30) is SHORT */
-    run(&r, NULL, T(2027, 1, 10, 10, 30, 1), T(2027, 1, 10, 10, 30, 1), 1);
-    assert_int_equal(omp_registers_second(&r, T(2027, 1, 10, 11, 10, 0), true, true, 1), OMP_OK);
-    assert_int_equal(r.demand.last.end_utc, T(2027, 1, 10, 10, 45, 0));
-    assert_int_equal(r.demand.start_utc, T(2027, 1, 10, 11, 0, 0));
+    run(&r, NULL, utc_of(2027, 1, 10, 10, 30, 1), utc_of(2027, 1, 10, 10, 30, 1), 1);
+    assert_int_equal(omp_registers_second(&r, utc_of(2027, 1, 10, 11, 10, 0), true, true, 1), OMP_OK);
+    assert_int_equal(r.demand.last.end_utc, utc_of(2027, 1, 10, 10, 45, 0));
+    assert_int_equal(r.demand.start_utc, utc_of(2027, 1, 10, 11, 0, 0));
     assert_int_equal(r.demand.flags, OMP_REGS_PF_SHORT);
 }
 
@@ -370,11 +360,11 @@ static void test_next_stop_every_z7(void **state)
         {16, 2028, 4}, {17, 2027, 5}, {18, 2027, 6}, {19, 2027, 7}, {20, 2027, 8},
         {21, 2027, 9}, {22, 2027, 10}, {23, 2027, 11}, {24, 2027, 12},
     };
-    omp_time_s after = T(2027, 4, 10, 12, 0, 0);
+    omp_time_s after = utc_of(2027, 4, 10, 12, 0, 0);
     for (size_t i = 0; i < OMP_ARRAY_LEN(k_cases); i++) {
         omp_time_s s = 0;
         assert_int_equal(omp_regs_next_stop(after, 5, k_cases[i].code, 0, OMP_DST_NONE, &s), OMP_OK);
-        assert_int_equal(s, T(k_cases[i].y, k_cases[i].m, 5, 0, 0, 0));
+        assert_int_equal(s, utc_of(k_cases[i].y, k_cases[i].m, 5, 0, 0, 0));
     }
     /* chains: code 3 (Feb, Apr, ...) from Jun 5 2027; code 9 (Mar, Sep); code 16 (April) */
     static const struct {
@@ -383,26 +373,26 @@ static void test_next_stop_every_z7(void **state)
     } k_chain[] = {
         {3, 2027, 8}, {3, 2027, 10}, {3, 2027, 12}, {3, 2028, 2},
     };
-    omp_time_s s = T(2027, 6, 5, 0, 0, 0);
+    omp_time_s s = utc_of(2027, 6, 5, 0, 0, 0);
     for (size_t i = 0; i < OMP_ARRAY_LEN(k_chain); i++) {
         assert_int_equal(omp_regs_next_stop(s, 5, k_chain[i].code, 0, OMP_DST_NONE, &s), OMP_OK);
-        assert_int_equal(s, T(k_chain[i].y, k_chain[i].m, 5, 0, 0, 0));
+        assert_int_equal(s, utc_of(k_chain[i].y, k_chain[i].m, 5, 0, 0, 0));
     }
-    assert_int_equal(omp_regs_next_stop(T(2027, 9, 5, 0, 0, 0), 5, 9, 0, OMP_DST_NONE, &s), OMP_OK);
-    assert_int_equal(s, T(2028, 3, 5, 0, 0, 0));
-    assert_int_equal(omp_regs_next_stop(T(2028, 4, 5, 0, 0, 0), 5, 16, 0, OMP_DST_NONE, &s), OMP_OK);
-    assert_int_equal(s, T(2029, 4, 5, 0, 0, 0));
+    assert_int_equal(omp_regs_next_stop(utc_of(2027, 9, 5, 0, 0, 0), 5, 9, 0, OMP_DST_NONE, &s), OMP_OK);
+    assert_int_equal(s, utc_of(2028, 3, 5, 0, 0, 0));
+    assert_int_equal(omp_regs_next_stop(utc_of(2028, 4, 5, 0, 0, 0), 5, 16, 0, OMP_DST_NONE, &s), OMP_OK);
+    assert_int_equal(s, utc_of(2029, 4, 5, 0, 0, 0));
     /* one second before a stop gives that stop */
-    assert_int_equal(omp_regs_next_stop(T(2028, 4, 4, 23, 59, 59), 5, 16, 0, OMP_DST_NONE, &s),
+    assert_int_equal(omp_regs_next_stop(utc_of(2028, 4, 4, 23, 59, 59), 5, 16, 0, OMP_DST_NONE, &s),
                      OMP_OK);
-    assert_int_equal(s, T(2028, 4, 5, 0, 0, 0));
+    assert_int_equal(s, utc_of(2028, 4, 5, 0, 0, 0));
 
     assert_int_equal(omp_regs_next_stop(after, 5, 0, 0, OMP_DST_NONE, &s), OMP_ERR_NOT_FOUND);
     assert_int_equal(omp_regs_next_stop(after, 5, 25, 0, OMP_DST_NONE, &s), OMP_ERR_ARG);
     assert_int_equal(omp_regs_next_stop(after, 0, 1, 0, OMP_DST_NONE, &s), OMP_ERR_ARG);
     assert_int_equal(omp_regs_next_stop(after, 29, 1, 0, OMP_DST_NONE, &s), OMP_ERR_ARG);
     assert_int_equal(omp_regs_next_stop(after, 1, 1, 0, OMP_DST_NONE, NULL), OMP_ERR_ARG);
-    assert_int_equal(omp_regs_next_stop(T(2199, 12, 15, 0, 0, 0), 1, 1, 0, OMP_DST_NONE, &s),
+    assert_int_equal(omp_regs_next_stop(utc_of(2199, 12, 15, 0, 0, 0), 1, 1, 0, OMP_DST_NONE, &s),
                      OMP_ERR_RANGE);
 }
 
@@ -411,44 +401,44 @@ static void test_next_stop_month_ends_and_dst(void **state)
     (void)state;
     omp_time_s s = 0;
     /* day 28: February 2027 (28 days) and 2028 (29 days) */
-    assert_int_equal(omp_regs_next_stop(T(2027, 2, 1, 0, 0, 0), 28, 1, 0, OMP_DST_NONE, &s), OMP_OK);
-    assert_int_equal(s, T(2027, 2, 28, 0, 0, 0));
+    assert_int_equal(omp_regs_next_stop(utc_of(2027, 2, 1, 0, 0, 0), 28, 1, 0, OMP_DST_NONE, &s), OMP_OK);
+    assert_int_equal(s, utc_of(2027, 2, 28, 0, 0, 0));
     assert_int_equal(omp_regs_next_stop(s, 28, 1, 0, OMP_DST_NONE, &s), OMP_OK);
-    assert_int_equal(s, T(2027, 3, 28, 0, 0, 0));
-    assert_int_equal(omp_regs_next_stop(T(2028, 2, 1, 0, 0, 0), 28, 1, 0, OMP_DST_NONE, &s), OMP_OK);
-    assert_int_equal(s, T(2028, 2, 28, 0, 0, 0));
-    assert_int_equal(omp_regs_next_stop(T(2028, 2, 28, 12, 0, 0), 28, 1, 0, OMP_DST_NONE, &s),
+    assert_int_equal(s, utc_of(2027, 3, 28, 0, 0, 0));
+    assert_int_equal(omp_regs_next_stop(utc_of(2028, 2, 1, 0, 0, 0), 28, 1, 0, OMP_DST_NONE, &s), OMP_OK);
+    assert_int_equal(s, utc_of(2028, 2, 28, 0, 0, 0));
+    assert_int_equal(omp_regs_next_stop(utc_of(2028, 2, 28, 12, 0, 0), 28, 1, 0, OMP_DST_NONE, &s),
                      OMP_OK);
-    assert_int_equal(s, T(2028, 3, 28, 0, 0, 0));
+    assert_int_equal(s, utc_of(2028, 3, 28, 0, 0, 0));
     /* day 1 at the year end, +60 without DST: 2028-01-01 00:00 local = 2027-12-31 23:00 UTC */
-    assert_int_equal(omp_regs_next_stop(T(2027, 12, 31, 22, 59, 59), 1, 1, 60, OMP_DST_NONE, &s),
+    assert_int_equal(omp_regs_next_stop(utc_of(2027, 12, 31, 22, 59, 59), 1, 1, 60, OMP_DST_NONE, &s),
                      OMP_OK);
-    assert_int_equal(s, T(2027, 12, 31, 23, 0, 0));
+    assert_int_equal(s, utc_of(2027, 12, 31, 23, 0, 0));
     assert_int_equal(omp_regs_next_stop(s, 1, 1, 60, OMP_DST_NONE, &s), OMP_OK);
-    assert_int_equal(s, T(2028, 1, 31, 23, 0, 0)); /* Feb 1 00:00 local */
+    assert_int_equal(s, utc_of(2028, 1, 31, 23, 0, 0)); /* Feb 1 00:00 local */
     /* month end: after Apr 30 2027 -> May 1 00:00 UTC */
-    assert_int_equal(omp_regs_next_stop(T(2027, 4, 30, 23, 0, 0), 1, 1, 0, OMP_DST_NONE, &s), OMP_OK);
-    assert_int_equal(s, T(2027, 5, 1, 0, 0, 0));
+    assert_int_equal(omp_regs_next_stop(utc_of(2027, 4, 30, 23, 0, 0), 1, 1, 0, OMP_DST_NONE, &s), OMP_OK);
+    assert_int_equal(s, utc_of(2027, 5, 1, 0, 0, 0));
 
     /* +60 with EU DST: Jul 1 00:00 CEST = Jun 30 22:00 UTC; Jan 1 00:00 CET = Dec 31 23:00 UTC */
-    assert_int_equal(omp_regs_next_stop(T(2027, 6, 15, 0, 0, 0), 1, 1, 60, OMP_DST_EU, &s), OMP_OK);
-    assert_int_equal(s, T(2027, 6, 30, 22, 0, 0));
-    assert_int_equal(omp_regs_next_stop(T(2027, 12, 15, 0, 0, 0), 1, 1, 60, OMP_DST_EU, &s), OMP_OK);
-    assert_int_equal(s, T(2027, 12, 31, 23, 0, 0));
+    assert_int_equal(omp_regs_next_stop(utc_of(2027, 6, 15, 0, 0, 0), 1, 1, 60, OMP_DST_EU, &s), OMP_OK);
+    assert_int_equal(s, utc_of(2027, 6, 30, 22, 0, 0));
+    assert_int_equal(omp_regs_next_stop(utc_of(2027, 12, 15, 0, 0, 0), 1, 1, 60, OMP_DST_EU, &s), OMP_OK);
+    assert_int_equal(s, utc_of(2027, 12, 31, 23, 0, 0));
     /* day 28 around 2027-03-28 (DST starts 01:00 UTC, after midnight local): Mar 28 00:00 CET =
      * Mar 27 23:00 UTC; Apr 28 00:00 CEST = Apr 27 22:00 UTC */
-    assert_int_equal(omp_regs_next_stop(T(2027, 3, 10, 0, 0, 0), 28, 1, 60, OMP_DST_EU, &s), OMP_OK);
-    assert_int_equal(s, T(2027, 3, 27, 23, 0, 0));
+    assert_int_equal(omp_regs_next_stop(utc_of(2027, 3, 10, 0, 0, 0), 28, 1, 60, OMP_DST_EU, &s), OMP_OK);
+    assert_int_equal(s, utc_of(2027, 3, 27, 23, 0, 0));
     assert_int_equal(omp_regs_next_stop(s, 28, 1, 60, OMP_DST_EU, &s), OMP_OK);
-    assert_int_equal(s, T(2027, 4, 27, 22, 0, 0));
+    assert_int_equal(s, utc_of(2027, 4, 27, 22, 0, 0));
     /* DST ends 2027-10-31 01:00 UTC: Oct 28 00:00 CEST = Oct 27 22:00 UTC; Nov 28 00:00 CET =
      * Nov 27 23:00 UTC; day 1: Nov 1 00:00 CET = Oct 31 23:00 UTC */
-    assert_int_equal(omp_regs_next_stop(T(2027, 10, 10, 0, 0, 0), 28, 1, 60, OMP_DST_EU, &s), OMP_OK);
-    assert_int_equal(s, T(2027, 10, 27, 22, 0, 0));
+    assert_int_equal(omp_regs_next_stop(utc_of(2027, 10, 10, 0, 0, 0), 28, 1, 60, OMP_DST_EU, &s), OMP_OK);
+    assert_int_equal(s, utc_of(2027, 10, 27, 22, 0, 0));
     assert_int_equal(omp_regs_next_stop(s, 28, 1, 60, OMP_DST_EU, &s), OMP_OK);
-    assert_int_equal(s, T(2027, 11, 27, 23, 0, 0));
-    assert_int_equal(omp_regs_next_stop(T(2027, 10, 10, 0, 0, 0), 1, 1, 60, OMP_DST_EU, &s), OMP_OK);
-    assert_int_equal(s, T(2027, 10, 31, 23, 0, 0));
+    assert_int_equal(s, utc_of(2027, 11, 27, 23, 0, 0));
+    assert_int_equal(omp_regs_next_stop(utc_of(2027, 10, 10, 0, 0, 0), 1, 1, 60, OMP_DST_EU, &s), OMP_OK);
+    assert_int_equal(s, utc_of(2027, 10, 31, 23, 0, 0));
 }
 
 /* ---- debiting snapshots ---------------------------------------------------------------------- */
@@ -461,13 +451,13 @@ static void prepare_january(struct omp_registers *r)
     cfg_utc(&c);
     c.power_threshold_w = 1500;
     assert_int_equal(omp_registers_init(r, &c), OMP_OK);
-    run(r, NULL, T(2027, 1, 31, 22, 50, 0), T(2027, 1, 31, 23, 0, 0), 1);
-    struct feed f1 = {T(2027, 1, 31, 23, 0, 0), 2000, 0, 0, 0};
-    run2(r, &f1, T(2027, 1, 31, 23, 0, 1), T(2027, 1, 31, 23, 15, 0), 1, 2); /* T2 from 23:15 */
-    struct feed f2 = {T(2027, 1, 31, 23, 15, 0), 1000, 500, 0, 0};
-    run2(r, &f2, T(2027, 1, 31, 23, 15, 1), T(2027, 1, 31, 23, 30, 0), 2, 1);
-    run(r, NULL, T(2027, 1, 31, 23, 30, 1), T(2027, 1, 31, 23, 50, 0), 1);
-    assert_int_equal(r->next_stop_utc, T(2027, 2, 1, 0, 0, 0));
+    run(r, NULL, utc_of(2027, 1, 31, 22, 50, 0), utc_of(2027, 1, 31, 23, 0, 0), 1);
+    struct feed f1 = {utc_of(2027, 1, 31, 23, 0, 0), 2000, 0, 0, 0};
+    run2(r, &f1, utc_of(2027, 1, 31, 23, 0, 1), utc_of(2027, 1, 31, 23, 15, 0), 1, 2); /* T2 from 23:15 */
+    struct feed f2 = {utc_of(2027, 1, 31, 23, 15, 0), 1000, 500, 0, 0};
+    run2(r, &f2, utc_of(2027, 1, 31, 23, 15, 1), utc_of(2027, 1, 31, 23, 30, 0), 2, 1);
+    run(r, NULL, utc_of(2027, 1, 31, 23, 30, 1), utc_of(2027, 1, 31, 23, 50, 0), 1);
+    assert_int_equal(r->next_stop_utc, utc_of(2027, 2, 1, 0, 0, 0));
     assert_int_equal(r->billing_count, 0);
 }
 
@@ -477,11 +467,11 @@ static void test_snapshot_content(void **state)
     struct omp_registers r;
     prepare_january(&r);
     assert_null(omp_registers_pending_snapshot(&r));
-    run(&r, NULL, T(2027, 1, 31, 23, 50, 1), T(2027, 2, 1, 0, 0, 0), 1);
+    run(&r, NULL, utc_of(2027, 1, 31, 23, 50, 1), utc_of(2027, 2, 1, 0, 0, 0), 1);
     const struct omp_regs_snapshot *s = omp_registers_pending_snapshot(&r);
     assert_non_null(s);
-    assert_int_equal(s->utc, T(2027, 2, 1, 0, 0, 0));
-    assert_int_equal(s->capture_utc, T(2027, 2, 1, 0, 0, 0));
+    assert_int_equal(s->utc, utc_of(2027, 2, 1, 0, 0, 0));
+    assert_int_equal(s->capture_utc, utc_of(2027, 2, 1, 0, 0, 0));
     assert_int_equal(s->quality, 0);
     assert_int_equal(s->billing_count, 1);
     /* seconds 22:50:00..00:00:00 = 70 min + 1 = 4201 s with supply: 1 h, 601 s */
@@ -494,10 +484,10 @@ static void test_snapshot_content(void **state)
     /* 500 var * 900 s / 3600 = 125 varh */
     assert_int_equal(s->energy.r_plus_t[1], 125000000u);
     assert_int_equal(s->peaks.p_plus.value, 2000);
-    assert_int_equal(s->peaks.p_plus.utc, T(2027, 1, 31, 23, 15, 0));
+    assert_int_equal(s->peaks.p_plus.utc, utc_of(2027, 1, 31, 23, 15, 0));
     assert_int_equal(s->peaks.p_plus_t[0].value, 2000);
     assert_int_equal(s->peaks.p_plus_t[1].value, 1000);
-    assert_int_equal(s->peaks.p_plus_t[1].utc, T(2027, 1, 31, 23, 30, 0));
+    assert_int_equal(s->peaks.p_plus_t[1].utc, utc_of(2027, 1, 31, 23, 30, 0));
     assert_int_equal(s->peaks.q_plus.value, 500);
     assert_int_equal(s->acc.p_plus, 2000);
     assert_int_equal(s->acc.p_plus_t[0], 2000);
@@ -509,20 +499,20 @@ static void test_snapshot_content(void **state)
     assert_int_equal(r.peaks.q_plus.value, 0);
     assert_int_equal(r.acc.p_plus, 2000);
     assert_int_equal(r.billing_count, 1);
-    assert_int_equal(r.last_stop_utc, T(2027, 2, 1, 0, 0, 0));
-    assert_int_equal(r.next_stop_utc, T(2027, 3, 1, 0, 0, 0));
+    assert_int_equal(r.last_stop_utc, utc_of(2027, 2, 1, 0, 0, 0));
+    assert_int_equal(r.next_stop_utc, utc_of(2027, 3, 1, 0, 0, 0));
     assert_true(omp_registers_cold_due(&r));
     omp_registers_snapshot_saved(&r);
     assert_null(omp_registers_pending_snapshot(&r));
 
     /* a second period: one 3 kW period in February -> acc 2000 + 3000 at the March stop */
-    struct feed f = {T(2027, 2, 10, 0, 15, 0), 3000, 0, 0, 0};
-    run(&r, NULL, T(2027, 2, 10, 0, 0, 0), T(2027, 2, 10, 0, 0, 0), 1); /* jump: 00:00 SHORT */
-    run(&r, NULL, T(2027, 2, 10, 0, 0, 1), T(2027, 2, 10, 0, 15, 0), 1);
+    struct feed f = {utc_of(2027, 2, 10, 0, 15, 0), 3000, 0, 0, 0};
+    run(&r, NULL, utc_of(2027, 2, 10, 0, 0, 0), utc_of(2027, 2, 10, 0, 0, 0), 1); /* jump: 00:00 SHORT */
+    run(&r, NULL, utc_of(2027, 2, 10, 0, 0, 1), utc_of(2027, 2, 10, 0, 15, 0), 1);
     assert_int_equal(r.demand.last.flags, OMP_REGS_PF_SHORT);
-    run(&r, &f, T(2027, 2, 10, 0, 15, 1), T(2027, 2, 10, 0, 30, 0), 1);
+    run(&r, &f, utc_of(2027, 2, 10, 0, 15, 1), utc_of(2027, 2, 10, 0, 30, 0), 1);
     assert_int_equal(r.peaks.p_plus.value, 3000);
-    run(&r, NULL, T(2027, 3, 1, 0, 0, 0), T(2027, 3, 1, 0, 0, 0), 1);
+    run(&r, NULL, utc_of(2027, 3, 1, 0, 0, 0), utc_of(2027, 3, 1, 0, 0, 0), 1);
     s = omp_registers_pending_snapshot(&r);
     assert_non_null(s);
     assert_int_equal(s->billing_count, 2);
@@ -540,12 +530,12 @@ static void test_dst_quality(void **state)
     omp_regs_cfg_default(&c); /* +60, EU */
     assert_int_equal(omp_registers_init(&r, &c), OMP_OK);
     /* Jul 1 00:00 CEST = Jun 30 22:00 UTC */
-    run(&r, NULL, T(2027, 6, 30, 21, 59, 0), T(2027, 6, 30, 22, 0, 0), 1);
+    run(&r, NULL, utc_of(2027, 6, 30, 21, 59, 0), utc_of(2027, 6, 30, 22, 0, 0), 1);
     const struct omp_regs_snapshot *s = omp_registers_pending_snapshot(&r);
     assert_non_null(s);
-    assert_int_equal(s->utc, T(2027, 6, 30, 22, 0, 0));
+    assert_int_equal(s->utc, utc_of(2027, 6, 30, 22, 0, 0));
     assert_int_equal(s->quality, OMP_REGS_Q_DST);
-    assert_int_equal(r.next_stop_utc, T(2027, 7, 31, 22, 0, 0));
+    assert_int_equal(r.next_stop_utc, utc_of(2027, 7, 31, 22, 0, 0));
 }
 
 static void test_clock_set_back_over_taken_stop(void **state)
@@ -553,17 +543,17 @@ static void test_clock_set_back_over_taken_stop(void **state)
     (void)state;
     struct omp_registers r;
     prepare_january(&r);
-    run(&r, NULL, T(2027, 1, 31, 23, 50, 1), T(2027, 2, 1, 0, 10, 0), 1);
+    run(&r, NULL, utc_of(2027, 1, 31, 23, 50, 1), utc_of(2027, 2, 1, 0, 10, 0), 1);
     assert_int_equal(r.billing_count, 1);
     omp_registers_snapshot_saved(&r);
-    omp_registers_clock_set(&r, T(2027, 2, 1, 0, 10, 0), T(2027, 1, 31, 23, 50, 0));
-    assert_int_equal(r.demand.last.end_utc, T(2027, 2, 1, 0, 10, 0));
+    omp_registers_clock_set(&r, utc_of(2027, 2, 1, 0, 10, 0), utc_of(2027, 1, 31, 23, 50, 0));
+    assert_int_equal(r.demand.last.end_utc, utc_of(2027, 2, 1, 0, 10, 0));
     assert_int_equal(r.demand.last.flags, OMP_REGS_PF_CLOCK_SET | OMP_REGS_PF_SHORT);
     assert_int_equal(r.demand.flags, OMP_REGS_PF_CLOCK_SET | OMP_REGS_PF_SHORT);
-    assert_int_equal(r.demand.start_utc, T(2027, 1, 31, 23, 45, 0));
-    assert_int_equal(r.next_stop_utc, T(2027, 3, 1, 0, 0, 0));
+    assert_int_equal(r.demand.start_utc, utc_of(2027, 1, 31, 23, 45, 0));
+    assert_int_equal(r.next_stop_utc, utc_of(2027, 3, 1, 0, 0, 0));
     assert_true((r.period_quality & OMP_REGS_Q_CLOCK_SET) != 0u);
-    run(&r, NULL, T(2027, 1, 31, 23, 50, 1), T(2027, 2, 1, 0, 20, 0), 1);
+    run(&r, NULL, utc_of(2027, 1, 31, 23, 50, 1), utc_of(2027, 2, 1, 0, 20, 0), 1);
     assert_null(omp_registers_pending_snapshot(&r));
     assert_int_equal(r.billing_count, 1);
 }
@@ -573,17 +563,17 @@ static void test_clock_set_forward_over_stop(void **state)
     (void)state;
     struct omp_registers r;
     prepare_january(&r);
-    omp_registers_clock_set(&r, T(2027, 1, 31, 23, 50, 0), T(2027, 2, 1, 0, 30, 0));
-    assert_int_equal(r.next_stop_utc, T(2027, 2, 1, 0, 0, 0)); /* kept: jumped over */
+    omp_registers_clock_set(&r, utc_of(2027, 1, 31, 23, 50, 0), utc_of(2027, 2, 1, 0, 30, 0));
+    assert_int_equal(r.next_stop_utc, utc_of(2027, 2, 1, 0, 0, 0)); /* kept: jumped over */
     assert_null(omp_registers_pending_snapshot(&r));
-    run(&r, NULL, T(2027, 2, 1, 0, 30, 1), T(2027, 2, 1, 0, 30, 1), 1);
+    run(&r, NULL, utc_of(2027, 2, 1, 0, 30, 1), utc_of(2027, 2, 1, 0, 30, 1), 1);
     const struct omp_regs_snapshot *s = omp_registers_pending_snapshot(&r);
     assert_non_null(s);
-    assert_int_equal(s->utc, T(2027, 2, 1, 0, 0, 0));
-    assert_int_equal(s->capture_utc, T(2027, 2, 1, 0, 30, 1));
+    assert_int_equal(s->utc, utc_of(2027, 2, 1, 0, 0, 0));
+    assert_int_equal(s->capture_utc, utc_of(2027, 2, 1, 0, 30, 1));
     assert_int_equal(s->quality, OMP_REGS_Q_LATE | OMP_REGS_Q_CLOCK_SET);
     assert_int_equal(s->peaks.p_plus.value, 2000);
-    assert_int_equal(r.next_stop_utc, T(2027, 3, 1, 0, 0, 0));
+    assert_int_equal(r.next_stop_utc, utc_of(2027, 3, 1, 0, 0, 0));
     assert_int_equal(r.period_quality, 0);
 }
 
@@ -612,8 +602,8 @@ static void test_power_cut_across_stop(void **state)
     size_t cold_len = 0, hot_len = 0;
     assert_int_equal(enc_cold(&r, cold, sizeof cold, &cold_len), OMP_OK);
     omp_registers_cold_saved(&r);
-    struct feed f = {T(2027, 1, 31, 23, 50, 0), 3600, 0, 0, 0};
-    run(&r, &f, T(2027, 1, 31, 23, 50, 1), T(2027, 1, 31, 23, 51, 0), 1);
+    struct feed f = {utc_of(2027, 1, 31, 23, 50, 0), 3600, 0, 0, 0};
+    run(&r, &f, utc_of(2027, 1, 31, 23, 50, 1), utc_of(2027, 1, 31, 23, 51, 0), 1);
     assert_int_equal(enc_hot(&r, hot, sizeof hot, &hot_len), OMP_OK);
     omp_registers_hot_saved(&r);
     /* 60 s at 3600 W = 60 Wh = 60e6 uWh on top of 750e6 */
@@ -625,24 +615,24 @@ static void test_power_cut_across_stop(void **state)
     assert_int_equal(omp_registers_restore(&n, cold, cold_len, hot, hot_len, NULL, 0), OMP_OK);
     assert_int_equal(n.e.total.a_plus_uwh, 810000000u);
     assert_int_equal(n.checkpoint_id, 1);
-    omp_registers_power_up(&n, T(2027, 2, 1, 2, 0, 0), true);
+    omp_registers_power_up(&n, utc_of(2027, 2, 1, 2, 0, 0), true);
     assert_true(omp_registers_cold_due(&n));
     /* the restored period 23:45..00:00 closed at power-up, flagged */
-    assert_int_equal(n.demand.last.end_utc, T(2027, 2, 1, 0, 0, 0));
+    assert_int_equal(n.demand.last.end_utc, utc_of(2027, 2, 1, 0, 0, 0));
     assert_int_equal(n.demand.last.flags, OMP_REGS_PF_POWER_CUT | OMP_REGS_PF_SHORT);
     assert_int_equal(n.demand.flags, OMP_REGS_PF_POWER_CUT | OMP_REGS_PF_SHORT);
     assert_null(omp_registers_pending_snapshot(&n));
-    run(&n, NULL, T(2027, 2, 1, 2, 0, 1), T(2027, 2, 1, 2, 0, 5), 1);
+    run(&n, NULL, utc_of(2027, 2, 1, 2, 0, 1), utc_of(2027, 2, 1, 2, 0, 5), 1);
     const struct omp_regs_snapshot *s = omp_registers_pending_snapshot(&n);
     assert_non_null(s);
-    assert_int_equal(s->utc, T(2027, 2, 1, 0, 0, 0));
-    assert_int_equal(s->capture_utc, T(2027, 2, 1, 2, 0, 1));
+    assert_int_equal(s->utc, utc_of(2027, 2, 1, 0, 0, 0));
+    assert_int_equal(s->capture_utc, utc_of(2027, 2, 1, 2, 0, 1));
     assert_int_equal(s->quality, OMP_REGS_Q_LATE | OMP_REGS_Q_POWER_CUT);
     assert_int_equal(s->billing_count, 1);
     assert_int_equal(s->energy.total.a_plus_uwh, 810000000u);
     assert_int_equal(s->peaks.p_plus.value, 2000);
     omp_registers_snapshot_saved(&n);
-    run(&n, NULL, T(2027, 2, 1, 2, 0, 6), T(2027, 2, 1, 2, 1, 0), 1);
+    run(&n, NULL, utc_of(2027, 2, 1, 2, 0, 6), utc_of(2027, 2, 1, 2, 1, 0), 1);
     assert_null(omp_registers_pending_snapshot(&n));
     assert_int_equal(n.billing_count, 1);
 }
@@ -652,16 +642,16 @@ static void test_several_stops_skipped(void **state)
     (void)state;
     struct omp_registers r;
     prepare_january(&r);
-    omp_registers_power_up(&r, T(2027, 5, 15, 12, 0, 0), true);
-    run(&r, NULL, T(2027, 5, 15, 12, 0, 1), T(2027, 5, 15, 12, 0, 1), 1);
+    omp_registers_power_up(&r, utc_of(2027, 5, 15, 12, 0, 0), true);
+    run(&r, NULL, utc_of(2027, 5, 15, 12, 0, 1), utc_of(2027, 5, 15, 12, 0, 1), 1);
     const struct omp_regs_snapshot *s = omp_registers_pending_snapshot(&r);
     assert_non_null(s);
-    assert_int_equal(s->utc, T(2027, 2, 1, 0, 0, 0));
+    assert_int_equal(s->utc, utc_of(2027, 2, 1, 0, 0, 0));
     assert_int_equal(s->quality, OMP_REGS_Q_LATE | OMP_REGS_Q_POWER_CUT | OMP_REGS_Q_SKIPPED);
     assert_int_equal(s->billing_count, 1);
-    assert_int_equal(r.next_stop_utc, T(2027, 6, 1, 0, 0, 0));
+    assert_int_equal(r.next_stop_utc, utc_of(2027, 6, 1, 0, 0, 0));
     omp_registers_snapshot_saved(&r);
-    run(&r, NULL, T(2027, 5, 15, 12, 0, 2), T(2027, 5, 15, 12, 0, 10), 1);
+    run(&r, NULL, utc_of(2027, 5, 15, 12, 0, 2), utc_of(2027, 5, 15, 12, 0, 10), 1);
     assert_int_equal(r.billing_count, 1);
 }
 
@@ -670,7 +660,7 @@ static void test_commanded_stop_and_busy(void **state)
     (void)state;
     struct omp_registers r;
     prepare_january(&r);
-    omp_time_s t = T(2027, 1, 31, 23, 50, 0);
+    omp_time_s t = utc_of(2027, 1, 31, 23, 50, 0);
     assert_int_equal(omp_registers_billing_stop(&r, t), OMP_OK);
     const struct omp_regs_snapshot *s = omp_registers_pending_snapshot(&r);
     assert_non_null(s);
@@ -679,19 +669,19 @@ static void test_commanded_stop_and_busy(void **state)
     assert_int_equal(s->quality, OMP_REGS_Q_COMMANDED);
     assert_int_equal(s->billing_count, 1);
     assert_int_equal(s->peaks.p_plus.value, 2000);
-    assert_int_equal(r.next_stop_utc, T(2027, 2, 1, 0, 0, 0)); /* schedule unchanged */
+    assert_int_equal(r.next_stop_utc, utc_of(2027, 2, 1, 0, 0, 0)); /* schedule unchanged */
     assert_int_equal(omp_registers_billing_stop(&r, t + 1), OMP_ERR_BUSY);
     assert_int_equal(omp_registers_billing_stop(NULL, t), OMP_ERR_ARG);
 
     /* the scheduled stop waits while a snapshot is pending, then is taken LATE */
-    run(&r, NULL, T(2027, 1, 31, 23, 50, 1), T(2027, 2, 1, 0, 0, 5), 1);
+    run(&r, NULL, utc_of(2027, 1, 31, 23, 50, 1), utc_of(2027, 2, 1, 0, 0, 5), 1);
     assert_int_equal(r.billing_count, 1);
     omp_registers_snapshot_saved(&r);
-    run(&r, NULL, T(2027, 2, 1, 0, 0, 6), T(2027, 2, 1, 0, 0, 6), 1);
+    run(&r, NULL, utc_of(2027, 2, 1, 0, 0, 6), utc_of(2027, 2, 1, 0, 0, 6), 1);
     s = omp_registers_pending_snapshot(&r);
     assert_non_null(s);
     assert_int_equal(s->billing_count, 2);
-    assert_int_equal(s->utc, T(2027, 2, 1, 0, 0, 0));
+    assert_int_equal(s->utc, utc_of(2027, 2, 1, 0, 0, 0));
     assert_int_equal(s->quality, OMP_REGS_Q_LATE);
     assert_int_equal(s->peaks.p_plus.value, 0); /* reset by the commanded stop */
     assert_int_equal(s->acc.p_plus, 2000);
@@ -789,8 +779,8 @@ static void test_cold_hot_round_trip(void **state)
 
     /* hot on top of the confirmed cold */
     omp_registers_cold_saved(&r);
-    struct feed f = {T(2027, 1, 31, 23, 50, 0), 1200, 600, 0, 0};
-    run(&r, &f, T(2027, 1, 31, 23, 50, 1), T(2027, 1, 31, 23, 55, 0), 3);
+    struct feed f = {utc_of(2027, 1, 31, 23, 50, 0), 1200, 600, 0, 0};
+    run(&r, &f, utc_of(2027, 1, 31, 23, 50, 1), utc_of(2027, 1, 31, 23, 55, 0), 3);
     omp_registers_add_pulses(&r, 5);
     assert_int_equal(enc_hot(&r, hot, sizeof hot, &hot_len), OMP_OK);
     init_utc(&n);
@@ -800,7 +790,7 @@ static void test_cold_hot_round_trip(void **state)
     assert_int_equal(n.e.a_plus_t[2], 100000000u);
     assert_int_equal(n.e.r_plus_t[2], 50000000u);
     assert_int_equal(n.pulse_milli, 12000); /* 12 pulses x 1000 */
-    assert_int_equal(n.utc, T(2027, 1, 31, 23, 55, 0));
+    assert_int_equal(n.utc, utc_of(2027, 1, 31, 23, 55, 0));
     assert_int_equal(n.supply_s, r.supply_s);
     assert_memory_equal(&n.e, &r.e, sizeof n.e);
     assert_int_equal(n.cold_e.total.a_plus_uwh, 750000000u); /* hot base = the checkpoint */
@@ -841,7 +831,7 @@ static void test_snapshot_codec_and_roll_forward(void **state)
     size_t cold_len = 0;
     assert_int_equal(enc_cold(&r, cold, sizeof cold, &cold_len), OMP_OK);
     omp_registers_cold_saved(&r);
-    run(&r, NULL, T(2027, 1, 31, 23, 50, 1), T(2027, 2, 1, 0, 0, 0), 1);
+    run(&r, NULL, utc_of(2027, 1, 31, 23, 50, 1), utc_of(2027, 2, 1, 0, 0, 0), 1);
     const struct omp_regs_snapshot *s = omp_registers_pending_snapshot(&r);
     assert_non_null(s);
 
@@ -889,12 +879,12 @@ static void test_snapshot_codec_and_roll_forward(void **state)
     assert_int_equal(n.peaks.p_plus.value, 0);
     assert_int_equal(n.acc.p_plus, 2000);
     assert_int_equal(n.acc.q_plus, 500);
-    assert_int_equal(n.last_stop_utc, T(2027, 2, 1, 0, 0, 0));
-    assert_int_equal(n.next_stop_utc, T(2027, 3, 1, 0, 0, 0));
+    assert_int_equal(n.last_stop_utc, utc_of(2027, 2, 1, 0, 0, 0));
+    assert_int_equal(n.next_stop_utc, utc_of(2027, 3, 1, 0, 0, 0));
     assert_int_equal(n.period_quality, 0);
     assert_true(omp_registers_cold_due(&n));
-    omp_registers_power_up(&n, T(2027, 2, 1, 0, 5, 0), true);
-    run(&n, NULL, T(2027, 2, 1, 0, 5, 1), T(2027, 2, 1, 0, 6, 0), 1);
+    omp_registers_power_up(&n, utc_of(2027, 2, 1, 0, 5, 0), true);
+    run(&n, NULL, utc_of(2027, 2, 1, 0, 5, 1), utc_of(2027, 2, 1, 0, 6, 0), 1);
     assert_null(omp_registers_pending_snapshot(&n)); /* not taken twice */
 
     /* a snapshot already in the checkpoint (count 1 = cold's 1) is not applied again */
@@ -920,7 +910,7 @@ static void test_restore_truncated_and_bad(void **state)
     assert_int_equal(enc_cold(&r, cold, sizeof cold, &cold_len), OMP_OK);
     omp_registers_cold_saved(&r);
     assert_int_equal(enc_hot(&r, hot, sizeof hot, &hot_len), OMP_OK);
-    assert_int_equal(omp_registers_billing_stop(&r, T(2027, 1, 31, 23, 55, 0)), OMP_OK);
+    assert_int_equal(omp_registers_billing_stop(&r, utc_of(2027, 1, 31, 23, 55, 0)), OMP_OK);
     struct omp_wr w = omp_wr_init(snap, sizeof snap);
     assert_int_equal(omp_regs_snapshot_encode(omp_registers_pending_snapshot(&r), &w), OMP_OK);
 
