@@ -152,7 +152,7 @@ static void tt_check_restart(struct tt *t, const struct tt_regs *at_cut)
 {
     struct tt_regs now;
     tt_regs_of(&t->m, &now);
-    assert_int_equal(t->m.restore_err, OMP_OK);
+    assert_int_equal(t->m.persist.restore_err, OMP_OK);
     uint64_t step = t->m.regs.cfg.save_step_u;
     uint64_t bound = step + t->last_tick_e[0] + t->last_tick_e[1] + 1u;
     for (unsigned k = 0; k < OMP_ARRAY_LEN(now.e); k++) {
@@ -296,10 +296,10 @@ static uint64_t tt_run(struct tt *t, double days, uint64_t cut_every, bool rando
         t->last_tick_e[1] = t->last_tick_e[0];
         t->last_tick_e[0] = grow;
         t->prev_tick = at;
-        uint64_t saves = t->m.hot_saves + t->m.cold_saves;
+        uint64_t saves = t->m.persist.hot_saves + t->m.persist.cold_saves;
         omp_err err = omp_meter_poll(&t->m);
         if (err == OMP_OK) {
-            if (t->m.hot_saves + t->m.cold_saves != saves) {
+            if (t->m.persist.hot_saves + t->m.persist.cold_saves != saves) {
                 tt_regs_of(&t->m, &t->durable);
             }
             tt_check_consistent(t);

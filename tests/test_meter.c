@@ -187,8 +187,8 @@ static void test_init_fresh(void **state)
     assert_int_equal(s.hours_with_supply, 0u);
     assert_int_equal(s.power_ups, 1u);
     assert_int_equal(s.nvm_saves, 2u); /* the power-up: the state record and a cold checkpoint */
-    assert_int_equal(f->m.cold_saves, 1u);
-    assert_int_equal(f->m.hot_saves, 0u);
+    assert_int_equal(f->m.persist.cold_saves, 1u);
+    assert_int_equal(f->m.persist.hot_saves, 0u);
     assert_int_equal(f->b.crit_depth, 0u);
     printf("sizeof(struct omp_meter) = %zu\n", sizeof(struct omp_meter));
 }
@@ -560,7 +560,7 @@ static void test_restart_without_flush_bounded_loss(void **state)
     struct omp_meter_snapshot s = snap(&f->m);
     uint32_t t_hot = nvm_info(&f->m).hot_min_interval_s;
     /* a 10 Wh step every 15.65 s at 2300 W; saves at most every t_hot s */
-    uint64_t saves = f->m.hot_saves;
+    uint64_t saves = f->m.persist.hot_saves;
     assert_true(saves >= 100u / (t_hot > 16u ? t_hot + 1u : 17u) - 1u);
     assert_true(saves <= 100u / t_hot + 2u);
     static struct omp_meter m2;
@@ -578,17 +578,17 @@ static void test_power_fail_input_saves(void **state)
     struct fx *f = fx_new();
     make_sine(&f->cfg, 230.0, 10.0, 0.0);
     run_sine(f, 3u); /* ~1.9 Wh: below the display step, nothing saved yet */
-    assert_int_equal(f->m.hot_saves, 0u);
+    assert_int_equal(f->m.persist.hot_saves, 0u);
     omp_meter_on_input(&f->m, OMP_INPUT_POWER_FAIL, true);
     assert_int_equal(omp_meter_poll(&f->m), OMP_OK);
-    assert_int_equal(f->m.hot_saves, 1u);
+    assert_int_equal(f->m.persist.hot_saves, 1u);
     omp_meter_on_input(&f->m, OMP_INPUT_POWER_FAIL, true); /* level, no new edge */
     assert_int_equal(omp_meter_poll(&f->m), OMP_OK);
-    assert_int_equal(f->m.hot_saves, 1u);
+    assert_int_equal(f->m.persist.hot_saves, 1u);
     omp_meter_on_input(&f->m, OMP_INPUT_POWER_FAIL, false);
     omp_meter_on_input(&f->m, OMP_INPUT_POWER_FAIL, true);
     assert_int_equal(omp_meter_poll(&f->m), OMP_OK);
-    assert_int_equal(f->m.hot_saves, 2u);
+    assert_int_equal(f->m.persist.hot_saves, 2u);
     omp_meter_on_input(&f->m, OMP_INPUT_BUTTON, true);
     assert_int_equal(f->m.inputs, (1u << OMP_INPUT_POWER_FAIL) | (1u << OMP_INPUT_BUTTON));
     omp_meter_on_input(&f->m, OMP_INPUT_COUNT, true); /* ignored */
@@ -608,10 +608,10 @@ static void test_save_failure_is_retried(void **state)
     omp_meter_on_input(&f->m, OMP_INPUT_POWER_FAIL, true);
     omp_ram_nvm_cut_after(&f->b.nvm, 1u);
     assert_int_equal(omp_meter_poll(&f->m), OMP_ERR_POWER_LOST);
-    assert_int_equal(f->m.hot_saves, 0u);
+    assert_int_equal(f->m.persist.hot_saves, 0u);
     omp_ram_nvm_power_on(&f->b.nvm);
     assert_int_equal(omp_meter_poll(&f->m), OMP_OK); /* the store is scanned again first */
-    assert_int_equal(f->m.hot_saves, 1u);
+    assert_int_equal(f->m.persist.hot_saves, 1u);
     static struct omp_meter m2;
     assert_int_equal(omp_meter_init(&m2, &f->hal, &f->cfg, &f->b.clock.now), OMP_OK);
     assert_int_equal(snap(&m2).energy.a_plus_uwh, snap(&f->m).energy.a_plus_uwh);
@@ -1136,7 +1136,7 @@ static void test_display_summer_time_and_snapshot(void **state)
     assert_int_equal(s.power_ups, 1u);
     /* saves: at init (state, cold), and a hot record when R+ (13.8 varh in 25 s at 1992 var)
      * passed 10 varh, the 7.2 display's step (the first hot save needs no wait) */
-    assert_int_equal(g_fx.m.hot_saves, 1u);
+    assert_int_equal(g_fx.m.persist.hot_saves, 1u);
     assert_int_equal(s.nvm_saves, 3u);
     run_sine(&g_fx, 15u); /* 15 s power-up + 20 s: the time screen */
     expect_screen(&g_fx, "1.0.0", "14:00:40", ""); /* UTC+1 + DST */

@@ -1018,6 +1018,24 @@ static void test_save_due(void **state)
     assert_int_equal(len, 0);
 }
 
+/* The endurance budget (persist.c): 12 journal sectors of 4 KiB rated 100 000 cycles, one
+ * spare: 11 * (4096 - 16) * 100 000 * 3/4 = 3 366 000 000 bytes of hot records over 20 years
+ * (631 139 040 000 ms); a 48-byte hot record may then be written every
+ * ceil(48 * 631 139 040 000 / 3 366 000 000) = 9001 ms; rated 10 000 cycles (also when the
+ * geometry says 0): 90 003 ms; no spare sector: never within the life. */
+static void test_hot_interval_budget(void **state)
+{
+    (void)state;
+    struct omp_nvm_geometry geo = {.size = 65536u, .sector_size = 4096u, .program_unit = 8u,
+                                   .erase_value = 0xFFu, .erase_cycles = 100000u};
+    assert_int_equal(omp_regs_hot_interval_ms(&geo, 12u, 48u), 9001u);
+    geo.erase_cycles = 10000u;
+    assert_int_equal(omp_regs_hot_interval_ms(&geo, 12u, 48u), 90003u);
+    geo.erase_cycles = 0u;
+    assert_int_equal(omp_regs_hot_interval_ms(&geo, 12u, 48u), 90003u);
+    assert_int_equal(omp_regs_hot_interval_ms(&geo, 1u, 48u), 631139040000u);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1042,6 +1060,7 @@ int main(void)
         cmocka_unit_test(test_snapshot_codec_and_roll_forward),
         cmocka_unit_test(test_restore_truncated_and_bad),
         cmocka_unit_test(test_save_due),
+        cmocka_unit_test(test_hot_interval_budget),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -198,6 +198,7 @@ struct omp_meter {
     struct omp_store store;               /**< register journal */
     struct omp_nvm_log billing;           /**< billing (debiting) log */
     struct omp_registers regs;
+    struct omp_regs_persist persist;      /**< the registers' save policy and endurance budget */
     struct omp_tariff tariff;
     struct omp_metro_energy fed;          /**< engine registers already fed to regs */
     uint8_t tariff_now;                   /**< tariff in force */
@@ -210,14 +211,8 @@ struct omp_meter {
     omp_time_s sec_utc;                   /**< UTC second the registers last saw */
     uint64_t sec_mono_ms;                 /**< mono_ms matching sec_utc */
     uint32_t journal_sectors, log_sectors;
-    uint32_t hot_record_bytes;            /**< NVM bytes of one hot record */
-    uint64_t hot_min_ms;                  /**< endurance budget: least time between hot saves */
-    uint64_t last_hot_ms;                 /**< mono_ms of the last hot save */
-    bool hot_saved_once;
     bool pf_save;                         /**< the power-fail warning asks for a save now */
     bool nvm_reopen;                      /**< a HAL error left store/log to be reopened */
-    omp_err restore_err;                  /**< omp_registers_restore's result at init */
-    uint64_t hot_saves, cold_saves, snapshots; /**< records written since init, by kind */
     uint32_t power_ups;
     omp_time_s restored_utc_s; /**< UTC in the record restored at init (snapshot.saved_utc_s) */
     bool restored_utc_valid;

@@ -34,6 +34,7 @@
 #include "omnipower/config.h"
 #include "omnipower/core.h"
 #include "omnipower/metrology.h"
+#include "omnipower/storage.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -288,6 +289,84 @@ OMP_MUST_CHECK omp_err omp_registers_restore(struct omp_registers *r, const uint
 OMP_MUST_CHECK omp_err omp_regs_next_stop(omp_time_s after_utc, uint8_t day, uint8_t interval,
                                           int32_t offset_min, enum omp_dst_rule dst,
                                           omp_time_s *stop);
+
+/* ---- persistence: the save policy and the endurance budget (lib/registers/persist.c) -------- */
+
+/** Journal keys of the register records (the journal may hold other services' keys too). */
+#define OMP_REGS_KEY_COLD 1u
+#define OMP_REGS_KEY_HOT 2u
+/** Tag of the billing log's records ("1B": billing log 1). */
+#define OMP_REGS_BILLING_TAG 0x4231u
+/** Scratch bytes the persistence needs: a cold, a hot and a snapshot record side by side. */
+#define OMP_REGS_PERSIST_BUF (OMP_REGS_COLD_MAX + OMP_REGS_HOT_MAX + OMP_REGS_SNAPSHOT_LEN)
+
+/**
+ * @brief When and in which order the registers go to NVM, and what that costs the NVM.
+ *
+ * Order: a pending debiting snapshot to the billing log first, then a due cold checkpoint, then
+ * the hot record when a displayed value changed, at most once per hot_min_ms (the endurance
+ * budget) unless forced (power-fail warning, flush). The journal and the billing log are opened
+ * by the owner of the NVM layout (the meter); a HAL error sets `reopen` for it.
+ */
+struct omp_regs_persist {
+    struct omp_store *store;       /**< journal holding OMP_REGS_KEY_COLD / _HOT */
+    struct omp_nvm_log *billing;   /**< billing log: one snapshot per debiting stop */
+    uint8_t *buf;                  /**< scratch of OMP_REGS_PERSIST_BUF bytes */
+    uint32_t hot_record_bytes;     /**< NVM bytes of one hot record */
+    uint64_t hot_min_ms;           /**< the endurance budget's least time between hot saves */
+    uint64_t last_hot_ms;          /**< monotonic ms of the last hot save (or checkpoint) */
+    bool hot_saved_once;
+    bool reopen;                   /**< a HAL error: the store and log must be opened again */
+    omp_err restore_err;           /**< omp_registers_restore's result at the restore */
+    uint64_t hot_saves, cold_saves, snapshots, records; /**< written since init; records: all */
+};
+
+/**
+ * @brief The endurance budget: the least time between hot saves so that @p journal_sectors of
+ * @p geo reach their rated erase cycles (10 000 when the geometry gives none) only after
+ * OMP_CONFIG_NVM_LIFE_YEARS of saving @p hot_bytes at that rate. One sector of the ring is always
+ * spare; three quarters of the rest's bytes go to hot records, one quarter to checkpoints, other
+ * records and compaction's copies. @return milliseconds.
+ */
+uint64_t omp_regs_hot_interval_ms(const struct omp_nvm_geometry *geo, uint32_t journal_sectors,
+                                  uint32_t hot_bytes);
+
+/** @brief Bind @p p to an opened journal and billing log and a scratch buffer; counters zero. */
+void omp_regs_persist_init(struct omp_regs_persist *p, struct omp_store *store,
+                           struct omp_nvm_log *billing, uint8_t *buf);
+
+/**
+ * @brief Rebuild @p r from the newest cold checkpoint, hot record and billing snapshot; a record
+ * that does not decode leaves them as initialised (p->restore_err says so). @return OMP_OK or
+ * the HAL's error.
+ */
+OMP_MUST_CHECK omp_err omp_regs_persist_restore(struct omp_regs_persist *p,
+                                                struct omp_registers *r);
+
+/** @brief Size the hot record of @p r and take the budget for @p journal_sectors of @p geo. */
+void omp_regs_persist_budget(struct omp_regs_persist *p, const struct omp_registers *r,
+                             const struct omp_nvm_geometry *geo, uint32_t journal_sectors);
+
+/**
+ * @brief Write what @p r has due at monotonic time @p mono_ms (see the struct), the exact
+ * registers when @p force. @return OMP_OK or the NVM error (the due flags stay: retried later).
+ */
+OMP_MUST_CHECK omp_err omp_regs_persist_save(struct omp_regs_persist *p, struct omp_registers *r,
+                                             uint64_t mono_ms, bool force);
+
+/**
+ * @brief The debiting snapshot @p age periods back (0 = newest).
+ * @return OMP_OK, OMP_ERR_NOT_FOUND, OMP_ERR_NVM_CORRUPT, or the HAL's error.
+ */
+OMP_MUST_CHECK omp_err omp_regs_persist_billing(struct omp_regs_persist *p, uint32_t age,
+                                                struct omp_regs_snapshot *out);
+
+/**
+ * @brief Most energy, mWh, a power cut without warning can lose at Imax (230 V, 100 A): Imax
+ * power over hot_min_ms + 1 s, plus one display step (@p r's save step).
+ */
+uint32_t omp_regs_persist_loss_bound_mwh(const struct omp_regs_persist *p,
+                                         const struct omp_registers *r);
 
 #ifdef __cplusplus
 }

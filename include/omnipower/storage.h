@@ -114,6 +114,14 @@ OMP_MUST_CHECK omp_err omp_store_write(struct omp_store *s, uint16_t key, const 
 OMP_MUST_CHECK omp_err omp_store_read(const struct omp_store *s, uint16_t key, void *dst,
                                       size_t cap, size_t *len);
 
+/**
+ * @brief omp_store_read() for records whose absence a reader can live with: a record never
+ * written, one that no longer passes its CRC, or one larger than @p cap (another layout) gives
+ * OMP_OK with *len = 0. @return OMP_OK, OMP_ERR_ARG, or the HAL's error.
+ */
+OMP_MUST_CHECK omp_err omp_store_read_opt(const struct omp_store *s, uint16_t key, void *dst,
+                                          size_t cap, size_t *len);
+
 /** @brief Bytes a record of @p payload bytes takes on the NVM of @p geo (header, CRC, padding). */
 uint32_t omp_store_record_size(const struct omp_nvm_geometry *geo, size_t payload);
 

@@ -19,10 +19,11 @@
  * is a clock change (omp_registers_clock_set). Without a valid RTC, monotonic seconds drive the
  * hour counter and the periods are flagged.
  *
- * Saving (poll): a pending debiting snapshot goes to the billing log first, then a due cold
- * checkpoint, then the hot record when a displayed register value changed — at most once per
- * hot_min_ms, the interval the NVM endurance budget allows (OMP_CONFIG_NVM_LIFE_YEARS at Imax),
- * except after the power-fail warning, which saves at once.
+ * Saving (poll): the registers' persistence part (lib/registers/persist.c) writes a pending
+ * debiting snapshot to the billing log first, then a due cold checkpoint, then the hot record when
+ * a displayed register value changed, at most once per the endurance budget's interval
+ * (OMP_CONFIG_NVM_LIFE_YEARS at Imax), except after the power-fail warning, which saves at once.
+ * The meter lays out the NVM and reopens the journal and the log after a HAL error.
  *
  * Values: every reader (the display here, the optical port in meter_iec21.c) reads them through
  * the data dictionary (cosem.h) with the source omp_meter_priv_src() builds, and formats them with
@@ -44,18 +45,14 @@
 
 #include "meter_priv.h"
 
-/* Keys of the register journal. */
-#define KEY_REGS_COLD 1u
-#define KEY_REGS_HOT 2u
+/* Keys of the register journal: 1 and 2 are the registers' (OMP_REGS_KEY_COLD/_HOT), 6 the
+ * display lists' (meter_display.c). */
 #define KEY_STATE 3u
 #define KEY_CAL_ACTIVE 4u
 #define KEY_CAL_PASSIVE 5u
-#define BILLING_TAG 0x4231u /* "1B": billing log 1 */
 #define STATE_VERSION 1u
 #define STATE_LEN 8u
 
-#define IMAX_MW 23000000u             /* 230 V * 100 A, in mW */
-#define SECONDS_PER_YEAR 31556952u    /* mean Gregorian year */
 #define TOU_HORIZON_S (400u * 86400u) /* look-ahead for the next tariff switch */
 #define CLOCK_JUMP_S 2                /* RTC vs monotonic difference taken as a clock change */
 #define MAX_SECONDS_PER_TICK 86400u   /* bound on the catch-up work of one tick */
@@ -248,7 +245,8 @@ static const struct omp_cosem_ops k_ops = {
  * have no source in this meter yet (0). */
 static uint8_t meter_status(const struct omp_meter *m)
 {
-    return (m->restore_err != OMP_OK || m->nvm_reopen) ? 0x02u : 0x00u;
+    bool bad = m->persist.restore_err != OMP_OK || m->nvm_reopen || m->persist.reopen;
+    return bad ? 0x02u : 0x00u;
 }
 
 void omp_meter_priv_src(struct omp_meter *m, struct omp_cosem_src *s)
@@ -330,33 +328,17 @@ static omp_err layout(const struct omp_meter_cfg *cfg, const struct omp_nvm_geom
     return OMP_OK;
 }
 
-/* The endurance budget: the least time between hot saves so that the journal's sectors reach
- * their rated erase cycles only after OMP_CONFIG_NVM_LIFE_YEARS of saving at that rate. One sector
- * of the ring is always spare; three quarters of the rest's bytes go to hot records, one quarter
- * to cold checkpoints, state, calendars and the copies compaction makes. */
-static uint64_t hot_interval_ms(const struct omp_nvm_geometry *geo, uint32_t journal,
-                                uint32_t hot_bytes)
-{
-    uint64_t cycles = geo->erase_cycles != 0u ? geo->erase_cycles : 10000u;
-    uint64_t budget = (uint64_t)(journal - 1u) * (geo->sector_size - OMP_STORE_SECTOR_HDR) *
-                      cycles / 4u * 3u; /* bytes of hot records over the life */
-    uint64_t life_ms = (uint64_t)OMP_CONFIG_NVM_LIFE_YEARS * SECONDS_PER_YEAR * 1000u;
-    if (budget == 0u) {
-        return life_ms;
-    }
-    /* hot_bytes * life_ms < 2^8 * 2^41: no overflow */
-    return ((uint64_t)hot_bytes * life_ms + budget - 1u) / budget;
-}
-
 static omp_err nvm_open(struct omp_meter *m)
 {
     uint32_t sector = m->geo.sector_size;
     omp_err err = omp_store_open(&m->store, &m->hal, m->cfg.nvm_base, m->journal_sectors);
     if (err == OMP_OK) {
         err = omp_nvm_log_open(&m->billing, &m->hal, m->cfg.nvm_base + m->journal_sectors * sector,
-                               m->log_sectors, BILLING_TAG, (uint16_t)OMP_REGS_SNAPSHOT_LEN);
+                               m->log_sectors, OMP_REGS_BILLING_TAG,
+                               (uint16_t)OMP_REGS_SNAPSHOT_LEN);
     }
     m->nvm_reopen = err != OMP_OK;
+    m->persist.reopen = false;
     return err;
 }
 
@@ -365,12 +347,7 @@ omp_err omp_meter_priv_read_key(struct omp_meter *m, uint16_t key, size_t at, si
                                 size_t *len)
 {
     *len = 0;
-    omp_err err = omp_store_read(&m->store, key, m->io + at, cap, len);
-    if (err == OMP_ERR_NOT_FOUND || err == OMP_ERR_NVM_CORRUPT || err == OMP_ERR_NOSPACE) {
-        *len = 0; /* a record of another layout or one gone bad is as good as none */
-        return OMP_OK;
-    }
-    return err;
+    return omp_store_read_opt(&m->store, key, m->io + at, cap, len);
 }
 
 omp_err omp_meter_priv_write_key(struct omp_meter *m, uint16_t key, size_t len)
@@ -459,102 +436,17 @@ static omp_err load_calendars(struct omp_meter *m)
     return OMP_OK;
 }
 
-/* Rebuild the registers from the newest cold checkpoint, hot record and billing snapshot. */
-static omp_err restore_registers(struct omp_meter *m)
-{
-    size_t cold_len = 0, hot_len = 0;
-    omp_err err = omp_meter_priv_read_key(m, KEY_REGS_COLD, 0, OMP_REGS_COLD_MAX, &cold_len);
-    if (err == OMP_OK) {
-        err = omp_meter_priv_read_key(m, KEY_REGS_HOT, OMP_REGS_COLD_MAX, OMP_REGS_HOT_MAX, &hot_len);
-    }
-    if (err != OMP_OK) {
-        return err;
-    }
-    uint8_t *snap = m->io + OMP_REGS_COLD_MAX + OMP_REGS_HOT_MAX;
-    size_t snap_len = OMP_REGS_SNAPSHOT_LEN;
-    err = omp_nvm_log_read(&m->billing, 0, snap, NULL);
-    if (err == OMP_ERR_NOT_FOUND) {
-        snap_len = 0;
-    } else if (err != OMP_OK) {
-        return err;
-    }
-    /* a record that does not decode leaves the registers as initialised (counted in stats) */
-    omp_err rerr = omp_registers_restore(&m->regs, cold_len > 0u ? m->io : NULL, cold_len,
-                                hot_len > 0u ? m->io + OMP_REGS_COLD_MAX : NULL, hot_len,
-                                snap_len > 0u ? snap : NULL, snap_len);
-    m->restore_err = rerr;
-    return OMP_OK;
-}
-
-static omp_err save_cold(struct omp_meter *m)
-{
-    struct omp_wr w = omp_wr_init(m->io, OMP_REGS_COLD_MAX);
-    omp_err err = omp_registers_encode_cold(&m->regs, &w);
-    if (err == OMP_OK) {
-        err = omp_meter_priv_write_key(m, KEY_REGS_COLD, omp_wr_len(&w));
-    }
-    if (err == OMP_OK) {
-        omp_registers_cold_saved(&m->regs);
-        m->cold_saves++;
-        m->last_hot_ms = m->now.mono_ms; /* a checkpoint holds the hot values too */
-    }
-    return err;
-}
-
-/* Write what the registers have due: the pending snapshot, then a cold checkpoint, then the hot
- * record (at most once per hot_min_ms unless @p force). */
+/* The registers' records through their persistence part, after reopening the NVM if a HAL
+ * error left it to be scanned again. */
 static omp_err save_registers(struct omp_meter *m, bool force)
 {
-    omp_err err = OMP_OK;
-    if (m->nvm_reopen) {
-        err = nvm_open(m);
+    if (m->nvm_reopen || m->persist.reopen) {
+        omp_err err = nvm_open(m);
         if (err != OMP_OK) {
             return err;
         }
     }
-    const struct omp_regs_snapshot *snap = omp_registers_pending_snapshot(&m->regs);
-    if (snap != NULL) {
-        struct omp_wr w = omp_wr_init(m->io, OMP_REGS_SNAPSHOT_LEN);
-        err = omp_regs_snapshot_encode(snap, &w);
-        if (err == OMP_OK) {
-            err = omp_nvm_log_append(&m->billing, m->io);
-            if (err != OMP_OK && err != OMP_ERR_ARG) {
-                m->nvm_reopen = true;
-            }
-        }
-        if (err != OMP_OK) {
-            return err;
-        }
-        m->nvm_saves++;
-        m->snapshots++;
-        omp_registers_snapshot_saved(&m->regs);
-    }
-    if (omp_registers_cold_due(&m->regs)) {
-        err = save_cold(m);
-        if (err != OMP_OK) {
-            return err;
-        }
-    }
-    bool allowed = force || !m->hot_saved_once || m->now.mono_ms >= m->last_hot_ms + m->hot_min_ms;
-    /* forced (power-fail warning, flush): the exact registers, even below a display step */
-    if ((omp_registers_hot_due(&m->regs) || force) && allowed) {
-        struct omp_wr w = omp_wr_init(m->io, OMP_REGS_HOT_MAX);
-        err = omp_registers_encode_hot(&m->regs, &w);
-        if (err == OMP_ERR_OVERFLOW) {
-            return save_cold(m); /* a delta outgrew the hot record: a checkpoint holds it all */
-        }
-        if (err == OMP_OK) {
-            err = omp_meter_priv_write_key(m, KEY_REGS_HOT, omp_wr_len(&w));
-        }
-        if (err != OMP_OK) {
-            return err;
-        }
-        omp_registers_hot_saved(&m->regs);
-        m->hot_saves++;
-        m->hot_saved_once = true;
-        m->last_hot_ms = m->now.mono_ms;
-    }
-    return OMP_OK;
+    return omp_regs_persist_save(&m->persist, &m->regs, m->now.mono_ms, force);
 }
 
 /* ---- tariff -------------------------------------------------------------------------------------- */
@@ -683,8 +575,9 @@ static omp_err init_engines(struct omp_meter *m, const struct omp_meter_cfg *cfg
 static omp_err init_restore(struct omp_meter *m, const struct omp_now *now)
 {
     omp_err err = nvm_open(m);
+    omp_regs_persist_init(&m->persist, &m->store, &m->billing, m->io);
     if (err == OMP_OK) {
-        err = restore_registers(m);
+        err = omp_regs_persist_restore(&m->persist, &m->regs);
     }
     size_t len = 0;
     if (err == OMP_OK) {
@@ -726,11 +619,7 @@ static omp_err init_power_up(struct omp_meter *m, const struct omp_now *now)
     if (err != OMP_OK) {
         return err;
     }
-    struct omp_wr w = omp_wr_init(m->io, OMP_REGS_HOT_MAX);
-    uint32_t hot_len = omp_registers_encode_hot(&m->regs, &w) == OMP_OK ? (uint32_t)omp_wr_len(&w)
-                                                                        : OMP_REGS_HOT_MAX;
-    m->hot_record_bytes = omp_store_record_size(&m->geo, hot_len);
-    m->hot_min_ms = hot_interval_ms(&m->geo, m->journal_sectors, m->hot_record_bytes);
+    omp_regs_persist_budget(&m->persist, &m->regs, &m->geo, m->journal_sectors);
     tariff_update(m, m->sec_utc);
     /* arg: seconds off, when both the time saved and the clock now are known */
     bool known = m->restored_utc_valid && now->rtc_valid && now->utc_s >= m->restored_utc_s;
@@ -1033,18 +922,13 @@ omp_err omp_meter_billing_read(struct omp_meter *m, uint32_t age, struct omp_reg
     if (m == NULL || out == NULL) {
         return OMP_ERR_ARG;
     }
-    if (m->nvm_reopen) {
+    if (m->nvm_reopen || m->persist.reopen) {
         omp_err err = nvm_open(m);
         if (err != OMP_OK) {
             return err;
         }
     }
-    omp_err err = omp_nvm_log_read(&m->billing, age, m->io, NULL);
-    if (err != OMP_OK) {
-        return err;
-    }
-    struct omp_rd rd = omp_rd_init(m->io, OMP_REGS_SNAPSHOT_LEN);
-    return omp_regs_snapshot_decode(&rd, out) == OMP_OK ? OMP_OK : OMP_ERR_NVM_CORRUPT;
+    return omp_regs_persist_billing(&m->persist, age, out);
 }
 
 omp_err omp_meter_set_calendar(struct omp_meter *m, const struct omp_tou_calendar *cal,
@@ -1134,7 +1018,7 @@ omp_err omp_meter_snapshot(const struct omp_meter *m, struct omp_meter_snapshot 
     t.f_hz = m->last.f_hz;
     t.quadrant = m->last.quadrant;
     t.cycles = m->cycles;
-    t.nvm_saves = m->nvm_saves;
+    t.nvm_saves = m->nvm_saves + m->persist.records;
     *s = t;
     return OMP_OK;
 }
@@ -1150,16 +1034,12 @@ omp_err omp_meter_nvm_info(const struct omp_meter *m, struct omp_meter_nvm_info 
     t.journal_sectors = m->journal_sectors;
     t.log_sectors = m->log_sectors;
     t.billing_capacity = omp_nvm_log_capacity(&m->billing);
-    t.hot_min_interval_s = (uint32_t)((m->hot_min_ms + 999u) / 1000u);
-    /* Imax power (W) over the interval plus the second before a save can start (ms): W * ms =
-     * mJ, / 3600 = mWh; plus one display step */
-    uint64_t lost = (uint64_t)(IMAX_MW / 1000u) * (m->hot_min_ms + 1000u) / 3600u +
-                    m->regs.cfg.save_step_u / 1000u;
-    t.loss_bound_mwh = lost > UINT32_MAX ? UINT32_MAX : (uint32_t)lost;
-    t.hot_record_bytes = m->hot_record_bytes;
-    t.hot_saves = m->hot_saves;
-    t.cold_saves = m->cold_saves;
-    t.snapshots = m->snapshots;
+    t.hot_min_interval_s = (uint32_t)((m->persist.hot_min_ms + 999u) / 1000u);
+    t.loss_bound_mwh = omp_regs_persist_loss_bound_mwh(&m->persist, &m->regs);
+    t.hot_record_bytes = m->persist.hot_record_bytes;
+    t.hot_saves = m->persist.hot_saves;
+    t.cold_saves = m->persist.cold_saves;
+    t.snapshots = m->persist.snapshots;
     t.store = m->store.stats;
     t.log = m->billing.stats;
     *info = t;

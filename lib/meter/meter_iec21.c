@@ -470,8 +470,8 @@ static const char k_r6_header[] =
 static omp_err r6_seek(struct omp_meter *m, struct omp_regs_snapshot *s)
 {
     /* debiting stops taken since the last call made every record older by one */
-    uint64_t grown = m->snapshots - m->r6_snapshots;
-    m->r6_snapshots = m->snapshots;
+    uint64_t grown = m->persist.snapshots - m->r6_snapshots;
+    m->r6_snapshots = m->persist.snapshots;
     if (m->r6_age != AGE_NONE) {
         uint64_t age = (uint64_t)m->r6_age + grown;
         m->r6_age = age >= AGE_NONE ? AGE_NONE - 1u : (uint32_t)age;
@@ -611,7 +611,7 @@ static omp_err r6_start(struct omp_meter *m, const struct request *r, struct omp
     m->r6_from_utc = from;
     m->r6_to_utc = to;
     m->r6_block = (uint8_t)block;
-    m->r6_snapshots = m->snapshots;
+    m->r6_snapshots = m->persist.snapshots;
     m->r6_age = m->billing.count == 0u ? AGE_NONE : m->billing.count - 1u;
     return r6_block(m, w, reply);
 }

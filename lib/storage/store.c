@@ -647,3 +647,21 @@ uint32_t omp_store_record_size(const struct omp_nvm_geometry *geo, size_t payloa
 {
     return geo == NULL ? 0u : omp_stg_rec_size(geo, payload);
 }
+
+omp_err omp_store_read_opt(const struct omp_store *s, uint16_t key, void *dst, size_t cap,
+                           size_t *len)
+{
+    if (len == NULL) {
+        return OMP_ERR_ARG;
+    }
+    size_t n = 0;
+    omp_err err = omp_store_read(s, key, dst, cap, &n);
+    if (err == OMP_ERR_NOT_FOUND || err == OMP_ERR_NVM_CORRUPT || err == OMP_ERR_NOSPACE) {
+        n = 0; /* a record of another layout or one gone bad is as good as none */
+        err = OMP_OK;
+    }
+    if (err == OMP_OK) {
+        *len = n;
+    }
+    return err;
+}
