@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "omnipower/axdr.h"
 #include "omnipower/cosem.h"
 #include "omnipower/display.h"
 
@@ -166,6 +167,10 @@ static const struct expect k_expect[] = {
     {O(1, 1, 1, 8, 2), "0000234.31", "kWh", "0000234.31", "kWh"},
     {O(1, 1, 1, 8, 3), "0000000.00", "kWh", "0000000.00", "kWh"},
     {O(1, 1, 1, 8, 4), "0000000.00", "kWh", "0000000.00", "kWh"},
+    {O(1, 1, 1, 8, 5), "", "", "", ""}, /* tariffs 5..8: the source keeps 4 (null-data) */
+    {O(1, 1, 1, 8, 6), "", "", "", ""},
+    {O(1, 1, 1, 8, 7), "", "", "", ""},
+    {O(1, 1, 1, 8, 8), "", "", "", ""},
     {O(1, 1, 2, 8, 0), "0000002.00", "kWh", "0000002.00", "kWh"},
     {O(1, 1, 2, 8, 1), "", "", "", ""}, /* not kept: null-data, `2.8.1()` */
     {O(1, 1, 2, 8, 2), "", "", "", ""},
@@ -174,6 +179,10 @@ static const struct expect k_expect[] = {
     {O(1, 1, 3, 8, 2), "0000000.50", "kvarh", "0000000.50", "kvarh"},
     {O(1, 1, 3, 8, 3), "0000000.00", "kvarh", "0000000.00", "kvarh"},
     {O(1, 1, 3, 8, 4), "0000000.00", "kvarh", "0000000.00", "kvarh"},
+    {O(1, 1, 3, 8, 5), "", "", "", ""},
+    {O(1, 1, 3, 8, 6), "", "", "", ""},
+    {O(1, 1, 3, 8, 7), "", "", "", ""},
+    {O(1, 1, 3, 8, 8), "", "", "", ""},
     {O(1, 1, 4, 8, 0), "0000000.00", "kvarh", "0000000.00", "kvarh"},
     {O(1, 1, 4, 8, 1), "", "", "", ""},
     {O(1, 1, 4, 8, 2), "", "", "", ""},
@@ -300,7 +309,7 @@ static void test_values_typed(void **state)
         {O(1, 1, 32, 7, 0), OMP_VT_U16, -1, OMP_UNIT_V, 2300u},
         {O(1, 1, 31, 7, 0), OMP_VT_U32, -2, OMP_UNIT_A, 1000u},
         {O(1, 1, 14, 7, 0), OMP_VT_U16, -2, OMP_UNIT_HZ, 5001u},
-        {O(1, 1, 13, 7, 0), OMP_VT_U16, -3, OMP_UNIT_NONE, 998u},
+        {O(1, 1, 13, 7, 0), OMP_VT_U16, -3, OMP_UNIT_COUNT, 998u}, /* unitless: 255 */
         {O(0, 1, 96, 8, 0), OMP_VT_U32, 0, OMP_UNIT_HOUR, 1485u},
         {O(1, 1, 0, 1, 0), OMP_VT_U8, 0, OMP_UNIT_NONE, 5u},
         {O(1, 1, 129, 0, 0), OMP_VT_U8, 0, OMP_UNIT_NONE, 2u},
@@ -308,7 +317,7 @@ static void test_values_typed(void **state)
     };
     for (size_t k = 0; k < OMP_ARRAY_LEN(cases); k++) {
         struct omp_value v;
-        assert_int_equal(omp_cosem_get(&s, omp_cosem_find(cases[k].obis), 2u, OMP_ASSOC_LLS, &v),
+        assert_int_equal(omp_cosem_get(&s, omp_cosem_find(cases[k].obis), 2u, OMP_ASSOC_LLS_MODULE, &v),
                          OMP_OK);
         assert_int_equal(v.type, cases[k].type);
         assert_int_equal(v.scaler, cases[k].scaler);
@@ -427,6 +436,40 @@ static void test_read_rights(void **state)
         }
     }
     assert_int_equal(public_count, OMP_ARRAY_LEN(pub));
+    /* one association at a time: a mask would grant the union of the rights */
+    const struct omp_cosem_obj *clk = omp_cosem_find((const uint8_t[6])O(0, 1, 1, 0, 0));
+    assert_int_equal(omp_cosem_get(&s, clk, 2u, OMP_ASSOC_PUBLIC | OMP_ASSOC_LLS_CCC, &v),
+                     OMP_ERR_ARG);
+    assert_int_equal(omp_cosem_get(&s, clk, 2u, 0u, &v), OMP_ERR_ARG);
+    assert_false(omp_cosem_writable(clk, 2u, OMP_ASSOC_LLS));
+    v = omp_value_datetime(utc_of(2025, 1, 1, 0, 0, 0), 60, 0u, false);
+    assert_int_equal(omp_cosem_set(&s, clk, 2u, OMP_ASSOC_FULL, &v), OMP_ERR_ARG);
+}
+
+/* scaler_unit (attribute 3) is the row's, fixed per object; attribute 2's value carries the same
+ * scaler and unit whenever it holds a number. */
+static void test_scaler_unit_fixed(void **state)
+{
+    (void)state;
+    struct omp_cosem_src s;
+    fill_state(&s);
+    for (size_t k = 0; k < omp_cosem_count(); k++) {
+        const struct omp_cosem_obj *o = omp_cosem_at(k);
+        if (o->class_id != OMP_CLASS_REGISTER && o->class_id != OMP_CLASS_EXT_REGISTER) {
+            continue;
+        }
+        struct omp_value su, v;
+        assert_int_equal(omp_cosem_get(&s, o, 3u, OMP_ASSOC_LLS_CCC, &su), OMP_OK);
+        assert_int_equal(su.len, 6u);
+        assert_int_equal(su.v.bytes[3], (uint8_t)o->scaler);
+        assert_int_equal(su.v.bytes[5], o->unit);
+        assert_int_not_equal(o->unit, OMP_UNIT_NONE); /* not a Blue Book unit */
+        assert_int_equal(omp_cosem_get(&s, o, 2u, OMP_ASSOC_LLS_CCC, &v), OMP_OK);
+        if (v.type != OMP_VT_NULL) {
+            assert_int_equal(v.scaler, o->scaler);
+            assert_int_equal(v.unit, o->unit);
+        }
+    }
 }
 
 /* Legal data is written by nobody; the settings only by the associations that own them. */
@@ -454,10 +497,10 @@ static void test_write_rights(void **state)
         }
     }
     /* legal: 7 identity (meter number, identification, serial, type, software number and
-     * revision, ROM checksum) + 22 energies (A+ 5, A- 3, R+ 5, R- 3, R1..R4, E+, E-) + 8 maxima +
-     * 6 accumulated + hours, periods, threshold count = 46; writable by the optical port: clock,
-     * ActualTariff, 8 settings = 10 */
-    assert_int_equal(legal, 46u);
+     * revision, ROM checksum) + 30 energies (A+ and 8 tariffs, A- 3, R+ and 8 tariffs, R- 3,
+     * R1..R4, E+, E-) + 8 maxima + 6 accumulated + hours, periods, threshold count = 54;
+     * writable by the optical port: clock, ActualTariff, 8 settings = 10 */
+    assert_int_equal(legal, 54u);
     assert_int_equal(writable, 10u);
     assert_int_equal(g_ops.clock_calls + g_ops.tariff_calls + g_ops.optical_calls, 0);
 }
@@ -584,6 +627,55 @@ static void test_value_scaled(void **state)
     assert_false(omp_value_equal(&x, &y));
 }
 
+/* The DLMS view of the values (omp_axdr_put_value): A-XDR bytes written by hand from the Blue
+ * Book (tag, big-endian content; date-time as an octet-string of 12: year, month, day, weekday,
+ * hour, minute, second, hundredths 0xFF, deviation, status). */
+static void test_axdr_values(void **state)
+{
+    (void)state;
+    struct omp_cosem_src s;
+    fill_state(&s);
+    static const struct {
+        uint8_t obis[6];
+        uint8_t attr;
+        uint8_t len;
+        uint8_t bytes[16];
+    } cases[] = {
+        /* A+ 1 234 567 Wh = 0x0012D687, double-long-unsigned (6) */
+        {O(1, 1, 1, 8, 0), 2u, 5u, {0x06, 0x00, 0x12, 0xD6, 0x87}},
+        /* U 2300 dV = 0x08FC, long-unsigned (18) */
+        {O(1, 1, 32, 7, 0), 2u, 3u, {0x12, 0x08, 0xFC}},
+        /* scaler_unit of U: structure {integer -1, enum 35} */
+        {O(1, 1, 32, 7, 0), 3u, 6u, {0x02, 0x02, 0x0F, 0xFF, 0x16, 0x23}},
+        /* the clock: 2024-01-15 (Monday) 13:00:00 local, deviation -60 (0xFFC4), status 0 */
+        {O(0, 1, 1, 0, 0), 2u, 14u,
+         {0x09, 0x0C, 0x07, 0xE8, 0x01, 0x0F, 0x01, 0x0D, 0x00, 0x00, 0xFF, 0xFF, 0xC4, 0x00}},
+        /* P+max T1 never captured: every field not specified */
+        {O(1, 1, 1, 6, 1), 5u, 14u,
+         {0x09, 0x0C, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x80, 0x00, 0xFF}},
+        /* A- tariff 1, not kept: null-data */
+        {O(1, 1, 2, 8, 1), 2u, 1u, {0x00}},
+        /* SoftwareRevision "Q1": visible-string (10) */
+        {{1, 1, 0, 2, 2, 128}, 2u, 4u, {0x0A, 0x02, 0x51, 0x31}},
+        /* ActualTariff 2: unsigned (17) */
+        {O(1, 1, 129, 0, 0), 2u, 2u, {0x11, 0x02}},
+    };
+    for (size_t k = 0; k < OMP_ARRAY_LEN(cases); k++) {
+        struct omp_value v;
+        assert_int_equal(omp_cosem_get(&s, omp_cosem_find(cases[k].obis), cases[k].attr,
+                                       OMP_ASSOC_HLS_MGMT, &v),
+                         OMP_OK);
+        uint8_t buf[32];
+        struct omp_wr w = omp_wr_init(buf, sizeof buf);
+        assert_int_equal(omp_axdr_put_value(&w, &v), OMP_OK);
+        assert_int_equal(omp_wr_len(&w), cases[k].len);
+        assert_memory_equal(buf, cases[k].bytes, cases[k].len);
+        w = omp_wr_init(buf, cases[k].len - 1u); /* one byte short: nothing written */
+        assert_int_equal(omp_axdr_put_value(&w, &v), OMP_ERR_NOSPACE);
+        assert_int_equal(omp_wr_len(&w), 0u);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -591,6 +683,7 @@ int main(void)
         cmocka_unit_test(test_times),               cmocka_unit_test(test_read_rights),
         cmocka_unit_test(test_write_rights),        cmocka_unit_test(test_setters),
         cmocka_unit_test(test_reduced_ids),         cmocka_unit_test(test_value_scaled),
+        cmocka_unit_test(test_scaler_unit_fixed),   cmocka_unit_test(test_axdr_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,6 +20,7 @@
 
 #include "omnipower/config.h"
 #include "omnipower/core.h"
+#include "omnipower/value.h"
 
 
 #ifdef __cplusplus
@@ -357,6 +358,17 @@ OMP_MUST_CHECK omp_err omp_obis_format(const struct omp_obis *o, char *out, size
 OMP_MUST_CHECK omp_err omp_obis_format_dotted(const struct omp_obis *o, char *out, size_t cap);
 /** @brief <0, 0, >0 as @p a sorts before, equal to, after @p b (bytewise A..F). */
 int omp_obis_cmp(const struct omp_obis *a, const struct omp_obis *b);
+
+/**
+ * @brief Write a value of the data dictionary (value.h) as its A-XDR element: integers with their
+ * type's tag (a register wider than the type is sent modulo the type's range, as it rolls over),
+ * strings as octet-/visible-string, a date-time as the 12-byte octet-string COSEM attributes use
+ * (local wall time, deviation = -offset, the clock status; hundredths not specified; every field
+ * not specified for an unset time), a pre-encoded value as it is, null-data as null-data.
+ * @return OMP_OK, OMP_ERR_ARG (NULL, unknown type), OMP_ERR_RANGE (a time outside 1970..2199),
+ *         OMP_ERR_NOSPACE (nothing written).
+ */
+OMP_MUST_CHECK omp_err omp_axdr_put_value(struct omp_wr *w, const struct omp_value *v);
 
 #ifdef __cplusplus
 }

@@ -85,6 +85,8 @@ struct omp_cosem_obj {
     uint16_t wattrs;       /**< bit n: attribute n is writable (0 for legal objects) */
     uint8_t flags;         /**< OMP_COSEM_LEGAL */
     uint8_t arg;           /**< the getter's argument (which register, tariff, setting) */
+    int8_t scaler;         /**< classes 3 and 4: scaler_unit's scaler (attribute 3) */
+    uint8_t unit;          /**< classes 3 and 4: scaler_unit's unit (enum omp_unit; 255 none) */
     omp_cosem_get_fn get;
     omp_cosem_set_fn set;  /**< NULL: read-only */
 };
@@ -97,7 +99,8 @@ struct omp_cosem_obj {
 struct omp_cosem_ops {
     omp_err (*set_clock)(void *user, omp_time_s utc_s);
     omp_err (*set_tariff)(void *user, uint8_t tariff);
-    omp_err (*set_optical)(void *user, uint8_t setting, uint32_t value); /**< 131.0.x index */
+    omp_err (*set_optical)(void *user, uint8_t setting, uint32_t value); /**< setting: enum
+                                                                            omp_optical_setting */
 };
 
 /** @brief The optical port's settings, Kamstrup objects 131.0.x of the IR port (technical facts
@@ -189,17 +192,19 @@ OMP_MUST_CHECK omp_err omp_cosem_cde_text(const uint8_t obis[6], char *out, size
 /** @brief Highest attribute of the object's class (2 for Data, 3 Register, 5 Extended register,
  * 9 Clock). */
 uint8_t omp_cosem_attr_count(const struct omp_cosem_obj *o);
-/** @brief true if @p assoc (one OMP_ASSOC_* bit) may write attribute @p attr: never for legal
- * objects, attribute 1 (logical name) or an attribute outside the class. This is the one place
- * that decides writability. */
+/** @brief true if @p assoc (exactly one OMP_ASSOC_* bit; a mask of several is refused) may write
+ * attribute @p attr: never for legal objects, attribute 1 (logical name) or an attribute outside
+ * the class. This is the one place that decides writability; callers go through omp_cosem_set,
+ * never a row's setter directly. */
 bool omp_cosem_writable(const struct omp_cosem_obj *o, uint8_t attr, unsigned assoc);
 
 /**
- * @brief Read attribute @p attr of @p o as association @p assoc.
+ * @brief Read attribute @p attr of @p o as association @p assoc (exactly one OMP_ASSOC_* bit).
  * Attribute 1 is the logical name (octet-string of 6); attribute 3 of Register and Extended
- * register is scaler_unit (a structure {integer scaler, enum unit}, A-XDR encoded).
+ * register is scaler_unit (a structure {integer scaler, enum unit}, A-XDR encoded), from the row:
+ * it is fixed per object, whatever attribute 2 holds now.
  * @return OMP_OK, OMP_ERR_DENIED (@p assoc may not read it), OMP_ERR_NOT_FOUND (no such
- *         attribute), OMP_ERR_ARG.
+ *         attribute), OMP_ERR_ARG (NULL, or not exactly one association).
  */
 OMP_MUST_CHECK omp_err omp_cosem_get(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
                                      uint8_t attr, unsigned assoc, struct omp_value *out);

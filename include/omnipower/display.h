@@ -67,8 +67,10 @@ enum omp_display_view {
  *
  * @param[out] text  NUL-terminated text, at most OMP_DISPLAY_TEXT_MAX - 1 characters.
  * @param[out] unit  The unit text (`kWh`, `kW`, `V`, ...) or "" for none; a static string.
- * @return OMP_OK, OMP_ERR_ARG (NULL), OMP_ERR_NOSPACE (@p cap < OMP_DISPLAY_TEXT_MAX),
- *         OMP_ERR_RANGE (a date outside the calendar's range: the text is the unset one).
+ * A date-time the calendar cannot show (outside 1970..2199) reads as unset.
+ * @return OMP_OK, OMP_ERR_ARG (NULL, or a Z1 of more than 9 digits or 3 decimals),
+ *         OMP_ERR_NOSPACE (@p cap < OMP_DISPLAY_TEXT_MAX), OMP_ERR_RANGE (a scaler outside
+ *         -9..9: no format shows it).
  */
 OMP_MUST_CHECK omp_err omp_display_format(const uint8_t obis[6], uint8_t attr,
                                           const struct omp_value *v, enum omp_display_target target,
@@ -95,7 +97,8 @@ struct omp_display_inputs {
     float irms_a;         /**< quadrant arrows off below 10 mA */
     float p_w;            /**< load symbol above 2.3 W; import/export by sign */
     float q_var;          /**< inductive/capacitive by sign, above 2.3 var */
-    uint8_t tariff;       /**< T1..T8, 0 none */
+    uint8_t tariff;       /**< T1..T8, 0 none (the symbol bits hold T1..T7) */
+    bool tamper;          /**< a tamper input is active (cover, terminal cover, magnet): ALARM */
 };
 
 /** @brief The symbol bits (hal.h OMP_SYM_*) for @p in. */

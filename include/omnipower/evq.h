@@ -52,7 +52,7 @@ enum omp_event_code {
     /** Supply back after a power down. arg: seconds the meter was off if known, else 0. */
     OMP_EV_POWER_UP = 0x0011,
 
-    /* tamper: 0x0100 .. 0x01FF (reserved: no producer yet) */
+    /* tamper: 0x0100 .. 0x01FF (the meter's tamper inputs, omp_meter_on_input) */
     OMP_EV_COVER_OPEN = 0x0100,          /**< meter cover removed (start) */
     OMP_EV_COVER_CLOSED = 0x0101,        /**< meter cover back (end) */
     OMP_EV_TERMINAL_OPEN = 0x0102,       /**< terminal cover removed (start) */
@@ -67,15 +67,19 @@ enum omp_event_code {
     OMP_EV_PB2 = 0x0203,         /**< right button (PB2) pressed */
 
     /* configuration and storage: 0x0300 .. 0x03FF */
-    /** Configuration changed. arg: which part, as the config module numbers its sub-structs. */
+    /** Configuration changed. arg: the reduced id C.D.E of the object written, packed
+     *  C << 16 | D << 8 | E (ActualTariff 129.0.0 = 0x810000, 131.0.3 = 0x830003); 0 for the
+     *  display lists. */
     OMP_EV_CONFIG_CHANGED = 0x0300,
-    /** Stored data failed its check and was replaced by defaults. arg: the NVM region's index. */
+    /** Stored data failed its check and was replaced by defaults. arg: which record (the
+     *  meter's journal key; 6 the display lists). */
     OMP_EV_NVM_DAMAGED = 0x0310,
     /** Stored data fell back to an older valid copy. arg: the NVM region's index. */
     OMP_EV_NVM_ROLLED_BACK = 0x0311,
 
     /* access: 0x0400 .. 0x04FF */
-    /** Wrong password on the optical port. arg: failures in a row, this one included. */
+    /** Wrong password on the optical port. arg: failures in a row as the server counts them
+     *  after the attempt (0 when this one started a lock-out). */
     OMP_EV_OPTICAL_PASSWORD_FAIL = 0x0400,
     /** The optical port locked out password attempts. arg: lock-out length in seconds. */
     OMP_EV_OPTICAL_LOCKOUT = 0x0401,

@@ -225,6 +225,7 @@ struct omp_meter {
     uint32_t buttons;        /**< button edges from on_input not yet handled (ISR -> tick) */
     uint64_t button_down_ms[2]; /**< mono_ms each button went down (PB1, PB2) */
     uint32_t pf_events;      /**< power-fail warnings from on_input not yet pushed as events */
+    uint32_t tamper_edges;   /**< tamper input edges from on_input (2 bits each), for the tick */
     struct omp_evq events;   /**< notifications for the loggers and other readers */
     uint32_t iec21_bad_seen, iec21_lockouts_seen; /**< optical counters already reported */
     bool power_fail;

@@ -114,7 +114,8 @@ bool omp_value_equal(const struct omp_value *a, const struct omp_value *b)
     case OMP_VT_OCTETS:
     case OMP_VT_VISIBLE:
     case OMP_VT_ENCODED:
-        return a->len == b->len && memcmp(a->v.bytes, b->v.bytes, a->len) == 0;
+        return a->len == b->len && a->len <= OMP_VALUE_BYTES_MAX &&
+               memcmp(a->v.bytes, b->v.bytes, a->len) == 0;
     case OMP_VT_DATETIME:
         return a->v.dt.utc_s == b->v.dt.utc_s && a->v.dt.offset_min == b->v.dt.offset_min &&
                a->v.dt.status == b->v.dt.status && a->v.dt.unset == b->v.dt.unset;

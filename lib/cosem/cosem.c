@@ -121,9 +121,15 @@ uint8_t omp_cosem_attr_count(const struct omp_cosem_obj *o)
     }
 }
 
+/* One association at a time: a mask of several would grant the union of their rights. */
+static bool one_assoc(unsigned assoc)
+{
+    return assoc != 0u && (assoc & (assoc - 1u)) == 0u;
+}
+
 bool omp_cosem_writable(const struct omp_cosem_obj *o, uint8_t attr, unsigned assoc)
 {
-    if (o == NULL || attr < 2u || attr > omp_cosem_attr_count(o) ||
+    if (o == NULL || !one_assoc(assoc) || attr < 2u || attr > omp_cosem_attr_count(o) ||
         (o->flags & OMP_COSEM_LEGAL) != 0u || o->set == NULL) {
         return false; /* logical names, legal data and objects without a setter: never */
     }
@@ -131,16 +137,16 @@ bool omp_cosem_writable(const struct omp_cosem_obj *o, uint8_t attr, unsigned as
 }
 
 /* scaler_unit: structure { integer scaler, enum unit }, A-XDR (Blue Book 4.3.2). */
-static omp_err scaler_unit(const struct omp_value *v, struct omp_value *out)
+static omp_err scaler_unit(const struct omp_cosem_obj *o, struct omp_value *out)
 {
-    const uint8_t su[6] = {0x02u, 0x02u, 0x0Fu, (uint8_t)v->scaler, 0x16u, v->unit};
+    const uint8_t su[6] = {0x02u, 0x02u, 0x0Fu, (uint8_t)o->scaler, 0x16u, o->unit};
     return omp_value_bytes(OMP_VT_ENCODED, su, sizeof su, out);
 }
 
 omp_err omp_cosem_get(const struct omp_cosem_src *s, const struct omp_cosem_obj *o, uint8_t attr,
                       unsigned assoc, struct omp_value *out)
 {
-    if (s == NULL || o == NULL || out == NULL) {
+    if (s == NULL || o == NULL || out == NULL || !one_assoc(assoc)) {
         return OMP_ERR_ARG;
     }
     if ((o->read & assoc) == 0u) {
@@ -152,24 +158,22 @@ omp_err omp_cosem_get(const struct omp_cosem_src *s, const struct omp_cosem_obj 
     if (attr == 1u) {
         return omp_value_bytes(OMP_VT_OCTETS, o->obis, 6u, out);
     }
-    bool su = attr == 3u && (o->class_id == OMP_CLASS_REGISTER ||
-                             o->class_id == OMP_CLASS_EXT_REGISTER);
+    if (attr == 3u &&
+        (o->class_id == OMP_CLASS_REGISTER || o->class_id == OMP_CLASS_EXT_REGISTER)) {
+        return scaler_unit(o, out);
+    }
     struct omp_value v;
-    omp_err err = o->get(s, o, su ? 2u : attr, &v);
-    if (err != OMP_OK) {
-        return err;
+    omp_err err = o->get(s, o, attr, &v);
+    if (err == OMP_OK) {
+        *out = v;
     }
-    if (su) {
-        return scaler_unit(&v, out);
-    }
-    *out = v;
-    return OMP_OK;
+    return err;
 }
 
 omp_err omp_cosem_set(const struct omp_cosem_src *s, const struct omp_cosem_obj *o, uint8_t attr,
                       unsigned assoc, const struct omp_value *v)
 {
-    if (s == NULL || o == NULL || v == NULL) {
+    if (s == NULL || o == NULL || v == NULL || !one_assoc(assoc)) {
         return OMP_ERR_ARG;
     }
     if (attr < 1u || attr > omp_cosem_attr_count(o)) {

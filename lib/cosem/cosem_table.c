@@ -161,7 +161,7 @@ static omp_err get_instant(const struct omp_cosem_src *s, const struct omp_cosem
         *out = omp_value_uint(OMP_VT_U32, round_abs(c->s_va), 0, OMP_UNIT_VA);
         break;
     case IN_PF:
-        *out = omp_value_uint(OMP_VT_U16, round_abs(c->pf * 1000.0f), -3, OMP_UNIT_NONE);
+        *out = omp_value_uint(OMP_VT_U16, round_abs(c->pf * 1000.0f), -3, OMP_UNIT_COUNT);
         break;
     default:
         *out = omp_value_uint(OMP_VT_U16, round_abs(c->f_hz * 100.0f), -2, OMP_UNIT_HZ);
@@ -282,8 +282,9 @@ static omp_err get_id(const struct omp_cosem_src *s, const struct omp_cosem_obj 
 static omp_err get_dst_bound(const struct omp_cosem_src *s, bool end, struct omp_value *out)
 {
     omp_time_s a = 0, b = 0;
-    struct omp_datetime dt;
-    if (s->dst_rule != OMP_DST_EU || omp_time_to_datetime(s->clock_utc_s, &dt) != OMP_OK ||
+    struct omp_datetime dt; /* this year: the local standard time's year */
+    omp_time_s local = s->clock_utc_s + (omp_time_s)s->utc_offset_min * 60;
+    if (s->dst_rule != OMP_DST_EU || !s->clock_known || omp_time_to_datetime(local, &dt) != OMP_OK ||
         omp_eu_dst_bounds(dt.year, &a, &b) != OMP_OK) {
         *out = omp_value_null();
         return OMP_OK;
@@ -384,20 +385,32 @@ static omp_err set_optical(const struct omp_cosem_src *s, const struct omp_cosem
 #define W_OPT (OMP_ASSOC_LLS_OPTICAL | OMP_ASSOC_HLS_MGMT)
 #define LEGAL OMP_COSEM_LEGAL
 
+/* One row: scaler and unit are those of scaler_unit (classes 3 and 4; 0 for the others). */
+#define ROW(a, b, c, d, e, f, cls, ver, rd, wr, wa, fl, arg, sc, un, get, set) \
+    {{a, b, c, d, e, f}, cls, ver, rd, wr, wa, fl, arg, sc, un, get, set}
 /* Legal, read-only objects (energies, maxima, counters, identity). */
-#define REG(a, b, c, d, e, f, cls, rd, arg, fn) \
-    {{a, b, c, d, e, f}, cls, 0u, rd, 0u, 0u, LEGAL, arg, fn, NULL}
+#define REG_SU(a, b, c, d, e, f, cls, rd, arg, fn, sc, un) \
+    ROW(a, b, c, d, e, f, cls, 0u, rd, 0u, 0u, LEGAL, arg, sc, un, fn, NULL)
+#define REG(a, b, c, d, e, f, cls, rd, arg, fn) REG_SU(a, b, c, d, e, f, cls, rd, arg, fn, 0, 0u)
 /* Measured, read-only objects that are not legal data (instantaneous values, status). */
-#define MEAS(a, b, c, d, e, f, cls, rd, arg, fn) \
-    {{a, b, c, d, e, f}, cls, 0u, rd, 0u, 0u, 0u, arg, fn, NULL}
+#define MEAS_SU(a, b, c, d, e, f, cls, rd, arg, fn, sc, un) \
+    ROW(a, b, c, d, e, f, cls, 0u, rd, 0u, 0u, 0u, arg, sc, un, fn, NULL)
+#define MEAS(a, b, c, d, e, f, cls, rd, arg, fn) MEAS_SU(a, b, c, d, e, f, cls, rd, arg, fn, 0, 0u)
 /* Settings: read by @p rd, attribute 2 written through the associations @p wr. */
 #define SETTING(a, b, c, d, e, f, cls, ver, rd, wr, arg, get, set) \
-    {{a, b, c, d, e, f}, cls, ver, rd, wr, W2, 0u, arg, get, set}
+    ROW(a, b, c, d, e, f, cls, ver, rd, wr, W2, 0u, arg, 0, 0u, get, set)
 
-#define ENERGY(c, e, arg, rd) REG(1, 1, c, 8, e, 255, OMP_CLASS_REGISTER, rd, arg, get_energy)
-#define PEAK(c, e, arg) REG(1, 1, c, 6, e, 255, OMP_CLASS_EXT_REGISTER, R_ALL, arg, get_peak)
-#define ACC(c, e, arg) REG(1, 1, c, 2, e, 255, OMP_CLASS_REGISTER, R_ALL, arg, get_acc)
-#define INSTANT(c, arg) MEAS(1, 1, c, 7, 0, 255, OMP_CLASS_REGISTER, R_PUSH, arg, get_instant)
+/* Units by quantity C: 1, 2 active; 3..8 reactive; 9, 10 apparent (energy D = 8, power). */
+#define EUNIT(c) ((c) <= 2u ? OMP_UNIT_WH : (c) <= 8u ? OMP_UNIT_VARH : OMP_UNIT_VAH)
+#define PUNIT(c) ((c) <= 2u ? OMP_UNIT_W : (c) <= 4u ? OMP_UNIT_VAR : OMP_UNIT_VA)
+#define ENERGY(c, e, arg, rd) \
+    REG_SU(1, 1, c, 8, e, 255, OMP_CLASS_REGISTER, rd, arg, get_energy, 0, EUNIT(c))
+#define PEAK(c, e, arg) \
+    REG_SU(1, 1, c, 6, e, 255, OMP_CLASS_EXT_REGISTER, R_ALL, arg, get_peak, 0, PUNIT(c))
+#define ACC(c, e, arg) \
+    REG_SU(1, 1, c, 2, e, 255, OMP_CLASS_REGISTER, R_ALL, arg, get_acc, 0, PUNIT(c))
+#define INSTANT(c, arg, sc, un) \
+    MEAS_SU(1, 1, c, 7, 0, 255, OMP_CLASS_REGISTER, R_PUSH, arg, get_instant, sc, un)
 #define OPTICAL(e, k) SETTING(1, 1, 131, 0, e, 255, OMP_CLASS_DATA, 0u, R_ALL, W_OPT, k, \
                               get_optical, set_optical)
 
@@ -416,11 +429,15 @@ const struct omp_cosem_obj omp_cosem_priv_table[] = {
     /* energies (class 3, u32, Wh / varh / VAh) */
     ENERGY(1, 0, EN_TOTAL + 0u, R_PUSH),     ENERGY(1, 1, EN_A_PLUS_T + 0u, R_ALL),
     ENERGY(1, 2, EN_A_PLUS_T + 1u, R_ALL),   ENERGY(1, 3, EN_A_PLUS_T + 2u, R_ALL),
-    ENERGY(1, 4, EN_A_PLUS_T + 3u, R_ALL),   ENERGY(2, 0, EN_TOTAL + 1u, R_PUSH),
+    ENERGY(1, 4, EN_A_PLUS_T + 3u, R_ALL),   ENERGY(1, 5, EN_A_PLUS_T + 4u, R_ALL),
+    ENERGY(1, 6, EN_A_PLUS_T + 5u, R_ALL),   ENERGY(1, 7, EN_A_PLUS_T + 6u, R_ALL),
+    ENERGY(1, 8, EN_A_PLUS_T + 7u, R_ALL),   ENERGY(2, 0, EN_TOTAL + 1u, R_PUSH),
     ENERGY(2, 1, EN_NONE, R_ALL),            ENERGY(2, 2, EN_NONE, R_ALL),
     ENERGY(3, 0, EN_TOTAL + 2u, R_PUSH),     ENERGY(3, 1, EN_R_PLUS_T + 0u, R_ALL),
     ENERGY(3, 2, EN_R_PLUS_T + 1u, R_ALL),   ENERGY(3, 3, EN_R_PLUS_T + 2u, R_ALL),
-    ENERGY(3, 4, EN_R_PLUS_T + 3u, R_ALL),   ENERGY(4, 0, EN_TOTAL + 3u, R_PUSH),
+    ENERGY(3, 4, EN_R_PLUS_T + 3u, R_ALL),   ENERGY(3, 5, EN_R_PLUS_T + 4u, R_ALL),
+    ENERGY(3, 6, EN_R_PLUS_T + 5u, R_ALL),   ENERGY(3, 7, EN_R_PLUS_T + 6u, R_ALL),
+    ENERGY(3, 8, EN_R_PLUS_T + 7u, R_ALL),   ENERGY(4, 0, EN_TOTAL + 3u, R_PUSH),
     ENERGY(4, 1, EN_NONE, R_ALL),            ENERGY(4, 2, EN_NONE, R_ALL),
     ENERGY(5, 0, EN_TOTAL + 4u, R_ALL),      ENERGY(6, 0, EN_TOTAL + 5u, R_ALL),
     ENERGY(7, 0, EN_TOTAL + 6u, R_ALL),      ENERGY(8, 0, EN_TOTAL + 7u, R_ALL),
@@ -432,18 +449,22 @@ const struct omp_cosem_obj omp_cosem_priv_table[] = {
     ACC(1, 0, PK_P_PLUS),   ACC(1, 1, PK_P_PLUS_T1),  ACC(1, 2, PK_P_PLUS_T2),
     ACC(2, 0, PK_P_MINUS),  ACC(3, 0, PK_Q_PLUS),     ACC(4, 0, PK_Q_MINUS),
     /* counters */
-    REG(0, 1, 96, 8, 0, 255, OMP_CLASS_REGISTER, R_ALL, CT_HOURS, get_count),  /* HourCounter */
+    REG_SU(0, 1, 96, 8, 0, 255, OMP_CLASS_REGISTER, R_ALL, CT_HOURS, get_count, 0,
+           OMP_UNIT_HOUR), /* HourCounter */
     REG(1, 1, 0, 1, 0, 255, OMP_CLASS_DATA, R_ALL, CT_BILLING, get_count),     /* BillingPeriodCnt */
     REG(1, 1, 96, 51, 2, 255, OMP_CLASS_DATA, R_ALL, CT_THRESHOLD, get_count), /* PowerThresholdCnt */
-    MEAS(1, 1, 96, 51, 1, 255, OMP_CLASS_REGISTER, R_ALL, CT_THRESHOLD_W, get_count),
+    MEAS_SU(1, 1, 96, 51, 1, 255, OMP_CLASS_REGISTER, R_ALL, CT_THRESHOLD_W, get_count, 0,
+            OMP_UNIT_W), /* PowerThresholdValue */
     MEAS(1, 1, 0, 128, 1, 255, OMP_CLASS_DATA, R_ALL, CT_PULSE, get_count),    /* PulseInput1 */
     /* tariff in force: ActualTariff, written when the tariff source is this register */
     SETTING(1, 1, 129, 0, 0, 255, OMP_CLASS_DATA, 0u, R_ALL, W_LLS, CT_TARIFF, get_count,
             set_tariff),
     /* instantaneous values of the newest mains cycle (class 3) */
-    INSTANT(32, IN_U),      INSTANT(31, IN_I),       INSTANT(1, IN_P_PLUS),
-    INSTANT(2, IN_P_MINUS), INSTANT(3, IN_Q_PLUS),   INSTANT(4, IN_Q_MINUS),
-    INSTANT(9, IN_S),       INSTANT(13, IN_PF),      INSTANT(14, IN_F),
+    INSTANT(32, IN_U, -1, OMP_UNIT_V),      INSTANT(31, IN_I, -2, OMP_UNIT_A),
+    INSTANT(1, IN_P_PLUS, 0, OMP_UNIT_W),   INSTANT(2, IN_P_MINUS, 0, OMP_UNIT_W),
+    INSTANT(3, IN_Q_PLUS, 0, OMP_UNIT_VAR), INSTANT(4, IN_Q_MINUS, 0, OMP_UNIT_VAR),
+    INSTANT(9, IN_S, 0, OMP_UNIT_VA),       INSTANT(13, IN_PF, -3, OMP_UNIT_COUNT),
+    INSTANT(14, IN_F, -2, OMP_UNIT_HZ),
     /* the optical port's settings (IEC 62056-21 W1/R1; technical facts 10.2) */
     OPTICAL(3, OMP_OPT_USER_DATA), OPTICAL(6, OMP_OPT_D0_INTERVAL), OPTICAL(9, OMP_OPT_D0_BAUD),
     OPTICAL(12, OMP_OPT_COMM_MODE), OPTICAL(13, OMP_OPT_TA),        OPTICAL(14, OMP_OPT_TR),

@@ -100,8 +100,8 @@ static omp_err fmt_dt_iec(const struct omp_value_dt *dt, char *out)
 {
     struct omp_datetime l;
     if (!local_of(dt, &l)) {
-        memcpy(out, UNSET_IEC, sizeof UNSET_IEC);
-        return dt->unset ? OMP_OK : OMP_ERR_RANGE;
+        memcpy(out, UNSET_IEC, sizeof UNSET_IEC); /* unset, or outside the calendar */
+        return OMP_OK;
     }
     char *p = out;
     *p++ = (dt->status & OMP_CLOCK_STATUS_DST) != 0u ? '1' : '0';
@@ -123,8 +123,8 @@ static omp_err fmt_dt_lcd(const struct omp_value_dt *dt, bool time, char *out)
     bool ok = (dt->status & OMP_CLOCK_STATUS_INVALID) == 0u && local_of(dt, &l);
     if (!ok) {
         const char *dash = time ? "--:--:--" : "----:--:--";
-        memcpy(out, dash, strlen(dash) + 1u);
-        return dt->unset || (dt->status & OMP_CLOCK_STATUS_INVALID) != 0u ? OMP_OK : OMP_ERR_RANGE;
+        memcpy(out, dash, strlen(dash) + 1u); /* invalid, unset, or outside the calendar */
+        return OMP_OK;
     }
     char *p = out;
     p = time ? put_digits(p, l.hour, 2u) : put_digits(p, l.year, 4u);
@@ -149,11 +149,17 @@ static bool is_software_number(const uint8_t o[6])
     return is_cde(o, 0u, 2u, 0u);
 }
 
+/* Bytes of a string value (its length, bounded by the value's storage). */
+static size_t bytes_len(const struct omp_value *v)
+{
+    return v->len < OMP_VALUE_BYTES_MAX ? v->len : OMP_VALUE_BYTES_MAX;
+}
+
 /* Index of the '-' before the revision, or the length when there is none. */
 static size_t revision_at(const struct omp_value *v)
 {
     size_t k = 0;
-    while (k < v->len && v->v.bytes[k] != (uint8_t)'-') {
+    while (k < bytes_len(v) && v->v.bytes[k] != (uint8_t)'-') {
         k++;
     }
     return k;
@@ -239,8 +245,14 @@ omp_err omp_display_format(const uint8_t obis[6], uint8_t attr, const struct omp
     if (obis == NULL || v == NULL || z1 == NULL || text == NULL || unit == NULL) {
         return OMP_ERR_ARG;
     }
+    if (z1->energy_digits < 1u || z1->energy_digits > 9u || z1->energy_decimals > 3u) {
+        return OMP_ERR_ARG; /* the value field has 9 digits */
+    }
     if (cap < OMP_DISPLAY_TEXT_MAX) {
         return OMP_ERR_NOSPACE;
+    }
+    if (v->scaler < -9 || v->scaler > 9) {
+        return OMP_ERR_RANGE; /* no display format has more than 9 decimals or digits of shift */
     }
     *unit = "";
     text[0] = '\0';
@@ -252,7 +264,8 @@ omp_err omp_display_format(const uint8_t obis[6], uint8_t attr, const struct omp
                                          : fmt_dt_lcd(&v->v.dt, view == OMP_DISPLAY_VIEW_TIME, text);
     case OMP_VT_OCTETS:
     case OMP_VT_VISIBLE: {
-        size_t n = v->len < cap - 1u ? v->len : cap - 1u;
+        size_t len = v->len < OMP_VALUE_BYTES_MAX ? v->len : OMP_VALUE_BYTES_MAX;
+        size_t n = len < cap - 1u ? len : cap - 1u;
         if (target == OMP_DISPLAY_LCD && is_software_number(obis)) {
             n = revision_at(v) < n ? revision_at(v) : n; /* the number; the revision is text */
         }
@@ -319,7 +332,7 @@ void omp_display_text_field(const uint8_t obis[6], enum omp_display_view view,
         (v->type == OMP_VT_VISIBLE || v->type == OMP_VT_OCTETS)) {
         from = revision_at(v) + 1u; /* after the '-' */
         src = (const char *)v->v.bytes;
-        n = from < v->len ? v->len : from;
+        n = from < bytes_len(v) ? bytes_len(v) : from;
     }
     size_t k = 0;
     for (; from + k < n && k + 1u < cap; k++) {
@@ -353,6 +366,9 @@ uint32_t omp_display_symbols(const struct omp_display_inputs *in)
         s |= OMP_SYM_Q_INDUCTIVE;
     } else if (arrows && in->q_var < -LOAD_MIN_W) {
         s |= OMP_SYM_Q_CAPACITIVE;
+    }
+    if (in->tamper) {
+        s |= OMP_SYM_ALARM; /* technical facts 9.3: magnetic field or cover removed */
     }
     if (in->tariff >= 1u && in->tariff <= 7u) { /* three bits: T1..T7 */
         s |= ((uint32_t)in->tariff << OMP_SYM_TARIFF_SHIFT) & OMP_SYM_TARIFF_MASK;

@@ -25,12 +25,14 @@
  * (OMP_CONFIG_NVM_LIFE_YEARS at Imax), except after the power-fail warning, which saves at once.
  * The meter lays out the NVM and reopens the journal and the log after a HAL error.
  *
- * Values: every reader (the display here, the optical port in meter_iec21.c) reads them through
- * the data dictionary (cosem.h) with the source omp_meter_priv_src() builds, and formats them with
- * the display module (display.h): one table, one formatter.
+ * Values: every reader (the display in meter_display.c, the optical port in meter_iec21.c) reads
+ * them through the data dictionary (cosem.h) with the source omp_meter_priv_src() builds, and
+ * formats them with the display module (display.h): one table, one formatter.
  *
- * Display: the automatic list (OBIS code + attribute + view items) steps every
- * OMP_CONFIG_DISPLAY_SCROLL_S; symbols per technical facts 9.3 (omp_display_symbols).
+ * Display (meter_display.c): the power-up sequence, then the automatic, manual, utility and
+ * battery lists of the display module, stepped by time and the push buttons; symbols per technical
+ * facts 9.3. Notifications (power up/down, clock set, buttons, tamper, configuration changes,
+ * optical password failures) go into the event queue (omp_meter_events).
  *
  * Optical port: meter_iec21.c runs the IEC 62056-21 server; on_rx feeds it, poll sends what it
  * answers.
@@ -138,6 +140,13 @@ void omp_meter_cfg_default(struct omp_meter_cfg *cfg)
     c.tariff_source = OMP_TARIFF_SRC_DEFAULT;
     c.default_tariff = 1u;
     omp_meter_priv_iec21_cfg_default(&c); /* optical port: Kamstrup factory values */
+    /* the identification is the type number's (technical facts 10.3), not configured twice */
+    struct omp_mcfg_typeno tn;
+    struct omp_mcfg_error why;
+    if (omp_mcfg_typeno_decode(c.type_number, OMP_COSEM_TYPENO_LEN, &tn, &why) != OMP_OK ||
+        omp_mcfg_typeno_ident(&tn, c.optical_ident, sizeof c.optical_ident) != OMP_OK) {
+        c.optical_ident[0] = '\0'; /* cannot happen with the literal above; cfg_valid refuses */
+    }
     *cfg = c;
 }
 
@@ -720,6 +729,12 @@ void omp_meter_on_input(struct omp_meter *m, enum omp_input input, bool level)
         if (level != was) {
             m->buttons |= (level ? 1u : 2u) << (2u * b);
         }
+    } else if (input == OMP_INPUT_COVER || input == OMP_INPUT_TERMINAL ||
+               input == OMP_INPUT_MAGNET) {
+        unsigned t = (unsigned)input - (unsigned)OMP_INPUT_COVER; /* 0 cover, 1 terminal, 2 magnet */
+        if (level != was) {
+            m->tamper_edges |= (level ? 1u : 2u) << (2u * t);
+        }
     } else if (input == OMP_INPUT_PULSE && rising) {
         m->pulse_edges++;
     } else if (input == OMP_INPUT_TARIFF1 && rising && m->cfg.z3 == OMP_Z3_DEBIT_STOP) {
@@ -764,6 +779,22 @@ static uint32_t take_counter(struct omp_meter *m, uint32_t *counter)
     *counter = 0;
     h->ops->crit_exit(h->user, state);
     return v;
+}
+
+/* Tamper input edges (bit 2t: input t became active, bit 2t+1: inactive) as start/end events
+ * (technical facts 3.2): cover, terminal cover, magnetic field. */
+static void tamper_events(struct omp_meter *m, uint32_t edges)
+{
+    static const uint16_t k_code[3][2] = {{OMP_EV_COVER_OPEN, OMP_EV_COVER_CLOSED},
+                                          {OMP_EV_TERMINAL_OPEN, OMP_EV_TERMINAL_CLOSED},
+                                          {OMP_EV_MAGNETIC_START, OMP_EV_MAGNETIC_END}};
+    for (unsigned t = 0; t < 3u; t++) {
+        for (unsigned end = 0; end < 2u; end++) {
+            if ((edges & (1u << (2u * t + end))) != 0u) {
+                omp_meter_priv_event(m, k_code[t][end], 0u, 0u);
+            }
+        }
+    }
 }
 
 static void clock_changed(struct omp_meter *m, omp_time_s old_utc, omp_time_s new_utc)
@@ -844,6 +875,7 @@ void omp_meter_tick(struct omp_meter *m, const struct omp_now *now)
     if (take_counter(m, &m->pf_events) > 0u) {
         omp_meter_priv_event(m, OMP_EV_POWER_DOWN, 0u, 0u);
     }
+    tamper_events(m, take_counter(m, &m->tamper_edges));
     omp_meter_priv_display_tick(m, now);
 }
 

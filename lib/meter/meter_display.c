@@ -172,8 +172,11 @@ bool omp_meter_priv_display_compose(struct omp_meter *m)
             id[0] = '\0'; /* cannot happen: id holds any C.D.E */
         }
     }
+    const uint32_t tamper_bits = (1u << OMP_INPUT_COVER) | (1u << OMP_INPUT_TERMINAL) |
+                                 (1u << OMP_INPUT_MAGNET);
     const struct omp_display_inputs in = {m->last.urms_v, m->last.irms_a, m->last.p_w,
-                                          m->last.q_var, m->tariff_now};
+                                          m->last.q_var, m->tariff_now,
+                                          (m->inputs & tamper_bits) != 0u};
     uint32_t sym = omp_display_symbols(&in);
     bool changed = strcmp(id, m->disp_id) != 0 || strcmp(value, m->disp_value) != 0 ||
                    strcmp(unit, m->disp_unit) != 0 || strcmp(text, m->disp_text) != 0 ||

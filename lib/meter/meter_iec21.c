@@ -208,7 +208,8 @@ static omp_err put_value(struct omp_wr *w, const struct omp_meter *m, const char
     struct omp_display_z1 z1 = omp_meter_priv_z1(m);
     if (omp_display_format(obis, attr, v, OMP_DISPLAY_IEC, OMP_DISPLAY_VIEW_VALUE, &z1, text,
                            sizeof text, &unit) != OMP_OK) {
-        return OMP_ERR_RANGE; /* only a date the calendar cannot show: never from the meter */
+        text[0] = '\0'; /* a value no format shows: `id()` */
+        unit = "";
     }
     return omp_iec21_put_dataset(w, id, text, unit[0] != '\0' ? unit : NULL);
 }
@@ -223,8 +224,11 @@ static omp_err put_ref(struct omp_wr *w, struct omp_meter *m, const struct omp_c
     omp_meter_priv_src(m, &src);
     struct omp_value v;
     omp_err err = o == NULL ? OMP_ERR_NOT_FOUND : omp_cosem_get(&src, o, ref->attr, assoc, &v);
+    if (err == OMP_ERR_NOT_FOUND || o == NULL) {
+        return OMP_ERR_NOT_FOUND;
+    }
     if (err != OMP_OK) {
-        return err;
+        v = omp_value_null(); /* shown as `id()`: one bad line never hides the rest */
     }
     char id[12];
     if (omp_cosem_cde_text(ref->obis, id, sizeof id) != OMP_OK) {
@@ -507,7 +511,7 @@ static omp_err r6_row(struct omp_wr *w, const struct omp_meter *m,
     for (size_t k = 0; k < 6u && err == OMP_OK; k++) {
         struct omp_value v =
             k == 0u ? omp_meter_priv_time(m, s->utc, (s->quality & OMP_REGS_Q_CLOCK_BAD) == 0u,
-                                          false)
+                                          true) /* a stop before the clock was ever set */
             : k == 1u ? omp_value_uint(OMP_VT_U8, s->billing_count, 0, OMP_UNIT_NONE)
                       : omp_value_uint(OMP_VT_U32, e[k - 2u] / 1000000u, 0, u[k - 2u]);
         char text[OMP_DISPLAY_TEXT_MAX];
@@ -710,7 +714,10 @@ static omp_err server_start(struct omp_meter *m)
     if (err != OMP_OK) {
         return err;
     }
-    if (was_on) {
+    if (!was_on) {
+        m->iec21_bad_seen = 0u; /* a new server counts from zero */
+        m->iec21_lockouts_seen = 0u;
+    } else {
         struct omp_iec21_server *n = &m->iec21;
         n->signons = keep[0];
         n->readouts = keep[1];

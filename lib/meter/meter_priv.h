@@ -1,6 +1,7 @@
 /*
- * Private interface between the meter's files: meter.c (composition root, display) and
- * meter_iec21.c (the optical port's IEC 62056-21 application). Both read values through the
+ * Private interface between the meter's files: meter.c (composition root), meter_display.c (the
+ * display's lists, buttons and events), meter_cfg.c (type number and Z codes) and meter_iec21.c
+ * (the optical port's IEC 62056-21 application). The readers read values through the
  * data dictionary (cosem.h) with the source omp_meter_priv_src() builds, and format them with the
  * display module's formatter (display.h).
  */
