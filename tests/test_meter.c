@@ -1261,6 +1261,35 @@ static void test_display_lists_buttons_events(void **state)
     assert_int_equal(up.arg, 60u); /* off for 60 s (the fake RTC took the clock set) */
 }
 
+/* Tamper inputs (technical facts 3.2, 9.3): start and end events, the ALARM symbol while active. */
+static void test_tamper_events(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new();
+    struct omp_evq_reader r;
+    assert_int_equal(omp_evq_reader_init(omp_meter_events(&f->m), &r), OMP_OK);
+    expect_event(f, &r, OMP_EV_POWER_UP, 0u, 0u);
+    omp_meter_on_input(&f->m, OMP_INPUT_COVER, true);
+    omp_meter_on_input(&f->m, OMP_INPUT_MAGNET, true);
+    idle_ms(f, 100u);
+    expect_event(f, &r, OMP_EV_COVER_OPEN, 0u, 0u);
+    expect_event(f, &r, OMP_EV_MAGNETIC_START, 0u, 0u);
+    assert_true((f->b.display.symbols & OMP_SYM_ALARM) != 0u);
+    omp_meter_on_input(&f->m, OMP_INPUT_COVER, true); /* no edge: nothing */
+    omp_meter_on_input(&f->m, OMP_INPUT_COVER, false);
+    omp_meter_on_input(&f->m, OMP_INPUT_MAGNET, false);
+    omp_meter_on_input(&f->m, OMP_INPUT_TERMINAL, true);
+    omp_meter_on_input(&f->m, OMP_INPUT_TERMINAL, false); /* open and closed within a tick */
+    idle_ms(f, 100u);
+    expect_event(f, &r, OMP_EV_COVER_CLOSED, 0u, 0u);
+    expect_event(f, &r, OMP_EV_TERMINAL_OPEN, 0u, 0u);
+    expect_event(f, &r, OMP_EV_TERMINAL_CLOSED, 0u, 0u);
+    expect_event(f, &r, OMP_EV_MAGNETIC_END, 0u, 0u);
+    struct omp_event ev;
+    assert_int_equal(omp_evq_read(omp_meter_events(&f->m), &r, &ev, NULL), OMP_ERR_NOT_FOUND);
+    assert_true((f->b.display.symbols & OMP_SYM_ALARM) == 0u);
+}
+
 /* Without mains the battery list, stepped by the left button; only its allowed items. */
 static void test_display_battery_list(void **state)
 {
@@ -1538,6 +1567,7 @@ int main(void)
         cmocka_unit_test(test_display_summer_time_and_snapshot),
         cmocka_unit_test(test_display_lists_buttons_events),
         cmocka_unit_test(test_display_battery_list),
+        cmocka_unit_test(test_tamper_events),
         cmocka_unit_test(test_tariff_calendar_split),
         cmocka_unit_test(test_tariff_module_inputs),
         cmocka_unit_test(test_billing_through_meter),

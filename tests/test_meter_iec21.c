@@ -979,6 +979,28 @@ static void debiting_stops(struct fx *f)
     assert_int_equal(f->m.billing.count, 3u);
 }
 
+/* A debiting stop taken before the clock was ever valid (a stop pulse at installation) has no
+ * time: its row shows the never-set stamp (IEC doc p.24) and the log stays readable, also with a
+ * negative time zone (Z11 = 19: -5 h). */
+static void test_r6_stop_before_clock(void **state)
+{
+    (void)state;
+    struct fx *f = &g_fx;
+    fx_board(f, T_WINTER);
+    f->cfg.utc_offset_min = -300;
+    f->b.clock.now.rtc_valid = false;
+    fx_start(f);
+    run_ms(f, 1000);
+    assert_int_equal(omp_meter_billing_stop(&f->m), OMP_OK);
+    run_ms(f, 1000);
+    assert_int_equal(f->m.billing.count, 1u);
+    login(f);
+    expect_cmd_data(f, 'R', '6', "98.1.0()",
+                    R6_HEADER "(00000101000000)(01)(0000000.00)(0000000.00)(0000000.00)(0000000.00)"
+                              "\r\n",
+                    0x03);
+}
+
 static void test_r6_billing_blocks(void **state)
 {
     (void)state;
@@ -1284,6 +1306,7 @@ int main(void)
         cmocka_unit_test(test_writes_to_legal_data_refused),
         cmocka_unit_test(test_clock_w5_r5),
         cmocka_unit_test(test_r6_billing_blocks),
+        cmocka_unit_test(test_r6_stop_before_clock),
         cmocka_unit_test(test_bad_password_and_lockout),
         cmocka_unit_test(test_password_tr),
         cmocka_unit_test(test_restart_keeps_failures_and_lockout),
