@@ -197,7 +197,7 @@ static void fx_start(struct fx *f)
     size_t len = g_cap.len;
     g_cap.nbaud = 0u;
     assert_int_equal(omp_meter_poll(&f->m), OMP_OK);
-    if (f->m.iec21_on) {
+    if (f->m.optical_port.on) {
         assert_int_equal(g_cap.nbaud, 1u);
         assert_int_equal(g_cap.baud[0].baud, 300u);
         assert_int_equal(g_cap.baud[0].framing, OMP_FRAMING_7E1);
@@ -511,8 +511,8 @@ static void test_answer_delay(void **state)
     (void)state;
     struct fx *f = fx_new();
     /* what the server was given: tr_min 300, Tr = 131.0.14 (1500); white-box, read only */
-    assert_int_equal(f->m.iec21.cfg.tr_min_ms, 300u);
-    assert_int_equal(f->m.iec21.cfg.tr_pw_ms, 1500u);
+    assert_int_equal(f->m.optical_port.server.cfg.tr_min_ms, 300u);
+    assert_int_equal(f->m.optical_port.server.cfg.tr_pw_ms, 1500u);
     size_t at = g_cap.len;
     send_str(f, "/?!\r\n"); /* stamped 0 ms */
     run_ms(f, 200);          /* 200 ms: not yet */
@@ -541,14 +541,14 @@ static void test_signon_and_address(void **state)
     send_str(f, "/?12345678!\r\n"); /* ours (meter number in decimal) */
     run_ms(f, 300);
     expect_tx_str(at, IDENT);
-    assert_int_equal(f->m.iec21.signons, 2u);
+    assert_int_equal(f->m.optical_port.server.signons, 2u);
     /* leading zeros do not count in an all-digit address: 0012345678 is meter 12345678 */
     run_ms(f, 3000); /* the mode A readout; let it end */
     at = g_cap.len;
     send_str(f, "/?0012345678!\r\n");
     run_ms(f, 300);
     expect_tx_str(at, IDENT);
-    assert_int_equal(f->m.iec21.signons, 3u);
+    assert_int_equal(f->m.optical_port.server.signons, 3u);
     run_ms(f, 3000);
     at = g_cap.len;
     send_str(f, "/?123456780!\r\n"); /* a trailing zero does: another meter */
@@ -618,8 +618,8 @@ static void test_readout_mode_c_ud2(void **state)
     assert_int_equal(g_cap.baud[0].at, at);
     assert_int_equal(g_cap.baud[1].baud, 300u);
     assert_int_equal(g_cap.baud[1].at, g_cap.len);
-    assert_int_equal(f->m.iec21.readouts, 1u);
-    assert_false(omp_iec21_server_busy(&f->m.iec21));
+    assert_int_equal(f->m.optical_port.server.readouts, 1u);
+    assert_false(omp_iec21_server_busy(&f->m.optical_port.server));
 }
 
 /* The readout (without the clock line, which would show when it is produced) while the port
@@ -672,7 +672,7 @@ static void test_readout_mode_a_after_tt(void **state)
     run_ms(f, 100); /* 2800 ms: the readout at 300 Bd, clock 13:00:02 (UTC 12:00:02.8) */
     expect_data(at, "0.0.1(12345678)" CRLF "1.0.0(01240115130002)" CRLF "!" CRLF, 0x03);
     assert_int_equal(g_cap.nbaud, 0u); /* never left 300 Bd */
-    assert_int_equal(f->m.iec21.readouts, 1u);
+    assert_int_equal(f->m.optical_port.server.readouts, 1u);
 }
 
 static void test_readout_summer_clock(void **state)
@@ -768,7 +768,7 @@ static void test_programming_read_and_ud_select(void **state)
     struct fx *f = fx_new();
     set_registers(f);
     login(f);
-    assert_int_equal(f->m.iec21.prog_sessions, 1u);
+    assert_int_equal(f->m.optical_port.server.prog_sessions, 1u);
     /* R1 reads any object in the readout's format, one data set, no CR LF */
     expect_cmd_data(f, 'R', '1', "1.8.0()", "1.8.0(0001234.56*kWh)", 0x03);
     expect_cmd_data(f, 'R', '1', "1.6.0()", "1.6.0(00012.345*kW)(01240115080000)", 0x03);
@@ -1050,8 +1050,8 @@ static void test_bad_password_and_lockout(void **state)
     bad_password(f);
     bad_password(f);
     bad_password(f); /* the third in a row locks programming mode for 5 minutes */
-    assert_int_equal(f->m.iec21.bad_passwords, 3u);
-    assert_int_equal(f->m.iec21.lockouts, 1u);
+    assert_int_equal(f->m.optical_port.server.bad_passwords, 3u);
+    assert_int_equal(f->m.optical_port.server.lockouts, 1u);
     sign_on(f);
     expect_tx_str(select_option(f, '5', '1', 300), BREAK_MSG); /* locked: break instead of P0 */
     /* a readout is still served */
@@ -1077,36 +1077,36 @@ static void test_password_tr(void **state)
     assert_int_equal(f->b.clock.now.mono_ms, 600u);
     run_ms(f, 1500); /* 2100 ms */
     expect_cmd_tx(f, 'P', '1', "(12345)", ACK);
-    assert_int_equal(f->m.iec21.prog_sessions, 1u);
-    assert_int_equal(f->m.iec21.timeouts, 0u);
+    assert_int_equal(f->m.optical_port.server.prog_sessions, 1u);
+    assert_int_equal(f->m.optical_port.server.timeouts, 0u);
     sign_off(f);
 
     f = fx_new();
     prog_p0(f);
     size_t nb = g_cap.nbaud;
     run_ms(f, 1600); /* 2200 ms: Tr over (2109): silently back to 300 Bd */
-    assert_int_equal(f->m.iec21.timeouts, 1u);
+    assert_int_equal(f->m.optical_port.server.timeouts, 1u);
     assert_int_equal(g_cap.nbaud, nb + 1u);
     assert_int_equal(g_cap.baud[nb].baud, 300u);
     expect_cmd_tx(f, 'P', '1', "(12345)", ""); /* too late: no answer */
-    assert_int_equal(f->m.iec21.prog_sessions, 0u);
+    assert_int_equal(f->m.optical_port.server.prog_sessions, 0u);
 
     /* Tr 3000 (W1 131.0.14, taken by the server when the reader has signed off): P0 at x, the
      * wait ends at x + 9 + 3000 = x + 3009: the x + 3000 tick is in time, x + 3100 is not */
     login(f);
     expect_cmd_ack(f, 'W', '1', "131.0.14(3000)");
     sign_off(f);
-    assert_int_equal(f->m.iec21.cfg.tr_pw_ms, 3000u); /* restarted (white-box, read only) */
+    assert_int_equal(f->m.optical_port.server.cfg.tr_pw_ms, 3000u); /* restarted (white-box, read only) */
     prog_p0(f);
     run_ms(f, 3000);
     expect_cmd_tx(f, 'P', '1', "(12345)", ACK);
-    assert_int_equal(f->m.iec21.prog_sessions, 2u);
+    assert_int_equal(f->m.optical_port.server.prog_sessions, 2u);
     sign_off(f);
     prog_p0(f);
     run_ms(f, 3100);
-    assert_int_equal(f->m.iec21.timeouts, 2u);
+    assert_int_equal(f->m.optical_port.server.timeouts, 2u);
     expect_cmd_tx(f, 'P', '1', "(12345)", "");
-    assert_int_equal(f->m.iec21.prog_sessions, 2u);
+    assert_int_equal(f->m.optical_port.server.prog_sessions, 2u);
 }
 
 /* A server restart after a W1 of a 131.0.x setting keeps the count of bad passwords in a row and
@@ -1121,18 +1121,18 @@ static void test_restart_keeps_failures_and_lockout(void **state)
     login(f);
     expect_cmd_ack(f, 'W', '1', "131.0.15(1000)"); /* tt 1000 */
     expect_cmd_tx(f, 'P', '1', "(54321)", BREAK_MSG);
-    assert_false(f->m.iec21_restart); /* restarted: the new tt is the server's */
-    assert_int_equal(f->m.iec21.cfg.tt_ms, 1000u);
-    assert_int_equal(f->m.iec21.bad_passwords, 1u);
-    assert_int_equal(f->m.iec21.lockouts, 0u);
+    assert_false(f->m.optical_port.restart); /* restarted: the new tt is the server's */
+    assert_int_equal(f->m.optical_port.server.cfg.tt_ms, 1000u);
+    assert_int_equal(f->m.optical_port.server.bad_passwords, 1u);
+    assert_int_equal(f->m.optical_port.server.lockouts, 0u);
     bad_password(f);
-    assert_int_equal(f->m.iec21.lockouts, 0u);
+    assert_int_equal(f->m.optical_port.server.lockouts, 0u);
     bad_password(f);
-    assert_int_equal(f->m.iec21.bad_passwords, 3u);
-    assert_int_equal(f->m.iec21.lockouts, 1u);
+    assert_int_equal(f->m.optical_port.server.bad_passwords, 3u);
+    assert_int_equal(f->m.optical_port.server.lockouts, 1u);
     sign_on(f);
     expect_tx_str(select_option(f, '5', '1', 300), BREAK_MSG); /* locked */
-    assert_int_equal(f->m.iec21.prog_sessions, 1u);
+    assert_int_equal(f->m.optical_port.server.prog_sessions, 1u);
 
     /* 2. the lock-out: the restart is held back while the reader stays signed on. After each
      * wrong password the port's change back to 300 Bd fails once (so the server cannot restart
@@ -1148,23 +1148,23 @@ static void test_restart_keeps_failures_and_lockout(void **state)
         g_cap.fail_baud = (k < 2) ? 1u : 0u;
         expect_cmd_tx(f, 'P', '1', "(54321)", BREAK_MSG);
         if (k < 2) {
-            assert_true(f->m.iec21_restart); /* still the old server */
+            assert_true(f->m.optical_port.restart); /* still the old server */
             sign_on(f);
-            assert_true(f->m.iec21_restart);
+            assert_true(f->m.optical_port.restart);
         }
     }
-    assert_int_equal(f->m.iec21.lockouts, 1u);
-    assert_false(f->m.iec21_restart); /* restarted after the lock-out */
-    assert_int_equal(f->m.iec21.cfg.tt_ms, 1000u);
+    assert_int_equal(f->m.optical_port.server.lockouts, 1u);
+    assert_false(f->m.optical_port.restart); /* restarted after the lock-out */
+    assert_int_equal(f->m.optical_port.server.cfg.tt_ms, 1000u);
     /* the restarted server keeps the lock-out: a break instead of P0 */
     sign_on(f);
     expect_tx_str(select_option(f, '5', '1', 300), BREAK_MSG);
-    assert_int_equal(f->m.iec21.bad_passwords, 3u);
-    assert_int_equal(f->m.iec21.prog_sessions, 1u);
+    assert_int_equal(f->m.optical_port.server.bad_passwords, 3u);
+    assert_int_equal(f->m.optical_port.server.prog_sessions, 1u);
     /* 5 minutes after the third wrong password: the right one works */
     run_ms(f, 300000);
     login(f);
-    assert_int_equal(f->m.iec21.prog_sessions, 2u);
+    assert_int_equal(f->m.optical_port.server.prog_sessions, 2u);
     sign_off(f);
 }
 
@@ -1188,7 +1188,7 @@ static void test_settings_d0_and_tt(void **state)
     expect_cmd_data(f, 'R', '1', "131.0.14()", "131.0.14(3000)", 0x03);
     expect_cmd_data(f, 'R', '1', "131.0.16()", "131.0.16(240)", 0x03);
     sign_off(f);
-    assert_int_equal(f->m.iec21.prog_sessions, 1u); /* kept over the restart */
+    assert_int_equal(f->m.optical_port.server.prog_sessions, 1u); /* kept over the restart */
     /* tt 1000 ms: the identification goes out 300 ms after the request, its 23 characters take
      * 767 ms at 300 Bd; the mode A readout 300 + 767 + 1000 = 2067 ms after the request, at the
      * 2100 ms tick */
@@ -1210,7 +1210,7 @@ static void test_settings_d0_and_tt(void **state)
     expect_tx(at, want, (size_t)w + n);
     assert_int_equal(g_cap.baud[nb].baud, 9600u);
     assert_int_equal(g_cap.baud[nb].at, at);
-    assert_int_equal(f->m.iec21.d0_sent, 1u);
+    assert_int_equal(f->m.optical_port.server.d0_sent, 1u);
     /* comm mode 0: IEC 62056-21 off on this port once the reader has signed off */
     login(f);
     expect_cmd_ack(f, 'W', '1', "131.0.12(0)");
@@ -1220,7 +1220,7 @@ static void test_settings_d0_and_tt(void **state)
     /* the RAM settings end with a restart: the configuration's values are back */
     fx_start(f);
     assert_int_equal(omp_meter_on_rx(&f->m, OMP_PORT_OPTICAL, b, sizeof b), OMP_OK);
-    assert_int_equal(f->m.optical.comm_mode, 1u);
+    assert_int_equal(f->m.optical_port.settings.comm_mode, 1u);
 }
 
 static void test_actual_tariff_write(void **state)

@@ -169,6 +169,11 @@ struct omp_cosem_src {
     void *user;                              /**< first argument of the ops */
 };
 
+/** @brief A date-time value of @p utc as @p s shows time (its offset and DST then); @p valid false
+ *  marks it invalid; @p utc 0 with @p unset_zero is a time never set. */
+struct omp_value omp_cosem_time(const struct omp_cosem_src *s, omp_time_s utc, bool valid,
+                                bool unset_zero);
+
 /** @brief Number of objects in the table. */
 size_t omp_cosem_count(void);
 /** @brief The object at @p index (0..count-1, table order), or NULL. */

@@ -37,6 +37,7 @@
 #include "omnipower/evq.h"
 #include "omnipower/hal.h"
 #include "omnipower/iec62056_21.h"
+#include "omnipower/optical.h"
 #include "omnipower/metrology.h"
 #include "omnipower/registers.h"
 #include "omnipower/storage.h"
@@ -47,7 +48,7 @@ extern "C" {
 #endif
 
 /** Most objects in the optical port's User Data 2 list (Kamstrup: 40). */
-#define OMP_METER_UD2_MAX 40u
+#define OMP_METER_UD2_MAX OMP_OPTICAL_UD2_MAX
 
 /** @brief Meter configuration (type number and Z-codes subset known to this release). */
 struct omp_meter_cfg {
@@ -227,7 +228,6 @@ struct omp_meter {
     uint32_t pf_events;      /**< power-fail warnings from on_input not yet pushed as events */
     uint32_t tamper_edges;   /**< tamper input edges from on_input (2 bits each), for the tick */
     struct omp_evq events;   /**< notifications for the loggers and other readers */
-    uint32_t iec21_bad_seen, iec21_lockouts_seen; /**< optical counters already reported */
     bool power_fail;
     uint32_t inputs;         /**< last level of each enum omp_input, bit (1u << input) */
     bool display_due;
@@ -238,19 +238,7 @@ struct omp_meter {
     char disp_text[OMP_DISPLAY_UNIT_LEN + 4u]; /**< text label, e.g. "P+M/ACC" */
     uint32_t disp_symbols;
     uint8_t io[OMP_METER_IO_LEN];         /**< record buffer of init, poll and the readers */
-    /* optical port */
-#if OMP_CONFIG_IEC21
-    struct omp_iec21_server iec21;        /**< IEC 62056-21 server on OMP_PORT_OPTICAL */
-#endif
-    struct omp_optical_settings optical;  /**< 131.0.x settings in force (RAM) */
-    bool iec21_on;                        /**< the server runs (port ops present, comm mode) */
-    bool iec21_restart;                   /**< settings changed: restart the server when idle */
-    uint32_t iec21_baud;                  /**< rate the optical port was last set to */
-    /* R6 98.1.0 being answered in blocks */
-    omp_time_s r6_from_utc, r6_to_utc;    /**< records whose stop time is in [from, to] */
-    uint32_t r6_age;                      /**< age of the next record to look at */
-    uint64_t r6_snapshots;                /**< m->snapshots when r6_age was taken */
-    uint8_t r6_block;                     /**< records per block */
+    struct omp_optical optical_port;      /**< the optical port's IEC 62056-21 application */
 };
 
 /**

@@ -88,6 +88,16 @@ static void local_offset(const struct omp_cosem_src *s, omp_time_s utc, int16_t 
     *st = dst ? OMP_CLOCK_STATUS_DST : 0u;
 }
 
+struct omp_value omp_cosem_time(const struct omp_cosem_src *s, omp_time_s utc, bool valid,
+                                bool unset_zero)
+{
+    int16_t off = 0;
+    uint8_t st = 0;
+    local_offset(s, utc, &off, &st);
+    st = (uint8_t)(st | (valid ? 0u : OMP_CLOCK_STATUS_INVALID));
+    return omp_value_datetime(utc, off, st, unset_zero && utc == 0);
+}
+
 static omp_err get_peak(const struct omp_cosem_src *s, const struct omp_cosem_obj *o, uint8_t attr,
                         struct omp_value *out)
 {

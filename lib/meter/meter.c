@@ -139,7 +139,7 @@ void omp_meter_cfg_default(struct omp_meter_cfg *cfg)
     c.count_flagged_periods = false;
     c.tariff_source = OMP_TARIFF_SRC_DEFAULT;
     c.default_tariff = 1u;
-    omp_meter_priv_iec21_cfg_default(&c); /* optical port: Kamstrup factory values */
+    omp_meter_priv_optical_default(&c); /* optical port: Kamstrup factory values */
     /* the identification is the type number's (technical facts 10.3), not configured twice */
     struct omp_mcfg_typeno tn;
     struct omp_mcfg_error why;
@@ -194,7 +194,7 @@ static bool cfg_valid(const struct omp_meter_cfg *c)
             c->tariff_source == OMP_TARIFF_SRC_REGISTER ||
             c->tariff_source == OMP_TARIFF_SRC_CALENDAR) &&
            c->default_tariff >= 1u && c->default_tariff <= OMP_CONFIG_TARIFFS &&
-           omp_meter_priv_iec21_cfg_valid(c);
+           omp_meter_priv_optical_valid(c);
     /* sample rate, mains and calibration: omp_metro_init decides (see metro_setup) */
 }
 
@@ -240,7 +240,13 @@ static omp_err op_set_tariff(void *user, uint8_t tariff)
 
 static omp_err op_set_optical(void *user, uint8_t setting, uint32_t value)
 {
-    return omp_meter_priv_iec21_set(user, setting, value);
+    static const uint8_t k_e[OMP_OPT_COUNT] = {3u, 6u, 9u, 12u, 13u, 14u, 15u, 16u}; /* 131.0.E */
+    struct omp_meter *m = user;
+    omp_err err = omp_optical_set(&m->optical_port, setting, value);
+    if (err == OMP_OK && setting < (uint8_t)OMP_OPT_COUNT) {
+        omp_meter_priv_event(m, OMP_EV_CONFIG_CHANGED, 0x830000u | k_e[setting], 0u); /* C.D.E */
+    }
+    return err;
 }
 
 static const struct omp_cosem_ops k_ops = {
@@ -263,7 +269,7 @@ void omp_meter_priv_src(struct omp_meter *m, struct omp_cosem_src *s)
     memset(s, 0, sizeof *s);
     s->regs = &m->regs;
     s->cycle = &m->last;
-    s->optical = &m->optical;
+    s->optical = &m->optical_port.settings;
     s->type_number = m->cfg.type_number;
     s->software_id = m->cfg.software_id;
     s->rom_checksum = m->cfg.rom_checksum;
@@ -676,7 +682,7 @@ omp_err omp_meter_init(struct omp_meter *m, const struct omp_hal *hal,
     if (err == OMP_OK) {
         err = init_power_up(m, now);
     }
-    return err == OMP_OK ? omp_meter_priv_iec21_start(m) : err;
+    return err == OMP_OK ? omp_meter_priv_optical_start(m) : err;
 }
 
 /* ---- inward calls ------------------------------------------------------------------------------ */
@@ -707,7 +713,7 @@ omp_err omp_meter_on_rx(struct omp_meter *m, enum omp_port port, const uint8_t *
         return OMP_ERR_ARG;
     }
     if (port == OMP_PORT_OPTICAL) {
-        return omp_meter_priv_iec21_rx(m, data, len);
+        return omp_meter_priv_optical_rx(m, data, len);
     }
     return OMP_ERR_UNSUPPORTED; /* no protocol bound to the module and HAN ports yet */
 }
@@ -903,7 +909,7 @@ omp_err omp_meter_poll(struct omp_meter *m)
             m->hal.ops->display_show(m->hal.user, &f);
         }
     }
-    omp_meter_priv_iec21_poll(m);
+    omp_meter_priv_optical_poll(m);
     return err;
 }
 

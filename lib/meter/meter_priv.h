@@ -1,7 +1,7 @@
 /*
  * Private interface between the meter's files: meter.c (composition root), meter_display.c (the
- * display's lists, buttons and events), meter_cfg.c (type number and Z codes) and meter_iec21.c
- * (the optical port's IEC 62056-21 application). The readers read values through the
+ * display's lists, buttons and events) and meter_cfg.c (type number and Z codes); the optical
+ * port's application is a service of its own (optical.h). The readers read values through the
  * data dictionary (cosem.h) with the source omp_meter_priv_src() builds, and format them with the
  * display module's formatter (display.h).
  */
@@ -52,19 +52,17 @@ void omp_meter_priv_display_tick(struct omp_meter *m, const struct omp_now *now)
 /** Compose the shown item into the meter's display buffers. @return true if anything changed. */
 bool omp_meter_priv_display_compose(struct omp_meter *m);
 
-/* ---- optical port (meter_iec21.c) ---------------------------------------------------------- */
+/* ---- optical port (meter_optical.c) -------------------------------------------------------- */
 
-/** Factory values of the optical port's configuration fields. */
-void omp_meter_priv_iec21_cfg_default(struct omp_meter_cfg *cfg);
-/** true if the optical port's configuration fields are valid. */
-bool omp_meter_priv_iec21_cfg_valid(const struct omp_meter_cfg *cfg);
-/** Take the settings from m->cfg and start the server when the port can run it. */
-omp_err omp_meter_priv_iec21_start(struct omp_meter *m);
+/** The optical port's factory values into the meter's cfg fields. */
+void omp_meter_priv_optical_default(struct omp_meter_cfg *c);
+/** true if the meter's optical cfg fields are valid (omp_optical_cfg_valid). */
+bool omp_meter_priv_optical_valid(const struct omp_meter_cfg *c);
+/** Start the port's application with the meter's configuration. */
+omp_err omp_meter_priv_optical_start(struct omp_meter *m);
 /** Bytes received on the optical port. */
-omp_err omp_meter_priv_iec21_rx(struct omp_meter *m, const uint8_t *data, size_t len);
-/** Run the server: baud changes and bytes to the port. */
-void omp_meter_priv_iec21_poll(struct omp_meter *m);
-/** Setting @p k of the optical port changed to @p v (the cosem op): restart when idle. */
-omp_err omp_meter_priv_iec21_set(struct omp_meter *m, uint8_t k, uint32_t v);
+omp_err omp_meter_priv_optical_rx(struct omp_meter *m, const uint8_t *data, size_t len);
+/** Run the optical port. */
+void omp_meter_priv_optical_poll(struct omp_meter *m);
 
 #endif /* OMNIPOWER_METER_PRIV_H */

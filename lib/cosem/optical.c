@@ -1,10 +1,10 @@
 /*
- * The meter's optical port: an IEC 62056-21 server (lib/iec62056_21) on OMP_PORT_OPTICAL with
- * the application an OMNIPOWER shows there (Kamstrup IEC 1107 doc 55121458; technical facts 10;
- * docs/iec62056-21.md "Meter side (omp_meter)").
+ * The optical port's application (optical.h): an IEC 62056-21 server (lib/iec62056_21) on
+ * OMP_PORT_OPTICAL with the application an OMNIPOWER shows there (Kamstrup IEC 1107 doc 55121458;
+ * technical facts 10; docs/iec62056-21.md "Meter side").
  *
- * - Sign-on: `/KAM5` + cfg.optical_ident; the request address is the meter number in decimal.
- * - Readout (mode A/C, and mode D0): User Data 1 (fixed) or User Data 2 (cfg.optical_ud2, by
+ * - Sign-on: `/KAM5` + cfg.ident; the request address is the meter number in decimal.
+ * - Readout (mode A/C, and mode D0): User Data 1 (fixed) or User Data 2 (cfg.ud2, by
  *   default Kamstrup's 27 objects), one object per line `C.D.E(value*unit)`, each read through the
  *   data dictionary (cosem.h) and formatted by the display module (display.h), the LCD's formats.
  * - Programming mode: R1 (any object, the 131.0.x settings), R5/W5 clock, R6 98.1.0 billing log
@@ -24,9 +24,7 @@
 #include "omnipower/cosem.h"
 #include "omnipower/display.h"
 #include "omnipower/iec62056_21.h"
-#include "omnipower/meter.h"
-
-#include "meter_priv.h"
+#include "omnipower/optical.h"
 
 /* Answers to refused commands: `STX ERnn text ETX BCC` (Kamstrup: up to 32 characters, "ER").
  * docs/iec62056-21.md lists them. */
@@ -41,10 +39,46 @@
 
 #define AGE_NONE         UINT32_MAX /* R6: no record left */
 #define R6_BLOCK_DEFAULT 6u         /* R6: records per block when the command names none */
-#define POLL_ROUNDS      64u        /* server rounds per omp_meter_poll (one readout line each) */
+#define POLL_ROUNDS      64u        /* server rounds per omp_optical_poll (one readout line each) */
 #define INITIAL_BAUD     300u       /* the rate of every sign-on */
-#define TICK_PERIOD_MS   100u       /* omp_meter_tick() comes at least this often (meter.h) */
+#define TICK_PERIOD_MS   100u       /* the meter's tick comes at least this often (meter.h) */
 #define OP(c, t)         (((unsigned)(c) << 8) | (unsigned)(t)) /* command letter and type */
+
+/* ---- helpers ------------------------------------------------------------------------------------ */
+
+/* Push an event stamped with the meter's clock. */
+static void event(struct omp_optical *p, uint16_t code, uint32_t arg, uint16_t flags)
+{
+    struct omp_event ev = {code, flags, arg, p->env->src->clock_utc_s};
+    if (omp_evq_push(p->env->events, &ev) != OMP_OK) {
+        return; /* only OMP_EV_NONE is refused */
+    }
+}
+
+/* Copy NUL-terminated @p src into @p dst (@p cap >= 1), truncated, always terminated. */
+static void copy_str(char *dst, size_t cap, const char *src)
+{
+    size_t k = 0;
+    for (; k + 1u < cap && src[k] != '\0'; k++) {
+        dst[k] = src[k];
+    }
+    dst[k] = '\0';
+}
+
+/* @p v in decimal, NUL-terminated (@p out holds 21 bytes). */
+static void uint_text(char *out, uint64_t v)
+{
+    char tmp[21];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + (int)(v % 10u));
+        v /= 10u;
+    } while (v != 0u);
+    for (size_t k = 0; k < n; k++) {
+        out[k] = tmp[n - 1u - k];
+    }
+    out[n] = '\0';
+}
 
 /* ---- object lists ------------------------------------------------------------------------------ */
 
@@ -116,23 +150,23 @@ static bool not_supported(const char *id)
 
 /* ---- configuration --------------------------------------------------------------------------- */
 
-void omp_meter_priv_iec21_cfg_default(struct omp_meter_cfg *cfg)
+void omp_optical_cfg_default(struct omp_optical_cfg *cfg)
 {
     /* a space and the default type number's first 15 characters (technical facts 10.3) */
-    omp_meter_priv_copy_str(cfg->optical_ident, sizeof cfg->optical_ident, " 6861111BN142101");
-    omp_meter_priv_copy_str(cfg->optical_password, sizeof cfg->optical_password, "12345");
-    cfg->optical_programming = true;
-    cfg->optical.user_data = 1u;   /* UD2 */
-    cfg->optical.d0_interval = 0u; /* D0 off */
-    cfg->optical.d0_baud = 3u;     /* 2400 Bd */
-    cfg->optical.comm_mode = 1u;   /* A+C */
-    cfg->optical.ta_ms = 1500u;
-    cfg->optical.tr_ms = 1500u;
-    cfg->optical.tt_ms = 1700u;
-    cfg->optical.ti_s = 90u;
-    memset(cfg->optical_ud2, 0, sizeof cfg->optical_ud2);
-    memcpy(cfg->optical_ud2, k_ud2_default, sizeof k_ud2_default);
-    cfg->optical_ud2_len = (uint8_t)OMP_ARRAY_LEN(k_ud2_default);
+    copy_str(cfg->ident, sizeof cfg->ident, " 6861111BN142101");
+    copy_str(cfg->password, sizeof cfg->password, "12345");
+    cfg->programming = true;
+    cfg->settings.user_data = 1u;   /* UD2 */
+    cfg->settings.d0_interval = 0u; /* D0 off */
+    cfg->settings.d0_baud = 3u;     /* 2400 Bd */
+    cfg->settings.comm_mode = 1u;   /* A+C */
+    cfg->settings.ta_ms = 1500u;
+    cfg->settings.tr_ms = 1500u;
+    cfg->settings.tt_ms = 1700u;
+    cfg->settings.ti_s = 90u;
+    memset(cfg->ud2, 0, sizeof cfg->ud2);
+    memcpy(cfg->ud2, k_ud2_default, sizeof k_ud2_default);
+    cfg->ud2_len = (uint8_t)OMP_ARRAY_LEN(k_ud2_default);
 }
 
 /* Length of the NUL-terminated @p s within @p cap bytes, or SIZE_MAX without a NUL. */
@@ -151,20 +185,20 @@ static bool is_print(char c)
     return c >= ' ' && c <= '~';
 }
 
-bool omp_meter_priv_iec21_cfg_valid(const struct omp_meter_cfg *c)
+bool omp_optical_cfg_valid(const struct omp_optical_cfg *c)
 {
-    if (!omp_optical_settings_valid(&c->optical)) {
+    if (!omp_optical_settings_valid(&c->settings)) {
         return false;
     }
     /* identification: 1..16 printable characters without '/' and '!', not all spaces, not
      * starting with '\' (IEC 62056-21 6.3.2: it would read as the enhanced `\W`) */
-    size_t n = bounded_len(c->optical_ident, sizeof c->optical_ident);
-    if (n == 0u || n == SIZE_MAX || c->optical_ident[0] == '\\') {
+    size_t n = bounded_len(c->ident, sizeof c->ident);
+    if (n == 0u || n == SIZE_MAX || c->ident[0] == '\\') {
         return false;
     }
     bool non_space = false;
     for (size_t k = 0; k < n; k++) {
-        char ch = c->optical_ident[k];
+        char ch = c->ident[k];
         if (!is_print(ch) || ch == '/' || ch == '!') {
             return false;
         }
@@ -172,25 +206,25 @@ bool omp_meter_priv_iec21_cfg_valid(const struct omp_meter_cfg *c)
     }
     /* password: 1..16 characters that a data set's value may hold (0 only with programming
      * off: an empty password would open programming mode to anyone) */
-    n = bounded_len(c->optical_password, sizeof c->optical_password);
-    if (n == SIZE_MAX || (n == 0u && c->optical_programming)) {
+    n = bounded_len(c->password, sizeof c->password);
+    if (n == SIZE_MAX || (n == 0u && c->programming)) {
         return false;
     }
     for (size_t k = 0; k < n; k++) {
-        char ch = c->optical_password[k];
+        char ch = c->password[k];
         if (!is_print(ch) || ch == ' ' || ch == '(' || ch == ')' || ch == '*' || ch == '/' ||
             ch == '!') {
             return false;
         }
     }
-    if (c->optical_ud2_len > OMP_METER_UD2_MAX) {
+    if (c->ud2_len > OMP_OPTICAL_UD2_MAX) {
         return false;
     }
-    for (size_t k = 0; k < c->optical_ud2_len; k++) {
+    for (size_t k = 0; k < c->ud2_len; k++) {
         /* an object of the dictionary, readable in a readout, by an attribute it has */
-        const struct omp_cosem_obj *o = omp_cosem_find(c->optical_ud2[k].obis);
-        if (o == NULL || (o->read & ASSOC_READOUT) == 0u || c->optical_ud2[k].attr < 2u ||
-            c->optical_ud2[k].attr > omp_cosem_attr_count(o)) {
+        const struct omp_cosem_obj *o = omp_cosem_find(c->ud2[k].obis);
+        if (o == NULL || (o->read & ASSOC_READOUT) == 0u || c->ud2[k].attr < 2u ||
+            c->ud2[k].attr > omp_cosem_attr_count(o)) {
             return false;
         }
     }
@@ -200,12 +234,12 @@ bool omp_meter_priv_iec21_cfg_valid(const struct omp_meter_cfg *c)
 /* ---- values ------------------------------------------------------------------------------------ */
 
 /* `id(value*unit)` of the value @p v of @p obis (an empty unit: `id(value)`), all or nothing. */
-static omp_err put_value(struct omp_wr *w, const struct omp_meter *m, const char *id,
+static omp_err put_value(struct omp_wr *w, const struct omp_optical *p, const char *id,
                          const uint8_t obis[6], uint8_t attr, const struct omp_value *v)
 {
     char text[OMP_DISPLAY_TEXT_MAX];
     const char *unit = "";
-    struct omp_display_z1 z1 = omp_meter_priv_z1(m);
+    struct omp_display_z1 z1 = p->env->z1;
     if (omp_display_format(obis, attr, v, OMP_DISPLAY_IEC, OMP_DISPLAY_VIEW_VALUE, &z1, text,
                            sizeof text, &unit) != OMP_OK) {
         text[0] = '\0'; /* a value no format shows: `id()` */
@@ -216,14 +250,13 @@ static omp_err put_value(struct omp_wr *w, const struct omp_meter *m, const char
 
 /* Object @p ref read through the dictionary as @p assoc: `C.D.E(value*unit)`, and for an
  * extended register with a value its capture time `(NVYYMMDDhhmmss)`; all or nothing. */
-static omp_err put_ref(struct omp_wr *w, struct omp_meter *m, const struct omp_cosem_ref *ref,
+static omp_err put_ref(struct omp_wr *w, struct omp_optical *p, const struct omp_cosem_ref *ref,
                        unsigned assoc)
 {
     const struct omp_cosem_obj *o = omp_cosem_find(ref->obis);
-    struct omp_cosem_src src;
-    omp_meter_priv_src(m, &src);
+    const struct omp_cosem_src *src = p->env->src;
     struct omp_value v;
-    omp_err err = o == NULL ? OMP_ERR_NOT_FOUND : omp_cosem_get(&src, o, ref->attr, assoc, &v);
+    omp_err err = o == NULL ? OMP_ERR_NOT_FOUND : omp_cosem_get(src, o, ref->attr, assoc, &v);
     if (err == OMP_ERR_NOT_FOUND || o == NULL) {
         return OMP_ERR_NOT_FOUND;
     }
@@ -235,13 +268,13 @@ static omp_err put_ref(struct omp_wr *w, struct omp_meter *m, const struct omp_c
         id[0] = '\0'; /* cannot happen: id holds any C.D.E */
     }
     size_t mark = omp_wr_len(w);
-    err = put_value(w, m, id, ref->obis, ref->attr, &v);
+    err = put_value(w, p, id, ref->obis, ref->attr, &v);
     if (err == OMP_OK && ref->attr == 2u && o->class_id == OMP_CLASS_EXT_REGISTER &&
         v.type != OMP_VT_NULL) {
         struct omp_value t;
-        err = omp_cosem_get(&src, o, 5u, assoc, &t);
+        err = omp_cosem_get(src, o, 5u, assoc, &t);
         if (err == OMP_OK) {
-            err = put_value(w, m, NULL, ref->obis, 5u, &t);
+            err = put_value(w, p, NULL, ref->obis, 5u, &t);
         }
     }
     if (err != OMP_OK) {
@@ -261,22 +294,22 @@ static omp_err put_crlf(struct omp_wr *w)
 static omp_err app_readout_line(void *user, enum omp_iec21_list list, size_t index,
                                 struct omp_wr *w)
 {
-    struct omp_meter *m = user;
+    struct omp_optical *p = user;
     (void)list; /* mode D0 sends the list a readout sends (131.0.3) */
     const struct omp_cosem_ref *ref = NULL;
-    if (m->optical.user_data == 0u) {
+    if (p->settings.user_data == 0u) {
         if (index >= OMP_ARRAY_LEN(k_ud1)) {
             return OMP_ERR_NOT_FOUND;
         }
         ref = &k_ud1[index];
     } else {
-        if (index >= m->cfg.optical_ud2_len) {
+        if (index >= p->cfg.ud2_len) {
             return OMP_ERR_NOT_FOUND;
         }
-        ref = &m->cfg.optical_ud2[index];
+        ref = &p->cfg.ud2[index];
     }
     size_t mark = omp_wr_len(w);
-    omp_err err = put_ref(w, m, ref, ASSOC_READOUT);
+    omp_err err = put_ref(w, p, ref, ASSOC_READOUT);
     if (err == OMP_OK) {
         err = put_crlf(w);
     }
@@ -362,7 +395,7 @@ static bool parse_uint(const uint8_t *s, size_t n, uint32_t *v)
 /* `NYYMMDDhhmmss` (W5, R6 limits): local time, N = 1 summer time, which the meter takes as one
  * hour ahead of normal time whatever the DST rule says (IEC doc p.37: it stores normal time).
  * @return OMP_OK, OMP_ERR_MALFORMED (syntax), OMP_ERR_RANGE (no such date or time). */
-static omp_err parse_clock(const struct omp_meter *m, const uint8_t *s, size_t n, omp_time_s *utc)
+static omp_err parse_clock(const struct omp_optical *p, const uint8_t *s, size_t n, omp_time_s *utc)
 {
     if (n != 13u || !all_digits(s, n) || s[0] > (uint8_t)'1') {
         return OMP_ERR_MALFORMED;
@@ -378,32 +411,30 @@ static omp_err parse_clock(const struct omp_meter *m, const uint8_t *s, size_t n
     if (omp_datetime_to_time(&dt, &local) != OMP_OK) {
         return OMP_ERR_RANGE;
     }
-    *utc = local - (omp_time_s)m->cfg.utc_offset_min * 60 -
+    *utc = local - (omp_time_s)p->env->src->utc_offset_min * 60 -
            (s[0] == (uint8_t)'1' ? (omp_time_s)OMP_SECONDS_PER_HOUR : 0);
     return OMP_OK;
 }
 
-omp_err omp_meter_priv_iec21_set(struct omp_meter *m, uint8_t k, uint32_t v)
+omp_err omp_optical_set(struct omp_optical *p, uint8_t k, uint32_t v)
 {
-    static const uint8_t k_e[OMP_OPT_COUNT] = {3u, 6u, 9u, 12u, 13u, 14u, 15u, 16u}; /* 131.0.E */
-    omp_err err = omp_optical_setting_put(&m->optical, (enum omp_optical_setting)k, v);
-    if (err != OMP_OK) {
-        return err;
+    if (p == NULL) {
+        return OMP_ERR_ARG;
     }
-    if (k != (uint8_t)OMP_OPT_USER_DATA) {
-        m->iec21_restart = true; /* the server takes it when the reader has signed off */
+    omp_err err = omp_optical_setting_put(&p->settings, (enum omp_optical_setting)k, v);
+    if (err == OMP_OK && k != (uint8_t)OMP_OPT_USER_DATA) {
+        p->restart = true; /* the server takes it when the reader has signed off */
     } /* the user-data select: the next readout uses it */
-    omp_meter_priv_event(m, OMP_EV_CONFIG_CHANGED, 0x830000u | k_e[k], 0u); /* C.D.E packed */
-    return OMP_OK;
+    return err;
 }
 
 /* The value of a W1/W5 data set for object @p o: the clock `NYYMMDDhhmmss`, else 1..9 digits. */
-static omp_err parse_value(const struct omp_meter *m, const struct omp_cosem_obj *o,
+static omp_err parse_value(const struct omp_optical *p, const struct omp_cosem_obj *o,
                            const struct request *r, struct omp_value *v)
 {
     if (is_clock(o)) {
         omp_time_s utc = 0;
-        omp_err err = parse_clock(m, r->value, r->value_len, &utc);
+        omp_err err = parse_clock(p, r->value, r->value_len, &utc);
         if (err == OMP_OK) {
             *v = omp_value_datetime(utc, 0, 0u, false);
         }
@@ -419,7 +450,7 @@ static omp_err parse_value(const struct omp_meter *m, const struct omp_cosem_obj
 
 /* W1 (and W5 of the clock): written through the dictionary as the optical port's programming
  * association; legal data and measurements are never writable there (ER04). */
-static omp_err cmd_write(struct omp_meter *m, const struct request *r, struct omp_wr *w,
+static omp_err cmd_write(struct omp_optical *p, const struct request *r, struct omp_wr *w,
                          enum omp_iec21_reply *reply)
 {
     const struct omp_cosem_obj *o = find_obj(r->id);
@@ -430,11 +461,9 @@ static omp_err cmd_write(struct omp_meter *m, const struct request *r, struct om
         return reply_error(w, reply, ER_READ_ONLY);
     }
     struct omp_value v;
-    omp_err err = parse_value(m, o, r, &v);
+    omp_err err = parse_value(p, o, r, &v);
     if (err == OMP_OK) {
-        struct omp_cosem_src src;
-        omp_meter_priv_src(m, &src);
-        err = omp_cosem_set(&src, o, 2u, ASSOC_PROG, &v);
+        err = omp_cosem_set(p->env->src, o, 2u, ASSOC_PROG, &v);
     }
     if (err != OMP_OK) {
         return reply_error(w, reply,
@@ -448,7 +477,7 @@ static omp_err cmd_write(struct omp_meter *m, const struct request *r, struct om
     return OMP_OK;
 }
 
-static omp_err cmd_read(struct omp_meter *m, const struct request *r, struct omp_wr *w,
+static omp_err cmd_read(struct omp_optical *p, const struct request *r, struct omp_wr *w,
                         enum omp_iec21_reply *reply)
 {
     const struct omp_cosem_obj *o = find_obj(r->id);
@@ -457,7 +486,7 @@ static omp_err cmd_read(struct omp_meter *m, const struct request *r, struct omp
         memcpy(ref.obis, o->obis, sizeof ref.obis);
         ref.attr = 2u;
         *reply = OMP_IEC21_REPLY_DATA;
-        return put_ref(w, m, &ref, ASSOC_PROG);
+        return put_ref(w, p, &ref, ASSOC_PROG);
     }
     return reply_error(w, reply, not_supported(r->id) ? ER_NOT_SUPPORTED : ER_UNKNOWN_OBJECT);
 }
@@ -469,35 +498,35 @@ static omp_err cmd_read(struct omp_meter *m, const struct request *r, struct omp
 static const char k_r6_header[] =
     "98.1.0(6)(1.0.0)()(0.1.0)()(1.8.0)(kWh)(2.8.0)(kWh)(3.8.0)(kvarh)(4.8.0)(kvarh)\r\n";
 
-/* Point m->r6_age at the next record (oldest first) whose stop time is in the range and read it.
+/* Point p->r6_age at the next record (oldest first) whose stop time is in the range and read it.
  * @return OMP_OK, OMP_ERR_NOT_FOUND (none left), or the billing log's error. */
-static omp_err r6_seek(struct omp_meter *m, struct omp_regs_snapshot *s)
+static omp_err r6_seek(struct omp_optical *p, struct omp_regs_snapshot *s)
 {
     /* debiting stops taken since the last call made every record older by one */
-    uint64_t grown = m->persist.snapshots - m->r6_snapshots;
-    m->r6_snapshots = m->persist.snapshots;
-    if (m->r6_age != AGE_NONE) {
-        uint64_t age = (uint64_t)m->r6_age + grown;
-        m->r6_age = age >= AGE_NONE ? AGE_NONE - 1u : (uint32_t)age;
+    uint64_t grown = p->env->persist->snapshots - p->r6_snapshots;
+    p->r6_snapshots = p->env->persist->snapshots;
+    if (p->r6_age != AGE_NONE) {
+        uint64_t age = (uint64_t)p->r6_age + grown;
+        p->r6_age = age >= AGE_NONE ? AGE_NONE - 1u : (uint32_t)age;
     }
-    while (m->r6_age != AGE_NONE) {
-        if (m->r6_age >= m->billing.count) { /* overwritten meanwhile: go on with the oldest */
-            m->r6_age = m->billing.count == 0u ? AGE_NONE : m->billing.count - 1u;
+    while (p->r6_age != AGE_NONE) {
+        if (p->r6_age >= p->env->persist->billing->count) { /* overwritten meanwhile: go on with the oldest */
+            p->r6_age = p->env->persist->billing->count == 0u ? AGE_NONE : p->env->persist->billing->count - 1u;
             continue;
         }
-        omp_err err = omp_meter_billing_read(m, m->r6_age, s);
+        omp_err err = omp_regs_persist_billing(p->env->persist, p->r6_age, s);
         if (err != OMP_OK) {
             return err;
         }
-        if (s->utc >= m->r6_from_utc && s->utc <= m->r6_to_utc) {
+        if (s->utc >= p->r6_from_utc && s->utc <= p->r6_to_utc) {
             return OMP_OK;
         }
-        m->r6_age = m->r6_age == 0u ? AGE_NONE : m->r6_age - 1u;
+        p->r6_age = p->r6_age == 0u ? AGE_NONE : p->r6_age - 1u;
     }
     return OMP_ERR_NOT_FOUND;
 }
 
-static omp_err r6_row(struct omp_wr *w, const struct omp_meter *m,
+static omp_err r6_row(struct omp_wr *w, const struct omp_optical *p,
                       const struct omp_regs_snapshot *s)
 {
     /* the columns of k_r6_header, formatted as the objects they name */
@@ -510,13 +539,13 @@ static omp_err r6_row(struct omp_wr *w, const struct omp_meter *m,
     omp_err err = OMP_OK;
     for (size_t k = 0; k < 6u && err == OMP_OK; k++) {
         struct omp_value v =
-            k == 0u ? omp_meter_priv_time(m, s->utc, (s->quality & OMP_REGS_Q_CLOCK_BAD) == 0u,
+            k == 0u ? omp_cosem_time(p->env->src, s->utc, (s->quality & OMP_REGS_Q_CLOCK_BAD) == 0u,
                                           true) /* a stop before the clock was ever set */
             : k == 1u ? omp_value_uint(OMP_VT_U8, s->billing_count, 0, OMP_UNIT_NONE)
                       : omp_value_uint(OMP_VT_U32, e[k - 2u] / 1000000u, 0, u[k - 2u]);
         char text[OMP_DISPLAY_TEXT_MAX];
         const char *unit = "";
-        struct omp_display_z1 z1 = omp_meter_priv_z1(m);
+        struct omp_display_z1 z1 = p->env->z1;
         err = omp_display_format(k_cols[k], 2u, &v, OMP_DISPLAY_IEC, OMP_DISPLAY_VIEW_VALUE, &z1,
                                  text, sizeof text, &unit);
         if (err == OMP_OK) {
@@ -531,41 +560,41 @@ static omp_err r6_row(struct omp_wr *w, const struct omp_meter *m,
 
 /* One block: the header, then up to r6_block records (fewer when they do not fit); PARTIAL
  * while a matching record is left, DATA for the last block. */
-static omp_err r6_block(struct omp_meter *m, struct omp_wr *w, enum omp_iec21_reply *reply)
+static omp_err r6_block(struct omp_optical *p, struct omp_wr *w, enum omp_iec21_reply *reply)
 {
     const size_t start = omp_wr_len(w);
     if (omp_wr_bytes(w, k_r6_header, sizeof k_r6_header - 1u) != OMP_OK) {
-        m->r6_age = AGE_NONE;
+        p->r6_age = AGE_NONE;
         return reply_error(w, reply, ER_NO_ROOM);
     }
     unsigned rows = 0;
     for (;;) {
         struct omp_regs_snapshot s;
-        omp_err err = r6_seek(m, &s);
+        omp_err err = r6_seek(p, &s);
         if (err == OMP_ERR_NOT_FOUND) {
             *reply = OMP_IEC21_REPLY_DATA; /* the last block */
             return OMP_OK;
         }
         if (err != OMP_OK) {
             omp_wr_truncate(w, start);
-            m->r6_age = AGE_NONE;
+            p->r6_age = AGE_NONE;
             return reply_error(w, reply, ER_DEVICE);
         }
-        if (rows == m->r6_block) {
+        if (rows == p->r6_block) {
             break; /* r6_age points at the first record of the next block */
         }
         size_t mark = omp_wr_len(w);
-        if (r6_row(w, m, &s) != OMP_OK) {
+        if (r6_row(w, p, &s) != OMP_OK) {
             omp_wr_truncate(w, mark);
             if (rows == 0u) {
                 omp_wr_truncate(w, start);
-                m->r6_age = AGE_NONE;
+                p->r6_age = AGE_NONE;
                 return reply_error(w, reply, ER_NO_ROOM);
             }
             break;
         }
         rows++;
-        m->r6_age = m->r6_age == 0u ? AGE_NONE : m->r6_age - 1u;
+        p->r6_age = p->r6_age == 0u ? AGE_NONE : p->r6_age - 1u;
     }
     *reply = OMP_IEC21_REPLY_PARTIAL;
     return OMP_OK;
@@ -573,7 +602,7 @@ static omp_err r6_block(struct omp_meter *m, struct omp_wr *w, enum omp_iec21_re
 
 /* R6 C.D.E(start;end;blocksize): start and end `NYYMMDDhhmmss` or empty (end needs start),
  * blocksize 1..99 records or empty (6). */
-static omp_err r6_start(struct omp_meter *m, const struct request *r, struct omp_wr *w,
+static omp_err r6_start(struct omp_optical *p, const struct request *r, struct omp_wr *w,
                         enum omp_iec21_reply *reply)
 {
     if (!str_eq(r->id, "98.1.0")) {
@@ -596,12 +625,12 @@ static omp_err r6_start(struct omp_meter *m, const struct request *r, struct omp
     uint32_t block = R6_BLOCK_DEFAULT;
     omp_err err = OMP_OK;
     if (n[0] != 0u) {
-        err = parse_clock(m, f[0], n[0], &from);
+        err = parse_clock(p, f[0], n[0], &from);
     } else if (n[1] != 0u) {
         err = OMP_ERR_MALFORMED; /* an end needs a start */
     }
     if (err == OMP_OK && n[1] != 0u) {
-        err = parse_clock(m, f[1], n[1], &to);
+        err = parse_clock(p, f[1], n[1], &to);
     }
     if (err == OMP_OK && n[2] != 0u) {
         err = (n[2] <= 2u && parse_uint(f[2], n[2], &block)) ? OMP_OK : OMP_ERR_MALFORMED;
@@ -612,22 +641,22 @@ static omp_err r6_start(struct omp_meter *m, const struct request *r, struct omp
     if (err != OMP_OK) {
         return reply_error(w, reply, err == OMP_ERR_RANGE ? ER_RANGE : ER_FORMAT);
     }
-    m->r6_from_utc = from;
-    m->r6_to_utc = to;
-    m->r6_block = (uint8_t)block;
-    m->r6_snapshots = m->persist.snapshots;
-    m->r6_age = m->billing.count == 0u ? AGE_NONE : m->billing.count - 1u;
-    return r6_block(m, w, reply);
+    p->r6_from_utc = from;
+    p->r6_to_utc = to;
+    p->r6_block = (uint8_t)block;
+    p->r6_snapshots = p->env->persist->snapshots;
+    p->r6_age = p->env->persist->billing->count == 0u ? AGE_NONE : p->env->persist->billing->count - 1u;
+    return r6_block(p, w, reply);
 }
 
 static omp_err app_command(void *user, const struct omp_iec21_msg *cmd, uint32_t block,
                            struct omp_wr *w, enum omp_iec21_reply *reply)
 {
-    struct omp_meter *m = user;
+    struct omp_optical *p = user;
     const unsigned op = OP(cmd->cmd, cmd->cmd_type);
     if (block != 0u) {
         if (op == OP('R', '6')) {
-            return r6_block(m, w, reply);
+            return r6_block(p, w, reply);
         }
         return reply_error(w, reply, ER_UNKNOWN_COMMAND);
     }
@@ -643,20 +672,20 @@ static omp_err app_command(void *user, const struct omp_iec21_msg *cmd, uint32_t
         return reply_error(w, reply, ER_NOT_SUPPORTED); /* historical values C.D.E*F */
     }
     if (op == OP('R', '1')) {
-        return cmd_read(m, &r, w, reply);
+        return cmd_read(p, &r, w, reply);
     }
     if (op == OP('W', '1')) {
-        return cmd_write(m, &r, w, reply);
+        return cmd_write(p, &r, w, reply);
     }
     if (op == OP('R', '6')) {
-        return r6_start(m, &r, w, reply);
+        return r6_start(p, &r, w, reply);
     }
     const struct omp_cosem_obj *o = find_obj(r.id);
     if (is_clock(o)) { /* R5 / W5: the clock only */
         if (op == OP('W', '5')) {
-            return cmd_write(m, &r, w, reply);
+            return cmd_write(p, &r, w, reply);
         }
-        return cmd_read(m, &r, w, reply);
+        return cmd_read(p, &r, w, reply);
     }
     if (o != NULL && op == OP('W', '5')) {
         return reply_error(w, reply, ER_READ_ONLY);
@@ -671,54 +700,54 @@ static const struct omp_iec21_app k_app = {
 
 /* ---- the server on the port ------------------------------------------------------------------ */
 
-static void server_cfg(const struct omp_meter *m, struct omp_iec21_server_cfg *c)
+static void server_cfg(const struct omp_optical *p, struct omp_iec21_server_cfg *c)
 {
     static const uint32_t d0_baud[6] = {300u, 600u, 1200u, 2400u, 4800u, 9600u};
     omp_iec21_server_cfg_default(c); /* "KAM", '5', lock-out, tr_min */
-    omp_meter_priv_copy_str(c->ident, sizeof c->ident, m->cfg.optical_ident);
-    omp_meter_priv_uint_text(c->address, m->cfg.meter_number);
+    copy_str(c->ident, sizeof c->ident, p->cfg.ident);
+    uint_text(c->address, p->cfg.meter_number);
     c->mode_c = true;
-    c->programming = m->cfg.optical_programming;
-    omp_meter_priv_copy_str(c->password, sizeof c->password, m->cfg.optical_password);
-    c->ta_ms = m->optical.ta_ms;
-    c->tt_ms = m->optical.tt_ms;
-    c->ti_ms = (uint32_t)m->optical.ti_s * 1000u;
-    c->tr_pw_ms = m->optical.tr_ms;
+    c->programming = p->cfg.programming;
+    copy_str(c->password, sizeof c->password, p->cfg.password);
+    c->ta_ms = p->settings.ta_ms;
+    c->tt_ms = p->settings.tt_ms;
+    c->ti_ms = (uint32_t)p->settings.ti_s * 1000u;
+    c->tr_pw_ms = p->settings.tr_ms;
     /* received bytes carry the time of the last tick, up to one tick period (100 ms) before
      * they arrived: answer no sooner than 200 ms (IEC 62056-21 tr) + that period */
     c->tr_min_ms = 200u + TICK_PERIOD_MS;
-    c->d0_interval_ms = m->optical.comm_mode == 2u ? (uint32_t)m->optical.d0_interval * 5000u : 0u;
-    c->d0_baud = d0_baud[m->optical.d0_baud];
+    c->d0_interval_ms = p->settings.comm_mode == 2u ? (uint32_t)p->settings.d0_interval * 5000u : 0u;
+    c->d0_baud = d0_baud[p->settings.d0_baud];
 }
 
 /* (Re)start the server with the settings in force; it keeps its counters. */
-static omp_err server_start(struct omp_meter *m)
+static omp_err server_start(struct omp_optical *p)
 {
-    const struct omp_hal_ops *o = m->hal.ops;
-    const struct omp_iec21_server *old = &m->iec21;
+    const struct omp_hal_ops *o = p->env->hal->ops;
+    const struct omp_iec21_server *old = &p->server;
     /* what survives a restart: the counters and the lock-out after bad passwords */
     const uint32_t keep[8] = {old->signons,       old->readouts,  old->d0_sent,
                               old->prog_sessions, old->bad_passwords, old->lockouts,
                               old->bcc_errors,    old->timeouts};
     const uint8_t keep_failures = old->failures;
     const uint64_t keep_locked = old->locked_until_ms;
-    bool was_on = m->iec21_on;
-    m->iec21_on = false;
-    m->iec21_restart = false;
-    if (o->port_write == NULL || o->port_set_baud == NULL || m->optical.comm_mode == 0u) {
+    bool was_on = p->on;
+    p->on = false;
+    p->restart = false;
+    if (o->port_write == NULL || o->port_set_baud == NULL || p->settings.comm_mode == 0u) {
         return OMP_OK; /* no optical port, or IEC 62056-21 switched off (131.0.12 = 0) */
     }
     struct omp_iec21_server_cfg c;
-    server_cfg(m, &c);
-    omp_err err = omp_iec21_server_init(&m->iec21, &c, &k_app, m, m->now.mono_ms);
+    server_cfg(p, &c);
+    omp_err err = omp_iec21_server_init(&p->server, &c, &k_app, p, p->env->mono_ms);
     if (err != OMP_OK) {
         return err;
     }
     if (!was_on) {
-        m->iec21_bad_seen = 0u; /* a new server counts from zero */
-        m->iec21_lockouts_seen = 0u;
+        p->bad_seen = 0u; /* a new server counts from zero */
+        p->lockouts_seen = 0u;
     } else {
-        struct omp_iec21_server *n = &m->iec21;
+        struct omp_iec21_server *n = &p->server;
         n->signons = keep[0];
         n->readouts = keep[1];
         n->d0_sent = keep[2];
@@ -730,81 +759,106 @@ static omp_err server_start(struct omp_meter *m)
         n->failures = keep_failures;
         n->locked_until_ms = keep_locked;
     }
-    m->iec21_on = true;
+    p->on = true;
     return OMP_OK;
 }
 
-omp_err omp_meter_priv_iec21_start(struct omp_meter *m)
+omp_err omp_optical_start(struct omp_optical *p, const struct omp_optical_cfg *cfg,
+                          const struct omp_optical_env *env)
 {
-    m->optical = m->cfg.optical;
-    m->iec21_baud = 0u; /* unknown: the next poll sets the port to 300 Bd 7E1 (6.4.1) */
-    m->r6_age = AGE_NONE;
-    return server_start(m);
+    if (p == NULL || cfg == NULL || env == NULL) {
+        return OMP_ERR_ARG;
+    }
+    memset(p, 0, sizeof *p);
+    p->cfg = *cfg;
+    p->settings = cfg->settings;
+    p->baud = 0u; /* unknown: the next poll sets the port to 300 Bd 7E1 (6.4.1) */
+    p->r6_age = AGE_NONE;
+    p->env = env;
+    omp_err err = server_start(p);
+    p->env = NULL;
+    return err;
 }
 
-omp_err omp_meter_priv_iec21_rx(struct omp_meter *m, const uint8_t *data, size_t len)
+omp_err omp_optical_rx(struct omp_optical *p, const struct omp_optical_env *env,
+                       const uint8_t *data, size_t len)
 {
-    if (!m->iec21_on) {
-        return OMP_ERR_UNSUPPORTED;
+    if (p == NULL || env == NULL || !p->on) {
+        return p == NULL || env == NULL ? OMP_ERR_ARG : OMP_ERR_UNSUPPORTED;
     }
     if (len != 0u) {
-        omp_iec21_server_rx(&m->iec21, m->now.mono_ms, data, len);
+        p->env = env; /* the server calls the application back from here */
+        omp_iec21_server_rx(&p->server, env->mono_ms, data, len);
+        p->env = NULL;
     }
     return OMP_OK;
 }
 
 /* Restart the server with changed settings once no reader is signed on and the port is back
  * at the rate a new server starts with. */
-static void restart_when_idle(struct omp_meter *m)
+static void restart_when_idle(struct omp_optical *p)
 {
-    if (m->iec21_restart &&
-        (!m->iec21_on ||
-         (!omp_iec21_server_busy(&m->iec21) &&
-          (m->iec21_baud == INITIAL_BAUD || m->iec21_baud == 0u)))) {
-        (void)server_start(m); /* cannot fail: the settings were range-checked */
+    if (p->restart &&
+        (!p->on ||
+         (!omp_iec21_server_busy(&p->server) &&
+          (p->baud == INITIAL_BAUD || p->baud == 0u)))) {
+        (void)server_start(p); /* cannot fail: the settings were range-checked */
     }
 }
 
 /* Wrong passwords and lock-outs of the server become events for the communication log. */
-static void report_access(struct omp_meter *m)
+static void report_access(struct omp_optical *p)
 {
-    const struct omp_iec21_server *sv = &m->iec21;
+    const struct omp_iec21_server *sv = &p->server;
     /* one event per failure (a poll can see more than one); arg: failures in a row, as the
      * server counts them now */
-    for (unsigned k = 0; k < 8u && m->iec21_bad_seen != sv->bad_passwords; k++) {
-        m->iec21_bad_seen++;
-        omp_meter_priv_event(m, OMP_EV_OPTICAL_PASSWORD_FAIL, sv->failures, 0u);
+    for (unsigned k = 0; k < 8u && p->bad_seen != sv->bad_passwords; k++) {
+        p->bad_seen++;
+        event(p, OMP_EV_OPTICAL_PASSWORD_FAIL, sv->failures, 0u);
     }
-    m->iec21_bad_seen = sv->bad_passwords;
-    if (sv->lockouts != m->iec21_lockouts_seen) {
-        m->iec21_lockouts_seen = sv->lockouts;
-        omp_meter_priv_event(m, OMP_EV_OPTICAL_LOCKOUT, sv->cfg.lockout_ms / 1000u, 0u);
+    p->bad_seen = sv->bad_passwords;
+    if (sv->lockouts != p->lockouts_seen) {
+        p->lockouts_seen = sv->lockouts;
+        event(p, OMP_EV_OPTICAL_LOCKOUT, sv->cfg.lockout_ms / 1000u, 0u);
     }
 }
 
-void omp_meter_priv_iec21_poll(struct omp_meter *m)
+static void poll_server(struct omp_optical *p);
+
+void omp_optical_poll(struct omp_optical *p, const struct omp_optical_env *env)
 {
-    if (!m->iec21_on) {
-        restart_when_idle(m);
+    if (p == NULL || env == NULL) {
         return;
     }
-    const struct omp_hal *h = &m->hal;
-    if (m->iec21_baud == 0u) { /* a new server: the port starts at 300 Bd, 7E1 */
+    p->env = env;
+    if (p->on) {
+        poll_server(p);
+        report_access(p);
+    }
+    restart_when_idle(p);
+    p->env = NULL;
+}
+
+/* Baud-rate changes and bytes to the port, as much as it takes. */
+static void poll_server(struct omp_optical *p)
+{
+    const struct omp_hal *h = p->env->hal;
+    if (p->baud == 0u) { /* a new server: the port starts at 300 Bd, 7E1 */
         if (h->ops->port_set_baud(h->user, OMP_PORT_OPTICAL, INITIAL_BAUD, OMP_FRAMING_7E1) !=
             OMP_OK) {
             return; /* tried again at the next poll */
         }
-        m->iec21_baud = INITIAL_BAUD;
+        p->baud = INITIAL_BAUD;
     }
     for (unsigned k = 0; k < POLL_ROUNDS; k++) {
         struct omp_iec21_out out;
-        omp_iec21_server_poll(&m->iec21, m->now.mono_ms, &out);
+        omp_iec21_server_poll(&p->server, p->env->mono_ms, &out);
         if (out.baud != 0u) {
             if (h->ops->port_set_baud(h->user, OMP_PORT_OPTICAL, out.baud, OMP_FRAMING_7E1) !=
                 OMP_OK) {
                 return; /* offered again at the next poll */
             }
-            m->iec21_baud = out.baud;
+            p->baud = out.baud;
         }
         size_t n = 0;
         if (out.tx != NULL && out.tx_len != 0u &&
@@ -817,57 +871,66 @@ void omp_meter_priv_iec21_poll(struct omp_meter *m)
         if (out.baud == 0u && n == 0u) {
             break; /* nothing to do, or the port takes nothing now */
         }
-        omp_iec21_server_sent(&m->iec21, n);
+        omp_iec21_server_sent(&p->server, n);
         if (n < out.tx_len) {
             break; /* the port is full */
         }
     }
-    report_access(m);
-    restart_when_idle(m);
 }
 
 #else /* OMP_CONFIG_IEC21 */
 
 /* Without the IEC 62056-21 module the optical port answers nothing; its settings stay at the
  * configuration's values and cannot be written. */
-#include "omnipower/meter.h"
+#include <string.h>
 
-#include "meter_priv.h"
+#include "omnipower/optical.h"
 
-void omp_meter_priv_iec21_cfg_default(struct omp_meter_cfg *cfg)
+void omp_optical_cfg_default(struct omp_optical_cfg *cfg)
 {
+    memset(cfg, 0, sizeof *cfg);
     /* the 131.0.x factory values (technical facts 10.2), so the objects read sensibly */
     const struct omp_optical_settings o = {1u, 0u, 3u, 1u, 1500u, 1500u, 1700u, 90u};
-    cfg->optical = o;
+    cfg->settings = o;
 }
 
-bool omp_meter_priv_iec21_cfg_valid(const struct omp_meter_cfg *cfg)
+bool omp_optical_cfg_valid(const struct omp_optical_cfg *cfg)
 {
-    return omp_optical_settings_valid(&cfg->optical);
+    return cfg != NULL && omp_optical_settings_valid(&cfg->settings);
 }
 
-omp_err omp_meter_priv_iec21_start(struct omp_meter *m)
+omp_err omp_optical_start(struct omp_optical *p, const struct omp_optical_cfg *cfg,
+                          const struct omp_optical_env *env)
 {
-    m->optical = m->cfg.optical;
+    (void)env;
+    if (p == NULL || cfg == NULL) {
+        return OMP_ERR_ARG;
+    }
+    memset(p, 0, sizeof *p);
+    p->cfg = *cfg;
+    p->settings = cfg->settings;
     return OMP_OK;
 }
 
-omp_err omp_meter_priv_iec21_rx(struct omp_meter *m, const uint8_t *data, size_t len)
+omp_err omp_optical_rx(struct omp_optical *p, const struct omp_optical_env *env,
+                       const uint8_t *data, size_t len)
 {
-    (void)m;
+    (void)p;
+    (void)env;
     (void)data;
     (void)len;
     return OMP_ERR_UNSUPPORTED;
 }
 
-void omp_meter_priv_iec21_poll(struct omp_meter *m)
+void omp_optical_poll(struct omp_optical *p, const struct omp_optical_env *env)
 {
-    (void)m;
+    (void)p;
+    (void)env;
 }
 
-omp_err omp_meter_priv_iec21_set(struct omp_meter *m, uint8_t k, uint32_t v)
+omp_err omp_optical_set(struct omp_optical *p, uint8_t k, uint32_t v)
 {
-    (void)m;
+    (void)p;
     (void)k;
     (void)v;
     return OMP_ERR_UNSUPPORTED;
