@@ -376,7 +376,8 @@ static void receive(struct fx *f, struct run *st, const uint8_t *d, size_t n, bo
     for (size_t i = 0; i < n; i += step) {
         size_t k = (n - i < step) ? n - i : step;
         omp_err err = omp_meter_on_rx(&f->m, OMP_PORT_OPTICAL, d + i, k);
-        OMP_FUZZ_CHECK(err == OMP_OK || (err == OMP_ERR_UNSUPPORTED && f->m.optical.comm_mode == 0u));
+        OMP_FUZZ_CHECK(err == OMP_OK ||
+                       (err == OMP_ERR_UNSUPPORTED && f->m.optical.comm_mode == 0u));
         watch_rx(st, d + i, k);
     }
 }
