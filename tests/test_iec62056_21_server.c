@@ -1114,6 +1114,35 @@ static void test_option_before_ident(void **state)
     assert_int_equal(s->readouts, 0);
 }
 
+/* A port that takes a few bytes per write: what the reader sends while the rest of a message is
+ * still to go out is dropped (no answer cuts the message short), and the message goes out whole.
+ * Found by fuzz/fuzz_meter_optical.c: the option select replaced a half-sent identification. */
+static void test_rx_while_message_half_sent(void **state)
+{
+    (void)state;
+    struct omp_iec21_server *s = start_default(0);
+    rx(s, 1000, B("/?!\r\n"));
+    struct omp_iec21_out out;
+    omp_iec21_server_poll(s, 1200, &out);
+    assert_int_equal(out.tx_len, sizeof k_ident - 1u);
+    omp_iec21_server_sent(s, 3); /* "/KA" on the line */
+    rx(s, 1300, B(k_e2_option)); /* too early: no answer to a half identification */
+    expect_tx(s, 1500, 0, (const uint8_t *)k_ident + 3, sizeof k_ident - 4u);
+    assert_int_equal(s->readouts, 0);
+    /* in programming mode: a command and a NAK while half the reply is out are dropped */
+    s = start_default(0);
+    uint64_t t = enter_prog(s, 0);
+    rx(s, t, B(k_r5));
+    omp_iec21_server_poll(s, t + 200, &out);
+    assert_int_equal(out.tx_len, sizeof k_r5_reply - 1u);
+    omp_iec21_server_sent(s, 5);
+    rx(s, t + 250, B(k_r5));
+    rx(s, t + 260, B("\x15"));
+    rx(s, t + 270, B("\x01R5\x02" "1.0.0()\x03\x00")); /* bad BCC: no NAK either */
+    expect_tx(s, t + 500, 0, (const uint8_t *)k_r5_reply + 5, sizeof k_r5_reply - 6u);
+    assert_int_equal(expect_quiet(s, t + 1000), t + 90000); /* ti from the command */
+}
+
 static void test_prog_app_contract_broken(void **state)
 {
     (void)state;
@@ -1180,6 +1209,7 @@ int main(void)
         cmocka_unit_test(test_prog_tr_rate_and_cfg),
         cmocka_unit_test(test_ta_half_message),
         cmocka_unit_test(test_d0),
+        cmocka_unit_test(test_rx_while_message_half_sent),
         cmocka_unit_test(test_option_before_ident),
         cmocka_unit_test(test_prog_app_contract_broken),
         cmocka_unit_test(test_readout_ignores_input),

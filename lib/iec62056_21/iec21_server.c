@@ -567,11 +567,17 @@ void omp_iec21_server_rx(struct omp_iec21_server *s, uint64_t now_ms, const uint
         }
         data += used;
         len -= used;
-        if (err == OMP_OK) {
+        /* part of our message is on the line and the port has not taken the rest: what the
+         * reader sends now answers nothing we sent, and a reply would cut our message short
+         * (a port that takes a few bytes per write, IEC 62056-21 is half duplex): dropped */
+        const bool on_line = s->tx_sent > 0u && s->tx_sent < s->tx_len;
+        if (err == OMP_OK && on_line) {
+            s->rx.bad++;
+        } else if (err == OMP_OK) {
             handle_msg(s, now_ms, &m);
         } else if (err == OMP_ERR_CRC) {
             s->bcc_errors++;
-            if (s->state == ST_P0 || s->state == ST_WAIT_PW || s->state == ST_PROG) {
+            if (!on_line && (s->state == ST_P0 || s->state == ST_WAIT_PW || s->state == ST_PROG)) {
                 /* ti in programming mode; before the password the reader gets one more Tr */
                 s->deadline_ms = add_ms(now_ms, (s->state == ST_PROG)
                                                     ? s->cfg.ti_ms
