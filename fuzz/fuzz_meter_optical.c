@@ -1,5 +1,5 @@
 /*
- * A whole meter's optical port (IEC 62056-21, meter side: lib/meter/meter_iec21.c on the server)
+ * A whole meter's optical port (IEC 62056-21, meter side: lib/cosem/optical.c on the server)
  * driven with attacker bytes through the public meter API on the fake board, as
  * tests/test_meter_iec21.c sets it up: RAM NVM, fake clock, a port that records what the meter
  * writes, omp_meter_cfg_default() (meter number 12345678, password "12345"), omp_meter_init().
@@ -33,7 +33,7 @@
  *    than MAX_MSG; baud rates 300..9600 at 7E1 only.
  * 3. omp_meter_poll returns OMP_OK or an NVM error; omp_meter_on_rx OMP_OK, or
  *    OMP_ERR_UNSUPPORTED once the port was switched off (131.0.12 = 0).
- * 4. the 131.0.x settings (m.optical) stay in range (omp_optical_settings_valid).
+ * 4. the 131.0.x settings (m.optical_port.settings) stay in range (omp_optical_settings_valid).
  * 5. the settings and the clock change only if the correct password (P1 or P2 `(12345)`) was
  *    received.
  */
@@ -350,7 +350,8 @@ static void build_template(void)
     /* no scheduled debiting stop and no demand period end within a run without a clock write */
     OMP_FUZZ_CHECK(g_base.next_stop_utc == 0 || g_base.next_stop_utc > g_base.utc_s + 3600);
     OMP_FUZZ_CHECK(g_base.utc_s + (omp_time_s)(MAX_SIM_MS / 1000u) < T_START + 15 * 60);
-    OMP_FUZZ_CHECK(f->m.iec21_on && omp_optical_settings_valid(&f->m.optical));
+    OMP_FUZZ_CHECK(f->m.optical_port.on &&
+                   omp_optical_settings_valid(&f->m.optical_port.settings));
     OMP_FUZZ_CHECK(g_port.pending_len == 0u && f->b.rtc_set_calls == 0u);
     memcpy(&g_tmpl, f, sizeof *f);
 }
@@ -387,7 +388,7 @@ static void receive(struct fx *f, struct run *st, const uint8_t *d, size_t n, bo
         size_t k = (n - i < step) ? n - i : step;
         omp_err err = omp_meter_on_rx(&f->m, OMP_PORT_OPTICAL, d + i, k);
         OMP_FUZZ_CHECK(err == OMP_OK ||
-                       (err == OMP_ERR_UNSUPPORTED && f->m.optical.comm_mode == 0u));
+                       (err == OMP_ERR_UNSUPPORTED && f->m.optical_port.settings.comm_mode == 0u));
         watch_rx(st, d + i, k);
     }
 }
@@ -412,11 +413,12 @@ static void check(const struct fx *f, const struct run *st)
         OMP_FUZZ_CHECK(s.billing_entries == b->billing_entries);
     }
     /* 4: settings in range */
-    OMP_FUZZ_CHECK(omp_optical_settings_valid(&f->m.optical));
+    OMP_FUZZ_CHECK(omp_optical_settings_valid(&f->m.optical_port.settings));
     /* 5: nothing is set without the password */
     if (!st->pw_seen) {
         OMP_FUZZ_CHECK(!clock_set);
-        OMP_FUZZ_CHECK(memcmp(&f->m.optical, &g_tmpl.m.optical, sizeof f->m.optical) == 0);
+        OMP_FUZZ_CHECK(memcmp(&f->m.optical_port.settings, &g_tmpl.m.optical_port.settings,
+                              sizeof f->m.optical_port.settings) == 0);
         OMP_FUZZ_CHECK(s.tariff == b->tariff);
     }
 }
