@@ -1,5 +1,5 @@
 /*
- * The meter's optical port (lib/meter/meter_iec21.c on the IEC 62056-21 server), through the
+ * The meter's optical port (lib/cosem/optical.c on the IEC 62056-21 server), through the
  * public meter API on the fake board, with a port that records every byte written and every baud
  * rate set: sign-on and identification, mode C readout at 9600 Bd and mode A readout at 300 Bd
  * after tt, the User Data 1 / 2 lists, value formats (Z1 7.2 / 7.0 / 6.3, maxima with capture

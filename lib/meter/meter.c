@@ -25,7 +25,7 @@
  * (OMP_CONFIG_NVM_LIFE_YEARS at Imax), except after the power-fail warning, which saves at once.
  * The meter lays out the NVM and reopens the journal and the log after a HAL error.
  *
- * Values: every reader (the display in meter_display.c, the optical port in meter_iec21.c) reads
+ * Values: every reader (the display in meter_display.c, the optical port in optical.c) reads
  * them through the data dictionary (cosem.h) with the source omp_meter_priv_src() builds, and
  * formats them with the display module (display.h): one table, one formatter.
  *
@@ -34,8 +34,8 @@
  * facts 9.3. Notifications (power up/down, clock set, buttons, tamper, configuration changes,
  * optical password failures) go into the event queue (omp_meter_events).
  *
- * Optical port: meter_iec21.c runs the IEC 62056-21 server; on_rx feeds it, poll sends what it
- * answers.
+ * Optical port: its service (optical.h, meter_optical.c) runs the IEC 62056-21 server; on_rx
+ * feeds it, poll sends what it answers.
  */
 #include <string.h>
 
