@@ -73,20 +73,6 @@ static uint64_t pow10_u64(unsigned n)
     return v;
 }
 
-void omp_meter_priv_uint_text(char *out, uint64_t v)
-{
-    char tmp[21];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)('0' + (int)(v % 10u));
-        v /= 10u;
-    } while (v != 0u);
-    for (size_t k = 0; k < n; k++) {
-        out[k] = tmp[n - 1u - k];
-    }
-    out[n] = '\0';
-}
-
 void omp_meter_priv_copy_str(char *dst, size_t cap, const char *src)
 {
     size_t k = 0;

@@ -18,8 +18,6 @@
 
 /** Copy NUL-terminated @p src into @p dst (@p cap >= 1), truncated, always terminated. */
 void omp_meter_priv_copy_str(char *dst, size_t cap, const char *src);
-/** Write @p v in decimal, NUL-terminated, into @p out (at least 21 bytes). */
-void omp_meter_priv_uint_text(char *out, uint64_t v);
 
 /* ---- the data dictionary's view of the meter (meter.c) -------------------------------------- */
 
