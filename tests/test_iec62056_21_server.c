@@ -1143,6 +1143,28 @@ static void test_rx_while_message_half_sent(void **state)
     assert_int_equal(expect_quiet(s, t + 1000), t + 90000); /* ti from the command */
 }
 
+/* ti runs out while a reply is only partly on the line (a slow port): the rest still goes out
+ * (half a frame would garble the line), then the session ends; a new sign-on is answered. */
+static void test_timeout_while_half_sent(void **state)
+{
+    (void)state;
+    struct omp_iec21_server *s = start_default(0);
+    uint64_t t = enter_prog(s, 0);
+    rx(s, t, B(k_r5));
+    struct omp_iec21_out out;
+    omp_iec21_server_poll(s, t + 200, &out);
+    assert_int_equal(out.tx_len, sizeof k_r5_reply - 1u);
+    omp_iec21_server_sent(s, 5);
+    /* 90 s of ti from the command have passed: the remaining bytes, then idle at 300 Bd */
+    expect_tx(s, t + 91000, 0, (const uint8_t *)k_r5_reply + 5, sizeof k_r5_reply - 6u);
+    assert_int_equal(s->timeouts, 1);
+    omp_iec21_server_poll(s, t + 91100, &out);
+    assert_int_equal(out.baud, 300u); /* back to the sign-on rate */
+    omp_iec21_server_sent(s, 0);
+    assert_false(omp_iec21_server_busy(s));
+    assert_int_equal(s->timeouts, 1);
+}
+
 static void test_prog_app_contract_broken(void **state)
 {
     (void)state;
@@ -1210,6 +1232,7 @@ int main(void)
         cmocka_unit_test(test_ta_half_message),
         cmocka_unit_test(test_d0),
         cmocka_unit_test(test_rx_while_message_half_sent),
+        cmocka_unit_test(test_timeout_while_half_sent),
         cmocka_unit_test(test_option_before_ident),
         cmocka_unit_test(test_prog_app_contract_broken),
         cmocka_unit_test(test_readout_ignores_input),

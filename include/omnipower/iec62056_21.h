@@ -376,6 +376,8 @@ struct omp_iec21_server {
     uint64_t locked_until_ms;
     uint8_t failures;             /**< bad passwords in a row */
     uint8_t nak_count;            /**< NAKs for the current reply */
+    bool close_after_tx;          /**< a timeout came while a reply was partly on the line:
+                                       finish it, then idle */
     /* counters */
     uint32_t signons, readouts, d0_sent, prog_sessions, bad_passwords, lockouts, bcc_errors,
         timeouts;

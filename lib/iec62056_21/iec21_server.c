@@ -626,6 +626,12 @@ static void next_readout_chunk(struct omp_iec21_server *s)
 
 static void tx_done(struct omp_iec21_server *s)
 {
+    if (s->close_after_tx) { /* the session timed out while this went out */
+        s->close_after_tx = false;
+        drop_tx(s);
+        go_idle(s);
+        return;
+    }
     switch (s->state) {
     case ST_IDENT:
         s->state = ST_WAIT_OPTION;
@@ -699,9 +705,14 @@ static void timers(struct omp_iec21_server *s, uint64_t now)
     case ST_WAIT_PW:
     case ST_PROG:
         if (now >= s->deadline_ms) {
-            s->timeouts++; /* ti */
-            drop_tx(s);
-            go_idle(s);
+            s->timeouts++; /* ti, or Tr for the password */
+            s->deadline_ms = UINT64_MAX;
+            if (s->tx_sent > 0u && s->tx_sent < s->tx_len) {
+                s->close_after_tx = true; /* half a frame would garble the line: finish it */
+            } else {
+                drop_tx(s);
+                go_idle(s);
+            }
         }
         break;
     default:
