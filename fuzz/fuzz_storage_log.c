@@ -38,8 +38,8 @@ static void look(const struct omp_nvm_log *l, struct view *v)
 {
     memset(v, 0, sizeof *v);
     OMP_FUZZ_CHECK(l->count == l->next_seq - l->first_seq);
-    OMP_FUZZ_CHECK(l->count <= l->sectors * l->per_sector);
-    OMP_FUZZ_CHECK(l->head < l->sectors && l->head_off >= OMP_STORE_SECTOR_HDR &&
+    OMP_FUZZ_CHECK(l->count <= l->rgn.sectors * l->per_sector);
+    OMP_FUZZ_CHECK(l->head < l->rgn.sectors && l->head_off >= OMP_STORE_SECTOR_HDR &&
                    l->head_off <= SS);
     v->count = l->count;
     v->next_seq = l->next_seq;

@@ -47,8 +47,8 @@ static void check_index(const struct omp_store *s, const struct omp_hal *hal, st
         out->key[i] = sl->key;
         out->len[i] = len;
         uint8_t raw[SS + 16u];
-        OMP_FUZZ_CHECK(sl->addr >= s->base &&
-                       sl->addr + OMP_STORE_REC_HDR + len + 4u <= s->base + s->sectors * SS);
+        OMP_FUZZ_CHECK(sl->addr >= s->rgn.base &&
+                       sl->addr + OMP_STORE_REC_HDR + len + 4u <= s->rgn.base + s->rgn.sectors * SS);
         OMP_FUZZ_CHECK(hal->ops->nvm_read(hal->user, sl->addr, raw, OMP_STORE_REC_HDR + len + 4u) ==
                        OMP_OK);
         uint32_t crc = omp_crc32(raw, OMP_STORE_REC_HDR + len);

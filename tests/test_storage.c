@@ -191,6 +191,20 @@ static void test_store_args(void **state)
     assert_int_equal(omp_store_open(&s, &r->hal, 256, 4), OMP_ERR_ARG);
     assert_int_equal(omp_store_open(&s, &r->hal, 0, 5), OMP_ERR_ARG);
     assert_int_equal(omp_store_open(&s, &r->hal, 256, 3), OMP_OK);
+    /* the same through a region (the meter hands each container its share) */
+    struct omp_nvm_region rg = omp_nvm_region_of(&r->hal, 256, 3);
+    assert_ptr_equal(rg.ops, r->hal.ops);
+    assert_int_equal(rg.base, 256u);
+    assert_int_equal(rg.sectors, 3u);
+    assert_int_equal(omp_store_open_region(&s, &rg), OMP_OK);
+    assert_int_equal(s.rgn.base, 256u);
+    rg = omp_nvm_region_of(NULL, 0, 4); /* no ops */
+    assert_int_equal(omp_store_open_region(&s, &rg), OMP_ERR_ARG);
+    assert_int_equal(omp_store_open_region(&s, NULL), OMP_ERR_ARG);
+    struct omp_nvm_log lg;
+    assert_int_equal(omp_nvm_log_open_region(&lg, &rg, 0x4231u, 16u), OMP_ERR_ARG);
+    rg = omp_nvm_region_of(&r->hal, 256, 3);
+    assert_int_equal(omp_store_open_region(&s, &rg), OMP_OK);
 
     assert_int_equal(omp_store_write(NULL, 1, buf, 1), OMP_ERR_ARG);
     assert_int_equal(omp_store_write(&s, 0, buf, 1), OMP_ERR_ARG);

@@ -55,6 +55,22 @@ struct omp_storage_stats {
 };
 
 /** @brief Index entry of a store: where the newest valid version of a key lives. */
+/**
+ * @brief A service's share of the NVM: the NVM ops (only nvm_read, nvm_program, nvm_erase and
+ * nvm_geometry are used), the first byte (sector aligned) and the number of sectors. The owner of
+ * the NVM layout (the meter) hands each container one, never the whole HAL.
+ */
+struct omp_nvm_region {
+    const struct omp_hal_ops *ops;
+    void *user;
+    uint32_t base;
+    uint32_t sectors;
+};
+
+/** @brief The region of @p sectors sectors from @p base of the NVM behind @p hal (NULL: all zero). */
+struct omp_nvm_region omp_nvm_region_of(const struct omp_hal *hal, uint32_t base,
+                                        uint32_t sectors);
+
 struct omp_store_slot {
     uint16_t key;   /**< 0 = unused slot */
     uint16_t len;   /**< payload bytes */
@@ -64,10 +80,8 @@ struct omp_store_slot {
 
 /** @brief A journaled key/value store over sectors [base, base + sectors * sector_size). */
 struct omp_store {
-    struct omp_hal hal;              /**< only nvm_* ops are used */
+    struct omp_nvm_region rgn;       /**< its NVM: ops, first byte, sectors in the ring (>= 2) */
     struct omp_nvm_geometry geo;
-    uint32_t base;                   /**< first byte of the region (sector aligned) */
-    uint32_t sectors;                /**< sectors in the ring (>= 2) */
     uint32_t head;                   /**< sector index (0..sectors-1) being written */
     uint32_t head_off;               /**< next free byte within the head sector */
     uint32_t sector_seq;             /**< sequence number of the head sector */
@@ -89,6 +103,8 @@ struct omp_store {
  */
 OMP_MUST_CHECK omp_err omp_store_open(struct omp_store *s, const struct omp_hal *hal,
                                       uint32_t base, uint32_t sectors);
+/** @brief omp_store_open() on the region @p r (the same checks and results). */
+OMP_MUST_CHECK omp_err omp_store_open_region(struct omp_store *s, const struct omp_nvm_region *r);
 
 /**
  * @brief Write a new version of @p key. When this returns OMP_OK the version is durable; after a
@@ -127,10 +143,8 @@ uint32_t omp_store_record_size(const struct omp_nvm_geometry *geo, size_t payloa
 
 /** @brief A ring log of entries of one fixed payload size in [base, base + sectors * sector_size). */
 struct omp_nvm_log {
-    struct omp_hal hal;
+    struct omp_nvm_region rgn;    /**< its NVM: ops, first byte, sectors (>= 2) */
     struct omp_nvm_geometry geo;
-    uint32_t base;
-    uint32_t sectors;             /**< >= 2 */
     uint16_t entry_len;           /**< payload bytes per entry */
     uint16_t tag;                 /**< identifies this log's records (a log refuses another's) */
     uint32_t per_sector;          /**< entries that fit one sector */
@@ -152,6 +166,10 @@ struct omp_nvm_log {
 OMP_MUST_CHECK omp_err omp_nvm_log_open(struct omp_nvm_log *l, const struct omp_hal *hal,
                                         uint32_t base, uint32_t sectors, uint16_t tag,
                                         uint16_t entry_len);
+/** @brief omp_nvm_log_open() on the region @p r (the same checks and results). */
+OMP_MUST_CHECK omp_err omp_nvm_log_open_region(struct omp_nvm_log *l,
+                                               const struct omp_nvm_region *r, uint16_t tag,
+                                               uint16_t entry_len);
 
 /**
  * @brief Append an entry of exactly entry_len bytes; gets sequence number next_seq.

@@ -332,11 +332,15 @@ static omp_err layout(const struct omp_meter_cfg *cfg, const struct omp_nvm_geom
 static omp_err nvm_open(struct omp_meter *m)
 {
     uint32_t sector = m->geo.sector_size;
-    omp_err err = omp_store_open(&m->store, &m->hal, m->cfg.nvm_base, m->journal_sectors);
+    /* the meter's share of the NVM in two regions: the journal, then the billing log */
+    const struct omp_nvm_region journal =
+        omp_nvm_region_of(&m->hal, m->cfg.nvm_base, m->journal_sectors);
+    const struct omp_nvm_region billing = omp_nvm_region_of(
+        &m->hal, m->cfg.nvm_base + m->journal_sectors * sector, m->log_sectors);
+    omp_err err = omp_store_open_region(&m->store, &journal);
     if (err == OMP_OK) {
-        err = omp_nvm_log_open(&m->billing, &m->hal, m->cfg.nvm_base + m->journal_sectors * sector,
-                               m->log_sectors, OMP_REGS_BILLING_TAG,
-                               (uint16_t)OMP_REGS_SNAPSHOT_LEN);
+        err = omp_nvm_log_open_region(&m->billing, &billing, OMP_REGS_BILLING_TAG,
+                                      (uint16_t)OMP_REGS_SNAPSHOT_LEN);
     }
     m->nvm_reopen = err != OMP_OK;
     m->persist.reopen = false;

@@ -19,20 +19,20 @@
 
 static struct omp_stg_io log_io(struct omp_nvm_log *l, uint32_t *reads)
 {
-    struct omp_stg_io io = { &l->hal, &l->geo, &l->stats, reads };
+    struct omp_stg_io io = { &l->rgn, &l->geo, &l->stats, reads };
     return io;
 }
 
 static uint32_t slot_addr(const struct omp_nvm_log *l, uint32_t sector, uint32_t slot)
 {
-    return l->base + sector * l->geo.sector_size + OMP_STORE_SECTOR_HDR +
+    return l->rgn.base + sector * l->geo.sector_size + OMP_STORE_SECTOR_HDR +
            slot * omp_stg_rec_size(&l->geo, l->entry_len);
 }
 
 static omp_err read_header(struct omp_nvm_log *l, const struct omp_stg_io *io, uint32_t sector,
                            struct omp_stg_sector *h, bool *valid, bool *blank)
 {
-    return omp_stg_sector_read(io, l->base + sector * l->geo.sector_size, OMP_STG_KIND_LOG,
+    return omp_stg_sector_read(io, l->rgn.base + sector * l->geo.sector_size, OMP_STG_KIND_LOG,
                                l->tag, l->entry_len, h, valid, blank);
 }
 
@@ -55,7 +55,7 @@ static omp_err scan(struct omp_nvm_log *l)
     struct omp_stg_io io = log_io(l, &l->stats.scan_reads);
     struct omp_stg_sector h;
     bool any = false;
-    for (uint32_t i = 0; i < l->sectors; i++) {
+    for (uint32_t i = 0; i < l->rgn.sectors; i++) {
         bool valid, blank;
         omp_err err = read_header(l, &io, i, &h, &valid, &blank);
         if (err != OMP_OK) {
@@ -77,23 +77,23 @@ static omp_err scan(struct omp_nvm_log *l)
     if (!any) {
         /* blank or foreign: sector 0 becomes an empty head; the others are erased when used */
         uint32_t used;
-        omp_err err = omp_stg_used_end(&io, l->base, l->geo.sector_size, &used);
+        omp_err err = omp_stg_used_end(&io, l->rgn.base, l->geo.sector_size, &used);
         if (err == OMP_OK && used != 0u) {
-            err = omp_stg_erase(&io, l->base);
+            err = omp_stg_erase(&io, l->rgn.base);
         }
         struct omp_stg_sector fmt = { OMP_STG_KIND_LOG, l->tag, l->entry_len, 1u,
                                       l->stats.max_sector_erases };
         l->head = 0;
         l->head_off = OMP_STORE_SECTOR_HDR;
         l->sector_seq = 1u;
-        return err != OMP_OK ? err : omp_stg_sector_write(&io, l->base, &fmt);
+        return err != OMP_OK ? err : omp_stg_sector_write(&io, l->rgn.base, &fmt);
     }
 
     /* entries in ring order, oldest sector first; follow the chain of increasing sequences */
     bool have = false;
     uint32_t first = 0, last = 0, bad = 0;
-    for (uint32_t k = 1; k <= l->sectors; k++) {
-        uint32_t i = (l->head + k) % l->sectors;
+    for (uint32_t k = 1; k <= l->rgn.sectors; k++) {
+        uint32_t i = (l->head + k) % l->rgn.sectors;
         bool valid, blank;
         omp_err err = read_header(l, &io, i, &h, &valid, &blank);
         for (uint32_t j = 0; valid && err == OMP_OK && j < l->per_sector; j++) {
@@ -134,11 +134,21 @@ static omp_err scan(struct omp_nvm_log *l)
 omp_err omp_nvm_log_open(struct omp_nvm_log *l, const struct omp_hal *hal, uint32_t base,
                          uint32_t sectors, uint16_t tag, uint16_t entry_len)
 {
+    if (hal == NULL) {
+        return OMP_ERR_ARG;
+    }
+    const struct omp_nvm_region r = omp_nvm_region_of(hal, base, sectors);
+    return omp_nvm_log_open_region(l, &r, tag, entry_len);
+}
+
+omp_err omp_nvm_log_open_region(struct omp_nvm_log *l, const struct omp_nvm_region *r,
+                                uint16_t tag, uint16_t entry_len)
+{
     struct omp_nvm_geometry geo;
     if (l == NULL || entry_len == 0u) {
         return OMP_ERR_ARG;
     }
-    omp_err err = omp_stg_region(hal, base, sectors, &geo);
+    omp_err err = omp_stg_region(r, &geo);
     if (err != OMP_OK) {
         return err;
     }
@@ -147,10 +157,8 @@ omp_err omp_nvm_log_open(struct omp_nvm_log *l, const struct omp_hal *hal, uint3
         return OMP_ERR_ARG;
     }
     memset(l, 0, sizeof *l);
-    l->hal = *hal;
+    l->rgn = *r;
     l->geo = geo;
-    l->base = base;
-    l->sectors = sectors;
     l->tag = tag;
     l->entry_len = entry_len;
     l->per_sector = (geo.sector_size - OMP_STORE_SECTOR_HDR) / rs;
@@ -164,7 +172,7 @@ static omp_err rotate(struct omp_nvm_log *l)
         return OMP_ERR_NVM_WORN;
     }
     struct omp_stg_io io = log_io(l, NULL);
-    uint32_t nx = (l->head + 1u) % l->sectors;
+    uint32_t nx = (l->head + 1u) % l->rgn.sectors;
     struct omp_stg_sector h;
     bool valid, blank;
     omp_err err = read_header(l, &io, nx, &h, &valid, &blank);
@@ -183,12 +191,12 @@ static omp_err rotate(struct omp_nvm_log *l)
     l->stats.max_sector_erases =
         erases > l->stats.max_sector_erases ? erases : l->stats.max_sector_erases;
     if (err == OMP_OK) {
-        err = omp_stg_erase(&io, l->base + nx * l->geo.sector_size);
+        err = omp_stg_erase(&io, l->rgn.base + nx * l->geo.sector_size);
     }
     if (err == OMP_OK) {
         struct omp_stg_sector nh = { OMP_STG_KIND_LOG, l->tag, l->entry_len, l->sector_seq + 1u,
                                      erases };
-        err = omp_stg_sector_write(&io, l->base + nx * l->geo.sector_size, &nh);
+        err = omp_stg_sector_write(&io, l->rgn.base + nx * l->geo.sector_size, &nh);
     }
     l->count = l->next_seq - l->first_seq;
     if (err == OMP_OK) {
@@ -215,7 +223,7 @@ omp_err omp_nvm_log_append(struct omp_nvm_log *l, const void *entry)
         }
     }
     struct omp_stg_io io = log_io(l, NULL);
-    uint32_t addr = l->base + l->head * l->geo.sector_size + l->head_off;
+    uint32_t addr = l->rgn.base + l->head * l->geo.sector_size + l->head_off;
     omp_err err = omp_stg_rec_write(&io, addr, l->tag, l->next_seq, entry, l->entry_len);
     l->head_off += rs;
     if (err != OMP_OK) {
@@ -237,11 +245,11 @@ omp_err omp_nvm_log_read(const struct omp_nvm_log *l, uint32_t age, void *dst, u
     uint32_t target = l->next_seq - 1u - age;
     /* the io only reads: the const context is never written through it */
     struct omp_storage_stats unused;
-    struct omp_stg_io io = { &l->hal, &l->geo, &unused, NULL };
+    struct omp_stg_io io = { &l->rgn, &l->geo, &unused, NULL };
     uint32_t rs = omp_stg_rec_size(&l->geo, l->entry_len);
     uint32_t skip = age; /* at least `age` slots lie between the target and the newest */
-    for (uint32_t k = 0; k < l->sectors; k++) {
-        uint32_t sec = (l->head + l->sectors - k) % l->sectors;
+    for (uint32_t k = 0; k < l->rgn.sectors; k++) {
+        uint32_t sec = (l->head + l->rgn.sectors - k) % l->rgn.sectors;
         uint32_t top = (k == 0u) ? (l->head_off - OMP_STORE_SECTOR_HDR) / rs : l->per_sector;
         if (skip >= top) {
             skip -= top;
@@ -249,7 +257,7 @@ omp_err omp_nvm_log_read(const struct omp_nvm_log *l, uint32_t age, void *dst, u
         }
         struct omp_stg_sector h;
         bool valid, blank;
-        omp_err err = omp_stg_sector_read(&io, l->base + sec * l->geo.sector_size,
+        omp_err err = omp_stg_sector_read(&io, l->rgn.base + sec * l->geo.sector_size,
                                           OMP_STG_KIND_LOG, l->tag, l->entry_len, &h, &valid,
                                           &blank);
         if (err != OMP_OK) {
@@ -287,5 +295,5 @@ omp_err omp_nvm_log_read(const struct omp_nvm_log *l, uint32_t age, void *dst, u
 
 uint32_t omp_nvm_log_capacity(const struct omp_nvm_log *l)
 {
-    return l == NULL ? 0u : (l->sectors - 1u) * l->per_sector;
+    return l == NULL ? 0u : (l->rgn.sectors - 1u) * l->per_sector;
 }

@@ -65,7 +65,7 @@ struct omp_stg_rec {
 
 /** NVM access shared by both containers; the count pointers may be NULL. */
 struct omp_stg_io {
-    const struct omp_hal *hal;
+    const struct omp_nvm_region *rgn; /**< the container's NVM ops */
     const struct omp_nvm_geometry *geo;
     struct omp_storage_stats *stats; /**< bytes_programmed, erases, records_written */
     uint32_t *reads;                 /**< incremented per nvm_read (the open's scan), or NULL */
@@ -135,7 +135,6 @@ omp_err omp_stg_rec_write(const struct omp_stg_io *io, uint32_t addr, uint16_t k
 omp_err omp_stg_used_end(const struct omp_stg_io *io, uint32_t addr, uint32_t len, uint32_t *end);
 
 /** Check the geometry and region shared by both opens; fills @p geo. */
-omp_err omp_stg_region(const struct omp_hal *hal, uint32_t base, uint32_t sectors,
-                       struct omp_nvm_geometry *geo);
+omp_err omp_stg_region(const struct omp_nvm_region *r, struct omp_nvm_geometry *geo);
 
 #endif /* OMNIPOWER_STORAGE_PRIV_H */

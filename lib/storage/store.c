@@ -42,19 +42,19 @@ omp_err omp_stg_read(const struct omp_stg_io *io, uint32_t addr, void *dst, size
     if (io->reads != NULL) {
         (*io->reads)++;
     }
-    return io->hal->ops->nvm_read(io->hal->user, addr, dst, len);
+    return io->rgn->ops->nvm_read(io->rgn->user, addr, dst, len);
 }
 
 omp_err omp_stg_program(const struct omp_stg_io *io, uint32_t addr, const void *src, size_t len)
 {
     io->stats->bytes_programmed += len;
-    return io->hal->ops->nvm_program(io->hal->user, addr, src, len);
+    return io->rgn->ops->nvm_program(io->rgn->user, addr, src, len);
 }
 
 omp_err omp_stg_erase(const struct omp_stg_io *io, uint32_t addr)
 {
     io->stats->erases++;
-    return io->hal->ops->nvm_erase(io->hal->user, addr);
+    return io->rgn->ops->nvm_erase(io->rgn->user, addr);
 }
 
 static uint16_t sector_check(const uint8_t b[OMP_STORE_SECTOR_HDR])
@@ -231,15 +231,26 @@ omp_err omp_stg_used_end(const struct omp_stg_io *io, uint32_t addr, uint32_t le
     return OMP_OK;
 }
 
-omp_err omp_stg_region(const struct omp_hal *hal, uint32_t base, uint32_t sectors,
-                       struct omp_nvm_geometry *geo)
+struct omp_nvm_region omp_nvm_region_of(const struct omp_hal *hal, uint32_t base,
+                                        uint32_t sectors)
 {
-    if (hal == NULL || hal->ops == NULL || hal->ops->nvm_read == NULL ||
-        hal->ops->nvm_program == NULL || hal->ops->nvm_erase == NULL ||
-        hal->ops->nvm_geometry == NULL || sectors < 2u) {
+    struct omp_nvm_region r = {NULL, NULL, base, sectors};
+    if (hal != NULL) {
+        r.ops = hal->ops;
+        r.user = hal->user;
+    }
+    return r;
+}
+
+omp_err omp_stg_region(const struct omp_nvm_region *r, struct omp_nvm_geometry *geo)
+{
+    if (r == NULL || r->ops == NULL || r->ops->nvm_read == NULL || r->ops->nvm_program == NULL ||
+        r->ops->nvm_erase == NULL || r->ops->nvm_geometry == NULL || r->sectors < 2u) {
         return OMP_ERR_ARG;
     }
-    omp_err err = omp_hal_nvm_geometry(hal, geo);
+    const struct omp_hal hal = {r->ops, r->user};
+    const uint32_t base = r->base, sectors = r->sectors;
+    omp_err err = omp_hal_nvm_geometry(&hal, geo);
     if (err == OMP_ERR_RANGE) {
         return OMP_ERR_ARG;
     }
@@ -258,13 +269,13 @@ omp_err omp_stg_region(const struct omp_hal *hal, uint32_t base, uint32_t sector
 
 static struct omp_stg_io store_io(struct omp_store *s, uint32_t *reads)
 {
-    struct omp_stg_io io = { &s->hal, &s->geo, &s->stats, reads };
+    struct omp_stg_io io = { &s->rgn, &s->geo, &s->stats, reads };
     return io;
 }
 
 static uint32_t sector_addr(const struct omp_store *s, uint32_t i)
 {
-    return s->base + i * s->geo.sector_size;
+    return s->rgn.base + i * s->geo.sector_size;
 }
 
 /* Bytes of a compaction marker (an empty record). */
@@ -353,7 +364,7 @@ static omp_err rotate(struct omp_store *s)
         return OMP_ERR_NVM_WORN; /* 4e9 rotations: beyond any flash */
     }
     struct omp_stg_io io = store_io(s, NULL);
-    uint32_t nx = (s->head + 1u) % s->sectors;
+    uint32_t nx = (s->head + 1u) % s->rgn.sectors;
     struct omp_stg_sector h = { OMP_STG_KIND_STORE, 0u, 0u, s->sector_seq + 1u,
                                 s->stats.max_sector_erases };
     omp_err err = omp_stg_sector_write(&io, sector_addr(s, nx), &h);
@@ -363,7 +374,7 @@ static omp_err rotate(struct omp_store *s)
     s->head = nx;
     s->head_off = OMP_STORE_SECTOR_HDR;
     s->sector_seq++;
-    return compact(s, (nx + 1u) % s->sectors, true);
+    return compact(s, (nx + 1u) % s->rgn.sectors, true);
 }
 
 /* Index the records of sector @p i; @p end gets the offset after the last one parsed. */
@@ -413,7 +424,7 @@ enum scan_result { SCAN_DONE, SCAN_AGAIN };
 static omp_err scan_headers(struct omp_store *s, const struct omp_stg_io *io, bool *any)
 {
     struct omp_stg_sector h;
-    for (uint32_t i = 0; i < s->sectors; i++) {
+    for (uint32_t i = 0; i < s->rgn.sectors; i++) {
         bool valid, blank;
         omp_err err = omp_stg_sector_read(io, sector_addr(s, i), OMP_STG_KIND_STORE, 0u, 0u, &h,
                                           &valid, &blank);
@@ -483,10 +494,10 @@ static omp_err scan(struct omp_store *s, enum scan_result *res)
     struct omp_stg_sector h;
 
     /* pass 2: records in ring order, oldest sector first, the head last */
-    uint32_t nx = (s->head + 1u) % s->sectors;
+    uint32_t nx = (s->head + 1u) % s->rgn.sectors;
     bool nx_valid = false, marker = false;
-    for (uint32_t k = 1; k <= s->sectors; k++) {
-        uint32_t i = (s->head + k) % s->sectors;
+    for (uint32_t k = 1; k <= s->rgn.sectors; k++) {
+        uint32_t i = (s->head + k) % s->rgn.sectors;
         bool valid, blank;
         omp_err err = omp_stg_sector_read(&io, sector_addr(s, i), OMP_STG_KIND_STORE, 0u, 0u, &h,
                                           &valid, &blank);
@@ -530,21 +541,28 @@ static omp_err scan(struct omp_store *s, enum scan_result *res)
 omp_err omp_store_open(struct omp_store *s, const struct omp_hal *hal, uint32_t base,
                        uint32_t sectors)
 {
+    if (hal == NULL) {
+        return OMP_ERR_ARG;
+    }
+    const struct omp_nvm_region r = omp_nvm_region_of(hal, base, sectors);
+    return omp_store_open_region(s, &r);
+}
+
+omp_err omp_store_open_region(struct omp_store *s, const struct omp_nvm_region *r)
+{
     struct omp_nvm_geometry geo;
     if (s == NULL) {
         return OMP_ERR_ARG;
     }
-    omp_err err = omp_stg_region(hal, base, sectors, &geo);
+    omp_err err = omp_stg_region(r, &geo);
     if (err != OMP_OK) {
         return err;
     }
     memset(s, 0, sizeof *s);
-    s->hal = *hal;
+    s->rgn = *r;
     s->geo = geo;
-    s->base = base;
-    s->sectors = sectors;
     /* a power cut needs at most one rescan; images from elsewhere at most one per sector */
-    for (uint32_t round = 0; round <= sectors; round++) {
+    for (uint32_t round = 0; round <= r->sectors; round++) {
         enum scan_result res;
         err = scan(s, &res);
         if (err != OMP_OK || res == SCAN_DONE) {
@@ -578,12 +596,12 @@ omp_err omp_store_write(struct omp_store *s, uint16_t key, const void *data, siz
             live += omp_stg_rec_size(&s->geo, s->index[i].len);
         }
     }
-    if (live > (uint64_t)(s->sectors - 1u) * room) {
+    if (live > (uint64_t)(s->rgn.sectors - 1u) * room) {
         return OMP_ERR_NVM_FULL;
     }
     /* each rotation drops the dead records of one sector; a whole lap drops all of them */
     for (uint32_t turns = 0; s->head_off + size > ss; turns++) {
-        if (turns == s->sectors) {
+        if (turns == s->rgn.sectors) {
             return OMP_ERR_NVM_FULL; /* fragmentation: values unchanged */
         }
         omp_err err = rotate(s);
@@ -626,8 +644,8 @@ omp_err omp_store_read(const struct omp_store *s, uint16_t key, void *dst, size_
     }
     /* the io only reads: the const context is never written through it */
     struct omp_storage_stats unused;
-    struct omp_stg_io io = { &s->hal, &s->geo, &unused, NULL };
-    uint32_t room = s->base + s->sectors * s->geo.sector_size - sl->addr;
+    struct omp_stg_io io = { &s->rgn, &s->geo, &unused, NULL };
+    uint32_t room = s->rgn.base + s->rgn.sectors * s->geo.sector_size - sl->addr;
     struct omp_stg_rec r;
     enum omp_stg_rec_state st;
     omp_err err = omp_stg_rec_load(&io, sl->addr, room, &r, &st, dst, cap);
