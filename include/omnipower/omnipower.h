@@ -12,6 +12,7 @@
 #include "omnipower/value.h"
 #include "omnipower/display.h"
 #include "omnipower/cosem.h"
+#include "omnipower/optical.h"
 #include "omnipower/meter.h"
 #include "omnipower/metrology.h"
 #include "omnipower/tariff.h"
