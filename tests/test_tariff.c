@@ -957,6 +957,32 @@ static void test_engine_passive(void **state)
     assert_memory_equal(&e, &before, sizeof e);
 }
 
+/* When the tariff may change next (omp_tariff_next_change): a daily T1 from 00:00, T2 from
+ * 13:00 local (CET, UTC+1 in January); passive calendars win when they come sooner. */
+static void test_engine_next_change(void **state)
+{
+    (void)state;
+    struct omp_tariff e;
+    omp_tariff_init(&e);
+    const omp_time_s t = utc(2027, 1, 4, 10, 0); /* 11:00 CET */
+    /* default source: nothing changes on time */
+    assert_true(omp_tariff_next_change(&e, t, 60, OMP_DST_EU) == INT64_MAX);
+    e.source = OMP_TARIFF_SRC_CALENDAR;
+    assert_true(omp_tariff_next_change(&e, t, 60, OMP_DST_EU) == INT64_MAX); /* no calendar */
+    struct omp_tou_calendar a;
+    static const uint8_t k_a[][3] = {{0, 0, 1}, {13, 0, 2}};
+    build_daily(&a, k_a, 2);
+    assert_int_equal(omp_tariff_set_passive(&e, &a, t - 60), OMP_OK);
+    /* the passive calendar is due already: look again at the next second */
+    assert_true(omp_tariff_next_change(&e, t, 60, OMP_DST_EU) == t + 1);
+    assert_int_equal(omp_tariff_now(&e, t, 60, OMP_DST_EU), 1); /* activated */
+    /* 13:00 CET = 12:00 UTC */
+    assert_true(omp_tariff_next_change(&e, t, 60, OMP_DST_EU) == utc(2027, 1, 4, 12, 0));
+    /* a passive calendar at 11:30 UTC comes first */
+    assert_int_equal(omp_tariff_set_passive(&e, &a, utc(2027, 1, 4, 11, 30)), OMP_OK);
+    assert_true(omp_tariff_next_change(&e, t, 60, OMP_DST_EU) == utc(2027, 1, 4, 11, 30));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -972,6 +998,7 @@ int main(void)
         cmocka_unit_test(test_tou_decode),
         cmocka_unit_test(test_engine_sources),
         cmocka_unit_test(test_engine_passive),
+        cmocka_unit_test(test_engine_next_change),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

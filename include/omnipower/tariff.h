@@ -220,6 +220,18 @@ OMP_MUST_CHECK omp_err omp_tariff_set_passive(struct omp_tariff *t,
 uint8_t omp_tariff_now(struct omp_tariff *t, omp_time_s utc, int32_t offset_min,
                        enum omp_dst_rule dst);
 
+/** Look-ahead of omp_tariff_next_change for the calendar's next switch: 400 days. */
+#define OMP_TARIFF_HORIZON_S (400u * 86400u)
+
+/**
+ * @brief The first UTC second after @p utc at which omp_tariff_now may give another tariff: the
+ * active calendar's next switch (or @p utc + OMP_TARIFF_HORIZON_S when it has none that soon;
+ * never for other sources), or the passive calendar's activation if sooner (@p utc + 1 when it is
+ * due already). INT64_MAX when nothing can change on time (inputs change it at once).
+ */
+omp_time_s omp_tariff_next_change(const struct omp_tariff *t, omp_time_s utc, int32_t offset_min,
+                                  enum omp_dst_rule dst);
+
 #ifdef __cplusplus
 }
 #endif

@@ -55,7 +55,6 @@
 #define STATE_VERSION 1u
 #define STATE_LEN 8u
 
-#define TOU_HORIZON_S (400u * 86400u) /* look-ahead for the next tariff switch */
 #define CLOCK_JUMP_S 2                /* RTC vs monotonic difference taken as a clock change */
 #define MAX_SECONDS_PER_TICK 86400u   /* bound on the catch-up work of one tick */
 
@@ -471,21 +470,8 @@ static void tariff_update(struct omp_meter *m, omp_time_s utc)
             (void)save_calendar(m, true); /* a failure re-activates the same calendar later */
         }
     }
-    omp_time_s next = INT64_MAX;
-    if (m->tariff.source == OMP_TARIFF_SRC_CALENDAR && m->tariff.has_active) {
-        omp_time_s sw = 0;
-        uint8_t t = 0;
-        if (omp_tou_next_switch(&m->tariff.active, utc, m->cfg.utc_offset_min, m->cfg.dst_rule,
-                                TOU_HORIZON_S, &sw, &t) == OMP_OK) {
-            next = sw;
-        } else {
-            next = utc + (omp_time_s)TOU_HORIZON_S;
-        }
-    }
-    if (m->tariff.has_passive && m->tariff.passive_at_utc < next) {
-        next = m->tariff.passive_at_utc > utc ? m->tariff.passive_at_utc : utc + 1;
-    }
-    m->tariff_next_utc = next;
+    m->tariff_next_utc =
+        omp_tariff_next_change(&m->tariff, utc, m->cfg.utc_offset_min, m->cfg.dst_rule);
     m->inputs_applied = in & TARIFF_INPUTS;
     m->tariff_dirty = false;
 }

@@ -127,3 +127,23 @@ uint8_t omp_tariff_now(struct omp_tariff *t, omp_time_s utc, int32_t offset_min,
     }
     return tariff_ok(t->default_tariff) ? t->default_tariff : 1u;
 }
+
+omp_time_s omp_tariff_next_change(const struct omp_tariff *t, omp_time_s utc, int32_t offset_min,
+                                  enum omp_dst_rule dst)
+{
+    omp_time_s next = INT64_MAX;
+    if (t->source == OMP_TARIFF_SRC_CALENDAR && t->has_active) {
+        omp_time_s sw = 0;
+        uint8_t tariff = 0;
+        if (omp_tou_next_switch(&t->active, utc, offset_min, dst, OMP_TARIFF_HORIZON_S, &sw,
+                                &tariff) == OMP_OK) {
+            next = sw;
+        } else {
+            next = utc + (omp_time_s)OMP_TARIFF_HORIZON_S; /* look again then */
+        }
+    }
+    if (t->has_passive && t->passive_at_utc < next) {
+        next = t->passive_at_utc > utc ? t->passive_at_utc : utc + 1;
+    }
+    return next;
+}
