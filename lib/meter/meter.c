@@ -578,9 +578,6 @@ static omp_err init_restore(struct omp_meter *m, const struct omp_now *now)
         load_state(m, len);
         err = load_calendars(m);
     }
-    if (err == OMP_OK) {
-        err = omp_meter_priv_display_init(m, now->mono_ms);
-    }
     if (err != OMP_OK) {
         return err;
     }
@@ -595,7 +592,8 @@ static omp_err init_restore(struct omp_meter *m, const struct omp_now *now)
     m->sec_utc = m->utc_keep_s;
     m->sec_mono_ms = now->mono_ms;
     m->prev_tick_ms_utc = (uint64_t)now->utc_s * 1000u + now->utc_ms;
-    return OMP_OK;
+    /* the display lists last: an event about them carries the clock just restored */
+    return omp_meter_priv_display_init(m, now->mono_ms);
 }
 
 /* The power-up is recorded before the meter runs: an NVM that cannot take it fails init. */
