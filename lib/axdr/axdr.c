@@ -84,7 +84,7 @@ static int64_t be_signed(const uint8_t *p, size_t n)
 }
 
 /* The value of a fixed-length element (t->data, t->len bytes) in t->v: integers, floats,
- * booleans, enums; nothing for date/time (read from t->data). */
+ * booleans, enums; date-time, date and time elements keep their raw bytes in t->data. */
 static void fixed_value(struct omp_axdr_elem *t)
 {
     switch (t->tag) {
