@@ -330,7 +330,7 @@ static void build_template(void)
         OMP_FUZZ_CHECK(omp_meter_billing_stop(&f->m) == OMP_OK);
         (void)run_ms_every(f, 0, 10000u, 100u);
     }
-    OMP_FUZZ_CHECK(f->m.billing.count == 3u);
+    OMP_FUZZ_CHECK(f->m.persist.billing.count == 3u);
     r->e.total.a_plus_uwh = 1234567891234ull;
     r->e.a_plus_t[0] = 1000009999999ull;
     r->e.a_plus_t[1] = 234557891235ull;

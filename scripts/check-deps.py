@@ -15,14 +15,14 @@ MODULES = [
     "axdr", "apdu", "hdlc", "wrapper", "iec62056_21", "mbus",
     "display", "config",
     "storage",
-    "registers", "logger", "disconnect", "fwupdate",
+    "registers", "clock", "logger", "disconnect", "fwupdate",
     "cosem",
     "meter",
 ]
 # Public headers that belong to the core module.
 CORE_HEADERS = {"core", "config", "config_check", "hal", "version", "omnipower", "value", "evq"}
 # Public headers named otherwise than their module ("config.h" is the compile-time configuration).
-HEADER_MODULE = {"mcfg": "config", "optical": "cosem"}
+HEADER_MODULE = {"mcfg": "config", "optical": "cosem", "lcd": "cosem"}
 ALLOWED_SYSTEM = {"stdint.h", "stdbool.h", "stddef.h", "string.h", "limits.h", "math.h",
                   "float.h", "stdalign.h", "assert.h"}
 

@@ -98,7 +98,8 @@ for k in ("a_plus_wh", "r_plus_varh", "e_plus_vah"):
     check(b2["energy"][k] >= b1["energy"][k], f"{k} continues after the restart")
 check(g2["hours"] >= g1["hours"], "hour counter continues")
 n1 = b1["nvm"]
-check(n1["journal_sectors"] == 12 and n1["log_sectors"] == 4, f"NVM layout {n1}")
+check(n1["journal_sectors"] == 10 and n1["settings_sectors"] == 2 and n1["log_sectors"] == 4,
+      f"NVM layout {n1}")
 check(n1["snapshots"] == 1 and n1["hot_saves"] > 0 and n1["cold_saves"] > 0, "records written")
 
 a = load("a.json")

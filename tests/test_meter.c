@@ -277,21 +277,23 @@ static void test_init_bad_cfg(void **state)
 }
 
 /* The region must hold the billing log (ceil(36 / 12 snapshots per 4 KiB sector) + 1 = 4 sectors
- * here: 320-byte entries) and at least 3 journal sectors: 7 sectors of at least 1 KiB. */
+ * here: 320-byte entries), the settings store (its largest records, two calendars and the display
+ * lists, about 1.9 KiB, twice over plus a spare sector: 2 sectors of 4 KiB) and at least 3 journal
+ * sectors: 9 sectors of at least 1 KiB. */
 static void test_init_bad_region(void **state)
 {
     (void)state;
     fx_board(&g_fx, &k_geo, T_2024_01_15_12Z);
     assert_int_equal(omp_store_record_size(&k_geo, OMP_REGS_SNAPSHOT_LEN), 320u);
     struct omp_meter_cfg c = g_fx.cfg;
-    c.nvm_sectors = 6u;
+    c.nvm_sectors = 8u;
     assert_int_equal(omp_meter_init(&g_fx.m, &g_fx.hal, &c, &g_fx.b.clock.now), OMP_ERR_RANGE);
     c.nvm_sectors = SECTORS + 1u;
     assert_int_equal(omp_meter_init(&g_fx.m, &g_fx.hal, &c, &g_fx.b.clock.now), OMP_ERR_RANGE);
-    c.nvm_sectors = 7u;
+    c.nvm_sectors = 9u;
     c.nvm_base = 8u; /* not sector aligned */
     assert_int_equal(omp_meter_init(&g_fx.m, &g_fx.hal, &c, &g_fx.b.clock.now), OMP_ERR_RANGE);
-    c.nvm_base = 10u * SECTOR; /* only six sectors left */
+    c.nvm_base = 8u * SECTOR; /* only eight sectors left */
     c.nvm_sectors = 0u;
     assert_int_equal(omp_meter_init(&g_fx.m, &g_fx.hal, &c, &g_fx.b.clock.now), OMP_ERR_RANGE);
     c.nvm_base = SIZE;
@@ -307,21 +309,22 @@ static void test_init_bad_region(void **state)
     assert_int_equal(g_fx.b.nvm.programmed_bytes, 0u);
     assert_int_equal(g_fx.b.nvm.erase_calls, 0u);
     /* the smallest region, in the upper half, leaves the rest untouched */
-    memset(g_fx.mem, 0x3C, 9u * SECTOR);
-    c.nvm_base = 9u * SECTOR;
-    c.nvm_sectors = 7u;
+    memset(g_fx.mem, 0x3C, 7u * SECTOR);
+    c.nvm_base = 7u * SECTOR;
+    c.nvm_sectors = 9u;
     assert_int_equal(omp_meter_init(&g_fx.m, &g_fx.hal, &c, &g_fx.b.clock.now), OMP_OK);
     struct omp_meter_nvm_info i;
     assert_int_equal(omp_meter_nvm_info(&g_fx.m, &i), OMP_OK);
     assert_int_equal(i.journal_sectors, 3u);
+    assert_int_equal(i.settings_sectors, 2u);
     assert_int_equal(i.log_sectors, 4u);
     make_sine(&g_fx.cfg, 230.0, 10.0, 0.0);
     run_sine(&g_fx, 2u);
     assert_int_equal(omp_meter_flush(&g_fx.m), OMP_OK);
-    for (size_t a = 0; a < 9u * SECTOR; a++) {
+    for (size_t a = 0; a < 7u * SECTOR; a++) {
         assert_int_equal(g_fx.mem[a], 0x3C);
     }
-    for (size_t k = 0; k < 9u; k++) {
+    for (size_t k = 0; k < 7u; k++) {
         assert_int_equal(g_fx.erases[k], 0u);
     }
 }
@@ -776,8 +779,8 @@ static void test_journal_wrap_and_wear(void **state)
 static uint32_t newest_addr(const struct omp_meter *m, uint16_t key)
 {
     for (size_t k = 0; k < OMP_CONFIG_STORE_KEYS; k++) {
-        if (m->store.index[k].key == key) {
-            return m->store.index[k].addr;
+        if (m->persist.store.index[k].key == key) {
+            return m->persist.store.index[k].addr;
         }
     }
     fail();
@@ -1251,7 +1254,7 @@ static void test_display_lists_buttons_events(void **state)
     fx_start(f);
     const struct omp_display_item *items = NULL;
     size_t n = 0;
-    assert_int_equal(omp_display_get_list(&f->m.disp, OMP_DISPLAY_LIST_MANUAL, &items, &n), OMP_OK);
+    assert_int_equal(omp_display_get_list(&f->m.lcd.disp, OMP_DISPLAY_LIST_MANUAL, &items, &n), OMP_OK);
     assert_int_equal(n, OMP_ARRAY_LEN(manual));
     assert_memory_equal(items, manual, sizeof manual);
     assert_int_equal(omp_evq_reader_init(omp_meter_events(&f->m), &r), OMP_OK);
@@ -1490,7 +1493,8 @@ static void test_pulse_and_debiting_inputs(void **state)
 
 /*
  * The NVM budget of the 64 KiB fixture, recomputed here from the documented rules: the billing log
- * takes ceil(36 / entries per sector) + 1 sectors, the journal the rest; the least time between
+ * takes ceil(36 / entries per sector) + 1 sectors, the settings store 2 (test_init_bad_region),
+ * the journal the rest; the least time between
  * hot saves is hot_bytes * 20 years / (3/4 of (journal - 1) sectors' payload * 100000 cycles).
  */
 static void test_nvm_info_budget(void **state)
@@ -1503,7 +1507,8 @@ static void test_nvm_info_budget(void **state)
     uint32_t log = (36u + per - 1u) / per + 1u;
     assert_int_equal(i.sector_size, SECTOR);
     assert_int_equal(i.log_sectors, log);
-    assert_int_equal(i.journal_sectors, SECTORS - log);
+    assert_int_equal(i.settings_sectors, 2u);
+    assert_int_equal(i.journal_sectors, SECTORS - log - 2u);
     assert_true(i.billing_capacity >= 36u);
     double budget = (double)(i.journal_sectors - 1u) * (SECTOR - OMP_STORE_SECTOR_HDR) * 1e5 * 0.75;
     double life_s = 20.0 * 31556952.0;

@@ -918,7 +918,7 @@ static void test_writes_to_legal_data_refused(void **state)
     assert_int_equal(r->pulse_milli, before.pulse_milli);
     assert_memory_equal(&f->m.cfg, &cfg_before, sizeof cfg_before); /* calibration, Z codes */
     assert_int_equal(f->b.rtc_set_calls, 0u);
-    assert_int_equal(f->m.billing.count, 0u);
+    assert_int_equal(f->m.persist.billing.count, 0u);
 }
 
 static void test_clock_w5_r5(void **state)
@@ -976,7 +976,7 @@ static void debiting_stops(struct fx *f)
         assert_int_equal(omp_meter_billing_stop(&f->m), OMP_OK);
         run_ms(f, 10000);
     }
-    assert_int_equal(f->m.billing.count, 3u);
+    assert_int_equal(f->m.persist.billing.count, 3u);
 }
 
 /* A debiting stop taken before the clock was ever valid (a stop pulse at installation) has no
@@ -993,7 +993,7 @@ static void test_r6_stop_before_clock(void **state)
     run_ms(f, 1000);
     assert_int_equal(omp_meter_billing_stop(&f->m), OMP_OK);
     run_ms(f, 1000);
-    assert_int_equal(f->m.billing.count, 1u);
+    assert_int_equal(f->m.persist.billing.count, 1u);
     login(f);
     expect_cmd_data(f, 'R', '6', "98.1.0()",
                     R6_HEADER "(00000101000000)(01)(0000000.00)(0000000.00)(0000000.00)(0000000.00)"

@@ -160,6 +160,47 @@ static void test_energy_tariffs_and_saturation(void **state)
     assert_int_equal(r.pulse_milli, 3000);
 }
 
+/* The engine's totals fed tick by tick: each feed adds the growth since the previous one; at a
+ * tariff switch num/den of it goes to the old tariff (here 1/4 of 4000 uWh = 1000 to T1, 3000 to
+ * T2), a share that cannot be computed exactly (den above 65536 ms, or 2^40 uVAh and more in one
+ * tick) goes whole to the new tariff. */
+static void test_feed_split(void **state)
+{
+    (void)state;
+    struct omp_registers r;
+    init_utc(&r);
+    struct omp_metro_energy total;
+    memset(&total, 0, sizeof total);
+    total.a_plus_uwh = 4000u;
+    total.e_plus_uvah = 5000u;
+    struct omp_tariff_split sp = {1u, 2u, 1u, 4u};
+    omp_registers_feed(&r, &total, &sp);
+    assert_int_equal(r.e.a_plus_t[0], 1000u);
+    assert_int_equal(r.e.a_plus_t[1], 3000u);
+    assert_int_equal(r.e.total.a_plus_uwh, 4000u);
+    assert_int_equal(r.e.total.e_plus_uvah, 5000u);
+    total.a_plus_uwh = 4600u; /* +600, no switch */
+    sp = (struct omp_tariff_split){2u, 2u, 0u, 1u};
+    omp_registers_feed(&r, &total, &sp);
+    assert_int_equal(r.e.a_plus_t[1], 3600u);
+    total.a_plus_uwh = 5000u; /* +400 over a tick too long to divide */
+    sp = (struct omp_tariff_split){2u, 3u, 1u, 70000u};
+    omp_registers_feed(&r, &total, &sp);
+    assert_int_equal(r.e.a_plus_t[1], 3600u);
+    assert_int_equal(r.e.a_plus_t[2], 400u);
+    total.a_plus_uwh = 5000u + (1ull << 40);
+    total.e_plus_uvah = 5000u + (1ull << 40); /* too much energy to divide exactly */
+    sp = (struct omp_tariff_split){3u, 1u, 1u, 2u};
+    omp_registers_feed(&r, &total, &sp);
+    assert_int_equal(r.e.a_plus_t[0], 1000u + (1ull << 40));
+    assert_int_equal(r.e.a_plus_t[2], 400u);
+    assert_int_equal(r.e.total.a_plus_uwh, total.a_plus_uwh);
+    omp_registers_feed(NULL, &total, &sp); /* ignored */
+    omp_registers_feed(&r, NULL, &sp);
+    omp_registers_feed(&r, &total, NULL);
+    assert_int_equal(r.e.total.a_plus_uwh, total.a_plus_uwh);
+}
+
 static void test_hour_counter(void **state)
 {
     (void)state;
@@ -1041,6 +1082,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cfg_and_init),
         cmocka_unit_test(test_energy_tariffs_and_saturation),
+        cmocka_unit_test(test_feed_split),
         cmocka_unit_test(test_hour_counter),
         cmocka_unit_test(test_demand_15min_offset60),
         cmocka_unit_test(test_demand_half_hour_zone_60min),

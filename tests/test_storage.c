@@ -801,6 +801,59 @@ static void test_log_power_cut(void **state)
     print_message("log: %llu cut points\n", (unsigned long long)g_points_log);
 }
 
+/* A HAL error in a write leaves the container stale; refresh opens it again and it holds the
+ * newest durable version; without an error refresh does nothing (no NVM read). */
+static void test_stale_refresh(void **state)
+{
+    (void)state;
+    struct rig *r = &g_rig;
+    rig_init(r, 4, 256, 1, 0xFF);
+    struct omp_store s;
+    uint8_t v1[40], v2[40], buf[40];
+    make_value(v1, sizeof v1, 1u, 1u);
+    make_value(v2, sizeof v2, 1u, 2u);
+    assert_int_equal(omp_store_open(&s, &r->hal, 0, 4), OMP_OK);
+    assert_int_equal(omp_store_write(&s, 1u, v1, sizeof v1), OMP_OK);
+    assert_false(s.stale);
+    uint64_t reads = r->nvm.read_calls;
+    assert_int_equal(omp_store_refresh(&s), OMP_OK);
+    assert_int_equal(r->nvm.read_calls, reads);
+    /* refused arguments and a full store are not HAL errors */
+    assert_int_equal(omp_store_write(&s, 0u, v1, sizeof v1), OMP_ERR_ARG);
+    assert_false(s.stale);
+    omp_ram_nvm_cut_after(&r->nvm, 20u); /* tears the new version's payload */
+    assert_int_equal(omp_store_write(&s, 1u, v2, sizeof v2), OMP_ERR_POWER_LOST);
+    assert_true(s.stale);
+    assert_int_equal(omp_store_refresh(&s), OMP_ERR_POWER_LOST); /* still off: stays stale */
+    assert_true(s.stale);
+    omp_ram_nvm_power_on(&r->nvm);
+    assert_int_equal(omp_store_refresh(&s), OMP_OK);
+    assert_false(s.stale);
+    size_t len = 0;
+    assert_int_equal(omp_store_read(&s, 1u, buf, sizeof buf, &len), OMP_OK);
+    assert_int_equal(len, sizeof v1);
+    assert_memory_equal(buf, v1, sizeof v1); /* the torn version is not taken */
+    assert_int_equal(omp_store_write(&s, 1u, v2, sizeof v2), OMP_OK);
+    assert_int_equal(omp_store_refresh(NULL), OMP_ERR_ARG);
+
+    struct omp_nvm_log l;
+    uint8_t e[20];
+    assert_int_equal(omp_nvm_log_open(&l, &r->hal, 0, 4, 1, 20), OMP_OK);
+    make_entry(e, sizeof e, 0u);
+    assert_int_equal(omp_nvm_log_append(&l, e), OMP_OK);
+    omp_ram_nvm_cut_after(&r->nvm, 5u);
+    make_entry(e, sizeof e, 1u);
+    assert_int_equal(omp_nvm_log_append(&l, e), OMP_ERR_POWER_LOST);
+    assert_true(l.stale);
+    omp_ram_nvm_power_on(&r->nvm);
+    assert_int_equal(omp_nvm_log_refresh(&l), OMP_OK);
+    assert_false(l.stale);
+    assert_int_equal(l.count, 1u); /* the torn entry is not counted */
+    assert_int_equal(omp_nvm_log_append(&l, e), OMP_OK);
+    assert_int_equal(l.count, 2u);
+    assert_int_equal(omp_nvm_log_refresh(NULL), OMP_ERR_ARG);
+}
+
 int main(void)
 {
     (void)g_rig2;
@@ -810,7 +863,7 @@ int main(void)
         cmocka_unit_test(test_store_wear),         cmocka_unit_test(test_store_power_cut),
         cmocka_unit_test(test_store_bit_flips),    cmocka_unit_test(test_store_foreign_region),
         cmocka_unit_test(test_log_basics),         cmocka_unit_test(test_log_bit_flips),
-        cmocka_unit_test(test_log_power_cut),
+        cmocka_unit_test(test_log_power_cut),      cmocka_unit_test(test_stale_refresh),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

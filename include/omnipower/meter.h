@@ -31,12 +31,14 @@
 #ifndef OMNIPOWER_METER_H
 #define OMNIPOWER_METER_H
 
+#include "omnipower/clock.h"
 #include "omnipower/core.h"
 #include "omnipower/cosem.h"
 #include "omnipower/display.h"
 #include "omnipower/evq.h"
 #include "omnipower/hal.h"
 #include "omnipower/iec62056_21.h"
+#include "omnipower/lcd.h"
 #include "omnipower/optical.h"
 #include "omnipower/metrology.h"
 #include "omnipower/registers.h"
@@ -78,8 +80,10 @@ struct omp_meter_cfg {
     uint32_t nvm_base;           /**< first NVM byte the meter may use (sector aligned) */
     uint32_t nvm_sectors;        /**< sectors the meter may use from nvm_base; 0 = every sector
                                       from nvm_base to the end. The billing log takes what
-                                      OMP_CONFIG_BILLING_DEPTH needs, the register journal the rest
-                                      (>= 3 sectors); sectors >= 1 KiB (docs/storage.md) */
+                                      OMP_CONFIG_BILLING_DEPTH needs, the settings store what the
+                                      clock's and the display's records need (>= 2 sectors), the
+                                      register journal the rest (>= 3 sectors); sectors >= 1 KiB
+                                      (docs/storage.md) */
     /* registers and tariffs (data sheet Z codes) */
     uint8_t z3;                  /**< Z3 module configuration: tariff inputs (omp_z3_*), 15 =
                                       debiting stop pulse on I/O 1 */
@@ -165,80 +169,46 @@ struct omp_meter_nvm_info {
     uint64_t snapshots;          /**< debiting snapshots appended since init */
     struct omp_storage_stats store; /**< journal counters since init */
     struct omp_storage_stats log;   /**< billing log counters since init */
+    uint32_t settings_sectors;      /**< settings store (the clock's and the display's records) */
+    struct omp_storage_stats settings; /**< settings store counters since init */
 };
 
-/** Number of characters (including NUL) of the display strings kept in the meter. */
-#define OMP_DISPLAY_ID_LEN 12
-#define OMP_DISPLAY_VALUE_LEN 12
-#define OMP_DISPLAY_UNIT_LEN 6
-
-/** Bytes of the meter's record buffer: a cold, a hot and a snapshot record side by side, or an
- * encoded calendar with its 9-byte passive header. */
-#define OMP_METER_IO_LEN_REGS (OMP_REGS_COLD_MAX + OMP_REGS_HOT_MAX + OMP_REGS_SNAPSHOT_LEN)
-#define OMP_METER_IO_LEN_CAL (OMP_TOU_ENCODED_MAX + 9u)
+/** Bytes of the meter's scratch buffer, which its services share (they never run at the same
+ * time): the registers' records, the clock's calendars, the display's lists. */
 #define OMP_METER_IO_LEN_2 \
-    (OMP_METER_IO_LEN_REGS > OMP_METER_IO_LEN_CAL ? OMP_METER_IO_LEN_REGS : OMP_METER_IO_LEN_CAL)
-#define OMP_METER_IO_LEN \
-    (OMP_METER_IO_LEN_2 > OMP_DISPLAY_LISTS_ENCODED_MAX ? OMP_METER_IO_LEN_2 \
-                                                        : OMP_DISPLAY_LISTS_ENCODED_MAX)
+    (OMP_REGS_PERSIST_BUF > OMP_CLOCK_IO_LEN ? OMP_REGS_PERSIST_BUF : OMP_CLOCK_IO_LEN)
+#define OMP_METER_IO_LEN (OMP_METER_IO_LEN_2 > OMP_LCD_IO_LEN ? OMP_METER_IO_LEN_2 : OMP_LCD_IO_LEN)
 
 /** @brief The meter context. Allocate it (statically or on the stack) and call omp_meter_init. */
 struct omp_meter {
     struct omp_hal hal;
     struct omp_meter_cfg cfg;
-    struct omp_nvm_geometry geo;
     /* the engine: written by the sample ISR, read by tick/poll under the critical section */
     struct omp_metro metro;
-    struct omp_metro_energy energy;       /**< copy of the engine's registers (counted from
-                                               init) as of the last tick */
     struct omp_cycle last;                /**< the newest cycle record consumed */
     uint32_t cycles;                      /**< cycle records consumed */
     bool cycle_in_block;                  /**< a cycle arrived since the last second closed */
     bool led_steady_on;                   /**< Z2: the engine asks for the LED steadily on */
     bool led_output_on;                   /**< what poll last drove on OMP_OUTPUT_LED_ACTIVE */
-    struct omp_store store;               /**< register journal */
-    struct omp_nvm_log billing;           /**< billing (debiting) log */
+    /* the services, each with its state and its NVM */
+    struct omp_clock clock;               /**< time base, tariff, calendars, power-ups */
     struct omp_registers regs;
-    struct omp_regs_persist persist;      /**< the registers' save policy and endurance budget */
-    struct omp_tariff tariff;
-    struct omp_metro_energy fed;          /**< engine registers already fed to regs */
-    uint8_t tariff_now;                   /**< tariff in force */
-    bool tariff_dirty;                    /**< re-evaluate the tariff at the next tick */
-    omp_time_s tariff_next_utc;           /**< next UTC second the tariff may change */
-    uint32_t inputs_applied;              /**< input levels the tariff was evaluated with */
-    uint32_t pulse_edges;                 /**< pulse input edges from on_input, not yet counted */
-    uint32_t debit_edges;                 /**< debiting stop edges, not yet handled */
-    uint64_t prev_tick_ms_utc;            /**< UTC in ms at the previous tick (tariff split) */
-    omp_time_s sec_utc;                   /**< UTC second the registers last saw */
-    uint64_t sec_mono_ms;                 /**< mono_ms matching sec_utc */
-    uint32_t journal_sectors, log_sectors;
-    bool pf_save;                         /**< the power-fail warning asks for a save now */
-    bool nvm_reopen;                      /**< a HAL error left store/log to be reopened */
-    uint32_t power_ups;
-    omp_time_s restored_utc_s; /**< UTC in the record restored at init (snapshot.saved_utc_s) */
-    bool restored_utc_valid;
-    omp_time_s utc_keep_s;   /**< the last valid RTC time seen (restored, or from tick): saved */
-    bool utc_keep_valid;
-    struct omp_now now;
-#if OMP_CONFIG_DISPLAY
-    struct omp_display disp; /**< the display's lists and where it is in them */
-#endif
-    uint32_t buttons;        /**< button edges from on_input not yet handled (ISR -> tick) */
-    uint64_t button_down_ms[2]; /**< mono_ms each button went down (PB1, PB2) */
-    uint32_t pf_events;      /**< power-fail warnings from on_input not yet pushed as events */
-    uint32_t tamper_edges;   /**< tamper input edges from on_input (2 bits each), for the tick */
-    struct omp_evq events;   /**< notifications for the loggers and other readers */
-    bool power_fail;
-    uint32_t inputs;         /**< last level of each enum omp_input, bit (1u << input) */
-    bool display_due;
-    uint64_t nvm_saves;
-    char disp_id[OMP_DISPLAY_ID_LEN];
-    char disp_value[OMP_DISPLAY_VALUE_LEN];
-    char disp_unit[OMP_DISPLAY_UNIT_LEN];
-    char disp_text[OMP_DISPLAY_UNIT_LEN + 4u]; /**< text label, e.g. "P+M/ACC" */
-    uint32_t disp_symbols;
-    uint8_t io[OMP_METER_IO_LEN];         /**< record buffer of init, poll and the readers */
+    struct omp_regs_persist persist;      /**< the registers' journal and billing log */
+    struct omp_store settings;            /**< the settings store: the clock's and the display's
+                                               records (rarely written, apart from the journal) */
+    struct omp_lcd lcd;                   /**< the display */
     struct omp_optical optical_port;      /**< the optical port's IEC 62056-21 application */
+    struct omp_evq events;                /**< notifications for the loggers and other readers */
+    /* from on_input (ISR) to tick: levels and edges not yet handled */
+    uint32_t inputs;                      /**< last level of each enum omp_input, bit (1u << input) */
+    uint32_t pulse_edges;                 /**< pulse input edges */
+    uint32_t debit_edges;                 /**< debiting stop edges */
+    uint32_t buttons;                     /**< button edges (2 bits each, lcd.h) */
+    uint32_t tamper_edges;                /**< tamper input edges (2 bits each) */
+    uint32_t pf_events;                   /**< power-fail warnings */
+    bool pf_save;                         /**< the power-fail warning asks for a save now */
+    bool display_due;                     /**< show the frame at the next poll */
+    uint8_t io[OMP_METER_IO_LEN];         /**< the services' shared scratch buffer */
 };
 
 /**

@@ -35,6 +35,7 @@
 #include "omnipower/core.h"
 #include "omnipower/metrology.h"
 #include "omnipower/storage.h"
+#include "omnipower/tariff.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -170,6 +171,7 @@ struct omp_registers {
     omp_time_s utc;               /**< the newest valid UTC second seen (kept across restarts
                                        and seconds without a valid clock) */
     bool utc_valid;               /**< utc holds such a second */
+    struct omp_metro_energy fed;  /**< the engine's registers already fed (omp_registers_feed) */
     /* persistence */
     uint32_t checkpoint_id;       /**< id of the newest cold checkpoint (confirmed saved) */
     struct omp_regs_energy cold_e;/**< energy registers in that checkpoint (hot deltas' base) */
@@ -199,6 +201,15 @@ OMP_MUST_CHECK omp_err omp_registers_init(struct omp_registers *r, const struct 
  */
 void omp_registers_add_energy(struct omp_registers *r, const struct omp_metro_energy *delta,
                               uint8_t tariff);
+
+/**
+ * @brief Feed the engine's registers @p total (counted from the engine's start, which is the
+ * registers' init) to the registers: their growth since the previous feed, divided at a tariff
+ * switch as @p split says. A share that cannot be computed exactly (a tick over 65 s, or more
+ * than 2^40 micro-units in it) goes whole to split->after.
+ */
+void omp_registers_feed(struct omp_registers *r, const struct omp_metro_energy *total,
+                        const struct omp_tariff_split *split);
 
 /** @brief Count @p pulses on the pulse input (adds pulses * cfg.pulse_milli). */
 void omp_registers_add_pulses(struct omp_registers *r, uint32_t pulses);
@@ -292,7 +303,7 @@ OMP_MUST_CHECK omp_err omp_regs_next_stop(omp_time_s after_utc, uint8_t day, uin
 
 /* ---- persistence: the save policy and the endurance budget (lib/registers/persist.c) -------- */
 
-/** Journal keys of the register records (the journal may hold other services' keys too). */
+/** Journal keys of the register records. */
 #define OMP_REGS_KEY_COLD 1u
 #define OMP_REGS_KEY_HOT 2u
 /** Tag of the billing log's records ("1B": billing log 1). */
@@ -305,18 +316,18 @@ OMP_MUST_CHECK omp_err omp_regs_next_stop(omp_time_s after_utc, uint8_t day, uin
  *
  * Order: a pending debiting snapshot to the billing log first, then a due cold checkpoint, then
  * the hot record when a displayed value changed, at most once per hot_min_ms (the endurance
- * budget) unless forced (power-fail warning, flush). The journal and the billing log are opened
- * by the owner of the NVM layout (the meter); a HAL error sets `reopen` for it.
+ * budget) unless forced (power-fail warning, flush). The persistence owns the registers' two NVM
+ * regions (the owner of the NVM layout hands them over): the journal and the billing log; after a
+ * HAL error it opens them again before the next save or read.
  */
 struct omp_regs_persist {
-    struct omp_store *store;       /**< journal holding OMP_REGS_KEY_COLD / _HOT */
-    struct omp_nvm_log *billing;   /**< billing log: one snapshot per debiting stop */
+    struct omp_store store;        /**< journal holding OMP_REGS_KEY_COLD / _HOT */
+    struct omp_nvm_log billing;    /**< billing log: one snapshot per debiting stop */
     uint8_t *buf;                  /**< scratch of OMP_REGS_PERSIST_BUF bytes */
     uint32_t hot_record_bytes;     /**< NVM bytes of one hot record */
     uint64_t hot_min_ms;           /**< the endurance budget's least time between hot saves */
     uint64_t last_hot_ms;          /**< monotonic ms of the last hot save (or checkpoint) */
     bool hot_saved_once;
-    bool reopen;                   /**< a HAL error: the store and log must be opened again */
     omp_err restore_err;           /**< omp_registers_restore's result at the restore */
     uint64_t hot_saves, cold_saves, snapshots, records; /**< written since init; records: all */
 };
@@ -331,9 +342,26 @@ struct omp_regs_persist {
 uint64_t omp_regs_hot_interval_ms(const struct omp_nvm_geometry *geo, uint32_t journal_sectors,
                                   uint32_t hot_bytes);
 
-/** @brief Bind @p p to an opened journal and billing log and a scratch buffer; counters zero. */
-void omp_regs_persist_init(struct omp_regs_persist *p, struct omp_store *store,
-                           struct omp_nvm_log *billing, uint8_t *buf);
+/** @brief Sectors the billing log needs on @p geo for OMP_CONFIG_BILLING_DEPTH snapshots (plus
+ *  the one a ring keeps free); 0 when a snapshot does not fit a sector. */
+uint32_t omp_regs_persist_log_sectors(const struct omp_nvm_geometry *geo);
+
+/**
+ * @brief Take the registers' regions (the journal, >= 2 sectors, and the billing log of
+ * omp_regs_persist_log_sectors sectors) and a scratch buffer of OMP_REGS_PERSIST_BUF bytes; open
+ * both; counters zero. @return OMP_OK, or the open's error (the regions are kept and opened again
+ * by the next save or read).
+ */
+OMP_MUST_CHECK omp_err omp_regs_persist_open(struct omp_regs_persist *p,
+                                             const struct omp_nvm_region *journal,
+                                             const struct omp_nvm_region *billing, uint8_t *buf);
+
+/** @brief Open the journal or the log again if a HAL error left it stale. @return OMP_OK or the
+ *  open's error. */
+OMP_MUST_CHECK omp_err omp_regs_persist_refresh(struct omp_regs_persist *p);
+
+/** @brief true while a HAL error left the journal or the log to be opened again. */
+bool omp_regs_persist_stale(const struct omp_regs_persist *p);
 
 /**
  * @brief Rebuild @p r from the newest cold checkpoint, hot record and billing snapshot; a record
@@ -343,9 +371,8 @@ void omp_regs_persist_init(struct omp_regs_persist *p, struct omp_store *store,
 OMP_MUST_CHECK omp_err omp_regs_persist_restore(struct omp_regs_persist *p,
                                                 struct omp_registers *r);
 
-/** @brief Size the hot record of @p r and take the budget for @p journal_sectors of @p geo. */
-void omp_regs_persist_budget(struct omp_regs_persist *p, const struct omp_registers *r,
-                             const struct omp_nvm_geometry *geo, uint32_t journal_sectors);
+/** @brief Size the hot record of @p r and take the budget for the journal's sectors. */
+void omp_regs_persist_budget(struct omp_regs_persist *p, const struct omp_registers *r);
 
 /**
  * @brief Write what @p r has due at monotonic time @p mono_ms (see the struct), the exact

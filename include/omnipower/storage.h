@@ -88,6 +88,7 @@ struct omp_store {
     uint32_t rec_seq;                /**< sequence number of the newest record */
     struct omp_store_slot index[OMP_CONFIG_STORE_KEYS];
     struct omp_storage_stats stats;
+    bool stale;                      /**< a HAL error left the RAM index unsure (omp_store_refresh) */
 };
 
 /**
@@ -114,10 +115,17 @@ OMP_MUST_CHECK omp_err omp_store_open_region(struct omp_store *s, const struct o
  *         or a record larger than a sector minus its header and marker: sector_size - 32 bytes
  *         with omp_store_record_size(), i.e. payload <= sector_size - 48 for units up to 16);
  *         OMP_ERR_NVM_FULL (no free index slot, or the live records no longer fit the ring);
- *         or the HAL's error (then reopen the store before using it again).
+ *         or the HAL's error (the store is then stale: omp_store_refresh before using it again).
  */
 OMP_MUST_CHECK omp_err omp_store_write(struct omp_store *s, uint16_t key, const void *data,
                                        size_t len);
+
+/**
+ * @brief After a HAL error of omp_store_write (which marks the store stale), open the store again
+ * on its region; otherwise nothing. Owners call it before they use the store again.
+ * @return OMP_OK, OMP_ERR_ARG, or what omp_store_open_region gives (the store stays stale).
+ */
+OMP_MUST_CHECK omp_err omp_store_refresh(struct omp_store *s);
 
 /**
  * @brief Read the newest version of @p key into @p dst (capacity @p cap); @p len gets its size.
@@ -155,6 +163,7 @@ struct omp_nvm_log {
     uint32_t next_seq;            /**< sequence number the next append gets */
     uint32_t count;               /**< entries held */
     struct omp_storage_stats stats;
+    bool stale;                   /**< a HAL error left the RAM view unsure (omp_nvm_log_refresh) */
 };
 
 /**
@@ -173,9 +182,12 @@ OMP_MUST_CHECK omp_err omp_nvm_log_open_region(struct omp_nvm_log *l,
 
 /**
  * @brief Append an entry of exactly entry_len bytes; gets sequence number next_seq.
- * @return OMP_OK, OMP_ERR_ARG, or the HAL's error (then reopen the log).
+ * @return OMP_OK, OMP_ERR_ARG, or the HAL's error (the log is then stale: omp_nvm_log_refresh).
  */
 OMP_MUST_CHECK omp_err omp_nvm_log_append(struct omp_nvm_log *l, const void *entry);
+
+/** @brief omp_store_refresh() for the log: reopen it after a HAL error of omp_nvm_log_append. */
+OMP_MUST_CHECK omp_err omp_nvm_log_refresh(struct omp_nvm_log *l);
 
 /**
  * @brief Read the entry @p age places back from the newest (0 = newest) into @p dst (entry_len

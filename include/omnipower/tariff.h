@@ -220,6 +220,15 @@ OMP_MUST_CHECK omp_err omp_tariff_set_passive(struct omp_tariff *t,
 uint8_t omp_tariff_now(struct omp_tariff *t, omp_time_s utc, int32_t offset_min,
                        enum omp_dst_rule dst);
 
+/** How one interval's energy divides at a tariff switch: the share num/den (num <= den, den > 0)
+ *  to tariff @c before, the rest to @c after; num 0 gives everything to @c after. */
+struct omp_tariff_split {
+    uint8_t before;
+    uint8_t after;
+    uint64_t num;
+    uint64_t den;
+};
+
 /** Look-ahead of omp_tariff_next_change for the calendar's next switch: 400 days. */
 #define OMP_TARIFF_HORIZON_S (400u * 86400u)
 

@@ -510,8 +510,8 @@ static omp_err r6_seek(struct omp_optical *p, struct omp_regs_snapshot *s)
         p->r6_age = age >= AGE_NONE ? AGE_NONE - 1u : (uint32_t)age;
     }
     while (p->r6_age != AGE_NONE) {
-        if (p->r6_age >= p->env->persist->billing->count) { /* overwritten meanwhile: go on with the oldest */
-            p->r6_age = p->env->persist->billing->count == 0u ? AGE_NONE : p->env->persist->billing->count - 1u;
+        if (p->r6_age >= p->env->persist->billing.count) { /* overwritten meanwhile: go on with the oldest */
+            p->r6_age = p->env->persist->billing.count == 0u ? AGE_NONE : p->env->persist->billing.count - 1u;
             continue;
         }
         omp_err err = omp_regs_persist_billing(p->env->persist, p->r6_age, s);
@@ -645,7 +645,7 @@ static omp_err r6_start(struct omp_optical *p, const struct request *r, struct o
     p->r6_to_utc = to;
     p->r6_block = (uint8_t)block;
     p->r6_snapshots = p->env->persist->snapshots;
-    p->r6_age = p->env->persist->billing->count == 0u ? AGE_NONE : p->env->persist->billing->count - 1u;
+    p->r6_age = p->env->persist->billing.count == 0u ? AGE_NONE : p->env->persist->billing.count - 1u;
     return r6_block(p, w, reply);
 }
 

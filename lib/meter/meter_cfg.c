@@ -1,19 +1,166 @@
 /*
- * The meter's configuration from the type number and the Z codes (module config, mcfg.h): what the
- * codes imply is derived here, in one place, and written into the fields of struct omp_meter_cfg
- * (docs/config.md "How the meter takes the codes").
+ * The meter's configuration: the factory defaults, the one check of every field, what each
+ * service takes of it, and the configuration from the type number and the Z codes (module config,
+ * mcfg.h): what the codes imply is derived here, in one place, and written into the fields of
+ * struct omp_meter_cfg (docs/config.md "How the meter takes the codes").
  */
 #include <stddef.h>
 #include <string.h>
 
 #include "omnipower/mcfg.h"
 #include "omnipower/meter.h"
+#include "omnipower/version.h"
+
+#include "meter_priv.h"
 
 /* the meter's text fields hold exactly what the config module derives */
 _Static_assert(sizeof(((struct omp_meter_cfg *)NULL)->type_number) == OMP_MCFG_TYPENO_SIZE,
                "type_number holds an encoded type number");
 _Static_assert(sizeof(((struct omp_meter_cfg *)NULL)->optical_ident) == OMP_MCFG_IDENT_SIZE,
                "optical_ident holds the identification derived from the type number");
+
+
+static uint64_t pow10_u64(unsigned n)
+{
+    uint64_t v = 1;
+    while (n-- > 0u) {
+        v *= 10u;
+    }
+    return v;
+}
+
+static void copy_str(char *dst, size_t cap, const char *src)
+{
+    size_t k = 0;
+    for (; k + 1u < cap && src[k] != '\0'; k++) {
+        dst[k] = src[k];
+    }
+    dst[k] = '\0';
+}
+
+void omp_meter_cfg_default(struct omp_meter_cfg *cfg)
+{
+    if (cfg == NULL) {
+        return;
+    }
+    struct omp_meter_cfg c = { 0 };
+    c.meter_number = 1u;           /* placeholder: production writes the real serial number */
+    copy_str(c.type_number, sizeof c.type_number, "6861111BN142101010");
+    /* software number: the library version as 7 digits (0.1.0 -> 0000100), revision 01 */
+    uint32_t sw = OMP_VERSION_MAJOR * 10000u + OMP_VERSION_MINOR * 100u + OMP_VERSION_PATCH;
+    for (unsigned k = 7u; k > 0u; k--) {
+        c.software_id[k - 1u] = (char)('0' + (int)(sw % 10u));
+        sw /= 10u;
+    }
+    copy_str(c.software_id + 7, sizeof c.software_id - 7u, "-01");
+    c.utc_offset_min = 60;         /* Z11 = 01: +1 h (DK/NO/SE/DE/FR/ES) */
+    c.dst_rule = OMP_DST_EU;       /* Z15 = 001 */
+    c.energy_digits = 7u;          /* Z1 = 3: 7.2 */
+    c.energy_decimals = 2u;
+    c.led_on_no_load = false;      /* Z2 = 1: LED off at no consumption */
+    c.pulse_width_ms = 30u;        /* Z8 = 1: 30 ms */
+    c.sample_rate_hz = OMP_CONFIG_SAMPLE_RATE_HZ;
+    c.mains_hz = OMP_CONFIG_MAINS_HZ;
+    /* the nominal calibration of the default front end, as omp_metro_cal_nominal(cal, 600, 120) */
+    c.cal.v_gain = 600.0f / 8388608.0f; /* 24-bit codes, +-600 V full scale (exact in float) */
+    c.cal.i_gain = 120.0f / 8388608.0f; /* 24-bit codes, +-120 A full scale */
+    c.cal.phase_deg = 0.0f;
+    c.cal.v_offset = 0;
+    c.cal.i_offset = 0;
+    c.nvm_base = 0u;               /* the whole NVM of the port */
+    c.nvm_sectors = 0u;
+    c.z3 = OMP_Z3_NONE;            /* Z3 = 00: no module function */
+    c.demand_period_min = 15u;     /* Z4 = 2: 15 min */
+    c.billing_day = 1u;            /* Z6 = 01 */
+    c.billing_interval = 1u;       /* Z7 = 01: monthly */
+    c.pulse_unit = 0u;             /* Z12 = 00: none */
+    c.pulse_milli = 1000u;         /* 1 unit per pulse */
+    c.power_threshold_w = 0u;      /* threshold counter off */
+    c.count_flagged_periods = false;
+    c.tariff_source = OMP_TARIFF_SRC_DEFAULT;
+    c.default_tariff = 1u;
+    omp_meter_priv_optical_default(&c); /* optical port: Kamstrup factory values */
+    /* the identification is the type number's (technical facts 10.3), not configured twice */
+    struct omp_mcfg_typeno tn;
+    struct omp_mcfg_error why;
+    if (omp_mcfg_typeno_decode(c.type_number, OMP_COSEM_TYPENO_LEN, &tn, &why) != OMP_OK ||
+        omp_mcfg_typeno_ident(&tn, c.optical_ident, sizeof c.optical_ident) != OMP_OK) {
+        c.optical_ident[0] = '\0'; /* cannot happen with the literal above; cfg_valid refuses */
+    }
+    *cfg = c;
+}
+
+static bool z1_valid(uint8_t digits, uint8_t decimals)
+{
+    /* data sheet Z1 codes 1..4: 7.0, 6.1, 7.2, 6.3 */
+    return (digits == 7u && decimals == 0u) || (digits == 6u && decimals == 1u) ||
+           (digits == 7u && decimals == 2u) || (digits == 6u && decimals == 3u);
+}
+
+/* A single-phase type number whose every position the config module accepts, NUL-terminated. */
+static bool type_number_valid(const char *t)
+{
+    struct omp_mcfg_typeno tn;
+    struct omp_mcfg_error why;
+    size_t n = 0;
+    while (n <= OMP_COSEM_TYPENO_LEN && t[n] != '\0') {
+        n++;
+    }
+    return n == OMP_COSEM_TYPENO_LEN && omp_mcfg_typeno_decode(t, n, &tn, &why) == OMP_OK;
+}
+
+/* 1..16 printable characters, NUL-terminated. */
+static bool text_valid(const char *t, size_t cap)
+{
+    size_t n = 0;
+    while (n < cap && t[n] != '\0') {
+        if (t[n] < ' ' || t[n] > '~') {
+            return false;
+        }
+        n++;
+    }
+    return n > 0u && n < cap;
+}
+
+bool omp_meter_priv_cfg_valid(const struct omp_meter_cfg *c)
+{
+    struct omp_regs_cfg rc;
+    struct omp_metro_cfg mc;
+    struct omp_clock_cfg cc;
+    omp_meter_priv_service_cfg(c, &rc, &mc, &cc);
+    /* registers, sample rate, mains and calibration: their init decides (OMP_ERR_ARG) */
+    return c->meter_number >= 1u && c->meter_number <= 99999999u &&
+           type_number_valid(c->type_number) && text_valid(c->software_id, sizeof c->software_id) &&
+           z1_valid(c->energy_digits, c->energy_decimals) &&
+           (c->pulse_width_ms == 30u || c->pulse_width_ms == 80u) && omp_clock_cfg_valid(&cc) &&
+           omp_meter_priv_optical_valid(c);
+}
+
+void omp_meter_priv_service_cfg(const struct omp_meter_cfg *c, struct omp_regs_cfg *rc,
+                                struct omp_metro_cfg *mc, struct omp_clock_cfg *cc)
+{
+    omp_metro_cfg_default(mc);
+    mc->fs_hz = c->sample_rate_hz;
+    mc->mains_hz = c->mains_hz;
+    mc->pulse_width_ms = c->pulse_width_ms;
+    mc->led_on_no_load = c->led_on_no_load;
+    omp_regs_cfg_default(rc);
+    rc->utc_offset_min = c->utc_offset_min;
+    rc->dst_rule = c->dst_rule;
+    rc->demand_period_min = c->demand_period_min;
+    rc->billing_day = c->billing_day;
+    rc->billing_interval = c->billing_interval;
+    rc->power_threshold_w = c->power_threshold_w;
+    rc->pulse_milli = c->pulse_milli;
+    rc->pulse_unit = c->pulse_unit;
+    rc->save_step_u = 1000000000u / pow10_u64(c->energy_decimals); /* 1 kWh = 1e9 uWh */
+    rc->count_flagged_periods = c->count_flagged_periods;
+    cc->utc_offset_min = c->utc_offset_min;
+    cc->dst_rule = c->dst_rule;
+    cc->tariff_source = c->tariff_source;
+    cc->z3 = c->z3;
+    cc->default_tariff = c->default_tariff;
+}
 
 omp_err omp_meter_cfg_from_codes(struct omp_meter_cfg *cfg, const struct omp_mcfg *codes,
                                  struct omp_mcfg_error *why)

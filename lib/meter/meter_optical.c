@@ -50,7 +50,7 @@ static void env(struct omp_meter *m, struct omp_cosem_src *src, struct omp_optic
     e->persist = &m->persist;
     e->events = &m->events;
     e->hal = &m->hal;
-    e->mono_ms = m->now.mono_ms;
+    e->mono_ms = m->clock.now.mono_ms;
 }
 
 omp_err omp_meter_priv_optical_start(struct omp_meter *m)

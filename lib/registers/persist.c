@@ -1,8 +1,8 @@
 /*
  * The registers' persistence: the save order (billing snapshot, cold checkpoint, hot record), the
  * endurance budget that spaces the hot records, the restore, and the loss bound they imply
- * (docs/registers.md, docs/storage.md). The journal and the billing log belong to whoever lays
- * out the NVM (the meter); this part only reads and writes its own keys and entries.
+ * (docs/registers.md, docs/storage.md). It owns the registers' two NVM regions, which the owner of
+ * the NVM layout (the meter) hands it: the journal (cold and hot records) and the billing log.
  */
 #include <string.h>
 
@@ -26,13 +26,50 @@ uint64_t omp_regs_hot_interval_ms(const struct omp_nvm_geometry *geo, uint32_t j
     return ((uint64_t)hot_bytes * life_ms + budget - 1u) / budget;
 }
 
-void omp_regs_persist_init(struct omp_regs_persist *p, struct omp_store *store,
-                           struct omp_nvm_log *billing, uint8_t *buf)
+uint32_t omp_regs_persist_log_sectors(const struct omp_nvm_geometry *geo)
+{
+    uint32_t entry = omp_store_record_size(geo, OMP_REGS_SNAPSHOT_LEN);
+    if (geo->sector_size <= OMP_STORE_SECTOR_HDR || entry == 0u ||
+        entry > geo->sector_size - OMP_STORE_SECTOR_HDR) {
+        return 0u;
+    }
+    uint32_t per = (geo->sector_size - OMP_STORE_SECTOR_HDR) / entry;
+    return (OMP_CONFIG_BILLING_DEPTH + per - 1u) / per + 1u; /* + the sector a ring keeps free */
+}
+
+omp_err omp_regs_persist_open(struct omp_regs_persist *p, const struct omp_nvm_region *journal,
+                              const struct omp_nvm_region *billing, uint8_t *buf)
 {
     memset(p, 0, sizeof *p);
-    p->store = store;
-    p->billing = billing;
     p->buf = buf;
+    omp_err err = omp_store_open_region(&p->store, journal);
+    if (err == OMP_OK) {
+        err = omp_nvm_log_open_region(&p->billing, billing, OMP_REGS_BILLING_TAG,
+                                      (uint16_t)OMP_REGS_SNAPSHOT_LEN);
+    }
+    /* a failed open is retried by the next save or read */
+    p->store.stale = p->store.stale || err != OMP_OK;
+    p->billing.stale = p->billing.stale || err != OMP_OK;
+    if (p->store.rgn.ops == NULL) {
+        p->store.rgn = *journal;
+    }
+    if (p->billing.rgn.ops == NULL) {
+        p->billing.rgn = *billing;
+        p->billing.tag = OMP_REGS_BILLING_TAG;
+        p->billing.entry_len = (uint16_t)OMP_REGS_SNAPSHOT_LEN;
+    }
+    return err;
+}
+
+omp_err omp_regs_persist_refresh(struct omp_regs_persist *p)
+{
+    omp_err err = omp_store_refresh(&p->store);
+    return err == OMP_OK ? omp_nvm_log_refresh(&p->billing) : err;
+}
+
+bool omp_regs_persist_stale(const struct omp_regs_persist *p)
+{
+    return p->store.stale || p->billing.stale;
 }
 
 omp_err omp_regs_persist_restore(struct omp_regs_persist *p, struct omp_registers *r)
@@ -40,16 +77,16 @@ omp_err omp_regs_persist_restore(struct omp_regs_persist *p, struct omp_register
     size_t cold_len = 0, hot_len = 0;
     uint8_t *cold = p->buf, *hot = p->buf + OMP_REGS_COLD_MAX;
     uint8_t *snap = hot + OMP_REGS_HOT_MAX;
-    omp_err err = omp_store_read_opt(p->store, OMP_REGS_KEY_COLD, cold, OMP_REGS_COLD_MAX,
+    omp_err err = omp_store_read_opt(&p->store, OMP_REGS_KEY_COLD, cold, OMP_REGS_COLD_MAX,
                                      &cold_len);
     if (err == OMP_OK) {
-        err = omp_store_read_opt(p->store, OMP_REGS_KEY_HOT, hot, OMP_REGS_HOT_MAX, &hot_len);
+        err = omp_store_read_opt(&p->store, OMP_REGS_KEY_HOT, hot, OMP_REGS_HOT_MAX, &hot_len);
     }
     if (err != OMP_OK) {
         return err;
     }
     size_t snap_len = OMP_REGS_SNAPSHOT_LEN;
-    err = omp_nvm_log_read(p->billing, 0, snap, NULL);
+    err = omp_nvm_log_read(&p->billing, 0, snap, NULL);
     if (err == OMP_ERR_NOT_FOUND) {
         snap_len = 0;
     } else if (err != OMP_OK) {
@@ -62,24 +99,22 @@ omp_err omp_regs_persist_restore(struct omp_regs_persist *p, struct omp_register
     return OMP_OK;
 }
 
-void omp_regs_persist_budget(struct omp_regs_persist *p, const struct omp_registers *r,
-                             const struct omp_nvm_geometry *geo, uint32_t journal_sectors)
+void omp_regs_persist_budget(struct omp_regs_persist *p, const struct omp_registers *r)
 {
+    const struct omp_nvm_geometry *geo = &p->store.geo;
     struct omp_wr w = omp_wr_init(p->buf, OMP_REGS_HOT_MAX);
     uint32_t hot_len = omp_registers_encode_hot(r, &w) == OMP_OK ? (uint32_t)omp_wr_len(&w)
                                                                  : OMP_REGS_HOT_MAX;
     p->hot_record_bytes = omp_store_record_size(geo, hot_len);
-    p->hot_min_ms = omp_regs_hot_interval_ms(geo, journal_sectors, p->hot_record_bytes);
+    p->hot_min_ms = omp_regs_hot_interval_ms(geo, p->store.rgn.sectors, p->hot_record_bytes);
 }
 
-/* Write journal record @p key from the scratch buffer; a HAL error asks for a reopen. */
+/* Write journal record @p key from the scratch buffer (a HAL error leaves the store stale). */
 static omp_err put(struct omp_regs_persist *p, uint16_t key, size_t len)
 {
-    omp_err err = omp_store_write(p->store, key, p->buf, len);
+    omp_err err = omp_store_write(&p->store, key, p->buf, len);
     if (err == OMP_OK) {
         p->records++;
-    } else if (err != OMP_ERR_ARG && err != OMP_ERR_NVM_FULL) {
-        p->reopen = true;
     }
     return err;
 }
@@ -108,10 +143,7 @@ static omp_err save_snapshot(struct omp_regs_persist *p, struct omp_registers *r
     struct omp_wr w = omp_wr_init(p->buf, OMP_REGS_SNAPSHOT_LEN);
     omp_err err = omp_regs_snapshot_encode(snap, &w);
     if (err == OMP_OK) {
-        err = omp_nvm_log_append(p->billing, p->buf);
-        if (err != OMP_OK && err != OMP_ERR_ARG) {
-            p->reopen = true;
-        }
+        err = omp_nvm_log_append(&p->billing, p->buf);
     }
     if (err == OMP_OK) {
         p->records++;
@@ -124,7 +156,10 @@ static omp_err save_snapshot(struct omp_regs_persist *p, struct omp_registers *r
 omp_err omp_regs_persist_save(struct omp_regs_persist *p, struct omp_registers *r,
                               uint64_t mono_ms, bool force)
 {
-    omp_err err = save_snapshot(p, r);
+    omp_err err = omp_regs_persist_refresh(p);
+    if (err == OMP_OK) {
+        err = save_snapshot(p, r);
+    }
     if (err == OMP_OK && omp_registers_cold_due(r)) {
         err = save_cold(p, r, mono_ms);
     }
@@ -156,7 +191,10 @@ omp_err omp_regs_persist_save(struct omp_regs_persist *p, struct omp_registers *
 omp_err omp_regs_persist_billing(struct omp_regs_persist *p, uint32_t age,
                                  struct omp_regs_snapshot *out)
 {
-    omp_err err = omp_nvm_log_read(p->billing, age, p->buf, NULL);
+    omp_err err = omp_regs_persist_refresh(p);
+    if (err == OMP_OK) {
+        err = omp_nvm_log_read(&p->billing, age, p->buf, NULL);
+    }
     if (err != OMP_OK) {
         return err;
     }

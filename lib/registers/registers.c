@@ -10,6 +10,7 @@
 
 #define DELTA_COLD_LIMIT (1ull << 31) /* a hot delta above this makes a cold checkpoint due */
 #define MICRO 1000000ull
+#define SPLIT_DEN_MAX 65536u /* a tariff split's denominator bound (ms of one tick) */
 
 /* ---- helpers ------------------------------------------------------------------------------- */
 
@@ -294,6 +295,57 @@ void omp_registers_add_energy(struct omp_registers *r, const struct omp_metro_en
     check_delta(r, t->e_minus_uvah, b->e_minus_uvah);
     check_delta(r, r->e.a_plus_t[k], r->cold_e.a_plus_t[k]);
     check_delta(r, r->e.r_plus_t[k], r->cold_e.r_plus_t[k]);
+}
+
+static void energy_sub(const struct omp_metro_energy *a, const struct omp_metro_energy *b,
+                       struct omp_metro_energy *d)
+{
+    d->a_plus_uwh = a->a_plus_uwh - b->a_plus_uwh;
+    d->a_minus_uwh = a->a_minus_uwh - b->a_minus_uwh;
+    d->r_plus_uvarh = a->r_plus_uvarh - b->r_plus_uvarh;
+    d->r_minus_uvarh = a->r_minus_uvarh - b->r_minus_uvarh;
+    for (unsigned k = 0; k < 4u; k++) {
+        d->r_quadrant_uvarh[k] = a->r_quadrant_uvarh[k] - b->r_quadrant_uvarh[k];
+    }
+    d->e_plus_uvah = a->e_plus_uvah - b->e_plus_uvah;
+    d->e_minus_uvah = a->e_minus_uvah - b->e_minus_uvah;
+}
+
+/* part = d * num / den (num <= den), each register. */
+static void energy_part(const struct omp_metro_energy *d, uint64_t num, uint64_t den,
+                        struct omp_metro_energy *part)
+{
+    part->a_plus_uwh = d->a_plus_uwh * num / den;
+    part->a_minus_uwh = d->a_minus_uwh * num / den;
+    part->r_plus_uvarh = d->r_plus_uvarh * num / den;
+    part->r_minus_uvarh = d->r_minus_uvarh * num / den;
+    for (unsigned k = 0; k < 4u; k++) {
+        part->r_quadrant_uvarh[k] = d->r_quadrant_uvarh[k] * num / den;
+    }
+    part->e_plus_uvah = d->e_plus_uvah * num / den;
+    part->e_minus_uvah = d->e_minus_uvah * num / den;
+}
+
+void omp_registers_feed(struct omp_registers *r, const struct omp_metro_energy *total,
+                        const struct omp_tariff_split *split)
+{
+    if (r == NULL || total == NULL || split == NULL) {
+        return;
+    }
+    struct omp_metro_energy d;
+    energy_sub(total, &r->fed, &d);
+    r->fed = *total;
+    /* E+ and E- bound every other register; below 2^40 and with den <= 2^16 (60 s in ms) the
+     * products stay below 2^64 */
+    if (split->num > 0u && split->num <= split->den && split->den <= SPLIT_DEN_MAX &&
+        d.e_plus_uvah < (1ull << 40) && d.e_minus_uvah < (1ull << 40)) {
+        struct omp_metro_energy before, after;
+        energy_part(&d, split->num, split->den, &before);
+        omp_registers_add_energy(r, &before, split->before);
+        energy_sub(&d, &before, &after);
+        d = after;
+    }
+    omp_registers_add_energy(r, &d, split->after);
 }
 
 void omp_registers_add_pulses(struct omp_registers *r, uint32_t pulses)

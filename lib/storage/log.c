@@ -207,7 +207,8 @@ static omp_err rotate(struct omp_nvm_log *l)
     return err;
 }
 
-omp_err omp_nvm_log_append(struct omp_nvm_log *l, const void *entry)
+/* omp_nvm_log_append without the bookkeeping of HAL errors. */
+static omp_err append(struct omp_nvm_log *l, const void *entry)
 {
     if (l == NULL || entry == NULL || l->per_sector == 0u) {
         return OMP_ERR_ARG;
@@ -232,6 +233,29 @@ omp_err omp_nvm_log_append(struct omp_nvm_log *l, const void *entry)
     l->next_seq++;
     l->count = l->next_seq - l->first_seq;
     return OMP_OK;
+}
+
+omp_err omp_nvm_log_append(struct omp_nvm_log *l, const void *entry)
+{
+    omp_err err = append(l, entry);
+    if (err != OMP_OK && err != OMP_ERR_ARG && err != OMP_ERR_NVM_WORN) {
+        l->stale = true; /* the HAL failed part-way: only a scan knows what the NVM holds now */
+    }
+    return err;
+}
+
+omp_err omp_nvm_log_refresh(struct omp_nvm_log *l)
+{
+    if (l == NULL) {
+        return OMP_ERR_ARG;
+    }
+    if (!l->stale) {
+        return OMP_OK;
+    }
+    const struct omp_nvm_region r = l->rgn;
+    omp_err err = omp_nvm_log_open_region(l, &r, l->tag, l->entry_len);
+    l->stale = err != OMP_OK;
+    return err;
 }
 
 omp_err omp_nvm_log_read(const struct omp_nvm_log *l, uint32_t age, void *dst, uint32_t *seq)

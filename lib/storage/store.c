@@ -572,7 +572,8 @@ omp_err omp_store_open_region(struct omp_store *s, const struct omp_nvm_region *
     return OMP_ERR_NVM_CORRUPT;
 }
 
-omp_err omp_store_write(struct omp_store *s, uint16_t key, const void *data, size_t len)
+/* omp_store_write without the bookkeeping of HAL errors. */
+static omp_err write_rec(struct omp_store *s, uint16_t key, const void *data, size_t len)
 {
     if (s == NULL || key == 0u || key == MARKER_KEY || (data == NULL && len > 0u) ||
         len > OMP_CONFIG_STORE_RECORD_MAX || len > UINT16_MAX) {
@@ -619,6 +620,29 @@ omp_err omp_store_write(struct omp_store *s, uint16_t key, const void *data, siz
     s->rec_seq++;
     *sl = (struct omp_store_slot){ key, (uint16_t)len, addr, s->rec_seq };
     return OMP_OK;
+}
+
+omp_err omp_store_write(struct omp_store *s, uint16_t key, const void *data, size_t len)
+{
+    omp_err err = write_rec(s, key, data, len);
+    if (err != OMP_OK && err != OMP_ERR_ARG && err != OMP_ERR_NVM_FULL) {
+        s->stale = true; /* the HAL failed part-way: only a scan knows what the NVM holds now */
+    }
+    return err;
+}
+
+omp_err omp_store_refresh(struct omp_store *s)
+{
+    if (s == NULL) {
+        return OMP_ERR_ARG;
+    }
+    if (!s->stale) {
+        return OMP_OK;
+    }
+    const struct omp_nvm_region r = s->rgn;
+    omp_err err = omp_store_open_region(s, &r);
+    s->stale = err != OMP_OK;
+    return err;
 }
 
 omp_err omp_store_read(const struct omp_store *s, uint16_t key, void *dst, size_t cap,

@@ -491,11 +491,12 @@ static void print_registers(FILE *f, const struct omp_meter_snapshot *s,
                       (unsigned long)s->last_period.s_plus_va, (unsigned)s->last_period.tariff,
                       (unsigned)s->last_period.flags);
     }
-    (void)fprintf(f, "},\"nvm\":{\"journal_sectors\":%lu,\"log_sectors\":%lu,"
-                  "\"billing_capacity\":%lu,\"hot_min_interval_s\":%lu,\"loss_bound_wh\":%lu.%03lu,"
+    (void)fprintf(f, "},\"nvm\":{\"journal_sectors\":%lu,\"settings_sectors\":%lu,"
+                  "\"log_sectors\":%lu,\"billing_capacity\":%lu,\"hot_min_interval_s\":%lu,\"loss_bound_wh\":%lu.%03lu,"
                   "\"hot_saves\":%llu,\"cold_saves\":%llu,\"snapshots\":%llu,"
                   "\"journal_erases\":%llu,\"max_sector_erases\":%lu}",
-                  (unsigned long)n->journal_sectors, (unsigned long)n->log_sectors,
+                  (unsigned long)n->journal_sectors, (unsigned long)n->settings_sectors,
+                  (unsigned long)n->log_sectors,
                   (unsigned long)n->billing_capacity, (unsigned long)n->hot_min_interval_s,
                   (unsigned long)(n->loss_bound_mwh / 1000u), (unsigned long)(n->loss_bound_mwh % 1000u),
                   (unsigned long long)n->hot_saves, (unsigned long long)n->cold_saves,

@@ -1,0 +1,178 @@
+/*
+ * The meter as its readers see it: the data dictionary's source (cosem.h) with the writes that
+ * go back to the services, the display's frame, and the snapshot and NVM figures of the API.
+ */
+#include <string.h>
+
+#include "omnipower/meter.h"
+
+#include "meter_priv.h"
+
+static omp_err op_set_clock(void *user, omp_time_s utc_s)
+{
+    return omp_meter_set_clock(user, utc_s);
+}
+
+static omp_err op_set_tariff(void *user, uint8_t tariff)
+{
+    struct omp_meter *m = user;
+    return omp_clock_set_tariff(&m->clock, tariff);
+}
+
+static omp_err op_set_optical(void *user, uint8_t setting, uint32_t value)
+{
+    static const uint8_t k_e[OMP_OPT_COUNT] = {3u, 6u, 9u, 12u, 13u, 14u, 15u, 16u}; /* 131.0.E */
+    struct omp_meter *m = user;
+    omp_err err = omp_optical_set(&m->optical_port, setting, value);
+    if (err == OMP_OK && setting < (uint8_t)OMP_OPT_COUNT) {
+        omp_clock_event(&m->clock, OMP_EV_CONFIG_CHANGED, 0x830000u | k_e[setting], 0u); /* C.D.E */
+    }
+    return err;
+}
+
+static const struct omp_cosem_ops k_ops = {
+    .set_clock = op_set_clock,
+    .set_tariff = op_set_tariff,
+    .set_optical = op_set_optical,
+};
+
+/* Meter status 1.1.97.97.0.255 (technical facts 3.1): bit 1 "EEPROM or data backup/restore
+ * error" when the registers did not restore cleanly or an NVM container must be opened again;
+ * the other bits have no source in this meter yet (0). */
+static uint8_t meter_status(const struct omp_meter *m)
+{
+    bool bad = m->persist.restore_err != OMP_OK || omp_regs_persist_stale(&m->persist) ||
+               m->settings.stale;
+    return bad ? 0x02u : 0x00u;
+}
+
+void omp_meter_priv_src(struct omp_meter *m, struct omp_cosem_src *s)
+{
+    const struct omp_clock *c = &m->clock;
+    memset(s, 0, sizeof *s);
+    s->regs = &m->regs;
+    s->cycle = &m->last;
+    s->optical = &m->optical_port.settings;
+    s->type_number = m->cfg.type_number;
+    s->software_id = m->cfg.software_id;
+    s->rom_checksum = m->cfg.rom_checksum;
+    s->meter_number = m->cfg.meter_number;
+    s->tariff = c->tariff_now;
+    s->tariffs = (uint8_t)OMP_CONFIG_TARIFFS;
+    s->status = meter_status(m);
+    /* the RTC; without it the last valid time the meter saw, flagged invalid */
+    s->clock_valid = c->now.rtc_valid;
+    s->clock_known = c->now.rtc_valid || c->keep_valid;
+    s->clock_utc_s = c->now.rtc_valid ? c->now.utc_s : c->keep_valid ? c->keep_s : 0;
+    s->utc_offset_min = m->cfg.utc_offset_min;
+    s->dst_rule = m->cfg.dst_rule;
+    s->ops = &k_ops;
+    s->user = m;
+}
+
+struct omp_display_z1 omp_meter_priv_z1(const struct omp_meter *m)
+{
+    struct omp_display_z1 z = {m->cfg.energy_digits, m->cfg.energy_decimals};
+    return z;
+}
+
+bool omp_meter_priv_display_compose(struct omp_meter *m)
+{
+    const uint32_t tamper = (1u << OMP_INPUT_COVER) | (1u << OMP_INPUT_TERMINAL) |
+                            (1u << OMP_INPUT_MAGNET);
+    const struct omp_display_inputs in = {m->last.urms_v, m->last.irms_a, m->last.p_w,
+                                          m->last.q_var, m->clock.tariff_now,
+                                          (m->inputs & tamper) != 0u};
+    struct omp_cosem_src src;
+    struct omp_lcd_env e;
+    omp_meter_priv_lcd_env(m, &src, &e);
+    return omp_lcd_compose(&m->lcd, &e, &in);
+}
+
+omp_err omp_meter_display(const struct omp_meter *m, struct omp_display_frame *f)
+{
+    if (m == NULL || f == NULL) {
+        return OMP_ERR_ARG;
+    }
+    omp_lcd_frame(&m->lcd, f);
+    return OMP_OK;
+}
+
+/* The metrology part of the snapshot: the newest cycle. */
+static void snapshot_cycle(const struct omp_meter *m, struct omp_meter_snapshot *t)
+{
+    t->urms_v = m->last.urms_v;
+    t->irms_a = m->last.irms_a;
+    t->p_w = m->last.p_w;
+    t->q_var = m->last.q_var;
+    t->s_va = m->last.s_va;
+    t->pf = m->last.pf;
+    t->f_hz = m->last.f_hz;
+    t->quadrant = m->last.quadrant;
+    t->cycles = m->cycles;
+}
+
+omp_err omp_meter_snapshot(const struct omp_meter *m, struct omp_meter_snapshot *s)
+{
+    if (m == NULL || s == NULL) {
+        return OMP_ERR_ARG;
+    }
+    const struct omp_clock *c = &m->clock;
+    const struct omp_registers *r = &m->regs;
+    struct omp_meter_snapshot t;
+    memset(&t, 0, sizeof t);
+    t.utc_s = c->now.utc_s;
+    if (!c->now.rtc_valid || omp_local_time(c->now.utc_s, m->cfg.utc_offset_min, m->cfg.dst_rule,
+                                            &t.local, &t.dst_active) != OMP_OK) {
+        memset(&t.local, 0, sizeof t.local);
+        t.dst_active = false;
+    }
+    t.a_plus_mwh = r->e.total.a_plus_uwh / 1000u;
+    t.a_minus_mwh = r->e.total.a_minus_uwh / 1000u;
+    t.energy = r->e.total;
+    t.hours_with_supply = r->hours;
+    t.tariff = c->tariff_now;
+    t.registers = r->e;
+    t.billing_count = r->billing_count;
+    t.threshold_count = r->threshold_count;
+    t.pulse_milli = r->pulse_milli;
+    t.peaks = r->peaks;
+    t.acc = r->acc;
+    t.have_period = r->demand.have_last;
+    t.last_period = r->demand.last;
+    t.next_stop_utc = r->next_stop_utc;
+    t.billing_entries = m->persist.billing.count;
+    t.power_ups = c->power_ups;
+    t.saved_utc_s = c->restored_s;
+    t.saved_utc_valid = c->restored_valid;
+    snapshot_cycle(m, &t);
+    t.nvm_saves = m->persist.records + c->saves + m->lcd.saves;
+    *s = t;
+    return OMP_OK;
+}
+
+omp_err omp_meter_nvm_info(const struct omp_meter *m, struct omp_meter_nvm_info *info)
+{
+    if (m == NULL || info == NULL) {
+        return OMP_ERR_ARG;
+    }
+    const struct omp_regs_persist *p = &m->persist;
+    struct omp_meter_nvm_info t;
+    memset(&t, 0, sizeof t);
+    t.sector_size = p->store.geo.sector_size;
+    t.journal_sectors = p->store.rgn.sectors;
+    t.log_sectors = p->billing.rgn.sectors;
+    t.billing_capacity = omp_nvm_log_capacity(&p->billing);
+    t.hot_min_interval_s = (uint32_t)((p->hot_min_ms + 999u) / 1000u);
+    t.loss_bound_mwh = omp_regs_persist_loss_bound_mwh(p, &m->regs);
+    t.hot_record_bytes = p->hot_record_bytes;
+    t.hot_saves = p->hot_saves;
+    t.cold_saves = p->cold_saves;
+    t.snapshots = p->snapshots;
+    t.store = p->store.stats;
+    t.log = p->billing.stats;
+    t.settings_sectors = m->settings.rgn.sectors;
+    t.settings = m->settings.stats;
+    *info = t;
+    return OMP_OK;
+}
