@@ -1,7 +1,8 @@
 /*
  * The log's recovery scan over an arbitrary NVM image. Byte 0 picks the geometry (2..5 sectors of
  * 256 bytes, program unit 1..16, erase value 0xFF or 0x00), byte 1 the entry length, byte 2 the
- * tag; the rest is the image. Checks: open succeeds; count = next_seq - first_seq and fits the
+ * tag; the rest is the image. Checks: open succeeds, or reports damage without writing and
+ * refuses appends (then the image is erased and the log opened again); count = next_seq - first_seq and fits the
  * slots; every entry it returns has the sequence its age implies; an append reads back as the
  * newest entry, older entries keep their content, and all of it survives a reopen.
  */
@@ -80,6 +81,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct omp_hal hal = { &k_ops, &f.nvm };
 
     struct omp_nvm_log l;
+    static uint8_t before[sizeof f.mem];
+    memcpy(before, f.mem, geo.size);
+    omp_err err0 = omp_nvm_log_open(&l, &hal, 0, n, tag, elen);
+    OMP_FUZZ_CHECK(err0 == OMP_OK || err0 == OMP_ERR_NVM_CORRUPT);
+    if (err0 == OMP_ERR_NVM_CORRUPT) {
+        /* damaged or foreign: reported, nothing written, readable entries consistent, appends
+           refused; erased, it is a new log */
+        OMP_FUZZ_CHECK(l.stats.damaged >= 1u && memcmp(before, f.mem, geo.size) == 0);
+        look(&l, &a);
+        OMP_FUZZ_CHECK(omp_nvm_log_append(&l, data) == OMP_ERR_NVM_CORRUPT);
+        OMP_FUZZ_CHECK(memcmp(before, f.mem, geo.size) == 0);
+        for (uint32_t i = 0; i < n; i++) {
+            OMP_FUZZ_CHECK(omp_ram_nvm_erase(&f.nvm, i * SS) == OMP_OK);
+        }
+    }
     OMP_FUZZ_CHECK(omp_nvm_log_open(&l, &hal, 0, n, tag, elen) == OMP_OK);
     look(&l, &a);
     OMP_FUZZ_CHECK(omp_nvm_log_open(&l, &hal, 0, n, tag, elen) == OMP_OK);

@@ -2,7 +2,8 @@
  * The store's recovery scan over an arbitrary NVM image (untrusted: a power cut, a flipped bit, a
  * foreign region). Byte 0 picks the geometry (2..5 sectors of 256 bytes, program unit 1..16,
  * erase value 0xFF or 0x00); the rest is the image, padded with the erase value. Checks: open
- * succeeds (or reports a full index); every key the index holds reads back and its CRC, recomputed
+ * succeeds (or reports a full index), or reports damage without writing a byte, keeps what it
+ * can read consistent, refuses writes and is formatted on request; every key the index holds reads back and its CRC, recomputed
  * here from the raw bytes, matches; a reopen gives the same keys and values; a write then reads
  * back, leaves the other keys alone and survives a reopen.
  */
@@ -106,9 +107,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct omp_hal hal = { &k_ops, &f.nvm };
 
     struct omp_store s;
+    static uint8_t before[sizeof f.mem];
+    memcpy(before, f.mem, geo.size);
     omp_err err = omp_store_open(&s, &hal, 0, n);
+    if (err == OMP_ERR_NVM_CORRUPT) {
+        /* damaged or foreign: reported, nothing written, readable records consistent, writes
+           refused; formatting is the way on */
+        OMP_FUZZ_CHECK(memcmp(before, f.mem, geo.size) == 0);
+        check_index(&s, &hal, &a);
+        OMP_FUZZ_CHECK(s.stats.damaged >= 1u);
+        OMP_FUZZ_CHECK(omp_store_write(&s, 1u, data, 0u) == OMP_ERR_NVM_CORRUPT);
+        OMP_FUZZ_CHECK(memcmp(before, f.mem, geo.size) == 0);
+        OMP_FUZZ_CHECK(omp_store_open(&s, &hal, 0, n) == OMP_ERR_NVM_CORRUPT);
+        OMP_FUZZ_CHECK(omp_store_format(&s) == OMP_OK && s.stats.damaged == 0u);
+        err = OMP_OK;
+    }
     if (err != OMP_OK) {
-        OMP_FUZZ_CHECK(err == OMP_ERR_NVM_FULL || err == OMP_ERR_NVM_CORRUPT);
+        OMP_FUZZ_CHECK(err == OMP_ERR_NVM_FULL);
         return 0;
     }
     OMP_FUZZ_CHECK(s.head < n && s.head_off >= OMP_STORE_SECTOR_HDR && s.head_off <= SS);

@@ -153,6 +153,7 @@ static void tt_check_restart(struct tt *t, const struct tt_regs *at_cut)
     struct tt_regs now;
     tt_regs_of(&t->m, &now);
     assert_int_equal(t->m.persist.restore_err, OMP_OK);
+    assert_int_equal(t->m.nvm_damaged, 0u); /* a power cut is never taken for damage */
     uint64_t step = t->m.regs.cfg.save_step_u;
     uint64_t bound = step + t->last_tick_e[0] + t->last_tick_e[1] + 1u;
     for (unsigned k = 0; k < OMP_ARRAY_LEN(now.e); k++) {

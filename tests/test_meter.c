@@ -802,15 +802,32 @@ static void test_corrupt_record_ignored(void **state)
     static struct omp_meter m2;
     assert_int_equal(omp_meter_init(&m2, &f->hal, &f->cfg, &f->b.clock.now), OMP_OK);
     assert_int_equal(snap(&m2).energy.a_plus_uwh, a1); /* the previous version */
-    /* an NVM of garbage starts from zero */
+    /* an NVM of zeros (not erased: 0xFF is) is foreign: the meter starts from zero, says so
+       (status bit 1, error symbol, event) and writes nothing */
     memset(f->mem, 0x00, SIZE);
     assert_int_equal(omp_meter_init(&m2, &f->hal, &f->cfg, &f->b.clock.now), OMP_OK);
     assert_int_equal(snap(&m2).a_plus_mwh, 0u);
     assert_int_equal(snap(&m2).power_ups, 1u);
+    assert_int_equal(nvm_info(&m2).damaged_sectors, SECTORS);
+    struct omp_evq_reader rd;
+    struct omp_event ev;
+    assert_int_equal(omp_evq_reader_init(omp_meter_events(&m2), &rd), OMP_OK);
+    assert_int_equal(omp_evq_read(omp_meter_events(&m2), &rd, &ev, NULL), OMP_OK);
+    assert_int_equal(ev.code, OMP_EV_NVM_DAMAGED);
+    assert_int_equal(ev.arg, SECTORS);
+    assert_int_equal(ev.flags, 7u); /* journal, billing log, settings */
+    assert_int_equal(omp_meter_poll(&m2), OMP_OK);
+    struct omp_display_frame fr;
+    assert_int_equal(omp_meter_display(&m2, &fr), OMP_OK);
+    assert_true((fr.symbols & OMP_SYM_ERROR) != 0u);
+    for (size_t k = 0; k < SIZE; k++) {
+        assert_int_equal(f->mem[k], 0u);
+    }
 }
 
-/* Records of the earlier releases' layouts (128-byte slots, version 1 and 2, valid CRC) are not
- * read: the meter starts from zero on that region and keeps its own records from then on. */
+/* Records of the earlier releases' layouts (64-byte slots, valid CRC) are not read and not
+ * overwritten: the NVM is reported damaged (foreign) and kept; after an explicit format the
+ * meter keeps its own records from then on. */
 static void put_le(uint8_t *p, uint64_t v, unsigned n)
 {
     for (unsigned k = 0; k < n; k++) {
@@ -833,13 +850,21 @@ static void test_old_layout_rejected(void **state)
         put_le(r + 36, 41u, 4u);        /* power-ups */
         put_le(r + 60, omp_crc32(r, 60u), 4u);
     }
+    static uint8_t before[SIZE];
+    memcpy(before, g_fx.mem, SIZE);
     fx_start(&g_fx);
     struct omp_meter_snapshot s = snap(&g_fx.m);
     assert_int_equal(s.a_plus_mwh, 0u);
     assert_int_equal(s.power_ups, 1u);
     assert_false(s.saved_utc_valid);
-    /* the meter's own records work from here on */
+    assert_int_equal(nvm_info(&g_fx.m).damaged_sectors, 1u); /* the journal's first sector */
     make_sine(&g_fx.cfg, 230.0, 10.0, 0.0);
+    run_sine(&g_fx, 1u);
+    assert_int_equal(omp_meter_flush(&g_fx.m), OMP_ERR_NVM_CORRUPT);
+    assert_memory_equal(g_fx.mem, before, SIZE);
+    /* formatted on request: the meter's own records work from here on */
+    assert_int_equal(omp_meter_nvm_format(&g_fx.m, &g_fx.b.clock.now), OMP_OK);
+    assert_int_equal(nvm_info(&g_fx.m).damaged_sectors, 0u);
     run_sine(&g_fx, 2u);
     assert_int_equal(omp_meter_flush(&g_fx.m), OMP_OK);
     s = snap(&g_fx.m);
@@ -848,6 +873,7 @@ static void test_old_layout_rejected(void **state)
     struct omp_meter_snapshot s2 = snap(&m2);
     assert_memory_equal(&s2.energy, &s.energy, sizeof s.energy);
     assert_int_equal(s2.power_ups, 2u);
+    assert_int_equal(omp_meter_nvm_format(NULL, &g_fx.b.clock.now), OMP_ERR_ARG);
 }
 
 /* The record carries the clock: the next start reports it (saved_utc_s), also when it starts

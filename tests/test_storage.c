@@ -551,19 +551,32 @@ static void test_store_bit_flips(void **state)
     expect_all(&s, &m);
 
     /* header bit of the newest key-1 record: the scan of that sector stops there, so key 2
-       behind it is lost as well, and the head is closed */
+       behind it is lost to it; data behind a bad header is no power cut's doing: damaged, read
+       only, nothing written until the store is formatted */
     rig_load(r, g_img);
     r->mem[base + 58u + 4u] ^= 0x02u;
-    assert_int_equal(omp_store_open(&s, &r->hal, 0, 4), OMP_OK);
+    static uint8_t damaged_img[1024];
+    memcpy(damaged_img, r->mem, sizeof damaged_img);
+    assert_int_equal(omp_store_open(&s, &r->hal, 0, 4), OMP_ERR_NVM_CORRUPT);
     assert_int_equal(s.stats.scan_bad, 1u);
-    assert_int_equal(s.head_off, 256u);
+    assert_int_equal(s.stats.damaged, 1u);
     model_set(&m, 1, v1, sizeof v1);
     expect_all(&s, &m);
-    /* new writes go to the next sector, and survive a reopen */
+    assert_int_equal(omp_store_write(&s, 2, v2, sizeof v2), OMP_ERR_NVM_CORRUPT);
+    assert_false(s.stale);
+    assert_memory_equal(r->mem, damaged_img, sizeof damaged_img);
+    assert_int_equal(r->nvm.erase_calls, 0u);
+    /* formatting is the explicit way out: empty, writable */
+    assert_int_equal(omp_store_format(&s), OMP_OK);
+    assert_int_equal(s.stats.damaged, 0u);
+    memset(&m, 0, sizeof m);
+    expect_all(&s, &m);
     assert_int_equal(omp_store_write(&s, 2, v2, sizeof v2), OMP_OK);
     model_set(&m, 2, v2, sizeof v2);
     assert_int_equal(omp_store_open(&s, &r->hal, 0, 4), OMP_OK);
     expect_all(&s, &m);
+    model_set(&m, 1, v1, sizeof v1);
+    model_set(&m, 2, w, sizeof w);
 
     /* a bit flipped after open: the read notices */
     rig_load(r, g_img);
@@ -573,14 +586,19 @@ static void test_store_bit_flips(void **state)
     size_t len;
     assert_int_equal(omp_store_read(&s, 2, buf, sizeof buf, &len), OMP_ERR_NVM_CORRUPT);
 
-    /* a bad sector header: a foreign sector, its records are not used */
+    /* a bad sector header of the only sector in use: its records are not used, and it is not
+       erased (damaged, not blank) */
     rig_load(r, g_img);
     r->mem[base + 9u] ^= 0x01u;
-    assert_int_equal(omp_store_open(&s, &r->hal, 0, 4), OMP_OK);
-    assert_true(s.stats.scan_bad >= 1u);
+    memcpy(damaged_img, r->mem, sizeof damaged_img);
+    assert_int_equal(omp_store_open(&s, &r->hal, 0, 4), OMP_ERR_NVM_CORRUPT);
+    assert_int_equal(s.stats.damaged, 1u);
     assert_int_equal(omp_store_read(&s, 2, buf, sizeof buf, &len), OMP_ERR_NOT_FOUND);
+    assert_memory_equal(r->mem, damaged_img, sizeof damaged_img);
 }
 
+/* Regions this store did not write: random bytes, all zero, another store's or a log's sectors,
+ * a store of another size. Each is damaged (nothing written, nothing read) until formatted. */
 static void test_store_foreign_region(void **state)
 {
     (void)state;
@@ -589,13 +607,24 @@ static void test_store_foreign_region(void **state)
     for (uint32_t i = 0; i < 1024u; i++) {
         r->mem[i] = (uint8_t)(i * 37u + 5u);
     }
+    static uint8_t img[1024];
+    memcpy(img, r->mem, sizeof img);
     struct omp_store s;
-    assert_int_equal(omp_store_open(&s, &r->hal, 0, 4), OMP_OK);
+    assert_int_equal(omp_store_open(&s, &r->hal, 0, 4), OMP_ERR_NVM_CORRUPT);
     assert_int_equal(s.stats.scan_bad, 4u); /* four foreign sector headers */
+    assert_int_equal(s.stats.damaged, 4u);
     static struct model m;
     memset(&m, 0, sizeof m);
     expect_all(&s, &m);
     uint8_t v[50];
+    make_value(v, sizeof v, 1u, 0u);
+    assert_int_equal(omp_store_write(&s, 1u, v, sizeof v), OMP_ERR_NVM_CORRUPT);
+    assert_memory_equal(r->mem, img, sizeof img);
+    /* all zero: not erased (erase value 0xFF), so not new either */
+    memset(r->mem, 0, 1024u);
+    assert_int_equal(omp_store_open(&s, &r->hal, 0, 4), OMP_ERR_NVM_CORRUPT);
+    assert_int_equal(s.stats.damaged, 4u);
+    assert_int_equal(omp_store_format(&s), OMP_OK);
     for (uint32_t i = 0; i < 40; i++) {
         uint16_t k = (uint16_t)(1u + i % 3u);
         make_value(v, sizeof v, k, i);
@@ -605,10 +634,18 @@ static void test_store_foreign_region(void **state)
     assert_int_equal(omp_store_open(&s, &r->hal, 0, 4), OMP_OK);
     assert_int_equal(s.stats.scan_bad, 0u);
     expect_all(&s, &m);
-    /* the store and a log of the same region do not accept each other */
+    memcpy(img, r->mem, sizeof img);
+    /* another owner's store, a store of three sectors, a log: each finds foreign sectors */
+    struct omp_nvm_region rg = omp_nvm_region_of(&r->hal, 0, 4);
+    assert_int_equal(omp_store_open_tagged(&s, &rg, 0x5354u, false), OMP_ERR_NVM_CORRUPT);
+    assert_true(s.stats.damaged >= 3u);
+    assert_int_equal(omp_store_open(&s, &r->hal, 0, 3), OMP_ERR_NVM_CORRUPT);
     struct omp_nvm_log l;
-    assert_int_equal(omp_nvm_log_open(&l, &r->hal, 0, 4, 7, 8), OMP_OK);
+    assert_int_equal(omp_nvm_log_open(&l, &r->hal, 0, 4, 7, 8), OMP_ERR_NVM_CORRUPT);
     assert_int_equal(l.count, 0u);
+    assert_memory_equal(r->mem, img, sizeof img);
+    assert_int_equal(omp_store_open(&s, &r->hal, 0, 4), OMP_OK);
+    expect_all(&s, &m);
 }
 
 /* ---- log ------------------------------------------------------------------------------------------ */
@@ -678,11 +715,17 @@ static void test_log_basics(void **state)
     assert_int_equal(r->ec[1], 4u);
     assert_int_equal(r->ec[2], 4u);
     assert_int_equal(r->ec[3], 4u);
-    /* another tag, or another entry size, finds no log here */
-    assert_int_equal(omp_nvm_log_open(&l, &r->hal, 0, 4, 2, 20), OMP_OK);
+    /* another tag, or another entry size, finds foreign sectors here, and writes nothing */
+    uint64_t programmed = r->nvm.programmed_bytes;
+    assert_int_equal(omp_nvm_log_open(&l, &r->hal, 0, 4, 2, 20), OMP_ERR_NVM_CORRUPT);
     assert_int_equal(l.count, 0u);
-    assert_int_equal(omp_nvm_log_open(&l, &r->hal, 0, 4, 2, 21), OMP_OK);
+    assert_int_equal(l.stats.damaged, 4u);
+    assert_int_equal(omp_nvm_log_append(&l, e), OMP_ERR_NVM_CORRUPT);
+    assert_false(l.stale);
+    assert_int_equal(omp_nvm_log_open(&l, &r->hal, 0, 4, 2, 21), OMP_ERR_NVM_CORRUPT);
     assert_int_equal(l.count, 0u);
+    assert_int_equal(r->nvm.programmed_bytes, programmed);
+    assert_int_equal(r->ec[0], 5u);
 }
 
 static void test_log_bit_flips(void **state)
@@ -838,6 +881,7 @@ static void test_stale_refresh(void **state)
 
     struct omp_nvm_log l;
     uint8_t e[20];
+    rig_init(r, 4, 256, 1, 0xFF); /* the store's sectors would be foreign to a log */
     assert_int_equal(omp_nvm_log_open(&l, &r->hal, 0, 4, 1, 20), OMP_OK);
     make_entry(e, sizeof e, 0u);
     assert_int_equal(omp_nvm_log_append(&l, e), OMP_OK);
@@ -854,6 +898,58 @@ static void test_stale_refresh(void **state)
     assert_int_equal(omp_nvm_log_refresh(NULL), OMP_ERR_ARG);
 }
 
+/* One flipped bit in a sector header, wherever it is, is reported and changes nothing: the head
+ * (whose sector would otherwise look like a torn spare and be erased with the newest records),
+ * an older sector, and the same for a log. */
+static void test_damaged_sector_header(void **state)
+{
+    (void)state;
+    struct rig *r = &g_rig;
+    rig_init(r, 4, 256, 1, 0xFF);
+    struct omp_store s;
+    assert_int_equal(omp_store_open(&s, &r->hal, 0, 4), OMP_OK);
+    static struct model m;
+    memset(&m, 0, sizeof m);
+    uint8_t v[60];
+    for (uint32_t i = 0; i < 9u; i++) { /* 76-byte records: three sectors in use */
+        uint16_t k = (uint16_t)(1u + i % 4u);
+        make_value(v, sizeof v, k, i);
+        assert_int_equal(omp_store_write(&s, k, v, sizeof v), OMP_OK);
+        model_set(&m, k, v, sizeof v);
+    }
+    uint32_t head = s.head;
+    uint32_t older = (head + 3u) % 4u;
+    memcpy(g_img, r->mem, 1024u);
+    static uint8_t img[1024];
+    for (uint32_t which = 0; which < 2u; which++) {
+        uint32_t sec = which == 0u ? head : older;
+        rig_load(r, g_img);
+        r->mem[sec * 256u + 10u] ^= 0x04u; /* sector sequence bit: the check fails */
+        memcpy(img, r->mem, sizeof img);
+        assert_int_equal(omp_store_open(&s, &r->hal, 0, 4), OMP_ERR_NVM_CORRUPT);
+        assert_int_equal(s.stats.damaged, 1u);
+        assert_memory_equal(r->mem, img, sizeof img);
+        assert_int_equal(r->nvm.erase_calls + r->nvm.program_calls, 0u);
+    }
+
+    struct omp_nvm_log l;
+    uint8_t e[20];
+    rig_init(r, 4, 256, 1, 0xFF);
+    assert_int_equal(omp_nvm_log_open(&l, &r->hal, 0, 4, 1, 20), OMP_OK);
+    for (uint32_t i = 0; i < 9u; i++) { /* 6 per sector: the head is sector 1 */
+        make_entry(e, sizeof e, i);
+        assert_int_equal(omp_nvm_log_append(&l, e), OMP_OK);
+    }
+    assert_int_equal(l.head, 1u);
+    r->mem[256u + 10u] ^= 0x04u;
+    memcpy(img, r->mem, sizeof img);
+    assert_int_equal(omp_nvm_log_open(&l, &r->hal, 0, 4, 1, 20), OMP_ERR_NVM_CORRUPT);
+    assert_int_equal(l.stats.damaged, 1u);
+    assert_int_equal(l.count, 6u); /* the first sector's entries are still readable */
+    assert_int_equal(omp_nvm_log_append(&l, e), OMP_ERR_NVM_CORRUPT);
+    assert_memory_equal(r->mem, img, sizeof img);
+}
+
 int main(void)
 {
     (void)g_rig2;
@@ -864,6 +960,7 @@ int main(void)
         cmocka_unit_test(test_store_bit_flips),    cmocka_unit_test(test_store_foreign_region),
         cmocka_unit_test(test_log_basics),         cmocka_unit_test(test_log_bit_flips),
         cmocka_unit_test(test_log_power_cut),      cmocka_unit_test(test_stale_refresh),
+        cmocka_unit_test(test_damaged_sector_header),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -110,9 +110,9 @@ OMP_MUST_CHECK omp_err omp_clock_restore(struct omp_clock *c, omp_time_s saved_u
                                          bool saved_valid, const struct omp_now *now);
 
 /**
- * @brief Count the power-up (stored before the meter runs: an NVM that cannot take it fails),
- * evaluate the tariff and push OMP_EV_POWER_UP with the seconds the meter was off (0 unknown).
- * @return OMP_OK or the NVM's error.
+ * @brief Count the power-up (stored before the meter runs: an NVM that cannot take it fails; a
+ * damaged store, which refuses writes, does not), evaluate the tariff and push OMP_EV_POWER_UP
+ * with the seconds the meter was off (0 unknown). @return OMP_OK or the NVM's error.
  */
 OMP_MUST_CHECK omp_err omp_clock_power_up(struct omp_clock *c, const struct omp_now *now);
 

@@ -99,6 +99,7 @@ struct omp_display_inputs {
     float q_var;          /**< inductive/capacitive by sign, above 2.3 var */
     uint8_t tariff;       /**< T1..T8, 0 none (the symbol bits hold T1..T7) */
     bool tamper;          /**< a tamper input is active (cover, terminal cover, magnet): ALARM */
+    bool error;           /**< a fatal error (meter status bit 1): the error symbol */
 };
 
 /** @brief The symbol bits (hal.h OMP_SYM_*) for @p in. */

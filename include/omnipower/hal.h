@@ -137,6 +137,8 @@ enum omp_display_symbol {
     OMP_SYM_ALARM = 1u << 9,        /**< an alarm (tamper, error) is pending */
     OMP_SYM_COMM = 1u << 10,        /**< a module is communicating */
     OMP_SYM_RELAY_OPEN = 1u << 11,  /**< breaker open */
+    OMP_SYM_ERROR = 1u << 12,       /**< error "!": the meter status has a fatal error (an NVM it
+                                         cannot read, technical facts 9.3 and 3.1 bit 1) */
 };
 
 /**

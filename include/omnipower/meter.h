@@ -170,6 +170,10 @@ struct omp_meter_nvm_info {
     struct omp_storage_stats store; /**< journal counters since init */
     struct omp_storage_stats log;   /**< billing log counters since init */
     uint32_t settings_sectors;      /**< settings store (the clock's and the display's records) */
+    uint32_t damaged_sectors;       /**< sectors init found damaged or foreign (docs/storage.md
+                                         "Damage"); not 0: the meter saves nothing, meter status
+                                         bit 1 and the error symbol are set, until
+                                         omp_meter_nvm_format() */
     struct omp_storage_stats settings; /**< settings store counters since init */
 };
 
@@ -207,6 +211,8 @@ struct omp_meter {
     uint32_t tamper_edges;                /**< tamper input edges (2 bits each) */
     uint32_t pf_events;                   /**< power-fail warnings */
     bool pf_save;                         /**< the power-fail warning asks for a save now */
+    uint32_t nvm_damaged;                 /**< damaged or foreign sectors found at init: the
+                                               meter then writes nothing to the NVM */
     bool display_due;                     /**< show the frame at the next poll */
     uint8_t io[OMP_METER_IO_LEN];         /**< the services' shared scratch buffer */
 };
@@ -226,7 +232,11 @@ void omp_meter_cfg_default(struct omp_meter_cfg *cfg);
 
 /**
  * @brief Start a meter: check the HAL, the configuration and the NVM, and restore the newest valid
- * state record (a meter with an empty NVM starts from zero registers).
+ * state record (a meter with an erased NVM starts from zero registers). An NVM holding data the
+ * meter cannot read (damaged sectors, another layout, foreign data; docs/storage.md "Damage") is
+ * not overwritten: the meter starts from what is readable, writes nothing to the NVM, sets meter
+ * status bit 1 and the error symbol and pushes OMP_EV_NVM_DAMAGED; omp_meter_nvm_info() says how
+ * many sectors; omp_meter_nvm_format() erases it when that is wanted.
  *
  * @param[out] m    Context to initialise; fully overwritten.
  * @param[in]  hal  Port; copied. The ops table must outlive @p m.
@@ -283,8 +293,16 @@ void omp_meter_tick(struct omp_meter *m, const struct omp_now *now);
  */
 omp_err omp_meter_poll(struct omp_meter *m);
 
-/** @brief Save every register now (orderly shutdown). @return OMP_OK or the NVM error. */
+/** @brief Save every register now (orderly shutdown). @return OMP_OK or the NVM error
+ *  (OMP_ERR_NVM_CORRUPT while the NVM is damaged: nothing is saved). */
 OMP_MUST_CHECK omp_err omp_meter_flush(struct omp_meter *m);
+
+/**
+ * @brief Erase the meter's whole NVM share and start again as omp_meter_init() with the same HAL
+ * and configuration at @p now: the explicit way out of a damaged NVM (its evidence is gone, the
+ * registers start from zero). @return as omp_meter_init.
+ */
+OMP_MUST_CHECK omp_err omp_meter_nvm_format(struct omp_meter *m, const struct omp_now *now);
 
 /**
  * @brief Set the clock to @p utc_s (rtc_set when the port has it). Demand and billing treat it as

@@ -306,6 +306,8 @@ OMP_MUST_CHECK omp_err omp_regs_next_stop(omp_time_s after_utc, uint8_t day, uin
 /** Journal keys of the register records. */
 #define OMP_REGS_KEY_COLD 1u
 #define OMP_REGS_KEY_HOT 2u
+/** Tag of the register journal's sector headers ("1J"). */
+#define OMP_REGS_JOURNAL_TAG 0x4A31u
 /** Tag of the billing log's records ("1B": billing log 1). */
 #define OMP_REGS_BILLING_TAG 0x4231u
 /** Scratch bytes the persistence needs: a cold, a hot and a snapshot record side by side. */
@@ -349,16 +351,22 @@ uint32_t omp_regs_persist_log_sectors(const struct omp_nvm_geometry *geo);
 /**
  * @brief Take the registers' regions (the journal, >= 2 sectors, and the billing log of
  * omp_regs_persist_log_sectors sectors) and a scratch buffer of OMP_REGS_PERSIST_BUF bytes; open
- * both; counters zero. @return OMP_OK, or the open's error (the regions are kept and opened again
- * by the next save or read).
+ * both (with @p read_only: nothing repaired, formatted or saved); counters zero.
+ * @return OMP_OK; OMP_ERR_NVM_CORRUPT (one is damaged or foreign: both are
+ * readable as far as they go, the damaged one refuses writes); or a HAL error (the region is kept
+ * and opened again by the next save or read).
  */
 OMP_MUST_CHECK omp_err omp_regs_persist_open(struct omp_regs_persist *p,
                                              const struct omp_nvm_region *journal,
-                                             const struct omp_nvm_region *billing, uint8_t *buf);
+                                             const struct omp_nvm_region *billing, uint8_t *buf,
+                                             bool read_only);
 
 /** @brief Open the journal or the log again if a HAL error left it stale. @return OMP_OK or the
  *  open's error. */
 OMP_MUST_CHECK omp_err omp_regs_persist_refresh(struct omp_regs_persist *p);
+
+/** @brief Sectors of the journal and the log the last opens found damaged or foreign. */
+uint32_t omp_regs_persist_damaged(const struct omp_regs_persist *p);
 
 /** @brief true while a HAL error left the journal or the log to be opened again. */
 bool omp_regs_persist_stale(const struct omp_regs_persist *p);

@@ -52,6 +52,8 @@ struct omp_storage_stats {
     uint32_t scan_bad;        /**< records or sector headers the last open rejected (bad CRC,
                                    torn header, impossible length) */
     uint32_t max_sector_erases; /**< the largest erase count found in a sector header */
+    uint32_t damaged;         /**< sectors the last open found damaged or foreign (docs/storage.md
+                                   "Damage"); while not 0 the container writes nothing */
 };
 
 /** @brief Index entry of a store: where the newest valid version of a key lives. */
@@ -89,23 +91,44 @@ struct omp_store {
     struct omp_store_slot index[OMP_CONFIG_STORE_KEYS];
     struct omp_storage_stats stats;
     bool stale;                      /**< a HAL error left the RAM index unsure (omp_store_refresh) */
+    uint16_t tag;                    /**< the owner's tag in the sector headers */
+    bool frozen;                     /**< opened read only, or set by the owner: no repair, writes
+                                          refused (OMP_ERR_NVM_CORRUPT) */
 };
 
 /**
  * @brief Open (and if needed repair) the store in @p sectors sectors from @p base.
  *
- * Scans the region, builds the RAM index of the newest valid version of each key, finishes a
- * compaction a power cut interrupted, and formats sectors that hold no valid header (a blank or
- * foreign region becomes an empty store). Records with a bad CRC are never indexed.
+ * Scans the region, builds the RAM index of the newest valid version of each key, and repairs
+ * what a power cut leaves (finishes or undoes a compaction, erases a torn spare). An erased region
+ * (never formatted) becomes an empty store. A region holding anything else, a sector that is
+ * neither erased nor the store's, or a header damaged in the middle of a sector is damaged
+ * (docs/storage.md "Damage"): nothing is written, stats.damaged counts the sectors, reads return
+ * what is readable, writes are refused until omp_store_format(). Records with a bad CRC are never
+ * indexed.
  *
- * @return OMP_OK; OMP_ERR_ARG (NULL, base not sector aligned, fewer than 2 sectors, region beyond
- *         the NVM, sector smaller than 256 bytes); OMP_ERR_NVM_FULL (more distinct keys on the NVM
- *         than OMP_CONFIG_STORE_KEYS); or the HAL's error (OMP_ERR_POWER_LOST, OMP_ERR_HAL_IO).
+ * @return OMP_OK; OMP_ERR_NVM_CORRUPT (damaged or foreign: read only, see above); OMP_ERR_ARG
+ *         (NULL, base not sector aligned, fewer than 2 sectors, region beyond the NVM, sector
+ *         smaller than 256 bytes); OMP_ERR_NVM_FULL (more distinct keys on the NVM than
+ *         OMP_CONFIG_STORE_KEYS); or the HAL's error (OMP_ERR_POWER_LOST, OMP_ERR_HAL_IO).
  */
 OMP_MUST_CHECK omp_err omp_store_open(struct omp_store *s, const struct omp_hal *hal,
                                       uint32_t base, uint32_t sectors);
-/** @brief omp_store_open() on the region @p r (the same checks and results). */
+/** @brief omp_store_open() on the region @p r (the same checks and results), tag 0. */
 OMP_MUST_CHECK omp_err omp_store_open_region(struct omp_store *s, const struct omp_nvm_region *r);
+/**
+ * @brief omp_store_open_region() for a store whose sector headers carry @p tag (and the region's
+ * sector count): a sector of another owner's store, or of a region of another size, is foreign.
+ * With @p read_only nothing is repaired or formatted and writes are refused (`frozen`): how an
+ * owner looks at several regions before it lets any of them write.
+ */
+OMP_MUST_CHECK omp_err omp_store_open_tagged(struct omp_store *s, const struct omp_nvm_region *r,
+                                             uint16_t tag, bool read_only);
+/**
+ * @brief Erase every sector of the store's region and open it empty (the explicit way out of
+ * OMP_ERR_NVM_CORRUPT: the damaged evidence is gone). @return as omp_store_open.
+ */
+OMP_MUST_CHECK omp_err omp_store_format(struct omp_store *s);
 
 /**
  * @brief Write a new version of @p key. When this returns OMP_OK the version is durable; after a
@@ -115,6 +138,7 @@ OMP_MUST_CHECK omp_err omp_store_open_region(struct omp_store *s, const struct o
  *         or a record larger than a sector minus its header and marker: sector_size - 32 bytes
  *         with omp_store_record_size(), i.e. payload <= sector_size - 48 for units up to 16);
  *         OMP_ERR_NVM_FULL (no free index slot, or the live records no longer fit the ring);
+ *         OMP_ERR_NVM_CORRUPT (the store is damaged: nothing written);
  *         or the HAL's error (the store is then stale: omp_store_refresh before using it again).
  */
 OMP_MUST_CHECK omp_err omp_store_write(struct omp_store *s, uint16_t key, const void *data,
@@ -164,13 +188,17 @@ struct omp_nvm_log {
     uint32_t count;               /**< entries held */
     struct omp_storage_stats stats;
     bool stale;                   /**< a HAL error left the RAM view unsure (omp_nvm_log_refresh) */
+    bool frozen;                  /**< opened read only, or set by the owner: appends refused */
 };
 
 /**
  * @brief Open the log; recovery scan as for the store. Entries with a bad CRC are skipped (they
- * count in stats.scan_bad and are not readable); a torn entry at the head ends the log there.
- * @return OMP_OK, OMP_ERR_ARG (as omp_store_open, entry_len 0 or an entry that does not fit a
- *         sector), or the HAL's error.
+ * count in stats.scan_bad and are not readable); a torn entry at the head ends the log there. A
+ * region with sectors that are neither erased nor this log's (another tag or entry length, a
+ * damaged header that is not a torn rotation's) is damaged: OMP_ERR_NVM_CORRUPT, nothing
+ * written, readable entries readable, appends refused (stats.damaged).
+ * @return OMP_OK, OMP_ERR_NVM_CORRUPT, OMP_ERR_ARG (as omp_store_open, entry_len 0 or an entry
+ *         that does not fit a sector), or the HAL's error.
  */
 OMP_MUST_CHECK omp_err omp_nvm_log_open(struct omp_nvm_log *l, const struct omp_hal *hal,
                                         uint32_t base, uint32_t sectors, uint16_t tag,
@@ -179,10 +207,15 @@ OMP_MUST_CHECK omp_err omp_nvm_log_open(struct omp_nvm_log *l, const struct omp_
 OMP_MUST_CHECK omp_err omp_nvm_log_open_region(struct omp_nvm_log *l,
                                                const struct omp_nvm_region *r, uint16_t tag,
                                                uint16_t entry_len);
+/** @brief omp_nvm_log_open_region(); with @p read_only nothing is formatted and appends are
+ *  refused (as omp_store_open_tagged). */
+OMP_MUST_CHECK omp_err omp_nvm_log_open_mode(struct omp_nvm_log *l, const struct omp_nvm_region *r,
+                                             uint16_t tag, uint16_t entry_len, bool read_only);
 
 /**
  * @brief Append an entry of exactly entry_len bytes; gets sequence number next_seq.
- * @return OMP_OK, OMP_ERR_ARG, or the HAL's error (the log is then stale: omp_nvm_log_refresh).
+ * @return OMP_OK, OMP_ERR_ARG, OMP_ERR_NVM_CORRUPT (damaged: nothing written), or the HAL's
+ *         error (the log is then stale: omp_nvm_log_refresh).
  */
 OMP_MUST_CHECK omp_err omp_nvm_log_append(struct omp_nvm_log *l, const void *entry);
 

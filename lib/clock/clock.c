@@ -190,8 +190,8 @@ omp_err omp_clock_power_up(struct omp_clock *c, const struct omp_now *now)
 {
     c->power_ups++;
     omp_err err = save_state(c);
-    if (err != OMP_OK) {
-        return err;
+    if (err != OMP_OK && err != OMP_ERR_NVM_CORRUPT) {
+        return err; /* a damaged NVM is the meter's to report: it runs without saving */
     }
     evaluate(c, c->sec_utc, c->inputs_applied);
     /* arg: seconds off, when both the time saved and the clock now are known */

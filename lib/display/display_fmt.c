@@ -370,6 +370,9 @@ uint32_t omp_display_symbols(const struct omp_display_inputs *in)
     if (in->tamper) {
         s |= OMP_SYM_ALARM; /* technical facts 9.3: magnetic field or cover removed */
     }
+    if (in->error) {
+        s |= OMP_SYM_ERROR;
+    }
     if (in->tariff >= 1u && in->tariff <= 7u) { /* three bits: T1..T7 */
         s |= ((uint32_t)in->tariff << OMP_SYM_TARIFF_SHIFT) & OMP_SYM_TARIFF_MASK;
     }

@@ -21,6 +21,7 @@
 #include "meter_priv.h"
 
 #define INPUT_BIT(i) (1u << (unsigned)(i))
+#define SETTINGS_TAG 0x5331u /* "1S": the settings store's sector headers */
 
 /* ---- NVM layout -------------------------------------------------------------------------------- */
 
@@ -99,20 +100,48 @@ static omp_err init_services(struct omp_meter *m)
     return OMP_OK;
 }
 
+/* Open the three regions, read only first: a damaged or foreign one (docs/storage.md "Damage")
+ * is reported, not repaired, and then no region is written, so the NVM keeps its evidence byte
+ * for byte until omp_meter_nvm_format(); what is readable is restored. Otherwise they are opened
+ * again to repair what a power cut left. */
+static omp_err open_regions(struct omp_meter *m, const struct omp_nvm_region rgn[3])
+{
+    for (unsigned pass = 0; pass < 2u; pass++) {
+        bool ro = pass == 0u;
+        omp_err e1 = omp_regs_persist_open(&m->persist, &rgn[0], &rgn[1], m->io, ro);
+        omp_err e2 = omp_store_open_tagged(&m->settings, &rgn[2], SETTINGS_TAG, ro);
+        if (e1 != OMP_OK && e1 != OMP_ERR_NVM_CORRUPT) {
+            return e1;
+        }
+        if (e2 != OMP_OK && e2 != OMP_ERR_NVM_CORRUPT) {
+            return e2;
+        }
+        m->nvm_damaged = omp_regs_persist_damaged(&m->persist) + m->settings.stats.damaged;
+        if (m->nvm_damaged != 0u) {
+            return OMP_OK; /* the read-only containers stay so */
+        }
+    }
+    return OMP_OK;
+}
+
 /* Everything the NVM holds: registers, the clock's records, the display lists (last: an event
  * about them carries the clock just restored). */
 static omp_err init_restore(struct omp_meter *m, const struct omp_nvm_region rgn[3],
                             const struct omp_now *now)
 {
-    omp_err err = omp_regs_persist_open(&m->persist, &rgn[0], &rgn[1], m->io);
-    if (err == OMP_OK) {
-        err = omp_store_open_region(&m->settings, &rgn[2]);
-    }
+    omp_err err = open_regions(m, rgn);
     if (err == OMP_OK) {
         err = omp_regs_persist_restore(&m->persist, &m->regs);
     }
     if (err == OMP_OK) {
         err = omp_clock_restore(&m->clock, m->regs.utc, m->regs.utc_valid, now);
+    }
+    if (err == OMP_OK && m->nvm_damaged != 0u) {
+        /* arg: damaged sectors; flags: which regions (1 journal, 2 billing log, 4 settings) */
+        uint16_t where = (uint16_t)((m->persist.store.stats.damaged != 0u ? 1u : 0u) |
+                                    (m->persist.billing.stats.damaged != 0u ? 2u : 0u) |
+                                    (m->settings.stats.damaged != 0u ? 4u : 0u));
+        omp_clock_event(&m->clock, OMP_EV_NVM_DAMAGED, m->nvm_damaged, where);
     }
     struct omp_cosem_src src;
     struct omp_lcd_env e;
@@ -126,7 +155,7 @@ static omp_err init_power_up(struct omp_meter *m, const struct omp_now *now)
 {
     omp_registers_power_up(&m->regs, m->clock.keep_s, now->rtc_valid);
     omp_err err = omp_clock_power_up(&m->clock, now);
-    if (err == OMP_OK) {
+    if (err == OMP_OK && m->nvm_damaged == 0u) {
         err = omp_regs_persist_save(&m->persist, &m->regs, now->mono_ms, false);
     }
     if (err != OMP_OK) {
@@ -334,7 +363,10 @@ omp_err omp_meter_poll(struct omp_meter *m)
         m->led_output_on = led;
     }
     bool force = m->pf_save;
-    omp_err err = omp_regs_persist_save(&m->persist, &m->regs, m->clock.now.mono_ms, force);
+    omp_err err = OMP_OK; /* a damaged NVM takes no saves: meter status and the event say so */
+    if (m->nvm_damaged == 0u) {
+        err = omp_regs_persist_save(&m->persist, &m->regs, m->clock.now.mono_ms, force);
+    }
     if (err == OMP_OK && force) {
         m->pf_save = false; /* on failure the due flags stay: retried next poll */
     }
@@ -418,6 +450,27 @@ omp_err omp_meter_display_set_list(struct omp_meter *m, enum omp_display_list wh
     struct omp_lcd_env e;
     omp_meter_priv_lcd_env(m, &src, &e);
     return omp_lcd_set_list(&m->lcd, &e, which, items, n, bad);
+}
+
+omp_err omp_meter_nvm_format(struct omp_meter *m, const struct omp_now *now)
+{
+    if (m == NULL || now == NULL || m->hal.ops == NULL) {
+        return OMP_ERR_ARG;
+    }
+    const struct omp_hal hal = m->hal;
+    const struct omp_meter_cfg cfg = m->cfg;
+    struct omp_nvm_geometry geo;
+    struct omp_nvm_region rgn[3];
+    omp_err err = omp_hal_nvm_geometry(&hal, &geo);
+    if (err == OMP_OK) {
+        err = layout(&cfg, &geo, rgn, &hal);
+    }
+    /* every sector of the meter's share, from the journal's first to the log's last */
+    uint32_t end = rgn[1].base + rgn[1].sectors * geo.sector_size;
+    for (uint32_t a = rgn[0].base; err == OMP_OK && a < end; a += geo.sector_size) {
+        err = hal.ops->nvm_erase(hal.user, a);
+    }
+    return err == OMP_OK ? omp_meter_init(m, &hal, &cfg, now) : err;
 }
 
 const struct omp_evq *omp_meter_events(const struct omp_meter *m)

@@ -37,12 +37,12 @@ static const struct omp_cosem_ops k_ops = {
 };
 
 /* Meter status 1.1.97.97.0.255 (technical facts 3.1): bit 1 "EEPROM or data backup/restore
- * error" when the registers did not restore cleanly or an NVM container must be opened again;
- * the other bits have no source in this meter yet (0). */
+ * error" when the NVM holds data the meter cannot read, the registers did not restore cleanly or
+ * an NVM container must be opened again; the other bits have no source in this meter yet (0). */
 static uint8_t meter_status(const struct omp_meter *m)
 {
-    bool bad = m->persist.restore_err != OMP_OK || omp_regs_persist_stale(&m->persist) ||
-               m->settings.stale;
+    bool bad = m->nvm_damaged != 0u || m->persist.restore_err != OMP_OK ||
+               omp_regs_persist_stale(&m->persist) || m->settings.stale;
     return bad ? 0x02u : 0x00u;
 }
 
@@ -82,7 +82,8 @@ bool omp_meter_priv_display_compose(struct omp_meter *m)
                             (1u << OMP_INPUT_MAGNET);
     const struct omp_display_inputs in = {m->last.urms_v, m->last.irms_a, m->last.p_w,
                                           m->last.q_var, m->clock.tariff_now,
-                                          (m->inputs & tamper) != 0u};
+                                          (m->inputs & tamper) != 0u,
+                                          (meter_status(m) & 0x02u) != 0u};
     struct omp_cosem_src src;
     struct omp_lcd_env e;
     omp_meter_priv_lcd_env(m, &src, &e);
@@ -173,6 +174,7 @@ omp_err omp_meter_nvm_info(const struct omp_meter *m, struct omp_meter_nvm_info 
     t.log = p->billing.stats;
     t.settings_sectors = m->settings.rgn.sectors;
     t.settings = m->settings.stats;
+    t.damaged_sectors = m->nvm_damaged;
     *info = t;
     return OMP_OK;
 }

@@ -37,34 +37,51 @@ uint32_t omp_regs_persist_log_sectors(const struct omp_nvm_geometry *geo)
     return (OMP_CONFIG_BILLING_DEPTH + per - 1u) / per + 1u; /* + the sector a ring keeps free */
 }
 
-omp_err omp_regs_persist_open(struct omp_regs_persist *p, const struct omp_nvm_region *journal,
-                              const struct omp_nvm_region *billing, uint8_t *buf)
+/* A failed open keeps its region (the next save or read opens it again), a HAL error marks it
+ * stale; a damaged one stays readable and refuses writes. */
+static omp_err open_both(struct omp_regs_persist *p, const struct omp_nvm_region *journal,
+                         const struct omp_nvm_region *billing, bool read_only)
 {
-    memset(p, 0, sizeof *p);
-    p->buf = buf;
-    omp_err err = omp_store_open_region(&p->store, journal);
-    if (err == OMP_OK) {
-        err = omp_nvm_log_open_region(&p->billing, billing, OMP_REGS_BILLING_TAG,
-                                      (uint16_t)OMP_REGS_SNAPSHOT_LEN);
-    }
-    /* a failed open is retried by the next save or read */
-    p->store.stale = p->store.stale || err != OMP_OK;
-    p->billing.stale = p->billing.stale || err != OMP_OK;
+    omp_err e1 = omp_store_open_tagged(&p->store, journal, OMP_REGS_JOURNAL_TAG, read_only);
+    omp_err e2 = omp_nvm_log_open_mode(&p->billing, billing, OMP_REGS_BILLING_TAG,
+                                       (uint16_t)OMP_REGS_SNAPSHOT_LEN, read_only);
     if (p->store.rgn.ops == NULL) {
         p->store.rgn = *journal;
+        p->store.tag = OMP_REGS_JOURNAL_TAG;
     }
     if (p->billing.rgn.ops == NULL) {
         p->billing.rgn = *billing;
         p->billing.tag = OMP_REGS_BILLING_TAG;
         p->billing.entry_len = (uint16_t)OMP_REGS_SNAPSHOT_LEN;
     }
-    return err;
+    p->store.frozen = read_only;
+    p->billing.frozen = read_only;
+    p->store.stale = e1 != OMP_OK && e1 != OMP_ERR_NVM_CORRUPT;
+    p->billing.stale = e2 != OMP_OK && e2 != OMP_ERR_NVM_CORRUPT;
+    /* a HAL error first: it fails the caller; a damaged region is only reported */
+    if (e1 != OMP_OK && e1 != OMP_ERR_NVM_CORRUPT) {
+        return e1;
+    }
+    return e2 != OMP_OK && e2 != OMP_ERR_NVM_CORRUPT ? e2 : (e1 != OMP_OK ? e1 : e2);
+}
+
+omp_err omp_regs_persist_open(struct omp_regs_persist *p, const struct omp_nvm_region *journal,
+                              const struct omp_nvm_region *billing, uint8_t *buf, bool read_only)
+{
+    memset(p, 0, sizeof *p);
+    p->buf = buf;
+    return open_both(p, journal, billing, read_only);
 }
 
 omp_err omp_regs_persist_refresh(struct omp_regs_persist *p)
 {
     omp_err err = omp_store_refresh(&p->store);
     return err == OMP_OK ? omp_nvm_log_refresh(&p->billing) : err;
+}
+
+uint32_t omp_regs_persist_damaged(const struct omp_regs_persist *p)
+{
+    return p->store.stats.damaged + p->billing.stats.damaged;
 }
 
 bool omp_regs_persist_stale(const struct omp_regs_persist *p)

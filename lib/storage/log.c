@@ -50,11 +50,56 @@ static omp_err load_entry(const struct omp_nvm_log *l, const struct omp_stg_io *
     return err;
 }
 
+/* The sector after the head without a valid header is what a torn rotation leaves, unless it
+ * holds an entry newer than the chain: then its header was damaged (docs/storage.md "Damage"). */
+static omp_err check_spare(struct omp_nvm_log *l, const struct omp_stg_io *io)
+{
+    uint32_t nx = (l->head + 1u) % l->rgn.sectors;
+    struct omp_stg_sector h;
+    bool valid, blank;
+    omp_err err = read_header(l, io, nx, &h, &valid, &blank);
+    for (uint32_t j = 0; err == OMP_OK && !valid && j < l->per_sector; j++) {
+        struct omp_stg_rec r;
+        enum omp_stg_rec_state st;
+        bool ok;
+        err = load_entry(l, io, nx, j, &r, &st, &ok, NULL);
+        if (err == OMP_OK && ok && (l->count == 0u || r.seq >= l->next_seq)) {
+            l->stats.damaged++;
+            break;
+        }
+    }
+    return err;
+}
+
+/* No header of this log: sector 0 becomes an empty head (the others are erased when used) when
+ * the region is new; a foreign one, or one opened read only, is left as it is. */
+static omp_err start_new(struct omp_nvm_log *l, const struct omp_stg_io *io)
+{
+    l->head = 0;
+    l->head_off = OMP_STORE_SECTOR_HDR;
+    if (l->stats.damaged != 0u || l->frozen) {
+        return OMP_OK;
+    }
+    uint32_t used;
+    omp_err err = omp_stg_used_end(io, l->rgn.base, l->geo.sector_size, &used);
+    if (err == OMP_OK && used != 0u) {
+        err = omp_stg_erase(io, l->rgn.base); /* a torn format's header */
+    }
+    struct omp_stg_sector fmt = { OMP_STG_KIND_LOG, l->tag, l->entry_len, 1u,
+                                  l->stats.max_sector_erases };
+    l->sector_seq = 1u;
+    return err != OMP_OK ? err : omp_stg_sector_write(io, l->rgn.base, &fmt);
+}
+
 static omp_err scan(struct omp_nvm_log *l)
 {
     struct omp_stg_io io = log_io(l, &l->stats.scan_reads);
     struct omp_stg_sector h;
     bool any = false;
+    omp_err err0 = omp_stg_survey(&io, OMP_STG_KIND_LOG, l->tag, l->entry_len, &l->stats.damaged);
+    if (err0 != OMP_OK) {
+        return err0;
+    }
     for (uint32_t i = 0; i < l->rgn.sectors; i++) {
         bool valid, blank;
         omp_err err = read_header(l, &io, i, &h, &valid, &blank);
@@ -75,18 +120,7 @@ static omp_err scan(struct omp_nvm_log *l)
         }
     }
     if (!any) {
-        /* blank or foreign: sector 0 becomes an empty head; the others are erased when used */
-        uint32_t used;
-        omp_err err = omp_stg_used_end(&io, l->rgn.base, l->geo.sector_size, &used);
-        if (err == OMP_OK && used != 0u) {
-            err = omp_stg_erase(&io, l->rgn.base);
-        }
-        struct omp_stg_sector fmt = { OMP_STG_KIND_LOG, l->tag, l->entry_len, 1u,
-                                      l->stats.max_sector_erases };
-        l->head = 0;
-        l->head_off = OMP_STORE_SECTOR_HDR;
-        l->sector_seq = 1u;
-        return err != OMP_OK ? err : omp_stg_sector_write(&io, l->rgn.base, &fmt);
+        return start_new(l, &io);
     }
 
     /* entries in ring order, oldest sector first; follow the chain of increasing sequences */
@@ -128,7 +162,7 @@ static omp_err scan(struct omp_nvm_log *l)
     l->first_seq = have ? first : 0u;
     l->next_seq = have ? last + 1u : 0u;
     l->count = l->next_seq - l->first_seq;
-    return err;
+    return err == OMP_OK ? check_spare(l, &io) : err;
 }
 
 omp_err omp_nvm_log_open(struct omp_nvm_log *l, const struct omp_hal *hal, uint32_t base,
@@ -143,6 +177,12 @@ omp_err omp_nvm_log_open(struct omp_nvm_log *l, const struct omp_hal *hal, uint3
 
 omp_err omp_nvm_log_open_region(struct omp_nvm_log *l, const struct omp_nvm_region *r,
                                 uint16_t tag, uint16_t entry_len)
+{
+    return omp_nvm_log_open_mode(l, r, tag, entry_len, false);
+}
+
+omp_err omp_nvm_log_open_mode(struct omp_nvm_log *l, const struct omp_nvm_region *r, uint16_t tag,
+                              uint16_t entry_len, bool read_only)
 {
     struct omp_nvm_geometry geo;
     if (l == NULL || entry_len == 0u) {
@@ -161,8 +201,10 @@ omp_err omp_nvm_log_open_region(struct omp_nvm_log *l, const struct omp_nvm_regi
     l->geo = geo;
     l->tag = tag;
     l->entry_len = entry_len;
+    l->frozen = read_only;
     l->per_sector = (geo.sector_size - OMP_STORE_SECTOR_HDR) / rs;
-    return scan(l);
+    err = scan(l);
+    return err == OMP_OK && l->stats.damaged != 0u ? OMP_ERR_NVM_CORRUPT : err;
 }
 
 /* Erase the sector after the head (dropping its entries) and make it the head. */
@@ -213,6 +255,9 @@ static omp_err append(struct omp_nvm_log *l, const void *entry)
     if (l == NULL || entry == NULL || l->per_sector == 0u) {
         return OMP_ERR_ARG;
     }
+    if (l->stats.damaged != 0u || l->frozen) {
+        return OMP_ERR_NVM_CORRUPT; /* keep the evidence */
+    }
     if (l->next_seq == UINT32_MAX) {
         return OMP_ERR_NVM_WORN; /* 4e9 entries: beyond any flash */
     }
@@ -238,7 +283,8 @@ static omp_err append(struct omp_nvm_log *l, const void *entry)
 omp_err omp_nvm_log_append(struct omp_nvm_log *l, const void *entry)
 {
     omp_err err = append(l, entry);
-    if (err != OMP_OK && err != OMP_ERR_ARG && err != OMP_ERR_NVM_WORN) {
+    if (err != OMP_OK && err != OMP_ERR_ARG && err != OMP_ERR_NVM_WORN &&
+        err != OMP_ERR_NVM_CORRUPT) {
         l->stale = true; /* the HAL failed part-way: only a scan knows what the NVM holds now */
     }
     return err;
@@ -253,8 +299,8 @@ omp_err omp_nvm_log_refresh(struct omp_nvm_log *l)
         return OMP_OK;
     }
     const struct omp_nvm_region r = l->rgn;
-    omp_err err = omp_nvm_log_open_region(l, &r, l->tag, l->entry_len);
-    l->stale = err != OMP_OK;
+    omp_err err = omp_nvm_log_open_mode(l, &r, l->tag, l->entry_len, l->frozen);
+    l->stale = err != OMP_OK && err != OMP_ERR_NVM_CORRUPT;
     return err;
 }
 

@@ -4,8 +4,8 @@
  * Sector header (OMP_STORE_SECTOR_HDR = 16 bytes, little-endian, at the sector's first byte):
  *   0  0xB5 magic
  *   1  version << 4 | kind (1 store, 2 log)
- *   2  tag (log: its tag; store: 0)
- *   4  entry length (log: entry_len; store: 0)
+ *   2  tag (log: its tag; store: the owner's tag, omp_store_open_tagged)
+ *   4  length (log: entry_len; store: the number of sectors of its region)
  *   6  check: low 16 bits of CRC-32 over bytes 0..5 and 8..15
  *   8  sector sequence number (the head is the sector with the highest)
  *  12  erase count (wear statistics)
@@ -127,6 +127,16 @@ omp_err omp_stg_rec_load(const struct omp_stg_io *io, uint32_t addr, uint32_t ro
 /** Program a record (header, payload, CRC, padding) at @p addr. */
 omp_err omp_stg_rec_write(const struct omp_stg_io *io, uint32_t addr, uint16_t key, uint32_t seq,
                           const void *data, uint16_t len);
+
+/**
+ * The damage survey of a region before an open repairs anything: @p damaged gets the number of
+ * sectors that are not erased, hold no valid header of this container (@p kind, @p tag, @p len)
+ * and are not the one sector a power cut can leave torn (the one after the head). With no valid
+ * header at all the region is new when every sector is erased or only a torn first header is
+ * there; otherwise every sector that is not erased counts. Reads only.
+ */
+omp_err omp_stg_survey(const struct omp_stg_io *io, uint8_t kind, uint16_t tag, uint16_t len,
+                       uint32_t *damaged);
 
 /**
  * Offset (from @p addr) just past the last byte that is not erase value in [addr, addr+len), or

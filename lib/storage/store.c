@@ -231,6 +231,59 @@ omp_err omp_stg_used_end(const struct omp_stg_io *io, uint32_t addr, uint32_t le
     return OMP_OK;
 }
 
+/* The head: the valid sector with the highest sequence (the lowest index on a tie). */
+static omp_err survey_head(const struct omp_stg_io *io, uint8_t kind, uint16_t tag, uint16_t len,
+                           uint32_t *head, bool *any)
+{
+    uint32_t seq = 0;
+    *any = false;
+    *head = 0;
+    for (uint32_t i = 0; i < io->rgn->sectors; i++) {
+        struct omp_stg_sector h;
+        bool valid, blank;
+        omp_err err = omp_stg_sector_read(io, io->rgn->base + i * io->geo->sector_size, kind, tag,
+                                          len, &h, &valid, &blank);
+        if (err != OMP_OK) {
+            return err;
+        }
+        if (valid && (!*any || h.seq > seq)) {
+            seq = h.seq;
+            *head = i;
+            *any = true;
+        }
+    }
+    return OMP_OK;
+}
+
+omp_err omp_stg_survey(const struct omp_stg_io *io, uint8_t kind, uint16_t tag, uint16_t len,
+                       uint32_t *damaged)
+{
+    uint32_t head, ss = io->geo->sector_size, n = io->rgn->sectors;
+    bool any;
+    *damaged = 0;
+    omp_err err = survey_head(io, kind, tag, len, &head, &any);
+    uint32_t used0 = 0, non_blank = 0;
+    for (uint32_t i = 0; i < n && err == OMP_OK; i++) {
+        struct omp_stg_sector h;
+        bool valid, blank;
+        uint32_t addr = io->rgn->base + i * ss, used = 0;
+        err = omp_stg_sector_read(io, addr, kind, tag, len, &h, &valid, &blank);
+        if (err == OMP_OK && !valid) {
+            err = omp_stg_used_end(io, addr, ss, &used);
+        }
+        if (used != 0u) {
+            non_blank++;
+            used0 = i == 0u ? used : used0;
+            *damaged += any && i != (head + 1u) % n ? 1u : 0u;
+        }
+    }
+    /* no header of ours: new when blank, or when a format was cut in the first header */
+    if (err == OMP_OK && !any && !(non_blank == 1u && used0 != 0u && used0 <= OMP_STORE_SECTOR_HDR)) {
+        *damaged = non_blank;
+    }
+    return err;
+}
+
 struct omp_nvm_region omp_nvm_region_of(const struct omp_hal *hal, uint32_t base,
                                         uint32_t sectors)
 {
@@ -271,6 +324,12 @@ static struct omp_stg_io store_io(struct omp_store *s, uint32_t *reads)
 {
     struct omp_stg_io io = { &s->rgn, &s->geo, &s->stats, reads };
     return io;
+}
+
+/* The header length field of a store: the sectors of its region (another layout is foreign). */
+static uint16_t store_len(const struct omp_store *s)
+{
+    return (uint16_t)s->rgn.sectors;
 }
 
 static uint32_t sector_addr(const struct omp_store *s, uint32_t i)
@@ -342,7 +401,8 @@ static omp_err compact(struct omp_store *s, uint32_t o, bool marker)
     struct omp_stg_sector h;
     bool valid = false, blank = false;
     if (err == OMP_OK) {
-        err = omp_stg_sector_read(&io, lo, OMP_STG_KIND_STORE, 0u, 0u, &h, &valid, &blank);
+        err = omp_stg_sector_read(&io, lo, OMP_STG_KIND_STORE, s->tag, store_len(s), &h, &valid,
+                                  &blank);
     }
     uint32_t used = 1u;
     if (err == OMP_OK && !valid) {
@@ -365,7 +425,7 @@ static omp_err rotate(struct omp_store *s)
     }
     struct omp_stg_io io = store_io(s, NULL);
     uint32_t nx = (s->head + 1u) % s->rgn.sectors;
-    struct omp_stg_sector h = { OMP_STG_KIND_STORE, 0u, 0u, s->sector_seq + 1u,
+    struct omp_stg_sector h = { OMP_STG_KIND_STORE, s->tag, store_len(s), s->sector_seq + 1u,
                                 s->stats.max_sector_erases };
     omp_err err = omp_stg_sector_write(&io, sector_addr(s, nx), &h);
     if (err != OMP_OK) {
@@ -395,8 +455,15 @@ static omp_err scan_sector(struct omp_store *s, uint32_t i, uint32_t *end, bool 
             break;
         }
         if (st == OMP_STG_REC_BADHDR) {
+            /* a header torn by a power cut has nothing programmed behind it; data there means
+               a damaged header, and the records behind it are lost to the scan */
+            uint32_t used = 0;
+            uint32_t tail = pos + OMP_STORE_REC_HDR;
+            err = omp_stg_used_end(&io, sector_addr(s, i) + tail, ss - tail, &used);
             s->stats.scan_bad++;
-            break;
+            s->stats.damaged += used != 0u ? 1u : 0u;
+            *end = pos;
+            return err;
         }
         if (st == OMP_STG_REC_BADCRC) {
             s->stats.scan_bad++;
@@ -426,8 +493,8 @@ static omp_err scan_headers(struct omp_store *s, const struct omp_stg_io *io, bo
     struct omp_stg_sector h;
     for (uint32_t i = 0; i < s->rgn.sectors; i++) {
         bool valid, blank;
-        omp_err err = omp_stg_sector_read(io, sector_addr(s, i), OMP_STG_KIND_STORE, 0u, 0u, &h,
-                                          &valid, &blank);
+        omp_err err = omp_stg_sector_read(io, sector_addr(s, i), OMP_STG_KIND_STORE, s->tag,
+                                          store_len(s), &h, &valid, &blank);
         if (err != OMP_OK) {
             return err;
         }
@@ -462,7 +529,8 @@ static omp_err format_blank(struct omp_store *s, const struct omp_stg_io *io)
             return err;
         }
     }
-    struct omp_stg_sector fmt = { OMP_STG_KIND_STORE, 0u, 0u, 1u, s->stats.max_sector_erases };
+    struct omp_stg_sector fmt = { OMP_STG_KIND_STORE, s->tag, store_len(s), 1u,
+                                  s->stats.max_sector_erases };
     s->head = 0;
     s->head_off = OMP_STORE_SECTOR_HDR + marker_size(s);
     s->sector_seq = 1u;
@@ -474,59 +542,98 @@ static omp_err format_blank(struct omp_store *s, const struct omp_stg_io *io)
     return err;
 }
 
-static omp_err scan(struct omp_store *s, enum scan_result *res)
+/* Whether invalid sector @p i holds a record newer than the index's version of its key: then it
+ * is not what a torn rotation leaves (its records are dead or copied into the head) but a sector
+ * whose header was damaged, and erasing it would lose data. */
+static omp_err holds_unique(struct omp_store *s, uint32_t i, bool *unique)
 {
     struct omp_stg_io io = store_io(s, &s->stats.scan_reads);
     uint32_t ss = s->geo.sector_size;
-    memset(s->index, 0, sizeof s->index);
-    s->rec_seq = 0;
-    *res = SCAN_DONE;
-
-    /* pass 1: sector headers */
-    bool any = false;
-    omp_err err_hdr = scan_headers(s, &io, &any);
-    if (err_hdr != OMP_OK) {
-        return err_hdr;
-    }
-    if (!any) {
-        return format_blank(s, &io);
-    }
-    struct omp_stg_sector h;
-
-    /* pass 2: records in ring order, oldest sector first, the head last */
-    uint32_t nx = (s->head + 1u) % s->rgn.sectors;
-    bool nx_valid = false, marker = false;
-    for (uint32_t k = 1; k <= s->rgn.sectors; k++) {
-        uint32_t i = (s->head + k) % s->rgn.sectors;
-        bool valid, blank;
-        omp_err err = omp_stg_sector_read(&io, sector_addr(s, i), OMP_STG_KIND_STORE, 0u, 0u, &h,
-                                          &valid, &blank);
+    *unique = false;
+    for (uint32_t pos = OMP_STORE_SECTOR_HDR; pos + OMP_STORE_REC_HDR <= ss && !*unique;) {
+        struct omp_stg_rec r;
+        enum omp_stg_rec_state st;
+        omp_err err = omp_stg_rec_load(&io, sector_addr(s, i) + pos, ss - pos, &r, &st, NULL, 0u);
         if (err != OMP_OK) {
             return err;
         }
-        uint32_t end = OMP_STORE_SECTOR_HDR;
-        if (valid) {
-            err = scan_sector(s, i, &end, &marker);
+        if (st == OMP_STG_REC_ERASED || st == OMP_STG_REC_BADHDR) {
+            break;
+        }
+        if (st == OMP_STG_REC_OK && r.key != MARKER_KEY && r.key != 0u) {
+            const struct omp_store_slot *sl = find_slot(s, r.key, false);
+            *unique = sl == NULL || sl->seq < r.seq;
+        }
+        pos += r.size;
+    }
+    return OMP_OK;
+}
+
+/* Index every valid sector in ring order, oldest first, the head last; the head's free part is
+ * what lies behind its last programmed byte. */
+static omp_err scan_ring(struct omp_store *s, bool *nx_valid, bool *marker)
+{
+    struct omp_stg_io io = store_io(s, &s->stats.scan_reads);
+    uint32_t ss = s->geo.sector_size, nx = (s->head + 1u) % s->rgn.sectors;
+    for (uint32_t k = 1; k <= s->rgn.sectors; k++) {
+        uint32_t i = (s->head + k) % s->rgn.sectors;
+        struct omp_stg_sector h;
+        bool valid, blank;
+        omp_err err = omp_stg_sector_read(&io, sector_addr(s, i), OMP_STG_KIND_STORE, s->tag,
+                                          store_len(s), &h, &valid, &blank);
+        uint32_t end = OMP_STORE_SECTOR_HDR, used = 0;
+        if (err == OMP_OK && valid) {
+            err = scan_sector(s, i, &end, marker);
         }
         if (i == nx) {
-            nx_valid = valid;
+            *nx_valid = valid;
         }
-        uint32_t used = 0;
         if (err == OMP_OK && i == s->head) {
-            /* the free part is what lies behind the last programmed byte */
             /* garbage behind the last record (a torn header): the scan could not find records
                written behind it, so close the head; the next write moves to the spare */
             err = omp_stg_used_end(&io, sector_addr(s, i) + end, ss - end, &used);
-            s->head_off = (used == 0u && marker) ? end : ss;
-        } else if (err == OMP_OK && i == nx && !valid) {
-            err = omp_stg_used_end(&io, sector_addr(s, i), ss, &used);
-            if (err == OMP_OK && used != 0u) {
-                err = omp_stg_erase(&io, sector_addr(s, i)); /* torn header or erase */
-            }
+            s->head_off = (used == 0u && *marker) ? end : ss;
         }
         if (err != OMP_OK) {
             return err;
         }
+    }
+    return OMP_OK;
+}
+
+/* One open pass: index, then repair what a power cut left (format a new region, erase a torn
+ * spare, finish or undo a compaction) unless the region is damaged: then nothing is written. */
+static omp_err scan(struct omp_store *s, enum scan_result *res)
+{
+    struct omp_stg_io io = store_io(s, &s->stats.scan_reads);
+    memset(s->index, 0, sizeof s->index);
+    s->rec_seq = 0;
+    *res = SCAN_DONE;
+    omp_err err = omp_stg_survey(&io, OMP_STG_KIND_STORE, s->tag, store_len(s),
+                                 &s->stats.damaged);
+    bool any = false, nx_valid = false, marker = false;
+    if (err == OMP_OK) {
+        err = scan_headers(s, &io, &any);
+    }
+    if (err != OMP_OK || !any) {
+        bool keep = err != OMP_OK || s->stats.damaged != 0u || s->frozen;
+        return keep ? err : format_blank(s, &io);
+    }
+    err = scan_ring(s, &nx_valid, &marker);
+    uint32_t nx = (s->head + 1u) % s->rgn.sectors, used = 0;
+    if (err == OMP_OK && !nx_valid) {
+        err = omp_stg_used_end(&io, sector_addr(s, nx), s->geo.sector_size, &used);
+    }
+    bool unique = false;
+    if (err == OMP_OK && used != 0u) {
+        err = holds_unique(s, nx, &unique);
+        s->stats.damaged += unique ? 1u : 0u;
+    }
+    if (err != OMP_OK || s->stats.damaged != 0u || s->frozen) {
+        return err; /* read only: the damaged sectors stay as they are */
+    }
+    if (used != 0u) {
+        return omp_stg_erase(&io, sector_addr(s, nx)); /* torn header or erase */
     }
     if (nx_valid && marker) {
         return compact(s, nx, false); /* copies done, the erase was interrupted */
@@ -550,6 +657,12 @@ omp_err omp_store_open(struct omp_store *s, const struct omp_hal *hal, uint32_t 
 
 omp_err omp_store_open_region(struct omp_store *s, const struct omp_nvm_region *r)
 {
+    return omp_store_open_tagged(s, r, 0u, false);
+}
+
+omp_err omp_store_open_tagged(struct omp_store *s, const struct omp_nvm_region *r, uint16_t tag,
+                              bool read_only)
+{
     struct omp_nvm_geometry geo;
     if (s == NULL) {
         return OMP_ERR_ARG;
@@ -561,15 +674,41 @@ omp_err omp_store_open_region(struct omp_store *s, const struct omp_nvm_region *
     memset(s, 0, sizeof *s);
     s->rgn = *r;
     s->geo = geo;
+    s->tag = tag;
+    s->frozen = read_only;
     /* a power cut needs at most one rescan; images from elsewhere at most one per sector */
     for (uint32_t round = 0; round <= r->sectors; round++) {
         enum scan_result res;
         err = scan(s, &res);
+        if (err == OMP_OK && s->stats.damaged != 0u) {
+            return OMP_ERR_NVM_CORRUPT; /* readable as far as it goes; writes refused */
+        }
         if (err != OMP_OK || res == SCAN_DONE) {
             return err;
         }
     }
+    s->stats.damaged = s->rgn.sectors; /* no state this code leaves: treat it all as damaged */
     return OMP_ERR_NVM_CORRUPT;
+}
+
+omp_err omp_store_format(struct omp_store *s)
+{
+    if (s == NULL || s->rgn.ops == NULL) {
+        return OMP_ERR_ARG;
+    }
+    struct omp_stg_io io = store_io(s, NULL);
+    for (uint32_t i = 0; i < s->rgn.sectors; i++) {
+        uint32_t used = 0;
+        omp_err err = omp_stg_used_end(&io, sector_addr(s, i), s->geo.sector_size, &used);
+        if (err == OMP_OK && used != 0u) {
+            err = omp_stg_erase(&io, sector_addr(s, i));
+        }
+        if (err != OMP_OK) {
+            return err;
+        }
+    }
+    const struct omp_nvm_region r = s->rgn;
+    return omp_store_open_tagged(s, &r, s->tag, false);
 }
 
 /* omp_store_write without the bookkeeping of HAL errors. */
@@ -578,6 +717,9 @@ static omp_err write_rec(struct omp_store *s, uint16_t key, const void *data, si
     if (s == NULL || key == 0u || key == MARKER_KEY || (data == NULL && len > 0u) ||
         len > OMP_CONFIG_STORE_RECORD_MAX || len > UINT16_MAX) {
         return OMP_ERR_ARG;
+    }
+    if (s->stats.damaged != 0u || s->frozen) {
+        return OMP_ERR_NVM_CORRUPT; /* keep the evidence: omp_store_format() first */
     }
     uint32_t ss = s->geo.sector_size;
     uint32_t room = ss - OMP_STORE_SECTOR_HDR - marker_size(s); /* record bytes per sector */
@@ -625,7 +767,8 @@ static omp_err write_rec(struct omp_store *s, uint16_t key, const void *data, si
 omp_err omp_store_write(struct omp_store *s, uint16_t key, const void *data, size_t len)
 {
     omp_err err = write_rec(s, key, data, len);
-    if (err != OMP_OK && err != OMP_ERR_ARG && err != OMP_ERR_NVM_FULL) {
+    if (err != OMP_OK && err != OMP_ERR_ARG && err != OMP_ERR_NVM_FULL &&
+        err != OMP_ERR_NVM_CORRUPT) {
         s->stale = true; /* the HAL failed part-way: only a scan knows what the NVM holds now */
     }
     return err;
@@ -640,8 +783,9 @@ omp_err omp_store_refresh(struct omp_store *s)
         return OMP_OK;
     }
     const struct omp_nvm_region r = s->rgn;
-    omp_err err = omp_store_open_region(s, &r);
-    s->stale = err != OMP_OK;
+    bool frozen = s->frozen;
+    omp_err err = omp_store_open_tagged(s, &r, s->tag, frozen);
+    s->stale = err != OMP_OK && err != OMP_ERR_NVM_CORRUPT;
     return err;
 }
 
