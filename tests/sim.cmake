@@ -1,7 +1,7 @@
 # End-to-end tests of omnipower-sim (ports/posix): the command line, a persistent two-run session,
 # reproducibility, an orderly exit on SIGTERM/SIGINT, and the replay of recorded samples
 # (--samples), and a meter of a given type number and Z codes (--type-number, --config,
-# --config-file). The scripts use POSIX sh and python3.
+# --config-file), and the JSON example of docs/simulator.md. The scripts use POSIX sh and python3.
 if(TARGET omnipower-sim)
   find_program(OMP_PYTHON3 python3)
   set(_sim $<TARGET_FILE:omnipower-sim>)
@@ -14,7 +14,11 @@ if(TARGET omnipower-sim)
     add_test(NAME sim_signal COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/sim_signal.sh ${_sim})
     add_test(NAME sim_replay COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/sim_replay.sh ${_sim})
     add_test(NAME sim_config COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/sim_config.sh ${_sim})
-    set_tests_properties(sim_e2e sim_signal sim_replay sim_config PROPERTIES LABELS "e2e" TIMEOUT 300
+    # the JSON example of docs/simulator.md has the members of a real run
+    add_test(NAME sim_json_doc COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/sim_json_doc.sh ${_sim}
+                                       ${PROJECT_SOURCE_DIR}/docs/simulator.md)
+    set_tests_properties(sim_e2e sim_signal sim_replay sim_config sim_json_doc PROPERTIES
+                         LABELS "e2e" TIMEOUT 300
                          ENVIRONMENT "PYTHON3=${OMP_PYTHON3}")
   else()
     message(STATUS "python3 not found: sim_e2e, sim_signal, sim_replay and sim_config tests skipped")

@@ -28,8 +28,22 @@ expect 0 -h
 expect 0 --version
 grep -q '^omnipower-sim (libomnipower) [0-9]' "$tmp/out" || { echo "FAIL: --version"; fail=1; }
 
+# err_has PATTERN: the last command's message (stderr) matches PATTERN (grep -E)
+err_has() {
+    if grep -qE -- "$1" "$tmp/err"; then
+        echo "ok:   message: $(head -n 1 "$tmp/err")"
+    else
+        echo "FAIL: want a message matching '$1'"; cat "$tmp/err"; fail=1
+    fi
+}
+
 expect 2 --bogus
+# getopt's own messages name the program, not the path it was started with
+err_has "^omnipower-sim: unrecognized option '--bogus'"
 expect 2 -x
+err_has "^omnipower-sim: invalid option -- 'x'"
+expect 2 --speed
+err_has "^omnipower-sim: option '--speed' requires an argument"
 expect 2 extra-argument
 expect 2 --nvm
 expect 2 --nvm ''
@@ -45,6 +59,24 @@ expect 2 --speed maximum
 expect 2 --duration -1
 expect 2 --duration ten
 expect 2 --duration 1e300
+err_has "invalid --duration '1e300' \(seconds, 0 to 1e10\)"
+# a speed so slow that a step's wall time overflowed ran at full speed
+expect 2 --speed 1e-12
+err_has "invalid --speed '1e-12' \(a number from 0.001 to 1e9, or 'max'\)"
+expect 2 --speed 0.0009
+expect 2 --speed 2e9
+# the load model needs a whole number of mains cycles per second; a recording does not
+expect 2 --fs 8001 --speed max --duration 1
+err_has "invalid --fs '8001' \(the load model needs a multiple of 50 Hz"
+expect 0 --fs 8001 --samples /dev/zero --speed max --duration 0.5 --quiet
+expect 0 --fs 8050 --speed max --duration 0.5 --quiet
+expect 2 --fs 1999
+expect 2 --fs 32001 --samples /dev/zero
+expect 2 --start 9999-01-01T00:00:00Z
+err_has "invalid --start '9999-01-01T00:00:00Z' \(a real date and time, from 1970-01-01T00:00:00Z to 2199-12-31T23:59:59Z\)"
+expect 2 --start 1969-12-31T23:59:59Z
+err_has "from 1970-01-01T00:00:00Z to 2199-12-31T23:59:59Z"
+expect 0 --start 2199-12-31T23:59:00Z --speed max --duration 1 --quiet
 expect 2 --start yesterday
 expect 2 --start 2026-13-01T00:00:00Z
 expect 2 --start 2026-02-30T00:00:00Z

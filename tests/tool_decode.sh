@@ -2,14 +2,32 @@
 # omnipower decode end to end: the real Kamstrup vectors of ../shared/vectors (copied below verbatim,
 # NAME<TAB>HEX lines, so the repository's tests do not depend on that folder), checked against the
 # values ../shared/vectors/README.md states; and the error paths.
-# Usage: tool_decode.sh PATH/TO/omnipower CASE   CASE: no_han | dk_han | dlms_sessions | errors
+# Usage: tool_decode.sh PATH/TO/omnipower CASE   CASE: no_han | dk_han | dlms_sessions | errors |
+#        docs (the commands at the top of docs/tool-decode.md, as written)
 #        (needs python3, or $PYTHON3)
+# Exit statuses are checked with explicit `[ ... ] || fail`: under set -e a failing command on the
+# left of && does not stop the script.
 set -eu
 tool=$1
 case_=$2
 py=${PYTHON3:-python3}
+src=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+
+fail() { echo "FAIL: $*"; exit 1; }
+
+# decode_fails NAME PATTERN ARGS...: exit 1, PATTERN (grep -E) on stderr; stdin from $tmp/NAME.in
+decode_fails() {
+    name=$1 pattern=$2
+    shift 2
+    rc=0
+    "$tool" decode "$@" <"$tmp/$name.in" >"$tmp/$name.jsonl" 2>"$tmp/$name.err" || rc=$?
+    [ "$rc" -eq 1 ] || { cat "$tmp/$name.err"; fail "decode $name: exit $rc, want 1"; }
+    grep -qE -- "$pattern" "$tmp/$name.err" ||
+        { cat "$tmp/$name.err"; fail "decode $name: no '$pattern' on stderr"; }
+    echo "ok: decode $name -> 1: $(head -n 1 "$tmp/$name.err")"
+}
 
 # kamstrup_no_han_amshan.txt (toreamun/amshan tests, MIT)
 cat >"$tmp/no_han.txt" <<'VEOF'
@@ -61,7 +79,8 @@ case "$case_" in
 no_han)
     "$tool" decode "$tmp/no_han.txt" >"$tmp/out.jsonl"
     # the same lines piped through stdin, and the HDLC frame as binary
-    "$tool" decode - <"$tmp/no_han.txt" | cmp - "$tmp/out.jsonl"
+    "$tool" decode - <"$tmp/no_han.txt" >"$tmp/stdin.jsonl"
+    cmp "$tmp/stdin.jsonl" "$tmp/out.jsonl"
     "$py" -c 'import sys,binascii; sys.stdout.buffer.write(binascii.unhexlify(sys.argv[1]))' \
         "$(grep '^FULL_HDLC' "$tmp/no_han.txt" | cut -f2)" >"$tmp/frame.bin"
     "$tool" decode "$tmp/frame.bin" >"$tmp/bin.jsonl"
@@ -76,6 +95,10 @@ dk_han)
         >"$tmp/badkey.jsonl" 2>"$tmp/badkey.err" || rc=$?
     test "$rc" -eq 1
     grep -q "offset 11: deciphering failed" "$tmp/badkey.err"
+    # --key without the --auth-key the APDU needs: not deciphered, said on stderr, exit 1
+    cp "$tmp/dk_han.txt" "$tmp/noauth.in"
+    decode_fails noauth "offset 11: ciphered APDU \(tag 0xDB\) not deciphered: authenticated APDU: give --auth-key" \
+        --key "$GUEK"
     ;;
 dlms_sessions)
     "$tool" decode "$tmp/dlms_sessions.txt" >"$tmp/out.jsonl"
@@ -98,12 +121,22 @@ errors)
     test "$rc" -eq 1
     grep -q "<stdin>: offset 0: .*HCS/FCS" "$tmp/crc.err"
     # a truncated frame, a truncated APDU, text that is not hex
-    rc=0; echo 7EA0070321 | "$tool" decode >/dev/null 2>"$tmp/trunc.err" || rc=$?
-    test "$rc" -eq 1 && grep -q "offset 0: incomplete HDLC frame" "$tmp/trunc.err"
-    rc=0; echo E6E7000F00 | "$tool" decode >/dev/null 2>"$tmp/apdu.err" || rc=$?
-    test "$rc" -eq 1 && grep -q "offset 3: APDU (tag 0x0F): input truncated" "$tmp/apdu.err"
-    rc=0; echo 0FXX | "$tool" decode >/dev/null 2>"$tmp/hex.err" || rc=$?
-    test "$rc" -eq 1 && grep -q "offset 2: line 1: 'X' is not a hex digit" "$tmp/hex.err"
+    echo 7EA0070321 >"$tmp/trunc.in"
+    decode_fails trunc "offset 0: incomplete HDLC frame"
+    echo E6E7000F00 >"$tmp/apdu.in"
+    decode_fails apdu "offset 3: APDU \(tag 0x0F\): input truncated"
+    echo 0FXX >"$tmp/hex.in"
+    decode_fails hex "offset 2: line 1: 'X' is not a hex digit"
+    # bytes that start no frame are "not a frame", not an unsupported APDU; also after an APDU
+    echo FFFF >"$tmp/notframe.in"
+    decode_fails notframe "^omnipower: <stdin>: offset 0: not a frame: 2 bytes from 0xFF, which starts no HDLC frame \(7E\), wrapper PDU \(00 01\) or DLMS APDU$"
+    echo 00 >"$tmp/zero.in"
+    decode_fails zero "offset 0: not a frame: 1 byte from 0x00"
+    echo C40181000600BC614F 7071 >"$tmp/after.in"
+    decode_fails after "offset 9: not a frame: 2 bytes from 0x70"
+    if grep -q "not supported" "$tmp/notframe.err" "$tmp/zero.err" "$tmp/after.err"; then
+        fail "not a frame reported as not supported"
+    fi
     # usage errors exit 2
     for args in "decode --bogus" "decode --key 0011" "decode --key" "frobnicate" "" \
                 "decode a b" "decode --system-title 12"; do
@@ -122,6 +155,24 @@ errors)
     # a wrapper PDU (IEC 62056-47) around the GET-response of session 1, and two bare APDUs
     printf '0001 0001 0010 0009 C40181000600BC614F\n' | "$tool" decode >"$tmp/wrapper.jsonl"
     printf 'C40181000600BC614F C40181000600BC614F' | "$tool" decode >"$tmp/two.jsonl"
+    ;;
+docs)
+    # the commands of the first sh block of docs/tool-decode.md, run from the repository's root
+    # as written, with the tool under test for build/dev/tools/omnipower (the cmake line builds)
+    sed -n '/^```sh$/,/^```$/p' "$src/docs/tool-decode.md" | sed '1d;$d' | grep -v '^cmake ' |
+        sed "s|build/dev/tools/omnipower|\"\$1\"|" >"$tmp/docs.sh"
+    grep -q 'tests/vectors/' "$tmp/docs.sh" || fail "docs/tool-decode.md: no example commands found"
+    (cd "$src" && sh -eu "$tmp/docs.sh" "$tool") >"$tmp/docs.jsonl" 2>"$tmp/docs.err" ||
+        { cat "$tmp/docs.sh" "$tmp/docs.err"; fail "the documented commands failed"; }
+    [ ! -s "$tmp/docs.err" ] || { cat "$tmp/docs.err"; fail "the documented commands wrote errors"; }
+    # the copies the examples read are the shared vectors, unchanged (when those are at hand)
+    for f in "$src"/tests/vectors/*.txt; do
+        for shared in "$src/../shared/vectors" /tmp/shared/vectors; do
+            if [ -f "$shared/$(basename "$f")" ]; then
+                cmp "$f" "$shared/$(basename "$f")" || fail "$f differs from $shared"
+            fi
+        done
+    done
     ;;
 *)
     echo "unknown case $case_"; exit 2
@@ -244,6 +295,9 @@ elif case == "dk_han":
     a14 = vals(d)["1.1.1.8.0.255"]
     check(a14["value"] == 866.636 and a14["unit"] == "kWh", f"A14 866.636 kWh (Wh on the Danish list) {a14}")
     check(vals(d)["1.1.32.7.0.255"]["unit"] == "V", "UL1 in V")
+    na = load("noauth.jsonl")
+    check(na[0]["ciphered"] is True and na[0]["note"] == "authenticated APDU: give --auth-key",
+          "--key without --auth-key: the note in the JSON too")
     bad = load("badkey.jsonl")
     check(bad[0]["ciphered"] is True and "apdu" not in bad[0], "wrong key: not deciphered")
 
@@ -301,6 +355,24 @@ elif case == "dlms_sessions":
         txt = f_.read()
     check(txt.startswith("{\n  \"offset\": 0,"), "--pretty indents")
 
+elif case == "docs":
+    with open(f"{tmp}/docs.jsonl") as f_:
+        txt = f_.read()
+    dec = json.JSONDecoder()
+    objs, i = [], 0
+    while i < len(txt):  # JSON lines and --pretty objects, one after the other
+        while i < len(txt) and txt[i].isspace():
+            i += 1
+        if i < len(txt):
+            o, i = dec.raw_decode(txt, i)
+            objs.append(o)
+    check(len(objs) == 4 + 17 + 1, f"4 HAN pushes, 17 session frames, 1 deciphered frame ({len(objs)})")
+    check(objs[2]["apdu"]["push"]["values"]["1.1.31.7.0.255"]["value"] == 8.96, "IL1 8.96 A")
+    check(objs[4]["hdlc"]["type"] == "SNRM", "the sessions, pretty-printed")
+    last = objs[-1]
+    check(last["ciphered"] is False and last["apdu"]["kind"] == "data-notification",
+          "the Danish push deciphered with --key and --auth-key")
+
 elif case == "errors":
     g = load("garbage.jsonl")
     check([f["hdlc"]["type"] for f in g] == ["DISC", "UA"], "frames around garbage still decoded")
@@ -310,4 +382,9 @@ elif case == "errors":
     check(w[0]["apdu"]["result"]["data"]["value"] == 12345679, "wrapper APDU")
     t = load("two.jsonl")
     check(len(t) == 2 and t[1]["offset"] == 9, "two bare APDUs in one unit")
+    n = load("notframe.jsonl")
+    check(n == [{"offset": 0, "line": 1, "frame": "none", "error": "not a frame", "hex": "FFFF"}],
+          f"not a frame: {n}")
+    a = load("after.jsonl")
+    check([x["frame"] for x in a] == ["apdu", "none"] and a[1]["offset"] == 9, "an APDU, then not a frame")
 PYEOF

@@ -8,7 +8,14 @@
 #                and mode D listening (JSON, CSV) at the factory D0 rate 2400 Bd
 #   CASE pty     the same readouts through a pseudo-terminal (7E1, baud switch to 9600), and
 #                mode D with D0 at 9600 Bd (--optical-d0-baud 9600)
-#   CASE errors  connection refused, usage errors, devices that are not terminals
+#   CASE instant a recorded sine load of known voltage, current, phase and frequency replayed
+#                through the simulator: the readout's instantaneous values (32.7.0 V, 31.7.0 A,
+#                1.7.0/2.7.0 kW, 3.7.0/4.7.0 kvar, 14.7.0 Hz, 13.7.0 PF) against the values
+#                computed here from the generator's parameters
+#   CASE errors  connection refused, usage errors, devices that are not terminals, and against a
+#                misbehaving fake meter (tests/fake_iec21_meter.py): a peer streaming garbage
+#                (--timeout ends the wait), bad BCCs in a readout and in programming replies (NAK
+#                and repeat), a lock-out
 #
 # How the expected values are known: a first run of the simulator (no port, --speed max) meters
 # two hours of the synthetic household's evening load into an NVM file and prints every register
@@ -24,9 +31,14 @@ tool=$1
 sim=$2
 case_=$3
 py=${PYTHON3:-python3}
+here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 simpid=
+fakepid=
 cleanup() {
+    if [ -n "$fakepid" ]; then
+        kill "$fakepid" 2>/dev/null || true
+    fi
     if [ -n "$simpid" ]; then
         kill -TERM "$simpid" 2>/dev/null || true
         wait "$simpid" 2>/dev/null || true
@@ -40,6 +52,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 ok() { echo "ok: $*"; }
 
 METER=12345678
+samples=/dev/zero # what start_sim replays: no voltage, no current, so no register moves
 START=2026-01-15T16:00:00Z   # 17:00 local: the evening's cooking peak lands in the two hours
 
 # start_sim OPTICAL [ARGS...]: the second run, in the background; waits for its 'optical:' line
@@ -48,7 +61,7 @@ start_sim() {
     where=$1
     shift
     rm -f "$tmp/sim.err" # a previous run's 'optical:' line must not be taken for this one's
-    "$sim" --optical "$where" "$@" --nvm "$tmp/meter.nvm" --samples /dev/zero --meter-number $METER \
+    "$sim" --optical "$where" "$@" --nvm "$tmp/meter.nvm" --samples "$samples" --meter-number $METER \
         --json --quiet >"$tmp/sim.out" 2>"$tmp/sim.err" &
     simpid=$!
     waited=0
@@ -251,6 +264,14 @@ tcp)
         --prog 'R1:1.8.0()' --timeout 10000
     # and the meter still answers afterwards
     read_ok c2 --port "$port" --timeout 10000
+    # the third wrong password in a row locks programming mode: even the right one is then
+    # refused before the password prompt, and the message says so (not "refused the password")
+    read_fails wrong_pw2 1 "refused the password" --port "$port" --password 99999 \
+        --prog 'R1:1.8.0()' --timeout 10000
+    read_fails wrong_pw3 1 "refused the password" --port "$port" --password 99999 \
+        --prog 'R1:1.8.0()' --timeout 10000
+    read_fails locked 1 "programming mode not entered: locked out: the meter sent a break instead of the password prompt" \
+        --port "$port" --password 12345 --prog 'R1:1.8.0()' --timeout 10000
     # mode D while the meter's D0 is off (factory): nothing comes, nothing is sent
     read_fails d_off 1 "no D0 message (nothing received): timeout" --port "$port" --mode D \
         --timeout 3000
@@ -327,6 +348,26 @@ pty)
     read_ok c --port "$optical" --mode C --timeout 10000
     read_ok a --port "$optical" --mode A --timeout 10000
     read_ok c2 --port "$optical" --mode C --baud 2400 --timeout 10000
+    # docs/tool-read.md: a pty refuses 7E1, and its pty_read.py example (8N1), run as written
+    "$py" - "$optical" <<'PYEOF' || fail "the pty accepted CS7|PARENB: docs/tool-read.md is wrong"
+import os, sys, termios
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY)
+t = termios.tcgetattr(fd)
+t[2] = (t[2] & ~termios.CSIZE) | termios.CS7 | termios.PARENB
+try:
+    termios.tcsetattr(fd, termios.TCSANOW, t)
+    sys.exit(1)
+except termios.error as e:
+    print("ok: tcsetattr CS7|PARENB on the pty:", e)
+PYEOF
+    sed -n '/^# pty_read.py: /,/^```$/p' "$here/../docs/tool-read.md" | sed '$d' >"$tmp/pty_read.py"
+    [ -s "$tmp/pty_read.py" ] || fail "no pty_read.py example in docs/tool-read.md"
+    (cd "$tmp" && "$py" pty_read.py "$optical") >"$tmp/pty_read.out" 2>"$tmp/pty_read.err" ||
+        { cat "$tmp/pty_read.err"; fail "python3 pty_read.py $optical"; }
+    grep -q '^/KAM5 6861111BN142101' "$tmp/pty_read.out" && grep -q '^0.0.1(12345678)' "$tmp/pty_read.out" &&
+        grep -q '^1.8.0(' "$tmp/pty_read.out" && grep -q '^!' "$tmp/pty_read.out" ||
+        { cat "$tmp/pty_read.out"; fail "pty_read.py: no identification and readout"; }
+    ok "docs/tool-read.md pty_read.py: $(grep -c . "$tmp/pty_read.out") lines, mode A over the pty as 8N1"
     stop_sim
     check c.out a.out c2.out:2400
     # mode D through the pty: D0 every 5 s at 9600 Bd
@@ -336,20 +377,129 @@ pty)
     stop_sim
     check d.out:9600
     ;;
+instant)
+    # U 231.5 V rms, I 7.25 A rms lagging by 35 deg (Q1: import, inductive), 49.8 Hz: off the
+    # nominal 50 Hz and 230 V so that the values cannot be defaults. Codes with the default
+    # gains (600 V and 120 A full scale over 2^23), as docs/simulator.md writes a recording.
+    "$py" - "$tmp/load.bin" <<'PYEOF'
+import array, math, sys
+fs, u, i, phi, f = 8000, 231.5, 7.25, math.radians(35.0), 49.8
+vpc, apc = 600 / 2**23, 120 / 2**23
+a = array.array("i")
+for k in range(40 * fs):  # 40 s: the run outlasts the read
+    w = 2 * math.pi * f * k / fs
+    a.append(round(u * 2**0.5 * math.sin(w) / vpc))
+    a.append(round(i * 2**0.5 * math.sin(w - phi) / apc))
+if sys.byteorder != "little":
+    a.byteswap()
+open(sys.argv[1], "wb").write(a.tobytes())
+PYEOF
+    samples=$tmp/load.bin
+    start_sim tcp:0 --speed 1
+    port=tcp:$(echo "$optical" | sed -n 's/^tcp //p')
+    sleep 3 # a few seconds of the load: the engine's offset removal has settled
+    read_ok inst --port "$port" --mode C --timeout 10000
+    read_ok inst_a --port "$port" --mode A --timeout 10000
+    stop_sim
+    "$py" - "$tmp" <<'PYEOF'
+import json, math, sys
+tmp = sys.argv[1]
+def check(cond, msg):
+    if not cond:
+        print("FAIL:", msg); sys.exit(1)
+    print("ok:", msg)
+u, i, phi, f = 231.5, 7.25, math.radians(35.0), 49.8     # the generator's parameters
+p, q = u * i * math.cos(phi), u * i * math.sin(phi)      # 1374.85 W, 962.67 var (sine waves)
+want = {  # id: (value, decimals of the readout, unit); P and Q in kW/kvar, import and Q1
+    "32.7.0": (u, 1, "V"), "31.7.0": (i, 2, "A"),
+    "1.7.0": (p / 1000, 3, "kW"), "2.7.0": (0.0, 3, "kW"),
+    "3.7.0": (q / 1000, 3, "kvar"), "4.7.0": (0.0, 3, "kvar"),
+    "14.7.0": (f, 2, "Hz"), "13.7.0": (math.cos(phi), 3, None),
+}
+for name in ("inst.out", "inst_a.out"):
+    ro = {d["id"]: d for d in json.loads(open(f"{tmp}/{name}").read())["data"]}
+    for k, (v, dec, unit) in want.items():
+        d = ro.get(k)
+        check(d is not None, f"{name}: {k} in the readout")
+        got = float(d["value"])
+        # the engine measures these sine waves far better than 0.1 % (docs/accuracy.md); one unit
+        # of the last digit for its rounding. A wrong scale, a swapped quantity, a zero or another
+        # frequency (0.1 Hz off) would be outside.
+        tol = 0.001 * abs(v) + 10 ** -dec
+        check(abs(got - v) <= tol and len(d["value"].split(".")[-1]) == dec,
+              f"{name}: {k} = {d['value']} {d['unit']}, want {v:.{dec + 2}f} +- {tol:.{dec + 1}f}")
+        if unit is not None:
+            check((d["unit"] or "").lower() == unit.lower(), f"{name}: {k} unit {d['unit']}")
+PYEOF
+    ;;
 errors)
     # a port nobody listens on: bind a free one, close it, connect to it
     free=$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
     read_fails refused 1 "connection refused" --port "tcp:127.0.0.1:$free" --timeout 2000
     read_fails nodev 1 "cannot open" --port "$tmp/no-such-device"
     read_fails notty 1 "not a serial device" --port /dev/null
-    read_fails badhost 1 "tcp:" --port "tcp:127.0.0.1:notaport"
+    # the error paths a well-behaved meter cannot show, against tests/fake_iec21_meter.py
+    fake() { # fake BEHAVIOUR: start the fake meter, its port in $fport
+        rm -f "$tmp/fake.port"
+        "$py" "$here/fake_iec21_meter.py" "$1" >"$tmp/fake.port" &
+        fakepid=$!
+        waited=0
+        while [ ! -s "$tmp/fake.port" ]; do
+            waited=$((waited + 1))
+            [ "$waited" -lt 100 ] || fail "fake meter $1 did not start"
+            sleep 0.1
+        done
+        fport=tcp:127.0.0.1:$(cat "$tmp/fake.port")
+    }
+    fake_done() { kill "$fakepid" 2>/dev/null || true; wait "$fakepid" 2>/dev/null || true; }
+    # a peer streaming bytes that keep starting messages: --timeout ends the wait, not the peer
+    fake garbage
+    t0=$(date +%s)
+    read_fails garbage 1 "no valid identification: no complete answer within --timeout (1000 ms" \
+        --port "$fport" --timeout 1000
+    t1=$(date +%s)
+    fake_done
+    [ $((t1 - t0)) -le 5 ] || fail "garbage held the reader $((t1 - t0)) s with --timeout 1000"
+    # a readout with a bad BCC: no NAK (the data readout mode has no repeat), exit 1
+    fake readout_bcc
+    read_fails readout_bcc 1 "bad BCC in the readout (IEC 62056-21 has no repeat" \
+        --port "$fport" --timeout 2000 --trace
+    fake_done
+    if grep -q '^omnipower: tx .*<NAK>' "$tmp/readout_bcc.err"; then fail "readout: NAK sent"; fi
+    # programming mode: a reply with a bad BCC is NAKed and the meter's repeat taken
+    fake prog_bcc_once
+    read_ok prog_bcc_once --port "$fport" --password 1 --prog 'R1:1.8.0()' --timeout 2000 --trace
+    fake_done
+    [ "$(grep -c '^omnipower: tx .*<NAK>' "$tmp/prog_bcc_once.err")" -eq 1 ] ||
+        { cat "$tmp/prog_bcc_once.err"; fail "prog_bcc_once: want one NAK sent"; }
+    grep -q '"reply":"data","text":"1.8.0(0000001.23\*kWh)"' "$tmp/prog_bcc_once.out" ||
+        { cat "$tmp/prog_bcc_once.out"; fail "prog_bcc_once: the repeated reply"; }
+    ok "programming: bad BCC -> NAK -> the repeat is taken"
+    # ... and a reply that stays bad: three NAKs (cfg.retries), then exit 1
+    fake prog_bcc
+    read_fails prog_bcc 1 "programming command failed: bad BCC still after 3 NAKs" \
+        --port "$fport" --password 1 --prog 'R1:1.8.0()' --timeout 2000 --trace
+    fake_done
+    [ "$(grep -c '^omnipower: tx .*<NAK>' "$tmp/prog_bcc.err")" -eq 3 ] ||
+        { cat "$tmp/prog_bcc.err"; fail "prog_bcc: want three NAKs sent"; }
+    # a lock-out (break before the password prompt) reads differently from a wrong password
+    fake lockout
+    read_fails lockout 1 "locked out: the meter sent a break instead of the password prompt" \
+        --port "$fport" --password 1 --prog 'R1:1.8.0()' --timeout 2000
+    fake_done
+    fake bad_password
+    read_fails bad_password 1 "programming mode not entered: the meter refused the password" \
+        --port "$fport" --password 1 --prog 'R1:1.8.0()' --timeout 2000
+    fake_done
     for args in "--mode B" "--mode" "--baud 1234" "--baud 38400" "--format xml" \
                 "--timeout 0" "--timeout x" "--port" "--address ab!" "extra" \
                 "--prog R1:1.8.0()" "--password 1 --prog X1:1" "--password 12345" \
                 "--mode A --password 1 --prog R1:1.8.0()" "--bogus" \
                 "--mode D --address 12345678" "--timeout 600001" "--mode C --timeout 90000000" \
                 "--mode D --timeout 90000001" "--mode D --timeout 0" "--mode D --baud 115200" \
-                "--mode D --password 1 --prog R1:1.8.0()" "--mode E"; do
+                "--mode D --password 1 --prog R1:1.8.0()" "--mode E" \
+                "--port tcp:127.0.0.1:99999" "--port tcp:127.0.0.1" "--port tcp:127.0.0.1:notaport" \
+                "--port tcp::4059" "--port tcp:127.0.0.1:0" "--port tcp:"; do
         rc=0
         # shellcheck disable=SC2086
         "$tool" read $args </dev/null >"$tmp/u.out" 2>"$tmp/u.err" || rc=$?

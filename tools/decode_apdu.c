@@ -1094,6 +1094,11 @@ static bool dec_ciphered(struct dec_ctx *c, struct sb *s, const uint8_t *p, size
         sb_puts(s, ",\"ciphered\":true");
         sb_key(s, "note");
         sb_json_str(s, why, strlen(why));
+        if (c->port != NULL) { /* --key asked for the plaintext: say why there is none */
+            dec_error(c, offset, "ciphered APDU (tag 0x%02X) not deciphered: %s",
+                      (unsigned)env.tag, why);
+            return false;
+        }
         return true;
     }
     uint8_t *plain = malloc(PLAIN_MAX);

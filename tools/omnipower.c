@@ -496,11 +496,44 @@ static void wrapper_unit(struct dec_ctx *c, struct out *o, const uint8_t *p, siz
 
 /* ---- bare APDUs ------------------------------------------------------------------------------ */
 
+/* A tag of the XDLMS-APDU and ACSE-APDU choices (IEC 62056-5-3 / Green Book: the short-name and
+ * initiate services 1..24, their glo- 33..56 and ded- 65..88 forms, AARQ..RLRE 0x60..0x63, the
+ * long-name services, ciphering, signing and block transfer 0xC0..0xE0), or the LLC header 0xE6:
+ * bytes that can start a DLMS APDU, supported by the decoder or not. */
+static bool dlms_tag(uint8_t b)
+{
+    switch (b) {
+    case 0x01u: case 0x05u: case 0x06u: case 0x08u: case 0x0Cu: case 0x0Du: case 0x0Eu:
+    case 0x0Fu: case 0x16u: case 0x18u: case 0xE6u:
+        return true;
+    default:
+        return (b >= 0x21u && b <= 0x38u) || (b >= 0x41u && b <= 0x58u) ||
+               (b >= 0x60u && b <= 0x63u) || (b >= 0xC0u && b <= 0xE0u);
+    }
+}
+
+/* Bytes that start no frame of any kind the tool reads: one object with frame "none". */
+static void not_a_frame(struct dec_ctx *c, struct out *o, const uint8_t *p, size_t len,
+                        size_t offset, unsigned line)
+{
+    begin_frame(o, offset, "none", line);
+    sb_printf(&o->line, ",\"error\":\"not a frame\",\"hex\":");
+    sb_json_hex(&o->line, p, len);
+    sb_putc(&o->line, '}');
+    emit(o);
+    dec_error(c, offset, "not a frame: %zu byte%s from 0x%02X, which starts no HDLC frame (7E), "
+              "wrapper PDU (00 01) or DLMS APDU", len, len == 1u ? "" : "s", (unsigned)p[0]);
+}
+
 static void apdu_unit(struct dec_ctx *c, struct out *o, const uint8_t *p, size_t len, size_t base,
                       unsigned line)
 {
     size_t pos = 0;
     while (pos < len) {
+        if (!dlms_tag(p[pos])) {
+            not_a_frame(c, o, p + pos, len - pos, base + pos, line);
+            return;
+        }
         begin_frame(o, base + pos, "apdu", line);
         bool response = false;
         const uint8_t *apdu = p + pos;

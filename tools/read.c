@@ -88,15 +88,16 @@ void read_usage(FILE *f)
         "  --format json|csv|raw  output: one JSON object (default), CSV with a header line,\n"
         "                      or the readout's data as received\n"
         "  --pretty            indented JSON\n"
-        "  --timeout MS        wait up to MS for each answer of the meter (and for silence\n"
-        "                      inside a message, at least 1500), 1..600000. Default: 2000\n"
+        "  --timeout MS        each answer of the meter must be complete within MS after the\n"
+        "                      request plus the line time of its characters (silence inside\n"
+        "                      a message: at least 1500), 1..600000. Default: 2000\n"
         "                      mode D: wait up to MS for the D0 message, 1..90000000 (at\n"
         "                      least the meter's D0 interval). Default: 60000\n"
         "  --trace             print every message sent and received on standard error\n"
         "  -h, --help          print this help and exit\n"
         "\n"
         "Exit status: 0 success, 1 I/O or protocol error (no connection, timeout, BCC errors,\n"
-        "password refused, an ER or NAK reply, no D0 message), 2 usage error.\n"
+        "password refused or locked out, an ER or NAK reply, no D0 message), 2 usage error.\n"
         "Documentation: docs/tool-read.md\n");
 }
 
@@ -201,12 +202,14 @@ static int parse_read_args(int argc, char **argv, struct read_opts *o)
     int ch;
     while ((ch = getopt_long(argc, argv, "h", k_long, NULL)) != -1) {
         switch (ch) {
-        case OPT_PORT:
-            if (optarg[0] == '\0') {
-                return cli_usage_error("read", "--port needs a device or tcp:HOST:PORT");
+        case OPT_PORT: {
+            char why[LINK_ERR_MAX];
+            if (!link_spec_ok(optarg, why, sizeof why)) {
+                return cli_usage_error("read", "%s", why);
             }
             o->port = optarg;
             break;
+        }
         case OPT_MODE:
             if (strcmp(optarg, "A") == 0 || strcmp(optarg, "a") == 0) {
                 o->mode = 'A';
@@ -515,6 +518,48 @@ static void dslist_csv(struct sb *s, const struct dslist *l)
 
 /* ---- the exchange ----------------------------------------------------------------------------- */
 
+/* The overall deadline of one answer (modes A, C): --timeout from the end of the reader's message,
+ * plus the line time of the characters received that could belong to a message. The library
+ * client alone extends its wait by ta for every character of a message in progress, so a peer
+ * streaming garbage that keeps starting messages would hold the reader until it closed; here
+ * skipped bytes earn no time, and after more dropped messages than BCC retries none do. */
+struct reply_wait {
+    uint64_t t0_ms;       /* the reader's message went out (or the start) */
+    uint64_t credit_ms;   /* line time of the message characters received since */
+    uint64_t rx_bytes;    /* bytes received since t0 */
+    uint32_t skipped0, bad0;
+    uint64_t garbage;     /* bytes skipped since t0 */
+};
+
+#define BITS_PER_CHAR 10u /* 7E1: start, 7 data, parity, stop */
+
+static void wait_start(struct reply_wait *w, const struct omp_iec21_client *c, uint64_t now)
+{
+    memset(w, 0, sizeof *w);
+    w->t0_ms = now;
+    w->skipped0 = c->rx.skipped;
+    w->bad0 = c->rx.bad;
+}
+
+/* @p n bytes were handed to the client; credit their line time unless they were garbage. */
+static void wait_rx(struct reply_wait *w, const struct omp_iec21_client *c, uint32_t skipped_before,
+                    size_t n, uint32_t baud)
+{
+    const uint32_t skipped = c->rx.skipped - skipped_before;
+    const size_t useful = n > skipped ? n - skipped : 0u;
+    w->rx_bytes += n;
+    w->garbage += skipped;
+    if (c->rx.bad - w->bad0 <= c->cfg.retries && baud > 0u) {
+        w->credit_ms += ((uint64_t)useful * BITS_PER_CHAR * 1000u + baud - 1u) / baud;
+    }
+}
+
+static uint64_t wait_deadline(const struct reply_wait *w, const struct read_opts *o)
+{
+    const uint64_t first_ms = o->timeout_ms + (o->mode == 'A' ? 3000u : 0u); /* tt */
+    return w->t0_ms + first_ms + w->credit_ms;
+}
+
 struct session {
     const struct read_opts *o;
     struct link link;
@@ -532,6 +577,9 @@ struct session {
     struct dslist reply_ds;
     uint32_t blocks;
     unsigned bad_replies;
+    bool password_sent;                  /* a P1/P2 went out: a break after it is a refusal */
+    unsigned naks_sent;                  /* NAKs the reader sent (bad BCC) */
+    struct reply_wait wait;              /* the overall deadline of the answer awaited */
 };
 
 static const char *state_name(enum omp_iec21_client_state st)
@@ -577,12 +625,22 @@ static int fail_exchange(const struct session *s)
 {
     omp_err err = s->c.err;
     const char *why = omp_strerror(err);
+    char text[160];
     if (err == OMP_ERR_DENIED) {
-        why = "the meter refused the password (break received)";
+        why = s->password_sent ? "the meter refused the password (break received)"
+                               : "locked out: the meter sent a break instead of the password "
+                                 "prompt (too many wrong passwords; try again later)";
     } else if (err == OMP_ERR_TIMEOUT) {
         why = "timeout";
+    } else if (err == OMP_ERR_CRC && s->o->n_prog == 0u) {
+        why = "bad BCC in the readout (IEC 62056-21 has no repeat in the data readout mode: read "
+              "again)";
+    } else if (err == OMP_ERR_CRC && s->naks_sent > 0u) {
+        (void)snprintf(text, sizeof text, "bad BCC still after %u NAKs (the meter repeated its "
+                       "message each time)", s->naks_sent);
+        why = text;
     } else if (err == OMP_ERR_CRC) {
-        why = "BCC errors persisted after the retries";
+        why = "the meter answered NAK to every repeat of the reader's message";
     }
     (void)fprintf(stderr,
                   PROG ": read: %s: %s: %s (client error %s, state %s -> failed, %llu bytes "
@@ -792,6 +850,37 @@ static int finish_prog(struct session *s)
     return s->bad_replies > 0u ? 1 : rc;
 }
 
+/* What the reader sent, for the messages: a password, a NAK for a bad BCC. */
+static void note_sent(struct session *s, const uint8_t *tx, size_t n)
+{
+    if (n >= 3u && tx[0] == OMP_IEC21_SOH && tx[1] == (uint8_t)'P' &&
+        (tx[2] == (uint8_t)'1' || tx[2] == (uint8_t)'2')) {
+        s->password_sent = true;
+    } else if (n == 1u && tx[0] == OMP_IEC21_NAK) {
+        s->naks_sent++;
+    }
+}
+
+/* Modes A and C, while the client waits for the meter (nothing of its own queued). */
+static bool awaiting_answer(const struct session *s)
+{
+    return s->o->mode != 'D' && s->c.st == OMP_IEC21_CLIENT_BUSY &&
+           s->c.tx_sent >= s->c.tx_len;
+}
+
+static int fail_deadline(const struct session *s)
+{
+    (void)fprintf(stderr,
+                  PROG ": read: %s: %s: no complete answer within --timeout (%lu ms after the "
+                       "request, plus the line time of the message characters): %llu bytes "
+                       "received, %llu skipped as garbage, %lu broken messages dropped (state "
+                       "%s)\n",
+                  s->o->port, fail_stage(s), (unsigned long)s->o->timeout_ms,
+                  (unsigned long long)s->wait.rx_bytes, (unsigned long long)s->wait.garbage,
+                  (unsigned long)(s->c.rx.bad - s->wait.bad0), state_name(s->c.st));
+    return 1;
+}
+
 static int exchange(struct session *s)
 {
     const struct read_opts *o = s->o;
@@ -823,6 +912,7 @@ static int exchange(struct session *s)
         return 1;
     }
     s->last_st = s->c.st;
+    wait_start(&s->wait, &s->c, t0);
     for (;;) {
         uint64_t now = now_ms();
         if (now - t0 > guard_ms) {
@@ -848,9 +938,11 @@ static int exchange(struct session *s)
                 if (o->trace && n > 0) {
                     trace_bytes("tx", s->link.baud, out.tx, (size_t)n);
                 }
+                note_sent(s, out.tx, (size_t)n);
             }
             omp_iec21_client_sent(&s->c, (size_t)n);
             if ((size_t)n == out.tx_len) {
+                wait_start(&s->wait, &s->c, now_ms()); /* the answer is awaited from now */
                 continue; /* whatever comes next may follow at once */
             }
             want_write = true;
@@ -903,9 +995,17 @@ static int exchange(struct session *s)
         if (s->c.st != OMP_IEC21_CLIENT_FAILED) {
             s->last_st = s->c.st;
         }
+        uint64_t wake = out.wake_ms;
+        if (awaiting_answer(s)) {
+            const uint64_t dl = wait_deadline(&s->wait, o);
+            if (now >= dl) {
+                return fail_deadline(s);
+            }
+            wake = dl < wake ? dl : wake;
+        }
         int timeout = 1000; /* at least once a second: the guard */
-        if (out.wake_ms != UINT64_MAX) {
-            uint64_t w = out.wake_ms > now ? out.wake_ms - now : 0u;
+        if (wake != UINT64_MAX) {
+            uint64_t w = wake > now ? wake - now : 0u;
             timeout = w < 1000u ? (int)w : 1000;
         }
         uint8_t rx[4096];
@@ -920,7 +1020,9 @@ static int exchange(struct session *s)
             if (o->trace) {
                 trace_bytes("rx", s->link.baud, rx, (size_t)n);
             }
+            const uint32_t skipped = s->c.rx.skipped;
             omp_iec21_client_rx(&s->c, now_ms(), rx, (size_t)n);
+            wait_rx(&s->wait, &s->c, skipped, (size_t)n, s->link.baud);
         }
     }
 }

@@ -17,6 +17,8 @@
 
 #include "omnipower/port_posix.h"
 
+#define TCP_HOST_MAX 256u /* host part of tcp:HOST:PORT, with its NUL */
+
 #if defined(MSG_NOSIGNAL)
 #define SEND_FLAGS MSG_NOSIGNAL
 #else
@@ -149,14 +151,16 @@ static int connect_within(int fd, const struct addrinfo *ai, uint64_t deadline)
     }
 }
 
-static bool tcp_open(struct link *l, const char *spec, const char *hostport, uint32_t baud,
-                     uint32_t connect_ms, char *err, size_t cap)
+/* "tcp:HOST:PORT" into @p host (brackets of an IPv6 address removed) and @p port (points into
+ * @p spec). @return false with @p err set when the syntax or the port number is wrong. */
+static bool tcp_split(const char *spec, char host[TCP_HOST_MAX], const char **port, char *err,
+                      size_t cap)
 {
-    char host[256];
+    const char *hostport = spec + 4;
     const char *colon = strrchr(hostport, ':');
     if (colon == NULL || colon == hostport || colon[1] == '\0' ||
-        (size_t)(colon - hostport) >= sizeof host) {
-        set_err(err, cap, "%s: want tcp:HOST:PORT", spec);
+        (size_t)(colon - hostport) >= TCP_HOST_MAX) {
+        set_err(err, cap, "invalid --port '%s' (tcp:HOST:PORT, e.g. tcp:127.0.0.1:4059)", spec);
         return false;
     }
     size_t hl = (size_t)(colon - hostport);
@@ -166,13 +170,35 @@ static bool tcp_open(struct link *l, const char *spec, const char *hostport, uin
         memmove(host, host + 1, hl - 2u);
         host[hl - 2u] = '\0';
     }
-    const char *port = colon + 1;
+    *port = colon + 1;
     char *end = NULL;
     errno = 0;
-    unsigned long pn = strtoul(port, &end, 10);
-    if (errno != 0 || end == port || *end != '\0' || pn == 0u || pn > 65535u || port[0] == '-' ||
-        port[0] == '+') {
-        set_err(err, cap, "%s: invalid TCP port '%s' (1..65535)", spec, port);
+    unsigned long pn = strtoul(*port, &end, 10);
+    if (errno != 0 || end == *port || *end != '\0' || pn == 0u || pn > 65535u ||
+        (*port)[0] == '-' || (*port)[0] == '+') {
+        set_err(err, cap, "invalid --port '%s': TCP port '%s' is not 1..65535", spec, *port);
+        return false;
+    }
+    return true;
+}
+
+bool link_spec_ok(const char *spec, char *err, size_t cap)
+{
+    char host[TCP_HOST_MAX];
+    const char *port = NULL;
+    if (spec == NULL || spec[0] == '\0') {
+        set_err(err, cap, "--port needs a device or tcp:HOST:PORT");
+        return false;
+    }
+    return strncmp(spec, "tcp:", 4u) != 0 || tcp_split(spec, host, &port, err, cap);
+}
+
+static bool tcp_open(struct link *l, const char *spec, uint32_t baud, uint32_t connect_ms,
+                     char *err, size_t cap)
+{
+    char host[TCP_HOST_MAX];
+    const char *port = NULL;
+    if (!tcp_split(spec, host, &port, err, cap)) {
         return false;
     }
     struct addrinfo hints;
@@ -245,7 +271,7 @@ bool link_open(struct link *l, const char *spec, uint32_t baud, uint32_t connect
         return false;
     }
     if (strncmp(spec, "tcp:", 4u) == 0) {
-        return tcp_open(l, spec, spec + 4, baud, connect_ms, err, cap);
+        return tcp_open(l, spec, baud, connect_ms, err, cap);
     }
     return serial_open(l, spec, baud, err, cap);
 }

@@ -28,6 +28,10 @@ struct link {
 bool link_open(struct link *l, const char *spec, uint32_t baud, uint32_t connect_ms, char *err,
                size_t cap);
 
+/** @brief Check the syntax of @p spec without opening anything: a device path, or tcp:HOST:PORT
+ *  with HOST not empty and PORT 1..65535. @return true, or false with @p err set. */
+bool link_spec_ok(const char *spec, char *err, size_t cap);
+
 /** @brief Wait until the bytes written have gone out (tcdrain), then switch to @p baud (7E1).
  *  TCP: records @p baud, nothing else. @return true, or false with @p err set. */
 bool link_set_baud(struct link *l, uint32_t baud, char *err, size_t cap);

@@ -24,6 +24,9 @@
 #define PROG "omnipower-sim"
 #define EXIT_USAGE 2
 #define TICK_MS 100u /* one block of samples, one omp_meter_tick, one omp_meter_poll */
+#define SPEED_MIN 1e-3 /* slower: a 100 ms step would take more than a day of wall time */
+#define SPEED_MAX 1e9
+#define DURATION_MAX_S 1e10 /* 317 years: the clock must stay within the library's 1970..2199 */
 #define DRAIN_POLLS 256u /* polls in a row while the meter keeps sending on a byte port */
 
 enum sim_optical { SIM_OPTICAL_NONE = 0, SIM_OPTICAL_PTY, SIM_OPTICAL_TCP };
@@ -73,19 +76,20 @@ static void usage(FILE *f)
         "  --nvm FILE      keep the meter's NVM in FILE (64 KiB; created if missing). A second run\n"
         "                  with the same FILE continues where the first stopped: registers,\n"
         "                  counters and the simulated clock. Default: RAM, lost at exit.\n"
-        "  --speed X       simulated time runs X times real time (X > 0, e.g. 1, 60, 0.5);\n"
+        "  --speed X       simulated time runs X times real time (0.001..1e9, e.g. 1, 60, 0.5);\n"
         "                  'max': as fast as possible. Default: 1 (with --samples and no\n"
         "                  --optical: max). The meter's protocol timeouts run on simulated\n"
         "                  time: a reader on --optical keeps up only at --speed 1 or less.\n"
-        "  --duration S    stop after S simulated seconds (S >= 0, fractions allowed).\n"
+        "  --duration S    stop after S simulated seconds (0..1e10, fractions allowed).\n"
         "                  Default: run until SIGINT/SIGTERM.\n"
         "  --start UTC     start the simulated clock at UTC, ISO 8601, e.g. 2026-01-01T00:00:00Z\n"
-        "                  or 2026-06-01T08:00+02:00. Default: the time stored in the --nvm\n"
-        "                  FILE by the previous run, else the current wall-clock time.\n"
+        "                  or 2026-06-01T08:00+02:00 (years 1970..2199). Default: the time in the --nvm\n"
+        "                  FILE from the previous run, else the current wall-clock time.\n"
         "  --samples FILE  replay recorded samples instead of the synthetic load: raw\n"
         "                  little-endian int32 pairs (voltage code, current code) at --fs Hz;\n"
         "                  the run ends when the samples end (or at --duration).\n"
-        "  --fs HZ         sample rate per channel, 2000..32000. Default: 8000.\n"
+        "  --fs HZ         sample rate per channel, 2000..32000 (the synthetic load: a multiple\n"
+        "                  of 50). Default: 8000.\n"
         "  --volts-per-code X  voltage gain of the calibration, V per code (X > 0).\n"
         "                  Default: 600/2^23 (24-bit codes, +-600 V full scale).\n"
         "  --amps-per-code X   current gain, A per code (X > 0). Default: 120/2^23.\n"
@@ -222,10 +226,11 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
         case OPT_SPEED:
             if (strcmp(optarg, "max") == 0) {
                 o->speed = 0.0;
-            } else if (parse_double(optarg, &v) && v > 0.0 && v <= 1e9) {
+            } else if (parse_double(optarg, &v) && v >= SPEED_MIN && v <= SPEED_MAX) {
                 o->speed = v;
             } else {
-                return usage_error("invalid --speed '%s' (a number > 0, or 'max')", optarg);
+                return usage_error("invalid --speed '%s' (a number from 0.001 to 1e9, or 'max')",
+                                   optarg);
             }
             o->has_speed = true;
             break;
@@ -258,15 +263,20 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
             }
             break;
         case OPT_DURATION:
-            if (!parse_double(optarg, &v) || v < 0.0 || v > 1e10) {
-                return usage_error("invalid --duration '%s' (seconds, >= 0)", optarg);
+            if (!parse_double(optarg, &v) || v < 0.0 || v > DURATION_MAX_S) {
+                return usage_error("invalid --duration '%s' (seconds, 0 to 1e10)", optarg);
             }
             o->has_duration = true;
             o->duration_ms = (uint64_t)llround(v * 1000.0);
             break;
         case OPT_START: {
             omp_time_s t = 0;
-            if (omp_iso8601_parse(optarg, strlen(optarg), &t) != OMP_OK) {
+            omp_err e = omp_iso8601_parse(optarg, strlen(optarg), &t);
+            if (e == OMP_ERR_RANGE) {
+                return usage_error("invalid --start '%s' (a real date and time, from "
+                                   "1970-01-01T00:00:00Z to 2199-12-31T23:59:59Z)", optarg);
+            }
+            if (e != OMP_OK) {
                 return usage_error("invalid --start '%s' (ISO 8601, e.g. 2026-01-01T00:00:00Z)",
                                    optarg);
             }
@@ -363,6 +373,12 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
     if (o->optical_d0_s != 0u && o->config.codes.z.z18_iec1107 == 0u) {
         return usage_error("--optical-d0 needs IEC 62056-21 on the optical port (Z18 is 000: "
                            "disabled)");
+    }
+    if (o->has_fs && o->samples_path == NULL && o->fs_hz % def.mains_hz != 0u) {
+        /* the load model's one-second tables hold a whole number of mains cycles */
+        return usage_error("invalid --fs '%lu' (the load model needs a multiple of %lu Hz; any "
+                           "rate 2000..32000 with --samples)", (unsigned long)o->fs_hz,
+                           (unsigned long)def.mains_hz);
     }
     if (o->samples_path != NULL && !o->has_speed && o->optical == SIM_OPTICAL_NONE) {
         o->speed = 0.0; /* replay: as fast as possible unless asked otherwise or read by a peer */
@@ -671,6 +687,15 @@ static void sleep_until(uint64_t target_ns)
     (void)nanosleep(&ts, NULL); /* EINTR: the main loop looks at the stop flag */
 }
 
+/* When simulated @p run_ms is due on the monotonic clock at @p speed (> 0); saturates instead
+ * of overflowing (a slow speed times a long run), so a late step never becomes "at once". */
+static uint64_t wall_target(uint64_t wall0_ns, uint64_t run_ms, double speed)
+{
+    const uint64_t cap = UINT64_MAX / 2u; /* callers add rounding to it */
+    const double ns = (double)run_ms * 1e6 / speed;
+    return wall0_ns >= cap || ns >= (double)(cap - wall0_ns) ? cap : wall0_ns + (uint64_t)ns;
+}
+
 static int install_signals(void)
 {
     struct sigaction sa;
@@ -700,7 +725,36 @@ struct sim {
     uint64_t poll_errors;
     bool optical_open;
     omp_err last_rx_err;
+    char shown[96]; /* the screen last printed: id, label, unit and symbols (not its value) */
 };
+
+/* Print the meter's screen when another screen is shown or its symbols change; a value that
+ * changes on the same screen (the clock's seconds, a register counting) is not printed again,
+ * so the output is one line per screen, not one per second. */
+static void show_display(struct sim *s)
+{
+    struct omp_display_frame f;
+    if (s->opt.quiet || omp_meter_display(s->meter, &f) != OMP_OK) {
+        return;
+    }
+    char key[sizeof s->shown];
+    (void)snprintf(key, sizeof key, "%s|%s|%s|%lx", f.id != NULL ? f.id : "",
+                   f.text != NULL ? f.text : "", f.unit != NULL ? f.unit : "",
+                   (unsigned long)f.symbols);
+    if (strcmp(key, s->shown) == 0) {
+        return;
+    }
+    char line[128];
+    struct omp_now now;
+    char utc[24];
+    if (omp_posix_display_format(&f, line, sizeof line) != OMP_OK ||
+        omp_posix_clock_now(&s->port.clock, &now) != OMP_OK ||
+        omp_iso8601_format(now.utc_s, utc, sizeof utc) != OMP_OK) {
+        return;
+    }
+    (void)memcpy(s->shown, key, sizeof key);
+    (void)printf("%s  %s\n", utc, line);
+}
 
 static void poll_meter(struct sim *s)
 {
@@ -950,8 +1004,7 @@ static int run(struct sim *s)
         }
     }
     omp_posix_clock_init_sim(&port->clock, start);
-    port->display_out = o->quiet ? NULL : stdout;
-    port->display_utc_prefix = true;
+    port->display_out = NULL; /* show_display prints, after each step */
     if (omp_posix_clock_now(&port->clock, &now) != OMP_OK) {
         return 1;
     }
@@ -967,7 +1020,7 @@ static int run(struct sim *s)
     uint64_t samples = 0;
     bool samples_end = false;
     int status = 0;
-    poll_meter(s); /* first screen */
+    poll_meter(s); /* first screen: printed after the first step, with the supply's symbols */
     announce_optical(s);
 
     while (g_stop_signal == 0 && !samples_end && !(o->has_duration && run_ms >= o->duration_ms)) {
@@ -1007,12 +1060,14 @@ static int run(struct sim *s)
         omp_meter_tick(s->meter, &now);
         if (s->optical_open) {
             poll_and_drain(s);
-            serve_ports(s, o->speed > 0.0 ? wall0 + (uint64_t)((double)run_ms * 1e6 / o->speed) : 0u,
+            show_display(s);
+            serve_ports(s, o->speed > 0.0 ? wall_target(wall0, run_ms, o->speed) : 0u,
                         o->speed > 0.0);
         } else {
             poll_meter(s);
+            show_display(s);
             if (o->speed > 0.0) {
-                sleep_until(wall0 + (uint64_t)((double)run_ms * 1e6 / o->speed));
+                sleep_until(wall_target(wall0, run_ms, o->speed));
             }
         }
     }
@@ -1089,6 +1144,10 @@ int main(int argc, char **argv)
     if (s == NULL) {
         (void)fprintf(stderr, PROG ": out of memory\n");
         return 1;
+    }
+    static char k_prog[] = PROG; /* getopt's messages name argv[0]: not the whole path */
+    if (argc > 0) {
+        argv[0] = k_prog;
     }
     int status = parse_args(argc, argv, &s->opt);
     if (status < 0) {
