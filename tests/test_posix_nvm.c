@@ -216,6 +216,38 @@ static void test_wrong_size_rejected(void **state)
     omp_posix_port_close(&p);
 }
 
+/* An empty file is no image: refused, untouched; --nvm-format's function makes any file an
+ * erased device of the geometry. */
+static void test_empty_refused_format_file(void **state)
+{
+    struct fx *f = *state;
+    FILE *fp = fopen(f->path, "wb");
+    assert_non_null(fp);
+    assert_int_equal(fclose(fp), 0);
+    struct omp_posix_nvm nvm = { .fd = -1 };
+    char err[256] = "";
+    assert_int_equal(omp_posix_nvm_open(&nvm, f->path, &f->geo, err, sizeof err), OMP_ERR_RANGE);
+    assert_non_null(strstr(err, "empty"));
+    struct stat st;
+    assert_int_equal(stat(f->path, &st), 0);
+    assert_int_equal(st.st_size, 0);
+    assert_int_equal(omp_posix_nvm_format_file(f->path, &f->geo, err, sizeof err), OMP_OK);
+    assert_int_equal(stat(f->path, &st), 0);
+    assert_int_equal(st.st_size, 65536);
+    assert_int_equal(omp_posix_nvm_open(&nvm, f->path, &f->geo, err, sizeof err), OMP_OK);
+    uint8_t b[256];
+    for (uint32_t a = 0; a < 65536u; a += sizeof b) {
+        assert_int_equal(omp_posix_nvm_read(&nvm, a, b, sizeof b), OMP_OK);
+        for (size_t k = 0; k < sizeof b; k++) {
+            assert_int_equal(b[k], 0xFF);
+        }
+    }
+    /* a format waits for nobody: a file in use is busy */
+    assert_int_equal(omp_posix_nvm_format_file(f->path, &f->geo, err, sizeof err), OMP_ERR_BUSY);
+    omp_posix_nvm_close(&nvm);
+    assert_int_equal(omp_posix_nvm_format_file(NULL, &f->geo, err, sizeof err), OMP_ERR_ARG);
+}
+
 static void test_not_a_directory_or_missing_dir(void **state)
 {
     struct fx *f = *state;
@@ -345,6 +377,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_arguments_checked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_persists_across_reopen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_size_rejected, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_empty_refused_format_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_a_directory_or_missing_dir, setup, teardown),
         cmocka_unit_test_setup_teardown(test_second_open_is_busy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_port_hal_on_file_and_ram, setup, teardown),

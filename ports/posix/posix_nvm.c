@@ -86,10 +86,100 @@ static int pread_all(int fd, void *buf, size_t len, off_t off)
     return 0;
 }
 
+/* Write the whole device as erased (geo->size bytes of the erase value) and sync. */
+static int fill_erased(int fd, const struct omp_nvm_geometry *geo)
+{
+    uint8_t sector[4096];
+    memset(sector, geo->erase_value, sizeof sector);
+    for (uint32_t off = 0; off < geo->size; off += (uint32_t)sizeof sector) {
+        size_t n = geo->size - off < sizeof sector ? geo->size - off : sizeof sector;
+        if (pwrite_all(fd, sector, n, (off_t)off) != 0) {
+            return -1;
+        }
+    }
+    return fsync(fd);
+}
+
+/* Lock @p fd and check it is a regular file; @return OMP_OK or the error (message set). */
+static omp_err lock_file(int fd, const char *path, struct stat *st, char *errbuf, size_t errcap)
+{
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        if (errno == EWOULDBLOCK) {
+            set_err(errbuf, errcap, "%s: NVM file is in use by another process", path);
+            return OMP_ERR_BUSY;
+        }
+        set_err(errbuf, errcap, "%s: cannot lock NVM file: %s", path, strerror(errno));
+        return OMP_ERR_HAL_IO;
+    }
+    if (fstat(fd, st) != 0) {
+        set_err(errbuf, errcap, "%s: cannot stat NVM file: %s", path, strerror(errno));
+        return OMP_ERR_HAL_IO;
+    }
+    if (!S_ISREG(st->st_mode)) {
+        set_err(errbuf, errcap, "%s: NVM file is not a regular file", path);
+        return OMP_ERR_RANGE;
+    }
+    return OMP_OK;
+}
+
+/* Open @p path read-write; a missing file is created (and @p created set). */
+static int open_or_create(const char *path, bool *created)
+{
+    *created = false;
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) {
+        fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        *created = fd >= 0;
+    }
+    return fd;
+}
+
 omp_err omp_posix_nvm_open(struct omp_posix_nvm *nvm, const char *path,
                            const struct omp_nvm_geometry *geo, char *errbuf, size_t errcap)
 {
     if (nvm == NULL || path == NULL || geo == NULL || !geometry_ok(geo)) {
+        set_err(errbuf, errcap, "invalid NVM arguments");
+        return OMP_ERR_ARG;
+    }
+    bool created;
+    int fd = open_or_create(path, &created);
+    if (fd < 0) {
+        set_err(errbuf, errcap, "%s: cannot open NVM file: %s", path, strerror(errno));
+        return OMP_ERR_HAL_IO;
+    }
+    struct stat st;
+    omp_err err = lock_file(fd, path, &st, errbuf, errcap);
+    if (err == OMP_OK && created && st.st_size == 0 && fill_erased(fd, geo) != 0) {
+        set_err(errbuf, errcap, "%s: cannot create NVM file: %s", path, strerror(errno));
+        err = OMP_ERR_HAL_IO;
+        if (ftruncate(fd, 0) != 0) { /* leave an empty file: the next open retries */
+        }
+    } else if (err == OMP_OK && !created && st.st_size == 0) {
+        /* an empty file is no NVM image: refused like any other, never taken for a new device */
+        set_err(errbuf, errcap, "%s: NVM file is empty (0 bytes), not an NVM image (delete it, "
+                                "or format it with --nvm-format)", path);
+        err = OMP_ERR_RANGE;
+    } else if (err == OMP_OK && !created && (uint64_t)st.st_size != geo->size) {
+        set_err(errbuf, errcap,
+                "%s: NVM file has %lld bytes, expected %lu (not an NVM image of this geometry; "
+                "use another file or delete it)",
+                path, (long long)st.st_size, (unsigned long)geo->size);
+        err = OMP_ERR_RANGE;
+    }
+    if (err != OMP_OK) {
+        (void)close(fd);
+        return err;
+    }
+    memset(nvm, 0, sizeof *nvm);
+    nvm->fd = fd;
+    nvm->geo = *geo;
+    return OMP_OK;
+}
+
+omp_err omp_posix_nvm_format_file(const char *path, const struct omp_nvm_geometry *geo,
+                                  char *errbuf, size_t errcap)
+{
+    if (path == NULL || geo == NULL || !geometry_ok(geo)) {
         set_err(errbuf, errcap, "invalid NVM arguments");
         return OMP_ERR_ARG;
     }
@@ -98,61 +188,12 @@ omp_err omp_posix_nvm_open(struct omp_posix_nvm *nvm, const char *path,
         set_err(errbuf, errcap, "%s: cannot open NVM file: %s", path, strerror(errno));
         return OMP_ERR_HAL_IO;
     }
-    omp_err err = OMP_OK;
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        if (errno == EWOULDBLOCK) {
-            set_err(errbuf, errcap, "%s: NVM file is in use by another process", path);
-            err = OMP_ERR_BUSY;
-        } else {
-            set_err(errbuf, errcap, "%s: cannot lock NVM file: %s", path, strerror(errno));
-            err = OMP_ERR_HAL_IO;
-        }
-        goto cleanup;
-    }
     struct stat st;
-    if (fstat(fd, &st) != 0) {
-        set_err(errbuf, errcap, "%s: cannot stat NVM file: %s", path, strerror(errno));
+    omp_err err = lock_file(fd, path, &st, errbuf, errcap);
+    if (err == OMP_OK && (ftruncate(fd, (off_t)geo->size) != 0 || fill_erased(fd, geo) != 0)) {
+        set_err(errbuf, errcap, "%s: cannot format NVM file: %s", path, strerror(errno));
         err = OMP_ERR_HAL_IO;
-        goto cleanup;
     }
-    if (!S_ISREG(st.st_mode)) {
-        set_err(errbuf, errcap, "%s: NVM file is not a regular file", path);
-        err = OMP_ERR_RANGE;
-        goto cleanup;
-    }
-    if (st.st_size == 0) {
-        /* new (or empty) file: a factory-fresh, erased device */
-        uint8_t sector[4096];
-        memset(sector, geo->erase_value, sizeof sector);
-        for (uint32_t off = 0; off < geo->size; off += (uint32_t)sizeof sector) {
-            size_t n = geo->size - off < sizeof sector ? geo->size - off : sizeof sector;
-            if (pwrite_all(fd, sector, n, (off_t)off) != 0) {
-                set_err(errbuf, errcap, "%s: cannot create NVM file: %s", path, strerror(errno));
-                err = OMP_ERR_HAL_IO;
-                if (ftruncate(fd, 0) != 0) { /* leave an empty file: the next open retries */
-                }
-                goto cleanup;
-            }
-        }
-        if (fsync(fd) != 0) {
-            set_err(errbuf, errcap, "%s: cannot sync NVM file: %s", path, strerror(errno));
-            err = OMP_ERR_HAL_IO;
-            goto cleanup;
-        }
-    } else if ((uint64_t)st.st_size != geo->size) {
-        set_err(errbuf, errcap,
-                "%s: NVM file has %lld bytes, expected %lu (not an NVM image of this geometry; "
-                "use another file or delete it)",
-                path, (long long)st.st_size, (unsigned long)geo->size);
-        err = OMP_ERR_RANGE;
-        goto cleanup;
-    }
-    memset(nvm, 0, sizeof *nvm);
-    nvm->fd = fd;
-    nvm->geo = *geo;
-    return OMP_OK;
-
-cleanup:
     (void)close(fd);
     return err;
 }

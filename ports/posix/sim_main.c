@@ -41,6 +41,7 @@ static void on_signal(int sig)
 
 struct sim_opts {
     const char *nvm_path; /* NULL: RAM NVM */
+    bool nvm_format;      /* erase the NVM file before the start */
     const char *samples_path; /* NULL: synthetic load */
     double speed;         /* simulated s per wall s; 0 = as fast as possible */
     bool has_speed;
@@ -75,7 +76,9 @@ static void usage(FILE *f)
         "\n"
         "  --nvm FILE      keep the meter's NVM in FILE (64 KiB; created if missing). A second run\n"
         "                  with the same FILE continues where the first stopped: registers,\n"
-        "                  counters and the simulated clock. Default: RAM, lost at exit.\n"
+        "                  counters and the simulated clock. Default: RAM, lost at exit. A file\n"
+        "                  the meter cannot read (empty, damaged, foreign) is refused, unchanged\n"
+        "  --nvm-format    erase the --nvm FILE first (a new meter; what it held is gone)\n"
         "  --speed X       simulated time runs X times real time (0.001..1e9, e.g. 1, 60, 0.5);\n"
         "                  'max': as fast as possible. Default: 1 (with --samples and no\n"
         "                  --optical: max). The meter's protocol timeouts run on simulated\n"
@@ -180,10 +183,11 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
     enum {
         OPT_NVM = 256, OPT_SPEED, OPT_DURATION, OPT_START, OPT_JSON, OPT_QUIET, OPT_STATS,
         OPT_SAMPLES, OPT_FS, OPT_VPC, OPT_APC, OPT_OPTICAL, OPT_OPTICAL_D0, OPT_OPTICAL_D0_BAUD,
-        OPT_METER_NUMBER, OPT_TYPE_NUMBER, OPT_CONFIG, OPT_CONFIG_FILE
+        OPT_METER_NUMBER, OPT_TYPE_NUMBER, OPT_CONFIG, OPT_CONFIG_FILE, OPT_NVM_FORMAT
     };
     static const struct option k_long[] = {
         { "nvm", required_argument, NULL, OPT_NVM },
+        { "nvm-format", no_argument, NULL, OPT_NVM_FORMAT },
         { "speed", required_argument, NULL, OPT_SPEED },
         { "duration", required_argument, NULL, OPT_DURATION },
         { "start", required_argument, NULL, OPT_START },
@@ -222,6 +226,9 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
                 return usage_error("--nvm needs a file name");
             }
             o->nvm_path = optarg;
+            break;
+        case OPT_NVM_FORMAT:
+            o->nvm_format = true;
             break;
         case OPT_SPEED:
             if (strcmp(optarg, "max") == 0) {
@@ -362,6 +369,9 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
     }
     if (o->optical_d0_s != 0u && o->optical == SIM_OPTICAL_NONE) {
         return usage_error("--optical-d0 needs --optical");
+    }
+    if (o->nvm_format && o->nvm_path == NULL) {
+        return usage_error("--nvm-format needs --nvm");
     }
     if (o->has_optical_d0_baud && o->optical_d0_s == 0u) {
         return usage_error("--optical-d0-baud needs --optical-d0");
@@ -510,14 +520,14 @@ static void print_registers(FILE *f, const struct omp_meter_snapshot *s,
     (void)fprintf(f, "},\"nvm\":{\"journal_sectors\":%lu,\"settings_sectors\":%lu,"
                   "\"log_sectors\":%lu,\"billing_capacity\":%lu,\"hot_min_interval_s\":%lu,\"loss_bound_wh\":%lu.%03lu,"
                   "\"hot_saves\":%llu,\"cold_saves\":%llu,\"snapshots\":%llu,"
-                  "\"journal_erases\":%llu,\"max_sector_erases\":%lu}",
+                  "\"journal_erases\":%llu,\"max_sector_erases\":%lu,\"damaged_sectors\":%lu}",
                   (unsigned long)n->journal_sectors, (unsigned long)n->settings_sectors,
                   (unsigned long)n->log_sectors,
                   (unsigned long)n->billing_capacity, (unsigned long)n->hot_min_interval_s,
                   (unsigned long)(n->loss_bound_mwh / 1000u), (unsigned long)(n->loss_bound_mwh % 1000u),
                   (unsigned long long)n->hot_saves, (unsigned long long)n->cold_saves,
                   (unsigned long long)n->snapshots, (unsigned long long)n->store.erases,
-                  (unsigned long)n->store.max_sector_erases);
+                  (unsigned long)n->store.max_sector_erases, (unsigned long)n->damaged_sectors);
 }
 
 /* The configuration: type number, Z codes (compact form, and the text of those given) and what
@@ -901,9 +911,15 @@ static int run(struct sim *s)
             return 1;
         }
     }
-    omp_err err = o->nvm_path != NULL
-                      ? omp_posix_port_use_file_nvm(port, o->nvm_path, &geo, errbuf, sizeof errbuf)
-                      : omp_posix_port_use_ram_nvm(port, &geo);
+    omp_err err = OMP_OK;
+    if (o->nvm_format) { /* asked for: whatever the file held is gone */
+        err = omp_posix_nvm_format_file(o->nvm_path, &geo, errbuf, sizeof errbuf);
+    }
+    if (err == OMP_OK) {
+        err = o->nvm_path != NULL
+                  ? omp_posix_port_use_file_nvm(port, o->nvm_path, &geo, errbuf, sizeof errbuf)
+                  : omp_posix_port_use_ram_nvm(port, &geo);
+    }
     if (err != OMP_OK) {
         (void)fprintf(stderr, PROG ": %s\n", errbuf[0] != '\0' ? errbuf : omp_strerror(err));
         return 1;
@@ -992,6 +1008,17 @@ static int run(struct sim *s)
         (void)fprintf(stderr, PROG ": meter init failed: %s (%s)%s\n", omp_strerror(err),
                       omp_err_name(err),
                       err == OMP_ERR_ARG ? ": sample rate or calibration rejected" : "");
+        return 1;
+    }
+    struct omp_meter_nvm_info nvm_info;
+    if (omp_meter_nvm_info(s->meter, &nvm_info) == OMP_OK && nvm_info.damaged_sectors != 0u) {
+        /* the meter wrote nothing: the file is left as it was, the evidence kept */
+        (void)fprintf(stderr,
+                      PROG ": %s: the NVM holds data this meter cannot read (%lu damaged or "
+                           "foreign sector%s); left unchanged (--nvm-format erases it)\n",
+                      o->nvm_path != NULL ? o->nvm_path : "RAM",
+                      (unsigned long)nvm_info.damaged_sectors,
+                      nvm_info.damaged_sectors == 1u ? "" : "s");
         return 1;
     }
     if (!start_known) {

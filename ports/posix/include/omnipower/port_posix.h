@@ -56,11 +56,20 @@ struct omp_posix_nvm {
  * The file is locked (flock, exclusive) while open, so two processes cannot share one NVM.
  * @param[out] errbuf  On failure, a one-line message naming the file and the cause. May be NULL.
  * @return OMP_OK, OMP_ERR_ARG (NULL, bad geometry), OMP_ERR_RANGE (an existing file whose size is
- *         not geo->size), OMP_ERR_BUSY (locked by another process), OMP_ERR_HAL_IO (OS error).
+ *         not geo->size, an empty one included: it is not taken for a new device),
+ *         OMP_ERR_BUSY (locked by another process), OMP_ERR_HAL_IO (OS error).
  */
 OMP_MUST_CHECK omp_err omp_posix_nvm_open(struct omp_posix_nvm *nvm, const char *path,
                                           const struct omp_nvm_geometry *geo, char *errbuf,
                                           size_t errcap);
+/**
+ * @brief Make @p path an erased device of geometry @p geo (created if missing, resized, every
+ * byte the erase value, synced): what `omnipower-sim --nvm-format` does. The old content is gone.
+ * @return OMP_OK, OMP_ERR_ARG, OMP_ERR_BUSY, OMP_ERR_RANGE (not a regular file), OMP_ERR_HAL_IO.
+ */
+OMP_MUST_CHECK omp_err omp_posix_nvm_format_file(const char *path,
+                                                 const struct omp_nvm_geometry *geo,
+                                                 char *errbuf, size_t errcap);
 /** @brief fsync the file. @return OMP_OK, OMP_ERR_STATE (closed), OMP_ERR_HAL_IO. */
 OMP_MUST_CHECK omp_err omp_posix_nvm_flush(struct omp_posix_nvm *nvm);
 /** @brief Close (without fsync); safe on a closed or zeroed-then-init'ed NVM. */

@@ -1,0 +1,66 @@
+#!/bin/sh
+# omnipower-sim and NVM files it cannot read (docs/simulator.md "The NVM file"): an empty, an
+# all-zero, a random file and a meter's file with one flipped bit in a sector header are each
+# refused with exit 1 and one line naming the file, and left byte for byte unchanged; a power cut
+# (SIGKILL) is not damage; --nvm-format erases such a file and starts a new meter.
+# Usage: sim_nvm.sh PATH/TO/omnipower-sim
+set -u
+sim=$1
+py=${PYTHON3:-python3}
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+run() { "$sim" --quiet --speed max --start 2026-01-01T00:00:00Z --duration 60 "$@" \
+        >"$tmp/out" 2>"$tmp/err" </dev/null; }
+
+refused() { # refused FILE WHAT: exit 1, one line naming FILE, FILE unchanged
+    cp "$1" "$tmp/before"
+    run --nvm "$1"
+    rc=$?
+    [ "$rc" -eq 1 ] || { echo "FAIL: $2: exit $rc, want 1"; cat "$tmp/err"; fail=1; }
+    grep -q "$1" "$tmp/err" || { echo "FAIL: $2: the message does not name the file"; fail=1; }
+    [ "$(wc -l <"$tmp/err")" -eq 1 ] || { echo "FAIL: $2: not one line"; cat "$tmp/err"; fail=1; }
+    cmp -s "$1" "$tmp/before" || { echo "FAIL: $2: the file changed"; fail=1; }
+    [ -s "$tmp/out" ] && { echo "FAIL: $2: wrote to stdout"; fail=1; }
+    echo "ok: $2 refused: $(cat "$tmp/err")"
+}
+
+: >"$tmp/empty.nvm"
+refused "$tmp/empty.nvm" "an empty file"
+grep -q "empty" "$tmp/err" || { echo "FAIL: the empty file's message"; fail=1; }
+"$py" -c "import sys; open(sys.argv[1],'wb').write(bytes(65536))" "$tmp/zero.nvm"
+refused "$tmp/zero.nvm" "an all-zero file"
+grep -q "cannot read (16 damaged or foreign sectors)" "$tmp/err" || { echo "FAIL: zero count"; fail=1; }
+"$py" -c "import random,sys; random.seed(7); open(sys.argv[1],'wb').write(random.randbytes(65536))" \
+    "$tmp/random.nvm"
+refused "$tmp/random.nvm" "a random file"
+
+# a meter's own file: a second run continues it; a killed run is repaired, not refused
+run --nvm "$tmp/m.nvm" || { echo "FAIL: a new file"; cat "$tmp/err"; fail=1; }
+"$sim" --quiet --speed 1 --nvm "$tmp/m.nvm" >/dev/null 2>&1 </dev/null &
+pid=$!
+sleep 2
+kill -KILL "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+run --nvm "$tmp/m.nvm" --json || { echo "FAIL: the file after SIGKILL"; cat "$tmp/err"; fail=1; }
+grep -q '"damaged_sectors":0' "$tmp/out" || { echo "FAIL: damaged_sectors not 0"; fail=1; }
+echo "ok: a SIGKILLed run's file continues"
+# one bit of the first sector's header (its sequence number): damaged
+cp "$tmp/m.nvm" "$tmp/flip.nvm"
+"$py" -c "
+import sys
+b = bytearray(open(sys.argv[1],'rb').read()); b[10] ^= 0x04; open(sys.argv[1],'wb').write(b)" \
+    "$tmp/flip.nvm"
+refused "$tmp/flip.nvm" "one flipped bit in a sector header"
+
+# --nvm-format: a new meter on any of them
+run --nvm "$tmp/flip.nvm" --nvm-format --json || { echo "FAIL: --nvm-format"; cat "$tmp/err"; fail=1; }
+grep -q '"damaged_sectors":0' "$tmp/out" || { echo "FAIL: --nvm-format left damage"; fail=1; }
+grep -q '"power_ups":1' "$tmp/out" || { echo "FAIL: --nvm-format is not a new meter"; fail=1; }
+run --nvm "$tmp/empty.nvm" --nvm-format || { echo "FAIL: --nvm-format of an empty file"; fail=1; }
+[ "$(wc -c <"$tmp/empty.nvm")" -eq 65536 ] || { echo "FAIL: formatted size"; fail=1; }
+run --nvm "$tmp/flip.nvm" || { echo "FAIL: the formatted file does not continue"; fail=1; }
+echo "ok: --nvm-format"
+"$sim" --nvm-format >/dev/null 2>"$tmp/err" </dev/null
+[ $? -eq 2 ] || { echo "FAIL: --nvm-format without --nvm is not a usage error"; fail=1; }
+exit $fail
