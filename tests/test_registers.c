@@ -923,6 +923,10 @@ static void test_snapshot_codec_and_roll_forward(void **state)
     assert_int_equal(n.last_stop_utc, utc_of(2027, 2, 1, 0, 0, 0));
     assert_int_equal(n.next_stop_utc, utc_of(2027, 3, 1, 0, 0, 0));
     assert_int_equal(n.period_quality, 0);
+    /* the checkpoint is from 23:50; the snapshot's stop at 00:00 is the newest time the NVM
+       holds, where the clock resumes (never before it) */
+    assert_true(n.utc_valid);
+    assert_int_equal(n.utc, utc_of(2027, 2, 1, 0, 0, 0));
     assert_true(omp_registers_cold_due(&n));
     omp_registers_power_up(&n, utc_of(2027, 2, 1, 0, 5, 0), true);
     run(&n, NULL, utc_of(2027, 2, 1, 0, 5, 1), utc_of(2027, 2, 1, 0, 6, 0), 1);

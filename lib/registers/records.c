@@ -485,6 +485,12 @@ static void roll_forward(struct omp_registers *t, const struct omp_regs_snapshot
     t->acc = s->acc;
     t->billing_count = s->billing_count;
     t->last_stop_utc = s->utc;
+    /* the newest time stamp on the NVM: the clock must not resume before it */
+    omp_time_s taken = (s->capture_utc > s->utc) ? s->capture_utc : s->utc;
+    if (!t->utc_valid || taken > t->utc) {
+        t->utc = taken;
+        t->utc_valid = true;
+    }
     if ((s->quality & OMP_REGS_Q_COMMANDED) == 0u) {
         omp_time_s after = (s->capture_utc > s->utc) ? s->capture_utc : s->utc;
         t->next_stop_utc = omp_regs_priv_next_stop(t, after);
