@@ -53,6 +53,15 @@ b = bytearray(open(sys.argv[1],'rb').read()); b[10] ^= 0x04; open(sys.argv[1],'w
     "$tmp/flip.nvm"
 refused "$tmp/flip.nvm" "one flipped bit in a sector header"
 
+# the calibration is legal data: another one is refused, the file unchanged
+cp "$tmp/m.nvm" "$tmp/before"
+run --nvm "$tmp/m.nvm" --volts-per-code 7.2e-5
+rc=$?
+[ "$rc" -eq 1 ] || { echo "FAIL: another calibration: exit $rc, want 1"; fail=1; }
+grep -q "calibration" "$tmp/err" || { echo "FAIL: the calibration message"; cat "$tmp/err"; fail=1; }
+cmp -s "$tmp/m.nvm" "$tmp/before" || { echo "FAIL: a refused calibration changed the file"; fail=1; }
+echo "ok: another calibration refused"
+
 # --nvm-format: a new meter on any of them
 run --nvm "$tmp/flip.nvm" --nvm-format --json || { echo "FAIL: --nvm-format"; cat "$tmp/err"; fail=1; }
 grep -q '"damaged_sectors":0' "$tmp/out" || { echo "FAIL: --nvm-format left damage"; fail=1; }

@@ -878,6 +878,29 @@ static void test_old_layout_rejected(void **state)
 
 /* The record carries the clock: the next start reports it (saved_utc_s), also when it starts
  * without a valid RTC, and then keeps it in its own records until a valid time arrives. */
+/* The calibration is legal data: the first start stores it; a start with another calibration is
+ * refused and changes nothing; only a format (a new meter) takes another. */
+static void test_calibration_is_legal(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new();
+    assert_int_equal(omp_meter_flush(&f->m), OMP_OK);
+    static struct omp_meter m2;
+    struct omp_meter_cfg c = f->cfg;
+    c.cal.v_gain *= 1.001f;
+    static uint8_t before[SIZE];
+    memcpy(before, f->mem, SIZE);
+    assert_int_equal(omp_meter_init(&m2, &f->hal, &c, &f->b.clock.now), OMP_ERR_DENIED);
+    assert_memory_equal(f->mem, before, SIZE);
+    c = f->cfg;
+    c.cal.phase_deg = 0.01f;
+    assert_int_equal(omp_meter_init(&m2, &f->hal, &c, &f->b.clock.now), OMP_ERR_DENIED);
+    assert_int_equal(omp_meter_init(&m2, &f->hal, &f->cfg, &f->b.clock.now), OMP_OK);
+    memset(f->mem, 0xFF, SIZE); /* an erased NVM: a new meter */
+    assert_int_equal(omp_meter_init(&m2, &f->hal, &c, &f->b.clock.now), OMP_OK);
+    assert_int_equal(omp_meter_init(&m2, &f->hal, &f->cfg, &f->b.clock.now), OMP_ERR_DENIED);
+}
+
 static void test_saved_utc_restored(void **state)
 {
     (void)state;
@@ -1587,6 +1610,7 @@ int main(void)
         cmocka_unit_test(test_journal_wrap_and_wear),
         cmocka_unit_test(test_corrupt_record_ignored),
         cmocka_unit_test(test_old_layout_rejected),
+        cmocka_unit_test(test_calibration_is_legal),
         cmocka_unit_test(test_saved_utc_restored),
         cmocka_unit_test(test_hour_counter),
         cmocka_unit_test(test_supply_threshold_160v),

@@ -74,7 +74,8 @@ struct omp_meter_cfg {
     uint32_t sample_rate_hz;     /**< samples per second per channel fed to on_samples; the
                                       engine's range (2000..32000), default 8000 */
     uint32_t mains_hz;           /**< nominal mains frequency: 50 or 60 */
-    struct omp_metro_cal cal;    /**< calibration (legal data): cal.v_gain / cal.i_gain are the
+    struct omp_metro_cal cal;    /**< calibration (legal data: stored at the first start, a start
+                                      with another one is refused): cal.v_gain / cal.i_gain are the
                                       front end's volts and amperes per ADC code (the former
                                       volts_per_code / amps_per_code), phase and offsets */
     uint32_t nvm_base;           /**< first NVM byte the meter may use (sector aligned) */
@@ -244,9 +245,14 @@ void omp_meter_cfg_default(struct omp_meter_cfg *cfg);
  * @param[in]  now  Time at start. With now->rtc_valid false (the port does not know the time yet)
  *                  the records keep the UTC restored from NVM until a tick brings a valid clock;
  *                  the restored UTC is in omp_meter_snapshot().saved_utc_s either way.
+ * The calibration (cfg.cal) is legal data: the first start on an erased NVM stores it, and a later
+ * start with another calibration is refused (OMP_ERR_DENIED, nothing written) until the NVM is
+ * formatted.
  * @return OMP_OK, OMP_ERR_ARG (NULL or invalid cfg field, including a sample rate, mains frequency
- *         or calibration omp_metro_init rejects), OMP_ERR_UNSUPPORTED (a required HAL op
- *         is missing), OMP_ERR_RANGE (NVM geometry or region unusable), or a HAL error.
+ *         or calibration omp_metro_init rejects), OMP_ERR_DENIED (cfg.cal is not the stored
+ *         calibration), OMP_ERR_UNSUPPORTED (a required HAL op is missing), OMP_ERR_RANGE (NVM
+ *         geometry or region unusable), OMP_ERR_NVM_CORRUPT (a stored calibration that does not
+ *         decode), or a HAL error.
  * @par Context: thread/main loop, before samples are delivered.
  */
 OMP_MUST_CHECK omp_err omp_meter_init(struct omp_meter *m, const struct omp_hal *hal,

@@ -22,6 +22,7 @@
 
 #define INPUT_BIT(i) (1u << (unsigned)(i))
 #define SETTINGS_TAG 0x5331u /* "1S": the settings store's sector headers */
+#define KEY_CAL 7u           /* settings store: the calibration (legal data) */
 
 /* ---- NVM layout -------------------------------------------------------------------------------- */
 
@@ -124,12 +125,41 @@ static omp_err open_regions(struct omp_meter *m, const struct omp_nvm_region rgn
     return OMP_OK;
 }
 
+/* The calibration is legal data: stored at the first start, never replaced; a meter started
+ * with another cfg.cal is refused (OMP_ERR_DENIED) until its NVM is formatted. */
+static omp_err legal_cal(struct omp_meter *m)
+{
+    uint8_t want[OMP_METRO_CAL_RECORD_LEN], have[OMP_METRO_CAL_RECORD_LEN];
+    size_t len = 0;
+    omp_err err = omp_metro_cal_encode(&m->cfg.cal, want, sizeof want);
+    if (err == OMP_OK) {
+        err = omp_store_read_opt(&m->settings, KEY_CAL, have, sizeof have, &len);
+    }
+    if (err != OMP_OK) {
+        return err;
+    }
+    if (len != 0u) { /* the store checked its CRC; the record checks its own */
+        struct omp_metro_cal stored;
+        if (len != sizeof have || omp_metro_cal_decode(have, len, &stored) != OMP_OK) {
+            return OMP_ERR_NVM_CORRUPT;
+        }
+        return memcmp(have, want, sizeof want) == 0 ? OMP_OK : OMP_ERR_DENIED;
+    }
+    if (m->nvm_damaged != 0u) {
+        return OMP_OK; /* nothing is written to a damaged NVM */
+    }
+    return omp_store_write(&m->settings, KEY_CAL, want, sizeof want);
+}
+
 /* Everything the NVM holds: registers, the clock's records, the display lists (last: an event
  * about them carries the clock just restored). */
 static omp_err init_restore(struct omp_meter *m, const struct omp_nvm_region rgn[3],
                             const struct omp_now *now)
 {
     omp_err err = open_regions(m, rgn);
+    if (err == OMP_OK) {
+        err = legal_cal(m);
+    }
     if (err == OMP_OK) {
         err = omp_regs_persist_restore(&m->persist, &m->regs);
     }

@@ -1004,6 +1004,13 @@ static int run(struct sim *s)
     }
     struct omp_now now = { .mono_ms = 0, .utc_s = start, .utc_ms = 0, .rtc_valid = start_known };
     err = omp_meter_init(s->meter, &s->hal, &s->cfg, &now);
+    if (err == OMP_ERR_DENIED) {
+        (void)fprintf(stderr, PROG ": %s: the meter's calibration (legal data) is stored there and "
+                              "differs from this run's (--volts-per-code, --amps-per-code, "
+                              "--samples); run with the same, or --nvm-format\n",
+                      o->nvm_path != NULL ? o->nvm_path : "RAM");
+        return 1;
+    }
     if (err != OMP_OK) {
         (void)fprintf(stderr, PROG ": meter init failed: %s (%s)%s\n", omp_strerror(err),
                       omp_err_name(err),
