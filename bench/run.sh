@@ -10,6 +10,8 @@
 #   BUILD_DIR      a host build with benchmarks, e.g. build/release (optimised numbers)
 #   ARM_BUILD_DIR  a build of the "arm" preset, e.g. build/arm (needs qemu-system-arm)
 # The arm size report is `cmake --build --preset arm --target size-report`.
+# Not run here (minutes, not numbers of speed): bench_power_cuts [CUTS [SEED]], power cuts over the
+# whole meter; how to run it and its figures are in docs/storage.md "Testing".
 set -euo pipefail
 build=$1
 arm=${2:-}
