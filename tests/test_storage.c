@@ -948,6 +948,24 @@ static void test_damaged_sector_header(void **state)
     assert_int_equal(l.count, 6u); /* the first sector's entries are still readable */
     assert_int_equal(omp_nvm_log_append(&l, e), OMP_ERR_NVM_CORRUPT);
     assert_memory_equal(r->mem, img, sizeof img);
+
+    /* the head holds only an entry torn in its payload (its record header checks, with the
+       next sequence): a damaged head header, not a torn rotation (found by bench_power_cuts) */
+    rig_init(r, 4, 256, 1, 0xFF);
+    assert_int_equal(omp_nvm_log_open(&l, &r->hal, 0, 4, 1, 20), OMP_OK);
+    for (uint32_t i = 0; i < 6u; i++) {
+        make_entry(e, sizeof e, i);
+        assert_int_equal(omp_nvm_log_append(&l, e), OMP_OK);
+    }
+    omp_ram_nvm_cut_after(&r->nvm, 16u + 14u); /* the new head's header, 13 bytes of the entry */
+    make_entry(e, sizeof e, 6u);
+    assert_int_equal(omp_nvm_log_append(&l, e), OMP_ERR_POWER_LOST);
+    omp_ram_nvm_power_on(&r->nvm);
+    assert_int_equal(omp_nvm_log_open(&l, &r->hal, 0, 4, 1, 20), OMP_OK); /* a power cut */
+    assert_int_equal(l.head, 1u);
+    r->mem[256u + 3u] ^= 0x20u; /* its tag */
+    assert_int_equal(omp_nvm_log_open(&l, &r->hal, 0, 4, 1, 20), OMP_ERR_NVM_CORRUPT);
+    assert_int_equal(l.stats.damaged, 1u);
 }
 
 int main(void)

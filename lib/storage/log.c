@@ -51,7 +51,8 @@ static omp_err load_entry(const struct omp_nvm_log *l, const struct omp_stg_io *
 }
 
 /* The sector after the head without a valid header is what a torn rotation leaves, unless it
- * holds an entry newer than the chain: then its header was damaged (docs/storage.md "Damage"). */
+ * holds an entry newer than the chain, even a torn one: then its header was damaged (it was the
+ * head; docs/storage.md "Damage"). */
 static omp_err check_spare(struct omp_nvm_log *l, const struct omp_stg_io *io)
 {
     uint32_t nx = (l->head + 1u) % l->rgn.sectors;
@@ -63,7 +64,10 @@ static omp_err check_spare(struct omp_nvm_log *l, const struct omp_stg_io *io)
         enum omp_stg_rec_state st;
         bool ok;
         err = load_entry(l, io, nx, j, &r, &st, &ok, NULL);
-        if (err == OMP_OK && ok && (l->count == 0u || r.seq >= l->next_seq)) {
+        /* a record header of this log checks (its payload may be torn): its sequence tells */
+        bool ours = st == OMP_STG_REC_OK || st == OMP_STG_REC_BADCRC;
+        ours = ours && r.key == l->tag && r.len == l->entry_len;
+        if (err == OMP_OK && ours && (l->count == 0u || r.seq >= l->next_seq)) {
             l->stats.damaged++;
             break;
         }
