@@ -168,7 +168,8 @@ double mh_now_s(void);
  * Regression limit of a check, in the unit of its summary value, with the front end on or off; 0:
  * none (M3, M4, M5: pass/fail or no margin to speak of). The standard's limits are 10..100 000
  * times what the engine achieves, so a tenfold regression would pass them; these are about four
- * times the worst |value| measured over the full grid (docs/accuracy.md), kept beside them.
+ * times the worst |value| measured over the full grid (docs/accuracy.md) or the fast subset,
+ * whichever is larger, and are checked beside them.
  */
 double mh_regress_limit(enum mh_check c, bool fe);
 
