@@ -5,6 +5,7 @@
 #  - static RAM of the contexts, against C3;
 #  - NVM endurance of the register journal at Imax (years until the most-erased sector wears out);
 #  - DLMS codec throughput (MB/s, APDUs/s; wall clock, so only indicative);
+#  - the test-bench waveform generator's speed (M pairs/s; wall clock);
 #  - with an arm build dir: the Cortex-M4 instruction counts from qemu -icount (target qemu-bench).
 # Usage: bench/run.sh BUILD_DIR [ARM_BUILD_DIR]
 #   BUILD_DIR      a host build with benchmarks, e.g. build/release (optimised numbers)
@@ -64,6 +65,9 @@ echo
 
 echo
 "$build/bench/bench_dlms" 0.5
+
+echo
+"$build/bench/bench_wavegen" 0.5
 
 if [ -n "$arm" ]; then
     echo

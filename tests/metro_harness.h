@@ -143,6 +143,8 @@ struct mh_summary {
     double worst;          /* largest |value| (or worst margin for M3/M4/M5), in the check's unit */
     double worst_limit;    /* its limit */
     int worst_index;       /* point of the worst value, -1 none */
+    double max_abs;        /* largest |value| (NaN if a point was not measured), for the
+                              regression limit (mh_regress_limit) */
 };
 
 extern const char *const mh_check_name[MH_CHECK_COUNT];
@@ -162,6 +164,14 @@ unsigned mh_evaluate_fe(enum mh_check c, int fe, const struct mh_point *pts,
                         const struct mh_result *res, size_t n, FILE *fail_out, FILE *md_out,
                         struct mh_summary *sum);
 double mh_now_s(void);
+/**
+ * Regression limit of a check, in the unit of its summary value, with the front end on or off; 0:
+ * none (M3, M4, M5: pass/fail or no margin to speak of). The standard's limits are 10..100 000
+ * times what the engine achieves, so a tenfold regression would pass them; these are about four
+ * times the worst |value| measured over the full grid (docs/accuracy.md) or the fast subset,
+ * whichever is larger, and are checked beside them.
+ */
+double mh_regress_limit(enum mh_check c, bool fe);
 
 /* ============================================================================================ */
 #ifdef MH_IMPLEMENTATION
@@ -185,6 +195,27 @@ double mh_now_s(void);
 const char *const mh_check_name[MH_CHECK_COUNT] = {
     "M1", "M2", "M3", "M4", "M5", "M6", "M7", "M7-Q1", "M8", "M9", "M10", "M11-U", "M11-I", "M12",
 };
+
+double mh_regress_limit(enum mh_check c, bool fe)
+{
+    /* { FE on, FE off } in the check's unit (mh_summary), each about 4x the worst |value| of
+     * the full grid (bench_accuracy, docs/accuracy.md) and of the fast subset
+     * (test_metrology_accuracy: 30 s per point, more noise at small currents), which is noted */
+    static const double k_lim[MH_CHECK_COUNT][2] = {
+        [MH_M1] = { 0.03, 0.0025 },     /* % : 0.0074 (fast), 0.00057 */
+        [MH_M2] = { 0.02, 0.0025 },     /* % : 0.0047 (fast), 0.00053 */
+        [MH_M6] = { 0.006, 7e-5 },      /* % : 0.0014, 1.7e-5 (fast) */
+        [MH_M7P] = { 0.008, 0.0015 },   /* % : 0.0020 (fast), 0.00039 */
+        [MH_M7Q] = { 0.0015, 0.0015 },  /* % : 0.00036, 0.00037 */
+        [MH_M8] = { 0.07, 2.5e-4 },     /* % : 0.0175, 6.6e-5 (fast) */
+        [MH_M9] = { 3e-4, 2e-6 },       /* % : 7.8e-5 (fast), 5.2e-7 (fast) */
+        [MH_M10] = { 0.005, 8e-5 },     /* % : 0.0013, 2.1e-5 (fast) */
+        [MH_M11U] = { 2e-4, 6e-5 },     /* V : 4.8e-5 (fast), 1.5e-5 */
+        [MH_M11I] = { 0.25, 0.06 },     /* % : 0.066 (0.02 A), 0.014 (0.02 A) */
+        [MH_M12] = { 2e-4, 1.5e-5 },    /* PF: 5.3e-5 (fast), 4.1e-6 */
+    };
+    return (unsigned)c < (unsigned)MH_CHECK_COUNT ? k_lim[c][fe ? 0 : 1] : 0.0;
+}
 
 double mh_now_s(void)
 {
@@ -965,6 +996,7 @@ static void mh_sum_point(struct mh_summary *s, double value, double limit, bool 
 {
     s->points++;
     s->failures += fail ? 1u : 0u;
+    s->max_abs = isnan(value) || isnan(s->max_abs) ? NAN : fmax(s->max_abs, fabs(value));
     const double ratio = isnan(value) ? INFINITY : fabs(value) / limit;
     const double cur = s->worst_index < 0 ? -1.0
                        : (isnan(s->worst) ? INFINITY : fabs(s->worst) / s->worst_limit);
@@ -1013,7 +1045,7 @@ unsigned mh_evaluate_fe(enum mh_check c, int fe_filter, const struct mh_point *p
                         const struct mh_result *res, size_t n, FILE *fail_out, FILE *md_out,
                         struct mh_summary *sum)
 {
-    struct mh_summary s = { 0u, 0u, 0.0, 1.0, -1 };
+    struct mh_summary s = { 0u, 0u, 0.0, 1.0, -1, 0.0 };
     const unsigned bit = MH_BIT(c);
     char desc[160];
     if (md_out != NULL) {

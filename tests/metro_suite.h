@@ -52,6 +52,18 @@ static void check(enum mh_check c)
     }
     assert_true(s.points > 0u);
     assert_int_equal(fails, 0u);
+    /* beside the standard's limit, the regression limit (metro_harness.h), FE on and off apart */
+    for (int fe = 1; fe >= 0; fe--) {
+        struct mh_summary f;
+        (void)mh_evaluate_fe(c, fe, g_pts, g_res, g_n, NULL, NULL, &f);
+        const double reg = mh_regress_limit(c, fe != 0);
+        if (f.points == 0u || !(reg > 0.0)) {
+            continue;
+        }
+        printf("[ metro    ] %s FE %s: worst |value| %.4g, regression limit %.4g\n",
+               mh_check_name[c], fe ? "on" : "off", f.max_abs, reg);
+        assert_true(f.max_abs <= reg);
+    }
 }
 
 static void print_cal(uint32_t fs, const struct mh_cal *c)

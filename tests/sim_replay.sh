@@ -2,7 +2,10 @@
 # omnipower-sim --samples: replay recorded samples end to end. python3 writes raw little-endian
 # int32 (voltage, current) code pairs of known sines; the simulator runs the meter on them until
 # they end; the JSON's energy registers must match the analytic values U*I*cos(phi)*t (active),
-# U*I*sin(phi)*t (reactive), U*I*t (apparent) within 0.1 %, in the right registers.
+# U*I*sin(phi)*t (reactive), U*I*t (apparent) within 0.1 %, in the right registers. Energy is
+# conserved: recordings of a fractional number of cycles, starting at any phase, hold their energy
+# within 0.01 % plus one sample (the partial cycles at both ends count; the truth is the integral
+# of u*i over the samples' periods, [-1/2, N - 1/2] / fs, in closed form).
 # Usage: sim_replay.sh PATH/TO/omnipower-sim     (needs python3, or $PYTHON3)
 set -eu
 sim=$1
@@ -10,11 +13,12 @@ py=${PYTHON3:-python3}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# write_sine FILE FS SECONDS URMS IRMS PHI_DEG VOLTS_PER_CODE AMPS_PER_CODE
+# write_sine FILE FS SECONDS URMS IRMS PHI_DEG VOLTS_PER_CODE AMPS_PER_CODE [START_RAD]
 write_sine() {
     "$py" - "$@" <<'PYEOF'
 import array, math, sys
-path, fs, secs, u, i, phi, vpc, apc = sys.argv[1:]
+path, fs, secs, u, i, phi, vpc, apc = sys.argv[1:9]
+th0 = float(sys.argv[9]) if len(sys.argv) > 9 else 0.1
 fs, secs = int(fs), float(secs)
 u, i, phi, vpc, apc = float(u), float(i), math.radians(float(phi)), float(vpc), float(apc)
 n = int(round(fs * secs))
@@ -22,8 +26,8 @@ vp, ip = u * math.sqrt(2) / vpc, i * math.sqrt(2) / apc
 w = 2 * math.pi * 50.0 / fs
 a = array.array("i", [0]) * (2 * n)
 for k in range(n):
-    a[2 * k] = int(round(vp * math.sin(w * k + 0.1)))
-    a[2 * k + 1] = int(round(ip * math.sin(w * k + 0.1 - phi)))
+    a[2 * k] = int(round(vp * math.sin(w * k + th0)))
+    a[2 * k + 1] = int(round(ip * math.sin(w * k + th0 - phi)))
 if sys.byteorder != "little":
     a.byteswap()
 with open(path, "wb") as f:
@@ -41,6 +45,12 @@ printf 'xyz' >>"$tmp/q3.bin" # a torn last pair is ignored with a warning
 "$sim" --samples "$tmp/q3.bin" --fs 4000 --start 2026-01-01T00:00:00Z --json --quiet \
     >"$tmp/q3.json" 2>"$tmp/q3.err"
 grep -q 'trailing bytes' "$tmp/q3.err" || { echo "FAIL: no warning for trailing bytes"; exit 1; }
+# 3, 4: conservation: 30 s plus 0.62 cycle, starting at 250 deg, 230 V, 10 A, PF 0.5L, 8 and 4 kHz
+for fs in 8000 4000; do
+    write_sine "$tmp/c$fs.bin" $fs 30.0124 230 10 60 0.00007152557373046875 0.00001430511474609375 4.3633231
+    "$sim" --samples "$tmp/c$fs.bin" --fs $fs --start 2026-01-01T00:00:00Z --json --quiet \
+        >"$tmp/c$fs.json"
+done
 # a missing file is a runtime error
 if "$sim" --samples "$tmp/none.bin" --json --quiet >/dev/null 2>&1; then
     echo "FAIL: missing --samples file accepted"; exit 1
@@ -102,4 +112,21 @@ for case, u, i, phi, t in (("q1", 230.0, 10.0, 60.0, 60.0), ("q3", 230.0, 5.0, 2
     check(abs(r["a_plus_wh"] - e["a_plus_wh"]) < 0.001, f"{case}: a_plus_wh top-level")
 r = load("q3.json")
 check(r["sim"]["fs_hz"] == 4000 and r["sim"]["samples"] == 240000, "q3: 240000 pairs at 4000 Hz")
+
+# conservation: A+ - A-, R+ - R-, E+ against the recording's energy within 0.01 % + one sample
+u, i, phi, th0, w = 230.0, 10.0, math.radians(60.0), 4.3633231, 2 * math.pi * 50.0
+for fs in (8000, 4000):
+    r = load(f"c{fs}.json")
+    e = r["energy"]
+    n = round(fs * 30.0124)
+    ta, tb = -0.5 / fs, (n - 0.5) / fs
+    # u i = U I (cos phi - cos(2 w t + 2 th0 - phi))
+    p = u * i * (math.cos(phi) * (tb - ta) - (math.sin(2 * w * tb + 2 * th0 - phi)
+                 - math.sin(2 * w * ta + 2 * th0 - phi)) / (2 * w)) / 3600.0
+    q = u * i * math.sin(phi) * (tb - ta) / 3600.0
+    s = u * i * (tb - ta) / 3600.0
+    one = 2 * u * i / fs / 3600.0  # one sample at the largest instantaneous power, Wh
+    near(e["a_plus_wh"] - e["a_minus_wh"], p, 0.0001, f"c{fs}: A+ - A- conserved", one)
+    near(e["r_plus_varh"] - e["r_minus_varh"], q, 0.0001, f"c{fs}: R+ - R- conserved", one)
+    near(e["e_plus_vah"], s, 0.0001, f"c{fs}: E+ conserved", one)
 PYEOF

@@ -351,7 +351,11 @@ static void run_quadrant(double phi_deg, unsigned quad)
     assert_true(n == 8u); /* only the last 8 records remain (queue) */
     t = ((double)c.end_sample - (double)c.end_frac) / 4000.0; /* registered up to here */
     double p = 2300.0 * cos(phi_deg * PI / 180), q = 2300.0 * sin(phi_deg * PI / 180);
-    double ep = fabs(p) * t / 3600.0 * 1e6, eq = fabs(q) * t / 3600.0 * 1e6;
+    /* active: the integral of u i = U I (cos phi - cos(2 th - phi)) from the first sample
+     * (th = th0, t = 0) to t; reactive Q1 t, apparent S t */
+    const double w = 2.0 * PI * s.f, ph = phi_deg * PI / 180;
+    double osc = 2300.0 * (sin(2.0 * (w * t + s.th0) - ph) - sin(2.0 * s.th0 - ph)) / (2.0 * w);
+    double ep = fabs(p * t - osc) / 3600.0 * 1e6, eq = fabs(q) * t / 3600.0 * 1e6;
     uint64_t a_imp = e.a_plus_uwh, a_exp = e.a_minus_uwh;
     if (p >= 0) {
         assert_near(a_imp, ep, ep * 1e-4);
@@ -681,6 +685,98 @@ static void test_smoke_front_end(void **state)
     }
 }
 
+/* ---- flush (omp_metro_flush) ---------------------------------------------------------------- */
+
+static bool energy_le(const struct omp_metro_energy *a, const struct omp_metro_energy *b)
+{
+    bool le = a->a_plus_uwh <= b->a_plus_uwh && a->a_minus_uwh <= b->a_minus_uwh &&
+              a->r_plus_uvarh <= b->r_plus_uvarh && a->r_minus_uvarh <= b->r_minus_uvarh &&
+              a->e_plus_uvah <= b->e_plus_uvah && a->e_minus_uvah <= b->e_minus_uvah;
+    for (unsigned k = 0; k < 4u; k++) {
+        le = le && a->r_quadrant_uvarh[k] <= b->r_quadrant_uvarh[k];
+    }
+    return le;
+}
+
+/* Flushes in the middle of a run book nothing twice: an engine flushed every 37 ms (at every
+ * phase of the cycle, before and after the crossings) ends where an engine given the same samples
+ * and flushed once at the end ends; its registers never go backwards. */
+static void test_flush_exactly_once(void **state)
+{
+    (void)state;
+    static const double k_phi[] = { 60.0, 210.0 }; /* import lagging; export, capacitive */
+    for (size_t j = 0; j < OMP_ARRAY_LEN(k_phi); j++) {
+        static struct omp_metro a, b;
+        engine(&a, 8000);
+        engine(&b, 8000);
+        struct src sa, sb;
+        src_init(&sa, 8000, 50.0, 230.0, 10.0, k_phi[j]);
+        src_init(&sb, 8000, 50.0, 230.0, 10.0, k_phi[j]);
+        struct omp_metro_energy prev, now;
+        omp_metro_energy_get(&a, &prev);
+        for (int k = 0; k < 60; k++) {
+            feed(&a, &sa, 0.037, NULL);
+            feed(&b, &sb, 0.037, NULL);
+            omp_metro_flush(&a, NULL);
+            if (k % 7 == 3) {
+                omp_metro_flush(&a, NULL); /* twice in a row: the second books nothing */
+            }
+            omp_metro_energy_get(&a, &now);
+            assert_true(energy_le(&prev, &now));
+            prev = now;
+            drain(&a);
+            drain(&b);
+        }
+        omp_metro_flush(&b, NULL);
+        struct omp_metro_energy eb;
+        omp_metro_energy_get(&b, &eb);
+        /* active: the same sums split differently (float roundings of ~1e-7 per booking);
+         * reactive and apparent: the flushed parts at the last cycle's powers, a steady load */
+        const double pa = (double)now.a_plus_uwh - (double)now.a_minus_uwh;
+        const double pb = (double)eb.a_plus_uwh - (double)eb.a_minus_uwh;
+        assert_near(pa, pb, 2.0 + 1e-7 * fabs(pb));
+        const double qa = (double)now.r_plus_uvarh - (double)now.r_minus_uvarh;
+        const double qb = (double)eb.r_plus_uvarh - (double)eb.r_minus_uvarh;
+        assert_near(qa, qb, 1e-5 * fabs(qb));
+        assert_near((double)(now.e_plus_uvah + now.e_minus_uvah),
+                    (double)(eb.e_plus_uvah + eb.e_minus_uvah), 1e-5 * (double)eb.e_plus_uvah);
+        /* a flushed part goes by its own sign (u i is negative for part of a cycle at PF 0.5,
+         * so A+ - A- stays exact); one flush puts at most a partial cycle's swing the other way:
+         * the integral of U I (cos phi - cos(2 w t - phi)) from a crossing is at least
+         * -0.342 U I / w (at w t = 60 deg for phi = 60 deg) */
+        const double swing = 0.35 * 2300.0 / (2.0 * PI * 50.0) / 3600.0 * 1e6;
+        assert_true((double)(k_phi[j] < 90.0 ? eb.a_minus_uwh : eb.a_plus_uwh) < swing);
+    }
+}
+
+/* The starting gate applies to a flush as it stands: nothing before the first cycle has closed,
+ * nothing at a load below the gate; NULL arguments are harmless. */
+static void test_flush_gate(void **state)
+{
+    (void)state;
+    static struct omp_metro m;
+    struct omp_metro_energy e;
+    static const struct omp_metro_energy zero;
+    engine(&m, 4000);
+    struct src s;
+    src_init(&s, 4000, 50.0, 230.0, 10.0, 0.0);
+    feed(&m, &s, 0.015, NULL); /* th0 = 0.7 rad: the first rising crossing is 17.8 ms away */
+    struct omp_metro_events ev;
+    omp_metro_flush(&m, &ev);
+    omp_metro_energy_get(&m, &e);
+    assert_memory_equal(&e, &zero, sizeof e);
+    assert_int_equal(ev.pulses[0] + ev.pulses[1] + ev.cycles, 0);
+    /* 10 mA at 230 V: 2.3 W, below the 3.45 W gate */
+    engine(&m, 4000);
+    src_init(&s, 4000, 50.0, 230.0, 0.01, 0.0);
+    feed(&m, &s, 3.013, NULL);
+    omp_metro_flush(&m, NULL);
+    omp_metro_energy_get(&m, &e);
+    assert_memory_equal(&e, &zero, sizeof e);
+    omp_metro_flush(NULL, &ev);
+    omp_metro_flush(NULL, NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -698,6 +794,8 @@ int main(void)
         cmocka_unit_test(test_starting_gate),
         cmocka_unit_test(test_no_voltage_pseudo_cycles),
         cmocka_unit_test(test_queue_overflow),
+        cmocka_unit_test(test_flush_exactly_once),
+        cmocka_unit_test(test_flush_gate),
         cmocka_unit_test(test_smoke_front_end),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -291,7 +291,8 @@ void omp_meter_tick(struct omp_meter *m, const struct omp_now *now);
 
 /**
  * @brief Background work: write the state record when due (an energy register changed its
- * displayed resolution, the power-fail warning came, or the hour counter moved), refresh the
+ * displayed resolution, the power-fail warning came, or the hour counter moved; after the warning
+ * the engine's unfinished mains cycle is booked first, omp_metro_flush()), refresh the
  * display, run the optical port's server (baud-rate changes with port_set_baud 7E1, then
  * port_write of what it has to send, as much as the port takes).
  * @return OMP_OK or the HAL/NVM error of a failed save (retried on the next poll). Optical port
@@ -299,8 +300,9 @@ void omp_meter_tick(struct omp_meter *m, const struct omp_now *now);
  */
 omp_err omp_meter_poll(struct omp_meter *m);
 
-/** @brief Save every register now (orderly shutdown). @return OMP_OK or the NVM error
- *  (OMP_ERR_NVM_CORRUPT while the NVM is damaged: nothing is saved). */
+/** @brief Save every register now (orderly shutdown), the engine's unfinished mains cycle booked
+ * first (omp_metro_flush()). @return OMP_OK or the NVM error (OMP_ERR_NVM_CORRUPT while the NVM
+ * is damaged: nothing is saved). */
 OMP_MUST_CHECK omp_err omp_meter_flush(struct omp_meter *m);
 
 /**

@@ -20,7 +20,10 @@
  *      negative excursion below 5 V and guarded against harmonics by a minimum period of
  *      1/(1.4 fn)); without crossings for 1/(0.8 fn) the engine closes pseudo-cycles of nominal
  *      length so currents and energy keep flowing. Samples before the first crossing after
- *      omp_metro_init form no record; their energy is registered with the first cycle's powers.
+ *      omp_metro_init form no record; their energy is registered with the first cycle (active:
+ *      their own sample sums; reactive and apparent: the first cycle's powers times their
+ *      duration). omp_metro_flush() books the open cycle's energy at the end of a recording or
+ *      at a power-fail warning, so a recording of any length is registered whole.
  * Per mains cycle (at each rising zero crossing): a `struct omp_cycle` record with gains applied,
  * the cycle's energies added to the four-quadrant registers (after the starting/no-load gate),
  * and pulse requests at the meter constant.
@@ -163,7 +166,15 @@ struct omp_metro {
     int64_t half_vv;                       /**< acc_vv at the half-way (falling) crossing */
     float half_len;                        /**< duration from the opening to the half-way crossing */
     float prev2_vv, prev2_len;             /**< second half of the previous cycle */
-    float pend_len;                        /**< samples before the first crossing (start-up) */
+    /* energy carried into the next booking: the start-up samples (before the first crossing),
+     * and what omp_metro_flush booked of the open cycle already */
+    int64_t pend_vi;                       /**< plain sum of v*i of the start-up samples */
+    float pend_v, pend_i;                  /**< their sums of v and i (DC correction only) */
+    uint32_t pend_n;                       /**< their count */
+    float pend_q_len, pend_s_len;          /**< samples of reactive / apparent energy to add to the
+                                                next cycle's window (negative: booked already) */
+    float booked_p, booked_p_lo;           /**< active energy of the open cycle booked already,
+                                                micro-units, hi + lo */
     uint8_t state, dc_cycles, nf_cycles;
     bool armed, half_seen, start_zc, reg_p, reg_q;
     /* energy */
@@ -232,6 +243,22 @@ void omp_metro_on_samples(struct omp_metro *m, const int32_t *vi, size_t n_pairs
  * @return OMP_OK, OMP_ERR_NOT_FOUND (queue empty), OMP_ERR_ARG.
  */
 OMP_MUST_CHECK omp_err omp_metro_cycle_pop(struct omp_metro *m, struct omp_cycle *out);
+
+/**
+ * @brief Book the energy of the open (partial) cycle into the registers now: at the end of a
+ * recording or at the power-fail warning, so that no part of a cycle is lost.
+ *
+ * Active energy is the plain sum of the samples since the last boundary (and, before the first
+ * cycle has closed, the start-up samples), DC-corrected with the current estimate; reactive and
+ * apparent energy are the last cycle's Q1 and S times the open window's duration. The starting
+ * gate applies as it stands (the last cycle's decision; nothing registers before the first cycle
+ * has closed). The samples keep counting: when the cycle closes later, it books only what the
+ * flush has not, so each sample's energy is booked exactly once. The samples still in the phase
+ * compensation's delay line (1 + lag, normally one) are not included.
+ * @param[out] ev Pulses to start (may be NULL); no cycle is queued.
+ * @par Context: as omp_metro_on_samples (the sample ISR, or with it masked); O(1).
+ */
+void omp_metro_flush(struct omp_metro *m, struct omp_metro_events *ev);
 
 /** @brief Copy the energy registers. */
 void omp_metro_energy_get(const struct omp_metro *m, struct omp_metro_energy *out);

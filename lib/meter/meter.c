@@ -345,6 +345,21 @@ static void registers_step(struct omp_meter *m, const struct omp_clock_step *st)
     }
 }
 
+/* Power-fail warning or flush: the engine books its open partial cycle and the registers take
+ * it, in the tariff in force, before the save (under the critical section: the sample ISR
+ * writes the engine). */
+static void energy_flush(struct omp_meter *m)
+{
+    const struct omp_tariff_split split = { m->clock.tariff_now, m->clock.tariff_now, 0u, 1u };
+    struct omp_metro_energy energy;
+    const struct omp_hal *h = &m->hal;
+    uint32_t state = h->ops->crit_enter(h->user);
+    omp_metro_flush(&m->metro, NULL);
+    omp_metro_energy_get(&m->metro, &energy);
+    h->ops->crit_exit(h->user, state);
+    omp_registers_feed(&m->regs, &energy, &split);
+}
+
 /* Inputs as events: the power-fail warning, tamper start/end (technical facts 3.2). */
 static void input_events(struct omp_meter *m)
 {
@@ -393,6 +408,9 @@ omp_err omp_meter_poll(struct omp_meter *m)
         m->led_output_on = led;
     }
     bool force = m->pf_save;
+    if (force) {
+        energy_flush(m);
+    }
     omp_err err = OMP_OK; /* a damaged NVM takes no saves: meter status and the event say so */
     if (m->nvm_damaged == 0u) {
         err = omp_regs_persist_save(&m->persist, &m->regs, m->clock.now.mono_ms, force);
@@ -417,6 +435,7 @@ omp_err omp_meter_flush(struct omp_meter *m)
     if (m == NULL) {
         return OMP_ERR_ARG;
     }
+    energy_flush(m);
     return omp_regs_persist_save(&m->persist, &m->regs, m->clock.now.mono_ms, true);
 }
 

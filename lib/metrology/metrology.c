@@ -155,6 +155,15 @@ static void sincos_small(float x, float *c, float *s)
     *c = 1.0f - one_minus_cos_small(x);
 }
 
+/* 1/hg - 1 for the linear interpolator's gain hg at the fundamental: hg^2 = 1 - t,
+ * t = 2 d (1 - d) (1 - cos w) <= 2 d (1 - d) (1 - cos 0.3) < 0.023; (1 - t)^(-1/2) as a series to
+ * t^4 (truncation < 2e-9), kept as 1 + small so applying it rounds once. */
+static float hg_correction(float d, float w)
+{
+    float t = 2.0f * d * (1.0f - d) * one_minus_cos_small(w);
+    return t * (0.5f + t * (0.375f + t * (0.3125f + t * 0.2734375f)));
+}
+
 /* Start a new cycle at sample index `a` (the next sample to be accumulated); w rad per sample. */
 static void cycle_begin(struct omp_metro *m, float frac0, bool start_zc, float w)
 {
@@ -479,10 +488,18 @@ static void cycle_corrected(struct omp_metro *m, struct cycle_calc *cc, const fl
     cc->iii_sig = iii_sig;
     cc->ivi = in[QVI] - di * in[QV] - dv * in[QI] + len * dv * di;
     /* plain-sum v*i (energy), DC-corrected, as hi + lo: the integer sum split (i64_split), the
-     * (small) DC corrections added to lo */
+     * (small) DC corrections added to lo; the first cycle adds the start-up samples (same DC) */
+    int64_t svi = m->acc_vi;
+    float sum_v = cc->sum_v, sum_i = cc->sum_i, n = cc->n_acc;
+    if (m->pend_n != 0u) {
+        svi += m->pend_vi;
+        sum_v += m->pend_v;
+        sum_i += m->pend_i;
+        n += (float)m->pend_n;
+    }
     float svi_lo;
-    cc->svi_hi = i64_split(m->acc_vi, &svi_lo);
-    cc->svi_lo = svi_lo + (-di * cc->sum_v - dv * cc->sum_i + cc->n_acc * dv * di);
+    cc->svi_hi = i64_split(svi, &svi_lo);
+    cc->svi_lo = svi_lo + (-di * sum_v - dv * sum_i + n * dv * di);
     if (ivv < 0.0f) {
         ivv = 0.0f;
     }
@@ -496,10 +513,7 @@ static void cycle_powers(const struct omp_metro *m, struct cycle_calc *cc, const
     /* interpolator gain at the fundamental (linear interpolation between two samples) */
     float d = m->delay_frac;
     float w_meas = cc->valid ? TWO_PI_F * inv_len : cc->w;
-    /* 1/hg = (1 - t)^(-1/2) = 1 + hg_corr, t <= 2 d (1 - d) (1 - cos 0.3) < 0.023: series to t^4
-     * (truncation < 2e-9); kept as 1 + small so applying it rounds once */
-    float t = 2.0f * d * (1.0f - d) * one_minus_cos_small(w_meas);
-    float hg_corr = t * (0.5f + t * (0.375f + t * (0.3125f + t * 0.2734375f)));
+    float hg_corr = hg_correction(d, w_meas);
     float kv_codes = (1.0f / Q3F) + (1.0f / Q3F) * hg_corr; /* codes per Q3 unit, hg removed */
     float kv = m->cal.v_gain * kv_codes;
     float ki = m->cal.i_gain;
@@ -556,29 +570,95 @@ static void cycle_half_rms(struct omp_metro *m, struct cycle_calc *cc)
     cc->uh0 = uh0;
 }
 
-/* Energy of this cycle into the registers (through the starting gates), and LED pulses. */
+/* Active energy of the plain sum v*i = svi_hi + svi_lo (DC-corrected), micro-units as hi + lo:
+ * (k_e + k_e_lo) (svi_hi + svi_lo) (1 + hg_corr), the rounding error of the main product
+ * k_e svi_hi recovered exactly by an fma. */
+static float energy_p(const struct omp_metro *m, float svi_hi, float svi_lo, float hg_corr,
+                      float *lo)
+{
+    float e = m->k_e * svi_hi;
+    float e_lo = fmaf(m->k_e, svi_hi, -e) + m->k_e * svi_lo + m->k_e_lo * svi_hi;
+    e_lo += (e + e_lo) * hg_corr;
+    *lo = e_lo;
+    return e;
+}
+
+/* The bookings, each by the sign of what it books (a cycle, or a flushed part of one). */
+static void book_p(struct omp_metro *m, float e, float e_lo, struct omp_metro_events *ev)
+{
+    struct omp_metro_energy *en = &m->energy;
+    uint64_t inc = e >= 0.0f ? reg_add(m, &en->a_plus_uwh, R_AP, e, e_lo)
+                             : reg_add(m, &en->a_minus_uwh, R_AM, e, e_lo);
+    add_pulses(m, OMP_METRO_PULSE_ACTIVE, inc, ev);
+}
+
+static void book_q(struct omp_metro *m, uint8_t quad, float e, float e_lo,
+                   struct omp_metro_events *ev)
+{
+    struct omp_metro_energy *en = &m->energy;
+    unsigned qi = (unsigned)quad - 1u;
+    uint64_t inc = reg_add(m, &en->r_quadrant_uvarh[qi], R_Q1 + qi, e, e_lo);
+    if (quad <= 2u) {
+        en->r_plus_uvarh += inc;
+    } else {
+        en->r_minus_uvarh += inc;
+    }
+    add_pulses(m, OMP_METRO_PULSE_REACTIVE, inc, ev);
+}
+
+static void book_s(struct omp_metro *m, bool p_neg, float e, float e_lo)
+{
+    struct omp_metro_energy *en = &m->energy;
+    if (!p_neg) {
+        (void)reg_add(m, &en->e_plus_uvah, R_EP, e, e_lo);
+    } else {
+        (void)reg_add(m, &en->e_minus_uvah, R_EM, e, e_lo);
+    }
+}
+
+static uint8_t quadrant(float p, float q)
+{
+    return p >= 0.0f ? (q >= 0.0f ? 1u : 4u) : (q >= 0.0f ? 2u : 3u);
+}
+
+/* The factor 1 + corr for a cycle window of @p len samples with @p pend more samples (start-up)
+ * or, negative, fewer (a flush booked them); consumes @p pend. A flush may have booked up to a
+ * sample past the closing crossing: that excess moves on to the next cycle. */
+static float pend_corr(float *pend, float len, float hg_corr)
+{
+    float rel = *pend / len;
+    *pend = 0.0f;
+    if (rel < -1.0f) {
+        *pend = (rel + 1.0f) * len;
+        rel = -1.0f;
+    }
+    return hg_corr + rel + hg_corr * rel;
+}
+
+/* Energy of this cycle into the registers (through the starting gates), and LED pulses; what a
+ * flush booked of it already is left out, the start-up samples are added. */
 static void cycle_energy(struct omp_metro *m, struct cycle_calc *cc, struct omp_metro_events *ev)
 {
     const float inv_len = cc->inv_len, hg_corr = cc->hg_corr, p = cc->p, q = cc->q;
-    /* energy of this cycle, micro-units */
-    /* k_e (gains and units, rounded once at init) times the cycle's sums, times 1/hg and
-     * for Q and S the start-up samples at this cycle's powers, (pend_len + len) / len: the
-     * factors as 1 + corr, applied with one rounding; ~2 roundings for A, ~4 for R and E */
+    /* energy of this cycle, micro-units: k_e (gains and units, rounded once at init) times the
+     * cycle's sums, times 1/hg, and for Q and S the pending samples at this cycle's powers,
+     * (pend + len) / len: the factors as 1 + corr, applied with one rounding; ~2 roundings for
+     * A, ~4 for R and E */
     float t_s = cc->len / (float)m->cfg.fs_hz;
-    /* active, as e_p + e_p_lo: (k_e + k_e_lo) (svi_hi + svi_lo + pend) (1 + hg_corr) with
-     * the rounding error of the main product k_e svi_hi recovered exactly by an fma */
-    float pend_vi = cc->ivi * inv_len * m->pend_len;
-    float e_p = m->k_e * cc->svi_hi;
-    float e_p_lo = fmaf(m->k_e, cc->svi_hi, -e_p) + m->k_e * (cc->svi_lo + pend_vi) +
-                   m->k_e_lo * cc->svi_hi;
-    e_p_lo += (e_p + e_p_lo) * hg_corr;
-    float pend_rel = m->pend_len * inv_len;
-    float corr = hg_corr + pend_rel + hg_corr * pend_rel;
+    float e_p_lo;
+    float e_p = energy_p(m, cc->svi_hi, cc->svi_lo, hg_corr, &e_p_lo);
+    e_p -= m->booked_p;
+    e_p_lo -= m->booked_p_lo;
     float e_q = (2.0f * m->k_e) * cc->q_x * inv_len;
-    float e_q_lo = e_q * corr;
+    float e_q_lo = e_q * pend_corr(&m->pend_q_len, cc->len, hg_corr);
     float e_s = m->k_e * sqrtf(cc->ivv * cc->iii_sig);
-    float e_s_lo = e_s * corr;
-    m->pend_len = 0.0f;
+    float e_s_lo = e_s * pend_corr(&m->pend_s_len, cc->len, hg_corr);
+    m->pend_n = 0u;
+    m->pend_vi = 0;
+    m->pend_v = 0.0f;
+    m->pend_i = 0.0f;
+    m->booked_p = 0.0f;
+    m->booked_p_lo = 0.0f;
 
     float alpha = t_s * (1.0f / GATE_TAU_S);
     if (alpha > 1.0f) {
@@ -587,29 +667,15 @@ static void cycle_energy(struct omp_metro *m, struct cycle_calc *cc, struct omp_
     gate_update(&m->p_avg_w, &m->reg_p, p, alpha, m->cfg.start_w);
     gate_update(&m->q_avg_var, &m->reg_q, q, alpha, m->cfg.start_var);
 
-    uint8_t quad = p >= 0.0f ? (q >= 0.0f ? 1u : 4u) : (q >= 0.0f ? 2u : 3u);
-    struct omp_metro_energy *en = &m->energy;
+    uint8_t quad = quadrant(p, q);
     if (m->reg_p) {
-        uint64_t inc = e_p >= 0.0f ? reg_add(m, &en->a_plus_uwh, R_AP, e_p, e_p_lo)
-                                   : reg_add(m, &en->a_minus_uwh, R_AM, e_p, e_p_lo);
-        add_pulses(m, OMP_METRO_PULSE_ACTIVE, inc, ev);
+        book_p(m, e_p, e_p_lo, ev);
     }
     if (m->reg_q) {
-        unsigned qi = (unsigned)quad - 1u;
-        uint64_t inc = reg_add(m, &en->r_quadrant_uvarh[qi], R_Q1 + qi, e_q, e_q_lo);
-        if (quad <= 2u) {
-            en->r_plus_uvarh += inc;
-        } else {
-            en->r_minus_uvarh += inc;
-        }
-        add_pulses(m, OMP_METRO_PULSE_REACTIVE, inc, ev);
+        book_q(m, quad, e_q, e_q_lo, ev);
     }
     if (m->reg_p || m->reg_q) {
-        if (p >= 0.0f) {
-            (void)reg_add(m, &en->e_plus_uvah, R_EP, e_s, e_s_lo);
-        } else {
-            (void)reg_add(m, &en->e_minus_uvah, R_EM, e_s, e_s_lo);
-        }
+        book_s(m, p < 0.0f, e_s, e_s_lo);
     }
     cc->t_s = t_s;
     cc->quad = quad;
@@ -715,10 +781,16 @@ static void close_cycle(struct omp_metro *m, int32_t vd_n, int32_t id_n, float f
     cycle_powers(m, &cc, in);
     cycle_half_rms(m, &cc);
     if (cc.startup) {
-        /* no record: remember the duration, registered with the first cycle's powers */
-        /* the first 1 + lag samples of vd precede the input (empty delay line) */
+        /* no record: the sums and the duration go with the first cycle (sample path DC is
+         * unchanged until then, so its correction applies to both); the first 1 + lag samples
+         * of vd precede the input (empty delay line) */
         float pl = cc.len - (float)m->delay_int - cc.d;
-        m->pend_len = pl > 0.0f ? pl : 0.0f;
+        m->pend_q_len = pl > 0.0f ? pl : 0.0f;
+        m->pend_s_len = m->pend_q_len;
+        m->pend_vi = m->acc_vi;
+        m->pend_v = (float)m->acc_v;
+        m->pend_i = (float)m->acc_i;
+        m->pend_n = m->acc_n;
     } else {
         cycle_energy(m, &cc, ev);
         cycle_record(m, &cc, frac1, ev);
@@ -822,6 +894,63 @@ void omp_metro_on_samples(struct omp_metro *m, const int32_t *vi, size_t n_pairs
         m->sample_index++;
     }
     e.led_steady_on = m->cfg.led_on_no_load && !m->reg_p;
+    if (ev != NULL) {
+        *ev = e;
+    }
+}
+
+/* Flush, active energy: the open cycle's plain sums (with the start-up samples if the first
+ * cycle has not closed yet), DC-corrected with the current estimate, less what an earlier flush
+ * booked. */
+static void flush_p(struct omp_metro *m, struct omp_metro_events *ev)
+{
+    float dv = (m->dc_v_est - (float)m->dc_v) * Q3F;
+    float di = m->dc_i_est - (float)m->dc_i;
+    float sum_v = (float)m->acc_v + m->pend_v;
+    float sum_i = (float)m->acc_i + m->pend_i;
+    float n = (float)m->acc_n + (float)m->pend_n;
+    float svi_lo;
+    float svi_hi = i64_split(m->acc_vi + m->pend_vi, &svi_lo);
+    svi_lo += -di * sum_v - dv * sum_i + n * dv * di;
+    float e_lo;
+    float e = energy_p(m, svi_hi, svi_lo, hg_correction(m->delay_frac, m->w_ref), &e_lo);
+    book_p(m, e - m->booked_p, e_lo - m->booked_p_lo, ev);
+    m->booked_p = e;
+    m->booked_p_lo = e_lo;
+}
+
+/* Flush, reactive and apparent energy: the last cycle's Q1 and S over the open window, from its
+ * crossing to the next sample (plus pending start-up samples, less what was booked). */
+static void flush_qs(struct omp_metro *m, struct omp_metro_events *ev)
+{
+    const struct omp_metro_rec *r = &m->queue[(m->q_head - 1u) & (OMP_METRO_CYCLE_QUEUE - 1u)];
+    const float len = (float)m->acc_n + m->frac0;
+    const float k = 1.0e6f / (3600.0f * (float)m->cfg.fs_hz); /* micro-units per W-sample */
+    if (m->reg_q && len + m->pend_q_len > 0.0f) {
+        book_q(m, quadrant(r->p_w, r->q_var), r->q_var * k * (len + m->pend_q_len), 0.0f, ev);
+        m->pend_q_len = -len;
+    }
+    if (len + m->pend_s_len > 0.0f) {
+        book_s(m, r->p_w < 0.0f, r->urms_v * r->irms_a * k * (len + m->pend_s_len), 0.0f);
+        m->pend_s_len = -len;
+    }
+}
+
+void omp_metro_flush(struct omp_metro *m, struct omp_metro_events *ev)
+{
+    struct omp_metro_events e;
+    memset(&e, 0, sizeof e);
+    /* the gates as they stand: both are off until the first cycle has closed (and with them
+     * a record exists for flush_qs) */
+    if (m != NULL && (m->reg_p || m->reg_q)) {
+        if (m->reg_p) {
+            flush_p(m, &e);
+        }
+        flush_qs(m, &e);
+    }
+    if (m != NULL) {
+        e.led_steady_on = m->cfg.led_on_no_load && !m->reg_p;
+    }
     if (ev != NULL) {
         *ev = e;
     }

@@ -343,8 +343,10 @@ static void check_meter(const struct omp_hal *hal)
     expect_near("meter P mW", snap.p_w, 2300.0f, 0.03f);
     expect_eq("meter utc", snap.utc_s, t0 + (omp_time_s)seconds);
 
-    /* Orderly shutdown, then a restart from the same (RAM) NVM restores the registers. */
+    /* Orderly shutdown (it also books the unfinished mains cycle), then a restart from the same
+     * (RAM) NVM restores the registers as the flush left them. */
     expect_ok("meter flush", omp_meter_flush(&meter));
+    expect_ok("meter snapshot after flush", omp_meter_snapshot(&meter, &snap));
     const uint64_t saved = snap.a_plus_mwh;
     expect_ok("meter re-init from NVM", omp_meter_init(&meter, hal, &cfg, &clk.now));
     struct omp_meter_snapshot again;

@@ -176,7 +176,7 @@ void omp_wave_reset(struct omp_wave *w);
 
 /**
  * @brief Produce the next @p n_pairs interleaved (voltage, current) 24-bit codes.
- * Speed: at least 20 M pairs/s for a sine pair with noise in an optimised build.
+ * Speed: at least 20 M pairs/s for a sine pair with noise in an optimised build (bench_wavegen).
  */
 void omp_wave_fill(struct omp_wave *w, int32_t *vi, size_t n_pairs);
 
