@@ -26,13 +26,15 @@
 
 /* ---- NVM layout -------------------------------------------------------------------------------- */
 
-/* Sectors of the settings store: twice its largest live records (so that a compaction has room),
- * plus the sector a ring keeps free. */
+/* Sectors of the settings store: twice its largest live records (two calendars, the clock's
+ * state, the display lists, the calibration; so that a compaction has room), plus the sector a
+ * ring keeps free. */
 static uint32_t settings_sectors(const struct omp_nvm_geometry *geo)
 {
     uint32_t room = geo->sector_size - OMP_STORE_SECTOR_HDR - 64u; /* header, marker, padding */
     uint32_t live = omp_store_record_size(geo, OMP_CLOCK_IO_LEN) * 2u +
-                    omp_store_record_size(geo, 8u) + omp_store_record_size(geo, OMP_LCD_IO_LEN);
+                    omp_store_record_size(geo, 8u) + omp_store_record_size(geo, OMP_LCD_IO_LEN) +
+                    omp_store_record_size(geo, OMP_METRO_CAL_RECORD_LEN);
     return (2u * live + room - 1u) / room + 1u;
 }
 
