@@ -316,20 +316,30 @@ static void cycles_take(struct omp_meter *m)
     }
 }
 
-/* The clock's step for the registers: a clock change, the energy since the last tick (copied
- * from the engine under the critical section) split at a tariff switch, then each second. A
+/* Copy the engine's registers (written by the sample ISR) under the critical section, after
+ * booking its open partial cycle when @p flush, and feed their growth to the registers. */
+static void feed_engine(struct omp_meter *m, const struct omp_tariff_split *split, bool flush)
+{
+    struct omp_metro_energy energy;
+    const struct omp_hal *h = &m->hal;
+    uint32_t state = h->ops->crit_enter(h->user);
+    if (flush) {
+        omp_metro_flush(&m->metro, NULL);
+    }
+    omp_metro_energy_get(&m->metro, &energy);
+    h->ops->crit_exit(h->user, state);
+    omp_registers_feed(&m->regs, &energy, split);
+}
+
+/* The clock's step for the registers: a clock change, the energy since the last tick split at a
+ * tariff switch, then each second. A
  * second has supply when a cycle above the supply threshold arrived in it. */
 static void registers_step(struct omp_meter *m, const struct omp_clock_step *st)
 {
     if (st->set) {
         omp_registers_clock_set(&m->regs, st->old_utc, st->new_utc);
     }
-    struct omp_metro_energy energy;
-    const struct omp_hal *h = &m->hal;
-    uint32_t state = h->ops->crit_enter(h->user);
-    omp_metro_energy_get(&m->metro, &energy);
-    h->ops->crit_exit(h->user, state);
-    omp_registers_feed(&m->regs, &energy, &st->split);
+    feed_engine(m, &st->split, false);
     uint32_t pulses = take_counter(m, &m->pulse_edges);
     if (pulses > 0u) {
         omp_registers_add_pulses(&m->regs, pulses);
@@ -348,18 +358,11 @@ static void registers_step(struct omp_meter *m, const struct omp_clock_step *st)
 }
 
 /* Power-fail warning or flush: the engine books its open partial cycle and the registers take
- * it, in the tariff in force, before the save (under the critical section: the sample ISR
- * writes the engine). */
+ * it, in the tariff in force, before the save. */
 static void energy_flush(struct omp_meter *m)
 {
     const struct omp_tariff_split split = { m->clock.tariff_now, m->clock.tariff_now, 0u, 1u };
-    struct omp_metro_energy energy;
-    const struct omp_hal *h = &m->hal;
-    uint32_t state = h->ops->crit_enter(h->user);
-    omp_metro_flush(&m->metro, NULL);
-    omp_metro_energy_get(&m->metro, &energy);
-    h->ops->crit_exit(h->user, state);
-    omp_registers_feed(&m->regs, &energy, &split);
+    feed_engine(m, &split, true);
 }
 
 /* Inputs as events: the power-fail warning, tamper start/end (technical facts 3.2). */
