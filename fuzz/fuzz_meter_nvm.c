@@ -1,7 +1,7 @@
 /*
  * A whole meter started on an arbitrary NVM image (issue #12: no crash, no silent zero). The input
- * is the image of the board of fuzz/meter_nvm.h (22 sectors of 1 KiB: journal, settings store,
- * billing log); a shorter input is padded with erased bytes (0xFF), a longer one cut. Seeds:
+ * is the image of the board of fuzz/meter_nvm.h (24 sectors of 1 KiB: journal, mirror, settings
+ * store, billing log); a shorter input is padded with erased bytes (0xFF), a longer one cut. Seeds:
  * fuzz/gen_meter_nvm.c. The meter is omp_meter_init()ed on it, ticked, polled, flushed, read
  * over the optical port (a mode C readout of User Data 2: meter status 97.97.0 and A+), and
  * started a second time on what the first run left.
@@ -9,9 +9,11 @@
  * Checks:
  * 1. init returns OMP_OK (the configuration and the geometry are valid, the RAM NVM never fails:
  *    every documented error is excluded), and the layout is the one meter_nvm.h works out.
- * 2. the oracle: the journal region opened READ ONLY with the storage API (its own RAM NVM over a
- *    copy of the input), its cold and hot records, the billing log's newest entry, restored with
- *    omp_registers_restore() into fresh registers. The meter's restored registers equal it (every
+ * 2. the oracle: the journal, the mirror and the billing log opened READ ONLY with the storage
+ *    API (its own RAM NVM over a copy of the input); the cold checkpoint with the higher id of
+ *    the journal's and the mirror's newest sound entry (docs/storage.md "The mirror"), the hot
+ *    record, the billing log's newest entry, restored with omp_registers_restore() into fresh
+ *    registers; whether that restore counts as rolled back, by the documented rule. The meter's restored registers equal it (every
  *    energy and tariff register, hour, debiting, threshold and pulse counters): the meter neither
  *    starts from zero while readable register data is there nor invents any.
  * 3. damaged_sectors > 0: the image is byte for byte the input after init, ticks, polls, the
@@ -19,7 +21,8 @@
  *    readout (97.97.0) and the display's error symbol is on; OMP_EV_NVM_DAMAGED was pushed with
  *    the count; a second init finds the same damage and restores the same registers.
  * 4. damaged_sectors == 0: no OMP_EV_NVM_DAMAGED; the flush succeeds; meter status bit 1 is set
- *    exactly when the oracle's restore refused a record; a second init on the resulting image
+ *    exactly when the oracle's restore refused a record or rolled back (then with
+ *    OMP_EV_NVM_ROLLED_BACK); a second init on the resulting image
  *    finds no damage (the meter never takes its own writes for damage) and restores the registers
  *    the first meter flushed (idempotence).
  * The fuzz build adds ASan and UBSan: an overread of the image or of a record is a crash.
@@ -83,6 +86,7 @@ struct expect {
     struct omp_registers r; /* what the restore gives */
     omp_err restore_err;    /* omp_registers_restore's result */
     bool any;               /* a cold or hot record or a billing entry was readable */
+    bool rolled_back;       /* the documented rule */
 };
 
 static struct omp_nvm_region region(struct omp_hal *hal, uint32_t first, uint32_t n)
@@ -90,6 +94,50 @@ static struct omp_nvm_region region(struct omp_hal *hal, uint32_t first, uint32_
     struct omp_nvm_region r = {hal->ops, hal->user, first * MN_SECTOR, n};
     return r;
 }
+
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Checkpoint id a cold ('C') or hot ('H') record names (docs/registers.md), 0 if none. */
+static uint32_t rec_id(const uint8_t *r, size_t len, uint8_t kind)
+{
+    return len >= 6u && r[0] == 1u && r[1] == kind ? le32(r + 2) : 0u;
+}
+
+/* a names a later checkpoint than b (ids wrap from 0xFFFFFFFF to 1; 0 is none) */
+static bool later(uint32_t a, uint32_t b)
+{
+    return a != 0u && (b == 0u || (a - b != 0u && a - b < 0x80000000u));
+}
+
+#define MIRROR_COLD (4u + OMP_REGS_LEGAL_MAX)
+
+/* The mirror's newest entry with a sound frame (docs/storage.md "The mirror"): its id, its cold
+ * checkpoint copied to @p cold. */
+static uint32_t mirror_newest(struct omp_hal *hal, uint8_t *cold)
+{
+    static struct omp_nvm_log l;
+    static uint8_t e[OMP_REGS_MIRROR_LEN];
+    struct omp_nvm_region r = region(hal, MN_JOURNAL, MN_MIRROR);
+    omp_err err = omp_nvm_log_open_mode(&l, &r, OMP_REGS_MIRROR_TAG,
+                                        (uint16_t)OMP_REGS_MIRROR_LEN, true);
+    OMP_FUZZ_CHECK(err == OMP_OK || err == OMP_ERR_NVM_CORRUPT);
+    for (uint32_t age = 0; age < l.count; age++) {
+        if (omp_nvm_log_read(&l, age, e, NULL) != OMP_OK || e[0] != 1u ||
+            e[1] > OMP_REGS_LEGAL_MAX || (e[2] | e[3] << 8) != (int)OMP_REGS_COLD_LEN) {
+            continue;
+        }
+        uint32_t id = rec_id(e + MIRROR_COLD, OMP_REGS_COLD_LEN, 'C');
+        if (id != 0u) {
+            memcpy(cold, e + MIRROR_COLD, OMP_REGS_COLD_LEN);
+            return id;
+        }
+    }
+    return 0u;
+}
+
 
 /* What the image holds for the registers, read without the meter: read-only opens on a copy. */
 static void oracle(const struct omp_regs_cfg *rc, struct expect *x)
@@ -102,13 +150,25 @@ static void oracle(const struct omp_regs_cfg *rc, struct expect *x)
     OMP_FUZZ_CHECK(omp_ram_nvm_init(&nvm, g_oracle, &mn_geo, NULL) == OMP_OK);
     struct omp_hal hal = {&k_nvm_ops, &nvm};
     struct omp_nvm_region journal = region(&hal, 0u, MN_JOURNAL);
-    struct omp_nvm_region log = region(&hal, MN_JOURNAL + MN_SETTINGS, MN_LOG);
+    struct omp_nvm_region log = region(&hal, MN_JOURNAL + MN_MIRROR + MN_SETTINGS, MN_LOG);
     omp_err err = omp_store_open_tagged(&s, &journal, OMP_REGS_JOURNAL_TAG, true);
     OMP_FUZZ_CHECK(err == OMP_OK || err == OMP_ERR_NVM_CORRUPT);
     size_t cold_len = 0, hot_len = 0, snap_len = 0;
     OMP_FUZZ_CHECK(omp_store_read_opt(&s, OMP_REGS_KEY_COLD, cold, sizeof cold, &cold_len) ==
                    OMP_OK);
     OMP_FUZZ_CHECK(omp_store_read_opt(&s, OMP_REGS_KEY_HOT, hot, sizeof hot, &hot_len) == OMP_OK);
+    static uint8_t mcold[OMP_REGS_COLD_LEN];
+    const uint32_t j_id = rec_id(cold, cold_len, 'C'), h_id = rec_id(hot, hot_len, 'H');
+    const uint32_t m_id = mirror_newest(&hal, mcold);
+    const bool from_mirror = later(m_id, j_id);
+    if (from_mirror) {
+        memcpy(cold, mcold, sizeof mcold);
+        cold_len = sizeof mcold;
+    }
+    const uint32_t used = from_mirror ? m_id : j_id;
+    const uint32_t newest = later(h_id, later(m_id, j_id) ? m_id : j_id) ? h_id
+                            : later(m_id, j_id)                        ? m_id
+                                                                       : j_id;
     err = omp_nvm_log_open_mode(&l, &log, OMP_REGS_BILLING_TAG, (uint16_t)OMP_REGS_SNAPSHOT_LEN,
                                 true);
     OMP_FUZZ_CHECK(err == OMP_OK || err == OMP_ERR_NVM_CORRUPT);
@@ -120,6 +180,8 @@ static void oracle(const struct omp_regs_cfg *rc, struct expect *x)
                                            hot_len > 0u ? hot : NULL, hot_len,
                                            snap_len > 0u ? snap : NULL, snap_len);
     x->any = cold_len > 0u || hot_len > 0u || snap_len > 0u;
+    x->rolled_back = used == 0u ? (hot_len > 0u || l.count > 0u)
+                                : (later(newest, used) || (from_mirror && h_id != m_id));
     /* the oracle only reads */
     OMP_FUZZ_CHECK(nvm.program_calls == 0u && nvm.erase_calls == 0u);
 }
@@ -197,6 +259,19 @@ static uint32_t damaged_event(const struct omp_meter *m)
     return arg;
 }
 
+/* OMP_EV_NVM_ROLLED_BACK in the queue. */
+static bool rolled_event(const struct omp_meter *m)
+{
+    struct omp_evq_reader rd;
+    struct omp_event ev;
+    bool seen = false;
+    OMP_FUZZ_CHECK(omp_evq_reader_init(omp_meter_events(m), &rd) == OMP_OK);
+    while (omp_evq_read(omp_meter_events(m), &rd, &ev, NULL) == OMP_OK) {
+        seen = seen || ev.code == OMP_EV_NVM_ROLLED_BACK;
+    }
+    return seen;
+}
+
 /* Meter status bit 1 (from the readout, -1 without one) and the display's error symbol. */
 static void check_status(const struct fx *f, int status, bool bit1)
 {
@@ -269,7 +344,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     /* 4 */
     OMP_FUZZ_CHECK(flushed == OMP_OK);
-    check_status(f, status, x.restore_err != OMP_OK);
+    OMP_FUZZ_CHECK(info.rolled_back == x.rolled_back && rolled_event(&f->m) == x.rolled_back);
+    check_status(f, status, x.restore_err != OMP_OK || x.rolled_back);
     OMP_FUZZ_CHECK(omp_meter_init(&g_m2, &f->hal, &f->cfg, &f->b.clock.now) == OMP_OK);
     OMP_FUZZ_CHECK(info_of(&g_m2).damaged_sectors == 0u);
     OMP_FUZZ_CHECK(g_m2.persist.restore_err == OMP_OK); /* the meter reads what it wrote */

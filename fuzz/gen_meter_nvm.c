@@ -227,7 +227,9 @@ int main(int argc, char **argv)
     const uint32_t hot = key_addr(js, OMP_REGS_KEY_HOT), cold = key_addr(js, OMP_REGS_KEY_COLD);
     const uint32_t head = js->head * MN_SECTOR, spare = ((js->head + 1u) % MN_JOURNAL) * MN_SECTOR;
     const uint32_t other = ((js->head + 2u) % MN_JOURNAL) * MN_SECTOR;
-    const uint32_t settings = MN_JOURNAL * MN_SECTOR, log = (MN_JOURNAL + MN_SETTINGS) * MN_SECTOR;
+    const uint32_t mirror = MN_JOURNAL * MN_SECTOR;
+    const uint32_t settings = (MN_JOURNAL + MN_MIRROR) * MN_SECTOR;
+    const uint32_t log = (MN_JOURNAL + MN_MIRROR + MN_SETTINGS) * MN_SECTOR;
     flip("flip_journal_head_hdr", head + 9u, 3u);   /* sector sequence */
     flip("flip_journal_other_hdr", other + 1u, 0u); /* version/kind */
     flip("flip_journal_spare", spare + 100u, 6u);   /* the erased spare */
@@ -241,14 +243,27 @@ int main(int argc, char **argv)
     flip("flip_settings_record", settings + OMP_STORE_SECTOR_HDR + 30u, 1u);
     flip("flip_log_hdr", log + 3u, 4u);             /* tag */
     flip("flip_log_entry", log + OMP_STORE_SECTOR_HDR + 40u, 3u);
-    flip("flip_log_erased", log + 12u * MN_SECTOR + 500u, 0u);
+    flip("flip_log_erased", log + (MN_LOG - 1u) * MN_SECTOR + 500u, 0u);
     /* a sector zeroed or erased */
     fill_sector("zero_journal_head", js->head, 0x00u);
     fill_sector("erase_journal_other", other / MN_SECTOR, 0xFFu);
-    fill_sector("zero_settings", MN_JOURNAL, 0x00u);
-    fill_sector("erase_settings", MN_JOURNAL, 0xFFu);
-    fill_sector("zero_log_first", MN_JOURNAL + MN_SETTINGS, 0x00u);
-    fill_sector("erase_log_first", MN_JOURNAL + MN_SETTINGS, 0xFFu);
+    fill_sector("zero_settings", MN_JOURNAL + MN_MIRROR, 0x00u);
+    fill_sector("erase_settings", MN_JOURNAL + MN_MIRROR, 0xFFu);
+    fill_sector("zero_log_first", MN_JOURNAL + MN_MIRROR + MN_SETTINGS, 0x00u);
+    fill_sector("erase_log_first", MN_JOURNAL + MN_MIRROR + MN_SETTINGS, 0xFFu);
+    /* the mirror: an entry's payload, a sector zeroed or erased, both erased */
+    const struct omp_nvm_log *ml = &g->m.persist.mirror;
+    flip("flip_mirror_entry", mirror + ml->head * MN_SECTOR + OMP_STORE_SECTOR_HDR + 100u, 2u);
+    fill_sector("zero_mirror_head", MN_JOURNAL + ml->head, 0x00u);
+    fill_sector("erase_mirror_head", MN_JOURNAL + ml->head, 0xFFu);
+    memcpy(g_img, g_base, MN_SIZE);
+    memset(g_img + mirror, 0xFF, MN_MIRROR * MN_SECTOR);
+    put("erase_mirror", g_img);
+    /* the journal lost its newest checkpoint and its legal record: the mirror has both */
+    memcpy(g_img, g_base, MN_SIZE);
+    g_img[cold + OMP_STORE_REC_HDR + 17u] ^= 0x10u;
+    g_img[key_addr(js, OMP_REGS_KEY_LEGAL) + OMP_STORE_REC_HDR + 3u] ^= 0x01u;
+    put("flip_cold_and_legal", g_img);
     /* cut short */
     memcpy(g_img, g_base, MN_SIZE);
     memset(g_img + MN_SIZE / 2u, 0xFFu, MN_SIZE - MN_SIZE / 2u);

@@ -23,7 +23,7 @@
 
 #define SECTOR 4096u
 #define SECTORS 16u
-#define SIZE (SECTOR * SECTORS) /* 64 KiB: 12 journal sectors and 4 billing-log sectors */
+#define SIZE (SECTOR * SECTORS) /* 64 KiB: 8 journal, 2 mirror, 2 settings, 4 billing log */
 #define T_2024_01_15_12Z ((omp_time_s)1705320000) /* 2024-01-15T12:00:00Z (winter) */
 #define T_2024_07_01_12Z ((omp_time_s)1719835200) /* 2024-07-01T12:00:00Z (summer) */
 #define PI 3.14159265358979323846
@@ -186,7 +186,10 @@ static void test_init_fresh(void **state)
     assert_int_equal(s.a_minus_mwh, 0u);
     assert_int_equal(s.hours_with_supply, 0u);
     assert_int_equal(s.power_ups, 1u);
-    assert_int_equal(s.nvm_saves, 2u); /* the power-up: the state record and a cold checkpoint */
+    /* the first start: the legal record, the clock's state record, a cold checkpoint and its
+     * copy in the mirror */
+    assert_int_equal(s.nvm_saves, 4u);
+    assert_int_equal(f->m.persist.mirror_saves, 1u);
     assert_int_equal(f->m.persist.cold_saves, 1u);
     assert_int_equal(f->m.persist.hot_saves, 0u);
     assert_int_equal(f->b.crit_depth, 0u);
@@ -272,28 +275,29 @@ static void test_init_bad_cfg(void **state)
         c.pulse_width_ms = (k & 1) ? 80u : 30u;
         c.utc_offset_min = (k == 0) ? 330 : (k == 1) ? -12 * 60 : (k == 2) ? 14 * 60 : 0;
         c.dst_rule = (k & 1) ? OMP_DST_NONE : OMP_DST_EU;
+        memset(g_fx.mem, 0xFF, SIZE); /* the display resolution is legal data: a new meter */
         assert_int_equal(omp_meter_init(&g_fx.m, &g_fx.hal, &c, &g_fx.b.clock.now), OMP_OK);
     }
 }
 
 /* The region must hold the billing log (ceil(36 / 12 snapshots per 4 KiB sector) + 1 = 4 sectors
  * here: 320-byte entries), the settings store (its largest records, two calendars and the display
- * lists, about 1.9 KiB, twice over plus a spare sector: 2 sectors of 4 KiB) and at least 3 journal
- * sectors: 9 sectors of at least 1 KiB. */
+ * lists, about 1.9 KiB, twice over plus a spare sector: 2 sectors of 4 KiB), the mirror (2
+ * sectors) and at least 3 journal sectors: 11 sectors of at least 1 KiB. */
 static void test_init_bad_region(void **state)
 {
     (void)state;
     fx_board(&g_fx, &k_geo, T_2024_01_15_12Z);
     assert_int_equal(omp_store_record_size(&k_geo, OMP_REGS_SNAPSHOT_LEN), 320u);
     struct omp_meter_cfg c = g_fx.cfg;
-    c.nvm_sectors = 8u;
+    c.nvm_sectors = 10u;
     assert_int_equal(omp_meter_init(&g_fx.m, &g_fx.hal, &c, &g_fx.b.clock.now), OMP_ERR_RANGE);
     c.nvm_sectors = SECTORS + 1u;
     assert_int_equal(omp_meter_init(&g_fx.m, &g_fx.hal, &c, &g_fx.b.clock.now), OMP_ERR_RANGE);
-    c.nvm_sectors = 9u;
+    c.nvm_sectors = 11u;
     c.nvm_base = 8u; /* not sector aligned */
     assert_int_equal(omp_meter_init(&g_fx.m, &g_fx.hal, &c, &g_fx.b.clock.now), OMP_ERR_RANGE);
-    c.nvm_base = 8u * SECTOR; /* only eight sectors left */
+    c.nvm_base = 6u * SECTOR; /* only ten sectors left */
     c.nvm_sectors = 0u;
     assert_int_equal(omp_meter_init(&g_fx.m, &g_fx.hal, &c, &g_fx.b.clock.now), OMP_ERR_RANGE);
     c.nvm_base = SIZE;
@@ -309,9 +313,9 @@ static void test_init_bad_region(void **state)
     assert_int_equal(g_fx.b.nvm.programmed_bytes, 0u);
     assert_int_equal(g_fx.b.nvm.erase_calls, 0u);
     /* the smallest region, in the upper half, leaves the rest untouched */
-    memset(g_fx.mem, 0x3C, 7u * SECTOR);
-    c.nvm_base = 7u * SECTOR;
-    c.nvm_sectors = 9u;
+    memset(g_fx.mem, 0x3C, 5u * SECTOR);
+    c.nvm_base = 5u * SECTOR;
+    c.nvm_sectors = 11u;
     assert_int_equal(omp_meter_init(&g_fx.m, &g_fx.hal, &c, &g_fx.b.clock.now), OMP_OK);
     struct omp_meter_nvm_info i;
     assert_int_equal(omp_meter_nvm_info(&g_fx.m, &i), OMP_OK);
@@ -321,10 +325,10 @@ static void test_init_bad_region(void **state)
     make_sine(&g_fx.cfg, 230.0, 10.0, 0.0);
     run_sine(&g_fx, 2u);
     assert_int_equal(omp_meter_flush(&g_fx.m), OMP_OK);
-    for (size_t a = 0; a < 7u * SECTOR; a++) {
+    for (size_t a = 0; a < 5u * SECTOR; a++) {
         assert_int_equal(g_fx.mem[a], 0x3C);
     }
-    for (size_t k = 0; k < 7u; k++) {
+    for (size_t k = 0; k < 5u; k++) {
         assert_int_equal(g_fx.erases[k], 0u);
     }
 }
@@ -781,7 +785,15 @@ static void test_journal_wrap_and_wear(void **state)
     }
     assert_true(hi - lo <= 2u);
     assert_true(total >= 3000u * 32u / SECTOR); /* >= 3000 hot records of >= 32 bytes */
-    for (size_t k = info.journal_sectors; k < SECTORS; k++) {
+    /* the mirror: one entry per restart's checkpoint, one erase per sector's worth */
+    uint32_t per = (SECTOR - OMP_STORE_SECTOR_HDR) /
+                   omp_store_record_size(&k_geo, OMP_REGS_MIRROR_LEN);
+    uint32_t mirror_erases = 0;
+    for (size_t k = info.journal_sectors; k < info.journal_sectors + info.mirror_sectors; k++) {
+        mirror_erases += f->erases[k];
+    }
+    assert_true(mirror_erases <= 1u + (3000u / 97u + 2u) / per + 1u);
+    for (size_t k = info.journal_sectors + info.mirror_sectors; k < SECTORS; k++) {
         assert_true(f->erases[k] <= 1u);
     }
 }
@@ -826,7 +838,7 @@ static void test_corrupt_record_ignored(void **state)
     assert_int_equal(omp_evq_read(omp_meter_events(&m2), &rd, &ev, NULL), OMP_OK);
     assert_int_equal(ev.code, OMP_EV_NVM_DAMAGED);
     assert_int_equal(ev.arg, SECTORS);
-    assert_int_equal(ev.flags, 7u); /* journal, billing log, settings */
+    assert_int_equal(ev.flags, 15u); /* journal, billing log, settings, mirror */
     assert_int_equal(omp_meter_poll(&m2), OMP_OK);
     struct omp_display_frame fr;
     assert_int_equal(omp_meter_display(&m2, &fr), OMP_OK);
@@ -1197,10 +1209,11 @@ static void test_display_summer_time_and_snapshot(void **state)
     assert_int_equal(s.local.wday, OMP_MONDAY);
     expect_near("P", (double)s.p_w, 1150.0, 0.5);
     assert_int_equal(s.power_ups, 1u);
-    /* saves: at init (state, cold), and a hot record when R+ (13.8 varh in 25 s at 1992 var)
-     * passed 10 varh, the 7.2 display's step (the first hot save needs no wait) */
+    /* saves: at init (legal, state, cold and its mirror copy), and a hot record when R+ (13.8
+     * varh in 25 s at 1992 var) passed 10 varh, the 7.2 display's step (the first hot save needs
+     * no wait) */
     assert_int_equal(g_fx.m.persist.hot_saves, 1u);
-    assert_int_equal(s.nvm_saves, 3u);
+    assert_int_equal(s.nvm_saves, 5u);
     run_sine(&g_fx, 15u); /* 15 s power-up + 20 s: the time screen */
     expect_screen(&g_fx, "1.0.0", "14:00:40", ""); /* UTC+1 + DST */
     /* no valid RTC: placeholders */
@@ -1554,7 +1567,7 @@ static void test_pulse_and_debiting_inputs(void **state)
 /*
  * The NVM budget of the 64 KiB fixture, recomputed here from the documented rules: the billing log
  * takes ceil(36 / entries per sector) + 1 sectors, the settings store 2 (test_init_bad_region),
- * the journal the rest; the least time between
+ * the mirror 2, the journal the rest; the least time between
  * hot saves is hot_bytes * 20 years / (3/4 of (journal - 1) sectors' payload * 100000 cycles).
  */
 static void test_nvm_info_budget(void **state)
@@ -1568,7 +1581,8 @@ static void test_nvm_info_budget(void **state)
     assert_int_equal(i.sector_size, SECTOR);
     assert_int_equal(i.log_sectors, log);
     assert_int_equal(i.settings_sectors, 2u);
-    assert_int_equal(i.journal_sectors, SECTORS - log - 2u);
+    assert_int_equal(i.mirror_sectors, 2u);
+    assert_int_equal(i.journal_sectors, SECTORS - log - 2u - 2u);
     assert_true(i.billing_capacity >= 36u);
     double budget = (double)(i.journal_sectors - 1u) * (SECTOR - OMP_STORE_SECTOR_HDR) * 1e5 * 0.75;
     double life_s = 20.0 * 31556952.0;

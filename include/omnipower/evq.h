@@ -71,10 +71,14 @@ enum omp_event_code {
      *  C << 16 | D << 8 | E (ActualTariff 129.0.0 = 0x810000, 131.0.3 = 0x830003); 0 for the
      *  display lists. */
     OMP_EV_CONFIG_CHANGED = 0x0300,
-    /** Stored data failed its check and was replaced by defaults. arg: which record (the
-     *  meter's journal key; 6 the display lists). */
+    /** The NVM holds sectors the meter cannot read (docs/storage.md "Damage"): nothing is
+     *  written until it is formatted. arg: damaged or foreign sectors; flags: the regions (1
+     *  register journal, 2 billing log, 4 settings, 8 mirror). */
     OMP_EV_NVM_DAMAGED = 0x0310,
-    /** Stored data fell back to an older valid copy. arg: the NVM region's index. */
+    /** The registers were restored from a checkpoint that may be older than their newest save
+     *  (docs/storage.md "The mirror"). arg: checkpoints between the one restored and the newest
+     *  named (0: unknown); flags: where it came from (enum omp_regs_source: 0 none, 1 journal,
+     *  2 mirror). */
     OMP_EV_NVM_ROLLED_BACK = 0x0311,
 
     /* access: 0x0400 .. 0x04FF */

@@ -176,6 +176,18 @@ struct omp_meter_nvm_info {
                                          bit 1 and the error symbol are set, until
                                          omp_meter_nvm_format() */
     struct omp_storage_stats settings; /**< settings store counters since init */
+    uint32_t mirror_sectors;        /**< the mirror: each checkpoint again, with the legal data */
+    uint32_t mirror_min_interval_s; /**< the mirror's endurance budget: least time between its
+                                         entries (a checkpoint within it waits for the next save
+                                         allowed) */
+    uint64_t mirror_saves;          /**< mirror entries written since init */
+    struct omp_storage_stats mirror;/**< mirror counters since init */
+    bool rolled_back;               /**< init restored registers that may be older than their
+                                         newest save (docs/storage.md "The mirror"): meter status
+                                         bit 1, OMP_EV_NVM_ROLLED_BACK */
+    enum omp_regs_source restored_from; /**< where init found the checkpoint it restored */
+    uint32_t restored_checkpoint;   /**< its id (0: none, a new meter) */
+    uint32_t newest_checkpoint;     /**< the newest checkpoint id any record names */
 };
 
 /** Bytes of the meter's scratch buffer, which its services share (they never run at the same
@@ -245,14 +257,14 @@ void omp_meter_cfg_default(struct omp_meter_cfg *cfg);
  * @param[in]  now  Time at start. With now->rtc_valid false (the port does not know the time yet)
  *                  the records keep the UTC restored from NVM until a tick brings a valid clock;
  *                  the restored UTC is in omp_meter_snapshot().saved_utc_s either way.
- * The calibration (cfg.cal) is legal data: the first start on an erased NVM stores it, and a later
- * start with another calibration is refused (OMP_ERR_DENIED, nothing written) until the NVM is
- * formatted.
+ * Legal data (cfg.cal, cfg.type_number, the display resolution cfg.energy_decimals and
+ * cfg.energy_digits): the first start on an erased NVM stores it, and a later start with other
+ * legal data is refused (OMP_ERR_DENIED, nothing written) until the NVM is formatted.
  * @return OMP_OK, OMP_ERR_ARG (NULL or invalid cfg field, including a sample rate, mains frequency
- *         or calibration omp_metro_init rejects), OMP_ERR_DENIED (cfg.cal is not the stored
- *         calibration), OMP_ERR_UNSUPPORTED (a required HAL op is missing), OMP_ERR_RANGE (NVM
- *         geometry or region unusable), OMP_ERR_NVM_CORRUPT (a stored calibration that does not
- *         decode), or a HAL error.
+ *         or calibration omp_metro_init rejects), OMP_ERR_DENIED (the cfg's legal data is not
+ *         the stored one), OMP_ERR_UNSUPPORTED (a required HAL op is missing), OMP_ERR_RANGE (NVM
+ *         geometry or region unusable), or a HAL error. A damaged NVM (registers stored without
+ *         their legal data included) is not an error: see above.
  * @par Context: thread/main loop, before samples are delivered.
  */
 OMP_MUST_CHECK omp_err omp_meter_init(struct omp_meter *m, const struct omp_hal *hal,

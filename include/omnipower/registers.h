@@ -45,6 +45,8 @@ extern "C" {
 #define OMP_REGS_SNAPSHOT_LEN (120u + 16u * OMP_CONFIG_TARIFFS + 120u)
 /** Upper bound of an encoded cold checkpoint. */
 #define OMP_REGS_COLD_MAX 512u
+/** Bytes of an encoded cold checkpoint in this build: 243 + 8 NE (NE = 10 + 2 tariffs). */
+#define OMP_REGS_COLD_LEN (243u + 8u * (10u + 2u * (unsigned)OMP_CONFIG_TARIFFS))
 /** Upper bound of an encoded hot record. */
 #define OMP_REGS_HOT_MAX 160u
 
@@ -303,35 +305,73 @@ OMP_MUST_CHECK omp_err omp_regs_next_stop(omp_time_s after_utc, uint8_t day, uin
 
 /* ---- persistence: the save policy and the endurance budget (lib/registers/persist.c) -------- */
 
-/** Journal keys of the register records. */
+/** Journal keys of the register records and of the legal record (written once). */
 #define OMP_REGS_KEY_COLD 1u
 #define OMP_REGS_KEY_HOT 2u
+#define OMP_REGS_KEY_LEGAL 3u
 /** Tag of the register journal's sector headers ("1J"). */
 #define OMP_REGS_JOURNAL_TAG 0x4A31u
 /** Tag of the billing log's records ("1B": billing log 1). */
 #define OMP_REGS_BILLING_TAG 0x4231u
+/** Tag of the mirror's records ("1M"). */
+#define OMP_REGS_MIRROR_TAG 0x4D31u
+/** Most bytes of the legal record (opaque here: the owner of the NVM layout encodes it). */
+#define OMP_REGS_LEGAL_MAX 64u
+/** Bytes of a mirror entry: version, legal length, cold length (u16), the legal record (zero
+ *  padded to OMP_REGS_LEGAL_MAX) and the cold checkpoint (docs/storage.md "The mirror"). */
+#define OMP_REGS_MIRROR_LEN (4u + OMP_REGS_LEGAL_MAX + OMP_REGS_COLD_LEN)
+/** Sectors of the mirror region. */
+#define OMP_REGS_MIRROR_SECTORS 2u
 /** Scratch bytes the persistence needs: a cold, a hot and a snapshot record side by side. */
 #define OMP_REGS_PERSIST_BUF (OMP_REGS_COLD_MAX + OMP_REGS_HOT_MAX + OMP_REGS_SNAPSHOT_LEN)
+
+/** Where a restore found the cold checkpoint it used. */
+enum omp_regs_source {
+    OMP_REGS_FROM_NONE = 0,    /**< no checkpoint: a new meter (or every copy lost) */
+    OMP_REGS_FROM_JOURNAL = 1, /**< the register journal */
+    OMP_REGS_FROM_MIRROR = 2,  /**< the mirror (the journal's newest checkpoint was lost) */
+};
+
+/** The registers' NVM regions, handed over by the owner of the NVM layout. */
+struct omp_regs_regions {
+    struct omp_nvm_region journal; /**< store, >= 2 sectors: cold, hot and legal records */
+    struct omp_nvm_region mirror;  /**< log, OMP_REGS_MIRROR_SECTORS: checkpoint + legal copies */
+    struct omp_nvm_region billing; /**< log, omp_regs_persist_log_sectors sectors */
+};
 
 /**
  * @brief When and in which order the registers go to NVM, and what that costs the NVM.
  *
  * Order: a pending debiting snapshot to the billing log first, then a due cold checkpoint, then
  * the hot record when a displayed value changed, at most once per hot_min_ms (the endurance
- * budget) unless forced (power-fail warning, flush). The persistence owns the registers' two NVM
- * regions (the owner of the NVM layout hands them over): the journal and the billing log; after a
- * HAL error it opens them again before the next save or read.
+ * budget) unless forced (power-fail warning, flush). The persistence owns the registers' three NVM
+ * regions (the owner of the NVM layout hands them over): the journal, the mirror (each checkpoint
+ * again, with the legal record) and the billing log; after a HAL error it opens them again before
+ * the next save or read.
  */
 struct omp_regs_persist {
-    struct omp_store store;        /**< journal holding OMP_REGS_KEY_COLD / _HOT */
+    struct omp_store store;        /**< journal holding OMP_REGS_KEY_COLD / _HOT / _LEGAL */
+    struct omp_nvm_log mirror;     /**< the newest checkpoints again, each with the legal record */
     struct omp_nvm_log billing;    /**< billing log: one snapshot per debiting stop */
     uint8_t *buf;                  /**< scratch of OMP_REGS_PERSIST_BUF bytes */
     uint32_t hot_record_bytes;     /**< NVM bytes of one hot record */
     uint64_t hot_min_ms;           /**< the endurance budget's least time between hot saves */
     uint64_t last_hot_ms;          /**< monotonic ms of the last hot save (or checkpoint) */
-    bool hot_saved_once;
+    uint64_t mirror_min_ms;        /**< the mirror's budget: least time between its entries */
+    uint64_t last_mirror_ms;       /**< monotonic ms of the last mirror entry */
+    bool hot_saved_once, mirror_saved_once;
+    bool mirror_behind;            /**< the journal's newest checkpoint is not in the mirror yet */
+    uint8_t legal_len;             /**< bytes of legal (0: none given) */
+    uint8_t legal[OMP_REGS_LEGAL_MAX]; /**< the legal record, as stored */
     omp_err restore_err;           /**< omp_registers_restore's result at the restore */
-    uint64_t hot_saves, cold_saves, snapshots, records; /**< written since init; records: all */
+    enum omp_regs_source restored_from; /**< where the restore's checkpoint came from */
+    uint32_t restored_id;          /**< its checkpoint id (0: none) */
+    uint32_t newest_id;            /**< the newest checkpoint id any record names */
+    bool rolled_back;              /**< the restore may be older than the newest save: a newer
+                                        checkpoint is named (newest_id) or the journal lost its
+                                        checkpoint and no hot record on the mirror's survived */
+    uint64_t hot_saves, cold_saves, snapshots, mirror_saves, records; /**< written since init;
+                                                                           records: all */
 };
 
 /**
@@ -349,32 +389,52 @@ uint64_t omp_regs_hot_interval_ms(const struct omp_nvm_geometry *geo, uint32_t j
 uint32_t omp_regs_persist_log_sectors(const struct omp_nvm_geometry *geo);
 
 /**
- * @brief Take the registers' regions (the journal, >= 2 sectors, and the billing log of
- * omp_regs_persist_log_sectors sectors) and a scratch buffer of OMP_REGS_PERSIST_BUF bytes; open
- * both (with @p read_only: nothing repaired, formatted or saved); counters zero.
- * @return OMP_OK; OMP_ERR_NVM_CORRUPT (one is damaged or foreign: both are
- * readable as far as they go, the damaged one refuses writes); or a HAL error (the region is kept
- * and opened again by the next save or read).
+ * @brief The mirror's budget: the least time between its entries so that its @p sectors of
+ * @p geo reach their rated erase cycles (10 000 when the geometry gives none) only after
+ * OMP_CONFIG_NVM_LIFE_YEARS. @return milliseconds.
+ */
+uint64_t omp_regs_mirror_interval_ms(const struct omp_nvm_geometry *geo, uint32_t sectors);
+
+/**
+ * @brief Take the registers' regions @p rg and a scratch buffer of OMP_REGS_PERSIST_BUF bytes;
+ * open the three (with @p read_only: nothing repaired, formatted or saved); counters zero.
+ * @return OMP_OK; OMP_ERR_NVM_CORRUPT (one is damaged or foreign: all are readable as far as they
+ * go, the damaged one refuses writes); or a HAL error (the region is kept and opened again by the
+ * next save or read).
  */
 OMP_MUST_CHECK omp_err omp_regs_persist_open(struct omp_regs_persist *p,
-                                             const struct omp_nvm_region *journal,
-                                             const struct omp_nvm_region *billing, uint8_t *buf,
+                                             const struct omp_regs_regions *rg, uint8_t *buf,
                                              bool read_only);
 
-/** @brief Open the journal or the log again if a HAL error left it stale. @return OMP_OK or the
- *  open's error. */
+/** @brief Open a region again if a HAL error left it stale. @return OMP_OK or the open's error. */
 OMP_MUST_CHECK omp_err omp_regs_persist_refresh(struct omp_regs_persist *p);
 
-/** @brief Sectors of the journal and the log the last opens found damaged or foreign. */
+/** @brief Sectors of the journal, the mirror and the log the last opens found damaged or foreign. */
 uint32_t omp_regs_persist_damaged(const struct omp_regs_persist *p);
 
-/** @brief true while a HAL error left the journal or the log to be opened again. */
+/** @brief true while a HAL error left a region to be opened again. */
 bool omp_regs_persist_stale(const struct omp_regs_persist *p);
 
 /**
- * @brief Rebuild @p r from the newest cold checkpoint, hot record and billing snapshot; a record
- * that does not decode leaves them as initialised (p->restore_err says so). @return OMP_OK or
- * the HAL's error.
+ * @brief The legal record (calibration, legal configuration; @p len 1..OMP_REGS_LEGAL_MAX bytes
+ * that the caller encodes): written once, kept in the journal and in every mirror entry.
+ * Compares @p legal with the stored one (the journal's, else the newest mirror entry's); stores
+ * it when there is none and the regions are writable.
+ * @return OMP_OK (equal, or stored now, or none stored and read only); OMP_ERR_DENIED (another
+ * one is stored: nothing written); OMP_ERR_NVM_CORRUPT (registers are stored but no legal record
+ * is: it was lost; counted as one damaged journal sector, and all three regions refuse writes);
+ * OMP_ERR_ARG; or the HAL's error.
+ */
+OMP_MUST_CHECK omp_err omp_regs_persist_legal(struct omp_regs_persist *p, const uint8_t *legal,
+                                              size_t len);
+
+/**
+ * @brief Rebuild @p r from the newest cold checkpoint (the journal's or the mirror's, whichever
+ * has the higher id), the hot record and the newest billing snapshot; a record that does not
+ * decode leaves them as initialised (p->restore_err says so). Sets restored_from, restored_id,
+ * newest_id and rolled_back; when a newer checkpoint id is named than the one restored, the next
+ * checkpoint takes an id above it (a hot record of the lost one never applies to it).
+ * @return OMP_OK or the HAL's error.
  */
 OMP_MUST_CHECK omp_err omp_regs_persist_restore(struct omp_regs_persist *p,
                                                 struct omp_registers *r);
@@ -384,7 +444,8 @@ void omp_regs_persist_budget(struct omp_regs_persist *p, const struct omp_regist
 
 /**
  * @brief Write what @p r has due at monotonic time @p mono_ms (see the struct), the exact
- * registers when @p force. @return OMP_OK or the NVM error (the due flags stay: retried later).
+ * registers when @p force. A checkpoint also goes to the mirror, at most once per mirror_min_ms
+ * (one held back goes there at the next save allowed, or forced). @return OMP_OK or the NVM error (the due flags stay: retried later).
  */
 OMP_MUST_CHECK omp_err omp_regs_persist_save(struct omp_regs_persist *p, struct omp_registers *r,
                                              uint64_t mono_ms, bool force);

@@ -10,9 +10,9 @@
  *          switch, pulses, debiting stops, one call per second)  -> events  -> display (lists)
  *   poll:  LED output -> registers' persistence (NVM) -> display frame -> optical port
  *
- * NVM (cfg.nvm_base, cfg.nvm_sectors; docs/storage.md): the register journal, the settings store
- * (the clock's and the display's records: what their largest records need) and the billing log
- * (what OMP_CONFIG_BILLING_DEPTH needs), in this order.
+ * NVM (cfg.nvm_base, cfg.nvm_sectors; docs/storage.md): the register journal, its mirror, the
+ * settings store (the clock's and the display's records: what their largest records need) and the
+ * billing log (what OMP_CONFIG_BILLING_DEPTH needs), in this order.
  */
 #include <string.h>
 
@@ -22,26 +22,31 @@
 
 #define INPUT_BIT(i) (1u << (unsigned)(i))
 #define SETTINGS_TAG 0x5331u /* "1S": the settings store's sector headers */
-#define KEY_CAL 7u           /* settings store: the calibration (legal data) */
+#define LEGAL_VERSION 1u
+#define LEGAL_LEN (1u + OMP_METRO_CAL_RECORD_LEN + OMP_COSEM_TYPENO_LEN + 2u)
+_Static_assert(LEGAL_LEN <= OMP_REGS_LEGAL_MAX, "the legal record must fit the registers' room");
+
+/* The meter's regions: the registers' three and the settings store. */
+struct layout {
+    struct omp_regs_regions regs;
+    struct omp_nvm_region settings;
+};
 
 /* ---- NVM layout -------------------------------------------------------------------------------- */
 
 /* Sectors of the settings store: twice its largest live records (two calendars, the clock's
- * state, the display lists, the calibration; so that a compaction has room), plus the sector a
- * ring keeps free. */
+ * state, the display lists; so that a compaction has room), plus the sector a ring keeps free. */
 static uint32_t settings_sectors(const struct omp_nvm_geometry *geo)
 {
     uint32_t room = geo->sector_size - OMP_STORE_SECTOR_HDR - 64u; /* header, marker, padding */
     uint32_t live = omp_store_record_size(geo, OMP_CLOCK_IO_LEN) * 2u +
-                    omp_store_record_size(geo, 8u) + omp_store_record_size(geo, OMP_LCD_IO_LEN) +
-                    omp_store_record_size(geo, OMP_METRO_CAL_RECORD_LEN);
+                    omp_store_record_size(geo, 8u) + omp_store_record_size(geo, OMP_LCD_IO_LEN);
     return (2u * live + room - 1u) / room + 1u;
 }
 
-/* Split the meter's share: journal (>= 3 sectors), settings store, billing log. rgn[] is in the
- * order the services take them: journal, billing log, settings. */
+/* Split the meter's share: journal (>= 3 sectors), mirror, settings store, billing log. */
 static omp_err layout(const struct omp_meter_cfg *cfg, const struct omp_nvm_geometry *geo,
-                      struct omp_nvm_region rgn[3], const struct omp_hal *hal)
+                      struct layout *l, const struct omp_hal *hal)
 {
     if (geo->sector_size < 1024u || (cfg->nvm_base % geo->sector_size) != 0u ||
         cfg->nvm_base >= geo->size) {
@@ -51,13 +56,19 @@ static omp_err layout(const struct omp_meter_cfg *cfg, const struct omp_nvm_geom
     uint32_t want = cfg->nvm_sectors != 0u ? cfg->nvm_sectors : avail;
     uint32_t log = omp_regs_persist_log_sectors(geo);
     uint32_t set = settings_sectors(geo);
-    if (want > avail || log == 0u || want < log + set + 3u) {
+    uint32_t mir = OMP_REGS_MIRROR_SECTORS;
+    if (want > avail || log == 0u || want < log + set + mir + 3u) {
         return OMP_ERR_RANGE;
     }
-    uint32_t journal = want - log - set;
-    rgn[0] = omp_nvm_region_of(hal, cfg->nvm_base, journal);
-    rgn[2] = omp_nvm_region_of(hal, cfg->nvm_base + journal * geo->sector_size, set);
-    rgn[1] = omp_nvm_region_of(hal, cfg->nvm_base + (journal + set) * geo->sector_size, log);
+    uint32_t journal = want - log - set - mir;
+    uint32_t at = cfg->nvm_base;
+    l->regs.journal = omp_nvm_region_of(hal, at, journal);
+    at += journal * geo->sector_size;
+    l->regs.mirror = omp_nvm_region_of(hal, at, mir);
+    at += mir * geo->sector_size;
+    l->settings = omp_nvm_region_of(hal, at, set);
+    at += set * geo->sector_size;
+    l->regs.billing = omp_nvm_region_of(hal, at, log);
     return OMP_OK;
 }
 
@@ -103,21 +114,48 @@ static omp_err init_services(struct omp_meter *m)
     return OMP_OK;
 }
 
-/* Open the three regions, read only first: a damaged or foreign one (docs/storage.md "Damage")
- * is reported, not repaired, and then no region is written, so the NVM keeps its evidence byte
- * for byte until omp_meter_nvm_format(); what is readable is restored. Otherwise they are opened
- * again to repair what a power cut left. */
-static omp_err open_regions(struct omp_meter *m, const struct omp_nvm_region rgn[3])
+/* Legal data (data sheet: "not possible to change"): the calibration, the type number and the
+ * display resolution (technical facts 0: fixed for legal reasons), kept by the registers'
+ * persistence, written at the first start. A start with other legal data is refused
+ * (OMP_ERR_DENIED, nothing written) until the NVM is formatted. */
+static omp_err legal_data(struct omp_meter *m)
+{
+    uint8_t rec[LEGAL_LEN];
+    memset(rec, 0, sizeof rec);
+    rec[0] = LEGAL_VERSION;
+    omp_err err = omp_metro_cal_encode(&m->cfg.cal, rec + 1, OMP_METRO_CAL_RECORD_LEN);
+    if (err != OMP_OK) {
+        return err;
+    }
+    uint8_t *t = rec + 1u + OMP_METRO_CAL_RECORD_LEN;
+    for (size_t i = 0; i < OMP_COSEM_TYPENO_LEN && m->cfg.type_number[i] != '\0'; i++) {
+        t[i] = (uint8_t)m->cfg.type_number[i];
+    }
+    t[OMP_COSEM_TYPENO_LEN] = m->cfg.energy_decimals;
+    t[OMP_COSEM_TYPENO_LEN + 1u] = m->cfg.energy_digits;
+    return omp_regs_persist_legal(&m->persist, rec, sizeof rec);
+}
+
+/* Open the four regions, read only first: a damaged or foreign one (docs/storage.md "Damage"),
+ * or registers stored without their legal data, is reported, not repaired, and then no region is
+ * written, so the NVM keeps its evidence byte for byte until omp_meter_nvm_format(); what is
+ * readable is restored. Otherwise they are opened again to repair what a power cut left, and the
+ * legal data is stored if there is none. */
+static omp_err open_regions(struct omp_meter *m, const struct layout *l)
 {
     for (unsigned pass = 0; pass < 2u; pass++) {
         bool ro = pass == 0u;
-        omp_err e1 = omp_regs_persist_open(&m->persist, &rgn[0], &rgn[1], m->io, ro);
-        omp_err e2 = omp_store_open_tagged(&m->settings, &rgn[2], SETTINGS_TAG, ro);
+        omp_err e1 = omp_regs_persist_open(&m->persist, &l->regs, m->io, ro);
+        omp_err e2 = omp_store_open_tagged(&m->settings, &l->settings, SETTINGS_TAG, ro);
         if (e1 != OMP_OK && e1 != OMP_ERR_NVM_CORRUPT) {
             return e1;
         }
         if (e2 != OMP_OK && e2 != OMP_ERR_NVM_CORRUPT) {
             return e2;
+        }
+        omp_err e3 = legal_data(m); /* read only: compares; then: stores one if none */
+        if (e3 != OMP_OK && e3 != OMP_ERR_NVM_CORRUPT) {
+            return e3;
         }
         m->nvm_damaged = omp_regs_persist_damaged(&m->persist) + m->settings.stats.damaged;
         if (m->nvm_damaged != 0u) {
@@ -127,53 +165,38 @@ static omp_err open_regions(struct omp_meter *m, const struct omp_nvm_region rgn
     return OMP_OK;
 }
 
-/* The calibration is legal data: stored at the first start, never replaced; a meter started
- * with another cfg.cal is refused (OMP_ERR_DENIED) until its NVM is formatted. */
-static omp_err legal_cal(struct omp_meter *m)
+/* What the restore found wrong, as events (evq.h: OMP_EV_NVM_DAMAGED, OMP_EV_NVM_ROLLED_BACK). */
+static void nvm_events(struct omp_meter *m)
 {
-    uint8_t want[OMP_METRO_CAL_RECORD_LEN], have[OMP_METRO_CAL_RECORD_LEN];
-    size_t len = 0;
-    omp_err err = omp_metro_cal_encode(&m->cfg.cal, want, sizeof want);
-    if (err == OMP_OK) {
-        err = omp_store_read_opt(&m->settings, KEY_CAL, have, sizeof have, &len);
-    }
-    if (err != OMP_OK) {
-        return err;
-    }
-    if (len != 0u) { /* the store checked its CRC; the record checks its own */
-        struct omp_metro_cal stored;
-        if (len != sizeof have || omp_metro_cal_decode(have, len, &stored) != OMP_OK) {
-            return OMP_ERR_NVM_CORRUPT;
-        }
-        return memcmp(have, want, sizeof want) == 0 ? OMP_OK : OMP_ERR_DENIED;
-    }
+    const struct omp_regs_persist *p = &m->persist;
     if (m->nvm_damaged != 0u) {
-        return OMP_OK; /* nothing is written to a damaged NVM */
+        uint16_t where = (uint16_t)((p->store.stats.damaged != 0u ? 1u : 0u) |
+                                    (p->billing.stats.damaged != 0u ? 2u : 0u) |
+                                    (m->settings.stats.damaged != 0u ? 4u : 0u) |
+                                    (p->mirror.stats.damaged != 0u ? 8u : 0u));
+        omp_clock_event(&m->clock, OMP_EV_NVM_DAMAGED, m->nvm_damaged, where);
     }
-    return omp_store_write(&m->settings, KEY_CAL, want, sizeof want);
+    if (p->rolled_back) {
+        uint32_t behind = p->newest_id - p->restored_id; /* checkpoints (ids wrap alike) */
+        omp_clock_event(&m->clock, OMP_EV_NVM_ROLLED_BACK, p->restored_id != 0u ? behind : 0u,
+                        (uint16_t)p->restored_from);
+    }
 }
 
 /* Everything the NVM holds: registers, the clock's records, the display lists (last: an event
  * about them carries the clock just restored). */
-static omp_err init_restore(struct omp_meter *m, const struct omp_nvm_region rgn[3],
+static omp_err init_restore(struct omp_meter *m, const struct layout *l,
                             const struct omp_now *now)
 {
-    omp_err err = open_regions(m, rgn);
-    if (err == OMP_OK) {
-        err = legal_cal(m);
-    }
+    omp_err err = open_regions(m, l);
     if (err == OMP_OK) {
         err = omp_regs_persist_restore(&m->persist, &m->regs);
     }
     if (err == OMP_OK) {
         err = omp_clock_restore(&m->clock, m->regs.utc, m->regs.utc_valid, now);
     }
-    if (err == OMP_OK && m->nvm_damaged != 0u) {
-        /* arg: damaged sectors; flags: which regions (1 journal, 2 billing log, 4 settings) */
-        uint16_t where = (uint16_t)((m->persist.store.stats.damaged != 0u ? 1u : 0u) |
-                                    (m->persist.billing.stats.damaged != 0u ? 2u : 0u) |
-                                    (m->settings.stats.damaged != 0u ? 4u : 0u));
-        omp_clock_event(&m->clock, OMP_EV_NVM_DAMAGED, m->nvm_damaged, where);
+    if (err == OMP_OK) {
+        nvm_events(m);
     }
     struct omp_cosem_src src;
     struct omp_lcd_env e;
@@ -212,10 +235,10 @@ omp_err omp_meter_init(struct omp_meter *m, const struct omp_hal *hal,
         return OMP_ERR_ARG;
     }
     struct omp_nvm_geometry geo;
-    struct omp_nvm_region rgn[3];
+    struct layout lay;
     err = omp_hal_nvm_geometry(hal, &geo);
     if (err == OMP_OK) {
-        err = layout(cfg, &geo, rgn, hal);
+        err = layout(cfg, &geo, &lay, hal);
     }
     if (err != OMP_OK) {
         return err;
@@ -225,7 +248,7 @@ omp_err omp_meter_init(struct omp_meter *m, const struct omp_hal *hal,
     m->cfg = *cfg;
     err = init_services(m);
     if (err == OMP_OK) {
-        err = init_restore(m, rgn, now);
+        err = init_restore(m, &lay, now);
     }
     if (err == OMP_OK) {
         err = init_power_up(m, now);
@@ -514,14 +537,15 @@ omp_err omp_meter_nvm_format(struct omp_meter *m, const struct omp_now *now)
     const struct omp_hal hal = m->hal;
     const struct omp_meter_cfg cfg = m->cfg;
     struct omp_nvm_geometry geo;
-    struct omp_nvm_region rgn[3];
+    struct layout lay;
+    memset(&lay, 0, sizeof lay);
     omp_err err = omp_hal_nvm_geometry(&hal, &geo);
     if (err == OMP_OK) {
-        err = layout(&cfg, &geo, rgn, &hal);
+        err = layout(&cfg, &geo, &lay, &hal);
     }
     /* every sector of the meter's share, from the journal's first to the log's last */
-    uint32_t end = rgn[1].base + rgn[1].sectors * geo.sector_size;
-    for (uint32_t a = rgn[0].base; err == OMP_OK && a < end; a += geo.sector_size) {
+    uint32_t end = lay.regs.billing.base + lay.regs.billing.sectors * geo.sector_size;
+    for (uint32_t a = lay.regs.journal.base; err == OMP_OK && a < end; a += geo.sector_size) {
         err = hal.ops->nvm_erase(hal.user, a);
     }
     return err == OMP_OK ? omp_meter_init(m, &hal, &cfg, now) : err;

@@ -38,11 +38,13 @@ static const struct omp_cosem_ops k_ops = {
 
 /* Meter status 1.1.97.97.0.255 (technical facts 3.1): bit 1 "EEPROM or data backup/restore
  * error" when the NVM holds data the meter cannot read, the registers did not restore cleanly or
- * an NVM container must be opened again; the other bits have no source in this meter yet (0). */
+ * may be older than their newest save (rolled back), or an NVM container must be opened again;
+ * the other bits have no source in this meter yet (0). */
 static uint8_t meter_status(const struct omp_meter *m)
 {
     bool bad = m->nvm_damaged != 0u || m->persist.restore_err != OMP_OK ||
-               omp_regs_persist_stale(&m->persist) || m->settings.stale;
+               m->persist.rolled_back || omp_regs_persist_stale(&m->persist) ||
+               m->settings.stale;
     return bad ? 0x02u : 0x00u;
 }
 
@@ -175,6 +177,14 @@ omp_err omp_meter_nvm_info(const struct omp_meter *m, struct omp_meter_nvm_info 
     t.settings_sectors = m->settings.rgn.sectors;
     t.settings = m->settings.stats;
     t.damaged_sectors = m->nvm_damaged;
+    t.mirror_sectors = p->mirror.rgn.sectors;
+    t.mirror_min_interval_s = (uint32_t)((p->mirror_min_ms + 999u) / 1000u);
+    t.mirror_saves = p->mirror_saves;
+    t.mirror = p->mirror.stats;
+    t.rolled_back = p->rolled_back;
+    t.restored_from = p->restored_from;
+    t.restored_checkpoint = p->restored_id;
+    t.newest_checkpoint = p->newest_id;
     *info = t;
     return OMP_OK;
 }

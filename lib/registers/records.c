@@ -31,6 +31,7 @@
 #define SNAP_USED (143u + 8u * NE)
 
 _Static_assert(COLD_LEN <= OMP_REGS_COLD_MAX, "cold record exceeds OMP_REGS_COLD_MAX");
+_Static_assert(COLD_LEN == OMP_REGS_COLD_LEN, "OMP_REGS_COLD_LEN disagrees with the layout");
 _Static_assert(HOT_LEN <= OMP_REGS_HOT_MAX, "hot record exceeds OMP_REGS_HOT_MAX");
 _Static_assert(SNAP_USED <= OMP_REGS_SNAPSHOT_LEN, "snapshot exceeds OMP_REGS_SNAPSHOT_LEN");
 
@@ -439,6 +440,15 @@ static omp_err hot_decode(const uint8_t *in, size_t len, struct hot_rec *h)
     h->utc_valid = get_bool(&d);
     check(&d, omp_rd_remaining(&d.rd) == 0u);
     return d.err;
+}
+
+uint32_t omp_regs_priv_record_id(const uint8_t *rec, size_t len, uint8_t kind)
+{
+    if (rec == NULL || len < 6u || rec[0] != REC_VERSION || rec[1] != kind) {
+        return 0u;
+    }
+    return (uint32_t)rec[2] | (uint32_t)rec[3] << 8 | (uint32_t)rec[4] << 16 |
+           (uint32_t)rec[5] << 24;
 }
 
 /* ---- restore --------------------------------------------------------------------------------- */

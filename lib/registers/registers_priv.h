@@ -33,4 +33,17 @@ uint64_t omp_regs_priv_steps(const struct omp_registers *r);
 /** @brief The next stop of r's schedule after @p after_utc, or 0 (none, or out of range). */
 omp_time_s omp_regs_priv_next_stop(const struct omp_registers *r, omp_time_s after_utc);
 
+/** @brief The checkpoint id a cold ('C') or hot ('H') record names (the hot record: its base),
+ *  read from its first 6 bytes; 0 if @p rec is not such a record. */
+uint32_t omp_regs_priv_record_id(const uint8_t *rec, size_t len, uint8_t kind);
+
+/** Mirror entry: version byte, and where its cold checkpoint starts. */
+#define OMP_REGS_PRIV_MIRROR_VERSION 1u
+#define OMP_REGS_PRIV_MIRROR_COLD (4u + OMP_REGS_LEGAL_MAX)
+_Static_assert(OMP_REGS_PRIV_MIRROR_COLD + OMP_REGS_COLD_MAX <= OMP_REGS_PERSIST_BUF,
+               "a mirror entry being built must fit the scratch buffer");
+
+/** @brief Write p->legal to the journal (OMP_REGS_KEY_LEGAL). */
+omp_err omp_regs_persist_priv_put_legal(struct omp_regs_persist *p);
+
 #endif /* OMNIPOWER_REGISTERS_PRIV_H */

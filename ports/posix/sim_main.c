@@ -473,6 +473,19 @@ static void json_peak(FILE *f, const char *name, const struct omp_regs_peak *p)
 }
 
 /* The registers (tariffs, counters, demand, debiting) and how the NVM is used. */
+/* enum omp_regs_source in the JSON and the messages */
+static const char *source_name(enum omp_regs_source from)
+{
+    switch (from) {
+    case OMP_REGS_FROM_JOURNAL:
+        return "journal";
+    case OMP_REGS_FROM_MIRROR:
+        return "mirror";
+    default:
+        return "none";
+    }
+}
+
 static void print_registers(FILE *f, const struct omp_meter_snapshot *s,
                             const struct omp_meter_nvm_info *n)
 {
@@ -517,17 +530,26 @@ static void print_registers(FILE *f, const struct omp_meter_snapshot *s,
                       (unsigned long)s->last_period.s_plus_va, (unsigned)s->last_period.tariff,
                       (unsigned)s->last_period.flags);
     }
-    (void)fprintf(f, "},\"nvm\":{\"journal_sectors\":%lu,\"settings_sectors\":%lu,"
-                  "\"log_sectors\":%lu,\"billing_capacity\":%lu,\"hot_min_interval_s\":%lu,\"loss_bound_wh\":%lu.%03lu,"
-                  "\"hot_saves\":%llu,\"cold_saves\":%llu,\"snapshots\":%llu,"
-                  "\"journal_erases\":%llu,\"max_sector_erases\":%lu,\"damaged_sectors\":%lu}",
-                  (unsigned long)n->journal_sectors, (unsigned long)n->settings_sectors,
-                  (unsigned long)n->log_sectors,
+    (void)fprintf(f, "},\"nvm\":{\"journal_sectors\":%lu,\"mirror_sectors\":%lu,"
+                  "\"settings_sectors\":%lu,\"log_sectors\":%lu,\"billing_capacity\":%lu,"
+                  "\"hot_min_interval_s\":%lu,\"mirror_min_interval_s\":%lu,"
+                  "\"loss_bound_wh\":%lu.%03lu,",
+                  (unsigned long)n->journal_sectors, (unsigned long)n->mirror_sectors,
+                  (unsigned long)n->settings_sectors, (unsigned long)n->log_sectors,
                   (unsigned long)n->billing_capacity, (unsigned long)n->hot_min_interval_s,
-                  (unsigned long)(n->loss_bound_mwh / 1000u), (unsigned long)(n->loss_bound_mwh % 1000u),
+                  (unsigned long)n->mirror_min_interval_s,
+                  (unsigned long)(n->loss_bound_mwh / 1000u),
+                  (unsigned long)(n->loss_bound_mwh % 1000u));
+    (void)fprintf(f, "\"hot_saves\":%llu,\"cold_saves\":%llu,\"mirror_saves\":%llu,"
+                  "\"snapshots\":%llu,\"journal_erases\":%llu,\"max_sector_erases\":%lu,",
                   (unsigned long long)n->hot_saves, (unsigned long long)n->cold_saves,
-                  (unsigned long long)n->snapshots, (unsigned long long)n->store.erases,
-                  (unsigned long)n->store.max_sector_erases, (unsigned long)n->damaged_sectors);
+                  (unsigned long long)n->mirror_saves, (unsigned long long)n->snapshots,
+                  (unsigned long long)n->store.erases, (unsigned long)n->store.max_sector_erases);
+    (void)fprintf(f, "\"damaged_sectors\":%lu,\"rolled_back\":%s,\"restored_from\":\"%s\","
+                  "\"restored_checkpoint\":%lu,\"newest_checkpoint\":%lu}",
+                  (unsigned long)n->damaged_sectors, n->rolled_back ? "true" : "false",
+                  source_name(n->restored_from), (unsigned long)n->restored_checkpoint,
+                  (unsigned long)n->newest_checkpoint);
 }
 
 /* The configuration: type number, Z codes (compact form, and the text of those given) and what
@@ -1005,9 +1027,10 @@ static int run(struct sim *s)
     struct omp_now now = { .mono_ms = 0, .utc_s = start, .utc_ms = 0, .rtc_valid = start_known };
     err = omp_meter_init(s->meter, &s->hal, &s->cfg, &now);
     if (err == OMP_ERR_DENIED) {
-        (void)fprintf(stderr, PROG ": %s: the meter's calibration (legal data) is stored there and "
-                              "differs from this run's (--volts-per-code, --amps-per-code, "
-                              "--samples); run with the same, or --nvm-format\n",
+        (void)fprintf(stderr, PROG ": %s: the meter's legal data (calibration, type number, "
+                              "display resolution) is stored there and differs from this run's "
+                              "(--volts-per-code, --amps-per-code, --samples, --type-number, "
+                              "Z1); run with the same, or --nvm-format\n",
                       o->nvm_path != NULL ? o->nvm_path : "RAM");
         return 1;
     }
@@ -1027,6 +1050,15 @@ static int run(struct sim *s)
                       (unsigned long)nvm_info.damaged_sectors,
                       nvm_info.damaged_sectors == 1u ? "" : "s");
         return 1;
+    }
+    if (nvm_info.rolled_back) {
+        (void)fprintf(stderr,
+                      PROG ": %s: the registers were restored from checkpoint %lu (%s), older than "
+                           "the newest one saved (%lu): energy since then may be lost\n",
+                      o->nvm_path != NULL ? o->nvm_path : "RAM",
+                      (unsigned long)nvm_info.restored_checkpoint,
+                      source_name(nvm_info.restored_from),
+                      (unsigned long)nvm_info.newest_checkpoint);
     }
     if (!start_known) {
         struct omp_meter_snapshot snap;

@@ -210,9 +210,10 @@ static void check_calendar(void)
 /* ---- the stm32 HAL and a meter on it ------------------------------------------------------------ */
 
 /* The RAM NVM stands in for an external SPI NOR (4 KiB sectors): the internal flash region of the
- * port (two 16 KiB sectors) is too small for the meter's journal, settings and billing log. */
+ * port (two 16 KiB sectors) is too small for the meter's journal, mirror, settings and billing
+ * log. */
 #define NVM_SECTOR_SIZE 4096u
-#define NVM_SECTORS 9u
+#define NVM_SECTORS 11u
 static uint8_t nvm_mem[NVM_SECTOR_SIZE * NVM_SECTORS];
 static uint32_t nvm_erase_counts[NVM_SECTORS];
 static struct omp_ram_nvm nvm;
