@@ -58,6 +58,13 @@ static void fx_start(struct fx *f)
     assert_int_equal(omp_meter_init(&f->m, &f->hal, &f->cfg, &f->b.clock.now), OMP_OK);
 }
 
+static struct omp_meter_nvm_info nvm_info(const struct omp_meter *m)
+{
+    struct omp_meter_nvm_info i;
+    assert_int_equal(omp_meter_nvm_info(m, &i), OMP_OK);
+    return i;
+}
+
 static struct fx *fx_new(void)
 {
     fx_board(&g_fx, &k_geo, T_2024_01_15_12Z);
@@ -548,12 +555,6 @@ static void test_restart_continuity(void **state)
                     2300.0, 10.0);
 }
 
-static struct omp_meter_nvm_info nvm_info(const struct omp_meter *m)
-{
-    struct omp_meter_nvm_info i;
-    assert_int_equal(omp_meter_nvm_info(m, &i), OMP_OK);
-    return i;
-}
 
 /* Without a flush, a restart loses at most what the save policy allows: the energy since the last
  * hot save, which is at most one display step plus hot_min_interval_s (+ the second before a
@@ -719,6 +720,7 @@ static void test_power_cut_every_byte_of_flush(void **state)
 }
 
 /* A cut during init's own records: the meter starts on the next try, counters intact. */
+
 static void test_power_cut_during_init(void **state)
 {
     (void)state;
@@ -740,6 +742,9 @@ static void test_power_cut_during_init(void **state)
         fx_start(f);
         uint32_t now_pu = snap(&f->m).power_ups;
         assert_true(now_pu == pu + 1u || now_pu == pu + 2u);
+        /* a cut is never damage nor a rollback (the checkpoint and its mirror copy included) */
+        assert_int_equal(nvm_info(&f->m).damaged_sectors, 0u);
+        assert_false(nvm_info(&f->m).rolled_back);
         struct omp_meter_snapshot chk = snap(&f->m);
         assert_memory_equal(&chk.registers, &s0.registers, sizeof s0.registers);
     }

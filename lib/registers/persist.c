@@ -185,6 +185,9 @@ static omp_err mirror_save(struct omp_regs_persist *p, uint64_t mono_ms, bool fo
     return err;
 }
 
+static omp_err save_hot(struct omp_regs_persist *p, struct omp_registers *r, uint64_t mono_ms,
+                        bool force);
+
 static omp_err save_cold(struct omp_regs_persist *p, struct omp_registers *r, uint64_t mono_ms,
                          bool force)
 {
@@ -201,7 +204,13 @@ static omp_err save_cold(struct omp_regs_persist *p, struct omp_registers *r, ui
     p->cold_saves++;
     p->last_hot_ms = mono_ms; /* a checkpoint holds the hot values too */
     p->mirror_behind = true;
-    return mirror_save(p, mono_ms, force, true);
+    err = mirror_save(p, mono_ms, force, true);
+    if (err == OMP_OK && p->mirror_behind) {
+        /* held back from the mirror: a hot record naming this checkpoint at once, so that a
+         * restore that cannot read it knows it existed (rolled back, not silent) */
+        err = save_hot(p, r, mono_ms, true);
+    }
+    return err;
 }
 
 static omp_err save_snapshot(struct omp_regs_persist *p, struct omp_registers *r)
