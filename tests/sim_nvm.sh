@@ -2,7 +2,9 @@
 # omnipower-sim and NVM files it cannot read (docs/simulator.md "The NVM file"): an empty, an
 # all-zero, a random file and a meter's file with one flipped bit in a sector header are each
 # refused with exit 1 and one line naming the file, and left byte for byte unchanged; a power cut
-# (SIGKILL) is not damage; --nvm-format erases such a file and starts a new meter.
+# (SIGKILL) is not damage; legal data (calibration, Z1) cannot change; an erased journal is
+# restored from the mirror and said to be rolled back; --nvm-format erases such a file and starts
+# a new meter.
 # Usage: sim_nvm.sh PATH/TO/omnipower-sim
 set -u
 sim=$1
@@ -61,6 +63,33 @@ rc=$?
 grep -q "calibration" "$tmp/err" || { echo "FAIL: the calibration message"; cat "$tmp/err"; fail=1; }
 cmp -s "$tmp/m.nvm" "$tmp/before" || { echo "FAIL: a refused calibration changed the file"; fail=1; }
 echo "ok: another calibration refused"
+
+# the type number and the display resolution are legal data too
+cp "$tmp/m.nvm" "$tmp/before"
+run --nvm "$tmp/m.nvm" --config Z1=2
+rc=$?
+[ "$rc" -eq 1 ] || { echo "FAIL: another display resolution: exit $rc, want 1"; fail=1; }
+cmp -s "$tmp/m.nvm" "$tmp/before" || { echo "FAIL: a refused Z1 changed the file"; fail=1; }
+grep -q "legal data" "$tmp/err" || { echo "FAIL: the Z1 message"; cat "$tmp/err"; fail=1; }
+echo "ok: another display resolution refused"
+
+# the journal erased (its 8 sectors, 32 KiB): the mirror's checkpoint is restored, the run goes
+# on, and says it may have rolled back (stderr, JSON); the run after it is clean again
+cp "$tmp/m.nvm" "$tmp/lost.nvm"
+"$py" -c "
+import sys
+b = bytearray(open(sys.argv[1],'rb').read()); b[0:32768] = b'\xff' * 32768
+open(sys.argv[1],'wb').write(b)" "$tmp/lost.nvm"
+run --nvm "$tmp/lost.nvm" --json || { echo "FAIL: the erased journal"; cat "$tmp/err"; fail=1; }
+grep -q '"rolled_back":true' "$tmp/out" || { echo "FAIL: rolled_back not true"; fail=1; }
+grep -q '"restored_from":"mirror"' "$tmp/out" || { echo "FAIL: not restored from the mirror"; fail=1; }
+grep -q "restored from checkpoint .* (mirror), older than the newest one saved" "$tmp/err" ||
+    { echo "FAIL: no rollback line on stderr"; cat "$tmp/err"; fail=1; }
+grep -q '"damaged_sectors":0' "$tmp/out" || { echo "FAIL: an erased journal is not damage"; fail=1; }
+run --nvm "$tmp/lost.nvm" --json || { echo "FAIL: the run after"; fail=1; }
+grep -q '"rolled_back":false' "$tmp/out" || { echo "FAIL: still rolled back"; fail=1; }
+grep -q '"restored_from":"journal"' "$tmp/out" || { echo "FAIL: not from the journal again"; fail=1; }
+echo "ok: an erased journal restores from the mirror, said once"
 
 # --nvm-format: a new meter on any of them
 run --nvm "$tmp/flip.nvm" --nvm-format --json || { echo "FAIL: --nvm-format"; cat "$tmp/err"; fail=1; }
