@@ -23,6 +23,7 @@
 #include "omnipower/iec62056_21.h"
 #include "omnipower/mcfg.h"
 #include "omnipower/storage.h"
+#include "omnipower/plog.h"
 #include "omnipower/registers.h"
 #include "omnipower/version.h"
 

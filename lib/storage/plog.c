@@ -1,0 +1,621 @@
+/*
+ * Packed log: a ring of sectors of variable-size entries (plog.h; entry format plog_codec.c;
+ * docs/storage.md "Packed log"). Invariants:
+ *  - the head is the sector with the highest sector sequence; entries are appended behind its
+ *    last programmed byte, each program unit written once;
+ *  - the first entry of every sector is full (it carries its number, time and values), and so is
+ *    every OMP_PLOG_FULL_EVERY-th; the others are differences from the entry before them;
+ *  - entry numbers are consecutive in append order; a torn entry's number is not used up (the
+ *    next entry gets it), and after a torn entry the head takes no more (the next append rotates),
+ *    so inside a sector an unreadable entry is followed only by erased bytes or by entries;
+ *  - when the head is full the sector after it is erased (its entries, the oldest, are dropped).
+ */
+#include <string.h>
+
+#include "plog_priv.h"
+
+enum rec_state { REC_OK, REC_ERASED, REC_BADLEN, REC_BADCRC };
+
+struct walk {
+    uint32_t end_off;           /* offset after the last stored entry */
+    uint32_t no;                /* number of the last entry counted (0: none) */
+    uint32_t since_full;
+    bool have;                  /* `last` decoded (a base for the next) */
+    bool closed;                /* a torn entry ends the sector */
+    struct omp_plog_entry last;
+};
+
+static struct omp_stg_io plog_io(struct omp_plog *l, uint32_t *reads)
+{
+    struct omp_stg_io io = {&l->rgn, &l->geo, &l->stats, reads};
+    return io;
+}
+
+/* Reads need no statistics: an io whose counters go to @p scratch. */
+static struct omp_stg_io read_io(const struct omp_plog *l, struct omp_storage_stats *scratch)
+{
+    struct omp_stg_io io = {&l->rgn, &l->geo, scratch, NULL};
+    return io;
+}
+
+static uint32_t round_unit(const struct omp_plog *l, uint32_t n)
+{
+    uint32_t pu = l->geo.program_unit;
+    return (n + pu - 1u) / pu * pu;
+}
+
+static uint32_t sector_addr(const struct omp_plog *l, uint32_t sector)
+{
+    return l->rgn.base + sector * l->geo.sector_size;
+}
+
+static omp_err read_header(const struct omp_plog *l, const struct omp_stg_io *io, uint32_t sector,
+                           struct omp_stg_sector *h, bool *valid, bool *blank)
+{
+    return omp_stg_sector_read(io, sector_addr(l, sector), OMP_STG_KIND_PLOG, l->def.tag,
+                               l->def.columns, h, valid, blank);
+}
+
+/* Load the stored entry at @p off of @p sector into @p buf (OMP_PLOG_REC_MAX bytes); @p size
+ * gets its bytes on the NVM. */
+static omp_err load(const struct omp_plog *l, const struct omp_stg_io *io, uint32_t sector,
+                    uint32_t off, uint8_t *buf, enum rec_state *st, uint32_t *size)
+{
+    *st = REC_ERASED;
+    *size = 0;
+    if (off + 4u > l->geo.sector_size) {
+        return OMP_OK;
+    }
+    omp_err err = omp_stg_read(io, sector_addr(l, sector) + off, buf, 1u);
+    uint32_t len = buf[0];
+    if (err != OMP_OK || len == l->geo.erase_value) {
+        return err;
+    }
+    *st = REC_BADLEN;
+    if (len < 4u || len > OMP_PLOG_REC_MAX || off + len > l->geo.sector_size) {
+        return OMP_OK;
+    }
+    err = omp_stg_read(io, sector_addr(l, sector) + off, buf, len);
+    *size = round_unit(l, len);
+    *st = omp_plog_priv_crc_ok(buf) ? REC_OK : REC_BADCRC;
+    return err;
+}
+
+/* The number of the full entry that starts @p sector (0: none readable). */
+static omp_err sector_first(const struct omp_plog *l, const struct omp_stg_io *io, uint32_t sector,
+                            uint32_t *no)
+{
+    uint8_t buf[OMP_PLOG_REC_MAX];
+    struct omp_stg_sector h;
+    bool valid, blank;
+    enum rec_state st = REC_ERASED;
+    uint32_t size;
+    struct omp_plog_entry e;
+    *no = 0;
+    omp_err err = read_header(l, io, sector, &h, &valid, &blank);
+    if (err == OMP_OK && valid) {
+        err = load(l, io, sector, OMP_STORE_SECTOR_HDR, buf, &st, &size);
+    }
+    bool full = err == OMP_OK && st == REC_OK && (buf[1] & OMP_PLOG_F_FULL) != 0u;
+    if (!full || omp_plog_priv_decode(&l->def, buf, NULL, 0, &e, no) != OMP_PLOG_DEC_OK) {
+        *no = 0;
+    }
+    return err;
+}
+
+/* One stored entry of a walk: decoded onto the previous one, or counted as unreadable.
+ * @return true if it was readable. */
+static bool walk_entry(const struct omp_plog *l, const uint8_t *buf, enum rec_state st,
+                       struct walk *w)
+{
+    struct omp_plog_entry e;
+    uint32_t no = 0;
+    enum omp_plog_priv_dec d = OMP_PLOG_DEC_BAD;
+    if (st == REC_OK) {
+        d = omp_plog_priv_decode(&l->def, buf, w->have ? &w->last : NULL, w->no, &e, &no);
+    }
+    if (d == OMP_PLOG_DEC_OK) {
+        w->last = e;
+        w->no = no;
+        w->have = true;
+        w->since_full = (buf[1] & OMP_PLOG_F_FULL) != 0u ? 0u : w->since_full + 1u;
+        return true;
+    }
+    w->no = w->no != 0u ? w->no + 1u : 0u; /* an entry, unreadable: the base is lost */
+    w->have = false;
+    return false;
+}
+
+/* Every stored entry of @p sector, from its start: the last one, its number, where the next
+ * goes. Damage counts in stats.damaged: an unreadable entry with more behind it (a torn one is
+ * the last), bytes that are not erased behind the end. */
+static omp_err walk(struct omp_plog *l, const struct omp_stg_io *io, uint32_t sector,
+                    struct walk *w)
+{
+    uint8_t buf[OMP_PLOG_REC_MAX];
+    memset(w, 0, sizeof *w);
+    uint32_t off = OMP_STORE_SECTOR_HDR, size = 0, damaged = 0;
+    enum rec_state st = REC_OK;
+    bool bad = false;
+    omp_err err = OMP_OK;
+    while (err == OMP_OK) {
+        err = load(l, io, sector, off, buf, &st, &size);
+        if (err != OMP_OK || st == REC_ERASED || st == REC_BADLEN) {
+            break;
+        }
+        damaged += bad ? 1u : 0u;
+        bad = !walk_entry(l, buf, st, w);
+        off += size;
+    }
+    if (bad && w->no != 0u) {
+        w->no--; /* the last one was torn: its number was never used */
+    }
+    w->closed = bad || st == REC_BADLEN;
+    uint32_t from = off + (st == REC_BADLEN ? l->geo.program_unit : 0u), used = 0;
+    if (err == OMP_OK && from < l->geo.sector_size) {
+        err = omp_stg_used_end(io, sector_addr(l, sector) + from, l->geo.sector_size - from, &used);
+    }
+    l->stats.damaged += (damaged != 0u || used != 0u) ? 1u : 0u;
+    w->end_off = off;
+    return err;
+}
+
+/* No header of this log: sector 0 becomes an empty head when the region is new. */
+static omp_err start_new(struct omp_plog *l, const struct omp_stg_io *io)
+{
+    l->head = 0;
+    l->head_off = OMP_STORE_SECTOR_HDR;
+    l->first_no = 1u;
+    l->next_no = 1u;
+    if (l->stats.damaged != 0u || l->frozen) {
+        return OMP_OK;
+    }
+    uint32_t used;
+    omp_err err = omp_stg_used_end(io, l->rgn.base, l->geo.sector_size, &used);
+    if (err == OMP_OK && used != 0u) {
+        err = omp_stg_erase(io, l->rgn.base); /* a torn format's header */
+    }
+    struct omp_stg_sector fmt = {OMP_STG_KIND_PLOG, l->def.tag, l->def.columns, 1u,
+                                 l->stats.max_sector_erases};
+    l->sector_seq = 1u;
+    return err != OMP_OK ? err : omp_stg_sector_write(io, l->rgn.base, &fmt);
+}
+
+/* The oldest sector's first entry number (the oldest held), 0 if no sector has one. */
+static omp_err oldest_first(const struct omp_plog *l, const struct omp_stg_io *io, uint32_t *no)
+{
+    *no = 0;
+    omp_err err = OMP_OK;
+    for (uint32_t k = 1; err == OMP_OK && *no == 0u && k <= l->rgn.sectors; k++) {
+        err = sector_first(l, io, (l->head + k) % l->rgn.sectors, no);
+    }
+    return err;
+}
+
+/* The sector after the head without a valid header is a torn rotation's, unless it starts with
+ * an entry newer than the ring's: then its header was damaged. */
+static omp_err check_spare(struct omp_plog *l, const struct omp_stg_io *io)
+{
+    uint32_t nx = (l->head + 1u) % l->rgn.sectors;
+    struct omp_stg_sector h;
+    bool valid, blank;
+    uint8_t buf[OMP_PLOG_REC_MAX];
+    enum rec_state st = REC_ERASED;
+    uint32_t size, no = 0;
+    struct omp_plog_entry e;
+    omp_err err = read_header(l, io, nx, &h, &valid, &blank);
+    if (err == OMP_OK && !valid && !blank) {
+        err = load(l, io, nx, OMP_STORE_SECTOR_HDR, buf, &st, &size);
+    }
+    if (err == OMP_OK && st == REC_OK &&
+        omp_plog_priv_decode(&l->def, buf, NULL, 0, &e, &no) == OMP_PLOG_DEC_OK &&
+        no >= l->next_no) {
+        l->stats.damaged++;
+    }
+    return err;
+}
+
+/* Headers: the head (highest sequence), the wear; *any if one is this log's. */
+static omp_err find_head(struct omp_plog *l, const struct omp_stg_io *io, bool *any)
+{
+    *any = false;
+    for (uint32_t i = 0; i < l->rgn.sectors; i++) {
+        struct omp_stg_sector h;
+        bool valid, blank;
+        omp_err err = read_header(l, io, i, &h, &valid, &blank);
+        if (err != OMP_OK) {
+            return err;
+        }
+        l->stats.scan_bad += (!valid && !blank) ? 1u : 0u;
+        if (valid) {
+            l->stats.max_sector_erases =
+                h.erases > l->stats.max_sector_erases ? h.erases : l->stats.max_sector_erases;
+            if (!*any || h.seq > l->sector_seq) {
+                l->sector_seq = h.seq;
+                l->head = i;
+            }
+            *any = true;
+        }
+    }
+    return OMP_OK;
+}
+
+static omp_err scan(struct omp_plog *l)
+{
+    struct omp_stg_io io = plog_io(l, &l->stats.scan_reads);
+    bool any;
+    omp_err err = omp_stg_survey(&io, OMP_STG_KIND_PLOG, l->def.tag, l->def.columns,
+                                 &l->stats.damaged);
+    if (err == OMP_OK) {
+        err = find_head(l, &io, &any);
+    }
+    if (err != OMP_OK || !any) {
+        return err != OMP_OK ? err : start_new(l, &io);
+    }
+    struct walk w, prev;
+    err = walk(l, &io, l->head, &w);
+    prev = w;
+    if (err == OMP_OK && w.no == 0u) { /* no entry in the head (or only a torn one) */
+        err = walk(l, &io, (l->head + l->rgn.sectors - 1u) % l->rgn.sectors, &prev);
+        prev.closed = false;
+    }
+    if (err == OMP_OK) {
+        err = oldest_first(l, &io, &l->first_no);
+    }
+    l->head_off = w.end_off;
+    l->head_closed = w.closed;
+    l->have_last = prev.have;
+    l->last = prev.last;
+    l->since_full = prev.since_full;
+    l->next_no = prev.no + 1u;
+    l->first_no = l->first_no != 0u && l->first_no <= l->next_no ? l->first_no : l->next_no;
+    return err == OMP_OK ? check_spare(l, &io) : err;
+}
+
+omp_err omp_plog_open(struct omp_plog *l, const struct omp_nvm_region *r,
+                      const struct omp_plog_def *def, bool read_only)
+{
+    struct omp_nvm_geometry geo;
+    if (l == NULL || def == NULL || def->columns > OMP_PLOG_COLUMNS_MAX) {
+        return OMP_ERR_ARG;
+    }
+    for (unsigned k = 0; k < def->columns; k++) {
+        if (def->kind[k] > OMP_PLOG_SIGNED) {
+            return OMP_ERR_ARG;
+        }
+    }
+    omp_err err = omp_stg_region(r, &geo);
+    if (err != OMP_OK) {
+        return err;
+    }
+    if (omp_plog_capacity(def, &geo, 2u) == 0u) {
+        return OMP_ERR_ARG;
+    }
+    memset(l, 0, sizeof *l);
+    l->rgn = *r;
+    l->geo = geo;
+    l->def = *def;
+    l->frozen = read_only;
+    err = scan(l);
+    return err == OMP_OK && l->stats.damaged != 0u ? OMP_ERR_NVM_CORRUPT : err;
+}
+
+uint32_t omp_plog_count(const struct omp_plog *l)
+{
+    return l == NULL ? 0u : l->next_no - l->first_no;
+}
+
+uint32_t omp_plog_entry_bytes(const struct omp_plog_def *def, const struct omp_nvm_geometry *geo)
+{
+    uint32_t pu = geo->program_unit != 0u ? geo->program_unit : 1u;
+    return (omp_plog_priv_worst(def, false) + pu - 1u) / pu * pu;
+}
+
+uint32_t omp_plog_capacity(const struct omp_plog_def *def, const struct omp_nvm_geometry *geo,
+                           uint32_t sectors)
+{
+    uint32_t pu = geo->program_unit != 0u ? geo->program_unit : 1u;
+    uint32_t full = (omp_plog_priv_worst(def, true) + pu - 1u) / pu * pu;
+    uint32_t plain = omp_plog_entry_bytes(def, geo);
+    uint32_t room = geo->sector_size > OMP_STORE_SECTOR_HDR ? geo->sector_size -
+                                                                   OMP_STORE_SECTOR_HDR
+                                                             : 0u;
+    if (sectors < 2u || full > room) {
+        return 0u;
+    }
+    uint32_t n = 1, used = full; /* entry n of a sector is full when n % FULL_EVERY == 0 */
+    for (;;) {
+        uint32_t sz = (n % OMP_PLOG_FULL_EVERY) == 0u ? full : plain;
+        if (used + sz > room) {
+            break;
+        }
+        used += sz;
+        n++;
+    }
+    return n * (sectors - 1u);
+}
+
+/* Erase the sector after the head (dropping its entries) and make it the head. */
+static omp_err rotate(struct omp_plog *l)
+{
+    if (l->sector_seq == UINT32_MAX) {
+        return OMP_ERR_NVM_WORN;
+    }
+    struct omp_stg_io io = plog_io(l, NULL);
+    uint32_t nx = (l->head + 1u) % l->rgn.sectors;
+    struct omp_stg_sector h;
+    bool valid, blank;
+    omp_err err = read_header(l, &io, nx, &h, &valid, &blank);
+    uint32_t erases = valid ? h.erases + 1u : l->stats.max_sector_erases;
+    l->stats.max_sector_erases =
+        erases > l->stats.max_sector_erases ? erases : l->stats.max_sector_erases;
+    if (err == OMP_OK) {
+        err = omp_stg_erase(&io, sector_addr(l, nx));
+    }
+    if (err == OMP_OK) {
+        struct omp_stg_sector nh = {OMP_STG_KIND_PLOG, l->def.tag, l->def.columns,
+                                    l->sector_seq + 1u, erases};
+        err = omp_stg_sector_write(&io, sector_addr(l, nx), &nh);
+    }
+    if (err != OMP_OK) {
+        return err;
+    }
+    l->head = nx;
+    l->head_off = OMP_STORE_SECTOR_HDR;
+    l->head_closed = false;
+    l->sector_seq++;
+    uint32_t first = 0;
+    err = oldest_first(l, &io, &first); /* the new oldest sector's first entry */
+    l->first_no = first != 0u && first <= l->next_no ? first : l->next_no;
+    return err;
+}
+
+/* Encode @p e for the head; *len its stored length. Full at a sector's start, every
+ * OMP_PLOG_FULL_EVERY entries, without a base, or when a counter went down. */
+static uint32_t encode(const struct omp_plog *l, const struct omp_plog_entry *e, uint8_t *buf)
+{
+    bool full = !l->have_last || l->head_off == OMP_STORE_SECTOR_HDR ||
+                l->since_full + 1u >= OMP_PLOG_FULL_EVERY;
+    for (unsigned k = 0; !full && k < l->def.columns; k++) {
+        full = l->def.kind[k] == OMP_PLOG_COUNTER && e->v[k] < l->last.v[k];
+    }
+    size_t len = omp_plog_priv_encode(&l->def, e, l->next_no, full ? NULL : &l->last, buf);
+    uint32_t size = round_unit(l, (uint32_t)len);
+    memset(buf + len, l->geo.erase_value, size - len);
+    return size;
+}
+
+static omp_err append(struct omp_plog *l, const struct omp_plog_entry *e)
+{
+    for (unsigned k = 0; k < l->def.columns; k++) {
+        if (l->def.kind[k] == OMP_PLOG_COUNTER && e->v[k] < 0) {
+            return OMP_ERR_ARG;
+        }
+    }
+    if (l->stats.damaged != 0u || l->frozen) {
+        return OMP_ERR_NVM_CORRUPT; /* keep the evidence */
+    }
+    if (l->next_no == UINT32_MAX) {
+        return OMP_ERR_NVM_WORN;
+    }
+    uint8_t buf[OMP_PLOG_REC_MAX + 16u];
+    uint32_t size = encode(l, e, buf);
+    omp_err err = OMP_OK;
+    if (l->head_closed || l->head_off + size > l->geo.sector_size) {
+        err = rotate(l);
+        size = err == OMP_OK ? encode(l, e, buf) : 0u; /* full now */
+    }
+    if (err != OMP_OK) {
+        return err;
+    }
+    struct omp_stg_io io = plog_io(l, NULL);
+    bool full = (buf[1] & OMP_PLOG_F_FULL) != 0u;
+    err = omp_stg_program(&io, sector_addr(l, l->head) + l->head_off, buf, size);
+    l->head_off += size;
+    if (err != OMP_OK) {
+        return err;
+    }
+    l->last = *e;
+    l->have_last = true;
+    l->since_full = full ? 0u : l->since_full + 1u;
+    l->next_no++;
+    return OMP_OK;
+}
+
+omp_err omp_plog_append(struct omp_plog *l, const struct omp_plog_entry *e)
+{
+    if (l == NULL || e == NULL || l->rgn.ops == NULL) {
+        return OMP_ERR_ARG;
+    }
+    omp_err err = append(l, e);
+    if (err != OMP_OK && err != OMP_ERR_ARG && err != OMP_ERR_NVM_WORN &&
+        err != OMP_ERR_NVM_CORRUPT) {
+        l->stale = true; /* the HAL failed part-way: only a scan knows what the NVM holds now */
+    }
+    return err;
+}
+
+omp_err omp_plog_refresh(struct omp_plog *l)
+{
+    if (l == NULL) {
+        return OMP_ERR_ARG;
+    }
+    if (!l->stale) {
+        return OMP_OK;
+    }
+    const struct omp_nvm_region r = l->rgn;
+    const struct omp_plog_def def = l->def;
+    omp_err err = omp_plog_open(l, &r, &def, l->frozen);
+    l->stale = err != OMP_OK && err != OMP_ERR_NVM_CORRUPT;
+    if (l->rgn.ops == NULL) {
+        l->rgn = r;
+        l->def = def;
+    }
+    return err;
+}
+
+omp_err omp_plog_clear(struct omp_plog *l)
+{
+    if (l == NULL || l->rgn.ops == NULL) {
+        return OMP_ERR_ARG;
+    }
+    if (l->frozen) {
+        return OMP_ERR_NVM_CORRUPT;
+    }
+    struct omp_stg_io io = plog_io(l, NULL);
+    omp_err err = OMP_OK;
+    for (uint32_t i = 0; err == OMP_OK && i < l->rgn.sectors; i++) {
+        err = omp_stg_erase(&io, sector_addr(l, i));
+    }
+    uint32_t next = l->next_no;
+    l->stats.damaged = 0;
+    if (err == OMP_OK) {
+        err = start_new(l, &io);
+    }
+    l->next_no = next; /* numbers go on: a reader's number never names a new entry */
+    l->first_no = next;
+    l->have_last = false;
+    l->head_closed = false;
+    l->stale = err != OMP_OK;
+    return err;
+}
+
+/* ---- reading ------------------------------------------------------------------------------- */
+
+/* Entry @p no as unreadable. */
+static void invalid(struct omp_plog_entry *out, uint32_t no, uint32_t *pno)
+{
+    memset(out, 0, sizeof *out);
+    out->status = OMP_PLOG_ST_INVALID;
+    if (pno != NULL) {
+        *pno = no;
+    }
+}
+
+/* Move @p c to the next sector in ring order that has a header of this log; false at the head. */
+static omp_err next_sector(const struct omp_plog *l, const struct omp_stg_io *io,
+                           struct omp_plog_cursor *c, bool *more)
+{
+    *more = false;
+    while (c->sector != l->head) {
+        c->sector = (c->sector + 1u) % l->rgn.sectors;
+        c->off = OMP_STORE_SECTOR_HDR;
+        c->have_base = false;
+        struct omp_stg_sector h;
+        bool valid, blank;
+        omp_err err = read_header(l, io, c->sector, &h, &valid, &blank);
+        if (err != OMP_OK || valid) {
+            *more = err == OMP_OK;
+            return err;
+        }
+    }
+    return OMP_OK;
+}
+
+/* One stored entry at the cursor: 1 returned in @p out, 0 skipped (older than the cursor). */
+static int take(const struct omp_plog *l, struct omp_plog_cursor *c, const uint8_t *buf,
+                enum rec_state st, uint32_t size, struct omp_plog_entry *out, uint32_t *no)
+{
+    struct omp_plog_entry e;
+    uint32_t rno = 0;
+    enum omp_plog_priv_dec d = OMP_PLOG_DEC_BAD;
+    if (st == REC_OK) {
+        d = omp_plog_priv_decode(&l->def, buf, c->have_base ? &c->base : NULL, c->no - 1u, &e,
+                                 &rno);
+    }
+    if (st == REC_BADCRC) { /* a torn one's number is the next entry's: no number is used */
+        c->off += size;
+        c->have_base = false;
+        return 0;
+    }
+    if (d == OMP_PLOG_DEC_OK && rno > c->no) { /* entries missing before it: unreadable */
+        invalid(out, c->no++, no);
+        return 1;
+    }
+    c->off += size;
+    if (d != OMP_PLOG_DEC_OK) {
+        c->have_base = false;
+        invalid(out, c->no++, no);
+        return 1;
+    }
+    c->base = e;
+    c->have_base = true;
+    if (rno < c->no) {
+        return 0;
+    }
+    *out = e;
+    if (no != NULL) {
+        *no = c->no;
+    }
+    c->no++;
+    return 1;
+}
+
+omp_err omp_plog_next(const struct omp_plog *l, struct omp_plog_cursor *c,
+                      struct omp_plog_entry *out, uint32_t *no)
+{
+    if (l == NULL || c == NULL || out == NULL || l->rgn.ops == NULL) {
+        return OMP_ERR_ARG;
+    }
+    struct omp_storage_stats scratch;
+    struct omp_stg_io io = read_io(l, &scratch);
+    uint8_t buf[OMP_PLOG_REC_MAX];
+    while (c->no < c->end_no) {
+        enum rec_state st;
+        uint32_t size;
+        omp_err err = load(l, &io, c->sector, c->off, buf, &st, &size);
+        if (err != OMP_OK) {
+            return err;
+        }
+        if (st == REC_ERASED || st == REC_BADLEN) {
+            bool more;
+            err = next_sector(l, &io, c, &more);
+            if (err != OMP_OK || !more) {
+                return err != OMP_OK ? err : OMP_ERR_NOT_FOUND;
+            }
+            continue;
+        }
+        if (take(l, c, buf, st, size, out, no) == 1) {
+            return OMP_OK;
+        }
+    }
+    return OMP_ERR_NOT_FOUND;
+}
+
+omp_err omp_plog_seek(const struct omp_plog *l, uint32_t no, struct omp_plog_cursor *c)
+{
+    if (l == NULL || c == NULL || l->rgn.ops == NULL) {
+        return OMP_ERR_ARG;
+    }
+    memset(c, 0, sizeof *c);
+    c->end_no = l->next_no;
+    if (no >= l->next_no) {
+        return OMP_ERR_NOT_FOUND;
+    }
+    no = no < l->first_no ? l->first_no : no;
+    struct omp_storage_stats scratch;
+    struct omp_stg_io io = read_io(l, &scratch);
+    /* the newest sector, oldest first, whose first entry is not after no */
+    c->sector = l->head;
+    c->no = l->first_no;
+    for (uint32_t k = 1; k <= l->rgn.sectors; k++) {
+        uint32_t i = (l->head + k) % l->rgn.sectors, first;
+        omp_err err = sector_first(l, &io, i, &first);
+        if (err != OMP_OK) {
+            return err;
+        }
+        if (first != 0u && first <= no && first >= c->no) {
+            c->sector = i;
+            c->no = first;
+        }
+    }
+    c->off = OMP_STORE_SECTOR_HDR;
+    struct omp_plog_entry skip;
+    while (c->no < no) {
+        omp_err err = omp_plog_next(l, c, &skip, NULL);
+        if (err != OMP_OK) {
+            return err;
+        }
+    }
+    return OMP_OK;
+}

@@ -1,0 +1,44 @@
+/*
+ * Shared between the packed log's container (plog.c) and its entry codec (plog_codec.c).
+ */
+#ifndef OMNIPOWER_PLOG_PRIV_H
+#define OMNIPOWER_PLOG_PRIV_H
+
+#include "omnipower/plog.h"
+#include "storage_priv.h"
+
+#define OMP_STG_KIND_PLOG 3u
+
+#define OMP_PLOG_F_FULL 0x01u
+#define OMP_PLOG_F_TIME 0x02u
+#define OMP_PLOG_F_STATUS 0x04u
+#define OMP_PLOG_F_QUALITY 0x08u
+#define OMP_PLOG_F_ALL 0x0Fu
+
+/** What decoding a stored entry found. */
+enum omp_plog_priv_dec {
+    OMP_PLOG_DEC_OK = 0,
+    OMP_PLOG_DEC_BAD,    /**< its fields do not parse (a flipped bit that kept the CRC: foreign) */
+    OMP_PLOG_DEC_NOBASE, /**< a plain entry without the entry before it */
+};
+
+/**
+ * Encode @p e as entry number @p no: full when @p base is NULL, else as the difference from
+ * @p base. @p out has room for OMP_PLOG_REC_MAX bytes. @return the stored length L.
+ */
+size_t omp_plog_priv_encode(const struct omp_plog_def *def, const struct omp_plog_entry *e,
+                            uint32_t no, const struct omp_plog_entry *base, uint8_t *out);
+
+/** Decode the stored entry @p p (p[0] = L, CRC already checked) on @p base (number @p base_no;
+ *  NULL if unknown). */
+enum omp_plog_priv_dec omp_plog_priv_decode(const struct omp_plog_def *def, const uint8_t *p,
+                                            const struct omp_plog_entry *base, uint32_t base_no,
+                                            struct omp_plog_entry *e, uint32_t *no);
+
+/** true if the stored entry @p p (4 <= p[0] <= OMP_PLOG_REC_MAX) passes its CRC. */
+bool omp_plog_priv_crc_ok(const uint8_t *p);
+
+/** Bytes (before padding) of a worst-case full or plain entry of @p def. */
+uint32_t omp_plog_priv_worst(const struct omp_plog_def *def, bool full);
+
+#endif /* OMNIPOWER_PLOG_PRIV_H */

@@ -1,0 +1,307 @@
+/*
+ * Packed log (plog.h): round trips across many sector rotations, the guaranteed depth from the
+ * documented sizes, entry numbers that stay with their entry, power cuts at every programmed
+ * byte, damage. Expected entries are the ones the test appended (kept in its own array); sizes
+ * are worked out by hand in the comments.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "omnipower/hal_fakes.h"
+#include "omnipower/plog.h"
+
+#define SECTOR 1024u
+#define SECTORS 8u
+#define SIZE (SECTOR * SECTORS)
+#define N_MAX 4000u
+#define T0 ((omp_time_s)1798761600) /* 2027-01-01T00:00:00Z */
+
+static const struct omp_nvm_geometry k_geo = {
+    .size = SIZE, .sector_size = SECTOR, .program_unit = 8u, .erase_value = 0xFFu,
+    .erase_cycles = 100000u,
+};
+
+static const struct omp_hal_ops k_ops = {
+    .nvm_geometry = omp_ram_nvm_geometry, .nvm_read = omp_ram_nvm_read,
+    .nvm_program = omp_ram_nvm_program, .nvm_erase = omp_ram_nvm_erase,
+};
+
+static uint8_t g_mem[SIZE];
+static struct omp_ram_nvm g_nvm;
+static struct omp_nvm_region g_rgn;
+static struct omp_plog_def g_def;
+static struct omp_plog g_log;
+static struct omp_plog_entry g_ref[N_MAX + 1u]; /* g_ref[no]: what entry number no was */
+static uint32_t g_x = 1u;
+
+static uint32_t rnd(void)
+{
+    g_x = g_x * 1103515245u + 12345u;
+    return g_x >> 8;
+}
+
+/* A load profile of 4 counters (A+, A-, R+, R-: up to 5750 Wh in 15 min at 23 kW), 15 min. */
+static void setup_lp(void)
+{
+    assert_int_equal(omp_ram_nvm_init(&g_nvm, g_mem, &k_geo, NULL), OMP_OK);
+    omp_ram_nvm_format(&g_nvm);
+    const struct omp_nvm_region r = {&k_ops, &g_nvm, 0u, SECTORS};
+    g_rgn = r;
+    memset(&g_def, 0, sizeof g_def);
+    g_def.tag = 0x504Cu;
+    g_def.columns = 4u;
+    g_def.period_s = 900u;
+    for (unsigned k = 0; k < 4u; k++) {
+        g_def.kind[k] = OMP_PLOG_COUNTER;
+        g_def.max_step[k] = 5750u;
+    }
+    g_x = 1u;
+}
+
+/* Entry @p no: each counter grows by up to max_step; now and then a flag or a time jump. */
+static void make(uint32_t no, bool worst)
+{
+    struct omp_plog_entry *e = &g_ref[no], *p = &g_ref[no - 1u];
+    memset(e, 0, sizeof *e);
+    e->t = no == 1u ? T0 : p->t + 900;
+    for (unsigned k = 0; k < g_def.columns; k++) {
+        e->v[k] = (no == 1u ? 1000000 : p->v[k]) + (worst ? 5750 : (int64_t)(rnd() % 5751u));
+    }
+    if (!worst && no % 97u == 0u) {
+        e->t += 3600; /* an outage: an hour of no entries */
+        e->quality = 0x400u;
+        e->status = 0x40u;
+    }
+}
+
+static void append_upto(uint32_t last, bool worst)
+{
+    for (uint32_t no = g_log.next_no; no <= last; no++) {
+        make(no, worst);
+        assert_int_equal(omp_plog_append(&g_log, &g_ref[no]), OMP_OK);
+    }
+}
+
+/* Every held entry equals what was appended under its number; @return entries read. */
+static uint32_t check_all(const struct omp_plog *l)
+{
+    struct omp_plog_cursor c;
+    struct omp_plog_entry e;
+    uint32_t no, n = 0;
+    if (omp_plog_count(l) == 0u) {
+        return 0;
+    }
+    assert_int_equal(omp_plog_seek(l, 1u, &c), OMP_OK);
+    while (omp_plog_next(l, &c, &e, &no) == OMP_OK) {
+        assert_int_equal(no, l->first_no + n);
+        assert_memory_equal(&e, &g_ref[no], sizeof e);
+        n++;
+    }
+    assert_int_equal(n, omp_plog_count(l));
+    return n;
+}
+
+static void test_round_trip_and_numbers(void **state)
+{
+    (void)state;
+    setup_lp();
+    assert_int_equal(omp_plog_open(&g_log, &g_rgn, &g_def, false), OMP_OK);
+    assert_int_equal(omp_plog_count(&g_log), 0u);
+    append_upto(2500u, false);
+    assert_int_equal(g_log.next_no, 2501u);
+    uint32_t held = check_all(&g_log);
+    assert_true(held >= omp_plog_capacity(&g_def, &k_geo, SECTORS));
+    /* reopened: the same entries, numbers go on */
+    assert_int_equal(omp_plog_open(&g_log, &g_rgn, &g_def, false), OMP_OK);
+    assert_int_equal(g_log.next_no, 2501u);
+    assert_int_equal(check_all(&g_log), held);
+    append_upto(2600u, false);
+    check_all(&g_log);
+    /* a seek lands on the entry of that number */
+    struct omp_plog_cursor c;
+    struct omp_plog_entry e;
+    uint32_t no;
+    for (uint32_t want = g_log.first_no; want < g_log.next_no; want += 37u) {
+        assert_int_equal(omp_plog_seek(&g_log, want, &c), OMP_OK);
+        assert_int_equal(omp_plog_next(&g_log, &c, &e, &no), OMP_OK);
+        assert_int_equal(no, want);
+        assert_memory_equal(&e, &g_ref[want], sizeof e);
+    }
+    assert_int_equal(omp_plog_seek(&g_log, g_log.next_no, &c), OMP_ERR_NOT_FOUND);
+    /* an entry number older than the ring: the oldest held */
+    assert_int_equal(omp_plog_seek(&g_log, 1u, &c), OMP_OK);
+    assert_int_equal(omp_plog_next(&g_log, &c, &e, &no), OMP_OK);
+    assert_int_equal(no, g_log.first_no);
+}
+
+/* Worst case: every counter grows by max_step (5750 = 2 varint bytes). A plain entry is length
+ * 1 + flags 1 + 4 x 2 + CRC 2 = 12 bytes, 16 with program unit 8; a full one 1 + 1 + number (<= 5)
+ * + time (<= 10) + status (<= 3) + quality (<= 5) + 4 x 10 + 2 = 67, 72 padded. A 1 KiB sector
+ * (1008 bytes behind its header) holds the full entry and (1008 - 72) / 16 = 58 plain ones: 59;
+ * 7 sectors of 8 always hold 413. */
+static void test_depth_worst_case(void **state)
+{
+    (void)state;
+    setup_lp();
+    assert_int_equal(omp_plog_entry_bytes(&g_def, &k_geo), 16u);
+    assert_int_equal(omp_plog_capacity(&g_def, &k_geo, SECTORS), 413u);
+    assert_int_equal(omp_plog_open(&g_log, &g_rgn, &g_def, false), OMP_OK);
+    uint32_t low = UINT32_MAX;
+    for (uint32_t no = 1; no <= 3000u; no++) {
+        make(no, true);
+        assert_int_equal(omp_plog_append(&g_log, &g_ref[no]), OMP_OK);
+        if (no > 500u) {
+            low = omp_plog_count(&g_log) < low ? omp_plog_count(&g_log) : low;
+        }
+    }
+    printf("worst case: held at least %u entries (guaranteed 413)\n", low);
+    assert_true(low >= 413u);
+    check_all(&g_log);
+}
+
+/* A cut at every programmed byte of 150 appends (two rotations among them): after the power
+ * comes back the log opens clean, holds every entry appended before the cut (the one being
+ * written may be missing), reads them as they were, and takes the next appends. */
+static void test_power_cut_every_byte(void **state)
+{
+    (void)state;
+    setup_lp();
+    assert_int_equal(omp_plog_open(&g_log, &g_rgn, &g_def, false), OMP_OK);
+    append_upto(100u, false);
+    static uint8_t base[SIZE];
+    memcpy(base, g_mem, SIZE);
+    static struct omp_plog start;
+    start = g_log;
+    uint64_t before = g_nvm.programmed_bytes;
+    append_upto(250u, false);
+    uint64_t bytes = g_nvm.programmed_bytes - before;
+    unsigned cuts = 0;
+    for (uint64_t nth = 1; nth <= bytes; nth++) {
+        memcpy(g_mem, base, SIZE);
+        g_log = start;
+        omp_ram_nvm_cut_after(&g_nvm, nth);
+        uint32_t done = 100u;
+        for (uint32_t no = 101u; no <= 250u; no++) {
+            if (omp_plog_append(&g_log, &g_ref[no]) != OMP_OK) {
+                break;
+            }
+            done = no;
+        }
+        omp_ram_nvm_power_on(&g_nvm);
+        assert_int_equal(omp_plog_open(&g_log, &g_rgn, &g_def, false), OMP_OK);
+        assert_true(g_log.next_no == done + 1u || g_log.next_no == done + 2u);
+        check_all(&g_log);
+        uint32_t next = g_log.next_no;
+        assert_int_equal(omp_plog_append(&g_log, &g_ref[next]), OMP_OK);
+        check_all(&g_log);
+        cuts++;
+    }
+    printf("power cuts: %u, every byte of %llu\n", cuts, (unsigned long long)bytes);
+}
+
+/* One flipped bit in an entry of an older sector: that entry and the ones based on it up to the
+ * next full entry read as invalid, every other entry as it was; in the head it is damage. */
+static void test_flipped_entry(void **state)
+{
+    (void)state;
+    setup_lp();
+    assert_int_equal(omp_plog_open(&g_log, &g_rgn, &g_def, false), OMP_OK);
+    append_upto(900u, false); /* the ring has wrapped */
+    assert_true(g_log.first_no > 1u);
+    uint32_t old = (g_log.head + 2u) % SECTORS; /* not the oldest, not the head */
+    /* in the second entry (after the sector's full one): its length byte says where it is */
+    uint32_t second = old * SECTOR + 16u + (g_mem[old * SECTOR + 16u] + 7u) / 8u * 8u;
+    g_mem[second + 3u] ^= 0x10u;
+    assert_int_equal(omp_plog_open(&g_log, &g_rgn, &g_def, false), OMP_OK);
+    struct omp_plog_cursor c;
+    struct omp_plog_entry e;
+    uint32_t no, bad = 0, good = 0;
+    assert_int_equal(omp_plog_seek(&g_log, 1u, &c), OMP_OK);
+    while (omp_plog_next(&g_log, &c, &e, &no) == OMP_OK) {
+        if (e.status == OMP_PLOG_ST_INVALID) {
+            bad++;
+        } else {
+            assert_memory_equal(&e, &g_ref[no], sizeof e);
+            good++;
+        }
+    }
+    assert_int_equal(good + bad, omp_plog_count(&g_log));
+    printf("flipped: %u good, %u invalid\n", good, bad);
+    assert_true(bad >= 1u && bad < OMP_PLOG_FULL_EVERY);
+    /* in the head, with entries behind it: damage, read only, nothing written */
+    uint32_t h = g_log.head;
+    g_mem[h * SECTOR + 16u + 3u] ^= 0x01u; /* the head's first (full) entry */
+    assert_int_equal(omp_plog_open(&g_log, &g_rgn, &g_def, false), OMP_ERR_NVM_CORRUPT);
+    uint64_t prog = g_nvm.program_calls;
+    assert_int_equal(omp_plog_append(&g_log, &g_ref[1]), OMP_ERR_NVM_CORRUPT);
+    assert_int_equal(g_nvm.program_calls, prog);
+}
+
+/* Another container's region, or another column count: foreign. */
+static void test_foreign(void **state)
+{
+    (void)state;
+    setup_lp();
+    assert_int_equal(omp_plog_open(&g_log, &g_rgn, &g_def, false), OMP_OK);
+    append_upto(10u, false);
+    struct omp_plog_def other = g_def;
+    other.columns = 2u;
+    assert_int_equal(omp_plog_open(&g_log, &g_rgn, &other, false), OMP_ERR_NVM_CORRUPT);
+    other = g_def;
+    other.tag = 0x1234u;
+    assert_int_equal(omp_plog_open(&g_log, &g_rgn, &other, true), OMP_ERR_NVM_CORRUPT);
+    other.columns = OMP_PLOG_COLUMNS_MAX + 1u;
+    assert_int_equal(omp_plog_open(&g_log, &g_rgn, &other, true), OMP_ERR_ARG);
+    /* clear: empty, numbers go on */
+    assert_int_equal(omp_plog_open(&g_log, &g_rgn, &g_def, false), OMP_OK);
+    assert_int_equal(omp_plog_clear(&g_log), OMP_OK);
+    assert_int_equal(omp_plog_count(&g_log), 0u);
+    assert_int_equal(g_log.next_no, 11u);
+    make(11u, false);
+    assert_int_equal(omp_plog_append(&g_log, &g_ref[11]), OMP_OK);
+    assert_int_equal(check_all(&g_log), 1u);
+}
+
+/* Signed columns (a voltage in mV, a power in W that changes sign) and no period (each entry
+ * has its own time: an event log). */
+static void test_signed_and_timed(void **state)
+{
+    (void)state;
+    setup_lp();
+    g_def.columns = 3u;
+    g_def.period_s = 0u;
+    g_def.kind[0] = OMP_PLOG_SIGNED;
+    g_def.kind[1] = OMP_PLOG_SIGNED;
+    g_def.kind[2] = OMP_PLOG_COUNTER;
+    assert_int_equal(omp_plog_open(&g_log, &g_rgn, &g_def, false), OMP_OK);
+    for (uint32_t no = 1; no <= 700u; no++) {
+        struct omp_plog_entry *e = &g_ref[no];
+        memset(e, 0, sizeof *e);
+        e->t = T0 + (omp_time_s)(no * 17u) - (no % 50u == 0u ? 4000 : 0); /* clock set back */
+        e->v[0] = 230000 + (int64_t)(rnd() % 20001u) - 10000;
+        e->v[1] = (int64_t)(rnd() % 46001u) - 23000;
+        e->v[2] = no % 10u == 0u ? (int64_t)(rnd() % 10u) : (int64_t)no; /* goes down too */
+        e->status = (uint16_t)(no % 7u);
+        assert_int_equal(omp_plog_append(&g_log, e), OMP_OK);
+    }
+    check_all(&g_log);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_round_trip_and_numbers),
+        cmocka_unit_test(test_depth_worst_case),
+        cmocka_unit_test(test_power_cut_every_byte),
+        cmocka_unit_test(test_flipped_entry),
+        cmocka_unit_test(test_foreign),
+        cmocka_unit_test(test_signed_and_timed),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
