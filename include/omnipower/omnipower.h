@@ -24,6 +24,7 @@
 #include "omnipower/mcfg.h"
 #include "omnipower/storage.h"
 #include "omnipower/plog.h"
+#include "omnipower/logger.h"
 #include "omnipower/registers.h"
 #include "omnipower/version.h"
 

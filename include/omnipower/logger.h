@@ -1,0 +1,132 @@
+/**
+ * @file logger.h
+ * @brief Profiles on the packed log (plog.h): the load profile 1.1.99.1.0.255 and the analysis
+ * logger 1.1.99.1.1.255 (issue #13; docs/logger.md). A profile ends a period at every whole
+ * capture period of normal time (technical facts 1.1: stamps in normal time, never DST), captures
+ * its columns, and marks each entry with the LoggerStatus and DataQuality words of technical
+ * facts 1.3. It never reads another service: the meter reads the capture objects (OBIS code +
+ * attribute) through the data dictionary and hands the values over (omp_profile_capture()).
+ */
+#ifndef OMNIPOWER_LOGGER_H
+#define OMNIPOWER_LOGGER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "omnipower/core.h"
+#include "omnipower/plog.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** LoggerStatus bits (technical facts 1.3). */
+#define OMP_LP_ST_INVALID 0x0008u          /**< the entry could not be read (CRC) */
+#define OMP_LP_ST_DISCONTINUITY 0x0040u    /**< intervals before it are missing (not filled) */
+#define OMP_LP_ST_RECONFIGURED 0x0080u     /**< the logger was reconfigured */
+#define OMP_LP_ST_INTERVAL_CHANGED 0x0100u /**< the log interval was changed */
+
+/** DataQuality bits (technical facts 1.3). */
+#define OMP_LP_DQ_CLOCK_7_15 0x0001u   /**< clock set by 7..15 s in the period */
+#define OMP_LP_DQ_CLOCK_15_30 0x0002u  /**< by 15..30 s */
+#define OMP_LP_DQ_CLOCK_30_60 0x0004u  /**< by 30..60 s */
+#define OMP_LP_DQ_CLOCK_OVER_60 0x0008u/**< by more than 60 s */
+#define OMP_LP_DQ_CLOCK_FORWARD 0x0010u
+#define OMP_LP_DQ_CLOCK_BACKWARD 0x0020u
+#define OMP_LP_DQ_LEGAL 0x0040u        /**< legal parameter error */
+#define OMP_LP_DQ_OVERVOLTAGE 0x0080u
+#define OMP_LP_DQ_UNDERVOLTAGE 0x0100u
+#define OMP_LP_DQ_NEUTRAL 0x0200u
+#define OMP_LP_DQ_OUTAGE 0x0400u       /**< a power outage in the period */
+
+/** One capture object: the dictionary's object and attribute, and how its value moves. */
+struct omp_logger_col {
+    uint8_t obis[6];
+    uint8_t attr;
+    uint8_t kind;      /**< enum omp_plog_kind: OMP_PLOG_COUNTER for energy registers */
+    uint64_t max_step; /**< its largest change in one period (sizes the guaranteed depth) */
+};
+
+/** A profile's configuration. */
+struct omp_profile_cfg {
+    uint16_t tag;        /**< its region's sector tag */
+    uint32_t period_s;   /**< capture period: a divisor of a day, 60..86400 (LP: 300, 900, 1800,
+                              3600) */
+    int32_t offset_s;    /**< normal time - UTC (Z11), whole minutes: periods end at whole
+                              periods of normal time */
+    uint8_t columns;     /**< 1..OMP_PLOG_COLUMNS_MAX */
+    struct omp_logger_col col[OMP_PLOG_COLUMNS_MAX];
+};
+
+/** @brief A profile. Members are public for static allocation; read, do not write. */
+struct omp_profile {
+    struct omp_plog log;
+    struct omp_profile_cfg cfg;
+    omp_time_s next_end;   /**< UTC end of the running period (0: not known yet) */
+    uint16_t status;       /**< LoggerStatus gathered for the running period */
+    uint32_t quality;      /**< DataQuality gathered for the running period */
+    uint64_t captures;     /**< entries appended since open */
+};
+
+/** @brief The guaranteed depth of @p cfg in a region of @p sectors of @p geo, in entries. */
+uint32_t omp_profile_capacity(const struct omp_profile_cfg *cfg,
+                              const struct omp_nvm_geometry *geo, uint32_t sectors);
+
+/**
+ * @brief Check @p cfg and open the profile on region @p r (the packed log's rules: a damaged or
+ * foreign region is OMP_ERR_NVM_CORRUPT and stays read only).
+ * @return OMP_OK, OMP_ERR_NVM_CORRUPT, OMP_ERR_ARG (NULL, a period that does not divide a day,
+ *         no columns), or the HAL's error.
+ */
+OMP_MUST_CHECK omp_err omp_profile_open(struct omp_profile *p, const struct omp_profile_cfg *cfg,
+                                        const struct omp_nvm_region *r, bool read_only);
+
+/** @brief The meter started after an outage: the next entry has DataQuality "power outage" (and
+ *  LoggerStatus "time discontinuity" if periods were missed). */
+void omp_profile_power_up(struct omp_profile *p);
+
+/** @brief The clock was set from @p old_utc to @p new_utc: DataQuality size and direction bits
+ *  (changes under 7 s are not marked, technical facts 1.3) on the next entry; periods restart. */
+void omp_profile_clock_set(struct omp_profile *p, omp_time_s old_utc, omp_time_s new_utc);
+
+/** @brief Mark the running period with DataQuality bits @p dq (over/undervoltage, ...). */
+void omp_profile_mark(struct omp_profile *p, uint32_t dq);
+
+/**
+ * @brief Whether a period ended at or before @p utc (a valid clock): then @p end gets the newest
+ * period end <= @p utc, whose entry the caller captures now. Periods that ended unseen (an outage,
+ * a clock set forward) get no entries of their own (technical facts 1.4: no filling); after a
+ * clock set back the next entry is the first period end after the newest entry (no time is
+ * logged twice).
+ */
+bool omp_profile_due(struct omp_profile *p, omp_time_s utc, omp_time_s *end);
+
+/**
+ * @brief Append the entry of the period ending at @p end with the columns' values @p v (in the
+ * order of cfg.col, read through the data dictionary) and the status words gathered; start the
+ * next period. @return OMP_OK or the packed log's error.
+ */
+OMP_MUST_CHECK omp_err omp_profile_capture(struct omp_profile *p, omp_time_s end,
+                                           const int64_t *v);
+
+/** @brief Entry number of DLMS entry index @p index (1 = the oldest held), 0 if not held. */
+uint32_t omp_profile_no_of_index(const struct omp_profile *p, uint32_t index);
+/** @brief Entry number of OMNIPOWER entry @p age (0 = the newest, technical facts 11.5), 0 if not
+ *  held. */
+uint32_t omp_profile_no_of_age(const struct omp_profile *p, uint32_t age);
+
+/**
+ * @brief The next entry at or after cursor @p c whose time is in [@p from, @p to] (UTC; a time
+ * range of the DLMS selective access, after the caller converted it from normal time), in
+ * append order: entries of a clock set back come in the order they were logged.
+ * @return OMP_OK, OMP_ERR_NOT_FOUND (no more), or the packed log's error.
+ */
+OMP_MUST_CHECK omp_err omp_profile_next_in(const struct omp_profile *p, struct omp_plog_cursor *c,
+                                           omp_time_s from, omp_time_s to,
+                                           struct omp_plog_entry *out, uint32_t *no);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* OMNIPOWER_LOGGER_H */
