@@ -8,7 +8,9 @@
  *   full:  number, zz(t), status, quality, then per column: a counter as its value, a signed
  *          column as zz(value)
  *   plain: [zz(t - (base.t + period))] [status] [quality] when flagged, then per column: a
- *          counter's growth since the base, a signed column's zz(value - base's)
+ *          counter's growth since the base, a signed column's zz(value - base's); as varints, or
+ *          (flag 0x10 "packed", when shorter) as bit fields of the width its max_step needs
+ *          (a signed one: of 2 max_step), least significant bit first, the last byte zero-filled
  *   L-2  CRC-16/X.25 of bytes 0..L-3, little-endian
  * then erase-value padding to the program unit.
  */
@@ -65,6 +67,104 @@ static int64_t u2i(uint64_t u)
     return i;
 }
 
+/* Bits of v (0 for 0). */
+static unsigned bit_len(uint64_t v)
+{
+    unsigned n = 0;
+    while (v != 0u) {
+        v >>= 1;
+        n++;
+    }
+    return n;
+}
+
+/* Width of column k's packed field: what its largest step needs. */
+static unsigned width(const struct omp_plog_def *def, unsigned k)
+{
+    uint64_t m = def->max_step[k];
+    if (def->kind[k] != OMP_PLOG_COUNTER) {
+        m = m > (UINT64_MAX >> 1) ? UINT64_MAX : m << 1;
+    }
+    return bit_len(m);
+}
+
+/* Bytes of the columns packed, or 0 when a value does not fit its field. */
+static size_t packed_len(const struct omp_plog_def *def, const uint64_t *u)
+{
+    unsigned bits = 0;
+    for (unsigned k = 0; k < def->columns; k++) {
+        unsigned w = width(def, k);
+        if (w < 64u && (u[k] >> w) != 0u) {
+            return 0;
+        }
+        bits += w;
+    }
+    return (bits + 7u) / 8u;
+}
+
+static size_t put_packed(const struct omp_plog_def *def, const uint64_t *u, uint8_t *p, size_t pos)
+{
+    size_t n = packed_len(def, u);
+    memset(p + pos, 0, n);
+    unsigned bit = 0;
+    for (unsigned k = 0; k < def->columns; k++) {
+        for (unsigned w = width(def, k), j = 0; j < w; j++, bit++) {
+            p[pos + bit / 8u] |= (uint8_t)(((u[k] >> j) & 1u) << (bit % 8u));
+        }
+    }
+    return pos + n;
+}
+
+static bool get_packed(const struct omp_plog_def *def, const uint8_t *p, size_t end,
+                       size_t *pos, uint64_t *u)
+{
+    unsigned bits = 0;
+    for (unsigned k = 0; k < def->columns; k++) {
+        bits += width(def, k);
+    }
+    if (*pos + (bits + 7u) / 8u > end) {
+        return false;
+    }
+    unsigned bit = 0;
+    for (unsigned k = 0; k < def->columns; k++) {
+        u[k] = 0;
+        for (unsigned w = width(def, k), j = 0; j < w; j++, bit++) {
+            u[k] |= (uint64_t)((p[*pos + bit / 8u] >> (bit % 8u)) & 1u) << j;
+        }
+    }
+    *pos += (bits + 7u) / 8u;
+    return true;
+}
+
+/* Bytes of a varint of v. */
+static uint32_t uv_len(uint64_t v)
+{
+    uint32_t n = 1;
+    while (v >= 0x80u) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
+
+/* The columns of a plain entry: varints or packed, whichever is shorter. */
+static size_t put_columns(const struct omp_plog_def *def, const uint64_t *u, uint8_t *out,
+                          size_t pos, uint8_t *flags)
+{
+    size_t leb = 0, packed = packed_len(def, u);
+    for (unsigned k = 0; k < def->columns; k++) {
+        leb += uv_len(u[k]);
+    }
+    if (packed != 0u && packed < leb) {
+        *flags |= OMP_PLOG_F_PACKED;
+        return put_packed(def, u, out, pos);
+    }
+    for (unsigned k = 0; k < def->columns; k++) {
+        pos = put_uv(out, pos, u[k]);
+    }
+    return pos;
+}
+
 size_t omp_plog_priv_encode(const struct omp_plog_def *def, const struct omp_plog_entry *e,
                             uint32_t no, const struct omp_plog_entry *base, uint8_t *out)
 {
@@ -91,9 +191,17 @@ size_t omp_plog_priv_encode(const struct omp_plog_def *def, const struct omp_plo
             pos = put_uv(out, pos, e->quality);
         }
     }
+    uint64_t u[OMP_PLOG_COLUMNS_MAX];
     for (unsigned k = 0; k < def->columns; k++) {
         uint64_t v = i2u(e->v[k]) - (base != NULL ? i2u(base->v[k]) : 0u);
-        pos = put_uv(out, pos, def->kind[k] == OMP_PLOG_COUNTER ? v : zz(v));
+        u[k] = def->kind[k] == OMP_PLOG_COUNTER ? v : zz(v);
+    }
+    if (base != NULL) {
+        pos = put_columns(def, u, out, pos, &flags);
+    } else {
+        for (unsigned k = 0; k < def->columns; k++) {
+            pos = put_uv(out, pos, u[k]);
+        }
     }
     out[0] = (uint8_t)(pos + 2u);
     out[1] = flags;
@@ -150,12 +258,16 @@ enum omp_plog_priv_dec omp_plog_priv_decode(const struct omp_plog_def *def, cons
     if (!decode_head(def, p, end, &pos, base, base_no, &t, no)) {
         return OMP_PLOG_DEC_BAD;
     }
+    uint64_t u[OMP_PLOG_COLUMNS_MAX];
+    bool packed = (p[1] & OMP_PLOG_F_PACKED) != 0u;
+    if (packed && (full || !get_packed(def, p, end, &pos, u))) {
+        return OMP_PLOG_DEC_BAD;
+    }
     for (unsigned k = 0; k < def->columns; k++) {
-        uint64_t v;
-        if (!get_uv(p, end, &pos, &v)) {
+        if (!packed && !get_uv(p, end, &pos, &u[k])) {
             return OMP_PLOG_DEC_BAD;
         }
-        v = def->kind[k] == OMP_PLOG_COUNTER ? v : unzz(v);
+        uint64_t v = def->kind[k] == OMP_PLOG_COUNTER ? u[k] : unzz(u[k]);
         t.v[k] = u2i(v + (full ? 0u : i2u(base->v[k])));
     }
     if (pos != end) {
@@ -172,28 +284,21 @@ bool omp_plog_priv_crc_ok(const uint8_t *p)
     return p[len - 2u] == (uint8_t)crc && p[len - 1u] == (uint8_t)(crc >> 8);
 }
 
-/* Bytes of a varint of v. */
-static uint32_t uv_len(uint64_t v)
-{
-    uint32_t n = 1;
-    while (v >= 0x80u) {
-        v >>= 7;
-        n++;
-    }
-    return n;
-}
-
 uint32_t omp_plog_priv_worst(const struct omp_plog_def *def, bool full)
 {
     uint32_t n = 2u + 2u; /* length, flags, CRC */
     if (full) {
         n += 5u + 10u + 3u + 5u;
     }
+    uint32_t leb = 0;
+    unsigned bits = 0;
     for (unsigned k = 0; k < def->columns; k++) {
         /* a full entry's value can be anything; a signed step doubles in zigzag */
         uint64_t step = def->max_step[k];
         uint64_t z = step > (UINT64_MAX >> 1) ? UINT64_MAX : step << 1;
-        n += full ? 10u : uv_len(def->kind[k] == OMP_PLOG_COUNTER ? step : z);
+        leb += full ? 10u : uv_len(def->kind[k] == OMP_PLOG_COUNTER ? step : z);
+        bits += width(def, k);
     }
-    return n;
+    uint32_t packed = (bits + 7u) / 8u;
+    return n + (full || leb < packed ? leb : packed);
 }

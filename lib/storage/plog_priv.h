@@ -13,7 +13,8 @@
 #define OMP_PLOG_F_TIME 0x02u
 #define OMP_PLOG_F_STATUS 0x04u
 #define OMP_PLOG_F_QUALITY 0x08u
-#define OMP_PLOG_F_ALL 0x0Fu
+#define OMP_PLOG_F_PACKED 0x10u /* plain columns as fixed-width bit fields, not varints */
+#define OMP_PLOG_F_ALL 0x1Fu
 
 /** What decoding a stored entry found. */
 enum omp_plog_priv_dec {
