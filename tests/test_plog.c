@@ -254,6 +254,9 @@ static void test_foreign(void **state)
     other.columns = 2u;
     assert_int_equal(omp_plog_open(&g_log, &g_rgn, &other, false), OMP_ERR_NVM_CORRUPT);
     other = g_def;
+    other.period_s = 1800u; /* another period: implicit times would read wrong */
+    assert_int_equal(omp_plog_open(&g_log, &g_rgn, &other, true), OMP_ERR_NVM_CORRUPT);
+    other = g_def;
     other.tag = 0x1234u;
     assert_int_equal(omp_plog_open(&g_log, &g_rgn, &other, true), OMP_ERR_NVM_CORRUPT);
     other.columns = OMP_PLOG_COLUMNS_MAX + 1u;

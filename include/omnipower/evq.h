@@ -80,6 +80,10 @@ enum omp_event_code {
      *  named (0: unknown); flags: where it came from (enum omp_regs_source: 0 none, 1 journal,
      *  2 mirror). */
     OMP_EV_NVM_ROLLED_BACK = 0x0311,
+    /** The load profile's event (LoadProfileEventStatus 1.1.96.5.3.255, technical facts 3.5).
+     *  arg: its code: 2 deleted because the channel set changed, 5 the interval changed (the
+     *  profile is deleted too, docs/logger.md). */
+    OMP_EV_LP_EVENT = 0x0320,
 
     /* access: 0x0400 .. 0x04FF */
     /** Wrong password on the optical port. arg: failures in a row as the server counts them

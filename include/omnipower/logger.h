@@ -89,6 +89,10 @@ void omp_profile_power_up(struct omp_profile *p);
  *  (changes under 7 s are not marked, technical facts 1.3) on the next entry; periods restart. */
 void omp_profile_clock_set(struct omp_profile *p, omp_time_s old_utc, omp_time_s new_utc);
 
+/** @brief The profile was deleted because its configuration changed: the next entry carries
+ *  LoggerStatus "reconfigured", and "interval changed" when @p interval_changed. */
+void omp_profile_reconfigured(struct omp_profile *p, bool interval_changed);
+
 /** @brief Mark the running period with DataQuality bits @p dq (over/undervoltage, ...). */
 void omp_profile_mark(struct omp_profile *p, uint32_t dq);
 

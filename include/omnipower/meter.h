@@ -39,6 +39,7 @@
 #include "omnipower/hal.h"
 #include "omnipower/iec62056_21.h"
 #include "omnipower/lcd.h"
+#include "omnipower/logger.h"
 #include "omnipower/optical.h"
 #include "omnipower/metrology.h"
 #include "omnipower/registers.h"
@@ -85,6 +86,11 @@ struct omp_meter_cfg {
                                       clock's and the display's records need (>= 2 sectors), the
                                       register journal the rest (>= 3 sectors); sectors >= 1 KiB
                                       (docs/storage.md) */
+    uint32_t lp_sectors;         /**< load profile 1.1.99.1.0.255 (docs/logger.md): sectors of
+                                      its region, after the billing log; 0 = none (the default:
+                                      64 KiB hold no useful profile), OMP_METER_LP_DEPTH = what
+                                      the data sheet's depth needs for the configured channels
+                                      (X9) and period (Z4), omp_meter_lp_sectors() */
     /* registers and tariffs (data sheet Z codes) */
     uint8_t z3;                  /**< Z3 module configuration: tariff inputs (omp_z3_*), 15 =
                                       debiting stop pulse on I/O 1 */
@@ -115,6 +121,9 @@ struct omp_meter_cfg {
                                       1.8.0 .. 1.0.0). Every entry must be an object of the table
                                       (omp_cosem_find) readable by OMP_ASSOC_LOCAL */
 };
+
+/** cfg.lp_sectors: as many sectors as the data sheet's load-profile depth needs. */
+#define OMP_METER_LP_DEPTH UINT32_MAX
 
 /** @brief Readable state of a meter: registers and the last mains cycle's measurements. */
 struct omp_meter_snapshot {
@@ -188,6 +197,10 @@ struct omp_meter_nvm_info {
     enum omp_regs_source restored_from; /**< where init found the checkpoint it restored */
     uint32_t restored_checkpoint;   /**< its id (0: none, a new meter) */
     uint32_t newest_checkpoint;     /**< the newest checkpoint id any record names */
+    uint32_t lp_sectors;            /**< the load profile's region (0: none) */
+    uint32_t lp_capacity;           /**< entries it always holds (omp_profile_capacity) */
+    uint32_t lp_entries;            /**< entries it holds now */
+    struct omp_storage_stats lp;    /**< its counters since init */
 };
 
 /** Bytes of the meter's scratch buffer, which its services share (they never run at the same
@@ -213,6 +226,7 @@ struct omp_meter {
     struct omp_regs_persist persist;      /**< the registers' journal and billing log */
     struct omp_store settings;            /**< the settings store: the clock's and the display's
                                                records (rarely written, apart from the journal) */
+    struct omp_profile lp;                /**< the load profile (when cfg.lp_sectors) */
     struct omp_lcd lcd;                   /**< the display */
     struct omp_optical optical_port;      /**< the optical port's IEC 62056-21 application */
     struct omp_evq events;                /**< notifications for the loggers and other readers */
@@ -355,6 +369,17 @@ OMP_MUST_CHECK omp_err omp_meter_set_calendar(struct omp_meter *m,
 /** @brief The NVM layout, endurance budget and storage counters. @return OMP_OK or OMP_ERR_ARG. */
 OMP_MUST_CHECK omp_err omp_meter_nvm_info(const struct omp_meter *m,
                                           struct omp_meter_nvm_info *info);
+
+/**
+ * @brief Sectors of @p geo the load profile of @p cfg needs for the data sheet's depth (technical
+ * facts 1.1: 1 channel 275 days at 15 min ... 4 channels 58 days at 5 min), 0 if @p cfg or
+ * @p geo is unusable. With cfg.lp_sectors = OMP_METER_LP_DEPTH the meter takes this many.
+ */
+uint32_t omp_meter_lp_sectors(const struct omp_meter_cfg *cfg, const struct omp_nvm_geometry *geo);
+
+/** @brief The load profile, for readers (logger.h, plog.h: seek, next, time ranges); NULL when
+ *  the meter keeps none. */
+const struct omp_profile *omp_meter_load_profile(const struct omp_meter *m);
 
 /** @brief Copy the readable state. @return OMP_OK or OMP_ERR_ARG. */
 OMP_MUST_CHECK omp_err omp_meter_snapshot(const struct omp_meter *m, struct omp_meter_snapshot *s);

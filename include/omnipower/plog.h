@@ -39,12 +39,14 @@ enum omp_plog_kind {
     OMP_PLOG_SIGNED = 1,  /**< any value (a voltage, a power): a signed difference */
 };
 
-/** What a log holds; a log opened with another tag or column count is foreign. */
+/** What a log holds; a log opened with another tag, column count or period (in whole minutes)
+ *  is foreign. */
 struct omp_plog_def {
     uint16_t tag;                               /**< the sector headers' tag */
     uint8_t columns;                            /**< 0..OMP_PLOG_COLUMNS_MAX */
     uint8_t kind[OMP_PLOG_COLUMNS_MAX];         /**< enum omp_plog_kind per column */
-    uint32_t period_s;                          /**< time between entries (0: each has its time) */
+    uint32_t period_s;                          /**< time between entries (0: each has its time;
+                                                     at most 2047 min) */
     uint64_t max_step[OMP_PLOG_COLUMNS_MAX];    /**< largest change between two entries (a
                                                      counter's growth in one period): sizes the
                                                      guaranteed depth, omp_plog_capacity() */

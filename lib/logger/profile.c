@@ -92,6 +92,14 @@ void omp_profile_clock_set(struct omp_profile *p, omp_time_s old_utc, omp_time_s
     p->next_end = 0; /* the periods restart from the new time */
 }
 
+void omp_profile_reconfigured(struct omp_profile *p, bool interval_changed)
+{
+    if (p != NULL) {
+        p->status |= (uint16_t)(OMP_LP_ST_RECONFIGURED |
+                                (interval_changed ? OMP_LP_ST_INTERVAL_CHANGED : 0u));
+    }
+}
+
 void omp_profile_mark(struct omp_profile *p, uint32_t dq)
 {
     if (p != NULL) {

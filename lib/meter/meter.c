@@ -26,10 +26,11 @@
 #define LEGAL_LEN (1u + OMP_METRO_CAL_RECORD_LEN + OMP_COSEM_TYPENO_LEN + 2u)
 _Static_assert(LEGAL_LEN <= OMP_REGS_LEGAL_MAX, "the legal record must fit the registers' room");
 
-/* The meter's regions: the registers' three and the settings store. */
+/* The meter's regions: the registers' three, the settings store, the load profile. */
 struct layout {
     struct omp_regs_regions regs;
     struct omp_nvm_region settings;
+    struct omp_nvm_region lp; /* 0 sectors: none */
 };
 
 /* ---- NVM layout -------------------------------------------------------------------------------- */
@@ -44,7 +45,8 @@ static uint32_t settings_sectors(const struct omp_nvm_geometry *geo)
     return (2u * live + room - 1u) / room + 1u;
 }
 
-/* Split the meter's share: journal (>= 3 sectors), mirror, settings store, billing log. */
+/* Split the meter's share: journal (>= 3 sectors), mirror, settings store, billing log, load
+ * profile (cfg.lp_sectors). */
 static omp_err layout(const struct omp_meter_cfg *cfg, const struct omp_nvm_geometry *geo,
                       struct layout *l, const struct omp_hal *hal)
 {
@@ -57,10 +59,15 @@ static omp_err layout(const struct omp_meter_cfg *cfg, const struct omp_nvm_geom
     uint32_t log = omp_regs_persist_log_sectors(geo);
     uint32_t set = settings_sectors(geo);
     uint32_t mir = OMP_REGS_MIRROR_SECTORS;
-    if (want > avail || log == 0u || want < log + set + mir + 3u) {
+    uint32_t lp = cfg->lp_sectors == OMP_METER_LP_DEPTH ? omp_meter_lp_sectors(cfg, geo)
+                                                         : cfg->lp_sectors;
+    if (cfg->lp_sectors != 0u && lp < 2u) {
         return OMP_ERR_RANGE;
     }
-    uint32_t journal = want - log - set - mir;
+    if (want > avail || log == 0u || lp > want || want - lp < log + set + mir + 3u) {
+        return OMP_ERR_RANGE;
+    }
+    uint32_t journal = want - log - set - mir - lp;
     uint32_t at = cfg->nvm_base;
     l->regs.journal = omp_nvm_region_of(hal, at, journal);
     at += journal * geo->sector_size;
@@ -69,6 +76,8 @@ static omp_err layout(const struct omp_meter_cfg *cfg, const struct omp_nvm_geom
     l->settings = omp_nvm_region_of(hal, at, set);
     at += set * geo->sector_size;
     l->regs.billing = omp_nvm_region_of(hal, at, log);
+    at += log * geo->sector_size;
+    l->lp = omp_nvm_region_of(hal, at, lp);
     return OMP_OK;
 }
 
@@ -157,7 +166,12 @@ static omp_err open_regions(struct omp_meter *m, const struct layout *l)
         if (e3 != OMP_OK && e3 != OMP_ERR_NVM_CORRUPT) {
             return e3;
         }
-        m->nvm_damaged = omp_regs_persist_damaged(&m->persist) + m->settings.stats.damaged;
+        omp_err e4 = omp_meter_priv_lp_open(m, &l->lp, ro);
+        if (e4 != OMP_OK && e4 != OMP_ERR_NVM_CORRUPT) {
+            return e4;
+        }
+        m->nvm_damaged = omp_regs_persist_damaged(&m->persist) + m->settings.stats.damaged +
+                         m->lp.log.stats.damaged;
         if (m->nvm_damaged != 0u) {
             return OMP_OK; /* the read-only containers stay so */
         }
@@ -173,7 +187,8 @@ static void nvm_events(struct omp_meter *m)
         uint16_t where = (uint16_t)((p->store.stats.damaged != 0u ? 1u : 0u) |
                                     (p->billing.stats.damaged != 0u ? 2u : 0u) |
                                     (m->settings.stats.damaged != 0u ? 4u : 0u) |
-                                    (p->mirror.stats.damaged != 0u ? 8u : 0u));
+                                    (p->mirror.stats.damaged != 0u ? 8u : 0u) |
+                                    (m->lp.log.stats.damaged != 0u ? 16u : 0u));
         omp_clock_event(&m->clock, OMP_EV_NVM_DAMAGED, m->nvm_damaged, where);
     }
     if (p->rolled_back) {
@@ -209,6 +224,7 @@ static omp_err init_restore(struct omp_meter *m, const struct layout *l,
 static omp_err init_power_up(struct omp_meter *m, const struct omp_now *now)
 {
     omp_registers_power_up(&m->regs, m->clock.keep_s, now->rtc_valid);
+    omp_profile_power_up(&m->lp);
     omp_err err = omp_clock_power_up(&m->clock, now);
     if (err == OMP_OK && m->nvm_damaged == 0u) {
         err = omp_regs_persist_save(&m->persist, &m->regs, now->mono_ms, false);
@@ -361,6 +377,7 @@ static void registers_step(struct omp_meter *m, const struct omp_clock_step *st)
 {
     if (st->set) {
         omp_registers_clock_set(&m->regs, st->old_utc, st->new_utc);
+        omp_profile_clock_set(&m->lp, st->old_utc, st->new_utc);
     }
     feed_engine(m, &st->split, false);
     uint32_t pulses = take_counter(m, &m->pulse_edges);
@@ -377,6 +394,7 @@ static void registers_step(struct omp_meter *m, const struct omp_clock_step *st)
         m->cycle_in_block = false;
         omp_err err = omp_registers_second(&m->regs, s.utc, s.valid, supply, s.tariff);
         (void)err; /* OMP_ERR_ARG only for arguments the clock never gives */
+        omp_meter_priv_lp_second(m, s.utc, s.valid);
     }
 }
 
@@ -488,6 +506,7 @@ omp_err omp_meter_set_clock(struct omp_meter *m, omp_time_s utc_s)
     omp_err err = omp_clock_set(&m->clock, utc_s, &st);
     if (err == OMP_OK) {
         omp_registers_clock_set(&m->regs, st.old_utc, st.new_utc);
+        omp_profile_clock_set(&m->lp, st.old_utc, st.new_utc);
     }
     return err;
 }
@@ -543,8 +562,9 @@ omp_err omp_meter_nvm_format(struct omp_meter *m, const struct omp_now *now)
     if (err == OMP_OK) {
         err = layout(&cfg, &geo, &lay, &hal);
     }
-    /* every sector of the meter's share, from the journal's first to the log's last */
-    uint32_t end = lay.regs.billing.base + lay.regs.billing.sectors * geo.sector_size;
+    /* every sector of the meter's share, from the journal's first to the last region's last */
+    const struct omp_nvm_region *last = lay.lp.sectors != 0u ? &lay.lp : &lay.regs.billing;
+    uint32_t end = last->base + last->sectors * geo.sector_size;
     for (uint32_t a = lay.regs.journal.base; err == OMP_OK && a < end; a += geo.sector_size) {
         err = hal.ops->nvm_erase(hal.user, a);
     }

@@ -36,6 +36,17 @@ bool omp_meter_priv_display_compose(struct omp_meter *m);
 void omp_meter_priv_lcd_env(struct omp_meter *m, struct omp_cosem_src *src,
                             struct omp_lcd_env *e);
 
+/* ---- load profile (meter_lp.c) ------------------------------------------------------------- */
+
+/** The load profile's configuration: channels by X9, period Z4, normal time Z11. */
+void omp_meter_priv_lp_cfg(const struct omp_meter_cfg *c, struct omp_profile_cfg *p);
+/** Settings store key of the load profile's shape (columns, period): a change deletes it. */
+#define OMP_METER_KEY_LP_SHAPE 8u
+/** Open the load profile on @p r (0 sectors: none), deleting it after a change of its shape. */
+omp_err omp_meter_priv_lp_open(struct omp_meter *m, const struct omp_nvm_region *r, bool ro);
+/** One second of the clock: capture the load profile's entry when a period ended. */
+void omp_meter_priv_lp_second(struct omp_meter *m, omp_time_s utc, bool valid);
+
 /* ---- optical port (meter_optical.c) -------------------------------------------------------- */
 
 /** The optical port's factory values into the meter's cfg fields. */

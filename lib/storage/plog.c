@@ -49,11 +49,18 @@ static uint32_t sector_addr(const struct omp_plog *l, uint32_t sector)
     return l->rgn.base + sector * l->geo.sector_size;
 }
 
+/* The header's length field: the column count and the period in minutes, so that a log of
+ * another shape is foreign. */
+static uint16_t shape(const struct omp_plog_def *def)
+{
+    return (uint16_t)(def->columns | ((def->period_s / 60u) << 5));
+}
+
 static omp_err read_header(const struct omp_plog *l, const struct omp_stg_io *io, uint32_t sector,
                            struct omp_stg_sector *h, bool *valid, bool *blank)
 {
     return omp_stg_sector_read(io, sector_addr(l, sector), OMP_STG_KIND_PLOG, l->def.tag,
-                               l->def.columns, h, valid, blank);
+                               shape(&l->def), h, valid, blank);
 }
 
 /* Load the stored entry at @p off of @p sector into @p buf (OMP_PLOG_REC_MAX bytes); @p size
@@ -175,7 +182,7 @@ static omp_err start_new(struct omp_plog *l, const struct omp_stg_io *io)
     if (err == OMP_OK && used != 0u) {
         err = omp_stg_erase(io, l->rgn.base); /* a torn format's header */
     }
-    struct omp_stg_sector fmt = {OMP_STG_KIND_PLOG, l->def.tag, l->def.columns, 1u,
+    struct omp_stg_sector fmt = {OMP_STG_KIND_PLOG, l->def.tag, shape(&l->def), 1u,
                                  l->stats.max_sector_erases};
     l->sector_seq = 1u;
     return err != OMP_OK ? err : omp_stg_sector_write(io, l->rgn.base, &fmt);
@@ -244,7 +251,7 @@ static omp_err scan(struct omp_plog *l)
 {
     struct omp_stg_io io = plog_io(l, &l->stats.scan_reads);
     bool any;
-    omp_err err = omp_stg_survey(&io, OMP_STG_KIND_PLOG, l->def.tag, l->def.columns,
+    omp_err err = omp_stg_survey(&io, OMP_STG_KIND_PLOG, l->def.tag, shape(&l->def),
                                  &l->stats.damaged);
     if (err == OMP_OK) {
         err = find_head(l, &io, &any);
@@ -276,7 +283,8 @@ omp_err omp_plog_open(struct omp_plog *l, const struct omp_nvm_region *r,
                       const struct omp_plog_def *def, bool read_only)
 {
     struct omp_nvm_geometry geo;
-    if (l == NULL || def == NULL || def->columns > OMP_PLOG_COLUMNS_MAX) {
+    if (l == NULL || def == NULL || def->columns > OMP_PLOG_COLUMNS_MAX ||
+        def->period_s / 60u > 2047u) {
         return OMP_ERR_ARG;
     }
     for (unsigned k = 0; k < def->columns; k++) {
@@ -353,7 +361,7 @@ static omp_err rotate(struct omp_plog *l)
         err = omp_stg_erase(&io, sector_addr(l, nx));
     }
     if (err == OMP_OK) {
-        struct omp_stg_sector nh = {OMP_STG_KIND_PLOG, l->def.tag, l->def.columns,
+        struct omp_stg_sector nh = {OMP_STG_KIND_PLOG, l->def.tag, shape(&l->def),
                                     l->sector_seq + 1u, erases};
         err = omp_stg_sector_write(&io, sector_addr(l, nx), &nh);
     }
