@@ -4,9 +4,12 @@
 #  - the metrology engine per sample pair and per cycle end (by difference), against C1;
 #  - static RAM of the contexts, against C3;
 #  - NVM endurance of the register journal at Imax (years until the most-erased sector wears out);
+#  - the packed log as the load profile (bench_plog): bytes per entry, NVM for the data sheet's
+#    depths, and a 1-day read (host instructions per entry by callgrind, entries/s wall clock);
 #  - DLMS codec throughput (MB/s, APDUs/s; wall clock, so only indicative);
 #  - the test-bench waveform generator's speed (M pairs/s; wall clock);
-#  - with an arm build dir: the Cortex-M4 instruction counts from qemu -icount (target qemu-bench).
+#  - with an arm build dir: the Cortex-M4 instruction counts from qemu -icount (targets qemu-bench
+#    and qemu-bench-plog).
 # Usage: bench/run.sh BUILD_DIR [ARM_BUILD_DIR]
 #   BUILD_DIR      a host build with benchmarks, e.g. build/release (optimised numbers)
 #   ARM_BUILD_DIR  a build of the "arm" preset, e.g. build/arm (needs qemu-system-arm)
@@ -60,8 +63,28 @@ BEGIN {
     note = ($2 == "omp_metro)") ? "  (C3: metrology <= 1024 bytes per phase)" : ""
     printf "%-24s %14d  bytes of RAM%s\n", $1 " " $2, $3, note }'
 
+# the packed log's 1-day read (bench_plog read/seek N: N reads or seeks, the 30 days in turn);
+# per entry of the read, per seek, and per entry without the seek (by difference)
+plog_n=60
+plog_ir() {
+    valgrind --tool=callgrind --toggle-collect='bench_measured*' \
+        --callgrind-out-file="$tmp/plog_$1.out" "$build/bench/bench_plog" "$1" "$plog_n" \
+        >/dev/null 2>&1
+    grep -E '^(summary|totals):' "$tmp/plog_$1.out" | head -1 | awk '{print $2}'
+}
+ir_read=$(plog_ir read)
+ir_seek=$(plog_ir seek)
+awk -v r="$ir_read" -v s="$ir_seek" -v n="$plog_n" 'BEGIN {
+    printf "%-24s %14.2f  entry (1-day range: seek + 96 x omp_plog_next, 4 counters, 15 min)\n", "plog_read_1day", r / (n * 96)
+    printf "%-24s %14.2f  seek (%.0f %% of the read)\n", "plog_seek", s / n, 100 * s / r
+    printf "%-24s %14.2f  entry (omp_plog_next, by difference)\n", "plog_next", (r - s) / (n * 96)
+}'
+
 echo
 "$build/bench/bench_endurance" 2
+
+echo
+"$build/bench/bench_plog" 0.5
 
 echo
 "$build/bench/bench_dlms" 0.5
@@ -74,4 +97,6 @@ if [ -n "$arm" ]; then
     echo "Cortex-M4F ($arm), qemu netduinoplus2 -icount shift=0 (instructions, the C1 proxy):"
     cmake --build "$arm" --target qemu-bench 2>&1 | grep -E '^omnipower-stm32-bench:' || {
         echo "qemu-bench failed (cmake --build $arm --target qemu-bench)"; exit 1; }
+    cmake --build "$arm" --target qemu-bench-plog 2>&1 | grep -E '^omnipower-stm32-bench-plog:' || {
+        echo "qemu-bench-plog failed (cmake --build $arm --target qemu-bench-plog)"; exit 1; }
 fi
