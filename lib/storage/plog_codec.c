@@ -191,7 +191,7 @@ size_t omp_plog_priv_encode(const struct omp_plog_def *def, const struct omp_plo
             pos = put_uv(out, pos, e->quality);
         }
     }
-    uint64_t u[OMP_PLOG_COLUMNS_MAX];
+    uint64_t u[OMP_PLOG_COLUMNS_MAX] = {0};
     for (unsigned k = 0; k < def->columns; k++) {
         uint64_t v = i2u(e->v[k]) - (base != NULL ? i2u(base->v[k]) : 0u);
         u[k] = def->kind[k] == OMP_PLOG_COUNTER ? v : zz(v);
@@ -258,7 +258,7 @@ enum omp_plog_priv_dec omp_plog_priv_decode(const struct omp_plog_def *def, cons
     if (!decode_head(def, p, end, &pos, base, base_no, &t, no)) {
         return OMP_PLOG_DEC_BAD;
     }
-    uint64_t u[OMP_PLOG_COLUMNS_MAX];
+    uint64_t u[OMP_PLOG_COLUMNS_MAX] = {0};
     bool packed = (p[1] & OMP_PLOG_F_PACKED) != 0u;
     if (packed && (full || !get_packed(def, p, end, &pos, u))) {
         return OMP_PLOG_DEC_BAD;
