@@ -185,6 +185,12 @@ omp_err omp_meter_nvm_info(const struct omp_meter *m, struct omp_meter_nvm_info 
     t.restored_from = p->restored_from;
     t.restored_checkpoint = p->restored_id;
     t.newest_checkpoint = p->newest_id;
+    if (m->cfg.lp_sectors != 0u) {
+        t.lp_sectors = m->lp.log.rgn.sectors;
+        t.lp_capacity = omp_profile_capacity(&m->lp.cfg, &m->lp.log.geo, t.lp_sectors);
+        t.lp_entries = omp_plog_count(&m->lp.log);
+        t.lp = m->lp.log.stats;
+    }
     *info = t;
     return OMP_OK;
 }

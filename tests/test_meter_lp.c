@@ -1,0 +1,289 @@
+/*
+ * The load profile in the meter (docs/logger.md): its region for the data sheet's depth, one
+ * entry per period holding the registers of that moment (read through the data dictionary), the
+ * status of the first entry after a power-up, a change of period deleting the profile with its
+ * event, damage of its region. Time is compressed: each tick feeds 5 mains cycles and moves the
+ * clocks a minute, so a day takes 1 440 ticks.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "omnipower/hal_fakes.h"
+#include "omnipower/meter.h"
+
+#define SECTOR 4096u
+#define SECTORS 128u
+#define SIZE (SECTOR * SECTORS) /* 512 KiB */
+#define FS 4000u
+#define SPC (FS / 50u)
+#define T0 ((omp_time_s)1798761600) /* 2027-01-01T00:00:00Z, a Friday in winter */
+#define PI 3.14159265358979323846
+
+static const struct omp_nvm_geometry k_geo = {
+    .size = SIZE, .sector_size = SECTOR, .program_unit = 8u, .erase_value = 0xFFu,
+    .erase_cycles = 100000u,
+};
+
+struct fx {
+    uint8_t mem[SIZE];
+    struct omp_fake_board b;
+    struct omp_hal hal;
+    struct omp_meter_cfg cfg;
+    struct omp_meter m;
+    int32_t cycle[2u * SPC];
+};
+
+static struct fx g_fx;
+
+static double t_sin(double x)
+{
+    while (x > PI) {
+        x -= 2.0 * PI;
+    }
+    double term = x, sum = x;
+    for (int k = 1; k < 20; k++) {
+        term *= -x * x / (double)((2 * k) * (2 * k + 1));
+        sum += term;
+    }
+    return sum;
+}
+
+/* 230 V and @p amps at @p phi_deg (import with inductive Q for 0 < phi < 90). */
+static void load(struct fx *f, double amps, double phi_deg)
+{
+    double vp = 230.0 * 1.4142135623730951 / (double)f->cfg.cal.v_gain;
+    double ip = amps * 1.4142135623730951 / (double)f->cfg.cal.i_gain;
+    for (unsigned k = 0; k < SPC; k++) {
+        double th = 2.0 * PI * (double)k / (double)SPC;
+        f->cycle[2u * k] = (int32_t)(vp * t_sin(th));
+        f->cycle[2u * k + 1u] = (int32_t)(ip * t_sin(th - phi_deg * PI / 180.0));
+    }
+}
+
+static void start(struct fx *f)
+{
+    assert_int_equal(omp_meter_init(&f->m, &f->hal, &f->cfg, &f->b.clock.now), OMP_OK);
+}
+
+static struct fx *fx_new(void)
+{
+    struct fx *f = &g_fx;
+    memset(f, 0, sizeof *f);
+    assert_int_equal(omp_fake_board_init(&f->b, f->mem, &k_geo, NULL, T0), OMP_OK);
+    f->hal = omp_fake_board_hal(&f->b);
+    omp_meter_cfg_default(&f->cfg);
+    f->cfg.meter_number = 12345678u;
+    f->cfg.sample_rate_hz = FS;
+    f->cfg.lp_sectors = OMP_METER_LP_DEPTH;
+    load(f, 40.0, 30.0);
+    start(f);
+    return f;
+}
+
+static struct omp_meter_nvm_info info_of(const struct omp_meter *m)
+{
+    struct omp_meter_nvm_info i;
+    assert_int_equal(omp_meter_nvm_info(m, &i), OMP_OK);
+    return i;
+}
+
+/* The newest entry of the load profile. */
+static struct omp_plog_entry newest(const struct omp_meter *m)
+{
+    const struct omp_profile *p = omp_meter_load_profile(m);
+    struct omp_plog_cursor c;
+    struct omp_plog_entry e;
+    assert_non_null(p);
+    assert_int_equal(omp_plog_seek(&p->log, omp_profile_no_of_age(p, 0u), &c), OMP_OK);
+    assert_int_equal(omp_plog_next(&p->log, &c, &e, NULL), OMP_OK);
+    return e;
+}
+
+/* A+, A-, R+, R- of the meter now, in Wh (varh): what the dictionary's 1.8.0 .. 4.8.0 give. */
+static void regs_wh(const struct omp_meter *m, int64_t v[4])
+{
+    struct omp_meter_snapshot s;
+    assert_int_equal(omp_meter_snapshot(m, &s), OMP_OK);
+    v[0] = (int64_t)(s.energy.a_plus_uwh / 1000000u);
+    v[1] = (int64_t)(s.energy.a_minus_uwh / 1000000u);
+    v[2] = (int64_t)(s.energy.r_plus_uvarh / 1000000u);
+    v[3] = (int64_t)(s.energy.r_minus_uvarh / 1000000u);
+}
+
+/* @p minutes of compressed time; after each tick that added an entry, the entry holds the
+ * registers of that moment and ends the next period. @return entries added. */
+static uint32_t run(struct fx *f, unsigned minutes)
+{
+    const struct omp_profile *p = omp_meter_load_profile(&f->m);
+    uint32_t added = 0;
+    for (unsigned t = 0; t < minutes; t++) {
+        uint32_t before = p->log.next_no;
+        for (unsigned c = 0; c < 5u; c++) {
+            omp_meter_on_samples(&f->m, f->cycle, SPC);
+        }
+        omp_fake_clock_advance_ms(&f->b.clock, 60000u);
+        omp_meter_tick(&f->m, &f->b.clock.now);
+        assert_int_equal(omp_meter_poll(&f->m), OMP_OK);
+        if (p->log.next_no != before) {
+            assert_int_equal(p->log.next_no, before + 1u);
+            struct omp_plog_entry e = newest(&f->m);
+            int64_t v[4];
+            regs_wh(&f->m, v);
+            assert_memory_equal(e.v, v, sizeof v);
+            assert_int_equal(e.t % 900, 0); /* a quarter of normal time (UTC + 1 h) */
+            added++;
+        }
+    }
+    return added;
+}
+
+/* The default type number measures A+ A- R+ R- (X9 = 4) and Z4 is 15 min: 16 800 entries (175
+ * days) need 71 sectors of 4 KiB with program unit 8 (docs/storage.md "Packed log: sizes"); the
+ * journal gets the rest: 128 - 71 - 4 - 2 - 2 = 49. */
+static void test_region_for_depth(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new();
+    assert_int_equal(omp_meter_lp_sectors(&f->cfg, &k_geo), 71u);
+    struct omp_meter_nvm_info i = info_of(&f->m);
+    assert_int_equal(i.lp_sectors, 71u);
+    assert_true(i.lp_capacity >= 175u * 96u);
+    assert_int_equal(i.journal_sectors, 49u);
+    assert_int_equal(i.lp_entries, 0u);
+    /* a 64 KiB NVM cannot hold it */
+    struct omp_nvm_geometry small = k_geo;
+    small.size = 64u * 1024u;
+    assert_int_equal(omp_meter_lp_sectors(&f->cfg, &small), 0u);
+}
+
+/* One day: 96 entries, each the registers of its moment; the deltas add up to the registers'
+ * growth between the first and the last entry; the first entry after the power-up is marked. */
+static void test_one_day(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new();
+    uint32_t n = run(f, 24u * 60u);
+    assert_int_equal(n, 96u);
+    const struct omp_profile *p = omp_meter_load_profile(&f->m);
+    struct omp_plog_cursor c;
+    struct omp_plog_entry e, first, prev;
+    assert_int_equal(omp_plog_seek(&p->log, 1u, &c), OMP_OK);
+    assert_int_equal(omp_plog_next(&p->log, &c, &first, NULL), OMP_OK);
+    assert_int_equal(first.quality, OMP_LP_DQ_OUTAGE); /* the power-up in its period */
+    int64_t sum[4] = {0, 0, 0, 0};
+    prev = first;
+    while (omp_plog_next(&p->log, &c, &e, NULL) == OMP_OK) {
+        assert_int_equal(e.t, prev.t + 900);
+        assert_int_equal(e.status, 0u);
+        assert_int_equal(e.quality, 0u);
+        for (unsigned k = 0; k < 4u; k++) {
+            assert_true(e.v[k] >= prev.v[k]);
+            sum[k] += e.v[k] - prev.v[k];
+        }
+        prev = e;
+    }
+    int64_t now[4];
+    regs_wh(&f->m, now);
+    for (unsigned k = 0; k < 4u; k++) {
+        assert_int_equal(sum[k], prev.v[k] - first.v[k]);
+    }
+    assert_true(sum[0] > 0 && sum[2] > 0 && sum[1] == 0); /* import, inductive */
+    assert_int_equal(info_of(&f->m).lp_entries, 96u);
+}
+
+/* Off from 02:00 to 02:40 UTC: the next entry (02:45) carries the outage and, as the quarters
+ * in the outage got none, the time discontinuity; numbers go on. */
+static void test_restart(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new();
+    run(f, 120u);
+    assert_int_equal(omp_meter_flush(&f->m), OMP_OK);
+    uint32_t next = omp_meter_load_profile(&f->m)->log.next_no;
+    omp_fake_clock_advance_ms(&f->b.clock, 40u * 60000u);
+    start(f);
+    assert_int_equal(omp_meter_load_profile(&f->m)->log.next_no, next);
+    run(f, 10u); /* 02:40 .. 02:50 UTC: the 02:45 entry, after 02:00 (02:15, 02:30 missing) */
+    struct omp_plog_entry e = newest(&f->m);
+    assert_int_equal(e.t, T0 + 2 * 3600 + 45 * 60);
+    assert_int_equal(e.status, OMP_LP_ST_DISCONTINUITY);
+    assert_int_equal(e.quality, OMP_LP_DQ_OUTAGE);
+}
+
+/* Z4 changed to 30 min: the profile is deleted (LoadProfileEventStatus 5 as OMP_EV_LP_EVENT),
+ * not read as damage; its next entry says reconfigured and interval changed. */
+static void test_interval_change(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new();
+    run(f, 60u);
+    assert_int_equal(omp_meter_flush(&f->m), OMP_OK);
+    f->cfg.demand_period_min = 30u;
+    start(f);
+    struct omp_meter_nvm_info i = info_of(&f->m);
+    assert_int_equal(i.damaged_sectors, 0u);
+    assert_int_equal(i.lp_entries, 0u);
+    struct omp_evq_reader rd;
+    struct omp_event ev;
+    bool seen = false;
+    assert_int_equal(omp_evq_reader_init(omp_meter_events(&f->m), &rd), OMP_OK);
+    while (omp_evq_read(omp_meter_events(&f->m), &rd, &ev, NULL) == OMP_OK) {
+        seen = seen || (ev.code == OMP_EV_LP_EVENT && ev.arg == 5u);
+    }
+    assert_true(seen);
+    run(f, 45u);
+    struct omp_plog_entry e = newest(&f->m);
+    assert_int_equal(e.t % 1800, 0);
+    assert_int_equal(e.status, OMP_LP_ST_RECONFIGURED | OMP_LP_ST_INTERVAL_CHANGED);
+    /* a start after it finds the new shape stored: nothing deleted again */
+    start(f);
+    assert_int_equal(info_of(&f->m).lp_entries, 1u);
+}
+
+/* A zeroed sector of the profile's region is damage (flag 16): nothing written. */
+static void test_damaged_region(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new();
+    run(f, 60u);
+    assert_int_equal(omp_meter_flush(&f->m), OMP_OK);
+    struct omp_meter_nvm_info i = info_of(&f->m);
+    uint32_t lp_first = SECTORS - i.lp_sectors;
+    memset(f->mem + (lp_first + 5u) * SECTOR, 0x00, SECTOR);
+    static uint8_t before[SIZE];
+    memcpy(before, f->mem, SIZE);
+    start(f);
+    assert_int_equal(info_of(&f->m).damaged_sectors, 1u);
+    struct omp_evq_reader rd;
+    struct omp_event ev;
+    uint16_t flags = 0;
+    assert_int_equal(omp_evq_reader_init(omp_meter_events(&f->m), &rd), OMP_OK);
+    while (omp_evq_read(omp_meter_events(&f->m), &rd, &ev, NULL) == OMP_OK) {
+        flags = ev.code == OMP_EV_NVM_DAMAGED ? ev.flags : flags;
+    }
+    assert_int_equal(flags, 16u);
+    for (unsigned t = 0; t < 20u; t++) {
+        omp_fake_clock_advance_ms(&f->b.clock, 60000u);
+        omp_meter_tick(&f->m, &f->b.clock.now);
+        (void)omp_meter_poll(&f->m);
+    }
+    assert_memory_equal(f->mem, before, SIZE);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_region_for_depth),
+        cmocka_unit_test(test_one_day),
+        cmocka_unit_test(test_restart),
+        cmocka_unit_test(test_interval_change),
+        cmocka_unit_test(test_damaged_region),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
