@@ -4,9 +4,10 @@
  *   bench_power_cuts [CUTS [SEED]]     default 100000 cuts, seed 1
  *
  * A meter (factory configuration, Z1 6.3 so a save is due every 1 Wh) runs on the fake board's
- * RAM NVM of the smallest 4 KiB meter, 9 sectors of 4 KiB, program unit 8: register journal 3,
- * settings store 2, billing log 4 (docs/storage.md "The meter's regions"); a small journal and
- * log rotate often, so every write phase comes up. Load: 230 V, 100 A at a phase that changes
+ * RAM NVM of the smallest 4 KiB meter, 11 sectors of 4 KiB, program unit 8: register journal 3
+ * (sectors 0..2), its mirror 2 (3..4: each checkpoint again with the legal data), settings store
+ * 2 (5..6), billing log 4 (7..10) (docs/storage.md "The meter's regions"); a small journal, mirror
+ * and log rotate often, so every write phase comes up. Load: 230 V, 100 A at a phase that changes
  * with the hour (import, export, inductive, capacitive); time is compressed (each tick feeds 5
  * mains cycles of samples and moves the clocks TICK_S seconds), a debiting stop is forced now and
  * then, so the billing log fills and wraps.
@@ -16,13 +17,19 @@
  *  - at a random byte (1..3000), or
  *  - during an erase: the 1st..3rd erase after the power-on is torn in one of five patterns
  *    (first half, second half, header only, all but the header, stripes: what an interrupted
- *    erase may leave) and the power goes.
+ *    erase may leave) and the power goes, or
+ *  - in the next write of one kind (journal sector header or record, mirror sector header or
+ *    entry, billing log sector header or entry, settings).
  * Init itself is cut as well (the cut is armed before the start). After a cut the supply stays
  * off for a while (none, minutes, hours, a day), then the meter starts again from NVM and:
- *  - damaged_sectors is 0 (a power cut is never damage), the registers decoded (restore_err 0);
+ *  - damaged_sectors is 0 (a power cut is never damage), the registers decoded (restore_err 0),
+ *    rolled_back is false (a power cut is never a rollback);
  *  - every energy and tariff register, the hour counter, the pulse input, the debiting and
  *    threshold counters are >= their values at the last save the meter reported complete
- *    (nothing goes backwards) and <= their values at the cut (nothing invented).
+ *    (nothing goes backwards) and <= their values at the cut (nothing invented);
+ *  - a restore from the mirror is counted (the journal keeps every checkpoint a cut leaves: none
+ *    is expected).
+ *
  * Every 20th restart a copy of the NVM gets one bit flipped in a random sector header and a
  * second meter starts on it: damage must be reported (damaged_sectors > 0, OMP_EV_NVM_DAMAGED)
  * and the copy stay byte for byte unchanged through init, a tick, a poll and a flush (which
@@ -31,7 +38,7 @@
  * The running meter is not touched by this.
  *
  * Prints the cuts by mode and by what was being written, restarts, restores from a redundant copy
- * (0: the library keeps none yet, issue #12), damage injections detected / missed, invariant
+ * (after a plain cut), damage injections detected / missed, invariant
  * violations and the wall time. Each violation and each missed damage is printed with the
  * arguments that reproduce it (the run is deterministic for a seed), a missed one also saves the
  * damaged image as power_cuts_<cut>.nvm. Exit status 1 when there is one. Not run by ctest:
@@ -49,11 +56,13 @@
 #include <omnipower/omnipower.h>
 
 #define SECTOR 4096u
-#define SECTORS 9u
+#define SECTORS 11u
 #define NVM_SIZE (SECTOR * SECTORS)
 #define JOURNAL 3u  /* sectors 0..2 */
-#define SETTINGS 2u /* sectors 3..4 */
-#define LOG 4u      /* sectors 5..8 */
+#define MIRROR 2u   /* sectors 3..4 */
+#define SETTINGS 2u /* sectors 5..6 */
+#define LOG 4u      /* sectors 7..10 */
+#define REGIONS 4u
 #define FS 4000u
 #define SPC (FS / 50u)
 #define TICK_S 120u
@@ -62,15 +71,22 @@
 #define T_START ((omp_time_s)1798761600) /* 2027-01-01T00:00:00Z */
 #define PI 3.14159265358979323846
 
-/* What a cut interrupted. */
+static const struct omp_nvm_geometry k_geo = { NVM_SIZE, SECTOR, 8u, 0xFFu, 100000u };
+/* the regions in NVM order: journal, mirror, settings store, billing log */
+static const uint32_t k_first[REGIONS] = {0u, JOURNAL, JOURNAL + MIRROR, JOURNAL + MIRROR + SETTINGS};
+static const uint32_t k_count[REGIONS] = {JOURNAL, MIRROR, SETTINGS, LOG};
+
+/* What a cut interrupted: region * 3 + (sector header, record or entry, erase). */
 enum phase {
     PH_J_HDR, PH_J_REC, PH_J_ERASE, /* journal: sector header, record, erase */
+    PH_M_HDR, PH_M_REC, PH_M_ERASE, /* mirror */
     PH_S_HDR, PH_S_REC, PH_S_ERASE, /* settings store */
     PH_L_HDR, PH_L_REC, PH_L_ERASE, /* billing log */
     PH_COUNT
 };
 static const char *const k_phase[PH_COUNT] = {
     "journal sector header", "journal record", "journal erase",
+    "mirror sector header", "mirror entry", "mirror erase",
     "settings sector header", "settings record", "settings erase",
     "billing log sector header", "billing log entry", "billing log erase",
 };
@@ -109,6 +125,7 @@ struct bench {
     uint64_t sweep_k;
     /* counters */
     uint64_t cuts, cuts_mode[4], cuts_init, phase[PH_COUNT], restarts, outages, ticks;
+    uint64_t cut_from_mirror;
     uint64_t inj, inj_detected, inj_missed_ambiguous, inj_missed, violations;
 };
 
@@ -126,7 +143,11 @@ static uint32_t rnd(struct bench *b)
 static int region_of(uint32_t addr)
 {
     uint32_t s = addr / SECTOR;
-    return s < JOURNAL ? 0 : s < JOURNAL + SETTINGS ? 1 : 2;
+    int r = (int)REGIONS - 1;
+    while (r > 0 && s < k_first[r]) {
+        r--;
+    }
+    return r;
 }
 
 /* ---- the NVM: the board's, with the phase of a program cut noted and erases torn ------------ */
@@ -207,10 +228,11 @@ static void arm(struct bench *b)
         b->tear_erase = 1u + rnd(b) % 3u;
         b->tear_pattern = rnd(b) % 5u;
     } else {
-        /* in turn: journal header, journal record, log header, log entry, settings */
-        static const int k_region[5] = {0, 0, 2, 2, 1};
-        static const bool k_header[5] = {true, false, true, false, false};
-        unsigned t = (unsigned)(b->cuts / 4u % 5u);
+        /* in turn: journal header, journal record, mirror header, mirror entry, log header,
+           log entry, settings */
+        static const int k_region[7] = {0, 0, 1, 1, 3, 3, 2};
+        static const bool k_header[7] = {true, false, true, false, true, false, false};
+        unsigned t = (unsigned)(b->cuts / 4u % 7u);
         b->target_region = k_region[t];
         b->target_header = k_header[t];
         b->target_ticks = 0;
@@ -253,6 +275,12 @@ static void violation(struct bench *b, const char *what)
     }
 }
 
+static const char *source_name(enum omp_regs_source s)
+{
+    return s == OMP_REGS_FROM_MIRROR ? "the mirror" : s == OMP_REGS_FROM_JOURNAL ? "the journal"
+                                                                                 : "nowhere";
+}
+
 static void check_restart(struct bench *b)
 {
     struct regs now;
@@ -264,10 +292,20 @@ static void check_restart(struct bench *b)
     if (b->m.persist.restore_err != OMP_OK) {
         violation(b, "a register record did not decode");
     }
+    char msg[320];
+    if (info.rolled_back) {
+        snprintf(msg, sizeof msg, "a power cut was taken for a rollback: checkpoint %u restored "
+                 "from %s, %u named", (unsigned)info.restored_checkpoint,
+                 source_name(info.restored_from), (unsigned)info.newest_checkpoint);
+        violation(b, msg);
+    }
+    if (info.restored_from == OMP_REGS_FROM_MIRROR && ++b->cut_from_mirror <= 10u) {
+        printf("note: cut %llu (seed %u): a plain cut restored checkpoint %u from the mirror\n",
+               (unsigned long long)b->cuts, (unsigned)g_seed, (unsigned)info.restored_checkpoint);
+    }
     const struct regs *d = &b->durable, *c = &b->at_cut;
     for (size_t k = 0; k < sizeof now.e / sizeof now.e[0]; k++) {
         if (now.e[k] < d->e[k] || now.e[k] > c->e[k]) {
-            char msg[160];
             snprintf(msg, sizeof msg, "energy register %zu: durable %llu, at the cut %llu, restored %llu",
                      k, (unsigned long long)d->e[k], (unsigned long long)c->e[k],
                      (unsigned long long)now.e[k]);
@@ -300,26 +338,23 @@ static const char *save_image(const struct bench *b, const uint8_t *img)
  * otherwise erased (a torn format; the billing log stays erased until its first entry). */
 static bool reads_as_power_cut(const struct omp_meter *m, const uint8_t *img, uint32_t sector)
 {
-    const uint32_t first[3] = {0u, JOURNAL, JOURNAL + SETTINGS}, n[3] = {JOURNAL, SETTINGS, LOG};
-    for (unsigned k = 0; k < 3u; k++) {
-        if (sector != first[k]) {
+    for (unsigned k = 0; k < REGIONS; k++) {
+        if (sector != k_first[k]) {
             continue;
         }
         bool erased = true;
-        for (uint32_t a = (first[k] + 1u) * SECTOR; erased && a < (first[k] + n[k]) * SECTOR; a++) {
+        for (uint32_t a = (k_first[k] + 1u) * SECTOR;
+             erased && a < (k_first[k] + k_count[k]) * SECTOR; a++) {
             erased = img[a] == 0xFFu;
         }
         if (erased) {
             return true;
         }
     }
-    const uint32_t heads[3][3] = {
-        {0u, JOURNAL, m->persist.store.head},
-        {JOURNAL, SETTINGS, m->settings.head},
-        {JOURNAL + SETTINGS, LOG, m->persist.billing.head},
-    };
-    for (unsigned k = 0; k < 3u; k++) {
-        if (sector == heads[k][0] + (heads[k][2] + 1u) % heads[k][1]) {
+    const uint32_t head[REGIONS] = {m->persist.store.head, m->persist.mirror.head, m->settings.head,
+                                    m->persist.billing.head};
+    for (unsigned k = 0; k < REGIONS; k++) {
+        if (sector == k_first[k] + (head[k] + 1u) % k_count[k]) {
             return true;
         }
     }
@@ -333,8 +368,7 @@ static void inject_damage(struct bench *b)
     uint32_t sector = rnd(b) % SECTORS;
     uint32_t bit = rnd(b) % (OMP_STORE_SECTOR_HDR * 8u);
     b->before2[sector * SECTOR + bit / 8u] ^= (uint8_t)(1u << (bit % 8u));
-    const struct omp_nvm_geometry geo = { NVM_SIZE, SECTOR, 8u, 0xFFu, 100000u };
-    if (omp_fake_board_init(&b->b2, b->mem2, &geo, b->erases2, b->b.clock.now.utc_s) != OMP_OK) {
+    if (omp_fake_board_init(&b->b2, b->mem2, &k_geo, b->erases2, b->b.clock.now.utc_s) != OMP_OK) {
         violation(b, "second board");
         return;
     }
@@ -353,11 +387,12 @@ static void inject_damage(struct bench *b)
             if (b->inj_missed <= 20u) {
                 printf("MISSED DAMAGE at cut %llu (seed %u; reproduce: bench_power_cuts %llu %u): a "
                        "flipped bit (sector %u, header byte %u, bit %u) was not reported; heads: "
-                       "journal %u, settings %u, log %u; image: %s\n",
+                       "journal %u, mirror %u, settings %u, log %u; image: %s\n",
                        (unsigned long long)b->cuts, (unsigned)g_seed,
                        (unsigned long long)b->cuts + 1u, (unsigned)g_seed, (unsigned)sector,
                        (unsigned)(bit / 8u), (unsigned)(bit % 8u),
-                       (unsigned)b->m.persist.store.head, (unsigned)b->m.settings.head,
+                       (unsigned)b->m.persist.store.head, (unsigned)b->m.persist.mirror.head,
+                       (unsigned)b->m.settings.head,
                        (unsigned)b->m.persist.billing.head, save_image(b, b->before2));
             }
         }
@@ -437,8 +472,7 @@ int main(int argc, char **argv)
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
 
-    const struct omp_nvm_geometry geo = { NVM_SIZE, SECTOR, 8u, 0xFFu, 100000u };
-    if (omp_fake_board_init(&b->b, b->mem, &geo, b->erases, T_START) != OMP_OK) {
+    if (omp_fake_board_init(&b->b, b->mem, &k_geo, b->erases, T_START) != OMP_OK) {
         return 2;
     }
     b->ops = omp_fake_board_ops;
@@ -460,8 +494,11 @@ int main(int argc, char **argv)
         return 2;
     }
     struct omp_meter_nvm_info info;
-    if (omp_meter_nvm_info(&b->m, &info) != OMP_OK || info.journal_sectors != JOURNAL ||
-        info.settings_sectors != SETTINGS || info.log_sectors != LOG) {
+    const uint8_t *mh = b->mem + k_first[1] * SECTOR; /* the mirror's first sector header */
+    if (omp_meter_nvm_info(&b->m, &info) != OMP_OK || info.sector_size != SECTOR ||
+        info.journal_sectors != JOURNAL || info.mirror_sectors != MIRROR ||
+        info.settings_sectors != SETTINGS || info.log_sectors != LOG ||
+        (unsigned)(mh[2] | mh[3] << 8) != OMP_REGS_MIRROR_TAG) {
         fprintf(stderr, "bench_power_cuts: the NVM layout is not the one assumed here\n");
         return 2;
     }
@@ -528,8 +565,8 @@ int main(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double wall = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 
-    printf("bench_power_cuts: seed %u, NVM %u x %u bytes (journal %u, settings %u, billing log %u)\n",
-           (unsigned)g_seed, SECTORS, SECTOR, JOURNAL, SETTINGS, LOG);
+    printf("bench_power_cuts: seed %u, NVM %u x %u bytes (journal %u, mirror %u, settings %u, "
+           "billing log %u)\n", (unsigned)g_seed, SECTORS, SECTOR, JOURNAL, MIRROR, SETTINGS, LOG);
     printf("cuts tried                      %llu (byte sweep %llu, random byte %llu, torn erase %llu, "
            "in the next write of a kind %llu; in init %llu)\n",
            (unsigned long long)b->cuts, (unsigned long long)b->cuts_mode[0],
@@ -540,7 +577,8 @@ int main(int argc, char **argv)
     }
     printf("restarts                        %llu (%llu after an outage)\n",
            (unsigned long long)b->restarts, (unsigned long long)b->outages);
-    printf("restores from a redundant copy  0 (the library keeps no redundant copies yet)\n");
+    printf("restores from a redundant copy  %llu (after a plain cut)\n",
+           (unsigned long long)b->cut_from_mirror);
     printf("damage injections               %llu: detected %llu, missed %llu (+ %llu where a flip "
            "reads as a power cut: the sector after a head, a region's only header)\n",
            (unsigned long long)b->inj, (unsigned long long)b->inj_detected,
