@@ -176,7 +176,7 @@ struct bench {
     uint64_t cuts, cuts_mode[4], cuts_init, phase[PH_COUNT], restarts, outages, ticks;
     uint64_t cut_from_mirror;
     uint64_t inj, inj_detected, inj_missed_ambiguous, inj_missed, violations;
-    uint64_t loss[LS_COUNT][OC_COUNT], loss_skipped, loss_budget;
+    uint64_t loss[LS_COUNT][OC_COUNT], loss_skipped, loss_budget, loss_out_silent;
     uint64_t behind_budget, behind_torn; /* injections with the last checkpoint not in the mirror */
     unsigned loss_next;     /* the next kind of the second injection */
 };
@@ -691,6 +691,7 @@ static void check_bounds(struct bench *b, enum loss kind, const struct omp_meter
     if (out) {
         oc[OC_OUT]++;
         b->loss_budget += b->mirror_seq != b->cold_seq && !mirror_torn(b) ? 1u : 0u;
+        b->loss_out_silent += info->rolled_back ? 0u : 1u;
         loss_violation(b, kind, info, msg);
     }
 }
@@ -926,12 +927,14 @@ static void print_losses(const struct bench *b)
            "with no such record yet): restored from the mirror %llu, rolled back %llu (%llu of "
            "them lost no save), reported as damage %llu; below the last checkpoint because the "
            "cut tore the mirror's copy of it %llu (%llu not rolled back); out of bounds %llu "
-           "(%llu with the last checkpoint held back by the mirror's budget)\n",
+           "(%llu not rolled back; %llu with the last checkpoint held back by the mirror's "
+           "budget)\n",
            (unsigned long long)n[OC_INJECTED], (unsigned long long)b->loss_skipped,
            (unsigned long long)n[OC_FROM_MIRROR], (unsigned long long)n[OC_ROLLED_BACK],
            (unsigned long long)n[OC_NOTHING_LOST], (unsigned long long)n[OC_DAMAGE],
            (unsigned long long)n[OC_TORN], (unsigned long long)n[OC_TORN_SILENT],
-           (unsigned long long)n[OC_OUT], (unsigned long long)b->loss_budget);
+           (unsigned long long)n[OC_OUT], (unsigned long long)b->loss_out_silent,
+           (unsigned long long)b->loss_budget);
     printf("  the last checkpoint was in the journal only at %llu of them (the mirror's budget had "
            "held it back: %llu; the cut tore the mirror's copy: %llu)\n",
            (unsigned long long)(b->behind_budget + b->behind_torn),
