@@ -45,10 +45,11 @@
  *    mirror sector zeroed or erased. Then: every register and counter >= its value at the last
  *    cold checkpoint the meter reported complete (persist.cold_saves, also in a poll the cut
  *    failed: one damaged sector loses nothing older) and <= its value at the cut. Where the cut
- *    itself tore the mirror's copy of that checkpoint (a second fault: until the next start the
- *    checkpoint is in the journal only) the bound is the mirror's newest checkpoint, and a
- *    restore below the last one is counted apart ("torn"); a checkpoint the mirror's budget
- *    held back has no such excuse. A restore from the mirror counts as a restore from a
+ *    itself tore what makes that checkpoint redundant, its copy in the mirror or (the mirror's
+ *    budget holding it back) the hot record naming it (a second fault: until the next start the
+ *    checkpoint is in the journal only, named by nothing else), the bound is the mirror's newest
+ *    checkpoint and a restore below the last one is counted apart ("torn"); a checkpoint the
+ *    mirror's budget held back has no such excuse. A restore from the mirror counts as a
  *    redundant copy; rolled_back set means OMP_EV_NVM_ROLLED_BACK in the event queue, clear means
  *    no such event; meter status bit 1 in a mode C readout (97.97.0) is set exactly when the
  *    restore rolled back, a record did not decode or damage was reported.
@@ -122,9 +123,9 @@ static const char *const k_loss[LS_COUNT] = {
     "a mirror sector zeroed", "a mirror sector erased",
 };
 /* its outcomes, counted per kind: restored from the mirror; rolled back, and of those the ones
- * that lost no save; damage reported; below the last checkpoint because the cut tore the mirror's
- * copy of it (a second fault: the checkpoint was in the journal only), and of those the ones not
- * rolled back; out of bounds (a violation) */
+ * that lost no save; damage reported; below the last checkpoint because the cut tore its mirror
+ * copy or the hot record naming it (a second fault: the checkpoint was in the journal only), and
+ * of those the ones not rolled back; out of bounds (a violation) */
 enum outcome {
     OC_INJECTED, OC_FROM_MIRROR, OC_ROLLED_BACK, OC_NOTHING_LOST, OC_DAMAGE, OC_TORN,
     OC_TORN_SILENT, OC_OUT, OC_COUNT
@@ -154,6 +155,7 @@ struct bench {
     bool dead;              /* a torn erase cut the power: every NVM op fails until power-on */
     int cut_phase;          /* what the cut hit, -1 before it happens */
     int at_cut_phase;       /* what the last cut in a poll hit */
+    bool cut_after_cold;    /* ... after that poll had completed a cold checkpoint */
     bool in_init;
     /* the injections' second board */
     uint8_t mem2[NVM_SIZE], before2[NVM_SIZE];
@@ -647,20 +649,26 @@ static bool damage(struct bench *b, enum loss kind)
     }
 }
 
-/* The cut tore the mirror's copy of the journal's newest checkpoint (it was in a mirror write
- * while the mirror was behind): that checkpoint is in the journal only until the next start. */
-static bool mirror_torn(const struct bench *b)
+/* The cut tore the write that makes the journal's newest checkpoint redundant: its copy in the
+ * mirror (a mirror write while the mirror was behind), or, when the mirror's budget held it back,
+ * the hot record naming it that the same poll writes at once after it (a journal write after the
+ * checkpoint). Until the next start that checkpoint is in the journal only and nothing else names
+ * it: a second fault, on top of the damage. */
+static bool redundancy_torn(const struct bench *b)
 {
-    return b->mirror_seq != b->cold_seq && b->at_cut_phase >= PH_M_HDR &&
-           b->at_cut_phase <= PH_M_ERASE;
+    int ph = b->at_cut_phase;
+    return b->mirror_seq != b->cold_seq &&
+           ((ph >= PH_M_HDR && ph <= PH_M_ERASE) ||
+            (b->cut_after_cold && ph >= PH_J_HDR && ph <= PH_J_ERASE));
 }
 
 static void loss_violation(struct bench *b, enum loss kind, const struct omp_meter_nvm_info *info,
                            const char *what)
 {
     const char *mirror = b->mirror_seq == b->cold_seq ? "held the last checkpoint"
-                         : mirror_torn(b) ? "lost its copy of the last checkpoint to the cut"
-                                          : "did not have the last checkpoint yet (its budget)";
+                         : redundancy_torn(b) ? "did not have the last checkpoint (the cut tore "
+                                                "its copy, or the hot record naming it)"
+                                              : "did not have the last checkpoint yet (its budget)";
     char msg[640];
     snprintf(msg, sizeof msg, "after damage (%s) to the image the cut left: %s; restored "
              "checkpoint %u from %s, newest named %u, rolled back %s, damaged sectors %u; the "
@@ -672,7 +680,7 @@ static void loss_violation(struct bench *b, enum loss kind, const struct omp_met
 }
 
 /* Every register and counter >= its value at the last cold checkpoint the meter completed (at the
- * mirror's newest when the cut tore the mirror's copy of that one) and <= its value at the cut. */
+ * mirror's newest when the cut tore what makes that one redundant) and <= its value at the cut. */
 static void check_bounds(struct bench *b, enum loss kind, const struct omp_meter_nvm_info *info)
 {
     uint64_t *oc = b->loss[kind];
@@ -683,14 +691,14 @@ static void check_bounds(struct bench *b, enum loss kind, const struct omp_meter
     if (info->rolled_back && !out && !out_of_bounds(&now, &b->durable, &b->at_cut, NULL, 0u)) {
         oc[OC_NOTHING_LOST]++; /* nothing saved before the cut was lost */
     }
-    if (out && mirror_torn(b)) {
+    if (out && redundancy_torn(b)) {
         oc[OC_TORN]++;
         oc[OC_TORN_SILENT] += info->rolled_back ? 0u : 1u;
         out = out_of_bounds(&now, &b->mirror_at, &b->at_cut, msg, sizeof msg);
     }
     if (out) {
         oc[OC_OUT]++;
-        b->loss_budget += b->mirror_seq != b->cold_seq && !mirror_torn(b) ? 1u : 0u;
+        b->loss_budget += b->mirror_seq != b->cold_seq && !redundancy_torn(b) ? 1u : 0u;
         b->loss_out_silent += info->rolled_back ? 0u : 1u;
         loss_violation(b, kind, info, msg);
     }
@@ -741,7 +749,7 @@ static void inject_loss(struct bench *b)
     }
     b->loss[kind][OC_INJECTED]++;
     if (b->mirror_seq != b->cold_seq) {
-        *(mirror_torn(b) ? &b->behind_torn : &b->behind_budget) += 1u;
+        *(redundancy_torn(b) ? &b->behind_torn : &b->behind_budget) += 1u;
     }
     memcpy(b->before2, b->mem2, NVM_SIZE);
     if (start2(b)) {
@@ -897,7 +905,9 @@ static void run_tick(struct bench *b)
     struct regs at;
     regs_of(&b->m, &at);
     uint64_t saves = b->m.persist.hot_saves + b->m.persist.cold_saves;
+    uint64_t colds = b->m.persist.cold_saves;
     omp_err err = omp_meter_poll(&b->m);
+    b->cut_after_cold = b->m.persist.cold_saves != colds; /* read when the poll failed */
     track_saves(b);
     if (err == OMP_OK) {
         if (b->m.persist.hot_saves + b->m.persist.cold_saves != saves) {
@@ -926,9 +936,9 @@ static void print_losses(const struct bench *b)
     printf("damage the redundancy covers    %llu (on a copy of the image a cut left; + %llu "
            "with no such record yet): restored from the mirror %llu, rolled back %llu (%llu of "
            "them lost no save), reported as damage %llu; below the last checkpoint because the "
-           "cut tore the mirror's copy of it %llu (%llu not rolled back); out of bounds %llu "
-           "(%llu not rolled back; %llu with the last checkpoint held back by the mirror's "
-           "budget)\n",
+           "cut tore its mirror copy or the hot record naming it %llu (%llu not rolled back); out "
+           "of bounds %llu (%llu not rolled back; %llu with the last checkpoint held back by the "
+           "mirror's budget)\n",
            (unsigned long long)n[OC_INJECTED], (unsigned long long)b->loss_skipped,
            (unsigned long long)n[OC_FROM_MIRROR], (unsigned long long)n[OC_ROLLED_BACK],
            (unsigned long long)n[OC_NOTHING_LOST], (unsigned long long)n[OC_DAMAGE],
@@ -936,7 +946,7 @@ static void print_losses(const struct bench *b)
            (unsigned long long)n[OC_OUT], (unsigned long long)b->loss_out_silent,
            (unsigned long long)b->loss_budget);
     printf("  the last checkpoint was in the journal only at %llu of them (the mirror's budget had "
-           "held it back: %llu; the cut tore the mirror's copy: %llu)\n",
+           "held it back: %llu; the cut tore its mirror copy or the hot record naming it: %llu)\n",
            (unsigned long long)(b->behind_budget + b->behind_torn),
            (unsigned long long)b->behind_budget, (unsigned long long)b->behind_torn);
     printf("  %-36s", "kind");
