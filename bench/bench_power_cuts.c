@@ -4,9 +4,9 @@
  *   bench_power_cuts [CUTS [SEED]]     default 100000 cuts, seed 1
  *
  * A meter (factory configuration, Z1 6.3 so a save is due every 1 Wh) runs on the fake board's
- * RAM NVM of the smallest 4 KiB meter, 11 sectors of 4 KiB, program unit 8: register journal 3
- * (sectors 0..2), its mirror 2 (3..4: each checkpoint again with the legal data), settings store
- * 2 (5..6), billing log 4 (7..10) (docs/storage.md "The meter's regions"); a small journal, mirror
+ * RAM NVM of the smallest 4 KiB meter, 12 sectors of 4 KiB, program unit 8: register journal 3
+ * (sectors 0..2), its mirror 3 (3..5: each checkpoint again with the legal data), settings store
+ * 2 (6..7), billing log 4 (8..11) (docs/storage.md "The meter's regions"); a small journal, mirror
  * and log rotate often, so every write phase comes up. Load: 230 V, 100 A at a phase that changes
  * with the hour (import, export, inductive, capacitive); time is compressed (each tick feeds 5
  * mains cycles of samples and moves the clocks TICK_S seconds), a debiting stop is forced now and
@@ -75,12 +75,12 @@
 #include <omnipower/omnipower.h>
 
 #define SECTOR 4096u
-#define SECTORS 11u
+#define SECTORS 12u
 #define NVM_SIZE (SECTOR * SECTORS)
 #define JOURNAL 3u  /* sectors 0..2 */
-#define MIRROR 2u   /* sectors 3..4 */
-#define SETTINGS 2u /* sectors 5..6 */
-#define LOG 4u      /* sectors 7..10 */
+#define MIRROR 3u   /* sectors 3..5 */
+#define SETTINGS 2u /* sectors 6..7 */
+#define LOG 4u      /* sectors 8..11 */
 #define REGIONS 4u
 #define FS 4000u
 #define SPC (FS / 50u)

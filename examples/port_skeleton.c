@@ -9,7 +9,7 @@
 #include <omnipower/omnipower.h>
 
 struct board {
-    uint8_t flash[11u * 4096u]; /* stands in for eleven 4 KiB sectors of a SPI NOR flash: the
+    uint8_t flash[12u * 4096u]; /* stands in for twelve 4 KiB sectors of a SPI NOR flash: the
                                   meter's smallest region (docs/porting.md section 6) */
     uint32_t primask;          /* stands in for the CPU's interrupt mask */
 };
@@ -17,7 +17,7 @@ struct board {
 static omp_err board_nvm_geometry(void *user, struct omp_nvm_geometry *geo)
 {
     (void)user;
-    geo->size = 11u * 4096u;
+    geo->size = 12u * 4096u;
     geo->sector_size = 4096u;
     geo->program_unit = 4u;
     geo->erase_value = 0xFFu;

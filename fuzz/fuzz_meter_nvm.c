@@ -1,6 +1,6 @@
 /*
  * A whole meter started on an arbitrary NVM image (issue #12: no crash, no silent zero). The input
- * is the image of the board of fuzz/meter_nvm.h (24 sectors of 1 KiB: journal, mirror, settings
+ * is the image of the board of fuzz/meter_nvm.h (34 sectors of 1 KiB: journal, mirror, settings
  * store, billing log); a shorter input is padded with erased bytes (0xFF), a longer one cut. Seeds:
  * fuzz/gen_meter_nvm.c. The meter is omp_meter_init()ed on it, ticked, polled, flushed, read
  * over the optical port (a mode C readout of User Data 2: meter status 97.97.0 and A+), and

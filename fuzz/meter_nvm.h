@@ -3,15 +3,16 @@
  * @brief The board of fuzz/fuzz_meter_nvm.c, shared with its seed generator fuzz/gen_meter_nvm.c
  * so the seeds are images of exactly the meter the target starts.
  *
- * NVM: 24 sectors of 1 KiB, program unit 8, erase value 0xFF, the meter's share all of it: the
+ * NVM: 34 sectors of 1 KiB, program unit 8, erase value 0xFF, the meter's share all of it: the
  * smallest meter this geometry allows, so every byte of an input is the meter's. The split, as
  * docs/storage.md "The meter's regions" gives it (worked out here, not asked of the library):
  * - billing log: OMP_CONFIG_BILLING_DEPTH entries + 1 sector; an entry is a record of
  *   OMP_REGS_SNAPSHOT_LEN bytes (default 36 entries of 304 bytes: round_up(12 + 304 + 4, 8) = 320
  *   bytes, (1024 - 16) / 320 = 3 per sector, 36 / 3 + 1 = 13 sectors);
  * - settings store: 6 sectors of 1 KiB (docs/storage.md; worked out below);
- * - mirror: OMP_REGS_MIRROR_SECTORS (2) sectors;
- * - register journal: the rest (default 24 - 13 - 6 - 2 = 3 sectors), first, then the mirror,
+ * - mirror: omp_regs_mirror_sectors(): a 472-byte entry record, 2 per 1 KiB sector, a checkpoint
+ *   every 5 minutes + 10 % for 20 years at 100 000 cycles: ceil(2 314 176 / 200 000) = 12 sectors;
+ * - register journal: the rest (default 34 - 13 - 6 - 12 = 3 sectors), first, then the mirror,
  *   the settings store and the billing log.
  * The target checks this split against omp_meter_nvm_info().
  */
@@ -24,7 +25,7 @@
 #include "omnipower/meter.h"
 
 #define MN_SECTOR 1024u
-#define MN_SECTORS 24u
+#define MN_SECTORS 34u
 #define MN_SIZE (MN_SECTOR * MN_SECTORS)
 /* billing log: an entry's record is round_up(12 + len + 4, 8) bytes, (1024 - 16) / that per
  * sector, OMP_CONFIG_BILLING_DEPTH of them + the sector a ring keeps free */
@@ -35,7 +36,7 @@
  * bytes of records with the default sizes and unit 8) over 1024 - 16 - 64 usable bytes a sector,
  * plus the free sector: ceil(3840 / 944) + 1 = 6 */
 #define MN_SETTINGS 6u
-#define MN_MIRROR 2u
+#define MN_MIRROR 12u
 #define MN_JOURNAL (MN_SECTORS - MN_SETTINGS - MN_MIRROR - MN_LOG) /* first; the default: 3 */
 /* 2024-01-15T12:00:00Z, a Monday in winter (local 13:00 CET) */
 #define MN_T_START ((omp_time_s)1705320000)

@@ -23,7 +23,7 @@
 
 #define SECTOR 4096u
 #define SECTORS 16u
-#define SIZE (SECTOR * SECTORS) /* 64 KiB: 8 journal, 2 mirror, 2 settings, 4 billing log */
+#define SIZE (SECTOR * SECTORS) /* 64 KiB: 7 journal, 3 mirror, 2 settings, 4 billing log */
 #define T_2024_01_15_12Z ((omp_time_s)1705320000) /* 2024-01-15T12:00:00Z (winter) */
 #define T_2024_07_01_12Z ((omp_time_s)1719835200) /* 2024-07-01T12:00:00Z (summer) */
 #define PI 3.14159265358979323846
@@ -289,22 +289,23 @@ static void test_init_bad_cfg(void **state)
 
 /* The region must hold the billing log (ceil(36 / 12 snapshots per 4 KiB sector) + 1 = 4 sectors
  * here: 320-byte entries), the settings store (its largest records, two calendars and the display
- * lists, about 1.9 KiB, twice over plus a spare sector: 2 sectors of 4 KiB), the mirror (2
- * sectors) and at least 3 journal sectors: 11 sectors of at least 1 KiB. */
+ * lists, about 1.9 KiB, twice over plus a spare sector: 2 sectors of 4 KiB), the mirror (3
+ * sectors: omp_regs_mirror_sectors, docs/storage.md "The mirror") and at least 3 journal
+ * sectors: 12 sectors of at least 1 KiB. */
 static void test_init_bad_region(void **state)
 {
     (void)state;
     fx_board(&g_fx, &k_geo, T_2024_01_15_12Z);
     assert_int_equal(omp_store_record_size(&k_geo, OMP_REGS_SNAPSHOT_LEN), 320u);
     struct omp_meter_cfg c = g_fx.cfg;
-    c.nvm_sectors = 10u;
+    c.nvm_sectors = 11u;
     assert_int_equal(omp_meter_init(&g_fx.m, &g_fx.hal, &c, &g_fx.b.clock.now), OMP_ERR_RANGE);
     c.nvm_sectors = SECTORS + 1u;
     assert_int_equal(omp_meter_init(&g_fx.m, &g_fx.hal, &c, &g_fx.b.clock.now), OMP_ERR_RANGE);
-    c.nvm_sectors = 11u;
+    c.nvm_sectors = 12u;
     c.nvm_base = 8u; /* not sector aligned */
     assert_int_equal(omp_meter_init(&g_fx.m, &g_fx.hal, &c, &g_fx.b.clock.now), OMP_ERR_RANGE);
-    c.nvm_base = 6u * SECTOR; /* only ten sectors left */
+    c.nvm_base = 5u * SECTOR; /* only eleven sectors left */
     c.nvm_sectors = 0u;
     assert_int_equal(omp_meter_init(&g_fx.m, &g_fx.hal, &c, &g_fx.b.clock.now), OMP_ERR_RANGE);
     c.nvm_base = SIZE;
@@ -320,9 +321,9 @@ static void test_init_bad_region(void **state)
     assert_int_equal(g_fx.b.nvm.programmed_bytes, 0u);
     assert_int_equal(g_fx.b.nvm.erase_calls, 0u);
     /* the smallest region, in the upper half, leaves the rest untouched */
-    memset(g_fx.mem, 0x3C, 5u * SECTOR);
-    c.nvm_base = 5u * SECTOR;
-    c.nvm_sectors = 11u;
+    memset(g_fx.mem, 0x3C, 4u * SECTOR);
+    c.nvm_base = 4u * SECTOR;
+    c.nvm_sectors = 12u;
     assert_int_equal(omp_meter_init(&g_fx.m, &g_fx.hal, &c, &g_fx.b.clock.now), OMP_OK);
     struct omp_meter_nvm_info i;
     assert_int_equal(omp_meter_nvm_info(&g_fx.m, &i), OMP_OK);
@@ -332,10 +333,10 @@ static void test_init_bad_region(void **state)
     make_sine(&g_fx.cfg, 230.0, 10.0, 0.0);
     run_sine(&g_fx, 2u);
     assert_int_equal(omp_meter_flush(&g_fx.m), OMP_OK);
-    for (size_t a = 0; a < 5u * SECTOR; a++) {
+    for (size_t a = 0; a < 4u * SECTOR; a++) {
         assert_int_equal(g_fx.mem[a], 0x3C);
     }
-    for (size_t k = 0; k < 5u; k++) {
+    for (size_t k = 0; k < 4u; k++) {
         assert_int_equal(g_fx.erases[k], 0u);
     }
 }
@@ -1572,7 +1573,7 @@ static void test_pulse_and_debiting_inputs(void **state)
 /*
  * The NVM budget of the 64 KiB fixture, recomputed here from the documented rules: the billing log
  * takes ceil(36 / entries per sector) + 1 sectors, the settings store 2 (test_init_bad_region),
- * the mirror 2, the journal the rest; the least time between
+ * the mirror 3, the journal the rest; the least time between
  * hot saves is hot_bytes * 20 years / (3/4 of (journal - 1) sectors' payload * 100000 cycles).
  */
 static void test_nvm_info_budget(void **state)
@@ -1586,8 +1587,8 @@ static void test_nvm_info_budget(void **state)
     assert_int_equal(i.sector_size, SECTOR);
     assert_int_equal(i.log_sectors, log);
     assert_int_equal(i.settings_sectors, 2u);
-    assert_int_equal(i.mirror_sectors, 2u);
-    assert_int_equal(i.journal_sectors, SECTORS - log - 2u - 2u);
+    assert_int_equal(i.mirror_sectors, 3u);
+    assert_int_equal(i.journal_sectors, SECTORS - log - 2u - 3u);
     assert_true(i.billing_capacity >= 36u);
     double budget = (double)(i.journal_sectors - 1u) * (SECTOR - OMP_STORE_SECTOR_HDR) * 1e5 * 0.75;
     double life_s = 20.0 * 31556952.0;

@@ -320,7 +320,7 @@ OMP_MUST_CHECK omp_err omp_regs_next_stop(omp_time_s after_utc, uint8_t day, uin
 /** Bytes of a mirror entry: version, legal length, cold length (u16), the legal record (zero
  *  padded to OMP_REGS_LEGAL_MAX) and the cold checkpoint (docs/storage.md "The mirror"). */
 #define OMP_REGS_MIRROR_LEN (4u + OMP_REGS_LEGAL_MAX + OMP_REGS_COLD_LEN)
-/** Sectors of the mirror region. */
+/** Fewest sectors of the mirror region (omp_regs_mirror_sectors() gives what a geometry needs). */
 #define OMP_REGS_MIRROR_SECTORS 2u
 /** Scratch bytes the persistence needs: a cold, a hot and a snapshot record side by side. */
 #define OMP_REGS_PERSIST_BUF (OMP_REGS_COLD_MAX + OMP_REGS_HOT_MAX + OMP_REGS_SNAPSHOT_LEN)
@@ -335,7 +335,7 @@ enum omp_regs_source {
 /** The registers' NVM regions, handed over by the owner of the NVM layout. */
 struct omp_regs_regions {
     struct omp_nvm_region journal; /**< store, >= 2 sectors: cold, hot and legal records */
-    struct omp_nvm_region mirror;  /**< log, OMP_REGS_MIRROR_SECTORS: checkpoint + legal copies */
+    struct omp_nvm_region mirror;  /**< log, omp_regs_mirror_sectors(): checkpoint + legal copies */
     struct omp_nvm_region billing; /**< log, omp_regs_persist_log_sectors sectors */
 };
 
@@ -357,9 +357,12 @@ struct omp_regs_persist {
     uint32_t hot_record_bytes;     /**< NVM bytes of one hot record */
     uint64_t hot_min_ms;           /**< the endurance budget's least time between hot saves */
     uint64_t last_hot_ms;          /**< monotonic ms of the last hot save (or checkpoint) */
-    uint64_t mirror_min_ms;        /**< the mirror's budget: least time between its entries */
-    uint64_t last_mirror_ms;       /**< monotonic ms of the last mirror entry */
-    bool hot_saved_once, mirror_saved_once;
+    uint64_t mirror_min_ms;        /**< the mirror's budget: its entries' mean least spacing */
+    uint64_t mirror_credit_ms;     /**< the budget's bucket: an entry costs mirror_min_ms, time
+                                        refills it up to one sector's entries */
+    uint64_t mirror_refill_ms;     /**< monotonic ms the bucket was last refilled (UINT64_MAX:
+                                        not yet) */
+    bool hot_saved_once;
     bool mirror_behind;            /**< the journal's newest checkpoint is not in the mirror yet */
     uint8_t legal_len;             /**< bytes of legal (0: none given) */
     uint8_t legal[OMP_REGS_LEGAL_MAX]; /**< the legal record, as stored */
@@ -389,11 +392,19 @@ uint64_t omp_regs_hot_interval_ms(const struct omp_nvm_geometry *geo, uint32_t j
 uint32_t omp_regs_persist_log_sectors(const struct omp_nvm_geometry *geo);
 
 /**
- * @brief The mirror's budget: the least time between its entries so that its @p sectors of
+ * @brief The mirror's budget: the mean least time between its entries so that its @p sectors of
  * @p geo reach their rated erase cycles (10 000 when the geometry gives none) only after
  * OMP_CONFIG_NVM_LIFE_YEARS. @return milliseconds.
  */
 uint64_t omp_regs_mirror_interval_ms(const struct omp_nvm_geometry *geo, uint32_t sectors);
+
+/**
+ * @brief Sectors the mirror needs on @p geo so that a checkpoint every 5 minutes (the shortest
+ * demand period, Z4) plus a tenth more (restarts, clock sets, debiting stops) stays within its
+ * budget for OMP_CONFIG_NVM_LIFE_YEARS; at least OMP_REGS_MIRROR_SECTORS. 0 when an entry does
+ * not fit a sector.
+ */
+uint32_t omp_regs_mirror_sectors(const struct omp_nvm_geometry *geo);
 
 /**
  * @brief Take the registers' regions @p rg and a scratch buffer of OMP_REGS_PERSIST_BUF bytes;
@@ -444,8 +455,9 @@ void omp_regs_persist_budget(struct omp_regs_persist *p, const struct omp_regist
 
 /**
  * @brief Write what @p r has due at monotonic time @p mono_ms (see the struct), the exact
- * registers when @p force. A checkpoint also goes to the mirror, at most once per mirror_min_ms
- * (one held back goes there at the next save allowed, or forced). @return OMP_OK or the NVM error (the due flags stay: retried later).
+ * registers when @p force. A checkpoint also goes to the mirror while its budget's bucket has
+ * credit (one held back goes there at the next save allowed, or forced; meanwhile a hot record
+ * names it). @return OMP_OK or the NVM error (the due flags stay: retried later).
  */
 OMP_MUST_CHECK omp_err omp_regs_persist_save(struct omp_regs_persist *p, struct omp_registers *r,
                                              uint64_t mono_ms, bool force);

@@ -58,13 +58,13 @@ static omp_err layout(const struct omp_meter_cfg *cfg, const struct omp_nvm_geom
     uint32_t want = cfg->nvm_sectors != 0u ? cfg->nvm_sectors : avail;
     uint32_t log = omp_regs_persist_log_sectors(geo);
     uint32_t set = settings_sectors(geo);
-    uint32_t mir = OMP_REGS_MIRROR_SECTORS;
+    uint32_t mir = omp_regs_mirror_sectors(geo);
     uint32_t lp = cfg->lp_sectors == OMP_METER_LP_DEPTH ? omp_meter_lp_sectors(cfg, geo)
                                                          : cfg->lp_sectors;
     if (cfg->lp_sectors != 0u && lp < 2u) {
         return OMP_ERR_RANGE;
     }
-    if (want > avail || log == 0u || lp > want || want - lp < log + set + mir + 3u) {
+    if (want > avail || log == 0u || mir == 0u || lp > want || want - lp < log + set + mir + 3u) {
         return OMP_ERR_RANGE;
     }
     uint32_t journal = want - log - set - mir - lp;

@@ -67,6 +67,21 @@ static omp_err open_log(struct omp_nvm_log *l, const struct omp_nvm_region *r, u
     return err;
 }
 
+uint32_t omp_regs_mirror_sectors(const struct omp_nvm_geometry *geo)
+{
+    uint32_t entry = omp_store_record_size(geo, OMP_REGS_MIRROR_LEN);
+    if (entry == 0u || geo->sector_size <= OMP_STORE_SECTOR_HDR ||
+        entry > geo->sector_size - OMP_STORE_SECTOR_HDR) {
+        return 0u;
+    }
+    uint64_t per = (geo->sector_size - OMP_STORE_SECTOR_HDR) / entry;
+    uint64_t cycles = geo->erase_cycles != 0u ? geo->erase_cycles : 10000u;
+    uint64_t life_s = (uint64_t)OMP_CONFIG_NVM_LIFE_YEARS * SECONDS_PER_YEAR;
+    uint64_t n = life_s / 300u * 11u / 10u; /* every 5 min, + 10 % */
+    uint64_t s = (n + per * cycles - 1u) / (per * cycles);
+    return s < OMP_REGS_MIRROR_SECTORS ? OMP_REGS_MIRROR_SECTORS : (uint32_t)s;
+}
+
 /* A failed open keeps its region (the next save or read opens it again), a HAL error marks it
  * stale; a damaged one stays readable and refuses writes. A HAL error is the result before a
  * damaged region: it fails the caller, damage is only reported. */
@@ -131,6 +146,27 @@ void omp_regs_persist_budget(struct omp_regs_persist *p, const struct omp_regist
     p->hot_record_bytes = omp_store_record_size(geo, hot_len);
     p->hot_min_ms = omp_regs_hot_interval_ms(geo, p->store.rgn.sectors, p->hot_record_bytes);
     p->mirror_min_ms = omp_regs_mirror_interval_ms(geo, p->mirror.rgn.sectors);
+    p->mirror_credit_ms = (uint64_t)p->mirror.per_sector * p->mirror_min_ms; /* a full bucket */
+    p->mirror_refill_ms = UINT64_MAX;
+}
+
+/* The mirror's bucket: refilled by the time since the last refill, up to one sector's entries;
+ * true (and charged) when it holds an entry's worth or @p force. */
+static bool mirror_allowed(struct omp_regs_persist *p, uint64_t mono_ms, bool force)
+{
+    uint64_t cap = (uint64_t)p->mirror.per_sector * p->mirror_min_ms;
+    if (p->mirror_refill_ms != UINT64_MAX && mono_ms > p->mirror_refill_ms) {
+        uint64_t add = mono_ms - p->mirror_refill_ms;
+        p->mirror_credit_ms = cap - p->mirror_credit_ms < add ? cap : p->mirror_credit_ms + add;
+    }
+    p->mirror_refill_ms = mono_ms;
+    bool ok = force || p->mirror_min_ms == 0u || p->mirror_credit_ms >= p->mirror_min_ms;
+    if (ok) {
+        p->mirror_credit_ms = p->mirror_credit_ms >= p->mirror_min_ms
+                                  ? p->mirror_credit_ms - p->mirror_min_ms
+                                  : 0u;
+    }
+    return ok;
 }
 
 /* Write journal record @p key (a HAL error leaves the store stale). */
@@ -153,8 +189,7 @@ omp_err omp_regs_persist_priv_put_legal(struct omp_regs_persist *p)
  * when @p in_buf, else it is read back from the journal (CRC-checked there). */
 static omp_err mirror_save(struct omp_regs_persist *p, uint64_t mono_ms, bool force, bool in_buf)
 {
-    if (!p->mirror_behind ||
-        !(force || !p->mirror_saved_once || mono_ms >= p->last_mirror_ms + p->mirror_min_ms)) {
+    if (!p->mirror_behind || !mirror_allowed(p, mono_ms, force)) {
         return OMP_OK;
     }
     uint8_t *e = p->buf;
@@ -179,8 +214,6 @@ static omp_err mirror_save(struct omp_regs_persist *p, uint64_t mono_ms, bool fo
         p->records++;
         p->mirror_saves++;
         p->mirror_behind = false;
-        p->mirror_saved_once = true;
-        p->last_mirror_ms = mono_ms;
     }
     return err;
 }

@@ -213,7 +213,7 @@ static void check_calendar(void)
  * port (two 16 KiB sectors) is too small for the meter's journal, mirror, settings and billing
  * log. */
 #define NVM_SECTOR_SIZE 4096u
-#define NVM_SECTORS 11u
+#define NVM_SECTORS 12u
 static uint8_t nvm_mem[NVM_SECTOR_SIZE * NVM_SECTORS];
 static uint32_t nvm_erase_counts[NVM_SECTORS];
 static struct omp_ram_nvm nvm;
