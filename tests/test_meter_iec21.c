@@ -841,7 +841,7 @@ static void test_programming_errors(void **state)
     /* ActualTariff: the default tariff source is not the register */
     expect_cmd_error(f, 'W', '1', "129.0.0(2)", "ER05 NOT SUPPORTED");
     expect_cmd_data(f, 'R', '1', "129.0.0()", "129.0.0(1)", 0x03);
-    /* R6: the load profile does not exist yet; only 98.1.0 */
+    /* R6: this meter keeps no load profile (cfg.lp_sectors 0): 99.1.0 is not supported */
     expect_cmd_error(f, 'R', '6', "99.1.0(0050101000000;0050101080033;6)", "ER05 NOT SUPPORTED");
     expect_cmd_error(f, 'R', '6', "1.8.0()", "ER01 UNKNOWN OBJECT");
     expect_cmd_error(f, 'R', '6', "98.1.0(;0240115130010)", "ER02 BAD FORMAT");
@@ -1032,6 +1032,46 @@ static void test_r6_billing_blocks(void **state)
     send(f, ACK, 1u);
     run_ms(f, 300);
     expect_tx_str(at, "");
+}
+
+/* R6 99.1.0, the load profile (technical facts 1.2, 10.5), on a meter given 3 sectors for it:
+ * the header names 7 columns (1.0.0, LoggerStatus 96.56.2, DataQuality 96.56.3, A+ A- R+ R-: X9 =
+ * 4 of the default type number); the meter starts 12:00:00Z (13:00 CET), so its entries end
+ * 12:15, 12:30, 12:45 UTC = 13:15, 13:30, 13:45 normal time (N 0, V 1); the first carries the
+ * power-up (DataQuality 1024); the registers as set (7.2: 100.00 kWh, ...). */
+#define LP_HEADER "99.1.0(7)(1.0.0)()(96.56.2)()(96.56.3)()(1.8.0)(kWh)(2.8.0)(kWh)(3.8.0)(kvarh)" \
+                  "(4.8.0)(kvarh)\r\n"
+#define LP_VALUES "(0000100.00)(0000001.50)(0000000.01)(0000007.00)\r\n"
+#define LP_ROW1 "(01240115131500)(0)(1024)" LP_VALUES
+#define LP_ROW2 "(01240115133000)(0)(0)" LP_VALUES
+#define LP_ROW3 "(01240115134500)(0)(0)" LP_VALUES
+
+static void test_r6_load_profile(void **state)
+{
+    (void)state;
+    struct fx *f = &g_fx;
+    fx_board(f, T_WINTER);
+    f->cfg.lp_sectors = 3u;
+    fx_start(f);
+    f->m.regs.e.total.a_plus_uwh = 100005000000ull;
+    f->m.regs.e.total.a_minus_uwh = 1500000000ull;
+    f->m.regs.e.total.r_plus_uvarh = 19000000ull;
+    f->m.regs.e.total.r_minus_uvarh = 7000000000ull;
+    for (unsigned t = 0; t < 46u; t++) { /* 46 minutes */
+        omp_fake_clock_advance_ms(&f->b.clock, 60000u);
+        omp_meter_tick(&f->m, &f->b.clock.now);
+        assert_int_equal(omp_meter_poll(&f->m), OMP_OK);
+    }
+    assert_int_equal(omp_plog_count(&omp_meter_load_profile(&f->m)->log), 3u);
+    login(f);
+    expect_cmd_data(f, 'R', '6', "99.1.0()", LP_HEADER LP_ROW1 LP_ROW2 LP_ROW3, 0x03);
+    /* blocks of 2: PARTIAL, then the rest after the reader's ACK */
+    expect_cmd_data(f, 'R', '6', "99.1.0(;;2)", LP_HEADER LP_ROW1 LP_ROW2, 0x04);
+    expect_ctl_data(f, ACK, LP_HEADER LP_ROW3, 0x03);
+    /* a range of normal time: 13:25 .. 13:40 holds the 13:30 entry only */
+    expect_cmd_data(f, 'R', '6', "99.1.0(0240115132500;0240115134000;6)", LP_HEADER LP_ROW2, 0x03);
+    /* a range with nothing in it: the header alone */
+    expect_cmd_data(f, 'R', '6', "99.1.0(0240116000000;;6)", LP_HEADER, 0x03);
 }
 
 /* ---- passwords ------------------------------------------------------------------------------------- */
@@ -1306,6 +1346,7 @@ int main(void)
         cmocka_unit_test(test_writes_to_legal_data_refused),
         cmocka_unit_test(test_clock_w5_r5),
         cmocka_unit_test(test_r6_billing_blocks),
+        cmocka_unit_test(test_r6_load_profile),
         cmocka_unit_test(test_r6_stop_before_clock),
         cmocka_unit_test(test_bad_password_and_lockout),
         cmocka_unit_test(test_password_tr),

@@ -24,6 +24,7 @@
 #include "omnipower/evq.h"
 #include "omnipower/hal.h"
 #include "omnipower/iec62056_21.h"
+#include "omnipower/logger.h"
 #include "omnipower/registers.h"
 
 #ifdef __cplusplus
@@ -48,7 +49,8 @@ struct omp_optical_cfg {
 struct omp_optical_env {
     const struct omp_cosem_src *src;  /**< the dictionary's view (and its write ops) */
     struct omp_display_z1 z1;         /**< the energy display format */
-    struct omp_regs_persist *persist; /**< the billing log for R6 */
+    struct omp_regs_persist *persist; /**< the billing log for R6 98.1.0 */
+    const struct omp_profile *lp;     /**< the load profile for R6 99.1.0 (NULL: none) */
     struct omp_evq *events;           /**< password failures, lock-outs, setting changes */
     const struct omp_hal *hal;        /**< port_write and port_set_baud */
     uint64_t mono_ms;                 /**< monotonic time of the call */
@@ -70,6 +72,8 @@ struct omp_optical {
     uint32_t r6_age;                      /**< age of the next record to look at */
     uint64_t r6_snapshots;                /**< snapshots written when r6_age was taken */
     uint8_t r6_block;                     /**< records per block */
+    bool r6_lp;                           /**< the reading is R6 99.1.0 (the load profile) */
+    uint32_t r6_no;                       /**< 99.1.0: the next entry number to look at (0: done) */
     const struct omp_optical_env *env;    /**< the current call's environment (NULL between) */
 };
 

@@ -600,12 +600,160 @@ static omp_err r6_block(struct omp_optical *p, struct omp_wr *w, enum omp_iec21_
     return OMP_OK;
 }
 
+/* ---- R6 99.1.0: the load profile in blocks (technical facts 1.2, 10.5) -------------------------
+ * Header `99.1.0(n)(1.0.0)()(96.56.2)()(96.56.3)()(1.8.0)(kWh)...`, one row per entry:
+ * `(0VYYMMDDhhmmss)(LoggerStatus)(DataQuality)(value)...`, the stamp in normal time (N = 0: logger
+ * stamps are never summer time), V = 0 for an entry that could not be read. */
+
+/* @p v in decimal, NUL-terminated, into @p out (11 bytes); @return its length. */
+static size_t dec(char *out, uint32_t v)
+{
+    char tmp[10];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + (char)(v % 10u));
+        v /= 10u;
+    } while (v != 0u);
+    for (size_t k = 0; k < n; k++) {
+        out[k] = tmp[n - 1u - k];
+    }
+    out[n] = '\0';
+    return n;
+}
+
+static omp_err put_text(struct omp_wr *w, const char *t)
+{
+    return omp_wr_bytes(w, t, strlen(t));
+}
+
+static omp_err lp_header(struct omp_wr *w, const struct omp_profile *lp)
+{
+    char num[11];
+    (void)dec(num, 3u + lp->cfg.columns);
+    omp_err err = put_text(w, "99.1.0(");
+    err = err == OMP_OK ? put_text(w, num) : err;
+    err = err == OMP_OK ? put_text(w, ")(1.0.0)()(96.56.2)()(96.56.3)()") : err;
+    for (unsigned k = 0; err == OMP_OK && k < lp->cfg.columns; k++) {
+        char id[OMP_DISPLAY_TEXT_MAX];
+        err = omp_cosem_cde_text(lp->cfg.col[k].obis, id, sizeof id);
+        err = err == OMP_OK ? put_text(w, "(") : err;
+        err = err == OMP_OK ? put_text(w, id) : err;
+        err = err == OMP_OK ? put_text(w, lp->cfg.col[k].obis[2] <= 2u ? ")(kWh)" : ")(kvarh)")
+                            : err;
+    }
+    return err == OMP_OK ? put_crlf(w) : err;
+}
+
+/* `0VYYMMDDhhmmss` of @p t in normal time. */
+static void lp_stamp(char *out, bool ok, const struct omp_datetime *dt)
+{
+    const unsigned f[6] = {dt->year % 100u, dt->month, dt->day, dt->hour, dt->minute, dt->second};
+    out[0] = '0';
+    out[1] = ok ? '1' : '0';
+    for (unsigned k = 0; k < 6u; k++) {
+        out[2u + 2u * k] = (char)('0' + (char)(f[k] / 10u));
+        out[3u + 2u * k] = (char)('0' + (char)(f[k] % 10u));
+    }
+    out[14] = '\0';
+}
+
+static omp_err lp_row(struct omp_wr *w, const struct omp_optical *p, const struct omp_profile *lp,
+                      const struct omp_plog_entry *e)
+{
+    bool ok = (e->status & OMP_PLOG_ST_INVALID) == 0u;
+    struct omp_datetime dt = {0};
+    if (ok && omp_time_to_datetime(e->t + lp->cfg.offset_s, &dt) != OMP_OK) {
+        ok = false;
+    }
+    char text[OMP_DISPLAY_TEXT_MAX];
+    lp_stamp(text, ok, &dt);
+    omp_err err = omp_iec21_put_dataset(w, NULL, text, NULL);
+    const uint32_t words[2] = {e->status, e->quality};
+    for (unsigned k = 0; err == OMP_OK && k < 2u; k++) {
+        (void)dec(text, words[k]);
+        err = omp_iec21_put_dataset(w, NULL, text, NULL);
+    }
+    for (unsigned k = 0; err == OMP_OK && k < lp->cfg.columns; k++) {
+        const uint8_t *obis = lp->cfg.col[k].obis;
+        struct omp_value v = omp_value_uint(OMP_VT_U32, (uint64_t)(e->v[k] & INT64_MAX), 0,
+                                            obis[2] <= 2u ? OMP_UNIT_WH : OMP_UNIT_VARH);
+        const char *unit = "";
+        struct omp_display_z1 z1 = p->env->z1;
+        err = omp_display_format(obis, 2u, &v, OMP_DISPLAY_IEC, OMP_DISPLAY_VIEW_VALUE, &z1, text,
+                                 sizeof text, &unit);
+        if (err == OMP_OK) {
+            err = omp_iec21_put_dataset(w, NULL, text, NULL); /* units are in the header */
+        }
+    }
+    return err == OMP_OK ? put_crlf(w) : err;
+}
+
+/* The next entry from r6_no on that is in the range (an unreadable one only without a range);
+ * r6_no moves past it. @return OMP_OK, OMP_ERR_NOT_FOUND (no more), or the log's error. */
+static omp_err lp_seek(struct omp_optical *p, const struct omp_profile *lp,
+                       struct omp_plog_entry *e)
+{
+    struct omp_plog_cursor c;
+    uint32_t no = 0;
+    if (p->r6_no == 0u) {
+        return OMP_ERR_NOT_FOUND;
+    }
+    omp_err err = omp_plog_seek(&lp->log, p->r6_no, &c);
+    bool all = p->r6_from_utc == INT64_MIN && p->r6_to_utc == INT64_MAX;
+    while (err == OMP_OK) {
+        err = omp_plog_next(&lp->log, &c, e, &no);
+        if (err == OMP_OK) {
+            p->r6_no = no + 1u;
+            bool invalid = (e->status & OMP_PLOG_ST_INVALID) != 0u;
+            if (invalid ? all : (e->t >= p->r6_from_utc && e->t <= p->r6_to_utc)) {
+                return OMP_OK;
+            }
+        }
+    }
+    p->r6_no = 0;
+    return err;
+}
+
+/* One block of the load profile, as r6_block for the billing log. */
+static omp_err lp_block(struct omp_optical *p, struct omp_wr *w, enum omp_iec21_reply *reply)
+{
+    const struct omp_profile *lp = p->env->lp;
+    const size_t start = omp_wr_len(w);
+    if (lp == NULL || lp_header(w, lp) != OMP_OK) {
+        omp_wr_truncate(w, start);
+        p->r6_no = 0;
+        return reply_error(w, reply, lp == NULL ? ER_DEVICE : ER_NO_ROOM);
+    }
+    for (unsigned rows = 0;; rows++) {
+        struct omp_plog_entry e;
+        uint32_t at = p->r6_no;
+        omp_err err = lp_seek(p, lp, &e);
+        if (err == OMP_ERR_NOT_FOUND) {
+            *reply = OMP_IEC21_REPLY_DATA; /* the last block */
+            return OMP_OK;
+        }
+        size_t mark = omp_wr_len(w);
+        if (err != OMP_OK || (rows == p->r6_block) || lp_row(w, p, lp, &e) != OMP_OK) {
+            omp_wr_truncate(w, err != OMP_OK || rows == 0u ? start : mark);
+            if (err != OMP_OK || rows == 0u) {
+                p->r6_no = 0;
+                return reply_error(w, reply, err != OMP_OK ? ER_DEVICE : ER_NO_ROOM);
+            }
+            p->r6_no = at; /* this entry starts the next block */
+            break;
+        }
+    }
+    *reply = OMP_IEC21_REPLY_PARTIAL;
+    return OMP_OK;
+}
+
 /* R6 C.D.E(start;end;blocksize): start and end `NYYMMDDhhmmss` or empty (end needs start),
  * blocksize 1..99 records or empty (6). */
 static omp_err r6_start(struct omp_optical *p, const struct request *r, struct omp_wr *w,
                         enum omp_iec21_reply *reply)
 {
-    if (!str_eq(r->id, "98.1.0")) {
+    bool lp = str_eq(r->id, "99.1.0") && p->env->lp != NULL;
+    if (!str_eq(r->id, "98.1.0") && !lp) {
         return reply_error(w, reply, not_supported(r->id) ? ER_NOT_SUPPORTED : ER_UNKNOWN_OBJECT);
     }
     const uint8_t *f[3] = {r->value, NULL, NULL};
@@ -644,6 +792,11 @@ static omp_err r6_start(struct omp_optical *p, const struct request *r, struct o
     p->r6_from_utc = from;
     p->r6_to_utc = to;
     p->r6_block = (uint8_t)block;
+    p->r6_lp = lp;
+    if (lp) {
+        p->r6_no = omp_plog_count(&p->env->lp->log) != 0u ? p->env->lp->log.first_no : 0u;
+        return lp_block(p, w, reply);
+    }
     p->r6_snapshots = p->env->persist->snapshots;
     p->r6_age = p->env->persist->billing.count == 0u ? AGE_NONE : p->env->persist->billing.count - 1u;
     return r6_block(p, w, reply);
@@ -656,7 +809,7 @@ static omp_err app_command(void *user, const struct omp_iec21_msg *cmd, uint32_t
     const unsigned op = OP(cmd->cmd, cmd->cmd_type);
     if (block != 0u) {
         if (op == OP('R', '6')) {
-            return r6_block(p, w, reply);
+            return p->r6_lp ? lp_block(p, w, reply) : r6_block(p, w, reply);
         }
         return reply_error(w, reply, ER_UNKNOWN_COMMAND);
     }

@@ -48,6 +48,7 @@ static void env(struct omp_meter *m, struct omp_cosem_src *src, struct omp_optic
     e->src = src;
     e->z1 = omp_meter_priv_z1(m);
     e->persist = &m->persist;
+    e->lp = omp_meter_load_profile(m);
     e->events = &m->events;
     e->hal = &m->hal;
     e->mono_ms = m->clock.now.mono_ms;
