@@ -84,6 +84,12 @@ enum omp_event_code {
      *  arg: its code: 2 deleted because the channel set changed, 5 the interval changed (the
      *  profile is deleted too, docs/logger.md). */
     OMP_EV_LP_EVENT = 0x0320,
+    /** A log was cleared (the clear itself is logged). arg: which (enum omp_evlog_kind, or 0x10
+     *  for the load profile). */
+    OMP_EV_LOG_CLEARED = 0x0330,
+
+    /* power quality: 0x0500 .. 0x05FF (issue #15); disconnect: 0x0600 .. 0x06FF (issue #16).
+     * The event logs already route these ranges to their logs. */
 
     /* access: 0x0400 .. 0x04FF */
     /** Wrong password on the optical port. arg: failures in a row as the server counts them

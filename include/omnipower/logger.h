@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "omnipower/core.h"
+#include "omnipower/evq.h"
 #include "omnipower/plog.h"
 
 #ifdef __cplusplus
@@ -128,6 +129,53 @@ uint32_t omp_profile_no_of_age(const struct omp_profile *p, uint32_t age);
 OMP_MUST_CHECK omp_err omp_profile_next_in(const struct omp_profile *p, struct omp_plog_cursor *c,
                                            omp_time_s from, omp_time_s to,
                                            struct omp_plog_entry *out, uint32_t *no);
+
+/* ---- event logs ----------------------------------------------------------------------------- */
+
+/** The event logs (technical facts 3; issue #13): each bounded, oldest overwritten. */
+enum omp_evlog_kind {
+    OMP_EVLOG_STANDARD = 0,   /**< power down/up, clock set, configuration, NVM, logs cleared */
+    OMP_EVLOG_TAMPER = 1,     /**< meter cover, terminal cover, magnetic field: start and end */
+    OMP_EVLOG_PQ = 2,         /**< power quality (codes 0x05xx, issue #15) */
+    OMP_EVLOG_DISCONNECT = 3, /**< breaker (codes 0x06xx, issue #16) */
+    OMP_EVLOG_COMM = 4,       /**< communication: optical password failures and lock-outs, ... */
+    OMP_EVLOG_COUNT = 5,
+};
+
+/** Entries each event log always holds (technical facts 3: the status and cut-off loggers hold
+ *  200). */
+#define OMP_EVLOG_DEPTH 200u
+
+/** @brief An event log: one entry per event (time, code, arg, flags of struct omp_event). */
+struct omp_evlog {
+    struct omp_plog log;
+    uint8_t kind;        /**< enum omp_evlog_kind */
+};
+
+/** @brief Which log event @p code goes to; OMP_EVLOG_COUNT for none (button presses). */
+enum omp_evlog_kind omp_evlog_of(uint16_t code);
+
+/** @brief Sectors of @p geo an event log needs for OMP_EVLOG_DEPTH entries (0: impossible). */
+uint32_t omp_evlog_sectors(const struct omp_nvm_geometry *geo);
+
+/** @brief Entries of an event log on @p sectors of @p geo, guaranteed (a time and the three
+ *  fields each, at their widest). */
+uint32_t omp_evlog_capacity(const struct omp_nvm_geometry *geo, uint32_t sectors);
+
+/** @brief Open event log @p kind on @p r (the packed log's rules). */
+OMP_MUST_CHECK omp_err omp_evlog_open(struct omp_evlog *l, enum omp_evlog_kind kind,
+                                      const struct omp_nvm_region *r, bool read_only);
+
+/** @brief Append @p ev. @return OMP_OK or the packed log's error. */
+OMP_MUST_CHECK omp_err omp_evlog_append(struct omp_evlog *l, const struct omp_event *ev);
+
+/** @brief Events the log no longer holds: overwritten by newer ones (or cleared). */
+uint32_t omp_evlog_overflow(const struct omp_evlog *l);
+
+/** @brief The entry at cursor @p c as an event. @return as omp_plog_next(); an unreadable entry
+ *  comes back with code OMP_EV_NONE. */
+OMP_MUST_CHECK omp_err omp_evlog_next(const struct omp_evlog *l, struct omp_plog_cursor *c,
+                                      struct omp_event *ev, uint32_t *no);
 
 #ifdef __cplusplus
 }

@@ -91,6 +91,10 @@ struct omp_meter_cfg {
                                       64 KiB hold no useful profile), OMP_METER_LP_DEPTH = what
                                       the data sheet's depth needs for the configured channels
                                       (X9) and period (Z4), omp_meter_lp_sectors() */
+    uint32_t ev_sectors;         /**< event logs (docs/logger.md "Event logs"): sectors of each
+                                      of the OMP_EVLOG_COUNT logs' regions, after the load
+                                      profile; 0 = none (the default), OMP_METER_EV_DEPTH = what
+                                      OMP_EVLOG_DEPTH entries need (omp_evlog_sectors) */
     /* registers and tariffs (data sheet Z codes) */
     uint8_t z3;                  /**< Z3 module configuration: tariff inputs (omp_z3_*), 15 =
                                       debiting stop pulse on I/O 1 */
@@ -124,6 +128,10 @@ struct omp_meter_cfg {
 
 /** cfg.lp_sectors: as many sectors as the data sheet's load-profile depth needs. */
 #define OMP_METER_LP_DEPTH UINT32_MAX
+/** cfg.ev_sectors: as many sectors as OMP_EVLOG_DEPTH events need in each event log. */
+#define OMP_METER_EV_DEPTH UINT32_MAX
+/** omp_meter_log_clear(): the load profile (the event logs are their enum omp_evlog_kind). */
+#define OMP_METER_LOG_LP 0x10u
 
 /** @brief Readable state of a meter: registers and the last mains cycle's measurements. */
 struct omp_meter_snapshot {
@@ -201,6 +209,10 @@ struct omp_meter_nvm_info {
     uint32_t lp_capacity;           /**< entries it always holds (omp_profile_capacity) */
     uint32_t lp_entries;            /**< entries it holds now */
     struct omp_storage_stats lp;    /**< its counters since init */
+    uint32_t ev_sectors;            /**< each event log's region (0: none) */
+    uint32_t ev_capacity;           /**< events each always holds */
+    uint32_t ev_entries[OMP_EVLOG_COUNT];  /**< events each holds now */
+    uint32_t ev_overflow[OMP_EVLOG_COUNT]; /**< events each no longer holds (omp_evlog_overflow) */
 };
 
 /** Bytes of the meter's scratch buffer, which its services share (they never run at the same
@@ -227,6 +239,8 @@ struct omp_meter {
     struct omp_store settings;            /**< the settings store: the clock's and the display's
                                                records (rarely written, apart from the journal) */
     struct omp_profile lp;                /**< the load profile (when cfg.lp_sectors) */
+    struct omp_evlog evlog[OMP_EVLOG_COUNT]; /**< the event logs (when cfg.ev_sectors) */
+    struct omp_evq_reader ev_reader;      /**< the event logs' place in the event queue */
     struct omp_lcd lcd;                   /**< the display */
     struct omp_optical optical_port;      /**< the optical port's IEC 62056-21 application */
     struct omp_evq events;                /**< notifications for the loggers and other readers */
@@ -380,6 +394,17 @@ uint32_t omp_meter_lp_sectors(const struct omp_meter_cfg *cfg, const struct omp_
 /** @brief The load profile, for readers (logger.h, plog.h: seek, next, time ranges); NULL when
  *  the meter keeps none. */
 const struct omp_profile *omp_meter_load_profile(const struct omp_meter *m);
+
+/** @brief Event log @p kind, for readers (omp_evlog_next); NULL when the meter keeps none. */
+const struct omp_evlog *omp_meter_event_log(const struct omp_meter *m, enum omp_evlog_kind kind);
+
+/**
+ * @brief Clear event log @p which (enum omp_evlog_kind) or the load profile (OMP_METER_LOG_LP):
+ * its entries are gone, its numbers go on, and OMP_EV_LOG_CLEARED goes to the standard event log.
+ * @return OMP_OK, OMP_ERR_ARG (no such log kept), OMP_ERR_NVM_CORRUPT (the NVM is damaged:
+ * nothing erased), or the NVM's error.
+ */
+OMP_MUST_CHECK omp_err omp_meter_log_clear(struct omp_meter *m, unsigned which);
 
 /** @brief Copy the readable state. @return OMP_OK or OMP_ERR_ARG. */
 OMP_MUST_CHECK omp_err omp_meter_snapshot(const struct omp_meter *m, struct omp_meter_snapshot *s);

@@ -93,8 +93,9 @@ struct omp_plog_cursor {
 /**
  * @brief Entries the log always holds, however its values move within def->max_step: (sectors -
  * 1) sectors of worst-case entries (a full one every OMP_PLOG_FULL_EVERY, the others plain: no
- * explicit time or status word). An entry with an explicit time or status takes up to 16 bytes
- * more. 0 if a worst-case entry does not fit a sector.
+ * explicit time, unless the log has no period, and no status word). An entry with an explicit
+ * time in a log with a period, or with a status word, takes up to 16 bytes more. 0 if a
+ * worst-case entry does not fit a sector.
  */
 uint32_t omp_plog_capacity(const struct omp_plog_def *def, const struct omp_nvm_geometry *geo,
                            uint32_t sectors);
@@ -114,6 +115,7 @@ OMP_MUST_CHECK omp_err omp_plog_open(struct omp_plog *l, const struct omp_nvm_re
 
 /**
  * @brief Append @p e; it gets number next_no. A counter that went down is stored as a full entry.
+ * A log a HAL error left stale is opened again first.
  * @return OMP_OK, OMP_ERR_ARG (a counter < 0), OMP_ERR_NVM_CORRUPT (damaged or read only: nothing
  *         written), OMP_ERR_NVM_WORN (2^32 - 1 entries), or the HAL's error (then stale).
  */

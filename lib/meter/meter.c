@@ -26,11 +26,13 @@
 #define LEGAL_LEN (1u + OMP_METRO_CAL_RECORD_LEN + OMP_COSEM_TYPENO_LEN + 2u)
 _Static_assert(LEGAL_LEN <= OMP_REGS_LEGAL_MAX, "the legal record must fit the registers' room");
 
-/* The meter's regions: the registers' three, the settings store, the load profile. */
+/* The meter's regions: the registers' three, the settings store, the load profile, the event
+ * logs. */
 struct layout {
     struct omp_regs_regions regs;
     struct omp_nvm_region settings;
-    struct omp_nvm_region lp; /* 0 sectors: none */
+    struct omp_nvm_region lp;                    /* 0 sectors: none */
+    struct omp_nvm_region ev[OMP_EVLOG_COUNT];   /* 0 sectors: none */
 };
 
 /* ---- NVM layout -------------------------------------------------------------------------------- */
@@ -61,13 +63,17 @@ static omp_err layout(const struct omp_meter_cfg *cfg, const struct omp_nvm_geom
     uint32_t mir = omp_regs_mirror_sectors(geo);
     uint32_t lp = cfg->lp_sectors == OMP_METER_LP_DEPTH ? omp_meter_lp_sectors(cfg, geo)
                                                          : cfg->lp_sectors;
-    if (cfg->lp_sectors != 0u && lp < 2u) {
+    uint32_t ev = cfg->ev_sectors == OMP_METER_EV_DEPTH ? omp_evlog_sectors(geo) : cfg->ev_sectors;
+    if ((cfg->lp_sectors != 0u && lp < 2u) || (cfg->ev_sectors != 0u && ev < 2u) ||
+        ev > avail / OMP_EVLOG_COUNT) {
         return OMP_ERR_RANGE;
     }
-    if (want > avail || log == 0u || mir == 0u || lp > want || want - lp < log + set + mir + 3u) {
+    uint32_t logs = lp + ev * OMP_EVLOG_COUNT;
+    if (want > avail || log == 0u || mir == 0u || logs > want ||
+        want - logs < log + set + mir + 3u) {
         return OMP_ERR_RANGE;
     }
-    uint32_t journal = want - log - set - mir - lp;
+    uint32_t journal = want - log - set - mir - logs;
     uint32_t at = cfg->nvm_base;
     l->regs.journal = omp_nvm_region_of(hal, at, journal);
     at += journal * geo->sector_size;
@@ -78,6 +84,10 @@ static omp_err layout(const struct omp_meter_cfg *cfg, const struct omp_nvm_geom
     l->regs.billing = omp_nvm_region_of(hal, at, log);
     at += log * geo->sector_size;
     l->lp = omp_nvm_region_of(hal, at, lp);
+    at += lp * geo->sector_size;
+    for (unsigned k = 0; k < OMP_EVLOG_COUNT; k++, at += ev * geo->sector_size) {
+        l->ev[k] = omp_nvm_region_of(hal, at, ev);
+    }
     return OMP_OK;
 }
 
@@ -170,8 +180,12 @@ static omp_err open_regions(struct omp_meter *m, const struct layout *l)
         if (e4 != OMP_OK && e4 != OMP_ERR_NVM_CORRUPT) {
             return e4;
         }
+        e4 = omp_meter_priv_ev_open(m, l->ev, ro);
+        if (e4 != OMP_OK && e4 != OMP_ERR_NVM_CORRUPT) {
+            return e4;
+        }
         m->nvm_damaged = omp_regs_persist_damaged(&m->persist) + m->settings.stats.damaged +
-                         m->lp.log.stats.damaged;
+                         m->lp.log.stats.damaged + omp_meter_priv_ev_damaged(m);
         if (m->nvm_damaged != 0u) {
             return OMP_OK; /* the read-only containers stay so */
         }
@@ -188,7 +202,8 @@ static void nvm_events(struct omp_meter *m)
                                     (p->billing.stats.damaged != 0u ? 2u : 0u) |
                                     (m->settings.stats.damaged != 0u ? 4u : 0u) |
                                     (p->mirror.stats.damaged != 0u ? 8u : 0u) |
-                                    (m->lp.log.stats.damaged != 0u ? 16u : 0u));
+                                    (m->lp.log.stats.damaged != 0u ? 16u : 0u) |
+                                    (omp_meter_priv_ev_damaged(m) != 0u ? 32u : 0u));
         omp_clock_event(&m->clock, OMP_EV_NVM_DAMAGED, m->nvm_damaged, where);
     }
     if (p->rolled_back) {
@@ -263,6 +278,9 @@ omp_err omp_meter_init(struct omp_meter *m, const struct omp_hal *hal,
     m->hal = *hal;
     m->cfg = *cfg;
     err = init_services(m);
+    if (err == OMP_OK) {
+        err = omp_evq_reader_init(&m->events, &m->ev_reader); /* the event logs read all */
+    }
     if (err == OMP_OK) {
         err = init_restore(m, &lay, now);
     }
@@ -464,6 +482,7 @@ omp_err omp_meter_poll(struct omp_meter *m)
     if (err == OMP_OK && force) {
         m->pf_save = false; /* on failure the due flags stay: retried next poll */
     }
+    omp_meter_priv_ev_drain(m);
     if (omp_meter_priv_display_compose(m) || m->display_due) {
         m->display_due = false;
         if (m->hal.ops->display_show != NULL) {
@@ -563,7 +582,10 @@ omp_err omp_meter_nvm_format(struct omp_meter *m, const struct omp_now *now)
         err = layout(&cfg, &geo, &lay, &hal);
     }
     /* every sector of the meter's share, from the journal's first to the last region's last */
-    const struct omp_nvm_region *last = lay.lp.sectors != 0u ? &lay.lp : &lay.regs.billing;
+    const struct omp_nvm_region *last = lay.ev[OMP_EVLOG_COUNT - 1u].sectors != 0u
+                                            ? &lay.ev[OMP_EVLOG_COUNT - 1u]
+                                        : lay.lp.sectors != 0u ? &lay.lp
+                                                               : &lay.regs.billing;
     uint32_t end = last->base + last->sectors * geo.sector_size;
     for (uint32_t a = lay.regs.journal.base; err == OMP_OK && a < end; a += geo.sector_size) {
         err = hal.ops->nvm_erase(hal.user, a);

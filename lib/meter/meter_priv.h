@@ -47,6 +47,15 @@ omp_err omp_meter_priv_lp_open(struct omp_meter *m, const struct omp_nvm_region 
 /** One second of the clock: capture the load profile's entry when a period ended. */
 void omp_meter_priv_lp_second(struct omp_meter *m, omp_time_s utc, bool valid);
 
+/* ---- event logs (meter_events.c) ------------------------------------------------------------- */
+
+/** Open the event logs on @p r[OMP_EVLOG_COUNT] (0 sectors: none). */
+omp_err omp_meter_priv_ev_open(struct omp_meter *m, const struct omp_nvm_region *r, bool ro);
+/** Damaged or foreign sectors the event logs' opens found. */
+uint32_t omp_meter_priv_ev_damaged(const struct omp_meter *m);
+/** Append the queue's new events to their logs. */
+void omp_meter_priv_ev_drain(struct omp_meter *m);
+
 /* ---- optical port (meter_optical.c) -------------------------------------------------------- */
 
 /** The optical port's factory values into the meter's cfg fields. */

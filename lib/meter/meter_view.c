@@ -191,6 +191,14 @@ omp_err omp_meter_nvm_info(const struct omp_meter *m, struct omp_meter_nvm_info 
         t.lp_entries = omp_plog_count(&m->lp.log);
         t.lp = m->lp.log.stats;
     }
+    if (m->cfg.ev_sectors != 0u) {
+        t.ev_sectors = m->evlog[0].log.rgn.sectors;
+        t.ev_capacity = omp_evlog_capacity(&m->evlog[0].log.geo, t.ev_sectors);
+        for (unsigned k = 0; k < OMP_EVLOG_COUNT; k++) {
+            t.ev_entries[k] = omp_plog_count(&m->evlog[k].log);
+            t.ev_overflow[k] = omp_evlog_overflow(&m->evlog[k]);
+        }
+    }
     *info = t;
     return OMP_OK;
 }

@@ -435,7 +435,11 @@ omp_err omp_plog_append(struct omp_plog *l, const struct omp_plog_entry *e)
     if (l == NULL || e == NULL || l->rgn.ops == NULL) {
         return OMP_ERR_ARG;
     }
-    omp_err err = append(l, e);
+    omp_err err = omp_plog_refresh(l); /* after a HAL error: what the NVM holds now */
+    if (err != OMP_OK) {
+        return err;
+    }
+    err = append(l, e);
     if (err != OMP_OK && err != OMP_ERR_ARG && err != OMP_ERR_NVM_WORN &&
         err != OMP_ERR_NVM_CORRUPT) {
         l->stale = true; /* the HAL failed part-way: only a scan knows what the NVM holds now */

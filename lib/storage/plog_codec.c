@@ -300,5 +300,8 @@ uint32_t omp_plog_priv_worst(const struct omp_plog_def *def, bool full)
         bits += width(def, k);
     }
     uint32_t packed = (bits + 7u) / 8u;
+    if (!full && def->period_s == 0u) {
+        n += 10u; /* without a period every entry has its time: at its widest */
+    }
     return n + (full || leb < packed ? leb : packed);
 }

@@ -1,0 +1,224 @@
+/*
+ * The event logs in the meter (docs/logger.md "Event logs"): every event of the meter's queue in
+ * the log of its code's range, with its time, code, argument and flags; bounded with the oldest
+ * overwritten and counted; cleared on request (and that logged); kept across a restart; events the
+ * queue dropped before the logs read them logged as lost.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "omnipower/hal_fakes.h"
+#include "omnipower/meter.h"
+
+#define SECTOR 4096u
+#define SECTORS 48u
+#define SIZE (SECTOR * SECTORS)
+#define T0 ((omp_time_s)1798761600) /* 2027-01-01T00:00:00Z */
+
+static const struct omp_nvm_geometry k_geo = {
+    .size = SIZE, .sector_size = SECTOR, .program_unit = 8u, .erase_value = 0xFFu,
+    .erase_cycles = 100000u,
+};
+
+struct fx {
+    uint8_t mem[SIZE];
+    struct omp_fake_board b;
+    struct omp_hal hal;
+    struct omp_meter_cfg cfg;
+    struct omp_meter m;
+};
+
+static struct fx g_fx;
+
+static void start(struct fx *f)
+{
+    assert_int_equal(omp_meter_init(&f->m, &f->hal, &f->cfg, &f->b.clock.now), OMP_OK);
+    assert_int_equal(omp_meter_poll(&f->m), OMP_OK);
+}
+
+static struct fx *fx_new(void)
+{
+    struct fx *f = &g_fx;
+    memset(f, 0, sizeof *f);
+    assert_int_equal(omp_fake_board_init(&f->b, f->mem, &k_geo, NULL, T0), OMP_OK);
+    f->hal = omp_fake_board_hal(&f->b);
+    omp_meter_cfg_default(&f->cfg);
+    f->cfg.meter_number = 12345678u;
+    f->cfg.ev_sectors = OMP_METER_EV_DEPTH;
+    start(f);
+    return f;
+}
+
+static void step(struct fx *f, unsigned ms)
+{
+    omp_fake_clock_advance_ms(&f->b.clock, ms);
+    omp_meter_tick(&f->m, &f->b.clock.now);
+    assert_int_equal(omp_meter_poll(&f->m), OMP_OK);
+}
+
+/* The events of log @p k, oldest first, into @p out (at most @p cap); @return how many. */
+static size_t events_of(const struct omp_meter *m, enum omp_evlog_kind k, struct omp_event *out,
+                        size_t cap)
+{
+    const struct omp_evlog *l = omp_meter_event_log(m, k);
+    struct omp_plog_cursor c;
+    size_t n = 0;
+    assert_non_null(l);
+    if (omp_plog_count(&l->log) == 0u) {
+        return 0;
+    }
+    assert_int_equal(omp_plog_seek(&l->log, 1u, &c), OMP_OK);
+    struct omp_event ev;
+    while (n < cap && omp_evlog_next(l, &c, &ev, NULL) == OMP_OK) {
+        out[n++] = ev;
+    }
+    return n;
+}
+
+/* An entry of an event log: length, flags and CRC (4 bytes), a time (no period: at its widest,
+ * 10), code, arg and flags as zigzag differences packed in 17 + 33 + 17 = 67 bits (9 bytes, fewer
+ * than the 3 + 5 + 3 of varints): 23 bytes, 24 with program unit 8; a full one 64. A 4 KiB sector
+ * (4080 bytes) holds a full one, 63 plain, a full, 63 plain, a full, and (4080 - 3216) / 24 = 36
+ * more: 165; 200 events need 3 sectors (2 x 165 = 330 always held). Five logs: 15 sectors. */
+static void test_regions(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new();
+    assert_int_equal(omp_evlog_sectors(&k_geo), 3u);
+    struct omp_meter_nvm_info i;
+    assert_int_equal(omp_meter_nvm_info(&f->m, &i), OMP_OK);
+    assert_int_equal(i.ev_sectors, 3u);
+    assert_int_equal(i.ev_capacity, 330u);
+    assert_int_equal(i.journal_sectors, SECTORS - 15u - 4u - 2u - 3u);
+    /* the power-up went to the standard log at the first poll */
+    struct omp_event ev[4];
+    assert_int_equal(events_of(&f->m, OMP_EVLOG_STANDARD, ev, 4u), 1u);
+    assert_int_equal(ev[0].code, OMP_EV_POWER_UP);
+    assert_int_equal(ev[0].utc_s, T0);
+    assert_null(omp_meter_event_log(&f->m, OMP_EVLOG_COUNT));
+}
+
+/* Cover and magnet inputs to the tamper log, a clock set to the standard one, each with its time
+ * and arguments; buttons are not logged. */
+static void test_routing(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new();
+    step(f, 1000u);
+    omp_meter_on_input(&f->m, OMP_INPUT_COVER, true);
+    step(f, 1000u);
+    omp_meter_on_input(&f->m, OMP_INPUT_COVER, false);
+    omp_meter_on_input(&f->m, OMP_INPUT_MAGNET, true);
+    step(f, 1000u);
+    omp_meter_on_input(&f->m, OMP_INPUT_BUTTON, true);
+    step(f, 100u);
+    omp_meter_on_input(&f->m, OMP_INPUT_BUTTON, false);
+    step(f, 100u);
+    assert_int_equal(omp_meter_set_clock(&f->m, T0 + 3600), OMP_OK);
+    step(f, 1000u);
+    struct omp_event ev[8];
+    assert_int_equal(events_of(&f->m, OMP_EVLOG_TAMPER, ev, 8u), 3u);
+    assert_int_equal(ev[0].code, OMP_EV_COVER_OPEN);
+    assert_int_equal(ev[0].utc_s, T0 + 2);
+    assert_int_equal(ev[1].code, OMP_EV_COVER_CLOSED);
+    assert_int_equal(ev[2].code, OMP_EV_MAGNETIC_START);
+    assert_int_equal(ev[2].utc_s, T0 + 3);
+    size_t n = events_of(&f->m, OMP_EVLOG_STANDARD, ev, 8u);
+    assert_int_equal(n, 2u);
+    assert_int_equal(ev[1].code, OMP_EV_CLOCK_SET);
+    assert_int_equal(ev[1].arg, 3600u - 3u); /* set from T0 + 3.2 s to T0 + 3600 */
+    assert_int_equal(events_of(&f->m, OMP_EVLOG_COMM, ev, 8u), 0u);
+}
+
+/* 500 cover events (250 opens and closes): the log holds at least its 330, the newest, in
+ * order; the rest is counted as overflow; a clear empties it and is logged. */
+static void test_bounded_and_cleared(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new();
+    for (unsigned k = 0; k < 500u; k++) {
+        omp_meter_on_input(&f->m, OMP_INPUT_COVER, (k % 2u) == 0u);
+        step(f, 1000u);
+    }
+    struct omp_meter_nvm_info i;
+    assert_int_equal(omp_meter_nvm_info(&f->m, &i), OMP_OK);
+    uint32_t held = i.ev_entries[OMP_EVLOG_TAMPER];
+    assert_true(held >= 330u);
+    assert_int_equal(held + i.ev_overflow[OMP_EVLOG_TAMPER], 500u);
+    static struct omp_event ev[500];
+    size_t n = events_of(&f->m, OMP_EVLOG_TAMPER, ev, 500u);
+    assert_int_equal(n, held);
+    for (size_t k = 0; k < n; k++) { /* event j (0-based) is at T0 + 1 + j */
+        uint32_t j = 500u - held + (uint32_t)k;
+        assert_int_equal(ev[k].code, (j % 2u) == 0u ? OMP_EV_COVER_OPEN : OMP_EV_COVER_CLOSED);
+        assert_int_equal(ev[k].utc_s, T0 + 1 + (omp_time_s)j);
+    }
+    assert_int_equal(omp_meter_log_clear(&f->m, OMP_EVLOG_TAMPER), OMP_OK);
+    step(f, 1000u);
+    assert_int_equal(omp_meter_nvm_info(&f->m, &i), OMP_OK);
+    assert_int_equal(i.ev_entries[OMP_EVLOG_TAMPER], 0u);
+    n = events_of(&f->m, OMP_EVLOG_STANDARD, ev, 8u);
+    assert_int_equal(ev[n - 1u].code, OMP_EV_LOG_CLEARED);
+    assert_int_equal(ev[n - 1u].arg, OMP_EVLOG_TAMPER);
+    assert_int_equal(omp_meter_log_clear(&f->m, OMP_EVLOG_COUNT), OMP_ERR_ARG);
+    assert_int_equal(omp_meter_log_clear(&f->m, OMP_METER_LOG_LP), OMP_ERR_ARG); /* none kept */
+}
+
+/* A restart keeps the logs; the new power-up follows the old entries. */
+static void test_restart(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new();
+    omp_meter_on_input(&f->m, OMP_INPUT_TERMINAL, true);
+    step(f, 1000u);
+    assert_int_equal(omp_meter_flush(&f->m), OMP_OK);
+    omp_fake_clock_advance_ms(&f->b.clock, 60000u);
+    start(f);
+    struct omp_event ev[8];
+    assert_int_equal(events_of(&f->m, OMP_EVLOG_TAMPER, ev, 8u), 1u);
+    assert_int_equal(ev[0].code, OMP_EV_TERMINAL_OPEN);
+    size_t n = events_of(&f->m, OMP_EVLOG_STANDARD, ev, 8u);
+    assert_int_equal(n, 2u);
+    assert_int_equal(ev[0].code, OMP_EV_POWER_UP);
+    assert_int_equal(ev[1].code, OMP_EV_POWER_UP);
+    assert_int_equal(ev[1].utc_s, T0 + 61);
+}
+
+/* More events between two polls than the queue holds (OMP_CONFIG_EVQ_DEPTH): the logs record
+ * the ones the queue kept and OMP_EV_EVENTS_LOST with how many it dropped. */
+static void test_events_lost(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new();
+    const unsigned pushed = OMP_CONFIG_EVQ_DEPTH + 10u;
+    for (unsigned k = 0; k < pushed; k++) {
+        const struct omp_event e = {OMP_EV_OPTICAL_PASSWORD_FAIL, 0u, k, T0};
+        assert_int_equal(omp_evq_push(&f->m.events, &e), OMP_OK);
+    }
+    step(f, 100u);
+    static struct omp_event ev[64];
+    size_t n = events_of(&f->m, OMP_EVLOG_COMM, ev, 64u);
+    assert_int_equal(n, OMP_CONFIG_EVQ_DEPTH);
+    assert_int_equal(ev[0].arg, 10u); /* the oldest kept */
+    size_t m = events_of(&f->m, OMP_EVLOG_STANDARD, ev, 64u);
+    assert_int_equal(ev[m - 1u].code, OMP_EV_EVENTS_LOST);
+    assert_int_equal(ev[m - 1u].arg, 10u);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_regions),
+        cmocka_unit_test(test_routing),
+        cmocka_unit_test(test_bounded_and_cleared),
+        cmocka_unit_test(test_restart),
+        cmocka_unit_test(test_events_lost),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
