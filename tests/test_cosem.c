@@ -28,6 +28,7 @@
 
 static struct omp_registers g_regs;
 static struct omp_cycle g_cycle;
+static struct omp_means_value g_means;
 static struct omp_optical_settings g_opt;
 
 /* what the ops were asked */
@@ -122,11 +123,15 @@ static void fill_state(struct omp_cosem_src *s)
     g_cycle.s_va = 2301.3f;
     g_cycle.pf = 0.998f;
     g_cycle.f_hz = 50.01f;
+    /* the last analysis interval's means: as the cycle, and 120 W exported on average */
+    g_means = (struct omp_means_value){230.04f, 10.004f, 2300.4f, 120.0f, 500.2f, 0.0f,
+                                       2301.3f, 0.998f, 50.01f};
     /* technical facts 10.2 factory values */
     g_opt = (struct omp_optical_settings){1u, 0u, 3u, 1u, 1500u, 1500u, 1700u, 90u};
     memset(s, 0, sizeof *s);
     s->regs = &g_regs;
     s->cycle = &g_cycle;
+    s->means = &g_means;
     s->optical = &g_opt;
     s->type_number = "6861111BN142101010";
     s->software_id = "5098736-Q1"; /* technical facts 11.1 example */
@@ -225,6 +230,17 @@ static const struct expect k_expect[] = {
     {O(1, 1, 9, 7, 0), "02.301", "kVA", "2.301", "kVA"},
     {O(1, 1, 13, 7, 0), "0.998", "", "0.998", ""},
     {O(1, 1, 14, 7, 0), "50.01", "Hz", "50.01", "Hz"},
+    /* the analysis interval's means (x.25.0): formatted as the instantaneous values */
+    {O(1, 1, 32, 25, 0), "230.0", "V", "230.0", "V"},
+    {O(1, 1, 31, 25, 0), "10.00", "A", "10.00", "A"},
+    {O(1, 1, 21, 25, 0), "02.300", "kW", "2.300", "kW"},
+    {O(1, 1, 22, 25, 0), "00.120", "kW", "0.120", "kW"},
+    {O(1, 1, 23, 25, 0), "00.500", "kvar", "0.500", "kvar"},
+    {O(1, 1, 24, 25, 0), "00.000", "kvar", "0.000", "kvar"},
+    {O(1, 1, 29, 25, 0), "02.301", "kVA", "2.301", "kVA"},
+    {O(1, 1, 33, 25, 0), "0.998", "", "0.998", ""},
+    {O(1, 1, 13, 25, 0), "0.998", "", "0.998", ""},
+    {O(1, 1, 14, 25, 0), "50.01", "Hz", "50.01", "Hz"},
     /* the optical port's settings: factory values */
     {O(1, 1, 131, 0, 3), "1", "", "1", ""},
     {O(1, 1, 131, 0, 6), "0", "", "0", ""},

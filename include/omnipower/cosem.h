@@ -26,6 +26,7 @@
 
 #include "omnipower/core.h"
 #include "omnipower/metrology.h"
+#include "omnipower/logger.h"
 #include "omnipower/registers.h"
 #include "omnipower/value.h"
 
@@ -150,6 +151,8 @@ bool omp_optical_settings_valid(const struct omp_optical_settings *o);
 struct omp_cosem_src {
     const struct omp_registers *regs;        /**< energy, maxima, counters */
     const struct omp_cycle *cycle;           /**< the newest mains cycle (instantaneous values) */
+    const struct omp_means_value *means;     /**< the last analysis interval's means (x.25.0;
+                                                  NULL: none yet, the objects answer null-data) */
     const struct omp_optical_settings *optical; /**< 131.0.x in force */
     const char *type_number;                 /**< CompleteMeterTypeNo, NUL-terminated (<= 18) */
     const char *software_id;                 /**< SoftwareNumberRevisionAscii `number-revision`,

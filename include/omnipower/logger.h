@@ -15,6 +15,7 @@
 
 #include "omnipower/core.h"
 #include "omnipower/evq.h"
+#include "omnipower/metrology.h"
 #include "omnipower/plog.h"
 
 #ifdef __cplusplus
@@ -129,6 +130,30 @@ uint32_t omp_profile_no_of_age(const struct omp_profile *p, uint32_t age);
 OMP_MUST_CHECK omp_err omp_profile_next_in(const struct omp_profile *p, struct omp_plog_cursor *c,
                                            omp_time_s from, omp_time_s to,
                                            struct omp_plog_entry *out, uint32_t *no);
+
+/* ---- interval means ------------------------------------------------------------------------- */
+
+/** @brief Means of the mains cycles over an interval (technical facts 2: the analysis logger's
+ *  U, I, P, Q, S, PF and f are averaged over its interval): P+ is the mean of the import part of
+ *  each cycle's P (0 while exporting), P- of the export part, Q likewise; f over cycles with a
+ *  voltage. */
+struct omp_means_value {
+    float u_v, i_a, p_plus_w, p_minus_w, q_plus_var, q_minus_var, s_va, pf, f_hz;
+};
+
+/** @brief The running sums and the last closed interval's means. */
+struct omp_means {
+    double sum[9];               /**< in the order of struct omp_means_value */
+    uint32_t cycles;             /**< cycles summed */
+    uint32_t f_cycles;           /**< of them with a voltage (f > 0) */
+    bool have_last;              /**< `last` holds a closed interval */
+    struct omp_means_value last; /**< the means of the last closed interval */
+};
+
+/** @brief Add one cycle record. */
+void omp_means_add(struct omp_means *m, const struct omp_cycle *c);
+/** @brief Close the interval: `last` becomes its means (zeros without cycles), the sums restart. */
+void omp_means_close(struct omp_means *m);
 
 /* ---- event logs ----------------------------------------------------------------------------- */
 

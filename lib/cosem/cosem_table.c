@@ -141,6 +141,10 @@ static uint64_t round_abs(float x)
     return a < 1e9f ? (uint64_t)(a + 0.5f) : 0u;
 }
 
+/* The interval means (x.25.0) in the instantaneous values' resolution: a cycle of means. */
+static omp_err get_mean(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
+                        uint8_t attr, struct omp_value *out);
+
 static omp_err get_instant(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
                            uint8_t attr, struct omp_value *out)
 {
@@ -178,6 +182,38 @@ static omp_err get_instant(const struct omp_cosem_src *s, const struct omp_cosem
         break;
     }
     return OMP_OK;
+}
+
+static omp_err get_mean(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
+                        uint8_t attr, struct omp_value *out)
+{
+    const struct omp_means_value *m = s->means;
+    if (m == NULL) {
+        *out = omp_value_null();
+        return OMP_OK;
+    }
+    float v = o->arg == IN_U         ? m->u_v
+              : o->arg == IN_I       ? m->i_a
+              : o->arg == IN_P_PLUS  ? m->p_plus_w
+              : o->arg == IN_P_MINUS ? -m->p_minus_w
+              : o->arg == IN_Q_PLUS  ? m->q_plus_var
+              : o->arg == IN_Q_MINUS ? -m->q_minus_var
+              : o->arg == IN_S       ? m->s_va
+              : o->arg == IN_PF      ? m->pf
+                                     : m->f_hz;
+    /* the instantaneous values' formatting on a cycle that holds the means */
+    struct omp_cycle c;
+    memset(&c, 0, sizeof c);
+    c.urms_v = v;
+    c.irms_a = v;
+    c.p_w = v;
+    c.q_var = v;
+    c.s_va = v;
+    c.pf = v;
+    c.f_hz = v;
+    struct omp_cosem_src t = *s;
+    t.cycle = &c;
+    return get_instant(&t, o, attr, out);
 }
 
 /* ---- counters, identity, status, tariff ----------------------------------------------------------- */
@@ -421,6 +457,8 @@ static omp_err set_optical(const struct omp_cosem_src *s, const struct omp_cosem
     REG_SU(1, 1, c, 2, e, 255, OMP_CLASS_REGISTER, R_ALL, arg, get_acc, 0, PUNIT(c))
 #define INSTANT(c, arg, sc, un) \
     MEAS_SU(1, 1, c, 7, 0, 255, OMP_CLASS_REGISTER, R_PUSH, arg, get_instant, sc, un)
+#define MEAN(c, arg, sc, un) \
+    MEAS_SU(1, 1, c, 25, 0, 255, OMP_CLASS_REGISTER, R_ALL, arg, get_mean, sc, un)
 #define OPTICAL(e, k) SETTING(1, 1, 131, 0, e, 255, OMP_CLASS_DATA, 0u, R_ALL, W_OPT, k, \
                               get_optical, set_optical)
 
@@ -475,6 +513,12 @@ const struct omp_cosem_obj omp_cosem_priv_table[] = {
     INSTANT(3, IN_Q_PLUS, 0, OMP_UNIT_VAR), INSTANT(4, IN_Q_MINUS, 0, OMP_UNIT_VAR),
     INSTANT(9, IN_S, 0, OMP_UNIT_VA),       INSTANT(13, IN_PF, -3, OMP_UNIT_COUNT),
     INSTANT(14, IN_F, -2, OMP_UNIT_HZ),
+    /* means over the last analysis interval (technical facts 2, Table 14; single phase: L1) */
+    MEAN(32, IN_U, -1, OMP_UNIT_V),         MEAN(31, IN_I, -2, OMP_UNIT_A),
+    MEAN(21, IN_P_PLUS, 0, OMP_UNIT_W),     MEAN(22, IN_P_MINUS, 0, OMP_UNIT_W),
+    MEAN(23, IN_Q_PLUS, 0, OMP_UNIT_VAR),   MEAN(24, IN_Q_MINUS, 0, OMP_UNIT_VAR),
+    MEAN(29, IN_S, 0, OMP_UNIT_VA),         MEAN(33, IN_PF, -3, OMP_UNIT_COUNT),
+    MEAN(13, IN_PF, -3, OMP_UNIT_COUNT),    MEAN(14, IN_F, -2, OMP_UNIT_HZ),
     /* the optical port's settings (IEC 62056-21 W1/R1; technical facts 10.2) */
     OPTICAL(3, OMP_OPT_USER_DATA), OPTICAL(6, OMP_OPT_D0_INTERVAL), OPTICAL(9, OMP_OPT_D0_BAUD),
     OPTICAL(12, OMP_OPT_COMM_MODE), OPTICAL(13, OMP_OPT_TA),        OPTICAL(14, OMP_OPT_TR),
