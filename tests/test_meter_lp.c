@@ -276,6 +276,74 @@ static void test_damaged_region(void **state)
     assert_memory_equal(f->mem, before, SIZE);
 }
 
+/* The analysis logger (default channels: P+, P-, Q+, Q- of the newest cycle, U and I means over
+ * its 15-min interval) on 8 sectors: 230 V, 40 A lagging 30 degrees gives P = 230 x 40 x cos 30 =
+ * 7967.4 W, Q = 230 x 40 x sin 30 = 4600 var, U 230.0 V (2300 in 0.1 V), I 40.00 A (4000 in
+ * 0.01 A). Its depth: capacity x 15 min. */
+static void test_analysis_logger(void **state)
+{
+    (void)state;
+    struct fx *f = &g_fx;
+    memset(f, 0, sizeof *f);
+    assert_int_equal(omp_fake_board_init(&f->b, f->mem, &k_geo, NULL, T0), OMP_OK);
+    f->hal = omp_fake_board_hal(&f->b);
+    omp_meter_cfg_default(&f->cfg);
+    f->cfg.meter_number = 12345678u;
+    f->cfg.sample_rate_hz = FS;
+    f->cfg.an_sectors = 8u;
+    load(f, 40.0, 30.0);
+    start(f);
+    struct omp_meter_nvm_info i = info_of(&f->m);
+    assert_int_equal(i.an_sectors, 8u);
+    assert_true(i.an_capacity > 1000u);
+    assert_int_equal(i.an_depth_min, i.an_capacity * 15u);
+    const struct omp_profile *an = omp_meter_analysis_log(&f->m);
+    assert_non_null(an);
+    for (unsigned t = 0; t < 61u; t++) {
+        for (unsigned c = 0; c < 5u; c++) {
+            omp_meter_on_samples(&f->m, f->cycle, SPC);
+        }
+        omp_fake_clock_advance_ms(&f->b.clock, 60000u);
+        omp_meter_tick(&f->m, &f->b.clock.now);
+        assert_int_equal(omp_meter_poll(&f->m), OMP_OK);
+    }
+    assert_int_equal(omp_plog_count(&an->log), 4u); /* 00:15 .. 01:00 */
+    struct omp_plog_cursor c;
+    struct omp_plog_entry e;
+    assert_int_equal(omp_plog_seek(&an->log, 1u, &c), OMP_OK);
+    for (unsigned k = 0; k < 4u; k++) {
+        assert_int_equal(omp_plog_next(&an->log, &c, &e, NULL), OMP_OK);
+        assert_int_equal(e.t, T0 + 900 * (omp_time_s)(k + 1u));
+        assert_true(e.v[0] >= 7966 && e.v[0] <= 7969); /* P+ W */
+        assert_int_equal(e.v[1], 0);                   /* P- */
+        assert_true(e.v[2] >= 4599 && e.v[2] <= 4601); /* Q+ var */
+        assert_int_equal(e.v[3], 0);                   /* Q- */
+        assert_true(e.v[4] >= 2299 && e.v[4] <= 2301); /* U mean, 0.1 V */
+        assert_true(e.v[5] >= 3999 && e.v[5] <= 4001); /* I mean, 0.01 A */
+    }
+    /* another interval: deleted (logged as cleared), then marked */
+    assert_int_equal(omp_meter_flush(&f->m), OMP_OK);
+    f->cfg.an_period_min = 30u;
+    start(f);
+    assert_int_equal(info_of(&f->m).an_entries, 0u);
+    struct omp_evq_reader rd;
+    struct omp_event ev;
+    bool seen = false;
+    assert_int_equal(omp_evq_reader_init(omp_meter_events(&f->m), &rd), OMP_OK);
+    while (omp_evq_read(omp_meter_events(&f->m), &rd, &ev, NULL) == OMP_OK) {
+        seen = seen || (ev.code == OMP_EV_LOG_CLEARED && ev.arg == OMP_METER_LOG_AN);
+    }
+    assert_true(seen);
+    assert_int_equal(f->m.an.status, OMP_LP_ST_RECONFIGURED | OMP_LP_ST_INTERVAL_CHANGED);
+    /* another channel in place of one: deleted, reconfigured only */
+    f->cfg.an_channel[0].obis[2] = 9u; /* S+ 9.7.0 instead of P+ */
+    start(f);
+    assert_int_equal(f->m.an.status, OMP_LP_ST_RECONFIGURED);
+    /* a channel that is no object of the dictionary: refused */
+    f->cfg.an_channel[1].obis[2] = 200u;
+    assert_int_equal(omp_meter_init(&f->m, &f->hal, &f->cfg, &f->b.clock.now), OMP_ERR_ARG);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -284,6 +352,7 @@ int main(void)
         cmocka_unit_test(test_restart),
         cmocka_unit_test(test_interval_change),
         cmocka_unit_test(test_damaged_region),
+        cmocka_unit_test(test_analysis_logger),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

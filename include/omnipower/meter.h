@@ -91,6 +91,16 @@ struct omp_meter_cfg {
                                       64 KiB hold no useful profile), OMP_METER_LP_DEPTH = what
                                       the data sheet's depth needs for the configured channels
                                       (X9) and period (Z4), omp_meter_lp_sectors() */
+    uint32_t an_sectors;         /**< analysis logger 1.1.99.1.1.255 (docs/logger.md): sectors
+                                      of its region, after the load profile; 0 = none (the
+                                      default); nvm_info tells the depth they give */
+    uint8_t an_period_min;       /**< its interval: 5, 15, 30 or 60 (default 15) */
+    uint8_t an_channels;         /**< its channels: 1..16 */
+    struct omp_cosem_ref an_channel[OMP_PLOG_COLUMNS_MAX]; /**< objects of the dictionary
+                                      (OBIS + attribute 2) readable by OMP_ASSOC_LOCAL; default
+                                      (technical facts 2, Table 15, 4-channel type): P+ 1.7.0,
+                                      P- 2.7.0, Q+ 3.7.0, Q- 4.7.0, U-L1 mean 32.25.0, I-L1 mean
+                                      31.25.0 (the means over its interval) */
     uint32_t ev_sectors;         /**< event logs (docs/logger.md "Event logs"): sectors of each
                                       of the OMP_EVLOG_COUNT logs' regions, after the load
                                       profile; 0 = none (the default), OMP_METER_EV_DEPTH = what
@@ -130,8 +140,10 @@ struct omp_meter_cfg {
 #define OMP_METER_LP_DEPTH UINT32_MAX
 /** cfg.ev_sectors: as many sectors as OMP_EVLOG_DEPTH events need in each event log. */
 #define OMP_METER_EV_DEPTH UINT32_MAX
-/** omp_meter_log_clear(): the load profile (the event logs are their enum omp_evlog_kind). */
+/** omp_meter_log_clear(): the load profile and the analysis logger (the event logs are their
+ *  enum omp_evlog_kind). */
 #define OMP_METER_LOG_LP 0x10u
+#define OMP_METER_LOG_AN 0x11u
 
 /** @brief Readable state of a meter: registers and the last mains cycle's measurements. */
 struct omp_meter_snapshot {
@@ -209,6 +221,10 @@ struct omp_meter_nvm_info {
     uint32_t lp_capacity;           /**< entries it always holds (omp_profile_capacity) */
     uint32_t lp_entries;            /**< entries it holds now */
     struct omp_storage_stats lp;    /**< its counters since init */
+    uint32_t an_sectors;            /**< the analysis logger's region (0: none) */
+    uint32_t an_capacity;           /**< entries it always holds */
+    uint32_t an_depth_min;          /**< the time they cover: capacity x interval, minutes */
+    uint32_t an_entries;            /**< entries it holds now */
     uint32_t ev_sectors;            /**< each event log's region (0: none) */
     uint32_t ev_capacity;           /**< events each always holds */
     uint32_t ev_entries[OMP_EVLOG_COUNT];  /**< events each holds now */
@@ -239,6 +255,8 @@ struct omp_meter {
     struct omp_store settings;            /**< the settings store: the clock's and the display's
                                                records (rarely written, apart from the journal) */
     struct omp_profile lp;                /**< the load profile (when cfg.lp_sectors) */
+    struct omp_profile an;                /**< the analysis logger (when cfg.an_sectors) */
+    struct omp_means means;               /**< the mains cycles' means over its interval */
     struct omp_evlog evlog[OMP_EVLOG_COUNT]; /**< the event logs (when cfg.ev_sectors) */
     struct omp_evq_reader ev_reader;      /**< the event logs' place in the event queue */
     struct omp_lcd lcd;                   /**< the display */
@@ -394,6 +412,9 @@ uint32_t omp_meter_lp_sectors(const struct omp_meter_cfg *cfg, const struct omp_
 /** @brief The load profile, for readers (logger.h, plog.h: seek, next, time ranges); NULL when
  *  the meter keeps none. */
 const struct omp_profile *omp_meter_load_profile(const struct omp_meter *m);
+
+/** @brief The analysis logger, for readers; NULL when the meter keeps none. */
+const struct omp_profile *omp_meter_analysis_log(const struct omp_meter *m);
 
 /** @brief Event log @p kind, for readers (omp_evlog_next); NULL when the meter keeps none. */
 const struct omp_evlog *omp_meter_event_log(const struct omp_meter *m, enum omp_evlog_kind kind);

@@ -32,6 +32,7 @@ struct layout {
     struct omp_regs_regions regs;
     struct omp_nvm_region settings;
     struct omp_nvm_region lp;                    /* 0 sectors: none */
+    struct omp_nvm_region an;                    /* 0 sectors: none */
     struct omp_nvm_region ev[OMP_EVLOG_COUNT];   /* 0 sectors: none */
 };
 
@@ -68,7 +69,10 @@ static omp_err layout(const struct omp_meter_cfg *cfg, const struct omp_nvm_geom
         ev > avail / OMP_EVLOG_COUNT) {
         return OMP_ERR_RANGE;
     }
-    uint32_t logs = lp + ev * OMP_EVLOG_COUNT;
+    uint32_t logs = lp + cfg->an_sectors + ev * OMP_EVLOG_COUNT;
+    if (cfg->an_sectors == 1u || cfg->an_sectors > avail) {
+        return OMP_ERR_RANGE;
+    }
     if (want > avail || log == 0u || mir == 0u || logs > want ||
         want - logs < log + set + mir + 3u) {
         return OMP_ERR_RANGE;
@@ -85,6 +89,8 @@ static omp_err layout(const struct omp_meter_cfg *cfg, const struct omp_nvm_geom
     at += log * geo->sector_size;
     l->lp = omp_nvm_region_of(hal, at, lp);
     at += lp * geo->sector_size;
+    l->an = omp_nvm_region_of(hal, at, cfg->an_sectors);
+    at += cfg->an_sectors * geo->sector_size;
     for (unsigned k = 0; k < OMP_EVLOG_COUNT; k++, at += ev * geo->sector_size) {
         l->ev[k] = omp_nvm_region_of(hal, at, ev);
     }
@@ -176,7 +182,7 @@ static omp_err open_regions(struct omp_meter *m, const struct layout *l)
         if (e3 != OMP_OK && e3 != OMP_ERR_NVM_CORRUPT) {
             return e3;
         }
-        omp_err e4 = omp_meter_priv_lp_open(m, &l->lp, ro);
+        omp_err e4 = omp_meter_priv_lp_open(m, &l->lp, &l->an, ro);
         if (e4 != OMP_OK && e4 != OMP_ERR_NVM_CORRUPT) {
             return e4;
         }
@@ -185,7 +191,8 @@ static omp_err open_regions(struct omp_meter *m, const struct layout *l)
             return e4;
         }
         m->nvm_damaged = omp_regs_persist_damaged(&m->persist) + m->settings.stats.damaged +
-                         m->lp.log.stats.damaged + omp_meter_priv_ev_damaged(m);
+                         m->lp.log.stats.damaged + m->an.log.stats.damaged +
+                         omp_meter_priv_ev_damaged(m);
         if (m->nvm_damaged != 0u) {
             return OMP_OK; /* the read-only containers stay so */
         }
@@ -203,7 +210,8 @@ static void nvm_events(struct omp_meter *m)
                                     (m->settings.stats.damaged != 0u ? 4u : 0u) |
                                     (p->mirror.stats.damaged != 0u ? 8u : 0u) |
                                     (m->lp.log.stats.damaged != 0u ? 16u : 0u) |
-                                    (omp_meter_priv_ev_damaged(m) != 0u ? 32u : 0u));
+                                    (omp_meter_priv_ev_damaged(m) != 0u ? 32u : 0u) |
+                                    (m->an.log.stats.damaged != 0u ? 64u : 0u));
         omp_clock_event(&m->clock, OMP_EV_NVM_DAMAGED, m->nvm_damaged, where);
     }
     if (p->rolled_back) {
@@ -240,6 +248,7 @@ static omp_err init_power_up(struct omp_meter *m, const struct omp_now *now)
 {
     omp_registers_power_up(&m->regs, m->clock.keep_s, now->rtc_valid);
     omp_profile_power_up(&m->lp);
+    omp_profile_power_up(&m->an);
     omp_err err = omp_clock_power_up(&m->clock, now);
     if (err == OMP_OK && m->nvm_damaged == 0u) {
         err = omp_regs_persist_save(&m->persist, &m->regs, now->mono_ms, false);
@@ -369,6 +378,7 @@ static void cycles_take(struct omp_meter *m)
         }
         m->last = c;
         m->cycles++;
+        omp_means_add(&m->means, &c);
         m->cycle_in_block = true;
     }
 }
@@ -396,6 +406,7 @@ static void registers_step(struct omp_meter *m, const struct omp_clock_step *st)
     if (st->set) {
         omp_registers_clock_set(&m->regs, st->old_utc, st->new_utc);
         omp_profile_clock_set(&m->lp, st->old_utc, st->new_utc);
+        omp_profile_clock_set(&m->an, st->old_utc, st->new_utc);
     }
     feed_engine(m, &st->split, false);
     uint32_t pulses = take_counter(m, &m->pulse_edges);
@@ -526,6 +537,7 @@ omp_err omp_meter_set_clock(struct omp_meter *m, omp_time_s utc_s)
     if (err == OMP_OK) {
         omp_registers_clock_set(&m->regs, st.old_utc, st.new_utc);
         omp_profile_clock_set(&m->lp, st.old_utc, st.new_utc);
+        omp_profile_clock_set(&m->an, st.old_utc, st.new_utc);
     }
     return err;
 }
@@ -584,6 +596,7 @@ omp_err omp_meter_nvm_format(struct omp_meter *m, const struct omp_now *now)
     /* every sector of the meter's share, from the journal's first to the last region's last */
     const struct omp_nvm_region *last = lay.ev[OMP_EVLOG_COUNT - 1u].sectors != 0u
                                             ? &lay.ev[OMP_EVLOG_COUNT - 1u]
+                                        : lay.an.sectors != 0u ? &lay.an
                                         : lay.lp.sectors != 0u ? &lay.lp
                                                                : &lay.regs.billing;
     uint32_t end = last->base + last->sectors * geo.sector_size;

@@ -80,6 +80,16 @@ void omp_meter_cfg_default(struct omp_meter_cfg *cfg)
     c.tariff_source = OMP_TARIFF_SRC_DEFAULT;
     c.default_tariff = 1u;
     omp_meter_priv_optical_default(&c); /* optical port: Kamstrup factory values */
+    /* analysis logger (technical facts 2, Table 15: a 4-channel single-phase meter) */
+    static const uint8_t k_an[6][6] = {{1, 1, 1, 7, 0, 255},  {1, 1, 2, 7, 0, 255},
+                                       {1, 1, 3, 7, 0, 255},  {1, 1, 4, 7, 0, 255},
+                                       {1, 1, 32, 25, 0, 255}, {1, 1, 31, 25, 0, 255}};
+    c.an_period_min = 15u;
+    c.an_channels = 6u;
+    for (unsigned k = 0; k < 6u; k++) {
+        memcpy(c.an_channel[k].obis, k_an[k], 6u);
+        c.an_channel[k].attr = 2u;
+    }
     /* the identification is the type number's (technical facts 10.3), not configured twice */
     struct omp_mcfg_typeno tn;
     struct omp_mcfg_error why;
@@ -88,6 +98,29 @@ void omp_meter_cfg_default(struct omp_meter_cfg *cfg)
         c.optical_ident[0] = '\0'; /* cannot happen with the literal above; cfg_valid refuses */
     }
     *cfg = c;
+}
+
+/* The analysis logger's interval and channels (when it is kept): 5, 15, 30 or 60 min; 1..16
+ * objects of the dictionary the meter itself may read, each a number. */
+static bool an_valid(const struct omp_meter_cfg *c)
+{
+    if (c->an_sectors == 0u) {
+        return true;
+    }
+    const uint8_t p = c->an_period_min;
+    if ((p != 5u && p != 15u && p != 30u && p != 60u) || c->an_channels == 0u ||
+        c->an_channels > OMP_PLOG_COLUMNS_MAX) {
+        return false;
+    }
+    for (unsigned k = 0; k < c->an_channels; k++) {
+        const struct omp_cosem_obj *o = omp_cosem_find(c->an_channel[k].obis);
+        if (o == NULL || c->an_channel[k].attr == 0u ||
+            c->an_channel[k].attr > omp_cosem_attr_count(o) ||
+            (o->read & OMP_ASSOC_LOCAL) == 0u) {
+            return false;
+        }
+    }
+    return true;
 }
 
 static bool z1_valid(uint8_t digits, uint8_t decimals)
@@ -133,7 +166,7 @@ bool omp_meter_priv_cfg_valid(const struct omp_meter_cfg *c)
            type_number_valid(c->type_number) && text_valid(c->software_id, sizeof c->software_id) &&
            z1_valid(c->energy_digits, c->energy_decimals) &&
            (c->pulse_width_ms == 30u || c->pulse_width_ms == 80u) && omp_clock_cfg_valid(&cc) &&
-           omp_meter_priv_optical_valid(c);
+           omp_meter_priv_optical_valid(c) && an_valid(c);
 }
 
 void omp_meter_priv_service_cfg(const struct omp_meter_cfg *c, struct omp_regs_cfg *rc,

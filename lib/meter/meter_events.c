@@ -72,6 +72,8 @@ omp_err omp_meter_log_clear(struct omp_meter *m, unsigned which)
     struct omp_plog *l = NULL;
     if (which == OMP_METER_LOG_LP && m->cfg.lp_sectors != 0u) {
         l = &m->lp.log;
+    } else if (which == OMP_METER_LOG_AN && m->cfg.an_sectors != 0u) {
+        l = &m->an.log;
     } else if (which < OMP_EVLOG_COUNT && m->cfg.ev_sectors != 0u) {
         l = &m->evlog[which].log;
     }

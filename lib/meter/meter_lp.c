@@ -1,8 +1,9 @@
 /*
- * The load profile 1.1.99.1.0.255 in the meter (docs/logger.md): its configuration from the type
- * number (X9 channels) and Z4 (period), its size for the data sheet's depth, and each period's
- * capture, whose values the meter reads through the data dictionary (the profile reads no
- * service).
+ * The meter's profiles (docs/logger.md): the load profile 1.1.99.1.0.255 (channels from the type
+ * number's X9, period Z4, sized for the data sheet's depth) and the analysis logger
+ * 1.1.99.1.1.255 (its channels and interval from the configuration, the interval means closed at
+ * each of its period ends); each period's capture, whose values the meter reads through the data
+ * dictionary (a profile reads no service); and a change of a profile's shape, which deletes it.
  */
 #include <string.h>
 
@@ -12,6 +13,7 @@
 #include "meter_priv.h"
 
 #define LP_TAG 0x504Cu     /* "LP": the load profile's sector headers */
+#define AN_TAG 0x4E41u     /* "AN": the analysis logger's */
 #define IMAX_W 23000u      /* 230 V x 100 A: the most any channel grows per hour, Wh or varh */
 
 /* Data sheet / technical facts 1.1, Table 11: days of depth for 1, 2, 4 channels at 5, 15, 30,
@@ -71,6 +73,45 @@ const struct omp_profile *omp_meter_load_profile(const struct omp_meter *m)
     return m != NULL && m->cfg.lp_sectors != 0u ? &m->lp : NULL;
 }
 
+const struct omp_profile *omp_meter_analysis_log(const struct omp_meter *m)
+{
+    return m != NULL && m->cfg.an_sectors != 0u ? &m->an : NULL;
+}
+
+/* An analysis channel's largest change in a period, by its object (what sizes the depth): an
+ * energy register Imax power over the period, U, I, powers, PF and f their ranges in the
+ * dictionary's resolution, anything else 32 bits. */
+static uint64_t an_step(const uint8_t *obis, uint32_t period_s)
+{
+    const uint8_t c = obis[2], d = obis[3];
+    if (d == 8u) {
+        return ((uint64_t)IMAX_W * period_s + 3599u) / 3600u;
+    }
+    if (d == 7u || d == 25u) {
+        return c == 32u ? 6000u               /* 0.1 V */
+               : c == 31u ? 12000u            /* 0.01 A */
+               : c == 13u || c == 33u ? 1000u /* 0.001 */
+               : c == 14u ? 7000u             /* 0.01 Hz */
+                          : 30000u;           /* W, var, VA */
+    }
+    return UINT32_MAX;
+}
+
+void omp_meter_priv_an_cfg(const struct omp_meter_cfg *c, struct omp_profile_cfg *p)
+{
+    memset(p, 0, sizeof *p);
+    p->tag = AN_TAG;
+    p->period_s = (uint32_t)c->an_period_min * 60u;
+    p->offset_s = c->utc_offset_min * 60;
+    p->columns = c->an_channels <= OMP_PLOG_COLUMNS_MAX ? c->an_channels : 0u;
+    for (unsigned k = 0; k < p->columns; k++) {
+        memcpy(p->col[k].obis, c->an_channel[k].obis, 6u);
+        p->col[k].attr = c->an_channel[k].attr;
+        p->col[k].kind = c->an_channel[k].obis[3] == 8u ? OMP_PLOG_COUNTER : OMP_PLOG_SIGNED;
+        p->col[k].max_step = an_step(c->an_channel[k].obis, p->period_s);
+    }
+}
+
 /* A capture object's value as an integer (a null or other value: 0). */
 static int64_t value_of(const struct omp_cosem_src *src, const struct omp_logger_col *col)
 {
@@ -83,32 +124,50 @@ static int64_t value_of(const struct omp_cosem_src *src, const struct omp_logger
     return omp_value_is_signed(&v) ? v.v.i : (int64_t)(v.v.u & INT64_MAX);
 }
 
-void omp_meter_priv_lp_second(struct omp_meter *m, omp_time_s utc, bool valid)
+/* Capture profile @p p's entry of the period ending at @p end, read through the dictionary. */
+static void capture(struct omp_meter *m, struct omp_profile *p, omp_time_s end)
 {
-    omp_time_s end;
-    if (m->cfg.lp_sectors == 0u || !valid || !omp_profile_due(&m->lp, utc, &end)) {
-        return;
-    }
     struct omp_cosem_src src;
     omp_meter_priv_src(m, &src);
     int64_t v[OMP_PLOG_COLUMNS_MAX];
-    for (unsigned k = 0; k < m->lp.cfg.columns; k++) {
-        v[k] = value_of(&src, &m->lp.cfg.col[k]);
+    for (unsigned k = 0; k < p->cfg.columns; k++) {
+        v[k] = value_of(&src, &p->cfg.col[k]);
     }
-    omp_err err = omp_profile_capture(&m->lp, end, v);
+    omp_err err = omp_profile_capture(p, end, v);
     (void)err; /* a damaged NVM refuses it (the meter says so); a HAL error loses this entry */
 }
 
-/* The profile's shape as kept in the settings store: version, columns, period (s, u32 LE). */
-#define SHAPE_LEN 6u
+void omp_meter_priv_lp_second(struct omp_meter *m, omp_time_s utc, bool valid)
+{
+    omp_time_s end;
+    if (!valid) {
+        return;
+    }
+    if (m->cfg.lp_sectors != 0u && omp_profile_due(&m->lp, utc, &end)) {
+        capture(m, &m->lp, end);
+    }
+    if (m->cfg.an_sectors != 0u && omp_profile_due(&m->an, utc, &end)) {
+        omp_means_close(&m->means); /* its channels read the interval's means */
+        capture(m, &m->an, end);
+    }
+}
 
-static void shape_of(const struct omp_profile_cfg *p, uint8_t out[SHAPE_LEN])
+/* A profile's shape as kept in the settings store: version, columns, period (s, u32 LE), then
+ * each column's OBIS code and attribute. */
+#define SHAPE_MAX (6u + 7u * OMP_PLOG_COLUMNS_MAX)
+
+static size_t shape_of(const struct omp_profile_cfg *p, uint8_t *out)
 {
     out[0] = 1u;
     out[1] = p->columns;
     for (unsigned k = 0; k < 4u; k++) {
         out[2u + k] = (uint8_t)(p->period_s >> (8u * k));
     }
+    for (unsigned k = 0; k < p->columns; k++) {
+        memcpy(out + 6u + 7u * k, p->col[k].obis, 6u);
+        out[12u + 7u * k] = p->col[k].attr;
+    }
+    return 6u + 7u * (size_t)p->columns;
 }
 
 /* Erase @p r's sectors. */
@@ -124,10 +183,11 @@ static omp_err erase_region(const struct omp_nvm_region *r, uint32_t sector_size
 /* A profile region of another shape, after a configuration change (the stored shape differs):
  * deleted, as the OMNIPOWER does (technical facts 1.4, 3.5), said by an event and on the next
  * entry. Only when writable; read only it is left alone and not counted as damage. */
-static omp_err reconfigure(struct omp_meter *m, const struct omp_profile_cfg *pc,
-                           const struct omp_nvm_region *r, const uint8_t *was, bool ro)
+static omp_err reconfigure(struct omp_meter *m, struct omp_profile *p,
+                           const struct omp_profile_cfg *pc, const struct omp_nvm_region *r,
+                           bool interval, bool ro)
 {
-    m->lp.log.stats.damaged = 0; /* a change of configuration, not damage */
+    p->log.stats.damaged = 0; /* a change of configuration, not damage */
     if (ro) {
         return OMP_OK;
     }
@@ -137,36 +197,54 @@ static omp_err reconfigure(struct omp_meter *m, const struct omp_profile_cfg *pc
         err = erase_region(r, geo.sector_size);
     }
     if (err == OMP_OK) {
-        err = omp_profile_open(&m->lp, pc, r, false);
+        err = omp_profile_open(p, pc, r, false);
     }
-    bool interval = was[1] == pc->columns;
-    omp_profile_reconfigured(&m->lp, interval);
-    omp_clock_event(&m->clock, OMP_EV_LP_EVENT, interval ? 5u : 2u, 0u);
+    omp_profile_reconfigured(p, interval);
+    if (p == &m->lp) {
+        omp_clock_event(&m->clock, OMP_EV_LP_EVENT, interval ? 5u : 2u, 0u);
+    } else {
+        omp_clock_event(&m->clock, OMP_EV_LOG_CLEARED, OMP_METER_LOG_AN, 0u);
+    }
     return err;
 }
 
-omp_err omp_meter_priv_lp_open(struct omp_meter *m, const struct omp_nvm_region *r, bool ro)
+/* Open profile @p p (configuration @p pc) on @p r, its shape kept under settings key @p key. */
+static omp_err profile_open(struct omp_meter *m, struct omp_profile *p,
+                            const struct omp_profile_cfg *pc, const struct omp_nvm_region *r,
+                            uint16_t key, bool ro)
 {
     if (r->sectors == 0u) {
         return OMP_OK;
     }
-    struct omp_profile_cfg pc;
-    omp_meter_priv_lp_cfg(&m->cfg, &pc);
-    uint8_t want[SHAPE_LEN], have[SHAPE_LEN];
-    size_t len = 0;
-    shape_of(&pc, want);
-    omp_err err = omp_store_read_opt(&m->settings, OMP_METER_KEY_LP_SHAPE, have, sizeof have,
-                                     &len);
+    uint8_t want[SHAPE_MAX], have[SHAPE_MAX];
+    size_t len = 0, n = shape_of(pc, want);
+    omp_err err = omp_store_read_opt(&m->settings, key, have, sizeof have, &len);
     if (err != OMP_OK) {
         return err;
     }
-    err = omp_profile_open(&m->lp, &pc, r, ro);
-    bool changed = len == SHAPE_LEN && memcmp(have, want, SHAPE_LEN) != 0;
-    if (err == OMP_ERR_NVM_CORRUPT && changed) {
-        err = reconfigure(m, &pc, r, have, ro);
+    err = omp_profile_open(p, pc, r, ro);
+    bool changed = len != 0u && (len != n || memcmp(have, want, n) != 0);
+    if ((err == OMP_OK || err == OMP_ERR_NVM_CORRUPT) && changed) {
+        /* the interval alone changed: the same columns of the same objects */
+        bool interval = len == n && memcmp(have + 6, want + 6, n - 6u) == 0 && have[1] == want[1];
+        err = reconfigure(m, p, pc, r, interval, ro);
     }
-    if (err != OMP_OK || ro || (len == SHAPE_LEN && !changed)) {
+    if (err != OMP_OK || ro || (len != 0u && !changed)) {
         return err;
     }
-    return omp_store_write(&m->settings, OMP_METER_KEY_LP_SHAPE, want, SHAPE_LEN);
+    return omp_store_write(&m->settings, key, want, n);
+}
+
+omp_err omp_meter_priv_lp_open(struct omp_meter *m, const struct omp_nvm_region *lp,
+                               const struct omp_nvm_region *an, bool ro)
+{
+    struct omp_profile_cfg pc;
+    omp_meter_priv_lp_cfg(&m->cfg, &pc);
+    omp_err err = profile_open(m, &m->lp, &pc, lp, OMP_METER_KEY_LP_SHAPE, ro);
+    if (err != OMP_OK && err != OMP_ERR_NVM_CORRUPT) {
+        return err;
+    }
+    omp_meter_priv_an_cfg(&m->cfg, &pc);
+    omp_err e2 = profile_open(m, &m->an, &pc, an, OMP_METER_KEY_AN_SHAPE, ro);
+    return e2 != OMP_OK ? e2 : err;
 }

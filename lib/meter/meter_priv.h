@@ -42,9 +42,15 @@ void omp_meter_priv_lcd_env(struct omp_meter *m, struct omp_cosem_src *src,
 void omp_meter_priv_lp_cfg(const struct omp_meter_cfg *c, struct omp_profile_cfg *p);
 /** Settings store key of the load profile's shape (columns, period): a change deletes it. */
 #define OMP_METER_KEY_LP_SHAPE 8u
-/** Open the load profile on @p r (0 sectors: none), deleting it after a change of its shape. */
-omp_err omp_meter_priv_lp_open(struct omp_meter *m, const struct omp_nvm_region *r, bool ro);
-/** One second of the clock: capture the load profile's entry when a period ended. */
+/** Settings store key of the analysis logger's shape (columns, period, channels). */
+#define OMP_METER_KEY_AN_SHAPE 9u
+/** The analysis logger's configuration: cfg.an_*, normal time Z11. */
+void omp_meter_priv_an_cfg(const struct omp_meter_cfg *c, struct omp_profile_cfg *p);
+/** Open the load profile on @p lp and the analysis logger on @p an (0 sectors: none), deleting
+ *  one after a change of its shape. */
+omp_err omp_meter_priv_lp_open(struct omp_meter *m, const struct omp_nvm_region *lp,
+                               const struct omp_nvm_region *an, bool ro);
+/** One second of the clock: capture a profile's entry when its period ended. */
 void omp_meter_priv_lp_second(struct omp_meter *m, omp_time_s utc, bool valid);
 
 /* ---- event logs (meter_events.c) ------------------------------------------------------------- */

@@ -54,6 +54,7 @@ void omp_meter_priv_src(struct omp_meter *m, struct omp_cosem_src *s)
     memset(s, 0, sizeof *s);
     s->regs = &m->regs;
     s->cycle = &m->last;
+    s->means = m->means.have_last ? &m->means.last : NULL;
     s->optical = &m->optical_port.settings;
     s->type_number = m->cfg.type_number;
     s->software_id = m->cfg.software_id;
@@ -190,6 +191,12 @@ omp_err omp_meter_nvm_info(const struct omp_meter *m, struct omp_meter_nvm_info 
         t.lp_capacity = omp_profile_capacity(&m->lp.cfg, &m->lp.log.geo, t.lp_sectors);
         t.lp_entries = omp_plog_count(&m->lp.log);
         t.lp = m->lp.log.stats;
+    }
+    if (m->cfg.an_sectors != 0u) {
+        t.an_sectors = m->an.log.rgn.sectors;
+        t.an_capacity = omp_profile_capacity(&m->an.cfg, &m->an.log.geo, t.an_sectors);
+        t.an_depth_min = (uint32_t)((uint64_t)t.an_capacity * m->an.cfg.period_s / 60u);
+        t.an_entries = omp_plog_count(&m->an.log);
     }
     if (m->cfg.ev_sectors != 0u) {
         t.ev_sectors = m->evlog[0].log.rgn.sectors;
