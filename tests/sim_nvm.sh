@@ -4,7 +4,8 @@
 # refused with exit 1 and one line naming the file, and left byte for byte unchanged; a power cut
 # (SIGKILL) is not damage; legal data (calibration, Z1) cannot change; an erased journal is
 # restored from the mirror and said to be rolled back; --nvm-format erases such a file and starts
-# a new meter.
+# a new meter. Files are of the default size for the default configuration (docs/simulator.md
+# "The NVM file": 64 KiB + 55 sectors of load profile = 290816 bytes).
 # Usage: sim_nvm.sh PATH/TO/omnipower-sim
 set -u
 sim=$1
@@ -12,6 +13,7 @@ py=${PYTHON3:-python3}
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 fail=0
+size=290816
 run() { "$sim" --quiet --speed max --start 2026-01-01T00:00:00Z --duration 60 "$@" \
         >"$tmp/out" 2>"$tmp/err" </dev/null; }
 
@@ -30,10 +32,10 @@ refused() { # refused FILE WHAT: exit 1, one line naming FILE, FILE unchanged
 : >"$tmp/empty.nvm"
 refused "$tmp/empty.nvm" "an empty file"
 grep -q "empty" "$tmp/err" || { echo "FAIL: the empty file's message"; fail=1; }
-"$py" -c "import sys; open(sys.argv[1],'wb').write(bytes(65536))" "$tmp/zero.nvm"
+"$py" -c "import sys; open(sys.argv[1],'wb').write(bytes($size))" "$tmp/zero.nvm"
 refused "$tmp/zero.nvm" "an all-zero file"
-grep -q "cannot read (16 damaged or foreign sectors)" "$tmp/err" || { echo "FAIL: zero count"; fail=1; }
-"$py" -c "import random,sys; random.seed(7); open(sys.argv[1],'wb').write(random.randbytes(65536))" \
+grep -q "cannot read (71 damaged or foreign sectors)" "$tmp/err" || { echo "FAIL: zero count"; fail=1; }
+"$py" -c "import random,sys; random.seed(7); open(sys.argv[1],'wb').write(random.randbytes($size))" \
     "$tmp/random.nvm"
 refused "$tmp/random.nvm" "a random file"
 
@@ -96,7 +98,7 @@ run --nvm "$tmp/flip.nvm" --nvm-format --json || { echo "FAIL: --nvm-format"; ca
 grep -q '"damaged_sectors":0' "$tmp/out" || { echo "FAIL: --nvm-format left damage"; fail=1; }
 grep -q '"power_ups":1' "$tmp/out" || { echo "FAIL: --nvm-format is not a new meter"; fail=1; }
 run --nvm "$tmp/empty.nvm" --nvm-format || { echo "FAIL: --nvm-format of an empty file"; fail=1; }
-[ "$(wc -c <"$tmp/empty.nvm")" -eq 65536 ] || { echo "FAIL: formatted size"; fail=1; }
+[ "$(wc -c <"$tmp/empty.nvm")" -eq $size ] || { echo "FAIL: formatted size"; fail=1; }
 run --nvm "$tmp/flip.nvm" || { echo "FAIL: the formatted file does not continue"; fail=1; }
 echo "ok: --nvm-format"
 "$sim" --nvm-format >/dev/null 2>"$tmp/err" </dev/null

@@ -17,9 +17,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "sim_config.h"
+#include "sim_export.h"
 
 #define PROG "omnipower-sim"
 #define EXIT_USAGE 2
@@ -28,6 +30,9 @@
 #define SPEED_MAX 1e9
 #define DURATION_MAX_S 1e10 /* 317 years: the clock must stay within the library's 1970..2199 */
 #define DRAIN_POLLS 256u /* polls in a row while the meter keeps sending on a byte port */
+#define NVM_REGS_SIZE OMP_POSIX_NVM_SIZE /* the registers' regions: journal, mirror, settings,
+                                            billing log (64 KiB, the layout of every size) */
+#define NVM_SIZE_MAX (16u * 1024u * 1024u) /* --nvm-size at most (4096 sectors) */
 
 enum sim_optical { SIM_OPTICAL_NONE = 0, SIM_OPTICAL_PTY, SIM_OPTICAL_TCP };
 
@@ -42,6 +47,11 @@ static void on_signal(int sig)
 struct sim_opts {
     const char *nvm_path; /* NULL: RAM NVM */
     bool nvm_format;      /* erase the NVM file before the start */
+    bool has_nvm_size;    /* --nvm-size given */
+    uint32_t nvm_size;    /* the NVM's bytes in force (--nvm-size, else the default) */
+    uint32_t lp_need;     /* sectors the load profile needs for the data sheet's depth */
+    uint32_t lp_sectors;  /* the load profile's sectors in this run (0: none) */
+    struct sim_exports exports; /* --export NAME=FILE */
     const char *samples_path; /* NULL: synthetic load */
     double speed;         /* simulated s per wall s; 0 = as fast as possible */
     bool has_speed;
@@ -74,11 +84,20 @@ static void usage(FILE *f)
         "Run one OMNIPOWER meter (factory default configuration, or the type number and Z codes\n"
         "given) on a synthetic household load, or on recorded samples (--samples).\n"
         "\n"
-        "  --nvm FILE      keep the meter's NVM in FILE (64 KiB; created if missing). A second run\n"
-        "                  with the same FILE continues where the first stopped: registers,\n"
-        "                  counters and the simulated clock. Default: RAM, lost at exit. A file\n"
-        "                  the meter cannot read (empty, damaged, foreign) is refused, unchanged\n"
+        "  --nvm FILE      keep the meter's NVM in FILE (--nvm-size bytes; created if missing).\n"
+        "                  A second run with the same FILE continues where the first stopped:\n"
+        "                  registers, counters, logs and the simulated clock. Default: RAM, lost\n"
+        "                  at exit. A file of another size, or one the meter cannot read (empty,\n"
+        "                  damaged, foreign), is refused, unchanged\n"
         "  --nvm-format    erase the --nvm FILE first (a new meter; what it held is gone)\n"
+        "  --nvm-size BYTES  the NVM's size, a multiple of 4096 from 65536 to 16777216: 64 KiB\n"
+        "                  for the registers, the rest for the load profile when it holds the\n"
+        "                  data sheet's depth (else none). Default: 64 KiB + what the profile\n"
+        "                  needs, 290816 for the default type number and Z4.\n"
+        "  --export NAME=FILE  at exit write log NAME as CSV to FILE (repeatable): load_profile,\n"
+        "                  billing; analysis and events are not available yet (exit 1).\n");
+    (void)fprintf(
+        f,
         "  --speed X       simulated time runs X times real time (0.001..1e9, e.g. 1, 60, 0.5);\n"
         "                  'max': as fast as possible. Default: 1 (with --samples and no\n"
         "                  --optical: max). The meter's protocol timeouts run on simulated\n"
@@ -177,17 +196,56 @@ static bool parse_uint(const char *s, uint32_t max, uint32_t *out)
     return true;
 }
 
+/* Sectors the load profile of configuration @p codes needs for the data sheet's depth on the
+ * simulator's geometry (0: none possible). */
+static uint32_t lp_need_sectors(const struct omp_mcfg *codes)
+{
+    struct omp_meter_cfg cfg;
+    omp_meter_cfg_default(&cfg);
+    if (omp_meter_cfg_from_codes(&cfg, codes, NULL) != OMP_OK) {
+        return 0u;
+    }
+    struct omp_nvm_geometry geo;
+    omp_posix_nvm_default_geometry(&geo);
+    geo.size = NVM_SIZE_MAX - NVM_REGS_SIZE; /* room for any profile */
+    return omp_meter_lp_sectors(&cfg, &geo);
+}
+
+/* The NVM's size and the load profile's region (docs/simulator.md "The NVM file"): the registers'
+ * 64 KiB first, always the same layout, then the load profile in every sector after them when
+ * they hold the data sheet's depth, else none. @return -1, or 2 after a usage message. */
+static int plan_nvm(struct sim_opts *o)
+{
+    o->lp_need = lp_need_sectors(&o->config.codes);
+    if (!o->has_nvm_size) {
+        o->nvm_size = NVM_REGS_SIZE + o->lp_need * OMP_POSIX_NVM_SECTOR_SIZE;
+    }
+    const uint32_t beyond = (o->nvm_size - NVM_REGS_SIZE) / OMP_POSIX_NVM_SECTOR_SIZE;
+    o->lp_sectors = o->lp_need >= 2u && beyond >= o->lp_need ? beyond : 0u;
+    if (o->exports.file[SIM_LOG_LOAD_PROFILE] != NULL && o->lp_sectors == 0u) {
+        return usage_error("--export load_profile: --nvm-size %lu keeps no load profile (the load "
+                           "profile of this configuration needs --nvm-size %lu or more)",
+                           (unsigned long)o->nvm_size,
+                           (unsigned long)(NVM_REGS_SIZE +
+                                           o->lp_need * OMP_POSIX_NVM_SECTOR_SIZE));
+    }
+    return -1;
+}
+
 /* Returns -1 to go on, else the exit status (0 after --help/--version). */
 static int parse_args(int argc, char **argv, struct sim_opts *o)
 {
     enum {
         OPT_NVM = 256, OPT_SPEED, OPT_DURATION, OPT_START, OPT_JSON, OPT_QUIET, OPT_STATS,
         OPT_SAMPLES, OPT_FS, OPT_VPC, OPT_APC, OPT_OPTICAL, OPT_OPTICAL_D0, OPT_OPTICAL_D0_BAUD,
-        OPT_METER_NUMBER, OPT_TYPE_NUMBER, OPT_CONFIG, OPT_CONFIG_FILE, OPT_NVM_FORMAT
+        OPT_METER_NUMBER, OPT_TYPE_NUMBER, OPT_CONFIG, OPT_CONFIG_FILE, OPT_NVM_FORMAT,
+        OPT_NVM_SIZE, OPT_EXPORT
     };
     static const struct option k_long[] = {
         { "nvm", required_argument, NULL, OPT_NVM },
         { "nvm-format", no_argument, NULL, OPT_NVM_FORMAT },
+        { "nvm-size", required_argument, NULL, OPT_NVM_SIZE },
+        { "export", required_argument, NULL, OPT_EXPORT },
         { "speed", required_argument, NULL, OPT_SPEED },
         { "duration", required_argument, NULL, OPT_DURATION },
         { "start", required_argument, NULL, OPT_START },
@@ -229,6 +287,21 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
             break;
         case OPT_NVM_FORMAT:
             o->nvm_format = true;
+            break;
+        case OPT_NVM_SIZE:
+            if (!parse_uint(optarg, NVM_SIZE_MAX, &o->nvm_size) || o->nvm_size < NVM_REGS_SIZE ||
+                o->nvm_size % OMP_POSIX_NVM_SECTOR_SIZE != 0u) {
+                return usage_error("invalid --nvm-size '%s' (bytes, a multiple of %u from %u to "
+                                   "%u)", optarg, OMP_POSIX_NVM_SECTOR_SIZE, NVM_REGS_SIZE,
+                                   NVM_SIZE_MAX);
+            }
+            o->has_nvm_size = true;
+            break;
+        case OPT_EXPORT:
+            st = sim_export_option(&o->exports, optarg);
+            if (st >= 0) {
+                return st;
+            }
             break;
         case OPT_SPEED:
             if (strcmp(optarg, "max") == 0) {
@@ -393,7 +466,7 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
     if (o->samples_path != NULL && !o->has_speed && o->optical == SIM_OPTICAL_NONE) {
         o->speed = 0.0; /* replay: as fast as possible unless asked otherwise or read by a peer */
     }
-    return -1;
+    return plan_nvm(o);
 }
 
 /* ---- JSON ----------------------------------------------------------------------------------- */
@@ -546,10 +619,13 @@ static void print_registers(FILE *f, const struct omp_meter_snapshot *s,
                   (unsigned long long)n->mirror_saves, (unsigned long long)n->snapshots,
                   (unsigned long long)n->store.erases, (unsigned long)n->store.max_sector_erases);
     (void)fprintf(f, "\"damaged_sectors\":%lu,\"rolled_back\":%s,\"restored_from\":\"%s\","
-                  "\"restored_checkpoint\":%lu,\"newest_checkpoint\":%lu}",
+                  "\"restored_checkpoint\":%lu,\"newest_checkpoint\":%lu,",
                   (unsigned long)n->damaged_sectors, n->rolled_back ? "true" : "false",
                   source_name(n->restored_from), (unsigned long)n->restored_checkpoint,
                   (unsigned long)n->newest_checkpoint);
+    (void)fprintf(f, "\"lp_sectors\":%lu,\"lp_capacity\":%lu,\"lp_entries\":%lu}",
+                  (unsigned long)n->lp_sectors, (unsigned long)n->lp_capacity,
+                  (unsigned long)n->lp_entries);
 }
 
 /* The configuration: type number, Z codes (compact form, and the text of those given) and what
@@ -919,6 +995,50 @@ static long read_samples(struct sim *s, size_t n)
     return (long)got;
 }
 
+/* A log --export names that this version does not keep yet. @return 0, or 1 after a message. */
+static int check_exports(const struct sim_opts *o)
+{
+    const enum sim_log log = sim_export_unavailable(&o->exports);
+    if (log == SIM_LOG_COUNT) {
+        return 0;
+    }
+    (void)fprintf(stderr, PROG ": --export %s: the %s is not kept by this version yet (issue "
+                          "#13); available: load_profile, billing\n",
+                  sim_export_name(log), log == SIM_LOG_ANALYSIS ? "analysis logger" : "event log");
+    return 1;
+}
+
+/* An existing --nvm FILE of another size than this run's NVM is refused before it is opened
+ * (an empty one is left to omp_posix_nvm_open's message). @return 0, or 1 after a message. */
+static int check_file_size(const struct sim_opts *o)
+{
+    struct stat st;
+    if (o->nvm_path == NULL || o->nvm_format || stat(o->nvm_path, &st) != 0 ||
+        !S_ISREG(st.st_mode) || st.st_size == 0 || (uint64_t)st.st_size == o->nvm_size) {
+        return 0;
+    }
+    const unsigned long long have = (unsigned long long)st.st_size;
+    char why[96];
+    if (o->has_nvm_size) {
+        (void)snprintf(why, sizeof why, "--nvm-size");
+    } else {
+        (void)snprintf(why, sizeof why, "the default: %u for the registers + %lu for the load "
+                       "profile", NVM_REGS_SIZE,
+                       (unsigned long)(o->nvm_size - NVM_REGS_SIZE));
+    }
+    char use[96] = "";
+    if (have >= NVM_REGS_SIZE && have <= NVM_SIZE_MAX && have % OMP_POSIX_NVM_SECTOR_SIZE == 0u) {
+        const bool no_lp = have - NVM_REGS_SIZE < (unsigned long long)o->lp_need *
+                                                      OMP_POSIX_NVM_SECTOR_SIZE;
+        (void)snprintf(use, sizeof use, "run with --nvm-size %llu to use it%s, or ", have,
+                       no_lp ? " (without a load profile)" : "");
+    }
+    (void)fprintf(stderr, PROG ": %s: NVM file has %llu bytes, this run's NVM has %lu (%s); %s"
+                          "--nvm-format to erase it (what it holds is lost)\n",
+                  o->nvm_path, have, (unsigned long)o->nvm_size, why, use);
+    return 1;
+}
+
 static int run(struct sim *s)
 {
     struct omp_posix_port *port = &s->port;
@@ -926,6 +1046,10 @@ static int run(struct sim *s)
     char errbuf[256] = "";
     struct omp_nvm_geometry geo;
     omp_posix_nvm_default_geometry(&geo);
+    geo.size = o->nvm_size;
+    if (check_exports(o) != 0 || check_file_size(o) != 0) {
+        return 1;
+    }
     if (o->samples_path != NULL) {
         s->samples = fopen(o->samples_path, "rb");
         if (s->samples == NULL) {
@@ -970,6 +1094,7 @@ static int run(struct sim *s)
     if (o->has_meter_number) {
         s->cfg.meter_number = o->meter_number;
     }
+    s->cfg.lp_sectors = o->lp_sectors; /* after the registers' 64 KiB (plan_nvm) */
     /* the optical readout: Kamstrup's 27 User Data 2 objects, then the instantaneous values */
     /* U 32.7.0, I 31.7.0, P+ 1.7.0, P- 2.7.0, Q+ 3.7.0, Q- 4.7.0, f 14.7.0, PF 13.7.0 */
     static const uint8_t k_instant_c[] = {32, 31, 1, 2, 3, 4, 14, 13};
@@ -1160,6 +1285,9 @@ static int run(struct sim *s)
     }
     if (o->nvm_path != NULL && omp_posix_port_flush(port) != OMP_OK) {
         (void)fprintf(stderr, PROG ": %s: fsync failed: %s\n", o->nvm_path, strerror(errno));
+        status = 1;
+    }
+    if (sim_export_write(&o->exports, s->meter, s->cfg.utc_offset_min) != 0) {
         status = 1;
     }
 
