@@ -265,6 +265,56 @@ static void test_ranges(void **state)
     assert_int_equal(n, 5u); /* -45, -30, -15, 0 min, and the one after the set */
 }
 
+/* A profile whose configuration is kept in a store: first use keeps it; the same goes on; another
+ * period or other columns erase the region and mark the next entry; read only, a changed one is
+ * left alone, not damage, nothing written. */
+static uint8_t g_kept_mem[8u * 1024u];
+static struct omp_ram_nvm g_kept_nvm;
+
+static void test_open_kept(void **state)
+{
+    (void)state;
+    const struct omp_nvm_geometry kg = {sizeof g_kept_mem, 1024u, 8u, 0xFFu, 100000u};
+    assert_int_equal(omp_ram_nvm_init(&g_kept_nvm, g_kept_mem, &kg, NULL), OMP_OK);
+    omp_ram_nvm_format(&g_kept_nvm);
+    const struct omp_nvm_region kr = {&k_ops, &g_kept_nvm, 0u, 8u};
+    static struct omp_store st;
+    assert_int_equal(omp_store_open_region(&st, &kr), OMP_OK);
+    struct omp_profile_cfg c;
+    lp_cfg(&c, 2u, 900u);
+    struct omp_nvm_region r = board(4u, 8u);
+    enum omp_profile_change ch;
+    assert_int_equal(omp_profile_open_kept(&g_p, &c, &r, &st, 8u, false, &ch), OMP_OK);
+    assert_int_equal(ch, OMP_PROFILE_FIRST);
+    int64_t v[2] = {10, 20};
+    assert_int_equal(omp_profile_capture(&g_p, T_2027 + 900, v), OMP_OK);
+    assert_int_equal(omp_profile_open_kept(&g_p, &c, &r, &st, 8u, false, &ch), OMP_OK);
+    assert_int_equal(ch, OMP_PROFILE_SAME);
+    assert_int_equal(omp_plog_count(&g_p.log), 1u);
+    /* read only with another period: left alone, not damage, nothing written */
+    struct omp_profile_cfg c30 = c;
+    c30.period_s = 1800u;
+    uint64_t prog = g_nvm.program_calls, erased = g_nvm.erase_calls;
+    assert_int_equal(omp_profile_open_kept(&g_p, &c30, &r, &st, 8u, true, &ch), OMP_OK);
+    assert_int_equal(ch, OMP_PROFILE_INTERVAL);
+    assert_int_equal(g_p.log.stats.damaged, 0u);
+    assert_int_equal(g_nvm.program_calls, prog);
+    assert_int_equal(g_nvm.erase_calls, erased);
+    /* writable: erased, started again, marked */
+    assert_int_equal(omp_profile_open_kept(&g_p, &c30, &r, &st, 8u, false, &ch), OMP_OK);
+    assert_int_equal(ch, OMP_PROFILE_INTERVAL);
+    assert_int_equal(omp_plog_count(&g_p.log), 0u);
+    assert_int_equal(g_p.status, OMP_LP_ST_RECONFIGURED | OMP_LP_ST_INTERVAL_CHANGED);
+    /* other columns (another object in place of A-) */
+    struct omp_profile_cfg cx = c30;
+    cx.col[1].obis[2] = 9u;
+    assert_int_equal(omp_profile_open_kept(&g_p, &cx, &r, &st, 8u, false, &ch), OMP_OK);
+    assert_int_equal(ch, OMP_PROFILE_RECONFIGURED);
+    assert_int_equal(g_p.status, OMP_LP_ST_RECONFIGURED);
+    assert_int_equal(omp_profile_open_kept(&g_p, &cx, &r, &st, 8u, false, &ch), OMP_OK);
+    assert_int_equal(ch, OMP_PROFILE_SAME);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -272,6 +322,7 @@ int main(void)
         cmocka_unit_test(test_periods_and_status),
         cmocka_unit_test(test_period_alignment_offset),
         cmocka_unit_test(test_ranges),
+        cmocka_unit_test(test_open_kept),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

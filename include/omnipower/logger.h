@@ -83,6 +83,28 @@ uint32_t omp_profile_capacity(const struct omp_profile_cfg *cfg,
 OMP_MUST_CHECK omp_err omp_profile_open(struct omp_profile *p, const struct omp_profile_cfg *cfg,
                                         const struct omp_nvm_region *r, bool read_only);
 
+/** How a profile's configuration compares with the one kept for its region. */
+enum omp_profile_change {
+    OMP_PROFILE_SAME = 0,         /**< the kept one: the region goes on */
+    OMP_PROFILE_FIRST = 1,        /**< none kept yet: kept now */
+    OMP_PROFILE_INTERVAL = 2,     /**< only the period changed: the region was started again */
+    OMP_PROFILE_RECONFIGURED = 3, /**< the columns changed: the region was started again */
+};
+
+/**
+ * @brief omp_profile_open() for a profile whose configuration (columns, period, capture objects)
+ * is kept in store @p kept under @p key. A region written with another configuration is erased
+ * and started again, as the OMNIPOWER deletes its profile (technical facts 1.4, 3.5), the next
+ * entry marked (omp_profile_reconfigured); read only, it is left alone and not reported as damage.
+ * @p change says which case it was (the caller logs it).
+ * @return as omp_profile_open(), or the store's error.
+ */
+OMP_MUST_CHECK omp_err omp_profile_open_kept(struct omp_profile *p,
+                                             const struct omp_profile_cfg *cfg,
+                                             const struct omp_nvm_region *r,
+                                             struct omp_store *kept, uint16_t key,
+                                             bool read_only, enum omp_profile_change *change);
+
 /** @brief The meter started after an outage: the next entry has DataQuality "power outage" (and
  *  LoggerStatus "time discontinuity" if periods were missed). */
 void omp_profile_power_up(struct omp_profile *p);

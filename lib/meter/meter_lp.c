@@ -152,63 +152,8 @@ void omp_meter_priv_lp_second(struct omp_meter *m, omp_time_s utc, bool valid)
     }
 }
 
-/* A profile's shape as kept in the settings store: version, columns, period (s, u32 LE), then
- * each column's OBIS code and attribute. */
-#define SHAPE_MAX (6u + 7u * OMP_PLOG_COLUMNS_MAX)
-
-static size_t shape_of(const struct omp_profile_cfg *p, uint8_t *out)
-{
-    out[0] = 1u;
-    out[1] = p->columns;
-    for (unsigned k = 0; k < 4u; k++) {
-        out[2u + k] = (uint8_t)(p->period_s >> (8u * k));
-    }
-    for (unsigned k = 0; k < p->columns; k++) {
-        memcpy(out + 6u + 7u * k, p->col[k].obis, 6u);
-        out[12u + 7u * k] = p->col[k].attr;
-    }
-    return 6u + 7u * (size_t)p->columns;
-}
-
-/* Erase @p r's sectors. */
-static omp_err erase_region(const struct omp_nvm_region *r, uint32_t sector_size)
-{
-    omp_err err = OMP_OK;
-    for (uint32_t i = 0; err == OMP_OK && i < r->sectors; i++) {
-        err = r->ops->nvm_erase(r->user, r->base + i * sector_size);
-    }
-    return err;
-}
-
-/* A profile region of another shape, after a configuration change (the stored shape differs):
- * deleted, as the OMNIPOWER does (technical facts 1.4, 3.5), said by an event and on the next
- * entry. Only when writable; read only it is left alone and not counted as damage. */
-static omp_err reconfigure(struct omp_meter *m, struct omp_profile *p,
-                           const struct omp_profile_cfg *pc, const struct omp_nvm_region *r,
-                           bool interval, bool ro)
-{
-    p->log.stats.damaged = 0; /* a change of configuration, not damage */
-    if (ro) {
-        return OMP_OK;
-    }
-    struct omp_nvm_geometry geo;
-    omp_err err = omp_hal_nvm_geometry(&m->hal, &geo);
-    if (err == OMP_OK) {
-        err = erase_region(r, geo.sector_size);
-    }
-    if (err == OMP_OK) {
-        err = omp_profile_open(p, pc, r, false);
-    }
-    omp_profile_reconfigured(p, interval);
-    if (p == &m->lp) {
-        omp_clock_event(&m->clock, OMP_EV_LP_EVENT, interval ? 5u : 2u, 0u);
-    } else {
-        omp_clock_event(&m->clock, OMP_EV_LOG_CLEARED, OMP_METER_LOG_AN, 0u);
-    }
-    return err;
-}
-
-/* Open profile @p p (configuration @p pc) on @p r, its shape kept under settings key @p key. */
+/* Open profile @p p (configuration @p pc) on @p r, its configuration kept under settings key
+ * @p key; a change deletes it, which is logged (technical facts 3.5: the load profile's event). */
 static omp_err profile_open(struct omp_meter *m, struct omp_profile *p,
                             const struct omp_profile_cfg *pc, const struct omp_nvm_region *r,
                             uint16_t key, bool ro)
@@ -216,23 +161,17 @@ static omp_err profile_open(struct omp_meter *m, struct omp_profile *p,
     if (r->sectors == 0u) {
         return OMP_OK;
     }
-    uint8_t want[SHAPE_MAX], have[SHAPE_MAX];
-    size_t len = 0, n = shape_of(pc, want);
-    omp_err err = omp_store_read_opt(&m->settings, key, have, sizeof have, &len);
-    if (err != OMP_OK) {
+    enum omp_profile_change ch;
+    omp_err err = omp_profile_open_kept(p, pc, r, &m->settings, key, ro, &ch);
+    if (ro || (ch != OMP_PROFILE_INTERVAL && ch != OMP_PROFILE_RECONFIGURED)) {
         return err;
     }
-    err = omp_profile_open(p, pc, r, ro);
-    bool changed = len != 0u && (len != n || memcmp(have, want, n) != 0);
-    if ((err == OMP_OK || err == OMP_ERR_NVM_CORRUPT) && changed) {
-        /* the interval alone changed: the same columns of the same objects */
-        bool interval = len == n && memcmp(have + 6, want + 6, n - 6u) == 0 && have[1] == want[1];
-        err = reconfigure(m, p, pc, r, interval, ro);
+    if (p == &m->lp) {
+        omp_clock_event(&m->clock, OMP_EV_LP_EVENT, ch == OMP_PROFILE_INTERVAL ? 5u : 2u, 0u);
+    } else {
+        omp_clock_event(&m->clock, OMP_EV_LOG_CLEARED, OMP_METER_LOG_AN, 0u);
     }
-    if (err != OMP_OK || ro || (len != 0u && !changed)) {
-        return err;
-    }
-    return omp_store_write(&m->settings, key, want, n);
+    return err;
 }
 
 omp_err omp_meter_priv_lp_open(struct omp_meter *m, const struct omp_nvm_region *lp,
