@@ -296,6 +296,49 @@ static void test_signed_and_timed(void **state)
     check_all(&g_log);
 }
 
+/* ---- found by fuzz/fuzz_plog.c --------------------------------------------------------------- */
+
+/* Make the CRC of the stored entry at @p off right (a flipped bit that kept it). */
+static void fix_crc(uint32_t off)
+{
+    uint32_t len = g_mem[off];
+    uint16_t crc = omp_crc16_x25(g_mem + off, len - 2u);
+    g_mem[off + len - 2u] = (uint8_t)crc;
+    g_mem[off + len - 1u] = (uint8_t)(crc >> 8);
+}
+
+/* A full entry of 4 counters, all fields 0 but its number @p no (< 2^35), with a right CRC, at
+ * @p off: length 16 = L, flags, number (5 bytes), t, status, quality, 4 values, CRC. */
+static void forge_full(uint32_t off, uint64_t no)
+{
+    uint8_t *p = g_mem + off;
+    memset(p, 0, 16u);
+    p[0] = 16u;
+    p[1] = 0x01u;
+    for (unsigned i = 0; i < 5u; i++) {
+        p[2u + i] = (uint8_t)(((no >> (7u * i)) & 0x7Fu) | (i < 4u ? 0x80u : 0u));
+    }
+    fix_crc(off);
+}
+
+/* An entry number 2^32 - 1, which the log never writes (an append there is OMP_ERR_NVM_WORN),
+ * made next_no wrap to 0: count 0, first_no 0, and the next append wrote number 0. It is read as
+ * a foreign entry now, at the head's end like a torn one. */
+static void test_number_never_written(void **state)
+{
+    (void)state;
+    setup_lp();
+    assert_int_equal(omp_plog_open(&g_log, &g_rgn, &g_def, false), OMP_OK); /* sector 0: new */
+    forge_full(16u, UINT32_MAX);
+    assert_int_equal(omp_plog_open(&g_log, &g_rgn, &g_def, false), OMP_OK);
+    assert_int_equal(g_log.first_no, 1u);
+    assert_int_equal(g_log.next_no, 1u);
+    append_upto(3u, false);
+    assert_int_equal(omp_plog_open(&g_log, &g_rgn, &g_def, false), OMP_OK);
+    assert_int_equal(g_log.next_no, 4u);
+    assert_int_equal(check_all(&g_log), 3u);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -305,6 +348,7 @@ int main(void)
         cmocka_unit_test(test_flipped_entry),
         cmocka_unit_test(test_foreign),
         cmocka_unit_test(test_signed_and_timed),
+        cmocka_unit_test(test_number_never_written),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
