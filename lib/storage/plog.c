@@ -582,8 +582,12 @@ omp_err omp_plog_next(const struct omp_plog *l, struct omp_plog_cursor *c,
         if (st == REC_ERASED || st == REC_BADLEN) {
             bool more;
             err = next_sector(l, &io, c, &more);
-            if (err != OMP_OK || !more) {
-                return err != OMP_OK ? err : OMP_ERR_NOT_FOUND;
+            if (err != OMP_OK) {
+                return err;
+            }
+            if (!more) { /* the ring ends before end_no: what is left was unreadable */
+                invalid(out, c->no++, no);
+                return OMP_OK;
             }
             continue;
         }
