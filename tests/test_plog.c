@@ -392,6 +392,34 @@ static void test_number_never_written(void **state)
     assert_int_equal(check_all(&g_log), 3u);
 }
 
+/* An entry that passes its CRC but is not this log's (a flipped bit that kept it): unknown flag
+ * bits, or a full entry whose number does not follow the one before. At the head's end the scan
+ * took the first kind for torn (no number) while the reader gave it one: after the next rotation
+ * a sequential read returned the new sector's first entry as invalid. The second kind, numbered
+ * back, set next_no back (count 5, numbers 6 to 10 given out again), without damage. */
+static void test_foreign_entry_kept_crc(void **state)
+{
+    (void)state;
+    for (int kind = 0; kind < 2; kind++) {
+        setup_lp();
+        assert_int_equal(omp_plog_open(&g_log, &g_rgn, &g_def, false), OMP_OK);
+        append_upto(10u, false);
+        uint32_t end = entry_at(0u, 10u);
+        forge_full(end, kind == 0 ? 11u : 5u);
+        if (kind == 0) {
+            g_mem[end + 1u] |= 0x20u; /* a flag no entry has */
+            fix_crc(end);
+        }
+        assert_int_equal(omp_plog_open(&g_log, &g_rgn, &g_def, false), OMP_OK);
+        assert_int_equal(g_log.next_no, 11u);
+        assert_true(g_log.head_closed); /* as after a torn entry: the next append rotates */
+        append_upto(13u, false);
+        assert_int_equal(omp_plog_open(&g_log, &g_rgn, &g_def, false), OMP_OK);
+        assert_int_equal(g_log.next_no, 14u);
+        assert_int_equal(read_every(&g_log, true), 0u);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -403,6 +431,7 @@ int main(void)
         cmocka_unit_test(test_signed_and_timed),
         cmocka_unit_test(test_damaged_head_every_number),
         cmocka_unit_test(test_number_never_written),
+        cmocka_unit_test(test_foreign_entry_kept_crc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -121,6 +121,9 @@ static bool walk_entry(const struct omp_plog *l, const uint8_t *buf, enum rec_st
     if (st == REC_OK) {
         d = omp_plog_priv_decode(&l->def, buf, w->have ? &w->last : NULL, w->no, &e, &no);
     }
+    if (d == OMP_PLOG_DEC_OK && w->no != 0u && no != w->no + 1u) {
+        d = OMP_PLOG_DEC_BAD; /* a full entry out of sequence: a flipped bit that kept the CRC */
+    }
     if (d == OMP_PLOG_DEC_OK) {
         w->last = e;
         w->no = no;
@@ -535,7 +538,12 @@ static int take(const struct omp_plog *l, struct omp_plog_cursor *c, const uint8
         d = omp_plog_priv_decode(&l->def, buf, c->have_base ? &c->base : NULL, c->no - 1u, &e,
                                  &rno);
     }
-    if (st == REC_BADCRC) { /* a torn one's number is the next entry's: no number is used */
+    if (d == OMP_PLOG_DEC_OK && c->have_base && rno != c->no) {
+        d = OMP_PLOG_DEC_BAD; /* out of sequence after a readable entry (walk_entry) */
+    }
+    if (st == REC_BADCRC || d == OMP_PLOG_DEC_BAD) {
+        /* torn (a torn one's number is the next entry's: no number is used), or a flipped bit:
+           the entries after it are unreadable up to a full one, which fills the numbers in */
         c->off += size;
         c->have_base = false;
         return 0;
