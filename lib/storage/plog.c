@@ -8,6 +8,7 @@
  *  - entry numbers are consecutive in append order; a torn entry's number is not used up (the
  *    next entry gets it), and after a torn entry the head takes no more (the next append rotates),
  *    so inside a sector an unreadable entry is followed only by erased bytes or by entries;
+ *  - so the sectors' first numbers grow in ring order, up to the head's entries;
  *  - when the head is full the sector after it is erased (its entries, the oldest, are dropped).
  */
 #include <string.h>
@@ -121,6 +122,9 @@ static bool walk_entry(const struct omp_plog *l, const uint8_t *buf, enum rec_st
     if (st == REC_OK) {
         d = omp_plog_priv_decode(&l->def, buf, w->have ? &w->last : NULL, w->no, &e, &no);
     }
+    if (d == OMP_PLOG_DEC_OK && w->no != 0u && no != w->no + 1u) {
+        d = OMP_PLOG_DEC_BAD; /* a full entry out of sequence: a flipped bit that kept the CRC */
+    }
     if (d == OMP_PLOG_DEC_OK) {
         w->last = e;
         w->no = no;
@@ -188,13 +192,29 @@ static omp_err start_new(struct omp_plog *l, const struct omp_stg_io *io)
     return err != OMP_OK ? err : omp_stg_sector_write(io, l->rgn.base, &fmt);
 }
 
-/* The oldest sector's first entry number (the oldest held), 0 if no sector has one. */
-static omp_err oldest_first(const struct omp_plog *l, const struct omp_stg_io *io, uint32_t *no)
+/* The oldest sector's first entry number (the oldest held), 0 if no sector has one. The sectors'
+ * first numbers grow in ring order up to next_no, and no further back than the region can hold
+ * entries (each takes a program unit at least); a sector whose first number does not fit is not
+ * this log's: passed over and counted in *@p odd. */
+static omp_err oldest_first(const struct omp_plog *l, const struct omp_stg_io *io, uint32_t *no,
+                            uint32_t *odd)
 {
+    const uint64_t most = (uint64_t)l->rgn.sectors *
+                          ((l->geo.sector_size - OMP_STORE_SECTOR_HDR) / round_unit(l, 4u));
+    uint32_t before = 0, first = 0;
     *no = 0;
     omp_err err = OMP_OK;
-    for (uint32_t k = 1; err == OMP_OK && *no == 0u && k <= l->rgn.sectors; k++) {
-        err = sector_first(l, io, (l->head + k) % l->rgn.sectors, no);
+    for (uint32_t k = 1; err == OMP_OK && k <= l->rgn.sectors; k++) {
+        err = sector_first(l, io, (l->head + k) % l->rgn.sectors, &first);
+        if (first == 0u) {
+            continue;
+        }
+        if (first <= before || first > l->next_no || l->next_no - first > most) {
+            (*odd)++;
+            continue;
+        }
+        before = first;
+        *no = *no != 0u ? *no : first;
     }
     return err;
 }
@@ -266,16 +286,18 @@ static omp_err scan(struct omp_plog *l)
         err = walk(l, &io, (l->head + l->rgn.sectors - 1u) % l->rgn.sectors, &prev);
         prev.closed = false;
     }
-    if (err == OMP_OK) {
-        err = oldest_first(l, &io, &l->first_no);
-    }
     l->head_off = w.end_off;
     l->head_closed = w.closed;
     l->have_last = prev.have;
     l->last = prev.last;
     l->since_full = prev.since_full;
     l->next_no = prev.no + 1u;
-    l->first_no = l->first_no != 0u && l->first_no <= l->next_no ? l->first_no : l->next_no;
+    uint32_t first = 0, odd = 0;
+    if (err == OMP_OK) {
+        err = oldest_first(l, &io, &first, &odd);
+    }
+    l->first_no = first != 0u ? first : l->next_no;
+    l->stats.damaged += odd != 0u ? 1u : 0u;
     return err == OMP_OK ? check_spare(l, &io) : err;
 }
 
@@ -372,9 +394,9 @@ static omp_err rotate(struct omp_plog *l)
     l->head_off = OMP_STORE_SECTOR_HDR;
     l->head_closed = false;
     l->sector_seq++;
-    uint32_t first = 0;
-    err = oldest_first(l, &io, &first); /* the new oldest sector's first entry */
-    l->first_no = first != 0u && first <= l->next_no ? first : l->next_no;
+    uint32_t first = 0, odd = 0;
+    err = oldest_first(l, &io, &first, &odd); /* the new oldest sector's first entry */
+    l->first_no = first != 0u ? first : l->next_no;
     return err;
 }
 
@@ -535,7 +557,12 @@ static int take(const struct omp_plog *l, struct omp_plog_cursor *c, const uint8
         d = omp_plog_priv_decode(&l->def, buf, c->have_base ? &c->base : NULL, c->no - 1u, &e,
                                  &rno);
     }
-    if (st == REC_BADCRC) { /* a torn one's number is the next entry's: no number is used */
+    if (d == OMP_PLOG_DEC_OK && c->have_base && rno != c->no) {
+        d = OMP_PLOG_DEC_BAD; /* out of sequence after a readable entry (walk_entry) */
+    }
+    if (st == REC_BADCRC || d == OMP_PLOG_DEC_BAD) {
+        /* torn (a torn one's number is the next entry's: no number is used), or a flipped bit:
+           the entries after it are unreadable up to a full one, which fills the numbers in */
         c->off += size;
         c->have_base = false;
         return 0;
@@ -582,8 +609,12 @@ omp_err omp_plog_next(const struct omp_plog *l, struct omp_plog_cursor *c,
         if (st == REC_ERASED || st == REC_BADLEN) {
             bool more;
             err = next_sector(l, &io, c, &more);
-            if (err != OMP_OK || !more) {
-                return err != OMP_OK ? err : OMP_ERR_NOT_FOUND;
+            if (err != OMP_OK) {
+                return err;
+            }
+            if (!more) { /* the ring ends before end_no: what is left was unreadable */
+                invalid(out, c->no++, no);
+                return OMP_OK;
             }
             continue;
         }

@@ -221,7 +221,8 @@ static bool decode_head(const struct omp_plog_def *def, const uint8_t *p, size_t
     if ((flags & OMP_PLOG_F_FULL) != 0u) {
         bool ok = get_uv(p, end, pos, &a) && get_uv(p, end, pos, &b) &&
                   get_uv(p, end, pos, &c) && get_uv(p, end, pos, &d);
-        if (!ok || a == 0u || a > UINT32_MAX || c > UINT16_MAX || d > UINT32_MAX) {
+        /* numbers are 1 .. UINT32_MAX - 1 (omp_plog_append stops there: OMP_ERR_NVM_WORN) */
+        if (!ok || a == 0u || a >= UINT32_MAX || c > UINT16_MAX || d > UINT32_MAX) {
             return false;
         }
         *no = (uint32_t)a;
@@ -230,7 +231,7 @@ static bool decode_head(const struct omp_plog_def *def, const uint8_t *p, size_t
         bool ok = ((flags & OMP_PLOG_F_TIME) == 0u || get_uv(p, end, pos, &b)) &&
                   ((flags & OMP_PLOG_F_STATUS) == 0u || get_uv(p, end, pos, &c)) &&
                   ((flags & OMP_PLOG_F_QUALITY) == 0u || get_uv(p, end, pos, &d));
-        if (!ok || c > UINT16_MAX || d > UINT32_MAX || base_no == UINT32_MAX) {
+        if (!ok || c > UINT16_MAX || d > UINT32_MAX || base_no >= UINT32_MAX - 1u) {
             return false;
         }
         *no = base_no + 1u;
