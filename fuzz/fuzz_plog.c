@@ -19,8 +19,8 @@
  * 2. opened read-write on a copy: the same result, first_no and next_no, and the same entries;
  *    it writes nothing but a new log's header in sector 0, and a second open nothing. With
  *    damage the image is byte for byte the input after the open, the reads, an append
- *    (OMP_ERR_NVM_CORRUPT) and a refused append (a counter < 0); omp_plog_clear() then starts an
- *    empty log whose numbers go on.
+ *    (OMP_ERR_NVM_CORRUPT), a refused append (a counter < 0) and a refused clear;
+ *    omp_plog_format() then starts an empty log, numbers from 1.
  * 3. without damage: a counter < 0 is refused (OMP_ERR_ARG, nothing written); three entries made
  *    from the input (steps, a counter that goes down, time jumps, extreme values) are appended
  *    and read back exactly; reopened, the log finds no damage (it never takes its own writes for
@@ -219,7 +219,8 @@ static bool unchanged(void)
 
 /* ---- the target ----------------------------------------------------------------------------- */
 
-/* Damaged: nothing may be written; the explicit way out, omp_plog_clear(), then works. */
+/* Damaged: nothing may be written, not even a clear; the explicit way out, omp_plog_format(),
+ * then works (numbers from 1). */
 static void damaged(struct omp_plog *l, const struct omp_plog_entry *e)
 {
     OMP_FUZZ_CHECK(l->stats.damaged > 0u && unchanged());
@@ -228,9 +229,10 @@ static void damaged(struct omp_plog *l, const struct omp_plog_entry *e)
     neg.v[2] = -1;
     OMP_FUZZ_CHECK(omp_plog_append(l, &neg) == OMP_ERR_ARG);
     OMP_FUZZ_CHECK(unchanged());
+    OMP_FUZZ_CHECK(omp_plog_clear(l) == OMP_ERR_NVM_CORRUPT && unchanged());
+    OMP_FUZZ_CHECK(omp_plog_format(l) == OMP_OK);
     const uint32_t next = l->next_no;
-    OMP_FUZZ_CHECK(omp_plog_clear(l) == OMP_OK);
-    OMP_FUZZ_CHECK(omp_plog_count(l) == 0u && l->next_no == next && l->stats.damaged == 0u);
+    OMP_FUZZ_CHECK(omp_plog_count(l) == 0u && next == 1u && l->stats.damaged == 0u);
     omp_err err = omp_plog_append(l, e);
     if (next == UINT32_MAX) {
         OMP_FUZZ_CHECK(err == OMP_ERR_NVM_WORN);

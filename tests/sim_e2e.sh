@@ -11,7 +11,7 @@ nvm=$tmp/meter.nvm
 
 "$sim" --speed max --duration 3600 --start 2026-01-01T00:00:00Z --json --quiet --nvm "$nvm" \
     >"$tmp/run1.json"
-test "$(wc -c <"$nvm")" -eq 290816 # the default: 64 KiB + the load profile (55 sectors)
+test "$(wc -c <"$nvm")" -eq 294912 # the default: 64 KiB + the load profile (56 sectors)
 "$sim" --speed max --duration 3600 --json --quiet --nvm "$nvm" >"$tmp/run2.json"
 
 # the display: one line per screen (or symbol) change, "UTC  [id]  value unit  symbols"

@@ -14,7 +14,7 @@ tmp=$(mktemp -d)
 pid=
 trap '[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 nvm=$tmp/meter.nvm
-default_size=290816 # 64 KiB + 55 x 4 KiB: 4 channels at 15 min for 175 days (documented)
+default_size=294912 # 64 KiB + 56 x 4 KiB: 4 channels at 15 min for 175 days (documented)
 
 # six hours of a new meter, from 01:00 local on Thursday 1 January 2026
 "$sim" --nvm "$nvm" --start 2026-01-01T00:00:00Z --speed max --duration 21600 --quiet --json \
@@ -26,7 +26,7 @@ echo "ok: the NVM file has the default size $default_size"
     --export load_profile="$tmp/lp2.csv" >"$tmp/run2.json"
 "$sim" --nvm "$nvm" --speed max --duration 1800 --quiet --json \
     --export load_profile="$tmp/lp3.csv" >"$tmp/run3.json"
-# another period (Z4 = 1: 5 min) on the same file: its default size differs (54 sectors), so the
+# another period (Z4 = 1: 5 min) on the same file: its default size differs (55 sectors), so the
 # file's size is given; the registers' layout stays, the profile is deleted and starts again
 cp "$nvm" "$tmp/z4.nvm"
 "$sim" --nvm "$tmp/z4.nvm" --nvm-size $default_size --config Z4=1 --speed max --duration 900 \
@@ -42,7 +42,7 @@ rc=0
 "$sim" --nvm "$old" --speed max --duration 60 --quiet >"$tmp/out" 2>"$tmp/err" || rc=$?
 [ "$rc" -eq 1 ] || { echo "FAIL: a 64 KiB file: exit $rc, want 1"; cat "$tmp/err"; exit 1; }
 [ "$(wc -l <"$tmp/err")" -eq 1 ] || { echo "FAIL: not one line"; cat "$tmp/err"; exit 1; }
-grep -q "old.nvm: NVM file has 65536 bytes, this run's NVM has 290816 .*--nvm-size 65536.*--nvm-format" \
+grep -q "old.nvm: NVM file has 65536 bytes, this run's NVM has 294912 .*--nvm-size 65536.*--nvm-format" \
     "$tmp/err" || { echo "FAIL: the size message"; cat "$tmp/err"; exit 1; }
 cmp -s "$old" "$tmp/old.before" || { echo "FAIL: the refused file changed"; exit 1; }
 [ -s "$tmp/out" ] && { echo "FAIL: wrote to stdout"; exit 1; }
@@ -177,7 +177,7 @@ ok = all(v[23][c] <= e[n] < v[23][c] + 1.05 for c, n in enumerate(VALUES))
 check(ok, f"the last entry is the JSON's registers truncated to Wh ({v[23]}, "
           f"{[e[n] for n in VALUES]})")
 nvm = last_json("run1.json")["nvm"]
-check(nvm["lp_sectors"] == 55 and nvm["lp_entries"] == 24 and nvm["lp_capacity"] >= 175 * 96,
+check(nvm["lp_sectors"] == 56 and nvm["lp_entries"] == 24 and nvm["lp_capacity"] >= 175 * 96,
       f"JSON nvm: lp_sectors 55, lp_entries 24, lp_capacity {nvm['lp_capacity']} >= 16800")
 
 # the restart an hour later continues the entries; its first has outage and discontinuity

@@ -107,9 +107,9 @@ expect 2 --export billing=a.csv --export load_profile=a.csv
 err_has "--export billing and load_profile name the same file a.csv"
 # a load profile needs its sectors: 64 KiB keep none
 expect 2 --nvm-size 65536 --export load_profile=x.csv
-err_has "--export load_profile: --nvm-size 65536 keeps no load profile \(the load profile of this configuration needs --nvm-size 290816 or more\)"
+err_has "--export load_profile: --nvm-size 65536 keeps no load profile \(the load profile of this configuration needs --nvm-size 294912 or more\)"
 expect 2 --nvm-size 282624 --config Z4=1 --export load_profile=x.csv
-err_has "needs --nvm-size 286720 or more"
+err_has "needs --nvm-size 290816 or more"
 expect 2 --nvm "$tmp/never.nvm" --export billing="$tmp/never.csv" --export bogus=1
 if [ -e "$tmp/never.nvm" ] || [ -e "$tmp/never.csv" ]; then
     echo "FAIL: a file created on an --export usage error"; fail=1
@@ -130,7 +130,7 @@ if [ -e "$tmp/never.nvm" ]; then echo "FAIL: NVM file created on a usage error";
 # runtime errors exit 1: an NVM file of the wrong size is refused with a clear message
 printf 'not an nvm image' >"$tmp/bad.nvm"
 expect 1 --nvm "$tmp/bad.nvm" --speed max --duration 1 --quiet
-err_has "bad.nvm: NVM file has 16 bytes, this run's NVM has 290816 \(the default: .*--nvm-format to erase it"
+err_has "bad.nvm: NVM file has 16 bytes, this run's NVM has 294912 \(the default: .*--nvm-format to erase it"
 [ "$(wc -c <"$tmp/bad.nvm")" -eq 16 ] || { echo "FAIL: bad NVM file modified"; fail=1; }
 expect 1 --nvm "$tmp/no/such/dir/x.nvm" --speed max --duration 1 --quiet
 

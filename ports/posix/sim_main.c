@@ -93,7 +93,7 @@ static void usage(FILE *f)
         "  --nvm-size BYTES  the NVM's size, a multiple of 4096 from 65536 to 16777216: 64 KiB\n"
         "                  for the registers, the rest for the load profile when it holds the\n"
         "                  data sheet's depth (else none). Default: 64 KiB + what the profile\n"
-        "                  needs, 290816 for the default type number and Z4.\n"
+        "                  needs, 294912 for the default type number and Z4.\n"
         "  --export NAME=FILE  at exit write log NAME as CSV to FILE (repeatable): load_profile,\n"
         "                  billing; analysis and events are not available yet (exit 1).\n");
     (void)fprintf(
