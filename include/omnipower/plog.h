@@ -88,6 +88,8 @@ struct omp_plog_cursor {
     uint32_t off;                   /**< its offset in the sector */
     uint32_t no;                    /**< number of the next entry to return */
     uint32_t end_no;                /**< stop before this number (next_no at the seek) */
+    uint32_t cap;                   /**< the next sector's first number: unreadable entries of
+                                         this sector are numbered only below it */
     bool have_base;                 /**< `base` is the entry before `no` */
     struct omp_plog_entry base;
 };

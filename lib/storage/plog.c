@@ -592,6 +592,24 @@ static void invalid(struct omp_plog_entry *out, uint32_t no, uint32_t *pno)
     }
 }
 
+/* The first number of the sector after @p sector that has one (UINT32_MAX from the head): what
+ * the unreadable entries of @p sector may number up to, so that a sector holding more than its
+ * numbers allow (damage the survey cannot see) does not shift the sectors after it. */
+static omp_err cap_of(const struct omp_plog *l, const struct omp_stg_io *io, uint32_t sector,
+                      uint32_t *cap)
+{
+    *cap = UINT32_MAX;
+    omp_err err = OMP_OK;
+    for (uint32_t i = sector; err == OMP_OK && i != l->head && *cap == UINT32_MAX;) {
+        i = (i + 1u) % l->rgn.sectors;
+        uint32_t first = 0;
+        bool marker;
+        err = sector_first(l, io, i, &first, &marker);
+        *cap = first != 0u ? first : UINT32_MAX;
+    }
+    return err;
+}
+
 /* Move @p c to the next sector in ring order that has a header of this log; false at the head. */
 static omp_err next_sector(const struct omp_plog *l, const struct omp_stg_io *io,
                            struct omp_plog_cursor *c, bool *more)
@@ -604,6 +622,9 @@ static omp_err next_sector(const struct omp_plog *l, const struct omp_stg_io *io
         struct omp_stg_sector h;
         bool valid, blank;
         omp_err err = read_header(l, io, c->sector, &h, &valid, &blank);
+        if (err == OMP_OK && valid) {
+            err = cap_of(l, io, c->sector, &c->cap);
+        }
         if (err != OMP_OK || valid) {
             *more = err == OMP_OK;
             return err;
@@ -645,6 +666,9 @@ static int take(const struct omp_plog *l, struct omp_plog_cursor *c, const uint8
     c->off += size;
     if (d != OMP_PLOG_DEC_OK) {
         c->have_base = false;
+        if (c->no >= c->cap) {
+            return 0; /* more entries than the sector's numbers: not numbered */
+        }
         invalid(out, c->no++, no);
         return 1;
     }
@@ -735,6 +759,10 @@ omp_err omp_plog_seek(const struct omp_plog *l, uint32_t no, struct omp_plog_cur
         }
     }
     c->off = OMP_STORE_SECTOR_HDR;
+    omp_err e0 = cap_of(l, &io, c->sector, &c->cap);
+    if (e0 != OMP_OK) {
+        return e0;
+    }
     struct omp_plog_entry skip;
     while (c->no < no) {
         omp_err err = omp_plog_next(l, c, &skip, NULL);
