@@ -66,14 +66,6 @@ int sim_export_option(struct sim_exports *x, const char *arg)
     return -1;
 }
 
-enum sim_log sim_export_unavailable(const struct sim_exports *x)
-{
-    if (x->file[SIM_LOG_ANALYSIS] != NULL) {
-        return SIM_LOG_ANALYSIS;
-    }
-    return x->file[SIM_LOG_EVENTS] != NULL ? SIM_LOG_EVENTS : SIM_LOG_COUNT;
-}
-
 /* ---- fields --------------------------------------------------------------------------------- */
 
 struct flag_name {

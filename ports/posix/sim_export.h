@@ -30,10 +30,6 @@ const char *sim_export_name(enum sim_log log);
  *  unknown NAME, a NAME given twice, no `=FILE`). */
 int sim_export_option(struct sim_exports *x, const char *arg);
 
-/** A log --export names that this version does not keep yet (analysis, events), or
- *  SIM_LOG_COUNT when every one asked for is available. */
-enum sim_log sim_export_unavailable(const struct sim_exports *x);
-
 /** The load profile of @p m as CSV on @p f; the normal time of its stamps is UTC +
  *  @p utc_offset_min (Z11). @return 0, or 1 when the profile cannot be read. */
 int sim_export_load_profile(FILE *f, const struct omp_meter *m, int32_t utc_offset_min);
