@@ -116,6 +116,8 @@ expect 2 --nvm-size 290816 --export analysis=x.csv
 err_has "^omnipower-sim: --export analysis: --nvm-size 290816 keeps no analysis logger \(the analysis logger of this configuration needs --nvm-size 483328 or more\)"
 expect 2 --nvm-size 479232 --export events=x.csv
 err_has "^omnipower-sim: --export events: --nvm-size 479232 keeps no event logs \(the event logs of this configuration need --nvm-size 483328 or more\)"
+expect 2 --nvm-size 65536 --analysis 32.25.0
+err_has "^omnipower-sim: --analysis: --nvm-size 65536 keeps no analysis logger"
 expect 2 --nvm "$tmp/never.nvm" --export billing="$tmp/never.csv" --export bogus=1
 if [ -e "$tmp/never.nvm" ] || [ -e "$tmp/never.csv" ]; then
     echo "FAIL: a file created on an --export usage error"; fail=1

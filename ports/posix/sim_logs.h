@@ -1,5 +1,7 @@
-/* omnipower-sim: the logs its NVM keeps and where (docs/simulator.md "The NVM file"). Private to
- * the simulator (ports/posix). */
+/* omnipower-sim: the logs its NVM keeps and where (docs/simulator.md "The NVM file"), and the
+ * analysis logger's channels and interval from the command line (--analysis, --analysis-period).
+ * Usage errors print one line and a hint on stderr and give exit status 2. Private to the
+ * simulator (ports/posix). */
 #ifndef OMNIPOWER_SIM_LOGS_H
 #define OMNIPOWER_SIM_LOGS_H
 
@@ -39,5 +41,23 @@ uint32_t sim_nvm_default_size(const struct sim_nvm_plan *p);
 
 /** The sectors of the meter's share (cfg.nvm_sectors) in plan @p p. */
 uint32_t sim_nvm_sectors(const struct sim_nvm_plan *p);
+
+/** --analysis and --analysis-period. */
+struct sim_analysis {
+    const char *list;          /**< --analysis as given; NULL: the meter's default channels */
+    uint8_t channels;          /**< 1..16 when list */
+    struct omp_cosem_ref channel[OMP_PLOG_COLUMNS_MAX];
+    uint8_t period_min;        /**< --analysis-period; 0: the meter's default (15) */
+};
+
+/** --analysis @p arg: OBIS codes `C.D.E`, `A-B:C.D.E*F` or `A.B.C.D.E.F`, comma-separated, each
+ *  a number the meter itself reads (attribute 2). @return -1 (taken), or 2 after a message. */
+int sim_analysis_option(struct sim_analysis *a, const char *arg);
+
+/** --analysis-period @p arg: 5, 15, 30 or 60. @return -1 (taken), or 2 after a message. */
+int sim_analysis_period_option(struct sim_analysis *a, const char *arg);
+
+/** Write what @p a gives into @p cfg (its analysis channels and interval). */
+void sim_analysis_apply(const struct sim_analysis *a, struct omp_meter_cfg *cfg);
 
 #endif /* OMNIPOWER_SIM_LOGS_H */

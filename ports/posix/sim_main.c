@@ -51,6 +51,7 @@ struct sim_opts {
     uint32_t nvm_size;    /* the NVM's bytes in force (--nvm-size, else the default) */
     struct sim_nvm_plan plan;   /* the logs' regions in it */
     struct sim_exports exports; /* --export NAME=FILE */
+    struct sim_analysis analysis; /* --analysis, --analysis-period */
     const char *samples_path; /* NULL: synthetic load */
     double speed;         /* simulated s per wall s; 0 = as fast as possible */
     bool has_speed;
@@ -94,7 +95,12 @@ static void usage(FILE *f)
         "                  more), the analysis logger (128 KiB) and the event logs (5 x 12 KiB).\n"
         "                  Default: every log at its size, 483328 for the default type number.\n"
         "  --export NAME=FILE  at exit write log NAME as CSV to FILE (repeatable): load_profile,\n"
-        "                  analysis, events, billing.\n");
+        "                  analysis, events, billing.\n"
+        "  --analysis CH1,CH2,...  the analysis logger's channels: 1..16 objects of the meter\n"
+        "                  by OBIS code, C.D.E, A-B:C.D.E*F or A.B.C.D.E.F, e.g. 32.25.0,31.25.0.\n"
+        "                  Default: 1.7.0,2.7.0,3.7.0,4.7.0,32.25.0,31.25.0.\n"
+        "  --analysis-period MIN  its interval: 5, 15, 30 or 60 minutes. Default: 15.\n"
+        "                  Another list or interval than the NVM file's restarts the logger.\n");
     (void)fprintf(
         f,
         "  --speed X       simulated time runs X times real time (0.001..1e9, e.g. 1, 60, 0.5);\n"
@@ -195,7 +201,7 @@ static bool parse_uint(const char *s, uint32_t max, uint32_t *out)
     return true;
 }
 
-/* A log this run asked for (--export) that the NVM's size keeps none of.
+/* A log this run asked for (--export, --analysis) that the NVM's size keeps none of.
  * @return -1, or 2 after a usage message naming the size it needs. */
 static int check_kept(const struct sim_opts *o)
 {
@@ -207,8 +213,11 @@ static int check_kept(const struct sim_opts *o)
         what = "--export load_profile";
         log = "load profile";
         need = NVM_REGS_SIZE + p->lp_need * OMP_POSIX_NVM_SECTOR_SIZE;
-    } else if (o->exports.file[SIM_LOG_ANALYSIS] != NULL && p->an == 0u) {
-        what = "--export analysis";
+    } else if (p->an == 0u && (o->exports.file[SIM_LOG_ANALYSIS] != NULL ||
+                               o->analysis.list != NULL || o->analysis.period_min != 0u)) {
+        what = o->exports.file[SIM_LOG_ANALYSIS] != NULL ? "--export analysis"
+               : o->analysis.list != NULL                ? "--analysis"
+                                                         : "--analysis-period";
         log = "analysis logger";
     } else if (o->exports.file[SIM_LOG_EVENTS] != NULL && p->ev == 0u) {
         what = "--export events";
@@ -239,7 +248,7 @@ enum sim_option {
     OPT_NVM = 256, OPT_SPEED, OPT_DURATION, OPT_START, OPT_JSON, OPT_QUIET, OPT_STATS,
     OPT_SAMPLES, OPT_FS, OPT_VPC, OPT_APC, OPT_OPTICAL, OPT_OPTICAL_D0, OPT_OPTICAL_D0_BAUD,
     OPT_METER_NUMBER, OPT_TYPE_NUMBER, OPT_CONFIG, OPT_CONFIG_FILE, OPT_NVM_FORMAT,
-    OPT_NVM_SIZE, OPT_EXPORT
+    OPT_NVM_SIZE, OPT_EXPORT, OPT_ANALYSIS, OPT_ANALYSIS_PERIOD
 };
 
 /* The options of the NVM and its logs (@p c an enum sim_option, @p arg its argument), or one
@@ -266,6 +275,10 @@ static int parse_nvm_option(int c, const char *arg, struct sim_opts *o)
         return -1;
     case OPT_EXPORT:
         return sim_export_option(&o->exports, arg);
+    case OPT_ANALYSIS:
+        return sim_analysis_option(&o->analysis, arg);
+    case OPT_ANALYSIS_PERIOD:
+        return sim_analysis_period_option(&o->analysis, arg);
     default: /* getopt_long has printed what was wrong */
         (void)fprintf(stderr, "Try '" PROG " --help' for more information.\n");
         return EXIT_USAGE;
@@ -280,6 +293,8 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
         { "nvm-format", no_argument, NULL, OPT_NVM_FORMAT },
         { "nvm-size", required_argument, NULL, OPT_NVM_SIZE },
         { "export", required_argument, NULL, OPT_EXPORT },
+        { "analysis", required_argument, NULL, OPT_ANALYSIS },
+        { "analysis-period", required_argument, NULL, OPT_ANALYSIS_PERIOD },
         { "speed", required_argument, NULL, OPT_SPEED },
         { "duration", required_argument, NULL, OPT_DURATION },
         { "start", required_argument, NULL, OPT_START },
@@ -1110,6 +1125,7 @@ static int meter_cfg(struct sim *s)
     s->cfg.lp_sectors = o->plan.lp;
     s->cfg.an_sectors = o->plan.an;
     s->cfg.ev_sectors = o->plan.ev;
+    sim_analysis_apply(&o->analysis, &s->cfg);
     /* the optical readout: Kamstrup's 27 User Data 2 objects, then the instantaneous values */
     /* U 32.7.0, I 31.7.0, P+ 1.7.0, P- 2.7.0, Q+ 3.7.0, Q- 4.7.0, f 14.7.0, PF 13.7.0 */
     static const uint8_t k_instant_c[] = {32, 31, 1, 2, 3, 4, 14, 13};
