@@ -54,12 +54,12 @@ static inline void plog_lp_def(struct omp_plog_def *def, unsigned channels, uint
 static inline uint32_t plog_lp_sectors_for(const struct omp_plog_def *def,
                                            const struct omp_nvm_geometry *geo, uint32_t entries)
 {
-    uint32_t per = omp_plog_capacity(def, geo, 2u); /* one sector's worth */
+    uint32_t per = omp_plog_capacity(def, geo, 3u); /* one sector's worth */
     if (per == 0u) {
         return 0u;
     }
-    uint32_t s = (entries + per - 1u) / per + 1u;
-    while (s > 2u && omp_plog_capacity(def, geo, s - 1u) >= entries) {
+    uint32_t s = (entries + per - 1u) / per + 2u;
+    while (s > 3u && omp_plog_capacity(def, geo, s - 1u) >= entries) {
         s--;
     }
     while (omp_plog_capacity(def, geo, s) < entries) {

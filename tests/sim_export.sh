@@ -15,8 +15,8 @@ tmp=$(mktemp -d)
 pid=
 trap '[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 nvm=$tmp/meter.nvm
-default_size=483328 # 64 KiB + 55 x 4 KiB of load profile (4 channels at 15 min for 175 days)
-                    # + 128 KiB analysis logger + 5 x 12 KiB event logs (documented)
+default_size=507904 # 64 KiB + 56 x 4 KiB of load profile (4 channels at 15 min for 175 days)
+                    # + 128 KiB analysis logger + 5 x 16 KiB event logs (documented)
 
 # six hours of a new meter, from 01:00 local on Thursday 1 January 2026
 "$sim" --nvm "$nvm" --start 2026-01-01T00:00:00Z --speed max --duration 21600 --quiet --json \
@@ -179,8 +179,8 @@ ok = all(v[23][c] <= e[n] < v[23][c] + 1.05 for c, n in enumerate(VALUES))
 check(ok, f"the last entry is the JSON's registers truncated to Wh ({v[23]}, "
           f"{[e[n] for n in VALUES]})")
 nvm = last_json("run1.json")["nvm"]
-check(nvm["lp_sectors"] == 55 and nvm["lp_entries"] == 24 and nvm["lp_capacity"] >= 175 * 96,
-      f"JSON nvm: lp_sectors 55, lp_entries 24, lp_capacity {nvm['lp_capacity']} >= 16800")
+check(nvm["lp_sectors"] == 56 and nvm["lp_entries"] == 24 and nvm["lp_capacity"] >= 175 * 96,
+      f"JSON nvm: lp_sectors 56, lp_entries 24, lp_capacity {nvm['lp_capacity']} >= 16800")
 
 # the restart an hour later continues the entries; its first has outage and discontinuity
 rows2 = read_csv("lp2.csv", LP_HEADER)

@@ -7,8 +7,8 @@
 # model's powers; a changed --analysis list deletes the analysis logger (its first new row
 # "reconfigured", the clear logged) while the load profile and the registers go on, a changed
 # --analysis-period too ("interval_changed"); --analysis usage errors exit 2 naming the bad item;
-# a file of the previous default size (290816) is refused unchanged and continues with
-# --nvm-size 290816 without the two logs.
+# a file of the previous default size (294912) is refused unchanged and continues with
+# --nvm-size 294912 without the two logs.
 # Usage: sim_logs.sh PATH/TO/omnipower-sim     (needs python3, or $PYTHON3)
 set -eu
 sim=$1
@@ -71,29 +71,29 @@ usage "invalid --analysis '.*': '33.25.0' would be channel 17 \(at most 16\)" \
 usage "--analysis given twice \('1.7.0', '2.7.0'\)" --analysis 1.7.0 --analysis 2.7.0
 usage "invalid --analysis-period '10' \(minutes: 5, 15, 30 or 60\)" --analysis-period 10
 usage "invalid --analysis-period '015'" --analysis-period 015
-usage "--analysis: --nvm-size 290816 keeps no analysis logger" --nvm-size 290816 \
+usage "--analysis: --nvm-size 294912 keeps no analysis logger" --nvm-size 294912 \
     --analysis 1.7.0
 # sixteen channels are allowed
 "$sim" --speed max --duration 1 --quiet --analysis "$ch16"
 echo "ok: 16 channels taken"
 
 # a file of the previous default size (64 KiB + the load profile) is refused, unchanged; with
-# --nvm-size 290816 it continues with its load profile, without the analysis logger and events
+# --nvm-size 294912 it continues with its load profile, without the analysis logger and events
 old=$tmp/old.nvm
-"$sim" --nvm "$old" --nvm-size 290816 --start 2026-01-01T00:00:00Z --speed max --duration 1800 \
+"$sim" --nvm "$old" --nvm-size 294912 --start 2026-01-01T00:00:00Z --speed max --duration 1800 \
     --quiet
 cp "$old" "$tmp/old.before"
 rc=0
 "$sim" --nvm "$old" --speed max --duration 60 --quiet >"$tmp/out" 2>"$tmp/err" || rc=$?
-[ "$rc" -eq 1 ] || { echo "FAIL: a 290816-byte file: exit $rc, want 1"; cat "$tmp/err"; exit 1; }
+[ "$rc" -eq 1 ] || { echo "FAIL: a 294912-byte file: exit $rc, want 1"; cat "$tmp/err"; exit 1; }
 [ "$(wc -l <"$tmp/err")" -eq 1 ] || { echo "FAIL: not one line"; cat "$tmp/err"; exit 1; }
-want="old.nvm: NVM file has 290816 bytes, this run's NVM has 483328 .*run with --nvm-size 290816"
+want="old.nvm: NVM file has 294912 bytes, this run's NVM has 507904 .*run with --nvm-size 294912"
 want="$want to use it (without the analysis logger and the event logs), or --nvm-format"
 grep -q "$want" "$tmp/err" || { echo "FAIL: the size message"; cat "$tmp/err"; exit 1; }
 cmp -s "$old" "$tmp/old.before" || { echo "FAIL: the refused file changed"; exit 1; }
 [ -s "$tmp/out" ] && { echo "FAIL: wrote to stdout"; exit 1; }
 echo "ok: a file of the previous default size refused: $(cat "$tmp/err")"
-run --nvm "$old" --nvm-size 290816 --duration 1800 >"$tmp/old.json"
+run --nvm "$old" --nvm-size 294912 --duration 1800 >"$tmp/old.json"
 
 "$py" - "$tmp" <<'PYEOF'
 import csv, datetime, json, math, re, sys
@@ -181,10 +181,10 @@ check(a["an_sectors"] == 32 and a["an_entries"] == 24 and
       a["an_depth_min"] == a["an_capacity"] * 15 and a["an_depth_min"] >= 2.5 * 1440,
       f"JSON: an_sectors 32, an_entries 24, an_capacity {a['an_capacity']}, depth "
       f"{a['an_depth_min'] / 1440:.1f} days >= 2.5")
-check(a["ev_sectors"] == 3 and a["ev_capacity"] >= 200 and
+check(a["ev_sectors"] == 4 and a["ev_capacity"] >= 200 and
       a["ev_entries"] == {"standard": 1, "tamper": 0, "pq": 0, "disconnect": 0, "comm": 0} and
       set(a["ev_overflow"].values()) == {0},
-      f"JSON: ev_sectors 3, ev_capacity {a['ev_capacity']} >= 200, one standard event, no "
+      f"JSON: ev_sectors 4, ev_capacity {a['ev_capacity']} >= 200, one standard event, no "
       "overflow")
 ev = read_csv("ev1.csv", EVENTS)
 check([list(r.values()) for r in ev] ==
@@ -262,8 +262,8 @@ for k, r in enumerate(m):
 check(ok, "P+, Q+, Q- means are the model's over each interval (0.5 % + 1), S between P and 1.5 P")
 
 o = last_json("old.json")
-check(o["power_ups"] == 2 and o["nvm"]["lp_sectors"] == 55 and o["nvm"]["lp_entries"] == 4 and
+check(o["power_ups"] == 2 and o["nvm"]["lp_sectors"] == 56 and o["nvm"]["lp_entries"] == 4 and
       o["nvm"]["an_sectors"] == 0 and o["nvm"]["ev_sectors"] == 0 and
       o["nvm"]["journal_sectors"] == 7 and o["nvm"]["damaged_sectors"] == 0,
-      "--nvm-size 290816 continues the file: its load profile, no analysis logger or events")
+      "--nvm-size 294912 continues the file: its load profile, no analysis logger or events")
 PYEOF

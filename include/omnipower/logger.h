@@ -64,7 +64,8 @@ struct omp_profile_cfg {
 struct omp_profile {
     struct omp_plog log;
     struct omp_profile_cfg cfg;
-    omp_time_s next_end;   /**< UTC end of the running period (0: not known yet) */
+    omp_time_s next_end;   /**< UTC end of the running period (0: not known yet after a start,
+                                -1: after a clock set) */
     uint16_t status;       /**< LoggerStatus gathered for the running period */
     uint32_t quality;      /**< DataQuality gathered for the running period */
     uint64_t captures;     /**< entries appended since open */

@@ -82,6 +82,8 @@ struct omp_plog {
 
 /** @brief Where a reader is: the next entry to return, with the one before it as the base. */
 struct omp_plog_cursor {
+    uint32_t seq;                   /**< the log's head sequence when placed: after a rotation
+                                         the cursor is placed again by number */
     uint32_t sector;                /**< sector of the next stored entry */
     uint32_t off;                   /**< its offset in the sector */
     uint32_t no;                    /**< number of the next entry to return */
@@ -92,10 +94,12 @@ struct omp_plog_cursor {
 
 /**
  * @brief Entries the log always holds, however its values move within def->max_step: (sectors -
- * 1) sectors of worst-case entries (a full one every OMP_PLOG_FULL_EVERY, the others plain: no
+ * 2) sectors of worst-case entries (one sector is the ring's spare, one what a power cut during
+ * an append may cost: it closes that sector early; a full entry every OMP_PLOG_FULL_EVERY, the
+ * others plain: no
  * explicit time, unless the log has no period, and no status word). An entry with an explicit
  * time in a log with a period, or with a status word, takes up to 16 bytes more. 0 if a
- * worst-case entry does not fit a sector.
+ * worst-case entry does not fit a sector, or fewer than 3 sectors.
  */
 uint32_t omp_plog_capacity(const struct omp_plog_def *def, const struct omp_nvm_geometry *geo,
                            uint32_t sectors);
@@ -124,8 +128,15 @@ OMP_MUST_CHECK omp_err omp_plog_append(struct omp_plog *l, const struct omp_plog
 /** @brief Open again after a HAL error left the log stale. @return OMP_OK or the open's error. */
 OMP_MUST_CHECK omp_err omp_plog_refresh(struct omp_plog *l);
 
-/** @brief Erase the whole region and start empty; numbers go on from next_no. */
+/** @brief Empty the log: a marker at the start of a fresh head drops every entry before it (the
+ *  older sectors die by rotation), numbers go on from next_no, also after a restart. All or
+ *  nothing at a power cut. @return OMP_OK, OMP_ERR_NVM_CORRUPT (damaged or read only: nothing
+ *  written), OMP_ERR_ARG, or the HAL's error. */
 OMP_MUST_CHECK omp_err omp_plog_clear(struct omp_plog *l);
+
+/** @brief Erase the whole region and open it empty, numbers from 1: the way out of damage
+ *  (what it held is gone). @return OMP_OK, OMP_ERR_ARG, or the HAL's error. */
+OMP_MUST_CHECK omp_err omp_plog_format(struct omp_plog *l);
 
 /** @brief Entries held (next_no - first_no, unreadable ones included). */
 uint32_t omp_plog_count(const struct omp_plog *l);

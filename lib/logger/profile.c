@@ -89,7 +89,7 @@ void omp_profile_clock_set(struct omp_profile *p, omp_time_s old_utc, omp_time_s
         bits |= d > 0 ? OMP_LP_DQ_CLOCK_FORWARD : OMP_LP_DQ_CLOCK_BACKWARD;
     }
     p->quality |= bits;
-    p->next_end = 0; /* the periods restart from the new time */
+    p->next_end = -1; /* the periods restart from the new time */
 }
 
 void omp_profile_reconfigured(struct omp_profile *p, bool interval_changed)
@@ -114,12 +114,13 @@ bool omp_profile_due(struct omp_profile *p, omp_time_s utc, omp_time_s *end)
     }
     omp_time_s per = (omp_time_s)p->cfg.period_s, off = p->cfg.offset_s;
     omp_time_s b = floor_div(utc + off, per) * per - off; /* the newest period end <= utc */
-    if (p->next_end == 0) {
-        /* a period end passed unseen gets no entry (no filling); after a clock set back, none
-         * before the newest entry's either: no time is logged twice */
-        omp_time_s after = p->log.have_last ? p->log.last.t + per : b + per;
-        p->next_end = after > b + per ? after : b + per;
-        return false;
+    if (p->next_end <= 0) {
+        /* a period end passed unseen gets no entry (no filling): at a start one at this very
+         * second too (the meter was not running in it), after a clock set not (it ran through
+         * it); after a clock set back none before the newest entry's either: no time twice */
+        omp_time_s seen = p->next_end < 0 ? floor_div(utc - 1 + off, per) * per - off : b;
+        omp_time_s after = p->log.have_last ? p->log.last.t + per : seen + per;
+        p->next_end = after > seen + per ? after : seen + per;
     }
     if (utc < p->next_end) {
         return false;

@@ -8,6 +8,7 @@
  *  - entry numbers are consecutive in append order; a torn entry's number is not used up (the
  *    next entry gets it), and after a torn entry the head takes no more (the next append rotates),
  *    so inside a sector an unreadable entry is followed only by erased bytes or by entries;
+ *  - so the sectors' first numbers grow in ring order, up to the head's entries;
  *  - when the head is full the sector after it is erased (its entries, the oldest, are dropped).
  */
 #include <string.h>
@@ -22,6 +23,7 @@ struct walk {
     uint32_t since_full;
     bool have;                  /* `last` decoded (a base for the next) */
     bool closed;                /* a torn entry ends the sector */
+    uint32_t cleared;           /* the number a clear marker in it gave (0: none) */
     struct omp_plog_entry last;
 };
 
@@ -88,9 +90,10 @@ static omp_err load(const struct omp_plog *l, const struct omp_stg_io *io, uint3
     return err;
 }
 
-/* The number of the full entry that starts @p sector (0: none readable). */
+/* The number of the full entry (or clear marker, then *@p marker) that starts @p sector (0:
+ * none readable). */
 static omp_err sector_first(const struct omp_plog *l, const struct omp_stg_io *io, uint32_t sector,
-                            uint32_t *no)
+                            uint32_t *no, bool *marker)
 {
     uint8_t buf[OMP_PLOG_REC_MAX];
     struct omp_stg_sector h;
@@ -104,7 +107,10 @@ static omp_err sector_first(const struct omp_plog *l, const struct omp_stg_io *i
         err = load(l, io, sector, OMP_STORE_SECTOR_HDR, buf, &st, &size);
     }
     bool full = err == OMP_OK && st == REC_OK && (buf[1] & OMP_PLOG_F_FULL) != 0u;
-    if (!full || omp_plog_priv_decode(&l->def, buf, NULL, 0, &e, no) != OMP_PLOG_DEC_OK) {
+    enum omp_plog_priv_dec d = full ? omp_plog_priv_decode(&l->def, buf, NULL, 0, &e, no)
+                                    : OMP_PLOG_DEC_BAD;
+    *marker = d == OMP_PLOG_DEC_CLEAR;
+    if (d != OMP_PLOG_DEC_OK && d != OMP_PLOG_DEC_CLEAR) {
         *no = 0;
     }
     return err;
@@ -120,6 +126,16 @@ static bool walk_entry(const struct omp_plog *l, const uint8_t *buf, enum rec_st
     enum omp_plog_priv_dec d = OMP_PLOG_DEC_BAD;
     if (st == REC_OK) {
         d = omp_plog_priv_decode(&l->def, buf, w->have ? &w->last : NULL, w->no, &e, &no);
+    }
+    if (d == OMP_PLOG_DEC_CLEAR) { /* a clear: the entries after it start at its number */
+        w->no = no - 1u;
+        w->have = false;
+        w->since_full = 0;
+        w->cleared = no;
+        return true;
+    }
+    if (d == OMP_PLOG_DEC_OK && w->no != 0u && no != w->no + 1u) {
+        d = OMP_PLOG_DEC_BAD; /* a full entry out of sequence: a flipped bit that kept the CRC */
     }
     if (d == OMP_PLOG_DEC_OK) {
         w->last = e;
@@ -144,6 +160,7 @@ static omp_err walk(struct omp_plog *l, const struct omp_stg_io *io, uint32_t se
     uint32_t off = OMP_STORE_SECTOR_HDR, size = 0, damaged = 0;
     enum rec_state st = REC_OK;
     bool bad = false;
+    struct walk before = *w; /* the state before the newest entry: kept if that one was torn */
     omp_err err = OMP_OK;
     while (err == OMP_OK) {
         err = load(l, io, sector, off, buf, &st, &size);
@@ -151,14 +168,20 @@ static omp_err walk(struct omp_plog *l, const struct omp_stg_io *io, uint32_t se
             break;
         }
         damaged += bad ? 1u : 0u;
+        before = *w;
         bad = !walk_entry(l, buf, st, w);
         off += size;
     }
-    if (bad && w->no != 0u) {
-        w->no--; /* the last one was torn: its number was never used */
+    if (bad) { /* the last one was torn: its number was never used, its base still holds */
+        *w = before;
     }
-    w->closed = bad || st == REC_BADLEN;
-    uint32_t from = off + (st == REC_BADLEN ? l->geo.program_unit : 0u), used = 0;
+    /* a torn unit may leave the length byte erased and later bytes of the unit programmed */
+    uint32_t unit = l->geo.program_unit, used = 0, torn = 0;
+    if (err == OMP_OK && st == REC_ERASED && off + unit <= l->geo.sector_size) {
+        err = omp_stg_used_end(io, sector_addr(l, sector) + off, unit, &torn);
+    }
+    w->closed = bad || st == REC_BADLEN || torn != 0u;
+    uint32_t from = off + (st == REC_BADLEN || torn != 0u ? unit : 0u);
     if (err == OMP_OK && from < l->geo.sector_size) {
         err = omp_stg_used_end(io, sector_addr(l, sector) + from, l->geo.sector_size - from, &used);
     }
@@ -188,13 +211,31 @@ static omp_err start_new(struct omp_plog *l, const struct omp_stg_io *io)
     return err != OMP_OK ? err : omp_stg_sector_write(io, l->rgn.base, &fmt);
 }
 
-/* The oldest sector's first entry number (the oldest held), 0 if no sector has one. */
-static omp_err oldest_first(const struct omp_plog *l, const struct omp_stg_io *io, uint32_t *no)
+/* The oldest sector's first entry number (the oldest held), 0 if no sector has one. The sectors'
+ * first numbers grow in ring order up to next_no, and no further back than the region can hold
+ * entries (each takes a program unit at least); a sector whose first number does not fit is not
+ * this log's: passed over and counted in *@p odd. */
+static omp_err oldest_first(const struct omp_plog *l, const struct omp_stg_io *io, uint32_t *no,
+                            uint32_t *odd)
 {
+    const uint64_t most = (uint64_t)l->rgn.sectors *
+                          ((l->geo.sector_size - OMP_STORE_SECTOR_HDR) / round_unit(l, 4u));
+    uint32_t before = 0, first = 0;
     *no = 0;
     omp_err err = OMP_OK;
-    for (uint32_t k = 1; err == OMP_OK && *no == 0u && k <= l->rgn.sectors; k++) {
-        err = sector_first(l, io, (l->head + k) % l->rgn.sectors, no);
+    for (uint32_t k = 1; err == OMP_OK && k <= l->rgn.sectors; k++) {
+        bool marker = false;
+        err = sector_first(l, io, (l->head + k) % l->rgn.sectors, &first, &marker);
+        if (first == 0u) {
+            continue;
+        }
+        if (first < before || (first == before && !marker) || first > l->next_no ||
+            l->next_no - first > most) {
+            (*odd)++;
+            continue;
+        }
+        before = first;
+        *no = (*no == 0u || marker) ? first : *no; /* a clear drops what is before it */
     }
     return err;
 }
@@ -262,12 +303,17 @@ static omp_err scan(struct omp_plog *l)
     struct walk w, prev;
     err = walk(l, &io, l->head, &w);
     prev = w;
-    if (err == OMP_OK && w.no == 0u) { /* no entry in the head (or only a torn one) */
-        err = walk(l, &io, (l->head + l->rgn.sectors - 1u) % l->rgn.sectors, &prev);
-        prev.closed = false;
-    }
-    if (err == OMP_OK) {
-        err = oldest_first(l, &io, &l->first_no);
+    /* no entry in the head (or only torn ones): the newest sector before it that has one */
+    for (uint32_t k = 1; err == OMP_OK && prev.no == 0u && k < l->rgn.sectors; k++) {
+        uint32_t i = (l->head + l->rgn.sectors - k) % l->rgn.sectors;
+        struct omp_stg_sector h;
+        bool valid, blank;
+        err = read_header(l, &io, i, &h, &valid, &blank);
+        if (err == OMP_OK && valid) {
+            uint32_t dmg = l->stats.damaged; /* an older sector's end is not the head's */
+            err = walk(l, &io, i, &prev);
+            l->stats.damaged = dmg;
+        }
     }
     l->head_off = w.end_off;
     l->head_closed = w.closed;
@@ -275,8 +321,37 @@ static omp_err scan(struct omp_plog *l)
     l->last = prev.last;
     l->since_full = prev.since_full;
     l->next_no = prev.no + 1u;
-    l->first_no = l->first_no != 0u && l->first_no <= l->next_no ? l->first_no : l->next_no;
+    uint32_t first = 0, odd = 0;
+    if (err == OMP_OK) {
+        err = oldest_first(l, &io, &first, &odd);
+    }
+    l->first_no = first != 0u ? first : l->next_no;
+    l->stats.damaged += odd != 0u ? 1u : 0u;
     return err == OMP_OK ? check_spare(l, &io) : err;
+}
+
+/* Worst-case entries one sector holds (0: a full entry does not fit). */
+static uint32_t per_sector(const struct omp_plog_def *def, const struct omp_nvm_geometry *geo)
+{
+    uint32_t pu = geo->program_unit != 0u ? geo->program_unit : 1u;
+    uint32_t full = (omp_plog_priv_worst(def, true) + pu - 1u) / pu * pu;
+    uint32_t plain = omp_plog_entry_bytes(def, geo);
+    uint32_t room = geo->sector_size > OMP_STORE_SECTOR_HDR ? geo->sector_size -
+                                                                   OMP_STORE_SECTOR_HDR
+                                                             : 0u;
+    if (full > room) {
+        return 0u;
+    }
+    uint32_t n = 1, used = full; /* entry n of a sector is full when n % FULL_EVERY == 0 */
+    for (;;) {
+        uint32_t sz = (n % OMP_PLOG_FULL_EVERY) == 0u ? full : plain;
+        if (used + sz > room) {
+            break;
+        }
+        used += sz;
+        n++;
+    }
+    return n;
 }
 
 omp_err omp_plog_open(struct omp_plog *l, const struct omp_nvm_region *r,
@@ -296,7 +371,7 @@ omp_err omp_plog_open(struct omp_plog *l, const struct omp_nvm_region *r,
     if (err != OMP_OK) {
         return err;
     }
-    if (omp_plog_capacity(def, &geo, 2u) == 0u) {
+    if (per_sector(def, &geo) == 0u) {
         return OMP_ERR_ARG;
     }
     memset(l, 0, sizeof *l);
@@ -319,28 +394,12 @@ uint32_t omp_plog_entry_bytes(const struct omp_plog_def *def, const struct omp_n
     return (omp_plog_priv_worst(def, false) + pu - 1u) / pu * pu;
 }
 
+/* One sector is the ring's spare, and one more is what a power cut during an append costs (it
+ * closes the head early) until that sector is dropped. */
 uint32_t omp_plog_capacity(const struct omp_plog_def *def, const struct omp_nvm_geometry *geo,
                            uint32_t sectors)
 {
-    uint32_t pu = geo->program_unit != 0u ? geo->program_unit : 1u;
-    uint32_t full = (omp_plog_priv_worst(def, true) + pu - 1u) / pu * pu;
-    uint32_t plain = omp_plog_entry_bytes(def, geo);
-    uint32_t room = geo->sector_size > OMP_STORE_SECTOR_HDR ? geo->sector_size -
-                                                                   OMP_STORE_SECTOR_HDR
-                                                             : 0u;
-    if (sectors < 2u || full > room) {
-        return 0u;
-    }
-    uint32_t n = 1, used = full; /* entry n of a sector is full when n % FULL_EVERY == 0 */
-    for (;;) {
-        uint32_t sz = (n % OMP_PLOG_FULL_EVERY) == 0u ? full : plain;
-        if (used + sz > room) {
-            break;
-        }
-        used += sz;
-        n++;
-    }
-    return n * (sectors - 1u);
+    return sectors < 3u ? 0u : per_sector(def, geo) * (sectors - 2u);
 }
 
 /* Erase the sector after the head (dropping its entries) and make it the head. */
@@ -372,9 +431,9 @@ static omp_err rotate(struct omp_plog *l)
     l->head_off = OMP_STORE_SECTOR_HDR;
     l->head_closed = false;
     l->sector_seq++;
-    uint32_t first = 0;
-    err = oldest_first(l, &io, &first); /* the new oldest sector's first entry */
-    l->first_no = first != 0u && first <= l->next_no ? first : l->next_no;
+    uint32_t first = 0, odd = 0;
+    err = oldest_first(l, &io, &first, &odd); /* the new oldest sector's first entry */
+    l->first_no = first != 0u ? first : l->next_no;
     return err;
 }
 
@@ -466,30 +525,59 @@ omp_err omp_plog_refresh(struct omp_plog *l)
     return err;
 }
 
-omp_err omp_plog_clear(struct omp_plog *l)
+omp_err omp_plog_format(struct omp_plog *l)
 {
     if (l == NULL || l->rgn.ops == NULL) {
         return OMP_ERR_ARG;
-    }
-    if (l->frozen) {
-        return OMP_ERR_NVM_CORRUPT;
     }
     struct omp_stg_io io = plog_io(l, NULL);
     omp_err err = OMP_OK;
     for (uint32_t i = 0; err == OMP_OK && i < l->rgn.sectors; i++) {
         err = omp_stg_erase(&io, sector_addr(l, i));
     }
-    uint32_t next = l->next_no;
-    l->stats.damaged = 0;
+    const struct omp_nvm_region r = l->rgn;
+    const struct omp_plog_def def = l->def;
     if (err == OMP_OK) {
-        err = start_new(l, &io);
+        err = omp_plog_open(l, &r, &def, false);
     }
-    l->next_no = next; /* numbers go on: a reader's number never names a new entry */
-    l->first_no = next;
-    l->have_last = false;
-    l->head_closed = false;
     l->stale = err != OMP_OK;
     return err;
+}
+
+omp_err omp_plog_clear(struct omp_plog *l)
+{
+    if (l == NULL || l->rgn.ops == NULL) {
+        return OMP_ERR_ARG;
+    }
+    omp_err err = omp_plog_refresh(l);
+    if (err != OMP_OK) {
+        return err;
+    }
+    if (l->frozen || l->stats.damaged != 0u) {
+        return OMP_ERR_NVM_CORRUPT; /* keep the evidence */
+    }
+    /* a marker at the start of a fresh head: entries before its number are gone from then on
+     * (the older sectors die by rotation). A cut before the marker is whole leaves the log as it
+     * was: a clear is all or nothing, and its numbers survive a restart. */
+    err = rotate(l);
+    uint8_t buf[OMP_PLOG_REC_MAX + 16u];
+    uint32_t size = 0;
+    if (err == OMP_OK) {
+        size_t len = omp_plog_priv_encode(&l->def, NULL, l->next_no, NULL, buf);
+        size = round_unit(l, (uint32_t)len);
+        memset(buf + len, l->geo.erase_value, size - len);
+        struct omp_stg_io io = plog_io(l, NULL);
+        err = omp_stg_program(&io, sector_addr(l, l->head) + l->head_off, buf, size);
+        l->head_off += size;
+    }
+    if (err != OMP_OK) {
+        l->stale = true;
+        return err;
+    }
+    l->first_no = l->next_no;
+    l->have_last = false;
+    l->since_full = 0;
+    return OMP_OK;
 }
 
 /* ---- reading ------------------------------------------------------------------------------- */
@@ -535,7 +623,17 @@ static int take(const struct omp_plog *l, struct omp_plog_cursor *c, const uint8
         d = omp_plog_priv_decode(&l->def, buf, c->have_base ? &c->base : NULL, c->no - 1u, &e,
                                  &rno);
     }
-    if (st == REC_BADCRC) { /* a torn one's number is the next entry's: no number is used */
+    if (d == OMP_PLOG_DEC_CLEAR) { /* a clear marker: no entry; what follows starts at rno */
+        c->off += size;
+        c->have_base = false;
+        return 0;
+    }
+    if (d == OMP_PLOG_DEC_OK && c->have_base && rno != c->no) {
+        d = OMP_PLOG_DEC_BAD; /* out of sequence after a readable entry (walk_entry) */
+    }
+    if (st == REC_BADCRC || d == OMP_PLOG_DEC_BAD) {
+        /* torn (a torn one's number is the next entry's: no number is used), or a flipped bit:
+           the entries after it are unreadable up to a full one, which fills the numbers in */
         c->off += size;
         c->have_base = false;
         return 0;
@@ -569,6 +667,15 @@ omp_err omp_plog_next(const struct omp_plog *l, struct omp_plog_cursor *c,
     if (l == NULL || c == NULL || out == NULL || l->rgn.ops == NULL) {
         return OMP_ERR_ARG;
     }
+    if (c->seq != l->sector_seq && c->no < c->end_no) {
+        /* the ring turned since the cursor was placed: its sector may hold other entries now */
+        uint32_t end = c->end_no, no_at = c->no;
+        omp_err err = omp_plog_seek(l, no_at, c);
+        c->end_no = end;
+        if (err != OMP_OK) {
+            return err;
+        }
+    }
     struct omp_storage_stats scratch;
     struct omp_stg_io io = read_io(l, &scratch);
     uint8_t buf[OMP_PLOG_REC_MAX];
@@ -582,8 +689,12 @@ omp_err omp_plog_next(const struct omp_plog *l, struct omp_plog_cursor *c,
         if (st == REC_ERASED || st == REC_BADLEN) {
             bool more;
             err = next_sector(l, &io, c, &more);
-            if (err != OMP_OK || !more) {
-                return err != OMP_OK ? err : OMP_ERR_NOT_FOUND;
+            if (err != OMP_OK) {
+                return err;
+            }
+            if (!more) { /* the ring ends before end_no: what is left was unreadable */
+                invalid(out, c->no++, no);
+                return OMP_OK;
             }
             continue;
         }
@@ -600,10 +711,11 @@ omp_err omp_plog_seek(const struct omp_plog *l, uint32_t no, struct omp_plog_cur
         return OMP_ERR_ARG;
     }
     memset(c, 0, sizeof *c);
-    c->end_no = l->next_no;
+    c->seq = l->sector_seq;
     if (no >= l->next_no) {
-        return OMP_ERR_NOT_FOUND;
+        return OMP_ERR_NOT_FOUND; /* end_no 0: a next() on it finds nothing either */
     }
+    c->end_no = l->next_no;
     no = no < l->first_no ? l->first_no : no;
     struct omp_storage_stats scratch;
     struct omp_stg_io io = read_io(l, &scratch);
@@ -612,7 +724,8 @@ omp_err omp_plog_seek(const struct omp_plog *l, uint32_t no, struct omp_plog_cur
     c->no = l->first_no;
     for (uint32_t k = 1; k <= l->rgn.sectors; k++) {
         uint32_t i = (l->head + k) % l->rgn.sectors, first;
-        omp_err err = sector_first(l, &io, i, &first);
+        bool marker;
+        omp_err err = sector_first(l, &io, i, &first, &marker);
         if (err != OMP_OK) {
             return err;
         }

@@ -88,14 +88,15 @@ static unsigned width(const struct omp_plog_def *def, unsigned k)
     return bit_len(m);
 }
 
-/* Bytes of the columns packed, or 0 when a value does not fit its field. */
+/* Bytes of the columns packed (0 when every field is 0 bits wide), or SIZE_MAX when a value
+ * does not fit its field. */
 static size_t packed_len(const struct omp_plog_def *def, const uint64_t *u)
 {
     unsigned bits = 0;
     for (unsigned k = 0; k < def->columns; k++) {
         unsigned w = width(def, k);
         if (w < 64u && (u[k] >> w) != 0u) {
-            return 0;
+            return SIZE_MAX;
         }
         bits += w;
     }
@@ -129,7 +130,7 @@ static bool get_packed(const struct omp_plog_def *def, const uint8_t *p, size_t 
     for (unsigned k = 0; k < def->columns; k++) {
         u[k] = 0;
         for (unsigned w = width(def, k), j = 0; j < w; j++, bit++) {
-            u[k] |= (uint64_t)((p[*pos + bit / 8u] >> (bit % 8u)) & 1u) << j;
+            u[k] |= (uint64_t)(((unsigned)p[*pos + bit / 8u] >> (bit % 8u)) & 1u) << j;
         }
     }
     *pos += (bits + 7u) / 8u;
@@ -155,7 +156,7 @@ static size_t put_columns(const struct omp_plog_def *def, const uint64_t *u, uin
     for (unsigned k = 0; k < def->columns; k++) {
         leb += uv_len(u[k]);
     }
-    if (packed != 0u && packed < leb) {
+    if (packed != SIZE_MAX && packed < leb) {
         *flags |= OMP_PLOG_F_PACKED;
         return put_packed(def, u, out, pos);
     }
@@ -171,7 +172,16 @@ size_t omp_plog_priv_encode(const struct omp_plog_def *def, const struct omp_plo
     size_t pos = 2;
     uint8_t flags = 0;
     if (base == NULL) {
-        flags = OMP_PLOG_F_FULL;
+        flags = (uint8_t)(OMP_PLOG_F_FULL | (e == NULL ? OMP_PLOG_F_CLEAR : 0u));
+        if (e == NULL) { /* a clear marker: its number, no fields */
+            pos = put_uv(out, pos, no);
+            out[0] = (uint8_t)(pos + 2u);
+            out[1] = flags;
+            uint16_t crc = omp_crc16_x25(out, pos);
+            out[pos] = (uint8_t)crc;
+            out[pos + 1u] = (uint8_t)(crc >> 8);
+            return pos + 2u;
+        }
         pos = put_uv(out, pos, no);
         pos = put_uv(out, pos, zz(i2u(e->t)));
         pos = put_uv(out, pos, e->status);
@@ -221,7 +231,8 @@ static bool decode_head(const struct omp_plog_def *def, const uint8_t *p, size_t
     if ((flags & OMP_PLOG_F_FULL) != 0u) {
         bool ok = get_uv(p, end, pos, &a) && get_uv(p, end, pos, &b) &&
                   get_uv(p, end, pos, &c) && get_uv(p, end, pos, &d);
-        if (!ok || a == 0u || a > UINT32_MAX || c > UINT16_MAX || d > UINT32_MAX) {
+        /* numbers are 1 .. UINT32_MAX - 1 (omp_plog_append stops there: OMP_ERR_NVM_WORN) */
+        if (!ok || a == 0u || a >= UINT32_MAX || c > UINT16_MAX || d > UINT32_MAX) {
             return false;
         }
         *no = (uint32_t)a;
@@ -230,7 +241,7 @@ static bool decode_head(const struct omp_plog_def *def, const uint8_t *p, size_t
         bool ok = ((flags & OMP_PLOG_F_TIME) == 0u || get_uv(p, end, pos, &b)) &&
                   ((flags & OMP_PLOG_F_STATUS) == 0u || get_uv(p, end, pos, &c)) &&
                   ((flags & OMP_PLOG_F_QUALITY) == 0u || get_uv(p, end, pos, &d));
-        if (!ok || c > UINT16_MAX || d > UINT32_MAX || base_no == UINT32_MAX) {
+        if (!ok || c > UINT16_MAX || d > UINT32_MAX || base_no >= UINT32_MAX - 1u) {
             return false;
         }
         *no = base_no + 1u;
@@ -250,6 +261,13 @@ enum omp_plog_priv_dec omp_plog_priv_decode(const struct omp_plog_def *def, cons
         return OMP_PLOG_DEC_BAD;
     }
     bool full = (p[1] & OMP_PLOG_F_FULL) != 0u;
+    if ((p[1] & OMP_PLOG_F_CLEAR) != 0u) { /* a clear marker: exactly a number */
+        uint64_t n = 0;
+        bool ok = p[1] == (OMP_PLOG_F_FULL | OMP_PLOG_F_CLEAR) && get_uv(p, end, &pos, &n) &&
+                  pos == end && n != 0u && n < UINT32_MAX;
+        *no = ok ? (uint32_t)n : 0u;
+        return ok ? OMP_PLOG_DEC_CLEAR : OMP_PLOG_DEC_BAD;
+    }
     if (!full && base == NULL) {
         return OMP_PLOG_DEC_NOBASE;
     }

@@ -14,18 +14,21 @@
 #define OMP_PLOG_F_STATUS 0x04u
 #define OMP_PLOG_F_QUALITY 0x08u
 #define OMP_PLOG_F_PACKED 0x10u /* plain columns as fixed-width bit fields, not varints */
-#define OMP_PLOG_F_ALL 0x1Fu
+#define OMP_PLOG_F_CLEAR 0x20u  /* with F_FULL: a clear marker, the first number after a clear */
+#define OMP_PLOG_F_ALL 0x3Fu
 
 /** What decoding a stored entry found. */
 enum omp_plog_priv_dec {
     OMP_PLOG_DEC_OK = 0,
     OMP_PLOG_DEC_BAD,    /**< its fields do not parse (a flipped bit that kept the CRC: foreign) */
     OMP_PLOG_DEC_NOBASE, /**< a plain entry without the entry before it */
+    OMP_PLOG_DEC_CLEAR,  /**< a clear marker: *no is the first number after the clear */
 };
 
 /**
  * Encode @p e as entry number @p no: full when @p base is NULL, else as the difference from
- * @p base. @p out has room for OMP_PLOG_REC_MAX bytes. @return the stored length L.
+ * @p base; with @p e NULL a clear marker carrying @p no. @p out has room for OMP_PLOG_REC_MAX
+ * bytes. @return the stored length L.
  */
 size_t omp_plog_priv_encode(const struct omp_plog_def *def, const struct omp_plog_entry *e,
                             uint32_t no, const struct omp_plog_entry *base, uint8_t *out);

@@ -16,7 +16,7 @@
  *  every size). */
 #define SIM_NVM_REGS_SIZE OMP_POSIX_NVM_SIZE
 /** The analysis logger's region, whatever its channels and interval: 32 sectors (128 KiB), at
- *  least 6.2 days for 16 channels at 5 min, 617 days for one at 60 min. */
+ *  least 6.0 days for 16 channels at 5 min, 597 days for one at 60 min. */
 #define SIM_AN_SECTORS 32u
 /** --nvm-size at most (4096 sectors). */
 #define SIM_NVM_SIZE_MAX (16u * 1024u * 1024u)
