@@ -2,7 +2,7 @@
 # reproducibility, an orderly exit on SIGTERM/SIGINT, and the replay of recorded samples
 # (--samples), and a meter of a given type number and Z codes (--type-number, --config,
 # --config-file), the JSON example of docs/simulator.md, NVM files it cannot read, and the logs
-# it keeps and exports (--nvm-size, --export). The scripts use POSIX sh and python3.
+# it keeps and exports (--nvm-size, --export, --analysis). The scripts use POSIX sh and python3.
 if(TARGET omnipower-sim)
   find_program(OMP_PYTHON3 python3)
   set(_sim $<TARGET_FILE:omnipower-sim>)
@@ -19,15 +19,17 @@ if(TARGET omnipower-sim)
     add_test(NAME sim_nvm COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/sim_nvm.sh ${_sim})
     # the load profile in the NVM file (--nvm-size), --export load_profile and billing as CSV
     add_test(NAME sim_export COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/sim_export.sh ${_sim})
+    # the analysis logger and the event logs (--analysis, --export analysis/events)
+    add_test(NAME sim_logs COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/sim_logs.sh ${_sim})
     # the JSON example of docs/simulator.md has the members of a real run
     add_test(NAME sim_json_doc COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/sim_json_doc.sh ${_sim}
                                        ${PROJECT_SOURCE_DIR}/docs/simulator.md)
     set_tests_properties(sim_e2e sim_signal sim_replay sim_config sim_json_doc sim_nvm sim_export
-                         PROPERTIES
+                         sim_logs PROPERTIES
                          LABELS "e2e" TIMEOUT 300
                          ENVIRONMENT "PYTHON3=${OMP_PYTHON3}")
   else()
     message(STATUS "python3 not found: sim_e2e, sim_signal, sim_replay, sim_config, sim_nvm, "
-                   "sim_json_doc and sim_export tests skipped")
+                   "sim_json_doc, sim_export and sim_logs tests skipped")
   endif()
 endif()

@@ -11,7 +11,8 @@ nvm=$tmp/meter.nvm
 
 "$sim" --speed max --duration 3600 --start 2026-01-01T00:00:00Z --json --quiet --nvm "$nvm" \
     >"$tmp/run1.json"
-test "$(wc -c <"$nvm")" -eq 294912 # the default: 64 KiB + the load profile (56 sectors)
+test "$(wc -c <"$nvm")" -eq 507904 # the default: 64 KiB + the load profile (56 sectors) +
+                                    # the analysis logger (32) + the event logs (5 x 4)
 "$sim" --speed max --duration 3600 --json --quiet --nvm "$nvm" >"$tmp/run2.json"
 
 # the display: one line per screen (or symbol) change, "UTC  [id]  value unit  symbols"

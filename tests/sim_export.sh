@@ -4,8 +4,9 @@
 # size; --export load_profile over 6 hours gives 24 entries 15 min apart holding the registers of
 # their moment (checked against the load model's energy and the JSON at exit); a restart
 # continues the entries, the first after it marked "outage" (and "discontinuity" when periods were
-# skipped); a file of the old 64 KiB size is refused unchanged and continues with --nvm-size
-# 65536; --export billing across a debiting stop; the files are written on SIGTERM too.
+# skipped); another Z4 on the same file restarts the profile; a file of the old 64 KiB size is
+# refused unchanged and continues with --nvm-size 65536; --export billing across a debiting stop;
+# the files are written on SIGTERM too. (The analysis logger and the event logs: sim_logs.sh.)
 # Usage: sim_export.sh PATH/TO/omnipower-sim     (needs python3, or $PYTHON3)
 set -eu
 sim=$1
@@ -14,7 +15,8 @@ tmp=$(mktemp -d)
 pid=
 trap '[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 nvm=$tmp/meter.nvm
-default_size=294912 # 64 KiB + 56 x 4 KiB: 4 channels at 15 min for 175 days (documented)
+default_size=507904 # 64 KiB + 56 x 4 KiB of load profile (4 channels at 15 min for 175 days)
+                    # + 128 KiB analysis logger + 5 x 16 KiB event logs (documented)
 
 # six hours of a new meter, from 01:00 local on Thursday 1 January 2026
 "$sim" --nvm "$nvm" --start 2026-01-01T00:00:00Z --speed max --duration 21600 --quiet --json \
@@ -26,10 +28,10 @@ echo "ok: the NVM file has the default size $default_size"
     --export load_profile="$tmp/lp2.csv" >"$tmp/run2.json"
 "$sim" --nvm "$nvm" --speed max --duration 1800 --quiet --json \
     --export load_profile="$tmp/lp3.csv" >"$tmp/run3.json"
-# another period (Z4 = 1: 5 min) on the same file: its default size differs (55 sectors), so the
-# file's size is given; the registers' layout stays, the profile is deleted and starts again
+# another period (Z4 = 1: 5 min) on the same file: the same default size (the load profile's
+# region is sized for any Z4), the registers' layout stays, the profile is deleted and starts again
 cp "$nvm" "$tmp/z4.nvm"
-"$sim" --nvm "$tmp/z4.nvm" --nvm-size $default_size --config Z4=1 --speed max --duration 900 \
+"$sim" --nvm "$tmp/z4.nvm" --config Z4=1 --speed max --duration 900 \
     --quiet --json --export load_profile="$tmp/lp4.csv" >"$tmp/run4.json"
 
 # a file of the old 64 KiB size (the registers' layout alone) is refused, unchanged; with
@@ -42,7 +44,7 @@ rc=0
 "$sim" --nvm "$old" --speed max --duration 60 --quiet >"$tmp/out" 2>"$tmp/err" || rc=$?
 [ "$rc" -eq 1 ] || { echo "FAIL: a 64 KiB file: exit $rc, want 1"; cat "$tmp/err"; exit 1; }
 [ "$(wc -l <"$tmp/err")" -eq 1 ] || { echo "FAIL: not one line"; cat "$tmp/err"; exit 1; }
-grep -q "old.nvm: NVM file has 65536 bytes, this run's NVM has 294912 .*--nvm-size 65536.*--nvm-format" \
+grep -q "old.nvm: NVM file has 65536 bytes, this run's NVM has $default_size .*--nvm-size 65536.*--nvm-format" \
     "$tmp/err" || { echo "FAIL: the size message"; cat "$tmp/err"; exit 1; }
 cmp -s "$old" "$tmp/old.before" || { echo "FAIL: the refused file changed"; exit 1; }
 [ -s "$tmp/out" ] && { echo "FAIL: wrote to stdout"; exit 1; }
@@ -178,7 +180,7 @@ check(ok, f"the last entry is the JSON's registers truncated to Wh ({v[23]}, "
           f"{[e[n] for n in VALUES]})")
 nvm = last_json("run1.json")["nvm"]
 check(nvm["lp_sectors"] == 56 and nvm["lp_entries"] == 24 and nvm["lp_capacity"] >= 175 * 96,
-      f"JSON nvm: lp_sectors 55, lp_entries 24, lp_capacity {nvm['lp_capacity']} >= 16800")
+      f"JSON nvm: lp_sectors 56, lp_entries 24, lp_capacity {nvm['lp_capacity']} >= 16800")
 
 # the restart an hour later continues the entries; its first has outage and discontinuity
 rows2 = read_csv("lp2.csv", LP_HEADER)

@@ -5,7 +5,8 @@
 # (SIGKILL) is not damage; legal data (calibration, Z1) cannot change; an erased journal is
 # restored from the mirror and said to be rolled back; --nvm-format erases such a file and starts
 # a new meter. Files are of the default size for the default configuration (docs/simulator.md
-# "The NVM file": 64 KiB + 56 sectors of load profile = 294912 bytes).
+# "The NVM file": 64 KiB + 56 sectors of load profile + 32 of analysis logger + 5 x 4 of event logs
+# = 507904 bytes).
 # Usage: sim_nvm.sh PATH/TO/omnipower-sim
 set -u
 sim=$1
@@ -13,7 +14,7 @@ py=${PYTHON3:-python3}
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 fail=0
-size=294912
+size=507904
 run() { "$sim" --quiet --speed max --start 2026-01-01T00:00:00Z --duration 60 "$@" \
         >"$tmp/out" 2>"$tmp/err" </dev/null; }
 
@@ -34,7 +35,7 @@ refused "$tmp/empty.nvm" "an empty file"
 grep -q "empty" "$tmp/err" || { echo "FAIL: the empty file's message"; fail=1; }
 "$py" -c "import sys; open(sys.argv[1],'wb').write(bytes($size))" "$tmp/zero.nvm"
 refused "$tmp/zero.nvm" "an all-zero file"
-grep -q "cannot read (72 damaged or foreign sectors)" "$tmp/err" || { echo "FAIL: zero count"; fail=1; }
+grep -q "cannot read (124 damaged or foreign sectors)" "$tmp/err" || { echo "FAIL: zero count"; fail=1; }
 "$py" -c "import random,sys; random.seed(7); open(sys.argv[1],'wb').write(random.randbytes($size))" \
     "$tmp/random.nvm"
 refused "$tmp/random.nvm" "a random file"

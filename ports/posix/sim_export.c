@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "omnipower/cosem.h"
 #include "omnipower/logger.h"
 
 #define PROG "omnipower-sim"
@@ -63,14 +64,6 @@ int sim_export_option(struct sim_exports *x, const char *arg)
     }
     x->file[k] = eq + 1;
     return -1;
-}
-
-enum sim_log sim_export_unavailable(const struct sim_exports *x)
-{
-    if (x->file[SIM_LOG_ANALYSIS] != NULL) {
-        return SIM_LOG_ANALYSIS;
-    }
-    return x->file[SIM_LOG_EVENTS] != NULL ? SIM_LOG_EVENTS : SIM_LOG_COUNT;
 }
 
 /* ---- fields --------------------------------------------------------------------------------- */
@@ -171,16 +164,43 @@ static void put_micro(FILE *f, uint64_t micro)
                   (unsigned long long)(micro % 1000000u));
 }
 
-/* ---- the load profile ----------------------------------------------------------------------- */
+/* ---- the load profile and the analysis logger ---------------------------------------------- */
 
-/* A capture object's column name: the energy registers by name and unit, others by OBIS. */
-static void put_column_name(FILE *f, const struct omp_logger_col *c)
+/* A unit as a column name ends: "V" for 32.25.0_V; "" for none (a count, a power factor). */
+static const char *unit_name(uint8_t unit)
+{
+    switch (unit) {
+    case OMP_UNIT_HOUR: return "h";
+    case OMP_UNIT_SECOND: return "s";
+    case OMP_UNIT_W: return "W";
+    case OMP_UNIT_VA: return "VA";
+    case OMP_UNIT_VAR: return "var";
+    case OMP_UNIT_WH: return "Wh";
+    case OMP_UNIT_VAH: return "VAh";
+    case OMP_UNIT_VARH: return "varh";
+    case OMP_UNIT_A: return "A";
+    case OMP_UNIT_V: return "V";
+    case OMP_UNIT_HZ: return "Hz";
+    case OMP_UNIT_PERCENT: return "percent";
+    default: return "";
+    }
+}
+
+/* A capture object's column name: the load profile's energy registers by name and unit
+ * (a_plus_wh), the analysis logger's channels by reduced id and unit (32.25.0_V). */
+static void put_column_name(FILE *f, const struct omp_logger_col *c, bool by_obis)
 {
     static const char *const k_energy[5] = { NULL, "a_plus_wh", "a_minus_wh", "r_plus_varh",
                                              "r_minus_varh" };
     const uint8_t *o = c->obis;
-    if (o[0] == 1u && o[2] >= 1u && o[2] <= 4u && o[3] == 8u && o[4] == 0u && c->attr == 2u) {
+    const struct omp_cosem_obj *obj = omp_cosem_find(o);
+    char cde[12];
+    if (!by_obis && o[0] == 1u && o[2] >= 1u && o[2] <= 4u && o[3] == 8u && o[4] == 0u &&
+        c->attr == 2u) {
         (void)fprintf(f, ",%s", k_energy[o[2]]);
+    } else if (obj != NULL && c->attr == 2u && omp_cosem_cde_text(o, cde, sizeof cde) == OMP_OK) {
+        const char *unit = unit_name(obj->unit);
+        (void)fprintf(f, ",%s%s%s", cde, unit[0] != '\0' ? "_" : "", unit);
     } else {
         (void)fprintf(f, ",obis_%u_%u_%u_%u_%u_%u_attr_%u", (unsigned)o[0], (unsigned)o[1],
                       (unsigned)o[2], (unsigned)o[3], (unsigned)o[4], (unsigned)o[5],
@@ -188,8 +208,38 @@ static void put_column_name(FILE *f, const struct omp_logger_col *c)
     }
 }
 
-static void lp_row(FILE *f, const struct omp_profile *p, uint32_t index,
-                   const struct omp_plog_entry *e, int32_t offset_min)
+/* ",230.0": @p v x 10^@p scaler written exactly (2300 with scaler -1; 5 with scaler 2: 500). */
+static void put_scaled(FILE *f, int64_t v, int scaler)
+{
+    const char *sign = v < 0 ? "-" : "";
+    const uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    if (scaler >= 0) {
+        (void)fprintf(f, ",%s%llu", sign, (unsigned long long)mag);
+        for (int k = 0; k < scaler && mag != 0u; k++) {
+            (void)fputc('0', f);
+        }
+        return;
+    }
+    const int digits = -scaler < 19 ? -scaler : 19;
+    uint64_t div = 1u;
+    for (int k = 0; k < digits; k++) {
+        div *= 10u;
+    }
+    (void)fprintf(f, ",%s%llu.%0*llu", sign, (unsigned long long)(mag / div), digits,
+                  (unsigned long long)(mag % div));
+}
+
+/* The scaler of column @p c's values: the object's (classes 3 and 4), else 0. */
+static int column_scaler(const struct omp_logger_col *c)
+{
+    const struct omp_cosem_obj *o = omp_cosem_find(c->obis);
+    return o != NULL && (o->class_id == OMP_CLASS_REGISTER || o->class_id == OMP_CLASS_EXT_REGISTER)
+               ? o->scaler
+               : 0;
+}
+
+static void profile_row(FILE *f, const struct omp_profile *p, uint32_t index,
+                        const struct omp_plog_entry *e, int32_t offset_min)
 {
     const bool invalid = (e->status & OMP_PLOG_ST_INVALID) != 0u;
     (void)fprintf(f, "%lu", (unsigned long)index);
@@ -201,22 +251,23 @@ static void lp_row(FILE *f, const struct omp_profile *p, uint32_t index,
         if (invalid) {
             (void)fputc(',', f);
         } else {
-            (void)fprintf(f, ",%lld", (long long)e->v[k]);
+            put_scaled(f, e->v[k], column_scaler(&p->cfg.col[k]));
         }
     }
     (void)fputc('\n', f);
 }
 
-int sim_export_load_profile(FILE *f, const struct omp_meter *m, int32_t utc_offset_min)
+/* Profile @p p as CSV, its columns named by register (the load profile) or by OBIS (@p by_obis,
+ * the analysis logger). @return 0, or 1 when it cannot be read. */
+static int profile_csv(FILE *f, const struct omp_profile *p, int32_t offset_min, bool by_obis)
 {
-    const struct omp_profile *p = omp_meter_load_profile(m);
     if (p == NULL) {
         return 1;
     }
     (void)fputs("entry,time_utc,time_normal,logger_status,logger_status_flags,data_quality,"
                 "data_quality_flags", f);
     for (unsigned k = 0; k < p->cfg.columns; k++) {
-        put_column_name(f, &p->cfg.col[k]);
+        put_column_name(f, &p->cfg.col[k], by_obis);
     }
     (void)fputc('\n', f);
     struct omp_plog_cursor c;
@@ -227,10 +278,97 @@ int sim_export_load_profile(FILE *f, const struct omp_meter *m, int32_t utc_offs
         uint32_t no = 0;
         err = omp_plog_next(&p->log, &c, &e, &no);
         if (err == OMP_OK) {
-            lp_row(f, p, ++index, &e, utc_offset_min);
+            profile_row(f, p, ++index, &e, offset_min);
         }
     }
     return err == OMP_ERR_NOT_FOUND ? 0 : 1;
+}
+
+int sim_export_load_profile(FILE *f, const struct omp_meter *m, int32_t utc_offset_min)
+{
+    return profile_csv(f, omp_meter_load_profile(m), utc_offset_min, false);
+}
+
+int sim_export_analysis(FILE *f, const struct omp_meter *m, int32_t utc_offset_min)
+{
+    return profile_csv(f, omp_meter_analysis_log(m), utc_offset_min, true);
+}
+
+/* ---- the event logs ------------------------------------------------------------------------- */
+
+const char *sim_evlog_name(enum omp_evlog_kind kind)
+{
+    static const char *const k_logs[OMP_EVLOG_COUNT] = { "standard", "tamper", "pq",
+                                                         "disconnect", "comm" };
+    return (unsigned)kind < (unsigned)OMP_EVLOG_COUNT ? k_logs[kind] : "?";
+}
+
+/* An event code's name (evq.h); "unknown" for a code this version does not know (the reserved
+ * power-quality and breaker ranges), "invalid" for an entry that could not be read. */
+static const char *event_name(uint16_t code)
+{
+    static const struct {
+        uint16_t code;
+        const char *name;
+    } k_events[] = {
+        { OMP_EV_NONE, "invalid" },
+        { OMP_EV_CLOCK_SET, "clock_set" },
+        { OMP_EV_POWER_DOWN, "power_down" },
+        { OMP_EV_POWER_UP, "power_up" },
+        { OMP_EV_COVER_OPEN, "cover_open" },
+        { OMP_EV_COVER_CLOSED, "cover_closed" },
+        { OMP_EV_TERMINAL_OPEN, "terminal_open" },
+        { OMP_EV_TERMINAL_CLOSED, "terminal_closed" },
+        { OMP_EV_MAGNETIC_START, "magnetic_start" },
+        { OMP_EV_MAGNETIC_END, "magnetic_end" },
+        { OMP_EV_CONFIG_CHANGED, "config_changed" },
+        { OMP_EV_NVM_DAMAGED, "nvm_damaged" },
+        { OMP_EV_NVM_ROLLED_BACK, "nvm_rolled_back" },
+        { OMP_EV_LP_EVENT, "lp_event" },
+        { OMP_EV_LOG_CLEARED, "log_cleared" },
+        { OMP_EV_OPTICAL_PASSWORD_FAIL, "optical_password_fail" },
+        { OMP_EV_OPTICAL_LOCKOUT, "optical_lockout" },
+        { OMP_EV_EVENTS_LOST, "events_lost" },
+    };
+    for (size_t k = 0; k < sizeof k_events / sizeof k_events[0]; k++) {
+        if (k_events[k].code == code) {
+            return k_events[k].name;
+        }
+    }
+    return "unknown";
+}
+
+/* Event log @p kind's rows, the oldest first. @return 0, or 1 when it cannot be read. */
+static int evlog_rows(FILE *f, const struct omp_evlog *l, enum omp_evlog_kind kind)
+{
+    struct omp_plog_cursor c;
+    omp_err err = omp_plog_seek(&l->log, 1u, &c); /* the oldest held */
+    uint32_t index = 0;                            /* 1 = the oldest held */
+    while (err == OMP_OK) {
+        struct omp_event ev;
+        uint32_t no = 0;
+        err = omp_evlog_next(l, &c, &ev, &no);
+        if (err == OMP_OK) {
+            (void)fprintf(f, "%s,%lu", sim_evlog_name(kind), (unsigned long)++index);
+            put_utc(f, ev.code != OMP_EV_NONE ? ev.utc_s : 0);
+            (void)fprintf(f, ",0x%04x,%s,%lu,0x%04x\n", (unsigned)ev.code, event_name(ev.code),
+                          (unsigned long)ev.arg, (unsigned)ev.flags);
+        }
+    }
+    return err == OMP_ERR_NOT_FOUND ? 0 : 1;
+}
+
+int sim_export_events(FILE *f, const struct omp_meter *m)
+{
+    (void)fputs("log,entry,time_utc,code,name,arg,flags\n", f);
+    int st = 0;
+    for (unsigned k = 0; k < OMP_EVLOG_COUNT; k++) {
+        const struct omp_evlog *l = omp_meter_event_log(m, (enum omp_evlog_kind)k);
+        if (l == NULL || evlog_rows(f, l, (enum omp_evlog_kind)k) != 0) {
+            st = 1;
+        }
+    }
+    return st;
 }
 
 /* ---- the billing log ------------------------------------------------------------------------ */
@@ -315,15 +453,31 @@ int sim_export_billing(FILE *f, struct omp_meter *m)
 
 /* ---- the files ------------------------------------------------------------------------------ */
 
+/* Log @p log of @p m as CSV on @p f. @return 0, or 1 when it cannot be read whole. */
+static int write_log(enum sim_log log, FILE *f, struct omp_meter *m, int32_t offset_min)
+{
+    switch (log) {
+    case SIM_LOG_LOAD_PROFILE:
+        return sim_export_load_profile(f, m, offset_min);
+    case SIM_LOG_ANALYSIS:
+        return sim_export_analysis(f, m, offset_min);
+    case SIM_LOG_EVENTS:
+        return sim_export_events(f, m);
+    default:
+        return sim_export_billing(f, m);
+    }
+}
+
 static int write_one(enum sim_log log, const char *path, struct omp_meter *m, int32_t offset_min)
 {
+    static const char *const k_what[SIM_LOG_COUNT] = { "load profile", "analysis logger",
+                                                       "event logs", "billing log" };
     FILE *f = fopen(path, "w");
     if (f == NULL) {
         (void)fprintf(stderr, PROG ": --export %s=%s: %s\n", k_names[log], path, strerror(errno));
         return 1;
     }
-    const int st = log == SIM_LOG_LOAD_PROFILE ? sim_export_load_profile(f, m, offset_min)
-                                               : sim_export_billing(f, m);
+    const int st = write_log(log, f, m, offset_min);
     const bool io_err = ferror(f) != 0;
     const int err_no = errno;
     if (fclose(f) != 0 || io_err) {
@@ -334,8 +488,7 @@ static int write_one(enum sim_log log, const char *path, struct omp_meter *m, in
     if (st != 0) {
         (void)fprintf(stderr, PROG ": --export %s=%s: the meter's %s could not be read whole (the "
                               "file holds what could)\n",
-                      k_names[log], path,
-                      log == SIM_LOG_LOAD_PROFILE ? "load profile" : "billing log");
+                      k_names[log], path, k_what[log]);
     }
     return st;
 }
@@ -343,10 +496,8 @@ static int write_one(enum sim_log log, const char *path, struct omp_meter *m, in
 int sim_export_write(const struct sim_exports *x, struct omp_meter *m, int32_t utc_offset_min)
 {
     int status = 0;
-    static const enum sim_log k_kept[2] = { SIM_LOG_LOAD_PROFILE, SIM_LOG_BILLING };
-    for (unsigned k = 0; k < 2u; k++) {
-        if (x->file[k_kept[k]] != NULL &&
-            write_one(k_kept[k], x->file[k_kept[k]], m, utc_offset_min) != 0) {
+    for (unsigned k = 0; k < SIM_LOG_COUNT; k++) {
+        if (x->file[k] != NULL && write_one((enum sim_log)k, x->file[k], m, utc_offset_min) != 0) {
             status = 1;
         }
     }

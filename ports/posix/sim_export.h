@@ -30,13 +30,22 @@ const char *sim_export_name(enum sim_log log);
  *  unknown NAME, a NAME given twice, no `=FILE`). */
 int sim_export_option(struct sim_exports *x, const char *arg);
 
-/** A log --export names that this version does not keep yet (analysis, events), or
- *  SIM_LOG_COUNT when every one asked for is available. */
-enum sim_log sim_export_unavailable(const struct sim_exports *x);
-
 /** The load profile of @p m as CSV on @p f; the normal time of its stamps is UTC +
  *  @p utc_offset_min (Z11). @return 0, or 1 when the profile cannot be read. */
 int sim_export_load_profile(FILE *f, const struct omp_meter *m, int32_t utc_offset_min);
+
+/** The analysis logger of @p m as CSV on @p f: its channels named by reduced OBIS id and unit
+ *  (32.25.0_V), values in the object's unit with its scaler applied (230.0). @return 0, or 1
+ *  when it cannot be read. */
+int sim_export_analysis(FILE *f, const struct omp_meter *m, int32_t utc_offset_min);
+
+/** The five event logs of @p m as one CSV on @p f, log by log, the oldest first in each.
+ *  @return 0, or 1 when one cannot be read. */
+int sim_export_events(FILE *f, const struct omp_meter *m);
+
+/** The name of event log @p kind in the CSV and the JSON: standard, tamper, pq, disconnect,
+ *  comm. */
+const char *sim_evlog_name(enum omp_evlog_kind kind);
 
 /** The billing log (debiting snapshots) of @p m as CSV on @p f. @return 0, or 1 when the log
  *  cannot be read. */

@@ -22,6 +22,7 @@
 
 #include "sim_config.h"
 #include "sim_export.h"
+#include "sim_logs.h"
 
 #define PROG "omnipower-sim"
 #define EXIT_USAGE 2
@@ -30,9 +31,8 @@
 #define SPEED_MAX 1e9
 #define DURATION_MAX_S 1e10 /* 317 years: the clock must stay within the library's 1970..2199 */
 #define DRAIN_POLLS 256u /* polls in a row while the meter keeps sending on a byte port */
-#define NVM_REGS_SIZE OMP_POSIX_NVM_SIZE /* the registers' regions: journal, mirror, settings,
-                                            billing log (64 KiB, the layout of every size) */
-#define NVM_SIZE_MAX (16u * 1024u * 1024u) /* --nvm-size at most (4096 sectors) */
+#define NVM_REGS_SIZE SIM_NVM_REGS_SIZE
+#define NVM_SIZE_MAX SIM_NVM_SIZE_MAX
 
 enum sim_optical { SIM_OPTICAL_NONE = 0, SIM_OPTICAL_PTY, SIM_OPTICAL_TCP };
 
@@ -49,9 +49,9 @@ struct sim_opts {
     bool nvm_format;      /* erase the NVM file before the start */
     bool has_nvm_size;    /* --nvm-size given */
     uint32_t nvm_size;    /* the NVM's bytes in force (--nvm-size, else the default) */
-    uint32_t lp_need;     /* sectors the load profile needs for the data sheet's depth */
-    uint32_t lp_sectors;  /* the load profile's sectors in this run (0: none) */
+    struct sim_nvm_plan plan;   /* the logs' regions in it */
     struct sim_exports exports; /* --export NAME=FILE */
+    struct sim_analysis analysis; /* --analysis, --analysis-period */
     const char *samples_path; /* NULL: synthetic load */
     double speed;         /* simulated s per wall s; 0 = as fast as possible */
     bool has_speed;
@@ -91,11 +91,16 @@ static void usage(FILE *f)
         "                  damaged, foreign), is refused, unchanged\n"
         "  --nvm-format    erase the --nvm FILE first (a new meter; what it held is gone)\n"
         "  --nvm-size BYTES  the NVM's size, a multiple of 4096 from 65536 to 16777216: 64 KiB\n"
-        "                  for the registers, the rest for the load profile when it holds the\n"
-        "                  data sheet's depth (else none). Default: 64 KiB + what the profile\n"
-        "                  needs, 294912 for the default type number and Z4.\n"
+        "                  for the registers, then the load profile (the data sheet's depth, or\n"
+        "                  more), the analysis logger (128 KiB) and the event logs (5 x 16 KiB).\n"
+        "                  Default: every log at its size, 507904 for the default type number.\n"
         "  --export NAME=FILE  at exit write log NAME as CSV to FILE (repeatable): load_profile,\n"
-        "                  billing; analysis and events are not available yet (exit 1).\n");
+        "                  analysis, events, billing.\n"
+        "  --analysis CH1,CH2,...  the analysis logger's channels: 1..16 objects of the meter\n"
+        "                  by OBIS code, C.D.E, A-B:C.D.E*F or A.B.C.D.E.F, e.g. 32.25.0,31.25.0.\n"
+        "                  Default: 1.7.0,2.7.0,3.7.0,4.7.0,32.25.0,31.25.0.\n"
+        "  --analysis-period MIN  its interval: 5, 15, 30 or 60 minutes. Default: 15.\n"
+        "                  Another list or interval than the NVM file's restarts the logger.\n");
     (void)fprintf(
         f,
         "  --speed X       simulated time runs X times real time (0.001..1e9, e.g. 1, 60, 0.5);\n"
@@ -196,56 +201,100 @@ static bool parse_uint(const char *s, uint32_t max, uint32_t *out)
     return true;
 }
 
-/* Sectors the load profile of configuration @p codes needs for the data sheet's depth on the
- * simulator's geometry (0: none possible). */
-static uint32_t lp_need_sectors(const struct omp_mcfg *codes)
+/* A log this run asked for (--export, --analysis) that the NVM's size keeps none of.
+ * @return -1, or 2 after a usage message naming the size it needs. */
+static int check_kept(const struct sim_opts *o)
 {
-    struct omp_meter_cfg cfg;
-    omp_meter_cfg_default(&cfg);
-    if (omp_meter_cfg_from_codes(&cfg, codes, NULL) != OMP_OK) {
-        return 0u;
+    const struct sim_nvm_plan *p = &o->plan;
+    const char *what = NULL;
+    const char *log = NULL;
+    uint32_t need = sim_nvm_default_size(p);
+    if (o->exports.file[SIM_LOG_LOAD_PROFILE] != NULL && p->lp == 0u) {
+        what = "--export load_profile";
+        log = "load profile";
+        need = NVM_REGS_SIZE + p->lp_need * OMP_POSIX_NVM_SECTOR_SIZE;
+    } else if (p->an == 0u && (o->exports.file[SIM_LOG_ANALYSIS] != NULL ||
+                               o->analysis.list != NULL || o->analysis.period_min != 0u)) {
+        what = o->exports.file[SIM_LOG_ANALYSIS] != NULL ? "--export analysis"
+               : o->analysis.list != NULL                ? "--analysis"
+                                                         : "--analysis-period";
+        log = "analysis logger";
+    } else if (o->exports.file[SIM_LOG_EVENTS] != NULL && p->ev == 0u) {
+        what = "--export events";
+        log = "event logs";
     }
-    struct omp_nvm_geometry geo;
-    omp_posix_nvm_default_geometry(&geo);
-    geo.size = NVM_SIZE_MAX - NVM_REGS_SIZE; /* room for any profile */
-    return omp_meter_lp_sectors(&cfg, &geo);
+    if (what == NULL) {
+        return -1;
+    }
+    return usage_error("%s: --nvm-size %lu keeps no %s (the %s of this configuration need%s "
+                       "--nvm-size %lu or more)", what, (unsigned long)o->nvm_size, log, log,
+                       log[strlen(log) - 1u] == 's' ? "" : "s", /* "event logs need" */
+                       (unsigned long)need);
 }
 
-/* The NVM's size and the load profile's region (docs/simulator.md "The NVM file"): the registers'
- * 64 KiB first, always the same layout, then the load profile in every sector after them when
- * they hold the data sheet's depth, else none. @return -1, or 2 after a usage message. */
+/* The NVM's size and the logs' regions (docs/simulator.md "The NVM file"): the registers'
+ * 64 KiB first, always the same layout, then the load profile, the analysis logger and the
+ * event logs when the size holds them all; a size that holds only the load profile (a file
+ * from before the others) keeps it alone, a smaller one none. @return -1, or 2 after a usage
+ * message. */
 static int plan_nvm(struct sim_opts *o)
 {
-    o->lp_need = lp_need_sectors(&o->config.codes);
-    if (!o->has_nvm_size) {
-        o->nvm_size = NVM_REGS_SIZE + o->lp_need * OMP_POSIX_NVM_SECTOR_SIZE;
+    o->nvm_size = sim_nvm_plan(&o->plan, &o->config.codes, o->has_nvm_size ? o->nvm_size : 0u);
+    return check_kept(o);
+}
+
+/* The long options' getopt_long values. */
+enum sim_option {
+    OPT_NVM = 256, OPT_SPEED, OPT_DURATION, OPT_START, OPT_JSON, OPT_QUIET, OPT_STATS,
+    OPT_SAMPLES, OPT_FS, OPT_VPC, OPT_APC, OPT_OPTICAL, OPT_OPTICAL_D0, OPT_OPTICAL_D0_BAUD,
+    OPT_METER_NUMBER, OPT_TYPE_NUMBER, OPT_CONFIG, OPT_CONFIG_FILE, OPT_NVM_FORMAT,
+    OPT_NVM_SIZE, OPT_EXPORT, OPT_ANALYSIS, OPT_ANALYSIS_PERIOD
+};
+
+/* The options of the NVM and its logs (@p c an enum sim_option, @p arg its argument), or one
+ * getopt_long found wrong. @return -1 (taken), or 2 after a usage message. */
+static int parse_nvm_option(int c, const char *arg, struct sim_opts *o)
+{
+    switch (c) {
+    case OPT_NVM:
+        if (arg[0] == '\0') {
+            return usage_error("--nvm needs a file name");
+        }
+        o->nvm_path = arg;
+        return -1;
+    case OPT_NVM_FORMAT:
+        o->nvm_format = true;
+        return -1;
+    case OPT_NVM_SIZE:
+        if (!parse_uint(arg, NVM_SIZE_MAX, &o->nvm_size) || o->nvm_size < NVM_REGS_SIZE ||
+            o->nvm_size % OMP_POSIX_NVM_SECTOR_SIZE != 0u) {
+            return usage_error("invalid --nvm-size '%s' (bytes, a multiple of %u from %u to %u)",
+                               arg, OMP_POSIX_NVM_SECTOR_SIZE, NVM_REGS_SIZE, NVM_SIZE_MAX);
+        }
+        o->has_nvm_size = true;
+        return -1;
+    case OPT_EXPORT:
+        return sim_export_option(&o->exports, arg);
+    case OPT_ANALYSIS:
+        return sim_analysis_option(&o->analysis, arg);
+    case OPT_ANALYSIS_PERIOD:
+        return sim_analysis_period_option(&o->analysis, arg);
+    default: /* getopt_long has printed what was wrong */
+        (void)fprintf(stderr, "Try '" PROG " --help' for more information.\n");
+        return EXIT_USAGE;
     }
-    const uint32_t beyond = (o->nvm_size - NVM_REGS_SIZE) / OMP_POSIX_NVM_SECTOR_SIZE;
-    o->lp_sectors = o->lp_need >= 2u && beyond >= o->lp_need ? beyond : 0u;
-    if (o->exports.file[SIM_LOG_LOAD_PROFILE] != NULL && o->lp_sectors == 0u) {
-        return usage_error("--export load_profile: --nvm-size %lu keeps no load profile (the load "
-                           "profile of this configuration needs --nvm-size %lu or more)",
-                           (unsigned long)o->nvm_size,
-                           (unsigned long)(NVM_REGS_SIZE +
-                                           o->lp_need * OMP_POSIX_NVM_SECTOR_SIZE));
-    }
-    return -1;
 }
 
 /* Returns -1 to go on, else the exit status (0 after --help/--version). */
 static int parse_args(int argc, char **argv, struct sim_opts *o)
 {
-    enum {
-        OPT_NVM = 256, OPT_SPEED, OPT_DURATION, OPT_START, OPT_JSON, OPT_QUIET, OPT_STATS,
-        OPT_SAMPLES, OPT_FS, OPT_VPC, OPT_APC, OPT_OPTICAL, OPT_OPTICAL_D0, OPT_OPTICAL_D0_BAUD,
-        OPT_METER_NUMBER, OPT_TYPE_NUMBER, OPT_CONFIG, OPT_CONFIG_FILE, OPT_NVM_FORMAT,
-        OPT_NVM_SIZE, OPT_EXPORT
-    };
     static const struct option k_long[] = {
         { "nvm", required_argument, NULL, OPT_NVM },
         { "nvm-format", no_argument, NULL, OPT_NVM_FORMAT },
         { "nvm-size", required_argument, NULL, OPT_NVM_SIZE },
         { "export", required_argument, NULL, OPT_EXPORT },
+        { "analysis", required_argument, NULL, OPT_ANALYSIS },
+        { "analysis-period", required_argument, NULL, OPT_ANALYSIS_PERIOD },
         { "speed", required_argument, NULL, OPT_SPEED },
         { "duration", required_argument, NULL, OPT_DURATION },
         { "start", required_argument, NULL, OPT_START },
@@ -279,30 +328,6 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
     while ((c = getopt_long(argc, argv, "hV", k_long, NULL)) != -1) {
         double v = 0.0;
         switch (c) {
-        case OPT_NVM:
-            if (optarg[0] == '\0') {
-                return usage_error("--nvm needs a file name");
-            }
-            o->nvm_path = optarg;
-            break;
-        case OPT_NVM_FORMAT:
-            o->nvm_format = true;
-            break;
-        case OPT_NVM_SIZE:
-            if (!parse_uint(optarg, NVM_SIZE_MAX, &o->nvm_size) || o->nvm_size < NVM_REGS_SIZE ||
-                o->nvm_size % OMP_POSIX_NVM_SECTOR_SIZE != 0u) {
-                return usage_error("invalid --nvm-size '%s' (bytes, a multiple of %u from %u to "
-                                   "%u)", optarg, OMP_POSIX_NVM_SECTOR_SIZE, NVM_REGS_SIZE,
-                                   NVM_SIZE_MAX);
-            }
-            o->has_nvm_size = true;
-            break;
-        case OPT_EXPORT:
-            st = sim_export_option(&o->exports, optarg);
-            if (st >= 0) {
-                return st;
-            }
-            break;
         case OPT_SPEED:
             if (strcmp(optarg, "max") == 0) {
                 o->speed = 0.0;
@@ -432,9 +457,12 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
         case 'V':
             (void)printf(PROG " (libomnipower) " OMP_VERSION_STRING "\n");
             return 0;
-        default: /* getopt_long has printed what was wrong */
-            (void)fprintf(stderr, "Try '" PROG " --help' for more information.\n");
-            return EXIT_USAGE;
+        default: /* the NVM and the logs, or what getopt_long has found wrong */
+            st = parse_nvm_option(c, optarg, o);
+            if (st >= 0) {
+                return st;
+            }
+            break;
         }
     }
     if (optind < argc) {
@@ -545,7 +573,6 @@ static void json_peak(FILE *f, const char *name, const struct omp_regs_peak *p)
     (void)fputc('}', f);
 }
 
-/* The registers (tariffs, counters, demand, debiting) and how the NVM is used. */
 /* enum omp_regs_source in the JSON and the messages */
 static const char *source_name(enum omp_regs_source from)
 {
@@ -559,8 +586,8 @@ static const char *source_name(enum omp_regs_source from)
     }
 }
 
-static void print_registers(FILE *f, const struct omp_meter_snapshot *s,
-                            const struct omp_meter_nvm_info *n)
+/* The registers: tariffs, counters, demand, debiting. */
+static void print_registers(FILE *f, const struct omp_meter_snapshot *s)
 {
     (void)fprintf(f, ",\"registers\":{\"tariff\":%u,\"a_plus_t_wh\":[", (unsigned)s->tariff);
     for (unsigned k = 0; k < OMP_CONFIG_TARIFFS; k++) {
@@ -603,7 +630,13 @@ static void print_registers(FILE *f, const struct omp_meter_snapshot *s,
                       (unsigned long)s->last_period.s_plus_va, (unsigned)s->last_period.tariff,
                       (unsigned)s->last_period.flags);
     }
-    (void)fprintf(f, "},\"nvm\":{\"journal_sectors\":%lu,\"mirror_sectors\":%lu,"
+    (void)fputc('}', f);
+}
+
+/* How the meter uses its NVM: the registers' regions, the counters, the logs. */
+static void print_nvm(FILE *f, const struct omp_meter_nvm_info *n)
+{
+    (void)fprintf(f, ",\"nvm\":{\"journal_sectors\":%lu,\"mirror_sectors\":%lu,"
                   "\"settings_sectors\":%lu,\"log_sectors\":%lu,\"billing_capacity\":%lu,"
                   "\"hot_min_interval_s\":%lu,\"mirror_min_interval_s\":%lu,"
                   "\"loss_bound_wh\":%lu.%03lu,",
@@ -623,9 +656,24 @@ static void print_registers(FILE *f, const struct omp_meter_snapshot *s,
                   (unsigned long)n->damaged_sectors, n->rolled_back ? "true" : "false",
                   source_name(n->restored_from), (unsigned long)n->restored_checkpoint,
                   (unsigned long)n->newest_checkpoint);
-    (void)fprintf(f, "\"lp_sectors\":%lu,\"lp_capacity\":%lu,\"lp_entries\":%lu}",
+    (void)fprintf(f, "\"lp_sectors\":%lu,\"lp_capacity\":%lu,\"lp_entries\":%lu,",
                   (unsigned long)n->lp_sectors, (unsigned long)n->lp_capacity,
                   (unsigned long)n->lp_entries);
+    (void)fprintf(f, "\"an_sectors\":%lu,\"an_capacity\":%lu,\"an_depth_min\":%lu,"
+                  "\"an_entries\":%lu,\"ev_sectors\":%lu,\"ev_capacity\":%lu,",
+                  (unsigned long)n->an_sectors, (unsigned long)n->an_capacity,
+                  (unsigned long)n->an_depth_min, (unsigned long)n->an_entries,
+                  (unsigned long)n->ev_sectors, (unsigned long)n->ev_capacity);
+    for (unsigned w = 0; w < 2u; w++) { /* each log's events held, then those overwritten */
+        (void)fputs(w == 0u ? "\"ev_entries\":{" : ",\"ev_overflow\":{", f);
+        for (unsigned k = 0; k < OMP_EVLOG_COUNT; k++) {
+            (void)fprintf(f, "%s\"%s\":%lu", k > 0u ? "," : "",
+                          sim_evlog_name((enum omp_evlog_kind)k),
+                          (unsigned long)(w == 0u ? n->ev_entries[k] : n->ev_overflow[k]));
+        }
+        (void)fputc('}', f);
+    }
+    (void)fputc('}', f);
 }
 
 /* The configuration: type number, Z codes (compact form, and the text of those given) and what
@@ -651,7 +699,7 @@ static void print_config(FILE *f, const struct sim_config *c, const struct omp_m
     (void)fprintf(f, ",\"energy_format\":\"%u.%u\",\"led_on_no_load\":%s,\"z3\":%u,"
                   "\"demand_period_min\":%u,\"billing_day\":%u,\"billing_interval\":%u,"
                   "\"pulse_width_ms\":%u,\"utc_offset_min\":%ld,\"pulse_unit\":%u,\"dst\":\"%s\","
-                  "\"optical_comm_mode\":%u,\"optical_user_data\":%u}",
+                  "\"optical_comm_mode\":%u,\"optical_user_data\":%u",
                   (unsigned)m->energy_digits, (unsigned)m->energy_decimals,
                   m->led_on_no_load ? "true" : "false", (unsigned)m->z3,
                   (unsigned)m->demand_period_min, (unsigned)m->billing_day,
@@ -659,6 +707,18 @@ static void print_config(FILE *f, const struct sim_config *c, const struct omp_m
                   (long)m->utc_offset_min, (unsigned)m->pulse_unit,
                   m->dst_rule == OMP_DST_EU ? "EU" : "none", (unsigned)m->optical.comm_mode,
                   (unsigned)m->optical.user_data);
+    /* the analysis logger's interval and channels (--analysis-period, --analysis) */
+    (void)fprintf(f, ",\"analysis_period_min\":%u,\"analysis_channels\":[",
+                  (unsigned)m->an_period_min);
+    for (unsigned k = 0; k < m->an_channels && k < OMP_PLOG_COLUMNS_MAX; k++) {
+        char cde[12] = "";
+        if (omp_cosem_cde_text(m->an_channel[k].obis, cde, sizeof cde) != OMP_OK) {
+            cde[0] = '\0';
+        }
+        (void)fputs(k > 0u ? "," : "", f);
+        json_string(f, cde);
+    }
+    (void)fputs("]}", f);
 }
 
 static void print_json(FILE *f, const struct sim_report *r)
@@ -739,7 +799,8 @@ static void print_json(FILE *f, const struct sim_report *r)
     (void)fprintf(f, ",\"quadrant\":%u,\"cycles\":%lu}", (unsigned)r->snap.quadrant,
                   (unsigned long)r->snap.cycles);
 
-    print_registers(f, &r->snap, &r->nvm);
+    print_registers(f, &r->snap);
+    print_nvm(f, &r->nvm);
     (void)fputs(",\"display\":{\"id\":", f);
     json_string(f, r->disp.id);
     (void)fputs(",\"value\":", f);
@@ -995,19 +1056,6 @@ static long read_samples(struct sim *s, size_t n)
     return (long)got;
 }
 
-/* A log --export names that this version does not keep yet. @return 0, or 1 after a message. */
-static int check_exports(const struct sim_opts *o)
-{
-    const enum sim_log log = sim_export_unavailable(&o->exports);
-    if (log == SIM_LOG_COUNT) {
-        return 0;
-    }
-    (void)fprintf(stderr, PROG ": --export %s: the %s is not kept by this version yet (issue "
-                          "#13); available: load_profile, billing\n",
-                  sim_export_name(log), log == SIM_LOG_ANALYSIS ? "analysis logger" : "event log");
-    return 1;
-}
-
 /* An existing --nvm FILE of another size than this run's NVM is refused before it is opened
  * (an empty one is left to omp_posix_nvm_open's message). @return 0, or 1 after a message. */
 static int check_file_size(const struct sim_opts *o)
@@ -1018,25 +1066,81 @@ static int check_file_size(const struct sim_opts *o)
         return 0;
     }
     const unsigned long long have = (unsigned long long)st.st_size;
-    char why[96];
+    const struct sim_nvm_plan *p = &o->plan;
+    char why[192];
     if (o->has_nvm_size) {
         (void)snprintf(why, sizeof why, "--nvm-size");
     } else {
         (void)snprintf(why, sizeof why, "the default: %u for the registers + %lu for the load "
-                       "profile", NVM_REGS_SIZE,
-                       (unsigned long)(o->nvm_size - NVM_REGS_SIZE));
+                       "profile + %lu for the analysis logger + %lu for the event logs",
+                       NVM_REGS_SIZE, (unsigned long)(p->lp * OMP_POSIX_NVM_SECTOR_SIZE),
+                       (unsigned long)(p->an * OMP_POSIX_NVM_SECTOR_SIZE),
+                       (unsigned long)(OMP_EVLOG_COUNT * p->ev * OMP_POSIX_NVM_SECTOR_SIZE));
     }
-    char use[96] = "";
+    char use[128] = "";
     if (have >= NVM_REGS_SIZE && have <= NVM_SIZE_MAX && have % OMP_POSIX_NVM_SECTOR_SIZE == 0u) {
-        const bool no_lp = have - NVM_REGS_SIZE < (unsigned long long)o->lp_need *
-                                                      OMP_POSIX_NVM_SECTOR_SIZE;
+        struct sim_nvm_plan fp; /* what that size keeps */
+        (void)sim_nvm_plan(&fp, &o->config.codes, (uint32_t)have);
         (void)snprintf(use, sizeof use, "run with --nvm-size %llu to use it%s, or ", have,
-                       no_lp ? " (without a load profile)" : "");
+                       fp.lp == 0u   ? " (without a load profile, analysis logger or event logs)"
+                       : fp.an == 0u ? " (without the analysis logger and the event logs)"
+                                     : "");
     }
     (void)fprintf(stderr, PROG ": %s: NVM file has %llu bytes, this run's NVM has %lu (%s); %s"
                           "--nvm-format to erase it (what it holds is lost)\n",
                   o->nvm_path, have, (unsigned long)o->nvm_size, why, use);
     return 1;
+}
+
+/* The meter's configuration: the type number and Z codes, then the options that set a field
+ * themselves, the NVM's logs (plan_nvm) and the optical readout. @return 0, or 1 after a
+ * message. */
+static int meter_cfg(struct sim *s)
+{
+    const struct sim_opts *o = &s->opt;
+    omp_meter_cfg_default(&s->cfg);
+    struct omp_mcfg_error why;
+    memset(&why, 0, sizeof why);
+    omp_err err = omp_meter_cfg_from_codes(&s->cfg, &o->config.codes, &why);
+    if (err != OMP_OK) { /* sim_config_finish checked them: not expected */
+        (void)fprintf(stderr, PROG ": the meter refused its configuration: %s: %s\n",
+                      why.field != NULL ? why.field : "?", omp_strerror(err));
+        return 1;
+    }
+    /* what the codes do not decide: the options that set a field come after them */
+    if (o->has_fs) {
+        s->cfg.sample_rate_hz = o->fs_hz;
+    }
+    if (o->has_vpc) {
+        s->cfg.cal.v_gain = (float)o->volts_per_code;
+    }
+    if (o->has_apc) {
+        s->cfg.cal.i_gain = (float)o->amps_per_code;
+    }
+    if (o->has_meter_number) {
+        s->cfg.meter_number = o->meter_number;
+    }
+    /* the logs after the registers' 64 KiB, which keep their layout at every size */
+    s->cfg.nvm_sectors = sim_nvm_sectors(&o->plan);
+    s->cfg.lp_sectors = o->plan.lp;
+    s->cfg.an_sectors = o->plan.an;
+    s->cfg.ev_sectors = o->plan.ev;
+    sim_analysis_apply(&o->analysis, &s->cfg);
+    /* the optical readout: Kamstrup's 27 User Data 2 objects, then the instantaneous values */
+    /* U 32.7.0, I 31.7.0, P+ 1.7.0, P- 2.7.0, Q+ 3.7.0, Q- 4.7.0, f 14.7.0, PF 13.7.0 */
+    static const uint8_t k_instant_c[] = {32, 31, 1, 2, 3, 4, 14, 13};
+    if ((size_t)s->cfg.optical_ud2_len + sizeof k_instant_c <= OMP_METER_UD2_MAX) {
+        for (size_t k = 0; k < sizeof k_instant_c; k++) {
+            struct omp_cosem_ref r = {{1, 1, k_instant_c[k], 7, 0, 255}, 2u};
+            s->cfg.optical_ud2[s->cfg.optical_ud2_len++] = r;
+        }
+    }
+    if (o->optical_d0_s != 0u) { /* 131.0.12 = 2 (A+C+D0), 131.0.6 = S/5, 131.0.9 */
+        s->cfg.optical.comm_mode = 2u;
+        s->cfg.optical.d0_interval = (uint16_t)(o->optical_d0_s / 5u);
+        s->cfg.optical.d0_baud = o->has_optical_d0_baud ? o->optical_d0_baud : 3u; /* 2400 Bd */
+    }
+    return 0;
 }
 
 static int run(struct sim *s)
@@ -1047,7 +1151,7 @@ static int run(struct sim *s)
     struct omp_nvm_geometry geo;
     omp_posix_nvm_default_geometry(&geo);
     geo.size = o->nvm_size;
-    if (check_exports(o) != 0 || check_file_size(o) != 0) {
+    if (check_file_size(o) != 0) {
         return 1;
     }
     if (o->samples_path != NULL) {
@@ -1072,42 +1176,8 @@ static int run(struct sim *s)
     }
     s->hal = omp_posix_port_hal(port);
 
-    omp_meter_cfg_default(&s->cfg);
-    struct omp_mcfg_error why;
-    memset(&why, 0, sizeof why);
-    err = omp_meter_cfg_from_codes(&s->cfg, &o->config.codes, &why);
-    if (err != OMP_OK) { /* sim_config_finish checked them: not expected */
-        (void)fprintf(stderr, PROG ": the meter refused its configuration: %s: %s\n",
-                      why.field != NULL ? why.field : "?", omp_strerror(err));
+    if (meter_cfg(s) != 0) {
         return 1;
-    }
-    /* what the codes do not decide: the options that set a field come after them */
-    if (o->has_fs) {
-        s->cfg.sample_rate_hz = o->fs_hz;
-    }
-    if (o->has_vpc) {
-        s->cfg.cal.v_gain = (float)o->volts_per_code;
-    }
-    if (o->has_apc) {
-        s->cfg.cal.i_gain = (float)o->amps_per_code;
-    }
-    if (o->has_meter_number) {
-        s->cfg.meter_number = o->meter_number;
-    }
-    s->cfg.lp_sectors = o->lp_sectors; /* after the registers' 64 KiB (plan_nvm) */
-    /* the optical readout: Kamstrup's 27 User Data 2 objects, then the instantaneous values */
-    /* U 32.7.0, I 31.7.0, P+ 1.7.0, P- 2.7.0, Q+ 3.7.0, Q- 4.7.0, f 14.7.0, PF 13.7.0 */
-    static const uint8_t k_instant_c[] = {32, 31, 1, 2, 3, 4, 14, 13};
-    if ((size_t)s->cfg.optical_ud2_len + sizeof k_instant_c <= OMP_METER_UD2_MAX) {
-        for (size_t k = 0; k < sizeof k_instant_c; k++) {
-            struct omp_cosem_ref r = {{1, 1, k_instant_c[k], 7, 0, 255}, 2u};
-            s->cfg.optical_ud2[s->cfg.optical_ud2_len++] = r;
-        }
-    }
-    if (o->optical_d0_s != 0u) { /* 131.0.12 = 2 (A+C+D0), 131.0.6 = S/5, 131.0.9 */
-        s->cfg.optical.comm_mode = 2u;
-        s->cfg.optical.d0_interval = (uint16_t)(o->optical_d0_s / 5u);
-        s->cfg.optical.d0_baud = o->has_optical_d0_baud ? o->optical_d0_baud : 3u; /* 2400 Bd */
     }
     if (o->samples_path != NULL) { /* recorded codes: gains as given, no offset, no phase */
         s->cfg.cal.v_offset = 0;

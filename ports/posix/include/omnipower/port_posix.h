@@ -35,7 +35,7 @@ extern "C" {
 
 /** Default NVM geometry of the port: 64 KiB, 4 KiB sectors, program unit 4, erased 0xFF.
  *  omnipower-sim takes this geometry with its own size (--nvm-size: these 64 KiB for the
- *  registers, then its load profile; docs/simulator.md "The NVM file"). */
+ *  registers, then its logs; docs/simulator.md "The NVM file"). */
 #define OMP_POSIX_NVM_SIZE 65536u
 #define OMP_POSIX_NVM_SECTOR_SIZE 4096u
 #define OMP_POSIX_NVM_PROGRAM_UNIT 4u
