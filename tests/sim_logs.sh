@@ -182,14 +182,15 @@ check(a["an_sectors"] == 32 and a["an_entries"] == 24 and
       f"JSON: an_sectors 32, an_entries 24, an_capacity {a['an_capacity']}, depth "
       f"{a['an_depth_min'] / 1440:.1f} days >= 2.5")
 check(a["ev_sectors"] == 4 and a["ev_capacity"] >= 200 and
-      a["ev_entries"] == {"standard": 1, "tamper": 0, "pq": 0, "disconnect": 0, "comm": 0} and
+      a["ev_entries"] == {"standard": 2, "tamper": 0, "pq": 0, "disconnect": 0, "comm": 0} and
       set(a["ev_overflow"].values()) == {0},
-      f"JSON: ev_sectors 4, ev_capacity {a['ev_capacity']} >= 200, one standard event, no "
+      f"JSON: ev_sectors 4, ev_capacity {a['ev_capacity']} >= 200, two standard events, no "
       "overflow")
 ev = read_csv("ev1.csv", EVENTS)
 check([list(r.values()) for r in ev] ==
-      [["standard", "1", "2026-01-01T00:00:00Z", "0x0011", "power_up", "0", "0x0000"]],
-      "events: the new meter's power_up at the start")
+      [["standard", "1", "2026-01-01T00:00:00Z", "0x0011", "power_up", "0", "0x0000"],
+       ["standard", "2", "2026-01-01T06:00:00Z", "0x0010", "power_down", "0", "0x0000"]],
+      "events: the new meter's power_up at the start, the power_down at the end")
 
 # ---- B: the restart an hour later ----
 rows2 = read_csv("an2.csv", AN_DEFAULT)
@@ -202,11 +203,13 @@ check(rows2[24]["logger_status_flags"] == "discontinuity" and
 ev2 = read_csv("ev2.csv", EVENTS)
 check([list(r.values()) for r in ev2] ==
       [["standard", "1", "2026-01-01T00:00:00Z", "0x0011", "power_up", "0", "0x0000"],
-       ["standard", "2", "2026-01-01T07:00:00Z", "0x0011", "power_up", "3600", "0x0000"]],
-      "events: a second power_up at the restart, 3600 s off")
+       ["standard", "2", "2026-01-01T06:00:00Z", "0x0010", "power_down", "0", "0x0000"],
+       ["standard", "3", "2026-01-01T07:00:00Z", "0x0011", "power_up", "3600", "0x0000"],
+       ["standard", "4", "2026-01-01T08:00:00Z", "0x0010", "power_down", "0", "0x0000"]],
+      "events: a second power_up at the restart, 3600 s off, each run's power_down")
 b = last_json("b.json")
-check(b["nvm"]["ev_entries"]["standard"] == 2 and b["nvm"]["an_entries"] == 28,
-      "JSON: 2 standard events, 28 analysis entries")
+check(b["nvm"]["ev_entries"]["standard"] == 4 and b["nvm"]["an_entries"] == 28,
+      "JSON: 4 standard events, 28 analysis entries")
 
 # ---- C: other channels: the analysis logger starts again, the rest goes on ----
 rows3 = read_csv("an3.csv", PROFILE + "32.25.0_V,31.25.0_A,21.25.0_W")
@@ -230,8 +233,9 @@ check(c["power_ups"] == 3 and c["nvm"]["damaged_sectors"] == 0 and
 check(c["config"]["analysis_channels"] == ["32.25.0", "31.25.0", "21.25.0"] and
       c["config"]["analysis_period_min"] == 15, "JSON config: the channels and interval")
 ev3 = read_csv("ev3.csv", EVENTS)
-check([(r["log"], r["code"], r["name"], r["arg"]) for r in ev3[2:]] ==
-      [("standard", "0x0330", "log_cleared", "17"), ("standard", "0x0011", "power_up", "0")],
+check([(r["log"], r["code"], r["name"], r["arg"]) for r in ev3[4:]] ==
+      [("standard", "0x0330", "log_cleared", "17"), ("standard", "0x0011", "power_up", "0"),
+       ("standard", "0x0010", "power_down", "0")],
       "events: the clear of the analysis logger (arg 17 = 0x11) and the third power_up")
 rows4 = read_csv("an4.csv", PROFILE + "32.25.0_V,31.25.0_A,21.25.0_W")
 check(len(rows4) == 6 and rows4[0]["logger_status_flags"] == "reconfigured|interval_changed" and

@@ -171,6 +171,21 @@ static void test_bounded_and_cleared(void **state)
     assert_int_equal(omp_meter_log_clear(&f->m, OMP_METER_LOG_LP), OMP_ERR_ARG); /* none kept */
 }
 
+/* The documented power-fail sequence (meter.h: on_input, then poll, no tick between): the
+ * power-down is in the standard log once the poll returns. */
+static void test_power_down_logged(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new();
+    step(f, 1000u);
+    omp_meter_on_input(&f->m, OMP_INPUT_POWER_FAIL, true);
+    assert_int_equal(omp_meter_poll(&f->m), OMP_OK);
+    struct omp_event ev[4];
+    size_t n = events_of(&f->m, OMP_EVLOG_STANDARD, ev, 4u);
+    assert_int_equal(n, 2u);
+    assert_int_equal(ev[1].code, OMP_EV_POWER_DOWN);
+}
+
 /* A restart keeps the logs; the new power-up follows the old entries. */
 static void test_restart(void **state)
 {
@@ -218,6 +233,7 @@ int main(void)
         cmocka_unit_test(test_regions),
         cmocka_unit_test(test_routing),
         cmocka_unit_test(test_bounded_and_cleared),
+        cmocka_unit_test(test_power_down_logged),
         cmocka_unit_test(test_restart),
         cmocka_unit_test(test_events_lost),
     };

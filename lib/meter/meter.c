@@ -493,6 +493,8 @@ omp_err omp_meter_poll(struct omp_meter *m)
     if (err == OMP_OK && force) {
         m->pf_save = false; /* on failure the due flags stay: retried next poll */
     }
+    input_events(m); /* a power-fail warning's event before the logs take the queue: the
+                        documented power-fail sequence is on_input then poll, no tick between */
     omp_meter_priv_ev_drain(m);
     if (omp_meter_priv_display_compose(m) || m->display_due) {
         m->display_due = false;
