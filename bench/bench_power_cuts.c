@@ -5,13 +5,13 @@
  *   bench_power_cuts [CUTS [SEED]]     default 100000 cuts, seed 1
  *
  * A meter (factory configuration, Z1 6.3 so a save is due every 1 Wh) runs on the fake board's
- * RAM NVM, 28 sectors of 4 KiB, program unit 8: the smallest 4 KiB meter's register journal 3
+ * RAM NVM, 33 sectors of 4 KiB, program unit 8: the smallest 4 KiB meter's register journal 3
  * (sectors 0..2), its mirror 3 (3..5: each checkpoint again with the legal data), settings store
  * 2 (6..7), billing log 4 (8..11) (docs/storage.md "The meter's regions"), then its packed logs
  * (docs/logger.md): a load profile of 3 sectors (12..14; the factory type number's four channels
  * A+, A-, R+, R-, Z4 = 5 min), the analysis logger on 3 (15..17; its six default channels every 5
- * min) and the five event logs on 2 each (18..27: standard, tamper, power quality, disconnect,
- * communication), the layout checked against omp_meter_nvm_info and each log's region. Small
+ * min) and the five event logs on 3 each (18..32, the fewest that keep entries through a cut:
+ * standard, tamper, power quality, disconnect, communication), the layout checked against omp_meter_nvm_info and each log's region. Small
  * regions rotate often, so every write phase comes up. Load: 230 V, 100 A at a phase that changes
  * with the hour (import, export, inductive, capacitive); time is compressed (each tick feeds 5
  * mains cycles of samples and moves the clocks TICK_S seconds), a debiting stop is forced now and
@@ -109,7 +109,7 @@
 #define LOG 4u      /* sectors 8..11 */
 #define LP_SECTORS 3u /* the load profile: sectors 12..14 */
 #define AN_SECTORS 3u /* the analysis logger: sectors 15..17 */
-#define EV_SECTORS 2u /* each event log: standard 18..19, tamper 20..21, PQ, disconnect, comm */
+#define EV_SECTORS 3u /* each event log: standard 18..20, tamper 21..23, PQ, disconnect, comm */
 #define SECTORS (JOURNAL + MIRROR + SETTINGS + LOG + LP_SECTORS + AN_SECTORS + \
                  OMP_EVLOG_COUNT * EV_SECTORS)
 #define NVM_SIZE (SECTOR * SECTORS)
