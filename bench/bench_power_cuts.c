@@ -1,16 +1,23 @@
 /*
- * Power cuts over the whole meter, counted (issue #12: a measuring run outside CI).
+ * Power cuts over the whole meter, counted (issue #12: a measuring run outside CI; issue #13: its
+ * logs).
  *
  *   bench_power_cuts [CUTS [SEED]]     default 100000 cuts, seed 1
  *
  * A meter (factory configuration, Z1 6.3 so a save is due every 1 Wh) runs on the fake board's
- * RAM NVM of the smallest 4 KiB meter, 12 sectors of 4 KiB, program unit 8: register journal 3
+ * RAM NVM, 33 sectors of 4 KiB, program unit 8: the smallest 4 KiB meter's register journal 3
  * (sectors 0..2), its mirror 3 (3..5: each checkpoint again with the legal data), settings store
- * 2 (6..7), billing log 4 (8..11) (docs/storage.md "The meter's regions"); a small journal, mirror
- * and log rotate often, so every write phase comes up. Load: 230 V, 100 A at a phase that changes
+ * 2 (6..7), billing log 4 (8..11) (docs/storage.md "The meter's regions"), then its packed logs
+ * (docs/logger.md): a load profile of 3 sectors (12..14; the factory type number's four channels
+ * A+, A-, R+, R-, Z4 = 5 min), the analysis logger on 3 (15..17; its six default channels every 5
+ * min) and the five event logs on 3 each (18..32, the fewest that keep entries through a cut:
+ * standard, tamper, power quality, disconnect, communication), the layout checked against omp_meter_nvm_info and each log's region. Small
+ * regions rotate often, so every write phase comes up. Load: 230 V, 100 A at a phase that changes
  * with the hour (import, export, inductive, capacitive); time is compressed (each tick feeds 5
  * mains cycles of samples and moves the clocks TICK_S seconds), a debiting stop is forced now and
- * then, so the billing log fills and wraps.
+ * then, so the billing log fills and wraps; the meter cover opens or closes every COVER_TICKS
+ * ticks (a tamper event); each restart logs its POWER_UP. The profiles append in the tick, the
+ * event logs in the poll: a cut in either is a cut.
  *
  * Each cut, in turn:
  *  - at a byte that sweeps the stream programmed after a power-on (1 + (k * 541) mod 1500), or
@@ -19,7 +26,8 @@
  *    (first half, second half, header only, all but the header, stripes: what an interrupted
  *    erase may leave) and the power goes, or
  *  - in the next write of one kind (journal sector header or record, mirror sector header or
- *    entry, billing log sector header or entry, settings).
+ *    entry, billing log sector header or entry, settings, load profile sector header or entry,
+ *    analysis logger sector header or entry, standard or tamper event log entry).
  * Init itself is cut as well (the cut is armed before the start). After a cut the supply stays
  * off for a while (none, minutes, hours, a day), then the meter starts again from NVM and:
  *  - damaged_sectors is 0 (a power cut is never damage), the registers decoded (restore_err 0),
@@ -28,15 +36,29 @@
  *    threshold counters are >= their values at the last save the meter reported complete
  *    (nothing goes backwards) and <= their values at the cut (nothing invented);
  *  - a restore from the mirror is counted (the journal keeps every checkpoint a cut leaves: none
- *    is expected).
+ *    is expected);
+ *  - each packed log opened without damage, and holds every entry the meter reported appended
+ *    (after each tick and poll the bench follows next_no and first_no, and keeps the newest 64
+ *    entries of each log as they were appended: the log's newest entry in RAM, or read back when
+ *    more came at once), plus at most the entry being written, and only when the cut landed in
+ *    that log's writes; a log the cut did not hit is unchanged. Its oldest entry moves only when
+ *    the cut hit it, and never past the second-oldest sector's first entry (a cut in a rotation
+ *    drops what that rotation would). Every entry reads back: numbers consecutive from first_no,
+ *    none unreadable (OMP_PLOG_ST_INVALID), times increasing (the clock is never set), each of the
+ *    64 remembered equal to the entry appended, the newest the base of the next append;
+ *  - the first load-profile and analysis entry appended after the restart has DataQuality
+ *    OMP_LP_DQ_OUTAGE, and after its first poll the standard event log holds the restart's
+ *    OMP_EV_POWER_UP (with the time of the restart).
  *
  * Two damage injections, each on a copy of the NVM with a second meter started on it (the running
  * meter is not touched by them):
- *  - every 20th restart, one bit flipped in a random sector header: damage must be reported
+ *  - every 20th restart, one bit flipped in a random sector header (any region, the logs' too):
+ *    damage must be reported
  *    (damaged_sectors > 0, OMP_EV_NVM_DAMAGED) and the copy stay byte for byte unchanged through
  *    init, a tick, a poll and a flush (which returns OMP_ERR_NVM_CORRUPT). A flip in the sector
  *    right after a container's head cannot be told from an interrupted rotation (docs/storage.md
- *    "Damage"): counted apart, not a violation.
+ *    "Damage"), nor one in the first sector of a container that is otherwise erased (a torn
+ *    format; the unused event logs): counted apart, not a violation.
  *  - every 10th restart (the 5th of each ten), damage to one sector that the redundancy must
  *    cover, on a copy of the image the cut left (the journal opened once on it, to repair what the
  *    cut left as the meter would), in turn: one bit flipped in the payload or in the CRC of the
@@ -54,14 +76,20 @@
  *    no such event; meter status bit 1 in a mode C readout (97.97.0) is set exactly when the
  *    restore rolled back, a record did not decode or damage was reported.
  *
- * Prints the cuts by mode and by what was being written, restarts, the endurance budgets, restores
- * from a redundant copy, both injections by outcome (the second by kind: restored from the
- * mirror, rolled back and of those the ones that lost no save, damage reported, torn, torn and not
- * rolled back, out of bounds), invariant violations and the wall time. Each violation and each
- * missed damage is printed with the arguments that reproduce it (the run is deterministic for a
- * seed), a missed one also saves the damaged image as power_cuts_<cut>.nvm, a violation of the
- * second injection its image as power_cuts_<cut>_loss.nvm. Exit status 1 when there is one. Not
- * run by ctest: docs/storage.md "Testing" has the figures.
+ * Prints the cuts by mode and by what was being written (those in a tick apart), restarts, the
+ * endurance budgets, restores from a redundant copy, both injections by outcome (the second by
+ * kind: restored from the mirror, rolled back and of those the ones that lost no save, damage
+ * reported, torn, torn and not rolled back, out of bounds), per packed log the entries appended,
+ * held at the end and the fewest held after a restart once it had wrapped, read back and
+ * compared at restarts, the cuts that landed in its writes and how often the entry being written
+ * was kept, the entries cuts dropped early, the first entries checked for the outage bit; then
+ * invariant violations and the wall time. Each violation and each missed damage is printed with
+ * the arguments that reproduce it (the run is deterministic for a seed), a missed one also saves
+ * the damaged image as power_cuts_<cut>.nvm, a violation of the second injection its image as
+ * power_cuts_<cut>_loss.nvm, one in a log the image the restart found as power_cuts_<cut>_log.nvm.
+ * A restart that takes the NVM for damaged stops the run (the meter writes nothing more, so no
+ * cut would come). Exit status 1 on a violation or a missed damage. Not run by ctest: docs/storage.md
+ * "Testing" has the figures.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -75,13 +103,17 @@
 #include <omnipower/omnipower.h>
 
 #define SECTOR 4096u
-#define SECTORS 12u
-#define NVM_SIZE (SECTOR * SECTORS)
 #define JOURNAL 3u  /* sectors 0..2 */
 #define MIRROR 3u   /* sectors 3..5 */
 #define SETTINGS 2u /* sectors 6..7 */
 #define LOG 4u      /* sectors 8..11 */
-#define REGIONS 4u
+#define LP_SECTORS 3u /* the load profile: sectors 12..14 */
+#define AN_SECTORS 3u /* the analysis logger: sectors 15..17 */
+#define EV_SECTORS 3u /* each event log: standard 18..20, tamper 21..23, PQ, disconnect, comm */
+#define SECTORS (JOURNAL + MIRROR + SETTINGS + LOG + LP_SECTORS + AN_SECTORS + \
+                 OMP_EVLOG_COUNT * EV_SECTORS)
+#define NVM_SIZE (SECTOR * SECTORS)
+#define REGIONS 9u  /* for the cut statistics: the three unused event logs are one */
 #define FS 4000u
 #define SPC (FS / 50u)
 #define TICK_S 120u
@@ -90,12 +122,38 @@
 #define TX_MAX 1024u
 #define T_START ((omp_time_s)1798761600) /* 2027-01-01T00:00:00Z */
 #define PI 3.14159265358979323846
+#define PERIOD_MIN 5u   /* Z4 and the analysis logger's interval */
+#define COVER_TICKS 97u /* the meter cover opens or closes every so many ticks */
 
 static const struct omp_nvm_geometry k_geo = { NVM_SIZE, SECTOR, 8u, 0xFFu, 100000u };
-/* the regions in NVM order: journal, mirror, settings store, billing log */
-static const uint32_t k_first[REGIONS] = {0u, JOURNAL, JOURNAL + MIRROR,
-                                          JOURNAL + MIRROR + SETTINGS};
-static const uint32_t k_count[REGIONS] = {JOURNAL, MIRROR, SETTINGS, LOG};
+/* the regions in NVM order: journal, mirror, settings store, billing log, load profile, analysis
+ * logger, standard event log, tamper event log, the other three event logs (never written after
+ * their format: power quality and disconnect have reserved codes, the bench talks to no port) */
+static const uint32_t k_first[REGIONS] = {
+    0u, JOURNAL, JOURNAL + MIRROR, JOURNAL + MIRROR + SETTINGS, JOURNAL + MIRROR + SETTINGS + LOG,
+    JOURNAL + MIRROR + SETTINGS + LOG + LP_SECTORS,
+    JOURNAL + MIRROR + SETTINGS + LOG + LP_SECTORS + AN_SECTORS,
+    JOURNAL + MIRROR + SETTINGS + LOG + LP_SECTORS + AN_SECTORS + EV_SECTORS,
+    JOURNAL + MIRROR + SETTINGS + LOG + LP_SECTORS + AN_SECTORS + 2u * EV_SECTORS};
+static const uint32_t k_count[REGIONS] = {JOURNAL, MIRROR, SETTINGS, LOG, LP_SECTORS, AN_SECTORS,
+                                          EV_SECTORS, EV_SECTORS, 3u * EV_SECTORS};
+#define R_LP 4
+#define R_AN 5
+#define R_EV 6 /* the first event log's region; log k's is R_EV + k, the last three share one */
+
+/* The packed logs the bench follows: the load profile, the analysis logger, the five event logs
+ * (log k's region: R_LP + k, the last three in region 8). */
+#define LOGS (2u + OMP_EVLOG_COUNT)
+#define L_LP 0u
+#define L_AN 1u
+#define L_EV 2u /* + enum omp_evlog_kind */
+static const char *const k_log[LOGS] = {"load profile", "analysis logger", "standard events",
+                                        "tamper events", "PQ events", "disconnect events",
+                                        "comm events"};
+/* the sector headers' tags (lib/meter/meter_lp.c, lib/logger/events.c) */
+static const uint16_t k_log_tag[LOGS] = {0x504Cu, 0x4E41u, 0x4530u, 0x4531u, 0x4532u, 0x4533u,
+                                         0x4534u};
+#define RING 64u /* entries remembered per log, as they were appended */
 
 /* What a cut interrupted: region * 3 + (sector header, record or entry, erase). */
 enum phase {
@@ -103,6 +161,11 @@ enum phase {
     PH_M_HDR, PH_M_REC, PH_M_ERASE, /* mirror */
     PH_S_HDR, PH_S_REC, PH_S_ERASE, /* settings store */
     PH_L_HDR, PH_L_REC, PH_L_ERASE, /* billing log */
+    PH_P_HDR, PH_P_REC, PH_P_ERASE, /* load profile */
+    PH_A_HDR, PH_A_REC, PH_A_ERASE, /* analysis logger */
+    PH_E_HDR, PH_E_REC, PH_E_ERASE, /* standard event log */
+    PH_T_HDR, PH_T_REC, PH_T_ERASE, /* tamper event log */
+    PH_O_HDR, PH_O_REC, PH_O_ERASE, /* the other event logs */
     PH_COUNT
 };
 static const char *const k_phase[PH_COUNT] = {
@@ -110,6 +173,11 @@ static const char *const k_phase[PH_COUNT] = {
     "mirror sector header", "mirror entry", "mirror erase",
     "settings sector header", "settings record", "settings erase",
     "billing log sector header", "billing log entry", "billing log erase",
+    "load profile sector header", "load profile entry", "load profile erase",
+    "analysis sector header", "analysis entry", "analysis erase",
+    "standard events sector header", "standard events entry", "standard events erase",
+    "tamper events sector header", "tamper events entry", "tamper events erase",
+    "other event logs sector header", "other event logs entry", "other event logs erase",
 };
 
 /* The damage to one sector that the redundancy must cover (the second injection). */
@@ -135,6 +203,28 @@ struct regs {
     uint64_t e[10 + 2 * OMP_CONFIG_TARIFFS];
     uint64_t pulse;
     uint32_t hours, billing, threshold;
+};
+
+/* One packed log as the running meter reported it after its last tick or poll without a cut. */
+struct logtrack {
+    uint32_t first_no, next_no;       /* the oldest entry held, the number the next one gets */
+    uint32_t keep_from;               /* the first entry of the second-oldest sector: a cut may
+                                         drop the oldest sector (a rotation), never more */
+    struct omp_plog_entry ring[RING]; /* entry `no` at ring[no % RING], as it was appended */
+    uint32_t ring_no[RING];           /* which number each slot holds (0: none) */
+    bool expect_outage;               /* a profile: its next entry must carry DQ "outage" */
+};
+
+/* What the checks of the logs counted, per log. */
+struct logstat {
+    uint64_t appended;   /* entries the running meter appended (without a cut) */
+    uint64_t read;       /* entries read back after restarts */
+    uint64_t compared;   /* of them, compared equal with the entry as it was appended */
+    uint64_t cut_in;     /* cuts in a tick or poll that landed in this log's writes */
+    uint64_t kept;       /* of them, the entry being written was there after the restart */
+    uint64_t dropped;    /* entries a cut in a rotation dropped early (its erase) */
+    uint64_t marked;     /* first entries after a restart checked for the outage bit */
+    uint32_t least;      /* fewest entries held after a restart once the ring had wrapped */
 };
 
 struct bench {
@@ -181,6 +271,17 @@ struct bench {
     uint64_t loss[LS_COUNT][OC_COUNT], loss_skipped, loss_budget, loss_out_silent;
     uint64_t behind_budget, behind_torn; /* injections with the last checkpoint not in the mirror */
     unsigned loss_next;     /* the next kind of the second injection */
+    /* the packed logs */
+    struct logtrack lt[LOGS];
+    struct logstat ls[LOGS];
+    unsigned cut_logs;      /* bit per log: a cut since the last restart's check landed in it */
+    unsigned at_cut_logs;   /* ... the cut in a tick or poll */
+    bool expect_power_up;   /* the next poll logs the restart's OMP_EV_POWER_UP ... */
+    bool power_up_seen;
+    uint32_t power_up_from; /* ... at or after this number of the standard event log ... */
+    omp_time_s power_up_utc;/* ... with this time */
+    uint64_t power_ups_logged, cut_in_tick;
+    bool stuck;             /* a restart took the NVM for damaged: the meter writes nothing more */
 };
 
 static struct bench g_b;
@@ -204,6 +305,35 @@ static int region_of(uint32_t addr)
     return r;
 }
 
+/* The packed log holding @p addr (L_LP, L_AN, L_EV + kind), -1 for the other regions. */
+static int log_of(uint32_t addr)
+{
+    int r = region_of(addr);
+    if (r < R_LP) {
+        return -1;
+    }
+    if (r <= R_EV + 1) {
+        return r - R_LP;
+    }
+    return (int)(L_EV + 2u + (addr / SECTOR - k_first[R_EV + 2]) / EV_SECTORS);
+}
+
+/* The running meter's packed log @p k. */
+static const struct omp_plog *plog_of(const struct omp_meter *m, unsigned k)
+{
+    return k == L_LP ? &m->lp.log : k == L_AN ? &m->an.log : &m->evlog[k - L_EV].log;
+}
+
+/* A cut landed at @p addr: the phase, and the log it hit. */
+static void cut_at(struct bench *b, uint32_t addr, int kind)
+{
+    b->cut_phase = region_of(addr) * 3 + kind;
+    int lg = log_of(addr);
+    if (lg >= 0) {
+        b->cut_logs |= 1u << lg;
+    }
+}
+
 /* ---- the NVM: the board's, with the phase of a program cut noted and erases torn ------------ */
 
 static omp_err nvm_program(void *user, uint32_t addr, const void *src, size_t len)
@@ -222,7 +352,7 @@ static omp_err nvm_program(void *user, uint32_t addr, const void *src, size_t le
     if (n->cut_at != 0u && n->programmed_bytes + len >= n->cut_at) {
         /* the cut falls in this call: a sector header is the first 16 bytes of a sector */
         uint32_t at = addr + (uint32_t)(n->cut_at - n->programmed_bytes - 1u);
-        b->cut_phase = region_of(at) * 3 + ((at % SECTOR) < OMP_STORE_SECTOR_HDR ? 0 : 1);
+        cut_at(b, at, (at % SECTOR) < OMP_STORE_SECTOR_HDR ? 0 : 1);
     }
     return omp_fake_board_ops.nvm_program(user, addr, src, len);
 }
@@ -250,7 +380,7 @@ static omp_err nvm_erase(void *user, uint32_t addr)
         }
         break;
     }
-    b->cut_phase = region_of(addr) * 3 + 2;
+    cut_at(b, addr, 2);
     b->dead = true;
     return OMP_ERR_POWER_LOST;
 }
@@ -298,10 +428,13 @@ static void arm(struct bench *b)
         b->tear_pattern = rnd(b) % 5u;
     } else {
         /* in turn: journal header, journal record, mirror header, mirror entry, log header,
-           log entry, settings */
-        static const int k_region[7] = {0, 0, 1, 1, 3, 3, 2};
-        static const bool k_header[7] = {true, false, true, false, true, false, false};
-        unsigned t = (unsigned)(b->cuts / 4u % 7u);
+           log entry, settings, load profile header and entry, analysis logger header and entry,
+           standard event log entry, tamper event log entry */
+        static const int k_region[13] = {0, 0, 1, 1, 3, 3, 2, R_LP, R_LP, R_AN, R_AN, R_EV,
+                                         R_EV + 1};
+        static const bool k_header[13] = {true, false, true, false, true, false, false,
+                                          true, false, true, false, false, false};
+        unsigned t = (unsigned)(b->cuts / 4u % 13u);
         b->target_region = k_region[t];
         b->target_header = k_header[t];
         b->target_ticks = 0;
@@ -423,6 +556,247 @@ static void check_restart(struct bench *b)
     }
 }
 
+/* ---- the packed logs ------------------------------------------------------------------------ */
+
+static const char *save_image(const struct bench *b, const uint8_t *img, const char *suffix);
+
+/* A violation in log @p k, with the image the restart found (after it) as
+ * power_cuts_<cut>_log.nvm. */
+static void log_violation(struct bench *b, unsigned k, const char *what)
+{
+    char msg[480];
+    const struct omp_plog *l = plog_of(&b->m, k);
+    snprintf(msg, sizeof msg, "%s: %s (held %u..%u, head sector %u; before the cut %u..%u; "
+             "the cut %s it; image: %s)", k_log[k], what, (unsigned)l->first_no,
+             (unsigned)l->next_no - 1u, (unsigned)l->head, (unsigned)b->lt[k].first_no,
+             (unsigned)b->lt[k].next_no - 1u,
+             (b->cut_logs & (1u << k)) != 0u ? "landed in" : "did not land in",
+             b->violations < 20u ? save_image(b, b->mem, "_log") : "(not saved)");
+    violation(b, msg);
+}
+
+static bool entry_eq(const struct omp_plog_entry *x, const struct omp_plog_entry *y, unsigned cols)
+{
+    if (x->t != y->t || x->status != y->status || x->quality != y->quality) {
+        return false;
+    }
+    for (unsigned c = 0; c < cols; c++) {
+        if (x->v[c] != y->v[c]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The number of the full entry that starts sector @p s of log @p l in image @p img, 0 if none is
+ * readable (docs/storage.md "Packed log": L, flags, the number as a varint, ..., CRC-16/X.25). */
+static uint32_t first_no_in(const uint8_t *img, const struct omp_plog *l, uint32_t s)
+{
+    const uint8_t *p = img + l->rgn.base + s * SECTOR + OMP_STORE_SECTOR_HDR;
+    unsigned len = p[0];
+    if (len < 4u || len > OMP_PLOG_REC_MAX || (p[1] & 0x01u) == 0u) {
+        return 0;
+    }
+    uint16_t crc = omp_crc16_x25(p, len - 2u);
+    if (p[len - 2u] != (uint8_t)crc || p[len - 1u] != (uint8_t)(crc >> 8)) {
+        return 0;
+    }
+    uint64_t v = 0;
+    for (unsigned i = 2u, sh = 0; i < len - 2u && sh < 35u; i++, sh += 7u) {
+        v |= (uint64_t)(p[i] & 0x7Fu) << sh;
+        if ((p[i] & 0x80u) == 0u) {
+            return (uint32_t)v;
+        }
+    }
+    return 0;
+}
+
+/* Log @p k's keep_from: the lowest sector start above its oldest entry (its first_no when one
+ * sector holds them all: a rotation then drops none of them). */
+static void set_keep_from(struct bench *b, unsigned k)
+{
+    const struct omp_plog *l = plog_of(&b->m, k);
+    struct logtrack *t = &b->lt[k];
+    t->keep_from = l->first_no;
+    uint32_t best = UINT32_MAX;
+    for (uint32_t s = 0; s < l->rgn.sectors; s++) {
+        uint32_t no = first_no_in(b->mem, l, s);
+        if (no > l->first_no && no < l->next_no && no < best) {
+            best = no;
+        }
+    }
+    t->keep_from = best != UINT32_MAX ? best : l->first_no;
+}
+
+/* Entry @p no of log @p k as the running meter appended it; the first of a profile after a
+ * restart must carry DQ "outage", the restart's POWER_UP is looked for in the standard log. */
+static void remember(struct bench *b, unsigned k, uint32_t no, const struct omp_plog_entry *e)
+{
+    struct logtrack *t = &b->lt[k];
+    t->ring[no % RING] = *e;
+    t->ring_no[no % RING] = no;
+    b->ls[k].appended++;
+    if (t->expect_outage) {
+        t->expect_outage = false;
+        b->ls[k].marked++;
+        if ((e->quality & OMP_LP_DQ_OUTAGE) == 0u) {
+            char msg[96];
+            snprintf(msg, sizeof msg, "entry %u, the first after a restart, lacks DataQuality "
+                     "\"outage\" (0x%04x)", (unsigned)no, (unsigned)e->quality);
+            log_violation(b, k, msg);
+        }
+    }
+    if (k == L_EV + OMP_EVLOG_STANDARD && b->expect_power_up && no >= b->power_up_from &&
+        e->v[0] == OMP_EV_POWER_UP && e->t == b->power_up_utc) {
+        b->power_up_seen = true;
+    }
+}
+
+/* After a tick or a poll: what each log appended, remembered as it was appended (the log's
+ * newest entry in RAM, or read back when more than one came). After a cut (@p cut) the logs it did
+ * not hit may have appended before it in the same tick or poll: they count as appended; nothing
+ * is read back then (the NVM is off), and the log the cut hit reports nothing new. */
+static void observe(struct bench *b, bool polled, bool cut)
+{
+    for (unsigned k = 0; k < LOGS; k++) {
+        const struct omp_plog *l = plog_of(&b->m, k);
+        struct logtrack *t = &b->lt[k];
+        if ((l->stale && !cut) || l->next_no < t->next_no || l->first_no < t->first_no) {
+            log_violation(b, k, "stale, or numbers went back, without a cut");
+        } else if (l->next_no == t->next_no + 1u && l->have_last) {
+            remember(b, k, t->next_no, &l->last);
+        } else if (l->next_no > t->next_no && cut) {
+            b->ls[k].appended += l->next_no - t->next_no - 1u;
+            remember(b, k, l->next_no - 1u, &l->last);
+        } else if (l->next_no > t->next_no) {
+            struct omp_plog_cursor c;
+            struct omp_plog_entry e;
+            uint32_t no, want = t->next_no < l->first_no ? l->first_no : t->next_no;
+            omp_err err = omp_plog_seek(l, want, &c);
+            while (err == OMP_OK && (err = omp_plog_next(l, &c, &e, &no)) == OMP_OK &&
+                   no == want && (e.status & OMP_PLOG_ST_INVALID) == 0u) {
+                remember(b, k, no, &e);
+                want++;
+            }
+            if (err != OMP_ERR_NOT_FOUND || want != l->next_no) {
+                log_violation(b, k, "the entries just appended did not read back");
+            }
+        }
+        if (!cut && (t->first_no != l->first_no || t->next_no != l->next_no)) {
+            t->first_no = l->first_no;
+            t->next_no = l->next_no;
+            set_keep_from(b, k);
+        }
+        t->first_no = l->first_no;
+        t->next_no = l->next_no;
+    }
+    if (polled && !cut && b->expect_power_up) {
+        b->expect_power_up = false;
+        if (!b->power_up_seen) {
+            log_violation(b, L_EV + OMP_EVLOG_STANDARD, "no OMP_EV_POWER_UP of the restart after "
+                          "its first poll");
+        } else {
+            b->power_ups_logged++;
+        }
+    }
+}
+
+/* Every entry of log @p k, read after a restart: numbers consecutive from first_no, none
+ * unreadable, times in order (the clock is never set back), each one remembered equal to it as it
+ * was appended; the meter's base for its next entry is the newest. */
+static void read_log(struct bench *b, unsigned k)
+{
+    const struct omp_plog *l = plog_of(&b->m, k);
+    struct logtrack *t = &b->lt[k];
+    struct omp_plog_cursor c;
+    struct omp_plog_entry e, newest;
+    uint32_t no, want = l->first_no;
+    char msg[160];
+    memset(&newest, 0, sizeof newest);
+    if (l->next_no == l->first_no) {
+        return;
+    }
+    omp_err err = omp_plog_seek(l, want, &c);
+    while (err == OMP_OK && (err = omp_plog_next(l, &c, &e, &no)) == OMP_OK) {
+        msg[0] = '\0';
+        if (no != want) {
+            snprintf(msg, sizeof msg, "entry %u read where %u was due", (unsigned)no,
+                     (unsigned)want);
+        } else if ((e.status & OMP_PLOG_ST_INVALID) != 0u) {
+            snprintf(msg, sizeof msg, "entry %u is unreadable", (unsigned)no);
+        } else if (no != l->first_no &&
+                   (k < L_EV ? e.t <= newest.t : e.t < newest.t)) {
+            snprintf(msg, sizeof msg, "entry %u is older than the one before it", (unsigned)no);
+        } else if (t->ring_no[no % RING] == no && !entry_eq(&e, &t->ring[no % RING],
+                                                            l->def.columns)) {
+            snprintf(msg, sizeof msg, "entry %u differs from the entry appended", (unsigned)no);
+        }
+        if (msg[0] != '\0') {
+            log_violation(b, k, msg);
+            return;
+        }
+        b->ls[k].read++;
+        b->ls[k].compared += t->ring_no[no % RING] == no ? 1u : 0u;
+        if (no >= t->next_no) { /* the entry being written at the cut, whole */
+            t->ring[no % RING] = e;
+            t->ring_no[no % RING] = no;
+        }
+        newest = e;
+        want++;
+    }
+    if (err != OMP_ERR_NOT_FOUND || want != l->next_no) {
+        snprintf(msg, sizeof msg, "reading stopped at %u (%s)", (unsigned)want, omp_err_name(err));
+        log_violation(b, k, msg);
+    } else if (l->have_last && !entry_eq(&l->last, &newest, l->def.columns)) {
+        /* (none after a torn entry: the next one is full) */
+        log_violation(b, k, "the base of the next entry is not the newest entry");
+    }
+}
+
+/* After a restart from a plain cut: each log opened without damage, holds every entry the meter
+ * reported appended (a cut in its writes may drop the oldest early: a rotation's erase), at most
+ * the entry being written besides, every entry readable and as appended. Then the expectations
+ * of the first entries after the restart. */
+static void check_logs(struct bench *b)
+{
+    for (unsigned k = 0; k < LOGS; k++) {
+        const struct omp_plog *l = plog_of(&b->m, k);
+        struct logtrack *t = &b->lt[k];
+        bool touched = (b->cut_logs & (1u << k)) != 0u;
+        if (l->stats.damaged != 0u || l->stale || l->frozen) {
+            log_violation(b, k, "opened as damaged, stale or read only");
+        }
+        if (l->next_no < t->next_no) {
+            log_violation(b, k, "entries the meter had appended are missing");
+        } else if (l->next_no > t->next_no + (touched ? 1u : 0u)) {
+            log_violation(b, k, "holds entries the meter never appended");
+        } else if (l->first_no < t->first_no || (!touched && l->first_no != t->first_no)) {
+            log_violation(b, k, "the oldest entry held moved without a rotation");
+        } else if (l->first_no > t->keep_from) {
+            log_violation(b, k, "more than the oldest sector was dropped");
+        }
+        read_log(b, k);
+        if ((b->at_cut_logs & (1u << k)) != 0u) {
+            b->ls[k].cut_in++;
+            b->ls[k].kept += l->next_no > t->next_no ? 1u : 0u;
+        }
+        b->ls[k].dropped += l->first_no > t->first_no ? l->first_no - t->first_no : 0u;
+        if (l->first_no > 1u && omp_plog_count(l) < b->ls[k].least) {
+            b->ls[k].least = omp_plog_count(l);
+        }
+        t->first_no = l->first_no;
+        t->next_no = l->next_no;
+        set_keep_from(b, k);
+        t->expect_outage = k < L_EV;
+    }
+    b->cut_logs = 0;
+    b->at_cut_logs = 0;
+    b->expect_power_up = true;
+    b->power_up_seen = false;
+    b->power_up_from = plog_of(&b->m, L_EV + OMP_EVLOG_STANDARD)->next_no;
+    b->power_up_utc = b->b.clock.now.utc_s;
+}
+
 /* ---- damage injections on a copy ------------------------------------------------------------ */
 
 /* A reproducer: the damaged image as power_cuts_<cut><suffix>.nvm in the working directory. */
@@ -525,27 +899,49 @@ static int read_status(struct bench *b)
 /* -- one flipped sector header bit: damage that must be reported -- */
 
 /* A flipped header bit that the documented rules cannot tell from a power cut: in the sector
- * after a container's head (a torn rotation), or in the first sector of a region that is
- * otherwise erased (a torn format; the billing log stays erased until its first entry). */
+ * after a container's head (a torn rotation), in the first sector of a container that is
+ * otherwise erased (a torn format; the billing log stays erased until its first entry, an event
+ * log that nothing is logged to keeps its first header only), or in the head of a packed log that
+ * holds no readable entry (its first one torn): the sector before it becomes the head, and it
+ * reads as that one's spare, an erase a cut interrupted (which may leave any old bytes behind an
+ * invalid header; nothing in it is newer than the ring). The containers: the journal, the mirror,
+ * the settings store, the billing log, then the packed logs. */
+#define CONTAINERS (4u + LOGS)
 static bool reads_as_power_cut(const struct omp_meter *m, const uint8_t *img, uint32_t sector)
 {
-    for (unsigned k = 0; k < REGIONS; k++) {
-        if (sector != k_first[k]) {
+    uint32_t first[CONTAINERS], count[CONTAINERS];
+    uint32_t head[CONTAINERS] = {m->persist.store.head, m->persist.mirror.head, m->settings.head,
+                                 m->persist.billing.head};
+    for (unsigned k = 0; k < CONTAINERS; k++) {
+        if (k < 4u) {
+            first[k] = k_first[k];
+            count[k] = k_count[k];
+        } else {
+            const struct omp_plog *l = plog_of(m, k - 4u);
+            first[k] = l->rgn.base / SECTOR;
+            count[k] = l->rgn.sectors;
+            head[k] = l->head;
+        }
+    }
+    for (unsigned k = 0; k < CONTAINERS; k++) {
+        if (sector != first[k]) {
             continue;
         }
         bool erased = true;
-        for (uint32_t a = (k_first[k] + 1u) * SECTOR;
-             erased && a < (k_first[k] + k_count[k]) * SECTOR; a++) {
+        for (uint32_t a = (first[k] + 1u) * SECTOR; erased && a < (first[k] + count[k]) * SECTOR;
+             a++) {
             erased = img[a] == 0xFFu;
         }
         if (erased) {
             return true;
         }
     }
-    const uint32_t head[REGIONS] = {m->persist.store.head, m->persist.mirror.head, m->settings.head,
-                                    m->persist.billing.head};
-    for (unsigned k = 0; k < REGIONS; k++) {
-        if (sector == k_first[k] + (head[k] + 1u) % k_count[k]) {
+    for (unsigned k = 0; k < CONTAINERS; k++) {
+        if (sector == first[k] + (head[k] + 1u) % count[k]) {
+            return true;
+        }
+        if (k >= 4u && sector == first[k] + head[k] && first_no_in(img, plog_of(m, k - 4u),
+                                                                   head[k]) == 0u) {
             return true;
         }
     }
@@ -562,12 +958,15 @@ static void missed_damage(struct bench *b, uint32_t sector, uint32_t bit)
     if (b->inj_missed <= 20u) {
         printf("MISSED DAMAGE at cut %llu (seed %u; reproduce: bench_power_cuts %llu %u): a "
                "flipped bit (sector %u, header byte %u, bit %u) was not reported; heads: "
-               "journal %u, mirror %u, settings %u, log %u; image: %s\n",
+               "journal %u, mirror %u, settings %u, log %u, load profile %u, analysis %u, "
+               "standard events %u, tamper events %u; image: %s\n",
                (unsigned long long)b->cuts, (unsigned)g_seed, (unsigned long long)b->cuts + 1u,
                (unsigned)g_seed, (unsigned)sector, (unsigned)(bit / 8u), (unsigned)(bit % 8u),
                (unsigned)b->m.persist.store.head, (unsigned)b->m.persist.mirror.head,
                (unsigned)b->m.settings.head, (unsigned)b->m.persist.billing.head,
-               save_image(b, b->before2, ""));
+               (unsigned)b->m.lp.log.head, (unsigned)b->m.an.log.head,
+               (unsigned)b->m.evlog[OMP_EVLOG_STANDARD].log.head,
+               (unsigned)b->m.evlog[OMP_EVLOG_TAMPER].log.head, save_image(b, b->before2, ""));
     }
 }
 
@@ -824,6 +1223,11 @@ static int setup(struct bench *b)
     b->cfg.pulse_unit = 2u;
     b->cfg.pulse_milli = 10000u;
     b->cfg.power_threshold_w = 40u;
+    b->cfg.demand_period_min = PERIOD_MIN; /* Z4: the load profile's period */
+    b->cfg.lp_sectors = LP_SECTORS;        /* the default type number: A+, A-, R+, R- */
+    b->cfg.an_sectors = AN_SECTORS;        /* its default channels */
+    b->cfg.an_period_min = PERIOD_MIN;
+    b->cfg.ev_sectors = EV_SECTORS;
     b->cfg2 = b->cfg;
     static const struct omp_cosem_ref k_status = {{1, 1, 97, 97, 0, 255}, 2u};
     b->cfg2.optical_ud2_len = 1u;
@@ -838,9 +1242,25 @@ static int setup(struct bench *b)
     if (omp_meter_nvm_info(&b->m, &info) != OMP_OK || info.sector_size != SECTOR ||
         info.journal_sectors != JOURNAL || info.mirror_sectors != MIRROR ||
         info.settings_sectors != SETTINGS || info.log_sectors != LOG ||
-        (unsigned)(mh[2] | mh[3] << 8) != OMP_REGS_MIRROR_TAG) {
+        (unsigned)(mh[2] | mh[3] << 8) != OMP_REGS_MIRROR_TAG || info.lp_sectors != LP_SECTORS ||
+        info.an_sectors != AN_SECTORS || info.ev_sectors != EV_SECTORS) {
         fprintf(stderr, "bench_power_cuts: the NVM layout is not the one assumed here\n");
         return 2;
+    }
+    for (unsigned k = 0; k < LOGS; k++) { /* each log where log_of() says, its header there */
+        const struct omp_plog *l = plog_of(&b->m, k);
+        const uint8_t *h = b->mem + l->rgn.base;
+        if (l->rgn.base % SECTOR != 0u || log_of(l->rgn.base) != (int)k ||
+            log_of(l->rgn.base + l->rgn.sectors * SECTOR - 1u) != (int)k ||
+            (l->rgn.base + l->rgn.sectors * SECTOR) % NVM_SIZE !=
+                (k + 1u < LOGS ? plog_of(&b->m, k + 1u)->rgn.base : 0u) ||
+            (unsigned)(h[2] | h[3] << 8) != k_log_tag[k]) {
+            fprintf(stderr, "bench_power_cuts: the %s is not where assumed here\n", k_log[k]);
+            return 2;
+        }
+        b->lt[k].first_no = l->first_no;
+        b->lt[k].next_no = l->next_no;
+        set_keep_from(b, k);
     }
     regs_of(&b->m, &b->durable);
     track_saves(b);
@@ -857,7 +1277,9 @@ static void after_cut(struct bench *b, const struct regs *at)
         b->phase[b->cut_phase]++;
     }
     b->at_cut_phase = b->cut_phase;
+    b->at_cut_logs = b->cut_logs;
     b->at_cut = *at;
+    observe(b, false, true); /* what the tick or poll appended before the cut */
     power_on(b);
     uint32_t kind = rnd(b) % 16u;
     uint64_t off_s = kind < 10u ? 0u : kind < 13u ? 60u * (1u + rnd(b) % 60u)
@@ -872,13 +1294,27 @@ static void after_cut(struct bench *b, const struct regs *at)
     }
     start(b);
     check_restart(b);
+    check_logs(b);
+    if (b->m.nvm_damaged != 0u) { /* (a violation already) no more writes, so no more cuts */
+        b->stuck = true;
+        printf("STOPPED at cut %llu: the meter took the NVM for damaged and writes nothing more\n",
+               (unsigned long long)b->cuts);
+        return;
+    }
     regs_of(&b->m, &b->durable); /* init saved a checkpoint of what it restored */
     if (b->restarts % 20u == 0u) {
         inject_damage(b);
     }
 }
 
-/* One tick of load, inputs and time, and a poll; a failed poll is a cut. */
+/* The NVM lost its supply (a cut in a program or a torn erase). */
+static bool cut_now(const struct bench *b)
+{
+    return b->dead || !b->b.nvm.powered;
+}
+
+/* One tick of load, inputs and time, and a poll; the NVM losing its supply in either is a cut
+ * (the tick appends the profiles' entries, the poll saves and logs the events). */
 static void run_tick(struct bench *b)
 {
     int load = (int)((b->b.clock.now.utc_s / 3600) % LOADS);
@@ -889,6 +1325,9 @@ static void run_tick(struct bench *b)
         omp_meter_on_input(&b->m, OMP_INPUT_PULSE, true);
         omp_meter_on_input(&b->m, OMP_INPUT_PULSE, false);
     }
+    if (b->ticks % COVER_TICKS == 0u) { /* the meter cover opened or closed: a tamper event */
+        omp_meter_on_input(&b->m, OMP_INPUT_COVER, (b->ticks / COVER_TICKS) % 2u == 0u);
+    }
     if (b->ticks % 211u == 0u) {
         omp_err stop = omp_meter_billing_stop(&b->m);
         (void)stop; /* OMP_ERR_BUSY: the previous snapshot is not stored yet */
@@ -896,27 +1335,38 @@ static void run_tick(struct bench *b)
     omp_fake_clock_advance_ms(&b->b.clock, TICK_S * 1000u);
     omp_meter_tick(&b->m, &b->b.clock.now);
     b->ticks++;
+    struct regs at;
+    regs_of(&b->m, &at);
+    if (cut_now(b)) { /* in a profile's entry */
+        b->cut_in_tick++;
+        b->cut_after_cold = false;
+        after_cut(b, &at);
+        return;
+    }
+    observe(b, false, false);
     if (b->target_region >= 0 && ++b->target_ticks > 300u) {
         /* the target did not come up (settings are written at start-up only): a cut at the
            next byte, which a restart then brings */
         b->target_region = -1;
         omp_ram_nvm_cut_after(&b->b.nvm, 1u);
     }
-    struct regs at;
-    regs_of(&b->m, &at);
     uint64_t saves = b->m.persist.hot_saves + b->m.persist.cold_saves;
     uint64_t colds = b->m.persist.cold_saves;
     omp_err err = omp_meter_poll(&b->m);
     b->cut_after_cold = b->m.persist.cold_saves != colds; /* read when the poll failed */
     track_saves(b);
-    if (err == OMP_OK) {
+    if (err == OMP_OK && !cut_now(b)) {
         if (b->m.persist.hot_saves + b->m.persist.cold_saves != saves) {
             regs_of(&b->m, &b->durable);
         }
+        observe(b, true, false);
         return;
     }
-    if (err != OMP_ERR_POWER_LOST) {
+    if (err != OMP_OK && err != OMP_ERR_POWER_LOST) {
         violation(b, "poll failed with another error than a power cut");
+    }
+    if (err == OMP_OK && b->m.persist.hot_saves + b->m.persist.cold_saves != saves) {
+        regs_of(&b->m, &b->durable); /* saved; the cut came in the event logs after it */
     }
     after_cut(b, &at);
 }
@@ -963,17 +1413,60 @@ static void print_losses(const struct bench *b)
     }
 }
 
+static void print_logs(const struct bench *b)
+{
+    struct omp_meter_nvm_info info;
+    if (omp_meter_nvm_info(&b->m, &info) != OMP_OK) {
+        return;
+    }
+    printf("packed logs                     load profile %u channels every %u min, %u entries "
+           "guaranteed; analysis logger %u channels every %u min, %u guaranteed (%u min); event "
+           "logs %u guaranteed each\n", (unsigned)b->m.lp.cfg.columns, PERIOD_MIN,
+           (unsigned)info.lp_capacity, (unsigned)b->m.an.cfg.columns, PERIOD_MIN,
+           (unsigned)info.an_capacity, (unsigned)info.an_depth_min, (unsigned)info.ev_capacity);
+    printf("  after each restart from a plain cut every entry read back (numbers consecutive, none "
+           "unreadable), the newest %u of each compared with the entry as appended; the first "
+           "profile entries after a restart checked for DQ \"outage\", the restart's POWER_UP "
+           "found in the standard event log after its first poll: %llu times\n", RING,
+           (unsigned long long)b->power_ups_logged);
+    printf("  %-18s %9s %6s %6s %9s %11s %10s %7s %6s %8s %7s\n", "log", "appended", "held",
+           "least", "dropped", "read back", "compared", "cut in", "kept", "early", "outage");
+    for (unsigned k = 0; k < LOGS; k++) {
+        const struct logstat *s = &b->ls[k];
+        const struct omp_plog *l = plog_of(&b->m, k);
+        char least[16] = "-";
+        if (s->least != UINT32_MAX) {
+            snprintf(least, sizeof least, "%u", (unsigned)s->least);
+        }
+        printf("  %-18s %9llu %6u %6s %9u %11llu %10llu %7llu %6llu %8llu %7llu\n", k_log[k],
+               (unsigned long long)s->appended, (unsigned)omp_plog_count(l), least,
+               (unsigned)(l->first_no - 1u), (unsigned long long)s->read,
+               (unsigned long long)s->compared, (unsigned long long)s->cut_in,
+               (unsigned long long)s->kept, (unsigned long long)s->dropped,
+               (unsigned long long)s->marked);
+    }
+    printf("  (held: entries at the end; least: the fewest held after a restart once the ring had "
+           "wrapped; dropped: by the ring since the start; read back: at restarts; compared: of "
+           "them, equal to the entry as appended; cut in: cuts in a tick or poll that landed in "
+           "the log's writes, kept: of them, the entry being written was whole after the restart; "
+           "early: entries a cut in a rotation dropped; outage: first entries after a restart, "
+           "each with the bit)\n");
+}
+
 static void print_summary(const struct bench *b, double wall)
 {
     printf("bench_power_cuts: seed %u, NVM %u x %u bytes (journal %u, mirror %u, settings %u, "
-           "billing log %u)\n", (unsigned)g_seed, SECTORS, SECTOR, JOURNAL, MIRROR, SETTINGS, LOG);
+           "billing log %u, load profile %u, analysis logger %u, event logs %u x %u)\n",
+           (unsigned)g_seed, SECTORS, SECTOR, JOURNAL, MIRROR, SETTINGS, LOG, LP_SECTORS,
+           AN_SECTORS, (unsigned)OMP_EVLOG_COUNT, EV_SECTORS);
     printf("cuts tried                      %llu (byte sweep %llu, random byte %llu, torn erase %llu, "
            "in the next write of a kind %llu; in init %llu)\n",
            (unsigned long long)b->cuts, (unsigned long long)b->cuts_mode[0],
            (unsigned long long)b->cuts_mode[1], (unsigned long long)b->cuts_mode[2],
            (unsigned long long)b->cuts_mode[3], (unsigned long long)b->cuts_init);
+    printf("  in a tick (a profile's entry)   %llu\n", (unsigned long long)b->cut_in_tick);
     for (int p = 0; p < PH_COUNT; p++) {
-        printf("  cut in %-26s %llu\n", k_phase[p], (unsigned long long)b->phase[p]);
+        printf("  cut in %-30s %llu\n", k_phase[p], (unsigned long long)b->phase[p]);
     }
     printf("restarts                        %llu (%llu after an outage)\n",
            (unsigned long long)b->restarts, (unsigned long long)b->outages);
@@ -990,10 +1483,12 @@ static void print_summary(const struct bench *b, double wall)
     printf("restores from a redundant copy  %llu (after a plain cut %llu, the rest after damage)\n",
            (unsigned long long)from_mirror, (unsigned long long)b->cut_from_mirror);
     printf("damage injections               %llu: detected %llu, missed %llu (+ %llu where a flip "
-           "reads as a power cut: the sector after a head, a region's only header)\n",
+           "reads as a power cut: the sector after a head, a region's only header, the head of a "
+           "log that holds no readable entry)\n",
            (unsigned long long)b->inj, (unsigned long long)b->inj_detected,
            (unsigned long long)b->inj_missed, (unsigned long long)b->inj_missed_ambiguous);
     print_losses(b);
+    print_logs(b);
     printf("invariant violations            %llu\n", (unsigned long long)b->violations);
     printf("simulated: %llu ticks, %.1f days of clock, A+ %.3f kWh, %u debiting stops, %llu NVM "
            "erases\n",
@@ -1011,6 +1506,9 @@ int main(int argc, char **argv)
     struct bench *b = &g_b;
     memset(b, 0, sizeof *b);
     b->rng = g_seed != 0u ? g_seed : 1u;
+    for (unsigned k = 0; k < LOGS; k++) {
+        b->ls[k].least = UINT32_MAX;
+    }
     b->target_region = -1;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -1018,7 +1516,7 @@ int main(int argc, char **argv)
     if (err != 0) {
         return err;
     }
-    while (b->cuts < want) {
+    while (b->cuts < want && !b->stuck) {
         run_tick(b);
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);

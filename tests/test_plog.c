@@ -27,9 +27,37 @@ static const struct omp_nvm_geometry k_geo = {
     .erase_cycles = 100000u,
 };
 
+/* The next erase torn in pattern g_tear (1..5: what an interrupted erase may leave; 0 off): the
+ * power goes with it (the RAM NVM then refuses every operation until omp_ram_nvm_power_on). */
+static unsigned g_tear;
+
+static omp_err tear_erase(void *user, uint32_t addr)
+{
+    struct omp_ram_nvm *n = user;
+    unsigned pattern = g_tear;
+    if (pattern == 0u || !n->powered) {
+        return omp_ram_nvm_erase(user, addr);
+    }
+    g_tear = 0;
+    uint8_t *s = n->mem + addr / SECTOR * SECTOR;
+    switch (pattern) {
+    case 1: memset(s, 0xFF, SECTOR / 2u); break;             /* the first half (the header) */
+    case 2: memset(s + SECTOR / 2u, 0xFF, SECTOR / 2u); break; /* the second half */
+    case 3: memset(s, 0xFF, 16u); break;                       /* the header only */
+    case 4: memset(s + 16u, 0xFF, SECTOR - 16u); break;        /* all but the header */
+    default:
+        for (uint32_t k = 0; k < SECTOR; k += 128u) {
+            memset(s + k, 0xFF, 64u); /* stripes */
+        }
+        break;
+    }
+    n->powered = false;
+    return OMP_ERR_POWER_LOST;
+}
+
 static const struct omp_hal_ops k_ops = {
     .nvm_geometry = omp_ram_nvm_geometry, .nvm_read = omp_ram_nvm_read,
-    .nvm_program = omp_ram_nvm_program, .nvm_erase = omp_ram_nvm_erase,
+    .nvm_program = omp_ram_nvm_program, .nvm_erase = tear_erase,
 };
 
 static uint8_t g_mem[SIZE];
@@ -51,6 +79,7 @@ static void setup_lp(void)
 {
     assert_int_equal(omp_ram_nvm_init(&g_nvm, g_mem, &k_geo, NULL), OMP_OK);
     omp_ram_nvm_format(&g_nvm);
+    g_tear = 0;
     const struct omp_nvm_region r = {&k_ops, &g_nvm, 0u, SECTORS};
     g_rgn = r;
     memset(&g_def, 0, sizeof g_def);
@@ -204,6 +233,126 @@ static void test_power_cut_every_byte(void **state)
         cuts++;
     }
     printf("power cuts: %u, every byte of %llu\n", cuts, (unsigned long long)bytes);
+}
+
+/* Append entries from next_no on until an append fails (the power went) or @p last is appended;
+ * then power on and open again. @return the last entry appended. */
+static uint32_t append_until_cut(uint32_t last)
+{
+    uint32_t done = g_log.next_no - 1u;
+    for (uint32_t no = g_log.next_no; no <= last; no++) {
+        make(no, false);
+        if (omp_plog_append(&g_log, &g_ref[no]) != OMP_OK) {
+            break;
+        }
+        done = no;
+    }
+    omp_ram_nvm_power_on(&g_nvm);
+    omp_ram_nvm_cut_after(&g_nvm, 0u);
+    assert_int_equal(omp_plog_open(&g_log, &g_rgn, &g_def, false), OMP_OK);
+    return done;
+}
+
+/* The erase of a rotation torn in each pattern, on a wrapped ring: the oldest sector's leftovers
+ * (its header and first entries, with the rest erased) are the spare of an interrupted rotation,
+ * dropped as the rotation would: every entry held reads as it was appended, none unreadable
+ * (regression: its first entries were held, the erased ones read as unreadable up to the next
+ * sector's first entry), all appended ones are held, and appends go on. */
+static void test_torn_rotation_erase(void **state)
+{
+    (void)state;
+    setup_lp();
+    assert_int_equal(omp_plog_open(&g_log, &g_rgn, &g_def, false), OMP_OK);
+    append_upto(900u, false); /* the ring has wrapped */
+    for (unsigned round = 0; round < 15u; round++) {
+        g_tear = 1u + round % 5u;
+        uint32_t first = g_log.first_no;
+        uint32_t done = append_until_cut(g_log.next_no + 200u);
+        assert_int_equal(g_tear, 0u); /* a rotation came and its erase was torn */
+        assert_int_equal(g_log.next_no, done + 1u);
+        assert_true(g_log.first_no > first);
+        check_all(&g_log);
+        append_upto(g_log.next_no + 2u, false);
+        check_all(&g_log);
+    }
+}
+
+/* The first entry after a rotation torn, three times in a row (a torn entry ends its sector):
+ * the numbers go on from the last entry appended, the entries before are held, and a head that
+ * holds only its torn first entry starts again in place, dropping nothing more (regression: each
+ * such append rotated, dropping the oldest sector, and with two sectors in a row holding only a
+ * torn entry the open looked one sector back only and started the numbers again at 1). */
+static void test_torn_first_entries(void **state)
+{
+    (void)state;
+    setup_lp();
+    assert_int_equal(omp_plog_open(&g_log, &g_rgn, &g_def, false), OMP_OK);
+    append_upto(300u, false);
+    omp_ram_nvm_cut_after(&g_nvm, 1u); /* an entry torn in the head: it takes no more */
+    uint32_t done = append_until_cut(400u);
+    assert_int_equal(done, 300u);
+    uint32_t held = 0;
+    for (unsigned k = 0; k < 3u; k++) {
+        omp_ram_nvm_cut_after(&g_nvm, OMP_STORE_SECTOR_HDR + 1u); /* the header, then the entry */
+        assert_int_equal(append_until_cut(400u), 300u);
+        assert_int_equal(g_log.next_no, 301u);
+        assert_true(omp_plog_count(&g_log) >= 100u);
+        assert_true(k == 0u || omp_plog_count(&g_log) == held);
+        held = omp_plog_count(&g_log);
+        check_all(&g_log);
+    }
+    append_upto(310u, false);
+    check_all(&g_log);
+}
+
+/* Two sectors; the first entry after a rotation torn, so the head holds nothing readable; the next
+ * append's erase torn as well: the entries of the other sector, the only ones that tell the
+ * numbers, are still held, nothing reads as damage, the numbers go on (regression: that append
+ * rotated into the other sector, and the torn erase left a log that opened as damaged, holding
+ * nothing, its numbers back at 1). */
+static void test_torn_first_entry_two_sectors(void **state)
+{
+    (void)state;
+    setup_lp();
+    g_rgn.sectors = 2u;
+    assert_int_equal(omp_plog_open(&g_log, &g_rgn, &g_def, false), OMP_OK);
+    append_upto(150u, false);
+    for (unsigned pattern = 1; pattern <= 5u; pattern++) {
+        omp_ram_nvm_cut_after(&g_nvm, 1u); /* an entry torn in the head: it takes no more */
+        uint32_t done = append_until_cut(g_log.next_no + 10u);
+        omp_ram_nvm_cut_after(&g_nvm, OMP_STORE_SECTOR_HDR + 1u); /* rotated: its first entry */
+        assert_int_equal(append_until_cut(done + 10u), done);
+        uint32_t held = omp_plog_count(&g_log);
+        assert_true(held > 0u);
+        g_tear = pattern;
+        assert_int_equal(append_until_cut(done + 10u), done);
+        assert_int_equal(g_tear, 0u);
+        assert_int_equal(g_log.next_no, done + 1u);
+        assert_int_equal(omp_plog_count(&g_log), held);
+        check_all(&g_log);
+        append_upto(done + 30u, false);
+        check_all(&g_log);
+    }
+}
+
+/* Two sectors: a torn erase left the other sector its header and nothing else, then a bit flips
+ * in the head's header: damage (regression: the open took the flipped sector's entries as the
+ * base of an empty head and reported nothing; the log then read as empty). */
+static void test_flipped_head_two_sectors(void **state)
+{
+    (void)state;
+    setup_lp();
+    g_rgn.sectors = 2u;
+    assert_int_equal(omp_plog_open(&g_log, &g_rgn, &g_def, false), OMP_OK);
+    append_upto(100u, false); /* wrapped: sector 0 and then 1 hold entries */
+    g_tear = 4u;              /* the next rotation's erase keeps the header only */
+    (void)append_until_cut(300u);
+    assert_int_equal(g_tear, 0u);
+    uint32_t head = g_log.head, held = omp_plog_count(&g_log);
+    assert_true(held > 0u);
+    check_all(&g_log);
+    g_mem[head * SECTOR + 15u] ^= 0x10u; /* its erase count */
+    assert_int_equal(omp_plog_open(&g_log, &g_rgn, &g_def, false), OMP_ERR_NVM_CORRUPT);
 }
 
 /* One flipped bit in an entry of an older sector: that entry and the ones based on it up to the
@@ -466,6 +615,10 @@ int main(void)
         cmocka_unit_test(test_round_trip_and_numbers),
         cmocka_unit_test(test_depth_worst_case),
         cmocka_unit_test(test_power_cut_every_byte),
+        cmocka_unit_test(test_torn_rotation_erase),
+        cmocka_unit_test(test_torn_first_entries),
+        cmocka_unit_test(test_torn_first_entry_two_sectors),
+        cmocka_unit_test(test_flipped_head_two_sectors),
         cmocka_unit_test(test_flipped_entry),
         cmocka_unit_test(test_foreign),
         cmocka_unit_test(test_signed_and_timed),

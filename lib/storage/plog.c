@@ -240,6 +240,33 @@ static omp_err oldest_first(const struct omp_plog *l, const struct omp_stg_io *i
     return err;
 }
 
+/* The sector after the head is the one a rotation erases. An erase that a power cut interrupted
+ * may have left its header and its first entries, the rest erased: then its entries do not run up
+ * to the next sector's first, and it is the spare of that rotation, its entries dropped (without
+ * this the erased ones read as unreadable). A sector that ends early otherwise (a torn entry, an
+ * entry that did not fit) leaves no gap: a torn entry's number goes to the next entry. */
+static omp_err torn_oldest(struct omp_plog *l, const struct omp_stg_io *io)
+{
+    uint32_t nx = (l->head + 1u) % l->rgn.sectors, first = 0, next = 0;
+    bool marker = false;
+    omp_err err = sector_first(l, io, nx, &first, &marker);
+    if (err != OMP_OK || first == 0u || first != l->first_no || nx == l->head) {
+        return err;
+    }
+    err = sector_first(l, io, (nx + 1u) % l->rgn.sectors, &next, &marker);
+    if (err != OMP_OK || next <= first || next > l->next_no) {
+        return err;
+    }
+    struct walk w;
+    uint32_t damaged = l->stats.damaged; /* what a torn erase left is not damage */
+    err = walk(l, io, nx, &w);
+    l->stats.damaged = damaged;
+    if (err == OMP_OK && w.no + 1u < next) {
+        l->first_no = next;
+    }
+    return err;
+}
+
 /* The sector after the head without a valid header is a torn rotation's, unless it starts with
  * an entry newer than the ring's: then its header was damaged. */
 static omp_err check_spare(struct omp_plog *l, const struct omp_stg_io *io)
@@ -327,6 +354,9 @@ static omp_err scan(struct omp_plog *l)
     }
     l->first_no = first != 0u ? first : l->next_no;
     l->stats.damaged += odd != 0u ? 1u : 0u;
+    if (err == OMP_OK) {
+        err = torn_oldest(l, &io);
+    }
     return err == OMP_OK ? check_spare(l, &io) : err;
 }
 
@@ -402,17 +432,26 @@ uint32_t omp_plog_capacity(const struct omp_plog_def *def, const struct omp_nvm_
     return sectors < 3u ? 0u : per_sector(def, geo) * (sectors - 2u);
 }
 
-/* Erase the sector after the head (dropping its entries) and make it the head. */
+/* Erase the sector after the head (dropping its entries) and make it the head. A head that holds
+ * nothing readable (its first entry, a full one, was torn) is erased and started again instead:
+ * rotating out of it would drop the oldest entries for nothing, and the entries before it are the
+ * ones that tell the numbers (with two sectors, the only ones: a cut in that erase lost them). A
+ * cut in the head's own erase leaves it the spare after the sector before it, as a rotation's. */
 static omp_err rotate(struct omp_plog *l)
 {
     if (l->sector_seq == UINT32_MAX) {
         return OMP_ERR_NVM_WORN;
     }
     struct omp_stg_io io = plog_io(l, NULL);
-    uint32_t nx = (l->head + 1u) % l->rgn.sectors;
+    uint32_t head_first = 0;
+    bool marker = false, valid = false, blank = false;
+    omp_err err = sector_first(l, &io, l->head, &head_first, &marker);
+    bool again = err == OMP_OK && head_first == 0u && l->head_off != OMP_STORE_SECTOR_HDR;
+    uint32_t nx = again ? l->head : (l->head + 1u) % l->rgn.sectors;
     struct omp_stg_sector h;
-    bool valid, blank;
-    omp_err err = read_header(l, &io, nx, &h, &valid, &blank);
+    if (err == OMP_OK) {
+        err = read_header(l, &io, nx, &h, &valid, &blank);
+    }
     uint32_t erases = valid ? h.erases + 1u : l->stats.max_sector_erases;
     l->stats.max_sector_erases =
         erases > l->stats.max_sector_erases ? erases : l->stats.max_sector_erases;
@@ -431,6 +470,9 @@ static omp_err rotate(struct omp_plog *l)
     l->head_off = OMP_STORE_SECTOR_HDR;
     l->head_closed = false;
     l->sector_seq++;
+    if (again) {
+        return OMP_OK; /* nothing dropped */
+    }
     uint32_t first = 0, odd = 0;
     err = oldest_first(l, &io, &first, &odd); /* the new oldest sector's first entry */
     l->first_no = first != 0u ? first : l->next_no;
