@@ -238,7 +238,7 @@ static uint32_t entry_at(uint32_t sector, unsigned k)
         if (g_base[off] == 0xFFu) {
             die("no such entry");
         }
-        off += (g_base[off] + 7u) / 8u * 8u;
+        off += (pl_entry_len(g_base[off]) + 7u) / 8u * 8u;
     }
     return off;
 }

@@ -5,7 +5,7 @@
  *
  * NVM: 6 sectors of 1 KiB, program unit 8, erase value 0xFF, all of it the log's region. The log:
  * a load profile of 4 counters (A+, A-, R+, R-: up to 5750 Wh in 15 min) and a signed column (a
- * power in W, +-23 kW), period 900 s, tag 0x504C ("PL"). A stored entry takes at least 8 bytes (4,
+ * power in W, +-23 kW), period 900 s, tag 0x504C ("PL"). A stored entry takes at least 8 bytes (3,
  * padded to the unit), so the region never holds more than 6 * (1024 - 16) / 8 = 756 entries.
  *
  * Byte PL_SIZE of an input (one past the image) is not part of it: bit 0 set asks the target to
@@ -62,17 +62,29 @@ static inline struct omp_nvm_region pl_region(struct omp_ram_nvm *nvm)
     return r;
 }
 
+/* The length of a stored entry of this log that starts with @p b0 (docs/storage.md "Packed
+ * log"): b0 itself (4..OMP_PLOG_REC_MAX), or for a short entry (0xE0..0xEF) 3 + the bytes of
+ * the packed fields after their first 4 bits: 4 x 13 bits (5750) + 17 (2 x 46000) = 69, so 12;
+ * 0 for what no entry starts with. */
+static inline uint32_t pl_entry_len(uint8_t b0)
+{
+    if ((b0 & 0xF0u) == 0xE0u) {
+        return 3u + (4u * 13u + 17u - 4u + 7u) / 8u;
+    }
+    return b0 >= 4u && b0 <= OMP_PLOG_REC_MAX ? b0 : 0u;
+}
+
 /* Make the CRC of every stored entry of @p img right (each sector's entries from its header on,
- * by their length bytes, until one is erased or impossible): the fuzzer's way past the CRC-16
+ * by their first bytes, until one is erased or impossible): the fuzzer's way past the CRC-16
  * to the fields behind it, and the generator's to forge entries. */
 static inline void pl_fix_entries(uint8_t *img)
 {
     for (uint32_t s = 0; s < PL_SECTORS; s++) {
         uint8_t *sec = img + s * PL_SECTOR;
         uint32_t off = 16u;
-        while (off + 4u <= PL_SECTOR) {
-            uint32_t len = sec[off];
-            if (len == 0xFFu || len < 4u || len > OMP_PLOG_REC_MAX || off + len > PL_SECTOR) {
+        while (off + 3u <= PL_SECTOR) {
+            uint32_t len = pl_entry_len(sec[off]);
+            if (len == 0u || off + len > PL_SECTOR) {
                 break;
             }
             uint16_t crc = omp_crc16_x25(sec + off, len - 2u);

@@ -72,10 +72,10 @@ static const struct {
 /* For every configuration: the fewest 4 KiB sectors whose guaranteed depth reaches the table,
  * then a log of that size filled with worst-case entries (every channel at Imax) far past its
  * wrap: the count never drops below the table once reached. Printed: bytes against 554 400. */
-static void depth_for_unit(uint32_t unit, uint32_t *worst_bytes, uint32_t *short_bytes)
+static void depth_for_unit(uint32_t unit, uint32_t *worst_bytes, uint32_t *over_half)
 {
     *worst_bytes = 0;
-    *short_bytes = 0;
+    *over_half = 0; /* bit i: configuration i takes more than half of 554 400 bytes */
     for (size_t i = 0; i < 12u; i++) {
         struct omp_profile_cfg c;
         lp_cfg(&c, k_depth[i].n, k_depth[i].period_s);
@@ -102,9 +102,7 @@ static void depth_for_unit(uint32_t unit, uint32_t *worst_bytes, uint32_t *short
         assert_true(low >= want);
         uint32_t bytes = s * SECTOR;
         *worst_bytes = bytes > *worst_bytes ? bytes : *worst_bytes;
-        if (c.period_s <= 1800u) {
-            *short_bytes = bytes > *short_bytes ? bytes : *short_bytes;
-        }
+        *over_half |= bytes > REF_BYTES / 2u ? 1u << i : 0u;
         printf("unit %u, %u ch, %4u min: %5u entries (%4u days) need %3u sectors = %6u bytes "
                "(%.1f %% of %u), %u B/entry; held >= %u\n",
                unit, k_depth[i].n, k_depth[i].period_s / 60u, want, k_depth[i].days, s, bytes,
@@ -116,14 +114,18 @@ static void depth_for_unit(uint32_t unit, uint32_t *worst_bytes, uint32_t *short
 static void test_depth_table(void **state)
 {
     (void)state;
-    uint32_t worst4, worst8, short4, short8;
-    depth_for_unit(4u, &worst4, &short4);
-    depth_for_unit(8u, &worst8, &short8);
-    /* docs/logger.md "Depth": with a program unit of 4 (or 1, 2) every configuration takes at
-     * most half the OMNIPOWER's bytes (42.1 % at most); with a program unit of 8 all but the
-     * 4-channel ones do, which pad 12-byte entries to 16 (52.5 %). */
-    assert_true(worst4 <= REF_BYTES / 2u);
-    assert_true(short8 <= 294912u && worst8 <= 294912u);
+    uint32_t worst1, worst4, worst8, over1, over4, over8;
+    depth_for_unit(1u, &worst1, &over1);
+    depth_for_unit(4u, &worst4, &over4);
+    depth_for_unit(8u, &worst8, &over8);
+    /* docs/logger.md "Depth": with a program unit of 1 or 4 every configuration takes at most
+     * half the OMNIPOWER's bytes; with a program unit of 8 all but four channels at 15, 30 and
+     * 60 min (configurations 9, 10, 11) do: their growth takes 52 to 60 bits, with the CRC-16
+     * more than one 8-byte unit, so each entry takes two (72 sectors, 294 912 bytes). */
+    assert_int_equal(over1, 0u);
+    assert_int_equal(over4, 0u);
+    assert_int_equal(over8, (1u << 9) | (1u << 10) | (1u << 11));
+    assert_true(worst1 <= REF_BYTES / 2u && worst4 <= REF_BYTES / 2u && worst8 <= 294912u);
 }
 
 /* Drive a 15-min profile (Z11 +1 h) second by second from @p from to @p to (UTC), capturing

@@ -448,13 +448,33 @@ static void test_signed_and_timed(void **state)
 
 /* ---- found by fuzz/fuzz_plog.c --------------------------------------------------------------- */
 
+/* The length of the stored entry at @p off of g_def's log, as docs/storage.md "Packed log" gives
+ * it: its first byte, or for a short entry (0xE0..0xEF) 3 + the bytes of the packed fields' bits
+ * after the first 4 (a counter's field as wide as its max_step needs, a signed one's as 2
+ * max_step). */
+static uint32_t stored_len(uint32_t off)
+{
+    if ((g_mem[off] & 0xF0u) != 0xE0u) {
+        return g_mem[off];
+    }
+    unsigned bits = 0;
+    for (unsigned k = 0; k < g_def.columns; k++) {
+        uint64_t m = g_def.max_step[k] * (g_def.kind[k] == OMP_PLOG_COUNTER ? 1u : 2u);
+        while (m != 0u) {
+            bits++;
+            m >>= 1;
+        }
+    }
+    return 3u + (bits > 4u ? (bits - 4u + 7u) / 8u : 0u);
+}
+
 /* Offset in g_mem of the @p k-th stored entry (0: the full one) of @p sector. */
 static uint32_t entry_at(uint32_t sector, unsigned k)
 {
     uint32_t off = sector * SECTOR + 16u;
     for (unsigned i = 0; i < k; i++) {
         assert_true(g_mem[off] != 0xFFu);
-        off += (g_mem[off] + 7u) / 8u * 8u;
+        off += (stored_len(off) + 7u) / 8u * 8u;
     }
     return off;
 }
@@ -462,7 +482,7 @@ static uint32_t entry_at(uint32_t sector, unsigned k)
 /* Make the CRC of the stored entry at @p off right (a flipped bit that kept it). */
 static void fix_crc(uint32_t off)
 {
-    uint32_t len = g_mem[off];
+    uint32_t len = stored_len(off);
     uint16_t crc = omp_crc16_x25(g_mem + off, len - 2u);
     g_mem[off + len - 2u] = (uint8_t)crc;
     g_mem[off + len - 1u] = (uint8_t)(crc >> 8);

@@ -91,11 +91,12 @@ static void test_round_trip(void **state)
         uint32_t no = (uint32_t)(rnd64() % UINT32_MAX) + 1u;
         if (no == UINT32_MAX) no--;
         size_t len = omp_plog_priv_encode(&def, &e, full ? no : no + 1u, full ? NULL : &base, buf);
-        assert_true(len >= 4u && len <= OMP_PLOG_REC_MAX);
-        assert_int_equal(buf[0], len);
-        assert_true(omp_plog_priv_crc_ok(buf));
+        assert_true(len >= 3u && len <= OMP_PLOG_REC_MAX);
+        assert_int_equal(omp_plog_priv_len(&def, buf[0]), len);
+        assert_true(omp_plog_priv_short(buf) || buf[0] == len);
+        assert_true(omp_plog_priv_crc_ok(buf, len));
         uint32_t got = 0;
-        assert_int_equal(omp_plog_priv_decode(&def, buf, full ? NULL : &base, no, &d, &got),
+        assert_int_equal(omp_plog_priv_decode(&def, NULL, buf, full ? NULL : &base, no, &d, &got),
                          OMP_PLOG_DEC_OK);
         assert_int_equal(got, full ? no : no + 1u);
         assert_memory_equal(&d, &e, sizeof e);
@@ -109,7 +110,13 @@ static void test_round_trip(void **state)
             uint64_t a = def.kind[k] == OMP_PLOG_COUNTER ? dd : ((int64_t)dd < 0 ? -dd : dd);
             within = within && a <= def.max_step[k];
         }
-        if (!full && within && (buf[1] & ~OMP_PLOG_F_PACKED) == 0u) { /* plain, within steps */
+        bool flagless = e.t == (int64_t)((uint64_t)base.t + def.period_s) && e.status == 0u &&
+                        e.quality == 0u;
+        if (!full && flagless && within) { /* plain, within steps: short unless longer */
+            assert_true(len <= omp_plog_priv_len(&def, OMP_PLOG_SHORT));
+        }
+        if (!full && within && (omp_plog_priv_short(buf) ||
+                                (buf[1] & ~OMP_PLOG_F_PACKED) == 0u)) { /* plain, within steps */
             if (len > omp_plog_priv_worst(&def, false)) {
                 printf("len %zu worst %u cols %u period %u\n", len, omp_plog_priv_worst(&def, false), def.columns, def.period_s);
                 for (unsigned k = 0; k < def.columns; k++) printf(" k%u kind %u step %llu d %lld\n", k, def.kind[k], (unsigned long long)def.max_step[k], (long long)((uint64_t)e.v[k] - (uint64_t)base.v[k]));
@@ -137,21 +144,86 @@ static void test_adversarial(void **state)
             if (k > 1u && rnd64() % 3u == 0u) p[k] |= 0x80u;
         }
         p[1] &= (uint8_t)(rnd64() % 2u ? 0x1Fu : 0xFFu);
+        if (rnd64() % 4u == 0u) { /* a short entry: its length is the definition's */
+            test_free(p);
+            uint8_t b0 = (uint8_t)(OMP_PLOG_SHORT | (rnd64() & 0x0Fu));
+            len = (uint8_t)omp_plog_priv_len(&def, b0);
+            p = test_malloc(len);
+            p[0] = b0;
+            for (unsigned k = 1; k + 2u < len; k++) {
+                p[k] = rnd64() % 2u ? (uint8_t)rnd64() : 0u;
+            }
+        }
         uint16_t crc = omp_crc16_x25(p, len - 2u);
         p[len - 2u] = (uint8_t)crc;
         p[len - 1u] = (uint8_t)(crc >> 8);
+        assert_true(omp_plog_priv_crc_ok(p, len));
         struct omp_plog_entry base, e;
         rand_entry(&def, &base, NULL);
         uint32_t no;
-        (void)omp_plog_priv_decode(&def, p, rnd64() % 2u ? &base : NULL, (uint32_t)rnd64(), &e,
+        (void)omp_plog_priv_decode(&def, NULL, p, rnd64() % 2u ? &base : NULL, (uint32_t)rnd64(), &e,
                                    &no);
         test_free(p);
     }
 }
 
+/* A short entry, bytes computed by hand (docs/storage.md "Packed log"): 4 counters of at most
+ * 1917 (11 bits each, 44 in all), growth 1, 2, 3, 1917 on the period. The fields LSB first are
+ * bits 0, 12, 22, 23, 33, 35-39, 41-43; the first 4 go to the first byte's low nibble (0xE1 with
+ * the marker), bit i >= 4 to bit i + 4 of the entry: E1 00 01 0C A0 EF, then the CRC-16/X.25 of
+ * those 6 bytes, 0x78A9 (Python: the reflected 0x8408 loop, init and xorout 0xFFFF, whose check
+ * value for "123456789" is 0x906E), little-endian. 8 bytes: one unit of 8 where the long form
+ * (length, flags, 6 bytes packed, CRC) took 10, two units. */
+static void test_short_bytes(void **state)
+{
+    (void)state;
+    struct omp_plog_def def;
+    memset(&def, 0, sizeof def);
+    def.columns = 4;
+    def.period_s = 300;
+    for (unsigned k = 0; k < 4u; k++) {
+        def.max_step[k] = 1917u;
+    }
+    struct omp_plog_entry base = {1798761600, 0, 0, {100, 200, 300, 400}}, e = base, d;
+    e.t += 300;
+    e.v[0] += 1;
+    e.v[1] += 2;
+    e.v[2] += 3;
+    e.v[3] += 1917;
+    static const uint8_t want[8] = {0xE1, 0x00, 0x01, 0x0C, 0xA0, 0xEF, 0xA9, 0x78};
+    uint8_t buf[OMP_PLOG_REC_MAX + 16u];
+    assert_int_equal(omp_plog_priv_encode(&def, &e, 8u, &base, buf), sizeof want);
+    assert_memory_equal(buf, want, sizeof want);
+    assert_int_equal(omp_plog_priv_len(&def, 0xE1u), 8u);
+    assert_int_equal(omp_plog_priv_worst(&def, false), 8u);
+    uint32_t no = 0;
+    assert_int_equal(omp_plog_priv_decode(&def, NULL, want, &base, 7u, &d, &no), OMP_PLOG_DEC_OK);
+    assert_int_equal(no, 8u);
+    assert_memory_equal(&d, &e, sizeof e);
+    assert_int_equal(omp_plog_priv_decode(&def, NULL, want, NULL, 7u, &d, &no), OMP_PLOG_DEC_NOBASE);
+    uint8_t bad[8];
+    memcpy(bad, want, sizeof bad);
+    bad[5] = 0x6Fu; /* logical bit 43 cleared: 1917 - 1024 */
+    assert_int_equal(omp_plog_priv_decode(&def, NULL, bad, &base, 7u, &d, &no), OMP_PLOG_DEC_OK);
+    assert_int_equal(d.v[3], 400 + 1917 - 1024);
+    def.max_step[3] = 1023u; /* 10 bits: 43 in all, the entry's last bit must be zero */
+    assert_int_equal(omp_plog_priv_len(&def, 0xE1u), 8u);
+    assert_int_equal(omp_plog_priv_decode(&def, NULL, want, &base, 7u, &d, &no), OMP_PLOG_DEC_BAD);
+    /* a growth beyond max_step does not fit: the long form, L first */
+    assert_true(omp_plog_priv_encode(&def, &e, 8u, &base, buf) > 8u);
+    assert_false(omp_plog_priv_short(buf));
+    assert_int_equal(buf[0], omp_plog_priv_len(&def, buf[0]));
+    /* what no entry starts with */
+    assert_int_equal(omp_plog_priv_len(&def, 0xF0u), 0u);
+    assert_int_equal(omp_plog_priv_len(&def, 0xFFu), 0u);
+    assert_int_equal(omp_plog_priv_len(&def, 0xE0u - 1u), OMP_PLOG_REC_MAX);
+    assert_int_equal(omp_plog_priv_len(&def, 3u), 0u);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_short_bytes),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_adversarial),
     };

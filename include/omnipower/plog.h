@@ -27,8 +27,9 @@ extern "C" {
 #define OMP_PLOG_COLUMNS_MAX 16u
 /** A full entry at least every this many entries (bounds what one unreadable entry takes along). */
 #define OMP_PLOG_FULL_EVERY 64u
-/** Most bytes of one stored entry (length, flags, fields, CRC), before padding. */
-#define OMP_PLOG_REC_MAX 250u
+/** Most bytes of one stored entry (length, flags, fields, CRC), before padding: 0xDF, as the
+ *  first byte's values 0xE0..0xEF mark a short entry (docs/storage.md "Packed log"). */
+#define OMP_PLOG_REC_MAX 223u
 /** Status bit the reader sets on an entry it could not read (LoggerStatus bit 3, technical facts
  *  1.3: "entry invalid: its CRC is wrong"); its time and values are then 0. */
 #define OMP_PLOG_ST_INVALID 0x0008u
@@ -78,6 +79,8 @@ struct omp_plog {
     struct omp_storage_stats stats;
     bool stale;                     /**< a HAL error left the RAM view unsure (omp_plog_refresh) */
     bool frozen;                    /**< opened read only: appends refused */
+    uint8_t short_len;              /**< bytes of a short entry (docs/storage.md "Packed log") */
+    uint8_t width[OMP_PLOG_COLUMNS_MAX]; /**< each column's packed field, in bits (from def) */
 };
 
 /** @brief Where a reader is: the next entry to return, with the one before it as the base. */

@@ -72,21 +72,21 @@ static omp_err load(const struct omp_plog *l, const struct omp_stg_io *io, uint3
 {
     *st = REC_ERASED;
     *size = 0;
-    if (off + 4u > l->geo.sector_size) {
+    if (off + 3u > l->geo.sector_size) { /* the shortest entry does not fit */
         return OMP_OK;
     }
     omp_err err = omp_stg_read(io, sector_addr(l, sector) + off, buf, 1u);
-    uint32_t len = buf[0];
-    if (err != OMP_OK || len == l->geo.erase_value) {
+    if (err != OMP_OK || buf[0] == l->geo.erase_value) {
         return err;
     }
+    uint32_t len = omp_plog_priv_short(buf) ? l->short_len : omp_plog_priv_len(&l->def, buf[0]);
     *st = REC_BADLEN;
-    if (len < 4u || len > OMP_PLOG_REC_MAX || off + len > l->geo.sector_size) {
+    if (len == 0u || off + len > l->geo.sector_size) {
         return OMP_OK;
     }
     err = omp_stg_read(io, sector_addr(l, sector) + off, buf, len);
     *size = round_unit(l, len);
-    *st = omp_plog_priv_crc_ok(buf) ? REC_OK : REC_BADCRC;
+    *st = omp_plog_priv_crc_ok(buf, len) ? REC_OK : REC_BADCRC;
     return err;
 }
 
@@ -106,8 +106,8 @@ static omp_err sector_first(const struct omp_plog *l, const struct omp_stg_io *i
     if (err == OMP_OK && valid) {
         err = load(l, io, sector, OMP_STORE_SECTOR_HDR, buf, &st, &size);
     }
-    bool full = err == OMP_OK && st == REC_OK && (buf[1] & OMP_PLOG_F_FULL) != 0u;
-    enum omp_plog_priv_dec d = full ? omp_plog_priv_decode(&l->def, buf, NULL, 0, &e, no)
+    bool full = err == OMP_OK && st == REC_OK && omp_plog_priv_full(buf);
+    enum omp_plog_priv_dec d = full ? omp_plog_priv_decode(&l->def, l->width, buf, NULL, 0, &e, no)
                                     : OMP_PLOG_DEC_BAD;
     *marker = d == OMP_PLOG_DEC_CLEAR;
     if (d != OMP_PLOG_DEC_OK && d != OMP_PLOG_DEC_CLEAR) {
@@ -125,7 +125,7 @@ static bool walk_entry(const struct omp_plog *l, const uint8_t *buf, enum rec_st
     uint32_t no = 0;
     enum omp_plog_priv_dec d = OMP_PLOG_DEC_BAD;
     if (st == REC_OK) {
-        d = omp_plog_priv_decode(&l->def, buf, w->have ? &w->last : NULL, w->no, &e, &no);
+        d = omp_plog_priv_decode(&l->def, l->width, buf, w->have ? &w->last : NULL, w->no, &e, &no);
     }
     if (d == OMP_PLOG_DEC_CLEAR) { /* a clear: the entries after it start at its number */
         w->no = no - 1u;
@@ -141,7 +141,7 @@ static bool walk_entry(const struct omp_plog *l, const uint8_t *buf, enum rec_st
         w->last = e;
         w->no = no;
         w->have = true;
-        w->since_full = (buf[1] & OMP_PLOG_F_FULL) != 0u ? 0u : w->since_full + 1u;
+        w->since_full = omp_plog_priv_full(buf) ? 0u : w->since_full + 1u;
         return true;
     }
     w->no = w->no != 0u ? w->no + 1u : 0u; /* an entry, unreadable: the base is lost */
@@ -219,7 +219,7 @@ static omp_err oldest_first(const struct omp_plog *l, const struct omp_stg_io *i
                             uint32_t *odd)
 {
     const uint64_t most = (uint64_t)l->rgn.sectors *
-                          ((l->geo.sector_size - OMP_STORE_SECTOR_HDR) / round_unit(l, 4u));
+                          ((l->geo.sector_size - OMP_STORE_SECTOR_HDR) / round_unit(l, 3u));
     uint32_t before = 0, first = 0;
     *no = 0;
     omp_err err = OMP_OK;
@@ -283,7 +283,7 @@ static omp_err check_spare(struct omp_plog *l, const struct omp_stg_io *io)
         err = load(l, io, nx, OMP_STORE_SECTOR_HDR, buf, &st, &size);
     }
     if (err == OMP_OK && st == REC_OK &&
-        omp_plog_priv_decode(&l->def, buf, NULL, 0, &e, &no) == OMP_PLOG_DEC_OK &&
+        omp_plog_priv_decode(&l->def, l->width, buf, NULL, 0, &e, &no) == OMP_PLOG_DEC_OK &&
         no >= l->next_no) {
         l->stats.damaged++;
     }
@@ -409,6 +409,8 @@ omp_err omp_plog_open(struct omp_plog *l, const struct omp_nvm_region *r,
     l->geo = geo;
     l->def = *def;
     l->frozen = read_only;
+    (void)omp_plog_priv_widths(def, l->width);
+    l->short_len = (uint8_t)omp_plog_priv_len(def, OMP_PLOG_SHORT);
     err = scan(l);
     return err == OMP_OK && l->stats.damaged != 0u ? OMP_ERR_NVM_CORRUPT : err;
 }
@@ -518,7 +520,7 @@ static omp_err append(struct omp_plog *l, const struct omp_plog_entry *e)
         return err;
     }
     struct omp_stg_io io = plog_io(l, NULL);
-    bool full = (buf[1] & OMP_PLOG_F_FULL) != 0u;
+    bool full = omp_plog_priv_full(buf);
     err = omp_stg_program(&io, sector_addr(l, l->head) + l->head_off, buf, size);
     l->head_off += size;
     if (err != OMP_OK) {
@@ -683,7 +685,7 @@ static int take(const struct omp_plog *l, struct omp_plog_cursor *c, const uint8
     uint32_t rno = 0;
     enum omp_plog_priv_dec d = OMP_PLOG_DEC_BAD;
     if (st == REC_OK) {
-        d = omp_plog_priv_decode(&l->def, buf, c->have_base ? &c->base : NULL, c->no - 1u, &e,
+        d = omp_plog_priv_decode(&l->def, l->width, buf, c->have_base ? &c->base : NULL, c->no - 1u, &e,
                                  &rno);
     }
     if (d == OMP_PLOG_DEC_CLEAR) { /* a clear marker: no entry; what follows starts at rno */

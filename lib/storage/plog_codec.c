@@ -12,6 +12,11 @@
  *          (flag 0x10 "packed", when shorter) as bit fields of the width its max_step needs
  *          (a signed one: of 2 max_step), least significant bit first, the last byte zero-filled
  *   L-2  CRC-16/X.25 of bytes 0..L-3, little-endian
+ * A short entry (the common plain one: packed, no time, status or quality) has no L and flags:
+ *   0  0xE0 | the first 4 bits of the packed fields; then the rest of them, the last byte
+ *      zero-filled; then the CRC-16 as above. Its length follows from the definition (3 + the
+ *      bytes of the remaining bits), which is why L stops at OMP_PLOG_REC_MAX = 0xDF: 0xE0..0xEF
+ *      are short entries, 0xF0..0xFF nothing (0xFF is the erase value, as 0x00 is).
  * then erase-value padding to the program unit.
  */
 #include <string.h>
@@ -71,11 +76,13 @@ static int64_t u2i(uint64_t u)
 static unsigned bit_len(uint64_t v)
 {
     unsigned n = 0;
-    while (v != 0u) {
-        v >>= 1;
-        n++;
+    for (unsigned step = 32u; step != 0u; step >>= 1) { /* a binary search: reads are hot */
+        if ((v >> step) != 0u) {
+            v >>= step;
+            n += step;
+        }
     }
-    return n;
+    return n + (unsigned)v;
 }
 
 /* Width of column k's packed field: what its largest step needs. */
@@ -103,38 +110,127 @@ static size_t packed_len(const struct omp_plog_def *def, const uint64_t *u)
     return (bits + 7u) / 8u;
 }
 
+/* Total bits of the packed fields. */
+static unsigned packed_bits(const struct omp_plog_def *def)
+{
+    unsigned bits = 0;
+    for (unsigned k = 0; k < def->columns; k++) {
+        bits += width(def, k);
+    }
+    return bits;
+}
+
+/* The packed fields from bit @p bit of @p p on (least significant first); p's bytes from there
+ * on must be zero. */
+static void put_bits(const struct omp_plog_def *def, const uint64_t *u, uint8_t *p, unsigned bit)
+{
+    for (unsigned k = 0; k < def->columns; k++) {
+        for (unsigned w = width(def, k), j = 0; j < w; j++, bit++) {
+            p[bit / 8u] |= (uint8_t)(((u[k] >> j) & 1u) << (bit % 8u));
+        }
+    }
+}
+
+/* Reads bit fields least significant bit first from bytes p[i..end) (0 beyond); `acc` holds
+ * the `have` bits read from them and not yet taken. */
+struct bit_rd {
+    const uint8_t *p;
+    size_t i, end;
+    uint64_t acc;
+    unsigned have;
+};
+
+/* @p w <= 56: the accumulator takes whole bytes until it holds the field. */
+static uint64_t rd_small(struct bit_rd *r, unsigned w)
+{
+    while (r->have < w) {
+        r->acc |= (uint64_t)(r->i < r->end ? r->p[r->i] : 0u) << r->have;
+        r->i++;
+        r->have += 8u;
+    }
+    uint64_t v = w == 0u ? 0u : r->acc & (UINT64_MAX >> (64u - w));
+    r->acc = w == 0u ? r->acc : r->acc >> w;
+    r->have -= w;
+    return v;
+}
+
+static uint64_t rd_bits(struct bit_rd *r, unsigned w)
+{
+    if (w <= 56u) {
+        return rd_small(r, w);
+    }
+    uint64_t lo = rd_small(r, 32u);
+    return lo | rd_small(r, w - 32u) << 32;
+}
+
+unsigned omp_plog_priv_widths(const struct omp_plog_def *def, uint8_t *w)
+{
+    unsigned bits = 0;
+    for (unsigned k = 0; k < def->columns; k++) {
+        w[k] = (uint8_t)width(def, k);
+        bits += w[k];
+    }
+    return bits;
+}
+
+static void get_bits(const struct omp_plog_def *def, const uint8_t *w, struct bit_rd *r,
+                     uint64_t *u)
+{
+    for (unsigned k = 0; k < def->columns; k++) {
+        u[k] = rd_bits(r, w[k]);
+    }
+}
+
 static size_t put_packed(const struct omp_plog_def *def, const uint64_t *u, uint8_t *p, size_t pos)
 {
     size_t n = packed_len(def, u);
     memset(p + pos, 0, n);
-    unsigned bit = 0;
-    for (unsigned k = 0; k < def->columns; k++) {
-        for (unsigned w = width(def, k), j = 0; j < w; j++, bit++) {
-            p[pos + bit / 8u] |= (uint8_t)(((u[k] >> j) & 1u) << (bit % 8u));
-        }
-    }
+    put_bits(def, u, p + pos, 0u);
     return pos + n;
 }
 
 static bool get_packed(const struct omp_plog_def *def, const uint8_t *p, size_t end,
                        size_t *pos, uint64_t *u)
 {
-    unsigned bits = 0;
-    for (unsigned k = 0; k < def->columns; k++) {
-        bits += width(def, k);
-    }
-    if (*pos + (bits + 7u) / 8u > end) {
+    uint8_t w[OMP_PLOG_COLUMNS_MAX];
+    size_t n = (omp_plog_priv_widths(def, w) + 7u) / 8u;
+    if (*pos + n > end) {
         return false;
     }
-    unsigned bit = 0;
-    for (unsigned k = 0; k < def->columns; k++) {
-        u[k] = 0;
-        for (unsigned w = width(def, k), j = 0; j < w; j++, bit++) {
-            u[k] |= (uint64_t)(((unsigned)p[*pos + bit / 8u] >> (bit % 8u)) & 1u) << j;
-        }
-    }
-    *pos += (bits + 7u) / 8u;
+    struct bit_rd r = {p + *pos, 0, n, 0, 0};
+    get_bits(def, w, &r, u);
+    *pos += n;
     return true;
+}
+
+/* Bytes of a short entry whose fields take @p bits (the first 4 in the first byte). */
+static size_t short_len_of(unsigned bits)
+{
+    return 3u + (bits > 4u ? (bits - 4u + 7u) / 8u : 0u);
+}
+
+/* Bytes of a short entry of @p def. */
+static size_t short_len(const struct omp_plog_def *def)
+{
+    return short_len_of(packed_bits(def));
+}
+
+bool omp_plog_priv_short(const uint8_t *p)
+{
+    return (p[0] & 0xF0u) == OMP_PLOG_SHORT;
+}
+
+uint32_t omp_plog_priv_len(const struct omp_plog_def *def, uint8_t b0)
+{
+    if ((b0 & 0xF0u) == OMP_PLOG_SHORT) {
+        return (uint32_t)short_len(def);
+    }
+    return b0 >= 4u && b0 <= OMP_PLOG_REC_MAX ? b0 : 0u;
+}
+
+bool omp_plog_priv_full(const uint8_t *p)
+{
+    return !omp_plog_priv_short(p) && (p[1] & OMP_PLOG_F_FULL) != 0u;
 }
 
 /* Bytes of a varint of v. */
@@ -166,6 +262,61 @@ static size_t put_columns(const struct omp_plog_def *def, const uint64_t *u, uin
     return pos;
 }
 
+/* A short entry's bytes before its CRC: the packed fields' first 4 bits in the low nibble of the
+ * first byte, 0xE in its high one, the rest of them in the bytes after it. */
+static void short_pack(const struct omp_plog_def *def, const uint64_t *u, uint8_t *out)
+{
+    uint8_t t[OMP_PLOG_REC_MAX + 1u];
+    size_t n = short_len(def) - 2u;
+    memset(t, 0, n + 1u);
+    put_bits(def, u, t, 0u);
+    out[0] = (uint8_t)(OMP_PLOG_SHORT | (t[0] & 0x0Fu));
+    for (size_t j = 1; j < n; j++) {
+        out[j] = (uint8_t)((t[j - 1u] >> 4) | (t[j] << 4));
+    }
+}
+
+/* Its fields back (the inverse of short_pack); false if a bit after them is set. */
+static bool short_unpack(const struct omp_plog_def *def, const uint8_t *w, const uint8_t *p,
+                         uint64_t *u)
+{
+    unsigned bits = 0;
+    for (unsigned k = 0; k < def->columns; k++) {
+        bits += w[k];
+    }
+    struct bit_rd r = {p, 1u, short_len_of(bits) - 2u, p[0] & 0x0Fu, 4u};
+    get_bits(def, w, &r, u);
+    bool zero = r.acc == 0u;
+    for (size_t j = r.i; j < r.end; j++) {
+        zero = zero && p[j] == 0u;
+    }
+    return zero;
+}
+
+static void put_crc(uint8_t *out, size_t pos)
+{
+    uint16_t crc = omp_crc16_x25(out, pos);
+    out[pos] = (uint8_t)crc;
+    out[pos + 1u] = (uint8_t)(crc >> 8);
+}
+
+/* A plain entry without time, status or quality as a short entry, when that is not longer than
+ * the long form (length, flags, the columns as varints or packed, CRC). @return its length, or
+ * 0: not short. */
+static size_t put_short(const struct omp_plog_def *def, const uint64_t *u, uint8_t *out)
+{
+    size_t leb = 0, packed = packed_len(def, u), n = short_len(def);
+    for (unsigned k = 0; k < def->columns; k++) {
+        leb += uv_len(u[k]);
+    }
+    if (packed == SIZE_MAX || n > 4u + (leb < packed ? leb : packed)) {
+        return 0;
+    }
+    short_pack(def, u, out);
+    put_crc(out, n - 2u);
+    return n;
+}
+
 size_t omp_plog_priv_encode(const struct omp_plog_def *def, const struct omp_plog_entry *e,
                             uint32_t no, const struct omp_plog_entry *base, uint8_t *out)
 {
@@ -177,9 +328,7 @@ size_t omp_plog_priv_encode(const struct omp_plog_def *def, const struct omp_plo
             pos = put_uv(out, pos, no);
             out[0] = (uint8_t)(pos + 2u);
             out[1] = flags;
-            uint16_t crc = omp_crc16_x25(out, pos);
-            out[pos] = (uint8_t)crc;
-            out[pos + 1u] = (uint8_t)(crc >> 8);
+            put_crc(out, pos);
             return pos + 2u;
         }
         pos = put_uv(out, pos, no);
@@ -206,6 +355,10 @@ size_t omp_plog_priv_encode(const struct omp_plog_def *def, const struct omp_plo
         uint64_t v = i2u(e->v[k]) - (base != NULL ? i2u(base->v[k]) : 0u);
         u[k] = def->kind[k] == OMP_PLOG_COUNTER ? v : zz(v);
     }
+    size_t n = base != NULL && flags == 0u ? put_short(def, u, out) : 0u;
+    if (n != 0u) {
+        return n;
+    }
     if (base != NULL) {
         pos = put_columns(def, u, out, pos, &flags);
     } else {
@@ -215,9 +368,7 @@ size_t omp_plog_priv_encode(const struct omp_plog_def *def, const struct omp_plo
     }
     out[0] = (uint8_t)(pos + 2u);
     out[1] = flags;
-    uint16_t crc = omp_crc16_x25(out, pos);
-    out[pos] = (uint8_t)crc;
-    out[pos + 1u] = (uint8_t)(crc >> 8);
+    put_crc(out, pos);
     return pos + 2u;
 }
 
@@ -252,10 +403,43 @@ static bool decode_head(const struct omp_plog_def *def, const uint8_t *p, size_t
     return true;
 }
 
-enum omp_plog_priv_dec omp_plog_priv_decode(const struct omp_plog_def *def, const uint8_t *p,
-                                            const struct omp_plog_entry *base, uint32_t base_no,
-                                            struct omp_plog_entry *e, uint32_t *no)
+/* A short entry on @p base: its fields, and the bits after them zero. */
+static enum omp_plog_priv_dec decode_short(const struct omp_plog_def *def, const uint8_t *w,
+                                           const uint8_t *p, const struct omp_plog_entry *base,
+                                           uint32_t base_no, struct omp_plog_entry *e,
+                                           uint32_t *no)
 {
+    if (base == NULL) {
+        return OMP_PLOG_DEC_NOBASE;
+    }
+    uint64_t u[OMP_PLOG_COLUMNS_MAX] = {0};
+    if (!short_unpack(def, w, p, u) || base_no >= UINT32_MAX - 1u) {
+        return OMP_PLOG_DEC_BAD;
+    }
+    struct omp_plog_entry t;
+    memset(&t, 0, sizeof t);
+    t.t = u2i(i2u(base->t) + def->period_s);
+    for (unsigned k = 0; k < def->columns; k++) {
+        uint64_t v = def->kind[k] == OMP_PLOG_COUNTER ? u[k] : unzz(u[k]);
+        t.v[k] = u2i(v + i2u(base->v[k]));
+    }
+    *no = base_no + 1u;
+    *e = t;
+    return OMP_PLOG_DEC_OK;
+}
+
+enum omp_plog_priv_dec omp_plog_priv_decode(const struct omp_plog_def *def, const uint8_t *w,
+                                            const uint8_t *p, const struct omp_plog_entry *base,
+                                            uint32_t base_no, struct omp_plog_entry *e,
+                                            uint32_t *no)
+{
+    if (omp_plog_priv_short(p)) {
+        uint8_t own[OMP_PLOG_COLUMNS_MAX];
+        if (w == NULL) {
+            (void)omp_plog_priv_widths(def, own);
+        }
+        return decode_short(def, w != NULL ? w : own, p, base, base_no, e, no);
+    }
     size_t len = p[0], end = len - 2u, pos = 2;
     if ((p[1] & (uint8_t)~OMP_PLOG_F_ALL) != 0u) {
         return OMP_PLOG_DEC_BAD;
@@ -295,9 +479,8 @@ enum omp_plog_priv_dec omp_plog_priv_decode(const struct omp_plog_def *def, cons
     return OMP_PLOG_DEC_OK;
 }
 
-bool omp_plog_priv_crc_ok(const uint8_t *p)
+bool omp_plog_priv_crc_ok(const uint8_t *p, size_t len)
 {
-    size_t len = p[0];
     uint16_t crc = omp_crc16_x25(p, len - 2u);
     return p[len - 2u] == (uint8_t)crc && p[len - 1u] == (uint8_t)(crc >> 8);
 }
@@ -321,5 +504,9 @@ uint32_t omp_plog_priv_worst(const struct omp_plog_def *def, bool full)
     if (!full && def->period_s == 0u) {
         n += 10u; /* without a period every entry has its time: at its widest */
     }
-    return n + (full || leb < packed ? leb : packed);
+    uint32_t worst = n + (full || leb < packed ? leb : packed);
+    if (!full && def->period_s != 0u && short_len(def) < worst) {
+        worst = (uint32_t)short_len(def); /* a step within max_step fits its field: short */
+    }
+    return worst;
 }
