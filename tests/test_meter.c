@@ -1530,6 +1530,23 @@ static void test_billing_through_meter(void **state)
     assert_true((b.quality & OMP_REGS_Q_CLOCK_SET) != 0u);
     assert_int_equal(omp_meter_billing_read(&g_fx.m, 1, &b), OMP_OK);
     assert_int_equal(b.billing_count, 1u);
+    /* the same log through the reading API (logger.h): numbers 1 and 2, across the restart */
+    const struct omp_nvm_log *bl = omp_meter_billing_log(&g_fx.m);
+    assert_non_null(bl);
+    assert_null(omp_meter_billing_log(NULL));
+    assert_int_equal(omp_billing_count(bl), 2u);
+    assert_int_equal(omp_billing_capacity(bl), 36u); /* 4 sectors of 12 snapshots, one spare */
+    assert_int_equal(omp_billing_no_of_index(bl, 1u), 1u);
+    assert_int_equal(omp_billing_no_of_age(bl, 0u), 2u);
+    struct omp_billing_entry be;
+    assert_int_equal(omp_billing_read(bl, 2u, &be), OMP_OK);
+    assert_int_equal(be.status, 0u);
+    assert_int_equal(be.snap.utc, stop_mar);
+    assert_int_equal(be.snap.billing_count, 2u);
+    assert_true((be.snap.quality & OMP_REGS_Q_LATE) != 0u);
+    assert_int_equal(omp_billing_read(bl, 1u, &be), OMP_OK);
+    assert_int_equal(be.snap.utc, stop_feb);
+    assert_int_equal(be.snap.billing_count, 1u);
     assert_int_equal(omp_meter_set_clock(NULL, 0), OMP_ERR_ARG);
     assert_int_equal(omp_meter_set_clock(&g_fx.m, -1), OMP_ERR_RANGE);
     assert_int_equal(omp_meter_billing_read(&g_fx.m, 0, NULL), OMP_ERR_ARG);

@@ -6,6 +6,8 @@
  * its columns, and marks each entry with the LoggerStatus and DataQuality words of technical
  * facts 1.3. It never reads another service: the meter reads the capture objects (OBIS code +
  * attribute) through the data dictionary and hands the values over (omp_profile_capture()).
+ * Also here: the event logs (on the packed log too) and the reading of the billing log, which
+ * the registers' persistence keeps in an omp_nvm_log of its own (omp_billing_*).
  */
 #ifndef OMNIPOWER_LOGGER_H
 #define OMNIPOWER_LOGGER_H
@@ -17,6 +19,8 @@
 #include "omnipower/evq.h"
 #include "omnipower/metrology.h"
 #include "omnipower/plog.h"
+#include "omnipower/registers.h"
+#include "omnipower/value.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -224,6 +228,121 @@ uint32_t omp_evlog_overflow(const struct omp_evlog *l);
  *  comes back with code OMP_EV_NONE. */
 OMP_MUST_CHECK omp_err omp_evlog_next(const struct omp_evlog *l, struct omp_plog_cursor *c,
                                       struct omp_event *ev, uint32_t *no);
+
+/* ---- the billing log ------------------------------------------------------------------------ */
+
+/*
+ * The billing log 1.1.98.1.0.255 (technical facts 4.2; docs/logger.md "Billing log"): the
+ * debiting snapshots the registers' persistence keeps in its own container, an omp_nvm_log of
+ * fixed-size records (storage.h; struct omp_regs_persist, member `billing`). These functions
+ * read it as the profiles and the event logs are read: by stable entry number, cursor, DLMS
+ * index, OMNIPOWER age and time range. They only read; the log is never written here.
+ *
+ * Entry numbers are the log's record sequence numbers plus one: 1, 2, ... in the order the
+ * snapshots were taken, kept by an entry until the ring drops it (0 names none). A record that
+ * fails its CRC keeps its number and reads as an invalid entry; the others keep theirs.
+ */
+
+/** @brief One entry of the billing log. */
+struct omp_billing_entry {
+    uint16_t status;               /**< LoggerStatus: OMP_LP_ST_INVALID when the record could not
+                                        be read (CRC, or a snapshot that does not decode); `snap`
+                                        is then all zero */
+    struct omp_regs_snapshot snap; /**< the debiting snapshot */
+};
+
+/** @brief Where a reader of the billing log is: the next entry by number. Caller storage; it
+ *  stays valid while snapshots are appended (an entry dropped meanwhile is skipped). */
+struct omp_billing_cursor {
+    uint32_t no;     /**< number of the next entry to return */
+    uint32_t end_no; /**< stop before this number: the log's next number at the seek (entries
+                          appended after the seek are not returned, as omp_plog_seek) */
+};
+
+/** @brief Entries in use: held by the log, unreadable ones included (0 for NULL or a log that
+ *  is not a billing log). */
+uint32_t omp_billing_count(const struct omp_nvm_log *l);
+
+/** @brief Entries the log always holds (omp_nvm_log_capacity; OMP_CONFIG_BILLING_DEPTH or more
+ *  for the meter's). It may hold up to a sector's worth more until the ring turns. */
+uint32_t omp_billing_capacity(const struct omp_nvm_log *l);
+
+/** @brief Entry number of DLMS entry index @p index (1 = the oldest held), 0 if not held. */
+uint32_t omp_billing_no_of_index(const struct omp_nvm_log *l, uint32_t index);
+
+/** @brief Entry number of OMNIPOWER entry @p age (0 = the newest, technical facts 11.5), 0 if not
+ *  held. */
+uint32_t omp_billing_no_of_age(const struct omp_nvm_log *l, uint32_t age);
+
+/**
+ * @brief Read entry @p no. An entry held whose record fails its CRC gives OMP_OK with
+ * OMP_LP_ST_INVALID.
+ * @return OMP_OK, OMP_ERR_NOT_FOUND (@p no is not held: dropped, not yet taken, 0),
+ *         OMP_ERR_ARG (NULL, not a billing log), or the HAL's error.
+ */
+OMP_MUST_CHECK omp_err omp_billing_read(const struct omp_nvm_log *l, uint32_t no,
+                                        struct omp_billing_entry *out);
+
+/**
+ * @brief Position @p c at entry @p no (or at the oldest held when @p no is older); entries
+ * appended after the seek are not returned.
+ * @return OMP_OK, OMP_ERR_NOT_FOUND (@p no is not held yet, or the log is empty: a next() on
+ *         @p c finds nothing either), OMP_ERR_ARG.
+ */
+OMP_MUST_CHECK omp_err omp_billing_seek(const struct omp_nvm_log *l, uint32_t no,
+                                        struct omp_billing_cursor *c);
+
+/**
+ * @brief The entry at @p c, then move on; entries the ring dropped since the seek are skipped.
+ * An unreadable entry comes back with OMP_LP_ST_INVALID and its own number.
+ * @return OMP_OK, OMP_ERR_NOT_FOUND (no more entries), OMP_ERR_ARG, or the HAL's error.
+ */
+OMP_MUST_CHECK omp_err omp_billing_next(const struct omp_nvm_log *l, struct omp_billing_cursor *c,
+                                        struct omp_billing_entry *out, uint32_t *no);
+
+/**
+ * @brief The next entry at or after @p c whose stop time (snap.utc) is in [@p from, @p to] (UTC;
+ * a DLMS time range after the caller converted it), in the order the snapshots were taken: after
+ * a clock set back, entries come in that order, not sorted by time. Unreadable entries have no
+ * time and are left out.
+ * @return OMP_OK, OMP_ERR_NOT_FOUND (no more), OMP_ERR_ARG, or the HAL's error.
+ */
+OMP_MUST_CHECK omp_err omp_billing_next_in(const struct omp_nvm_log *l,
+                                           struct omp_billing_cursor *c, omp_time_s from,
+                                           omp_time_s to, struct omp_billing_entry *out,
+                                           uint32_t *no);
+
+/** Tariffs of the capture objects: Table 12 lists A+ and R+ of tariffs 1..4; a build with fewer
+ *  tariffs (OMP_CONFIG_TARIFFS) captures only those. */
+#define OMP_BILLING_TARIFFS (OMP_CONFIG_TARIFFS < 4 ? OMP_CONFIG_TARIFFS : 4)
+/** Capture objects of the billing log: clock, 4 counters, 6 energies + 2 per tariff, 6 maxima
+ *  with their times, 4 accumulated maxima (35 with 4 tariffs). */
+#define OMP_BILLING_COLUMNS (27u + 2u * (unsigned)OMP_BILLING_TARIFFS)
+
+/** @brief A capture object of the billing log: the dictionary's object and attribute, and its
+ *  value's type, scaler and unit there (a DLMS row encodes the value as that object would). */
+struct omp_billing_col {
+    uint8_t obis[6];
+    uint8_t attr;     /**< 2 (value), 5 (capture_time of a class 4 maximum) */
+    uint8_t class_id; /**< OMP_CLASS_* of cosem.h: 1 data, 3 register, 4 extended, 8 clock */
+    uint8_t type;     /**< enum omp_vtype: U8, U32, or DATETIME */
+    int8_t scaler;    /**< of the object's scaler_unit (0 for every one of them) */
+    uint8_t unit;     /**< enum omp_unit */
+};
+
+/** @brief Capture object @p k (0..OMP_BILLING_COLUMNS - 1) in the order of technical facts 4.2
+ *  (Table 12), restricted to what a snapshot holds; NULL when out of range. */
+const struct omp_billing_col *omp_billing_col(unsigned k);
+
+/**
+ * @brief Value of capture object @p k in snapshot @p s, in the object's scaler and unit:
+ * energies in whole Wh/varh/VAh (truncated, as the registers read), the pulse input in whole
+ * units, counters and maxima as held; a DATETIME column gives UTC seconds (0: no demand period
+ * set that maximum; the reader adds the offset and clock status).
+ * @return OMP_OK, OMP_ERR_ARG (NULL, @p k out of range).
+ */
+OMP_MUST_CHECK omp_err omp_billing_value(const struct omp_regs_snapshot *s, unsigned k,
+                                         int64_t *v);
 
 #ifdef __cplusplus
 }

@@ -390,6 +390,15 @@ OMP_MUST_CHECK omp_err omp_meter_billing_read(struct omp_meter *m, uint32_t age,
                                               struct omp_regs_snapshot *out);
 
 /**
+ * @brief The billing log 1.1.98.1.0.255, for readers (logger.h omp_billing_*: entry numbers,
+ * cursors, entry and time ranges, DLMS and OMNIPOWER numbering, the capture objects of
+ * technical facts 4.2); the registers' persistence keeps and writes it. Read between polls: a
+ * HAL error during a save leaves it stale until the next poll opens it again. NULL for NULL
+ * @p m. omp_meter_billing_read() reads the same log by age.
+ */
+const struct omp_nvm_log *omp_meter_billing_log(const struct omp_meter *m);
+
+/**
  * @brief Load a time-of-use calendar as the passive one, active from @p at_utc (now or earlier:
  * at the next tick). Stored in NVM first. @return OMP_OK, OMP_ERR_ARG, OMP_ERR_RANGE (the
  * calendar fails omp_tou_check), or the NVM error.

@@ -560,6 +560,11 @@ omp_err omp_meter_billing_read(struct omp_meter *m, uint32_t age, struct omp_reg
     return omp_regs_persist_billing(&m->persist, age, out);
 }
 
+const struct omp_nvm_log *omp_meter_billing_log(const struct omp_meter *m)
+{
+    return m == NULL ? NULL : &m->persist.billing;
+}
+
 omp_err omp_meter_set_calendar(struct omp_meter *m, const struct omp_tou_calendar *cal,
                                omp_time_s at_utc)
 {

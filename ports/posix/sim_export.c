@@ -433,22 +433,37 @@ static void billing_row(FILE *f, uint32_t index, const struct omp_regs_snapshot 
                   (unsigned long long)s->acc.q_plus);
 }
 
-int sim_export_billing(FILE *f, struct omp_meter *m)
+/* Fields after `entry`: stop_utc .. r4_varh (18), two per tariff, 12 maxima and times, 4 acc. */
+#define BILLING_FIELDS (18u + 2u * OMP_CONFIG_TARIFFS + 16u)
+
+int sim_export_billing(FILE *f, const struct omp_meter *m)
 {
-    struct omp_meter_snapshot snap;
-    if (omp_meter_snapshot(m, &snap) != OMP_OK) {
+    const struct omp_nvm_log *l = omp_meter_billing_log(m);
+    if (l == NULL) {
         return 1;
     }
     billing_header(f);
-    const uint32_t n = snap.billing_entries;
-    for (uint32_t age = n; age > 0u; age--) { /* the oldest first */
-        struct omp_regs_snapshot s;
-        if (omp_meter_billing_read(m, age - 1u, &s) != OMP_OK) {
-            return 1;
+    /* through the billing log's reading API (logger.h), as the other logs: a cursor from the
+     * oldest held; `entry` is the DLMS entry index, 1 = the oldest */
+    struct omp_billing_cursor c;
+    omp_err err = omp_billing_seek(l, 1u, &c);
+    uint32_t index = 0;
+    while (err == OMP_OK) {
+        struct omp_billing_entry e;
+        uint32_t no = 0;
+        err = omp_billing_next(l, &c, &e, &no);
+        if (err == OMP_OK && (e.status & OMP_LP_ST_INVALID) != 0u) {
+            /* unreadable (a CRC error): listed with its entry, every other field empty */
+            (void)fprintf(f, "%lu", (unsigned long)++index);
+            for (unsigned k = 0; k < BILLING_FIELDS; k++) {
+                (void)fputc(',', f);
+            }
+            (void)fputc('\n', f);
+        } else if (err == OMP_OK) {
+            billing_row(f, ++index, &e.snap);
         }
-        billing_row(f, n - age + 1u, &s);
     }
-    return 0;
+    return err == OMP_ERR_NOT_FOUND ? 0 : 1;
 }
 
 /* ---- the files ------------------------------------------------------------------------------ */

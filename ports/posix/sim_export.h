@@ -47,9 +47,10 @@ int sim_export_events(FILE *f, const struct omp_meter *m);
  *  comm. */
 const char *sim_evlog_name(enum omp_evlog_kind kind);
 
-/** The billing log (debiting snapshots) of @p m as CSV on @p f. @return 0, or 1 when the log
- *  cannot be read. */
-int sim_export_billing(FILE *f, struct omp_meter *m);
+/** The billing log (debiting snapshots) of @p m as CSV on @p f, read through its reading API
+ *  (logger.h omp_billing_*); an unreadable snapshot is a row with its entry and empty fields.
+ *  @return 0, or 1 when the log cannot be read. */
+int sim_export_billing(FILE *f, const struct omp_meter *m);
 
 /** Write every file @p x asks for (after the meter's final flush). @return 0, or 1 after a
  *  one-line message per file that could not be written. */
