@@ -32,7 +32,8 @@ echo "ok: the NVM file has the default size $default_size"
 # region is sized for any Z4), the registers' layout stays, the profile is deleted and starts again
 cp "$nvm" "$tmp/z4.nvm"
 "$sim" --nvm "$tmp/z4.nvm" --config Z4=1 --speed max --duration 900 \
-    --quiet --json --export load_profile="$tmp/lp4.csv" >"$tmp/run4.json"
+    --quiet --json --export load_profile="$tmp/lp4.csv" --export events="$tmp/ev4.csv" \
+    >"$tmp/run4.json"
 
 # a file of the old 64 KiB size (the registers' layout alone) is refused, unchanged; with
 # --nvm-size 65536 it goes on without a load profile
@@ -208,6 +209,12 @@ check([r["time_utc"] for r in rows4] ==
       rows4[0]["logger_status_flags"] == "reconfigured|interval_changed" and
       rows4[0]["data_quality_flags"] == "outage",
       "Z4 changed: the profile starts again at 5 min, its first entry reconfigured")
+with open(f"{tmp}/ev4.csv", newline="") as f:
+    ev4 = list(csv.DictReader(f))
+check([(r["time_utc"], r["name"], r["arg"]) for r in ev4 if r["log"] == "standard"][-4:] ==
+      [("2026-01-01T08:30:00Z", "power_down", "0"), ("2026-01-01T08:30:00Z", "lp_event", "5"),
+       ("2026-01-01T08:30:00Z", "power_up", "0"), ("2026-01-01T08:45:00Z", "power_down", "0")],
+      "Z4 changed: lp_event 5 (interval changed) at the start's time, 08:30 (the clock restored)")
 r4 = last_json("run4.json")
 check(r4["power_ups"] == 4 and r4["nvm"]["damaged_sectors"] == 0 and
       r4["energy"]["a_plus_wh"] >= last_json("run3.json")["energy"]["a_plus_wh"],

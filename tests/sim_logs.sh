@@ -233,10 +233,12 @@ check(c["power_ups"] == 3 and c["nvm"]["damaged_sectors"] == 0 and
 check(c["config"]["analysis_channels"] == ["32.25.0", "31.25.0", "21.25.0"] and
       c["config"]["analysis_period_min"] == 15, "JSON config: the channels and interval")
 ev3 = read_csv("ev3.csv", EVENTS)
-check([(r["log"], r["code"], r["name"], r["arg"]) for r in ev3[4:]] ==
-      [("standard", "0x0330", "log_cleared", "17"), ("standard", "0x0011", "power_up", "0"),
-       ("standard", "0x0010", "power_down", "0")],
-      "events: the clear of the analysis logger (arg 17 = 0x11) and the third power_up")
+check([(r["log"], r["time_utc"], r["code"], r["name"], r["arg"]) for r in ev3[4:]] ==
+      [("standard", "2026-01-01T08:00:00Z", "0x0330", "log_cleared", "17"),
+       ("standard", "2026-01-01T08:00:00Z", "0x0011", "power_up", "0"),
+       ("standard", "2026-01-01T09:00:00Z", "0x0010", "power_down", "0")],
+      "events: the clear of the analysis logger (arg 17 = 0x11) and the third power_up, both "
+      "at the start's time (08:00, the clock restored), the power_down an hour later")
 rows4 = read_csv("an4.csv", PROFILE + "32.25.0_V,31.25.0_A,21.25.0_W")
 check(len(rows4) == 6 and rows4[0]["logger_status_flags"] == "reconfigured|interval_changed" and
       [utc(r["time_utc"]) - utc(rows4[0]["time_utc"]) for r in rows4] ==

@@ -2,7 +2,8 @@
  * The event logs in the meter (docs/logger.md "Event logs"): every event of the meter's queue in
  * the log of its code's range, with its time, code, argument and flags; bounded with the oldest
  * overwritten and counted; cleared on request (and that logged); kept across a restart; events the
- * queue dropped before the logs read them logged as lost.
+ * queue dropped before the logs read them logged as lost; the deletion of a reconfigured profile
+ * logged once, at the start's time.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -227,6 +228,108 @@ static void test_events_lost(void **state)
     assert_int_equal(ev[m - 1u].arg, 10u);
 }
 
+/* The events of the meter's queue now (the queue starts empty at each init), into @p out (at
+ * most @p cap); @return how many. */
+static size_t queued(struct omp_meter *m, struct omp_event *out, size_t cap)
+{
+    struct omp_evq_reader rd;
+    size_t n = 0;
+    assert_int_equal(omp_evq_reader_init(omp_meter_events(m), &rd), OMP_OK);
+    while (n < cap && omp_evq_read(omp_meter_events(m), &rd, &out[n], NULL) == OMP_OK) {
+        n++;
+    }
+    return n;
+}
+
+/* A start with another load profile interval (Z4 15 -> 30 min) and another analysis interval
+ * deletes both (docs/logger.md "Reconfiguration"); their events carry the start's time, in the
+ * queue and in the standard log, once each, before the power-up: the clock's time when it is
+ * valid, else the time restored from the NVM (the registers' last save). */
+static void test_reconfigured_at_start_time(void **state)
+{
+    (void)state;
+    struct fx *f = &g_fx;
+    memset(f, 0, sizeof *f);
+    assert_int_equal(omp_fake_board_init(&f->b, f->mem, &k_geo, NULL, T0), OMP_OK);
+    f->hal = omp_fake_board_hal(&f->b);
+    omp_meter_cfg_default(&f->cfg);
+    f->cfg.meter_number = 12345678u;
+    f->cfg.ev_sectors = OMP_METER_EV_DEPTH;
+    f->cfg.lp_sectors = 2u;
+    f->cfg.an_sectors = 2u;
+    start(f);
+    for (unsigned k = 0; k < 10u; k++) {
+        step(f, 60000u); /* to T0 + 600 */
+    }
+    assert_int_equal(omp_meter_flush(&f->m), OMP_OK);
+    /* off for 5 minutes; the clock is right at the start: T0 + 900 */
+    omp_fake_clock_advance_ms(&f->b.clock, 300000u);
+    f->cfg.demand_period_min = 30u;
+    f->cfg.an_period_min = 30u;
+    assert_int_equal(omp_meter_init(&f->m, &f->hal, &f->cfg, &f->b.clock.now), OMP_OK);
+    struct omp_event ev[8];
+    size_t n = queued(&f->m, ev, 8u);
+    assert_int_equal(n, 3u);
+    assert_int_equal(ev[0].code, OMP_EV_LP_EVENT);
+    assert_int_equal(ev[0].arg, 5u); /* interval changed */
+    assert_int_equal(ev[0].utc_s, T0 + 900);
+    assert_int_equal(ev[1].code, OMP_EV_LOG_CLEARED);
+    assert_int_equal(ev[1].arg, OMP_METER_LOG_AN);
+    assert_int_equal(ev[1].utc_s, T0 + 900);
+    assert_int_equal(ev[2].code, OMP_EV_POWER_UP);
+    assert_int_equal(ev[2].utc_s, T0 + 900);
+    assert_int_equal(omp_meter_poll(&f->m), OMP_OK);
+    n = events_of(&f->m, OMP_EVLOG_STANDARD, ev, 8u);
+    assert_int_equal(n, 4u); /* the first power-up, then this start's three */
+    assert_int_equal(ev[0].code, OMP_EV_POWER_UP);
+    assert_int_equal(ev[0].utc_s, T0);
+    assert_int_equal(ev[1].code, OMP_EV_LP_EVENT);
+    assert_int_equal(ev[1].arg, 5u);
+    assert_int_equal(ev[1].utc_s, T0 + 900);
+    assert_int_equal(ev[2].code, OMP_EV_LOG_CLEARED);
+    assert_int_equal(ev[2].arg, OMP_METER_LOG_AN);
+    assert_int_equal(ev[2].utc_s, T0 + 900);
+    assert_int_equal(ev[3].code, OMP_EV_POWER_UP);
+    assert_int_equal(ev[3].utc_s, T0 + 900);
+
+    /* two minutes on (T0 + 1020, saved), then a start 10 minutes later without a valid clock:
+     * the events carry the time restored, T0 + 1020, not the RTC's T0 + 1620 */
+    step(f, 60000u);
+    step(f, 60000u);
+    assert_int_equal(omp_meter_flush(&f->m), OMP_OK);
+    omp_fake_clock_advance_ms(&f->b.clock, 600000u);
+    f->b.clock.now.rtc_valid = false;
+    f->cfg.demand_period_min = 15u;
+    f->cfg.an_channel[0].obis[2] = 9u; /* S+ 9.7.0 instead of P+ 1.7.0: another channel */
+    assert_int_equal(omp_meter_init(&f->m, &f->hal, &f->cfg, &f->b.clock.now), OMP_OK);
+    n = queued(&f->m, ev, 8u);
+    assert_int_equal(n, 3u);
+    assert_int_equal(ev[0].code, OMP_EV_LP_EVENT);
+    assert_int_equal(ev[0].arg, 5u);
+    assert_int_equal(ev[0].utc_s, T0 + 1020);
+    assert_int_equal(ev[1].code, OMP_EV_LOG_CLEARED);
+    assert_int_equal(ev[1].arg, OMP_METER_LOG_AN);
+    assert_int_equal(ev[1].utc_s, T0 + 1020);
+    assert_int_equal(ev[2].code, OMP_EV_POWER_UP);
+    assert_int_equal(omp_meter_poll(&f->m), OMP_OK);
+    n = events_of(&f->m, OMP_EVLOG_STANDARD, ev, 8u);
+    assert_int_equal(n, 7u);
+    assert_int_equal(ev[4].code, OMP_EV_LP_EVENT);
+    assert_int_equal(ev[4].utc_s, T0 + 1020);
+    assert_int_equal(ev[5].code, OMP_EV_LOG_CLEARED);
+    assert_int_equal(ev[5].arg, OMP_METER_LOG_AN);
+    assert_int_equal(ev[5].utc_s, T0 + 1020);
+    assert_int_equal(ev[6].code, OMP_EV_POWER_UP);
+    assert_int_equal(ev[6].utc_s, T0 + 1020);
+
+    /* a start with the shapes kept: nothing deleted, nothing logged but the power-up */
+    f->b.clock.now.rtc_valid = true;
+    assert_int_equal(omp_meter_init(&f->m, &f->hal, &f->cfg, &f->b.clock.now), OMP_OK);
+    n = queued(&f->m, ev, 8u);
+    assert_int_equal(n, 1u);
+    assert_int_equal(ev[0].code, OMP_EV_POWER_UP);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -236,6 +339,7 @@ int main(void)
         cmocka_unit_test(test_power_down_logged),
         cmocka_unit_test(test_restart),
         cmocka_unit_test(test_events_lost),
+        cmocka_unit_test(test_reconfigured_at_start_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -266,7 +266,11 @@ static void test_interval_change(void **state)
     bool seen = false;
     assert_int_equal(omp_evq_reader_init(omp_meter_events(&f->m), &rd), OMP_OK);
     while (omp_evq_read(omp_meter_events(&f->m), &rd, &ev, NULL) == OMP_OK) {
-        seen = seen || (ev.code == OMP_EV_LP_EVENT && ev.arg == 5u);
+        if (ev.code == OMP_EV_LP_EVENT && ev.arg == 5u) {
+            assert_false(seen); /* once */
+            assert_int_equal(ev.utc_s, T0 + 3600); /* the start's time: 60 minutes run */
+            seen = true;
+        }
     }
     assert_true(seen);
     run(f, 45u);
@@ -363,7 +367,11 @@ static void test_analysis_logger(void **state)
     bool seen = false;
     assert_int_equal(omp_evq_reader_init(omp_meter_events(&f->m), &rd), OMP_OK);
     while (omp_evq_read(omp_meter_events(&f->m), &rd, &ev, NULL) == OMP_OK) {
-        seen = seen || (ev.code == OMP_EV_LOG_CLEARED && ev.arg == OMP_METER_LOG_AN);
+        if (ev.code == OMP_EV_LOG_CLEARED && ev.arg == OMP_METER_LOG_AN) {
+            assert_false(seen); /* once */
+            assert_int_equal(ev.utc_s, T0 + 61 * 60); /* the start's time: 61 minutes run */
+            seen = true;
+        }
     }
     assert_true(seen);
     assert_int_equal(f->m.an.status, OMP_LP_ST_RECONFIGURED | OMP_LP_ST_INTERVAL_CHANGED);

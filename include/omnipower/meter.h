@@ -256,6 +256,9 @@ struct omp_meter {
                                                records (rarely written, apart from the journal) */
     struct omp_profile lp;                /**< the load profile (when cfg.lp_sectors) */
     struct omp_profile an;                /**< the analysis logger (when cfg.an_sectors) */
+    enum omp_profile_change lp_change;    /**< how init found the load profile's shape (logger.h):
+                                               its event waits for the clock's restore */
+    enum omp_profile_change an_change;    /**< the same for the analysis logger */
     struct omp_means means;               /**< the mains cycles' means over its interval */
     struct omp_evlog evlog[OMP_EVLOG_COUNT]; /**< the event logs (when cfg.ev_sectors) */
     struct omp_evq_reader ev_reader;      /**< the event logs' place in the event queue */

@@ -153,25 +153,36 @@ void omp_meter_priv_lp_second(struct omp_meter *m, omp_time_s utc, bool valid)
 }
 
 /* Open profile @p p (configuration @p pc) on @p r, its configuration kept under settings key
- * @p key; a change deletes it, which is logged (technical facts 3.5: the load profile's event). */
+ * @p key; a change deletes it. The change is kept in @p change (read-write only) and logged by
+ * omp_meter_priv_lp_events() once the clock has its time. */
 static omp_err profile_open(struct omp_meter *m, struct omp_profile *p,
                             const struct omp_profile_cfg *pc, const struct omp_nvm_region *r,
-                            uint16_t key, bool ro)
+                            uint16_t key, bool ro, enum omp_profile_change *change)
 {
     if (r->sectors == 0u) {
         return OMP_OK;
     }
-    enum omp_profile_change ch;
+    enum omp_profile_change ch = OMP_PROFILE_SAME;
     omp_err err = omp_profile_open_kept(p, pc, r, &m->settings, key, ro, &ch);
-    if (ro || (ch != OMP_PROFILE_INTERVAL && ch != OMP_PROFILE_RECONFIGURED)) {
-        return err;
-    }
-    if (p == &m->lp) {
-        omp_clock_event(&m->clock, OMP_EV_LP_EVENT, ch == OMP_PROFILE_INTERVAL ? 5u : 2u, 0u);
-    } else {
-        omp_clock_event(&m->clock, OMP_EV_LOG_CLEARED, OMP_METER_LOG_AN, 0u);
+    if (!ro) {
+        *change = ch;
     }
     return err;
+}
+
+void omp_meter_priv_lp_events(struct omp_meter *m)
+{
+    /* technical facts 3.5: the load profile's event (LoadProfileEventStatus 5: interval
+     * changed, 2: channel set changed); the analysis logger's deletion is a clear of it */
+    if (m->lp_change == OMP_PROFILE_INTERVAL || m->lp_change == OMP_PROFILE_RECONFIGURED) {
+        omp_clock_event(&m->clock, OMP_EV_LP_EVENT,
+                        m->lp_change == OMP_PROFILE_INTERVAL ? 5u : 2u, 0u);
+    }
+    if (m->an_change == OMP_PROFILE_INTERVAL || m->an_change == OMP_PROFILE_RECONFIGURED) {
+        omp_clock_event(&m->clock, OMP_EV_LOG_CLEARED, OMP_METER_LOG_AN, 0u);
+    }
+    m->lp_change = OMP_PROFILE_SAME; /* each logged once */
+    m->an_change = OMP_PROFILE_SAME;
 }
 
 omp_err omp_meter_priv_lp_open(struct omp_meter *m, const struct omp_nvm_region *lp,
@@ -179,11 +190,11 @@ omp_err omp_meter_priv_lp_open(struct omp_meter *m, const struct omp_nvm_region 
 {
     struct omp_profile_cfg pc;
     omp_meter_priv_lp_cfg(&m->cfg, &pc);
-    omp_err err = profile_open(m, &m->lp, &pc, lp, OMP_METER_KEY_LP_SHAPE, ro);
+    omp_err err = profile_open(m, &m->lp, &pc, lp, OMP_METER_KEY_LP_SHAPE, ro, &m->lp_change);
     if (err != OMP_OK && err != OMP_ERR_NVM_CORRUPT) {
         return err;
     }
     omp_meter_priv_an_cfg(&m->cfg, &pc);
-    omp_err e2 = profile_open(m, &m->an, &pc, an, OMP_METER_KEY_AN_SHAPE, ro);
+    omp_err e2 = profile_open(m, &m->an, &pc, an, OMP_METER_KEY_AN_SHAPE, ro, &m->an_change);
     return e2 != OMP_OK ? e2 : err;
 }

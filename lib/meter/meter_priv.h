@@ -47,9 +47,14 @@ void omp_meter_priv_lp_cfg(const struct omp_meter_cfg *c, struct omp_profile_cfg
 /** The analysis logger's configuration: cfg.an_*, normal time Z11. */
 void omp_meter_priv_an_cfg(const struct omp_meter_cfg *c, struct omp_profile_cfg *p);
 /** Open the load profile on @p lp and the analysis logger on @p an (0 sectors: none), deleting
- *  one after a change of its shape. */
+ *  one after a change of its shape; read-write (not @p ro), the change is kept in m->lp_change,
+ *  m->an_change for omp_meter_priv_lp_events(). */
 omp_err omp_meter_priv_lp_open(struct omp_meter *m, const struct omp_nvm_region *lp,
                                const struct omp_nvm_region *an, bool ro);
+/** The events of the deletions omp_meter_priv_lp_open() made (OMP_EV_LP_EVENT, OMP_EV_LOG_CLEARED
+ *  with OMP_METER_LOG_AN), stamped with the clock's time: called once the clock is restored;
+ *  each is pushed once. */
+void omp_meter_priv_lp_events(struct omp_meter *m);
 /** One second of the clock: capture a profile's entry when its period ended. */
 void omp_meter_priv_lp_second(struct omp_meter *m, omp_time_s utc, bool valid);
 
