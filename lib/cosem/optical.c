@@ -647,7 +647,8 @@ static omp_err fmt_channel(const struct omp_optical *p, const struct omp_logger_
     return fmt_value(p, col->obis, col->attr, &v, text, unit);
 }
 
-static omp_err lp_header(struct omp_wr *w, const struct omp_optical *p, const struct omp_profile *lp)
+static omp_err lp_header(struct omp_wr *w, const struct omp_optical *p,
+                         const struct omp_profile *lp)
 {
     char num[21];
     uint_text(num, 3u + lp->cfg.columns);
