@@ -4,12 +4,15 @@
  * rate set: sign-on and identification, mode C readout at 9600 Bd and mode A readout at 300 Bd
  * after tt, the User Data 1 / 2 lists, value formats (Z1 7.2 / 7.0 / 6.3, maxima with capture
  * time, counters, clock with the N and V flags, instantaneous values), programming mode (password,
- * R1, R5, W5, R6 98.1.0 in blocks, W1 settings and ActualTariff), refusal of every write to legal
- * data with the registers unchanged, bad passwords, lock-out, mode D0, and the port's partial
- * writes and baud-rate failures.
+ * R1, R5, W5, R6 98.1.0 in blocks, R6 99.1.0 the load profile and 99.1.1 the analysis logger,
+ * W1 settings and ActualTariff), refusal of every write to legal data with the registers
+ * unchanged, bad passwords, lock-out, mode D0, and the port's partial writes and baud-rate
+ * failures.
  *
  * Expected bytes are written out by hand from the registers the test sets (the value and how it
- * is truncated is in a comment next to each), from the Kamstrup IEC 1107 doc's examples (sign-on,
+ * is truncated is in a comment next to each), from the supply the analysis logger's tests feed
+ * (230 V, 10 A at PF 1: what each channel reads is worked out in a comment), from the Kamstrup IEC
+ * 1107 doc's examples (sign-on,
  * P0, the W5 summer-time rule) and from IEC 62056-21 clause 6.3.15 for the block check character:
  * BCC = XOR of every byte after SOH/STX up to and including ETX/EOT, computed here by the test's
  * own xor8() (checked against hand-computed values in test_bcc_helper), never by the library.
