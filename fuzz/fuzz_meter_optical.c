@@ -4,7 +4,9 @@
  * tests/test_meter_iec21.c sets it up: RAM NVM, fake clock, a port that records what the meter
  * writes, omp_meter_cfg_default() (meter number 12345678, password "12345"), omp_meter_init().
  * The meter starts from a template built once (registers with values, three debiting stops in
- * the billing log) and copied back before every input, so every run starts from the same state.
+ * the billing log, an analysis logger with a 5-minute interval and its first two entries: the
+ * meter started ten minutes before the stops, unfed) and copied back before every input, so every
+ * run starts from the same state.
  *
  * Input: byte 0 chooses how the port behaves (bits 0-1: most bytes one write takes, all/1/7/64;
  * bit 2: every 5th write fails; bit 3: every 7th baud-rate change fails). Then a script of at
@@ -49,6 +51,9 @@
 #define NVM_SIZE (SECTOR * SECTORS)
 /* 2024-01-15T12:00:00Z, a Monday in winter (local 13:00:00 CET), as the unit test */
 #define T_START ((omp_time_s)1705320000)
+/* the meter starts this long before T_START: its analysis logger (R6 99.1.1) holds the entries of
+ * 11:55 and 12:00 (12:55 and 13:00 normal time) */
+#define AN_LEAD_S 600u
 #define LONG_TICK_MS 1000u
 #define MAX_OPS 200u
 #define MAX_SIM_MS (10u * 60u * 1000u)
@@ -307,7 +312,8 @@ static void build_template(void)
 {
     struct fx *f = &g_fx;
     memset(f, 0, sizeof *f);
-    OMP_FUZZ_CHECK(omp_fake_board_init(&f->b, f->mem, &k_geo, f->erases, T_START) == OMP_OK);
+    OMP_FUZZ_CHECK(omp_fake_board_init(&f->b, f->mem, &k_geo, f->erases,
+                                       T_START - (omp_time_s)AN_LEAD_S) == OMP_OK);
     g_ops = omp_fake_board_ops;
     g_ops.port_write = port_write;
     g_ops.port_set_baud = port_baud;
@@ -315,9 +321,14 @@ static void build_template(void)
     f->hal.user = &f->b;
     omp_meter_cfg_default(&f->cfg);
     f->cfg.meter_number = 12345678u;
+    f->cfg.an_sectors = 2u;
+    f->cfg.an_period_min = 5u;
     OMP_FUZZ_CHECK(omp_meter_init(&f->m, &f->hal, &f->cfg, &f->b.clock.now) == OMP_OK);
     memset(&g_port, 0, sizeof g_port);
     poll(f);
+    (void)run_ms_every(f, 0, AN_LEAD_S * 1000u, LONG_TICK_MS);
+    OMP_FUZZ_CHECK(f->b.clock.now.utc_s == T_START);
+    OMP_FUZZ_CHECK(omp_plog_count(&omp_meter_analysis_log(&f->m)->log) == 2u);
     /* registers with values (as the unit test's set_registers), then three debiting stops */
     static const uint64_t a_plus[3] = {100005000000ull, 200500000000ull, 300000000000ull};
     struct omp_registers *r = &f->m.regs;

@@ -4,12 +4,15 @@
  * rate set: sign-on and identification, mode C readout at 9600 Bd and mode A readout at 300 Bd
  * after tt, the User Data 1 / 2 lists, value formats (Z1 7.2 / 7.0 / 6.3, maxima with capture
  * time, counters, clock with the N and V flags, instantaneous values), programming mode (password,
- * R1, R5, W5, R6 98.1.0 in blocks, W1 settings and ActualTariff), refusal of every write to legal
- * data with the registers unchanged, bad passwords, lock-out, mode D0, and the port's partial
- * writes and baud-rate failures.
+ * R1, R5, W5, R6 98.1.0 in blocks, R6 99.1.0 the load profile and 99.1.1 the analysis logger,
+ * W1 settings and ActualTariff), refusal of every write to legal data with the registers
+ * unchanged, bad passwords, lock-out, mode D0, and the port's partial writes and baud-rate
+ * failures.
  *
  * Expected bytes are written out by hand from the registers the test sets (the value and how it
- * is truncated is in a comment next to each), from the Kamstrup IEC 1107 doc's examples (sign-on,
+ * is truncated is in a comment next to each), from the supply the analysis logger's tests feed
+ * (230 V, 10 A at PF 1: what each channel reads is worked out in a comment), from the Kamstrup IEC
+ * 1107 doc's examples (sign-on,
  * P0, the W5 summer-time rule) and from IEC 62056-21 clause 6.3.15 for the block check character:
  * BCC = XOR of every byte after SOH/STX up to and including ETX/EOT, computed here by the test's
  * own xor8() (checked against hand-computed values in test_bcc_helper), never by the library.
@@ -24,6 +27,7 @@
 #include <cmocka.h>
 
 #include "omnipower/hal_fakes.h"
+#include "omnipower/hal_wavegen.h"
 #include "omnipower/meter.h"
 
 #define SECTOR 4096u
@@ -841,8 +845,12 @@ static void test_programming_errors(void **state)
     /* ActualTariff: the default tariff source is not the register */
     expect_cmd_error(f, 'W', '1', "129.0.0(2)", "ER05 NOT SUPPORTED");
     expect_cmd_data(f, 'R', '1', "129.0.0()", "129.0.0(1)", 0x03);
-    /* R6: this meter keeps no load profile (cfg.lp_sectors 0): 99.1.0 is not supported */
+    /* R6: this meter keeps no load profile (cfg.lp_sectors 0) and no analysis logger
+     * (cfg.an_sectors 0): 99.1.0 and 99.1.1 are not supported */
     expect_cmd_error(f, 'R', '6', "99.1.0(0050101000000;0050101080033;6)", "ER05 NOT SUPPORTED");
+    expect_cmd_error(f, 'R', '6', "99.1.1(0050101000000;0050101080033;6)", "ER05 NOT SUPPORTED");
+    expect_cmd_error(f, 'R', '6', "99.1.1()", "ER05 NOT SUPPORTED");
+    expect_cmd_error(f, 'R', '6', "99.1.2()", "ER01 UNKNOWN OBJECT");
     expect_cmd_error(f, 'R', '6', "1.8.0()", "ER01 UNKNOWN OBJECT");
     expect_cmd_error(f, 'R', '6', "98.1.0(;0240115130010)", "ER02 BAD FORMAT");
     expect_cmd_error(f, 'R', '6', "98.1.0(;;0)", "ER03 OUT OF RANGE");
@@ -1046,6 +1054,22 @@ static void test_r6_billing_blocks(void **state)
 #define LP_ROW2 "(01240115133000)(0)(0)" LP_VALUES
 #define LP_ROW3 "(01240115134500)(0)(0)" LP_VALUES
 
+/* @p minutes of compressed time, a tick and a poll per minute of the clocks; with @p w, five mains
+ * cycles of its signal before each tick (the meter's newest cycle and its interval means). */
+static void run_minutes(struct fx *f, struct omp_wave *w, unsigned minutes)
+{
+    static int32_t vi[2u * 5u * (OMP_CONFIG_SAMPLE_RATE_HZ / 50u)];
+    for (unsigned t = 0; t < minutes; t++) {
+        if (w != NULL) {
+            omp_wave_fill(w, vi, OMP_ARRAY_LEN(vi) / 2u);
+            omp_meter_on_samples(&f->m, vi, OMP_ARRAY_LEN(vi) / 2u);
+        }
+        omp_fake_clock_advance_ms(&f->b.clock, 60000u);
+        omp_meter_tick(&f->m, &f->b.clock.now);
+        assert_int_equal(omp_meter_poll(&f->m), OMP_OK);
+    }
+}
+
 static void test_r6_load_profile(void **state)
 {
     (void)state;
@@ -1057,11 +1081,7 @@ static void test_r6_load_profile(void **state)
     f->m.regs.e.total.a_minus_uwh = 1500000000ull;
     f->m.regs.e.total.r_plus_uvarh = 19000000ull;
     f->m.regs.e.total.r_minus_uvarh = 7000000000ull;
-    for (unsigned t = 0; t < 46u; t++) { /* 46 minutes */
-        omp_fake_clock_advance_ms(&f->b.clock, 60000u);
-        omp_meter_tick(&f->m, &f->b.clock.now);
-        assert_int_equal(omp_meter_poll(&f->m), OMP_OK);
-    }
+    run_minutes(f, NULL, 46u);
     assert_int_equal(omp_plog_count(&omp_meter_load_profile(&f->m)->log), 3u);
     login(f);
     expect_cmd_data(f, 'R', '6', "99.1.0()", LP_HEADER LP_ROW1 LP_ROW2 LP_ROW3, 0x03);
@@ -1072,6 +1092,140 @@ static void test_r6_load_profile(void **state)
     expect_cmd_data(f, 'R', '6', "99.1.0(0240115132500;0240115134000;6)", LP_HEADER LP_ROW2, 0x03);
     /* a range with nothing in it: the header alone */
     expect_cmd_data(f, 'R', '6', "99.1.0(0240116000000;;6)", LP_HEADER, 0x03);
+}
+
+/* R6 99.1.1, the analysis logger 1.1.99.1.1.255 (technical facts 2, 3, 10.5; docs/logger.md), on
+ * a meter given 3 sectors for it (and no load profile), its interval 15 min, fed 230 V and 10 A in
+ * phase (PF 1, 50 Hz, ideal codes on the default calibration's full scales, 600 V and 120 A peak)
+ * from its start at 12:00:00Z (13:00 CET): entries at 12:15, 12:30, 12:45 UTC stamped 13:15, 13:30,
+ * 13:45 normal time (N 0, V 1), the first with DataQuality 1024 (power-up), LoggerStatus 0. The
+ * default channels and what they read: P+ 1.7.0 = U I cos 0 = 2300 W, P- 2.7.0 = 0 (no export),
+ * Q+ 3.7.0 = Q- 4.7.0 = U I sin 0 = 0 var, the U-L1 mean 32.25.0 = 230 V (2300 in the dictionary's
+ * 0.1 V), the I-L1 mean 31.25.0 = 10 A (1000 in 0.01 A). Shown as the readout shows those objects
+ * (display.h; cf. test_readout_formats): instantaneous powers in kW or kvar with 3 decimals,
+ * unpadded (2.300, 0.000); means as instantaneous values, unpadded with the scaler's decimals
+ * (230.0 V, 10.00 A). The header: 3 + 6 = 9 columns, each channel `(C.D.E)(unit)`. */
+#define AN_HEADER "99.1.1(9)(1.0.0)()(96.56.2)()(96.56.3)()(1.7.0)(kW)(2.7.0)(kW)(3.7.0)(kvar)" \
+                  "(4.7.0)(kvar)(32.25.0)(V)(31.25.0)(A)\r\n"
+#define AN_VALUES "(2.300)(0.000)(0.000)(0.000)(230.0)(10.00)\r\n"
+#define AN_ROW1 "(01240115131500)(0)(1024)" AN_VALUES
+#define AN_ROW2 "(01240115133000)(0)(0)" AN_VALUES
+#define AN_ROW3 "(01240115134500)(0)(0)" AN_VALUES
+
+/* A meter at T_WINTER with the analysis logger on 3 sectors, its channels @p ch (@p n of them;
+ * NULL: the default six), and @p w set to 230 V, 10 A at PF 1 for it. */
+static struct fx *fx_new_an(const struct omp_cosem_ref *ch, size_t n, struct omp_wave *w)
+{
+    struct fx *f = &g_fx;
+    fx_board(f, T_WINTER);
+    f->cfg.an_sectors = 3u;
+    if (ch != NULL) {
+        assert_true(n >= 1u && n <= OMP_ARRAY_LEN(f->cfg.an_channel));
+        f->cfg.an_channels = (uint8_t)n;
+        memcpy(f->cfg.an_channel, ch, n * sizeof *ch);
+    }
+    fx_start(f);
+    omp_wave_init_sine(w, (double)f->cfg.sample_rate_hz, 50.0, 230.0f, 10.0f, 0.0f, NULL);
+    w->adc.v_full_scale_v = 600.0f; /* omp_meter_cfg_default's cal: 600 V, 120 A at 2^23 */
+    w->adc.i_full_scale_a = 120.0f;
+    return f;
+}
+
+static void test_r6_analysis_logger(void **state)
+{
+    (void)state;
+    static struct omp_wave w;
+    struct fx *f = fx_new_an(NULL, 0u, &w);
+    run_minutes(f, &w, 46u);
+    assert_int_equal(omp_plog_count(&omp_meter_analysis_log(&f->m)->log), 3u);
+    login(f);
+    expect_cmd_data(f, 'R', '6', "99.1.1()", AN_HEADER AN_ROW1 AN_ROW2 AN_ROW3, 0x03);
+    /* blocks of 2: PARTIAL, a NAK resends it, the reader's ACK gets the rest */
+    expect_cmd_data(f, 'R', '6', "99.1.1(;;2)", AN_HEADER AN_ROW1 AN_ROW2, 0x04);
+    expect_ctl_data(f, NAK, AN_HEADER AN_ROW1 AN_ROW2, 0x04);
+    expect_ctl_data(f, ACK, AN_HEADER AN_ROW3, 0x03);
+    /* a range of normal time: 13:25 .. 13:40 holds the 13:30 entry only */
+    expect_cmd_data(f, 'R', '6', "99.1.1(0240115132500;0240115134000;6)", AN_HEADER AN_ROW2,
+                    0x03);
+    /* from 13:30 on, one entry per block */
+    expect_cmd_data(f, 'R', '6', "99.1.1(0240115133000;;1)", AN_HEADER AN_ROW2, 0x04);
+    expect_ctl_data(f, ACK, AN_HEADER AN_ROW3, 0x03);
+    /* a range with nothing in it: the header alone */
+    expect_cmd_data(f, 'R', '6', "99.1.1(0240116000000;;6)", AN_HEADER, 0x03);
+    /* this meter keeps no load profile: 99.1.0 is not supported, whatever 99.1.1 is */
+    expect_cmd_error(f, 'R', '6', "99.1.0()", "ER05 NOT SUPPORTED");
+    expect_cmd_error(f, 'R', '6', "99.1.1(;0240115133000)", "ER02 BAD FORMAT");
+}
+
+/* Six entries (13:15 .. 14:30 normal time) in blocks of the default 6 rows: the header takes 114
+ * bytes, the first row 69 (`(1024)`), the others 66; a reply holds OMP_CONFIG_IEC21_TX_MAX - 8 =
+ * 504 bytes of data: 114 + 69 + 4 x 66 = 447 fit, a sixth row (513) does not, so the first block
+ * has five rows and the last one the sixth. */
+static void test_r6_analysis_rows_that_fit(void **state)
+{
+    (void)state;
+    static struct omp_wave w;
+    struct fx *f = fx_new_an(NULL, 0u, &w);
+    run_minutes(f, &w, 91u);
+    assert_int_equal(OMP_CONFIG_IEC21_TX_MAX, 512);
+    assert_int_equal(strlen(AN_HEADER), 114u);
+    assert_int_equal(strlen(AN_ROW1), 69u);
+    assert_int_equal(strlen(AN_ROW2), 66u);
+    login(f);
+    expect_cmd_data(f, 'R', '6', "99.1.1()",
+                    AN_HEADER AN_ROW1 AN_ROW2 AN_ROW3 "(01240115140000)(0)(0)" AN_VALUES
+                    "(01240115141500)(0)(0)" AN_VALUES,
+                    0x04);
+    expect_ctl_data(f, ACK, AN_HEADER "(01240115143000)(0)(0)" AN_VALUES, 0x03);
+}
+
+/* Channels of cfg.an_channel, any objects of the dictionary, each with its unit and format: A+
+ * 1.8.0 (Z1 7.2, kWh: 100.005 kWh set after the start, plus at most the 80 cycles of 2300 W x
+ * 20 ms fed, 80 x 12.8 mWh = 1.02 Wh: 0000100.00 truncated), the f mean 14.25.0 (50.00 Hz in
+ * 0.01 Hz), the PF mean 13.25.0 (1.000 in 0.001, no unit), the hour counter 96.8.0 (49 set, 7
+ * digits, no unit shown) and S+ 9.7.0 (U I = 2300 VA: 2.300 kVA). */
+static void test_r6_analysis_channels(void **state)
+{
+    (void)state;
+    static const struct omp_cosem_ref ch[] = {
+        OBJ_A_PLUS, REF(1, 1, 14, 25, 0), REF(1, 1, 13, 25, 0), OBJ_HOURS, REF(1, 1, 9, 7, 0),
+    };
+    static struct omp_wave w;
+    struct fx *f = fx_new_an(ch, OMP_ARRAY_LEN(ch), &w);
+    f->m.regs.e.total.a_plus_uwh = 100005000000ull;
+    f->m.regs.hours = 49u;
+    run_minutes(f, &w, 16u);
+    login(f);
+    expect_cmd_data(f, 'R', '6', "99.1.1()",
+                    "99.1.1(8)(1.0.0)()(96.56.2)()(96.56.3)()(1.8.0)(kWh)(14.25.0)(Hz)(13.25.0)()"
+                    "(96.8.0)()(9.7.0)(kVA)\r\n"
+                    "(01240115131500)(0)(1024)(0000100.00)(50.00)(1.000)(0000049)(2.300)\r\n",
+                    0x03);
+}
+
+/* Not even one row fits a block: 16 channels of the pulse input 0.128.1 at 9 x 10^15 units (16
+ * digits each, `(9000000000000000)` 18 bytes): the header is 10 + 31 + 16 x 11 + 2 = 219 bytes,
+ * the row 16 + 3 + 6 + 16 x 18 + 2 = 315, together 534 > 504: ER08, not a header alone. */
+static void test_r6_analysis_no_room(void **state)
+{
+    (void)state;
+    struct omp_cosem_ref ch[16];
+    for (size_t k = 0; k < OMP_ARRAY_LEN(ch); k++) {
+        const struct omp_cosem_ref pulse = OBJ_PULSE;
+        ch[k] = pulse;
+    }
+    static struct omp_wave w;
+    struct fx *f = fx_new_an(ch, OMP_ARRAY_LEN(ch), &w);
+    f->m.regs.pulse_milli = 9000000000000000000ull;
+    run_minutes(f, NULL, 16u);
+    assert_int_equal(omp_plog_count(&omp_meter_analysis_log(&f->m)->log), 1u);
+    login(f);
+    expect_cmd_error(f, 'R', '6', "99.1.1()", "ER08 NO ROOM");
+    /* the reading is over: an ACK asks for nothing */
+    size_t at = g_cap.len;
+    send(f, ACK, 1u);
+    run_ms(f, 300);
+    expect_tx_str(at, "");
 }
 
 /* ---- passwords ------------------------------------------------------------------------------------- */
@@ -1347,6 +1501,10 @@ int main(void)
         cmocka_unit_test(test_clock_w5_r5),
         cmocka_unit_test(test_r6_billing_blocks),
         cmocka_unit_test(test_r6_load_profile),
+        cmocka_unit_test(test_r6_analysis_logger),
+        cmocka_unit_test(test_r6_analysis_rows_that_fit),
+        cmocka_unit_test(test_r6_analysis_channels),
+        cmocka_unit_test(test_r6_analysis_no_room),
         cmocka_unit_test(test_r6_stop_before_clock),
         cmocka_unit_test(test_bad_password_and_lockout),
         cmocka_unit_test(test_password_tr),

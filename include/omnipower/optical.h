@@ -5,8 +5,9 @@
  *
  * A protocol server on the object model, like the DLMS server that will sit beside it (module
  * `cosem`): it reads every value through the dictionary (cosem.h), formats it with the display
- * module's formatter, writes only what omp_cosem_writable() allows the optical LLS client, and
- * reads the billing log through the registers' persistence part for R6 98.1.0. It owns its state
+ * module's formatter, writes only what omp_cosem_writable() allows the optical LLS client, reads
+ * the billing log through the registers' persistence part for R6 98.1.0 and the meter's profiles
+ * (the load profile, R6 99.1.0; the analysis logger, R6 99.1.1). It owns its state
  * (the server, the 131.0.x settings in force, the R6 paging); what it needs of the meter comes in
  * an omp_optical_env on each call. Needs OMP_CONFIG_IEC21 (without it the calls answer
  * OMP_ERR_UNSUPPORTED or do nothing). docs/iec62056-21.md "Meter side".
@@ -51,6 +52,7 @@ struct omp_optical_env {
     struct omp_display_z1 z1;         /**< the energy display format */
     struct omp_regs_persist *persist; /**< the billing log for R6 98.1.0 */
     const struct omp_profile *lp;     /**< the load profile for R6 99.1.0 (NULL: none) */
+    const struct omp_profile *an;     /**< the analysis logger for R6 99.1.1 (NULL: none) */
     struct omp_evq *events;           /**< password failures, lock-outs, setting changes */
     const struct omp_hal *hal;        /**< port_write and port_set_baud */
     uint64_t mono_ms;                 /**< monotonic time of the call */
@@ -67,13 +69,15 @@ struct omp_optical {
     bool restart;                         /**< settings changed: restart the server when idle */
     uint32_t baud;                        /**< rate the port was last set to (0: unknown) */
     uint32_t bad_seen, lockouts_seen;     /**< server counters already reported as events */
-    /* R6 98.1.0 being answered in blocks */
+    /* R6 98.1.0, 99.1.0 or 99.1.1 being answered in blocks */
     omp_time_s r6_from_utc, r6_to_utc;    /**< records whose stop time is in [from, to] */
     uint32_t r6_age;                      /**< age of the next record to look at */
     uint64_t r6_snapshots;                /**< snapshots written when r6_age was taken */
     uint8_t r6_block;                     /**< records per block */
-    bool r6_lp;                           /**< the reading is R6 99.1.0 (the load profile) */
-    uint32_t r6_no;                       /**< 99.1.0: the next entry number to look at (0: done) */
+    uint8_t r6_log;                       /**< what is read: 0 the billing log 98.1.0, 1 the load
+                                               profile 99.1.0, 2 the analysis logger 99.1.1 */
+    uint32_t r6_no;                       /**< a profile: the next entry number to look at (0:
+                                               done) */
     const struct omp_optical_env *env;    /**< the current call's environment (NULL between) */
 };
 

@@ -7,8 +7,9 @@
  * - Readout (mode A/C, and mode D0): User Data 1 (fixed) or User Data 2 (cfg.ud2, by
  *   default Kamstrup's 27 objects), one object per line `C.D.E(value*unit)`, each read through the
  *   data dictionary (cosem.h) and formatted by the display module (display.h), the LCD's formats.
- * - Programming mode: R1 (any object, the 131.0.x settings), R5/W5 clock, R6 98.1.0 billing log
- *   in blocks, W1 of 1.0.0, 129.0.0, the 131.0.x settings. Everything else answers `ERnn text`;
+ * - Programming mode: R1 (any object, the 131.0.x settings), R5/W5 clock, R6 in blocks of the
+ *   billing log 98.1.0, the load profile 99.1.0 and the analysis logger 99.1.1 (when the meter
+ *   keeps them), W1 of 1.0.0, 129.0.0, the 131.0.x settings. Everything else answers `ERnn text`;
  *   legal data (energies, maxima, counters, calibration) is never written from here.
  *
  * The settings (131.0.x) are RAM copies of the configuration's factory values; a changed
@@ -126,8 +127,8 @@ static bool is_clock(const struct omp_cosem_obj *o)
 /* Objects a Kamstrup meter has that this one does not offer (answer ER05, not ER01). */
 static const char *const k_not_supported[] = {
     "96.5.1",  /* OperationState */
-    "99.1.0",  /* load profile */
-    "99.1.1",  /* analysis logger */
+    "99.1.0",  /* load profile (R6 reads it when the meter keeps one) */
+    "99.1.1",  /* analysis logger (R6 reads it when the meter keeps one) */
     "98.2.0",  /* billing logger 2 */
     "131.0.17" /* User Data 2 content: W5 in manufacturer mode (Y = 6) only */
 };
@@ -233,15 +234,24 @@ bool omp_optical_cfg_valid(const struct omp_optical_cfg *c)
 
 /* ---- values ------------------------------------------------------------------------------------ */
 
+/* The value @p v of attribute @p attr of @p obis as the readout shows it (display.h, IEC target):
+ * its text into @p text and its unit's text into @p unit. */
+static omp_err fmt_value(const struct omp_optical *p, const uint8_t obis[6], uint8_t attr,
+                         const struct omp_value *v, char text[OMP_DISPLAY_TEXT_MAX],
+                         const char **unit)
+{
+    struct omp_display_z1 z1 = p->env->z1;
+    return omp_display_format(obis, attr, v, OMP_DISPLAY_IEC, OMP_DISPLAY_VIEW_VALUE, &z1, text,
+                              OMP_DISPLAY_TEXT_MAX, unit);
+}
+
 /* `id(value*unit)` of the value @p v of @p obis (an empty unit: `id(value)`), all or nothing. */
 static omp_err put_value(struct omp_wr *w, const struct omp_optical *p, const char *id,
                          const uint8_t obis[6], uint8_t attr, const struct omp_value *v)
 {
     char text[OMP_DISPLAY_TEXT_MAX];
     const char *unit = "";
-    struct omp_display_z1 z1 = p->env->z1;
-    if (omp_display_format(obis, attr, v, OMP_DISPLAY_IEC, OMP_DISPLAY_VIEW_VALUE, &z1, text,
-                           sizeof text, &unit) != OMP_OK) {
+    if (fmt_value(p, obis, attr, v, text, &unit) != OMP_OK) {
         text[0] = '\0'; /* a value no format shows: `id()` */
         unit = "";
     }
@@ -545,9 +555,7 @@ static omp_err r6_row(struct omp_wr *w, const struct omp_optical *p,
                       : omp_value_uint(OMP_VT_U32, e[k - 2u] / 1000000u, 0, u[k - 2u]);
         char text[OMP_DISPLAY_TEXT_MAX];
         const char *unit = "";
-        struct omp_display_z1 z1 = p->env->z1;
-        err = omp_display_format(k_cols[k], 2u, &v, OMP_DISPLAY_IEC, OMP_DISPLAY_VIEW_VALUE, &z1,
-                                 text, sizeof text, &unit);
+        err = fmt_value(p, k_cols[k], 2u, &v, text, &unit);
         if (err == OMP_OK) {
             err = omp_iec21_put_dataset(w, NULL, text, NULL); /* units are in the header */
         }
@@ -600,25 +608,22 @@ static omp_err r6_block(struct omp_optical *p, struct omp_wr *w, enum omp_iec21_
     return OMP_OK;
 }
 
-/* ---- R6 99.1.0: the load profile in blocks (technical facts 1.2, 10.5) -------------------------
- * Header `99.1.0(n)(1.0.0)()(96.56.2)()(96.56.3)()(1.8.0)(kWh)...`, one row per entry:
- * `(0VYYMMDDhhmmss)(LoggerStatus)(DataQuality)(value)...`, the stamp in normal time (N = 0: logger
- * stamps are never summer time), V = 0 for an entry that could not be read. */
+/* ---- R6 99.1.0 and 99.1.1: the profiles in blocks (technical facts 1.2, 2, 10.5) ---------------
+ * Header `C.D.E(n)(1.0.0)()(96.56.2)()(96.56.3)()` and `(C.D.E)(unit)` per channel, one row per
+ * entry: `(0VYYMMDDhhmmss)(LoggerStatus)(DataQuality)(value)...`, the stamp in normal time (N = 0:
+ * logger stamps are never summer time), V = 0 for an entry that could not be read; each channel's
+ * value and unit as the readout shows its object. */
 
-/* @p v in decimal, NUL-terminated, into @p out (11 bytes); @return its length. */
-static size_t dec(char *out, uint32_t v)
+/* What R6 reads (p->r6_log), by its reduced id: the billing log, then the profiles (technical
+ * facts 3: over IEC 1107 the OMNIPOWER offers 98.1.0, 99.1.0, 99.1.1). */
+enum { R6_BILLING = 0, R6_LOAD_PROFILE = 1, R6_ANALYSIS = 2, R6_LOGS = 3 };
+static const char *const k_r6_ids[R6_LOGS] = {"98.1.0", "99.1.0", "99.1.1"};
+
+/* The profile R6 log @p log reads now, or NULL (the billing log, or a profile the meter does not
+ * keep). */
+static const struct omp_profile *r6_profile(const struct omp_optical *p, unsigned log)
 {
-    char tmp[10];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)('0' + (char)(v % 10u));
-        v /= 10u;
-    } while (v != 0u);
-    for (size_t k = 0; k < n; k++) {
-        out[k] = tmp[n - 1u - k];
-    }
-    out[n] = '\0';
-    return n;
+    return log == R6_LOAD_PROFILE ? p->env->lp : log == R6_ANALYSIS ? p->env->an : NULL;
 }
 
 static omp_err put_text(struct omp_wr *w, const char *t)
@@ -626,20 +631,41 @@ static omp_err put_text(struct omp_wr *w, const char *t)
     return omp_wr_bytes(w, t, strlen(t));
 }
 
-static omp_err lp_header(struct omp_wr *w, const struct omp_profile *lp)
+/* A logged value of channel @p col as the readout shows its object: the raw integer the meter
+ * captured (attribute @p col->attr read through the dictionary, meter_lp.c) with the object's
+ * scaler and unit (scaler_unit of attribute 2 of classes 3 and 4; none for the rest). */
+static omp_err fmt_channel(const struct omp_optical *p, const struct omp_logger_col *col,
+                           int64_t raw, char text[OMP_DISPLAY_TEXT_MAX], const char **unit)
 {
-    char num[11];
-    (void)dec(num, 3u + lp->cfg.columns);
-    omp_err err = put_text(w, "99.1.0(");
+    const struct omp_cosem_obj *o = omp_cosem_find(col->obis);
+    const bool su = o != NULL && col->attr == 2u &&
+                    (o->class_id == OMP_CLASS_REGISTER || o->class_id == OMP_CLASS_EXT_REGISTER);
+    const int8_t scaler = su ? o->scaler : 0;
+    const enum omp_unit u = su ? (enum omp_unit)o->unit : OMP_UNIT_NONE;
+    struct omp_value v = raw < 0 ? omp_value_int(OMP_VT_I64, raw, scaler, u)
+                                 : omp_value_uint(OMP_VT_U64, (uint64_t)raw, scaler, u);
+    return fmt_value(p, col->obis, col->attr, &v, text, unit);
+}
+
+static omp_err lp_header(struct omp_wr *w, const struct omp_optical *p,
+                         const struct omp_profile *lp)
+{
+    char num[21];
+    uint_text(num, 3u + lp->cfg.columns);
+    omp_err err = put_text(w, k_r6_ids[p->r6_log]);
+    err = err == OMP_OK ? put_text(w, "(") : err;
     err = err == OMP_OK ? put_text(w, num) : err;
     err = err == OMP_OK ? put_text(w, ")(1.0.0)()(96.56.2)()(96.56.3)()") : err;
     for (unsigned k = 0; err == OMP_OK && k < lp->cfg.columns; k++) {
         char id[OMP_DISPLAY_TEXT_MAX];
+        char text[OMP_DISPLAY_TEXT_MAX];
+        const char *unit = "";
         err = omp_cosem_cde_text(lp->cfg.col[k].obis, id, sizeof id);
-        err = err == OMP_OK ? put_text(w, "(") : err;
-        err = err == OMP_OK ? put_text(w, id) : err;
-        err = err == OMP_OK ? put_text(w, lp->cfg.col[k].obis[2] <= 2u ? ")(kWh)" : ")(kvarh)")
-                            : err;
+        if (err == OMP_OK && fmt_channel(p, &lp->cfg.col[k], 0, text, &unit) != OMP_OK) {
+            unit = ""; /* no format shows it (a scaler out of range): no unit */
+        }
+        err = err == OMP_OK ? omp_iec21_put_dataset(w, NULL, id, NULL) : err; /* `(C.D.E)` */
+        err = err == OMP_OK ? omp_iec21_put_dataset(w, NULL, unit, NULL) : err; /* `(unit)` */
     }
     return err == OMP_OK ? put_crlf(w) : err;
 }
@@ -670,17 +696,12 @@ static omp_err lp_row(struct omp_wr *w, const struct omp_optical *p, const struc
     omp_err err = omp_iec21_put_dataset(w, NULL, text, NULL);
     const uint32_t words[2] = {e->status, e->quality};
     for (unsigned k = 0; err == OMP_OK && k < 2u; k++) {
-        (void)dec(text, words[k]);
+        uint_text(text, words[k]);
         err = omp_iec21_put_dataset(w, NULL, text, NULL);
     }
     for (unsigned k = 0; err == OMP_OK && k < lp->cfg.columns; k++) {
-        const uint8_t *obis = lp->cfg.col[k].obis;
-        struct omp_value v = omp_value_uint(OMP_VT_U32, (uint64_t)(e->v[k] & INT64_MAX), 0,
-                                            obis[2] <= 2u ? OMP_UNIT_WH : OMP_UNIT_VARH);
         const char *unit = "";
-        struct omp_display_z1 z1 = p->env->z1;
-        err = omp_display_format(obis, 2u, &v, OMP_DISPLAY_IEC, OMP_DISPLAY_VIEW_VALUE, &z1, text,
-                                 sizeof text, &unit);
+        err = fmt_channel(p, &lp->cfg.col[k], e->v[k], text, &unit);
         if (err == OMP_OK) {
             err = omp_iec21_put_dataset(w, NULL, text, NULL); /* units are in the header */
         }
@@ -714,12 +735,12 @@ static omp_err lp_seek(struct omp_optical *p, const struct omp_profile *lp,
     return err;
 }
 
-/* One block of the load profile, as r6_block for the billing log. */
+/* One block of the profile being read, as r6_block for the billing log. */
 static omp_err lp_block(struct omp_optical *p, struct omp_wr *w, enum omp_iec21_reply *reply)
 {
-    const struct omp_profile *lp = p->env->lp;
+    const struct omp_profile *lp = r6_profile(p, p->r6_log);
     const size_t start = omp_wr_len(w);
-    if (lp == NULL || lp_header(w, lp) != OMP_OK) {
+    if (lp == NULL || lp_header(w, p, lp) != OMP_OK) {
         omp_wr_truncate(w, start);
         p->r6_no = 0;
         return reply_error(w, reply, lp == NULL ? ER_DEVICE : ER_NO_ROOM);
@@ -747,13 +768,16 @@ static omp_err lp_block(struct omp_optical *p, struct omp_wr *w, enum omp_iec21_
     return OMP_OK;
 }
 
-/* R6 C.D.E(start;end;blocksize): start and end `NYYMMDDhhmmss` or empty (end needs start),
- * blocksize 1..99 records or empty (6). */
+/* R6 C.D.E(start;end;blocksize) of the billing log or a profile the meter keeps: start and end
+ * `NYYMMDDhhmmss` or empty (end needs start), blocksize 1..99 records or empty (6). */
 static omp_err r6_start(struct omp_optical *p, const struct request *r, struct omp_wr *w,
                         enum omp_iec21_reply *reply)
 {
-    bool lp = str_eq(r->id, "99.1.0") && p->env->lp != NULL;
-    if (!str_eq(r->id, "98.1.0") && !lp) {
+    unsigned log = 0;
+    while (log < R6_LOGS && !str_eq(r->id, k_r6_ids[log])) {
+        log++;
+    }
+    if (log == R6_LOGS || (log != R6_BILLING && r6_profile(p, log) == NULL)) {
         return reply_error(w, reply, not_supported(r->id) ? ER_NOT_SUPPORTED : ER_UNKNOWN_OBJECT);
     }
     const uint8_t *f[3] = {r->value, NULL, NULL};
@@ -792,9 +816,10 @@ static omp_err r6_start(struct omp_optical *p, const struct request *r, struct o
     p->r6_from_utc = from;
     p->r6_to_utc = to;
     p->r6_block = (uint8_t)block;
-    p->r6_lp = lp;
-    if (lp) {
-        p->r6_no = omp_plog_count(&p->env->lp->log) != 0u ? p->env->lp->log.first_no : 0u;
+    p->r6_log = (uint8_t)log;
+    const struct omp_profile *lp = r6_profile(p, log);
+    if (lp != NULL) {
+        p->r6_no = omp_plog_count(&lp->log) != 0u ? lp->log.first_no : 0u;
         return lp_block(p, w, reply);
     }
     p->r6_snapshots = p->env->persist->snapshots;
@@ -809,7 +834,7 @@ static omp_err app_command(void *user, const struct omp_iec21_msg *cmd, uint32_t
     const unsigned op = OP(cmd->cmd, cmd->cmd_type);
     if (block != 0u) {
         if (op == OP('R', '6')) {
-            return p->r6_lp ? lp_block(p, w, reply) : r6_block(p, w, reply);
+            return p->r6_log != R6_BILLING ? lp_block(p, w, reply) : r6_block(p, w, reply);
         }
         return reply_error(w, reply, ER_UNKNOWN_COMMAND);
     }

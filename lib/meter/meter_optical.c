@@ -1,7 +1,8 @@
 /*
  * The meter's side of the optical port (optical.h): its configuration from the meter's cfg
  * fields, and the environment each call gets (the dictionary's view, the display format, the
- * billing log, the event queue, the HAL's port ops, the time).
+ * billing log, the load profile and the analysis logger, the event queue, the HAL's port ops, the
+ * time).
  */
 #include <string.h>
 
@@ -49,6 +50,7 @@ static void env(struct omp_meter *m, struct omp_cosem_src *src, struct omp_optic
     e->z1 = omp_meter_priv_z1(m);
     e->persist = &m->persist;
     e->lp = omp_meter_load_profile(m);
+    e->an = omp_meter_analysis_log(m);
     e->events = &m->events;
     e->hal = &m->hal;
     e->mono_ms = m->clock.now.mono_ms;
