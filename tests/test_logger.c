@@ -2,7 +2,8 @@
  * Profiles (logger.h): the load profile's depth for every configuration of the data sheet's table
  * (filled and counted), period ends in normal time, the status words of technical facts 1.3-1.4,
  * entry numbering for DLMS (1 = oldest) and the OMNIPOWER (0 = newest), time-range reads across a
- * DST change, a clock set back and wrap-around. Expected values are worked out by hand here.
+ * DST change, a clock set back and wrap-around; an event log read the same ways. Expected values
+ * are worked out by hand here.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -317,6 +318,81 @@ static void test_open_kept(void **state)
     assert_int_equal(ch, OMP_PROFILE_SAME);
 }
 
+/* Event @p k's argument: Knuth's multiplicative hash, so that the arguments do not pack into a
+ * few bits and the ring turns within a few thousand events. */
+static uint32_t scrambled(uint32_t k)
+{
+    return k * 2654435761u;
+}
+
+#define EV_N    3000u /* events logged */
+#define EV_BACK 2980u /* the last before the clock is set back 20 minutes */
+
+/* An event log read as the profiles are (logger.h): EV_N = 3000 events on 3 sectors (the ring has
+ * turned: the oldest are dropped), event k (numbered k, 1-based) logged at T + 60 k for k <=
+ * EV_BACK = 2980; then the clock is set back 20 minutes, so event k > EV_BACK is at T + 60 (k -
+ * 20). */
+static void test_event_log_reads(void **state)
+{
+    (void)state;
+    const struct omp_nvm_region r = board(3u, 4u);
+    static struct omp_evlog l;
+    assert_int_equal(omp_evlog_open(&l, OMP_EVLOG_STANDARD, &r, false), OMP_OK);
+    for (uint32_t k = 1; k <= EV_N; k++) {
+        const struct omp_event ev = {.utc_s =
+                                         T_2027 + 60 * (omp_time_s)(k <= EV_BACK ? k : k - 20u),
+                                     .code = OMP_EV_CLOCK_SET,
+                                     .arg = scrambled(k),
+                                     .flags = (uint16_t)(k % 2u)};
+        assert_int_equal(omp_evlog_append(&l, &ev), OMP_OK);
+    }
+    const uint32_t n = omp_evlog_count(&l);
+    const struct omp_nvm_geometry geo = {3u * SECTOR, SECTOR, 4u, 0xFFu, 100000u};
+    assert_true(n >= omp_evlog_capacity(&geo, 3u) && n < EV_N); /* the oldest dropped */
+    assert_true(EV_N + 1u - n <= EV_N - 35u); /* the ranges below start in what is held */
+    assert_int_equal(omp_evlog_overflow(&l), EV_N - n);
+    /* numbering: DLMS index 1 = the oldest held, OMNIPOWER age 0 = the newest (event EV_N) */
+    assert_int_equal(omp_evlog_no_of_age(&l, 0u), EV_N);
+    assert_int_equal(omp_evlog_no_of_index(&l, n), EV_N);
+    assert_int_equal(omp_evlog_no_of_index(&l, 1u), EV_N + 1u - n);
+    assert_int_equal(omp_evlog_no_of_age(&l, n - 1u), EV_N + 1u - n);
+    assert_int_equal(omp_evlog_no_of_index(&l, 0u), 0u);
+    assert_int_equal(omp_evlog_no_of_index(&l, n + 1u), 0u);
+    assert_int_equal(omp_evlog_no_of_age(&l, n), 0u);
+    /* an entry range across the wrap: index 1..n is events EV_N + 1 - n .. EV_N, each its own */
+    struct omp_plog_cursor c;
+    struct omp_event ev;
+    uint32_t no = 0;
+    assert_int_equal(omp_plog_seek(&l.log, omp_evlog_no_of_index(&l, 1u), &c), OMP_OK);
+    for (uint32_t k = EV_N + 1u - n; k <= EV_N; k++) {
+        assert_int_equal(omp_evlog_next(&l, &c, &ev, &no), OMP_OK);
+        assert_int_equal(no, k);
+        assert_int_equal(ev.arg, scrambled(k));
+        assert_int_equal(ev.flags, k % 2u);
+        assert_int_equal(ev.utc_s, T_2027 + 60 * (omp_time_s)(k <= EV_BACK ? k : k - 20u));
+    }
+    assert_int_equal(omp_evlog_next(&l, &c, &ev, &no), OMP_ERR_NOT_FOUND);
+    /* a time range [T + 60 (EV_N - 35), T + 60 (EV_N - 25)]: events EV_N - 35 .. EV_N - 25, then
+     * (after the clock was set back) EV_N - 15 .. EV_N - 5, in the order logged */
+    assert_int_equal(omp_plog_seek(&l.log, 1u, &c), OMP_OK);
+    uint32_t got[32];
+    size_t m = 0;
+    while (m < 32u && omp_evlog_next_in(&l, &c, T_2027 + 60 * (EV_N - 35),
+                                        T_2027 + 60 * (EV_N - 25), &ev, &no) == OMP_OK) {
+        assert_int_equal(ev.arg, scrambled(no));
+        got[m++] = no;
+    }
+    assert_int_equal(m, 22u);
+    for (uint32_t k = 0; k < 11u; k++) {
+        assert_int_equal(got[k], EV_N - 35u + k);
+        assert_int_equal(got[11u + k], EV_N - 15u + k);
+    }
+    /* a range before the oldest held finds nothing */
+    assert_int_equal(omp_plog_seek(&l.log, 1u, &c), OMP_OK);
+    assert_int_equal(omp_evlog_next_in(&l, &c, T_2027, T_2027 + 60 * 10, &ev, &no),
+                     OMP_ERR_NOT_FOUND);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -325,6 +401,7 @@ int main(void)
         cmocka_unit_test(test_period_alignment_offset),
         cmocka_unit_test(test_ranges),
         cmocka_unit_test(test_open_kept),
+        cmocka_unit_test(test_event_log_reads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

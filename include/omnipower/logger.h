@@ -229,6 +229,23 @@ uint32_t omp_evlog_overflow(const struct omp_evlog *l);
 OMP_MUST_CHECK omp_err omp_evlog_next(const struct omp_evlog *l, struct omp_plog_cursor *c,
                                       struct omp_event *ev, uint32_t *no);
 
+/** @brief The next event at or after cursor @p c whose time is in [@p from, @p to] (UTC), in the
+ *  order logged (not sorted after a clock set back); unreadable entries are left out.
+ *  @return OMP_OK, OMP_ERR_NOT_FOUND (no more), OMP_ERR_ARG, or the packed log's error. */
+OMP_MUST_CHECK omp_err omp_evlog_next_in(const struct omp_evlog *l, struct omp_plog_cursor *c,
+                                         omp_time_s from, omp_time_s to, struct omp_event *ev,
+                                         uint32_t *no);
+
+/** @brief Entries in use: events the log holds, unreadable ones included. */
+uint32_t omp_evlog_count(const struct omp_evlog *l);
+
+/** @brief Entry number of DLMS entry index @p index (1 = the oldest held), 0 if not held (the
+ *  number to give omp_plog_seek() on `log`). */
+uint32_t omp_evlog_no_of_index(const struct omp_evlog *l, uint32_t index);
+
+/** @brief Entry number of OMNIPOWER entry @p age (0 = the newest), 0 if not held. */
+uint32_t omp_evlog_no_of_age(const struct omp_evlog *l, uint32_t age);
+
 /* ---- the billing log ------------------------------------------------------------------------ */
 
 /*

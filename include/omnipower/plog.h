@@ -162,6 +162,23 @@ OMP_MUST_CHECK omp_err omp_plog_seek(const struct omp_plog *l, uint32_t no,
 OMP_MUST_CHECK omp_err omp_plog_next(const struct omp_plog *l, struct omp_plog_cursor *c,
                                      struct omp_plog_entry *out, uint32_t *no);
 
+/** @brief Entry number of DLMS entry index @p index (1 = the oldest held), 0 if not held. */
+uint32_t omp_plog_no_of_index(const struct omp_plog *l, uint32_t index);
+
+/** @brief Entry number of OMNIPOWER entry @p age (0 = the newest, technical facts 11.5), 0 if not
+ *  held. */
+uint32_t omp_plog_no_of_age(const struct omp_plog *l, uint32_t age);
+
+/**
+ * @brief The next readable entry at or after cursor @p c whose time is in [@p from, @p to], in
+ * append order (after a clock set back, entries come in the order they were logged, not sorted);
+ * an unreadable entry has no time and is left out.
+ * @return OMP_OK, OMP_ERR_NOT_FOUND (no more), OMP_ERR_ARG, or the HAL's error.
+ */
+OMP_MUST_CHECK omp_err omp_plog_next_in(const struct omp_plog *l, struct omp_plog_cursor *c,
+                                        omp_time_s from, omp_time_s to, struct omp_plog_entry *out,
+                                        uint32_t *no);
+
 #ifdef __cplusplus
 }
 #endif

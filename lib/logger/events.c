@@ -94,6 +94,22 @@ uint32_t omp_evlog_overflow(const struct omp_evlog *l)
     return l == NULL || l->log.first_no == 0u ? 0u : l->log.first_no - 1u;
 }
 
+/* Entry @p e as an event: all zero (code OMP_EV_NONE) when it could not be read or its fields
+ * are out of an event's ranges. */
+static void to_event(const struct omp_plog_entry *e, struct omp_event *ev)
+{
+    bool ok = (e->status & OMP_PLOG_ST_INVALID) == 0u && e->v[0] > 0 && e->v[0] <= UINT16_MAX &&
+              e->v[1] >= 0 && e->v[1] <= (int64_t)UINT32_MAX && e->v[2] >= 0 &&
+              e->v[2] <= UINT16_MAX;
+    memset(ev, 0, sizeof *ev);
+    if (ok) {
+        ev->utc_s = e->t;
+        ev->code = (uint16_t)e->v[0];
+        ev->arg = (uint32_t)e->v[1];
+        ev->flags = (uint16_t)e->v[2];
+    }
+}
+
 omp_err omp_evlog_next(const struct omp_evlog *l, struct omp_plog_cursor *c,
                        struct omp_event *ev, uint32_t *no)
 {
@@ -103,16 +119,41 @@ omp_err omp_evlog_next(const struct omp_evlog *l, struct omp_plog_cursor *c,
     struct omp_plog_entry e;
     omp_err err = omp_plog_next(&l->log, c, &e, no);
     if (err == OMP_OK) {
-        bool ok = (e.status & OMP_PLOG_ST_INVALID) == 0u && e.v[0] > 0 && e.v[0] <= UINT16_MAX &&
-                  e.v[1] >= 0 && e.v[1] <= (int64_t)UINT32_MAX && e.v[2] >= 0 &&
-                  e.v[2] <= UINT16_MAX;
-        memset(ev, 0, sizeof *ev);
-        if (ok) {
-            ev->utc_s = e.t;
-            ev->code = (uint16_t)e.v[0];
-            ev->arg = (uint32_t)e.v[1];
-            ev->flags = (uint16_t)e.v[2];
-        }
+        to_event(&e, ev);
     }
     return err;
+}
+
+omp_err omp_evlog_next_in(const struct omp_evlog *l, struct omp_plog_cursor *c, omp_time_s from,
+                          omp_time_s to, struct omp_event *ev, uint32_t *no)
+{
+    if (l == NULL || ev == NULL) {
+        return OMP_ERR_ARG;
+    }
+    for (;;) {
+        struct omp_plog_entry e;
+        omp_err err = omp_plog_next_in(&l->log, c, from, to, &e, no);
+        if (err != OMP_OK) {
+            return err;
+        }
+        to_event(&e, ev);
+        if (ev->code != OMP_EV_NONE) {
+            return OMP_OK; /* fields out of range: unreadable, no time, left out */
+        }
+    }
+}
+
+uint32_t omp_evlog_count(const struct omp_evlog *l)
+{
+    return l == NULL ? 0u : omp_plog_count(&l->log);
+}
+
+uint32_t omp_evlog_no_of_index(const struct omp_evlog *l, uint32_t index)
+{
+    return l == NULL ? 0u : omp_plog_no_of_index(&l->log, index);
+}
+
+uint32_t omp_evlog_no_of_age(const struct omp_evlog *l, uint32_t age)
+{
+    return l == NULL ? 0u : omp_plog_no_of_age(&l->log, age);
 }

@@ -155,34 +155,17 @@ omp_err omp_profile_capture(struct omp_profile *p, omp_time_s end, const int64_t
 
 uint32_t omp_profile_no_of_index(const struct omp_profile *p, uint32_t index)
 {
-    if (p == NULL || index == 0u || index > omp_plog_count(&p->log)) {
-        return 0u;
-    }
-    return p->log.first_no + index - 1u;
+    return p == NULL ? 0u : omp_plog_no_of_index(&p->log, index);
 }
 
 uint32_t omp_profile_no_of_age(const struct omp_profile *p, uint32_t age)
 {
-    if (p == NULL || age >= omp_plog_count(&p->log)) {
-        return 0u;
-    }
-    return p->log.next_no - 1u - age;
+    return p == NULL ? 0u : omp_plog_no_of_age(&p->log, age);
 }
 
 omp_err omp_profile_next_in(const struct omp_profile *p, struct omp_plog_cursor *c,
                             omp_time_s from, omp_time_s to, struct omp_plog_entry *out,
                             uint32_t *no)
 {
-    if (p == NULL) {
-        return OMP_ERR_ARG;
-    }
-    for (;;) {
-        omp_err err = omp_plog_next(&p->log, c, out, no);
-        if (err != OMP_OK) {
-            return err;
-        }
-        if ((out->status & OMP_PLOG_ST_INVALID) == 0u && out->t >= from && out->t <= to) {
-            return OMP_OK;
-        }
-    }
+    return p == NULL ? OMP_ERR_ARG : omp_plog_next_in(&p->log, c, from, to, out, no);
 }

@@ -420,6 +420,39 @@ uint32_t omp_plog_count(const struct omp_plog *l)
     return l == NULL ? 0u : l->next_no - l->first_no;
 }
 
+uint32_t omp_plog_no_of_index(const struct omp_plog *l, uint32_t index)
+{
+    if (index == 0u || index > omp_plog_count(l)) {
+        return 0u;
+    }
+    return l->first_no + index - 1u;
+}
+
+uint32_t omp_plog_no_of_age(const struct omp_plog *l, uint32_t age)
+{
+    if (age >= omp_plog_count(l)) {
+        return 0u;
+    }
+    return l->next_no - 1u - age;
+}
+
+omp_err omp_plog_next_in(const struct omp_plog *l, struct omp_plog_cursor *c, omp_time_s from,
+                         omp_time_s to, struct omp_plog_entry *out, uint32_t *no)
+{
+    if (l == NULL || out == NULL) {
+        return OMP_ERR_ARG;
+    }
+    for (;;) {
+        omp_err err = omp_plog_next(l, c, out, no);
+        if (err != OMP_OK) {
+            return err;
+        }
+        if ((out->status & OMP_PLOG_ST_INVALID) == 0u && out->t >= from && out->t <= to) {
+            return OMP_OK;
+        }
+    }
+}
+
 uint32_t omp_plog_entry_bytes(const struct omp_plog_def *def, const struct omp_nvm_geometry *geo)
 {
     uint32_t pu = geo->program_unit != 0u ? geo->program_unit : 1u;
