@@ -1042,6 +1042,42 @@ static void test_r6_billing_blocks(void **state)
     expect_tx_str(at, "");
 }
 
+/* Flip a bit in the billing record that holds A+ = @p uwh (its 8 little-endian bytes, looked
+ * for in the billing log's region only: the register journal holds the same value). */
+static void flip_billing_record(struct fx *f, uint64_t uwh)
+{
+    const struct omp_nvm_log *l = &f->m.persist.billing;
+    uint8_t le[8];
+    for (size_t k = 0; k < 8u; k++) {
+        le[k] = (uint8_t)(uwh >> (8u * k));
+    }
+    const uint32_t end = l->rgn.base + l->rgn.sectors * l->geo.sector_size;
+    uint32_t found = 0;
+    for (uint32_t at = l->rgn.base; at + 8u <= end; at++) {
+        if (memcmp(&f->mem[at], le, 8u) == 0) {
+            f->mem[at + 1u] ^= 0x10u;
+            found++;
+        }
+    }
+    assert_int_equal(found, 1u);
+}
+
+/* A billing record that fails its CRC (the second stop's) has no time: R6 98.1.0 leaves it out
+ * and reads the others (logger.h omp_billing_next_in), with or without a range; a range that
+ * holds only it is empty (the header alone). */
+static void test_r6_billing_unreadable(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new();
+    debiting_stops(f);
+    flip_billing_record(f, 200500000000ull);
+    login(f);
+    expect_cmd_data(f, 'R', '6', "98.1.0()", R6_HEADER R6_ROW1 R6_ROW3, 0x03);
+    expect_cmd_data(f, 'R', '6', "98.1.0(;;1)", R6_HEADER R6_ROW1, 0x04);
+    expect_ctl_data(f, ACK, R6_HEADER R6_ROW3, 0x03);
+    expect_cmd_data(f, 'R', '6', "98.1.0(0240115130005;0240115130015;6)", R6_HEADER, 0x03);
+}
+
 /* R6 99.1.0, the load profile (technical facts 1.2, 10.5), on a meter given 3 sectors for it:
  * the header names 7 columns (1.0.0, LoggerStatus 96.56.2, DataQuality 96.56.3, A+ A- R+ R-: X9 =
  * 4 of the default type number); the meter starts 12:00:00Z (13:00 CET), so its entries end
@@ -1500,6 +1536,7 @@ int main(void)
         cmocka_unit_test(test_writes_to_legal_data_refused),
         cmocka_unit_test(test_clock_w5_r5),
         cmocka_unit_test(test_r6_billing_blocks),
+        cmocka_unit_test(test_r6_billing_unreadable),
         cmocka_unit_test(test_r6_load_profile),
         cmocka_unit_test(test_r6_analysis_logger),
         cmocka_unit_test(test_r6_analysis_rows_that_fit),

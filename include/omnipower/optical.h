@@ -71,13 +71,11 @@ struct omp_optical {
     uint32_t bad_seen, lockouts_seen;     /**< server counters already reported as events */
     /* R6 98.1.0, 99.1.0 or 99.1.1 being answered in blocks */
     omp_time_s r6_from_utc, r6_to_utc;    /**< records whose stop time is in [from, to] */
-    uint32_t r6_age;                      /**< age of the next record to look at */
-    uint64_t r6_snapshots;                /**< snapshots written when r6_age was taken */
     uint8_t r6_block;                     /**< records per block */
     uint8_t r6_log;                       /**< what is read: 0 the billing log 98.1.0, 1 the load
                                                profile 99.1.0, 2 the analysis logger 99.1.1 */
-    uint32_t r6_no;                       /**< a profile: the next entry number to look at (0:
-                                               done) */
+    uint32_t r6_no;                       /**< the next entry number to look at, in the log
+                                               being read (0: done) */
     const struct omp_optical_env *env;    /**< the current call's environment (NULL between) */
 };
 

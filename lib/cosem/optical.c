@@ -38,7 +38,6 @@
 #define ER_DEVICE          "ER07 DEVICE ERROR"    /* NVM or RTC failure */
 #define ER_NO_ROOM         "ER08 NO ROOM"         /* a record does not fit a block */
 
-#define AGE_NONE         UINT32_MAX /* R6: no record left */
 #define R6_BLOCK_DEFAULT 6u         /* R6: records per block when the command names none */
 #define POLL_ROUNDS      64u        /* server rounds per omp_optical_poll (one readout line each) */
 #define INITIAL_BAUD     300u       /* the rate of every sign-on */
@@ -508,32 +507,22 @@ static omp_err cmd_read(struct omp_optical *p, const struct request *r, struct o
 static const char k_r6_header[] =
     "98.1.0(6)(1.0.0)()(0.1.0)()(1.8.0)(kWh)(2.8.0)(kWh)(3.8.0)(kvarh)(4.8.0)(kvarh)\r\n";
 
-/* Point p->r6_age at the next record (oldest first) whose stop time is in the range and read it.
+/* The next entry of the billing log at or after number p->r6_no whose stop time is in the range
+ * (logger.h omp_billing_next_in: entries stay numbered while snapshots are taken between blocks;
+ * the ring's dropped ones are skipped, an unreadable one has no time and is left out); p->r6_no
+ * is then its number (0: none left).
  * @return OMP_OK, OMP_ERR_NOT_FOUND (none left), or the billing log's error. */
-static omp_err r6_seek(struct omp_optical *p, struct omp_regs_snapshot *s)
+static omp_err r6_seek(struct omp_optical *p, struct omp_billing_entry *e)
 {
-    /* debiting stops taken since the last call made every record older by one */
-    uint64_t grown = p->env->persist->snapshots - p->r6_snapshots;
-    p->r6_snapshots = p->env->persist->snapshots;
-    if (p->r6_age != AGE_NONE) {
-        uint64_t age = (uint64_t)p->r6_age + grown;
-        p->r6_age = age >= AGE_NONE ? AGE_NONE - 1u : (uint32_t)age;
+    const struct omp_nvm_log *l = &p->env->persist->billing;
+    struct omp_billing_cursor c;
+    omp_err err = p->r6_no == 0u ? OMP_ERR_NOT_FOUND : omp_billing_seek(l, p->r6_no, &c);
+    uint32_t no = 0;
+    if (err == OMP_OK) {
+        err = omp_billing_next_in(l, &c, p->r6_from_utc, p->r6_to_utc, e, &no);
     }
-    while (p->r6_age != AGE_NONE) {
-        if (p->r6_age >= p->env->persist->billing.count) { /* overwritten meanwhile: go on with the oldest */
-            p->r6_age = p->env->persist->billing.count == 0u ? AGE_NONE : p->env->persist->billing.count - 1u;
-            continue;
-        }
-        omp_err err = omp_regs_persist_billing(p->env->persist, p->r6_age, s);
-        if (err != OMP_OK) {
-            return err;
-        }
-        if (s->utc >= p->r6_from_utc && s->utc <= p->r6_to_utc) {
-            return OMP_OK;
-        }
-        p->r6_age = p->r6_age == 0u ? AGE_NONE : p->r6_age - 1u;
-    }
-    return OMP_ERR_NOT_FOUND;
+    p->r6_no = err == OMP_OK ? no : 0u;
+    return err;
 }
 
 static omp_err r6_row(struct omp_wr *w, const struct omp_optical *p,
@@ -572,37 +561,37 @@ static omp_err r6_block(struct omp_optical *p, struct omp_wr *w, enum omp_iec21_
 {
     const size_t start = omp_wr_len(w);
     if (omp_wr_bytes(w, k_r6_header, sizeof k_r6_header - 1u) != OMP_OK) {
-        p->r6_age = AGE_NONE;
+        p->r6_no = 0;
         return reply_error(w, reply, ER_NO_ROOM);
     }
     unsigned rows = 0;
     for (;;) {
-        struct omp_regs_snapshot s;
-        omp_err err = r6_seek(p, &s);
+        struct omp_billing_entry e;
+        omp_err err = r6_seek(p, &e);
         if (err == OMP_ERR_NOT_FOUND) {
             *reply = OMP_IEC21_REPLY_DATA; /* the last block */
             return OMP_OK;
         }
         if (err != OMP_OK) {
             omp_wr_truncate(w, start);
-            p->r6_age = AGE_NONE;
+            p->r6_no = 0;
             return reply_error(w, reply, ER_DEVICE);
         }
         if (rows == p->r6_block) {
-            break; /* r6_age points at the first record of the next block */
+            break; /* r6_no is the first entry of the next block */
         }
         size_t mark = omp_wr_len(w);
-        if (r6_row(w, p, &s) != OMP_OK) {
+        if (r6_row(w, p, &e.snap) != OMP_OK) {
             omp_wr_truncate(w, mark);
             if (rows == 0u) {
                 omp_wr_truncate(w, start);
-                p->r6_age = AGE_NONE;
+                p->r6_no = 0;
                 return reply_error(w, reply, ER_NO_ROOM);
             }
             break;
         }
         rows++;
-        p->r6_age = p->r6_age == 0u ? AGE_NONE : p->r6_age - 1u;
+        p->r6_no++;
     }
     *reply = OMP_IEC21_REPLY_PARTIAL;
     return OMP_OK;
@@ -822,8 +811,7 @@ static omp_err r6_start(struct omp_optical *p, const struct request *r, struct o
         p->r6_no = omp_plog_count(&lp->log) != 0u ? lp->log.first_no : 0u;
         return lp_block(p, w, reply);
     }
-    p->r6_snapshots = p->env->persist->snapshots;
-    p->r6_age = p->env->persist->billing.count == 0u ? AGE_NONE : p->env->persist->billing.count - 1u;
+    p->r6_no = omp_billing_no_of_index(&p->env->persist->billing, 1u); /* 0: empty */
     return r6_block(p, w, reply);
 }
 
@@ -951,7 +939,6 @@ omp_err omp_optical_start(struct omp_optical *p, const struct omp_optical_cfg *c
     p->cfg = *cfg;
     p->settings = cfg->settings;
     p->baud = 0u; /* unknown: the next poll sets the port to 300 Bd 7E1 (6.4.1) */
-    p->r6_age = AGE_NONE;
     p->env = env;
     omp_err err = server_start(p);
     p->env = NULL;
