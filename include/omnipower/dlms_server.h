@@ -13,7 +13,7 @@
  * with list and with block transfer (object_list), Association LN 0.0.40.0.0.255 attributes 1,
  * 2, 3, 8. SET, ACTION, HLS and ciphering are refused (docs/dlms-server.md "Not yet").
  *
- * RAM: sizeof(struct omp_dlms_server) per port (about 40 bytes) plus about 200 bytes of stack
+ * RAM: sizeof(struct omp_dlms_server) per port (48 bytes on x86-64) plus under 400 bytes of stack
  * during a call; the object list is generated block by block from the table, never held whole.
  * Needs OMP_CONFIG_DLMS (without it omp_dlms_server_apdu answers OMP_ERR_UNSUPPORTED).
  */
