@@ -17,6 +17,8 @@
 #include "omnipower/dlms_server.h"
 #include "omnipower/evq.h"
 
+#include "../tests/dlms_src.h" /* the same meter as test_dlms_server */
+
 static bool answer_kind_ok(uint8_t req_tag, enum omp_apdu_kind k)
 {
     if (k == OMP_APDU_EXCEPTION) {
@@ -37,25 +39,10 @@ static bool answer_kind_ok(uint8_t req_tag, enum omp_apdu_kind k)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static struct omp_registers regs;
-    static struct omp_cycle cycle;
-    static struct omp_optical_settings opt = {1u, 0u, 3u, 1u, 1500u, 1500u, 1700u, 90u};
+    static struct dlms_src_state st;
     static struct omp_evq evq;
     struct omp_cosem_src src;
-    memset(&src, 0, sizeof src);
-    src.regs = &regs;
-    src.cycle = &cycle;
-    src.optical = &opt;
-    src.type_number = "6861111BN142101010";
-    src.software_id = "5098736-Q1";
-    src.meter_number = 12345678u;
-    src.tariff = 1u;
-    src.tariffs = 4u;
-    src.clock_utc_s = 1705320000;
-    src.clock_valid = true;
-    src.clock_known = true;
-    src.utc_offset_min = 60;
-    src.dst_rule = OMP_DST_EU;
+    dlms_src_fill(&st, &src);
     OMP_FUZZ_CHECK(omp_evq_init(&evq) == OMP_OK);
     const struct omp_dlms_server_env env = {&src, &evq};
     struct omp_dlms_server_cfg cfg;

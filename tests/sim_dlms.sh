@@ -12,17 +12,12 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; cat "$tmp/sim.err" 2>/dev/null; exit 1; }
+. "$(dirname "$0")/sim_wait.sh"
 
 "$sim" --dlms tcp:0 --speed 1 --duration 100 --start 2026-03-01T12:00:00Z --quiet \
     >"$tmp/sim.out" 2>"$tmp/sim.err" &
 pid=$!
-n=0
-while ! grep -q '^dlms: tcp 127.0.0.1:[0-9]*$' "$tmp/sim.err" 2>/dev/null; do
-    kill -0 "$pid" 2>/dev/null || fail "omnipower-sim --dlms exited"
-    n=$((n + 1))
-    [ "$n" -lt 100 ] || fail "no 'dlms:' line"
-    sleep 0.1
-done
+wait_line "$tmp/sim.err" '^dlms: tcp 127.0.0.1:[0-9]*$' "$pid" 100
 port=$(sed -n 's/^dlms: tcp 127.0.0.1:\([0-9]*\)$/\1/p' "$tmp/sim.err")
 "$client" "$port" || fail "sim_dlms_client"
 # the failed LLS attempt is in the queue the event logs drain: nothing to see on stderr

@@ -24,11 +24,10 @@
 #include "omnipower/dlms_server.h"
 #include "omnipower/evq.h"
 
+#include "dlms_src.h"
 #include "test_hex.h"
 
-static struct omp_registers g_regs;
-static struct omp_cycle g_cycle;
-static struct omp_optical_settings g_opt;
+static struct dlms_src_state g_state;
 static struct omp_cosem_src g_src;
 static struct omp_evq g_evq;
 static struct omp_dlms_server g_srv;
@@ -51,24 +50,7 @@ static struct omp_dlms_server_env g_env;
 static int setup(void **state)
 {
     (void)state;
-    memset(&g_regs, 0, sizeof g_regs);
-    g_regs.e.total.a_plus_uwh = 1234567891234u; /* 1 234 567 Wh */
-    memset(&g_cycle, 0, sizeof g_cycle);
-    g_opt = (struct omp_optical_settings){1u, 0u, 3u, 1u, 1500u, 1500u, 1700u, 90u};
-    memset(&g_src, 0, sizeof g_src);
-    g_src.regs = &g_regs;
-    g_src.cycle = &g_cycle;
-    g_src.optical = &g_opt;
-    g_src.type_number = "6861111BN142101010";
-    g_src.software_id = "5098736-Q1";
-    g_src.meter_number = 12345678u;
-    g_src.tariff = 1u;
-    g_src.tariffs = 4u;
-    g_src.clock_utc_s = 1705320000; /* 2024-01-15 12:00:00 UTC */
-    g_src.clock_valid = true;
-    g_src.clock_known = true;
-    g_src.utc_offset_min = 60;
-    g_src.dst_rule = OMP_DST_EU;
+    dlms_src_fill(&g_state, &g_src);
     assert_int_equal(omp_evq_init(&g_evq), OMP_OK);
     g_env.src = &g_src;
     g_env.events = &g_evq;
