@@ -350,4 +350,6 @@ omp_err omp_dlms_priv_get(struct omp_dlms_server *srv, const struct omp_dlms_ser
     }
 }
 
+#else
+typedef int omp_dlms_get_unused; /* ISO C forbids an empty translation unit */
 #endif /* OMP_CONFIG_DLMS */

@@ -4,6 +4,8 @@
  * its source wPort and the server SAP as its destination wPort; the answer goes back with the two
  * swapped. One client at a time (the posix port accepts one); when it goes, the association ends.
  */
+#include "omnipower/config.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +22,12 @@
 int sim_dlms_open(struct sim_dlms *d, struct omp_posix_port *p, uint16_t tcp_port)
 {
     memset(d, 0, sizeof *d);
+#if !OMP_CONFIG_DLMS
+    (void)p;
+    (void)fprintf(stderr, PROG ": --dlms tcp:%u: this build has no DLMS (OMP_CONFIG_DLMS 0)\n",
+                  (unsigned)tcp_port);
+    return 1;
+#else
     omp_wrapper_rx_init(&d->rx);
     uint16_t bound = 0;
     omp_err err = omp_posix_port_listen_tcp(p, OMP_PORT_MODULE, tcp_port, &bound);
@@ -31,6 +39,7 @@ int sim_dlms_open(struct sim_dlms *d, struct omp_posix_port *p, uint16_t tcp_por
     }
     d->open = true;
     return 0;
+#endif
 }
 
 void sim_dlms_announce(const struct sim_dlms *d, const struct omp_posix_port *p)
@@ -42,6 +51,7 @@ void sim_dlms_announce(const struct sim_dlms *d, const struct omp_posix_port *p)
     }
 }
 
+#if OMP_CONFIG_DLMS
 /* Write all of @p n bytes; a slow peer gets up to a second, a closed one loses them. */
 static void send_all(const struct omp_hal *hal, const uint8_t *b, size_t n)
 {
@@ -106,12 +116,26 @@ void sim_dlms_rx(struct sim_dlms *d, struct omp_meter *m, const struct omp_hal *
     }
 }
 
+#else
+void sim_dlms_rx(struct sim_dlms *d, struct omp_meter *m, const struct omp_hal *hal,
+                 const uint8_t *data, size_t len)
+{
+    (void)d;
+    (void)m;
+    (void)hal;
+    (void)data;
+    (void)len; /* never open without DLMS */
+}
+#endif
+
 void sim_dlms_link(struct sim_dlms *d, const struct omp_posix_port *p, struct omp_meter *m)
 {
     bool now = d->open && omp_posix_port_connected(p, OMP_PORT_MODULE);
     uint64_t accepted = p->ports[OMP_PORT_MODULE].accepted;
     if (now != d->connected || accepted != d->accepted) { /* gone, or gone and another came */
+#if OMP_CONFIG_DLMS
         omp_wrapper_rx_init(&d->rx);
+#endif
         omp_meter_dlms_close(m, OMP_PORT_MODULE);
         d->connected = now;
         d->accepted = accepted;
