@@ -364,6 +364,17 @@ static void test_object_list(void **state)
     assert_true(n > 12u && g_rsp[1] == 0x02u && g_rsp[3] == 0x00u); /* block 1, not the last */
     expect(18u, 16u, "C002C100000005", "C402C101 00000005 010F");
     expect(18u, 16u, "C002C100000001", "C402C101 00000001 0110");
+    /* a GET-next whose output buffer is smaller than the transfer's blocks (80 < 113 + 12):
+     * aborted too, nothing written beyond the answer */
+    n = ask(18u, 16u, "C001C1000F0000280000FF0200");
+    uint8_t small[80], req[8];
+    struct omp_wr w = omp_wr_init(small, sizeof small);
+    size_t rn = unhex("C002C100000001", req, sizeof req);
+    assert_int_equal(omp_dlms_server_apdu(&g_srv, &g_env, 18u, 16u, req, rn, &w), OMP_OK);
+    uint8_t want[12];
+    size_t wn = unhex_sp("C402C101 00000001 010F", want, sizeof want);
+    assert_int_equal(omp_wr_len(&w), wn);
+    assert_memory_equal(small, want, wn);
     /* the link lost in the middle of a transfer: no association, nothing left running */
     n = ask(18u, 16u, "C001C1000F0000280000FF0200");
     omp_dlms_server_close(&g_srv);

@@ -298,14 +298,16 @@ static omp_err get_normal(struct omp_dlms_server *srv, const struct omp_dlms_ser
     return err;
 }
 
-static omp_err get_next(struct omp_dlms_server *srv, const struct omp_apdu *q, struct omp_wr *w)
+static omp_err get_next(struct omp_dlms_server *srv, const struct omp_apdu *q, struct omp_wr *w,
+                        size_t limit)
 {
     uint32_t n = q->u.get_req.block_number;
     if (!srv->blk_active) {
         return block_dar(w, q->invoke, n, OMP_DAR_NO_LONG_GET_IN_PROGRESS);
     }
-    if (n != srv->blk_number) {
-        srv->blk_active = false; /* the client lost its place: start again from GET */
+    if (n != srv->blk_number || limit < (size_t)srv->blk_size + BLOCK_HDR_MAX) {
+        /* the client lost its place (or the caller's buffer shrank): start again from GET */
+        srv->blk_active = false;
         return block_dar(w, q->invoke, n, OMP_DAR_LONG_GET_ABORTED);
     }
     return send_block(srv, q->invoke, n + 1u, w);
@@ -344,7 +346,7 @@ omp_err omp_dlms_priv_get(struct omp_dlms_server *srv, const struct omp_dlms_ser
     case OMP_APDU_GET_REQ_NORMAL:
         return get_normal(srv, env, req, out, limit);
     case OMP_APDU_GET_REQ_NEXT:
-        return get_next(srv, req, out);
+        return get_next(srv, req, out, limit);
     default:
         return get_list(srv, env, req, out, limit);
     }
