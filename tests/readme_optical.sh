@@ -16,16 +16,11 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; cat "$tmp/sim.err" 2>/dev/null; exit 1; }
+. tests/sim_wait.sh
 
 scripts/sim --optical tcp:4059 >"$tmp/sim.out" 2>"$tmp/sim.err" &
 pid=$!
-waited=0
-while ! grep -q '^optical: tcp 127.0.0.1:4059$' "$tmp/sim.err" 2>/dev/null; do
-    kill -0 "$pid" 2>/dev/null || fail "scripts/sim --optical tcp:4059 exited"
-    waited=$((waited + 1))
-    [ "$waited" -lt 6000 ] || fail "no 'optical: tcp 127.0.0.1:4059' line in 600 s"
-    sleep 0.1
-done
+wait_line "$tmp/sim.err" '^optical: tcp 127.0.0.1:4059$' "$pid" 6000
 rc=0
 build/sim/tools/omnipower read --port tcp:127.0.0.1:4059 >"$tmp/read.json" 2>"$tmp/read.err" || rc=$?
 [ "$rc" -eq 0 ] || { cat "$tmp/read.err"; fail "build/sim/tools/omnipower read -> exit $rc"; }

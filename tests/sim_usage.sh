@@ -44,6 +44,9 @@ expect 2 -x
 err_has "^omnipower-sim: invalid option -- 'x'"
 expect 2 --speed
 err_has "^omnipower-sim: option '--speed' requires an argument"
+expect 2 --dlms pty
+err_has "^omnipower-sim: invalid --dlms 'pty'"
+expect 2 --dlms tcp:70000
 expect 2 extra-argument
 expect 2 --nvm
 expect 2 --nvm ''

@@ -3,7 +3,8 @@
  * the log of its code's range, with its time, code, argument and flags; bounded with the oldest
  * overwritten and counted; cleared on request (and that logged); kept across a restart; events the
  * queue dropped before the logs read them logged as lost; the deletion of a reconfigured profile
- * logged once, at the start's time.
+ * logged once, at the start's time; the meter's DLMS servers, one per port, and a refused LLS
+ * password in the communication log.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -330,6 +331,60 @@ static void test_reconfigured_at_start_time(void **state)
     assert_int_equal(ev[0].code, OMP_EV_POWER_UP);
 }
 
+/* The meter's DLMS servers (omp_meter_dlms, docs/dlms-server.md): one association per port, the
+ * captured session 1 of the Kamstrup DLMS document answered with this meter's number, and an LLS
+ * association refused for its password in the communication log as OMP_EV_DLMS_AUTH_FAIL
+ * (0x0402, arg the client SAP, flags the server SAP). */
+static size_t dlms(struct fx *f, enum omp_port port, uint16_t client, uint16_t server,
+                   const uint8_t *req, size_t len, uint8_t *rsp)
+{
+    struct omp_wr w = omp_wr_init(rsp, 256u);
+    assert_int_equal(omp_meter_dlms(&f->m, port, client, server, req, len, &w), OMP_OK);
+    return omp_wr_len(&w);
+}
+
+static void test_dlms_ports(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new();
+    /* S1: AARQ (public, max PDU 0xFFFF), GET MeterNo1 1.1.0.0.1.255 attribute 2 */
+    static const uint8_t aarq[] = {
+        0x60, 0x1D, 0xA1, 0x09, 0x06, 0x07, 0x60, 0x85, 0x74, 0x05, 0x08, 0x01, 0x01, 0xBE, 0x10,
+        0x04, 0x0E, 0x01, 0x00, 0x00, 0x00, 0x06, 0x5F, 0x1F, 0x04, 0x00, 0x00, 0x18, 0x1D, 0xFF,
+        0xFF};
+    static const uint8_t get[] = {0xC0, 0x01, 0x81, 0x00, 0x01, 0x01, 0x01, 0x00,
+                                  0x00, 0x01, 0xFF, 0x02, 0x00};
+    static const uint8_t meterno[] = {0xC4, 0x01, 0x81, 0x00, 0x06, 0x00, 0xBC, 0x61, 0x4E};
+    static const uint8_t no_assoc[] = {0xD8, 0x01, 0x01};
+    uint8_t rsp[256];
+    size_t n = dlms(f, OMP_PORT_MODULE, 16u, 1u, aarq, sizeof aarq, rsp);
+    assert_true(n > 20u && rsp[0] == 0x61u);
+    assert_int_equal(dlms(f, OMP_PORT_MODULE, 16u, 1u, get, sizeof get, rsp), sizeof meterno);
+    assert_memory_equal(rsp, meterno, sizeof meterno);
+    /* the optical port has its own server, without an association */
+    assert_int_equal(dlms(f, OMP_PORT_OPTICAL, 16u, 1u, get, sizeof get, rsp), 3u);
+    assert_memory_equal(rsp, no_assoc, 3u);
+    /* the module port's link goes: its association ends */
+    omp_meter_dlms_close(&f->m, OMP_PORT_MODULE);
+    assert_int_equal(dlms(f, OMP_PORT_MODULE, 16u, 1u, get, sizeof get, rsp), 3u);
+    assert_memory_equal(rsp, no_assoc, 3u);
+    /* S2's LLS AARQ with the password "12346", from client 20 on the HAN port */
+    static const uint8_t lls[] = {
+        0x60, 0x33, 0xA1, 0x09, 0x06, 0x07, 0x60, 0x85, 0x74, 0x05, 0x08, 0x01, 0x01, 0x8A, 0x02,
+        0x07, 0x80, 0x8B, 0x07, 0x60, 0x85, 0x74, 0x05, 0x08, 0x02, 0x01, 0xAC, 0x07, 0x80, 0x05,
+        0x31, 0x32, 0x33, 0x34, 0x36, 0xBE, 0x10, 0x04, 0x0E, 0x01, 0x00, 0x00, 0x00, 0x06, 0x5F,
+        0x1F, 0x04, 0x00, 0x00, 0xFE, 0x1F, 0xFF, 0xFF};
+    n = dlms(f, OMP_PORT_HAN, 20u, 16u, lls, sizeof lls, rsp);
+    assert_true(n > 20u && rsp[0] == 0x61u);
+    step(f, 1000u);
+    struct omp_event ev[8];
+    assert_int_equal(events_of(&f->m, OMP_EVLOG_COMM, ev, 8u), 1u);
+    assert_int_equal(ev[0].code, OMP_EV_DLMS_AUTH_FAIL);
+    assert_int_equal(ev[0].arg, 20u);
+    assert_int_equal(ev[0].flags, 16u);
+    assert_int_equal(ev[0].utc_s, T0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -340,6 +395,7 @@ int main(void)
         cmocka_unit_test(test_restart),
         cmocka_unit_test(test_events_lost),
         cmocka_unit_test(test_reconfigured_at_start_time),
+        cmocka_unit_test(test_dlms_ports),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

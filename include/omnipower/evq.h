@@ -97,6 +97,9 @@ enum omp_event_code {
     OMP_EV_OPTICAL_PASSWORD_FAIL = 0x0400,
     /** The optical port locked out password attempts. arg: lock-out length in seconds. */
     OMP_EV_OPTICAL_LOCKOUT = 0x0401,
+    /** A DLMS association was refused for a wrong or missing LLS password (dlms_server.h).
+     *  arg: the client SAP; flags: the server SAP. */
+    OMP_EV_DLMS_AUTH_FAIL = 0x0402,
 
     /* 0x0500 .. 0x05FF: reserved for power-quality events (dips, swells, interruptions, ...) */
     /* 0x0600 .. 0x06FF: reserved for breaker (disconnect) state changes */

@@ -35,6 +35,7 @@
 #include "omnipower/core.h"
 #include "omnipower/cosem.h"
 #include "omnipower/display.h"
+#include "omnipower/dlms_server.h"
 #include "omnipower/evq.h"
 #include "omnipower/hal.h"
 #include "omnipower/iec62056_21.h"
@@ -264,6 +265,7 @@ struct omp_meter {
     struct omp_evq_reader ev_reader;      /**< the event logs' place in the event queue */
     struct omp_lcd lcd;                   /**< the display */
     struct omp_optical optical_port;      /**< the optical port's IEC 62056-21 application */
+    struct omp_dlms_server dlms[OMP_PORT_COUNT]; /**< each port's DLMS server (association) */
     struct omp_evq events;                /**< notifications for the loggers and other readers */
     /* from on_input (ISR) to tick: levels and edges not yet handled */
     uint32_t inputs;                      /**< last level of each enum omp_input, bit (1u << input) */
@@ -338,6 +340,23 @@ void omp_meter_on_samples(struct omp_meter *m, const int32_t *vi, size_t n_pairs
  *      the port and handed over from the main loop.
  */
 omp_err omp_meter_on_rx(struct omp_meter *m, enum omp_port port, const uint8_t *data, size_t len);
+
+/**
+ * @brief One DLMS request APDU received on @p port (already out of its HDLC or TCP-wrapper frame)
+ * from client SAP @p client_sap to server SAP @p server_sap; the response APDU is appended to
+ * @p out (nothing when there is none). Each port has its own association (dlms_server.h,
+ * docs/dlms-server.md): public client 16 -> SAP 1, LLS clients 18/19/20 -> SAP 16 with the
+ * factory password "12345".
+ * @return what omp_dlms_server_apdu() returns, or OMP_ERR_ARG (NULL, no such port).
+ * @par Context: main loop.
+ */
+OMP_MUST_CHECK omp_err omp_meter_dlms(struct omp_meter *m, enum omp_port port, uint16_t client_sap,
+                                      uint16_t server_sap, const uint8_t *req, size_t len,
+                                      struct omp_wr *out);
+
+/** @brief The link that carried @p port's DLMS association was lost or closed: the association
+ *  ends. */
+void omp_meter_dlms_close(struct omp_meter *m, enum omp_port port);
 
 /** @brief An input changed to @p level. @par Context: any (ISR-safe). */
 void omp_meter_on_input(struct omp_meter *m, enum omp_input input, bool level);

@@ -13,6 +13,7 @@
 #include "omnipower/display.h"
 #include "omnipower/cosem.h"
 #include "omnipower/optical.h"
+#include "omnipower/dlms_server.h"
 #include "omnipower/meter.h"
 #include "omnipower/metrology.h"
 #include "omnipower/tariff.h"

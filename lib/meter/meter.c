@@ -300,6 +300,9 @@ omp_err omp_meter_init(struct omp_meter *m, const struct omp_hal *hal,
     if (err == OMP_OK) {
         err = init_power_up(m, now);
     }
+    if (err == OMP_OK) {
+        err = omp_meter_priv_dlms_start(m);
+    }
     return err == OMP_OK ? omp_meter_priv_optical_start(m) : err;
 }
 

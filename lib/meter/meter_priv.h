@@ -67,6 +67,11 @@ uint32_t omp_meter_priv_ev_damaged(const struct omp_meter *m);
 /** Append the queue's new events to their logs. */
 void omp_meter_priv_ev_drain(struct omp_meter *m);
 
+/* ---- DLMS server (meter_dlms.c) ------------------------------------------------------------ */
+
+/** Start the DLMS server of every port (factory configuration, no association). */
+omp_err omp_meter_priv_dlms_start(struct omp_meter *m);
+
 /* ---- optical port (meter_optical.c) -------------------------------------------------------- */
 
 /** The optical port's factory values into the meter's cfg fields. */

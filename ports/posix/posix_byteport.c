@@ -125,6 +125,7 @@ static void tcp_accept(struct omp_posix_byteport *bp)
         int one = 1;
         (void)setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         bp->fd = c;
+        bp->accepted++;
     }
 }
 

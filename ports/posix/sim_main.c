@@ -22,6 +22,7 @@
 
 #include "sim_config.h"
 #include "sim_export.h"
+#include "sim_dlms.h"
 #include "sim_logs.h"
 
 #define PROG "omnipower-sim"
@@ -71,6 +72,8 @@ struct sim_opts {
     uint32_t optical_d0_s;     /* mode D0 interval in s (multiple of 5); 0: D0 off */
     bool has_optical_d0_baud;
     uint8_t optical_d0_baud;   /* 131.0.9 code 0..5 (300..9600 Bd) */
+    bool dlms;                 /* --dlms tcp:PORT */
+    uint16_t dlms_tcp_port;    /* 0: ephemeral */
     bool has_meter_number;
     uint32_t meter_number;
     struct sim_config config; /* type number and Z codes (--type-number, --config, --config-file) */
@@ -125,6 +128,10 @@ static void usage(FILE *f)
         "  --optical tcp:PORT  the optical port as a TCP server on 127.0.0.1:PORT (0: any free\n"
         "                  port); prints 'optical: tcp 127.0.0.1:PORT' on stderr. One client\n"
         "                  at a time; baud rate changes are acknowledged and ignored.\n"
+        "  --dlms tcp:PORT the meter's DLMS server (public client 16 -> SAP 1, LLS clients\n"
+        "                  18/19/20 -> SAP 16, password 12345) on 127.0.0.1:PORT (0: any\n"
+        "                  free port), TCP wrapper frames; prints 'dlms: tcp 127.0.0.1:PORT' on\n"
+        "                  stderr. One client at a time; its leaving ends the association.\n"
         "  --optical-d0 S  with --optical: mode D0 on (131.0.12 = 2): the meter sends its\n"
         "                  readout unasked every S simulated seconds, 5..86400, a multiple of 5\n"
         "                  (131.0.6 = S/5), e.g. for omnipower read --mode D. Default: off.\n"
@@ -248,7 +255,7 @@ enum sim_option {
     OPT_NVM = 256, OPT_SPEED, OPT_DURATION, OPT_START, OPT_JSON, OPT_QUIET, OPT_STATS,
     OPT_SAMPLES, OPT_FS, OPT_VPC, OPT_APC, OPT_OPTICAL, OPT_OPTICAL_D0, OPT_OPTICAL_D0_BAUD,
     OPT_METER_NUMBER, OPT_TYPE_NUMBER, OPT_CONFIG, OPT_CONFIG_FILE, OPT_NVM_FORMAT,
-    OPT_NVM_SIZE, OPT_EXPORT, OPT_ANALYSIS, OPT_ANALYSIS_PERIOD
+    OPT_NVM_SIZE, OPT_EXPORT, OPT_ANALYSIS, OPT_ANALYSIS_PERIOD, OPT_DLMS
 };
 
 /* The options of the NVM and its logs (@p c an enum sim_option, @p arg its argument), or one
@@ -306,6 +313,7 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
         { "volts-per-code", required_argument, NULL, OPT_VPC },
         { "amps-per-code", required_argument, NULL, OPT_APC },
         { "optical", required_argument, NULL, OPT_OPTICAL },
+        { "dlms", required_argument, NULL, OPT_DLMS },
         { "optical-d0", required_argument, NULL, OPT_OPTICAL_D0 },
         { "optical-d0-baud", required_argument, NULL, OPT_OPTICAL_D0_BAUD },
         { "meter-number", required_argument, NULL, OPT_METER_NUMBER },
@@ -387,6 +395,15 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
             }
             o->has_start = true;
             o->start = t;
+            break;
+        }
+        case OPT_DLMS: {
+            uint32_t tcp_port = 0;
+            if (strncmp(optarg, "tcp:", 4u) != 0 || !parse_uint(optarg + 4, 65535u, &tcp_port)) {
+                return usage_error("invalid --dlms '%s' (tcp:PORT with PORT 0..65535)", optarg);
+            }
+            o->dlms = true;
+            o->dlms_tcp_port = (uint16_t)tcp_port;
             break;
         }
         case OPT_OPTICAL: {
@@ -893,6 +910,7 @@ struct sim {
     omp_err last_poll_err;
     uint64_t poll_errors;
     bool optical_open;
+    struct sim_dlms dlms; /* --dlms: the DLMS server's socket */
     omp_err last_rx_err;
     char shown[96]; /* the screen last printed: id, label, unit and symbols (not its value) */
 };
@@ -942,6 +960,11 @@ static void poll_meter(struct sim *s)
 static void sim_rx(void *user, enum omp_port port, const uint8_t *data, size_t len)
 {
     struct sim *s = user;
+    if (port == OMP_PORT_MODULE && s->dlms.open) {
+        sim_dlms_link(&s->dlms, &s->port, s->meter);
+        sim_dlms_rx(&s->dlms, s->meter, &s->hal, data, len);
+        return;
+    }
     omp_err err = omp_meter_on_rx(s->meter, port, data, len);
     if (err != OMP_OK && err != s->last_rx_err) {
         (void)fprintf(stderr, PROG ": warning: the meter did not take %zu received bytes: %s (%s)\n",
@@ -980,6 +1003,7 @@ static void serve_ports(struct sim *s, uint64_t target_ns, bool wait)
         }
         size_t got = 0;
         omp_err err = omp_posix_port_pump(&s->port, timeout_ms, sim_rx, s, &got);
+        sim_dlms_link(&s->dlms, &s->port, s->meter); /* a client gone ends its association */
         if (err != OMP_OK && err != s->last_rx_err) {
             (void)fprintf(stderr, PROG ": warning: optical port: %s (%s)\n", strerror(errno),
                           omp_err_name(err));
@@ -1216,7 +1240,8 @@ static int run(struct sim *s)
         return 1;
     }
     /* the port first, so the meter's first poll sets it to 300 Bd 7E1 (IEC 62056-21) */
-    if (open_optical(s) != 0) {
+    if (open_optical(s) != 0 ||
+        (o->dlms && sim_dlms_open(&s->dlms, &s->port, o->dlms_tcp_port) != 0)) {
         return 1;
     }
     struct omp_now now = { .mono_ms = 0, .utc_s = start, .utc_ms = 0, .rtc_valid = start_known };
@@ -1283,6 +1308,7 @@ static int run(struct sim *s)
     int status = 0;
     poll_meter(s); /* first screen: printed after the first step, with the supply's symbols */
     announce_optical(s);
+    sim_dlms_announce(&s->dlms, &s->port);
 
     while (g_stop_signal == 0 && !samples_end && !(o->has_duration && run_ms >= o->duration_ms)) {
         uint64_t step_ms = TICK_MS;
@@ -1319,7 +1345,7 @@ static int run(struct sim *s)
             return 1;
         }
         omp_meter_tick(s->meter, &now);
-        if (s->optical_open) {
+        if (s->optical_open || s->dlms.open) {
             poll_and_drain(s);
             show_display(s);
             serve_ports(s, o->speed > 0.0 ? wall_target(wall0, run_ms, o->speed) : 0u,

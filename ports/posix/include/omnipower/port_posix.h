@@ -142,6 +142,7 @@ struct omp_posix_byteport {
     uint32_t baud;
     enum omp_port_framing framing;
     uint64_t rx_bytes, tx_bytes, tx_dropped;
+    uint64_t accepted; /**< TCP clients accepted so far (a new one is a new link) */
 };
 
 /** Called by omp_posix_port_pump() with bytes received on @p port. */

@@ -1,0 +1,77 @@
+/*
+ * The DLMS server engine (dlms_server.h) driven by a session of arbitrary requests. The input is
+ * a sequence of records: client SAP (1 byte), server SAP (1 byte), length (2 bytes, big-endian),
+ * the request APDU (what is left when the input is shorter). One server sees them all in order,
+ * so associations, block transfers and refusals follow each other as on a port. Checks:
+ * - every call returns OMP_OK and appends at most the server's max PDU (and the client's, once
+ *   associated);
+ * - every answer is one complete APDU that omp_apdu_decode() reads back (AARE, RLRE, GET
+ *   response, EXCEPTION-response) and it is the answer the request's kind calls for;
+ * - the association is always none or exactly one of the four the server grants.
+ */
+#include <string.h>
+
+#include "fuzz.h"
+#include "omnipower/apdu.h"
+#include "omnipower/cosem.h"
+#include "omnipower/dlms_server.h"
+#include "omnipower/evq.h"
+
+#include "../tests/dlms_src.h" /* the same meter as test_dlms_server */
+
+static bool answer_kind_ok(uint8_t req_tag, enum omp_apdu_kind k)
+{
+    if (k == OMP_APDU_EXCEPTION) {
+        return true; /* any request may be refused that way */
+    }
+    switch (req_tag) {
+    case OMP_APDU_TAG_AARQ:
+        return k == OMP_APDU_AARE;
+    case OMP_APDU_TAG_RLRQ:
+        return k == OMP_APDU_RLRE;
+    case OMP_APDU_TAG_GET_REQUEST:
+        return k == OMP_APDU_GET_RSP_NORMAL || k == OMP_APDU_GET_RSP_BLOCK ||
+               k == OMP_APDU_GET_RSP_LIST;
+    default:
+        return false;
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static struct dlms_src_state st;
+    static struct omp_evq evq;
+    struct omp_cosem_src src;
+    dlms_src_fill(&st, &src);
+    OMP_FUZZ_CHECK(omp_evq_init(&evq) == OMP_OK);
+    const struct omp_dlms_server_env env = {&src, &evq};
+    struct omp_dlms_server_cfg cfg;
+    omp_dlms_server_cfg_default(&cfg);
+    cfg.max_pdu = 200u; /* small: the object list needs many blocks */
+    struct omp_dlms_server srv;
+    OMP_FUZZ_CHECK(omp_dlms_server_init(&srv, &cfg) == OMP_OK);
+
+    size_t pos = 0;
+    while (size - pos >= 4u) {
+        uint16_t client = data[pos], server = data[pos + 1u];
+        size_t len = (size_t)data[pos + 2u] << 8 | data[pos + 3u];
+        pos += 4u;
+        len = len < size - pos ? len : size - pos;
+        const uint8_t *req = data + pos;
+        pos += len;
+        static uint8_t out[1024];
+        struct omp_wr w = omp_wr_init(out, sizeof out);
+        OMP_FUZZ_CHECK(omp_dlms_server_apdu(&srv, &env, client, server, req, len, &w) == OMP_OK);
+        size_t n = omp_wr_len(&w);
+        OMP_FUZZ_CHECK(n > 0u && n <= cfg.max_pdu);
+        OMP_FUZZ_CHECK(srv.pdu == 0u || n <= srv.pdu || out[0] == OMP_APDU_TAG_AARE);
+        struct omp_rd rd = omp_rd_init(out, n);
+        struct omp_apdu a;
+        OMP_FUZZ_CHECK(omp_apdu_decode(&rd, &a) == OMP_OK && omp_rd_remaining(&rd) == 0u);
+        OMP_FUZZ_CHECK(answer_kind_ok(len > 0u ? req[0] : 0u, a.kind));
+        unsigned as = omp_dlms_server_assoc(&srv);
+        OMP_FUZZ_CHECK(as == 0u || as == OMP_ASSOC_PUBLIC || as == OMP_ASSOC_LLS_MODULE ||
+                       as == OMP_ASSOC_LLS_OPTICAL || as == OMP_ASSOC_LLS_CCC);
+    }
+    return 0;
+}

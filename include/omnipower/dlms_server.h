@@ -1,0 +1,119 @@
+/**
+ * @file dlms_server.h
+ * @brief The meter's DLMS/COSEM server engine (module `cosem`): associations and GET on the data
+ * dictionary, over the xDLMS codecs (apdu.h, axdr.h). One struct omp_dlms_server per port.
+ *
+ * The engine takes one request APDU (already out of its HDLC or TCP-wrapper frame, with the
+ * client and server SAPs the frame carried) and writes the response APDU. It keeps the port's
+ * association and its GET block transfer; what it needs of the meter (the dictionary's view, the
+ * event queue) comes in an omp_dlms_server_env on each call, as for the optical port (optical.h).
+ *
+ * This slice (issue #14, docs/dlms-server.md): associations without ciphering (public client 16
+ * -> server SAP 1, no authentication; LLS clients 18/19/20 -> server SAP 16), RLRQ, GET normal,
+ * with list and with block transfer (object_list), Association LN 0.0.40.0.0.255 attributes 1,
+ * 2, 3, 8. SET, ACTION, HLS and ciphering are refused (docs/dlms-server.md "Not yet").
+ *
+ * RAM: sizeof(struct omp_dlms_server) per port (48 bytes on x86-64) plus under 400 bytes of stack
+ * during a call; the object list is generated block by block from the table, never held whole.
+ * Needs OMP_CONFIG_DLMS (without it omp_dlms_server_apdu answers OMP_ERR_UNSUPPORTED).
+ */
+#ifndef OMNIPOWER_DLMS_SERVER_H
+#define OMNIPOWER_DLMS_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "omnipower/core.h"
+#include "omnipower/cosem.h"
+#include "omnipower/evq.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Longest LLS secret (Association LN attribute 7) kept. */
+#define OMP_DLMS_LLS_SECRET_MAX 16u
+/** Smallest client-max-receive-pdu-size accepted: every answer but the object list fits in it. */
+#define OMP_DLMS_SERVER_PDU_MIN 64u
+/** Default server-max-receive-pdu-size (HDLC max info field of an OMNIPOWER, technical facts
+ *  11.2). */
+#define OMP_DLMS_SERVER_PDU_DEFAULT 1010u
+
+/** SAPs of the associations (technical facts 11.1). */
+#define OMP_DLMS_SAP_MGMT_LD 1u        /**< server: management logical device (public) */
+#define OMP_DLMS_SAP_LD 16u            /**< server: the logical device of the LLS associations */
+#define OMP_DLMS_CLIENT_HLS 1u         /**< management client (HLS; refused in this slice) */
+#define OMP_DLMS_CLIENT_PUBLIC 16u
+#define OMP_DLMS_CLIENT_LLS_MODULE 18u
+#define OMP_DLMS_CLIENT_LLS_OPTICAL 19u
+#define OMP_DLMS_CLIENT_LLS_CCC 20u
+
+/** @brief Configuration of one port's server. */
+struct omp_dlms_server_cfg {
+    uint8_t lls_secret[OMP_DLMS_LLS_SECRET_MAX]; /**< LLS password */
+    uint8_t lls_secret_len;                      /**< 1..OMP_DLMS_LLS_SECRET_MAX */
+    uint16_t max_pdu; /**< server-max-receive-pdu-size sent in the AARE, and the longest APDU the
+                           server sends or takes (OMP_DLMS_SERVER_PDU_MIN..65535) */
+};
+
+/** @brief What the server needs of the meter during one call. */
+struct omp_dlms_server_env {
+    const struct omp_cosem_src *src; /**< the dictionary's view */
+    struct omp_evq *events;          /**< failed authentications (NULL: not reported) */
+};
+
+/** @brief One port's server. Members are private. */
+struct omp_dlms_server {
+    struct omp_dlms_server_cfg cfg;
+    unsigned assoc;          /**< the association's OMP_ASSOC_* bit; 0: none */
+    uint8_t client_sap;      /**< of the association */
+    uint16_t server_sap;
+    uint32_t conformance;    /**< negotiated */
+    uint16_t pdu;            /**< longest APDU sent: min(client's max receive PDU, cfg.max_pdu) */
+    bool blk_active;         /**< an object_list is being sent in blocks */
+    uint8_t blk_invoke;      /**< invoke-id-and-priority of that GET */
+    uint32_t blk_number;     /**< the last block sent */
+    uint16_t blk_size;       /**< raw-data bytes per block of that transfer */
+    uint32_t auth_failures;  /**< failed LLS authentications (for inspection) */
+};
+
+/** @brief Factory configuration: LLS secret "12345", max PDU OMP_DLMS_SERVER_PDU_DEFAULT. */
+void omp_dlms_server_cfg_default(struct omp_dlms_server_cfg *cfg);
+
+/** @brief Start @p srv with @p cfg, no association.
+ *  @return OMP_OK, OMP_ERR_ARG (NULL, secret length or max PDU out of range). */
+OMP_MUST_CHECK omp_err omp_dlms_server_init(struct omp_dlms_server *srv,
+                                            const struct omp_dlms_server_cfg *cfg);
+
+/**
+ * @brief Answer one request APDU.
+ * @param client_sap  The calling client's SAP (wrapper source wPort, HDLC client address).
+ * @param server_sap  The called server SAP (wrapper destination wPort, HDLC upper address).
+ * @param req,len     The request APDU.
+ * @param out         The response APDU is appended here; nothing is appended when there is
+ *                    nothing to send. Needs at least OMP_DLMS_SERVER_PDU_MIN bytes of room;
+ *                    responses never exceed the room, the client's or cfg.max_pdu.
+ * @return OMP_OK (also when the request was refused: the refusal is the response),
+ *         OMP_ERR_ARG (NULL, req NULL with len), OMP_ERR_NOSPACE (@p out has less than
+ *         OMP_DLMS_SERVER_PDU_MIN bytes of room; nothing changed), OMP_ERR_UNSUPPORTED (no DLMS
+ *         module).
+ * @par Context: main loop; one caller per @p srv.
+ */
+OMP_MUST_CHECK omp_err omp_dlms_server_apdu(struct omp_dlms_server *srv,
+                                            const struct omp_dlms_server_env *env,
+                                            uint16_t client_sap, uint16_t server_sap,
+                                            const uint8_t *req, size_t len, struct omp_wr *out);
+
+/** @brief The link carrying the association was lost or closed: drop the association and any
+ *  block transfer. NULL is ignored. */
+void omp_dlms_server_close(struct omp_dlms_server *srv);
+
+/** @brief The current association (OMP_ASSOC_* bit), 0 if none. */
+unsigned omp_dlms_server_assoc(const struct omp_dlms_server *srv);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* OMNIPOWER_DLMS_SERVER_H */

@@ -1,0 +1,357 @@
+/*
+ * GET for the DLMS server (dlms_server.h): normal, with list, and the object list in blocks
+ * (GET-response-with-datablock, service-specific block transfer); the Association LN object
+ * 0.0.40.0.0.255 (class 15 version 1) that the server answers itself. Every other object is read
+ * through the dictionary (omp_cosem_get) with the association's bit.
+ *
+ * The object list is never held whole: each block is generated again from the table (the count,
+ * then one element at a time into a small scratch buffer) and only the bytes inside the block's
+ * window are kept. The table is const and the list depends only on the association, so every pass
+ * gives the same bytes; a block costs one pass over the table.
+ */
+#include "omnipower/config.h"
+
+#if OMP_CONFIG_DLMS
+
+#include <string.h>
+
+#include "omnipower/apdu.h"
+#include "omnipower/axdr.h"
+#include "omnipower/cosem.h"
+#include "omnipower/dlms_server.h"
+
+#include "dlms_priv.h"
+
+#define CLASS_ASSOC_LN 15u
+#define ASSOC_LN_VERSION 1u
+#define ASSOC_LN_ATTRS 8u
+/* GET-response-with-datablock header: C4 02 invoke, last, block number (4), raw-data choice,
+ * length (at most 3 bytes for a block below 65536). */
+#define BLOCK_HDR_MAX 12u
+/* One object_list element: structure {class, version, name, {attribute_access, method_access}}
+ * with at most 9 attributes of 7 bytes each (clock): 84 bytes. */
+#define ELEM_MAX 96u
+
+static const uint8_t k_assoc_ln[6] = {0u, 0u, 40u, 0u, 0u, 255u};
+/* Association LN attributes served now: 1, 2, 3, 8 (read-only); 4..7 later (no access). */
+static const uint8_t k_assoc_modes[ASSOC_LN_ATTRS] = {1u, 1u, 1u, 0u, 0u, 0u, 0u, 1u};
+
+/* The writers' errors are sticky: a sequence of puts is checked once, with omp_wr_status(). */
+static void sticky(omp_err e)
+{
+    (void)e;
+}
+
+/* ---- the object list, through a window ---------------------------------------------------------- */
+
+/* Bytes [off, off + cap) of a stream are copied to dst; pos counts the whole stream. */
+struct win {
+    uint8_t *dst;
+    size_t off, cap, pos;
+};
+
+static void win_put(struct win *w, const uint8_t *p, size_t n)
+{
+    size_t lo = w->pos > w->off ? w->pos : w->off;
+    size_t end = w->pos + n, wend = w->off + w->cap;
+    size_t hi = end < wend ? end : wend;
+    if (lo < hi) {
+        memcpy(w->dst + (lo - w->off), p + (lo - w->pos), hi - lo);
+    }
+    w->pos = end;
+}
+
+/* object_list_element (Blue Book IC 15 v1); @p modes NULL: every attribute read-only. */
+static omp_err put_element(struct omp_wr *w, uint16_t cls, uint8_t ver, const uint8_t obis[6],
+                           uint8_t attrs, const uint8_t *modes)
+{
+    sticky(omp_axdr_put_structure(w, 4u));
+    sticky(omp_axdr_put_u16(w, cls));
+    sticky(omp_axdr_put_u8(w, ver));
+    sticky(omp_axdr_put_octets(w, obis, 6u));
+    sticky(omp_axdr_put_structure(w, 2u)); /* access_rights */
+    sticky(omp_axdr_put_array(w, attrs));
+    for (uint8_t k = 1u; k <= attrs; k++) {
+        sticky(omp_axdr_put_structure(w, 3u));
+        sticky(omp_axdr_put_i8(w, (int8_t)k));
+        sticky(omp_axdr_put_enum(w, modes != NULL ? modes[k - 1u] : 1u));
+        sticky(omp_axdr_put_null(w)); /* access_selectors: none */
+    }
+    return omp_axdr_put_array(w, 0u); /* method_access: no method in this slice */
+}
+
+/* The whole object_list of @p assoc through @p out; out->pos is its length afterwards. */
+static omp_err objlist(unsigned assoc, struct win *out)
+{
+    uint8_t tmp[ELEM_MAX];
+    struct omp_wr w = omp_wr_init(tmp, sizeof tmp);
+    size_t n = 1u; /* the Association LN object itself */
+    for (size_t k = 0; k < omp_cosem_count(); k++) {
+        n += (omp_cosem_at(k)->read & assoc) != 0u ? 1u : 0u;
+    }
+    sticky(omp_axdr_put_array(&w, n));
+    (void)put_element(&w, CLASS_ASSOC_LN, ASSOC_LN_VERSION, k_assoc_ln, ASSOC_LN_ATTRS,
+                      k_assoc_modes);
+    for (size_t k = 0; k < omp_cosem_count() && omp_wr_status(&w) == OMP_OK; k++) {
+        const struct omp_cosem_obj *o = omp_cosem_at(k);
+        if ((o->read & assoc) != 0u) {
+            win_put(out, tmp, omp_wr_len(&w));
+            omp_wr_truncate(&w, 0u);
+            (void)put_element(&w, o->class_id, o->version, o->obis, omp_cosem_attr_count(o),
+                              NULL);
+        }
+    }
+    omp_err err = omp_wr_status(&w);
+    if (err == OMP_OK) {
+        win_put(out, tmp, omp_wr_len(&w));
+    }
+    return err;
+}
+
+static size_t objlist_len(unsigned assoc)
+{
+    struct win c = {NULL, 0u, 0u, 0u};
+    return objlist(assoc, &c) == OMP_OK ? c.pos : 0u;
+}
+
+/* ---- one attribute --------------------------------------------------------------------------------- */
+
+static uint8_t dar_of(omp_err e)
+{
+    switch (e) {
+    case OMP_ERR_DENIED:
+        return OMP_DAR_READ_WRITE_DENIED;
+    case OMP_ERR_NOT_FOUND:
+        return OMP_DAR_OBJECT_UNDEFINED;
+    case OMP_ERR_HAL:
+    case OMP_ERR_HAL_IO:
+    case OMP_ERR_POWER_LOST:
+    case OMP_ERR_NVM_CORRUPT:
+    case OMP_ERR_NVM_WORN:
+        return OMP_DAR_HARDWARE_FAULT;
+    default:
+        return OMP_DAR_OTHER_REASON;
+    }
+}
+
+/* The whole object_list as the Data of a Get-Data-Result; NOSPACE if it does not fit @p w. */
+static omp_err objlist_into(unsigned assoc, struct omp_wr *w)
+{
+    size_t n = objlist_len(assoc), mark = omp_wr_len(w);
+    if (n == 0u || omp_wr_fill(w, 0u, n) != OMP_OK) {
+        omp_wr_truncate(w, mark);
+        return OMP_ERR_NOSPACE;
+    }
+    struct win d = {w->buf + mark, 0u, n, 0u};
+    return objlist(assoc, &d);
+}
+
+/* Association LN attributes: the Data written to @p w, or a dar. */
+static uint8_t assoc_ln(const struct omp_dlms_server *srv, int8_t attr, struct omp_wr *w)
+{
+    if (attr < 1 || attr > (int8_t)ASSOC_LN_ATTRS) {
+        return OMP_DAR_OBJECT_UNDEFINED;
+    }
+    switch (attr) {
+    case 1:
+        sticky(omp_axdr_put_octets(w, k_assoc_ln, 6u));
+        break;
+    case 2:
+        return objlist_into(srv->assoc, w) == OMP_OK ? OMP_DAR_SUCCESS : OMP_DAR_OTHER_REASON;
+    case 3: /* associated_partners_id {client_SAP integer, server_SAP long-unsigned} */
+        sticky(omp_axdr_put_structure(w, 2u));
+        sticky(omp_axdr_put_i8(w, (int8_t)srv->client_sap));
+        sticky(omp_axdr_put_u16(w, srv->server_sap));
+        break;
+    case 8:
+        sticky(omp_axdr_put_enum(w, 2u)); /* associated: the only state a client can read */
+        break;
+    default:
+        return OMP_DAR_READ_WRITE_DENIED; /* 4..7: not served yet (no access in the list) */
+    }
+    return omp_wr_status(w) == OMP_OK ? OMP_DAR_SUCCESS : OMP_DAR_OTHER_REASON;
+}
+
+/* Read one attribute: the Data written to @p w and OMP_DAR_SUCCESS, or a dar (nothing written). */
+static uint8_t read_attr(const struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                         const struct omp_apdu_desc *d, const struct omp_apdu_access *acc,
+                         struct omp_wr *w)
+{
+    size_t mark = omp_wr_len(w);
+    uint8_t dar;
+    if (acc->present) {
+        dar = OMP_DAR_OTHER_REASON; /* no object of this slice has selective access */
+    } else if (memcmp(d->obis, k_assoc_ln, 6u) == 0) {
+        dar = d->class_id != CLASS_ASSOC_LN ? (uint8_t)OMP_DAR_OBJECT_CLASS_INCONSISTENT
+                                            : assoc_ln(srv, d->id, w);
+    } else {
+        const struct omp_cosem_obj *o = omp_cosem_find(d->obis);
+        struct omp_value v;
+        if (o == NULL) {
+            dar = OMP_DAR_OBJECT_UNDEFINED;
+        } else if (d->class_id != o->class_id) {
+            dar = OMP_DAR_OBJECT_CLASS_INCONSISTENT;
+        } else if (d->id < 1) {
+            dar = OMP_DAR_OBJECT_UNDEFINED; /* attribute 0 (all): not negotiated */
+        } else {
+            omp_err err = omp_cosem_get(env->src, o, (uint8_t)d->id, srv->assoc, &v);
+            dar = err != OMP_OK ? dar_of(err)
+                  : omp_axdr_put_value(w, &v) == OMP_OK ? (uint8_t)OMP_DAR_SUCCESS
+                                                         : (uint8_t)OMP_DAR_OTHER_REASON;
+        }
+    }
+    if (dar != OMP_DAR_SUCCESS) {
+        omp_wr_truncate(w, mark);
+    }
+    return dar;
+}
+
+/* One Get-Data-Result: 00 Data or 01 dar. */
+static omp_err put_result(const struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                          const struct omp_apdu_desc *d, const struct omp_apdu_access *acc,
+                          struct omp_wr *w)
+{
+    size_t mark = omp_wr_len(w);
+    (void)omp_wr_u8(w, 0u);
+    uint8_t dar = read_attr(srv, env, d, acc, w);
+    if (dar != OMP_DAR_SUCCESS) {
+        omp_wr_truncate(w, mark);
+        (void)omp_wr_u8(w, 1u);
+        (void)omp_wr_u8(w, dar);
+    }
+    return omp_wr_status(w);
+}
+
+/* ---- the three GET forms ------------------------------------------------------------------------- */
+
+static void put_rsp_head(struct omp_wr *w, uint8_t choice, uint8_t invoke)
+{
+    (void)omp_wr_u8(w, OMP_APDU_TAG_GET_RESPONSE);
+    (void)omp_wr_u8(w, choice);
+    (void)omp_wr_u8(w, invoke);
+}
+
+/* GET-response-with-datablock carrying a dar (no transfer running, or it was aborted). */
+static omp_err block_dar(struct omp_wr *w, uint8_t invoke, uint32_t number, uint8_t dar)
+{
+    put_rsp_head(w, 2u, invoke);
+    (void)omp_wr_u8(w, 1u); /* last-block */
+    (void)omp_wr_u32be(w, number);
+    (void)omp_wr_u8(w, 1u);
+    return omp_wr_u8(w, dar);
+}
+
+/* Block @p number (1..) of the running object_list transfer. */
+static omp_err send_block(struct omp_dlms_server *srv, uint8_t invoke, uint32_t number,
+                          struct omp_wr *w)
+{
+    size_t total = objlist_len(srv->assoc), off = (size_t)(number - 1u) * srv->blk_size;
+    size_t n = total > off ? total - off : 0u;
+    n = n < srv->blk_size ? n : srv->blk_size;
+    bool last = off + n >= total;
+    size_t mark = omp_wr_len(w);
+    put_rsp_head(w, 2u, invoke);
+    (void)omp_wr_u8(w, last ? 1u : 0u);
+    (void)omp_wr_u32be(w, number);
+    (void)omp_wr_u8(w, 0u); /* raw-data */
+    (void)omp_wr_berlen(w, n);
+    (void)omp_wr_fill(w, 0u, n);
+    omp_err err = omp_wr_status(w);
+    if (err == OMP_OK) {
+        struct win d = {w->buf + omp_wr_len(w) - n, off, n, 0u};
+        err = objlist(srv->assoc, &d);
+    }
+    if (err != OMP_OK) {
+        omp_wr_truncate(w, mark);
+        return err;
+    }
+    srv->blk_active = !last;
+    srv->blk_number = number;
+    return OMP_OK;
+}
+
+static omp_err get_normal(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                          const struct omp_apdu *q, struct omp_wr *w, size_t limit)
+{
+    const struct omp_apdu_desc *d = &q->u.get_req.desc;
+    srv->blk_active = false; /* a new GET ends a transfer the client left */
+    if (d->class_id == CLASS_ASSOC_LN && d->id == 2 && memcmp(d->obis, k_assoc_ln, 6u) == 0 &&
+        !q->u.get_req.access.present && objlist_len(srv->assoc) + 4u > limit) {
+        if ((srv->conformance & OMP_CONF_BLOCK_TRANSFER_WITH_GET) == 0u) {
+            put_rsp_head(w, 1u, q->invoke);
+            (void)omp_wr_u8(w, 1u);
+            return omp_wr_u8(w, OMP_DAR_OTHER_REASON); /* too long for one PDU */
+        }
+        srv->blk_size = (uint16_t)(limit - BLOCK_HDR_MAX);
+        srv->blk_invoke = q->invoke;
+        return send_block(srv, q->invoke, 1u, w);
+    }
+    size_t mark = omp_wr_len(w);
+    put_rsp_head(w, 1u, q->invoke);
+    omp_err err = put_result(srv, env, d, &q->u.get_req.access, w);
+    if (err != OMP_OK || omp_wr_len(w) - mark > limit) {
+        omp_wr_truncate(w, mark);
+        put_rsp_head(w, 1u, q->invoke);
+        (void)omp_wr_u8(w, 1u);
+        err = omp_wr_u8(w, OMP_DAR_OTHER_REASON);
+    }
+    return err;
+}
+
+static omp_err get_next(struct omp_dlms_server *srv, const struct omp_apdu *q, struct omp_wr *w,
+                        size_t limit)
+{
+    uint32_t n = q->u.get_req.block_number;
+    if (!srv->blk_active) {
+        return block_dar(w, q->invoke, n, OMP_DAR_NO_LONG_GET_IN_PROGRESS);
+    }
+    if (n != srv->blk_number || limit < (size_t)srv->blk_size + BLOCK_HDR_MAX) {
+        /* the client lost its place (or the caller's buffer shrank): start again from GET */
+        srv->blk_active = false;
+        return block_dar(w, q->invoke, n, OMP_DAR_LONG_GET_ABORTED);
+    }
+    return send_block(srv, q->invoke, n + 1u, w);
+}
+
+/* Each item answered on its own; an answer longer than one PDU is refused as a whole. */
+static omp_err get_list(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                        const struct omp_apdu *q, struct omp_wr *w, size_t limit)
+{
+    srv->blk_active = false;
+    size_t mark = omp_wr_len(w);
+    put_rsp_head(w, 3u, q->invoke);
+    (void)omp_wr_berlen(w, q->u.get_req.list.count);
+    struct omp_rd it = omp_rd_init(q->u.get_req.list.items.ptr, q->u.get_req.list.items.len);
+    omp_err err = omp_wr_status(w);
+    for (size_t k = 0; k < q->u.get_req.list.count && err == OMP_OK; k++) {
+        struct omp_apdu_desc d;
+        struct omp_apdu_access acc;
+        err = omp_apdu_list_next_desc(&it, &d, &acc);
+        if (err == OMP_OK) {
+            err = put_result(srv, env, &d, &acc, w);
+        }
+    }
+    if (err != OMP_OK || omp_wr_len(w) - mark > limit) {
+        omp_wr_truncate(w, mark);
+        return omp_dlms_priv_exception(w, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
+                                       OMP_SERVICE_ERROR_PDU_TOO_LONG);
+    }
+    return OMP_OK;
+}
+
+omp_err omp_dlms_priv_get(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                          const struct omp_apdu *req, struct omp_wr *out, size_t limit)
+{
+    switch (req->kind) {
+    case OMP_APDU_GET_REQ_NORMAL:
+        return get_normal(srv, env, req, out, limit);
+    case OMP_APDU_GET_REQ_NEXT:
+        return get_next(srv, req, out, limit);
+    default:
+        return get_list(srv, env, req, out, limit);
+    }
+}
+
+#else
+typedef int omp_dlms_get_unused; /* ISO C forbids an empty translation unit */
+#endif /* OMP_CONFIG_DLMS */

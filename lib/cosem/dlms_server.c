@@ -1,0 +1,334 @@
+/*
+ * The DLMS server engine (dlms_server.h): associations (technical facts 11.1) and the dispatch of
+ * one request APDU. GET and the Association LN object are in dlms_get.c. docs/dlms-server.md.
+ *
+ * Refusals (Green Book): an AARQ is answered by an AARE rejected-permanent with the ACSE
+ * diagnostic (or, for a bad InitiateRequest, no-reason-given and an initiateError); an xDLMS
+ * request without an association, SET/ACTION (not in this slice), a ciphered or unknown APDU and
+ * bytes that do not decode get an EXCEPTION-response; the server's state is left as it was, so
+ * the next request works.
+ */
+#include "omnipower/config.h"
+
+#include <string.h>
+
+#include "omnipower/apdu.h"
+#include "omnipower/cosem.h"
+#include "omnipower/dlms_server.h"
+#include "omnipower/evq.h"
+
+#include "dlms_priv.h"
+
+/* What each association may negotiate (technical facts 11.1; SET and ACTION come later). */
+#define CONF_PUBLIC (OMP_CONF_GET | OMP_CONF_BLOCK_TRANSFER_WITH_GET | OMP_CONF_MULTIPLE_REFERENCES)
+#define CONF_LLS (CONF_PUBLIC | OMP_CONF_SELECTIVE_ACCESS)
+#define DLMS_VERSION 6u
+#define VAA_NAME_LN 0x0007u /* the VAA name of LN referencing in the InitiateResponse */
+
+void omp_dlms_server_cfg_default(struct omp_dlms_server_cfg *cfg)
+{
+    if (cfg == NULL) {
+        return;
+    }
+    memset(cfg, 0, sizeof *cfg);
+    memcpy(cfg->lls_secret, "12345", 5u); /* the published factory password (DL p.57) */
+    cfg->lls_secret_len = 5u;
+    cfg->max_pdu = OMP_DLMS_SERVER_PDU_DEFAULT;
+}
+
+omp_err omp_dlms_server_init(struct omp_dlms_server *srv, const struct omp_dlms_server_cfg *cfg)
+{
+    if (srv == NULL || cfg == NULL || cfg->lls_secret_len == 0u ||
+        cfg->lls_secret_len > OMP_DLMS_LLS_SECRET_MAX || cfg->max_pdu < OMP_DLMS_SERVER_PDU_MIN) {
+        return OMP_ERR_ARG;
+    }
+    memset(srv, 0, sizeof *srv);
+    srv->cfg = *cfg;
+    return OMP_OK;
+}
+
+void omp_dlms_server_close(struct omp_dlms_server *srv)
+{
+    if (srv == NULL) {
+        return;
+    }
+    srv->assoc = 0u;
+    srv->client_sap = 0u;
+    srv->server_sap = 0u;
+    srv->conformance = 0u;
+    srv->pdu = 0u;
+    srv->blk_active = false;
+    srv->blk_number = 0u;
+}
+
+unsigned omp_dlms_server_assoc(const struct omp_dlms_server *srv)
+{
+    return srv == NULL ? 0u : srv->assoc;
+}
+
+#if OMP_CONFIG_DLMS
+
+omp_err omp_dlms_priv_exception(struct omp_wr *out, uint8_t state_error, uint8_t service_error)
+{
+    struct omp_apdu a;
+    memset(&a, 0, sizeof a);
+    a.kind = OMP_APDU_EXCEPTION;
+    a.u.exception.state_error = state_error;
+    a.u.exception.service_error = service_error;
+    return omp_apdu_encode(&a, out);
+}
+
+/* The association a (client, server) SAP pair asks for; 0 if none (HLS client 1 included). */
+static unsigned assoc_of(uint16_t client, uint16_t server)
+{
+    if (client == OMP_DLMS_CLIENT_PUBLIC && server == OMP_DLMS_SAP_MGMT_LD) {
+        return OMP_ASSOC_PUBLIC;
+    }
+    if (server != OMP_DLMS_SAP_LD) {
+        return 0u;
+    }
+    switch (client) {
+    case OMP_DLMS_CLIENT_LLS_MODULE:
+        return OMP_ASSOC_LLS_MODULE;
+    case OMP_DLMS_CLIENT_LLS_OPTICAL:
+        return OMP_ASSOC_LLS_OPTICAL;
+    case OMP_DLMS_CLIENT_LLS_CCC:
+        return OMP_ASSOC_LLS_CCC;
+    default:
+        return 0u;
+    }
+}
+
+/* The password compared in time independent of where it differs (no timing oracle). */
+static bool secret_ok(const struct omp_dlms_server_cfg *cfg, const struct omp_apdu_span *v)
+{
+    if (v->len != cfg->lls_secret_len) {
+        return false;
+    }
+    uint8_t diff = 0;
+    for (size_t k = 0; k < v->len; k++) {
+        diff = (uint8_t)(diff | (v->ptr[k] ^ cfg->lls_secret[k]));
+    }
+    return diff == 0u;
+}
+
+/* The ACSE part of an AARQ: OMP_ASSOC_DIAG_NULL and the association, or the diagnostic. */
+static uint8_t check_acse(const struct omp_dlms_server_cfg *cfg, uint16_t client, uint16_t server,
+                          const struct omp_apdu_aarq *q, unsigned *assoc)
+{
+    if (q->app_context != OMP_APP_CONTEXT_LN) {
+        return OMP_ASSOC_DIAG_APP_CONTEXT_NOT_SUPPORTED; /* ciphering and SN: not in this slice */
+    }
+    if (client == OMP_DLMS_CLIENT_HLS && server == OMP_DLMS_SAP_LD) {
+        return OMP_ASSOC_DIAG_MECHANISM_NAME_NOT_RECOGNISED; /* HLS-GMAC: not in this slice */
+    }
+    unsigned a = assoc_of(client, server);
+    if (a == 0u) {
+        return OMP_ASSOC_DIAG_NO_REASON_GIVEN;
+    }
+    if (a == OMP_ASSOC_PUBLIC) {
+        if (q->has_mechanism && q->mechanism != OMP_AUTH_LOWEST) {
+            return OMP_ASSOC_DIAG_MECHANISM_NAME_NOT_RECOGNISED;
+        }
+    } else if (!q->has_mechanism) {
+        return OMP_ASSOC_DIAG_MECHANISM_NAME_REQUIRED;
+    } else if (q->mechanism != OMP_AUTH_LLS) {
+        return OMP_ASSOC_DIAG_MECHANISM_NAME_NOT_RECOGNISED;
+    } else if (!q->has_auth_value || !secret_ok(cfg, &q->auth_value)) {
+        return OMP_ASSOC_DIAG_AUTHENTICATION_FAILURE;
+    }
+    *assoc = a;
+    return OMP_ASSOC_DIAG_NULL;
+}
+
+/* The InitiateRequest: -1 if acceptable (@p conf, @p pdu set), else the initiate error. */
+static int check_initiate(const struct omp_apdu_uinfo *u, uint32_t supported, uint16_t max_pdu,
+                          uint32_t *conf, uint16_t *pdu)
+{
+    if (u->kind != OMP_APDU_UINFO_INITIATE_REQ) {
+        return OMP_INITIATE_ERR_OTHER; /* missing, or ciphered without a ciphered context */
+    }
+    const struct omp_apdu_initiate_req *r = &u->u.init_req;
+    if (r->dlms_version < DLMS_VERSION) {
+        return OMP_INITIATE_ERR_DLMS_VERSION_TOO_LOW;
+    }
+    uint32_t c = r->conformance & supported;
+    if ((c & OMP_CONF_GET) == 0u) {
+        return OMP_INITIATE_ERR_INCOMPATIBLE_CONFORMANCE;
+    }
+    if (r->max_pdu < OMP_DLMS_SERVER_PDU_MIN) {
+        return OMP_INITIATE_ERR_PDU_SIZE_TOO_SHORT;
+    }
+    *conf = c;
+    *pdu = r->max_pdu < max_pdu ? r->max_pdu : max_pdu;
+    return -1;
+}
+
+static void auth_failed(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                        uint16_t client, uint16_t server)
+{
+    srv->auth_failures++;
+    if (env->events != NULL) {
+        const struct omp_event e = {OMP_EV_DLMS_AUTH_FAIL, server, client,
+                                    env->src != NULL ? env->src->clock_utc_s : 0};
+        omp_err err = omp_evq_push(env->events, &e); /* a full queue drops its oldest */
+        (void)err;
+    }
+}
+
+/* AARQ -> AARE. A new AARQ replaces the association the port had. */
+static omp_err aarq(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                    uint16_t client, uint16_t server, const struct omp_apdu_aarq *q,
+                    struct omp_wr *out)
+{
+    omp_dlms_server_close(srv);
+    struct omp_apdu a;
+    memset(&a, 0, sizeof a);
+    a.kind = OMP_APDU_AARE;
+    struct omp_apdu_aare *r = &a.u.aare;
+    r->app_context = OMP_APP_CONTEXT_LN;
+    r->diag_source = OMP_ASSOC_DIAG_SERVICE_USER;
+    unsigned assoc = 0u;
+    uint32_t conf = 0u;
+    uint16_t pdu = 0u;
+    uint8_t diag = check_acse(&srv->cfg, client, server, q, &assoc);
+    int ierr = -1;
+    if (diag == OMP_ASSOC_DIAG_NULL) {
+        ierr = check_initiate(&q->user_info, assoc == OMP_ASSOC_PUBLIC ? CONF_PUBLIC : CONF_LLS,
+                              srv->cfg.max_pdu, &conf, &pdu);
+    } else if (diag == OMP_ASSOC_DIAG_AUTHENTICATION_FAILURE) {
+        auth_failed(srv, env, client, server);
+    }
+    if (diag != OMP_ASSOC_DIAG_NULL || ierr >= 0) {
+        r->result = OMP_ASSOC_REJECTED_PERMANENT;
+        r->diag = diag != OMP_ASSOC_DIAG_NULL ? diag : (uint8_t)OMP_ASSOC_DIAG_NO_REASON_GIVEN;
+        if (ierr >= 0) {
+            r->user_info.kind = OMP_APDU_UINFO_CSE;
+            r->user_info.u.cse.service = OMP_CSE_INITIATE_ERROR;
+            r->user_info.u.cse.error = OMP_CSE_ERR_INITIATE;
+            r->user_info.u.cse.value = (uint8_t)ierr;
+        }
+        return omp_apdu_encode(&a, out);
+    }
+    r->result = OMP_ASSOC_ACCEPTED;
+    r->diag = OMP_ASSOC_DIAG_NULL;
+    r->user_info.kind = OMP_APDU_UINFO_INITIATE_RSP;
+    r->user_info.u.init_rsp.dlms_version = DLMS_VERSION;
+    r->user_info.u.init_rsp.conformance = conf;
+    r->user_info.u.init_rsp.max_pdu = srv->cfg.max_pdu;
+    r->user_info.u.init_rsp.vaa_name = VAA_NAME_LN;
+    omp_err err = omp_apdu_encode(&a, out);
+    if (err == OMP_OK) {
+        srv->assoc = assoc;
+        srv->client_sap = (uint8_t)client;
+        srv->server_sap = server;
+        srv->conformance = conf;
+        srv->pdu = pdu;
+    }
+    return err;
+}
+
+/* RLRQ -> RLRE reason normal; the association ends (also when there was none). */
+static omp_err rlrq(struct omp_dlms_server *srv, struct omp_wr *out)
+{
+    omp_dlms_server_close(srv);
+    struct omp_apdu a;
+    memset(&a, 0, sizeof a);
+    a.kind = OMP_APDU_RLRE;
+    a.u.rlre.has_reason = true;
+    a.u.rlre.reason = 0u; /* normal */
+    return omp_apdu_encode(&a, out);
+}
+
+/* An xDLMS request other than GET: SET and ACTION come with the next slice. */
+static bool is_request(enum omp_apdu_kind k)
+{
+    unsigned tag = (unsigned)k >> 8;
+    return tag == OMP_APDU_TAG_SET_REQUEST || tag == OMP_APDU_TAG_ACTION_REQUEST;
+}
+
+static omp_err dispatch(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                        uint16_t client, uint16_t server, const struct omp_apdu *a,
+                        struct omp_wr *out, size_t limit)
+{
+    switch (a->kind) {
+    case OMP_APDU_AARQ:
+        return aarq(srv, env, client, server, &a->u.aarq, out);
+    case OMP_APDU_RLRQ:
+        return rlrq(srv, out);
+    case OMP_APDU_GET_REQ_NORMAL:
+    case OMP_APDU_GET_REQ_NEXT:
+    case OMP_APDU_GET_REQ_LIST:
+        if (srv->assoc == 0u || client != srv->client_sap || server != srv->server_sap) {
+            return omp_dlms_priv_exception(out, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
+                                           OMP_SERVICE_ERROR_OPERATION_NOT_POSSIBLE);
+        }
+        if (a->kind == OMP_APDU_GET_REQ_LIST &&
+            (srv->conformance & OMP_CONF_MULTIPLE_REFERENCES) == 0u) {
+            return omp_dlms_priv_exception(out, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
+                                           OMP_SERVICE_ERROR_SERVICE_NOT_SUPPORTED);
+        }
+        return omp_dlms_priv_get(srv, env, a, out, limit);
+    default:
+        if (is_request(a->kind)) {
+            return omp_dlms_priv_exception(out, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
+                                           OMP_SERVICE_ERROR_SERVICE_NOT_SUPPORTED);
+        }
+        /* responses, notifications, RLRE/AARE: not something a client sends a server */
+        return omp_dlms_priv_exception(out, OMP_STATE_ERROR_SERVICE_UNKNOWN,
+                                       OMP_SERVICE_ERROR_SERVICE_NOT_SUPPORTED);
+    }
+}
+
+omp_err omp_dlms_server_apdu(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                             uint16_t client_sap, uint16_t server_sap, const uint8_t *req,
+                             size_t len, struct omp_wr *out)
+{
+    if (srv == NULL || env == NULL || env->src == NULL || out == NULL ||
+        (req == NULL && len != 0u)) {
+        return OMP_ERR_ARG;
+    }
+    size_t room = omp_wr_room(out);
+    if (room < OMP_DLMS_SERVER_PDU_MIN || omp_wr_status(out) != OMP_OK) {
+        return OMP_ERR_NOSPACE;
+    }
+    size_t limit = room < srv->cfg.max_pdu ? room : srv->cfg.max_pdu;
+    if (srv->pdu != 0u && srv->pdu < limit) {
+        limit = srv->pdu;
+    }
+    if (len > srv->cfg.max_pdu) {
+        return omp_dlms_priv_exception(out, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
+                                       OMP_SERVICE_ERROR_PDU_TOO_LONG);
+    }
+    struct omp_rd rd = omp_rd_init(req, len);
+    struct omp_apdu a;
+    omp_err err = omp_apdu_decode(&rd, &a);
+    if (err == OMP_OK && omp_rd_remaining(&rd) != 0u) {
+        err = OMP_ERR_MALFORMED; /* one APDU per frame: trailing bytes are not ours to guess */
+    }
+    if (err != OMP_OK) {
+        return omp_dlms_priv_exception(out, OMP_STATE_ERROR_SERVICE_UNKNOWN,
+                                       err == OMP_ERR_UNSUPPORTED
+                                           ? (uint8_t)OMP_SERVICE_ERROR_SERVICE_NOT_SUPPORTED
+                                           : (uint8_t)OMP_SERVICE_ERROR_OTHER_REASON);
+    }
+    return dispatch(srv, env, client_sap, server_sap, &a, out, limit);
+}
+
+#else /* !OMP_CONFIG_DLMS */
+
+omp_err omp_dlms_server_apdu(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                             uint16_t client_sap, uint16_t server_sap, const uint8_t *req,
+                             size_t len, struct omp_wr *out)
+{
+    (void)srv;
+    (void)env;
+    (void)client_sap;
+    (void)server_sap;
+    (void)req;
+    (void)len;
+    (void)out;
+    return OMP_ERR_UNSUPPORTED;
+}
+
+#endif /* OMP_CONFIG_DLMS */

@@ -1,0 +1,41 @@
+/*
+ * The meter's side of the DLMS server (dlms_server.h): one server per port, started with the
+ * factory configuration, and the environment each call gets (the dictionary's view, the event
+ * queue). The frames (HDLC, TCP wrapper) are the port's or the caller's; the meter takes APDUs.
+ */
+#include <string.h>
+
+#include "omnipower/dlms_server.h"
+#include "omnipower/meter.h"
+
+#include "meter_priv.h"
+
+omp_err omp_meter_priv_dlms_start(struct omp_meter *m)
+{
+    struct omp_dlms_server_cfg c;
+    omp_dlms_server_cfg_default(&c); /* the LLS secret is kept in NVM with the next slice */
+    omp_err err = OMP_OK;
+    for (unsigned k = 0; k < (unsigned)OMP_PORT_COUNT && err == OMP_OK; k++) {
+        err = omp_dlms_server_init(&m->dlms[k], &c);
+    }
+    return err;
+}
+
+omp_err omp_meter_dlms(struct omp_meter *m, enum omp_port port, uint16_t client_sap,
+                       uint16_t server_sap, const uint8_t *req, size_t len, struct omp_wr *out)
+{
+    if (m == NULL || (unsigned)port >= (unsigned)OMP_PORT_COUNT) {
+        return OMP_ERR_ARG;
+    }
+    struct omp_cosem_src src;
+    omp_meter_priv_src(m, &src);
+    const struct omp_dlms_server_env e = {&src, &m->events};
+    return omp_dlms_server_apdu(&m->dlms[port], &e, client_sap, server_sap, req, len, out);
+}
+
+void omp_meter_dlms_close(struct omp_meter *m, enum omp_port port)
+{
+    if (m != NULL && (unsigned)port < (unsigned)OMP_PORT_COUNT) {
+        omp_dlms_server_close(&m->dlms[port]);
+    }
+}

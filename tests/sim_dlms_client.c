@@ -1,0 +1,263 @@
+/*
+ * End to end: the library's own DLMS client helpers (apdu.h omp_dlms_client_*) against
+ * `omnipower-sim --dlms tcp:PORT` over the TCP wrapper. For the public association (client 16 ->
+ * SAP 1) and an LLS one (client 18 -> SAP 16, "12345"): associate, read the object list in blocks,
+ * read every attribute the list gives read access to (each must answer data), release. Also: a
+ * wrong password is refused and the next association works; a GET-with-list; a GET on a new
+ * connection without an AARQ is refused (closing the connection ended the association).
+ * Usage: sim_dlms_client PORT. Exit status 0 when every check passed. Run by tests/sim_dlms.sh.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "omnipower/apdu.h"
+#include "omnipower/axdr.h"
+#include "omnipower/wrapper.h"
+
+#define CLIENT_PDU 512u /* small enough that the object list comes in several blocks */
+
+static int g_fd = -1;
+static int g_failed;
+
+#define CHECK(c, ...)                                                                              \
+    do {                                                                                           \
+        if (!(c)) {                                                                                \
+            (void)printf("FAIL: ");                                                                \
+            (void)printf(__VA_ARGS__);                                                             \
+            (void)printf("\n");                                                                    \
+            g_failed = 1;                                                                          \
+        }                                                                                          \
+    } while (0)
+
+static int connect_to(unsigned port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_port = htons((uint16_t)port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        perror("connect");
+        exit(1);
+    }
+    return fd;
+}
+
+static void read_all(uint8_t *p, size_t n)
+{
+    while (n > 0u) {
+        ssize_t r = read(g_fd, p, n);
+        if (r <= 0) {
+            (void)printf("FAIL: connection closed while reading\n");
+            exit(1);
+        }
+        p += r;
+        n -= (size_t)r;
+    }
+}
+
+/* Send @p apdu from @p client to @p server; the answer's APDU into @p rsp, its length returned. */
+static size_t xfer(uint16_t client, uint16_t server, const uint8_t *apdu, size_t len,
+                   uint8_t *rsp, size_t cap)
+{
+    uint8_t frame[OMP_WRAPPER_HEADER_LEN + 2048];
+    struct omp_wr w = omp_wr_init(frame, sizeof frame);
+    if (omp_wrapper_encode(client, server, apdu, len, &w) != OMP_OK ||
+        write(g_fd, frame, omp_wr_len(&w)) != (ssize_t)omp_wr_len(&w)) {
+        (void)printf("FAIL: send\n");
+        exit(1);
+    }
+    uint8_t hdr[OMP_WRAPPER_HEADER_LEN];
+    read_all(hdr, sizeof hdr);
+    size_t n = (size_t)hdr[6] << 8 | hdr[7];
+    uint16_t src = (uint16_t)(hdr[2] << 8 | hdr[3]), dst = (uint16_t)(hdr[4] << 8 | hdr[5]);
+    CHECK(hdr[0] == 0 && hdr[1] == 1 && src == server && dst == client,
+          "wrapper header: version 1, wPorts swapped");
+    if (n > cap) {
+        (void)printf("FAIL: answer of %zu bytes\n", n);
+        exit(1);
+    }
+    read_all(rsp, n);
+    return n;
+}
+
+static void decode(const uint8_t *p, size_t n, struct omp_apdu *a)
+{
+    struct omp_rd rd = omp_rd_init(p, n);
+    if (omp_apdu_decode(&rd, a) != OMP_OK || omp_rd_remaining(&rd) != 0u) {
+        (void)printf("FAIL: an answer that does not decode\n");
+        exit(1);
+    }
+}
+
+static struct omp_dlms_assoc associate(uint16_t client, uint16_t server, const char *password)
+{
+    struct omp_dlms_aarq_opts o;
+    memset(&o, 0, sizeof o);
+    o.mechanism = password != NULL ? OMP_DLMS_MECH_LLS : OMP_DLMS_MECH_NONE;
+    o.secret = (const uint8_t *)password;
+    o.secret_len = password != NULL ? strlen(password) : 0u;
+    o.conformance = OMP_CONF_GET | OMP_CONF_BLOCK_TRANSFER_WITH_GET |
+                    OMP_CONF_MULTIPLE_REFERENCES | OMP_CONF_SELECTIVE_ACCESS;
+    o.max_pdu = CLIENT_PDU;
+    uint8_t req[128], rsp[256];
+    struct omp_wr w = omp_wr_init(req, sizeof req);
+    struct omp_dlms_assoc as;
+    memset(&as, 0, sizeof as);
+    if (omp_dlms_client_aarq(&w, &o) != OMP_OK) {
+        (void)printf("FAIL: AARQ\n");
+        exit(1);
+    }
+    size_t n = xfer(client, server, req, omp_wr_len(&w), rsp, sizeof rsp);
+    CHECK(omp_dlms_client_check_aare(rsp, n, &as) == OMP_OK, "AARE decodes");
+    return as;
+}
+
+/* GET (with GET-next while blocks come) into @p buf; its data-access-result returned. */
+static uint8_t get(uint16_t client, uint16_t server, uint16_t cls, const uint8_t obis[6],
+                   int8_t attr, uint8_t *buf, size_t cap, size_t *len, unsigned *blocks)
+{
+    struct omp_obis ln;
+    memcpy(ln.v, obis, 6u);
+    uint8_t req[64], rsp[2048];
+    struct omp_wr w = omp_wr_init(req, sizeof req);
+    CHECK(omp_dlms_client_get(&w, 0xC1u, cls, &ln, attr, 0u, NULL, 0u) == OMP_OK, "request built");
+    struct omp_dlms_blocks b;
+    omp_dlms_blocks_init(&b, buf, cap);
+    *blocks = 0;
+    for (;;) {
+        size_t n = xfer(client, server, req, omp_wr_len(&w), rsp, sizeof rsp);
+        CHECK(n <= CLIENT_PDU, "answer within the client's max PDU (%zu)", n);
+        struct omp_apdu a;
+        decode(rsp, n, &a);
+        omp_err err = omp_dlms_blocks_feed(&b, &a);
+        (*blocks)++;
+        if (err != OMP_OK || b.done) {
+            *len = b.len;
+            return err == OMP_OK ? 0u : (err == OMP_ERR_DENIED ? b.dar : 255u);
+        }
+        w = omp_wr_init(req, sizeof req);
+        CHECK(omp_dlms_client_get_next(&w, 0xC1u, b.ack_block) == OMP_OK, "request built");
+    }
+}
+
+/* Read every attribute the object list @p list gives read access to. @return objects listed. */
+static size_t read_everything(uint16_t client, uint16_t server, const uint8_t *list, size_t len,
+                              size_t *reads)
+{
+    struct omp_rd rd = omp_rd_init(list, len);
+    struct omp_axdr_elem e;
+    CHECK(omp_axdr_next(&rd, &e) == OMP_OK && e.tag == OMP_AXDR_TAG_ARRAY, "list is an array");
+    size_t objects = e.count;
+    for (size_t k = 0; k < objects && g_failed == 0; k++) {
+        struct omp_axdr_elem st, cls, ver, name, ar, aa;
+        CHECK(omp_axdr_next(&rd, &st) == OMP_OK && omp_axdr_next(&rd, &cls) == OMP_OK &&
+                  omp_axdr_next(&rd, &ver) == OMP_OK && omp_axdr_next(&rd, &name) == OMP_OK &&
+                  name.len == 6u && omp_axdr_next(&rd, &ar) == OMP_OK &&
+                  omp_axdr_next(&rd, &aa) == OMP_OK && aa.tag == OMP_AXDR_TAG_ARRAY,
+              "object_list element %zu", k);
+        uint8_t obis[6];
+        memcpy(obis, name.data, 6u);
+        for (size_t i = 0; i < aa.count; i++) {
+            struct omp_axdr_elem s3, id, mode, sel;
+            CHECK(omp_axdr_next(&rd, &s3) == OMP_OK && omp_axdr_next(&rd, &id) == OMP_OK &&
+                      omp_axdr_next(&rd, &mode) == OMP_OK && omp_axdr_next(&rd, &sel) == OMP_OK,
+                  "attribute_access item");
+            if (mode.v.u == 0u) {
+                continue;
+            }
+            static uint8_t val[8192];
+            size_t vlen = 0;
+            unsigned blocks = 0;
+            uint8_t dar = get(client, server, (uint16_t)cls.v.u, obis, (int8_t)id.v.i, val,
+                              sizeof val, &vlen, &blocks);
+            CHECK(dar == 0u && vlen > 0u, "%u.%u.%u.%u.%u.%u attr %d: dar %u", obis[0], obis[1],
+                  obis[2], obis[3], obis[4], obis[5], (int)id.v.i, dar);
+            (*reads)++;
+        }
+        struct omp_axdr_elem ma;
+        CHECK(omp_axdr_next(&rd, &ma) == OMP_OK && ma.tag == OMP_AXDR_TAG_ARRAY && ma.count == 0u,
+              "method_access");
+    }
+    CHECK(omp_rd_remaining(&rd) == 0u, "nothing after the list");
+    return objects;
+}
+
+static void release(uint16_t client, uint16_t server)
+{
+    const uint8_t rlrq[] = {0x62u, 0x03u, 0x80u, 0x01u, 0x00u};
+    uint8_t rsp[64];
+    size_t n = xfer(client, server, rlrq, sizeof rlrq, rsp, sizeof rsp);
+    CHECK(n >= 2u && rsp[0] == OMP_APDU_TAG_RLRE, "RLRE");
+}
+
+static size_t session(uint16_t client, uint16_t server, const char *password, size_t *reads)
+{
+    struct omp_dlms_assoc as = associate(client, server, password);
+    CHECK(as.accepted, "client %u accepted", client);
+    CHECK((as.conformance & OMP_CONF_BLOCK_TRANSFER_WITH_GET) != 0u, "block GET negotiated");
+    static uint8_t list[16384];
+    static const uint8_t k_assoc_ln[6] = {0, 0, 40, 0, 0, 255};
+    size_t len = 0;
+    unsigned blocks = 0;
+    CHECK(get(client, server, 15u, k_assoc_ln, 2, list, sizeof list, &len, &blocks) == 0u,
+          "object list");
+    CHECK(password == NULL || blocks > 1u, "the LLS object list in blocks (%u)", blocks);
+    size_t objects = read_everything(client, server, list, len, reads);
+    release(client, server);
+    return objects;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        (void)fprintf(stderr, "usage: sim_dlms_client PORT\n");
+        return 2;
+    }
+    unsigned port = (unsigned)atoi(argv[1]);
+    g_fd = connect_to(port);
+    size_t pub_reads = 0, lls_reads = 0;
+    size_t pub = session(16u, 1u, NULL, &pub_reads);
+    struct omp_dlms_assoc bad = associate(19u, 16u, "54321");
+    CHECK(!bad.accepted && bad.diag == OMP_ASSOC_DIAG_AUTHENTICATION_FAILURE,
+          "wrong password refused (diag %u)", bad.diag);
+    size_t lls = session(18u, 16u, "12345", &lls_reads);
+    CHECK(pub == 8u, "public list: Association LN, 6 identity objects, clock (%zu)", pub);
+    CHECK(lls > pub, "the LLS list is longer (%zu)", lls);
+    /* GET-with-list: MeterNo1 (1.1.0.0.1.255) and SerialNo (1.1.96.1.0.255), attribute 2 */
+    struct omp_dlms_assoc as = associate(20u, 16u, "12345");
+    CHECK(as.accepted, "client 20 accepted");
+    struct omp_dlms_attr_ref refs[2];
+    memset(refs, 0, sizeof refs);
+    const uint8_t a[6] = {1, 1, 0, 0, 1, 255}, b[6] = {1, 1, 96, 1, 0, 255};
+    refs[0].class_id = refs[1].class_id = 1u;
+    memcpy(refs[0].obis.v, a, 6u);
+    memcpy(refs[1].obis.v, b, 6u);
+    refs[0].attr = refs[1].attr = 2;
+    uint8_t req[64], rsp[256];
+    struct omp_wr w = omp_wr_init(req, sizeof req);
+    CHECK(omp_dlms_client_get_list(&w, 0xC1u, refs, 2u) == OMP_OK, "request built");
+    size_t n = xfer(20u, 16u, req, omp_wr_len(&w), rsp, sizeof rsp);
+    struct omp_apdu r;
+    decode(rsp, n, &r);
+    CHECK(r.kind == OMP_APDU_GET_RSP_LIST && r.u.get_rsp.list.count == 2u, "GET-with-list");
+    /* closing the connection ends the association: a GET on the next one is refused */
+    (void)close(g_fd);
+    g_fd = connect_to(port);
+    w = omp_wr_init(req, sizeof req);
+    struct omp_obis ln;
+    memcpy(ln.v, a, 6u);
+    CHECK(omp_dlms_client_get(&w, 0xC1u, 1u, &ln, 2, 0u, NULL, 0u) == OMP_OK, "request built");
+    n = xfer(20u, 16u, req, omp_wr_len(&w), rsp, sizeof rsp);
+    CHECK(n == 3u && rsp[0] == OMP_APDU_TAG_EXCEPTION_RESPONSE, "no association after a reconnect");
+    (void)close(g_fd);
+    (void)printf("public: %zu objects, %zu attributes read; LLS: %zu objects, %zu attributes read\n",
+                 pub, pub_reads, lls, lls_reads);
+    return g_failed;
+}
