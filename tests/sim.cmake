@@ -21,15 +21,18 @@ if(TARGET omnipower-sim)
     add_test(NAME sim_export COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/sim_export.sh ${_sim})
     # the analysis logger and the event logs (--analysis, --export analysis/events)
     add_test(NAME sim_logs COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/sim_logs.sh ${_sim})
+    # --optical tcp: a reader gone in programming mode ends the session (omp_meter_link_lost)
+    add_test(NAME sim_optical_relink
+             COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/sim_optical_relink.sh ${_sim})
     # the JSON example of docs/simulator.md has the members of a real run
     add_test(NAME sim_json_doc COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/sim_json_doc.sh ${_sim}
                                        ${PROJECT_SOURCE_DIR}/docs/simulator.md)
     set_tests_properties(sim_e2e sim_signal sim_replay sim_config sim_json_doc sim_nvm sim_export
-                         sim_logs PROPERTIES
+                         sim_logs sim_optical_relink PROPERTIES
                          LABELS "e2e" TIMEOUT 300
                          ENVIRONMENT "PYTHON3=${OMP_PYTHON3}")
   else()
     message(STATUS "python3 not found: sim_e2e, sim_signal, sim_replay, sim_config, sim_nvm, "
-                   "sim_json_doc, sim_export and sim_logs tests skipped")
+                   "sim_json_doc, sim_export, sim_logs and sim_optical_relink tests skipped")
   endif()
 endif()

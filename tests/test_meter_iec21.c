@@ -1295,6 +1295,35 @@ static void test_bad_password_and_lockout(void **state)
     sign_off(f);
 }
 
+/* The reader's link is gone in programming mode, without B0 (omp_meter_link_lost): the session
+ * ends at once, not after ti (90 s), the port is back at 300 Bd, and the next sign-on is answered
+ * with the identification; the count of bad passwords in a row stays (two before, one after make
+ * the lock-out), and so does a lock-out. */
+static void test_link_lost(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new();
+    login(f);
+    size_t nb = g_cap.nbaud;
+    omp_meter_link_lost(&f->m, OMP_PORT_OPTICAL);
+    run_ms(f, 100);
+    assert_int_equal(g_cap.nbaud, nb + 1u);
+    assert_int_equal(g_cap.baud[nb].baud, 300u);
+    login(f); /* signs on at once; no ti to wait out */
+    assert_int_equal(f->m.optical_port.server.prog_sessions, 2u);
+    sign_off(f);
+    bad_password(f);
+    bad_password(f);
+    omp_meter_link_lost(&f->m, OMP_PORT_OPTICAL);
+    bad_password(f); /* the third in a row, across the lost link */
+    assert_int_equal(f->m.optical_port.server.lockouts, 1u);
+    omp_meter_link_lost(&f->m, OMP_PORT_OPTICAL);
+    sign_on(f);
+    expect_tx_str(select_option(f, '5', '1', 300), BREAK_MSG); /* still locked */
+    omp_meter_link_lost(NULL, OMP_PORT_OPTICAL); /* ignored */
+    omp_meter_link_lost(&f->m, OMP_PORT_COUNT);
+}
+
 /* The password must follow P0 within Tr (131.0.14) of P0's end on the line. prog_p0() from 0 ms:
  * identification at 300, option select at 300, P0 at 600 ms at 9600 Bd; its 8 characters take
  * ceil(8 * 10 * 1000 / 9600) = ceil(8.33) = 9 ms: with Tr 1500 the wait ends at 600 + 9 + 1500 =
@@ -1544,6 +1573,7 @@ int main(void)
         cmocka_unit_test(test_r6_analysis_no_room),
         cmocka_unit_test(test_r6_stop_before_clock),
         cmocka_unit_test(test_bad_password_and_lockout),
+        cmocka_unit_test(test_link_lost),
         cmocka_unit_test(test_password_tr),
         cmocka_unit_test(test_restart_keeps_failures_and_lockout),
         cmocka_unit_test(test_settings_d0_and_tt),

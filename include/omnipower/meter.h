@@ -358,6 +358,12 @@ OMP_MUST_CHECK omp_err omp_meter_dlms(struct omp_meter *m, enum omp_port port, u
  *  ends. */
 void omp_meter_dlms_close(struct omp_meter *m, enum omp_port port);
 
+/** @brief The link of @p port to its reader is gone (a TCP client left; a port that can tell a
+ *  head or cable was removed): the optical port's IEC 62056-21 session ends at once instead of
+ *  after ti (it waits for a sign-on at 300 Bd; a lock-out stays), and the port's DLMS association
+ *  ends (omp_meter_dlms_close). NULL or no such port: ignored. @par Context: main loop. */
+void omp_meter_link_lost(struct omp_meter *m, enum omp_port port);
+
 /** @brief An input changed to @p level. @par Context: any (ISR-safe). */
 void omp_meter_on_input(struct omp_meter *m, enum omp_input input, bool level);
 

@@ -99,6 +99,11 @@ omp_err omp_optical_rx(struct omp_optical *p, const struct omp_optical_env *env,
 /** @brief Run the server: baud changes and bytes to the port, events for the access log. */
 void omp_optical_poll(struct omp_optical *p, const struct omp_optical_env *env);
 
+/** @brief The link to the reader is gone (a TCP client left, a head taken off where the port
+ *  can tell): the session ends now, as after ti, and the server waits for a sign-on at the
+ *  initial rate; its counters and a lock-out after bad passwords stay. No-op when no server runs. */
+void omp_optical_link_lost(struct omp_optical *p, const struct omp_optical_env *env);
+
 /** @brief Setting @p k (enum omp_optical_setting) becomes @p v (range-checked); the server takes
  *  it once no reader is signed on. @return OMP_OK, OMP_ERR_RANGE, OMP_ERR_ARG,
  *  OMP_ERR_UNSUPPORTED (no IEC 62056-21 module). */

@@ -929,6 +929,19 @@ static omp_err server_start(struct omp_optical *p)
     return OMP_OK;
 }
 
+void omp_optical_link_lost(struct omp_optical *p, const struct omp_optical_env *env)
+{
+    if (p == NULL || env == NULL || !p->on) {
+        return;
+    }
+    p->env = env;
+    p->r6_no = 0u;
+    p->baud = 0u; /* the next poll sets the port to 300 Bd 7E1 (6.4.1) */
+    omp_err err = server_start(p); /* same settings, server init succeeded before */
+    (void)err;
+    p->env = NULL;
+}
+
 omp_err omp_optical_start(struct omp_optical *p, const struct omp_optical_cfg *cfg,
                           const struct omp_optical_env *env)
 {
@@ -1088,6 +1101,12 @@ omp_err omp_optical_rx(struct omp_optical *p, const struct omp_optical_env *env,
 }
 
 void omp_optical_poll(struct omp_optical *p, const struct omp_optical_env *env)
+{
+    (void)p;
+    (void)env;
+}
+
+void omp_optical_link_lost(struct omp_optical *p, const struct omp_optical_env *env)
 {
     (void)p;
     (void)env;

@@ -2,6 +2,8 @@
  * The meter's side of the DLMS server (dlms_server.h): one server per port, started with the
  * factory configuration, and the environment each call gets (the dictionary's view, the event
  * queue). The frames (HDLC, TCP wrapper) are the port's or the caller's; the meter takes APDUs.
+ * The end of a port's link (omp_meter_link_lost) ends its association and, on the optical port,
+ * the IEC 62056-21 session too.
  */
 #include <string.h>
 
@@ -38,4 +40,15 @@ void omp_meter_dlms_close(struct omp_meter *m, enum omp_port port)
     if (m != NULL && (unsigned)port < (unsigned)OMP_PORT_COUNT) {
         omp_dlms_server_close(&m->dlms[port]);
     }
+}
+
+void omp_meter_link_lost(struct omp_meter *m, enum omp_port port)
+{
+    if (m == NULL || (unsigned)port >= (unsigned)OMP_PORT_COUNT) {
+        return;
+    }
+    if (port == OMP_PORT_OPTICAL) {
+        omp_meter_priv_optical_lost(m);
+    }
+    omp_dlms_server_close(&m->dlms[port]);
 }

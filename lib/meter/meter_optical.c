@@ -81,3 +81,11 @@ void omp_meter_priv_optical_poll(struct omp_meter *m)
     env(m, &src, &e);
     omp_optical_poll(&m->optical_port, &e);
 }
+
+void omp_meter_priv_optical_lost(struct omp_meter *m)
+{
+    struct omp_cosem_src src;
+    struct omp_optical_env e;
+    env(m, &src, &e);
+    omp_optical_link_lost(&m->optical_port, &e);
+}

@@ -910,6 +910,8 @@ struct sim {
     omp_err last_poll_err;
     uint64_t poll_errors;
     bool optical_open;
+    bool optical_linked;        /* --optical tcp: a reader was connected at the last look */
+    uint64_t optical_accepted;  /* its TCP clients accepted at the last look */
     struct sim_dlms dlms; /* --dlms: the DLMS server's socket */
     omp_err last_rx_err;
     char shown[96]; /* the screen last printed: id, label, unit and symbols (not its value) */
@@ -956,6 +958,24 @@ static void poll_meter(struct sim *s)
     s->last_poll_err = err;
 }
 
+/* --optical tcp: a reader that left (or left and another came) ends the meter's session at once,
+ * so the next one is answered instead of waiting out ti (omp_meter_link_lost). */
+static void optical_link(struct sim *s)
+{
+    if (s->opt.optical != SIM_OPTICAL_TCP) {
+        return;
+    }
+    bool now = omp_posix_port_connected(&s->port, OMP_PORT_OPTICAL);
+    uint64_t accepted = s->port.ports[OMP_PORT_OPTICAL].accepted;
+    uint64_t came = accepted - s->optical_accepted;
+    /* the reader left, or one left and another came; one new reader after none is a fresh start */
+    if ((s->optical_linked && (!now || came != 0u)) || came > 1u || (came == 1u && !now)) {
+        omp_meter_link_lost(s->meter, OMP_PORT_OPTICAL);
+    }
+    s->optical_linked = now;
+    s->optical_accepted = accepted;
+}
+
 /* Bytes from a byte port into the meter. */
 static void sim_rx(void *user, enum omp_port port, const uint8_t *data, size_t len)
 {
@@ -964,6 +984,9 @@ static void sim_rx(void *user, enum omp_port port, const uint8_t *data, size_t l
         sim_dlms_link(&s->dlms, &s->port, s->meter);
         sim_dlms_rx(&s->dlms, s->meter, &s->hal, data, len);
         return;
+    }
+    if (port == OMP_PORT_OPTICAL) {
+        optical_link(s); /* a reader that replaced another starts afresh */
     }
     omp_err err = omp_meter_on_rx(s->meter, port, data, len);
     if (err != OMP_OK && err != s->last_rx_err) {
@@ -1004,6 +1027,7 @@ static void serve_ports(struct sim *s, uint64_t target_ns, bool wait)
         size_t got = 0;
         omp_err err = omp_posix_port_pump(&s->port, timeout_ms, sim_rx, s, &got);
         sim_dlms_link(&s->dlms, &s->port, s->meter); /* a client gone ends its association */
+        optical_link(s);                              /* and its optical session */
         if (err != OMP_OK && err != s->last_rx_err) {
             (void)fprintf(stderr, PROG ": warning: optical port: %s (%s)\n", strerror(errno),
                           omp_err_name(err));
