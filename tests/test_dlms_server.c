@@ -246,13 +246,13 @@ static void test_with_list(void **state)
 }
 
 /* The Association LN element as this slice lists it (Blue Book IC 15 v1 object_list_element):
- * {long-unsigned 15, unsigned 1, octet-string 0.0.40.0.0.255, {attribute_access of 8 items
- * {integer id, enum mode, null-data}: 1, 2, 3, 8 read-only (1), 4..7 no-access (0);
- * method_access empty}}. */
+ * {long-unsigned 15, unsigned 1, octet-string 0.0.40.0.0.255, {attribute_access of 9 items
+ * (version 1 has attributes 1..9, 9 being security_setup_reference) {integer id, enum mode,
+ * null-data}: 1, 2, 3, 8 read-only (1), 4..7 and 9 no-access (0); method_access empty}}. */
 static const char k_assoc_elem[] =
-    "0204 12000F 1101 09060000280000FF 0202 0108"
+    "0204 12000F 1101 09060000280000FF 0202 0109"
     "02030F01160100 02030F02160100 02030F03160100 02030F04160000"
-    "02030F05160000 02030F06160000 02030F07160000 02030F08160100 0100";
+    "02030F05160000 02030F06160000 02030F07160000 02030F08160100 02030F09160000 0100";
 
 /* Read the object list of the current association (client @p client) in blocks. */
 static size_t read_objlist(uint16_t client, uint16_t server, uint8_t *buf, size_t cap,
@@ -340,6 +340,36 @@ static void check_objlist(const uint8_t *buf, size_t len, unsigned assoc)
     assert_int_equal(omp_rd_remaining(&rd), 0u);
 }
 
+/* Association LN version 1 has 9 attributes (Blue Book IC 15: 9 security_setup_reference, an
+ * octet-string); version 2 adds 10 and 11. A client that reads every attribute of the version
+ * (the Gurux client does) asks for 9: it is the class's, so not object-undefined; there is no
+ * security setup in this slice, so it is no-access like 4..7: read-write-denied (3). 10 is not
+ * an attribute of version 1: object-undefined (4). Green Book GET-response-normal:
+ * C4 01 <invoke> 01 <dar>. */
+static void test_assoc_ln_v1_attrs(void **state)
+{
+    (void)state;
+    expect(16u, 1u, AARQ_PUBLIC, AARE_PUBLIC);
+    expect(16u, 1u, "C001C1000F0000280000FF0900", "C401C10103");
+    expect(16u, 1u, "C001C1000F0000280000FF0A00", "C401C10104");
+    expect(18u, 16u, AARQ_LLS, AARE_LLS);
+    expect(18u, 16u, "C001C1000F0000280000FF0900", "C401C10103");
+    /* and its element lists the 9 attributes, 9 no-access: the public list's first block
+     * (GET-response-with-datablock, block 1 not the last, raw-data) starts with it */
+    expect(16u, 1u, AARQ_PUBLIC, AARE_PUBLIC);
+    size_t n = ask(16u, 1u, "C001C1000F0000280000FF0200");
+    uint8_t elem[128];
+    size_t en = unhex_sp(k_assoc_elem, elem, sizeof elem);
+    /* C4 02 C1 | 00 | 00000001 | 00 | length 71: 113 bytes (PDU 125 - 12) | 01 08 (array of 8
+     * elements) | the element */
+    assert_int_equal(n, 10u + 113u);
+    assert_int_equal(g_rsp[3], 0x00u);
+    assert_int_equal(g_rsp[9], 0x71u);
+    assert_int_equal(g_rsp[10], 0x01u);
+    assert_int_equal(g_rsp[11], 0x08u);
+    assert_memory_equal(g_rsp + 12, elem, en);
+}
+
 static void test_object_list(void **state)
 {
     (void)state;
@@ -390,6 +420,7 @@ int main(void)
         cmocka_unit_test_setup(test_bad_requests, setup),
         cmocka_unit_test_setup(test_with_list, setup),
         cmocka_unit_test_setup(test_object_list, setup),
+        cmocka_unit_test_setup(test_assoc_ln_v1_attrs, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,7 +24,7 @@
 
 #define CLASS_ASSOC_LN 15u
 #define ASSOC_LN_VERSION 1u
-#define ASSOC_LN_ATTRS 8u
+#define ASSOC_LN_ATTRS 9u /* version 1: 1..9, 9 security_setup_reference */
 /* GET-response-with-datablock header: C4 02 invoke, last, block number (4), raw-data choice,
  * length (at most 3 bytes for a block below 65536). */
 #define BLOCK_HDR_MAX 12u
@@ -33,8 +33,9 @@
 #define ELEM_MAX 96u
 
 static const uint8_t k_assoc_ln[6] = {0u, 0u, 40u, 0u, 0u, 255u};
-/* Association LN attributes served now: 1, 2, 3, 8 (read-only); 4..7 later (no access). */
-static const uint8_t k_assoc_modes[ASSOC_LN_ATTRS] = {1u, 1u, 1u, 0u, 0u, 0u, 0u, 1u};
+/* Association LN attributes served now: 1, 2, 3, 8 (read-only); 4..7 later, 9 (no security setup
+ * in this slice): no access. */
+static const uint8_t k_assoc_modes[ASSOC_LN_ATTRS] = {1u, 1u, 1u, 0u, 0u, 0u, 0u, 1u, 0u};
 
 /* The writers' errors are sticky: a sequence of puts is checked once, with omp_wr_status(). */
 static void sticky(omp_err e)
@@ -167,7 +168,7 @@ static uint8_t assoc_ln(const struct omp_dlms_server *srv, int8_t attr, struct o
         sticky(omp_axdr_put_enum(w, 2u)); /* associated: the only state a client can read */
         break;
     default:
-        return OMP_DAR_READ_WRITE_DENIED; /* 4..7: not served yet (no access in the list) */
+        return OMP_DAR_READ_WRITE_DENIED; /* 4..7, 9: not served (no access in the list) */
     }
     return omp_wr_status(w) == OMP_OK ? OMP_DAR_SUCCESS : OMP_DAR_OTHER_REASON;
 }
