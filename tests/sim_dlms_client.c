@@ -169,6 +169,9 @@ static size_t read_everything(uint16_t client, uint16_t server, const uint8_t *l
             CHECK(omp_axdr_next(&rd, &s3) == OMP_OK && omp_axdr_next(&rd, &id) == OMP_OK &&
                       omp_axdr_next(&rd, &mode) == OMP_OK && omp_axdr_next(&rd, &sel) == OMP_OK,
                   "attribute_access item");
+            for (size_t j = 0; sel.tag == OMP_AXDR_TAG_ARRAY && j < sel.count; j++) {
+                CHECK(omp_axdr_skip(&rd) == OMP_OK, "access_selectors"); /* profile buffer */
+            }
             if (mode.v.u == 0u) {
                 continue;
             }

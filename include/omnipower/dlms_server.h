@@ -27,6 +27,7 @@
 #include "omnipower/core.h"
 #include "omnipower/cosem.h"
 #include "omnipower/evq.h"
+#include "omnipower/logger.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -55,12 +56,18 @@ struct omp_dlms_server_cfg {
     uint8_t lls_secret_len;                      /**< 1..OMP_DLMS_LLS_SECRET_MAX */
     uint16_t max_pdu; /**< server-max-receive-pdu-size sent in the AARE, and the longest APDU the
                            server sends or takes (OMP_DLMS_SERVER_PDU_MIN..65535) */
+    bool entry_blue_book; /**< profile entry_descriptor: false (factory, what an OMNIPOWER does):
+                               Kamstrup's entries by age, 0 = the newest, either direction
+                               (technical facts 11.5); true: the Blue Book's, 1 = the oldest
+                               (docs/dlms-server.md "Profiles") */
 };
 
 /** @brief What the server needs of the meter during one call. */
 struct omp_dlms_server_env {
     const struct omp_cosem_src *src; /**< the dictionary's view */
     struct omp_evq *events;          /**< failed authentications (NULL: not reported) */
+    const struct omp_profile *lp;    /**< load profile 1.1.99.1.0.255 (NULL: not kept) */
+    const struct omp_profile *an;    /**< analysis logger 1.1.99.1.1.255 (NULL: not kept) */
 };
 
 /** @brief One port's server. Members are private. */
@@ -71,11 +78,28 @@ struct omp_dlms_server {
     uint16_t server_sap;
     uint32_t conformance;    /**< negotiated */
     uint16_t pdu;            /**< longest APDU sent: min(client's max receive PDU, cfg.max_pdu) */
-    bool blk_active;         /**< an object_list is being sent in blocks */
+    bool blk_active;         /**< an object_list or a profile attribute is sent in blocks */
+    bool blk_profile;        /**< that transfer is a profile's (pg_*), not the object_list */
     uint8_t blk_invoke;      /**< invoke-id-and-priority of that GET */
     uint32_t blk_number;     /**< the last block sent */
     uint16_t blk_size;       /**< raw-data bytes per block of that transfer */
     uint32_t auth_failures;  /**< failed LLS authentications (for inspection) */
+    /* The profile attribute being sent in blocks (dlms_profile.c): which one, where the next
+     * block starts (the row's entry number and the bytes of it already sent), what is left. */
+    uint8_t pg_obj;          /**< 0 load profile, 1 analysis logger */
+    uint8_t pg_attr;         /**< 2 buffer, 3 capture_objects */
+    uint8_t pg_mode;         /**< rows by ascending or descending entry number, or a time range */
+    uint8_t pg_col_lo;       /**< first capture object sent (0-based) */
+    uint8_t pg_col_hi;       /**< last one */
+    bool pg_hdr;             /**< the array header was sent */
+    uint16_t pg_skip;        /**< bytes of the next row (or header) already sent */
+    uint32_t pg_no;          /**< entry number of the next row */
+    uint32_t pg_end;         /**< range: stop before this entry number */
+    uint32_t pg_left;        /**< rows still to send (the count announced) */
+    uint32_t pg_count;       /**< rows announced in the array header */
+    uint32_t pg_off;         /**< capture_objects: bytes sent */
+    omp_time_s pg_from;      /**< range: UTC bounds */
+    omp_time_s pg_to;
 };
 
 /** @brief Factory configuration: LLS secret "12345", max PDU OMP_DLMS_SERVER_PDU_DEFAULT. */

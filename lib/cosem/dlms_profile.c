@@ -1,0 +1,495 @@
+/*
+ * Profile generic (IC 7 version 1) in the DLMS server (dlms_server.h; docs/dlms-server.md
+ * "Profiles"): the load profile 1.1.99.1.0.255 and the analysis logger 1.1.99.1.1.255, read
+ * through the logger engine (logger.h, plog.h), never copied.
+ *
+ * capture_objects and buffer are streams sent in GET blocks. capture_objects is short and is
+ * generated again for each block through a window. The buffer is generated from the log: the
+ * server keeps the entry number of the next row and the bytes of it already sent; a block seeks
+ * the log there and encodes rows until the block is full. The array count is announced first:
+ * for a time range it is counted in a first pass over the log (one read of the log per GET);
+ * for an entry selection it follows from the entry numbers. A row no longer held when its turn
+ * comes (the ring dropped it meanwhile), or unreadable, is sent as an invalid row so the count
+ * holds.
+ */
+#include "omnipower/config.h"
+
+#if OMP_CONFIG_DLMS
+
+#include <string.h>
+
+#include "omnipower/apdu.h"
+#include "omnipower/axdr.h"
+#include "omnipower/cosem.h"
+#include "omnipower/dlms_server.h"
+#include "omnipower/logger.h"
+
+#include "dlms_priv.h"
+
+#define CLASS_PROFILE 7u
+#define LEAD_COLS 4u /* clock, LoggerStatus, DataQuality, reserved (technical facts 1.2) */
+#define ROW_MAX 200u /* structure, clock 14, 3 + 5 + 2, 16 columns of at most 9 */
+
+enum { MODE_UP = 0, MODE_DOWN = 1, MODE_RANGE = 2 };
+
+static const uint8_t k_obis[2][6] = {{1u, 1u, 99u, 1u, 0u, 255u}, {1u, 1u, 99u, 1u, 1u, 255u}};
+static const uint8_t k_clock[6] = {0u, 1u, 1u, 0u, 0u, 255u};
+static const uint8_t k_reserved[6] = {1u, 1u, 134u, 0u, 1u, 255u};
+
+static void sticky(omp_err e)
+{
+    (void)e;
+}
+
+static const struct omp_profile *profile_of(const struct omp_dlms_server_env *env, unsigned k)
+{
+    return k == 0u ? env->lp : k == 1u ? env->an : NULL;
+}
+
+unsigned omp_dlms_priv_pg_present(const struct omp_dlms_server_env *env)
+{
+    return (env->lp != NULL ? 1u : 0u) | (env->an != NULL ? 2u : 0u);
+}
+
+const uint8_t *omp_dlms_priv_pg_obis(unsigned k)
+{
+    return k_obis[k & 1u];
+}
+
+const struct omp_profile *omp_dlms_priv_pg_find(const struct omp_dlms_server_env *env,
+                                                const uint8_t obis[6], uint8_t *k)
+{
+    for (uint8_t i = 0; i < 2u; i++) {
+        if (memcmp(obis, k_obis[i], 6u) == 0 && profile_of(env, i) != NULL) {
+            *k = i;
+            return profile_of(env, i);
+        }
+    }
+    return NULL;
+}
+
+/* ---- capture_objects --------------------------------------------------------------------------- */
+
+static void put_capdef(struct omp_wr *w, uint16_t cls, const uint8_t obis[6], uint8_t attr)
+{
+    sticky(omp_axdr_put_structure(w, 4u));
+    sticky(omp_axdr_put_u16(w, cls));
+    sticky(omp_axdr_put_octets(w, obis, 6u));
+    sticky(omp_axdr_put_i8(w, (int8_t)attr)); /* 255, 254: -1, -2 (Kamstrup's private) */
+    sticky(omp_axdr_put_u16(w, 0u));
+}
+
+/* Capture object @p c (0-based, the four leading ones first) of @p p. */
+static void capdef(struct omp_wr *w, const struct omp_profile *p, unsigned k, unsigned c)
+{
+    if (c == 0u) {
+        put_capdef(w, OMP_CLASS_CLOCK, k_clock, 2u);
+    } else if (c < 3u) {
+        put_capdef(w, CLASS_PROFILE, k_obis[k], c == 1u ? 255u : 254u);
+    } else if (c == 3u) {
+        put_capdef(w, OMP_CLASS_DATA, k_reserved, 2u);
+    } else {
+        const struct omp_logger_col *col = &p->cfg.col[c - LEAD_COLS];
+        const struct omp_cosem_obj *o = omp_cosem_find(col->obis);
+        put_capdef(w, o != NULL ? o->class_id : OMP_CLASS_REGISTER, col->obis, col->attr);
+    }
+}
+
+static omp_err caps(const struct omp_profile *p, unsigned k, struct omp_dlms_win *out)
+{
+    uint8_t tmp[24];
+    unsigned n = LEAD_COLS + p->cfg.columns;
+    struct omp_wr w = omp_wr_init(tmp, sizeof tmp);
+    sticky(omp_axdr_put_array(&w, n));
+    for (unsigned c = 0; c < n && omp_wr_status(&w) == OMP_OK; c++) {
+        omp_dlms_priv_win_put(out, tmp, omp_wr_len(&w));
+        omp_wr_truncate(&w, 0u);
+        capdef(&w, p, k, c);
+    }
+    omp_err err = omp_wr_status(&w);
+    if (err == OMP_OK) {
+        omp_dlms_priv_win_put(out, tmp, omp_wr_len(&w));
+    }
+    return err;
+}
+
+/* ---- rows -------------------------------------------------------------------------------------- */
+
+/* A logged value: double-long-unsigned as the energy registers are (technical facts 1.2);
+ * double-long when negative, long64(-unsigned) beyond 32 bits. */
+static void put_logged(struct omp_wr *w, int64_t v)
+{
+    if (v >= 0 && v <= (int64_t)UINT32_MAX) {
+        sticky(omp_axdr_put_u32(w, (uint32_t)v));
+    } else if (v < 0 && v >= (int64_t)INT32_MIN) {
+        sticky(omp_axdr_put_i32(w, (int32_t)v));
+    } else if (v < 0) {
+        sticky(omp_axdr_put_i64(w, v));
+    } else {
+        sticky(omp_axdr_put_u64(w, (uint64_t)v));
+    }
+}
+
+/* The clock column: the stamp (UTC) as the dictionary's clock shows time (local time, deviation,
+ * DST bit, technical facts 11.6); an invalid entry: every field not specified, status invalid. */
+static void put_stamp(struct omp_wr *w, const struct omp_cosem_src *s, const struct omp_plog_entry *e,
+                      bool ok)
+{
+    if (ok) {
+        struct omp_value v = omp_cosem_time(s, e->t, true, false);
+        if (omp_axdr_put_value(w, &v) == OMP_OK) {
+            return;
+        }
+    }
+    static const uint8_t k_invalid[12] = {0xFFu, 0xFFu, 0xFFu, 0xFFu, 0xFFu, 0xFFu,
+                                          0xFFu, 0xFFu, 0xFFu, 0x80u, 0x00u, 0x01u};
+    sticky(omp_axdr_put_octets(w, k_invalid, sizeof k_invalid));
+}
+
+/* One row: capture objects pg_col_lo..pg_col_hi of entry @p e (@p ok false: invalid row). */
+static void put_row(struct omp_wr *w, const struct omp_dlms_server *srv,
+                    const struct omp_dlms_server_env *env, const struct omp_plog_entry *e, bool ok)
+{
+    sticky(omp_axdr_put_structure(w, (size_t)srv->pg_col_hi - srv->pg_col_lo + 1u));
+    for (unsigned c = srv->pg_col_lo; c <= srv->pg_col_hi; c++) {
+        switch (c) {
+        case 0:
+            put_stamp(w, env->src, e, ok);
+            break;
+        case 1:
+            sticky(omp_axdr_put_u16(w, ok ? e->status : (uint16_t)OMP_LP_ST_INVALID));
+            break;
+        case 2:
+            sticky(omp_axdr_put_u32(w, ok ? e->quality : 0u));
+            break;
+        case 3:
+            sticky(omp_axdr_put_i8(w, 1)); /* reserved: integer 1 as the OMNIPOWER sends */
+            break;
+        default:
+            if (ok) {
+                put_logged(w, e->v[c - LEAD_COLS]);
+            } else {
+                sticky(omp_axdr_put_null(w));
+            }
+            break;
+        }
+    }
+}
+
+/* Entry pg_no for an entry selection: @p ok false when not held any more or unreadable. */
+static omp_err fetch_no(const struct omp_profile *p, uint32_t no, struct omp_plog_entry *e,
+                        bool *ok)
+{
+    struct omp_plog_cursor c;
+    uint32_t got = 0;
+    omp_err err = omp_plog_seek(&p->log, no, &c);
+    if (err == OMP_OK) {
+        err = omp_plog_next(&p->log, &c, e, &got);
+    }
+    if (err == OMP_ERR_NOT_FOUND) {
+        err = OMP_OK;
+        got = 0u;
+    }
+    *ok = err == OMP_OK && got == no && (e->status & OMP_PLOG_ST_INVALID) == 0u;
+    return err;
+}
+
+/* The next row of the selection: *ok false for an invalid row (a count kept, see above). */
+static omp_err fetch_row(struct omp_dlms_server *srv, const struct omp_profile *p,
+                         struct omp_plog_entry *e, bool *ok, uint32_t *next)
+{
+    if (srv->pg_mode != MODE_RANGE) {
+        *next = srv->pg_mode == MODE_UP ? srv->pg_no + 1u : srv->pg_no - 1u;
+        return fetch_no(p, srv->pg_no, e, ok);
+    }
+    struct omp_plog_cursor c;
+    uint32_t got = 0;
+    *ok = false;
+    *next = srv->pg_no;
+    omp_err err = srv->pg_no < srv->pg_end ? omp_plog_seek(&p->log, srv->pg_no, &c)
+                                           : OMP_ERR_NOT_FOUND;
+    if (err == OMP_OK) {
+        err = omp_profile_next_in(p, &c, srv->pg_from, srv->pg_to, e, &got);
+    }
+    if (err == OMP_OK && got < srv->pg_end) {
+        *ok = (e->status & OMP_PLOG_ST_INVALID) == 0u;
+        *next = got + 1u;
+    } else if (err == OMP_OK || err == OMP_ERR_NOT_FOUND) {
+        err = OMP_OK; /* fewer than counted (dropped meanwhile): invalid rows fill the count */
+        *next = srv->pg_end;
+    }
+    return err;
+}
+
+/* Copy item @p tmp[0..n) from pg_skip into @p dst; true when it went in whole. */
+static bool emit(struct omp_dlms_server *srv, const uint8_t *tmp, size_t n, uint8_t *dst,
+                 size_t cap, size_t *pos)
+{
+    size_t from = srv->pg_skip < n ? srv->pg_skip : n;
+    size_t k = n - from < cap - *pos ? n - from : cap - *pos;
+    memcpy(dst + *pos, tmp + from, k);
+    *pos += k;
+    if (from + k < n) {
+        srv->pg_skip = (uint16_t)(from + k);
+        return false;
+    }
+    srv->pg_skip = 0u;
+    return true;
+}
+
+static omp_err gen_buffer(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                          const struct omp_profile *p, uint8_t *dst, size_t cap, size_t *n)
+{
+    uint8_t tmp[ROW_MAX];
+    struct omp_wr w = omp_wr_init(tmp, sizeof tmp);
+    *n = 0u;
+    if (!srv->pg_hdr) {
+        sticky(omp_axdr_put_array(&w, srv->pg_count));
+        if (!emit(srv, tmp, omp_wr_len(&w), dst, cap, n)) {
+            return OMP_OK;
+        }
+        srv->pg_hdr = true;
+    }
+    while (srv->pg_left > 0u && *n < cap) {
+        struct omp_plog_entry e;
+        bool ok = false;
+        uint32_t next = 0;
+        omp_err err = fetch_row(srv, p, &e, &ok, &next);
+        if (err != OMP_OK) {
+            return err;
+        }
+        omp_wr_truncate(&w, 0u);
+        put_row(&w, srv, env, &e, ok);
+        if (omp_wr_status(&w) != OMP_OK) {
+            return OMP_ERR_NOSPACE;
+        }
+        if (!emit(srv, tmp, omp_wr_len(&w), dst, cap, n)) {
+            break;
+        }
+        srv->pg_no = next;
+        srv->pg_left--;
+    }
+    return OMP_OK;
+}
+
+omp_err omp_dlms_priv_pg_gen(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                             uint8_t *dst, size_t cap, size_t *n, bool *done)
+{
+    const struct omp_profile *p = profile_of(env, srv->pg_obj);
+    *n = 0u;
+    *done = false;
+    if (p == NULL) {
+        return OMP_ERR_NOT_FOUND;
+    }
+    if (srv->pg_attr == 3u) {
+        struct omp_dlms_win wn = {dst, srv->pg_off, cap, 0u};
+        omp_err err = caps(p, srv->pg_obj, &wn);
+        *n = wn.pos > srv->pg_off ? wn.pos - srv->pg_off : 0u;
+        *n = *n < cap ? *n : cap;
+        srv->pg_off += (uint32_t)*n;
+        *done = srv->pg_off >= wn.pos;
+        return err;
+    }
+    omp_err err = gen_buffer(srv, env, p, dst, cap, n);
+    *done = err == OMP_OK && srv->pg_hdr && srv->pg_left == 0u;
+    return err;
+}
+
+/* ---- selective access ---------------------------------------------------------------------------- */
+
+static bool next_uint(struct omp_rd *rd, uint8_t tag, uint64_t *v)
+{
+    struct omp_axdr_elem e;
+    if (omp_axdr_next(rd, &e) != OMP_OK || e.tag != tag) {
+        return false;
+    }
+    *v = e.v.u;
+    return true;
+}
+
+/* Columns from_selected_value..to_selected_value (1-based, 0 = the last) into pg_col_lo/hi. */
+static bool set_cols(struct omp_dlms_server *srv, const struct omp_profile *p, uint64_t lo,
+                     uint64_t hi)
+{
+    unsigned n = LEAD_COLS + p->cfg.columns;
+    lo = lo == 0u ? 1u : lo;
+    hi = hi == 0u || hi > n ? n : hi;
+    if (lo > hi) {
+        return false;
+    }
+    srv->pg_col_lo = (uint8_t)(lo - 1u);
+    srv->pg_col_hi = (uint8_t)(hi - 1u);
+    return true;
+}
+
+/* Entries numbered @p a..@p b (either order) of those held. */
+static void set_entries(struct omp_dlms_server *srv, uint32_t a, uint32_t b)
+{
+    srv->pg_mode = a <= b ? MODE_UP : MODE_DOWN;
+    srv->pg_no = a;
+    srv->pg_count = (a <= b ? b - a : a - b) + 1u;
+}
+
+/* entry_descriptor {from_entry, to_entry, from_selected_value, to_selected_value}. */
+static bool entry_desc(struct omp_dlms_server *srv, const struct omp_profile *p, struct omp_rd *rd)
+{
+    struct omp_axdr_elem s;
+    uint64_t f = 0, t = 0, cl = 0, ch = 0;
+    if (omp_axdr_next(rd, &s) != OMP_OK || s.tag != OMP_AXDR_TAG_STRUCTURE || s.count != 4u ||
+        !next_uint(rd, OMP_AXDR_TAG_DOUBLE_LONG_UNSIGNED, &f) ||
+        !next_uint(rd, OMP_AXDR_TAG_DOUBLE_LONG_UNSIGNED, &t) ||
+        !next_uint(rd, OMP_AXDR_TAG_LONG_UNSIGNED, &cl) ||
+        !next_uint(rd, OMP_AXDR_TAG_LONG_UNSIGNED, &ch) || !set_cols(srv, p, cl, ch)) {
+        return false;
+    }
+    uint32_t held = omp_plog_count(&p->log), first = p->log.first_no;
+    srv->pg_count = 0u;
+    if (held == 0u) {
+        return true;
+    }
+    if (srv->cfg.entry_blue_book) { /* 1 = the oldest, to 0 = the newest; from > to: none */
+        t = t == 0u || t > held ? held : t;
+        if (f >= 1u && f <= t) {
+            set_entries(srv, first + (uint32_t)f - 1u, first + (uint32_t)t - 1u);
+        }
+    } else { /* ages, 0 = the newest, either direction; ages beyond the oldest: the oldest */
+        f = f >= held ? held - 1u : f;
+        t = t >= held ? held - 1u : t;
+        set_entries(srv, first + held - 1u - (uint32_t)f, first + held - 1u - (uint32_t)t);
+    }
+    return true;
+}
+
+/* A date-time of the range as UTC: with a deviation, UTC = local + deviation; without, local
+ * time of the meter's zone (its DST bit when the status is given, its DST rule when not). */
+static bool range_time(const struct omp_dlms_server_env *env, const struct omp_axdr_elem *e,
+                       omp_time_s *utc)
+{
+    struct omp_axdr_datetime dt;
+    if ((e->tag != OMP_AXDR_TAG_OCTET_STRING && e->tag != OMP_AXDR_TAG_DATE_TIME) ||
+        omp_axdr_datetime_decode(e->data, e->len, &dt) != OMP_OK) {
+        return false;
+    }
+    if (dt.deviation_min != OMP_AXDR_DEVIATION_ANY) {
+        return omp_axdr_datetime_to_time(&dt, utc) == OMP_OK;
+    }
+    struct omp_datetime l = {dt.date.year, dt.date.month, dt.date.day,
+                             dt.time.hour, dt.time.minute, dt.time.second, 0u};
+    const struct omp_cosem_src *s = env->src;
+    if (dt.status == 0xFFu) {
+        return omp_local_to_utc(&l, s->utc_offset_min, s->dst_rule, utc) == OMP_OK;
+    }
+    omp_time_s local = 0;
+    if (omp_datetime_to_time(&l, &local) != OMP_OK) {
+        return false;
+    }
+    *utc = local - (omp_time_s)s->utc_offset_min * 60 -
+           ((dt.status & OMP_AXDR_STATUS_DST) != 0u ? (omp_time_s)OMP_SECONDS_PER_HOUR : 0);
+    return true;
+}
+
+/* range_descriptor {restricting_object (the clock), from_value, to_value, selected_values};
+ * selected_values must be empty (all columns). The matching rows are counted here. */
+static bool range_desc(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                       const struct omp_profile *p, struct omp_rd *rd)
+{
+    struct omp_axdr_elem s, r, ln, a, f, t, sel;
+    uint64_t cls = 0, di = 0;
+    if (omp_axdr_next(rd, &s) != OMP_OK || s.tag != OMP_AXDR_TAG_STRUCTURE || s.count != 4u ||
+        omp_axdr_next(rd, &r) != OMP_OK || r.tag != OMP_AXDR_TAG_STRUCTURE || r.count != 4u ||
+        !next_uint(rd, OMP_AXDR_TAG_LONG_UNSIGNED, &cls) || omp_axdr_next(rd, &ln) != OMP_OK ||
+        omp_axdr_next(rd, &a) != OMP_OK || !next_uint(rd, OMP_AXDR_TAG_LONG_UNSIGNED, &di) ||
+        omp_axdr_next(rd, &f) != OMP_OK || omp_axdr_next(rd, &t) != OMP_OK ||
+        omp_axdr_next(rd, &sel) != OMP_OK) {
+        return false;
+    }
+    if (cls != OMP_CLASS_CLOCK || ln.tag != OMP_AXDR_TAG_OCTET_STRING || ln.len != 6u ||
+        memcmp(ln.data, k_clock, 6u) != 0 || a.tag != OMP_AXDR_TAG_INTEGER || a.v.i != 2 ||
+        sel.tag != OMP_AXDR_TAG_ARRAY || sel.count != 0u || !range_time(env, &f, &srv->pg_from) ||
+        !range_time(env, &t, &srv->pg_to)) {
+        return false;
+    }
+    srv->pg_mode = MODE_RANGE;
+    srv->pg_no = p->log.first_no;
+    srv->pg_end = p->log.next_no;
+    srv->pg_count = 0u;
+    struct omp_plog_cursor c;
+    struct omp_plog_entry e;
+    uint32_t no = 0;
+    omp_err err = omp_plog_seek(&p->log, srv->pg_no, &c);
+    while (err == OMP_OK &&
+           omp_profile_next_in(p, &c, srv->pg_from, srv->pg_to, &e, &no) == OMP_OK &&
+           no < srv->pg_end) {
+        srv->pg_count++;
+    }
+    return true;
+}
+
+/* ---- the attributes ---------------------------------------------------------------------------- */
+
+static uint8_t short_attr(const struct omp_profile *p, uint8_t k, int8_t attr, struct omp_wr *w)
+{
+    switch (attr) {
+    case 1:
+        sticky(omp_axdr_put_octets(w, k_obis[k], 6u));
+        break;
+    case 4:
+        sticky(omp_axdr_put_u32(w, p->cfg.period_s));
+        break;
+    case 5:
+        sticky(omp_axdr_put_enum(w, 1u)); /* fifo */
+        break;
+    case 6: /* sort_object: none (fifo) */
+        sticky(omp_axdr_put_structure(w, 4u));
+        sticky(omp_axdr_put_u16(w, 0u));
+        sticky(omp_axdr_put_octets(w, (const uint8_t[6]){0u, 0u, 0u, 0u, 0u, 0u}, 6u));
+        sticky(omp_axdr_put_i8(w, 0));
+        sticky(omp_axdr_put_u16(w, 0u));
+        break;
+    case 7:
+        sticky(omp_axdr_put_u32(w, omp_plog_count(&p->log)));
+        break;
+    case 8:
+        sticky(omp_axdr_put_u32(w, omp_profile_capacity(&p->cfg, &p->log.geo, p->log.rgn.sectors)));
+        break;
+    default:
+        return OMP_DAR_OBJECT_UNDEFINED;
+    }
+    return omp_wr_status(w) == OMP_OK ? OMP_DAR_SUCCESS : OMP_DAR_OTHER_REASON;
+}
+
+uint8_t omp_dlms_priv_pg_start(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                               uint8_t k, int8_t attr, const struct omp_apdu_access *acc,
+                               struct omp_wr *w, bool *stream)
+{
+    const struct omp_profile *p = profile_of(env, k);
+    *stream = false;
+    if (p == NULL) {
+        return OMP_DAR_OBJECT_UNDEFINED;
+    }
+    if (acc->present && attr != 2) {
+        return OMP_DAR_OTHER_REASON;
+    }
+    if (attr != 2 && attr != 3) {
+        return short_attr(p, k, attr, w);
+    }
+    srv->pg_obj = k;
+    srv->pg_attr = (uint8_t)attr;
+    srv->pg_off = 0u;
+    srv->pg_skip = 0u;
+    srv->pg_hdr = false;
+    srv->pg_mode = MODE_UP;
+    srv->pg_no = p->log.first_no;
+    srv->pg_count = omp_plog_count(&p->log);
+    (void)set_cols(srv, p, 1u, 0u);
+    struct omp_rd rd = omp_rd_init(acc->params.ptr, acc->params.len);
+    bool ok = !acc->present || (acc->selector == 1u && range_desc(srv, env, p, &rd)) ||
+              (acc->selector == 2u && entry_desc(srv, p, &rd));
+    srv->pg_left = srv->pg_count;
+    *stream = ok;
+    return ok ? OMP_DAR_SUCCESS : OMP_DAR_OTHER_REASON;
+}
+
+#else
+typedef int omp_dlms_profile_unused; /* ISO C forbids an empty translation unit */
+#endif /* OMP_CONFIG_DLMS */
