@@ -8,6 +8,8 @@
  * - every answer is one complete APDU that omp_apdu_decode() reads back (AARE, RLRE, GET
  *   response, EXCEPTION-response) and it is the answer the request's kind calls for;
  * - the association is always none or exactly one of the four the server grants.
+ * The meter keeps a load profile (A+, A-; 15 min) of 600 entries on a RAM NVM, so that GETs of
+ * class 7 with selective access (range and entry descriptors) and their blocks are reached.
  */
 #include <string.h>
 
@@ -16,6 +18,8 @@
 #include "omnipower/cosem.h"
 #include "omnipower/dlms_server.h"
 #include "omnipower/evq.h"
+#include "omnipower/hal_fakes.h"
+#include "omnipower/logger.h"
 
 #include "../tests/dlms_src.h" /* the same meter as test_dlms_server */
 
@@ -37,6 +41,49 @@ static bool answer_kind_ok(uint8_t req_tag, enum omp_apdu_kind k)
     }
 }
 
+#define LP_SECTOR 1024u
+#define LP_SECTORS 8u
+
+static const struct omp_hal_ops k_lp_ops = {
+    .nvm_geometry = omp_ram_nvm_geometry, .nvm_read = omp_ram_nvm_read,
+    .nvm_program = omp_ram_nvm_program, .nvm_erase = omp_ram_nvm_erase,
+};
+
+/* The load profile, filled once: 600 entries from 2027-01-01T00:00:00Z on. */
+static const struct omp_profile *load_profile(void)
+{
+    static uint8_t mem[LP_SECTOR * LP_SECTORS];
+    static struct omp_ram_nvm nvm;
+    static struct omp_profile p;
+    static bool done;
+    if (!done) {
+        const struct omp_nvm_geometry geo = {LP_SECTOR * LP_SECTORS, LP_SECTOR, 8u, 0xFFu, 100000u};
+        OMP_FUZZ_CHECK(omp_ram_nvm_init(&nvm, mem, &geo, NULL) == OMP_OK);
+        omp_ram_nvm_format(&nvm);
+        const struct omp_nvm_region r = {&k_lp_ops, &nvm, 0u, LP_SECTORS};
+        struct omp_profile_cfg c;
+        memset(&c, 0, sizeof c);
+        c.tag = 0x504Cu;
+        c.period_s = 900u;
+        c.offset_s = 3600;
+        c.columns = 2u;
+        for (unsigned k = 0; k < 2u; k++) {
+            const uint8_t obis[6] = {1, 1, (uint8_t)(1u + k), 8, 0, 255};
+            memcpy(c.col[k].obis, obis, 6);
+            c.col[k].attr = 2u;
+            c.col[k].kind = OMP_PLOG_COUNTER;
+            c.col[k].max_step = 5750u;
+        }
+        OMP_FUZZ_CHECK(omp_profile_open(&p, &c, &r, false) == OMP_OK);
+        for (int64_t k = 0; k < 600; k++) {
+            const int64_t v[2] = {1000 + 7 * k, k / 3};
+            OMP_FUZZ_CHECK(omp_profile_capture(&p, 1798761600 + 900 * k, v) == OMP_OK);
+        }
+        done = true;
+    }
+    return &p;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static struct dlms_src_state st;
@@ -44,7 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct omp_cosem_src src;
     dlms_src_fill(&st, &src);
     OMP_FUZZ_CHECK(omp_evq_init(&evq) == OMP_OK);
-    const struct omp_dlms_server_env env = {&src, &evq, NULL, NULL};
+    const struct omp_dlms_server_env env = {&src, &evq, load_profile(), NULL};
     struct omp_dlms_server_cfg cfg;
     omp_dlms_server_cfg_default(&cfg);
     cfg.max_pdu = 200u; /* small: the object list needs many blocks */
