@@ -24,6 +24,8 @@
 #include "omnipower/dlms_server.h"
 #include "omnipower/hal_fakes.h"
 #include "omnipower/logger.h"
+#include "omnipower/registers.h"
+#include "omnipower/storage.h"
 
 #include "dlms_src.h"
 #include "test_hex.h"
@@ -48,6 +50,7 @@ static struct omp_dlms_server_env g_env;
 static uint8_t g_rsp[2048];
 static uint8_t g_data[160000];
 static size_t g_len;
+static const char *g_ln = "0101630100FF"; /* the profile read_buffer reads */
 
 /* A load profile of A+ and A- (1.1.1.8.0.255, 1.1.2.8.0.255 attribute 2), 15 min, CET. */
 static void open_profile(void)
@@ -111,6 +114,7 @@ static void start(bool blue_book, uint16_t max_pdu)
 static int setup(void **state)
 {
     (void)state;
+    g_ln = "0101630100FF";
     open_profile();
     capture(T_2027, 1000, 0);
     capture(T_2027 + 900, 1250, 5);
@@ -156,7 +160,9 @@ static void expect(const char *req, const char *rsp)
 static unsigned read_buffer(const char *access_hex)
 {
     uint8_t q[256];
-    size_t n = unhex_sp("C0 01 C1 0007 0101630100FF 02", q, sizeof q);
+    size_t n = unhex_sp("C0 01 C1 0007", q, sizeof q);
+    n += unhex_sp(g_ln, q + n, sizeof q - n);
+    q[n++] = 2u;
     if (access_hex[0] == '\0') {
         q[n++] = 0u;
     } else {
@@ -189,6 +195,12 @@ static void expect_buffer(const char *access_hex, const char *data_hex)
     static uint8_t want[8192];
     size_t n = unhex_sp(data_hex, want, sizeof want);
     (void)read_buffer(access_hex);
+    if (g_len != n || memcmp(g_data, want, n) != 0) {
+        for (size_t k = 0; k < g_len; k++) {
+            print_message("%02X", g_data[k]);
+        }
+        print_message("\n");
+    }
     assert_int_equal(g_len, n);
     assert_memory_equal(g_data, want, n);
 }
@@ -378,6 +390,67 @@ static void test_big_log(void **state)
     }
 }
 
+/* The billing log: two debiting stops (1.1.98.1.0.255; capture objects: the four leading ones,
+ * then technical facts 4.2 Table 12 as the logger engine lists them: hour counter 0.1.96.8.0.255
+ * (double-long-unsigned), debiting periods 1.1.0.1.0.255 (unsigned), threshold counter (unsigned),
+ * pulse input (double-long-unsigned), A+ (Wh, double-long-unsigned), ...). */
+/* after A+: A-, R+, R-, A+ T1..T4, R+ T1..T4, E+, E- (13 energies); 6 maxima with their time
+ * (0: never set, a date_time of "not specified" fields); 4 accumulated maxima; all zero */
+#define Z " 0600000000"
+#define PEAK Z " 090C FFFFFFFFFFFFFFFFFF8000FF"
+#define BILL_REST Z Z Z Z Z Z Z Z Z Z Z Z Z PEAK PEAK PEAK PEAK PEAK PEAK Z Z Z Z
+
+static uint8_t g_bmem[4u * SECTOR];
+static struct omp_ram_nvm g_bnvm;
+static struct omp_nvm_log g_blog;
+
+static void bill_stop(omp_time_s utc, uint32_t hours, uint32_t count, uint64_t a_plus_uwh)
+{
+    struct omp_regs_snapshot sn = {.utc = utc, .capture_utc = utc, .hours = hours,
+                                   .billing_count = count};
+    sn.energy.total.a_plus_uwh = a_plus_uwh;
+    uint8_t buf[OMP_REGS_SNAPSHOT_LEN];
+    struct omp_wr w = omp_wr_init(buf, sizeof buf);
+    assert_int_equal(omp_regs_snapshot_encode(&sn, &w), OMP_OK);
+    assert_int_equal(omp_nvm_log_append(&g_blog, buf), OMP_OK);
+}
+
+static void test_billing(void **state)
+{
+    (void)state;
+    const struct omp_nvm_geometry geo = {4u * SECTOR, SECTOR, 8u, 0xFFu, 100000u};
+    assert_int_equal(omp_ram_nvm_init(&g_bnvm, g_bmem, &geo, NULL), OMP_OK);
+    omp_ram_nvm_format(&g_bnvm);
+    const struct omp_nvm_region r = {&k_ops, &g_bnvm, 0u, 4u};
+    assert_int_equal(omp_nvm_log_open_mode(&g_blog, &r, OMP_REGS_BILLING_TAG,
+                                           (uint16_t)OMP_REGS_SNAPSHOT_LEN, false),
+                     OMP_OK);
+    bill_stop(T_2027, 100u, 1u, 1000999999u);               /* A+ 1000 Wh (truncated) */
+    bill_stop(T_2027 + 31 * 86400, 844u, 2u, 5000000000u); /* 2027-02-01, a Monday: 5000 Wh */
+    g_env.billing = &g_blog;
+    g_ln = "0101620100FF";
+    expect("C0 01 C1 0007 0101620100FF 01 00", "C4 01 C1 00 0906 0101620100FF");
+    expect("C0 01 C1 0007 0101620100FF 04 00", "C4 01 C1 00 06 00000000");
+    expect("C0 01 C1 0007 0101620100FF 07 00", "C4 01 C1 00 06 00000002");
+    /* the newest (age 0), columns 1..9 */
+    expect_buffer(ENTRY("00000000", "00000000", "0001", "0009"),
+                  "0101 0209 090C 07EB0201 01 010000FF FFC4 00 120000 0600000000 0F01"
+                  " 060000034C 1102 1100 0600000000 0600001388");
+    /* age 1 (the oldest) then age 0, column 9 (A+) only */
+    expect_buffer(ENTRY("00000001", "00000000", "0009", "0009"),
+                  "0102 0201 06000003E8 0201 0600001388");
+    /* capture objects 5..: the hour counter (class 3) */
+    (void)read_buffer(ENTRY("00000000", "00000000", "0000", "0000"));
+    assert_int_equal(g_data[0], 0x01);
+    assert_int_equal(g_data[1], 0x01);
+    assert_int_equal(g_data[2], 0x02);
+    assert_int_equal(g_data[3], 4u + OMP_BILLING_COLUMNS - 1u);
+    /* a range of January: the first stop only */
+    expect_buffer(RANGE("07EB0101 FF 00000000 8000 FF", "07EB011F FF 173B3B00 8000 FF"),
+                  "0101 0226 090C 07EB0101 05 010000FF FFC4 00" " 120000 0600000000 0F01"
+                  " 0600000064 1101 1100 0600000000 06000003E8" BILL_REST);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -388,6 +461,7 @@ int main(void)
         cmocka_unit_test_setup(test_entry_blue_book, setup),
         cmocka_unit_test_setup(test_range_dst, setup),
         cmocka_unit_test_setup(test_big_log, setup),
+        cmocka_unit_test_setup(test_billing, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -99,7 +99,10 @@ static omp_err objlist(unsigned list, struct omp_dlms_win *out)
     uint8_t tmp[ELEM_MAX];
     struct omp_wr w = omp_wr_init(tmp, sizeof tmp);
     const unsigned assoc = list & 0xFFu, pg = list >> 8;
-    size_t n = 1u + (pg & 1u) + (pg >> 1); /* the Association LN object itself, the profiles */
+    size_t n = 1u; /* the Association LN object itself, then the table, then the profiles */
+    for (unsigned k = 0; k < OMP_DLMS_PROFILES; k++) {
+        n += (pg >> k) & 1u;
+    }
     for (size_t k = 0; k < omp_cosem_count(); k++) {
         n += (omp_cosem_at(k)->read & assoc) != 0u ? 1u : 0u;
     }
@@ -115,7 +118,7 @@ static omp_err objlist(unsigned list, struct omp_dlms_win *out)
                               NULL);
         }
     }
-    for (unsigned k = 0; k < 2u && omp_wr_status(&w) == OMP_OK; k++) {
+    for (unsigned k = 0; k < OMP_DLMS_PROFILES && omp_wr_status(&w) == OMP_OK; k++) {
         if ((pg & (1u << k)) != 0u) {
             omp_dlms_priv_win_put(out, tmp, omp_wr_len(&w));
             omp_wr_truncate(&w, 0u);
@@ -237,7 +240,7 @@ static uint8_t read_attr(struct omp_dlms_server *srv, const struct omp_dlms_serv
     size_t mark = omp_wr_len(w);
     uint8_t dar;
     uint8_t k = 0;
-    if (omp_dlms_priv_pg_find(env, d->obis, &k) != NULL) {
+    if (omp_dlms_priv_pg_find(env, d->obis, &k)) {
         dar = profile_attr(srv, env, k, d, acc, w);
     } else if (acc->present) {
         dar = OMP_DAR_OTHER_REASON; /* no object of this slice has selective access */
@@ -409,7 +412,7 @@ static omp_err get_normal(struct omp_dlms_server *srv, const struct omp_dlms_ser
     const struct omp_apdu_desc *d = &q->u.get_req.desc;
     srv->blk_active = false; /* a new GET ends a transfer the client left */
     uint8_t k = 0;
-    if (omp_dlms_priv_pg_find(env, d->obis, &k) != NULL) {
+    if (omp_dlms_priv_pg_find(env, d->obis, &k)) {
         return pg_normal(srv, env, q, k, w, limit);
     }
     if (d->class_id == CLASS_ASSOC_LN && d->id == 2 && memcmp(d->obis, k_assoc_ln, 6u) == 0 &&

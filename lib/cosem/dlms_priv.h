@@ -26,12 +26,13 @@ void omp_dlms_priv_win_put(struct omp_dlms_win *w, const uint8_t *p, size_t n);
 
 /* ---- profile generic (dlms_profile.c) ---- */
 
-/* Profiles the server answers in @p env (bit 0 load profile, bit 1 analysis logger). */
+/* Profiles the server answers in @p env (bit 0 load profile, 1 analysis logger, 2 billing). */
 unsigned omp_dlms_priv_pg_present(const struct omp_dlms_server_env *env);
-/* OBIS code of profile @p k (0, 1). */
+/* OBIS code of profile @p k (0..OMP_DLMS_PROFILES - 1). */
+#define OMP_DLMS_PROFILES 3u
 const uint8_t *omp_dlms_priv_pg_obis(unsigned k);
-/* The profile named @p obis in @p env, its index in @p k; NULL if not answered. */
-const struct omp_profile *omp_dlms_priv_pg_find(const struct omp_dlms_server_env *env,
+/* Whether the profile named @p obis is answered in @p env; its index in @p k. */
+bool omp_dlms_priv_pg_find(const struct omp_dlms_server_env *env,
                                                 const uint8_t obis[6], uint8_t *k);
 /* Start a read of attribute @p attr of profile @p k with access @p acc: the short attributes
  * are written whole to @p w (OMP_DAR_SUCCESS, *stream false); 2 and 3 set the pg_* state

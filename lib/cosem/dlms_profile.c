@@ -1,7 +1,8 @@
 /*
  * Profile generic (IC 7 version 1) in the DLMS server (dlms_server.h; docs/dlms-server.md
- * "Profiles"): the load profile 1.1.99.1.0.255 and the analysis logger 1.1.99.1.1.255, read
- * through the logger engine (logger.h, plog.h), never copied.
+ * "Profiles"): the load profile 1.1.99.1.0.255, the analysis logger 1.1.99.1.1.255 and the
+ * billing log 1.1.98.1.0.255, read through the logger engine (logger.h: omp_plog_*, omp_profile_*,
+ * omp_billing_*), never copied.
  *
  * capture_objects and buffer are streams sent in GET blocks. capture_objects is short and is
  * generated again for each block through a window. The buffer is generated from the log: the
@@ -28,11 +29,13 @@
 
 #define CLASS_PROFILE 7u
 #define LEAD_COLS 4u /* clock, LoggerStatus, DataQuality, reserved (technical facts 1.2) */
-#define ROW_MAX 200u /* structure, clock 14, 3 + 5 + 2, 16 columns of at most 9 */
+#define ROW_MAX 320u /* the billing log's: clock 14, 3 + 5 + 2, 34 columns of at most 14 */
 
 enum { MODE_UP = 0, MODE_DOWN = 1, MODE_RANGE = 2 };
+enum { PG_LP = 0, PG_AN = 1, PG_BILLING = 2 };
 
-static const uint8_t k_obis[2][6] = {{1u, 1u, 99u, 1u, 0u, 255u}, {1u, 1u, 99u, 1u, 1u, 255u}};
+static const uint8_t k_obis[OMP_DLMS_PROFILES][6] = {
+    {1u, 1u, 99u, 1u, 0u, 255u}, {1u, 1u, 99u, 1u, 1u, 255u}, {1u, 1u, 98u, 1u, 0u, 255u}};
 static const uint8_t k_clock[6] = {0u, 1u, 1u, 0u, 0u, 255u};
 static const uint8_t k_reserved[6] = {1u, 1u, 134u, 0u, 1u, 255u};
 
@@ -43,29 +46,58 @@ static void sticky(omp_err e)
 
 static const struct omp_profile *profile_of(const struct omp_dlms_server_env *env, unsigned k)
 {
-    return k == 0u ? env->lp : k == 1u ? env->an : NULL;
+    return k == PG_LP ? env->lp : k == PG_AN ? env->an : NULL;
+}
+
+static bool present(const struct omp_dlms_server_env *env, unsigned k)
+{
+    return k == PG_BILLING ? env->billing != NULL : profile_of(env, k) != NULL;
 }
 
 unsigned omp_dlms_priv_pg_present(const struct omp_dlms_server_env *env)
 {
-    return (env->lp != NULL ? 1u : 0u) | (env->an != NULL ? 2u : 0u);
+    unsigned m = 0u;
+    for (unsigned k = 0; k < OMP_DLMS_PROFILES; k++) {
+        m |= present(env, k) ? 1u << k : 0u;
+    }
+    return m;
 }
 
 const uint8_t *omp_dlms_priv_pg_obis(unsigned k)
 {
-    return k_obis[k & 1u];
+    return k_obis[k < OMP_DLMS_PROFILES ? k : 0u];
 }
 
-const struct omp_profile *omp_dlms_priv_pg_find(const struct omp_dlms_server_env *env,
-                                                const uint8_t obis[6], uint8_t *k)
+bool omp_dlms_priv_pg_find(const struct omp_dlms_server_env *env, const uint8_t obis[6],
+                           uint8_t *k)
 {
-    for (uint8_t i = 0; i < 2u; i++) {
-        if (memcmp(obis, k_obis[i], 6u) == 0 && profile_of(env, i) != NULL) {
+    for (uint8_t i = 0; i < OMP_DLMS_PROFILES; i++) {
+        if (memcmp(obis, k_obis[i], 6u) == 0 && present(env, i)) {
             *k = i;
-            return profile_of(env, i);
+            return true;
         }
     }
-    return NULL;
+    return false;
+}
+
+/* Capture objects of profile @p k: the four leading ones, then its columns (the billing log's
+ * after its clock, which is the first leading one). */
+static unsigned cols_of(const struct omp_dlms_server_env *env, unsigned k)
+{
+    return LEAD_COLS + (k == PG_BILLING ? OMP_BILLING_COLUMNS - 1u : profile_of(env, k)->cfg.columns);
+}
+
+/* The entries held: the oldest's number and how many. */
+static void held_of(const struct omp_dlms_server_env *env, unsigned k, uint32_t *first,
+                    uint32_t *held)
+{
+    if (k == PG_BILLING) {
+        *held = omp_billing_count(env->billing);
+        *first = omp_billing_no_of_index(env->billing, 1u);
+    } else {
+        *held = omp_plog_count(&profile_of(env, k)->log);
+        *first = profile_of(env, k)->log.first_no;
+    }
 }
 
 /* ---- capture_objects --------------------------------------------------------------------------- */
@@ -79,8 +111,8 @@ static void put_capdef(struct omp_wr *w, uint16_t cls, const uint8_t obis[6], ui
     sticky(omp_axdr_put_u16(w, 0u));
 }
 
-/* Capture object @p c (0-based, the four leading ones first) of @p p. */
-static void capdef(struct omp_wr *w, const struct omp_profile *p, unsigned k, unsigned c)
+/* Capture object @p c (0-based, the four leading ones first) of profile @p k. */
+static void capdef(struct omp_wr *w, const struct omp_dlms_server_env *env, unsigned k, unsigned c)
 {
     if (c == 0u) {
         put_capdef(w, OMP_CLASS_CLOCK, k_clock, 2u);
@@ -88,23 +120,26 @@ static void capdef(struct omp_wr *w, const struct omp_profile *p, unsigned k, un
         put_capdef(w, CLASS_PROFILE, k_obis[k], c == 1u ? 255u : 254u);
     } else if (c == 3u) {
         put_capdef(w, OMP_CLASS_DATA, k_reserved, 2u);
+    } else if (k == PG_BILLING) {
+        const struct omp_billing_col *b = omp_billing_col(c - LEAD_COLS + 1u);
+        put_capdef(w, b->class_id, b->obis, b->attr);
     } else {
-        const struct omp_logger_col *col = &p->cfg.col[c - LEAD_COLS];
+        const struct omp_logger_col *col = &profile_of(env, k)->cfg.col[c - LEAD_COLS];
         const struct omp_cosem_obj *o = omp_cosem_find(col->obis);
         put_capdef(w, o != NULL ? o->class_id : OMP_CLASS_REGISTER, col->obis, col->attr);
     }
 }
 
-static omp_err caps(const struct omp_profile *p, unsigned k, struct omp_dlms_win *out)
+static omp_err caps(const struct omp_dlms_server_env *env, unsigned k, struct omp_dlms_win *out)
 {
     uint8_t tmp[24];
-    unsigned n = LEAD_COLS + p->cfg.columns;
+    unsigned n = cols_of(env, k);
     struct omp_wr w = omp_wr_init(tmp, sizeof tmp);
     sticky(omp_axdr_put_array(&w, n));
     for (unsigned c = 0; c < n && omp_wr_status(&w) == OMP_OK; c++) {
         omp_dlms_priv_win_put(out, tmp, omp_wr_len(&w));
         omp_wr_truncate(&w, 0u);
-        capdef(&w, p, k, c);
+        capdef(&w, env, k, c);
     }
     omp_err err = omp_wr_status(&w);
     if (err == OMP_OK) {
@@ -132,11 +167,11 @@ static void put_logged(struct omp_wr *w, int64_t v)
 
 /* The clock column: the stamp (UTC) as the dictionary's clock shows time (local time, deviation,
  * DST bit, technical facts 11.6); an invalid entry: every field not specified, status invalid. */
-static void put_stamp(struct omp_wr *w, const struct omp_cosem_src *s, const struct omp_plog_entry *e,
-                      bool ok)
+static void put_stamp(struct omp_wr *w, const struct omp_cosem_src *s, omp_time_s t, bool ok,
+                      bool clock_ok)
 {
     if (ok) {
-        struct omp_value v = omp_cosem_time(s, e->t, true, false);
+        struct omp_value v = omp_cosem_time(s, t, clock_ok, true);
         if (omp_axdr_put_value(w, &v) == OMP_OK) {
             return;
         }
@@ -154,7 +189,7 @@ static void put_row(struct omp_wr *w, const struct omp_dlms_server *srv,
     for (unsigned c = srv->pg_col_lo; c <= srv->pg_col_hi; c++) {
         switch (c) {
         case 0:
-            put_stamp(w, env->src, e, ok);
+            put_stamp(w, env->src, e->t, ok, true);
             break;
         case 1:
             sticky(omp_axdr_put_u16(w, ok ? e->status : (uint16_t)OMP_LP_ST_INVALID));
@@ -221,6 +256,90 @@ static omp_err fetch_row(struct omp_dlms_server *srv, const struct omp_profile *
     return err;
 }
 
+/* Billing log column @p j (1.. of omp_billing_col) of @p snap as its object encodes it. */
+static void put_bill_value(struct omp_wr *w, const struct omp_cosem_src *s,
+                           const struct omp_regs_snapshot *snap, unsigned j)
+{
+    const struct omp_billing_col *col = omp_billing_col(j);
+    int64_t v = 0;
+    if (col == NULL || omp_billing_value(snap, j, &v) != OMP_OK) {
+        sticky(omp_axdr_put_null(w));
+        return;
+    }
+    struct omp_value x =
+        col->type == (uint8_t)OMP_VT_DATETIME
+            ? omp_cosem_time(s, (omp_time_s)v, true, true) /* 0: no demand period set it */
+            : omp_value_uint((enum omp_vtype)col->type, (uint64_t)v, col->scaler,
+                             (enum omp_unit)col->unit);
+    sticky(omp_axdr_put_value(w, &x));
+}
+
+/* One billing row: the leading four, then the snapshot's capture objects. */
+static void put_bill_row(struct omp_wr *w, const struct omp_dlms_server *srv,
+                         const struct omp_dlms_server_env *env, const struct omp_billing_entry *be,
+                         bool ok)
+{
+    sticky(omp_axdr_put_structure(w, (size_t)srv->pg_col_hi - srv->pg_col_lo + 1u));
+    for (unsigned c = srv->pg_col_lo; c <= srv->pg_col_hi; c++) {
+        if (c == 0u) {
+            put_stamp(w, env->src, be->snap.utc, ok,
+                      (be->snap.quality & OMP_REGS_Q_CLOCK_BAD) == 0u);
+        } else if (c == 1u) {
+            sticky(omp_axdr_put_u16(w, ok ? be->status : (uint16_t)OMP_LP_ST_INVALID));
+        } else if (c == 2u) {
+            sticky(omp_axdr_put_u32(w, 0u)); /* the billing log keeps no DataQuality */
+        } else if (c == 3u) {
+            sticky(omp_axdr_put_i8(w, 1));
+        } else if (ok) {
+            put_bill_value(w, env->src, &be->snap, c - LEAD_COLS + 1u);
+        } else {
+            sticky(omp_axdr_put_null(w));
+        }
+    }
+}
+
+/* The next row of the billing log's selection, encoded into @p w; @p next the number after it. */
+static omp_err bill_row(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                        struct omp_wr *w, uint32_t *next)
+{
+    const struct omp_nvm_log *l = env->billing;
+    struct omp_billing_entry be;
+    omp_err err;
+    bool found;
+    if (srv->pg_mode != MODE_RANGE) {
+        *next = srv->pg_mode == MODE_UP ? srv->pg_no + 1u : srv->pg_no - 1u;
+        err = omp_billing_read(l, srv->pg_no, &be);
+        found = err == OMP_OK;
+    } else {
+        struct omp_billing_cursor c;
+        uint32_t got = 0;
+        err = srv->pg_no < srv->pg_end ? omp_billing_seek(l, srv->pg_no, &c) : OMP_ERR_NOT_FOUND;
+        if (err == OMP_OK) {
+            err = omp_billing_next_in(l, &c, srv->pg_from, srv->pg_to, &be, &got);
+        }
+        found = err == OMP_OK && got < srv->pg_end;
+        *next = found ? got + 1u : srv->pg_end;
+    }
+    if (err != OMP_OK && err != OMP_ERR_NOT_FOUND) {
+        return err;
+    }
+    put_bill_row(w, srv, env, &be, found && (be.status & OMP_LP_ST_INVALID) == 0u);
+    return OMP_OK;
+}
+
+/* The next row of a profile's selection, encoded into @p w. */
+static omp_err plog_row(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                        struct omp_wr *w, uint32_t *next)
+{
+    struct omp_plog_entry e;
+    bool ok = false;
+    omp_err err = fetch_row(srv, profile_of(env, srv->pg_obj), &e, &ok, next);
+    if (err == OMP_OK) {
+        put_row(w, srv, env, &e, ok);
+    }
+    return err;
+}
+
 /* Copy item @p tmp[0..n) from pg_skip into @p dst; true when it went in whole. */
 static bool emit(struct omp_dlms_server *srv, const uint8_t *tmp, size_t n, uint8_t *dst,
                  size_t cap, size_t *pos)
@@ -238,7 +357,7 @@ static bool emit(struct omp_dlms_server *srv, const uint8_t *tmp, size_t n, uint
 }
 
 static omp_err gen_buffer(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
-                          const struct omp_profile *p, uint8_t *dst, size_t cap, size_t *n)
+                          uint8_t *dst, size_t cap, size_t *n)
 {
     uint8_t tmp[ROW_MAX];
     struct omp_wr w = omp_wr_init(tmp, sizeof tmp);
@@ -251,15 +370,13 @@ static omp_err gen_buffer(struct omp_dlms_server *srv, const struct omp_dlms_ser
         srv->pg_hdr = true;
     }
     while (srv->pg_left > 0u && *n < cap) {
-        struct omp_plog_entry e;
-        bool ok = false;
         uint32_t next = 0;
-        omp_err err = fetch_row(srv, p, &e, &ok, &next);
+        omp_wr_truncate(&w, 0u);
+        omp_err err = srv->pg_obj == PG_BILLING ? bill_row(srv, env, &w, &next)
+                                                : plog_row(srv, env, &w, &next);
         if (err != OMP_OK) {
             return err;
         }
-        omp_wr_truncate(&w, 0u);
-        put_row(&w, srv, env, &e, ok);
         if (omp_wr_status(&w) != OMP_OK) {
             return OMP_ERR_NOSPACE;
         }
@@ -275,22 +392,21 @@ static omp_err gen_buffer(struct omp_dlms_server *srv, const struct omp_dlms_ser
 omp_err omp_dlms_priv_pg_gen(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
                              uint8_t *dst, size_t cap, size_t *n, bool *done)
 {
-    const struct omp_profile *p = profile_of(env, srv->pg_obj);
     *n = 0u;
     *done = false;
-    if (p == NULL) {
+    if (!present(env, srv->pg_obj)) {
         return OMP_ERR_NOT_FOUND;
     }
     if (srv->pg_attr == 3u) {
         struct omp_dlms_win wn = {dst, srv->pg_off, cap, 0u};
-        omp_err err = caps(p, srv->pg_obj, &wn);
+        omp_err err = caps(env, srv->pg_obj, &wn);
         *n = wn.pos > srv->pg_off ? wn.pos - srv->pg_off : 0u;
         *n = *n < cap ? *n : cap;
         srv->pg_off += (uint32_t)*n;
         *done = srv->pg_off >= wn.pos;
         return err;
     }
-    omp_err err = gen_buffer(srv, env, p, dst, cap, n);
+    omp_err err = gen_buffer(srv, env, dst, cap, n);
     *done = err == OMP_OK && srv->pg_hdr && srv->pg_left == 0u;
     return err;
 }
@@ -308,10 +424,8 @@ static bool next_uint(struct omp_rd *rd, uint8_t tag, uint64_t *v)
 }
 
 /* Columns from_selected_value..to_selected_value (1-based, 0 = the last) into pg_col_lo/hi. */
-static bool set_cols(struct omp_dlms_server *srv, const struct omp_profile *p, uint64_t lo,
-                     uint64_t hi)
+static bool set_cols(struct omp_dlms_server *srv, unsigned n, uint64_t lo, uint64_t hi)
 {
-    unsigned n = LEAD_COLS + p->cfg.columns;
     lo = lo == 0u ? 1u : lo;
     hi = hi == 0u || hi > n ? n : hi;
     if (lo > hi) {
@@ -331,7 +445,8 @@ static void set_entries(struct omp_dlms_server *srv, uint32_t a, uint32_t b)
 }
 
 /* entry_descriptor {from_entry, to_entry, from_selected_value, to_selected_value}. */
-static bool entry_desc(struct omp_dlms_server *srv, const struct omp_profile *p, struct omp_rd *rd)
+static bool entry_desc(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                       struct omp_rd *rd)
 {
     struct omp_axdr_elem s;
     uint64_t f = 0, t = 0, cl = 0, ch = 0;
@@ -339,10 +454,12 @@ static bool entry_desc(struct omp_dlms_server *srv, const struct omp_profile *p,
         !next_uint(rd, OMP_AXDR_TAG_DOUBLE_LONG_UNSIGNED, &f) ||
         !next_uint(rd, OMP_AXDR_TAG_DOUBLE_LONG_UNSIGNED, &t) ||
         !next_uint(rd, OMP_AXDR_TAG_LONG_UNSIGNED, &cl) ||
-        !next_uint(rd, OMP_AXDR_TAG_LONG_UNSIGNED, &ch) || !set_cols(srv, p, cl, ch)) {
+        !next_uint(rd, OMP_AXDR_TAG_LONG_UNSIGNED, &ch) ||
+        !set_cols(srv, cols_of(env, srv->pg_obj), cl, ch)) {
         return false;
     }
-    uint32_t held = omp_plog_count(&p->log), first = p->log.first_no;
+    uint32_t held = 0, first = 0;
+    held_of(env, srv->pg_obj, &first, &held);
     srv->pg_count = 0u;
     if (held == 0u) {
         return true;
@@ -388,10 +505,37 @@ static bool range_time(const struct omp_dlms_server_env *env, const struct omp_a
     return true;
 }
 
+/* Entries of the range: a first pass over the log. */
+static uint32_t count_plog(const struct omp_dlms_server *srv, const struct omp_profile *p)
+{
+    struct omp_plog_cursor c;
+    struct omp_plog_entry e;
+    uint32_t no = 0, n = 0;
+    omp_err err = omp_plog_seek(&p->log, srv->pg_no, &c);
+    while (err == OMP_OK && omp_profile_next_in(p, &c, srv->pg_from, srv->pg_to, &e, &no) == OMP_OK &&
+           no < srv->pg_end) {
+        n++;
+    }
+    return n;
+}
+
+static uint32_t count_bill(const struct omp_dlms_server *srv, const struct omp_nvm_log *l)
+{
+    struct omp_billing_cursor c;
+    struct omp_billing_entry e;
+    uint32_t no = 0, n = 0;
+    omp_err err = omp_billing_seek(l, srv->pg_no, &c);
+    while (err == OMP_OK && omp_billing_next_in(l, &c, srv->pg_from, srv->pg_to, &e, &no) == OMP_OK &&
+           no < srv->pg_end) {
+        n++;
+    }
+    return n;
+}
+
 /* range_descriptor {restricting_object (the clock), from_value, to_value, selected_values};
  * selected_values must be empty (all columns). The matching rows are counted here. */
 static bool range_desc(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
-                       const struct omp_profile *p, struct omp_rd *rd)
+                       struct omp_rd *rd)
 {
     struct omp_axdr_elem s, r, ln, a, f, t, sel;
     uint64_t cls = 0, di = 0;
@@ -409,32 +553,28 @@ static bool range_desc(struct omp_dlms_server *srv, const struct omp_dlms_server
         !range_time(env, &t, &srv->pg_to)) {
         return false;
     }
+    uint32_t held = 0;
     srv->pg_mode = MODE_RANGE;
-    srv->pg_no = p->log.first_no;
-    srv->pg_end = p->log.next_no;
-    srv->pg_count = 0u;
-    struct omp_plog_cursor c;
-    struct omp_plog_entry e;
-    uint32_t no = 0;
-    omp_err err = omp_plog_seek(&p->log, srv->pg_no, &c);
-    while (err == OMP_OK &&
-           omp_profile_next_in(p, &c, srv->pg_from, srv->pg_to, &e, &no) == OMP_OK &&
-           no < srv->pg_end) {
-        srv->pg_count++;
-    }
+    held_of(env, srv->pg_obj, &srv->pg_no, &held);
+    srv->pg_end = srv->pg_no + held;
+    srv->pg_count = srv->pg_obj == PG_BILLING ? count_bill(srv, env->billing)
+                                              : count_plog(srv, profile_of(env, srv->pg_obj));
     return true;
 }
 
 /* ---- the attributes ---------------------------------------------------------------------------- */
 
-static uint8_t short_attr(const struct omp_profile *p, uint8_t k, int8_t attr, struct omp_wr *w)
+static uint8_t short_attr(const struct omp_dlms_server_env *env, uint8_t k, int8_t attr,
+                          struct omp_wr *w)
 {
+    const struct omp_profile *p = profile_of(env, k);
+    const struct omp_nvm_log *b = env->billing;
     switch (attr) {
     case 1:
         sticky(omp_axdr_put_octets(w, k_obis[k], 6u));
         break;
     case 4:
-        sticky(omp_axdr_put_u32(w, p->cfg.period_s));
+        sticky(omp_axdr_put_u32(w, p != NULL ? p->cfg.period_s : 0u)); /* billing: on stops */
         break;
     case 5:
         sticky(omp_axdr_put_enum(w, 1u)); /* fifo */
@@ -447,10 +587,12 @@ static uint8_t short_attr(const struct omp_profile *p, uint8_t k, int8_t attr, s
         sticky(omp_axdr_put_u16(w, 0u));
         break;
     case 7:
-        sticky(omp_axdr_put_u32(w, omp_plog_count(&p->log)));
+        sticky(omp_axdr_put_u32(w, p != NULL ? omp_plog_count(&p->log) : omp_billing_count(b)));
         break;
     case 8:
-        sticky(omp_axdr_put_u32(w, omp_profile_capacity(&p->cfg, &p->log.geo, p->log.rgn.sectors)));
+        sticky(omp_axdr_put_u32(w, p != NULL ? omp_profile_capacity(&p->cfg, &p->log.geo,
+                                                                    p->log.rgn.sectors)
+                                             : omp_billing_capacity(b)));
         break;
     default:
         return OMP_DAR_OBJECT_UNDEFINED;
@@ -462,16 +604,15 @@ uint8_t omp_dlms_priv_pg_start(struct omp_dlms_server *srv, const struct omp_dlm
                                uint8_t k, int8_t attr, const struct omp_apdu_access *acc,
                                struct omp_wr *w, bool *stream)
 {
-    const struct omp_profile *p = profile_of(env, k);
     *stream = false;
-    if (p == NULL) {
+    if (!present(env, k)) {
         return OMP_DAR_OBJECT_UNDEFINED;
     }
     if (acc->present && attr != 2) {
         return OMP_DAR_OTHER_REASON;
     }
     if (attr != 2 && attr != 3) {
-        return short_attr(p, k, attr, w);
+        return short_attr(env, k, attr, w);
     }
     srv->pg_obj = k;
     srv->pg_attr = (uint8_t)attr;
@@ -479,12 +620,11 @@ uint8_t omp_dlms_priv_pg_start(struct omp_dlms_server *srv, const struct omp_dlm
     srv->pg_skip = 0u;
     srv->pg_hdr = false;
     srv->pg_mode = MODE_UP;
-    srv->pg_no = p->log.first_no;
-    srv->pg_count = omp_plog_count(&p->log);
-    (void)set_cols(srv, p, 1u, 0u);
+    held_of(env, k, &srv->pg_no, &srv->pg_count);
+    (void)set_cols(srv, cols_of(env, k), 1u, 0u);
     struct omp_rd rd = omp_rd_init(acc->params.ptr, acc->params.len);
-    bool ok = !acc->present || (acc->selector == 1u && range_desc(srv, env, p, &rd)) ||
-              (acc->selector == 2u && entry_desc(srv, p, &rd));
+    bool ok = !acc->present || (acc->selector == 1u && range_desc(srv, env, &rd)) ||
+              (acc->selector == 2u && entry_desc(srv, env, &rd));
     srv->pg_left = srv->pg_count;
     *stream = ok;
     return ok ? OMP_DAR_SUCCESS : OMP_DAR_OTHER_REASON;
