@@ -8,8 +8,9 @@
  * - every answer is one complete APDU that omp_apdu_decode() reads back (AARE, RLRE, GET
  *   response, EXCEPTION-response) and it is the answer the request's kind calls for;
  * - the association is always none or exactly one of the four the server grants.
- * The meter keeps a load profile (A+, A-; 15 min) of 600 entries on a RAM NVM, so that GETs of
- * class 7 with selective access (range and entry descriptors) and their blocks are reached.
+ * The meter keeps a load profile (A+, A-; 15 min) of 600 entries and a billing log of 3 stops on
+ * RAM NVMs, so that GETs of class 7 with selective access (range and entry descriptors) and
+ * their blocks are reached.
  */
 #include <string.h>
 
@@ -20,6 +21,8 @@
 #include "omnipower/evq.h"
 #include "omnipower/hal_fakes.h"
 #include "omnipower/logger.h"
+#include "omnipower/registers.h"
+#include "omnipower/storage.h"
 
 #include "../tests/dlms_src.h" /* the same meter as test_dlms_server */
 
@@ -84,6 +87,36 @@ static const struct omp_profile *load_profile(void)
     return &p;
 }
 
+/* The billing log, filled once: stops on 2027-01-01, -02-01, -03-01 (00:00Z). */
+static const struct omp_nvm_log *billing_log(void)
+{
+    static uint8_t mem[4u * 4096u];
+    static struct omp_ram_nvm nvm;
+    static struct omp_nvm_log l;
+    static bool done;
+    if (!done) {
+        const struct omp_nvm_geometry geo = {sizeof mem, 4096u, 8u, 0xFFu, 100000u};
+        OMP_FUZZ_CHECK(omp_ram_nvm_init(&nvm, mem, &geo, NULL) == OMP_OK);
+        omp_ram_nvm_format(&nvm);
+        const struct omp_nvm_region r = {&k_lp_ops, &nvm, 0u, 4u};
+        OMP_FUZZ_CHECK(omp_nvm_log_open_mode(&l, &r, OMP_REGS_BILLING_TAG,
+                                             (uint16_t)OMP_REGS_SNAPSHOT_LEN, false) == OMP_OK);
+        static const omp_time_s k_stops[3] = {1798761600, 1801440000, 1803859200};
+        for (unsigned k = 0; k < 3u; k++) {
+            struct omp_regs_snapshot sn = {.utc = k_stops[k], .capture_utc = k_stops[k],
+                                           .billing_count = k + 1u, .hours = 744u * k};
+            sn.peaks.p_plus.value = 1000u + k;
+            sn.peaks.p_plus.utc = k_stops[k] - 3600;
+            uint8_t buf[OMP_REGS_SNAPSHOT_LEN];
+            struct omp_wr w = omp_wr_init(buf, sizeof buf);
+            OMP_FUZZ_CHECK(omp_regs_snapshot_encode(&sn, &w) == OMP_OK);
+            OMP_FUZZ_CHECK(omp_nvm_log_append(&l, buf) == OMP_OK);
+        }
+        done = true;
+    }
+    return &l;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static struct dlms_src_state st;
@@ -91,7 +124,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct omp_cosem_src src;
     dlms_src_fill(&st, &src);
     OMP_FUZZ_CHECK(omp_evq_init(&evq) == OMP_OK);
-    const struct omp_dlms_server_env env = {&src, &evq, load_profile(), NULL, NULL};
+    const struct omp_dlms_server_env env = {&src, &evq, load_profile(), NULL, billing_log()};
     struct omp_dlms_server_cfg cfg;
     omp_dlms_server_cfg_default(&cfg);
     cfg.max_pdu = 200u; /* small: the object list needs many blocks */
