@@ -124,7 +124,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct omp_cosem_src src;
     dlms_src_fill(&st, &src);
     OMP_FUZZ_CHECK(omp_evq_init(&evq) == OMP_OK);
-    const struct omp_dlms_server_env env = {&src, &evq, load_profile(), NULL, billing_log()};
+    const struct omp_dlms_server_env env = {&src, &evq, load_profile(), NULL, billing_log(), {NULL}};
     struct omp_dlms_server_cfg cfg;
     omp_dlms_server_cfg_default(&cfg);
     cfg.max_pdu = 200u; /* small: the object list needs many blocks */

@@ -451,6 +451,52 @@ static void test_billing(void **state)
                   " 0600000064 1101 1100 0600000000 06000003E8" BILL_REST);
 }
 
+/* An event log: the standard log as the status logger 1.1.99.98.2.255; capture objects clock,
+ * event code 0.0.96.11.0.255 (long-unsigned), the argument (LN attr 253 = -3, double-long-unsigned)
+ * and the flags (LN attr 252 = -4, long-unsigned). */
+static uint8_t g_emem[8u * SECTOR];
+static struct omp_ram_nvm g_envm;
+static struct omp_evlog g_elog;
+
+static void test_event_log(void **state)
+{
+    (void)state;
+    const struct omp_nvm_geometry geo = {8u * SECTOR, SECTOR, 8u, 0xFFu, 100000u};
+    assert_int_equal(omp_ram_nvm_init(&g_envm, g_emem, &geo, NULL), OMP_OK);
+    omp_ram_nvm_format(&g_envm);
+    uint32_t sectors = omp_evlog_sectors(&geo);
+    assert_true(sectors > 0u && sectors <= 8u);
+    const struct omp_nvm_region r = {&k_ops, &g_envm, 0u, sectors};
+    assert_int_equal(omp_evlog_open(&g_elog, OMP_EVLOG_STANDARD, &r, false), OMP_OK);
+    const struct omp_event ev[3] = {{0x0001u, 0u, 0u, T_2027},
+                                    {0x0002u, 1u, 7u, T_2027 + 60},
+                                    {0x0003u, 0u, 0x12345u, T_2027 + 120}};
+    for (unsigned k = 0; k < 3u; k++) {
+        assert_int_equal(omp_evlog_append(&g_elog, &ev[k]), OMP_OK);
+    }
+    g_env.evlog[OMP_EVLOG_STANDARD] = &g_elog;
+    g_ln = "0101636202FF";
+    expect("C0 01 C1 0007 0101636202FF 07 00", "C4 01 C1 00 06 00000003");
+    expect("C0 01 C1 0007 0101636202FF 04 00", "C4 01 C1 00 06 00000000");
+    expect("C0 01 C1 0007 0101636202FF 03 00",
+           "C4 01 C1 00 0104"
+           " 0204 120008 0906 0001010000FF 0F02 120000"
+           " 0204 120001 0906 0000600B00FF 0F02 120000"
+           " 0204 120007 0906 0101636202FF 0FFD 120000"
+           " 0204 120007 0906 0101636202FF 0FFC 120000");
+    /* Kamstrup: ages 0..1, the newest first */
+    expect_buffer(ENTRY("00000000", "00000001", "0000", "0000"),
+                  "0102 0204 090C 07EB0101 05 010200FF FFC4 00 120003 0600012345 120000"
+                  " 0204 090C 07EB0101 05 010100FF FFC4 00 120002 0600000007 120001");
+    /* 01:00:30 .. 01:01:30 local (CET): the second event; columns: code only by entry */
+    expect_buffer(RANGE("07EB0101 FF 01001E00 8000 FF", "07EB0101 FF 01011E00 8000 FF"),
+                  "0101 0204 090C 07EB0101 05 010100FF FFC4 00 120002 0600000007 120001");
+    expect_buffer(ENTRY("00000002", "00000000", "0002", "0002"),
+                  "0103 0201 120001 0201 120002 0201 120003");
+    /* the cut-off logger is not kept here: undefined */
+    expect("C0 01 C1 0007 0101636205FF 07 00", "C4 01 C1 01 04");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -462,6 +508,7 @@ int main(void)
         cmocka_unit_test_setup(test_range_dst, setup),
         cmocka_unit_test_setup(test_big_log, setup),
         cmocka_unit_test_setup(test_billing, setup),
+        cmocka_unit_test_setup(test_event_log, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,7 +12,7 @@
  * -> server SAP 1, no authentication; LLS clients 18/19/20 -> server SAP 16), RLRQ, GET normal,
  * with list and with block transfer (object_list, profile buffers), Association LN
  * 0.0.40.0.0.255 attributes 1, 2, 3, 8, and the profiles (class 7: load profile, analysis
- * logger, billing log; selective access by entry and by time; docs/dlms-server.md "Profiles").
+ * logger, billing log, event logs; selective access by entry and by time; docs/dlms-server.md "Profiles").
  * SET, ACTION, HLS and ciphering are refused (docs/dlms-server.md "Not yet").
  *
  * RAM: sizeof(struct omp_dlms_server) per port (104 bytes on x86-64) plus under 1.5 KB of stack
@@ -72,6 +72,8 @@ struct omp_dlms_server_env {
     const struct omp_profile *lp;    /**< load profile 1.1.99.1.0.255 (NULL: not kept) */
     const struct omp_profile *an;    /**< analysis logger 1.1.99.1.1.255 (NULL: not kept) */
     const struct omp_nvm_log *billing; /**< billing log 1.1.98.1.0.255 (NULL: not kept) */
+    const struct omp_evlog *evlog[OMP_EVLOG_COUNT]; /**< event logs by kind (NULL: not kept;
+                                                         OBIS codes in docs/dlms-server.md) */
 };
 
 /** @brief One port's server. Members are private. */
@@ -90,7 +92,8 @@ struct omp_dlms_server {
     uint32_t auth_failures;  /**< failed LLS authentications (for inspection) */
     /* The profile attribute being sent in blocks (dlms_profile.c): which one, where the next
      * block starts (the row's entry number and the bytes of it already sent), what is left. */
-    uint8_t pg_obj;          /**< 0 load profile, 1 analysis logger, 2 billing log */
+    uint8_t pg_obj;          /**< 0 load profile, 1 analysis logger, 2 billing log, 3.. the
+                                  event logs */
     uint8_t pg_attr;         /**< 2 buffer, 3 capture_objects */
     uint8_t pg_mode;         /**< rows by ascending or descending entry number, or a time range */
     uint8_t pg_col_lo;       /**< first capture object sent (0-based) */

@@ -26,10 +26,11 @@ void omp_dlms_priv_win_put(struct omp_dlms_win *w, const uint8_t *p, size_t n);
 
 /* ---- profile generic (dlms_profile.c) ---- */
 
-/* Profiles the server answers in @p env (bit 0 load profile, 1 analysis logger, 2 billing). */
+/* Profiles the server answers in @p env (bit 0 load profile, 1 analysis logger, 2 billing,
+ * 3.. the event logs). */
 unsigned omp_dlms_priv_pg_present(const struct omp_dlms_server_env *env);
 /* OBIS code of profile @p k (0..OMP_DLMS_PROFILES - 1). */
-#define OMP_DLMS_PROFILES 3u
+#define OMP_DLMS_PROFILES (3u + (unsigned)OMP_EVLOG_COUNT)
 const uint8_t *omp_dlms_priv_pg_obis(unsigned k);
 /* Whether the profile named @p obis is answered in @p env; its index in @p k. */
 bool omp_dlms_priv_pg_find(const struct omp_dlms_server_env *env,

@@ -32,10 +32,16 @@
 #define ROW_MAX 320u /* the billing log's: clock 14, 3 + 5 + 2, 34 columns of at most 14 */
 
 enum { MODE_UP = 0, MODE_DOWN = 1, MODE_RANGE = 2 };
-enum { PG_LP = 0, PG_AN = 1, PG_BILLING = 2 };
+enum { PG_LP = 0, PG_AN = 1, PG_BILLING = 2, PG_EV = 3 };
+#define EV_COLS 4u /* clock, event code, argument, flags */
 
+/* The profiles, then the event logs by kind: standard -> the status logger, disconnect -> the
+ * cut-off logger (technical facts 3); tamper, power quality, communication: our choices
+ * (docs/dlms-server.md "Profiles"). */
 static const uint8_t k_obis[OMP_DLMS_PROFILES][6] = {
-    {1u, 1u, 99u, 1u, 0u, 255u}, {1u, 1u, 99u, 1u, 1u, 255u}, {1u, 1u, 98u, 1u, 0u, 255u}};
+    {1u, 1u, 99u, 1u, 0u, 255u},   {1u, 1u, 99u, 1u, 1u, 255u}, {1u, 1u, 98u, 1u, 0u, 255u},
+    {1u, 1u, 99u, 98u, 2u, 255u},  {0u, 0u, 99u, 98u, 1u, 255u}, {0u, 0u, 99u, 98u, 4u, 255u},
+    {1u, 1u, 99u, 98u, 5u, 255u},  {0u, 0u, 99u, 98u, 6u, 255u}};
 static const uint8_t k_clock[6] = {0u, 1u, 1u, 0u, 0u, 255u};
 static const uint8_t k_reserved[6] = {1u, 1u, 134u, 0u, 1u, 255u};
 
@@ -49,9 +55,16 @@ static const struct omp_profile *profile_of(const struct omp_dlms_server_env *en
     return k == PG_LP ? env->lp : k == PG_AN ? env->an : NULL;
 }
 
+static const struct omp_evlog *evlog_of(const struct omp_dlms_server_env *env, unsigned k)
+{
+    return k >= PG_EV && k < OMP_DLMS_PROFILES ? env->evlog[k - PG_EV] : NULL;
+}
+
 static bool present(const struct omp_dlms_server_env *env, unsigned k)
 {
-    return k == PG_BILLING ? env->billing != NULL : profile_of(env, k) != NULL;
+    return k == PG_BILLING ? env->billing != NULL
+           : k >= PG_EV    ? evlog_of(env, k) != NULL
+                           : profile_of(env, k) != NULL;
 }
 
 unsigned omp_dlms_priv_pg_present(const struct omp_dlms_server_env *env)
@@ -84,7 +97,9 @@ bool omp_dlms_priv_pg_find(const struct omp_dlms_server_env *env, const uint8_t 
  * after its clock, which is the first leading one). */
 static unsigned cols_of(const struct omp_dlms_server_env *env, unsigned k)
 {
-    return LEAD_COLS + (k == PG_BILLING ? OMP_BILLING_COLUMNS - 1u : profile_of(env, k)->cfg.columns);
+    return k >= PG_EV ? EV_COLS
+                      : LEAD_COLS + (k == PG_BILLING ? OMP_BILLING_COLUMNS - 1u
+                                                     : profile_of(env, k)->cfg.columns);
 }
 
 /* The entries held: the oldest's number and how many. */
@@ -94,6 +109,9 @@ static void held_of(const struct omp_dlms_server_env *env, unsigned k, uint32_t 
     if (k == PG_BILLING) {
         *held = omp_billing_count(env->billing);
         *first = omp_billing_no_of_index(env->billing, 1u);
+    } else if (k >= PG_EV) {
+        *held = omp_evlog_count(evlog_of(env, k));
+        *first = omp_evlog_no_of_index(evlog_of(env, k), 1u);
     } else {
         *held = omp_plog_count(&profile_of(env, k)->log);
         *first = profile_of(env, k)->log.first_no;
@@ -114,7 +132,14 @@ static void put_capdef(struct omp_wr *w, uint16_t cls, const uint8_t obis[6], ui
 /* Capture object @p c (0-based, the four leading ones first) of profile @p k. */
 static void capdef(struct omp_wr *w, const struct omp_dlms_server_env *env, unsigned k, unsigned c)
 {
-    if (c == 0u) {
+    if (k >= PG_EV && c > 0u) { /* event code 0.0.96.11.e.255 (e = the kind), then LN 253, 252 */
+        const uint8_t code[6] = {0u, 0u, 96u, 11u, (uint8_t)(k - PG_EV), 255u};
+        if (c == 1u) {
+            put_capdef(w, OMP_CLASS_DATA, code, 2u);
+        } else {
+            put_capdef(w, CLASS_PROFILE, k_obis[k], c == 2u ? 253u : 252u);
+        }
+    } else if (c == 0u) {
         put_capdef(w, OMP_CLASS_CLOCK, k_clock, 2u);
     } else if (c < 3u) {
         put_capdef(w, CLASS_PROFILE, k_obis[k], c == 1u ? 255u : 254u);
@@ -327,6 +352,52 @@ static omp_err bill_row(struct omp_dlms_server *srv, const struct omp_dlms_serve
     return OMP_OK;
 }
 
+/* One event row: time, code, argument, flags; an unreadable entry: invalid time, null-data. */
+static void put_ev_row(struct omp_wr *w, const struct omp_dlms_server *srv,
+                       const struct omp_dlms_server_env *env, const struct omp_event *ev, bool ok)
+{
+    sticky(omp_axdr_put_structure(w, (size_t)srv->pg_col_hi - srv->pg_col_lo + 1u));
+    for (unsigned c = srv->pg_col_lo; c <= srv->pg_col_hi; c++) {
+        if (c == 0u) {
+            put_stamp(w, env->src, ev->utc_s, ok, true);
+        } else if (!ok) {
+            sticky(omp_axdr_put_null(w));
+        } else if (c == 2u) {
+            sticky(omp_axdr_put_u32(w, ev->arg));
+        } else {
+            sticky(omp_axdr_put_u16(w, c == 1u ? ev->code : ev->flags));
+        }
+    }
+}
+
+/* The next row of an event log's selection, encoded into @p w. */
+static omp_err ev_row(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                      struct omp_wr *w, uint32_t *next)
+{
+    const struct omp_evlog *l = evlog_of(env, srv->pg_obj);
+    struct omp_plog_cursor c;
+    struct omp_event ev = {0u, 0u, 0u, 0};
+    uint32_t got = 0;
+    bool ok;
+    omp_err err = srv->pg_mode != MODE_RANGE || srv->pg_no < srv->pg_end
+                      ? omp_plog_seek(&l->log, srv->pg_no, &c)
+                      : OMP_ERR_NOT_FOUND;
+    if (srv->pg_mode != MODE_RANGE) {
+        *next = srv->pg_mode == MODE_UP ? srv->pg_no + 1u : srv->pg_no - 1u;
+        err = err == OMP_OK ? omp_evlog_next(l, &c, &ev, &got) : err;
+        ok = err == OMP_OK && got == srv->pg_no && ev.code != 0u;
+    } else {
+        err = err == OMP_OK ? omp_evlog_next_in(l, &c, srv->pg_from, srv->pg_to, &ev, &got) : err;
+        ok = err == OMP_OK && got < srv->pg_end;
+        *next = ok ? got + 1u : srv->pg_end;
+    }
+    if (err != OMP_OK && err != OMP_ERR_NOT_FOUND) {
+        return err;
+    }
+    put_ev_row(w, srv, env, &ev, ok);
+    return OMP_OK;
+}
+
 /* The next row of a profile's selection, encoded into @p w. */
 static omp_err plog_row(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
                         struct omp_wr *w, uint32_t *next)
@@ -372,8 +443,9 @@ static omp_err gen_buffer(struct omp_dlms_server *srv, const struct omp_dlms_ser
     while (srv->pg_left > 0u && *n < cap) {
         uint32_t next = 0;
         omp_wr_truncate(&w, 0u);
-        omp_err err = srv->pg_obj == PG_BILLING ? bill_row(srv, env, &w, &next)
-                                                : plog_row(srv, env, &w, &next);
+        omp_err err = srv->pg_obj >= PG_EV        ? ev_row(srv, env, &w, &next)
+                      : srv->pg_obj == PG_BILLING ? bill_row(srv, env, &w, &next)
+                                                  : plog_row(srv, env, &w, &next);
         if (err != OMP_OK) {
             return err;
         }
@@ -505,28 +577,31 @@ static bool range_time(const struct omp_dlms_server_env *env, const struct omp_a
     return true;
 }
 
-/* Entries of the range: a first pass over the log. */
-static uint32_t count_plog(const struct omp_dlms_server *srv, const struct omp_profile *p)
+/* Entries of the range: a first pass over the log with one cursor. */
+static uint32_t count_range(const struct omp_dlms_server *srv, const struct omp_dlms_server_env *env)
 {
-    struct omp_plog_cursor c;
-    struct omp_plog_entry e;
+    union {
+        struct omp_plog_cursor p;
+        struct omp_billing_cursor b;
+    } c;
+    union {
+        struct omp_plog_entry p;
+        struct omp_event e;
+        struct omp_billing_entry b;
+    } e;
+    const unsigned k = srv->pg_obj;
+    const omp_time_s from = srv->pg_from, to = srv->pg_to;
     uint32_t no = 0, n = 0;
-    omp_err err = omp_plog_seek(&p->log, srv->pg_no, &c);
-    while (err == OMP_OK && omp_profile_next_in(p, &c, srv->pg_from, srv->pg_to, &e, &no) == OMP_OK &&
-           no < srv->pg_end) {
-        n++;
-    }
-    return n;
-}
-
-static uint32_t count_bill(const struct omp_dlms_server *srv, const struct omp_nvm_log *l)
-{
-    struct omp_billing_cursor c;
-    struct omp_billing_entry e;
-    uint32_t no = 0, n = 0;
-    omp_err err = omp_billing_seek(l, srv->pg_no, &c);
-    while (err == OMP_OK && omp_billing_next_in(l, &c, srv->pg_from, srv->pg_to, &e, &no) == OMP_OK &&
-           no < srv->pg_end) {
+    omp_err err = k == PG_BILLING ? omp_billing_seek(env->billing, srv->pg_no, &c.b)
+                  : k >= PG_EV    ? omp_plog_seek(&evlog_of(env, k)->log, srv->pg_no, &c.p)
+                                  : omp_plog_seek(&profile_of(env, k)->log, srv->pg_no, &c.p);
+    while (err == OMP_OK) {
+        err = k == PG_BILLING ? omp_billing_next_in(env->billing, &c.b, from, to, &e.b, &no)
+              : k >= PG_EV    ? omp_evlog_next_in(evlog_of(env, k), &c.p, from, to, &e.e, &no)
+                              : omp_profile_next_in(profile_of(env, k), &c.p, from, to, &e.p, &no);
+        if (err != OMP_OK || no >= srv->pg_end) {
+            break;
+        }
         n++;
     }
     return n;
@@ -557,8 +632,7 @@ static bool range_desc(struct omp_dlms_server *srv, const struct omp_dlms_server
     srv->pg_mode = MODE_RANGE;
     held_of(env, srv->pg_obj, &srv->pg_no, &held);
     srv->pg_end = srv->pg_no + held;
-    srv->pg_count = srv->pg_obj == PG_BILLING ? count_bill(srv, env->billing)
-                                              : count_plog(srv, profile_of(env, srv->pg_obj));
+    srv->pg_count = count_range(srv, env);
     return true;
 }
 
@@ -568,13 +642,15 @@ static uint8_t short_attr(const struct omp_dlms_server_env *env, uint8_t k, int8
                           struct omp_wr *w)
 {
     const struct omp_profile *p = profile_of(env, k);
-    const struct omp_nvm_log *b = env->billing;
+    const struct omp_evlog *ev = evlog_of(env, k);
+    uint32_t first = 0, held = 0;
+    held_of(env, k, &first, &held);
     switch (attr) {
     case 1:
         sticky(omp_axdr_put_octets(w, k_obis[k], 6u));
         break;
     case 4:
-        sticky(omp_axdr_put_u32(w, p != NULL ? p->cfg.period_s : 0u)); /* billing: on stops */
+        sticky(omp_axdr_put_u32(w, p != NULL ? p->cfg.period_s : 0u)); /* logs: on events */
         break;
     case 5:
         sticky(omp_axdr_put_enum(w, 1u)); /* fifo */
@@ -587,12 +663,13 @@ static uint8_t short_attr(const struct omp_dlms_server_env *env, uint8_t k, int8
         sticky(omp_axdr_put_u16(w, 0u));
         break;
     case 7:
-        sticky(omp_axdr_put_u32(w, p != NULL ? omp_plog_count(&p->log) : omp_billing_count(b)));
+        sticky(omp_axdr_put_u32(w, held));
         break;
     case 8:
-        sticky(omp_axdr_put_u32(w, p != NULL ? omp_profile_capacity(&p->cfg, &p->log.geo,
-                                                                    p->log.rgn.sectors)
-                                             : omp_billing_capacity(b)));
+        sticky(omp_axdr_put_u32(
+            w, p != NULL    ? omp_profile_capacity(&p->cfg, &p->log.geo, p->log.rgn.sectors)
+               : ev != NULL ? omp_evlog_capacity(&ev->log.geo, ev->log.rgn.sectors)
+                            : omp_billing_capacity(env->billing)));
         break;
     default:
         return OMP_DAR_OBJECT_UNDEFINED;
