@@ -60,18 +60,7 @@ static void open_profile(void)
     omp_ram_nvm_format(&g_nvm);
     const struct omp_nvm_region r = {&k_ops, &g_nvm, 0u, SECTORS};
     struct omp_profile_cfg c;
-    memset(&c, 0, sizeof c);
-    c.tag = 0x504Cu;
-    c.period_s = 900u;
-    c.offset_s = 3600;
-    c.columns = 2u;
-    for (unsigned k = 0; k < 2u; k++) {
-        const uint8_t obis[6] = {1, 1, (uint8_t)(1u + k), 8, 0, 255};
-        memcpy(c.col[k].obis, obis, 6);
-        c.col[k].attr = 2u;
-        c.col[k].kind = OMP_PLOG_COUNTER;
-        c.col[k].max_step = 5750u;
-    }
+    dlms_lp_cfg(&c);
     assert_int_equal(omp_profile_open(&g_p, &c, &r, false), OMP_OK);
 }
 
