@@ -329,6 +329,7 @@ static omp_err bill_row(struct omp_dlms_server *srv, const struct omp_dlms_serve
 {
     const struct omp_nvm_log *l = env->billing;
     struct omp_billing_entry be;
+    memset(&be, 0, sizeof be); /* an invalid row reads its (unused) time */
     omp_err err;
     bool found;
     if (srv->pg_mode != MODE_RANGE) {
@@ -404,6 +405,7 @@ static omp_err plog_row(struct omp_dlms_server *srv, const struct omp_dlms_serve
 {
     struct omp_plog_entry e;
     bool ok = false;
+    memset(&e, 0, sizeof e); /* an invalid row reads its (unused) time */
     omp_err err = fetch_row(srv, profile_of(env, srv->pg_obj), &e, &ok, next);
     if (err == OMP_OK) {
         put_row(w, srv, env, &e, ok);
