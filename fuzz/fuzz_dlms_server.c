@@ -8,6 +8,9 @@
  * - every answer is one complete APDU that omp_apdu_decode() reads back (AARE, RLRE, GET
  *   response, EXCEPTION-response) and it is the answer the request's kind calls for;
  * - the association is always none or exactly one of the four the server grants.
+ * The meter keeps a load profile (A+, A-; 15 min) of 600 entries, a billing log of 3 stops and
+ * a standard event log (1.1.99.98.2.255) of 250 events (it holds the last 200 or more) on RAM NVMs, so that GETs of class 7 with selective access (range and entry descriptors) and
+ * their blocks are reached.
  */
 #include <string.h>
 
@@ -16,6 +19,10 @@
 #include "omnipower/cosem.h"
 #include "omnipower/dlms_server.h"
 #include "omnipower/evq.h"
+#include "omnipower/hal_fakes.h"
+#include "omnipower/logger.h"
+#include "omnipower/registers.h"
+#include "omnipower/storage.h"
 
 #include "../tests/dlms_src.h" /* the same meter as test_dlms_server */
 
@@ -37,6 +44,91 @@ static bool answer_kind_ok(uint8_t req_tag, enum omp_apdu_kind k)
     }
 }
 
+#define LP_SECTOR 1024u
+#define LP_SECTORS 8u
+
+static const struct omp_hal_ops k_lp_ops = {
+    .nvm_geometry = omp_ram_nvm_geometry, .nvm_read = omp_ram_nvm_read,
+    .nvm_program = omp_ram_nvm_program, .nvm_erase = omp_ram_nvm_erase,
+};
+
+static struct omp_nvm_region ram(struct omp_ram_nvm *nvm, uint8_t *mem, uint32_t size,
+                                 uint32_t sector, uint32_t sectors)
+{
+    const struct omp_nvm_geometry geo = {size, sector, 8u, 0xFFu, 100000u};
+    OMP_FUZZ_CHECK(omp_ram_nvm_init(nvm, mem, &geo, NULL) == OMP_OK);
+    omp_ram_nvm_format(nvm);
+    const struct omp_nvm_region r = {&k_lp_ops, nvm, 0u, sectors};
+    return r;
+}
+
+/* The load profile: 600 entries from 2027-01-01T00:00:00Z on. */
+static void fill_profile(struct omp_profile *p, const struct omp_nvm_region *r)
+{
+    struct omp_profile_cfg c;
+    dlms_lp_cfg(&c);
+    OMP_FUZZ_CHECK(omp_profile_open(p, &c, r, false) == OMP_OK);
+    for (int64_t k = 0; k < 600; k++) {
+        const int64_t v[2] = {1000 + 7 * k, k / 3};
+        OMP_FUZZ_CHECK(omp_profile_capture(p, 1798761600 + 900 * k, v) == OMP_OK);
+    }
+}
+
+/* The billing log: stops on 2027-01-01, -02-01, -03-01 (00:00Z). */
+static void fill_billing(struct omp_nvm_log *l, const struct omp_nvm_region *r)
+{
+    OMP_FUZZ_CHECK(omp_nvm_log_open_mode(l, r, OMP_REGS_BILLING_TAG,
+                                         (uint16_t)OMP_REGS_SNAPSHOT_LEN, false) == OMP_OK);
+    static const omp_time_s k_stops[3] = {1798761600, 1801440000, 1803859200};
+    for (unsigned k = 0; k < 3u; k++) {
+        struct omp_regs_snapshot sn = {.utc = k_stops[k], .capture_utc = k_stops[k],
+                                       .billing_count = k + 1u, .hours = 744u * k};
+        sn.peaks.p_plus.value = 1000u + k;
+        sn.peaks.p_plus.utc = k_stops[k] - 3600;
+        uint8_t buf[OMP_REGS_SNAPSHOT_LEN];
+        struct omp_wr w = omp_wr_init(buf, sizeof buf);
+        OMP_FUZZ_CHECK(omp_regs_snapshot_encode(&sn, &w) == OMP_OK);
+        OMP_FUZZ_CHECK(omp_nvm_log_append(l, buf) == OMP_OK);
+    }
+}
+
+/* The standard event log: an event a minute from 2027-01-01T00:00:00Z. */
+static void fill_events(struct omp_evlog *l, const struct omp_nvm_region *r)
+{
+    OMP_FUZZ_CHECK(omp_evlog_open(l, OMP_EVLOG_STANDARD, r, false) == OMP_OK);
+    for (uint32_t k = 0; k < 250u; k++) {
+        const struct omp_event ev = {(uint16_t)(1u + k % 5u), (uint16_t)(k & 1u), k,
+                                     1798761600 + 60 * (omp_time_s)k};
+        OMP_FUZZ_CHECK(omp_evlog_append(l, &ev) == OMP_OK);
+    }
+}
+
+/* The meter's logs, made once, into @p env. */
+static void logs(struct omp_dlms_server_env *env)
+{
+    static uint8_t lp_mem[LP_SECTOR * LP_SECTORS], bill_mem[4u * 4096u], ev_mem[8u * 1024u];
+    static struct omp_ram_nvm lp_nvm, bill_nvm, ev_nvm;
+    static struct omp_profile lp;
+    static struct omp_nvm_log bill;
+    static struct omp_evlog ev;
+    static bool done;
+    if (!done) {
+        struct omp_nvm_region r = ram(&lp_nvm, lp_mem, sizeof lp_mem, LP_SECTOR, LP_SECTORS);
+        fill_profile(&lp, &r);
+        r = ram(&bill_nvm, bill_mem, sizeof bill_mem, 4096u, 4u);
+        fill_billing(&bill, &r);
+        const struct omp_nvm_geometry g = {sizeof ev_mem, 1024u, 8u, 0xFFu, 100000u};
+        uint32_t n = omp_evlog_sectors(&g);
+        OMP_FUZZ_CHECK(n > 0u && n <= 8u);
+        r = ram(&ev_nvm, ev_mem, sizeof ev_mem, 1024u, n);
+        fill_events(&ev, &r);
+        done = true;
+    }
+    env->lp = &lp;
+    env->billing = &bill;
+    env->evlog[OMP_EVLOG_STANDARD] = &ev;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static struct dlms_src_state st;
@@ -44,7 +136,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct omp_cosem_src src;
     dlms_src_fill(&st, &src);
     OMP_FUZZ_CHECK(omp_evq_init(&evq) == OMP_OK);
-    const struct omp_dlms_server_env env = {&src, &evq};
+    struct omp_dlms_server_env env = {&src, &evq, NULL, NULL, NULL, {NULL}};
+    logs(&env);
     struct omp_dlms_server_cfg cfg;
     omp_dlms_server_cfg_default(&cfg);
     cfg.max_pdu = 200u; /* small: the object list needs many blocks */

@@ -38,4 +38,22 @@ static void dlms_src_fill(struct dlms_src_state *st, struct omp_cosem_src *s)
     s->dst_rule = OMP_DST_EU;
 }
 
+/* The load profile of test_dlms_profile and fuzz_dlms_server: A+ and A- (1.1.1.8.0.255,
+ * 1.1.2.8.0.255 attribute 2), 15 min, normal time CET. */
+static inline void dlms_lp_cfg(struct omp_profile_cfg *c)
+{
+    memset(c, 0, sizeof *c);
+    c->tag = 0x504Cu;
+    c->period_s = 900u;
+    c->offset_s = 3600;
+    c->columns = 2u;
+    for (unsigned k = 0; k < 2u; k++) {
+        const uint8_t obis[6] = {1, 1, (uint8_t)(1u + k), 8, 0, 255};
+        memcpy(c->col[k].obis, obis, 6);
+        c->col[k].attr = 2u;
+        c->col[k].kind = OMP_PLOG_COUNTER;
+        c->col[k].max_step = 5750u;
+    }
+}
+
 #endif /* OMP_TEST_DLMS_SRC_H */

@@ -119,15 +119,18 @@ static struct omp_dlms_assoc associate(uint16_t client, uint16_t server, const c
     return as;
 }
 
-/* GET (with GET-next while blocks come) into @p buf; its data-access-result returned. */
-static uint8_t get(uint16_t client, uint16_t server, uint16_t cls, const uint8_t obis[6],
-                   int8_t attr, uint8_t *buf, size_t cap, size_t *len, unsigned *blocks)
+/* GET (with GET-next while blocks come) into @p buf, with selective access @p sel (0: none) and
+ * its parameters; its data-access-result returned. */
+static uint8_t get_sel(uint16_t client, uint16_t server, uint16_t cls, const uint8_t obis[6],
+                       int8_t attr, uint8_t sel, const uint8_t *params, size_t plen, uint8_t *buf,
+                       size_t cap, size_t *len, unsigned *blocks)
 {
     struct omp_obis ln;
     memcpy(ln.v, obis, 6u);
     uint8_t req[64], rsp[2048];
     struct omp_wr w = omp_wr_init(req, sizeof req);
-    CHECK(omp_dlms_client_get(&w, 0xC1u, cls, &ln, attr, 0u, NULL, 0u) == OMP_OK, "request built");
+    CHECK(omp_dlms_client_get(&w, 0xC1u, cls, &ln, attr, sel, params, plen) == OMP_OK,
+          "request built");
     struct omp_dlms_blocks b;
     omp_dlms_blocks_init(&b, buf, cap);
     *blocks = 0;
@@ -145,6 +148,114 @@ static uint8_t get(uint16_t client, uint16_t server, uint16_t cls, const uint8_t
         w = omp_wr_init(req, sizeof req);
         CHECK(omp_dlms_client_get_next(&w, 0xC1u, b.ack_block) == OMP_OK, "request built");
     }
+}
+
+static uint8_t get(uint16_t client, uint16_t server, uint16_t cls, const uint8_t obis[6],
+                   int8_t attr, uint8_t *buf, size_t cap, size_t *len, unsigned *blocks)
+{
+    return get_sel(client, server, cls, obis, attr, 0u, NULL, 0u, buf, cap, len, blocks);
+}
+
+static void release(uint16_t client, uint16_t server);
+
+/* One row of the CSV of --export load_profile: its UTC time, status words and values. */
+struct lp_row {
+    omp_time_s t;
+    unsigned long status, quality;
+    unsigned long long v[4];
+    unsigned nv;
+};
+
+static size_t read_csv(const char *path, struct lp_row *rows, size_t cap)
+{
+    FILE *f = fopen(path, "r");
+    CHECK(f != NULL, "CSV %s", path);
+    if (f == NULL) {
+        return 0;
+    }
+    char line[512];
+    size_t n = 0;
+    CHECK(fgets(line, sizeof line, f) != NULL, "CSV header");
+    while (n < cap && fgets(line, sizeof line, f) != NULL) {
+        char *field[16];
+        unsigned nf = 0;
+        for (char *p = line, *tok; nf < 16u && (tok = strsep(&p, ",\n")) != NULL;) {
+            field[nf++] = tok;
+        }
+        struct lp_row *r = &rows[n];
+        CHECK(nf >= 8u && omp_iso8601_parse(field[1], strlen(field[1]), &r->t) == OMP_OK,
+              "CSV row %zu", n + 1u);
+        r->status = strtoul(field[3], NULL, 16);
+        r->quality = strtoul(field[5], NULL, 16);
+        r->nv = 0;
+        for (unsigned k = 7; k < nf && field[k][0] != '\0' && r->nv < 4u; k++) {
+            r->v[r->nv++] = strtoull(field[k], NULL, 10);
+        }
+        n++;
+    }
+    (void)fclose(f);
+    return n;
+}
+
+static uint64_t next_uint(struct omp_rd *rd)
+{
+    struct omp_axdr_elem e;
+    CHECK(omp_axdr_next(rd, &e) == OMP_OK, "an element");
+    return e.v.u;
+}
+
+/* The load profile read with Kamstrup's entry descriptor (technical facts 11.5: ages, 0 = the
+ * newest), compared with the CSV the simulator exported of the same NVM file. */
+static void check_load_profile(const char *csv)
+{
+    static struct lp_row rows[64];
+    size_t n = read_csv(csv, rows, 64u);
+    CHECK(n >= 4u, "the CSV has entries (%zu)", n);
+    struct omp_dlms_assoc as = associate(19u, 16u, "12345");
+    CHECK(as.accepted, "client 19 accepted");
+    static const uint8_t lp[6] = {1, 1, 99, 1, 0, 255};
+    static uint8_t buf[16384];
+    size_t len = 0;
+    unsigned blocks = 0;
+    CHECK(get(19u, 16u, 7u, lp, 7, buf, sizeof buf, &len, &blocks) == 0u, "entries_in_use");
+    struct omp_rd rd = omp_rd_init(buf, len);
+    uint32_t held = (uint32_t)next_uint(&rd);
+    CHECK(held >= n, "entries_in_use %u, CSV %zu", held, n);
+    /* ages held-1 .. held-n: the CSV's rows, oldest first (later entries the DLMS run added are
+     * younger) */
+    uint8_t par[OMP_DLMS_ENTRY_PARAMS_LEN];
+    const uint8_t p[] = {0x02, 0x04, 0x06, 0, 0, 0, 0, 0x06, 0, 0, 0, 0, 0x12, 0, 0, 0x12, 0, 0};
+    memcpy(par, p, sizeof par);
+    uint32_t from = held - 1u, to = held - (uint32_t)n;
+    for (unsigned k = 0; k < 4u; k++) {
+        par[3u + k] = (uint8_t)(from >> (24u - 8u * k));
+        par[8u + k] = (uint8_t)(to >> (24u - 8u * k));
+    }
+    CHECK(get_sel(19u, 16u, 7u, lp, 2, 2u, par, sizeof par, buf, sizeof buf, &len, &blocks) == 0u,
+          "buffer with an entry descriptor");
+    CHECK(blocks > 1u, "the buffer in blocks (%u)", blocks);
+    rd = omp_rd_init(buf, len);
+    struct omp_axdr_elem e;
+    CHECK(omp_axdr_next(&rd, &e) == OMP_OK && e.tag == OMP_AXDR_TAG_ARRAY && e.count == n,
+          "%zu rows", n);
+    for (size_t k = 0; k < n && g_failed == 0; k++) {
+        struct omp_axdr_elem st, dt;
+        struct omp_axdr_datetime d;
+        omp_time_s t = 0;
+        CHECK(omp_axdr_next(&rd, &st) == OMP_OK && st.count == 4u + rows[k].nv &&
+                  omp_axdr_next(&rd, &dt) == OMP_OK &&
+                  omp_axdr_datetime_decode(dt.data, dt.len, &d) == OMP_OK &&
+                  omp_axdr_datetime_to_time(&d, &t) == OMP_OK && t == rows[k].t,
+              "row %zu: time", k + 1u);
+        CHECK(next_uint(&rd) == rows[k].status && next_uint(&rd) == rows[k].quality,
+              "row %zu: status words", k + 1u);
+        (void)next_uint(&rd); /* reserved */
+        for (unsigned c = 0; c < rows[k].nv; c++) {
+            CHECK(next_uint(&rd) == rows[k].v[c], "row %zu: value %u", k + 1u, c + 1u);
+        }
+    }
+    release(19u, 16u);
+    (void)printf("load profile: %zu rows as the CSV, in %u blocks\n", n, blocks);
 }
 
 /* Read every attribute the object list @p list gives read access to. @return objects listed. */
@@ -169,6 +280,9 @@ static size_t read_everything(uint16_t client, uint16_t server, const uint8_t *l
             CHECK(omp_axdr_next(&rd, &s3) == OMP_OK && omp_axdr_next(&rd, &id) == OMP_OK &&
                       omp_axdr_next(&rd, &mode) == OMP_OK && omp_axdr_next(&rd, &sel) == OMP_OK,
                   "attribute_access item");
+            for (size_t j = 0; sel.tag == OMP_AXDR_TAG_ARRAY && j < sel.count; j++) {
+                CHECK(omp_axdr_skip(&rd) == OMP_OK, "access_selectors"); /* profile buffer */
+            }
             if (mode.v.u == 0u) {
                 continue;
             }
@@ -216,8 +330,8 @@ static size_t session(uint16_t client, uint16_t server, const char *password, si
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        (void)fprintf(stderr, "usage: sim_dlms_client PORT\n");
+    if (argc != 2 && argc != 3) {
+        (void)fprintf(stderr, "usage: sim_dlms_client PORT [LOAD_PROFILE_CSV]\n");
         return 2;
     }
     unsigned port = (unsigned)atoi(argv[1]);
@@ -256,6 +370,9 @@ int main(int argc, char **argv)
     CHECK(omp_dlms_client_get(&w, 0xC1u, 1u, &ln, 2, 0u, NULL, 0u) == OMP_OK, "request built");
     n = xfer(20u, 16u, req, omp_wr_len(&w), rsp, sizeof rsp);
     CHECK(n == 3u && rsp[0] == OMP_APDU_TAG_EXCEPTION_RESPONSE, "no association after a reconnect");
+    if (argc == 3) {
+        check_load_profile(argv[2]);
+    }
     (void)close(g_fd);
     (void)printf("public: %zu objects, %zu attributes read; LLS: %zu objects, %zu attributes read\n",
                  pub, pub_reads, lls, lls_reads);

@@ -10,11 +10,14 @@
  *
  * This slice (issue #14, docs/dlms-server.md): associations without ciphering (public client 16
  * -> server SAP 1, no authentication; LLS clients 18/19/20 -> server SAP 16), RLRQ, GET normal,
- * with list and with block transfer (object_list), Association LN 0.0.40.0.0.255 attributes 1,
- * 2, 3, 8. SET, ACTION, HLS and ciphering are refused (docs/dlms-server.md "Not yet").
+ * with list and with block transfer (object_list, profile buffers), Association LN
+ * 0.0.40.0.0.255 attributes 1, 2, 3, 8, and the profiles (class 7: load profile, analysis
+ * logger, billing log, event logs; selective access by entry and by time; docs/dlms-server.md "Profiles").
+ * SET, ACTION, HLS and ciphering are refused (docs/dlms-server.md "Not yet").
  *
- * RAM: sizeof(struct omp_dlms_server) per port (48 bytes on x86-64) plus under 400 bytes of stack
- * during a call; the object list is generated block by block from the table, never held whole.
+ * RAM: sizeof(struct omp_dlms_server) per port (104 bytes on x86-64) plus under 1.5 KB of stack
+ * during a call; the object list is generated block by block from the table, a profile's buffer
+ * row by row from its log, never held whole.
  * Needs OMP_CONFIG_DLMS (without it omp_dlms_server_apdu answers OMP_ERR_UNSUPPORTED).
  */
 #ifndef OMNIPOWER_DLMS_SERVER_H
@@ -27,6 +30,7 @@
 #include "omnipower/core.h"
 #include "omnipower/cosem.h"
 #include "omnipower/evq.h"
+#include "omnipower/logger.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -55,12 +59,21 @@ struct omp_dlms_server_cfg {
     uint8_t lls_secret_len;                      /**< 1..OMP_DLMS_LLS_SECRET_MAX */
     uint16_t max_pdu; /**< server-max-receive-pdu-size sent in the AARE, and the longest APDU the
                            server sends or takes (OMP_DLMS_SERVER_PDU_MIN..65535) */
+    bool entry_blue_book; /**< profile entry_descriptor: false (factory, what an OMNIPOWER does):
+                               Kamstrup's entries by age, 0 = the newest, either direction
+                               (technical facts 11.5); true: the Blue Book's, 1 = the oldest
+                               (docs/dlms-server.md "Profiles") */
 };
 
 /** @brief What the server needs of the meter during one call. */
 struct omp_dlms_server_env {
     const struct omp_cosem_src *src; /**< the dictionary's view */
     struct omp_evq *events;          /**< failed authentications (NULL: not reported) */
+    const struct omp_profile *lp;    /**< load profile 1.1.99.1.0.255 (NULL: not kept) */
+    const struct omp_profile *an;    /**< analysis logger 1.1.99.1.1.255 (NULL: not kept) */
+    const struct omp_nvm_log *billing; /**< billing log 1.1.98.1.0.255 (NULL: not kept) */
+    const struct omp_evlog *evlog[OMP_EVLOG_COUNT]; /**< event logs by kind (NULL: not kept;
+                                                         OBIS codes in docs/dlms-server.md) */
 };
 
 /** @brief One port's server. Members are private. */
@@ -71,11 +84,29 @@ struct omp_dlms_server {
     uint16_t server_sap;
     uint32_t conformance;    /**< negotiated */
     uint16_t pdu;            /**< longest APDU sent: min(client's max receive PDU, cfg.max_pdu) */
-    bool blk_active;         /**< an object_list is being sent in blocks */
+    bool blk_active;         /**< an object_list or a profile attribute is sent in blocks */
+    bool blk_profile;        /**< that transfer is a profile's (pg_*), not the object_list */
     uint8_t blk_invoke;      /**< invoke-id-and-priority of that GET */
     uint32_t blk_number;     /**< the last block sent */
     uint16_t blk_size;       /**< raw-data bytes per block of that transfer */
     uint32_t auth_failures;  /**< failed LLS authentications (for inspection) */
+    /* The profile attribute being sent in blocks (dlms_profile.c): which one, where the next
+     * block starts (the row's entry number and the bytes of it already sent), what is left. */
+    uint8_t pg_obj;          /**< 0 load profile, 1 analysis logger, 2 billing log, 3.. the
+                                  event logs */
+    uint8_t pg_attr;         /**< 2 buffer, 3 capture_objects */
+    uint8_t pg_mode;         /**< rows by ascending or descending entry number, or a time range */
+    uint8_t pg_col_lo;       /**< first capture object sent (0-based) */
+    uint8_t pg_col_hi;       /**< last one */
+    bool pg_hdr;             /**< the array header was sent */
+    uint16_t pg_skip;        /**< bytes of the next row (or header) already sent */
+    uint32_t pg_no;          /**< entry number of the next row */
+    uint32_t pg_end;         /**< range: stop before this entry number */
+    uint32_t pg_left;        /**< rows still to send (the count announced) */
+    uint32_t pg_count;       /**< rows announced in the array header */
+    uint32_t pg_off;         /**< capture_objects: bytes sent */
+    omp_time_s pg_from;      /**< range: UTC bounds */
+    omp_time_s pg_to;
 };
 
 /** @brief Factory configuration: LLS secret "12345", max PDU OMP_DLMS_SERVER_PDU_DEFAULT. */

@@ -45,13 +45,11 @@ static void sticky(omp_err e)
 
 /* ---- the object list, through a window ---------------------------------------------------------- */
 
-/* Bytes [off, off + cap) of a stream are copied to dst; pos counts the whole stream. */
-struct win {
-    uint8_t *dst;
-    size_t off, cap, pos;
-};
+#define CLASS_PROFILE 7u
+#define PROFILE_VERSION 1u
+#define PROFILE_ATTRS 8u
 
-static void win_put(struct win *w, const uint8_t *p, size_t n)
+void omp_dlms_priv_win_put(struct omp_dlms_win *w, const uint8_t *p, size_t n)
 {
     size_t lo = w->pos > w->off ? w->pos : w->off;
     size_t end = w->pos + n, wend = w->off + w->cap;
@@ -76,17 +74,36 @@ static omp_err put_element(struct omp_wr *w, uint16_t cls, uint8_t ver, const ui
         sticky(omp_axdr_put_structure(w, 3u));
         sticky(omp_axdr_put_i8(w, (int8_t)k));
         sticky(omp_axdr_put_enum(w, modes != NULL ? modes[k - 1u] : 1u));
-        sticky(omp_axdr_put_null(w)); /* access_selectors: none */
+        if (cls == CLASS_PROFILE && k == 2u) { /* buffer: range and entry descriptors */
+            sticky(omp_axdr_put_array(w, 2u));
+            sticky(omp_axdr_put_i8(w, 1));
+            sticky(omp_axdr_put_i8(w, 2));
+        } else {
+            sticky(omp_axdr_put_null(w)); /* access_selectors: none */
+        }
     }
     return omp_axdr_put_array(w, 0u); /* method_access: no method in this slice */
 }
 
-/* The whole object_list of @p assoc through @p out; out->pos is its length afterwards. */
-static omp_err objlist(unsigned assoc, struct win *out)
+/* Associations that read the profiles (technical facts 11.3: LLS; public does not). */
+#define PG_READ (OMP_ASSOC_LLS | OMP_ASSOC_HLS_MGMT)
+
+/* What the object list holds: the association's bit, and bits 8.. the profiles it reads. */
+static unsigned list_of(const struct omp_dlms_server *srv, const struct omp_dlms_server_env *env)
+{
+    return srv->assoc | ((srv->assoc & PG_READ) != 0u ? omp_dlms_priv_pg_present(env) << 8 : 0u);
+}
+
+/* The whole object_list @p list (list_of) through @p out; out->pos is its length afterwards. */
+static omp_err objlist(unsigned list, struct omp_dlms_win *out)
 {
     uint8_t tmp[ELEM_MAX];
     struct omp_wr w = omp_wr_init(tmp, sizeof tmp);
-    size_t n = 1u; /* the Association LN object itself */
+    const unsigned assoc = list & 0xFFu, pg = list >> 8;
+    size_t n = 1u; /* the Association LN object itself, then the table, then the profiles */
+    for (unsigned k = 0; k < OMP_DLMS_PROFILES; k++) {
+        n += (pg >> k) & 1u;
+    }
     for (size_t k = 0; k < omp_cosem_count(); k++) {
         n += (omp_cosem_at(k)->read & assoc) != 0u ? 1u : 0u;
     }
@@ -96,22 +113,30 @@ static omp_err objlist(unsigned assoc, struct win *out)
     for (size_t k = 0; k < omp_cosem_count() && omp_wr_status(&w) == OMP_OK; k++) {
         const struct omp_cosem_obj *o = omp_cosem_at(k);
         if ((o->read & assoc) != 0u) {
-            win_put(out, tmp, omp_wr_len(&w));
+            omp_dlms_priv_win_put(out, tmp, omp_wr_len(&w));
             omp_wr_truncate(&w, 0u);
             (void)put_element(&w, o->class_id, o->version, o->obis, omp_cosem_attr_count(o),
                               NULL);
         }
     }
+    for (unsigned k = 0; k < OMP_DLMS_PROFILES && omp_wr_status(&w) == OMP_OK; k++) {
+        if ((pg & (1u << k)) != 0u) {
+            omp_dlms_priv_win_put(out, tmp, omp_wr_len(&w));
+            omp_wr_truncate(&w, 0u);
+            (void)put_element(&w, CLASS_PROFILE, PROFILE_VERSION, omp_dlms_priv_pg_obis(k),
+                              PROFILE_ATTRS, NULL);
+        }
+    }
     omp_err err = omp_wr_status(&w);
     if (err == OMP_OK) {
-        win_put(out, tmp, omp_wr_len(&w));
+        omp_dlms_priv_win_put(out, tmp, omp_wr_len(&w));
     }
     return err;
 }
 
 static size_t objlist_len(unsigned assoc)
 {
-    struct win c = {NULL, 0u, 0u, 0u};
+    struct omp_dlms_win c = {NULL, 0u, 0u, 0u};
     return objlist(assoc, &c) == OMP_OK ? c.pos : 0u;
 }
 
@@ -143,12 +168,13 @@ static omp_err objlist_into(unsigned assoc, struct omp_wr *w)
         omp_wr_truncate(w, mark);
         return OMP_ERR_NOSPACE;
     }
-    struct win d = {w->buf + mark, 0u, n, 0u};
+    struct omp_dlms_win d = {w->buf + mark, 0u, n, 0u};
     return objlist(assoc, &d);
 }
 
 /* Association LN attributes: the Data written to @p w, or a dar. */
-static uint8_t assoc_ln(const struct omp_dlms_server *srv, int8_t attr, struct omp_wr *w)
+static uint8_t assoc_ln(const struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                        int8_t attr, struct omp_wr *w)
 {
     if (attr < 1 || attr > (int8_t)ASSOC_LN_ATTRS) {
         return OMP_DAR_OBJECT_UNDEFINED;
@@ -158,7 +184,7 @@ static uint8_t assoc_ln(const struct omp_dlms_server *srv, int8_t attr, struct o
         sticky(omp_axdr_put_octets(w, k_assoc_ln, 6u));
         break;
     case 2:
-        return objlist_into(srv->assoc, w) == OMP_OK ? OMP_DAR_SUCCESS : OMP_DAR_OTHER_REASON;
+        return objlist_into(list_of(srv, env), w) == OMP_OK ? OMP_DAR_SUCCESS : OMP_DAR_OTHER_REASON;
     case 3: /* associated_partners_id {client_SAP integer, server_SAP long-unsigned} */
         sticky(omp_axdr_put_structure(w, 2u));
         sticky(omp_axdr_put_i8(w, (int8_t)srv->client_sap));
@@ -173,18 +199,55 @@ static uint8_t assoc_ln(const struct omp_dlms_server *srv, int8_t attr, struct o
     return omp_wr_status(w) == OMP_OK ? OMP_DAR_SUCCESS : OMP_DAR_OTHER_REASON;
 }
 
+/* Start reading a profile's attribute: a dar; *stream when it is a stream (pg_gen). */
+static uint8_t profile_start(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                             uint8_t k, const struct omp_apdu_desc *d,
+                             const struct omp_apdu_access *acc, struct omp_wr *w, bool *stream)
+{
+    *stream = false;
+    if ((srv->assoc & PG_READ) == 0u) {
+        return OMP_DAR_READ_WRITE_DENIED;
+    }
+    if (d->class_id != CLASS_PROFILE) {
+        return OMP_DAR_OBJECT_CLASS_INCONSISTENT;
+    }
+    return omp_dlms_priv_pg_start(srv, env, k, d->id, acc, w, stream);
+}
+
+/* A profile's attribute whole into @p w (an item of a list, or an answer without blocks). */
+static uint8_t profile_attr(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                            uint8_t k, const struct omp_apdu_desc *d,
+                            const struct omp_apdu_access *acc, struct omp_wr *w)
+{
+    bool stream = false;
+    uint8_t dar = profile_start(srv, env, k, d, acc, w, &stream);
+    if (dar != OMP_DAR_SUCCESS || !stream) {
+        return dar;
+    }
+    size_t mark = omp_wr_len(w), room = omp_wr_room(w), n = 0u;
+    bool done = false;
+    (void)omp_wr_fill(w, 0u, room);
+    omp_err err = omp_dlms_priv_pg_gen(srv, env, w->buf + mark, room, &n, &done);
+    omp_wr_truncate(w, mark + n);
+    return err != OMP_OK ? dar_of(err) : done ? (uint8_t)OMP_DAR_SUCCESS
+                                              : (uint8_t)OMP_DAR_OTHER_REASON;
+}
+
 /* Read one attribute: the Data written to @p w and OMP_DAR_SUCCESS, or a dar (nothing written). */
-static uint8_t read_attr(const struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+static uint8_t read_attr(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
                          const struct omp_apdu_desc *d, const struct omp_apdu_access *acc,
                          struct omp_wr *w)
 {
     size_t mark = omp_wr_len(w);
     uint8_t dar;
-    if (acc->present) {
+    uint8_t k = 0;
+    if (omp_dlms_priv_pg_find(env, d->obis, &k)) {
+        dar = profile_attr(srv, env, k, d, acc, w);
+    } else if (acc->present) {
         dar = OMP_DAR_OTHER_REASON; /* no object of this slice has selective access */
     } else if (memcmp(d->obis, k_assoc_ln, 6u) == 0) {
         dar = d->class_id != CLASS_ASSOC_LN ? (uint8_t)OMP_DAR_OBJECT_CLASS_INCONSISTENT
-                                            : assoc_ln(srv, d->id, w);
+                                            : assoc_ln(srv, env, d->id, w);
     } else {
         const struct omp_cosem_obj *o = omp_cosem_find(d->obis);
         struct omp_value v;
@@ -208,7 +271,7 @@ static uint8_t read_attr(const struct omp_dlms_server *srv, const struct omp_dlm
 }
 
 /* One Get-Data-Result: 00 Data or 01 dar. */
-static omp_err put_result(const struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+static omp_err put_result(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
                           const struct omp_apdu_desc *d, const struct omp_apdu_access *acc,
                           struct omp_wr *w)
 {
@@ -243,10 +306,11 @@ static omp_err block_dar(struct omp_wr *w, uint8_t invoke, uint32_t number, uint
 }
 
 /* Block @p number (1..) of the running object_list transfer. */
-static omp_err send_block(struct omp_dlms_server *srv, uint8_t invoke, uint32_t number,
-                          struct omp_wr *w)
+static omp_err send_block(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                          uint8_t invoke, uint32_t number, struct omp_wr *w)
 {
-    size_t total = objlist_len(srv->assoc), off = (size_t)(number - 1u) * srv->blk_size;
+    const unsigned list = list_of(srv, env);
+    size_t total = objlist_len(list), off = (size_t)(number - 1u) * srv->blk_size;
     size_t n = total > off ? total - off : 0u;
     n = n < srv->blk_size ? n : srv->blk_size;
     bool last = off + n >= total;
@@ -259,16 +323,88 @@ static omp_err send_block(struct omp_dlms_server *srv, uint8_t invoke, uint32_t 
     (void)omp_wr_fill(w, 0u, n);
     omp_err err = omp_wr_status(w);
     if (err == OMP_OK) {
-        struct win d = {w->buf + omp_wr_len(w) - n, off, n, 0u};
-        err = objlist(srv->assoc, &d);
+        struct omp_dlms_win d = {w->buf + omp_wr_len(w) - n, off, n, 0u};
+        err = objlist(list, &d);
     }
     if (err != OMP_OK) {
         omp_wr_truncate(w, mark);
         return err;
     }
     srv->blk_active = !last;
+    srv->blk_profile = false;
     srv->blk_number = number;
     return OMP_OK;
+}
+
+/* Block @p number of a profile attribute: its next bytes, generated at mark + BLOCK_HDR_MAX,
+ * then moved behind the header. @p first: a whole answer goes as GET-response-normal. */
+static omp_err pg_block(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                        uint8_t invoke, uint32_t number, struct omp_wr *w, bool first)
+{
+    size_t mark = omp_wr_len(w), n = 0u;
+    bool done = false;
+    if (omp_wr_fill(w, 0u, BLOCK_HDR_MAX + (size_t)srv->blk_size) != OMP_OK) {
+        omp_wr_truncate(w, mark);
+        return OMP_ERR_NOSPACE;
+    }
+    omp_err err = omp_dlms_priv_pg_gen(srv, env, w->buf + mark + BLOCK_HDR_MAX, srv->blk_size,
+                                       &n, &done);
+    uint8_t hdr[BLOCK_HDR_MAX];
+    struct omp_wr h = omp_wr_init(hdr, sizeof hdr);
+    if (err != OMP_OK || (!done && (srv->conformance & OMP_CONF_BLOCK_TRANSFER_WITH_GET) == 0u)) {
+        omp_wr_truncate(w, mark);
+        srv->blk_active = false;
+        uint8_t dar = err != OMP_OK ? dar_of(err) : (uint8_t)OMP_DAR_OTHER_REASON;
+        if (first) {
+            put_rsp_head(w, 1u, invoke);
+            (void)omp_wr_u8(w, 1u);
+            return omp_wr_u8(w, dar);
+        }
+        return block_dar(w, invoke, number, dar);
+    }
+    if (first && done) {
+        put_rsp_head(&h, 1u, invoke);
+        (void)omp_wr_u8(&h, 0u);
+    } else {
+        put_rsp_head(&h, 2u, invoke);
+        (void)omp_wr_u8(&h, done ? 1u : 0u);
+        (void)omp_wr_u32be(&h, number);
+        (void)omp_wr_u8(&h, 0u); /* raw-data */
+        (void)omp_wr_berlen(&h, n);
+    }
+    size_t hl = omp_wr_len(&h);
+    memmove(w->buf + mark + hl, w->buf + mark + BLOCK_HDR_MAX, n);
+    memcpy(w->buf + mark, hdr, hl);
+    omp_wr_truncate(w, mark + hl + n);
+    srv->blk_active = !done;
+    srv->blk_profile = true;
+    srv->blk_number = number;
+    return OMP_OK;
+}
+
+/* GET-request-normal of a profile's attribute: short ones whole, 2 and 3 through pg_block. */
+static omp_err pg_normal(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                         const struct omp_apdu *q, uint8_t k, struct omp_wr *w, size_t limit)
+{
+    size_t mark = omp_wr_len(w);
+    bool stream = false;
+    put_rsp_head(w, 1u, q->invoke);
+    (void)omp_wr_u8(w, 0u);
+    uint8_t dar = profile_start(srv, env, k, &q->u.get_req.desc, &q->u.get_req.access, w,
+                                &stream);
+    if (dar == OMP_DAR_SUCCESS && stream && limit > BLOCK_HDR_MAX) {
+        omp_wr_truncate(w, mark);
+        srv->blk_size = (uint16_t)(limit - BLOCK_HDR_MAX);
+        srv->blk_invoke = q->invoke;
+        return pg_block(srv, env, q->invoke, 1u, w, true);
+    }
+    if (dar != OMP_DAR_SUCCESS || stream || omp_wr_len(w) - mark > limit) {
+        omp_wr_truncate(w, mark);
+        put_rsp_head(w, 1u, q->invoke);
+        (void)omp_wr_u8(w, 1u);
+        (void)omp_wr_u8(w, dar != OMP_DAR_SUCCESS ? dar : (uint8_t)OMP_DAR_OTHER_REASON);
+    }
+    return omp_wr_status(w);
 }
 
 static omp_err get_normal(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
@@ -276,8 +412,12 @@ static omp_err get_normal(struct omp_dlms_server *srv, const struct omp_dlms_ser
 {
     const struct omp_apdu_desc *d = &q->u.get_req.desc;
     srv->blk_active = false; /* a new GET ends a transfer the client left */
+    uint8_t k = 0;
+    if (omp_dlms_priv_pg_find(env, d->obis, &k)) {
+        return pg_normal(srv, env, q, k, w, limit);
+    }
     if (d->class_id == CLASS_ASSOC_LN && d->id == 2 && memcmp(d->obis, k_assoc_ln, 6u) == 0 &&
-        !q->u.get_req.access.present && objlist_len(srv->assoc) + 4u > limit) {
+        !q->u.get_req.access.present && objlist_len(list_of(srv, env)) + 4u > limit) {
         if ((srv->conformance & OMP_CONF_BLOCK_TRANSFER_WITH_GET) == 0u) {
             put_rsp_head(w, 1u, q->invoke);
             (void)omp_wr_u8(w, 1u);
@@ -285,7 +425,7 @@ static omp_err get_normal(struct omp_dlms_server *srv, const struct omp_dlms_ser
         }
         srv->blk_size = (uint16_t)(limit - BLOCK_HDR_MAX);
         srv->blk_invoke = q->invoke;
-        return send_block(srv, q->invoke, 1u, w);
+        return send_block(srv, env, q->invoke, 1u, w);
     }
     size_t mark = omp_wr_len(w);
     put_rsp_head(w, 1u, q->invoke);
@@ -299,8 +439,8 @@ static omp_err get_normal(struct omp_dlms_server *srv, const struct omp_dlms_ser
     return err;
 }
 
-static omp_err get_next(struct omp_dlms_server *srv, const struct omp_apdu *q, struct omp_wr *w,
-                        size_t limit)
+static omp_err get_next(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                        const struct omp_apdu *q, struct omp_wr *w, size_t limit)
 {
     uint32_t n = q->u.get_req.block_number;
     if (!srv->blk_active) {
@@ -311,7 +451,8 @@ static omp_err get_next(struct omp_dlms_server *srv, const struct omp_apdu *q, s
         srv->blk_active = false;
         return block_dar(w, q->invoke, n, OMP_DAR_LONG_GET_ABORTED);
     }
-    return send_block(srv, q->invoke, n + 1u, w);
+    return srv->blk_profile ? pg_block(srv, env, q->invoke, n + 1u, w, false)
+                            : send_block(srv, env, q->invoke, n + 1u, w);
 }
 
 /* Each item answered on its own; an answer longer than one PDU is refused as a whole. */
@@ -347,7 +488,7 @@ omp_err omp_dlms_priv_get(struct omp_dlms_server *srv, const struct omp_dlms_ser
     case OMP_APDU_GET_REQ_NORMAL:
         return get_normal(srv, env, req, out, limit);
     case OMP_APDU_GET_REQ_NEXT:
-        return get_next(srv, req, out, limit);
+        return get_next(srv, env, req, out, limit);
     default:
         return get_list(srv, env, req, out, limit);
     }

@@ -34,6 +34,7 @@ void omp_dlms_server_cfg_default(struct omp_dlms_server_cfg *cfg)
     memcpy(cfg->lls_secret, "12345", 5u); /* the published factory password (DL p.57) */
     cfg->lls_secret_len = 5u;
     cfg->max_pdu = OMP_DLMS_SERVER_PDU_DEFAULT;
+    cfg->entry_blue_book = false; /* Kamstrup's entry descriptor, as an OMNIPOWER */
 }
 
 omp_err omp_dlms_server_init(struct omp_dlms_server *srv, const struct omp_dlms_server_cfg *cfg)
@@ -58,6 +59,7 @@ void omp_dlms_server_close(struct omp_dlms_server *srv)
     srv->conformance = 0u;
     srv->pdu = 0u;
     srv->blk_active = false;
+    srv->blk_profile = false;
     srv->blk_number = 0u;
 }
 

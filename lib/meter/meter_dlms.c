@@ -31,7 +31,11 @@ omp_err omp_meter_dlms(struct omp_meter *m, enum omp_port port, uint16_t client_
     }
     struct omp_cosem_src src;
     omp_meter_priv_src(m, &src);
-    const struct omp_dlms_server_env e = {&src, &m->events};
+    struct omp_dlms_server_env e = {&src, &m->events, omp_meter_load_profile(m),
+                                    omp_meter_analysis_log(m), omp_meter_billing_log(m), {NULL}};
+    for (unsigned k = 0; k < (unsigned)OMP_EVLOG_COUNT; k++) {
+        e.evlog[k] = omp_meter_event_log(m, (enum omp_evlog_kind)k);
+    }
     return omp_dlms_server_apdu(&m->dlms[port], &e, client_sap, server_sap, req, len, out);
 }
 
