@@ -190,8 +190,8 @@ static void put_logged(struct omp_wr *w, int64_t v)
     }
 }
 
-/* The clock column: the stamp (UTC) as the dictionary's clock shows time (local time, deviation,
- * DST bit, technical facts 11.6); an invalid entry: every field not specified, status invalid. */
+/* The clock column: the stamp (UTC) as the dictionary's clock shows it: local time, deviation,
+ * DST bit, technical facts 11.6; an invalid entry: every field not specified, status invalid. */
 static void put_stamp(struct omp_wr *w, const struct omp_cosem_src *s, omp_time_s t, bool ok,
                       bool clock_ok)
 {

@@ -599,8 +599,8 @@ static omp_err r6_block(struct omp_optical *p, struct omp_wr *w, enum omp_iec21_
 
 /* ---- R6 99.1.0 and 99.1.1: the profiles in blocks (technical facts 1.2, 2, 10.5) ---------------
  * Header `C.D.E(n)(1.0.0)()(96.56.2)()(96.56.3)()` and `(C.D.E)(unit)` per channel, one row per
- * entry: `(0VYYMMDDhhmmss)(LoggerStatus)(DataQuality)(value)...`, the stamp in normal time (N = 0:
- * logger stamps are never summer time), V = 0 for an entry that could not be read; each channel's
+ * entry: `(0VYYMMDDhhmmss)(LoggerStatus)(DataQuality)(value)...`, the stamp in normal time, N = 0:
+ * logger stamps are never summer time; V = 0 for an entry that could not be read; each channel's
  * value and unit as the readout shows its object. */
 
 /* What R6 reads (p->r6_log), by its reduced id: the billing log, then the profiles (technical

@@ -230,7 +230,7 @@ static const struct row k_rows[] = {
 #endif
     EN(9, 0, OMP_UNIT_VAH, energy.total.e_plus_uvah),
     EN(10, 0, OMP_UNIT_VAH, energy.total.e_minus_uvah),
-    /* maxima, each with its time (class 4 capture_time); no Q+max T1/T2 (see above) */
+    /* maxima, each with its time, class 4 capture_time; no Q+max T1/T2 (see above) */
     PK(1, 0, OMP_UNIT_W, peaks.p_plus),
     PK(1, 1, OMP_UNIT_W, peaks.p_plus_t[0]),
     PK(1, 2, OMP_UNIT_W, peaks.p_plus_t[1]),

@@ -223,8 +223,8 @@ static void nvm_events(struct omp_meter *m)
 
 /* Everything the NVM holds: registers, the clock's records, the display lists (last: an event
  * about them carries the clock just restored). What the opens found is logged once the clock
- * is restored, so that its events carry the start's time (the clock's, or the one restored
- * when it has none), in the order it was found: a profile deleted for its new shape (the
+ * is restored, so that its events carry the start's time: the clock's, or the one restored
+ * when it has none; in the order it was found: a profile deleted for its new shape (the
  * read-write opens), then damage and a rollback (the restore); the power-up follows. */
 static omp_err init_restore(struct omp_meter *m, const struct layout *l,
                             const struct omp_now *now)
