@@ -68,8 +68,8 @@ static void feed(struct omp_hdlc_server *s, const uint8_t *in, size_t len, uint6
     OMP_FUZZ_CHECK(omp_hdlc_server_rx(s, in, len, now, &w) == OMP_OK);
     *frames = check_replies(s, out, omp_wr_len(&w), last);
     const struct omp_hdlc_stream *st = &s->stream;
-    OMP_FUZZ_CHECK(st->bytes_in == st->bytes_frames + st->bytes_dropped +
-                                       (uint32_t)omp_hdlc_stream_held(st));
+    OMP_FUZZ_CHECK(st->bytes_in ==
+                   st->bytes_frames + st->bytes_dropped + (uint32_t)omp_hdlc_stream_held(st));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

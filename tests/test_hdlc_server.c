@@ -27,15 +27,16 @@
 
 #include "test_hex.h"
 
-/* ---- [HAND] vectors: server 2-byte (1, 32) = 02 41, client 16 = 21 ---------------------------- */
+/* ---- [HAND] vectors: server 2-byte (1, 32) = 02 41, client 16 = 21 ----------------------------
+ */
 
 /* SNRM proposing max info 128 each way (81 80 14 | 05 02 0080 | 06 02 0080 | 07 04 00000001 |
  * 08 04 00000001), and our UA: min(128, 1010) each way, window 1. */
 #define SNRM128 "7EA02102412193BDE58180140502008006020080070400000001080400000001CE6A7E"
-#define UA128 "7EA021210241736A248180140502008006020080070400000001080400000001CE6A7E"
+#define UA128   "7EA021210241736A248180140502008006020080070400000001080400000001CE6A7E"
 /* SNRM without information field to server (1, 32) in 4 bytes: the defaults (128, window 1). */
 #define SNRM_NOINFO_4B "7EA00A000200412193EDC17E"
-#define UA_DEF_4B "7EA02321000200417313938180140502008006020080070400000001080400000001CE6A7E"
+#define UA_DEF_4B      "7EA02321000200417313938180140502008006020080070400000001080400000001CE6A7E"
 /* [KDOC] S1's SNRM proposes 512 each way: our UA 512 / 512 (the K351C answered 512 / 128). */
 #define UA_KS1 "7EA020210373739881801405020200060202000704000000010804000000016FEF7E"
 /* I frame N(S) 0 N(R) 0 P (0x10): LLC E6 E6 00 + a GET request (the fake app does not look). */
@@ -43,7 +44,8 @@
 /* I frame N(S) 1 N(R) 1 P (0x32), same request; and N(S) 0 N(R) 1 (0x30): out of sequence. */
 #define I1_REQ "7EA01A0241213203C2E6E600C001C100080000010000FF0200601A7E"
 /* The app's 300-byte response (byte k = k & 0xFF) after E6 E7 00: 303 bytes in segments of 128:
- * I N(S) 0 N(R) 1 F S (0x30, format A8 8A), N(S) 1 (0x32, A8 8A), N(S) 2 (0x34, A0 39, 47 bytes). */
+ * I N(S) 0 N(R) 1 F S (0x30, format A8 8A), N(S) 1 (0x32, A8 8A), N(S) 2 (0x34, A0 39, 47 bytes).
+ */
 #define SEG1                                                                                       \
     "7EA88A2102413085D8E6E700000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F2021" \
     "22232425262728292A2B2C2D2E2F303132333435363738393A3B3C3D3E3F404142434445464748494A4B4C4D4E4F" \
@@ -71,17 +73,18 @@
 #define RESP_NS0_NR1 "7EA01221024130E89DE6E700C401C10009F1347E"
 #define RESP_NS0_NR2 "7EA01221024150EEFEE6E700C401C10009F1347E"
 #define RESP_NS1_NR2 "7EA01221024152FCDDE6E700C401C10009F1347E"
-#define DISC "7EA0080241215344127E"
-#define UA_DISC "7EA008210241739F157E"
-#define DM "7EA0082102411FF5BC7E"
+#define DISC         "7EA0080241215344127E"
+#define UA_DISC      "7EA008210241739F157E"
+#define DM           "7EA0082102411FF5BC7E"
 /* SNRM to logical device 2 (04 41) and to physical address 33 (02 43): not ours. */
-#define SNRM_WRONG_LD "7EA00804412193D29F7E"
+#define SNRM_WRONG_LD   "7EA00804412193D29F7E"
 #define SNRM_WRONG_PHYS "7EA00802432193F0617E"
 /* SNRM from client 19 (0x27) to logical device 16 in one byte (0x21), no info: UA defaults. */
 #define SNRM_LD16_1B "7EA0072127935CE37E"
-#define UA_LD16_1B "7EA020272173295E8180140502008006020080070400000001080400000001CE6A7E"
+#define UA_LD16_1B   "7EA020272173295E8180140502008006020080070400000001080400000001CE6A7E"
 
-/* ---- [KDOC] session S1: client 16 (0x21), server 1 in one byte (0x03) -------------------------- */
+/* ---- [KDOC] session S1: client 16 (0x21), server 1 in one byte (0x03) --------------------------
+ */
 #define KS1_SNRM "7EA0200321937DD981801405020200060202000704000000010804000000016FEF7E"
 #define KS1_AARQ                                                                                   \
     "7EA02B032110FBAFE6E600601DA109060760857405080101BE10040E01000000065F1F040000181DFFFF5FAF7E"
@@ -91,14 +94,15 @@
     "00001010007D00077DEE7E"
 #define KS1_AARE_APDU                                                                              \
     "6129A109060760857405080101A203020100A305A103020100BE10040E0800065F1F0400001010007D0007"
-#define KS1_GET "7EA0190321326FD8E6E600C0018100010101000001FF0200A8E37E"
-#define KS1_GET_APDU "C0018100010101000001FF0200"
-#define KS1_GET_RSP "7EA0152103525D8AE6E700C40181000600BC614FE4367E"
+#define KS1_GET          "7EA0190321326FD8E6E600C0018100010101000001FF0200A8E37E"
+#define KS1_GET_APDU     "C0018100010101000001FF0200"
+#define KS1_GET_RSP      "7EA0152103525D8AE6E700C40181000600BC614FE4367E"
 #define KS1_GET_RSP_APDU "C40181000600BC614F"
-#define KS1_DISC "7EA00703215303C77E"
-#define KS1_UA "7EA00721037301407E"
+#define KS1_DISC         "7EA00703215303C77E"
+#define KS1_UA           "7EA00721037301407E"
 
-/* ---- the fake application ---------------------------------------------------------------------- */
+/* ---- the fake application ----------------------------------------------------------------------
+ */
 
 struct app {
     uint16_t client, server;
@@ -164,7 +168,8 @@ static void assert_req(const struct fix *f, const char *hex)
     assert_memory_equal(f->a.req, want, n);
 }
 
-/* ---- tests ------------------------------------------------------------------------------------- */
+/* ---- tests -------------------------------------------------------------------------------------
+ */
 
 static void test_defaults(void **state)
 {
@@ -339,8 +344,9 @@ static void test_garbage_then_good(void **state)
     struct fix f;
     start(&f, sizeof f.rx);
     /* noise, then a frame with its FCS's last byte changed (6A -> 6B), then a good SNRM */
-    xchg(&f, "00FF7E7E1234" "7EA02102412193BDE58180140502008006020080070400000001080400000001CE6B7E"
-             SNRM128,
+    xchg(&f,
+         "00FF7E7E1234"
+         "7EA02102412193BDE58180140502008006020080070400000001080400000001CE6B7E" SNRM128,
          0, UA128);
     xchg(&f, DISC, 1, UA_DISC);
     /* a broken header (7E A0 then silence): its length field takes the next frame's bytes in;
@@ -374,18 +380,18 @@ static void test_args(void **state)
     struct fix f;
     struct omp_hdlc_server_cfg c;
     omp_hdlc_server_cfg_default(&c);
-    assert_int_equal(omp_hdlc_server_init(&f.s, &c, f.rx, sizeof f.rx, f.tx, 3, app_apdu, NULL,
-                                          NULL),
-                     OMP_ERR_ARG);
+    assert_int_equal(
+        omp_hdlc_server_init(&f.s, &c, f.rx, sizeof f.rx, f.tx, 3, app_apdu, NULL, NULL),
+        OMP_ERR_ARG);
     c.n_lds = 0;
-    assert_int_equal(omp_hdlc_server_init(&f.s, &c, f.rx, sizeof f.rx, f.tx, sizeof f.tx,
-                                          app_apdu, NULL, NULL),
-                     OMP_ERR_ARG);
+    assert_int_equal(
+        omp_hdlc_server_init(&f.s, &c, f.rx, sizeof f.rx, f.tx, sizeof f.tx, app_apdu, NULL, NULL),
+        OMP_ERR_ARG);
     omp_hdlc_server_cfg_default(&c);
     c.limits.window_rx = 2; /* window 1 only */
-    assert_int_equal(omp_hdlc_server_init(&f.s, &c, f.rx, sizeof f.rx, f.tx, sizeof f.tx,
-                                          app_apdu, NULL, NULL),
-                     OMP_ERR_ARG);
+    assert_int_equal(
+        omp_hdlc_server_init(&f.s, &c, f.rx, sizeof f.rx, f.tx, sizeof f.tx, app_apdu, NULL, NULL),
+        OMP_ERR_ARG);
     uint8_t out[8];
     struct omp_wr w = omp_wr_init(out, sizeof out);
     assert_int_equal(omp_hdlc_server_rx(NULL, out, 1, 0, &w), OMP_ERR_ARG);

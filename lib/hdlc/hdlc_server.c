@@ -241,8 +241,8 @@ static omp_err on_rr(struct omp_hdlc_server *s, const struct omp_hdlc_frame *rx,
     return omp_hdlc_link_put_rr(&s->link, out, true);
 }
 
-static omp_err on_frame(struct omp_hdlc_server *s, const struct omp_hdlc_frame *rx,
-                        uint64_t now_ms, struct omp_wr *out)
+static omp_err on_frame(struct omp_hdlc_server *s, const struct omp_hdlc_frame *rx, uint64_t now_ms,
+                        struct omp_wr *out)
 {
     if (!addressed(s, &rx->dst) || rx->src.size != 1u) {
         s->n_ignored++;

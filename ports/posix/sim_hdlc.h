@@ -18,13 +18,13 @@
  * socket keeps the meter's module-port server, omp_meter_dlms) with an association of its own.
  */
 struct sim_hdlc {
-    bool open;                     /**< --hdlc given and opened */
-    bool connected;                /**< a TCP client was connected at the last look */
-    uint64_t accepted;             /**< TCP clients accepted then */
-    struct omp_posix_port port;    /**< the HDLC byte port (module slot only) */
+    bool open;                  /**< --hdlc given and opened */
+    bool connected;             /**< a TCP client was connected at the last look */
+    uint64_t accepted;          /**< TCP clients accepted then */
+    struct omp_posix_port port; /**< the HDLC byte port (module slot only) */
     struct omp_meter *meter;
-    struct omp_dlms_server dlms;   /**< the HDLC link's association */
-    struct omp_hdlc_server hdlc;   /**< frames, link, segmentation, timeouts */
+    struct omp_dlms_server dlms; /**< the HDLC link's association */
+    struct omp_hdlc_server hdlc; /**< frames, link, segmentation, timeouts */
     uint8_t rx_buf[OMP_HDLC_LLC_LEN + OMP_DLMS_SERVER_PDU_DEFAULT];
     uint8_t tx_buf[OMP_HDLC_LLC_LEN + OMP_DLMS_SERVER_PDU_DEFAULT];
 };
