@@ -5,7 +5,12 @@
  * read every attribute the list gives read access to (each must answer data), release. Also: a
  * wrong password is refused and the next association works; a GET-with-list; a GET on a new
  * connection without an AARQ is refused (closing the connection ended the association).
- * Usage: sim_dlms_client PORT. Exit status 0 when every check passed. Run by tests/sim_dlms.sh.
+ * With --hdlc the same over HDLC frames (IEC 62056-46) on `omnipower-sim --hdlc tcp:PORT`: each
+ * association on its own link (SNRM proposing a max info field of 128 each way, which the UA must
+ * grant; DISC before the next), server address upper = SAP, lower = 32 (2 bytes for SAP 1, 4 for
+ * SAP 16), requests and responses segmented at 128 bytes with RR pulling the segments.
+ * Usage: sim_dlms_client [--hdlc] PORT [CSV]. Exit status 0 when every check passed. Run by
+ * tests/sim_dlms.sh and tests/sim_hdlc.sh.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -17,6 +22,7 @@
 
 #include "omnipower/apdu.h"
 #include "omnipower/axdr.h"
+#include "omnipower/hdlc.h"
 #include "omnipower/wrapper.h"
 
 #define CLIENT_PDU 512u /* small enough that the object list comes in several blocks */
@@ -63,7 +69,7 @@ static void read_all(uint8_t *p, size_t n)
 }
 
 /* Send @p apdu from @p client to @p server; the answer's APDU into @p rsp, its length returned. */
-static size_t xfer(uint16_t client, uint16_t server, const uint8_t *apdu, size_t len,
+static size_t wrapper_xfer(uint16_t client, uint16_t server, const uint8_t *apdu, size_t len,
                    uint8_t *rsp, size_t cap)
 {
     uint8_t frame[OMP_WRAPPER_HEADER_LEN + 2048];
@@ -85,6 +91,197 @@ static size_t xfer(uint16_t client, uint16_t server, const uint8_t *apdu, size_t
     }
     read_all(rsp, n);
     return n;
+}
+
+/* ---- HDLC mode (--hdlc) ------------------------------------------------------------------------ */
+
+#define HDLC_INFO 128u  /* max info field proposed in the SNRM, each way */
+#define HDLC_PHYS 32u   /* the meter's physical address (technical facts 11.2) */
+
+static bool g_hdlc;
+static struct omp_hdlc_stream g_rx;
+static uint8_t g_in[4096];
+static size_t g_in_len, g_in_off;
+static bool g_linked;
+static uint16_t g_link_client, g_link_server;
+static uint8_t g_vs, g_vr;
+static unsigned g_max_segments; /* most I frames of one response */
+
+static struct omp_hdlc_addr server_addr(uint16_t sap)
+{
+    struct omp_hdlc_addr a = {sap, HDLC_PHYS, (uint8_t)(sap == 1u ? 2u : 4u)};
+    return a;
+}
+
+static void hdlc_send(const struct omp_hdlc_frame *f)
+{
+    uint8_t buf[OMP_HDLC_SERVER_TX_ROOM(HDLC_INFO)];
+    struct omp_wr w = omp_wr_init(buf, sizeof buf);
+    if (omp_hdlc_encode(&w, f, true) != OMP_OK ||
+        write(g_fd, buf, omp_wr_len(&w)) != (ssize_t)omp_wr_len(&w)) {
+        (void)printf("FAIL: HDLC send\n");
+        exit(1);
+    }
+}
+
+/* The next frame from the meter; its information field copied to @p info (@p cap bytes). */
+static void hdlc_recv(struct omp_hdlc_frame *f, uint8_t *info, size_t cap)
+{
+    for (;;) {
+        size_t used = 0;
+        omp_err err = omp_hdlc_stream_feed(&g_rx, g_in + g_in_off, g_in_len - g_in_off, &used, f);
+        g_in_off += used;
+        if (err == OMP_OK) {
+            if (f->info_len > cap) {
+                (void)printf("FAIL: information field of %zu bytes\n", f->info_len);
+                exit(1);
+            }
+            if (f->info_len > 0u) {
+                memcpy(info, f->info, f->info_len);
+            }
+            f->info = info;
+            return;
+        }
+        ssize_t r = read(g_fd, g_in, sizeof g_in);
+        if (r <= 0) {
+            (void)printf("FAIL: connection closed while reading\n");
+            exit(1);
+        }
+        g_in_len = (size_t)r;
+        g_in_off = 0;
+    }
+}
+
+static void hdlc_frame(struct omp_hdlc_frame *f, uint16_t client, uint16_t server,
+                       enum omp_hdlc_type type)
+{
+    memset(f, 0, sizeof *f);
+    f->dst = server_addr(server);
+    f->src.upper = client;
+    f->src.size = 1u;
+    f->type = type;
+    f->pf = true;
+}
+
+static void hdlc_expect(const struct omp_hdlc_frame *f, uint16_t client, uint16_t server,
+                        enum omp_hdlc_type type)
+{
+    const struct omp_hdlc_addr s = server_addr(server);
+    CHECK(f->type == type && f->pf && f->dst.size == 1u && f->dst.upper == client &&
+              f->src.size == s.size && f->src.upper == s.upper && f->src.lower == s.lower,
+          "HDLC frame type %d from %u/%u to %u (got type %d)", (int)type, server, HDLC_PHYS,
+          client, (int)f->type);
+}
+
+/* Connect the link of @p client to @p server (DISC of another first): SNRM -> UA. */
+static void hdlc_link(uint16_t client, uint16_t server)
+{
+    struct omp_hdlc_frame f;
+    uint8_t info[64];
+    if (g_linked && g_link_client == client && g_link_server == server) {
+        return;
+    }
+    if (g_linked) {
+        hdlc_frame(&f, g_link_client, g_link_server, OMP_HDLC_DISC);
+        hdlc_send(&f);
+        hdlc_recv(&f, info, sizeof info);
+        hdlc_expect(&f, g_link_client, g_link_server, OMP_HDLC_UA);
+    }
+    const struct omp_hdlc_params prop = {HDLC_INFO, HDLC_INFO, 1u, 1u};
+    uint8_t par[32];
+    struct omp_wr w = omp_wr_init(par, sizeof par);
+    CHECK(omp_hdlc_params_encode(&w, &prop) == OMP_OK, "SNRM parameters");
+    hdlc_frame(&f, client, server, OMP_HDLC_SNRM);
+    f.info = par;
+    f.info_len = omp_wr_len(&w);
+    hdlc_send(&f);
+    hdlc_recv(&f, info, sizeof info);
+    hdlc_expect(&f, client, server, OMP_HDLC_UA);
+    struct omp_hdlc_params got;
+    CHECK(omp_hdlc_params_decode(f.info, f.info_len, &got) == OMP_OK &&
+              got.max_info_tx == HDLC_INFO && got.max_info_rx == HDLC_INFO &&
+              got.window_tx == 1u && got.window_rx == 1u,
+          "UA grants max info 128 each way, window 1");
+    g_linked = true;
+    g_link_client = client;
+    g_link_server = server;
+    g_vs = 0;
+    g_vr = 0;
+}
+
+static size_t hdlc_xfer(uint16_t client, uint16_t server, const uint8_t *apdu, size_t len,
+                        uint8_t *rsp, size_t cap)
+{
+    hdlc_link(client, server);
+    static uint8_t msg[OMP_HDLC_LLC_LEN + 2048];
+    static uint8_t all[OMP_HDLC_LLC_LEN + 4096];
+    uint8_t info[HDLC_INFO];
+    memcpy(msg, "\xE6\xE6\x00", 3u);
+    memcpy(msg + 3, apdu, len);
+    struct omp_hdlc_frame f;
+    for (size_t off = 0, n = len + 3u; off < n;) { /* the request, segment by segment */
+        const size_t k = n - off > HDLC_INFO ? HDLC_INFO : n - off;
+        hdlc_frame(&f, client, server, OMP_HDLC_I);
+        f.ns = g_vs;
+        f.nr = g_vr;
+        f.segmented = off + k < n;
+        f.info = msg + off;
+        f.info_len = k;
+        hdlc_send(&f);
+        g_vs = (uint8_t)((g_vs + 1u) & 7u);
+        off += k;
+        if (off < n) {
+            hdlc_recv(&f, info, sizeof info);
+            hdlc_expect(&f, client, server, OMP_HDLC_RR);
+            CHECK(f.nr == g_vs, "RR N(R) %u for the next segment (%u)", f.nr, g_vs);
+        }
+    }
+    size_t got = 0;
+    unsigned segments = 0;
+    for (;;) { /* the response, RR pulling each next segment */
+        hdlc_recv(&f, info, sizeof info);
+        hdlc_expect(&f, client, server, OMP_HDLC_I);
+        CHECK(f.ns == g_vr && f.nr == g_vs, "I frame N(S) %u N(R) %u (want %u, %u)", f.ns, f.nr,
+              g_vr, g_vs);
+        g_vr = (uint8_t)((g_vr + 1u) & 7u);
+        CHECK(got + f.info_len <= sizeof all, "response size");
+        if (g_failed != 0) {
+            exit(1);
+        }
+        memcpy(all + got, f.info, f.info_len);
+        got += f.info_len;
+        segments++;
+        if (!f.segmented) {
+            break;
+        }
+        hdlc_frame(&f, client, server, OMP_HDLC_RR);
+        f.nr = g_vr;
+        hdlc_send(&f);
+    }
+    if (segments > g_max_segments) {
+        g_max_segments = segments;
+    }
+    CHECK(got >= 3u && memcmp(all, "\xE6\xE7\x00", 3u) == 0, "LLC E6 E7 00");
+    if (got - 3u > cap || g_failed != 0) {
+        (void)printf("FAIL: answer of %zu bytes\n", got);
+        exit(1);
+    }
+    memcpy(rsp, all + 3, got - 3u);
+    return got - 3u;
+}
+
+static void hdlc_reset(void)
+{
+    omp_hdlc_stream_init(&g_rx);
+    g_in_len = g_in_off = 0;
+    g_linked = false;
+}
+
+static size_t xfer(uint16_t client, uint16_t server, const uint8_t *apdu, size_t len,
+                   uint8_t *rsp, size_t cap)
+{
+    return g_hdlc ? hdlc_xfer(client, server, apdu, len, rsp, cap)
+                  : wrapper_xfer(client, server, apdu, len, rsp, cap);
 }
 
 static void decode(const uint8_t *p, size_t n, struct omp_apdu *a)
@@ -330,8 +527,14 @@ static size_t session(uint16_t client, uint16_t server, const char *password, si
 
 int main(int argc, char **argv)
 {
+    if (argc >= 2 && strcmp(argv[1], "--hdlc") == 0) {
+        g_hdlc = true;
+        hdlc_reset();
+        argc--;
+        argv++;
+    }
     if (argc != 2 && argc != 3) {
-        (void)fprintf(stderr, "usage: sim_dlms_client PORT [LOAD_PROFILE_CSV]\n");
+        (void)fprintf(stderr, "usage: sim_dlms_client [--hdlc] PORT [LOAD_PROFILE_CSV]\n");
         return 2;
     }
     unsigned port = (unsigned)atoi(argv[1]);
@@ -364,6 +567,7 @@ int main(int argc, char **argv)
     /* closing the connection ends the association: a GET on the next one is refused */
     (void)close(g_fd);
     g_fd = connect_to(port);
+    hdlc_reset();
     w = omp_wr_init(req, sizeof req);
     struct omp_obis ln;
     memcpy(ln.v, a, 6u);
@@ -372,6 +576,20 @@ int main(int argc, char **argv)
     CHECK(n == 3u && rsp[0] == OMP_APDU_TAG_EXCEPTION_RESPONSE, "no association after a reconnect");
     if (argc == 3) {
         check_load_profile(argv[2]);
+    }
+    if (g_hdlc) {
+        CHECK(g_max_segments > 1u, "a response in several HDLC segments (%u)", g_max_segments);
+        struct omp_hdlc_frame f;
+        uint8_t info[64];
+        hdlc_frame(&f, g_link_client, g_link_server, OMP_HDLC_DISC);
+        hdlc_send(&f);
+        hdlc_recv(&f, info, sizeof info);
+        hdlc_expect(&f, g_link_client, g_link_server, OMP_HDLC_UA);
+        hdlc_frame(&f, g_link_client, g_link_server, OMP_HDLC_DISC); /* again: DM */
+        hdlc_send(&f);
+        hdlc_recv(&f, info, sizeof info);
+        hdlc_expect(&f, g_link_client, g_link_server, OMP_HDLC_DM);
+        (void)printf("hdlc: up to %u segments in one response\n", g_max_segments);
     }
     (void)close(g_fd);
     (void)printf("public: %zu objects, %zu attributes read; LLS: %zu objects, %zu attributes read\n",

@@ -350,6 +350,112 @@ OMP_MUST_CHECK omp_err omp_hdlc_link_put_i(struct omp_hdlc_link *l, struct omp_w
 /** @brief Write RR with N(R) = V(R) and the final bit. @return as omp_hdlc_link_put_i(). */
 OMP_MUST_CHECK omp_err omp_hdlc_link_put_rr(struct omp_hdlc_link *l, struct omp_wr *w, bool flags);
 
+/* ---- DLMS server over HDLC (hdlc_server.c) -----------------------------------------------------
+ */
+
+#define OMP_HDLC_SERVER_PHYS_DEFAULT 32u  /**< lower (physical) address of an OMNIPOWER */
+#define OMP_HDLC_SERVER_INFO_DEFAULT 1010u /**< max info field each way of an OMNIPOWER */
+#define OMP_HDLC_SERVER_INACTIVITY_MS_DEFAULT 20000u /**< OMNIPOWER inactivity timeout */
+#define OMP_HDLC_SERVER_INTER_OCTET_MS_DEFAULT 500u  /**< OMNIPOWER inter-octet timeout */
+#define OMP_HDLC_SERVER_LD_MAX 4u /**< logical devices (upper addresses) a server answers */
+/** Room a reply writer needs for any frame the server sends when its max info field (transmit)
+ *  is @p max_info: the frame with 4-byte addresses and both flags. */
+#define OMP_HDLC_SERVER_TX_ROOM(max_info) ((size_t)(max_info) + OMP_HDLC_OVERHEAD_MAX + 2u)
+
+/**
+ * The application behind the link: answer one request APDU (LLC header stripped) of
+ * @p client_sap (the client address) to @p server_sap (the upper server address) by appending
+ * the response APDU to @p out (nothing: no response). An error is answered with RR.
+ */
+typedef omp_err (*omp_hdlc_apdu_fn)(void *user, uint16_t client_sap, uint16_t server_sap,
+                                    const uint8_t *req, size_t len, struct omp_wr *out);
+/** The link ended (DISC, a new SNRM, the inactivity timeout, omp_hdlc_server_reset()): end the
+ *  application's association. */
+typedef void (*omp_hdlc_end_fn)(void *user);
+
+/** Configuration of an HDLC server (omp_hdlc_server_cfg_default() gives an OMNIPOWER's). */
+struct omp_hdlc_server_cfg {
+    uint16_t phys;                         /**< lower address in 2- and 4-byte server addresses */
+    uint16_t lds[OMP_HDLC_SERVER_LD_MAX];  /**< upper addresses (logical devices) answered */
+    uint8_t n_lds;                         /**< entries of @c lds used (1..OMP_HDLC_SERVER_LD_MAX) */
+    struct omp_hdlc_params limits;         /**< our limits, negotiated down at SNRM */
+    uint32_t inactivity_ms;  /**< no frame from the client for this long ends the link (0: off) */
+    uint32_t inter_octet_ms; /**< a gap this long inside a frame drops the partial frame (0: off) */
+};
+
+/**
+ * DLMS over HDLC on one byte stream (one port), window 1: frames, the link (hdlc_link.c), the
+ * LLC header, reassembly of segmented requests, segmentation of responses pulled by RR, and the
+ * two timeouts. Caller-owned, no heap; it keeps pointers to the two caller buffers. Fields are
+ * readable (counters), change them only through the functions below.
+ */
+struct omp_hdlc_server {
+    struct omp_hdlc_server_cfg cfg;
+    omp_hdlc_apdu_fn apdu;
+    omp_hdlc_end_fn end;
+    void *user;
+    struct omp_hdlc_stream stream;
+    struct omp_hdlc_link link;
+    struct omp_hdlc_reasm reasm; /**< segmented requests, in the caller's rx buffer */
+    bool rx_overflow;            /**< the request being received did not fit: its rest is dropped */
+    uint8_t *tx;                 /**< the caller's tx buffer: LLC header + response APDU */
+    size_t tx_cap;
+    size_t tx_len;               /**< bytes of the response being sent; 0: none */
+    size_t tx_next;              /**< offset of its next segment */
+    size_t tx_seg;               /**< offset of the segment sent last */
+    uint64_t last_frame_ms;      /**< the client's last frame (inactivity) */
+    uint64_t last_octet_ms;      /**< the last byte received (inter-octet) */
+    uint32_t n_ignored;          /**< frames for another address, or not from a 1-byte client */
+    uint32_t n_apdus;            /**< requests handed to the application */
+    uint32_t n_timeouts;         /**< links ended by the inactivity timeout */
+    uint32_t n_octet_timeouts;   /**< partial frames dropped by the inter-octet timeout */
+};
+
+/** @brief An OMNIPOWER's setup (technical facts 11.2): physical address 32, logical devices 1
+ *  and 16, max info field 1010 each way, window 1, inactivity 20 s, inter-octet 500 ms. */
+void omp_hdlc_server_cfg_default(struct omp_hdlc_server_cfg *cfg);
+
+/**
+ * @brief Start @p s in NDM.
+ * @param rx_buf,rx_cap  Reassembly of segmented requests (LLC header included).
+ * @param tx_buf,tx_cap  The response being sent: 3 bytes of LLC header + the largest APDU the
+ *                       application writes (it gets a writer of @p tx_cap - 3 bytes).
+ * @param apdu, end, user  The application (@p end may be NULL).
+ * @return OMP_OK, OMP_ERR_ARG (NULL, @p tx_cap <= 3, @p rx_cap 0, a bad @p cfg).
+ */
+OMP_MUST_CHECK omp_err omp_hdlc_server_init(struct omp_hdlc_server *s,
+                                            const struct omp_hdlc_server_cfg *cfg, uint8_t *rx_buf,
+                                            size_t rx_cap, uint8_t *tx_buf, size_t tx_cap,
+                                            omp_hdlc_apdu_fn apdu, omp_hdlc_end_fn end,
+                                            void *user);
+
+/**
+ * @brief Bytes from the port at monotonic time @p now_ms: every complete frame is handled and its
+ * reply (UA, DM, RR or an I frame with the next response segment) appended to @p out.
+ *
+ * Frames to another server address (upper not in cfg.lds, lower not cfg.phys) or from a client
+ * address that is not 1 byte are ignored without a reply. Broken frames and garbage are dropped by
+ * the stream decoder; the next good frame is answered. The timeouts are checked first (as in
+ * omp_hdlc_server_tick()).
+ * @param out  Needs OMP_HDLC_SERVER_TX_ROOM(cfg.limits.max_info_tx) bytes of room per reply.
+ * @return OMP_OK; OMP_ERR_NOSPACE (a reply did not fit @p out: that frame is not answered, the
+ *         link unchanged, the rest is still handled); OMP_ERR_ARG.
+ * @par Context: main loop; one caller per @p s.
+ */
+OMP_MUST_CHECK omp_err omp_hdlc_server_rx(struct omp_hdlc_server *s, const uint8_t *in, size_t len,
+                                          uint64_t now_ms, struct omp_wr *out);
+
+/** @brief Run the timeouts at @p now_ms: the inactivity timeout ends the link (and calls @c end),
+ *  the inter-octet timeout drops a partial frame. NULL is ignored. */
+void omp_hdlc_server_tick(struct omp_hdlc_server *s, uint64_t now_ms);
+
+/** @brief The port's link was lost (a TCP client gone): back to NDM, buffers dropped, @c end
+ *  called. NULL is ignored. */
+void omp_hdlc_server_reset(struct omp_hdlc_server *s);
+
+/** @brief true while a client is connected (NRM). */
+bool omp_hdlc_server_connected(const struct omp_hdlc_server *s);
+
 #ifdef __cplusplus
 }
 #endif

@@ -354,6 +354,18 @@ OMP_MUST_CHECK omp_err omp_meter_dlms(struct omp_meter *m, enum omp_port port, u
                                       uint16_t server_sap, const uint8_t *req, size_t len,
                                       struct omp_wr *out);
 
+/**
+ * @brief As omp_meter_dlms(), with a DLMS server of the caller's (omp_dlms_server_init) instead of
+ * a port's: for a second DLMS link beside a port's own, e.g. the simulator's HDLC socket next to
+ * its wrapper socket on the module port (docs/simulator.md). The caller ends its association with
+ * omp_dlms_server_close().
+ * @return what omp_dlms_server_apdu() returns, or OMP_ERR_ARG (NULL).
+ * @par Context: main loop.
+ */
+OMP_MUST_CHECK omp_err omp_meter_dlms_srv(struct omp_meter *m, struct omp_dlms_server *srv,
+                                          uint16_t client_sap, uint16_t server_sap,
+                                          const uint8_t *req, size_t len, struct omp_wr *out);
+
 /** @brief The link that carried @p port's DLMS association was lost or closed: the association
  *  ends. */
 void omp_meter_dlms_close(struct omp_meter *m, enum omp_port port);

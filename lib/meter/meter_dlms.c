@@ -29,6 +29,15 @@ omp_err omp_meter_dlms(struct omp_meter *m, enum omp_port port, uint16_t client_
     if (m == NULL || (unsigned)port >= (unsigned)OMP_PORT_COUNT) {
         return OMP_ERR_ARG;
     }
+    return omp_meter_dlms_srv(m, &m->dlms[port], client_sap, server_sap, req, len, out);
+}
+
+omp_err omp_meter_dlms_srv(struct omp_meter *m, struct omp_dlms_server *srv, uint16_t client_sap,
+                           uint16_t server_sap, const uint8_t *req, size_t len, struct omp_wr *out)
+{
+    if (m == NULL || srv == NULL) {
+        return OMP_ERR_ARG;
+    }
     struct omp_cosem_src src;
     omp_meter_priv_src(m, &src);
     struct omp_dlms_server_env e = {&src, &m->events, omp_meter_load_profile(m),
@@ -36,7 +45,7 @@ omp_err omp_meter_dlms(struct omp_meter *m, enum omp_port port, uint16_t client_
     for (unsigned k = 0; k < (unsigned)OMP_EVLOG_COUNT; k++) {
         e.evlog[k] = omp_meter_event_log(m, (enum omp_evlog_kind)k);
     }
-    return omp_dlms_server_apdu(&m->dlms[port], &e, client_sap, server_sap, req, len, out);
+    return omp_dlms_server_apdu(srv, &e, client_sap, server_sap, req, len, out);
 }
 
 void omp_meter_dlms_close(struct omp_meter *m, enum omp_port port)

@@ -23,6 +23,7 @@
 #include "sim_config.h"
 #include "sim_export.h"
 #include "sim_dlms.h"
+#include "sim_hdlc.h"
 #include "sim_logs.h"
 
 #define PROG "omnipower-sim"
@@ -74,6 +75,8 @@ struct sim_opts {
     uint8_t optical_d0_baud;   /* 131.0.9 code 0..5 (300..9600 Bd) */
     bool dlms;                 /* --dlms tcp:PORT */
     uint16_t dlms_tcp_port;    /* 0: ephemeral */
+    enum sim_optical hdlc;     /* --hdlc pty|tcp:PORT (the same kinds as --optical) */
+    uint16_t hdlc_tcp_port;    /* 0: ephemeral */
     bool has_meter_number;
     uint32_t meter_number;
     struct sim_config config; /* type number and Z codes (--type-number, --config, --config-file) */
@@ -131,7 +134,14 @@ static void usage(FILE *f)
         "  --dlms tcp:PORT the meter's DLMS server (public client 16 -> SAP 1, LLS clients\n"
         "                  18/19/20 -> SAP 16, password 12345) on 127.0.0.1:PORT (0: any\n"
         "                  free port), TCP wrapper frames; prints 'dlms: tcp 127.0.0.1:PORT' on\n"
-        "                  stderr. One client at a time; its leaving ends the association.\n"
+        "                  stderr. One client at a time; its leaving ends the association.\n");
+    (void)fputs(
+        "  --hdlc pty|tcp:PORT  the meter's DLMS server over HDLC (IEC 62056-46) as on the\n"
+        "                  module port: physical address 32, logical devices 1 and 16, max\n"
+        "                  info field 1010, window 1, inactivity 20 s (simulated time). On a\n"
+        "                  pseudo-terminal ('hdlc: pty /dev/pts/N' on stderr) or a TCP server of\n"
+        "                  raw frames on 127.0.0.1:PORT (0: any free port; 'hdlc: tcp\n"
+        "                  127.0.0.1:PORT'). Its own association, beside --dlms's.\n"
         "  --optical-d0 S  with --optical: mode D0 on (131.0.12 = 2): the meter sends its\n"
         "                  readout unasked every S simulated seconds, 5..86400, a multiple of 5\n"
         "                  (131.0.6 = S/5), e.g. for omnipower read --mode D. Default: off.\n"
@@ -156,7 +166,8 @@ static void usage(FILE *f)
         "On SIGINT/SIGTERM (or at the end of --duration) the meter gets its power-fail warning,\n"
         "saves its state, the NVM file is synced, and the program exits 0.\n"
         "Exit status: 0 success, 1 runtime error (NVM file, meter), 2 usage error.\n"
-        "Documentation: docs/simulator.md\n");
+        "Documentation: docs/simulator.md\n",
+        f);
 }
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -255,7 +266,7 @@ enum sim_option {
     OPT_NVM = 256, OPT_SPEED, OPT_DURATION, OPT_START, OPT_JSON, OPT_QUIET, OPT_STATS,
     OPT_SAMPLES, OPT_FS, OPT_VPC, OPT_APC, OPT_OPTICAL, OPT_OPTICAL_D0, OPT_OPTICAL_D0_BAUD,
     OPT_METER_NUMBER, OPT_TYPE_NUMBER, OPT_CONFIG, OPT_CONFIG_FILE, OPT_NVM_FORMAT,
-    OPT_NVM_SIZE, OPT_EXPORT, OPT_ANALYSIS, OPT_ANALYSIS_PERIOD, OPT_DLMS
+    OPT_NVM_SIZE, OPT_EXPORT, OPT_ANALYSIS, OPT_ANALYSIS_PERIOD, OPT_DLMS, OPT_HDLC
 };
 
 /* The options of the NVM and its logs (@p c an enum sim_option, @p arg its argument), or one
@@ -314,6 +325,7 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
         { "amps-per-code", required_argument, NULL, OPT_APC },
         { "optical", required_argument, NULL, OPT_OPTICAL },
         { "dlms", required_argument, NULL, OPT_DLMS },
+        { "hdlc", required_argument, NULL, OPT_HDLC },
         { "optical-d0", required_argument, NULL, OPT_OPTICAL_D0 },
         { "optical-d0-baud", required_argument, NULL, OPT_OPTICAL_D0_BAUD },
         { "meter-number", required_argument, NULL, OPT_METER_NUMBER },
@@ -404,6 +416,20 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
             }
             o->dlms = true;
             o->dlms_tcp_port = (uint16_t)tcp_port;
+            break;
+        }
+        case OPT_HDLC: {
+            uint32_t tcp_port = 0;
+            if (strcmp(optarg, "pty") == 0) {
+                o->hdlc = SIM_OPTICAL_PTY;
+            } else if (strncmp(optarg, "tcp:", 4u) == 0 &&
+                       parse_uint(optarg + 4, 65535u, &tcp_port)) {
+                o->hdlc = SIM_OPTICAL_TCP;
+                o->hdlc_tcp_port = (uint16_t)tcp_port;
+            } else {
+                return usage_error("invalid --hdlc '%s' (pty, or tcp:PORT with PORT 0..65535)",
+                                   optarg);
+            }
             break;
         }
         case OPT_OPTICAL: {
@@ -913,6 +939,7 @@ struct sim {
     bool optical_linked;        /* --optical tcp: a reader was connected at the last look */
     uint64_t optical_accepted;  /* its TCP clients accepted at the last look */
     struct sim_dlms dlms; /* --dlms: the DLMS server's socket */
+    struct sim_hdlc hdlc; /* --hdlc: its own byte port and DLMS server */
     omp_err last_rx_err;
     char shown[96]; /* the screen last printed: id, label, unit and symbols (not its value) */
 };
@@ -1010,6 +1037,17 @@ static void poll_and_drain(struct sim *s)
     }
 }
 
+#define HDLC_POLL_MS 2 /* --hdlc: longest wait of the main port before its port is looked at */
+
+/* --hdlc: its bytes and timeouts, on the meter's (simulated) monotonic time. */
+static void hdlc_pump(struct sim *s)
+{
+    struct omp_now now;
+    if (s->hdlc.open && omp_posix_clock_now(&s->port.clock, &now) == OMP_OK) {
+        sim_hdlc_pump(&s->hdlc, now.mono_ms);
+    }
+}
+
 /* Serve the byte ports until CLOCK_MONOTONIC reaches @p target_ns (@p wait false: just look once),
  * or a signal arrives: the port's poll(2) is the pacing sleep, received bytes go to the meter at
  * once and its replies out. */
@@ -1024,8 +1062,12 @@ static void serve_ports(struct sim *s, uint64_t target_ns, bool wait)
                 timeout_ms = d < 1000u ? (int)d : 1000;
             }
         }
+        if (s->hdlc.open && timeout_ms > HDLC_POLL_MS) {
+            timeout_ms = HDLC_POLL_MS; /* its port is looked at between the main port's waits */
+        }
         size_t got = 0;
         omp_err err = omp_posix_port_pump(&s->port, timeout_ms, sim_rx, s, &got);
+        hdlc_pump(s);
         sim_dlms_link(&s->dlms, &s->port, s->meter); /* a client gone ends its association */
         optical_link(s);                              /* and its optical session */
         if (err != OMP_OK && err != s->last_rx_err) {
@@ -1265,7 +1307,9 @@ static int run(struct sim *s)
     }
     /* the port first, so the meter's first poll sets it to 300 Bd 7E1 (IEC 62056-21) */
     if (open_optical(s) != 0 ||
-        (o->dlms && sim_dlms_open(&s->dlms, &s->port, o->dlms_tcp_port) != 0)) {
+        (o->dlms && sim_dlms_open(&s->dlms, &s->port, o->dlms_tcp_port) != 0) ||
+        (o->hdlc != SIM_OPTICAL_NONE &&
+         sim_hdlc_open(&s->hdlc, s->meter, o->hdlc == SIM_OPTICAL_PTY, o->hdlc_tcp_port) != 0)) {
         return 1;
     }
     struct omp_now now = { .mono_ms = 0, .utc_s = start, .utc_ms = 0, .rtc_valid = start_known };
@@ -1333,6 +1377,7 @@ static int run(struct sim *s)
     poll_meter(s); /* first screen: printed after the first step, with the supply's symbols */
     announce_optical(s);
     sim_dlms_announce(&s->dlms, &s->port);
+    sim_hdlc_announce(&s->hdlc);
 
     while (g_stop_signal == 0 && !samples_end && !(o->has_duration && run_ms >= o->duration_ms)) {
         uint64_t step_ms = TICK_MS;
@@ -1369,7 +1414,7 @@ static int run(struct sim *s)
             return 1;
         }
         omp_meter_tick(s->meter, &now);
-        if (s->optical_open || s->dlms.open) {
+        if (s->optical_open || s->dlms.open || s->hdlc.open) {
             poll_and_drain(s);
             show_display(s);
             serve_ports(s, o->speed > 0.0 ? wall_target(wall0, run_ms, o->speed) : 0u,
@@ -1469,6 +1514,7 @@ int main(int argc, char **argv)
         omp_posix_port_init(&s->port);
         status = run(s);
         omp_posix_port_close(&s->port);
+        sim_hdlc_close(&s->hdlc);
         omp_sim_load_free(&s->load);
     }
     if (s->samples != NULL) {
