@@ -241,7 +241,7 @@ static size_t cipher_push_decode(void *p)
     return c->f.len;
 }
 
-/* ---- instruction-count cases (callgrind; bench/run.sh) ---------------------------------------- */
+/* ---- instruction-count cases (callgrind; bench/run.sh) ------------------------------------- */
 
 struct count_case {
     const char *name;
@@ -250,8 +250,9 @@ struct count_case {
 };
 
 static const struct count_case k_count_cases[] = {
-    { "lp5_decode", count_lp5, "GET-response, 96 x {date-time, 4 x u32}: decode + walk (target 80 k)" },
-    { "han3ph_decode", count_han, "NO 3-phase HAN frame: HDLC + APDU + walk (target 8 k)" },
+    {"lp5_decode", count_lp5,
+     "GET-response, 96 x {date-time, 4 x u32}: decode + walk (target 80 k)"},
+    {"han3ph_decode", count_han, "NO 3-phase HAN frame: HDLC + APDU + walk (target 8 k)"},
 };
 
 __attribute__((noinline)) void bench_measured_dlms(const struct count_case *c,

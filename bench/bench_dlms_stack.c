@@ -33,9 +33,9 @@ struct stack_case {
 };
 
 static const struct stack_case k_cases[] = {
-    { "get_register", case_register, "GET A+ total (class 3, attr 2) through wrapper + server" },
-    { "get_profile_day", case_profile_day,
-      "GET load profile by range, 1 day = 96 rows x 6 columns, all blocks (PDU 1010)" },
+    {"get_register", case_register, "GET A+ total (class 3, attr 2) through wrapper + server"},
+    {"get_profile_day", case_profile_day,
+     "GET load profile by range, 1 day = 96 rows x 6 columns, all blocks (PDU 1010)"},
 };
 
 __attribute__((noinline)) void bench_measured_stack(const struct stack_case *c,
@@ -87,8 +87,8 @@ int main(int argc, char **argv)
         printf("HDLC port: sizeof(struct omp_hdlc_link) %zu\n", sizeof(struct omp_hdlc_link));
         printf("HDLC port: sizeof(struct omp_hdlc_stream) %zu\n", sizeof(struct omp_hdlc_stream));
         printf("TCP port: sizeof(struct omp_wrapper_rx) %zu\n", sizeof(struct omp_wrapper_rx));
-        printf("any port: APDU buffers (2 x max PDU %u) %u\n", (unsigned)OMP_DLMS_SERVER_PDU_DEFAULT,
-               2u * (unsigned)OMP_DLMS_SERVER_PDU_DEFAULT);
+        printf("any port: APDU buffers (2 x max PDU %u) %u\n",
+               (unsigned)OMP_DLMS_SERVER_PDU_DEFAULT, 2u * (unsigned)OMP_DLMS_SERVER_PDU_DEFAULT);
         return 0;
     }
     static struct stack_state state;

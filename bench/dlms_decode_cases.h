@@ -23,8 +23,8 @@ static omp_err build_profile5(struct omp_wr *w)
 {
     omp_err err = omp_axdr_put_array(w, LP5_ROWS);
     for (uint32_t r = 0; r < LP5_ROWS && err == OMP_OK; r++) {
-        uint8_t dt[12] = { 0x07, 0xEA, 11, 24, 2, (uint8_t)(r / 4u), (uint8_t)(r % 4u * 15u), 0,
-                           0xFF, 0xFF, 0xC4, 0x00 };
+        uint8_t dt[12] = {0x07, 0xEA, 11,   24,   2,   (uint8_t)(r / 4u), (uint8_t)(r % 4u * 15u),
+                          0,    0xFF, 0xFF, 0xC4, 0x00};
         err = omp_axdr_put_structure(w, LP5_COLS);
         if (err == OMP_OK) {
             err = omp_axdr_put_octets(w, dt, sizeof dt);
@@ -40,10 +40,10 @@ struct count_state {
     uint8_t data[4096];
     uint8_t lp5[4096]; /* the GET-response APDU */
     size_t lp5_len;
-    uint8_t han[512];  /* the HDLC frame */
+    uint8_t han[512]; /* the HDLC frame */
     size_t han_len;
-    uint64_t sum;      /* of the leaves walked */
-    size_t values;     /* leaves walked by the last call (checked once, outside the count) */
+    uint64_t sum;  /* of the leaves walked */
+    size_t values; /* leaves walked by the last call (checked once, outside the count) */
 };
 
 static size_t hex_nibbles(const char *hex, uint8_t *out, size_t cap)
@@ -53,10 +53,10 @@ static size_t hex_nibbles(const char *hex, uint8_t *out, size_t cap)
         uint8_t b = 0;
         for (size_t k = 0; k < 2u; k++) {
             char c = hex[i + k];
-            uint8_t v = (uint8_t)((c >= '0' && c <= '9') ? c - '0'
+            uint8_t v = (uint8_t)((c >= '0' && c <= '9')   ? c - '0'
                                   : (c >= 'A' && c <= 'F') ? c - 'A' + 10
                                                            : c - 'a' + 10);
-            b = (uint8_t)((b << 4) | (v & 0x0Fu));
+            b = (uint8_t)(((unsigned)b << 4) | (v & 0x0Fu));
         }
         out[n++] = b;
     }

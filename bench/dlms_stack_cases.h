@@ -15,15 +15,17 @@
 
 #include "../tests/dlms_src.h"
 
-#define SECTOR 4096u
-#define SECTORS 8u /* 32 KiB: fits the Cortex-M4's SRAM too */
-#define T_2027 ((omp_time_s)1798761600) /* 2027-01-01T00:00:00Z = 01:00 CET */
-#define CLIENT 19u
-#define SERVER 16u
+#define SECTOR  4096u
+#define SECTORS 8u                       /* 32 KiB: fits the Cortex-M4's SRAM too */
+#define T_2027  ((omp_time_s)1798761600) /* 2027-01-01T00:00:00Z = 01:00 CET */
+#define CLIENT  19u
+#define SERVER  16u
 
 static const struct omp_hal_ops k_ops = {
-    .nvm_geometry = omp_ram_nvm_geometry, .nvm_read = omp_ram_nvm_read,
-    .nvm_program = omp_ram_nvm_program, .nvm_erase = omp_ram_nvm_erase,
+    .nvm_geometry = omp_ram_nvm_geometry,
+    .nvm_read = omp_ram_nvm_read,
+    .nvm_program = omp_ram_nvm_program,
+    .nvm_erase = omp_ram_nvm_erase,
 };
 
 struct stack_state {
@@ -37,8 +39,8 @@ struct stack_state {
     uint8_t in[2048];  /* the request as it arrives: wrapper header + APDU */
     uint8_t out[2048]; /* the answer as it leaves */
     uint8_t apdu[2048];
-    size_t rows;       /* profile rows of the last read (checked outside the count) */
-    size_t blocks;     /* its blocks */
+    size_t rows;   /* profile rows of the last read (checked outside the count) */
+    size_t blocks; /* its blocks */
     volatile size_t sink;
 };
 
@@ -57,8 +59,8 @@ static size_t through_stack(struct stack_state *s, const uint8_t *apdu, size_t l
         return 0;
     }
     struct omp_wr a = omp_wr_init(s->apdu, sizeof s->apdu);
-    if (omp_dlms_server_apdu(&s->srv, &s->env, pdu.src_wport, pdu.dst_wport, pdu.apdu,
-                             pdu.apdu_len, &a) != OMP_OK) {
+    if (omp_dlms_server_apdu(&s->srv, &s->env, pdu.src_wport, pdu.dst_wport, pdu.apdu, pdu.apdu_len,
+                             &a) != OMP_OK) {
         return 0;
     }
     struct omp_wr o = omp_wr_init(s->out, sizeof s->out);
@@ -70,8 +72,8 @@ static size_t through_stack(struct stack_state *s, const uint8_t *apdu, size_t l
 
 static size_t case_register(struct stack_state *s)
 {
-    static const uint8_t req[] = { 0xC0, 0x01, 0xC1, 0x00, 0x03, 0x01, 0x01, 0x01,
-                                   0x08, 0x00, 0xFF, 0x02, 0x00 };
+    static const uint8_t req[] = {0xC0, 0x01, 0xC1, 0x00, 0x03, 0x01, 0x01,
+                                  0x01, 0x08, 0x00, 0xFF, 0x02, 0x00};
     size_t n = through_stack(s, req, sizeof req);
     /* GET-response normal with data: C4 01 C1 00 ... */
     return (n > 4u && s->apdu[0] == 0xC4u && s->apdu[3] == 0x00u) ? 1u : 0u;
@@ -81,11 +83,11 @@ static size_t case_register(struct stack_state *s)
  * to 23:59:59 local time (CET, deviation and status not specified): the 96 rows of that day. */
 static const uint8_t k_range_req[] = {
     0xC0, 0x01, 0xC1, 0x00, 0x07, 0x01, 0x01, 0x63, 0x01, 0x00, 0xFF, 0x02, 0x01, /* buffer */
-    0x01, 0x02, 0x04, 0x02, 0x04, 0x12, 0x00, 0x08, 0x09, 0x06, 0x00, 0x01, 0x01, 0x00, 0x00,
-    0xFF, 0x0F, 0x02, 0x12, 0x00, 0x00,                                     /* clock column */
+    0x01, 0x02, 0x04, 0x02, 0x04, 0x12, 0x00, 0x08, 0x09, 0x06, 0x00, 0x01, 0x01, 0x00,
+    0x00, 0xFF, 0x0F, 0x02, 0x12, 0x00, 0x00, /* clock column */
     0x09, 0x0C, 0x07, 0xEB, 0x01, 0x01, 0xFF, 0x00, 0x00, 0x00, 0x00, 0x80, 0x00, 0xFF, /* from */
     0x09, 0x0C, 0x07, 0xEB, 0x01, 0x01, 0xFF, 0x17, 0x3B, 0x3B, 0x00, 0x80, 0x00, 0xFF, /* to */
-    0x01, 0x00,                                                  /* selected_values: all */
+    0x01, 0x00, /* selected_values: all */
 };
 
 static size_t case_profile_day(struct stack_state *s)
@@ -101,7 +103,8 @@ static size_t case_profile_day(struct stack_state *s)
         size_t n = through_stack(s, req, len);
         struct omp_rd rd = omp_rd_init(s->apdu, n);
         struct omp_apdu a;
-        if (n == 0u || omp_apdu_decode(&rd, &a) != OMP_OK || omp_dlms_blocks_feed(&b, &a) != OMP_OK) {
+        if (n == 0u || omp_apdu_decode(&rd, &a) != OMP_OK ||
+            omp_dlms_blocks_feed(&b, &a) != OMP_OK) {
             return 0;
         }
         s->blocks++;
@@ -122,19 +125,19 @@ static size_t case_profile_day(struct stack_state *s)
 
 static int stack_setup(struct stack_state *s)
 {
-    const struct omp_nvm_geometry geo = { SECTORS * SECTOR, SECTOR, 8u, 0xFFu, 100000u };
+    const struct omp_nvm_geometry geo = {SECTORS * SECTOR, SECTOR, 8u, 0xFFu, 100000u};
     if (omp_ram_nvm_init(&s->nvm, s->mem, &geo, NULL) != OMP_OK) {
         return 1;
     }
     omp_ram_nvm_format(&s->nvm);
-    const struct omp_nvm_region r = { &k_ops, &s->nvm, 0u, SECTORS };
+    const struct omp_nvm_region r = {&k_ops, &s->nvm, 0u, SECTORS};
     struct omp_profile_cfg c;
     dlms_lp_cfg(&c);
     if (omp_profile_open(&s->lp, &c, &r, false) != OMP_OK) {
         return 1;
     }
     for (unsigned k = 0; k < 2u * 96u; k++) { /* two days from 2026-12-31 23:45 CET */
-        const int64_t v[2] = { 1000 + 250 * (int64_t)k, 5 * (int64_t)k };
+        const int64_t v[2] = {1000 + 250 * (int64_t)k, 5 * (int64_t)k};
         if (omp_profile_capture(&s->lp, T_2027 - 4500 + (omp_time_s)k * 900, v) != OMP_OK) {
             return 1;
         }

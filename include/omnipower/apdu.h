@@ -565,11 +565,12 @@ OMP_MUST_CHECK omp_err omp_apdu_decode(struct omp_rd *rd, struct omp_apdu *apdu)
  * Everything before the value is checked as omp_apdu_decode() checks it; lists keep their checked
  * items; other APDUs decode exactly as with omp_apdu_decode() (@c data_unchecked false).
  *
- * The caller must walk the value with omp_axdr_walk() (which returns the errors
- * omp_apdu_decode() would have: OMP_ERR_TRUNCATED, OMP_ERR_MALFORMED, OMP_ERR_DEPTH) and then
- * check that the DONE event's @c pos equals the span's length: bytes after the value are trailing
- * bytes of the APDU (omp_apdu_decode() would have left them in the reader). Until then the span
- * must not be passed on as a Data value (omp_apdu_encode() checks it and rejects trailing bytes).
+ * The caller must walk the value with omp_axdr_walk(), which returns the errors omp_apdu_decode()
+ * would have (OMP_ERR_TRUNCATED, OMP_ERR_MALFORMED; and OMP_ERR_DEPTH for nesting deeper than
+ * OMP_CONFIG_AXDR_DEPTH, as any walk does), and then check that the DONE event's @c pos equals the
+ * span's length: bytes after the value are trailing bytes of the APDU (omp_apdu_decode() would
+ * have left them in the reader). Until then the span must not be passed on as a Data value
+ * (omp_apdu_encode() checks it and rejects trailing bytes).
  * @return as omp_apdu_decode().
  * @par Context: any; reentrant; never reads past the reader's input.
  */

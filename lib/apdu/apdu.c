@@ -277,8 +277,7 @@ static omp_err rd_list(struct omp_rd *r, struct omp_apdu_list *l, enum item_kind
 
 /* ---- service decoders: r is after the tag byte ----------------------------------------------- */
 
-static omp_err dec_get_req(struct omp_rd *r, uint8_t choice, struct omp_apdu *a,
-                           struct lazy *lz)
+static omp_err dec_get_req(struct omp_rd *r, uint8_t choice, struct omp_apdu *a, struct lazy *lz)
 {
     switch (choice) {
     case 1: {
@@ -294,8 +293,7 @@ static omp_err dec_get_req(struct omp_rd *r, uint8_t choice, struct omp_apdu *a,
     }
 }
 
-static omp_err dec_get_rsp(struct omp_rd *r, uint8_t choice, struct omp_apdu *a,
-                           struct lazy *lz)
+static omp_err dec_get_rsp(struct omp_rd *r, uint8_t choice, struct omp_apdu *a, struct lazy *lz)
 {
     switch (choice) {
     case 1:
@@ -309,8 +307,7 @@ static omp_err dec_get_rsp(struct omp_rd *r, uint8_t choice, struct omp_apdu *a,
     }
 }
 
-static omp_err dec_set_req(struct omp_rd *r, uint8_t choice, struct omp_apdu *a,
-                           struct lazy *lz)
+static omp_err dec_set_req(struct omp_rd *r, uint8_t choice, struct omp_apdu *a, struct lazy *lz)
 {
     omp_err err = OMP_OK;
     switch (choice) {
@@ -360,8 +357,7 @@ static omp_err dec_set_rsp(struct omp_rd *r, uint8_t choice, struct omp_apdu *a)
     }
 }
 
-static omp_err dec_action_req(struct omp_rd *r, uint8_t choice, struct omp_apdu *a,
-                              struct lazy *lz)
+static omp_err dec_action_req(struct omp_rd *r, uint8_t choice, struct omp_apdu *a, struct lazy *lz)
 {
     omp_err err = OMP_OK;
     switch (choice) {
@@ -396,8 +392,7 @@ static omp_err dec_action_req(struct omp_rd *r, uint8_t choice, struct omp_apdu 
     }
 }
 
-static omp_err dec_action_rsp(struct omp_rd *r, uint8_t choice, struct omp_apdu *a,
-                              struct lazy *lz)
+static omp_err dec_action_rsp(struct omp_rd *r, uint8_t choice, struct omp_apdu *a, struct lazy *lz)
 {
     switch (choice) {
     case 1: { /* normal: Action-Response-With-Optional-Data */
@@ -555,13 +550,13 @@ static omp_err apdu_decode(struct omp_rd *rd, struct omp_apdu *apdu, struct lazy
 
 omp_err omp_apdu_decode(struct omp_rd *rd, struct omp_apdu *apdu)
 {
-    struct lazy lz = { false, false };
+    struct lazy lz = {false, false};
     return apdu_decode(rd, apdu, &lz);
 }
 
 omp_err omp_apdu_decode_lazy(struct omp_rd *rd, struct omp_apdu *apdu)
 {
-    struct lazy lz = { true, false };
+    struct lazy lz = {true, false};
     return apdu_decode(rd, apdu, &lz);
 }
 

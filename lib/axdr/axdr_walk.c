@@ -167,7 +167,7 @@ static omp_err decode_compact(struct omp_rd *r, struct omp_axdr_elem *t)
 static omp_err decode_compact_elem(const uint8_t *p, size_t end, size_t pos, size_t *next,
                                    struct omp_axdr_elem *t)
 {
-    struct omp_rd r = { p, end, pos };
+    struct omp_rd r = {p, end, pos};
     struct omp_axdr_elem c;
     memset(&c, 0, sizeof c);
     c.tag = OMP_AXDR_TAG_COMPACT_ARRAY;
@@ -210,7 +210,7 @@ DECODE_INLINE omp_err decode_elem(const uint8_t *p, size_t end, size_t pos, size
         if (pos < end && p[pos] < 0x80u) { /* the short form of omp_rd_berlen(), inline */
             count = p[pos++];
         } else {
-            struct omp_rd r = { p, end, pos };
+            struct omp_rd r = {p, end, pos};
             omp_err err = omp_rd_berlen(&r, &count);
             if (err != OMP_OK) {
                 return err;
@@ -326,8 +326,8 @@ omp_err omp_axdr_walk(struct omp_axdr_walker *wk, struct omp_rd *rd, struct omp_
     if (depth > 0u) {
         const size_t top = depth - 1u;
         if (wk->stack[top].next >= wk->stack[top].count) {
-            walk_close(ev, OMP_AXDR_EV_END, wk->stack[top].tag, wk->stack[top].count,
-                       (uint8_t)top, rd->pos);
+            walk_close(ev, OMP_AXDR_EV_END, wk->stack[top].tag, wk->stack[top].count, (uint8_t)top,
+                       rd->pos);
             wk->open--;
             return OMP_OK;
         }

@@ -26,15 +26,15 @@
 #include "../../bench/dlms_decode_cases.h"
 #include "../../bench/dlms_stack_cases.h"
 
-#define SYST_CSR OMP_REG32(0xE000E010u)
-#define SYST_RVR OMP_REG32(0xE000E014u)
-#define SYST_CVR OMP_REG32(0xE000E018u)
-#define SYST_CSR_ENABLE (1u << 0)
+#define SYST_CSR               OMP_REG32(0xE000E010u)
+#define SYST_RVR               OMP_REG32(0xE000E014u)
+#define SYST_CVR               OMP_REG32(0xE000E018u)
+#define SYST_CSR_ENABLE        (1u << 0)
 #define SYST_CSR_CLKSOURCE_CPU (1u << 2)
-#define SYST_MASK 0x00FFFFFFu
+#define SYST_MASK              0x00FFFFFFu
 
 #define CAL_LOOPS 200000u
-#define REPEAT 8u /* calls per case; each is timed alone (SysTick wraps after 2^24 ticks) */
+#define REPEAT    8u /* calls per case; each is timed alone (SysTick wraps after 2^24 ticks) */
 
 #define TAG "omnipower-stm32-bench-dlms: "
 
@@ -45,8 +45,14 @@ static struct stack_state stack;
 
 static struct omp_sh_line out;
 
-static void out_str(const char *s) { omp_sh_line_str(&out, s); }
-static void out_u64(uint64_t v) { omp_sh_line_u64(&out, v); }
+static void out_str(const char *s)
+{
+    omp_sh_line_str(&out, s);
+}
+static void out_u64(uint64_t v)
+{
+    omp_sh_line_u64(&out, v);
+}
 
 static void emit(void)
 {
