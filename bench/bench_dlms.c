@@ -3,6 +3,16 @@
  *
  *   bench_dlms [SECONDS]     run each case for about SECONDS (default 0.5) and print MB/s and
  *                            APDUs (frames) per second
+ *   bench_dlms list          names of the instruction-count cases (name, units per call, unit)
+ *   bench_dlms CASE N        run an instruction-count case N times inside bench_measured_dlms()
+ *                            (what bench/run.sh counts with callgrind; setup is not counted)
+ *
+ * Instruction-count cases (issue #14 targets, docs/benchmarks.md):
+ *  - lp5_decode: a GET-response (normal) of 96 rows x {date-time as the 12-byte octet-string,
+ *    4 x double-long-unsigned}, omp_apdu_decode_lazy + omp_axdr_walk to every value, one pass
+ *    (target 80 k; the cases are in dlms_decode_cases.h);
+ *  - han3ph_decode: the Norwegian three-phase HAN frame, as push_decode below (target 8 k);
+ *  - lp5_decode_checked: lp5 with omp_apdu_decode (two passes), for comparison.
  *
  * Cases:
  *  - lp_decode / lp_encode: a GET-response (normal) carrying one day of a 15-minute load profile
@@ -25,7 +35,7 @@
 #include <omnipower/omnipower.h>
 #include <omnipower/port_posix.h>
 
-#include "../tests/han_vectors.h" /* the real HAN frames the tests use */
+#include "dlms_decode_cases.h" /* the instruction-count cases; the HAN frames of the tests */
 
 #define LP_ROWS 96u
 #define LP_COLS 8u
@@ -233,8 +243,77 @@ static size_t cipher_push_decode(void *p)
     return c->f.len;
 }
 
+/* ---- instruction-count cases (callgrind; bench/run.sh) ------------------------------------- */
+
+/* lp5 with the checking decoder: omp_apdu_decode() skips the value once, the walk reads it again
+ * (the two passes the lazy decode saves; for comparison). */
+static size_t count_lp5_checked(struct count_state *s)
+{
+    struct omp_rd rd = omp_rd_init(s->lp5, s->lp5_len);
+    struct omp_apdu a;
+    if (omp_apdu_decode(&rd, &a) != OMP_OK || a.kind != OMP_APDU_GET_RSP_NORMAL) {
+        return 0;
+    }
+    return walk_values(s, a.u.get_rsp.result.data.ptr, a.u.get_rsp.result.data.len);
+}
+
+struct count_case {
+    const char *name;
+    size_t (*fn)(struct count_state *s);
+    const char *unit;
+};
+
+static const struct count_case k_count_cases[] = {
+    {"lp5_decode", count_lp5,
+     "GET-response, 96 x {date-time, 4 x u32}: decode + walk (target 80 k)"},
+    {"han3ph_decode", count_han, "NO 3-phase HAN frame: HDLC + APDU + walk (target 8 k)"},
+    {"lp5_decode_checked", count_lp5_checked,
+     "the same GET-response, omp_apdu_decode (checks the value) + walk: two passes"},
+};
+
+__attribute__((noinline)) void bench_measured_dlms(const struct count_case *c,
+                                                   struct count_state *s, unsigned long n);
+__attribute__((noinline)) void bench_measured_dlms(const struct count_case *c,
+                                                   struct count_state *s, unsigned long n)
+{
+    for (unsigned long i = 0; i < n; i++) {
+        s->values = c->fn(s);
+    }
+}
+
+static int count_main(const char *name, unsigned long n)
+{
+    static struct count_state s;
+    if (count_setup(&s) != 0) {
+        return 1;
+    }
+    for (size_t i = 0; i < OMP_ARRAY_LEN(k_count_cases); i++) {
+        if (strcmp(name, k_count_cases[i].name) == 0) {
+            if (k_count_cases[i].fn(&s) == 0u) { /* works, outside the count */
+                fprintf(stderr, "bench_dlms: case %s failed\n", name);
+                return 1;
+            }
+            bench_measured_dlms(&k_count_cases[i], &s, n);
+            g_sink += (size_t)s.sum;
+            printf("values %zu\nbytes %zu\n", s.values, i == 1u ? s.han_len : s.lp5_len);
+            return s.values != 0u ? 0 : 1;
+        }
+    }
+    fprintf(stderr, "bench_dlms: unknown case %s\n", name);
+    return 2;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 2 && strcmp(argv[1], "list") == 0) {
+        for (size_t i = 0; i < OMP_ARRAY_LEN(k_count_cases); i++) {
+            printf("%s 1 %s\n", k_count_cases[i].name, k_count_cases[i].unit);
+        }
+        return 0;
+    }
+    if (argc == 3) {
+        return count_main(argv[1], strtoul(argv[2], NULL, 10));
+    }
     double seconds = argc > 1 ? atof(argv[1]) : 0.5;
     if (!(seconds > 0.0 && seconds < 60.0)) {
         fprintf(stderr, "usage: bench_dlms [SECONDS]\n");

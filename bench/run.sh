@@ -6,10 +6,15 @@
 #  - NVM endurance of the register journal at Imax (years until the most-erased sector wears out);
 #  - the packed log as the load profile (bench_plog): bytes per entry, NVM for the data sheet's
 #    depths, and a 1-day read (host instructions per entry by callgrind, entries/s wall clock);
+#  - DLMS decoding (host instructions by callgrind, issue #14 targets): a 1-day load-profile
+#    GET-response decoded and walked to every value, the Norwegian 3-phase HAN frame;
+#  - GET requests through the whole DLMS server stack (wrapper, association, object, response):
+#    host instructions per request (callgrind) and requests/s (wall clock), server RAM;
 #  - DLMS codec throughput (MB/s, APDUs/s; wall clock, so only indicative);
 #  - the test-bench waveform generator's speed (M pairs/s; wall clock);
-#  - with an arm build dir: the Cortex-M4 instruction counts from qemu -icount (targets qemu-bench
-#    and qemu-bench-plog).
+#  - with an arm build dir: the Cortex-M4 instruction counts from qemu -icount (targets qemu-bench,
+#    qemu-bench-plog and qemu-bench-dlms), and the DLMS server stack's flash
+#    (bench/size-report.sh --server-stack).
 # Usage: bench/run.sh BUILD_DIR [ARM_BUILD_DIR]
 #   BUILD_DIR      a host build with benchmarks, e.g. build/release (optimised numbers)
 #   ARM_BUILD_DIR  a build of the "arm" preset, e.g. build/arm (needs qemu-system-arm)
@@ -86,6 +91,30 @@ echo
 echo
 "$build/bench/bench_plog" 0.5
 
+# DLMS: decode + walk (bench_dlms CASE N) and GET through the server stack (bench_dlms_stack)
+count_ir() { # PROGRAM CASE N -> instructions inside bench_measured*
+    valgrind --tool=callgrind --toggle-collect='bench_measured*' \
+        --callgrind-out-file="$tmp/$2.out" "$build/bench/$1" "$2" "$3" >"$tmp/$2.stdout" 2>/dev/null
+    grep -E '^(summary|totals):' "$tmp/$2.out" | head -1 | awk '{print $2}'
+}
+echo
+echo "DLMS, host instructions counted by callgrind (issue #14 targets):"
+dlms_n=20
+"$build/bench/bench_dlms" list | while read -r name per unit; do
+    ir=$(count_ir bench_dlms "$name" "$dlms_n")
+    awk -v ir="$ir" -v n="$dlms_n" -v name="$name" -v unit="$unit" \
+        'BEGIN { printf "%-24s %14.0f  per %s\n", name, ir / n, unit }'
+done
+"$build/bench/bench_dlms_stack" list | while read -r name per unit; do
+    ir=$(count_ir bench_dlms_stack "$name" "$dlms_n")
+    awk -v ir="$ir" -v n="$dlms_n" -v name="$name" -v unit="$unit" \
+        'BEGIN { printf "%-24s %14.0f  per request: %s\n", name, ir / n, unit }'
+done
+awk '$1 == "rows" { r = $2 } $1 == "blocks" { b = $2 } END { printf "%-24s %14s  (%d rows in %d blocks)\n", "", "", r, b }' \
+    "$tmp/get_profile_day.stdout"
+"$build/bench/bench_dlms_stack" rate 0.5
+"$build/bench/bench_dlms_stack" sizes | awk '{ v = $NF; $NF = ""; printf "%-56s %8d bytes of RAM\n", $0, v }'
+
 echo
 "$build/bench/bench_dlms" 0.5
 
@@ -99,4 +128,8 @@ if [ -n "$arm" ]; then
         echo "qemu-bench failed (cmake --build $arm --target qemu-bench)"; exit 1; }
     cmake --build "$arm" --target qemu-bench-plog 2>&1 | grep -E '^omnipower-stm32-bench-plog:' || {
         echo "qemu-bench-plog failed (cmake --build $arm --target qemu-bench-plog)"; exit 1; }
+    cmake --build "$arm" --target qemu-bench-dlms 2>&1 | grep -E '^omnipower-stm32-bench-dlms:' || {
+        echo "qemu-bench-dlms failed (cmake --build $arm --target qemu-bench-dlms)"; exit 1; }
+    echo
+    "$(dirname "$0")/size-report.sh" --server-stack "$arm"
 fi

@@ -6,6 +6,8 @@
 #   bench/size-report.sh <arm-build-dir>                 e.g. bench/size-report.sh build/arm
 #   bench/size-report.sh --compare <arm-build> <other>   per-module totals of two builds and the
 #                                                        difference, e.g. build/arm build/arm-minimal
+#   bench/size-report.sh --server-stack <arm-build>      flash of the DLMS server stack (issue #14:
+#                                                        target 28 KiB), its objects largest first
 #
 # Output: plain whitespace-separated numbers, one row per item, easy to diff or parse:
 #   text data bss total name                  (objects: libomnipower.a:<file>.c.obj,
@@ -18,7 +20,8 @@
 set -euo pipefail
 
 usage() {
-    echo "usage: $0 <arm-build-dir> | $0 --compare <arm-build-dir> <other-arm-build-dir>" >&2
+    echo "usage: $0 <arm-build-dir> | $0 --compare <arm-build-dir> <other-arm-build-dir>" \
+         "| $0 --server-stack <arm-build-dir>" >&2
     exit 2
 }
 size_tool=${SIZE:-arm-none-eabi-size}
@@ -67,6 +70,39 @@ modules() {
         printf "%8d %8d %8d %8d  module:TOTAL\n", T, D, B, T + D + B
     }'
 }
+
+# The DLMS server stack as a meter links it (issue #14): lib/cosem/dlms_*.c, lib/apdu without the
+# client helpers (apdu_client.c) and the ciphering envelope (apdu_cipher.c; AES is the HAL's),
+# lib/axdr, lib/hdlc, lib/wrapper. Flash = text + data of the objects (Berkeley "text" includes
+# .rodata); the core functions they call (lib/core: reader/writer, CRC, time) are not counted.
+server_stack() {
+    local lib="$1/lib/libomnipower.a"
+    local rows
+    rows=$("$size_tool" -B "$lib" | awk -v map=<(object_modules "$1") '
+    BEGIN { while ((getline line < map) > 0) { split(line, f, " "); mod[f[1]] = f[2] } }
+    NR > 1 {
+        m = mod[$6]; o = $6
+        keep = (m == "cosem" && o ~ /^dlms_/) || (m == "apdu" && o !~ /^apdu_(client|cipher)\./) ||
+               m == "axdr" || m == "hdlc" || m == "wrapper"
+        if (keep || m == "apdu" || m == "cosem") {
+            printf "%d %8d %8d %8d %8d  %s/%s\n", keep, $1, $2, $3, $1 + $2, m, o
+        }
+    }')
+    echo "# DLMS server stack ($lib), largest first: text data bss flash(text+data) object"
+    awk '$1 == 1' <<<"$rows" | sort -k5,5nr | cut -d' ' -f2-
+    awk '$1 == 1 { t += $2; d += $3; b += $4 }
+         END { printf "%8d %8d %8d %8d  TOTAL server stack: %.1f KiB flash (target <= 28 KiB: %s)\n",
+                      t, d, b, t + d, (t + d) / 1024, (t + d <= 28 * 1024) ? "met" : "NOT met" }' <<<"$rows"
+    echo "# not counted: client helpers, ciphering envelope, the dictionary and the other cosem objects"
+    awk '$1 == 0' <<<"$rows" | sort -k5,5nr | cut -d' ' -f2-
+}
+
+if [ "${1:-}" = "--server-stack" ]; then
+    [ $# -eq 2 ] || usage
+    need_lib "$2"
+    server_stack "$2"
+    exit 0
+fi
 
 if [ "${1:-}" = "--compare" ]; then
     [ $# -eq 3 ] || usage

@@ -8,7 +8,11 @@
  *   response-allowed TRUE, ACSE components out of order or unused - set noncanonical);
  * - the re-encoding decodes again, canonically, to an APDU that encodes to the same bytes;
  * - one byte less of room gives OMP_ERR_NOSPACE and leaves the buffer untouched;
- * - the lists of the with-list services walk with omp_apdu_list_next_* to exactly their end.
+ * - the lists of the with-list services walk with omp_apdu_list_next_* to exactly their end;
+ * - omp_apdu_decode_lazy() followed by a walk of the Data value it left unchecked gives the same
+ *   result as omp_apdu_decode() followed by a walk of that value: the same error (a walk may
+ *   report OMP_ERR_DEPTH where the checking decode's skip, which has no depth limit, accepts or
+ *   fails later), or the same APDU whose value ends where the checked span ends.
  * The same input also goes to the general-block-transfer codec (omp_apdu_gbt_decode/encode), with
  * the same properties (errors: UNEXPECTED for a first byte other than E0, TRUNCATED, MALFORMED).
  */
@@ -16,6 +20,7 @@
 
 #include "fuzz.h"
 #include "omnipower/apdu.h"
+#include "omnipower/axdr.h"
 
 enum { W_DESC, W_RESULT, W_DATA, W_DAR, W_METHOD, W_ACTION };
 
@@ -53,6 +58,88 @@ static void walk(const struct omp_apdu_list *l, int kind)
         OMP_FUZZ_CHECK(err == OMP_OK);
     }
     OMP_FUZZ_CHECK(omp_rd_remaining(&it) == 0u);
+}
+
+/* The Data value that ends @p a, if its kind has one (omp_apdu_decode_lazy()). */
+static bool final_data(const struct omp_apdu *a, struct omp_apdu_span *s)
+{
+    switch (a->kind) {
+    case OMP_APDU_GET_REQ_NORMAL:
+        *s = a->u.get_req.access.params;
+        return a->u.get_req.access.present;
+    case OMP_APDU_GET_RSP_NORMAL:
+        *s = a->u.get_rsp.result.data;
+        return a->u.get_rsp.result.is_data;
+    case OMP_APDU_SET_REQ_NORMAL:
+        *s = a->u.set_req.value;
+        return true;
+    case OMP_APDU_ACTION_REQ_NORMAL:
+        *s = a->u.action_req.params;
+        return a->u.action_req.has_params;
+    case OMP_APDU_ACTION_RSP_NORMAL:
+        *s = a->u.action_rsp.ret.data;
+        return a->u.action_rsp.has_return && a->u.action_rsp.ret.is_data;
+    case OMP_APDU_DATA_NOTIFICATION:
+        *s = a->u.notify.body;
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Walk one Data value from the start of @p s; *end = the position after it. */
+static omp_err walk_value(const struct omp_apdu_span *s, size_t *end)
+{
+    struct omp_rd rd = omp_rd_init(s->ptr, s->len);
+    struct omp_axdr_walker wk;
+    omp_axdr_walk_init(&wk);
+    for (;;) {
+        struct omp_axdr_event ev;
+        omp_err err = omp_axdr_walk(&wk, &rd, &ev);
+        if (err != OMP_OK) {
+            return err;
+        }
+        if (ev.kind == OMP_AXDR_EV_DONE) {
+            *end = ev.pos;
+            return OMP_OK;
+        }
+    }
+}
+
+/* omp_apdu_decode_lazy() + walk against omp_apdu_decode() + walk (file comment). */
+static void lazy(const uint8_t *data, size_t size)
+{
+    static struct omp_apdu e, l, sentinel;
+    memset(&sentinel, 0x5A, sizeof sentinel);
+    memcpy(&l, &sentinel, sizeof l);
+    struct omp_rd re = omp_rd_init(data, size), rl = omp_rd_init(data, size);
+    const omp_err ee = omp_apdu_decode(&re, &e);
+    const omp_err el = omp_apdu_decode_lazy(&rl, &l);
+    if (el != OMP_OK) {
+        OMP_FUZZ_CHECK(el == ee && memcmp(&l, &sentinel, sizeof l) == 0 && omp_rd_pos(&rl) == 0u);
+        return;
+    }
+    struct omp_apdu_span sl, se;
+    if (!l.data_unchecked) {
+        OMP_FUZZ_CHECK(ee == OMP_OK && l.kind == e.kind && !e.data_unchecked);
+        OMP_FUZZ_CHECK(omp_rd_pos(&rl) == omp_rd_pos(&re));
+        return;
+    }
+    OMP_FUZZ_CHECK(final_data(&l, &sl) && omp_rd_remaining(&rl) == 0u);
+    OMP_FUZZ_CHECK(sl.len >= 1u && sl.ptr + sl.len == data + size);
+    size_t end_l = 0, end_e = 0;
+    const omp_err wl = walk_value(&sl, &end_l);
+    if (ee != OMP_OK) { /* the checking decode failed in the value */
+        OMP_FUZZ_CHECK(wl == ee || wl == OMP_ERR_DEPTH);
+        return;
+    }
+    OMP_FUZZ_CHECK(e.kind == l.kind && final_data(&e, &se) && se.ptr == sl.ptr);
+    const omp_err we = walk_value(&se, &end_e);
+    OMP_FUZZ_CHECK(we == wl);
+    if (wl == OMP_OK) {
+        OMP_FUZZ_CHECK(end_l == se.len && end_e == se.len);
+        OMP_FUZZ_CHECK(omp_rd_pos(&re) == (size_t)(se.ptr - data) + se.len);
+    }
 }
 
 /* general-block-transfer: decode, re-encode, decode again, NOSPACE one byte short. */
@@ -100,6 +187,7 @@ static void gbt(const uint8_t *data, size_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     gbt(data, size);
+    lazy(data, size);
     static struct omp_apdu a, sentinel, b;
     memset(&sentinel, 0x5A, sizeof sentinel);
     memcpy(&a, &sentinel, sizeof a);

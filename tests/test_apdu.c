@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include "omnipower/apdu.h"
+#include "omnipower/axdr.h"
 
 #include "dlms_vectors.h"
 
@@ -1105,6 +1106,129 @@ static void test_depth(void **state)
     }
 }
 
+/* Walk one Data value over @p len bytes at @p p: the first error, or OMP_OK with the DONE event's
+ * position in *end and the first leaf's unsigned value in *first. */
+static omp_err walk_span(const uint8_t *p, size_t len, size_t *end, uint64_t *first)
+{
+    struct omp_rd rd = omp_rd_init(p, len);
+    struct omp_axdr_walker wk;
+    omp_axdr_walk_init(&wk);
+    bool seen = false;
+    for (;;) {
+        struct omp_axdr_event ev;
+        omp_err err = omp_axdr_walk(&wk, &rd, &ev);
+        if (err != OMP_OK) {
+            return err;
+        }
+        if (ev.kind == OMP_AXDR_EV_DONE) {
+            *end = ev.pos;
+            return OMP_OK;
+        }
+        if (ev.kind == OMP_AXDR_EV_ELEM && !seen && ev.elem.tag != OMP_AXDR_TAG_ARRAY &&
+            ev.elem.tag != OMP_AXDR_TAG_STRUCTURE) {
+            *first = ev.elem.v.u;
+            seen = true;
+        }
+    }
+}
+
+/* omp_apdu_decode_lazy: the Data value that ends the APDU is left to the walk (one pass). */
+static void test_decode_lazy(void **state)
+{
+    (void)state;
+    struct omp_apdu a;
+    size_t end = 0;
+    uint64_t v = 0;
+    /* S1 GET-response: the data is 06 00BC614F at offset 4, 5 bytes: 12345679 */
+    struct omp_rd rd = omp_rd_init(k_s1_rsp, sizeof k_s1_rsp);
+    assert_int_equal(omp_apdu_decode_lazy(&rd, &a), OMP_OK);
+    assert_int_equal(omp_rd_remaining(&rd), 0);
+    assert_int_equal(a.kind, OMP_APDU_GET_RSP_NORMAL);
+    assert_int_equal(a.invoke, 0x81);
+    assert_true(a.data_unchecked);
+    assert_true(a.u.get_rsp.result.is_data);
+    assert_ptr_equal(a.u.get_rsp.result.data.ptr, k_s1_rsp + 4);
+    assert_int_equal(a.u.get_rsp.result.data.len, 5);
+    assert_int_equal(walk_span(a.u.get_rsp.result.data.ptr, 5, &end, &v), OMP_OK);
+    assert_int_equal(end, 5);
+    assert_int_equal(v, 12345679u);
+    decode_ok(k_s1_rsp, sizeof k_s1_rsp, &a); /* the checking decode does not set the flag */
+    assert_false(a.data_unchecked);
+
+    /* the same with one trailing byte (hand): the span takes it, the walk ends one before */
+    uint8_t trail[sizeof k_s1_rsp + 1];
+    memcpy(trail, k_s1_rsp, sizeof k_s1_rsp);
+    trail[sizeof k_s1_rsp] = 0xAA;
+    rd = omp_rd_init(trail, sizeof trail);
+    assert_int_equal(omp_apdu_decode_lazy(&rd, &a), OMP_OK);
+    assert_int_equal(a.u.get_rsp.result.data.len, 6);
+    assert_int_equal(walk_span(a.u.get_rsp.result.data.ptr, 6, &end, &v), OMP_OK);
+    assert_int_equal(end, 5); /* != 6: a trailing byte */
+
+    /* malformed and truncated values (hand): the checking decode rejects them, the lazy one
+     * leaves them to the walk, which reports the same error */
+    static const uint8_t bad_tag[] = {0xC4, 0x01, 0x81, 0x00, 0x07};       /* tag 7: no type */
+    static const uint8_t short_u32[] = {0xC4, 0x01, 0x81, 0x00, 0x06, 0x00, 0xBC}; /* 2 of 4 */
+    static const uint8_t big_count[] = {0xC4, 0x01, 0x81, 0x00, 0x01, 0x05, 0x00}; /* 5 in 1 */
+    const struct {
+        const uint8_t *p;
+        size_t n;
+        omp_err err;
+    } bad[] = {
+        {bad_tag, sizeof bad_tag, OMP_ERR_MALFORMED},
+        {short_u32, sizeof short_u32, OMP_ERR_TRUNCATED},
+        {big_count, sizeof big_count, OMP_ERR_TRUNCATED},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        rd = omp_rd_init(bad[i].p, bad[i].n);
+        assert_int_equal(omp_apdu_decode(&rd, &a), bad[i].err);
+        assert_int_equal(omp_apdu_decode_lazy(&rd, &a), OMP_OK);
+        assert_true(a.data_unchecked);
+        assert_ptr_equal(a.u.get_rsp.result.data.ptr, bad[i].p + 4);
+        assert_int_equal(a.u.get_rsp.result.data.len, bad[i].n - 4u);
+        assert_int_equal(walk_span(a.u.get_rsp.result.data.ptr, bad[i].n - 4u, &end, &v),
+                         bad[i].err);
+    }
+
+    /* no byte left for the value: TRUNCATED from both, nothing changed */
+    static const uint8_t no_data[] = {0xC4, 0x01, 0x81, 0x00};
+    struct omp_apdu before;
+    memset(&a, 0x5A, sizeof a);
+    memcpy(&before, &a, sizeof a);
+    rd = omp_rd_init(no_data, sizeof no_data);
+    assert_int_equal(omp_apdu_decode_lazy(&rd, &a), OMP_ERR_TRUNCATED);
+    assert_int_equal(omp_rd_pos(&rd), 0);
+    assert_memory_equal(&a, &before, sizeof a);
+
+    /* data-notification without date-time: body 11 05 (unsigned 5) at offset 6 */
+    rd = omp_rd_init(k_notify_notime, sizeof k_notify_notime);
+    assert_int_equal(omp_apdu_decode_lazy(&rd, &a), OMP_OK);
+    assert_true(a.data_unchecked);
+    assert_int_equal(a.u.notify.long_invoke, 1);
+    assert_ptr_equal(a.u.notify.body.ptr, k_notify_notime + 6);
+    assert_int_equal(a.u.notify.body.len, 2);
+    assert_int_equal(walk_span(a.u.notify.body.ptr, 2, &end, &v), OMP_OK);
+    assert_int_equal(v, 5);
+
+    /* no Data value at the end: a dar result (C4 01 81 01 03, read-write-denied), a list, a
+     * GET-request without access: decoded as omp_apdu_decode() does, the flag clear */
+    static const uint8_t dar[] = {0xC4, 0x01, 0x81, 0x01, 0x03};
+    rd = omp_rd_init(dar, sizeof dar);
+    assert_int_equal(omp_apdu_decode_lazy(&rd, &a), OMP_OK);
+    assert_false(a.data_unchecked);
+    assert_false(a.u.get_rsp.result.is_data);
+    assert_int_equal(a.u.get_rsp.result.dar, 3);
+    rd = omp_rd_init(k_get_rsp_list, sizeof k_get_rsp_list);
+    assert_int_equal(omp_apdu_decode_lazy(&rd, &a), OMP_OK);
+    assert_false(a.data_unchecked);
+    assert_int_equal(a.u.get_rsp.list.count, 2);
+    assert_int_equal(a.u.get_rsp.list.items.len, sizeof k_get_rsp_list - 4u);
+    rd = omp_rd_init(k_s1_get, sizeof k_s1_get);
+    assert_int_equal(omp_apdu_decode_lazy(&rd, &a), OMP_OK);
+    assert_false(a.data_unchecked);
+    assert_int_equal(omp_rd_remaining(&rd), 0);
+}
+
 static void test_encode_args(void **state)
 {
     (void)state;
@@ -1171,6 +1295,7 @@ int main(void)
         cmocka_unit_test(test_noncanonical),
         cmocka_unit_test(test_rejects),
         cmocka_unit_test(test_depth),
+        cmocka_unit_test(test_decode_lazy),
         cmocka_unit_test(test_encode_args),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

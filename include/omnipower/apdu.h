@@ -442,6 +442,12 @@ struct omp_apdu {
     uint8_t invoke;
     /** Set by decode: the input was not in canonical form (see file comment). Ignored by encode. */
     bool noncanonical;
+    /**
+     * Set by omp_apdu_decode_lazy() only: the Data value that ends this APDU (get_rsp.result.data,
+     * notify.body, set_req.value, action_req.params, action_rsp.ret.data, get_req.access.params)
+     * was not checked; its span is the rest of the input. Ignored by encode.
+     */
+    bool data_unchecked;
     union {
         /** GET-request: NORMAL desc+access, NEXT block_number, LIST list (desc-with-selection). */
         struct {
@@ -546,6 +552,29 @@ struct omp_apdu {
  * @par Context: any; reentrant; stack use bounded by OMP_CONFIG_AXDR_DEPTH.
  */
 OMP_MUST_CHECK omp_err omp_apdu_decode(struct omp_rd *rd, struct omp_apdu *apdu);
+
+/**
+ * @brief Decode one APDU like omp_apdu_decode(), but leave the Data value that ends it unchecked,
+ * for a caller that walks that value anyway: the input is then read once (docs/benchmarks.md).
+ *
+ * The APDUs whose last component is one Data value are GET-response normal (data result),
+ * DATA-NOTIFICATION (body), SET-request normal (value), ACTION-request normal (parameters),
+ * ACTION-response normal (return data) and GET-request normal (selective-access parameters).
+ * For these the span of that value is the rest of the reader's input (at least one byte, else
+ * OMP_ERR_TRUNCATED), the reader is consumed to its end, and @c apdu->data_unchecked is set.
+ * Everything before the value is checked as omp_apdu_decode() checks it; lists keep their checked
+ * items; other APDUs decode exactly as with omp_apdu_decode() (@c data_unchecked false).
+ *
+ * The caller must walk the value with omp_axdr_walk(), which returns the errors omp_apdu_decode()
+ * would have (OMP_ERR_TRUNCATED, OMP_ERR_MALFORMED; and OMP_ERR_DEPTH for nesting deeper than
+ * OMP_CONFIG_AXDR_DEPTH, as any walk does), and then check that the DONE event's @c pos equals the
+ * span's length: bytes after the value are trailing bytes of the APDU (omp_apdu_decode() would
+ * have left them in the reader). Until then the span must not be passed on as a Data value
+ * (omp_apdu_encode() checks it and rejects trailing bytes).
+ * @return as omp_apdu_decode().
+ * @par Context: any; reentrant; never reads past the reader's input.
+ */
+OMP_MUST_CHECK omp_err omp_apdu_decode_lazy(struct omp_rd *rd, struct omp_apdu *apdu);
 
 /**
  * @brief Encode @p apdu in canonical form. Spans that must hold Data values are checked.

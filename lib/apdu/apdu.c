@@ -81,6 +81,30 @@ static omp_err rd_data(struct omp_rd *r, struct omp_apdu_span *s)
     return err;
 }
 
+/* How omp_apdu_decode_lazy() treats a Data value that ends the APDU (NULL: checked, as
+ * omp_apdu_decode()). */
+struct lazy {
+    bool on;    /* leave that value unchecked */
+    bool taken; /* a value was left unchecked: it spans the rest of the input */
+};
+
+/* A Data value that ends the APDU: checked, or with lz->on the rest of the input unchecked (at
+ * least its first byte must be there, as the check would find). */
+static omp_err rd_data_end(struct omp_rd *r, struct omp_apdu_span *s, struct lazy *lz)
+{
+    if (lz == NULL || !lz->on) {
+        return rd_data(r, s);
+    }
+    if (omp_rd_remaining(r) == 0u) {
+        return OMP_ERR_TRUNCATED;
+    }
+    s->ptr = r->buf + r->pos;
+    s->len = omp_rd_remaining(r);
+    r->pos = r->len;
+    lz->taken = true;
+    return OMP_OK;
+}
+
 static omp_err rd_bool(struct omp_rd *r, bool *v, bool *nc)
 {
     uint8_t b = 0;
@@ -120,19 +144,21 @@ static omp_err rd_desc(struct omp_rd *r, struct omp_apdu_desc *d)
     return err;
 }
 
-static omp_err rd_access(struct omp_rd *r, struct omp_apdu_access *a)
+/* Selective access; @p lz: its parameters end the APDU (GET-request normal). */
+static omp_err rd_access(struct omp_rd *r, struct omp_apdu_access *a, struct lazy *lz)
 {
     omp_err err = rd_flag(r, &a->present);
     if (err == OMP_OK && a->present) {
         err = omp_rd_u8(r, &a->selector);
         if (err == OMP_OK) {
-            err = rd_data(r, &a->params);
+            err = rd_data_end(r, &a->params, lz);
         }
     }
     return err;
 }
 
-static omp_err rd_result(struct omp_rd *r, struct omp_apdu_result *res)
+/* Get-Data-Result; @p lz: its data ends the APDU. */
+static omp_err rd_result(struct omp_rd *r, struct omp_apdu_result *res, struct lazy *lz)
 {
     bool is_dar = false;
     omp_err err = rd_flag(r, &is_dar);
@@ -140,7 +166,7 @@ static omp_err rd_result(struct omp_rd *r, struct omp_apdu_result *res)
         return err;
     }
     res->is_data = !is_dar;
-    return is_dar ? omp_rd_u8(r, &res->dar) : rd_data(r, &res->data);
+    return is_dar ? omp_rd_u8(r, &res->dar) : rd_data_end(r, &res->data, lz);
 }
 
 static omp_err rd_octets(struct omp_rd *r, struct omp_apdu_span *s, bool *nc)
@@ -178,14 +204,15 @@ static omp_err rd_block(struct omp_rd *r, struct omp_apdu_block *b, bool with_ch
 }
 
 /* Action-Response-With-Optional-Data: result, return-parameters Get-Data-Result OPTIONAL. */
-static omp_err rd_action_result(struct omp_rd *r, struct omp_apdu_action_result *ar)
+static omp_err rd_action_result(struct omp_rd *r, struct omp_apdu_action_result *ar,
+                                struct lazy *lz)
 {
     omp_err err = omp_rd_u8(r, &ar->result);
     if (err == OMP_OK) {
         err = rd_flag(r, &ar->has_return);
     }
     if (err == OMP_OK && ar->has_return) {
-        err = rd_result(r, &ar->ret);
+        err = rd_result(r, &ar->ret, lz);
     }
     return err;
 }
@@ -205,16 +232,16 @@ static omp_err rd_item(struct omp_rd *r, enum item_kind kind)
     switch (kind) {
     case ITEM_DESC: {
         omp_err err = rd_desc(r, &d);
-        return (err == OMP_OK) ? rd_access(r, &a) : err;
+        return (err == OMP_OK) ? rd_access(r, &a, NULL) : err;
     }
     case ITEM_RESULT:
-        return rd_result(r, &res);
+        return rd_result(r, &res, NULL);
     case ITEM_DATA:
         return rd_data(r, &s);
     case ITEM_METHOD:
         return rd_desc(r, &d);
     case ITEM_ACTION:
-        return rd_action_result(r, &ar);
+        return rd_action_result(r, &ar, NULL);
     default:
         return omp_rd_u8(r, &dar);
     }
@@ -250,12 +277,12 @@ static omp_err rd_list(struct omp_rd *r, struct omp_apdu_list *l, enum item_kind
 
 /* ---- service decoders: r is after the tag byte ----------------------------------------------- */
 
-static omp_err dec_get_req(struct omp_rd *r, uint8_t choice, struct omp_apdu *a)
+static omp_err dec_get_req(struct omp_rd *r, uint8_t choice, struct omp_apdu *a, struct lazy *lz)
 {
     switch (choice) {
     case 1: {
         omp_err err = rd_desc(r, &a->u.get_req.desc);
-        return (err == OMP_OK) ? rd_access(r, &a->u.get_req.access) : err;
+        return (err == OMP_OK) ? rd_access(r, &a->u.get_req.access, lz) : err;
     }
     case 2:
         return omp_rd_u32be(r, &a->u.get_req.block_number);
@@ -266,11 +293,11 @@ static omp_err dec_get_req(struct omp_rd *r, uint8_t choice, struct omp_apdu *a)
     }
 }
 
-static omp_err dec_get_rsp(struct omp_rd *r, uint8_t choice, struct omp_apdu *a)
+static omp_err dec_get_rsp(struct omp_rd *r, uint8_t choice, struct omp_apdu *a, struct lazy *lz)
 {
     switch (choice) {
     case 1:
-        return rd_result(r, &a->u.get_rsp.result);
+        return rd_result(r, &a->u.get_rsp.result, lz);
     case 2:
         return rd_block(r, &a->u.get_rsp.block, true, &a->noncanonical);
     case 3:
@@ -280,7 +307,7 @@ static omp_err dec_get_rsp(struct omp_rd *r, uint8_t choice, struct omp_apdu *a)
     }
 }
 
-static omp_err dec_set_req(struct omp_rd *r, uint8_t choice, struct omp_apdu *a)
+static omp_err dec_set_req(struct omp_rd *r, uint8_t choice, struct omp_apdu *a, struct lazy *lz)
 {
     omp_err err = OMP_OK;
     switch (choice) {
@@ -288,12 +315,12 @@ static omp_err dec_set_req(struct omp_rd *r, uint8_t choice, struct omp_apdu *a)
     case 2:
         err = rd_desc(r, &a->u.set_req.desc);
         if (err == OMP_OK) {
-            err = rd_access(r, &a->u.set_req.access);
+            err = rd_access(r, &a->u.set_req.access, NULL);
         }
         if (err != OMP_OK) {
             return err;
         }
-        return (choice == 1u) ? rd_data(r, &a->u.set_req.value)
+        return (choice == 1u) ? rd_data_end(r, &a->u.set_req.value, lz)
                               : rd_block(r, &a->u.set_req.block, false, &a->noncanonical);
     case 3:
         return rd_block(r, &a->u.set_req.block, false, &a->noncanonical);
@@ -330,7 +357,7 @@ static omp_err dec_set_rsp(struct omp_rd *r, uint8_t choice, struct omp_apdu *a)
     }
 }
 
-static omp_err dec_action_req(struct omp_rd *r, uint8_t choice, struct omp_apdu *a)
+static omp_err dec_action_req(struct omp_rd *r, uint8_t choice, struct omp_apdu *a, struct lazy *lz)
 {
     omp_err err = OMP_OK;
     switch (choice) {
@@ -340,7 +367,7 @@ static omp_err dec_action_req(struct omp_rd *r, uint8_t choice, struct omp_apdu 
             err = rd_flag(r, &a->u.action_req.has_params);
         }
         if (err == OMP_OK && a->u.action_req.has_params) {
-            err = rd_data(r, &a->u.action_req.params);
+            err = rd_data_end(r, &a->u.action_req.params, lz);
         }
         return err;
     case 2:
@@ -365,13 +392,13 @@ static omp_err dec_action_req(struct omp_rd *r, uint8_t choice, struct omp_apdu 
     }
 }
 
-static omp_err dec_action_rsp(struct omp_rd *r, uint8_t choice, struct omp_apdu *a)
+static omp_err dec_action_rsp(struct omp_rd *r, uint8_t choice, struct omp_apdu *a, struct lazy *lz)
 {
     switch (choice) {
     case 1: { /* normal: Action-Response-With-Optional-Data */
         struct omp_apdu_action_result ar;
         memset(&ar, 0, sizeof ar);
-        omp_err err = rd_action_result(r, &ar);
+        omp_err err = rd_action_result(r, &ar, lz);
         if (err == OMP_OK) {
             a->u.action_rsp.result = ar.result;
             a->u.action_rsp.has_return = ar.has_return;
@@ -410,7 +437,7 @@ static omp_err dec_exception(struct omp_rd *r, struct omp_apdu *a)
     return OMP_OK;
 }
 
-static omp_err dec_notification(struct omp_rd *r, struct omp_apdu *a)
+static omp_err dec_notification(struct omp_rd *r, struct omp_apdu *a, struct lazy *lz)
 {
     size_t n = 0;
     omp_err err = omp_rd_u32be(r, &a->u.notify.long_invoke);
@@ -426,12 +453,42 @@ static omp_err dec_notification(struct omp_rd *r, struct omp_apdu *a)
         err = omp_rd_bytes(r, 12u, &a->u.notify.time.ptr);
     }
     if (err == OMP_OK) {
-        err = rd_data(r, &a->u.notify.body);
+        err = rd_data_end(r, &a->u.notify.body, lz);
     }
     return err;
 }
 
-omp_err omp_apdu_decode(struct omp_rd *rd, struct omp_apdu *apdu)
+/* The confirmed services (GET/SET/ACTION request and response): choice, invoke, body. */
+static omp_err dec_service(struct omp_rd *r, uint8_t tag, struct omp_apdu *a, struct lazy *lz)
+{
+    uint8_t choice = 0;
+    omp_err err = omp_rd_u8(r, &choice);
+    if (err == OMP_OK) {
+        err = omp_rd_u8(r, &a->invoke);
+    }
+    if (err != OMP_OK) {
+        return err;
+    }
+    a->kind = (enum omp_apdu_kind)(((unsigned)tag << 8) | choice);
+    if (tag == OMP_APDU_TAG_GET_REQUEST) {
+        return dec_get_req(r, choice, a, lz);
+    }
+    if (tag == OMP_APDU_TAG_GET_RESPONSE) {
+        return dec_get_rsp(r, choice, a, lz);
+    }
+    if (tag == OMP_APDU_TAG_SET_REQUEST) {
+        return dec_set_req(r, choice, a, lz);
+    }
+    if (tag == OMP_APDU_TAG_SET_RESPONSE) {
+        return dec_set_rsp(r, choice, a);
+    }
+    if (tag == OMP_APDU_TAG_ACTION_REQUEST) {
+        return dec_action_req(r, choice, a, lz);
+    }
+    return dec_action_rsp(r, choice, a, lz);
+}
+
+static omp_err apdu_decode(struct omp_rd *rd, struct omp_apdu *apdu, struct lazy *lz)
 {
     if (rd == NULL || apdu == NULL) {
         return OMP_ERR_ARG;
@@ -439,7 +496,7 @@ omp_err omp_apdu_decode(struct omp_rd *rd, struct omp_apdu *apdu)
     struct omp_rd r = *rd;
     struct omp_apdu a;
     memset(&a, 0, sizeof a);
-    uint8_t tag = 0, choice = 0;
+    uint8_t tag = 0;
     omp_err err = omp_rd_u8(&r, &tag);
     if (err != OMP_OK) {
         return err;
@@ -467,7 +524,7 @@ omp_err omp_apdu_decode(struct omp_rd *rd, struct omp_apdu *apdu)
         break;
     case OMP_APDU_TAG_DATA_NOTIFICATION:
         a.kind = OMP_APDU_DATA_NOTIFICATION;
-        err = dec_notification(&r, &a);
+        err = dec_notification(&r, &a, lz);
         break;
     case OMP_APDU_TAG_GET_REQUEST:
     case OMP_APDU_TAG_SET_REQUEST:
@@ -475,27 +532,7 @@ omp_err omp_apdu_decode(struct omp_rd *rd, struct omp_apdu *apdu)
     case OMP_APDU_TAG_GET_RESPONSE:
     case OMP_APDU_TAG_SET_RESPONSE:
     case OMP_APDU_TAG_ACTION_RESPONSE:
-        err = omp_rd_u8(&r, &choice);
-        if (err == OMP_OK) {
-            err = omp_rd_u8(&r, &a.invoke);
-        }
-        if (err != OMP_OK) {
-            break;
-        }
-        a.kind = (enum omp_apdu_kind)(((unsigned)tag << 8) | choice);
-        if (tag == OMP_APDU_TAG_GET_REQUEST) {
-            err = dec_get_req(&r, choice, &a);
-        } else if (tag == OMP_APDU_TAG_GET_RESPONSE) {
-            err = dec_get_rsp(&r, choice, &a);
-        } else if (tag == OMP_APDU_TAG_SET_REQUEST) {
-            err = dec_set_req(&r, choice, &a);
-        } else if (tag == OMP_APDU_TAG_SET_RESPONSE) {
-            err = dec_set_rsp(&r, choice, &a);
-        } else if (tag == OMP_APDU_TAG_ACTION_REQUEST) {
-            err = dec_action_req(&r, choice, &a);
-        } else {
-            err = dec_action_rsp(&r, choice, &a);
-        }
+        err = dec_service(&r, tag, &a, lz);
         break;
     default: /* ciphered APDUs, SN services, event-notification, access, general-block-transfer
               * (omp_apdu_gbt_decode) */
@@ -505,9 +542,22 @@ omp_err omp_apdu_decode(struct omp_rd *rd, struct omp_apdu *apdu)
     if (err != OMP_OK) {
         return err;
     }
+    a.data_unchecked = lz->taken;
     *apdu = a;
     *rd = r;
     return OMP_OK;
+}
+
+omp_err omp_apdu_decode(struct omp_rd *rd, struct omp_apdu *apdu)
+{
+    struct lazy lz = {false, false};
+    return apdu_decode(rd, apdu, &lz);
+}
+
+omp_err omp_apdu_decode_lazy(struct omp_rd *rd, struct omp_apdu *apdu)
+{
+    struct lazy lz = {true, false};
+    return apdu_decode(rd, apdu, &lz);
 }
 
 /* ---- list walking ---------------------------------------------------------------------------- */
@@ -524,7 +574,7 @@ omp_err omp_apdu_list_next_desc(struct omp_rd *it, struct omp_apdu_desc *desc,
     memset(&a, 0, sizeof a);
     omp_err err = rd_desc(&r, &d);
     if (err == OMP_OK) {
-        err = rd_access(&r, &a);
+        err = rd_access(&r, &a, NULL);
     }
     if (err == OMP_OK) {
         *desc = d;
@@ -542,7 +592,7 @@ omp_err omp_apdu_list_next_result(struct omp_rd *it, struct omp_apdu_result *res
     struct omp_rd r = *it;
     struct omp_apdu_result x;
     memset(&x, 0, sizeof x);
-    omp_err err = rd_result(&r, &x);
+    omp_err err = rd_result(&r, &x, NULL);
     if (err == OMP_OK) {
         *res = x;
         *it = r;
@@ -596,7 +646,7 @@ omp_err omp_apdu_list_next_action(struct omp_rd *it, struct omp_apdu_action_resu
     struct omp_rd r = *it;
     struct omp_apdu_action_result x;
     memset(&x, 0, sizeof x);
-    omp_err err = rd_action_result(&r, &x);
+    omp_err err = rd_action_result(&r, &x, NULL);
     if (err == OMP_OK) {
         *res = x;
         *it = r;

@@ -1,5 +1,5 @@
-/* A-XDR data codec (IEC 62056-6-2 Data CHOICE, IEC 61334-6 A-XDR): one-element decoder,
- * encoders, COSEM date-time/date/time, OBIS codes. Walker and skip are in axdr_walk.c. */
+/* A-XDR data codec (IEC 62056-6-2 Data CHOICE, IEC 61334-6 A-XDR): encoders, COSEM
+ * date-time/date/time, OBIS codes. The decoder (one element, walker, skip) is in axdr_walk.c. */
 #include "omnipower/config.h"
 
 #if OMP_CONFIG_DLMS /* the whole file: module switch, config.h */
@@ -10,173 +10,18 @@
 
 _Static_assert(sizeof(float) == 4 && sizeof(double) == 8, "IEEE 754 binary32/binary64 expected");
 
-/* Content length per tag 0..27: 0..12 fixed, -1 variable, -2 invalid. */
-static const int8_t content_len[28] = {
-    0,  -1, -1, 1,  -1, 4, 4,  -2, /* 0..7 */
-    -2, -1, -1, -2, -1, 1, -2, 1,  /* 8..15 */
-    2,  1,  2,  -1, 8,  8, 1,  4,  /* 16..23 */
-    8,  12, 5,  4,                 /* 24..27 */
-};
-
-int omp_axdr_content_len(uint8_t tag)
-{
-    if (tag == OMP_AXDR_TAG_DONT_CARE) {
-        return 0;
-    }
-    return (tag < sizeof content_len) ? content_len[tag] : OMP_AXDR_LEN_INVALID;
-}
-
-/* ---- decoding --------------------------------------------------------------------------- */
-
-/* Skip a compact-array type description (Blue Book 4.1.5: array = tag, number-of-elements
- * Unsigned16, one description; structure = tag, A-XDR count, that many descriptions; simple
- * types = the tag alone). Iterative: 'pending' counts descriptions still to read. */
-static omp_err skip_type_desc(struct omp_rd *rd)
-{
-    size_t pending = 1u;
-    while (pending > 0u) {
-        uint8_t tag = 0;
-        omp_err err = omp_rd_u8(rd, &tag);
-        if (err != OMP_OK) {
-            return err;
-        }
-        pending--;
-        int cl = omp_axdr_content_len(tag);
-        if (tag == OMP_AXDR_TAG_ARRAY) {
-            uint16_t n = 0;
-            err = omp_rd_u16be(rd, &n);
-            pending++;
-        } else if (tag == OMP_AXDR_TAG_STRUCTURE) {
-            size_t n = 0;
-            err = omp_rd_berlen(rd, &n);
-            pending = (n > SIZE_MAX - pending) ? SIZE_MAX : pending + n;
-        } else if (cl == OMP_AXDR_LEN_INVALID || tag == OMP_AXDR_TAG_COMPACT_ARRAY) {
-            err = OMP_ERR_MALFORMED;
-        }
-        if (err != OMP_OK) {
-            return err;
-        }
-        if (pending > omp_rd_remaining(rd)) {
-            return OMP_ERR_TRUNCATED; /* each description needs one byte at least */
-        }
-    }
-    return OMP_OK;
-}
-
-static uint64_t be_value(const uint8_t *p, size_t n)
-{
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; i++) {
-        v = (v << 8) | p[i];
-    }
-    return v;
-}
-
-/* Two's complement of an n-byte value, without implementation-defined conversions. */
+/* Two's complement of an n-byte big-endian value (the date-time deviation), as the decoder's. */
 static int64_t be_signed(const uint8_t *p, size_t n)
 {
-    uint64_t x = be_value(p, n);
+    uint64_t x = 0;
+    for (size_t i = 0; i < n; i++) {
+        x = (x << 8) | p[i];
+    }
     uint64_t sign = (uint64_t)1u << (8u * n - 1u);
     if ((x & sign) == 0u) {
         return (int64_t)x;
     }
     return (int64_t)(x - sign) - (int64_t)(sign - 1u) - 1;
-}
-
-/* The value of a fixed-length element (t->data, t->len bytes) in t->v: integers, floats,
- * booleans, enums; date-time, date and time elements keep their raw bytes in t->data. */
-static void fixed_value(struct omp_axdr_elem *t)
-{
-    switch (t->tag) {
-    case OMP_AXDR_TAG_INTEGER:
-    case OMP_AXDR_TAG_LONG:
-    case OMP_AXDR_TAG_DOUBLE_LONG:
-    case OMP_AXDR_TAG_LONG64:
-        t->v.i = be_signed(t->data, t->len);
-        break;
-    case OMP_AXDR_TAG_FLOAT32: {
-        uint32_t bits = (uint32_t)be_value(t->data, 4u);
-        float f;
-        memcpy(&f, &bits, sizeof f);
-        t->v.f = (double)f;
-        break;
-    }
-    case OMP_AXDR_TAG_FLOAT64: {
-        uint64_t bits = be_value(t->data, 8u);
-        memcpy(&t->v.f, &bits, sizeof t->v.f);
-        break;
-    }
-    case OMP_AXDR_TAG_DATE_TIME:
-    case OMP_AXDR_TAG_DATE:
-    case OMP_AXDR_TAG_TIME:
-        break;
-    default: /* boolean, unsigned types, enum, bcd; 0 for null-data/don't-care */
-        t->v.u = be_value(t->data, t->len);
-        break;
-    }
-}
-
-omp_err omp_axdr_next(struct omp_rd *rd, struct omp_axdr_elem *e)
-{
-    if (rd == NULL || e == NULL) {
-        return OMP_ERR_ARG;
-    }
-    struct omp_rd r = *rd;
-    struct omp_axdr_elem t;
-    memset(&t, 0, sizeof t);
-    omp_err err = omp_rd_u8(&r, &t.tag);
-    if (err != OMP_OK) {
-        return err;
-    }
-    const int cl = omp_axdr_content_len(t.tag);
-    if (cl == OMP_AXDR_LEN_INVALID) {
-        return OMP_ERR_MALFORMED;
-    }
-    if (cl >= 0) {
-        const size_t n = (size_t)cl;
-        err = omp_rd_bytes(&r, n, &t.data);
-        if (err != OMP_OK) {
-            return err;
-        }
-        t.len = n;
-        if (n == 0u) {
-            t.data = NULL;
-        }
-        fixed_value(&t);
-    } else if (t.tag == OMP_AXDR_TAG_COMPACT_ARRAY) {
-        const size_t at = omp_rd_pos(&r);
-        err = skip_type_desc(&r);
-        if (err != OMP_OK) {
-            return err;
-        }
-        t.type_desc = r.buf + at;
-        t.type_desc_len = omp_rd_pos(&r) - at;
-        if ((err = omp_rd_berlen(&r, &t.len)) != OMP_OK ||
-            (err = omp_rd_bytes(&r, t.len, &t.data)) != OMP_OK) {
-            return err;
-        }
-        t.count = t.len;
-    } else {
-        err = omp_rd_berlen(&r, &t.count);
-        if (err != OMP_OK) {
-            return err;
-        }
-        if (t.tag == OMP_AXDR_TAG_ARRAY || t.tag == OMP_AXDR_TAG_STRUCTURE) {
-            if (t.count > omp_rd_remaining(&r)) {
-                return OMP_ERR_TRUNCATED; /* every element needs one byte at least */
-            }
-        } else {
-            t.len = (t.tag == OMP_AXDR_TAG_BIT_STRING) ? t.count / 8u + ((t.count % 8u) != 0u)
-                                                       : t.count;
-            err = omp_rd_bytes(&r, t.len, &t.data);
-            if (err != OMP_OK) {
-                return err;
-            }
-        }
-    }
-    *e = t;
-    *rd = r;
-    return OMP_OK;
 }
 
 /* ---- encoding --------------------------------------------------------------------------- */
