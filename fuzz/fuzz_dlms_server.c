@@ -136,7 +136,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct omp_cosem_src src;
     dlms_src_fill(&st, &src);
     OMP_FUZZ_CHECK(omp_evq_init(&evq) == OMP_OK);
-    struct omp_dlms_server_env env = {&src, &evq, NULL, NULL, NULL, {NULL}};
+    struct omp_dlms_server_env env = {&src, &evq, NULL, NULL, NULL, {NULL}, NULL};
     logs(&env);
     struct omp_dlms_server_cfg cfg;
     omp_dlms_server_cfg_default(&cfg);

@@ -100,6 +100,10 @@ enum omp_event_code {
     /** A DLMS association was refused for a wrong or missing LLS password (dlms_server.h).
      *  arg: the client SAP; flags: the server SAP. */
     OMP_EV_DLMS_AUTH_FAIL = 0x0402,
+    /** A ciphered DLMS request was refused for its invocation counter (not above the newest
+     *  accepted one: a replay; dlms_server.h "Security"). arg: the refused counter; flags: the
+     *  client SAP. */
+    OMP_EV_DLMS_REPLAY = 0x0403,
 
     /* 0x0500 .. 0x05FF: reserved for power-quality events (dips, swells, interruptions, ...) */
     /* 0x0600 .. 0x06FF: reserved for breaker (disconnect) state changes */

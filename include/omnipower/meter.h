@@ -266,6 +266,8 @@ struct omp_meter {
     struct omp_lcd lcd;                   /**< the display */
     struct omp_optical optical_port;      /**< the optical port's IEC 62056-21 application */
     struct omp_dlms_server dlms[OMP_PORT_COUNT]; /**< each port's DLMS server (association) */
+    struct omp_dlms_sec dlms_sec;         /**< the management association's security state,
+                                               shared by the ports (server IC kept in NVM) */
     struct omp_evq events;                /**< notifications for the loggers and other readers */
     /* from on_input (ISR) to tick: levels and edges not yet handled */
     uint32_t inputs;                      /**< last level of each enum omp_input, bit (1u << input) */
