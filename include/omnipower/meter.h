@@ -360,6 +360,16 @@ OMP_MUST_CHECK omp_err omp_meter_dlms(struct omp_meter *m, enum omp_port port, u
  *  ends. */
 void omp_meter_dlms_close(struct omp_meter *m, enum omp_port port);
 
+/**
+ * @brief Set the LLS password of every port's DLMS server (Association LN attribute 7), e.g. at
+ * provisioning. Kept in RAM: the meter starts with the factory "12345" (omp_dlms_server_cfg_default).
+ * Ends every port's association.
+ * @return OMP_OK, OMP_ERR_ARG (NULL, @p len 0 or above OMP_DLMS_LLS_SECRET_MAX).
+ * @par Context: main loop.
+ */
+OMP_MUST_CHECK omp_err omp_meter_dlms_lls_secret(struct omp_meter *m, const uint8_t *secret,
+                                                 size_t len);
+
 /** @brief The link of @p port to its reader is gone (a TCP client left; a port that can tell a
  *  head or cable was removed): the optical port's IEC 62056-21 session ends at once instead of
  *  after ti (it waits for a sign-on at 300 Bd; a lock-out stays), and the port's DLMS association

@@ -50,7 +50,8 @@ static void sec_start(struct omp_meter *m)
 static void sec_reserve(struct omp_meter *m)
 {
     struct omp_dlms_sec *s = &m->dlms_sec;
-    if (s->ic == UINT32_MAX || s->ic_limit - s->ic >= DLMS_IC_PER_CALL || m->nvm_damaged != 0u) {
+    if (s->gcm == NULL || s->ic == UINT32_MAX || s->ic_limit - s->ic >= DLMS_IC_PER_CALL ||
+        m->nvm_damaged != 0u) {
         return;
     }
     uint32_t mark = s->ic > UINT32_MAX - DLMS_IC_BLOCK ? UINT32_MAX : s->ic + DLMS_IC_BLOCK;
@@ -89,6 +90,22 @@ omp_err omp_meter_dlms(struct omp_meter *m, enum omp_port port, uint16_t client_
         e.evlog[k] = omp_meter_event_log(m, (enum omp_evlog_kind)k);
     }
     return omp_dlms_server_apdu(&m->dlms[port], &e, client_sap, server_sap, req, len, out);
+}
+
+omp_err omp_meter_dlms_lls_secret(struct omp_meter *m, const uint8_t *secret, size_t len)
+{
+    if (m == NULL || secret == NULL || len == 0u || len > OMP_DLMS_LLS_SECRET_MAX) {
+        return OMP_ERR_ARG;
+    }
+    omp_err err = OMP_OK;
+    for (unsigned k = 0; k < (unsigned)OMP_PORT_COUNT && err == OMP_OK; k++) {
+        struct omp_dlms_server_cfg c = m->dlms[k].cfg;
+        memset(c.lls_secret, 0, sizeof c.lls_secret);
+        memcpy(c.lls_secret, secret, len);
+        c.lls_secret_len = (uint8_t)len;
+        err = omp_dlms_server_init(&m->dlms[k], &c);
+    }
+    return err;
 }
 
 void omp_meter_dlms_close(struct omp_meter *m, enum omp_port port)
