@@ -15,13 +15,16 @@
 #include "omnipower/hal_fakes.h"
 #include "omnipower/meter.h"
 
-#define SECTOR 4096u
+#define SECTOR  4096u
 #define SECTORS 16u
-#define SIZE (SECTOR * SECTORS)
-#define T0 ((omp_time_s)1705320000) /* 2024-01-15T12:00:00Z */
+#define SIZE    (SECTOR * SECTORS)
+#define T0      ((omp_time_s)1705320000) /* 2024-01-15T12:00:00Z */
 
 static const struct omp_nvm_geometry k_geo = {
-    .size = SIZE, .sector_size = SECTOR, .program_unit = 8u, .erase_value = 0xFFu,
+    .size = SIZE,
+    .sector_size = SECTOR,
+    .program_unit = 8u,
+    .erase_value = 0xFFu,
     .erase_cycles = 100000u,
 };
 

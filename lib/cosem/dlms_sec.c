@@ -35,18 +35,18 @@
 
 #include "dlms_priv.h"
 
-#define SC_AUTH_ENC (OMP_SC_AUTH | OMP_SC_ENC) /* the only SC the association takes (suite 0) */
-#define CLASS_ASSOC_LN 15u
-#define CLASS_SEC_SETUP 64u
+#define SC_AUTH_ENC         (OMP_SC_AUTH | OMP_SC_ENC) /* the only SC the association takes (suite 0) */
+#define CLASS_ASSOC_LN      15u
+#define CLASS_SEC_SETUP     64u
 #define METHOD_REPLY_TO_HLS 1
 #define METHOD_KEY_TRANSFER 2
-#define INIT_RSP_LEN 14u                       /* 08 00 06 5F1F 04 00 xxxxxx mmmm 0007 */
-#define INIT_REQ_MAX 48u                       /* an InitiateRequest with a dedicated key */
-#define HDR_MAX 9u                             /* tag, length (at most 3), SC, IC */
-#define VAA_NAME_LN 0x0007u
-#define DLMS_VERSION 6u
-#define WRAPPED_KEY_LEN 24u                    /* RFC 3394 of a 16-byte key */
-#define KEY_TRANSFER_MAX 4u
+#define INIT_RSP_LEN        14u /* 08 00 06 5F1F 04 00 xxxxxx mmmm 0007 */
+#define INIT_REQ_MAX        48u /* an InitiateRequest with a dedicated key */
+#define HDR_MAX             9u  /* tag, length (at most 3), SC, IC */
+#define VAA_NAME_LN         0x0007u
+#define DLMS_VERSION        6u
+#define WRAPPED_KEY_LEN     24u /* RFC 3394 of a 16-byte key */
+#define KEY_TRANSFER_MAX    4u
 
 static const uint8_t k_assoc_ln[6] = {0u, 0u, 40u, 0u, 0u, 255u};
 static const uint8_t k_sec_setup[6] = {0u, 0u, 43u, 0u, 0u, 255u};
@@ -106,7 +106,8 @@ static void replayed(struct omp_dlms_sec *sec, const struct omp_dlms_server_env 
     push_event(env, OMP_EV_DLMS_REPLAY, client, ic);
 }
 
-/* ---- pass 1 and 2: AARQ -> AARE --------------------------------------------------------------- */
+/* ---- pass 1 and 2: AARQ -> AARE ---------------------------------------------------------------
+ */
 
 /* Open the glo-initiateRequest of @p q into @p req: an ACSE diagnostic (NULL when it opened, its
  * IC was new and it decoded), *ierr an initiate error (-1 none). */
@@ -121,8 +122,9 @@ static uint8_t open_initiate(struct omp_dlms_server *srv, const struct omp_dlms_
     uint8_t plain[INIT_REQ_MAX];
     size_t n = 0;
     if (q->user_info.kind != OMP_APDU_UINFO_OTHER || u->len == 0u ||
-        u->ptr[0] != OMP_APDU_TAG_GLO_INITIATE_REQUEST || omp_apdu_cipher_decode(&rd, &c) != OMP_OK ||
-        omp_rd_remaining(&rd) != 0u || c.sc != SC_AUTH_ENC || c.payload_len > sizeof plain) {
+        u->ptr[0] != OMP_APDU_TAG_GLO_INITIATE_REQUEST ||
+        omp_apdu_cipher_decode(&rd, &c) != OMP_OK || omp_rd_remaining(&rd) != 0u ||
+        c.sc != SC_AUTH_ENC || c.payload_len > sizeof plain) {
         *ierr = OMP_INITIATE_ERR_OTHER; /* a plain InitiateRequest is refused: policy 3 */
         return OMP_ASSOC_DIAG_NO_REASON_GIVEN;
     }
@@ -170,19 +172,28 @@ static uint8_t check_acse(const struct omp_apdu_aarq *q)
 static omp_err seal_initiate_rsp(struct omp_dlms_sec *sec, uint32_t conf, uint16_t max_pdu,
                                  struct omp_wr *w)
 {
-    const uint8_t rsp[INIT_RSP_LEN] = {OMP_APDU_TAG_INITIATE_RESPONSE, 0x00u, DLMS_VERSION,
-                                       0x5Fu, 0x1Fu, 0x04u, 0x00u, (uint8_t)(conf >> 16),
-                                       (uint8_t)(conf >> 8), (uint8_t)conf,
-                                       (uint8_t)(max_pdu >> 8), (uint8_t)max_pdu,
-                                       (uint8_t)(VAA_NAME_LN >> 8), (uint8_t)VAA_NAME_LN};
+    const uint8_t rsp[INIT_RSP_LEN] = {OMP_APDU_TAG_INITIATE_RESPONSE,
+                                       0x00u,
+                                       DLMS_VERSION,
+                                       0x5Fu,
+                                       0x1Fu,
+                                       0x04u,
+                                       0x00u,
+                                       (uint8_t)(conf >> 16),
+                                       (uint8_t)(conf >> 8),
+                                       (uint8_t)conf,
+                                       (uint8_t)(max_pdu >> 8),
+                                       (uint8_t)max_pdu,
+                                       (uint8_t)(VAA_NAME_LN >> 8),
+                                       (uint8_t)VAA_NAME_LN};
     uint32_t ic = 0;
     omp_err err = next_ic(sec, &ic);
     if (err != OMP_OK) {
         return err;
     }
     return omp_apdu_cipher_seal(w, OMP_APDU_TAG_GLO_INITIATE_RESPONSE, sec->system_title,
-                                SC_AUTH_ENC, ic, rsp, sizeof rsp, sec->gcm, sec->user,
-                                OMP_KEY_GUEK, OMP_KEY_GAK);
+                                SC_AUTH_ENC, ic, rsp, sizeof rsp, sec->gcm, sec->user, OMP_KEY_GUEK,
+                                OMP_KEY_GAK);
 }
 
 /* A refusal AARE: rejected-permanent, @p diag, and a ConfirmedServiceError for @p ierr >= 0. */
@@ -381,8 +392,8 @@ uint8_t omp_dlms_priv_sec_get(const struct omp_dlms_server *srv,
     return err == OMP_OK ? (uint8_t)OMP_DAR_SUCCESS : (uint8_t)OMP_DAR_OTHER_REASON;
 }
 
-/* key_data ::= structure { key_id enum (0 GUEK, 1 GBEK, 2 GAK, 3 master), key_wrapped octet-string }
- * at @p rd: the slot and the wrapped key. */
+/* key_data ::= structure { key_id enum (0 GUEK, 1 GBEK, 2 GAK, 3 master), key_wrapped octet-string
+ * } at @p rd: the slot and the wrapped key. */
 static bool key_data(struct omp_rd *rd, uint8_t *slot, const uint8_t **wrapped)
 {
     static const uint8_t k_slot[4] = {OMP_KEY_GUEK, OMP_KEY_GBEK, OMP_KEY_GAK, OMP_KEY_KEK};
@@ -445,7 +456,8 @@ static omp_err sec_setup_action(const struct omp_dlms_server_env *env, const str
     return action_rsp(a->invoke, result, NULL, 0u, w);
 }
 
-/* ---- ciphered requests ------------------------------------------------------------------------ */
+/* ---- ciphered requests ------------------------------------------------------------------------
+ */
 
 /* Seal the plaintext response at out->buf + out->len + HDR_MAX (@p n bytes) in place, as a
  * glo- response of tag @p tag, and append it to @p out. */
@@ -472,8 +484,8 @@ static omp_err seal_in_place(struct omp_dlms_sec *sec, uint8_t tag, size_t n, st
         iv[8u + k] = (uint8_t)(ic >> (24u - 8u * k));
     }
     const uint8_t sc = SC_AUTH_ENC;
-    struct omp_gcm_op op = {true, OMP_KEY_GUEK, OMP_KEY_GAK, iv, sizeof iv, &sc, 1u, ct, ct,
-                            n, ct + n, OMP_APDU_GCM_TAG_LEN};
+    struct omp_gcm_op op = {true, OMP_KEY_GUEK, OMP_KEY_GAK, iv, sizeof iv, &sc,
+                            1u,   ct,           ct,          n,  ct + n,    OMP_APDU_GCM_TAG_LEN};
     err = sec->gcm(sec->user, &op);
     if (err != OMP_OK || omp_wr_status(&h) != OMP_OK) {
         memset(base, 0, 1u + lb + 5u + n + OMP_APDU_GCM_TAG_LEN);
@@ -485,8 +497,8 @@ static omp_err seal_in_place(struct omp_dlms_sec *sec, uint8_t tag, size_t n, st
 
 /* Open a ciphered request into @p plain (cap bytes): OMP_OK, or the EXCEPTION already written. */
 static omp_err open_request(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
-                            const uint8_t *req, size_t len, uint8_t *plain, size_t cap,
-                            size_t *n, struct omp_wr *out, bool *answered)
+                            const uint8_t *req, size_t len, uint8_t *plain, size_t cap, size_t *n,
+                            struct omp_wr *out, bool *answered)
 {
     struct omp_dlms_sec *sec = env->sec;
     struct omp_rd rd = omp_rd_init(req, len);
@@ -508,8 +520,8 @@ static omp_err open_request(struct omp_dlms_server *srv, const struct omp_dlms_s
                                            ? (uint8_t)OMP_SERVICE_ERROR_DECIPHERING_ERROR
                                            : (uint8_t)OMP_SERVICE_ERROR_PDU_TOO_LONG);
     }
-    err = omp_apdu_cipher_open(&c, srv->peer_title, sec->gcm, sec->user, OMP_KEY_GUEK,
-                               OMP_KEY_GAK, plain, cap, n);
+    err = omp_apdu_cipher_open(&c, srv->peer_title, sec->gcm, sec->user, OMP_KEY_GUEK, OMP_KEY_GAK,
+                               plain, cap, n);
     if (err != OMP_OK) {
         sec_auth_failed(srv, env, srv->client_sap, srv->server_sap);
         return omp_dlms_priv_exception(out, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,

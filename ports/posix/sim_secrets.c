@@ -58,7 +58,7 @@ static char *trim(char *p)
 /* One `name = value` line into @p s: NULL, or what is wrong. @p seen: names already given. */
 static const char *take(struct sim_secrets *s, char *name, char *value, unsigned *seen)
 {
-    static const char *const k_names[] = {"lls_password", "guek", "gbek", "gak",
+    static const char *const k_names[] = {"lls_password", "guek",   "gbek",  "gak",
                                           "kek",          "han_ek", "han_ak"};
     uint8_t *const keys[] = {NULL, s->guek, s->gbek, s->gak, s->kek, s->han_ek, s->han_ak};
     for (unsigned k = 0; k < sizeof k_names / sizeof k_names[0]; k++) {
@@ -127,7 +127,9 @@ omp_err sim_secrets_apply(const struct sim_secrets *s, struct omp_posix_port *p)
     const struct {
         uint8_t slot;
         const uint8_t *key;
-    } k[] = {{OMP_KEY_GUEK, s->guek}, {OMP_KEY_GBEK, s->gbek}, {OMP_KEY_GAK, s->gak},
+    } k[] = {{OMP_KEY_GUEK, s->guek},
+             {OMP_KEY_GBEK, s->gbek},
+             {OMP_KEY_GAK, s->gak},
              {OMP_KEY_KEK, s->kek}};
     omp_err err = OMP_OK;
     for (unsigned i = 0; i < sizeof k / sizeof k[0] && err == OMP_OK; i++) {

@@ -16,9 +16,9 @@
 struct sim_secrets {
     uint8_t lls_password[OMP_DLMS_LLS_SECRET_MAX]; /**< LLS (Association LN attribute 7) */
     uint8_t lls_len;                               /**< 1..OMP_DLMS_LLS_SECRET_MAX */
-    uint8_t guek[SIM_KEY_LEN];   /**< DLMS global unicast encryption key */
-    uint8_t gbek[SIM_KEY_LEN];   /**< DLMS global broadcast encryption key */
-    uint8_t gak[SIM_KEY_LEN];    /**< DLMS authentication key */
+    uint8_t guek[SIM_KEY_LEN];                     /**< DLMS global unicast encryption key */
+    uint8_t gbek[SIM_KEY_LEN];                     /**< DLMS global broadcast encryption key */
+    uint8_t gak[SIM_KEY_LEN];                      /**< DLMS authentication key */
     uint8_t kek[SIM_KEY_LEN];    /**< DLMS master key (unwraps transferred keys) */
     uint8_t han_ek[SIM_KEY_LEN]; /**< HAN push encryption key */
     uint8_t han_ak[SIM_KEY_LEN]; /**< HAN push authentication key */
