@@ -7,7 +7,11 @@
  *   associated);
  * - every answer is one complete APDU that omp_apdu_decode() reads back (AARE, RLRE, GET
  *   response, EXCEPTION-response) and it is the answer the request's kind calls for;
- * - the association is always none or exactly one of the four the server grants.
+ * - the association is always none or exactly one of the five the server grants.
+ * The management association (client 1 -> SAP 16, HLS-GMAC) runs on a deterministic stand-in for
+ * the port's AES-GCM op: the identity with a tag of twelve zero bytes (a wrong tag is refused), and
+ * a fixed StoC, so that seeds can carry whole ciphered sessions; ciphered answers (glo-initiate-
+ * and glo-get/set/action-responses) are opened the same way and their plaintext checked.
  * The meter keeps a load profile (A+, A-; 15 min) of 600 entries, a billing log of 3 stops and
  * a standard event log (1.1.99.98.2.255) of 250 events (it holds the last 200 or more) on RAM NVMs, so that GETs of class 7 with selective access (range and entry descriptors) and
  * their blocks are reached.
@@ -19,6 +23,7 @@
 #include "omnipower/cosem.h"
 #include "omnipower/dlms_server.h"
 #include "omnipower/evq.h"
+#include "omnipower/hal.h"
 #include "omnipower/hal_fakes.h"
 #include "omnipower/logger.h"
 #include "omnipower/registers.h"
@@ -32,6 +37,14 @@ static bool answer_kind_ok(uint8_t req_tag, enum omp_apdu_kind k)
         return true; /* any request may be refused that way */
     }
     switch (req_tag) {
+    case OMP_APDU_TAG_ACTION_REQUEST:
+    case OMP_APDU_TAG_GLO_ACTION_REQUEST:
+        return k == OMP_APDU_ACTION_RSP_NORMAL; /* HLS pass 3, security setup methods */
+    case OMP_APDU_TAG_GLO_GET_REQUEST:
+        return k == OMP_APDU_GET_RSP_NORMAL || k == OMP_APDU_GET_RSP_BLOCK ||
+               k == OMP_APDU_GET_RSP_LIST;
+    case OMP_APDU_TAG_GLO_SET_REQUEST:
+        return ((unsigned)k >> 8) == OMP_APDU_TAG_SET_RESPONSE;
     case OMP_APDU_TAG_AARQ:
         return k == OMP_APDU_AARE;
     case OMP_APDU_TAG_RLRQ:
@@ -129,6 +142,57 @@ static void logs(struct omp_dlms_server_env *env)
     env->evlog[OMP_EVLOG_STANDARD] = &ev;
 }
 
+static const uint8_t k_title[8] = {'K', 'A', 'M', 'E', 0, 0, 0, 1}; /* the server's */
+
+/* The stand-in AES-GCM op: out = in, tag = 12 zero bytes; decrypt checks the tag. */
+static omp_err fake_gcm(void *user, const struct omp_gcm_op *op)
+{
+    (void)user;
+    OMP_FUZZ_CHECK(op->iv_len == 12u && op->tag_len == OMP_APDU_GCM_TAG_LEN);
+    if (!op->encrypt) {
+        for (size_t k = 0; k < op->tag_len; k++) {
+            if (op->tag[k] != 0u) {
+                if (op->len != 0u) {
+                    memset(op->out, 0, op->len);
+                }
+                return OMP_ERR_AUTH;
+            }
+        }
+    } else {
+        memset(op->tag, 0, op->tag_len);
+    }
+    if (op->len != 0u) {
+        memmove(op->out, op->in, op->len);
+    }
+    return OMP_OK;
+}
+
+static omp_err fake_entropy(void *user, uint8_t *dst, size_t len)
+{
+    (void)user;
+    memset(dst, 0x5A, len);
+    return OMP_OK;
+}
+
+static omp_err fake_unwrap(void *user, uint8_t slot, const uint8_t *wrapped, size_t len)
+{
+    (void)user;
+    (void)slot;
+    return (wrapped != NULL && len == 24u && wrapped[0] == 0xA6u) ? OMP_OK : OMP_ERR_AUTH;
+}
+
+/* A ciphered answer (glo- response or the AARE's glo-initiateResponse) opened into @p plain. */
+static size_t open_answer(const uint8_t *p, size_t n, uint8_t *plain, size_t cap)
+{
+    struct omp_rd rd = omp_rd_init(p, n);
+    struct omp_apdu_ciphered c;
+    size_t len = 0;
+    OMP_FUZZ_CHECK(omp_apdu_cipher_decode(&rd, &c) == OMP_OK && omp_rd_remaining(&rd) == 0u);
+    OMP_FUZZ_CHECK(c.sc == 0x30u && omp_apdu_cipher_open(&c, k_title, fake_gcm, NULL, OMP_KEY_GUEK,
+                                                         OMP_KEY_GAK, plain, cap, &len) == OMP_OK);
+    return len;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static struct dlms_src_state st;
@@ -136,7 +200,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct omp_cosem_src src;
     dlms_src_fill(&st, &src);
     OMP_FUZZ_CHECK(omp_evq_init(&evq) == OMP_OK);
-    struct omp_dlms_server_env env = {&src, &evq, NULL, NULL, NULL, {NULL}};
+    struct omp_dlms_sec sec;
+    memset(&sec, 0, sizeof sec);
+    sec.gcm = fake_gcm;
+    sec.entropy = fake_entropy;
+    sec.key_unwrap = fake_unwrap;
+    memcpy(sec.system_title, k_title, 8u);
+    sec.ic_limit = 1000u; /* also reached: then the server refuses to seal */
+    struct omp_dlms_server_env env = {&src, &evq, NULL, NULL, NULL, {NULL}, &sec};
     logs(&env);
     struct omp_dlms_server_cfg cfg;
     omp_dlms_server_cfg_default(&cfg);
@@ -158,13 +229,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t n = omp_wr_len(&w);
         OMP_FUZZ_CHECK(n > 0u && n <= cfg.max_pdu);
         OMP_FUZZ_CHECK(srv.pdu == 0u || n <= srv.pdu || out[0] == OMP_APDU_TAG_AARE);
-        struct omp_rd rd = omp_rd_init(out, n);
+        static uint8_t plain[1024];
+        const uint8_t *ans = out;
+        if (out[0] >= OMP_APDU_TAG_GLO_GET_RESPONSE && out[0] <= OMP_APDU_TAG_GLO_ACTION_RESPONSE) {
+            OMP_FUZZ_CHECK(len > 0u && (req[0] == out[0] - 4u));
+            n = open_answer(out, n, plain, sizeof plain);
+            ans = plain;
+        }
+        struct omp_rd rd = omp_rd_init(ans, n);
         struct omp_apdu a;
         OMP_FUZZ_CHECK(omp_apdu_decode(&rd, &a) == OMP_OK && omp_rd_remaining(&rd) == 0u);
         OMP_FUZZ_CHECK(answer_kind_ok(len > 0u ? req[0] : 0u, a.kind));
+        if (a.kind == OMP_APDU_AARE && a.u.aare.user_info.kind == OMP_APDU_UINFO_OTHER) {
+            const struct omp_apdu_span *u = &a.u.aare.user_info.raw;
+            size_t m = open_answer(u->ptr, u->len, plain, sizeof plain);
+            OMP_FUZZ_CHECK(m == 14u && plain[0] == OMP_APDU_TAG_INITIATE_RESPONSE);
+        }
         unsigned as = omp_dlms_server_assoc(&srv);
         OMP_FUZZ_CHECK(as == 0u || as == OMP_ASSOC_PUBLIC || as == OMP_ASSOC_LLS_MODULE ||
-                       as == OMP_ASSOC_LLS_OPTICAL || as == OMP_ASSOC_LLS_CCC);
+                       as == OMP_ASSOC_LLS_OPTICAL || as == OMP_ASSOC_LLS_CCC ||
+                       as == OMP_ASSOC_HLS_MGMT);
+        OMP_FUZZ_CHECK(sec.ic <= sec.ic_limit);
     }
     return 0;
 }

@@ -3,7 +3,7 @@
 # attribute, refusals, the association ending with the connection.
 if(TARGET omnipower-sim AND OMP_HAVE_DLMS_CLIENT)
   add_executable(sim_dlms_client ${CMAKE_CURRENT_SOURCE_DIR}/sim_dlms_client.c)
-  target_link_libraries(sim_dlms_client PRIVATE omnipower omp_build_flags)
+  target_link_libraries(sim_dlms_client PRIVATE omnipower omnipower_posix omp_build_flags)
   target_compile_definitions(sim_dlms_client PRIVATE _DEFAULT_SOURCE)
   add_test(NAME sim_dlms COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/sim_dlms.sh
                                  $<TARGET_FILE:omnipower-sim> $<TARGET_FILE:sim_dlms_client>)

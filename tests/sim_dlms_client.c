@@ -11,6 +11,9 @@
  * SAP 16), requests and responses segmented at 128 bytes with RR pulling the segments.
  * Usage: sim_dlms_client [--hdlc] PORT [CSV]. Exit status 0 when every check passed. Run by
  * tests/sim_dlms.sh and tests/sim_hdlc.sh.
+ * With --hls PORT GUEK GAK METER_NUMBER: the management association (client 1 -> SAP 16,
+ * HLS-GMAC, suite 0, the client's crypto from the POSIX port): pass 1-4, a ciphered GET, a
+ * replayed request and a plain one refused, and an AARQ under another GUEK refused.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -23,6 +26,8 @@
 #include "omnipower/apdu.h"
 #include "omnipower/axdr.h"
 #include "omnipower/hdlc.h"
+#include "omnipower/hal.h"
+#include "omnipower/port_posix.h"
 #include "omnipower/wrapper.h"
 
 #define CLIENT_PDU 512u /* small enough that the object list comes in several blocks */
@@ -525,8 +530,153 @@ static size_t session(uint16_t client, uint16_t server, const char *password, si
     return objects;
 }
 
+/* ---- the management association (--hls): client 1 -> SAP 16, HLS-GMAC, suite 0 ---------------- */
+
+static struct omp_posix_port g_keys;           /* the client's own key store (mbed TLS) */
+static uint32_t g_ic;                          /* the client's invocation counter */
+static const uint8_t k_client_title[8] = {'M', 'M', 'M', 0, 0, 0xBC, 0x61, 0x4E};
+static const uint8_t k_ctos[16] = {'0', '1', '2', '3', '4', '5', '6', '7',
+                                   '8', '9', 'A', 'B', 'C', 'D', 'E', 'F'};
+
+/* Seal @p apdu as @p tag with the client's next IC into @p out. */
+static size_t seal(uint8_t tag, const uint8_t *apdu, size_t len, uint8_t *out, size_t cap)
+{
+    struct omp_wr w = omp_wr_init(out, cap);
+    if (omp_apdu_cipher_seal(&w, tag, k_client_title, 0x30u, ++g_ic, apdu, len,
+                             omp_posix_aead_gcm, &g_keys, OMP_KEY_GUEK, OMP_KEY_GAK) != OMP_OK) {
+        (void)printf("FAIL: seal\n");
+        exit(1);
+    }
+    return omp_wr_len(&w);
+}
+
+/* Open the ciphered answer @p p (@p n bytes) of the server titled @p st into @p out. */
+static size_t open_rsp(const uint8_t *p, size_t n, const uint8_t st[8], uint8_t *out, size_t cap)
+{
+    struct omp_rd rd = omp_rd_init(p, n);
+    struct omp_apdu_ciphered c;
+    size_t len = 0;
+    if (omp_apdu_cipher_decode(&rd, &c) != OMP_OK || omp_rd_remaining(&rd) != 0u ||
+        omp_apdu_cipher_open(&c, st, omp_posix_aead_gcm, &g_keys, OMP_KEY_GUEK, OMP_KEY_GAK, out,
+                             cap, &len) != OMP_OK) {
+        (void)printf("FAIL: a ciphered answer that does not open\n");
+        exit(1);
+    }
+    return len;
+}
+
+/* AARQ with a glo-initiateRequest; the AARE decoded into @p a (spans into @p rsp). */
+static void hls_aarq(struct omp_apdu *a, uint8_t *rsp, size_t cap)
+{
+    uint8_t init[OMP_DLMS_INITIATE_REQ_LEN], glo[64], req[160];
+    struct omp_wr w = omp_wr_init(init, sizeof init);
+    CHECK(omp_dlms_client_initiate_req(&w, OMP_CONF_GET | OMP_CONF_ACTION, CLIENT_PDU) == OMP_OK,
+          "InitiateRequest");
+    struct omp_dlms_aarq_opts o;
+    memset(&o, 0, sizeof o);
+    o.mechanism = OMP_DLMS_MECH_HLS_GMAC;
+    o.secret = k_ctos;
+    o.secret_len = sizeof k_ctos;
+    o.system_title = k_client_title;
+    o.user_info = glo;
+    o.user_info_len = seal(OMP_APDU_TAG_GLO_INITIATE_REQUEST, init, sizeof init, glo, sizeof glo);
+    w = omp_wr_init(req, sizeof req);
+    CHECK(omp_dlms_client_aarq(&w, &o) == OMP_OK, "HLS AARQ");
+    decode(rsp, xfer(1u, 16u, req, omp_wr_len(&w), rsp, cap), a);
+    CHECK(a->kind == OMP_APDU_AARE, "an AARE");
+}
+
+/* Pass 3 with f(StoC) and pass 4: the server's f(CtoS) checked. */
+static void hls_pass3(const uint8_t st[8], const uint8_t *stoc, size_t stoc_len)
+{
+    uint8_t f[OMP_APDU_HLS_GMAC_LEN], req[64], rsp[64];
+    CHECK(omp_apdu_hls_gmac(k_client_title, ++g_ic, stoc, stoc_len, omp_posix_aead_gcm, &g_keys,
+                            OMP_KEY_GUEK, OMP_KEY_GAK, f) == OMP_OK, "f(StoC)");
+    struct omp_wr w = omp_wr_init(req, sizeof req);
+    CHECK(omp_dlms_client_hls_reply(&w, 0xC1u, f) == OMP_OK, "pass 3 built");
+    struct omp_apdu a;
+    decode(rsp, xfer(1u, 16u, req, omp_wr_len(&w), rsp, sizeof rsp), &a);
+    struct omp_apdu_span fc;
+    uint32_t sic = 0;
+    CHECK(omp_dlms_client_hls_result(&a, &fc) == OMP_OK &&
+              omp_apdu_hls_gmac_check(st, k_ctos, sizeof k_ctos, fc.ptr, fc.len,
+                                      omp_posix_aead_gcm, &g_keys, OMP_KEY_GUEK, OMP_KEY_GAK,
+                                      &sic) == OMP_OK,
+          "pass 4: the server's f(CtoS) checks");
+}
+
+/* The whole management association: pass 1-4, a ciphered GET of MeterNo1, a replay refused. */
+static void hls_session(uint32_t meter_number)
+{
+    const uint8_t st[8] = {'K', 'A', 'M', 'E', (uint8_t)(meter_number >> 24),
+                           (uint8_t)(meter_number >> 16), (uint8_t)(meter_number >> 8),
+                           (uint8_t)meter_number};
+    uint8_t rsp[600], plain[600], req[160], glo[200], stoc[64];
+    struct omp_apdu a;
+    hls_aarq(&a, rsp, sizeof rsp);
+    const struct omp_apdu_aare *r = &a.u.aare;
+    CHECK(r->result == OMP_ASSOC_ACCEPTED && r->diag == OMP_ASSOC_DIAG_AUTHENTICATION_REQUIRED &&
+              r->has_auth_value && r->has_responding_ap_title && r->responding_ap_title.len == 8u &&
+              memcmp(r->responding_ap_title.ptr, st, 8u) == 0,
+          "HLS AARE: accepted, authentication required, system title KAME + meter number");
+    if (g_failed) {
+        return;
+    }
+    size_t stoc_len = r->auth_value.len < sizeof stoc ? r->auth_value.len : sizeof stoc;
+    memcpy(stoc, r->auth_value.ptr, stoc_len);
+    (void)open_rsp(r->user_info.raw.ptr, r->user_info.raw.len, st, plain, sizeof plain);
+    CHECK(plain[0] == OMP_APDU_TAG_INITIATE_RESPONSE, "glo-initiateResponse");
+    hls_pass3(st, stoc, stoc_len);
+    const uint8_t meterno[6] = {1, 1, 0, 0, 1, 255};
+    struct omp_obis ln;
+    memcpy(ln.v, meterno, 6u);
+    struct omp_wr w = omp_wr_init(req, sizeof req);
+    CHECK(omp_dlms_client_get(&w, 0xC1u, 1u, &ln, 2, 0u, NULL, 0u) == OMP_OK, "GET built");
+    size_t gl = seal(OMP_APDU_TAG_GLO_GET_REQUEST, req, omp_wr_len(&w), glo, sizeof glo);
+    size_t n = xfer(1u, 16u, glo, gl, rsp, sizeof rsp);
+    CHECK(n > 0u && rsp[0] == OMP_APDU_TAG_GLO_GET_RESPONSE, "glo-get-response");
+    decode(plain, open_rsp(rsp, n, st, plain, sizeof plain), &a);
+    CHECK(a.kind == OMP_APDU_GET_RSP_NORMAL && a.u.get_rsp.result.is_data, "MeterNo1 read");
+    n = xfer(1u, 16u, glo, gl, rsp, sizeof rsp); /* the same request again */
+    CHECK(n == 7u && rsp[0] == OMP_APDU_TAG_EXCEPTION_RESPONSE && rsp[2] == 6u,
+          "a replayed request: EXCEPTION invocation-counter-error");
+    n = xfer(1u, 16u, req, omp_wr_len(&w), rsp, sizeof rsp);
+    CHECK(n == 3u && rsp[0] == OMP_APDU_TAG_EXCEPTION_RESPONSE, "a plain GET refused");
+}
+
+/* --hls PORT GUEK GAK METER_NUMBER: the management association with these keys; then an AARQ
+ * under another GUEK is refused. */
+static int hls_main(unsigned port, const char *guek, const char *gak, uint32_t meter_number)
+{
+    omp_posix_port_init(&g_keys);
+    if (omp_posix_crypto_load_key_hex(&g_keys, OMP_KEY_GUEK, guek) != OMP_OK ||
+        omp_posix_crypto_load_key_hex(&g_keys, OMP_KEY_GAK, gak) != OMP_OK) {
+        (void)fprintf(stderr, "bad keys\n");
+        return 2;
+    }
+    g_fd = connect_to(port);
+    hls_session(meter_number);
+    uint8_t other[16];
+    memset(other, 0x5A, sizeof other);
+    CHECK(omp_posix_key_store(&g_keys, OMP_KEY_GUEK, other, sizeof other) == OMP_OK, "key");
+    uint8_t rsp[300];
+    struct omp_apdu a;
+    hls_aarq(&a, rsp, sizeof rsp);
+    CHECK(a.u.aare.result == OMP_ASSOC_REJECTED_PERMANENT &&
+              a.u.aare.diag == OMP_ASSOC_DIAG_AUTHENTICATION_FAILURE,
+          "another GUEK: refused, authentication-failure");
+    (void)close(g_fd);
+    omp_posix_port_close(&g_keys);
+    (void)printf("management association: HLS-GMAC, ciphered GET, replay and plain GET refused, "
+                 "another key refused\n");
+    return g_failed;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 6 && strcmp(argv[1], "--hls") == 0) {
+        return hls_main((unsigned)atoi(argv[2]), argv[3], argv[4], (uint32_t)atol(argv[5]));
+    }
     if (argc >= 2 && strcmp(argv[1], "--hdlc") == 0) {
         g_hdlc = true;
         hdlc_reset();
@@ -534,7 +684,8 @@ int main(int argc, char **argv)
         argv++;
     }
     if (argc != 2 && argc != 3) {
-        (void)fprintf(stderr, "usage: sim_dlms_client [--hdlc] PORT [LOAD_PROFILE_CSV]\n");
+        (void)fprintf(stderr, "usage: sim_dlms_client [--hdlc] PORT [LOAD_PROFILE_CSV]\n"
+                              "       sim_dlms_client --hls PORT GUEK GAK METER_NUMBER\n");
         return 2;
     }
     unsigned port = (unsigned)atoi(argv[1]);

@@ -787,6 +787,16 @@ OMP_MUST_CHECK omp_err omp_apdu_cipher_seal(struct omp_wr *w, uint8_t tag,
                                             omp_apdu_gcm_fn gcm, void *user, uint8_t key_slot,
                                             uint8_t ak_slot);
 
+/**
+ * @brief Decode a plain xDLMS InitiateRequest (first byte 0x01) filling all of @p p, e.g. the
+ * plaintext of a glo-initiateRequest (0x21) in an AARQ's user-information.
+ * @return OMP_OK, OMP_ERR_ARG (NULL), OMP_ERR_UNEXPECTED (another first byte), OMP_ERR_MALFORMED
+ *         (short, bad conformance, bytes left over). @p q is unspecified on error.
+ * @par Context: any; reentrant.
+ */
+OMP_MUST_CHECK omp_err omp_apdu_initiate_req_decode(const uint8_t *p, size_t len,
+                                                    struct omp_apdu_initiate_req *q);
+
 /** Bytes of an HLS mechanism 5 (GMAC) response f(challenge) = SC || IC || tag. */
 #define OMP_APDU_HLS_GMAC_LEN 17u
 

@@ -13,9 +13,11 @@
  * with list and with block transfer (object_list, profile buffers), Association LN
  * 0.0.40.0.0.255 attributes 1, 2, 3, 8, and the profiles (class 7: load profile, analysis
  * logger, billing log, event logs; selective access by entry and by time; docs/dlms-server.md "Profiles").
- * SET, ACTION, HLS and ciphering are refused (docs/dlms-server.md "Not yet").
+ * The management association (client 1 -> SAP 16: HLS-GMAC, security suite 0, ciphered GET and
+ * the security setup object; docs/dlms-server.md "Security") when the call's env has a
+ * struct omp_dlms_sec. SET and other ACTIONs are refused (docs/dlms-server.md "Not yet").
  *
- * RAM: sizeof(struct omp_dlms_server) per port (104 bytes on x86-64) plus under 1.5 KB of stack
+ * RAM: sizeof(struct omp_dlms_server) per port (152 bytes on x86-64) plus under 1.5 KB of stack
  * during a call; the object list is generated block by block from the table, a profile's buffer
  * row by row from its log, never held whole.
  * Needs OMP_CONFIG_DLMS (without it omp_dlms_server_apdu answers OMP_ERR_UNSUPPORTED).
@@ -29,6 +31,7 @@
 
 #include "omnipower/core.h"
 #include "omnipower/cosem.h"
+#include "omnipower/apdu.h"
 #include "omnipower/evq.h"
 #include "omnipower/logger.h"
 
@@ -47,11 +50,40 @@ extern "C" {
 /** SAPs of the associations (technical facts 11.1). */
 #define OMP_DLMS_SAP_MGMT_LD 1u        /**< server: management logical device (public) */
 #define OMP_DLMS_SAP_LD 16u            /**< server: the logical device of the LLS associations */
-#define OMP_DLMS_CLIENT_HLS 1u         /**< management client (HLS; refused in this slice) */
+#define OMP_DLMS_CLIENT_HLS 1u         /**< management client (HLS-GMAC, suite 0: dlms_sec.c) */
 #define OMP_DLMS_CLIENT_PUBLIC 16u
 #define OMP_DLMS_CLIENT_LLS_MODULE 18u
 #define OMP_DLMS_CLIENT_LLS_OPTICAL 19u
 #define OMP_DLMS_CLIENT_LLS_CCC 20u
+
+/** Bytes of the server-to-client challenge StoC the server sends in its AARE (HLS pass 2). */
+#define OMP_DLMS_STOC_LEN 16u
+/** Longest client-to-server challenge CtoS accepted (Green Book: 8..64 bytes). */
+#define OMP_DLMS_CTOS_MAX 64u
+/** Room the server keeps for a glo- envelope around a response: tag, length (3), SC, IC, tag. */
+#define OMP_DLMS_SEC_OVERHEAD 21u
+
+/**
+ * @brief The meter's security state for the management association (client 1 -> SAP 16,
+ * HLS-GMAC, security suite 0; docs/dlms-server.md "Security"), shared by every port's server.
+ * The keys stay in the port: the server names key slots (hal.h) and calls the port's ops.
+ */
+struct omp_dlms_sec {
+    omp_apdu_gcm_fn gcm;     /**< the port's aead_gcm (NULL: the management association is
+                                  refused) */
+    omp_err (*entropy)(void *user, uint8_t *dst, size_t len); /**< StoC challenges (required) */
+    omp_err (*key_unwrap)(void *user, uint8_t key_slot, const uint8_t *wrapped, size_t len);
+                             /**< hal.h key_unwrap (NULL: key_transfer refused) */
+    void *user;              /**< the port's pointer for the three ops */
+    uint8_t system_title[8]; /**< the server's: "KAME" + meter number, 4 bytes big-endian */
+    uint32_t ic;             /**< the server's next invocation counter */
+    uint32_t ic_limit;       /**< the server seals only while ic < ic_limit: the meter keeps a
+                                  higher mark in NVM first (never an IC twice across resets) */
+    struct omp_apdu_replay client_ic; /**< the management client's newest accepted IC (RAM) */
+    bool has_client_title;   /**< a client system title was seen (security setup attribute 4) */
+    uint8_t client_title[8]; /**< the last management client's system title */
+    uint32_t replays;        /**< ciphered requests refused for their IC (for inspection) */
+};
 
 /** @brief Configuration of one port's server. */
 struct omp_dlms_server_cfg {
@@ -74,6 +106,8 @@ struct omp_dlms_server_env {
     const struct omp_nvm_log *billing; /**< billing log 1.1.98.1.0.255 (NULL: not kept) */
     const struct omp_evlog *evlog[OMP_EVLOG_COUNT]; /**< event logs by kind (NULL: not kept;
                                                          OBIS codes in docs/dlms-server.md) */
+    struct omp_dlms_sec *sec; /**< the management association's state (NULL: client 1 refused
+                                   as authentication-mechanism-name-not-recognised) */
 };
 
 /** @brief One port's server. Members are private. */
@@ -107,6 +141,12 @@ struct omp_dlms_server {
     uint32_t pg_off;         /**< capture_objects: bytes sent */
     omp_time_s pg_from;      /**< range: UTC bounds */
     omp_time_s pg_to;
+    /* The management association (dlms_sec.c): HLS pass 3 pending, and the challenges. */
+    bool hls_pending;        /**< AARE sent; only reply_to_HLS_authentication is allowed */
+    uint8_t f_ctos[OMP_APDU_HLS_GMAC_LEN]; /**< the server's f(CtoS), computed with the AARE (the
+                                                 CtoS itself is not kept) */
+    uint8_t stoc[OMP_DLMS_STOC_LEN]; /**< the server's challenge StoC */
+    uint8_t peer_title[8];   /**< the client's system title (calling-AP-title) */
 };
 
 /** @brief Factory configuration: LLS secret "12345", max PDU OMP_DLMS_SERVER_PDU_DEFAULT. */

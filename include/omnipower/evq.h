@@ -97,9 +97,15 @@ enum omp_event_code {
     OMP_EV_OPTICAL_PASSWORD_FAIL = 0x0400,
     /** The optical port locked out password attempts. arg: lock-out length in seconds. */
     OMP_EV_OPTICAL_LOCKOUT = 0x0401,
-    /** A DLMS association was refused for a wrong or missing LLS password (dlms_server.h).
+    /** A DLMS association was refused for a wrong or missing LLS password, or a failed HLS-GMAC
+     *  authentication (a glo-initiateRequest or ciphered request that does not open, a wrong
+     *  f(StoC); dlms_server.h).
      *  arg: the client SAP; flags: the server SAP. */
     OMP_EV_DLMS_AUTH_FAIL = 0x0402,
+    /** A ciphered DLMS request was refused for its invocation counter (not above the newest
+     *  accepted one: a replay; docs/dlms-server.md "Security"). arg: the refused counter; flags: the
+     *  client SAP. */
+    OMP_EV_DLMS_REPLAY = 0x0403,
 
     /* 0x0500 .. 0x05FF: reserved for power-quality events (dips, swells, interruptions, ...) */
     /* 0x0600 .. 0x06FF: reserved for breaker (disconnect) state changes */

@@ -170,6 +170,7 @@ enum omp_key_slot {
     OMP_KEY_DEDICATED = 3, /**< DLMS dedicated (session) key, set per association */
     OMP_KEY_HLS = 4,       /**< HLS secret (mechanism 5 uses GUEK/GAK; others a secret here) */
     OMP_KEY_FW_PUBLIC = 5, /**< firmware signing public key (ECDSA P-256, 65-byte SEC1) */
+    OMP_KEY_KEK = 6,       /**< DLMS master key (KEK, AES-128): unwraps transferred keys */
     OMP_KEY_SLOT_COUNT
 };
 
@@ -313,6 +314,14 @@ struct omp_hal_ops {
      * cannot be read back through the HAL. Optional.
      */
     omp_err (*key_store)(void *user, uint8_t key_slot, const uint8_t *key, size_t len);
+    /**
+     * Unwrap @p len bytes @p wrapped (AES key wrap, RFC 3394, with the master key in OMP_KEY_KEK)
+     * and keep the key in @p key_slot (GUEK, GBEK, GAK or KEK), as key_store does: the DLMS
+     * security setup's global_key_transfer. Returns OMP_ERR_AUTH when the unwrap's integrity
+     * check fails (nothing stored), OMP_ERR_ARG for a slot or length it does not take.
+     * Optional (without it key transfer is refused).
+     */
+    omp_err (*key_unwrap)(void *user, uint8_t key_slot, const uint8_t *wrapped, size_t len);
 
     /* --- critical section (required) ---------------------------------------------------------- */
     /**

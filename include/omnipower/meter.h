@@ -266,6 +266,8 @@ struct omp_meter {
     struct omp_lcd lcd;                   /**< the display */
     struct omp_optical optical_port;      /**< the optical port's IEC 62056-21 application */
     struct omp_dlms_server dlms[OMP_PORT_COUNT]; /**< each port's DLMS server (association) */
+    struct omp_dlms_sec dlms_sec;         /**< the management association's security state,
+                                               shared by the ports (server IC kept in NVM) */
     struct omp_evq events;                /**< notifications for the loggers and other readers */
     /* from on_input (ISR) to tick: levels and edges not yet handled */
     uint32_t inputs;                      /**< last level of each enum omp_input, bit (1u << input) */
@@ -369,6 +371,16 @@ OMP_MUST_CHECK omp_err omp_meter_dlms_srv(struct omp_meter *m, struct omp_dlms_s
 /** @brief The link that carried @p port's DLMS association was lost or closed: the association
  *  ends. */
 void omp_meter_dlms_close(struct omp_meter *m, enum omp_port port);
+
+/**
+ * @brief Set the LLS password of every port's DLMS server (Association LN attribute 7), e.g. at
+ * provisioning. Kept in RAM: the meter starts with the factory "12345" (omp_dlms_server_cfg_default).
+ * Ends every port's association.
+ * @return OMP_OK, OMP_ERR_ARG (NULL, @p len 0 or above OMP_DLMS_LLS_SECRET_MAX).
+ * @par Context: main loop.
+ */
+OMP_MUST_CHECK omp_err omp_meter_dlms_lls_secret(struct omp_meter *m, const uint8_t *secret,
+                                                 size_t len);
 
 /** @brief The link of @p port to its reader is gone (a TCP client left; a port that can tell a
  *  head or cable was removed): the optical port's IEC 62056-21 session ends at once instead of

@@ -215,6 +215,25 @@ static omp_err rd_initiate_req(struct omp_rd *r, struct omp_apdu_initiate_req *q
     return (err == OMP_OK) ? omp_rd_u16be(r, &q->max_pdu) : err;
 }
 
+omp_err omp_apdu_initiate_req_decode(const uint8_t *p, size_t len, struct omp_apdu_initiate_req *q)
+{
+    if (p == NULL || q == NULL) {
+        return OMP_ERR_ARG;
+    }
+    struct omp_rd r = omp_rd_init(p, len);
+    uint8_t tag = 0;
+    bool nc = false;
+    if (omp_rd_u8(&r, &tag) != OMP_OK || tag != OMP_APDU_TAG_INITIATE_REQUEST) {
+        return OMP_ERR_UNEXPECTED;
+    }
+    memset(q, 0, sizeof *q);
+    omp_err err = rd_initiate_req(&r, q, &nc);
+    if (err != OMP_OK || omp_rd_remaining(&r) != 0u) {
+        return OMP_ERR_MALFORMED;
+    }
+    return OMP_OK;
+}
+
 static omp_err rd_initiate_rsp(struct omp_rd *r, struct omp_apdu_initiate_rsp *p)
 {
     omp_err err = rd_qos(r, &p->has_qos, &p->qos);

@@ -248,6 +248,8 @@ static uint8_t read_attr(struct omp_dlms_server *srv, const struct omp_dlms_serv
     } else if (memcmp(d->obis, k_assoc_ln, 6u) == 0) {
         dar = d->class_id != CLASS_ASSOC_LN ? (uint8_t)OMP_DAR_OBJECT_CLASS_INCONSISTENT
                                             : assoc_ln(srv, env, d->id, w);
+    } else if (omp_dlms_priv_is_sec_setup(d->obis)) {
+        dar = omp_dlms_priv_sec_get(srv, env, d, w); /* security setup (dlms_sec.c) */
     } else {
         const struct omp_cosem_obj *o = omp_cosem_find(d->obis);
         struct omp_value v;

@@ -12,6 +12,39 @@
 omp_err omp_dlms_priv_get(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
                           const struct omp_apdu *req, struct omp_wr *out, size_t limit);
 
+/* ---- dispatch (dlms_server.c) and the management association (dlms_sec.c) ---- */
+
+/* Conformance the management association may negotiate (ACTION for HLS pass 3 and the key
+ * transfer; SET comes with the SET dispatch). */
+#define OMP_DLMS_CONF_HLS                                                                     \
+    (OMP_CONF_GET | OMP_CONF_BLOCK_TRANSFER_WITH_GET | OMP_CONF_MULTIPLE_REFERENCES |         \
+     OMP_CONF_SELECTIVE_ACCESS | OMP_CONF_ACTION)
+
+/* Answer a decoded request APDU (the plaintext of a ciphered one, too) within @p limit bytes. */
+omp_err omp_dlms_priv_dispatch(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                               uint16_t client, uint16_t server, const struct omp_apdu *a,
+                               struct omp_wr *out, size_t limit);
+/* The InitiateRequest of @p u: -1 if acceptable (@p conf, @p pdu set), else the initiate error. */
+int omp_dlms_priv_check_initiate(const struct omp_apdu_uinfo *u, uint32_t supported,
+                                 uint16_t max_pdu, uint32_t *conf, uint16_t *pdu);
+/* The management association's AARQ (client 1 -> SAP 16): its AARE into @p out. */
+omp_err omp_dlms_priv_sec_aarq(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                               uint16_t client, uint16_t server, const struct omp_apdu_aarq *q,
+                               struct omp_wr *out);
+/* Whether request @p req goes to omp_dlms_priv_sec_apdu: a ciphered APDU or an xDLMS request
+ * while the management association is set up or waits for HLS pass 3. */
+bool omp_dlms_priv_sec_takes(const struct omp_dlms_server *srv, const uint8_t *req, size_t len);
+/* Answer such a request (opened, checked for replay, answered, sealed) within @p limit bytes. */
+omp_err omp_dlms_priv_sec_apdu(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                               uint16_t client, uint16_t server, const uint8_t *req, size_t len,
+                               struct omp_wr *out, size_t limit);
+/* Whether @p obis names the security setup object 0.0.43.0.0.255. */
+bool omp_dlms_priv_is_sec_setup(const uint8_t obis[6]);
+/* GET of a security setup attribute: the Data into @p w and OMP_DAR_SUCCESS, or a dar. */
+uint8_t omp_dlms_priv_sec_get(const struct omp_dlms_server *srv,
+                              const struct omp_dlms_server_env *env, const struct omp_apdu_desc *d,
+                              struct omp_wr *w);
+
 /* Write an EXCEPTION-response {state_error, service_error}. */
 omp_err omp_dlms_priv_exception(struct omp_wr *out, uint8_t state_error, uint8_t service_error);
 

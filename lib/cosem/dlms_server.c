@@ -61,6 +61,9 @@ void omp_dlms_server_close(struct omp_dlms_server *srv)
     srv->blk_active = false;
     srv->blk_profile = false;
     srv->blk_number = 0u;
+    srv->hls_pending = false; /* security (dlms_sec.c): no challenge outlives its association */
+    memset(srv->f_ctos, 0, sizeof srv->f_ctos);
+    memset(srv->stoc, 0, sizeof srv->stoc);
 }
 
 unsigned omp_dlms_server_assoc(const struct omp_dlms_server *srv)
@@ -144,8 +147,8 @@ static uint8_t check_acse(const struct omp_dlms_server_cfg *cfg, uint16_t client
 }
 
 /* The InitiateRequest: -1 if acceptable (@p conf, @p pdu set), else the initiate error. */
-static int check_initiate(const struct omp_apdu_uinfo *u, uint32_t supported, uint16_t max_pdu,
-                          uint32_t *conf, uint16_t *pdu)
+int omp_dlms_priv_check_initiate(const struct omp_apdu_uinfo *u, uint32_t supported,
+                                 uint16_t max_pdu, uint32_t *conf, uint16_t *pdu)
 {
     if (u->kind != OMP_APDU_UINFO_INITIATE_REQ) {
         return OMP_INITIATE_ERR_OTHER; /* missing, or ciphered without a ciphered context */
@@ -184,6 +187,12 @@ static omp_err aarq(struct omp_dlms_server *srv, const struct omp_dlms_server_en
                     struct omp_wr *out)
 {
     omp_dlms_server_close(srv);
+    /* -- security (dlms_sec.c): the management association, HLS-GMAC -- */
+    if (client == OMP_DLMS_CLIENT_HLS && server == OMP_DLMS_SAP_LD && env->sec != NULL &&
+        env->sec->gcm != NULL && env->sec->entropy != NULL) {
+        return omp_dlms_priv_sec_aarq(srv, env, client, server, q, out);
+    }
+    /* -- end security -- */
     struct omp_apdu a;
     memset(&a, 0, sizeof a);
     a.kind = OMP_APDU_AARE;
@@ -196,7 +205,7 @@ static omp_err aarq(struct omp_dlms_server *srv, const struct omp_dlms_server_en
     uint8_t diag = check_acse(&srv->cfg, client, server, q, &assoc);
     int ierr = -1;
     if (diag == OMP_ASSOC_DIAG_NULL) {
-        ierr = check_initiate(&q->user_info, assoc == OMP_ASSOC_PUBLIC ? CONF_PUBLIC : CONF_LLS,
+        ierr = omp_dlms_priv_check_initiate(&q->user_info, assoc == OMP_ASSOC_PUBLIC ? CONF_PUBLIC : CONF_LLS,
                               srv->cfg.max_pdu, &conf, &pdu);
     } else if (diag == OMP_ASSOC_DIAG_AUTHENTICATION_FAILURE) {
         auth_failed(srv, env, client, server);
@@ -249,9 +258,9 @@ static bool is_request(enum omp_apdu_kind k)
     return tag == OMP_APDU_TAG_SET_REQUEST || tag == OMP_APDU_TAG_ACTION_REQUEST;
 }
 
-static omp_err dispatch(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
-                        uint16_t client, uint16_t server, const struct omp_apdu *a,
-                        struct omp_wr *out, size_t limit)
+omp_err omp_dlms_priv_dispatch(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                               uint16_t client, uint16_t server, const struct omp_apdu *a,
+                               struct omp_wr *out, size_t limit)
 {
     switch (a->kind) {
     case OMP_APDU_AARQ:
@@ -302,6 +311,11 @@ omp_err omp_dlms_server_apdu(struct omp_dlms_server *srv, const struct omp_dlms_
         return omp_dlms_priv_exception(out, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
                                        OMP_SERVICE_ERROR_PDU_TOO_LONG);
     }
+    /* -- security (dlms_sec.c): ciphered APDUs and the management association -- */
+    if (omp_dlms_priv_sec_takes(srv, req, len)) {
+        return omp_dlms_priv_sec_apdu(srv, env, client_sap, server_sap, req, len, out, limit);
+    }
+    /* -- end security -- */
     struct omp_rd rd = omp_rd_init(req, len);
     struct omp_apdu a;
     omp_err err = omp_apdu_decode(&rd, &a);
@@ -314,7 +328,7 @@ omp_err omp_dlms_server_apdu(struct omp_dlms_server *srv, const struct omp_dlms_
                                            ? (uint8_t)OMP_SERVICE_ERROR_SERVICE_NOT_SUPPORTED
                                            : (uint8_t)OMP_SERVICE_ERROR_OTHER_REASON);
     }
-    return dispatch(srv, env, client_sap, server_sap, &a, out, limit);
+    return omp_dlms_priv_dispatch(srv, env, client_sap, server_sap, &a, out, limit);
 }
 
 #else /* !OMP_CONFIG_DLMS */

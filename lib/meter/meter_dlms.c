@@ -9,11 +9,62 @@
 
 #include "omnipower/dlms_server.h"
 #include "omnipower/meter.h"
+#include "omnipower/storage.h"
 
 #include "meter_priv.h"
 
+/* Server invocation counters reserved by one NVM write: the mark is written ahead of use, so a
+ * reset (or a power cut) skips at most this many and an IC is never used twice (docs/storage.md). */
+#define DLMS_IC_BLOCK 1024u
+/* The most a request uses: the glo-initiateResponse, or f(CtoS) and the sealed pass 4 answer. */
+#define DLMS_IC_PER_CALL 2u
+
+/* The security state: the port's crypto ops, the system title "KAME" + meter number (technical
+ * facts 12.4), and the invocation counters starting at the mark kept in NVM. An NVM the meter
+ * does not write (damage) or a mark it cannot read after damage leaves no counters: the
+ * management association is then refused (no IC could be proved unused). */
+static void sec_start(struct omp_meter *m)
+{
+    struct omp_dlms_sec *s = &m->dlms_sec;
+    memset(s, 0, sizeof *s);
+    s->gcm = m->hal.ops->aead_gcm;
+    s->entropy = m->hal.ops->entropy;
+    s->key_unwrap = m->hal.ops->key_unwrap;
+    s->user = m->hal.user;
+    const uint32_t no = m->cfg.meter_number;
+    const uint8_t title[8] = {'K', 'A', 'M', 'E', (uint8_t)(no >> 24), (uint8_t)(no >> 16),
+                              (uint8_t)(no >> 8), (uint8_t)no};
+    memcpy(s->system_title, title, sizeof title);
+    uint8_t b[4] = {0};
+    size_t len = 0;
+    omp_err err = omp_store_read_opt(&m->settings, OMP_METER_KEY_DLMS_IC, b, sizeof b, &len);
+    if (err != OMP_OK || (len != sizeof b && len != 0u) || m->nvm_damaged != 0u) {
+        s->ic = UINT32_MAX; /* nothing to seal with */
+        return;
+    }
+    s->ic = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+    s->ic_limit = s->ic; /* the first request reserves a block */
+}
+
+/* Keep the server's counters ahead of use: write a new mark before the block is used up. */
+static void sec_reserve(struct omp_meter *m)
+{
+    struct omp_dlms_sec *s = &m->dlms_sec;
+    if (s->gcm == NULL || s->ic == UINT32_MAX || s->ic_limit - s->ic >= DLMS_IC_PER_CALL ||
+        m->nvm_damaged != 0u) {
+        return;
+    }
+    uint32_t mark = s->ic > UINT32_MAX - DLMS_IC_BLOCK ? UINT32_MAX : s->ic + DLMS_IC_BLOCK;
+    const uint8_t b[4] = {(uint8_t)(mark >> 24), (uint8_t)(mark >> 16), (uint8_t)(mark >> 8),
+                          (uint8_t)mark};
+    if (omp_store_write(&m->settings, OMP_METER_KEY_DLMS_IC, b, sizeof b) == OMP_OK) {
+        s->ic_limit = mark;
+    }
+}
+
 omp_err omp_meter_priv_dlms_start(struct omp_meter *m)
 {
+    sec_start(m);
     struct omp_dlms_server_cfg c;
     omp_dlms_server_cfg_default(&c); /* the LLS secret is kept in NVM with the next slice */
     omp_err err = OMP_OK;
@@ -41,11 +92,29 @@ omp_err omp_meter_dlms_srv(struct omp_meter *m, struct omp_dlms_server *srv, uin
     struct omp_cosem_src src;
     omp_meter_priv_src(m, &src);
     struct omp_dlms_server_env e = {&src, &m->events, omp_meter_load_profile(m),
-                                    omp_meter_analysis_log(m), omp_meter_billing_log(m), {NULL}};
+                                    omp_meter_analysis_log(m), omp_meter_billing_log(m), {NULL},
+                                    &m->dlms_sec};
+    sec_reserve(m);
     for (unsigned k = 0; k < (unsigned)OMP_EVLOG_COUNT; k++) {
         e.evlog[k] = omp_meter_event_log(m, (enum omp_evlog_kind)k);
     }
     return omp_dlms_server_apdu(srv, &e, client_sap, server_sap, req, len, out);
+}
+
+omp_err omp_meter_dlms_lls_secret(struct omp_meter *m, const uint8_t *secret, size_t len)
+{
+    if (m == NULL || secret == NULL || len == 0u || len > OMP_DLMS_LLS_SECRET_MAX) {
+        return OMP_ERR_ARG;
+    }
+    omp_err err = OMP_OK;
+    for (unsigned k = 0; k < (unsigned)OMP_PORT_COUNT && err == OMP_OK; k++) {
+        struct omp_dlms_server_cfg c = m->dlms[k].cfg;
+        memset(c.lls_secret, 0, sizeof c.lls_secret);
+        memcpy(c.lls_secret, secret, len);
+        c.lls_secret_len = (uint8_t)len;
+        err = omp_dlms_server_init(&m->dlms[k], &c);
+    }
+    return err;
 }
 
 void omp_meter_dlms_close(struct omp_meter *m, enum omp_port port)

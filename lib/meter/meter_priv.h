@@ -44,6 +44,9 @@ void omp_meter_priv_lp_cfg(const struct omp_meter_cfg *c, struct omp_profile_cfg
 #define OMP_METER_KEY_LP_SHAPE 8u
 /** Settings store key of the analysis logger's shape (columns, period, channels). */
 #define OMP_METER_KEY_AN_SHAPE 9u
+/** Settings store key of the DLMS server's invocation counter mark (meter_dlms.c): 4 bytes
+ *  big-endian, above every IC the server may have used. */
+#define OMP_METER_KEY_DLMS_IC 10u
 /** The analysis logger's configuration: cfg.an_*, normal time Z11. */
 void omp_meter_priv_an_cfg(const struct omp_meter_cfg *c, struct omp_profile_cfg *p);
 /** Open the load profile on @p lp and the analysis logger on @p an (0 sectors: none), deleting

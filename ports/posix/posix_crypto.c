@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <mbedtls/aes.h>
 #include <mbedtls/ecdsa.h>
 #include <mbedtls/ecp.h>
 #include <mbedtls/gcm.h>
@@ -71,6 +72,7 @@ omp_err omp_posix_key_store(void *user, uint8_t key_slot, const uint8_t *key, si
     case OMP_KEY_GBEK:
     case OMP_KEY_GAK:
     case OMP_KEY_DEDICATED:
+    case OMP_KEY_KEK:
         if (len != AES128_KEY_LEN) {
             return OMP_ERR_ARG;
         }
@@ -162,6 +164,7 @@ static const struct {
     { "guek", OMP_KEY_GUEK },         { "gbek", OMP_KEY_GBEK },
     { "gak", OMP_KEY_GAK },           { "dedicated", OMP_KEY_DEDICATED },
     { "hls", OMP_KEY_HLS },           { "fw_public", OMP_KEY_FW_PUBLIC },
+    { "kek", OMP_KEY_KEK },
 };
 
 static bool slot_by_name(const char *name, size_t n, enum omp_key_slot *slot)
@@ -477,4 +480,65 @@ omp_err omp_posix_sig_verify(void *user, uint8_t key_slot, const uint8_t digest[
     }
     /* Anything else that is not a valid signature (r or s out of range, bad point) fails. */
     return rc == 0 ? OMP_OK : OMP_ERR_AUTH;
+}
+
+/* ---- AES key wrap (RFC 3394): the DLMS global_key_transfer ------------------------------------ */
+
+#define KW_WRAPPED_LEN (AES128_KEY_LEN + 8u)
+
+/* RFC 3394 2.2.2 unwrap of a 16-byte key under @p kek (index-based form). @return true when the
+ * integrity check value A6A6A6A6A6A6A6A6 comes out; @p key holds the key then. */
+static bool kw_unwrap(const uint8_t *kek, const uint8_t *in, uint8_t key[AES128_KEY_LEN])
+{
+    mbedtls_aes_context aes;
+    mbedtls_aes_init(&aes);
+    uint8_t a[8], b[16];
+    uint8_t r[2][8];
+    memcpy(a, in, 8u);
+    memcpy(r[0], in + 8, 8u);
+    memcpy(r[1], in + 16, 8u);
+    int rc = mbedtls_aes_setkey_dec(&aes, kek, 128u);
+    for (unsigned j = 6u; j-- > 0u && rc == 0;) {
+        for (unsigned i = 2u; i > 0u && rc == 0; i--) {
+            uint64_t t = 2u * j + i;
+            memcpy(b, a, 8u);
+            for (unsigned k = 0; k < 8u; k++) {
+                b[7u - k] ^= (uint8_t)(t >> (8u * k));
+            }
+            memcpy(b + 8, r[i - 1u], 8u);
+            rc = mbedtls_aes_crypt_ecb(&aes, MBEDTLS_AES_DECRYPT, b, b);
+            memcpy(a, b, 8u);
+            memcpy(r[i - 1u], b + 8, 8u);
+        }
+    }
+    mbedtls_aes_free(&aes);
+    uint8_t diff = 0;
+    for (unsigned k = 0; k < 8u; k++) {
+        diff = (uint8_t)(diff | (a[k] ^ 0xA6u));
+    }
+    memcpy(key, r[0], 8u);
+    memcpy(key + 8, r[1], 8u);
+    mbedtls_platform_zeroize(b, sizeof b);
+    mbedtls_platform_zeroize(r, sizeof r);
+    return rc == 0 && diff == 0u;
+}
+
+omp_err omp_posix_key_unwrap(void *user, uint8_t key_slot, const uint8_t *wrapped, size_t len)
+{
+    struct omp_posix_port *p = user;
+    if (p == NULL || wrapped == NULL || len != KW_WRAPPED_LEN ||
+        (key_slot != OMP_KEY_GUEK && key_slot != OMP_KEY_GBEK && key_slot != OMP_KEY_GAK &&
+         key_slot != OMP_KEY_KEK)) {
+        return OMP_ERR_ARG;
+    }
+    const uint8_t *kek = NULL;
+    omp_err err = aes_key(p, OMP_KEY_KEK, &kek);
+    if (err != OMP_OK) {
+        return err;
+    }
+    uint8_t key[AES128_KEY_LEN];
+    err = kw_unwrap(kek, wrapped, key) ? omp_posix_key_store(p, key_slot, key, sizeof key)
+                                       : OMP_ERR_AUTH;
+    mbedtls_platform_zeroize(key, sizeof key);
+    return err;
 }

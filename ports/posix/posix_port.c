@@ -243,6 +243,7 @@ static const struct omp_hal_ops k_posix_ops = {
     .sha256_finish = omp_posix_sha256_finish,
     .sig_verify = omp_posix_sig_verify,
     .key_store = omp_posix_key_store,
+    .key_unwrap = omp_posix_key_unwrap,
     .crit_enter = port_crit_enter,
     .crit_exit = port_crit_exit,
 };

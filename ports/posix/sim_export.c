@@ -329,6 +329,7 @@ static const char *event_name(uint16_t code)
         { OMP_EV_OPTICAL_PASSWORD_FAIL, "optical_password_fail" },
         { OMP_EV_OPTICAL_LOCKOUT, "optical_lockout" },
         { OMP_EV_DLMS_AUTH_FAIL, "dlms_auth_fail" },
+        { OMP_EV_DLMS_REPLAY, "dlms_replay" },
         { OMP_EV_EVENTS_LOST, "events_lost" },
     };
     for (size_t k = 0; k < sizeof k_events / sizeof k_events[0]; k++) {

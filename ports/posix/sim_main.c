@@ -24,6 +24,7 @@
 #include "sim_export.h"
 #include "sim_dlms.h"
 #include "sim_hdlc.h"
+#include "sim_secrets.h"
 #include "sim_logs.h"
 
 #define PROG "omnipower-sim"
@@ -79,6 +80,7 @@ struct sim_opts {
     uint16_t hdlc_tcp_port;    /* 0: ephemeral */
     bool has_meter_number;
     uint32_t meter_number;
+    const char *secrets_path;  /* --secrets FILE, or NULL: the defaults (sim_secrets.h) */
     struct sim_config config; /* type number and Z codes (--type-number, --config, --config-file) */
 };
 
@@ -148,6 +150,10 @@ static void usage(FILE *f)
         "  --optical-d0-baud BAUD  the D0 rate (131.0.9): 300, 600, 1200, 2400, 4800 or 9600.\n"
         "                  Default: 2400.\n"
         "  --meter-number N  the meter number (0.0.1 in a readout), 1..99999999. Default: 1.\n"
+        "  --secrets FILE  the meter's LLS password and keys: lines 'name = value' with names\n"
+        "                  lls_password (text), guek, gbek, gak, kek, han_ek, han_ak (32 hex\n"
+        "                  digits); '#' comments. Names left out keep the defaults: password\n"
+        "                  12345, the Green Book test keys (docs/simulator.md \"Secrets\").\n"
         "  --type-number T the meter's 18-character type number, e.g. 6861111BN242101040;\n"
         "                  the Z codes start from its country's factory defaults.\n"
         "                  Default: 6861111BN142101010 (Denmark).\n"
@@ -266,7 +272,8 @@ enum sim_option {
     OPT_NVM = 256, OPT_SPEED, OPT_DURATION, OPT_START, OPT_JSON, OPT_QUIET, OPT_STATS,
     OPT_SAMPLES, OPT_FS, OPT_VPC, OPT_APC, OPT_OPTICAL, OPT_OPTICAL_D0, OPT_OPTICAL_D0_BAUD,
     OPT_METER_NUMBER, OPT_TYPE_NUMBER, OPT_CONFIG, OPT_CONFIG_FILE, OPT_NVM_FORMAT,
-    OPT_NVM_SIZE, OPT_EXPORT, OPT_ANALYSIS, OPT_ANALYSIS_PERIOD, OPT_DLMS, OPT_HDLC
+    OPT_NVM_SIZE, OPT_EXPORT, OPT_ANALYSIS, OPT_ANALYSIS_PERIOD, OPT_DLMS, OPT_HDLC,
+    OPT_SECRETS
 };
 
 /* The options of the NVM and its logs (@p c an enum sim_option, @p arg its argument), or one
@@ -326,6 +333,7 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
         { "optical", required_argument, NULL, OPT_OPTICAL },
         { "dlms", required_argument, NULL, OPT_DLMS },
         { "hdlc", required_argument, NULL, OPT_HDLC },
+        { "secrets", required_argument, NULL, OPT_SECRETS },
         { "optical-d0", required_argument, NULL, OPT_OPTICAL_D0 },
         { "optical-d0-baud", required_argument, NULL, OPT_OPTICAL_D0_BAUD },
         { "meter-number", required_argument, NULL, OPT_METER_NUMBER },
@@ -409,6 +417,12 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
             o->start = t;
             break;
         }
+        case OPT_SECRETS:
+            if (optarg[0] == '\0') {
+                return usage_error("--secrets needs a file name");
+            }
+            o->secrets_path = optarg;
+            break;
         case OPT_DLMS: {
             uint32_t tcp_port = 0;
             if (strncmp(optarg, "tcp:", 4u) != 0 || !parse_uint(optarg + 4, 65535u, &tcp_port)) {
@@ -923,6 +937,7 @@ static int install_signals(void)
 
 struct sim {
     struct sim_opts opt;
+    struct sim_secrets secrets; /* --secrets FILE over the defaults; han_ek/han_ak for HAN push */
     struct omp_posix_port port;
     struct omp_hal hal;
     struct omp_meter_cfg cfg;
@@ -1238,6 +1253,12 @@ static int run(struct sim *s)
     struct omp_posix_port *port = &s->port;
     const struct sim_opts *o = &s->opt;
     char errbuf[256] = "";
+    sim_secrets_default(&s->secrets);
+    if (o->secrets_path != NULL &&
+        sim_secrets_load(&s->secrets, o->secrets_path, errbuf, sizeof errbuf) != 0) {
+        (void)fprintf(stderr, PROG ": --secrets %s\n", errbuf);
+        return 1;
+    }
     struct omp_nvm_geometry geo;
     omp_posix_nvm_default_geometry(&geo);
     geo.size = o->nvm_size;
@@ -1312,8 +1333,15 @@ static int run(struct sim *s)
          sim_hdlc_open(&s->hdlc, s->meter, o->hdlc == SIM_OPTICAL_PTY, o->hdlc_tcp_port) != 0)) {
         return 1;
     }
+    if (sim_secrets_apply(&s->secrets, &s->port) != OMP_OK) {
+        (void)fprintf(stderr, PROG ": the port refused a key of the secrets\n");
+        return 1;
+    }
     struct omp_now now = { .mono_ms = 0, .utc_s = start, .utc_ms = 0, .rtc_valid = start_known };
     err = omp_meter_init(s->meter, &s->hal, &s->cfg, &now);
+    if (err == OMP_OK) {
+        err = omp_meter_dlms_lls_secret(s->meter, s->secrets.lls_password, s->secrets.lls_len);
+    }
     if (err == OMP_ERR_DENIED) {
         (void)fprintf(stderr, PROG ": %s: the meter's legal data (calibration, type number, "
                               "display resolution) is stored there and differs from this run's "

@@ -165,7 +165,8 @@ union omp_posix_sha256_storage {
 /**
  * Key store and hash engine of the port. Keys live in RAM only (not persisted: provision them at
  * start-up with key_store or omp_posix_crypto_load_keys_hex()); nothing reads them back through
- * the HAL. Slot lengths: GUEK, GBEK, GAK, DEDICATED 16 bytes (AES-128); HLS 1..32 bytes (used as an
+ * the HAL; a key transfer (key_unwrap) replaces a slot's key in RAM until the port is closed. Slot
+ * lengths: GUEK, GBEK, GAK, DEDICATED, KEK 16 bytes (AES-128); HLS 1..32 bytes (used as an
  * AES key only if 16); FW_PUBLIC 65 bytes, SEC1 uncompressed P-256 point on the curve.
  */
 struct omp_posix_crypto {
@@ -189,6 +190,11 @@ struct omp_posix_crypto {
  * sig_verify: key_slot must be OMP_KEY_FW_PUBLIC and sig_len 64 (else OMP_ERR_ARG), empty slot
  *   OMP_ERR_UNSUPPORTED; OMP_OK or OMP_ERR_AUTH. */
 omp_err omp_posix_key_store(void *user, uint8_t key_slot, const uint8_t *key, size_t len);
+/* key_unwrap: RFC 3394 unwrap of a 24-byte wrapped AES-128 key with the KEK slot's key (mbed TLS
+ *   AES, the index-based form of RFC 3394 2.2.2), stored into GUEK, GBEK, GAK or KEK as key_store
+ *   does. OMP_ERR_ARG (slot, length), OMP_ERR_UNSUPPORTED (no KEK), OMP_ERR_AUTH (integrity check
+ *   failed: nothing stored). */
+omp_err omp_posix_key_unwrap(void *user, uint8_t key_slot, const uint8_t *wrapped, size_t len);
 omp_err omp_posix_aead_gcm(void *user, const struct omp_gcm_op *op);
 omp_err omp_posix_sha256_start(void *user);
 omp_err omp_posix_sha256_update(void *user, const uint8_t *data, size_t len);
@@ -247,7 +253,7 @@ OMP_MUST_CHECK omp_err omp_posix_crypto_load_key_hex(struct omp_posix_port *p,
  * `"guek=5AD84121D9D20B364B7A11F3C1B5827F,gak=AFB3F93E3E7204EDB3C27F96DBD51AE0"`.
  *
  * @p spec is `NAME=HEX` items separated by ',' (no spaces); NAME is guek, gbek, gak, dedicated,
- * hls or fw_public (any case); HEX as for omp_posix_crypto_load_key_hex(). All or nothing: every
+ * hls, fw_public or kek (any case); HEX as for omp_posix_crypto_load_key_hex(). All or nothing: every
  * item is checked before any key is stored. "" stores nothing and succeeds.
  * @param[out] errbuf  On failure, a one-line message naming the item and slot (never key digits).
  *                     May be NULL.

@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""Vectors of tests/test_dlms_sec.c, computed with the Python `cryptography` package (AES-GCM,
+AES key wrap), independently of the library: the client's requests (AARQ with a glo-
+initiateRequest, pass 3, ciphered GETs, key transfer) and the server's expected answers
+(glo-initiateResponse, f(CtoS), glo-get-responses). Green Book (DLMS UA 1000-2) 9.2.7: suite 0,
+IV = system title || IC, AAD = SC || AK [|| challenge], 12-byte tag. Run: python3 this > out."""
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.keywrap import aes_key_wrap
+
+GUEK = bytes(range(16))                      # Green Book test keys
+GAK = bytes(range(0xD0, 0xE0))
+KEK = bytes(range(16))
+OTHER = bytes.fromhex("00112233445566778899AABBCCDDEEFF")
+CLIENT = bytes.fromhex("4D4D4D0000BC614E")   # "MMM" + 12345678
+SERVER = b"KAME" + (27581522).to_bytes(4, "big")  # 4B414D4501A4DC52
+CTOS = b"ABCDEFGHIJKLMNOP"
+STOC = bytes(range(0x10, 0x20))              # the test's entropy
+SIC0 = 0x100                                 # the server's first IC in the test
+
+
+def gcm(key, ak, title, ic, sc, pt, extra=b""):
+    iv = title + ic.to_bytes(4, "big")
+    out = AESGCM(key).encrypt(iv, pt, bytes([sc]) + ak + extra)
+    return out[:-16], out[-16:-4]            # ciphertext, 12-byte tag
+
+
+def glo(tag, key, ak, title, ic, pt):
+    ct, t = gcm(key, ak, title, ic, 0x30, pt)
+    body = bytes([0x30]) + ic.to_bytes(4, "big") + ct + t
+    return bytes([tag]) + ber(len(body)) + body
+
+
+def ber(n):
+    return bytes([n]) if n < 0x80 else bytes([0x81, n]) if n < 0x100 else bytes([0x82]) + n.to_bytes(2, "big")
+
+
+def f(key, ak, title, ic, challenge):
+    _, t = gcm(key, ak, title, ic, 0x10, b"", challenge)
+    return bytes([0x10]) + ic.to_bytes(4, "big") + t
+
+
+def aarq(key, ic, ctos=CTOS):
+    init = bytes.fromhex("01000000065F1F040000FE1F0400")
+    g = glo(0x21, key, GAK, CLIENT, ic, init)
+    ui = bytes([0x04, len(g)]) + g
+    body = (bytes.fromhex("A109060760857405080103") + bytes([0xA6, 0x0A, 0x04, 0x08]) + CLIENT +
+            bytes.fromhex("8A0207808B0760857405080205") + bytes([0xAC, len(ctos) + 2, 0x80, len(ctos)]) +
+            ctos + bytes([0xBE, len(ui)]) + ui)
+    return bytes([0x60, len(body)]) + body
+
+
+def hx(b):
+    return b.hex().upper()
+
+
+def pass3(ic, key=GUEK):
+    fs = f(key, GAK, CLIENT, ic, STOC)
+    return bytes.fromhex("C301C1000F0000280000FF0101091" + "1") + fs
+
+
+print("AARQ_IC1", hx(aarq(GUEK, 1)))
+print("AARQ_OTHER_KEY_IC1", hx(aarq(OTHER, 1)))
+print("AARQ_IC5", hx(aarq(GUEK, 5)))
+init_rsp = bytes.fromhex("0800065F1F040000121503F20007")
+print("GLO_INIT_RSP_SIC0", hx(glo(0x28, GUEK, GAK, SERVER, SIC0, init_rsp)))
+print("PASS3_PLAIN_IC2", hx(pass3(2)))
+print("PASS3_GLO_IC2", hx(glo(0xCB, GUEK, GAK, CLIENT, 3, pass3(2))))
+print("PASS3_BAD_IC2", hx(pass3(2, OTHER)))
+print("F_CTOS_SIC1", hx(f(GUEK, GAK, SERVER, SIC0 + 1, CTOS)))
+pass4 = bytes.fromhex("C701C1000100091" + "1") + f(GUEK, GAK, SERVER, SIC0 + 1, CTOS)
+print("PASS4_PLAIN", hx(pass4))
+print("PASS4_GLO_SIC2", hx(glo(0xCF, GUEK, GAK, SERVER, SIC0 + 2, pass4)))
+get_ln = bytes.fromhex("C001C1000F0000280000FF0100")   # Association LN attribute 1
+rsp_ln = bytes.fromhex("C401C100090600002800 00FF".replace(" ", ""))
+print("GLO_GET_LN_IC3", hx(glo(0xC8, GUEK, GAK, CLIENT, 3, get_ln)))
+print("GLO_GET_LN_IC4", hx(glo(0xC8, GUEK, GAK, CLIENT, 4, get_ln)))
+print("GLO_RSP_LN_SIC2", hx(glo(0xCC, GUEK, GAK, SERVER, SIC0 + 2, rsp_ln)))
+print("GLO_RSP_LN_SIC3", hx(glo(0xCC, GUEK, GAK, SERVER, SIC0 + 3, rsp_ln)))
+get_title = bytes.fromhex("C001C100400000 2B0000FF0500".replace(" ", ""))  # security setup attr 5
+rsp_title = bytes.fromhex("C401C1000908") + SERVER
+print("GLO_GET_SST_IC3", hx(glo(0xC8, GUEK, GAK, CLIENT, 3, get_title)))
+print("GLO_RSP_SST_SIC2", hx(glo(0xCC, GUEK, GAK, SERVER, SIC0 + 2, rsp_title)))
+# key transfer: new GUEK and GAK wrapped under the KEK (RFC 3394)
+NEW_EK = bytes.fromhex("A0A1A2A3A4A5A6A7A8A9AAABACADAEAF")
+NEW_AK = bytes.fromhex("B0B1B2B3B4B5B6B7B8B9BABBBCBDBEBF")
+wek, wak = aes_key_wrap(KEK, NEW_EK), aes_key_wrap(KEK, NEW_AK)
+params = bytes([0x01, 0x02, 0x02, 0x02, 0x16, 0x00, 0x09, 0x18]) + wek + bytes([0x02, 0x02, 0x16, 0x02, 0x09, 0x18]) + wak
+kt = bytes.fromhex("C301C100400000 2B0000FF0201".replace(" ", "")) + params
+print("WRAPPED_EK", hx(wek))
+print("WRAPPED_AK", hx(wak))
+print("GLO_KEY_TRANSFER_IC3", hx(glo(0xCB, GUEK, GAK, CLIENT, 3, kt)))
+kt_rsp = bytes.fromhex("C701C10000")
+print("GLO_KT_RSP_SIC2_NEWKEYS", hx(glo(0xCF, NEW_EK, NEW_AK, SERVER, SIC0 + 2, kt_rsp)))
+# then a new association with the new keys
+init = bytes.fromhex("01000000065F1F040000FE1F0400")
+g = glo(0x21, NEW_EK, NEW_AK, CLIENT, 4, init)
+ui = bytes([0x04, len(g)]) + g
+body = (bytes.fromhex("A109060760857405080103") + bytes([0xA6, 0x0A, 0x04, 0x08]) + CLIENT +
+        bytes.fromhex("8A0207808B0760857405080205") + bytes([0xAC, len(CTOS) + 2, 0x80, len(CTOS)]) +
+        CTOS + bytes([0xBE, len(ui)]) + ui)
+print("AARQ_NEWKEYS_IC4", hx(bytes([0x60, len(body)]) + body))
+print("GLO_INIT_RSP_NEWKEYS_SIC3", hx(glo(0x28, NEW_EK, NEW_AK, SERVER, SIC0 + 3, init_rsp)))
+print("PASS3_NEWKEYS_IC5", hx(bytes.fromhex("C301C1000F0000280000FF01010911") + f(NEW_EK, NEW_AK, CLIENT, 5, STOC)))
