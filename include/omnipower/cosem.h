@@ -102,6 +102,9 @@ struct omp_cosem_ops {
     omp_err (*set_tariff)(void *user, uint8_t tariff);
     omp_err (*set_optical)(void *user, uint8_t setting, uint32_t value); /**< setting: enum
                                                                             omp_optical_setting */
+    /** The LLS secret (DLMS Association LN attribute 7, @p len 1..16 bytes): kept in NVM and
+     *  taken by every port's server for its next associations. */
+    omp_err (*set_lls_secret)(void *user, const uint8_t *secret, size_t len);
 };
 
 /** @brief The optical port's settings, Kamstrup objects 131.0.x of the IR port (technical facts

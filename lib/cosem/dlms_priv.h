@@ -12,6 +12,20 @@
 omp_err omp_dlms_priv_get(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
                           const struct omp_apdu *req, struct omp_wr *out, size_t limit);
 
+/* Answer a decoded SET- or ACTION-request (any form) of an associated client (dlms_set.c). */
+omp_err omp_dlms_priv_set_action(struct omp_dlms_server *srv,
+                                 const struct omp_dlms_server_env *env, const struct omp_apdu *req,
+                                 struct omp_wr *out, size_t limit);
+
+/* Methods of the security objects (Association LN 0.0.40.0.0.255 class 15, security setup class
+ * 64), answered by the association code (dlms_method_sec.c; dlms_set.c routes every such method
+ * here): an action-result; return parameters, one Data, written to @p ret with *has_ret set
+ * (sent with ACTION-request-normal only). Until HLS is in: read-write-denied. */
+uint8_t omp_dlms_priv_security_method(struct omp_dlms_server *srv,
+                                      const struct omp_dlms_server_env *env,
+                                      const struct omp_apdu_desc *m, const uint8_t *params,
+                                      size_t len, struct omp_wr *ret, bool *has_ret);
+
 /* Write an EXCEPTION-response {state_error, service_error}. */
 omp_err omp_dlms_priv_exception(struct omp_wr *out, uint8_t state_error, uint8_t service_error);
 

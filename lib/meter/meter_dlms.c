@@ -4,6 +4,12 @@
  * queue). The frames (HDLC, TCP wrapper) are the port's or the caller's; the meter takes APDUs.
  * The end of a port's link (omp_meter_link_lost) ends its association and, on the optical port,
  * the IEC 62056-21 session too.
+ *
+ * The LLS secret (Association LN attribute 7, written by DLMS SET) is kept in the settings store,
+ * key OMP_METER_KEY_LLS_SECRET: {version 1, length 1..16, 16 bytes}. An NVM without the record
+ * (written before it existed, or never changed) starts with the factory secret; a record of
+ * another version or shape is reported (OMP_EV_NVM_DAMAGED, flags 4: settings) and left as it
+ * is until a new secret is written, the factory secret in force meanwhile.
  */
 #include <string.h>
 
@@ -12,11 +18,53 @@
 
 #include "meter_priv.h"
 
+#define LLS_VERSION 1u
+#define LLS_REC_LEN (2u + OMP_DLMS_LLS_SECRET_MAX)
+
+/* The secret the settings store keeps into @p c (none: @p c keeps the factory one). */
+static omp_err lls_restore(struct omp_meter *m, struct omp_dlms_server_cfg *c)
+{
+    uint8_t rec[LLS_REC_LEN + 1u];
+    size_t len = 0u;
+    omp_err err = omp_store_read_opt(&m->settings, OMP_METER_KEY_LLS_SECRET, rec, sizeof rec, &len);
+    if (err != OMP_OK || len == 0u) {
+        return err; /* never written (or unreadable: the open counted it as damage) */
+    }
+    if (len != LLS_REC_LEN || rec[0] != LLS_VERSION || rec[1] == 0u ||
+        rec[1] > OMP_DLMS_LLS_SECRET_MAX) {
+        omp_clock_event(&m->clock, OMP_EV_NVM_DAMAGED, 1u, 4u); /* foreign: reported, kept */
+        return OMP_OK;
+    }
+    memcpy(c->lls_secret, rec + 2, rec[1]);
+    c->lls_secret_len = rec[1];
+    return OMP_OK;
+}
+
+omp_err omp_meter_priv_lls_secret(struct omp_meter *m, const uint8_t *secret, size_t len)
+{
+    if (m == NULL || secret == NULL || len == 0u || len > OMP_DLMS_LLS_SECRET_MAX) {
+        return OMP_ERR_ARG;
+    }
+    uint8_t rec[LLS_REC_LEN];
+    memset(rec, 0, sizeof rec);
+    rec[0] = LLS_VERSION;
+    rec[1] = (uint8_t)len;
+    memcpy(rec + 2, secret, len);
+    omp_err err = omp_store_write(&m->settings, OMP_METER_KEY_LLS_SECRET, rec, sizeof rec);
+    for (unsigned k = 0; k < (unsigned)OMP_PORT_COUNT && err == OMP_OK; k++) {
+        err = omp_dlms_server_set_secret(&m->dlms[k], secret, len);
+    }
+    if (err == OMP_OK) {
+        omp_clock_event(&m->clock, OMP_EV_CONFIG_CHANGED, 0x280000u, 7u); /* 40.0.0, attribute 7 */
+    }
+    return err;
+}
+
 omp_err omp_meter_priv_dlms_start(struct omp_meter *m)
 {
     struct omp_dlms_server_cfg c;
-    omp_dlms_server_cfg_default(&c); /* the LLS secret is kept in NVM with the next slice */
-    omp_err err = OMP_OK;
+    omp_dlms_server_cfg_default(&c);
+    omp_err err = lls_restore(m, &c);
     for (unsigned k = 0; k < (unsigned)OMP_PORT_COUNT && err == OMP_OK; k++) {
         err = omp_dlms_server_init(&m->dlms[k], &c);
     }
