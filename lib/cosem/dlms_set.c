@@ -160,7 +160,8 @@ static uint8_t refused(const struct omp_cosem_obj *o, uint8_t attr)
 }
 
 static uint8_t write_dict(const struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
-                          const struct omp_apdu_desc *d, const uint8_t *p, size_t n)
+                          const struct omp_apdu_desc *d, bool selective, const uint8_t *p,
+                          size_t n)
 {
     const struct omp_cosem_obj *o = omp_cosem_find(d->obis);
     if (o == NULL) {
@@ -178,6 +179,9 @@ static uint8_t write_dict(const struct omp_dlms_server *srv, const struct omp_dl
     }
     if (!omp_cosem_writable(o, attr, srv->assoc)) {
         return refused(o, attr);
+    }
+    if (selective) {
+        return OMP_DAR_OTHER_REASON; /* no attribute is written with a selective access */
     }
     struct omp_value cur, v;
     omp_err err = omp_cosem_get(env->src, o, attr, srv->assoc, &cur);
@@ -241,8 +245,7 @@ static uint8_t write_attr(struct omp_dlms_server *srv, const struct omp_dlms_ser
     if (memcmp(d->obis, k_assoc_ln, 6u) == 0) {
         return acc->present ? (uint8_t)OMP_DAR_OTHER_REASON : write_assoc_ln(srv, env, d, p, n);
     }
-    uint8_t dar = write_dict(srv, env, d, p, n);
-    return dar == OMP_DAR_SUCCESS || !acc->present ? dar : (uint8_t)OMP_DAR_OTHER_REASON;
+    return write_dict(srv, env, d, acc->present, p, n);
 }
 
 /* ---- SET ------------------------------------------------------------------------------------- */
