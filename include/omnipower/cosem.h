@@ -6,7 +6,7 @@
  * interface class and version, who may read it, who may write which attribute, whether it is legal
  * data, and a typed getter (and optional setter) bound to the services' state. Every reader of
  * meter values goes through it: the display, the optical port's readout and programming mode,
- * DLMS GET (dlms_server.h), and later DLMS SET/ACTION, HAN push and the loggers' capture objects. Lists that name values
+ * DLMS GET and SET (dlms_server.h), and later HAN push and the loggers' capture objects. Lists that name values
  * store OBIS code + attribute (struct omp_cosem_ref), never an index of a private enum.
  *
  * The table reads the services through a `struct omp_cosem_src` that the composition root (meter)
