@@ -150,8 +150,7 @@ static size_t ask(uint16_t client, uint16_t server, const char *hex)
 }
 
 /* The answer to @p req must be @p rsp; a mismatch names the caller's line. */
-static void expect_at(int line, uint16_t client, uint16_t server, const char *req,
-                      const char *rsp)
+static void expect_at(int line, uint16_t client, uint16_t server, const char *req, const char *rsp)
 {
     uint8_t want[512];
     size_t n = unhex_sp(rsp, want, sizeof want);
@@ -185,8 +184,8 @@ static void lls(uint16_t client)
  * (Monday: day of week 1), hundredths not specified (FF), as octet-string(12) 09 0C:
  * 07E8 01 0F 01 | 0D 1E 00 FF | deviation | status. CET in January: UTC 12:30:00 =
  * 1705320000 + 1800 = 1705321800. */
-#define CLOCK2 "0008 0001010000FF 02"
-#define T_1330 "090C 07E8010F01 0D1E00FF"
+#define CLOCK2   "0008 0001010000FF 02"
+#define T_1330   "090C 07E8010F01 0D1E00FF"
 #define UTC_1230 ((omp_time_s)1705321800)
 
 static void test_clock_set(void **state)
@@ -321,8 +320,9 @@ static void aarq_with(const char *pw_hex, char *out, size_t cap)
     char head[16], ac[16];
     snprintf(head, sizeof head, "60%02X", (unsigned)(0x33u - 5u + n));
     snprintf(ac, sizeof ac, "AC%02X80%02X", (unsigned)(n + 2u), (unsigned)n);
-    snprintf(out, cap, "%sA1090607608574050801018A0207808B0760857405080201%s%s"
-                       "BE10040E01000000065F1F040000FE1FFFFF",
+    snprintf(out, cap,
+             "%sA1090607608574050801018A0207808B0760857405080201%s%s"
+             "BE10040E01000000065F1F040000FE1FFFFF",
              head, ac, pw_hex);
 }
 
@@ -339,8 +339,8 @@ static void test_lls_secret(void **state)
     /* the wrong type (visible-string), empty, 17 bytes: type-unmatched, other-reason */
     expect(18u, 16u, "C101C1 000F 0000280000FF 07 00 0A03414243", "C501C10C");
     expect(18u, 16u, "C101C1 000F 0000280000FF 07 00 0900", "C501C1FA");
-    expect(18u, 16u,
-           "C101C1 000F 0000280000FF 07 00 0911 3132333435363738393031323334353637", "C501C1FA");
+    expect(18u, 16u, "C101C1 000F 0000280000FF 07 00 0911 3132333435363738393031323334353637",
+           "C501C1FA");
     /* other attributes: 3 read-only (03), 10 none (04), class 1 asked (09) */
     expect(18u, 16u, "C101C1 000F 0000280000FF 03 00 0202 0F12 120010", "C501C103");
     expect(18u, 16u, "C101C1 000F 0000280000FF 0A 00 0900", "C501C104");
@@ -408,7 +408,7 @@ static void test_set_list(void **state)
 /* SET with block transfer (service-specific, DataBlock-SA): the clock value of 14 bytes in two
  * blocks of 7: 090C07E8010F01 and 0D1E00FF800000. */
 #define FIRST_BLK(last, n, raw) "C102C1 " CLOCK2 " 00 " last " " n " " raw
-#define NEXT_BLK(last, n, raw) "C103C1 " last " " n " " raw
+#define NEXT_BLK(last, n, raw)  "C103C1 " last " " n " " raw
 
 static void test_set_blocks(void **state)
 {

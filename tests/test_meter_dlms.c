@@ -23,13 +23,16 @@
 
 #include "test_hex.h"
 
-#define SECTOR 4096u
+#define SECTOR  4096u
 #define SECTORS 16u
-#define SIZE (SECTOR * SECTORS)
-#define T0 ((omp_time_s)1705320000) /* 2024-01-15T12:00:00Z: 13:00 CET */
+#define SIZE    (SECTOR * SECTORS)
+#define T0      ((omp_time_s)1705320000) /* 2024-01-15T12:00:00Z: 13:00 CET */
 
 static const struct omp_nvm_geometry k_geo = {
-    .size = SIZE, .sector_size = SECTOR, .program_unit = 8u, .erase_value = 0xFFu,
+    .size = SIZE,
+    .sector_size = SECTOR,
+    .program_unit = 8u,
+    .erase_value = 0xFFu,
     .erase_cycles = 100000u,
 };
 
@@ -96,8 +99,8 @@ static bool associate(struct fx *f, enum omp_port port, uint16_t client, const c
     return g_rsp[17] == 0u;
 }
 
-#define PW_FACTORY "3132333435" /* "12345" */
-#define PW_NEW "6E65772D736563726574" /* "new-secret" */
+#define PW_FACTORY "3132333435"           /* "12345" */
+#define PW_NEW     "6E65772D736563726574" /* "new-secret" */
 /* SET-request-normal Association LN 0.0.40.0.0.255 (class 15) attr 7 := octet-string(10) */
 #define SET_SECRET "C101C1000F0000280000FF0700090A" PW_NEW
 
@@ -174,14 +177,18 @@ static void test_clock_and_legal(void **state)
     (void)state;
     struct fx *f = fx_new();
     assert_true(associate(f, OMP_PORT_MODULE, 18u, PW_FACTORY));
-    expect(f, OMP_PORT_MODULE, 18u, "C101C1000800010100" "00FF0200090C07E8010F010D1E00FF800000",
+    expect(f, OMP_PORT_MODULE, 18u,
+           "C101C1000800010100"
+           "00FF0200090C07E8010F010D1E00FF800000",
            "C501C100");
     struct omp_event ev;
     assert_true(find_event(&f->m, OMP_EV_CLOCK_SET, &ev));
     assert_int_equal(ev.arg, 1800u);
     assert_int_equal(ev.flags, 0u);
     assert_int_equal(ev.utc_s, T0 + 1800);
-    expect(f, OMP_PORT_MODULE, 18u, "C001C1000800010100" "00FF0200",
+    expect(f, OMP_PORT_MODULE, 18u,
+           "C001C1000800010100"
+           "00FF0200",
            "C401C100090C07E8010F010D1E00FFFFC400");
     /* A+ total and MeterNo1: read-write-denied, unchanged */
     expect(f, OMP_PORT_MODULE, 18u, "C101C100030101010800FF02000600001000", "C501C103");

@@ -38,14 +38,14 @@
 
 #include "dlms_priv.h"
 
-#define CLASS_PROFILE 7u
-#define CLASS_ASSOC_LN 15u
+#define CLASS_PROFILE        7u
+#define CLASS_ASSOC_LN       15u
 #define CLASS_SECURITY_SETUP 64u
-#define ASSOC_LN_ATTRS 9u
-#define ASSOC_LN_LLS_SECRET 7
-#define PROFILE_ATTRS 8
+#define ASSOC_LN_ATTRS       9u
+#define ASSOC_LN_LLS_SECRET  7
+#define PROFILE_ATTRS        8
 /* Associations that see the profiles and write the LLS secret (technical facts 11.3). */
-#define PG_READ (OMP_ASSOC_LLS | OMP_ASSOC_HLS_MGMT)
+#define PG_READ      (OMP_ASSOC_LLS | OMP_ASSOC_HLS_MGMT)
 #define SECRET_WRITE (OMP_ASSOC_LLS | OMP_ASSOC_HLS_MGMT)
 
 static const uint8_t k_assoc_ln[6] = {0u, 0u, 40u, 0u, 0u, 255u};
@@ -91,8 +91,8 @@ static omp_err clock_value(const struct omp_cosem_src *s, const struct omp_axdr_
         return OMP_ERR_MALFORMED;
     }
     omp_time_s utc = 0;
-    struct omp_datetime l = {dt.date.year, dt.date.month, dt.date.day,
-                             dt.time.hour, dt.time.minute, dt.time.second, 0u};
+    struct omp_datetime l = {dt.date.year,   dt.date.month,  dt.date.day, dt.time.hour,
+                             dt.time.minute, dt.time.second, 0u};
     omp_err err;
     if (dt.deviation_min != OMP_AXDR_DEVIATION_ANY) {
         err = omp_axdr_datetime_to_time(&dt, &utc);
@@ -139,14 +139,15 @@ static omp_err value_of(const struct omp_cosem_src *s, const struct omp_value *c
     if (!omp_value_is_number(cur) || e.tag != cur->type) {
         return OMP_ERR_MALFORMED;
     }
-    *v = omp_value_is_signed(cur)
-             ? omp_value_int((enum omp_vtype)cur->type, e.v.i, cur->scaler, (enum omp_unit)cur->unit)
-             : omp_value_uint((enum omp_vtype)cur->type, e.v.u, cur->scaler,
-                              (enum omp_unit)cur->unit);
+    *v = omp_value_is_signed(cur) ? omp_value_int((enum omp_vtype)cur->type, e.v.i, cur->scaler,
+                                                  (enum omp_unit)cur->unit)
+                                  : omp_value_uint((enum omp_vtype)cur->type, e.v.u, cur->scaler,
+                                                   (enum omp_unit)cur->unit);
     return OMP_OK;
 }
 
-/* ---- one attribute ----------------------------------------------------------------------------- */
+/* ---- one attribute -----------------------------------------------------------------------------
+ */
 
 /* Not writable here: is it writable from another association (a right out of this one's scope)? */
 static uint8_t refused(const struct omp_cosem_obj *o, uint8_t attr)
@@ -160,8 +161,7 @@ static uint8_t refused(const struct omp_cosem_obj *o, uint8_t attr)
 }
 
 static uint8_t write_dict(const struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
-                          const struct omp_apdu_desc *d, bool selective, const uint8_t *p,
-                          size_t n)
+                          const struct omp_apdu_desc *d, bool selective, const uint8_t *p, size_t n)
 {
     const struct omp_cosem_obj *o = omp_cosem_find(d->obis);
     if (o == NULL) {
@@ -240,7 +240,7 @@ static uint8_t write_attr(struct omp_dlms_server *srv, const struct omp_dlms_ser
         }
         /* read-only here (capture_period, RW in 11.3, is not written yet) */
         return d->id < 1 || d->id > PROFILE_ATTRS ? (uint8_t)OMP_DAR_OBJECT_UNDEFINED
-                                                   : (uint8_t)OMP_DAR_READ_WRITE_DENIED;
+                                                  : (uint8_t)OMP_DAR_READ_WRITE_DENIED;
     }
     if (memcmp(d->obis, k_assoc_ln, 6u) == 0) {
         return acc->present ? (uint8_t)OMP_DAR_OTHER_REASON : write_assoc_ln(srv, env, d, p, n);
@@ -322,7 +322,8 @@ static bool take_block(struct omp_dlms_server *srv, const struct omp_apdu_block 
 static uint8_t transfer_done(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env);
 
 /* Acknowledge block @p b of a transfer (SET-response-datablock, ACTION-response-next-pblock) or,
- * after the last or on an error, answer it (SET-response-last-datablock, ACTION-response-normal). */
+ * after the last or on an error, answer it (SET-response-last-datablock, ACTION-response-normal).
+ */
 static omp_err block_answer(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
                             uint8_t invoke, const struct omp_apdu_block *b, uint8_t err_dar,
                             struct omp_wr *w)
@@ -379,8 +380,8 @@ static omp_err next_block(struct omp_dlms_server *srv, const struct omp_dlms_ser
                           const struct omp_apdu *q, bool method, struct omp_wr *w)
 {
     const struct omp_apdu_block *b = method ? &q->u.action_req.pblock : &q->u.set_req.block;
-    const uint8_t aborted = method ? (uint8_t)OMP_ACTION_LONG_ACTION_ABORTED
-                                   : (uint8_t)OMP_DAR_LONG_SET_ABORTED;
+    const uint8_t aborted =
+        method ? (uint8_t)OMP_ACTION_LONG_ACTION_ABORTED : (uint8_t)OMP_DAR_LONG_SET_ABORTED;
     uint8_t dar = OMP_DAR_SUCCESS;
     if (!srv->set_active || srv->set_method != method) {
         srv->set_active = false;
@@ -393,7 +394,8 @@ static omp_err next_block(struct omp_dlms_server *srv, const struct omp_dlms_ser
     return block_answer(srv, env, q->invoke, b, dar, w);
 }
 
-/* ---- ACTION ------------------------------------------------------------------------------------ */
+/* ---- ACTION ------------------------------------------------------------------------------------
+ */
 
 /* Whether class @p cls has method @p id (Blue Book: 3 and 4 reset; 7 reset, capture; 8
  * adjust_to_quarter .. shift_time). */
@@ -470,9 +472,9 @@ static omp_err action_normal(struct omp_dlms_server *srv, const struct omp_dlms_
     (void)omp_wr_u8(w, 1u); /* return-parameters present, */
     (void)omp_wr_u8(w, 0u); /* as data: then the method writes its Data */
     bool has_ret = false;
-    uint8_t r = invoke_method(srv, env, &q->u.action_req.desc,
-                              q->u.action_req.has_params ? pr->ptr : NULL,
-                              q->u.action_req.has_params ? pr->len : 0u, w, &has_ret);
+    uint8_t r =
+        invoke_method(srv, env, &q->u.action_req.desc, q->u.action_req.has_params ? pr->ptr : NULL,
+                      q->u.action_req.has_params ? pr->len : 0u, w, &has_ret);
     if (!has_ret || omp_wr_status(w) != OMP_OK) {
         omp_wr_truncate(w, mark + 4u);
         (void)omp_wr_u8(w, 0u); /* no return parameters */
@@ -522,7 +524,8 @@ static omp_err action_list(struct omp_dlms_server *srv, const struct omp_dlms_se
     return OMP_OK;
 }
 
-/* ---- dispatch ---------------------------------------------------------------------------------- */
+/* ---- dispatch ----------------------------------------------------------------------------------
+ */
 
 /* The conformance bit a request form needs (0: none beyond SET or ACTION). */
 static uint32_t needs(enum omp_apdu_kind k)
@@ -557,8 +560,8 @@ static omp_err list_blocks(struct omp_dlms_server *srv, const struct omp_apdu *q
         return omp_dlms_priv_exception(w, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
                                        OMP_SERVICE_ERROR_PDU_TOO_LONG);
     }
-    put_head(w, method ? OMP_APDU_TAG_ACTION_RESPONSE : OMP_APDU_TAG_SET_RESPONSE,
-             method ? 3u : 4u, q->invoke);
+    put_head(w, method ? OMP_APDU_TAG_ACTION_RESPONSE : OMP_APDU_TAG_SET_RESPONSE, method ? 3u : 4u,
+             q->invoke);
     (void)omp_wr_berlen(w, n);
     for (size_t k = 0; k < n; k++) {
         (void)omp_wr_u8(w, OMP_DAR_OTHER_REASON);
@@ -569,9 +572,8 @@ static omp_err list_blocks(struct omp_dlms_server *srv, const struct omp_apdu *q
     return method ? omp_wr_status(w) : omp_wr_u32be(w, q->u.set_req.block.block_number);
 }
 
-omp_err omp_dlms_priv_set_action(struct omp_dlms_server *srv,
-                                 const struct omp_dlms_server_env *env, const struct omp_apdu *req,
-                                 struct omp_wr *out, size_t limit)
+omp_err omp_dlms_priv_set_action(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                                 const struct omp_apdu *req, struct omp_wr *out, size_t limit)
 {
     const bool method = ((unsigned)req->kind >> 8) == OMP_APDU_TAG_ACTION_REQUEST;
     const uint32_t need = (method ? OMP_CONF_ACTION : OMP_CONF_SET) | needs(req->kind);
