@@ -462,8 +462,9 @@ static uint8_t transfer_done(struct omp_dlms_server *srv, const struct omp_dlms_
     return write_attr(srv, env, &d, &none, srv->set_buf, srv->set_len);
 }
 
+/* ACTION-response-normal; return parameters longer than the PDU: other-reason, none sent. */
 static omp_err action_normal(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
-                             const struct omp_apdu *q, struct omp_wr *w)
+                             const struct omp_apdu *q, struct omp_wr *w, size_t limit)
 {
     const struct omp_apdu_span *pr = &q->u.action_req.params;
     size_t mark = omp_wr_len(w);
@@ -475,7 +476,11 @@ static omp_err action_normal(struct omp_dlms_server *srv, const struct omp_dlms_
     uint8_t r =
         invoke_method(srv, env, &q->u.action_req.desc, q->u.action_req.has_params ? pr->ptr : NULL,
                       q->u.action_req.has_params ? pr->len : 0u, w, &has_ret);
-    if (!has_ret || omp_wr_status(w) != OMP_OK) {
+    if (has_ret && (omp_wr_status(w) != OMP_OK || omp_wr_len(w) - mark > limit)) {
+        has_ret = false;
+        r = OMP_ACTION_OTHER_REASON;
+    }
+    if (!has_ret) {
         omp_wr_truncate(w, mark + 4u);
         (void)omp_wr_u8(w, 0u); /* no return parameters */
     }
@@ -600,7 +605,7 @@ omp_err omp_dlms_priv_set_action(struct omp_dlms_server *srv, const struct omp_d
     case OMP_APDU_ACTION_REQ_LIST_FIRST_PBLOCK:
         return list_blocks(srv, req, method, out, limit);
     case OMP_APDU_ACTION_REQ_NORMAL:
-        return action_normal(srv, env, req, out);
+        return action_normal(srv, env, req, out, limit);
     case OMP_APDU_ACTION_REQ_LIST:
         return action_list(srv, env, req, out, limit);
     default: /* ACTION-request-next-pblock: no answer is ever sent in blocks */
