@@ -79,9 +79,10 @@ static uint8_t dar_of(omp_err e)
 /* ---- the value ------------------------------------------------------------------------------- */
 
 /* The clock's new value (technical facts 11.6): a date-time, or an octet-string of 12, fully
- * given but hundredths and day of week. With a deviation, UTC = local + deviation; without, local time of
- * the meter's zone by the status's DST bit, or by the DST rule when the status is not specified.
- * A given status must have bit 7 set inside DST and clear outside, as the meter's rule has it. */
+ * given but hundredths and day of week. With a deviation, UTC = local + deviation; without, local
+ * time of the meter's zone by the status's DST bit, or by the DST rule when the status is not
+ * specified. A given status must have bit 7 set inside DST and clear outside, as the meter's rule
+ * has it. */
 static omp_err clock_value(const struct omp_cosem_src *s, const struct omp_axdr_elem *e,
                            struct omp_value *v)
 {
