@@ -5,8 +5,8 @@
  * so associations, block transfers and refusals follow each other as on a port. Checks:
  * - every call returns OMP_OK and appends at most the server's max PDU (and the client's, once
  *   associated);
- * - every answer is one complete APDU that omp_apdu_decode() reads back (AARE, RLRE, GET
- *   response, EXCEPTION-response) and it is the answer the request's kind calls for;
+ * - every answer is one complete APDU that omp_apdu_decode() reads back (AARE, RLRE, GET, SET
+ *   or ACTION response, EXCEPTION-response) and it is the answer the request's kind calls for;
  * - the association is always none or exactly one of the five the server grants.
  * The management association (client 1 -> SAP 16, HLS-GMAC) runs on a deterministic stand-in for
  * the port's AES-GCM op: the identity with a tag of twelve zero bytes (a wrong tag is refused), and
@@ -52,6 +52,10 @@ static bool answer_kind_ok(uint8_t req_tag, enum omp_apdu_kind k)
     case OMP_APDU_TAG_GET_REQUEST:
         return k == OMP_APDU_GET_RSP_NORMAL || k == OMP_APDU_GET_RSP_BLOCK ||
                k == OMP_APDU_GET_RSP_LIST;
+    case OMP_APDU_TAG_SET_REQUEST:
+        return ((unsigned)k >> 8) == OMP_APDU_TAG_SET_RESPONSE;
+    case OMP_APDU_TAG_ACTION_REQUEST:
+        return ((unsigned)k >> 8) == OMP_APDU_TAG_ACTION_RESPONSE;
     default:
         return false;
     }
@@ -193,12 +197,45 @@ static size_t open_answer(const uint8_t *p, size_t n, uint8_t *plain, size_t cap
     return len;
 }
 
+/* Writes that succeed and change nothing, so that SET reaches every step of a write. */
+static omp_err op_clock(void *user, omp_time_s utc)
+{
+    (void)user;
+    (void)utc;
+    return OMP_OK;
+}
+
+static omp_err op_tariff(void *user, uint8_t t)
+{
+    (void)user;
+    return t >= 1u && t <= 8u ? OMP_OK : OMP_ERR_RANGE;
+}
+
+static omp_err op_optical(void *user, uint8_t k, uint32_t v)
+{
+    (void)user;
+    (void)k;
+    (void)v;
+    return OMP_OK;
+}
+
+static omp_err op_secret(void *user, const uint8_t *s, size_t n)
+{
+    (void)user;
+    (void)s;
+    (void)n;
+    return OMP_OK;
+}
+
+static const struct omp_cosem_ops k_ops = {op_clock, op_tariff, op_optical, op_secret};
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static struct dlms_src_state st;
     static struct omp_evq evq;
     struct omp_cosem_src src;
     dlms_src_fill(&st, &src);
+    src.ops = &k_ops;
     OMP_FUZZ_CHECK(omp_evq_init(&evq) == OMP_OK);
     struct omp_dlms_sec sec;
     memset(&sec, 0, sizeof sec);

@@ -4,7 +4,9 @@
  * SAP 1) and an LLS one (client 18 -> SAP 16, "12345"): associate, read the object list in blocks,
  * read every attribute the list gives read access to (each must answer data), release. Also: a
  * wrong password is refused and the next association works; a GET-with-list; a GET on a new
- * connection without an AARQ is refused (closing the connection ended the association).
+ * connection without an AARQ is refused (closing the connection ended the association). Last,
+ * SET: the clock set over an LLS association reads back as set, and a write of legal data (A+)
+ * is refused with read-write-denied.
  * With --hdlc the same over HDLC frames (IEC 62056-46) on `omnipower-sim --hdlc tcp:PORT`: each
  * association on its own link (SNRM proposing a max info field of 128 each way, which the UA must
  * grant; DISC before the next), server address upper = SAP, lower = 32 (2 bytes for SAP 1, 4 for
@@ -306,7 +308,7 @@ static struct omp_dlms_assoc associate(uint16_t client, uint16_t server, const c
     o.secret = (const uint8_t *)password;
     o.secret_len = password != NULL ? strlen(password) : 0u;
     o.conformance = OMP_CONF_GET | OMP_CONF_BLOCK_TRANSFER_WITH_GET |
-                    OMP_CONF_MULTIPLE_REFERENCES | OMP_CONF_SELECTIVE_ACCESS;
+                    OMP_CONF_MULTIPLE_REFERENCES | OMP_CONF_SELECTIVE_ACCESS | OMP_CONF_SET;
     o.max_pdu = CLIENT_PDU;
     uint8_t req[128], rsp[256];
     struct omp_wr w = omp_wr_init(req, sizeof req);
@@ -485,8 +487,8 @@ static size_t read_everything(uint16_t client, uint16_t server, const uint8_t *l
             for (size_t j = 0; sel.tag == OMP_AXDR_TAG_ARRAY && j < sel.count; j++) {
                 CHECK(omp_axdr_skip(&rd) == OMP_OK, "access_selectors"); /* profile buffer */
             }
-            if (mode.v.u == 0u) {
-                continue;
+            if (mode.v.u != 1u && mode.v.u != 3u && mode.v.u != 4u && mode.v.u != 6u) {
+                continue; /* no-access, (authenticated-)write-only: the LLS secret */
             }
             static uint8_t val[8192];
             size_t vlen = 0;
@@ -672,6 +674,37 @@ static int hls_main(unsigned port, const char *guek, const char *gak, uint32_t m
     return g_failed;
 }
 
+/* SET-request-normal (Green Book: C1 01 invoke, class, instance, attribute, no access
+ * selection, Data) of the clock 0.1.1.0.0.255 attribute 2 := 2026-03-01 (Sunday, 7) 13:05:00
+ * local, deviation and hundredths not specified, status 00 (not DST): SET-response-normal
+ * C5 01 C1 00. The clock then reads 13:05 (a few seconds later) with deviation -60 (FF C4).
+ * A+ 1.1.1.8.0.255 attribute 2 := 0: legal data, read-write-denied (C5 01 C1 03). */
+static void check_set(void)
+{
+    struct omp_dlms_assoc as = associate(18u, 16u, "12345");
+    CHECK(as.accepted && (as.conformance & OMP_CONF_SET) != 0u, "LLS with SET");
+    static const uint8_t set_clock[] = {0xC1, 0x01, 0xC1, 0x00, 0x08, 0x00, 0x01, 0x01, 0x00,
+                                        0x00, 0xFF, 0x02, 0x00, 0x09, 0x0C, 0x07, 0xEA, 0x03,
+                                        0x01, 0x07, 0x0D, 0x05, 0x00, 0xFF, 0x80, 0x00, 0x00};
+    static const uint8_t set_energy[] = {0xC1, 0x01, 0xC1, 0x00, 0x03, 0x01, 0x01, 0x01, 0x08,
+                                         0x00, 0xFF, 0x02, 0x00, 0x06, 0x00, 0x00, 0x00, 0x00};
+    uint8_t rsp[64];
+    size_t n = xfer(18u, 16u, set_clock, sizeof set_clock, rsp, sizeof rsp);
+    CHECK(n == 4u && rsp[0] == 0xC5u && rsp[1] == 0x01u && rsp[3] == 0x00u, "clock set");
+    static const uint8_t k_clock[6] = {0, 1, 1, 0, 0, 255};
+    uint8_t val[32];
+    size_t vlen = 0;
+    unsigned blocks = 0;
+    CHECK(get(18u, 16u, 8u, k_clock, 2, val, sizeof val, &vlen, &blocks) == 0u && vlen == 14u,
+          "clock read");
+    CHECK(val[2] == 0x07u && val[3] == 0xEAu && val[4] == 3u && val[5] == 1u && val[7] == 13u &&
+              val[8] == 5u && val[11] == 0xFFu && val[12] == 0xC4u,
+          "the clock reads 2026-03-01 13:05 CET (%02u:%02u)", val[7], val[8]);
+    n = xfer(18u, 16u, set_energy, sizeof set_energy, rsp, sizeof rsp);
+    CHECK(n == 4u && rsp[0] == 0xC5u && rsp[3] == 0x03u, "A+ write refused (dar %u)", rsp[3]);
+    release(18u, 16u);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 6 && strcmp(argv[1], "--hls") == 0) {
@@ -742,6 +775,7 @@ int main(int argc, char **argv)
         hdlc_expect(&f, g_link_client, g_link_server, OMP_HDLC_DM);
         (void)printf("hdlc: up to %u segments in one response\n", g_max_segments);
     }
+    check_set();
     (void)close(g_fd);
     (void)printf("public: %zu objects, %zu attributes read; LLS: %zu objects, %zu attributes read\n",
                  pub, pub_reads, lls, lls_reads);

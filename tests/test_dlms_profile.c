@@ -87,7 +87,7 @@ static void start(bool blue_book, uint16_t max_pdu)
     o.secret = (const uint8_t *)"12345";
     o.secret_len = 5u;
     o.conformance = OMP_CONF_GET | OMP_CONF_BLOCK_TRANSFER_WITH_GET | OMP_CONF_SELECTIVE_ACCESS |
-                    OMP_CONF_MULTIPLE_REFERENCES;
+                    OMP_CONF_MULTIPLE_REFERENCES | OMP_CONF_SET | OMP_CONF_ACTION;
     o.max_pdu = max_pdu;
     uint8_t req[128];
     struct omp_wr w = omp_wr_init(req, sizeof req);
@@ -238,6 +238,25 @@ static void test_attributes(void **state)
            "C4 01 C1 01 FA");
 }
 
+/* SET and ACTION on the load profile (Green Book SET-request-normal C1 01, ACTION-request-normal
+ * C3 01; responses C5 01 invoke dar, C7 01 invoke result 00): the profiles are read-only here
+ * (capture_period, RW in technical facts 11.3, is not written yet) and no method is granted
+ * (reset 1, capture 2: read-write-denied 03; method 3: not the class's, object-undefined 04);
+ * the log keeps its 4 entries (attribute 7, entries_in_use). */
+static void test_set_action_refused(void **state)
+{
+    (void)state;
+    expect("C101C1 0007 0101630100FF 04 00 0600000708", "C501C103");
+    expect("C101C1 0007 0101630100FF 02 00 0100", "C501C103");
+    expect("C101C1 0007 0101630100FF 09 00 1100", "C501C104");
+    expect("C101C1 0001 0101630100FF 04 00 0600000708", "C501C109");
+    expect("C301C1 0007 0101630100FF 01 01 0F00", "C701C1 03 00");
+    expect("C301C1 0007 0101630100FF 02 01 0F00", "C701C1 03 00");
+    expect("C301C1 0007 0101630100FF 03 00", "C701C1 04 00");
+    expect("C001C1 0007 0101630100FF 07 00", "C401C100 0600000004");
+    expect("C001C1 0007 0101630100FF 04 00", "C401C100 0600000384");
+}
+
 static void test_public_denied(void **state)
 {
     (void)state;
@@ -359,7 +378,7 @@ static void test_big_log(void **state)
         capture(T_2027 + (omp_time_s)(900u * k), 1000 + 10 * (int64_t)k, (int64_t)k);
     }
     start(false, OMP_DLMS_SERVER_PDU_DEFAULT);
-    assert_true(sizeof g_srv < 160u);
+    assert_true(sizeof g_srv < 256u); /* bounded, whatever the log holds (192 on x86-64 with SET and HLS) */
     unsigned blocks = read_buffer("");
     /* array 82 0BB8 + 3000 x 36 bytes in blocks of 1010 - 12 = 998 */
     assert_int_equal(g_len, 4u + 36u * n);
@@ -491,6 +510,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_attributes, setup),
         cmocka_unit_test_setup(test_public_denied, setup),
+        cmocka_unit_test_setup(test_set_action_refused, setup),
         cmocka_unit_test_setup(test_buffer_whole, setup),
         cmocka_unit_test_setup(test_entry_kamstrup, setup),
         cmocka_unit_test_setup(test_entry_blue_book, setup),

@@ -39,10 +39,12 @@ static struct omp_dlms_server_env g_env;
 #define AARQ_LLS                                                                                   \
     "6033A1090607608574050801018A0207808B0760857405080201AC0780053132333435BE10040E01000000065F1F" \
     "040000FE1FFFFF"
-/* S2's AARE carried conformance 00101C (get, set, selective access, block-get); this slice offers
- * the LLS clients get, block-get, selective access and multiple references (no set): proposed
- * 00FE1F & 001214 = 001214. */
-#define AARE_LLS "6129A109060760857405080101A203020100A305A103020100BE10040E0800065F1F040000121400" \
+/* S2's AARE carried conformance 00101C (get, set, selective access, block-get); the server offers
+ * the LLS clients (Green Book bit n = 1 << (23 - n)) block-transfer-with-get 11 (001000),
+ * -with-set 12 (000800), -with-action 13 (000400), multiple-references 14 (000200), get 19
+ * (000010), set 20 (000008), selective-access 21 (000004) and action 23 (000001): 001E1D;
+ * proposed 00FE1F & 001E1D = 001E1D. */
+#define AARE_LLS "6129A109060760857405080101A203020100A305A103020100BE10040E0800065F1F0400001E1D00" \
                  "7D0007"
 #define GET_METERNO "C0018100010101000001FF0200"
 #define RSP_METERNO "C40181000600BC614E" /* 12345678 */
@@ -199,7 +201,9 @@ static void test_bad_requests(void **state)
     expect(16u, 1u, "C8050011223344", "D80202");
     expect(16u, 1u, "", "D80203");
     expect(16u, 1u, GET_METERNO, RSP_METERNO);
-    /* SET and ACTION: not in this slice (service-not-allowed, service-not-supported) */
+    /* SET and ACTION: the public association did not negotiate them (technical facts 11.1:
+     * GET only), so they are refused as a service not negotiated (service-not-allowed,
+     * service-not-supported), as GET-with-list below */
     expect(16u, 1u, "C10181000101010000 01FF0200 0600000001", "D80102");
     expect(16u, 1u, "C30181000F0000280000FF0100", "D80102");
     /* GET-with-list: the public client of S1 did not propose multiple references */
@@ -251,8 +255,13 @@ static void test_with_list(void **state)
  * null-data}: 1, 2, 3, 8 read-only (1), 4..7 and 9 no-access (0); method_access empty}}. */
 static const char k_assoc_elem[] =
     "0204 12000F 1101 09060000280000FF 0202 0109"
-    "02030F01160100 02030F02160100 02030F03160100 02030F04160000"
-    "02030F05160000 02030F06160000 02030F07160000 02030F08160100 02030F09160000 0100";
+    "02030F01160100 02030F02160100 02030F03160100 02030F04160100"
+    "02030F05160100 02030F06160100 02030F07160000 02030F08160100 02030F09160000 0100";
+/* The same for an LLS association: 7 (the LLS secret) write-only (access_mode 2). */
+static const char k_assoc_elem_lls[] =
+    "0204 12000F 1101 09060000280000FF 0202 0109"
+    "02030F01160100 02030F02160100 02030F03160100 02030F04160100"
+    "02030F05160100 02030F06160100 02030F07160200 02030F08160100 02030F09160000 0100";
 
 /* Read the object list of the current association (client @p client) in blocks. */
 static size_t read_objlist(uint16_t client, uint16_t server, uint8_t *buf, size_t cap,
@@ -299,7 +308,9 @@ static void next_is(struct omp_rd *rd, uint8_t tag, uint64_t v)
 }
 
 /* The list: the Association LN element, then every row @p assoc may read, in table order, each
- * with its class's attributes read-only and no methods. */
+ * with its class's attributes read-only (1), or read-write (3) where the row gives @p assoc the
+ * right to write it (not legal data, a setter, the association in its write mask and the
+ * attribute in wattrs), and no methods. */
 static void check_objlist(const uint8_t *buf, size_t len, unsigned assoc)
 {
     size_t rows = 0;
@@ -309,7 +320,8 @@ static void check_objlist(const uint8_t *buf, size_t len, unsigned assoc)
     struct omp_rd rd = omp_rd_init(buf, len);
     next_is(&rd, OMP_AXDR_TAG_ARRAY, 1u + rows);
     uint8_t elem[128];
-    size_t en = unhex_sp(k_assoc_elem, elem, sizeof elem);
+    size_t en = unhex_sp(assoc == OMP_ASSOC_PUBLIC ? k_assoc_elem : k_assoc_elem_lls, elem,
+                         sizeof elem);
     assert_true(omp_rd_remaining(&rd) >= en);
     assert_memory_equal(buf + omp_rd_pos(&rd), elem, en);
     assert_int_equal(omp_rd_skip(&rd, en), OMP_OK);
@@ -332,7 +344,9 @@ static void check_objlist(const uint8_t *buf, size_t len, unsigned assoc)
         for (uint8_t a = 1u; a <= attrs; a++) {
             next_is(&rd, OMP_AXDR_TAG_STRUCTURE, 3u);
             next_is(&rd, OMP_AXDR_TAG_INTEGER, a);
-            next_is(&rd, OMP_AXDR_TAG_ENUM, 1u);
+            bool rw = (o->flags & OMP_COSEM_LEGAL) == 0u && o->set != NULL &&
+                      (o->write & assoc) != 0u && (o->wattrs & (1u << a)) != 0u;
+            next_is(&rd, OMP_AXDR_TAG_ENUM, rw ? 3u : 1u);
             next_is(&rd, OMP_AXDR_TAG_NULL_DATA, 0u);
         }
         next_is(&rd, OMP_AXDR_TAG_ARRAY, 0u);

@@ -6,7 +6,7 @@
  * interface class and version, who may read it, who may write which attribute, whether it is legal
  * data, and a typed getter (and optional setter) bound to the services' state. Every reader of
  * meter values goes through it: the display, the optical port's readout and programming mode,
- * DLMS GET (dlms_server.h), and later DLMS SET/ACTION, HAN push and the loggers' capture objects. Lists that name values
+ * DLMS GET and SET (dlms_server.h), and later HAN push and the loggers' capture objects. Lists that name values
  * store OBIS code + attribute (struct omp_cosem_ref), never an index of a private enum.
  *
  * The table reads the services through a `struct omp_cosem_src` that the composition root (meter)
@@ -102,6 +102,9 @@ struct omp_cosem_ops {
     omp_err (*set_tariff)(void *user, uint8_t tariff);
     omp_err (*set_optical)(void *user, uint8_t setting, uint32_t value); /**< setting: enum
                                                                             omp_optical_setting */
+    /** The LLS secret (DLMS Association LN attribute 7, @p len 1..16 bytes): kept in NVM and
+     *  taken by every port's server for its next associations. */
+    omp_err (*set_lls_secret)(void *user, const uint8_t *secret, size_t len);
 };
 
 /** @brief The optical port's settings, Kamstrup objects 131.0.x of the IR port (technical facts

@@ -13,11 +13,14 @@
  * with list and with block transfer (object_list, profile buffers), Association LN
  * 0.0.40.0.0.255 attributes 1, 2, 3, 8, and the profiles (class 7: load profile, analysis
  * logger, billing log, event logs; selective access by entry and by time; docs/dlms-server.md "Profiles").
+ * The LLS associations also get SET (normal, with list, with block transfer) and ACTION (normal,
+ * with list) on the dictionary's access rights, and write the LLS secret (Association LN attribute
+ * 7) through the source's ops (docs/dlms-server.md "SET and ACTION").
  * The management association (client 1 -> SAP 16: HLS-GMAC, security suite 0, ciphered GET and
- * the security setup object; docs/dlms-server.md "Security") when the call's env has a
- * struct omp_dlms_sec. SET and other ACTIONs are refused (docs/dlms-server.md "Not yet").
+ * ACTION, the security setup object; docs/dlms-server.md "Security") when the call's env has a
+ * struct omp_dlms_sec.
  *
- * RAM: sizeof(struct omp_dlms_server) per port (152 bytes on x86-64) plus under 1.5 KB of stack
+ * RAM: sizeof(struct omp_dlms_server) per port (192 bytes on x86-64) plus under 1.5 KB of stack
  * during a call; the object list is generated block by block from the table, a profile's buffer
  * row by row from its log, never held whole.
  * Needs OMP_CONFIG_DLMS (without it omp_dlms_server_apdu answers OMP_ERR_UNSUPPORTED).
@@ -43,6 +46,9 @@ extern "C" {
 #define OMP_DLMS_LLS_SECRET_MAX 16u
 /** Smallest client-max-receive-pdu-size accepted: every answer but the object list fits in it. */
 #define OMP_DLMS_SERVER_PDU_MIN 64u
+/** Longest attribute value a SET in blocks may carry: the server keeps the value's bytes until the
+ *  last block: the longest writable value, the LLS secret, is 18 bytes encoded. */
+#define OMP_DLMS_SET_BLOCK_MAX 20u
 /** Default server-max-receive-pdu-size (HDLC max info field of an OMNIPOWER, technical facts
  *  11.2). */
 #define OMP_DLMS_SERVER_PDU_DEFAULT 1010u
@@ -147,6 +153,16 @@ struct omp_dlms_server {
                                                  CtoS itself is not kept) */
     uint8_t stoc[OMP_DLMS_STOC_LEN]; /**< the server's challenge StoC */
     uint8_t peer_title[8];   /**< the client's system title (calling-AP-title) */
+    /* A SET in blocks (dlms_set.c): the attribute and the value's bytes received so far. */
+    bool set_active;         /**< a SET's value (or ACTION's parameters) is being received */
+    bool set_method;         /**< that transfer is an ACTION's (set_attr: the method) */
+    uint8_t set_invoke;      /**< invoke-id-and-priority of its first block */
+    uint8_t set_obis[6];     /**< the attribute being written */
+    uint16_t set_class;
+    int8_t set_attr;
+    uint16_t set_len;        /**< bytes in set_buf */
+    uint32_t set_block;      /**< the last block received */
+    uint8_t set_buf[OMP_DLMS_SET_BLOCK_MAX];
 };
 
 /** @brief Factory configuration: LLS secret "12345", max PDU OMP_DLMS_SERVER_PDU_DEFAULT. */
@@ -175,6 +191,11 @@ OMP_MUST_CHECK omp_err omp_dlms_server_apdu(struct omp_dlms_server *srv,
                                             const struct omp_dlms_server_env *env,
                                             uint16_t client_sap, uint16_t server_sap,
                                             const uint8_t *req, size_t len, struct omp_wr *out);
+
+/** @brief Take @p secret (@p len 1..OMP_DLMS_LLS_SECRET_MAX bytes) as the LLS password of the
+ *  next associations; the current one stays. @return OMP_OK, OMP_ERR_ARG (nothing changed). */
+OMP_MUST_CHECK omp_err omp_dlms_server_set_secret(struct omp_dlms_server *srv,
+                                                  const uint8_t *secret, size_t len);
 
 /** @brief The link carrying the association was lost or closed: drop the association and any
  *  block transfer. NULL is ignored. */

@@ -373,10 +373,12 @@ OMP_MUST_CHECK omp_err omp_meter_dlms_srv(struct omp_meter *m, struct omp_dlms_s
 void omp_meter_dlms_close(struct omp_meter *m, enum omp_port port);
 
 /**
- * @brief Set the LLS password of every port's DLMS server (Association LN attribute 7), e.g. at
- * provisioning. Kept in RAM: the meter starts with the factory "12345" (omp_dlms_server_cfg_default).
- * Ends every port's association.
- * @return OMP_OK, OMP_ERR_ARG (NULL, @p len 0 or above OMP_DLMS_LLS_SECRET_MAX).
+ * @brief The port's factory LLS password for every port's DLMS server (Association LN attribute
+ * 7), e.g. from provisioning, in place of "12345" (omp_dlms_server_cfg_default). Call after
+ * omp_meter_init(). Not kept in NVM: a password written over DLMS is, and once there it wins, so
+ * this call then changes nothing. Ends every port's association when it applies.
+ * @return OMP_OK, OMP_ERR_ARG (NULL, @p len 0 or above OMP_DLMS_LLS_SECRET_MAX), errors of the
+ *         settings store.
  * @par Context: main loop.
  */
 OMP_MUST_CHECK omp_err omp_meter_dlms_lls_secret(struct omp_meter *m, const uint8_t *secret,

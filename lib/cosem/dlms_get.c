@@ -33,9 +33,13 @@
 #define ELEM_MAX 96u
 
 static const uint8_t k_assoc_ln[6] = {0u, 0u, 40u, 0u, 0u, 255u};
-/* Association LN attributes served now: 1, 2, 3, 8 (read-only); 4..7 later, 9 (no security setup
- * in this slice): no access. */
-static const uint8_t k_assoc_modes[ASSOC_LN_ATTRS] = {1u, 1u, 1u, 0u, 0u, 0u, 0u, 1u, 0u};
+/* Association LN attributes (technical facts 11.3, 11.8): 1..6 and 8 read-only; 7, the LLS
+ * secret, write-only (2) for the associations that write it (dlms_set.c), no access for the
+ * public one; 9 (no security setup in this slice): no access. */
+static const uint8_t k_assoc_modes[ASSOC_LN_ATTRS] = {1u, 1u, 1u, 1u, 1u, 1u, 0u, 1u, 0u};
+static const uint8_t k_assoc_modes_lls[ASSOC_LN_ATTRS] = {1u, 1u, 1u, 1u, 1u, 1u, 2u, 1u, 0u};
+/* The LLS secret's writers (dlms_set.c). */
+#define SECRET_WRITE (OMP_ASSOC_LLS | OMP_ASSOC_HLS_MGMT)
 
 /* The writers' errors are sticky: a sequence of puts is checked once, with omp_wr_status(). */
 static void sticky(omp_err e)
@@ -60,9 +64,11 @@ void omp_dlms_priv_win_put(struct omp_dlms_win *w, const uint8_t *p, size_t n)
     w->pos = end;
 }
 
-/* object_list_element (Blue Book IC 15 v1); @p modes NULL: every attribute read-only. */
+/* object_list_element (Blue Book IC 15 v1); @p modes NULL: every attribute read-only, or
+ * read-write (3) where row @p o (NULL: none) is writable by @p assoc. */
 static omp_err put_element(struct omp_wr *w, uint16_t cls, uint8_t ver, const uint8_t obis[6],
-                           uint8_t attrs, const uint8_t *modes)
+                           uint8_t attrs, const uint8_t *modes, const struct omp_cosem_obj *o,
+                           unsigned assoc)
 {
     sticky(omp_axdr_put_structure(w, 4u));
     sticky(omp_axdr_put_u16(w, cls));
@@ -73,7 +79,9 @@ static omp_err put_element(struct omp_wr *w, uint16_t cls, uint8_t ver, const ui
     for (uint8_t k = 1u; k <= attrs; k++) {
         sticky(omp_axdr_put_structure(w, 3u));
         sticky(omp_axdr_put_i8(w, (int8_t)k));
-        sticky(omp_axdr_put_enum(w, modes != NULL ? modes[k - 1u] : 1u));
+        sticky(omp_axdr_put_enum(w, modes != NULL                       ? modes[k - 1u]
+                                    : omp_cosem_writable(o, k, assoc) ? 3u
+                                                                      : 1u));
         if (cls == CLASS_PROFILE && k == 2u) { /* buffer: range and entry descriptors */
             sticky(omp_axdr_put_array(w, 2u));
             sticky(omp_axdr_put_i8(w, 1));
@@ -109,14 +117,15 @@ static omp_err objlist(unsigned list, struct omp_dlms_win *out)
     }
     sticky(omp_axdr_put_array(&w, n));
     (void)put_element(&w, CLASS_ASSOC_LN, ASSOC_LN_VERSION, k_assoc_ln, ASSOC_LN_ATTRS,
-                      k_assoc_modes);
+                      (assoc & SECRET_WRITE) != 0u ? k_assoc_modes_lls : k_assoc_modes, NULL,
+                      assoc);
     for (size_t k = 0; k < omp_cosem_count() && omp_wr_status(&w) == OMP_OK; k++) {
         const struct omp_cosem_obj *o = omp_cosem_at(k);
         if ((o->read & assoc) != 0u) {
             omp_dlms_priv_win_put(out, tmp, omp_wr_len(&w));
             omp_wr_truncate(&w, 0u);
             (void)put_element(&w, o->class_id, o->version, o->obis, omp_cosem_attr_count(o),
-                              NULL);
+                              NULL, o, assoc);
         }
     }
     for (unsigned k = 0; k < OMP_DLMS_PROFILES && omp_wr_status(&w) == OMP_OK; k++) {
@@ -124,7 +133,7 @@ static omp_err objlist(unsigned list, struct omp_dlms_win *out)
             omp_dlms_priv_win_put(out, tmp, omp_wr_len(&w));
             omp_wr_truncate(&w, 0u);
             (void)put_element(&w, CLASS_PROFILE, PROFILE_VERSION, omp_dlms_priv_pg_obis(k),
-                              PROFILE_ATTRS, NULL);
+                              PROFILE_ATTRS, NULL, NULL, assoc);
         }
     }
     omp_err err = omp_wr_status(&w);
@@ -172,6 +181,38 @@ static omp_err objlist_into(unsigned assoc, struct omp_wr *w)
     return objlist(assoc, &d);
 }
 
+/* An application context or mechanism name as Blue Book IC 15 shows it: a structure of the
+ * OID's arcs {joint-iso-ctt 2, country 16, country-name 756, identified-organization 5,
+ * DLMS-UA 8, @p kind (1 context, 2 mechanism), @p id}. */
+static void put_oid(struct omp_wr *w, uint8_t kind, uint8_t id)
+{
+    sticky(omp_axdr_put_structure(w, 7u));
+    sticky(omp_axdr_put_u8(w, 2u));
+    sticky(omp_axdr_put_u8(w, 16u));
+    sticky(omp_axdr_put_u16(w, 756u));
+    sticky(omp_axdr_put_u8(w, 5u));
+    sticky(omp_axdr_put_u8(w, 8u));
+    sticky(omp_axdr_put_u8(w, kind));
+    sticky(omp_axdr_put_u8(w, id));
+}
+
+/* xDLMS_context_info {conformance bit-string(24) as negotiated, max_receive_pdu_size (the
+ * server's), max_send_pdu_size (what it sends: the client's, at most its own), dlms_version 6,
+ * quality_of_service 0, cyphering_info empty}. */
+static void put_context_info(const struct omp_dlms_server *srv, struct omp_wr *w)
+{
+    const uint8_t conf[3] = {(uint8_t)(srv->conformance >> 16), (uint8_t)(srv->conformance >> 8),
+                             (uint8_t)srv->conformance};
+    sticky(omp_axdr_put_structure(w, 6u));
+    sticky(omp_axdr_put_bitstring(w, conf, 24u));
+    sticky(omp_axdr_put_u16(w, srv->cfg.max_pdu));
+    sticky(omp_axdr_put_u16(w, srv->pdu));
+    sticky(omp_axdr_put_u8(w, 6u));
+    sticky(omp_axdr_put_i8(w, 0));
+    const uint8_t none[1] = {0u};
+    sticky(omp_axdr_put_octets(w, none, 0u));
+}
+
 /* Association LN attributes: the Data written to @p w, or a dar. */
 static uint8_t assoc_ln(const struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
                         int8_t attr, struct omp_wr *w)
@@ -190,11 +231,19 @@ static uint8_t assoc_ln(const struct omp_dlms_server *srv, const struct omp_dlms
         sticky(omp_axdr_put_i8(w, (int8_t)srv->client_sap));
         sticky(omp_axdr_put_u16(w, srv->server_sap));
         break;
+    case 4: /* application_context_name {2, 16, 756, 5, 8, 1, 1}: LN, no ciphering */
+    case 6: /* authentication_mechanism_name {2, 16, 756, 5, 8, 2, mechanism}: 0 none, 1 LLS */
+        put_oid(w, attr == 4 ? 1u : 2u,
+                attr == 4 ? 1u : (srv->assoc & OMP_ASSOC_LLS) != 0u ? 1u : 0u);
+        break;
+    case 5:
+        put_context_info(srv, w);
+        break;
     case 8:
         sticky(omp_axdr_put_enum(w, 2u)); /* associated: the only state a client can read */
         break;
     default:
-        return OMP_DAR_READ_WRITE_DENIED; /* 4..7, 9: not served (no access in the list) */
+        return OMP_DAR_READ_WRITE_DENIED; /* 7 the secret (never read), 9 (no access) */
     }
     return omp_wr_status(w) == OMP_OK ? OMP_DAR_SUCCESS : OMP_DAR_OTHER_REASON;
 }

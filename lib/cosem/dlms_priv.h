@@ -14,11 +14,12 @@ omp_err omp_dlms_priv_get(struct omp_dlms_server *srv, const struct omp_dlms_ser
 
 /* ---- dispatch (dlms_server.c) and the management association (dlms_sec.c) ---- */
 
-/* Conformance the management association may negotiate (ACTION for HLS pass 3 and the key
- * transfer; SET comes with the SET dispatch). */
+/* Conformance the management association may negotiate: the LLS associations' (dlms_server.c),
+ * ACTION also carrying HLS pass 3 and the key transfer. */
 #define OMP_DLMS_CONF_HLS                                                                     \
     (OMP_CONF_GET | OMP_CONF_BLOCK_TRANSFER_WITH_GET | OMP_CONF_MULTIPLE_REFERENCES |         \
-     OMP_CONF_SELECTIVE_ACCESS | OMP_CONF_ACTION)
+     OMP_CONF_SELECTIVE_ACCESS | OMP_CONF_SET | OMP_CONF_ACTION |                             \
+     OMP_CONF_BLOCK_TRANSFER_WITH_SET | OMP_CONF_BLOCK_TRANSFER_WITH_ACTION)
 
 /* Answer a decoded request APDU (the plaintext of a ciphered one, too) within @p limit bytes. */
 omp_err omp_dlms_priv_dispatch(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
@@ -44,6 +45,22 @@ bool omp_dlms_priv_is_sec_setup(const uint8_t obis[6]);
 uint8_t omp_dlms_priv_sec_get(const struct omp_dlms_server *srv,
                               const struct omp_dlms_server_env *env, const struct omp_apdu_desc *d,
                               struct omp_wr *w);
+
+/* ---- SET and ACTION (dlms_set.c) ---- */
+
+/* Answer a decoded SET- or ACTION-request (any form) of an associated client (dlms_set.c). */
+omp_err omp_dlms_priv_set_action(struct omp_dlms_server *srv,
+                                 const struct omp_dlms_server_env *env, const struct omp_apdu *req,
+                                 struct omp_wr *out, size_t limit);
+
+/* Methods of the security objects (Association LN 0.0.40.0.0.255 class 15, security setup class
+ * 64), answered by the association code (dlms_method_sec.c; dlms_set.c routes every such method
+ * here): an action-result; return parameters, one Data, written to @p ret with *has_ret set
+ * (sent with ACTION-request-normal only). Until HLS is in: read-write-denied. */
+uint8_t omp_dlms_priv_security_method(struct omp_dlms_server *srv,
+                                      const struct omp_dlms_server_env *env,
+                                      const struct omp_apdu_desc *m, const uint8_t *params,
+                                      size_t len, struct omp_wr *ret, bool *has_ret);
 
 /* Write an EXCEPTION-response {state_error, service_error}. */
 omp_err omp_dlms_priv_exception(struct omp_wr *out, uint8_t state_error, uint8_t service_error);

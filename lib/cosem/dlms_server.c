@@ -4,8 +4,9 @@
  *
  * Refusals (Green Book): an AARQ is answered by an AARE rejected-permanent with the ACSE
  * diagnostic (or, for a bad InitiateRequest, no-reason-given and an initiateError); an xDLMS
- * request without an association, SET/ACTION (not in this slice), a ciphered or unknown APDU and
- * bytes that do not decode get an EXCEPTION-response; the server's state is left as it was, so
+ * request without an association, a service the association did not negotiate (SET and ACTION
+ * on the public one), a ciphered or unknown APDU and bytes that do not decode get an
+ * EXCEPTION-response; SET and ACTION are answered in dlms_set.c; the server's state is left as it was, so
  * the next request works.
  */
 #include "omnipower/config.h"
@@ -19,9 +20,12 @@
 
 #include "dlms_priv.h"
 
-/* What each association may negotiate (technical facts 11.1; SET and ACTION come later). */
+/* What each association may negotiate (technical facts 11.1: public GET only; LLS also SET,
+ * ACTION, selective access). */
 #define CONF_PUBLIC (OMP_CONF_GET | OMP_CONF_BLOCK_TRANSFER_WITH_GET | OMP_CONF_MULTIPLE_REFERENCES)
-#define CONF_LLS (CONF_PUBLIC | OMP_CONF_SELECTIVE_ACCESS)
+#define CONF_LLS                                                                                  \
+    (CONF_PUBLIC | OMP_CONF_SELECTIVE_ACCESS | OMP_CONF_SET | OMP_CONF_ACTION |                   \
+     OMP_CONF_BLOCK_TRANSFER_WITH_SET | OMP_CONF_BLOCK_TRANSFER_WITH_ACTION)
 #define DLMS_VERSION 6u
 #define VAA_NAME_LN 0x0007u /* the VAA name of LN referencing in the InitiateResponse */
 
@@ -48,6 +52,17 @@ omp_err omp_dlms_server_init(struct omp_dlms_server *srv, const struct omp_dlms_
     return OMP_OK;
 }
 
+omp_err omp_dlms_server_set_secret(struct omp_dlms_server *srv, const uint8_t *secret, size_t len)
+{
+    if (srv == NULL || secret == NULL || len == 0u || len > OMP_DLMS_LLS_SECRET_MAX) {
+        return OMP_ERR_ARG;
+    }
+    memset(srv->cfg.lls_secret, 0, sizeof srv->cfg.lls_secret);
+    memcpy(srv->cfg.lls_secret, secret, len);
+    srv->cfg.lls_secret_len = (uint8_t)len;
+    return OMP_OK;
+}
+
 void omp_dlms_server_close(struct omp_dlms_server *srv)
 {
     if (srv == NULL) {
@@ -64,6 +79,7 @@ void omp_dlms_server_close(struct omp_dlms_server *srv)
     srv->hls_pending = false; /* security (dlms_sec.c): no challenge outlives its association */
     memset(srv->f_ctos, 0, sizeof srv->f_ctos);
     memset(srv->stoc, 0, sizeof srv->stoc);
+    srv->set_active = false;
 }
 
 unsigned omp_dlms_server_assoc(const struct omp_dlms_server *srv)
@@ -251,7 +267,7 @@ static omp_err rlrq(struct omp_dlms_server *srv, struct omp_wr *out)
     return omp_apdu_encode(&a, out);
 }
 
-/* An xDLMS request other than GET: SET and ACTION come with the next slice. */
+/* An xDLMS request other than GET: SET and ACTION (dlms_set.c). */
 static bool is_request(enum omp_apdu_kind k)
 {
     unsigned tag = (unsigned)k >> 8;
@@ -274,6 +290,7 @@ omp_err omp_dlms_priv_dispatch(struct omp_dlms_server *srv, const struct omp_dlm
             return omp_dlms_priv_exception(out, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
                                            OMP_SERVICE_ERROR_OPERATION_NOT_POSSIBLE);
         }
+        srv->set_active = false; /* a GET ends a SET in blocks the client left */
         if (a->kind == OMP_APDU_GET_REQ_LIST &&
             (srv->conformance & OMP_CONF_MULTIPLE_REFERENCES) == 0u) {
             return omp_dlms_priv_exception(out, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
@@ -282,8 +299,11 @@ omp_err omp_dlms_priv_dispatch(struct omp_dlms_server *srv, const struct omp_dlm
         return omp_dlms_priv_get(srv, env, a, out, limit);
     default:
         if (is_request(a->kind)) {
-            return omp_dlms_priv_exception(out, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
-                                           OMP_SERVICE_ERROR_SERVICE_NOT_SUPPORTED);
+            if (srv->assoc == 0u || client != srv->client_sap || server != srv->server_sap) {
+                return omp_dlms_priv_exception(out, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
+                                               OMP_SERVICE_ERROR_OPERATION_NOT_POSSIBLE);
+            }
+            return omp_dlms_priv_set_action(srv, env, a, out, limit);
         }
         /* responses, notifications, RLRE/AARE: not something a client sends a server */
         return omp_dlms_priv_exception(out, OMP_STATE_ERROR_SERVICE_UNKNOWN,

@@ -4,6 +4,12 @@
  * queue). The frames (HDLC, TCP wrapper) are the port's or the caller's; the meter takes APDUs.
  * The end of a port's link (omp_meter_link_lost) ends its association and, on the optical port,
  * the IEC 62056-21 session too.
+ *
+ * The LLS secret (Association LN attribute 7, written by DLMS SET) is kept in the settings store,
+ * key OMP_METER_KEY_LLS_SECRET: {version 1, length 1..16, 16 bytes}. An NVM without the record
+ * (written before it existed, or never changed) starts with the factory secret; a record of
+ * another version or shape is reported (OMP_EV_NVM_DAMAGED, flags 4: settings) and left as it
+ * is until a new secret is written, the factory secret in force meanwhile.
  */
 #include <string.h>
 
@@ -62,12 +68,54 @@ static void sec_reserve(struct omp_meter *m)
     }
 }
 
+#define LLS_VERSION 1u
+#define LLS_REC_LEN (2u + OMP_DLMS_LLS_SECRET_MAX)
+
+/* The secret the settings store keeps into @p c (none: @p c keeps the factory one). */
+static omp_err lls_restore(struct omp_meter *m, struct omp_dlms_server_cfg *c)
+{
+    uint8_t rec[LLS_REC_LEN + 1u];
+    size_t len = 0u;
+    omp_err err = omp_store_read_opt(&m->settings, OMP_METER_KEY_LLS_SECRET, rec, sizeof rec, &len);
+    if (err != OMP_OK || len == 0u) {
+        return err; /* never written (or unreadable: the open counted it as damage) */
+    }
+    if (len != LLS_REC_LEN || rec[0] != LLS_VERSION || rec[1] == 0u ||
+        rec[1] > OMP_DLMS_LLS_SECRET_MAX) {
+        omp_clock_event(&m->clock, OMP_EV_NVM_DAMAGED, 1u, 4u); /* foreign: reported, kept */
+        return OMP_OK;
+    }
+    memcpy(c->lls_secret, rec + 2, rec[1]);
+    c->lls_secret_len = rec[1];
+    return OMP_OK;
+}
+
+omp_err omp_meter_priv_lls_secret(struct omp_meter *m, const uint8_t *secret, size_t len)
+{
+    if (m == NULL || secret == NULL || len == 0u || len > OMP_DLMS_LLS_SECRET_MAX) {
+        return OMP_ERR_ARG;
+    }
+    uint8_t rec[LLS_REC_LEN];
+    memset(rec, 0, sizeof rec);
+    rec[0] = LLS_VERSION;
+    rec[1] = (uint8_t)len;
+    memcpy(rec + 2, secret, len);
+    omp_err err = omp_store_write(&m->settings, OMP_METER_KEY_LLS_SECRET, rec, sizeof rec);
+    for (unsigned k = 0; k < (unsigned)OMP_PORT_COUNT && err == OMP_OK; k++) {
+        err = omp_dlms_server_set_secret(&m->dlms[k], secret, len);
+    }
+    if (err == OMP_OK) {
+        omp_clock_event(&m->clock, OMP_EV_CONFIG_CHANGED, 0x280000u, 7u); /* 40.0.0, attribute 7 */
+    }
+    return err;
+}
+
 omp_err omp_meter_priv_dlms_start(struct omp_meter *m)
 {
     sec_start(m);
     struct omp_dlms_server_cfg c;
-    omp_dlms_server_cfg_default(&c); /* the LLS secret is kept in NVM with the next slice */
-    omp_err err = OMP_OK;
+    omp_dlms_server_cfg_default(&c);
+    omp_err err = lls_restore(m, &c);
     for (unsigned k = 0; k < (unsigned)OMP_PORT_COUNT && err == OMP_OK; k++) {
         err = omp_dlms_server_init(&m->dlms[k], &c);
     }
@@ -83,12 +131,24 @@ omp_err omp_meter_dlms(struct omp_meter *m, enum omp_port port, uint16_t client_
     return omp_meter_dlms_srv(m, &m->dlms[port], client_sap, server_sap, req, len, out);
 }
 
+/* A caller's own server (a second link on a port) takes the meter's current LLS secret, which a
+ * write over DLMS or omp_meter_dlms_lls_secret() may have changed since its start. */
+static void lls_follow(struct omp_meter *m, struct omp_dlms_server *srv)
+{
+    const struct omp_dlms_server_cfg *c = &m->dlms[OMP_PORT_MODULE].cfg;
+    if (srv->cfg.lls_secret_len != c->lls_secret_len ||
+        memcmp(srv->cfg.lls_secret, c->lls_secret, c->lls_secret_len) != 0) {
+        (void)omp_dlms_server_set_secret(srv, c->lls_secret, c->lls_secret_len);
+    }
+}
+
 omp_err omp_meter_dlms_srv(struct omp_meter *m, struct omp_dlms_server *srv, uint16_t client_sap,
                            uint16_t server_sap, const uint8_t *req, size_t len, struct omp_wr *out)
 {
     if (m == NULL || srv == NULL) {
         return OMP_ERR_ARG;
     }
+    lls_follow(m, srv);
     struct omp_cosem_src src;
     omp_meter_priv_src(m, &src);
     struct omp_dlms_server_env e = {&src, &m->events, omp_meter_load_profile(m),
@@ -106,7 +166,12 @@ omp_err omp_meter_dlms_lls_secret(struct omp_meter *m, const uint8_t *secret, si
     if (m == NULL || secret == NULL || len == 0u || len > OMP_DLMS_LLS_SECRET_MAX) {
         return OMP_ERR_ARG;
     }
-    omp_err err = OMP_OK;
+    uint8_t rec[LLS_REC_LEN + 1u];
+    size_t kept = 0u;
+    omp_err err = omp_store_read_opt(&m->settings, OMP_METER_KEY_LLS_SECRET, rec, sizeof rec, &kept);
+    if (err != OMP_OK || kept != 0u) {
+        return err; /* a secret written over DLMS (or a record reported as foreign) stays */
+    }
     for (unsigned k = 0; k < (unsigned)OMP_PORT_COUNT && err == OMP_OK; k++) {
         struct omp_dlms_server_cfg c = m->dlms[k].cfg;
         memset(c.lls_secret, 0, sizeof c.lls_secret);

@@ -72,8 +72,14 @@ void omp_meter_priv_ev_drain(struct omp_meter *m);
 
 /* ---- DLMS server (meter_dlms.c) ------------------------------------------------------------ */
 
-/** Start the DLMS server of every port (factory configuration, no association). */
+/** Settings store key of the LLS secret (meter_dlms.c). */
+#define OMP_METER_KEY_LLS_SECRET 11u
+/** Start the DLMS server of every port (factory configuration with the LLS secret the settings
+ *  store keeps, no association). */
 omp_err omp_meter_priv_dlms_start(struct omp_meter *m);
+/** Keep @p secret as the LLS secret (settings store) and give it to every port's server.
+ *  @return OMP_OK, OMP_ERR_ARG, the store's error (nothing changed). */
+omp_err omp_meter_priv_lls_secret(struct omp_meter *m, const uint8_t *secret, size_t len);
 
 /* ---- optical port (meter_optical.c) -------------------------------------------------------- */
 

@@ -30,10 +30,16 @@ static omp_err op_set_optical(void *user, uint8_t setting, uint32_t value)
     return err;
 }
 
+static omp_err op_set_lls_secret(void *user, const uint8_t *secret, size_t len)
+{
+    return omp_meter_priv_lls_secret(user, secret, len);
+}
+
 static const struct omp_cosem_ops k_ops = {
     .set_clock = op_set_clock,
     .set_tariff = op_set_tariff,
     .set_optical = op_set_optical,
+    .set_lls_secret = op_set_lls_secret,
 };
 
 /* Meter status 1.1.97.97.0.255 (technical facts 3.1): bit 1 "EEPROM or data backup/restore

@@ -1,0 +1,208 @@
+/*
+ * DLMS SET through the meter (omp_meter_dlms, docs/dlms-server.md "SET and ACTION"): the LLS
+ * secret written on one port is every port's, kept in the settings store across a restart; an
+ * NVM without it (written before it existed) starts with the factory secret, a foreign record of
+ * it is reported; the clock set over DLMS goes the clock service's way (event OMP_EV_CLOCK_SET);
+ * legal data is refused and stays.
+ *
+ * APDUs are hand-encoded (Green Book; see tests/test_dlms_set.c for the layouts); the AARQ is the
+ * Kamstrup document's S2 (LLS, password "12345") with the password changed; its AARE's result is
+ * byte 17: 61 len A1 09 06 07 <7 bytes of OID> A2 03 02 01 <result> (0 accepted, 1 rejected).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "omnipower/hal_fakes.h"
+#include "omnipower/meter.h"
+
+#include "test_hex.h"
+
+#define SECTOR  4096u
+#define SECTORS 16u
+#define SIZE    (SECTOR * SECTORS)
+#define T0      ((omp_time_s)1705320000) /* 2024-01-15T12:00:00Z: 13:00 CET */
+
+static const struct omp_nvm_geometry k_geo = {
+    .size = SIZE,
+    .sector_size = SECTOR,
+    .program_unit = 8u,
+    .erase_value = 0xFFu,
+    .erase_cycles = 100000u,
+};
+
+struct fx {
+    uint8_t mem[SIZE];
+    struct omp_fake_board b;
+    struct omp_hal hal;
+    struct omp_meter_cfg cfg;
+    struct omp_meter m;
+};
+
+static struct fx g_fx;
+static uint8_t g_rsp[512];
+
+static void start(struct fx *f)
+{
+    assert_int_equal(omp_meter_init(&f->m, &f->hal, &f->cfg, &f->b.clock.now), OMP_OK);
+    assert_int_equal(omp_meter_poll(&f->m), OMP_OK);
+}
+
+static struct fx *fx_new(void)
+{
+    struct fx *f = &g_fx;
+    memset(f, 0, sizeof *f);
+    assert_int_equal(omp_fake_board_init(&f->b, f->mem, &k_geo, NULL, T0), OMP_OK);
+    f->hal = omp_fake_board_hal(&f->b);
+    omp_meter_cfg_default(&f->cfg);
+    f->cfg.meter_number = 12345678u;
+    start(f);
+    return f;
+}
+
+static size_t dlms(struct fx *f, enum omp_port port, uint16_t client, uint16_t server,
+                   const char *hex)
+{
+    uint8_t req[256];
+    size_t n = unhex(hex, req, sizeof req);
+    struct omp_wr w = omp_wr_init(g_rsp, sizeof g_rsp);
+    assert_int_equal(omp_meter_dlms(&f->m, port, client, server, req, n, &w), OMP_OK);
+    return omp_wr_len(&w);
+}
+
+static void expect(struct fx *f, enum omp_port port, uint16_t client, const char *req,
+                   const char *rsp)
+{
+    uint8_t want[256];
+    size_t n = unhex(rsp, want, sizeof want);
+    assert_int_equal(dlms(f, port, client, 16u, req), n);
+    assert_memory_equal(g_rsp, want, n);
+}
+
+/* S2's AARQ with password @p pw_hex: calling-authentication-value AC (n + 2) 80 n <pw>, the
+ * AARQ's length 0x33 - 5 + n. */
+static bool associate(struct fx *f, enum omp_port port, uint16_t client, const char *pw_hex)
+{
+    char aarq[256];
+    size_t n = strlen(pw_hex) / 2u;
+    snprintf(aarq, sizeof aarq,
+             "60%02XA1090607608574050801018A0207808B0760857405080201AC%02X80%02X%s"
+             "BE10040E01000000065F1F040000FE1FFFFF",
+             (unsigned)(0x33u - 5u + n), (unsigned)(n + 2u), (unsigned)n, pw_hex);
+    size_t len = dlms(f, port, client, 16u, aarq);
+    assert_true(len > 17u && g_rsp[0] == 0x61u);
+    return g_rsp[17] == 0u;
+}
+
+#define PW_FACTORY "3132333435"           /* "12345" */
+#define PW_NEW     "6E65772D736563726574" /* "new-secret" */
+/* SET-request-normal Association LN 0.0.40.0.0.255 (class 15) attr 7 := octet-string(10) */
+#define SET_SECRET "C101C1000F0000280000FF0700090A" PW_NEW
+
+static bool find_event(const struct omp_meter *m, uint16_t code, struct omp_event *out)
+{
+    struct omp_evq_reader rd;
+    struct omp_event ev;
+    assert_int_equal(omp_evq_reader_init(omp_meter_events(m), &rd), OMP_OK);
+    bool found = false;
+    while (omp_evq_read(omp_meter_events(m), &rd, &ev, NULL) == OMP_OK) {
+        if (ev.code == code) {
+            *out = ev; /* the newest */
+            found = true;
+        }
+    }
+    return found;
+}
+
+static void test_secret_kept(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new();
+    /* a fresh NVM: the factory secret */
+    assert_true(associate(f, OMP_PORT_MODULE, 18u, PW_FACTORY));
+    expect(f, OMP_PORT_MODULE, 18u, SET_SECRET, "C501C100");
+    struct omp_event ev;
+    assert_true(find_event(&f->m, OMP_EV_CONFIG_CHANGED, &ev));
+    assert_int_equal(ev.arg, 0x280000u); /* C.D.E 40.0.0 */
+    assert_int_equal(ev.flags, 7u);      /* attribute 7 */
+    /* every port's next association takes it; the old one fails */
+    assert_false(associate(f, OMP_PORT_OPTICAL, 19u, PW_FACTORY));
+    assert_true(associate(f, OMP_PORT_OPTICAL, 19u, PW_NEW));
+    assert_true(associate(f, OMP_PORT_HAN, 20u, PW_NEW));
+    /* a restart on the same NVM: still the new one */
+    start(f);
+    assert_false(associate(f, OMP_PORT_MODULE, 18u, PW_FACTORY));
+    assert_true(associate(f, OMP_PORT_MODULE, 18u, PW_NEW));
+    assert_false(find_event(&f->m, OMP_EV_NVM_DAMAGED, &ev));
+    /* and back to "12345" */
+    expect(f, OMP_PORT_MODULE, 18u, "C101C1000F0000280000FF07000905" PW_FACTORY, "C501C100");
+    start(f);
+    assert_true(associate(f, OMP_PORT_HAN, 20u, PW_FACTORY));
+}
+
+/* A record of the secret that this build does not know (version 2): reported as damage of the
+ * settings (OMP_EV_NVM_DAMAGED, flags 4), not replaced; the factory secret meanwhile. */
+static void test_foreign_record(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new();
+    uint8_t rec[18];
+    memset(rec, 0x41, sizeof rec);
+    rec[0] = 2u;
+    rec[1] = 5u;
+    assert_int_equal(omp_store_write(&f->m.settings, 10u, rec, sizeof rec), OMP_OK);
+    start(f);
+    struct omp_event ev;
+    assert_true(find_event(&f->m, OMP_EV_NVM_DAMAGED, &ev));
+    assert_int_equal(ev.flags, 4u);
+    assert_true(associate(f, OMP_PORT_MODULE, 18u, PW_FACTORY));
+    assert_false(associate(f, OMP_PORT_MODULE, 18u, "4141414141"));
+    uint8_t back[18];
+    size_t len = 0;
+    assert_int_equal(omp_store_read(&f->m.settings, 10u, back, sizeof back, &len), OMP_OK);
+    assert_int_equal(len, sizeof rec);
+    assert_memory_equal(back, rec, sizeof rec);
+}
+
+/* The clock set over DLMS: 2024-01-15 13:30:00 CET (no deviation, status 00) = 12:30:00 UTC, 1800 s
+ * later than the clock: the clock service's event OMP_EV_CLOCK_SET (arg |new - old| = 1800,
+ * forward), and the clock reads 13:30:00 with deviation -60 (FFC4). Legal data stays. */
+static void test_clock_and_legal(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new();
+    assert_true(associate(f, OMP_PORT_MODULE, 18u, PW_FACTORY));
+    expect(f, OMP_PORT_MODULE, 18u,
+           "C101C1000800010100"
+           "00FF0200090C07E8010F010D1E00FF800000",
+           "C501C100");
+    struct omp_event ev;
+    assert_true(find_event(&f->m, OMP_EV_CLOCK_SET, &ev));
+    assert_int_equal(ev.arg, 1800u);
+    assert_int_equal(ev.flags, 0u);
+    assert_int_equal(ev.utc_s, T0 + 1800);
+    expect(f, OMP_PORT_MODULE, 18u,
+           "C001C1000800010100"
+           "00FF0200",
+           "C401C100090C07E8010F010D1E00FFFFC400");
+    /* A+ total and MeterNo1: read-write-denied, unchanged */
+    expect(f, OMP_PORT_MODULE, 18u, "C101C100030101010800FF02000600001000", "C501C103");
+    expect(f, OMP_PORT_MODULE, 18u, "C101C100010101000001FF02000600000001", "C501C103");
+    expect(f, OMP_PORT_MODULE, 18u, "C001C100010101000001FF0200", "C401C1000600BC614E");
+    expect(f, OMP_PORT_MODULE, 18u, "C001C100030101010800FF0200", "C401C1000600000000");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_secret_kept),
+        cmocka_unit_test(test_foreign_record),
+        cmocka_unit_test(test_clock_and_legal),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
