@@ -37,9 +37,6 @@ static bool answer_kind_ok(uint8_t req_tag, enum omp_apdu_kind k)
         return true; /* any request may be refused that way */
     }
     switch (req_tag) {
-    case OMP_APDU_TAG_ACTION_REQUEST:
-    case OMP_APDU_TAG_GLO_ACTION_REQUEST:
-        return k == OMP_APDU_ACTION_RSP_NORMAL; /* HLS pass 3, security setup methods */
     case OMP_APDU_TAG_GLO_GET_REQUEST:
         return k == OMP_APDU_GET_RSP_NORMAL || k == OMP_APDU_GET_RSP_BLOCK ||
                k == OMP_APDU_GET_RSP_LIST;
@@ -55,6 +52,7 @@ static bool answer_kind_ok(uint8_t req_tag, enum omp_apdu_kind k)
     case OMP_APDU_TAG_SET_REQUEST:
         return ((unsigned)k >> 8) == OMP_APDU_TAG_SET_RESPONSE;
     case OMP_APDU_TAG_ACTION_REQUEST:
+    case OMP_APDU_TAG_GLO_ACTION_REQUEST: /* HLS pass 3, security setup methods, any method */
         return ((unsigned)k >> 8) == OMP_APDU_TAG_ACTION_RESPONSE;
     default:
         return false;

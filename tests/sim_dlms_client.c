@@ -761,6 +761,7 @@ int main(int argc, char **argv)
     if (argc == 3) {
         check_load_profile(argv[2]);
     }
+    check_set();
     if (g_hdlc) {
         CHECK(g_max_segments > 1u, "a response in several HDLC segments (%u)", g_max_segments);
         struct omp_hdlc_frame f;
@@ -775,7 +776,6 @@ int main(int argc, char **argv)
         hdlc_expect(&f, g_link_client, g_link_server, OMP_HDLC_DM);
         (void)printf("hdlc: up to %u segments in one response\n", g_max_segments);
     }
-    check_set();
     (void)close(g_fd);
     (void)printf("public: %zu objects, %zu attributes read; LLS: %zu objects, %zu attributes read\n",
                  pub, pub_reads, lls, lls_reads);

@@ -145,6 +145,45 @@ static void test_secret_kept(void **state)
     assert_true(associate(f, OMP_PORT_HAN, 20u, PW_FACTORY));
 }
 
+#define PW_PORT "706F72742D7077" /* "port-pw": a port's provisioned password */
+
+/* omp_meter_dlms_lls_secret() gives a port's own factory password; a password written over DLMS
+ * (kept in the settings store) wins over it after a restart. A caller's own server (a second link
+ * on a port, as the simulator's HDLC port) follows the meter's password at its next call. */
+static void test_port_secret_and_own_server(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new();
+    static const uint8_t port_pw[] = {'p', 'o', 'r', 't', '-', 'p', 'w'};
+    assert_int_equal(omp_meter_dlms_lls_secret(&f->m, port_pw, sizeof port_pw), OMP_OK);
+    assert_false(associate(f, OMP_PORT_MODULE, 18u, PW_FACTORY));
+    assert_true(associate(f, OMP_PORT_MODULE, 18u, PW_PORT));
+    /* a caller's own server started with the factory configuration takes the port's password */
+    struct omp_dlms_server own;
+    struct omp_dlms_server_cfg c;
+    omp_dlms_server_cfg_default(&c);
+    assert_int_equal(omp_dlms_server_init(&own, &c), OMP_OK);
+    uint8_t req[128], rsp[128];
+    char aarq[256];
+    snprintf(aarq, sizeof aarq,
+             "60%02XA1090607608574050801018A0207808B0760857405080201AC%02X80%02X%s"
+             "BE10040E01000000065F1F040000FE1FFFFF",
+             (unsigned)(0x33u - 5u + 7u), 9u, 7u, PW_PORT);
+    size_t n = unhex(aarq, req, sizeof req);
+    struct omp_wr w = omp_wr_init(rsp, sizeof rsp);
+    assert_int_equal(omp_meter_dlms_srv(&f->m, &own, 18u, 16u, req, n, &w), OMP_OK);
+    assert_true(omp_wr_len(&w) > 17u && rsp[0] == 0x61u && rsp[17] == 0u); /* accepted */
+    /* written over DLMS: kept, and it wins over the port's password after a restart */
+    expect(f, OMP_PORT_MODULE, 18u, SET_SECRET, "C501C100");
+    start(f);
+    assert_int_equal(omp_meter_dlms_lls_secret(&f->m, port_pw, sizeof port_pw), OMP_OK);
+    assert_false(associate(f, OMP_PORT_MODULE, 18u, PW_PORT));
+    assert_true(associate(f, OMP_PORT_MODULE, 18u, PW_NEW));
+    w = omp_wr_init(rsp, sizeof rsp);
+    assert_int_equal(omp_meter_dlms_srv(&f->m, &own, 18u, 16u, req, n, &w), OMP_OK);
+    assert_true(omp_wr_len(&w) > 17u && rsp[0] == 0x61u && rsp[17] != 0u); /* the old one fails */
+}
+
 /* A record of the secret that this build does not know (version 2): reported as damage of the
  * settings (OMP_EV_NVM_DAMAGED, flags 4), not replaced; the factory secret meanwhile. */
 static void test_foreign_record(void **state)
@@ -155,7 +194,7 @@ static void test_foreign_record(void **state)
     memset(rec, 0x41, sizeof rec);
     rec[0] = 2u;
     rec[1] = 5u;
-    assert_int_equal(omp_store_write(&f->m.settings, 10u, rec, sizeof rec), OMP_OK);
+    assert_int_equal(omp_store_write(&f->m.settings, 11u /* the LLS secret */, rec, sizeof rec), OMP_OK);
     start(f);
     struct omp_event ev;
     assert_true(find_event(&f->m, OMP_EV_NVM_DAMAGED, &ev));
@@ -164,7 +203,7 @@ static void test_foreign_record(void **state)
     assert_false(associate(f, OMP_PORT_MODULE, 18u, "4141414141"));
     uint8_t back[18];
     size_t len = 0;
-    assert_int_equal(omp_store_read(&f->m.settings, 10u, back, sizeof back, &len), OMP_OK);
+    assert_int_equal(omp_store_read(&f->m.settings, 11u, back, sizeof back, &len), OMP_OK);
     assert_int_equal(len, sizeof rec);
     assert_memory_equal(back, rec, sizeof rec);
 }
@@ -201,6 +240,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_secret_kept),
+        cmocka_unit_test(test_port_secret_and_own_server),
         cmocka_unit_test(test_foreign_record),
         cmocka_unit_test(test_clock_and_legal),
     };

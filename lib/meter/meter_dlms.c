@@ -133,13 +133,14 @@ omp_err omp_meter_dlms(struct omp_meter *m, enum omp_port port, uint16_t client_
 
 /* A caller's own server (a second link on a port) takes the meter's current LLS secret, which a
  * write over DLMS or omp_meter_dlms_lls_secret() may have changed since its start. */
-static void lls_follow(struct omp_meter *m, struct omp_dlms_server *srv)
+static omp_err lls_follow(struct omp_meter *m, struct omp_dlms_server *srv)
 {
     const struct omp_dlms_server_cfg *c = &m->dlms[OMP_PORT_MODULE].cfg;
-    if (srv->cfg.lls_secret_len != c->lls_secret_len ||
-        memcmp(srv->cfg.lls_secret, c->lls_secret, c->lls_secret_len) != 0) {
-        (void)omp_dlms_server_set_secret(srv, c->lls_secret, c->lls_secret_len);
+    if (srv->cfg.lls_secret_len == c->lls_secret_len &&
+        memcmp(srv->cfg.lls_secret, c->lls_secret, c->lls_secret_len) == 0) {
+        return OMP_OK;
     }
+    return omp_dlms_server_set_secret(srv, c->lls_secret, c->lls_secret_len);
 }
 
 omp_err omp_meter_dlms_srv(struct omp_meter *m, struct omp_dlms_server *srv, uint16_t client_sap,
@@ -148,7 +149,10 @@ omp_err omp_meter_dlms_srv(struct omp_meter *m, struct omp_dlms_server *srv, uin
     if (m == NULL || srv == NULL) {
         return OMP_ERR_ARG;
     }
-    lls_follow(m, srv);
+    omp_err err = lls_follow(m, srv);
+    if (err != OMP_OK) {
+        return err;
+    }
     struct omp_cosem_src src;
     omp_meter_priv_src(m, &src);
     struct omp_dlms_server_env e = {&src, &m->events, omp_meter_load_profile(m),
