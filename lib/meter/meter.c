@@ -303,6 +303,9 @@ omp_err omp_meter_init(struct omp_meter *m, const struct omp_hal *hal,
     if (err == OMP_OK) {
         err = omp_meter_priv_dlms_start(m);
     }
+    if (err == OMP_OK) {
+        err = omp_meter_priv_han_start(m);
+    }
     return err == OMP_OK ? omp_meter_priv_optical_start(m) : err;
 }
 
@@ -512,7 +515,8 @@ omp_err omp_meter_poll(struct omp_meter *m)
         }
     }
     omp_meter_priv_optical_poll(m);
-    return err;
+    omp_err han = omp_meter_priv_han_poll(m);
+    return err != OMP_OK ? err : han;
 }
 
 omp_err omp_meter_flush(struct omp_meter *m)
