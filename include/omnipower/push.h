@@ -79,6 +79,8 @@ struct omp_push {
     int64_t next_due[OMP_PUSH_LIST_COUNT];  /**< private: local seconds of the next push */
     uint32_t ic;                            /**< last invocation counter used */
     bool ic_used;                           /**< ic holds a counter that was sent */
+    uint32_t ic_mark;                       /**< the owner's: counters below it are reserved in
+                                                 NVM (0: none; the meter's HAN glue keeps it) */
     uint32_t pushes;                        /**< data-notifications queued */
     uint32_t skipped;                       /**< slots not sent: clock stepped over them, or
                                                  the previous frames were still queued */
@@ -131,6 +133,10 @@ unsigned omp_push_due(struct omp_push *p, int64_t local_s);
  * @return OMP_OK, OMP_ERR_RANGE (the counter is exhausted), OMP_ERR_ARG.
  */
 OMP_MUST_CHECK omp_err omp_push_next_ic(struct omp_push *p, omp_time_s utc_s, uint32_t *ic);
+
+/** @brief The counter omp_push_next_ic() would give at @p utc_s, without taking it (0 for NULL;
+ *  UINT32_MAX when exhausted). */
+uint32_t omp_push_ic_peek(const struct omp_push *p, omp_time_s utc_s);
 
 /** @brief Never use a counter at or below @p floor again (a high-water mark kept by the
  *  integrator in NVM). NULL: ignored. */

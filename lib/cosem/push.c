@@ -177,19 +177,28 @@ unsigned omp_push_due(struct omp_push *p, int64_t local_s)
 
 /* ---- invocation counter -------------------------------------------------------------------- */
 
+uint32_t omp_push_ic_peek(const struct omp_push *p, omp_time_s utc_s)
+{
+    if (p == NULL) {
+        return 0u;
+    }
+    int64_t since = (int64_t)utc_s - OMP_PUSH_IC_EPOCH;
+    uint32_t c = since <= 0 ? 0u : since >= (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)since;
+    if (p->ic_used) {
+        c = p->ic == UINT32_MAX ? UINT32_MAX : c > p->ic ? c : p->ic + 1u;
+    }
+    return c;
+}
+
 omp_err omp_push_next_ic(struct omp_push *p, omp_time_s utc_s, uint32_t *ic)
 {
     if (p == NULL || ic == NULL) {
         return OMP_ERR_ARG;
     }
-    int64_t since = (int64_t)utc_s - OMP_PUSH_IC_EPOCH;
-    uint32_t c = since <= 0 ? 0u : since >= (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)since;
-    if (p->ic_used) {
-        if (p->ic == UINT32_MAX) {
-            return OMP_ERR_RANGE;
-        }
-        c = c > p->ic ? c : p->ic + 1u;
+    if (p->ic_used && p->ic == UINT32_MAX) {
+        return OMP_ERR_RANGE;
     }
+    uint32_t c = omp_push_ic_peek(p, utc_s);
     p->ic = c;
     p->ic_used = true;
     *ic = c;
