@@ -39,12 +39,14 @@ struct layout {
 /* ---- NVM layout -------------------------------------------------------------------------------- */
 
 /* Sectors of the settings store: twice its largest live records (two calendars, the clock's
- * state, the display lists; so that a compaction has room), plus the sector a ring keeps free. */
+ * state, the display lists, the HAN push's counter mark; so that a compaction has room), plus
+ * the sector a ring keeps free. */
 static uint32_t settings_sectors(const struct omp_nvm_geometry *geo)
 {
     uint32_t room = geo->sector_size - OMP_STORE_SECTOR_HDR - 64u; /* header, marker, padding */
     uint32_t live = omp_store_record_size(geo, OMP_CLOCK_IO_LEN) * 2u +
-                    omp_store_record_size(geo, 8u) + omp_store_record_size(geo, OMP_LCD_IO_LEN);
+                    omp_store_record_size(geo, 8u) + omp_store_record_size(geo, OMP_LCD_IO_LEN) +
+                    omp_store_record_size(geo, 4u);
     return (2u * live + room - 1u) / room + 1u;
 }
 
