@@ -7,6 +7,9 @@
 
 #include <string.h>
 
+#include "omnipower/apdu.h"
+#include "omnipower/axdr.h"
+#include "omnipower/hdlc.h"
 #include "omnipower/push.h"
 
 /* ---- configuration ------------------------------------------------------------------------- */
@@ -47,11 +50,6 @@ omp_err omp_push_init(struct omp_push *p, const struct omp_push_cfg *cfg)
     return OMP_OK;
 }
 
-#if OMP_CONFIG_DLMS
-
-#include "omnipower/apdu.h"
-#include "omnipower/axdr.h"
-#include "omnipower/hdlc.h"
 
 /* What an item's value is. */
 enum { K_LIST_ID, K_GS1, K_CLOCK, K_DICT };
@@ -60,8 +58,6 @@ enum { K_LIST_ID, K_GS1, K_CLOCK, K_DICT };
 #define LATE_S 10      /* a slot is still sent up to 9 s after its time */
 #define APDU_MAX 512u  /* the longest plain APDU (DK list: 447 bytes on a three-phase meter) */
 #define SEALED_MAX (APDU_MAX + 48u) /* LLC + general-glo-ciphering overhead */
-
-static const char k_list_id[] = "Kamstrup_V0001";
 
 #define ID {{1, 1, 0, 2, 129, 255}, K_LIST_ID, OMP_VT_VISIBLE, 0, 0u}
 #define GS1 {{1, 1, 0, 0, 5, 255}, K_GS1, OMP_VT_VISIBLE, 0, 0u}
@@ -212,6 +208,10 @@ void omp_push_ic_floor(struct omp_push *p, uint32_t floor)
         p->ic_used = true;
     }
 }
+
+#if OMP_CONFIG_DLMS
+
+static const char k_list_id[] = "Kamstrup_V0001";
 
 /* ---- the APDU ------------------------------------------------------------------------------ */
 
@@ -452,7 +452,32 @@ omp_err omp_push_poll(struct omp_push *p, const struct omp_cosem_src *src,
     return err;
 }
 
-#else /* !OMP_CONFIG_DLMS */
+#else /* !OMP_CONFIG_DLMS: the lists and the schedule stay, nothing is built or sent */
+
+omp_err omp_push_apdu(const struct omp_push_cfg *cfg, enum omp_push_list list,
+                      const struct omp_cosem_src *src, struct omp_wr *w)
+{
+    (void)cfg;
+    (void)list;
+    (void)src;
+    (void)w;
+    return OMP_ERR_UNSUPPORTED;
+}
+
+omp_err omp_push_frames(const struct omp_push_cfg *cfg, enum omp_push_list list,
+                        const struct omp_cosem_src *src, uint32_t ic,
+                        omp_err (*gcm)(void *user, const struct omp_gcm_op *op), void *user,
+                        struct omp_wr *w)
+{
+    (void)cfg;
+    (void)list;
+    (void)src;
+    (void)ic;
+    (void)gcm;
+    (void)user;
+    (void)w;
+    return OMP_ERR_UNSUPPORTED;
+}
 
 omp_err omp_push_poll(struct omp_push *p, const struct omp_cosem_src *src,
                       const struct omp_hal *hal)
