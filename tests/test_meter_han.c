@@ -18,14 +18,17 @@
 #include "omnipower/hdlc.h"
 #include "omnipower/meter.h"
 
-#define SECTOR 4096u
-#define SECTORS 16u
-#define SIZE (SECTOR * SECTORS)
-#define T0 ((omp_time_s)1705320000) /* 2024-01-15T12:00:00Z, 13:00:00 CET */
+#define SECTOR    4096u
+#define SECTORS   16u
+#define SIZE      (SECTOR * SECTORS)
+#define T0        ((omp_time_s)1705320000) /* 2024-01-15T12:00:00Z, 13:00:00 CET */
 #define EPOCH2020 1577836800
 
 static const struct omp_nvm_geometry k_geo = {
-    .size = SIZE, .sector_size = SECTOR, .program_unit = 8u, .erase_value = 0xFFu,
+    .size = SIZE,
+    .sector_size = SECTOR,
+    .program_unit = 8u,
+    .erase_value = 0xFFu,
     .erase_cycles = 100000u,
 };
 
@@ -151,8 +154,7 @@ static void pushes_every_ten_seconds(void **state)
     /* push only: a request on the CCC port is not answered */
     static const uint8_t snrm[] = {0x7E, 0xA0, 0x07, 0x03, 0x21, 0x93, 0x0F, 0x01, 0x7E};
     size_t before = g_tx_len;
-    assert_int_equal(omp_meter_on_rx(&g_m1, OMP_PORT_HAN, snrm, sizeof snrm),
-                     OMP_ERR_UNSUPPORTED);
+    assert_int_equal(omp_meter_on_rx(&g_m1, OMP_PORT_HAN, snrm, sizeof snrm), OMP_ERR_UNSUPPORTED);
     run(f, &g_m1, 500u);
     assert_int_equal(g_tx_len, before);
 }

@@ -33,7 +33,8 @@
 
 /* The meter of the single-phase NVE list 1 capture: 2022-01-17 12:44:40 CET, P+ 1896 W,
  * Q- 493 var, 8.96 A, 225 V, type 6861111BN242101040, GS1 5705705705705702. */
-static void src_nve_list1(struct dlms_src_state *st, struct omp_cosem_src *s, struct omp_push_cfg *c)
+static void src_nve_list1(struct dlms_src_state *st, struct omp_cosem_src *s,
+                          struct omp_push_cfg *c)
 {
     dlms_src_fill(st, s);
     st->regs.e.total.a_plus_uwh = 0u;
@@ -109,6 +110,7 @@ static void src_dk(struct dlms_src_state *st, struct omp_cosem_src *s, struct om
 
 /* Written by hand from technical facts 12.2 (the DK list order) and 12.3 (types): pairs of
  * 09 06 <OBIS> and the value, 00 00 for each L2/L3 item. */
+/* clang-format off */
 static const char k_dk_1ph_hex[] =
     "0F" "00000000" "0C" "07E40107020E2F14FF800000" "0241" "0A0E4B616D73747275705F5630303031"
     "09060101010800FF" "06000D394C" "09060101020800FF" "0600000000"
@@ -125,6 +127,7 @@ static const char k_dk_1ph_hex[] =
     "09060101160700FF" "0600000000" "0000" "0000"
     "09060101160800FF" "0600000000" "0000" "0000"
     "09060101150800FF" "06000D394C" "0000" "0000";
+/* clang-format on */
 
 static void dk_list_by_hand(void **state)
 {
@@ -165,7 +168,8 @@ static void dk_list_order_is_the_captures(void **state)
     assert_int_equal(omp_dlms_push_next(&it, &o, &v), OMP_ERR_NOT_FOUND);
 }
 
-/* ---- frames ------------------------------------------------------------------------------------ */
+/* ---- frames ------------------------------------------------------------------------------------
+ */
 
 static void frame_is_ui_with_llc(void **state)
 {
@@ -231,7 +235,8 @@ static void frame_segmented(void **state)
     assert_memory_equal(joined, want, n);
 }
 
-/* ---- ciphering --------------------------------------------------------------------------------- */
+/* ---- ciphering ---------------------------------------------------------------------------------
+ */
 
 static void ciphered_frame_deciphers(void **state)
 {
@@ -252,12 +257,12 @@ static void ciphered_frame_deciphers(void **state)
     size_t pn = unhex(k_dk_1ph_hex, plain, sizeof plain);
     (void)unhex(k_dk_ak_hex, ak, sizeof ak);
     struct omp_wr w = omp_wr_init(buf, sizeof buf);
-    assert_int_equal(omp_push_frames(&c, OMP_PUSH_DK, &s, 0x000788E1u, hal.ops->aead_gcm,
-                                     hal.user, &w), OMP_OK);
+    assert_int_equal(
+        omp_push_frames(&c, OMP_PUSH_DK, &s, 0x000788E1u, hal.ops->aead_gcm, hal.user, &w), OMP_OK);
     /* technical facts 12.4: E6 E7 00 DB 08 KAME 01A4DC52 82 LL LL 30 000788E1 ct tag */
     const uint8_t *p = buf + 8;
-    static const uint8_t head[] = {0xE6, 0xE7, 0x00, 0xDB, 0x08, 'K', 'A', 'M', 'E',
-                                   0x01, 0xA4, 0xDC, 0x52, 0x82};
+    static const uint8_t head[] = {0xE6, 0xE7, 0x00, 0xDB, 0x08, 'K',  'A',
+                                   'M',  'E',  0x01, 0xA4, 0xDC, 0x52, 0x82};
     assert_memory_equal(p, head, sizeof head);
     size_t clen = (size_t)p[14] << 8 | p[15];
     assert_int_equal(clen, 1u + 4u + pn + 12u);
@@ -269,8 +274,8 @@ static void ciphered_frame_deciphers(void **state)
     memcpy(aad + 1, ak, 16u);
     uint8_t tag[12];
     memcpy(tag, p + 21 + pn, 12u);
-    struct omp_gcm_op op = {false, OMP_KEY_GUEK, OMP_KEY_NONE, iv, 12u, aad, 17u,
-                            p + 21, out, pn, tag, 12u};
+    struct omp_gcm_op op = {false, OMP_KEY_GUEK, OMP_KEY_NONE, iv, 12u, aad,
+                            17u,   p + 21,       out,          pn, tag, 12u};
     assert_int_equal(hal.ops->aead_gcm(hal.user, &op), OMP_OK);
     assert_memory_equal(out, plain, pn);
     /* a wrong AK fails the tag */
@@ -279,7 +284,8 @@ static void ciphered_frame_deciphers(void **state)
     omp_posix_port_close(&port);
 }
 
-/* ---- schedule ---------------------------------------------------------------------------------- */
+/* ---- schedule ----------------------------------------------------------------------------------
+ */
 
 #define T0 1765101600 /* 2025-12-07 10:00:00 (a local wall time as seconds) */
 
@@ -322,8 +328,8 @@ static void schedule_hourly(void **state)
         n1 += (m & OMP_PUSH_BIT(OMP_PUSH_NVE1)) != 0u;
         n2 += (m & OMP_PUSH_BIT(OMP_PUSH_NVE2)) != 0u;
     }
-    assert_int_equal(n2, 4u);        /* 07:00:05 .. 10:00:05 */
-    assert_int_equal(n1, 1087u);     /* 06:59:30 .. 10:00:30 */
+    assert_int_equal(n2, 4u);    /* 07:00:05 .. 10:00:05 */
+    assert_int_equal(n1, 1087u); /* 06:59:30 .. 10:00:30 */
 }
 
 static void schedule_clock_steps(void **state)
@@ -352,7 +358,8 @@ static void schedule_clock_steps(void **state)
     assert_int_equal(omp_push_due(&p, T0 + 20), 0u);
 }
 
-/* ---- invocation counter ------------------------------------------------------------------------ */
+/* ---- invocation counter ------------------------------------------------------------------------
+ */
 
 static void ic_never_repeats(void **state)
 {
@@ -464,8 +471,7 @@ static void cfg_checks(void **state)
     c.encrypt = true;
     uint8_t buf[64];
     struct omp_wr w = omp_wr_init(buf, sizeof buf);
-    assert_int_equal(omp_push_frames(&c, OMP_PUSH_DK, &s, 1u, NULL, NULL, &w),
-                     OMP_ERR_UNSUPPORTED);
+    assert_int_equal(omp_push_frames(&c, OMP_PUSH_DK, &s, 1u, NULL, NULL, &w), OMP_ERR_UNSUPPORTED);
     c.encrypt = false; /* too small a buffer: nothing written */
     assert_int_equal(omp_push_frames(&c, OMP_PUSH_DK, &s, 1u, NULL, NULL, &w), OMP_ERR_NOSPACE);
     assert_int_equal(omp_wr_len(&w), 0u);

@@ -63,11 +63,11 @@ enum omp_push_list {
 
 /** @brief Push configuration (Kamstrup sets it with OMNISOFT VisionAir). */
 struct omp_push_cfg {
-    uint8_t lists;      /**< OR of OMP_PUSH_BIT(); 0: push off (the factory state) */
-    bool encrypt;       /**< suite 0 general-glo-ciphering, SC 0x30, with the HAN keys */
-    uint8_t ek_slot;    /**< key slot of the HAN encryption key (GPK60): OMP_KEY_HAN_EK */
-    uint8_t ak_slot;    /**< key slot of the HAN authentication key (GPK61): OMP_KEY_HAN_AK */
-    uint16_t max_info;  /**< largest information field of one frame, 32..2030 */
+    uint8_t lists;     /**< OR of OMP_PUSH_BIT(); 0: push off (the factory state) */
+    bool encrypt;      /**< suite 0 general-glo-ciphering, SC 0x30, with the HAN keys */
+    uint8_t ek_slot;   /**< key slot of the HAN encryption key (GPK60): OMP_KEY_HAN_EK */
+    uint8_t ak_slot;   /**< key slot of the HAN authentication key (GPK61): OMP_KEY_HAN_AK */
+    uint16_t max_info; /**< largest information field of one frame, 32..2030 */
     char gs1[OMP_PUSH_GS1_LEN + 1]; /**< GS1 number 1.1.0.0.5.255 of the NVE lists, digits;
                                          "" sends the meter number as 16 digits */
 };
@@ -75,19 +75,19 @@ struct omp_push_cfg {
 /** @brief The push setup's state: schedule, invocation counter, frames not yet sent. */
 struct omp_push {
     struct omp_push_cfg cfg;
-    bool started[OMP_PUSH_LIST_COUNT];      /**< private: next_due holds a slot */
-    int64_t next_due[OMP_PUSH_LIST_COUNT];  /**< private: local seconds of the next push */
-    uint32_t ic;                            /**< last invocation counter used */
-    bool ic_used;                           /**< ic holds a counter that was sent */
-    uint32_t ic_mark;                       /**< the owner's: counters below it are reserved in
-                                                 NVM (0: none; the meter's HAN glue keeps it) */
-    uint32_t pushes;                        /**< data-notifications queued */
-    uint32_t skipped;                       /**< slots not sent: clock stepped over them, or
-                                                 the previous frames were still queued */
-    uint32_t errors;                        /**< pushes that could not be built */
-    size_t tx_len;                          /**< private: bytes in tx */
-    size_t tx_off;                          /**< private: bytes of tx already written */
-    uint8_t tx[OMP_PUSH_TX_MAX];            /**< private: queued frames */
+    bool started[OMP_PUSH_LIST_COUNT];     /**< private: next_due holds a slot */
+    int64_t next_due[OMP_PUSH_LIST_COUNT]; /**< private: local seconds of the next push */
+    uint32_t ic;                           /**< last invocation counter used */
+    bool ic_used;                          /**< ic holds a counter that was sent */
+    uint32_t ic_mark;                      /**< the owner's: counters below it are reserved in
+                                                NVM (0: none; the meter's HAN glue keeps it) */
+    uint32_t pushes;                       /**< data-notifications queued */
+    uint32_t skipped;                      /**< slots not sent: clock stepped over them, or
+                                                the previous frames were still queued */
+    uint32_t errors;                       /**< pushes that could not be built */
+    size_t tx_len;                         /**< private: bytes in tx */
+    size_t tx_off;                         /**< private: bytes of tx already written */
+    uint8_t tx[OMP_PUSH_TX_MAX];           /**< private: queued frames */
 };
 
 /** @brief One item of a list as the push sends it. */
@@ -120,8 +120,9 @@ const struct omp_push_item *omp_push_items(enum omp_push_list list, size_t *n);
  * A 10 s list is due at every local second that is a multiple of 10, list 2 at hh:00:05. A slot
  * is taken at most once; a call up to 9 s after a slot still sends it (a late poll); a clock
  * step forward past a slot by 10 s or more skips it (counted in @c skipped); a step backward by
- * less than a period sends no slot twice, a longer one re-arms at the next slot of the new time. The first call only arms (nothing is sent at the
- * second the push starts, so a meter restarted within a second never repeats a slot).
+ * less than a period sends no slot twice, a longer one re-arms at the next slot of the new time.
+ * The first call only arms (nothing is sent at the second the push starts, so a meter restarted
+ * within a second never repeats a slot).
  * @return the mask (0 for NULL).
  */
 unsigned omp_push_due(struct omp_push *p, int64_t local_s);

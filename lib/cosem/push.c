@@ -50,10 +50,10 @@ omp_err omp_push_init(struct omp_push *p, const struct omp_push_cfg *cfg)
     return OMP_OK;
 }
 
-
 /* What an item's value is. */
 enum { K_LIST_ID, K_GS1, K_CLOCK, K_DICT };
 
+/* clang-format off */
 #define ABSENT 0xFFu   /* src_c: not measured by this single-phase meter: placeholder 00 00 */
 #define LATE_S 10      /* a slot is still sent up to 9 s after its time */
 #define APDU_MAX 512u  /* the longest plain APDU (DK list: 447 bytes on a three-phase meter) */
@@ -92,6 +92,8 @@ static const struct omp_push_item k_dk[] = {
     V32(22, 8, 0, 2), V32(42, 8, 0, ABSENT), V32(62, 8, 0, ABSENT),     /* A23 per phase */
     V32(21, 8, 0, 1), V32(41, 8, 0, ABSENT), V32(61, 8, 0, ABSENT),     /* A14 per phase */
 };
+
+/* clang-format on */
 
 const struct omp_push_item *omp_push_items(enum omp_push_list list, size_t *n)
 {
@@ -221,8 +223,8 @@ static omp_err kamstrup_time(const struct omp_cosem_src *src, uint8_t raw[12])
 {
     struct omp_value v = omp_cosem_time(src, src->clock_utc_s, src->clock_valid, false);
     struct omp_axdr_datetime dt;
-    omp_err err = omp_axdr_datetime_from_time(v.v.dt.utc_s, (int16_t)-v.v.dt.offset_min,
-                                              v.v.dt.status, &dt);
+    omp_err err =
+        omp_axdr_datetime_from_time(v.v.dt.utc_s, (int16_t)-v.v.dt.offset_min, v.v.dt.status, &dt);
     if (err != OMP_OK) {
         return err;
     }
@@ -252,8 +254,8 @@ static omp_err put_gs1(const struct omp_push_cfg *cfg, const struct omp_cosem_sr
 static omp_err put_dict(const struct omp_push_item *it, const struct omp_cosem_src *src,
                         struct omp_wr *w)
 {
-    const uint8_t obis[6] = {it->obis[0], it->obis[1], it->src_c, it->obis[3], it->obis[4],
-                             it->obis[5]};
+    const uint8_t obis[6] = {it->obis[0], it->obis[1], it->src_c,
+                             it->obis[3], it->obis[4], it->obis[5]};
     const struct omp_cosem_obj *o = omp_cosem_find(obis);
     struct omp_value v;
     omp_err err = o == NULL ? OMP_ERR_NOT_FOUND : omp_cosem_get(src, o, 2u, OMP_ASSOC_PUSH, &v);
@@ -348,8 +350,8 @@ static omp_err llc_pdu(const struct omp_push_cfg *cfg, enum omp_push_list list,
     err = omp_push_apdu(cfg, list, src, &pw);
     /* system title: "KAME" + meter number 1 (4 bytes, big-endian; technical facts 12.4) */
     const uint32_t n = src->meter_number;
-    const uint8_t st[8] = {'K', 'A', 'M', 'E', (uint8_t)(n >> 24), (uint8_t)(n >> 16),
-                           (uint8_t)(n >> 8), (uint8_t)n};
+    const uint8_t st[8] = {
+        'K', 'A', 'M', 'E', (uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n};
     if (err == OMP_OK) {
         err = omp_apdu_cipher_seal(w, OMP_APDU_TAG_GENERAL_GLO_CIPHERING, st,
                                    (uint8_t)(OMP_SC_AUTH | OMP_SC_ENC), ic, plain, omp_wr_len(&pw),
@@ -371,8 +373,15 @@ omp_err omp_push_frames(const struct omp_push_cfg *cfg, enum omp_push_list list,
     struct omp_wr pw = omp_wr_init(pdu, sizeof pdu);
     omp_err err = llc_pdu(cfg, list, src, ic, gcm, user, &pw);
     const bool dk = list == OMP_PUSH_DK; /* addresses of the captured frames */
-    struct omp_hdlc_frame f = {{dk ? 32u : 21u, 0u, 1u}, {dk ? 1u : 16u, 0u, 1u}, OMP_HDLC_UI,
-                               true, false, 0u, 0u, NULL, 0u};
+    struct omp_hdlc_frame f = {{dk ? 32u : 21u, 0u, 1u},
+                               {dk ? 1u : 16u, 0u, 1u},
+                               OMP_HDLC_UI,
+                               true,
+                               false,
+                               0u,
+                               0u,
+                               NULL,
+                               0u};
     const size_t mark = omp_wr_len(w), len = omp_wr_len(&pw);
     for (size_t at = 0; err == OMP_OK && at < len; at += f.info_len) {
         f.info = pdu + at;

@@ -15,8 +15,8 @@
 
 #include "meter_priv.h"
 
-#define HAN_IC_KEY 0x4849u    /* "HI": the settings store's record of the counters reserved */
-#define HAN_IC_BLOCK 65536u   /* counters reserved per write: one write in about 18 h */
+#define HAN_IC_KEY   0x4849u /* "HI": the settings store's record of the counters reserved */
+#define HAN_IC_BLOCK 65536u  /* counters reserved per write: one write in about 18 h */
 
 omp_err omp_meter_priv_han_start(struct omp_meter *m)
 {
