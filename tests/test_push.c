@@ -244,8 +244,9 @@ static void ciphered_frame_deciphers(void **state)
     struct omp_posix_port port;
     omp_posix_port_init(&port);
     struct omp_hal hal = omp_posix_port_hal(&port);
-    assert_int_equal(omp_posix_crypto_load_key_hex(&port, OMP_KEY_HAN_EK, k_dk_ek_hex), OMP_OK);
-    assert_int_equal(omp_posix_crypto_load_key_hex(&port, OMP_KEY_HAN_AK, k_dk_ak_hex), OMP_OK);
+    char spec[128];
+    (void)snprintf(spec, sizeof spec, "han_ek=%s,HAN_AK=%s", k_dk_ek_hex, k_dk_ak_hex);
+    assert_int_equal(omp_posix_crypto_load_keys_hex(&port, spec, NULL, 0u), OMP_OK);
     /* the test's own copy of the keys, in other slots, for an independent decryption */
     assert_int_equal(omp_posix_crypto_load_key_hex(&port, OMP_KEY_GUEK, k_dk_ek_hex), OMP_OK);
     struct dlms_src_state st;
