@@ -171,6 +171,8 @@ enum omp_key_slot {
     OMP_KEY_HLS = 4,       /**< HLS secret (mechanism 5 uses GUEK/GAK; others a secret here) */
     OMP_KEY_FW_PUBLIC = 5, /**< firmware signing public key (ECDSA P-256, 65-byte SEC1) */
     OMP_KEY_KEK = 6,       /**< DLMS master key (KEK, AES-128): unwraps transferred keys */
+    OMP_KEY_HAN_EK = 7,    /**< HAN push encryption key (Kamstrup GPK60, AES-128; push.h) */
+    OMP_KEY_HAN_AK = 8,    /**< HAN push authentication key (Kamstrup GPK61, AES-128) */
     OMP_KEY_SLOT_COUNT
 };
 

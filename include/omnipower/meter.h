@@ -42,6 +42,7 @@
 #include "omnipower/lcd.h"
 #include "omnipower/logger.h"
 #include "omnipower/optical.h"
+#include "omnipower/push.h"
 #include "omnipower/metrology.h"
 #include "omnipower/registers.h"
 #include "omnipower/storage.h"
@@ -135,6 +136,11 @@ struct omp_meter_cfg {
                                       in order; default: Kamstrup's 27 objects (0.0.1, 97.97.0,
                                       1.8.0 .. 1.0.0). Every entry must be an object of the table
                                       (omp_cosem_find) readable by OMP_ASSOC_LOCAL */
+    /* HAN push on the CCC port (push.h, docs/han.md) */
+    struct omp_push_cfg han_push; /**< lists, ciphering, frame size; default: push off (the
+                                      factory state, HAN p.17). With lists set, the meter's poll
+                                      writes the due push frames to OMP_PORT_HAN and the port
+                                      answers no request */
 };
 
 /** cfg.lp_sectors: as many sectors as the data sheet's load-profile depth needs. */
@@ -268,6 +274,7 @@ struct omp_meter {
     struct omp_dlms_server dlms[OMP_PORT_COUNT]; /**< each port's DLMS server (association) */
     struct omp_dlms_sec dlms_sec;         /**< the management association's security state,
                                                shared by the ports (server IC kept in NVM) */
+    struct omp_push han;                  /**< the CCC port's HAN push (cfg.han_push) */
     struct omp_evq events;                /**< notifications for the loggers and other readers */
     /* from on_input (ISR) to tick: levels and edges not yet handled */
     uint32_t inputs;                      /**< last level of each enum omp_input, bit (1u << input) */

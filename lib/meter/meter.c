@@ -39,12 +39,15 @@ struct layout {
 /* ---- NVM layout -------------------------------------------------------------------------------- */
 
 /* Sectors of the settings store: twice its largest live records (two calendars, the clock's
- * state, the display lists; so that a compaction has room), plus the sector a ring keeps free. */
+ * state, the display lists, the HAN push's and the DLMS server's counter marks, the LLS secret;
+ * so that a compaction has room), plus the sector a ring keeps free. */
 static uint32_t settings_sectors(const struct omp_nvm_geometry *geo)
 {
     uint32_t room = geo->sector_size - OMP_STORE_SECTOR_HDR - 64u; /* header, marker, padding */
     uint32_t live = omp_store_record_size(geo, OMP_CLOCK_IO_LEN) * 2u +
-                    omp_store_record_size(geo, 8u) + omp_store_record_size(geo, OMP_LCD_IO_LEN);
+                    omp_store_record_size(geo, 8u) + omp_store_record_size(geo, OMP_LCD_IO_LEN) +
+                    omp_store_record_size(geo, 4u) * 2u +
+                    omp_store_record_size(geo, 18u); /* LLS secret: version, length, 16 bytes */
     return (2u * live + room - 1u) / room + 1u;
 }
 
@@ -303,6 +306,9 @@ omp_err omp_meter_init(struct omp_meter *m, const struct omp_hal *hal,
     if (err == OMP_OK) {
         err = omp_meter_priv_dlms_start(m);
     }
+    if (err == OMP_OK) {
+        err = omp_meter_priv_han_start(m);
+    }
     return err == OMP_OK ? omp_meter_priv_optical_start(m) : err;
 }
 
@@ -512,7 +518,8 @@ omp_err omp_meter_poll(struct omp_meter *m)
         }
     }
     omp_meter_priv_optical_poll(m);
-    return err;
+    omp_err han = omp_meter_priv_han_poll(m);
+    return err != OMP_OK ? err : han;
 }
 
 omp_err omp_meter_flush(struct omp_meter *m)

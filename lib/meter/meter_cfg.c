@@ -80,6 +80,7 @@ void omp_meter_cfg_default(struct omp_meter_cfg *cfg)
     c.tariff_source = OMP_TARIFF_SRC_DEFAULT;
     c.default_tariff = 1u;
     omp_meter_priv_optical_default(&c); /* optical port: Kamstrup factory values */
+    omp_push_cfg_default(&c.han_push);  /* HAN push off */
     /* analysis logger (technical facts 2, Table 15: a 4-channel single-phase meter) */
     static const uint8_t k_an[6][6] = {{1, 1, 1, 7, 0, 255},  {1, 1, 2, 7, 0, 255},
                                        {1, 1, 3, 7, 0, 255},  {1, 1, 4, 7, 0, 255},
@@ -166,7 +167,7 @@ bool omp_meter_priv_cfg_valid(const struct omp_meter_cfg *c)
            type_number_valid(c->type_number) && text_valid(c->software_id, sizeof c->software_id) &&
            z1_valid(c->energy_digits, c->energy_decimals) &&
            (c->pulse_width_ms == 30u || c->pulse_width_ms == 80u) && omp_clock_cfg_valid(&cc) &&
-           omp_meter_priv_optical_valid(c) && an_valid(c);
+           omp_meter_priv_optical_valid(c) && an_valid(c) && omp_push_cfg_valid(&c->han_push);
 }
 
 void omp_meter_priv_service_cfg(const struct omp_meter_cfg *c, struct omp_regs_cfg *rc,

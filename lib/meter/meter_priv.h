@@ -93,6 +93,9 @@ omp_err omp_meter_priv_optical_start(struct omp_meter *m);
 omp_err omp_meter_priv_optical_rx(struct omp_meter *m, const uint8_t *data, size_t len);
 /** Run the optical port. */
 void omp_meter_priv_optical_poll(struct omp_meter *m);
+/* HAN push (meter_han.c): start it from cfg.han_push; send the due frames */
+omp_err omp_meter_priv_han_start(struct omp_meter *m);
+omp_err omp_meter_priv_han_poll(struct omp_meter *m);
 /** The optical link is gone: end the IEC 62056-21 session (omp_optical_link_lost). */
 void omp_meter_priv_optical_lost(struct omp_meter *m);
 

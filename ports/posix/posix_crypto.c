@@ -73,6 +73,8 @@ omp_err omp_posix_key_store(void *user, uint8_t key_slot, const uint8_t *key, si
     case OMP_KEY_GAK:
     case OMP_KEY_DEDICATED:
     case OMP_KEY_KEK:
+    case OMP_KEY_HAN_EK:
+    case OMP_KEY_HAN_AK:
         if (len != AES128_KEY_LEN) {
             return OMP_ERR_ARG;
         }
@@ -164,7 +166,8 @@ static const struct {
     { "guek", OMP_KEY_GUEK },         { "gbek", OMP_KEY_GBEK },
     { "gak", OMP_KEY_GAK },           { "dedicated", OMP_KEY_DEDICATED },
     { "hls", OMP_KEY_HLS },           { "fw_public", OMP_KEY_FW_PUBLIC },
-    { "kek", OMP_KEY_KEK },
+    { "kek", OMP_KEY_KEK },           { "han_ek", OMP_KEY_HAN_EK },
+    { "han_ak", OMP_KEY_HAN_AK },
 };
 
 static bool slot_by_name(const char *name, size_t n, enum omp_key_slot *slot)

@@ -25,6 +25,7 @@
 #include "sim_dlms.h"
 #include "sim_hdlc.h"
 #include "sim_secrets.h"
+#include "sim_han.h"
 #include "sim_logs.h"
 
 #define PROG "omnipower-sim"
@@ -82,6 +83,7 @@ struct sim_opts {
     uint32_t meter_number;
     const char *secrets_path;  /* --secrets FILE, or NULL: the defaults (sim_secrets.h) */
     struct sim_config config; /* type number and Z codes (--type-number, --config, --config-file) */
+    struct sim_han_opts han;  /* --han, --han-list, --han-encrypt (sim_han.c) */
 };
 
 static void usage(FILE *f)
@@ -148,7 +150,10 @@ static void usage(FILE *f)
         "                  readout unasked every S simulated seconds, 5..86400, a multiple of 5\n"
         "                  (131.0.6 = S/5), e.g. for omnipower read --mode D. Default: off.\n"
         "  --optical-d0-baud BAUD  the D0 rate (131.0.9): 300, 600, 1200, 2400, 4800 or 9600.\n"
-        "                  Default: 2400.\n"
+        "                  Default: 2400.\n");
+    sim_han_usage(f);
+    (void)fprintf(
+        f,
         "  --meter-number N  the meter number (0.0.1 in a readout), 1..99999999. Default: 1.\n"
         "  --secrets FILE  the meter's LLS password and keys: lines 'name = value' with names\n"
         "                  lls_password (text), guek, gbek, gak, kek, han_ek, han_ak (32 hex\n"
@@ -273,7 +278,7 @@ enum sim_option {
     OPT_SAMPLES, OPT_FS, OPT_VPC, OPT_APC, OPT_OPTICAL, OPT_OPTICAL_D0, OPT_OPTICAL_D0_BAUD,
     OPT_METER_NUMBER, OPT_TYPE_NUMBER, OPT_CONFIG, OPT_CONFIG_FILE, OPT_NVM_FORMAT,
     OPT_NVM_SIZE, OPT_EXPORT, OPT_ANALYSIS, OPT_ANALYSIS_PERIOD, OPT_DLMS, OPT_HDLC,
-    OPT_SECRETS
+    OPT_SECRETS, OPT_HAN, OPT_HAN_LIST, OPT_HAN_ENCRYPT
 };
 
 /* The options of the NVM and its logs (@p c an enum sim_option, @p arg its argument), or one
@@ -334,6 +339,9 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
         { "dlms", required_argument, NULL, OPT_DLMS },
         { "hdlc", required_argument, NULL, OPT_HDLC },
         { "secrets", required_argument, NULL, OPT_SECRETS },
+        { "han", required_argument, NULL, OPT_HAN },
+        { "han-list", required_argument, NULL, OPT_HAN_LIST },
+        { "han-encrypt", no_argument, NULL, OPT_HAN_ENCRYPT },
         { "optical-d0", required_argument, NULL, OPT_OPTICAL_D0 },
         { "optical-d0-baud", required_argument, NULL, OPT_OPTICAL_D0_BAUD },
         { "meter-number", required_argument, NULL, OPT_METER_NUMBER },
@@ -423,6 +431,15 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
             }
             o->secrets_path = optarg;
             break;
+        case OPT_HAN:
+        case OPT_HAN_LIST:
+        case OPT_HAN_ENCRYPT: {
+            char why[128];
+            if (!sim_han_option(&o->han, c - OPT_HAN, optarg, why, sizeof why)) {
+                return usage_error("%s", why);
+            }
+            break;
+        }
         case OPT_DLMS: {
             uint32_t tcp_port = 0;
             if (strncmp(optarg, "tcp:", 4u) != 0 || !parse_uint(optarg + 4, 65535u, &tcp_port)) {
@@ -527,6 +544,10 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
     }
     if (o->optical_d0_s != 0u && o->optical == SIM_OPTICAL_NONE) {
         return usage_error("--optical-d0 needs --optical");
+    }
+    char han_why[128];
+    if (!sim_han_check(&o->han, han_why, sizeof han_why)) {
+        return usage_error("%s", han_why);
     }
     if (o->nvm_format && o->nvm_path == NULL) {
         return usage_error("--nvm-format needs --nvm");
@@ -951,6 +972,7 @@ struct sim {
     omp_err last_poll_err;
     uint64_t poll_errors;
     bool optical_open;
+    bool han_open;              /* --han: the CCC port carries the meter's pushes */
     bool optical_linked;        /* --optical tcp: a reader was connected at the last look */
     uint64_t optical_accepted;  /* its TCP clients accepted at the last look */
     struct sim_dlms dlms; /* --dlms: the DLMS server's socket */
@@ -1022,6 +1044,9 @@ static void optical_link(struct sim *s)
 static void sim_rx(void *user, enum omp_port port, const uint8_t *data, size_t len)
 {
     struct sim *s = user;
+    if (port == OMP_PORT_HAN && s->han_open) {
+        return; /* push only: the CCC port answers nothing (docs/han.md) */
+    }
     if (port == OMP_PORT_MODULE && s->dlms.open) {
         sim_dlms_link(&s->dlms, &s->port, s->meter);
         sim_dlms_rx(&s->dlms, s->meter, &s->hal, data, len);
@@ -1240,6 +1265,7 @@ static int meter_cfg(struct sim *s)
             s->cfg.optical_ud2[s->cfg.optical_ud2_len++] = r;
         }
     }
+    sim_han_cfg(&o->han, &s->cfg); /* HAN push on with --han */
     if (o->optical_d0_s != 0u) { /* 131.0.12 = 2 (A+C+D0), 131.0.6 = S/5, 131.0.9 */
         s->cfg.optical.comm_mode = 2u;
         s->cfg.optical.d0_interval = (uint16_t)(o->optical_d0_s / 5u);
@@ -1330,13 +1356,15 @@ static int run(struct sim *s)
     if (open_optical(s) != 0 ||
         (o->dlms && sim_dlms_open(&s->dlms, &s->port, o->dlms_tcp_port) != 0) ||
         (o->hdlc != SIM_OPTICAL_NONE &&
-         sim_hdlc_open(&s->hdlc, s->meter, o->hdlc == SIM_OPTICAL_PTY, o->hdlc_tcp_port) != 0)) {
+         sim_hdlc_open(&s->hdlc, s->meter, o->hdlc == SIM_OPTICAL_PTY, o->hdlc_tcp_port) != 0) ||
+        sim_han_open(&o->han, &s->port) != 0) {
         return 1;
     }
     if (sim_secrets_apply(&s->secrets, &s->port) != OMP_OK) {
         (void)fprintf(stderr, PROG ": the port refused a key of the secrets\n");
         return 1;
     }
+    s->han_open = o->han.kind != SIM_HAN_NONE;
     struct omp_now now = { .mono_ms = 0, .utc_s = start, .utc_ms = 0, .rtc_valid = start_known };
     err = omp_meter_init(s->meter, &s->hal, &s->cfg, &now);
     if (err == OMP_OK) {
@@ -1406,6 +1434,7 @@ static int run(struct sim *s)
     announce_optical(s);
     sim_dlms_announce(&s->dlms, &s->port);
     sim_hdlc_announce(&s->hdlc);
+    sim_han_announce(&o->han, &s->port);
 
     while (g_stop_signal == 0 && !samples_end && !(o->has_duration && run_ms >= o->duration_ms)) {
         uint64_t step_ms = TICK_MS;
@@ -1442,7 +1471,7 @@ static int run(struct sim *s)
             return 1;
         }
         omp_meter_tick(s->meter, &now);
-        if (s->optical_open || s->dlms.open || s->hdlc.open) {
+        if (s->optical_open || s->dlms.open || s->hdlc.open || s->han_open) {
             poll_and_drain(s);
             show_display(s);
             serve_ports(s, o->speed > 0.0 ? wall_target(wall0, run_ms, o->speed) : 0u,

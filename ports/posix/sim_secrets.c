@@ -8,14 +8,22 @@
 
 #define LINE_MAX_LEN 256u
 
+/* HAN keys of the Danish capture (docs/han.md "Test keys"), so pushes decode with its keys. */
+static const uint8_t k_han_ek[SIM_KEY_LEN] = {0x5A, 0xD8, 0x41, 0x21, 0xD9, 0xD2, 0x0B, 0x36,
+                                              0x4B, 0x7A, 0x11, 0xF3, 0xC1, 0xB5, 0x82, 0x7F};
+static const uint8_t k_han_ak[SIM_KEY_LEN] = {0xAF, 0xB3, 0xF9, 0x3E, 0x3E, 0x72, 0x04, 0xED,
+                                              0xB3, 0xC2, 0x7F, 0x96, 0xDB, 0xD5, 0x1A, 0xE0};
+
 void sim_secrets_default(struct sim_secrets *s)
 {
     memset(s, 0, sizeof *s);
+    memcpy(s->han_ek, k_han_ek, sizeof k_han_ek);
+    memcpy(s->han_ak, k_han_ak, sizeof k_han_ak);
     memcpy(s->lls_password, "12345", 5u);
     s->lls_len = 5u;
     for (unsigned k = 0; k < SIM_KEY_LEN; k++) {
-        s->guek[k] = s->gbek[k] = s->kek[k] = s->han_ek[k] = (uint8_t)k;
-        s->gak[k] = s->han_ak[k] = (uint8_t)(0xD0u + k);
+        s->guek[k] = s->gbek[k] = s->kek[k] = (uint8_t)k;
+        s->gak[k] = (uint8_t)(0xD0u + k);
     }
 }
 
@@ -130,7 +138,9 @@ omp_err sim_secrets_apply(const struct sim_secrets *s, struct omp_posix_port *p)
     } k[] = {{OMP_KEY_GUEK, s->guek},
              {OMP_KEY_GBEK, s->gbek},
              {OMP_KEY_GAK, s->gak},
-             {OMP_KEY_KEK, s->kek}};
+             {OMP_KEY_KEK, s->kek},
+             {OMP_KEY_HAN_EK, s->han_ek},
+             {OMP_KEY_HAN_AK, s->han_ak}};
     omp_err err = OMP_OK;
     for (unsigned i = 0; i < sizeof k / sizeof k[0] && err == OMP_OK; i++) {
         err = omp_posix_key_store(p, k[i].slot, k[i].key, SIM_KEY_LEN);

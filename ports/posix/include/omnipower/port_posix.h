@@ -253,8 +253,8 @@ OMP_MUST_CHECK omp_err omp_posix_crypto_load_key_hex(struct omp_posix_port *p,
  * `"guek=5AD84121D9D20B364B7A11F3C1B5827F,gak=AFB3F93E3E7204EDB3C27F96DBD51AE0"`.
  *
  * @p spec is `NAME=HEX` items separated by ',' (no spaces); NAME is guek, gbek, gak, dedicated,
- * hls, fw_public or kek (any case); HEX as for omp_posix_crypto_load_key_hex(). All or nothing: every
- * item is checked before any key is stored. "" stores nothing and succeeds.
+ * hls, fw_public, kek, han_ek or han_ak (any case); HEX as for omp_posix_crypto_load_key_hex().
+ * All or nothing: every item is checked before any key is stored. "" stores nothing and succeeds.
  * @param[out] errbuf  On failure, a one-line message naming the item and slot (never key digits).
  *                     May be NULL.
  * @return OMP_OK, OMP_ERR_ARG.
