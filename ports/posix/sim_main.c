@@ -150,15 +150,16 @@ static void usage(FILE *f)
         "                  readout unasked every S simulated seconds, 5..86400, a multiple of 5\n"
         "                  (131.0.6 = S/5), e.g. for omnipower read --mode D. Default: off.\n"
         "  --optical-d0-baud BAUD  the D0 rate (131.0.9): 300, 600, 1200, 2400, 4800 or 9600.\n"
-        "                  Default: 2400.\n");
+        "                  Default: 2400.\n",
+        f);
     sim_han_usage(f);
-    (void)fprintf(
-        f,
+    (void)fputs(
         "  --meter-number N  the meter number (0.0.1 in a readout), 1..99999999. Default: 1.\n"
         "  --secrets FILE  the meter's LLS password and keys: lines 'name = value' with names\n"
         "                  lls_password (text), guek, gbek, gak, kek, han_ek, han_ak (32 hex\n"
         "                  digits); '#' comments. Names left out keep the defaults: password\n"
         "                  12345, the Green Book test keys (docs/simulator.md \"Secrets\").\n"
+        "                  A password written over DLMS and kept in the NVM wins over it.\n"
         "  --type-number T the meter's 18-character type number, e.g. 6861111BN242101040;\n"
         "                  the Z codes start from its country's factory defaults.\n"
         "                  Default: 6861111BN142101010 (Denmark).\n"
