@@ -355,17 +355,20 @@ static void check_objlist(const uint8_t *buf, size_t len, unsigned assoc)
 }
 
 /* Association LN version 1 has 9 attributes (Blue Book IC 15: 9 security_setup_reference, an
- * octet-string); version 2 adds 10 and 11. A client that reads every attribute of the version
- * (the Gurux client does) asks for 9: it is the class's, so not object-undefined; there is no
- * security setup in this slice, so it is no-access like 4..7: read-write-denied (3). 10 is not
- * an attribute of version 1: object-undefined (4). Green Book GET-response-normal:
- * C4 01 <invoke> 01 <dar>. */
+ * octet-string); version 2 adds 10 user_list and 11 current_user. A client that reads every
+ * attribute of the version (the Gurux client does) asks for 9: it is the class's, so not
+ * object-undefined; there is no security setup in the list, so it is no-access like 7:
+ * read-write-denied (3). Gurux's C client reads 10 and 11 as if the object were version 2 and
+ * stops at any answer but read-write-denied: 10 and 11 are denied too; 12 is no attribute of
+ * any version: object-undefined (4). Green Book GET-response-normal: C4 01 <invoke> 01 <dar>. */
 static void test_assoc_ln_v1_attrs(void **state)
 {
     (void)state;
     expect(16u, 1u, AARQ_PUBLIC, AARE_PUBLIC);
     expect(16u, 1u, "C001C1000F0000280000FF0900", "C401C10103");
-    expect(16u, 1u, "C001C1000F0000280000FF0A00", "C401C10104");
+    expect(16u, 1u, "C001C1000F0000280000FF0A00", "C401C10103");
+    expect(16u, 1u, "C001C1000F0000280000FF0B00", "C401C10103");
+    expect(16u, 1u, "C001C1000F0000280000FF0C00", "C401C10104");
     expect(18u, 16u, AARQ_LLS, AARE_LLS);
     expect(18u, 16u, "C001C1000F0000280000FF0900", "C401C10103");
     /* and its element lists the 9 attributes, 9 no-access: the public list's first block

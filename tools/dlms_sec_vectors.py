@@ -76,6 +76,16 @@ print("GLO_GET_LN_IC3", hx(glo(0xC8, GUEK, GAK, CLIENT, 3, get_ln)))
 print("GLO_GET_LN_IC4", hx(glo(0xC8, GUEK, GAK, CLIENT, 4, get_ln)))
 print("GLO_RSP_LN_SIC2", hx(glo(0xCC, GUEK, GAK, SERVER, SIC0 + 2, rsp_ln)))
 print("GLO_RSP_LN_SIC3", hx(glo(0xCC, GUEK, GAK, SERVER, SIC0 + 3, rsp_ln)))
+# Association LN attribute 6 (mechanism) and 4 (context) in this association: HLS-GMAC (5) and
+# LN with ciphering (3), Blue Book IC 15: structure {2, 16, 756, 5, 8, 2 or 1, id}
+get_mech = bytes.fromhex("C001C1000F0000280000FF0600")
+rsp_mech = bytes.fromhex("C401C100" "0207" "1102" "1110" "1202F4" "1105" "1108" "1102" "1105")
+get_ctx = bytes.fromhex("C001C1000F0000280000FF0400")
+rsp_ctx = bytes.fromhex("C401C100" "0207" "1102" "1110" "1202F4" "1105" "1108" "1101" "1103")
+print("GLO_GET_MECH_IC4", hx(glo(0xC8, GUEK, GAK, CLIENT, 4, get_mech)))
+print("GLO_RSP_MECH_SIC3", hx(glo(0xCC, GUEK, GAK, SERVER, SIC0 + 3, rsp_mech)))
+print("GLO_GET_CTX_IC5", hx(glo(0xC8, GUEK, GAK, CLIENT, 5, get_ctx)))
+print("GLO_RSP_CTX_SIC4", hx(glo(0xCC, GUEK, GAK, SERVER, SIC0 + 4, rsp_ctx)))
 get_title = bytes.fromhex("C001C100400000 2B0000FF0500".replace(" ", ""))  # security setup attr 5
 rsp_title = bytes.fromhex("C401C1000908") + SERVER
 print("GLO_GET_SST_IC3", hx(glo(0xC8, GUEK, GAK, CLIENT, 3, get_title)))

@@ -25,6 +25,10 @@
 #define CLASS_ASSOC_LN 15u
 #define ASSOC_LN_VERSION 1u
 #define ASSOC_LN_ATTRS 9u /* version 1: 1..9, 9 security_setup_reference */
+/* Version 2 adds user_list (10) and current_user (11). A client that assumes version 2 (Gurux's
+ * C client does, whatever the object list says) reads them and stops at any answer other than
+ * read-write-denied; they get that, as 9 does (docs/dlms-server.md "What is answered"). */
+#define ASSOC_LN_ATTRS_V2 11u
 /* GET-response-with-datablock header: C4 02 invoke, last, block number (4), raw-data choice,
  * length (at most 3 bytes for a block below 65536). */
 #define BLOCK_HDR_MAX 12u
@@ -217,9 +221,10 @@ static void put_context_info(const struct omp_dlms_server *srv, struct omp_wr *w
 static uint8_t assoc_ln(const struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
                         int8_t attr, struct omp_wr *w)
 {
-    if (attr < 1 || attr > (int8_t)ASSOC_LN_ATTRS) {
+    if (attr < 1 || attr > (int8_t)ASSOC_LN_ATTRS_V2) {
         return OMP_DAR_OBJECT_UNDEFINED;
     }
+    const bool hls = (srv->assoc & OMP_ASSOC_HLS_MGMT) != 0u;
     switch (attr) {
     case 1:
         sticky(omp_axdr_put_octets(w, k_assoc_ln, 6u));
@@ -231,10 +236,11 @@ static uint8_t assoc_ln(const struct omp_dlms_server *srv, const struct omp_dlms
         sticky(omp_axdr_put_i8(w, (int8_t)srv->client_sap));
         sticky(omp_axdr_put_u16(w, srv->server_sap));
         break;
-    case 4: /* application_context_name {2, 16, 756, 5, 8, 1, 1}: LN, no ciphering */
-    case 6: /* authentication_mechanism_name {2, 16, 756, 5, 8, 2, mechanism}: 0 none, 1 LLS */
-        put_oid(w, attr == 4 ? 1u : 2u,
-                attr == 4 ? 1u : (srv->assoc & OMP_ASSOC_LLS) != 0u ? 1u : 0u);
+    case 4: /* application_context_name {2, 16, 756, 5, 8, 1, 1 or 3}: LN, with ciphering (HLS) */
+        put_oid(w, 1u, hls ? 3u : 1u);
+        break;
+    case 6: /* authentication_mechanism_name {2, 16, 756, 5, 8, 2, m}: 0 none, 1 LLS, 5 GMAC */
+        put_oid(w, 2u, hls ? 5u : (srv->assoc & OMP_ASSOC_LLS) != 0u ? 1u : 0u);
         break;
     case 5:
         put_context_info(srv, w);
@@ -243,7 +249,7 @@ static uint8_t assoc_ln(const struct omp_dlms_server *srv, const struct omp_dlms
         sticky(omp_axdr_put_enum(w, 2u)); /* associated: the only state a client can read */
         break;
     default:
-        return OMP_DAR_READ_WRITE_DENIED; /* 7 the secret (never read), 9 (no access) */
+        return OMP_DAR_READ_WRITE_DENIED; /* 7 the secret (never read), 9, 10, 11: no access */
     }
     return omp_wr_status(w) == OMP_OK ? OMP_DAR_SUCCESS : OMP_DAR_OTHER_REASON;
 }
