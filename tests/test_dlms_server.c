@@ -354,6 +354,18 @@ static void check_objlist(const uint8_t *buf, size_t len, unsigned assoc)
     assert_int_equal(omp_rd_remaining(&rd), 0u);
 }
 
+/* P- max 1.1.2.6.0.255 (class 4), which the registers do not keep yet: value and status null-data,
+ * capture_time (5) a date-time with every field not specified (Blue Book 4.1.6.1: year FFFF,
+ * month to hundredths FF, deviation 8000, clock status FF), not null-data. */
+static void test_peak_not_kept(void **state)
+{
+    (void)state;
+    expect(18u, 16u, AARQ_LLS, AARE_LLS);
+    expect(18u, 16u, "C001C100040101020600FF0200", "C401C10000");
+    expect(18u, 16u, "C001C100040101020600FF0500",
+           "C401C100" "090C" "FFFF" "FF" "FF" "FF" "FF" "FF" "FF" "FF" "8000" "FF");
+}
+
 /* Association LN version 1 has 9 attributes (Blue Book IC 15: 9 security_setup_reference, an
  * octet-string); version 2 adds 10 user_list and 11 current_user. A client that reads every
  * attribute of the version (the Gurux client does) asks for 9: it is the class's, so not
@@ -437,6 +449,7 @@ int main(void)
         cmocka_unit_test_setup(test_bad_requests, setup),
         cmocka_unit_test_setup(test_with_list, setup),
         cmocka_unit_test_setup(test_object_list, setup),
+        cmocka_unit_test_setup(test_peak_not_kept, setup),
         cmocka_unit_test_setup(test_assoc_ln_v1_attrs, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -102,7 +102,11 @@ static omp_err get_peak(const struct omp_cosem_src *s, const struct omp_cosem_ob
                         struct omp_value *out)
 {
     const struct omp_regs_peak *p = peak_of(s->regs, o->arg);
-    if (p == NULL || attr == 4u) {
+    if (attr == 5u && p == NULL) {
+        /* not kept: a capture_time with every field not specified, as for a peak not yet seen
+         * (a date-time is what clients expect here; Gurux's C client fails on null-data) */
+        *out = omp_value_datetime(0, 0, 0u, true);
+    } else if (p == NULL || attr == 4u) {
         *out = omp_value_null(); /* not kept; status (attr 4): not supported (DL p.29) */
     } else if (attr == 5u) {
         int16_t off = 0;
