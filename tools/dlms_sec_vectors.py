@@ -61,6 +61,7 @@ def pass3(ic, key=GUEK):
 print("AARQ_IC1", hx(aarq(GUEK, 1)))
 print("AARQ_OTHER_KEY_IC1", hx(aarq(OTHER, 1)))
 print("AARQ_IC5", hx(aarq(GUEK, 5)))
+print("AARQ_IC3", hx(aarq(GUEK, 3)))
 init_rsp = bytes.fromhex("0800065F1F0400001E1D03F20007")  # conformance 001E1D: LLS set & client 00FE1F
 print("GLO_INIT_RSP_SIC0", hx(glo(0x28, GUEK, GAK, SERVER, SIC0, init_rsp)))
 print("PASS3_PLAIN_IC2", hx(pass3(2)))

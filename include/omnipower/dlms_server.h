@@ -85,7 +85,8 @@ struct omp_dlms_sec {
     uint32_t ic;             /**< the server's next invocation counter */
     uint32_t ic_limit;       /**< the server seals only while ic < ic_limit: the meter keeps a
                                   higher mark in NVM first (never an IC twice across resets) */
-    struct omp_apdu_replay client_ic; /**< the management client's newest accepted IC (RAM) */
+    struct omp_apdu_replay client_ic; /**< the management client's newest accepted IC (the
+                                            meter keeps it in NVM, meter_dlms.c) */
     bool has_client_title;   /**< a client system title was seen (security setup attribute 4) */
     uint8_t client_title[8]; /**< the last management client's system title */
     uint32_t replays;        /**< ciphered requests refused for their IC (for inspection) */

@@ -274,6 +274,8 @@ struct omp_meter {
     struct omp_dlms_server dlms[OMP_PORT_COUNT]; /**< each port's DLMS server (association) */
     struct omp_dlms_sec dlms_sec;         /**< the management association's security state,
                                                shared by the ports (server IC kept in NVM) */
+    uint32_t dlms_client_ic;              /**< the management client's IC kept in NVM */
+    bool dlms_client_ic_kept;             /**< dlms_client_ic is valid */
     struct omp_push han;                  /**< the CCC port's HAN push (cfg.han_push) */
     struct omp_evq events;                /**< notifications for the loggers and other readers */
     /* from on_input (ISR) to tick: levels and edges not yet handled */

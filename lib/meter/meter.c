@@ -46,7 +46,7 @@ static uint32_t settings_sectors(const struct omp_nvm_geometry *geo)
     uint32_t room = geo->sector_size - OMP_STORE_SECTOR_HDR - 64u; /* header, marker, padding */
     uint32_t live = omp_store_record_size(geo, OMP_CLOCK_IO_LEN) * 2u +
                     omp_store_record_size(geo, 8u) + omp_store_record_size(geo, OMP_LCD_IO_LEN) +
-                    omp_store_record_size(geo, 4u) * 2u +
+                    omp_store_record_size(geo, 4u) + omp_store_record_size(geo, 8u) +
                     omp_store_record_size(geo, 18u); /* LLS secret: version, length, 16 bytes */
     return (2u * live + room - 1u) / room + 1u;
 }
@@ -498,6 +498,7 @@ omp_err omp_meter_poll(struct omp_meter *m)
     bool force = m->pf_save;
     if (force) {
         energy_flush(m);
+        omp_meter_priv_dlms_keep_client_ic(m, true); /* replay protection across the cut */
     }
     omp_err err = OMP_OK; /* a damaged NVM takes no saves: meter status and the event say so */
     if (m->nvm_damaged == 0u) {

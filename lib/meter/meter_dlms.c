@@ -25,10 +25,31 @@
 /* The most a request uses: the glo-initiateResponse, or f(CtoS) and the sealed pass 4 answer. */
 #define DLMS_IC_PER_CALL 2u
 
+/* The management client's newest accepted IC is kept in NVM at most this many requests behind
+ * (exactly after its AARQ and its release, at a link's loss and at a power-fail warning): after a
+ * restart only ICs above the kept one are accepted, so a recorded session cannot be replayed then
+ * (docs/storage.md). */
+#define DLMS_CLIENT_IC_STEP 64u
+
+static uint32_t be32(const uint8_t *b)
+{
+    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+/* The record of key OMP_METER_KEY_DLMS_IC: {server mark, client IC kept} as two big-endian u32
+ * (a record of 4 bytes, the server mark alone, is read too: no client IC kept then). */
+static omp_err ic_write(struct omp_meter *m, uint32_t mark, uint32_t client)
+{
+    const uint8_t b[8] = {(uint8_t)(mark >> 24),   (uint8_t)(mark >> 16),   (uint8_t)(mark >> 8),
+                          (uint8_t)mark,           (uint8_t)(client >> 24), (uint8_t)(client >> 16),
+                          (uint8_t)(client >> 8), (uint8_t)client};
+    return omp_store_write(&m->settings, OMP_METER_KEY_DLMS_IC, b, sizeof b);
+}
+
 /* The security state: the port's crypto ops, the system title "KAME" + meter number (technical
- * facts 12.4), and the invocation counters starting at the mark kept in NVM. An NVM the meter
- * does not write (damage) or a mark it cannot read after damage leaves no counters: the
- * management association is then refused (no IC could be proved unused). */
+ * facts 12.4), the invocation counters starting at the mark kept in NVM, and the client's newest
+ * IC kept there. An NVM the meter does not write (damage) or a mark it cannot read after damage
+ * leaves no counters: the management association is then refused (no IC could be proved unused). */
 static void sec_start(struct omp_meter *m)
 {
     struct omp_dlms_sec *s = &m->dlms_sec;
@@ -41,15 +62,22 @@ static void sec_start(struct omp_meter *m)
     const uint8_t title[8] = {'K', 'A', 'M', 'E', (uint8_t)(no >> 24), (uint8_t)(no >> 16),
                               (uint8_t)(no >> 8), (uint8_t)no};
     memcpy(s->system_title, title, sizeof title);
-    uint8_t b[4] = {0};
+    uint8_t b[8] = {0};
     size_t len = 0;
+    m->dlms_client_ic_kept = false;
     omp_err err = omp_store_read_opt(&m->settings, OMP_METER_KEY_DLMS_IC, b, sizeof b, &len);
-    if (err != OMP_OK || (len != sizeof b && len != 0u) || m->nvm_damaged != 0u) {
+    if (err != OMP_OK || (len != 8u && len != 4u && len != 0u) || m->nvm_damaged != 0u) {
         s->ic = UINT32_MAX; /* nothing to seal with */
         return;
     }
-    s->ic = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+    s->ic = len == 0u ? 0u : be32(b);
     s->ic_limit = s->ic; /* the first request reserves a block */
+    if (len == 8u) {
+        s->client_ic.seen = true;
+        s->client_ic.last_ic = be32(b + 4);
+        m->dlms_client_ic = s->client_ic.last_ic;
+        m->dlms_client_ic_kept = true;
+    }
 }
 
 /* Keep the server's counters ahead of use: write a new mark before the block is used up. */
@@ -61,10 +89,25 @@ static void sec_reserve(struct omp_meter *m)
         return;
     }
     uint32_t mark = s->ic > UINT32_MAX - DLMS_IC_BLOCK ? UINT32_MAX : s->ic + DLMS_IC_BLOCK;
-    const uint8_t b[4] = {(uint8_t)(mark >> 24), (uint8_t)(mark >> 16), (uint8_t)(mark >> 8),
-                          (uint8_t)mark};
-    if (omp_store_write(&m->settings, OMP_METER_KEY_DLMS_IC, b, sizeof b) == OMP_OK) {
+    if (ic_write(m, mark, m->dlms_client_ic) == OMP_OK) {
         s->ic_limit = mark;
+    }
+}
+
+void omp_meter_priv_dlms_keep_client_ic(struct omp_meter *m, bool exact)
+{
+    const struct omp_dlms_sec *s = &m->dlms_sec;
+    if (!s->client_ic.seen || s->ic == UINT32_MAX || m->nvm_damaged != 0u) {
+        return;
+    }
+    uint32_t ic = s->client_ic.last_ic;
+    if (m->dlms_client_ic_kept &&
+        (ic == m->dlms_client_ic || (!exact && ic - m->dlms_client_ic < DLMS_CLIENT_IC_STEP))) {
+        return;
+    }
+    if (ic_write(m, s->ic_limit, ic) == OMP_OK) {
+        m->dlms_client_ic = ic;
+        m->dlms_client_ic_kept = true;
     }
 }
 
@@ -162,7 +205,12 @@ omp_err omp_meter_dlms_srv(struct omp_meter *m, struct omp_dlms_server *srv, uin
     for (unsigned k = 0; k < (unsigned)OMP_EVLOG_COUNT; k++) {
         e.evlog[k] = omp_meter_event_log(m, (enum omp_evlog_kind)k);
     }
-    return omp_dlms_server_apdu(srv, &e, client_sap, server_sap, req, len, out);
+    err = omp_dlms_server_apdu(srv, &e, client_sap, server_sap, req, len, out);
+    /* exactly after a management client's request that leaves no association set up (its AARQ,
+     * its release, a refusal: rare), else every DLMS_CLIENT_IC_STEP */
+    omp_meter_priv_dlms_keep_client_ic(m, client_sap == OMP_DLMS_CLIENT_HLS &&
+                                              omp_dlms_server_assoc(srv) != OMP_ASSOC_HLS_MGMT);
+    return err;
 }
 
 omp_err omp_meter_dlms_lls_secret(struct omp_meter *m, const uint8_t *secret, size_t len)
@@ -190,6 +238,7 @@ void omp_meter_dlms_close(struct omp_meter *m, enum omp_port port)
 {
     if (m != NULL && (unsigned)port < (unsigned)OMP_PORT_COUNT) {
         omp_dlms_server_close(&m->dlms[port]);
+        omp_meter_priv_dlms_keep_client_ic(m, true);
     }
 }
 
@@ -202,4 +251,5 @@ void omp_meter_link_lost(struct omp_meter *m, enum omp_port port)
         omp_meter_priv_optical_lost(m);
     }
     omp_dlms_server_close(&m->dlms[port]);
+    omp_meter_priv_dlms_keep_client_ic(m, true);
 }

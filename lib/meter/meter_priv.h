@@ -44,8 +44,9 @@ void omp_meter_priv_lp_cfg(const struct omp_meter_cfg *c, struct omp_profile_cfg
 #define OMP_METER_KEY_LP_SHAPE 8u
 /** Settings store key of the analysis logger's shape (columns, period, channels). */
 #define OMP_METER_KEY_AN_SHAPE 9u
-/** Settings store key of the DLMS server's invocation counter mark (meter_dlms.c): 4 bytes
- *  big-endian, above every IC the server may have used. */
+/** Settings store key of the DLMS invocation counters (meter_dlms.c): 8 bytes, two big-endian
+ *  u32: the server's mark, above every IC it may have used, and the management client's newest
+ *  IC kept (a 4-byte record: the mark alone). */
 #define OMP_METER_KEY_DLMS_IC 10u
 /** The analysis logger's configuration: cfg.an_*, normal time Z11. */
 void omp_meter_priv_an_cfg(const struct omp_meter_cfg *c, struct omp_profile_cfg *p);
@@ -72,6 +73,9 @@ void omp_meter_priv_ev_drain(struct omp_meter *m);
 
 /* ---- DLMS server (meter_dlms.c) ------------------------------------------------------------ */
 
+/** Keep the management client's newest accepted IC in the settings store: @p exact, or when it is
+ *  a step ahead of the kept one (meter_dlms.c). */
+void omp_meter_priv_dlms_keep_client_ic(struct omp_meter *m, bool exact);
 /** Settings store key of the LLS secret (meter_dlms.c). */
 #define OMP_METER_KEY_LLS_SECRET 11u
 /** Start the DLMS server of every port (factory configuration with the LLS secret the settings
