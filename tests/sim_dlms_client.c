@@ -13,7 +13,7 @@
  * SAP 16), requests and responses segmented at 128 bytes with RR pulling the segments.
  * Usage: sim_dlms_client [--hdlc] PORT [CSV]. Exit status 0 when every check passed. Run by
  * tests/sim_dlms.sh and tests/sim_hdlc.sh.
- * With --hls PORT GUEK GAK METER_NUMBER: the management association (client 1 -> SAP 16,
+ * With [--hdlc] --hls PORT GUEK GAK METER_NUMBER: the management association (client 1 -> SAP 16,
  * HLS-GMAC, suite 0, the client's crypto from the POSIX port): pass 1-4, a ciphered GET, a
  * replayed request and a plain one refused, and an AARQ under another GUEK refused.
  */
@@ -707,18 +707,18 @@ static void check_set(void)
 
 int main(int argc, char **argv)
 {
-    if (argc == 6 && strcmp(argv[1], "--hls") == 0) {
-        return hls_main((unsigned)atoi(argv[2]), argv[3], argv[4], (uint32_t)atol(argv[5]));
-    }
     if (argc >= 2 && strcmp(argv[1], "--hdlc") == 0) {
         g_hdlc = true;
         hdlc_reset();
         argc--;
         argv++;
     }
+    if (argc == 6 && strcmp(argv[1], "--hls") == 0) {
+        return hls_main((unsigned)atoi(argv[2]), argv[3], argv[4], (uint32_t)atol(argv[5]));
+    }
     if (argc != 2 && argc != 3) {
         (void)fprintf(stderr, "usage: sim_dlms_client [--hdlc] PORT [LOAD_PROFILE_CSV]\n"
-                              "       sim_dlms_client --hls PORT GUEK GAK METER_NUMBER\n");
+                              "       sim_dlms_client [--hdlc] --hls PORT GUEK GAK METER_NUMBER\n");
         return 2;
     }
     unsigned port = (unsigned)atoi(argv[1]);
