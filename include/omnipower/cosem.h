@@ -209,8 +209,9 @@ OMP_MUST_CHECK omp_err omp_cosem_parse_cde(const char *id, size_t len, uint8_t c
  * @return OMP_OK, OMP_ERR_NOSPACE (nothing useful written), OMP_ERR_ARG. */
 OMP_MUST_CHECK omp_err omp_cosem_cde_text(const uint8_t obis[6], char *out, size_t cap);
 
-/** @brief Highest attribute of the object's class (2 for Data, 3 Register, 5 Extended register,
- * 9 Clock). */
+/** @brief Highest attribute of the object's class (2 for Data and SAP assignment, 3 Register,
+ * 5 Extended register and Security setup v0, 7 Push setup v0, 9 Clock, IEC HDLC setup v1 and IEC
+ * local port setup v1). */
 uint8_t omp_cosem_attr_count(const struct omp_cosem_obj *o);
 /** @brief true if @p assoc (exactly one OMP_ASSOC_* bit; a mask of several is refused) may write
  * attribute @p attr: never for legal objects, attribute 1 (logical name) or an attribute outside
