@@ -526,10 +526,15 @@ static size_t read_everything(uint16_t client, uint16_t server, const uint8_t *l
             (*reads)++;
         }
         struct omp_axdr_elem ma;
-        CHECK(omp_axdr_next(&rd, &ma) == OMP_OK && ma.tag == OMP_AXDR_TAG_ARRAY,
-              "method_access");
+        CHECK(omp_axdr_next(&rd, &ma) == OMP_OK && ma.tag == OMP_AXDR_TAG_ARRAY, "method_access");
         for (size_t i = 0; i < ma.count && g_failed == 0; i++) {
-            CHECK(omp_axdr_skip(&rd) == OMP_OK, "method_access_item"); /* {id, access_mode} */
+            /* method_access_item {method_id integer 1.., access_mode enum 0/1/2} (IC 15 v1) */
+            struct omp_axdr_elem s2, id, mode;
+            CHECK(omp_axdr_next(&rd, &s2) == OMP_OK && s2.count == 2u &&
+                      omp_axdr_next(&rd, &id) == OMP_OK && id.v.i == (int64_t)(i + 1u) &&
+                      omp_axdr_next(&rd, &mode) == OMP_OK && mode.tag == OMP_AXDR_TAG_ENUM &&
+                      mode.v.u <= 2u,
+                  "method_access item");
         }
     }
     CHECK(omp_rd_remaining(&rd) == 0u, "nothing after the list");
@@ -775,7 +780,8 @@ int main(int argc, char **argv)
     CHECK(!bad.accepted && bad.diag == OMP_ASSOC_DIAG_AUTHENTICATION_FAILURE,
           "wrong password refused (diag %u)", bad.diag);
     size_t lls = session(18u, 16u, "12345", &lls_reads);
-    CHECK(pub == 8u, "public list: Association LN, 6 identity objects, clock (%zu)", pub);
+    CHECK(pub == 10u, "public list: Association LN, 6 identity objects, clock, HDLC setup, SAP (%zu)",
+          pub);
     CHECK(lls > pub, "the LLS list is longer (%zu)", lls);
     /* GET-with-list: MeterNo1 (1.1.0.0.1.255) and SerialNo (1.1.96.1.0.255), attribute 2 */
     struct omp_dlms_assoc as = associate(20u, 16u, "12345");

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "omnipower/axdr.h"
+#include "omnipower/config.h"
 #include "omnipower/cosem.h"
 #include "omnipower/display.h"
 
@@ -274,14 +275,32 @@ static void text_of(const uint8_t obis[6], uint8_t attr, const struct omp_value 
                      OMP_OK);
 }
 
+/* The communication setup objects (SAP assignment, logical device name, HDLC, local port, push
+ * and security setup): no display or readout text; their values are in test_dlms_setup.c. */
+static bool comm_setup(const struct omp_cosem_obj *o)
+{
+    return o->obis[0] == 0u && o->obis[1] == 0u &&
+           (o->obis[2] == 20u || o->obis[2] == 22u || o->obis[2] == 25u ||
+            (o->obis[2] >= 41u && o->obis[2] <= 43u));
+}
+
 static void test_every_object_agrees(void **state)
 {
     (void)state;
     struct omp_cosem_src s;
     fill_state(&s);
-    assert_int_equal(omp_cosem_count(), OMP_ARRAY_LEN(k_expect));
+    size_t rows = 0;
+    for (size_t k = 0; k < omp_cosem_count(); k++) {
+        rows += comm_setup(omp_cosem_at(k)) ? 0u : 1u;
+    }
+    assert_int_equal(rows, OMP_ARRAY_LEN(k_expect));
     for (size_t k = 0; k < omp_cosem_count(); k++) {
         const struct omp_cosem_obj *o = omp_cosem_at(k);
+        if (comm_setup(o)) {
+            assert_ptr_equal(omp_cosem_find(o->obis), o);
+            assert_ptr_equal(omp_cosem_find_cde(o->obis[2], o->obis[3], o->obis[4]), o);
+            continue;
+        }
         const struct expect *e = expectation(o->obis);
         char id[12];
         assert_int_equal(omp_cosem_cde_text(o->obis, id, sizeof id), OMP_OK);
@@ -433,7 +452,12 @@ static void test_read_rights(void **state)
     struct omp_value v;
     static const uint8_t pub[][6] = {O(0, 1, 1, 0, 0),  O(1, 1, 0, 0, 1),  O(1, 1, 0, 0, 4),
                                      O(1, 1, 96, 1, 0), O(1, 1, 96, 1, 1), O(1, 1, 0, 2, 0),
-                                     {1, 1, 0, 2, 2, 128}};
+                                     {1, 1, 0, 2, 2, 128},
+#if OMP_CONFIG_DLMS
+                                     /* HDLC setup and SAP assignment (technical facts 11.1) */
+                                     O(0, 0, 22, 0, 0), O(0, 0, 41, 0, 0)
+#endif
+    };
     size_t public_count = 0;
     for (size_t k = 0; k < omp_cosem_count(); k++) {
         const struct omp_cosem_obj *o = omp_cosem_at(k);
@@ -442,13 +466,18 @@ static void test_read_rights(void **state)
             is_pub = is_pub || memcmp(pub[j], o->obis, 6u) == 0;
         }
         omp_err want = is_pub ? OMP_OK : OMP_ERR_DENIED;
-        assert_int_equal(omp_cosem_get(&s, o, 2u, OMP_ASSOC_PUBLIC, &v), want);
+        omp_err got = omp_cosem_get(&s, o, 2u, OMP_ASSOC_PUBLIC, &v);
+        /* the SAP list is longer than a value: read, but only through omp_cosem_put */
+        assert_int_equal(got == OMP_ERR_NOSPACE ? OMP_OK : got, want);
         public_count += is_pub ? 1u : 0u;
         /* every LLS, the management association and the meter itself read everything */
         static const unsigned full[] = {OMP_ASSOC_LLS_MODULE, OMP_ASSOC_LLS_OPTICAL,
                                         OMP_ASSOC_LLS_CCC, OMP_ASSOC_HLS_MGMT, OMP_ASSOC_LOCAL};
         for (size_t j = 0; j < OMP_ARRAY_LEN(full); j++) {
-            assert_int_equal(omp_cosem_get(&s, o, 1u, full[j], &v), OMP_OK);
+            /* except the security setup: the management association's (and the meter's) */
+            bool sec = o->obis[2] == 43u && (full[j] & OMP_ASSOC_LLS) != 0u;
+            assert_int_equal(omp_cosem_get(&s, o, 1u, full[j], &v),
+                             sec ? OMP_ERR_DENIED : OMP_OK);
         }
     }
     assert_int_equal(public_count, OMP_ARRAY_LEN(pub));

@@ -64,6 +64,11 @@
     "C81E3000000003BBC29BB9DA746314DC67AD5A56956CA676F33ED929EDC8F5FF"
 #define GLO_RSP_SST_SIC2 \
     "CC1F300000010279113A33AD97636C1E9B60E00CDEF65969CE76156B688551F94F"
+/* Association LN attribute 9 security_setup_reference: octet-string 0.0.43.0.0.255 */
+#define GLO_GET_SSR_IC3 \
+    "C81E3000000003BBC29BB995746317DC67AD5656AED7D55D69DC5696C46BA508"
+#define GLO_RSP_SSR_SIC2 \
+    "CC1D300000010279113A33AD99282D78DE61BB3F9334953C310EBD818AA272"
 #define GLO_KEY_TRANSFER_IC3 \
     "CB5C3000000003B8C29BB9DA746314DC67AD5D573B2A81EB32A1C5030DC028D6B7DA851B50046D992633EE41" \
     "529E538FFDFF90018F66979A3DD2EF43F9CDE894407B6D8C328E447668EDB33E27C6100E3DDA641D24195526" \
@@ -315,6 +320,14 @@ static void test_security_setup(void **state)
     assert_memory_equal(f->sec.client_title, "\x4D\x4D\x4D\x00\x00\xBC\x61\x4E", 8u);
 }
 
+/* The management association's Association LN references its security setup (attribute 9). */
+static void test_security_setup_reference(void **state)
+{
+    struct fixture *f = *state;
+    associate(f);
+    expect(f, OMP_DLMS_CLIENT_HLS, GLO_GET_SSR_IC3, GLO_RSP_SSR_SIC2);
+}
+
 static void test_key_transfer(void **state)
 {
     struct fixture *f = *state;
@@ -360,6 +373,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_replay_then_higher, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_security_setup, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_security_setup_reference, setup, teardown),
         cmocka_unit_test_setup_teardown(test_key_transfer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
     };

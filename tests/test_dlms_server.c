@@ -253,15 +253,19 @@ static void test_with_list(void **state)
  * {long-unsigned 15, unsigned 1, octet-string 0.0.40.0.0.255, {attribute_access of 9 items
  * (version 1 has attributes 1..9, 9 being security_setup_reference) {integer id, enum mode,
  * null-data}: 1, 2, 3, 8 read-only (1), 4..7 and 9 no-access (0); method_access empty}}. */
+/* method_access of Association LN v1: reply_to_HLS_authentication, change_HLS_secret,
+ * add_object, remove_object, each {integer id, enum 0 no_access}: none callable after the
+ * association is set up (dlms_method_sec.c answers them read-write-denied). */
+#define K_ASSOC_METHODS "0104 02020F011600 02020F021600 02020F031600 02020F041600"
 static const char k_assoc_elem[] =
     "0204 12000F 1101 09060000280000FF 0202 0109"
     "02030F01160100 02030F02160100 02030F03160100 02030F04160100"
-    "02030F05160100 02030F06160100 02030F07160000 02030F08160100 02030F09160000 0100";
+    "02030F05160100 02030F06160100 02030F07160000 02030F08160100 02030F09160000 " K_ASSOC_METHODS;
 /* The same for an LLS association: 7 (the LLS secret) write-only (access_mode 2). */
 static const char k_assoc_elem_lls[] =
     "0204 12000F 1101 09060000280000FF 0202 0109"
     "02030F01160100 02030F02160100 02030F03160100 02030F04160100"
-    "02030F05160100 02030F06160100 02030F07160200 02030F08160100 02030F09160000 0100";
+    "02030F05160100 02030F06160100 02030F07160200 02030F08160100 02030F09160000 " K_ASSOC_METHODS;
 
 /* Read the object list of the current association (client @p client) in blocks. */
 static size_t read_objlist(uint16_t client, uint16_t server, uint8_t *buf, size_t cap,
@@ -346,10 +350,20 @@ static void check_objlist(const uint8_t *buf, size_t len, unsigned assoc)
             next_is(&rd, OMP_AXDR_TAG_INTEGER, a);
             bool rw = (o->flags & OMP_COSEM_LEGAL) == 0u && o->set != NULL &&
                       (o->write & assoc) != 0u && (o->wattrs & (1u << a)) != 0u;
-            next_is(&rd, OMP_AXDR_TAG_ENUM, rw ? 3u : 1u);
+            /* IEC local port setup (class 19): the passwords 7..9, no access (0) */
+            bool hidden = o->class_id == 19u && a >= 7u;
+            next_is(&rd, OMP_AXDR_TAG_ENUM, rw ? 3u : hidden ? 0u : 1u);
             next_is(&rd, OMP_AXDR_TAG_NULL_DATA, 0u);
         }
-        next_is(&rd, OMP_AXDR_TAG_ARRAY, 0u);
+        /* Blue Book methods: SAP assignment 1 (connect_logical_device), push setup 1 (push),
+         * none for the others of this list; none callable here (no management association) */
+        uint8_t methods = o->class_id == 17u || o->class_id == 40u ? 1u : 0u;
+        next_is(&rd, OMP_AXDR_TAG_ARRAY, methods);
+        for (uint8_t m = 1u; m <= methods; m++) {
+            next_is(&rd, OMP_AXDR_TAG_STRUCTURE, 2u);
+            next_is(&rd, OMP_AXDR_TAG_INTEGER, m);
+            next_is(&rd, OMP_AXDR_TAG_ENUM, 0u);
+        }
     }
     assert_int_equal(omp_rd_remaining(&rd), 0u);
 }
@@ -389,13 +403,13 @@ static void test_assoc_ln_v1_attrs(void **state)
     size_t n = ask(16u, 1u, "C001C1000F0000280000FF0200");
     uint8_t elem[128];
     size_t en = unhex_sp(k_assoc_elem, elem, sizeof elem);
-    /* C4 02 C1 | 00 | 00000001 | 00 | length 71: 113 bytes (PDU 125 - 12) | 01 08 (array of 8
+    /* C4 02 C1 | 00 | 00000001 | 00 | length 71: 113 bytes (PDU 125 - 12) | 01 0A (array of 10
      * elements) | the element */
     assert_int_equal(n, 10u + 113u);
     assert_int_equal(g_rsp[3], 0x00u);
     assert_int_equal(g_rsp[9], 0x71u);
     assert_int_equal(g_rsp[10], 0x01u);
-    assert_int_equal(g_rsp[11], 0x08u);
+    assert_int_equal(g_rsp[11], 0x0Au);
     assert_memory_equal(g_rsp + 12, elem, en);
 }
 
@@ -407,9 +421,10 @@ static void test_object_list(void **state)
     expect(16u, 1u, AARQ_PUBLIC, AARE_PUBLIC);
     size_t len = read_objlist(16u, 1u, buf, sizeof buf, &blocks);
     assert_true(blocks >= 3u); /* longer than one PDU of 125 bytes */
-    /* the public list: Association LN, the 6 identity objects and the clock (facts 11.1) */
+    /* the public list: Association LN, the 6 identity objects, the clock, HDLC setup and SAP
+     * assignment (facts 11.1) */
     assert_int_equal(buf[0], 0x01u);
-    assert_int_equal(buf[1], 0x08u);
+    assert_int_equal(buf[1], 0x0Au);
     check_objlist(buf, len, OMP_ASSOC_PUBLIC);
 
     expect(18u, 16u, AARQ_LLS, AARE_LLS);

@@ -112,3 +112,9 @@ body = (bytes.fromhex("A109060760857405080103") + bytes([0xA6, 0x0A, 0x04, 0x08]
 print("AARQ_NEWKEYS_IC4", hx(bytes([0x60, len(body)]) + body))
 print("GLO_INIT_RSP_NEWKEYS_SIC3", hx(glo(0x28, NEW_EK, NEW_AK, SERVER, SIC0 + 3, init_rsp)))
 print("PASS3_NEWKEYS_IC5", hx(bytes.fromhex("C301C1000F0000280000FF01010911") + f(NEW_EK, NEW_AK, CLIENT, 5, STOC)))
+# Association LN attribute 9 security_setup_reference in the management association: the
+# logical name of its security setup, octet-string 0.0.43.0.0.255 (Blue Book IC 15)
+get_ssr = bytes.fromhex("C001C1000F0000280000FF0900")
+rsp_ssr = bytes.fromhex("C401C100" "0906" "00002B0000FF")
+print("GLO_GET_SSR_IC3", hx(glo(0xC8, GUEK, GAK, CLIENT, 3, get_ssr)))
+print("GLO_RSP_SSR_SIC2", hx(glo(0xCC, GUEK, GAK, SERVER, SIC0 + 2, rsp_ssr)))

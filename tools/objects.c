@@ -109,7 +109,17 @@ int cmd_objects(int argc, char **argv)
     for (size_t k = 0; k < omp_cosem_count(); k++) {
         const struct omp_cosem_obj *o = omp_cosem_at(k);
         struct omp_value v;
-        if (omp_cosem_get(&s, o, 2u, OMP_ASSOC_LOCAL, &v) != OMP_OK) {
+        omp_err gerr = omp_cosem_get(&s, o, 2u, OMP_ASSOC_LOCAL, &v);
+        const char *tname = gerr == OMP_OK ? type_name(v.type) : "null-data (not kept)";
+#if OMP_CONFIG_DLMS
+        uint8_t enc[1024]; /* a structure or array: named by its A-XDR tag */
+        struct omp_wr ew = omp_wr_init(enc, sizeof enc);
+        if ((gerr == OMP_ERR_NOSPACE || (gerr == OMP_OK && v.type == OMP_VT_ENCODED)) &&
+            omp_cosem_put(&s, o, 2u, OMP_ASSOC_LOCAL, &ew) == OMP_OK) {
+            tname = enc[0] == 1u ? "array" : "structure";
+        }
+#endif
+        if (gerr != OMP_OK) {
             v = omp_value_null();
         }
         char id[12], rd[96], wr[96];
@@ -128,7 +138,7 @@ int cmd_objects(int argc, char **argv)
         }
         (void)printf("| %u.%u.%u.%u.%u.%u | %s | %u v%u | %s | %s | %s | %s | %s | %s | %s |\n",
                      o->obis[0], o->obis[1], o->obis[2], o->obis[3], o->obis[4], o->obis[5], id,
-                     o->class_id, o->version, type_name(v.type), scaler, unit_name(v.unit), rd, wr,
+                     o->class_id, o->version, tname, scaler, unit_name(v.unit), rd, wr,
                      (o->flags & OMP_COSEM_LEGAL) != 0u ? "yes" : "no",
                      omp_display_label(o->obis, OMP_DISPLAY_VIEW_VALUE));
     }

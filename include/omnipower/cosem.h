@@ -59,6 +59,12 @@ enum omp_cosem_assoc {
 #define OMP_CLASS_REGISTER 3u
 #define OMP_CLASS_EXT_REGISTER 4u
 #define OMP_CLASS_CLOCK 8u
+/* Communication setup (lib/cosem/cosem_setup.c; docs/dlms-server.md "Communication setup"). */
+#define OMP_CLASS_SAP_ASSIGNMENT 17u /**< SAP assignment 0.0.41.0.0.255 */
+#define OMP_CLASS_IEC_LOCAL_PORT 19u /**< IEC local port setup 0.0.20.0.0.255 */
+#define OMP_CLASS_IEC_HDLC 23u       /**< IEC HDLC setup 0.0.22.0.0.255 */
+#define OMP_CLASS_PUSH_SETUP 40u     /**< Push setup 0.0.25.9.0.255 */
+#define OMP_CLASS_SECURITY_SETUP 64u /**< Security setup 0.0.43.0.0.255 */
 
 /** @brief What a list names: an object's OBIS code and one of its attributes. */
 struct omp_cosem_ref {
@@ -68,6 +74,7 @@ struct omp_cosem_ref {
 
 struct omp_cosem_src;
 struct omp_cosem_obj;
+struct omp_push_cfg;
 
 /** @brief Read attribute @p attr (2.., not 1 or 3: the table answers those) into @p out. */
 typedef omp_err (*omp_cosem_get_fn)(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
@@ -173,6 +180,8 @@ struct omp_cosem_src {
     enum omp_dst_rule dst_rule;              /**< Z15 */
     const struct omp_cosem_ops *ops;         /**< writes; NULL: every setter answers DENIED */
     void *user;                              /**< first argument of the ops */
+    const struct omp_push_cfg *push;         /**< the HAN push in force (push.h; NULL: none):
+                                                  the push setup object 0.0.25.9.0.255 */
 };
 
 /** @brief A date-time value of @p utc as @p s shows time (its offset and DST then); @p valid false
@@ -200,8 +209,9 @@ OMP_MUST_CHECK omp_err omp_cosem_parse_cde(const char *id, size_t len, uint8_t c
  * @return OMP_OK, OMP_ERR_NOSPACE (nothing useful written), OMP_ERR_ARG. */
 OMP_MUST_CHECK omp_err omp_cosem_cde_text(const uint8_t obis[6], char *out, size_t cap);
 
-/** @brief Highest attribute of the object's class (2 for Data, 3 Register, 5 Extended register,
- * 9 Clock). */
+/** @brief Highest attribute of the object's class (2 for Data and SAP assignment, 3 Register,
+ * 5 Extended register and Security setup v0, 7 Push setup v0, 9 Clock, IEC HDLC setup v1 and IEC
+ * local port setup v1). */
 uint8_t omp_cosem_attr_count(const struct omp_cosem_obj *o);
 /** @brief true if @p assoc (exactly one OMP_ASSOC_* bit; a mask of several is refused) may write
  * attribute @p attr: never for legal objects, attribute 1 (logical name) or an attribute outside
@@ -219,6 +229,27 @@ bool omp_cosem_writable(const struct omp_cosem_obj *o, uint8_t attr, unsigned as
  */
 OMP_MUST_CHECK omp_err omp_cosem_get(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
                                      uint8_t attr, unsigned assoc, struct omp_value *out);
+
+/** @brief true if @p assoc (exactly one OMP_ASSOC_* bit) may read attribute @p attr (1..) of
+ *  @p o: the row's read rights, except attributes no one reads (the IEC local port setup's
+ *  passwords 7..9). The object list's attribute access and omp_cosem_get() both ask it. */
+bool omp_cosem_readable(const struct omp_cosem_obj *o, uint8_t attr, unsigned assoc);
+
+/**
+ * @brief Attribute @p attr of @p o as association @p assoc, A-XDR encoded into @p w: what a
+ * DLMS GET answers. Structures and arrays too long for a struct omp_value (the SAP list, a push
+ * object list) are written here directly; omp_cosem_get() answers them OMP_ERR_NOSPACE.
+ * @return as omp_cosem_get(), or OMP_ERR_NOSPACE (nothing written).
+ */
+OMP_MUST_CHECK omp_err omp_cosem_put(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
+                                     uint8_t attr, unsigned assoc, struct omp_wr *w);
+
+/** @brief Number of methods of interface class @p class_id (the versions of the table; 0 for the
+ *  classes without a method the object list shows). */
+uint8_t omp_cosem_method_count(uint16_t class_id);
+/** @brief true if @p assoc may invoke method @p method of an object of class @p class_id (the
+ *  object list's method_access; the DLMS server answers every other one read-write-denied). */
+bool omp_cosem_method_allowed(uint16_t class_id, uint8_t method, unsigned assoc);
 
 /**
  * @brief Write attribute @p attr of @p o as association @p assoc.

@@ -151,6 +151,10 @@ void omp_push_ic_floor(struct omp_push *p, uint32_t floor);
 OMP_MUST_CHECK omp_err omp_push_apdu(const struct omp_push_cfg *cfg, enum omp_push_list list,
                                      const struct omp_cosem_src *src, struct omp_wr *w);
 
+/** @brief The HDLC destination (client) address of @p list's frames: 32 for the Danish list,
+ *  21 for the NVE lists (technical facts 12.3, vectors/README.md). */
+uint8_t omp_push_dest(enum omp_push_list list);
+
 /**
  * @brief The frames of one push: the APDU (sealed with @p ic through @p gcm when cfg.encrypt),
  * LLC E6 E7 00, HDLC UI frames with flags, addressed as the captured frames of the list's

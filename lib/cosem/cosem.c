@@ -115,7 +115,13 @@ uint8_t omp_cosem_attr_count(const struct omp_cosem_obj *o)
     case OMP_CLASS_EXT_REGISTER:
         return 5u;
     case OMP_CLASS_CLOCK:
+    case OMP_CLASS_IEC_HDLC:       /* version 1 */
+    case OMP_CLASS_IEC_LOCAL_PORT: /* version 1 */
         return 9u;
+    case OMP_CLASS_PUSH_SETUP:     /* version 0 */
+        return 7u;
+    case OMP_CLASS_SECURITY_SETUP: /* version 0 */
+        return 5u;
     default:
         return 2u;
     }
@@ -125,6 +131,15 @@ uint8_t omp_cosem_attr_count(const struct omp_cosem_obj *o)
 static bool one_assoc(unsigned assoc)
 {
     return assoc != 0u && (assoc & (assoc - 1u)) == 0u;
+}
+
+bool omp_cosem_readable(const struct omp_cosem_obj *o, uint8_t attr, unsigned assoc)
+{
+    if (o == NULL || !one_assoc(assoc) || attr < 1u || attr > omp_cosem_attr_count(o)) {
+        return false;
+    }
+    /* the IEC local port setup's passwords pass_p1, pass_p2, pass_w5: no one reads them */
+    return (o->read & assoc) != 0u && !(o->class_id == OMP_CLASS_IEC_LOCAL_PORT && attr >= 7u);
 }
 
 bool omp_cosem_writable(const struct omp_cosem_obj *o, uint8_t attr, unsigned assoc)
@@ -154,6 +169,9 @@ omp_err omp_cosem_get(const struct omp_cosem_src *s, const struct omp_cosem_obj 
     }
     if (attr < 1u || attr > omp_cosem_attr_count(o)) {
         return OMP_ERR_NOT_FOUND;
+    }
+    if (!omp_cosem_readable(o, attr, assoc)) {
+        return OMP_ERR_DENIED;
     }
     if (attr == 1u) {
         return omp_value_bytes(OMP_VT_OCTETS, o->obis, 6u, out);

@@ -9,4 +9,53 @@
 extern const struct omp_cosem_obj omp_cosem_priv_table[];
 extern const size_t omp_cosem_priv_table_len;
 
+/* ---- communication setup objects (cosem_setup.c) ---------------------------------------------- */
+
+#include "omnipower/config.h"
+
+omp_err omp_cosem_priv_get_sap(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
+                               uint8_t attr, struct omp_value *out);
+omp_err omp_cosem_priv_get_ldn(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
+                               uint8_t attr, struct omp_value *out);
+omp_err omp_cosem_priv_get_hdlc(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
+                                uint8_t attr, struct omp_value *out);
+omp_err omp_cosem_priv_get_local_port(const struct omp_cosem_src *s,
+                                      const struct omp_cosem_obj *o, uint8_t attr,
+                                      struct omp_value *out);
+omp_err omp_cosem_priv_get_push(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
+                                uint8_t attr, struct omp_value *out);
+omp_err omp_cosem_priv_get_security(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
+                                    uint8_t attr, struct omp_value *out);
+
+/* Read rights (technical facts 11.1: the public association reads HDLC setup and SAP
+ * assignment; the full list the rest; the security setup only the management association). */
+#define OMP_COSEM_SETUP_R_PUB (OMP_ASSOC_FULL | OMP_ASSOC_PUBLIC)
+#define OMP_COSEM_SETUP_ROW(c, d, e, cls, ver, rd, get) \
+    {{0u, 0u, c, d, e, 255u}, cls, ver, rd, 0u, 0u, 0u, 0u, 0, 0u, get, NULL}
+#if OMP_CONFIG_DLMS && OMP_CONFIG_IEC21
+#define OMP_COSEM_SETUP_ROW_LOCAL_PORT                                                           \
+    OMP_COSEM_SETUP_ROW(20u, 0u, 0u, OMP_CLASS_IEC_LOCAL_PORT, 1u, OMP_ASSOC_FULL,              \
+                        omp_cosem_priv_get_local_port),
+#else
+#define OMP_COSEM_SETUP_ROW_LOCAL_PORT
+#endif
+/* The rows, read-only (HDLC setup attributes 7..9 RW of 11.2 are not writable yet: the ports
+ * take the HDLC server's defaults). At the end of the table (cosem_table.c). */
+#if OMP_CONFIG_DLMS
+#define OMP_COSEM_SETUP_ROWS                                                                     \
+    OMP_COSEM_SETUP_ROW(41u, 0u, 0u, OMP_CLASS_SAP_ASSIGNMENT, 0u, OMP_COSEM_SETUP_R_PUB,       \
+                        omp_cosem_priv_get_sap),                                                 \
+    OMP_COSEM_SETUP_ROW(42u, 0u, 0u, OMP_CLASS_DATA, 0u, OMP_ASSOC_FULL,                        \
+                        omp_cosem_priv_get_ldn),                                                 \
+    OMP_COSEM_SETUP_ROW(22u, 0u, 0u, OMP_CLASS_IEC_HDLC, 1u, OMP_COSEM_SETUP_R_PUB,             \
+                        omp_cosem_priv_get_hdlc),                                                \
+    OMP_COSEM_SETUP_ROW_LOCAL_PORT                                                               \
+    OMP_COSEM_SETUP_ROW(25u, 9u, 0u, OMP_CLASS_PUSH_SETUP, 0u, OMP_ASSOC_FULL,                  \
+                        omp_cosem_priv_get_push),                                                \
+    OMP_COSEM_SETUP_ROW(43u, 0u, 0u, OMP_CLASS_SECURITY_SETUP, 0u,                               \
+                        OMP_ASSOC_HLS_MGMT | OMP_ASSOC_LOCAL, omp_cosem_priv_get_security),
+#else
+#define OMP_COSEM_SETUP_ROWS
+#endif
+
 #endif /* OMNIPOWER_COSEM_PRIV_H */

@@ -527,6 +527,9 @@ const struct omp_cosem_obj omp_cosem_priv_table[] = {
     OPTICAL(3, OMP_OPT_USER_DATA), OPTICAL(6, OMP_OPT_D0_INTERVAL), OPTICAL(9, OMP_OPT_D0_BAUD),
     OPTICAL(12, OMP_OPT_COMM_MODE), OPTICAL(13, OMP_OPT_TA),        OPTICAL(14, OMP_OPT_TR),
     OPTICAL(15, OMP_OPT_TT),        OPTICAL(16, OMP_OPT_TI),
+    /* communication setup: SAP assignment, logical device name, HDLC, local port, push and
+     * security setup (cosem_setup.c) */
+    OMP_COSEM_SETUP_ROWS
 };
 
 const size_t omp_cosem_priv_table_len = OMP_ARRAY_LEN(omp_cosem_priv_table);

@@ -33,15 +33,19 @@
  * length (at most 3 bytes for a block below 65536). */
 #define BLOCK_HDR_MAX 12u
 /* One object_list element: structure {class, version, name, {attribute_access, method_access}}
- * with at most 9 attributes of 7 bytes each (clock): 84 bytes. */
-#define ELEM_MAX 96u
+ * with at most 9 attributes of 7 bytes each (clock) and 4 methods of 6 (Association LN): 106
+ * bytes. */
+#define ELEM_MAX 128u
 
 static const uint8_t k_assoc_ln[6] = {0u, 0u, 40u, 0u, 0u, 255u};
 /* Association LN attributes (technical facts 11.3, 11.8): 1..6 and 8 read-only; 7, the LLS
  * secret, write-only (2) for the associations that write it (dlms_set.c), no access for the
- * public one; 9 (no security setup in this slice): no access. */
+ * public one; 9 security_setup_reference: read-only in the management association (its
+ * security setup 0.0.43.0.0.255), no access in the others (no security setup protects them). */
 static const uint8_t k_assoc_modes[ASSOC_LN_ATTRS] = {1u, 1u, 1u, 1u, 1u, 1u, 0u, 1u, 0u};
 static const uint8_t k_assoc_modes_lls[ASSOC_LN_ATTRS] = {1u, 1u, 1u, 1u, 1u, 1u, 2u, 1u, 0u};
+static const uint8_t k_assoc_modes_hls[ASSOC_LN_ATTRS] = {1u, 1u, 1u, 1u, 1u, 1u, 2u, 1u, 1u};
+static const uint8_t k_sec_setup_ln[6] = {0u, 0u, 43u, 0u, 0u, 255u};
 /* The LLS secret's writers (dlms_set.c). */
 #define SECRET_WRITE (OMP_ASSOC_LLS | OMP_ASSOC_HLS_MGMT)
 
@@ -68,8 +72,9 @@ void omp_dlms_priv_win_put(struct omp_dlms_win *w, const uint8_t *p, size_t n)
     w->pos = end;
 }
 
-/* object_list_element (Blue Book IC 15 v1); @p modes NULL: every attribute read-only, or
- * read-write (3) where row @p o (NULL: none) is writable by @p assoc. */
+/* object_list_element (Blue Book IC 15 v1); @p modes NULL: from row @p o (NULL: every attribute
+ * read-only): read-only (1), read-write (3) where writable by @p assoc, no access (0) where not
+ * readable. method_access: every method of the class, access (1) where @p assoc may invoke it. */
 static omp_err put_element(struct omp_wr *w, uint16_t cls, uint8_t ver, const uint8_t obis[6],
                            uint8_t attrs, const uint8_t *modes, const struct omp_cosem_obj *o,
                            unsigned assoc)
@@ -83,9 +88,11 @@ static omp_err put_element(struct omp_wr *w, uint16_t cls, uint8_t ver, const ui
     for (uint8_t k = 1u; k <= attrs; k++) {
         sticky(omp_axdr_put_structure(w, 3u));
         sticky(omp_axdr_put_i8(w, (int8_t)k));
+        const bool rd = o == NULL || omp_cosem_readable(o, k, assoc);
         sticky(omp_axdr_put_enum(w, modes != NULL                       ? modes[k - 1u]
-                                    : omp_cosem_writable(o, k, assoc) ? 3u
-                                                                      : 1u));
+                                    : omp_cosem_writable(o, k, assoc) ? (rd ? 3u : 2u)
+                                    : rd                              ? 1u
+                                                                      : 0u));
         if (cls == CLASS_PROFILE && k == 2u) { /* buffer: range and entry descriptors */
             sticky(omp_axdr_put_array(w, 2u));
             sticky(omp_axdr_put_i8(w, 1));
@@ -94,7 +101,14 @@ static omp_err put_element(struct omp_wr *w, uint16_t cls, uint8_t ver, const ui
             sticky(omp_axdr_put_null(w)); /* access_selectors: none */
         }
     }
-    return omp_axdr_put_array(w, 0u); /* method_access: no method in this slice */
+    const uint8_t methods = omp_cosem_method_count(cls); /* method_access (cosem_setup.c) */
+    sticky(omp_axdr_put_array(w, methods));
+    for (uint8_t m = 1u; m <= methods; m++) {
+        sticky(omp_axdr_put_structure(w, 2u));
+        sticky(omp_axdr_put_i8(w, (int8_t)m));
+        sticky(omp_axdr_put_enum(w, omp_cosem_method_allowed(cls, m, assoc) ? 1u : 0u));
+    }
+    return omp_wr_status(w);
 }
 
 /* Associations that read the profiles (technical facts 11.3: LLS; public does not). */
@@ -121,7 +135,10 @@ static omp_err objlist(unsigned list, struct omp_dlms_win *out)
     }
     sticky(omp_axdr_put_array(&w, n));
     (void)put_element(&w, CLASS_ASSOC_LN, ASSOC_LN_VERSION, k_assoc_ln, ASSOC_LN_ATTRS,
-                      (assoc & SECRET_WRITE) != 0u ? k_assoc_modes_lls : k_assoc_modes, NULL,
+                      assoc == OMP_ASSOC_HLS_MGMT     ? k_assoc_modes_hls
+                      : (assoc & SECRET_WRITE) != 0u ? k_assoc_modes_lls
+                                                     : k_assoc_modes,
+                      NULL,
                       assoc);
     for (size_t k = 0; k < omp_cosem_count() && omp_wr_status(&w) == OMP_OK; k++) {
         const struct omp_cosem_obj *o = omp_cosem_at(k);
@@ -248,8 +265,14 @@ static uint8_t assoc_ln(const struct omp_dlms_server *srv, const struct omp_dlms
     case 8:
         sticky(omp_axdr_put_enum(w, 2u)); /* associated: the only state a client can read */
         break;
+    case 9: /* security_setup_reference: the management association's security setup */
+        if (!hls) {
+            return OMP_DAR_READ_WRITE_DENIED;
+        }
+        sticky(omp_axdr_put_octets(w, k_sec_setup_ln, 6u));
+        break;
     default:
-        return OMP_DAR_READ_WRITE_DENIED; /* 7 the secret (never read), 9, 10, 11: no access */
+        return OMP_DAR_READ_WRITE_DENIED; /* 7 the secret (never read), 10, 11: no access */
     }
     return omp_wr_status(w) == OMP_OK ? OMP_DAR_SUCCESS : OMP_DAR_OTHER_REASON;
 }
@@ -307,7 +330,6 @@ static uint8_t read_attr(struct omp_dlms_server *srv, const struct omp_dlms_serv
         dar = omp_dlms_priv_sec_get(srv, env, d, w); /* security setup (dlms_sec.c) */
     } else {
         const struct omp_cosem_obj *o = omp_cosem_find(d->obis);
-        struct omp_value v;
         if (o == NULL) {
             dar = OMP_DAR_OBJECT_UNDEFINED;
         } else if (d->class_id != o->class_id) {
@@ -315,10 +337,8 @@ static uint8_t read_attr(struct omp_dlms_server *srv, const struct omp_dlms_serv
         } else if (d->id < 1) {
             dar = OMP_DAR_OBJECT_UNDEFINED; /* attribute 0 (all): not negotiated */
         } else {
-            omp_err err = omp_cosem_get(env->src, o, (uint8_t)d->id, srv->assoc, &v);
-            dar = err != OMP_OK ? dar_of(err)
-                  : omp_axdr_put_value(w, &v) == OMP_OK ? (uint8_t)OMP_DAR_SUCCESS
-                                                         : (uint8_t)OMP_DAR_OTHER_REASON;
+            omp_err err = omp_cosem_put(env->src, o, (uint8_t)d->id, srv->assoc, w);
+            dar = err == OMP_OK ? (uint8_t)OMP_DAR_SUCCESS : dar_of(err);
         }
     }
     if (dar != OMP_DAR_SUCCESS) {

@@ -410,8 +410,8 @@ static bool has_method(uint16_t cls, int8_t id)
         return id == 1 || id == 2;
     case OMP_CLASS_CLOCK:
         return id >= 1 && id <= 6;
-    default:
-        return false;
+    default: /* the communication setup classes (cosem_setup.c) */
+        return id >= 1 && id <= (int8_t)omp_cosem_method_count(cls);
     }
 }
 

@@ -361,6 +361,11 @@ static omp_err llc_pdu(const struct omp_push_cfg *cfg, enum omp_push_list list,
     return err;
 }
 
+uint8_t omp_push_dest(enum omp_push_list list)
+{
+    return list == OMP_PUSH_DK ? 32u : 21u; /* the captured frames' (0x41 and 0x2B on the wire) */
+}
+
 omp_err omp_push_frames(const struct omp_push_cfg *cfg, enum omp_push_list list,
                         const struct omp_cosem_src *src, uint32_t ic,
                         omp_err (*gcm)(void *user, const struct omp_gcm_op *op), void *user,
@@ -373,7 +378,7 @@ omp_err omp_push_frames(const struct omp_push_cfg *cfg, enum omp_push_list list,
     struct omp_wr pw = omp_wr_init(pdu, sizeof pdu);
     omp_err err = llc_pdu(cfg, list, src, ic, gcm, user, &pw);
     const bool dk = list == OMP_PUSH_DK; /* addresses of the captured frames */
-    struct omp_hdlc_frame f = {{dk ? 32u : 21u, 0u, 1u},
+    struct omp_hdlc_frame f = {{omp_push_dest(list), 0u, 1u},
                                {dk ? 1u : 16u, 0u, 1u},
                                OMP_HDLC_UI,
                                true,

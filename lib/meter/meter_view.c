@@ -77,6 +77,7 @@ void omp_meter_priv_src(struct omp_meter *m, struct omp_cosem_src *s)
     s->dst_rule = m->cfg.dst_rule;
     s->ops = &k_ops;
     s->user = m;
+    s->push = &m->han.cfg; /* the push setup object 0.0.25.9.0.255 */
 }
 
 struct omp_display_z1 omp_meter_priv_z1(const struct omp_meter *m)
