@@ -225,7 +225,7 @@ static omp_err op_secret(void *user, const uint8_t *s, size_t n)
     return OMP_OK;
 }
 
-static const struct omp_cosem_ops k_ops = {op_clock, op_tariff, op_optical, op_secret};
+static const struct omp_cosem_ops k_ops = {op_clock, op_tariff, op_optical, op_secret, NULL};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -310,7 +310,7 @@ static void next_is(struct omp_rd *rd, uint8_t tag, uint64_t v)
 /* The list: the Association LN element, then every row @p assoc may read, in table order, each
  * with its class's attributes read-only (1), or read-write (3) where the row gives @p assoc the
  * right to write it (not legal data, a setter, the association in its write mask and the
- * attribute in wattrs), and no methods. */
+ * attribute in wattrs), and the calendars' methods. */
 static void check_objlist(const uint8_t *buf, size_t len, unsigned assoc)
 {
     size_t rows = 0;
@@ -349,7 +349,18 @@ static void check_objlist(const uint8_t *buf, size_t len, unsigned assoc)
             next_is(&rd, OMP_AXDR_TAG_ENUM, rw ? 3u : 1u);
             next_is(&rd, OMP_AXDR_TAG_NULL_DATA, 0u);
         }
-        next_is(&rd, OMP_AXDR_TAG_ARRAY, 0u);
+        /* methods: the activity calendar's activate_passive_calendar (1), granted to those who
+         * write the passive calendar (LLS, management); the special days table's insert and
+         * delete (1, 2), granted to nobody; no method elsewhere */
+        const uint8_t methods = o->class_id == 20u ? 1u : o->class_id == 11u ? 2u : 0u;
+        next_is(&rd, OMP_AXDR_TAG_ARRAY, methods);
+        for (uint8_t m = 1u; m <= methods; m++) {
+            next_is(&rd, OMP_AXDR_TAG_STRUCTURE, 2u);
+            next_is(&rd, OMP_AXDR_TAG_INTEGER, m);
+            bool granted = o->class_id == 20u &&
+                           (assoc & (OMP_ASSOC_LLS | OMP_ASSOC_HLS_MGMT)) != 0u;
+            next_is(&rd, OMP_AXDR_TAG_ENUM, granted ? 1u : 0u);
+        }
     }
     assert_int_equal(omp_rd_remaining(&rd), 0u);
 }

@@ -59,6 +59,8 @@ enum omp_cosem_assoc {
 #define OMP_CLASS_REGISTER 3u
 #define OMP_CLASS_EXT_REGISTER 4u
 #define OMP_CLASS_CLOCK 8u
+#define OMP_CLASS_SPECIAL_DAYS 11u /**< special days table (cosem_calendar.c) */
+#define OMP_CLASS_ACTIVITY_CAL 20u /**< activity calendar (cosem_calendar.c) */
 
 /** @brief What a list names: an object's OBIS code and one of its attributes. */
 struct omp_cosem_ref {
@@ -68,6 +70,8 @@ struct omp_cosem_ref {
 
 struct omp_cosem_src;
 struct omp_cosem_obj;
+struct omp_tariff;       /* tariff.h */
+struct omp_tou_calendar; /* tariff.h */
 
 /** @brief Read attribute @p attr (2.., not 1 or 3: the table answers those) into @p out. */
 typedef omp_err (*omp_cosem_get_fn)(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
@@ -105,6 +109,10 @@ struct omp_cosem_ops {
     /** The LLS secret (DLMS Association LN attribute 7, @p len 1..16 bytes): kept in NVM and
      *  taken by every port's server for its next associations. */
     omp_err (*set_lls_secret)(void *user, const uint8_t *secret, size_t len);
+    /** The passive time-of-use calendar (activity calendar 0.0.13.0.0.255): checked, stored and
+     *  made active at @p at_utc (0: at once; INT64_MAX: only by activate_passive_calendar).
+     *  OMP_ERR_RANGE when the tariff module refuses the calendar. */
+    omp_err (*set_calendar)(void *user, const struct omp_tou_calendar *cal, omp_time_s at_utc);
 };
 
 /** @brief The optical port's settings, Kamstrup objects 131.0.x of the IR port (technical facts
@@ -171,6 +179,8 @@ struct omp_cosem_src {
     bool clock_known;                        /**< clock_utc_s is a time the meter once had */
     int32_t utc_offset_min;                  /**< Z11 standard-time offset */
     enum omp_dst_rule dst_rule;              /**< Z15 */
+    const struct omp_tariff *calendars;      /**< calendars (activity calendar, special days
+                                                  table); NULL: none, empty tables */
     const struct omp_cosem_ops *ops;         /**< writes; NULL: every setter answers DENIED */
     void *user;                              /**< first argument of the ops */
 };
@@ -228,6 +238,22 @@ OMP_MUST_CHECK omp_err omp_cosem_get(const struct omp_cosem_src *s, const struct
  */
 OMP_MUST_CHECK omp_err omp_cosem_set(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
                                      uint8_t attr, unsigned assoc, const struct omp_value *v);
+
+/** @brief Number of methods of the object's class that the meter serves (1 activity calendar,
+ *  2 special days table, 0 the others: their methods are not granted, docs/cosem.md). */
+uint8_t omp_cosem_method_count(const struct omp_cosem_obj *o);
+/** @brief true if @p assoc (one OMP_ASSOC_* bit) may invoke method @p method of @p o. */
+bool omp_cosem_method_allowed(const struct omp_cosem_obj *o, uint8_t method, unsigned assoc);
+/**
+ * @brief Invoke method @p method (without parameters) of @p o as association @p assoc: the
+ * activity calendar's activate_passive_calendar (1) hands the passive calendar to the source's
+ * set_calendar op to become active at once.
+ * @return OMP_OK, OMP_ERR_NOT_FOUND (no such method), OMP_ERR_DENIED (not granted),
+ *         OMP_ERR_UNSUPPORTED (no passive calendar), what the op returned, OMP_ERR_ARG.
+ */
+OMP_MUST_CHECK omp_err omp_cosem_action(const struct omp_cosem_src *s,
+                                        const struct omp_cosem_obj *o, uint8_t method,
+                                        unsigned assoc);
 
 #ifdef __cplusplus
 }

@@ -116,7 +116,9 @@ uint8_t omp_cosem_attr_count(const struct omp_cosem_obj *o)
         return 5u;
     case OMP_CLASS_CLOCK:
         return 9u;
-    default:
+    case OMP_CLASS_ACTIVITY_CAL: /* cosem_calendar.c */
+        return 10u;
+    default: /* and the special days table: 1, 2 */
         return 2u;
     }
 }

@@ -20,6 +20,7 @@
 #include "omnipower/cosem.h"
 #include "omnipower/dlms_server.h"
 
+#include "cosem_priv.h"
 #include "dlms_priv.h"
 
 #define CLASS_ASSOC_LN 15u
@@ -34,7 +35,7 @@
 #define BLOCK_HDR_MAX 12u
 /* One object_list element: structure {class, version, name, {attribute_access, method_access}}
  * with at most 9 attributes of 7 bytes each (clock): 84 bytes. */
-#define ELEM_MAX 96u
+#define ELEM_MAX 128u /* and the activity calendar's 10 attributes and 1 method: 100 */
 
 static const uint8_t k_assoc_ln[6] = {0u, 0u, 40u, 0u, 0u, 255u};
 /* Association LN attributes (technical facts 11.3, 11.8): 1..6 and 8 read-only; 7, the LLS
@@ -94,7 +95,15 @@ static omp_err put_element(struct omp_wr *w, uint16_t cls, uint8_t ver, const ui
             sticky(omp_axdr_put_null(w)); /* access_selectors: none */
         }
     }
-    return omp_axdr_put_array(w, 0u); /* method_access: no method in this slice */
+    /* method_access: the methods the dictionary serves (cosem_calendar.c), none elsewhere */
+    const uint8_t nm = omp_cosem_method_count(o);
+    sticky(omp_axdr_put_array(w, nm));
+    for (uint8_t k = 1u; k <= nm; k++) {
+        sticky(omp_axdr_put_structure(w, 2u));
+        sticky(omp_axdr_put_i8(w, (int8_t)k));
+        sticky(omp_axdr_put_enum(w, omp_cosem_method_allowed(o, k, assoc) ? 1u : 0u));
+    }
+    return omp_wr_status(w);
 }
 
 /* Associations that read the profiles (technical facts 11.3: LLS; public does not). */
@@ -307,7 +316,6 @@ static uint8_t read_attr(struct omp_dlms_server *srv, const struct omp_dlms_serv
         dar = omp_dlms_priv_sec_get(srv, env, d, w); /* security setup (dlms_sec.c) */
     } else {
         const struct omp_cosem_obj *o = omp_cosem_find(d->obis);
-        struct omp_value v;
         if (o == NULL) {
             dar = OMP_DAR_OBJECT_UNDEFINED;
         } else if (d->class_id != o->class_id) {
@@ -315,10 +323,11 @@ static uint8_t read_attr(struct omp_dlms_server *srv, const struct omp_dlms_serv
         } else if (d->id < 1) {
             dar = OMP_DAR_OBJECT_UNDEFINED; /* attribute 0 (all): not negotiated */
         } else {
-            omp_err err = omp_cosem_get(env->src, o, (uint8_t)d->id, srv->assoc, &v);
-            dar = err != OMP_OK ? dar_of(err)
-                  : omp_axdr_put_value(w, &v) == OMP_OK ? (uint8_t)OMP_DAR_SUCCESS
-                                                         : (uint8_t)OMP_DAR_OTHER_REASON;
+            /* the value, or a calendar's table of any length (cosem_calendar.c) */
+            omp_err err = omp_cosem_priv_get_axdr(env->src, o, (uint8_t)d->id, srv->assoc, w);
+            dar = err == OMP_OK                                   ? (uint8_t)OMP_DAR_SUCCESS
+                  : err == OMP_ERR_DENIED || err == OMP_ERR_NOT_FOUND ? dar_of(err)
+                                                                      : (uint8_t)OMP_DAR_OTHER_REASON;
         }
     }
     if (dar != OMP_DAR_SUCCESS) {
