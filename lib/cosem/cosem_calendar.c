@@ -123,8 +123,7 @@ bool omp_cosem_priv_cal_axdr(const struct omp_cosem_obj *o, uint8_t attr)
     if (o->class_id == OMP_CLASS_SPECIAL_DAYS) {
         return attr == 2u;
     }
-    return o->class_id == OMP_CLASS_ACTIVITY_CAL && attr != 1u && attr != 2u && attr != 6u &&
-           attr != 10u;
+    return o->class_id == OMP_CLASS_ACTIVITY_CAL && attr >= 3u && attr <= 9u && attr != 6u;
 }
 
 omp_err omp_cosem_priv_cal_put(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
