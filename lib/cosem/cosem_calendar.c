@@ -364,9 +364,6 @@ omp_err omp_cosem_priv_cal_write(const struct omp_cosem_src *s, const struct omp
     if (o->class_id != OMP_CLASS_ACTIVITY_CAL || attr < 7u || attr > 9u) {
         return OMP_ERR_DENIED;
     }
-    if (s->ops == NULL || s->ops->set_calendar == NULL) {
-        return OMP_ERR_UNSUPPORTED;
-    }
     struct omp_tou_calendar c;
     omp_time_s at = 0;
     base_calendar(s->calendars, &c, &at);
@@ -379,6 +376,9 @@ omp_err omp_cosem_priv_cal_write(const struct omp_cosem_src *s, const struct omp
     }
     if (err == OMP_OK && omp_tou_check(&c) != OMP_OK) {
         err = OMP_ERR_RANGE;
+    }
+    if (err == OMP_OK && (s->ops == NULL || s->ops->set_calendar == NULL)) {
+        err = OMP_ERR_UNSUPPORTED; /* checked, but nowhere to keep it */
     }
     return err != OMP_OK ? err : s->ops->set_calendar(s->user, &c, at);
 }
