@@ -254,6 +254,10 @@ static const struct expect k_expect[] = {
      * the special days table's entries, an empty array */
     {O(0, 0, 13, 0, 0), "", "", "", ""},
     {O(0, 0, 11, 0, 0), "", "", "", ""},
+    /* the end of billing period's script table (scripts) and single action schedule
+     * (executed_script): structures, which the display does not show */
+    {O(0, 0, 10, 0, 1), "", "", "", ""},
+    {O(0, 0, 15, 0, 0), "", "", "", ""},
 };
 
 static const struct omp_display_z1 k_z1_72 = {7u, 2u};

@@ -351,8 +351,12 @@ static void check_objlist(const uint8_t *buf, size_t len, unsigned assoc)
         }
         /* methods: the activity calendar's activate_passive_calendar (1), granted to those who
          * write the passive calendar (LLS, management); the special days table's insert and
-         * delete (1, 2), granted to nobody; no method elsewhere */
-        const uint8_t methods = o->class_id == 20u ? 1u : o->class_id == 11u ? 2u : 0u;
+         * delete (1, 2) and the script table's execute (1), granted to nobody; no method
+         * elsewhere */
+        const uint8_t methods = o->class_id == 20u  ? 1u
+                                : o->class_id == 11u ? 2u
+                                : o->class_id == 9u  ? 1u
+                                                     : 0u;
         next_is(&rd, OMP_AXDR_TAG_ARRAY, methods);
         for (uint8_t m = 1u; m <= methods; m++) {
             next_is(&rd, OMP_AXDR_TAG_STRUCTURE, 2u);

@@ -3,7 +3,9 @@
  * "Calendar objects"): the activity calendar 0.0.13.0.0.255 (class 20) and the special days table
  * 0.0.11.0.0.255 (class 11) read from the tariff module's active calendar; a passive day profile
  * table written with SET, its activation time written, activate_passive_calendar (ACTION 1)
- * making it the active calendar the tariff engine runs (and keeps across a restart); refusals.
+ * making it the active calendar the tariff engine runs (and keeps across a restart); refusals;
+ * the end of billing period's script table 0.0.10.0.1.255 and single action schedule
+ * 0.0.15.0.0.255 from the debiting configuration Z6/Z7.
  *
  * Expected bytes are hand-encoded from the Blue Book (IC 20, IC 11 attribute types; A-XDR tags:
  * 01 array, 02 structure, 09 octet-string, 0F integer, 11 unsigned, 12 long-unsigned) and the
@@ -78,7 +80,8 @@ static void calendar_a(struct omp_tou_calendar *c)
     c->special[0] = (struct omp_tou_special){OMP_TOU_EVERY_YEAR, 12u, 25u, 1u};
 }
 
-static struct fx *fx_new(bool with_calendar)
+/* A meter with debiting stops on day @p z6 under Z7 interval @p z7. */
+static struct fx *fx_billing(uint8_t z6, uint8_t z7, bool with_calendar)
 {
     struct fx *f = &g_fx;
     memset(f, 0, sizeof *f);
@@ -86,6 +89,8 @@ static struct fx *fx_new(bool with_calendar)
     f->hal = omp_fake_board_hal(&f->b);
     omp_meter_cfg_default(&f->cfg);
     f->cfg.meter_number = 12345678u;
+    f->cfg.billing_day = z6;
+    f->cfg.billing_interval = z7;
     f->cfg.tariff_source = OMP_TARIFF_SRC_CALENDAR;
     start(f);
     if (with_calendar) {
@@ -98,6 +103,11 @@ static struct fx *fx_new(bool with_calendar)
         assert_int_equal(f->m.clock.tariff_now, 2u); /* Monday 13:00: day 0 from 07:00 */
     }
     return f;
+}
+
+static struct fx *fx_new(bool with_calendar)
+{
+    return fx_billing(1u, 1u, with_calendar);
 }
 
 static size_t dlms(struct fx *f, uint16_t client, const char *hex)
@@ -248,6 +258,43 @@ static void test_refusals(void **state)
     expect(f, "C301C1" CAL "02" "01" "0F00", "C701C10400");
 }
 
+#define SAS "001600000F0000FF" /* class 22, 0.0.15.0.0.255 */
+#define SCR "000900000A0001FF" /* class 9, 0.0.10.0.1.255 */
+
+/* The end of billing period: the single action schedule names script 1 of 0.0.10.0.1.255, which
+ * captures the billing logger 1.1.98.1.0.255 (class 7 method 2, parameter integer 0); its
+ * execution times are the debiting stops of Z6/Z7 at 00:00 (data sheet Z7 codes). */
+static void test_billing_schedule(void **state)
+{
+    (void)state;
+    /* Z6 5, Z7 3: every 2nd month from February: type 3 (several times, the same time of day,
+     * wildcards in the date), six entries {00:00:00.00, FFFF-mm-05 dow FF} */
+    struct fx *f = fx_billing(5u, 3u, false);
+    associate(f);
+    expect(f, "C001C1" SAS "0200", "C401C100" "0202" "0906" "00000A0001FF" "120001");
+    expect(f, "C001C1" SAS "0300", "C401C100" "1603");
+    expect(f, "C001C1" SAS "0400",
+           "C401C100" "0106"
+           "0202" "090400000000" "0905FFFF0205FF" "0202" "090400000000" "0905FFFF0405FF"
+           "0202" "090400000000" "0905FFFF0605FF" "0202" "090400000000" "0905FFFF0805FF"
+           "0202" "090400000000" "0905FFFF0A05FF" "0202" "090400000000" "0905FFFF0C05FF");
+    expect(f, "C001C1" SCR "0200",
+           "C401C100" "0101" "0202" "120001" "0101" "0205" "1602" "120007" "0906" "0101620100FF"
+           "0F02" "0F00");
+    /* nothing of them is written or executed by a client */
+    expect(f, "C101C1" SAS "0400" "0100", "C501C103");
+    expect(f, "C301C1" SCR "01" "01" "1200" "01", "C701C10300");
+    /* Z6 28, Z7 1 (monthly): type 1, one entry with the month not specified */
+    f = fx_billing(28u, 1u, false);
+    associate(f);
+    expect(f, "C001C1" SAS "0300", "C401C100" "1601");
+    expect(f, "C001C1" SAS "0400", "C401C100" "0101" "0202" "090400000000" "0905FFFFFF1CFF");
+    /* Z7 0, external stops only: no execution time */
+    f = fx_billing(1u, 0u, false);
+    associate(f);
+    expect(f, "C001C1" SAS "0400", "C401C100" "0100");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -255,6 +302,7 @@ int main(void)
         cmocka_unit_test(test_no_calendar),
         cmocka_unit_test(test_set_and_activate),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_billing_schedule),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

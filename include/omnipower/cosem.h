@@ -59,7 +59,9 @@ enum omp_cosem_assoc {
 #define OMP_CLASS_REGISTER 3u
 #define OMP_CLASS_EXT_REGISTER 4u
 #define OMP_CLASS_CLOCK 8u
+#define OMP_CLASS_SCRIPT_TABLE 9u  /**< script table (cosem_calendar.c) */
 #define OMP_CLASS_SPECIAL_DAYS 11u /**< special days table (cosem_calendar.c) */
+#define OMP_CLASS_SINGLE_ACTION 22u /**< single action schedule (cosem_calendar.c) */
 #define OMP_CLASS_ACTIVITY_CAL 20u /**< activity calendar (cosem_calendar.c) */
 
 /** @brief What a list names: an object's OBIS code and one of its attributes. */

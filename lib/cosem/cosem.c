@@ -118,7 +118,9 @@ uint8_t omp_cosem_attr_count(const struct omp_cosem_obj *o)
         return 9u;
     case OMP_CLASS_ACTIVITY_CAL: /* cosem_calendar.c */
         return 10u;
-    default: /* and the special days table: 1, 2 */
+    case OMP_CLASS_SINGLE_ACTION: /* cosem_calendar.c */
+        return 4u;
+    default: /* and the special days and script tables: 1, 2 */
         return 2u;
     }
 }

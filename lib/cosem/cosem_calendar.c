@@ -1,5 +1,7 @@
 /*
- * The tariff module's calendars as COSEM objects (docs/cosem.md "Calendar objects"): Activity
+ * The tariff module's calendars as COSEM objects (docs/cosem.md "Calendar objects"), and the end
+ * of billing period's script table 0.0.10.0.1.255 (class 9) and single action schedule
+ * 0.0.15.0.0.255 (class 22) from the debiting configuration (Z6, Z7): Activity
  * calendar (class 20 v0, 0.0.13.0.0.255) and Special days table (class 11 v0, 0.0.11.0.0.255),
  * standard objects the OMNIPOWER object list lacks (technical facts 6.3, 11.3: its plans are set
  * by KMP/METERTOOL), added at their standard OBIS codes (Blue Book 4.5.5, 4.5.3).
@@ -29,6 +31,7 @@
 
 #include "omnipower/axdr.h"
 #include "omnipower/cosem.h"
+#include "omnipower/registers.h"
 #include "omnipower/tariff.h"
 
 #include "cosem_priv.h"
@@ -118,10 +121,96 @@ static void put_special(struct omp_wr *w, const struct omp_tou_calendar *c)
     }
 }
 
+/* ---- the end of billing period: script table 0.0.10.0.1.255, single action schedule
+ * 0.0.15.0.0.255 ---------------------------------------------------------------------------- */
+
+static const uint8_t k_billing_script[6] = {0u, 0u, 10u, 0u, 1u, 255u};
+static const uint8_t k_billing_log[6] = {1u, 1u, 98u, 1u, 0u, 255u};
+
+/* Months of the year with a debiting stop under Z7 @p z7 (bit m - 1: month m): 1 every month;
+ * 2, 3 every 2nd month from January, February; 4..6 every 3rd from January..March; 7..12 every
+ * 6th from January..June; 13..24 once a year in January..December; 0 (external only): none. */
+static uint16_t billing_months(uint8_t z7)
+{
+    unsigned step = z7 == 1u ? 1u : z7 <= 3u ? 2u : z7 <= 6u ? 3u : z7 <= 12u ? 6u : 12u;
+    unsigned first = z7 == 1u ? 1u : z7 <= 3u ? z7 - 1u : z7 <= 6u ? z7 - 3u
+                                 : z7 <= 12u ? z7 - 6u : z7 - 12u;
+    uint16_t m = 0;
+    for (unsigned k = first; z7 != 0u && z7 <= OMP_REGS_Z7_MAX && k <= 12u; k += step) {
+        m = (uint16_t)(m | 1u << (k - 1u));
+    }
+    return m;
+}
+
+/* scripts (IC 9 attr 2): script 1 captures the billing logger (the debiting stop, which also
+ * resets the maxima: technical facts 4) */
+static void put_billing_scripts(struct omp_wr *w)
+{
+    sticky(omp_axdr_put_array(w, 1u));
+    sticky(omp_axdr_put_structure(w, 2u));
+    sticky(omp_axdr_put_u16(w, 1u));
+    sticky(omp_axdr_put_array(w, 1u));
+    sticky(omp_axdr_put_structure(w, 5u));
+    sticky(omp_axdr_put_enum(w, 2u)); /* execute a method */
+    sticky(omp_axdr_put_u16(w, 7u));  /* profile generic */
+    sticky(omp_axdr_put_octets(w, k_billing_log, sizeof k_billing_log));
+    sticky(omp_axdr_put_i8(w, 2));    /* capture */
+    sticky(omp_axdr_put_i8(w, 0));
+}
+
+/* execution_time (IC 22 attr 4): {00:00:00.00, FFFF mm dd FF} per month with a stop; every
+ * month: one entry, month FF */
+static void put_billing_times(const struct omp_cosem_src *s, struct omp_wr *w)
+{
+    const uint8_t z7 = s->regs != NULL ? s->regs->cfg.billing_interval : 0u;
+    const uint8_t day = s->regs != NULL ? s->regs->cfg.billing_day : 0u;
+    const uint16_t months = billing_months(z7);
+    unsigned n = 0;
+    for (unsigned m = 0; m < 12u; m++) {
+        n += (months >> m) & 1u;
+    }
+    n = n == 12u ? 1u : n;
+    sticky(omp_axdr_put_array(w, n));
+    for (unsigned m = 0; m < 12u && n != 0u; m++) {
+        if (((months >> m) & 1u) == 0u) {
+            continue;
+        }
+        const uint8_t at[4] = {0u, 0u, 0u, 0u};
+        const uint8_t date[5] = {0xFFu, 0xFFu, months == 0xFFFu ? 0xFFu : (uint8_t)(m + 1u), day,
+                                 0xFFu};
+        sticky(omp_axdr_put_structure(w, 2u));
+        sticky(omp_axdr_put_octets(w, at, sizeof at));
+        sticky(omp_axdr_put_octets(w, date, sizeof date));
+        if (months == 0xFFFu) {
+            break;
+        }
+    }
+}
+
+/* The single action schedule's short attributes: 2 executed_script, 3 type. */
+static omp_err get_schedule(const struct omp_cosem_src *s, uint8_t attr, struct omp_value *out)
+{
+    if (attr == 3u) {
+        /* 1: one execution_time, wildcards in the date; 3: several, the same time, wildcards */
+        const uint8_t z7 = s->regs != NULL ? s->regs->cfg.billing_interval : 0u;
+        *out = omp_value_uint(OMP_VT_ENUM, z7 <= 1u || z7 >= 13u ? 1u : 3u, 0, OMP_UNIT_NONE);
+        return OMP_OK;
+    }
+    uint8_t tmp[13] = {0x02u, 0x02u, 0x09u, 0x06u};
+    memcpy(tmp + 4, k_billing_script, 6u);
+    tmp[10] = 0x12u; /* script_selector 1 */
+    tmp[11] = 0u;
+    tmp[12] = 1u;
+    return omp_value_bytes(OMP_VT_ENCODED, tmp, sizeof tmp, out);
+}
+
 bool omp_cosem_priv_cal_axdr(const struct omp_cosem_obj *o, uint8_t attr)
 {
-    if (o->class_id == OMP_CLASS_SPECIAL_DAYS) {
+    if (o->class_id == OMP_CLASS_SPECIAL_DAYS || o->class_id == OMP_CLASS_SCRIPT_TABLE) {
         return attr == 2u;
+    }
+    if (o->class_id == OMP_CLASS_SINGLE_ACTION) {
+        return attr == 4u;
     }
     return o->class_id == OMP_CLASS_ACTIVITY_CAL && attr >= 3u && attr <= 9u && attr != 6u;
 }
@@ -130,6 +219,14 @@ omp_err omp_cosem_priv_cal_put(const struct omp_cosem_src *s, const struct omp_c
                                uint8_t attr, struct omp_wr *w)
 {
     const struct omp_tou_calendar *c = shown(s->calendars, attr);
+    if (o->class_id == OMP_CLASS_SCRIPT_TABLE) {
+        put_billing_scripts(w);
+        return omp_wr_status(w);
+    }
+    if (o->class_id == OMP_CLASS_SINGLE_ACTION) {
+        put_billing_times(s, w);
+        return omp_wr_status(w);
+    }
     if (o->class_id == OMP_CLASS_SPECIAL_DAYS) {
         put_special(w, c);
         return omp_wr_status(w);
@@ -173,6 +270,9 @@ omp_err omp_cosem_priv_get_axdr(const struct omp_cosem_src *s, const struct omp_
 omp_err omp_cosem_priv_cal_get(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
                                uint8_t attr, struct omp_value *out)
 {
+    if (o->class_id == OMP_CLASS_SINGLE_ACTION && attr != 4u) {
+        return get_schedule(s, attr, out);
+    }
     if (attr == 2u && o->class_id == OMP_CLASS_ACTIVITY_CAL) {
         return omp_value_bytes(OMP_VT_OCTETS, "", 0u, out); /* calendar_name_active */
     }
@@ -401,10 +501,11 @@ omp_err omp_cosem_priv_cal_set(const struct omp_cosem_src *s, const struct omp_c
 
 uint8_t omp_cosem_method_count(const struct omp_cosem_obj *o)
 {
-    return o == NULL                                  ? 0u
-           : o->class_id == OMP_CLASS_ACTIVITY_CAL    ? 1u /* activate_passive_calendar */
-           : o->class_id == OMP_CLASS_SPECIAL_DAYS    ? 2u /* insert, delete */
-                                                      : 0u;
+    return o == NULL                               ? 0u
+           : o->class_id == OMP_CLASS_ACTIVITY_CAL ? 1u /* activate_passive_calendar */
+           : o->class_id == OMP_CLASS_SPECIAL_DAYS ? 2u /* insert, delete */
+           : o->class_id == OMP_CLASS_SCRIPT_TABLE ? 1u /* execute */
+                                                   : 0u;
 }
 
 bool omp_cosem_method_allowed(const struct omp_cosem_obj *o, uint8_t method, unsigned assoc)

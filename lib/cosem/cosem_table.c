@@ -541,6 +541,11 @@ const struct omp_cosem_obj omp_cosem_priv_table[] = {
         omp_cosem_priv_cal_get, omp_cosem_priv_cal_set),
     ROW(0, 0, 11, 0, 0, 255, OMP_CLASS_SPECIAL_DAYS, 0u, R_CAL, 0u, 0u, 0u, 0u, 0, 0u,
         omp_cosem_priv_cal_get, NULL),
+    /* the end of billing period (debiting stop, Z6/Z7): its script and its schedule */
+    ROW(0, 0, 10, 0, 1, 255, OMP_CLASS_SCRIPT_TABLE, 0u, R_CAL, 0u, 0u, 0u, 0u, 0, 0u,
+        omp_cosem_priv_cal_get, NULL),
+    ROW(0, 0, 15, 0, 0, 255, OMP_CLASS_SINGLE_ACTION, 0u, R_CAL, 0u, 0u, 0u, 0u, 0, 0u,
+        omp_cosem_priv_cal_get, NULL),
 };
 
 const size_t omp_cosem_priv_table_len = OMP_ARRAY_LEN(omp_cosem_priv_table);

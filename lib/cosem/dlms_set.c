@@ -414,6 +414,8 @@ static bool has_method(uint16_t cls, int8_t id)
         return id == 1 || id == 2;
     case OMP_CLASS_CLOCK:
         return id >= 1 && id <= 6;
+    case OMP_CLASS_SCRIPT_TABLE: /* execute */
+        return id == 1;
     case OMP_CLASS_SPECIAL_DAYS: /* insert, delete */
         return id == 1 || id == 2;
     case OMP_CLASS_ACTIVITY_CAL: /* activate_passive_calendar */
