@@ -68,8 +68,9 @@ static void put_seasons(struct omp_wr *w, const struct omp_tou_calendar *c)
 {
     sticky(omp_axdr_put_array(w, c->n_seasons));
     for (unsigned k = 0; k < c->n_seasons; k++) {
-        const uint8_t start[12] = {0xFFu, 0xFFu, c->season[k].month, c->season[k].day, 0xFFu, 0u,
-                                   0u,    0u,    0u,                 0x80u,             0u,    0xFFu};
+        const uint8_t start[12] = {
+            0xFFu, 0xFFu, c->season[k].month, c->season[k].day, 0xFFu, 0u, 0u, 0u, 0u, 0x80u,
+            0u,    0xFFu};
         sticky(omp_axdr_put_structure(w, 3u));
         put_name(w, k);
         sticky(omp_axdr_put_octets(w, start, sizeof start));
@@ -133,8 +134,11 @@ static const uint8_t k_billing_log[6] = {1u, 1u, 98u, 1u, 0u, 255u};
 static uint16_t billing_months(uint8_t z7)
 {
     unsigned step = z7 == 1u ? 1u : z7 <= 3u ? 2u : z7 <= 6u ? 3u : z7 <= 12u ? 6u : 12u;
-    unsigned first = z7 == 1u ? 1u : z7 <= 3u ? z7 - 1u : z7 <= 6u ? z7 - 3u
-                                 : z7 <= 12u ? z7 - 6u : z7 - 12u;
+    unsigned first = z7 == 1u    ? 1u
+                     : z7 <= 3u  ? z7 - 1u
+                     : z7 <= 6u  ? z7 - 3u
+                     : z7 <= 12u ? z7 - 6u
+                                 : z7 - 12u;
     uint16_t m = 0;
     for (unsigned k = first; z7 != 0u && z7 <= OMP_REGS_Z7_MAX && k <= 12u; k += step) {
         m = (uint16_t)(m | 1u << (k - 1u));
@@ -154,7 +158,7 @@ static void put_billing_scripts(struct omp_wr *w)
     sticky(omp_axdr_put_enum(w, 2u)); /* execute a method */
     sticky(omp_axdr_put_u16(w, 7u));  /* profile generic */
     sticky(omp_axdr_put_octets(w, k_billing_log, sizeof k_billing_log));
-    sticky(omp_axdr_put_i8(w, 2));    /* capture */
+    sticky(omp_axdr_put_i8(w, 2)); /* capture */
     sticky(omp_axdr_put_i8(w, 0));
 }
 
@@ -442,8 +446,7 @@ static omp_err take_days(struct omp_rd *rd, struct omp_tou_calendar *c)
 
 /* The calendar a passive write starts from: the one the passive attributes show, else a single
  * day profile "00:00 tariff 1" all year. */
-static void base_calendar(const struct omp_tariff *t, struct omp_tou_calendar *c,
-                          omp_time_s *at)
+static void base_calendar(const struct omp_tariff *t, struct omp_tou_calendar *c, omp_time_s *at)
 {
     const struct omp_tou_calendar *from = shown(t, 7u);
     *at = t != NULL && t->has_passive ? t->passive_at_utc : CAL_NEVER;
@@ -468,7 +471,7 @@ omp_err omp_cosem_priv_cal_write(const struct omp_cosem_src *s, const struct omp
     omp_time_s at = 0;
     base_calendar(s->calendars, &c, &at);
     struct omp_rd rd = omp_rd_init(p, n);
-    omp_err err = attr == 7u ? take_seasons(&rd, &c)
+    omp_err err = attr == 7u   ? take_seasons(&rd, &c)
                   : attr == 8u ? take_weeks(&rd, &c)
                                : take_days(&rd, &c);
     if (err == OMP_OK && omp_rd_remaining(&rd) != 0u) {
@@ -533,5 +536,5 @@ omp_err omp_cosem_action(const struct omp_cosem_src *s, const struct omp_cosem_o
         return OMP_ERR_UNSUPPORTED; /* nothing waits to be activated */
     }
     const struct omp_tou_calendar c = t->passive; /* the op must not read what it writes */
-    return s->ops->set_calendar(s->user, &c, 0); /* 0: at once */
+    return s->ops->set_calendar(s->user, &c, 0);  /* 0: at once */
 }
