@@ -28,6 +28,7 @@
 #include "omnipower/logger.h"
 #include "omnipower/registers.h"
 #include "omnipower/storage.h"
+#include "omnipower/tariff.h"
 
 #include "../tests/dlms_src.h" /* the same meter as test_dlms_server */
 
@@ -225,7 +226,17 @@ static omp_err op_secret(void *user, const uint8_t *s, size_t n)
     return OMP_OK;
 }
 
-static const struct omp_cosem_ops k_ops = {op_clock, op_tariff, op_optical, op_secret};
+/* The tariff calendars (activity calendar, special days table): one engine, reset per input. */
+static struct omp_tariff g_tariff;
+
+static omp_err op_calendar(void *user, const struct omp_tou_calendar *cal, omp_time_s at_utc)
+{
+    (void)user;
+    return omp_tariff_set_passive(&g_tariff, cal, at_utc);
+}
+
+static const struct omp_cosem_ops k_ops = {op_clock, op_tariff, op_optical, op_secret,
+                                           op_calendar};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -234,6 +245,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct omp_cosem_src src;
     dlms_src_fill(&st, &src);
     src.ops = &k_ops;
+    omp_tariff_init(&g_tariff);
+    src.calendars = &g_tariff;
     OMP_FUZZ_CHECK(omp_evq_init(&evq) == OMP_OK);
     struct omp_dlms_sec sec;
     memset(&sec, 0, sizeof sec);

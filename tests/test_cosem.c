@@ -66,7 +66,7 @@ static omp_err op_optical(void *user, uint8_t k, uint32_t v)
     return g_ops.answer;
 }
 
-static const struct omp_cosem_ops k_ops = {op_clock, op_tariff, op_optical, NULL};
+static const struct omp_cosem_ops k_ops = {op_clock, op_tariff, op_optical, NULL, NULL};
 
 /* The fixed state. Expected displays (7.2, truncated):
  *   A+   1 234 567.891234 Wh -> 1234567 Wh -> 0001234.56 kWh
@@ -251,6 +251,14 @@ static const struct expect k_expect[] = {
     {O(1, 1, 131, 0, 14), "1500", "", "1500", ""},
     {O(1, 1, 131, 0, 15), "1700", "", "1700", ""},
     {O(1, 1, 131, 0, 16), "90", "", "90", ""},
+    /* the calendars (no calendar in this source): calendar_name_active, an empty octet-string;
+     * the special days table's entries, an empty array */
+    {O(0, 0, 13, 0, 0), "", "", "", ""},
+    {O(0, 0, 11, 0, 0), "", "", "", ""},
+    /* the end of billing period's script table (scripts) and single action schedule
+     * (executed_script): structures, which the display does not show */
+    {O(0, 0, 10, 0, 1), "", "", "", ""},
+    {O(0, 0, 15, 0, 0), "", "", "", ""},
 };
 
 static const struct omp_display_z1 k_z1_72 = {7u, 2u};

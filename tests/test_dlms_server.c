@@ -314,7 +314,7 @@ static void next_is(struct omp_rd *rd, uint8_t tag, uint64_t v)
 /* The list: the Association LN element, then every row @p assoc may read, in table order, each
  * with its class's attributes read-only (1), or read-write (3) where the row gives @p assoc the
  * right to write it (not legal data, a setter, the association in its write mask and the
- * attribute in wattrs), and no methods. */
+ * attribute in wattrs), and the calendars' methods. */
 static void check_objlist(const uint8_t *buf, size_t len, unsigned assoc)
 {
     size_t rows = 0;
@@ -355,14 +355,22 @@ static void check_objlist(const uint8_t *buf, size_t len, unsigned assoc)
             next_is(&rd, OMP_AXDR_TAG_ENUM, rw ? 3u : hidden ? 0u : 1u);
             next_is(&rd, OMP_AXDR_TAG_NULL_DATA, 0u);
         }
-        /* Blue Book methods: SAP assignment 1 (connect_logical_device), push setup 1 (push),
-         * none for the others of this list; none callable here (no management association) */
-        uint8_t methods = o->class_id == 17u || o->class_id == 40u ? 1u : 0u;
+        /* Blue Book methods: SAP assignment 1 (connect_logical_device), push setup 1 (push), the
+         * activity calendar 1 (activate_passive_calendar: granted to those who write the
+         * passive calendar, LLS and management), the special days table 2 (insert, delete) and
+         * the script table 1 (execute), granted to nobody; none elsewhere in this list */
+        const uint8_t methods = o->class_id == 17u || o->class_id == 40u ? 1u
+                                : o->class_id == 20u                      ? 1u
+                                : o->class_id == 11u                      ? 2u
+                                : o->class_id == 9u                       ? 1u
+                                                                          : 0u;
         next_is(&rd, OMP_AXDR_TAG_ARRAY, methods);
         for (uint8_t m = 1u; m <= methods; m++) {
             next_is(&rd, OMP_AXDR_TAG_STRUCTURE, 2u);
             next_is(&rd, OMP_AXDR_TAG_INTEGER, m);
-            next_is(&rd, OMP_AXDR_TAG_ENUM, 0u);
+            bool granted = o->class_id == 20u &&
+                           (assoc & (OMP_ASSOC_LLS | OMP_ASSOC_HLS_MGMT)) != 0u;
+            next_is(&rd, OMP_AXDR_TAG_ENUM, granted ? 1u : 0u);
         }
     }
     assert_int_equal(omp_rd_remaining(&rd), 0u);

@@ -96,7 +96,7 @@ static omp_err op_secret(void *user, const uint8_t *s, size_t n)
     return g_ops.answer;
 }
 
-static const struct omp_cosem_ops k_ops = {op_clock, op_tariff, op_optical, op_secret};
+static const struct omp_cosem_ops k_ops = {op_clock, op_tariff, op_optical, op_secret, NULL};
 
 #define AARQ_PUBLIC "601DA109060760857405080101BE10040E01000000065F1F040000181DFFFF"
 /* S2's LLS AARQ (password "12345", proposed conformance 00FE1F, max PDU FFFF) */

@@ -59,6 +59,10 @@ enum omp_cosem_assoc {
 #define OMP_CLASS_REGISTER 3u
 #define OMP_CLASS_EXT_REGISTER 4u
 #define OMP_CLASS_CLOCK 8u
+#define OMP_CLASS_SCRIPT_TABLE 9u  /**< script table (cosem_calendar.c) */
+#define OMP_CLASS_SPECIAL_DAYS 11u /**< special days table (cosem_calendar.c) */
+#define OMP_CLASS_SINGLE_ACTION 22u /**< single action schedule (cosem_calendar.c) */
+#define OMP_CLASS_ACTIVITY_CAL 20u /**< activity calendar (cosem_calendar.c) */
 /* Communication setup (lib/cosem/cosem_setup.c; docs/dlms-server.md "Communication setup"). */
 #define OMP_CLASS_SAP_ASSIGNMENT 17u /**< SAP assignment 0.0.41.0.0.255 */
 #define OMP_CLASS_IEC_LOCAL_PORT 19u /**< IEC local port setup 0.0.20.0.0.255 */
@@ -75,6 +79,8 @@ struct omp_cosem_ref {
 struct omp_cosem_src;
 struct omp_cosem_obj;
 struct omp_push_cfg;
+struct omp_tariff;       /* tariff.h */
+struct omp_tou_calendar; /* tariff.h */
 
 /** @brief Read attribute @p attr (2.., not 1 or 3: the table answers those) into @p out. */
 typedef omp_err (*omp_cosem_get_fn)(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
@@ -112,6 +118,10 @@ struct omp_cosem_ops {
     /** The LLS secret (DLMS Association LN attribute 7, @p len 1..16 bytes): kept in NVM and
      *  taken by every port's server for its next associations. */
     omp_err (*set_lls_secret)(void *user, const uint8_t *secret, size_t len);
+    /** The passive time-of-use calendar (activity calendar 0.0.13.0.0.255): checked, stored and
+     *  made active at @p at_utc (0: at once; INT64_MAX: only by activate_passive_calendar).
+     *  OMP_ERR_RANGE when the tariff module refuses the calendar. */
+    omp_err (*set_calendar)(void *user, const struct omp_tou_calendar *cal, omp_time_s at_utc);
 };
 
 /** @brief The optical port's settings, Kamstrup objects 131.0.x of the IR port (technical facts
@@ -178,6 +188,8 @@ struct omp_cosem_src {
     bool clock_known;                        /**< clock_utc_s is a time the meter once had */
     int32_t utc_offset_min;                  /**< Z11 standard-time offset */
     enum omp_dst_rule dst_rule;              /**< Z15 */
+    const struct omp_tariff *calendars;      /**< calendars (activity calendar, special days
+                                                  table); NULL: none, empty tables */
     const struct omp_cosem_ops *ops;         /**< writes; NULL: every setter answers DENIED */
     void *user;                              /**< first argument of the ops */
     const struct omp_push_cfg *push;         /**< the HAN push in force (push.h; NULL: none):
@@ -244,12 +256,18 @@ bool omp_cosem_readable(const struct omp_cosem_obj *o, uint8_t attr, unsigned as
 OMP_MUST_CHECK omp_err omp_cosem_put(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
                                      uint8_t attr, unsigned assoc, struct omp_wr *w);
 
-/** @brief Number of methods of interface class @p class_id (the versions of the table; 0 for the
- *  classes without a method the object list shows). */
+/** @brief Number of methods of interface class @p class_id that the object list shows (the
+ *  versions of the table: Association LN 4, security setup 2, special days 2, SAP assignment,
+ *  push setup, activity calendar, script table 1; 0 the others). */
 uint8_t omp_cosem_method_count(uint16_t class_id);
-/** @brief true if @p assoc may invoke method @p method of an object of class @p class_id (the
- *  object list's method_access; the DLMS server answers every other one read-write-denied). */
-bool omp_cosem_method_allowed(uint16_t class_id, uint8_t method, unsigned assoc);
+/** @brief true if @p assoc (one OMP_ASSOC_* bit) may invoke method @p method of object @p o of
+ *  class @p class_id (@p o NULL for the objects outside the table: Association LN): the object
+ *  list's method_access. Granted: the management association's reply_to_HLS_authentication and
+ *  global_key_transfer (dlms_sec.c), and the activity calendar's activate_passive_calendar to
+ *  whoever writes the passive calendar; the DLMS server answers every other one
+ *  read-write-denied. */
+bool omp_cosem_method_allowed(const struct omp_cosem_obj *o, uint16_t class_id, uint8_t method,
+                              unsigned assoc);
 
 /**
  * @brief Write attribute @p attr of @p o as association @p assoc.
@@ -259,6 +277,17 @@ bool omp_cosem_method_allowed(uint16_t class_id, uint8_t method, unsigned assoc)
  */
 OMP_MUST_CHECK omp_err omp_cosem_set(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
                                      uint8_t attr, unsigned assoc, const struct omp_value *v);
+
+/**
+ * @brief Invoke method @p method (without parameters) of @p o as association @p assoc: the
+ * activity calendar's activate_passive_calendar (1) hands the passive calendar to the source's
+ * set_calendar op to become active at once.
+ * @return OMP_OK, OMP_ERR_NOT_FOUND (no such method), OMP_ERR_DENIED (not granted),
+ *         OMP_ERR_UNSUPPORTED (no passive calendar), what the op returned, OMP_ERR_ARG.
+ */
+OMP_MUST_CHECK omp_err omp_cosem_action(const struct omp_cosem_src *s,
+                                        const struct omp_cosem_obj *o, uint8_t method,
+                                        unsigned assoc);
 
 #ifdef __cplusplus
 }

@@ -104,6 +104,37 @@ omp_err omp_cosem_cde_text(const uint8_t obis[6], char *out, size_t cap)
 
 /* ---- attributes and access ---------------------------------------------------------------------- */
 
+uint8_t omp_cosem_method_count(uint16_t class_id)
+{
+    switch (class_id) {
+    case 15u: /* Association LN v1: reply_to_HLS_authentication .. remove_object */
+        return 4u;
+    case OMP_CLASS_SECURITY_SETUP: /* v0: security_activate, global_key_transfer */
+    case OMP_CLASS_SPECIAL_DAYS:   /* insert, delete */
+        return 2u;
+    case OMP_CLASS_SAP_ASSIGNMENT: /* connect_logical_device */
+    case OMP_CLASS_PUSH_SETUP:     /* push */
+    case OMP_CLASS_ACTIVITY_CAL:   /* activate_passive_calendar */
+    case OMP_CLASS_SCRIPT_TABLE:   /* execute */
+        return 1u;
+    default:
+        return 0u;
+    }
+}
+
+bool omp_cosem_method_allowed(const struct omp_cosem_obj *o, uint16_t class_id, uint8_t method,
+                              unsigned assoc)
+{
+    if (class_id == 15u || class_id == OMP_CLASS_SECURITY_SETUP) {
+        /* HLS pass 3 and the key change, the management association's own (dlms_sec.c) */
+        return assoc == OMP_ASSOC_HLS_MGMT && method == (class_id == 15u ? 1u : 2u);
+    }
+    /* activate_passive_calendar: whoever writes the passive calendar; the special days' insert
+     * and delete: nobody (the table follows the active calendar, written as a whole) */
+    return o != NULL && class_id == OMP_CLASS_ACTIVITY_CAL && method == 1u &&
+           (o->flags & OMP_COSEM_LEGAL) == 0u && (o->write & assoc) != 0u;
+}
+
 uint8_t omp_cosem_attr_count(const struct omp_cosem_obj *o)
 {
     if (o == NULL) {
@@ -122,7 +153,11 @@ uint8_t omp_cosem_attr_count(const struct omp_cosem_obj *o)
         return 7u;
     case OMP_CLASS_SECURITY_SETUP: /* version 0 */
         return 5u;
-    default:
+    case OMP_CLASS_ACTIVITY_CAL: /* cosem_calendar.c */
+        return 10u;
+    case OMP_CLASS_SINGLE_ACTION: /* cosem_calendar.c */
+        return 4u;
+    default: /* and the special days and script tables: 1, 2 */
         return 2u;
     }
 }

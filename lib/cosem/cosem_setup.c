@@ -264,8 +264,11 @@ omp_err omp_cosem_priv_get_security(const struct omp_cosem_src *s, const struct 
 omp_err omp_cosem_put(const struct omp_cosem_src *s, const struct omp_cosem_obj *o, uint8_t attr,
                       unsigned assoc, struct omp_wr *w)
 {
-    if (w == NULL) {
+    if (s == NULL || o == NULL || w == NULL) {
         return OMP_ERR_ARG;
+    }
+    if (omp_cosem_priv_cal_axdr(o, attr)) { /* a calendar's tables (cosem_calendar.c) */
+        return (o->read & assoc) == 0u ? OMP_ERR_DENIED : omp_cosem_priv_cal_put(s, o, attr, w);
     }
     struct omp_value v;
     omp_err err = omp_cosem_get(s, o, attr, assoc, &v);
@@ -281,27 +284,6 @@ omp_err omp_cosem_put(const struct omp_cosem_src *s, const struct omp_cosem_obj 
         omp_wr_truncate(w, mark);
     }
     return err;
-}
-
-uint8_t omp_cosem_method_count(uint16_t class_id)
-{
-    switch (class_id) {
-    case 15u: /* Association LN v1: reply_to_HLS_authentication .. remove_object */
-        return 4u;
-    case OMP_CLASS_SAP_ASSIGNMENT: /* connect_logical_device */
-    case OMP_CLASS_PUSH_SETUP:     /* push */
-        return 1u;
-    case OMP_CLASS_SECURITY_SETUP: /* v0: security_activate, global_key_transfer */
-        return 2u;
-    default:
-        return 0u;
-    }
-}
-
-bool omp_cosem_method_allowed(uint16_t class_id, uint8_t method, unsigned assoc)
-{
-    /* the management association's key change (dlms_sec.c); no other method is granted */
-    return class_id == OMP_CLASS_SECURITY_SETUP && method == 2u && assoc == OMP_ASSOC_HLS_MGMT;
 }
 
 #else

@@ -424,6 +424,15 @@ static omp_err set_optical(const struct omp_cosem_src *s, const struct omp_cosem
                                        : s->ops->set_optical(s->user, o->arg, (uint32_t)x);
 }
 
+/* ---- calendars (cosem_calendar.c) --------------------------------------------------------------- */
+
+/* Activity calendar: the passive season, week and day profiles (7, 8, 9) and the activation
+ * time (10); the calendar names are not kept (read-only, empty). */
+#define W_CAL ((1u << 7) | (1u << 8) | (1u << 9) | (1u << 10))
+/* Read and written by the LLS and management associations, as the tariff control objects
+ * 1.1.96.52.21..25 (technical facts 6.1, 11.3: RW), and the meter itself; not public. */
+#define R_CAL OMP_ASSOC_FULL
+
 /* ---- the table ------------------------------------------------------------------------------------ */
 
 #define W2 (1u << 2) /* attribute 2 writable */
@@ -527,6 +536,16 @@ const struct omp_cosem_obj omp_cosem_priv_table[] = {
     OPTICAL(3, OMP_OPT_USER_DATA), OPTICAL(6, OMP_OPT_D0_INTERVAL), OPTICAL(9, OMP_OPT_D0_BAUD),
     OPTICAL(12, OMP_OPT_COMM_MODE), OPTICAL(13, OMP_OPT_TA),        OPTICAL(14, OMP_OPT_TR),
     OPTICAL(15, OMP_OPT_TT),        OPTICAL(16, OMP_OPT_TI),
+    /* standard objects the OMNIPOWER list lacks (technical facts 6.3): the tariff calendars */
+    ROW(0, 0, 13, 0, 0, 255, OMP_CLASS_ACTIVITY_CAL, 0u, R_CAL, W_LLS, W_CAL, 0u, 0u, 0, 0u,
+        omp_cosem_priv_cal_get, omp_cosem_priv_cal_set),
+    ROW(0, 0, 11, 0, 0, 255, OMP_CLASS_SPECIAL_DAYS, 0u, R_CAL, 0u, 0u, 0u, 0u, 0, 0u,
+        omp_cosem_priv_cal_get, NULL),
+    /* the end of billing period (debiting stop, Z6/Z7): its script and its schedule */
+    ROW(0, 0, 10, 0, 1, 255, OMP_CLASS_SCRIPT_TABLE, 0u, R_CAL, 0u, 0u, 0u, 0u, 0, 0u,
+        omp_cosem_priv_cal_get, NULL),
+    ROW(0, 0, 15, 0, 0, 255, OMP_CLASS_SINGLE_ACTION, 0u, R_CAL, 0u, 0u, 0u, 0u, 0, 0u,
+        omp_cosem_priv_cal_get, NULL),
     /* communication setup: SAP assignment, logical device name, HDLC, local port, push and
      * security setup (cosem_setup.c) */
     OMP_COSEM_SETUP_ROWS

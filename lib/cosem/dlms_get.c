@@ -20,6 +20,7 @@
 #include "omnipower/cosem.h"
 #include "omnipower/dlms_server.h"
 
+#include "cosem_priv.h"
 #include "dlms_priv.h"
 
 #define CLASS_ASSOC_LN 15u
@@ -33,8 +34,8 @@
  * length (at most 3 bytes for a block below 65536). */
 #define BLOCK_HDR_MAX 12u
 /* One object_list element: structure {class, version, name, {attribute_access, method_access}}
- * with at most 9 attributes of 7 bytes each (clock) and 4 methods of 6 (Association LN): 106
- * bytes. */
+ * with at most 10 attributes of 7 bytes each (the activity calendar) and 4 methods of 6
+ * (Association LN): 106 bytes. */
 #define ELEM_MAX 128u
 
 static const uint8_t k_assoc_ln[6] = {0u, 0u, 40u, 0u, 0u, 255u};
@@ -101,12 +102,13 @@ static omp_err put_element(struct omp_wr *w, uint16_t cls, uint8_t ver, const ui
             sticky(omp_axdr_put_null(w)); /* access_selectors: none */
         }
     }
-    const uint8_t methods = omp_cosem_method_count(cls); /* method_access (cosem_setup.c) */
+    /* method_access: the class's methods, each granted or not (cosem.c) */
+    const uint8_t methods = omp_cosem_method_count(cls);
     sticky(omp_axdr_put_array(w, methods));
     for (uint8_t m = 1u; m <= methods; m++) {
         sticky(omp_axdr_put_structure(w, 2u));
         sticky(omp_axdr_put_i8(w, (int8_t)m));
-        sticky(omp_axdr_put_enum(w, omp_cosem_method_allowed(cls, m, assoc) ? 1u : 0u));
+        sticky(omp_axdr_put_enum(w, omp_cosem_method_allowed(o, cls, m, assoc) ? 1u : 0u));
     }
     return omp_wr_status(w);
 }
@@ -337,6 +339,7 @@ static uint8_t read_attr(struct omp_dlms_server *srv, const struct omp_dlms_serv
         } else if (d->id < 1) {
             dar = OMP_DAR_OBJECT_UNDEFINED; /* attribute 0 (all): not negotiated */
         } else {
+            /* the value, or a structure or table of any length (cosem_setup.c, _calendar.c) */
             omp_err err = omp_cosem_put(env->src, o, (uint8_t)d->id, srv->assoc, w);
             dar = err == OMP_OK ? (uint8_t)OMP_DAR_SUCCESS : dar_of(err);
         }

@@ -36,6 +36,7 @@
 #include "omnipower/cosem.h"
 #include "omnipower/dlms_server.h"
 
+#include "cosem_priv.h"
 #include "dlms_priv.h"
 
 #define CLASS_PROFILE        7u
@@ -183,6 +184,9 @@ static uint8_t write_dict(const struct omp_dlms_server *srv, const struct omp_dl
     }
     if (selective) {
         return OMP_DAR_OTHER_REASON; /* no attribute is written with a selective access */
+    }
+    if (omp_cosem_priv_cal_axdr(o, attr)) { /* a calendar's table (cosem_calendar.c) */
+        return dar_of(omp_cosem_priv_cal_write(env->src, o, attr, p, n));
     }
     struct omp_value cur, v;
     omp_err err = omp_cosem_get(env->src, o, attr, srv->assoc, &cur);
@@ -410,7 +414,7 @@ static bool has_method(uint16_t cls, int8_t id)
         return id == 1 || id == 2;
     case OMP_CLASS_CLOCK:
         return id >= 1 && id <= 6;
-    default: /* the communication setup classes (cosem_setup.c) */
+    default: /* the dictionary's classes with methods (cosem.c) */
         return id >= 1 && id <= (int8_t)omp_cosem_method_count(cls);
     }
 }
@@ -438,6 +442,14 @@ static uint8_t invoke_method(struct omp_dlms_server *srv, const struct omp_dlms_
             return OMP_ACTION_OBJECT_UNDEFINED;
         }
         cls = o->class_id;
+        if (m->class_id == cls && m->id >= 1 && m->id <= (int8_t)omp_cosem_method_count(o->class_id)) {
+            (void)p; /* the dictionary's methods take no parameters (integer 0 or none) */
+            (void)n;
+            if ((o->read & srv->assoc) == 0u) {
+                return OMP_ACTION_READ_WRITE_DENIED;
+            }
+            return dar_of(omp_cosem_action(env->src, o, (uint8_t)m->id, srv->assoc));
+        }
     }
     if (m->class_id != cls) {
         return OMP_ACTION_OBJECT_CLASS_INCONSISTENT;

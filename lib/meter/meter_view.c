@@ -35,11 +35,17 @@ static omp_err op_set_lls_secret(void *user, const uint8_t *secret, size_t len)
     return omp_meter_priv_lls_secret(user, secret, len);
 }
 
+static omp_err op_set_calendar(void *user, const struct omp_tou_calendar *cal, omp_time_s at_utc)
+{
+    return omp_meter_set_calendar(user, cal, at_utc);
+}
+
 static const struct omp_cosem_ops k_ops = {
     .set_clock = op_set_clock,
     .set_tariff = op_set_tariff,
     .set_optical = op_set_optical,
     .set_lls_secret = op_set_lls_secret,
+    .set_calendar = op_set_calendar,
 };
 
 /* Meter status 1.1.97.97.0.255 (technical facts 3.1): bit 1 "EEPROM or data backup/restore
@@ -75,6 +81,7 @@ void omp_meter_priv_src(struct omp_meter *m, struct omp_cosem_src *s)
     s->clock_utc_s = c->now.rtc_valid ? c->now.utc_s : c->keep_valid ? c->keep_s : 0;
     s->utc_offset_min = m->cfg.utc_offset_min;
     s->dst_rule = m->cfg.dst_rule;
+    s->calendars = &c->tariff;
     s->ops = &k_ops;
     s->user = m;
     s->push = &m->han.cfg; /* the push setup object 0.0.25.9.0.255 */
