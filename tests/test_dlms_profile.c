@@ -506,6 +506,35 @@ static void test_event_log(void **state)
     expect("C0 01 C1 0007 0101636205FF 07 00", "C4 01 C1 01 04");
 }
 
+/* range_descriptor with selected_values (Blue Book IC 7 attribute 2: capture_object_definitions
+ * of the columns wanted; empty: all): 00:00Z..00:30Z given in UTC, the first three entries, the
+ * clock and A- only. */
+#define RANGE_SEL(from, to, sel) \
+    "01 0204 0204 120008 0906 0001010000FF 0F02 120000 090C " from " 090C " to " 01" sel
+#define CAP_CLOCK " 0204 120008 0906 0001010000FF 0F02 120000"
+#define CAP_AMINUS " 0204 120003 0906 0101020800FF 0F02 120000"
+#define FROM_0000Z "07EB0101 FF 00000000 0000 00"
+#define TO_0030Z "07EB0101 FF 001E0000 0000 00"
+
+static void test_range_selected(void **state)
+{
+    (void)state;
+    expect_buffer(RANGE_SEL(FROM_0000Z, TO_0030Z, "02" CAP_CLOCK CAP_AMINUS),
+                  "0103 0202 " DT("0100") " 0600000000 0202 " DT("010F") " 0600000005"
+                  " 0202 " DT("011E") " 0600000005");
+    /* one column: A- */
+    expect_buffer(RANGE_SEL(FROM_0000Z, TO_0030Z, "01" CAP_AMINUS),
+                  "0103 0201 0600000000 0201 0600000005 0201 0600000005");
+    /* out of capture order, twice, or not a capture object: other-reason */
+    expect("C0 01 C1 0007 0101630100FF 02 01 " RANGE_SEL(FROM_0000Z, TO_0030Z, "02" CAP_AMINUS CAP_CLOCK),
+           "C4 01 C1 01 FA");
+    expect("C0 01 C1 0007 0101630100FF 02 01 " RANGE_SEL(FROM_0000Z, TO_0030Z, "02" CAP_AMINUS CAP_AMINUS),
+           "C4 01 C1 01 FA");
+    expect("C0 01 C1 0007 0101630100FF 02 01 "
+           RANGE_SEL(FROM_0000Z, TO_0030Z, "01 0204 120003 0906 0101030800FF 0F02 120000"),
+           "C4 01 C1 01 FA");
+}
+
 /* Issue #14: "an 1100-day profile read by range returns exactly the expected entries", "the
  * response ... comes out whole, in blocks, with bounded RAM". A 15-minute profile on the RAM NVM
  * sized for 1100 days (omp_profile_capacity: the fewest 4 KiB sectors, program unit 8), filled
@@ -606,6 +635,7 @@ int main(void)
         cmocka_unit_test_setup(test_big_log, setup),
         cmocka_unit_test_setup(test_billing, setup),
         cmocka_unit_test_setup(test_event_log, setup),
+        cmocka_unit_test_setup(test_range_selected, setup),
         cmocka_unit_test(test_lp_1100_days),
         cmocka_unit_test(test_lp_cleared_between_blocks),
         cmocka_unit_test(test_lp_rotated_between_blocks),

@@ -677,8 +677,41 @@ static uint32_t count_range(struct omp_dlms_server *srv, const struct omp_dlms_s
     return n;
 }
 
+/* selected_values of a range: @p count capture_object_definitions at @p rd, each one of the
+ * profile's capture objects (byte for byte as attribute 3 lists it), in the order of attribute 3,
+ * none twice, into pg_cols; none: all. */
+static bool sel_cols(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                     struct omp_rd *rd, size_t count)
+{
+    const unsigned n = cols_of(env, srv->pg_obj);
+    unsigned c = 0u;
+    if (count == 0u) {
+        return set_cols(srv, n, 1u, 0u);
+    }
+    srv->pg_cols = 0u;
+    for (size_t i = 0; i < count; i++) {
+        const size_t p0 = omp_rd_pos(rd);
+        if (omp_axdr_skip(rd) != OMP_OK) {
+            return false;
+        }
+        const size_t len = omp_rd_pos(rd) - p0;
+        bool found = false;
+        for (; c < n && c < 64u && !found; c++) { /* the next capture objects in turn */
+            uint8_t tmp[24];
+            struct omp_wr w = omp_wr_init(tmp, sizeof tmp);
+            capdef(&w, env, srv->pg_obj, c);
+            found = omp_wr_len(&w) == len && memcmp(tmp, rd->buf + p0, len) == 0;
+            srv->pg_cols |= found ? (uint64_t)1 << c : 0u;
+        }
+        if (!found) {
+            return false; /* not a capture object, out of order, or twice */
+        }
+    }
+    return true;
+}
+
 /* range_descriptor {restricting_object (the clock), from_value, to_value, selected_values};
- * selected_values must be empty (all columns). The matching rows are counted here. */
+ * selected_values empty: all columns. The matching rows are counted here. */
 static bool range_desc(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
                        struct omp_rd *rd)
 {
@@ -694,8 +727,8 @@ static bool range_desc(struct omp_dlms_server *srv, const struct omp_dlms_server
     }
     if (cls != OMP_CLASS_CLOCK || ln.tag != OMP_AXDR_TAG_OCTET_STRING || ln.len != 6u ||
         memcmp(ln.data, k_clock, 6u) != 0 || a.tag != OMP_AXDR_TAG_INTEGER || a.v.i != 2 ||
-        sel.tag != OMP_AXDR_TAG_ARRAY || sel.count != 0u || !range_time(env, &f, &srv->pg_from) ||
-        !range_time(env, &t, &srv->pg_to)) {
+        sel.tag != OMP_AXDR_TAG_ARRAY || !sel_cols(srv, env, rd, sel.count) ||
+        !range_time(env, &f, &srv->pg_from) || !range_time(env, &t, &srv->pg_to)) {
         return false;
     }
     uint32_t held = 0;
