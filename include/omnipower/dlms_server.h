@@ -20,9 +20,10 @@
  * ACTION, the security setup object; docs/dlms-server.md "Security") when the call's env has a
  * struct omp_dlms_sec.
  *
- * RAM: sizeof(struct omp_dlms_server) per port (192 bytes on x86-64) plus under 1.5 KB of stack
- * during a call; the object list is generated block by block from the table, a profile's buffer
- * row by row from its log, never held whole.
+ * RAM: sizeof(struct omp_dlms_server) per port (216 bytes on x86-64 and Cortex-M4) plus under
+ * 1.5 KB of stack during a call; the object list is generated block by block from the table, a
+ * profile's buffer row by row from its log with one cursor per block, resumed from a 16-byte mark
+ * (omp_plog_mark), never held whole.
  * Needs OMP_CONFIG_DLMS (without it omp_dlms_server_apdu answers OMP_ERR_UNSUPPORTED).
  */
 #ifndef OMNIPOWER_DLMS_SERVER_H
