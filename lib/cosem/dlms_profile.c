@@ -220,22 +220,14 @@ static size_t ncols(uint64_t m)
     return n;
 }
 
-/* Capture object @p c is sent. */
-static bool col_on(const struct omp_dlms_server *srv, unsigned c)
-{
-    return ((srv->pg_cols >> c) & 1u) != 0u;
-}
-
-/* Capture objects from @p c on are sent. */
-#define COLS_MORE(srv, c) ((c) < 64u && ((srv)->pg_cols >> (c)) != 0u)
-
 /* One row: the capture objects of pg_cols of entry @p e (@p ok false: invalid row). */
 static void put_row(struct omp_wr *w, const struct omp_dlms_server *srv,
                     const struct omp_dlms_server_env *env, const struct omp_plog_entry *e, bool ok)
 {
     sticky(omp_axdr_put_structure(w, ncols(srv->pg_cols)));
-    for (unsigned c = 0; COLS_MORE(srv, c); c++) {
-        if (!col_on(srv, c)) {
+    uint64_t m = srv->pg_cols; /* bit 0: capture object c */
+    for (unsigned c = 0; m != 0u; c++, m >>= 1) {
+        if ((m & 1u) == 0u) {
             continue;
         }
         switch (c) {
@@ -286,8 +278,9 @@ static void put_bill_row(struct omp_wr *w, const struct omp_dlms_server *srv,
                          bool ok)
 {
     sticky(omp_axdr_put_structure(w, ncols(srv->pg_cols)));
-    for (unsigned c = 0; COLS_MORE(srv, c); c++) {
-        if (!col_on(srv, c)) {
+    uint64_t m = srv->pg_cols; /* bit 0: capture object c */
+    for (unsigned c = 0; m != 0u; c++, m >>= 1) {
+        if ((m & 1u) == 0u) {
             continue;
         }
         if (c == 0u) {
@@ -342,8 +335,9 @@ static void put_ev_row(struct omp_wr *w, const struct omp_dlms_server *srv,
                        const struct omp_dlms_server_env *env, const struct omp_event *ev, bool ok)
 {
     sticky(omp_axdr_put_structure(w, ncols(srv->pg_cols)));
-    for (unsigned c = 0; COLS_MORE(srv, c); c++) {
-        if (!col_on(srv, c)) {
+    uint64_t m = srv->pg_cols; /* bit 0: capture object c */
+    for (unsigned c = 0; m != 0u; c++, m >>= 1) {
+        if ((m & 1u) == 0u) {
             continue;
         }
         if (c == 0u) {
