@@ -9,7 +9,8 @@
 #  - DLMS decoding (host instructions by callgrind, issue #14 targets): a 1-day load-profile
 #    GET-response decoded and walked to every value, the Norwegian 3-phase HAN frame;
 #  - GET requests through the whole DLMS server stack (wrapper, association, object, response):
-#    host instructions per request (callgrind) and requests/s (wall clock), server RAM;
+#    host instructions per request (callgrind) and requests/s (wall clock), server RAM; the
+#    1100-day load-profile read by range (host instructions per read and per row);
 #  - DLMS codec throughput (MB/s, APDUs/s; wall clock, so only indicative);
 #  - the test-bench waveform generator's speed (M pairs/s; wall clock);
 #  - with an arm build dir: the Cortex-M4 instruction counts from qemu -icount (targets qemu-bench,
@@ -112,6 +113,11 @@ done
 done
 awk '$1 == "rows" { r = $2 } $1 == "blocks" { b = $2 } END { printf "%-24s %14s  (%d rows in %d blocks)\n", "", "", r, b }' \
     "$tmp/get_profile_day.stdout"
+# the 1100-day read (one read: about 0.44 G instructions, some seconds under callgrind)
+ir=$(count_ir bench_dlms_stack get_profile_1100d 1)
+awk -v ir="$ir" '$1 == "rows" { r = $2 } $1 == "blocks" { b = $2 } END {
+    printf "%-24s %14.0f  per request: GET load profile by range, 1100 days (%d rows in %d blocks)\n", "get_profile_1100d", ir, r, b
+    printf "%-24s %14.0f  per row\n", "", ir / r }' "$tmp/get_profile_1100d.stdout"
 "$build/bench/bench_dlms_stack" rate 0.5
 "$build/bench/bench_dlms_stack" sizes | awk '{ v = $NF; $NF = ""; printf "%-56s %8d bytes of RAM\n", $0, v }'
 

@@ -28,6 +28,7 @@
 #include "omnipower/storage.h"
 
 #include "dlms_src.h"
+#include "dlms_lp_long.h"
 #include "test_hex.h"
 
 #define SECTOR 4096u
@@ -505,6 +506,122 @@ static void test_event_log(void **state)
     expect("C0 01 C1 0007 0101636205FF 07 00", "C4 01 C1 01 04");
 }
 
+/* range_descriptor with selected_values (Blue Book IC 7 attribute 2: capture_object_definitions
+ * of the columns wanted; empty: all): 00:00Z..00:30Z given in UTC, the first three entries, the
+ * clock and A- only. */
+#define RANGE_SEL(from, to, sel) \
+    "01 0204 0204 120008 0906 0001010000FF 0F02 120000 090C " from " 090C " to " 01" sel
+#define CAP_CLOCK " 0204 120008 0906 0001010000FF 0F02 120000"
+#define CAP_AMINUS " 0204 120003 0906 0101020800FF 0F02 120000"
+#define FROM_0000Z "07EB0101 FF 00000000 0000 00"
+#define TO_0030Z "07EB0101 FF 001E0000 0000 00"
+
+static void test_range_selected(void **state)
+{
+    (void)state;
+    expect_buffer(RANGE_SEL(FROM_0000Z, TO_0030Z, "02" CAP_CLOCK CAP_AMINUS),
+                  "0103 0202 " DT("0100") " 0600000000 0202 " DT("010F") " 0600000005"
+                  " 0202 " DT("011E") " 0600000005");
+    /* one column: A- */
+    expect_buffer(RANGE_SEL(FROM_0000Z, TO_0030Z, "01" CAP_AMINUS),
+                  "0103 0201 0600000000 0201 0600000005 0201 0600000005");
+    /* out of capture order, twice, or not a capture object: other-reason */
+    expect("C0 01 C1 0007 0101630100FF 02 01 " RANGE_SEL(FROM_0000Z, TO_0030Z, "02" CAP_AMINUS CAP_CLOCK),
+           "C4 01 C1 01 FA");
+    expect("C0 01 C1 0007 0101630100FF 02 01 " RANGE_SEL(FROM_0000Z, TO_0030Z, "02" CAP_AMINUS CAP_AMINUS),
+           "C4 01 C1 01 FA");
+    expect("C0 01 C1 0007 0101630100FF 02 01 "
+           RANGE_SEL(FROM_0000Z, TO_0030Z, "01 0204 120003 0906 0101030800FF 0F02 120000"),
+           "C4 01 C1 01 FA");
+}
+
+/* Issue #14: "an 1100-day profile read by range returns exactly the expected entries", "the
+ * response ... comes out whole, in blocks, with bounded RAM". A 15-minute profile on the RAM NVM
+ * sized for 1100 days (omp_profile_capacity: the fewest 4 KiB sectors, program unit 8), filled
+ * with 1130 days and on until the ring has wrapped, read by a range covering exactly the last 1100
+ * days (105 600 rows, about 3 800 blocks of a 1010-byte PDU) and by 3 days from the middle, every
+ * row by the formula (tests/dlms_lp_long.h). Under a second in the dev build. */
+static void test_lp_1100_days(void **state)
+{
+    (void)state;
+    lp_setup(1100u, 30u);
+    assert_true(omp_plog_count(&lp_p.log) < lp_total); /* wrapped: the oldest are gone */
+    assert_true(omp_plog_count(&lp_p.log) >= 1100u * 96u);
+    lp_read_days(1100u, 3u);
+}
+
+/* The data-access-result ending a transfer at block @p number: C4 02 C1, last-block, number,
+ * 01 dar. */
+static void lp_expect_dar(size_t n, uint32_t number, uint8_t dar)
+{
+    const uint8_t want[] = {0xC4, 0x02, 0xC1, 0x01, (uint8_t)(number >> 24), (uint8_t)(number >> 16),
+                            (uint8_t)(number >> 8), (uint8_t)number, 0x01, dar};
+    assert_int_equal(n, sizeof want);
+    assert_memory_equal(lp_rsp, want, sizeof want);
+}
+
+/* The log cleared between two blocks: the rows due are gone, the transfer ends with
+ * data-block-unavailable (14, Green Book data-access-result), and the next GET works. */
+static void test_lp_cleared_between_blocks(void **state)
+{
+    (void)state;
+    lp_setup(30u, 0u);
+    struct omp_dlms_blocks b;
+    omp_dlms_blocks_init(&b, lp_data, sizeof lp_data);
+    assert_int_equal(lp_feed(&b, lp_get_range(LP_T0, LP_T0 + 900 * (omp_time_s)(lp_total - 1u))),
+                     OMP_OK);
+    assert_false(b.done);
+    assert_int_equal(omp_plog_clear(&lp_p.log), OMP_OK);
+    lp_expect_dar(lp_next(&b), 2u, 14u);
+    lp_expect_dar(lp_next(&b), 1u, 16u); /* no-long-get-in-progress: the transfer ended */
+    /* a new read: nothing held, an empty array */
+    size_t n = lp_get_range(LP_T0, LP_T0 + 900 * (omp_time_s)(lp_total - 1u));
+    const uint8_t empty[] = {0xC4, 0x01, 0xC1, 0x00, 0x01, 0x00};
+    assert_int_equal(n, sizeof empty);
+    assert_memory_equal(lp_rsp, empty, sizeof empty);
+}
+
+/* The ring turns between two blocks but still holds the rows due: the read goes on (placed by
+ * entry number again) and gives exactly the range's rows. */
+static void test_lp_rotated_between_blocks(void **state)
+{
+    (void)state;
+    lp_setup(30u, 2u);
+    const uint32_t k0 = lp_total - 3u * 96u, last = lp_total - 1u;
+    struct omp_dlms_blocks b;
+    omp_dlms_blocks_init(&b, lp_data, sizeof lp_data);
+    assert_int_equal(
+        lp_feed(&b, lp_get_range(LP_T0 + 900 * (omp_time_s)k0, LP_T0 + 900 * (omp_time_s)last)),
+        OMP_OK);
+    assert_int_equal(lp_feed(&b, lp_next(&b)), OMP_OK);
+    const uint32_t seq = lp_p.log.sector_seq;
+    while (lp_p.log.sector_seq == seq) {
+        lp_append(1u); /* later than the range: not sent */
+    }
+    while (!b.done) {
+        assert_int_equal(lp_feed(&b, lp_next(&b)), OMP_OK);
+    }
+    lp_check(b.len, k0, last - k0 + 1u);
+}
+
+/* The ring drops the rows due between two blocks: data-block-unavailable, not other rows. */
+static void test_lp_dropped_between_blocks(void **state)
+{
+    (void)state;
+    lp_setup(30u, 2u);
+    const uint32_t k0 = lp_p.log.first_no - 1u; /* entry k is number k + 1 */
+    struct omp_dlms_blocks b;
+    omp_dlms_blocks_init(&b, lp_data, sizeof lp_data);
+    assert_int_equal(lp_feed(&b, lp_get_range(LP_T0 + 900 * (omp_time_s)k0,
+                                              LP_T0 + 900 * (omp_time_s)(k0 + 2u * 96u - 1u))),
+                     OMP_OK);
+    assert_false(b.done);
+    while (lp_p.log.first_no <= k0 + 1u + 2u * 96u) {
+        lp_append(1u);
+    }
+    lp_expect_dar(lp_next(&b), 2u, 14u);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -518,6 +635,11 @@ int main(void)
         cmocka_unit_test_setup(test_big_log, setup),
         cmocka_unit_test_setup(test_billing, setup),
         cmocka_unit_test_setup(test_event_log, setup),
+        cmocka_unit_test_setup(test_range_selected, setup),
+        cmocka_unit_test(test_lp_1100_days),
+        cmocka_unit_test(test_lp_cleared_between_blocks),
+        cmocka_unit_test(test_lp_rotated_between_blocks),
+        cmocka_unit_test(test_lp_dropped_between_blocks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -629,6 +629,57 @@ static void test_sector_numbers_not_fitting(void **state)
     }
 }
 
+/* omp_plog_mark / omp_plog_seek_mark: a reader that stops after any entry and goes on later from
+ * its 16-byte mark gets the same entries as one seeking by number; the mark is a full entry
+ * fewer than OMP_PLOG_FULL_EVERY entries back and is placed without surveying the sectors (NVM
+ * reads: two per entry decoded and a few for the next sector's number); a mark the ring turned
+ * past, or one after the entry wanted, falls back to a seek, still right. */
+static void test_mark_resume(void **state)
+{
+    (void)state;
+    setup_lp();
+    assert_int_equal(omp_plog_open(&g_log, &g_rgn, &g_def, false), OMP_OK);
+    append_upto(2500u, false); /* the ring has turned several times */
+    assert_true(g_log.first_no > 1u);
+    struct omp_plog_cursor c, r;
+    struct omp_plog_entry e;
+    struct omp_plog_mark m;
+    uint32_t no = 0, got = 0;
+    assert_int_equal(omp_plog_seek(&g_log, g_log.first_no, &c), OMP_OK);
+    while (omp_plog_next(&g_log, &c, &e, &no) == OMP_OK) {
+        omp_plog_mark(&c, &m);
+        assert_true(m.no <= no && no - m.no < OMP_PLOG_FULL_EVERY);
+        assert_int_equal(m.seq, g_log.sector_seq);
+        for (uint32_t want = no; want <= no + 1u && want < g_log.next_no; want++) {
+            const uint64_t reads = g_nvm.read_calls;
+            assert_int_equal(omp_plog_seek_mark(&g_log, &m, want, &r), OMP_OK);
+            assert_true(g_nvm.read_calls - reads <= 2u * (want - m.no) + 8u);
+            assert_int_equal(omp_plog_next(&g_log, &r, &e, &got), OMP_OK);
+            assert_int_equal(got, want);
+            assert_memory_equal(&e, &g_ref[want], sizeof e);
+        }
+    }
+    /* a mark after the entry wanted, none, or NULL: a seek */
+    assert_int_equal(omp_plog_seek_mark(&g_log, &m, m.no - 1u, &r), OMP_OK);
+    assert_int_equal(omp_plog_next(&g_log, &r, &e, &got), OMP_OK);
+    assert_int_equal(got, m.no - 1u);
+    assert_memory_equal(&e, &g_ref[got], sizeof e);
+    assert_int_equal(omp_plog_seek_mark(&g_log, NULL, m.no, &r), OMP_OK);
+    assert_int_equal(omp_plog_next(&g_log, &r, &e, &got), OMP_OK);
+    assert_int_equal(got, m.no);
+    /* the ring turns: the mark is stale, the entry is found by number */
+    const uint32_t seq = g_log.sector_seq;
+    while (g_log.sector_seq == seq) {
+        append_upto(g_log.next_no, false);
+    }
+    assert_int_equal(omp_plog_seek_mark(&g_log, &m, m.no, &r), OMP_OK);
+    assert_int_equal(omp_plog_next(&g_log, &r, &e, &got), OMP_OK);
+    assert_int_equal(got, m.no);
+    assert_memory_equal(&e, &g_ref[got], sizeof e);
+    /* an entry not held yet: not found, as a seek */
+    assert_int_equal(omp_plog_seek_mark(&g_log, &m, g_log.next_no, &r), OMP_ERR_NOT_FOUND);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -646,6 +697,7 @@ int main(void)
         cmocka_unit_test(test_number_never_written),
         cmocka_unit_test(test_foreign_entry_kept_crc),
         cmocka_unit_test(test_sector_numbers_not_fitting),
+        cmocka_unit_test(test_mark_resume),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

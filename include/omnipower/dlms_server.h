@@ -20,9 +20,10 @@
  * ACTION, the security setup object; docs/dlms-server.md "Security") when the call's env has a
  * struct omp_dlms_sec.
  *
- * RAM: sizeof(struct omp_dlms_server) per port (192 bytes on x86-64) plus under 1.5 KB of stack
- * during a call; the object list is generated block by block from the table, a profile's buffer
- * row by row from its log, never held whole.
+ * RAM: sizeof(struct omp_dlms_server) per port (216 bytes on x86-64 and Cortex-M4) plus under
+ * 1.5 KB of stack during a call; the object list is generated block by block from the table, a
+ * profile's buffer row by row from its log with one cursor per block, resumed from a 16-byte mark
+ * (omp_plog_mark), never held whole.
  * Needs OMP_CONFIG_DLMS (without it omp_dlms_server_apdu answers OMP_ERR_UNSUPPORTED).
  */
 #ifndef OMNIPOWER_DLMS_SERVER_H
@@ -132,13 +133,12 @@ struct omp_dlms_server {
     uint16_t blk_size;       /**< raw-data bytes per block of that transfer */
     uint32_t auth_failures;  /**< failed LLS authentications (for inspection) */
     /* The profile attribute being sent in blocks (dlms_profile.c): which one, where the next
-     * block starts (the row's entry number and the bytes of it already sent), what is left. */
+     * block starts (the row's entry number, a mark in its log to resume reading from, and the
+     * bytes of the row already sent), what is left. */
     uint8_t pg_obj;          /**< 0 load profile, 1 analysis logger, 2 billing log, 3.. the
                                   event logs */
     uint8_t pg_attr;         /**< 2 buffer, 3 capture_objects */
     uint8_t pg_mode;         /**< rows by ascending or descending entry number, or a time range */
-    uint8_t pg_col_lo;       /**< first capture object sent (0-based) */
-    uint8_t pg_col_hi;       /**< last one */
     bool pg_hdr;             /**< the array header was sent */
     uint16_t pg_skip;        /**< bytes of the next row (or header) already sent */
     uint32_t pg_no;          /**< entry number of the next row */
@@ -148,6 +148,8 @@ struct omp_dlms_server {
     uint32_t pg_off;         /**< capture_objects: bytes sent */
     omp_time_s pg_from;      /**< range: UTC bounds */
     omp_time_s pg_to;
+    uint64_t pg_cols;        /**< the capture objects sent: bit c for capture object c (0..) */
+    struct omp_plog_mark pg_mark; /**< where reading the log resumes (a packed log's) */
     /* The management association (dlms_sec.c): HLS pass 3 pending, and the challenges. */
     bool hls_pending;        /**< AARE sent; only reply_to_HLS_authentication is allowed */
     uint8_t f_ctos[OMP_APDU_HLS_GMAC_LEN]; /**< the server's f(CtoS), computed with the AARE (the

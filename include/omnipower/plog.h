@@ -94,7 +94,22 @@ struct omp_plog_cursor {
     uint32_t cap;                   /**< the next sector's first number: unreadable entries of
                                          this sector are numbered only below it */
     bool have_base;                 /**< `base` is the entry before `no` */
+    uint32_t at_sector;             /**< where reading may start again without a base (a full
+                                         entry, or where the cursor was placed), at or before
+                                         the last entry returned: omp_plog_mark() */
+    uint32_t at_off;
+    uint32_t at_no;                 /**< its number (0: none) */
     struct omp_plog_entry base;
+};
+
+/** @brief A place to resume reading from later, kept instead of a cursor when RAM is short (a
+ *  cursor carries its base entry, about 180 bytes; a mark 16): a full entry at or before the last
+ *  entry the cursor returned. Valid while the ring does not turn (same head sequence). */
+struct omp_plog_mark {
+    uint32_t seq;    /**< the log's head sequence when taken */
+    uint32_t sector; /**< sector and offset of the full entry */
+    uint32_t off;
+    uint32_t no;     /**< its number (0: no mark) */
 };
 
 /**
@@ -161,6 +176,18 @@ OMP_MUST_CHECK omp_err omp_plog_seek(const struct omp_plog *l, uint32_t no,
  */
 OMP_MUST_CHECK omp_err omp_plog_next(const struct omp_plog *l, struct omp_plog_cursor *c,
                                      struct omp_plog_entry *out, uint32_t *no);
+
+/** @brief The mark of cursor @p c (see struct omp_plog_mark). */
+void omp_plog_mark(const struct omp_plog_cursor *c, struct omp_plog_mark *m);
+
+/**
+ * @brief omp_plog_seek() to entry @p no, started from mark @p m when it still holds (the ring did
+ * not turn since it was taken, m->no <= @p no): then it decodes only the entries from the mark to
+ * @p no (fewer than OMP_PLOG_FULL_EVERY when the mark was taken at most one entry before @p no)
+ * instead of surveying the sectors. @p m NULL or stale: a seek. @return as omp_plog_seek().
+ */
+OMP_MUST_CHECK omp_err omp_plog_seek_mark(const struct omp_plog *l, const struct omp_plog_mark *m,
+                                          uint32_t no, struct omp_plog_cursor *c);
 
 /** @brief Entry number of DLMS entry index @p index (1 = the oldest held), 0 if not held. */
 uint32_t omp_plog_no_of_index(const struct omp_plog *l, uint32_t index);

@@ -434,7 +434,10 @@ static omp_err pg_block(struct omp_dlms_server *srv, const struct omp_dlms_serve
     if (err != OMP_OK || (!done && (srv->conformance & OMP_CONF_BLOCK_TRANSFER_WITH_GET) == 0u)) {
         omp_wr_truncate(w, mark);
         srv->blk_active = false;
-        uint8_t dar = err != OMP_OK ? dar_of(err) : (uint8_t)OMP_DAR_OTHER_REASON;
+        uint8_t dar = err == OMP_ERR_STATE ? (uint8_t)OMP_DAR_DATA_BLOCK_UNAVAILABLE /* the log
+                                                         changed: rows due are gone */
+                      : err != OMP_OK ? dar_of(err)
+                                      : (uint8_t)OMP_DAR_OTHER_REASON;
         if (first) {
             put_rsp_head(w, 1u, invoke);
             (void)omp_wr_u8(w, 1u);

@@ -5,13 +5,17 @@
  * omp_billing_*), never copied.
  *
  * capture_objects and buffer are streams sent in GET blocks. capture_objects is short and is
- * generated again for each block through a window. The buffer is generated from the log: the
- * server keeps the entry number of the next row and the bytes of it already sent; a block seeks
- * the log there and encodes rows until the block is full. The array count is announced first:
- * for a time range it is counted in a first pass over the log (one read of the log per GET);
- * for an entry selection it follows from the entry numbers. A row no longer held when its turn
- * comes (the ring dropped it meanwhile), or unreadable, is sent as an invalid row so the count
- * holds.
+ * generated again for each block through a window. The buffer is generated from the log with one
+ * cursor per block: the server keeps the entry number of the next row, a mark in the packed log
+ * (omp_plog_mark: a full entry at or before that row, 16 bytes instead of the cursor's 180) and
+ * the bytes of the row already sent; a block places its cursor from the mark (a few entries
+ * decoded, no survey of the sectors) and reads on, one entry per row, until the block is full.
+ * The array count is announced first: for a time range it is counted in a first pass over the
+ * log (one read of the log per GET, which also finds the first and the last row); for an entry
+ * selection it follows from the entry numbers. An unreadable entry is sent as an invalid row so
+ * the count holds; rows still due that the log no longer holds when a block starts (the ring
+ * dropped them, or the log was cleared or formatted, between two blocks) end the transfer with
+ * data-block-unavailable (OMP_ERR_STATE), never with other entries in their place.
  */
 #include "omnipower/config.h"
 
@@ -206,12 +210,26 @@ static void put_stamp(struct omp_wr *w, const struct omp_cosem_src *s, omp_time_
     sticky(omp_axdr_put_octets(w, k_invalid, sizeof k_invalid));
 }
 
-/* One row: capture objects pg_col_lo..pg_col_hi of entry @p e (@p ok false: invalid row). */
+/* Capture objects sent in a row (bits of pg_cols). */
+static size_t ncols(uint64_t m)
+{
+    size_t n = 0u;
+    for (; m != 0u; m &= m - 1u) {
+        n++;
+    }
+    return n;
+}
+
+/* One row: the capture objects of pg_cols of entry @p e (@p ok false: invalid row). */
 static void put_row(struct omp_wr *w, const struct omp_dlms_server *srv,
                     const struct omp_dlms_server_env *env, const struct omp_plog_entry *e, bool ok)
 {
-    sticky(omp_axdr_put_structure(w, (size_t)srv->pg_col_hi - srv->pg_col_lo + 1u));
-    for (unsigned c = srv->pg_col_lo; c <= srv->pg_col_hi; c++) {
+    sticky(omp_axdr_put_structure(w, ncols(srv->pg_cols)));
+    uint64_t m = srv->pg_cols; /* bit 0: capture object c */
+    for (unsigned c = 0; m != 0u; c++, m >>= 1) {
+        if ((m & 1u) == 0u) {
+            continue;
+        }
         switch (c) {
         case 0:
             put_stamp(w, env->src, e->t, ok, true);
@@ -234,51 +252,6 @@ static void put_row(struct omp_wr *w, const struct omp_dlms_server *srv,
             break;
         }
     }
-}
-
-/* Entry pg_no for an entry selection: @p ok false when not held any more or unreadable. */
-static omp_err fetch_no(const struct omp_profile *p, uint32_t no, struct omp_plog_entry *e,
-                        bool *ok)
-{
-    struct omp_plog_cursor c;
-    uint32_t got = 0;
-    omp_err err = omp_plog_seek(&p->log, no, &c);
-    if (err == OMP_OK) {
-        err = omp_plog_next(&p->log, &c, e, &got);
-    }
-    if (err == OMP_ERR_NOT_FOUND) {
-        err = OMP_OK;
-        got = 0u;
-    }
-    *ok = err == OMP_OK && got == no && (e->status & OMP_PLOG_ST_INVALID) == 0u;
-    return err;
-}
-
-/* The next row of the selection: *ok false for an invalid row (a count kept, see above). */
-static omp_err fetch_row(struct omp_dlms_server *srv, const struct omp_profile *p,
-                         struct omp_plog_entry *e, bool *ok, uint32_t *next)
-{
-    if (srv->pg_mode != MODE_RANGE) {
-        *next = srv->pg_mode == MODE_UP ? srv->pg_no + 1u : srv->pg_no - 1u;
-        return fetch_no(p, srv->pg_no, e, ok);
-    }
-    struct omp_plog_cursor c;
-    uint32_t got = 0;
-    *ok = false;
-    *next = srv->pg_no;
-    omp_err err = srv->pg_no < srv->pg_end ? omp_plog_seek(&p->log, srv->pg_no, &c)
-                                           : OMP_ERR_NOT_FOUND;
-    if (err == OMP_OK) {
-        err = omp_profile_next_in(p, &c, srv->pg_from, srv->pg_to, e, &got);
-    }
-    if (err == OMP_OK && got < srv->pg_end) {
-        *ok = (e->status & OMP_PLOG_ST_INVALID) == 0u;
-        *next = got + 1u;
-    } else if (err == OMP_OK || err == OMP_ERR_NOT_FOUND) {
-        err = OMP_OK; /* fewer than counted (dropped meanwhile): invalid rows fill the count */
-        *next = srv->pg_end;
-    }
-    return err;
 }
 
 /* Billing log column @p j (1.. of omp_billing_col) of @p snap as its object encodes it. */
@@ -304,8 +277,12 @@ static void put_bill_row(struct omp_wr *w, const struct omp_dlms_server *srv,
                          const struct omp_dlms_server_env *env, const struct omp_billing_entry *be,
                          bool ok)
 {
-    sticky(omp_axdr_put_structure(w, (size_t)srv->pg_col_hi - srv->pg_col_lo + 1u));
-    for (unsigned c = srv->pg_col_lo; c <= srv->pg_col_hi; c++) {
+    sticky(omp_axdr_put_structure(w, ncols(srv->pg_cols)));
+    uint64_t m = srv->pg_cols; /* bit 0: capture object c */
+    for (unsigned c = 0; m != 0u; c++, m >>= 1) {
+        if ((m & 1u) == 0u) {
+            continue;
+        }
         if (c == 0u) {
             put_stamp(w, env->src, be->snap.utc, ok,
                       (be->snap.quality & OMP_REGS_Q_CLOCK_BAD) == 0u);
@@ -357,8 +334,12 @@ static omp_err bill_row(struct omp_dlms_server *srv, const struct omp_dlms_serve
 static void put_ev_row(struct omp_wr *w, const struct omp_dlms_server *srv,
                        const struct omp_dlms_server_env *env, const struct omp_event *ev, bool ok)
 {
-    sticky(omp_axdr_put_structure(w, (size_t)srv->pg_col_hi - srv->pg_col_lo + 1u));
-    for (unsigned c = srv->pg_col_lo; c <= srv->pg_col_hi; c++) {
+    sticky(omp_axdr_put_structure(w, ncols(srv->pg_cols)));
+    uint64_t m = srv->pg_cols; /* bit 0: capture object c */
+    for (unsigned c = 0; m != 0u; c++, m >>= 1) {
+        if ((m & 1u) == 0u) {
+            continue;
+        }
         if (c == 0u) {
             put_stamp(w, env->src, ev->utc_s, ok, true);
         } else if (!ok) {
@@ -371,27 +352,56 @@ static void put_ev_row(struct omp_wr *w, const struct omp_dlms_server *srv,
     }
 }
 
+/* A packed log's cursor during one block. */
+struct rowcur {
+    struct omp_plog_cursor c;
+    bool placed;
+};
+
+/* Put @p rc at entry pg_no of @p log unless it is there: from the kept mark (the row before's
+ * cursor: next in a descending selection, the block before's at a block's start). */
+static omp_err place(struct omp_dlms_server *srv, const struct omp_plog *log, struct rowcur *rc)
+{
+    if (srv->pg_mode == MODE_RANGE && srv->pg_no >= srv->pg_end) {
+        return OMP_ERR_NOT_FOUND;
+    }
+    if (rc->placed && rc->c.no == srv->pg_no) {
+        return OMP_OK;
+    }
+    if (rc->placed) {
+        omp_plog_mark(&rc->c, &srv->pg_mark);
+    }
+    rc->placed = true;
+    return omp_plog_seek_mark(log, &srv->pg_mark, srv->pg_no, &rc->c);
+}
+
+/* After a row read at @p got (@p found): the number of the next row. */
+static uint32_t next_of(const struct omp_dlms_server *srv, bool found, uint32_t got)
+{
+    if (srv->pg_mode != MODE_RANGE) {
+        return srv->pg_mode == MODE_UP ? srv->pg_no + 1u : srv->pg_no - 1u;
+    }
+    return found && got < srv->pg_end ? got + 1u : srv->pg_end;
+}
+
 /* The next row of an event log's selection, encoded into @p w. */
 static omp_err ev_row(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
-                      struct omp_wr *w, uint32_t *next)
+                      struct rowcur *rc, struct omp_wr *w, uint32_t *next)
 {
     const struct omp_evlog *l = evlog_of(env, srv->pg_obj);
-    struct omp_plog_cursor c;
     struct omp_event ev = {0u, 0u, 0u, 0};
     uint32_t got = 0;
     bool ok;
-    omp_err err = srv->pg_mode != MODE_RANGE || srv->pg_no < srv->pg_end
-                      ? omp_plog_seek(&l->log, srv->pg_no, &c)
-                      : OMP_ERR_NOT_FOUND;
+    omp_err err = place(srv, &l->log, rc);
     if (srv->pg_mode != MODE_RANGE) {
-        *next = srv->pg_mode == MODE_UP ? srv->pg_no + 1u : srv->pg_no - 1u;
-        err = err == OMP_OK ? omp_evlog_next(l, &c, &ev, &got) : err;
+        err = err == OMP_OK ? omp_evlog_next(l, &rc->c, &ev, &got) : err;
         ok = err == OMP_OK && got == srv->pg_no && ev.code != 0u;
     } else {
-        err = err == OMP_OK ? omp_evlog_next_in(l, &c, srv->pg_from, srv->pg_to, &ev, &got) : err;
+        err = err == OMP_OK ? omp_evlog_next_in(l, &rc->c, srv->pg_from, srv->pg_to, &ev, &got)
+                            : err;
         ok = err == OMP_OK && got < srv->pg_end;
-        *next = ok ? got + 1u : srv->pg_end;
     }
+    *next = next_of(srv, err == OMP_OK, got);
     if (err != OMP_OK && err != OMP_ERR_NOT_FOUND) {
         return err;
     }
@@ -399,18 +409,52 @@ static omp_err ev_row(struct omp_dlms_server *srv, const struct omp_dlms_server_
     return OMP_OK;
 }
 
-/* The next row of a profile's selection, encoded into @p w. */
+/* The next row of a profile's selection, encoded into @p w. A row not held (only when the log
+ * changed, which still_held() refuses first) or unreadable is an invalid row. */
 static omp_err plog_row(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
-                        struct omp_wr *w, uint32_t *next)
+                        struct rowcur *rc, struct omp_wr *w, uint32_t *next)
 {
+    const struct omp_profile *p = profile_of(env, srv->pg_obj);
     struct omp_plog_entry e;
-    bool ok = false;
+    uint32_t got = 0;
+    bool ok;
     memset(&e, 0, sizeof e); /* an invalid row reads its (unused) time */
-    omp_err err = fetch_row(srv, profile_of(env, srv->pg_obj), &e, &ok, next);
-    if (err == OMP_OK) {
-        put_row(w, srv, env, &e, ok);
+    omp_err err = place(srv, &p->log, rc);
+    if (srv->pg_mode != MODE_RANGE) {
+        err = err == OMP_OK ? omp_plog_next(&p->log, &rc->c, &e, &got) : err;
+        ok = err == OMP_OK && got == srv->pg_no;
+    } else {
+        err = err == OMP_OK ? omp_profile_next_in(p, &rc->c, srv->pg_from, srv->pg_to, &e, &got)
+                            : err;
+        ok = err == OMP_OK && got < srv->pg_end;
     }
-    return err;
+    ok = ok && (e.status & OMP_PLOG_ST_INVALID) == 0u;
+    *next = next_of(srv, err == OMP_OK, got);
+    if (err != OMP_OK && err != OMP_ERR_NOT_FOUND) {
+        return err;
+    }
+    put_row(w, srv, env, &e, ok);
+    return OMP_OK;
+}
+
+/* The rows still due are all held: between two blocks the ring may have dropped entries, or the
+ * log may have been cleared (its oldest number jumps past them) or formatted (its numbers start
+ * again at 1). */
+static bool still_held(const struct omp_dlms_server *srv, const struct omp_dlms_server_env *env)
+{
+    uint32_t first = 0, held = 0, lo, hi;
+    held_of(env, srv->pg_obj, &first, &held);
+    if (srv->pg_mode == MODE_RANGE) {
+        lo = srv->pg_no;
+        hi = srv->pg_end;
+    } else if (srv->pg_mode == MODE_UP) {
+        lo = srv->pg_no;
+        hi = srv->pg_no + srv->pg_left;
+    } else {
+        lo = srv->pg_no + 1u - srv->pg_left;
+        hi = srv->pg_no + 1u;
+    }
+    return srv->pg_left == 0u || (held > 0u && lo >= first && hi <= first + held);
 }
 
 /* Copy item @p tmp[0..n) from pg_skip into @p dst; true when it went in whole. */
@@ -434,7 +478,12 @@ static omp_err gen_buffer(struct omp_dlms_server *srv, const struct omp_dlms_ser
 {
     uint8_t tmp[ROW_MAX];
     struct omp_wr w = omp_wr_init(tmp, sizeof tmp);
+    struct rowcur rc;
+    rc.placed = false;
     *n = 0u;
+    if (!still_held(srv, env)) {
+        return OMP_ERR_STATE; /* data-block-unavailable: the rows due are gone */
+    }
     if (!srv->pg_hdr) {
         sticky(omp_axdr_put_array(&w, srv->pg_count));
         if (!emit(srv, tmp, omp_wr_len(&w), dst, cap, n)) {
@@ -445,9 +494,9 @@ static omp_err gen_buffer(struct omp_dlms_server *srv, const struct omp_dlms_ser
     while (srv->pg_left > 0u && *n < cap) {
         uint32_t next = 0;
         omp_wr_truncate(&w, 0u);
-        omp_err err = srv->pg_obj >= PG_EV        ? ev_row(srv, env, &w, &next)
+        omp_err err = srv->pg_obj >= PG_EV        ? ev_row(srv, env, &rc, &w, &next)
                       : srv->pg_obj == PG_BILLING ? bill_row(srv, env, &w, &next)
-                                                  : plog_row(srv, env, &w, &next);
+                                                  : plog_row(srv, env, &rc, &w, &next);
         if (err != OMP_OK) {
             return err;
         }
@@ -459,6 +508,9 @@ static omp_err gen_buffer(struct omp_dlms_server *srv, const struct omp_dlms_ser
         }
         srv->pg_no = next;
         srv->pg_left--;
+    }
+    if (rc.placed) {
+        omp_plog_mark(&rc.c, &srv->pg_mark); /* at or before pg_no: the next block resumes */
     }
     return OMP_OK;
 }
@@ -497,16 +549,16 @@ static bool next_uint(struct omp_rd *rd, uint8_t tag, uint64_t *v)
     return true;
 }
 
-/* Columns from_selected_value..to_selected_value (1-based, 0 = the last) into pg_col_lo/hi. */
+/* Columns from_selected_value..to_selected_value (1-based, 0 = the last) into pg_cols. */
 static bool set_cols(struct omp_dlms_server *srv, unsigned n, uint64_t lo, uint64_t hi)
 {
     lo = lo == 0u ? 1u : lo;
     hi = hi == 0u || hi > n ? n : hi;
-    if (lo > hi) {
+    if (lo > hi || hi > 64u) {
         return false;
     }
-    srv->pg_col_lo = (uint8_t)(lo - 1u);
-    srv->pg_col_hi = (uint8_t)(hi - 1u);
+    srv->pg_cols = (hi == 64u ? ~(uint64_t)0 : ((uint64_t)1 << hi) - 1u) &
+                   ~(((uint64_t)1 << (lo - 1u)) - 1u);
     return true;
 }
 
@@ -580,7 +632,7 @@ static bool range_time(const struct omp_dlms_server_env *env, const struct omp_a
 }
 
 /* Entries of the range: a first pass over the log with one cursor. */
-static uint32_t count_range(const struct omp_dlms_server *srv, const struct omp_dlms_server_env *env)
+static uint32_t count_range(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env)
 {
     union {
         struct omp_plog_cursor p;
@@ -593,7 +645,7 @@ static uint32_t count_range(const struct omp_dlms_server *srv, const struct omp_
     } e;
     const unsigned k = srv->pg_obj;
     const omp_time_s from = srv->pg_from, to = srv->pg_to;
-    uint32_t no = 0, n = 0;
+    uint32_t no = 0, n = 0, first = 0, last = 0;
     omp_err err = k == PG_BILLING ? omp_billing_seek(env->billing, srv->pg_no, &c.b)
                   : k >= PG_EV    ? omp_plog_seek(&evlog_of(env, k)->log, srv->pg_no, &c.p)
                                   : omp_plog_seek(&profile_of(env, k)->log, srv->pg_no, &c.p);
@@ -604,13 +656,56 @@ static uint32_t count_range(const struct omp_dlms_server *srv, const struct omp_
         if (err != OMP_OK || no >= srv->pg_end) {
             break;
         }
-        n++;
+        if (n++ == 0u) {
+            first = no;
+            if (k != PG_BILLING) {
+                omp_plog_mark(&c.p, &srv->pg_mark); /* the sending starts at the first row */
+            }
+        }
+        last = no;
+    }
+    if (n > 0u) { /* the rows are first..last: the sending reads only those entries */
+        srv->pg_no = first;
+        srv->pg_end = last + 1u;
     }
     return n;
 }
 
+/* selected_values of a range: @p count capture_object_definitions at @p rd, each one of the
+ * profile's capture objects (byte for byte as attribute 3 lists it), in the order of attribute 3,
+ * none twice, into pg_cols; none: all. */
+static bool sel_cols(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                     struct omp_rd *rd, size_t count)
+{
+    const unsigned n = cols_of(env, srv->pg_obj);
+    unsigned c = 0u;
+    if (count == 0u) {
+        return set_cols(srv, n, 1u, 0u);
+    }
+    srv->pg_cols = 0u;
+    for (size_t i = 0; i < count; i++) {
+        const size_t p0 = omp_rd_pos(rd);
+        if (omp_axdr_skip(rd) != OMP_OK) {
+            return false;
+        }
+        const size_t len = omp_rd_pos(rd) - p0;
+        bool found = false;
+        for (; c < n && c < 64u && !found; c++) { /* the next capture objects in turn */
+            uint8_t tmp[24];
+            struct omp_wr w = omp_wr_init(tmp, sizeof tmp);
+            capdef(&w, env, srv->pg_obj, c);
+            found = omp_wr_len(&w) == len && memcmp(tmp, rd->buf + p0, len) == 0;
+            srv->pg_cols |= found ? (uint64_t)1 << c : 0u;
+        }
+        if (!found) {
+            return false; /* not a capture object, out of order, or twice */
+        }
+    }
+    return true;
+}
+
 /* range_descriptor {restricting_object (the clock), from_value, to_value, selected_values};
- * selected_values must be empty (all columns). The matching rows are counted here. */
+ * selected_values empty: all columns. The matching rows are counted here. */
 static bool range_desc(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
                        struct omp_rd *rd)
 {
@@ -626,8 +721,8 @@ static bool range_desc(struct omp_dlms_server *srv, const struct omp_dlms_server
     }
     if (cls != OMP_CLASS_CLOCK || ln.tag != OMP_AXDR_TAG_OCTET_STRING || ln.len != 6u ||
         memcmp(ln.data, k_clock, 6u) != 0 || a.tag != OMP_AXDR_TAG_INTEGER || a.v.i != 2 ||
-        sel.tag != OMP_AXDR_TAG_ARRAY || sel.count != 0u || !range_time(env, &f, &srv->pg_from) ||
-        !range_time(env, &t, &srv->pg_to)) {
+        sel.tag != OMP_AXDR_TAG_ARRAY || !sel_cols(srv, env, rd, sel.count) ||
+        !range_time(env, &f, &srv->pg_from) || !range_time(env, &t, &srv->pg_to)) {
         return false;
     }
     uint32_t held = 0;
@@ -699,6 +794,7 @@ uint8_t omp_dlms_priv_pg_start(struct omp_dlms_server *srv, const struct omp_dlm
     srv->pg_skip = 0u;
     srv->pg_hdr = false;
     srv->pg_mode = MODE_UP;
+    memset(&srv->pg_mark, 0, sizeof srv->pg_mark); /* none: the first block seeks */
     held_of(env, k, &srv->pg_no, &srv->pg_count);
     (void)set_cols(srv, cols_of(env, k), 1u, 0u);
     struct omp_rd rd = omp_rd_init(acc->params.ptr, acc->params.len);

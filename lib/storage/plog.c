@@ -749,6 +749,11 @@ static int take(const struct omp_plog *l, struct omp_plog_cursor *c, const uint8
         invalid(out, c->no++, no);
         return 1;
     }
+    if (omp_plog_priv_full(buf)) { /* a full entry: reading may start again here */
+        c->at_sector = c->sector;
+        c->at_off = c->off - size;
+        c->at_no = rno;
+    }
     c->base = e;
     c->have_base = true;
     if (rno < c->no) {
@@ -836,6 +841,9 @@ omp_err omp_plog_seek(const struct omp_plog *l, uint32_t no, struct omp_plog_cur
         }
     }
     c->off = OMP_STORE_SECTOR_HDR;
+    c->at_sector = c->sector;
+    c->at_off = c->off;
+    c->at_no = c->no;
     omp_err e0 = cap_of(l, &io, c->sector, &c->cap);
     if (e0 != OMP_OK) {
         return e0;
@@ -848,4 +856,45 @@ omp_err omp_plog_seek(const struct omp_plog *l, uint32_t no, struct omp_plog_cur
         }
     }
     return OMP_OK;
+}
+
+void omp_plog_mark(const struct omp_plog_cursor *c, struct omp_plog_mark *m)
+{
+    if (c == NULL || m == NULL) {
+        return;
+    }
+    m->seq = c->seq;
+    m->sector = c->at_sector;
+    m->off = c->at_off;
+    m->no = c->at_no;
+}
+
+omp_err omp_plog_seek_mark(const struct omp_plog *l, const struct omp_plog_mark *m, uint32_t no,
+                           struct omp_plog_cursor *c)
+{
+    if (l == NULL || c == NULL || l->rgn.ops == NULL) {
+        return OMP_ERR_ARG;
+    }
+    if (m == NULL || m->no == 0u || m->seq != l->sector_seq || m->no > no || m->no < l->first_no ||
+        no >= l->next_no || m->sector >= l->rgn.sectors || m->off >= l->geo.sector_size) {
+        return omp_plog_seek(l, no, c);
+    }
+    /* the ring did not turn since the mark: its sector holds what it held, and more */
+    memset(c, 0, sizeof *c);
+    c->seq = l->sector_seq;
+    c->end_no = l->next_no;
+    c->sector = m->sector;
+    c->off = m->off;
+    c->no = m->no;
+    c->at_sector = m->sector;
+    c->at_off = m->off;
+    c->at_no = m->no;
+    struct omp_storage_stats scratch;
+    struct omp_stg_io io = read_io(l, &scratch);
+    omp_err err = cap_of(l, &io, c->sector, &c->cap);
+    struct omp_plog_entry skip;
+    while (err == OMP_OK && c->no < no) {
+        err = omp_plog_next(l, c, &skip, NULL);
+    }
+    return err;
 }
