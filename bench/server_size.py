@@ -136,6 +136,7 @@ def ram_symbols(elf):
 
 RAM_ROWS = (
     ("ram_dlms_hdlc", "per association: struct omp_dlms_server (one per port)"),
+    ("ram_env", "per call (stack): struct omp_dlms_server_env"),
     ("ram_sec", "once: struct omp_dlms_sec (the management association, all ports)"),
     ("ram_hdlc", "per HDLC port: struct omp_hdlc_server"),
     ("ram_hdlc_rx", "per HDLC port: rx buffer (LLC + APDU 1010, segmented requests)"),
@@ -173,6 +174,9 @@ def main():
         met = "met" if flash(total) <= TARGET else "NOT met"
         print(row(total, f"TOTAL server stack ({variant}): {flash(total) / 1024:.1f} KiB linked "
                          f"flash (target <= 28 KiB: {met})"))
+        env = sum(flash(e) for m, o, e in stack if o == "apdu_cipher")
+        print("%8d  of which the suite-0 envelope (apdu/apdu_cipher.c: glo-ciphering, HLS-GMAC; "
+              "AES is the HAL's); without it %.1f KiB" % (env, (flash(total) - env) / 1024))
         clients = [f"{m}/{o}.c" for m, o, _ in stack if o == "apdu_client"]
         if clients:
             print(f"# WARNING: client helpers linked: {' '.join(clients)}")

@@ -60,7 +60,7 @@ static struct omp_evq events;
 static struct omp_profile lp, an;
 static struct omp_nvm_log billing;
 static struct omp_evlog evlogs[OMP_EVLOG_COUNT];
-static struct omp_dlms_server_env env;
+struct omp_dlms_server_env ram_env; /* the call's env (a firmware builds it on the stack) */
 
 /* RAM: shared by every port's server */
 struct omp_dlms_sec ram_sec;
@@ -123,7 +123,7 @@ static void serve_wrapper(const uint8_t *in, size_t len)
             break;
         }
         struct omp_wr a = omp_wr_init(ram_wrap_apdu, sizeof ram_wrap_apdu);
-        if (omp_dlms_server_apdu(&ram_dlms_wrap, &env, pdu.src_wport, pdu.dst_wport, pdu.apdu,
+        if (omp_dlms_server_apdu(&ram_dlms_wrap, &ram_env, pdu.src_wport, pdu.dst_wport, pdu.apdu,
                                  pdu.apdu_len, &a) != OMP_OK ||
             omp_wr_len(&a) == 0u) {
             continue;
@@ -141,7 +141,7 @@ static omp_err hdlc_apdu(void *user, uint16_t client_sap, uint16_t server_sap, c
                          size_t len, struct omp_wr *out)
 {
     (void)user;
-    return omp_dlms_server_apdu(&ram_dlms_hdlc, &env, client_sap, server_sap, req, len, out);
+    return omp_dlms_server_apdu(&ram_dlms_hdlc, &ram_env, client_sap, server_sap, req, len, out);
 }
 
 static void hdlc_end(void *user)
@@ -164,20 +164,20 @@ static void serve_hdlc(const uint8_t *in, size_t len, uint64_t now_ms)
 static int setup(void)
 {
     dlms_src_fill(&src_state, &src);
-    env.src = &src;
-    env.events = &events;
-    env.lp = &lp;
-    env.an = &an;
-    env.billing = &billing;
+    ram_env.src = &src;
+    ram_env.events = &events;
+    ram_env.lp = &lp;
+    ram_env.an = &an;
+    ram_env.billing = &billing;
     for (unsigned k = 0; k < OMP_EVLOG_COUNT; k++) {
-        env.evlog[k] = &evlogs[k];
+        ram_env.evlog[k] = &evlogs[k];
     }
     ram_sec.gcm = hal_gcm;
     ram_sec.entropy = hal_entropy;
     ram_sec.key_unwrap = hal_key_unwrap;
     memcpy(ram_sec.system_title, "KAME", 4);
     ram_sec.ic_limit = 64u;
-    env.sec = &ram_sec;
+    ram_env.sec = &ram_sec;
 
     struct omp_dlms_server_cfg dc;
     omp_dlms_server_cfg_default(&dc);
