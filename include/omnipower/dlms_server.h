@@ -20,8 +20,8 @@
  * ACTION, the security setup object; docs/dlms-server.md "Security") when the call's env has a
  * struct omp_dlms_sec.
  *
- * RAM: sizeof(struct omp_dlms_server) per port (192 bytes on x86-64) plus under 1.5 KB of stack
- * during a call; the object list is generated block by block from the table, a profile's buffer
+ * RAM: sizeof(struct omp_dlms_server) per port (192 bytes on x86-64 and Cortex-M4) plus under
+ * 1.5 KB of stack during a call; the object list is generated block by block from the table, a profile's buffer
  * row by row from its log, never held whole.
  * Needs OMP_CONFIG_DLMS (without it omp_dlms_server_apdu answers OMP_ERR_UNSUPPORTED).
  */
