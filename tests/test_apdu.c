@@ -352,8 +352,8 @@ static void test_directions(void **state)
     for (size_t i = 0; i < sizeof k_vecs / sizeof k_vecs[0]; i++) {
         const struct vec *v = &k_vecs[i];
         const unsigned tag = v->in[0];
-        const bool request = tag == 0x60u || tag == 0x62u || tag == 0xC0u || tag == 0xC1u ||
-                             tag == 0xC3u;
+        const bool request =
+            tag == 0x60u || tag == 0x62u || tag == 0xC0u || tag == 0xC1u || tag == 0xC3u;
         const bool response = tag == 0x61u || tag == 0x63u || tag == 0xC4u || tag == 0xC5u ||
                               tag == 0xC7u || tag == 0xD8u || tag == 0x0Eu;
         print_message("%s\n", v->name);

@@ -66,9 +66,9 @@ struct omp_dlms_server_env ram_env; /* the call's env (a firmware builds it on t
 struct omp_dlms_sec ram_sec;
 
 /* RAM per port: the wrapper port (TCP) */
-struct omp_dlms_server ram_dlms_wrap;                      /* its association */
-struct omp_wrapper_rx ram_wrap_rx;                         /* the request being received */
-uint8_t ram_wrap_apdu[OMP_DLMS_SERVER_PDU_DEFAULT];        /* the response APDU */
+struct omp_dlms_server ram_dlms_wrap;               /* its association */
+struct omp_wrapper_rx ram_wrap_rx;                  /* the request being received */
+uint8_t ram_wrap_apdu[OMP_DLMS_SERVER_PDU_DEFAULT]; /* the response APDU */
 uint8_t ram_wrap_out[OMP_WRAPPER_HEADER_LEN + OMP_DLMS_SERVER_PDU_DEFAULT]; /* framed */
 
 #ifndef OMP_IMAGE_WRAPPER_ONLY
