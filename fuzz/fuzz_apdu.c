@@ -13,6 +13,11 @@
  *   result as omp_apdu_decode() followed by a walk of that value: the same error (a walk may
  *   report OMP_ERR_DEPTH where the checking decode's skip, which has no depth limit, accepts or
  *   fails later), or the same APDU whose value ends where the checked span ends.
+ * - the server's one-direction entry points agree with the generic ones: omp_apdu_decode_request()
+ *   gives omp_apdu_decode()'s result (error, bytes consumed, the APDU's canonical encoding) for a
+ *   request (AARQ, RLRQ, GET/SET/ACTION-request tag) and OMP_ERR_UNSUPPORTED, nothing touched, for
+ *   anything else; omp_apdu_encode_response() gives omp_apdu_encode()'s bytes for a response kind
+ *   and OMP_ERR_ARG, nothing written, for any other.
  * The same input also goes to the general-block-transfer codec (omp_apdu_gbt_decode/encode), with
  * the same properties (errors: UNEXPECTED for a first byte other than E0, TRUNCATED, MALFORMED).
  */
@@ -184,10 +189,68 @@ static void gbt(const uint8_t *data, size_t size)
     }
 }
 
+static bool is_request_tag(uint8_t t)
+{
+    return t == OMP_APDU_TAG_AARQ || t == OMP_APDU_TAG_RLRQ || t == OMP_APDU_TAG_GET_REQUEST ||
+           t == OMP_APDU_TAG_SET_REQUEST || t == OMP_APDU_TAG_ACTION_REQUEST;
+}
+
+static bool is_response_kind(enum omp_apdu_kind k)
+{
+    const unsigned t = (unsigned)k >> 8;
+    return k == OMP_APDU_AARE || k == OMP_APDU_RLRE || k == OMP_APDU_EXCEPTION ||
+           k == OMP_APDU_CONFIRMED_SERVICE_ERROR || t == OMP_APDU_TAG_GET_RESPONSE ||
+           t == OMP_APDU_TAG_SET_RESPONSE || t == OMP_APDU_TAG_ACTION_RESPONSE;
+}
+
+/* omp_apdu_decode_request() and omp_apdu_encode_response() against the generic codec. */
+static void directions(const uint8_t *data, size_t size)
+{
+    static struct omp_apdu g, r, sentinel;
+    static uint8_t eg[4096], er[4096];
+    memset(&sentinel, 0x5A, sizeof sentinel);
+    memcpy(&r, &sentinel, sizeof r);
+    struct omp_rd rg = omp_rd_init(data, size);
+    struct omp_rd rr = omp_rd_init(data, size);
+    const omp_err err_g = omp_apdu_decode(&rg, &g);
+    const omp_err err_r = omp_apdu_decode_request(&rr, &r);
+    if (size == 0u || !is_request_tag(data[0])) {
+        OMP_FUZZ_CHECK(err_r == (size == 0u ? err_g : OMP_ERR_UNSUPPORTED));
+        OMP_FUZZ_CHECK(omp_rd_pos(&rr) == 0u);
+        OMP_FUZZ_CHECK(memcmp(&r, &sentinel, sizeof r) == 0);
+    } else {
+        OMP_FUZZ_CHECK(err_r == err_g && omp_rd_pos(&rr) == omp_rd_pos(&rg));
+        if (err_g == OMP_OK) {
+            struct omp_wr wg = omp_wr_init(eg, sizeof eg);
+            struct omp_wr wr = omp_wr_init(er, sizeof er);
+            const omp_err e1 = omp_apdu_encode(&g, &wg);
+            OMP_FUZZ_CHECK(omp_apdu_encode(&r, &wr) == e1);
+            OMP_FUZZ_CHECK(r.kind == g.kind && r.noncanonical == g.noncanonical &&
+                           omp_wr_len(&wr) == omp_wr_len(&wg) &&
+                           memcmp(er, eg, omp_wr_len(&wg)) == 0);
+        }
+    }
+    if (err_g != OMP_OK) {
+        return;
+    }
+    struct omp_wr wg = omp_wr_init(eg, sizeof eg);
+    memset(er, 0xA5, 16);
+    struct omp_wr wr = omp_wr_init(er, sizeof er);
+    const omp_err e1 = omp_apdu_encode(&g, &wg);
+    const omp_err e2 = omp_apdu_encode_response(&g, &wr);
+    if (is_response_kind(g.kind)) {
+        OMP_FUZZ_CHECK(e2 == e1 && omp_wr_len(&wr) == omp_wr_len(&wg) &&
+                       memcmp(er, eg, omp_wr_len(&wg)) == 0);
+    } else {
+        OMP_FUZZ_CHECK(e2 == OMP_ERR_ARG && omp_wr_len(&wr) == 0u && er[0] == 0xA5u);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     gbt(data, size);
     lazy(data, size);
+    directions(data, size);
     static struct omp_apdu a, sentinel, b;
     memset(&sentinel, 0x5A, sizeof sentinel);
     memcpy(&a, &sentinel, sizeof a);

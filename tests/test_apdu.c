@@ -341,6 +341,52 @@ static void test_table_round_trip(void **state)
     }
 }
 
+/* omp_apdu_decode_request() takes exactly the requests of the vectors (AARQ, RLRQ, GET/SET/ACTION
+ * requests: what a client sends a server, Green Book 9.3) and decodes them as omp_apdu_decode()
+ * does; omp_apdu_encode_response() encodes exactly the responses (AARE, RLRE, GET/SET/ACTION
+ * responses, exception-response, confirmed-service-error) to the vectors' bytes; anything else is
+ * refused with nothing touched. */
+static void test_directions(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof k_vecs / sizeof k_vecs[0]; i++) {
+        const struct vec *v = &k_vecs[i];
+        const unsigned tag = v->in[0];
+        const bool request =
+            tag == 0x60u || tag == 0x62u || tag == 0xC0u || tag == 0xC1u || tag == 0xC3u;
+        const bool response = tag == 0x61u || tag == 0x63u || tag == 0xC4u || tag == 0xC5u ||
+                              tag == 0xC7u || tag == 0xD8u || tag == 0x0Eu;
+        print_message("%s\n", v->name);
+        struct omp_apdu a, r, sentinel;
+        decode_ok(v->in, v->len, &a);
+        memset(&sentinel, 0x5A, sizeof sentinel);
+        memcpy(&r, &sentinel, sizeof r);
+        struct omp_rd rd = omp_rd_init(v->in, v->len);
+        if (request) {
+            assert_int_equal(omp_apdu_decode_request(&rd, &r), OMP_OK);
+            assert_int_equal(omp_rd_pos(&rd), v->len);
+            assert_int_equal(r.kind, v->kind);
+            encode_expect(&r, v->in, v->len);
+        } else {
+            assert_int_equal(omp_apdu_decode_request(&rd, &r), OMP_ERR_UNSUPPORTED);
+            assert_int_equal(omp_rd_pos(&rd), 0);
+            assert_memory_equal(&r, &sentinel, sizeof r);
+        }
+        uint8_t buf[512];
+        memset(buf, 0xA5, sizeof buf);
+        struct omp_wr w = omp_wr_init(buf, sizeof buf);
+        if (response) {
+            assert_int_equal(omp_apdu_encode_response(&a, &w), OMP_OK);
+            assert_int_equal(omp_wr_len(&w), v->len);
+            assert_memory_equal(buf, v->in, v->len);
+        } else {
+            assert_int_equal(omp_apdu_encode_response(&a, &w), OMP_ERR_ARG);
+            assert_int_equal(omp_wr_len(&w), 0);
+            assert_int_equal(buf[0], 0xA5);
+        }
+    }
+}
+
 static void test_s1(void **state)
 {
     (void)state;
@@ -1284,6 +1330,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table_round_trip),
+        cmocka_unit_test(test_directions),
         cmocka_unit_test(test_s1),
         cmocka_unit_test(test_s2),
         cmocka_unit_test(test_han_notification),

@@ -577,6 +577,18 @@ OMP_MUST_CHECK omp_err omp_apdu_decode(struct omp_rd *rd, struct omp_apdu *apdu)
 OMP_MUST_CHECK omp_err omp_apdu_decode_lazy(struct omp_rd *rd, struct omp_apdu *apdu);
 
 /**
+ * @brief Decode one APDU like omp_apdu_decode(), but only what a client sends a server: AARQ,
+ * RLRQ and the GET/SET/ACTION requests. A server that decodes with it (and encodes with
+ * omp_apdu_encode_response()) links none of the response decoders and request encoders
+ * (docs/benchmarks.md "Flash").
+ * @return as omp_apdu_decode(), with identical results for those APDUs; OMP_ERR_UNSUPPORTED for
+ *         any other APDU (a response, an exception, a data-notification, ...), @p rd and @p apdu
+ *         untouched.
+ * @par Context: any; reentrant; stack use bounded by OMP_CONFIG_AXDR_DEPTH.
+ */
+OMP_MUST_CHECK omp_err omp_apdu_decode_request(struct omp_rd *rd, struct omp_apdu *apdu);
+
+/**
  * @brief Encode @p apdu in canonical form. Spans that must hold Data values are checked.
  * @return OMP_OK, OMP_ERR_ARG (NULL, unknown kind, a span that is not exactly one Data value, a
  *         list whose items do not match its count, date-time not 12 bytes, a value out of its
@@ -585,6 +597,16 @@ OMP_MUST_CHECK omp_err omp_apdu_decode_lazy(struct omp_rd *rd, struct omp_apdu *
  * @par Context: any; reentrant.
  */
 OMP_MUST_CHECK omp_err omp_apdu_encode(const struct omp_apdu *apdu, struct omp_wr *w);
+
+/**
+ * @brief Encode @p apdu like omp_apdu_encode(), but only what a server sends: AARE, RLRE, the
+ * GET/SET/ACTION responses, exception-response and confirmed-service-error (the server's link
+ * stays free of the request encoders; omp_apdu_decode_request()).
+ * @return as omp_apdu_encode(), with identical bytes for those kinds; OMP_ERR_ARG for any other
+ *         kind (nothing written).
+ * @par Context: any; reentrant.
+ */
+OMP_MUST_CHECK omp_err omp_apdu_encode_response(const struct omp_apdu *apdu, struct omp_wr *w);
 
 /* ---- walking lists (decoded spans are already validated; these still check) ---------------- */
 

@@ -458,37 +458,104 @@ static omp_err dec_notification(struct omp_rd *r, struct omp_apdu *a, struct laz
     return err;
 }
 
-/* The confirmed services (GET/SET/ACTION request and response): choice, invoke, body. */
-static omp_err dec_service(struct omp_rd *r, uint8_t tag, struct omp_apdu *a, struct lazy *lz)
+/* The head of a confirmed service (GET/SET/ACTION request or response): choice and invoke-id. */
+static omp_err dec_head(struct omp_rd *r, uint8_t tag, struct omp_apdu *a, uint8_t *choice)
 {
-    uint8_t choice = 0;
-    omp_err err = omp_rd_u8(r, &choice);
+    omp_err err = omp_rd_u8(r, choice);
     if (err == OMP_OK) {
         err = omp_rd_u8(r, &a->invoke);
     }
+    if (err == OMP_OK) {
+        a->kind = (enum omp_apdu_kind)(((unsigned)tag << 8) | *choice);
+    }
+    return err;
+}
+
+static bool is_request_tag(unsigned tag)
+{
+    return tag == OMP_APDU_TAG_AARQ || tag == OMP_APDU_TAG_RLRQ ||
+           tag == OMP_APDU_TAG_GET_REQUEST || tag == OMP_APDU_TAG_SET_REQUEST ||
+           tag == OMP_APDU_TAG_ACTION_REQUEST;
+}
+
+/* What a client sends a server, after the tag: AARQ, RLRQ, GET/SET/ACTION requests;
+ * OMP_ERR_UNSUPPORTED for any other tag. */
+static omp_err dec_request(struct omp_rd *r, uint8_t tag, struct omp_apdu *a, struct lazy *lz)
+{
+    uint8_t choice = 0;
+    if (!is_request_tag(tag)) {
+        return OMP_ERR_UNSUPPORTED;
+    }
+    if (tag == OMP_APDU_TAG_AARQ || tag == OMP_APDU_TAG_RLRQ) {
+        return omp_apdu_priv_decode_aa_req(r, tag, a);
+    }
+    omp_err err = dec_head(r, tag, a, &choice);
     if (err != OMP_OK) {
         return err;
     }
-    a->kind = (enum omp_apdu_kind)(((unsigned)tag << 8) | choice);
     if (tag == OMP_APDU_TAG_GET_REQUEST) {
         return dec_get_req(r, choice, a, lz);
-    }
-    if (tag == OMP_APDU_TAG_GET_RESPONSE) {
-        return dec_get_rsp(r, choice, a, lz);
     }
     if (tag == OMP_APDU_TAG_SET_REQUEST) {
         return dec_set_req(r, choice, a, lz);
     }
+    return dec_action_req(r, choice, a, lz);
+}
+
+/* Everything else omp_apdu_decode() takes, after the tag: AARE, RLRE, the GET/SET/ACTION
+ * responses, exception-response, confirmed-service-error, data-notification. */
+static omp_err dec_other(struct omp_rd *r, uint8_t tag, struct omp_apdu *a, struct lazy *lz)
+{
+    uint8_t choice = 0;
+    omp_err err = OMP_OK;
+    switch (tag) {
+    case OMP_APDU_TAG_AARE:
+    case OMP_APDU_TAG_RLRE:
+        return omp_apdu_priv_decode_aa_rsp(r, tag, a);
+    case OMP_APDU_TAG_EXCEPTION_RESPONSE:
+        a->kind = OMP_APDU_EXCEPTION;
+        return dec_exception(r, a);
+    case OMP_APDU_TAG_CONFIRMED_SERVICE_ERROR:
+        a->kind = OMP_APDU_CONFIRMED_SERVICE_ERROR;
+        err = omp_rd_u8(r, &a->u.cse.service);
+        if (err == OMP_OK) {
+            err = omp_rd_u8(r, &a->u.cse.error);
+        }
+        return (err == OMP_OK) ? omp_rd_u8(r, &a->u.cse.value) : err;
+    case OMP_APDU_TAG_DATA_NOTIFICATION:
+        a->kind = OMP_APDU_DATA_NOTIFICATION;
+        return dec_notification(r, a, lz);
+    case OMP_APDU_TAG_GET_RESPONSE:
+    case OMP_APDU_TAG_SET_RESPONSE:
+    case OMP_APDU_TAG_ACTION_RESPONSE:
+        err = dec_head(r, tag, a, &choice);
+        break;
+    default: /* ciphered APDUs, SN services, event-notification, access, general-block-transfer
+              * (omp_apdu_gbt_decode) */
+        return OMP_ERR_UNSUPPORTED;
+    }
+    if (err != OMP_OK) {
+        return err;
+    }
+    if (tag == OMP_APDU_TAG_GET_RESPONSE) {
+        return dec_get_rsp(r, choice, a, lz);
+    }
     if (tag == OMP_APDU_TAG_SET_RESPONSE) {
         return dec_set_rsp(r, choice, a);
-    }
-    if (tag == OMP_APDU_TAG_ACTION_REQUEST) {
-        return dec_action_req(r, choice, a, lz);
     }
     return dec_action_rsp(r, choice, a, lz);
 }
 
-static omp_err apdu_decode(struct omp_rd *rd, struct omp_apdu *apdu, struct lazy *lz)
+static omp_err dec_any(struct omp_rd *r, uint8_t tag, struct omp_apdu *a, struct lazy *lz)
+{
+    return is_request_tag(tag) ? dec_request(r, tag, a, lz) : dec_other(r, tag, a, lz);
+}
+
+/* @p body decodes what follows the tag (dec_any, or dec_request: by function pointer, so that a
+ * server links no response decoder). */
+static omp_err apdu_decode(struct omp_rd *rd, struct omp_apdu *apdu, struct lazy *lz,
+                           omp_err (*body)(struct omp_rd *r, uint8_t tag, struct omp_apdu *a,
+                                           struct lazy *lz))
 {
     if (rd == NULL || apdu == NULL) {
         return OMP_ERR_ARG;
@@ -498,46 +565,8 @@ static omp_err apdu_decode(struct omp_rd *rd, struct omp_apdu *apdu, struct lazy
     memset(&a, 0, sizeof a);
     uint8_t tag = 0;
     omp_err err = omp_rd_u8(&r, &tag);
-    if (err != OMP_OK) {
-        return err;
-    }
-    switch (tag) {
-    case OMP_APDU_TAG_AARQ:
-    case OMP_APDU_TAG_AARE:
-    case OMP_APDU_TAG_RLRQ:
-    case OMP_APDU_TAG_RLRE:
-        err = omp_apdu_priv_decode_aa(&r, tag, &a);
-        break;
-    case OMP_APDU_TAG_EXCEPTION_RESPONSE:
-        a.kind = OMP_APDU_EXCEPTION;
-        err = dec_exception(&r, &a);
-        break;
-    case OMP_APDU_TAG_CONFIRMED_SERVICE_ERROR:
-        a.kind = OMP_APDU_CONFIRMED_SERVICE_ERROR;
-        err = omp_rd_u8(&r, &a.u.cse.service);
-        if (err == OMP_OK) {
-            err = omp_rd_u8(&r, &a.u.cse.error);
-        }
-        if (err == OMP_OK) {
-            err = omp_rd_u8(&r, &a.u.cse.value);
-        }
-        break;
-    case OMP_APDU_TAG_DATA_NOTIFICATION:
-        a.kind = OMP_APDU_DATA_NOTIFICATION;
-        err = dec_notification(&r, &a, lz);
-        break;
-    case OMP_APDU_TAG_GET_REQUEST:
-    case OMP_APDU_TAG_SET_REQUEST:
-    case OMP_APDU_TAG_ACTION_REQUEST:
-    case OMP_APDU_TAG_GET_RESPONSE:
-    case OMP_APDU_TAG_SET_RESPONSE:
-    case OMP_APDU_TAG_ACTION_RESPONSE:
-        err = dec_service(&r, tag, &a, lz);
-        break;
-    default: /* ciphered APDUs, SN services, event-notification, access, general-block-transfer
-              * (omp_apdu_gbt_decode) */
-        err = OMP_ERR_UNSUPPORTED;
-        break;
+    if (err == OMP_OK) {
+        err = body(&r, tag, &a, lz);
     }
     if (err != OMP_OK) {
         return err;
@@ -551,16 +580,20 @@ static omp_err apdu_decode(struct omp_rd *rd, struct omp_apdu *apdu, struct lazy
 omp_err omp_apdu_decode(struct omp_rd *rd, struct omp_apdu *apdu)
 {
     struct lazy lz = {false, false};
-    return apdu_decode(rd, apdu, &lz);
+    return apdu_decode(rd, apdu, &lz, dec_any);
 }
 
 omp_err omp_apdu_decode_lazy(struct omp_rd *rd, struct omp_apdu *apdu)
 {
     struct lazy lz = {true, false};
-    return apdu_decode(rd, apdu, &lz);
+    return apdu_decode(rd, apdu, &lz, dec_any);
 }
 
-/* ---- list walking ---------------------------------------------------------------------------- */
+omp_err omp_apdu_decode_request(struct omp_rd *rd, struct omp_apdu *apdu)
+{
+    struct lazy lz = {false, false};
+    return apdu_decode(rd, apdu, &lz, dec_request);
+}
 
 omp_err omp_apdu_list_next_desc(struct omp_rd *it, struct omp_apdu_desc *desc,
                                 struct omp_apdu_access *access)
@@ -745,39 +778,39 @@ static omp_err put_list(struct omp_apdu_out *w, const struct omp_apdu_list *l, e
                                 : omp_apdu_o_status(w);
 }
 
-/* The body of a GET request or response (after tag, choice and invoke-id). */
-static omp_err enc_get(const struct omp_apdu *a, struct omp_apdu_out *w)
+/* The body of a GET request (after tag, choice and invoke-id). */
+static omp_err enc_get_req(const struct omp_apdu *a, struct omp_apdu_out *w)
 {
-    omp_err err = OMP_OK;
     switch (a->kind) {
     case OMP_APDU_GET_REQ_NORMAL:
         put_desc(w, &a->u.get_req.desc);
-        err = put_access(w, &a->u.get_req.access);
-        break;
+        return put_access(w, &a->u.get_req.access);
     case OMP_APDU_GET_REQ_NEXT:
-        err = omp_apdu_o_u32be(w, a->u.get_req.block_number);
-        break;
+        return omp_apdu_o_u32be(w, a->u.get_req.block_number);
     case OMP_APDU_GET_REQ_LIST:
-        err = put_list(w, &a->u.get_req.list, ITEM_DESC);
-        break;
-    case OMP_APDU_GET_RSP_NORMAL:
-        err = put_result(w, &a->u.get_rsp.result);
-        break;
-    case OMP_APDU_GET_RSP_BLOCK:
-        err = put_block(w, &a->u.get_rsp.block, true);
-        break;
-    case OMP_APDU_GET_RSP_LIST:
-        err = put_list(w, &a->u.get_rsp.list, ITEM_RESULT);
-        break;
+        return put_list(w, &a->u.get_req.list, ITEM_DESC);
     default:
-        err = OMP_ERR_ARG;
-        break;
+        return OMP_ERR_ARG;
     }
-    return err;
 }
 
-/* The body of a SET request or response (after tag, choice and invoke-id). */
-static omp_err enc_set(const struct omp_apdu *a, struct omp_apdu_out *w)
+/* The body of a GET response. */
+static omp_err enc_get_rsp(const struct omp_apdu *a, struct omp_apdu_out *w)
+{
+    switch (a->kind) {
+    case OMP_APDU_GET_RSP_NORMAL:
+        return put_result(w, &a->u.get_rsp.result);
+    case OMP_APDU_GET_RSP_BLOCK:
+        return put_block(w, &a->u.get_rsp.block, true);
+    case OMP_APDU_GET_RSP_LIST:
+        return put_list(w, &a->u.get_rsp.list, ITEM_RESULT);
+    default:
+        return OMP_ERR_ARG;
+    }
+}
+
+/* The body of a SET request. */
+static omp_err enc_set_req(const struct omp_apdu *a, struct omp_apdu_out *w)
 {
     omp_err err = OMP_OK;
     switch (a->kind) {
@@ -805,6 +838,18 @@ static omp_err enc_set(const struct omp_apdu *a, struct omp_apdu_out *w)
             err = put_block(w, &a->u.set_req.block, false);
         }
         break;
+    default:
+        err = OMP_ERR_ARG;
+        break;
+    }
+    return err;
+}
+
+/* The body of a SET response. */
+static omp_err enc_set_rsp(const struct omp_apdu *a, struct omp_apdu_out *w)
+{
+    omp_err err = OMP_OK;
+    switch (a->kind) {
     case OMP_APDU_SET_RSP_NORMAL:
         err = omp_apdu_o_u8(w, a->u.set_rsp.dar);
         break;
@@ -831,8 +876,8 @@ static omp_err enc_set(const struct omp_apdu *a, struct omp_apdu_out *w)
     return err;
 }
 
-/* The body of an ACTION request or response (after tag, choice and invoke-id). */
-static omp_err enc_action(const struct omp_apdu *a, struct omp_apdu_out *w)
+/* The body of an ACTION request. */
+static omp_err enc_action_req(const struct omp_apdu *a, struct omp_apdu_out *w)
 {
     omp_err err = OMP_OK;
     switch (a->kind) {
@@ -865,19 +910,6 @@ static omp_err enc_action(const struct omp_apdu *a, struct omp_apdu_out *w)
     case OMP_APDU_ACTION_REQ_PBLOCK:
         err = put_block(w, &a->u.action_req.pblock, false);
         break;
-    case OMP_APDU_ACTION_RSP_NORMAL:
-        err = put_action_result(w, a->u.action_rsp.result, a->u.action_rsp.has_return,
-                                &a->u.action_rsp.ret);
-        break;
-    case OMP_APDU_ACTION_RSP_PBLOCK:
-        err = put_block(w, &a->u.action_rsp.pblock, false);
-        break;
-    case OMP_APDU_ACTION_RSP_LIST:
-        err = put_list(w, &a->u.action_rsp.list, ITEM_ACTION);
-        break;
-    case OMP_APDU_ACTION_RSP_NEXT:
-        err = omp_apdu_o_u32be(w, a->u.action_rsp.block_number);
-        break;
     default:
         err = OMP_ERR_ARG;
         break;
@@ -885,81 +917,120 @@ static omp_err enc_action(const struct omp_apdu *a, struct omp_apdu_out *w)
     return err;
 }
 
-/* The body of an exception-response, confirmed-service-error or data-notification (after the tag). */
-static omp_err enc_other(const struct omp_apdu *a, struct omp_apdu_out *w)
+/* The body of an ACTION response. */
+static omp_err enc_action_rsp(const struct omp_apdu *a, struct omp_apdu_out *w)
 {
-    omp_err err = OMP_OK;
     switch (a->kind) {
-    case OMP_APDU_EXCEPTION: {
-        const uint8_t se = a->u.exception.service_error;
-        if (se < OMP_SERVICE_ERROR_OPERATION_NOT_POSSIBLE ||
-            se > OMP_SERVICE_ERROR_INVOCATION_COUNTER_ERROR) {
-            err = OMP_ERR_ARG;
-            break;
-        }
-        (void)omp_apdu_o_u8(w, a->u.exception.state_error);
-        err = omp_apdu_o_u8(w, se);
-        if (se == OMP_SERVICE_ERROR_INVOCATION_COUNTER_ERROR) {
-            err = omp_apdu_o_u32be(w, a->u.exception.invocation_counter);
-        }
-        break;
+    case OMP_APDU_ACTION_RSP_NORMAL:
+        return put_action_result(w, a->u.action_rsp.result, a->u.action_rsp.has_return,
+                                 &a->u.action_rsp.ret);
+    case OMP_APDU_ACTION_RSP_PBLOCK:
+        return put_block(w, &a->u.action_rsp.pblock, false);
+    case OMP_APDU_ACTION_RSP_LIST:
+        return put_list(w, &a->u.action_rsp.list, ITEM_ACTION);
+    case OMP_APDU_ACTION_RSP_NEXT:
+        return omp_apdu_o_u32be(w, a->u.action_rsp.block_number);
+    default:
+        return OMP_ERR_ARG;
     }
-    case OMP_APDU_CONFIRMED_SERVICE_ERROR:
+}
+
+/* The body of an exception-response or confirmed-service-error (after the tag). */
+static omp_err enc_error(const struct omp_apdu *a, struct omp_apdu_out *w)
+{
+    if (a->kind == OMP_APDU_CONFIRMED_SERVICE_ERROR) {
         (void)omp_apdu_o_u8(w, a->u.cse.service);
         (void)omp_apdu_o_u8(w, a->u.cse.error);
-        err = omp_apdu_o_u8(w, a->u.cse.value);
-        break;
-    case OMP_APDU_DATA_NOTIFICATION:
-        (void)omp_apdu_o_u32be(w, a->u.notify.long_invoke);
-        if (a->u.notify.has_time) {
-            if (a->u.notify.time.ptr == NULL || a->u.notify.time.len != 12u) {
-                err = OMP_ERR_ARG;
-                break;
-            }
-            (void)omp_apdu_o_u8(w, 12u);
-            (void)omp_apdu_o_bytes(w, a->u.notify.time.ptr, 12u);
-        } else {
-            (void)omp_apdu_o_u8(w, 0u);
-        }
-        err = put_data(w, &a->u.notify.body);
-        break;
-    default:
-        err = OMP_ERR_ARG;
-        break;
+        return omp_apdu_o_u8(w, a->u.cse.value);
+    }
+    const uint8_t se = a->u.exception.service_error;
+    if (se < OMP_SERVICE_ERROR_OPERATION_NOT_POSSIBLE ||
+        se > OMP_SERVICE_ERROR_INVOCATION_COUNTER_ERROR) {
+        return OMP_ERR_ARG;
+    }
+    (void)omp_apdu_o_u8(w, a->u.exception.state_error);
+    omp_err err = omp_apdu_o_u8(w, se);
+    if (se == OMP_SERVICE_ERROR_INVOCATION_COUNTER_ERROR) {
+        err = omp_apdu_o_u32be(w, a->u.exception.invocation_counter);
     }
     return err;
 }
 
-static omp_err enc_xdlms(const struct omp_apdu *a, struct omp_apdu_out *w)
+/* The body of a data-notification (after the tag). */
+static omp_err enc_notification(const struct omp_apdu *a, struct omp_apdu_out *w)
 {
-    const unsigned tag = ((unsigned)a->kind >> 8) & 0xFFu;
-    const unsigned choice = (unsigned)a->kind & 0xFFu;
-    omp_err err = OMP_OK;
-    (void)omp_apdu_o_u8(w, (uint8_t)tag);
-    if (tag == OMP_APDU_TAG_GET_REQUEST || tag == OMP_APDU_TAG_SET_REQUEST ||
-        tag == OMP_APDU_TAG_ACTION_REQUEST || tag == OMP_APDU_TAG_GET_RESPONSE ||
-        tag == OMP_APDU_TAG_SET_RESPONSE || tag == OMP_APDU_TAG_ACTION_RESPONSE) {
-        (void)omp_apdu_o_u8(w, (uint8_t)choice);
-        (void)omp_apdu_o_u8(w, a->invoke);
+    (void)omp_apdu_o_u32be(w, a->u.notify.long_invoke);
+    if (a->u.notify.has_time) {
+        if (a->u.notify.time.ptr == NULL || a->u.notify.time.len != 12u) {
+            return OMP_ERR_ARG;
+        }
+        (void)omp_apdu_o_u8(w, 12u);
+        (void)omp_apdu_o_bytes(w, a->u.notify.time.ptr, 12u);
+    } else {
+        (void)omp_apdu_o_u8(w, 0u);
     }
-    switch (tag) {
+    return put_data(w, &a->u.notify.body);
+}
+
+/* Tag, choice and invoke-id of a GET/SET/ACTION request or response. */
+static void enc_head(const struct omp_apdu *a, struct omp_apdu_out *w)
+{
+    (void)omp_apdu_o_u8(w, (uint8_t)((unsigned)a->kind >> 8));
+    (void)omp_apdu_o_u8(w, (uint8_t)((unsigned)a->kind & 0xFFu));
+    (void)omp_apdu_o_u8(w, a->invoke);
+}
+
+/* What a client sends a server: AARQ, RLRQ, GET/SET/ACTION requests; OMP_ERR_ARG otherwise. */
+static omp_err enc_request(const struct omp_apdu *a, struct omp_apdu_out *w)
+{
+    if (a->kind == OMP_APDU_AARQ || a->kind == OMP_APDU_RLRQ) {
+        return omp_apdu_priv_encode_aa_req(a, w);
+    }
+    omp_err (*body)(const struct omp_apdu *a, struct omp_apdu_out *w) = NULL;
+    switch ((unsigned)a->kind >> 8) {
     case OMP_APDU_TAG_GET_REQUEST:
-    case OMP_APDU_TAG_GET_RESPONSE:
-        err = enc_get(a, w);
+        body = enc_get_req;
         break;
     case OMP_APDU_TAG_SET_REQUEST:
-    case OMP_APDU_TAG_SET_RESPONSE:
-        err = enc_set(a, w);
+        body = enc_set_req;
         break;
     case OMP_APDU_TAG_ACTION_REQUEST:
-    case OMP_APDU_TAG_ACTION_RESPONSE:
-        err = enc_action(a, w);
+        body = enc_action_req;
         break;
     default:
-        err = enc_other(a, w);
-        break;
+        return OMP_ERR_ARG;
     }
-    return (err != OMP_OK) ? err : omp_apdu_o_status(w);
+    enc_head(a, w);
+    return body(a, w);
+}
+
+/* What a server sends: AARE, RLRE, GET/SET/ACTION responses, exception-response,
+ * confirmed-service-error; OMP_ERR_ARG otherwise. */
+static omp_err enc_response(const struct omp_apdu *a, struct omp_apdu_out *w)
+{
+    if (a->kind == OMP_APDU_AARE || a->kind == OMP_APDU_RLRE) {
+        return omp_apdu_priv_encode_aa_rsp(a, w);
+    }
+    if (a->kind == OMP_APDU_EXCEPTION || a->kind == OMP_APDU_CONFIRMED_SERVICE_ERROR) {
+        (void)omp_apdu_o_u8(w, (uint8_t)((unsigned)a->kind >> 8));
+        return enc_error(a, w);
+    }
+    omp_err (*body)(const struct omp_apdu *a, struct omp_apdu_out *w) = NULL;
+    switch ((unsigned)a->kind >> 8) {
+    case OMP_APDU_TAG_GET_RESPONSE:
+        body = enc_get_rsp;
+        break;
+    case OMP_APDU_TAG_SET_RESPONSE:
+        body = enc_set_rsp;
+        break;
+    case OMP_APDU_TAG_ACTION_RESPONSE:
+        body = enc_action_rsp;
+        break;
+    default:
+        return OMP_ERR_ARG;
+    }
+    enc_head(a, w);
+    return body(a, w);
 }
 
 omp_err omp_apdu_priv_emit(struct omp_wr *w, omp_err (*fn)(const void *arg, struct omp_apdu_out *o),
@@ -995,17 +1066,20 @@ static omp_err emit_apdu(const void *arg, struct omp_apdu_out *o)
 {
     const struct omp_apdu *apdu = arg;
     omp_err err = OMP_OK;
-    switch (apdu->kind) {
-    case OMP_APDU_AARQ:
-    case OMP_APDU_AARE:
-    case OMP_APDU_RLRQ:
-    case OMP_APDU_RLRE:
-        err = omp_apdu_priv_encode_aa(apdu, o);
-        break;
-    default:
-        err = enc_xdlms(apdu, o);
-        break;
+    if (apdu->kind == OMP_APDU_DATA_NOTIFICATION) {
+        (void)omp_apdu_o_u8(o, OMP_APDU_TAG_DATA_NOTIFICATION);
+        err = enc_notification(apdu, o);
+    } else if (is_request_tag((unsigned)apdu->kind >> 8)) {
+        err = enc_request(apdu, o);
+    } else {
+        err = enc_response(apdu, o);
     }
+    return (err == OMP_OK) ? omp_apdu_o_status(o) : err;
+}
+
+static omp_err emit_response(const void *arg, struct omp_apdu_out *o)
+{
+    omp_err err = enc_response(arg, o);
     return (err == OMP_OK) ? omp_apdu_o_status(o) : err;
 }
 
@@ -1015,6 +1089,14 @@ omp_err omp_apdu_encode(const struct omp_apdu *apdu, struct omp_wr *w)
         return OMP_ERR_ARG;
     }
     return omp_apdu_priv_emit(w, emit_apdu, apdu);
+}
+
+omp_err omp_apdu_encode_response(const struct omp_apdu *apdu, struct omp_wr *w)
+{
+    if (apdu == NULL || w == NULL) {
+        return OMP_ERR_ARG;
+    }
+    return omp_apdu_priv_emit(w, emit_response, apdu);
 }
 
 /* ---- list item builders ---------------------------------------------------------------------- */

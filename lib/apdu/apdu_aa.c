@@ -416,7 +416,29 @@ static omp_err dec_release_field(uint8_t tag, struct omp_rd *v, struct omp_apdu_
     }
 }
 
-omp_err omp_apdu_priv_decode_aa(struct omp_rd *rd, uint8_t tag, struct omp_apdu *a)
+/* The components of an AARQ or RLRQ (what a server decodes). */
+static omp_err dec_req_field(uint8_t tag, uint8_t t, struct omp_rd *v, struct omp_apdu *a)
+{
+    if (tag == OMP_APDU_TAG_AARQ) {
+        return dec_aarq_field(t, v, &a->u.aarq, &a->noncanonical);
+    }
+    return dec_release_field(t, v, &a->u.rlrq, &a->noncanonical);
+}
+
+/* The components of an AARE or RLRE (what a client decodes). */
+static omp_err dec_rsp_field(uint8_t tag, uint8_t t, struct omp_rd *v, struct omp_apdu *a)
+{
+    if (tag == OMP_APDU_TAG_AARE) {
+        return dec_aare_field(t, v, &a->u.aare, &a->noncanonical);
+    }
+    return dec_release_field(t, v, &a->u.rlre, &a->noncanonical);
+}
+
+/* The BER frame of every ACSE APDU; @p field decodes one component (by function pointer, so that
+ * a program that takes only one direction links only that direction's components). */
+static omp_err decode_aa(struct omp_rd *rd, uint8_t tag, struct omp_apdu *a,
+                         omp_err (*field)(uint8_t tag, uint8_t t, struct omp_rd *v,
+                                          struct omp_apdu *a))
 {
     struct omp_rd body;
     size_t n = 0;
@@ -453,15 +475,7 @@ omp_err omp_apdu_priv_decode_aa(struct omp_rd *rd, uint8_t tag, struct omp_apdu 
         if (t >= 0xA1u && t <= 0xA3u) {
             got |= 1u << (t - 0xA1u);
         }
-        if (tag == OMP_APDU_TAG_AARQ) {
-            err = dec_aarq_field(t, &v, &a->u.aarq, &a->noncanonical);
-        } else if (tag == OMP_APDU_TAG_AARE) {
-            err = dec_aare_field(t, &v, &a->u.aare, &a->noncanonical);
-        } else if (tag == OMP_APDU_TAG_RLRQ) {
-            err = dec_release_field(t, &v, &a->u.rlrq, &a->noncanonical);
-        } else {
-            err = dec_release_field(t, &v, &a->u.rlre, &a->noncanonical);
-        }
+        err = field(tag, t, &v, a);
         if (err == OMP_ERR_TRUNCATED || (err == OMP_OK && omp_rd_remaining(&v) != 0u)) {
             err = OMP_ERR_MALFORMED; /* contents shorter or longer than the component's length */
         }
@@ -477,6 +491,16 @@ omp_err omp_apdu_priv_decode_aa(struct omp_rd *rd, uint8_t tag, struct omp_apdu 
         return OMP_ERR_MALFORMED;
     }
     return OMP_OK;
+}
+
+omp_err omp_apdu_priv_decode_aa_req(struct omp_rd *rd, uint8_t tag, struct omp_apdu *a)
+{
+    return decode_aa(rd, tag, a, dec_req_field);
+}
+
+omp_err omp_apdu_priv_decode_aa_rsp(struct omp_rd *rd, uint8_t tag, struct omp_apdu *a)
+{
+    return decode_aa(rd, tag, a, dec_rsp_field);
 }
 
 /* ---- encoding -------------------------------------------------------------------------------- */
@@ -744,15 +768,23 @@ static omp_err enc_release(uint8_t tag, const struct omp_apdu_release *x, struct
     return omp_apdu_o_status(w);
 }
 
-omp_err omp_apdu_priv_encode_aa(const struct omp_apdu *a, struct omp_apdu_out *w)
+omp_err omp_apdu_priv_encode_aa_req(const struct omp_apdu *a, struct omp_apdu_out *w)
 {
     switch (a->kind) {
     case OMP_APDU_AARQ:
         return enc_aarq(&a->u.aarq, w);
-    case OMP_APDU_AARE:
-        return enc_aare(&a->u.aare, w);
     case OMP_APDU_RLRQ:
         return enc_release(OMP_APDU_TAG_RLRQ, &a->u.rlrq, w);
+    default:
+        return OMP_ERR_ARG;
+    }
+}
+
+omp_err omp_apdu_priv_encode_aa_rsp(const struct omp_apdu *a, struct omp_apdu_out *w)
+{
+    switch (a->kind) {
+    case OMP_APDU_AARE:
+        return enc_aare(&a->u.aare, w);
     case OMP_APDU_RLRE:
         return enc_release(OMP_APDU_TAG_RLRE, &a->u.rlre, w);
     default:

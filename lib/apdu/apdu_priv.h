@@ -87,9 +87,13 @@ static inline omp_err omp_apdu_o_status(const struct omp_apdu_out *o)
 omp_err omp_apdu_priv_emit(struct omp_wr *w, omp_err (*fn)(const void *arg, struct omp_apdu_out *o),
                            const void *arg);
 
-/* ACSE (apdu_aa.c): decode the APDU after its tag byte @p tag (0x60..0x63) into @p a. */
-omp_err omp_apdu_priv_decode_aa(struct omp_rd *rd, uint8_t tag, struct omp_apdu *a);
-/* ACSE: encode AARQ/AARE/RLRQ/RLRE; on error writes nothing. */
-omp_err omp_apdu_priv_encode_aa(const struct omp_apdu *a, struct omp_apdu_out *w);
+/* ACSE (apdu_aa.c): decode the APDU after its tag byte @p tag into @p a: an AARQ or RLRQ (0x60,
+ * 0x62: _req), an AARE or RLRE (0x61, 0x63: _rsp). Split by direction so that a server links only
+ * the request decoders (and a client only the response ones). */
+omp_err omp_apdu_priv_decode_aa_req(struct omp_rd *rd, uint8_t tag, struct omp_apdu *a);
+omp_err omp_apdu_priv_decode_aa_rsp(struct omp_rd *rd, uint8_t tag, struct omp_apdu *a);
+/* ACSE: encode an AARQ or RLRQ (_req), an AARE or RLRE (_rsp); OMP_ERR_ARG for any other kind. */
+omp_err omp_apdu_priv_encode_aa_req(const struct omp_apdu *a, struct omp_apdu_out *w);
+omp_err omp_apdu_priv_encode_aa_rsp(const struct omp_apdu *a, struct omp_apdu_out *w);
 
 #endif /* OMNIPOWER_APDU_PRIV_H */

@@ -208,7 +208,7 @@ static omp_err refuse(struct omp_apdu *a, uint8_t diag, int ierr, struct omp_wr 
         r->user_info.u.cse.error = OMP_CSE_ERR_INITIATE;
         r->user_info.u.cse.value = (uint8_t)ierr;
     }
-    return omp_apdu_encode(a, out);
+    return omp_apdu_encode_response(a, out);
 }
 
 /* Accept: StoC, the glo-initiateResponse, f(CtoS) for pass 4 (so that CtoS need not be kept),
@@ -235,7 +235,7 @@ static omp_err accept(struct omp_dlms_server *srv, const struct omp_dlms_server_
     if (err != OMP_OK) {
         a->u.aare.result = OMP_ASSOC_REJECTED_TRANSIENT;
         a->u.aare.diag = OMP_ASSOC_DIAG_NO_REASON_GIVEN;
-        return omp_apdu_encode(a, out);
+        return omp_apdu_encode_response(a, out);
     }
     struct omp_apdu_aare *r = &a->u.aare;
     r->result = OMP_ASSOC_ACCEPTED;
@@ -252,7 +252,7 @@ static omp_err accept(struct omp_dlms_server *srv, const struct omp_dlms_server_
     r->user_info.kind = OMP_APDU_UINFO_OTHER;
     r->user_info.raw.ptr = uinfo;
     r->user_info.raw.len = omp_wr_len(&uw);
-    return omp_apdu_encode(a, out);
+    return omp_apdu_encode_response(a, out);
 }
 
 omp_err omp_dlms_priv_sec_aarq(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
@@ -312,7 +312,7 @@ static omp_err action_rsp(uint8_t invoke, uint8_t result, const uint8_t *ret, si
     a.u.action_rsp.ret.is_data = true;
     a.u.action_rsp.ret.data.ptr = ret;
     a.u.action_rsp.ret.data.len = ret_len;
-    return omp_apdu_encode(&a, w);
+    return omp_apdu_encode_response(&a, w);
 }
 
 static bool is_hls_reply(const struct omp_apdu *a)
@@ -535,7 +535,7 @@ static omp_err open_request(struct omp_dlms_server *srv, const struct omp_dlms_s
         a.u.exception.state_error = OMP_STATE_ERROR_SERVICE_NOT_ALLOWED;
         a.u.exception.service_error = OMP_SERVICE_ERROR_INVOCATION_COUNTER_ERROR;
         a.u.exception.invocation_counter = sec->client_ic.last_ic + 1u; /* the lowest accepted */
-        return omp_apdu_encode(&a, out);
+        return omp_apdu_encode_response(&a, out);
     }
     *answered = false;
     return OMP_OK;
@@ -565,8 +565,8 @@ static omp_err plain_request(struct omp_dlms_server *srv, const struct omp_dlms_
 {
     struct omp_rd rd = omp_rd_init(req, len);
     struct omp_apdu a;
-    if (srv->hls_pending && omp_apdu_decode(&rd, &a) == OMP_OK && omp_rd_remaining(&rd) == 0u &&
-        is_hls_reply(&a)) {
+    if (srv->hls_pending && omp_apdu_decode_request(&rd, &a) == OMP_OK &&
+        omp_rd_remaining(&rd) == 0u && is_hls_reply(&a)) {
         return hls_reply(srv, env, &a, out);
     }
     return omp_dlms_priv_exception(out, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
@@ -601,7 +601,7 @@ omp_err omp_dlms_priv_sec_apdu(struct omp_dlms_server *srv, const struct omp_dlm
         struct omp_apdu a;
         struct omp_wr w = omp_wr_init(out->buf + out->len + HDR_MAX, cap);
         uint8_t rtag = (uint8_t)(req[0] + 4u); /* C8 -> CC, C9 -> CD, CB -> CF */
-        err = omp_apdu_decode(&rd, &a);
+        err = omp_apdu_decode_request(&rd, &a);
         if (err != OMP_OK || omp_rd_remaining(&rd) != 0u ||
             ((unsigned)a.kind >> 8) != (unsigned)req[0] - 8u) {
             err = omp_dlms_priv_exception(&w, OMP_STATE_ERROR_SERVICE_UNKNOWN,

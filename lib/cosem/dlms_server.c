@@ -96,7 +96,7 @@ omp_err omp_dlms_priv_exception(struct omp_wr *out, uint8_t state_error, uint8_t
     a.kind = OMP_APDU_EXCEPTION;
     a.u.exception.state_error = state_error;
     a.u.exception.service_error = service_error;
-    return omp_apdu_encode(&a, out);
+    return omp_apdu_encode_response(&a, out);
 }
 
 /* The association a (client, server) SAP pair asks for; 0 if none (HLS client 1 included). */
@@ -235,7 +235,7 @@ static omp_err aarq(struct omp_dlms_server *srv, const struct omp_dlms_server_en
             r->user_info.u.cse.error = OMP_CSE_ERR_INITIATE;
             r->user_info.u.cse.value = (uint8_t)ierr;
         }
-        return omp_apdu_encode(&a, out);
+        return omp_apdu_encode_response(&a, out);
     }
     r->result = OMP_ASSOC_ACCEPTED;
     r->diag = OMP_ASSOC_DIAG_NULL;
@@ -244,7 +244,7 @@ static omp_err aarq(struct omp_dlms_server *srv, const struct omp_dlms_server_en
     r->user_info.u.init_rsp.conformance = conf;
     r->user_info.u.init_rsp.max_pdu = srv->cfg.max_pdu;
     r->user_info.u.init_rsp.vaa_name = VAA_NAME_LN;
-    omp_err err = omp_apdu_encode(&a, out);
+    omp_err err = omp_apdu_encode_response(&a, out);
     if (err == OMP_OK) {
         srv->assoc = assoc;
         srv->client_sap = (uint8_t)client;
@@ -264,7 +264,7 @@ static omp_err rlrq(struct omp_dlms_server *srv, struct omp_wr *out)
     a.kind = OMP_APDU_RLRE;
     a.u.rlre.has_reason = true;
     a.u.rlre.reason = 0u; /* normal */
-    return omp_apdu_encode(&a, out);
+    return omp_apdu_encode_response(&a, out);
 }
 
 /* An xDLMS request other than GET: SET and ACTION (dlms_set.c). */
@@ -338,7 +338,7 @@ omp_err omp_dlms_server_apdu(struct omp_dlms_server *srv, const struct omp_dlms_
     /* -- end security -- */
     struct omp_rd rd = omp_rd_init(req, len);
     struct omp_apdu a;
-    omp_err err = omp_apdu_decode(&rd, &a);
+    omp_err err = omp_apdu_decode_request(&rd, &a);
     if (err == OMP_OK && omp_rd_remaining(&rd) != 0u) {
         err = OMP_ERR_MALFORMED; /* one APDU per frame: trailing bytes are not ours to guess */
     }
