@@ -73,8 +73,14 @@
     "CB5C3000000003B8C29BB9DA746314DC67AD5D573B2A81EB32A1C5030DC028D6B7DA851B50046D992633EE41" \
     "529E538FFDFF90018F66979A3DD2EF43F9CDE894407B6D8C328E447668EDB33E27C6100E3DDA641D24195526" \
     "B16E619F4674"
-#define GLO_KT_RSP_SIC2_NEWKEYS \
-    "CF16300000010288DD82F8338AFACC2792ABDC85F5353790"
+#define GLO_KT_RSP_SIC2 \
+    "CF1630000001027A113A33A4796B640AEF01AE83D9E6B2E4"
+#define GLO_KEY_TRANSFER_BAD_IC3 \
+    "CB5C3000000003B8C29BB9DA746314DC67AD5D573B2A81EB32A1C5030DC028D6B7DA851B50046D992633EE41" \
+    "529E538FFDFF90018F66979A3DD2EE43F9CDE894407B6D8C328E447668EDB33E27C6100E3DDA8408E28088DC" \
+    "5B2D103A7C02"
+#define GLO_KT_BAD_RSP_SIC2 \
+    "CF1630000001027A113AC9A4AA925D285C151FD0816689A2"
 #define AARQ_NEWKEYS_IC4 \
     "605DA109060760857405080103A60A04084D4D4D0000BC614E8A0207808B0760857405080205AC1280104142" \
     "434445464748494A4B4C4D4E4F50BE230421211F3000000004AE66FDA83A5AB91F9CC08285992EC16FB9DA72" \
@@ -332,9 +338,9 @@ static void test_key_transfer(void **state)
 {
     struct fixture *f = *state;
     associate(f);
-    /* new GUEK A0..AF and GAK B0..BF wrapped under the KEK; the port keeps them at once, so the
-     * answer is already sealed with them */
-    expect(f, OMP_DLMS_CLIENT_HLS, GLO_KEY_TRANSFER_IC3, GLO_KT_RSP_SIC2_NEWKEYS);
+    /* new GUEK A0..AF and GAK B0..BF wrapped under the KEK; the answer is sealed under the old
+     * keys, the new ones serve from the next request on */
+    expect(f, OMP_DLMS_CLIENT_HLS, GLO_KEY_TRANSFER_IC3, GLO_KT_RSP_SIC2);
     expect(f, OMP_DLMS_CLIENT_HLS, RLRQ, RLRE);
     expect(f, OMP_DLMS_CLIENT_HLS, AARQ_NEWKEYS_IC4, AARE_NEWKEYS_SIC3);
     send(f, OMP_DLMS_CLIENT_HLS, PASS3_NEWKEYS_IC5);
@@ -343,6 +349,17 @@ static void test_key_transfer(void **state)
     /* the old keys no longer associate */
     expect(f, OMP_DLMS_CLIENT_HLS, AARQ_IC5,
            "6117A109060760857405080103A203020101A305A10302010D");
+}
+
+/* A transfer whose second key (GAK) fails its unwrap's integrity check: other-reason (250), and
+ * nothing changes, not even the first key (GUEK): the next ciphered GET under the old keys is
+ * answered under them. */
+static void test_key_transfer_bad(void **state)
+{
+    struct fixture *f = *state;
+    associate(f);
+    expect(f, OMP_DLMS_CLIENT_HLS, GLO_KEY_TRANSFER_BAD_IC3, GLO_KT_BAD_RSP_SIC2);
+    expect(f, OMP_DLMS_CLIENT_HLS, GLO_GET_LN_IC4, GLO_RSP_LN_SIC3);
 }
 
 static void test_refusals(void **state)
@@ -375,6 +392,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_security_setup, setup, teardown),
         cmocka_unit_test_setup_teardown(test_security_setup_reference, setup, teardown),
         cmocka_unit_test_setup_teardown(test_key_transfer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_key_transfer_bad, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

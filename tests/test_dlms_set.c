@@ -341,9 +341,11 @@ static void test_lls_secret(void **state)
     expect(18u, 16u, "C101C1 000F 0000280000FF 07 00 0900", "C501C1FA");
     expect(18u, 16u, "C101C1 000F 0000280000FF 07 00 0911 3132333435363738393031323334353637",
            "C501C1FA");
-    /* other attributes: 3 read-only (03), 10 none (04), class 1 asked (09) */
+    /* other attributes: 3 read-only (03), 10 (version 2's, denied as for GET: 03), 12 none
+     * (04), class 1 asked (09) */
     expect(18u, 16u, "C101C1 000F 0000280000FF 03 00 0202 0F12 120010", "C501C103");
-    expect(18u, 16u, "C101C1 000F 0000280000FF 0A 00 0900", "C501C104");
+    expect(18u, 16u, "C101C1 000F 0000280000FF 0A 00 0900", "C501C103");
+    expect(18u, 16u, "C101C1 000F 0000280000FF 0C 00 0900", "C501C104");
     expect(18u, 16u, "C101C1 0001 0000280000FF 07 00 0906616263646566", "C501C109");
     /* the op failing (NVM): hardware-fault, the password unchanged */
     g_ops.answer = OMP_ERR_NVM_WORN;
@@ -462,10 +464,11 @@ static void test_action(void **state)
     /* no such object: 04; the wrong class: 09 */
     expect(18u, 16u, "C301C1 0001 0101636363FF 01 00", "C701C1 04 00");
     expect(18u, 16u, "C301C1 0003 0001010000FF 01 00", "C701C1 09 00");
-    /* Association LN reply_to_HLS_authentication (class 15 method 1): no HLS yet, 03; a
-     * security setup (class 64) 0.0.43.0.0.255: none in this slice, 04 */
+    /* Association LN reply_to_HLS_authentication (class 15 method 1) and the security setup's
+     * methods (class 64, 0.0.43.0.0.255) from an LLS association: the management association's
+     * own (dlms_sec.c), read-write-denied here (03) */
     expect(18u, 16u, "C301C1 000F 0000280000FF 01 01 0904AABBCCDD", "C701C1 03 00");
-    expect(18u, 16u, "C301C1 0040 00002B0000FF 01 00", "C701C1 04 00");
+    expect(18u, 16u, "C301C1 0040 00002B0000FF 01 00", "C701C1 03 00");
     expect(18u, 16u, "C301C1 0001 0000280000FF 01 00", "C701C1 09 00");
     /* with list: one result each */
     expect(18u, 16u, "C303C1 02 0008 0001010000FF 01  0001 0101636363FF 01  02 00 00",

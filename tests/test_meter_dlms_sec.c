@@ -14,6 +14,7 @@
 
 #include "omnipower/hal_fakes.h"
 #include "omnipower/meter.h"
+#include "omnipower/storage.h"
 #include "omnipower/port_posix.h"
 
 #include "test_hex.h"
@@ -241,6 +242,33 @@ static void test_client_ic_power_fail(void **state)
     omp_posix_port_close(&g_keys);
 }
 
+/* A counter record this build cannot read (9 bytes, as another firmware might leave): reported
+ * (OMP_EV_NVM_DAMAGED), kept, and no counter at all (the management association is refused):
+ * never counters from 0 again, which would seal twice with one IC. */
+static void test_foreign_ic_record(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new();
+    static const uint8_t rec[9] = {0, 0, 0x10, 0, 0, 0, 0, 5, 0};
+    assert_int_equal(omp_store_write(&f->m.settings, 10u, rec, sizeof rec), OMP_OK);
+    assert_int_equal(omp_meter_init(&f->m2, &f->hal, &f->cfg, &f->b.clock.now), OMP_OK);
+    assert_int_equal(f->m2.dlms_sec.ic, UINT32_MAX);
+    struct omp_evq_reader rd;
+    struct omp_event ev;
+    bool seen = false;
+    assert_int_equal(omp_evq_reader_init(omp_meter_events(&f->m2), &rd), OMP_OK);
+    while (omp_evq_read(omp_meter_events(&f->m2), &rd, &ev, NULL) == OMP_OK) {
+        seen = seen || ev.code == OMP_EV_NVM_DAMAGED;
+    }
+    assert_true(seen);
+    request(f, &f->m2); /* nothing reserved, the record stays as it was */
+    uint8_t back[9];
+    size_t len = 0;
+    assert_int_equal(omp_store_read(&f->m2.settings, 10u, back, sizeof back, &len), OMP_OK);
+    assert_int_equal(len, sizeof rec);
+    assert_memory_equal(back, rec, sizeof rec);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -249,6 +277,7 @@ int main(void)
         cmocka_unit_test(test_no_crypto_no_counters),
         cmocka_unit_test(test_client_ic_kept),
         cmocka_unit_test(test_client_ic_power_fail),
+        cmocka_unit_test(test_foreign_ic_record),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,6 +17,7 @@
 #include "omnipower/hal_fakes.h"
 #include "omnipower/hdlc.h"
 #include "omnipower/meter.h"
+#include "omnipower/storage.h"
 
 #define SECTOR    4096u
 #define SECTORS   16u
@@ -185,12 +186,48 @@ static void ic_survives_restart_and_rtc_step_back(void **state)
     }
 }
 
+/* A push counter mark this build cannot read (9 bytes at its key, 0x4849 "HI"): reported
+ * (OMP_EV_NVM_DAMAGED), kept, and no ciphered push (an IC from the clock could repeat one the
+ * lost mark covered); the poll says so (OMP_ERR_NVM_CORRUPT, as for a damaged NVM). */
+static void foreign_ic_mark_no_ciphered_push(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(OMP_PUSH_BIT(OMP_PUSH_DK), true);
+    assert_int_equal(omp_meter_init(&g_m1, &f->hal, &f->cfg, &f->b.clock.now), OMP_OK);
+    static const uint8_t rec[9] = {0, 0, 0x10, 0, 0, 0, 0, 5, 0};
+    assert_int_equal(omp_store_write(&g_m1.settings, 0x4849u, rec, sizeof rec), OMP_OK);
+    g_tx_len = 0;
+    assert_int_equal(omp_meter_init(&g_m2, &f->hal, &f->cfg, &f->b.clock.now), OMP_OK);
+    omp_err last = OMP_OK;
+    for (unsigned t = 0; t < 25000u; t += 100u) {
+        omp_fake_clock_advance_ms(&f->b.clock, 100u);
+        omp_meter_tick(&g_m2, &f->b.clock.now);
+        omp_err e = omp_meter_poll(&g_m2);
+        last = e != OMP_OK ? e : last;
+    }
+    assert_int_equal(last, OMP_ERR_NVM_CORRUPT);
+    assert_int_equal(g_tx_len, 0u);
+    struct omp_evq_reader rd;
+    struct omp_event ev;
+    bool seen = false;
+    assert_int_equal(omp_evq_reader_init(omp_meter_events(&g_m2), &rd), OMP_OK);
+    while (omp_evq_read(omp_meter_events(&g_m2), &rd, &ev, NULL) == OMP_OK) {
+        seen = seen || ev.code == OMP_EV_NVM_DAMAGED;
+    }
+    assert_true(seen);
+    uint8_t back[9];
+    size_t len = 0;
+    assert_int_equal(omp_store_read(&g_m2.settings, 0x4849u, back, sizeof back, &len), OMP_OK);
+    assert_int_equal(len, sizeof rec); /* not overwritten */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(push_off_by_default),
         cmocka_unit_test(pushes_every_ten_seconds),
         cmocka_unit_test(ic_survives_restart_and_rtc_step_back),
+        cmocka_unit_test(foreign_ic_mark_no_ciphered_push),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -101,7 +101,15 @@ print("WRAPPED_EK", hx(wek))
 print("WRAPPED_AK", hx(wak))
 print("GLO_KEY_TRANSFER_IC3", hx(glo(0xCB, GUEK, GAK, CLIENT, 3, kt)))
 kt_rsp = bytes.fromhex("C701C10000")
-print("GLO_KT_RSP_SIC2_NEWKEYS", hx(glo(0xCF, NEW_EK, NEW_AK, SERVER, SIC0 + 2, kt_rsp)))
+# the answer is sealed under the old keys; the new ones serve from the next request on
+print("GLO_KT_RSP_SIC2", hx(glo(0xCF, GUEK, GAK, SERVER, SIC0 + 2, kt_rsp)))
+# a transfer whose second key does not unwrap (its first byte changed): other-reason (250),
+# nothing changes
+bad_wak = bytes([wak[0] ^ 0x01]) + wak[1:]
+params_bad = bytes([0x01, 0x02, 0x02, 0x02, 0x16, 0x00, 0x09, 0x18]) + wek + bytes([0x02, 0x02, 0x16, 0x02, 0x09, 0x18]) + bad_wak
+kt_bad = bytes.fromhex("C301C100400000 2B0000FF0201".replace(" ", "")) + params_bad
+print("GLO_KEY_TRANSFER_BAD_IC3", hx(glo(0xCB, GUEK, GAK, CLIENT, 3, kt_bad)))
+print("GLO_KT_BAD_RSP_SIC2", hx(glo(0xCF, GUEK, GAK, SERVER, SIC0 + 2, bytes.fromhex("C701C1FA00"))))
 # then a new association with the new keys
 init = bytes.fromhex("01000000065F1F040000FE1F0400")
 g = glo(0x21, NEW_EK, NEW_AK, CLIENT, 4, init)

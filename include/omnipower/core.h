@@ -198,6 +198,10 @@ omp_err omp_wr_status(const struct omp_wr *w);
 /** @brief Forget everything after @p mark (a value of omp_wr_len()) and clear the sticky error. */
 void omp_wr_truncate(struct omp_wr *w, size_t mark);
 
+/** @brief Zero @p n bytes at @p p through volatile stores, so that the compiler keeps the writes
+ *  even when the buffer is dead afterwards (secrets on the stack). NULL with 0 is fine. */
+void omp_wipe(void *p, size_t n);
+
 omp_err omp_wr_u8(struct omp_wr *w, uint8_t v);
 omp_err omp_wr_u16be(struct omp_wr *w, uint16_t v);
 omp_err omp_wr_u16le(struct omp_wr *w, uint16_t v);

@@ -319,7 +319,9 @@ struct omp_hal_ops {
     /**
      * Unwrap @p len bytes @p wrapped (AES key wrap, RFC 3394, with the master key in OMP_KEY_KEK)
      * and keep the key in @p key_slot (GUEK, GBEK, GAK or KEK), as key_store does: the DLMS
-     * security setup's global_key_transfer. Returns OMP_ERR_AUTH when the unwrap's integrity
+     * security setup's global_key_transfer. @p key_slot OMP_KEY_NONE: only check the unwrap's
+     * integrity and keep nothing (the library checks every key of a transfer first, and stores
+     * them once its answer is sealed under the old keys). Returns OMP_ERR_AUTH when the integrity
      * check fails (nothing stored), OMP_ERR_ARG for a slot or length it does not take.
      * Optional (without it key transfer is refused).
      */

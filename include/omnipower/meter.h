@@ -277,6 +277,8 @@ struct omp_meter {
     uint32_t dlms_client_ic;              /**< the management client's IC kept in NVM */
     bool dlms_client_ic_kept;             /**< dlms_client_ic is valid */
     struct omp_push han;                  /**< the CCC port's HAN push (cfg.han_push) */
+    bool han_ic_foreign;                  /**< the push IC mark in NVM is foreign: no ciphered
+                                               push (meter_han.c) */
     struct omp_evq events;                /**< notifications for the loggers and other readers */
     /* from on_input (ISR) to tick: levels and edges not yet handled */
     uint32_t inputs;                      /**< last level of each enum omp_input, bit (1u << input) */

@@ -239,6 +239,14 @@ omp_err omp_wr_status(const struct omp_wr *w)
     return w->err;
 }
 
+void omp_wipe(void *p, size_t n)
+{
+    volatile uint8_t *b = (volatile uint8_t *)p;
+    for (size_t k = 0; k < n; k++) {
+        b[k] = 0u;
+    }
+}
+
 void omp_wr_truncate(struct omp_wr *w, size_t mark)
 {
     if (mark < w->len) {

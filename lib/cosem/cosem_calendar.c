@@ -497,6 +497,9 @@ omp_err omp_cosem_action(const struct omp_cosem_src *s, const struct omp_cosem_o
     if (!omp_cosem_method_allowed(o, o->class_id, method, assoc) || s->ops == NULL) {
         return OMP_ERR_DENIED;
     }
+    if (o->class_id != OMP_CLASS_ACTIVITY_CAL || method != 1u) {
+        return OMP_ERR_UNSUPPORTED; /* the security methods are the DLMS server's (dlms_sec.c) */
+    }
     const struct omp_tariff *t = s->calendars;
     if (t == NULL || !t->has_passive || s->ops->set_calendar == NULL) {
         return OMP_ERR_UNSUPPORTED; /* nothing waits to be activated */

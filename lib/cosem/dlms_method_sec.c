@@ -1,17 +1,16 @@
 /*
- * Methods of the security objects for the DLMS server (dlms_priv.h): Association LN
- * 0.0.40.0.0.255 (class 15) methods and the security setup objects (class 64). This slice has
- * LLS only (technical facts 11.4): reply_to_HLS_authentication and the other class 15 methods
- * are refused with read-write-denied, and there is no security setup object (object-undefined).
- * HLS-GMAC plugs its handlers in here; dlms_set.c routes every such method to this one function.
+ * Methods of the security objects that reach the ACTION dispatch (dlms_set.c routes every such
+ * method here): Association LN 0.0.40.0.0.255 (class 15) and the security setup (class 64).
+ * The management association's reply_to_HLS_authentication and global_key_transfer are taken
+ * before the dispatch, as ciphered ACTION-request-normal (dlms_sec.c); what comes here (an LLS
+ * or public association, or another ACTION form: with list, in parameter blocks) is refused with
+ * read-write-denied, as the object list's method_access shows.
  */
 #include "omnipower/config.h"
 
 #if OMP_CONFIG_DLMS
 
 #include "dlms_priv.h"
-
-#define CLASS_SECURITY_SETUP 64u
 
 uint8_t omp_dlms_priv_security_method(struct omp_dlms_server *srv,
                                       const struct omp_dlms_server_env *env,
@@ -24,8 +23,8 @@ uint8_t omp_dlms_priv_security_method(struct omp_dlms_server *srv,
     (void)len;
     (void)ret;
     *has_ret = false;
-    return m->class_id == CLASS_SECURITY_SETUP ? (uint8_t)OMP_ACTION_OBJECT_UNDEFINED
-                                               : (uint8_t)OMP_ACTION_READ_WRITE_DENIED;
+    (void)m;
+    return OMP_ACTION_READ_WRITE_DENIED;
 }
 
 #else

@@ -135,11 +135,12 @@ static uint8_t open_initiate(struct omp_dlms_server *srv, const struct omp_dlms_
         return OMP_ASSOC_DIAG_AUTHENTICATION_FAILURE;
     }
     if (omp_apdu_replay_check(&sec->client_ic, c.ic) != OMP_OK) {
+        omp_wipe(plain, sizeof plain);
         replayed(sec, env, client, c.ic);
         return OMP_ASSOC_DIAG_AUTHENTICATION_FAILURE;
     }
     err = omp_apdu_initiate_req_decode(plain, n, req);
-    memset(plain, 0, sizeof plain);
+    omp_wipe(plain, sizeof plain);
     if (err != OMP_OK) {
         *ierr = OMP_INITIATE_ERR_OTHER;
         return OMP_ASSOC_DIAG_NO_REASON_GIVEN;
@@ -411,9 +412,11 @@ static bool key_data(struct omp_rd *rd, uint8_t *slot, const uint8_t **wrapped)
     return omp_rd_bytes(rd, WRAPPED_KEY_LEN, wrapped) == OMP_OK;
 }
 
-/* global_key_transfer (method 2): array of key_data; every item is checked before any key is
- * given to the port, which unwraps it with the master key (RFC 3394) and keeps it. */
-static uint8_t key_transfer(const struct omp_dlms_sec *sec, const struct omp_apdu *a)
+/* global_key_transfer (method 2): array of key_data. @p commit false: every item's form and its
+ * unwrap's integrity are checked (the port keeps nothing), so that a transfer applies whole or
+ * not at all; true (after the answer is sealed under the old keys): the port unwraps each with
+ * the master key (RFC 3394) and keeps it. A key named twice is refused. */
+static uint8_t key_transfer(const struct omp_dlms_sec *sec, const struct omp_apdu *a, bool commit)
 {
     const struct omp_apdu_span *p = &a->u.action_req.params;
     if (sec->key_unwrap == NULL) {
@@ -425,33 +428,38 @@ static uint8_t key_transfer(const struct omp_dlms_sec *sec, const struct omp_apd
     }
     uint8_t slot[KEY_TRANSFER_MAX];
     const uint8_t *wrapped[KEY_TRANSFER_MAX];
+    unsigned named = 0u; /* slots named so far, bit (1 << slot) */
     struct omp_rd rd = omp_rd_init(p->ptr + 2, p->len - 2u);
     for (unsigned k = 0; k < p->ptr[1]; k++) {
-        if (!key_data(&rd, &slot[k], &wrapped[k])) {
+        if (!key_data(&rd, &slot[k], &wrapped[k]) || (named & (1u << slot[k])) != 0u) {
             return OMP_ACTION_TYPE_UNMATCHED;
         }
+        named |= 1u << slot[k];
     }
     if (omp_rd_remaining(&rd) != 0u) {
         return OMP_ACTION_TYPE_UNMATCHED;
     }
     for (unsigned k = 0; k < p->ptr[1]; k++) {
-        if (sec->key_unwrap(sec->user, slot[k], wrapped[k], WRAPPED_KEY_LEN) != OMP_OK) {
+        if (sec->key_unwrap(sec->user, commit ? slot[k] : (uint8_t)OMP_KEY_NONE, wrapped[k],
+                            WRAPPED_KEY_LEN) != OMP_OK) {
             return OMP_ACTION_OTHER_REASON; /* integrity check of the wrapping failed */
         }
     }
     return OMP_ACTION_SUCCESS;
 }
 
-/* ACTION on the security setup object (a ciphered request of the management association). */
+/* ACTION on the security setup object (a ciphered request of the management association);
+ * *commit set when the keys it checked are to be stored once the answer is sealed. */
 static omp_err sec_setup_action(const struct omp_dlms_server_env *env, const struct omp_apdu *a,
-                                struct omp_wr *w)
+                                struct omp_wr *w, bool *commit)
 {
     const struct omp_apdu_desc *d = &a->u.action_req.desc;
     uint8_t result = OMP_ACTION_OBJECT_UNDEFINED;
     if (d->class_id != CLASS_SEC_SETUP) {
         result = OMP_ACTION_OBJECT_CLASS_INCONSISTENT;
     } else if (d->id == METHOD_KEY_TRANSFER) {
-        result = key_transfer(env->sec, a);
+        result = key_transfer(env->sec, a, false);
+        *commit = result == OMP_ACTION_SUCCESS;
     }
     return action_rsp(a->invoke, result, NULL, 0u, w);
 }
@@ -544,7 +552,7 @@ static omp_err open_request(struct omp_dlms_server *srv, const struct omp_dlms_s
 /* The decoded plaintext request: its answer into @p w (at most @p cap bytes). */
 static omp_err serve(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
                      uint16_t client, uint16_t server, const struct omp_apdu *a, struct omp_wr *w,
-                     size_t cap)
+                     size_t cap, bool *commit)
 {
     if (srv->hls_pending) {
         return is_hls_reply(a) ? hls_reply(srv, env, a, w)
@@ -553,7 +561,7 @@ static omp_err serve(struct omp_dlms_server *srv, const struct omp_dlms_server_e
     }
     if (a->kind == OMP_APDU_ACTION_REQ_NORMAL &&
         omp_dlms_priv_is_sec_setup(a->u.action_req.desc.obis)) {
-        return sec_setup_action(env, a, w);
+        return sec_setup_action(env, a, w, commit);
     }
     return omp_dlms_priv_dispatch(srv, env, client, server, a, w, cap);
 }
@@ -601,17 +609,22 @@ omp_err omp_dlms_priv_sec_apdu(struct omp_dlms_server *srv, const struct omp_dlm
         struct omp_apdu a;
         struct omp_wr w = omp_wr_init(out->buf + out->len + HDR_MAX, cap);
         uint8_t rtag = (uint8_t)(req[0] + 4u); /* C8 -> CC, C9 -> CD, CB -> CF */
+        bool commit = false;
         err = omp_apdu_decode_request(&rd, &a);
         if (err != OMP_OK || omp_rd_remaining(&rd) != 0u ||
             ((unsigned)a.kind >> 8) != (unsigned)req[0] - 8u) {
             err = omp_dlms_priv_exception(&w, OMP_STATE_ERROR_SERVICE_UNKNOWN,
                                           OMP_SERVICE_ERROR_OTHER_REASON);
         } else {
-            err = serve(srv, env, client, server, &a, &w, cap);
+            err = serve(srv, env, client, server, &a, &w, cap, &commit);
         }
         if (err == OMP_OK && seal_in_place(env->sec, rtag, omp_wr_len(&w), out) != OMP_OK) {
             err = omp_dlms_priv_exception(out, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
                                           OMP_SERVICE_ERROR_OTHER_REASON); /* IC used up */
+            commit = false;
+        }
+        if (commit) { /* the new keys from the next request on; checked above, so all go in */
+            (void)key_transfer(env->sec, &a, true);
         }
     }
     memset(plain, 0, take); /* no plaintext left behind in the caller's buffer */

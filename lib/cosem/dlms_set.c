@@ -207,7 +207,7 @@ static uint8_t write_assoc_ln(struct omp_dlms_server *srv, const struct omp_dlms
     if (d->class_id != CLASS_ASSOC_LN) {
         return OMP_DAR_OBJECT_CLASS_INCONSISTENT;
     }
-    if (d->id < 1 || d->id > (int8_t)ASSOC_LN_ATTRS) {
+    if (d->id < 1 || d->id > (int8_t)ASSOC_LN_ATTRS + 2) { /* 10, 11: version 2's, as GET */
         return OMP_DAR_OBJECT_UNDEFINED;
     }
     if (d->id != ASSOC_LN_LLS_SECRET || (srv->assoc & SECRET_WRITE) == 0u) {

@@ -36,6 +36,27 @@ static uint32_t be32(const uint8_t *b)
     return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
 }
 
+/* Settings record @p key into @p dst: *len its length (0: never written); *foreign when one is
+ * there that this build cannot take (longer than @p cap, or unreadable): reported by the caller,
+ * never taken for "none" (which would restart counters or bring back the factory password). */
+static omp_err read_rec(struct omp_meter *m, uint16_t key, uint8_t *dst, size_t cap, size_t *len,
+                        bool *foreign)
+{
+    *len = 0u;
+    *foreign = false;
+    omp_err err = omp_store_read(&m->settings, key, dst, cap, len);
+    if (err == OMP_ERR_NOT_FOUND) {
+        *len = 0u;
+        return OMP_OK;
+    }
+    if (err == OMP_ERR_NOSPACE || err == OMP_ERR_NVM_CORRUPT) {
+        *len = 0u;
+        *foreign = true;
+        return OMP_OK;
+    }
+    return err;
+}
+
 /* The record of key OMP_METER_KEY_DLMS_IC: {server mark, client IC kept} as two big-endian u32
  * (a record of 4 bytes, the server mark alone, is read too: no client IC kept then). */
 static omp_err ic_write(struct omp_meter *m, uint32_t mark, uint32_t client)
@@ -64,10 +85,15 @@ static void sec_start(struct omp_meter *m)
     memcpy(s->system_title, title, sizeof title);
     uint8_t b[8] = {0};
     size_t len = 0;
+    bool foreign = false;
     m->dlms_client_ic_kept = false;
-    omp_err err = omp_store_read_opt(&m->settings, OMP_METER_KEY_DLMS_IC, b, sizeof b, &len);
-    if (err != OMP_OK || (len != 8u && len != 4u && len != 0u) || m->nvm_damaged != 0u) {
-        s->ic = UINT32_MAX; /* nothing to seal with */
+    omp_err err = read_rec(m, OMP_METER_KEY_DLMS_IC, b, sizeof b, &len, &foreign);
+    if (foreign || (len != 8u && len != 4u && len != 0u)) {
+        omp_clock_event(&m->clock, OMP_EV_NVM_DAMAGED, 1u, 4u); /* foreign: reported, kept */
+    }
+    if (err != OMP_OK || foreign || (len != 8u && len != 4u && len != 0u) ||
+        m->nvm_damaged != 0u) {
+        s->ic = UINT32_MAX; /* nothing to seal with: no counter could be proved unused */
         return;
     }
     s->ic = len == 0u ? 0u : be32(b);
@@ -117,19 +143,21 @@ void omp_meter_priv_dlms_keep_client_ic(struct omp_meter *m, bool exact)
 /* The secret the settings store keeps into @p c (none: @p c keeps the factory one). */
 static omp_err lls_restore(struct omp_meter *m, struct omp_dlms_server_cfg *c)
 {
-    uint8_t rec[LLS_REC_LEN + 1u];
+    uint8_t rec[LLS_REC_LEN];
     size_t len = 0u;
-    omp_err err = omp_store_read_opt(&m->settings, OMP_METER_KEY_LLS_SECRET, rec, sizeof rec, &len);
-    if (err != OMP_OK || len == 0u) {
-        return err; /* never written (or unreadable: the open counted it as damage) */
+    bool foreign = false;
+    omp_err err = read_rec(m, OMP_METER_KEY_LLS_SECRET, rec, sizeof rec, &len, &foreign);
+    if (err != OMP_OK || (len == 0u && !foreign)) {
+        return err; /* never written */
     }
-    if (len != LLS_REC_LEN || rec[0] != LLS_VERSION || rec[1] == 0u ||
+    if (foreign || len != LLS_REC_LEN || rec[0] != LLS_VERSION || rec[1] == 0u ||
         rec[1] > OMP_DLMS_LLS_SECRET_MAX) {
         omp_clock_event(&m->clock, OMP_EV_NVM_DAMAGED, 1u, 4u); /* foreign: reported, kept */
-        return OMP_OK;
+    } else {
+        memcpy(c->lls_secret, rec + 2, rec[1]);
+        c->lls_secret_len = rec[1];
     }
-    memcpy(c->lls_secret, rec + 2, rec[1]);
-    c->lls_secret_len = rec[1];
+    omp_wipe(rec, sizeof rec);
     return OMP_OK;
 }
 
@@ -144,6 +172,7 @@ omp_err omp_meter_priv_lls_secret(struct omp_meter *m, const uint8_t *secret, si
     rec[1] = (uint8_t)len;
     memcpy(rec + 2, secret, len);
     omp_err err = omp_store_write(&m->settings, OMP_METER_KEY_LLS_SECRET, rec, sizeof rec);
+    omp_wipe(rec, sizeof rec);
     for (unsigned k = 0; k < (unsigned)OMP_PORT_COUNT && err == OMP_OK; k++) {
         err = omp_dlms_server_set_secret(&m->dlms[k], secret, len);
     }
@@ -218,10 +247,12 @@ omp_err omp_meter_dlms_lls_secret(struct omp_meter *m, const uint8_t *secret, si
     if (m == NULL || secret == NULL || len == 0u || len > OMP_DLMS_LLS_SECRET_MAX) {
         return OMP_ERR_ARG;
     }
-    uint8_t rec[LLS_REC_LEN + 1u];
+    uint8_t rec[LLS_REC_LEN];
     size_t kept = 0u;
-    omp_err err = omp_store_read_opt(&m->settings, OMP_METER_KEY_LLS_SECRET, rec, sizeof rec, &kept);
-    if (err != OMP_OK || kept != 0u) {
+    bool foreign = false;
+    omp_err err = read_rec(m, OMP_METER_KEY_LLS_SECRET, rec, sizeof rec, &kept, &foreign);
+    omp_wipe(rec, sizeof rec);
+    if (err != OMP_OK || kept != 0u || foreign) {
         return err; /* a secret written over DLMS (or a record reported as foreign) stays */
     }
     for (unsigned k = 0; k < (unsigned)OMP_PORT_COUNT && err == OMP_OK; k++) {
@@ -230,6 +261,7 @@ omp_err omp_meter_dlms_lls_secret(struct omp_meter *m, const uint8_t *secret, si
         memcpy(c.lls_secret, secret, len);
         c.lls_secret_len = (uint8_t)len;
         err = omp_dlms_server_init(&m->dlms[k], &c);
+        omp_wipe(&c, sizeof c);
     }
     return err;
 }

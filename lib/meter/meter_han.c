@@ -26,8 +26,18 @@ omp_err omp_meter_priv_han_start(struct omp_meter *m)
     }
     uint8_t b[4] = {0};
     size_t len = 0;
-    err = omp_store_read_opt(&m->settings, HAN_IC_KEY, b, sizeof b, &len);
-    if (err == OMP_OK && len == sizeof b) {
+    err = omp_store_read(&m->settings, HAN_IC_KEY, b, sizeof b, &len);
+    if (err == OMP_ERR_NOT_FOUND) {
+        return OMP_OK; /* never pushed ciphered: counters from the clock */
+    }
+    if (err == OMP_ERR_NOSPACE || err == OMP_ERR_NVM_CORRUPT || (err == OMP_OK && len != sizeof b)) {
+        /* a mark this build cannot read: reported, kept, and no ciphered push (an IC could be
+         * used twice); the record is never overwritten here */
+        omp_clock_event(&m->clock, OMP_EV_NVM_DAMAGED, 1u, 4u);
+        m->han_ic_foreign = true;
+        return OMP_OK;
+    }
+    if (err == OMP_OK) {
         m->han.ic_mark = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
         if (m->han.ic_mark != 0u) {
             omp_push_ic_floor(&m->han, m->han.ic_mark - 1u); /* the last run's are all below */
@@ -43,7 +53,7 @@ static omp_err reserve_ic(struct omp_meter *m, omp_time_s utc)
     if (next < m->han.ic_mark && m->han.ic_mark - next > (uint32_t)OMP_PUSH_LIST_COUNT) {
         return OMP_OK; /* room for every list of one poll */
     }
-    if (m->nvm_damaged != 0u) {
+    if (m->nvm_damaged != 0u || m->han_ic_foreign) {
         return OMP_ERR_NVM_CORRUPT; /* the meter writes nothing: no ciphered push either */
     }
     uint32_t mark = next > UINT32_MAX - HAN_IC_BLOCK ? UINT32_MAX : next + HAN_IC_BLOCK;

@@ -531,7 +531,7 @@ omp_err omp_posix_key_unwrap(void *user, uint8_t key_slot, const uint8_t *wrappe
     struct omp_posix_port *p = user;
     if (p == NULL || wrapped == NULL || len != KW_WRAPPED_LEN ||
         (key_slot != OMP_KEY_GUEK && key_slot != OMP_KEY_GBEK && key_slot != OMP_KEY_GAK &&
-         key_slot != OMP_KEY_KEK)) {
+         key_slot != OMP_KEY_KEK && key_slot != OMP_KEY_NONE)) {
         return OMP_ERR_ARG;
     }
     const uint8_t *kek = NULL;
@@ -540,8 +540,9 @@ omp_err omp_posix_key_unwrap(void *user, uint8_t key_slot, const uint8_t *wrappe
         return err;
     }
     uint8_t key[AES128_KEY_LEN];
-    err = kw_unwrap(kek, wrapped, key) ? omp_posix_key_store(p, key_slot, key, sizeof key)
-                                       : OMP_ERR_AUTH;
+    err = !kw_unwrap(kek, wrapped, key) ? OMP_ERR_AUTH
+          : key_slot == OMP_KEY_NONE        ? OMP_OK /* a check only: nothing kept */
+                                            : omp_posix_key_store(p, key_slot, key, sizeof key);
     mbedtls_platform_zeroize(key, sizeof key);
     return err;
 }
