@@ -47,7 +47,7 @@ static void ld_name(const struct omp_cosem_src *s, uint8_t name[10])
 {
     memcpy(name, "KAME", 4u);
     for (unsigned k = 0; k < 6u; k++) {
-        name[9u - k] = k < 4u ? (uint8_t)(s->meter_number >> (8u * k)) : 0u;
+        name[9u - k] = (uint8_t)(k < 4u ? s->meter_number >> (8u * k) : 0u);
     }
 }
 
