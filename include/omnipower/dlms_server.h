@@ -8,11 +8,11 @@
  * association and its GET block transfer; what it needs of the meter (the dictionary's view, the
  * event queue) comes in an omp_dlms_server_env on each call, as for the optical port (optical.h).
  *
- * This slice (issue #14, docs/dlms-server.md): associations without ciphering (public client 16
- * -> server SAP 1, no authentication; LLS clients 18/19/20 -> server SAP 16), RLRQ, GET normal,
- * with list and with block transfer (object_list, profile buffers), Association LN
- * 0.0.40.0.0.255 attributes 1, 2, 3, 8, and the profiles (class 7: load profile, analysis
- * logger, billing log, event logs; selective access by entry and by time; docs/dlms-server.md "Profiles").
+ * What it answers (issue #14, docs/dlms-server.md): the public client 16 -> server SAP 1 (no
+ * authentication) and LLS clients 18/19/20 -> server SAP 16, RLRQ, GET normal, with list and with
+ * block transfer (object_list, profile buffers), Association LN 0.0.40.0.0.255, the dictionary's
+ * objects, and the profiles (class 7: load profile, analysis logger, billing log, event logs;
+ * selective access by entry and by time; docs/dlms-server.md "Profiles").
  * The LLS associations also get SET (normal, with list, with block transfer) and ACTION (normal,
  * with list) on the dictionary's access rights, and write the LLS secret (Association LN attribute
  * 7) through the source's ops (docs/dlms-server.md "SET and ACTION").
