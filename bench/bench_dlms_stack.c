@@ -97,28 +97,8 @@ static size_t case_profile_1100d(struct stack_state *s)
 {
     struct omp_dlms_blocks b;
     omp_dlms_blocks_init(&b, g_long_data, sizeof g_long_data);
-    const uint8_t *req = k_long_req;
-    size_t len = sizeof k_long_req;
-    uint8_t next[16];
-    s->blocks = 0;
-    for (;;) {
-        size_t n = through_stack(s, req, len);
-        struct omp_rd rd = omp_rd_init(s->apdu, n);
-        struct omp_apdu a;
-        if (n == 0u || omp_apdu_decode(&rd, &a) != OMP_OK ||
-            omp_dlms_blocks_feed(&b, &a) != OMP_OK) {
-            return 0;
-        }
-        s->blocks++;
-        if (b.done) {
-            break;
-        }
-        struct omp_wr w = omp_wr_init(next, sizeof next);
-        if (omp_dlms_client_get_next(&w, 0xC1u, b.ack_block) != OMP_OK) {
-            return 0;
-        }
-        req = next;
-        len = omp_wr_len(&w);
+    if (!get_in_blocks(s, k_long_req, sizeof k_long_req, &b)) {
+        return 0;
     }
     /* the array's count: 01 83 nn nn nn */
     s->rows = b.len > 5u && g_long_data[1] == 0x83u

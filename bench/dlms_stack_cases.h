@@ -90,13 +90,11 @@ static const uint8_t k_range_req[] = {
     0x01, 0x00, /* selected_values: all */
 };
 
-static size_t case_profile_day(struct stack_state *s)
+/* A GET whose answer comes in blocks: @p req through the stack, then GET-next until the last
+ * block, reassembled in @p b; s->blocks counted. @return false on any failure. */
+static bool get_in_blocks(struct stack_state *s, const uint8_t *req, size_t len,
+                          struct omp_dlms_blocks *b)
 {
-    static uint8_t data[8192];
-    struct omp_dlms_blocks b;
-    omp_dlms_blocks_init(&b, data, sizeof data);
-    const uint8_t *req = k_range_req;
-    size_t len = sizeof k_range_req;
     uint8_t next[16];
     s->blocks = 0;
     for (;;) {
@@ -104,19 +102,29 @@ static size_t case_profile_day(struct stack_state *s)
         struct omp_rd rd = omp_rd_init(s->apdu, n);
         struct omp_apdu a;
         if (n == 0u || omp_apdu_decode(&rd, &a) != OMP_OK ||
-            omp_dlms_blocks_feed(&b, &a) != OMP_OK) {
-            return 0;
+            omp_dlms_blocks_feed(b, &a) != OMP_OK) {
+            return false;
         }
         s->blocks++;
-        if (b.done) {
-            break;
+        if (b->done) {
+            return true;
         }
         struct omp_wr w = omp_wr_init(next, sizeof next);
-        if (omp_dlms_client_get_next(&w, 0xC1u, b.ack_block) != OMP_OK) {
-            return 0;
+        if (omp_dlms_client_get_next(&w, 0xC1u, b->ack_block) != OMP_OK) {
+            return false;
         }
         req = next;
         len = omp_wr_len(&w);
+    }
+}
+
+static size_t case_profile_day(struct stack_state *s)
+{
+    static uint8_t data[8192];
+    struct omp_dlms_blocks b;
+    omp_dlms_blocks_init(&b, data, sizeof data);
+    if (!get_in_blocks(s, k_range_req, sizeof k_range_req, &b)) {
+        return 0;
     }
     /* the array's count: 01 <count> (one byte or 0x81 nn) */
     s->rows = (b.len > 2u && data[1] < 0x80u) ? data[1] : (b.len > 3u ? data[2] : 0u);

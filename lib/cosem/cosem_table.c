@@ -426,8 +426,8 @@ static omp_err set_optical(const struct omp_cosem_src *s, const struct omp_cosem
 
 /* ---- calendars (cosem_calendar.c) --------------------------------------------------------------- */
 
-/* Activity calendar: the passive season, week and day profiles (7, 8, 9) and the activation
- * time (10); the calendar names are not kept (read-only, empty). */
+/* Activity calendar: the passive season, week and day profiles (7, 8, 9) and attribute 10, the
+ * activation date-time; the calendar names are not kept (read-only, empty). */
 #define W_CAL ((1u << 7) | (1u << 8) | (1u << 9) | (1u << 10))
 /* Read and written by the LLS and management associations, as the tariff control objects
  * 1.1.96.52.21..25 (technical facts 6.1, 11.3: RW), and the meter itself; not public. */
