@@ -309,7 +309,10 @@ omp_err omp_meter_init(struct omp_meter *m, const struct omp_hal *hal,
     if (err == OMP_OK) {
         err = omp_meter_priv_han_start(m);
     }
-    return err == OMP_OK ? omp_meter_priv_optical_start(m) : err;
+    if (err == OMP_OK) {
+        err = omp_meter_priv_optical_start(m);
+    }
+    return err == OMP_OK ? omp_meter_priv_hdlc_start(m) : err;
 }
 
 /* ---- inward calls ------------------------------------------------------------------------------ */
@@ -339,10 +342,7 @@ omp_err omp_meter_on_rx(struct omp_meter *m, enum omp_port port, const uint8_t *
     if (m == NULL || (unsigned)port >= (unsigned)OMP_PORT_COUNT || (data == NULL && len != 0u)) {
         return OMP_ERR_ARG;
     }
-    if (port == OMP_PORT_OPTICAL) {
-        return omp_meter_priv_optical_rx(m, data, len);
-    }
-    return OMP_ERR_UNSUPPORTED; /* no protocol bound to the module and HAN ports yet */
+    return omp_meter_priv_hdlc_rx(m, port, data, len);
 }
 
 /* Edge bits for the tick: bit 2k when input k of a group became active, 2k+1 when it ended. */
@@ -519,6 +519,7 @@ omp_err omp_meter_poll(struct omp_meter *m)
         }
     }
     omp_meter_priv_optical_poll(m);
+    omp_meter_priv_hdlc_poll(m);
     omp_err han = omp_meter_priv_han_poll(m);
     return err != OMP_OK ? err : han;
 }
