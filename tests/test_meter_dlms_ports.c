@@ -173,9 +173,11 @@ static size_t frame(uint8_t *out, size_t cap, uint16_t client, uint16_t server,
     return omp_wr_len(&w);
 }
 
-/* The information field of the last frame written to @p port since @p at (LLC stripped). */
+/* The information field of the last frame written to @p port since @p at (LLC stripped), copied
+ * out of the stream decoder (its frames point into the decoder's buffer). */
 static size_t last_apdu(enum omp_port port, size_t at, const uint8_t **apdu)
 {
+    static uint8_t copy[OMP_METER_HDLC_APDU_MAX];
     struct omp_hdlc_stream s;
     struct omp_hdlc_frame fr;
     omp_hdlc_stream_init(&s);
@@ -189,8 +191,11 @@ static size_t last_apdu(enum omp_port port, size_t at, const uint8_t **apdu)
         len -= used;
         if (err == OMP_OK && fr.type == OMP_HDLC_I) {
             bool rsp = false;
-            assert_int_equal(omp_hdlc_llc_strip(fr.info, fr.info_len, &rsp, apdu, &n), OMP_OK);
-            assert_true(rsp);
+            const uint8_t *in = NULL;
+            assert_int_equal(omp_hdlc_llc_strip(fr.info, fr.info_len, &rsp, &in, &n), OMP_OK);
+            assert_true(rsp && n <= sizeof copy);
+            memcpy(copy, in, n);
+            *apdu = copy;
         } else if (err != OMP_OK) {
             break;
         }
