@@ -66,7 +66,7 @@ static omp_err op_optical(void *user, uint8_t k, uint32_t v)
     return g_ops.answer;
 }
 
-static const struct omp_cosem_ops k_ops = {op_clock, op_tariff, op_optical, NULL, NULL};
+static const struct omp_cosem_ops k_ops = {op_clock, op_tariff, op_optical, NULL, NULL, NULL};
 
 /* The fixed state. Expected displays (7.2, truncated):
  *   A+   1 234 567.891234 Wh -> 1234567 Wh -> 0001234.56 kWh

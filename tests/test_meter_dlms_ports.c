@@ -441,6 +441,91 @@ static void test_slow_port_and_link_lost(void **state)
     assert_int_equal(fr.type, OMP_HDLC_DM);
 }
 
+/* One APDU to @p port's server from @p client (SAP 16); the response's length in g_apdu. */
+static uint8_t g_apdu[512];
+static size_t apdu(struct fx *f, enum omp_port port, uint16_t client, const char *hex)
+{
+    uint8_t req[256];
+    size_t n = unhex(hex, req, sizeof req);
+    struct omp_wr w = omp_wr_init(g_apdu, sizeof g_apdu);
+    assert_int_equal(omp_meter_dlms(&f->m, port, client, 16u, req, n, &w), OMP_OK);
+    return omp_wr_len(&w);
+}
+
+#define AARQ_LLS                                                                                   \
+    "6033A1090607608574050801018A0207808B0760857405080201AC0780053132333435"                    \
+    "BE10040E01000000065F1F040000FE1FFFFF"
+#define HDLC_SETUP "00170000160000FF"
+
+/* IEC HDLC setup attribute 9 (device address) written over the CCC port: the ports without a link
+ * answer the new address at once, the module port's link keeps the old one until it ends; the
+ * setup is kept in NVM across a restart. */
+static void test_hdlc_setup_written(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new();
+    uint8_t b[64];
+    /* the module port's link opens at address 32 (lower 0x41 in 2 bytes) */
+    size_t n = frame(b, sizeof b, 16u, 1u, OMP_HDLC_SNRM, 0, 0, NULL, 0);
+    size_t at = g_cap.len[OMP_PORT_MODULE];
+    assert_int_equal(omp_meter_on_rx(&f->m, OMP_PORT_MODULE, b, n), OMP_OK);
+    assert_true(g_cap.len[OMP_PORT_MODULE] > at);
+    assert_true(apdu(f, OMP_PORT_HAN, 20u, AARQ_LLS) > 17u && g_apdu[17] == 0u);
+    /* SET 0.0.22.0.0.255 attribute 9 := long-unsigned 0x0021 (33): success */
+    assert_int_equal(apdu(f, OMP_PORT_HAN, 20u, "C101C1" HDLC_SETUP "0900120021"), 4u);
+    assert_int_equal(g_apdu[3], 0u);
+    assert_int_equal(apdu(f, OMP_PORT_HAN, 20u, "C001C1" HDLC_SETUP "0900"), 7u);
+    assert_memory_equal(g_apdu + 4, "\x12\x00\x21", 3u);
+    /* a configuration change naming 22.0.0 attribute 9 (for the event log) */
+    struct omp_evq_reader rd;
+    struct omp_event ev;
+    bool seen = false;
+    assert_int_equal(omp_evq_reader_init(omp_meter_events(&f->m), &rd), OMP_OK);
+    while (omp_evq_read(omp_meter_events(&f->m), &rd, &ev, NULL) == OMP_OK) {
+        seen = seen || (ev.code == OMP_EV_CONFIG_CHANGED && ev.arg == 0x160000u && ev.flags == 9u);
+    }
+    assert_true(seen);
+    run_ms(f, 100);
+    /* the optical port: 32 is not its address any more, 33 is */
+    at = g_cap.len[OMP_PORT_OPTICAL];
+    struct omp_hdlc_frame fr;
+    memset(&fr, 0, sizeof fr);
+    fr.dst.upper = 1u;
+    fr.dst.lower = 32u;
+    fr.dst.size = 2u;
+    fr.src.upper = 16u;
+    fr.src.size = 1u;
+    fr.type = OMP_HDLC_SNRM;
+    fr.pf = true;
+    struct omp_wr w = omp_wr_init(b, sizeof b);
+    assert_int_equal(omp_hdlc_encode(&w, &fr, true), OMP_OK);
+    assert_int_equal(omp_meter_on_rx(&f->m, OMP_PORT_OPTICAL, b, omp_wr_len(&w)), OMP_OK);
+    assert_int_equal(g_cap.len[OMP_PORT_OPTICAL], at);
+    fr.dst.lower = 33u;
+    w = omp_wr_init(b, sizeof b);
+    assert_int_equal(omp_hdlc_encode(&w, &fr, true), OMP_OK);
+    assert_int_equal(omp_meter_on_rx(&f->m, OMP_PORT_OPTICAL, b, omp_wr_len(&w)), OMP_OK);
+    assert_true(g_cap.len[OMP_PORT_OPTICAL] > at); /* UA */
+    /* the module port's link still answers at 32 (a DISC: UA), then only at 33 */
+    fr.dst.lower = 32u;
+    fr.type = OMP_HDLC_DISC;
+    w = omp_wr_init(b, sizeof b);
+    assert_int_equal(omp_hdlc_encode(&w, &fr, true), OMP_OK);
+    at = g_cap.len[OMP_PORT_MODULE];
+    assert_int_equal(omp_meter_on_rx(&f->m, OMP_PORT_MODULE, b, omp_wr_len(&w)), OMP_OK);
+    assert_true(g_cap.len[OMP_PORT_MODULE] > at);
+    run_ms(f, 100);
+    at = g_cap.len[OMP_PORT_MODULE];
+    n = frame(b, sizeof b, 16u, 1u, OMP_HDLC_SNRM, 0, 0, NULL, 0);
+    assert_int_equal(omp_meter_on_rx(&f->m, OMP_PORT_MODULE, b, n), OMP_OK);
+    assert_int_equal(g_cap.len[OMP_PORT_MODULE], at);
+    /* kept across a restart */
+    fx_start(f);
+    assert_true(apdu(f, OMP_PORT_HAN, 20u, AARQ_LLS) > 17u && g_apdu[17] == 0u);
+    assert_int_equal(apdu(f, OMP_PORT_HAN, 20u, "C001C1" HDLC_SETUP "0900"), 7u);
+    assert_memory_equal(g_apdu + 4, "\x12\x00\x21", 3u);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -451,6 +536,7 @@ int main(void)
         cmocka_unit_test(test_optical_hdlc_only),
         cmocka_unit_test(test_ccc_push_on_answers_nothing),
         cmocka_unit_test(test_slow_port_and_link_lost),
+        cmocka_unit_test(test_hdlc_setup_written),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,6 +34,8 @@
 extern "C" {
 #endif
 
+struct omp_hdlc_server_cfg;
+
 /** @brief Associations (bit masks of an object's access rights; technical facts 11.1). */
 enum omp_cosem_assoc {
     OMP_ASSOC_PUBLIC = 1u << 0,      /**< public client 16 -> SAP 1, no security */
@@ -122,6 +124,10 @@ struct omp_cosem_ops {
      *  made active at @p at_utc (0: at once; INT64_MAX: only by activate_passive_calendar).
      *  OMP_ERR_RANGE when the tariff module refuses the calendar. */
     omp_err (*set_calendar)(void *user, const struct omp_tou_calendar *cal, omp_time_s at_utc);
+    /** IEC HDLC setup 0.0.22.0.0.255 attribute @p attr (7 inter_octet_time_out ms, 8
+     *  inactivity_time_out s, 9 device_address), range-checked by the object: kept in NVM and
+     *  taken by each of the meter's HDLC ports at its next link. */
+    omp_err (*set_hdlc)(void *user, uint8_t attr, uint16_t value);
 };
 
 /** @brief The optical port's settings, Kamstrup objects 131.0.x of the IR port (technical facts
@@ -194,6 +200,9 @@ struct omp_cosem_src {
     void *user;                              /**< first argument of the ops */
     const struct omp_push_cfg *push;         /**< the HAN push in force (push.h; NULL: none):
                                                   the push setup object 0.0.25.9.0.255 */
+    const struct omp_hdlc_server_cfg *hdlc;  /**< the HDLC setup of the meter's ports (hdlc.h;
+                                                  NULL: omp_hdlc_server_cfg_default): the IEC
+                                                  HDLC setup object 0.0.22.0.0.255 */
 };
 
 /** @brief A date-time value of @p utc as @p s shows time (its offset and DST then); @p valid false

@@ -295,6 +295,8 @@ struct omp_meter {
     struct omp_optical optical_port;      /**< the optical port's IEC 62056-21 application */
     struct omp_dlms_server dlms[OMP_PORT_COUNT]; /**< each port's DLMS server (association) */
     struct omp_meter_hdlc hdlc[OMP_PORT_COUNT];  /**< each port's HDLC link to it */
+    struct omp_hdlc_server_cfg hdlc_setup;       /**< the ports' HDLC setup (IEC HDLC setup
+                                                      attributes 7..9, kept in NVM) */
     struct omp_dlms_sec dlms_sec;         /**< the management association's security state,
                                                shared by the ports (server IC kept in NVM) */
     uint32_t dlms_client_ic;              /**< the management client's IC kept in NVM */

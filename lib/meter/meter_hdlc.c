@@ -15,6 +15,7 @@
 
 #include "omnipower/hdlc.h"
 #include "omnipower/meter.h"
+#include "omnipower/storage.h"
 
 #include "meter_priv.h"
 
@@ -57,11 +58,97 @@ static omp_err set_framing(struct omp_meter *m)
     return set == NULL ? OMP_OK : set(m->hal.user, OMP_PORT_OPTICAL, HDLC_BAUD, OMP_FRAMING_8N1);
 }
 
+#define SETUP_VERSION 1u
+#define SETUP_LEN     7u
+
+static uint16_t be16(const uint8_t *b)
+{
+    return (uint16_t)(b[0] << 8 | b[1]);
+}
+
+/* The setup the settings store keeps (none: the factory one). A record this build cannot read
+ * is reported and left in place; the factory setup serves meanwhile. */
+static omp_err setup_restore(struct omp_meter *m)
+{
+    omp_hdlc_server_cfg_default(&m->hdlc_setup);
+    uint8_t b[SETUP_LEN];
+    size_t len = 0;
+    omp_err err = omp_store_read(&m->settings, OMP_METER_KEY_HDLC_SETUP, b, sizeof b, &len);
+    if (err == OMP_ERR_NOT_FOUND) {
+        return OMP_OK;
+    }
+    bool ok = err == OMP_OK && len == SETUP_LEN && b[0] == SETUP_VERSION;
+    if (ok) {
+        struct omp_hdlc_server_cfg c = m->hdlc_setup;
+        c.inter_octet_ms = be16(b + 1);
+        c.inactivity_ms = (uint32_t)be16(b + 3) * 1000u;
+        c.phys = be16(b + 5);
+        /* the ranges HDLC setup's writes take (cosem_setup.c) */
+        ok = c.inter_octet_ms >= 20u && c.inter_octet_ms <= 6000u && c.phys >= 0x10u &&
+             c.phys <= 0x3FFDu;
+        if (ok) {
+            m->hdlc_setup = c;
+        }
+    }
+    if (!ok && (err == OMP_OK || err == OMP_ERR_NOSPACE || err == OMP_ERR_NVM_CORRUPT)) {
+        omp_clock_event(&m->clock, OMP_EV_NVM_DAMAGED, 1u, 4u); /* foreign: reported, kept */
+        err = OMP_OK;
+    }
+    return err;
+}
+
+omp_err omp_meter_priv_hdlc_set(struct omp_meter *m, uint8_t attr, uint16_t value)
+{
+    struct omp_hdlc_server_cfg c = m->hdlc_setup;
+    if (attr == 7u) {
+        c.inter_octet_ms = value;
+    } else if (attr == 8u) {
+        c.inactivity_ms = (uint32_t)value * 1000u;
+    } else if (attr == 9u) {
+        c.phys = value;
+    } else {
+        return OMP_ERR_RANGE;
+    }
+    const uint16_t inact = (uint16_t)(c.inactivity_ms / 1000u);
+    const uint8_t b[SETUP_LEN] = {SETUP_VERSION,
+                                  (uint8_t)(c.inter_octet_ms >> 8), (uint8_t)c.inter_octet_ms,
+                                  (uint8_t)(inact >> 8),            (uint8_t)inact,
+                                  (uint8_t)(c.phys >> 8),           (uint8_t)c.phys};
+    omp_err err = m->nvm_damaged != 0u ? OMP_ERR_NVM_CORRUPT
+                                       : omp_store_write(&m->settings, OMP_METER_KEY_HDLC_SETUP,
+                                                         b, sizeof b);
+    if (err == OMP_OK) {
+        m->hdlc_setup = c; /* the ports take it at their next link (apply_setup) */
+        omp_clock_event(&m->clock, OMP_EV_CONFIG_CHANGED, 0x160000u, attr); /* 22.0.0 */
+    }
+    return err;
+}
+
+/* A port without a link (and no frame half received: the decoder holds at most the last closing
+ * flag, which may open the next frame) takes the setup in force; its counters stay. */
+static void apply_setup(struct omp_meter *m, struct omp_meter_hdlc *h)
+{
+    struct omp_hdlc_server *s = &h->hdlc;
+    const struct omp_hdlc_server_cfg *c = &m->hdlc_setup;
+    if ((s->cfg.phys == c->phys && s->cfg.inactivity_ms == c->inactivity_ms &&
+         s->cfg.inter_octet_ms == c->inter_octet_ms) ||
+        omp_hdlc_server_connected(s) || omp_hdlc_stream_held(&s->stream) > 1u) {
+        return;
+    }
+    const uint32_t kept[4] = {s->n_ignored, s->n_apdus, s->n_timeouts, s->n_octet_timeouts};
+    if (omp_hdlc_server_init(s, c, h->rx, sizeof h->rx, h->tx, sizeof h->tx, on_apdu, on_end,
+                             h) == OMP_OK) {
+        s->n_ignored = kept[0];
+        s->n_apdus = kept[1];
+        s->n_timeouts = kept[2];
+        s->n_octet_timeouts = kept[3];
+    }
+}
+
 omp_err omp_meter_priv_hdlc_start(struct omp_meter *m)
 {
-    struct omp_hdlc_server_cfg c;
-    omp_hdlc_server_cfg_default(&c);
-    omp_err err = OMP_OK;
+    omp_err err = setup_restore(m);
+    const struct omp_hdlc_server_cfg c = m->hdlc_setup;
     for (unsigned k = 0; k < (unsigned)OMP_PORT_COUNT && err == OMP_OK; k++) {
         struct omp_meter_hdlc *h = &m->hdlc[k];
         h->meter = m;
@@ -145,6 +232,7 @@ void omp_meter_priv_hdlc_poll(struct omp_meter *m)
         struct omp_meter_hdlc *h = &m->hdlc[k];
         h->meter = m;
         omp_hdlc_server_tick(&h->hdlc, m->clock.now.mono_ms);
+        apply_setup(m, h);
         flush(m, h);
     }
 }
@@ -170,6 +258,14 @@ omp_err omp_meter_priv_hdlc_start(struct omp_meter *m)
 {
     (void)m;
     return OMP_OK;
+}
+
+omp_err omp_meter_priv_hdlc_set(struct omp_meter *m, uint8_t attr, uint16_t value)
+{
+    (void)m;
+    (void)attr;
+    (void)value;
+    return OMP_ERR_UNSUPPORTED;
 }
 
 omp_err omp_meter_priv_hdlc_rx(struct omp_meter *m, enum omp_port port, const uint8_t *data,

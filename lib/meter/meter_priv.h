@@ -94,6 +94,12 @@ omp_err omp_meter_priv_hdlc_start(struct omp_meter *m);
 /** Bytes received on @p port: HDLC, or the optical port's IEC 62056-21 (omp_meter_on_rx). */
 omp_err omp_meter_priv_hdlc_rx(struct omp_meter *m, enum omp_port port, const uint8_t *data,
                                size_t len);
+/** Settings store key of the ports' HDLC setup (meter_hdlc.c): {version 1, inter-octet ms,
+ *  inactivity s, device address}, big-endian u16s. */
+#define OMP_METER_KEY_HDLC_SETUP 12u
+/** HDLC setup attribute @p attr (7, 8, 9; range-checked by the object) := @p value: kept in the
+ *  settings store, taken by each port at its next link. */
+omp_err omp_meter_priv_hdlc_set(struct omp_meter *m, uint8_t attr, uint16_t value);
 /** The HDLC timeouts, and the reply frames to the ports. */
 void omp_meter_priv_hdlc_poll(struct omp_meter *m);
 /** @p port's link is gone: its HDLC link and association end. */
