@@ -293,10 +293,8 @@ OMP_MUST_CHECK omp_err omp_cosem_action(const struct omp_cosem_src *s,
                                         const struct omp_cosem_obj *o, uint8_t method,
                                         unsigned assoc);
 
-/* ---- register monitor 0.0.16.0.0.255 (class 21; docs/cosem.md "Demand and monitor") ---- */
-
-/** The register monitor's object (Blue Book OBIS group 0.b.16.0.e.255: register monitor 1). */
-#define OMP_COSEM_MONITOR_OBIS {0u, 0u, 16u, 0u, 0u, 255u}
+/* ---- register monitor 0.0.16.0.0.255 (class 21; Blue Book OBIS group 0.b.16.0.e.255;
+ * docs/cosem.md "Demand and monitor") ---- */
 
 /** @brief The register monitor's memory: on which side of its threshold the monitored value was
  *  at the last evaluation. The meter keeps one; zeroed, it starts "at most the threshold" (a meter
