@@ -305,6 +305,7 @@ struct omp_meter {
     bool han_ic_foreign;                  /**< the push IC mark in NVM is foreign: no ciphered
                                                push (meter_han.c) */
     struct omp_evq events;                /**< notifications for the loggers and other readers */
+    struct omp_cosem_monitor monitor;     /**< the register monitor's side of its threshold */
     /* from on_input (ISR) to tick: levels and edges not yet handled */
     uint32_t inputs;                      /**< last level of each enum omp_input, bit (1u << input) */
     uint32_t pulse_edges;                 /**< pulse input edges */

@@ -82,4 +82,13 @@ omp_err omp_cosem_priv_cal_get(const struct omp_cosem_src *s, const struct omp_c
 omp_err omp_cosem_priv_cal_set(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
                                uint8_t attr, const struct omp_value *v);
 
+/* ---- demand registers and register monitor (cosem_demand.c): classes 5 and 21 ---- */
+
+/* Which block demand a demand register shows (its row's arg). */
+enum { OMP_COSEM_DM_A_PLUS, OMP_COSEM_DM_R_PLUS, OMP_COSEM_DM_E_PLUS, OMP_COSEM_DM_E_MINUS };
+omp_err omp_cosem_priv_get_demand(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
+                                  uint8_t attr, struct omp_value *out);
+omp_err omp_cosem_priv_get_monitor(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
+                                   uint8_t attr, struct omp_value *out);
+
 #endif /* OMNIPOWER_COSEM_PRIV_H */

@@ -488,6 +488,10 @@ void omp_meter_tick(struct omp_meter *m, const struct omp_now *now)
     struct omp_lcd_env e;
     omp_meter_priv_lcd_env(m, &src, &e);
     omp_lcd_tick(&m->lcd, &e, take_counter(m, &m->buttons), mains);
+    struct omp_event mon; /* the register monitor 0.0.16.0.0.255: a crossing is an event */
+    if (omp_cosem_monitor_eval(&src, &m->monitor, &mon) == OMP_OK) {
+        omp_clock_event(&m->clock, mon.code, mon.arg, mon.flags);
+    }
 }
 
 omp_err omp_meter_poll(struct omp_meter *m)
