@@ -259,6 +259,8 @@ struct omp_meter_hdlc {
     struct omp_meter *meter;      /**< the meter of the current call (for the callbacks) */
     uint8_t port;                 /**< enum omp_port */
     bool on;                      /**< the optical port: HDLC has it (not IEC 62056-21) */
+    bool release;                 /**< the optical port: its link ended, IEC 62056-21 takes it
+                                       back once the last reply bytes are out */
     uint16_t out_len;             /**< reply bytes in @c out */
     uint16_t out_off;             /**< of them, taken by the port */
     uint8_t rx[OMP_HDLC_LLC_LEN + OMP_METER_HDLC_APDU_MAX]; /**< a segmented request */

@@ -40,14 +40,29 @@ static omp_err on_apdu(void *user, uint16_t client, uint16_t server, const uint8
 }
 
 /* The link ended (DISC, a new SNRM, inactivity, a lost link): so does the association, and the
- * optical port goes back to IEC 62056-21 when that runs. */
+ * optical port goes back to IEC 62056-21 when that runs, once the reply (a UA) is out at 8N1
+ * (hand_back). */
 static void on_end(void *user)
 {
     struct omp_meter_hdlc *h = user;
     omp_meter_dlms_close(h->meter, (enum omp_port)h->port);
     if (h->port == (uint8_t)OMP_PORT_OPTICAL && h->on && h->meter->optical_port.on) {
+        h->release = true;
+    }
+}
+
+/* The optical port's hand-back, when due and nothing is left to send (a new link cancels it). */
+static void hand_back(struct omp_meter *m, struct omp_meter_hdlc *h)
+{
+    if (!h->release) {
+        return;
+    }
+    if (omp_hdlc_server_connected(&h->hdlc)) {
+        h->release = false; /* the next client's SNRM came first: the port stays HDLC's */
+    } else if (h->out_len == 0u) {
+        h->release = false;
         h->on = false;
-        omp_meter_priv_optical_dlms(h->meter, false);
+        omp_meter_priv_optical_dlms(m, false);
     }
 }
 
@@ -154,6 +169,7 @@ omp_err omp_meter_priv_hdlc_start(struct omp_meter *m)
         h->meter = m;
         h->port = (uint8_t)k;
         h->on = false;
+        h->release = false;
         h->out_len = 0u;
         h->out_off = 0u;
         err = omp_hdlc_server_init(&h->hdlc, &c, h->rx, sizeof h->rx, h->tx, sizeof h->tx,
@@ -181,14 +197,16 @@ static void flush(struct omp_meter *m, struct omp_meter_hdlc *h)
     }
 }
 
-/* The optical port: true if HDLC has it or takes it now (a flag first, no reader signed on). */
+/* The optical port: true if HDLC has it or takes it now (a flag first while no reader is signed
+ * on; anything once IEC 62056-21 was switched off, 131.0.12 = 0). */
 static bool optical_is_hdlc(struct omp_meter *m, const uint8_t *data, size_t len)
 {
     struct omp_meter_hdlc *h = &m->hdlc[OMP_PORT_OPTICAL];
     if (h->on) {
         return true;
     }
-    if (len == 0u || data[0] != HDLC_FLAG || m->hal.ops->port_write == NULL ||
+    const bool iec = m->optical_port.on;
+    if ((iec && (len == 0u || data[0] != HDLC_FLAG)) || m->hal.ops->port_write == NULL ||
         !omp_meter_priv_optical_dlms(m, true)) {
         return false;
     }
@@ -234,6 +252,7 @@ void omp_meter_priv_hdlc_poll(struct omp_meter *m)
         omp_hdlc_server_tick(&h->hdlc, m->clock.now.mono_ms);
         apply_setup(m, h);
         flush(m, h);
+        hand_back(m, h);
     }
 }
 
@@ -241,9 +260,10 @@ void omp_meter_priv_hdlc_lost(struct omp_meter *m, enum omp_port port)
 {
     struct omp_meter_hdlc *h = &m->hdlc[port];
     h->meter = m;
-    h->out_len = 0u;
+    h->out_len = 0u; /* nobody left to read them */
     h->out_off = 0u;
     omp_hdlc_server_reset(&h->hdlc); /* ends the link: on_end */
+    hand_back(m, h);
 }
 
 #else /* !OMP_CONFIG_DLMS: no DLMS on any port; the optical port keeps IEC 62056-21 */
