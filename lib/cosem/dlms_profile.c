@@ -220,40 +220,6 @@ static size_t ncols(uint64_t m)
     return n;
 }
 
-/* One row: the capture objects of pg_cols of entry @p e (@p ok false: invalid row). */
-static void put_row(struct omp_wr *w, const struct omp_dlms_server *srv,
-                    const struct omp_dlms_server_env *env, const struct omp_plog_entry *e, bool ok)
-{
-    sticky(omp_axdr_put_structure(w, ncols(srv->pg_cols)));
-    uint64_t m = srv->pg_cols; /* bit 0: capture object c */
-    for (unsigned c = 0; m != 0u; c++, m >>= 1) {
-        if ((m & 1u) == 0u) {
-            continue;
-        }
-        switch (c) {
-        case 0:
-            put_stamp(w, env->src, e->t, ok, true);
-            break;
-        case 1:
-            sticky(omp_axdr_put_u16(w, ok ? e->status : (uint16_t)OMP_LP_ST_INVALID));
-            break;
-        case 2:
-            sticky(omp_axdr_put_u32(w, ok ? e->quality : 0u));
-            break;
-        case 3:
-            sticky(omp_axdr_put_i8(w, 1)); /* reserved: integer 1 as the OMNIPOWER sends */
-            break;
-        default:
-            if (ok) {
-                put_logged(w, e->v[c - LEAD_COLS]);
-            } else {
-                sticky(omp_axdr_put_null(w));
-            }
-            break;
-        }
-    }
-}
-
 /* Billing log column @p j (1.. of omp_billing_col) of @p snap as its object encodes it. */
 static void put_bill_value(struct omp_wr *w, const struct omp_cosem_src *s,
                            const struct omp_regs_snapshot *snap, unsigned j)
@@ -272,10 +238,24 @@ static void put_bill_value(struct omp_wr *w, const struct omp_cosem_src *s,
     sticky(omp_axdr_put_value(w, &x));
 }
 
-/* One billing row: the leading four, then the snapshot's capture objects. */
-static void put_bill_row(struct omp_wr *w, const struct omp_dlms_server *srv,
-                         const struct omp_dlms_server_env *env, const struct omp_billing_entry *be,
-                         bool ok)
+/* What a row of any of the logs holds besides its logged values. */
+struct row {
+    omp_time_s t;
+    bool ok;       /* false: an invalid row */
+    bool clock_ok; /* the stamp's clock status */
+    bool ev;       /* an event log's row: time, code, argument, flags */
+    uint16_t status;  /* LoggerStatus, or the event's code */
+    uint16_t flags;   /* the event's flags */
+    uint32_t quality; /* DataQuality, or the event's argument */
+    const struct omp_plog_entry *e;        /* a profile's values */
+    const struct omp_regs_snapshot *snap; /* or the billing log's */
+};
+
+/* One row: the capture objects of pg_cols. A profile's or the billing log's: the leading four
+ * (an invalid row: status invalid, quality 0), then the logged values (null-data when invalid);
+ * an event log's: time, code, argument, flags (null-data when invalid). */
+static void put_row(struct omp_wr *w, const struct omp_dlms_server *srv,
+                    const struct omp_dlms_server_env *env, const struct row *r)
 {
     sticky(omp_axdr_put_structure(w, ncols(srv->pg_cols)));
     uint64_t m = srv->pg_cols; /* bit 0: capture object c */
@@ -284,18 +264,21 @@ static void put_bill_row(struct omp_wr *w, const struct omp_dlms_server *srv,
             continue;
         }
         if (c == 0u) {
-            put_stamp(w, env->src, be->snap.utc, ok,
-                      (be->snap.quality & OMP_REGS_Q_CLOCK_BAD) == 0u);
-        } else if (c == 1u) {
-            sticky(omp_axdr_put_u16(w, ok ? be->status : (uint16_t)OMP_LP_ST_INVALID));
-        } else if (c == 2u) {
-            sticky(omp_axdr_put_u32(w, 0u)); /* the billing log keeps no DataQuality */
-        } else if (c == 3u) {
-            sticky(omp_axdr_put_i8(w, 1));
-        } else if (ok) {
-            put_bill_value(w, env->src, &be->snap, c - LEAD_COLS + 1u);
-        } else {
+            put_stamp(w, env->src, r->t, r->ok, r->clock_ok);
+        } else if (!r->ok && (r->ev || c >= LEAD_COLS)) {
             sticky(omp_axdr_put_null(w));
+        } else if (c == 1u) {
+            sticky(omp_axdr_put_u16(w, r->ok ? r->status : (uint16_t)OMP_LP_ST_INVALID));
+        } else if (c == 2u) {
+            sticky(omp_axdr_put_u32(w, r->ok ? r->quality : 0u));
+        } else if (r->ev) {
+            sticky(omp_axdr_put_u16(w, r->flags));
+        } else if (c == 3u) {
+            sticky(omp_axdr_put_i8(w, 1)); /* reserved: integer 1 as the OMNIPOWER sends */
+        } else if (r->snap != NULL) {
+            put_bill_value(w, env->src, r->snap, c - LEAD_COLS + 1u);
+        } else {
+            put_logged(w, r->e->v[c - LEAD_COLS]);
         }
     }
 }
@@ -326,30 +309,17 @@ static omp_err bill_row(struct omp_dlms_server *srv, const struct omp_dlms_serve
     if (err != OMP_OK && err != OMP_ERR_NOT_FOUND) {
         return err;
     }
-    put_bill_row(w, srv, env, &be, found && (be.status & OMP_LP_ST_INVALID) == 0u);
+    const struct row r = {be.snap.utc,
+                          found && (be.status & OMP_LP_ST_INVALID) == 0u,
+                          (be.snap.quality & OMP_REGS_Q_CLOCK_BAD) == 0u,
+                          false,
+                          be.status,
+                          0u,
+                          0u, /* the billing log keeps no DataQuality */
+                          NULL,
+                          &be.snap};
+    put_row(w, srv, env, &r);
     return OMP_OK;
-}
-
-/* One event row: time, code, argument, flags; an unreadable entry: invalid time, null-data. */
-static void put_ev_row(struct omp_wr *w, const struct omp_dlms_server *srv,
-                       const struct omp_dlms_server_env *env, const struct omp_event *ev, bool ok)
-{
-    sticky(omp_axdr_put_structure(w, ncols(srv->pg_cols)));
-    uint64_t m = srv->pg_cols; /* bit 0: capture object c */
-    for (unsigned c = 0; m != 0u; c++, m >>= 1) {
-        if ((m & 1u) == 0u) {
-            continue;
-        }
-        if (c == 0u) {
-            put_stamp(w, env->src, ev->utc_s, ok, true);
-        } else if (!ok) {
-            sticky(omp_axdr_put_null(w));
-        } else if (c == 2u) {
-            sticky(omp_axdr_put_u32(w, ev->arg));
-        } else {
-            sticky(omp_axdr_put_u16(w, c == 1u ? ev->code : ev->flags));
-        }
-    }
 }
 
 /* A packed log's cursor during one block. */
@@ -405,7 +375,8 @@ static omp_err ev_row(struct omp_dlms_server *srv, const struct omp_dlms_server_
     if (err != OMP_OK && err != OMP_ERR_NOT_FOUND) {
         return err;
     }
-    put_ev_row(w, srv, env, &ev, ok);
+    const struct row r = {ev.utc_s, ok, true, true, ev.code, ev.flags, ev.arg, NULL, NULL};
+    put_row(w, srv, env, &r);
     return OMP_OK;
 }
 
@@ -433,7 +404,8 @@ static omp_err plog_row(struct omp_dlms_server *srv, const struct omp_dlms_serve
     if (err != OMP_OK && err != OMP_ERR_NOT_FOUND) {
         return err;
     }
-    put_row(w, srv, env, &e, ok);
+    const struct row r = {e.t, ok, true, false, e.status, 0u, e.quality, &e, NULL};
+    put_row(w, srv, env, &r);
     return OMP_OK;
 }
 
