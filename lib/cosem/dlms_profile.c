@@ -283,9 +283,10 @@ static void put_row(struct omp_wr *w, const struct omp_dlms_server *srv,
     }
 }
 
-/* The next row of the billing log's selection, encoded into @p w; @p next the number after it. */
+/* The next row of the billing log's selection, encoded into @p w; *got the number read and *read
+ * whether a read succeeded (for next_of()). */
 static omp_err bill_row(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
-                        struct omp_wr *w, uint32_t *next)
+                        struct omp_wr *w, uint32_t *got, bool *read)
 {
     const struct omp_nvm_log *l = env->billing;
     struct omp_billing_entry be;
@@ -293,19 +294,17 @@ static omp_err bill_row(struct omp_dlms_server *srv, const struct omp_dlms_serve
     omp_err err;
     bool found;
     if (srv->pg_mode != MODE_RANGE) {
-        *next = srv->pg_mode == MODE_UP ? srv->pg_no + 1u : srv->pg_no - 1u;
         err = omp_billing_read(l, srv->pg_no, &be);
         found = err == OMP_OK;
     } else {
         struct omp_billing_cursor c;
-        uint32_t got = 0;
         err = srv->pg_no < srv->pg_end ? omp_billing_seek(l, srv->pg_no, &c) : OMP_ERR_NOT_FOUND;
         if (err == OMP_OK) {
-            err = omp_billing_next_in(l, &c, srv->pg_from, srv->pg_to, &be, &got);
+            err = omp_billing_next_in(l, &c, srv->pg_from, srv->pg_to, &be, got);
         }
-        found = err == OMP_OK && got < srv->pg_end;
-        *next = found ? got + 1u : srv->pg_end;
+        found = err == OMP_OK && *got < srv->pg_end;
     }
+    *read = err == OMP_OK;
     if (err != OMP_OK && err != OMP_ERR_NOT_FOUND) {
         return err;
     }
@@ -354,24 +353,23 @@ static uint32_t next_of(const struct omp_dlms_server *srv, bool found, uint32_t 
     return found && got < srv->pg_end ? got + 1u : srv->pg_end;
 }
 
-/* The next row of an event log's selection, encoded into @p w. */
+/* The next row of an event log's selection, encoded into @p w (*got, *read: as bill_row()). */
 static omp_err ev_row(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
-                      struct rowcur *rc, struct omp_wr *w, uint32_t *next)
+                      struct rowcur *rc, struct omp_wr *w, uint32_t *got, bool *read)
 {
     const struct omp_evlog *l = evlog_of(env, srv->pg_obj);
     struct omp_event ev = {0u, 0u, 0u, 0};
-    uint32_t got = 0;
     bool ok;
     omp_err err = place(srv, &l->log, rc);
     if (srv->pg_mode != MODE_RANGE) {
-        err = err == OMP_OK ? omp_evlog_next(l, &rc->c, &ev, &got) : err;
-        ok = err == OMP_OK && got == srv->pg_no && ev.code != 0u;
+        err = err == OMP_OK ? omp_evlog_next(l, &rc->c, &ev, got) : err;
+        ok = err == OMP_OK && *got == srv->pg_no && ev.code != 0u;
     } else {
-        err = err == OMP_OK ? omp_evlog_next_in(l, &rc->c, srv->pg_from, srv->pg_to, &ev, &got)
+        err = err == OMP_OK ? omp_evlog_next_in(l, &rc->c, srv->pg_from, srv->pg_to, &ev, got)
                             : err;
-        ok = err == OMP_OK && got < srv->pg_end;
+        ok = err == OMP_OK && *got < srv->pg_end;
     }
-    *next = next_of(srv, err == OMP_OK, got);
+    *read = err == OMP_OK;
     if (err != OMP_OK && err != OMP_ERR_NOT_FOUND) {
         return err;
     }
@@ -383,24 +381,23 @@ static omp_err ev_row(struct omp_dlms_server *srv, const struct omp_dlms_server_
 /* The next row of a profile's selection, encoded into @p w. A row not held (only when the log
  * changed, which still_held() refuses first) or unreadable is an invalid row. */
 static omp_err plog_row(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
-                        struct rowcur *rc, struct omp_wr *w, uint32_t *next)
+                        struct rowcur *rc, struct omp_wr *w, uint32_t *got, bool *read)
 {
     const struct omp_profile *p = profile_of(env, srv->pg_obj);
     struct omp_plog_entry e;
-    uint32_t got = 0;
     bool ok;
     memset(&e, 0, sizeof e); /* an invalid row reads its (unused) time */
     omp_err err = place(srv, &p->log, rc);
     if (srv->pg_mode != MODE_RANGE) {
-        err = err == OMP_OK ? omp_plog_next(&p->log, &rc->c, &e, &got) : err;
-        ok = err == OMP_OK && got == srv->pg_no;
+        err = err == OMP_OK ? omp_plog_next(&p->log, &rc->c, &e, got) : err;
+        ok = err == OMP_OK && *got == srv->pg_no;
     } else {
-        err = err == OMP_OK ? omp_profile_next_in(p, &rc->c, srv->pg_from, srv->pg_to, &e, &got)
+        err = err == OMP_OK ? omp_profile_next_in(p, &rc->c, srv->pg_from, srv->pg_to, &e, got)
                             : err;
-        ok = err == OMP_OK && got < srv->pg_end;
+        ok = err == OMP_OK && *got < srv->pg_end;
     }
     ok = ok && (e.status & OMP_PLOG_ST_INVALID) == 0u;
-    *next = next_of(srv, err == OMP_OK, got);
+    *read = err == OMP_OK;
     if (err != OMP_OK && err != OMP_ERR_NOT_FOUND) {
         return err;
     }
@@ -464,11 +461,12 @@ static omp_err gen_buffer(struct omp_dlms_server *srv, const struct omp_dlms_ser
         srv->pg_hdr = true;
     }
     while (srv->pg_left > 0u && *n < cap) {
-        uint32_t next = 0;
+        uint32_t got = 0;
+        bool read = false;
         omp_wr_truncate(&w, 0u);
-        omp_err err = srv->pg_obj >= PG_EV        ? ev_row(srv, env, &rc, &w, &next)
-                      : srv->pg_obj == PG_BILLING ? bill_row(srv, env, &w, &next)
-                                                  : plog_row(srv, env, &rc, &w, &next);
+        omp_err err = srv->pg_obj >= PG_EV        ? ev_row(srv, env, &rc, &w, &got, &read)
+                      : srv->pg_obj == PG_BILLING ? bill_row(srv, env, &w, &got, &read)
+                                                  : plog_row(srv, env, &rc, &w, &got, &read);
         if (err != OMP_OK) {
             return err;
         }
@@ -478,7 +476,7 @@ static omp_err gen_buffer(struct omp_dlms_server *srv, const struct omp_dlms_ser
         if (!emit(srv, tmp, omp_wr_len(&w), dst, cap, n)) {
             break;
         }
-        srv->pg_no = next;
+        srv->pg_no = next_of(srv, read, got);
         srv->pg_left--;
     }
     if (rc.placed) {
