@@ -650,7 +650,7 @@ static bool sel_cols(struct omp_dlms_server *srv, const struct omp_dlms_server_e
     const unsigned n = cols_of(env, srv->pg_obj);
     unsigned c = 0u;
     if (count == 0u) {
-        return set_cols(srv, n, 1u, 0u);
+        return true; /* all: pg_cols as omp_dlms_priv_pg_start() set it before the descriptor */
     }
     srv->pg_cols = 0u;
     for (size_t i = 0; i < count; i++) {
