@@ -32,29 +32,16 @@
 
 /* ---- shared checks --------------------------------------------------------------------------- */
 
+/* glo-initiate (0x21, 0x28); glo- (0xC8..0xCF) and ded- (0xD0..0xD7) get, set and action
+ * requests and responses (0xCA, 0xCE, 0xD2, 0xD6 are not those); general-glo/ded-ciphering. */
 static bool is_cipher_tag(uint8_t tag)
 {
-    switch (tag) {
-    case OMP_APDU_TAG_GLO_INITIATE_REQUEST:
-    case OMP_APDU_TAG_GLO_INITIATE_RESPONSE:
-    case OMP_APDU_TAG_GLO_GET_REQUEST:
-    case OMP_APDU_TAG_GLO_SET_REQUEST:
-    case OMP_APDU_TAG_GLO_ACTION_REQUEST:
-    case OMP_APDU_TAG_GLO_GET_RESPONSE:
-    case OMP_APDU_TAG_GLO_SET_RESPONSE:
-    case OMP_APDU_TAG_GLO_ACTION_RESPONSE:
-    case OMP_APDU_TAG_DED_GET_REQUEST:
-    case OMP_APDU_TAG_DED_SET_REQUEST:
-    case OMP_APDU_TAG_DED_ACTION_REQUEST:
-    case OMP_APDU_TAG_DED_GET_RESPONSE:
-    case OMP_APDU_TAG_DED_SET_RESPONSE:
-    case OMP_APDU_TAG_DED_ACTION_RESPONSE:
-    case OMP_APDU_TAG_GENERAL_GLO_CIPHERING:
-    case OMP_APDU_TAG_GENERAL_DED_CIPHERING:
-        return true;
-    default:
-        return false;
+    if (tag >= 0xC8u && tag <= 0xD7u) {
+        const unsigned low = tag & 7u; /* get, set, action: 0, 1, 3 (req) and 4, 5, 7 (rsp) */
+        return low != 2u && low != 6u;
     }
+    return tag == OMP_APDU_TAG_GLO_INITIATE_REQUEST || tag == OMP_APDU_TAG_GLO_INITIATE_RESPONSE ||
+           tag == OMP_APDU_TAG_GENERAL_GLO_CIPHERING || tag == OMP_APDU_TAG_GENERAL_DED_CIPHERING;
 }
 
 static bool is_general(uint8_t tag)
