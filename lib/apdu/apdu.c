@@ -1033,6 +1033,61 @@ static omp_err enc_response(const struct omp_apdu *a, struct omp_apdu_out *w)
     return body(a, w);
 }
 
+/* ---- output primitives (apdu_priv.h) ---------------------------------------------------------- */
+
+omp_err omp_apdu_o_bytes(struct omp_apdu_out *o, const void *p, size_t n)
+{
+    o->n += n;
+    return (o->w != NULL && n != 0u) ? omp_wr_bytes(o->w, p, n) : OMP_OK;
+}
+
+/* The low @p n bytes of @p v, most significant first. */
+static omp_err o_be(struct omp_apdu_out *o, uint32_t v, size_t n)
+{
+    uint8_t b[4];
+    for (size_t k = 0; k < n; k++) {
+        b[k] = (uint8_t)(v >> (8u * (n - 1u - k)));
+    }
+    return omp_apdu_o_bytes(o, b, n);
+}
+
+omp_err omp_apdu_o_u8(struct omp_apdu_out *o, uint8_t v)
+{
+    return omp_apdu_o_bytes(o, &v, 1u);
+}
+
+omp_err omp_apdu_o_u16be(struct omp_apdu_out *o, uint16_t v)
+{
+    return o_be(o, v, 2u);
+}
+
+omp_err omp_apdu_o_u24be(struct omp_apdu_out *o, uint32_t v)
+{
+    return o_be(o, v, 3u);
+}
+
+omp_err omp_apdu_o_u32be(struct omp_apdu_out *o, uint32_t v)
+{
+    return o_be(o, v, 4u);
+}
+
+omp_err omp_apdu_o_berlen(struct omp_apdu_out *o, size_t len)
+{
+    if (o->w == NULL) {
+        o->n += omp_apdu_priv_len_size(len);
+        return OMP_OK;
+    }
+    const size_t before = omp_wr_len(o->w);
+    omp_err err = omp_wr_berlen(o->w, len);
+    o->n += omp_wr_len(o->w) - before;
+    return err;
+}
+
+omp_err omp_apdu_o_status(const struct omp_apdu_out *o)
+{
+    return (o->w != NULL) ? omp_wr_status(o->w) : OMP_OK;
+}
+
 omp_err omp_apdu_priv_emit(struct omp_wr *w, omp_err (*fn)(const void *arg, struct omp_apdu_out *o),
                            const void *arg)
 {

@@ -32,29 +32,16 @@
 
 /* ---- shared checks --------------------------------------------------------------------------- */
 
+/* glo-initiate (0x21, 0x28); glo- (0xC8..0xCF) and ded- (0xD0..0xD7) get, set and action
+ * requests and responses (0xCA, 0xCE, 0xD2, 0xD6 are not those); general-glo/ded-ciphering. */
 static bool is_cipher_tag(uint8_t tag)
 {
-    switch (tag) {
-    case OMP_APDU_TAG_GLO_INITIATE_REQUEST:
-    case OMP_APDU_TAG_GLO_INITIATE_RESPONSE:
-    case OMP_APDU_TAG_GLO_GET_REQUEST:
-    case OMP_APDU_TAG_GLO_SET_REQUEST:
-    case OMP_APDU_TAG_GLO_ACTION_REQUEST:
-    case OMP_APDU_TAG_GLO_GET_RESPONSE:
-    case OMP_APDU_TAG_GLO_SET_RESPONSE:
-    case OMP_APDU_TAG_GLO_ACTION_RESPONSE:
-    case OMP_APDU_TAG_DED_GET_REQUEST:
-    case OMP_APDU_TAG_DED_SET_REQUEST:
-    case OMP_APDU_TAG_DED_ACTION_REQUEST:
-    case OMP_APDU_TAG_DED_GET_RESPONSE:
-    case OMP_APDU_TAG_DED_SET_RESPONSE:
-    case OMP_APDU_TAG_DED_ACTION_RESPONSE:
-    case OMP_APDU_TAG_GENERAL_GLO_CIPHERING:
-    case OMP_APDU_TAG_GENERAL_DED_CIPHERING:
-        return true;
-    default:
-        return false;
+    if (tag >= 0xC8u && tag <= 0xD7u) {
+        const unsigned low = tag & 7u; /* get, set, action: 0, 1, 3 (req) and 4, 5, 7 (rsp) */
+        return low != 2u && low != 6u;
     }
+    return tag == OMP_APDU_TAG_GLO_INITIATE_REQUEST || tag == OMP_APDU_TAG_GLO_INITIATE_RESPONSE ||
+           tag == OMP_APDU_TAG_GENERAL_GLO_CIPHERING || tag == OMP_APDU_TAG_GENERAL_DED_CIPHERING;
 }
 
 static bool is_general(uint8_t tag)
@@ -424,29 +411,25 @@ static omp_err hls_gmac_op(const uint8_t system_title[8], uint32_t ic, const uin
                            size_t challenge_len, omp_apdu_gcm_fn gcm, void *user,
                            uint8_t key_slot, uint8_t ak_slot, bool encrypt, uint8_t *tag)
 {
-    uint8_t iv[12];
+    uint8_t iv[IV_LEN];
     uint8_t aad[1u + HLS_CHALLENGE_MAX];
-    memcpy(iv, system_title, 8u);
-    iv[8] = (uint8_t)(ic >> 24);
-    iv[9] = (uint8_t)(ic >> 16);
-    iv[10] = (uint8_t)(ic >> 8);
-    iv[11] = (uint8_t)ic;
+    make_iv(iv, system_title, ic);
     aad[0] = HLS_SC;
     memcpy(aad + 1, challenge, challenge_len);
-    struct omp_gcm_op op;
-    memset(&op, 0, sizeof op);
-    op.encrypt = encrypt;
-    op.key_slot = key_slot;
-    op.aad_key_slot = ak_slot;
-    op.iv = iv;
-    op.iv_len = sizeof iv;
-    op.aad = aad;
-    op.aad_len = 1u + challenge_len;
-    op.in = NULL;
-    op.out = NULL;
-    op.len = 0;
-    op.tag = tag;
-    op.tag_len = OMP_APDU_GCM_TAG_LEN;
+    struct omp_gcm_op op = {
+        .encrypt = encrypt,
+        .key_slot = key_slot,
+        .aad_key_slot = ak_slot,
+        .iv = iv,
+        .iv_len = IV_LEN,
+        .aad = aad,
+        .aad_len = 1u + challenge_len,
+        .in = NULL,
+        .out = NULL,
+        .len = 0u,
+        .tag = tag,
+        .tag_len = OMP_APDU_GCM_TAG_LEN,
+    };
     return gcm(user, &op);
 }
 
@@ -471,11 +454,10 @@ omp_err omp_apdu_hls_gmac(const uint8_t system_title[8], uint32_t ic, const uint
         memset(tag, 0, sizeof tag);
         return err;
     }
+    uint8_t iv[IV_LEN]; /* its last four bytes: the IC, big-endian */
+    make_iv(iv, system_title, ic);
     out[0] = HLS_SC;
-    out[1] = (uint8_t)(ic >> 24);
-    out[2] = (uint8_t)(ic >> 16);
-    out[3] = (uint8_t)(ic >> 8);
-    out[4] = (uint8_t)ic;
+    memcpy(out + 1, iv + ST_LEN, IC_LEN);
     memcpy(out + 5, tag, sizeof tag);
     return OMP_OK;
 }

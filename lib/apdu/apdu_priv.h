@@ -39,49 +39,18 @@ struct omp_apdu_out {
     size_t base;      /* omp_wr_len(w) when the pass started */
 };
 
-static inline omp_err omp_apdu_o_bytes(struct omp_apdu_out *o, const void *p, size_t n)
-{
-    o->n += n;
-    return (o->w != NULL && n != 0u) ? omp_wr_bytes(o->w, p, n) : OMP_OK;
-}
-static inline omp_err omp_apdu_o_u8(struct omp_apdu_out *o, uint8_t v)
-{
-    return omp_apdu_o_bytes(o, &v, 1u);
-}
-static inline omp_err omp_apdu_o_u16be(struct omp_apdu_out *o, uint16_t v)
-{
-    const uint8_t b[2] = {(uint8_t)(v >> 8), (uint8_t)v};
-    return omp_apdu_o_bytes(o, b, 2u);
-}
-static inline omp_err omp_apdu_o_u24be(struct omp_apdu_out *o, uint32_t v)
-{
-    const uint8_t b[3] = {(uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
-    return omp_apdu_o_bytes(o, b, 3u);
-}
-static inline omp_err omp_apdu_o_u32be(struct omp_apdu_out *o, uint32_t v)
-{
-    const uint8_t b[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
-    return omp_apdu_o_bytes(o, b, 4u);
-}
-static inline omp_err omp_apdu_o_berlen(struct omp_apdu_out *o, size_t len)
-{
-    if (o->w == NULL) {
-        o->n += omp_apdu_priv_len_size(len);
-        return OMP_OK;
-    }
-    const size_t before = omp_wr_len(o->w);
-    omp_err err = omp_wr_berlen(o->w, len);
-    o->n += omp_wr_len(o->w) - before;
-    return err;
-}
+/* The output primitives: functions, not inline (each call site is a call, not a copy). */
+omp_err omp_apdu_o_bytes(struct omp_apdu_out *o, const void *p, size_t n);
+omp_err omp_apdu_o_u8(struct omp_apdu_out *o, uint8_t v);
+omp_err omp_apdu_o_u16be(struct omp_apdu_out *o, uint16_t v);
+omp_err omp_apdu_o_u24be(struct omp_apdu_out *o, uint32_t v);
+omp_err omp_apdu_o_u32be(struct omp_apdu_out *o, uint32_t v);
+omp_err omp_apdu_o_berlen(struct omp_apdu_out *o, size_t len);
 static inline size_t omp_apdu_o_len(const struct omp_apdu_out *o)
 {
     return o->n;
 }
-static inline omp_err omp_apdu_o_status(const struct omp_apdu_out *o)
-{
-    return (o->w != NULL) ? omp_wr_status(o->w) : OMP_OK;
-}
+omp_err omp_apdu_o_status(const struct omp_apdu_out *o);
 
 /* Runs @p fn(arg, out) measuring, then writing into @p w: all or nothing. */
 omp_err omp_apdu_priv_emit(struct omp_wr *w, omp_err (*fn)(const void *arg, struct omp_apdu_out *o),

@@ -220,40 +220,6 @@ static size_t ncols(uint64_t m)
     return n;
 }
 
-/* One row: the capture objects of pg_cols of entry @p e (@p ok false: invalid row). */
-static void put_row(struct omp_wr *w, const struct omp_dlms_server *srv,
-                    const struct omp_dlms_server_env *env, const struct omp_plog_entry *e, bool ok)
-{
-    sticky(omp_axdr_put_structure(w, ncols(srv->pg_cols)));
-    uint64_t m = srv->pg_cols; /* bit 0: capture object c */
-    for (unsigned c = 0; m != 0u; c++, m >>= 1) {
-        if ((m & 1u) == 0u) {
-            continue;
-        }
-        switch (c) {
-        case 0:
-            put_stamp(w, env->src, e->t, ok, true);
-            break;
-        case 1:
-            sticky(omp_axdr_put_u16(w, ok ? e->status : (uint16_t)OMP_LP_ST_INVALID));
-            break;
-        case 2:
-            sticky(omp_axdr_put_u32(w, ok ? e->quality : 0u));
-            break;
-        case 3:
-            sticky(omp_axdr_put_i8(w, 1)); /* reserved: integer 1 as the OMNIPOWER sends */
-            break;
-        default:
-            if (ok) {
-                put_logged(w, e->v[c - LEAD_COLS]);
-            } else {
-                sticky(omp_axdr_put_null(w));
-            }
-            break;
-        }
-    }
-}
-
 /* Billing log column @p j (1.. of omp_billing_col) of @p snap as its object encodes it. */
 static void put_bill_value(struct omp_wr *w, const struct omp_cosem_src *s,
                            const struct omp_regs_snapshot *snap, unsigned j)
@@ -272,10 +238,24 @@ static void put_bill_value(struct omp_wr *w, const struct omp_cosem_src *s,
     sticky(omp_axdr_put_value(w, &x));
 }
 
-/* One billing row: the leading four, then the snapshot's capture objects. */
-static void put_bill_row(struct omp_wr *w, const struct omp_dlms_server *srv,
-                         const struct omp_dlms_server_env *env, const struct omp_billing_entry *be,
-                         bool ok)
+/* What a row of any of the logs holds besides its logged values. */
+struct row {
+    omp_time_s t;
+    bool ok;       /* false: an invalid row */
+    bool clock_ok; /* the stamp's clock status */
+    bool ev;       /* an event log's row: time, code, argument, flags */
+    uint16_t status;  /* LoggerStatus, or the event's code */
+    uint16_t flags;   /* the event's flags */
+    uint32_t quality; /* DataQuality, or the event's argument */
+    const struct omp_plog_entry *e;        /* a profile's values */
+    const struct omp_regs_snapshot *snap; /* or the billing log's */
+};
+
+/* One row: the capture objects of pg_cols. A profile's or the billing log's: the leading four
+ * (an invalid row: status invalid, quality 0), then the logged values (null-data when invalid);
+ * an event log's: time, code, argument, flags (null-data when invalid). */
+static void put_row(struct omp_wr *w, const struct omp_dlms_server *srv,
+                    const struct omp_dlms_server_env *env, const struct row *r)
 {
     sticky(omp_axdr_put_structure(w, ncols(srv->pg_cols)));
     uint64_t m = srv->pg_cols; /* bit 0: capture object c */
@@ -284,25 +264,29 @@ static void put_bill_row(struct omp_wr *w, const struct omp_dlms_server *srv,
             continue;
         }
         if (c == 0u) {
-            put_stamp(w, env->src, be->snap.utc, ok,
-                      (be->snap.quality & OMP_REGS_Q_CLOCK_BAD) == 0u);
-        } else if (c == 1u) {
-            sticky(omp_axdr_put_u16(w, ok ? be->status : (uint16_t)OMP_LP_ST_INVALID));
-        } else if (c == 2u) {
-            sticky(omp_axdr_put_u32(w, 0u)); /* the billing log keeps no DataQuality */
-        } else if (c == 3u) {
-            sticky(omp_axdr_put_i8(w, 1));
-        } else if (ok) {
-            put_bill_value(w, env->src, &be->snap, c - LEAD_COLS + 1u);
-        } else {
+            put_stamp(w, env->src, r->t, r->ok, r->clock_ok);
+        } else if (!r->ok && (r->ev || c >= LEAD_COLS)) {
             sticky(omp_axdr_put_null(w));
+        } else if (c == 1u) {
+            sticky(omp_axdr_put_u16(w, r->ok ? r->status : (uint16_t)OMP_LP_ST_INVALID));
+        } else if (c == 2u) {
+            sticky(omp_axdr_put_u32(w, r->ok ? r->quality : 0u));
+        } else if (r->ev) {
+            sticky(omp_axdr_put_u16(w, r->flags));
+        } else if (c == 3u) {
+            sticky(omp_axdr_put_i8(w, 1)); /* reserved: integer 1 as the OMNIPOWER sends */
+        } else if (r->snap != NULL) {
+            put_bill_value(w, env->src, r->snap, c - LEAD_COLS + 1u);
+        } else {
+            put_logged(w, r->e->v[c - LEAD_COLS]);
         }
     }
 }
 
-/* The next row of the billing log's selection, encoded into @p w; @p next the number after it. */
+/* The next row of the billing log's selection, encoded into @p w; *got the number read and *read
+ * whether a read succeeded (for next_of()). */
 static omp_err bill_row(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
-                        struct omp_wr *w, uint32_t *next)
+                        struct omp_wr *w, uint32_t *got, bool *read)
 {
     const struct omp_nvm_log *l = env->billing;
     struct omp_billing_entry be;
@@ -310,46 +294,31 @@ static omp_err bill_row(struct omp_dlms_server *srv, const struct omp_dlms_serve
     omp_err err;
     bool found;
     if (srv->pg_mode != MODE_RANGE) {
-        *next = srv->pg_mode == MODE_UP ? srv->pg_no + 1u : srv->pg_no - 1u;
         err = omp_billing_read(l, srv->pg_no, &be);
         found = err == OMP_OK;
     } else {
         struct omp_billing_cursor c;
-        uint32_t got = 0;
         err = srv->pg_no < srv->pg_end ? omp_billing_seek(l, srv->pg_no, &c) : OMP_ERR_NOT_FOUND;
         if (err == OMP_OK) {
-            err = omp_billing_next_in(l, &c, srv->pg_from, srv->pg_to, &be, &got);
+            err = omp_billing_next_in(l, &c, srv->pg_from, srv->pg_to, &be, got);
         }
-        found = err == OMP_OK && got < srv->pg_end;
-        *next = found ? got + 1u : srv->pg_end;
+        found = err == OMP_OK && *got < srv->pg_end;
     }
+    *read = err == OMP_OK;
     if (err != OMP_OK && err != OMP_ERR_NOT_FOUND) {
         return err;
     }
-    put_bill_row(w, srv, env, &be, found && (be.status & OMP_LP_ST_INVALID) == 0u);
+    const struct row r = {be.snap.utc,
+                          found && (be.status & OMP_LP_ST_INVALID) == 0u,
+                          (be.snap.quality & OMP_REGS_Q_CLOCK_BAD) == 0u,
+                          false,
+                          be.status,
+                          0u,
+                          0u, /* the billing log keeps no DataQuality */
+                          NULL,
+                          &be.snap};
+    put_row(w, srv, env, &r);
     return OMP_OK;
-}
-
-/* One event row: time, code, argument, flags; an unreadable entry: invalid time, null-data. */
-static void put_ev_row(struct omp_wr *w, const struct omp_dlms_server *srv,
-                       const struct omp_dlms_server_env *env, const struct omp_event *ev, bool ok)
-{
-    sticky(omp_axdr_put_structure(w, ncols(srv->pg_cols)));
-    uint64_t m = srv->pg_cols; /* bit 0: capture object c */
-    for (unsigned c = 0; m != 0u; c++, m >>= 1) {
-        if ((m & 1u) == 0u) {
-            continue;
-        }
-        if (c == 0u) {
-            put_stamp(w, env->src, ev->utc_s, ok, true);
-        } else if (!ok) {
-            sticky(omp_axdr_put_null(w));
-        } else if (c == 2u) {
-            sticky(omp_axdr_put_u32(w, ev->arg));
-        } else {
-            sticky(omp_axdr_put_u16(w, c == 1u ? ev->code : ev->flags));
-        }
-    }
 }
 
 /* A packed log's cursor during one block. */
@@ -384,56 +353,56 @@ static uint32_t next_of(const struct omp_dlms_server *srv, bool found, uint32_t 
     return found && got < srv->pg_end ? got + 1u : srv->pg_end;
 }
 
-/* The next row of an event log's selection, encoded into @p w. */
+/* The next row of an event log's selection, encoded into @p w (*got, *read: as bill_row()). */
 static omp_err ev_row(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
-                      struct rowcur *rc, struct omp_wr *w, uint32_t *next)
+                      struct rowcur *rc, struct omp_wr *w, uint32_t *got, bool *read)
 {
     const struct omp_evlog *l = evlog_of(env, srv->pg_obj);
     struct omp_event ev = {0u, 0u, 0u, 0};
-    uint32_t got = 0;
     bool ok;
     omp_err err = place(srv, &l->log, rc);
     if (srv->pg_mode != MODE_RANGE) {
-        err = err == OMP_OK ? omp_evlog_next(l, &rc->c, &ev, &got) : err;
-        ok = err == OMP_OK && got == srv->pg_no && ev.code != 0u;
+        err = err == OMP_OK ? omp_evlog_next(l, &rc->c, &ev, got) : err;
+        ok = err == OMP_OK && *got == srv->pg_no && ev.code != 0u;
     } else {
-        err = err == OMP_OK ? omp_evlog_next_in(l, &rc->c, srv->pg_from, srv->pg_to, &ev, &got)
+        err = err == OMP_OK ? omp_evlog_next_in(l, &rc->c, srv->pg_from, srv->pg_to, &ev, got)
                             : err;
-        ok = err == OMP_OK && got < srv->pg_end;
+        ok = err == OMP_OK && *got < srv->pg_end;
     }
-    *next = next_of(srv, err == OMP_OK, got);
+    *read = err == OMP_OK;
     if (err != OMP_OK && err != OMP_ERR_NOT_FOUND) {
         return err;
     }
-    put_ev_row(w, srv, env, &ev, ok);
+    const struct row r = {ev.utc_s, ok, true, true, ev.code, ev.flags, ev.arg, NULL, NULL};
+    put_row(w, srv, env, &r);
     return OMP_OK;
 }
 
 /* The next row of a profile's selection, encoded into @p w. A row not held (only when the log
  * changed, which still_held() refuses first) or unreadable is an invalid row. */
 static omp_err plog_row(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
-                        struct rowcur *rc, struct omp_wr *w, uint32_t *next)
+                        struct rowcur *rc, struct omp_wr *w, uint32_t *got, bool *read)
 {
     const struct omp_profile *p = profile_of(env, srv->pg_obj);
     struct omp_plog_entry e;
-    uint32_t got = 0;
     bool ok;
     memset(&e, 0, sizeof e); /* an invalid row reads its (unused) time */
     omp_err err = place(srv, &p->log, rc);
     if (srv->pg_mode != MODE_RANGE) {
-        err = err == OMP_OK ? omp_plog_next(&p->log, &rc->c, &e, &got) : err;
-        ok = err == OMP_OK && got == srv->pg_no;
+        err = err == OMP_OK ? omp_plog_next(&p->log, &rc->c, &e, got) : err;
+        ok = err == OMP_OK && *got == srv->pg_no;
     } else {
-        err = err == OMP_OK ? omp_profile_next_in(p, &rc->c, srv->pg_from, srv->pg_to, &e, &got)
+        err = err == OMP_OK ? omp_profile_next_in(p, &rc->c, srv->pg_from, srv->pg_to, &e, got)
                             : err;
-        ok = err == OMP_OK && got < srv->pg_end;
+        ok = err == OMP_OK && *got < srv->pg_end;
     }
     ok = ok && (e.status & OMP_PLOG_ST_INVALID) == 0u;
-    *next = next_of(srv, err == OMP_OK, got);
+    *read = err == OMP_OK;
     if (err != OMP_OK && err != OMP_ERR_NOT_FOUND) {
         return err;
     }
-    put_row(w, srv, env, &e, ok);
+    const struct row r = {e.t, ok, true, false, e.status, 0u, e.quality, &e, NULL};
+    put_row(w, srv, env, &r);
     return OMP_OK;
 }
 
@@ -492,11 +461,12 @@ static omp_err gen_buffer(struct omp_dlms_server *srv, const struct omp_dlms_ser
         srv->pg_hdr = true;
     }
     while (srv->pg_left > 0u && *n < cap) {
-        uint32_t next = 0;
+        uint32_t got = 0;
+        bool read = false;
         omp_wr_truncate(&w, 0u);
-        omp_err err = srv->pg_obj >= PG_EV        ? ev_row(srv, env, &rc, &w, &next)
-                      : srv->pg_obj == PG_BILLING ? bill_row(srv, env, &w, &next)
-                                                  : plog_row(srv, env, &rc, &w, &next);
+        omp_err err = srv->pg_obj >= PG_EV        ? ev_row(srv, env, &rc, &w, &got, &read)
+                      : srv->pg_obj == PG_BILLING ? bill_row(srv, env, &w, &got, &read)
+                                                  : plog_row(srv, env, &rc, &w, &got, &read);
         if (err != OMP_OK) {
             return err;
         }
@@ -506,7 +476,7 @@ static omp_err gen_buffer(struct omp_dlms_server *srv, const struct omp_dlms_ser
         if (!emit(srv, tmp, omp_wr_len(&w), dst, cap, n)) {
             break;
         }
-        srv->pg_no = next;
+        srv->pg_no = next_of(srv, read, got);
         srv->pg_left--;
     }
     if (rc.placed) {
@@ -680,7 +650,7 @@ static bool sel_cols(struct omp_dlms_server *srv, const struct omp_dlms_server_e
     const unsigned n = cols_of(env, srv->pg_obj);
     unsigned c = 0u;
     if (count == 0u) {
-        return set_cols(srv, n, 1u, 0u);
+        return true; /* all: pg_cols as omp_dlms_priv_pg_start() set it before the descriptor */
     }
     srv->pg_cols = 0u;
     for (size_t i = 0; i < count; i++) {

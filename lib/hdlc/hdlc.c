@@ -384,18 +384,16 @@ omp_err omp_hdlc_params_encode(struct omp_wr *w, const struct omp_hdlc_params *p
     (void)omp_wr_u8(w, PARAM_FORMAT);
     (void)omp_wr_u8(w, PARAM_GROUP);
     (void)omp_wr_u8(w, (uint8_t)group);
-    (void)omp_wr_u8(w, PARAM_INFO_TX);
-    (void)omp_wr_u8(w, 2u);
-    (void)omp_wr_u16be(w, p->max_info_tx);
-    (void)omp_wr_u8(w, PARAM_INFO_RX);
-    (void)omp_wr_u8(w, 2u);
-    (void)omp_wr_u16be(w, p->max_info_rx);
-    (void)omp_wr_u8(w, PARAM_WIN_TX);
-    (void)omp_wr_u8(w, 4u);
-    (void)omp_wr_u32be(w, p->window_tx);
-    (void)omp_wr_u8(w, PARAM_WIN_RX);
-    (void)omp_wr_u8(w, 4u);
-    (void)omp_wr_u32be(w, p->window_rx);
+    /* PARAM_INFO_TX .. PARAM_WIN_RX in turn: the lengths in 2 bytes, the windows in 4 */
+    const uint32_t v[4] = {p->max_info_tx, p->max_info_rx, p->window_tx, p->window_rx};
+    for (unsigned k = 0; k < 4u; k++) {
+        const unsigned n = k < 2u ? 2u : 4u;
+        (void)omp_wr_u8(w, (uint8_t)(PARAM_INFO_TX + k));
+        (void)omp_wr_u8(w, (uint8_t)n);
+        for (unsigned b = n; b-- > 0u;) {
+            (void)omp_wr_u8(w, (uint8_t)(v[k] >> (8u * b)));
+        }
+    }
     return omp_wr_status(w);
 }
 

@@ -37,18 +37,31 @@ omp_err omp_hdlc_link_init(struct omp_hdlc_link *l, const struct omp_hdlc_addr *
     return OMP_OK;
 }
 
-/* A frame from us to @p to without information. */
-static omp_err put_simple(const struct omp_hdlc_link *l, const struct omp_hdlc_addr *to,
-                          struct omp_wr *w, enum omp_hdlc_type type, uint8_t nr, bool flags)
+/* A frame from us to @p to: @p type, P/F @p pf, N(R) @p nr, N(S) @p ns, the information @p info
+ * (@p len bytes, @p seg: more segments follow). */
+static omp_err put_frame(const struct omp_hdlc_link *l, const struct omp_hdlc_addr *to,
+                         struct omp_wr *w, enum omp_hdlc_type type, bool pf, uint8_t nr,
+                         uint8_t ns, const uint8_t *info, size_t len, bool seg, bool flags)
 {
     struct omp_hdlc_frame f;
     memset(&f, 0, sizeof f);
     f.dst = *to;
     f.src = l->server;
     f.type = type;
-    f.pf = true;
+    f.pf = pf;
     f.nr = nr;
+    f.ns = ns;
+    f.info = info;
+    f.info_len = len;
+    f.segmented = seg;
     return omp_hdlc_encode(w, &f, flags);
+}
+
+/* A frame from us to @p to without information, P/F set. */
+static omp_err put_simple(const struct omp_hdlc_link *l, const struct omp_hdlc_addr *to,
+                          struct omp_wr *w, enum omp_hdlc_type type, uint8_t nr, bool flags)
+{
+    return put_frame(l, to, w, type, true, nr, 0u, NULL, 0u, false, flags);
 }
 
 /* SNRM to us: negotiate the parameters into @p n (the link as it will be) and reply UA with
@@ -72,15 +85,8 @@ static omp_err on_snrm(const struct omp_hdlc_link *l, const struct omp_hdlc_fram
     struct omp_wr pw = omp_wr_init(p, sizeof p);
     err = omp_hdlc_params_encode(&pw, &n->params);
     if (err == OMP_OK) {
-        struct omp_hdlc_frame ua;
-        memset(&ua, 0, sizeof ua);
-        ua.dst = rx->src;
-        ua.src = l->server;
-        ua.type = OMP_HDLC_UA;
-        ua.pf = rx->pf;
-        ua.info = p;
-        ua.info_len = omp_wr_len(&pw);
-        err = omp_hdlc_encode(reply, &ua, flags);
+        err = put_frame(l, &rx->src, reply, OMP_HDLC_UA, rx->pf, 0u, 0u, p, omp_wr_len(&pw),
+                        false, flags);
     }
     return err;
 }
@@ -157,18 +163,8 @@ omp_err omp_hdlc_link_put_i(struct omp_hdlc_link *l, struct omp_wr *w, const uin
     if (len == 0u || len > l->params.max_info_tx) {
         return OMP_ERR_RANGE;
     }
-    struct omp_hdlc_frame f;
-    memset(&f, 0, sizeof f);
-    f.dst = l->client;
-    f.src = l->server;
-    f.type = OMP_HDLC_I;
-    f.pf = final;
-    f.segmented = segmented;
-    f.ns = l->vs;
-    f.nr = l->vr;
-    f.info = info;
-    f.info_len = len;
-    const omp_err err = omp_hdlc_encode(w, &f, flags);
+    const omp_err err =
+        put_frame(l, &l->client, w, OMP_HDLC_I, final, l->vr, l->vs, info, len, segmented, flags);
     if (err == OMP_OK) {
         l->vs = (uint8_t)((l->vs + 1u) & 7u);
     }

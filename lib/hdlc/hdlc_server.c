@@ -97,14 +97,16 @@ static void end_link(struct omp_hdlc_server *s)
 static void drop_partial(struct omp_hdlc_server *s)
 {
     const size_t held = omp_hdlc_stream_held(&s->stream);
-    const struct omp_hdlc_stream old = s->stream;
-    omp_hdlc_stream_init(&s->stream);
-    s->stream.n_frames = old.n_frames;
-    s->stream.n_errors = old.n_errors;
-    s->stream.n_crc_errors = old.n_crc_errors;
-    s->stream.bytes_in = old.bytes_in;
-    s->stream.bytes_frames = old.bytes_frames;
-    s->stream.bytes_dropped = old.bytes_dropped + (uint32_t)held;
+    struct omp_hdlc_stream *st = &s->stream;
+    const uint32_t keep[6] = {st->n_frames, st->n_errors,     st->n_crc_errors,
+                              st->bytes_in, st->bytes_frames, st->bytes_dropped + (uint32_t)held};
+    omp_hdlc_stream_init(st); /* the counters only, not a copy of the frame buffer on the stack */
+    st->n_frames = keep[0];
+    st->n_errors = keep[1];
+    st->n_crc_errors = keep[2];
+    st->bytes_in = keep[3];
+    st->bytes_frames = keep[4];
+    st->bytes_dropped = keep[5];
 }
 
 void omp_hdlc_server_reset(struct omp_hdlc_server *s)
