@@ -50,6 +50,12 @@ extern "C" {
 /** Longest attribute value a SET in blocks may carry: the server keeps the value's bytes until the
  *  last block: the longest writable value, the LLS secret, is 18 bytes encoded. */
 #define OMP_DLMS_SET_BLOCK_MAX 20u
+/** Longest request APDU the server reassembles from general-block-transfer blocks (GBT, Green
+ *  Book 9.3.x; docs/dlms-server.md "General block transfer"): a longer one is refused with an
+ *  EXCEPTION-response pdu-too-long. */
+#ifndef OMP_DLMS_GBT_RX_MAX
+#define OMP_DLMS_GBT_RX_MAX 64u
+#endif
 /** Default server-max-receive-pdu-size (HDLC max info field of an OMNIPOWER, technical facts
  *  11.2). */
 #define OMP_DLMS_SERVER_PDU_DEFAULT 1010u
@@ -166,6 +172,15 @@ struct omp_dlms_server {
     uint16_t set_len;        /**< bytes in set_buf */
     uint32_t set_block;      /**< the last block received */
     uint8_t set_buf[OMP_DLMS_SET_BLOCK_MAX];
+    /* General block transfer (dlms_gbt.c): the server's blocks sent and the client's received in
+     * this exchange, a request being reassembled, and whether the answers go as GBT. */
+    bool blk_gbt;            /**< the GET transfer running goes in GBT blocks */
+    bool gbt_rx;             /**< a request is being received in GBT blocks */
+    bool gbt_reply;          /**< the request came in GBT: so does its answer */
+    uint16_t gbt_bn;         /**< the server's last GBT block number sent */
+    uint16_t gbt_rx_bn;      /**< the client's last GBT block number received */
+    uint16_t gbt_rx_len;     /**< bytes in gbt_buf */
+    uint8_t gbt_buf[OMP_DLMS_GBT_RX_MAX];
 };
 
 /** @brief Factory configuration: LLS secret "12345", max PDU OMP_DLMS_SERVER_PDU_DEFAULT. */

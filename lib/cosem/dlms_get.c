@@ -33,6 +33,8 @@
 /* GET-response-with-datablock header: C4 02 invoke, last, block number (4), raw-data choice,
  * length (at most 3 bytes for a block below 65536). */
 #define BLOCK_HDR_MAX 12u
+/* In GBT, the GET-response-normal head the first block carries: C4 01 invoke 00. */
+#define GBT_PRE 4u
 /* One object_list element: structure {class, version, name, {attribute_access, method_access}}
  * with at most 10 attributes of 7 bytes each (the activity calendar) and 4 methods of 6
  * (Association LN): 106 bytes. */
@@ -385,25 +387,43 @@ static omp_err block_dar(struct omp_wr *w, uint8_t invoke, uint32_t number, uint
     return omp_wr_u8(w, dar);
 }
 
-/* Block @p number (1..) of the running object_list transfer. */
+/* The head of block @p number (last-block @p last, @p n bytes of data) into @p h: GBT (dlms_gbt.c)
+ * or GET-response-with-datablock raw-data. */
+static void put_blk_hdr(struct omp_dlms_server *srv, struct omp_wr *h, uint8_t invoke,
+                        uint32_t number, bool last, size_t n)
+{
+    if (srv->blk_gbt) {
+        omp_dlms_priv_gbt_hdr(srv, h, last, n);
+        return;
+    }
+    put_rsp_head(h, 2u, invoke);
+    (void)omp_wr_u8(h, last ? 1u : 0u);
+    (void)omp_wr_u32be(h, number);
+    (void)omp_wr_u8(h, 0u); /* raw-data */
+    (void)omp_wr_berlen(h, n);
+}
+
+/* Block @p number (1..) of the running object_list transfer. In GBT the blocks carry the whole
+ * GET-response-normal: its head C4 01 invoke 00 (GBT_PRE bytes) first, then the list. */
 static omp_err send_block(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
                           uint8_t invoke, uint32_t number, struct omp_wr *w)
 {
     const unsigned list = list_of(srv, env);
-    size_t total = objlist_len(list), off = (size_t)(number - 1u) * srv->blk_size;
+    const size_t pre = srv->blk_gbt ? GBT_PRE : 0u;
+    size_t total = objlist_len(list) + pre, off = (size_t)(number - 1u) * srv->blk_size;
     size_t n = total > off ? total - off : 0u;
     n = n < srv->blk_size ? n : srv->blk_size;
     bool last = off + n >= total;
     size_t mark = omp_wr_len(w);
-    put_rsp_head(w, 2u, invoke);
-    (void)omp_wr_u8(w, last ? 1u : 0u);
-    (void)omp_wr_u32be(w, number);
-    (void)omp_wr_u8(w, 0u); /* raw-data */
-    (void)omp_wr_berlen(w, n);
+    put_blk_hdr(srv, w, invoke, number, last, n);
     (void)omp_wr_fill(w, 0u, n);
     omp_err err = omp_wr_status(w);
     if (err == OMP_OK) {
-        struct omp_dlms_win d = {w->buf + omp_wr_len(w) - n, off, n, 0u};
+        uint8_t *p = w->buf + omp_wr_len(w) - n;
+        const uint8_t head[GBT_PRE] = {OMP_APDU_TAG_GET_RESPONSE, 1u, invoke, 0u};
+        struct omp_dlms_win d = {p, off, n, 0u};
+        omp_dlms_priv_win_put(&d, head, pre); /* in block 1 only */
+        d.pos = pre;
         err = objlist(list, &d);
     }
     if (err != OMP_OK) {
@@ -417,21 +437,25 @@ static omp_err send_block(struct omp_dlms_server *srv, const struct omp_dlms_ser
 }
 
 /* Block @p number of a profile attribute: its next bytes, generated at mark + BLOCK_HDR_MAX,
- * then moved behind the header. @p first: a whole answer goes as GET-response-normal. */
+ * then moved behind the header. @p first: a whole answer goes as GET-response-normal; in GBT
+ * the first block starts with that response's head (C4 01 invoke 00). */
 static omp_err pg_block(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
                         uint8_t invoke, uint32_t number, struct omp_wr *w, bool first)
 {
     size_t mark = omp_wr_len(w), n = 0u;
+    const bool pre = first && srv->blk_gbt; /* block 1 in GBT: C4 01 invoke 00, then rows */
     bool done = false;
     if (omp_wr_fill(w, 0u, BLOCK_HDR_MAX + (size_t)srv->blk_size) != OMP_OK) {
         omp_wr_truncate(w, mark);
         return OMP_ERR_NOSPACE;
     }
-    omp_err err = omp_dlms_priv_pg_gen(srv, env, w->buf + mark + BLOCK_HDR_MAX, srv->blk_size,
-                                       &n, &done);
-    uint8_t hdr[BLOCK_HDR_MAX];
+    omp_err err = omp_dlms_priv_pg_gen(srv, env, w->buf + mark + BLOCK_HDR_MAX,
+                                       srv->blk_size - (pre ? GBT_PRE : 0u), &n, &done);
+    uint8_t hdr[BLOCK_HDR_MAX + GBT_PRE];
     struct omp_wr h = omp_wr_init(hdr, sizeof hdr);
-    if (err != OMP_OK || (!done && (srv->conformance & OMP_CONF_BLOCK_TRANSFER_WITH_GET) == 0u)) {
+    if (err != OMP_OK ||
+        (!done && (srv->conformance & (OMP_CONF_BLOCK_TRANSFER_WITH_GET |
+                                       OMP_CONF_GENERAL_BLOCK_TRANSFER)) == 0u)) {
         omp_wr_truncate(w, mark);
         srv->blk_active = false;
         uint8_t dar = err == OMP_ERR_STATE ? (uint8_t)OMP_DAR_DATA_BLOCK_UNAVAILABLE /* the log
@@ -443,17 +467,18 @@ static omp_err pg_block(struct omp_dlms_server *srv, const struct omp_dlms_serve
             (void)omp_wr_u8(w, 1u);
             return omp_wr_u8(w, dar);
         }
+        if (srv->blk_gbt) { /* a GBT stream cannot carry a dar: the exchange ends */
+            return omp_dlms_priv_exception(w, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
+                                           OMP_SERVICE_ERROR_OTHER_REASON);
+        }
         return block_dar(w, invoke, number, dar);
     }
-    if (first && done) {
+    if (!(first && done)) {
+        put_blk_hdr(srv, &h, invoke, number, done, n + (pre ? GBT_PRE : 0u));
+    }
+    if (first && (done || pre)) {
         put_rsp_head(&h, 1u, invoke);
         (void)omp_wr_u8(&h, 0u);
-    } else {
-        put_rsp_head(&h, 2u, invoke);
-        (void)omp_wr_u8(&h, done ? 1u : 0u);
-        (void)omp_wr_u32be(&h, number);
-        (void)omp_wr_u8(&h, 0u); /* raw-data */
-        (void)omp_wr_berlen(&h, n);
     }
     size_t hl = omp_wr_len(&h);
     memmove(w->buf + mark + hl, w->buf + mark + BLOCK_HDR_MAX, n);
@@ -495,13 +520,16 @@ static omp_err get_normal(struct omp_dlms_server *srv, const struct omp_dlms_ser
 {
     const struct omp_apdu_desc *d = &q->u.get_req.desc;
     srv->blk_active = false; /* a new GET ends a transfer the client left */
+    /* long answers go in GBT blocks when it was negotiated (docs/dlms-server.md) */
+    srv->blk_gbt = (srv->conformance & OMP_CONF_GENERAL_BLOCK_TRANSFER) != 0u;
     uint8_t k = 0;
     if (omp_dlms_priv_pg_find(env, d->obis, &k)) {
         return pg_normal(srv, env, q, k, w, limit);
     }
     if (d->class_id == CLASS_ASSOC_LN && d->id == 2 && memcmp(d->obis, k_assoc_ln, 6u) == 0 &&
         !q->u.get_req.access.present && objlist_len(list_of(srv, env)) + 4u > limit) {
-        if ((srv->conformance & OMP_CONF_BLOCK_TRANSFER_WITH_GET) == 0u) {
+        if ((srv->conformance &
+             (OMP_CONF_BLOCK_TRANSFER_WITH_GET | OMP_CONF_GENERAL_BLOCK_TRANSFER)) == 0u) {
             put_rsp_head(w, 1u, q->invoke);
             (void)omp_wr_u8(w, 1u);
             return omp_wr_u8(w, OMP_DAR_OTHER_REASON); /* too long for one PDU */
@@ -526,7 +554,8 @@ static omp_err get_next(struct omp_dlms_server *srv, const struct omp_dlms_serve
                         const struct omp_apdu *q, struct omp_wr *w, size_t limit)
 {
     uint32_t n = q->u.get_req.block_number;
-    if (!srv->blk_active) {
+    if (!srv->blk_active || srv->blk_gbt) { /* a GBT transfer goes on with GBT acks only */
+        srv->blk_active = false;
         return block_dar(w, q->invoke, n, OMP_DAR_NO_LONG_GET_IN_PROGRESS);
     }
     if (n != srv->blk_number || limit < (size_t)srv->blk_size + BLOCK_HDR_MAX) {
@@ -562,6 +591,19 @@ static omp_err get_list(struct omp_dlms_server *srv, const struct omp_dlms_serve
                                        OMP_SERVICE_ERROR_PDU_TOO_LONG);
     }
     return OMP_OK;
+}
+
+omp_err omp_dlms_priv_get_more(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                               struct omp_wr *out, size_t limit)
+{
+    if (!srv->blk_active || !srv->blk_gbt || limit < (size_t)srv->blk_size + BLOCK_HDR_MAX) {
+        srv->blk_active = false;
+        return omp_dlms_priv_exception(out, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
+                                       OMP_SERVICE_ERROR_OPERATION_NOT_POSSIBLE);
+    }
+    const uint32_t n = srv->blk_number + 1u;
+    return srv->blk_profile ? pg_block(srv, env, srv->blk_invoke, n, out, false)
+                            : send_block(srv, env, srv->blk_invoke, n, out);
 }
 
 omp_err omp_dlms_priv_get(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
