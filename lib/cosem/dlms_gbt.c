@@ -84,7 +84,8 @@ omp_err omp_dlms_priv_gbt(struct omp_dlms_server *srv, const struct omp_dlms_ser
         return refuse(srv, out, OMP_STATE_ERROR_SERVICE_UNKNOWN, OMP_SERVICE_ERROR_OTHER_REASON);
     }
     if (g.data.len == 0u) { /* an acknowledgement: the next block of the answer */
-        if (!srv->blk_active || !srv->blk_gbt || g.block_number_ack != srv->gbt_bn) {
+        if (!srv->blk_active || !srv->blk_gbt || g.block_number_ack != srv->gbt_bn ||
+            srv->gbt_bn == UINT16_MAX) { /* (block numbers are 16 bits: 65 MB at most) */
             return refuse(srv, out, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
                           OMP_SERVICE_ERROR_OPERATION_NOT_POSSIBLE);
         }

@@ -349,6 +349,7 @@ omp_err omp_dlms_server_apdu(struct omp_dlms_server *srv, const struct omp_dlms_
     srv->gbt_rx = false; /* a request not in GBT starts a new exchange */
     srv->gbt_reply = false;
     srv->gbt_bn = 0u;
+    srv->gbt_rx_bn = 0u;
     return omp_dlms_priv_request(srv, env, client_sap, server_sap, req, len, out, limit);
 }
 
