@@ -560,6 +560,48 @@ static void test_gbt_request(void **state)
     expect(18u, 16u, "E080 0001 0000 0D C001C1000301010108 00FF0200", "D80102");
 }
 
+/* A GET-with-list whose answer exceeds the PDU (Green Book: sent as raw-data of
+ * GET-response-with-datablock, the list of Get-Data-Result with its count first; in GBT the
+ * GET-response-with-list itself in GBT blocks). The client proposes max PDU 64 (0040), so the
+ * blocks hold 64 - 12 = 52 bytes, whole items only. Items: Association LN attribute 5 three
+ * times, then A+ total. Attribute 5 (xDLMS_context_info) is 20 bytes as a result: 00, structure
+ * of 6 {bit-string(24) conformance, long-unsigned 007D (the server's max PDU), long-unsigned 0040
+ * (what it sends), unsigned 6, integer 0, octet-string empty}; A+ is 00 06 0012D687. Whole:
+ * 4 + 3 x 20 + 6 = 70 > 64. Block 1: the count 04 and two items (41 bytes; a third would make
+ * 61 > 52), block 2: the third and A+ (26 bytes). */
+#define LIST4 "C003C104 000F0000280000FF0500 000F0000280000FF0500 000F0000280000FF0500" \
+              " 00030101010800FF0200"
+#define CTX(conf) "00 0206 0418" conf " 12007D 120040 1106 0F00 0900"
+static void test_list_in_blocks(void **state)
+{
+    (void)state;
+    /* AARQ_LLS with client-max-receive-pdu-size 0040; AARE_LLS (the server's max PDU 007D) */
+    expect(18u, 16u,
+           "6033A1090607608574050801018A0207808B0760857405080201AC0780053132333435BE10040E01000000"
+           "065F1F040000FE1F0040",
+           AARE_LLS);
+    expect(18u, 16u, LIST4,
+           "C402C1 00 00000001 00 29 04" CTX("001E1D") CTX("001E1D"));
+    expect(18u, 16u, "C002C100000001",
+           "C402C1 01 00000002 00 1A" CTX("001E1D") "00 060012D687");
+    expect(18u, 16u, "C002C100000002", "C402C101 00000002 0110"); /* no transfer: 16 */
+    /* the same in GBT: C4 03 C1 04, two items (44 bytes), then the third and A+ */
+    expect(18u, 16u,
+           "6033A1090607608574050801018A0207808B0760857405080201AC0780053132333435BE10040E01000000"
+           "065F1F040020FE1F0040",
+           AARE_LLS_GBT);
+    expect(18u, 16u, LIST4, "E001 0001 0000 2C C403C104" CTX("201E1D") CTX("201E1D"));
+    expect(18u, 16u, "E001 0001 0001 00",
+           "E081 0002 0001 1A" CTX("201E1D") "00 060012D687");
+    /* an item list longer than OMP_DLMS_GBT_RX_MAX (64) is not kept: 7 items of 10 bytes,
+     * refused as before (EXCEPTION-response service-not-allowed, pdu-too-long) */
+    expect(18u, 16u,
+           "C003C107 000F0000280000FF0500 000F0000280000FF0500 000F0000280000FF0500"
+           " 000F0000280000FF0500 000F0000280000FF0500 000F0000280000FF0500"
+           " 00030101010800FF0200",
+           "D80104");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -571,6 +613,7 @@ int main(void)
         cmocka_unit_test_setup(test_object_list, setup),
         cmocka_unit_test_setup(test_gbt_object_list, setup),
         cmocka_unit_test_setup(test_gbt_request, setup),
+        cmocka_unit_test_setup(test_list_in_blocks, setup),
         cmocka_unit_test_setup(test_peak_not_kept, setup),
         cmocka_unit_test_setup(test_assoc_ln_v1_attrs, setup),
     };

@@ -52,7 +52,8 @@ extern "C" {
 #define OMP_DLMS_SET_BLOCK_MAX 20u
 /** Longest request APDU the server reassembles from general-block-transfer blocks (GBT, Green
  *  Book 9.3.x; docs/dlms-server.md "General block transfer"): a longer one is refused with an
- *  EXCEPTION-response pdu-too-long. */
+ *  EXCEPTION-response pdu-too-long. Also the longest item list of a GET-with-list whose answer
+ *  goes in blocks (the items are kept until the last block). At most 255. */
 #ifndef OMP_DLMS_GBT_RX_MAX
 #define OMP_DLMS_GBT_RX_MAX 64u
 #endif
@@ -177,6 +178,11 @@ struct omp_dlms_server {
     bool blk_gbt;            /**< the GET transfer running goes in GBT blocks */
     bool gbt_rx;             /**< a request is being received in GBT blocks */
     bool gbt_reply;          /**< the request came in GBT: so does its answer */
+    bool blk_list;           /**< the GET transfer running is a GET-with-list's answer (its
+                                  items' descriptors kept in gbt_buf) */
+    uint8_t lst_len;         /**< bytes of those descriptors */
+    uint8_t lst_count;       /**< items */
+    uint8_t lst_next;        /**< the first item of the next block */
     uint16_t gbt_bn;         /**< the server's last GBT block number sent */
     uint16_t gbt_rx_bn;      /**< the client's last GBT block number received */
     uint16_t gbt_rx_len;     /**< bytes in gbt_buf */

@@ -432,6 +432,7 @@ static omp_err send_block(struct omp_dlms_server *srv, const struct omp_dlms_ser
     }
     srv->blk_active = !last;
     srv->blk_profile = false;
+    srv->blk_list = false;
     srv->blk_number = number;
     return OMP_OK;
 }
@@ -486,6 +487,7 @@ static omp_err pg_block(struct omp_dlms_server *srv, const struct omp_dlms_serve
     omp_wr_truncate(w, mark + hl + n);
     srv->blk_active = !done;
     srv->blk_profile = true;
+    srv->blk_list = false;
     srv->blk_number = number;
     return OMP_OK;
 }
@@ -550,6 +552,9 @@ static omp_err get_normal(struct omp_dlms_server *srv, const struct omp_dlms_ser
     return err;
 }
 
+static omp_err list_block(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                          uint32_t number, struct omp_wr *w);
+
 static omp_err get_next(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
                         const struct omp_apdu *q, struct omp_wr *w, size_t limit)
 {
@@ -563,11 +568,68 @@ static omp_err get_next(struct omp_dlms_server *srv, const struct omp_dlms_serve
         srv->blk_active = false;
         return block_dar(w, q->invoke, n, OMP_DAR_LONG_GET_ABORTED);
     }
-    return srv->blk_profile ? pg_block(srv, env, q->invoke, n + 1u, w, false)
-                            : send_block(srv, env, q->invoke, n + 1u, w);
+    return srv->blk_list      ? list_block(srv, env, n + 1u, w)
+           : srv->blk_profile ? pg_block(srv, env, q->invoke, n + 1u, w, false)
+                              : send_block(srv, env, q->invoke, n + 1u, w);
 }
 
-/* Each item answered on its own; an answer longer than one PDU is refused as a whole. */
+/* Block @p number of a GET-with-list's answer (Green Book: the list of Get-Data-Result, count
+ * first, as raw-data; in GBT the GET-response-with-list whole: C4 03 invoke, count, results).
+ * A block holds whole items; an item is read when its block is made. An item that would not fit
+ * the block's rest goes into the next block; alone in a block and still too long, it is answered
+ * other-reason (what put_result writes when the room runs out). */
+static omp_err list_block(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                          uint32_t number, struct omp_wr *w)
+{
+    size_t mark = omp_wr_len(w);
+    if (omp_wr_fill(w, 0u, BLOCK_HDR_MAX + (size_t)srv->blk_size) != OMP_OK) {
+        omp_wr_truncate(w, mark);
+        return OMP_ERR_NOSPACE;
+    }
+    struct omp_wr b = omp_wr_init(w->buf + mark + BLOCK_HDR_MAX, srv->blk_size);
+    if (number == 1u) {
+        if (srv->blk_gbt) {
+            put_rsp_head(&b, 3u, srv->blk_invoke);
+        }
+        (void)omp_wr_berlen(&b, srv->lst_count);
+    }
+    const size_t first = omp_wr_len(&b);
+    struct omp_rd it = omp_rd_init(srv->gbt_buf, srv->lst_len);
+    for (uint8_t k = 0u; k < srv->lst_count; k++) {
+        struct omp_apdu_desc d;
+        struct omp_apdu_access acc;
+        size_t m = omp_wr_len(&b);
+        if (omp_apdu_list_next_desc(&it, &d, &acc) != OMP_OK) {
+            break; /* (decoded once already: not reached) */
+        }
+        if (k < srv->lst_next) {
+            continue;
+        }
+        (void)put_result(srv, env, &d, &acc, &b);
+        if (m > first && (omp_wr_status(&b) != OMP_OK ||
+                          (b.buf[m] == 1u && b.buf[m + 1u] == OMP_DAR_OTHER_REASON))) {
+            omp_wr_truncate(&b, m); /* perhaps the room: the next block tries it first */
+            break;
+        }
+        srv->lst_next = (uint8_t)(k + 1u);
+    }
+    const size_t n = omp_wr_len(&b);
+    const bool last = srv->lst_next >= srv->lst_count;
+    uint8_t hdr[BLOCK_HDR_MAX];
+    struct omp_wr h = omp_wr_init(hdr, sizeof hdr);
+    put_blk_hdr(srv, &h, srv->blk_invoke, number, last, n);
+    size_t hl = omp_wr_len(&h);
+    memmove(w->buf + mark + hl, w->buf + mark + BLOCK_HDR_MAX, n);
+    memcpy(w->buf + mark, hdr, hl);
+    omp_wr_truncate(w, mark + hl + n);
+    srv->blk_active = !last;
+    srv->blk_number = number;
+    return OMP_OK;
+}
+
+/* Each item answered on its own. An answer longer than one PDU goes in blocks when its item
+ * list fits gbt_buf and block transfer (service-specific or GBT) was negotiated; otherwise it is
+ * refused as a whole (EXCEPTION-response pdu-too-long). */
 static omp_err get_list(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
                         const struct omp_apdu *q, struct omp_wr *w, size_t limit)
 {
@@ -585,12 +647,27 @@ static omp_err get_list(struct omp_dlms_server *srv, const struct omp_dlms_serve
             err = put_result(srv, env, &d, &acc, w);
         }
     }
-    if (err != OMP_OK || omp_wr_len(w) - mark > limit) {
-        omp_wr_truncate(w, mark);
-        return omp_dlms_priv_exception(w, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
-                                       OMP_SERVICE_ERROR_PDU_TOO_LONG);
+    if (err == OMP_OK && omp_wr_len(w) - mark <= limit) {
+        return OMP_OK;
     }
-    return OMP_OK;
+    omp_wr_truncate(w, mark);
+    const size_t items = q->u.get_req.list.items.len;
+    if ((err == OMP_OK || err == OMP_ERR_NOSPACE) && items <= sizeof srv->gbt_buf &&
+        (srv->conformance &
+         (OMP_CONF_BLOCK_TRANSFER_WITH_GET | OMP_CONF_GENERAL_BLOCK_TRANSFER)) != 0u) {
+        memmove(srv->gbt_buf, q->u.get_req.list.items.ptr, items); /* (it may be gbt_buf's) */
+        srv->lst_len = (uint8_t)items;
+        srv->lst_count = (uint8_t)q->u.get_req.list.count;
+        srv->lst_next = 0u;
+        srv->blk_gbt = (srv->conformance & OMP_CONF_GENERAL_BLOCK_TRANSFER) != 0u;
+        srv->blk_list = true;
+        srv->blk_profile = false;
+        srv->blk_size = (uint16_t)(limit - BLOCK_HDR_MAX);
+        srv->blk_invoke = q->invoke;
+        return list_block(srv, env, 1u, w);
+    }
+    return omp_dlms_priv_exception(w, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
+                                   OMP_SERVICE_ERROR_PDU_TOO_LONG);
 }
 
 omp_err omp_dlms_priv_get_more(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
@@ -602,8 +679,9 @@ omp_err omp_dlms_priv_get_more(struct omp_dlms_server *srv, const struct omp_dlm
                                        OMP_SERVICE_ERROR_OPERATION_NOT_POSSIBLE);
     }
     const uint32_t n = srv->blk_number + 1u;
-    return srv->blk_profile ? pg_block(srv, env, srv->blk_invoke, n, out, false)
-                            : send_block(srv, env, srv->blk_invoke, n, out);
+    return srv->blk_list      ? list_block(srv, env, n, out)
+           : srv->blk_profile ? pg_block(srv, env, srv->blk_invoke, n, out, false)
+                              : send_block(srv, env, srv->blk_invoke, n, out);
 }
 
 omp_err omp_dlms_priv_get(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
