@@ -10,7 +10,8 @@
  *
  * What it answers (issue #14, docs/dlms-server.md): the public client 16 -> server SAP 1 (no
  * authentication) and LLS clients 18/19/20 -> server SAP 16, RLRQ, GET normal, with list and with
- * block transfer (object_list, profile buffers), Association LN 0.0.40.0.0.255, the dictionary's
+ * block transfer (object_list, profile buffers, long GET-with-list answers; service-specific, or
+ * general block transfer where negotiated: docs/dlms-server.md "General block transfer"), Association LN 0.0.40.0.0.255, the dictionary's
  * objects, and the profiles (class 7: load profile, analysis logger, billing log, event logs;
  * selective access by entry and by time; docs/dlms-server.md "Profiles").
  * The LLS associations also get SET (normal, with list, with block transfer) and ACTION (normal,
@@ -20,7 +21,7 @@
  * ACTION, the security setup object; docs/dlms-server.md "Security") when the call's env has a
  * struct omp_dlms_sec.
  *
- * RAM: sizeof(struct omp_dlms_server) per port (216 bytes on x86-64 and Cortex-M4) plus under
+ * RAM: sizeof(struct omp_dlms_server) per port (288 bytes on x86-64, 296 on Cortex-M4) plus under
  * 1.5 KB of stack during a call; the object list is generated block by block from the table, a
  * profile's buffer row by row from its log with one cursor per block, resumed from a 16-byte mark
  * (omp_plog_mark), never held whole.
