@@ -36,14 +36,6 @@ void omp_dlms_priv_gbt_hdr(struct omp_dlms_server *srv, struct omp_wr *h, bool l
     (void)omp_wr_berlen(h, n);
 }
 
-static omp_err refuse(struct omp_dlms_server *srv, struct omp_wr *out, uint8_t state,
-                      uint8_t service)
-{
-    srv->gbt_rx = false;
-    srv->blk_active = false;
-    return omp_dlms_priv_exception(out, state, service);
-}
-
 /* The joined request answered; an answer that is not GBT already goes in one last block. */
 static omp_err answer(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
                       uint16_t client_sap, uint16_t server_sap, struct omp_wr *out, size_t limit)
@@ -73,46 +65,47 @@ omp_err omp_dlms_priv_gbt(struct omp_dlms_server *srv, const struct omp_dlms_ser
                           uint16_t client_sap, uint16_t server_sap, const uint8_t *req, size_t len,
                           struct omp_wr *out, size_t limit)
 {
-    if (srv->assoc == 0u || client_sap != srv->client_sap || server_sap != srv->server_sap ||
-        (srv->conformance & OMP_CONF_GENERAL_BLOCK_TRANSFER) == 0u) {
-        return refuse(srv, out, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
-                      OMP_SERVICE_ERROR_SERVICE_NOT_SUPPORTED);
-    }
+    uint8_t state = OMP_STATE_ERROR_SERVICE_NOT_ALLOWED, service;
     struct omp_rd rd = omp_rd_init(req, len);
     struct omp_apdu_gbt g;
-    if (omp_apdu_gbt_decode(&rd, &g) != OMP_OK || omp_rd_remaining(&rd) != 0u) {
-        return refuse(srv, out, OMP_STATE_ERROR_SERVICE_UNKNOWN, OMP_SERVICE_ERROR_OTHER_REASON);
-    }
-    if (g.data.len == 0u) { /* an acknowledgement: the next block of the answer */
-        if (!srv->blk_active || !srv->blk_gbt || g.block_number_ack != srv->gbt_bn ||
-            srv->gbt_bn == UINT16_MAX) { /* (block numbers are 16 bits: 65 MB at most) */
-            return refuse(srv, out, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
-                          OMP_SERVICE_ERROR_OPERATION_NOT_POSSIBLE);
+    if (srv->assoc == 0u || client_sap != srv->client_sap || server_sap != srv->server_sap ||
+        (srv->conformance & OMP_CONF_GENERAL_BLOCK_TRANSFER) == 0u) {
+        service = OMP_SERVICE_ERROR_SERVICE_NOT_SUPPORTED;
+    } else if (omp_apdu_gbt_decode(&rd, &g) != OMP_OK || omp_rd_remaining(&rd) != 0u) {
+        state = OMP_STATE_ERROR_SERVICE_UNKNOWN;
+        service = OMP_SERVICE_ERROR_OTHER_REASON;
+    } else if (g.data.len == 0u) { /* an acknowledgement: the next block of the answer */
+        service = OMP_SERVICE_ERROR_OPERATION_NOT_POSSIBLE;
+        if (srv->blk_active && srv->blk_gbt && g.block_number_ack == srv->gbt_bn &&
+            srv->gbt_bn != UINT16_MAX) { /* (block numbers are 16 bits: 65 MB at most) */
+            srv->gbt_rx_bn = g.block_number;
+            return omp_dlms_priv_get_more(srv, env, out, limit);
         }
-        srv->gbt_rx_bn = g.block_number;
-        return omp_dlms_priv_get_more(srv, env, out, limit);
+    } else if (g.block_number != 1u &&
+               (!srv->gbt_rx || g.block_number != (uint16_t)(srv->gbt_rx_bn + 1u))) {
+        service = OMP_SERVICE_ERROR_OPERATION_NOT_POSSIBLE; /* out of order, or lost */
+    } else {
+        srv->blk_active = false; /* a new request ends the answer the client left */
+        if (g.block_number == 1u) {
+            srv->gbt_rx = true;
+            srv->gbt_rx_len = 0u;
+            srv->gbt_bn = 0u;
+        }
+        service = OMP_SERVICE_ERROR_PDU_TOO_LONG;
+        if (g.data.len <= sizeof srv->gbt_buf - srv->gbt_rx_len) {
+            memcpy(srv->gbt_buf + srv->gbt_rx_len, g.data.ptr, g.data.len);
+            srv->gbt_rx_len = (uint16_t)(srv->gbt_rx_len + g.data.len);
+            srv->gbt_rx_bn = g.block_number;
+            if (g.last) {
+                return answer(srv, env, client_sap, server_sap, out, limit);
+            }
+            omp_dlms_priv_gbt_hdr(srv, out, true, 0u); /* the acknowledgement, window 1 */
+            return omp_wr_status(out);
+        }
     }
-    srv->blk_active = false; /* a new request ends the answer the client left */
-    if (g.block_number == 1u) {
-        srv->gbt_rx = true;
-        srv->gbt_rx_len = 0u;
-        srv->gbt_bn = 0u;
-    } else if (!srv->gbt_rx || g.block_number != (uint16_t)(srv->gbt_rx_bn + 1u)) {
-        return refuse(srv, out, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
-                      OMP_SERVICE_ERROR_OPERATION_NOT_POSSIBLE); /* out of order, or lost */
-    }
-    if (g.data.len > sizeof srv->gbt_buf - srv->gbt_rx_len) {
-        return refuse(srv, out, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
-                      OMP_SERVICE_ERROR_PDU_TOO_LONG);
-    }
-    memcpy(srv->gbt_buf + srv->gbt_rx_len, g.data.ptr, g.data.len);
-    srv->gbt_rx_len = (uint16_t)(srv->gbt_rx_len + g.data.len);
-    srv->gbt_rx_bn = g.block_number;
-    if (g.last) {
-        return answer(srv, env, client_sap, server_sap, out, limit);
-    }
-    omp_dlms_priv_gbt_hdr(srv, out, true, 0u); /* the acknowledgement, window 1 */
-    return omp_wr_status(out);
+    srv->gbt_rx = false;
+    srv->blk_active = false;
+    return omp_dlms_priv_exception(out, state, service);
 }
 
 #else

@@ -553,7 +553,17 @@ static omp_err get_normal(struct omp_dlms_server *srv, const struct omp_dlms_ser
 }
 
 static omp_err list_block(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
-                          uint32_t number, struct omp_wr *w);
+                          uint8_t invoke, uint32_t number, struct omp_wr *w);
+
+/* The block after the last sent, of whichever transfer runs. */
+static omp_err next_block(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                          uint8_t invoke, struct omp_wr *w)
+{
+    const uint32_t n = srv->blk_number + 1u;
+    return srv->blk_list      ? list_block(srv, env, invoke, n, w)
+           : srv->blk_profile ? pg_block(srv, env, invoke, n, w, false)
+                              : send_block(srv, env, invoke, n, w);
+}
 
 static omp_err get_next(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
                         const struct omp_apdu *q, struct omp_wr *w, size_t limit)
@@ -568,9 +578,7 @@ static omp_err get_next(struct omp_dlms_server *srv, const struct omp_dlms_serve
         srv->blk_active = false;
         return block_dar(w, q->invoke, n, OMP_DAR_LONG_GET_ABORTED);
     }
-    return srv->blk_list      ? list_block(srv, env, n + 1u, w)
-           : srv->blk_profile ? pg_block(srv, env, q->invoke, n + 1u, w, false)
-                              : send_block(srv, env, q->invoke, n + 1u, w);
+    return next_block(srv, env, q->invoke, w);
 }
 
 /* Block @p number of a GET-with-list's answer (Green Book: the list of Get-Data-Result, count
@@ -579,7 +587,7 @@ static omp_err get_next(struct omp_dlms_server *srv, const struct omp_dlms_serve
  * the block's rest goes into the next block; alone in a block and still too long, it is answered
  * other-reason (what put_result writes when the room runs out). */
 static omp_err list_block(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
-                          uint32_t number, struct omp_wr *w)
+                          uint8_t invoke, uint32_t number, struct omp_wr *w)
 {
     size_t mark = omp_wr_len(w);
     if (omp_wr_fill(w, 0u, BLOCK_HDR_MAX + (size_t)srv->blk_size) != OMP_OK) {
@@ -589,7 +597,7 @@ static omp_err list_block(struct omp_dlms_server *srv, const struct omp_dlms_ser
     struct omp_wr b = omp_wr_init(w->buf + mark + BLOCK_HDR_MAX, srv->blk_size);
     if (number == 1u) {
         if (srv->blk_gbt) {
-            put_rsp_head(&b, 3u, srv->blk_invoke);
+            put_rsp_head(&b, 3u, invoke);
         }
         (void)omp_wr_berlen(&b, srv->lst_count);
     }
@@ -617,7 +625,7 @@ static omp_err list_block(struct omp_dlms_server *srv, const struct omp_dlms_ser
     const bool last = srv->lst_next >= srv->lst_count;
     uint8_t hdr[BLOCK_HDR_MAX];
     struct omp_wr h = omp_wr_init(hdr, sizeof hdr);
-    put_blk_hdr(srv, &h, srv->blk_invoke, number, last, n);
+    put_blk_hdr(srv, &h, invoke, number, last, n);
     size_t hl = omp_wr_len(&h);
     memmove(w->buf + mark + hl, w->buf + mark + BLOCK_HDR_MAX, n);
     memcpy(w->buf + mark, hdr, hl);
@@ -664,7 +672,7 @@ static omp_err get_list(struct omp_dlms_server *srv, const struct omp_dlms_serve
         srv->blk_profile = false;
         srv->blk_size = (uint16_t)(limit - BLOCK_HDR_MAX);
         srv->blk_invoke = q->invoke;
-        return list_block(srv, env, 1u, w);
+        return list_block(srv, env, q->invoke, 1u, w);
     }
     return omp_dlms_priv_exception(w, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
                                    OMP_SERVICE_ERROR_PDU_TOO_LONG);
@@ -673,15 +681,12 @@ static omp_err get_list(struct omp_dlms_server *srv, const struct omp_dlms_serve
 omp_err omp_dlms_priv_get_more(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
                                struct omp_wr *out, size_t limit)
 {
-    if (!srv->blk_active || !srv->blk_gbt || limit < (size_t)srv->blk_size + BLOCK_HDR_MAX) {
+    if (limit < (size_t)srv->blk_size + BLOCK_HDR_MAX) { /* (the caller's buffer shrank) */
         srv->blk_active = false;
         return omp_dlms_priv_exception(out, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
                                        OMP_SERVICE_ERROR_OPERATION_NOT_POSSIBLE);
     }
-    const uint32_t n = srv->blk_number + 1u;
-    return srv->blk_list      ? list_block(srv, env, n, out)
-           : srv->blk_profile ? pg_block(srv, env, srv->blk_invoke, n, out, false)
-                              : send_block(srv, env, srv->blk_invoke, n, out);
+    return next_block(srv, env, srv->blk_invoke, out);
 }
 
 omp_err omp_dlms_priv_get(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,

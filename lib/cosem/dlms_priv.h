@@ -33,7 +33,8 @@ omp_err omp_dlms_priv_request(struct omp_dlms_server *srv, const struct omp_dlms
 omp_err omp_dlms_priv_gbt(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
                           uint16_t client_sap, uint16_t server_sap, const uint8_t *req, size_t len,
                           struct omp_wr *out, size_t limit);
-/* The next block of the GET transfer running in GBT (dlms_get.c). */
+/* The next block of the GET transfer running in GBT (dlms_get.c; the caller checked that one
+ * runs). */
 omp_err omp_dlms_priv_get_more(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
                                struct omp_wr *out, size_t limit);
 /* GBT header of @p n bytes of block-data (at most 9 bytes) into @p h; counts the block sent. */
