@@ -551,6 +551,9 @@ static void test_gbt_request(void **state)
     /* a GBT APDU that does not decode (block-data longer than the bytes): service-unknown (2),
      * other-reason (3) */
     expect(18u, 16u, "E080 0001 0000 09 C001", "D80203");
+    /* an ACSE APDU in GBT (RLRQ 62 03 80 01 00): not an xDLMS request, service-unknown (2),
+     * service-not-supported (2), the association kept */
+    expect(18u, 16u, "E080 0001 0000 05 6203800100", "D80202");
     expect(18u, 16u, GET_METERNO, RSP_METERNO);
     /* without GBT negotiated: service-not-allowed, service-not-supported (2) */
     expect(18u, 16u, AARQ_LLS, AARE_LLS);

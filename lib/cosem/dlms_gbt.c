@@ -7,7 +7,7 @@
  * numbers its blocks 1, 2, ... in each exchange (acknowledgements included); block-number-ack is
  * the client's last block received. A client's request in blocks is joined in gbt_buf (at most
  * OMP_DLMS_GBT_RX_MAX bytes), each block but the last acknowledged by an empty GBT APDU with
- * last-block set and window 1; then the request is answered in GBT too. A long GET answer (the
+ * last-block set and window 1; then the request (GET, SET or ACTION) is answered in GBT too. A long GET answer (the
  * object list, a profile) goes out in GBT blocks built in dlms_get.c; an empty GBT APDU whose
  * block-number-ack is the server's last block asks for the next one. Anything else (a block out of
  * order, a request too long, an acknowledgement of another block) ends the exchange with an
@@ -42,6 +42,12 @@ static omp_err answer(struct omp_dlms_server *srv, const struct omp_dlms_server_
 {
     srv->gbt_rx = false;
     srv->gbt_reply = true;
+    const uint8_t tag = srv->gbt_buf[0];
+    if (tag != OMP_APDU_TAG_GET_REQUEST && tag != OMP_APDU_TAG_SET_REQUEST &&
+        tag != OMP_APDU_TAG_ACTION_REQUEST) { /* GBT carries xDLMS requests, not AARQ or RLRQ */
+        return omp_dlms_priv_exception(out, OMP_STATE_ERROR_SERVICE_UNKNOWN,
+                                       OMP_SERVICE_ERROR_SERVICE_NOT_SUPPORTED);
+    }
     size_t mark = omp_wr_len(out);
     omp_err err = omp_dlms_priv_request(srv, env, client_sap, server_sap, srv->gbt_buf,
                                         srv->gbt_rx_len, out, limit - GBT_HDR_MAX);
