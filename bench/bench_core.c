@@ -191,6 +191,7 @@ int main(int argc, char **argv)
     if (argc == 2 && strcmp(argv[1], "sizes") == 0) {
         printf("sizeof(struct omp_metro) %zu\n", sizeof(struct omp_metro));
         printf("sizeof(struct omp_meter) %zu\n", sizeof(struct omp_meter));
+        printf("sizeof(struct omp_meter_hdlc) %zu\n", sizeof(struct omp_meter_hdlc));
         printf("sizeof(struct omp_registers) %zu\n", sizeof(struct omp_registers));
         printf("sizeof(struct omp_tariff) %zu\n", sizeof(struct omp_tariff));
         printf("sizeof(struct omp_store) %zu\n", sizeof(struct omp_store));

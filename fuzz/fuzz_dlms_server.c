@@ -237,8 +237,16 @@ static omp_err op_calendar(void *user, const struct omp_tou_calendar *cal, omp_t
     return omp_tariff_set_passive(&g_tariff, cal, at_utc);
 }
 
+static omp_err op_hdlc(void *user, uint8_t attr, uint16_t value)
+{
+    (void)user;
+    (void)attr;
+    (void)value;
+    return OMP_OK;
+}
+
 static const struct omp_cosem_ops k_ops = {op_clock, op_tariff, op_optical, op_secret,
-                                           op_calendar};
+                                           op_calendar, op_hdlc};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -13,12 +13,16 @@
  * SAP 16), requests and responses segmented at 128 bytes with RR pulling the segments.
  * Usage: sim_dlms_client [--hdlc] PORT [CSV]. Exit status 0 when every check passed. Run by
  * tests/sim_dlms.sh and tests/sim_hdlc.sh.
+ * Clients 19 and 20 are refused there: they are the optical and CCC ports' own (technical facts
+ * 11.1). With --hdlc --lls CLIENT PORT: that client's session on its own port's HDLC (the optical
+ * port: `omnipower-sim --optical tcp:PORT`), the SNRM repeated while the port changes framing.
  * With [--hdlc] --hls PORT GUEK GAK METER_NUMBER: the management association (client 1 -> SAP 16,
  * HLS-GMAC, suite 0, the client's crypto from the POSIX port): pass 1-4, a ciphered GET, a
  * replayed request and a plain one refused, and an AARQ under another GUEK refused.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,10 +202,18 @@ static void hdlc_link(uint16_t client, uint16_t server)
     uint8_t par[32];
     struct omp_wr w = omp_wr_init(par, sizeof par);
     CHECK(omp_hdlc_params_encode(&w, &prop) == OMP_OK, "SNRM parameters");
-    hdlc_frame(&f, client, server, OMP_HDLC_SNRM);
-    f.info = par;
-    f.info_len = omp_wr_len(&w);
-    hdlc_send(&f);
+    /* the optical port answers the SNRM that reaches it at 9600 Bd 8N1: the first may come in at
+     * the IEC 62056-21 framing and be lost there, so it is repeated after the response timeout */
+    for (int tries = 0; tries < 3; tries++) {
+        hdlc_frame(&f, client, server, OMP_HDLC_SNRM);
+        f.info = par;
+        f.info_len = omp_wr_len(&w);
+        hdlc_send(&f);
+        struct pollfd pfd = {g_fd, POLLIN, 0};
+        if (g_in_off < g_in_len || poll(&pfd, 1, 2000) > 0) {
+            break;
+        }
+    }
     hdlc_recv(&f, info, sizeof info);
     hdlc_expect(&f, client, server, OMP_HDLC_UA);
     struct omp_hdlc_params got;
@@ -484,13 +496,13 @@ static void check_load_profile(const char *csv)
     static struct lp_row rows[64];
     size_t n = read_csv(csv, rows, 64u);
     CHECK(n >= 4u, "the CSV has entries (%zu)", n);
-    struct omp_dlms_assoc as = associate(19u, 16u, "12345");
-    CHECK(as.accepted, "client 19 accepted");
+    struct omp_dlms_assoc as = associate(18u, 16u, "12345");
+    CHECK(as.accepted, "client 18 accepted");
     static const uint8_t lp[6] = {1, 1, 99, 1, 0, 255};
     static uint8_t buf[16384];
     size_t len = 0;
     unsigned blocks = 0;
-    CHECK(get(19u, 16u, 7u, lp, 7, buf, sizeof buf, &len, &blocks) == 0u, "entries_in_use");
+    CHECK(get(18u, 16u, 7u, lp, 7, buf, sizeof buf, &len, &blocks) == 0u, "entries_in_use");
     struct omp_rd rd = omp_rd_init(buf, len);
     uint32_t held = (uint32_t)next_uint(&rd);
     CHECK(held >= n, "entries_in_use %u, CSV %zu", held, n);
@@ -504,7 +516,7 @@ static void check_load_profile(const char *csv)
         par[3u + k] = (uint8_t)(from >> (24u - 8u * k));
         par[8u + k] = (uint8_t)(to >> (24u - 8u * k));
     }
-    CHECK(get_sel(19u, 16u, 7u, lp, 2, 2u, par, sizeof par, buf, sizeof buf, &len, &blocks) == 0u,
+    CHECK(get_sel(18u, 16u, 7u, lp, 2, 2u, par, sizeof par, buf, sizeof buf, &len, &blocks) == 0u,
           "buffer with an entry descriptor");
     CHECK(blocks > 1u, "the buffer in blocks (%u)", blocks);
     rd = omp_rd_init(buf, len);
@@ -527,15 +539,15 @@ static void check_load_profile(const char *csv)
             CHECK(next_uint(&rd) == rows[k].v[c], "row %zu: value %u", k + 1u, c + 1u);
         }
     }
-    release(19u, 16u);
+    release(18u, 16u);
     (void)printf("load profile: %zu rows as the CSV, in %u blocks\n", n, blocks);
     /* the same read with general block transfer: the joined blocks are the GET-response-normal
      * C4 01 C1 00 and the same Data */
     g_conf_more = OMP_CONF_GENERAL_BLOCK_TRANSFER;
-    as = associate(19u, 16u, "12345");
+    as = associate(18u, 16u, "12345");
     g_conf_more = 0u;
     CHECK(as.accepted && (as.conformance & OMP_CONF_GENERAL_BLOCK_TRANSFER) != 0u,
-          "client 19 accepted with GBT");
+          "client 18 accepted with GBT");
     uint8_t req[64];
     struct omp_wr w = omp_wr_init(req, sizeof req);
     struct omp_obis ln;
@@ -544,12 +556,12 @@ static void check_load_profile(const char *csv)
           "request built");
     static uint8_t gbt[16384];
     unsigned gblocks = 0;
-    size_t glen = get_gbt(19u, 16u, req, omp_wr_len(&w), gbt, sizeof gbt, &gblocks);
+    size_t glen = get_gbt(18u, 16u, req, omp_wr_len(&w), gbt, sizeof gbt, &gblocks);
     static const uint8_t head[4] = {0xC4, 0x01, 0xC1, 0x00};
     CHECK(gblocks > 1u && glen == len + 4u && memcmp(gbt, head, 4u) == 0 &&
               memcmp(gbt + 4, buf, len) == 0,
           "the buffer in GBT blocks as in GET blocks (%u blocks, %zu bytes)", gblocks, glen);
-    release(19u, 16u);
+    release(18u, 16u);
     (void)printf("load profile in GBT: %u blocks, the same %zu rows\n", gblocks, n);
 }
 
@@ -829,28 +841,54 @@ int main(int argc, char **argv)
         argc--;
         argv++;
     }
+    if (argc == 4 && strcmp(argv[1], "--lls") == 0) {
+        /* one port's own LLS client (19 optical, 20 CCC): its whole object list and every
+         * readable attribute, then the link's end (DISC -> UA) */
+        uint16_t client = (uint16_t)atoi(argv[2]);
+        g_fd = connect_to((unsigned)atoi(argv[3]));
+        size_t reads = 0;
+        size_t objects = session(client, 16u, "12345", &reads);
+        CHECK(objects > 10u, "client %u: the full object list (%zu)", client, objects);
+        if (g_hdlc) {
+            struct omp_hdlc_frame f;
+            uint8_t info[64];
+            hdlc_frame(&f, g_link_client, g_link_server, OMP_HDLC_DISC);
+            hdlc_send(&f);
+            hdlc_recv(&f, info, sizeof info);
+            hdlc_expect(&f, g_link_client, g_link_server, OMP_HDLC_UA);
+        }
+        (void)printf("client %u: %zu objects, %zu attributes read\n", client, objects, reads);
+        return g_failed;
+    }
     if (argc == 6 && strcmp(argv[1], "--hls") == 0) {
         return hls_main((unsigned)atoi(argv[2]), argv[3], argv[4], (uint32_t)atol(argv[5]));
     }
     if (argc != 2 && argc != 3) {
         (void)fprintf(stderr, "usage: sim_dlms_client [--hdlc] PORT [LOAD_PROFILE_CSV]\n"
-                              "       sim_dlms_client [--hdlc] --hls PORT GUEK GAK METER_NUMBER\n");
+                              "       sim_dlms_client [--hdlc] --hls PORT GUEK GAK METER_NUMBER\n"
+                              "       sim_dlms_client [--hdlc] --lls CLIENT PORT\n");
         return 2;
     }
     unsigned port = (unsigned)atoi(argv[1]);
     g_fd = connect_to(port);
     size_t pub_reads = 0, lls_reads = 0;
     size_t pub = session(16u, 1u, NULL, &pub_reads);
-    struct omp_dlms_assoc bad = associate(19u, 16u, "54321");
+    struct omp_dlms_assoc bad = associate(18u, 16u, "54321");
     CHECK(!bad.accepted && bad.diag == OMP_ASSOC_DIAG_AUTHENTICATION_FAILURE,
           "wrong password refused (diag %u)", bad.diag);
+    /* the optical and CCC ports' LLS clients are not the module port's (technical facts 11.1) */
+    for (uint16_t c = 19u; c <= 20u; c++) {
+        struct omp_dlms_assoc other = associate(c, 16u, "12345");
+        CHECK(!other.accepted && other.diag == OMP_ASSOC_DIAG_NO_REASON_GIVEN,
+              "client %u refused on the module port (diag %u)", c, other.diag);
+    }
     size_t lls = session(18u, 16u, "12345", &lls_reads);
     CHECK(pub == 10u, "public list: Association LN, 6 identity objects, clock, HDLC setup, SAP (%zu)",
           pub);
     CHECK(lls > pub, "the LLS list is longer (%zu)", lls);
     /* GET-with-list: MeterNo1 (1.1.0.0.1.255) and SerialNo (1.1.96.1.0.255), attribute 2 */
-    struct omp_dlms_assoc as = associate(20u, 16u, "12345");
-    CHECK(as.accepted, "client 20 accepted");
+    struct omp_dlms_assoc as = associate(18u, 16u, "12345");
+    CHECK(as.accepted, "client 18 accepted");
     struct omp_dlms_attr_ref refs[2];
     memset(refs, 0, sizeof refs);
     const uint8_t a[6] = {1, 1, 0, 0, 1, 255}, b[6] = {1, 1, 96, 1, 0, 255};
@@ -861,7 +899,7 @@ int main(int argc, char **argv)
     uint8_t req[64], rsp[256];
     struct omp_wr w = omp_wr_init(req, sizeof req);
     CHECK(omp_dlms_client_get_list(&w, 0xC1u, refs, 2u) == OMP_OK, "request built");
-    size_t n = xfer(20u, 16u, req, omp_wr_len(&w), rsp, sizeof rsp);
+    size_t n = xfer(18u, 16u, req, omp_wr_len(&w), rsp, sizeof rsp);
     struct omp_apdu r;
     decode(rsp, n, &r);
     CHECK(r.kind == OMP_APDU_GET_RSP_LIST && r.u.get_rsp.list.count == 2u, "GET-with-list");
@@ -873,7 +911,7 @@ int main(int argc, char **argv)
     struct omp_obis ln;
     memcpy(ln.v, a, 6u);
     CHECK(omp_dlms_client_get(&w, 0xC1u, 1u, &ln, 2, 0u, NULL, 0u) == OMP_OK, "request built");
-    n = xfer(20u, 16u, req, omp_wr_len(&w), rsp, sizeof rsp);
+    n = xfer(18u, 16u, req, omp_wr_len(&w), rsp, sizeof rsp);
     CHECK(n == 3u && rsp[0] == OMP_APDU_TAG_EXCEPTION_RESPONSE, "no association after a reconnect");
     if (argc == 3) {
         check_load_profile(argv[2]);

@@ -38,8 +38,15 @@ err_has() {
 }
 
 expect 2 --bogus
+
 # getopt's own messages name the program, not the path it was started with
 err_has "^omnipower-sim: unrecognized option '--bogus'"
+expect 2 --han tcp:0 --han-list none --han-encrypt
+err_has 'needs push on'
+expect 2 --han-list none
+err_has 'need --han'
+expect 2 --han tcp:0 --han-list off
+err_has "invalid --han-list 'off'"
 expect 2 -x
 err_has "^omnipower-sim: invalid option -- 'x'"
 expect 2 --speed

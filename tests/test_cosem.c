@@ -66,7 +66,7 @@ static omp_err op_optical(void *user, uint8_t k, uint32_t v)
     return g_ops.answer;
 }
 
-static const struct omp_cosem_ops k_ops = {op_clock, op_tariff, op_optical, NULL, NULL};
+static const struct omp_cosem_ops k_ops = {op_clock, op_tariff, op_optical, NULL, NULL, NULL};
 
 /* The fixed state. Expected displays (7.2, truncated):
  *   A+   1 234 567.891234 Wh -> 1234567 Wh -> 0001234.56 kWh
@@ -116,6 +116,24 @@ static void fill_state(struct omp_cosem_src *s)
     g_regs.threshold_count = 3u;
     g_regs.cfg.power_threshold_w = 99000u;
     g_regs.pulse_milli = 7500u;
+    /* the running demand period (15 min = 900 s) began at 11:45 UTC; since then A+ grew by
+     * 300 Wh, R+ by 50 varh, E+ by 333.333333 VAh, E- by 0: the current averages are
+     * 300 * 3600 / 900 = 1200 W, 50 * 3600 / 900 = 200 var, 333.333333 * 4 = 1333.33 -> 1333 VA
+     * (rounded down), 0 VA */
+    g_regs.cfg.demand_period_min = 15u;
+    g_regs.demand.start_utc = utc_of(2024, 1, 15, 11, 45, 0);
+    g_regs.demand.end_utc = utc_of(2024, 1, 15, 12, 0, 0);
+    g_regs.demand.start_a_plus = t->a_plus_uwh - 300000000u;
+    g_regs.demand.start_r_plus = t->r_plus_uvarh - 50000000u;
+    g_regs.demand.start_e_plus = t->e_plus_uvah - 333333333u;
+    g_regs.demand.start_e_minus = t->e_minus_uvah;
+    g_regs.demand.have_last = true; /* the period 11:30..11:45 UTC, cut short by a power cut */
+    g_regs.demand.last.end_utc = utc_of(2024, 1, 15, 11, 45, 0);
+    g_regs.demand.last.p_plus_w = 4321u;
+    g_regs.demand.last.q_plus_var = 222u;
+    g_regs.demand.last.s_plus_va = 4400u;
+    g_regs.demand.last.s_minus_va = 7u;
+    g_regs.demand.last.flags = 0x05u; /* OMP_REGS_PF_POWER_CUT | OMP_REGS_PF_SHORT */
     memset(&g_cycle, 0, sizeof g_cycle);
     g_cycle.urms_v = 230.04f;
     g_cycle.irms_a = 10.004f;
@@ -259,6 +277,14 @@ static const struct expect k_expect[] = {
      * (executed_script): structures, which the display does not show */
     {O(0, 0, 10, 0, 1), "", "", "", ""},
     {O(0, 0, 15, 0, 0), "", "", "", ""},
+    /* demand registers' current averages (1200 W, 200 var, 1333 VA, 0 VA: fill_state), shown
+     * as the instantaneous powers: LCD 2.3 kW, IEC unpadded */
+    {{1, 0, 1, 4, 0, 255}, "01.200", "kW", "1.200", "kW"},
+    {{1, 0, 3, 4, 0, 255}, "00.200", "kvar", "0.200", "kvar"},
+    {{1, 0, 9, 4, 0, 255}, "01.333", "kVA", "1.333", "kVA"},
+    {{1, 0, 10, 4, 0, 255}, "00.000", "kVA", "0.000", "kVA"},
+    /* the register monitor's thresholds: an array, which the display does not show */
+    {O(0, 0, 16, 0, 0), "", "", "", ""},
 };
 
 static const struct omp_display_z1 k_z1_72 = {7u, 2u};
@@ -551,9 +577,10 @@ static void test_write_rights(void **state)
     }
     /* legal: 7 identity (meter number, identification, serial, type, software number and
      * revision, ROM checksum) + 30 energies (A+ and 8 tariffs, A- 3, R+ and 8 tariffs, R- 3,
-     * R1..R4, E+, E-) + 8 maxima + 6 accumulated + hours, periods, threshold count = 54;
+     * R1..R4, E+, E-) + 8 maxima + 6 accumulated + hours, periods, threshold count + 4
+     * demand registers (A+, R+, E+, E-) = 58;
      * writable by the optical port: clock, ActualTariff, 8 settings = 10 */
-    assert_int_equal(legal, 54u);
+    assert_int_equal(legal, 58u);
     assert_int_equal(writable, 10u);
     assert_int_equal(g_ops.clock_calls + g_ops.tariff_calls + g_ops.optical_calls, 0);
 }

@@ -359,10 +359,11 @@ static void check_objlist(const uint8_t *buf, size_t len, unsigned assoc)
         /* Blue Book methods: SAP assignment 1 (connect_logical_device), push setup 1 (push), the
          * activity calendar 1 (activate_passive_calendar: granted to those who write the
          * passive calendar, LLS and management), the special days table 2 (insert, delete) and
-         * the script table 1 (execute), granted to nobody; none elsewhere in this list */
+         * the script table 1 (execute), and the demand registers 2 (reset, next_period), granted
+         * to nobody; none elsewhere in this list */
         const uint8_t methods = o->class_id == 17u || o->class_id == 40u ? 1u
                                 : o->class_id == 20u                      ? 1u
-                                : o->class_id == 11u                      ? 2u
+                                : o->class_id == 11u || o->class_id == 5u ? 2u
                                 : o->class_id == 9u                       ? 1u
                                                                           : 0u;
         next_is(&rd, OMP_AXDR_TAG_ARRAY, methods);

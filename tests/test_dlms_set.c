@@ -53,7 +53,9 @@ static uint8_t g_rsp[2048];
 
 /* What the ops were asked, and what they answer. */
 static struct {
-    unsigned clock_calls, tariff_calls, optical_calls, secret_calls;
+    unsigned clock_calls, tariff_calls, optical_calls, secret_calls, hdlc_calls;
+    uint8_t hdlc_attr;
+    uint16_t hdlc_value;
     omp_time_s utc;
     uint8_t tariff, setting;
     uint32_t value;
@@ -96,7 +98,17 @@ static omp_err op_secret(void *user, const uint8_t *s, size_t n)
     return g_ops.answer;
 }
 
-static const struct omp_cosem_ops k_ops = {op_clock, op_tariff, op_optical, op_secret, NULL};
+static omp_err op_hdlc(void *user, uint8_t attr, uint16_t v)
+{
+    (void)user;
+    g_ops.hdlc_calls++;
+    g_ops.hdlc_attr = attr;
+    g_ops.hdlc_value = v;
+    return g_ops.answer;
+}
+
+static const struct omp_cosem_ops k_ops = {op_clock, op_tariff, op_optical, op_secret, NULL,
+                                           op_hdlc};
 
 #define AARQ_PUBLIC "601DA109060760857405080101BE10040E01000000065F1F040000181DFFFF"
 /* S2's LLS AARQ (password "12345", proposed conformance 00FE1F, max PDU FFFF) */
@@ -487,6 +499,39 @@ static void test_action(void **state)
     expect(18u, 16u, "C301C1 0008 0001010000FF 01 00", "C701C1 03 00");
 }
 
+/* IEC HDLC setup 0.0.22.0.0.255 (class 23 v1): attributes 7..9 RW in the LLS and management
+ * associations, 3..6 read-only (technical facts 11.2); Blue Book ranges: inter_octet_time_out
+ * 20..6000 ms, device_address 0x0010..0x3FFD. Values are long-unsigned (tag 0x12). */
+#define HDLC_SETUP "0017 0000160000FF"
+static void test_hdlc_setup(void **state)
+{
+    (void)state;
+    lls(19u);
+    expect(19u, 16u, "C101C1 " HDLC_SETUP " 07 00 12001E", "C501C100"); /* 30 ms */
+    assert_int_equal(g_ops.hdlc_calls, 1u);
+    assert_int_equal(g_ops.hdlc_attr, 7u);
+    assert_int_equal(g_ops.hdlc_value, 30u);
+    expect(19u, 16u, "C101C1 " HDLC_SETUP " 08 00 120000", "C501C100"); /* inactivity off */
+    expect(19u, 16u, "C101C1 " HDLC_SETUP " 09 00 123FFD", "C501C100");
+    assert_int_equal(g_ops.hdlc_calls, 3u);
+    assert_int_equal(g_ops.hdlc_value, 0x3FFDu);
+    /* out of range: other-reason (250); the wrong type: type-unmatched (12) */
+    expect(19u, 16u, "C101C1 " HDLC_SETUP " 07 00 120013", "C501C1FA"); /* 19 ms */
+    expect(19u, 16u, "C101C1 " HDLC_SETUP " 07 00 121771", "C501C1FA"); /* 6001 ms */
+    expect(19u, 16u, "C101C1 " HDLC_SETUP " 09 00 12000F", "C501C1FA");
+    expect(19u, 16u, "C101C1 " HDLC_SETUP " 09 00 123FFE", "C501C1FA"); /* calling station */
+    expect(19u, 16u, "C101C1 " HDLC_SETUP " 07 00 111E", "C501C10C");
+    /* 2..6 read-only: read-write-denied (3) */
+    expect(19u, 16u, "C101C1 " HDLC_SETUP " 02 00 1605", "C501C103");
+    expect(19u, 16u, "C101C1 " HDLC_SETUP " 05 00 120080", "C501C103");
+    assert_int_equal(g_ops.hdlc_calls, 3u);
+    /* the public association reads it but has no SET (exception service-not-allowed) */
+    (void)ask(16u, 1u, AARQ_PUBLIC);
+    assert_int_equal(omp_dlms_server_assoc(&g_srv), OMP_ASSOC_PUBLIC);
+    expect(16u, 1u, "C101C1 " HDLC_SETUP " 07 00 12001E", "D80102");
+    assert_int_equal(g_ops.hdlc_calls, 3u);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -499,6 +544,7 @@ int main(void)
         cmocka_unit_test_setup(test_set_list, setup),
         cmocka_unit_test_setup(test_set_blocks, setup),
         cmocka_unit_test_setup(test_action, setup),
+        cmocka_unit_test_setup(test_hdlc_setup, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

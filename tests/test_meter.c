@@ -1620,12 +1620,11 @@ static void test_nvm_info_budget(void **state)
     assert_int_equal(omp_meter_nvm_info(&f->m, NULL), OMP_ERR_ARG);
 }
 
-static void test_on_rx_unsupported(void **state)
+static void test_on_rx_args(void **state)
 {
     (void)state;
     struct fx *f = fx_new();
     const uint8_t b[3] = { '/', '?', '!' };
-    assert_int_equal(omp_meter_on_rx(&f->m, OMP_PORT_MODULE, b, sizeof b), OMP_ERR_UNSUPPORTED);
     assert_int_equal(omp_meter_on_rx(NULL, OMP_PORT_OPTICAL, b, sizeof b), OMP_ERR_ARG);
     assert_int_equal(omp_meter_on_rx(&f->m, OMP_PORT_COUNT, b, sizeof b), OMP_ERR_ARG);
     assert_int_equal(omp_meter_poll(NULL), OMP_ERR_ARG);
@@ -1676,7 +1675,7 @@ int main(void)
         cmocka_unit_test(test_billing_through_meter),
         cmocka_unit_test(test_pulse_and_debiting_inputs),
         cmocka_unit_test(test_nvm_info_budget),
-        cmocka_unit_test(test_on_rx_unsupported),
+        cmocka_unit_test(test_on_rx_args),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -240,6 +240,10 @@ static void test_refusals(void **state)
     expect(f, "C101C1" CAL "0900" "1101", "C501C10C");
     /* tariff 9 (OMP_CONFIG_TARIFFS is 4): the tariff module refuses it, other-reason (250) */
     expect(f, "C101C1" CAL "0900" "0101" "0202" "1101" "0101" ACT("0000", "09"), "C501C1FA");
+    /* selector 257 (long-unsigned 0101): no tariff has it; the decoder refuses it (it used to
+     * fold it into selector 0 and leave the refusal to the tariff module) */
+    expect(f, "C101C1" CAL "0900" "0101" "0202" "1101" "0101"
+              "0203" "0904" "00000000" "0906" "00000A0064FF" "120101", "C501C1FA");
     /* day_id 3 of two day profiles, a week naming day_id 0: other-reason */
     expect(f, "C101C1" CAL "0900" "0102" "0202" "1103" "0101" ACT("0000", "01")
               "0202" "1101" "0101" ACT("0000", "01"),

@@ -86,9 +86,11 @@
 #define OMP_CONFIG_DISPLAY_SCROLL_S 10
 #endif
 
-/** Distinct keys one storage store (omp_store) can index (RAM: 12 bytes each). */
+/** Distinct keys one storage store (omp_store) can index (RAM: 12 bytes each). The meter's
+ *  settings store has ten (docs/storage.md); a write of an eleventh key, or an NVM holding more
+ *  keys than this, is OMP_ERR_NVM_FULL. */
 #ifndef OMP_CONFIG_STORE_KEYS
-#define OMP_CONFIG_STORE_KEYS 8
+#define OMP_CONFIG_STORE_KEYS 16
 #endif
 
 /** Largest payload in bytes of one store record. */

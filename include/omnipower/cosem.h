@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "omnipower/core.h"
+#include "omnipower/evq.h"
 #include "omnipower/metrology.h"
 #include "omnipower/logger.h"
 #include "omnipower/registers.h"
@@ -33,6 +34,8 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+struct omp_hdlc_server_cfg;
 
 /** @brief Associations (bit masks of an object's access rights; technical facts 11.1). */
 enum omp_cosem_assoc {
@@ -58,11 +61,13 @@ enum omp_cosem_assoc {
 #define OMP_CLASS_DATA 1u
 #define OMP_CLASS_REGISTER 3u
 #define OMP_CLASS_EXT_REGISTER 4u
+#define OMP_CLASS_DEMAND_REGISTER 5u /**< demand register v0 (cosem_demand.c) */
 #define OMP_CLASS_CLOCK 8u
 #define OMP_CLASS_SCRIPT_TABLE 9u  /**< script table (cosem_calendar.c) */
 #define OMP_CLASS_SPECIAL_DAYS 11u /**< special days table (cosem_calendar.c) */
 #define OMP_CLASS_SINGLE_ACTION 22u /**< single action schedule (cosem_calendar.c) */
 #define OMP_CLASS_ACTIVITY_CAL 20u /**< activity calendar (cosem_calendar.c) */
+#define OMP_CLASS_REGISTER_MONITOR 21u /**< register monitor v0 (cosem_demand.c) */
 /* Communication setup (lib/cosem/cosem_setup.c; docs/dlms-server.md "Communication setup"). */
 #define OMP_CLASS_SAP_ASSIGNMENT 17u /**< SAP assignment 0.0.41.0.0.255 */
 #define OMP_CLASS_IEC_LOCAL_PORT 19u /**< IEC local port setup 0.0.20.0.0.255 */
@@ -122,6 +127,10 @@ struct omp_cosem_ops {
      *  made active at @p at_utc (0: at once; INT64_MAX: only by activate_passive_calendar).
      *  OMP_ERR_RANGE when the tariff module refuses the calendar. */
     omp_err (*set_calendar)(void *user, const struct omp_tou_calendar *cal, omp_time_s at_utc);
+    /** IEC HDLC setup 0.0.22.0.0.255 attribute @p attr (7 inter_octet_time_out ms, 8
+     *  inactivity_time_out s, 9 device_address), range-checked by the object: kept in NVM and
+     *  taken by each of the meter's HDLC ports at its next link. */
+    omp_err (*set_hdlc)(void *user, uint8_t attr, uint16_t value);
 };
 
 /** @brief The optical port's settings, Kamstrup objects 131.0.x of the IR port (technical facts
@@ -194,6 +203,9 @@ struct omp_cosem_src {
     void *user;                              /**< first argument of the ops */
     const struct omp_push_cfg *push;         /**< the HAN push in force (push.h; NULL: none):
                                                   the push setup object 0.0.25.9.0.255 */
+    const struct omp_hdlc_server_cfg *hdlc;  /**< the HDLC setup of the meter's ports (hdlc.h;
+                                                  NULL: omp_hdlc_server_cfg_default): the IEC
+                                                  HDLC setup object 0.0.22.0.0.255 */
 };
 
 /** @brief A date-time value of @p utc as @p s shows time (its offset and DST then); @p valid false
@@ -222,8 +234,8 @@ OMP_MUST_CHECK omp_err omp_cosem_parse_cde(const char *id, size_t len, uint8_t c
 OMP_MUST_CHECK omp_err omp_cosem_cde_text(const uint8_t obis[6], char *out, size_t cap);
 
 /** @brief Highest attribute of the object's class (2 for Data and SAP assignment, 3 Register,
- * 5 Extended register and Security setup v0, 7 Push setup v0, 9 Clock, IEC HDLC setup v1 and IEC
- * local port setup v1). */
+ * 4 Register monitor v0, 5 Extended register and Security setup v0, 7 Push setup v0, 9 Clock,
+ * Demand register v0, IEC HDLC setup v1 and IEC local port setup v1). */
 uint8_t omp_cosem_attr_count(const struct omp_cosem_obj *o);
 /** @brief true if @p assoc (exactly one OMP_ASSOC_* bit; a mask of several is refused) may write
  * attribute @p attr: never for legal objects, attribute 1 (logical name) or an attribute outside
@@ -257,8 +269,9 @@ OMP_MUST_CHECK omp_err omp_cosem_put(const struct omp_cosem_src *s, const struct
                                      uint8_t attr, unsigned assoc, struct omp_wr *w);
 
 /** @brief Number of methods of interface class @p class_id that the object list shows (the
- *  versions of the table: Association LN 4, security setup 2, special days 2, SAP assignment,
- *  push setup, activity calendar, script table 1; 0 the others). */
+ *  versions of the table: Association LN 4, security setup 2, special days 2, demand register 2
+ *  (reset, next_period), SAP assignment, push setup, activity calendar, script table 1; 0 the
+ *  others). */
 uint8_t omp_cosem_method_count(uint16_t class_id);
 /** @brief true if @p assoc (one OMP_ASSOC_* bit) may invoke method @p method of object @p o of
  *  class @p class_id (@p o NULL for the objects outside the table: Association LN): the object
@@ -288,6 +301,30 @@ OMP_MUST_CHECK omp_err omp_cosem_set(const struct omp_cosem_src *s, const struct
 OMP_MUST_CHECK omp_err omp_cosem_action(const struct omp_cosem_src *s,
                                         const struct omp_cosem_obj *o, uint8_t method,
                                         unsigned assoc);
+
+/* ---- register monitor 0.0.16.0.0.255 (class 21; Blue Book OBIS group 0.b.16.0.e.255;
+ * docs/cosem.md "Demand and monitor") ---- */
+
+/** @brief The register monitor's memory: on which side of its threshold the monitored value was
+ *  at the last evaluation. The meter keeps one; zeroed, it starts "at most the threshold" (a meter
+ *  without supply measures no power). */
+struct omp_cosem_monitor {
+    bool above; /**< the value was above the threshold */
+};
+
+/**
+ * @brief Evaluate the register monitor 0.0.16.0.0.255 on @p s: read its monitored value
+ * (attribute 2 of active power import 1.1.1.7.0.255) and its threshold (attribute 2 of
+ * PowerThresholdValue 1.1.96.51.1.255; 0: off, nothing is evaluated and @p st goes back to "at
+ * most"), both through the table, and report each crossing once: upwards when the value goes
+ * from at most the threshold to above it, downwards when it goes back to at most the threshold.
+ * @param[out] ev on a crossing: code OMP_EV_MONITOR_UP or OMP_EV_MONITOR_DOWN, arg the value (W,
+ *                saturated), flags the threshold's index (0), utc_s the source's clock.
+ * @return OMP_OK (a crossing, @p ev filled), OMP_ERR_NOT_FOUND (none), OMP_ERR_ARG.
+ */
+OMP_MUST_CHECK omp_err omp_cosem_monitor_eval(const struct omp_cosem_src *s,
+                                              struct omp_cosem_monitor *st,
+                                              struct omp_event *ev);
 
 #ifdef __cplusplus
 }

@@ -21,7 +21,7 @@
  * ACTION, the security setup object; docs/dlms-server.md "Security") when the call's env has a
  * struct omp_dlms_sec.
  *
- * RAM: sizeof(struct omp_dlms_server) per port (288 bytes on x86-64, 296 on Cortex-M4) plus under
+ * RAM: sizeof(struct omp_dlms_server) per port (296 bytes on x86-64 and Cortex-M4) plus under
  * 1.5 KB of stack during a call; the object list is generated block by block from the table, a
  * profile's buffer row by row from its log with one cursor per block, resumed from a 16-byte mark
  * (omp_plog_mark), never held whole.
@@ -107,6 +107,11 @@ struct omp_dlms_server_cfg {
     uint8_t lls_secret_len;                      /**< 1..OMP_DLMS_LLS_SECRET_MAX */
     uint16_t max_pdu; /**< server-max-receive-pdu-size sent in the AARE, and the longest APDU the
                            server sends or takes (OMP_DLMS_SERVER_PDU_MIN..65535) */
+    uint8_t assocs; /**< the associations this server opens (enum omp_cosem_assoc bits of the
+                         public, LLS and management ones); factory: all of them. A meter binds
+                         each LLS client to its own port (technical facts 11.1): 18 the module
+                         port, 19 the optical port, 20 the CCC port. Another AARQ is rejected
+                         with no-reason-given, as an unknown client is */
     bool entry_blue_book; /**< profile entry_descriptor: false (factory, what an OMNIPOWER does):
                                Kamstrup's entries by age, 0 = the newest, either direction
                                (technical facts 11.5); true: the Blue Book's, 1 = the oldest

@@ -87,6 +87,12 @@ enum omp_event_code {
     /** A log was cleared (the clear itself is logged). arg: which (enum omp_evlog_kind, or 0x10
      *  for the load profile). */
     OMP_EV_LOG_CLEARED = 0x0330,
+    /** The register monitor 0.0.16.0.0.255 saw its monitored value (active power import) cross
+     *  a threshold upwards (docs/cosem.md "Demand and monitor"). arg: the value, W; flags: the
+     *  threshold's index (0: PowerThresholdValue). */
+    OMP_EV_MONITOR_UP = 0x0340,
+    /** The same, downwards (back to at most the threshold). */
+    OMP_EV_MONITOR_DOWN = 0x0341,
 
     /* power quality: 0x0500 .. 0x05FF (issue #15); disconnect: 0x0600 .. 0x06FF (issue #16).
      * The event logs already route these ranges to their logs. */

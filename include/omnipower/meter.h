@@ -36,6 +36,7 @@
 #include "omnipower/cosem.h"
 #include "omnipower/display.h"
 #include "omnipower/dlms_server.h"
+#include "omnipower/hdlc.h"
 #include "omnipower/evq.h"
 #include "omnipower/hal.h"
 #include "omnipower/iec62056_21.h"
@@ -244,6 +245,27 @@ struct omp_meter_nvm_info {
     (OMP_REGS_PERSIST_BUF > OMP_CLOCK_IO_LEN ? OMP_REGS_PERSIST_BUF : OMP_CLOCK_IO_LEN)
 #define OMP_METER_IO_LEN (OMP_METER_IO_LEN_2 > OMP_LCD_IO_LEN ? OMP_METER_IO_LEN_2 : OMP_LCD_IO_LEN)
 
+/** Longest APDU a port's HDLC link takes in or sends (the port's DLMS server's max PDU, 1010 as
+ *  an OMNIPOWER's max info field; technical facts 11.2). */
+#define OMP_METER_HDLC_APDU_MAX OMP_DLMS_SERVER_PDU_DEFAULT
+
+/**
+ * @brief DLMS over HDLC on one of the meter's own ports (meter_hdlc.c): the HDLC server in front
+ * of the port's DLMS server, its two buffers, and its replies waiting for the port. Members are
+ * private; it lives inside struct omp_meter.
+ */
+struct omp_meter_hdlc {
+    struct omp_hdlc_server hdlc;  /**< frames, link, segmentation, timeouts */
+    struct omp_meter *meter;      /**< the meter of the current call (for the callbacks) */
+    uint8_t port;                 /**< enum omp_port */
+    bool on;                      /**< the optical port: HDLC has it (not IEC 62056-21) */
+    uint16_t out_len;             /**< reply bytes in @c out */
+    uint16_t out_off;             /**< of them, taken by the port */
+    uint8_t rx[OMP_HDLC_LLC_LEN + OMP_METER_HDLC_APDU_MAX]; /**< a segmented request */
+    uint8_t tx[OMP_HDLC_LLC_LEN + OMP_METER_HDLC_APDU_MAX]; /**< the response being sent */
+    uint8_t out[OMP_HDLC_SERVER_TX_ROOM(OMP_HDLC_SERVER_INFO_DEFAULT)]; /**< reply frames */
+};
+
 /** @brief The meter context. Allocate it (statically or on the stack) and call omp_meter_init. */
 struct omp_meter {
     struct omp_hal hal;
@@ -272,6 +294,9 @@ struct omp_meter {
     struct omp_lcd lcd;                   /**< the display */
     struct omp_optical optical_port;      /**< the optical port's IEC 62056-21 application */
     struct omp_dlms_server dlms[OMP_PORT_COUNT]; /**< each port's DLMS server (association) */
+    struct omp_meter_hdlc hdlc[OMP_PORT_COUNT];  /**< each port's HDLC link to it */
+    struct omp_hdlc_server_cfg hdlc_setup;       /**< the ports' HDLC setup (IEC HDLC setup
+                                                      attributes 7..9, kept in NVM) */
     struct omp_dlms_sec dlms_sec;         /**< the management association's security state,
                                                shared by the ports (server IC kept in NVM) */
     uint32_t dlms_client_ic;              /**< the management client's IC kept in NVM */
@@ -280,6 +305,7 @@ struct omp_meter {
     bool han_ic_foreign;                  /**< the push IC mark in NVM is foreign: no ciphered
                                                push (meter_han.c) */
     struct omp_evq events;                /**< notifications for the loggers and other readers */
+    struct omp_cosem_monitor monitor;     /**< the register monitor's side of its threshold */
     /* from on_input (ISR) to tick: levels and edges not yet handled */
     uint32_t inputs;                      /**< last level of each enum omp_input, bit (1u << input) */
     uint32_t pulse_edges;                 /**< pulse input edges */
@@ -343,13 +369,25 @@ OMP_MUST_CHECK omp_err omp_meter_init(struct omp_meter *m, const struct omp_hal 
 void omp_meter_on_samples(struct omp_meter *m, const int32_t *vi, size_t n_pairs);
 
 /**
- * @brief Bytes received on @p port. OMP_PORT_OPTICAL: 7-bit IEC 62056-21 characters for the
- * optical port's server, time-stamped with the monotonic time of the last omp_meter_tick(); the
- * answers go out from omp_meter_poll().
- * @return OMP_OK (optical port), OMP_ERR_UNSUPPORTED (no protocol bound to the port: the module
- *         and HAN ports in this release; the optical port when the HAL has no port_write or
- *         port_set_baud or its comm mode 131.0.12 is 0), OMP_ERR_ARG.
- * @par Context: main loop (not an ISR: the server runs here); bytes from a UART ISR are queued by
+ * @brief Bytes received on @p port, time-stamped with the monotonic time of the last
+ * omp_meter_tick(). Each port runs DLMS over HDLC (IEC 62056-46, physical address 32, logical
+ * devices 1 and 16, max info field 1010, window 1, inactivity 20 s, inter-octet 500 ms; technical
+ * facts 11.2) in front of its own DLMS server (omp_meter_dlms, docs/dlms-server.md):
+ * - OMP_PORT_MODULE: HDLC; the public client 16, the LLS client 18, the management client 1.
+ * - OMP_PORT_HAN (CCC): HDLC while HAN push is off (cfg.han_push.lists 0); clients 16, 20 and 1.
+ *   With push on the port only sends (technical facts 12.1): OMP_ERR_UNSUPPORTED.
+ * - OMP_PORT_OPTICAL: the IEC 62056-21 server (7-bit characters) while a reader may sign on; a
+ *   chunk starting with an HDLC flag (0x7E) while no reader is signed on hands the port to HDLC
+ *   at 9600 Bd 8N1 (port_set_baud) until the link ends (DISC, inactivity, omp_meter_link_lost),
+ *   then back to 300 Bd 7E1. With IEC 62056-21 off (131.0.12 = 0) the port is HDLC's, 9600 Bd 8N1.
+ *   Clients 16, 19 and 1. A frame that came in at the old framing is lost; the client repeats
+ *   its SNRM (docs/dlms-server.md "The meter's ports").
+ * Replies go out through the HAL's port_write at once and from omp_meter_poll(), as much as the
+ * port takes (one reply frame is held).
+ * @return OMP_OK, OMP_ERR_UNSUPPORTED (the HAL has no port_write; the CCC port with push on),
+ *         OMP_ERR_NOSPACE (a reply did not fit beside one the port has not taken yet: that frame
+ *         is not answered, the client repeats it), OMP_ERR_ARG.
+ * @par Context: main loop (not an ISR: the servers run here); bytes from a UART ISR are queued by
  *      the port and handed over from the main loop.
  */
 omp_err omp_meter_on_rx(struct omp_meter *m, enum omp_port port, const uint8_t *data, size_t len);
@@ -358,8 +396,9 @@ omp_err omp_meter_on_rx(struct omp_meter *m, enum omp_port port, const uint8_t *
  * @brief One DLMS request APDU received on @p port (already out of its HDLC or TCP-wrapper frame)
  * from client SAP @p client_sap to server SAP @p server_sap; the response APDU is appended to
  * @p out (nothing when there is none). Each port has its own association (dlms_server.h,
- * docs/dlms-server.md): public client 16 -> SAP 1, LLS clients 18/19/20 -> SAP 16 with the
- * factory password "12345".
+ * docs/dlms-server.md): public client 16 -> SAP 1, the management client 1 -> SAP 16, and the
+ * port's own LLS client -> SAP 16 with the factory password "12345" (18 the module port, 19 the
+ * optical port, 20 the CCC port; another's is rejected, technical facts 11.1).
  * @return what omp_dlms_server_apdu() returns, or OMP_ERR_ARG (NULL, no such port).
  * @par Context: main loop.
  */

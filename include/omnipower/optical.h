@@ -77,6 +77,7 @@ struct omp_optical {
     uint32_t r6_no;                       /**< the next entry number to look at, in the log
                                                being read (0: done) */
     const struct omp_optical_env *env;    /**< the current call's environment (NULL between) */
+    bool dlms;                            /**< the port is DLMS's (omp_optical_dlms_begin) */
 };
 
 /** @brief Factory values: ident " 6861111BN142101", password "12345", programming on, the 131.0.x
@@ -103,6 +104,19 @@ void omp_optical_poll(struct omp_optical *p, const struct omp_optical_env *env);
  *  can tell): the session ends now, as after ti, and the server waits for a sign-on at the
  *  initial rate; its counters and a lock-out after bad passwords stay. No-op when no server runs. */
 void omp_optical_link_lost(struct omp_optical *p, const struct omp_optical_env *env);
+
+/**
+ * @brief Hand the port to DLMS (direct HDLC, technical facts 11.2) if no IEC 62056-21 reader is
+ * signed on (the server waits for a sign-on at its initial rate): until omp_optical_dlms_end() the
+ * server neither reads nor writes (no mode D readout either) and its settings changes wait.
+ * @return true if the port is DLMS's now (also when no IEC 62056-21 server runs), false while a
+ *         reader is signed on (or NULL).
+ */
+bool omp_optical_dlms_begin(struct omp_optical *p, const struct omp_optical_env *env);
+
+/** @brief The DLMS link ended: the IEC 62056-21 server takes the port back and the next poll sets
+ *  it to 300 Bd 7E1. No-op unless omp_optical_dlms_begin() handed it over. */
+void omp_optical_dlms_end(struct omp_optical *p, const struct omp_optical_env *env);
 
 /** @brief Setting @p k (enum omp_optical_setting) becomes @p v (range-checked); the server takes
  *  it once no reader is signed on. @return OMP_OK, OMP_ERR_RANGE, OMP_ERR_ARG,

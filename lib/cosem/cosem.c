@@ -111,6 +111,7 @@ uint8_t omp_cosem_method_count(uint16_t class_id)
         return 4u;
     case OMP_CLASS_SECURITY_SETUP: /* v0: security_activate, global_key_transfer */
     case OMP_CLASS_SPECIAL_DAYS:   /* insert, delete */
+    case OMP_CLASS_DEMAND_REGISTER: /* reset, next_period (granted to nobody: legal data) */
         return 2u;
     case OMP_CLASS_SAP_ASSIGNMENT: /* connect_logical_device */
     case OMP_CLASS_PUSH_SETUP:     /* push */
@@ -145,7 +146,10 @@ uint8_t omp_cosem_attr_count(const struct omp_cosem_obj *o)
         return 3u;
     case OMP_CLASS_EXT_REGISTER:
         return 5u;
+    case OMP_CLASS_REGISTER_MONITOR: /* version 0 (cosem_demand.c) */
+        return 4u;
     case OMP_CLASS_CLOCK:
+    case OMP_CLASS_DEMAND_REGISTER: /* version 0 (cosem_demand.c) */
     case OMP_CLASS_IEC_HDLC:       /* version 1 */
     case OMP_CLASS_IEC_LOCAL_PORT: /* version 1 */
         return 9u;
@@ -211,8 +215,9 @@ omp_err omp_cosem_get(const struct omp_cosem_src *s, const struct omp_cosem_obj 
     if (attr == 1u) {
         return omp_value_bytes(OMP_VT_OCTETS, o->obis, 6u, out);
     }
-    if (attr == 3u &&
-        (o->class_id == OMP_CLASS_REGISTER || o->class_id == OMP_CLASS_EXT_REGISTER)) {
+    if ((attr == 3u &&
+         (o->class_id == OMP_CLASS_REGISTER || o->class_id == OMP_CLASS_EXT_REGISTER)) ||
+        (attr == 4u && o->class_id == OMP_CLASS_DEMAND_REGISTER)) {
         return scaler_unit(o, out);
     }
     struct omp_value v;

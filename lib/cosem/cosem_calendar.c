@@ -394,7 +394,10 @@ static omp_err take_action(struct omp_rd *rd, struct omp_tou_switch *sw)
     if (err == OMP_OK) {
         err = take(rd, OMP_AXDR_TAG_LONG_UNSIGNED, 0u, &e);
     }
-    sw->tariff = (uint8_t)(e.v.u > 255u ? 0u : e.v.u);
+    if (err == OMP_OK && e.v.u > 255u) {
+        err = OMP_ERR_RANGE; /* no such tariff: refused, not folded into another selector */
+    }
+    sw->tariff = err == OMP_OK ? (uint8_t)e.v.u : 0u;
     return err;
 }
 

@@ -19,6 +19,8 @@ omp_err omp_cosem_priv_get_ldn(const struct omp_cosem_src *s, const struct omp_c
                                uint8_t attr, struct omp_value *out);
 omp_err omp_cosem_priv_get_hdlc(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
                                 uint8_t attr, struct omp_value *out);
+omp_err omp_cosem_priv_set_hdlc(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
+                                uint8_t attr, const struct omp_value *v);
 omp_err omp_cosem_priv_get_local_port(const struct omp_cosem_src *s,
                                       const struct omp_cosem_obj *o, uint8_t attr,
                                       struct omp_value *out);
@@ -39,16 +41,21 @@ omp_err omp_cosem_priv_get_security(const struct omp_cosem_src *s, const struct 
 #else
 #define OMP_COSEM_SETUP_ROW_LOCAL_PORT
 #endif
-/* The rows, read-only (HDLC setup attributes 7..9 RW of 11.2 are not writable yet: the ports
- * take the HDLC server's defaults). At the end of the table (cosem_table.c). */
+/* IEC HDLC setup: attributes 7..9 (inter-octet and inactivity timeouts, device address) RW in
+ * the LLS and management associations; 3..6 read-only (technical facts 11.2: "from OMNIPOWER M1,
+ * attrs 3-6 are read-only"). */
+#define OMP_COSEM_SETUP_ROW_HDLC                                                                 \
+    {{0u, 0u, 22u, 0u, 0u, 255u}, OMP_CLASS_IEC_HDLC, 1u, OMP_COSEM_SETUP_R_PUB,                \
+     OMP_ASSOC_LLS | OMP_ASSOC_HLS_MGMT, (1u << 7) | (1u << 8) | (1u << 9), 0u, 0u, 0, 0u,       \
+     omp_cosem_priv_get_hdlc, omp_cosem_priv_set_hdlc},
+/* The rows, read-only but HDLC setup's. At the end of the table (cosem_table.c). */
 #if OMP_CONFIG_DLMS
 #define OMP_COSEM_SETUP_ROWS                                                                     \
     OMP_COSEM_SETUP_ROW(41u, 0u, 0u, OMP_CLASS_SAP_ASSIGNMENT, 0u, OMP_COSEM_SETUP_R_PUB,       \
                         omp_cosem_priv_get_sap),                                                 \
     OMP_COSEM_SETUP_ROW(42u, 0u, 0u, OMP_CLASS_DATA, 0u, OMP_ASSOC_FULL,                        \
                         omp_cosem_priv_get_ldn),                                                 \
-    OMP_COSEM_SETUP_ROW(22u, 0u, 0u, OMP_CLASS_IEC_HDLC, 1u, OMP_COSEM_SETUP_R_PUB,             \
-                        omp_cosem_priv_get_hdlc),                                                \
+    OMP_COSEM_SETUP_ROW_HDLC                                                                     \
     OMP_COSEM_SETUP_ROW_LOCAL_PORT                                                               \
     OMP_COSEM_SETUP_ROW(25u, 9u, 0u, OMP_CLASS_PUSH_SETUP, 0u, OMP_ASSOC_FULL,                  \
                         omp_cosem_priv_get_push),                                                \
@@ -74,5 +81,14 @@ omp_err omp_cosem_priv_cal_get(const struct omp_cosem_src *s, const struct omp_c
                                uint8_t attr, struct omp_value *out);
 omp_err omp_cosem_priv_cal_set(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
                                uint8_t attr, const struct omp_value *v);
+
+/* ---- demand registers and register monitor (cosem_demand.c): classes 5 and 21 ---- */
+
+/* Which block demand a demand register shows (its row's arg). */
+enum { OMP_COSEM_DM_A_PLUS, OMP_COSEM_DM_R_PLUS, OMP_COSEM_DM_E_PLUS, OMP_COSEM_DM_E_MINUS };
+omp_err omp_cosem_priv_get_demand(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
+                                  uint8_t attr, struct omp_value *out);
+omp_err omp_cosem_priv_get_monitor(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
+                                   uint8_t attr, struct omp_value *out);
 
 #endif /* OMNIPOWER_COSEM_PRIV_H */

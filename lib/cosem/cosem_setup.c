@@ -175,10 +175,12 @@ omp_err omp_cosem_priv_get_ldn(const struct omp_cosem_src *s, const struct omp_c
 omp_err omp_cosem_priv_get_hdlc(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
                                 uint8_t attr, struct omp_value *out)
 {
-    (void)s;
     (void)o;
     struct omp_hdlc_server_cfg c;
     omp_hdlc_server_cfg_default(&c);
+    if (s->hdlc != NULL) {
+        c = *s->hdlc; /* the meter's ports' setup */
+    }
     const uint32_t v[8] = {HDLC_COMM_SPEED_9600,   c.limits.window_tx,   c.limits.window_rx,
                            c.limits.max_info_tx,   c.limits.max_info_rx, c.inter_octet_ms,
                            c.inactivity_ms / 1000u, c.phys};
@@ -186,6 +188,26 @@ omp_err omp_cosem_priv_get_hdlc(const struct omp_cosem_src *s, const struct omp_
     enum omp_vtype t = attr == 2u ? OMP_VT_ENUM : attr <= 4u ? OMP_VT_U8 : OMP_VT_U16;
     *out = omp_value_uint(t, v[(attr - 2u) & 7u], 0, OMP_UNIT_NONE);
     return OMP_OK;
+}
+
+/* Blue Book class 23: inter_octet_time_out 20..6000 ms; inactivity_time_out 0..65535 s (0: none);
+ * device_address 0x0010..0x3FFD (the usable two-byte physical addresses; 0x3FFE calling and
+ * 0x3FFF broadcast are not a device's). */
+omp_err omp_cosem_priv_set_hdlc(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
+                                uint8_t attr, const struct omp_value *v)
+{
+    (void)o;
+    static const uint16_t lo[3] = {20u, 0u, 0x0010u}, hi[3] = {6000u, 65535u, 0x3FFDu};
+    if (v->type != OMP_VT_U16) {
+        return OMP_ERR_MALFORMED; /* the GET's type: long-unsigned */
+    }
+    if (attr < 7u || attr > 9u || v->v.u < lo[attr - 7u] || v->v.u > hi[attr - 7u]) {
+        return OMP_ERR_RANGE;
+    }
+    if (s->ops->set_hdlc == NULL) {
+        return OMP_ERR_UNSUPPORTED;
+    }
+    return s->ops->set_hdlc(s->user, attr, (uint16_t)v->v.u);
 }
 
 #if OMP_CONFIG_IEC21

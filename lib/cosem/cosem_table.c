@@ -472,6 +472,9 @@ static omp_err set_optical(const struct omp_cosem_src *s, const struct omp_cosem
     MEAS_SU(1, 1, c, 7, 0, 255, OMP_CLASS_REGISTER, R_PUSH, arg, get_instant, sc, un)
 #define MEAN(c, arg, sc, un) \
     MEAS_SU(1, 1, c, 25, 0, 255, OMP_CLASS_REGISTER, R_ALL, arg, get_mean, sc, un)
+/* Demand register 1.0.C.4.0.255 (standard code, group B 0: the OMNIPOWER list has none). */
+#define DEMAND(c, arg) ROW(1, 0, c, 4, 0, 255, OMP_CLASS_DEMAND_REGISTER, 0u, R_ALL, 0u, 0u, LEGAL, \
+                           arg, 0, PUNIT(c), omp_cosem_priv_get_demand, NULL)
 #define OPTICAL(e, k) SETTING(1, 1, 131, 0, e, 255, OMP_CLASS_DATA, 0u, R_ALL, W_OPT, k, \
                               get_optical, set_optical)
 
@@ -541,6 +544,12 @@ const struct omp_cosem_obj omp_cosem_priv_table[] = {
         omp_cosem_priv_cal_get, omp_cosem_priv_cal_set),
     ROW(0, 0, 11, 0, 0, 255, OMP_CLASS_SPECIAL_DAYS, 0u, R_CAL, 0u, 0u, 0u, 0u, 0, 0u,
         omp_cosem_priv_cal_get, NULL),
+    /* the block demands the registers keep, as standard demand registers (class 5; legal,
+     * read-only, no method granted) and the register monitor on P+ (class 21; cosem_demand.c) */
+    DEMAND(1, OMP_COSEM_DM_A_PLUS),  DEMAND(3, OMP_COSEM_DM_R_PLUS),
+    DEMAND(9, OMP_COSEM_DM_E_PLUS),  DEMAND(10, OMP_COSEM_DM_E_MINUS),
+    ROW(0, 0, 16, 0, 0, 255, OMP_CLASS_REGISTER_MONITOR, 0u, R_ALL, 0u, 0u, 0u, 0u, 0, 0u,
+        omp_cosem_priv_get_monitor, NULL),
     /* the end of billing period (debiting stop, Z6/Z7): its script and its schedule */
     ROW(0, 0, 10, 0, 1, 255, OMP_CLASS_SCRIPT_TABLE, 0u, R_CAL, 0u, 0u, 0u, 0u, 0, 0u,
         omp_cosem_priv_cal_get, NULL),

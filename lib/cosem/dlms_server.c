@@ -43,6 +43,7 @@ void omp_dlms_server_cfg_default(struct omp_dlms_server_cfg *cfg)
     cfg->lls_secret_len = 5u;
     cfg->max_pdu = OMP_DLMS_SERVER_PDU_DEFAULT;
     cfg->entry_blue_book = false; /* Kamstrup's entry descriptor, as an OMNIPOWER */
+    cfg->assocs = (uint8_t)(OMP_ASSOC_PUBLIC | OMP_ASSOC_LLS | OMP_ASSOC_HLS_MGMT);
 }
 
 omp_err omp_dlms_server_init(struct omp_dlms_server *srv, const struct omp_dlms_server_cfg *cfg)
@@ -148,10 +149,13 @@ static uint8_t check_acse(const struct omp_dlms_server_cfg *cfg, uint16_t client
         return OMP_ASSOC_DIAG_APP_CONTEXT_NOT_SUPPORTED; /* ciphering and SN: not in this slice */
     }
     if (client == OMP_DLMS_CLIENT_HLS && server == OMP_DLMS_SAP_LD) {
-        return OMP_ASSOC_DIAG_MECHANISM_NAME_NOT_RECOGNISED; /* HLS-GMAC: not in this slice */
+        /* here when the management association is not opened: not on this port, or no
+         * security env (no GCM or entropy op) to run HLS-GMAC with */
+        return (cfg->assocs & OMP_ASSOC_HLS_MGMT) == 0u ? OMP_ASSOC_DIAG_NO_REASON_GIVEN
+                                                        : OMP_ASSOC_DIAG_MECHANISM_NAME_NOT_RECOGNISED;
     }
     unsigned a = assoc_of(client, server);
-    if (a == 0u) {
+    if ((a & cfg->assocs) == 0u) {
         return OMP_ASSOC_DIAG_NO_REASON_GIVEN;
     }
     if (a == OMP_ASSOC_PUBLIC) {
@@ -212,6 +216,7 @@ static omp_err aarq(struct omp_dlms_server *srv, const struct omp_dlms_server_en
     omp_dlms_server_close(srv);
     /* -- security (dlms_sec.c): the management association, HLS-GMAC -- */
     if (client == OMP_DLMS_CLIENT_HLS && server == OMP_DLMS_SAP_LD && env->sec != NULL &&
+        (srv->cfg.assocs & OMP_ASSOC_HLS_MGMT) != 0u &&
         env->sec->gcm != NULL && env->sec->entropy != NULL) {
         return omp_dlms_priv_sec_aarq(srv, env, client, server, q, out);
     }

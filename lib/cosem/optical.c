@@ -942,6 +942,29 @@ void omp_optical_link_lost(struct omp_optical *p, const struct omp_optical_env *
     p->env = NULL;
 }
 
+bool omp_optical_dlms_begin(struct omp_optical *p, const struct omp_optical_env *env)
+{
+    if (p == NULL || env == NULL) {
+        return false;
+    }
+    if (p->on && (omp_iec21_server_busy(&p->server) ||
+                  (p->baud != INITIAL_BAUD && p->baud != 0u))) {
+        return false; /* a reader is signed on: its session keeps the port */
+    }
+    p->dlms = true;
+    p->r6_no = 0u;
+    return true;
+}
+
+void omp_optical_dlms_end(struct omp_optical *p, const struct omp_optical_env *env)
+{
+    if (p == NULL || env == NULL || !p->dlms) {
+        return;
+    }
+    p->dlms = false;
+    omp_optical_link_lost(p, env); /* a fresh server at 300 Bd 7E1 (6.4.1), counters kept */
+}
+
 omp_err omp_optical_start(struct omp_optical *p, const struct omp_optical_cfg *cfg,
                           const struct omp_optical_env *env)
 {
@@ -961,7 +984,7 @@ omp_err omp_optical_start(struct omp_optical *p, const struct omp_optical_cfg *c
 omp_err omp_optical_rx(struct omp_optical *p, const struct omp_optical_env *env,
                        const uint8_t *data, size_t len)
 {
-    if (p == NULL || env == NULL || !p->on) {
+    if (p == NULL || env == NULL || !p->on || p->dlms) {
         return p == NULL || env == NULL ? OMP_ERR_ARG : OMP_ERR_UNSUPPORTED;
     }
     if (len != 0u) {
@@ -1007,6 +1030,9 @@ void omp_optical_poll(struct omp_optical *p, const struct omp_optical_env *env)
 {
     if (p == NULL || env == NULL) {
         return;
+    }
+    if (p->dlms) {
+        return; /* DLMS has the port: no readout, no rate change, settings wait */
     }
     p->env = env;
     if (p->on) {
@@ -1088,6 +1114,17 @@ omp_err omp_optical_start(struct omp_optical *p, const struct omp_optical_cfg *c
     p->cfg = *cfg;
     p->settings = cfg->settings;
     return OMP_OK;
+}
+
+bool omp_optical_dlms_begin(struct omp_optical *p, const struct omp_optical_env *env)
+{
+    return p != NULL && env != NULL; /* no IEC 62056-21 server: the port is DLMS's */
+}
+
+void omp_optical_dlms_end(struct omp_optical *p, const struct omp_optical_env *env)
+{
+    (void)p;
+    (void)env;
 }
 
 omp_err omp_optical_rx(struct omp_optical *p, const struct omp_optical_env *env,

@@ -199,7 +199,8 @@ static const char *fmt_number(const uint8_t o[6], const struct omp_value *v,
 {
     uint64_t mag = 0;
     bool neg = false;
-    const uint8_t d = o[3] == 25u ? 7u : o[3]; /* interval means (x.25.0): as instantaneous */
+    /* interval means (x.25.0) and demand registers' averages (x.4.0): as instantaneous */
+    const uint8_t d = o[3] == 25u || o[3] == 4u ? 7u : o[3];
     if (is_kilo_unit(v->unit) && (d == 8u || d == 6u || d == 2u || d == 7u)) {
         /* kilo-units: energies with the Z1 decimals (truncated), powers with 3 */
         unsigned dec = d == 8u ? z1->energy_decimals : 3u;

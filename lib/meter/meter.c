@@ -38,9 +38,15 @@ struct layout {
 
 /* ---- NVM layout -------------------------------------------------------------------------------- */
 
+/* The settings store's keys: the clock's 3 (state, two calendars), the display's 1, the profiles'
+ * shapes 2, the DLMS counters, LLS secret and HDLC setup 3, the HAN push's mark 1. */
+_Static_assert(OMP_CONFIG_STORE_KEYS >= 10, "the meter's settings store indexes 10 keys");
+
 /* Sectors of the settings store: twice its largest live records (two calendars, the clock's
  * state, the display lists, the HAN push's and the DLMS server's counter marks, the LLS secret;
- * so that a compaction has room), plus the sector a ring keeps free. */
+ * so that a compaction has room), plus the sector a ring keeps free. The profiles' shapes and the
+ * HDLC setup (72 bytes) are left out so that the layout stays: a write needs the live records
+ * once, and they fit in that margin (docs/storage.md). */
 static uint32_t settings_sectors(const struct omp_nvm_geometry *geo)
 {
     uint32_t room = geo->sector_size - OMP_STORE_SECTOR_HDR - 64u; /* header, marker, padding */
@@ -309,7 +315,10 @@ omp_err omp_meter_init(struct omp_meter *m, const struct omp_hal *hal,
     if (err == OMP_OK) {
         err = omp_meter_priv_han_start(m);
     }
-    return err == OMP_OK ? omp_meter_priv_optical_start(m) : err;
+    if (err == OMP_OK) {
+        err = omp_meter_priv_optical_start(m);
+    }
+    return err == OMP_OK ? omp_meter_priv_hdlc_start(m) : err;
 }
 
 /* ---- inward calls ------------------------------------------------------------------------------ */
@@ -339,10 +348,7 @@ omp_err omp_meter_on_rx(struct omp_meter *m, enum omp_port port, const uint8_t *
     if (m == NULL || (unsigned)port >= (unsigned)OMP_PORT_COUNT || (data == NULL && len != 0u)) {
         return OMP_ERR_ARG;
     }
-    if (port == OMP_PORT_OPTICAL) {
-        return omp_meter_priv_optical_rx(m, data, len);
-    }
-    return OMP_ERR_UNSUPPORTED; /* no protocol bound to the module and HAN ports yet */
+    return omp_meter_priv_hdlc_rx(m, port, data, len);
 }
 
 /* Edge bits for the tick: bit 2k when input k of a group became active, 2k+1 when it ended. */
@@ -482,6 +488,10 @@ void omp_meter_tick(struct omp_meter *m, const struct omp_now *now)
     struct omp_lcd_env e;
     omp_meter_priv_lcd_env(m, &src, &e);
     omp_lcd_tick(&m->lcd, &e, take_counter(m, &m->buttons), mains);
+    struct omp_event mon; /* the register monitor 0.0.16.0.0.255: a crossing is an event */
+    if (omp_cosem_monitor_eval(&src, &m->monitor, &mon) == OMP_OK) {
+        omp_clock_event(&m->clock, mon.code, mon.arg, mon.flags);
+    }
 }
 
 omp_err omp_meter_poll(struct omp_meter *m)
@@ -519,6 +529,7 @@ omp_err omp_meter_poll(struct omp_meter *m)
         }
     }
     omp_meter_priv_optical_poll(m);
+    omp_meter_priv_hdlc_poll(m);
     omp_err han = omp_meter_priv_han_poll(m);
     return err != OMP_OK ? err : han;
 }

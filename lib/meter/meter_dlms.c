@@ -189,6 +189,7 @@ omp_err omp_meter_priv_dlms_start(struct omp_meter *m)
     omp_dlms_server_cfg_default(&c);
     omp_err err = lls_restore(m, &c);
     for (unsigned k = 0; k < (unsigned)OMP_PORT_COUNT && err == OMP_OK; k++) {
+        c.assocs = omp_meter_priv_port_assocs((enum omp_port)k); /* its own LLS client only */
         err = omp_dlms_server_init(&m->dlms[k], &c);
     }
     return err;
@@ -279,6 +280,7 @@ void omp_meter_link_lost(struct omp_meter *m, enum omp_port port)
     if (m == NULL || (unsigned)port >= (unsigned)OMP_PORT_COUNT) {
         return;
     }
+    omp_meter_priv_hdlc_lost(m, port); /* the link, its association; the optical port to IEC */
     if (port == OMP_PORT_OPTICAL) {
         omp_meter_priv_optical_lost(m);
     }

@@ -89,3 +89,15 @@ void omp_meter_priv_optical_lost(struct omp_meter *m)
     env(m, &src, &e);
     omp_optical_link_lost(&m->optical_port, &e);
 }
+
+bool omp_meter_priv_optical_dlms(struct omp_meter *m, bool begin)
+{
+    struct omp_cosem_src src;
+    struct omp_optical_env e;
+    env(m, &src, &e);
+    if (begin) {
+        return omp_optical_dlms_begin(&m->optical_port, &e);
+    }
+    omp_optical_dlms_end(&m->optical_port, &e);
+    return false;
+}

@@ -85,7 +85,30 @@ omp_err omp_meter_priv_dlms_start(struct omp_meter *m);
  *  @return OMP_OK, OMP_ERR_ARG, the store's error (nothing changed). */
 omp_err omp_meter_priv_lls_secret(struct omp_meter *m, const uint8_t *secret, size_t len);
 
+/* ---- DLMS over HDLC on the ports (meter_hdlc.c) ---------------------------------------------- */
+
+/** The associations @p port's DLMS server opens: public, management and the port's LLS client. */
+uint8_t omp_meter_priv_port_assocs(enum omp_port port);
+/** Start every port's HDLC server (after the optical port's and the DLMS servers' start). */
+omp_err omp_meter_priv_hdlc_start(struct omp_meter *m);
+/** Bytes received on @p port: HDLC, or the optical port's IEC 62056-21 (omp_meter_on_rx). */
+omp_err omp_meter_priv_hdlc_rx(struct omp_meter *m, enum omp_port port, const uint8_t *data,
+                               size_t len);
+/** Settings store key of the ports' HDLC setup (meter_hdlc.c): {version 1, inter-octet ms,
+ *  inactivity s, device address}, big-endian u16s. */
+#define OMP_METER_KEY_HDLC_SETUP 12u
+/** HDLC setup attribute @p attr (7, 8, 9; range-checked by the object) := @p value: kept in the
+ *  settings store, taken by each port at its next link. */
+omp_err omp_meter_priv_hdlc_set(struct omp_meter *m, uint8_t attr, uint16_t value);
+/** The HDLC timeouts, and the reply frames to the ports. */
+void omp_meter_priv_hdlc_poll(struct omp_meter *m);
+/** @p port's link is gone: its HDLC link and association end. */
+void omp_meter_priv_hdlc_lost(struct omp_meter *m, enum omp_port port);
+
 /* ---- optical port (meter_optical.c) -------------------------------------------------------- */
+
+/** Hand the optical port to DLMS (@p begin: true if handed over) or give it back. */
+bool omp_meter_priv_optical_dlms(struct omp_meter *m, bool begin);
 
 /** The optical port's factory values into the meter's cfg fields. */
 void omp_meter_priv_optical_default(struct omp_meter_cfg *c);

@@ -326,6 +326,8 @@ static const char *event_name(uint16_t code)
         { OMP_EV_NVM_ROLLED_BACK, "nvm_rolled_back" },
         { OMP_EV_LP_EVENT, "lp_event" },
         { OMP_EV_LOG_CLEARED, "log_cleared" },
+        { OMP_EV_MONITOR_UP, "monitor_up" },
+        { OMP_EV_MONITOR_DOWN, "monitor_down" },
         { OMP_EV_OPTICAL_PASSWORD_FAIL, "optical_password_fail" },
         { OMP_EV_OPTICAL_LOCKOUT, "optical_lockout" },
         { OMP_EV_DLMS_AUTH_FAIL, "dlms_auth_fail" },

@@ -25,7 +25,8 @@ void sim_han_usage(FILE *f)
         "                  (data-notification, Kamstrup lists) and answers nothing on the port.\n"
         "  --han-list nve|nve1|nve2|dk  the list(s): nve = NVE list 1 every 10 s and list 2\n"
         "                  hourly at hh:00:05 (what push on without a list choice sends), nve1 or\n"
-        "                  nve2 alone, dk = the Danish list every 10 s. Default: nve.\n"
+        "                  nve2 alone, dk = the Danish list every 10 s, none = push off: the\n"
+        "                  port answers DLMS over HDLC (client 20, 16, 1). Default: nve.\n"
         "  --han-encrypt   cipher the pushes (suite 0, general-glo-ciphering, SC 0x30) with the\n"
         "                  HAN keys (default: the test keys of docs/han.md).\n",
         f);
@@ -64,10 +65,16 @@ bool sim_han_option(struct sim_han_opts *h, int which, const char *arg, char *wh
         for (size_t i = 0; i < sizeof k / sizeof k[0]; i++) {
             if (strcmp(arg, k[i].name) == 0) {
                 h->lists = k[i].lists;
+                h->off = false;
                 return true;
             }
         }
-        (void)snprintf(why, cap, "invalid --han-list '%s' (nve, nve1, nve2 or dk)", arg);
+        if (strcmp(arg, "none") == 0) {
+            h->lists = 0u;
+            h->off = true;
+            return true;
+        }
+        (void)snprintf(why, cap, "invalid --han-list '%s' (nve, nve1, nve2, dk or none)", arg);
         return false;
     }
     default:
@@ -78,8 +85,12 @@ bool sim_han_option(struct sim_han_opts *h, int which, const char *arg, char *wh
 
 bool sim_han_check(const struct sim_han_opts *h, char *why, size_t cap)
 {
-    if (h->kind == SIM_HAN_NONE && (h->lists != 0u || h->encrypt)) {
+    if (h->kind == SIM_HAN_NONE && (h->lists != 0u || h->off || h->encrypt)) {
         (void)snprintf(why, cap, "--han-list and --han-encrypt need --han");
+        return false;
+    }
+    if (h->off && h->encrypt) {
+        (void)snprintf(why, cap, "--han-encrypt needs push on (not --han-list none)");
         return false;
     }
 #if !OMP_CONFIG_DLMS
@@ -96,7 +107,7 @@ void sim_han_cfg(const struct sim_han_opts *h, struct omp_meter_cfg *cfg)
     if (h->kind == SIM_HAN_NONE) {
         return;
     }
-    cfg->han_push.lists = h->lists != 0u ? h->lists : (uint8_t)OMP_PUSH_NVE;
+    cfg->han_push.lists = h->off ? 0u : h->lists != 0u ? h->lists : (uint8_t)OMP_PUSH_NVE;
     cfg->han_push.encrypt = h->encrypt;
 }
 

@@ -18,6 +18,7 @@ struct sim_han_opts {
     uint16_t tcp_port; /**< 0: ephemeral */
     uint8_t lists;     /**< OMP_PUSH_BIT()s; 0 until --han-list: then both NVE lists */
     bool encrypt;      /**< --han-encrypt */
+    bool off;          /**< --han-list none: push off, the port answers DLMS over HDLC */
 };
 
 /** @brief The lines of --help. */

@@ -36,6 +36,9 @@ static int start_server(struct sim_hdlc *h)
 {
     struct omp_dlms_server_cfg dc;
     omp_dlms_server_cfg_default(&dc);
+    /* the module port's link: its LLS client 18, the public and management clients (technical
+     * facts 11.1), as the meter's own module-port server has them */
+    dc.assocs = (uint8_t)(OMP_ASSOC_PUBLIC | OMP_ASSOC_LLS_MODULE | OMP_ASSOC_HLS_MGMT);
     struct omp_hdlc_server_cfg hc;
     omp_hdlc_server_cfg_default(&hc);
     if (omp_dlms_server_init(&h->dlms, &dc) != OMP_OK ||

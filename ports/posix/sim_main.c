@@ -974,8 +974,8 @@ struct sim {
     uint64_t poll_errors;
     bool optical_open;
     bool han_open;              /* --han: the CCC port carries the meter's pushes */
-    bool optical_linked;        /* --optical tcp: a reader was connected at the last look */
-    uint64_t optical_accepted;  /* its TCP clients accepted at the last look */
+    bool linked[OMP_PORT_COUNT];     /* a TCP port's client was connected at the last look */
+    uint64_t accepted[OMP_PORT_COUNT]; /* its TCP clients accepted at the last look */
     struct sim_dlms dlms; /* --dlms: the DLMS server's socket */
     struct sim_hdlc hdlc; /* --hdlc: its own byte port and DLMS server */
     omp_err last_rx_err;
@@ -1023,37 +1023,48 @@ static void poll_meter(struct sim *s)
     s->last_poll_err = err;
 }
 
-/* --optical tcp: a reader that left (or left and another came) ends the meter's session at once,
- * so the next one is answered instead of waiting out ti (omp_meter_link_lost). */
-static void optical_link(struct sim *s)
+/* A TCP port's reader that left (or left and another came) ends the meter's session on it at
+ * once, so the next one is answered instead of waiting out a timeout (omp_meter_link_lost). */
+static void port_link(struct sim *s, enum omp_port port)
 {
-    if (s->opt.optical != SIM_OPTICAL_TCP) {
+    if (s->port.ports[port].kind != OMP_POSIX_PORT_TCP) {
         return;
     }
-    bool now = omp_posix_port_connected(&s->port, OMP_PORT_OPTICAL);
-    uint64_t accepted = s->port.ports[OMP_PORT_OPTICAL].accepted;
-    uint64_t came = accepted - s->optical_accepted;
+    bool now = omp_posix_port_connected(&s->port, port);
+    uint64_t accepted = s->port.ports[port].accepted;
+    uint64_t came = accepted - s->accepted[port];
     /* the reader left, or one left and another came; one new reader after none is a fresh start */
-    if ((s->optical_linked && (!now || came != 0u)) || came > 1u || (came == 1u && !now)) {
-        omp_meter_link_lost(s->meter, OMP_PORT_OPTICAL);
+    if ((s->linked[port] && (!now || came != 0u)) || came > 1u || (came == 1u && !now)) {
+        omp_meter_link_lost(s->meter, port);
     }
-    s->optical_linked = now;
-    s->optical_accepted = accepted;
+    s->linked[port] = now;
+    s->accepted[port] = accepted;
+}
+
+/* The optical port, and the CCC port with push off (--han-list none). */
+static void optical_link(struct sim *s)
+{
+    if (s->opt.optical == SIM_OPTICAL_TCP) {
+        port_link(s, OMP_PORT_OPTICAL);
+    }
+    if (s->han_open && s->cfg.han_push.lists == 0u) {
+        port_link(s, OMP_PORT_HAN);
+    }
 }
 
 /* Bytes from a byte port into the meter. */
 static void sim_rx(void *user, enum omp_port port, const uint8_t *data, size_t len)
 {
     struct sim *s = user;
-    if (port == OMP_PORT_HAN && s->han_open) {
-        return; /* push only: the CCC port answers nothing (docs/han.md) */
+    if (port == OMP_PORT_HAN && s->han_open && s->cfg.han_push.lists != 0u) {
+        return; /* push on: the CCC port answers nothing (docs/han.md) */
     }
     if (port == OMP_PORT_MODULE && s->dlms.open) {
         sim_dlms_link(&s->dlms, &s->port, s->meter);
         sim_dlms_rx(&s->dlms, s->meter, &s->hal, data, len);
         return;
     }
-    if (port == OMP_PORT_OPTICAL) {
+    if (port == OMP_PORT_OPTICAL || port == OMP_PORT_HAN) {
         optical_link(s); /* a reader that replaced another starts afresh */
     }
     omp_err err = omp_meter_on_rx(s->meter, port, data, len);
