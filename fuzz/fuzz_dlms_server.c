@@ -7,7 +7,9 @@
  *   associated);
  * - every answer is one complete APDU that omp_apdu_decode() reads back (AARE, RLRE, GET, SET
  *   or ACTION response, EXCEPTION-response) and it is the answer the request's kind calls for;
- * - the association is always none or exactly one of the five the server grants.
+ * - the association is always none or exactly one of the five the server grants;
+ * - a general-block-transfer answer (GBT) decodes, window 1, only where GBT was negotiated and
+ *   only to a GET or a GBT request.
  * The management association (client 1 -> SAP 16, HLS-GMAC) runs on a deterministic stand-in for
  * the port's AES-GCM op: the identity with a tag of twelve zero bytes (a wrong tag is refused), and
  * a fixed StoC, so that seeds can carry whole ciphered sessions; ciphered answers (glo-initiate-
@@ -285,6 +287,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t n = omp_wr_len(&w);
         OMP_FUZZ_CHECK(n > 0u && n <= cfg.max_pdu);
         OMP_FUZZ_CHECK(srv.pdu == 0u || n <= srv.pdu || out[0] == OMP_APDU_TAG_AARE);
+        if (out[0] == OMP_APDU_TAG_GENERAL_BLOCK_TRANSFER) {
+            /* a GBT block (dlms_gbt.c): only where negotiated, window 1, no streaming, whole */
+            struct omp_rd gr = omp_rd_init(out, n);
+            struct omp_apdu_gbt g;
+            OMP_FUZZ_CHECK(omp_apdu_gbt_decode(&gr, &g) == OMP_OK && omp_rd_remaining(&gr) == 0u);
+            OMP_FUZZ_CHECK(g.window == 1u && !g.streaming && g.block_number != 0u);
+            OMP_FUZZ_CHECK((srv.conformance & OMP_CONF_GENERAL_BLOCK_TRANSFER) != 0u);
+            OMP_FUZZ_CHECK(len > 0u && (req[0] == OMP_APDU_TAG_GET_REQUEST ||
+                                        req[0] == OMP_APDU_TAG_GENERAL_BLOCK_TRANSFER));
+            continue;
+        }
         static uint8_t plain[1024];
         const uint8_t *ans = out;
         if (out[0] >= OMP_APDU_TAG_GLO_GET_RESPONSE && out[0] <= OMP_APDU_TAG_GLO_ACTION_RESPONSE) {

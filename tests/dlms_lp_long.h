@@ -42,6 +42,7 @@ static struct omp_dlms_server_env lp_env;
 static uint8_t lp_rsp[LP_PDU]; /* the caller's PDU: all the server writes into */
 static uint8_t lp_data[4200000];
 static uint32_t lp_total; /* entries appended: k = 0 .. lp_total - 1 */
+static uint32_t lp_conf_more; /* conformance proposed besides GET, block GET, selective access */
 
 static uint32_t lp_a_plus(uint32_t k)
 {
@@ -100,7 +101,8 @@ static void lp_setup(uint32_t days, uint32_t extra)
     o.mechanism = OMP_DLMS_MECH_LLS;
     o.secret = (const uint8_t *)"12345";
     o.secret_len = 5u;
-    o.conformance = OMP_CONF_GET | OMP_CONF_BLOCK_TRANSFER_WITH_GET | OMP_CONF_SELECTIVE_ACCESS;
+    o.conformance =
+        OMP_CONF_GET | OMP_CONF_BLOCK_TRANSFER_WITH_GET | OMP_CONF_SELECTIVE_ACCESS | lp_conf_more;
     o.max_pdu = LP_PDU;
     uint8_t req[128];
     struct omp_wr w = omp_wr_init(req, sizeof req);
@@ -111,7 +113,9 @@ static void lp_setup(uint32_t days, uint32_t extra)
     struct omp_dlms_assoc as;
     assert_int_equal(omp_dlms_client_check_aare(lp_rsp, omp_wr_len(&out), &as), OMP_OK);
     assert_true(as.accepted);
-    assert_true(sizeof lp_srv < 256u); /* the server's RAM, whatever the log holds */
+    assert_int_equal(as.conformance & OMP_CONF_GENERAL_BLOCK_TRANSFER,
+                     lp_conf_more & OMP_CONF_GENERAL_BLOCK_TRANSFER); /* offered when proposed */
+    assert_true(sizeof lp_srv < 320u); /* the server's RAM, whatever the log holds (296: GBT) */
 }
 
 /* date_time of UTC @p t with deviation 0 (gmtime_r: the C library's calendar, not ours). */
@@ -260,6 +264,49 @@ static void lp_read_days(uint32_t days, uint32_t mid)
     lp_check(len, m0, m1 - m0 + 1u);
     assert_int_equal(m1 - m0 + 1u, 96u * mid);
     assert_int_equal(blocks, (len + 997u) / 998u);
+}
+
+/* The same read with general block transfer negotiated (Green Book GBT; lp_conf_more has
+ * OMP_CONF_GENERAL_BLOCK_TRANSFER): each response is E0, block-control (last-block 0x80 |
+ * window 1), block-number 1, 2, ... (16 bits), block-number-ack = the client's last block,
+ * block-data; after each block but the last the client sends an empty GBT of its own next block
+ * number acknowledging it. The joined block-data is one GET-response-normal C4 01 C1 00 Data.
+ * Blocks carry PDU - 12 = 998 bytes but the last. @return the Data's length, moved to lp_data. */
+static size_t lp_read_gbt(omp_time_s from, omp_time_s to, unsigned *blocks)
+{
+    size_t n = lp_get_range(from, to), len = 0u;
+    uint16_t bn = 0u;
+    for (;;) {
+        assert_true(n > 0u && n <= LP_PDU);
+        struct omp_rd rd = omp_rd_init(lp_rsp, n);
+        struct omp_apdu_gbt g;
+        assert_int_equal(omp_apdu_gbt_decode(&rd, &g), OMP_OK);
+        assert_int_equal(omp_rd_remaining(&rd), 0u);
+        assert_int_equal(g.block_number, bn + 1u);
+        assert_int_equal(g.block_number_ack, bn); /* the client's acks: 0 before the first */
+        assert_int_equal(g.window, 1u);
+        assert_false(g.streaming);
+        assert_true(g.last || g.data.len == 998u);
+        assert_true(len + g.data.len <= sizeof lp_data);
+        memcpy(lp_data + len, g.data.ptr, g.data.len);
+        len += g.data.len;
+        bn = g.block_number;
+        if (g.last) {
+            break;
+        }
+        const uint8_t ack[] = {0xE0, 0x01, (uint8_t)(bn >> 8), (uint8_t)bn, (uint8_t)(bn >> 8),
+                               (uint8_t)bn, 0x00};
+        struct omp_wr out = omp_wr_init(lp_rsp, sizeof lp_rsp);
+        assert_int_equal(
+            omp_dlms_server_apdu(&lp_srv, &lp_env, 19u, 16u, ack, sizeof ack, &out), OMP_OK);
+        n = omp_wr_len(&out);
+    }
+    *blocks = bn;
+    static const uint8_t head[] = {0xC4, 0x01, 0xC1, 0x00}; /* GET-response-normal, data */
+    assert_true(len > sizeof head);
+    assert_memory_equal(lp_data, head, sizeof head);
+    memmove(lp_data, lp_data + sizeof head, len - sizeof head);
+    return len - sizeof head;
 }
 
 #endif /* OMP_TEST_DLMS_LP_LONG_H */

@@ -1,7 +1,8 @@
 #!/bin/sh
 # omnipower-sim --dlms tcp:0 read end to end by sim_dlms_client (tests/sim_dlms_client.c). The
 # meter's NVM file first holds six hours of load profile (exported as CSV); the DLMS run on the
-# same file is read with an entry descriptor and compared with the CSV.
+# same file is read with an entry descriptor and compared with the CSV, then read again with
+# general block transfer negotiated (GBT blocks acknowledged one by one; the same bytes).
 # Usage: sim_dlms.sh PATH/TO/omnipower-sim PATH/TO/sim_dlms_client
 set -eu
 sim=$1

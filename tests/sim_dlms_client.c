@@ -338,6 +338,8 @@ static void decode(const uint8_t *p, size_t n, struct omp_apdu *a)
     }
 }
 
+static uint32_t g_conf_more; /* conformance proposed besides the usual (GBT: check_load_profile) */
+
 static struct omp_dlms_assoc associate(uint16_t client, uint16_t server, const char *password)
 {
     struct omp_dlms_aarq_opts o;
@@ -346,7 +348,8 @@ static struct omp_dlms_assoc associate(uint16_t client, uint16_t server, const c
     o.secret = (const uint8_t *)password;
     o.secret_len = password != NULL ? strlen(password) : 0u;
     o.conformance = OMP_CONF_GET | OMP_CONF_BLOCK_TRANSFER_WITH_GET |
-                    OMP_CONF_MULTIPLE_REFERENCES | OMP_CONF_SELECTIVE_ACCESS | OMP_CONF_SET;
+                    OMP_CONF_MULTIPLE_REFERENCES | OMP_CONF_SELECTIVE_ACCESS | OMP_CONF_SET |
+                    g_conf_more;
     o.max_pdu = CLIENT_PDU;
     uint8_t req[128], rsp[256];
     struct omp_wr w = omp_wr_init(req, sizeof req);
@@ -446,6 +449,46 @@ static uint64_t next_uint(struct omp_rd *rd)
     return e.v.u;
 }
 
+/* GET @p req with general block transfer negotiated (Green Book GBT, docs/dlms-server.md): each
+ * answer is a GBT block (E0, block-control, block-number 1, 2, ..., block-number-ack, data);
+ * every block but the last is acknowledged by an empty GBT block of the client's own number
+ * whose block-number-ack is the block received. The block-data joined into @p buf is the whole
+ * answer APDU. @return its length. */
+static size_t get_gbt(uint16_t client, uint16_t server, const uint8_t *req, size_t rlen,
+                      uint8_t *buf, size_t cap, unsigned *blocks)
+{
+    static uint8_t rsp[2048];
+    uint8_t ack[16];
+    size_t n = xfer(client, server, req, rlen, rsp, sizeof rsp), len = 0;
+    *blocks = 0;
+    while (g_failed == 0) {
+        CHECK(n <= CLIENT_PDU, "answer within the client's max PDU (%zu)", n);
+        struct omp_rd rd = omp_rd_init(rsp, n);
+        struct omp_apdu_gbt g;
+        CHECK(omp_apdu_gbt_decode(&rd, &g) == OMP_OK && omp_rd_remaining(&rd) == 0u &&
+                  g.block_number == *blocks + 1u && g.data.len <= cap - len,
+              "GBT block %u", *blocks + 1u);
+        if (g_failed != 0) {
+            break;
+        }
+        memcpy(buf + len, g.data.ptr, g.data.len);
+        len += g.data.len;
+        (*blocks)++;
+        if (g.last) {
+            break;
+        }
+        struct omp_apdu_gbt a;
+        memset(&a, 0, sizeof a);
+        a.window = 1u;
+        a.block_number = (uint16_t)*blocks;
+        a.block_number_ack = g.block_number;
+        struct omp_wr w = omp_wr_init(ack, sizeof ack);
+        CHECK(omp_apdu_gbt_encode(&a, &w) == OMP_OK, "GBT acknowledgement built");
+        n = xfer(client, server, ack, omp_wr_len(&w), rsp, sizeof rsp);
+    }
+    return len;
+}
+
 /* The load profile read with Kamstrup's entry descriptor (technical facts 11.5: ages, 0 = the
  * newest), compared with the CSV the simulator exported of the same NVM file. */
 static void check_load_profile(const char *csv)
@@ -498,6 +541,28 @@ static void check_load_profile(const char *csv)
     }
     release(18u, 16u);
     (void)printf("load profile: %zu rows as the CSV, in %u blocks\n", n, blocks);
+    /* the same read with general block transfer: the joined blocks are the GET-response-normal
+     * C4 01 C1 00 and the same Data */
+    g_conf_more = OMP_CONF_GENERAL_BLOCK_TRANSFER;
+    as = associate(18u, 16u, "12345");
+    g_conf_more = 0u;
+    CHECK(as.accepted && (as.conformance & OMP_CONF_GENERAL_BLOCK_TRANSFER) != 0u,
+          "client 18 accepted with GBT");
+    uint8_t req[64];
+    struct omp_wr w = omp_wr_init(req, sizeof req);
+    struct omp_obis ln;
+    memcpy(ln.v, lp, 6u);
+    CHECK(omp_dlms_client_get(&w, 0xC1u, 7u, &ln, 2, 2u, par, sizeof par) == OMP_OK,
+          "request built");
+    static uint8_t gbt[16384];
+    unsigned gblocks = 0;
+    size_t glen = get_gbt(18u, 16u, req, omp_wr_len(&w), gbt, sizeof gbt, &gblocks);
+    static const uint8_t head[4] = {0xC4, 0x01, 0xC1, 0x00};
+    CHECK(gblocks > 1u && glen == len + 4u && memcmp(gbt, head, 4u) == 0 &&
+              memcmp(gbt + 4, buf, len) == 0,
+          "the buffer in GBT blocks as in GET blocks (%u blocks, %zu bytes)", gblocks, glen);
+    release(18u, 16u);
+    (void)printf("load profile in GBT: %u blocks, the same %zu rows\n", gblocks, n);
 }
 
 /* Read every attribute the object list @p list gives read access to. @return objects listed. */

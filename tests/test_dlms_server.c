@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -464,6 +465,147 @@ static void test_object_list(void **state)
     expect(18u, 16u, "C002C100000001", "D80101");
 }
 
+/* ---- general block transfer (Green Book 9.3.x GBT; docs/dlms-server.md) ----------------------
+ * The LLS AARQ of S2 with general-block-transfer (bit 2: 1 << 21 = 200000) proposed too:
+ * 20FE1F. The AARE then offers it: 201E1D (001E1D above, + 200000). A GBT APDU is E0,
+ * block-control (80 last-block, 40 streaming, window in bits 5..0), block-number (2 bytes),
+ * block-number-ack (2), block-data as octet-string contents (length, bytes). */
+#define AARQ_LLS_GBT                                                                               \
+    "6033A1090607608574050801018A0207808B0760857405080201AC0780053132333435BE10040E01000000065F1F" \
+    "040020FE1FFFFF"
+#define AARE_LLS_GBT "6129A109060760857405080101A203020100A305A103020100BE10040E0800065F1F040020" \
+                     "1E1D007D0007"
+
+/* The object list in GBT: blocks of 125 - 12 = 113 bytes, the first starting with the head of
+ * the GET-response-normal C4 01 C1 00; the client acknowledges block k with its own block k. */
+static void test_gbt_object_list(void **state)
+{
+    (void)state;
+    static uint8_t buf[8192], list[8192];
+    unsigned blocks = 0;
+    expect(18u, 16u, AARQ_LLS, AARE_LLS); /* without GBT: the reference list, in GET blocks */
+    size_t want = read_objlist(18u, 16u, list, sizeof list, &blocks);
+    expect(18u, 16u, AARQ_LLS_GBT, AARE_LLS_GBT);
+    size_t n = ask(18u, 16u, "C001C1000F0000280000FF0200"), len = 0u;
+    /* block 1: E0, 01 (window 1, not last), 0001, 0000, 71 (113), C4 01 C1 00, the list */
+    uint8_t head[11];
+    unhex_sp("E0 01 0001 0000 71 C401C100", head, sizeof head);
+    assert_int_equal(n, 7u + 113u);
+    assert_memory_equal(g_rsp, head, sizeof head);
+    for (uint16_t k = 1u;; k++) {
+        struct omp_rd rd = omp_rd_init(g_rsp, n);
+        struct omp_apdu_gbt g;
+        assert_int_equal(omp_apdu_gbt_decode(&rd, &g), OMP_OK);
+        assert_int_equal(omp_rd_remaining(&rd), 0u);
+        assert_int_equal(g.block_number, k);
+        assert_int_equal(g.block_number_ack, k - 1u);
+        assert_true(g.last || g.data.len == 113u);
+        memcpy(buf + len, g.data.ptr, g.data.len);
+        len += g.data.len;
+        if (g.last) {
+            break;
+        }
+        char ack[32];
+        snprintf(ack, sizeof ack, "E001%04X%04X00", k, k);
+        n = ask(18u, 16u, ack);
+    }
+    assert_int_equal(len, 4u + want);
+    assert_memory_equal(buf + 4, list, want);
+    check_objlist(buf + 4, want, OMP_ASSOC_LLS_MODULE);
+    /* a short answer stays a GET-response-normal (nothing to split) */
+    expect(18u, 16u, "C001C1000301010108 00FF0200", "C401C100060012D687");
+    /* an acknowledgement of a block that was not sent ends the transfer: EXCEPTION-response
+     * service-not-allowed (1), operation-not-possible (1); so does one with nothing running */
+    (void)ask(18u, 16u, "C001C1000F0000280000FF0200");
+    expect(18u, 16u, "E001 0001 0002 00", "D80101");
+    expect(18u, 16u, "E001 0001 0001 00", "D80101");
+    /* a GET-next does not go on with a GBT transfer: no-long-get-in-progress (16) */
+    (void)ask(18u, 16u, "C001C1000F0000280000FF0200");
+    expect(18u, 16u, "C002C100000001", "C402C101 00000001 0110");
+    expect(18u, 16u, GET_METERNO, RSP_METERNO);
+}
+
+/* A request in GBT blocks: GET A+ total (C0 01 C1 00 03 01 01 01 08 00 FF 02 00, 13 bytes) in
+ * blocks of 7 and 6. Block 1 is acknowledged by E0 81 (last-block: the server sends nothing more
+ * for it; window 1) 0001 0001 00; the answer follows in GBT: one last block 0002 acknowledging
+ * the client's 0002, carrying C4 01 C1 00 06 0012D687 (9 bytes). */
+static void test_gbt_request(void **state)
+{
+    (void)state;
+    expect(18u, 16u, AARQ_LLS_GBT, AARE_LLS_GBT);
+    expect(18u, 16u, "E000 0001 0000 07 C001C100030101", "E081 0001 0001 00");
+    expect(18u, 16u, "E080 0002 0001 06 010800FF0200", "E081 0002 0002 09 C401C100060012D687");
+    /* out of order (block 3 after 1): EXCEPTION-response service-not-allowed,
+     * operation-not-possible; the next request works */
+    expect(18u, 16u, "E000 0001 0000 07 C001C100030101", "E081 0001 0001 00");
+    expect(18u, 16u, "E080 0003 0001 06 010800FF0200", "D80101");
+    expect(18u, 16u, "E080 0002 0001 06 010800FF0200", "D80101"); /* nothing being joined */
+    /* longer than OMP_DLMS_GBT_RX_MAX (64): 40 + 29 bytes: service-not-allowed, pdu-too-long */
+    expect(18u, 16u,
+           "E000 0001 0000 28 C003C10A 00030101010800FF0200 00030101010800FF0200"
+           " 00030101010800FF0200 000301010108",
+           "E081 0001 0001 00");
+    expect(18u, 16u,
+           "E000 0002 0001 1D 00FF0200 00030101010800FF0200 00030101010800FF0200"
+           " 0003010101",
+           "D80104");
+    /* a GBT APDU that does not decode (block-data longer than the bytes): service-unknown (2),
+     * other-reason (3) */
+    expect(18u, 16u, "E080 0001 0000 09 C001", "D80203");
+    /* an ACSE APDU in GBT (RLRQ 62 03 80 01 00): not an xDLMS request, service-unknown (2),
+     * service-not-supported (2), the association kept */
+    expect(18u, 16u, "E080 0001 0000 05 6203800100", "D80202");
+    expect(18u, 16u, GET_METERNO, RSP_METERNO);
+    /* without GBT negotiated: service-not-allowed, service-not-supported (2) */
+    expect(18u, 16u, AARQ_LLS, AARE_LLS);
+    expect(18u, 16u, "E080 0001 0000 0D C001C1000301010108 00FF0200", "D80102");
+    /* nor before any association */
+    expect(18u, 16u, "6203800100", "6303800100");
+    expect(18u, 16u, "E080 0001 0000 0D C001C1000301010108 00FF0200", "D80102");
+}
+
+/* A GET-with-list whose answer exceeds the PDU (Green Book: sent as raw-data of
+ * GET-response-with-datablock, the list of Get-Data-Result with its count first; in GBT the
+ * GET-response-with-list itself in GBT blocks). The client proposes max PDU 64 (0040), so the
+ * blocks hold 64 - 12 = 52 bytes, whole items only. Items: Association LN attribute 5 three
+ * times, then A+ total. Attribute 5 (xDLMS_context_info) is 20 bytes as a result: 00, structure
+ * of 6 {bit-string(24) conformance, long-unsigned 007D (the server's max PDU), long-unsigned 0040
+ * (what it sends), unsigned 6, integer 0, octet-string empty}; A+ is 00 06 0012D687. Whole:
+ * 4 + 3 x 20 + 6 = 70 > 64. Block 1: the count 04 and two items (41 bytes; a third would make
+ * 61 > 52), block 2: the third and A+ (26 bytes). */
+#define LIST4 "C003C104 000F0000280000FF0500 000F0000280000FF0500 000F0000280000FF0500" \
+              " 00030101010800FF0200"
+#define CTX(conf) "00 0206 0418" conf " 12007D 120040 1106 0F00 0900"
+static void test_list_in_blocks(void **state)
+{
+    (void)state;
+    /* AARQ_LLS with client-max-receive-pdu-size 0040; AARE_LLS (the server's max PDU 007D) */
+    expect(18u, 16u,
+           "6033A1090607608574050801018A0207808B0760857405080201AC0780053132333435BE10040E01000000"
+           "065F1F040000FE1F0040",
+           AARE_LLS);
+    expect(18u, 16u, LIST4,
+           "C402C1 00 00000001 00 29 04" CTX("001E1D") CTX("001E1D"));
+    expect(18u, 16u, "C002C100000001",
+           "C402C1 01 00000002 00 1A" CTX("001E1D") "00 060012D687");
+    expect(18u, 16u, "C002C100000002", "C402C101 00000002 0110"); /* no transfer: 16 */
+    /* the same in GBT: C4 03 C1 04, two items (44 bytes), then the third and A+ */
+    expect(18u, 16u,
+           "6033A1090607608574050801018A0207808B0760857405080201AC0780053132333435BE10040E01000000"
+           "065F1F040020FE1F0040",
+           AARE_LLS_GBT);
+    expect(18u, 16u, LIST4, "E001 0001 0000 2C C403C104" CTX("201E1D") CTX("201E1D"));
+    expect(18u, 16u, "E001 0001 0001 00",
+           "E081 0002 0001 1A" CTX("201E1D") "00 060012D687");
+    /* an item list longer than OMP_DLMS_GBT_RX_MAX (64) is not kept: 7 items of 10 bytes,
+     * refused as before (EXCEPTION-response service-not-allowed, pdu-too-long) */
+    expect(18u, 16u,
+           "C003C107 000F0000280000FF0500 000F0000280000FF0500 000F0000280000FF0500"
+           " 000F0000280000FF0500 000F0000280000FF0500 000F0000280000FF0500"
+           " 00030101010800FF0200",
+           "D80104");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -473,6 +615,9 @@ int main(void)
         cmocka_unit_test_setup(test_bad_requests, setup),
         cmocka_unit_test_setup(test_with_list, setup),
         cmocka_unit_test_setup(test_object_list, setup),
+        cmocka_unit_test_setup(test_gbt_object_list, setup),
+        cmocka_unit_test_setup(test_gbt_request, setup),
+        cmocka_unit_test_setup(test_list_in_blocks, setup),
         cmocka_unit_test_setup(test_peak_not_kept, setup),
         cmocka_unit_test_setup(test_assoc_ln_v1_attrs, setup),
     };

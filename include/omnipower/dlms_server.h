@@ -10,7 +10,8 @@
  *
  * What it answers (issue #14, docs/dlms-server.md): the public client 16 -> server SAP 1 (no
  * authentication) and LLS clients 18/19/20 -> server SAP 16, RLRQ, GET normal, with list and with
- * block transfer (object_list, profile buffers), Association LN 0.0.40.0.0.255, the dictionary's
+ * block transfer (object_list, profile buffers, long GET-with-list answers; service-specific, or
+ * general block transfer where negotiated: docs/dlms-server.md "General block transfer"), Association LN 0.0.40.0.0.255, the dictionary's
  * objects, and the profiles (class 7: load profile, analysis logger, billing log, event logs;
  * selective access by entry and by time; docs/dlms-server.md "Profiles").
  * The LLS associations also get SET (normal, with list, with block transfer) and ACTION (normal,
@@ -20,7 +21,7 @@
  * ACTION, the security setup object; docs/dlms-server.md "Security") when the call's env has a
  * struct omp_dlms_sec.
  *
- * RAM: sizeof(struct omp_dlms_server) per port (216 bytes on x86-64 and Cortex-M4) plus under
+ * RAM: sizeof(struct omp_dlms_server) per port (296 bytes on x86-64 and Cortex-M4) plus under
  * 1.5 KB of stack during a call; the object list is generated block by block from the table, a
  * profile's buffer row by row from its log with one cursor per block, resumed from a 16-byte mark
  * (omp_plog_mark), never held whole.
@@ -50,6 +51,13 @@ extern "C" {
 /** Longest attribute value a SET in blocks may carry: the server keeps the value's bytes until the
  *  last block: the longest writable value, the LLS secret, is 18 bytes encoded. */
 #define OMP_DLMS_SET_BLOCK_MAX 20u
+/** Longest request APDU the server reassembles from general-block-transfer blocks (GBT, Green
+ *  Book 9.3.x; docs/dlms-server.md "General block transfer"): a longer one is refused with an
+ *  EXCEPTION-response pdu-too-long. Also the longest item list of a GET-with-list whose answer
+ *  goes in blocks (the items are kept until the last block). At most 255. */
+#ifndef OMP_DLMS_GBT_RX_MAX
+#define OMP_DLMS_GBT_RX_MAX 64u
+#endif
 /** Default server-max-receive-pdu-size (HDLC max info field of an OMNIPOWER, technical facts
  *  11.2). */
 #define OMP_DLMS_SERVER_PDU_DEFAULT 1010u
@@ -171,6 +179,20 @@ struct omp_dlms_server {
     uint16_t set_len;        /**< bytes in set_buf */
     uint32_t set_block;      /**< the last block received */
     uint8_t set_buf[OMP_DLMS_SET_BLOCK_MAX];
+    /* General block transfer (dlms_gbt.c): the server's blocks sent and the client's received in
+     * this exchange, a request being reassembled, and whether the answers go as GBT. */
+    bool blk_gbt;            /**< the GET transfer running goes in GBT blocks */
+    bool gbt_rx;             /**< a request is being received in GBT blocks */
+    bool gbt_reply;          /**< the request came in GBT: so does its answer */
+    bool blk_list;           /**< the GET transfer running is a GET-with-list's answer (its
+                                  items' descriptors kept in gbt_buf) */
+    uint8_t lst_len;         /**< bytes of those descriptors */
+    uint8_t lst_count;       /**< items */
+    uint8_t lst_next;        /**< the first item of the next block */
+    uint16_t gbt_bn;         /**< the server's last GBT block number sent */
+    uint16_t gbt_rx_bn;      /**< the client's last GBT block number received */
+    uint16_t gbt_rx_len;     /**< bytes in gbt_buf */
+    uint8_t gbt_buf[OMP_DLMS_GBT_RX_MAX];
 };
 
 /** @brief Factory configuration: LLS secret "12345", max PDU OMP_DLMS_SERVER_PDU_DEFAULT. */

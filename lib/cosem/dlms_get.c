@@ -33,6 +33,8 @@
 /* GET-response-with-datablock header: C4 02 invoke, last, block number (4), raw-data choice,
  * length (at most 3 bytes for a block below 65536). */
 #define BLOCK_HDR_MAX 12u
+/* In GBT, the GET-response-normal head the first block carries: C4 01 invoke 00. */
+#define GBT_PRE 4u
 /* One object_list element: structure {class, version, name, {attribute_access, method_access}}
  * with at most 10 attributes of 7 bytes each (the activity calendar) and 4 methods of 6
  * (Association LN): 106 bytes. */
@@ -385,25 +387,43 @@ static omp_err block_dar(struct omp_wr *w, uint8_t invoke, uint32_t number, uint
     return omp_wr_u8(w, dar);
 }
 
-/* Block @p number (1..) of the running object_list transfer. */
+/* The head of block @p number (last-block @p last, @p n bytes of data) into @p h: GBT (dlms_gbt.c)
+ * or GET-response-with-datablock raw-data. */
+static void put_blk_hdr(struct omp_dlms_server *srv, struct omp_wr *h, uint8_t invoke,
+                        uint32_t number, bool last, size_t n)
+{
+    if (srv->blk_gbt) {
+        omp_dlms_priv_gbt_hdr(srv, h, last, n);
+        return;
+    }
+    put_rsp_head(h, 2u, invoke);
+    (void)omp_wr_u8(h, last ? 1u : 0u);
+    (void)omp_wr_u32be(h, number);
+    (void)omp_wr_u8(h, 0u); /* raw-data */
+    (void)omp_wr_berlen(h, n);
+}
+
+/* Block @p number (1..) of the running object_list transfer. In GBT the blocks carry the whole
+ * GET-response-normal: its head C4 01 invoke 00 (GBT_PRE bytes) first, then the list. */
 static omp_err send_block(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
                           uint8_t invoke, uint32_t number, struct omp_wr *w)
 {
     const unsigned list = list_of(srv, env);
-    size_t total = objlist_len(list), off = (size_t)(number - 1u) * srv->blk_size;
+    const size_t pre = srv->blk_gbt ? GBT_PRE : 0u;
+    size_t total = objlist_len(list) + pre, off = (size_t)(number - 1u) * srv->blk_size;
     size_t n = total > off ? total - off : 0u;
     n = n < srv->blk_size ? n : srv->blk_size;
     bool last = off + n >= total;
     size_t mark = omp_wr_len(w);
-    put_rsp_head(w, 2u, invoke);
-    (void)omp_wr_u8(w, last ? 1u : 0u);
-    (void)omp_wr_u32be(w, number);
-    (void)omp_wr_u8(w, 0u); /* raw-data */
-    (void)omp_wr_berlen(w, n);
+    put_blk_hdr(srv, w, invoke, number, last, n);
     (void)omp_wr_fill(w, 0u, n);
     omp_err err = omp_wr_status(w);
     if (err == OMP_OK) {
-        struct omp_dlms_win d = {w->buf + omp_wr_len(w) - n, off, n, 0u};
+        uint8_t *p = w->buf + omp_wr_len(w) - n;
+        const uint8_t head[GBT_PRE] = {OMP_APDU_TAG_GET_RESPONSE, 1u, invoke, 0u};
+        struct omp_dlms_win d = {p, off, n, 0u};
+        omp_dlms_priv_win_put(&d, head, pre); /* in block 1 only */
+        d.pos = pre;
         err = objlist(list, &d);
     }
     if (err != OMP_OK) {
@@ -412,26 +432,31 @@ static omp_err send_block(struct omp_dlms_server *srv, const struct omp_dlms_ser
     }
     srv->blk_active = !last;
     srv->blk_profile = false;
+    srv->blk_list = false;
     srv->blk_number = number;
     return OMP_OK;
 }
 
 /* Block @p number of a profile attribute: its next bytes, generated at mark + BLOCK_HDR_MAX,
- * then moved behind the header. @p first: a whole answer goes as GET-response-normal. */
+ * then moved behind the header. @p first: a whole answer goes as GET-response-normal; in GBT
+ * the first block starts with that response's head (C4 01 invoke 00). */
 static omp_err pg_block(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
                         uint8_t invoke, uint32_t number, struct omp_wr *w, bool first)
 {
     size_t mark = omp_wr_len(w), n = 0u;
+    const bool pre = first && srv->blk_gbt; /* block 1 in GBT: C4 01 invoke 00, then rows */
     bool done = false;
     if (omp_wr_fill(w, 0u, BLOCK_HDR_MAX + (size_t)srv->blk_size) != OMP_OK) {
         omp_wr_truncate(w, mark);
         return OMP_ERR_NOSPACE;
     }
-    omp_err err = omp_dlms_priv_pg_gen(srv, env, w->buf + mark + BLOCK_HDR_MAX, srv->blk_size,
-                                       &n, &done);
-    uint8_t hdr[BLOCK_HDR_MAX];
+    omp_err err = omp_dlms_priv_pg_gen(srv, env, w->buf + mark + BLOCK_HDR_MAX,
+                                       srv->blk_size - (pre ? GBT_PRE : 0u), &n, &done);
+    uint8_t hdr[BLOCK_HDR_MAX + GBT_PRE];
     struct omp_wr h = omp_wr_init(hdr, sizeof hdr);
-    if (err != OMP_OK || (!done && (srv->conformance & OMP_CONF_BLOCK_TRANSFER_WITH_GET) == 0u)) {
+    if (err != OMP_OK ||
+        (!done && (srv->conformance & (OMP_CONF_BLOCK_TRANSFER_WITH_GET |
+                                       OMP_CONF_GENERAL_BLOCK_TRANSFER)) == 0u)) {
         omp_wr_truncate(w, mark);
         srv->blk_active = false;
         uint8_t dar = err == OMP_ERR_STATE ? (uint8_t)OMP_DAR_DATA_BLOCK_UNAVAILABLE /* the log
@@ -443,17 +468,18 @@ static omp_err pg_block(struct omp_dlms_server *srv, const struct omp_dlms_serve
             (void)omp_wr_u8(w, 1u);
             return omp_wr_u8(w, dar);
         }
+        if (srv->blk_gbt) { /* a GBT stream cannot carry a dar: the exchange ends */
+            return omp_dlms_priv_exception(w, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
+                                           OMP_SERVICE_ERROR_OTHER_REASON);
+        }
         return block_dar(w, invoke, number, dar);
     }
-    if (first && done) {
+    if (!(first && done)) {
+        put_blk_hdr(srv, &h, invoke, number, done, n + (pre ? GBT_PRE : 0u));
+    }
+    if (first && (done || pre)) {
         put_rsp_head(&h, 1u, invoke);
         (void)omp_wr_u8(&h, 0u);
-    } else {
-        put_rsp_head(&h, 2u, invoke);
-        (void)omp_wr_u8(&h, done ? 1u : 0u);
-        (void)omp_wr_u32be(&h, number);
-        (void)omp_wr_u8(&h, 0u); /* raw-data */
-        (void)omp_wr_berlen(&h, n);
     }
     size_t hl = omp_wr_len(&h);
     memmove(w->buf + mark + hl, w->buf + mark + BLOCK_HDR_MAX, n);
@@ -461,6 +487,7 @@ static omp_err pg_block(struct omp_dlms_server *srv, const struct omp_dlms_serve
     omp_wr_truncate(w, mark + hl + n);
     srv->blk_active = !done;
     srv->blk_profile = true;
+    srv->blk_list = false;
     srv->blk_number = number;
     return OMP_OK;
 }
@@ -495,13 +522,16 @@ static omp_err get_normal(struct omp_dlms_server *srv, const struct omp_dlms_ser
 {
     const struct omp_apdu_desc *d = &q->u.get_req.desc;
     srv->blk_active = false; /* a new GET ends a transfer the client left */
+    /* long answers go in GBT blocks when it was negotiated (docs/dlms-server.md) */
+    srv->blk_gbt = (srv->conformance & OMP_CONF_GENERAL_BLOCK_TRANSFER) != 0u;
     uint8_t k = 0;
     if (omp_dlms_priv_pg_find(env, d->obis, &k)) {
         return pg_normal(srv, env, q, k, w, limit);
     }
     if (d->class_id == CLASS_ASSOC_LN && d->id == 2 && memcmp(d->obis, k_assoc_ln, 6u) == 0 &&
         !q->u.get_req.access.present && objlist_len(list_of(srv, env)) + 4u > limit) {
-        if ((srv->conformance & OMP_CONF_BLOCK_TRANSFER_WITH_GET) == 0u) {
+        if ((srv->conformance &
+             (OMP_CONF_BLOCK_TRANSFER_WITH_GET | OMP_CONF_GENERAL_BLOCK_TRANSFER)) == 0u) {
             put_rsp_head(w, 1u, q->invoke);
             (void)omp_wr_u8(w, 1u);
             return omp_wr_u8(w, OMP_DAR_OTHER_REASON); /* too long for one PDU */
@@ -522,11 +552,25 @@ static omp_err get_normal(struct omp_dlms_server *srv, const struct omp_dlms_ser
     return err;
 }
 
+static omp_err list_block(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                          uint8_t invoke, uint32_t number, struct omp_wr *w);
+
+/* The block after the last sent, of whichever transfer runs. */
+static omp_err next_block(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                          uint8_t invoke, struct omp_wr *w)
+{
+    const uint32_t n = srv->blk_number + 1u;
+    return srv->blk_list      ? list_block(srv, env, invoke, n, w)
+           : srv->blk_profile ? pg_block(srv, env, invoke, n, w, false)
+                              : send_block(srv, env, invoke, n, w);
+}
+
 static omp_err get_next(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
                         const struct omp_apdu *q, struct omp_wr *w, size_t limit)
 {
     uint32_t n = q->u.get_req.block_number;
-    if (!srv->blk_active) {
+    if (!srv->blk_active || srv->blk_gbt) { /* a GBT transfer goes on with GBT acks only */
+        srv->blk_active = false;
         return block_dar(w, q->invoke, n, OMP_DAR_NO_LONG_GET_IN_PROGRESS);
     }
     if (n != srv->blk_number || limit < (size_t)srv->blk_size + BLOCK_HDR_MAX) {
@@ -534,11 +578,66 @@ static omp_err get_next(struct omp_dlms_server *srv, const struct omp_dlms_serve
         srv->blk_active = false;
         return block_dar(w, q->invoke, n, OMP_DAR_LONG_GET_ABORTED);
     }
-    return srv->blk_profile ? pg_block(srv, env, q->invoke, n + 1u, w, false)
-                            : send_block(srv, env, q->invoke, n + 1u, w);
+    return next_block(srv, env, q->invoke, w);
 }
 
-/* Each item answered on its own; an answer longer than one PDU is refused as a whole. */
+/* Block @p number of a GET-with-list's answer (Green Book: the list of Get-Data-Result, count
+ * first, as raw-data; in GBT the GET-response-with-list whole: C4 03 invoke, count, results).
+ * A block holds whole items; an item is read when its block is made. An item that would not fit
+ * the block's rest goes into the next block; alone in a block and still too long, it is answered
+ * other-reason (what put_result writes when the room runs out). */
+static omp_err list_block(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                          uint8_t invoke, uint32_t number, struct omp_wr *w)
+{
+    size_t mark = omp_wr_len(w);
+    if (omp_wr_fill(w, 0u, BLOCK_HDR_MAX + (size_t)srv->blk_size) != OMP_OK) {
+        omp_wr_truncate(w, mark);
+        return OMP_ERR_NOSPACE;
+    }
+    struct omp_wr b = omp_wr_init(w->buf + mark + BLOCK_HDR_MAX, srv->blk_size);
+    if (number == 1u) {
+        if (srv->blk_gbt) {
+            put_rsp_head(&b, 3u, invoke);
+        }
+        (void)omp_wr_berlen(&b, srv->lst_count);
+    }
+    const size_t first = omp_wr_len(&b);
+    struct omp_rd it = omp_rd_init(srv->gbt_buf, srv->lst_len);
+    for (uint8_t k = 0u; k < srv->lst_count; k++) {
+        struct omp_apdu_desc d;
+        struct omp_apdu_access acc;
+        size_t m = omp_wr_len(&b);
+        if (omp_apdu_list_next_desc(&it, &d, &acc) != OMP_OK) {
+            break; /* (decoded once already: not reached) */
+        }
+        if (k < srv->lst_next) {
+            continue;
+        }
+        (void)put_result(srv, env, &d, &acc, &b);
+        if (m > first && (omp_wr_status(&b) != OMP_OK ||
+                          (b.buf[m] == 1u && b.buf[m + 1u] == OMP_DAR_OTHER_REASON))) {
+            omp_wr_truncate(&b, m); /* perhaps the room: the next block tries it first */
+            break;
+        }
+        srv->lst_next = (uint8_t)(k + 1u);
+    }
+    const size_t n = omp_wr_len(&b);
+    const bool last = srv->lst_next >= srv->lst_count;
+    uint8_t hdr[BLOCK_HDR_MAX];
+    struct omp_wr h = omp_wr_init(hdr, sizeof hdr);
+    put_blk_hdr(srv, &h, invoke, number, last, n);
+    size_t hl = omp_wr_len(&h);
+    memmove(w->buf + mark + hl, w->buf + mark + BLOCK_HDR_MAX, n);
+    memcpy(w->buf + mark, hdr, hl);
+    omp_wr_truncate(w, mark + hl + n);
+    srv->blk_active = !last;
+    srv->blk_number = number;
+    return OMP_OK;
+}
+
+/* Each item answered on its own. An answer longer than one PDU goes in blocks when its item
+ * list fits gbt_buf and block transfer (service-specific or GBT) was negotiated; otherwise it is
+ * refused as a whole (EXCEPTION-response pdu-too-long). */
 static omp_err get_list(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
                         const struct omp_apdu *q, struct omp_wr *w, size_t limit)
 {
@@ -556,12 +655,38 @@ static omp_err get_list(struct omp_dlms_server *srv, const struct omp_dlms_serve
             err = put_result(srv, env, &d, &acc, w);
         }
     }
-    if (err != OMP_OK || omp_wr_len(w) - mark > limit) {
-        omp_wr_truncate(w, mark);
-        return omp_dlms_priv_exception(w, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
-                                       OMP_SERVICE_ERROR_PDU_TOO_LONG);
+    if (err == OMP_OK && omp_wr_len(w) - mark <= limit) {
+        return OMP_OK;
     }
-    return OMP_OK;
+    omp_wr_truncate(w, mark);
+    const size_t items = q->u.get_req.list.items.len;
+    if ((err == OMP_OK || err == OMP_ERR_NOSPACE) && items <= sizeof srv->gbt_buf &&
+        (srv->conformance &
+         (OMP_CONF_BLOCK_TRANSFER_WITH_GET | OMP_CONF_GENERAL_BLOCK_TRANSFER)) != 0u) {
+        memmove(srv->gbt_buf, q->u.get_req.list.items.ptr, items); /* (it may be gbt_buf's) */
+        srv->lst_len = (uint8_t)items;
+        srv->lst_count = (uint8_t)q->u.get_req.list.count;
+        srv->lst_next = 0u;
+        srv->blk_gbt = (srv->conformance & OMP_CONF_GENERAL_BLOCK_TRANSFER) != 0u;
+        srv->blk_list = true;
+        srv->blk_profile = false;
+        srv->blk_size = (uint16_t)(limit - BLOCK_HDR_MAX);
+        srv->blk_invoke = q->invoke;
+        return list_block(srv, env, q->invoke, 1u, w);
+    }
+    return omp_dlms_priv_exception(w, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
+                                   OMP_SERVICE_ERROR_PDU_TOO_LONG);
+}
+
+omp_err omp_dlms_priv_get_more(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                               struct omp_wr *out, size_t limit)
+{
+    if (limit < (size_t)srv->blk_size + BLOCK_HDR_MAX) { /* (the caller's buffer shrank) */
+        srv->blk_active = false;
+        return omp_dlms_priv_exception(out, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
+                                       OMP_SERVICE_ERROR_OPERATION_NOT_POSSIBLE);
+    }
+    return next_block(srv, env, srv->blk_invoke, out);
 }
 
 omp_err omp_dlms_priv_get(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,

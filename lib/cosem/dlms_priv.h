@@ -25,6 +25,20 @@ omp_err omp_dlms_priv_get(struct omp_dlms_server *srv, const struct omp_dlms_ser
 omp_err omp_dlms_priv_dispatch(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
                                uint16_t client, uint16_t server, const struct omp_apdu *a,
                                struct omp_wr *out, size_t limit);
+/* Decode and answer one plain request APDU (dlms_server.c). */
+omp_err omp_dlms_priv_request(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                              uint16_t client_sap, uint16_t server_sap, const uint8_t *req,
+                              size_t len, struct omp_wr *out, size_t limit);
+/* A general-block-transfer APDU from the client (dlms_gbt.c). */
+omp_err omp_dlms_priv_gbt(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                          uint16_t client_sap, uint16_t server_sap, const uint8_t *req, size_t len,
+                          struct omp_wr *out, size_t limit);
+/* The next block of the GET transfer running in GBT (dlms_get.c; the caller checked that one
+ * runs). */
+omp_err omp_dlms_priv_get_more(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                               struct omp_wr *out, size_t limit);
+/* GBT header of @p n bytes of block-data (at most 9 bytes) into @p h; counts the block sent. */
+void omp_dlms_priv_gbt_hdr(struct omp_dlms_server *srv, struct omp_wr *h, bool last, size_t n);
 /* The InitiateRequest of @p u: -1 if acceptable (@p conf, @p pdu set), else the initiate error. */
 int omp_dlms_priv_check_initiate(const struct omp_apdu_uinfo *u, uint32_t supported,
                                  uint16_t max_pdu, uint32_t *conf, uint16_t *pdu);

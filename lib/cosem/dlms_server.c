@@ -22,7 +22,11 @@
 
 /* What each association may negotiate (technical facts 11.1: public GET only; LLS also SET,
  * ACTION, selective access). */
-#define CONF_PUBLIC (OMP_CONF_GET | OMP_CONF_BLOCK_TRANSFER_WITH_GET | OMP_CONF_MULTIPLE_REFERENCES)
+/* General block transfer (dlms_gbt.c) in the public and LLS associations, not in the ciphered
+ * management one (docs/dlms-server.md "General block transfer"). */
+#define CONF_PUBLIC                                                                               \
+    (OMP_CONF_GET | OMP_CONF_BLOCK_TRANSFER_WITH_GET | OMP_CONF_MULTIPLE_REFERENCES |              \
+     OMP_CONF_GENERAL_BLOCK_TRANSFER)
 #define CONF_LLS                                                                                  \
     (CONF_PUBLIC | OMP_CONF_SELECTIVE_ACCESS | OMP_CONF_SET | OMP_CONF_ACTION |                   \
      OMP_CONF_BLOCK_TRANSFER_WITH_SET | OMP_CONF_BLOCK_TRANSFER_WITH_ACTION)
@@ -81,6 +85,9 @@ void omp_dlms_server_close(struct omp_dlms_server *srv)
     memset(srv->f_ctos, 0, sizeof srv->f_ctos);
     memset(srv->stoc, 0, sizeof srv->stoc);
     srv->set_active = false;
+    srv->blk_gbt = false;
+    srv->gbt_rx = false;
+    srv->gbt_reply = false;
 }
 
 unsigned omp_dlms_server_assoc(const struct omp_dlms_server *srv)
@@ -341,6 +348,20 @@ omp_err omp_dlms_server_apdu(struct omp_dlms_server *srv, const struct omp_dlms_
         return omp_dlms_priv_sec_apdu(srv, env, client_sap, server_sap, req, len, out, limit);
     }
     /* -- end security -- */
+    if (len != 0u && req[0] == OMP_APDU_TAG_GENERAL_BLOCK_TRANSFER) {
+        return omp_dlms_priv_gbt(srv, env, client_sap, server_sap, req, len, out, limit);
+    }
+    srv->gbt_rx = false; /* a request not in GBT starts a new exchange */
+    srv->gbt_reply = false;
+    srv->gbt_bn = 0u;
+    srv->gbt_rx_bn = 0u;
+    return omp_dlms_priv_request(srv, env, client_sap, server_sap, req, len, out, limit);
+}
+
+omp_err omp_dlms_priv_request(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                              uint16_t client_sap, uint16_t server_sap, const uint8_t *req,
+                              size_t len, struct omp_wr *out, size_t limit)
+{
     struct omp_rd rd = omp_rd_init(req, len);
     struct omp_apdu a;
     omp_err err = omp_apdu_decode_request(&rd, &a);
