@@ -410,8 +410,9 @@ OMP_MUST_CHECK omp_err omp_meter_dlms(struct omp_meter *m, enum omp_port port, u
 
 /**
  * @brief As omp_meter_dlms(), with a DLMS server of the caller's (omp_dlms_server_init) instead of
- * a port's: for a second DLMS link beside a port's own, e.g. the simulator's HDLC socket next to
- * its wrapper socket on the module port (docs/simulator.md). The caller ends its association with
+ * a port's: for a second DLMS link beside a port's own, e.g. the simulator's wrapper socket next
+ * to the module port's HDLC (docs/simulator.md). The server's cfg.assocs chooses the clients it
+ * opens (a module-port link: 16, 18 and 1). The caller ends its association with
  * omp_dlms_server_close().
  * @return what omp_dlms_server_apdu() returns, or OMP_ERR_ARG (NULL).
  * @par Context: main loop.

@@ -976,8 +976,8 @@ struct sim {
     bool han_open;              /* --han: the CCC port carries the meter's pushes */
     bool linked[OMP_PORT_COUNT];     /* a TCP port's client was connected at the last look */
     uint64_t accepted[OMP_PORT_COUNT]; /* its TCP clients accepted at the last look */
-    struct sim_dlms dlms; /* --dlms: the DLMS server's socket */
-    struct sim_hdlc hdlc; /* --hdlc: its own byte port and DLMS server */
+    struct sim_dlms dlms; /* --dlms: the wrapper's own byte port and DLMS server */
+    struct sim_hdlc hdlc; /* --hdlc: the meter's module port */
     omp_err last_rx_err;
     char shown[96]; /* the screen last printed: id, label, unit and symbols (not its value) */
 };
@@ -1059,10 +1059,8 @@ static void sim_rx(void *user, enum omp_port port, const uint8_t *data, size_t l
     if (port == OMP_PORT_HAN && s->han_open && s->cfg.han_push.lists != 0u) {
         return; /* push on: the CCC port answers nothing (docs/han.md) */
     }
-    if (port == OMP_PORT_MODULE && s->dlms.open) {
-        sim_dlms_link(&s->dlms, &s->port, s->meter);
-        sim_dlms_rx(&s->dlms, s->meter, &s->hal, data, len);
-        return;
+    if (port == OMP_PORT_MODULE) {
+        sim_hdlc_link(&s->hdlc, &s->port, s->meter); /* a client that replaced another */
     }
     if (port == OMP_PORT_OPTICAL || port == OMP_PORT_HAN) {
         optical_link(s); /* a reader that replaced another starts afresh */
@@ -1089,16 +1087,7 @@ static void poll_and_drain(struct sim *s)
     }
 }
 
-#define HDLC_POLL_MS 2 /* --hdlc: longest wait of the main port before its port is looked at */
-
-/* --hdlc: its bytes and timeouts, on the meter's (simulated) monotonic time. */
-static void hdlc_pump(struct sim *s)
-{
-    struct omp_now now;
-    if (s->hdlc.open && omp_posix_clock_now(&s->port.clock, &now) == OMP_OK) {
-        sim_hdlc_pump(&s->hdlc, now.mono_ms);
-    }
-}
+#define DLMS_POLL_MS 2 /* --dlms: longest wait of the main port before its port is looked at */
 
 /* Serve the byte ports until CLOCK_MONOTONIC reaches @p target_ns (@p wait false: just look once),
  * or a signal arrives: the port's poll(2) is the pacing sleep, received bytes go to the meter at
@@ -1114,13 +1103,13 @@ static void serve_ports(struct sim *s, uint64_t target_ns, bool wait)
                 timeout_ms = d < 1000u ? (int)d : 1000;
             }
         }
-        if (s->hdlc.open && timeout_ms > HDLC_POLL_MS) {
-            timeout_ms = HDLC_POLL_MS; /* its port is looked at between the main port's waits */
+        if (s->dlms.open && timeout_ms > DLMS_POLL_MS) {
+            timeout_ms = DLMS_POLL_MS; /* its port is looked at between the main port's waits */
         }
         size_t got = 0;
         omp_err err = omp_posix_port_pump(&s->port, timeout_ms, sim_rx, s, &got);
-        hdlc_pump(s);
-        sim_dlms_link(&s->dlms, &s->port, s->meter); /* a client gone ends its association */
+        sim_dlms_pump(&s->dlms, s->meter);
+        sim_hdlc_link(&s->hdlc, &s->port, s->meter); /* a client gone ends its link */
         optical_link(s);                              /* and its optical session */
         if (err != OMP_OK && err != s->last_rx_err) {
             (void)fprintf(stderr, PROG ": warning: optical port: %s (%s)\n", strerror(errno),
@@ -1366,9 +1355,9 @@ static int run(struct sim *s)
     }
     /* the port first, so the meter's first poll sets it to 300 Bd 7E1 (IEC 62056-21) */
     if (open_optical(s) != 0 ||
-        (o->dlms && sim_dlms_open(&s->dlms, &s->port, o->dlms_tcp_port) != 0) ||
+        (o->dlms && sim_dlms_open(&s->dlms, o->dlms_tcp_port) != 0) ||
         (o->hdlc != SIM_OPTICAL_NONE &&
-         sim_hdlc_open(&s->hdlc, s->meter, o->hdlc == SIM_OPTICAL_PTY, o->hdlc_tcp_port) != 0) ||
+         sim_hdlc_open(&s->hdlc, &s->port, o->hdlc == SIM_OPTICAL_PTY, o->hdlc_tcp_port) != 0) ||
         sim_han_open(&o->han, &s->port) != 0) {
         return 1;
     }
@@ -1444,8 +1433,8 @@ static int run(struct sim *s)
     int status = 0;
     poll_meter(s); /* first screen: printed after the first step, with the supply's symbols */
     announce_optical(s);
-    sim_dlms_announce(&s->dlms, &s->port);
-    sim_hdlc_announce(&s->hdlc);
+    sim_dlms_announce(&s->dlms);
+    sim_hdlc_announce(&s->hdlc, &s->port);
     sim_han_announce(&o->han, &s->port);
 
     while (g_stop_signal == 0 && !samples_end && !(o->has_duration && run_ms >= o->duration_ms)) {
@@ -1583,7 +1572,7 @@ int main(int argc, char **argv)
         omp_posix_port_init(&s->port);
         status = run(s);
         omp_posix_port_close(&s->port);
-        sim_hdlc_close(&s->hdlc);
+        sim_dlms_close(&s->dlms);
         omp_sim_load_free(&s->load);
     }
     if (s->samples != NULL) {
