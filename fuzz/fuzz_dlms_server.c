@@ -245,8 +245,21 @@ static omp_err op_hdlc(void *user, uint8_t attr, uint16_t value)
     return OMP_OK;
 }
 
-static const struct omp_cosem_ops k_ops = {op_clock, op_tariff, op_optical, op_secret,
-                                           op_calendar, op_hdlc};
+static omp_err op_custom(void *user, const struct omp_cosem_custom *c)
+{
+    (void)user;
+    (void)c;
+    return OMP_OK;
+}
+
+static omp_err op_billing_stop(void *user)
+{
+    (void)user;
+    return OMP_OK;
+}
+
+static const struct omp_cosem_ops k_ops = {op_clock, op_tariff,   op_optical, op_secret,
+                                           op_calendar, op_hdlc, op_custom, op_billing_stop};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -883,7 +883,9 @@ int main(int argc, char **argv)
               "client %u refused on the module port (diag %u)", c, other.diag);
     }
     size_t lls = session(18u, 16u, "12345", &lls_reads);
-    CHECK(pub == 10u, "public list: Association LN, 6 identity objects, clock, HDLC setup, SAP (%zu)",
+    CHECK(pub == 15u,
+          "public list (facts 11.1): Association LN, 11 identity and data objects, clock, HDLC "
+          "setup, SAP (%zu)",
           pub);
     CHECK(lls > pub, "the LLS list is longer (%zu)", lls);
     /* GET-with-list: MeterNo1 (1.1.0.0.1.255) and SerialNo (1.1.96.1.0.255), attribute 2 */

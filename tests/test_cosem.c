@@ -66,7 +66,8 @@ static omp_err op_optical(void *user, uint8_t k, uint32_t v)
     return g_ops.answer;
 }
 
-static const struct omp_cosem_ops k_ops = {op_clock, op_tariff, op_optical, NULL, NULL, NULL};
+static const struct omp_cosem_ops k_ops = {op_clock, op_tariff, op_optical, NULL, NULL, NULL,
+                                           NULL, NULL};
 
 /* The fixed state. Expected displays (7.2, truncated):
  *   A+   1 234 567.891234 Wh -> 1234567 Wh -> 0001234.56 kWh
@@ -82,6 +83,8 @@ static const struct omp_cosem_ops k_ops = {op_clock, op_tariff, op_optical, NULL
  *   cycle: 230.04 V -> 2300 dV (230.0), 10.004 A -> 1000 cA (10.00), P 2300.4 W -> 2300,
  *   Q 500.2 var -> 500, S 2301.3 VA -> 2301, PF 0.998 -> 998, f 50.01 Hz -> 5001 cHz
  *   clock 2024-01-15 12:00:00 UTC valid = 13:00:00 CET (UTC+1, EU rule) */
+static struct omp_cosem_custom g_custom;
+
 static void fill_state(struct omp_cosem_src *s)
 {
     memset(&g_regs, 0, sizeof g_regs);
@@ -166,6 +169,18 @@ static void fill_state(struct omp_cosem_src *s)
     s->dst_rule = OMP_DST_EU;
     s->ops = &k_ops;
     memset(&g_ops, 0, sizeof g_ops);
+    /* the utility's data: MeterNoLow as the technical facts' example (11.3: 69855), a module
+     * name of 11.2 (IP101i) */
+    memset(&g_custom, 0, sizeof g_custom);
+    g_custom.meter_no2 = 2u;
+    g_custom.meter_no3 = 3u;
+    g_custom.special[0] = 7u;
+    g_custom.special[1] = 8u;
+    memcpy(g_custom.meter_no_low, "69855", 5u);
+    g_custom.meter_no_low_len = 5u;
+    memcpy(g_custom.module_id, "IP101i", 6u);
+    g_custom.module_id_len = 6u;
+    s->custom = &g_custom;
 }
 
 /* One object: its attribute 2 as the LCD and as the optical port show it. */
@@ -184,6 +199,14 @@ static const struct expect k_expect[] = {
     {O(1, 1, 0, 2, 0), "5098736", "", "5098736-Q1", ""}, /* the LCD: number; text field: Q1 */
     {{1, 1, 0, 2, 2, 128}, "Q1", "", "Q1", ""},
     {O(1, 1, 96, 54, 1), "27032", "", "1918003608", ""}, /* CSUM: low 16 bits on the LCD */
+    /* the utility's data: meter numbers in 8 digits (docs/display.md), the rest in decimal,
+     * octet-strings as their characters */
+    {O(1, 1, 0, 0, 0), "69855", "", "69855", ""},
+    {O(1, 1, 0, 0, 2), "00000002", "", "00000002", ""},
+    {O(1, 1, 0, 0, 3), "00000003", "", "00000003", ""},
+    {O(1, 1, 0, 130, 1), "7", "", "7", ""},
+    {O(1, 1, 0, 130, 2), "8", "", "8", ""},
+    {O(1, 1, 96, 1, 2), "IP101i", "", "IP101i", ""},
     {O(1, 1, 97, 97, 0), "2", "", "2", ""},
     {O(0, 1, 1, 0, 0), "2024:01:15", "", "01240115130000", ""}, /* N 0, V 1, 13:00 local */
     {O(1, 1, 1, 8, 0), "0001234.56", "kWh", "0001234.56", "kWh"},
@@ -325,7 +348,8 @@ static void test_every_object_agrees(void **state)
     fill_state(&s);
     size_t rows = 0;
     for (size_t k = 0; k < omp_cosem_count(); k++) {
-        rows += comm_setup(omp_cosem_at(k)) ? 0u : 1u;
+        const struct omp_cosem_obj *o = omp_cosem_at(k);
+        rows += comm_setup(o) || (o->flags & OMP_COSEM_WRITE_ONLY) != 0u ? 0u : 1u;
     }
     assert_int_equal(rows, OMP_ARRAY_LEN(k_expect));
     for (size_t k = 0; k < omp_cosem_count(); k++) {
@@ -333,6 +357,11 @@ static void test_every_object_agrees(void **state)
         if (comm_setup(o)) {
             assert_ptr_equal(omp_cosem_find(o->obis), o);
             assert_ptr_equal(omp_cosem_find_cde(o->obis[2], o->obis[3], o->obis[4]), o);
+            continue;
+        }
+        if ((o->flags & OMP_COSEM_WRITE_ONLY) != 0u) { /* ForceBillingStop: nothing to show */
+            struct omp_value w;
+            assert_int_equal(omp_cosem_get(&s, o, 2u, OMP_ASSOC_LOCAL, &w), OMP_ERR_DENIED);
             continue;
         }
         const struct expect *e = expectation(o->obis);
@@ -487,6 +516,9 @@ static void test_read_rights(void **state)
     static const uint8_t pub[][6] = {O(0, 1, 1, 0, 0),  O(1, 1, 0, 0, 1),  O(1, 1, 0, 0, 4),
                                      O(1, 1, 96, 1, 0), O(1, 1, 96, 1, 1), O(1, 1, 0, 2, 0),
                                      {1, 1, 0, 2, 2, 128},
+                                     /* MeterNoLow, MeterNo2, MeterNo3, SpecialData 1 and 2 */
+                                     O(1, 1, 0, 0, 0), O(1, 1, 0, 0, 2), O(1, 1, 0, 0, 3),
+                                     O(1, 1, 0, 130, 1), O(1, 1, 0, 130, 2),
 #if OMP_CONFIG_DLMS
                                      /* HDLC setup and SAP assignment (technical facts 11.1) */
                                      O(0, 0, 22, 0, 0), O(0, 0, 41, 0, 0)
@@ -579,9 +611,11 @@ static void test_write_rights(void **state)
      * revision, ROM checksum) + 30 energies (A+ and 8 tariffs, A- 3, R+ and 8 tariffs, R- 3,
      * R1..R4, E+, E-) + 8 maxima + 6 accumulated + hours, periods, threshold count + 4
      * demand registers (A+, R+, E+, E-) = 58;
-     * writable by the optical port: clock, ActualTariff, 8 settings = 10 */
+     * writable by the optical port's LLS client 19 (attribute 2): clock, ActualTariff, 8
+     * settings, the utility's 6 data objects, ForceBillingStop = 17 (IEC 62056-21 W1 writes only
+     * the first ten: test_meter_iec21.c) */
     assert_int_equal(legal, 58u);
-    assert_int_equal(writable, 10u);
+    assert_int_equal(writable, 17u);
     assert_int_equal(g_ops.clock_calls + g_ops.tariff_calls + g_ops.optical_calls, 0);
 }
 

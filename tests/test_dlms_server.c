@@ -353,7 +353,9 @@ static void check_objlist(const uint8_t *buf, size_t len, unsigned assoc)
                       (o->write & assoc) != 0u && (o->wattrs & (1u << a)) != 0u;
             /* IEC local port setup (class 19): the passwords 7..9, no access (0) */
             bool hidden = o->class_id == 19u && a >= 7u;
-            next_is(&rd, OMP_AXDR_TAG_ENUM, rw ? 3u : hidden ? 0u : 1u);
+            /* a command's value (ForceBillingStop): write-only (2), else no access */
+            bool wo = (o->flags & OMP_COSEM_WRITE_ONLY) != 0u && a == 2u;
+            next_is(&rd, OMP_AXDR_TAG_ENUM, rw ? (wo ? 2u : 3u) : hidden || wo ? 0u : 1u);
             next_is(&rd, OMP_AXDR_TAG_NULL_DATA, 0u);
         }
         /* Blue Book methods: SAP assignment 1 (connect_logical_device), push setup 1 (push), the
@@ -413,13 +415,13 @@ static void test_assoc_ln_v1_attrs(void **state)
     size_t n = ask(16u, 1u, "C001C1000F0000280000FF0200");
     uint8_t elem[128];
     size_t en = unhex_sp(k_assoc_elem, elem, sizeof elem);
-    /* C4 02 C1 | 00 | 00000001 | 00 | length 71: 113 bytes (PDU 125 - 12) | 01 0A (array of 10
+    /* C4 02 C1 | 00 | 00000001 | 00 | length 71: 113 bytes (PDU 125 - 12) | 01 0F (array of 15
      * elements) | the element */
     assert_int_equal(n, 10u + 113u);
     assert_int_equal(g_rsp[3], 0x00u);
     assert_int_equal(g_rsp[9], 0x71u);
     assert_int_equal(g_rsp[10], 0x01u);
-    assert_int_equal(g_rsp[11], 0x0Au);
+    assert_int_equal(g_rsp[11], 0x0Fu);
     assert_memory_equal(g_rsp + 12, elem, en);
 }
 
@@ -431,10 +433,11 @@ static void test_object_list(void **state)
     expect(16u, 1u, AARQ_PUBLIC, AARE_PUBLIC);
     size_t len = read_objlist(16u, 1u, buf, sizeof buf, &blocks);
     assert_true(blocks >= 3u); /* longer than one PDU of 125 bytes */
-    /* the public list: Association LN, the 6 identity objects, the clock, HDLC setup and SAP
-     * assignment (facts 11.1) */
+    /* the public list, technical facts 11.1's 15: Association LN, the 6 identity objects,
+     * MeterNoLow, MeterNo2, MeterNo3, SpecialData 1 and 2, the clock, HDLC setup and SAP
+     * assignment */
     assert_int_equal(buf[0], 0x01u);
-    assert_int_equal(buf[1], 0x0Au);
+    assert_int_equal(buf[1], 0x0Fu);
     check_objlist(buf, len, OMP_ASSOC_PUBLIC);
 
     expect(18u, 16u, AARQ_LLS, AARE_LLS);

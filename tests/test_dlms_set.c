@@ -53,7 +53,9 @@ static uint8_t g_rsp[2048];
 
 /* What the ops were asked, and what they answer. */
 static struct {
-    unsigned clock_calls, tariff_calls, optical_calls, secret_calls, hdlc_calls;
+    unsigned clock_calls, tariff_calls, optical_calls, secret_calls, hdlc_calls, custom_calls,
+        stop_calls;
+    struct omp_cosem_custom custom;
     uint8_t hdlc_attr;
     uint16_t hdlc_value;
     omp_time_s utc;
@@ -107,8 +109,23 @@ static omp_err op_hdlc(void *user, uint8_t attr, uint16_t v)
     return g_ops.answer;
 }
 
+static omp_err op_custom(void *user, const struct omp_cosem_custom *c)
+{
+    (void)user;
+    g_ops.custom_calls++;
+    g_ops.custom = *c;
+    return g_ops.answer;
+}
+
+static omp_err op_stop(void *user)
+{
+    (void)user;
+    g_ops.stop_calls++;
+    return g_ops.answer;
+}
+
 static const struct omp_cosem_ops k_ops = {op_clock, op_tariff, op_optical, op_secret, NULL,
-                                           op_hdlc};
+                                           op_hdlc,  op_custom, op_stop};
 
 #define AARQ_PUBLIC "601DA109060760857405080101BE10040E01000000065F1F040000181DFFFF"
 /* S2's LLS AARQ (password "12345", proposed conformance 00FE1F, max PDU FFFF) */
@@ -532,6 +549,41 @@ static void test_hdlc_setup(void **state)
     assert_int_equal(g_ops.hdlc_calls, 3u);
 }
 
+/* The utility's data (technical facts 11.3: RW in the LLS associations) and ForceBillingStop
+ * 1.1.0.1.5.128 (u8, W: 1 = a debiting stop now; technical facts 4.1). */
+#define METER_NO2 "0001 0101000002FF 02"
+#define METER_NO_LOW "0001 0101000000FF 02"
+#define FORCE_STOP "0001 0101000105 80 02"
+static void test_custom_and_billing_stop(void **state)
+{
+    (void)state;
+    lls(18u);
+    expect(18u, 16u, "C101C1 " METER_NO2 " 00 06 0112A87F", "C501C100"); /* 17 999 999 */
+    assert_int_equal(g_ops.custom_calls, 1u);
+    assert_int_equal(g_ops.custom.meter_no2, 17999999u);
+    /* MeterNoLow: octet-string "69855" (the technical facts' example); 17 bytes: other-reason */
+    expect(18u, 16u, "C101C1 " METER_NO_LOW " 00 0905 3639383535", "C501C100");
+    assert_int_equal(g_ops.custom.meter_no_low_len, 5u);
+    assert_memory_equal(g_ops.custom.meter_no_low, "69855", 5u);
+    expect(18u, 16u, "C101C1 " METER_NO_LOW " 00 0911 3030303030303030303030303030303030",
+           "C501C1FA");
+    expect(18u, 16u, "C101C1 " METER_NO2 " 00 1200 01", "C501C10C"); /* long-unsigned: no */
+    assert_int_equal(g_ops.custom_calls, 2u);
+    /* ForceBillingStop: 1 stops; 2 other-reason; a read read-write-denied */
+    expect(18u, 16u, "C101C1 " FORCE_STOP " 00 1101", "C501C100");
+    assert_int_equal(g_ops.stop_calls, 1u);
+    expect(18u, 16u, "C101C1 " FORCE_STOP " 00 1102", "C501C1FA");
+    expect(18u, 16u, "C001C1 " FORCE_STOP " 00", "C401C10103");
+    assert_int_equal(g_ops.stop_calls, 1u);
+    /* the public association reads MeterNo2 (technical facts 11.1: 0, nothing kept here) and
+     * MeterNoLow (empty), and writes nothing */
+    (void)ask(16u, 1u, AARQ_PUBLIC);
+    expect(16u, 1u, "C001C1 " METER_NO2 " 00", "C401C100 0600000000");
+    expect(16u, 1u, "C001C1 " METER_NO_LOW " 00", "C401C100 0900");
+    expect(16u, 1u, "C101C1 " METER_NO2 " 00 0600000001", "D80102");
+    assert_int_equal(g_ops.custom_calls, 2u);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -545,6 +597,7 @@ int main(void)
         cmocka_unit_test_setup(test_set_blocks, setup),
         cmocka_unit_test_setup(test_action, setup),
         cmocka_unit_test_setup(test_hdlc_setup, setup),
+        cmocka_unit_test_setup(test_custom_and_billing_stop, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

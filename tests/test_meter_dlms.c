@@ -236,6 +236,34 @@ static void test_clock_and_legal(void **state)
     expect(f, OMP_PORT_MODULE, 18u, "C001C100030101010800FF0200", "C401C1000600000000");
 }
 
+/* The utility's data objects (technical facts 11.3: RW in the LLS associations) are kept in the
+ * settings store across a restart; ForceBillingStop 1.1.0.1.5.128 := 1 is a debiting stop
+ * (technical facts 4.1): the debiting period counter 1.1.0.1.0.255 goes up by one. */
+static void test_custom_kept_and_billing_stop(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new();
+    assert_true(associate(f, OMP_PORT_MODULE, 18u, PW_FACTORY));
+    /* MeterNo3 := 4711 (0x1267), SpecialData2 := 1, MeterNoLow := "69855" */
+    expect(f, OMP_PORT_MODULE, 18u, "C101C100010101000003FF020006" "00001267", "C501C100");
+    expect(f, OMP_PORT_MODULE, 18u, "C101C100010101008202FF020006" "00000001", "C501C100");
+    expect(f, OMP_PORT_MODULE, 18u, "C101C100010101000000FF020009053639383535", "C501C100");
+    struct omp_event ev;
+    assert_true(find_event(&f->m, OMP_EV_CONFIG_CHANGED, &ev));
+    assert_int_equal(ev.arg, 0x000000u); /* the newest: MeterNoLow 0.0.0 */
+    start(f);
+    assert_true(associate(f, OMP_PORT_HAN, 20u, PW_FACTORY));
+    expect(f, OMP_PORT_HAN, 20u, "C001C100010101000003FF0200", "C401C1000600001267");
+    expect(f, OMP_PORT_HAN, 20u, "C001C100010101008202FF0200", "C401C1000600000001");
+    expect(f, OMP_PORT_HAN, 20u, "C001C100010101000000FF0200", "C401C10009053639383535");
+    expect(f, OMP_PORT_HAN, 20u, "C001C100010101008201FF0200", "C401C1000600000000");
+    /* a debiting stop on demand: BillingPeriodCnt 0.1.0 goes from 0 to 1 */
+    expect(f, OMP_PORT_HAN, 20u, "C001C100010101000100FF0200", "C401C1001100");
+    expect(f, OMP_PORT_HAN, 20u, "C101C100010101000105800200" "1101", "C501C100");
+    expect(f, OMP_PORT_HAN, 20u, "C001C100010101000100FF0200", "C401C1001101");
+    assert_false(find_event(&f->m, OMP_EV_NVM_DAMAGED, &ev));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -243,6 +271,7 @@ int main(void)
         cmocka_unit_test(test_port_secret_and_own_server),
         cmocka_unit_test(test_foreign_record),
         cmocka_unit_test(test_clock_and_legal),
+        cmocka_unit_test(test_custom_kept_and_billing_stop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

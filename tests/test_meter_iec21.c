@@ -969,6 +969,14 @@ static void test_clock_w5_r5(void **state)
     expect_cmd_error(f, 'W', '5', "1.8.0(0000000.00)", "ER04 READ ONLY");
     expect_cmd_error(f, 'W', '5', "1.2.3(0)", "ER01 UNKNOWN OBJECT");
     assert_int_equal(f->b.rtc_set_calls, 3u);
+    /* W1 writes only 1.0.0, 129.0.0, 96.5.1 and 131.0.x (technical facts 10.5): the utility's
+     * data and ForceBillingStop, which DLMS client 19 writes, are read-only here */
+    const uint32_t periods = f->m.regs.billing_count; /* the clock writes crossed a stop */
+    expect_cmd_error(f, 'W', '1', "0.0.2(12)", "ER04 READ ONLY");
+    expect_cmd_error(f, 'W', '1', "0.130.1(1)", "ER04 READ ONLY");
+    expect_cmd_error(f, 'W', '1', "0.1.5(1)", "ER04 READ ONLY");
+    assert_int_equal(f->m.custom.meter_no2, 0u);
+    assert_int_equal(f->m.regs.billing_count, periods);
 }
 
 /* Three debiting stops, then R6 98.1.0 in blocks of 2: block 0 PARTIAL (EOT) with the header and

@@ -87,8 +87,8 @@
 #endif
 
 /** Distinct keys one storage store (omp_store) can index (RAM: 12 bytes each). The meter's
- *  settings store has ten (docs/storage.md); a write of an eleventh key, or an NVM holding more
- *  keys than this, is OMP_ERR_NVM_FULL. */
+ *  settings store has eleven (docs/storage.md); a write of one key more than this, or an NVM
+ *  holding more keys than this, is OMP_ERR_NVM_FULL. */
 #ifndef OMP_CONFIG_STORE_KEYS
 #define OMP_CONFIG_STORE_KEYS 16
 #endif

@@ -56,6 +56,23 @@ enum omp_cosem_assoc {
 
 /** Object flags. */
 #define OMP_COSEM_LEGAL 0x01u /**< legal (metrological) data: no attribute is ever written */
+#define OMP_COSEM_WRITE_ONLY 0x02u /**< attribute 2 is written, never read (a command, e.g.
+                                        ForceBillingStop 1.1.0.1.5.128) */
+
+/** Longest octet-string of the utility's data objects (MeterNoLow, ModuleId). */
+#define OMP_COSEM_CUSTOM_STR_MAX 16u
+
+/** @brief Data the utility writes into the meter (technical facts 11.3, RW in the LLS
+ *  associations; not legal data): the meter keeps it in NVM. */
+struct omp_cosem_custom {
+    uint32_t meter_no2;        /**< MeterNo2 1.1.0.0.2.255 (u32, factory 0) */
+    uint32_t meter_no3;        /**< MeterNo3 1.1.0.0.3.255 */
+    uint32_t special[2];       /**< SpecialData 1.1.0.130.1.255, SpecialData2 .2.255 (u32) */
+    uint8_t meter_no_low[OMP_COSEM_CUSTOM_STR_MAX]; /**< MeterNoLow 1.1.0.0.0.255 (octet-string) */
+    uint8_t meter_no_low_len;
+    uint8_t module_id[OMP_COSEM_CUSTOM_STR_MAX];    /**< ModuleId 1.1.96.1.2.255 (octet-string) */
+    uint8_t module_id_len;
+};
 
 /** Interface classes used so far (Blue Book). */
 #define OMP_CLASS_DATA 1u
@@ -131,6 +148,11 @@ struct omp_cosem_ops {
      *  inactivity_time_out s, 9 device_address), range-checked by the object: kept in NVM and
      *  taken by each of the meter's HDLC ports at its next link. */
     omp_err (*set_hdlc)(void *user, uint8_t attr, uint16_t value);
+    /** The utility's data objects (struct omp_cosem_custom) become @p c: kept in NVM. */
+    omp_err (*set_custom)(void *user, const struct omp_cosem_custom *c);
+    /** A debiting (billing) stop now: ForceBillingStop 1.1.0.1.5.128 := 1 (technical facts
+     *  4.1), as the billing logger's capture. */
+    omp_err (*billing_stop)(void *user);
 };
 
 /** @brief The optical port's settings, Kamstrup objects 131.0.x of the IR port (technical facts
@@ -203,6 +225,7 @@ struct omp_cosem_src {
     void *user;                              /**< first argument of the ops */
     const struct omp_push_cfg *push;         /**< the HAN push in force (push.h; NULL: none):
                                                   the push setup object 0.0.25.9.0.255 */
+    const struct omp_cosem_custom *custom;   /**< the utility's data objects (NULL: zeros) */
     const struct omp_hdlc_server_cfg *hdlc;  /**< the HDLC setup of the meter's ports (hdlc.h;
                                                   NULL: omp_hdlc_server_cfg_default): the IEC
                                                   HDLC setup object 0.0.22.0.0.255 */

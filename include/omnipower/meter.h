@@ -299,6 +299,9 @@ struct omp_meter {
     struct omp_meter_hdlc hdlc[OMP_PORT_COUNT];  /**< each port's HDLC link to it */
     struct omp_hdlc_server_cfg hdlc_setup;       /**< the ports' HDLC setup (IEC HDLC setup
                                                       attributes 7..9, kept in NVM) */
+    struct omp_cosem_custom custom;              /**< the utility's data objects (MeterNoLow,
+                                                      MeterNo2/3, SpecialData, ModuleId; kept in
+                                                      NVM) */
     struct omp_dlms_sec dlms_sec;         /**< the management association's security state,
                                                shared by the ports (server IC kept in NVM) */
     uint32_t dlms_client_ic;              /**< the management client's IC kept in NVM */

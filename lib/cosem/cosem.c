@@ -177,8 +177,10 @@ bool omp_cosem_readable(const struct omp_cosem_obj *o, uint8_t attr, unsigned as
     if (o == NULL || !one_assoc(assoc) || attr < 1u || attr > omp_cosem_attr_count(o)) {
         return false;
     }
-    /* the IEC local port setup's passwords pass_p1, pass_p2, pass_w5: no one reads them */
-    return (o->read & assoc) != 0u && !(o->class_id == OMP_CLASS_IEC_LOCAL_PORT && attr >= 7u);
+    /* the IEC local port setup's passwords pass_p1, pass_p2, pass_w5: no one reads them; nor a
+     * command's value */
+    return (o->read & assoc) != 0u && !(o->class_id == OMP_CLASS_IEC_LOCAL_PORT && attr >= 7u) &&
+           !((o->flags & OMP_COSEM_WRITE_ONLY) != 0u && attr == 2u);
 }
 
 bool omp_cosem_writable(const struct omp_cosem_obj *o, uint8_t attr, unsigned assoc)

@@ -276,6 +276,81 @@ static omp_err set_tariff(const struct omp_cosem_src *s, const struct omp_cosem_
                                       : s->ops->set_tariff(s->user, (uint8_t)t);
 }
 
+/* The utility's data objects (struct omp_cosem_custom), by the row's arg. */
+enum { CU_METER_NO_LOW, CU_METER_NO2, CU_METER_NO3, CU_SPECIAL1, CU_SPECIAL2, CU_MODULE_ID,
+       CU_BILLING_STOP };
+
+static omp_err get_custom(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
+                          uint8_t attr, struct omp_value *out)
+{
+    (void)attr;
+    static const struct omp_cosem_custom k_none; /* the factory values: zeros, empty strings */
+    const struct omp_cosem_custom *c = s->custom != NULL ? s->custom : &k_none;
+    const uint32_t u[4] = {c->meter_no2, c->meter_no3, c->special[0], c->special[1]};
+    switch (o->arg) {
+    case CU_METER_NO_LOW:
+        return omp_value_bytes(OMP_VT_OCTETS, c->meter_no_low, c->meter_no_low_len, out);
+    case CU_MODULE_ID:
+        return omp_value_bytes(OMP_VT_OCTETS, c->module_id, c->module_id_len, out);
+    case CU_BILLING_STOP: /* write-only: the type a write takes (unsigned) */
+        *out = omp_value_uint(OMP_VT_U8, 0u, 0, OMP_UNIT_NONE);
+        return OMP_OK;
+    default:
+        *out = omp_value_uint(OMP_VT_U32, u[(o->arg - CU_METER_NO2) & 3u], 0, OMP_UNIT_NONE);
+        return OMP_OK;
+    }
+}
+
+/* Take a string of at most OMP_COSEM_CUSTOM_STR_MAX bytes into @p dst. */
+static omp_err take_str(const struct omp_value *v, uint8_t *dst, uint8_t *len)
+{
+    if (v->type != OMP_VT_OCTETS) {
+        return OMP_ERR_MALFORMED;
+    }
+    if (v->len > OMP_COSEM_CUSTOM_STR_MAX) {
+        return OMP_ERR_RANGE;
+    }
+    memset(dst, 0, OMP_COSEM_CUSTOM_STR_MAX);
+    memcpy(dst, v->v.bytes, v->len);
+    *len = v->len;
+    return OMP_OK;
+}
+
+static omp_err set_custom(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
+                          uint8_t attr, const struct omp_value *v)
+{
+    (void)attr;
+    if (o->arg == CU_BILLING_STOP) { /* ForceBillingStop: 1 stops, nothing else is a command */
+        if (v->type != OMP_VT_U8) {
+            return OMP_ERR_MALFORMED;
+        }
+        if (v->v.u != 1u) {
+            return OMP_ERR_RANGE;
+        }
+        return s->ops->billing_stop == NULL ? OMP_ERR_UNSUPPORTED : s->ops->billing_stop(s->user);
+    }
+    struct omp_cosem_custom c;
+    memset(&c, 0, sizeof c);
+    if (s->custom != NULL) {
+        c = *s->custom; /* the op must not read what it writes: a copy with the one change */
+    }
+    omp_err err = OMP_OK;
+    if (o->arg == CU_METER_NO_LOW) {
+        err = take_str(v, c.meter_no_low, &c.meter_no_low_len);
+    } else if (o->arg == CU_MODULE_ID) {
+        err = take_str(v, c.module_id, &c.module_id_len);
+    } else if (v->type != OMP_VT_U32) {
+        err = OMP_ERR_MALFORMED;
+    } else {
+        uint32_t *u[4] = {&c.meter_no2, &c.meter_no3, &c.special[0], &c.special[1]};
+        *u[(o->arg - CU_METER_NO2) & 3u] = (uint32_t)v->v.u;
+    }
+    if (err == OMP_OK) {
+        err = s->ops->set_custom == NULL ? OMP_ERR_UNSUPPORTED : s->ops->set_custom(s->user, &c);
+    }
+    return err;
+}
+
 enum { ID_IDENT, ID_TYPE_NO, ID_SOFTWARE, ID_REVISION, ID_ROM_CHECKSUM };
 
 /* Length of @p t up to @p max characters (no NUL needed within them). */
@@ -440,6 +515,7 @@ static omp_err set_optical(const struct omp_cosem_src *s, const struct omp_cosem
 #define R_ALL (OMP_ASSOC_FULL)
 #define R_PUSH (OMP_ASSOC_FULL | OMP_ASSOC_PUSH)
 #define R_PUB (OMP_ASSOC_FULL | OMP_ASSOC_PUBLIC | OMP_ASSOC_PUSH)
+#define R_PUB_ONLY (OMP_ASSOC_FULL | OMP_ASSOC_PUBLIC) /* the public list, not pushed */
 #define W_LLS (OMP_ASSOC_LLS | OMP_ASSOC_HLS_MGMT)
 #define W_OPT (OMP_ASSOC_LLS_OPTICAL | OMP_ASSOC_HLS_MGMT)
 #define LEGAL OMP_COSEM_LEGAL
@@ -475,6 +551,10 @@ static omp_err set_optical(const struct omp_cosem_src *s, const struct omp_cosem
 /* Demand register 1.0.C.4.0.255 (standard code, group B 0: the OMNIPOWER list has none). */
 #define DEMAND(c, arg) ROW(1, 0, c, 4, 0, 255, OMP_CLASS_DEMAND_REGISTER, 0u, R_ALL, 0u, 0u, LEGAL, \
                            arg, 0, PUNIT(c), omp_cosem_priv_get_demand, NULL)
+/* The utility's data 1.1.0.D.E.255 (class 1): read by @p rd, written by the LLS and management
+ * associations. */
+#define CUSTOM(d, e, rd, arg) \
+    SETTING(1, 1, 0, d, e, 255, OMP_CLASS_DATA, 0u, rd, W_LLS, arg, get_custom, set_custom)
 #define OPTICAL(e, k) SETTING(1, 1, 131, 0, e, 255, OMP_CLASS_DATA, 0u, R_ALL, W_OPT, k, \
                               get_optical, set_optical)
 
@@ -487,6 +567,16 @@ const struct omp_cosem_obj omp_cosem_priv_table[] = {
     REG(1, 1, 0, 2, 0, 255, OMP_CLASS_DATA, R_PUB, ID_SOFTWARE, get_id),      /* SW number-rev. */
     REG(1, 1, 0, 2, 2, 128, OMP_CLASS_DATA, R_PUB, ID_REVISION, get_id),      /* SoftwareRevision */
     REG(1, 1, 96, 54, 1, 255, OMP_CLASS_DATA, R_ALL, ID_ROM_CHECKSUM, get_id), /* RomChecksum */
+    /* the utility's data (technical facts 11.1, 11.3: RW in the LLS associations, the numbers
+     * and special data also in the public list); kept in NVM by the meter */
+    CUSTOM(0, 0, R_PUB_ONLY, CU_METER_NO_LOW),  CUSTOM(0, 2, R_PUB_ONLY, CU_METER_NO2),
+    CUSTOM(0, 3, R_PUB_ONLY, CU_METER_NO3),     CUSTOM(130, 1, R_PUB_ONLY, CU_SPECIAL1),
+    CUSTOM(130, 2, R_PUB_ONLY, CU_SPECIAL2),
+    SETTING(1, 1, 96, 1, 2, 255, OMP_CLASS_DATA, 0u, R_ALL, W_LLS, CU_MODULE_ID, get_custom,
+            set_custom), /* ModuleId */
+    /* ForceBillingStop 1.1.0.1.5.128 (u8, W: 1 = a debiting stop now; technical facts 4.1) */
+    ROW(1, 1, 0, 1, 5, 128, OMP_CLASS_DATA, 0u, R_ALL, W_LLS, W2, OMP_COSEM_WRITE_ONLY,
+        CU_BILLING_STOP, 0, 0u, get_custom, set_custom),
     MEAS(1, 1, 97, 97, 0, 255, OMP_CLASS_DATA, R_ALL, CT_STATUS, get_count),  /* MeterStatus */
     /* clock: attr 2 written by the LLS and management associations (DST enable 8: later) */
     SETTING(0, 1, 1, 0, 0, 255, OMP_CLASS_CLOCK, 0u, R_PUB, W_LLS, 0u, get_clock, set_clock),

@@ -189,7 +189,8 @@ static uint8_t write_dict(const struct omp_dlms_server *srv, const struct omp_dl
         return dar_of(omp_cosem_priv_cal_write(env->src, o, attr, p, n));
     }
     struct omp_value cur, v;
-    omp_err err = omp_cosem_get(env->src, o, attr, srv->assoc, &cur);
+    /* the attribute's type, from its getter: a write-only one (a command) is not readable */
+    omp_err err = o->get(env->src, o, attr, &cur);
     if (err == OMP_OK) {
         err = value_of(env->src, &cur, p, n, &v);
     }

@@ -466,7 +466,13 @@ static omp_err cmd_write(struct omp_optical *p, const struct request *r, struct 
     if (o == NULL) {
         return reply_error(w, reply, not_supported(r->id) ? ER_NOT_SUPPORTED : ER_UNKNOWN_OBJECT);
     }
-    if (!omp_cosem_writable(o, 2u, ASSOC_PROG)) {
+    /* W1 writes only the clock 1.0.0, ActualTariff 129.0.0, OperationState 96.5.1 and the 131.0.x
+     * settings (technical facts 10.5); what else DLMS client 19 may write is not W1's */
+    const bool w1 = (o->obis[2] == 1u && o->obis[3] == 0u && o->obis[4] == 0u) ||
+                    (o->obis[2] == 129u && o->obis[3] == 0u && o->obis[4] == 0u) ||
+                    (o->obis[2] == 96u && o->obis[3] == 5u && o->obis[4] == 1u) ||
+                    (o->obis[2] == 131u && o->obis[3] == 0u);
+    if (!w1 || !omp_cosem_writable(o, 2u, ASSOC_PROG)) {
         return reply_error(w, reply, ER_READ_ONLY);
     }
     struct omp_value v;

@@ -39,14 +39,15 @@ struct layout {
 /* ---- NVM layout -------------------------------------------------------------------------------- */
 
 /* The settings store's keys: the clock's 3 (state, two calendars), the display's 1, the profiles'
- * shapes 2, the DLMS counters, LLS secret and HDLC setup 3, the HAN push's mark 1. */
-_Static_assert(OMP_CONFIG_STORE_KEYS >= 10, "the meter's settings store indexes 10 keys");
+ * shapes 2, the DLMS counters, LLS secret, HDLC setup and the utility's data 4, the HAN push's
+ * mark 1. */
+_Static_assert(OMP_CONFIG_STORE_KEYS >= 11, "the meter's settings store indexes 11 keys");
 
 /* Sectors of the settings store: twice its largest live records (two calendars, the clock's
  * state, the display lists, the HAN push's and the DLMS server's counter marks, the LLS secret;
- * so that a compaction has room), plus the sector a ring keeps free. The profiles' shapes and the
- * HDLC setup (72 bytes) are left out so that the layout stays: a write needs the live records
- * once, and they fit in that margin (docs/storage.md). */
+ * so that a compaction has room), plus the sector a ring keeps free. The profiles' shapes, the
+ * HDLC setup and the utility's data (144 bytes) are left out so that the layout stays: a write
+ * needs the live records once, and they fit in that margin (docs/storage.md). */
 static uint32_t settings_sectors(const struct omp_nvm_geometry *geo)
 {
     uint32_t room = geo->sector_size - OMP_STORE_SECTOR_HDR - 64u; /* header, marker, padding */

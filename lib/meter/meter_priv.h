@@ -76,6 +76,13 @@ void omp_meter_priv_ev_drain(struct omp_meter *m);
 /** Keep the management client's newest accepted IC in the settings store: @p exact, or when it is
  *  a step ahead of the kept one (meter_dlms.c). */
 void omp_meter_priv_dlms_keep_client_ic(struct omp_meter *m, bool exact);
+/** Settings store key of the utility's data objects (meter_dlms.c): {version 1, MeterNo2,
+ *  MeterNo3, SpecialData, SpecialData2 (big-endian u32), MeterNoLow and ModuleId (length +
+ *  16 bytes each)}. */
+#define OMP_METER_KEY_CUSTOM 13u
+/** Keep @p c as the utility's data objects (settings store) and take it.
+ *  @return OMP_OK, the store's error (nothing changed). */
+omp_err omp_meter_priv_custom_set(struct omp_meter *m, const struct omp_cosem_custom *c);
 /** Settings store key of the LLS secret (meter_dlms.c). */
 #define OMP_METER_KEY_LLS_SECRET 11u
 /** Start the DLMS server of every port (factory configuration with the LLS secret the settings

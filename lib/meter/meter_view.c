@@ -45,12 +45,24 @@ static omp_err op_set_hdlc(void *user, uint8_t attr, uint16_t value)
     return omp_meter_priv_hdlc_set(user, attr, value);
 }
 
+static omp_err op_set_custom(void *user, const struct omp_cosem_custom *c)
+{
+    return omp_meter_priv_custom_set(user, c);
+}
+
+static omp_err op_billing_stop(void *user)
+{
+    return omp_meter_billing_stop(user);
+}
+
 static const struct omp_cosem_ops k_ops = {
     .set_clock = op_set_clock,
     .set_tariff = op_set_tariff,
     .set_optical = op_set_optical,
     .set_lls_secret = op_set_lls_secret,
     .set_hdlc = op_set_hdlc,
+    .set_custom = op_set_custom,
+    .billing_stop = op_billing_stop,
     .set_calendar = op_set_calendar,
 };
 
@@ -92,6 +104,7 @@ void omp_meter_priv_src(struct omp_meter *m, struct omp_cosem_src *s)
     s->user = m;
     s->push = &m->han.cfg; /* the push setup object 0.0.25.9.0.255 */
     s->hdlc = &m->hdlc_setup; /* the IEC HDLC setup object 0.0.22.0.0.255 */
+    s->custom = &m->custom;   /* MeterNoLow, MeterNo2/3, SpecialData, ModuleId */
 }
 
 struct omp_display_z1 omp_meter_priv_z1(const struct omp_meter *m)
