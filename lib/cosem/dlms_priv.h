@@ -6,6 +6,7 @@
 #define OMP_COSEM_DLMS_PRIV_H
 
 #include "omnipower/apdu.h"
+#include "omnipower/axdr.h"
 #include "omnipower/dlms_server.h"
 
 /* Answer a decoded GET-request (any of its three forms) of an associated client. */
@@ -109,5 +110,11 @@ uint8_t omp_dlms_priv_pg_start(struct omp_dlms_server *srv, const struct omp_dlm
  * when the stream ended with them. @return OMP_OK or the log's error. */
 omp_err omp_dlms_priv_pg_gen(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
                              uint8_t *dst, size_t cap, size_t *n, bool *done);
+
+/* A date-time Data (date-time, or octet-string of 12) as UTC by the meter's zone and DST rule
+ * (dlms_profile.c): OMP_ERR_MALFORMED not a date-time, OMP_ERR_RANGE not a time; *status its
+ * clock status (0xFF: not specified). */
+omp_err omp_dlms_priv_utc_of(const struct omp_cosem_src *s, const struct omp_axdr_elem *e,
+                             omp_time_s *utc, uint8_t *status);
 
 #endif /* OMP_COSEM_DLMS_PRIV_H */

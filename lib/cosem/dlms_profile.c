@@ -573,32 +573,34 @@ static bool entry_desc(struct omp_dlms_server *srv, const struct omp_dlms_server
     return true;
 }
 
-/* A date-time of the range as UTC: with a deviation, UTC = local + deviation; without, local
- * time of the meter's zone (its DST bit when the status is given, its DST rule when not). */
-static bool range_time(const struct omp_dlms_server_env *env, const struct omp_axdr_elem *e,
-                       omp_time_s *utc)
+/* A date-time Data (date-time or octet-string of 12) as UTC: with a deviation, UTC = local +
+ * deviation; without, local time of the meter's zone (its DST bit when the status is given, its
+ * DST rule when not). The range's from/to and the clock's SET (dlms_set.c) share it. */
+omp_err omp_dlms_priv_utc_of(const struct omp_cosem_src *s, const struct omp_axdr_elem *e,
+                             omp_time_s *utc, uint8_t *status)
 {
     struct omp_axdr_datetime dt;
     if ((e->tag != OMP_AXDR_TAG_OCTET_STRING && e->tag != OMP_AXDR_TAG_DATE_TIME) ||
         omp_axdr_datetime_decode(e->data, e->len, &dt) != OMP_OK) {
-        return false;
+        return OMP_ERR_MALFORMED;
     }
+    *status = dt.status;
     if (dt.deviation_min != OMP_AXDR_DEVIATION_ANY) {
-        return omp_axdr_datetime_to_time(&dt, utc) == OMP_OK;
+        return omp_axdr_datetime_to_time(&dt, utc) == OMP_OK ? OMP_OK : OMP_ERR_RANGE;
     }
     struct omp_datetime l = {dt.date.year, dt.date.month, dt.date.day,
                              dt.time.hour, dt.time.minute, dt.time.second, 0u};
-    const struct omp_cosem_src *s = env->src;
     if (dt.status == 0xFFu) {
-        return omp_local_to_utc(&l, s->utc_offset_min, s->dst_rule, utc) == OMP_OK;
+        return omp_local_to_utc(&l, s->utc_offset_min, s->dst_rule, utc) == OMP_OK ? OMP_OK
+                                                                                    : OMP_ERR_RANGE;
     }
     omp_time_s local = 0;
     if (omp_datetime_to_time(&l, &local) != OMP_OK) {
-        return false;
+        return OMP_ERR_RANGE;
     }
     *utc = local - (omp_time_s)s->utc_offset_min * 60 -
            ((dt.status & OMP_AXDR_STATUS_DST) != 0u ? (omp_time_s)OMP_SECONDS_PER_HOUR : 0);
-    return true;
+    return OMP_OK;
 }
 
 /* Entries of the range: a first pass over the log with one cursor. */
@@ -681,6 +683,7 @@ static bool range_desc(struct omp_dlms_server *srv, const struct omp_dlms_server
 {
     struct omp_axdr_elem s, r, ln, a, f, t, sel;
     uint64_t cls = 0, di = 0;
+    uint8_t st = 0;
     if (omp_axdr_next(rd, &s) != OMP_OK || s.tag != OMP_AXDR_TAG_STRUCTURE || s.count != 4u ||
         omp_axdr_next(rd, &r) != OMP_OK || r.tag != OMP_AXDR_TAG_STRUCTURE || r.count != 4u ||
         !next_uint(rd, OMP_AXDR_TAG_LONG_UNSIGNED, &cls) || omp_axdr_next(rd, &ln) != OMP_OK ||
@@ -692,7 +695,8 @@ static bool range_desc(struct omp_dlms_server *srv, const struct omp_dlms_server
     if (cls != OMP_CLASS_CLOCK || ln.tag != OMP_AXDR_TAG_OCTET_STRING || ln.len != 6u ||
         memcmp(ln.data, k_clock, 6u) != 0 || a.tag != OMP_AXDR_TAG_INTEGER || a.v.i != 2 ||
         sel.tag != OMP_AXDR_TAG_ARRAY || !sel_cols(srv, env, rd, sel.count) ||
-        !range_time(env, &f, &srv->pg_from) || !range_time(env, &t, &srv->pg_to)) {
+        omp_dlms_priv_utc_of(env->src, &f, &srv->pg_from, &st) != OMP_OK ||
+        omp_dlms_priv_utc_of(env->src, &t, &srv->pg_to, &st) != OMP_OK) {
         return false;
     }
     uint32_t held = 0;
@@ -722,12 +726,8 @@ static uint8_t short_attr(const struct omp_dlms_server_env *env, uint8_t k, int8
     case 5:
         sticky(omp_axdr_put_enum(w, 1u)); /* fifo */
         break;
-    case 6: /* sort_object: none (fifo) */
-        sticky(omp_axdr_put_structure(w, 4u));
-        sticky(omp_axdr_put_u16(w, 0u));
-        sticky(omp_axdr_put_octets(w, (const uint8_t[6]){0u, 0u, 0u, 0u, 0u, 0u}, 6u));
-        sticky(omp_axdr_put_i8(w, 0));
-        sticky(omp_axdr_put_u16(w, 0u));
+    case 6: /* sort_object: none (fifo), a capture_object_definition {0, 0.0.0.0.0.0, 0, 0} */
+        put_capdef(w, 0u, (const uint8_t[6]){0u, 0u, 0u, 0u, 0u, 0u}, 0u);
         break;
     case 7:
         sticky(omp_axdr_put_u32(w, held));

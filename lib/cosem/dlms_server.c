@@ -280,47 +280,37 @@ static omp_err rlrq(struct omp_dlms_server *srv, struct omp_wr *out)
 }
 
 /* An xDLMS request other than GET: SET and ACTION (dlms_set.c). */
-static bool is_request(enum omp_apdu_kind k)
-{
-    unsigned tag = (unsigned)k >> 8;
-    return tag == OMP_APDU_TAG_SET_REQUEST || tag == OMP_APDU_TAG_ACTION_REQUEST;
-}
-
 omp_err omp_dlms_priv_dispatch(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
                                uint16_t client, uint16_t server, const struct omp_apdu *a,
                                struct omp_wr *out, size_t limit)
 {
-    switch (a->kind) {
-    case OMP_APDU_AARQ:
+    if (a->kind == OMP_APDU_AARQ) {
         return aarq(srv, env, client, server, &a->u.aarq, out);
-    case OMP_APDU_RLRQ:
+    }
+    if (a->kind == OMP_APDU_RLRQ) {
         return rlrq(srv, out);
-    case OMP_APDU_GET_REQ_NORMAL:
-    case OMP_APDU_GET_REQ_NEXT:
-    case OMP_APDU_GET_REQ_LIST:
-        if (srv->assoc == 0u || client != srv->client_sap || server != srv->server_sap) {
-            return omp_dlms_priv_exception(out, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
-                                           OMP_SERVICE_ERROR_OPERATION_NOT_POSSIBLE);
-        }
-        srv->set_active = false; /* a GET ends a SET in blocks the client left */
-        if (a->kind == OMP_APDU_GET_REQ_LIST &&
-            (srv->conformance & OMP_CONF_MULTIPLE_REFERENCES) == 0u) {
-            return omp_dlms_priv_exception(out, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
-                                           OMP_SERVICE_ERROR_SERVICE_NOT_SUPPORTED);
-        }
-        return omp_dlms_priv_get(srv, env, a, out, limit);
-    default:
-        if (is_request(a->kind)) {
-            if (srv->assoc == 0u || client != srv->client_sap || server != srv->server_sap) {
-                return omp_dlms_priv_exception(out, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
-                                               OMP_SERVICE_ERROR_OPERATION_NOT_POSSIBLE);
-            }
-            return omp_dlms_priv_set_action(srv, env, a, out, limit);
-        }
+    }
+    const unsigned tag = (unsigned)a->kind >> 8;
+    if (tag != OMP_APDU_TAG_GET_REQUEST && tag != OMP_APDU_TAG_SET_REQUEST &&
+        tag != OMP_APDU_TAG_ACTION_REQUEST) {
         /* responses, notifications, RLRE/AARE: not something a client sends a server */
         return omp_dlms_priv_exception(out, OMP_STATE_ERROR_SERVICE_UNKNOWN,
                                        OMP_SERVICE_ERROR_SERVICE_NOT_SUPPORTED);
     }
+    if (srv->assoc == 0u || client != srv->client_sap || server != srv->server_sap) {
+        return omp_dlms_priv_exception(out, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
+                                       OMP_SERVICE_ERROR_OPERATION_NOT_POSSIBLE);
+    }
+    if (tag != OMP_APDU_TAG_GET_REQUEST) {
+        return omp_dlms_priv_set_action(srv, env, a, out, limit);
+    }
+    srv->set_active = false; /* a GET ends a SET in blocks the client left */
+    if (a->kind == OMP_APDU_GET_REQ_LIST &&
+        (srv->conformance & OMP_CONF_MULTIPLE_REFERENCES) == 0u) {
+        return omp_dlms_priv_exception(out, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
+                                       OMP_SERVICE_ERROR_SERVICE_NOT_SUPPORTED);
+    }
+    return omp_dlms_priv_get(srv, env, a, out, limit);
 }
 
 omp_err omp_dlms_server_apdu(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
