@@ -283,44 +283,6 @@ static void put_row(struct omp_wr *w, const struct omp_dlms_server *srv,
     }
 }
 
-/* The next row of the billing log's selection, encoded into @p w; *got the number read and *read
- * whether a read succeeded (for next_of()). */
-static omp_err bill_row(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
-                        struct omp_wr *w, uint32_t *got, bool *read)
-{
-    const struct omp_nvm_log *l = env->billing;
-    struct omp_billing_entry be;
-    memset(&be, 0, sizeof be); /* an invalid row reads its (unused) time */
-    omp_err err;
-    bool found;
-    if (srv->pg_mode != MODE_RANGE) {
-        err = omp_billing_read(l, srv->pg_no, &be);
-        found = err == OMP_OK;
-    } else {
-        struct omp_billing_cursor c;
-        err = srv->pg_no < srv->pg_end ? omp_billing_seek(l, srv->pg_no, &c) : OMP_ERR_NOT_FOUND;
-        if (err == OMP_OK) {
-            err = omp_billing_next_in(l, &c, srv->pg_from, srv->pg_to, &be, got);
-        }
-        found = err == OMP_OK && *got < srv->pg_end;
-    }
-    *read = err == OMP_OK;
-    if (err != OMP_OK && err != OMP_ERR_NOT_FOUND) {
-        return err;
-    }
-    const struct row r = {be.snap.utc,
-                          found && (be.status & OMP_LP_ST_INVALID) == 0u,
-                          (be.snap.quality & OMP_REGS_Q_CLOCK_BAD) == 0u,
-                          false,
-                          be.status,
-                          0u,
-                          0u, /* the billing log keeps no DataQuality */
-                          NULL,
-                          &be.snap};
-    put_row(w, srv, env, &r);
-    return OMP_OK;
-}
-
 /* A packed log's cursor during one block. */
 struct rowcur {
     struct omp_plog_cursor c;
@@ -353,55 +315,76 @@ static uint32_t next_of(const struct omp_dlms_server *srv, bool found, uint32_t 
     return found && got < srv->pg_end ? got + 1u : srv->pg_end;
 }
 
-/* The next row of an event log's selection, encoded into @p w (*got, *read: as bill_row()). */
-static omp_err ev_row(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
-                      struct rowcur *rc, struct omp_wr *w, uint32_t *got, bool *read)
+/* The entry read for a row: a profile's, an event log's or the billing log's. */
+union rowent {
+    struct omp_plog_entry p;
+    struct omp_event e;
+    struct omp_billing_entry b;
+};
+
+/* Read the next row's entry of the selection into @p u; *got the number read (a range, a
+ * packed log), *ok whether it is a valid row of the selection. */
+static omp_err read_row(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                        struct rowcur *rc, union rowent *u, uint32_t *got, bool *ok)
 {
-    const struct omp_evlog *l = evlog_of(env, srv->pg_obj);
-    struct omp_event ev = {0u, 0u, 0u, 0};
-    bool ok;
-    omp_err err = place(srv, &l->log, rc);
-    if (srv->pg_mode != MODE_RANGE) {
-        err = err == OMP_OK ? omp_evlog_next(l, &rc->c, &ev, got) : err;
-        ok = err == OMP_OK && *got == srv->pg_no && ev.code != 0u;
-    } else {
-        err = err == OMP_OK ? omp_evlog_next_in(l, &rc->c, srv->pg_from, srv->pg_to, &ev, got)
-                            : err;
-        ok = err == OMP_OK && *got < srv->pg_end;
-    }
-    *read = err == OMP_OK;
-    if (err != OMP_OK && err != OMP_ERR_NOT_FOUND) {
+    const unsigned k = srv->pg_obj;
+    const bool range = srv->pg_mode == MODE_RANGE;
+    const omp_time_s from = srv->pg_from, to = srv->pg_to;
+    omp_err err;
+    if (k == PG_BILLING) {
+        struct omp_billing_cursor c;
+        err = !range                    ? omp_billing_read(env->billing, srv->pg_no, &u->b)
+              : srv->pg_no < srv->pg_end ? omp_billing_seek(env->billing, srv->pg_no, &c)
+                                         : OMP_ERR_NOT_FOUND;
+        if (range && err == OMP_OK) {
+            err = omp_billing_next_in(env->billing, &c, from, to, &u->b, got);
+        }
+        *ok = err == OMP_OK && (!range || *got < srv->pg_end) &&
+              (u->b.status & OMP_LP_ST_INVALID) == 0u;
         return err;
     }
-    const struct row r = {ev.utc_s, ok, true, true, ev.code, ev.flags, ev.arg, NULL, NULL};
-    put_row(w, srv, env, &r);
-    return OMP_OK;
+    const struct omp_evlog *l = evlog_of(env, k);
+    const struct omp_profile *p = profile_of(env, k);
+    err = place(srv, l != NULL ? &l->log : &p->log, rc);
+    if (err == OMP_OK) {
+        err = l != NULL ? (range ? omp_evlog_next_in(l, &rc->c, from, to, &u->e, got)
+                                 : omp_evlog_next(l, &rc->c, &u->e, got))
+                        : (range ? omp_profile_next_in(p, &rc->c, from, to, &u->p, got)
+                                 : omp_plog_next(&p->log, &rc->c, &u->p, got));
+    }
+    *ok = err == OMP_OK && (range ? *got < srv->pg_end : *got == srv->pg_no) &&
+          (l != NULL ? range || u->e.code != 0u : (u->p.status & OMP_PLOG_ST_INVALID) == 0u);
+    return err;
 }
 
-/* The next row of a profile's selection, encoded into @p w. A row not held (only when the log
- * changed, which still_held() refuses first) or unreadable is an invalid row. */
-static omp_err plog_row(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+/* The next row of the selection, encoded into @p w; *got the number read and *read whether a
+ * read succeeded (for next_of()). A row not held (only when the log changed, which still_held()
+ * refuses first) or unreadable is an invalid row. */
+static omp_err next_row(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
                         struct rowcur *rc, struct omp_wr *w, uint32_t *got, bool *read)
 {
-    const struct omp_profile *p = profile_of(env, srv->pg_obj);
-    struct omp_plog_entry e;
-    bool ok;
-    memset(&e, 0, sizeof e); /* an invalid row reads its (unused) time */
-    omp_err err = place(srv, &p->log, rc);
-    if (srv->pg_mode != MODE_RANGE) {
-        err = err == OMP_OK ? omp_plog_next(&p->log, &rc->c, &e, got) : err;
-        ok = err == OMP_OK && *got == srv->pg_no;
-    } else {
-        err = err == OMP_OK ? omp_profile_next_in(p, &rc->c, srv->pg_from, srv->pg_to, &e, got)
-                            : err;
-        ok = err == OMP_OK && *got < srv->pg_end;
-    }
-    ok = ok && (e.status & OMP_PLOG_ST_INVALID) == 0u;
+    union rowent u;
+    bool ok = false;
+    memset(&u, 0, sizeof u); /* an invalid row reads its (unused) time */
+    omp_err err = read_row(srv, env, rc, &u, got, &ok);
     *read = err == OMP_OK;
     if (err != OMP_OK && err != OMP_ERR_NOT_FOUND) {
         return err;
     }
-    const struct row r = {e.t, ok, true, false, e.status, 0u, e.quality, &e, NULL};
+    const bool bill = srv->pg_obj == PG_BILLING, ev = srv->pg_obj >= PG_EV;
+    struct row r = {u.p.t, ok, true, ev, u.p.status, 0u, u.p.quality, &u.p, NULL};
+    if (bill) { /* the billing log keeps no DataQuality */
+        r.t = u.b.snap.utc;
+        r.clock_ok = (u.b.snap.quality & OMP_REGS_Q_CLOCK_BAD) == 0u;
+        r.status = u.b.status;
+        r.quality = 0u;
+        r.snap = &u.b.snap;
+    } else if (ev) {
+        r.t = u.e.utc_s;
+        r.status = u.e.code;
+        r.flags = u.e.flags;
+        r.quality = u.e.arg;
+    }
     put_row(w, srv, env, &r);
     return OMP_OK;
 }
@@ -464,9 +447,7 @@ static omp_err gen_buffer(struct omp_dlms_server *srv, const struct omp_dlms_ser
         uint32_t got = 0;
         bool read = false;
         omp_wr_truncate(&w, 0u);
-        omp_err err = srv->pg_obj >= PG_EV        ? ev_row(srv, env, &rc, &w, &got, &read)
-                      : srv->pg_obj == PG_BILLING ? bill_row(srv, env, &w, &got, &read)
-                                                  : plog_row(srv, env, &rc, &w, &got, &read);
+        omp_err err = next_row(srv, env, &rc, &w, &got, &read);
         if (err != OMP_OK) {
             return err;
         }
@@ -509,18 +490,19 @@ omp_err omp_dlms_priv_pg_gen(struct omp_dlms_server *srv, const struct omp_dlms_
 
 /* ---- selective access ---------------------------------------------------------------------------- */
 
-static bool next_uint(struct omp_rd *rd, uint8_t tag, uint64_t *v)
+/* The next element, of type @p tag (long-unsigned or double-long-unsigned: it fits 32 bits). */
+static bool next_uint(struct omp_rd *rd, uint8_t tag, uint32_t *v)
 {
     struct omp_axdr_elem e;
     if (omp_axdr_next(rd, &e) != OMP_OK || e.tag != tag) {
         return false;
     }
-    *v = e.v.u;
+    *v = (uint32_t)e.v.u;
     return true;
 }
 
 /* Columns from_selected_value..to_selected_value (1-based, 0 = the last) into pg_cols. */
-static bool set_cols(struct omp_dlms_server *srv, unsigned n, uint64_t lo, uint64_t hi)
+static bool set_cols(struct omp_dlms_server *srv, unsigned n, uint32_t lo, uint32_t hi)
 {
     lo = lo == 0u ? 1u : lo;
     hi = hi == 0u || hi > n ? n : hi;
@@ -545,7 +527,7 @@ static bool entry_desc(struct omp_dlms_server *srv, const struct omp_dlms_server
                        struct omp_rd *rd)
 {
     struct omp_axdr_elem s;
-    uint64_t f = 0, t = 0, cl = 0, ch = 0;
+    uint32_t f = 0, t = 0, cl = 0, ch = 0;
     if (omp_axdr_next(rd, &s) != OMP_OK || s.tag != OMP_AXDR_TAG_STRUCTURE || s.count != 4u ||
         !next_uint(rd, OMP_AXDR_TAG_DOUBLE_LONG_UNSIGNED, &f) ||
         !next_uint(rd, OMP_AXDR_TAG_DOUBLE_LONG_UNSIGNED, &t) ||
@@ -563,12 +545,12 @@ static bool entry_desc(struct omp_dlms_server *srv, const struct omp_dlms_server
     if (srv->cfg.entry_blue_book) { /* 1 = the oldest, to 0 = the newest; from > to: none */
         t = t == 0u || t > held ? held : t;
         if (f >= 1u && f <= t) {
-            set_entries(srv, first + (uint32_t)f - 1u, first + (uint32_t)t - 1u);
+            set_entries(srv, first + f - 1u, first + t - 1u);
         }
     } else { /* ages, 0 = the newest, either direction; ages beyond the oldest: the oldest */
         f = f >= held ? held - 1u : f;
         t = t >= held ? held - 1u : t;
-        set_entries(srv, first + held - 1u - (uint32_t)f, first + held - 1u - (uint32_t)t);
+        set_entries(srv, first + held - 1u - f, first + held - 1u - t);
     }
     return true;
 }
@@ -682,7 +664,7 @@ static bool range_desc(struct omp_dlms_server *srv, const struct omp_dlms_server
                        struct omp_rd *rd)
 {
     struct omp_axdr_elem s, r, ln, a, f, t, sel;
-    uint64_t cls = 0, di = 0;
+    uint32_t cls = 0, di = 0;
     uint8_t st = 0;
     if (omp_axdr_next(rd, &s) != OMP_OK || s.tag != OMP_AXDR_TAG_STRUCTURE || s.count != 4u ||
         omp_axdr_next(rd, &r) != OMP_OK || r.tag != OMP_AXDR_TAG_STRUCTURE || r.count != 4u ||
