@@ -111,6 +111,19 @@ uint8_t omp_dlms_priv_pg_start(struct omp_dlms_server *srv, const struct omp_dlm
 omp_err omp_dlms_priv_pg_gen(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
                              uint8_t *dst, size_t cap, size_t *n, bool *done);
 
+/* An event into env->events when there is a queue (dlms_server.c; a full queue drops its oldest). */
+void omp_dlms_priv_event(const struct omp_dlms_server_env *env, uint16_t code, uint16_t flags,
+                         uint32_t arg);
+
+/* A refused association: counted and the event OMP_EV_DLMS_AUTH_FAIL (flags the server SAP,
+ * argument the client's). */
+void omp_dlms_priv_auth_failed(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                               uint16_t client, uint16_t server);
+
+/* AARE @p a rejected-permanent with @p diag (null: no-reason-given) and, @p ierr >= 0, the
+ * InitiateError as a ConfirmedServiceError; encoded into @p out. */
+omp_err omp_dlms_priv_refuse(struct omp_apdu *a, uint8_t diag, int ierr, struct omp_wr *out);
+
 /* A date-time Data (date-time, or octet-string of 12) as UTC by the meter's zone and DST rule
  * (dlms_profile.c): OMP_ERR_MALFORMED not a date-time, OMP_ERR_RANGE not a time; *status its
  * clock status (0xFF: not specified). */

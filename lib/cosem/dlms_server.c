@@ -196,16 +196,35 @@ int omp_dlms_priv_check_initiate(const struct omp_apdu_uinfo *u, uint32_t suppor
     return -1;
 }
 
-static void auth_failed(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
-                        uint16_t client, uint16_t server)
+void omp_dlms_priv_event(const struct omp_dlms_server_env *env, uint16_t code, uint16_t flags,
+                         uint32_t arg)
 {
-    srv->auth_failures++;
     if (env->events != NULL) {
-        const struct omp_event e = {OMP_EV_DLMS_AUTH_FAIL, server, client,
-                                    env->src != NULL ? env->src->clock_utc_s : 0};
+        const struct omp_event e = {code, flags, arg, env->src != NULL ? env->src->clock_utc_s : 0};
         omp_err err = omp_evq_push(env->events, &e); /* a full queue drops its oldest */
         (void)err;
     }
+}
+
+void omp_dlms_priv_auth_failed(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                               uint16_t client, uint16_t server)
+{
+    srv->auth_failures++;
+    omp_dlms_priv_event(env, OMP_EV_DLMS_AUTH_FAIL, server, client);
+}
+
+omp_err omp_dlms_priv_refuse(struct omp_apdu *a, uint8_t diag, int ierr, struct omp_wr *out)
+{
+    struct omp_apdu_aare *r = &a->u.aare;
+    r->result = OMP_ASSOC_REJECTED_PERMANENT;
+    r->diag = diag != OMP_ASSOC_DIAG_NULL ? diag : (uint8_t)OMP_ASSOC_DIAG_NO_REASON_GIVEN;
+    if (ierr >= 0) {
+        r->user_info.kind = OMP_APDU_UINFO_CSE;
+        r->user_info.u.cse.service = OMP_CSE_INITIATE_ERROR;
+        r->user_info.u.cse.error = OMP_CSE_ERR_INITIATE;
+        r->user_info.u.cse.value = (uint8_t)ierr;
+    }
+    return omp_apdu_encode_response(a, out);
 }
 
 /* AARQ -> AARE. A new AARQ replaces the association the port had. */
@@ -236,18 +255,10 @@ static omp_err aarq(struct omp_dlms_server *srv, const struct omp_dlms_server_en
         ierr = omp_dlms_priv_check_initiate(&q->user_info, assoc == OMP_ASSOC_PUBLIC ? CONF_PUBLIC : CONF_LLS,
                               srv->cfg.max_pdu, &conf, &pdu);
     } else if (diag == OMP_ASSOC_DIAG_AUTHENTICATION_FAILURE) {
-        auth_failed(srv, env, client, server);
+        omp_dlms_priv_auth_failed(srv, env, client, server);
     }
     if (diag != OMP_ASSOC_DIAG_NULL || ierr >= 0) {
-        r->result = OMP_ASSOC_REJECTED_PERMANENT;
-        r->diag = diag != OMP_ASSOC_DIAG_NULL ? diag : (uint8_t)OMP_ASSOC_DIAG_NO_REASON_GIVEN;
-        if (ierr >= 0) {
-            r->user_info.kind = OMP_APDU_UINFO_CSE;
-            r->user_info.u.cse.service = OMP_CSE_INITIATE_ERROR;
-            r->user_info.u.cse.error = OMP_CSE_ERR_INITIATE;
-            r->user_info.u.cse.value = (uint8_t)ierr;
-        }
-        return omp_apdu_encode_response(&a, out);
+        return omp_dlms_priv_refuse(&a, diag, ierr, out);
     }
     r->result = OMP_ASSOC_ACCEPTED;
     r->diag = OMP_ASSOC_DIAG_NULL;
