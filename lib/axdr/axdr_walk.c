@@ -1,8 +1,8 @@
 /* A-XDR decoder: one element, the walker and skip (nested data in document order without
  * recursion). All three share one element decoder, decode_elem(), which reads the input's bytes
- * directly (bounds checked against the reader's length) and is inlined into each of them: a walk
- * is the only pass over a Data value when the APDU codec leaves it unchecked
- * (omp_apdu_decode_lazy(), docs/benchmarks.md). */
+ * directly (bounds checked against the reader's length). It is inlined into the walker (a walk is
+ * the only pass over a Data value when the APDU codec leaves it unchecked: omp_apdu_decode_lazy(),
+ * docs/benchmarks.md) and into decode_one(), which the element reader and skip share. */
 #include "omnipower/config.h"
 
 #if OMP_CONFIG_DLMS /* the whole file: module switch, config.h */
@@ -11,7 +11,7 @@
 
 #include "omnipower/axdr.h"
 
-/* decode_elem() is inlined into each caller: a call per element would cost a good part of it. */
+/* decode_elem() is inlined where it is used: a call per element would cost a good part of it. */
 #if defined(__GNUC__)
 #define DECODE_INLINE static inline __attribute__((always_inline))
 #else
