@@ -79,6 +79,9 @@ uint8_t omp_dlms_priv_security_method(struct omp_dlms_server *srv,
 
 /* Write an EXCEPTION-response {state_error, service_error}. */
 omp_err omp_dlms_priv_exception(struct omp_wr *out, uint8_t state_error, uint8_t service_error);
+/* The same with invocation-counter-error's expected counter @p ic (the lowest accepted). */
+omp_err omp_dlms_priv_exception_ic(struct omp_wr *out, uint8_t state_error, uint8_t service_error,
+                                   uint32_t ic);
 
 /* Bytes [off, off + cap) of a stream are copied to dst; pos counts the whole stream. */
 struct omp_dlms_win {

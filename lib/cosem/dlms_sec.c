@@ -505,13 +505,9 @@ static omp_err open_request(struct omp_dlms_server *srv, const struct omp_dlms_s
     }
     if (omp_apdu_replay_check(&sec->client_ic, c.ic) != OMP_OK) {
         replayed(sec, env, srv->client_sap, c.ic);
-        struct omp_apdu a;
-        memset(&a, 0, sizeof a);
-        a.kind = OMP_APDU_EXCEPTION;
-        a.u.exception.state_error = OMP_STATE_ERROR_SERVICE_NOT_ALLOWED;
-        a.u.exception.service_error = OMP_SERVICE_ERROR_INVOCATION_COUNTER_ERROR;
-        a.u.exception.invocation_counter = sec->client_ic.last_ic + 1u; /* the lowest accepted */
-        return omp_apdu_encode_response(&a, out);
+        return omp_dlms_priv_exception_ic(out, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
+                                          OMP_SERVICE_ERROR_INVOCATION_COUNTER_ERROR,
+                                          sec->client_ic.last_ic + 1u); /* the lowest accepted */
     }
     *answered = false;
     return OMP_OK;

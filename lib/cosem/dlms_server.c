@@ -97,14 +97,21 @@ unsigned omp_dlms_server_assoc(const struct omp_dlms_server *srv)
 
 #if OMP_CONFIG_DLMS
 
-omp_err omp_dlms_priv_exception(struct omp_wr *out, uint8_t state_error, uint8_t service_error)
+omp_err omp_dlms_priv_exception_ic(struct omp_wr *out, uint8_t state_error, uint8_t service_error,
+                                   uint32_t ic)
 {
     struct omp_apdu a;
     memset(&a, 0, sizeof a);
     a.kind = OMP_APDU_EXCEPTION;
     a.u.exception.state_error = state_error;
     a.u.exception.service_error = service_error;
+    a.u.exception.invocation_counter = ic; /* sent with invocation-counter-error only */
     return omp_apdu_encode_response(&a, out);
+}
+
+omp_err omp_dlms_priv_exception(struct omp_wr *out, uint8_t state_error, uint8_t service_error)
+{
+    return omp_dlms_priv_exception_ic(out, state_error, service_error, 0u);
 }
 
 /* The association a (client, server) SAP pair asks for; 0 if none (HLS client 1 included). */

@@ -298,41 +298,35 @@ static omp_err block_answer(struct omp_dlms_server *srv, const struct omp_dlms_s
     return omp_wr_u32be(w, b->block_number);
 }
 
-/* SET-request-with-first-datablock, ACTION-request-with-first-pblock: start a transfer. */
-static omp_err first_block(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
-                           const struct omp_apdu *q, bool method, struct omp_wr *w)
+/* A block of a transfer: @p first, SET-request-with-first-datablock or ACTION-request-with-
+ * first-pblock (a transfer starts); else SET-request-with-datablock or ACTION-request-with-pblock
+ * (the running transfer's next block). */
+static omp_err part(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                    const struct omp_apdu *q, bool method, bool first, struct omp_wr *w)
 {
     const struct omp_apdu_desc *d = method ? &q->u.action_req.desc : &q->u.set_req.desc;
-    const struct omp_apdu_block *b = method ? &q->u.action_req.pblock : &q->u.set_req.block;
-    srv->set_active = true;
-    srv->set_method = method;
-    srv->set_invoke = q->invoke;
-    memcpy(srv->set_obis, d->obis, 6u);
-    srv->set_class = d->class_id;
-    srv->set_attr = d->id;
-    srv->set_len = 0u;
-    srv->set_block = 0u;
-    uint8_t dar = OMP_DAR_SUCCESS;
-    if (!method && q->u.set_req.access.present) {
-        dar = OMP_DAR_OTHER_REASON; /* no attribute is written with a selective access */
-    } else if (b->block_number != 1u) {
-        dar = method ? (uint8_t)OMP_ACTION_LONG_ACTION_ABORTED
-                     : (uint8_t)OMP_DAR_DATA_BLOCK_NUMBER_INVALID;
-    } else if (!take_block(srv, b)) {
-        dar = method ? (uint8_t)OMP_ACTION_LONG_ACTION_ABORTED : (uint8_t)OMP_DAR_LONG_SET_ABORTED;
-    }
-    return block_answer(srv, env, q->invoke, b, dar, w);
-}
-
-/* SET-request-with-datablock, ACTION-request-with-pblock: the next block of the transfer. */
-static omp_err next_block(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
-                          const struct omp_apdu *q, bool method, struct omp_wr *w)
-{
     const struct omp_apdu_block *b = method ? &q->u.action_req.pblock : &q->u.set_req.block;
     const uint8_t aborted =
         method ? (uint8_t)OMP_ACTION_LONG_ACTION_ABORTED : (uint8_t)OMP_DAR_LONG_SET_ABORTED;
     uint8_t dar = OMP_DAR_SUCCESS;
-    if (!srv->set_active || srv->set_method != method) {
+    if (first) {
+        srv->set_active = true;
+        srv->set_method = method;
+        srv->set_invoke = q->invoke;
+        memcpy(srv->set_obis, d->obis, 6u);
+        srv->set_class = d->class_id;
+        srv->set_attr = d->id;
+        srv->set_len = 0u;
+        srv->set_block = 0u;
+        if (!method && q->u.set_req.access.present) {
+            dar = OMP_DAR_OTHER_REASON; /* no attribute is written with a selective access */
+        } else if (b->block_number != 1u) {
+            dar = method ? (uint8_t)OMP_ACTION_LONG_ACTION_ABORTED
+                         : (uint8_t)OMP_DAR_DATA_BLOCK_NUMBER_INVALID;
+        } else if (!take_block(srv, b)) {
+            dar = aborted;
+        }
+    } else if (!srv->set_active || srv->set_method != method) {
         srv->set_active = false;
         srv->set_method = method;
         dar = method ? (uint8_t)OMP_ACTION_NO_LONG_ACTION_IN_PROGRESS
@@ -558,10 +552,12 @@ omp_err omp_dlms_priv_set_action(struct omp_dlms_server *srv, const struct omp_d
         return with_list(srv, env, req, method, out, limit);
     case OMP_APDU_SET_REQ_FIRST_BLOCK:
     case OMP_APDU_ACTION_REQ_FIRST_PBLOCK:
-        return first_block(srv, env, req, method, out);
     case OMP_APDU_SET_REQ_BLOCK:
     case OMP_APDU_ACTION_REQ_PBLOCK:
-        return next_block(srv, env, req, method, out);
+        return part(srv, env, req, method,
+                    req->kind == OMP_APDU_SET_REQ_FIRST_BLOCK ||
+                        req->kind == OMP_APDU_ACTION_REQ_FIRST_PBLOCK,
+                    out);
     case OMP_APDU_SET_REQ_LIST_FIRST_BLOCK:
     case OMP_APDU_ACTION_REQ_LIST_FIRST_PBLOCK:
         return list_blocks(srv, req, method, out, limit);
