@@ -152,7 +152,10 @@ static uint8_t check_acse(const struct omp_apdu_aarq *q)
     return OMP_ASSOC_DIAG_NULL;
 }
 
-/* The glo-initiateResponse (0x28) into @p w: InitiateResponse sealed with the server's IC. */
+static omp_err seal_in_place(struct omp_dlms_sec *sec, uint8_t tag, size_t n, struct omp_wr *out);
+
+/* The glo-initiateResponse (0x28) into @p w: InitiateResponse sealed with the server's IC, as a
+ * ciphered response is (seal_in_place: the plaintext first goes where it expects it). */
 static omp_err seal_initiate_rsp(struct omp_dlms_sec *sec, uint32_t conf, uint16_t max_pdu,
                                  struct omp_wr *w)
 {
@@ -170,14 +173,12 @@ static omp_err seal_initiate_rsp(struct omp_dlms_sec *sec, uint32_t conf, uint16
                                        (uint8_t)max_pdu,
                                        (uint8_t)(VAA_NAME_LN >> 8),
                                        (uint8_t)VAA_NAME_LN};
-    uint32_t ic = 0;
-    omp_err err = next_ic(sec, &ic);
-    if (err != OMP_OK) {
-        return err;
+    if (omp_wr_status(w) != OMP_OK ||
+        omp_wr_room(w) < HDR_MAX + sizeof rsp + OMP_APDU_GCM_TAG_LEN) {
+        return OMP_ERR_NOSPACE;
     }
-    return omp_apdu_cipher_seal(w, OMP_APDU_TAG_GLO_INITIATE_RESPONSE, sec->system_title,
-                                SC_AUTH_ENC, ic, rsp, sizeof rsp, sec->gcm, sec->user, OMP_KEY_GUEK,
-                                OMP_KEY_GAK);
+    memcpy(w->buf + omp_wr_len(w) + HDR_MAX, rsp, sizeof rsp);
+    return seal_in_place(sec, OMP_APDU_TAG_GLO_INITIATE_RESPONSE, sizeof rsp, w);
 }
 
 /* Accept: StoC, the glo-initiateResponse, f(CtoS) for pass 4 (so that CtoS need not be kept),
