@@ -176,22 +176,10 @@ static size_t objlist_len(unsigned assoc)
 
 /* ---- one attribute --------------------------------------------------------------------------------- */
 
+/* A reader's error as a data-access-result. */
 static uint8_t dar_of(omp_err e)
 {
-    switch (e) {
-    case OMP_ERR_DENIED:
-        return OMP_DAR_READ_WRITE_DENIED;
-    case OMP_ERR_NOT_FOUND:
-        return OMP_DAR_OBJECT_UNDEFINED;
-    case OMP_ERR_HAL:
-    case OMP_ERR_HAL_IO:
-    case OMP_ERR_POWER_LOST:
-    case OMP_ERR_NVM_CORRUPT:
-    case OMP_ERR_NVM_WORN:
-        return OMP_DAR_HARDWARE_FAULT;
-    default:
-        return OMP_DAR_OTHER_REASON;
-    }
+    return omp_dlms_priv_dar_of(e, false);
 }
 
 /* The whole object_list as the Data of a Get-Data-Result; NOSPACE if it does not fit @p w. */

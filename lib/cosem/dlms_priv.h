@@ -114,6 +114,12 @@ uint8_t omp_dlms_priv_pg_start(struct omp_dlms_server *srv, const struct omp_dlm
 omp_err omp_dlms_priv_pg_gen(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
                              uint8_t *dst, size_t cap, size_t *n, bool *done);
 
+/* An error as a data-access-result (dlms_set.c): denied read-write-denied, not found
+ * object-undefined, a HAL, power or NVM failure hardware-fault; a write's (@p write) malformed
+ * value type-unmatched, its unsupported one object-unavailable, a full NVM hardware-fault too;
+ * the rest other-reason. */
+uint8_t omp_dlms_priv_dar_of(omp_err e, bool write);
+
 /* An event into env->events when there is a queue (dlms_server.c; a full queue drops its oldest). */
 void omp_dlms_priv_event(const struct omp_dlms_server_env *env, uint16_t code, uint16_t flags,
                          uint32_t arg);

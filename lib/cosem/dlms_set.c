@@ -51,8 +51,8 @@
 
 static const uint8_t k_assoc_ln[6] = {0u, 0u, 40u, 0u, 0u, 255u};
 
-/* A setter's or op's error as a data-access-result. */
-static uint8_t dar_of(omp_err e)
+/* An error as a data-access-result (dlms_priv.h). */
+uint8_t omp_dlms_priv_dar_of(omp_err e, bool write)
 {
     switch (e) {
     case OMP_OK:
@@ -62,19 +62,26 @@ static uint8_t dar_of(omp_err e)
     case OMP_ERR_NOT_FOUND:
         return OMP_DAR_OBJECT_UNDEFINED;
     case OMP_ERR_MALFORMED:
-        return OMP_DAR_TYPE_UNMATCHED;
+        return write ? (uint8_t)OMP_DAR_TYPE_UNMATCHED : (uint8_t)OMP_DAR_OTHER_REASON;
     case OMP_ERR_UNSUPPORTED:
-        return OMP_DAR_OBJECT_UNAVAILABLE;
+        return write ? (uint8_t)OMP_DAR_OBJECT_UNAVAILABLE : (uint8_t)OMP_DAR_OTHER_REASON;
+    case OMP_ERR_NVM_FULL:
+        return write ? (uint8_t)OMP_DAR_HARDWARE_FAULT : (uint8_t)OMP_DAR_OTHER_REASON;
     case OMP_ERR_HAL:
     case OMP_ERR_HAL_IO:
     case OMP_ERR_POWER_LOST:
     case OMP_ERR_NVM_CORRUPT:
     case OMP_ERR_NVM_WORN:
-    case OMP_ERR_NVM_FULL:
         return OMP_DAR_HARDWARE_FAULT;
     default:
         return OMP_DAR_OTHER_REASON; /* OMP_ERR_RANGE and the rest */
     }
+}
+
+/* A setter's or op's error as a data-access-result. */
+static uint8_t dar_of(omp_err e)
+{
+    return omp_dlms_priv_dar_of(e, true);
 }
 
 /* ---- the value ------------------------------------------------------------------------------- */
