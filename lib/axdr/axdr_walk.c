@@ -1,8 +1,8 @@
 /* A-XDR decoder: one element, the walker and skip (nested data in document order without
  * recursion). All three share one element decoder, decode_elem(), which reads the input's bytes
- * directly (bounds checked against the reader's length) and is inlined into each of them: a walk
- * is the only pass over a Data value when the APDU codec leaves it unchecked
- * (omp_apdu_decode_lazy(), docs/benchmarks.md). */
+ * directly (bounds checked against the reader's length). It is inlined into the walker (a walk is
+ * the only pass over a Data value when the APDU codec leaves it unchecked: omp_apdu_decode_lazy(),
+ * docs/benchmarks.md) and into decode_one(), which the element reader and skip share. */
 #include "omnipower/config.h"
 
 #if OMP_CONFIG_DLMS /* the whole file: module switch, config.h */
@@ -11,7 +11,7 @@
 
 #include "omnipower/axdr.h"
 
-/* decode_elem() is inlined into each caller: a call per element would cost a good part of it. */
+/* decode_elem() is inlined where it is used: a call per element would cost a good part of it. */
 #if defined(__GNUC__)
 #define DECODE_INLINE static inline __attribute__((always_inline))
 #else
@@ -246,13 +246,21 @@ DECODE_INLINE omp_err decode_elem(const uint8_t *p, size_t end, size_t pos, size
     return OMP_OK;
 }
 
+/* decode_elem() for omp_axdr_next() and omp_axdr_skip(): one copy for both (the walker, which
+ * the decoders run per element, has its own). */
+static omp_err decode_one(const uint8_t *p, size_t end, size_t pos, size_t *next,
+                          struct omp_axdr_elem *t, bool with_value)
+{
+    return decode_elem(p, end, pos, next, t, with_value, false);
+}
+
 omp_err omp_axdr_next(struct omp_rd *rd, struct omp_axdr_elem *e)
 {
     if (rd == NULL || e == NULL) {
         return OMP_ERR_ARG;
     }
     size_t next = 0;
-    omp_err err = decode_elem(rd->buf, rd->len, rd->pos, &next, e, true, false);
+    omp_err err = decode_one(rd->buf, rd->len, rd->pos, &next, e, true);
     if (err != OMP_OK) {
         return err;
     }
@@ -276,7 +284,7 @@ omp_err omp_axdr_skip(struct omp_rd *rd)
     size_t pending = 1u;
     while (pending > 0u) {
         struct omp_axdr_elem e;
-        omp_err err = decode_elem(rd->buf, rd->len, pos, &pos, &e, false, false);
+        omp_err err = decode_one(rd->buf, rd->len, pos, &pos, &e, false);
         if (err != OMP_OK) {
             return err;
         }

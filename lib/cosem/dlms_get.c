@@ -176,22 +176,10 @@ static size_t objlist_len(unsigned assoc)
 
 /* ---- one attribute --------------------------------------------------------------------------------- */
 
+/* A reader's error as a data-access-result. */
 static uint8_t dar_of(omp_err e)
 {
-    switch (e) {
-    case OMP_ERR_DENIED:
-        return OMP_DAR_READ_WRITE_DENIED;
-    case OMP_ERR_NOT_FOUND:
-        return OMP_DAR_OBJECT_UNDEFINED;
-    case OMP_ERR_HAL:
-    case OMP_ERR_HAL_IO:
-    case OMP_ERR_POWER_LOST:
-    case OMP_ERR_NVM_CORRUPT:
-    case OMP_ERR_NVM_WORN:
-        return OMP_DAR_HARDWARE_FAULT;
-    default:
-        return OMP_DAR_OTHER_REASON;
-    }
+    return omp_dlms_priv_dar_of(e, false);
 }
 
 /* The whole object_list as the Data of a Get-Data-Result; NOSPACE if it does not fit @p w. */
@@ -387,6 +375,43 @@ static omp_err block_dar(struct omp_wr *w, uint8_t invoke, uint32_t number, uint
     return omp_wr_u8(w, dar);
 }
 
+/* GET-response-normal carrying a dar. */
+static omp_err normal_dar(struct omp_wr *w, uint8_t invoke, uint8_t dar)
+{
+    put_rsp_head(w, 1u, invoke);
+    (void)omp_wr_u8(w, 1u);
+    return omp_wr_u8(w, dar);
+}
+
+/* Whether an answer may go in blocks (service-specific or GBT). */
+static bool can_block(const struct omp_dlms_server *srv)
+{
+    return (srv->conformance &
+            (OMP_CONF_BLOCK_TRANSFER_WITH_GET | OMP_CONF_GENERAL_BLOCK_TRANSFER)) != 0u;
+}
+
+/* Room for a block at @p mark: BLOCK_HDR_MAX for its head, then blk_size. */
+static omp_err block_room(const struct omp_dlms_server *srv, struct omp_wr *w, size_t mark)
+{
+    if (omp_wr_fill(w, 0u, BLOCK_HDR_MAX + (size_t)srv->blk_size) != OMP_OK) {
+        omp_wr_truncate(w, mark);
+        return OMP_ERR_NOSPACE;
+    }
+    return OMP_OK;
+}
+
+/* The block's @p n bytes at mark + BLOCK_HDR_MAX move behind its head @p h; block @p number sent. */
+static void block_done(struct omp_dlms_server *srv, struct omp_wr *w, size_t mark,
+                       const struct omp_wr *h, size_t n, bool last, uint32_t number)
+{
+    size_t hl = omp_wr_len(h);
+    memmove(w->buf + mark + hl, w->buf + mark + BLOCK_HDR_MAX, n);
+    memcpy(w->buf + mark, h->buf, hl);
+    omp_wr_truncate(w, mark + hl + n);
+    srv->blk_active = !last;
+    srv->blk_number = number;
+}
+
 /* The head of block @p number (last-block @p last, @p n bytes of data) into @p h: GBT (dlms_gbt.c)
  * or GET-response-with-datablock raw-data. */
 static void put_blk_hdr(struct omp_dlms_server *srv, struct omp_wr *h, uint8_t invoke,
@@ -446,17 +471,14 @@ static omp_err pg_block(struct omp_dlms_server *srv, const struct omp_dlms_serve
     size_t mark = omp_wr_len(w), n = 0u;
     const bool pre = first && srv->blk_gbt; /* block 1 in GBT: C4 01 invoke 00, then rows */
     bool done = false;
-    if (omp_wr_fill(w, 0u, BLOCK_HDR_MAX + (size_t)srv->blk_size) != OMP_OK) {
-        omp_wr_truncate(w, mark);
+    if (block_room(srv, w, mark) != OMP_OK) {
         return OMP_ERR_NOSPACE;
     }
     omp_err err = omp_dlms_priv_pg_gen(srv, env, w->buf + mark + BLOCK_HDR_MAX,
                                        srv->blk_size - (pre ? GBT_PRE : 0u), &n, &done);
     uint8_t hdr[BLOCK_HDR_MAX + GBT_PRE];
     struct omp_wr h = omp_wr_init(hdr, sizeof hdr);
-    if (err != OMP_OK ||
-        (!done && (srv->conformance & (OMP_CONF_BLOCK_TRANSFER_WITH_GET |
-                                       OMP_CONF_GENERAL_BLOCK_TRANSFER)) == 0u)) {
+    if (err != OMP_OK || (!done && !can_block(srv))) {
         omp_wr_truncate(w, mark);
         srv->blk_active = false;
         uint8_t dar = err == OMP_ERR_STATE ? (uint8_t)OMP_DAR_DATA_BLOCK_UNAVAILABLE /* the log
@@ -464,9 +486,7 @@ static omp_err pg_block(struct omp_dlms_server *srv, const struct omp_dlms_serve
                       : err != OMP_OK ? dar_of(err)
                                       : (uint8_t)OMP_DAR_OTHER_REASON;
         if (first) {
-            put_rsp_head(w, 1u, invoke);
-            (void)omp_wr_u8(w, 1u);
-            return omp_wr_u8(w, dar);
+            return normal_dar(w, invoke, dar);
         }
         if (srv->blk_gbt) { /* a GBT stream cannot carry a dar: the exchange ends */
             return omp_dlms_priv_exception(w, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
@@ -481,14 +501,9 @@ static omp_err pg_block(struct omp_dlms_server *srv, const struct omp_dlms_serve
         put_rsp_head(&h, 1u, invoke);
         (void)omp_wr_u8(&h, 0u);
     }
-    size_t hl = omp_wr_len(&h);
-    memmove(w->buf + mark + hl, w->buf + mark + BLOCK_HDR_MAX, n);
-    memcpy(w->buf + mark, hdr, hl);
-    omp_wr_truncate(w, mark + hl + n);
-    srv->blk_active = !done;
+    block_done(srv, w, mark, &h, n, done, number);
     srv->blk_profile = true;
     srv->blk_list = false;
-    srv->blk_number = number;
     return OMP_OK;
 }
 
@@ -510,9 +525,8 @@ static omp_err pg_normal(struct omp_dlms_server *srv, const struct omp_dlms_serv
     }
     if (dar != OMP_DAR_SUCCESS || stream || omp_wr_len(w) - mark > limit) {
         omp_wr_truncate(w, mark);
-        put_rsp_head(w, 1u, q->invoke);
-        (void)omp_wr_u8(w, 1u);
-        (void)omp_wr_u8(w, dar != OMP_DAR_SUCCESS ? dar : (uint8_t)OMP_DAR_OTHER_REASON);
+        return normal_dar(w, q->invoke,
+                          dar != OMP_DAR_SUCCESS ? dar : (uint8_t)OMP_DAR_OTHER_REASON);
     }
     return omp_wr_status(w);
 }
@@ -530,11 +544,8 @@ static omp_err get_normal(struct omp_dlms_server *srv, const struct omp_dlms_ser
     }
     if (d->class_id == CLASS_ASSOC_LN && d->id == 2 && memcmp(d->obis, k_assoc_ln, 6u) == 0 &&
         !q->u.get_req.access.present && objlist_len(list_of(srv, env)) + 4u > limit) {
-        if ((srv->conformance &
-             (OMP_CONF_BLOCK_TRANSFER_WITH_GET | OMP_CONF_GENERAL_BLOCK_TRANSFER)) == 0u) {
-            put_rsp_head(w, 1u, q->invoke);
-            (void)omp_wr_u8(w, 1u);
-            return omp_wr_u8(w, OMP_DAR_OTHER_REASON); /* too long for one PDU */
+        if (!can_block(srv)) {
+            return normal_dar(w, q->invoke, OMP_DAR_OTHER_REASON); /* too long for one PDU */
         }
         srv->blk_size = (uint16_t)(limit - BLOCK_HDR_MAX);
         srv->blk_invoke = q->invoke;
@@ -545,9 +556,7 @@ static omp_err get_normal(struct omp_dlms_server *srv, const struct omp_dlms_ser
     omp_err err = put_result(srv, env, d, &q->u.get_req.access, w);
     if (err != OMP_OK || omp_wr_len(w) - mark > limit) {
         omp_wr_truncate(w, mark);
-        put_rsp_head(w, 1u, q->invoke);
-        (void)omp_wr_u8(w, 1u);
-        err = omp_wr_u8(w, OMP_DAR_OTHER_REASON);
+        err = normal_dar(w, q->invoke, OMP_DAR_OTHER_REASON);
     }
     return err;
 }
@@ -590,8 +599,7 @@ static omp_err list_block(struct omp_dlms_server *srv, const struct omp_dlms_ser
                           uint8_t invoke, uint32_t number, struct omp_wr *w)
 {
     size_t mark = omp_wr_len(w);
-    if (omp_wr_fill(w, 0u, BLOCK_HDR_MAX + (size_t)srv->blk_size) != OMP_OK) {
-        omp_wr_truncate(w, mark);
+    if (block_room(srv, w, mark) != OMP_OK) {
         return OMP_ERR_NOSPACE;
     }
     struct omp_wr b = omp_wr_init(w->buf + mark + BLOCK_HDR_MAX, srv->blk_size);
@@ -626,12 +634,7 @@ static omp_err list_block(struct omp_dlms_server *srv, const struct omp_dlms_ser
     uint8_t hdr[BLOCK_HDR_MAX];
     struct omp_wr h = omp_wr_init(hdr, sizeof hdr);
     put_blk_hdr(srv, &h, invoke, number, last, n);
-    size_t hl = omp_wr_len(&h);
-    memmove(w->buf + mark + hl, w->buf + mark + BLOCK_HDR_MAX, n);
-    memcpy(w->buf + mark, hdr, hl);
-    omp_wr_truncate(w, mark + hl + n);
-    srv->blk_active = !last;
-    srv->blk_number = number;
+    block_done(srv, w, mark, &h, n, last, number);
     return OMP_OK;
 }
 
@@ -661,8 +664,7 @@ static omp_err get_list(struct omp_dlms_server *srv, const struct omp_dlms_serve
     omp_wr_truncate(w, mark);
     const size_t items = q->u.get_req.list.items.len;
     if ((err == OMP_OK || err == OMP_ERR_NOSPACE) && items <= sizeof srv->gbt_buf &&
-        (srv->conformance &
-         (OMP_CONF_BLOCK_TRANSFER_WITH_GET | OMP_CONF_GENERAL_BLOCK_TRANSFER)) != 0u) {
+        can_block(srv)) {
         memmove(srv->gbt_buf, q->u.get_req.list.items.ptr, items); /* (it may be gbt_buf's) */
         srv->lst_len = (uint8_t)items;
         srv->lst_count = (uint8_t)q->u.get_req.list.count;

@@ -6,6 +6,7 @@
 #define OMP_COSEM_DLMS_PRIV_H
 
 #include "omnipower/apdu.h"
+#include "omnipower/axdr.h"
 #include "omnipower/dlms_server.h"
 
 /* Answer a decoded GET-request (any of its three forms) of an associated client. */
@@ -78,6 +79,9 @@ uint8_t omp_dlms_priv_security_method(struct omp_dlms_server *srv,
 
 /* Write an EXCEPTION-response {state_error, service_error}. */
 omp_err omp_dlms_priv_exception(struct omp_wr *out, uint8_t state_error, uint8_t service_error);
+/* The same with invocation-counter-error's expected counter @p ic (the lowest accepted). */
+omp_err omp_dlms_priv_exception_ic(struct omp_wr *out, uint8_t state_error, uint8_t service_error,
+                                   uint32_t ic);
 
 /* Bytes [off, off + cap) of a stream are copied to dst; pos counts the whole stream. */
 struct omp_dlms_win {
@@ -109,5 +113,30 @@ uint8_t omp_dlms_priv_pg_start(struct omp_dlms_server *srv, const struct omp_dlm
  * when the stream ended with them. @return OMP_OK or the log's error. */
 omp_err omp_dlms_priv_pg_gen(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
                              uint8_t *dst, size_t cap, size_t *n, bool *done);
+
+/* An error as a data-access-result (dlms_set.c): denied read-write-denied, not found
+ * object-undefined, a HAL, power or NVM failure hardware-fault; a write's (@p write) malformed
+ * value type-unmatched, its unsupported one object-unavailable, a full NVM hardware-fault too;
+ * the rest other-reason. */
+uint8_t omp_dlms_priv_dar_of(omp_err e, bool write);
+
+/* An event into env->events when there is a queue (dlms_server.c; a full queue drops its oldest). */
+void omp_dlms_priv_event(const struct omp_dlms_server_env *env, uint16_t code, uint16_t flags,
+                         uint32_t arg);
+
+/* A refused association: counted and the event OMP_EV_DLMS_AUTH_FAIL (flags the server SAP,
+ * argument the client's). */
+void omp_dlms_priv_auth_failed(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                               uint16_t client, uint16_t server);
+
+/* AARE @p a rejected-permanent with @p diag (null: no-reason-given) and, @p ierr >= 0, the
+ * InitiateError as a ConfirmedServiceError; encoded into @p out. */
+omp_err omp_dlms_priv_refuse(struct omp_apdu *a, uint8_t diag, int ierr, struct omp_wr *out);
+
+/* A date-time Data (date-time, or octet-string of 12) as UTC by the meter's zone and DST rule
+ * (dlms_profile.c): OMP_ERR_MALFORMED not a date-time, OMP_ERR_RANGE not a time; *status its
+ * clock status (0xFF: not specified). */
+omp_err omp_dlms_priv_utc_of(const struct omp_cosem_src *s, const struct omp_axdr_elem *e,
+                             omp_time_s *utc, uint8_t *status);
 
 #endif /* OMP_COSEM_DLMS_PRIV_H */

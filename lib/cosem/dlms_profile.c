@@ -283,44 +283,6 @@ static void put_row(struct omp_wr *w, const struct omp_dlms_server *srv,
     }
 }
 
-/* The next row of the billing log's selection, encoded into @p w; *got the number read and *read
- * whether a read succeeded (for next_of()). */
-static omp_err bill_row(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
-                        struct omp_wr *w, uint32_t *got, bool *read)
-{
-    const struct omp_nvm_log *l = env->billing;
-    struct omp_billing_entry be;
-    memset(&be, 0, sizeof be); /* an invalid row reads its (unused) time */
-    omp_err err;
-    bool found;
-    if (srv->pg_mode != MODE_RANGE) {
-        err = omp_billing_read(l, srv->pg_no, &be);
-        found = err == OMP_OK;
-    } else {
-        struct omp_billing_cursor c;
-        err = srv->pg_no < srv->pg_end ? omp_billing_seek(l, srv->pg_no, &c) : OMP_ERR_NOT_FOUND;
-        if (err == OMP_OK) {
-            err = omp_billing_next_in(l, &c, srv->pg_from, srv->pg_to, &be, got);
-        }
-        found = err == OMP_OK && *got < srv->pg_end;
-    }
-    *read = err == OMP_OK;
-    if (err != OMP_OK && err != OMP_ERR_NOT_FOUND) {
-        return err;
-    }
-    const struct row r = {be.snap.utc,
-                          found && (be.status & OMP_LP_ST_INVALID) == 0u,
-                          (be.snap.quality & OMP_REGS_Q_CLOCK_BAD) == 0u,
-                          false,
-                          be.status,
-                          0u,
-                          0u, /* the billing log keeps no DataQuality */
-                          NULL,
-                          &be.snap};
-    put_row(w, srv, env, &r);
-    return OMP_OK;
-}
-
 /* A packed log's cursor during one block. */
 struct rowcur {
     struct omp_plog_cursor c;
@@ -353,55 +315,76 @@ static uint32_t next_of(const struct omp_dlms_server *srv, bool found, uint32_t 
     return found && got < srv->pg_end ? got + 1u : srv->pg_end;
 }
 
-/* The next row of an event log's selection, encoded into @p w (*got, *read: as bill_row()). */
-static omp_err ev_row(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
-                      struct rowcur *rc, struct omp_wr *w, uint32_t *got, bool *read)
+/* The entry read for a row: a profile's, an event log's or the billing log's. */
+union rowent {
+    struct omp_plog_entry p;
+    struct omp_event e;
+    struct omp_billing_entry b;
+};
+
+/* Read the next row's entry of the selection into @p u; *got the number read (a range, a
+ * packed log), *ok whether it is a valid row of the selection. */
+static omp_err read_row(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                        struct rowcur *rc, union rowent *u, uint32_t *got, bool *ok)
 {
-    const struct omp_evlog *l = evlog_of(env, srv->pg_obj);
-    struct omp_event ev = {0u, 0u, 0u, 0};
-    bool ok;
-    omp_err err = place(srv, &l->log, rc);
-    if (srv->pg_mode != MODE_RANGE) {
-        err = err == OMP_OK ? omp_evlog_next(l, &rc->c, &ev, got) : err;
-        ok = err == OMP_OK && *got == srv->pg_no && ev.code != 0u;
-    } else {
-        err = err == OMP_OK ? omp_evlog_next_in(l, &rc->c, srv->pg_from, srv->pg_to, &ev, got)
-                            : err;
-        ok = err == OMP_OK && *got < srv->pg_end;
-    }
-    *read = err == OMP_OK;
-    if (err != OMP_OK && err != OMP_ERR_NOT_FOUND) {
+    const unsigned k = srv->pg_obj;
+    const bool range = srv->pg_mode == MODE_RANGE;
+    const omp_time_s from = srv->pg_from, to = srv->pg_to;
+    omp_err err;
+    if (k == PG_BILLING) {
+        struct omp_billing_cursor c;
+        err = !range                    ? omp_billing_read(env->billing, srv->pg_no, &u->b)
+              : srv->pg_no < srv->pg_end ? omp_billing_seek(env->billing, srv->pg_no, &c)
+                                         : OMP_ERR_NOT_FOUND;
+        if (range && err == OMP_OK) {
+            err = omp_billing_next_in(env->billing, &c, from, to, &u->b, got);
+        }
+        *ok = err == OMP_OK && (!range || *got < srv->pg_end) &&
+              (u->b.status & OMP_LP_ST_INVALID) == 0u;
         return err;
     }
-    const struct row r = {ev.utc_s, ok, true, true, ev.code, ev.flags, ev.arg, NULL, NULL};
-    put_row(w, srv, env, &r);
-    return OMP_OK;
+    const struct omp_evlog *l = evlog_of(env, k);
+    const struct omp_profile *p = profile_of(env, k);
+    err = place(srv, l != NULL ? &l->log : &p->log, rc);
+    if (err == OMP_OK) {
+        err = l != NULL ? (range ? omp_evlog_next_in(l, &rc->c, from, to, &u->e, got)
+                                 : omp_evlog_next(l, &rc->c, &u->e, got))
+                        : (range ? omp_profile_next_in(p, &rc->c, from, to, &u->p, got)
+                                 : omp_plog_next(&p->log, &rc->c, &u->p, got));
+    }
+    *ok = err == OMP_OK && (range ? *got < srv->pg_end : *got == srv->pg_no) &&
+          (l != NULL ? range || u->e.code != 0u : (u->p.status & OMP_PLOG_ST_INVALID) == 0u);
+    return err;
 }
 
-/* The next row of a profile's selection, encoded into @p w. A row not held (only when the log
- * changed, which still_held() refuses first) or unreadable is an invalid row. */
-static omp_err plog_row(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+/* The next row of the selection, encoded into @p w; *got the number read and *read whether a
+ * read succeeded (for next_of()). A row not held (only when the log changed, which still_held()
+ * refuses first) or unreadable is an invalid row. */
+static omp_err next_row(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
                         struct rowcur *rc, struct omp_wr *w, uint32_t *got, bool *read)
 {
-    const struct omp_profile *p = profile_of(env, srv->pg_obj);
-    struct omp_plog_entry e;
-    bool ok;
-    memset(&e, 0, sizeof e); /* an invalid row reads its (unused) time */
-    omp_err err = place(srv, &p->log, rc);
-    if (srv->pg_mode != MODE_RANGE) {
-        err = err == OMP_OK ? omp_plog_next(&p->log, &rc->c, &e, got) : err;
-        ok = err == OMP_OK && *got == srv->pg_no;
-    } else {
-        err = err == OMP_OK ? omp_profile_next_in(p, &rc->c, srv->pg_from, srv->pg_to, &e, got)
-                            : err;
-        ok = err == OMP_OK && *got < srv->pg_end;
-    }
-    ok = ok && (e.status & OMP_PLOG_ST_INVALID) == 0u;
+    union rowent u;
+    bool ok = false;
+    memset(&u, 0, sizeof u); /* an invalid row reads its (unused) time */
+    omp_err err = read_row(srv, env, rc, &u, got, &ok);
     *read = err == OMP_OK;
     if (err != OMP_OK && err != OMP_ERR_NOT_FOUND) {
         return err;
     }
-    const struct row r = {e.t, ok, true, false, e.status, 0u, e.quality, &e, NULL};
+    const bool bill = srv->pg_obj == PG_BILLING, ev = srv->pg_obj >= PG_EV;
+    struct row r = {u.p.t, ok, true, ev, u.p.status, 0u, u.p.quality, &u.p, NULL};
+    if (bill) { /* the billing log keeps no DataQuality */
+        r.t = u.b.snap.utc;
+        r.clock_ok = (u.b.snap.quality & OMP_REGS_Q_CLOCK_BAD) == 0u;
+        r.status = u.b.status;
+        r.quality = 0u;
+        r.snap = &u.b.snap;
+    } else if (ev) {
+        r.t = u.e.utc_s;
+        r.status = u.e.code;
+        r.flags = u.e.flags;
+        r.quality = u.e.arg;
+    }
     put_row(w, srv, env, &r);
     return OMP_OK;
 }
@@ -464,9 +447,7 @@ static omp_err gen_buffer(struct omp_dlms_server *srv, const struct omp_dlms_ser
         uint32_t got = 0;
         bool read = false;
         omp_wr_truncate(&w, 0u);
-        omp_err err = srv->pg_obj >= PG_EV        ? ev_row(srv, env, &rc, &w, &got, &read)
-                      : srv->pg_obj == PG_BILLING ? bill_row(srv, env, &w, &got, &read)
-                                                  : plog_row(srv, env, &rc, &w, &got, &read);
+        omp_err err = next_row(srv, env, &rc, &w, &got, &read);
         if (err != OMP_OK) {
             return err;
         }
@@ -509,18 +490,19 @@ omp_err omp_dlms_priv_pg_gen(struct omp_dlms_server *srv, const struct omp_dlms_
 
 /* ---- selective access ---------------------------------------------------------------------------- */
 
-static bool next_uint(struct omp_rd *rd, uint8_t tag, uint64_t *v)
+/* The next element, of type @p tag (long-unsigned or double-long-unsigned: it fits 32 bits). */
+static bool next_uint(struct omp_rd *rd, uint8_t tag, uint32_t *v)
 {
     struct omp_axdr_elem e;
     if (omp_axdr_next(rd, &e) != OMP_OK || e.tag != tag) {
         return false;
     }
-    *v = e.v.u;
+    *v = (uint32_t)e.v.u;
     return true;
 }
 
 /* Columns from_selected_value..to_selected_value (1-based, 0 = the last) into pg_cols. */
-static bool set_cols(struct omp_dlms_server *srv, unsigned n, uint64_t lo, uint64_t hi)
+static bool set_cols(struct omp_dlms_server *srv, unsigned n, uint32_t lo, uint32_t hi)
 {
     lo = lo == 0u ? 1u : lo;
     hi = hi == 0u || hi > n ? n : hi;
@@ -545,7 +527,7 @@ static bool entry_desc(struct omp_dlms_server *srv, const struct omp_dlms_server
                        struct omp_rd *rd)
 {
     struct omp_axdr_elem s;
-    uint64_t f = 0, t = 0, cl = 0, ch = 0;
+    uint32_t f = 0, t = 0, cl = 0, ch = 0;
     if (omp_axdr_next(rd, &s) != OMP_OK || s.tag != OMP_AXDR_TAG_STRUCTURE || s.count != 4u ||
         !next_uint(rd, OMP_AXDR_TAG_DOUBLE_LONG_UNSIGNED, &f) ||
         !next_uint(rd, OMP_AXDR_TAG_DOUBLE_LONG_UNSIGNED, &t) ||
@@ -563,42 +545,44 @@ static bool entry_desc(struct omp_dlms_server *srv, const struct omp_dlms_server
     if (srv->cfg.entry_blue_book) { /* 1 = the oldest, to 0 = the newest; from > to: none */
         t = t == 0u || t > held ? held : t;
         if (f >= 1u && f <= t) {
-            set_entries(srv, first + (uint32_t)f - 1u, first + (uint32_t)t - 1u);
+            set_entries(srv, first + f - 1u, first + t - 1u);
         }
     } else { /* ages, 0 = the newest, either direction; ages beyond the oldest: the oldest */
         f = f >= held ? held - 1u : f;
         t = t >= held ? held - 1u : t;
-        set_entries(srv, first + held - 1u - (uint32_t)f, first + held - 1u - (uint32_t)t);
+        set_entries(srv, first + held - 1u - f, first + held - 1u - t);
     }
     return true;
 }
 
-/* A date-time of the range as UTC: with a deviation, UTC = local + deviation; without, local
- * time of the meter's zone (its DST bit when the status is given, its DST rule when not). */
-static bool range_time(const struct omp_dlms_server_env *env, const struct omp_axdr_elem *e,
-                       omp_time_s *utc)
+/* A date-time Data (date-time or octet-string of 12) as UTC: with a deviation, UTC = local +
+ * deviation; without, local time of the meter's zone (its DST bit when the status is given, its
+ * DST rule when not). The range's from/to and the clock's SET (dlms_set.c) share it. */
+omp_err omp_dlms_priv_utc_of(const struct omp_cosem_src *s, const struct omp_axdr_elem *e,
+                             omp_time_s *utc, uint8_t *status)
 {
     struct omp_axdr_datetime dt;
     if ((e->tag != OMP_AXDR_TAG_OCTET_STRING && e->tag != OMP_AXDR_TAG_DATE_TIME) ||
         omp_axdr_datetime_decode(e->data, e->len, &dt) != OMP_OK) {
-        return false;
+        return OMP_ERR_MALFORMED;
     }
+    *status = dt.status;
     if (dt.deviation_min != OMP_AXDR_DEVIATION_ANY) {
-        return omp_axdr_datetime_to_time(&dt, utc) == OMP_OK;
+        return omp_axdr_datetime_to_time(&dt, utc) == OMP_OK ? OMP_OK : OMP_ERR_RANGE;
     }
     struct omp_datetime l = {dt.date.year, dt.date.month, dt.date.day,
                              dt.time.hour, dt.time.minute, dt.time.second, 0u};
-    const struct omp_cosem_src *s = env->src;
     if (dt.status == 0xFFu) {
-        return omp_local_to_utc(&l, s->utc_offset_min, s->dst_rule, utc) == OMP_OK;
+        return omp_local_to_utc(&l, s->utc_offset_min, s->dst_rule, utc) == OMP_OK ? OMP_OK
+                                                                                    : OMP_ERR_RANGE;
     }
     omp_time_s local = 0;
     if (omp_datetime_to_time(&l, &local) != OMP_OK) {
-        return false;
+        return OMP_ERR_RANGE;
     }
     *utc = local - (omp_time_s)s->utc_offset_min * 60 -
            ((dt.status & OMP_AXDR_STATUS_DST) != 0u ? (omp_time_s)OMP_SECONDS_PER_HOUR : 0);
-    return true;
+    return OMP_OK;
 }
 
 /* Entries of the range: a first pass over the log with one cursor. */
@@ -680,7 +664,8 @@ static bool range_desc(struct omp_dlms_server *srv, const struct omp_dlms_server
                        struct omp_rd *rd)
 {
     struct omp_axdr_elem s, r, ln, a, f, t, sel;
-    uint64_t cls = 0, di = 0;
+    uint32_t cls = 0, di = 0;
+    uint8_t st = 0;
     if (omp_axdr_next(rd, &s) != OMP_OK || s.tag != OMP_AXDR_TAG_STRUCTURE || s.count != 4u ||
         omp_axdr_next(rd, &r) != OMP_OK || r.tag != OMP_AXDR_TAG_STRUCTURE || r.count != 4u ||
         !next_uint(rd, OMP_AXDR_TAG_LONG_UNSIGNED, &cls) || omp_axdr_next(rd, &ln) != OMP_OK ||
@@ -692,7 +677,8 @@ static bool range_desc(struct omp_dlms_server *srv, const struct omp_dlms_server
     if (cls != OMP_CLASS_CLOCK || ln.tag != OMP_AXDR_TAG_OCTET_STRING || ln.len != 6u ||
         memcmp(ln.data, k_clock, 6u) != 0 || a.tag != OMP_AXDR_TAG_INTEGER || a.v.i != 2 ||
         sel.tag != OMP_AXDR_TAG_ARRAY || !sel_cols(srv, env, rd, sel.count) ||
-        !range_time(env, &f, &srv->pg_from) || !range_time(env, &t, &srv->pg_to)) {
+        omp_dlms_priv_utc_of(env->src, &f, &srv->pg_from, &st) != OMP_OK ||
+        omp_dlms_priv_utc_of(env->src, &t, &srv->pg_to, &st) != OMP_OK) {
         return false;
     }
     uint32_t held = 0;
@@ -722,12 +708,8 @@ static uint8_t short_attr(const struct omp_dlms_server_env *env, uint8_t k, int8
     case 5:
         sticky(omp_axdr_put_enum(w, 1u)); /* fifo */
         break;
-    case 6: /* sort_object: none (fifo) */
-        sticky(omp_axdr_put_structure(w, 4u));
-        sticky(omp_axdr_put_u16(w, 0u));
-        sticky(omp_axdr_put_octets(w, (const uint8_t[6]){0u, 0u, 0u, 0u, 0u, 0u}, 6u));
-        sticky(omp_axdr_put_i8(w, 0));
-        sticky(omp_axdr_put_u16(w, 0u));
+    case 6: /* sort_object: none (fifo), a capture_object_definition {0, 0.0.0.0.0.0, 0, 0} */
+        put_capdef(w, 0u, (const uint8_t[6]){0u, 0u, 0u, 0u, 0u, 0u}, 0u);
         break;
     case 7:
         sticky(omp_axdr_put_u32(w, held));

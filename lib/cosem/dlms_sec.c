@@ -82,28 +82,11 @@ static omp_err next_ic(struct omp_dlms_sec *sec, uint32_t *ic)
     return OMP_OK;
 }
 
-static void push_event(const struct omp_dlms_server_env *env, uint16_t code, uint16_t flags,
-                       uint32_t arg)
-{
-    if (env->events != NULL) {
-        const struct omp_event e = {code, flags, arg, env->src != NULL ? env->src->clock_utc_s : 0};
-        omp_err err = omp_evq_push(env->events, &e); /* a full queue drops its oldest */
-        (void)err;
-    }
-}
-
-static void sec_auth_failed(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
-                            uint16_t client, uint16_t server)
-{
-    srv->auth_failures++;
-    push_event(env, OMP_EV_DLMS_AUTH_FAIL, server, client);
-}
-
 static void replayed(struct omp_dlms_sec *sec, const struct omp_dlms_server_env *env,
                      uint16_t client, uint32_t ic)
 {
     sec->replays++;
-    push_event(env, OMP_EV_DLMS_REPLAY, client, ic);
+    omp_dlms_priv_event(env, OMP_EV_DLMS_REPLAY, client, ic);
 }
 
 /* ---- pass 1 and 2: AARQ -> AARE ---------------------------------------------------------------
@@ -131,7 +114,7 @@ static uint8_t open_initiate(struct omp_dlms_server *srv, const struct omp_dlms_
     omp_err err = omp_apdu_cipher_open(&c, srv->peer_title, sec->gcm, sec->user, OMP_KEY_GUEK,
                                        OMP_KEY_GAK, plain, sizeof plain, &n);
     if (err != OMP_OK) {
-        sec_auth_failed(srv, env, client, OMP_DLMS_SAP_LD);
+        omp_dlms_priv_auth_failed(srv, env, client, OMP_DLMS_SAP_LD);
         return OMP_ASSOC_DIAG_AUTHENTICATION_FAILURE;
     }
     if (omp_apdu_replay_check(&sec->client_ic, c.ic) != OMP_OK) {
@@ -169,7 +152,10 @@ static uint8_t check_acse(const struct omp_apdu_aarq *q)
     return OMP_ASSOC_DIAG_NULL;
 }
 
-/* The glo-initiateResponse (0x28) into @p w: InitiateResponse sealed with the server's IC. */
+static omp_err seal_in_place(struct omp_dlms_sec *sec, uint8_t tag, size_t n, struct omp_wr *out);
+
+/* The glo-initiateResponse (0x28) into @p w: InitiateResponse sealed with the server's IC, as a
+ * ciphered response is (seal_in_place: the plaintext first goes where it expects it). */
 static omp_err seal_initiate_rsp(struct omp_dlms_sec *sec, uint32_t conf, uint16_t max_pdu,
                                  struct omp_wr *w)
 {
@@ -187,29 +173,12 @@ static omp_err seal_initiate_rsp(struct omp_dlms_sec *sec, uint32_t conf, uint16
                                        (uint8_t)max_pdu,
                                        (uint8_t)(VAA_NAME_LN >> 8),
                                        (uint8_t)VAA_NAME_LN};
-    uint32_t ic = 0;
-    omp_err err = next_ic(sec, &ic);
-    if (err != OMP_OK) {
-        return err;
+    if (omp_wr_status(w) != OMP_OK ||
+        omp_wr_room(w) < HDR_MAX + sizeof rsp + OMP_APDU_GCM_TAG_LEN) {
+        return OMP_ERR_NOSPACE;
     }
-    return omp_apdu_cipher_seal(w, OMP_APDU_TAG_GLO_INITIATE_RESPONSE, sec->system_title,
-                                SC_AUTH_ENC, ic, rsp, sizeof rsp, sec->gcm, sec->user, OMP_KEY_GUEK,
-                                OMP_KEY_GAK);
-}
-
-/* A refusal AARE: rejected-permanent, @p diag, and a ConfirmedServiceError for @p ierr >= 0. */
-static omp_err refuse(struct omp_apdu *a, uint8_t diag, int ierr, struct omp_wr *out)
-{
-    struct omp_apdu_aare *r = &a->u.aare;
-    r->result = OMP_ASSOC_REJECTED_PERMANENT;
-    r->diag = diag != OMP_ASSOC_DIAG_NULL ? diag : (uint8_t)OMP_ASSOC_DIAG_NO_REASON_GIVEN;
-    if (ierr >= 0) {
-        r->user_info.kind = OMP_APDU_UINFO_CSE;
-        r->user_info.u.cse.service = OMP_CSE_INITIATE_ERROR;
-        r->user_info.u.cse.error = OMP_CSE_ERR_INITIATE;
-        r->user_info.u.cse.value = (uint8_t)ierr;
-    }
-    return omp_apdu_encode_response(a, out);
+    memcpy(w->buf + omp_wr_len(w) + HDR_MAX, rsp, sizeof rsp);
+    return seal_in_place(sec, OMP_APDU_TAG_GLO_INITIATE_RESPONSE, sizeof rsp, w);
 }
 
 /* Accept: StoC, the glo-initiateResponse, f(CtoS) for pass 4 (so that CtoS need not be kept),
@@ -284,7 +253,7 @@ omp_err omp_dlms_priv_sec_aarq(struct omp_dlms_server *srv, const struct omp_dlm
     if (diag != OMP_ASSOC_DIAG_NULL || ierr >= 0) {
         a.u.aare.app_context = q->app_context == OMP_APP_CONTEXT_LN ? (uint8_t)OMP_APP_CONTEXT_LN
                                                                     : OMP_APP_CONTEXT_LN_CIPHER;
-        return refuse(&a, diag, ierr, out);
+        return omp_dlms_priv_refuse(&a, diag, ierr, out);
     }
     omp_err err = accept(srv, env, &q->auth_value, &a, conf, out);
     if (err == OMP_OK && a.u.aare.result == OMP_ASSOC_ACCEPTED) {
@@ -342,7 +311,7 @@ static omp_err hls_reply(struct omp_dlms_server *srv, const struct omp_dlms_serv
     uint8_t f[2u + OMP_APDU_HLS_GMAC_LEN] = {OMP_AXDR_TAG_OCTET_STRING, OMP_APDU_HLS_GMAC_LEN};
     memcpy(f + 2, srv->f_ctos, OMP_APDU_HLS_GMAC_LEN);
     if (err != OMP_OK) {
-        sec_auth_failed(srv, env, srv->client_sap, srv->server_sap);
+        omp_dlms_priv_auth_failed(srv, env, srv->client_sap, srv->server_sap);
         err = action_rsp(a->invoke, OMP_ACTION_READ_WRITE_DENIED, NULL, 0u, w);
         omp_dlms_server_close(srv); /* not associated: the client starts again with an AARQ */
         return err;
@@ -531,19 +500,15 @@ static omp_err open_request(struct omp_dlms_server *srv, const struct omp_dlms_s
     err = omp_apdu_cipher_open(&c, srv->peer_title, sec->gcm, sec->user, OMP_KEY_GUEK, OMP_KEY_GAK,
                                plain, cap, n);
     if (err != OMP_OK) {
-        sec_auth_failed(srv, env, srv->client_sap, srv->server_sap);
+        omp_dlms_priv_auth_failed(srv, env, srv->client_sap, srv->server_sap);
         return omp_dlms_priv_exception(out, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
                                        OMP_SERVICE_ERROR_DECIPHERING_ERROR);
     }
     if (omp_apdu_replay_check(&sec->client_ic, c.ic) != OMP_OK) {
         replayed(sec, env, srv->client_sap, c.ic);
-        struct omp_apdu a;
-        memset(&a, 0, sizeof a);
-        a.kind = OMP_APDU_EXCEPTION;
-        a.u.exception.state_error = OMP_STATE_ERROR_SERVICE_NOT_ALLOWED;
-        a.u.exception.service_error = OMP_SERVICE_ERROR_INVOCATION_COUNTER_ERROR;
-        a.u.exception.invocation_counter = sec->client_ic.last_ic + 1u; /* the lowest accepted */
-        return omp_apdu_encode_response(&a, out);
+        return omp_dlms_priv_exception_ic(out, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
+                                          OMP_SERVICE_ERROR_INVOCATION_COUNTER_ERROR,
+                                          sec->client_ic.last_ic + 1u); /* the lowest accepted */
     }
     *answered = false;
     return OMP_OK;

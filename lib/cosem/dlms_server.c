@@ -97,14 +97,21 @@ unsigned omp_dlms_server_assoc(const struct omp_dlms_server *srv)
 
 #if OMP_CONFIG_DLMS
 
-omp_err omp_dlms_priv_exception(struct omp_wr *out, uint8_t state_error, uint8_t service_error)
+omp_err omp_dlms_priv_exception_ic(struct omp_wr *out, uint8_t state_error, uint8_t service_error,
+                                   uint32_t ic)
 {
     struct omp_apdu a;
     memset(&a, 0, sizeof a);
     a.kind = OMP_APDU_EXCEPTION;
     a.u.exception.state_error = state_error;
     a.u.exception.service_error = service_error;
+    a.u.exception.invocation_counter = ic; /* sent with invocation-counter-error only */
     return omp_apdu_encode_response(&a, out);
+}
+
+omp_err omp_dlms_priv_exception(struct omp_wr *out, uint8_t state_error, uint8_t service_error)
+{
+    return omp_dlms_priv_exception_ic(out, state_error, service_error, 0u);
 }
 
 /* The association a (client, server) SAP pair asks for; 0 if none (HLS client 1 included). */
@@ -196,16 +203,35 @@ int omp_dlms_priv_check_initiate(const struct omp_apdu_uinfo *u, uint32_t suppor
     return -1;
 }
 
-static void auth_failed(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
-                        uint16_t client, uint16_t server)
+void omp_dlms_priv_event(const struct omp_dlms_server_env *env, uint16_t code, uint16_t flags,
+                         uint32_t arg)
 {
-    srv->auth_failures++;
     if (env->events != NULL) {
-        const struct omp_event e = {OMP_EV_DLMS_AUTH_FAIL, server, client,
-                                    env->src != NULL ? env->src->clock_utc_s : 0};
+        const struct omp_event e = {code, flags, arg, env->src != NULL ? env->src->clock_utc_s : 0};
         omp_err err = omp_evq_push(env->events, &e); /* a full queue drops its oldest */
         (void)err;
     }
+}
+
+void omp_dlms_priv_auth_failed(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                               uint16_t client, uint16_t server)
+{
+    srv->auth_failures++;
+    omp_dlms_priv_event(env, OMP_EV_DLMS_AUTH_FAIL, server, client);
+}
+
+omp_err omp_dlms_priv_refuse(struct omp_apdu *a, uint8_t diag, int ierr, struct omp_wr *out)
+{
+    struct omp_apdu_aare *r = &a->u.aare;
+    r->result = OMP_ASSOC_REJECTED_PERMANENT;
+    r->diag = diag != OMP_ASSOC_DIAG_NULL ? diag : (uint8_t)OMP_ASSOC_DIAG_NO_REASON_GIVEN;
+    if (ierr >= 0) {
+        r->user_info.kind = OMP_APDU_UINFO_CSE;
+        r->user_info.u.cse.service = OMP_CSE_INITIATE_ERROR;
+        r->user_info.u.cse.error = OMP_CSE_ERR_INITIATE;
+        r->user_info.u.cse.value = (uint8_t)ierr;
+    }
+    return omp_apdu_encode_response(a, out);
 }
 
 /* AARQ -> AARE. A new AARQ replaces the association the port had. */
@@ -236,18 +262,10 @@ static omp_err aarq(struct omp_dlms_server *srv, const struct omp_dlms_server_en
         ierr = omp_dlms_priv_check_initiate(&q->user_info, assoc == OMP_ASSOC_PUBLIC ? CONF_PUBLIC : CONF_LLS,
                               srv->cfg.max_pdu, &conf, &pdu);
     } else if (diag == OMP_ASSOC_DIAG_AUTHENTICATION_FAILURE) {
-        auth_failed(srv, env, client, server);
+        omp_dlms_priv_auth_failed(srv, env, client, server);
     }
     if (diag != OMP_ASSOC_DIAG_NULL || ierr >= 0) {
-        r->result = OMP_ASSOC_REJECTED_PERMANENT;
-        r->diag = diag != OMP_ASSOC_DIAG_NULL ? diag : (uint8_t)OMP_ASSOC_DIAG_NO_REASON_GIVEN;
-        if (ierr >= 0) {
-            r->user_info.kind = OMP_APDU_UINFO_CSE;
-            r->user_info.u.cse.service = OMP_CSE_INITIATE_ERROR;
-            r->user_info.u.cse.error = OMP_CSE_ERR_INITIATE;
-            r->user_info.u.cse.value = (uint8_t)ierr;
-        }
-        return omp_apdu_encode_response(&a, out);
+        return omp_dlms_priv_refuse(&a, diag, ierr, out);
     }
     r->result = OMP_ASSOC_ACCEPTED;
     r->diag = OMP_ASSOC_DIAG_NULL;
@@ -280,47 +298,37 @@ static omp_err rlrq(struct omp_dlms_server *srv, struct omp_wr *out)
 }
 
 /* An xDLMS request other than GET: SET and ACTION (dlms_set.c). */
-static bool is_request(enum omp_apdu_kind k)
-{
-    unsigned tag = (unsigned)k >> 8;
-    return tag == OMP_APDU_TAG_SET_REQUEST || tag == OMP_APDU_TAG_ACTION_REQUEST;
-}
-
 omp_err omp_dlms_priv_dispatch(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
                                uint16_t client, uint16_t server, const struct omp_apdu *a,
                                struct omp_wr *out, size_t limit)
 {
-    switch (a->kind) {
-    case OMP_APDU_AARQ:
+    if (a->kind == OMP_APDU_AARQ) {
         return aarq(srv, env, client, server, &a->u.aarq, out);
-    case OMP_APDU_RLRQ:
+    }
+    if (a->kind == OMP_APDU_RLRQ) {
         return rlrq(srv, out);
-    case OMP_APDU_GET_REQ_NORMAL:
-    case OMP_APDU_GET_REQ_NEXT:
-    case OMP_APDU_GET_REQ_LIST:
-        if (srv->assoc == 0u || client != srv->client_sap || server != srv->server_sap) {
-            return omp_dlms_priv_exception(out, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
-                                           OMP_SERVICE_ERROR_OPERATION_NOT_POSSIBLE);
-        }
-        srv->set_active = false; /* a GET ends a SET in blocks the client left */
-        if (a->kind == OMP_APDU_GET_REQ_LIST &&
-            (srv->conformance & OMP_CONF_MULTIPLE_REFERENCES) == 0u) {
-            return omp_dlms_priv_exception(out, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
-                                           OMP_SERVICE_ERROR_SERVICE_NOT_SUPPORTED);
-        }
-        return omp_dlms_priv_get(srv, env, a, out, limit);
-    default:
-        if (is_request(a->kind)) {
-            if (srv->assoc == 0u || client != srv->client_sap || server != srv->server_sap) {
-                return omp_dlms_priv_exception(out, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
-                                               OMP_SERVICE_ERROR_OPERATION_NOT_POSSIBLE);
-            }
-            return omp_dlms_priv_set_action(srv, env, a, out, limit);
-        }
+    }
+    const unsigned tag = (unsigned)a->kind >> 8;
+    if (tag != OMP_APDU_TAG_GET_REQUEST && tag != OMP_APDU_TAG_SET_REQUEST &&
+        tag != OMP_APDU_TAG_ACTION_REQUEST) {
         /* responses, notifications, RLRE/AARE: not something a client sends a server */
         return omp_dlms_priv_exception(out, OMP_STATE_ERROR_SERVICE_UNKNOWN,
                                        OMP_SERVICE_ERROR_SERVICE_NOT_SUPPORTED);
     }
+    if (srv->assoc == 0u || client != srv->client_sap || server != srv->server_sap) {
+        return omp_dlms_priv_exception(out, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
+                                       OMP_SERVICE_ERROR_OPERATION_NOT_POSSIBLE);
+    }
+    if (tag != OMP_APDU_TAG_GET_REQUEST) {
+        return omp_dlms_priv_set_action(srv, env, a, out, limit);
+    }
+    srv->set_active = false; /* a GET ends a SET in blocks the client left */
+    if (a->kind == OMP_APDU_GET_REQ_LIST &&
+        (srv->conformance & OMP_CONF_MULTIPLE_REFERENCES) == 0u) {
+        return omp_dlms_priv_exception(out, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
+                                       OMP_SERVICE_ERROR_SERVICE_NOT_SUPPORTED);
+    }
+    return omp_dlms_priv_get(srv, env, a, out, limit);
 }
 
 omp_err omp_dlms_server_apdu(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,

@@ -51,8 +51,8 @@
 
 static const uint8_t k_assoc_ln[6] = {0u, 0u, 40u, 0u, 0u, 255u};
 
-/* A setter's or op's error as a data-access-result. */
-static uint8_t dar_of(omp_err e)
+/* An error as a data-access-result (dlms_priv.h). */
+uint8_t omp_dlms_priv_dar_of(omp_err e, bool write)
 {
     switch (e) {
     case OMP_OK:
@@ -62,55 +62,43 @@ static uint8_t dar_of(omp_err e)
     case OMP_ERR_NOT_FOUND:
         return OMP_DAR_OBJECT_UNDEFINED;
     case OMP_ERR_MALFORMED:
-        return OMP_DAR_TYPE_UNMATCHED;
+        return write ? (uint8_t)OMP_DAR_TYPE_UNMATCHED : (uint8_t)OMP_DAR_OTHER_REASON;
     case OMP_ERR_UNSUPPORTED:
-        return OMP_DAR_OBJECT_UNAVAILABLE;
+        return write ? (uint8_t)OMP_DAR_OBJECT_UNAVAILABLE : (uint8_t)OMP_DAR_OTHER_REASON;
+    case OMP_ERR_NVM_FULL:
+        return write ? (uint8_t)OMP_DAR_HARDWARE_FAULT : (uint8_t)OMP_DAR_OTHER_REASON;
     case OMP_ERR_HAL:
     case OMP_ERR_HAL_IO:
     case OMP_ERR_POWER_LOST:
     case OMP_ERR_NVM_CORRUPT:
     case OMP_ERR_NVM_WORN:
-    case OMP_ERR_NVM_FULL:
         return OMP_DAR_HARDWARE_FAULT;
     default:
         return OMP_DAR_OTHER_REASON; /* OMP_ERR_RANGE and the rest */
     }
 }
 
+/* A setter's or op's error as a data-access-result. */
+static uint8_t dar_of(omp_err e)
+{
+    return omp_dlms_priv_dar_of(e, true);
+}
+
 /* ---- the value ------------------------------------------------------------------------------- */
 
 /* The clock's new value (technical facts 11.6): a date-time, or an octet-string of 12, fully
- * given but hundredths and day of week. With a deviation, UTC = local + deviation; without, local
- * time of the meter's zone by the status's DST bit, or by the DST rule when the status is not
- * specified. A given status must have bit 7 set inside DST and clear outside, as the meter's rule
- * has it. */
+ * given but hundredths and day of week, as omp_dlms_priv_utc_of() reads it. A given status must
+ * have bit 7 set inside DST and clear outside, as the meter's rule has it. */
 static omp_err clock_value(const struct omp_cosem_src *s, const struct omp_axdr_elem *e,
                            struct omp_value *v)
 {
-    struct omp_axdr_datetime dt;
-    if ((e->tag != OMP_AXDR_TAG_OCTET_STRING && e->tag != OMP_AXDR_TAG_DATE_TIME) ||
-        omp_axdr_datetime_decode(e->data, e->len, &dt) != OMP_OK) {
-        return OMP_ERR_MALFORMED;
-    }
     omp_time_s utc = 0;
-    struct omp_datetime l = {dt.date.year,   dt.date.month,  dt.date.day, dt.time.hour,
-                             dt.time.minute, dt.time.second, 0u};
-    omp_err err;
-    if (dt.deviation_min != OMP_AXDR_DEVIATION_ANY) {
-        err = omp_axdr_datetime_to_time(&dt, &utc);
-    } else if (dt.status == 0xFFu) {
-        err = omp_local_to_utc(&l, s->utc_offset_min, s->dst_rule, &utc);
-    } else {
-        omp_time_s local = 0;
-        err = omp_datetime_to_time(&l, &local);
-        utc = local - (omp_time_s)s->utc_offset_min * 60 -
-              ((dt.status & OMP_AXDR_STATUS_DST) != 0u ? (omp_time_s)OMP_SECONDS_PER_HOUR : 0);
-    }
+    uint8_t st = 0;
+    omp_err err = omp_dlms_priv_utc_of(s, e, &utc, &st);
     if (err != OMP_OK) {
-        return OMP_ERR_RANGE;
+        return err;
     }
-    if (dt.status != 0xFFu &&
-        ((dt.status & OMP_AXDR_STATUS_DST) != 0u) != omp_dst_active(s->dst_rule, utc)) {
+    if (st != 0xFFu && ((st & OMP_AXDR_STATUS_DST) != 0u) != omp_dst_active(s->dst_rule, utc)) {
         return OMP_ERR_RANGE;
     }
     *v = omp_value_datetime(utc, 0, 0u, false);
@@ -272,43 +260,6 @@ static omp_err set_normal(struct omp_dlms_server *srv, const struct omp_dlms_ser
     return omp_wr_u8(w, dar);
 }
 
-/* Each pair (descriptor, Data) written on its own, in order; one dar each. */
-static omp_err set_list(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
-                        const struct omp_apdu *q, struct omp_wr *w, size_t limit)
-{
-    const struct omp_apdu_list *dl = &q->u.set_req.list, *vl = &q->u.set_req.values;
-    if (dl->count != vl->count || dl->count + 8u > limit) {
-        return omp_dlms_priv_exception(w, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
-                                       dl->count != vl->count
-                                           ? (uint8_t)OMP_SERVICE_ERROR_OTHER_REASON
-                                           : (uint8_t)OMP_SERVICE_ERROR_PDU_TOO_LONG);
-    }
-    size_t mark = omp_wr_len(w);
-    put_head(w, OMP_APDU_TAG_SET_RESPONSE, 5u, q->invoke);
-    (void)omp_wr_berlen(w, dl->count);
-    struct omp_rd di = omp_rd_init(dl->items.ptr, dl->items.len);
-    struct omp_rd vi = omp_rd_init(vl->items.ptr, vl->items.len);
-    omp_err err = omp_wr_status(w);
-    for (size_t k = 0; k < dl->count && err == OMP_OK; k++) {
-        struct omp_apdu_desc d;
-        struct omp_apdu_access acc;
-        struct omp_apdu_span v;
-        err = omp_apdu_list_next_desc(&di, &d, &acc);
-        if (err == OMP_OK) {
-            err = omp_apdu_list_next_data(&vi, &v);
-        }
-        if (err == OMP_OK) {
-            err = omp_wr_u8(w, write_attr(srv, env, &d, &acc, v.ptr, v.len));
-        }
-    }
-    if (err != OMP_OK) {
-        omp_wr_truncate(w, mark);
-        return omp_dlms_priv_exception(w, OMP_STATE_ERROR_SERVICE_UNKNOWN,
-                                       OMP_SERVICE_ERROR_OTHER_REASON);
-    }
-    return OMP_OK;
-}
-
 /* The value's next block into the server; false (transfer over) when it does not fit. */
 static bool take_block(struct omp_dlms_server *srv, const struct omp_apdu_block *b)
 {
@@ -355,41 +306,35 @@ static omp_err block_answer(struct omp_dlms_server *srv, const struct omp_dlms_s
     return omp_wr_u32be(w, b->block_number);
 }
 
-/* SET-request-with-first-datablock, ACTION-request-with-first-pblock: start a transfer. */
-static omp_err first_block(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
-                           const struct omp_apdu *q, bool method, struct omp_wr *w)
+/* A block of a transfer: @p first, SET-request-with-first-datablock or ACTION-request-with-
+ * first-pblock (a transfer starts); else SET-request-with-datablock or ACTION-request-with-pblock
+ * (the running transfer's next block). */
+static omp_err part(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                    const struct omp_apdu *q, bool method, bool first, struct omp_wr *w)
 {
     const struct omp_apdu_desc *d = method ? &q->u.action_req.desc : &q->u.set_req.desc;
-    const struct omp_apdu_block *b = method ? &q->u.action_req.pblock : &q->u.set_req.block;
-    srv->set_active = true;
-    srv->set_method = method;
-    srv->set_invoke = q->invoke;
-    memcpy(srv->set_obis, d->obis, 6u);
-    srv->set_class = d->class_id;
-    srv->set_attr = d->id;
-    srv->set_len = 0u;
-    srv->set_block = 0u;
-    uint8_t dar = OMP_DAR_SUCCESS;
-    if (!method && q->u.set_req.access.present) {
-        dar = OMP_DAR_OTHER_REASON; /* no attribute is written with a selective access */
-    } else if (b->block_number != 1u) {
-        dar = method ? (uint8_t)OMP_ACTION_LONG_ACTION_ABORTED
-                     : (uint8_t)OMP_DAR_DATA_BLOCK_NUMBER_INVALID;
-    } else if (!take_block(srv, b)) {
-        dar = method ? (uint8_t)OMP_ACTION_LONG_ACTION_ABORTED : (uint8_t)OMP_DAR_LONG_SET_ABORTED;
-    }
-    return block_answer(srv, env, q->invoke, b, dar, w);
-}
-
-/* SET-request-with-datablock, ACTION-request-with-pblock: the next block of the transfer. */
-static omp_err next_block(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
-                          const struct omp_apdu *q, bool method, struct omp_wr *w)
-{
     const struct omp_apdu_block *b = method ? &q->u.action_req.pblock : &q->u.set_req.block;
     const uint8_t aborted =
         method ? (uint8_t)OMP_ACTION_LONG_ACTION_ABORTED : (uint8_t)OMP_DAR_LONG_SET_ABORTED;
     uint8_t dar = OMP_DAR_SUCCESS;
-    if (!srv->set_active || srv->set_method != method) {
+    if (first) {
+        srv->set_active = true;
+        srv->set_method = method;
+        srv->set_invoke = q->invoke;
+        memcpy(srv->set_obis, d->obis, 6u);
+        srv->set_class = d->class_id;
+        srv->set_attr = d->id;
+        srv->set_len = 0u;
+        srv->set_block = 0u;
+        if (!method && q->u.set_req.access.present) {
+            dar = OMP_DAR_OTHER_REASON; /* no attribute is written with a selective access */
+        } else if (b->block_number != 1u) {
+            dar = method ? (uint8_t)OMP_ACTION_LONG_ACTION_ABORTED
+                         : (uint8_t)OMP_DAR_DATA_BLOCK_NUMBER_INVALID;
+        } else if (!take_block(srv, b)) {
+            dar = aborted;
+        }
+    } else if (!srv->set_active || srv->set_method != method) {
         srv->set_active = false;
         srv->set_method = method;
         dar = method ? (uint8_t)OMP_ACTION_NO_LONG_ACTION_IN_PROGRESS
@@ -502,38 +447,47 @@ static omp_err action_normal(struct omp_dlms_server *srv, const struct omp_dlms_
     return omp_wr_status(w);
 }
 
-/* Each method invoked on its own, in order; one Action-Response-With-Optional-Data each. The
- * parameters are a Data each (null-data for a method without). */
-static omp_err action_list(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
-                           const struct omp_apdu *q, struct omp_wr *w, size_t limit)
+/* SET- and ACTION-request-with-list: each item on its own, in order. SET: pairs (descriptor,
+ * Data), one dar each; ACTION: pairs (method descriptor, Data: null-data for a method without
+ * parameters), one Action-Response-With-Optional-Data each. */
+static omp_err with_list(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
+                         const struct omp_apdu *q, bool method, struct omp_wr *w, size_t limit)
 {
-    const struct omp_apdu_list *ml = &q->u.action_req.list, *pl = &q->u.action_req.params_list;
-    if (ml->count != pl->count || 2u * ml->count + 8u > limit) {
+    const struct omp_apdu_list *dl = method ? &q->u.action_req.list : &q->u.set_req.list;
+    const struct omp_apdu_list *vl = method ? &q->u.action_req.params_list : &q->u.set_req.values;
+    if (dl->count != vl->count || (method ? 2u : 1u) * dl->count + 8u > limit) {
         return omp_dlms_priv_exception(w, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
-                                       ml->count != pl->count
+                                       dl->count != vl->count
                                            ? (uint8_t)OMP_SERVICE_ERROR_OTHER_REASON
                                            : (uint8_t)OMP_SERVICE_ERROR_PDU_TOO_LONG);
     }
     size_t mark = omp_wr_len(w);
-    put_head(w, OMP_APDU_TAG_ACTION_RESPONSE, 3u, q->invoke);
-    (void)omp_wr_berlen(w, ml->count);
-    struct omp_rd mi = omp_rd_init(ml->items.ptr, ml->items.len);
-    struct omp_rd pi = omp_rd_init(pl->items.ptr, pl->items.len);
+    put_head(w, method ? OMP_APDU_TAG_ACTION_RESPONSE : OMP_APDU_TAG_SET_RESPONSE,
+             method ? 3u : 5u, q->invoke);
+    (void)omp_wr_berlen(w, dl->count);
+    struct omp_rd di = omp_rd_init(dl->items.ptr, dl->items.len);
+    struct omp_rd vi = omp_rd_init(vl->items.ptr, vl->items.len);
     omp_err err = omp_wr_status(w);
-    for (size_t k = 0; k < ml->count && err == OMP_OK; k++) {
-        struct omp_apdu_desc m;
-        struct omp_apdu_span p;
-        err = omp_apdu_list_next_method(&mi, &m);
+    for (size_t k = 0; k < dl->count && err == OMP_OK; k++) {
+        struct omp_apdu_desc d;
+        struct omp_apdu_access acc;
+        struct omp_apdu_span v;
+        err = method ? omp_apdu_list_next_method(&di, &d) : omp_apdu_list_next_desc(&di, &d, &acc);
         if (err == OMP_OK) {
-            err = omp_apdu_list_next_data(&pi, &p);
+            err = omp_apdu_list_next_data(&vi, &v);
         }
-        if (err == OMP_OK) {
-            uint8_t tmp[OMP_DLMS_SET_BLOCK_MAX];
-            struct omp_wr ret = omp_wr_init(tmp, sizeof tmp);
-            bool has_ret = false; /* return parameters in a list: not sent (none yet) */
-            (void)omp_wr_u8(w, invoke_method(srv, env, &m, p.ptr, p.len, &ret, &has_ret));
-            err = omp_wr_u8(w, 0u);
+        if (err != OMP_OK) {
+            break;
         }
+        if (!method) {
+            err = omp_wr_u8(w, write_attr(srv, env, &d, &acc, v.ptr, v.len));
+            continue;
+        }
+        uint8_t tmp[OMP_DLMS_SET_BLOCK_MAX];
+        struct omp_wr ret = omp_wr_init(tmp, sizeof tmp);
+        bool has_ret = false; /* return parameters in a list: not sent (none yet) */
+        (void)omp_wr_u8(w, invoke_method(srv, env, &d, v.ptr, v.len, &ret, &has_ret));
+        err = omp_wr_u8(w, 0u);
     }
     if (err != OMP_OK) {
         omp_wr_truncate(w, mark);
@@ -546,27 +500,21 @@ static omp_err action_list(struct omp_dlms_server *srv, const struct omp_dlms_se
 /* ---- dispatch ----------------------------------------------------------------------------------
  */
 
-/* The conformance bit a request form needs (0: none beyond SET or ACTION). */
-static uint32_t needs(enum omp_apdu_kind k)
+/* The conformance bits a request form needs: SET or ACTION, and by its choice (1..6) bit 0
+ * multiple-references, bit 1 block-transfer-with-set or -with-action. SET: normal, first-datablock,
+ * datablock, list, list-and-first-datablock; ACTION: normal, next-pblock, list, first-pblock,
+ * list-and-first-pblock, pblock. */
+static uint32_t needs(enum omp_apdu_kind k, bool method)
 {
-    switch (k) {
-    case OMP_APDU_SET_REQ_LIST:
-    case OMP_APDU_ACTION_REQ_LIST:
-        return OMP_CONF_MULTIPLE_REFERENCES;
-    case OMP_APDU_SET_REQ_FIRST_BLOCK:
-    case OMP_APDU_SET_REQ_BLOCK:
-        return OMP_CONF_BLOCK_TRANSFER_WITH_SET;
-    case OMP_APDU_SET_REQ_LIST_FIRST_BLOCK:
-        return OMP_CONF_BLOCK_TRANSFER_WITH_SET | OMP_CONF_MULTIPLE_REFERENCES;
-    case OMP_APDU_ACTION_REQ_FIRST_PBLOCK:
-    case OMP_APDU_ACTION_REQ_PBLOCK:
-    case OMP_APDU_ACTION_REQ_NEXT:
-        return OMP_CONF_BLOCK_TRANSFER_WITH_ACTION;
-    case OMP_APDU_ACTION_REQ_LIST_FIRST_PBLOCK:
-        return OMP_CONF_BLOCK_TRANSFER_WITH_ACTION | OMP_CONF_MULTIPLE_REFERENCES;
-    default:
-        return 0u;
-    }
+    static const uint8_t k_set[5] = {0u, 2u, 2u, 1u, 3u};
+    static const uint8_t k_action[6] = {0u, 2u, 1u, 2u, 3u, 2u};
+    const unsigned c = ((unsigned)k & 0xFFu) - 1u;
+    const unsigned f = method ? (c < 6u ? k_action[c] : 0u) : (c < 5u ? k_set[c] : 0u);
+    return (method ? OMP_CONF_ACTION : OMP_CONF_SET) |
+           ((f & 1u) != 0u ? OMP_CONF_MULTIPLE_REFERENCES : 0u) |
+           ((f & 2u) == 0u            ? 0u
+            : method                  ? OMP_CONF_BLOCK_TRANSFER_WITH_ACTION
+                                      : OMP_CONF_BLOCK_TRANSFER_WITH_SET);
 }
 
 /* A list whose values come in blocks: refused item by item (not yet), ending at once. */
@@ -595,7 +543,7 @@ omp_err omp_dlms_priv_set_action(struct omp_dlms_server *srv, const struct omp_d
                                  const struct omp_apdu *req, struct omp_wr *out, size_t limit)
 {
     const bool method = ((unsigned)req->kind >> 8) == OMP_APDU_TAG_ACTION_REQUEST;
-    const uint32_t need = (method ? OMP_CONF_ACTION : OMP_CONF_SET) | needs(req->kind);
+    const uint32_t need = needs(req->kind, method);
     if ((srv->conformance & need) != need) {
         return omp_dlms_priv_exception(out, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
                                        OMP_SERVICE_ERROR_SERVICE_NOT_SUPPORTED);
@@ -608,20 +556,21 @@ omp_err omp_dlms_priv_set_action(struct omp_dlms_server *srv, const struct omp_d
     case OMP_APDU_SET_REQ_NORMAL:
         return set_normal(srv, env, req, out);
     case OMP_APDU_SET_REQ_LIST:
-        return set_list(srv, env, req, out, limit);
+    case OMP_APDU_ACTION_REQ_LIST:
+        return with_list(srv, env, req, method, out, limit);
     case OMP_APDU_SET_REQ_FIRST_BLOCK:
     case OMP_APDU_ACTION_REQ_FIRST_PBLOCK:
-        return first_block(srv, env, req, method, out);
     case OMP_APDU_SET_REQ_BLOCK:
     case OMP_APDU_ACTION_REQ_PBLOCK:
-        return next_block(srv, env, req, method, out);
+        return part(srv, env, req, method,
+                    req->kind == OMP_APDU_SET_REQ_FIRST_BLOCK ||
+                        req->kind == OMP_APDU_ACTION_REQ_FIRST_PBLOCK,
+                    out);
     case OMP_APDU_SET_REQ_LIST_FIRST_BLOCK:
     case OMP_APDU_ACTION_REQ_LIST_FIRST_PBLOCK:
         return list_blocks(srv, req, method, out, limit);
     case OMP_APDU_ACTION_REQ_NORMAL:
         return action_normal(srv, env, req, out, limit);
-    case OMP_APDU_ACTION_REQ_LIST:
-        return action_list(srv, env, req, out, limit);
     default: /* ACTION-request-next-pblock: no answer is ever sent in blocks */
         put_head(out, OMP_APDU_TAG_ACTION_RESPONSE, 1u, req->invoke);
         (void)omp_wr_u8(out, OMP_ACTION_NO_LONG_ACTION_IN_PROGRESS);
