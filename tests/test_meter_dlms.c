@@ -264,6 +264,45 @@ static void test_custom_kept_and_billing_stop(void **state)
     assert_false(find_event(&f->m, OMP_EV_NVM_DAMAGED, &ev));
 }
 
+/* Records of the utility's data (key 13) and of the HDLC setup (key 12) that this build cannot
+ * read (another version; a device address out of range) are reported (OMP_EV_NVM_DAMAGED, flags
+ * 4: settings) and left as they are; the factory values serve meanwhile. */
+static void test_foreign_custom_and_hdlc_records(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new();
+    uint8_t custom[51];
+    memset(custom, 0x11, sizeof custom);
+    custom[0] = 2u; /* version 2: not this build's */
+    /* version 1, inter-octet 500 ms, inactivity 20 s, device address 0x3FFF (broadcast) */
+    const uint8_t hdlc[7] = {1u, 0x01u, 0xF4u, 0x00u, 0x14u, 0x3Fu, 0xFFu};
+    for (int k = 0; k < 2; k++) {
+        struct fx *g = k == 0 ? f : fx_new();
+        if (k == 0) {
+            assert_int_equal(omp_store_write(&g->m.settings, 13u, custom, sizeof custom), OMP_OK);
+        } else {
+            assert_int_equal(omp_store_write(&g->m.settings, 12u, hdlc, sizeof hdlc), OMP_OK);
+        }
+        start(g);
+        struct omp_event ev;
+        assert_true(find_event(&g->m, OMP_EV_NVM_DAMAGED, &ev));
+        assert_int_equal(ev.flags, 4u);
+        assert_true(associate(g, OMP_PORT_MODULE, 18u, PW_FACTORY));
+        if (k == 0) { /* MeterNo2 reads the factory 0 */
+            expect(g, OMP_PORT_MODULE, 18u, "C001C100010101000002FF0200", "C401C1000600000000");
+        } else { /* device_address reads the factory 32 */
+            expect(g, OMP_PORT_MODULE, 18u, "C001C100170000160000FF0900", "C401C100120020");
+        }
+        uint8_t back[64];
+        size_t len = 0;
+        assert_int_equal(omp_store_read(&g->m.settings, k == 0 ? 13u : 12u, back, sizeof back,
+                                        &len),
+                         OMP_OK);
+        assert_int_equal(len, k == 0 ? sizeof custom : sizeof hdlc);
+        assert_memory_equal(back, k == 0 ? custom : hdlc, len);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -272,6 +311,7 @@ int main(void)
         cmocka_unit_test(test_foreign_record),
         cmocka_unit_test(test_clock_and_legal),
         cmocka_unit_test(test_custom_kept_and_billing_stop),
+        cmocka_unit_test(test_foreign_custom_and_hdlc_records),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
