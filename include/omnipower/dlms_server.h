@@ -234,6 +234,32 @@ void omp_dlms_server_close(struct omp_dlms_server *srv);
 /** @brief The current association (OMP_ASSOC_* bit), 0 if none. */
 unsigned omp_dlms_server_assoc(const struct omp_dlms_server *srv);
 
+/* ---- Kept records (dlms_keep.c) ---------------------------------------------------------------
+ * The DLMS side's records in a settings store (the composition root names the store and the
+ * keys; docs/storage.md). A read returns OMP_OK, OMP_ERR_NOT_FOUND (never written: the factory
+ * values), OMP_ERR_NVM_CORRUPT (a record this build cannot read: report it, leave it in place;
+ * the output then holds the factory values) or a device error. */
+struct omp_store;
+struct omp_hdlc_server_cfg;
+
+/** @brief The utility's data objects kept under @p key into @p c (zeros unless OMP_OK). */
+OMP_MUST_CHECK omp_err omp_dlms_keep_custom_read(const struct omp_store *st, uint16_t key,
+                                                 struct omp_cosem_custom *c);
+/** @brief Keep @p c under @p key. @return OMP_OK, OMP_ERR_RANGE (a string too long), the store's. */
+OMP_MUST_CHECK omp_err omp_dlms_keep_custom_write(struct omp_store *st, uint16_t key,
+                                                  const struct omp_cosem_custom *c);
+/** @brief The reduced id C.D.E (as 0xCCDDEE, for OMP_EV_CONFIG_CHANGED) of the first of the
+ *  utility's objects that differs between @p a and @p b (ModuleId when none does). */
+uint32_t omp_dlms_keep_custom_changed(const struct omp_cosem_custom *a,
+                                      const struct omp_cosem_custom *b);
+/** @brief The HDLC setup (IEC HDLC setup attributes 7..9) kept under @p key into @p c's
+ *  inter_octet_ms, inactivity_ms and phys (left as they are unless OMP_OK). */
+OMP_MUST_CHECK omp_err omp_dlms_keep_hdlc_read(const struct omp_store *st, uint16_t key,
+                                               struct omp_hdlc_server_cfg *c);
+/** @brief Keep @p c's inter_octet_ms, inactivity_ms (whole seconds) and phys under @p key. */
+OMP_MUST_CHECK omp_err omp_dlms_keep_hdlc_write(struct omp_store *st, uint16_t key,
+                                                const struct omp_hdlc_server_cfg *c);
+
 #ifdef __cplusplus
 }
 #endif

@@ -182,84 +182,25 @@ omp_err omp_meter_priv_lls_secret(struct omp_meter *m, const uint8_t *secret, si
     return err;
 }
 
-#define CUSTOM_VERSION 1u
-#define CUSTOM_LEN (1u + 16u + 2u * (1u + OMP_COSEM_CUSTOM_STR_MAX))
-
-static void put32(uint8_t *b, uint32_t v)
-{
-    b[0] = (uint8_t)(v >> 24);
-    b[1] = (uint8_t)(v >> 16);
-    b[2] = (uint8_t)(v >> 8);
-    b[3] = (uint8_t)v;
-}
-
-/* The utility's data the settings store keeps (none: zeros); a record of another shape is
- * reported and left in place, the factory values serve meanwhile. */
+/* The utility's data the settings store keeps (none: zeros); a foreign record is reported and
+ * left in place, the factory values serve meanwhile. */
 static omp_err custom_restore(struct omp_meter *m)
 {
-    memset(&m->custom, 0, sizeof m->custom);
-    uint8_t b[CUSTOM_LEN];
-    size_t len = 0u;
-    bool foreign = false;
-    omp_err err = read_rec(m, OMP_METER_KEY_CUSTOM, b, sizeof b, &len, &foreign);
-    if (err != OMP_OK || (len == 0u && !foreign)) {
-        return err;
-    }
-    const uint8_t *lo = b + 17, *mod = lo + 1 + OMP_COSEM_CUSTOM_STR_MAX;
-    if (foreign || len != CUSTOM_LEN || b[0] != CUSTOM_VERSION ||
-        lo[0] > OMP_COSEM_CUSTOM_STR_MAX || mod[0] > OMP_COSEM_CUSTOM_STR_MAX) {
+    omp_err err = omp_dlms_keep_custom_read(&m->settings, OMP_METER_KEY_CUSTOM, &m->custom);
+    if (err == OMP_ERR_NVM_CORRUPT) {
         omp_clock_event(&m->clock, OMP_EV_NVM_DAMAGED, 1u, 4u); /* foreign: reported, kept */
-        return OMP_OK;
     }
-    struct omp_cosem_custom *c = &m->custom;
-    c->meter_no2 = be32(b + 1);
-    c->meter_no3 = be32(b + 5);
-    c->special[0] = be32(b + 9);
-    c->special[1] = be32(b + 13);
-    c->meter_no_low_len = lo[0];
-    memcpy(c->meter_no_low, lo + 1, OMP_COSEM_CUSTOM_STR_MAX);
-    c->module_id_len = mod[0];
-    memcpy(c->module_id, mod + 1, OMP_COSEM_CUSTOM_STR_MAX);
-    return OMP_OK;
-}
-
-/* The reduced id C.D.E (as 0xCCDDEE) of the first of the utility's objects that differs. */
-static uint32_t custom_changed(const struct omp_cosem_custom *a, const struct omp_cosem_custom *b)
-{
-    if (a->meter_no_low_len != b->meter_no_low_len ||
-        memcmp(a->meter_no_low, b->meter_no_low, OMP_COSEM_CUSTOM_STR_MAX) != 0) {
-        return 0x000000u; /* MeterNoLow 0.0.0 */
-    }
-    if (a->meter_no2 != b->meter_no2 || a->meter_no3 != b->meter_no3) {
-        return a->meter_no2 != b->meter_no2 ? 0x000002u : 0x000003u;
-    }
-    if (a->special[0] != b->special[0] || a->special[1] != b->special[1]) {
-        return a->special[0] != b->special[0] ? 0x008201u : 0x008202u; /* 0.130.1, 0.130.2 */
-    }
-    return 0x600102u; /* ModuleId 96.1.2 */
+    return err == OMP_ERR_NOT_FOUND || err == OMP_ERR_NVM_CORRUPT ? OMP_OK : err;
 }
 
 omp_err omp_meter_priv_custom_set(struct omp_meter *m, const struct omp_cosem_custom *c)
 {
-    if (c->meter_no_low_len > OMP_COSEM_CUSTOM_STR_MAX ||
-        c->module_id_len > OMP_COSEM_CUSTOM_STR_MAX) {
-        return OMP_ERR_RANGE;
-    }
-    uint8_t b[CUSTOM_LEN];
-    b[0] = CUSTOM_VERSION;
-    put32(b + 1, c->meter_no2);
-    put32(b + 5, c->meter_no3);
-    put32(b + 9, c->special[0]);
-    put32(b + 13, c->special[1]);
-    b[17] = c->meter_no_low_len;
-    memcpy(b + 18, c->meter_no_low, OMP_COSEM_CUSTOM_STR_MAX);
-    b[18 + OMP_COSEM_CUSTOM_STR_MAX] = c->module_id_len;
-    memcpy(b + 19 + OMP_COSEM_CUSTOM_STR_MAX, c->module_id, OMP_COSEM_CUSTOM_STR_MAX);
     omp_err err = m->nvm_damaged != 0u
                       ? OMP_ERR_NVM_CORRUPT
-                      : omp_store_write(&m->settings, OMP_METER_KEY_CUSTOM, b, sizeof b);
+                      : omp_dlms_keep_custom_write(&m->settings, OMP_METER_KEY_CUSTOM, c);
     if (err == OMP_OK) {
-        omp_clock_event(&m->clock, OMP_EV_CONFIG_CHANGED, custom_changed(&m->custom, c), 2u);
+        omp_clock_event(&m->clock, OMP_EV_CONFIG_CHANGED,
+                        omp_dlms_keep_custom_changed(&m->custom, c), 2u);
         m->custom = *c;
     }
     return err;

@@ -15,7 +15,7 @@
 
 #include "omnipower/hdlc.h"
 #include "omnipower/meter.h"
-#include "omnipower/storage.h"
+#include "omnipower/dlms_server.h"
 
 #include "meter_priv.h"
 
@@ -73,43 +73,17 @@ static omp_err set_framing(struct omp_meter *m)
     return set == NULL ? OMP_OK : set(m->hal.user, OMP_PORT_OPTICAL, HDLC_BAUD, OMP_FRAMING_8N1);
 }
 
-#define SETUP_VERSION 1u
-#define SETUP_LEN     7u
-
-static uint16_t be16(const uint8_t *b)
-{
-    return (uint16_t)(b[0] << 8 | b[1]);
-}
-
 /* The setup the settings store keeps (none: the factory one). A record this build cannot read
  * is reported and left in place; the factory setup serves meanwhile. */
 static omp_err setup_restore(struct omp_meter *m)
 {
     omp_hdlc_server_cfg_default(&m->hdlc_setup);
-    uint8_t b[SETUP_LEN];
-    size_t len = 0;
-    omp_err err = omp_store_read(&m->settings, OMP_METER_KEY_HDLC_SETUP, b, sizeof b, &len);
-    if (err == OMP_ERR_NOT_FOUND) {
-        return OMP_OK;
-    }
-    bool ok = err == OMP_OK && len == SETUP_LEN && b[0] == SETUP_VERSION;
-    if (ok) {
-        struct omp_hdlc_server_cfg c = m->hdlc_setup;
-        c.inter_octet_ms = be16(b + 1);
-        c.inactivity_ms = (uint32_t)be16(b + 3) * 1000u;
-        c.phys = be16(b + 5);
-        /* the ranges HDLC setup's writes take (cosem_setup.c) */
-        ok = c.inter_octet_ms >= 20u && c.inter_octet_ms <= 6000u && c.phys >= 0x10u &&
-             c.phys <= 0x3FFDu;
-        if (ok) {
-            m->hdlc_setup = c;
-        }
-    }
-    if (!ok && (err == OMP_OK || err == OMP_ERR_NOSPACE || err == OMP_ERR_NVM_CORRUPT)) {
+    omp_err err = omp_dlms_keep_hdlc_read(&m->settings, OMP_METER_KEY_HDLC_SETUP, &m->hdlc_setup);
+    if (err == OMP_ERR_NVM_CORRUPT) {
+        omp_hdlc_server_cfg_default(&m->hdlc_setup);
         omp_clock_event(&m->clock, OMP_EV_NVM_DAMAGED, 1u, 4u); /* foreign: reported, kept */
-        err = OMP_OK;
     }
-    return err;
+    return err == OMP_ERR_NOT_FOUND || err == OMP_ERR_NVM_CORRUPT ? OMP_OK : err;
 }
 
 omp_err omp_meter_priv_hdlc_set(struct omp_meter *m, uint8_t attr, uint16_t value)
@@ -124,14 +98,9 @@ omp_err omp_meter_priv_hdlc_set(struct omp_meter *m, uint8_t attr, uint16_t valu
     } else {
         return OMP_ERR_RANGE;
     }
-    const uint16_t inact = (uint16_t)(c.inactivity_ms / 1000u);
-    const uint8_t b[SETUP_LEN] = {SETUP_VERSION,
-                                  (uint8_t)(c.inter_octet_ms >> 8), (uint8_t)c.inter_octet_ms,
-                                  (uint8_t)(inact >> 8),            (uint8_t)inact,
-                                  (uint8_t)(c.phys >> 8),           (uint8_t)c.phys};
-    omp_err err = m->nvm_damaged != 0u ? OMP_ERR_NVM_CORRUPT
-                                       : omp_store_write(&m->settings, OMP_METER_KEY_HDLC_SETUP,
-                                                         b, sizeof b);
+    omp_err err = m->nvm_damaged != 0u
+                      ? OMP_ERR_NVM_CORRUPT
+                      : omp_dlms_keep_hdlc_write(&m->settings, OMP_METER_KEY_HDLC_SETUP, &c);
     if (err == OMP_OK) {
         m->hdlc_setup = c; /* the ports take it at their next link (apply_setup) */
         omp_clock_event(&m->clock, OMP_EV_CONFIG_CHANGED, 0x160000u, attr); /* 22.0.0 */
