@@ -205,7 +205,7 @@ static omp_err accept(struct omp_dlms_server *srv, const struct omp_dlms_server_
     if (err != OMP_OK) {
         a->u.aare.result = OMP_ASSOC_REJECTED_TRANSIENT;
         a->u.aare.diag = OMP_ASSOC_DIAG_NO_REASON_GIVEN;
-        return omp_apdu_encode_response(a, out);
+        return omp_apdu_encode_assoc_response(a, out);
     }
     struct omp_apdu_aare *r = &a->u.aare;
     r->result = OMP_ASSOC_ACCEPTED;
@@ -222,7 +222,7 @@ static omp_err accept(struct omp_dlms_server *srv, const struct omp_dlms_server_
     r->user_info.kind = OMP_APDU_UINFO_OTHER;
     r->user_info.raw.ptr = uinfo;
     r->user_info.raw.len = omp_wr_len(&uw);
-    return omp_apdu_encode_response(a, out);
+    return omp_apdu_encode_assoc_response(a, out);
 }
 
 omp_err omp_dlms_priv_sec_aarq(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
@@ -270,19 +270,17 @@ omp_err omp_dlms_priv_sec_aarq(struct omp_dlms_server *srv, const struct omp_dlm
 
 /* ---- pass 3 and 4: reply_to_HLS_authentication ----------------------------------------------- */
 
+/* ACTION-response-normal (C7 01 invoke result, return data or none): a few bytes the server
+ * writes itself, as it does its other responses (dlms_set.c). */
 static omp_err action_rsp(uint8_t invoke, uint8_t result, const uint8_t *ret, size_t ret_len,
                           struct omp_wr *w)
 {
-    struct omp_apdu a;
-    memset(&a, 0, sizeof a);
-    a.kind = OMP_APDU_ACTION_RSP_NORMAL;
-    a.invoke = invoke;
-    a.u.action_rsp.result = result;
-    a.u.action_rsp.has_return = ret != NULL;
-    a.u.action_rsp.ret.is_data = true;
-    a.u.action_rsp.ret.data.ptr = ret;
-    a.u.action_rsp.ret.data.len = ret_len;
-    return omp_apdu_encode_response(&a, w);
+    uint8_t b[6u + 2u + OMP_APDU_HLS_GMAC_LEN] = {OMP_APDU_TAG_ACTION_RESPONSE, 1u, invoke, result,
+                                                   (uint8_t)(ret != NULL ? 1u : 0u), 0u};
+    if (ret != NULL && ret_len <= sizeof b - 6u) {
+        memcpy(b + 6, ret, ret_len);
+    }
+    return omp_wr_bytes(w, b, ret != NULL ? 6u + ret_len : 5u);
 }
 
 static bool is_hls_reply(const struct omp_apdu *a)

@@ -100,13 +100,13 @@ unsigned omp_dlms_server_assoc(const struct omp_dlms_server *srv)
 omp_err omp_dlms_priv_exception_ic(struct omp_wr *out, uint8_t state_error, uint8_t service_error,
                                    uint32_t ic)
 {
-    struct omp_apdu a;
-    memset(&a, 0, sizeof a);
-    a.kind = OMP_APDU_EXCEPTION;
-    a.u.exception.state_error = state_error;
-    a.u.exception.service_error = service_error;
-    a.u.exception.invocation_counter = ic; /* sent with invocation-counter-error only */
-    return omp_apdu_encode_response(&a, out);
+    /* EXCEPTION-response: tag, state-error, service-error, the invocation counter with
+     * invocation-counter-error only (as omp_apdu_encode() writes it) */
+    const uint8_t b[7] = {OMP_APDU_TAG_EXCEPTION_RESPONSE, state_error, service_error,
+                          (uint8_t)(ic >> 24), (uint8_t)(ic >> 16), (uint8_t)(ic >> 8),
+                          (uint8_t)ic};
+    return omp_wr_bytes(out,
+                        b, service_error == OMP_SERVICE_ERROR_INVOCATION_COUNTER_ERROR ? 7u : 3u);
 }
 
 omp_err omp_dlms_priv_exception(struct omp_wr *out, uint8_t state_error, uint8_t service_error)
@@ -231,7 +231,7 @@ omp_err omp_dlms_priv_refuse(struct omp_apdu *a, uint8_t diag, int ierr, struct 
         r->user_info.u.cse.error = OMP_CSE_ERR_INITIATE;
         r->user_info.u.cse.value = (uint8_t)ierr;
     }
-    return omp_apdu_encode_response(a, out);
+    return omp_apdu_encode_assoc_response(a, out);
 }
 
 /* AARQ -> AARE. A new AARQ replaces the association the port had. */
@@ -274,7 +274,7 @@ static omp_err aarq(struct omp_dlms_server *srv, const struct omp_dlms_server_en
     r->user_info.u.init_rsp.conformance = conf;
     r->user_info.u.init_rsp.max_pdu = srv->cfg.max_pdu;
     r->user_info.u.init_rsp.vaa_name = VAA_NAME_LN;
-    omp_err err = omp_apdu_encode_response(&a, out);
+    omp_err err = omp_apdu_encode_assoc_response(&a, out);
     if (err == OMP_OK) {
         srv->assoc = assoc;
         srv->client_sap = (uint8_t)client;
@@ -294,7 +294,7 @@ static omp_err rlrq(struct omp_dlms_server *srv, struct omp_wr *out)
     a.kind = OMP_APDU_RLRE;
     a.u.rlre.has_reason = true;
     a.u.rlre.reason = 0u; /* normal */
-    return omp_apdu_encode_response(&a, out);
+    return omp_apdu_encode_assoc_response(&a, out);
 }
 
 /* An xDLMS request other than GET: SET and ACTION (dlms_set.c). */
