@@ -217,43 +217,56 @@ static omp_err rd_action_result(struct omp_rd *r, struct omp_apdu_action_result 
     return err;
 }
 
-/* List items: descriptor-with-selection, Get-Data-Result, Data, Data-Access-Result,
- * Cosem-Method-Descriptor, Action-Response-With-Optional-Data. */
-enum item_kind { ITEM_DESC, ITEM_RESULT, ITEM_DATA, ITEM_DAR, ITEM_METHOD, ITEM_ACTION };
+/* List items, one reader each (by pointer, so that a server, which decodes only the requests'
+ * lists, links none of the responses' item readers): descriptor-with-selection, Get-Data-Result,
+ * Data, Data-Access-Result, Cosem-Method-Descriptor, Action-Response-With-Optional-Data. */
+typedef omp_err (*item_fn)(struct omp_rd *r);
 
-static omp_err rd_item(struct omp_rd *r, enum item_kind kind)
+static omp_err item_desc(struct omp_rd *r)
 {
     struct omp_apdu_desc d;
     struct omp_apdu_access a;
-    struct omp_apdu_result res;
-    struct omp_apdu_action_result ar;
-    struct omp_apdu_span s;
-    uint8_t dar = 0;
-    switch (kind) {
-    case ITEM_DESC: {
-        omp_err err = rd_desc(r, &d);
-        return (err == OMP_OK) ? rd_access(r, &a, NULL) : err;
-    }
-    case ITEM_RESULT:
-        return rd_result(r, &res, NULL);
-    case ITEM_DATA:
-        return rd_data(r, &s);
-    case ITEM_METHOD:
-        return rd_desc(r, &d);
-    case ITEM_ACTION:
-        return rd_action_result(r, &ar, NULL);
-    default:
-        return omp_rd_u8(r, &dar);
-    }
+    omp_err err = rd_desc(r, &d);
+    return (err == OMP_OK) ? rd_access(r, &a, NULL) : err;
 }
 
-/* @p count items of @p kind from @p r; the items' span (without the count) into @p items. */
-static omp_err rd_items(struct omp_rd *r, size_t count, enum item_kind kind,
+static omp_err item_result(struct omp_rd *r)
+{
+    struct omp_apdu_result res;
+    return rd_result(r, &res, NULL);
+}
+
+static omp_err item_data(struct omp_rd *r)
+{
+    struct omp_apdu_span s;
+    return rd_data(r, &s);
+}
+
+static omp_err item_dar(struct omp_rd *r)
+{
+    uint8_t dar = 0;
+    return omp_rd_u8(r, &dar);
+}
+
+static omp_err item_method(struct omp_rd *r)
+{
+    struct omp_apdu_desc d;
+    return rd_desc(r, &d);
+}
+
+static omp_err item_action(struct omp_rd *r)
+{
+    struct omp_apdu_action_result ar;
+    return rd_action_result(r, &ar, NULL);
+}
+
+/* @p count items read by @p item from @p r; the items' span (without the count) into @p items. */
+static omp_err rd_items(struct omp_rd *r, size_t count, item_fn item,
                         struct omp_apdu_span *items)
 {
     const size_t start = omp_rd_pos(r);
     for (size_t i = 0; i < count; i++) {
-        omp_err err = rd_item(r, kind);
+        omp_err err = item(r);
         if (err != OMP_OK) {
             return err;
         }
@@ -263,7 +276,7 @@ static omp_err rd_items(struct omp_rd *r, size_t count, enum item_kind kind,
     return OMP_OK;
 }
 
-static omp_err rd_list(struct omp_rd *r, struct omp_apdu_list *l, enum item_kind kind, bool *nc)
+static omp_err rd_list(struct omp_rd *r, struct omp_apdu_list *l, item_fn item, bool *nc)
 {
     omp_err err = omp_apdu_priv_read_len(r, &l->count, nc);
     if (err != OMP_OK) {
@@ -272,7 +285,7 @@ static omp_err rd_list(struct omp_rd *r, struct omp_apdu_list *l, enum item_kind
     if (l->count > omp_rd_remaining(r)) { /* every item is at least one byte */
         return OMP_ERR_TRUNCATED;
     }
-    return rd_items(r, l->count, kind, &l->items);
+    return rd_items(r, l->count, item, &l->items);
 }
 
 /* ---- service decoders: r is after the tag byte ----------------------------------------------- */
@@ -287,7 +300,7 @@ static omp_err dec_get_req(struct omp_rd *r, uint8_t choice, struct omp_apdu *a,
     case 2:
         return omp_rd_u32be(r, &a->u.get_req.block_number);
     case 3:
-        return rd_list(r, &a->u.get_req.list, ITEM_DESC, &a->noncanonical);
+        return rd_list(r, &a->u.get_req.list, item_desc, &a->noncanonical);
     default:
         return OMP_ERR_MALFORMED;
     }
@@ -301,7 +314,7 @@ static omp_err dec_get_rsp(struct omp_rd *r, uint8_t choice, struct omp_apdu *a,
     case 2:
         return rd_block(r, &a->u.get_rsp.block, true, &a->noncanonical);
     case 3:
-        return rd_list(r, &a->u.get_rsp.list, ITEM_RESULT, &a->noncanonical);
+        return rd_list(r, &a->u.get_rsp.list, item_result, &a->noncanonical);
     default:
         return OMP_ERR_MALFORMED;
     }
@@ -325,11 +338,11 @@ static omp_err dec_set_req(struct omp_rd *r, uint8_t choice, struct omp_apdu *a,
     case 3:
         return rd_block(r, &a->u.set_req.block, false, &a->noncanonical);
     case 4:
-        err = rd_list(r, &a->u.set_req.list, ITEM_DESC, &a->noncanonical);
-        return (err == OMP_OK) ? rd_list(r, &a->u.set_req.values, ITEM_DATA, &a->noncanonical)
+        err = rd_list(r, &a->u.set_req.list, item_desc, &a->noncanonical);
+        return (err == OMP_OK) ? rd_list(r, &a->u.set_req.values, item_data, &a->noncanonical)
                                : err;
     case 5: /* with-list-and-first-datablock: descriptor list, DataBlock-SA */
-        err = rd_list(r, &a->u.set_req.list, ITEM_DESC, &a->noncanonical);
+        err = rd_list(r, &a->u.set_req.list, item_desc, &a->noncanonical);
         return (err == OMP_OK) ? rd_block(r, &a->u.set_req.block, false, &a->noncanonical) : err;
     default:
         return OMP_ERR_MALFORMED;
@@ -348,10 +361,10 @@ static omp_err dec_set_rsp(struct omp_rd *r, uint8_t choice, struct omp_apdu *a)
         err = omp_rd_u8(r, &a->u.set_rsp.dar);
         return (err == OMP_OK) ? omp_rd_u32be(r, &a->u.set_rsp.block_number) : err;
     case 4: /* last-datablock-with-list: SEQUENCE OF Data-Access-Result, block-number */
-        err = rd_list(r, &a->u.set_rsp.list, ITEM_DAR, &a->noncanonical);
+        err = rd_list(r, &a->u.set_rsp.list, item_dar, &a->noncanonical);
         return (err == OMP_OK) ? omp_rd_u32be(r, &a->u.set_rsp.block_number) : err;
     case 5:
-        return rd_list(r, &a->u.set_rsp.list, ITEM_DAR, &a->noncanonical);
+        return rd_list(r, &a->u.set_rsp.list, item_dar, &a->noncanonical);
     default:
         return OMP_ERR_MALFORMED;
     }
@@ -373,16 +386,16 @@ static omp_err dec_action_req(struct omp_rd *r, uint8_t choice, struct omp_apdu 
     case 2:
         return omp_rd_u32be(r, &a->u.action_req.block_number);
     case 3: /* with-list: method descriptors, then SEQUENCE OF Data (invocation parameters) */
-        err = rd_list(r, &a->u.action_req.list, ITEM_METHOD, &a->noncanonical);
+        err = rd_list(r, &a->u.action_req.list, item_method, &a->noncanonical);
         return (err == OMP_OK)
-                   ? rd_list(r, &a->u.action_req.params_list, ITEM_DATA, &a->noncanonical)
+                   ? rd_list(r, &a->u.action_req.params_list, item_data, &a->noncanonical)
                    : err;
     case 4: /* with-first-pblock: method descriptor, DataBlock-SA */
         err = rd_desc(r, &a->u.action_req.desc);
         return (err == OMP_OK) ? rd_block(r, &a->u.action_req.pblock, false, &a->noncanonical)
                                : err;
     case 5: /* with-list-and-first-pblock: method descriptors, DataBlock-SA */
-        err = rd_list(r, &a->u.action_req.list, ITEM_METHOD, &a->noncanonical);
+        err = rd_list(r, &a->u.action_req.list, item_method, &a->noncanonical);
         return (err == OMP_OK) ? rd_block(r, &a->u.action_req.pblock, false, &a->noncanonical)
                                : err;
     case 6: /* with-pblock */
@@ -409,7 +422,7 @@ static omp_err dec_action_rsp(struct omp_rd *r, uint8_t choice, struct omp_apdu 
     case 2: /* with-pblock: DataBlock-SA */
         return rd_block(r, &a->u.action_rsp.pblock, false, &a->noncanonical);
     case 3: /* with-list: SEQUENCE OF Action-Response-With-Optional-Data */
-        return rd_list(r, &a->u.action_rsp.list, ITEM_ACTION, &a->noncanonical);
+        return rd_list(r, &a->u.action_rsp.list, item_action, &a->noncanonical);
     case 4: /* next-pblock */
         return omp_rd_u32be(r, &a->u.action_rsp.block_number);
     default:
@@ -762,14 +775,14 @@ static omp_err put_block(struct omp_apdu_out *w, const struct omp_apdu_block *b,
     return put_octets(w, &b->raw);
 }
 
-static omp_err put_list(struct omp_apdu_out *w, const struct omp_apdu_list *l, enum item_kind kind)
+static omp_err put_list(struct omp_apdu_out *w, const struct omp_apdu_list *l, item_fn item)
 {
     if (l->items.ptr == NULL && l->items.len != 0u) {
         return OMP_ERR_ARG;
     }
     struct omp_rd r = omp_rd_init(l->items.ptr, l->items.len);
     struct omp_apdu_span items;
-    if (l->count > l->items.len || rd_items(&r, l->count, kind, &items) != OMP_OK ||
+    if (l->count > l->items.len || rd_items(&r, l->count, item, &items) != OMP_OK ||
         omp_rd_remaining(&r) != 0u) {
         return OMP_ERR_ARG;
     }
@@ -788,7 +801,7 @@ static omp_err enc_get_req(const struct omp_apdu *a, struct omp_apdu_out *w)
     case OMP_APDU_GET_REQ_NEXT:
         return omp_apdu_o_u32be(w, a->u.get_req.block_number);
     case OMP_APDU_GET_REQ_LIST:
-        return put_list(w, &a->u.get_req.list, ITEM_DESC);
+        return put_list(w, &a->u.get_req.list, item_desc);
     default:
         return OMP_ERR_ARG;
     }
@@ -803,7 +816,7 @@ static omp_err enc_get_rsp(const struct omp_apdu *a, struct omp_apdu_out *w)
     case OMP_APDU_GET_RSP_BLOCK:
         return put_block(w, &a->u.get_rsp.block, true);
     case OMP_APDU_GET_RSP_LIST:
-        return put_list(w, &a->u.get_rsp.list, ITEM_RESULT);
+        return put_list(w, &a->u.get_rsp.list, item_result);
     default:
         return OMP_ERR_ARG;
     }
@@ -827,13 +840,13 @@ static omp_err enc_set_req(const struct omp_apdu *a, struct omp_apdu_out *w)
         err = put_block(w, &a->u.set_req.block, false);
         break;
     case OMP_APDU_SET_REQ_LIST:
-        err = put_list(w, &a->u.set_req.list, ITEM_DESC);
+        err = put_list(w, &a->u.set_req.list, item_desc);
         if (err == OMP_OK) {
-            err = put_list(w, &a->u.set_req.values, ITEM_DATA);
+            err = put_list(w, &a->u.set_req.values, item_data);
         }
         break;
     case OMP_APDU_SET_REQ_LIST_FIRST_BLOCK:
-        err = put_list(w, &a->u.set_req.list, ITEM_DESC);
+        err = put_list(w, &a->u.set_req.list, item_desc);
         if (err == OMP_OK) {
             err = put_block(w, &a->u.set_req.block, false);
         }
@@ -861,10 +874,10 @@ static omp_err enc_set_rsp(const struct omp_apdu *a, struct omp_apdu_out *w)
         err = omp_apdu_o_u32be(w, a->u.set_rsp.block_number);
         break;
     case OMP_APDU_SET_RSP_LIST:
-        err = put_list(w, &a->u.set_rsp.list, ITEM_DAR);
+        err = put_list(w, &a->u.set_rsp.list, item_dar);
         break;
     case OMP_APDU_SET_RSP_LAST_BLOCK_LIST:
-        err = put_list(w, &a->u.set_rsp.list, ITEM_DAR);
+        err = put_list(w, &a->u.set_rsp.list, item_dar);
         if (err == OMP_OK) {
             err = omp_apdu_o_u32be(w, a->u.set_rsp.block_number);
         }
@@ -892,9 +905,9 @@ static omp_err enc_action_req(const struct omp_apdu *a, struct omp_apdu_out *w)
         err = omp_apdu_o_u32be(w, a->u.action_req.block_number);
         break;
     case OMP_APDU_ACTION_REQ_LIST:
-        err = put_list(w, &a->u.action_req.list, ITEM_METHOD);
+        err = put_list(w, &a->u.action_req.list, item_method);
         if (err == OMP_OK) {
-            err = put_list(w, &a->u.action_req.params_list, ITEM_DATA);
+            err = put_list(w, &a->u.action_req.params_list, item_data);
         }
         break;
     case OMP_APDU_ACTION_REQ_FIRST_PBLOCK:
@@ -902,7 +915,7 @@ static omp_err enc_action_req(const struct omp_apdu *a, struct omp_apdu_out *w)
         err = put_block(w, &a->u.action_req.pblock, false);
         break;
     case OMP_APDU_ACTION_REQ_LIST_FIRST_PBLOCK:
-        err = put_list(w, &a->u.action_req.list, ITEM_METHOD);
+        err = put_list(w, &a->u.action_req.list, item_method);
         if (err == OMP_OK) {
             err = put_block(w, &a->u.action_req.pblock, false);
         }
@@ -927,7 +940,7 @@ static omp_err enc_action_rsp(const struct omp_apdu *a, struct omp_apdu_out *w)
     case OMP_APDU_ACTION_RSP_PBLOCK:
         return put_block(w, &a->u.action_rsp.pblock, false);
     case OMP_APDU_ACTION_RSP_LIST:
-        return put_list(w, &a->u.action_rsp.list, ITEM_ACTION);
+        return put_list(w, &a->u.action_rsp.list, item_action);
     case OMP_APDU_ACTION_RSP_NEXT:
         return omp_apdu_o_u32be(w, a->u.action_rsp.block_number);
     default:
