@@ -270,17 +270,12 @@ omp_err omp_dlms_priv_sec_aarq(struct omp_dlms_server *srv, const struct omp_dlm
 
 /* ---- pass 3 and 4: reply_to_HLS_authentication ----------------------------------------------- */
 
-/* ACTION-response-normal (C7 01 invoke result, return data or none): a few bytes the server
- * writes itself, as it does its other responses (dlms_set.c). */
-static omp_err action_rsp(uint8_t invoke, uint8_t result, const uint8_t *ret, size_t ret_len,
-                          struct omp_wr *w)
+/* ACTION-response-normal without return parameters (C7 01 invoke result 00): a few bytes the
+ * server writes itself, as it does its other responses (dlms_set.c). */
+static omp_err action_rsp(uint8_t invoke, uint8_t result, struct omp_wr *w)
 {
-    uint8_t b[6u + 2u + OMP_APDU_HLS_GMAC_LEN] = {OMP_APDU_TAG_ACTION_RESPONSE, 1u, invoke, result,
-                                                   (uint8_t)(ret != NULL ? 1u : 0u), 0u};
-    if (ret != NULL && ret_len <= sizeof b - 6u) {
-        memcpy(b + 6, ret, ret_len);
-    }
-    return omp_wr_bytes(w, b, ret != NULL ? 6u + ret_len : 5u);
+    const uint8_t b[5] = {OMP_APDU_TAG_ACTION_RESPONSE, 1u, invoke, result, 0u};
+    return omp_wr_bytes(w, b, sizeof b);
 }
 
 static bool is_hls_reply(const struct omp_apdu *a)
@@ -306,15 +301,18 @@ static omp_err hls_reply(struct omp_dlms_server *srv, const struct omp_dlms_serv
     }
     (void)cic; /* no replay check: f(StoC) answers this association's fresh StoC; when pass 3 is
                   ciphered its envelope's IC (checked) comes after the one in f */
-    uint8_t f[2u + OMP_APDU_HLS_GMAC_LEN] = {OMP_AXDR_TAG_OCTET_STRING, OMP_APDU_HLS_GMAC_LEN};
-    memcpy(f + 2, srv->f_ctos, OMP_APDU_HLS_GMAC_LEN);
     if (err != OMP_OK) {
         omp_dlms_priv_auth_failed(srv, env, srv->client_sap, srv->server_sap);
-        err = action_rsp(a->invoke, OMP_ACTION_READ_WRITE_DENIED, NULL, 0u, w);
+        err = action_rsp(a->invoke, OMP_ACTION_READ_WRITE_DENIED, w);
         omp_dlms_server_close(srv); /* not associated: the client starts again with an AARQ */
         return err;
     }
-    err = action_rsp(a->invoke, OMP_ACTION_SUCCESS, f, sizeof f, w);
+    /* ACTION-response-normal, success, return data: octet-string f(CtoS) */
+    uint8_t f[8u + OMP_APDU_HLS_GMAC_LEN] = {OMP_APDU_TAG_ACTION_RESPONSE, 1u, a->invoke,
+                                             OMP_ACTION_SUCCESS, 1u, 0u,
+                                             OMP_AXDR_TAG_OCTET_STRING, OMP_APDU_HLS_GMAC_LEN};
+    memcpy(f + 8, srv->f_ctos, OMP_APDU_HLS_GMAC_LEN);
+    err = omp_wr_bytes(w, f, sizeof f);
     if (err == OMP_OK) {
         srv->hls_pending = false;
         srv->assoc = OMP_ASSOC_HLS_MGMT;
@@ -428,7 +426,7 @@ static omp_err sec_setup_action(const struct omp_dlms_server_env *env, const str
         result = key_transfer(env->sec, a, false);
         *commit = result == OMP_ACTION_SUCCESS;
     }
-    return action_rsp(a->invoke, result, NULL, 0u, w);
+    return action_rsp(a->invoke, result, w);
 }
 
 /* ---- ciphered requests ------------------------------------------------------------------------
