@@ -17,8 +17,7 @@
  *   gives omp_apdu_decode()'s result (error, bytes consumed, the APDU's canonical encoding) for a
  *   request (AARQ, RLRQ, GET/SET/ACTION-request tag) and OMP_ERR_UNSUPPORTED, nothing touched, for
  *   anything else; omp_apdu_encode_response() gives omp_apdu_encode()'s bytes for a response kind
- *   and OMP_ERR_ARG, nothing written, for any other; omp_apdu_encode_assoc_response() the same
- *   for an AARE or an RLRE.
+ *   and OMP_ERR_ARG, nothing written, for any other.
  * The same input also goes to the general-block-transfer codec (omp_apdu_gbt_decode/encode), with
  * the same properties (errors: UNEXPECTED for a first byte other than E0, TRUNCATED, MALFORMED).
  */
@@ -244,15 +243,6 @@ static void directions(const uint8_t *data, size_t size)
                        memcmp(er, eg, omp_wr_len(&wg)) == 0);
     } else {
         OMP_FUZZ_CHECK(e2 == OMP_ERR_ARG && omp_wr_len(&wr) == 0u && er[0] == 0xA5u);
-    }
-    memset(er, 0xA5, 16);
-    wr = omp_wr_init(er, sizeof er);
-    const omp_err e3 = omp_apdu_encode_assoc_response(&g, &wr);
-    if (g.kind == OMP_APDU_AARE || g.kind == OMP_APDU_RLRE) {
-        OMP_FUZZ_CHECK(e3 == e1 && omp_wr_len(&wr) == omp_wr_len(&wg) &&
-                       memcmp(er, eg, omp_wr_len(&wg)) == 0);
-    } else {
-        OMP_FUZZ_CHECK(e3 == OMP_ERR_ARG && omp_wr_len(&wr) == 0u && er[0] == 0xA5u);
     }
 }
 

@@ -344,9 +344,8 @@ static void test_table_round_trip(void **state)
 /* omp_apdu_decode_request() takes exactly the requests of the vectors (AARQ, RLRQ, GET/SET/ACTION
  * requests: what a client sends a server, Green Book 9.3) and decodes them as omp_apdu_decode()
  * does; omp_apdu_encode_response() encodes exactly the responses (AARE, RLRE, GET/SET/ACTION
- * responses, exception-response, confirmed-service-error) to the vectors' bytes, and
- * omp_apdu_encode_assoc_response() exactly the AAREs and RLREs; anything else is refused with
- * nothing touched. */
+ * responses, exception-response, confirmed-service-error) to the vectors' bytes; anything else is
+ * refused with nothing touched. */
 static void test_directions(void **state)
 {
     (void)state;
@@ -382,17 +381,6 @@ static void test_directions(void **state)
             assert_memory_equal(buf, v->in, v->len);
         } else {
             assert_int_equal(omp_apdu_encode_response(&a, &w), OMP_ERR_ARG);
-            assert_int_equal(omp_wr_len(&w), 0);
-            assert_int_equal(buf[0], 0xA5);
-        }
-        memset(buf, 0xA5, sizeof buf);
-        w = omp_wr_init(buf, sizeof buf);
-        if (tag == 0x61u || tag == 0x63u) { /* AARE, RLRE */
-            assert_int_equal(omp_apdu_encode_assoc_response(&a, &w), OMP_OK);
-            assert_int_equal(omp_wr_len(&w), v->len);
-            assert_memory_equal(buf, v->in, v->len);
-        } else {
-            assert_int_equal(omp_apdu_encode_assoc_response(&a, &w), OMP_ERR_ARG);
             assert_int_equal(omp_wr_len(&w), 0);
             assert_int_equal(buf[0], 0xA5);
         }

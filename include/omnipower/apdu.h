@@ -608,17 +608,6 @@ OMP_MUST_CHECK omp_err omp_apdu_encode(const struct omp_apdu *apdu, struct omp_w
  */
 OMP_MUST_CHECK omp_err omp_apdu_encode_response(const struct omp_apdu *apdu, struct omp_wr *w);
 
-/**
- * @brief Encode @p apdu like omp_apdu_encode(), but only an AARE or an RLRE: for a server that
- * writes its other responses itself (the DLMS server: lib/cosem), so that it links none of the
- * GET/SET/ACTION response encoders.
- * @return as omp_apdu_encode(), with identical bytes for an AARE or an RLRE; OMP_ERR_ARG for any
- *         other kind (nothing written).
- * @par Context: any; reentrant.
- */
-OMP_MUST_CHECK omp_err omp_apdu_encode_assoc_response(const struct omp_apdu *apdu,
-                                                      struct omp_wr *w);
-
 /* ---- walking lists (decoded spans are already validated; these still check) ---------------- */
 
 /** @brief Next cosem-attribute-descriptor-with-selection of a GET/SET-request list. */

@@ -1167,20 +1167,6 @@ omp_err omp_apdu_encode_response(const struct omp_apdu *apdu, struct omp_wr *w)
     return omp_apdu_priv_emit(w, emit_response, apdu);
 }
 
-static omp_err emit_assoc(const void *arg, struct omp_apdu_out *o)
-{
-    omp_err err = omp_apdu_priv_encode_aa_rsp(arg, o);
-    return (err == OMP_OK) ? omp_apdu_o_status(o) : err;
-}
-
-omp_err omp_apdu_encode_assoc_response(const struct omp_apdu *apdu, struct omp_wr *w)
-{
-    if (apdu == NULL || w == NULL) {
-        return OMP_ERR_ARG;
-    }
-    return omp_apdu_priv_emit(w, emit_assoc, apdu);
-}
-
 /* ---- list item builders ---------------------------------------------------------------------- */
 
 struct desc_arg {

@@ -133,6 +133,15 @@ void omp_dlms_priv_auth_failed(struct omp_dlms_server *srv, const struct omp_dlm
  * InitiateError as a ConfirmedServiceError; encoded into @p out. */
 omp_err omp_dlms_priv_refuse(struct omp_apdu *a, uint8_t diag, int ierr, struct omp_wr *out);
 
+/* The AARE @p r (the components this server sets; user-information raw) as omp_apdu_encode()
+ * writes it; nothing written and OMP_ERR_NOSPACE when it does not fit (dlms_server.c). */
+omp_err omp_dlms_priv_put_aare(const struct omp_apdu_aare *r, struct omp_wr *w);
+
+/* The InitiateResponse the server sends (A-XDR, unciphered): 08, no quality-of-service, DLMS
+ * version 6, conformance @p conf, @p max_pdu, VAA name 0007 (dlms_server.c). */
+#define OMP_DLMS_INIT_RSP_LEN 14u
+void omp_dlms_priv_init_rsp(uint8_t p[OMP_DLMS_INIT_RSP_LEN], uint32_t conf, uint16_t max_pdu);
+
 /* A date-time Data (date-time, or octet-string of 12) as UTC by the meter's zone and DST rule
  * (dlms_profile.c): OMP_ERR_MALFORMED not a date-time, OMP_ERR_RANGE not a time; *status its
  * clock status (0xFF: not specified). */

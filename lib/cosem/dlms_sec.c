@@ -40,11 +40,9 @@
 #define CLASS_SEC_SETUP     64u
 #define METHOD_REPLY_TO_HLS 1
 #define METHOD_KEY_TRANSFER 2
-#define INIT_RSP_LEN        14u /* 08 00 06 5F1F 04 00 xxxxxx mmmm 0007 */
+#define INIT_RSP_LEN        OMP_DLMS_INIT_RSP_LEN /* 08 00 06 5F1F 04 00 xxxxxx mmmm 0007 */
 #define INIT_REQ_MAX        48u /* an InitiateRequest with a dedicated key */
 #define HDR_MAX             9u  /* tag, length (at most 3), SC, IC */
-#define VAA_NAME_LN         0x0007u
-#define DLMS_VERSION        6u
 #define WRAPPED_KEY_LEN     24u /* RFC 3394 of a 16-byte key */
 #define KEY_TRANSFER_MAX    4u
 
@@ -159,26 +157,12 @@ static omp_err seal_in_place(struct omp_dlms_sec *sec, uint8_t tag, size_t n, st
 static omp_err seal_initiate_rsp(struct omp_dlms_sec *sec, uint32_t conf, uint16_t max_pdu,
                                  struct omp_wr *w)
 {
-    const uint8_t rsp[INIT_RSP_LEN] = {OMP_APDU_TAG_INITIATE_RESPONSE,
-                                       0x00u,
-                                       DLMS_VERSION,
-                                       0x5Fu,
-                                       0x1Fu,
-                                       0x04u,
-                                       0x00u,
-                                       (uint8_t)(conf >> 16),
-                                       (uint8_t)(conf >> 8),
-                                       (uint8_t)conf,
-                                       (uint8_t)(max_pdu >> 8),
-                                       (uint8_t)max_pdu,
-                                       (uint8_t)(VAA_NAME_LN >> 8),
-                                       (uint8_t)VAA_NAME_LN};
     if (omp_wr_status(w) != OMP_OK ||
-        omp_wr_room(w) < HDR_MAX + sizeof rsp + OMP_APDU_GCM_TAG_LEN) {
+        omp_wr_room(w) < HDR_MAX + INIT_RSP_LEN + OMP_APDU_GCM_TAG_LEN) {
         return OMP_ERR_NOSPACE;
     }
-    memcpy(w->buf + omp_wr_len(w) + HDR_MAX, rsp, sizeof rsp);
-    return seal_in_place(sec, OMP_APDU_TAG_GLO_INITIATE_RESPONSE, sizeof rsp, w);
+    omp_dlms_priv_init_rsp(w->buf + omp_wr_len(w) + HDR_MAX, conf, max_pdu);
+    return seal_in_place(sec, OMP_APDU_TAG_GLO_INITIATE_RESPONSE, INIT_RSP_LEN, w);
 }
 
 /* Accept: StoC, the glo-initiateResponse, f(CtoS) for pass 4 (so that CtoS need not be kept),
@@ -205,7 +189,7 @@ static omp_err accept(struct omp_dlms_server *srv, const struct omp_dlms_server_
     if (err != OMP_OK) {
         a->u.aare.result = OMP_ASSOC_REJECTED_TRANSIENT;
         a->u.aare.diag = OMP_ASSOC_DIAG_NO_REASON_GIVEN;
-        return omp_apdu_encode_assoc_response(a, out);
+        return omp_dlms_priv_put_aare(&a->u.aare, out);
     }
     struct omp_apdu_aare *r = &a->u.aare;
     r->result = OMP_ASSOC_ACCEPTED;
@@ -222,7 +206,7 @@ static omp_err accept(struct omp_dlms_server *srv, const struct omp_dlms_server_
     r->user_info.kind = OMP_APDU_UINFO_OTHER;
     r->user_info.raw.ptr = uinfo;
     r->user_info.raw.len = omp_wr_len(&uw);
-    return omp_apdu_encode_assoc_response(a, out);
+    return omp_dlms_priv_put_aare(&a->u.aare, out);
 }
 
 omp_err omp_dlms_priv_sec_aarq(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,

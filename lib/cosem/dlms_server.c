@@ -220,18 +220,97 @@ void omp_dlms_priv_auth_failed(struct omp_dlms_server *srv, const struct omp_dlm
     omp_dlms_priv_event(env, OMP_EV_DLMS_AUTH_FAIL, server, client);
 }
 
+/* The length byte at @p at + 1 of the TLV whose tag is at @p at: what was written after it (below
+ * 128 in every AARE of this server: the short form). */
+static void tlv_end(struct omp_wr *w, size_t at)
+{
+    if (omp_wr_status(w) == OMP_OK) {
+        w->buf[at + 1u] = (uint8_t)(omp_wr_len(w) - at - 2u);
+    }
+}
+
+/* A TLV of @p tag around octets @p p (@p n bytes), itself wrapped in @p outer unless 0. */
+static void put_tlv(struct omp_wr *w, uint8_t outer, uint8_t tag, const uint8_t *p, size_t n)
+{
+    if (outer != 0u) {
+        (void)omp_wr_u8(w, outer);
+        (void)omp_wr_u8(w, (uint8_t)(n + 2u));
+    }
+    (void)omp_wr_u8(w, tag);
+    (void)omp_wr_u8(w, (uint8_t)n);
+    (void)omp_wr_bytes(w, p, n);
+}
+
+/* The AARE as omp_apdu_encode() writes it (the same bytes), for the components this server sets:
+ * no protocol-version, a service-user diagnostic, an optional responding-AP-title, the
+ * authentication components of HLS (acse-requirements, mechanism-name GMAC, StoC), and
+ * user-information as raw bytes (OMP_APDU_UINFO_OTHER: an InitiateResponse, a
+ * ConfirmedServiceError or the glo-initiateResponse). Longest (HLS): 107 bytes of contents, so
+ * every length has the short form. Nothing is written when it does not fit. */
+omp_err omp_dlms_priv_put_aare(const struct omp_apdu_aare *r, struct omp_wr *w)
+{
+    if (omp_wr_status(w) != OMP_OK) {
+        return OMP_ERR_NOSPACE;
+    }
+    const size_t at = omp_wr_len(w);
+    const uint8_t head[] = {OMP_APDU_TAG_AARE, 0u, 0xA1u, 0x09u, 0x06u, 0x07u, 0x60u, 0x85u, 0x74u,
+                            0x05u, 0x08u, 0x01u, r->app_context, 0xA2u, 0x03u, 0x02u, 0x01u,
+                            r->result, 0xA3u, 0x05u, (uint8_t)(0xA0u | r->diag_source), 0x03u,
+                            0x02u, 0x01u, r->diag};
+    static const uint8_t k_hls[] = {0x88u, 0x02u, 0x07u, 0x80u, 0x89u, 0x07u, 0x60u, 0x85u, 0x74u,
+                                    0x05u, 0x08u, 0x02u, OMP_AUTH_HLS_GMAC};
+    (void)omp_wr_bytes(w, head, sizeof head);
+    if (r->has_responding_ap_title) {
+        put_tlv(w, 0xA4u, 0x04u, r->responding_ap_title.ptr, r->responding_ap_title.len);
+    }
+    if (r->has_auth_value) {
+        (void)omp_wr_bytes(w, k_hls, sizeof k_hls);
+        put_tlv(w, 0xAAu, 0x80u, r->auth_value.ptr, r->auth_value.len);
+    }
+    if (r->user_info.kind != OMP_APDU_UINFO_NONE) {
+        put_tlv(w, 0xBEu, 0x04u, r->user_info.raw.ptr, r->user_info.raw.len);
+    }
+    tlv_end(w, at);
+    if (omp_wr_status(w) != OMP_OK) {
+        omp_wr_truncate(w, at);
+        return OMP_ERR_NOSPACE;
+    }
+    return OMP_OK;
+}
+
+void omp_dlms_priv_init_rsp(uint8_t p[OMP_DLMS_INIT_RSP_LEN], uint32_t conf, uint16_t max_pdu)
+{
+    const uint8_t rsp[OMP_DLMS_INIT_RSP_LEN] = {OMP_APDU_TAG_INITIATE_RESPONSE,
+                                                0x00u, /* no quality-of-service */
+                                                DLMS_VERSION,
+                                                0x5Fu,
+                                                0x1Fu,
+                                                0x04u,
+                                                0x00u,
+                                                (uint8_t)(conf >> 16),
+                                                (uint8_t)(conf >> 8),
+                                                (uint8_t)conf,
+                                                (uint8_t)(max_pdu >> 8),
+                                                (uint8_t)max_pdu,
+                                                (uint8_t)(VAA_NAME_LN >> 8),
+                                                (uint8_t)VAA_NAME_LN};
+    memcpy(p, rsp, sizeof rsp);
+}
+
 omp_err omp_dlms_priv_refuse(struct omp_apdu *a, uint8_t diag, int ierr, struct omp_wr *out)
 {
     struct omp_apdu_aare *r = &a->u.aare;
     r->result = OMP_ASSOC_REJECTED_PERMANENT;
     r->diag = diag != OMP_ASSOC_DIAG_NULL ? diag : (uint8_t)OMP_ASSOC_DIAG_NO_REASON_GIVEN;
+    /* ConfirmedServiceError initiateError, ServiceError initiate: the InitiateError */
+    const uint8_t cse[4] = {OMP_APDU_TAG_CONFIRMED_SERVICE_ERROR, OMP_CSE_INITIATE_ERROR,
+                            OMP_CSE_ERR_INITIATE, (uint8_t)ierr};
     if (ierr >= 0) {
-        r->user_info.kind = OMP_APDU_UINFO_CSE;
-        r->user_info.u.cse.service = OMP_CSE_INITIATE_ERROR;
-        r->user_info.u.cse.error = OMP_CSE_ERR_INITIATE;
-        r->user_info.u.cse.value = (uint8_t)ierr;
+        r->user_info.kind = OMP_APDU_UINFO_OTHER;
+        r->user_info.raw.ptr = cse;
+        r->user_info.raw.len = sizeof cse;
     }
-    return omp_apdu_encode_assoc_response(a, out);
+    return omp_dlms_priv_put_aare(&a->u.aare, out);
 }
 
 /* AARQ -> AARE. A new AARQ replaces the association the port had. */
@@ -269,12 +348,12 @@ static omp_err aarq(struct omp_dlms_server *srv, const struct omp_dlms_server_en
     }
     r->result = OMP_ASSOC_ACCEPTED;
     r->diag = OMP_ASSOC_DIAG_NULL;
-    r->user_info.kind = OMP_APDU_UINFO_INITIATE_RSP;
-    r->user_info.u.init_rsp.dlms_version = DLMS_VERSION;
-    r->user_info.u.init_rsp.conformance = conf;
-    r->user_info.u.init_rsp.max_pdu = srv->cfg.max_pdu;
-    r->user_info.u.init_rsp.vaa_name = VAA_NAME_LN;
-    omp_err err = omp_apdu_encode_assoc_response(&a, out);
+    uint8_t init[OMP_DLMS_INIT_RSP_LEN];
+    omp_dlms_priv_init_rsp(init, conf, srv->cfg.max_pdu);
+    r->user_info.kind = OMP_APDU_UINFO_OTHER;
+    r->user_info.raw.ptr = init;
+    r->user_info.raw.len = sizeof init;
+    omp_err err = omp_dlms_priv_put_aare(&a.u.aare, out);
     if (err == OMP_OK) {
         srv->assoc = assoc;
         srv->client_sap = (uint8_t)client;
@@ -289,12 +368,8 @@ static omp_err aarq(struct omp_dlms_server *srv, const struct omp_dlms_server_en
 static omp_err rlrq(struct omp_dlms_server *srv, struct omp_wr *out)
 {
     omp_dlms_server_close(srv);
-    struct omp_apdu a;
-    memset(&a, 0, sizeof a);
-    a.kind = OMP_APDU_RLRE;
-    a.u.rlre.has_reason = true;
-    a.u.rlre.reason = 0u; /* normal */
-    return omp_apdu_encode_assoc_response(&a, out);
+    static const uint8_t k_rlre[] = {OMP_APDU_TAG_RLRE, 0x03u, 0x80u, 0x01u, 0x00u}; /* normal */
+    return omp_wr_bytes(out, k_rlre, sizeof k_rlre);
 }
 
 /* An xDLMS request other than GET: SET and ACTION (dlms_set.c). */
