@@ -124,42 +124,49 @@ static unsigned list_of(const struct omp_dlms_server *srv, const struct omp_dlms
     return srv->assoc | ((srv->assoc & PG_READ) != 0u ? omp_dlms_priv_pg_present(env) << 8 : 0u);
 }
 
-/* The whole object_list @p list (list_of) through @p out; out->pos is its length afterwards. */
+/* The whole object_list @p list (list_of) through @p out; out->pos is its length afterwards.
+ * Element i: 0 the Association LN object itself, 1..the table's count its readable objects, then
+ * the profiles the list holds. */
 static omp_err objlist(unsigned list, struct omp_dlms_win *out)
 {
     uint8_t tmp[ELEM_MAX];
     struct omp_wr w = omp_wr_init(tmp, sizeof tmp);
     const unsigned assoc = list & 0xFFu, pg = list >> 8;
-    size_t n = 1u; /* the Association LN object itself, then the table, then the profiles */
+    const size_t nt = omp_cosem_count();
+    size_t n = 1u;
     for (unsigned k = 0; k < OMP_DLMS_PROFILES; k++) {
         n += (pg >> k) & 1u;
     }
-    for (size_t k = 0; k < omp_cosem_count(); k++) {
+    for (size_t k = 0; k < nt; k++) {
         n += (omp_cosem_at(k)->read & assoc) != 0u ? 1u : 0u;
     }
     sticky(omp_axdr_put_array(&w, n));
-    (void)put_element(&w, CLASS_ASSOC_LN, ASSOC_LN_VERSION, k_assoc_ln, ASSOC_LN_ATTRS,
-                      assoc == OMP_ASSOC_HLS_MGMT     ? k_assoc_modes_hls
-                      : (assoc & SECRET_WRITE) != 0u ? k_assoc_modes_lls
-                                                     : k_assoc_modes,
-                      NULL,
-                      assoc);
-    for (size_t k = 0; k < omp_cosem_count() && omp_wr_status(&w) == OMP_OK; k++) {
-        const struct omp_cosem_obj *o = omp_cosem_at(k);
-        if ((o->read & assoc) != 0u) {
-            omp_dlms_priv_win_put(out, tmp, omp_wr_len(&w));
-            omp_wr_truncate(&w, 0u);
-            (void)put_element(&w, o->class_id, o->version, o->obis, omp_cosem_attr_count(o),
-                              NULL, o, assoc);
+    for (size_t i = 0; i <= nt + OMP_DLMS_PROFILES && omp_wr_status(&w) == OMP_OK; i++) {
+        const struct omp_cosem_obj *o = i > 0u && i <= nt ? omp_cosem_at(i - 1u) : NULL;
+        const unsigned k = i > nt ? (unsigned)(i - nt - 1u) : 0u; /* the profile */
+        if (o != NULL ? (o->read & assoc) == 0u : i > nt && (pg & (1u << k)) == 0u) {
+            continue;
         }
-    }
-    for (unsigned k = 0; k < OMP_DLMS_PROFILES && omp_wr_status(&w) == OMP_OK; k++) {
-        if ((pg & (1u << k)) != 0u) {
-            omp_dlms_priv_win_put(out, tmp, omp_wr_len(&w));
-            omp_wr_truncate(&w, 0u);
-            (void)put_element(&w, CLASS_PROFILE, PROFILE_VERSION, omp_dlms_priv_pg_obis(k),
-                              PROFILE_ATTRS, NULL, NULL, assoc);
-        }
+        omp_dlms_priv_win_put(out, tmp, omp_wr_len(&w));
+        omp_wr_truncate(&w, 0u);
+        (void)put_element(&w,
+                          i == 0u     ? (uint16_t)CLASS_ASSOC_LN
+                          : o != NULL ? o->class_id
+                                      : CLASS_PROFILE,
+                          i == 0u     ? (uint8_t)ASSOC_LN_VERSION
+                          : o != NULL ? o->version
+                                      : PROFILE_VERSION,
+                          i == 0u     ? k_assoc_ln
+                          : o != NULL ? o->obis
+                                      : omp_dlms_priv_pg_obis(k),
+                          i == 0u     ? (uint8_t)ASSOC_LN_ATTRS
+                          : o != NULL ? omp_cosem_attr_count(o)
+                                      : PROFILE_ATTRS,
+                          i != 0u                        ? NULL
+                          : assoc == OMP_ASSOC_HLS_MGMT  ? k_assoc_modes_hls
+                          : (assoc & SECRET_WRITE) != 0u ? k_assoc_modes_lls
+                                                         : k_assoc_modes,
+                          o, assoc);
     }
     omp_err err = omp_wr_status(&w);
     if (err == OMP_OK) {

@@ -40,8 +40,9 @@ omp_err omp_dlms_priv_get_more(struct omp_dlms_server *srv, const struct omp_dlm
                                struct omp_wr *out, size_t limit);
 /* GBT header of @p n bytes of block-data (at most 9 bytes) into @p h; counts the block sent. */
 void omp_dlms_priv_gbt_hdr(struct omp_dlms_server *srv, struct omp_wr *h, bool last, size_t n);
-/* The InitiateRequest of @p u: -1 if acceptable (@p conf, @p pdu set), else the initiate error. */
-int omp_dlms_priv_check_initiate(const struct omp_apdu_uinfo *u, uint32_t supported,
+/* The InitiateRequest @p r (NULL: none): -1 if acceptable (@p conf, @p pdu set), else the
+ * initiate error. */
+int omp_dlms_priv_check_initiate(const struct omp_apdu_initiate_req *r, uint32_t supported,
                                  uint16_t max_pdu, uint32_t *conf, uint16_t *pdu);
 /* The management association's AARQ (client 1 -> SAP 16): its AARE into @p out. */
 omp_err omp_dlms_priv_sec_aarq(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,

@@ -228,11 +228,7 @@ omp_err omp_dlms_priv_sec_aarq(struct omp_dlms_server *srv, const struct omp_dlm
         diag = open_initiate(srv, env, q, &req, client, &ierr);
     }
     if (diag == OMP_ASSOC_DIAG_NULL) {
-        struct omp_apdu_uinfo u;
-        memset(&u, 0, sizeof u);
-        u.kind = OMP_APDU_UINFO_INITIATE_REQ;
-        u.u.init_req = req;
-        ierr = omp_dlms_priv_check_initiate(&u, OMP_DLMS_CONF_HLS, srv->cfg.max_pdu, &conf, &pdu);
+        ierr = omp_dlms_priv_check_initiate(&req, OMP_DLMS_CONF_HLS, srv->cfg.max_pdu, &conf, &pdu);
     }
     if (diag != OMP_ASSOC_DIAG_NULL || ierr >= 0) {
         a.u.aare.app_context = q->app_context == OMP_APP_CONTEXT_LN ? (uint8_t)OMP_APP_CONTEXT_LN

@@ -181,13 +181,12 @@ static uint8_t check_acse(const struct omp_dlms_server_cfg *cfg, uint16_t client
 }
 
 /* The InitiateRequest: -1 if acceptable (@p conf, @p pdu set), else the initiate error. */
-int omp_dlms_priv_check_initiate(const struct omp_apdu_uinfo *u, uint32_t supported,
+int omp_dlms_priv_check_initiate(const struct omp_apdu_initiate_req *r, uint32_t supported,
                                  uint16_t max_pdu, uint32_t *conf, uint16_t *pdu)
 {
-    if (u->kind != OMP_APDU_UINFO_INITIATE_REQ) {
+    if (r == NULL) {
         return OMP_INITIATE_ERR_OTHER; /* missing, or ciphered without a ciphered context */
     }
-    const struct omp_apdu_initiate_req *r = &u->u.init_req;
     if (r->dlms_version < DLMS_VERSION) {
         return OMP_INITIATE_ERR_DLMS_VERSION_TOO_LOW;
     }
@@ -338,8 +337,11 @@ static omp_err aarq(struct omp_dlms_server *srv, const struct omp_dlms_server_en
     uint8_t diag = check_acse(&srv->cfg, client, server, q, &assoc);
     int ierr = -1;
     if (diag == OMP_ASSOC_DIAG_NULL) {
-        ierr = omp_dlms_priv_check_initiate(&q->user_info, assoc == OMP_ASSOC_PUBLIC ? CONF_PUBLIC : CONF_LLS,
-                              srv->cfg.max_pdu, &conf, &pdu);
+        ierr = omp_dlms_priv_check_initiate(q->user_info.kind == OMP_APDU_UINFO_INITIATE_REQ
+                                                ? &q->user_info.u.init_req
+                                                : NULL,
+                                            assoc == OMP_ASSOC_PUBLIC ? CONF_PUBLIC : CONF_LLS,
+                                            srv->cfg.max_pdu, &conf, &pdu);
     } else if (diag == OMP_ASSOC_DIAG_AUTHENTICATION_FAILURE) {
         omp_dlms_priv_auth_failed(srv, env, client, server);
     }
