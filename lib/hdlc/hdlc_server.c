@@ -93,20 +93,15 @@ static void end_link(struct omp_hdlc_server *s)
     }
 }
 
-/* Drop the bytes of a partial frame; the counters stay (bytes_in == frames + dropped + held). */
+/* Drop the bytes of a partial frame; the counters stay (bytes_in == frames + dropped + held). The
+ * stream hunts again, as omp_hdlc_stream_init() leaves it: nothing held (its frame buffer's old
+ * bytes are never read again), no frame pending. */
 static void drop_partial(struct omp_hdlc_server *s)
 {
-    const size_t held = omp_hdlc_stream_held(&s->stream);
     struct omp_hdlc_stream *st = &s->stream;
-    const uint32_t keep[6] = {st->n_frames, st->n_errors,     st->n_crc_errors,
-                              st->bytes_in, st->bytes_frames, st->bytes_dropped + (uint32_t)held};
-    omp_hdlc_stream_init(st); /* the counters only, not a copy of the frame buffer on the stack */
-    st->n_frames = keep[0];
-    st->n_errors = keep[1];
-    st->n_crc_errors = keep[2];
-    st->bytes_in = keep[3];
-    st->bytes_frames = keep[4];
-    st->bytes_dropped = keep[5];
+    st->bytes_dropped += (uint32_t)omp_hdlc_stream_held(st);
+    st->len = 0u;
+    st->pending = 0u;
 }
 
 void omp_hdlc_server_reset(struct omp_hdlc_server *s)
