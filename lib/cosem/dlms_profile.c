@@ -54,12 +54,14 @@ static void sticky(omp_err e)
     (void)e;
 }
 
-static const struct omp_profile *profile_of(const struct omp_dlms_server_env *env, unsigned k)
+static OMP_NOINLINE const struct omp_profile *profile_of(const struct omp_dlms_server_env *env,
+                                                         unsigned k)
 {
     return k == PG_LP ? env->lp : k == PG_AN ? env->an : NULL;
 }
 
-static const struct omp_evlog *evlog_of(const struct omp_dlms_server_env *env, unsigned k)
+static OMP_NOINLINE const struct omp_evlog *evlog_of(const struct omp_dlms_server_env *env,
+                                                     unsigned k)
 {
     return k >= PG_EV && k < OMP_DLMS_PROFILES ? env->evlog[k - PG_EV] : NULL;
 }
@@ -307,7 +309,7 @@ static omp_err place(struct omp_dlms_server *srv, const struct omp_plog *log, st
 }
 
 /* After a row read at @p got (@p found): the number of the next row. */
-static uint32_t next_of(const struct omp_dlms_server *srv, bool found, uint32_t got)
+static OMP_NOINLINE uint32_t next_of(const struct omp_dlms_server *srv, bool found, uint32_t got)
 {
     if (srv->pg_mode != MODE_RANGE) {
         return srv->pg_mode == MODE_UP ? srv->pg_no + 1u : srv->pg_no - 1u;
@@ -502,7 +504,7 @@ static bool next_uint(struct omp_rd *rd, uint8_t tag, uint32_t *v)
 }
 
 /* Columns from_selected_value..to_selected_value (1-based, 0 = the last) into pg_cols. */
-static bool set_cols(struct omp_dlms_server *srv, unsigned n, uint32_t lo, uint32_t hi)
+static OMP_NOINLINE bool set_cols(struct omp_dlms_server *srv, unsigned n, uint32_t lo, uint32_t hi)
 {
     lo = lo == 0u ? 1u : lo;
     hi = hi == 0u || hi > n ? n : hi;
@@ -515,7 +517,7 @@ static bool set_cols(struct omp_dlms_server *srv, unsigned n, uint32_t lo, uint3
 }
 
 /* Entries numbered @p a..@p b (either order) of those held. */
-static void set_entries(struct omp_dlms_server *srv, uint32_t a, uint32_t b)
+static OMP_NOINLINE void set_entries(struct omp_dlms_server *srv, uint32_t a, uint32_t b)
 {
     srv->pg_mode = a <= b ? MODE_UP : MODE_DOWN;
     srv->pg_no = a;

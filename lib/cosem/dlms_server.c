@@ -149,8 +149,9 @@ static bool secret_ok(const struct omp_dlms_server_cfg *cfg, const struct omp_ap
 }
 
 /* The ACSE part of an AARQ: OMP_ASSOC_DIAG_NULL and the association, or the diagnostic. */
-static uint8_t check_acse(const struct omp_dlms_server_cfg *cfg, uint16_t client, uint16_t server,
-                          const struct omp_apdu_aarq *q, unsigned *assoc)
+static OMP_NOINLINE uint8_t check_acse(const struct omp_dlms_server_cfg *cfg, uint16_t client,
+                                       uint16_t server, const struct omp_apdu_aarq *q,
+                                       unsigned *assoc)
 {
     if (q->app_context != OMP_APP_CONTEXT_LN) {
         return OMP_ASSOC_DIAG_APP_CONTEXT_NOT_SUPPORTED; /* ciphering and SN: not in this slice */

@@ -106,8 +106,8 @@ static omp_err clock_value(const struct omp_cosem_src *s, const struct omp_axdr_
 }
 
 /* The Data at @p p as a value of the type the attribute has now (@p cur). */
-static omp_err value_of(const struct omp_cosem_src *s, const struct omp_value *cur,
-                        const uint8_t *p, size_t n, struct omp_value *v)
+static OMP_NOINLINE omp_err value_of(const struct omp_cosem_src *s, const struct omp_value *cur,
+                                     const uint8_t *p, size_t n, struct omp_value *v)
 {
     struct omp_rd rd = omp_rd_init(p, n);
     struct omp_axdr_elem e;
@@ -504,7 +504,7 @@ static omp_err with_list(struct omp_dlms_server *srv, const struct omp_dlms_serv
  * multiple-references, bit 1 block-transfer-with-set or -with-action. SET: normal, first-datablock,
  * datablock, list, list-and-first-datablock; ACTION: normal, next-pblock, list, first-pblock,
  * list-and-first-pblock, pblock. */
-static uint32_t needs(enum omp_apdu_kind k, bool method)
+static OMP_NOINLINE uint32_t needs(enum omp_apdu_kind k, bool method)
 {
     static const uint8_t k_set[5] = {0u, 2u, 2u, 1u, 3u};
     static const uint8_t k_action[6] = {0u, 2u, 1u, 2u, 3u, 2u};

@@ -14,7 +14,7 @@
 #include "omnipower/hdlc.h"
 #include "hdlc_priv.h"
 
-static bool addr_eq(const struct omp_hdlc_addr *a, const struct omp_hdlc_addr *b)
+static OMP_NOINLINE bool addr_eq(const struct omp_hdlc_addr *a, const struct omp_hdlc_addr *b)
 {
     return a->size == b->size && a->upper == b->upper && a->lower == b->lower;
 }

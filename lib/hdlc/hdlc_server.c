@@ -96,7 +96,7 @@ static void end_link(struct omp_hdlc_server *s)
 /* Drop the bytes of a partial frame; the counters stay (bytes_in == frames + dropped + held). The
  * stream hunts again, as omp_hdlc_stream_init() leaves it: nothing held (its frame buffer's old
  * bytes are never read again), no frame pending. */
-static void drop_partial(struct omp_hdlc_server *s)
+static OMP_NOINLINE void drop_partial(struct omp_hdlc_server *s)
 {
     struct omp_hdlc_stream *st = &s->stream;
     st->bytes_dropped += (uint32_t)omp_hdlc_stream_held(st);
@@ -129,7 +129,7 @@ void omp_hdlc_server_tick(struct omp_hdlc_server *s, uint64_t now_ms)
     }
 }
 
-static bool addr_eq(const struct omp_hdlc_addr *a, const struct omp_hdlc_addr *b)
+static OMP_NOINLINE bool addr_eq(const struct omp_hdlc_addr *a, const struct omp_hdlc_addr *b)
 {
     return a->size == b->size && a->upper == b->upper && a->lower == b->lower;
 }
