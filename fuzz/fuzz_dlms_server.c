@@ -258,8 +258,17 @@ static omp_err op_billing_stop(void *user)
     return OMP_OK;
 }
 
-static const struct omp_cosem_ops k_ops = {op_clock, op_tariff,   op_optical, op_secret,
-                                           op_calendar, op_hdlc, op_custom, op_billing_stop};
+static omp_err op_param(void *user, uint8_t k, uint32_t v)
+{
+    (void)user;
+    (void)k;
+    (void)v;
+    return OMP_OK;
+}
+
+static const struct omp_cosem_ops k_ops = {op_clock,    op_tariff, op_optical, op_secret,
+                                           op_calendar, op_hdlc,   op_custom,  op_billing_stop,
+                                           op_param};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

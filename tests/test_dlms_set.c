@@ -54,7 +54,7 @@ static uint8_t g_rsp[2048];
 /* What the ops were asked, and what they answer. */
 static struct {
     unsigned clock_calls, tariff_calls, optical_calls, secret_calls, hdlc_calls, custom_calls,
-        stop_calls;
+        stop_calls, param_calls;
     struct omp_cosem_custom custom;
     uint8_t hdlc_attr;
     uint16_t hdlc_value;
@@ -124,8 +124,17 @@ static omp_err op_stop(void *user)
     return g_ops.answer;
 }
 
+static omp_err op_param(void *user, uint8_t k, uint32_t v)
+{
+    (void)user;
+    g_ops.param_calls++;
+    g_ops.setting = k;
+    g_ops.value = v;
+    return g_ops.answer;
+}
+
 static const struct omp_cosem_ops k_ops = {op_clock, op_tariff, op_optical, op_secret, NULL,
-                                           op_hdlc,  op_custom, op_stop};
+                                           op_hdlc,  op_custom, op_stop,    op_param};
 
 #define AARQ_PUBLIC "601DA109060760857405080101BE10040E01000000065F1F040000181DFFFF"
 /* S2's LLS AARQ (password "12345", proposed conformance 00FE1F, max PDU FFFF) */

@@ -335,3 +335,18 @@ bool omp_optical_settings_valid(const struct omp_optical_settings *o)
     }
     return true;
 }
+
+bool omp_cosem_param_valid(enum omp_cosem_param k, uint32_t v)
+{
+    switch (k) {
+    case OMP_PARAM_POWER_THRESHOLD:
+        return true; /* any u32 of W (technical facts 11.3: example 99000) */
+    case OMP_PARAM_LP_PERIOD:
+    case OMP_PARAM_AN_PERIOD: /* technical facts 1.1: DL p.40's values */
+        return v == 300u || v == 900u || v == 1800u || v == 3600u;
+    case OMP_PARAM_DST:
+        return v <= 1u;
+    default:
+        return false;
+    }
+}

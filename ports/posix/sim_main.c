@@ -918,9 +918,10 @@ static void print_json(FILE *f, const struct sim_report *r)
 
 /* ---- the run -------------------------------------------------------------------------------- */
 
-static int32_t local_offset_min(const struct omp_meter_cfg *cfg, omp_time_s utc)
+/* The meter's local time offset (its DST rule: Z15, or as written over DLMS). */
+static int32_t local_offset_min(const struct omp_meter *m, omp_time_s utc)
 {
-    return cfg->utc_offset_min + (omp_dst_active(cfg->dst_rule, utc) ? 60 : 0);
+    return m->cfg.utc_offset_min + (omp_dst_active(m->clock.cfg.dst_rule, utc) ? 60 : 0);
 }
 
 /* Sleep until CLOCK_MONOTONIC reaches @p target_ns, or a signal arrives. */
@@ -1461,7 +1462,7 @@ static int run(struct sim *s)
         } else {
             /* the load at the start of the block, from local civil time */
             omp_sim_load_set_time(&s->load,
-                                  now.utc_s + 60 * (int64_t)local_offset_min(&s->cfg, now.utc_s));
+                                  now.utc_s + 60 * (int64_t)local_offset_min(s->meter, now.utc_s));
             omp_sim_load_fill(&s->load, samples, s->vi, n);
         }
         omp_meter_on_samples(s->meter, s->vi, n);
@@ -1523,7 +1524,7 @@ static int run(struct sim *s)
             (void)fprintf(stderr, PROG ": cannot read the meter state\n");
             return 1;
         }
-        r.local_offset_min = local_offset_min(&s->cfg, r.snap.utc_s);
+        r.local_offset_min = local_offset_min(s->meter, r.snap.utc_s);
         r.start_utc = start;
         r.run_ms = run_ms;
         r.load_w = s->samples != NULL ? NAN : s->load.p_w;
