@@ -126,3 +126,38 @@ get_ssr = bytes.fromhex("C001C1000F0000280000FF0900")
 rsp_ssr = bytes.fromhex("C401C100" "0906" "00002B0000FF")
 print("GLO_GET_SSR_IC3", hx(glo(0xC8, GUEK, GAK, CLIENT, 3, get_ssr)))
 print("GLO_RSP_SSR_SIC2", hx(glo(0xCC, GUEK, GAK, SERVER, SIC0 + 2, rsp_ssr)))
+# The broadcast key (Green Book 9.2.7.2: security control byte bit 6, key set, 1 = broadcast):
+# a glo- request with SC 0x70 is sealed with the GBEK (C0..CF here) and the GAK, SC 0x70 in the
+# AAD; the IC is the client's one sequence. The answer is sealed with the GUEK, SC 0x30: the same
+# bytes as GLO_RSP_LN_SIC2 / _SIC3 above.
+GBEK = bytes(range(0xC0, 0xD0))
+
+
+def glo_sc(tag, sc, key, ak, title, ic, pt):
+    ct, t = gcm(key, ak, title, ic, sc, pt)
+    body = bytes([sc]) + ic.to_bytes(4, "big") + ct + t
+    return bytes([tag]) + ber(len(body)) + body
+
+
+print("GLO_GET_LN_BC_IC3", hx(glo_sc(0xC8, 0x70, GBEK, GAK, CLIENT, 3, get_ln)))
+print("GLO_GET_LN_BC_IC4", hx(glo_sc(0xC8, 0x70, GBEK, GAK, CLIENT, 4, get_ln)))
+# key set = broadcast, but sealed with the unicast key: the tag does not check
+print("GLO_GET_LN_BC_GUEK_IC3", hx(glo_sc(0xC8, 0x70, GUEK, GAK, CLIENT, 3, get_ln)))
+# global_key_transfer of the broadcast key (key_id 1): new GBEK E0..EF wrapped under the KEK
+NEW_BK = bytes(range(0xE0, 0xF0))
+wbk = aes_key_wrap(KEK, NEW_BK)
+kt_bk = (bytes.fromhex("C301C100400000 2B0000FF0201".replace(" ", "")) +
+         bytes([0x01, 0x01, 0x02, 0x02, 0x16, 0x01, 0x09, 0x18]) + wbk)
+print("GLO_KT_GBEK_IC3", hx(glo(0xCB, GUEK, GAK, CLIENT, 3, kt_bk)))
+print("GLO_GET_LN_NEWBC_IC4", hx(glo_sc(0xC8, 0x70, NEW_BK, GAK, CLIENT, 4, get_ln)))
+print("GLO_GET_LN_BC_IC5", hx(glo_sc(0xC8, 0x70, GBEK, GAK, CLIENT, 5, get_ln)))
+# security_activate (method 1), argument security_policy enum (Blue Book IC 64 v0)
+for name, arg in (("3", "1603"), ("1", "1601"), ("U3", "1103")):
+    act = bytes.fromhex("C301C100400000 2B0000FF0101".replace(" ", "") + arg)
+    print("GLO_ACTIVATE_%s_IC3" % name, hx(glo(0xCB, GUEK, GAK, CLIENT, 3, act)))
+for name, res in (("OK", "00"), ("OTHER", "FA"), ("TYPE", "0C")):
+    print("GLO_ACTIVATE_RSP_%s_SIC2" % name, hx(glo(0xCF, GUEK, GAK, SERVER, SIC0 + 2,
+                                                    bytes.fromhex("C701C1" + res + "00"))))
+get_pol = bytes.fromhex("C001C100400000 2B0000FF0200".replace(" ", ""))  # attribute 2
+print("GLO_GET_POLICY_IC4", hx(glo(0xC8, GUEK, GAK, CLIENT, 4, get_pol)))
+print("GLO_RSP_POLICY_SIC3", hx(glo(0xCC, GUEK, GAK, SERVER, SIC0 + 3, bytes.fromhex("C401C1001603"))))

@@ -13,9 +13,9 @@
  *  4. The server's ACTION-response with f(CtoS); or, for a wrong f(StoC), action-result
  *     read-write-denied, OMP_EV_DLMS_AUTH_FAIL and no association.
  * Then only glo-get/set/action-requests (C8, C9, CB) with SC 0x30 are served: opened with GUEK and
- * GAK, their IC strictly above the newest accepted one (else EXCEPTION invocation-counter-error
- * and OMP_EV_DLMS_REPLAY), answered with glo-get/set/action-responses (CC, CD, CF) under the
- * server's own IC.
+ * GAK (SC 0x70, the key-set bit: with GBEK and GAK), their IC strictly above the newest accepted
+ * one whatever the key (else EXCEPTION invocation-counter-error and OMP_EV_DLMS_REPLAY), answered
+ * with glo-get/set/action-responses (CC, CD, CF, SC 0x30: GUEK) under the server's own IC.
  *
  * RAM: no buffers of the APDU's size on the stack: a request's plaintext is opened into the far
  * end of the caller's output buffer, the response is written in front of it and sealed in place.
@@ -39,6 +39,7 @@
 #define CLASS_ASSOC_LN      15u
 #define CLASS_SEC_SETUP     64u
 #define METHOD_REPLY_TO_HLS 1
+#define METHOD_SECURITY_ACTIVATE 1
 #define METHOD_KEY_TRANSFER 2
 #define INIT_RSP_LEN        14u /* 08 00 06 5F1F 04 00 xxxxxx mmmm 0007 */
 #define INIT_REQ_MAX        48u /* an InitiateRequest with a dedicated key */
@@ -424,8 +425,18 @@ static omp_err sec_setup_action(const struct omp_dlms_server_env *env, const str
 {
     const struct omp_apdu_desc *d = &a->u.action_req.desc;
     uint8_t result = OMP_ACTION_OBJECT_UNDEFINED;
+    const struct omp_apdu_span *p = &a->u.action_req.params;
     if (d->class_id != CLASS_SEC_SETUP) {
         result = OMP_ACTION_OBJECT_CLASS_INCONSISTENT;
+    } else if (d->id == METHOD_SECURITY_ACTIVATE) {
+        /* security_policy enum: suite 0 here is always policy 3 (authenticated and encrypted), the
+         * highest, and a policy may only be raised: 3 is kept (success), any other is refused */
+        if (!a->u.action_req.has_params || p->len != 2u || p->ptr[0] != OMP_AXDR_TAG_ENUM) {
+            result = OMP_ACTION_TYPE_UNMATCHED;
+        } else {
+            result = p->ptr[1] == 3u ? (uint8_t)OMP_ACTION_SUCCESS
+                                     : (uint8_t)OMP_ACTION_OTHER_REASON;
+        }
     } else if (d->id == METHOD_KEY_TRANSFER) {
         result = key_transfer(env->sec, a, false);
         *commit = result == OMP_ACTION_SUCCESS;
@@ -491,13 +502,16 @@ static omp_err open_request(struct omp_dlms_server *srv, const struct omp_dlms_s
         return omp_dlms_priv_exception(out, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
                                        OMP_SERVICE_ERROR_SERVICE_NOT_SUPPORTED);
     }
-    if (c.sc != SC_AUTH_ENC || c.payload_len > cap) {
+    /* the key-set bit: the global broadcast key instead of the unicast one, same AK and IC */
+    const bool bcast = (c.sc & OMP_SC_BROADCAST) != 0u;
+    const bool sc_ok = (c.sc & (uint8_t)~OMP_SC_BROADCAST) == SC_AUTH_ENC;
+    if (!sc_ok || c.payload_len > cap) {
         return omp_dlms_priv_exception(out, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
-                                       c.sc != SC_AUTH_ENC
-                                           ? (uint8_t)OMP_SERVICE_ERROR_DECIPHERING_ERROR
-                                           : (uint8_t)OMP_SERVICE_ERROR_PDU_TOO_LONG);
+                                       !sc_ok ? (uint8_t)OMP_SERVICE_ERROR_DECIPHERING_ERROR
+                                              : (uint8_t)OMP_SERVICE_ERROR_PDU_TOO_LONG);
     }
-    err = omp_apdu_cipher_open(&c, srv->peer_title, sec->gcm, sec->user, OMP_KEY_GUEK, OMP_KEY_GAK,
+    err = omp_apdu_cipher_open(&c, srv->peer_title, sec->gcm, sec->user,
+                               bcast ? (uint8_t)OMP_KEY_GBEK : (uint8_t)OMP_KEY_GUEK, OMP_KEY_GAK,
                                plain, cap, n);
     if (err != OMP_OK) {
         omp_dlms_priv_auth_failed(srv, env, srv->client_sap, srv->server_sap);
