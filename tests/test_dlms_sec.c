@@ -136,6 +136,29 @@
     "C81E3000000004B6D13F4EAC45CC2BFAA482ED10FEB435554D0FD8CF0EC2108F"
 #define GLO_RSP_POLICY_SIC3 \
     "CC17300000010383130E1B2FEE64D802358C63FAF50FCC0802"
+/* general-glo-ciphering, general-protection proposed (40FE1F; tools/dlms_sec_vectors.py) */
+#define AARQ_GP_IC1 \
+    "605DA109060760857405080103A60A04084D4D4D0000BC614E8A0207808B0760857405080205AC1280104142" \
+    "434445464748494A4B4C4D4E4F50BE230421211F3000000001D061000A04EC615571C42A148D5D22A6368B18" \
+    "04B141990837F5"
+#define AARE_GP_SIC0 \
+    "6169A109060760857405080103A203020100A305A10302010EA40A04084B414D4501A4DC5288020780890760" \
+    "857405080205AA128010101112131415161718191A1B1C1D1E1FBE230421281F3000000100058B7CDF5FA4E4" \
+    "D9E754C965F7FB8D9C96D5E825154E11204DFB"
+#define GEN_GET_LN_IC3 \
+    "DB084D4D4D0000BC614E1E3000000003BBC29BB995746317DC67AD5E5615D64766108F21F816467D40"
+#define GEN_RSP_LN_SIC2 \
+    "DB084B414D4501A4DC521D300000010279113A33AD99282D7BDE61BB14224A260A5FC0709AA17B29"
+#define GEN_GET_LN_OTHER_TITLE_IC3 \
+    "DB084D4D4D0000BC614F1E3000000003CD4F99A593FF9C522E0E51578F96760B110F7C90FBF2E1CFD6"
+#define GEN_ACTIVATE_3_IC4 \
+    "DB084D4D4D0000BC614E203000000004B5D13F4EAC45CC2BFAA482EE1105DD2389C44A57BD1E1A47A81CF7"
+#define GEN_ACTIVATE_RSP_OK_SIC3 \
+    "DB084B414D4501A4DC5216300000010380130E1B39EEB70A75C472902F9DECACB0"
+#define GEN_GET_LN_BC_IC5 \
+    "DB084D4D4D0000BC614E1E7000000005A8142477F4652329E6B5FA9D26A628A0EB9D0E60296769044F"
+#define GEN_RSP_LN_SIC4 \
+    "DB084B414D4501A4DC521D3000000104E58E8297F2B9063FE2089402583D21FCC3681E3C37F07B27"
 #define PLAIN_GET_METERNO "C0018100010101000001FF0200"
 #define EXC_NOT_ALLOWED "D80101" /* service-not-allowed, operation-not-possible */
 #define PASS4_DENIED "C701C10300" /* read-write-denied, no return parameters */
@@ -497,6 +520,46 @@ static void test_security_activate_type(void **state)
     expect(f, OMP_DLMS_CLIENT_HLS, GLO_GET_POLICY_IC4, GLO_RSP_POLICY_SIC3);
 }
 
+/* general-glo-ciphering (DB) once general-protection is negotiated: GET, ACTION and the broadcast
+ * key, each answered in kind (DB, the server's system title, SC 0x30, its next IC). */
+static void test_general_glo(void **state)
+{
+    struct fixture *f = *state;
+    expect(f, OMP_DLMS_CLIENT_HLS, AARQ_GP_IC1, AARE_GP_SIC0);
+    expect(f, OMP_DLMS_CLIENT_HLS, PASS3_PLAIN_IC2, PASS4_PLAIN);
+    assert_int_equal(omp_dlms_server_assoc(&f->srv), OMP_ASSOC_HLS_MGMT);
+    expect(f, OMP_DLMS_CLIENT_HLS, GEN_GET_LN_IC3, GEN_RSP_LN_SIC2);
+    assert_int_equal(f->rsp[10], f->n - 11u); /* the content's length is the rest of the APDU */
+    expect(f, OMP_DLMS_CLIENT_HLS, GEN_ACTIVATE_3_IC4, GEN_ACTIVATE_RSP_OK_SIC3);
+    expect(f, OMP_DLMS_CLIENT_HLS, GEN_GET_LN_BC_IC5, GEN_RSP_LN_SIC4);
+    /* a replay in general-glo-ciphering is refused as in glo- */
+    expect(f, OMP_DLMS_CLIENT_HLS, GEN_GET_LN_IC3, "D8010600000006");
+    expect_event(f, OMP_EV_DLMS_REPLAY, OMP_DLMS_CLIENT_HLS, 3u);
+    expect_no_event(f);
+}
+
+/* Another sender's system title: deciphering-error and OMP_EV_DLMS_AUTH_FAIL, as a tag that
+ * fails; the association goes on. */
+static void test_general_glo_other_title(void **state)
+{
+    struct fixture *f = *state;
+    expect(f, OMP_DLMS_CLIENT_HLS, AARQ_GP_IC1, AARE_GP_SIC0);
+    expect(f, OMP_DLMS_CLIENT_HLS, PASS3_PLAIN_IC2, PASS4_PLAIN);
+    expect(f, OMP_DLMS_CLIENT_HLS, GEN_GET_LN_OTHER_TITLE_IC3, "D80105");
+    expect_event(f, OMP_EV_DLMS_AUTH_FAIL, OMP_DLMS_SAP_LD, OMP_DLMS_CLIENT_HLS);
+    expect(f, OMP_DLMS_CLIENT_HLS, GEN_GET_LN_IC3, GEN_RSP_LN_SIC2);
+}
+
+/* Without general-protection negotiated (the client proposed 00FE1F): service-not-supported. */
+static void test_general_glo_not_negotiated(void **state)
+{
+    struct fixture *f = *state;
+    associate(f);
+    expect(f, OMP_DLMS_CLIENT_HLS, GEN_GET_LN_IC3, "D80102");
+    expect(f, OMP_DLMS_CLIENT_HLS, GLO_GET_LN_IC3, GLO_RSP_LN_SIC2);
+    expect_no_event(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -518,6 +581,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_security_activate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_security_activate_lower, setup, teardown),
         cmocka_unit_test_setup_teardown(test_security_activate_type, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_general_glo, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_general_glo_other_title, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_general_glo_not_negotiated, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -161,3 +161,37 @@ for name, res in (("OK", "00"), ("OTHER", "FA"), ("TYPE", "0C")):
 get_pol = bytes.fromhex("C001C100400000 2B0000FF0200".replace(" ", ""))  # attribute 2
 print("GLO_GET_POLICY_IC4", hx(glo(0xC8, GUEK, GAK, CLIENT, 4, get_pol)))
 print("GLO_RSP_POLICY_SIC3", hx(glo(0xCC, GUEK, GAK, SERVER, SIC0 + 3, bytes.fromhex("C401C1001603"))))
+# general-glo-ciphering (DB, Green Book 9.2.7.2: tag, system title 08 || ST, content SC || IC ||
+# ciphertext || T), taken once general-protection (conformance bit 1) is negotiated: an AARQ
+# proposing 40FE1F, the AARE's glo-initiateResponse with 401E1D; the answer in kind with the
+# server's system title.
+init_gp = bytes.fromhex("01000000065F1F040040FE1F0400")
+g = glo(0x21, GUEK, GAK, CLIENT, 1, init_gp)
+ui = bytes([0x04, len(g)]) + g
+body = (bytes.fromhex("A109060760857405080103") + bytes([0xA6, 0x0A, 0x04, 0x08]) + CLIENT +
+        bytes.fromhex("8A0207808B0760857405080205") + bytes([0xAC, len(CTOS) + 2, 0x80, len(CTOS)]) +
+        CTOS + bytes([0xBE, len(ui)]) + ui)
+print("AARQ_GP_IC1", hx(bytes([0x60, len(body)]) + body))
+gi = glo(0x28, GUEK, GAK, SERVER, SIC0, bytes.fromhex("0800065F1F0400401E1D03F20007"))
+aare_body = (bytes.fromhex("A109060760857405080103A203020100A305A10302010EA40A0408") + SERVER +
+             bytes.fromhex("880207808907608574050802 05".replace(" ", "")) +
+             bytes.fromhex("AA1280") + bytes([len(STOC)]) + STOC + bytes([0xBE, len(gi) + 2, 0x04, len(gi)]) + gi)
+print("AARE_GP_SIC0", hx(bytes([0x61, len(aare_body)]) + aare_body))
+
+
+def gen(title, key, ic, pt, sc=0x30):
+    ct, t = gcm(key, GAK, title, ic, sc, pt)
+    content = bytes([sc]) + ic.to_bytes(4, "big") + ct + t
+    return bytes([0xDB, 0x08]) + title + ber(len(content)) + content
+
+
+print("GEN_GET_LN_IC3", hx(gen(CLIENT, GUEK, 3, get_ln)))
+print("GEN_RSP_LN_SIC2", hx(gen(SERVER, GUEK, SIC0 + 2, rsp_ln)))
+OTHER_TITLE = bytes.fromhex("4D4D4D0000BC614F")
+print("GEN_GET_LN_OTHER_TITLE_IC3", hx(gen(OTHER_TITLE, GUEK, 3, get_ln)))
+act3 = bytes.fromhex("C301C100400000 2B0000FF0101".replace(" ", "") + "1603")
+print("GEN_ACTIVATE_3_IC4", hx(gen(CLIENT, GUEK, 4, act3)))
+print("GEN_ACTIVATE_RSP_OK_SIC3", hx(gen(SERVER, GUEK, SIC0 + 3, bytes.fromhex("C701C10000"))))
+# the broadcast key in general-glo-ciphering too (SC 0x70)
+print("GEN_GET_LN_BC_IC5", hx(gen(CLIENT, GBEK, 5, get_ln, 0x70)))
+print("GEN_RSP_LN_SIC4", hx(gen(SERVER, GUEK, SIC0 + 4, rsp_ln)))
