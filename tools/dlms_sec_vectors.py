@@ -2,7 +2,8 @@
 """Vectors of tests/test_dlms_sec.c, computed with the Python `cryptography` package (AES-GCM,
 AES key wrap), independently of the library: the client's requests (AARQ with a glo-
 initiateRequest, pass 3, ciphered GETs, key transfer) and the server's expected answers
-(glo-initiateResponse, f(CtoS), glo-get-responses). Green Book (DLMS UA 1000-2) 9.2.7: suite 0,
+(glo-initiateResponse, f(CtoS), glo-get-responses), requests under the broadcast key (SC 0x70),
+security_activate and general-glo-ciphering. Green Book (DLMS UA 1000-2) 9.2.7: suite 0,
 IV = system title || IC, AAD = SC || AK [|| challenge], 12-byte tag. Run: python3 this > out."""
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.keywrap import aes_key_wrap

@@ -435,8 +435,8 @@ static omp_err sec_setup_action(const struct omp_dlms_server_env *env, const str
         if (!a->u.action_req.has_params || p->len != 2u || p->ptr[0] != OMP_AXDR_TAG_ENUM) {
             result = OMP_ACTION_TYPE_UNMATCHED;
         } else {
-            result = p->ptr[1] == 3u ? (uint8_t)OMP_ACTION_SUCCESS
-                                     : (uint8_t)OMP_ACTION_OTHER_REASON;
+            result =
+                p->ptr[1] == 3u ? (uint8_t)OMP_ACTION_SUCCESS : (uint8_t)OMP_ACTION_OTHER_REASON;
         }
     } else if (d->id == METHOD_KEY_TRANSFER) {
         result = key_transfer(env->sec, a, false);
