@@ -507,6 +507,7 @@ static void test_action(void **state)
      * own (dlms_sec.c), read-write-denied here (03) */
     expect(18u, 16u, "C301C1 000F 0000280000FF 01 01 0904AABBCCDD", "C701C1 03 00");
     expect(18u, 16u, "C301C1 0040 00002B0000FF 01 00", "C701C1 03 00");
+    expect(18u, 16u, "C301C1 0040 00002B0000FF 01 01 1603", "C701C1 03 00"); /* security_activate */
     expect(18u, 16u, "C301C1 0001 0000280000FF 01 00", "C701C1 09 00");
     /* with list: one result each */
     expect(18u, 16u, "C303C1 02 0008 0001010000FF 01  0001 0101636363FF 01  02 00 00",

@@ -127,8 +127,9 @@ bool omp_cosem_method_allowed(const struct omp_cosem_obj *o, uint16_t class_id, 
                               unsigned assoc)
 {
     if (class_id == 15u || class_id == OMP_CLASS_SECURITY_SETUP) {
-        /* HLS pass 3 and the key change, the management association's own (dlms_sec.c) */
-        return assoc == OMP_ASSOC_HLS_MGMT && method == (class_id == 15u ? 1u : 2u);
+        /* HLS pass 3, security_activate and the key change: the management association's own
+         * (dlms_sec.c) */
+        return assoc == OMP_ASSOC_HLS_MGMT && (method == 1u || (method == 2u && class_id != 15u));
     }
     /* activate_passive_calendar: whoever writes the passive calendar; the special days' insert
      * and delete: nobody (the table follows the active calendar, written as a whole) */
