@@ -119,7 +119,7 @@ struct omp_pq_ev_cfg {
                                rms), false: from Udin (default) */
 };
 
-/** @brief Detector state: about 120 bytes, caller storage. Private: use the functions. */
+/** @brief Detector state: 144 bytes (host and Cortex-M4), caller storage. Private: use the functions. */
 struct omp_pq_ev {
     struct omp_pq_ev_cfg cfg;
     float usr_v;               /**< sliding reference (Udin when not sliding) */
@@ -216,7 +216,7 @@ struct omp_pq_week_result {
     uint8_t verdict;       /**< enum omp_pq_verdict */
 };
 
-/** @brief Weekly counters: about 180 bytes, caller storage, no stored values. */
+/** @brief Weekly counters: 152 bytes (host and Cortex-M4), caller storage, no stored values. */
 struct omp_pq_week {
     float un_v, fn_hz;
     uint32_t n_10s, flagged_10s, f_out1, f_out_wide;
