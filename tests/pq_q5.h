@@ -1,8 +1,8 @@
 /*
  * Q5 of the metrology and power-quality spec (§4): dips, swells and interruptions through the
  * public API. The generator (hal_wavegen) makes a 230 V 50 Hz sine with an envelope step to u Udin
- * for a given duration, starting at a given phase of the fundamental; the metrology engine turns the
- * codes into cycle records; the PQ event detector turns those into events. Shared by
+ * for a given duration, starting at a given phase of the fundamental; the metrology engine turns
+ * the codes into cycle records; the PQ event detector turns those into events. Shared by
  * tests/test_pq_event_q5.c (representative points) and tests/test_pq_event_slow.c (the grid).
  *
  * Truth (never a run of the code under test): the IEC 61000-4-30 Urms(1/2) of the generator's
@@ -41,11 +41,11 @@
 #include "omnipower/metrology.h"
 #include "omnipower/pq_event.h"
 
-#define Q5_UDIN 230.0
-#define Q5_F 50.0
-#define Q5_T 0.02
-#define Q5_ONSET_S 1.0 /* a rising zero crossing (cycle 50) */
-#define Q5_PI 3.14159265358979323846
+#define Q5_UDIN         230.0
+#define Q5_F            50.0
+#define Q5_T            0.02
+#define Q5_ONSET_S      1.0 /* a rising zero crossing (cycle 50) */
+#define Q5_PI           3.14159265358979323846
 #define Q5_FULL_SCALE_V 400.0 /* generator's ideal codes: 400 V peak at 2^23 */
 
 struct q5_point {
@@ -57,13 +57,13 @@ struct q5_point {
 
 struct q5_truth {
     bool event;
-    bool borderline;  /* extreme within 0.3 % Udin of the start threshold */
+    bool borderline; /* extreme within 0.3 % Udin of the start threshold */
     bool swell;
     double start_s, dur_s, level_v;
 };
 
 struct q5_meas {
-    unsigned n_start, n_end;   /* voltage-event notes */
+    unsigned n_start, n_end; /* voltage-event notes */
     unsigned n_rvc;
     struct omp_pq_event first_start, ev;
     double start_s;
@@ -236,7 +236,11 @@ static void q5_cell(bool swell, double t, double u_pct, char out[3])
     if (swell) {
         row = u_pct >= 120.0 ? 'S' : (u_pct > 110.0 ? 'T' : '?');
     } else {
-        row = u_pct >= 80.0 ? 'A' : u_pct >= 70.0 ? 'B' : u_pct >= 40.0 ? 'C' : u_pct >= 5.0 ? 'D' : 'X';
+        row = u_pct >= 80.0   ? 'A'
+              : u_pct >= 70.0 ? 'B'
+              : u_pct >= 40.0 ? 'C'
+              : u_pct >= 5.0  ? 'D'
+                              : 'X';
     }
     if (col < 0 || row == '?') {
         out[0] = '-';
@@ -263,18 +267,18 @@ struct q5_fails {
     double worst_onset_ms, worst_level_v;
 };
 
-#define Q5_FAIL(what, ...)                                                                     \
-    do {                                                                                       \
-        printf("q5 fs %u u %.2f dur %.3f ph %.0f: %s: ", p->fs_hz, p->u, p->dur_s,             \
-               p->phase_deg, #what);                                                           \
-        printf(__VA_ARGS__);                                                                   \
-        printf("\n");                                                                          \
-        if (p->u == 0.0 && (&f->what == &f->timing || &f->what == &f->duration ||              \
-                            &f->what == &f->kind)) {                                           \
-            f->nocross++;                                                                      \
-        } else {                                                                               \
-            f->what++;                                                                         \
-        }                                                                                      \
+#define Q5_FAIL(what, ...)                                                                         \
+    do {                                                                                           \
+        printf("q5 fs %u u %.2f dur %.3f ph %.0f: %s: ", p->fs_hz, p->u, p->dur_s, p->phase_deg,   \
+               #what);                                                                             \
+        printf(__VA_ARGS__);                                                                       \
+        printf("\n");                                                                              \
+        if (p->u == 0.0 &&                                                                         \
+            (&f->what == &f->timing || &f->what == &f->duration || &f->what == &f->kind)) {        \
+            f->nocross++;                                                                          \
+        } else {                                                                                   \
+            f->what++;                                                                             \
+        }                                                                                          \
     } while (0)
 
 /* Timing: the event is raised at the refresh where the truth first crosses (+-2 samples: the
@@ -287,8 +291,7 @@ static void q5_check_timing(const struct q5_point *p, const struct q5_truth *t,
                             const struct q5_meas *m, struct q5_fails *f)
 {
     double on = Q5_ONSET_S + p->phase_deg / 360.0 * Q5_T;
-    double bound = t->swell ? Q5_T * 0.21 / (p->u * p->u - 1.0)
-                            : Q5_T * 0.19 / (1.0 - p->u * p->u);
+    double bound = t->swell ? Q5_T * 0.21 / (p->u * p->u - 1.0) : Q5_T * 0.19 / (1.0 - p->u * p->u);
     bound += Q5_T / 2.0;
     double onset = m->start_s - on;
     if (onset * 1e3 > f->worst_onset_ms) {

@@ -19,7 +19,7 @@
 
 #include "omnipower/pq_event.h"
 
-#define FS 8000u
+#define FS   8000u
 #define HALF 80u
 
 static void near_impl(double a, double b, double tol, const char *expr, int line)
@@ -34,8 +34,8 @@ static void near_impl(double a, double b, double tol, const char *expr, int line
 /* Feeder: keeps the refresh index and collects every note. */
 struct feeder {
     struct omp_pq_ev d;
-    uint64_t refresh;        /* refreshes fed so far */
-    float pending;           /* first value of a record not yet fed (NAN: none) */
+    uint64_t refresh; /* refreshes fed so far */
+    float pending;    /* first value of a record not yet fed (NAN: none) */
     unsigned n_start, n_end;
     struct omp_pq_event start[16], end[16];
     uint8_t start_kind_last;

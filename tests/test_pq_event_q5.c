@@ -25,9 +25,9 @@ static void print_fails(const char *name, unsigned points, const struct q5_fails
 /* Level and cell failures the metrology engine causes today (docs/pq-events.md "Q5 results":
  * its DC tracker takes the mean of the cycle that holds the step as offset, which skews the
  * Urms(1/2) that joins two half cycles). A ratchet: lower it when the engine is fixed. */
-#define Q5_KNOWN_LEVEL 17u /* 4 kHz: 90 deg onsets of 50, 20, 3 % and the 10-ms dips */
-#define Q5_KNOWN_CELL 4u  /* 10-ms dips to 3 % and 0 % at 0 and 45 deg: C1 for B1 */
-#define Q5_KNOWN_NOCROSS 7u /* u = 0, 90 deg onsets: first refresh 20 ms after the onset */
+#define Q5_KNOWN_LEVEL   17u /* 4 kHz: 90 deg onsets of 50, 20, 3 % and the 10-ms dips */
+#define Q5_KNOWN_CELL    4u  /* 10-ms dips to 3 % and 0 % at 0 and 45 deg: C1 for B1 */
+#define Q5_KNOWN_NOCROSS 7u  /* u = 0, 90 deg onsets: first refresh 20 ms after the onset */
 
 /* Every level, three onsets, four durations (10 ms, 50 ms, 350 ms, 1.5 s), at 4 kHz. */
 static void test_q5_representative(void **state)
@@ -59,11 +59,8 @@ static void test_q5_long_and_8k(void **state)
 {
     (void)state;
     static const struct q5_point pts[] = {
-        {4000u, 0.50, 30.0, 45.0},
-        {4000u, 1.25, 10.0, 90.0},
-        {8000u, 0.20, 0.75, 0.0},
-        {8000u, 0.0, 0.35, 0.0},
-        {8000u, 1.15, 0.05, 45.0},
+        {4000u, 0.50, 30.0, 45.0}, {4000u, 1.25, 10.0, 90.0}, {8000u, 0.20, 0.75, 0.0},
+        {8000u, 0.0, 0.35, 0.0},   {8000u, 1.15, 0.05, 45.0},
     };
     struct q5_fails f;
     memset(&f, 0, sizeof f);
@@ -185,7 +182,7 @@ static void test_q5_rvc(void **state)
     assert_true(fabsf(rvc.delta_ss_v - 12.0f) <= 0.46f);
     double t = ((double)rvc.start.sample - (double)rvc.start.frac) / 4000.0;
     assert_true(t > 2.0 && t <= 2.02 + 0.0005); /* first refresh after the change (+1 sample) */
-    assert_true(rvc.duration_s <= 0.0205f);      /* the one-cycle window's transition */
+    assert_true(rvc.duration_s <= 0.0205f);     /* the one-cycle window's transition */
 }
 
 int main(void)

@@ -17,16 +17,16 @@
 #include "pq_q5.h"
 
 /* Upper bounds for the level and cell failures of the grid (a ratchet; see the file comment). */
-#define Q5_GRID_KNOWN_LEVEL 96u
-#define Q5_GRID_KNOWN_CELL 14u
+#define Q5_GRID_KNOWN_LEVEL   96u
+#define Q5_GRID_KNOWN_CELL    14u
 #define Q5_GRID_KNOWN_NOCROSS 48u
 
 static void test_q5_grid(void **state)
 {
     (void)state;
     static const double levels[8] = {0.87, 0.75, 0.50, 0.20, 0.03, 0.0, 1.15, 1.25};
-    static const double durs[12] = {0.01, 0.02, 0.05, 0.1, 0.15, 0.35, 0.75, 1.5, 3.0, 7.0,
-                                     30.0, 60.0};
+    static const double durs[12] = {0.01, 0.02, 0.05, 0.1, 0.15, 0.35,
+                                    0.75, 1.5,  3.0,  7.0, 30.0, 60.0};
     static const double phases[3] = {0.0, 45.0, 90.0};
     static const uint32_t rates[2] = {4000u, 8000u};
     struct q5_fails f;

@@ -15,7 +15,7 @@
 
 #include "omnipower/pq_event.h"
 
-#define WEEK 1008u
+#define WEEK     1008u
 #define WEEK_10S 60480u
 
 static void near_impl(double a, double b, double tol, const char *expr, int line)
@@ -31,9 +31,8 @@ static void near_impl(double a, double b, double tol, const char *expr, int line
 static struct omp_pq_10min clean(void)
 {
     static const float half_limit[OMP_PQ_WEEK_H_COUNT] = {
-        1.0f, 2.5f, 0.5f, 3.0f, 0.25f, 2.5f, 0.25f, 0.75f, 0.25f,
-        1.75f, 0.25f, 1.5f, 0.25f, 0.25f, 0.25f, 1.0f, 0.25f, 0.75f,
-        0.25f, 0.25f, 0.25f, 0.75f, 0.25f, 0.75f};
+        1.0f,  2.5f,  0.5f,  3.0f, 0.25f, 2.5f,  0.25f, 0.75f, 0.25f, 1.75f, 0.25f, 1.5f,
+        0.25f, 0.25f, 0.25f, 1.0f, 0.25f, 0.75f, 0.25f, 0.25f, 0.25f, 0.75f, 0.25f, 0.75f};
     struct omp_pq_10min v;
     memset(&v, 0, sizeof v);
     v.urms_v = 230.0f;
@@ -215,7 +214,7 @@ static void test_frequency(void **state)
         struct omp_pq_week_result r = get(&w, OMP_PQ_WEEK_F995);
         assert_int_equal(r.valid, WEEK_10S);
         assert_int_equal(r.flagged, 1);
-        assert_int_equal(r.within, WEEK_10S - out - 1u); /* the 47 Hz value is out of +-1 % */
+        assert_int_equal(r.within, WEEK_10S - out - 1u);   /* the 47 Hz value is out of +-1 % */
         assert_int_equal(r.verdict, OMP_PQ_NOT_COMPLIANT); /* 303 or 304 out */
         assert_int_equal(get(&w, OMP_PQ_WEEK_F100).verdict, OMP_PQ_COMPLIANT);
         omp_pq_week_add_10s(&w, 46.9f, false);
@@ -286,14 +285,10 @@ static void test_events_table(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_harmonic_limits),
-        cmocka_unit_test(test_q8_voltage),
-        cmocka_unit_test(test_voltage_edges),
-        cmocka_unit_test(test_q8_flagged),
-        cmocka_unit_test(test_q8_thd_harmonics),
-        cmocka_unit_test(test_frequency),
-        cmocka_unit_test(test_frequency_995),
-        cmocka_unit_test(test_no_data_and_args),
+        cmocka_unit_test(test_harmonic_limits),  cmocka_unit_test(test_q8_voltage),
+        cmocka_unit_test(test_voltage_edges),    cmocka_unit_test(test_q8_flagged),
+        cmocka_unit_test(test_q8_thd_harmonics), cmocka_unit_test(test_frequency),
+        cmocka_unit_test(test_frequency_995),    cmocka_unit_test(test_no_data_and_args),
         cmocka_unit_test(test_events_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

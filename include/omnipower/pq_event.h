@@ -35,11 +35,11 @@ extern "C" {
 #endif
 
 /** Notes one omp_pq_ev_on_cycle call can produce (two refreshes, each: voltage event end, voltage
- *  event start or interruption upgrade, RVC start or end). */
+ *  event start or interruption upgrade, RVC end). */
 #define OMP_PQ_EV_NOTES_MAX 6u
 /** Individual harmonic orders of the weekly evaluation: 2..25 (EN 50160 table). */
-#define OMP_PQ_WEEK_H_MIN 2u
-#define OMP_PQ_WEEK_H_MAX 25u
+#define OMP_PQ_WEEK_H_MIN   2u
+#define OMP_PQ_WEEK_H_MAX   25u
 #define OMP_PQ_WEEK_H_COUNT (OMP_PQ_WEEK_H_MAX - OMP_PQ_WEEK_H_MIN + 1u)
 
 /** @brief Kind of a power-quality event. */
@@ -80,15 +80,15 @@ struct omp_pq_pos {
 
 /** @brief One event, complete (END note) or as known at its start (START note). */
 struct omp_pq_event {
-    uint8_t kind;           /**< enum omp_pq_ev_kind */
-    uint8_t cell;           /**< enum omp_pq_cell (OMP_PQ_CELL_NONE in START notes) */
-    struct omp_pq_pos start;/**< the refresh at which Urms(1/2) crossed the start threshold */
-    float duration_s;       /**< end refresh minus start refresh; 0 in START notes */
-    float level_v;          /**< dip/interruption: residual (lowest Urms(1/2)); swell: maximum;
-                                 RVC: delta Umax (largest |Urms(1/2) - mean before|). In a START
-                                 note: the Urms(1/2) that crossed */
-    float ref_v;            /**< reference the thresholds were taken from (Udin or Usr) */
-    float delta_ss_v;       /**< RVC only: delta Uss, |new steady mean - old steady mean| */
+    uint8_t kind;            /**< enum omp_pq_ev_kind */
+    uint8_t cell;            /**< enum omp_pq_cell (OMP_PQ_CELL_NONE in START notes) */
+    struct omp_pq_pos start; /**< the refresh at which Urms(1/2) crossed the start threshold */
+    float duration_s;        /**< end refresh minus start refresh; 0 in START notes */
+    float level_v;           /**< dip/interruption: residual (lowest Urms(1/2)); swell: maximum;
+                                  RVC: delta Umax (largest |Urms(1/2) - mean before|). In a START
+                                  note: the Urms(1/2) that crossed */
+    float ref_v;             /**< reference the thresholds were taken from (Udin or Usr) */
+    float delta_ss_v;        /**< RVC only: delta Uss, |new steady mean - old steady mean| */
 };
 
 /** @brief Whether a note opens or closes an event. */
@@ -100,41 +100,42 @@ enum omp_pq_note_kind {
 /** @brief What one omp_pq_ev_on_cycle call produced, in time order. */
 struct omp_pq_ev_notes {
     uint8_t n;
-    uint8_t note[OMP_PQ_EV_NOTES_MAX];          /**< enum omp_pq_note_kind */
+    uint8_t note[OMP_PQ_EV_NOTES_MAX]; /**< enum omp_pq_note_kind */
     struct omp_pq_event ev[OMP_PQ_EV_NOTES_MAX];
 };
 
 /** @brief Detector configuration (percentages of the reference voltage). */
 struct omp_pq_ev_cfg {
-    uint32_t fs_hz;       /**< sample rate of the metrology engine (positions, durations) */
-    uint32_t mains_hz;    /**< 50 or 60: RVC window = 2 * mains_hz refreshes (1 s) */
-    float udin_v;         /**< declared supply voltage Udin, default 230 V */
-    float dip_pct;        /**< 90 */
-    float swell_pct;      /**< 110 */
-    float intr_pct;       /**< 5 */
-    float hyst_pct;       /**< 2 (of Udin, applied to dips and swells) */
-    float rvc_pct;        /**< 5 (EN 50160's indicative RVC level; IEC range 1..6) */
-    float rvc_hyst_pct;   /**< 2.5 (half the RVC threshold) */
-    bool sliding_ref;     /**< true: thresholds from Usr (1-min first-order filter of the 10-cycle
-                               rms), false: from Udin (default) */
+    uint32_t fs_hz;     /**< sample rate of the metrology engine (positions, durations) */
+    uint32_t mains_hz;  /**< 50 or 60: RVC window = 2 * mains_hz refreshes (1 s) */
+    float udin_v;       /**< declared supply voltage Udin, default 230 V */
+    float dip_pct;      /**< 90 */
+    float swell_pct;    /**< 110 */
+    float intr_pct;     /**< 5 */
+    float hyst_pct;     /**< 2 (of the reference, dips and swells) */
+    float rvc_pct;      /**< 5 (EN 50160's indicative RVC level; IEC range 1..6) */
+    float rvc_hyst_pct; /**< 2.5 (half the RVC threshold) */
+    bool sliding_ref;   /**< true: thresholds from Usr (1-min first-order filter of the 10-cycle
+                             rms), false: from Udin (default) */
 };
 
-/** @brief Detector state: 144 bytes (host and Cortex-M4), caller storage. Private: use the functions. */
+/** @brief Detector state: 144 bytes (host and Cortex-M4), caller storage. Private: use the
+ * functions. */
 struct omp_pq_ev {
     struct omp_pq_ev_cfg cfg;
-    float usr_v;               /**< sliding reference (Udin when not sliding) */
-    float acc10_v2;            /**< sum of squared cycle rms of the open 10-cycle block */
-    uint64_t last_end;         /**< sample of the end refresh of the last closed event */
-    struct omp_pq_pos ev_start;/**< open voltage event */
+    float usr_v;                /**< sliding reference (Udin when not sliding) */
+    float acc10_v2;             /**< sum of squared cycle rms of the open 10-cycle block */
+    uint64_t last_end;          /**< sample of the end refresh of the last closed event */
+    struct omp_pq_pos ev_start; /**< open voltage event */
     float ev_level_v, ev_ref_v;
     struct omp_pq_pos rvc_start;
-    float rvc_mean_v;          /**< mean of the steady state before the RVC */
-    float rvc_max_v;           /**< largest |U - rvc_mean_v| during the RVC */
+    float rvc_mean_v;                   /**< mean of the steady state before the RVC */
+    float rvc_max_v;                    /**< largest |U - rvc_mean_v| during the RVC */
     float ss_sum_v, ss_min_v, ss_max_v; /**< run of values within the band (steady-state test) */
-    struct omp_pq_pos ss_first; /**< first refresh of that run */
+    struct omp_pq_pos ss_first;         /**< first refresh of that run */
     uint16_t ss_n;
     uint8_t n10, ev_kind, rvc_state;
-    bool any_event;            /**< an event has closed since init (last_end valid) */
+    bool any_event; /**< an event has closed since init (last_end valid) */
 };
 
 /**
@@ -183,37 +184,37 @@ const char *omp_pq_cell_name(enum omp_pq_cell cell);
 
 /** @brief One 10-min value, as the aggregation delivers it. */
 struct omp_pq_10min {
-    float urms_v;                          /**< 10-min rms voltage */
-    float thd_u_pct;                       /**< THD-U, % of the fundamental */
-    float harm_pct[OMP_PQ_WEEK_H_COUNT];   /**< individual harmonics 2..25, % of U1 */
-    bool flagged;                          /**< IEC 61000-4-30 flag: excluded from the counts */
+    float urms_v;                        /**< 10-min rms voltage */
+    float thd_u_pct;                     /**< THD-U, % of the fundamental */
+    float harm_pct[OMP_PQ_WEEK_H_COUNT]; /**< individual harmonics 2..25, % of U1 */
+    bool flagged;                        /**< IEC 61000-4-30 flag: excluded from the counts */
 };
 
 /** @brief Quantities with a verdict. */
 enum omp_pq_week_q {
-    OMP_PQ_WEEK_U95 = 0,   /**< 10-min U within Un +-10 %, >= 95 % of the valid values */
-    OMP_PQ_WEEK_U100,      /**< 10-min U within Un +10 / -15 %, 100 % */
-    OMP_PQ_WEEK_F995,      /**< 10-s f within fn +-1 %, >= 99.5 % of the week's valid values */
-    OMP_PQ_WEEK_F100,      /**< 10-s f within fn +4 / -6 %, 100 % */
-    OMP_PQ_WEEK_THD,       /**< THD-U <= 8 %, >= 95 % (N2/N <= 5 %) */
-    OMP_PQ_WEEK_HARM,      /**< every harmonic 2..25 within its limit, >= 95 % (N1/N <= 5 %) */
+    OMP_PQ_WEEK_U95 = 0, /**< 10-min U within Un +-10 %, >= 95 % of the valid values */
+    OMP_PQ_WEEK_U100,    /**< 10-min U within Un +10 / -15 %, 100 % */
+    OMP_PQ_WEEK_F995,    /**< 10-s f within fn +-1 %, >= 99.5 % of the week's valid values */
+    OMP_PQ_WEEK_F100,    /**< 10-s f within fn +4 / -6 %, 100 % */
+    OMP_PQ_WEEK_THD,     /**< THD-U <= 8 %, >= 95 % (N2/N <= 5 %) */
+    OMP_PQ_WEEK_HARM,    /**< every harmonic 2..25 within its limit, >= 95 % (N1/N <= 5 %) */
     OMP_PQ_WEEK_Q_COUNT
 };
 
 /** @brief Verdict of one quantity. */
 enum omp_pq_verdict {
-    OMP_PQ_NO_DATA = 0,    /**< no valid value */
+    OMP_PQ_NO_DATA = 0, /**< no valid value */
     OMP_PQ_COMPLIANT = 1,
     OMP_PQ_NOT_COMPLIANT = 2
 };
 
 /** @brief Result of one quantity over the week. */
 struct omp_pq_week_result {
-    uint32_t valid;        /**< non-flagged values */
-    uint32_t within;       /**< of which within the limit */
-    uint32_t flagged;      /**< flagged values (excluded) */
-    float share_pct;       /**< 100 * within / valid (0 without data) */
-    uint8_t verdict;       /**< enum omp_pq_verdict */
+    uint32_t valid;   /**< non-flagged values */
+    uint32_t within;  /**< of which within the limit */
+    uint32_t flagged; /**< flagged values (excluded) */
+    float share_pct;  /**< 100 * within / valid (0 without data) */
+    uint8_t verdict;  /**< enum omp_pq_verdict */
 };
 
 /** @brief Weekly counters: 152 bytes (host and Cortex-M4), caller storage, no stored values. */

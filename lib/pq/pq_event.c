@@ -154,8 +154,8 @@ const char *omp_pq_cell_name(enum omp_pq_cell cell)
 {
     static const char names[OMP_PQ_CELL_COUNT][3] = {
         "-",  "A1", "A2", "A3", "A4", "A5", "B1", "B2", "B3", "B4", "B5",
-        "C1", "C2", "C3", "C4", "C5", "D1", "D2", "D3", "D4", "D5",
-        "X1", "X2", "X3", "X4", "X5", "S1", "S2", "S3", "T1", "T2", "T3"};
+        "C1", "C2", "C3", "C4", "C5", "D1", "D2", "D3", "D4", "D5", "X1",
+        "X2", "X3", "X4", "X5", "S1", "S2", "S3", "T1", "T2", "T3"};
     if ((unsigned)cell >= OMP_PQ_CELL_COUNT) {
         return "-";
     }
@@ -386,8 +386,7 @@ static void usr_update(struct omp_pq_ev *d, const struct omp_cycle *c)
     }
 }
 
-void omp_pq_ev_on_cycle(struct omp_pq_ev *d, const struct omp_cycle *c,
-                        struct omp_pq_ev_notes *out)
+void omp_pq_ev_on_cycle(struct omp_pq_ev *d, const struct omp_cycle *c, struct omp_pq_ev_notes *out)
 {
     if (out != NULL) {
         out->n = 0u;
