@@ -290,6 +290,29 @@ static void test_swell_hysteresis_and_jump(void **state)
     assert_near(f.end[2].duration_s, 0.05, 1e-6);
 }
 
+/* The maximum of a swell is its highest refresh, the residual of a dip its lowest. */
+static void test_extremes(void **state)
+{
+    (void)state;
+    struct feeder f;
+    fd_init(&f, NULL);
+    fd_run(&f, 230.0f, 4);
+    fd_run(&f, 260.0f, 3);
+    fd_run(&f, 270.0f, 1);
+    fd_run(&f, 265.0f, 4);
+    fd_run(&f, 230.0f, 2);
+    fd_run(&f, 150.0f, 3);
+    fd_run(&f, 120.0f, 1);
+    fd_run(&f, 140.0f, 3);
+    fd_run(&f, 230.0f, 1);
+    assert_int_equal(f.n_end, 2);
+    assert_near(f.end[0].level_v, 270.0, 0.0);
+    assert_near(f.end[0].duration_s, 0.08, 1e-6);
+    assert_int_equal(f.end[0].cell, OMP_PQ_CELL_T1); /* 117.4 %: T1 */
+    assert_near(f.end[1].level_v, 120.0, 0.0);
+    assert_int_equal(f.end[1].cell, OMP_PQ_CELL_C1); /* 52.2 %: C1 */
+}
+
 /* A dip that deepens below 5 % is one interruption: START(dip), START(interruption), END. */
 static void test_interruption_upgrade(void **state)
 {
@@ -436,6 +459,7 @@ int main(void)
         cmocka_unit_test(test_thresholds_exact),
         cmocka_unit_test(test_hysteresis),
         cmocka_unit_test(test_swell_hysteresis_and_jump),
+        cmocka_unit_test(test_extremes),
         cmocka_unit_test(test_interruption_upgrade),
         cmocka_unit_test(test_positions),
         cmocka_unit_test(test_rvc_step),
