@@ -13,7 +13,8 @@
  * The management association (client 1 -> SAP 16, HLS-GMAC) runs on a deterministic stand-in for
  * the port's AES-GCM op: the identity with a tag of twelve zero bytes (a wrong tag is refused), and
  * a fixed StoC, so that seeds can carry whole ciphered sessions; ciphered answers (glo-initiate-
- * and glo-get/set/action-responses) are opened the same way and their plaintext checked.
+ * and glo-get/set/action-responses, general-glo-ciphering answers) are opened the same way and
+ * their plaintext checked.
  * The meter keeps a load profile (A+, A-; 15 min) of 600 entries, a billing log of 3 stops and
  * a standard event log (1.1.99.98.2.255) of 250 events (it holds the last 200 or more) on RAM NVMs, so that GETs of class 7 with selective access (range and entry descriptors) and
  * their blocks are reached.
@@ -57,6 +58,10 @@ static bool answer_kind_ok(uint8_t req_tag, enum omp_apdu_kind k)
     case OMP_APDU_TAG_ACTION_REQUEST:
     case OMP_APDU_TAG_GLO_ACTION_REQUEST: /* HLS pass 3, security setup methods, any method */
         return ((unsigned)k >> 8) == OMP_APDU_TAG_ACTION_RESPONSE;
+    case OMP_APDU_TAG_GENERAL_GLO_CIPHERING: /* any of the three, answered in kind */
+        return ((unsigned)k >> 8) == OMP_APDU_TAG_GET_RESPONSE ||
+               ((unsigned)k >> 8) == OMP_APDU_TAG_SET_RESPONSE ||
+               ((unsigned)k >> 8) == OMP_APDU_TAG_ACTION_RESPONSE;
     default:
         return false;
     }
@@ -258,8 +263,17 @@ static omp_err op_billing_stop(void *user)
     return OMP_OK;
 }
 
-static const struct omp_cosem_ops k_ops = {op_clock, op_tariff,   op_optical, op_secret,
-                                           op_calendar, op_hdlc, op_custom, op_billing_stop};
+static omp_err op_param(void *user, uint8_t k, uint32_t v)
+{
+    (void)user;
+    (void)k;
+    (void)v;
+    return OMP_OK;
+}
+
+static const struct omp_cosem_ops k_ops = {op_clock,    op_tariff, op_optical, op_secret,
+                                           op_calendar, op_hdlc,   op_custom,  op_billing_stop,
+                                           op_param};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -315,6 +329,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const uint8_t *ans = out;
         if (out[0] >= OMP_APDU_TAG_GLO_GET_RESPONSE && out[0] <= OMP_APDU_TAG_GLO_ACTION_RESPONSE) {
             OMP_FUZZ_CHECK(len > 0u && (req[0] == out[0] - 4u));
+            n = open_answer(out, n, plain, sizeof plain);
+            ans = plain;
+        } else if (out[0] == OMP_APDU_TAG_GENERAL_GLO_CIPHERING) {
+            OMP_FUZZ_CHECK(len > 0u && req[0] == out[0] &&
+                           (srv.conformance & OMP_CONF_GENERAL_PROTECTION) != 0u);
             n = open_answer(out, n, plain, sizeof plain);
             ans = plain;
         }

@@ -131,6 +131,26 @@ static uint32_t key_addr(const struct omp_store *s, uint16_t key)
     return 0;
 }
 
+/* One APDU of hex @p hex to the module port's DLMS server (client 18, server SAP 16); the answer
+ * must start with @p ok (the AARE's tag, or a SET-response-normal with success). */
+static void dlms(struct gen *g, const char *hex, const uint8_t *ok, size_t ok_len)
+{
+    uint8_t req[128], rsp[256];
+    size_t n = 0;
+    for (; hex[2u * n] != '\0' && n < sizeof req; n++) {
+        unsigned v = 0;
+        if (sscanf(hex + 2u * n, "%2x", &v) != 1) {
+            die("hex");
+        }
+        req[n] = (uint8_t)v;
+    }
+    struct omp_wr w = omp_wr_init(rsp, sizeof rsp);
+    if (omp_meter_dlms(&g->m, OMP_PORT_MODULE, 18u, 16u, req, n, &w) != OMP_OK ||
+        omp_wr_len(&w) < ok_len || memcmp(rsp, ok, ok_len) != 0) {
+        die("dlms");
+    }
+}
+
 static uint8_t g_base[MN_SIZE], g_img[MN_SIZE];
 
 static void flip(const char *name, uint32_t addr, unsigned bit)
@@ -215,6 +235,15 @@ int main(int argc, char **argv)
         die("the long run did not do what it should");
     }
     put("ran_long", g->mem);
+    /* settings written over DLMS (key 14): PowerThresholdValue 12 000 W, DST off */
+    static const uint8_t k_aare[] = {0x61u}, k_set_ok[] = {0xC5u, 0x01u, 0xC1u, 0x00u};
+    dlms(g,
+         "6033A1090607608574050801018A0207808B0760857405080201AC0780053132333435"
+         "BE10040E01000000065F1F040000FE1FFFFF",
+         k_aare, sizeof k_aare);
+    dlms(g, "C101C100030101603301FF02000600002EE0", k_set_ok, sizeof k_set_ok);
+    dlms(g, "C101C1000800010100" "00FF08000300", k_set_ok, sizeof k_set_ok);
+    put("params", g->mem);
     /* a hot record newer than the checkpoint: a few more ticks without a flush */
     if (run(g, 40u) != OMP_OK) {
         die("ran hot");

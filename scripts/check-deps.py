@@ -22,7 +22,8 @@ MODULES = [
 # Public headers that belong to the core module.
 CORE_HEADERS = {"core", "config", "config_check", "hal", "version", "omnipower", "value", "evq"}
 # Public headers named otherwise than their module ("config.h" is the compile-time configuration).
-HEADER_MODULE = {"mcfg": "config", "optical": "cosem", "lcd": "cosem", "dlms_server": "cosem", "push": "cosem", "plog": "storage"}
+HEADER_MODULE = {"mcfg": "config", "optical": "cosem", "lcd": "cosem", "dlms_server": "cosem", "push": "cosem", "plog": "storage",
+                 "pq_event": "pq", "pq_vq": "pq"}
 ALLOWED_SYSTEM = {"stdint.h", "stdbool.h", "stddef.h", "string.h", "limits.h", "math.h",
                   "float.h", "stdalign.h", "assert.h"}
 

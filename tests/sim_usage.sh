@@ -143,4 +143,13 @@ err_has "bad.nvm: NVM file has 16 bytes, this run's NVM has 507904 \(the default
 [ "$(wc -c <"$tmp/bad.nvm")" -eq 16 ] || { echo "FAIL: bad NVM file modified"; fail=1; }
 expect 1 --nvm "$tmp/no/such/dir/x.nvm" --speed max --duration 1 --quiet
 
+# --scenario: a line the parser refuses is named (file:line); not with --samples
+printf '0 voltage 240\n1s dip 120%% 1s\n' >"$tmp/bad.scn"
+expect 1 --scenario "$tmp/bad.scn" --speed max --duration 1 --quiet
+err_has "bad.scn:2: "
+expect 1 --scenario "$tmp/none.scn" --speed max --duration 1 --quiet
+printf '0 voltage 240\n' >"$tmp/ok.scn"
+expect 2 --scenario "$tmp/ok.scn" --samples "$tmp/ok.scn"
+expect 0 --scenario "$tmp/ok.scn" --speed max --duration 1 --quiet
+
 exit $fail

@@ -34,7 +34,7 @@ static struct omp_optical_settings g_opt;
 
 /* what the ops were asked */
 static struct {
-    int clock_calls, tariff_calls, optical_calls;
+    int clock_calls, tariff_calls, optical_calls, param_calls;
     omp_time_s clock;
     uint8_t tariff, setting;
     uint32_t value;
@@ -66,8 +66,17 @@ static omp_err op_optical(void *user, uint8_t k, uint32_t v)
     return g_ops.answer;
 }
 
-static const struct omp_cosem_ops k_ops = {op_clock, op_tariff, op_optical, NULL, NULL, NULL,
-                                           NULL, NULL};
+static omp_err op_param(void *user, uint8_t k, uint32_t v)
+{
+    (void)user;
+    g_ops.param_calls++;
+    g_ops.setting = k;
+    g_ops.value = v;
+    return g_ops.answer;
+}
+
+static const struct omp_cosem_ops k_ops = {op_clock, op_tariff, op_optical, NULL,    NULL,
+                                           NULL,     NULL,      NULL,       op_param};
 
 /* The fixed state. Expected displays (7.2, truncated):
  *   A+   1 234 567.891234 Wh -> 1234567 Wh -> 0001234.56 kWh
@@ -261,6 +270,7 @@ static const struct expect k_expect[] = {
     {O(1, 1, 96, 51, 2), "3", "", "3", ""},
     {O(1, 1, 96, 51, 1), "99000", "", "99000", ""},
     {O(1, 1, 0, 128, 1), "0000007", "", "0000007", ""},
+    {O(1, 1, 96, 52, 11), "1", "", "1", ""}, /* DaylightSavingConfig: the EU rule */
     {O(1, 1, 129, 0, 0), "2", "", "2", ""},
     /* instantaneous: LCD powers 2.3; IEC powers unpadded; U, I, f, PF by their scaler */
     {O(1, 1, 32, 7, 0), "230.0", "V", "230.0", "V"},
@@ -411,6 +421,8 @@ static void test_values_typed(void **state)
         {O(0, 1, 96, 8, 0), OMP_VT_U32, 0, OMP_UNIT_HOUR, 1485u},
         {O(1, 1, 0, 1, 0), OMP_VT_U8, 0, OMP_UNIT_NONE, 5u},
         {O(1, 1, 129, 0, 0), OMP_VT_U8, 0, OMP_UNIT_NONE, 2u},
+        {O(1, 1, 96, 52, 11), OMP_VT_U8, 0, OMP_UNIT_NONE, 1u},
+        {O(1, 1, 96, 51, 1), OMP_VT_U32, 0, OMP_UNIT_W, 99000u},
         {O(1, 1, 131, 0, 13), OMP_VT_U16, 0, OMP_UNIT_NONE, 1500u},
     };
     for (size_t k = 0; k < OMP_ARRAY_LEN(cases); k++) {
@@ -612,10 +624,10 @@ static void test_write_rights(void **state)
      * R1..R4, E+, E-) + 8 maxima + 6 accumulated + hours, periods, threshold count + 4
      * demand registers (A+, R+, E+, E-) = 58;
      * writable by the optical port's LLS client 19 (attribute 2): clock, ActualTariff, 8
-     * settings, the utility's 6 data objects, ForceBillingStop = 17 (IEC 62056-21 W1 writes only
-     * the first ten: test_meter_iec21.c) */
+     * settings, the utility's 6 data objects, ForceBillingStop, PowerThresholdValue and
+     * DaylightSavingConfig = 19 (IEC 62056-21 W1 writes only the first ten: test_meter_iec21.c) */
     assert_int_equal(legal, 58u);
-    assert_int_equal(writable, 17u);
+    assert_int_equal(writable, 19u);
     assert_int_equal(g_ops.clock_calls + g_ops.tariff_calls + g_ops.optical_calls, 0);
 }
 
@@ -668,6 +680,52 @@ static void test_setters(void **state)
     v = omp_value_uint(OMP_VT_U8, 1u, 0, OMP_UNIT_NONE);
     assert_int_equal(omp_cosem_set(&s, ud, 2u, OMP_ASSOC_LLS_OPTICAL, &v), OMP_ERR_DENIED);
     assert_int_equal(omp_cosem_set(&s, NULL, 2u, OMP_ASSOC_LLS_OPTICAL, &v), OMP_ERR_ARG);
+}
+
+/* The settings written over the ports (enum omp_cosem_param): PowerThresholdValue, the clock's
+ * DST enabled (8, boolean) and DaylightSavingConfig reach the op with the parameter's number;
+ * values outside technical facts 11.3's ranges and wrong types never do. */
+static void test_param_setters(void **state)
+{
+    (void)state;
+    struct omp_cosem_src s;
+    fill_state(&s);
+    g_ops.param_calls = 0;
+    g_ops.answer = OMP_OK;
+    const struct omp_cosem_obj *thr = omp_cosem_find((const uint8_t[6])O(1, 1, 96, 51, 1));
+    const struct omp_cosem_obj *dst = omp_cosem_find((const uint8_t[6])O(1, 1, 96, 52, 11));
+    const struct omp_cosem_obj *clk = omp_cosem_find((const uint8_t[6])O(0, 1, 1, 0, 0));
+    struct omp_value v = omp_value_uint(OMP_VT_U32, 12000u, 0, OMP_UNIT_W);
+    assert_int_equal(omp_cosem_set(&s, thr, 2u, OMP_ASSOC_LLS_MODULE, &v), OMP_OK);
+    assert_int_equal(g_ops.setting, 0u); /* OMP_PARAM_POWER_THRESHOLD */
+    assert_int_equal(g_ops.value, 12000u);
+    assert_int_equal(omp_cosem_set(&s, thr, 2u, OMP_ASSOC_PUBLIC, &v), OMP_ERR_DENIED);
+    assert_int_equal(omp_cosem_set(&s, thr, 3u, OMP_ASSOC_LLS_MODULE, &v), OMP_ERR_DENIED);
+    v = omp_value_uint(OMP_VT_BOOL, 0u, 0, OMP_UNIT_NONE); /* DST off */
+    assert_int_equal(omp_cosem_set(&s, clk, 8u, OMP_ASSOC_LLS_CCC, &v), OMP_OK);
+    assert_int_equal(g_ops.setting, 3u); /* OMP_PARAM_DST */
+    assert_int_equal(g_ops.value, 0u);
+    v = omp_value_uint(OMP_VT_U8, 1u, 0, OMP_UNIT_NONE); /* attribute 8 is a boolean */
+    assert_int_equal(omp_cosem_set(&s, clk, 8u, OMP_ASSOC_LLS_CCC, &v), OMP_ERR_MALFORMED);
+    assert_int_equal(omp_cosem_set(&s, dst, 2u, OMP_ASSOC_HLS_MGMT, &v), OMP_OK);
+    assert_int_equal(g_ops.setting, 3u);
+    assert_int_equal(g_ops.value, 1u);
+    v = omp_value_uint(OMP_VT_U8, 2u, 0, OMP_UNIT_NONE); /* codes 0 and 1 only */
+    assert_int_equal(omp_cosem_set(&s, dst, 2u, OMP_ASSOC_HLS_MGMT, &v), OMP_ERR_RANGE);
+    assert_int_equal(g_ops.param_calls, 3);
+    /* the op's refusal comes back unchanged */
+    g_ops.answer = OMP_ERR_NVM_FULL;
+    v = omp_value_uint(OMP_VT_U32, 0u, 0, OMP_UNIT_W);
+    assert_int_equal(omp_cosem_set(&s, thr, 2u, OMP_ASSOC_LLS_MODULE, &v), OMP_ERR_NVM_FULL);
+    g_ops.answer = OMP_OK;
+    /* the ranges (technical facts 1.1: 300, 900, 1800, 3600 s) */
+    assert_true(omp_cosem_param_valid(OMP_PARAM_LP_PERIOD, 900u));
+    assert_true(omp_cosem_param_valid(OMP_PARAM_AN_PERIOD, 300u));
+    assert_false(omp_cosem_param_valid(OMP_PARAM_LP_PERIOD, 600u));
+    assert_false(omp_cosem_param_valid(OMP_PARAM_LP_PERIOD, 0u));
+    assert_false(omp_cosem_param_valid(OMP_PARAM_DST, 2u));
+    assert_true(omp_cosem_param_valid(OMP_PARAM_POWER_THRESHOLD, UINT32_MAX));
+    assert_false(omp_cosem_param_valid(OMP_PARAM_COUNT, 0u));
 }
 
 static void test_reduced_ids(void **state)
@@ -796,6 +854,7 @@ int main(void)
         cmocka_unit_test(test_every_object_agrees), cmocka_unit_test(test_values_typed),
         cmocka_unit_test(test_times),               cmocka_unit_test(test_read_rights),
         cmocka_unit_test(test_write_rights),        cmocka_unit_test(test_setters),
+        cmocka_unit_test(test_param_setters),
         cmocka_unit_test(test_reduced_ids),         cmocka_unit_test(test_value_scaled),
         cmocka_unit_test(test_scaler_unit_fixed),   cmocka_unit_test(test_axdr_values),
     };

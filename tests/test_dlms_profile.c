@@ -247,7 +247,13 @@ static void test_attributes(void **state)
 static void test_set_action_refused(void **state)
 {
     (void)state;
-    expect("C101C1 0007 0101630100FF 04 00 0600000708", "C501C103");
+    /* capture_period (4) is RW (technical facts 11.3) and goes to the op set_param; this source
+     * has no ops: object-unavailable. A period outside 300/900/1800/3600 s is other-reason, a
+     * long-unsigned type-unmatched, a selective access other-reason (Green Book 9.3.x). */
+    expect("C101C1 0007 0101630100FF 04 00 0600000708", "C501C10B");
+    expect("C101C1 0007 0101630100FF 04 00 0600000258", "C501C1FA");
+    expect("C101C1 0007 0101630100FF 04 00 120708", "C501C10C");
+    expect("C101C1 0007 0101630100FF 04 01 01 0100 0600000708", "C501C1FA");
     expect("C101C1 0007 0101630100FF 02 00 0100", "C501C103");
     expect("C101C1 0007 0101630100FF 09 00 1100", "C501C104");
     expect("C101C1 0001 0101630100FF 04 00 0600000708", "C501C109");

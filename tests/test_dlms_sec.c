@@ -1,6 +1,7 @@
 /*
  * The DLMS server's management association (dlms_sec.c): client 1 -> SAP 16, HLS-GMAC (mechanism
- * 5), security suite 0, ciphered GET, replay refusal, the security setup object and key transfer.
+ * 5), security suite 0, ciphered GET, replay refusal, the security setup object (security_activate,
+ * key transfer) and requests under the broadcast key (SC key-set bit; GBEK C0..CF in the tests).
  *
  * Vectors: every request and every expected ciphered answer is computed by tools/dlms_sec_vectors.py
  * with the Python `cryptography` package (AES-GCM, AES key wrap), independently of the library,
@@ -105,6 +106,59 @@
     "C81E30000000052D5E16BDE60F530EE10DF21CB98194A7CE845F7073C0366F44"
 #define GLO_RSP_CTX_SIC4 \
     "CC263000000104E58E8297F9B8173DDB1886FF2DB963D52E0EDD50D277C87B8B82B6DF3182A037BE"
+/* The broadcast key (SC 0x70, GBEK C0..CF) and security_activate (tools/dlms_sec_vectors.py) */
+#define GLO_GET_LN_BC_IC3 \
+    "C81E700000000363F3F10C6EB7B924E545D0BDF07A1E3025896763BFB8C529A6"
+#define GLO_GET_LN_BC_IC4 \
+    "C81E7000000004B9405C8040730F6F2439C442052B1FB164685EB7847013EAF9"
+#define GLO_GET_LN_BC_GUEK_IC3 \
+    "C81E7000000003BBC29BB995746317DC67AD5E56CD066FCD2B90029A3309CAE3"
+#define GLO_KT_GBEK_IC3 \
+    "CB3E3000000003B8C29BB9DA746314DC67AD5D573B2981EB32A0C5032C2A706CA65A940F02431E7298179D85" \
+    "A130017E20221327DDFB3F5095F9D614675C2366"
+#define GLO_GET_LN_NEWBC_IC4 \
+    "C81E7000000004D80021AA1A69CBE85827E0714BC83C062006319F83B7AB268D"
+#define GLO_GET_LN_BC_IC5 \
+    "C81E7000000005A8142477F4652329E6B5FA9D26A628A0EB9D0E60296769044F"
+#define GLO_ACTIVATE_3_IC3 \
+    "CB203000000003B8C29BB9DA746314DC67AD5E572C2B9E8C5EBDDCB98063DDDA09E5"
+#define GLO_ACTIVATE_1_IC3 \
+    "CB203000000003B8C29BB9DA746314DC67AD5E572C29629098B29CDD0EBD8907D251"
+#define GLO_ACTIVATE_U3_IC3 \
+    "CB203000000003B8C29BB9DA746314DC67AD5E572B2BC1A548DD436D8DB4D55B0E3D"
+#define GLO_ACTIVATE_RSP_OK_SIC2 \
+    "CF1630000001027A113A33A4796B640AEF01AE83D9E6B2E4"
+#define GLO_ACTIVATE_RSP_OTHER_SIC2 \
+    "CF1630000001027A113AC9A4AA925D285C151FD0816689A2"
+#define GLO_ACTIVATE_RSP_TYPE_SIC2 \
+    "CF1630000001027A113A3FA4025050664064C351DD30F600"
+#define GLO_GET_POLICY_IC4 \
+    "C81E3000000004B6D13F4EAC45CC2BFAA482ED10FEB435554D0FD8CF0EC2108F"
+#define GLO_RSP_POLICY_SIC3 \
+    "CC17300000010383130E1B2FEE64D802358C63FAF50FCC0802"
+/* general-glo-ciphering, general-protection proposed (40FE1F; tools/dlms_sec_vectors.py) */
+#define AARQ_GP_IC1 \
+    "605DA109060760857405080103A60A04084D4D4D0000BC614E8A0207808B0760857405080205AC1280104142" \
+    "434445464748494A4B4C4D4E4F50BE230421211F3000000001D061000A04EC615571C42A148D5D22A6368B18" \
+    "04B141990837F5"
+#define AARE_GP_SIC0 \
+    "6169A109060760857405080103A203020100A305A10302010EA40A04084B414D4501A4DC5288020780890760" \
+    "857405080205AA128010101112131415161718191A1B1C1D1E1FBE230421281F3000000100058B7CDF5FA4E4" \
+    "D9E754C965F7FB8D9C96D5E825154E11204DFB"
+#define GEN_GET_LN_IC3 \
+    "DB084D4D4D0000BC614E1E3000000003BBC29BB995746317DC67AD5E5615D64766108F21F816467D40"
+#define GEN_RSP_LN_SIC2 \
+    "DB084B414D4501A4DC521D300000010279113A33AD99282D7BDE61BB14224A260A5FC0709AA17B29"
+#define GEN_GET_LN_OTHER_TITLE_IC3 \
+    "DB084D4D4D0000BC614F1E3000000003CD4F99A593FF9C522E0E51578F96760B110F7C90FBF2E1CFD6"
+#define GEN_ACTIVATE_3_IC4 \
+    "DB084D4D4D0000BC614E203000000004B5D13F4EAC45CC2BFAA482EE1105DD2389C44A57BD1E1A47A81CF7"
+#define GEN_ACTIVATE_RSP_OK_SIC3 \
+    "DB084B414D4501A4DC5216300000010380130E1B39EEB70A75C472902F9DECACB0"
+#define GEN_GET_LN_BC_IC5 \
+    "DB084D4D4D0000BC614E1E7000000005A8142477F4652329E6B5FA9D26A628A0EB9D0E60296769044F"
+#define GEN_RSP_LN_SIC4 \
+    "DB084B414D4501A4DC521D3000000104E58E8297F2B9063FE2089402583D21FCC3681E3C37F07B27"
 #define PLAIN_GET_METERNO "C0018100010101000001FF0200"
 #define EXC_NOT_ALLOWED "D80101" /* service-not-allowed, operation-not-possible */
 #define PASS4_DENIED "C701C10300" /* read-write-denied, no return parameters */
@@ -148,7 +202,8 @@ static int setup(void **state)
     assert_int_equal(omp_posix_crypto_load_keys_hex(
                          f->port,
                          "guek=000102030405060708090A0B0C0D0E0F,gak=D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF,"
-                         "kek=000102030405060708090A0B0C0D0E0F",
+                         "kek=000102030405060708090A0B0C0D0E0F,"
+                         "gbek=C0C1C2C3C4C5C6C7C8C9CACBCCCDCECF",
                          NULL, 0u),
                      OMP_OK);
     f->sec.gcm = omp_posix_aead_gcm;
@@ -380,6 +435,131 @@ static void test_refusals(void **state)
     assert_false(f->srv.hls_pending);
 }
 
+/* A glo-get-request with the key-set bit (SC 0x70) is opened with the broadcast key; the answer
+ * is sealed with the unicast key (SC 0x30), and the IC is the client's one sequence whatever the
+ * key: a broadcast request with an IC already taken under the unicast key is a replay. */
+static void test_broadcast_key(void **state)
+{
+    struct fixture *f = *state;
+    associate(f);
+    expect(f, OMP_DLMS_CLIENT_HLS, GLO_GET_LN_BC_IC3, GLO_RSP_LN_SIC2);
+    expect(f, OMP_DLMS_CLIENT_HLS, GLO_GET_LN_IC3, "D8010600000004"); /* IC 3 again, unicast */
+    expect_event(f, OMP_EV_DLMS_REPLAY, OMP_DLMS_CLIENT_HLS, 3u);
+    expect(f, OMP_DLMS_CLIENT_HLS, GLO_GET_LN_BC_IC4, GLO_RSP_LN_SIC3);
+    expect_no_event(f);
+    assert_int_equal(omp_dlms_server_assoc(&f->srv), OMP_ASSOC_HLS_MGMT);
+}
+
+static void test_broadcast_replay(void **state)
+{
+    struct fixture *f = *state;
+    associate(f);
+    expect(f, OMP_DLMS_CLIENT_HLS, GLO_GET_LN_IC3, GLO_RSP_LN_SIC2);
+    expect(f, OMP_DLMS_CLIENT_HLS, GLO_GET_LN_BC_IC3, "D8010600000004");
+    expect_event(f, OMP_EV_DLMS_REPLAY, OMP_DLMS_CLIENT_HLS, 3u);
+    assert_int_equal(f->sec.replays, 1u);
+    expect(f, OMP_DLMS_CLIENT_HLS, GLO_GET_LN_BC_IC4, GLO_RSP_LN_SIC3);
+}
+
+/* The key-set bit with a request sealed under the unicast key: deciphering-error (plain),
+ * OMP_EV_DLMS_AUTH_FAIL, nothing sealed, the IC not taken; the right one then works. */
+static void test_broadcast_wrong_key(void **state)
+{
+    struct fixture *f = *state;
+    associate(f);
+    expect(f, OMP_DLMS_CLIENT_HLS, GLO_GET_LN_BC_GUEK_IC3, "D80105");
+    expect_event(f, OMP_EV_DLMS_AUTH_FAIL, OMP_DLMS_SAP_LD, OMP_DLMS_CLIENT_HLS);
+    assert_int_equal(f->sec.ic, 0x102u);
+    assert_int_equal(omp_dlms_server_assoc(&f->srv), OMP_ASSOC_HLS_MGMT);
+    expect(f, OMP_DLMS_CLIENT_HLS, GLO_GET_LN_BC_IC3, GLO_RSP_LN_SIC2);
+    expect_no_event(f);
+}
+
+/* global_key_transfer of the broadcast key (key_id 1): the new GBEK opens the next request, the
+ * old one no longer does. */
+static void test_broadcast_key_transfer(void **state)
+{
+    struct fixture *f = *state;
+    associate(f);
+    expect(f, OMP_DLMS_CLIENT_HLS, GLO_KT_GBEK_IC3, GLO_KT_RSP_SIC2);
+    expect(f, OMP_DLMS_CLIENT_HLS, GLO_GET_LN_NEWBC_IC4, GLO_RSP_LN_SIC3);
+    expect(f, OMP_DLMS_CLIENT_HLS, GLO_GET_LN_BC_IC5, "D80105");
+    expect_event(f, OMP_EV_DLMS_AUTH_FAIL, OMP_DLMS_SAP_LD, OMP_DLMS_CLIENT_HLS);
+    /* the unicast key did not change */
+    expect(f, OMP_DLMS_CLIENT_HLS, GLO_GET_MECH_IC4, "D8010600000005");
+    expect_event(f, OMP_EV_DLMS_REPLAY, OMP_DLMS_CLIENT_HLS, 4u);
+    expect(f, OMP_DLMS_CLIENT_HLS, GLO_GET_CTX_IC5, GLO_RSP_CTX_SIC4);
+}
+
+/* security_activate (method 1) with policy 3, the one in force and the highest: success, and
+ * attribute 2 still reads 3. */
+static void test_security_activate(void **state)
+{
+    struct fixture *f = *state;
+    associate(f);
+    expect(f, OMP_DLMS_CLIENT_HLS, GLO_ACTIVATE_3_IC3, GLO_ACTIVATE_RSP_OK_SIC2);
+    expect(f, OMP_DLMS_CLIENT_HLS, GLO_GET_POLICY_IC4, GLO_RSP_POLICY_SIC3);
+}
+
+/* A lower policy (1, authenticated only) is refused with other-reason (250): a policy may only be
+ * raised; the policy stays 3 and the association goes on. */
+static void test_security_activate_lower(void **state)
+{
+    struct fixture *f = *state;
+    associate(f);
+    expect(f, OMP_DLMS_CLIENT_HLS, GLO_ACTIVATE_1_IC3, GLO_ACTIVATE_RSP_OTHER_SIC2);
+    expect(f, OMP_DLMS_CLIENT_HLS, GLO_GET_POLICY_IC4, GLO_RSP_POLICY_SIC3);
+}
+
+/* An argument that is not an enum (unsigned 3): type-unmatched (12). */
+static void test_security_activate_type(void **state)
+{
+    struct fixture *f = *state;
+    associate(f);
+    expect(f, OMP_DLMS_CLIENT_HLS, GLO_ACTIVATE_U3_IC3, GLO_ACTIVATE_RSP_TYPE_SIC2);
+    expect(f, OMP_DLMS_CLIENT_HLS, GLO_GET_POLICY_IC4, GLO_RSP_POLICY_SIC3);
+}
+
+/* general-glo-ciphering (DB) once general-protection is negotiated: GET, ACTION and the broadcast
+ * key, each answered in kind (DB, the server's system title, SC 0x30, its next IC). */
+static void test_general_glo(void **state)
+{
+    struct fixture *f = *state;
+    expect(f, OMP_DLMS_CLIENT_HLS, AARQ_GP_IC1, AARE_GP_SIC0);
+    expect(f, OMP_DLMS_CLIENT_HLS, PASS3_PLAIN_IC2, PASS4_PLAIN);
+    assert_int_equal(omp_dlms_server_assoc(&f->srv), OMP_ASSOC_HLS_MGMT);
+    expect(f, OMP_DLMS_CLIENT_HLS, GEN_GET_LN_IC3, GEN_RSP_LN_SIC2);
+    assert_int_equal(f->rsp[10], f->n - 11u); /* the content's length is the rest of the APDU */
+    expect(f, OMP_DLMS_CLIENT_HLS, GEN_ACTIVATE_3_IC4, GEN_ACTIVATE_RSP_OK_SIC3);
+    expect(f, OMP_DLMS_CLIENT_HLS, GEN_GET_LN_BC_IC5, GEN_RSP_LN_SIC4);
+    /* a replay in general-glo-ciphering is refused as in glo- */
+    expect(f, OMP_DLMS_CLIENT_HLS, GEN_GET_LN_IC3, "D8010600000006");
+    expect_event(f, OMP_EV_DLMS_REPLAY, OMP_DLMS_CLIENT_HLS, 3u);
+    expect_no_event(f);
+}
+
+/* Another sender's system title: deciphering-error and OMP_EV_DLMS_AUTH_FAIL, as a tag that
+ * fails; the association goes on. */
+static void test_general_glo_other_title(void **state)
+{
+    struct fixture *f = *state;
+    expect(f, OMP_DLMS_CLIENT_HLS, AARQ_GP_IC1, AARE_GP_SIC0);
+    expect(f, OMP_DLMS_CLIENT_HLS, PASS3_PLAIN_IC2, PASS4_PLAIN);
+    expect(f, OMP_DLMS_CLIENT_HLS, GEN_GET_LN_OTHER_TITLE_IC3, "D80105");
+    expect_event(f, OMP_EV_DLMS_AUTH_FAIL, OMP_DLMS_SAP_LD, OMP_DLMS_CLIENT_HLS);
+    expect(f, OMP_DLMS_CLIENT_HLS, GEN_GET_LN_IC3, GEN_RSP_LN_SIC2);
+}
+
+/* Without general-protection negotiated (the client proposed 00FE1F): service-not-supported. */
+static void test_general_glo_not_negotiated(void **state)
+{
+    struct fixture *f = *state;
+    associate(f);
+    expect(f, OMP_DLMS_CLIENT_HLS, GEN_GET_LN_IC3, "D80102");
+    expect(f, OMP_DLMS_CLIENT_HLS, GLO_GET_LN_IC3, GLO_RSP_LN_SIC2);
+    expect_no_event(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -394,6 +574,16 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_key_transfer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_key_transfer_bad, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_broadcast_key, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_broadcast_replay, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_broadcast_wrong_key, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_broadcast_key_transfer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_security_activate, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_security_activate_lower, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_security_activate_type, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_general_glo, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_general_glo_other_title, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_general_glo_not_negotiated, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -54,7 +54,7 @@ static uint8_t g_rsp[2048];
 /* What the ops were asked, and what they answer. */
 static struct {
     unsigned clock_calls, tariff_calls, optical_calls, secret_calls, hdlc_calls, custom_calls,
-        stop_calls;
+        stop_calls, param_calls;
     struct omp_cosem_custom custom;
     uint8_t hdlc_attr;
     uint16_t hdlc_value;
@@ -124,8 +124,17 @@ static omp_err op_stop(void *user)
     return g_ops.answer;
 }
 
+static omp_err op_param(void *user, uint8_t k, uint32_t v)
+{
+    (void)user;
+    g_ops.param_calls++;
+    g_ops.setting = k;
+    g_ops.value = v;
+    return g_ops.answer;
+}
+
 static const struct omp_cosem_ops k_ops = {op_clock, op_tariff, op_optical, op_secret, NULL,
-                                           op_hdlc,  op_custom, op_stop};
+                                           op_hdlc,  op_custom, op_stop,    op_param};
 
 #define AARQ_PUBLIC "601DA109060760857405080101BE10040E01000000065F1F040000181DFFFF"
 /* S2's LLS AARQ (password "12345", proposed conformance 00FE1F, max PDU FFFF) */
@@ -498,6 +507,7 @@ static void test_action(void **state)
      * own (dlms_sec.c), read-write-denied here (03) */
     expect(18u, 16u, "C301C1 000F 0000280000FF 01 01 0904AABBCCDD", "C701C1 03 00");
     expect(18u, 16u, "C301C1 0040 00002B0000FF 01 00", "C701C1 03 00");
+    expect(18u, 16u, "C301C1 0040 00002B0000FF 01 01 1603", "C701C1 03 00"); /* security_activate */
     expect(18u, 16u, "C301C1 0001 0000280000FF 01 00", "C701C1 09 00");
     /* with list: one result each */
     expect(18u, 16u, "C303C1 02 0008 0001010000FF 01  0001 0101636363FF 01  02 00 00",

@@ -303,6 +303,103 @@ static void test_foreign_custom_and_hdlc_records(void **state)
     }
 }
 
+/* PowerThresholdValue 1.1.96.51.1.255 and DST (clock attribute 8, DaylightSavingConfig
+ * 1.1.96.52.11.255) written over DLMS (technical facts 11.3: RW): in force at once (the register
+ * monitor's threshold is the same value; without DST the clock's deviation is 0 and it has no
+ * DST dates), logged (22.0.0 with the object and attribute), and kept across a restart. */
+static void test_params_kept(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new();
+    assert_true(associate(f, OMP_PORT_MODULE, 18u, PW_FACTORY));
+    /* the factory: threshold 0 (counter off), the EU rule (Z15 = 001) */
+    expect(f, OMP_PORT_MODULE, 18u, "C001C100030101603301FF0200", "C401C1000600000000");
+    expect(f, OMP_PORT_MODULE, 18u, "C001C10008000101" "0000FF0800", "C401C1000301");
+    expect(f, OMP_PORT_MODULE, 18u, "C001C100010101" "60340BFF0200", "C401C1001101");
+    /* threshold := 12 000 W (0x2EE0); DST := false */
+    expect(f, OMP_PORT_MODULE, 18u, "C101C100030101603301FF0200" "0600002EE0", "C501C100");
+    struct omp_event ev;
+    assert_true(find_event(&f->m, OMP_EV_CONFIG_CHANGED, &ev));
+    assert_int_equal(ev.arg, 0x603301u);
+    assert_int_equal(ev.flags, 2u);
+    expect(f, OMP_PORT_MODULE, 18u, "C101C10008000101" "0000FF0800" "0300", "C501C100");
+    assert_true(find_event(&f->m, OMP_EV_CONFIG_CHANGED, &ev));
+    assert_int_equal(ev.arg, 0x60340Bu);
+    /* DST 2 is no code; a long-unsigned for the threshold is type-unmatched */
+    expect(f, OMP_PORT_MODULE, 18u, "C101C100010101" "60340BFF0200" "1102", "C501C1FA");
+    expect(f, OMP_PORT_MODULE, 18u, "C101C100030101603301FF0200" "120001", "C501C10C");
+    for (int pass = 0; pass < 2; pass++) { /* now, and after a restart */
+        if (pass == 1) {
+            start(f);
+            assert_true(associate(f, OMP_PORT_HAN, 20u, PW_FACTORY));
+        }
+        enum omp_port port = pass == 0 ? OMP_PORT_MODULE : OMP_PORT_HAN;
+        uint16_t client = pass == 0 ? 18u : 20u;
+        expect(f, port, client, "C001C100030101603301FF0200", "C401C1000600002EE0");
+        /* register monitor 0.0.16.0.0.255 thresholds: array of one double-long-unsigned */
+        expect(f, port, client, "C001C100150000100000FF0200", "C401C10001010600002EE0");
+        expect(f, port, client, "C001C10008000101" "0000FF0800", "C401C1000300");
+        expect(f, port, client, "C001C100010101" "60340BFF0200", "C401C1001100");
+        expect(f, port, client, "C001C10008000101" "0000FF0700", "C401C1000F00"); /* deviation 0 */
+        expect(f, port, client, "C001C10008000101" "0000FF0600", "C401C10000");   /* no DST end */
+        /* 13:00 local = 12:00 UTC in winter with or without DST: deviation -60 (FFC4), status 0 */
+        expect(f, port, client, "C001C10008000101" "0000FF0200",
+               "C401C100090C07E8010F010D0000FFFFC400");
+    }
+    assert_false(find_event(&f->m, OMP_EV_NVM_DAMAGED, &ev));
+}
+
+/* A record of written settings (key 14) this build cannot read (version 2) is reported
+ * (OMP_EV_NVM_DAMAGED, flags 4) and left in place; the configuration's values serve. A write
+ * then replaces it (the written value is the newer evidence) and a restart reports nothing. */
+static void test_foreign_params_record(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new();
+    uint8_t rec[31];
+    memset(rec, 0, sizeof rec);
+    rec[0] = 2u;
+    rec[1] = 1u;
+    assert_int_equal(omp_store_write(&f->m.settings, 14u, rec, sizeof rec), OMP_OK);
+    start(f);
+    struct omp_event ev;
+    assert_true(find_event(&f->m, OMP_EV_NVM_DAMAGED, &ev));
+    assert_int_equal(ev.flags, 4u);
+    uint8_t back[64];
+    size_t len = 0;
+    assert_int_equal(omp_store_read(&f->m.settings, 14u, back, sizeof back, &len), OMP_OK);
+    assert_int_equal(len, sizeof rec);
+    assert_memory_equal(back, rec, sizeof rec);
+    assert_true(associate(f, OMP_PORT_MODULE, 18u, PW_FACTORY));
+    expect(f, OMP_PORT_MODULE, 18u, "C001C100030101603301FF0200", "C401C1000600000000");
+    expect(f, OMP_PORT_MODULE, 18u, "C101C100030101603301FF0200" "0600000064", "C501C100");
+    start(f);
+    assert_false(find_event(&f->m, OMP_EV_NVM_DAMAGED, &ev));
+    assert_true(associate(f, OMP_PORT_MODULE, 18u, PW_FACTORY));
+    expect(f, OMP_PORT_MODULE, 18u, "C001C100030101603301FF0200", "C401C1000600000064");
+    /* the record's layout (docs/storage.md, key 14), written by hand: version 1, set mask 0x09
+     * (the threshold and DST), 5000 W, two periods not set, DST 0, the optical settings not set */
+    static const uint8_t mine[31] = {1u, 0x09u, 0u, 0u, 0x13u, 0x88u};
+    assert_int_equal(omp_store_write(&f->m.settings, 14u, mine, sizeof mine), OMP_OK);
+    start(f);
+    assert_false(find_event(&f->m, OMP_EV_NVM_DAMAGED, &ev));
+    assert_true(associate(f, OMP_PORT_MODULE, 18u, PW_FACTORY));
+    expect(f, OMP_PORT_MODULE, 18u, "C001C100030101603301FF0200", "C401C1000600001388");
+    expect(f, OMP_PORT_MODULE, 18u, "C001C10008000101" "0000FF0800", "C401C1000300");
+    /* a set value out of its range (load profile period 600 s) makes the record foreign, and
+     * so does a set optical setting out of range (Ta 0 ms) */
+    for (int k = 0; k < 2; k++) {
+        uint8_t bad[31] = {1u, k == 0 ? 0x02u : 0x10u};
+        bad[8] = 0x02u; /* the load profile's period (bytes 6..9): 0x258 = 600 */
+        bad[9] = 0x58u;
+        assert_int_equal(omp_store_write(&f->m.settings, 14u, bad, sizeof bad), OMP_OK);
+        start(f);
+        assert_true(find_event(&f->m, OMP_EV_NVM_DAMAGED, &ev));
+        assert_true(associate(f, OMP_PORT_MODULE, 18u, PW_FACTORY));
+        expect(f, OMP_PORT_MODULE, 18u, "C001C100030101603301FF0200", "C401C1000600000000");
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -312,6 +409,8 @@ int main(void)
         cmocka_unit_test(test_clock_and_legal),
         cmocka_unit_test(test_custom_kept_and_billing_stop),
         cmocka_unit_test(test_foreign_custom_and_hdlc_records),
+        cmocka_unit_test(test_params_kept),
+        cmocka_unit_test(test_foreign_params_record),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

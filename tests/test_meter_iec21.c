@@ -1501,10 +1501,15 @@ static void test_settings_d0_and_tt(void **state)
     assert_int_equal(g_cap.nbaud, nb + 1u);
     assert_int_equal(g_cap.baud[nb].baud, 9600u);
     assert_int_equal(g_cap.baud[nb].framing, OMP_FRAMING_8N1);
-    /* the RAM settings end with a restart: the configuration's values are back */
+    /* the written settings are kept in NVM (meter_params.c): a restart keeps them, and the
+     * port stays HDLC's (a sign-on gets no answer) */
     fx_start(f);
+    assert_int_equal(f->m.optical_port.settings.comm_mode, 0u);
+    assert_int_equal(f->m.optical_port.settings.tt_ms, 1000u); /* written above */
+    at = g_cap.len;
     assert_int_equal(omp_meter_on_rx(&f->m, OMP_PORT_OPTICAL, b, sizeof b), OMP_OK);
-    assert_int_equal(f->m.optical_port.settings.comm_mode, 1u);
+    run_ms(f, 3000);
+    assert_int_equal(g_cap.len, at);
 }
 
 static void test_actual_tariff_write(void **state)

@@ -17,6 +17,8 @@
 #include "omnipower/hal_fakes.h"
 #include "omnipower/meter.h"
 
+#include "test_hex.h"
+
 #define SECTOR 4096u
 #define SECTORS 128u
 #define SIZE (SECTOR * SECTORS) /* 512 KiB */
@@ -282,6 +284,72 @@ static void test_interval_change(void **state)
     assert_int_equal(info_of(&f->m).lp_entries, 1u);
 }
 
+/* One APDU to the module port's DLMS server (client @p client, server SAP 16) against @p rsp. */
+static void expect_dlms(struct fx *f, uint16_t client, const char *req, const char *rsp)
+{
+    uint8_t q[128], want[128], got[256];
+    size_t nq = unhex(req, q, sizeof q), n = unhex(rsp, want, sizeof want);
+    struct omp_wr w = omp_wr_init(got, sizeof got);
+    assert_int_equal(omp_meter_dlms(&f->m, OMP_PORT_MODULE, client, 16u, q, nq, &w), OMP_OK);
+    assert_int_equal(omp_wr_len(&w), n);
+    assert_memory_equal(got, want, n);
+}
+
+/* The LLS association of client 18 with the factory password "12345" (AARE: result accepted). */
+#define AARQ_LLS "6033A1090607608574050801018A0207808B0760857405080201AC0780053132333435" \
+                 "BE10040E01000000065F1F040000FE1FFFFF"
+#define GET_PERIOD "C001C100070101630100FF0400" /* load profile, attribute 4 */
+
+static void lls(struct fx *f)
+{
+    uint8_t q[128], got[256];
+    size_t nq = unhex(AARQ_LLS, q, sizeof q);
+    struct omp_wr w = omp_wr_init(got, sizeof got);
+    assert_int_equal(omp_meter_dlms(&f->m, OMP_PORT_MODULE, 18u, 16u, q, nq, &w), OMP_OK);
+    assert_true(omp_wr_len(&w) > 17u && got[0] == 0x61u && got[17] == 0u);
+}
+
+/* The load profile's capture_period written over DLMS (technical facts 1.1 and 11.3: attribute
+ * 4 RW, 300/900/1800/3600 s) deletes the profile as a new configured period does (LP event 5
+ * once, the next entry reconfigured + interval changed) and logs the change (22.0.0 99.1.0,
+ * attribute 4); entries then end every 30 min, and the period outlives a restart (kept in NVM:
+ * nothing deleted again). 600 s is refused (other-reason) and changes nothing. */
+static void test_capture_period_written(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new();
+    assert_int_equal(run(f, 60u), 4u);
+    lls(f);
+    expect_dlms(f, 18u, GET_PERIOD, "C401C1000600000384");                      /* 900 */
+    expect_dlms(f, 18u, "C101C100070101630100FF0400060000" "0258", "C501C1FA"); /* 600 */
+    assert_int_equal(info_of(&f->m).lp_entries, 4u);
+    expect_dlms(f, 18u, "C101C100070101630100FF0400060000" "0708", "C501C100"); /* 1800 */
+    assert_int_equal(info_of(&f->m).lp_entries, 0u);
+    expect_dlms(f, 18u, GET_PERIOD, "C401C1000600000708");
+    struct omp_evq_reader rd;
+    struct omp_event ev;
+    unsigned lp5 = 0, changed = 0;
+    assert_int_equal(omp_evq_reader_init(omp_meter_events(&f->m), &rd), OMP_OK);
+    while (omp_evq_read(omp_meter_events(&f->m), &rd, &ev, NULL) == OMP_OK) {
+        lp5 += ev.code == OMP_EV_LP_EVENT && ev.arg == 5u ? 1u : 0u;
+        if (ev.code == OMP_EV_CONFIG_CHANGED && ev.arg == 0x630100u) {
+            assert_int_equal(ev.flags, 4u);
+            changed++;
+        }
+    }
+    assert_int_equal(lp5, 1u);
+    assert_int_equal(changed, 1u);
+    assert_int_equal(run(f, 45u), 1u); /* 01:00 -> 01:45: the entry of 01:30 */
+    struct omp_plog_entry e = newest(&f->m);
+    assert_int_equal(e.t % 1800, 0);
+    assert_int_equal(e.status, OMP_LP_ST_RECONFIGURED | OMP_LP_ST_INTERVAL_CHANGED);
+    assert_int_equal(omp_meter_flush(&f->m), OMP_OK);
+    start(f);
+    assert_int_equal(info_of(&f->m).lp_entries, 1u);
+    lls(f);
+    expect_dlms(f, 18u, GET_PERIOD, "C401C1000600000708");
+}
+
 /* A zeroed sector of the profile's region is damage (flag 16): nothing written. */
 static void test_damaged_region(void **state)
 {
@@ -440,6 +508,7 @@ int main(void)
         cmocka_unit_test(test_month),
         cmocka_unit_test(test_restart),
         cmocka_unit_test(test_interval_change),
+        cmocka_unit_test(test_capture_period_written),
         cmocka_unit_test(test_damaged_region),
         cmocka_unit_test(test_analysis_logger),
         cmocka_unit_test(test_cut_while_logging),

@@ -2,7 +2,8 @@
 """Vectors of tests/test_dlms_sec.c, computed with the Python `cryptography` package (AES-GCM,
 AES key wrap), independently of the library: the client's requests (AARQ with a glo-
 initiateRequest, pass 3, ciphered GETs, key transfer) and the server's expected answers
-(glo-initiateResponse, f(CtoS), glo-get-responses). Green Book (DLMS UA 1000-2) 9.2.7: suite 0,
+(glo-initiateResponse, f(CtoS), glo-get-responses), requests under the broadcast key (SC 0x70),
+security_activate and general-glo-ciphering. Green Book (DLMS UA 1000-2) 9.2.7: suite 0,
 IV = system title || IC, AAD = SC || AK [|| challenge], 12-byte tag. Run: python3 this > out."""
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.keywrap import aes_key_wrap
@@ -126,3 +127,72 @@ get_ssr = bytes.fromhex("C001C1000F0000280000FF0900")
 rsp_ssr = bytes.fromhex("C401C100" "0906" "00002B0000FF")
 print("GLO_GET_SSR_IC3", hx(glo(0xC8, GUEK, GAK, CLIENT, 3, get_ssr)))
 print("GLO_RSP_SSR_SIC2", hx(glo(0xCC, GUEK, GAK, SERVER, SIC0 + 2, rsp_ssr)))
+# The broadcast key (Green Book 9.2.7.2: security control byte bit 6, key set, 1 = broadcast):
+# a glo- request with SC 0x70 is sealed with the GBEK (C0..CF here) and the GAK, SC 0x70 in the
+# AAD; the IC is the client's one sequence. The answer is sealed with the GUEK, SC 0x30: the same
+# bytes as GLO_RSP_LN_SIC2 / _SIC3 above.
+GBEK = bytes(range(0xC0, 0xD0))
+
+
+def glo_sc(tag, sc, key, ak, title, ic, pt):
+    ct, t = gcm(key, ak, title, ic, sc, pt)
+    body = bytes([sc]) + ic.to_bytes(4, "big") + ct + t
+    return bytes([tag]) + ber(len(body)) + body
+
+
+print("GLO_GET_LN_BC_IC3", hx(glo_sc(0xC8, 0x70, GBEK, GAK, CLIENT, 3, get_ln)))
+print("GLO_GET_LN_BC_IC4", hx(glo_sc(0xC8, 0x70, GBEK, GAK, CLIENT, 4, get_ln)))
+# key set = broadcast, but sealed with the unicast key: the tag does not check
+print("GLO_GET_LN_BC_GUEK_IC3", hx(glo_sc(0xC8, 0x70, GUEK, GAK, CLIENT, 3, get_ln)))
+# global_key_transfer of the broadcast key (key_id 1): new GBEK E0..EF wrapped under the KEK
+NEW_BK = bytes(range(0xE0, 0xF0))
+wbk = aes_key_wrap(KEK, NEW_BK)
+kt_bk = (bytes.fromhex("C301C100400000 2B0000FF0201".replace(" ", "")) +
+         bytes([0x01, 0x01, 0x02, 0x02, 0x16, 0x01, 0x09, 0x18]) + wbk)
+print("GLO_KT_GBEK_IC3", hx(glo(0xCB, GUEK, GAK, CLIENT, 3, kt_bk)))
+print("GLO_GET_LN_NEWBC_IC4", hx(glo_sc(0xC8, 0x70, NEW_BK, GAK, CLIENT, 4, get_ln)))
+print("GLO_GET_LN_BC_IC5", hx(glo_sc(0xC8, 0x70, GBEK, GAK, CLIENT, 5, get_ln)))
+# security_activate (method 1), argument security_policy enum (Blue Book IC 64 v0)
+for name, arg in (("3", "1603"), ("1", "1601"), ("U3", "1103")):
+    act = bytes.fromhex("C301C100400000 2B0000FF0101".replace(" ", "") + arg)
+    print("GLO_ACTIVATE_%s_IC3" % name, hx(glo(0xCB, GUEK, GAK, CLIENT, 3, act)))
+for name, res in (("OK", "00"), ("OTHER", "FA"), ("TYPE", "0C")):
+    print("GLO_ACTIVATE_RSP_%s_SIC2" % name, hx(glo(0xCF, GUEK, GAK, SERVER, SIC0 + 2,
+                                                    bytes.fromhex("C701C1" + res + "00"))))
+get_pol = bytes.fromhex("C001C100400000 2B0000FF0200".replace(" ", ""))  # attribute 2
+print("GLO_GET_POLICY_IC4", hx(glo(0xC8, GUEK, GAK, CLIENT, 4, get_pol)))
+print("GLO_RSP_POLICY_SIC3", hx(glo(0xCC, GUEK, GAK, SERVER, SIC0 + 3, bytes.fromhex("C401C1001603"))))
+# general-glo-ciphering (DB, Green Book 9.2.7.2: tag, system title 08 || ST, content SC || IC ||
+# ciphertext || T), taken once general-protection (conformance bit 1) is negotiated: an AARQ
+# proposing 40FE1F, the AARE's glo-initiateResponse with 401E1D; the answer in kind with the
+# server's system title.
+init_gp = bytes.fromhex("01000000065F1F040040FE1F0400")
+g = glo(0x21, GUEK, GAK, CLIENT, 1, init_gp)
+ui = bytes([0x04, len(g)]) + g
+body = (bytes.fromhex("A109060760857405080103") + bytes([0xA6, 0x0A, 0x04, 0x08]) + CLIENT +
+        bytes.fromhex("8A0207808B0760857405080205") + bytes([0xAC, len(CTOS) + 2, 0x80, len(CTOS)]) +
+        CTOS + bytes([0xBE, len(ui)]) + ui)
+print("AARQ_GP_IC1", hx(bytes([0x60, len(body)]) + body))
+gi = glo(0x28, GUEK, GAK, SERVER, SIC0, bytes.fromhex("0800065F1F0400401E1D03F20007"))
+aare_body = (bytes.fromhex("A109060760857405080103A203020100A305A10302010EA40A0408") + SERVER +
+             bytes.fromhex("880207808907608574050802 05".replace(" ", "")) +
+             bytes.fromhex("AA1280") + bytes([len(STOC)]) + STOC + bytes([0xBE, len(gi) + 2, 0x04, len(gi)]) + gi)
+print("AARE_GP_SIC0", hx(bytes([0x61, len(aare_body)]) + aare_body))
+
+
+def gen(title, key, ic, pt, sc=0x30):
+    ct, t = gcm(key, GAK, title, ic, sc, pt)
+    content = bytes([sc]) + ic.to_bytes(4, "big") + ct + t
+    return bytes([0xDB, 0x08]) + title + ber(len(content)) + content
+
+
+print("GEN_GET_LN_IC3", hx(gen(CLIENT, GUEK, 3, get_ln)))
+print("GEN_RSP_LN_SIC2", hx(gen(SERVER, GUEK, SIC0 + 2, rsp_ln)))
+OTHER_TITLE = bytes.fromhex("4D4D4D0000BC614F")
+print("GEN_GET_LN_OTHER_TITLE_IC3", hx(gen(OTHER_TITLE, GUEK, 3, get_ln)))
+act3 = bytes.fromhex("C301C100400000 2B0000FF0101".replace(" ", "") + "1603")
+print("GEN_ACTIVATE_3_IC4", hx(gen(CLIENT, GUEK, 4, act3)))
+print("GEN_ACTIVATE_RSP_OK_SIC3", hx(gen(SERVER, GUEK, SIC0 + 3, bytes.fromhex("C701C10000"))))
+# the broadcast key in general-glo-ciphering too (SC 0x70)
+print("GEN_GET_LN_BC_IC5", hx(gen(CLIENT, GBEK, 5, get_ln, 0x70)))
+print("GEN_RSP_LN_SIC4", hx(gen(SERVER, GUEK, SIC0 + 4, rsp_ln)))

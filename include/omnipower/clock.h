@@ -150,6 +150,11 @@ OMP_MUST_CHECK omp_err omp_clock_set_calendar(struct omp_clock *c,
  */
 OMP_MUST_CHECK omp_err omp_clock_set_tariff(struct omp_clock *c, uint8_t tariff);
 
+/** @brief The daylight-saving rule of local time := @p rule (clock attribute 8 written): the
+ *  tariff is evaluated again at the next tick. @return OMP_OK, OMP_ERR_ARG (NULL, a rule other
+ *  than none or EU). */
+OMP_MUST_CHECK omp_err omp_clock_set_dst(struct omp_clock *c, enum omp_dst_rule rule);
+
 /** @brief Push an event stamped with the service's time (the last valid time seen). */
 void omp_clock_event(struct omp_clock *c, uint16_t code, uint32_t arg, uint16_t flags);
 

@@ -74,6 +74,24 @@ struct omp_cosem_custom {
     uint8_t module_id_len;
 };
 
+/**
+ * @brief Settings of the meter a head-end writes (technical facts 11.3, RW in the LLS and
+ * management associations; not legal data). The meter keeps what was written in NVM and lays
+ * it over its configuration at every start (docs/cosem.md "Settings written over DLMS").
+ */
+enum omp_cosem_param {
+    OMP_PARAM_POWER_THRESHOLD = 0, /**< PowerThresholdValue 1.1.96.51.1.255, W (0: counter off) */
+    OMP_PARAM_LP_PERIOD = 1,       /**< load profile capture_period (attribute 4), s: 300, 900,
+                                        1800, 3600 (technical facts 1.1); a change deletes it */
+    OMP_PARAM_AN_PERIOD = 2,       /**< analysis logger capture_period, s: as the load profile */
+    OMP_PARAM_DST = 3,             /**< clock attribute 8 and DaylightSavingConfig
+                                        1.1.96.52.11.255: 0 no DST, 1 the EU rule (as Z15) */
+    OMP_PARAM_COUNT
+};
+
+/** @brief true if @p v is a value parameter @p k takes. */
+bool omp_cosem_param_valid(enum omp_cosem_param k, uint32_t v);
+
 /** Interface classes used so far (Blue Book). */
 #define OMP_CLASS_DATA 1u
 #define OMP_CLASS_REGISTER 3u
@@ -153,6 +171,9 @@ struct omp_cosem_ops {
     /** A debiting (billing) stop now: ForceBillingStop 1.1.0.1.5.128 := 1 (technical facts
      *  4.1), as the billing logger's capture. */
     omp_err (*billing_stop)(void *user);
+    /** Parameter @p k (enum omp_cosem_param) := @p value, checked with omp_cosem_param_valid():
+     *  kept in NVM and in force at once. */
+    omp_err (*set_param)(void *user, uint8_t k, uint32_t value);
 };
 
 /** @brief The optical port's settings, Kamstrup objects 131.0.x of the IR port (technical facts

@@ -260,6 +260,23 @@ OMP_MUST_CHECK omp_err omp_dlms_keep_hdlc_read(const struct omp_store *st, uint1
 OMP_MUST_CHECK omp_err omp_dlms_keep_hdlc_write(struct omp_store *st, uint16_t key,
                                                 const struct omp_hdlc_server_cfg *c);
 
+/** @brief The settings written over the ports: the parameters of enum omp_cosem_param and the
+ *  optical port's 131.0.x settings, each in force only when written (its bit in @p set). */
+struct omp_dlms_params {
+    uint8_t set;                            /**< bit k: parameter k written; bit
+                                                 OMP_PARAM_COUNT: the optical settings */
+    uint32_t value[OMP_PARAM_COUNT];        /**< enum omp_cosem_param */
+    struct omp_optical_settings optical;
+};
+/** @brief The settings kept under @p key into @p p (nothing set unless OMP_OK); a value out of
+ *  its range makes the record foreign (OMP_ERR_NVM_CORRUPT). */
+OMP_MUST_CHECK omp_err omp_dlms_keep_params_read(const struct omp_store *st, uint16_t key,
+                                                 struct omp_dlms_params *p);
+/** @brief Keep @p p under @p key. @return OMP_OK, OMP_ERR_RANGE (a set value out of range),
+ *  the store's error. */
+OMP_MUST_CHECK omp_err omp_dlms_keep_params_write(struct omp_store *st, uint16_t key,
+                                                  const struct omp_dlms_params *p);
+
 #ifdef __cplusplus
 }
 #endif

@@ -302,6 +302,10 @@ struct omp_meter {
     struct omp_cosem_custom custom;              /**< the utility's data objects (MeterNoLow,
                                                       MeterNo2/3, SpecialData, ModuleId; kept in
                                                       NVM) */
+    struct omp_dlms_params params;               /**< the settings written over the ports
+                                                      (kept in NVM, laid over cfg) */
+    bool params_foreign;                         /**< their record in NVM is foreign (reported,
+                                                      kept) */
     struct omp_dlms_sec dlms_sec;         /**< the management association's security state,
                                                shared by the ports (server IC kept in NVM) */
     uint32_t dlms_client_ic;              /**< the management client's IC kept in NVM */

@@ -213,6 +213,14 @@ void omp_registers_add_energy(struct omp_registers *r, const struct omp_metro_en
 void omp_registers_feed(struct omp_registers *r, const struct omp_metro_energy *total,
                         const struct omp_tariff_split *split);
 
+/** @brief The threshold counter's power threshold := @p w (0: off), from the next demand
+ *  period's close (PowerThresholdValue written over DLMS). NULL is ignored. */
+void omp_registers_set_power_threshold(struct omp_registers *r, uint32_t w);
+
+/** @brief The daylight-saving rule of the debiting stops' local time := @p rule; the next stop
+ *  is computed again. @return OMP_OK, OMP_ERR_ARG (NULL, a rule other than none or EU). */
+OMP_MUST_CHECK omp_err omp_registers_set_dst(struct omp_registers *r, enum omp_dst_rule rule);
+
 /** @brief Count @p pulses on the pulse input (adds pulses * cfg.pulse_milli). */
 void omp_registers_add_pulses(struct omp_registers *r, uint32_t pulses);
 

@@ -329,6 +329,16 @@ omp_err omp_clock_set_calendar(struct omp_clock *c, const struct omp_tou_calenda
     return OMP_OK;
 }
 
+omp_err omp_clock_set_dst(struct omp_clock *c, enum omp_dst_rule rule)
+{
+    if (c == NULL || (rule != OMP_DST_NONE && rule != OMP_DST_EU)) {
+        return OMP_ERR_ARG;
+    }
+    c->cfg.dst_rule = rule;
+    c->dirty = true; /* the tariff in local time: evaluated again */
+    return OMP_OK;
+}
+
 omp_err omp_clock_set_tariff(struct omp_clock *c, uint8_t tariff)
 {
     if (c->tariff.source != OMP_TARIFF_SRC_REGISTER) {

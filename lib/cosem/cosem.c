@@ -127,8 +127,9 @@ bool omp_cosem_method_allowed(const struct omp_cosem_obj *o, uint16_t class_id, 
                               unsigned assoc)
 {
     if (class_id == 15u || class_id == OMP_CLASS_SECURITY_SETUP) {
-        /* HLS pass 3 and the key change, the management association's own (dlms_sec.c) */
-        return assoc == OMP_ASSOC_HLS_MGMT && method == (class_id == 15u ? 1u : 2u);
+        /* HLS pass 3, security_activate and the key change: the management association's own
+         * (dlms_sec.c) */
+        return assoc == OMP_ASSOC_HLS_MGMT && (method == 1u || (method == 2u && class_id != 15u));
     }
     /* activate_passive_calendar: whoever writes the passive calendar; the special days' insert
      * and delete: nobody (the table follows the active calendar, written as a whole) */
@@ -334,4 +335,19 @@ bool omp_optical_settings_valid(const struct omp_optical_settings *o)
         }
     }
     return true;
+}
+
+bool omp_cosem_param_valid(enum omp_cosem_param k, uint32_t v)
+{
+    switch (k) {
+    case OMP_PARAM_POWER_THRESHOLD:
+        return true; /* any u32 of W (technical facts 11.3: example 99000) */
+    case OMP_PARAM_LP_PERIOD:
+    case OMP_PARAM_AN_PERIOD: /* technical facts 1.1: DL p.40's values */
+        return v == 300u || v == 900u || v == 1800u || v == 3600u;
+    case OMP_PARAM_DST:
+        return v <= 1u;
+    default:
+        return false;
+    }
 }

@@ -222,7 +222,7 @@ static omp_err get_mean(const struct omp_cosem_src *s, const struct omp_cosem_ob
 
 /* ---- counters, identity, status, tariff ----------------------------------------------------------- */
 
-enum { CT_HOURS, CT_BILLING, CT_THRESHOLD, CT_THRESHOLD_W, CT_PULSE, CT_STATUS, CT_TARIFF,
+enum { CT_HOURS, CT_BILLING, CT_THRESHOLD, CT_PULSE, CT_STATUS, CT_TARIFF,
        CT_METER_NO };
 
 static omp_err get_count(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
@@ -239,9 +239,6 @@ static omp_err get_count(const struct omp_cosem_src *s, const struct omp_cosem_o
         break;
     case CT_THRESHOLD:
         *out = omp_value_uint(OMP_VT_U8, r->threshold_count, 0, OMP_UNIT_NONE);
-        break;
-    case CT_THRESHOLD_W:
-        *out = omp_value_uint(OMP_VT_U32, r->cfg.power_threshold_w, 0, OMP_UNIT_W);
         break;
     case CT_PULSE:
         *out = omp_value_uint(OMP_VT_U32, r->pulse_milli / 1000u, 0, OMP_UNIT_NONE);
@@ -457,16 +454,64 @@ static omp_err get_clock(const struct omp_cosem_src *s, const struct omp_cosem_o
     }
 }
 
+static omp_err set_param(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
+                         uint8_t attr, const struct omp_value *v);
+
 static omp_err set_clock(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
                          uint8_t attr, const struct omp_value *v)
 {
-    (void)o;
-    (void)attr;
+    if (attr == 8u) {
+        return set_param(s, o, attr, v); /* daylight_savings_enabled */
+    }
     if (v->type != OMP_VT_DATETIME || v->v.dt.unset) {
         return OMP_ERR_MALFORMED;
     }
     return s->ops->set_clock == NULL ? OMP_ERR_UNSUPPORTED
                                      : s->ops->set_clock(s->user, v->v.dt.utc_s);
+}
+
+/* ---- settings written over the ports (enum omp_cosem_param) --------------------------------------- */
+
+/* A parameter's attribute: the clock's 8 (boolean) and DaylightSavingConfig are OMP_PARAM_DST,
+ * the others name theirs in arg. */
+static omp_err set_param(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
+                         uint8_t attr, const struct omp_value *v)
+{
+    uint64_t x = 0;
+    bool neg = false;
+    if (omp_value_scaled(v, 0, &x, &neg) != OMP_OK) {
+        return OMP_ERR_MALFORMED;
+    }
+    const uint8_t k = o->class_id == OMP_CLASS_CLOCK ? (uint8_t)OMP_PARAM_DST : o->arg;
+    if (o->class_id == OMP_CLASS_CLOCK && (attr != 8u || v->type != OMP_VT_BOOL)) {
+        return OMP_ERR_MALFORMED;
+    }
+    if (neg || x > UINT32_MAX || !omp_cosem_param_valid((enum omp_cosem_param)k, (uint32_t)x)) {
+        return OMP_ERR_RANGE;
+    }
+    return s->ops->set_param == NULL ? OMP_ERR_UNSUPPORTED
+                                     : s->ops->set_param(s->user, k, (uint32_t)x);
+}
+
+/* PowerThresholdValue 1.1.96.51.1.255 (class 3, u32 W): the threshold counter's and the
+ * register monitor's threshold. */
+static omp_err get_threshold(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
+                             uint8_t attr, struct omp_value *out)
+{
+    (void)o;
+    (void)attr;
+    *out = omp_value_uint(OMP_VT_U32, s->regs->cfg.power_threshold_w, 0, OMP_UNIT_W);
+    return OMP_OK;
+}
+
+/* DaylightSavingConfig 1.1.96.52.11.255 (u8; the documents give no codes: 0 none, 1 EU). */
+static omp_err get_dst_cfg(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
+                           uint8_t attr, struct omp_value *out)
+{
+    (void)o;
+    (void)attr;
+    *out = omp_value_uint(OMP_VT_U8, s->dst_rule == OMP_DST_EU ? 1u : 0u, 0, OMP_UNIT_NONE);
+    return OMP_OK;
 }
 
 /* ---- the optical port's settings 131.0.x ---------------------------------------------------------- */
@@ -578,8 +623,10 @@ const struct omp_cosem_obj omp_cosem_priv_table[] = {
     ROW(1, 1, 0, 1, 5, 128, OMP_CLASS_DATA, 0u, R_ALL, W_LLS, W2, OMP_COSEM_WRITE_ONLY,
         CU_BILLING_STOP, 0, 0u, get_custom, set_custom),
     MEAS(1, 1, 97, 97, 0, 255, OMP_CLASS_DATA, R_ALL, CT_STATUS, get_count),  /* MeterStatus */
-    /* clock: attr 2 written by the LLS and management associations (DST enable 8: later) */
-    SETTING(0, 1, 1, 0, 0, 255, OMP_CLASS_CLOCK, 0u, R_PUB, W_LLS, 0u, get_clock, set_clock),
+    /* clock: attributes 2 and 8 (DST enabled) written by the LLS and management associations
+     * (technical facts 11.3) */
+    ROW(0, 1, 1, 0, 0, 255, OMP_CLASS_CLOCK, 0u, R_PUB, W_LLS, W2 | (1u << 8), 0u, 0u, 0, 0u,
+        get_clock, set_clock),
     /* energies (class 3, u32, Wh / varh / VAh) */
     ENERGY(1, 0, EN_TOTAL + 0u, R_PUSH),     ENERGY(1, 1, EN_A_PLUS_T + 0u, R_ALL),
     ENERGY(1, 2, EN_A_PLUS_T + 1u, R_ALL),   ENERGY(1, 3, EN_A_PLUS_T + 2u, R_ALL),
@@ -607,9 +654,11 @@ const struct omp_cosem_obj omp_cosem_priv_table[] = {
            OMP_UNIT_HOUR), /* HourCounter */
     REG(1, 1, 0, 1, 0, 255, OMP_CLASS_DATA, R_ALL, CT_BILLING, get_count),     /* BillingPeriodCnt */
     REG(1, 1, 96, 51, 2, 255, OMP_CLASS_DATA, R_ALL, CT_THRESHOLD, get_count), /* PowerThresholdCnt */
-    MEAS_SU(1, 1, 96, 51, 1, 255, OMP_CLASS_REGISTER, R_ALL, CT_THRESHOLD_W, get_count, 0,
-            OMP_UNIT_W), /* PowerThresholdValue */
+    ROW(1, 1, 96, 51, 1, 255, OMP_CLASS_REGISTER, 0u, R_ALL, W_LLS, W2, 0u,
+        OMP_PARAM_POWER_THRESHOLD, 0, OMP_UNIT_W, get_threshold, set_param), /* PowerThresholdValue */
     MEAS(1, 1, 0, 128, 1, 255, OMP_CLASS_DATA, R_ALL, CT_PULSE, get_count),    /* PulseInput1 */
+    SETTING(1, 1, 96, 52, 11, 255, OMP_CLASS_DATA, 0u, R_ALL, W_LLS, OMP_PARAM_DST, get_dst_cfg,
+            set_param), /* DaylightSavingConfig */
     /* tariff in force: ActualTariff, written when the tariff source is this register */
     SETTING(1, 1, 129, 0, 0, 255, OMP_CLASS_DATA, 0u, R_ALL, W_LLS, CT_TARIFF, get_count,
             set_tariff),

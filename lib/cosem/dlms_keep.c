@@ -133,3 +133,87 @@ omp_err omp_dlms_keep_hdlc_write(struct omp_store *st, uint16_t key,
                                   (uint8_t)(c->phys >> 8),           (uint8_t)c->phys};
     return omp_store_write(st, key, b, sizeof b);
 }
+
+/* The settings written over the ports: {version 1, set mask, 4 x u32 (enum omp_cosem_param),
+ * the optical settings in 131.0.E order (u8 u16 u8 u8 u16 u16 u16 u8)}, big-endian. */
+#define PARAMS_VERSION 1u
+#define PARAMS_LEN     (2u + 4u * OMP_PARAM_COUNT + 13u)
+#define PARAMS_ALL     ((1u << (OMP_PARAM_COUNT + 1u)) - 1u)
+
+/* The 131.0.x settings kept as u16 (the others as u8). */
+static bool wide(unsigned k)
+{
+    return k == OMP_OPT_D0_INTERVAL || (k >= OMP_OPT_TA && k <= OMP_OPT_TT);
+}
+
+static bool params_valid(const struct omp_dlms_params *p)
+{
+    if ((p->set & ~PARAMS_ALL) != 0u) {
+        return false;
+    }
+    for (unsigned k = 0; k < OMP_PARAM_COUNT; k++) {
+        if ((p->set & (1u << k)) != 0u && !omp_cosem_param_valid((enum omp_cosem_param)k, p->value[k])) {
+            return false;
+        }
+    }
+    return (p->set & (1u << OMP_PARAM_COUNT)) == 0u || omp_optical_settings_valid(&p->optical);
+}
+
+omp_err omp_dlms_keep_params_read(const struct omp_store *st, uint16_t key,
+                                  struct omp_dlms_params *p)
+{
+    memset(p, 0, sizeof *p);
+    uint8_t b[PARAMS_LEN];
+    size_t len = 0u;
+    omp_err err = read_rec(st, key, b, sizeof b, &len);
+    if (err != OMP_OK) {
+        return err;
+    }
+    if (len != PARAMS_LEN || b[0] != PARAMS_VERSION) {
+        return OMP_ERR_NVM_CORRUPT;
+    }
+    struct omp_dlms_params r;
+    memset(&r, 0, sizeof r);
+    r.set = b[1];
+    for (unsigned k = 0; k < OMP_PARAM_COUNT; k++) {
+        r.value[k] = be32(b + 2 + 4u * k);
+    }
+    const uint8_t *o = b + 2 + 4u * OMP_PARAM_COUNT;
+    for (unsigned k = 0; k < OMP_OPT_COUNT; k++) {
+        uint32_t v = wide(k) ? (uint32_t)(o[0] << 8 | o[1]) : o[0];
+        o += wide(k) ? 2 : 1;
+        /* a setting out of range: the record is foreign (params_valid) */
+        if (omp_optical_setting_put(&r.optical, (enum omp_optical_setting)k, v) != OMP_OK &&
+            (r.set & (1u << OMP_PARAM_COUNT)) != 0u) {
+            return OMP_ERR_NVM_CORRUPT;
+        }
+    }
+    if (!params_valid(&r)) {
+        return OMP_ERR_NVM_CORRUPT;
+    }
+    *p = r;
+    return OMP_OK;
+}
+
+omp_err omp_dlms_keep_params_write(struct omp_store *st, uint16_t key,
+                                   const struct omp_dlms_params *p)
+{
+    if (!params_valid(p)) {
+        return OMP_ERR_RANGE;
+    }
+    uint8_t b[PARAMS_LEN];
+    b[0] = PARAMS_VERSION;
+    b[1] = p->set;
+    for (unsigned k = 0; k < OMP_PARAM_COUNT; k++) {
+        put32(b + 2 + 4u * k, p->value[k]);
+    }
+    uint8_t *o = b + 2 + 4u * OMP_PARAM_COUNT;
+    for (unsigned k = 0; k < OMP_OPT_COUNT; k++) {
+        uint32_t v = omp_optical_setting_get(&p->optical, (enum omp_optical_setting)k);
+        if (wide(k)) {
+            *o++ = (uint8_t)(v >> 8);
+        }
+        *o++ = (uint8_t)v;
+    }
+    return omp_store_write(st, key, b, sizeof b);
+}

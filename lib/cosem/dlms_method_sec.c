@@ -1,10 +1,11 @@
 /*
  * Methods of the security objects that reach the ACTION dispatch (dlms_set.c routes every such
  * method here): Association LN 0.0.40.0.0.255 (class 15) and the security setup (class 64).
- * The management association's reply_to_HLS_authentication and global_key_transfer are taken
- * before the dispatch, as ciphered ACTION-request-normal (dlms_sec.c); what comes here (an LLS
- * or public association, or another ACTION form: with list, in parameter blocks) is refused with
- * read-write-denied, as the object list's method_access shows.
+ * The management association's reply_to_HLS_authentication, security_activate and
+ * global_key_transfer are taken before the dispatch, as ciphered ACTION-request-normal
+ * (dlms_sec.c); what comes here (an LLS or public association, or another ACTION form: with list,
+ * in parameter blocks) is refused with read-write-denied, as the object list's method_access
+ * shows.
  */
 #include "omnipower/config.h"
 

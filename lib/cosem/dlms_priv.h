@@ -16,10 +16,11 @@ omp_err omp_dlms_priv_get(struct omp_dlms_server *srv, const struct omp_dlms_ser
 /* ---- dispatch (dlms_server.c) and the management association (dlms_sec.c) ---- */
 
 /* Conformance the management association may negotiate: the LLS associations' (dlms_server.c),
- * ACTION also carrying HLS pass 3 and the key transfer. */
-#define OMP_DLMS_CONF_HLS                                                                     \
-    (OMP_CONF_GET | OMP_CONF_BLOCK_TRANSFER_WITH_GET | OMP_CONF_MULTIPLE_REFERENCES |         \
-     OMP_CONF_SELECTIVE_ACCESS | OMP_CONF_SET | OMP_CONF_ACTION |                             \
+ * ACTION also carrying HLS pass 3 and the key transfer, and general-protection (requests in
+ * general-glo-ciphering, dlms_sec.c). */
+#define OMP_DLMS_CONF_HLS                                                                          \
+    (OMP_CONF_GENERAL_PROTECTION | OMP_CONF_GET | OMP_CONF_BLOCK_TRANSFER_WITH_GET |               \
+     OMP_CONF_MULTIPLE_REFERENCES | OMP_CONF_SELECTIVE_ACCESS | OMP_CONF_SET | OMP_CONF_ACTION |   \
      OMP_CONF_BLOCK_TRANSFER_WITH_SET | OMP_CONF_BLOCK_TRANSFER_WITH_ACTION)
 
 /* Answer a decoded request APDU (the plaintext of a ciphered one, too) within @p limit bytes. */

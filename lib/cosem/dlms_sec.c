@@ -13,9 +13,9 @@
  *  4. The server's ACTION-response with f(CtoS); or, for a wrong f(StoC), action-result
  *     read-write-denied, OMP_EV_DLMS_AUTH_FAIL and no association.
  * Then only glo-get/set/action-requests (C8, C9, CB) with SC 0x30 are served: opened with GUEK and
- * GAK, their IC strictly above the newest accepted one (else EXCEPTION invocation-counter-error
- * and OMP_EV_DLMS_REPLAY), answered with glo-get/set/action-responses (CC, CD, CF) under the
- * server's own IC.
+ * GAK (SC 0x70, the key-set bit: with GBEK and GAK), their IC strictly above the newest accepted
+ * one whatever the key (else EXCEPTION invocation-counter-error and OMP_EV_DLMS_REPLAY), answered
+ * with glo-get/set/action-responses (CC, CD, CF, SC 0x30: GUEK) under the server's own IC.
  *
  * RAM: no buffers of the APDU's size on the stack: a request's plaintext is opened into the far
  * end of the caller's output buffer, the response is written in front of it and sealed in place.
@@ -39,10 +39,12 @@
 #define CLASS_ASSOC_LN      15u
 #define CLASS_SEC_SETUP     64u
 #define METHOD_REPLY_TO_HLS 1
+#define METHOD_SECURITY_ACTIVATE 1
 #define METHOD_KEY_TRANSFER 2
 #define INIT_RSP_LEN        OMP_DLMS_INIT_RSP_LEN /* 08 00 06 5F1F 04 00 xxxxxx mmmm 0007 */
 #define INIT_REQ_MAX        48u /* an InitiateRequest with a dedicated key */
 #define HDR_MAX             9u  /* tag, length (at most 3), SC, IC */
+#define GEN_ST              9u  /* general-glo-ciphering: 08 || the system title, after the tag */
 #define WRAPPED_KEY_LEN     24u /* RFC 3394 of a 16-byte key */
 #define KEY_TRANSFER_MAX    4u
 
@@ -400,8 +402,18 @@ static omp_err sec_setup_action(const struct omp_dlms_server_env *env, const str
 {
     const struct omp_apdu_desc *d = &a->u.action_req.desc;
     uint8_t result = OMP_ACTION_OBJECT_UNDEFINED;
+    const struct omp_apdu_span *p = &a->u.action_req.params;
     if (d->class_id != CLASS_SEC_SETUP) {
         result = OMP_ACTION_OBJECT_CLASS_INCONSISTENT;
+    } else if (d->id == METHOD_SECURITY_ACTIVATE) {
+        /* security_policy enum: suite 0 here is always policy 3 (authenticated and encrypted), the
+         * highest, and a policy may only be raised: 3 is kept (success), any other is refused */
+        if (!a->u.action_req.has_params || p->len != 2u || p->ptr[0] != OMP_AXDR_TAG_ENUM) {
+            result = OMP_ACTION_TYPE_UNMATCHED;
+        } else {
+            result =
+                p->ptr[1] == 3u ? (uint8_t)OMP_ACTION_SUCCESS : (uint8_t)OMP_ACTION_OTHER_REASON;
+        }
     } else if (d->id == METHOD_KEY_TRANSFER) {
         result = key_transfer(env->sec, a, false);
         *commit = result == OMP_ACTION_SUCCESS;
@@ -412,8 +424,9 @@ static omp_err sec_setup_action(const struct omp_dlms_server_env *env, const str
 /* ---- ciphered requests ------------------------------------------------------------------------
  */
 
-/* Seal the plaintext response at out->buf + out->len + HDR_MAX (@p n bytes) in place, as a
- * glo- response of tag @p tag, and append it to @p out. */
+/* Seal the plaintext response at out->buf + out->len + HDR_MAX (+ GEN_ST for general-glo-
+ * ciphering; @p n bytes) in place, as a glo- response of tag @p tag (or general-glo-ciphering with
+ * the server's system title), and append it to @p out. */
 static omp_err seal_in_place(struct omp_dlms_sec *sec, uint8_t tag, size_t n, struct omp_wr *out)
 {
     uint32_t ic = 0;
@@ -421,13 +434,19 @@ static omp_err seal_in_place(struct omp_dlms_sec *sec, uint8_t tag, size_t n, st
     if (err != OMP_OK) {
         return err;
     }
+    const size_t st = tag == OMP_APDU_TAG_GENERAL_GLO_CIPHERING ? GEN_ST : 0u;
     size_t content = 5u + n + OMP_APDU_GCM_TAG_LEN;
     size_t lb = content < 0x80u ? 1u : content < 0x100u ? 2u : 3u;
+    const size_t hdr = 1u + st + lb + 5u;
     uint8_t *base = out->buf + out->len;
-    uint8_t *ct = base + 1u + lb + 5u;
-    memmove(ct, base + HDR_MAX, n);
-    struct omp_wr h = omp_wr_init(base, 1u + lb + 5u);
+    uint8_t *ct = base + hdr;
+    memmove(ct, base + HDR_MAX + st, n);
+    struct omp_wr h = omp_wr_init(base, hdr);
     (void)omp_wr_u8(&h, tag);
+    if (st != 0u) {
+        (void)omp_wr_u8(&h, 8u);
+        (void)omp_wr_bytes(&h, sec->system_title, 8u);
+    }
     (void)omp_wr_berlen(&h, content);
     (void)omp_wr_u8(&h, SC_AUTH_ENC);
     (void)omp_wr_u32be(&h, ic);
@@ -441,10 +460,10 @@ static omp_err seal_in_place(struct omp_dlms_sec *sec, uint8_t tag, size_t n, st
                             1u,   ct,           ct,          n,  ct + n,    OMP_APDU_GCM_TAG_LEN};
     err = sec->gcm(sec->user, &op);
     if (err != OMP_OK || omp_wr_status(&h) != OMP_OK) {
-        memset(base, 0, 1u + lb + 5u + n + OMP_APDU_GCM_TAG_LEN);
+        memset(base, 0, hdr + n + OMP_APDU_GCM_TAG_LEN);
         return err != OMP_OK ? err : OMP_ERR_INTERNAL;
     }
-    out->len += 1u + lb + 5u + n + OMP_APDU_GCM_TAG_LEN;
+    out->len += hdr + n + OMP_APDU_GCM_TAG_LEN;
     return OMP_OK;
 }
 
@@ -462,19 +481,28 @@ static omp_err open_request(struct omp_dlms_server *srv, const struct omp_dlms_s
         return omp_dlms_priv_exception(out, OMP_STATE_ERROR_SERVICE_UNKNOWN,
                                        OMP_SERVICE_ERROR_OTHER_REASON);
     }
+    const bool general = c.tag == OMP_APDU_TAG_GENERAL_GLO_CIPHERING &&
+                         (srv->conformance & OMP_CONF_GENERAL_PROTECTION) != 0u;
     if (c.tag != OMP_APDU_TAG_GLO_GET_REQUEST && c.tag != OMP_APDU_TAG_GLO_SET_REQUEST &&
-        c.tag != OMP_APDU_TAG_GLO_ACTION_REQUEST) {
+        c.tag != OMP_APDU_TAG_GLO_ACTION_REQUEST && !general) {
         return omp_dlms_priv_exception(out, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
                                        OMP_SERVICE_ERROR_SERVICE_NOT_SUPPORTED);
     }
-    if (c.sc != SC_AUTH_ENC || c.payload_len > cap) {
+    /* the key-set bit: the global broadcast key instead of the unicast one, same AK and IC */
+    const bool bcast = (c.sc & OMP_SC_BROADCAST) != 0u;
+    const bool sc_ok = (c.sc & (uint8_t)~OMP_SC_BROADCAST) == SC_AUTH_ENC;
+    if (!sc_ok || c.payload_len > cap) {
         return omp_dlms_priv_exception(out, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
-                                       c.sc != SC_AUTH_ENC
-                                           ? (uint8_t)OMP_SERVICE_ERROR_DECIPHERING_ERROR
-                                           : (uint8_t)OMP_SERVICE_ERROR_PDU_TOO_LONG);
+                                       !sc_ok ? (uint8_t)OMP_SERVICE_ERROR_DECIPHERING_ERROR
+                                              : (uint8_t)OMP_SERVICE_ERROR_PDU_TOO_LONG);
     }
-    err = omp_apdu_cipher_open(&c, srv->peer_title, sec->gcm, sec->user, OMP_KEY_GUEK, OMP_KEY_GAK,
-                               plain, cap, n);
+    if (general && memcmp(c.system_title, srv->peer_title, 8u) != 0) {
+        err = OMP_ERR_AUTH; /* another sender than the associated client: as a tag that fails */
+    } else {
+        err = omp_apdu_cipher_open(&c, srv->peer_title, sec->gcm, sec->user,
+                                   bcast ? (uint8_t)OMP_KEY_GBEK : (uint8_t)OMP_KEY_GUEK,
+                                   OMP_KEY_GAK, plain, cap, n);
+    }
     if (err != OMP_OK) {
         omp_dlms_priv_auth_failed(srv, env, srv->client_sap, srv->server_sap);
         return omp_dlms_priv_exception(out, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
@@ -488,6 +516,18 @@ static omp_err open_request(struct omp_dlms_server *srv, const struct omp_dlms_s
     }
     *answered = false;
     return OMP_OK;
+}
+
+/* Whether the plaintext request of kind @p kind is what ciphered tag @p tag carries: the service
+ * the glo- tag names (C8 get, C9 set, CB action), or any of the three in general-glo-ciphering. */
+static bool service_matches(uint8_t tag, unsigned kind)
+{
+    const unsigned t = kind >> 8; /* the plain request's tag */
+    if (tag == OMP_APDU_TAG_GENERAL_GLO_CIPHERING) {
+        return t == OMP_APDU_TAG_GET_REQUEST || t == OMP_APDU_TAG_SET_REQUEST ||
+               t == OMP_APDU_TAG_ACTION_REQUEST;
+    }
+    return t == (unsigned)tag - 8u;
 }
 
 /* The decoded plaintext request: its answer into @p w (at most @p cap bytes). */
@@ -533,14 +573,15 @@ omp_err omp_dlms_priv_sec_apdu(struct omp_dlms_server *srv, const struct omp_dlm
     if (!is_ciphered_tag(req[0])) {
         return plain_request(srv, env, req, len, out);
     }
+    const size_t st = req[0] == OMP_APDU_TAG_GENERAL_GLO_CIPHERING ? GEN_ST : 0u;
     size_t room = omp_wr_room(out);
     size_t take = len < room ? len : room; /* the plaintext is never longer than the request */
     size_t cap = (limit < room - take ? limit : room - take);
-    if (cap < OMP_DLMS_SERVER_PDU_MIN + OMP_DLMS_SEC_OVERHEAD) {
+    if (cap < OMP_DLMS_SERVER_PDU_MIN + OMP_DLMS_SEC_OVERHEAD + st) {
         return omp_dlms_priv_exception(out, OMP_STATE_ERROR_SERVICE_NOT_ALLOWED,
                                        OMP_SERVICE_ERROR_PDU_TOO_LONG);
     }
-    cap -= OMP_DLMS_SEC_OVERHEAD;
+    cap -= OMP_DLMS_SEC_OVERHEAD + st;
     uint8_t *plain = out->buf + out->len + (room - take);
     size_t n = 0;
     bool answered = false;
@@ -548,12 +589,12 @@ omp_err omp_dlms_priv_sec_apdu(struct omp_dlms_server *srv, const struct omp_dlm
     if (err == OMP_OK && !answered) {
         struct omp_rd rd = omp_rd_init(plain, n);
         struct omp_apdu a;
-        struct omp_wr w = omp_wr_init(out->buf + out->len + HDR_MAX, cap);
-        uint8_t rtag = (uint8_t)(req[0] + 4u); /* C8 -> CC, C9 -> CD, CB -> CF */
+        struct omp_wr w = omp_wr_init(out->buf + out->len + HDR_MAX + st, cap);
+        /* C8 -> CC, C9 -> CD, CB -> CF; general-glo-ciphering is answered in kind */
+        uint8_t rtag = st != 0u ? req[0] : (uint8_t)(req[0] + 4u);
         bool commit = false;
         err = omp_apdu_decode_request(&rd, &a);
-        if (err != OMP_OK || omp_rd_remaining(&rd) != 0u ||
-            ((unsigned)a.kind >> 8) != (unsigned)req[0] - 8u) {
+        if (err != OMP_OK || omp_rd_remaining(&rd) != 0u || !service_matches(req[0], a.kind)) {
             err = omp_dlms_priv_exception(&w, OMP_STATE_ERROR_SERVICE_UNKNOWN,
                                           OMP_SERVICE_ERROR_OTHER_REASON);
         } else {

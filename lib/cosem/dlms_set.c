@@ -222,6 +222,35 @@ static uint8_t write_assoc_ln(struct omp_dlms_server *srv, const struct omp_dlms
     return dar_of(err);
 }
 
+/* A profile's attribute: only capture_period (4) of the load profile (k 0) and the analysis
+ * logger (k 1) is written (technical facts 11.3: RW), by the associations that see them. */
+static uint8_t write_period(const struct omp_dlms_server *srv,
+                            const struct omp_dlms_server_env *env, uint8_t k,
+                            const struct omp_apdu_desc *d, const struct omp_apdu_access *acc,
+                            const uint8_t *p, size_t n)
+{
+    if (d->id != 4 || k > 1u || (srv->assoc & PG_READ) == 0u) {
+        return OMP_DAR_READ_WRITE_DENIED;
+    }
+    if (acc->present) {
+        return OMP_DAR_OTHER_REASON;
+    }
+    struct omp_rd rd = omp_rd_init(p, n);
+    struct omp_axdr_elem e;
+    if (omp_axdr_next(&rd, &e) != OMP_OK || omp_rd_remaining(&rd) != 0u ||
+        e.tag != OMP_AXDR_TAG_DOUBLE_LONG_UNSIGNED) {
+        return OMP_DAR_TYPE_UNMATCHED;
+    }
+    const uint8_t param = k == 0u ? (uint8_t)OMP_PARAM_LP_PERIOD : (uint8_t)OMP_PARAM_AN_PERIOD;
+    const struct omp_cosem_ops *ops = env->src->ops;
+    if (!omp_cosem_param_valid((enum omp_cosem_param)param, (uint32_t)e.v.u)) {
+        return OMP_DAR_OTHER_REASON;
+    }
+    return dar_of(ops == NULL || ops->set_param == NULL
+                      ? OMP_ERR_UNSUPPORTED
+                      : ops->set_param(env->src->user, param, (uint32_t)e.v.u));
+}
+
 /* Write one attribute from the Data at @p p (@p n bytes): a data-access-result. */
 static uint8_t write_attr(struct omp_dlms_server *srv, const struct omp_dlms_server_env *env,
                           const struct omp_apdu_desc *d, const struct omp_apdu_access *acc,
@@ -232,9 +261,8 @@ static uint8_t write_attr(struct omp_dlms_server *srv, const struct omp_dlms_ser
         if (d->class_id != CLASS_PROFILE) {
             return OMP_DAR_OBJECT_CLASS_INCONSISTENT;
         }
-        /* read-only here (capture_period, RW in 11.3, is not written yet) */
         return d->id < 1 || d->id > PROFILE_ATTRS ? (uint8_t)OMP_DAR_OBJECT_UNDEFINED
-                                                  : (uint8_t)OMP_DAR_READ_WRITE_DENIED;
+                                                  : write_period(srv, env, k, d, acc, p, n);
     }
     if (memcmp(d->obis, k_assoc_ln, 6u) == 0) {
         return acc->present ? (uint8_t)OMP_DAR_OTHER_REASON : write_assoc_ln(srv, env, d, p, n);

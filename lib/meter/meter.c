@@ -39,14 +39,15 @@ struct layout {
 /* ---- NVM layout -------------------------------------------------------------------------------- */
 
 /* The settings store's keys: the clock's 3 (state, two calendars), the display's 1, the profiles'
- * shapes 2, the DLMS counters, LLS secret, HDLC setup and the utility's data 4, the HAN push's
- * mark 1. */
-_Static_assert(OMP_CONFIG_STORE_KEYS >= 11, "the meter's settings store indexes 11 keys");
+ * shapes 2, the DLMS counters, LLS secret, HDLC setup and the utility's data 4, the settings
+ * written over the ports 1, the HAN push's mark 1. */
+_Static_assert(OMP_CONFIG_STORE_KEYS >= 12, "the meter's settings store indexes 12 keys");
 
 /* Sectors of the settings store: twice its largest live records (two calendars, the clock's
  * state, the display lists, the HAN push's and the DLMS server's counter marks, the LLS secret;
  * so that a compaction has room), plus the sector a ring keeps free. The profiles' shapes, the
- * HDLC setup and the utility's data (144 bytes) are left out so that the layout stays: a write
+ * HDLC setup, the utility's data and the written settings (192 bytes) are left out so that the
+ * layout stays: a write
  * needs the live records once, and they fit in that margin (docs/storage.md). */
 static uint32_t settings_sectors(const struct omp_nvm_geometry *geo)
 {
@@ -188,6 +189,7 @@ static omp_err open_regions(struct omp_meter *m, const struct layout *l)
         if (e2 != OMP_OK && e2 != OMP_ERR_NVM_CORRUPT) {
             return e2;
         }
+        omp_meter_priv_params_load(m); /* before the profiles: their written periods */
         omp_err e3 = legal_data(m); /* read only: compares; then: stores one if none */
         if (e3 != OMP_OK && e3 != OMP_ERR_NVM_CORRUPT) {
             return e3;
@@ -249,6 +251,7 @@ static omp_err init_restore(struct omp_meter *m, const struct layout *l,
     if (err == OMP_OK) {
         omp_meter_priv_lp_events(m);
         nvm_events(m);
+        omp_meter_priv_params_events(m);
     }
     struct omp_cosem_src src;
     struct omp_lcd_env e;

@@ -185,16 +185,45 @@ void omp_meter_priv_lp_events(struct omp_meter *m)
     m->an_change = OMP_PROFILE_SAME;
 }
 
+/* Profile configuration @p pc with the period written over the ports, if any (@p an: the
+ * analysis logger's): the columns' largest change follows the period. */
+static void written_period(const struct omp_meter *m, bool an, struct omp_profile_cfg *pc)
+{
+    pc->period_s = omp_meter_priv_period(m, an, pc->period_s);
+    for (unsigned k = 0; k < pc->columns; k++) {
+        pc->col[k].max_step = an_step(pc->col[k].obis, pc->period_s);
+    }
+}
+
+omp_err omp_meter_priv_lp_reopen(struct omp_meter *m, bool an)
+{
+    struct omp_profile *p = an ? &m->an : &m->lp;
+    const struct omp_nvm_region r = p->log.rgn;
+    struct omp_profile_cfg pc;
+    if (an) {
+        omp_meter_priv_an_cfg(&m->cfg, &pc);
+    } else {
+        omp_meter_priv_lp_cfg(&m->cfg, &pc);
+    }
+    written_period(m, an, &pc);
+    omp_err err = profile_open(m, p, &pc, &r, an ? OMP_METER_KEY_AN_SHAPE : OMP_METER_KEY_LP_SHAPE,
+                               false, an ? &m->an_change : &m->lp_change);
+    omp_meter_priv_lp_events(m);
+    return err;
+}
+
 omp_err omp_meter_priv_lp_open(struct omp_meter *m, const struct omp_nvm_region *lp,
                                const struct omp_nvm_region *an, bool ro)
 {
     struct omp_profile_cfg pc;
     omp_meter_priv_lp_cfg(&m->cfg, &pc);
+    written_period(m, false, &pc);
     omp_err err = profile_open(m, &m->lp, &pc, lp, OMP_METER_KEY_LP_SHAPE, ro, &m->lp_change);
     if (err != OMP_OK && err != OMP_ERR_NVM_CORRUPT) {
         return err;
     }
     omp_meter_priv_an_cfg(&m->cfg, &pc);
+    written_period(m, true, &pc);
     omp_err e2 = profile_open(m, &m->an, &pc, an, OMP_METER_KEY_AN_SHAPE, ro, &m->an_change);
     return e2 != OMP_OK ? e2 : err;
 }

@@ -23,7 +23,14 @@ static omp_err op_set_optical(void *user, uint8_t setting, uint32_t value)
 {
     static const uint8_t k_e[OMP_OPT_COUNT] = {3u, 6u, 9u, 12u, 13u, 14u, 15u, 16u}; /* 131.0.E */
     struct omp_meter *m = user;
-    omp_err err = omp_optical_set(&m->optical_port, setting, value);
+    struct omp_optical_settings next = m->optical_port.settings;
+    omp_err err = omp_optical_setting_put(&next, (enum omp_optical_setting)setting, value);
+    if (err == OMP_OK) {
+        err = omp_meter_priv_params_optical(m, &next); /* kept in NVM; not kept: not taken */
+    }
+    if (err == OMP_OK) {
+        err = omp_optical_set(&m->optical_port, setting, value);
+    }
     if (err == OMP_OK && setting < (uint8_t)OMP_OPT_COUNT) {
         omp_clock_event(&m->clock, OMP_EV_CONFIG_CHANGED, 0x830000u | k_e[setting], 0u); /* C.D.E */
     }
@@ -50,6 +57,11 @@ static omp_err op_set_custom(void *user, const struct omp_cosem_custom *c)
     return omp_meter_priv_custom_set(user, c);
 }
 
+static omp_err op_set_param(void *user, uint8_t k, uint32_t value)
+{
+    return omp_meter_priv_param_set(user, k, value);
+}
+
 static omp_err op_billing_stop(void *user)
 {
     return omp_meter_billing_stop(user);
@@ -63,6 +75,7 @@ static const struct omp_cosem_ops k_ops = {
     .set_hdlc = op_set_hdlc,
     .set_custom = op_set_custom,
     .billing_stop = op_billing_stop,
+    .set_param = op_set_param,
     .set_calendar = op_set_calendar,
 };
 
@@ -98,7 +111,7 @@ void omp_meter_priv_src(struct omp_meter *m, struct omp_cosem_src *s)
     s->clock_known = c->now.rtc_valid || c->keep_valid;
     s->clock_utc_s = c->now.rtc_valid ? c->now.utc_s : c->keep_valid ? c->keep_s : 0;
     s->utc_offset_min = m->cfg.utc_offset_min;
-    s->dst_rule = m->cfg.dst_rule;
+    s->dst_rule = m->clock.cfg.dst_rule; /* Z15, or as written over a port */
     s->calendars = &c->tariff;
     s->ops = &k_ops;
     s->user = m;
@@ -160,7 +173,7 @@ omp_err omp_meter_snapshot(const struct omp_meter *m, struct omp_meter_snapshot 
     struct omp_meter_snapshot t;
     memset(&t, 0, sizeof t);
     t.utc_s = c->now.utc_s;
-    if (!c->now.rtc_valid || omp_local_time(c->now.utc_s, m->cfg.utc_offset_min, m->cfg.dst_rule,
+    if (!c->now.rtc_valid || omp_local_time(c->now.utc_s, m->cfg.utc_offset_min, c->cfg.dst_rule,
                                             &t.local, &t.dst_active) != OMP_OK) {
         memset(&t.local, 0, sizeof t.local);
         t.dst_active = false;

@@ -348,6 +348,23 @@ void omp_registers_feed(struct omp_registers *r, const struct omp_metro_energy *
     omp_registers_add_energy(r, &d, split->after);
 }
 
+void omp_registers_set_power_threshold(struct omp_registers *r, uint32_t w)
+{
+    if (r != NULL) {
+        r->cfg.power_threshold_w = w;
+    }
+}
+
+omp_err omp_registers_set_dst(struct omp_registers *r, enum omp_dst_rule rule)
+{
+    if (r == NULL || (rule != OMP_DST_NONE && rule != OMP_DST_EU)) {
+        return OMP_ERR_ARG;
+    }
+    r->cfg.dst_rule = rule;
+    r->next_stop_utc = 0; /* the next tick computes it in the new local time */
+    return OMP_OK;
+}
+
 void omp_registers_add_pulses(struct omp_registers *r, uint32_t pulses)
 {
     if (r == NULL) {

@@ -7,6 +7,7 @@
 #include "omnipower/meter.h"
 #include "omnipower/port_posix.h"
 #include "omnipower/posix_sim.h"
+#include "omnipower/sim_supply.h"
 #include "omnipower/version.h"
 
 #include <errno.h>
@@ -57,6 +58,7 @@ struct sim_opts {
     struct sim_exports exports; /* --export NAME=FILE */
     struct sim_analysis analysis; /* --analysis, --analysis-period */
     const char *samples_path; /* NULL: synthetic load */
+    const char *scenario_path; /* --scenario: the supply's script (NULL: 230 V, 50 Hz) */
     double speed;         /* simulated s per wall s; 0 = as fast as possible */
     bool has_speed;
     bool has_fs;
@@ -125,6 +127,10 @@ static void usage(FILE *f)
         "  --samples FILE  replay recorded samples instead of the synthetic load: raw\n"
         "                  little-endian int32 pairs (voltage code, current code) at --fs Hz;\n"
         "                  the run ends when the samples end (or at --duration).\n"
+        "  --scenario FILE  script the synthetic supply: from given times on, the voltage\n"
+        "                  level, frequency and harmonics, and dips, swells and interruptions\n"
+        "                  of given depth and duration (docs/simulator.md \"Scenarios\"). The\n"
+        "                  household load's current follows the voltage. Not with --samples.\n"
         "  --fs HZ         sample rate per channel, 2000..32000 (the synthetic load: a multiple\n"
         "                  of 50). Default: 8000.\n"
         "  --volts-per-code X  voltage gain of the calibration, V per code (X > 0).\n"
@@ -276,7 +282,7 @@ static int plan_nvm(struct sim_opts *o)
 /* The long options' getopt_long values. */
 enum sim_option {
     OPT_NVM = 256, OPT_SPEED, OPT_DURATION, OPT_START, OPT_JSON, OPT_QUIET, OPT_STATS,
-    OPT_SAMPLES, OPT_FS, OPT_VPC, OPT_APC, OPT_OPTICAL, OPT_OPTICAL_D0, OPT_OPTICAL_D0_BAUD,
+    OPT_SAMPLES, OPT_SCENARIO, OPT_FS, OPT_VPC, OPT_APC, OPT_OPTICAL, OPT_OPTICAL_D0, OPT_OPTICAL_D0_BAUD,
     OPT_METER_NUMBER, OPT_TYPE_NUMBER, OPT_CONFIG, OPT_CONFIG_FILE, OPT_NVM_FORMAT,
     OPT_NVM_SIZE, OPT_EXPORT, OPT_ANALYSIS, OPT_ANALYSIS_PERIOD, OPT_DLMS, OPT_HDLC,
     OPT_SECRETS, OPT_HAN, OPT_HAN_LIST, OPT_HAN_ENCRYPT
@@ -333,6 +339,7 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
         { "quiet", no_argument, NULL, OPT_QUIET },
         { "stats", no_argument, NULL, OPT_STATS },
         { "samples", required_argument, NULL, OPT_SAMPLES },
+        { "scenario", required_argument, NULL, OPT_SCENARIO },
         { "fs", required_argument, NULL, OPT_FS },
         { "volts-per-code", required_argument, NULL, OPT_VPC },
         { "amps-per-code", required_argument, NULL, OPT_APC },
@@ -381,6 +388,12 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
                 return usage_error("--samples needs a file name");
             }
             o->samples_path = optarg;
+            break;
+        case OPT_SCENARIO:
+            if (optarg[0] == '\0') {
+                return usage_error("--scenario needs a file name");
+            }
+            o->scenario_path = optarg;
             break;
         case OPT_FS:
             if (!parse_double(optarg, &v) || v < 2000.0 || v > 32000.0 || v != floor(v)) {
@@ -569,6 +582,9 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
         return usage_error("invalid --fs '%lu' (the load model needs a multiple of %lu Hz; any "
                            "rate 2000..32000 with --samples)", (unsigned long)o->fs_hz,
                            (unsigned long)def.mains_hz);
+    }
+    if (o->samples_path != NULL && o->scenario_path != NULL) {
+        return usage_error("--scenario scripts the synthetic supply: not with --samples");
     }
     if (o->samples_path != NULL && !o->has_speed && o->optical == SIM_OPTICAL_NONE) {
         o->speed = 0.0; /* replay: as fast as possible unless asked otherwise or read by a peer */
@@ -918,9 +934,10 @@ static void print_json(FILE *f, const struct sim_report *r)
 
 /* ---- the run -------------------------------------------------------------------------------- */
 
-static int32_t local_offset_min(const struct omp_meter_cfg *cfg, omp_time_s utc)
+/* The meter's local time offset (its DST rule: Z15, or as written over DLMS). */
+static int32_t local_offset_min(const struct omp_meter *m, omp_time_s utc)
 {
-    return cfg->utc_offset_min + (omp_dst_active(cfg->dst_rule, utc) ? 60 : 0);
+    return m->cfg.utc_offset_min + (omp_dst_active(m->clock.cfg.dst_rule, utc) ? 60 : 0);
 }
 
 /* Sleep until CLOCK_MONOTONIC reaches @p target_ns, or a signal arrives. */
@@ -965,6 +982,7 @@ struct sim {
     struct omp_meter_cfg cfg;
     struct omp_meter *meter;
     struct omp_sim_load load;
+    struct omp_sim_supply *supply; /* --scenario, or NULL */
     FILE *samples;        /* --samples file, or NULL */
     uint8_t *raw;         /* read buffer for --samples */
     uint64_t clipped;     /* replayed codes outside 24 bits, clipped */
@@ -981,6 +999,36 @@ struct sim {
     omp_err last_rx_err;
     char shown[96]; /* the screen last printed: id, label, unit and symbols (not its value) */
 };
+
+/* --scenario FILE: read and parse the supply's script (sim_supply.h; docs/simulator.md
+ * "Scenarios"); an error names the line. */
+static int load_scenario(struct sim *s)
+{
+    const char *path = s->opt.scenario_path;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        (void)fprintf(stderr, PROG ": %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    enum { SCENARIO_MAX = 256 * 1024 };
+    char *text = malloc(SCENARIO_MAX);
+    size_t len = text != NULL ? fread(text, 1, SCENARIO_MAX, f) : 0u;
+    bool too_long = text != NULL && len == SCENARIO_MAX && fgetc(f) != EOF;
+    bool failed = text == NULL || ferror(f) != 0;
+    (void)fclose(f);
+    s->supply = malloc(sizeof *s->supply);
+    uint32_t line = 0;
+    omp_err err = failed || s->supply == NULL ? OMP_ERR_NOSPACE
+                  : too_long                 ? OMP_ERR_RANGE
+                                             : omp_sim_supply_parse(s->supply, text, len, &line);
+    free(text);
+    if (err != OMP_OK) {
+        (void)fprintf(stderr, PROG ": %s:%lu: %s\n", path, (unsigned long)line,
+                      too_long ? "longer than 256 KiB" : omp_strerror(err));
+        return 1;
+    }
+    return 0;
+}
 
 /* Print the meter's screen when another screen is shown or its symbols change; a value that
  * changes on the same screen (the clock's seconds, a register counting) is not printed again,
@@ -1292,6 +1340,9 @@ static int run(struct sim *s)
     if (check_file_size(o) != 0) {
         return 1;
     }
+    if (o->scenario_path != NULL && load_scenario(s) != 0) {
+        return 1;
+    }
     if (o->samples_path != NULL) {
         s->samples = fopen(o->samples_path, "rb");
         if (s->samples == NULL) {
@@ -1329,6 +1380,9 @@ static int run(struct sim *s)
                           omp_strerror(err), (unsigned long)s->cfg.sample_rate_hz,
                           (double)s->cfg.cal.v_gain, (double)s->cfg.cal.i_gain);
             return 1;
+        }
+        if (s->supply != NULL) {
+            omp_sim_supply_start(s->supply, s->cfg.sample_rate_hz);
         }
     }
     s->vi_pairs = (size_t)s->cfg.sample_rate_hz * TICK_MS / 1000u + 1u;
@@ -1461,8 +1515,14 @@ static int run(struct sim *s)
         } else {
             /* the load at the start of the block, from local civil time */
             omp_sim_load_set_time(&s->load,
-                                  now.utc_s + 60 * (int64_t)local_offset_min(&s->cfg, now.utc_s));
-            omp_sim_load_fill(&s->load, samples, s->vi, n);
+                                  now.utc_s + 60 * (int64_t)local_offset_min(s->meter, now.utc_s));
+            if (s->supply != NULL) {
+                const double coef[4] = {s->load.i1_sin, s->load.i1_cos, s->load.i3_sin,
+                                        s->load.i3_cos};
+                omp_sim_supply_fill(s->supply, samples, (double)s->cfg.cal.v_gain, coef, s->vi, n);
+            } else {
+                omp_sim_load_fill(&s->load, samples, s->vi, n);
+            }
         }
         omp_meter_on_samples(s->meter, s->vi, n);
         samples = end;
@@ -1523,7 +1583,7 @@ static int run(struct sim *s)
             (void)fprintf(stderr, PROG ": cannot read the meter state\n");
             return 1;
         }
-        r.local_offset_min = local_offset_min(&s->cfg, r.snap.utc_s);
+        r.local_offset_min = local_offset_min(s->meter, r.snap.utc_s);
         r.start_utc = start;
         r.run_ms = run_ms;
         r.load_w = s->samples != NULL ? NAN : s->load.p_w;
@@ -1578,6 +1638,7 @@ int main(int argc, char **argv)
     if (s->samples != NULL) {
         (void)fclose(s->samples);
     }
+    free(s->supply);
     free(s->raw);
     free(s->vi);
     free(s->meter);
