@@ -16,6 +16,7 @@
 #include "omnipower/dlms_server.h"
 #include "omnipower/meter.h"
 #include "omnipower/metrology.h"
+#include "omnipower/pq.h"
 #include "omnipower/tariff.h"
 #include "omnipower/axdr.h"
 #include "omnipower/apdu.h"

@@ -1,0 +1,389 @@
+/*
+ * Tests of lib/pq through its public API, driven by the generator and the metrology engine
+ * (tests/pq_rig.h): the acceptance tests Q1 (subset), Q2, Q3, Q4, Q6 (short) and Q7 of
+ * shared/spec/metrology-and-power-quality.md §4. The long Q1 sweep and the 25-h Q6 run are in
+ * tests/test_pq_slow.c. Expected values from the generator's parameters and the spec.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "pq_rig.h"
+
+#define UN 230.0
+#define T0 ((omp_time_s)1795521600) /* 2026-11-24 12:00:00 UTC: on a 2-h tick */
+
+static void near_impl(double a, double b, double tol, const char *expr, int line)
+{
+    if (!(fabs(a - b) <= tol)) {
+        print_error("line %d: %s: %.9g vs %.9g (tol %.3g)\n", line, expr, a, b, tol);
+        fail();
+    }
+}
+#define assert_near(a, b, tol) near_impl((double)(a), (double)(b), (double)(tol), #a, __LINE__)
+
+/* ---- configuration ------------------------------------------------------------------------ */
+
+static void test_init_args(void **state)
+{
+    (void)state;
+    struct omp_pq pq;
+    struct omp_pq_cfg c = {4000u, 50u, T0, 1e-4f, 1e-5f};
+    assert_int_equal(omp_pq_init(&pq, &c), OMP_OK);
+    assert_int_equal(omp_pq_init(NULL, &c), OMP_ERR_ARG);
+    c.fs_hz = 16000u;
+    assert_int_equal(omp_pq_init(&pq, &c), OMP_ERR_ARG);
+    c.fs_hz = 8000u;
+    c.mains_hz = 55u;
+    assert_int_equal(omp_pq_init(&pq, &c), OMP_ERR_ARG);
+    c.mains_hz = 50u;
+    c.v_gain = NAN;
+    assert_int_equal(omp_pq_init(&pq, &c), OMP_ERR_ARG);
+    c.v_gain = 1e-4f;
+    c.start_utc = -1;
+    assert_int_equal(omp_pq_init(&pq, &c), OMP_ERR_ARG);
+    struct omp_pq_out o;
+    assert_int_equal(omp_pq_process(&pq, NULL, false, &o), OMP_ERR_ARG);
+}
+
+/* ---- Q2: voltage magnitude ---------------------------------------------------------------- */
+
+struct q2_ctx {
+    unsigned n;
+    double worst;
+    double truth;
+};
+
+static void q2_sink(struct rig *r, const struct omp_pq_out *o)
+{
+    struct q2_ctx *q = r->ctx;
+    if ((o->have & OMP_PQ_HAVE_INTERVAL) == 0u || o->interval.start_pos < 0.2 * r->fs) {
+        return;
+    }
+    assert_int_equal(o->interval.n, 10);
+    double e = fabs(o->interval.urms_v - q->truth);
+    q->worst = e > q->worst ? e : q->worst;
+    q->n++;
+}
+
+static void test_q2_magnitude(void **state)
+{
+    (void)state;
+    static const float u[] = {23.0f, 115.0f, 207.0f, 230.0f, 253.0f, 345.0f};
+    static const double f[] = {49.5, 50.0, 50.5};
+    for (size_t k = 0; k < sizeof u / sizeof u[0]; k++) {
+        for (size_t j = 0; j < 3u; j++) {
+            struct rig r;
+            struct q2_ctx q = {0u, 0.0, (double)u[k]};
+            rig_init(&r, 4000u, f[j], u[k], T0);
+            r.sink = q2_sink;
+            r.ctx = &q;
+            rig_run(&r, 2.0);
+            assert_true(q.n >= 8u);
+            assert_near(q.worst, 0.0, 0.0005 * UN); /* Q2: 0.05 % of Udin */
+        }
+    }
+}
+
+/* ---- Q3, Q4: harmonics and THD ------------------------------------------------------------ */
+
+struct harm_ctx {
+    double truth[OMP_PQ_H_MAX + 1u]; /* rms volts by order */
+    double thd_pct;                  /* true THD over 2..h_max */
+    unsigned n;
+    double worst_ratio;              /* worst |error| / limit */
+    unsigned worst_h;
+    uint8_t h_max;
+    unsigned h_check;                /* Q3 checks orders up to this: 25 at 4 kHz, 40 at 8 kHz */
+};
+
+static void harm_sink(struct rig *r, const struct omp_pq_out *o)
+{
+    struct harm_ctx *q = r->ctx;
+    const struct omp_pq_value *v = &o->interval;
+    if ((o->have & OMP_PQ_HAVE_INTERVAL) == 0u || v->start_pos < 0.6 * r->fs) {
+        return;
+    }
+    assert_true(v->harm_valid);
+    assert_int_equal(v->h_max, q->h_max);
+    q->n++;
+    assert_near(v->u1_v, q->truth[1], 0.0005 * UN);
+    for (unsigned h = 2; h <= q->h_check; h++) {
+        const double meas = v->harm_u_pct[h] / 100.0 * v->u1_v;
+        const double t = q->truth[h];
+        /* Q3: Uh >= 1 % Unom: 2.5 % of reading; below: 0.025 % Unom */
+        const double lim = t >= 0.01 * UN ? 0.025 * t : 0.00025 * UN;
+        const double ratio = fabs(meas - t) / lim;
+        if (ratio > q->worst_ratio) {
+            q->worst_ratio = ratio;
+            q->worst_h = h;
+        }
+    }
+    if (q->thd_pct >= 0.0) {
+        assert_near(v->thd_u_pct, q->thd_pct, 0.1); /* Q4: 0.1 %-point */
+    }
+}
+
+static void harm_run(uint32_t fs, double f, const unsigned *orders, size_t n_orders,
+                     const float *pct, size_t n_pct)
+{
+    for (size_t a = 0; a < n_orders; a++) {
+        for (size_t b = 0; b < n_pct; b++) {
+            struct rig r;
+            struct harm_ctx q;
+            memset(&q, 0, sizeof q);
+            q.thd_pct = -1.0;
+            q.h_max = (uint8_t)(fs == 8000u ? 40u : 39u);
+            q.h_check = fs == 8000u ? 40u : 25u;
+            rig_init(&r, fs, f, (float)UN, T0);
+            q.truth[1] = UN;
+            q.truth[orders[a]] = (double)(float)(UN * pct[b] / 100.0);
+            rig_add_v(&r, (float)orders[a], (float)q.truth[orders[a]], 25.0f * (float)orders[a]);
+            r.sink = harm_sink;
+            r.ctx = &q;
+            rig_run(&r, 1.4);
+            if (!(q.worst_ratio <= 1.0)) {
+                print_error("fs %u f %.2f h%u at %.2f %%: worst error %.2f x limit at h%u\n", fs,
+                            f, orders[a], (double)pct[b], q.worst_ratio, q.worst_h);
+                fail();
+            }
+            assert_true(q.n >= 3u);
+        }
+    }
+}
+
+static void test_q3_single_4k(void **state)
+{
+    (void)state;
+    static const unsigned orders[] = {2, 3, 5, 7, 11, 13, 19, 25};
+    static const float pct[] = {0.5f, 1.0f, 5.0f, 10.0f};
+    static const double f[] = {49.5, 50.0, 50.5, 49.97};
+    for (size_t j = 0; j < 4u; j++) {
+        harm_run(4000u, f[j], orders, 8u, pct, 4u);
+    }
+}
+
+static void test_q3_single_8k(void **state)
+{
+    (void)state;
+    static const unsigned orders[] = {2, 5, 13, 25, 31, 39, 40};
+    static const float pct[] = {0.5f, 3.0f, 10.0f};
+    static const double f[] = {49.5, 50.0, 50.5};
+    for (size_t j = 0; j < 3u; j++) {
+        harm_run(8000u, f[j], orders, 7u, pct, 3u);
+    }
+}
+
+static void table_run(uint32_t fs, double f, double thd)
+{
+    struct rig r;
+    struct harm_ctx q;
+    memset(&q, 0, sizeof q);
+    q.h_max = (uint8_t)(fs == 8000u ? 40u : 39u);
+    q.h_check = fs == 8000u ? 40u : 25u;
+    rig_init(&r, fs, f, (float)UN, T0);
+    double k = rig_add_table(&r, UN, thd);
+    double s2 = 0.0;
+    q.truth[1] = UN;
+    for (unsigned h = 2; h <= 25u; h++) {
+        q.truth[h] = (double)(float)(UN * rig_en50160_pct(h) * k / 100.0);
+        s2 += q.truth[h] * q.truth[h];
+    }
+    q.thd_pct = sqrt(s2) / UN * 100.0;
+    r.sink = harm_sink;
+    r.ctx = &q;
+    rig_run(&r, 1.4);
+    if (!(q.worst_ratio <= 1.0)) {
+        print_error("table spectrum fs %u f %.2f THD %.1f %%: worst %.2f x limit at h%u\n", fs, f,
+                    thd, q.worst_ratio, q.worst_h);
+        fail();
+    }
+    assert_true(q.n >= 3u);
+}
+
+static void test_q3_q4_table(void **state)
+{
+    (void)state;
+    static const double thd[] = {1.0, 3.0, 8.0, 12.0};
+    static const double f[] = {49.5, 50.0, 50.5, 49.97};
+    for (size_t j = 0; j < 4u; j++) {
+        for (size_t k = 0; k < 4u; k++) {
+            table_run(4000u, f[j], thd[k]);
+            table_run(8000u, f[j], thd[k]);
+        }
+    }
+}
+
+/* ---- Q1: frequency ------------------------------------------------------------------------ */
+
+struct freq_ctx {
+    double (*truth)(const struct freq_ctx *q, omp_time_s stamp);
+    double f0, ramp;
+    omp_time_s t0;
+    unsigned n;
+    double worst;
+};
+
+static double freq_steady(const struct freq_ctx *q, omp_time_s stamp)
+{
+    (void)stamp;
+    return q->f0;
+}
+
+/* whole cycles inside [T - 10, T): rising crossings k at f0 t + ramp t^2 / 2 = k */
+static double cyc_time(const struct freq_ctx *q, double k)
+{
+    if (q->ramp == 0.0) {
+        return k / q->f0;
+    }
+    return (-q->f0 + sqrt(q->f0 * q->f0 + 2.0 * q->ramp * k)) / q->ramp;
+}
+
+static double freq_ramp(const struct freq_ctx *q, omp_time_s stamp)
+{
+    const double t1 = (double)(stamp - q->t0), t0 = t1 - 10.0;
+    const double k0 = ceil(q->f0 * t0 + q->ramp * t0 * t0 / 2.0);
+    const double k1 = floor(q->f0 * t1 + q->ramp * t1 * t1 / 2.0);
+    return (k1 - k0) / (cyc_time(q, k1) - cyc_time(q, k0));
+}
+
+static void freq_sink(struct rig *r, const struct omp_pq_out *o)
+{
+    struct freq_ctx *q = r->ctx;
+    if ((o->have & OMP_PQ_HAVE_FREQ) == 0u || o->freq.stamp - q->t0 < 20) {
+        return; /* the first 10-s value holds the start-up */
+    }
+    assert_int_equal(o->freq.stamp % 10, 0);
+    assert_false(o->freq.flagged);
+    double e = fabs((double)o->freq.f_hz - q->truth(q, o->freq.stamp));
+    q->worst = e > q->worst ? e : q->worst;
+    q->n++;
+}
+
+void pq_q1_point(uint32_t fs, double f, double ramp, double seconds, double lim);
+void pq_q1_point(uint32_t fs, double f, double ramp, double seconds, double lim)
+{
+    struct rig r;
+    struct freq_ctx q = {ramp == 0.0 ? freq_steady : freq_ramp, f, ramp, T0, 0u, 0.0};
+    rig_init(&r, fs, f, (float)UN, T0);
+    (void)rig_add_table(&r, UN, 8.0);
+    rig_add_v(&r, (float)(175.0 / f), (float)(0.005 * UN), 10.0f); /* 175 Hz at 0.5 % */
+    r.w.ramp_hz_per_s = ramp;
+    r.sink = freq_sink;
+    r.ctx = &q;
+    rig_run(&r, seconds);
+    assert_int_equal(r.errors, 0);
+    assert_true(q.n >= 1u);
+    if (!(q.worst <= lim)) {
+        print_error("Q1 f %.2f ramp %.2f: worst error %.5f Hz (limit %.3f)\n", f, ramp, q.worst,
+                    lim);
+        fail();
+    }
+}
+
+static void test_q1_frequency(void **state)
+{
+    (void)state;
+    static const double f[] = {42.5, 47.0, 50.0, 52.5, 57.5};
+    for (size_t j = 0; j < sizeof f / sizeof f[0]; j++) {
+        pq_q1_point(4000u, f[j], 0.0, 30.0, 0.005);
+    }
+    pq_q1_point(4000u, 49.0, 0.1, 30.0, 0.010); /* 0.1 Hz/s ramp: 49 .. 52 Hz */
+}
+
+/* ---- Q7: flagging, with cycle records of known periods ------------------------------------ */
+
+struct flag_ctx {
+    double ev_lo, ev_hi; /* the event's cycles, sample positions */
+    unsigned n_iv, n_iv_flag, n_150_flag, n_10m_flag, n_2h_flag, n_2h, n_10m;
+    bool iv_ok, agg_ok;
+};
+
+static bool contains(const struct omp_pq_value *v, const struct flag_ctx *q)
+{
+    return v->start_pos < q->ev_hi && v->end_pos > q->ev_lo;
+}
+
+static void flag_check(struct flag_ctx *q, const struct omp_pq_out *o)
+{
+    if (o->have & OMP_PQ_HAVE_INTERVAL) {
+        q->n_iv++;
+        q->n_iv_flag += o->interval.flagged ? 1u : 0u;
+        q->iv_ok = q->iv_ok && o->interval.flagged == contains(&o->interval, q);
+    }
+    if (o->have & OMP_PQ_HAVE_150) {
+        q->n_150_flag += o->agg150.flagged ? 1u : 0u;
+        q->agg_ok = q->agg_ok && o->agg150.flagged == contains(&o->agg150, q);
+    }
+    if (o->have & OMP_PQ_HAVE_10MIN) {
+        q->n_10m++;
+        q->n_10m_flag += o->agg10min.flagged ? 1u : 0u;
+        q->agg_ok = q->agg_ok && o->agg10min.flagged == contains(&o->agg10min, q);
+    }
+    if (o->have & OMP_PQ_HAVE_2H) {
+        q->n_2h++;
+        q->n_2h_flag += o->agg2h.flagged ? 1u : 0u;
+        q->agg_ok = q->agg_ok && o->agg2h.flagged == contains(&o->agg2h, q);
+    }
+}
+
+static void test_q7_flagging(void **state)
+{
+    (void)state;
+    /* 4 h 10 min of cycles at 50.01 Hz (no samples: harmonics not valid, all else is), from
+     * 1 h 55 min before a 2-h tick; a 60 ms event (3 cycles) 3610 s into the run */
+    struct omp_pq pq;
+    struct omp_pq_cfg c = {4000u, 50u, T0 - 6900, 1e-4f, 1e-5f};
+    assert_int_equal(omp_pq_init(&pq, &c), OMP_OK);
+    struct flag_ctx q;
+    memset(&q, 0, sizeof q);
+    q.iv_ok = q.agg_ok = true;
+    const double per = 4000.0 / 50.01;
+    double pos = 0.37;
+    for (uint32_t k = 0; pos < 15000.0 * 4000.0; k++) {
+        pos += per;
+        struct omp_cycle cy;
+        memset(&cy, 0, sizeof cy);
+        cy.seq = k;
+        cy.end_sample = (uint64_t)ceil(pos);
+        cy.end_frac = (float)(ceil(pos) - pos);
+        cy.period_s = (float)(per / 4000.0);
+        cy.f_hz = 50.01f;
+        cy.urms_v = 230.0f;
+        const bool ev = pos > 3610.0 * 4000.0 && pos <= 3610.0 * 4000.0 + 3.0 * per;
+        if (ev) {
+            q.ev_lo = q.ev_lo == 0.0 ? pos - per : q.ev_lo;
+            q.ev_hi = pos;
+        }
+        struct omp_pq_out o;
+        assert_int_equal(omp_pq_process(&pq, &cy, ev, &o), OMP_OK);
+        flag_check(&q, &o);
+    }
+    assert_true(q.iv_ok);
+    assert_true(q.agg_ok);
+    assert_true(q.n_iv_flag >= 1u && q.n_iv_flag <= 2u); /* 3 cycles: one or two intervals */
+    assert_int_equal(q.n_150_flag, 1);                   /* all in one 150-cycle block here */
+    assert_int_equal(q.n_10m_flag, 1);
+    assert_int_equal(q.n_2h, 2);
+    assert_int_equal(q.n_2h_flag, 1);
+    assert_int_equal(q.n_10m, 25);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_init_args),
+        cmocka_unit_test(test_q2_magnitude),
+        cmocka_unit_test(test_q3_single_4k),
+        cmocka_unit_test(test_q3_single_8k),
+        cmocka_unit_test(test_q3_q4_table),
+        cmocka_unit_test(test_q1_frequency),
+        cmocka_unit_test(test_q7_flagging),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
