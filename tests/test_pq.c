@@ -18,6 +18,9 @@
 #define UN 230.0
 #define T0 ((omp_time_s)1795521600) /* 2026-11-24 12:00:00 UTC: on a 2-h tick */
 
+#include "pq_q1.h"
+#include "pq_q6.h"
+
 static void near_impl(double a, double b, double tol, const char *expr, int line)
 {
     if (!(fabs(a - b) <= tol)) {
@@ -219,72 +222,7 @@ static void test_q3_q4_table(void **state)
     }
 }
 
-/* ---- Q1: frequency ------------------------------------------------------------------------ */
-
-struct freq_ctx {
-    double (*truth)(const struct freq_ctx *q, omp_time_s stamp);
-    double f0, ramp;
-    omp_time_s t0;
-    unsigned n;
-    double worst;
-};
-
-static double freq_steady(const struct freq_ctx *q, omp_time_s stamp)
-{
-    (void)stamp;
-    return q->f0;
-}
-
-/* whole cycles inside [T - 10, T): rising crossings k at f0 t + ramp t^2 / 2 = k */
-static double cyc_time(const struct freq_ctx *q, double k)
-{
-    if (q->ramp == 0.0) {
-        return k / q->f0;
-    }
-    return (-q->f0 + sqrt(q->f0 * q->f0 + 2.0 * q->ramp * k)) / q->ramp;
-}
-
-static double freq_ramp(const struct freq_ctx *q, omp_time_s stamp)
-{
-    const double t1 = (double)(stamp - q->t0), t0 = t1 - 10.0;
-    const double k0 = ceil(q->f0 * t0 + q->ramp * t0 * t0 / 2.0);
-    const double k1 = floor(q->f0 * t1 + q->ramp * t1 * t1 / 2.0);
-    return (k1 - k0) / (cyc_time(q, k1) - cyc_time(q, k0));
-}
-
-static void freq_sink(struct rig *r, const struct omp_pq_out *o)
-{
-    struct freq_ctx *q = r->ctx;
-    if ((o->have & OMP_PQ_HAVE_FREQ) == 0u || o->freq.stamp - q->t0 < 20) {
-        return; /* the first 10-s value holds the start-up */
-    }
-    assert_int_equal(o->freq.stamp % 10, 0);
-    assert_false(o->freq.flagged);
-    double e = fabs((double)o->freq.f_hz - q->truth(q, o->freq.stamp));
-    q->worst = e > q->worst ? e : q->worst;
-    q->n++;
-}
-
-void pq_q1_point(uint32_t fs, double f, double ramp, double seconds, double lim);
-void pq_q1_point(uint32_t fs, double f, double ramp, double seconds, double lim)
-{
-    struct rig r;
-    struct freq_ctx q = {ramp == 0.0 ? freq_steady : freq_ramp, f, ramp, T0, 0u, 0.0};
-    rig_init(&r, fs, f, (float)UN, T0);
-    (void)rig_add_table(&r, UN, 8.0);
-    rig_add_v(&r, (float)(175.0 / f), (float)(0.005 * UN), 10.0f); /* 175 Hz at 0.5 % */
-    r.w.ramp_hz_per_s = ramp;
-    r.sink = freq_sink;
-    r.ctx = &q;
-    rig_run(&r, seconds);
-    assert_int_equal(r.errors, 0);
-    assert_true(q.n >= 1u);
-    if (!(q.worst <= lim)) {
-        print_error("Q1 f %.2f ramp %.2f: worst error %.5f Hz (limit %.3f)\n", f, ramp, q.worst,
-                    lim);
-        fail();
-    }
-}
+/* ---- Q1: frequency (pq_q1.h) ------------------------------------------------------------- */
 
 static void test_q1_frequency(void **state)
 {
@@ -294,6 +232,27 @@ static void test_q1_frequency(void **state)
         pq_q1_point(4000u, f[j], 0.0, 30.0, 0.005);
     }
     pq_q1_point(4000u, 49.0, 0.1, 30.0, 0.010); /* 0.1 Hz/s ramp: 49 .. 52 Hz */
+}
+
+/* ---- Q6: aggregation (pq_q6.h), 21 min across a 2-h tick --------------------------------- */
+
+static void test_q6_short(void **state)
+{
+    (void)state;
+    struct q6 q;
+    q6_run(&q, T0 - 300, 1260.0, 1u);
+    print_message("Q6 21 min: %u intervals, %u restarts, %u 10-min, %u 150-cycle (%u short), "
+                  "%u 2-h; worst end off a true crossing %.4f samples\n", q.intervals, q.restarts,
+                  q.n10, q.n150, q.n150_short, q.n2h, q.worst_cross);
+    assert_int_equal(q.bad, 0);
+    assert_int_equal(q.n10, 2);  /* ticks T0 and T0 + 600 */
+    assert_int_equal(q.n2h, 1);  /* T0 */
+    assert_int_equal(q.restarts, 2);
+    assert_true(q.n150 >= 6300u / 15u);
+    assert_true(q.n150_short >= 1u); /* 1500 and 3000 values +- the frequency's wander */
+    assert_true(q.worst_cross <= 1.0);
+    /* 1260 s at 49.8 .. 50.2 Hz in intervals of 10 cycles, plus one overlap per tick */
+    assert_true(q.intervals >= 1260u * 498u / 100u - 2u && q.intervals <= 1260u * 502u / 100u + 2u);
 }
 
 /* ---- Q7: flagging, with cycle records of known periods ------------------------------------ */
@@ -383,6 +342,7 @@ int main(void)
         cmocka_unit_test(test_q3_single_8k),
         cmocka_unit_test(test_q3_q4_table),
         cmocka_unit_test(test_q1_frequency),
+        cmocka_unit_test(test_q6_short),
         cmocka_unit_test(test_q7_flagging),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,6 +11,9 @@
 
 #define PQ_AGG150 15u /* interval values per 150/180-cycle value */
 
+/* C3 of the metrology spec: at most 4 KiB of RAM per PQ context (ring and window included) */
+_Static_assert(sizeof(struct omp_pq) <= 4096u, "C3: struct omp_pq over 4 KiB");
+
 void omp_pq_cfg_from_metro(struct omp_pq_cfg *cfg, const struct omp_metro_cfg *mcfg,
                            const struct omp_metro_cal *cal, omp_time_s start_utc)
 {

@@ -10,6 +10,7 @@
  * to cycle cancels in the sum over c for d != 0, so the truncation touches only the changes).
  */
 #include <math.h>
+#include <string.h>
 
 #include "pq_priv.h"
 
@@ -17,32 +18,54 @@
 #define PQ_PI 3.14159265358979323846f
 #define PQ_TAPS 2 /* neighbours each side in the fractional-order interpolation */
 
-/* Goertzel over @p n pairs of both channels; st = {v s1, v s2, i s1, i s2}, carried on. */
-static void goertzel2(const int16_t *v, const int16_t *i, uint32_t n, float k, float st[4])
+/* Goertzel recursions of 4 orders (2 cos w = k[o]) on both channels over @p n pairs, the state
+ * st[o] = {v s1, v s2, i s1, i s2} carried on; two samples per turn, so that the state swaps
+ * roles instead of moving (16 state registers, the samples converted once for the 4 orders). */
+static void goertzel4(const int16_t *v, const int16_t *i, uint32_t n, const float k[4],
+                      float st[4][4])
 {
-    float v1 = st[0], v2 = st[1], i1 = st[2], i2 = st[3];
-    for (uint32_t j = 0; j < n; j++) {
-        float v0 = (float)v[j] + k * v1 - v2;
-        float i0 = (float)i[j] + k * i1 - i2;
-        v2 = v1;
-        v1 = v0;
-        i2 = i1;
-        i1 = i0;
+    float a1 = st[0][0], a2 = st[0][1], b1 = st[0][2], b2 = st[0][3];
+    float c1 = st[1][0], c2 = st[1][1], d1 = st[1][2], d2 = st[1][3];
+    float e1 = st[2][0], e2 = st[2][1], f1 = st[2][2], f2 = st[2][3];
+    float g1 = st[3][0], g2 = st[3][1], q1 = st[3][2], q2 = st[3][3];
+    const float k0 = k[0], k1 = k[1], k2 = k[2], k3 = k[3];
+    uint32_t j = 0;
+    for (; j + 2u <= n; j += 2u) {
+        const float x0 = (float)v[j], y0 = (float)i[j];
+        const float x1 = (float)v[j + 1u], y1 = (float)i[j + 1u];
+        a2 = k0 * a1 - a2 + x0; b2 = k0 * b1 - b2 + y0;
+        c2 = k1 * c1 - c2 + x0; d2 = k1 * d1 - d2 + y0;
+        e2 = k2 * e1 - e2 + x0; f2 = k2 * f1 - f2 + y0;
+        g2 = k3 * g1 - g2 + x0; q2 = k3 * q1 - q2 + y0;
+        a1 = k0 * a2 - a1 + x1; b1 = k0 * b2 - b1 + y1;
+        c1 = k1 * c2 - c1 + x1; d1 = k1 * d2 - d1 + y1;
+        e1 = k2 * e2 - e1 + x1; f1 = k2 * f2 - f1 + y1;
+        g1 = k3 * g2 - g1 + x1; q1 = k3 * q2 - q1 + y1;
     }
-    st[0] = v1;
-    st[1] = v2;
-    st[2] = i1;
-    st[3] = i2;
+    float o[4][4] = {{a1, a2, b1, b2}, {c1, c2, d1, d2}, {e1, e2, f1, f2}, {g1, g2, q1, q2}};
+    if (j < n) { /* one more sample: a plain step */
+        const float x = (float)v[j], y = (float)i[j];
+        for (unsigned h = 0; h < 4u; h++) {
+            float sv = x + k[h] * o[h][0] - o[h][1];
+            float si = y + k[h] * o[h][2] - o[h][3];
+            o[h][1] = o[h][0];
+            o[h][0] = sv;
+            o[h][3] = o[h][2];
+            o[h][2] = si;
+        }
+    }
+    memcpy(st, o, sizeof o);
 }
 
-/* The sum over @p m samples from ring slot @p s (wrapping) at 2 cos(w) = @p k. */
-static void goertzel_ring(const struct omp_pq *pq, uint32_t s, uint32_t m, float k, float st[4])
+/* The sums over @p m samples from ring slot @p s (wrapping), 4 orders. */
+static void goertzel_ring(const struct omp_pq *pq, uint32_t s, uint32_t m, const float k[4],
+                          float st[4][4])
 {
     uint32_t first = OMP_PQ_RING - s < m ? OMP_PQ_RING - s : m;
-    st[0] = st[1] = st[2] = st[3] = 0.0f;
-    goertzel2(&pq->ring_v[s], &pq->ring_i[s], first, k, st);
+    memset(st, 0, 16u * sizeof(float));
+    goertzel4(&pq->ring_v[s], &pq->ring_i[s], first, k, st);
     if (first < m) {
-        goertzel2(pq->ring_v, pq->ring_i, m - first, k, st);
+        goertzel4(pq->ring_v, pq->ring_i, m - first, k, st);
     }
 }
 
@@ -98,25 +121,33 @@ static void cycle_phasors(const struct omp_pq *pq, const struct pq_span *sp, uin
     const float w_r = cosf(dth), w_i = sinf(dth);
     float ah_r = 1.0f, ah_i = 0.0f, bh_r = 1.0f, bh_i = 0.0f, wh_r = 1.0f, wh_i = 0.0f;
     const float inv_p = 1.0f / sp->p;
-    for (uint32_t h = 1; h <= pq->h_max; h++) {
-        cmul(&ah_r, &ah_i, ea_r, ea_i);
-        cmul(&bh_r, &bh_i, eb_r, eb_i);
-        cmul(&wh_r, &wh_i, w_r, w_i);
-        float st[4];
-        goertzel_ring(pq, sa, sp->m, 2.0f * wh_r, st);
-        for (unsigned ch = 0; ch < 2u; ch++) {
-            /* sum_n x_n e^(-j h theta_n) = e^(-j h theta_b) (s1 - e^(-j h dth) s2) */
-            float y_r = st[2u * ch] - wh_r * st[2u * ch + 1u];
-            float y_i = wh_i * st[2u * ch + 1u];
-            cmul(&y_r, &y_i, bh_r, bh_i);
-            if (h == 1u && ch == 0u) { /* the phase detector: trapezoid over this cycle alone */
-                det[0] = (y_r + ka_v * ah_r + kb_v * bh_r + end_a + end_b) * inv_p;
-                det[1] = (y_i + ka_v * ah_i + kb_v * bh_i) * inv_p;
+    for (uint32_t h0 = 1; h0 <= pq->h_max; h0 += 4u) {
+        float ah[4][2], bh[4][2], wh[4][2], k[4], st[4][4];
+        for (unsigned o = 0; o < 4u; o++) { /* e^(-j h theta_a), e^(-j h theta_b), e^(j h dth) */
+            cmul(&ah_r, &ah_i, ea_r, ea_i);
+            cmul(&bh_r, &bh_i, eb_r, eb_i);
+            cmul(&wh_r, &wh_i, w_r, w_i);
+            ah[o][0] = ah_r, ah[o][1] = ah_i, bh[o][0] = bh_r, bh[o][1] = bh_i;
+            wh[o][0] = wh_r, wh[o][1] = wh_i;
+            k[o] = 2.0f * wh_r;
+        }
+        goertzel_ring(pq, sa, sp->m, k, st);
+        for (uint32_t o = 0; o < 4u && h0 + o <= pq->h_max; o++) {
+            const uint32_t h = h0 + o;
+            for (unsigned ch = 0; ch < 2u; ch++) {
+                /* sum_n x_n e^(-j h theta_n) = e^(-j h theta_b) (s1 - e^(-j h dth) s2) */
+                float y_r = st[o][2u * ch] - wh[o][0] * st[o][2u * ch + 1u];
+                float y_i = wh[o][1] * st[o][2u * ch + 1u];
+                cmul(&y_r, &y_i, bh[o][0], bh[o][1]);
+                if (h == 1u && ch == 0u) { /* the phase detector: trapezoid over this cycle */
+                    det[0] = (y_r + ka_v * ah[o][0] + kb_v * bh[o][0] + end_a + end_b) * inv_p;
+                    det[1] = (y_i + ka_v * ah[o][1] + kb_v * bh[o][1]) * inv_p;
+                }
+                y_r += ka[ch] * ah[o][0] + kb[ch] * bh[o][0] + ends[ch];
+                y_i += ka[ch] * ah[o][1] + kb[ch] * bh[o][1];
+                x[ch][h - 1u][0] = y_r * inv_p;
+                x[ch][h - 1u][1] = y_i * inv_p;
             }
-            y_r += ka[ch] * ah_r + kb[ch] * bh_r + ends[ch];
-            y_i += ka[ch] * ah_i + kb[ch] * bh_i;
-            x[ch][h - 1u][0] = y_r * inv_p;
-            x[ch][h - 1u][1] = y_i * inv_p;
         }
     }
 }
@@ -162,7 +193,7 @@ bool omp_pq_window_add(struct omp_pq *pq, const struct pq_span *sp, uint32_t c, 
         return false;
     }
     float x[2][OMP_PQ_H_MAX][2];
-    float det[2];
+    float det[2] = {0.0f, 0.0f};
     cycle_phasors(pq, sp, sa, c == 0u, c + 1u == pq->ncyc, x, det);
     if (!ring_has(pq, sp, &sa)) {
         return false; /* overwritten while we read */
