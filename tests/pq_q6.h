@@ -5,8 +5,8 @@
  * 30 000 and the last 150-cycle value of a period is short), the metrology and PQ engines, and these checks on
  * what the PQ engine reports:
  *   - 10-cycle intervals: 10 cycles each; each starts where the previous one ended (gapless), except
- *     the first after a 10-min tick, which starts at the first crossing at or after the tick
- *     (restart; it may overlap the previous one); every interval's end lies on a true rising zero
+ *     the first to start at or after a 10-min tick, which starts within one cycle of the tick
+ *     (restart; it may overlap the previous one), for every tick; every interval's end lies on a true rising zero
  *     crossing of the generator's fundamental within one sample, so the intervals' durations sum to
  *     the elapsed time within one sample;
  *   - 10-min values stamped exactly on the ticks (multiples of 600 s, one per tick);
@@ -23,7 +23,7 @@ struct q6 {
     /* the generator's fundamental phase, in cycles, for t >= seg_t[k]: seg_c[k] + seg_f[k] (t - seg_t[k]) */
     double seg_t[2], seg_f[2], seg_c[2];
     double prev_end;                 /* last interval's end, samples (-1: none yet) */
-    double tick_pos;                 /* the last 10-min tick passed by an interval start */
+    double tick_pos;                 /* the next 10-min tick no interval has started after yet */
     omp_time_s next_tick;            /* 10-min tick the next value must carry */
     unsigned intervals, restarts, n10, n150, n150_short, n2h, n2h_full, bad;
     uint32_t sum150;                 /* interval values in the 150-cycle values of the period */
@@ -42,15 +42,15 @@ static inline void q6_interval(struct rig *r, struct q6 *q, const struct omp_pq_
     const double fs = (double)r->fs;
     q->intervals++;
     q->bad += v->n == 10u ? 0u : 1u;
-    if (q->prev_end >= 0.0 && v->start_pos != q->prev_end) {
-        /* only the first interval after a tick may start elsewhere: at the first crossing at or
-         * after it, not after the previous end */
-        const double tick = (double)(q->next_tick - 600 - q->t0) * fs;
-        const bool restart = v->start_pos >= tick && v->start_pos < tick + fs / 49.0 &&
-                             v->start_pos <= q->prev_end && tick > q->tick_pos;
-        q->bad += restart ? 0u : 1u;
-        q->restarts += restart ? 1u : 0u;
-        q->tick_pos = restart ? tick : q->tick_pos;
+    if (v->start_pos >= q->tick_pos) {
+        /* the first interval starting at or after a tick: at its first crossing (restart), and
+         * no gap before it (it may overlap the interval that was running) */
+        q->bad += v->start_pos - q->tick_pos < fs / 49.0 ? 0u : 1u;
+        q->bad += q->prev_end < 0.0 || v->start_pos <= q->prev_end ? 0u : 1u;
+        q->restarts++;
+        q->tick_pos += 600.0 * fs;
+    } else if (q->prev_end >= 0.0 && v->start_pos != q->prev_end) {
+        q->bad++; /* elsewhere: gapless */
     }
     q->prev_end = v->end_pos;
     double c = q6_phase(q, v->end_pos / fs);
@@ -96,9 +96,9 @@ static inline void q6_run(struct q6 *q, omp_time_s start, double seconds, uint64
     r.sink = q6_sink;
     r.ctx = q;
     q->prev_end = -1.0;
-    q->tick_pos = -1.0;
     q->t0 = start;
     q->next_tick = (start / 600 + 1) * 600;
+    q->tick_pos = (double)(q->next_tick - start) * 4000.0;
     q->seg_t[0] = q->seg_t[1] = 0.0;
     q->seg_f[0] = q->seg_f[1] = 50.0;
     double t = 0.0;
