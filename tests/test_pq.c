@@ -259,7 +259,7 @@ static void test_q6_short(void **state)
 
 struct flag_ctx {
     double ev_lo, ev_hi; /* the event's cycles, sample positions */
-    unsigned n_iv, n_iv_flag, n_150_flag, n_10m_flag, n_2h_flag, n_2h, n_10m;
+    unsigned n_iv, n_iv_flag, n_150_flag, n_10m_flag, n_2h_flag, n_2h, n_10m, n_f, n_f_flag;
     bool iv_ok, agg_ok;
 };
 
@@ -284,6 +284,10 @@ static void flag_check(struct flag_ctx *q, const struct omp_pq_out *o)
         q->n_10m_flag += o->agg10min.flagged ? 1u : 0u;
         q->agg_ok = q->agg_ok && o->agg10min.flagged == contains(&o->agg10min, q);
     }
+    if (o->have & OMP_PQ_HAVE_FREQ) {
+        q->n_f++;
+        q->n_f_flag += o->freq.flagged ? 1u : 0u;
+    }
     if (o->have & OMP_PQ_HAVE_2H) {
         q->n_2h++;
         q->n_2h_flag += o->agg2h.flagged ? 1u : 0u;
@@ -295,7 +299,7 @@ static void test_q7_flagging(void **state)
 {
     (void)state;
     /* 4 h 10 min of cycles at 50.01 Hz (no samples: harmonics not valid, all else is), from
-     * 1 h 55 min before a 2-h tick; a 60 ms event (3 cycles) 3610 s into the run */
+     * 1 h 55 min before a 2-h tick; a 60 ms event (3 cycles) 3613 s into the run */
     struct omp_pq pq;
     struct omp_pq_cfg c = {4000u, 50u, T0 - 6900, 1e-4f, 1e-5f};
     assert_int_equal(omp_pq_init(&pq, &c), OMP_OK);
@@ -314,7 +318,7 @@ static void test_q7_flagging(void **state)
         cy.period_s = (float)(per / 4000.0);
         cy.f_hz = 50.01f;
         cy.urms_v = 230.0f;
-        const bool ev = pos > 3610.0 * 4000.0 && pos <= 3610.0 * 4000.0 + 3.0 * per;
+        const bool ev = pos > 3613.0 * 4000.0 && pos <= 3613.0 * 4000.0 + 3.0 * per;
         if (ev) {
             q.ev_lo = q.ev_lo == 0.0 ? pos - per : q.ev_lo;
             q.ev_hi = pos;
@@ -331,6 +335,8 @@ static void test_q7_flagging(void **state)
     assert_int_equal(q.n_2h, 2);
     assert_int_equal(q.n_2h_flag, 1);
     assert_int_equal(q.n_10m, 25);
+    assert_int_equal(q.n_f, 1500);    /* 10-s values T0 - 6890 .. T0 + 8100 */
+    assert_int_equal(q.n_f_flag, 1); /* the one of 3610 .. 3620 s */
 }
 
 int main(void)
