@@ -44,6 +44,7 @@
 #define CAL_LOOPS 200000u
 
 static int32_t cycle_vi[2u * SPC];
+static int32_t cycle4_vi[SPC]; /* 4000 Hz: SPC / 2 pairs */
 static struct omp_metro metro;
 static struct omp_metro scratch;
 static struct omp_pq pq;
@@ -135,7 +136,7 @@ static void make_cycle(const struct omp_metro_cal *cal)
  * and omp_pq_process per 10-cycle window (C2: <= 0.5 M), on the same signal; metrology itself
  * runs unmeasured. The mean per sample pair at 8 kHz is per_pair + per_window / 1600. */
 static void bench_pq(const struct omp_metro_cfg *cfg, const struct omp_metro_cal *cal,
-                     uint32_t cal_ticks, uint64_t cal_instr)
+                     const int32_t *cyc, uint32_t spc, uint32_t cal_ticks, uint64_t cal_instr)
 {
     struct omp_pq_cfg pc;
     omp_pq_cfg_from_metro(&pc, cfg, cal, 1795521600);
@@ -147,9 +148,9 @@ static void bench_pq(const struct omp_metro_cfg *cfg, const struct omp_metro_cal
     uint64_t s_ticks = 0, s_pairs = 0, p_ticks = 0, p_cycles = 0;
     struct omp_metro_events ev;
     struct omp_cycle rec;
-    for (uint32_t b = 0; b < (SECONDS + 2u) * FS_HZ / BLOCK; b++) {
-        const bool measure = b >= 2u * FS_HZ / BLOCK; /* 2 s of start-up first */
-        const int32_t *blk = cycle_vi + 2u * ((b * BLOCK) % SPC);
+    for (uint32_t b = 0; b < (SECONDS + 2u) * cfg->fs_hz / BLOCK; b++) {
+        const bool measure = b >= 2u * cfg->fs_hz / BLOCK; /* 2 s of start-up first */
+        const int32_t *blk = cyc + 2u * ((b * BLOCK) % spc);
         omp_metro_on_samples(&metro, blk, BLOCK, &ev);
         uint32_t start = ticks_now();
         omp_pq_on_samples(&pq, blk, BLOCK);
@@ -168,11 +169,14 @@ static void bench_pq(const struct omp_metro_cfg *cfg, const struct omp_metro_cal
             }
         }
     }
+    out_str(cfg->fs_hz == 8000u ? "omnipower-stm32-bench: fs 8000, h 2..40:"
+                                : "omnipower-stm32-bench: fs 4000, h 2..39:");
+    emit();
     out_str("omnipower-stm32-bench: pq_on_samples per sample pair (blocks of 32): ");
     out_ratio(s_ticks * cal_instr, (uint64_t)cal_ticks * s_pairs);
     out_str(" instructions");
     emit();
-    out_str("omnipower-stm32-bench: pq_process per 10-cycle window (fs 8000, h 2..40): ");
+    out_str("omnipower-stm32-bench: pq_process per 10-cycle window: ");
     out_ratio(p_ticks * cal_instr * 10u, (uint64_t)cal_ticks * (p_cycles != 0u ? p_cycles : 1u));
     out_str(" instructions over ");
     out_u64(p_cycles);
@@ -278,7 +282,14 @@ int main(void)
     out_u64(sizeof(struct omp_metro));
     out_str(" bytes (C3 target <= 1024)");
     emit();
-    bench_pq(&cfg, &cal, cal_ticks, cal_instr);
+    bench_pq(&cfg, &cal, cycle_vi, SPC, cal_ticks, cal_instr);
+    /* the same signal at 4000 Hz: every other pair */
+    for (uint32_t k = 0; k < SPC / 2u; k++) {
+        cycle4_vi[2u * k] = cycle_vi[4u * k];
+        cycle4_vi[2u * k + 1u] = cycle_vi[4u * k + 1u];
+    }
+    cfg.fs_hz = FS_HZ / 2u;
+    bench_pq(&cfg, &cal, cycle4_vi, SPC / 2u, cal_ticks, cal_instr);
     out_str("omnipower-stm32-bench: done");
     emit();
     omp_semihost_exit(true);
