@@ -222,6 +222,59 @@ static void test_q3_q4_table(void **state)
     }
 }
 
+/* Components on the bins next to a harmonic (orders h +- 0.1 at 50 Hz: 5 Hz off) belong to its
+ * subgroup (IEC 61000-4-7: G_sg,h^2 = C(10h-1)^2 + C(10h)^2 + C(10h+1)^2): 2 % at order 5.1 and
+ * 1 % at order 12.9 read as h5 = 2 % and h13 = 1 % within the Q3 limit (2.5 % of reading), at 4
+ * and 8 kHz. Such components change from cycle to cycle, and the engine's interpolation of the
+ * fractional orders (5 neighbouring orders) leaks them into the +-1 bins of orders 2..3 away:
+ * measured 0.19 V at h8 (0.08 % Un, above the Q3 floor of 0.025 % Un); bounded here at 0.1 % Un
+ * (docs/power-quality.md, "Limits"). */
+struct sg_ctx {
+    unsigned n;
+    double worst_sg, worst_leak; /* |error| / limit at h5, h13; |reading| elsewhere, V */
+};
+
+static void sg_sink(struct rig *r, const struct omp_pq_out *o)
+{
+    struct sg_ctx *q = r->ctx;
+    const struct omp_pq_value *v = &o->interval;
+    if ((o->have & OMP_PQ_HAVE_INTERVAL) == 0u || v->start_pos < 0.6 * r->fs) {
+        return;
+    }
+    assert_true(v->harm_valid);
+    q->n++;
+    for (unsigned h = 2; h <= v->h_max; h++) {
+        const double meas = v->harm_u_pct[h] / 100.0 * v->u1_v;
+        if (h == 5u || h == 13u) {
+            const double t = (double)(float)((h == 5u ? 0.02 : 0.01) * UN);
+            q->worst_sg = fmax(q->worst_sg, fabs(meas - t) / (0.025 * t));
+        } else {
+            q->worst_leak = fmax(q->worst_leak, meas);
+        }
+    }
+}
+
+static void test_q3_subgroup_bins(void **state)
+{
+    (void)state;
+    static const uint32_t fs[] = {4000u, 8000u};
+    for (size_t j = 0; j < 2u; j++) {
+        struct rig r;
+        struct sg_ctx q = {0u, 0.0, 0.0};
+        rig_init(&r, fs[j], 50.0, (float)UN, T0);
+        rig_add_v(&r, 5.1f, (float)(0.02 * UN), 40.0f);
+        rig_add_v(&r, 12.9f, (float)(0.01 * UN), 100.0f);
+        r.sink = sg_sink;
+        r.ctx = &q;
+        rig_run(&r, 1.4);
+        print_message("fs %u: subgroups h5, h13 at %.2f x the Q3 limit; other orders up to %.4f V\n",
+                      fs[j], q.worst_sg, q.worst_leak);
+        assert_true(q.n >= 3u);
+        assert_true(q.worst_sg <= 1.0);
+        assert_true(q.worst_leak <= 0.001 * UN);
+    }
+}
+
 /* ---- Q1: frequency (pq_q1.h) ------------------------------------------------------------- */
 
 static void test_q1_frequency(void **state)
@@ -347,6 +400,7 @@ int main(void)
         cmocka_unit_test(test_q3_single_4k),
         cmocka_unit_test(test_q3_single_8k),
         cmocka_unit_test(test_q3_q4_table),
+        cmocka_unit_test(test_q3_subgroup_bins),
         cmocka_unit_test(test_q1_frequency),
         cmocka_unit_test(test_q6_short),
         cmocka_unit_test(test_q7_flagging),

@@ -166,23 +166,29 @@ static void frac_kernel(int d, uint32_t ncyc, float k[2 * PQ_TAPS + 1][2])
     }
 }
 
-/* Y(h + d / N) of one channel from its coefficients and the weights of frac_kernel. */
-static void frac_order(float x[OMP_PQ_H_MAX][2], uint32_t h, uint32_t h_max,
-                       float k[2 * PQ_TAPS + 1][2], float *yr, float *yi)
+/* Add the fractional orders h -+ 1/N of one channel, rotated by @p rot (d = +1) and its
+ * conjugate (d = -1), to the window's bins; weights k[0] (d = -1) and k[1] (d = +1). */
+static void frac_add(float acc[OMP_PQ_H_MAX][3][2], float x[OMP_PQ_H_MAX][2], uint32_t h_max,
+                     float k[2][2 * PQ_TAPS + 1][2], const float rot[2])
 {
-    float sr = 0.0f, si = 0.0f;
-    for (int m = -PQ_TAPS; m <= PQ_TAPS; m++) {
-        int l = (int)h + m;
-        if (l < 1 || l > (int)h_max) {
-            continue;
+    for (uint32_t h = 1; h <= h_max; h++) {
+        const uint32_t lo = h > PQ_TAPS ? h - PQ_TAPS : 1u;
+        const uint32_t hi = h + PQ_TAPS < h_max ? h + PQ_TAPS : h_max;
+        float ar = 0.0f, ai = 0.0f, br = 0.0f, bi = 0.0f; /* d = -1, d = +1 */
+        for (uint32_t l = lo; l <= hi; l++) {
+            const uint32_t m = l + PQ_TAPS - h;
+            const float xr = x[l - 1u][0], xi = x[l - 1u][1];
+            ar += k[0][m][0] * xr - k[0][m][1] * xi;
+            ai += k[0][m][0] * xi + k[0][m][1] * xr;
+            br += k[1][m][0] * xr - k[1][m][1] * xi;
+            bi += k[1][m][0] * xi + k[1][m][1] * xr;
         }
-        const float kr = k[m + PQ_TAPS][0], ki = k[m + PQ_TAPS][1];
-        const float xr = x[l - 1][0], xi = x[l - 1][1];
-        sr += kr * xr - ki * xi;
-        si += kr * xi + ki * xr;
+        /* d = -1: times conj(rot); d = +1: times rot */
+        acc[h - 1u][0][0] += ar * rot[0] + ai * rot[1];
+        acc[h - 1u][0][1] += ai * rot[0] - ar * rot[1];
+        acc[h - 1u][2][0] += br * rot[0] - bi * rot[1];
+        acc[h - 1u][2][1] += bi * rot[0] + br * rot[1];
     }
-    *yr = sr;
-    *yi = si;
 }
 
 bool omp_pq_window_add(struct omp_pq *pq, const struct pq_span *sp, uint32_t c, bool add,
@@ -207,20 +213,14 @@ bool omp_pq_window_add(struct omp_pq *pq, const struct pq_span *sp, uint32_t c, 
     if (!add) {
         return true;
     }
-    for (int d = -1; d <= 1; d += 2) {
-        const float ang = -PQ_TWO_PI * (float)d * (float)c / (float)pq->ncyc;
-        const float rr = cosf(ang), ri = sinf(ang);
-        float k[2 * PQ_TAPS + 1][2];
-        frac_kernel(d, pq->ncyc, k);
-        for (unsigned ch = 0; ch < 2u; ch++) {
-            for (uint32_t h = 1; h <= pq->h_max; h++) {
-                float yr, yi;
-                frac_order(x[ch], h, pq->h_max, k, &yr, &yi);
-                float *acc = pq->acc[ch][h - 1u][d + 1];
-                acc[0] += yr * rr - yi * ri;
-                acc[1] += yr * ri + yi * rr;
-            }
-        }
+    /* rot = e^(-j 2 pi c / N), the bins' rotation for d = +1 (conjugate for d = -1) */
+    const float ang = -PQ_TWO_PI * (float)c / (float)pq->ncyc;
+    const float rot[2] = {cosf(ang), sinf(ang)};
+    float k[2][2 * PQ_TAPS + 1][2];
+    frac_kernel(-1, pq->ncyc, k[0]);
+    frac_kernel(1, pq->ncyc, k[1]);
+    for (unsigned ch = 0; ch < 2u; ch++) {
+        frac_add(pq->acc[ch], x[ch], pq->h_max, k, rot);
     }
     for (unsigned ch = 0; ch < 2u; ch++) {
         for (uint32_t h = 1; h <= pq->h_max; h++) {
