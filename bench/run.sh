@@ -2,6 +2,7 @@
 # Print the project's benchmark numbers (never pass/fail on them):
 #  - host instructions per unit of work, counted by valgrind's callgrind (deterministic);
 #  - the metrology engine per sample pair and per cycle end (by difference), against C1;
+#  - the power-quality engine (bench_pq): per sample pair, per 10-cycle window, RAM (C2, C3);
 #  - static RAM of the contexts, against C3;
 #  - NVM endurance of the register journal at Imax (years until the most-erased sector wears out);
 #  - the packed log as the load profile (bench_plog): bytes per entry, NVM for the data sheet's
@@ -67,6 +68,28 @@ BEGIN {
 
 "$bin" sizes | awk '{
     note = ($2 == "omp_metro)") ? "  (C3: metrology <= 1024 bytes per phase)" : ""
+    printf "%-24s %14d  bytes of RAM%s\n", $1 " " $2, $3, note }'
+
+# power quality (issue #15): per sample pair (the ISR part), per 10-cycle window (the rest), RAM
+pq_ir() { # CASE N -> instructions inside bench_measured_pq*; units in $tmp/pq_CASE.stdout
+    valgrind --tool=callgrind --toggle-collect='bench_measured*' \
+        --callgrind-out-file="$tmp/pq_$1.out" "$build/bench/bench_pq" "$1" "$2" >"$tmp/pq_$1.stdout" 2>/dev/null
+    grep -E '^(summary|totals):' "$tmp/pq_$1.out" | head -1 | awk '{print $2}'
+}
+ir_ps=$(pq_ir pq_samples_8k 20)
+u_ps=$(awk '$1 == "units" { print $2 }' "$tmp/pq_pq_samples_8k.stdout")
+ir_w8=$(pq_ir pq_window_8k 20)
+c_w8=$(awk '$1 == "cycles" { print $2 }' "$tmp/pq_pq_window_8k.stdout")
+ir_w4=$(pq_ir pq_window_4k 20)
+c_w4=$(awk '$1 == "cycles" { print $2 }' "$tmp/pq_pq_window_4k.stdout")
+awk -v a="$ir_ps" -v ua="$u_ps" -v b="$ir_w8" -v cb="$c_w8" -v c="$ir_w4" -v cc="$c_w4" 'BEGIN {
+    printf "%-24s %14.2f  sample pair (omp_pq_on_samples: the ISR part)\n", "pq_samples_8k", a / ua
+    printf "%-24s %14.0f  10-cycle window at 8000 Hz, h 2..40 (C2: <= 0.5 M on the M4)\n", "pq_window_8k", 10 * b / cb
+    printf "%-24s %14.0f  10-cycle window at 4000 Hz, h 2..39\n", "pq_window_4k", 10 * c / cc
+    printf "%-24s %14.2f  sample pair at 8000 Hz, ISR part + window / 1600\n", "pq_mean_8k", a / ua + b / cb / 160
+}'
+"$build/bench/bench_pq" sizes | awk '{
+    note = ($2 == "omp_pq)") ? "  (C3: PQ <= 4096 bytes per phase)" : ""
     printf "%-24s %14d  bytes of RAM%s\n", $1 " " $2, $3, note }'
 
 # the packed log's 1-day read (bench_plog read/seek N: N reads or seeks, the 30 days in turn);

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "omnipower/metrology.h"
+#include "omnipower/pq.h"
 #include "semihost.h"
 #include "stm32f4_regs.h"
 
@@ -43,12 +44,16 @@
 #define CAL_LOOPS 200000u
 
 static int32_t cycle_vi[2u * SPC];
+static int32_t cycle4_vi[SPC]; /* 4000 Hz: SPC / 2 pairs */
 static struct omp_metro metro;
 static struct omp_metro scratch;
+static struct omp_pq pq;
+static struct omp_pq_out pq_out;
 
 /* ---- output ----------------------------------------------------------------------------------- */
 
 static struct omp_sh_line out;
+static uint32_t empty_ticks_g; /* the cost of reading the counter twice */
 
 static void out_str(const char *s) { omp_sh_line_str(&out, s); }
 static void out_u64(uint64_t v) { omp_sh_line_u64(&out, v); }
@@ -127,6 +132,62 @@ static void make_cycle(const struct omp_metro_cal *cal)
     }
 }
 
+/* The power-quality engine beside the metrology (issue #15): omp_pq_on_samples per sample pair
+ * and omp_pq_process per 10-cycle window (C2: <= 0.5 M), on the same signal; metrology itself
+ * runs unmeasured. The mean per sample pair at 8 kHz is per_pair + per_window / 1600. */
+static void bench_pq(const struct omp_metro_cfg *cfg, const struct omp_metro_cal *cal,
+                     const int32_t *cyc, uint32_t spc, uint32_t cal_ticks, uint64_t cal_instr)
+{
+    struct omp_pq_cfg pc;
+    omp_pq_cfg_from_metro(&pc, cfg, cal, 1795521600);
+    if (omp_metro_init(&metro, cfg, cal, NULL) != OMP_OK || omp_pq_init(&pq, &pc) != OMP_OK) {
+        out_str("omnipower-stm32-bench: FAIL omp_pq_init");
+        emit();
+        return;
+    }
+    uint64_t s_ticks = 0, s_pairs = 0, p_ticks = 0, p_cycles = 0;
+    struct omp_metro_events ev;
+    struct omp_cycle rec;
+    for (uint32_t b = 0; b < (SECONDS + 2u) * cfg->fs_hz / BLOCK; b++) {
+        const bool measure = b >= 2u * cfg->fs_hz / BLOCK; /* 2 s of start-up first */
+        const int32_t *blk = cyc + 2u * ((b * BLOCK) % spc);
+        omp_metro_on_samples(&metro, blk, BLOCK, &ev);
+        uint32_t start = ticks_now();
+        omp_pq_on_samples(&pq, blk, BLOCK);
+        uint32_t t = ticks_since(start, ticks_now()) - empty_ticks_g;
+        if (measure) {
+            s_ticks += t;
+            s_pairs += BLOCK;
+        }
+        while (omp_metro_cycle_pop(&metro, &rec) == OMP_OK) {
+            start = ticks_now();
+            omp_err e = omp_pq_process(&pq, &rec, false, &pq_out);
+            t = ticks_since(start, ticks_now()) - empty_ticks_g;
+            if (measure && e == OMP_OK) {
+                p_ticks += t;
+                p_cycles++;
+            }
+        }
+    }
+    out_str(cfg->fs_hz == 8000u ? "omnipower-stm32-bench: fs 8000, h 2..40:"
+                                : "omnipower-stm32-bench: fs 4000, h 2..39:");
+    emit();
+    out_str("omnipower-stm32-bench: pq_on_samples per sample pair (blocks of 32): ");
+    out_ratio(s_ticks * cal_instr, (uint64_t)cal_ticks * s_pairs);
+    out_str(" instructions");
+    emit();
+    out_str("omnipower-stm32-bench: pq_process per 10-cycle window: ");
+    out_ratio(p_ticks * cal_instr * 10u, (uint64_t)cal_ticks * (p_cycles != 0u ? p_cycles : 1u));
+    out_str(" instructions over ");
+    out_u64(p_cycles);
+    out_str(" cycles (C2 target <= 500000)");
+    emit();
+    out_str("omnipower-stm32-bench: sizeof(struct omp_pq) ");
+    out_u64(sizeof(struct omp_pq));
+    out_str(" bytes (C3 target <= 4096)");
+    emit();
+}
+
 int main(void)
 {
     SYST_RVR = SYST_MASK;
@@ -140,6 +201,7 @@ int main(void)
     /* the cost of reading the counter twice around nothing */
     t0 = ticks_now();
     uint32_t empty_ticks = ticks_since(t0, ticks_now());
+    empty_ticks_g = empty_ticks;
     if (cal_ticks == 0u) {
         out_str("omnipower-stm32-bench: SysTick does not count (no -icount clock?)");
         emit();
@@ -220,6 +282,14 @@ int main(void)
     out_u64(sizeof(struct omp_metro));
     out_str(" bytes (C3 target <= 1024)");
     emit();
+    bench_pq(&cfg, &cal, cycle_vi, SPC, cal_ticks, cal_instr);
+    /* the same signal at 4000 Hz: every other pair */
+    for (uint32_t k = 0; k < SPC / 2u; k++) {
+        cycle4_vi[2u * k] = cycle_vi[4u * k];
+        cycle4_vi[2u * k + 1u] = cycle_vi[4u * k + 1u];
+    }
+    cfg.fs_hz = FS_HZ / 2u;
+    bench_pq(&cfg, &cal, cycle4_vi, SPC / 2u, cal_ticks, cal_instr);
     out_str("omnipower-stm32-bench: done");
     emit();
     omp_semihost_exit(true);

@@ -1,0 +1,280 @@
+/*
+ * Harmonics of lib/pq (IEC 61000-4-7, docs/power-quality.md "Harmonics"): per cycle, the Fourier
+ * coefficients X_c(h) = (1/T) * integral over the cycle of x(t) e^(-j h theta(t)), theta running
+ * 0..2 pi between the cycle's interpolated zero crossings, by the trapezoid rule with fractional
+ * end pieces (the sum over the inner samples by a Goertzel recursion per order, both channels in
+ * one pass). The window of N = 10 (12) cycles gives the 5 Hz bins k = N h + d:
+ *   C(N h + d) = (1/N) sum_c e^(-j 2 pi d c / N) Y_c(h + d / N),
+ * Y_c(h + delta) = sum_l X_c(l) (e^(-j 2 pi delta) - 1) / (j 2 pi (l - h - delta)), l = h-2..h+2
+ * (the exact relation for a signal periodic in the cycle, truncated; whatever repeats from cycle
+ * to cycle cancels in the sum over c for d != 0, so the truncation touches only the changes).
+ */
+#include <math.h>
+#include <string.h>
+
+#include "pq_priv.h"
+
+#define PQ_TWO_PI 6.28318530717958647692f
+#define PQ_PI 3.14159265358979323846f
+#define PQ_TAPS 2 /* neighbours each side in the fractional-order interpolation */
+
+/* Goertzel recursions of 4 orders (2 cos w = k[o]) on both channels over @p n pairs, the state
+ * st[o] = {v s1, v s2, i s1, i s2} carried on; two samples per turn, so that the state swaps
+ * roles instead of moving (16 state registers, the samples converted once for the 4 orders). */
+static void goertzel4(const int16_t *v, const int16_t *i, uint32_t n, const float k[4],
+                      float st[4][4])
+{
+    float a1 = st[0][0], a2 = st[0][1], b1 = st[0][2], b2 = st[0][3];
+    float c1 = st[1][0], c2 = st[1][1], d1 = st[1][2], d2 = st[1][3];
+    float e1 = st[2][0], e2 = st[2][1], f1 = st[2][2], f2 = st[2][3];
+    float g1 = st[3][0], g2 = st[3][1], q1 = st[3][2], q2 = st[3][3];
+    const float k0 = k[0], k1 = k[1], k2 = k[2], k3 = k[3];
+    uint32_t j = 0;
+    for (; j + 2u <= n; j += 2u) {
+        const float x0 = (float)v[j], y0 = (float)i[j];
+        const float x1 = (float)v[j + 1u], y1 = (float)i[j + 1u];
+        a2 = k0 * a1 - a2 + x0; b2 = k0 * b1 - b2 + y0;
+        c2 = k1 * c1 - c2 + x0; d2 = k1 * d1 - d2 + y0;
+        e2 = k2 * e1 - e2 + x0; f2 = k2 * f1 - f2 + y0;
+        g2 = k3 * g1 - g2 + x0; q2 = k3 * q1 - q2 + y0;
+        a1 = k0 * a2 - a1 + x1; b1 = k0 * b2 - b1 + y1;
+        c1 = k1 * c2 - c1 + x1; d1 = k1 * d2 - d1 + y1;
+        e1 = k2 * e2 - e1 + x1; f1 = k2 * f2 - f1 + y1;
+        g1 = k3 * g2 - g1 + x1; q1 = k3 * q2 - q1 + y1;
+    }
+    float o[4][4] = {{a1, a2, b1, b2}, {c1, c2, d1, d2}, {e1, e2, f1, f2}, {g1, g2, q1, q2}};
+    if (j < n) { /* one more sample: a plain step */
+        const float x = (float)v[j], y = (float)i[j];
+        for (unsigned h = 0; h < 4u; h++) {
+            float sv = x + k[h] * o[h][0] - o[h][1];
+            float si = y + k[h] * o[h][2] - o[h][3];
+            o[h][1] = o[h][0];
+            o[h][0] = sv;
+            o[h][3] = o[h][2];
+            o[h][2] = si;
+        }
+    }
+    memcpy(st, o, sizeof o);
+}
+
+/* The sums over @p m samples from ring slot @p s (wrapping), 4 orders. */
+static void goertzel_ring(const struct omp_pq *pq, uint32_t s, uint32_t m, const float k[4],
+                          float st[4][4])
+{
+    uint32_t first = OMP_PQ_RING - s < m ? OMP_PQ_RING - s : m;
+    memset(st, 0, 16u * sizeof(float));
+    goertzel4(&pq->ring_v[s], &pq->ring_i[s], first, k, st);
+    if (first < m) {
+        goertzel4(pq->ring_v, pq->ring_i, m - first, k, st);
+    }
+}
+
+static inline void cmul(float *re, float *im, float br, float bi)
+{
+    float r = *re * br - *im * bi;
+    *im = *re * bi + *im * br;
+    *re = r;
+}
+
+/* Samples a-1 .. b+1 present in the ring? Slot of sample a in @p slot. */
+static bool ring_has(const struct omp_pq *pq, const struct pq_span *sp, uint32_t *slot)
+{
+    uint32_t n_in = pq->n_in;
+    uint32_t first = (uint32_t)((sp->a + PQ_WRAP - 1u) % PQ_WRAP); /* sample a - 1 */
+    uint32_t d = (n_in + PQ_WRAP - first) % PQ_WRAP;              /* pairs from it to n_in */
+    *slot = (uint32_t)(sp->a % OMP_PQ_RING);
+    return d >= sp->m + 2u && d <= OMP_PQ_RING;
+}
+
+/* Coefficients of one cycle, both channels: x[ch][h-1] = (re, im), in 16-bit codes. Every sample
+ * of the cycle has weight 1, so that over the window the sum is seamless at the inner crossings
+ * (the phase runs on continuously); the window's outer ends (@p first: its opening crossing,
+ * @p last: its closing one) get the trapezoid's half weight and the fractional end piece. */
+static void cycle_phasors(const struct omp_pq *pq, const struct pq_span *sp, uint32_t sa,
+                          bool first, bool last, float x[2][OMP_PQ_H_MAX][2], float det[2])
+{
+    const uint32_t s0 = (sa + OMP_PQ_RING - 1u) % OMP_PQ_RING;
+    const uint32_t sb = (sa + sp->m - 1u) % OMP_PQ_RING;
+    const uint32_t se = (sb + 1u) % OMP_PQ_RING;
+    const int16_t *ring[2] = {pq->ring_v, pq->ring_i};
+    /* end terms of both ends (the detector's) and of the window's outer ends (the bins') */
+    const float xa = (float)ring[0][sa], xb = (float)ring[0][sb];
+    const float xs = (float)ring[0][s0] + (xa - (float)ring[0][s0]) * (1.0f - sp->la);
+    const float xe = xb + ((float)ring[0][se] - xb) * sp->lb;
+    const float ka_v = 0.5f * (sp->la - 1.0f) * xa, kb_v = 0.5f * (sp->lb - 1.0f) * xb;
+    const float end_a = 0.5f * sp->la * xs, end_b = 0.5f * sp->lb * xe;
+    float ka[2] = {first ? ka_v : 0.0f, 0.0f}, kb[2] = {last ? kb_v : 0.0f, 0.0f};
+    float ends[2] = {(first ? end_a : 0.0f) + (last ? end_b : 0.0f), 0.0f};
+    if (first || last) {
+        const float ia = (float)ring[1][sa], ib = (float)ring[1][sb];
+        const float is = (float)ring[1][s0] + (ia - (float)ring[1][s0]) * (1.0f - sp->la);
+        const float ie = ib + ((float)ring[1][se] - ib) * sp->lb;
+        ka[1] = first ? 0.5f * (sp->la - 1.0f) * ia : 0.0f;
+        kb[1] = last ? 0.5f * (sp->lb - 1.0f) * ib : 0.0f;
+        ends[1] = (first ? 0.5f * sp->la * is : 0.0f) + (last ? 0.5f * sp->lb * ie : 0.0f);
+    }
+    const float dth = PQ_TWO_PI / sp->p;
+    const float tha = sp->la * dth;
+    const float thb = tha + (float)(sp->m - 1u) * dth;
+    const float ea_r = cosf(tha), ea_i = -sinf(tha); /* e^(-j theta_a) */
+    const float eb_r = cosf(thb), eb_i = -sinf(thb);
+    const float w_r = cosf(dth), w_i = sinf(dth);
+    float ah_r = 1.0f, ah_i = 0.0f, bh_r = 1.0f, bh_i = 0.0f, wh_r = 1.0f, wh_i = 0.0f;
+    const float inv_p = 1.0f / sp->p;
+    for (uint32_t h0 = 1; h0 <= pq->h_max; h0 += 4u) {
+        float ah[4][2], bh[4][2], wh[4][2], k[4], st[4][4];
+        for (unsigned o = 0; o < 4u; o++) { /* e^(-j h theta_a), e^(-j h theta_b), e^(j h dth) */
+            cmul(&ah_r, &ah_i, ea_r, ea_i);
+            cmul(&bh_r, &bh_i, eb_r, eb_i);
+            cmul(&wh_r, &wh_i, w_r, w_i);
+            ah[o][0] = ah_r, ah[o][1] = ah_i, bh[o][0] = bh_r, bh[o][1] = bh_i;
+            wh[o][0] = wh_r, wh[o][1] = wh_i;
+            k[o] = 2.0f * wh_r;
+        }
+        goertzel_ring(pq, sa, sp->m, k, st);
+        for (uint32_t o = 0; o < 4u && h0 + o <= pq->h_max; o++) {
+            const uint32_t h = h0 + o;
+            for (unsigned ch = 0; ch < 2u; ch++) {
+                /* sum_n x_n e^(-j h theta_n) = e^(-j h theta_b) (s1 - e^(-j h dth) s2) */
+                float y_r = st[o][2u * ch] - wh[o][0] * st[o][2u * ch + 1u];
+                float y_i = wh[o][1] * st[o][2u * ch + 1u];
+                cmul(&y_r, &y_i, bh[o][0], bh[o][1]);
+                if (h == 1u && ch == 0u) { /* the phase detector: trapezoid over this cycle */
+                    det[0] = (y_r + ka_v * ah[o][0] + kb_v * bh[o][0] + end_a + end_b) * inv_p;
+                    det[1] = (y_i + ka_v * ah[o][1] + kb_v * bh[o][1]) * inv_p;
+                }
+                y_r += ka[ch] * ah[o][0] + kb[ch] * bh[o][0] + ends[ch];
+                y_i += ka[ch] * ah[o][1] + kb[ch] * bh[o][1];
+                x[ch][h - 1u][0] = y_r * inv_p;
+                x[ch][h - 1u][1] = y_i * inv_p;
+            }
+        }
+    }
+}
+
+/* Interpolation weights of the fractional order h + d / N from orders h + m, m = -2..2:
+ * (e^(-j 2 pi delta) - 1) / (j 2 pi (m - delta)) = (b - j a) / r with a + j b = e^(-j 2 pi delta) - 1. */
+static void frac_kernel(int d, uint32_t ncyc, float k[2 * PQ_TAPS + 1][2])
+{
+    const float delta = (float)d / (float)ncyc;
+    const float a = cosf(PQ_TWO_PI * delta) - 1.0f;
+    const float b = -sinf(PQ_TWO_PI * delta);
+    for (int m = -PQ_TAPS; m <= PQ_TAPS; m++) {
+        float r = PQ_TWO_PI * ((float)m - delta);
+        k[m + PQ_TAPS][0] = b / r;
+        k[m + PQ_TAPS][1] = -a / r;
+    }
+}
+
+/* Add the fractional orders h -+ 1/N of one channel, rotated by @p rot (d = +1) and its
+ * conjugate (d = -1), to the window's bins; weights k[0] (d = -1) and k[1] (d = +1). */
+static void frac_add(float acc[OMP_PQ_H_MAX][3][2], float x[OMP_PQ_H_MAX][2], uint32_t h_max,
+                     float k[2][2 * PQ_TAPS + 1][2], const float rot[2])
+{
+    for (uint32_t h = 1; h <= h_max; h++) {
+        const uint32_t lo = h > PQ_TAPS ? h - PQ_TAPS : 1u;
+        const uint32_t hi = h + PQ_TAPS < h_max ? h + PQ_TAPS : h_max;
+        float ar = 0.0f, ai = 0.0f, br = 0.0f, bi = 0.0f; /* d = -1, d = +1 */
+        for (uint32_t l = lo; l <= hi; l++) {
+            const uint32_t m = l + PQ_TAPS - h;
+            const float xr = x[l - 1u][0], xi = x[l - 1u][1];
+            ar += k[0][m][0] * xr - k[0][m][1] * xi;
+            ai += k[0][m][0] * xi + k[0][m][1] * xr;
+            br += k[1][m][0] * xr - k[1][m][1] * xi;
+            bi += k[1][m][0] * xi + k[1][m][1] * xr;
+        }
+        /* d = -1: times conj(rot); d = +1: times rot */
+        acc[h - 1u][0][0] += ar * rot[0] + ai * rot[1];
+        acc[h - 1u][0][1] += ai * rot[0] - ar * rot[1];
+        acc[h - 1u][2][0] += br * rot[0] - bi * rot[1];
+        acc[h - 1u][2][1] += bi * rot[0] + br * rot[1];
+    }
+}
+
+bool omp_pq_window_add(struct omp_pq *pq, const struct pq_span *sp, uint32_t c, bool add,
+                       float *off)
+{
+    uint32_t sa = 0;
+    if (sp->m + 3u > OMP_PQ_RING || !ring_has(pq, sp, &sa)) {
+        return false;
+    }
+    float x[2][OMP_PQ_H_MAX][2];
+    float det[2] = {0.0f, 0.0f};
+    cycle_phasors(pq, sp, sa, c == 0u, c + 1u == pq->ncyc, x, det);
+    if (!ring_has(pq, sp, &sa)) {
+        return false; /* overwritten while we read */
+    }
+    /* x = A sin(2 pi (n - z) / p): X(1) = A/2 e^(-j pi/2) e^(-j 2 pi (z - z0) / p) */
+    const float x1r = det[0], x1i = det[1];
+    if (x1r * x1r + x1i * x1i < 100.0f) {
+        return false; /* fundamental below ~14 codes (16-bit) peak: no phase */
+    }
+    *off = -(atan2f(x1i, x1r) + 0.5f * PQ_PI) * sp->p / PQ_TWO_PI;
+    if (!add) {
+        return true;
+    }
+    /* rot = e^(-j 2 pi c / N), the bins' rotation for d = +1 (conjugate for d = -1) */
+    const float ang = -PQ_TWO_PI * (float)c / (float)pq->ncyc;
+    const float rot[2] = {cosf(ang), sinf(ang)};
+    float k[2][2 * PQ_TAPS + 1][2];
+    frac_kernel(-1, pq->ncyc, k[0]);
+    frac_kernel(1, pq->ncyc, k[1]);
+    for (unsigned ch = 0; ch < 2u; ch++) {
+        frac_add(pq->acc[ch], x[ch], pq->h_max, k, rot);
+    }
+    for (unsigned ch = 0; ch < 2u; ch++) {
+        for (uint32_t h = 1; h <= pq->h_max; h++) {
+            pq->acc[ch][h - 1u][1][0] += x[ch][h - 1u][0];
+            pq->acc[ch][h - 1u][1][1] += x[ch][h - 1u][1];
+        }
+    }
+    return true;
+}
+
+void omp_pq_window_result(struct omp_pq *pq, struct omp_pq_value *v)
+{
+    /* rms of a bin = sqrt(2) |C|, C = acc / N; gains: volts per 16-bit code (code >> 8) */
+    const float n = (float)pq->ncyc;
+    const float gain[2] = {pq->cfg.v_gain * 256.0f, pq->cfg.i_gain * 256.0f};
+    float g1[2] = {0.0f, 0.0f}, sum_h[2] = {0.0f, 0.0f};
+    for (unsigned ch = 0; ch < 2u; ch++) {
+        for (uint32_t h = 1; h <= pq->h_max; h++) {
+            float g2 = 0.0f;
+            for (unsigned d = 0; d < 3u; d++) {
+#ifdef PQ_DBG_CENTRE
+                if (d != 1u) continue;
+#endif
+                const float *acc = pq->acc[ch][h - 1u][d];
+                g2 += acc[0] * acc[0] + acc[1] * acc[1];
+            }
+            g2 *= 2.0f / (n * n);
+            if (h == 1u) {
+                g1[ch] = sqrtf(g2);
+            } else {
+                sum_h[ch] += g2;
+                if (ch == 0u) {
+                    v->harm_u_pct[h] = sqrtf(g2); /* scaled below */
+                }
+            }
+        }
+    }
+    v->u1_v = g1[0] * gain[0];
+    v->i1_a = g1[1] * gain[1];
+    const float ku = g1[0] > 0.0f ? 100.0f / g1[0] : 0.0f;
+    v->harm_u_pct[0] = 0.0f;
+    v->harm_u_pct[1] = g1[0] > 0.0f ? 100.0f : 0.0f;
+    for (uint32_t h = 2; h <= OMP_PQ_H_MAX; h++) {
+        v->harm_u_pct[h] = h <= pq->h_max ? v->harm_u_pct[h] * ku : 0.0f;
+    }
+    v->thd_u_pct = sqrtf(sum_h[0]) * ku;
+    v->thd_i_pct = v->i1_a >= 1e-3f ? sqrtf(sum_h[1]) * 100.0f / g1[1] : 0.0f;
+    v->h_max = pq->h_max;
+    for (unsigned ch = 0; ch < 2u; ch++) {
+        for (uint32_t h = 0; h < OMP_PQ_H_MAX; h++) {
+            for (unsigned d = 0; d < 3u; d++) {
+                pq->acc[ch][h][d][0] = 0.0f;
+                pq->acc[ch][h][d][1] = 0.0f;
+            }
+        }
+    }
+}
