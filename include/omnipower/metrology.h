@@ -163,9 +163,14 @@ struct omp_metro {
     uint32_t acc_n;
     int32_t b_vd[2], b_i[2];               /**< samples a-1, a around the opening crossing */
     float frac0;                           /**< opening crossing lies frac0 samples before sample a */
-    int64_t half_vv;                       /**< acc_vv at the half-way (falling) crossing */
+    int64_t half_vv, half_v;               /**< acc_vv, acc_v at the half-way (falling) crossing */
     float half_len;                        /**< duration from the opening to the half-way crossing */
-    float prev2_vv, prev2_len;             /**< second half of the previous cycle */
+    int64_t nom_vv, nom_v;                 /**< acc_vv, acc_v half a pseudo-cycle into the cycle */
+    uint32_t acc_limit;                    /**< acc_n of the next check: half a pseudo-cycle (then
+                                                the sums above are taken), a whole one (closed) */
+    float prev2_vv, prev2_len;             /**< second half of the previous cycle (sum of squares
+                                                corrected to prev2_dc, Q3 codes^2; samples) */
+    float prev2_dc;                        /**< DC estimate in force in the previous cycle, codes */
     /* energy carried into the next booking: the start-up samples (before the first crossing),
      * and what omp_metro_flush booked of the open cycle already */
     int64_t pend_vi;                       /**< plain sum of v*i of the start-up samples */
