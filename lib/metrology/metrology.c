@@ -164,13 +164,6 @@ static float hg_correction(float d, float w)
     return t * (0.5f + t * (0.375f + t * (0.3125f + t * 0.2734375f)));
 }
 
-/* Length of the pseudo-cycle the current cycle becomes if no rising crossing ends it, samples:
- * after a crossing the longest period accepted, then the nominal one. */
-static uint32_t pseudo_len(const struct omp_metro *m)
-{
-    return m->state == ST_NOVOLT ? m->nom_period : m->max_period;
-}
-
 /* Start a new cycle at sample index `a` (the next sample to be accumulated); w rad per sample. */
 static void cycle_begin(struct omp_metro *m, float frac0, bool start_zc, float w)
 {
@@ -188,7 +181,7 @@ static void cycle_begin(struct omp_metro *m, float frac0, bool start_zc, float w
     m->frac0 = frac0;
     m->start_zc = start_zc;
     m->half_seen = false;
-    m->acc_limit = pseudo_len(m) / 2u; /* first check: the snapshot half a pseudo-cycle in */
+    m->acc_limit = m->nom_period / 2u; /* first check: the sums half a nominal period in */
     m->w_ref = w;
     /* reference phase at sample a: the crossing t0 = a - frac0 has phase 0 */
     sincos_small(w * frac0, &m->nco_c, &m->nco_s);
@@ -587,14 +580,18 @@ static void cycle_half_rms(struct omp_metro *m, struct cycle_calc *cc, const flo
     float vv1 = vv_less(in[QVV], in[QV], cc->len, d);
     float uh1 = cc->kv * sqrtf((vv1 > 0.0f ? vv1 : 0.0f) * cc->inv_len);
     float uh0 = uh1;
-    /* the snapshot half a pseudo-cycle in is taken once acc_limit has moved on to the close */
-    bool nom = !cc->valid && m->acc_limit == pseudo_len(m);
-    bool half = cc->valid ? m->half_seen : (!nom && m->half_seen);
+    /* the sums half a nominal period in are taken once acc_limit has moved on; they end the
+     * first half of a pseudo-cycle of nominal length (or one that a returning voltage's crossing
+     * closed after them); a pseudo-cycle of the longest period (armed, no crossing) keeps its
+     * falling crossing if it had one */
+    bool taken = m->acc_limit != m->nom_period / 2u;
+    bool half = m->half_seen && (cc->valid || m->acc_limit != m->nom_period);
+    bool nom = !half && !cc->valid && taken;
     if (half || nom) {
         int64_t s_vv = half ? m->half_vv : m->nom_vv;
         int64_t s_v = half ? m->half_v : m->nom_v;
         /* samples a..n-1 of the snapshot reach n - 1/2 */
-        float s_len = half ? m->half_len : (float)(pseudo_len(m) / 2u) + (m->frac0 - 0.5f);
+        float s_len = half ? m->half_len : (float)(m->nom_period / 2u) + (m->frac0 - 0.5f);
         /* vv_less takes the lengths for the sample counts: they differ by under a sample, times
          * d^2 (d0 is up to ~1 % of the peak after a step), ~1e-6 of the sum */
         if (m->prev2_len > 0.0f) {
@@ -866,6 +863,31 @@ static void half_crossing(struct omp_metro *m, int32_t vd)
 }
 
 /*
+ * The cycle reached acc_limit samples: half the nominal period (the sums for a pseudo-cycle's
+ * Urms(1/2) are taken), the nominal period, the longest period. At the nominal period a cycle
+ * closes as a pseudo-cycle unless its negative half wave has armed the detector (a crossing may
+ * still come, up to the longest period) or the engine has not started: a supply that is gone
+ * then gives pseudo-cycles on the grid of its last crossings, and Urms(1/2) refreshes every half
+ * period as if it were there. Returns true if the cycle was closed.
+ */
+static bool cycle_limit(struct omp_metro *m, int32_t vd, int32_t id, struct omp_metro_events *e)
+{
+    if (m->acc_limit == m->nom_period / 2u) {
+        m->nom_vv = m->acc_vv;
+        m->nom_v = m->acc_v;
+        m->acc_limit = m->nom_period;
+        return false;
+    }
+    if (m->acc_limit == m->nom_period &&
+        (m->state == ST_START || (m->state == ST_RUN && m->armed))) {
+        m->acc_limit = m->max_period;
+        return false;
+    }
+    close_cycle(m, vd, id, 0.0f, false, e);
+    return true;
+}
+
+/*
  * Zero-crossing detector for compensated sample n (vd, id), not yet accumulated: closes the cycle
  * at a rising crossing (or a pseudo-cycle when none came in time) and notes the half-way falling
  * crossing and, half a pseudo-cycle in, the sums for a pseudo-cycle's Urms(1/2) (one compare per
@@ -886,18 +908,11 @@ static bool zero_crossing(struct omp_metro *m, int32_t vd, int32_t id, struct om
         half_crossing(m, vd);
     }
     if (!closed && m->acc_n >= m->acc_limit) {
-        if (m->acc_limit != pseudo_len(m)) { /* half a pseudo-cycle in */
-            m->nom_vv = m->acc_vv;
-            m->nom_v = m->acc_v;
-            m->acc_limit = pseudo_len(m);
-        } else {
-            close_cycle(m, vd, id, 0.0f, false, e);
-            closed = true;
-        }
+        closed = cycle_limit(m, vd, id, e);
     }
-    /* armed after the tests: the half-way crossing is the last falling one before the negative
-     * half wave arms the detector (also when it is this sample, the step of a returning voltage);
-     * a rising crossing has vd >= 0, and a pseudo-cycle keeps the flag, so these are unchanged */
+    /* armed after the tests: the half-way crossing is a falling one before the negative half
+     * wave arms the detector (also when it is this sample, the step of a returning voltage); a
+     * rising crossing has vd >= 0, and a pseudo-cycle keeps the flag, so these are unchanged */
     if (vd < -m->zc_thr_q3) {
         m->armed = true;
     }
