@@ -18,11 +18,13 @@
  *      sample sums, which tile time without gaps.
  *   4. Voltage zero-crossing detection (rising, interpolated to a fraction of a sample, armed by a
  *      negative excursion below 5 V and guarded against harmonics by a minimum period of
- *      1/(1.4 fn)); without crossings for 1/(0.8 fn) the engine closes pseudo-cycles of nominal
- *      length so currents and energy keep flowing. The half-way point of Urms(1/2) is the falling
- *      crossing before the negative half wave nearest to half the reference period (noise crosses
- *      many times where the voltage is gone), and in a pseudo-cycle the sample half way in: the
- *      refreshes go on at T/2 (the first pseudo-cycle: 1/(1.6 fn), then T/2) without crossings. Samples before the first crossing after
+ *      1/(1.4 fn)); without crossings the engine closes pseudo-cycles of nominal length so
+ *      currents and energy keep flowing: at the nominal period when the negative half wave has
+ *      not armed the detector by then (the voltage is gone: the pseudo-cycles keep the grid of
+ *      the last crossings), else after 1/(0.8 fn). The half-way point of Urms(1/2) is the
+ *      falling crossing before the negative half wave nearest to half the reference period
+ *      (noise crosses many times where the voltage is gone), and in a pseudo-cycle the sample
+ *      half a nominal period in: without crossings the refreshes go on every T/2. Samples before the first crossing after
  *      omp_metro_init form no record; their energy is registered with the first cycle (active:
  *      their own sample sums; reactive and apparent: the first cycle's powers times their
  *      duration). omp_metro_flush() books the open cycle's energy at the end of a recording or
@@ -97,8 +99,8 @@ struct omp_cycle {
                                 [1] window ending at this cycle's end (the cycle itself: it equals
                                 urms_v but for the DC). Each window is corrected with one DC
                                 offset, the estimate in force when it began. In a pseudo-cycle
-                                (no_voltage) the half-way point is half the pseudo-cycle in, so
-                                [0] ends period_s / 2 before the end there too */
+                                (no_voltage) of nominal length the half-way point is half of it
+                                in, so [0] ends period_s / 2 before the end there too */
     float u1_v;            /**< fundamental rms voltage */
     float i1_a;            /**< fundamental rms current */
     float p_w;             /**< active power, import positive */
