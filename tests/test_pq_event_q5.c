@@ -22,12 +22,12 @@ static void print_fails(const char *name, unsigned points, const struct q5_fails
            f->nocross, f->worst_onset_ms, f->worst_level_v);
 }
 
-/* Level and cell failures the metrology engine causes today (docs/pq-events.md "Q5 results":
- * its DC tracker takes the mean of the cycle that holds the step as offset, which skews the
- * Urms(1/2) that joins two half cycles). A ratchet: lower it when the engine is fixed. */
-#define Q5_KNOWN_LEVEL   17u /* 4 kHz: 90 deg onsets of 50, 20, 3 % and the 10-ms dips */
-#define Q5_KNOWN_CELL    4u  /* 10-ms dips to 3 % and 0 % at 0 and 45 deg: C1 for B1 */
-#define Q5_KNOWN_NOCROSS 7u  /* u = 0, 90 deg onsets: first refresh 20 ms after the onset */
+/* Level, cell and u = 0 failures the metrology engine caused (docs/pq-events.md "Q5 results"):
+ * none left at these points since its Urms(1/2) takes one DC per window and refreshes at the
+ * nominal half period without crossings. A ratchet: never raise these. */
+#define Q5_KNOWN_LEVEL   0u
+#define Q5_KNOWN_CELL    0u
+#define Q5_KNOWN_NOCROSS 0u
 
 /* Every level, three onsets, four durations (10 ms, 50 ms, 350 ms, 1.5 s), at 4 kHz. */
 static void test_q5_representative(void **state)

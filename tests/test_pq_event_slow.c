@@ -4,9 +4,11 @@
  * about 2 h of signal). Labelled "slow": run once in the release preset. tests/pq_q5.h has the
  * truth and the checks. Presence, timing, duration and kind must pass everywhere except at u = 0;
  * level and cell failures, and timing/duration/kind failures at u = 0, are printed and counted
- * against the metrology engine's known effects (docs/pq-events.md "Q5 results": its DC tracker,
- * its 25-ms pseudo-cycle when the zero crossings stop), bounded by the numbers below, measured on
- * the dev build (2026-12-07): a ratchet, lower them when the engine is fixed.
+ * against known effects (docs/pq-events.md "Q5 results"), bounded by the numbers below, measured
+ * on the dev build (2026-12-07): a ratchet, never raise them. What is left is levels of 20-ms
+ * events: a step on a sample instant, which one window holds alone (its half-sample share of the
+ * jump in v^2: up to 2.5 % of the mean square at 4 kHz; 18 points), and a 0 deg interruption at
+ * 8 kHz whose opening crossing noise places a sample late (0.71 V for 0 V; 1 point).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,9 +19,9 @@
 #include "pq_q5.h"
 
 /* Upper bounds for the level and cell failures of the grid (a ratchet; see the file comment). */
-#define Q5_GRID_KNOWN_LEVEL   96u
-#define Q5_GRID_KNOWN_CELL    14u
-#define Q5_GRID_KNOWN_NOCROSS 48u
+#define Q5_GRID_KNOWN_LEVEL   19u /* 20-ms events at 45/90 deg (sample instant), 1 at u = 0 0 deg */
+#define Q5_GRID_KNOWN_CELL    0u
+#define Q5_GRID_KNOWN_NOCROSS 0u
 
 static void test_q5_grid(void **state)
 {

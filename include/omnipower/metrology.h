@@ -18,8 +18,13 @@
  *      sample sums, which tile time without gaps.
  *   4. Voltage zero-crossing detection (rising, interpolated to a fraction of a sample, armed by a
  *      negative excursion below 5 V and guarded against harmonics by a minimum period of
- *      1/(1.4 fn)); without crossings for 1/(0.8 fn) the engine closes pseudo-cycles of nominal
- *      length so currents and energy keep flowing. Samples before the first crossing after
+ *      1/(1.4 fn)); without crossings the engine closes pseudo-cycles of nominal length so
+ *      currents and energy keep flowing: at the nominal period when the negative half wave has
+ *      not armed the detector by then (the voltage is gone: the pseudo-cycles keep the grid of
+ *      the last crossings), else after 1/(0.8 fn). The half-way point of Urms(1/2) is the
+ *      falling crossing before the negative half wave nearest to half the reference period
+ *      (noise crosses many times where the voltage is gone), and in a pseudo-cycle the sample
+ *      half a nominal period in: without crossings the refreshes go on every T/2. Samples before the first crossing after
  *      omp_metro_init form no record; their energy is registered with the first cycle (active:
  *      their own sample sums; reactive and apparent: the first cycle's powers times their
  *      duration). omp_metro_flush() books the open cycle's energy at the end of a recording or
@@ -91,7 +96,11 @@ struct omp_cycle {
     float irms_a;
     float urms_half_v[2];  /**< one-cycle rms refreshed every half cycle (IEC 61000-4-30
                                 Urms(1/2)): [0] window ending at this cycle's half-way crossing,
-                                [1] window ending at this cycle's end */
+                                [1] window ending at this cycle's end (the cycle itself: it equals
+                                urms_v but for the DC). Each window is corrected with one DC
+                                offset, the estimate in force when it began. In a pseudo-cycle
+                                (no_voltage) of nominal length the half-way point is half of it
+                                in, so [0] ends period_s / 2 before the end there too */
     float u1_v;            /**< fundamental rms voltage */
     float i1_a;            /**< fundamental rms current */
     float p_w;             /**< active power, import positive */
@@ -163,9 +172,14 @@ struct omp_metro {
     uint32_t acc_n;
     int32_t b_vd[2], b_i[2];               /**< samples a-1, a around the opening crossing */
     float frac0;                           /**< opening crossing lies frac0 samples before sample a */
-    int64_t half_vv;                       /**< acc_vv at the half-way (falling) crossing */
+    int64_t half_vv, half_v;               /**< acc_vv, acc_v at the half-way (falling) crossing */
     float half_len;                        /**< duration from the opening to the half-way crossing */
-    float prev2_vv, prev2_len;             /**< second half of the previous cycle */
+    int64_t nom_vv, nom_v;                 /**< acc_vv, acc_v half a pseudo-cycle into the cycle */
+    uint32_t acc_limit;                    /**< acc_n of the next check: half a pseudo-cycle (then
+                                                the sums above are taken), a whole one (closed) */
+    float prev2_vv, prev2_len;             /**< second half of the previous cycle (sum of squares
+                                                corrected to prev2_dc, Q3 codes^2; samples) */
+    float prev2_dc;                        /**< DC estimate in force in the previous cycle, codes */
     /* energy carried into the next booking: the start-up samples (before the first crossing),
      * and what omp_metro_flush booked of the open cycle already */
     int64_t pend_vi;                       /**< plain sum of v*i of the start-up samples */

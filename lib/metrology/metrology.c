@@ -181,6 +181,7 @@ static void cycle_begin(struct omp_metro *m, float frac0, bool start_zc, float w
     m->frac0 = frac0;
     m->start_zc = start_zc;
     m->half_seen = false;
+    m->acc_limit = m->nom_period / 2u; /* first check: the sums half a nominal period in */
     m->w_ref = w;
     /* reference phase at sample a: the crossing t0 = a - frac0 has phase 0 */
     sincos_small(w * frac0, &m->nco_c, &m->nco_s);
@@ -366,10 +367,12 @@ struct cycle_calc {
     bool startup;                 /* before the first crossing: no record */
     float sum_v, sum_i;           /* plain sums of v and i (float) */
     float dv, di;                 /* DC corrections, Q3 codes and codes */
+    float est_pre, dv_pre;        /* voltage DC estimate in force during the cycle (codes), and
+                                     its correction of the sample-path DC (Q3 codes) */
     float ivv, iii_sig, ivi;      /* DC-corrected integrals (iii without the noise floor) */
     float svi_hi, svi_lo;         /* plain-sum v*i, DC-corrected, as hi + lo */
     float d, hg_corr, kv_codes, kv, ki; /* interpolator fraction and gain, channel scales */
-    float urms, irms, p, u1, i1, q_x, q_codes, q, phi, uh0;
+    float urms, irms, p, u1, i1, q_x, q_codes, q, phi, uh0, uh1;
     float t_s;                    /* cycle duration, seconds (set by cycle_energy) */
     uint8_t quad;                 /* quadrant of P and Q, 1..4 (set by cycle_energy) */
 };
@@ -424,6 +427,8 @@ static void cycle_dc(struct omp_metro *m, struct cycle_calc *cc, const float in[
 {
     const float inv_len = cc->inv_len;
     float dv = 0.0f, di = 0.0f; /* correction, Q3 codes and codes */
+    cc->est_pre = m->dc_v_est;
+    cc->dv_pre = (m->dc_v_est - (float)m->dc_v) * Q3F;
     if (!cc->startup) {
         /* a window that is not a whole mains cycle leaks signal into its mean: such windows
          * update a channel's estimate only while that channel carries (almost) no signal */
@@ -551,23 +556,58 @@ static void cycle_powers(const struct omp_metro *m, struct cycle_calc *cc, const
     cc->phi = phi;
 }
 
-/* Half-cycle-refreshed one-cycle rms: the window ending at this cycle's half-way crossing. */
-static void cycle_half_rms(struct omp_metro *m, struct cycle_calc *cc)
+/* Sum of squares of @p n samples (sum @p v, sum of squares @p vv) each less @p d. */
+static float vv_less(float vv, float v, float n, float d)
 {
-    float uh0 = cc->urms;
-    if (m->half_seen) {
-        float first_vv = (float)m->half_vv;
-        float second_vv = (float)(m->acc_vv - m->half_vv);
-        float first_len = m->half_len;
+    return vv - d * (2.0f * v - n * d);
+}
+
+/*
+ * Half-cycle-refreshed one-cycle rms (IEC 61000-4-30 Urms(1/2)): [1] over this cycle, [0] over
+ * the previous cycle's second half and this cycle's first half.
+ * One DC per window, the estimate in force when the window began (before the update by the
+ * cycle that ends here), taken off algebraically: the sample path changes its DC at each cycle
+ * boundary, and the cycle that holds a voltage step has a large mean that moves the estimate
+ * (1/16 of ~26 V at a 90 deg step to 50 %); halves with different DC would lose 2 A dDC of mean
+ * square (A the half wave's mean), and a window with a step would lose 2 mean dDC.
+ * The half-way point: the falling crossing in a true mains cycle; in a pseudo-cycle the snapshot
+ * half a pseudo-cycle in (where the record's consumer places the refresh: end - period/2), since
+ * a falling crossing there is noise, or missing.
+ */
+static void cycle_half_rms(struct omp_metro *m, struct cycle_calc *cc, const float in[QN])
+{
+    const float d = cc->dv_pre;
+    float vv1 = vv_less(in[QVV], in[QV], cc->len, d);
+    float uh1 = cc->kv * sqrtf((vv1 > 0.0f ? vv1 : 0.0f) * cc->inv_len);
+    float uh0 = uh1;
+    /* the sums half a nominal period in are taken once acc_limit has moved on; they end the
+     * first half of a pseudo-cycle of nominal length (or one that a returning voltage's crossing
+     * closed after them); a pseudo-cycle of the longest period (armed, no crossing) keeps its
+     * falling crossing if it had one */
+    bool taken = m->acc_limit != m->nom_period / 2u;
+    bool half = m->half_seen && (cc->valid || m->acc_limit != m->nom_period);
+    bool nom = !half && !cc->valid && taken;
+    if (half || nom) {
+        int64_t s_vv = half ? m->half_vv : m->nom_vv;
+        int64_t s_v = half ? m->half_v : m->nom_v;
+        /* samples a..n-1 of the snapshot reach n - 1/2 */
+        float s_len = half ? m->half_len : (float)(m->nom_period / 2u) + (m->frac0 - 0.5f);
+        /* vv_less takes the lengths for the sample counts: they differ by under a sample, times
+         * d^2 (d0 is up to ~1 % of the peak after a step), ~1e-6 of the sum */
         if (m->prev2_len > 0.0f) {
-            uh0 = cc->kv * sqrtf((m->prev2_vv + first_vv) / (m->prev2_len + first_len));
+            float d0 = (m->prev2_dc - (float)m->dc_v) * Q3F; /* this cycle's samples to prev2's DC */
+            float vv0 = m->prev2_vv + vv_less((float)s_vv, (float)s_v, s_len, d0);
+            uh0 = cc->kv * sqrtf((vv0 > 0.0f ? vv0 : 0.0f) / (m->prev2_len + s_len));
         }
-        m->prev2_vv = second_vv;
-        m->prev2_len = cc->len - first_len;
+        m->prev2_vv = vv_less((float)(m->acc_vv - s_vv), (float)(m->acc_v - s_v),
+                              cc->len - s_len, d);
+        m->prev2_len = cc->len - s_len;
+        m->prev2_dc = cc->est_pre;
     } else {
         m->prev2_len = 0.0f;
     }
     cc->uh0 = uh0;
+    cc->uh1 = uh1;
 }
 
 /* Active energy of the plain sum v*i = svi_hi + svi_lo (DC-corrected), micro-units as hi + lo:
@@ -696,7 +736,7 @@ static void cycle_record(struct omp_metro *m, const struct cycle_calc *cc, float
     r->urms_v = cc->urms;
     r->irms_a = cc->irms;
     r->urms_half_v[0] = cc->uh0;
-    r->urms_half_v[1] = cc->urms;
+    r->urms_half_v[1] = cc->uh1;
     r->u1_v = cc->u1;
     r->i1_a = cc->i1;
     r->p_w = cc->p;
@@ -779,7 +819,7 @@ static void close_cycle(struct omp_metro *m, int32_t vd_n, int32_t id_n, float f
     cycle_dc(m, &cc, in);
     cycle_corrected(m, &cc, in);
     cycle_powers(m, &cc, in);
-    cycle_half_rms(m, &cc);
+    cycle_half_rms(m, &cc, in);
     if (cc.startup) {
         /* no record: the sums and the duration go with the first cycle (sample path DC is
          * unchanged until then, so its correction applies to both); the first 1 + lag samples
@@ -802,15 +842,60 @@ static void close_cycle(struct omp_metro *m, int32_t vd_n, int32_t id_n, float f
 }
 
 /*
+ * A falling crossing between the opening crossing and the negative half wave (vd: the sample after
+ * it). Normally the only one; where the voltage is gone for part of the half cycle, noise crosses
+ * many times (and a voltage that returns in its negative half "crosses" at its step). The one
+ * nearest to half the reference period ends the first half: where the true crossing is missing
+ * this is the instant an uninterrupted supply would have crossed, as the refresh grid requires.
+ */
+static void half_crossing(struct omp_metro *m, int32_t vd)
+{
+    float frac_h = (float)(-vd) / (float)(m->vd_prev - vd);
+    float len = (float)m->acc_n + (m->frac0 - frac_h);
+    float expect = (0.5f * TWO_PI_F) / m->w_ref;
+    if (m->half_seen && !(fabsf(len - expect) < fabsf(m->half_len - expect))) {
+        return;
+    }
+    m->half_seen = true;
+    m->half_vv = m->acc_vv;
+    m->half_v = m->acc_v;
+    m->half_len = len;
+}
+
+/*
+ * The cycle reached acc_limit samples: half the nominal period (the sums for a pseudo-cycle's
+ * Urms(1/2) are taken), the nominal period, the longest period. At the nominal period a cycle
+ * closes as a pseudo-cycle unless its negative half wave has armed the detector (a crossing may
+ * still come, up to the longest period) or the engine has not started: a supply that is gone
+ * then gives pseudo-cycles on the grid of its last crossings, and Urms(1/2) refreshes every half
+ * period as if it were there. Returns true if the cycle was closed.
+ */
+static bool cycle_limit(struct omp_metro *m, int32_t vd, int32_t id, struct omp_metro_events *e)
+{
+    if (m->acc_limit == m->nom_period / 2u) {
+        m->nom_vv = m->acc_vv;
+        m->nom_v = m->acc_v;
+        m->acc_limit = m->nom_period;
+        return false;
+    }
+    if (m->acc_limit == m->nom_period &&
+        (m->state == ST_START || (m->state == ST_RUN && m->armed))) {
+        m->acc_limit = m->max_period;
+        return false;
+    }
+    close_cycle(m, vd, id, 0.0f, false, e);
+    return true;
+}
+
+/*
  * Zero-crossing detector for compensated sample n (vd, id), not yet accumulated: closes the cycle
  * at a rising crossing (or a pseudo-cycle when none came in time) and notes the half-way falling
- * crossing. Returns true if a cycle was closed. Called once per sample (inlined).
+ * crossing and, half a pseudo-cycle in, the sums for a pseudo-cycle's Urms(1/2) (one compare per
+ * sample for both: acc_limit). Returns true if a cycle was closed. Called once per sample
+ * (inlined).
  */
 static bool zero_crossing(struct omp_metro *m, int32_t vd, int32_t id, struct omp_metro_events *e)
 {
-    if (vd < -m->zc_thr_q3) {
-        m->armed = true;
-    }
     bool closed = false;
     if (m->vd_prev < 0 && vd >= 0) {
         uint32_t need = m->state == ST_RUN ? m->min_period : 2u;
@@ -819,18 +904,17 @@ static bool zero_crossing(struct omp_metro *m, int32_t vd, int32_t id, struct om
             close_cycle(m, vd, id, frac1, true, e);
             closed = true;
         }
-    } else if (m->vd_prev >= 0 && vd < 0 && !m->half_seen && 2u * m->acc_n >= m->min_period) {
-        float frac_h = (float)(-vd) / (float)(m->vd_prev - vd);
-        m->half_seen = true;
-        m->half_vv = m->acc_vv;
-        m->half_len = (float)m->acc_n + (m->frac0 - frac_h);
+    } else if (m->vd_prev >= 0 && vd < 0 && !m->armed && 2u * m->acc_n >= m->min_period) {
+        half_crossing(m, vd);
     }
-    if (!closed) {
-        uint32_t limit = m->state == ST_NOVOLT ? m->nom_period : m->max_period;
-        if (m->acc_n >= limit) {
-            close_cycle(m, vd, id, 0.0f, false, e);
-            closed = true;
-        }
+    if (!closed && m->acc_n >= m->acc_limit) {
+        closed = cycle_limit(m, vd, id, e);
+    }
+    /* armed after the tests: the half-way crossing is a falling one before the negative half
+     * wave arms the detector (also when it is this sample, the step of a returning voltage); a
+     * rising crossing has vd >= 0, and a pseudo-cycle keeps the flag, so these are unchanged */
+    if (vd < -m->zc_thr_q3) {
+        m->armed = true;
     }
     return closed;
 }
