@@ -91,6 +91,9 @@ enum omp_cosem_param {
 
 /** @brief true if @p v is a value parameter @p k takes. */
 bool omp_cosem_param_valid(enum omp_cosem_param k, uint32_t v);
+/** @brief The reduced id C.D.E (as 0xCCDDEE) of parameter @p k's object and, in *@p attr, its
+ *  attribute: what OMP_EV_CONFIG_CHANGED carries for a write. */
+uint32_t omp_cosem_param_id(enum omp_cosem_param k, uint8_t *attr);
 
 /** Interface classes used so far (Blue Book). */
 #define OMP_CLASS_DATA 1u

@@ -260,6 +260,22 @@ OMP_MUST_CHECK omp_err omp_dlms_keep_hdlc_read(const struct omp_store *st, uint1
 OMP_MUST_CHECK omp_err omp_dlms_keep_hdlc_write(struct omp_store *st, uint16_t key,
                                                 const struct omp_hdlc_server_cfg *c);
 
+/** @brief The LLS secret kept under @p key into @p secret (OMP_DLMS_LLS_SECRET_MAX bytes) and
+ *  *@p len (1..16; left as they are unless OMP_OK). */
+OMP_MUST_CHECK omp_err omp_dlms_keep_lls_read(const struct omp_store *st, uint16_t key,
+                                              uint8_t *secret, uint8_t *len);
+/** @brief Keep @p secret (@p len 1..16 bytes) under @p key: {version 1, length, 16 bytes}.
+ *  @return OMP_OK, OMP_ERR_ARG, the store's error. */
+OMP_MUST_CHECK omp_err omp_dlms_keep_lls_write(struct omp_store *st, uint16_t key,
+                                               const uint8_t *secret, size_t len);
+/** @brief The invocation counters kept under @p key: the server's mark and, when *@p has_client,
+ *  the management client's newest IC (a 4-byte record is the mark alone). */
+OMP_MUST_CHECK omp_err omp_dlms_keep_ic_read(const struct omp_store *st, uint16_t key,
+                                             uint32_t *mark, uint32_t *client, bool *has_client);
+/** @brief Keep the server's @p mark and the client's @p client IC under @p key (two big-endian
+ *  u32). */
+OMP_MUST_CHECK omp_err omp_dlms_keep_ic_write(struct omp_store *st, uint16_t key, uint32_t mark,
+                                              uint32_t client);
 /** @brief The settings written over the ports: the parameters of enum omp_cosem_param and the
  *  optical port's 131.0.x settings, each in force only when written (its bit in @p set). */
 struct omp_dlms_params {
@@ -276,6 +292,15 @@ OMP_MUST_CHECK omp_err omp_dlms_keep_params_read(const struct omp_store *st, uin
  *  the store's error. */
 OMP_MUST_CHECK omp_err omp_dlms_keep_params_write(struct omp_store *st, uint16_t key,
                                                   const struct omp_dlms_params *p);
+/** @brief Parameter @p k as written into *@p v. @return false when it was not written (the
+ *  configuration's value is in force). */
+bool omp_dlms_params_get(const struct omp_dlms_params *p, enum omp_cosem_param k, uint32_t *v);
+/** @brief Mark parameter @p k written with @p v (checked at the record's write). */
+void omp_dlms_params_put(struct omp_dlms_params *p, enum omp_cosem_param k, uint32_t v);
+/** @brief The optical port's written settings, NULL when none were written. */
+const struct omp_optical_settings *omp_dlms_params_optical(const struct omp_dlms_params *p);
+/** @brief Mark the optical port's settings written as @p o. */
+void omp_dlms_params_put_optical(struct omp_dlms_params *p, const struct omp_optical_settings *o);
 
 #ifdef __cplusplus
 }

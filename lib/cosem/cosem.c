@@ -351,3 +351,13 @@ bool omp_cosem_param_valid(enum omp_cosem_param k, uint32_t v)
         return false;
     }
 }
+
+uint32_t omp_cosem_param_id(enum omp_cosem_param k, uint8_t *attr)
+{
+    /* PowerThresholdValue 96.51.1, load profile 99.1.0 and analysis logger 99.1.1 (attribute 4),
+     * DaylightSavingConfig 96.52.11 */
+    static const uint32_t k_id[OMP_PARAM_COUNT] = {0x603301u, 0x630100u, 0x630101u, 0x60340Bu};
+    const unsigned i = (unsigned)k < (unsigned)OMP_PARAM_COUNT ? (unsigned)k : 0u;
+    *attr = i == OMP_PARAM_LP_PERIOD || i == OMP_PARAM_AN_PERIOD ? 4u : 2u;
+    return k_id[i];
+}

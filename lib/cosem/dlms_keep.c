@@ -217,3 +217,94 @@ omp_err omp_dlms_keep_params_write(struct omp_store *st, uint16_t key,
     }
     return omp_store_write(st, key, b, sizeof b);
 }
+
+bool omp_dlms_params_get(const struct omp_dlms_params *p, enum omp_cosem_param k, uint32_t *v)
+{
+    if ((unsigned)k >= (unsigned)OMP_PARAM_COUNT || (p->set & (1u << k)) == 0u) {
+        return false;
+    }
+    *v = p->value[k];
+    return true;
+}
+
+void omp_dlms_params_put(struct omp_dlms_params *p, enum omp_cosem_param k, uint32_t v)
+{
+    if ((unsigned)k < (unsigned)OMP_PARAM_COUNT) {
+        p->set = (uint8_t)(p->set | (1u << k));
+        p->value[k] = v;
+    }
+}
+
+const struct omp_optical_settings *omp_dlms_params_optical(const struct omp_dlms_params *p)
+{
+    return (p->set & (1u << OMP_PARAM_COUNT)) != 0u ? &p->optical : NULL;
+}
+
+void omp_dlms_params_put_optical(struct omp_dlms_params *p, const struct omp_optical_settings *o)
+{
+    p->set = (uint8_t)(p->set | (1u << OMP_PARAM_COUNT));
+    p->optical = *o;
+}
+
+#define LLS_VERSION 1u
+#define LLS_LEN     (2u + OMP_DLMS_LLS_SECRET_MAX)
+
+omp_err omp_dlms_keep_lls_read(const struct omp_store *st, uint16_t key, uint8_t *secret,
+                               uint8_t *len)
+{
+    uint8_t b[LLS_LEN];
+    size_t n = 0u;
+    omp_err err = read_rec(st, key, b, sizeof b, &n);
+    if (err == OMP_OK && (n != LLS_LEN || b[0] != LLS_VERSION || b[1] == 0u ||
+                          b[1] > OMP_DLMS_LLS_SECRET_MAX)) {
+        err = OMP_ERR_NVM_CORRUPT;
+    }
+    if (err == OMP_OK) {
+        memcpy(secret, b + 2, b[1]);
+        *len = b[1];
+    }
+    omp_wipe(b, sizeof b);
+    return err;
+}
+
+omp_err omp_dlms_keep_lls_write(struct omp_store *st, uint16_t key, const uint8_t *secret,
+                                size_t len)
+{
+    if (secret == NULL || len == 0u || len > OMP_DLMS_LLS_SECRET_MAX) {
+        return OMP_ERR_ARG;
+    }
+    uint8_t b[LLS_LEN];
+    memset(b, 0, sizeof b);
+    b[0] = LLS_VERSION;
+    b[1] = (uint8_t)len;
+    memcpy(b + 2, secret, len);
+    omp_err err = omp_store_write(st, key, b, sizeof b);
+    omp_wipe(b, sizeof b);
+    return err;
+}
+
+omp_err omp_dlms_keep_ic_read(const struct omp_store *st, uint16_t key, uint32_t *mark,
+                              uint32_t *client, bool *has_client)
+{
+    uint8_t b[8];
+    size_t n = 0u;
+    omp_err err = read_rec(st, key, b, sizeof b, &n);
+    if (err != OMP_OK) {
+        return err;
+    }
+    if (n != 8u && n != 4u) {
+        return OMP_ERR_NVM_CORRUPT;
+    }
+    *mark = be32(b);
+    *has_client = n == 8u;
+    *client = n == 8u ? be32(b + 4) : 0u;
+    return OMP_OK;
+}
+
+omp_err omp_dlms_keep_ic_write(struct omp_store *st, uint16_t key, uint32_t mark, uint32_t client)
+{
+    uint8_t b[8];
+    put32(b, mark);
+    put32(b + 4, client);
+    return omp_store_write(st, key, b, sizeof b);
+}

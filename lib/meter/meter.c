@@ -251,7 +251,9 @@ static omp_err init_restore(struct omp_meter *m, const struct layout *l,
     if (err == OMP_OK) {
         omp_meter_priv_lp_events(m);
         nvm_events(m);
-        omp_meter_priv_params_events(m);
+        if (m->params_foreign) { /* the written settings' record: reported, kept */
+            omp_clock_event(&m->clock, OMP_EV_NVM_DAMAGED, 1u, 4u);
+        }
     }
     struct omp_cosem_src src;
     struct omp_lcd_env e;

@@ -6,7 +6,7 @@
  * the IEC 62056-21 session too.
  *
  * The LLS secret (Association LN attribute 7, written by DLMS SET) is kept in the settings store,
- * key OMP_METER_KEY_LLS_SECRET: {version 1, length 1..16, 16 bytes}. An NVM without the record
+ * key OMP_METER_KEY_LLS_SECRET (the record is lib/cosem/dlms_keep.c's). An NVM without the record
  * (written before it existed, or never changed) starts with the factory secret; a record of
  * another version or shape is reported (OMP_EV_NVM_DAMAGED, flags 4: settings) and left as it
  * is until a new secret is written, the factory secret in force meanwhile.
@@ -15,7 +15,6 @@
 
 #include "omnipower/dlms_server.h"
 #include "omnipower/meter.h"
-#include "omnipower/storage.h"
 
 #include "meter_priv.h"
 
@@ -30,42 +29,6 @@
  * restart only ICs above the kept one are accepted, so a recorded session cannot be replayed then
  * (docs/storage.md). */
 #define DLMS_CLIENT_IC_STEP 64u
-
-static uint32_t be32(const uint8_t *b)
-{
-    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
-/* Settings record @p key into @p dst: *len its length (0: never written); *foreign when one is
- * there that this build cannot take (longer than @p cap, or unreadable): reported by the caller,
- * never taken for "none" (which would restart counters or bring back the factory password). */
-static omp_err read_rec(struct omp_meter *m, uint16_t key, uint8_t *dst, size_t cap, size_t *len,
-                        bool *foreign)
-{
-    *len = 0u;
-    *foreign = false;
-    omp_err err = omp_store_read(&m->settings, key, dst, cap, len);
-    if (err == OMP_ERR_NOT_FOUND) {
-        *len = 0u;
-        return OMP_OK;
-    }
-    if (err == OMP_ERR_NOSPACE || err == OMP_ERR_NVM_CORRUPT) {
-        *len = 0u;
-        *foreign = true;
-        return OMP_OK;
-    }
-    return err;
-}
-
-/* The record of key OMP_METER_KEY_DLMS_IC: {server mark, client IC kept} as two big-endian u32
- * (a record of 4 bytes, the server mark alone, is read too: no client IC kept then). */
-static omp_err ic_write(struct omp_meter *m, uint32_t mark, uint32_t client)
-{
-    const uint8_t b[8] = {(uint8_t)(mark >> 24),   (uint8_t)(mark >> 16),   (uint8_t)(mark >> 8),
-                          (uint8_t)mark,           (uint8_t)(client >> 24), (uint8_t)(client >> 16),
-                          (uint8_t)(client >> 8), (uint8_t)client};
-    return omp_store_write(&m->settings, OMP_METER_KEY_DLMS_IC, b, sizeof b);
-}
 
 /* The security state: the port's crypto ops, the system title "KAME" + meter number (technical
  * facts 12.4), the invocation counters starting at the mark kept in NVM, and the client's newest
@@ -83,25 +46,24 @@ static void sec_start(struct omp_meter *m)
     const uint8_t title[8] = {'K', 'A', 'M', 'E', (uint8_t)(no >> 24), (uint8_t)(no >> 16),
                               (uint8_t)(no >> 8), (uint8_t)no};
     memcpy(s->system_title, title, sizeof title);
-    uint8_t b[8] = {0};
-    size_t len = 0;
-    bool foreign = false;
+    uint32_t mark = 0u, client = 0u;
+    bool has_client = false;
     m->dlms_client_ic_kept = false;
-    omp_err err = read_rec(m, OMP_METER_KEY_DLMS_IC, b, sizeof b, &len, &foreign);
-    if (foreign || (len != 8u && len != 4u && len != 0u)) {
+    omp_err err = omp_dlms_keep_ic_read(&m->settings, OMP_METER_KEY_DLMS_IC, &mark, &client,
+                                        &has_client);
+    if (err == OMP_ERR_NVM_CORRUPT) {
         omp_clock_event(&m->clock, OMP_EV_NVM_DAMAGED, 1u, 4u); /* foreign: reported, kept */
     }
-    if (err != OMP_OK || foreign || (len != 8u && len != 4u && len != 0u) ||
-        m->nvm_damaged != 0u) {
+    if ((err != OMP_OK && err != OMP_ERR_NOT_FOUND) || m->nvm_damaged != 0u) {
         s->ic = UINT32_MAX; /* nothing to seal with: no counter could be proved unused */
         return;
     }
-    s->ic = len == 0u ? 0u : be32(b);
+    s->ic = err == OMP_ERR_NOT_FOUND ? 0u : mark;
     s->ic_limit = s->ic; /* the first request reserves a block */
-    if (len == 8u) {
+    if (err == OMP_OK && has_client) {
         s->client_ic.seen = true;
-        s->client_ic.last_ic = be32(b + 4);
-        m->dlms_client_ic = s->client_ic.last_ic;
+        s->client_ic.last_ic = client;
+        m->dlms_client_ic = client;
         m->dlms_client_ic_kept = true;
     }
 }
@@ -115,7 +77,8 @@ static void sec_reserve(struct omp_meter *m)
         return;
     }
     uint32_t mark = s->ic > UINT32_MAX - DLMS_IC_BLOCK ? UINT32_MAX : s->ic + DLMS_IC_BLOCK;
-    if (ic_write(m, mark, m->dlms_client_ic) == OMP_OK) {
+    if (omp_dlms_keep_ic_write(&m->settings, OMP_METER_KEY_DLMS_IC, mark, m->dlms_client_ic) ==
+        OMP_OK) {
         s->ic_limit = mark;
     }
 }
@@ -131,34 +94,21 @@ void omp_meter_priv_dlms_keep_client_ic(struct omp_meter *m, bool exact)
         (ic == m->dlms_client_ic || (!exact && ic - m->dlms_client_ic < DLMS_CLIENT_IC_STEP))) {
         return;
     }
-    if (ic_write(m, s->ic_limit, ic) == OMP_OK) {
+    if (omp_dlms_keep_ic_write(&m->settings, OMP_METER_KEY_DLMS_IC, s->ic_limit, ic) == OMP_OK) {
         m->dlms_client_ic = ic;
         m->dlms_client_ic_kept = true;
     }
 }
 
-#define LLS_VERSION 1u
-#define LLS_REC_LEN (2u + OMP_DLMS_LLS_SECRET_MAX)
-
 /* The secret the settings store keeps into @p c (none: @p c keeps the factory one). */
 static omp_err lls_restore(struct omp_meter *m, struct omp_dlms_server_cfg *c)
 {
-    uint8_t rec[LLS_REC_LEN];
-    size_t len = 0u;
-    bool foreign = false;
-    omp_err err = read_rec(m, OMP_METER_KEY_LLS_SECRET, rec, sizeof rec, &len, &foreign);
-    if (err != OMP_OK || (len == 0u && !foreign)) {
-        return err; /* never written */
-    }
-    if (foreign || len != LLS_REC_LEN || rec[0] != LLS_VERSION || rec[1] == 0u ||
-        rec[1] > OMP_DLMS_LLS_SECRET_MAX) {
+    omp_err err = omp_dlms_keep_lls_read(&m->settings, OMP_METER_KEY_LLS_SECRET, c->lls_secret,
+                                         &c->lls_secret_len);
+    if (err == OMP_ERR_NVM_CORRUPT) {
         omp_clock_event(&m->clock, OMP_EV_NVM_DAMAGED, 1u, 4u); /* foreign: reported, kept */
-    } else {
-        memcpy(c->lls_secret, rec + 2, rec[1]);
-        c->lls_secret_len = rec[1];
     }
-    omp_wipe(rec, sizeof rec);
-    return OMP_OK;
+    return err == OMP_ERR_NOT_FOUND || err == OMP_ERR_NVM_CORRUPT ? OMP_OK : err;
 }
 
 omp_err omp_meter_priv_lls_secret(struct omp_meter *m, const uint8_t *secret, size_t len)
@@ -166,13 +116,7 @@ omp_err omp_meter_priv_lls_secret(struct omp_meter *m, const uint8_t *secret, si
     if (m == NULL || secret == NULL || len == 0u || len > OMP_DLMS_LLS_SECRET_MAX) {
         return OMP_ERR_ARG;
     }
-    uint8_t rec[LLS_REC_LEN];
-    memset(rec, 0, sizeof rec);
-    rec[0] = LLS_VERSION;
-    rec[1] = (uint8_t)len;
-    memcpy(rec + 2, secret, len);
-    omp_err err = omp_store_write(&m->settings, OMP_METER_KEY_LLS_SECRET, rec, sizeof rec);
-    omp_wipe(rec, sizeof rec);
+    omp_err err = omp_dlms_keep_lls_write(&m->settings, OMP_METER_KEY_LLS_SECRET, secret, len);
     for (unsigned k = 0; k < (unsigned)OMP_PORT_COUNT && err == OMP_OK; k++) {
         err = omp_dlms_server_set_secret(&m->dlms[k], secret, len);
     }
@@ -276,14 +220,14 @@ omp_err omp_meter_dlms_lls_secret(struct omp_meter *m, const uint8_t *secret, si
     if (m == NULL || secret == NULL || len == 0u || len > OMP_DLMS_LLS_SECRET_MAX) {
         return OMP_ERR_ARG;
     }
-    uint8_t rec[LLS_REC_LEN];
-    size_t kept = 0u;
-    bool foreign = false;
-    omp_err err = read_rec(m, OMP_METER_KEY_LLS_SECRET, rec, sizeof rec, &kept, &foreign);
-    omp_wipe(rec, sizeof rec);
-    if (err != OMP_OK || kept != 0u || foreign) {
-        return err; /* a secret written over DLMS (or a record reported as foreign) stays */
+    uint8_t kept[OMP_DLMS_LLS_SECRET_MAX], kept_len = 0u;
+    omp_err err = omp_dlms_keep_lls_read(&m->settings, OMP_METER_KEY_LLS_SECRET, kept, &kept_len);
+    omp_wipe(kept, sizeof kept);
+    if (err != OMP_ERR_NOT_FOUND) {
+        return err == OMP_ERR_NVM_CORRUPT ? OMP_OK : err; /* a secret written over DLMS (or a
+                                                              record reported as foreign) stays */
     }
+    err = OMP_OK;
     for (unsigned k = 0; k < (unsigned)OMP_PORT_COUNT && err == OMP_OK; k++) {
         struct omp_dlms_server_cfg c = m->dlms[k].cfg;
         memset(c.lls_secret, 0, sizeof c.lls_secret);

@@ -189,7 +189,10 @@ void omp_meter_priv_lp_events(struct omp_meter *m)
  * analysis logger's): the columns' largest change follows the period. */
 static void written_period(const struct omp_meter *m, bool an, struct omp_profile_cfg *pc)
 {
-    pc->period_s = omp_meter_priv_period(m, an, pc->period_s);
+    uint32_t v = 0;
+    if (omp_dlms_params_get(&m->params, an ? OMP_PARAM_AN_PERIOD : OMP_PARAM_LP_PERIOD, &v)) {
+        pc->period_s = v;
+    }
     for (unsigned k = 0; k < pc->columns; k++) {
         pc->col[k].max_step = an_step(pc->col[k].obis, pc->period_s);
     }

@@ -60,7 +60,7 @@ omp_err omp_meter_priv_optical_start(struct omp_meter *m)
 {
     struct omp_optical_cfg o;
     cfg_to_port(&m->cfg, &o);
-    const struct omp_optical_settings *kept = omp_meter_priv_params_optical_get(m);
+    const struct omp_optical_settings *kept = omp_dlms_params_optical(&m->params);
     if (kept != NULL) {
         o.settings = *kept; /* written over a port (meter_params.c) */
     }

@@ -83,7 +83,7 @@ void omp_meter_priv_dlms_keep_client_ic(struct omp_meter *m, bool exact);
 /** Keep @p c as the utility's data objects (settings store) and take it.
  *  @return OMP_OK, the store's error (nothing changed). */
 omp_err omp_meter_priv_custom_set(struct omp_meter *m, const struct omp_cosem_custom *c);
-/** Settings store key of the LLS secret (meter_dlms.c). */
+/** Settings store key of the LLS secret (its record: lib/cosem/dlms_keep.c). */
 #define OMP_METER_KEY_LLS_SECRET 11u
 /** Start the DLMS server of every port (factory configuration with the LLS secret the settings
  *  store keeps, no association). */
@@ -100,18 +100,12 @@ omp_err omp_meter_priv_lls_secret(struct omp_meter *m, const uint8_t *secret, si
 /** Read the written settings and give them to the services (registers, clock; the profiles
  *  and the optical port take them at their open and start); m->cfg is left as it is. */
 void omp_meter_priv_params_load(struct omp_meter *m);
-/** The optical port's written settings, NULL when none were written. */
-const struct omp_optical_settings *omp_meter_priv_params_optical_get(const struct omp_meter *m);
-/** A foreign record of written settings, as OMP_EV_NVM_DAMAGED (once the clock has its time). */
-void omp_meter_priv_params_events(struct omp_meter *m);
-/** The load profile's (or, @p an, the analysis logger's) period: the written one, else
- *  @p cfg_period_s. */
-uint32_t omp_meter_priv_period(const struct omp_meter *m, bool an, uint32_t cfg_period_s);
 /** Parameter @p k := @p v: kept, in force, OMP_EV_CONFIG_CHANGED. @return OMP_OK, OMP_ERR_RANGE,
  *  OMP_ERR_UNSUPPORTED (no such profile), the store's or the profile's error. */
 omp_err omp_meter_priv_param_set(struct omp_meter *m, uint8_t k, uint32_t v);
-/** Keep @p o as the optical port's written settings. */
-omp_err omp_meter_priv_params_optical(struct omp_meter *m, const struct omp_optical_settings *o);
+/** Keep @p p as the written settings (settings store). @return OMP_OK, the store's error
+ *  (nothing changed). */
+omp_err omp_meter_priv_params_keep(struct omp_meter *m, const struct omp_dlms_params *p);
 /** Open the load profile (or, @p an, the analysis logger) again with its period now: a new
  *  period deletes it (OMP_EV_LP_EVENT 5 / OMP_EV_LOG_CLEARED, meter_lp.c). */
 omp_err omp_meter_priv_lp_reopen(struct omp_meter *m, bool an);

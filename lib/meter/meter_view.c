@@ -26,7 +26,9 @@ static omp_err op_set_optical(void *user, uint8_t setting, uint32_t value)
     struct omp_optical_settings next = m->optical_port.settings;
     omp_err err = omp_optical_setting_put(&next, (enum omp_optical_setting)setting, value);
     if (err == OMP_OK) {
-        err = omp_meter_priv_params_optical(m, &next); /* kept in NVM; not kept: not taken */
+        struct omp_dlms_params p = m->params; /* kept in NVM; not kept: not taken */
+        omp_dlms_params_put_optical(&p, &next);
+        err = omp_meter_priv_params_keep(m, &p);
     }
     if (err == OMP_OK) {
         err = omp_optical_set(&m->optical_port, setting, value);
