@@ -427,6 +427,26 @@ static void test_rvc_none(void **state)
     assert_int_equal(f.n_end, 0);
 }
 
+/* A steady supply for 30 min (180 000 refreshes, more than the run's 16-bit count and more than
+ * a float sum of 230 V values holds to the volt): no RVC; a 12 V step after it is one, with the
+ * steady mean still 230 V (values alternate 229.9 / 230.1 V: mean 230.0 by construction). */
+static void test_rvc_long_steady(void **state)
+{
+    (void)state;
+    struct feeder f;
+    fd_init(&f, NULL);
+    for (unsigned k = 0; k < 90000u; k++) {
+        fd_run(&f, 229.9f, 1);
+        fd_run(&f, 230.1f, 1);
+    }
+    assert_int_equal(f.n_end, 0);
+    fd_run(&f, 218.0f, 200);
+    assert_int_equal(f.n_end, 1);
+    assert_int_equal(f.end[0].kind, OMP_PQ_EV_RVC);
+    assert_near(f.end[0].level_v, 12.0, 0.11);
+    assert_near(f.end[0].delta_ss_v, 12.0, 0.11);
+}
+
 /* Sliding reference: Usr(n) = 0.9967 Usr(n-1) + 0.0033 U10 per 10 cycles. From 230 V at 220 V:
  * after n blocks Usr = 220 + 10 * 0.9967^n; n = 300 (60 s): 220 + 10 * 0.37128 = 223.71 V. */
 static void test_sliding_reference(void **state)
@@ -464,6 +484,7 @@ int main(void)
         cmocka_unit_test(test_positions),
         cmocka_unit_test(test_rvc_step),
         cmocka_unit_test(test_rvc_none),
+        cmocka_unit_test(test_rvc_long_steady),
         cmocka_unit_test(test_sliding_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

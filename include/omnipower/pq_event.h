@@ -131,7 +131,8 @@ struct omp_pq_ev {
     struct omp_pq_pos rvc_start;
     float rvc_mean_v;                   /**< mean of the steady state before the RVC */
     float rvc_max_v;                    /**< largest |U - rvc_mean_v| during the RVC */
-    float ss_sum_v, ss_min_v, ss_max_v; /**< run of values within the band (steady-state test) */
+    float ss_mean_v, ss_min_v, ss_max_v; /**< run of values within the band (steady-state test):
+                                              its mean, lowest and highest */
     struct omp_pq_pos ss_first;         /**< first refresh of that run */
     uint16_t ss_n;
     uint8_t n10, ev_kind, rvc_state;

@@ -283,16 +283,17 @@ static void voltage_refresh(struct omp_pq_ev *d, float u, struct omp_pq_pos pos,
 /* ---- rapid voltage changes --------------------------------------------------------------- */
 
 /* Add @p u to the run of values within +-band of the run's mean; restart the run with @p u
- * alone when it would leave the band. Returns false on a restart. */
+ * alone when it would leave the band. Returns false on a restart. The mean is kept, not the sum:
+ * a float sum of 230 V values loses its units above 2^24 (73 000 values, 12 min), and past
+ * UINT16_MAX values the count saturates and the mean becomes a moving one of that length. */
 static bool run_add(struct omp_pq_ev *d, float u, struct omp_pq_pos pos, float band)
 {
     if (d->ss_n > 0u) {
-        float sum = d->ss_sum_v + u;
-        float mean = sum / (float)(d->ss_n + 1u);
+        float mean = d->ss_mean_v + (u - d->ss_mean_v) / ((float)d->ss_n + 1.0f);
         float lo = u < d->ss_min_v ? u : d->ss_min_v;
         float hi = u > d->ss_max_v ? u : d->ss_max_v;
         if (hi - mean <= band && mean - lo <= band) {
-            d->ss_sum_v = sum;
+            d->ss_mean_v = mean;
             d->ss_min_v = lo;
             d->ss_max_v = hi;
             if (d->ss_n < UINT16_MAX) {
@@ -301,7 +302,7 @@ static bool run_add(struct omp_pq_ev *d, float u, struct omp_pq_pos pos, float b
             return true;
         }
     }
-    d->ss_sum_v = u;
+    d->ss_mean_v = u;
     d->ss_min_v = u;
     d->ss_max_v = u;
     d->ss_n = 1u;
@@ -313,7 +314,7 @@ static void rvc_close(struct omp_pq_ev *d, struct omp_pq_ev_notes *out)
 {
     struct omp_pq_event ev;
     memset(&ev, 0, sizeof ev);
-    float mean_new = d->ss_sum_v / (float)d->ss_n;
+    float mean_new = d->ss_mean_v;
     ev.kind = OMP_PQ_EV_RVC;
     ev.cell = OMP_PQ_CELL_NONE;
     ev.start = d->rvc_start;
@@ -337,7 +338,7 @@ static void rvc_refresh(struct omp_pq_ev *d, float u, struct omp_pq_pos pos,
         return;
     }
     if (d->rvc_state == RVC_STEADY) {
-        float mean = d->ss_sum_v / (float)d->ss_n;
+        float mean = d->ss_mean_v;
         if (fabsf(u - mean) > thr) {
             d->rvc_state = RVC_ACTIVE;
             d->rvc_start = pos;
