@@ -113,7 +113,20 @@ enum omp_event_code {
      *  client SAP. */
     OMP_EV_DLMS_REPLAY = 0x0403,
 
-    /* 0x0500 .. 0x05FF: reserved for power-quality events (dips, swells, interruptions, ...) */
+    /* power quality: 0x0500 .. 0x05FF (the PQ event log = voltage quality logger 1
+     * 1.1.99.98.16.255; docs/power-quality.md "In the meter"). flags: the phase (1 = L1);
+     * arg: OMP_EV_VQ_ARG(mean, max, min) in whole volts (0: the field does not apply). */
+    /** Voltage quality logger 1 entry with VoltageQuality1Event e (0..9, technical facts 8.3;
+     *  pq_vq.h enum omp_vq_code) is code OMP_EV_VQ + e. */
+    OMP_EV_VQ = 0x0500,
+    /** EN 50160 events of the IEC 61000-4-30 detector (pq_event.h; VoltageQuality1Event 16..19,
+     *  our extension). Stamped with the event's start; arg: mean = its duration in 0.1 s
+     *  (saturating at 1023), min = the residual voltage (dip, interruption), max = the maximum
+     *  (swell) or delta Umax (RVC). */
+    OMP_EV_PQ_DIP = 0x0510,
+    OMP_EV_PQ_SWELL = 0x0511,
+    OMP_EV_PQ_INTERRUPTION = 0x0512,
+    OMP_EV_PQ_RVC = 0x0513,
     /* 0x0600 .. 0x06FF: reserved for breaker (disconnect) state changes */
 
     /* the queue itself: 0x0F00 .. 0x0FFF */
@@ -121,6 +134,14 @@ enum omp_event_code {
      *  pushed. arg: number of events missed (saturated at UINT32_MAX). */
     OMP_EV_EVENTS_LOST = 0x0F00,
 };
+
+/** The arg of a power-quality event (OMP_EV_VQ + e, OMP_EV_PQ_*): three values of 0..1023 (whole
+ *  volts, saturated) in bits 0..9 (mean), 10..19 (max), 20..29 (min). */
+#define OMP_EV_VQ_ARG(mean, max, min)                                                    \
+    ((uint32_t)((mean) > 1023u ? 1023u : (mean)) |                                       \
+     (uint32_t)((max) > 1023u ? 1023u : (max)) << 10 | (uint32_t)((min) > 1023u ? 1023u : (min)) << 20)
+/** The mean, max and min (k = 0, 1, 2) of a power-quality event's arg. */
+#define OMP_EV_VQ_FIELD(arg, k) ((uint16_t)(((arg) >> (10u * (k))) & 1023u))
 
 /** OMP_EV_CLOCK_SET flags: the new time is earlier than the old one. */
 #define OMP_EVF_CLOCK_BACKWARD 0x0001u

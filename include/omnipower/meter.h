@@ -45,6 +45,9 @@
 #include "omnipower/optical.h"
 #include "omnipower/push.h"
 #include "omnipower/metrology.h"
+#include "omnipower/pq.h"
+#include "omnipower/pq_event.h"
+#include "omnipower/pq_vq.h"
 #include "omnipower/registers.h"
 #include "omnipower/storage.h"
 #include "omnipower/tariff.h"
@@ -268,6 +271,40 @@ struct omp_meter_hdlc {
     uint8_t out[OMP_HDLC_SERVER_TX_ROOM(OMP_HDLC_SERVER_INFO_DEFAULT)]; /**< reply frames */
 };
 
+/** Complete EN 50160 events the meter keeps in RAM for readers (omp_meter_pq). */
+#define OMP_METER_PQ_EVENTS 8u
+
+/**
+ * @brief Power quality in the meter (meter_pq.c; docs/power-quality.md "In the meter"): the
+ * IEC 61000-4-30 engine beside the metrology engine, the EN 50160 event detector, the OMNIPOWER's
+ * counters and voltage quality logger entries, and the weekly EN 50160 counts. Members are
+ * private: read them through omp_meter_pq().
+ */
+struct omp_meter_pq {
+    struct omp_pq eng;               /**< intervals, harmonics, aggregation (pq.h) */
+    struct omp_pq_ev det;            /**< EN 50160 events: 90 / 110 / 5 % of Un (pq_event.h) */
+    struct omp_pq_ev det_vq;         /**< the OMNIPOWER's: dips and swells at -+20 %, outages
+                                          below 50 V (docs/pq-events.md) */
+    struct omp_vq vq;                /**< counters 1.1.133.0.n, logger entries (pq_vq.h) */
+    struct omp_pq_week week;         /**< the running week (from Monday 00:00 UTC) */
+    struct omp_pq_week week_done;    /**< the last complete week (un_v 0: none yet) */
+    struct omp_pq_out out;           /**< scratch of one omp_pq_process call */
+    struct omp_pq_value iv;          /**< the newest 10/12-cycle value (n 0: none yet) */
+    struct omp_pq_value m10;         /**< the newest 10-min value (n 0: none yet) */
+    struct omp_pq_freq f10;          /**< the newest 10-s frequency (stamp 0: none yet) */
+    struct omp_pq_event ev[OMP_METER_PQ_EVENTS]; /**< the newest complete EN 50160 events */
+    uint32_t n_ev;                   /**< events completed since init: the newest is
+                                          ev[(n_ev - 1) % OMP_METER_PQ_EVENTS] */
+    uint64_t prev_end;               /**< the last cycle's end sample (flagging) */
+    double sec_u2t, sec_t;           /**< the running second: sum of urms^2 T, sum of T */
+    omp_time_s sec;                  /**< its UTC second (-1: none) */
+    omp_time_s week_start;           /**< the running week's Monday 00:00 UTC (0: none yet) */
+    uint16_t kept[OMP_VQ_COUNTERS];  /**< the counters as the NVM holds them */
+    uint16_t limit[4];               /**< 1.1.134.0.12..15: high, low (V), window, power-fault
+                                          time (s), as kept */
+    bool foreign;                    /**< its NVM record is foreign (reported, kept) */
+};
+
 /** @brief The meter context. Allocate it (statically or on the stack) and call omp_meter_init. */
 struct omp_meter {
     struct omp_hal hal;
@@ -291,6 +328,7 @@ struct omp_meter {
                                                its event waits for the clock's restore */
     enum omp_profile_change an_change;    /**< the same for the analysis logger */
     struct omp_means means;               /**< the mains cycles' means over its interval */
+    struct omp_meter_pq pq;               /**< power quality (meter_pq.c) */
     struct omp_evlog evlog[OMP_EVLOG_COUNT]; /**< the event logs (when cfg.ev_sectors) */
     struct omp_evq_reader ev_reader;      /**< the event logs' place in the event queue */
     struct omp_lcd lcd;                   /**< the display */
@@ -376,6 +414,17 @@ OMP_MUST_CHECK omp_err omp_meter_init(struct omp_meter *m, const struct omp_hal 
  * @par Context: sample ISR (DMA complete); O(n), no HAL calls except pulse_start.
  */
 void omp_meter_on_samples(struct omp_meter *m, const int32_t *vi, size_t n_pairs);
+
+/**
+ * @brief Consume the metrology engine's cycle records now: the power-quality engine's per-cycle
+ * work (harmonics of the cycle, events, intervals; meter_pq.c). omp_meter_tick() and
+ * omp_meter_poll() do this too; a port whose main loop runs less often than every 10 ms calls this
+ * after each block of samples, because the harmonics of a cycle are computed from the last
+ * OMP_PQ_RING samples and a cycle taken later than 16 ms after its end (8 kHz, 50 Hz) gives an
+ * interval without harmonics (docs/power-quality.md "In the meter").
+ * @par Context: main loop (not concurrently with tick or poll).
+ */
+void omp_meter_process(struct omp_meter *m);
 
 /**
  * @brief Bytes received on @p port, time-stamped with the monotonic time of the last
@@ -576,6 +625,30 @@ OMP_MUST_CHECK omp_err omp_meter_display_set_list(struct omp_meter *m, enum omp_
  * @return The queue, or NULL for NULL @p m.
  */
 const struct omp_evq *omp_meter_events(const struct omp_meter *m);
+
+/** @brief What the meter knows of power quality (omp_meter_pq()); pointers into the meter,
+ *  valid until its next call. */
+struct omp_meter_pq_view {
+    const struct omp_pq_value *interval; /**< the newest 10/12-cycle value; NULL: none yet */
+    const struct omp_pq_value *ten_min;  /**< the newest 10-min value; NULL: none yet */
+    const struct omp_pq_freq *freq;      /**< the newest 10-s frequency; NULL: none yet */
+    const struct omp_pq_week *week;      /**< the running week's counts (omp_pq_week_get) */
+    const struct omp_pq_week *week_done; /**< the last complete week's; NULL: none yet */
+    omp_time_s week_start;               /**< the running week's Monday 00:00 UTC (0: none yet) */
+    const struct omp_vq *vq;             /**< the OMNIPOWER counters (omp_vq_count) and limits */
+    uint32_t events;                     /**< EN 50160 events completed since init */
+};
+
+/** @brief The power-quality values. @return OMP_OK or OMP_ERR_ARG. */
+OMP_MUST_CHECK omp_err omp_meter_pq(const struct omp_meter *m, struct omp_meter_pq_view *v);
+
+/**
+ * @brief Complete EN 50160 event @p age back (0 = the newest; the meter keeps the last
+ * OMP_METER_PQ_EVENTS in RAM, the event log keeps them all) and its start in UTC seconds with
+ * the fraction (*@p start_utc). @return OMP_OK, OMP_ERR_NOT_FOUND, OMP_ERR_ARG.
+ */
+OMP_MUST_CHECK omp_err omp_meter_pq_event(const struct omp_meter *m, uint32_t age,
+                                          struct omp_pq_event *ev, double *start_utc);
 
 /* ---- configuration from the type number and the Z codes (module config, mcfg.h) ----------- */
 

@@ -157,6 +157,7 @@ struct omp_pq {
     uint32_t f_cycles;            /**< 10-s frequency: whole cycles so far */
     double f_len;                 /**< their total duration, samples */
     bool f_flag;
+    double t_off;                 /**< samples added to a UTC tick's index (omp_pq_retime) */
 };
 
 /** @brief Configuration from the metrology engine's: fs, mains and the gains of @p cal. */
@@ -190,6 +191,14 @@ void omp_pq_on_samples(struct omp_pq *pq, const int32_t *vi, size_t n_pairs);
  */
 OMP_MUST_CHECK omp_err omp_pq_process(struct omp_pq *pq, const struct omp_cycle *cycle,
                                       bool event_active, struct omp_pq_out *out);
+
+/**
+ * @brief Time from now on: sample @p sample is at UTC @p utc (a clock set, or the sample clock
+ * drifting from the RTC). The next 10-min and 10-s ticks are those after @p utc; the running
+ * intervals and aggregates go on and close at them (a 10-min value may then hold more or fewer
+ * intervals than 3000). NULL or a negative @p utc: ignored.
+ */
+void omp_pq_retime(struct omp_pq *pq, omp_time_s utc, uint64_t sample);
 
 #ifdef __cplusplus
 }

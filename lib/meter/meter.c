@@ -249,10 +249,13 @@ static omp_err init_restore(struct omp_meter *m, const struct layout *l,
         err = omp_clock_restore(&m->clock, m->regs.utc, m->regs.utc_valid, now);
     }
     if (err == OMP_OK) {
+        err = omp_meter_priv_pq_start(m, now->rtc_valid ? now->utc_s : m->regs.utc);
+    }
+    if (err == OMP_OK) {
         omp_meter_priv_lp_events(m);
         nvm_events(m);
-        if (m->params_foreign) { /* the written settings' record: reported, kept */
-            omp_clock_event(&m->clock, OMP_EV_NVM_DAMAGED, 1u, 4u);
+        if (m->params_foreign || m->pq.foreign) { /* a settings record: reported, kept */
+            omp_clock_event(&m->clock, OMP_EV_NVM_DAMAGED, 1u, m->params_foreign ? 4u : 5u);
         }
     }
     struct omp_cosem_src src;
@@ -265,6 +268,9 @@ static omp_err init_restore(struct omp_meter *m, const struct layout *l,
 /* The power-up is recorded before the meter runs: an NVM that cannot take it fails init. */
 static omp_err init_power_up(struct omp_meter *m, const struct omp_now *now)
 {
+    if (m->regs.utc_valid && now->rtc_valid) {
+        omp_meter_priv_pq_power_up(m, m->regs.utc, now->utc_s);
+    }
     omp_registers_power_up(&m->regs, m->clock.keep_s, now->rtc_valid);
     omp_profile_power_up(&m->lp);
     omp_profile_power_up(&m->an);
@@ -336,6 +342,9 @@ void omp_meter_on_samples(struct omp_meter *m, const int32_t *vi, size_t n_pairs
     }
     struct omp_metro_events ev;
     omp_metro_on_samples(&m->metro, vi, n_pairs, &ev);
+    if (m->pq.eng.cfg.fs_hz != 0u) {
+        omp_pq_on_samples(&m->pq.eng, vi, n_pairs); /* the same block: the same sample indices */
+    }
     m->led_steady_on = ev.led_steady_on;
     void (*pulse)(void *, enum omp_pulse_channel, uint32_t) = m->hal.ops->pulse_start;
     if (pulse == NULL) {
@@ -401,10 +410,18 @@ static void cycles_take(struct omp_meter *m)
         if (err != OMP_OK) {
             break;
         }
+        omp_meter_priv_pq_cycle(m, &c); /* before m->last: it holds the previous end */
         m->last = c;
         m->cycles++;
         omp_means_add(&m->means, &c);
         m->cycle_in_block = true;
+    }
+}
+
+void omp_meter_process(struct omp_meter *m)
+{
+    if (m != NULL) {
+        cycles_take(m);
     }
 }
 
@@ -486,6 +503,7 @@ void omp_meter_tick(struct omp_meter *m, const struct omp_now *now)
     omp_clock_tick(&m->clock, now, m->inputs & (INPUT_BIT(OMP_INPUT_TARIFF1) |
                                                 INPUT_BIT(OMP_INPUT_TARIFF2)), &st);
     cycles_take(m);
+    omp_meter_priv_pq_time(m, now);
     registers_step(m, &st);
     input_events(m);
     bool mains = (m->inputs & INPUT_BIT(OMP_INPUT_POWER_FAIL)) == 0u &&
@@ -515,6 +533,7 @@ omp_err omp_meter_poll(struct omp_meter *m)
     if (force) {
         energy_flush(m);
         omp_meter_priv_dlms_keep_client_ic(m, true); /* replay protection across the cut */
+        omp_meter_priv_pq_save(m);
     }
     omp_err err = OMP_OK; /* a damaged NVM takes no saves: meter status and the event say so */
     if (m->nvm_damaged == 0u) {
@@ -546,6 +565,7 @@ omp_err omp_meter_flush(struct omp_meter *m)
         return OMP_ERR_ARG;
     }
     energy_flush(m);
+    omp_meter_priv_pq_save(m);
     return omp_regs_persist_save(&m->persist, &m->regs, m->clock.now.mono_ms, true);
 }
 

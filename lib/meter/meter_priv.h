@@ -110,6 +110,27 @@ omp_err omp_meter_priv_params_keep(struct omp_meter *m, const struct omp_dlms_pa
  *  period deletes it (OMP_EV_LP_EVENT 5 / OMP_EV_LOG_CLEARED, meter_lp.c). */
 omp_err omp_meter_priv_lp_reopen(struct omp_meter *m, bool an);
 
+/* ---- power quality (meter_pq.c) ------------------------------------------------------------ */
+
+/** Settings store key of the PQ record: {version 1, the limits 1.1.134.0.12..15, the counters
+ *  1.1.133.0.1..23}, big-endian u16s. */
+#define OMP_METER_KEY_PQ 15u
+/** Start the PQ engine (its sample 0 is the metrology engine's: call before any sample) with
+ *  sample 0 at @p utc, and the reporting with the kept limits and counters (after the settings
+ *  store's open; a foreign record: m->pq.foreign, reported by the caller). */
+omp_err omp_meter_priv_pq_start(struct omp_meter *m, omp_time_s utc);
+/** The meter was off from @p down to @p up (UTC): an outage for the OMNIPOWER's reporting. */
+void omp_meter_priv_pq_power_up(struct omp_meter *m, omp_time_s down, omp_time_s up);
+/** One cycle record, in order (from cycles_take). */
+void omp_meter_priv_pq_cycle(struct omp_meter *m, const struct omp_cycle *c);
+/** A tick: the engine's time follows the clock (a set, or drift over 2 s). */
+void omp_meter_priv_pq_time(struct omp_meter *m, const struct omp_now *now);
+/** The power-fail save: the counters, when they changed. */
+void omp_meter_priv_pq_save(struct omp_meter *m);
+/** Limit @p k (0 high, 1 low, 2 window, 3 power-fault time) := @p v: checked, kept, in force.
+ *  @return OMP_OK, OMP_ERR_RANGE, the store's error (nothing changed). */
+omp_err omp_meter_priv_pq_limit(struct omp_meter *m, unsigned k, uint16_t v);
+
 /* ---- DLMS over HDLC on the ports (meter_hdlc.c) ---------------------------------------------- */
 
 /** The associations @p port's DLMS server opens: public, management and the port's LLS client. */

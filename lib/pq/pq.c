@@ -65,7 +65,18 @@ void omp_pq_on_samples(struct omp_pq *pq, const int32_t *vi, size_t n_pairs)
 /* Sample index of UTC @p t (at or after the start). */
 static double tick_pos(const struct omp_pq *pq, omp_time_s t)
 {
-    return (double)(t - pq->cfg.start_utc) * (double)pq->cfg.fs_hz;
+    return (double)(t - pq->cfg.start_utc) * (double)pq->cfg.fs_hz + pq->t_off;
+}
+
+void omp_pq_retime(struct omp_pq *pq, omp_time_s utc, uint64_t sample)
+{
+    if (pq == NULL || utc < 0) {
+        return;
+    }
+    pq->t_off = (double)sample - (double)(utc - pq->cfg.start_utc) * (double)pq->cfg.fs_hz;
+    /* the next ticks of the new time; the running intervals and aggregates go on */
+    pq->next_10m = (utc / 600 + 1) * 600;
+    pq->next_10s = (utc / 10 + 1) * 10;
 }
 
 /* ---- aggregation -------------------------------------------------------------------------- */

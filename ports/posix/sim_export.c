@@ -304,7 +304,7 @@ const char *sim_evlog_name(enum omp_evlog_kind kind)
 }
 
 /* An event code's name (evq.h); "unknown" for a code this version does not know (the reserved
- * power-quality and breaker ranges), "invalid" for an entry that could not be read. */
+ * breaker range), "invalid" for an entry that could not be read. */
 static const char *event_name(uint16_t code)
 {
     static const struct {
@@ -332,6 +332,20 @@ static const char *event_name(uint16_t code)
         { OMP_EV_OPTICAL_LOCKOUT, "optical_lockout" },
         { OMP_EV_DLMS_AUTH_FAIL, "dlms_auth_fail" },
         { OMP_EV_DLMS_REPLAY, "dlms_replay" },
+        { OMP_EV_VQ + 0u, "vq_under_mean" },
+        { OMP_EV_VQ + 1u, "vq_over_mean" },
+        { OMP_EV_VQ + 2u, "vq_min_peak" },
+        { OMP_EV_VQ + 3u, "vq_max_peak" },
+        { OMP_EV_VQ + 4u, "vq_outage" },
+        { OMP_EV_VQ + 5u, "vq_restored" },
+        { OMP_EV_VQ + 6u, "vq_low_start" },
+        { OMP_EV_VQ + 7u, "vq_low_stop" },
+        { OMP_EV_VQ + 8u, "vq_high_start" },
+        { OMP_EV_VQ + 9u, "vq_high_stop" },
+        { OMP_EV_PQ_DIP, "pq_dip" },
+        { OMP_EV_PQ_SWELL, "pq_swell" },
+        { OMP_EV_PQ_INTERRUPTION, "pq_interruption" },
+        { OMP_EV_PQ_RVC, "pq_rvc" },
         { OMP_EV_EVENTS_LOST, "events_lost" },
     };
     for (size_t k = 0; k < sizeof k_events / sizeof k_events[0]; k++) {
