@@ -166,29 +166,44 @@ static void frac_kernel(int d, uint32_t ncyc, float k[2 * PQ_TAPS + 1][2])
     }
 }
 
-/* Add the fractional orders h -+ 1/N of one channel, rotated by @p rot (d = +1) and its
- * conjugate (d = -1), to the window's bins; weights k[0] (d = -1) and k[1] (d = +1). */
-static void frac_add(float acc[OMP_PQ_H_MAX][3][2], float x[OMP_PQ_H_MAX][2], uint32_t h_max,
-                     float k[2][2 * PQ_TAPS + 1][2], const float rot[2])
+/* Add the cycle's coefficients of one channel to the window's sums: slot 1 plain (the bin N h),
+ * slot 2 rotated by @p rot = e^(-j 2 pi c / N) (d = +1), slot 0 by its conjugate (d = -1). The
+ * interpolation to the fractional orders h -+ 1/N is linear with weights that do not depend on
+ * the cycle, so it is applied to these sums once per window (frac_g2), not per cycle. */
+static void window_sum(float acc[OMP_PQ_H_MAX][3][2], float x[OMP_PQ_H_MAX][2],
+                       uint32_t h_max, const float rot[2])
 {
-    for (uint32_t h = 1; h <= h_max; h++) {
-        const uint32_t lo = h > PQ_TAPS ? h - PQ_TAPS : 1u;
-        const uint32_t hi = h + PQ_TAPS < h_max ? h + PQ_TAPS : h_max;
-        float ar = 0.0f, ai = 0.0f, br = 0.0f, bi = 0.0f; /* d = -1, d = +1 */
-        for (uint32_t l = lo; l <= hi; l++) {
-            const uint32_t m = l + PQ_TAPS - h;
-            const float xr = x[l - 1u][0], xi = x[l - 1u][1];
-            ar += k[0][m][0] * xr - k[0][m][1] * xi;
-            ai += k[0][m][0] * xi + k[0][m][1] * xr;
-            br += k[1][m][0] * xr - k[1][m][1] * xi;
-            bi += k[1][m][0] * xi + k[1][m][1] * xr;
-        }
-        /* d = -1: times conj(rot); d = +1: times rot */
-        acc[h - 1u][0][0] += ar * rot[0] + ai * rot[1];
-        acc[h - 1u][0][1] += ai * rot[0] - ar * rot[1];
-        acc[h - 1u][2][0] += br * rot[0] - bi * rot[1];
-        acc[h - 1u][2][1] += bi * rot[0] + br * rot[1];
+    for (uint32_t h = 0; h < h_max; h++) {
+        const float xr = x[h][0], xi = x[h][1];
+        const float p = rot[0] * xr, q = rot[1] * xi, r = rot[0] * xi, s = rot[1] * xr;
+        acc[h][0][0] += p + q;
+        acc[h][0][1] += r - s;
+        acc[h][1][0] += xr;
+        acc[h][1][1] += xi;
+        acc[h][2][0] += p - q;
+        acc[h][2][1] += r + s;
     }
+}
+
+/* |C|^2 of the bins N h - 1 and N h + 1 of one channel: the fractional orders h -+ 1/N,
+ * interpolated from the window's rotated sums (slots 0 and 2) of orders h-2..h+2; weights
+ * k[0] (d = -1) and k[1] (d = +1). */
+static float frac_g2(float acc[OMP_PQ_H_MAX][3][2], uint32_t h, uint32_t h_max,
+                     float k[2][2 * PQ_TAPS + 1][2])
+{
+    const uint32_t lo = h > PQ_TAPS ? h - PQ_TAPS : 1u;
+    const uint32_t hi = h + PQ_TAPS < h_max ? h + PQ_TAPS : h_max;
+    float g2 = 0.0f;
+    for (unsigned s = 0; s < 2u; s++) {
+        float cr = 0.0f, ci = 0.0f;
+        for (uint32_t l = lo; l <= hi; l++) {
+            const float *w = k[s][l + PQ_TAPS - h], *r = acc[l - 1u][2u * s];
+            cr += w[0] * r[0] - w[1] * r[1];
+            ci += w[0] * r[1] + w[1] * r[0];
+        }
+        g2 += cr * cr + ci * ci;
+    }
+    return g2;
 }
 
 bool omp_pq_window_add(struct omp_pq *pq, const struct pq_span *sp, uint32_t c, bool add,
@@ -216,17 +231,8 @@ bool omp_pq_window_add(struct omp_pq *pq, const struct pq_span *sp, uint32_t c, 
     /* rot = e^(-j 2 pi c / N), the bins' rotation for d = +1 (conjugate for d = -1) */
     const float ang = -PQ_TWO_PI * (float)c / (float)pq->ncyc;
     const float rot[2] = {cosf(ang), sinf(ang)};
-    float k[2][2 * PQ_TAPS + 1][2];
-    frac_kernel(-1, pq->ncyc, k[0]);
-    frac_kernel(1, pq->ncyc, k[1]);
     for (unsigned ch = 0; ch < 2u; ch++) {
-        frac_add(pq->acc[ch], x[ch], pq->h_max, k, rot);
-    }
-    for (unsigned ch = 0; ch < 2u; ch++) {
-        for (uint32_t h = 1; h <= pq->h_max; h++) {
-            pq->acc[ch][h - 1u][1][0] += x[ch][h - 1u][0];
-            pq->acc[ch][h - 1u][1][1] += x[ch][h - 1u][1];
-        }
+        window_sum(pq->acc[ch], x[ch], pq->h_max, rot);
     }
     return true;
 }
@@ -237,16 +243,16 @@ void omp_pq_window_result(struct omp_pq *pq, struct omp_pq_value *v)
     const float n = (float)pq->ncyc;
     const float gain[2] = {pq->cfg.v_gain * 256.0f, pq->cfg.i_gain * 256.0f};
     float g1[2] = {0.0f, 0.0f}, sum_h[2] = {0.0f, 0.0f};
+    float k[2][2 * PQ_TAPS + 1][2];
+    frac_kernel(-1, pq->ncyc, k[0]);
+    frac_kernel(1, pq->ncyc, k[1]);
     for (unsigned ch = 0; ch < 2u; ch++) {
         for (uint32_t h = 1; h <= pq->h_max; h++) {
-            float g2 = 0.0f;
-            for (unsigned d = 0; d < 3u; d++) {
-#ifdef PQ_DBG_CENTRE
-                if (d != 1u) continue;
+            const float *c0 = pq->acc[ch][h - 1u][1];
+            float g2 = c0[0] * c0[0] + c0[1] * c0[1];
+#ifndef PQ_DBG_CENTRE
+            g2 += frac_g2(pq->acc[ch], h, pq->h_max, k);
 #endif
-                const float *acc = pq->acc[ch][h - 1u][d];
-                g2 += acc[0] * acc[0] + acc[1] * acc[1];
-            }
             g2 *= 2.0f / (n * n);
             if (h == 1u) {
                 g1[ch] = sqrtf(g2);
