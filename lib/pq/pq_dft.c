@@ -21,7 +21,7 @@
 #define PQ_CHUNK 64u /* sample pairs converted to float per pass over the orders (512 bytes) */
 
 _Static_assert(OMP_PQ_H_MAX % 4u == 0u, "the Goertzel passes take 4 orders each");
-_Static_assert(PQ_CHUNK % 2u == 0u, "the Goertzel passes take 2 samples per turn");
+_Static_assert(PQ_CHUNK % 4u == 0u, "the Goertzel passes take 4 samples per turn");
 
 /* Goertzel recursions of 4 orders (2 cos w = k[o]) on both channels over @p n (even, >= 2) pairs of
  * @p vi (v, i interleaved, float), the states sv[o] = {s1, s2} (voltage), si[o] (current)
@@ -36,9 +36,10 @@ static void goertzel4(const float *vi, uint32_t n, const float k[4], float sv[4]
     float g1 = sv[3][0], g2 = sv[3][1], q1 = si[3][0], q2 = si[3][1];
     const float k0 = k[0], k1 = k[1], k2 = k[2], k3 = k[3];
     const float *end = vi + 2u * n;
-    do { /* n >= 2 */
+    do { /* n >= 4 */
         const float x0 = vi[0], y0 = vi[1], x1 = vi[2], y1 = vi[3];
-        vi += 4;
+        const float x2 = vi[4], y2 = vi[5], x3 = vi[6], y3 = vi[7];
+        vi += 8;
         a2 = k0 * a1 - a2 + x0; b2 = k0 * b1 - b2 + y0;
         c2 = k1 * c1 - c2 + x0; d2 = k1 * d1 - d2 + y0;
         e2 = k2 * e1 - e2 + x0; f2 = k2 * f1 - f2 + y0;
@@ -47,11 +48,35 @@ static void goertzel4(const float *vi, uint32_t n, const float k[4], float sv[4]
         c1 = k1 * c2 - c1 + x1; d1 = k1 * d2 - d1 + y1;
         e1 = k2 * e2 - e1 + x1; f1 = k2 * f2 - f1 + y1;
         g1 = k3 * g2 - g1 + x1; q1 = k3 * q2 - q1 + y1;
+        a2 = k0 * a1 - a2 + x2; b2 = k0 * b1 - b2 + y2;
+        c2 = k1 * c1 - c2 + x2; d2 = k1 * d1 - d2 + y2;
+        e2 = k2 * e1 - e2 + x2; f2 = k2 * f1 - f2 + y2;
+        g2 = k3 * g1 - g2 + x2; q2 = k3 * q1 - q2 + y2;
+        a1 = k0 * a2 - a1 + x3; b1 = k0 * b2 - b1 + y3;
+        c1 = k1 * c2 - c1 + x3; d1 = k1 * d2 - d1 + y3;
+        e1 = k2 * e2 - e1 + x3; f1 = k2 * f2 - f1 + y3;
+        g1 = k3 * g2 - g1 + x3; q1 = k3 * q2 - q1 + y3;
     } while (vi != end);
     sv[0][0] = a1, sv[0][1] = a2, si[0][0] = b1, si[0][1] = b2;
     sv[1][0] = c1, sv[1][1] = c2, si[1][0] = d1, si[1][1] = d2;
     sv[2][0] = e1, sv[2][1] = e2, si[2][0] = f1, si[2][1] = f2;
     sv[3][0] = g1, sv[3][1] = g2, si[3][0] = q1, si[3][1] = q2;
+}
+
+/* @p n pairs from ring slot @p s (wrapping) to float, interleaved; returns the slot after them. */
+static uint32_t ring_to_float(const struct omp_pq *pq, uint32_t s, uint32_t n, float *buf)
+{
+    while (n > 0u) {
+        const uint32_t run = OMP_PQ_RING - s < n ? OMP_PQ_RING - s : n;
+        const int16_t *v = &pq->ring_v[s], *i = &pq->ring_i[s];
+        for (const int16_t *end = v + run; v != end; v++, i++) {
+            *buf++ = (float)*v;
+            *buf++ = (float)*i;
+        }
+        n -= run;
+        s = s + run == OMP_PQ_RING ? 0u : s + run;
+    }
+    return s;
 }
 
 /* The Goertzel states {s1, s2} of orders 1..h_max (rounded up to 4) of both channels into
@@ -62,16 +87,12 @@ static void goertzel_ring(const struct omp_pq *pq, uint32_t s, uint32_t m, const
                           float st[2][OMP_PQ_H_MAX][2])
 {
     float buf[2u * PQ_CHUNK];
-    uint32_t pad = m & 1u;
+    uint32_t pad = (4u - (m & 3u)) & 3u;
     memset(st, 0, 2u * OMP_PQ_H_MAX * 2u * sizeof(float));
     while (m > 0u) {
         const uint32_t n = PQ_CHUNK - pad < m ? PQ_CHUNK - pad : m;
-        buf[0] = buf[1] = 0.0f;
-        for (uint32_t j = pad; j < pad + n; j++) {
-            buf[2u * j] = (float)pq->ring_v[s];
-            buf[2u * j + 1u] = (float)pq->ring_i[s];
-            s = s + 1u == OMP_PQ_RING ? 0u : s + 1u;
-        }
+        memset(buf, 0, 6u * sizeof(float));
+        s = ring_to_float(pq, s, n, &buf[2u * pad]);
         for (uint32_t h0 = 0; h0 < pq->h_max; h0 += 4u) {
             goertzel4(buf, n + pad, &k[h0], &st[0][h0], &st[1][h0]);
         }
