@@ -195,43 +195,45 @@ static void frac_kernel(int d, uint32_t ncyc, float k[2 * PQ_TAPS + 1][2])
 }
 
 /* Add the cycle's coefficients of one channel to the window's sums: slot 1 plain (the bin N h),
- * slot 2 rotated by @p rot = e^(-j 2 pi c / N) (d = +1), slot 0 by its conjugate (d = -1). The
+ * slot 0 weighted by cos(phi), slot 2 by sin(phi), phi = -2 pi c / N, @p rot = (cos, sin): the
+ * sums rotated by e^(j phi) (d = +1) and e^(-j phi) (d = -1) are slot 0 +- j slot 2. The
  * interpolation to the fractional orders h -+ 1/N is linear with weights that do not depend on
  * the cycle, so it is applied to these sums once per window (frac_g2), not per cycle. */
 static void window_sum(float acc[OMP_PQ_H_MAX][3][2], float x[OMP_PQ_H_MAX][2],
                        uint32_t h_max, const float rot[2])
 {
+    const float cr = rot[0], ci = rot[1];
     for (uint32_t h = 0; h < h_max; h++) {
         const float xr = x[h][0], xi = x[h][1];
-        const float p = rot[0] * xr, q = rot[1] * xi, r = rot[0] * xi, s = rot[1] * xr;
-        acc[h][0][0] += p + q;
-        acc[h][0][1] += r - s;
+        acc[h][0][0] += cr * xr;
+        acc[h][0][1] += cr * xi;
         acc[h][1][0] += xr;
         acc[h][1][1] += xi;
-        acc[h][2][0] += p - q;
-        acc[h][2][1] += r + s;
+        acc[h][2][0] += ci * xr;
+        acc[h][2][1] += ci * xi;
     }
 }
 
 /* |C|^2 of the bins N h - 1 and N h + 1 of one channel: the fractional orders h -+ 1/N,
- * interpolated from the window's rotated sums (slots 0 and 2) of orders h-2..h+2; weights
+ * interpolated from the window's rotated sums of orders h-2..h+2 (window_sum); weights
  * k[0] (d = -1) and k[1] (d = +1). */
 static float frac_g2(float acc[OMP_PQ_H_MAX][3][2], uint32_t h, uint32_t h_max,
                      float k[2][2 * PQ_TAPS + 1][2])
 {
     const uint32_t lo = h > PQ_TAPS ? h - PQ_TAPS : 1u;
     const uint32_t hi = h + PQ_TAPS < h_max ? h + PQ_TAPS : h_max;
-    float g2 = 0.0f;
-    for (unsigned s = 0; s < 2u; s++) {
-        float cr = 0.0f, ci = 0.0f;
-        for (uint32_t l = lo; l <= hi; l++) {
-            const float *w = k[s][l + PQ_TAPS - h], *r = acc[l - 1u][2u * s];
-            cr += w[0] * r[0] - w[1] * r[1];
-            ci += w[0] * r[1] + w[1] * r[0];
-        }
-        g2 += cr * cr + ci * ci;
+    float mr = 0.0f, mi = 0.0f, pr = 0.0f, pi = 0.0f; /* d = -1, d = +1 */
+    for (uint32_t l = lo; l <= hi; l++) {
+        const float *c = acc[l - 1u][0], *s = acc[l - 1u][2];
+        const float *wm = k[0][l + PQ_TAPS - h], *wp = k[1][l + PQ_TAPS - h];
+        const float sm_r = c[0] + s[1], sm_i = c[1] - s[0]; /* slot 0 - j slot 2 */
+        const float sp_r = c[0] - s[1], sp_i = c[1] + s[0]; /* slot 0 + j slot 2 */
+        mr += wm[0] * sm_r - wm[1] * sm_i;
+        mi += wm[0] * sm_i + wm[1] * sm_r;
+        pr += wp[0] * sp_r - wp[1] * sp_i;
+        pi += wp[0] * sp_i + wp[1] * sp_r;
     }
-    return g2;
+    return mr * mr + mi * mi + pr * pr + pi * pi;
 }
 
 bool omp_pq_window_add(struct omp_pq *pq, const struct pq_span *sp, uint32_t c, bool add,
