@@ -141,8 +141,7 @@ struct omp_pq {
     uint8_t ncyc;                 /**< cycles per interval: 10 or 12 */
     uint8_t h_max;
     bool have_prev;               /**< prev_end valid */
-    uint64_t prev_end_int;        /**< closing crossing of the previous cycle: sample index ... */
-    float prev_end_frac;          /**< ... minus this fraction */
+    double prev_end;              /**< closing crossing of the previous cycle (sample index) */
     double z_end;                 /**< the harmonic window's phase: end of the last span */
     float z_per;                  /**< its period, samples */
     float z_adj;                  /**< phase correction of the next cycle's span, samples */

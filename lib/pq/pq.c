@@ -65,7 +65,7 @@ void omp_pq_on_samples(struct omp_pq *pq, const int32_t *vi, size_t n_pairs)
 /* Sample index of UTC @p t (at or after the start). */
 static double tick_pos(const struct omp_pq *pq, omp_time_s t)
 {
-    return (double)(t - pq->cfg.start_utc) * (double)pq->cfg.fs_hz;
+    return (double)((t - pq->cfg.start_utc) * (int64_t)pq->cfg.fs_hz); /* exact: < 2^53 */
 }
 
 /* ---- aggregation -------------------------------------------------------------------------- */
@@ -249,19 +249,19 @@ static void freq_cycle(struct omp_pq *pq, double xs, double xe, bool counted, bo
 
 /* ---- per cycle ---------------------------------------------------------------------------- */
 
-/* The cycle's measured opening crossing: the previous record's closing one (first: its period). */
-static omp_err cycle_open(struct omp_pq *pq, const struct omp_cycle *c, double *xs)
+/* The cycle's measured crossings: opening @p xs, the previous record's closing one (first: from
+ * its period), and closing @p xe. */
+static omp_err cycle_open(struct omp_pq *pq, const struct omp_cycle *c, double *xs, double *xe)
 {
-    const double xe = (double)c->end_sample - (double)c->end_frac;
+    *xe = (double)c->end_sample - (double)c->end_frac;
     if (pq->have_prev) {
-        *xs = (double)pq->prev_end_int - (double)pq->prev_end_frac;
+        *xs = pq->prev_end;
     } else {
-        *xs = xe - (double)c->period_s * (double)pq->cfg.fs_hz;
+        *xs = *xe - (double)c->period_s * (double)pq->cfg.fs_hz;
     }
     pq->have_prev = true;
-    pq->prev_end_int = c->end_sample;
-    pq->prev_end_frac = c->end_frac;
-    return xe > *xs + 2.0 ? OMP_OK : OMP_ERR_STATE;
+    pq->prev_end = *xe;
+    return *xe > *xs + 2.0 ? OMP_OK : OMP_ERR_STATE;
 }
 
 /* The harmonic window's span of this cycle. The zero-crossing detector of the metrology engine
@@ -327,14 +327,13 @@ omp_err omp_pq_process(struct omp_pq *pq, const struct omp_cycle *cycle, bool ev
         return OMP_ERR_ARG;
     }
     out->have = 0u;
-    double xs = 0.0;
-    if (cycle_open(pq, cycle, &xs) != OMP_OK) {
+    double xs = 0.0, xe = 0.0;
+    if (cycle_open(pq, cycle, &xs, &xe) != OMP_OK) {
         pq->iv[0].active = pq->iv[1].active = false;
         pq->old_period = false;
         memset(pq->acc, 0, sizeof pq->acc);
         return OMP_ERR_STATE;
     }
-    const double xe = (double)cycle->end_sample - (double)cycle->end_frac;
     freq_cycle(pq, xs, xe, !cycle->no_voltage, event_active, out);
     if (xs >= tick_pos(pq, pq->next_10m)) {
         tick_10m(pq, xs, out);
