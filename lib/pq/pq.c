@@ -218,7 +218,8 @@ static void tick_10m(struct omp_pq *pq, double xs, struct omp_pq_out *out)
 
 /* ---- frequency ---------------------------------------------------------------------------- */
 
-static void freq_cycle(struct omp_pq *pq, double xs, double xe, bool counted, bool event,
+/* The 10-s frequency: cycle @p xs .. @p xe (length @p p = xe - xs) counted or flagged. */
+static void freq_cycle(struct omp_pq *pq, double xs, double xe, double p, bool counted, bool event,
                        struct omp_pq_out *out)
 {
     double bound = tick_pos(pq, pq->next_10s);
@@ -243,7 +244,7 @@ static void freq_cycle(struct omp_pq *pq, double xs, double xe, bool counted, bo
     pq->f_flag = pq->f_flag || event;
     if (counted) {
         pq->f_cycles++;
-        pq->f_len += xe - xs;
+        pq->f_len += p;
     }
 }
 
@@ -272,34 +273,35 @@ static omp_err cycle_open(struct omp_pq *pq, const struct omp_cycle *c, double *
  * cycle length off the measured one by more than 2 %, or a crossing off the measured one by more
  * than 10 % of the period (start, frequency step, pseudo-cycle) restarts it on the measured
  * crossings. */
-static void cycle_span(struct omp_pq *pq, double xs, double xe, uint64_t end_sample, bool restart,
-                       struct pq_span *sp)
+static void cycle_span(struct omp_pq *pq, double xs, double xe, double p, uint64_t end_sample,
+                       bool restart, struct pq_span *sp)
 {
-    const double p = xe - xs;
+    const double per = (double)pq->z_per + (double)pq->z_adj;
     double z0 = pq->z_end;
-    double z1 = z0 + (double)pq->z_per + (double)pq->z_adj;
-    if (restart || pq->z_per <= 0.0f || fabs(z1 - z0 - p) > 0.02 * p || fabs(z1 - xe) > 0.1 * p) {
+    double z1 = z0 + per;
+    if (restart || pq->z_per <= 0.0f || fabs(per - p) > 0.02 * p || fabs(z1 - xe) > 0.1 * p) {
         z0 = xs > 1.0 ? xs - 0.3 : xs;
         z1 = z0 + p;
         pq->z_per = (float)p;
         pq->z_cap = true;
     }
-    /* the last sample in the ring (the samples fed after the record's end sample count too) */
+    /* the last sample in the ring (the samples fed after the record's end sample count too);
+     * the sample indices as integers (soft-float doubles cost ~100 instructions per operation) */
     uint32_t d = (pq->n_in + PQ_WRAP - (uint32_t)(end_sample % PQ_WRAP)) % PQ_WRAP;
-    double last = (double)end_sample + (double)(d <= OMP_PQ_RING ? d : 1u) - 1.0;
+    const int64_t last = (int64_t)end_sample + (int64_t)(d <= OMP_PQ_RING ? d : 1u) - 1;
     pq->z_end = z1;
     pq->z_adj = 0.0f;
     /* samples from the first one not yet summed; those past the ring's end go with the next
      * cycle (at its phase, which runs on: theta < 0 there) */
-    double a = pq->z_cap || pq->next_a == 0u ? ceil(z0) : (double)pq->next_a;
-    double b = ceil(z1) - 1.0;
-    if (b > last - 1.0) {
-        b = last - 1.0;
+    int64_t a = pq->z_cap || pq->next_a == 0u ? (int64_t)ceil(z0) : (int64_t)pq->next_a;
+    int64_t b = (int64_t)ceil(z1) - 1;
+    if (b > last - 1) {
+        b = last - 1;
     }
-    sp->a = a > 0.0 ? (uint64_t)a : 0u;
-    sp->m = b >= a ? (uint32_t)(b - a + 1.0) : 0u;
-    sp->la = (float)(a - z0);
-    sp->lb = (float)(z1 - b);
+    sp->a = a > 0 ? (uint64_t)a : 0u;
+    sp->m = b >= a ? (uint32_t)(b - a + 1) : 0u;
+    sp->la = (float)((double)a - z0);
+    sp->lb = (float)(z1 - (double)b);
     sp->p = (float)(z1 - z0);
     pq->next_a = sp->a + sp->m;
 }
@@ -334,7 +336,8 @@ omp_err omp_pq_process(struct omp_pq *pq, const struct omp_cycle *cycle, bool ev
         memset(pq->acc, 0, sizeof pq->acc);
         return OMP_ERR_STATE;
     }
-    freq_cycle(pq, xs, xe, !cycle->no_voltage, event_active, out);
+    const double p = xe - xs;
+    freq_cycle(pq, xs, xe, p, !cycle->no_voltage, event_active, out);
     if (xs >= tick_pos(pq, pq->next_10m)) {
         tick_10m(pq, xs, out);
     }
@@ -343,7 +346,7 @@ omp_err omp_pq_process(struct omp_pq *pq, const struct omp_cycle *cycle, bool ev
         iv_start(cur, xs, true);
     }
     struct pq_span sp;
-    cycle_span(pq, xs, xe, cycle->end_sample, cycle->no_voltage, &sp);
+    cycle_span(pq, xs, xe, p, cycle->end_sample, cycle->no_voltage, &sp);
     float off = 0.0f;
     bool ok = !cycle->no_voltage && sp.m >= 2u &&
               omp_pq_window_add(pq, &sp, cur->cycles, cur->harm, &off);
@@ -351,7 +354,7 @@ omp_err omp_pq_process(struct omp_pq *pq, const struct omp_cycle *cycle, bool ev
     if (ok) {
         cycle_lock(pq, off);
     }
-    const float t = (float)(xe - xs) / (float)pq->cfg.fs_hz;
+    const float t = (float)p / (float)pq->cfg.fs_hz;
     for (unsigned k = 0; k < 2u; k++) {
         if (pq->iv[k].active) {
             iv_add(&pq->iv[k], cycle, t, event_active);
