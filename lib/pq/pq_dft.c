@@ -16,6 +16,8 @@
 
 #define PQ_TWO_PI 6.28318530717958647692f
 #define PQ_PI 3.14159265358979323846f
+#define PQ_TWO_PI_HI 6.28318548202514648438f /* 2 pi = HI + LO, HI the float nearest */
+#define PQ_TWO_PI_LO -1.7484556e-7f
 #define PQ_TAPS 2 /* neighbours each side in the fractional-order interpolation */
 
 #define PQ_CHUNK 64u /* sample pairs converted to float per pass over the orders (512 bytes) */
@@ -101,6 +103,21 @@ static void goertzel_ring(const struct omp_pq *pq, uint32_t s, uint32_t m, const
     }
 }
 
+/* e^(j th): for |th| <= 0.25 (the per-cycle angles: a sample's step, the ends' fractions) by
+ * the Taylor series to th^7 (error < 1e-9; cosf/sinf cost about 150 instructions each on the
+ * Cortex-M4, most of it in the argument reduction), else cosf, sinf. */
+static void expj(float th, float *c, float *s)
+{
+    if (fabsf(th) > 0.25f) {
+        *c = cosf(th);
+        *s = sinf(th);
+        return;
+    }
+    const float t2 = th * th;
+    *c = 1.0f - t2 * (0.5f - t2 * (1.0f / 24.0f - t2 * (1.0f / 720.0f)));
+    *s = th * (1.0f - t2 * (1.0f / 6.0f - t2 * (1.0f / 120.0f - t2 * (1.0f / 5040.0f))));
+}
+
 /* Samples a-1 .. b+1 present in the ring? Slot of sample a in @p slot. */
 static bool ring_has(const struct omp_pq *pq, const struct pq_span *sp, uint32_t *slot)
 {
@@ -141,9 +158,10 @@ static void cycle_phasors(const struct omp_pq *pq, const struct pq_span *sp, uin
     const float dth = PQ_TWO_PI / sp->p;
     const float tha = sp->la * dth;
     const float thb = tha + (float)(sp->m - 1u) * dth;
-    const float ea_r = cosf(tha), ea_i = -sinf(tha); /* e^(-j theta_a) */
-    const float eb_r = cosf(thb), eb_i = -sinf(thb);
-    const float w_r = cosf(dth), w_i = sinf(dth);
+    float ea_r, ea_i, eb_r, eb_i, w_r, w_i; /* e^(-j theta_a), e^(-j theta_b), e^(j dth) */
+    expj(-tha, &ea_r, &ea_i);
+    expj(-(thb - PQ_TWO_PI_HI - PQ_TWO_PI_LO), &eb_r, &eb_i); /* theta_b is near 2 pi */
+    expj(dth, &w_r, &w_i);
     const float inv_p = 1.0f / sp->p;
     const bool ends = first || last;
     float k[OMP_PQ_H_MAX];
