@@ -8,6 +8,8 @@
  * Y_c(h + delta) = sum_l X_c(l) (e^(-j 2 pi delta) - 1) / (j 2 pi (l - h - delta)), l = h-2..h+2
  * (the exact relation for a signal periodic in the cycle, truncated; whatever repeats from cycle
  * to cycle cancels in the sum over c for d != 0, so the truncation touches only the changes).
+ * The weights of Y_c do not depend on c: the window sums each order's X_c(l) weighted by the
+ * cycle's rotation (window_sum) and interpolates once, when its values are taken (frac_g2).
  */
 #include <math.h>
 #include <string.h>
@@ -25,10 +27,10 @@
 _Static_assert(OMP_PQ_H_MAX % 4u == 0u, "the Goertzel passes take 4 orders each");
 _Static_assert(PQ_CHUNK % 4u == 0u, "the Goertzel passes take 4 samples per turn");
 
-/* Goertzel recursions of 4 orders (2 cos w = k[o]) on both channels over @p n (even, >= 2) pairs of
- * @p vi (v, i interleaved, float), the states sv[o] = {s1, s2} (voltage), si[o] (current)
- * carried on; two samples per turn, so that the states swap roles instead of moving (16 state
- * registers; the samples were converted to float once for all the orders). */
+/* Goertzel recursions of 4 orders (2 cos w = k[o]) on both channels over @p n pairs (a multiple
+ * of 4, >= 4) of @p vi (v, i interleaved, float), the states sv[o] = {s1, s2} (voltage), si[o]
+ * (current) carried on; four samples per turn, so that the states swap roles instead of moving
+ * (16 state registers; the samples were converted to float once for all the orders). */
 static void goertzel4(const float *vi, uint32_t n, const float k[4], float sv[4][2],
                       float si[4][2])
 {
@@ -83,8 +85,8 @@ static uint32_t ring_to_float(const struct omp_pq *pq, uint32_t s, uint32_t n, f
 
 /* The Goertzel states {s1, s2} of orders 1..h_max (rounded up to 4) of both channels into
  * st[ch][h-1] over the @p m samples from ring slot @p s (wrapping), 2 cos(h dth) in @p k.
- * The samples go to float in chunks; an odd count gets a zero pair first (the recursion stays
- * at zero through it), so that every chunk is even. */
+ * The samples go to float in chunks; a count not a multiple of 4 gets up to 3 zero pairs first
+ * (the recursion stays at zero through them), so that every chunk is a multiple of 4. */
 static void goertzel_ring(const struct omp_pq *pq, uint32_t s, uint32_t m, const float *k,
                           float st[2][OMP_PQ_H_MAX][2])
 {
@@ -93,7 +95,7 @@ static void goertzel_ring(const struct omp_pq *pq, uint32_t s, uint32_t m, const
     memset(st, 0, 2u * OMP_PQ_H_MAX * 2u * sizeof(float));
     while (m > 0u) {
         const uint32_t n = PQ_CHUNK - pad < m ? PQ_CHUNK - pad : m;
-        memset(buf, 0, 6u * sizeof(float));
+        memset(buf, 0, 6u * sizeof(float)); /* the zero pairs */
         s = ring_to_float(pq, s, n, &buf[2u * pad]);
         for (uint32_t h0 = 0; h0 < pq->h_max; h0 += 4u) {
             goertzel4(buf, n + pad, &k[h0], &st[0][h0], &st[1][h0]);
