@@ -134,15 +134,14 @@ struct omp_pq {
     int16_t ring_v[OMP_PQ_RING], ring_i[OMP_PQ_RING]; /**< codes >> 8 */
     uint32_t ring_pos;            /**< next slot written */
     volatile uint32_t n_in;       /**< pairs written since init (wraps) */
-    float acc[2][OMP_PQ_H_MAX][3][2]; /**< window bins (channel, h-1, d+1, re/im) */
+    float acc[2][OMP_PQ_H_MAX][3][2]; /**< window sums (channel, h-1, cos / 1 / sin, re/im) */
     struct omp_pq_iv iv[2];       /**< [cur]: the interval with the harmonic window; the other
                                        one: an interval overlapping it after a 10-min tick */
     uint8_t cur;
     uint8_t ncyc;                 /**< cycles per interval: 10 or 12 */
     uint8_t h_max;
     bool have_prev;               /**< prev_end valid */
-    uint64_t prev_end_int;        /**< closing crossing of the previous cycle: sample index ... */
-    float prev_end_frac;          /**< ... minus this fraction */
+    double prev_end;              /**< closing crossing of the previous cycle (sample index) */
     double z_end;                 /**< the harmonic window's phase: end of the last span */
     float z_per;                  /**< its period, samples */
     float z_adj;                  /**< phase correction of the next cycle's span, samples */

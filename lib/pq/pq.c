@@ -62,10 +62,10 @@ void omp_pq_on_samples(struct omp_pq *pq, const int32_t *vi, size_t n_pairs)
     pq->n_in = (uint32_t)((pq->n_in + n_pairs) % PQ_WRAP);
 }
 
-/* Sample index of UTC @p t (at or after the start). */
+/* Sample index of UTC @p t (the product is exact: below 2^53), moved by omp_pq_retime. */
 static double tick_pos(const struct omp_pq *pq, omp_time_s t)
 {
-    return (double)(t - pq->cfg.start_utc) * (double)pq->cfg.fs_hz + pq->t_off;
+    return (double)((t - pq->cfg.start_utc) * (int64_t)pq->cfg.fs_hz) + pq->t_off;
 }
 
 void omp_pq_retime(struct omp_pq *pq, omp_time_s utc, uint64_t sample)
@@ -229,7 +229,8 @@ static void tick_10m(struct omp_pq *pq, double xs, struct omp_pq_out *out)
 
 /* ---- frequency ---------------------------------------------------------------------------- */
 
-static void freq_cycle(struct omp_pq *pq, double xs, double xe, bool counted, bool event,
+/* The 10-s frequency: cycle @p xs .. @p xe (length @p p = xe - xs) counted or flagged. */
+static void freq_cycle(struct omp_pq *pq, double xs, double xe, double p, bool counted, bool event,
                        struct omp_pq_out *out)
 {
     double bound = tick_pos(pq, pq->next_10s);
@@ -254,25 +255,25 @@ static void freq_cycle(struct omp_pq *pq, double xs, double xe, bool counted, bo
     pq->f_flag = pq->f_flag || event;
     if (counted) {
         pq->f_cycles++;
-        pq->f_len += xe - xs;
+        pq->f_len += p;
     }
 }
 
 /* ---- per cycle ---------------------------------------------------------------------------- */
 
-/* The cycle's measured opening crossing: the previous record's closing one (first: its period). */
-static omp_err cycle_open(struct omp_pq *pq, const struct omp_cycle *c, double *xs)
+/* The cycle's measured crossings: opening @p xs, the previous record's closing one (first: from
+ * its period), and closing @p xe. */
+static omp_err cycle_open(struct omp_pq *pq, const struct omp_cycle *c, double *xs, double *xe)
 {
-    const double xe = (double)c->end_sample - (double)c->end_frac;
+    *xe = (double)c->end_sample - (double)c->end_frac;
     if (pq->have_prev) {
-        *xs = (double)pq->prev_end_int - (double)pq->prev_end_frac;
+        *xs = pq->prev_end;
     } else {
-        *xs = xe - (double)c->period_s * (double)pq->cfg.fs_hz;
+        *xs = *xe - (double)c->period_s * (double)pq->cfg.fs_hz;
     }
     pq->have_prev = true;
-    pq->prev_end_int = c->end_sample;
-    pq->prev_end_frac = c->end_frac;
-    return xe > *xs + 2.0 ? OMP_OK : OMP_ERR_STATE;
+    pq->prev_end = *xe;
+    return *xe > *xs + 2.0 ? OMP_OK : OMP_ERR_STATE;
 }
 
 /* The harmonic window's span of this cycle. The zero-crossing detector of the metrology engine
@@ -283,34 +284,35 @@ static omp_err cycle_open(struct omp_pq *pq, const struct omp_cycle *c, double *
  * cycle length off the measured one by more than 2 %, or a crossing off the measured one by more
  * than 10 % of the period (start, frequency step, pseudo-cycle) restarts it on the measured
  * crossings. */
-static void cycle_span(struct omp_pq *pq, double xs, double xe, uint64_t end_sample, bool restart,
-                       struct pq_span *sp)
+static void cycle_span(struct omp_pq *pq, double xs, double xe, double p, uint64_t end_sample,
+                       bool restart, struct pq_span *sp)
 {
-    const double p = xe - xs;
+    const double per = (double)pq->z_per + (double)pq->z_adj;
     double z0 = pq->z_end;
-    double z1 = z0 + (double)pq->z_per + (double)pq->z_adj;
-    if (restart || pq->z_per <= 0.0f || fabs(z1 - z0 - p) > 0.02 * p || fabs(z1 - xe) > 0.1 * p) {
+    double z1 = z0 + per;
+    if (restart || pq->z_per <= 0.0f || fabs(per - p) > 0.02 * p || fabs(z1 - xe) > 0.1 * p) {
         z0 = xs > 1.0 ? xs - 0.3 : xs;
         z1 = z0 + p;
         pq->z_per = (float)p;
         pq->z_cap = true;
     }
-    /* the last sample in the ring (the samples fed after the record's end sample count too) */
+    /* the last sample in the ring (the samples fed after the record's end sample count too);
+     * the sample indices as integers (soft-float doubles cost ~100 instructions per operation) */
     uint32_t d = (pq->n_in + PQ_WRAP - (uint32_t)(end_sample % PQ_WRAP)) % PQ_WRAP;
-    double last = (double)end_sample + (double)(d <= OMP_PQ_RING ? d : 1u) - 1.0;
+    const int64_t last = (int64_t)end_sample + (int64_t)(d <= OMP_PQ_RING ? d : 1u) - 1;
     pq->z_end = z1;
     pq->z_adj = 0.0f;
     /* samples from the first one not yet summed; those past the ring's end go with the next
      * cycle (at its phase, which runs on: theta < 0 there) */
-    double a = pq->z_cap || pq->next_a == 0u ? ceil(z0) : (double)pq->next_a;
-    double b = ceil(z1) - 1.0;
-    if (b > last - 1.0) {
-        b = last - 1.0;
+    int64_t a = pq->z_cap || pq->next_a == 0u ? (int64_t)ceil(z0) : (int64_t)pq->next_a;
+    int64_t b = (int64_t)ceil(z1) - 1;
+    if (b > last - 1) {
+        b = last - 1;
     }
-    sp->a = a > 0.0 ? (uint64_t)a : 0u;
-    sp->m = b >= a ? (uint32_t)(b - a + 1.0) : 0u;
-    sp->la = (float)(a - z0);
-    sp->lb = (float)(z1 - b);
+    sp->a = a > 0 ? (uint64_t)a : 0u;
+    sp->m = b >= a ? (uint32_t)(b - a + 1) : 0u;
+    sp->la = (float)((double)a - z0);
+    sp->lb = (float)(z1 - (double)b);
     sp->p = (float)(z1 - z0);
     pq->next_a = sp->a + sp->m;
 }
@@ -338,15 +340,15 @@ omp_err omp_pq_process(struct omp_pq *pq, const struct omp_cycle *cycle, bool ev
         return OMP_ERR_ARG;
     }
     out->have = 0u;
-    double xs = 0.0;
-    if (cycle_open(pq, cycle, &xs) != OMP_OK) {
+    double xs = 0.0, xe = 0.0;
+    if (cycle_open(pq, cycle, &xs, &xe) != OMP_OK) {
         pq->iv[0].active = pq->iv[1].active = false;
         pq->old_period = false;
         memset(pq->acc, 0, sizeof pq->acc);
         return OMP_ERR_STATE;
     }
-    const double xe = (double)cycle->end_sample - (double)cycle->end_frac;
-    freq_cycle(pq, xs, xe, !cycle->no_voltage, event_active, out);
+    const double p = xe - xs;
+    freq_cycle(pq, xs, xe, p, !cycle->no_voltage, event_active, out);
     if (xs >= tick_pos(pq, pq->next_10m)) {
         tick_10m(pq, xs, out);
     }
@@ -355,7 +357,7 @@ omp_err omp_pq_process(struct omp_pq *pq, const struct omp_cycle *cycle, bool ev
         iv_start(cur, xs, true);
     }
     struct pq_span sp;
-    cycle_span(pq, xs, xe, cycle->end_sample, cycle->no_voltage, &sp);
+    cycle_span(pq, xs, xe, p, cycle->end_sample, cycle->no_voltage, &sp);
     float off = 0.0f;
     bool ok = !cycle->no_voltage && sp.m >= 2u &&
               omp_pq_window_add(pq, &sp, cur->cycles, cur->harm, &off);
@@ -363,7 +365,7 @@ omp_err omp_pq_process(struct omp_pq *pq, const struct omp_cycle *cycle, bool ev
     if (ok) {
         cycle_lock(pq, off);
     }
-    const float t = (float)(xe - xs) / (float)pq->cfg.fs_hz;
+    const float t = (float)p / (float)pq->cfg.fs_hz;
     for (unsigned k = 0; k < 2u; k++) {
         if (pq->iv[k].active) {
             iv_add(&pq->iv[k], cycle, t, event_active);
