@@ -93,6 +93,10 @@ static const struct omp_cosem_ops k_ops = {op_clock, op_tariff, op_optical, NULL
  *   Q 500.2 var -> 500, S 2301.3 VA -> 2301, PF 0.998 -> 998, f 50.01 Hz -> 5001 cHz
  *   clock 2024-01-15 12:00:00 UTC valid = 13:00:00 CET (UTC+1, EU rule) */
 static struct omp_cosem_custom g_custom;
+static uint16_t g_pq_counts[23];
+static const uint16_t k_pq_limits[4] = {253u, 207u, 600u, 180u};
+static struct omp_pq_value g_pq_iv, g_pq_10m;
+static struct omp_event g_pq_entry;
 
 static void fill_state(struct omp_cosem_src *s)
 {
@@ -190,6 +194,22 @@ static void fill_state(struct omp_cosem_src *s)
     memcpy(g_custom.module_id, "IP101i", 6u);
     g_custom.module_id_len = 6u;
     s->custom = &g_custom;
+    for (unsigned n = 1; n <= 23u; n++) {
+        g_pq_counts[n - 1u] = (uint16_t)(100u + n);
+    }
+    memset(&g_pq_iv, 0, sizeof g_pq_iv);
+    g_pq_iv.harm_valid = true;
+    g_pq_10m = g_pq_iv;
+    g_pq_iv.thd_u_pct = 2.03f;
+    g_pq_iv.thd_i_pct = 12.5f;
+    g_pq_10m.thd_u_pct = 1.5f;
+    g_pq_10m.thd_i_pct = 8.04f;
+    g_pq_entry = (struct omp_event){OMP_EV_VQ + 2u, 1u, OMP_EV_VQ_ARG(0u, 0u, 199u), 0};
+    s->pq.counts = g_pq_counts;
+    s->pq.limits = k_pq_limits;
+    s->pq.interval = &g_pq_iv;
+    s->pq.ten_min = &g_pq_10m;
+    s->pq.entry = &g_pq_entry;
 }
 
 /* One object: its attribute 2 as the LCD and as the optical port show it. */
@@ -293,6 +313,46 @@ static const struct expect k_expect[] = {
     {O(1, 1, 33, 25, 0), "0.998", "", "0.998", ""},
     {O(1, 1, 13, 25, 0), "0.998", "", "0.998", ""},
     {O(1, 1, 14, 25, 0), "50.01", "Hz", "50.01", "Hz"},
+    /* power quality: THD of the newest 10-cycle / 10-min values (fill_state: U 2.03 / 1.50 %,
+     * I 12.50 / 8.04 %) in 0.01 %; counters n = 101 + n - 1; the newest VQ logger entry (event 2,
+     * the minimum 199 V); the limits' defaults (technical facts 8.4). Whole volts and seconds
+     * show no unit, as PowerThresholdValue's watts (the display's rule for unscaled values) */
+    {O(1, 1, 32, 7, 124), "2.03", "%", "2.03", "%"},
+    {O(1, 1, 32, 24, 124), "1.50", "%", "1.50", "%"},
+    {O(1, 1, 31, 7, 124), "12.50", "%", "12.50", "%"},
+    {O(1, 1, 31, 24, 124), "8.04", "%", "8.04", "%"},
+    {O(1, 1, 133, 0, 1), "101", "", "101", ""},
+    {O(1, 1, 133, 0, 2), "102", "", "102", ""},
+    {O(1, 1, 133, 0, 3), "103", "", "103", ""},
+    {O(1, 1, 133, 0, 4), "104", "", "104", ""},
+    {O(1, 1, 133, 0, 5), "105", "", "105", ""},
+    {O(1, 1, 133, 0, 6), "106", "", "106", ""},
+    {O(1, 1, 133, 0, 7), "107", "", "107", ""},
+    {O(1, 1, 133, 0, 8), "108", "", "108", ""},
+    {O(1, 1, 133, 0, 9), "109", "", "109", ""},
+    {O(1, 1, 133, 0, 10), "110", "", "110", ""},
+    {O(1, 1, 133, 0, 11), "111", "", "111", ""},
+    {O(1, 1, 133, 0, 12), "112", "", "112", ""},
+    {O(1, 1, 133, 0, 13), "113", "", "113", ""},
+    {O(1, 1, 133, 0, 14), "114", "", "114", ""},
+    {O(1, 1, 133, 0, 15), "115", "", "115", ""},
+    {O(1, 1, 133, 0, 16), "116", "", "116", ""},
+    {O(1, 1, 133, 0, 17), "117", "", "117", ""},
+    {O(1, 1, 133, 0, 18), "118", "", "118", ""},
+    {O(1, 1, 133, 0, 19), "119", "", "119", ""},
+    {O(1, 1, 133, 0, 20), "120", "", "120", ""},
+    {O(1, 1, 133, 0, 21), "121", "", "121", ""},
+    {O(1, 1, 133, 0, 22), "122", "", "122", ""},
+    {O(1, 1, 133, 0, 23), "123", "", "123", ""},
+    {O(1, 1, 132, 0, 1), "1", "", "1", ""},
+    {O(1, 1, 132, 0, 2), "2", "", "2", ""},
+    {O(1, 1, 132, 0, 3), "0", "", "0", ""},
+    {O(1, 1, 132, 0, 4), "0", "", "0", ""},
+    {O(1, 1, 132, 0, 5), "199", "", "199", ""},
+    {O(1, 1, 134, 0, 12), "253", "", "253", ""},
+    {O(1, 1, 134, 0, 13), "207", "", "207", ""},
+    {O(1, 1, 134, 0, 14), "600", "", "600", ""},
+    {O(1, 1, 134, 0, 15), "180", "", "180", ""},
     /* the optical port's settings: factory values */
     {O(1, 1, 131, 0, 3), "1", "", "1", ""},
     {O(1, 1, 131, 0, 6), "0", "", "0", ""},
@@ -624,10 +684,11 @@ static void test_write_rights(void **state)
      * R1..R4, E+, E-) + 8 maxima + 6 accumulated + hours, periods, threshold count + 4
      * demand registers (A+, R+, E+, E-) = 58;
      * writable by the optical port's LLS client 19 (attribute 2): clock, ActualTariff, 8
-     * settings, the utility's 6 data objects, ForceBillingStop, PowerThresholdValue and
-     * DaylightSavingConfig = 19 (IEC 62056-21 W1 writes only the first ten: test_meter_iec21.c) */
+     * settings, the utility's 6 data objects, ForceBillingStop, PowerThresholdValue,
+     * DaylightSavingConfig and the 4 voltage quality limits = 23 (IEC 62056-21 W1 writes only
+     * the first ten: test_meter_iec21.c) */
     assert_int_equal(legal, 58u);
-    assert_int_equal(writable, 19u);
+    assert_int_equal(writable, 23u);
     assert_int_equal(g_ops.clock_calls + g_ops.tariff_calls + g_ops.optical_calls, 0);
 }
 
@@ -726,6 +787,30 @@ static void test_param_setters(void **state)
     assert_false(omp_cosem_param_valid(OMP_PARAM_DST, 2u));
     assert_true(omp_cosem_param_valid(OMP_PARAM_POWER_THRESHOLD, UINT32_MAX));
     assert_false(omp_cosem_param_valid(OMP_PARAM_COUNT, 0u));
+    /* the voltage quality limits (technical facts 8.4, 230 V): +1..+20 % = 233..276 V (232.3 and
+     * 276 V: whole volts 233 .. 276), -1..-20 % = 184..227 V, 10 s .. 30 min dividing a day */
+    assert_true(omp_cosem_param_valid(OMP_PARAM_VQ_HIGH, 233u));
+    assert_true(omp_cosem_param_valid(OMP_PARAM_VQ_HIGH, 276u));
+    assert_false(omp_cosem_param_valid(OMP_PARAM_VQ_HIGH, 232u));
+    assert_false(omp_cosem_param_valid(OMP_PARAM_VQ_HIGH, 277u));
+    assert_true(omp_cosem_param_valid(OMP_PARAM_VQ_LOW, 184u));
+    assert_false(omp_cosem_param_valid(OMP_PARAM_VQ_LOW, 228u));
+    assert_true(omp_cosem_param_valid(OMP_PARAM_VQ_WINDOW, 10u));
+    assert_true(omp_cosem_param_valid(OMP_PARAM_VQ_WINDOW, 1800u));
+    assert_false(omp_cosem_param_valid(OMP_PARAM_VQ_WINDOW, 700u)); /* 86400 / 700: no */
+    assert_false(omp_cosem_param_valid(OMP_PARAM_VQ_WINDOW, 3600u));
+    assert_false(omp_cosem_param_valid(OMP_PARAM_VQ_FAULT, 0u));
+    const struct omp_cosem_obj *hi = omp_cosem_find((const uint8_t[6])O(1, 1, 134, 0, 12));
+    v = omp_value_uint(OMP_VT_U16, 250u, 0, OMP_UNIT_V);
+    assert_int_equal(omp_cosem_set(&s, hi, 2u, OMP_ASSOC_LLS_OPTICAL, &v), OMP_OK);
+    assert_int_equal(g_ops.setting, 4u); /* OMP_PARAM_VQ_HIGH */
+    assert_int_equal(g_ops.value, 250u);
+    v = omp_value_uint(OMP_VT_U16, 300u, 0, OMP_UNIT_V);
+    assert_int_equal(omp_cosem_set(&s, hi, 2u, OMP_ASSOC_LLS_OPTICAL, &v), OMP_ERR_RANGE);
+    assert_int_equal(omp_cosem_set(&s, hi, 2u, OMP_ASSOC_PUBLIC, &v), OMP_ERR_DENIED);
+    uint8_t attr = 0;
+    assert_int_equal(omp_cosem_param_id(OMP_PARAM_VQ_FAULT, &attr), 0x86000Fu); /* 134.0.15 */
+    assert_int_equal(attr, 2u);
 }
 
 static void test_reduced_ids(void **state)

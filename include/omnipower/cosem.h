@@ -28,6 +28,7 @@
 #include "omnipower/evq.h"
 #include "omnipower/metrology.h"
 #include "omnipower/logger.h"
+#include "omnipower/pq.h"
 #include "omnipower/registers.h"
 #include "omnipower/value.h"
 
@@ -86,6 +87,13 @@ enum omp_cosem_param {
     OMP_PARAM_AN_PERIOD = 2,       /**< analysis logger capture_period, s: as the load profile */
     OMP_PARAM_DST = 3,             /**< clock attribute 8 and DaylightSavingConfig
                                         1.1.96.52.11.255: 0 no DST, 1 the EU rule (as Z15) */
+    /* the voltage quality limits (technical facts 8.4; 230 V nominal), kept by the meter's power
+     * quality (not in the DLMS settings' record) */
+    OMP_PARAM_VQ_HIGH = 4,         /**< VoltageLimitHighThreshold 1.1.134.0.12.255, V: 233..276 */
+    OMP_PARAM_VQ_LOW = 5,          /**< VoltageLimitLowThreshold 1.1.134.0.13.255, V: 184..227 */
+    OMP_PARAM_VQ_WINDOW = 6,       /**< VoltageLimitTimeThreshold 1.1.134.0.14.255, s: 10..1800,
+                                        a divisor of a day */
+    OMP_PARAM_VQ_FAULT = 7,        /**< Threshold_PowerFaultTime 1.1.134.0.15.255, s: 1..65535 */
     OMP_PARAM_COUNT
 };
 
@@ -223,6 +231,19 @@ bool omp_optical_settings_valid(const struct omp_optical_settings *o);
  * @brief What the table reads: the services' state, as the meter holds it. Pointers must stay
  * valid while the source is used; the meter builds one per request.
  */
+/** @brief Power quality as the dictionary shows it (technical facts 8; the meter's power quality
+ *  fills it): pointers, NULL when there is none yet (the objects answer null-data). */
+struct omp_cosem_pq {
+    const uint16_t *counts;              /**< occurrence counters 1.1.133.0.n.255 at [n - 1],
+                                              n = 1..23 */
+    const uint16_t *limits;              /**< 1.1.134.0.12..15.255: high, low (V), window,
+                                              power-fault time (s) */
+    const struct omp_pq_value *interval; /**< the newest 10/12-cycle value: THD C.7.124 */
+    const struct omp_pq_value *ten_min;  /**< the newest 10-min value: THD C.24.124 */
+    const struct omp_event *entry;       /**< the newest voltage quality logger 1 entry (evq.h
+                                              OMP_EV_VQ + e, OMP_EV_PQ_*): 1.1.132.0.1..5.255 */
+};
+
 struct omp_cosem_src {
     const struct omp_registers *regs;        /**< energy, maxima, counters */
     const struct omp_cycle *cycle;           /**< the newest mains cycle (instantaneous values) */
@@ -250,6 +271,7 @@ struct omp_cosem_src {
     const struct omp_push_cfg *push;         /**< the HAN push in force (push.h; NULL: none):
                                                   the push setup object 0.0.25.9.0.255 */
     const struct omp_cosem_custom *custom;   /**< the utility's data objects (NULL: zeros) */
+    struct omp_cosem_pq pq;                  /**< power quality (zeros: none) */
     const struct omp_hdlc_server_cfg *hdlc;  /**< the HDLC setup of the meter's ports (hdlc.h;
                                                   NULL: omp_hdlc_server_cfg_default): the IEC
                                                   HDLC setup object 0.0.22.0.0.255 */

@@ -278,10 +278,13 @@ OMP_MUST_CHECK omp_err omp_dlms_keep_ic_write(struct omp_store *st, uint16_t key
                                               uint32_t client);
 /** @brief The settings written over the ports: the parameters of enum omp_cosem_param and the
  *  optical port's 131.0.x settings, each in force only when written (its bit in @p set). */
+/** Parameters (enum omp_cosem_param 0..3) the settings record keeps; the voltage quality limits
+ *  are kept with the meter's power quality. */
+#define OMP_DLMS_PARAMS_KEPT 4u
 struct omp_dlms_params {
     uint8_t set;                            /**< bit k: parameter k written; bit
-                                                 OMP_PARAM_COUNT: the optical settings */
-    uint32_t value[OMP_PARAM_COUNT];        /**< enum omp_cosem_param */
+                                                 OMP_DLMS_PARAMS_KEPT: the optical settings */
+    uint32_t value[OMP_DLMS_PARAMS_KEPT];   /**< enum omp_cosem_param 0..3 */
     struct omp_optical_settings optical;
 };
 /** @brief The settings kept under @p key into @p p (nothing set unless OMP_OK); a value out of

@@ -295,6 +295,7 @@ struct omp_meter_pq {
     struct omp_pq_event ev[OMP_METER_PQ_EVENTS]; /**< the newest complete EN 50160 events */
     uint32_t n_ev;                   /**< events completed since init: the newest is
                                           ev[(n_ev - 1) % OMP_METER_PQ_EVENTS] */
+    struct omp_event entry;          /**< the newest entry of the PQ event log (code 0: none) */
     uint64_t prev_end;               /**< the last cycle's end sample (flagging) */
     double sec_u2t, sec_t;           /**< the running second: sum of urms^2 T, sum of T */
     omp_time_s sec;                  /**< its UTC second (-1: none) */

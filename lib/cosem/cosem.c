@@ -347,6 +347,14 @@ bool omp_cosem_param_valid(enum omp_cosem_param k, uint32_t v)
         return v == 300u || v == 900u || v == 1800u || v == 3600u;
     case OMP_PARAM_DST:
         return v <= 1u;
+    case OMP_PARAM_VQ_HIGH: /* Un +1 .. +20 % in whole volts (pq_vq.h omp_vq_cfg_valid) */
+        return v >= 233u && v <= 276u;
+    case OMP_PARAM_VQ_LOW: /* Un -1 .. -20 % */
+        return v >= 184u && v <= 227u;
+    case OMP_PARAM_VQ_WINDOW:
+        return v >= 10u && v <= 1800u && 86400u % v == 0u;
+    case OMP_PARAM_VQ_FAULT:
+        return v >= 1u && v <= 65535u;
     default:
         return false;
     }
@@ -355,8 +363,9 @@ bool omp_cosem_param_valid(enum omp_cosem_param k, uint32_t v)
 uint32_t omp_cosem_param_id(enum omp_cosem_param k, uint8_t *attr)
 {
     /* PowerThresholdValue 96.51.1, load profile 99.1.0 and analysis logger 99.1.1 (attribute 4),
-     * DaylightSavingConfig 96.52.11 */
-    static const uint32_t k_id[OMP_PARAM_COUNT] = {0x603301u, 0x630100u, 0x630101u, 0x60340Bu};
+     * DaylightSavingConfig 96.52.11, the voltage quality limits 134.0.12..15 */
+    static const uint32_t k_id[OMP_PARAM_COUNT] = {0x603301u, 0x630100u, 0x630101u, 0x60340Bu,
+                                                   0x86000Cu, 0x86000Du, 0x86000Eu, 0x86000Fu};
     const unsigned i = (unsigned)k < (unsigned)OMP_PARAM_COUNT ? (unsigned)k : 0u;
     *attr = i == OMP_PARAM_LP_PERIOD || i == OMP_PARAM_AN_PERIOD ? 4u : 2u;
     return k_id[i];

@@ -514,6 +514,55 @@ static omp_err get_dst_cfg(const struct omp_cosem_src *s, const struct omp_cosem
     return OMP_OK;
 }
 
+/* ---- power quality (technical facts 8) ------------------------------------------------------------ */
+
+enum { PQ_THD_U = 0x10, PQ_THD_U_MEAN, PQ_THD_I, PQ_THD_I_MEAN };
+
+/* The occurrence counters 1.1.133.0.n.255 (class 1, u16; arg n), the newest voltage quality
+ * logger entry's objects 1.1.132.0.1..5.255 (phase, event: u8; mean, max, min: class 3, u16 V;
+ * arg 1..5) and THD C.7.124 / C.24.124 (class 3, u16 in 0.01 %; arg PQ_THD_*). */
+static omp_err get_pq(const struct omp_cosem_src *s, const struct omp_cosem_obj *o, uint8_t attr,
+                      struct omp_value *out)
+{
+    (void)attr;
+    const struct omp_cosem_pq *q = &s->pq;
+    const bool counter = o->obis[2] == 133u;
+    if (counter && q->counts != NULL && o->arg >= 1u && o->arg <= 23u) {
+        *out = omp_value_uint(OMP_VT_U16, q->counts[o->arg - 1u], 0, OMP_UNIT_NONE);
+    } else if (!counter && o->arg >= PQ_THD_U) {
+        const bool mean = o->arg == PQ_THD_U_MEAN || o->arg == PQ_THD_I_MEAN;
+        const struct omp_pq_value *v = mean ? q->ten_min : q->interval;
+        const float pct = o->arg <= PQ_THD_U_MEAN ? (v != NULL ? v->thd_u_pct : 0.0f)
+                                                  : (v != NULL ? v->thd_i_pct : 0.0f);
+        *out = v != NULL && v->harm_valid
+                   ? omp_value_uint(OMP_VT_U16, (uint64_t)(pct * 100.0f + 0.5f), -2,
+                                    OMP_UNIT_PERCENT)
+                   : omp_value_null();
+    } else if (!counter && q->entry != NULL && o->arg >= 1u && o->arg <= 5u) {
+        const struct omp_event *e = q->entry;
+        *out = o->arg == 1u   ? omp_value_uint(OMP_VT_U8, e->flags & 3u, 0, OMP_UNIT_NONE)
+               : o->arg == 2u ? omp_value_uint(OMP_VT_U8, e->code & 0xFFu, 0, OMP_UNIT_NONE)
+                              : omp_value_uint(OMP_VT_U16, OMP_EV_VQ_FIELD(e->arg, o->arg - 3u),
+                                               0, OMP_UNIT_V);
+    } else {
+        *out = omp_value_null();
+    }
+    return OMP_OK;
+}
+
+/* The voltage quality limits 1.1.134.0.12..15.255 (class 3, u16 V or s; arg: the parameter). */
+static omp_err get_pq_limit(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
+                            uint8_t attr, struct omp_value *out)
+{
+    (void)attr;
+    const unsigned k = (unsigned)o->arg - (unsigned)OMP_PARAM_VQ_HIGH;
+    *out = s->pq.limits != NULL && k < 4u
+               ? omp_value_uint(OMP_VT_U16, s->pq.limits[k], 0,
+                                k < 2u ? OMP_UNIT_V : OMP_UNIT_SECOND)
+               : omp_value_null();
+    return OMP_OK;
+}
+
 /* ---- the optical port's settings 131.0.x ---------------------------------------------------------- */
 
 static omp_err get_optical(const struct omp_cosem_src *s, const struct omp_cosem_obj *o,
@@ -600,6 +649,13 @@ static omp_err set_optical(const struct omp_cosem_src *s, const struct omp_cosem
  * associations. */
 #define CUSTOM(d, e, rd, arg) \
     SETTING(1, 1, 0, d, e, 255, OMP_CLASS_DATA, 0u, rd, W_LLS, arg, get_custom, set_custom)
+/* Power quality (technical facts 8): counters, the newest VQ logger entry, THD, limits. */
+#define PQ_COUNT(n) MEAS(1, 1, 133, 0, n, 255, OMP_CLASS_DATA, R_ALL, n, get_pq)
+#define PQ_ENTRY(e, cls, un) MEAS_SU(1, 1, 132, 0, e, 255, cls, R_ALL, e, get_pq, 0, un)
+#define PQ_THD(c, d, arg) \
+    MEAS_SU(1, 1, c, d, 124, 255, OMP_CLASS_REGISTER, R_ALL, arg, get_pq, -2, OMP_UNIT_PERCENT)
+#define PQ_LIMIT(e, k, un) ROW(1, 1, 134, 0, e, 255, OMP_CLASS_REGISTER, 0u, R_ALL, W_LLS, W2, 0u, \
+                               k, 0, un, get_pq_limit, set_param)
 #define OPTICAL(e, k) SETTING(1, 1, 131, 0, e, 255, OMP_CLASS_DATA, 0u, R_ALL, W_OPT, k, \
                               get_optical, set_optical)
 
@@ -674,6 +730,21 @@ const struct omp_cosem_obj omp_cosem_priv_table[] = {
     MEAN(23, IN_Q_PLUS, 0, OMP_UNIT_VAR),   MEAN(24, IN_Q_MINUS, 0, OMP_UNIT_VAR),
     MEAN(29, IN_S, 0, OMP_UNIT_VA),         MEAN(33, IN_PF, -3, OMP_UNIT_COUNT),
     MEAN(13, IN_PF, -3, OMP_UNIT_COUNT),    MEAN(14, IN_F, -2, OMP_UNIT_HZ),
+    /* power quality (technical facts 8.1-8.4): THD-U and THD-I of the newest 10-cycle and 10-min
+     * values, the 23 occurrence counters, the newest voltage quality logger 1 entry's objects,
+     * the limits (written by the LLS and management associations, kept by the meter) */
+    PQ_THD(32, 7, PQ_THD_U),  PQ_THD(32, 24, PQ_THD_U_MEAN),
+    PQ_THD(31, 7, PQ_THD_I),  PQ_THD(31, 24, PQ_THD_I_MEAN),
+    PQ_COUNT(1),  PQ_COUNT(2),  PQ_COUNT(3),  PQ_COUNT(4),  PQ_COUNT(5),  PQ_COUNT(6),
+    PQ_COUNT(7),  PQ_COUNT(8),  PQ_COUNT(9),  PQ_COUNT(10), PQ_COUNT(11), PQ_COUNT(12),
+    PQ_COUNT(13), PQ_COUNT(14), PQ_COUNT(15), PQ_COUNT(16), PQ_COUNT(17), PQ_COUNT(18),
+    PQ_COUNT(19), PQ_COUNT(20), PQ_COUNT(21), PQ_COUNT(22), PQ_COUNT(23),
+    PQ_ENTRY(1, OMP_CLASS_DATA, 0u), PQ_ENTRY(2, OMP_CLASS_DATA, 0u),
+    PQ_ENTRY(3, OMP_CLASS_REGISTER, OMP_UNIT_V), PQ_ENTRY(4, OMP_CLASS_REGISTER, OMP_UNIT_V),
+    PQ_ENTRY(5, OMP_CLASS_REGISTER, OMP_UNIT_V),
+    PQ_LIMIT(12, OMP_PARAM_VQ_HIGH, OMP_UNIT_V),       PQ_LIMIT(13, OMP_PARAM_VQ_LOW, OMP_UNIT_V),
+    PQ_LIMIT(14, OMP_PARAM_VQ_WINDOW, OMP_UNIT_SECOND),
+    PQ_LIMIT(15, OMP_PARAM_VQ_FAULT, OMP_UNIT_SECOND),
     /* the optical port's settings (IEC 62056-21 W1/R1; technical facts 10.2) */
     OPTICAL(3, OMP_OPT_USER_DATA), OPTICAL(6, OMP_OPT_D0_INTERVAL), OPTICAL(9, OMP_OPT_D0_BAUD),
     OPTICAL(12, OMP_OPT_COMM_MODE), OPTICAL(13, OMP_OPT_TA),        OPTICAL(14, OMP_OPT_TR),

@@ -137,8 +137,8 @@ omp_err omp_dlms_keep_hdlc_write(struct omp_store *st, uint16_t key,
 /* The settings written over the ports: {version 1, set mask, 4 x u32 (enum omp_cosem_param),
  * the optical settings in 131.0.E order (u8 u16 u8 u8 u16 u16 u16 u8)}, big-endian. */
 #define PARAMS_VERSION 1u
-#define PARAMS_LEN     (2u + 4u * OMP_PARAM_COUNT + 13u)
-#define PARAMS_ALL     ((1u << (OMP_PARAM_COUNT + 1u)) - 1u)
+#define PARAMS_LEN     (2u + 4u * OMP_DLMS_PARAMS_KEPT + 13u)
+#define PARAMS_ALL     ((1u << (OMP_DLMS_PARAMS_KEPT + 1u)) - 1u)
 
 /* The 131.0.x settings kept as u16 (the others as u8). */
 static bool wide(unsigned k)
@@ -151,12 +151,13 @@ static bool params_valid(const struct omp_dlms_params *p)
     if ((p->set & ~PARAMS_ALL) != 0u) {
         return false;
     }
-    for (unsigned k = 0; k < OMP_PARAM_COUNT; k++) {
+    for (unsigned k = 0; k < OMP_DLMS_PARAMS_KEPT; k++) {
         if ((p->set & (1u << k)) != 0u && !omp_cosem_param_valid((enum omp_cosem_param)k, p->value[k])) {
             return false;
         }
     }
-    return (p->set & (1u << OMP_PARAM_COUNT)) == 0u || omp_optical_settings_valid(&p->optical);
+    return (p->set & (1u << OMP_DLMS_PARAMS_KEPT)) == 0u ||
+           omp_optical_settings_valid(&p->optical);
 }
 
 omp_err omp_dlms_keep_params_read(const struct omp_store *st, uint16_t key,
@@ -175,16 +176,16 @@ omp_err omp_dlms_keep_params_read(const struct omp_store *st, uint16_t key,
     struct omp_dlms_params r;
     memset(&r, 0, sizeof r);
     r.set = b[1];
-    for (unsigned k = 0; k < OMP_PARAM_COUNT; k++) {
+    for (unsigned k = 0; k < OMP_DLMS_PARAMS_KEPT; k++) {
         r.value[k] = be32(b + 2 + 4u * k);
     }
-    const uint8_t *o = b + 2 + 4u * OMP_PARAM_COUNT;
+    const uint8_t *o = b + 2 + 4u * OMP_DLMS_PARAMS_KEPT;
     for (unsigned k = 0; k < OMP_OPT_COUNT; k++) {
         uint32_t v = wide(k) ? (uint32_t)(o[0] << 8 | o[1]) : o[0];
         o += wide(k) ? 2 : 1;
         /* a setting out of range: the record is foreign (params_valid) */
         if (omp_optical_setting_put(&r.optical, (enum omp_optical_setting)k, v) != OMP_OK &&
-            (r.set & (1u << OMP_PARAM_COUNT)) != 0u) {
+            (r.set & (1u << OMP_DLMS_PARAMS_KEPT)) != 0u) {
             return OMP_ERR_NVM_CORRUPT;
         }
     }
@@ -204,10 +205,10 @@ omp_err omp_dlms_keep_params_write(struct omp_store *st, uint16_t key,
     uint8_t b[PARAMS_LEN];
     b[0] = PARAMS_VERSION;
     b[1] = p->set;
-    for (unsigned k = 0; k < OMP_PARAM_COUNT; k++) {
+    for (unsigned k = 0; k < OMP_DLMS_PARAMS_KEPT; k++) {
         put32(b + 2 + 4u * k, p->value[k]);
     }
-    uint8_t *o = b + 2 + 4u * OMP_PARAM_COUNT;
+    uint8_t *o = b + 2 + 4u * OMP_DLMS_PARAMS_KEPT;
     for (unsigned k = 0; k < OMP_OPT_COUNT; k++) {
         uint32_t v = omp_optical_setting_get(&p->optical, (enum omp_optical_setting)k);
         if (wide(k)) {
@@ -220,7 +221,7 @@ omp_err omp_dlms_keep_params_write(struct omp_store *st, uint16_t key,
 
 bool omp_dlms_params_get(const struct omp_dlms_params *p, enum omp_cosem_param k, uint32_t *v)
 {
-    if ((unsigned)k >= (unsigned)OMP_PARAM_COUNT || (p->set & (1u << k)) == 0u) {
+    if ((unsigned)k >= (unsigned)OMP_DLMS_PARAMS_KEPT || (p->set & (1u << k)) == 0u) {
         return false;
     }
     *v = p->value[k];
@@ -229,7 +230,7 @@ bool omp_dlms_params_get(const struct omp_dlms_params *p, enum omp_cosem_param k
 
 void omp_dlms_params_put(struct omp_dlms_params *p, enum omp_cosem_param k, uint32_t v)
 {
-    if ((unsigned)k < (unsigned)OMP_PARAM_COUNT) {
+    if ((unsigned)k < (unsigned)OMP_DLMS_PARAMS_KEPT) {
         p->set = (uint8_t)(p->set | (1u << k));
         p->value[k] = v;
     }
@@ -237,12 +238,12 @@ void omp_dlms_params_put(struct omp_dlms_params *p, enum omp_cosem_param k, uint
 
 const struct omp_optical_settings *omp_dlms_params_optical(const struct omp_dlms_params *p)
 {
-    return (p->set & (1u << OMP_PARAM_COUNT)) != 0u ? &p->optical : NULL;
+    return (p->set & (1u << OMP_DLMS_PARAMS_KEPT)) != 0u ? &p->optical : NULL;
 }
 
 void omp_dlms_params_put_optical(struct omp_dlms_params *p, const struct omp_optical_settings *o)
 {
-    p->set = (uint8_t)(p->set | (1u << OMP_PARAM_COUNT));
+    p->set = (uint8_t)(p->set | (1u << OMP_DLMS_PARAMS_KEPT));
     p->optical = *o;
 }
 

@@ -36,15 +36,17 @@
 #define ROW_MAX 320u /* the billing log's: clock 14, 3 + 5 + 2, 34 columns of at most 14 */
 
 enum { MODE_UP = 0, MODE_DOWN = 1, MODE_RANGE = 2 };
-enum { PG_LP = 0, PG_AN = 1, PG_BILLING = 2, PG_EV = 3 };
+enum { PG_LP = 0, PG_AN = 1, PG_BILLING = 2, PG_EV = 3, PG_VQ = PG_EV + OMP_EVLOG_PQ };
 #define EV_COLS 4u /* clock, event code, argument, flags */
+#define VQ_COLS 6u /* clock, VoltageQuality1Phase, ...Event, MeanValue, MaxValue, MinValue */
 
-/* The profiles, then the event logs by kind: standard -> the status logger, disconnect -> the
- * cut-off logger (technical facts 3); tamper, power quality, communication: our choices
- * (docs/dlms-server.md "Profiles"). */
+/* The profiles, then the event logs by kind: standard -> the status logger, power quality ->
+ * voltage quality logger 1 with its capture objects (technical facts 8.3), disconnect -> the
+ * cut-off logger (technical facts 3); tamper, communication: our choices (docs/dlms-server.md
+ * "Profiles"). */
 static const uint8_t k_obis[OMP_DLMS_PROFILES][6] = {
     {1u, 1u, 99u, 1u, 0u, 255u},   {1u, 1u, 99u, 1u, 1u, 255u}, {1u, 1u, 98u, 1u, 0u, 255u},
-    {1u, 1u, 99u, 98u, 2u, 255u},  {0u, 0u, 99u, 98u, 1u, 255u}, {0u, 0u, 99u, 98u, 4u, 255u},
+    {1u, 1u, 99u, 98u, 2u, 255u},  {0u, 0u, 99u, 98u, 1u, 255u}, {1u, 1u, 99u, 98u, 16u, 255u},
     {1u, 1u, 99u, 98u, 5u, 255u},  {0u, 0u, 99u, 98u, 6u, 255u}};
 static const uint8_t k_clock[6] = {0u, 1u, 1u, 0u, 0u, 255u};
 static const uint8_t k_reserved[6] = {1u, 1u, 134u, 0u, 1u, 255u};
@@ -103,7 +105,8 @@ bool omp_dlms_priv_pg_find(const struct omp_dlms_server_env *env, const uint8_t 
  * after its clock, which is the first leading one). */
 static unsigned cols_of(const struct omp_dlms_server_env *env, unsigned k)
 {
-    return k >= PG_EV ? EV_COLS
+    return k == PG_VQ  ? VQ_COLS
+           : k >= PG_EV ? EV_COLS
                       : LEAD_COLS + (k == PG_BILLING ? OMP_BILLING_COLUMNS - 1u
                                                      : profile_of(env, k)->cfg.columns);
 }
@@ -138,7 +141,10 @@ static void put_capdef(struct omp_wr *w, uint16_t cls, const uint8_t obis[6], ui
 /* Capture object @p c (0-based, the four leading ones first) of profile @p k. */
 static void capdef(struct omp_wr *w, const struct omp_dlms_server_env *env, unsigned k, unsigned c)
 {
-    if (k >= PG_EV && c > 0u) { /* event code 0.0.96.11.e.255 (e = the kind), then LN 253, 252 */
+    if (k == PG_VQ && c > 0u) { /* 1.1.132.0.c.255: phase, event (class 1), values (class 3) */
+        const uint8_t vq[6] = {1u, 1u, 132u, 0u, (uint8_t)c, 255u};
+        put_capdef(w, c <= 2u ? OMP_CLASS_DATA : OMP_CLASS_REGISTER, vq, 2u);
+    } else if (k >= PG_EV && c > 0u) { /* event code 0.0.96.11.e.255 (e: the kind), LN 253, 252 */
         const uint8_t code[6] = {0u, 0u, 96u, 11u, (uint8_t)(k - PG_EV), 255u};
         if (c == 1u) {
             put_capdef(w, OMP_CLASS_DATA, code, 2u);
@@ -246,6 +252,7 @@ struct row {
     bool ok;       /* false: an invalid row */
     bool clock_ok; /* the stamp's clock status */
     bool ev;       /* an event log's row: time, code, argument, flags */
+    bool vq;       /* the VQ logger's: time, phase, event, mean, max, min (evq.h OMP_EV_VQ_ARG) */
     uint16_t status;  /* LoggerStatus, or the event's code */
     uint16_t flags;   /* the event's flags */
     uint32_t quality; /* DataQuality, or the event's argument */
@@ -269,6 +276,9 @@ static void put_row(struct omp_wr *w, const struct omp_dlms_server *srv,
             put_stamp(w, env->src, r->t, r->ok, r->clock_ok);
         } else if (!r->ok && (r->ev || c >= LEAD_COLS)) {
             sticky(omp_axdr_put_null(w));
+        } else if (r->vq) {
+            sticky(c <= 2u ? omp_axdr_put_u8(w, (uint8_t)(c == 1u ? r->flags & 3u : r->status))
+                           : omp_axdr_put_u16(w, OMP_EV_VQ_FIELD(r->quality, c - 3u)));
         } else if (c == 1u) {
             sticky(omp_axdr_put_u16(w, r->ok ? r->status : (uint16_t)OMP_LP_ST_INVALID));
         } else if (c == 2u) {
@@ -374,7 +384,8 @@ static omp_err next_row(struct omp_dlms_server *srv, const struct omp_dlms_serve
         return err;
     }
     const bool bill = srv->pg_obj == PG_BILLING, ev = srv->pg_obj >= PG_EV;
-    struct row r = {u.p.t, ok, true, ev, u.p.status, 0u, u.p.quality, &u.p, NULL};
+    struct row r = {u.p.t, ok, true, ev, srv->pg_obj == PG_VQ, u.p.status, 0u, u.p.quality, &u.p,
+                    NULL};
     if (bill) { /* the billing log keeps no DataQuality */
         r.t = u.b.snap.utc;
         r.clock_ok = (u.b.snap.quality & OMP_REGS_Q_CLOCK_BAD) == 0u;

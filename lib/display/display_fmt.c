@@ -199,8 +199,9 @@ static const char *fmt_number(const uint8_t o[6], const struct omp_value *v,
 {
     uint64_t mag = 0;
     bool neg = false;
-    /* interval means (x.25.0) and demand registers' averages (x.4.0): as instantaneous */
-    const uint8_t d = o[3] == 25u || o[3] == 4u ? 7u : o[3];
+    /* interval means (x.25.0), demand registers' averages (x.4.0) and the 10-min THD means
+     * (x.24.124, technical facts 8.1): as instantaneous values */
+    const uint8_t d = o[3] == 25u || o[3] == 4u || o[3] == 24u ? 7u : o[3];
     if (is_kilo_unit(v->unit) && (d == 8u || d == 6u || d == 2u || d == 7u)) {
         /* kilo-units: energies with the Z1 decimals (truncated), powers with 3 */
         unsigned dec = d == 8u ? z1->energy_decimals : 3u;

@@ -63,11 +63,19 @@ omp_err omp_meter_priv_param_set(struct omp_meter *m, uint8_t k, uint32_t v)
         (p == OMP_PARAM_AN_PERIOD && m->cfg.an_sectors == 0u)) {
         return OMP_ERR_UNSUPPORTED; /* no such profile in this meter */
     }
-    struct omp_dlms_params next = m->params;
-    omp_dlms_params_put(&next, p, v);
-    omp_err err = omp_meter_priv_params_keep(m, &next);
-    if (err == OMP_OK) {
-        err = take(m, p, v);
+    omp_err err = OMP_OK;
+    bool kept = false;
+    if (k >= OMP_DLMS_PARAMS_KEPT) { /* a voltage quality limit: power quality keeps it */
+        err = omp_meter_priv_pq_limit(m, k - OMP_DLMS_PARAMS_KEPT, (uint16_t)v);
+        kept = err == OMP_OK;
+    } else {
+        struct omp_dlms_params next = m->params;
+        omp_dlms_params_put(&next, p, v);
+        err = omp_meter_priv_params_keep(m, &next);
+        kept = err == OMP_OK;
+        err = kept ? take(m, p, v) : err;
+    }
+    if (kept) {
         uint8_t attr = 0;
         const uint32_t id = omp_cosem_param_id(p, &attr);
         omp_clock_event(&m->clock, OMP_EV_CONFIG_CHANGED, id, attr);

@@ -38,6 +38,7 @@ static omp_time_s sec_of(const struct omp_meter_pq *q, double pos)
 static void push(struct omp_meter *m, uint16_t code, omp_time_s utc, uint32_t arg)
 {
     const struct omp_event ev = {code, 1u /* L1 */, arg, utc};
+    m->pq.entry = ev; /* the VQ logger's objects 1.1.132.0.x show the newest */
     omp_err err = omp_evq_push(&m->events, &ev);
     (void)err; /* a full queue drops the oldest; the logs say how many */
 }

@@ -120,6 +120,11 @@ void omp_meter_priv_src(struct omp_meter *m, struct omp_cosem_src *s)
     s->push = &m->han.cfg; /* the push setup object 0.0.25.9.0.255 */
     s->hdlc = &m->hdlc_setup; /* the IEC HDLC setup object 0.0.22.0.0.255 */
     s->custom = &m->custom;   /* MeterNoLow, MeterNo2/3, SpecialData, ModuleId */
+    s->pq.counts = m->pq.vq.count;
+    s->pq.limits = m->pq.limit;
+    s->pq.interval = m->pq.iv.n != 0u ? &m->pq.iv : NULL;
+    s->pq.ten_min = m->pq.m10.n != 0u ? &m->pq.m10 : NULL;
+    s->pq.entry = m->pq.entry.code != 0u ? &m->pq.entry : NULL;
 }
 
 struct omp_display_z1 omp_meter_priv_z1(const struct omp_meter *m)
