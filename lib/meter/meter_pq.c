@@ -195,10 +195,14 @@ static void detect(struct omp_meter *m, const struct omp_cycle *c)
     }
 }
 
-/* The 1-s rms voltage: the cycles ending in each UTC second, duration-weighted. */
+/* The 1-s rms voltage: the cycles whose middle falls in each UTC second, duration-weighted.
+ * The middle, not the end: a supply in step with the seconds ends its cycles on them, where a
+ * microsecond of crossing jitter would move a whole cycle between two seconds. */
 static void second(struct omp_meter_pq *q, const struct omp_cycle *c)
 {
-    const omp_time_s s = sec_of(q, (double)c->end_sample - (double)c->end_frac);
+    const double mid = (double)c->end_sample - (double)c->end_frac -
+                       0.5 * (double)c->period_s * (double)q->eng.cfg.fs_hz;
+    const omp_time_s s = sec_of(q, mid);
     if (s != q->sec) {
         if (q->sec >= 0 && q->sec_t > 0.0) {
             omp_vq_second(&q->vq, q->sec + 1, (float)sqrt(q->sec_u2t / q->sec_t));
