@@ -512,6 +512,48 @@ static void test_event_log(void **state)
     expect("C0 01 C1 0007 0101636205FF 07 00", "C4 01 C1 01 04");
 }
 
+/* The power-quality log as the OMNIPOWER's voltage quality logger 1 1.1.99.98.16.255
+ * (technical facts 8.3): capture objects the clock, VoltageQuality1Phase 1.1.132.0.1.255 and
+ * VoltageQuality1Event 1.1.132.0.2.255 (class 1), MeanValue / MaxValue / MinValue
+ * 1.1.132.0.3/4/5.255 (class 3); a row: the time, phase and event (unsigned), the three values
+ * (long-unsigned V) from the entry's flags, code and OMP_EV_VQ_ARG. Entries: a short-term
+ * deviation's start (event 6, min 202 V) at 01:01:01 local, and an EN 50160 dip (event 16,
+ * 0.3 s, residual 115 V) stamped 01:01:00. */
+static struct omp_evlog g_vqlog;
+
+static void test_vq_logger(void **state)
+{
+    (void)state;
+    const struct omp_nvm_geometry geo = {8u * SECTOR, SECTOR, 8u, 0xFFu, 100000u};
+    assert_int_equal(omp_ram_nvm_init(&g_envm, g_emem, &geo, NULL), OMP_OK);
+    omp_ram_nvm_format(&g_envm);
+    const struct omp_nvm_region r = {&k_ops, &g_envm, 0u, omp_evlog_sectors(&geo)};
+    assert_int_equal(omp_evlog_open(&g_vqlog, OMP_EVLOG_PQ, &r, false), OMP_OK);
+    const struct omp_event ev[2] = {{OMP_EV_VQ + 6u, 1u, OMP_EV_VQ_ARG(0u, 0u, 202u), T_2027 + 61},
+                                    {OMP_EV_PQ_DIP, 1u, OMP_EV_VQ_ARG(3u, 0u, 115u), T_2027 + 60}};
+    for (unsigned k = 0; k < 2u; k++) {
+        assert_int_equal(omp_evlog_append(&g_vqlog, &ev[k]), OMP_OK);
+    }
+    g_env.evlog[OMP_EVLOG_PQ] = &g_vqlog;
+    g_ln = "0101636210FF";
+    expect("C0 01 C1 0007 0101636210FF 07 00", "C4 01 C1 00 06 00000002");
+    expect("C0 01 C1 0007 0101636210FF 03 00",
+           "C4 01 C1 00 0106"
+           " 0204 120008 0906 0001010000FF 0F02 120000"
+           " 0204 120001 0906 0101840001FF 0F02 120000"
+           " 0204 120001 0906 0101840002FF 0F02 120000"
+           " 0204 120003 0906 0101840003FF 0F02 120000"
+           " 0204 120003 0906 0101840004FF 0F02 120000"
+           " 0204 120003 0906 0101840005FF 0F02 120000");
+    /* Kamstrup: ages 0..1, the newest first */
+    expect_buffer(ENTRY("00000000", "00000001", "0000", "0000"),
+                  "0102 0206 090C 07EB0101 05 010100FF FFC4 00 1101 1110 120003 120000 120073"
+                  " 0206 090C 07EB0101 05 010101FF FFC4 00 1101 1106 120000 120000 1200CA");
+    /* the old name of the PQ log is gone */
+    expect("C0 01 C1 0007 0000636204FF 07 00", "C4 01 C1 01 04");
+    g_env.evlog[OMP_EVLOG_PQ] = NULL;
+}
+
 /* range_descriptor with selected_values (Blue Book IC 7 attribute 2: capture_object_definitions
  * of the columns wanted; empty: all): 00:00Z..00:30Z given in UTC, the first three entries, the
  * clock and A- only. */
@@ -662,6 +704,7 @@ int main(void)
         cmocka_unit_test_setup(test_big_log, setup),
         cmocka_unit_test_setup(test_billing, setup),
         cmocka_unit_test_setup(test_event_log, setup),
+        cmocka_unit_test_setup(test_vq_logger, setup),
         cmocka_unit_test_setup(test_range_selected, setup),
         cmocka_unit_test(test_lp_1100_days),
         cmocka_unit_test(test_lp_1100_days_gbt),
