@@ -795,6 +795,14 @@ static void test_programming_read_and_ud_select(void **state)
     expect_cmd_data(f, 'R', '1', "131.0.14()", "131.0.14(1500)", 0x03);
     expect_cmd_data(f, 'R', '1', "131.0.15()", "131.0.15(1700)", 0x03);
     expect_cmd_data(f, 'R', '1', "131.0.16()", "131.0.16(90)", 0x03);
+    /* power quality (technical facts 8): the limits' defaults (8.4: 253 V, 207 V, 600 s, 180 s),
+     * a counter of a meter that has seen no samples, THD with no 10-min value yet: empty */
+    expect_cmd_data(f, 'R', '1', "134.0.12()", "134.0.12(253)", 0x03);
+    expect_cmd_data(f, 'R', '1', "134.0.13()", "134.0.13(207)", 0x03);
+    expect_cmd_data(f, 'R', '1', "134.0.14()", "134.0.14(600)", 0x03);
+    expect_cmd_data(f, 'R', '1', "134.0.15()", "134.0.15(180)", 0x03);
+    expect_cmd_data(f, 'R', '1', "133.0.19()", "133.0.19(0)", 0x03);
+    expect_cmd_data(f, 'R', '1', "32.24.124()", "32.24.124()", 0x03);
     /* W1 131.0.3(0): User Data 1 (the IEC doc's own example of W1) */
     expect_cmd_ack(f, 'W', '1', "131.0.3(0)");
     expect_cmd_data(f, 'R', '1', "131.0.3()", "131.0.3(0)", 0x03);
@@ -848,6 +856,8 @@ static void test_programming_errors(void **state)
     expect_cmd_error(f, 'W', '1', "131.0.16(4)", "ER03 OUT OF RANGE");
     expect_cmd_error(f, 'W', '1', "131.0.16(241)", "ER03 OUT OF RANGE");
     expect_cmd_error(f, 'W', '1', "96.5.1(1)", "ER05 NOT SUPPORTED");
+    /* the voltage quality limits are DLMS's to write (technical facts 10.5: not W1's) */
+    expect_cmd_error(f, 'W', '1', "134.0.12(250)", "ER04 READ ONLY");
     expect_cmd_error(f, 'W', '5', "131.0.17(1)(0.0.1)", "ER02 BAD FORMAT");
     expect_cmd_error(f, 'W', '5', "131.0.17(1)", "ER05 NOT SUPPORTED");
     /* ActualTariff: the default tariff source is not the register */
