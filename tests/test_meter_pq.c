@@ -185,7 +185,23 @@ static void test_dip_through_the_meter(void **state)
     assert_non_null(v.ten_min);
     assert_int_equal(v.ten_min->stamp, T0 + 600);
     assert_true(v.ten_min->flagged);
+    /* the week (from Monday T0): the one 10-min value is flagged, so no voltage verdict yet;
+     * 65 10-s frequencies (stamps T0 + 10 .. T0 + 650; the one of T0 + 660 closes with the first
+     * cycle that ends after it, not run yet), the one of (60 s, 70 s] flagged by the dip, the
+     * other 64 at 50 Hz within +-1 %; the dip in cell C2 */
     assert_int_equal(v.week_start, T0);
+    struct omp_pq_week_result r;
+    assert_int_equal(omp_pq_week_get(v.week, OMP_PQ_WEEK_U95, &r), OMP_OK);
+    assert_int_equal(r.valid, 0u);
+    assert_int_equal(r.flagged, 1u);
+    assert_int_equal(r.verdict, OMP_PQ_NO_DATA);
+    assert_int_equal(omp_pq_week_get(v.week, OMP_PQ_WEEK_F995, &r), OMP_OK);
+    assert_int_equal(r.valid, 64u);
+    assert_int_equal(r.within, 64u);
+    assert_int_equal(r.flagged, 1u);
+    assert_int_equal(r.verdict, OMP_PQ_COMPLIANT);
+    assert_int_equal(v.week->cells[OMP_PQ_CELL_C1 + 1], 1u);
+    assert_null(v.week_done);
     struct omp_event e[8];
     assert_int_equal(pq_log(&f->m, e, 8u), 4u);
     check_entry(&e[0], OMP_EV_PQ_DIP, T0 + 60, 3u, 0u, 115u); /* 0.3 s, residual 115 V */

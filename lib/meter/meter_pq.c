@@ -215,10 +215,11 @@ static void second(struct omp_meter_pq *q, const struct omp_cycle *c)
     q->sec_t += (double)c->period_s;
 }
 
-/* A 10-min value into the week of its period (the week rolls at Monday 00:00 UTC). */
-static void week_10min(struct omp_meter_pq *q, const struct omp_pq_value *v)
+/* The week a value stamped @p stamp (the end of its period) belongs to: the week rolls at
+ * Monday 00:00 UTC, the running one becomes the last complete one. */
+static void week_of(struct omp_meter_pq *q, omp_time_s stamp)
 {
-    const omp_time_s monday = (v->stamp - 1 - MONDAY0_S) / WEEK_S * WEEK_S + MONDAY0_S;
+    const omp_time_s monday = (stamp - 1 - MONDAY0_S) / WEEK_S * WEEK_S + MONDAY0_S;
     if (monday != q->week_start) {
         if (q->week_start != 0) {
             q->week_done = q->week;
@@ -227,6 +228,11 @@ static void week_10min(struct omp_meter_pq *q, const struct omp_pq_value *v)
         (void)err; /* constants the function takes */
         q->week_start = monday;
     }
+}
+
+static void week_10min(struct omp_meter_pq *q, const struct omp_pq_value *v)
+{
+    week_of(q, v->stamp);
     struct omp_pq_10min w;
     w.urms_v = v->urms_v;
     w.thd_u_pct = v->thd_u_pct;
@@ -248,9 +254,8 @@ static void values(struct omp_meter *m, const struct omp_pq_out *o)
         if (!o->freq.flagged && o->freq.cycles > 0u) {
             omp_vq_freq10s(&q->vq, o->freq.f_hz);
         }
-        if (q->week_start != 0) {
-            omp_pq_week_add_10s(&q->week, o->freq.f_hz, o->freq.flagged || o->freq.cycles == 0u);
-        }
+        week_of(q, o->freq.stamp);
+        omp_pq_week_add_10s(&q->week, o->freq.f_hz, o->freq.flagged || o->freq.cycles == 0u);
     }
     if ((o->have & OMP_PQ_HAVE_10MIN) != 0u) {
         q->m10 = o->agg10min;
