@@ -421,7 +421,7 @@ void omp_meter_on_samples(struct omp_meter *m, const int32_t *vi, size_t n_pairs
  * work (harmonics of the cycle, events, intervals; meter_pq.c). omp_meter_tick() and
  * omp_meter_poll() do this too; a port whose main loop runs less often than every 10 ms calls this
  * after each block of samples, because the harmonics of a cycle are computed from the last
- * OMP_PQ_RING samples and a cycle taken later than 16 ms after its end (8 kHz, 50 Hz) gives an
+ * OMP_PQ_RING samples and a cycle taken later than 20 ms after its end (8 kHz) gives an
  * interval without harmonics (docs/power-quality.md "In the meter").
  * @par Context: main loop (not concurrently with tick or poll).
  */

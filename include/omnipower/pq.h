@@ -8,7 +8,7 @@
  *     block: it only stores the codes, cut to 16 bits, in a ring of OMP_PQ_RING pairs.
  *   - omp_pq_process() outside the ISR, once per cycle record popped from the metrology engine
  *     (omp_metro_cycle_pop), in order, within (OMP_PQ_RING - longest cycle) samples of the cycle's
- *     end (16 ms at 8 kHz and 50 Hz): the cycle's harmonic phasors (a DFT over the exact cycle
+ *     end (20 ms at 8 kHz down to 42.5 Hz): the cycle's harmonic phasors (a DFT over the exact cycle
  *     between its interpolated zero crossings), the 10/12-cycle window's harmonic subgroups,
  *     THD, the interval values and their aggregation.
  *
@@ -52,8 +52,10 @@ extern "C" {
 /** Highest harmonic order computed (EN 50160: 2..40). */
 #define OMP_PQ_H_MAX 40u
 /** Sample pairs kept for the cycle DFT: a whole cycle at 8 kHz down to 42.5 Hz plus the slack
- *  the caller has to run omp_pq_process after a cycle record appears. */
-#define OMP_PQ_RING 320u
+ *  the caller has to run omp_pq_process after a cycle record appears; enough for a port that
+ *  delivers its samples in blocks of one mains cycle down to 47 Hz at 8 kHz (a cycle's end is
+ *  seen with the next block: 2 x 171 pairs + the window's end pieces). */
+#define OMP_PQ_RING 352u
 
 /** @brief Configuration. */
 struct omp_pq_cfg {

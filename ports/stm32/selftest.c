@@ -343,6 +343,18 @@ static void check_meter(const struct omp_hal *hal)
     expect_near("meter Irms mA", snap.irms_a, 10.0f, 0.02f);
     expect_near("meter P mW", snap.p_w, 2300.0f, 0.03f);
     expect_eq("meter utc", snap.utc_s, t0 + (omp_time_s)seconds);
+    /* power quality on the M4: a 10-cycle value of the same 230 V sine, with its harmonics
+     * (the sine has none above the Taylor series' few 1e-5: THD-U well below 0.1 %) */
+    struct omp_meter_pq_view pqv;
+    expect_ok("meter pq", omp_meter_pq(&meter, &pqv));
+    if (pqv.interval == NULL || !pqv.interval->harm_valid) {
+        fail("meter pq: a 10-cycle value with harmonics", 0, 1);
+    } else {
+        expect_near("meter pq Urms mV", pqv.interval->urms_v, 230.0f, 0.001f);
+        if (!(pqv.interval->thd_u_pct < 0.1f)) {
+            fail("meter pq THD-U (0.001 %)", (int64_t)(pqv.interval->thd_u_pct * 1000.0f), 0);
+        }
+    }
 
     /* Orderly shutdown (it also books the unfinished mains cycle), then a restart from the same
      * (RAM) NVM restores the registers as the flush left them. */
