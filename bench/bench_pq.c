@@ -3,7 +3,8 @@
  *
  *   bench_pq list           names of the cases: "NAME PER UNIT" (PER 0: the case prints "units U")
  *   bench_pq CASE N         run CASE N times inside bench_measured_pq*() (what callgrind counts)
- *   bench_pq sizes          static RAM of the context, in bytes
+ *   bench_pq sizes          static RAM of the context, the output, and all of power quality
+ *                           in a meter (struct omp_meter_pq), in bytes
  *
  * Signal: 230 V with the EN 50160 table spectrum at THD 8 % and 10 A at PF 0.5L, 50 Hz, from one
  * precomputed cycle (the cost does not depend on the content), default front end full scales. The
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <omnipower/meter.h>
 #include <omnipower/metrology.h>
 #include <omnipower/pq.h>
 
@@ -133,6 +135,7 @@ int main(int argc, char **argv)
     if (argc == 2 && strcmp(argv[1], "sizes") == 0) {
         printf("sizeof(struct omp_pq) %zu\n", sizeof(struct omp_pq));
         printf("sizeof(struct omp_pq_out) %zu\n", sizeof(struct omp_pq_out));
+        printf("sizeof(struct omp_meter_pq) %zu\n", sizeof(struct omp_meter_pq));
         return 0;
     }
     if (argc != 3) {
