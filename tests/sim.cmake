@@ -27,12 +27,14 @@ if(TARGET omnipower-sim)
     # the JSON example of docs/simulator.md has the members of a real run
     add_test(NAME sim_json_doc COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/sim_json_doc.sh ${_sim}
                                        ${PROJECT_SOURCE_DIR}/docs/simulator.md)
+    # power quality: the pq member of --json, the PQ display lines, --report (a scripted hour)
+    add_test(NAME sim_pq COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/sim_pq.sh ${_sim})
     set_tests_properties(sim_e2e sim_signal sim_replay sim_config sim_json_doc sim_nvm sim_export
-                         sim_logs sim_optical_relink PROPERTIES
+                         sim_logs sim_optical_relink sim_pq PROPERTIES
                          LABELS "e2e" TIMEOUT 300
                          ENVIRONMENT "PYTHON3=${OMP_PYTHON3}")
   else()
     message(STATUS "python3 not found: sim_e2e, sim_signal, sim_replay, sim_config, sim_nvm, "
-                   "sim_json_doc, sim_export, sim_logs and sim_optical_relink tests skipped")
+                   "sim_json_doc, sim_export, sim_logs, sim_optical_relink and sim_pq tests skipped")
   endif()
 endif()

@@ -7,6 +7,7 @@
 #include "omnipower/meter.h"
 #include "omnipower/port_posix.h"
 #include "omnipower/posix_sim.h"
+#include "omnipower/sim_pq.h"
 #include "omnipower/sim_supply.h"
 #include "omnipower/version.h"
 
@@ -59,6 +60,7 @@ struct sim_opts {
     struct sim_analysis analysis; /* --analysis, --analysis-period */
     const char *samples_path; /* NULL: synthetic load */
     const char *scenario_path; /* --scenario: the supply's script (NULL: 230 V, 50 Hz) */
+    const char *report_path;   /* --report: the EN 50160 weekly report at exit (NULL: none) */
     double speed;         /* simulated s per wall s; 0 = as fast as possible */
     bool has_speed;
     bool has_fs;
@@ -131,6 +133,10 @@ static void usage(FILE *f)
         "                  level, frequency and harmonics, and dips, swells and interruptions\n"
         "                  of given depth and duration (docs/simulator.md \"Scenarios\"). The\n"
         "                  household load's current follows the voltage. Not with --samples.\n"
+        "  --report FILE   at exit write the EN 50160 weekly report as JSON to FILE: per week\n"
+        "                  (the last complete one, the running one) each quantity's share of\n"
+        "                  values within its limits and verdict, the harmonics 2..25, the\n"
+        "                  events by EN 50160 cell (docs/simulator.md \"Power quality\").\n"
         "  --fs HZ         sample rate per channel, 2000..32000 (the synthetic load: a multiple\n"
         "                  of 50). Default: 8000.\n"
         "  --volts-per-code X  voltage gain of the calibration, V per code (X > 0).\n"
@@ -176,7 +182,8 @@ static void usage(FILE *f)
         "                  and --config win over it. --meter-number, --fs, --optical-d0 and the\n"
         "                  gains are applied after the codes.\n"
         "  --json          at exit print the meter's state as one JSON object (last stdout line).\n"
-        "  --quiet         do not print the display (one line per screen change).\n"
+        "  --quiet         do not print the display (one line per screen change) nor the\n"
+        "                  power-quality events (one 'PQ ...' line each).\n"
         "  --stats         at exit print simulated and wall time on stderr.\n"
         "  -h, --help      print this help and exit.\n"
         "  -V, --version   print the version and exit.\n"
@@ -282,7 +289,7 @@ static int plan_nvm(struct sim_opts *o)
 /* The long options' getopt_long values. */
 enum sim_option {
     OPT_NVM = 256, OPT_SPEED, OPT_DURATION, OPT_START, OPT_JSON, OPT_QUIET, OPT_STATS,
-    OPT_SAMPLES, OPT_SCENARIO, OPT_FS, OPT_VPC, OPT_APC, OPT_OPTICAL, OPT_OPTICAL_D0, OPT_OPTICAL_D0_BAUD,
+    OPT_SAMPLES, OPT_SCENARIO, OPT_REPORT, OPT_FS, OPT_VPC, OPT_APC, OPT_OPTICAL, OPT_OPTICAL_D0, OPT_OPTICAL_D0_BAUD,
     OPT_METER_NUMBER, OPT_TYPE_NUMBER, OPT_CONFIG, OPT_CONFIG_FILE, OPT_NVM_FORMAT,
     OPT_NVM_SIZE, OPT_EXPORT, OPT_ANALYSIS, OPT_ANALYSIS_PERIOD, OPT_DLMS, OPT_HDLC,
     OPT_SECRETS, OPT_HAN, OPT_HAN_LIST, OPT_HAN_ENCRYPT
@@ -340,6 +347,7 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
         { "stats", no_argument, NULL, OPT_STATS },
         { "samples", required_argument, NULL, OPT_SAMPLES },
         { "scenario", required_argument, NULL, OPT_SCENARIO },
+        { "report", required_argument, NULL, OPT_REPORT },
         { "fs", required_argument, NULL, OPT_FS },
         { "volts-per-code", required_argument, NULL, OPT_VPC },
         { "amps-per-code", required_argument, NULL, OPT_APC },
@@ -394,6 +402,12 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
                 return usage_error("--scenario needs a file name");
             }
             o->scenario_path = optarg;
+            break;
+        case OPT_REPORT:
+            if (optarg[0] == '\0') {
+                return usage_error("--report needs a file name");
+            }
+            o->report_path = optarg;
             break;
         case OPT_FS:
             if (!parse_double(optarg, &v) || v < 2000.0 || v > 32000.0 || v != floor(v)) {
@@ -649,6 +663,8 @@ struct sim_report {
     const struct omp_posix_byteport *optical; /* NULL: not opened */
     const struct sim_config *config;          /* the type number and Z codes */
     const struct omp_meter_cfg *cfg;          /* the configuration the meter was started with */
+    const struct omp_meter *meter;            /* power quality (sim_pq_json) */
+    const struct sim_pq *pq;                  /* the run's EN 50160 events */
 };
 
 static void json_time(FILE *f, omp_time_s t)
@@ -929,7 +945,9 @@ static void print_json(FILE *f, const struct sim_report *r)
                       (unsigned long)bp->baud, (unsigned long long)bp->rx_bytes,
                       (unsigned long long)bp->tx_bytes, (unsigned long long)bp->tx_dropped);
     }
-    (void)fputs("}}\n", f);
+    (void)fputs("},", f);
+    sim_pq_json(f, r->pq, r->meter, r->fs_hz);
+    (void)fputs("}\n", f);
 }
 
 /* ---- the run -------------------------------------------------------------------------------- */
@@ -983,6 +1001,7 @@ struct sim {
     struct omp_meter *meter;
     struct omp_sim_load load;
     struct omp_sim_supply *supply; /* --scenario, or NULL */
+    struct sim_pq pq;              /* the run's EN 50160 events (sim_pq.c) */
     FILE *samples;        /* --samples file, or NULL */
     uint8_t *raw;         /* read buffer for --samples */
     uint64_t clipped;     /* replayed codes outside 24 bits, clipped */
@@ -1056,6 +1075,35 @@ static void show_display(struct sim *s)
     }
     (void)memcpy(s->shown, key, sizeof key);
     (void)printf("%s  %s\n", utc, line);
+}
+
+/* The EN 50160 events completed since the last step into the run's list (the meter keeps only
+ * its last few), each printed as a line on the display output unless --quiet. */
+static void take_pq_events(struct sim *s, const struct omp_now *now)
+{
+    char utc[24];
+    if (omp_iso8601_format(now->utc_s, utc, sizeof utc) != OMP_OK) {
+        utc[0] = '\0';
+    }
+    (void)sim_pq_collect(&s->pq, s->meter, s->opt.quiet ? NULL : stdout, utc);
+}
+
+/* --report FILE: the EN 50160 weekly report (sim_pq.c). @return 0, or 1 after a message. */
+static int write_report(const struct sim *s, omp_time_s start, uint64_t run_ms)
+{
+    const char *path = s->opt.report_path;
+    FILE *f = path != NULL ? fopen(path, "w") : NULL;
+    if (path == NULL) {
+        return 0;
+    }
+    if (f != NULL) {
+        sim_pq_report(f, s->meter, start, start + (omp_time_s)(run_ms / 1000u));
+    }
+    if (f == NULL || ferror(f) != 0 || fclose(f) != 0) {
+        (void)fprintf(stderr, PROG ": --report %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    return 0;
 }
 
 static void poll_meter(struct sim *s)
@@ -1555,6 +1603,7 @@ static int run(struct sim *s)
                 sleep_until(wall_target(wall0, run_ms, o->speed));
             }
         }
+        take_pq_events(s, &now);
     }
     const uint64_t wall_ns = omp_posix_mono_ns() - wall0;
     if (s->samples != NULL) {
@@ -1584,6 +1633,9 @@ static int run(struct sim *s)
     if (sim_export_write(&o->exports, s->meter, s->cfg.utc_offset_min) != 0) {
         status = 1;
     }
+    if (write_report(s, start, run_ms) != 0) {
+        status = 1;
+    }
 
     if (o->json) {
         struct sim_report r;
@@ -1608,6 +1660,8 @@ static int run(struct sim *s)
         r.config = &o->config;
         r.cfg = &s->cfg;
         r.optical = s->optical_open ? &port->ports[OMP_PORT_OPTICAL] : NULL;
+        r.meter = s->meter;
+        r.pq = &s->pq;
         print_json(stdout, &r);
     }
     if (o->stats) {
@@ -1650,6 +1704,7 @@ int main(int argc, char **argv)
         (void)fclose(s->samples);
     }
     free(s->supply);
+    sim_pq_free(&s->pq);
     free(s->raw);
     free(s->vi);
     free(s->meter);
