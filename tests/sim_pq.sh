@@ -23,8 +23,9 @@
 #     test does not hide it, it avoids it.)
 #   - The week (Monday 2026-01-05): the run ends at 01:00:01, so the 10-min values 00:10..01:00 (6)
 #     are in; those of 00:20, 00:30 and 00:40 hold an event: flagged. The meter's week starts with
-#     its first 10-min value (00:10), so its 10-s values are those of 00:10:10..01:00:00 (300),
-#     of which the ones of 00:22:00, 00:32:00 and 00:42:00 hold an event: flagged.
+#     its first value (the 10-s one stamped 00:00:10), so its 10-s values are those of
+#     00:00:10..01:00:00 (360), of which the ones of 00:22:00, 00:32:00 and 00:42:00 hold an
+#     event: flagged.
 # Usage: sim_pq.sh PATH/TO/omnipower-sim     (needs python3, or $PYTHON3)
 set -eu
 sim=$1
@@ -128,7 +129,7 @@ for name in ("voltage_95", "voltage_100", "thd_u", "harmonics"):
     check(got == (3, 3, 3, "compliant"), f"{name} {got} == (3, 3, 3, compliant)")
 for name in ("frequency_99_5", "frequency_100"):
     got = (q[name]["valid"], q[name]["within"], q[name]["flagged"], q[name]["verdict"])
-    check(got == (297, 297, 3, "compliant"), f"{name} {got} == (297, 297, 3, compliant)")
+    check(got == (357, 357, 3, "compliant"), f"{name} {got} == (357, 357, 3, compliant)")
 check(all(near(x["share_pct"], 100.0, 1e-9) and x["rule"] for x in q.values()),
       "shares 100 %, rules given")
 h = w["harmonics"]
