@@ -870,6 +870,20 @@ static void half_crossing(struct omp_metro *m, int32_t vd)
  * then gives pseudo-cycles on the grid of its last crossings, and Urms(1/2) refreshes every half
  * period as if it were there. Returns true if the cycle was closed.
  */
+/*
+ * A pseudo-cycle at its nominal end that carries voltage again: armed, and its second half's mean
+ * square above the arming threshold's square. It waits for the crossing (up to the longest
+ * period) instead of closing on its grid: a supply back in step with that grid but a sample late
+ * (its crossing 1 sample after the boundary, below the 2 samples a crossing needs) would
+ * otherwise be missed at every cycle, and the engine stay in pseudo-cycles. Once per cycle.
+ */
+static bool returning(const struct omp_metro *m)
+{
+    const double thr = (double)m->zc_thr_q3;
+    return m->state == ST_NOVOLT && m->armed &&
+           (double)(m->acc_vv - m->nom_vv) > 0.5 * (double)m->nom_period * thr * thr;
+}
+
 static bool cycle_limit(struct omp_metro *m, int32_t vd, int32_t id, struct omp_metro_events *e)
 {
     if (m->acc_limit == m->nom_period / 2u) {
@@ -879,7 +893,7 @@ static bool cycle_limit(struct omp_metro *m, int32_t vd, int32_t id, struct omp_
         return false;
     }
     if (m->acc_limit == m->nom_period &&
-        (m->state == ST_START || (m->state == ST_RUN && m->armed))) {
+        (m->state == ST_START || (m->state == ST_RUN && m->armed) || returning(m))) {
         m->acc_limit = m->max_period;
         return false;
     }
